@@ -1,0 +1,207 @@
+import { UmpError, UmpErrorCode, checkBytes, checkRange } from './errors.ts';
+import { MessageType, SegmentFormat, segmentFormatName, type SegmentFormatName } from './mt.ts';
+import {
+  describeKey,
+  rejectPacket,
+  segmentResult,
+  segmentTarget,
+  sysEx8Key,
+  type ErrorSink,
+  type OpenMessageTable,
+} from './table.ts';
+import { packetBytes } from './words.ts';
+
+/**
+ * Data 128 / SysEx8 (MT 0x5, status 0..3, 128 bit): word 0 `[27:24]` group `[23:20]` status
+ * `[19:16]` #bytes `[15:8]` stream id `[7:0]` data 1, words 1–3 data 2–13. #bytes counts the stream id
+ * too (1..14), as ni-midi2, cmidi2 and alsa-lib do (JZZ and AM's parser are off by one).
+ */
+export const SYSEX8_BYTES_PER_PACKET = 13;
+
+/** #bytes values of an abort End packet (all data zero), M2-104-UM "Unexpected End of Data". */
+export const SysEx8Abort = {
+  /** The data sent before the abort is valid. */
+  PreviousDataValid: 0x1,
+  /** The data sent before the abort is incomplete or of unknown quality. */
+  Incomplete: 0xf,
+} as const;
+
+export interface SysEx8Message {
+  readonly kind: 'sysex8';
+  readonly group: number;
+  readonly streamId: number;
+  /** 8-bit data, conventionally starting with a 16-bit manufacturer id (`00 7D` for midl). */
+  readonly data: Uint8Array;
+}
+
+export interface SysEx8Packet {
+  readonly kind: 'sysex8';
+  readonly group: number;
+  readonly status: SegmentFormatName;
+  /** The raw #bytes field (stream id included). */
+  readonly byteCount: number;
+  readonly streamId: number;
+  readonly data: Uint8Array;
+  /** Present on an abort End packet. */
+  readonly abort?: 'previous-data-valid' | 'incomplete';
+}
+
+export interface SysEx8Options {
+  readonly group: number;
+  readonly streamId: number;
+}
+
+/**
+ * Packs 8-bit data into SysEx8 packets (13 data bytes each: Complete, or Start/Continue…/End).
+ * Hot path: one exact-size allocation, whole words read big-endian straight from the input.
+ */
+export function packSysEx8(data: Uint8Array, options: SysEx8Options): Uint32Array {
+  checkBytes('SysEx8 data', data);
+  const group = checkRange('group', options.group, 0, 15);
+  const streamId = checkRange('streamId', options.streamId, 0, 255);
+  const n = data.length;
+  const packets = n === 0 ? 1 : Math.ceil(n / SYSEX8_BYTES_PER_PACKET);
+  const out = new Uint32Array(packets * 4);
+  const head = ((MessageType.Data128 << 28) | (group << 24) | (streamId << 8)) >>> 0;
+  if (packets === 1) {
+    writeTail(out, 0, (head | (SegmentFormat.Complete << 20)) >>> 0, data, 0, n);
+    return out;
+  }
+  const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
+  out[0] = (head | (SegmentFormat.Start << 20) | (14 << 16) | data[0]!) >>> 0;
+  out[1] = view.getUint32(1);
+  out[2] = view.getUint32(5);
+  out[3] = view.getUint32(9);
+  const cont = (head | (SegmentFormat.Continue << 20) | (14 << 16)) >>> 0;
+  const lastFrom = (packets - 1) * SYSEX8_BYTES_PER_PACKET;
+  let dst = 4;
+  for (let src = SYSEX8_BYTES_PER_PACKET; src < lastFrom; src += SYSEX8_BYTES_PER_PACKET) {
+    out[dst] = (cont | data[src]!) >>> 0;
+    out[dst + 1] = view.getUint32(src + 1);
+    out[dst + 2] = view.getUint32(src + 5);
+    out[dst + 3] = view.getUint32(src + 9);
+    dst += 4;
+  }
+  writeTail(out, dst, (head | (SegmentFormat.End << 20)) >>> 0, data, lastFrom, n - lastFrom);
+  return out;
+}
+
+/** Writes a packet carrying `count` (0..13) bytes of `data` from `from`, #bytes = count + 1. */
+function writeTail(out: Uint32Array, dst: number, head: number, data: Uint8Array, from: number, count: number): void {
+  out[dst] = (head | ((count + 1) << 16) | (count > 0 ? data[from]! : 0)) >>> 0;
+  for (let i = 1; i < count; i++) {
+    const b = i + 3;
+    const w = dst + (b >>> 2);
+    out[w] = (out[w]! | (data[from + i]! << (24 - 8 * (b & 3)))) >>> 0;
+  }
+}
+
+/** The End packet that aborts an open SysEx8 message. */
+export function encodeSysEx8Abort(options: SysEx8Options & { readonly previousDataValid: boolean }): Uint32Array {
+  const group = checkRange('group', options.group, 0, 15);
+  const streamId = checkRange('streamId', options.streamId, 0, 255);
+  const count = options.previousDataValid ? SysEx8Abort.PreviousDataValid : SysEx8Abort.Incomplete;
+  const w0 = (MessageType.Data128 << 28) | (group << 24) | (SegmentFormat.End << 20) | (count << 16) | (streamId << 8);
+  return Uint32Array.of(w0 >>> 0, 0, 0, 0);
+}
+
+/** The abort kind of an End packet, or undefined if the packet is not an abort. */
+function abortOf(words: Uint32Array, offset: number): SysEx8Packet['abort'] {
+  const w0 = words[offset]!;
+  if (((w0 >>> 20) & 0xf) !== SegmentFormat.End) return undefined;
+  const count = (w0 >>> 16) & 0xf;
+  if (count !== SysEx8Abort.PreviousDataValid && count !== SysEx8Abort.Incomplete) return undefined;
+  if ((w0 & 0xff) !== 0 || words[offset + 1] !== 0 || words[offset + 2] !== 0 || words[offset + 3] !== 0) return undefined;
+  return count === SysEx8Abort.PreviousDataValid ? 'previous-data-valid' : 'incomplete';
+}
+
+function badCount(group: number, streamId: number, count: number, wordIndex: number): UmpError {
+  return new UmpError(
+    UmpErrorCode.InvalidField,
+    `SysEx8 group ${group} stream ${streamId}: #bytes ${count} is invalid (1..14, stream id included)`,
+    { wordIndex, messageKind: 'sysex8', group, streamId },
+  );
+}
+
+/** Decodes one SysEx8 packet (MT 0x5, status 0..3). */
+export function decodeSysEx8Packet(words: Uint32Array, offset = 0, wordIndex = offset): SysEx8Packet {
+  const w0 = words[offset]!;
+  const group = (w0 >>> 24) & 0xf;
+  const status = (w0 >>> 20) & 0xf;
+  const byteCount = (w0 >>> 16) & 0xf;
+  const streamId = (w0 >>> 8) & 0xff;
+  if (status > SegmentFormat.End) {
+    throw new UmpError(UmpErrorCode.InvalidField, `SysEx8 status ${status} is not 0..3`, { wordIndex, messageKind: 'sysex8', group, streamId });
+  }
+  const abort = abortOf(words, offset);
+  if (abort) return { kind: 'sysex8', group, status: 'end', byteCount, streamId, data: new Uint8Array(0), abort };
+  if (byteCount < 1 || byteCount > 14) throw badCount(group, streamId, byteCount, wordIndex);
+  const data = packetBytes(words, offset, 3, byteCount - 1);
+  return { kind: 'sysex8', group, status: segmentFormatName(status), byteCount, streamId, data };
+}
+
+/** Reassembly step for one SysEx8 packet; written for speed (no per-packet allocation on the way). */
+export function acceptSysEx8(
+  table: OpenMessageTable,
+  words: Uint32Array,
+  offset: number,
+  wordIndex: number,
+  sink: ErrorSink & { push(m: SysEx8Message): unknown },
+): void {
+  const w0 = words[offset]!;
+  const group = (w0 >>> 24) & 0xf;
+  const status = (w0 >>> 20) & 3;
+  const count = (w0 >>> 16) & 0xf;
+  const streamId = (w0 >>> 8) & 0xff;
+  const key = sysEx8Key(group, streamId);
+  if (count <= 1 || count > 14) {
+    const abort = abortOf(words, offset);
+    if (abort) {
+      acceptAbort(table, key, abort, wordIndex, sink);
+      return;
+    }
+    if (count !== 1) {
+      rejectPacket(table, key, badCount(group, streamId, count, wordIndex), wordIndex, sink);
+      return;
+    }
+  }
+  const n = count - 1;
+  const target = segmentTarget(table, key, status, n, table.limits.maxMessageBytes, wordIndex, sink);
+  if (!target) return;
+  const p = target.length;
+  const bytes = target.bytes;
+  if (n === SYSEX8_BYTES_PER_PACKET) {
+    const view = target.view;
+    bytes[p] = w0 & 0xff;
+    view.setUint32(p + 1, words[offset + 1]!);
+    view.setUint32(p + 5, words[offset + 2]!);
+    view.setUint32(p + 9, words[offset + 3]!);
+  } else {
+    for (let i = 0; i < n; i++) {
+      const b = i + 3;
+      bytes[p + i] = (words[offset + (b >>> 2)]! >>> (24 - 8 * (b & 3))) & 0xff;
+    }
+  }
+  target.length = p + n;
+  const data = segmentResult(table, key, status, target);
+  if (data) sink.push({ kind: 'sysex8', group, streamId, data });
+}
+
+function acceptAbort(
+  table: OpenMessageTable,
+  key: number,
+  abort: NonNullable<SysEx8Packet['abort']>,
+  wordIndex: number,
+  sink: ErrorSink,
+): void {
+  const { label, context } = describeKey(key, wordIndex);
+  const open = table.get(key);
+  if (!open) {
+    sink.push(new UmpError(UmpErrorCode.BadSequence, `${label}: abort (End) packet without Start; dropped`, context));
+    return;
+  }
+  table.drop(key);
+  if (open.skipping) return;
+  const why = abort === 'previous-data-valid' ? 'previous data valid' : 'previous data incomplete';
+  sink.push(new UmpError(UmpErrorCode.Aborted, `${label}: sender aborted the message (${why}); ${open.length} bytes discarded`, context));
+}

@@ -1,0 +1,322 @@
+import { UmpError, UmpErrorCode, type UmpErrorContext } from './errors.ts';
+import { SegmentFormat } from './mt.ts';
+
+/** Limits of a reassembler; every field is optional, see DEFAULT_REASSEMBLY_LIMITS. */
+export interface ReassemblyOptions {
+  /** Largest reassembled message in bytes (SysEx7/8, MDS, Flex); protocol caps for stream names still apply. */
+  readonly maxMessageBytes?: number;
+  /** Most messages that may be open (started, not ended) at once, over all kinds, groups and streams. */
+  readonly maxOpenStreams?: number;
+  /** An open message with no packet for longer than this is discarded with a `timeout` error. */
+  readonly timeoutMs?: number;
+  /** Clock in milliseconds (monotonic); injectable for tests. */
+  readonly now?: () => number;
+}
+
+export interface ReassemblyLimits {
+  readonly maxMessageBytes: number;
+  readonly maxOpenStreams: number;
+  readonly timeoutMs: number;
+  readonly now: () => number;
+}
+
+export const DEFAULT_REASSEMBLY_LIMITS: ReassemblyLimits = Object.freeze({
+  maxMessageBytes: 4 * 1024 * 1024,
+  maxOpenStreams: 64,
+  timeoutMs: 10_000,
+  now: () => performance.now(),
+});
+
+function positive(name: string, value: number, allowInfinity: boolean): number {
+  const ok = typeof value === 'number' && value > 0 && (Number.isInteger(value) || (allowInfinity && value === Infinity));
+  if (!ok) throw new UmpError(UmpErrorCode.InvalidField, `${name} must be a positive integer, got ${String(value)}`);
+  return value;
+}
+
+export function resolveLimits(options: ReassemblyOptions = {}): ReassemblyLimits {
+  const d = DEFAULT_REASSEMBLY_LIMITS;
+  return {
+    maxMessageBytes: positive('maxMessageBytes', options.maxMessageBytes ?? d.maxMessageBytes, false),
+    maxOpenStreams: positive('maxOpenStreams', options.maxOpenStreams ?? d.maxOpenStreams, false),
+    timeoutMs: positive('timeoutMs', options.timeoutMs ?? d.timeoutMs, true),
+    now: options.now ?? d.now,
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Keys: one number per logical stream, tagged by kind in bits 30..28.
+
+const TAG_SHIFT = 28;
+const Tag = { SysEx7: 1, SysEx8: 2, Mds: 3, Flex: 4, StreamText: 5 } as const;
+
+export const sysEx7Key = (group: number): number => (Tag.SysEx7 << TAG_SHIFT) | group;
+export const sysEx8Key = (group: number, streamId: number): number => (Tag.SysEx8 << TAG_SHIFT) | (group << 8) | streamId;
+export const mdsKey = (group: number, mdsId: number): number => (Tag.Mds << TAG_SHIFT) | (group << 4) | mdsId;
+export const flexKey = (group: number, addressing: number, channel: number, bank: number, status: number): number =>
+  (Tag.Flex << TAG_SHIFT) | (group << 21) | (addressing << 20) | (channel << 16) | (bank << 8) | status;
+export const streamTextKey = (status: number, functionBlock: number): number =>
+  (Tag.StreamText << TAG_SHIFT) | (status << 8) | functionBlock;
+
+const STREAM_TEXT_KINDS: Readonly<Record<number, string>> = { 3: 'endpoint-name', 4: 'product-instance-id', 0x12: 'fb-name' };
+
+/** A readable label and error context for a key. */
+export function describeKey(key: number, wordIndex?: number): { label: string; context: UmpErrorContext } {
+  const tag = key >>> TAG_SHIFT;
+  switch (tag) {
+    case Tag.SysEx7: {
+      const group = key & 0xf;
+      return { label: `SysEx7 group ${group}`, context: { wordIndex, messageKind: 'sysex7', group } };
+    }
+    case Tag.SysEx8: {
+      const group = (key >>> 8) & 0xf;
+      const streamId = key & 0xff;
+      return {
+        label: `SysEx8 group ${group} stream ${streamId}`,
+        context: { wordIndex, messageKind: 'sysex8', group, streamId },
+      };
+    }
+    case Tag.Mds: {
+      const group = (key >>> 4) & 0xf;
+      return { label: `Mixed Data Set group ${group} id ${key & 0xf}`, context: { wordIndex, messageKind: 'mds', group } };
+    }
+    case Tag.Flex: {
+      const group = (key >>> 21) & 0xf;
+      const where = (key >>> 20) & 1 ? 'group-addressed' : `channel ${(key >>> 16) & 0xf}`;
+      return {
+        label: `Flex Data group ${group} ${where} bank ${(key >>> 8) & 0xff} status ${key & 0xff}`,
+        context: { wordIndex, messageKind: 'flex', group },
+      };
+    }
+    default: {
+      const kind = STREAM_TEXT_KINDS[(key >>> 8) & 0x3ff] ?? 'stream-text';
+      const fb = kind === 'fb-name' ? ` function block ${key & 0xff}` : '';
+      return { label: `${kind}${fb}`, context: { wordIndex, messageKind: kind } };
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+
+const EMPTY = new Uint8Array(0);
+
+/** One message being reassembled. `meta` holds kind-specific progress (e.g. MDS chunk counters). */
+export class OpenMessage {
+  bytes: Uint8Array = EMPTY;
+  view: DataView = new DataView(EMPTY.buffer);
+  length = 0;
+  /** Set after a size violation: later packets of this message are dropped silently until its end. */
+  skipping = false;
+  meta: unknown = undefined;
+  constructor(public lastSeen: number) {}
+}
+
+/** What receives errors (and, for the reader, messages). */
+export interface ErrorSink {
+  push(error: UmpError): unknown;
+}
+
+/**
+ * The open (started, not yet ended) messages of all kinds, with the limits enforced on them: at most
+ * `maxOpenStreams` entries, each at most its byte limit, each discarded after `timeoutMs` of silence.
+ * Memory held is bounded by maxOpenStreams × maxMessageBytes.
+ */
+export class OpenMessageTable {
+  private readonly entries = new Map<number, OpenMessage>();
+  private cacheKey = -1;
+  private cacheEntry: OpenMessage | undefined = undefined;
+  /** Time of the packet being processed (read once per batch by the reader). */
+  now = 0;
+
+  constructor(readonly limits: ReassemblyLimits) {}
+
+  /** Number of open messages. */
+  get size(): number {
+    return this.entries.size;
+  }
+
+  /** Bytes of buffer capacity held by open messages. */
+  get bufferedBytes(): number {
+    let total = 0;
+    for (const e of this.entries.values()) total += e.bytes.length;
+    return total;
+  }
+
+  get(key: number): OpenMessage | undefined {
+    if (key === this.cacheKey) return this.cacheEntry;
+    const e = this.entries.get(key);
+    this.cacheKey = key;
+    this.cacheEntry = e;
+    return e;
+  }
+
+  /** Opens a message for `key` (which must not be open); reports too-many-streams and returns undefined if full. */
+  open(key: number, wordIndex: number, sink: ErrorSink): OpenMessage | undefined {
+    if (this.entries.size >= this.limits.maxOpenStreams) {
+      this.expire(sink);
+      if (this.entries.size >= this.limits.maxOpenStreams) {
+        const { label, context } = describeKey(key, wordIndex);
+        sink.push(
+          new UmpError(
+            UmpErrorCode.TooManyStreams,
+            `${label}: cannot open another message, ${this.entries.size} already open (maxOpenStreams)`,
+            context,
+          ),
+        );
+        return undefined;
+      }
+    }
+    const e = new OpenMessage(this.now);
+    this.entries.set(key, e);
+    this.cacheKey = key;
+    this.cacheEntry = e;
+    return e;
+  }
+
+  /**
+   * Makes room for `n` more bytes in `e`; on exceeding `maxBytes` reports too-large, frees the buffer,
+   * marks the message as skipping and returns false.
+   */
+  reserve(e: OpenMessage, key: number, n: number, maxBytes: number, wordIndex: number, sink: ErrorSink): boolean {
+    e.lastSeen = this.now;
+    const need = e.length + n;
+    if (need > maxBytes) {
+      const { label, context } = describeKey(key, wordIndex);
+      sink.push(new UmpError(UmpErrorCode.TooLarge, `${label}: message exceeds ${maxBytes} bytes; discarded`, context));
+      e.skipping = true;
+      e.bytes = EMPTY;
+      e.view = new DataView(EMPTY.buffer);
+      e.length = 0;
+      return false;
+    }
+    if (need > e.bytes.length) {
+      const capacity = Math.min(maxBytes, Math.max(need, e.bytes.length * 2, 64));
+      const grown = new Uint8Array(capacity);
+      grown.set(e.bytes.subarray(0, e.length));
+      e.bytes = grown;
+      e.view = new DataView(grown.buffer);
+    }
+    return true;
+  }
+
+  /** Removes `key` and returns its bytes, trimmed to length. */
+  close(key: number): Uint8Array {
+    const e = this.get(key);
+    this.drop(key);
+    if (!e) return EMPTY;
+    return e.length === e.bytes.length ? e.bytes : e.bytes.slice(0, e.length);
+  }
+
+  drop(key: number): void {
+    this.entries.delete(key);
+    if (key === this.cacheKey) this.cacheEntry = undefined;
+  }
+
+  /** Discards the open message of `key` (if any) and reports `error`. */
+  fail(key: number, error: UmpError, sink: ErrorSink): void {
+    this.drop(key);
+    sink.push(error);
+  }
+
+  /** Reports and discards every message silent for longer than timeoutMs. */
+  expire(sink: ErrorSink): void {
+    const { timeoutMs } = this.limits;
+    if (timeoutMs === Infinity || this.entries.size === 0) return;
+    for (const [key, e] of this.entries) {
+      const silent = this.now - e.lastSeen;
+      if (silent > timeoutMs) {
+        this.drop(key);
+        if (e.skipping) continue;
+        const { label, context } = describeKey(key);
+        sink.push(
+          new UmpError(UmpErrorCode.Timeout, `${label}: no packet for ${Math.round(silent)} ms (timeoutMs ${timeoutMs}); discarded`, context),
+        );
+      }
+    }
+  }
+
+  /** End of input: reports every open message as truncated and forgets it. */
+  flush(sink: ErrorSink): void {
+    for (const [key, e] of this.entries) {
+      if (e.skipping) continue;
+      const { label, context } = describeKey(key);
+      sink.push(new UmpError(UmpErrorCode.Truncated, `${label}: input ended inside the message`, context));
+    }
+    this.entries.clear();
+    this.cacheKey = -1;
+    this.cacheEntry = undefined;
+  }
+}
+
+/**
+ * Applies Complete/Start/Continue/End sequencing for a packet carrying `n` data bytes. Returns the
+ * message to append the bytes to, or undefined if the packet is dropped (errors go to `sink`).
+ * A Complete packet gets a fresh message that is not entered in the table.
+ */
+export function segmentTarget(
+  table: OpenMessageTable,
+  key: number,
+  format: number,
+  n: number,
+  maxBytes: number,
+  wordIndex: number,
+  sink: ErrorSink,
+): OpenMessage | undefined {
+  const open = table.get(key);
+  if (format === SegmentFormat.Continue || format === SegmentFormat.End) {
+    if (!open) {
+      const { label, context } = describeKey(key, wordIndex);
+      const which = format === SegmentFormat.End ? 'End' : 'Continue';
+      sink.push(new UmpError(UmpErrorCode.BadSequence, `${label}: ${which} packet without Start; dropped`, context));
+      return undefined;
+    }
+    if (open.skipping) {
+      open.lastSeen = table.now;
+      if (format === SegmentFormat.End) table.drop(key);
+      return undefined;
+    }
+    return table.reserve(open, key, n, maxBytes, wordIndex, sink) ? open : undefined;
+  }
+  if (open) {
+    table.drop(key);
+    if (!open.skipping) {
+      const { label, context } = describeKey(key, wordIndex);
+      const which = format === SegmentFormat.Start ? 'Start' : 'Complete';
+      sink.push(
+        new UmpError(UmpErrorCode.BadSequence, `${label}: ${which} packet while a message was open; the open message is discarded`, context),
+      );
+    }
+  }
+  if (format === SegmentFormat.Complete) {
+    const single = new OpenMessage(table.now);
+    return table.reserve(single, key, n, maxBytes, wordIndex, sink) ? single : undefined;
+  }
+  const started = table.open(key, wordIndex, sink);
+  if (!started) return undefined;
+  return table.reserve(started, key, n, maxBytes, wordIndex, sink) ? started : undefined;
+}
+
+/** After appending a packet's bytes: the finished message's bytes for Complete/End, else undefined. */
+export function segmentResult(table: OpenMessageTable, key: number, format: number, target: OpenMessage): Uint8Array | undefined {
+  if (format === SegmentFormat.Complete) return target.bytes.slice(0, target.length);
+  if (format === SegmentFormat.End) return table.close(key);
+  return undefined;
+}
+
+/** Appends bytes to a reserved message. */
+export function appendBytes(target: OpenMessage, src: Uint8Array): void {
+  target.bytes.set(src, target.length);
+  target.length += src.length;
+}
+
+/**
+ * Reports a malformed packet of the message stream `key`: the open message (if any) is discarded
+ * with it, since it can no longer be completed correctly.
+ */
+export function rejectPacket(table: OpenMessageTable, key: number, err: unknown, wordIndex: number, sink: ErrorSink): void {
+  const { label, context } = describeKey(key, wordIndex);
+  const code = err instanceof UmpError ? err.code : UmpErrorCode.InvalidField;
+  const text = err instanceof Error ? err.message : String(err);
+  const open = table.get(key);
+  const message = open && !open.skipping ? `${text}; the open ${label} message is discarded` : text;
+  table.fail(key, new UmpError(code, message, context), sink);
+}
