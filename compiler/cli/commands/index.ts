@@ -1,8 +1,11 @@
 import type { Command } from 'commander';
 import type { SetExitCode } from '../exit.ts';
+import { registerUmp } from './ump.ts';
+import { registerCheck } from './check.ts';
+import { registerFmt } from './fmt.ts';
 
 /** Each command module registers itself on the program; the list is the CLI's table of contents. */
-const commandModules: Array<(program: Command, setExit: SetExitCode) => void> = [];
+const commandModules: Array<(program: Command, setExit: SetExitCode) => void> = [registerCheck, registerFmt, registerUmp];
 
 export function registerCommands(program: Command, setExit: SetExitCode): void {
   for (const register of commandModules) register(program, setExit);

@@ -1,0 +1,43 @@
+/** Optimal string alignment distance, capped: we only care about near misses. */
+export function editDistance(a: string, b: string, cap = 4): number {
+  if (Math.abs(a.length - b.length) > cap) return cap + 1;
+  const prev2: number[] = new Array(b.length + 1).fill(0);
+  let prev: number[] = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const cur: number[] = [i];
+    let rowMin = i;
+    for (let j = 1; j <= b.length; j++) {
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      let v = Math.min(prev[j]! + 1, cur[j - 1]! + 1, prev[j - 1]! + cost);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) v = Math.min(v, prev2[j - 2]! + 1);
+      cur.push(v);
+      rowMin = Math.min(rowMin, v);
+    }
+    for (let j = 0; j <= b.length; j++) prev2[j] = prev[j]!;
+    prev = cur;
+    if (rowMin > cap) return cap + 1;
+  }
+  return prev[b.length]!;
+}
+
+/** The closest candidate within a distance that grows with the name's length, or undefined. */
+export function closest(name: string, candidates: Iterable<string>): string | undefined {
+  const lower = name.toLowerCase();
+  const limit = Math.max(1, Math.min(3, Math.floor(name.length / 3)));
+  let best: string | undefined;
+  let bestScore = Infinity;
+  for (const c of [...new Set(candidates)].sort()) {
+    if (c === name) continue;
+    const score = c.toLowerCase() === lower ? 0.5 : editDistance(name, c, limit);
+    if (score <= limit && score < bestScore) {
+      best = c;
+      bestScore = score;
+    }
+  }
+  return best;
+}
+
+export function didYouMean(name: string, candidates: Iterable<string>, fallback?: string): string | undefined {
+  const best = closest(name, candidates);
+  return best !== undefined ? `did you mean '${best}'?` : fallback;
+}

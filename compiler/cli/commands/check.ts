@@ -1,0 +1,60 @@
+import { Option, type Command } from 'commander';
+import { compile } from '../../program.ts';
+import { renderAll, summaryLine, type DiagnosticFormat } from '../../diagnostics/render.ts';
+import type { Diagnostic } from '../../diagnostics/diagnostic.ts';
+import { ExitCode, UsageError, type SetExitCode } from '../exit.ts';
+import { requireFiles, resolvePrograms } from '../inputs.ts';
+
+export interface DiagnosticOptions {
+  format: DiagnosticFormat;
+  warningsAsErrors?: boolean;
+  color?: boolean;
+  config?: string;
+}
+
+export function addDiagnosticOptions(cmd: Command): Command {
+  return cmd
+    .addOption(new Option('--format <format>', 'diagnostic output').choices(['human', 'json', 'github']).default('human'))
+    .option('--warnings-as-errors', 'exit 1 when there are warnings')
+    .option('--no-color', 'plain text output')
+    .option('--config <path>', 'midl.yaml to read (default: search upwards from the current directory)');
+}
+
+/** Prints diagnostics (to stdout for json/github, stderr for humans) and returns whether they fail the run. */
+export function reportDiagnostics(diagnostics: readonly Diagnostic[], opts: DiagnosticOptions): boolean {
+  const failing = diagnostics.some((d) => d.severity === 'error' || (opts.warningsAsErrors && d.severity === 'warning'));
+  if (opts.format === 'json' || opts.format === 'github') {
+    process.stdout.write(renderAll(diagnostics, opts.format));
+  } else if (diagnostics.length > 0) {
+    const color = opts.color !== false && process.stderr.isTTY === true && !process.env['NO_COLOR'];
+    process.stderr.write(renderAll(diagnostics, 'human', color));
+    process.stderr.write(`\n${summaryLine(diagnostics)}\n`);
+  }
+  return failing;
+}
+
+export function registerCheck(program: Command, setExit: SetExitCode): void {
+  addDiagnosticOptions(
+    program
+      .command('check')
+      .description('check schemas and report every problem (default: the inputs and checkOnly entries of midl.yaml)')
+      .argument('[paths...]', '.midl files or directories, compiled together as one program'),
+  ).action((paths: string[], opts: DiagnosticOptions) => {
+    const programs = resolvePrograms(paths, opts.config, true);
+    const all: Diagnostic[] = [];
+    let files = 0;
+    for (const p of programs) {
+      requireFiles(p);
+      const result = compile(p.files);
+      if (result.unreadable.length > 0) {
+        reportDiagnostics(result.diagnostics.filter((d) => d.code === 'MIDL1901'), opts);
+        throw new UsageError(`cannot read ${result.unreadable.length === 1 ? 'an input file' : `${result.unreadable.length} input files`}`);
+      }
+      all.push(...result.diagnostics);
+      files += result.files.length;
+    }
+    const failing = reportDiagnostics(all, opts);
+    if (opts.format === 'human' && all.length === 0) process.stderr.write(`ok: ${files} file${files === 1 ? '' : 's'} checked, no problems\n`);
+    setExit(failing ? ExitCode.Failure : ExitCode.Ok);
+  });
+}

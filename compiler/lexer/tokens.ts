@@ -1,0 +1,88 @@
+import { createToken, Lexer, type TokenType } from 'chevrotain';
+
+/**
+ * Token vocabulary of .midl. Keywords belong to the `Name` category so that a keyword can still be
+ * used as a field or property name (`errors: GpuError;`, `version: string @1;`).
+ */
+export const Name = createToken({ name: 'Name', pattern: Lexer.NA, label: 'a name' });
+export const Identifier = createToken({ name: 'Identifier', pattern: /[A-Za-z_][A-Za-z0-9_]*/, categories: [Name], label: 'a name' });
+
+function keyword(word: string, inName = true): TokenType {
+  return createToken({
+    name: word[0]!.toUpperCase() + word.slice(1),
+    pattern: new RegExp(`${word}(?![A-Za-z0-9_])`),
+    longer_alt: Identifier,
+    categories: inName ? [Name] : [],
+    label: `'${word}'`,
+  });
+}
+
+export const Package = keyword('package');
+export const Version = keyword('version');
+export const Import = keyword('import');
+export const Capability = keyword('capability');
+export const Struct = keyword('struct');
+export const Enum = keyword('enum');
+export const Union = keyword('union');
+export const Errors = keyword('errors');
+export const Topic = keyword('topic');
+export const Intent = keyword('intent');
+export const Reserved = keyword('reserved');
+export const Map = keyword('map');
+export const True = keyword('true', false);
+export const False = keyword('false', false);
+
+export const WhiteSpace = createToken({ name: 'WhiteSpace', pattern: /[ \t\r\n\uFEFF]+/, group: Lexer.SKIPPED });
+export const DocComment = createToken({ name: 'DocComment', pattern: /\/\/\/(?!\/)[^\n]*/, group: 'comments' });
+export const LineComment = createToken({ name: 'LineComment', pattern: /\/\/[^\n]*/, group: 'comments' });
+export const BlockComment = createToken({ name: 'BlockComment', pattern: /\/\*[\s\S]*?\*\//, line_breaks: true, group: 'comments' });
+export const UnterminatedComment = createToken({ name: 'UnterminatedComment', pattern: /\/\*[\s\S]*/, line_breaks: true, group: 'invalid' });
+export const StringLiteral = createToken({ name: 'StringLiteral', pattern: /"(?:[^"\\\n]|\\[^\n])*"/, label: 'a string' });
+export const UnterminatedString = createToken({ name: 'UnterminatedString', pattern: /"(?:[^"\\\n]|\\[^\n])*/, group: 'invalid' });
+/** A topic address: segments joined by '/'; the checker validates the segments precisely. */
+export const Address = createToken({ name: 'Address', pattern: /[A-Za-z0-9_{}.-]+(?:\/[A-Za-z0-9_{}.-]+)+/, label: 'a topic address' });
+export const HexNumber = createToken({ name: 'HexNumber', pattern: /0[xX][0-9A-Fa-f_]+/, label: 'a number' });
+export const ExpNumber = createToken({ name: 'ExpNumber', pattern: /-?\d+(?:\.\d+)?[eE][+-]?\d+/, label: 'a number' });
+/** A number with a unit: 50ms, 1MiB. Which units are valid is the checker's job. */
+export const Quantity = createToken({ name: 'Quantity', pattern: /\d+(?:\.\d+)?[A-Za-z]+/, label: 'a quantity' });
+export const NumberLiteral = createToken({ name: 'NumberLiteral', pattern: /-?\d+(?:\.\d+)?/, label: 'a number' });
+
+export const LCurly = createToken({ name: 'LCurly', pattern: /{/, label: "'{'" });
+export const RCurly = createToken({ name: 'RCurly', pattern: /}/, label: "'}'" });
+export const LParen = createToken({ name: 'LParen', pattern: /\(/, label: "'('" });
+export const RParen = createToken({ name: 'RParen', pattern: /\)/, label: "')'" });
+export const LSquare = createToken({ name: 'LSquare', pattern: /\[/, label: "'['" });
+export const RSquare = createToken({ name: 'RSquare', pattern: /]/, label: "']'" });
+export const Less = createToken({ name: 'Less', pattern: /</, label: "'<'" });
+export const Greater = createToken({ name: 'Greater', pattern: />/, label: "'>'" });
+export const Semi = createToken({ name: 'Semi', pattern: /;/, label: "';'" });
+export const Colon = createToken({ name: 'Colon', pattern: /:/, label: "':'" });
+export const Comma = createToken({ name: 'Comma', pattern: /,/, label: "','" });
+export const Equals = createToken({ name: 'Equals', pattern: /=/, label: "'='" });
+export const Question = createToken({ name: 'Question', pattern: /\?/, label: "'?'" });
+export const At = createToken({ name: 'At', pattern: /@/, label: "'@'" });
+export const Dot = createToken({ name: 'Dot', pattern: /\./, label: "'.'" });
+
+const keywords = [Package, Version, Import, Capability, Struct, Enum, Union, Errors, Topic, Intent, Reserved, Map, True, False];
+
+/** Order matters: Chevrotain takes the first pattern that matches, not the longest. */
+export const allTokens: TokenType[] = [
+  WhiteSpace,
+  DocComment,
+  LineComment,
+  BlockComment,
+  UnterminatedComment,
+  StringLiteral,
+  UnterminatedString,
+  Address,
+  HexNumber,
+  ExpNumber,
+  Quantity,
+  NumberLiteral,
+  ...keywords,
+  Name,
+  Identifier,
+  LCurly, RCurly, LParen, RParen, LSquare, RSquare, Less, Greater, Semi, Colon, Comma, Equals, Question, At, Dot,
+];
+
+export const MidlLexer = new Lexer(allTokens, { positionTracking: 'full', ensureOptimizations: false });

@@ -1,0 +1,79 @@
+import type { CstNode, IToken } from 'chevrotain';
+import { buildAst } from '../ast/build.ts';
+import type { FileAst } from '../ast/nodes.ts';
+import { DiagnosticBag } from '../diagnostics/diagnostic.ts';
+import { lex } from '../lexer/lexer.ts';
+import { span, type SourceFile, type Span } from '../source.ts';
+import { parseTokens, type ParseError } from './parser.ts';
+
+export interface ParsedFile {
+  readonly ast: FileAst;
+  readonly tokens: readonly IToken[];
+  readonly comments: readonly IToken[];
+  readonly diagnostics: DiagnosticBag;
+  /** True when the lexer or parser reported an error; the formatter refuses such files. */
+  readonly hasSyntaxErrors: boolean;
+}
+
+/** text → tokens → CST → AST for one file; never throws for bad input. */
+export function parseFile(file: SourceFile): ParsedFile {
+  const diagnostics = new DiagnosticBag();
+  const { tokens, comments } = lex(file, diagnostics);
+  const { cst, errors } = parseTokens(tokens);
+  reportSyntaxErrors(file, cst, errors, diagnostics);
+  const hasSyntaxErrors = diagnostics.hasErrors;
+  const ast = buildAst(file, cst, comments, diagnostics);
+  return { ast, tokens, comments, diagnostics, hasSyntaxErrors };
+}
+
+const HELP: Record<string, string> = {
+  "';'": "declarations, fields and properties end with ';'",
+  "'@'": 'struct fields and union arms need a field number, e.g. `name: string @1;`',
+  "'}'": "a block is missing its closing '}'",
+  "'{'": "a declaration's body is written in braces: `struct Name { … }`",
+  "':'": 'fields and properties are written `name: value`',
+  "'='": 'enum members and error codes are written `NAME = number;`',
+  'a name': 'names start with a letter or _ and contain letters, digits and _',
+};
+
+/**
+ * One error per top-level declaration: after the first, Chevrotain's recovery often produces follow-on
+ * errors that only restate the first (typespec#299), so the rest of that declaration stays quiet.
+ */
+function reportSyntaxErrors(file: SourceFile, cst: CstNode, errors: readonly ParseError[], out: DiagnosticBag): void {
+  const tops = ((cst.children['topLevel'] ?? []) as CstNode[]).map((n) => [n.location?.startOffset ?? 0, n.location?.endOffset ?? 0] as const);
+  const seenDecl = new Set<number>();
+  const seenOffset = new Set<number>();
+  for (const e of errors) {
+    const at = Number.isFinite(e.token.startOffset) ? e.token.startOffset : file.text.length;
+    const declIndex = tops.findIndex(([s, end]) => at >= s && at <= end);
+    if (seenOffset.has(at) || (declIndex >= 0 && seenDecl.has(declIndex))) continue;
+    seenOffset.add(at);
+    if (declIndex >= 0) seenDecl.add(declIndex);
+    const found = describeFound(e.token);
+    const where = errorSpan(file, e);
+    const help = HELP[e.expected] ?? 'see docs/language.md for the grammar';
+    if (e.kind === 'mismatch') out.add('expectedToken', { expected: e.expected, found }, where, { help });
+    else if (e.kind === 'not-all-input') out.add('unexpectedToken', { found, expected: 'a declaration (struct, enum, union, errors, topic, intent, capability)' }, where, { help: 'top-level items are declarations; check for an extra closing brace above' });
+    else out.add('unexpectedToken', { found, expected: e.expected }, where, { help });
+  }
+}
+
+function describeFound(tok: IToken): string {
+  if (tok.tokenType.name === 'EOF' || !Number.isFinite(tok.startOffset)) return 'end of file';
+  const image = tok.image.length > 24 ? `${tok.image.slice(0, 24)}…` : tok.image;
+  return `'${image}'`;
+}
+
+/** A missing token is reported right after the previous one when the next token is on a later line, as rustc does. */
+function errorSpan(file: SourceFile, e: ParseError): Span {
+  const tok = e.token;
+  const prev = e.previousToken;
+  const tokValid = Number.isFinite(tok.startOffset) && tok.tokenType.name !== 'EOF';
+  if (prev && Number.isFinite(prev.startOffset) && (!tokValid || (e.kind === 'mismatch' && (tok.startLine ?? 0) > (prev.endLine ?? 0)))) {
+    const after = (prev.endOffset ?? prev.startOffset) + 1;
+    return span(file, after, after + 1);
+  }
+  if (!tokValid) return span(file, file.text.length, file.text.length);
+  return span(file, tok.startOffset, (tok.endOffset ?? tok.startOffset) + 1);
+}
