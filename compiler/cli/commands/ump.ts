@@ -208,9 +208,15 @@ function printEvents(tokens: readonly Token[], mode: 'unpack' | 'decode'): boole
   };
   let run: number[] = [];
   let runTokens: number[] = [];
+  /** Token index of every word given to the reader so far (its word indexes are global). */
+  const readerTokens: number[] = [];
   const flush = (): void => {
-    const events: Array<UmpEvent | UmpPacket> = mode === 'unpack' ? reader.push(run) : decodePackets(run);
-    for (const e of events) emit(toJson(e, runTokens));
+    if (mode === 'unpack') {
+      readerTokens.push(...runTokens);
+      for (const e of reader.push(run)) emit(toJson(e, readerTokens));
+    } else {
+      for (const p of decodePackets(run)) emit(toJson(p, runTokens));
+    }
     run = [];
     runTokens = [];
   };
@@ -224,7 +230,7 @@ function printEvents(tokens: readonly Token[], mode: 'unpack' | 'decode'): boole
     emit({ kind: 'error', code: 'bad-word', reason: `"${t.text}" is not a word of 8 hex digits; skipped`, wordIndex: t.index });
   }
   flush();
-  if (mode === 'unpack') for (const e of reader.finish()) emit(toJson(e, []));
+  if (mode === 'unpack') for (const e of reader.finish()) emit(toJson(e, readerTokens));
   return failed;
 }
 
