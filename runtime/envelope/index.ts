@@ -50,6 +50,7 @@ export {
   SSE_VERSION,
   SseEvent,
   SseFragmentReassembler,
+  fragmentSseEvent,
   isSseCtrl,
   parseSseEnvelope,
   serializeSseEnvelope,

@@ -193,6 +193,28 @@ export function sseCtrl(seq: number, data: SseCtrl, ts?: number): SseCtrlEnvelop
 /** Defaults of an `SseFragmentReassembler`: 32 open events, 10 s, 256 remembered ids, 1 Mi characters per event. */
 export const DEFAULT_SSE_REASSEMBLY = { maxOpen: 32, timeoutMs: 10_000, rememberCompleted: 256, maxChars: 1024 * 1024 } as const;
 
+/**
+ * Splits an event's text data into fragments of at most `maxDataChars` UTF-16 units (never between
+ * the halves of a surrogate pair), each a full envelope with `frag{i,n}` and sequence number
+ * `firstSeq + i`. An event that fits is returned unchanged (with `seq: firstSeq`). Needs an `id`.
+ */
+export function fragmentSseEvent(env: SseEnvelope, maxDataChars: number, firstSeq: number = env.seq): SseEnvelope[] {
+  if (!Number.isInteger(maxDataChars) || maxDataChars < 2) throw new EnvelopeError(E.BadField, 'maxDataChars must be an integer ≥ 2');
+  if (typeof env.data === 'object') throw new EnvelopeError(E.BadField, 'ctrl messages are never fragmented', { path: '$.frag' });
+  const data = env.data ?? '';
+  const { frag: _frag, ...rest } = env;
+  if (data.length <= maxDataChars) return [{ ...rest, seq: firstSeq }];
+  if (env.id === undefined) throw new EnvelopeError(E.BadField, 'a fragmented event needs an id', { path: '$.id' });
+  const parts: string[] = [];
+  for (let at = 0; at < data.length; ) {
+    let end = Math.min(data.length, at + maxDataChars);
+    if (end < data.length && (data.charCodeAt(end - 1) & 0xfc00) === 0xd800) end--;
+    parts.push(data.slice(at, end));
+    at = end;
+  }
+  return parts.map((part, i) => ({ ...rest, seq: firstSeq + i, frag: { i, n: parts.length }, data: part }));
+}
+
 export interface SseReassemblyOptions extends PartialsOptions {
   /** Most UTF-16 units of data in one reassembled event. */
   readonly maxChars?: number;
