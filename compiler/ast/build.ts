@@ -9,8 +9,8 @@ const isToken = (x: CstNode | IToken): x is IToken => 'image' in x;
 const real = (t: IToken | undefined): t is IToken => t !== undefined && !t.isInsertedInRecovery && Number.isFinite(t.startOffset);
 
 /** Converts Chevrotain's CST of one file into the typed AST, attaching doc comments on the way. */
-export function buildAst(file: SourceFile, cst: CstNode, comments: readonly IToken[], diagnostics: DiagnosticBag): A.FileAst {
-  return new AstBuilder(file, comments, diagnostics).file(cst);
+export function buildAst(file: SourceFile, cst: CstNode, comments: readonly IToken[], errorOffsets: readonly number[], diagnostics: DiagnosticBag): A.FileAst {
+  return new AstBuilder(file, comments, [...errorOffsets].sort((a, b) => a - b), diagnostics).file(cst);
 }
 
 class AstBuilder {
@@ -20,6 +20,8 @@ class AstBuilder {
   constructor(
     private readonly src: SourceFile,
     comments: readonly IToken[],
+    /** Sorted offsets of the tokens at which the parser reported errors. */
+    private readonly errorOffsets: readonly number[],
     private readonly diagnostics: DiagnosticBag,
   ) {
     this.docs = comments.filter((c) => c.tokenType.name === 'DocComment');
@@ -202,14 +204,23 @@ class AstBuilder {
       const items = this.nodes(list, 'literal').map((n) => this.literal(n)).filter((x): x is A.Literal => !!x);
       return { kind: 'list', items, span: this.spanOf(list) };
     }
-    const tok = this.ordered(node).find(isToken);
+    const tok = this.onlyToken(node);
     return tok ? this.tokenLiteral(tok) : undefined;
   }
 
   private integer(node: CstNode | undefined): A.Literal | undefined {
     if (!node) return undefined;
-    const tok = this.ordered(node).find(isToken);
+    const tok = this.onlyToken(node);
     return tok ? this.tokenLiteral(tok) : undefined;
+  }
+
+  /** The single token of a one-token rule (literal, integer), without sorting children. */
+  private onlyToken(node: CstNode): IToken | undefined {
+    for (const key in node.children) {
+      const first = (node.children as Children)[key]?.[0];
+      if (first && isToken(first)) return first;
+    }
+    return undefined;
   }
 
   private tokenLiteral(tok: IToken): A.Literal | undefined {
@@ -314,9 +325,21 @@ class AstBuilder {
     return found;
   }
 
+  /** Whether a syntax error fell inside the node (or right at its end, where a missing '}' is noticed). */
   private isRecovered(node: CstNode): boolean {
     if (node.recoveredNode) return true;
-    return this.allNodes(node).some((c) => this.isRecovered(c)) || this.ordered(node).some((c) => isToken(c) && !real(c));
+    const start = node.location?.startOffset;
+    const end = node.location?.endOffset;
+    if (start === undefined || end === undefined || !Number.isFinite(start) || !Number.isFinite(end)) return true;
+    const offsets = this.errorOffsets;
+    let lo = 0;
+    let hi = offsets.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (offsets[mid]! < start) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo < offsets.length && offsets[lo]! <= end + 1;
   }
 
   private spanOf(node: CstNode): Span {

@@ -22,7 +22,8 @@ export function parseFile(file: SourceFile): ParsedFile {
   const { cst, errors } = parseTokens(tokens);
   reportSyntaxErrors(file, cst, errors, diagnostics);
   const hasSyntaxErrors = diagnostics.hasErrors;
-  const ast = buildAst(file, cst, comments, diagnostics);
+  const errorOffsets = errors.map((e) => (Number.isFinite(e.token.startOffset) ? e.token.startOffset : file.text.length));
+  const ast = buildAst(file, cst, comments, errorOffsets, diagnostics);
   return { ast, tokens, comments, diagnostics, hasSyntaxErrors };
 }
 

@@ -1,4 +1,4 @@
-import { CstParser, EOF, type CstNode, type IParserErrorMessageProvider, type IToken, type TokenType } from 'chevrotain';
+import { CstParser, EOF, type CstNode, type IOrAlt, type IParserErrorMessageProvider, type IToken, type TokenType } from 'chevrotain';
 import * as T from '../lexer/tokens.ts';
 
 const describe = (t: TokenType): string => (typeof t.LABEL === 'string' ? t.LABEL : t.name);
@@ -28,12 +28,22 @@ class MidlParser extends CstParser {
     this.performSelfAnalysis();
   }
 
+  private readonly altCache: IOrAlt<unknown>[][] = [];
+
+  /**
+   * Alternatives built once per parser instead of on every rule call: closures in object literals are
+   * costly to create per token (and tsx wraps each one to keep its name), which made parsing 10× slower.
+   */
+  private alternatives(slot: number, build: () => IOrAlt<unknown>[]): IOrAlt<unknown>[] {
+    return (this.altCache[slot] ??= build());
+  }
+
   file = this.RULE('file', () => {
     this.MANY(() => this.SUBRULE(this.topLevel));
   });
 
   topLevel = this.RULE('topLevel', () => {
-    this.OR([
+    this.OR(this.alternatives(0, () => [
       { ALT: () => this.SUBRULE(this.packageDecl) },
       { ALT: () => this.SUBRULE(this.versionDecl) },
       { ALT: () => this.SUBRULE(this.importDecl) },
@@ -44,7 +54,7 @@ class MidlParser extends CstParser {
       { ALT: () => this.SUBRULE(this.errorsDecl) },
       { ALT: () => this.SUBRULE(this.topicDecl) },
       { ALT: () => this.SUBRULE(this.intentDecl) },
-    ]);
+    ]));
   });
 
   packageDecl = this.RULE('packageDecl', () => {
@@ -92,10 +102,10 @@ class MidlParser extends CstParser {
   });
 
   member = this.RULE('member', () => {
-    this.OR([
+    this.OR(this.alternatives(1, () => [
       { GATE: () => this.LA(2).tokenType === T.At, ALT: () => this.SUBRULE(this.reservedDecl) },
       { ALT: () => this.SUBRULE(this.field) },
-    ]);
+    ]));
   });
 
   reservedDecl = this.RULE('reservedDecl', () => {
@@ -126,13 +136,13 @@ class MidlParser extends CstParser {
   });
 
   typeExpr = this.RULE('typeExpr', () => {
-    this.OR([
+    this.OR(this.alternatives(2, () => [
       { GATE: () => this.LA(2).tokenType === T.Less, ALT: () => this.SUBRULE(this.mapType) },
       { ALT: () => this.SUBRULE(this.qualifiedName) },
-    ]);
+    ]));
     // `?` may appear between brackets only so that the checker can explain why `u8?[]` is wrong.
     this.MANY(() => {
-      this.OR2([
+      this.OR2(this.alternatives(3, () => [
         {
           ALT: () => {
             this.CONSUME(T.LSquare);
@@ -140,7 +150,7 @@ class MidlParser extends CstParser {
           },
         },
         { ALT: () => this.CONSUME(T.Question) },
-      ]);
+      ]));
     });
   });
 
@@ -166,7 +176,7 @@ class MidlParser extends CstParser {
   });
 
   literal = this.RULE('literal', () => {
-    this.OR([
+    this.OR(this.alternatives(4, () => [
       { ALT: () => this.CONSUME(T.StringLiteral) },
       { ALT: () => this.CONSUME(T.NumberLiteral) },
       { ALT: () => this.CONSUME(T.ExpNumber) },
@@ -176,7 +186,7 @@ class MidlParser extends CstParser {
       { ALT: () => this.CONSUME(T.False) },
       { ALT: () => this.SUBRULE(this.qualifiedName) },
       { ALT: () => this.SUBRULE(this.listLiteral) },
-    ]);
+    ]));
   });
 
   listLiteral = this.RULE('listLiteral', () => {
@@ -186,7 +196,7 @@ class MidlParser extends CstParser {
   });
 
   integer = this.RULE('integer', () => {
-    this.OR([{ ALT: () => this.CONSUME(T.NumberLiteral) }, { ALT: () => this.CONSUME(T.HexNumber) }]);
+    this.OR(this.alternatives(5, () => [{ ALT: () => this.CONSUME(T.NumberLiteral) }, { ALT: () => this.CONSUME(T.HexNumber) }]));
   });
 
   enumDecl = this.RULE('enumDecl', () => {
@@ -222,7 +232,7 @@ class MidlParser extends CstParser {
 
   topicDecl = this.RULE('topicDecl', () => {
     this.CONSUME(T.Topic);
-    this.OR([{ ALT: () => this.CONSUME(T.Address) }, { ALT: () => this.SUBRULE(this.qualifiedName) }]);
+    this.OR(this.alternatives(6, () => [{ ALT: () => this.CONSUME(T.Address) }, { ALT: () => this.SUBRULE(this.qualifiedName) }]));
     this.SUBRULE(this.propertyBlock);
   });
 
@@ -240,7 +250,7 @@ class MidlParser extends CstParser {
 
   property = this.RULE('property', () => {
     this.CONSUME(T.Name);
-    this.OR([
+    this.OR(this.alternatives(7, () => [
       {
         ALT: () => {
           this.CONSUME(T.Colon);
@@ -249,13 +259,13 @@ class MidlParser extends CstParser {
         },
       },
       { ALT: () => this.SUBRULE(this.propertyBlock) },
-    ]);
+    ]));
   });
 
   /** One comma-separated item of a property value: `gpu.admin`, `POST "/path"`, `50ms`. */
   valueGroup = this.RULE('valueGroup', () => {
     this.AT_LEAST_ONE(() => {
-      this.OR([
+      this.OR(this.alternatives(8, () => [
         { ALT: () => this.SUBRULE(this.typeExpr) },
         { ALT: () => this.CONSUME(T.StringLiteral) },
         { ALT: () => this.CONSUME(T.NumberLiteral) },
@@ -264,7 +274,7 @@ class MidlParser extends CstParser {
         { ALT: () => this.CONSUME(T.Quantity) },
         { ALT: () => this.CONSUME(T.True) },
         { ALT: () => this.CONSUME(T.False) },
-      ]);
+      ]));
     });
   });
 
