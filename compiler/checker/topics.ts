@@ -70,7 +70,9 @@ export function checkTopicsAndIntents(ctx: CheckContext, files: readonly LoadedF
         claimTool(tool, owner);
         const props = readProperties(ctx, file, decl.properties, TOPIC_PROPS, 'topic', structs);
         if (!props.has('payload')) {
-          if (!decl.recovered) ctx.diagnostics.add('missingProperty', { kind: 'topic', name: decl.address.text, property: 'payload' }, decl.address.span, { help: 'add `payload: StructName;` inside the braces' });
+          // A payload that is written but invalid was reported already; only an absent one is "missing".
+          const written = decl.properties.some((p) => p.name.text === 'payload');
+          if (!written && !decl.recovered) ctx.diagnostics.add('missingProperty', { kind: 'topic', name: decl.address.text, property: 'payload' }, decl.address.span, { help: 'add `payload: StructName;` inside the braces' });
           continue;
         }
         const lane = (props.get('lane') as Lane | undefined) ?? 'sysex8';
