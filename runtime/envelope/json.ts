@@ -52,37 +52,35 @@ function decodeKey(token: string, at: number): string | EnvelopeError {
  * validate syntax (JSON.parse does); on malformed text it may report nothing or a structural error.
  */
 export function prescanJson(text: string, maxDepth: number): EnvelopeError | null {
+  // One entry per open object/array: the keys seen so far (objects) or null (arrays).
   const keys: (Set<string> | null)[] = [];
   let expectKey = false;
   const n = text.length;
   for (let i = 0; i < n; i++) {
     const c = text.charCodeAt(i);
     if (c === 0x22 /* " */) {
-      const start = i;
-      let escaped = false;
-      i++;
-      while (i < n) {
-        const d = text.charCodeAt(i);
-        if (d === 0x5c /* \ */) {
-          escaped = true;
-          i += 2;
-          continue;
-        }
-        if (d === 0x22) break;
-        i++;
+      // Jump to the closing quote with native search: a quote preceded by an odd run of backslashes is escaped.
+      let end = text.indexOf('"', i + 1);
+      for (;;) {
+        if (end < 0) return null; // unterminated string: JSON.parse reports it
+        let b = end - 1;
+        while (text.charCodeAt(b) === 0x5c) b--;
+        if ((end - 1 - b) % 2 === 0) break;
+        end = text.indexOf('"', end + 1);
       }
-      if (i >= n) return null; // unterminated string: JSON.parse reports it
       if (expectKey) {
         expectKey = false;
-        const key = escaped ? decodeKey(text.slice(start, i + 1), start) : text.slice(start + 1, i);
+        const raw = text.slice(i + 1, end);
+        const key = raw.includes('\\') ? decodeKey(text.slice(i, end + 1), i) : raw;
         if (key instanceof EnvelopeError) return key;
-        if (FORBIDDEN_KEYS.has(key)) return new EnvelopeError(E.ForbiddenKey, `key "${key}" is not accepted`, { offset: start });
+        if (FORBIDDEN_KEYS.has(key)) return new EnvelopeError(E.ForbiddenKey, `key "${key}" is not accepted`, { offset: i });
         const seen = keys[keys.length - 1];
         if (seen) {
-          if (seen.has(key)) return new EnvelopeError(E.DuplicateKey, `key "${key}" appears twice in one object`, { offset: start });
+          if (seen.has(key)) return new EnvelopeError(E.DuplicateKey, `key "${key}" appears twice in one object`, { offset: i });
           seen.add(key);
         }
       }
+      i = end;
     } else if (c === 0x7b /* { */ || c === 0x5b /* [ */) {
       if (keys.length >= maxDepth) {
         return new EnvelopeError(E.TooDeep, `nesting deeper than ${maxDepth}`, { offset: i });
@@ -104,8 +102,8 @@ export function prescanJson(text: string, maxDepth: number): EnvelopeError | nul
 export function readJsonText(input: string | Uint8Array, limits: JsonLimits): ParseResult<unknown> {
   let text: string;
   if (typeof input === 'string') {
-    // UTF-8 bytes ≥ UTF-16 code units, so the cheap check goes first.
-    if (input.length > limits.maxBytes || utf8Length(input, limits.maxBytes) > limits.maxBytes) {
+    // UTF-16 units ≤ UTF-8 bytes ≤ 3 × UTF-16 units: count exactly only between the two bounds.
+    if (input.length > limits.maxBytes || (input.length * 3 > limits.maxBytes && utf8Length(input, limits.maxBytes) > limits.maxBytes)) {
       return fail(new EnvelopeError(E.TooLarge, `text exceeds ${limits.maxBytes} UTF-8 bytes`, { offset: limits.maxBytes }));
     }
     text = input;
@@ -163,51 +161,69 @@ export function typeName(v: unknown): string {
   return typeof v;
 }
 
-function keyPath(path: string, key: string): string {
-  return /^[A-Za-z_$][A-Za-z0-9_$]*$/.test(key) ? `${path}.${key}` : `${path}[${JSON.stringify(key)}]`;
+function renderPath(root: string, trail: readonly (string | number)[]): string {
+  let p = root;
+  for (const step of trail) {
+    if (typeof step === 'number') p += `[${step}]`;
+    else p += /^[A-Za-z_$][A-Za-z0-9_$]*$/.test(step) ? `.${step}` : `[${JSON.stringify(step)}]`;
+  }
+  return p;
 }
 
 /**
  * Canonical JSON: object keys sorted by UTF-16 code units at every level, no whitespace, numbers and
  * strings as `JSON.stringify` writes them (RFC 8785 for plain JSON). Properties whose value is
- * `undefined` are omitted. Throws `EnvelopeError` for values JSON cannot represent (bigint,
- * functions, NaN/±Infinity, `undefined` in arrays, non-plain objects), forbidden keys, and nesting
- * deeper than `maxDepth` (which also catches cycles).
+ * `undefined` are omitted. Throws `EnvelopeError` (with the JSON path below `path`) for values JSON
+ * cannot represent (bigint, functions, NaN/±Infinity, `undefined` in arrays, non-plain objects),
+ * forbidden keys, and nesting deeper than `maxDepth` counted from `depth` (which also catches cycles).
  */
 export function canonicalJson(value: unknown, maxDepth: number, path = '$', depth = 0): string {
-  switch (typeof value) {
-    case 'string':
-      return JSON.stringify(value);
-    case 'boolean':
-      return value ? 'true' : 'false';
-    case 'number':
-      if (!Number.isFinite(value)) throw fieldError(path, `${value} is not representable in JSON`);
-      return JSON.stringify(value);
-    case 'object': {
-      if (value === null) return 'null';
-      if (depth >= maxDepth) throw fieldError(path, `nesting deeper than ${maxDepth} (or cyclic)`, E.TooDeep);
-      if (Array.isArray(value)) {
-        const parts: string[] = [];
-        for (let i = 0; i < value.length; i++) {
-          const item: unknown = value[i];
-          if (item === undefined) throw fieldError(`${path}[${i}]`, 'undefined is not representable in JSON');
-          parts.push(canonicalJson(item, maxDepth, `${path}[${i}]`, depth + 1));
+  // The path is only rendered when something is wrong; `trail` tracks where we are.
+  const trail: (string | number)[] = [];
+  const problem = (reason: string, code: E = E.BadField): EnvelopeError => fieldError(renderPath(path, trail), reason, code);
+  const write = (v: unknown, level: number): string => {
+    switch (typeof v) {
+      case 'string':
+        return JSON.stringify(v);
+      case 'boolean':
+        return v ? 'true' : 'false';
+      case 'number':
+        if (!Number.isFinite(v)) throw problem(`${v} is not representable in JSON`);
+        return JSON.stringify(v);
+      case 'object': {
+        if (v === null) return 'null';
+        if (level >= maxDepth) throw problem(`nesting deeper than ${maxDepth} (or cyclic)`, E.TooDeep);
+        let out: string;
+        if (Array.isArray(v)) {
+          out = '[';
+          for (let i = 0; i < v.length; i++) {
+            trail.push(i);
+            const item: unknown = v[i];
+            if (item === undefined) throw problem('undefined is not representable in JSON');
+            out += (i ? ',' : '') + write(item, level + 1);
+            trail.pop();
+          }
+          return `${out}]`;
         }
-        return `[${parts.join(',')}]`;
+        if (!isPlainObject(v)) throw problem('only plain objects are representable in JSON');
+        out = '{';
+        let first = true;
+        for (const k of Object.keys(v).sort()) {
+          const item = v[k];
+          if (item === undefined) continue;
+          trail.push(k);
+          if (FORBIDDEN_KEYS.has(k)) throw problem(`key "${k}" is not accepted`, E.ForbiddenKey);
+          out += `${first ? '' : ','}${JSON.stringify(k)}:${write(item, level + 1)}`;
+          first = false;
+          trail.pop();
+        }
+        return `${out}}`;
       }
-      if (!isPlainObject(value)) throw fieldError(path, 'only plain objects are representable in JSON');
-      const parts: string[] = [];
-      for (const k of Object.keys(value).sort()) {
-        const v = value[k];
-        if (v === undefined) continue;
-        if (FORBIDDEN_KEYS.has(k)) throw fieldError(keyPath(path, k), `key "${k}" is not accepted`, E.ForbiddenKey);
-        parts.push(`${JSON.stringify(k)}:${canonicalJson(v, maxDepth, keyPath(path, k), depth + 1)}`);
-      }
-      return `{${parts.join(',')}}`;
+      default:
+        throw problem(`${typeof v} is not representable in JSON`);
     }
-    default:
-      throw fieldError(path, `${typeof value} is not representable in JSON`);
-  }
+  };
+  return write(value, depth);
 }
 
 /**
