@@ -336,7 +336,8 @@ class AstBuilder {
     let hi = offsets.length;
     while (lo < hi) {
       const mid = (lo + hi) >> 1;
-      if (offsets[mid]! < start) lo = mid + 1;
+      // An error at a node's first token belongs to what came before it (a missing ';' or '}').
+      if (offsets[mid]! <= start) lo = mid + 1;
       else hi = mid;
     }
     return lo < offsets.length && offsets[lo]! <= end + 1;

@@ -20,7 +20,7 @@ export function parseFile(file: SourceFile): ParsedFile {
   const diagnostics = new DiagnosticBag();
   const { tokens, comments } = lex(file, diagnostics);
   const { cst, errors } = parseTokens(tokens);
-  reportSyntaxErrors(file, cst, errors, diagnostics);
+  reportSyntaxErrors(file, cst, tokens, errors, diagnostics);
   const hasSyntaxErrors = diagnostics.hasErrors;
   const errorOffsets = errors.map((e) => (Number.isFinite(e.token.startOffset) ? e.token.startOffset : file.text.length));
   const ast = buildAst(file, cst, comments, errorOffsets, diagnostics);
@@ -41,7 +41,7 @@ const HELP: Record<string, string> = {
  * One error per top-level declaration: after the first, Chevrotain's recovery often produces follow-on
  * errors that only restate the first (typespec#299), so the rest of that declaration stays quiet.
  */
-function reportSyntaxErrors(file: SourceFile, cst: CstNode, errors: readonly ParseError[], out: DiagnosticBag): void {
+function reportSyntaxErrors(file: SourceFile, cst: CstNode, tokens: readonly IToken[], errors: readonly ParseError[], out: DiagnosticBag): void {
   const tops = ((cst.children['topLevel'] ?? []) as CstNode[]).map((n) => [n.location?.startOffset ?? 0, n.location?.endOffset ?? 0] as const);
   const seenDecl = new Set<number>();
   const seenOffset = new Set<number>();
@@ -53,11 +53,31 @@ function reportSyntaxErrors(file: SourceFile, cst: CstNode, errors: readonly Par
     if (declIndex >= 0) seenDecl.add(declIndex);
     const found = describeFound(e.token);
     const where = errorSpan(file, e);
+    const fieldName = e.kind === 'no-alternative' && e.ruleStack[e.ruleStack.length - 1] === 'member' ? nextToken(tokens, e.token) : undefined;
+    if (fieldName) {
+      // `name Type @1;`: the member is clearly a field that lacks its colon; say so at the right place.
+      out.add('expectedToken', { expected: "':' after the field name", found: describeFound(fieldName) }, span(file, fieldName.startOffset, (fieldName.endOffset ?? fieldName.startOffset) + 1), { help: `write \`${e.token.image}: Type @1;\`` });
+      continue;
+    }
     const help = HELP[e.expected] ?? 'see docs/language.md for the grammar';
     if (e.kind === 'mismatch') out.add('expectedToken', { expected: e.expected, found }, where, { help });
     else if (e.kind === 'not-all-input') out.add('unexpectedToken', { found, expected: 'a declaration (struct, enum, union, errors, topic, intent, capability)' }, where, { help: 'top-level items are declarations; check for an extra closing brace above' });
     else out.add('unexpectedToken', { found, expected: e.expected }, where, { help });
   }
+}
+
+/** The token after `tok` when `tok` is a name followed by something other than ':' or '?'. */
+function nextToken(tokens: readonly IToken[], tok: IToken): IToken | undefined {
+  if (!(tok.tokenType.CATEGORIES ?? []).some((c) => c.name === 'Name')) return undefined;
+  let lo = 0;
+  let hi = tokens.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (tokens[mid]!.startOffset <= tok.startOffset) lo = mid + 1;
+    else hi = mid;
+  }
+  const next = tokens[lo];
+  return next && next.tokenType.name !== 'Colon' && next.tokenType.name !== 'Question' ? next : undefined;
 }
 
 function describeFound(tok: IToken): string {

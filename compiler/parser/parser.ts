@@ -297,6 +297,8 @@ export interface ParseError {
   readonly previousToken: IToken | undefined;
   readonly kind: 'mismatch' | 'no-alternative' | 'not-all-input' | 'early-exit';
   readonly resyncedTokens: readonly IToken[];
+  /** Grammar rules being parsed when the error happened, outermost first. */
+  readonly ruleStack: readonly string[];
 }
 
 export function parseTokens(tokens: IToken[]): { cst: CstNode; errors: ParseError[] } {
@@ -312,6 +314,7 @@ export function parseTokens(tokens: IToken[]): { cst: CstNode; errors: ParseErro
       previousToken: (e as { previousToken?: IToken }).previousToken,
       kind,
       resyncedTokens: e.resyncedTokens,
+      ruleStack: e.context?.ruleStack ?? [],
     };
   });
   return { cst, errors };
