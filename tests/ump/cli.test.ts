@@ -1,16 +1,30 @@
 // `midl ump …`: a handful of runs through the real launcher (node bin/midl.mjs), the rest in-process via main().
-import { spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { formatPackets } from '../../compiler/cli/commands/ump.ts';
 import { main } from '../../compiler/cli/main.ts';
 import { packFlexText } from '../../runtime/ump/index.ts';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 
-function spawnMidl(args: string[], input?: string): { status: number | null; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, ['bin/midl.mjs', ...args], { cwd: root, input, encoding: 'utf8', timeout: 30_000 });
-  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+interface Run {
+  readonly status: number | null;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+function spawnMidl(args: string[], input?: string): Promise<Run> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['bin/midl.mjs', ...args], { cwd: root, timeout: 60_000 });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+    child.on('error', reject);
+    child.on('close', (status) => resolve({ status, stdout, stderr }));
+    child.stdin.end(input ?? '');
+  });
 }
 
 // Golden vectors from shared reference/midi2.md §1 (sources named per case).
@@ -18,25 +32,30 @@ const SYSEX8_GOLDEN = '531E4200 7D000102 03040506 0708090A\n533A420B 0C0D0E0F 10
 const SYSEX8_DATA = '007d' + Array.from({ length: 20 }, (_, i) => i.toString(16).padStart(2, '0')).join('');
 
 describe('midl ump via bin/midl.mjs', () => {
+  const text = 'grüße 🎹 音楽 — a lyric long enough for several packets';
+  // The launches run concurrently (each pays tsx start-up); the tests below check their results.
+  let runs: Record<'sysex8' | 'sysex7' | 'stdin', Run>;
+  beforeAll(async () => {
+    const [sysex8, sysex7, stdin] = await Promise.all([
+      spawnMidl(['ump', 'pack', 'sysex8', '--group', '3', '--stream', '0x42', '--data', SYSEX8_DATA]),
+      spawnMidl(['ump', 'pack', 'sysex7', '--group', '2', '--data', '7d0080']),
+      spawnMidl(['ump', 'unpack'], formatPackets(packFlexText(text, { group: 5, addressing: 'group', bank: 2, status: 1 }))),
+    ]);
+    runs = { sysex8: sysex8!, sysex7: sysex7!, stdin: stdin! };
+  });
+
   it('pack sysex8 prints the ni-midi2 golden packets', () => {
-    const r = spawnMidl(['ump', 'pack', 'sysex8', '--group', '3', '--stream', '0x42', '--data', SYSEX8_DATA]);
-    expect(r.status).toBe(0);
-    expect(r.stdout).toBe(SYSEX8_GOLDEN);
+    expect(runs.sysex8).toMatchObject({ status: 0, stdout: SYSEX8_GOLDEN });
   });
 
   it('pack sysex7 rejects a byte above 0x7F with exit 2', () => {
-    const r = spawnMidl(['ump', 'pack', 'sysex7', '--group', '2', '--data', '7d0080']);
-    expect(r.status).toBe(2);
-    expect(r.stdout).toBe('');
-    expect(r.stderr).toMatch(/byte 2 is 0x80.*7-bit/);
+    expect(runs.sysex7).toMatchObject({ status: 2, stdout: '' });
+    expect(runs.sysex7.stderr).toMatch(/byte 2 is 0x80.*7-bit/);
   });
 
   it('unpack reads words from stdin (pack flex-text | unpack)', () => {
-    const text = 'grüße 🎹 音楽 — a lyric long enough for several packets';
-    const packed = formatPackets(packFlexText(text, { group: 5, addressing: 'group', bank: 2, status: 1 }));
-    const r = spawnMidl(['ump', 'unpack'], packed);
-    expect(r.status).toBe(0);
-    expect(r.stdout.trim().split('\n').map((l) => JSON.parse(l))).toEqual([
+    expect(runs.stdin.status).toBe(0);
+    expect(runs.stdin.stdout.trim().split('\n').map((l) => JSON.parse(l))).toEqual([
       { kind: 'flex-text', group: 5, addressing: 'group', channel: 0, bank: 2, status: 1, text },
     ]);
   });
