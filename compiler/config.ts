@@ -11,6 +11,8 @@ export interface MidlConfig {
   /** Checked and format-checked like inputs, each its own program, but never generated. */
   readonly checkOnly: readonly string[];
   readonly output: string;
+  /** How generated TypeScript imports the runtime (default `midl/runtime`). */
+  readonly runtimeImport: string;
 }
 
 export class ConfigError extends Error {
@@ -18,6 +20,8 @@ export class ConfigError extends Error {
 }
 
 export const CONFIG_FILE = 'midl.yaml';
+export const LOCK_FILE = 'midl.lock';
+export const DEFAULT_RUNTIME_IMPORT = 'midl/runtime';
 
 /** Finds midl.yaml in `cwd` or its parents, like git finds .git. */
 export function findConfig(cwd = process.cwd()): string | undefined {
@@ -40,7 +44,7 @@ export function loadConfig(path: string): MidlConfig {
   }
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) throw new ConfigError(`${path}: expected a mapping with 'inputs' and 'output'`);
   const obj = raw as Record<string, unknown>;
-  const known = new Set(['inputs', 'checkOnly', 'output']);
+  const known = new Set(['inputs', 'checkOnly', 'output', 'runtimeImport']);
   const unknown = Object.keys(obj).filter((k) => !known.has(k));
   if (unknown.length > 0) throw new ConfigError(`${path}: unknown key '${unknown[0]}' (known: ${[...known].join(', ')})`);
   const list = (key: string, required: boolean): string[] => {
@@ -54,8 +58,11 @@ export function loadConfig(path: string): MidlConfig {
   const base = dirname(path);
   const output = obj['output'] ?? 'generated';
   if (typeof output !== 'string' || output.length === 0) throw new ConfigError(`${path}: 'output' must be a path`);
+  const runtimeImport = obj['runtimeImport'] ?? DEFAULT_RUNTIME_IMPORT;
+  if (typeof runtimeImport !== 'string' || runtimeImport.length === 0) throw new ConfigError(`${path}: 'runtimeImport' must be a module specifier`);
   return {
     path,
+    runtimeImport,
     inputs: list('inputs', true).map((p) => resolve(base, p)),
     checkOnly: list('checkOnly', false).map((p) => resolve(base, p)),
     output: resolve(base, output),

@@ -11,6 +11,9 @@ export function assignCapabilityBits(ctx: CheckContext, caps: readonly Capabilit
   const out: IrCapability[] = [];
   const pending: CapabilitySymbol[] = [];
   const max = CAPABILITY_MASK_WIDTH - 1;
+  // Bits of capabilities that were removed stay taken: a peer holding an old mask must not gain a new right.
+  const declared = new Set(caps.map((c) => c.decl.name.text));
+  for (const [name, bit] of locked) if (!declared.has(name)) owner.set(bit, `${name} (retired, pinned in midl.lock)`);
   for (const cap of [...caps].sort((a, b) => cmp(a.decl.name.text, b.decl.name.text))) {
     const name = cap.decl.name.text;
     const lit = cap.decl.bit;

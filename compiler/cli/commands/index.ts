@@ -3,9 +3,10 @@ import type { SetExitCode } from '../exit.ts';
 import { registerUmp } from './ump.ts';
 import { registerCheck } from './check.ts';
 import { registerFmt } from './fmt.ts';
+import { registerGen } from './gen.ts';
 
 /** Each command module registers itself on the program; the list is the CLI's table of contents. */
-const commandModules: Array<(program: Command, setExit: SetExitCode) => void> = [registerCheck, registerFmt, registerUmp];
+const commandModules: Array<(program: Command, setExit: SetExitCode) => void> = [registerCheck, registerFmt, registerGen, registerUmp];
 
 export function registerCommands(program: Command, setExit: SetExitCode): void {
   for (const register of commandModules) register(program, setExit);

@@ -1,0 +1,181 @@
+import { watch, writeFileSync, readFileSync, type FSWatcher } from 'node:fs';
+import { basename, dirname, join, relative, resolve } from 'node:path';
+import type { Command } from 'commander';
+import { DEFAULT_RUNTIME_IMPORT, expandInputs, LOCK_FILE } from '../../config.ts';
+import { emitAll } from '../../emitters/index.ts';
+import { readLock, serializeLock, updatedProgramLock, vanishedTopics, LockError, type LockFile, type ProgramLock } from '../../lock.ts';
+import { diffOutput, writeOutput } from '../../output.ts';
+import { compile } from '../../program.ts';
+import { ExitCode, UsageError, type SetExitCode } from '../exit.ts';
+import { readConfig } from '../inputs.ts';
+import { addDiagnosticOptions, reportDiagnostics, type DiagnosticOptions } from './check.ts';
+
+interface GenOptions extends DiagnosticOptions {
+  out?: string;
+  check?: boolean;
+  watch?: boolean;
+}
+
+interface GenJob {
+  /** Key of this program in midl.lock. */
+  readonly label: string;
+  readonly files: readonly string[];
+  readonly outDir: string;
+}
+
+interface GenPlan {
+  readonly jobs: readonly GenJob[];
+  readonly runtimeImport: string;
+  /** Absolute path of midl.lock, when a midl.yaml drives the run. */
+  readonly lockPath: string | undefined;
+  readonly configPath: string | undefined;
+}
+
+function plan(paths: readonly string[], opts: GenOptions): GenPlan {
+  const config = readConfig(opts.config);
+  if (paths.length > 0) {
+    return {
+      jobs: [{ label: paths.join(' '), files: expandInputs(paths), outDir: resolve(opts.out ?? config?.output ?? 'generated') }],
+      runtimeImport: config?.runtimeImport ?? DEFAULT_RUNTIME_IMPORT,
+      lockPath: undefined,
+      configPath: config?.path,
+    };
+  }
+  if (!config) throw new UsageError('no paths given and no midl.yaml found in this directory or its parents');
+  const out = opts.out ? resolve(opts.out) : config.output;
+  const base = dirname(config.path);
+  const jobs = config.inputs.map((input) => ({
+    label: relative(base, input).split('\\').join('/') || '.',
+    files: expandInputs([input]),
+    // One input generates straight into the output directory; several get a folder each.
+    outDir: config.inputs.length === 1 ? out : join(out, basename(input)),
+  }));
+  return { jobs, runtimeImport: config.runtimeImport, lockPath: join(base, LOCK_FILE), configPath: config.path };
+}
+
+/** One generation pass; returns the exit code. Never throws for schema or output problems. */
+function runOnce(p: GenPlan, opts: GenOptions): { code: number; inputs: string[] } {
+  let lock: LockFile;
+  try {
+    lock = p.lockPath ? readLock(p.lockPath) : { lockVersion: 1, programs: {} };
+  } catch (err) {
+    if (err instanceof LockError) throw new UsageError(err.message);
+    throw err;
+  }
+  const newPrograms: Record<string, ProgramLock> = { ...lock.programs };
+  const inputs: string[] = [];
+  let failed = false;
+  const problems: string[] = [];
+  for (const job of p.jobs) {
+    if (job.files.length === 0) throw new UsageError(`no .midl files found in ${job.label}`);
+    const prior = lock.programs[job.label];
+    const result = compile(job.files, { lockedCapabilityBits: new Map(Object.entries(prior?.capabilities ?? {})) });
+    inputs.push(...result.files);
+    if (result.unreadable.length > 0) {
+      reportDiagnostics(result.diagnostics.filter((d) => d.code === 'MIDL1901'), opts);
+      throw new UsageError('cannot read an input file');
+    }
+    if (reportDiagnostics(result.diagnostics, opts) || result.hasErrors) {
+      failed = true;
+      continue;
+    }
+    for (const gone of vanishedTopics(prior, result.ir)) {
+      process.stderr.write(`note: topic '${gone}' (id ${prior!.topics[gone]}) is gone from ${job.label}; if it was renamed, subscribers of the old address stop receiving\n`);
+    }
+    newPrograms[job.label] = updatedProgramLock(prior, result.ir);
+    const files = emitAll(result.ir, { runtimeImport: p.runtimeImport });
+    const display = (f: string) => relative(process.cwd(), join(job.outDir, f)).split('\\').join('/');
+    if (opts.check) {
+      const diff = diffOutput(job.outDir, files);
+      for (const f of diff.stale) problems.push(`stale:   ${display(f)}`);
+      for (const f of diff.missing) problems.push(`missing: ${display(f)}`);
+      for (const f of diff.extra) problems.push(`extra:   ${display(f)}`);
+    } else {
+      const { written, removed } = writeOutput(job.outDir, files);
+      const outLabel = relative(process.cwd(), job.outDir) || '.';
+      process.stderr.write(`${job.label}: ${files.length} files in ${outLabel} (${written.length} written, ${removed.length} removed)\n`);
+    }
+  }
+  if (p.lockPath && !failed) {
+    const text = serializeLock({ lockVersion: 1, programs: newPrograms });
+    let current = '';
+    try {
+      current = readFileSync(p.lockPath, 'utf8');
+    } catch {
+      // A missing lock is created below (or reported as missing under --check).
+    }
+    if (current !== text) {
+      if (opts.check) problems.push(`${current ? 'stale:  ' : 'missing:'} ${relative(process.cwd(), p.lockPath)}`);
+      else writeFileSync(p.lockPath, text);
+    }
+  }
+  if (opts.check) {
+    for (const line of problems) process.stdout.write(`${line}\n`);
+    if (problems.length > 0) process.stderr.write(`generated files are out of date (${problems.length}); run 'midl gen'\n`);
+  }
+  return { code: failed || problems.length > 0 ? ExitCode.Failure : ExitCode.Ok, inputs };
+}
+
+export function registerGen(program: Command, setExit: SetExitCode): void {
+  addDiagnosticOptions(
+    program
+      .command('gen')
+      .description('generate TypeScript, JSON Schema, facts and clients (default: every input of midl.yaml into its output)')
+      .argument('[paths...]', '.midl files or directories, compiled together as one program')
+      .option('--out <dir>', 'output directory (default: output of midl.yaml, or ./generated)')
+      .option('--check', 'write nothing; exit 1 listing every stale, missing or extra file')
+      .option('--watch', 'regenerate whenever an input, an import or midl.yaml changes'),
+  ).action(async (paths: string[], opts: GenOptions) => {
+    if (opts.check && opts.watch) throw new UsageError('--check and --watch cannot be combined');
+    const p = plan(paths, opts);
+    const first = runOnce(p, opts);
+    if (!opts.watch) {
+      setExit(first.code as ExitCode);
+      return;
+    }
+    await watchLoop(paths, opts, first.inputs);
+  });
+}
+
+/** Re-runs gen on every change; errors are reported and the loop goes on. Ends on SIGINT/SIGTERM. */
+async function watchLoop(paths: readonly string[], opts: GenOptions, initial: readonly string[]): Promise<void> {
+  let watchers: FSWatcher[] = [];
+  let timer: NodeJS.Timeout | undefined;
+  const rewatch = (files: readonly string[], configPath: string | undefined) => {
+    for (const w of watchers) w.close();
+    const targets = new Set([...files, ...(configPath ? [configPath] : [])]);
+    // Watch directories too, so that files created later (a new import target) are noticed.
+    for (const f of files) targets.add(dirname(f));
+    watchers = [...targets].flatMap((t) => {
+      try {
+        return [watch(t, () => schedule())];
+      } catch {
+        return [];
+      }
+    });
+    process.stderr.write(`watching ${files.length} files for changes (Ctrl-C to stop)\n`);
+  };
+  const rerun = () => {
+    try {
+      const p = plan(paths, opts);
+      const { inputs } = runOnce(p, opts);
+      rewatch(inputs, p.configPath);
+    } catch (err) {
+      process.stderr.write(`error: ${(err as Error).message}\n`);
+    }
+  };
+  const schedule = () => {
+    if (timer) clearTimeout(timer);
+    timer = setTimeout(rerun, 100);
+  };
+  rewatch(initial, readConfig(opts.config)?.path);
+  await new Promise<void>((done) => {
+    const stop = () => {
+      for (const w of watchers) w.close();
+      if (timer) clearTimeout(timer);
+      done();
+    };
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+  });
+}

@@ -1,0 +1,22 @@
+import type { IrProgram } from '../ir/ir.ts';
+import type { EmitOptions, EmittedFile, Emitter } from './emitter.ts';
+
+/** Every emitter `midl gen` runs, in a fixed order; each owns distinct output paths. */
+export const emitters: readonly Emitter[] = [];
+
+export class EmitConflictError extends Error {
+  override readonly name = 'EmitConflictError';
+}
+
+/** Runs every emitter; output is sorted by path so that the file set is deterministic. */
+export function emitAll(ir: IrProgram, options: EmitOptions, list: readonly Emitter[] = emitters): EmittedFile[] {
+  const byPath = new Map<string, { file: EmittedFile; emitter: string }>();
+  for (const emitter of list) {
+    for (const file of emitter.emit(ir, options)) {
+      const prior = byPath.get(file.path);
+      if (prior) throw new EmitConflictError(`emitters '${prior.emitter}' and '${emitter.name}' both write ${file.path}`);
+      byPath.set(file.path, { file, emitter: emitter.name });
+    }
+  }
+  return [...byPath.values()].map((x) => x.file).sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+}
