@@ -150,7 +150,8 @@ class AstBuilder {
       if (!name) return [];
       const inner = this.node(p, 'propertyBlock');
       const values = inner ? undefined : this.nodes(p, 'valueGroup').map((g) => this.valueGroup(g));
-      return [{ name, values, block: inner ? this.properties(inner) : undefined, doc: this.docFor(p), span: this.spanOf(p) }];
+      // Properties carry no documentation of their own; a `///` above one is reported as dangling.
+      return [{ name, values, block: inner ? this.properties(inner) : undefined, doc: undefined, span: this.spanOf(p) }];
     });
   }
 

@@ -112,7 +112,7 @@ function checkMembers(ctx: CheckContext, file: LoadedFile, fields: readonly A.Fi
     if (f.defaultValue && owner === 'struct') {
       const value = checkDefault(ctx, file, f.defaultValue, type, typeExpr);
       if (value !== undefined) {
-        checkDefaultAgainstConstraints(ctx, f.defaultValue, value, constraints);
+        checkDefaultAgainstConstraints(ctx, f.defaultValue, value, constraints, type);
         out.push({ ...field, default: value });
         continue;
       }
@@ -393,13 +393,14 @@ function jsonValue(lit: A.Literal): IrValue | undefined {
   }
 }
 
-function checkDefaultAgainstConstraints(ctx: CheckContext, lit: A.Literal, value: IrValue, c: IrConstraints): void {
+function checkDefaultAgainstConstraints(ctx: CheckContext, lit: A.Literal, value: IrValue, c: IrConstraints, type: IrType): void {
   const fail = (constraint: string) => ctx.diagnostics.add('defaultViolatesConstraint', { value: describeLiteral(lit), constraint }, lit.span, { help: 'change the default or relax the constraint' });
   if (typeof value === 'number' || typeof value === 'bigint') {
     if (c.min !== undefined && value < c.min) fail(`min = ${c.min}`);
     else if (c.max !== undefined && value > c.max) fail(`max = ${c.max}`);
   } else if (typeof value === 'string') {
-    const len = [...value].length;
+    // Lengths count characters of strings but bytes of `bytes` (whose default is written in hex).
+    const len = type.kind === 'scalar' && type.scalar === 'bytes' ? value.length / 2 : [...value].length;
     if (c.minLength !== undefined && len < c.minLength) fail(`minLength = ${c.minLength}`);
     else if (c.maxLength !== undefined && len > c.maxLength) fail(`maxLength = ${c.maxLength}`);
     else if (c.pattern !== undefined && !new RegExp(c.pattern, 'u').test(value)) fail(`pattern = ${JSON.stringify(c.pattern)}`);
