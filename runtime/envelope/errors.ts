@@ -7,6 +7,8 @@
 export const EnvelopeErrorCode = {
   /** Input ended before a field or the declared payload was complete. */
   Truncated: 'truncated',
+  /** A carrier message does not carry a midl envelope at all (e.g. SysEx8 data without the `00 7D 01` prefix). */
+  MissingEnvelope: 'missing-envelope',
   /** First byte is not the midl envelope magic. */
   BadMagic: 'bad-magic',
   /** Format version byte (binary) or `v` (JSON) is not one this build understands. */

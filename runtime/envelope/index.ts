@@ -63,5 +63,6 @@ export {
   type SseReassemblyOptions,
   type SseReassemblyResult,
 } from './sse.ts';
+export { envelopeFromSysEx8, envelopeToSysEx8, messageToSysEx8, type SysEx8CarryOptions } from './carry.ts';
 export type { PartialsOptions, PendingOrDuplicate } from './partials.ts';
 export { Quarantine, type QuarantineEntry, type QuarantineOptions, type QuarantineReason } from './quarantine.ts';
