@@ -142,6 +142,7 @@ function maxPayload(limits: EnvelopeLimits | undefined): number {
 
 /** Encodes one envelope. Throws `EnvelopeError` ('bad-field', 'chunk-out-of-range', 'too-large') on an invalid header or payload. */
 export function encodeEnvelope(header: EnvelopeHeader, payload: Uint8Array, limits?: EnvelopeLimits): Uint8Array {
+  if (!(payload instanceof Uint8Array)) throw new EnvelopeError(E.BadField, 'payload must be a Uint8Array');
   const lenOffset = header.chunk ? FIXED_HEADER_BYTES + CHUNK_BLOCK_BYTES : FIXED_HEADER_BYTES;
   const max = maxPayload(limits);
   if (payload.length > max) {
@@ -216,6 +217,7 @@ function truncated(bytes: Uint8Array, need: number, what: string): EnvelopeError
  * trailing bytes. Throws `EnvelopeError` only.
  */
 export function decodeEnvelope(bytes: Uint8Array, limits?: EnvelopeLimits): DecodedEnvelope {
+  if (!(bytes instanceof Uint8Array)) throw new EnvelopeError(E.BadField, 'input must be a Uint8Array', { offset: 0 });
   if (bytes.length < 1) throw truncated(bytes, 1, 'magic');
   if (bytes[0] !== ENVELOPE_MAGIC) {
     throw new EnvelopeError(E.BadMagic, `expected magic 0x6d, got 0x${bytes[0]!.toString(16).padStart(2, '0')}`, { offset: 0 });

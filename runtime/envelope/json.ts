@@ -108,6 +108,7 @@ export function readJsonText(input: string | Uint8Array, limits: JsonLimits): Pa
     }
     text = input;
   } else {
+    if (!(input instanceof Uint8Array)) return fail(new EnvelopeError(E.BadField, 'input must be a string or a Uint8Array'));
     if (input.length > limits.maxBytes) {
       return fail(new EnvelopeError(E.TooLarge, `text of ${input.length} bytes exceeds ${limits.maxBytes}`, { offset: limits.maxBytes }));
     }

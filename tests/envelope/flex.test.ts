@@ -212,6 +212,10 @@ describe('Flex envelope: hostile JSON', () => {
     );
   });
 
+  it('input that is neither text nor bytes is a bad-field', () => {
+    for (const junk of [null, 42, { v: 1 }, [1]]) expectRejected(parseFlexEnvelope(junk as unknown as string), 'bad-field');
+  });
+
   it('limits are configurable', () => {
     expectRejected(parseFlexEnvelope(SEED, { maxBytes: 100, maxDepth: 32 }), 'too-large');
     expectRejected(parseFlexEnvelope(SEED, { maxBytes: 4096, maxDepth: 3 }), 'too-deep');

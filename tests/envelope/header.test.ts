@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import {
@@ -128,6 +129,13 @@ describe('binary envelope: golden vectors', () => {
     });
   }
 
+  it('docs/wire.md lists the same three vectors', () => {
+    const doc = readFileSync(new URL('../../docs/wire.md', import.meta.url), 'utf8');
+    const section = doc.slice(doc.indexOf('### Golden vectors'), doc.indexOf('### Flex bridge JSON envelope'));
+    const blocks = [...section.matchAll(/```\n([0-9a-f \n]+)```/g)].map((m) => m[1]!.replace(/\s+/g, ''));
+    expect(blocks).toEqual(GOLDEN.map((g) => g.hex));
+  });
+
   it('header sizes are 44 bytes, or 60 with a chunk block', () => {
     expect(HEADER_BYTES).toBe(44);
     expect(CHUNKED_HEADER_BYTES).toBe(60);
@@ -256,6 +264,13 @@ describe('binary envelope: decoder treats input as hostile', () => {
         expect(err.offset).toBe(n);
       }
     }
+  });
+
+  it('non-byte input is a bad-field, not a TypeError', () => {
+    for (const junk of [[0x6d, 1], 'mIDL', null, undefined, 42, new Uint16Array(50)]) {
+      expectEnvelopeError(() => decodeEnvelope(junk as unknown as Uint8Array), 'bad-field');
+    }
+    expectEnvelopeError(() => encodeEnvelope(GOLDEN[0]!.header, 'hi' as unknown as Uint8Array), 'bad-field');
   });
 
   it('bytes after the payload are "trailing-bytes"', () => {
