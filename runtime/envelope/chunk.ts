@@ -110,7 +110,8 @@ function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
  * Reassembles chunked envelopes. Bounded: declared sizes and chunk counts are checked against the
  * limits before anything is stored, memory grows only with bytes actually received, at most
  * `maxOpen` partial messages and `maxBufferedBytes` are held, and every partial message has a
- * deadline. A bad chunk throws `EnvelopeError` and discards only its own message.
+ * deadline. A bad chunk throws `EnvelopeError` and discards only its own message. Completing a
+ * message briefly holds its chunks and the joined payload together (2 × size at most).
  */
 export class ChunkReassembler {
   private readonly maxMessageBytes: number;

@@ -111,7 +111,7 @@ function checkCtrl(raw: unknown, limits: SseLimits): SseCtrl | EnvelopeError {
   return fieldError(path, `unknown ctrl field "${keys[0]!}"`);
 }
 
-function checkFrag(f: unknown, limits: SseLimits): SseFrag | EnvelopeError {
+function checkFrag(f: unknown, limits: Pick<SseLimits, 'maxFragments'>): SseFrag | EnvelopeError {
   if (!isPlainObject(f)) return fieldError('$.frag', `frag must be an object, got ${typeName(f)}`);
   const problem = checkKeys(f, ['i', 'n'], ['i', 'n'], '$.frag');
   if (problem) return problem;
@@ -218,6 +218,8 @@ export function fragmentSseEvent(env: SseEnvelope, maxDataChars: number, firstSe
 export interface SseReassemblyOptions extends PartialsOptions {
   /** Most UTF-16 units of data in one reassembled event. */
   readonly maxChars?: number;
+  /** Largest `frag.n` accepted; default `DEFAULT_SSE_LIMITS.maxFragments`. */
+  readonly maxFragments?: number;
 }
 
 /** `key` is the event id. */
@@ -243,10 +245,12 @@ function fragData(env: SseEnvelope): string {
  */
 export class SseFragmentReassembler {
   private readonly maxChars: number;
+  private readonly fragLimits: Pick<SseLimits, 'maxFragments'>;
   private readonly partials: BoundedPartials<OpenEvent, readonly number[]>;
 
   constructor(options: SseReassemblyOptions = {}) {
     this.maxChars = options.maxChars ?? DEFAULT_SSE_REASSEMBLY.maxChars;
+    this.fragLimits = { maxFragments: options.maxFragments ?? DEFAULT_SSE_LIMITS.maxFragments };
     this.partials = new BoundedPartials<OpenEvent, readonly number[]>(partialsConfig(options, DEFAULT_SSE_REASSEMBLY));
   }
 
@@ -259,8 +263,10 @@ export class SseFragmentReassembler {
   }
 
   push(env: SseEnvelope): SseReassemblyResult {
-    const frag = env.frag;
-    if (frag === undefined) return { status: 'complete', envelope: env };
+    if (env.frag === undefined) return { status: 'complete', envelope: env };
+    // Envelopes may be built by hand rather than parsed: re-check what indexing relies on.
+    const frag = checkFrag(env.frag, this.fragLimits);
+    if (frag instanceof EnvelopeError) throw frag;
     const id = env.id;
     if (id === undefined) throw new EnvelopeError(E.BadField, 'a fragmented event needs an id', { path: '$.id' });
     if (typeof env.data !== 'string' && env.data !== undefined) {

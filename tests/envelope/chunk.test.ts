@@ -100,7 +100,7 @@ describe('ChunkReassembler: happy paths', () => {
         expect(r.openCount).toBe(0);
         expect(r.bufferedBytes).toBe(0);
       }),
-      { numRuns: 150 },
+      { numRuns: 100 },
     );
   });
 
@@ -329,7 +329,7 @@ describe('ChunkReassembler: limits hold before anything is stored', () => {
         expect(r.openCount).toBe(0);
         expect(r.bufferedBytes).toBe(0);
       }),
-      { numRuns: 300 },
+      { numRuns: 150 },
     );
   });
 });

@@ -155,7 +155,7 @@ describe('binary envelope: round trips', () => {
         expect('chunk' in d.header).toBe(header.chunk !== undefined);
         expect(hex(d.payload)).toBe(hex(payload));
       }),
-      { numRuns: 400 },
+      { numRuns: 250 },
     );
   });
 

@@ -195,6 +195,14 @@ describe('SSE fragments', () => {
     );
   });
 
+  it('re-checks frag on hand-built envelopes', () => {
+    const r = new SseFragmentReassembler({ maxFragments: 4 });
+    expectEnvelopeError(() => r.push({ ...base, frag: { i: 3, n: 2 } }), 'chunk-out-of-range');
+    expectEnvelopeError(() => r.push({ ...base, frag: { i: 0, n: 5 } }), 'too-large');
+    expectEnvelopeError(() => r.push({ ...base, frag: { i: -1, n: 2 } }), 'bad-field');
+    expect(r.openCount).toBe(0);
+  });
+
   it('passes unfragmented events through', () => {
     expect(complete(new SseFragmentReassembler().push({ ...base, data: 'x' }))).toEqual({ ...base, data: 'x' });
   });
