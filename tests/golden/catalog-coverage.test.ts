@@ -1,0 +1,41 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { allEntries } from '../../compiler/diagnostics/catalog.ts';
+import { diagnosticCases } from '../helpers/golden.ts';
+import { repoPath } from '../helpers/repo.ts';
+
+/**
+ * Codes that no schema file can produce (they are about the command line and midl.yaml), each with the
+ * title of the CLI test that covers it. Every other code needs a golden case.
+ */
+const CLI_ONLY_CODES: Readonly<Record<string, readonly string[]>> = {
+  MIDL1901: ['MIDL1901: an unreadable input file exits 2'],
+  MIDL1902: ['MIDL1902: an invalid midl.yaml exits 2'],
+  MIDL1903: ['MIDL1903: a directory with no .midl files exits 2', 'MIDL1903: a midl.yaml input with no .midl files exits 2'],
+};
+
+const cliDir = repoPath('tests/cli');
+const cliSources = readdirSync(cliDir)
+  .filter((n) => n.endsWith('.test.ts'))
+  .map((n) => readFileSync(join(cliDir, n), 'utf8'))
+  .join('\n');
+
+describe('every catalog code is covered', () => {
+  const withCase = new Set(diagnosticCases().map((c) => c.code));
+
+  it.each(allEntries().map((e) => [e.code, e.name] as const))('%s %s has a golden case or a named CLI test', (code) => {
+    const cli = CLI_ONLY_CODES[code];
+    if (cli) {
+      expect(withCase.has(code), `${code} is CLI-only but also has a golden case; drop it from CLI_ONLY_CODES`).toBe(false);
+      for (const title of cli) expect(cliSources, `tests/cli has no test titled '${title}'`).toContain(`it('${title}'`);
+    } else {
+      expect(withCase.has(code), `${code} needs tests/golden/diagnostics/${code}-<name>/ (or, if no schema can trigger it, an entry in CLI_ONLY_CODES)`).toBe(true);
+    }
+  });
+
+  it('CLI_ONLY_CODES names only catalog codes', () => {
+    const codes = new Set(allEntries().map((e) => e.code));
+    for (const code of Object.keys(CLI_ONLY_CODES)) expect(codes.has(code as `MIDL${number}`), code).toBe(true);
+  });
+});
