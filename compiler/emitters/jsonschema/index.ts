@@ -1,0 +1,61 @@
+/**
+ * The `json-schema` emitter (docs/generated-code.md § Layout):
+ *   schemas/<package>.ts                        `export const <N>Schema = {…} as const;` per type
+ *   schemas/json/<package>.<Name>.schema.json   the same documents as JSON files
+ *   schemas/json/envelope/*.schema.json          binary envelope header, Flex JSON envelope and replies, SSE envelope
+ *   validators/<package>.js + .d.ts             ajv standalone validators `validate<N>` (compiled now, not at run time)
+ */
+import type { IrProgram, IrTypeDecl } from '../../ir/ir.ts';
+import { GENERATED_HEADER, type EmittedFile, type Emitter } from '../emitter.ts';
+import { packagesOf, schemasModule, tsNames, validatorsModule } from '../shared/names.ts';
+import { envelopeSchemas } from './envelope.ts';
+import { typeSchema, type JsonSchemaObject } from './schema.ts';
+import { standaloneValidators } from './validators.ts';
+
+/** Pretty JSON as written to `.schema.json` files: 2-space indent, one trailing newline. */
+export function jsonFile(value: unknown): string {
+  return `${JSON.stringify(value, null, 2)}\n`;
+}
+
+/** Path of a type's JSON Schema file, relative to the output directory. */
+export function schemaJsonPath(typeName: string): string {
+  return `schemas/json/${typeName}.schema.json`;
+}
+
+/** Exported names in generated code: `<N>Schema` in schemas/<package>.ts, `validate<N>` in validators/<package>.js. */
+export function schemaConstName(tsName: string): string {
+  return `${tsName}Schema`;
+}
+
+export function validatorName(tsName: string): string {
+  return `validate${tsName}`;
+}
+
+function schemasTs(pkg: string, entries: readonly { decl: IrTypeDecl; name: string; schema: JsonSchemaObject }[]): string {
+  const lines = [GENERATED_HEADER, `/** JSON Schema (2020-12) of every type of package ${pkg || '(none)'}: the JSON form of docs/generated-code.md. */`];
+  for (const e of entries) {
+    lines.push('', `/** ${e.decl.name} */`, `export const ${schemaConstName(e.name)} = ${JSON.stringify(e.schema, null, 2)} as const;`);
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+export const jsonSchemaEmitter: Emitter = {
+  name: 'json-schema',
+  emit(ir: IrProgram): EmittedFile[] {
+    const names = tsNames(ir);
+    const files: EmittedFile[] = [];
+    for (const pkg of packagesOf(ir)) {
+      const entries = ir.types
+        .filter((t) => t.package === pkg)
+        .map((decl) => ({ decl, name: names.get(decl.name) ?? decl.shortName, schema: typeSchema(ir, decl.name) }));
+      files.push({ path: `${schemasModule(pkg)}.ts`, content: schemasTs(pkg, entries) });
+      for (const e of entries) files.push({ path: schemaJsonPath(e.decl.name), content: jsonFile(e.schema) });
+      const { js, dts } = standaloneValidators(
+        entries.map((e) => ({ exportName: validatorName(e.name), schema: e.schema, what: `Validates the JSON form of ${e.decl.name} (${schemaConstName(e.name)}).` })),
+      );
+      files.push({ path: `${validatorsModule(pkg)}.js`, content: js }, { path: `${validatorsModule(pkg)}.d.ts`, content: dts });
+    }
+    for (const env of envelopeSchemas()) files.push({ path: `schemas/json/envelope/${env.file}`, content: jsonFile(env.schema) });
+    return files;
+  },
+};
