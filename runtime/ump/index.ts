@@ -37,6 +37,8 @@ export {
   SYSEX8_BYTES_PER_PACKET,
   SysEx8Abort,
   packSysEx8,
+  packSysEx8Into,
+  sysEx8WordCount,
   encodeSysEx8Abort,
   decodeSysEx8Packet,
   type SysEx8Message,

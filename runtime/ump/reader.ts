@@ -67,7 +67,7 @@ export class UmpReader {
       i = take;
       if (this.pendingLength < size) return out;
       this.pendingLength = 0;
-      this.dispatch(this.pending, 0, base - (size - take), out);
+      this.dispatch(this.pending, 0, size, base - (size - take), out);
     }
     const n = words.length;
     while (i < n) {
@@ -77,8 +77,7 @@ export class UmpReader {
         this.pendingLength = n - i;
         break;
       }
-      this.dispatch(words, i, base + i, out);
-      i += size;
+      i += this.dispatch(words, i, n, base + i, out);
     }
     return out;
   }
@@ -103,33 +102,34 @@ export class UmpReader {
     return out;
   }
 
-  private dispatch(words: Uint32Array, offset: number, wordIndex: number, out: UmpEvent[]): void {
+  /** Handles the packet at `offset` (complete packets end at `end`); returns the words consumed. */
+  private dispatch(words: Uint32Array, offset: number, end: number, wordIndex: number, out: UmpEvent[]): number {
     const w0 = words[offset]!;
     switch (routeOf(w0)) {
       case Route.SysEx8:
-        acceptSysEx8(this.table, words, offset, wordIndex, out);
-        return;
+        return acceptSysEx8(this.table, words, offset, end, wordIndex, out);
       case Route.Utility:
         out.push(decodeUtility(w0) as UtilityMessage);
-        return;
+        break;
       case Route.SysEx7:
         acceptSysEx7(this.table, words, offset, wordIndex, out);
-        return;
+        break;
       case Route.Mds:
         acceptMds(this.table, words, offset, wordIndex, out);
-        return;
+        break;
       case Route.Flex:
         acceptFlex(this.table, words, offset, wordIndex, out);
-        return;
+        break;
       case Route.StreamText:
         acceptStreamText(this.table, words, offset, wordIndex, out);
-        return;
+        break;
       case Route.Stream:
         out.push(decodeStreamPacket(words, offset) as StreamMessage); // Route.Stream: never a text packet
-        return;
+        break;
       default:
         out.push({ kind: 'unknown', mt: w0 >>> 28, words: words.slice(offset, offset + packetWordCount(w0)) });
     }
+    return packetWordCount(w0);
   }
 }
 

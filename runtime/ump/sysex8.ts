@@ -7,6 +7,7 @@ import {
   segmentTarget,
   sysEx8Key,
   type ErrorSink,
+  type OpenMessage,
   type OpenMessageTable,
 } from './table.ts';
 import { packetBytes } from './words.ts';
@@ -51,30 +52,46 @@ export interface SysEx8Options {
   readonly streamId: number;
 }
 
-/**
- * Packs 8-bit data into SysEx8 packets (13 data bytes each: Complete, or Start/Continue…/End).
- * Hot path: one exact-size allocation, whole words read big-endian straight from the input.
- */
+/** Words needed to pack `byteLength` bytes as SysEx8 (4 per packet, at least one packet). */
+export function sysEx8WordCount(byteLength: number): number {
+  return (byteLength === 0 ? 1 : Math.ceil(byteLength / SYSEX8_BYTES_PER_PACKET)) * 4;
+}
+
+/** Packs 8-bit data into SysEx8 packets (13 data bytes each: Complete, or Start/Continue…/End). */
 export function packSysEx8(data: Uint8Array, options: SysEx8Options): Uint32Array {
+  checkBytes('SysEx8 data', data);
+  const out = new Uint32Array(sysEx8WordCount(data.length));
+  packSysEx8Into(out, 0, data, options);
+  return out;
+}
+
+/**
+ * packSysEx8 into a caller's buffer (e.g. one reused per transport frame) at word `offset`; returns
+ * the number of words written. Hot path: whole words read big-endian straight from the input, no
+ * allocation besides one DataView.
+ */
+export function packSysEx8Into(out: Uint32Array, offset: number, data: Uint8Array, options: SysEx8Options): number {
   checkBytes('SysEx8 data', data);
   const group = checkRange('group', options.group, 0, 15);
   const streamId = checkRange('streamId', options.streamId, 0, 255);
   const n = data.length;
-  const packets = n === 0 ? 1 : Math.ceil(n / SYSEX8_BYTES_PER_PACKET);
-  const out = new Uint32Array(packets * 4);
+  const total = sysEx8WordCount(n);
+  if (!(out instanceof Uint32Array) || !Number.isInteger(offset) || offset < 0 || offset + total > out.length) {
+    throw new UmpError(UmpErrorCode.InvalidField, `output needs ${total} words from offset ${offset}`);
+  }
   const head = ((MessageType.Data128 << 28) | (group << 24) | (streamId << 8)) >>> 0;
-  if (packets === 1) {
-    writeTail(out, 0, (head | (SegmentFormat.Complete << 20)) >>> 0, data, 0, n);
-    return out;
+  if (total === 4) {
+    writeTail(out, offset, (head | (SegmentFormat.Complete << 20)) >>> 0, data, 0, n);
+    return total;
   }
   const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
-  out[0] = (head | (SegmentFormat.Start << 20) | (14 << 16) | data[0]!) >>> 0;
-  out[1] = view.getUint32(1);
-  out[2] = view.getUint32(5);
-  out[3] = view.getUint32(9);
+  out[offset] = (head | (SegmentFormat.Start << 20) | (14 << 16) | data[0]!) >>> 0;
+  out[offset + 1] = view.getUint32(1);
+  out[offset + 2] = view.getUint32(5);
+  out[offset + 3] = view.getUint32(9);
   const cont = (head | (SegmentFormat.Continue << 20) | (14 << 16)) >>> 0;
-  const lastFrom = (packets - 1) * SYSEX8_BYTES_PER_PACKET;
-  let dst = 4;
+  const lastFrom = (total / 4 - 1) * SYSEX8_BYTES_PER_PACKET;
+  let dst = offset + 4;
   for (let src = SYSEX8_BYTES_PER_PACKET; src < lastFrom; src += SYSEX8_BYTES_PER_PACKET) {
     out[dst] = (cont | data[src]!) >>> 0;
     out[dst + 1] = view.getUint32(src + 1);
@@ -83,12 +100,15 @@ export function packSysEx8(data: Uint8Array, options: SysEx8Options): Uint32Arra
     dst += 4;
   }
   writeTail(out, dst, (head | (SegmentFormat.End << 20)) >>> 0, data, lastFrom, n - lastFrom);
-  return out;
+  return total;
 }
 
 /** Writes a packet carrying `count` (0..13) bytes of `data` from `from`, #bytes = count + 1. */
 function writeTail(out: Uint32Array, dst: number, head: number, data: Uint8Array, from: number, count: number): void {
   out[dst] = (head | ((count + 1) << 16) | (count > 0 ? data[from]! : 0)) >>> 0;
+  out[dst + 1] = 0;
+  out[dst + 2] = 0;
+  out[dst + 3] = 0;
   for (let i = 1; i < count; i++) {
     const b = i + 3;
     const w = dst + (b >>> 2);
@@ -140,14 +160,19 @@ export function decodeSysEx8Packet(words: Uint32Array, offset = 0, wordIndex = o
   return { kind: 'sysex8', group, status: segmentFormatName(status), byteCount, streamId, data };
 }
 
-/** Reassembly step for one SysEx8 packet; written for speed (no per-packet allocation on the way). */
+/**
+ * Reassembly step for the SysEx8 packet at `offset` (complete packets are available up to `end`).
+ * Written for speed: after a Start or Continue, the following full Continue packets of the same
+ * stream are appended in a tight loop. Returns the number of words consumed.
+ */
 export function acceptSysEx8(
   table: OpenMessageTable,
   words: Uint32Array,
   offset: number,
+  end: number,
   wordIndex: number,
   sink: ErrorSink & { push(m: SysEx8Message): unknown },
-): void {
+): number {
   const w0 = words[offset]!;
   const group = (w0 >>> 24) & 0xf;
   const status = (w0 >>> 20) & 3;
@@ -158,16 +183,16 @@ export function acceptSysEx8(
     const abort = abortOf(words, offset);
     if (abort) {
       acceptAbort(table, key, abort, wordIndex, sink);
-      return;
+      return 4;
     }
     if (count !== 1) {
       rejectPacket(table, key, badCount(group, streamId, count, wordIndex), wordIndex, sink);
-      return;
+      return 4;
     }
   }
   const n = count - 1;
   const target = segmentTarget(table, key, status, n, table.limits.maxMessageBytes, wordIndex, sink);
-  if (!target) return;
+  if (!target) return 4;
   const p = target.length;
   const bytes = target.bytes;
   if (n === SYSEX8_BYTES_PER_PACKET) {
@@ -183,8 +208,34 @@ export function acceptSysEx8(
     }
   }
   target.length = p + n;
+  if (status === SegmentFormat.Start || status === SegmentFormat.Continue) return 4 + appendContinueRun(target, words, offset + 4, end, w0);
   const data = segmentResult(table, key, status, target);
   if (data) sink.push({ kind: 'sysex8', group, streamId, data });
+  return 4;
+}
+
+/**
+ * Appends the full (13-byte) Continue packets of the same group and stream that follow at `from`,
+ * while they fit the message's current buffer; anything else is left to acceptSysEx8. Returns the
+ * words consumed.
+ */
+function appendContinueRun(target: OpenMessage, words: Uint32Array, from: number, end: number, w0: number): number {
+  const top = (w0 & 0xff00ff00) | (SegmentFormat.Continue << 20) | (14 << 16);
+  const bytes = target.bytes;
+  const view = target.view;
+  const capacity = bytes.length;
+  let p = target.length;
+  let i = from;
+  while (i + 4 <= end && (words[i]! & 0xffffff00) === top && p + SYSEX8_BYTES_PER_PACKET <= capacity) {
+    bytes[p] = words[i]! & 0xff;
+    view.setUint32(p + 1, words[i + 1]!);
+    view.setUint32(p + 5, words[i + 2]!);
+    view.setUint32(p + 9, words[i + 3]!);
+    p += SYSEX8_BYTES_PER_PACKET;
+    i += 4;
+  }
+  target.length = p;
+  return i - from;
 }
 
 function acceptAbort(

@@ -98,6 +98,9 @@ export function describeKey(key: number, wordIndex?: number): { label: string; c
 // ---------------------------------------------------------------------------------------------
 
 const EMPTY = new Uint8Array(0);
+/** Finished messages' buffers are kept for reuse: at most this many, each at most POOL_MAX_BYTES. */
+const POOL_SIZE = 4;
+const POOL_MAX_BYTES = 256 * 1024;
 
 /** One message being reassembled. `meta` holds kind-specific progress (e.g. MDS chunk counters). */
 export class OpenMessage {
@@ -108,6 +111,15 @@ export class OpenMessage {
   skipping = false;
   meta: unknown = undefined;
   constructor(public lastSeen: number) {}
+
+  /** Readies a pooled message for reuse (its buffer is kept, its contents are not). */
+  reset(now: number): this {
+    this.length = 0;
+    this.skipping = false;
+    this.meta = undefined;
+    this.lastSeen = now;
+    return this;
+  }
 }
 
 /** What receives errors (and, for the reader, messages). */
@@ -124,6 +136,7 @@ export class OpenMessageTable {
   private readonly entries = new Map<number, OpenMessage>();
   private cacheKey = -1;
   private cacheEntry: OpenMessage | undefined = undefined;
+  private readonly pool: OpenMessage[] = [];
   /** Time of the packet being processed (read once per batch by the reader). */
   now = 0;
 
@@ -165,7 +178,7 @@ export class OpenMessageTable {
         return undefined;
       }
     }
-    const e = new OpenMessage(this.now);
+    const e = this.acquire();
     this.entries.set(key, e);
     this.cacheKey = key;
     this.cacheEntry = e;
@@ -198,12 +211,29 @@ export class OpenMessageTable {
     return true;
   }
 
+  /** A message object for a new message, from the pool when one is there (not entered in the table). */
+  acquire(): OpenMessage {
+    return (this.pool.pop() ?? new OpenMessage(this.now)).reset(this.now);
+  }
+
+  /**
+   * The finished bytes of `e`, trimmed to length. A buffer small enough for the pool is copied out and
+   * kept for the next message; a larger one that is exactly full is handed over without a copy.
+   */
+  finish(e: OpenMessage): Uint8Array {
+    if (this.pool.length < POOL_SIZE && e.bytes.length <= POOL_MAX_BYTES) {
+      this.pool.push(e);
+      return e.bytes.slice(0, e.length);
+    }
+    if (e.length === e.bytes.length) return e.bytes;
+    return e.bytes.slice(0, e.length);
+  }
+
   /** Removes `key` and returns its bytes, trimmed to length. */
   close(key: number): Uint8Array {
     const e = this.get(key);
     this.drop(key);
-    if (!e) return EMPTY;
-    return e.length === e.bytes.length ? e.bytes : e.bytes.slice(0, e.length);
+    return e ? this.finish(e) : EMPTY;
   }
 
   drop(key: number): void {
@@ -287,7 +317,7 @@ export function segmentTarget(
     }
   }
   if (format === SegmentFormat.Complete) {
-    const single = new OpenMessage(table.now);
+    const single = table.acquire();
     return table.reserve(single, key, n, maxBytes, wordIndex, sink) ? single : undefined;
   }
   const started = table.open(key, wordIndex, sink);
@@ -297,7 +327,7 @@ export function segmentTarget(
 
 /** After appending a packet's bytes: the finished message's bytes for Complete/End, else undefined. */
 export function segmentResult(table: OpenMessageTable, key: number, format: number, target: OpenMessage): Uint8Array | undefined {
-  if (format === SegmentFormat.Complete) return target.bytes.slice(0, target.length);
+  if (format === SegmentFormat.Complete) return table.finish(target);
   if (format === SegmentFormat.End) return table.close(key);
   return undefined;
 }

@@ -2,13 +2,16 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
+  UmpError,
   UmpReader,
   decodePacket,
   encodeMessage,
   packFlexText,
   packSysEx7,
   packSysEx8,
+  packSysEx8Into,
   packetWordCount,
+  sysEx8WordCount,
   readUmp,
   type UmpEvent,
   type UmpMessage,
@@ -169,6 +172,20 @@ describe('boundary sizes', () => {
         ]);
       }),
       { numRuns: 150 },
+    );
+  });
+
+  it('packSysEx8Into writes the same words into a dirty, reused buffer at any offset, and checks room', () => {
+    fc.assert(
+      fc.property(bytesArb(200), u(8), (data, offset) => {
+        const expected = packSysEx8(data, { group: 2, streamId: 3 });
+        const out = new Uint32Array(offset + sysEx8WordCount(data.length) + 3).fill(0xdeadbeef);
+        expect(packSysEx8Into(out, offset, data, { group: 2, streamId: 3 })).toBe(expected.length);
+        expect(out.subarray(offset, offset + expected.length)).toEqual(expected);
+        expect(out[offset + expected.length]).toBe(0xdeadbeef);
+        expect(() => packSysEx8Into(out, out.length - expected.length + 1, data, { group: 2, streamId: 3 })).toThrow(UmpError);
+      }),
+      { numRuns: 100 },
     );
   });
 
