@@ -1,0 +1,110 @@
+import type { AddressParams, ParamValue } from './address.ts';
+import type { AnyTopicDescriptor, IntentDescriptor, TopicDescriptor } from './descriptor.ts';
+
+/**
+ * The Bus: how application code (and generated clients) publish, subscribe and make requests. It is
+ * defined over descriptors (generated registry entries), so one interface serves every schema:
+ *
+ *   await bus.publish(topics['gpu/job.dispatch'], job);
+ *   bus.subscribe(topics['gpu/job.result/{corr}'], (result, d) => …, { params: { corr: 42n } });
+ *   const accepted = await bus.request(topics['gpu/job.dispatch'], job, { timeoutMs: 100 });
+ *
+ * Every failure is a `BusError` (see errors.ts): operations returning promises reject, `subscribe`
+ * and `serve` throw. Implementations: `LoopbackBus` (in process, runtime/bus/loopback.ts); the
+ * transport-backed runtime (QoS, sessions, UDP) implements the same interface.
+ */
+
+/** What a handler receives beside the decoded value. */
+export interface Delivery<P = unknown, K extends string = string, R = unknown> {
+  readonly topic: TopicDescriptor<P, R, K>;
+  /** The concrete address the message was published on. */
+  readonly address: string;
+  /** Values of the address parameters (always strings, as written in the address). */
+  readonly params: { readonly [P in K]: string };
+  /** Correlation id: the request's id for requests, 0n for plain publications. */
+  readonly corr: bigint;
+  /** Where a reply goes (`<address>/reply/<corr>`), for requests; answer with `bus.reply(delivery, value)`. */
+  readonly replyTo: string | undefined;
+  /** Session id of the publisher. */
+  readonly sessionId: number;
+  /** Publication time, microseconds since the Unix epoch. */
+  readonly timestampUs: bigint;
+  /** Encoded payload size in bytes. */
+  readonly size: number;
+}
+
+export type Handler<P, K extends string = string, R = unknown> = (value: P, delivery: Delivery<P, K, R>) => void | Promise<void>;
+/** A responder returns (or resolves to) the reply; throwing `RemoteError` answers with an error of the topic's set. */
+export type Responder<P, R, K extends string = string> = (value: P, delivery: Delivery<P, K, R>) => R | Promise<R>;
+
+export interface IntentDelivery<B = unknown, R = unknown> {
+  readonly intent: IntentDescriptor<B, R>;
+  readonly corr: bigint;
+  readonly sessionId: number;
+  readonly timestampUs: bigint;
+}
+export type IntentResponder<B, R> = (body: B, delivery: IntentDelivery<B, R>) => ReplyValue<R> | Promise<ReplyValue<R>>;
+
+/** What a request or invocation resolves to: the reply, or `void` when there is no reply type. */
+export type ReplyValue<R> = [R] extends [never] ? void : R;
+
+export interface PublishOptions {
+  /** Values of the topic's `{param}` segments (required when the address has any). */
+  readonly params?: Readonly<Record<string, ParamValue>>;
+}
+
+export interface SubscribeOptions {
+  /** Fix some address parameters; the others match any value. */
+  readonly params?: Readonly<Record<string, ParamValue | undefined>>;
+}
+
+export interface RequestOptions extends PublishOptions {
+  /** How long to wait for the reply (default: the bus's request timeout). */
+  readonly timeoutMs?: number;
+}
+
+export interface InvokeOptions {
+  readonly timeoutMs?: number;
+}
+
+export interface Subscription {
+  /** The pattern or address template subscribed to. */
+  readonly pattern: string;
+  /** Resolves once the subscription is in effect (at once in process; after the peer's ack on a network). */
+  readonly ready: Promise<void>;
+  /** Stops delivery, including of messages already queued. Idempotent. */
+  unsubscribe(): void;
+}
+
+export interface Bus {
+  /** This session's id (carried in envelopes). */
+  readonly sessionId: number;
+  /** The 64-bit capability mask granted to this session. */
+  readonly capabilities: bigint;
+
+  /** Validates, encodes and sends `value`; rejects with `forbidden`, `invalid-address`, `invalid-payload`, `too-large`, `backpressure` or `closed`. */
+  publish<P, R, K extends string>(topic: TopicDescriptor<P, R, K>, value: P, options?: PublishOptions): Promise<void>;
+
+  /** Typed subscription to one topic (all its addresses, or those with the given params); throws `forbidden` without the subscribe capability. */
+  subscribe<P, R, K extends string>(topic: TopicDescriptor<P, R, K>, handler: Handler<P, K, R>, options?: SubscribeOptions): Subscription;
+  /** Pattern subscription (`gpu/*`, `gpu/**`, `gpu/job.result/{corr}`): receives every topic matching it that this session may subscribe to. */
+  subscribe(pattern: string, handler: Handler<unknown, string>): Subscription;
+
+  /** Publishes with a fresh correlation id and resolves with the typed reply; rejects with `no-responder`, `timeout`, `remote` and the publish errors. */
+  request<P, R, K extends string>(topic: TopicDescriptor<P, R, K>, value: P, options?: RequestOptions): Promise<R>;
+  /** Answers a request delivery on its `replyTo` address with the topic's reply codec. */
+  reply<P, R, K extends string>(request: Delivery<P, K, R>, value: R): Promise<void>;
+  /** Subscribes as a responder: each request's reply is what `responder` returns. */
+  serve<P, R, K extends string>(topic: TopicDescriptor<P, R, K>, responder: Responder<P, R, K>, options?: SubscribeOptions): Subscription;
+
+  /** Invokes a Flex intent (request/reply on the intent) and resolves with its typed reply. */
+  invoke<B, R>(intent: IntentDescriptor<B, R>, body: B, options?: InvokeOptions): Promise<ReplyValue<R>>;
+  /** Serves an intent (the Flex bridge's role). */
+  serveIntent<B, R>(intent: IntentDescriptor<B, R>, responder: IntentResponder<B, R>): Subscription;
+
+  /** Ends the session: subscriptions stop, pending requests reject with `closed`. */
+  close(): Promise<void>;
+}
+
+/** Params of a topic descriptor's address, as accepted by publish/request. */
+export type TopicParams<T extends AnyTopicDescriptor> = T extends TopicDescriptor<infer _P, infer _R, infer K> ? AddressParams<K> : never;

@@ -1,0 +1,72 @@
+/**
+ * Public surface of the midl Bus: topic and intent descriptors (what generated registries are made
+ * of), capability masks, address patterns, the `Bus` interface, typed client wrappers, typed errors and
+ * the in-process `LoopbackBus`.
+ */
+export {
+  defineErrorSet,
+  defineIntent,
+  defineTopic,
+  type AnyIntentDescriptor,
+  type AnyTopicDescriptor,
+  type ErrorSetDescriptor,
+  type HttpMethodName,
+  type IntentDescriptor,
+  type LaneName,
+  type PayloadOf,
+  type QosLevel,
+  type ReplyOf,
+  type TopicDescriptor,
+} from './descriptor.ts';
+export { BUS_ERROR_CODES, BusError, RemoteError, isBusError, type BusErrorCode, type BusErrorDetails, type RemoteErrorInfo } from './errors.ts';
+export {
+  MAX_PARAM_LENGTH,
+  compilePattern,
+  formatAddress,
+  matchAddress,
+  paramsOf,
+  replyAddress,
+  topicPattern,
+  type AddressParams,
+  type AddressPattern,
+  type ParamValue,
+} from './address.ts';
+export {
+  CAPABILITY_MASK_BITS,
+  assertMask,
+  bitsOf,
+  capabilityMaskHelpers,
+  maskAllows,
+  maskHasAll,
+  maskHasAny,
+  type CapabilityInfo,
+  type CapabilityMaskHelpers,
+} from './capabilities.ts';
+export type {
+  Bus,
+  Delivery,
+  Handler,
+  IntentDelivery,
+  IntentResponder,
+  InvokeOptions,
+  PublishOptions,
+  ReplyValue,
+  RequestOptions,
+  Responder,
+  SubscribeOptions,
+  Subscription,
+  TopicParams,
+} from './bus.ts';
+export {
+  intentClient,
+  topicClient,
+  type IntentClient,
+  type ParamRequestMethods,
+  type ParamTopicMethods,
+  type PlainRequestMethods,
+  type PlainTopicMethods,
+  type PublishCallOptions,
+  type RequestCallOptions,
+  type TopicClient,
+} from './client.ts';
+export { ALL_CAPABILITIES, LoopbackBus, LoopbackHub, type LoopbackHubOptions, type LoopbackSessionOptions } from './loopback.ts';
