@@ -267,7 +267,7 @@ export const SessionOpenSchema = {
         "runtime": "example",
         "instance": "00000000-0000-4000-8000-000000000000"
       },
-      "schemaVersion": "example",
+      "schemaVersion": "1.0.0",
       "clockSources": [
         "jr_clock",
         "wall_clock"

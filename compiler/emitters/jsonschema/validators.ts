@@ -54,7 +54,12 @@ export function standaloneValidators(schemas: readonly NamedSchema[]): { js: str
   return { js: toEsm(code), dts: declarations(schemas) };
 }
 
-/** Replaces ajv's `require("m")` calls with static imports; drops the redundant "use strict" of ESM. */
+/**
+ * Replaces ajv's `require("m")` calls with static namespace imports; drops the redundant "use strict"
+ * of ESM. Loaders disagree on what a CommonJS module's namespace holds (Node: `default` is
+ * `module.exports`; vitest and bundlers honour `__esModule`, so `default` is `exports.default`), so
+ * `__cjs` recovers `module.exports` either way and ajv's `require(…).default` / `.fullFormats` work.
+ */
 function toEsm(code: string): string {
   const modules = new Map<string, string>();
   const body = code
@@ -67,9 +72,14 @@ function toEsm(code: string): string {
       }
       return name;
     });
-  const imports = [...modules].map(([spec, name]) => `import ${name} from ${JSON.stringify(spec.endsWith('.js') ? spec : `${spec}.js`)};`);
-  const parts = [GENERATED_HEADER, ...imports, body.trim()];
-  return `${parts.filter((p) => p !== '').join('\n')}\n`;
+  const lines = [GENERATED_HEADER];
+  for (const [spec, name] of modules) lines.push(`import * as ${name}_ns from ${JSON.stringify(spec.endsWith('.js') ? spec : `${spec}.js`)};`);
+  if (modules.size > 0) {
+    lines.push('const __cjs = (ns) => (ns.default && ns.default.__esModule ? ns.default : ns);');
+    for (const name of modules.values()) lines.push(`const ${name} = __cjs(${name}_ns);`);
+  }
+  if (body.trim() !== '') lines.push(body.trim());
+  return `${lines.join('\n')}\n`;
 }
 
 function declarations(schemas: readonly NamedSchema[]): string {

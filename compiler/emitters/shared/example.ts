@@ -8,7 +8,7 @@ const FORMAT_EXAMPLES: Readonly<Record<string, string>> = {
   'iri-reference': '/example', 'uri-template': '/items/{id}', uuid: '00000000-0000-4000-8000-000000000000',
   'json-pointer': '/example', 'relative-json-pointer': '0', regex: '^.*$',
 };
-const STRING_CANDIDATES = ['example', 'a', 'A', '0', 'x1', 'example-1', 'example_1', 'main', ''];
+const STRING_CANDIDATES = ['example', 'a', 'A', '0', 'x1', 'example-1', 'example_1', 'main', '', '1.0.0'];
 const INT_LIMITS: Readonly<Record<string, readonly [bigint, bigint]>> = {
   u8: [0n, 255n], u16: [0n, 65535n], u32: [0n, 4294967295n], u64: [0n, 18446744073709551615n],
   i8: [-128n, 127n], i16: [-32768n, 32767n], i32: [-2147483648n, 2147483647n], i64: [-9223372036854775808n, 9223372036854775807n],

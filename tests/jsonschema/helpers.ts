@@ -1,0 +1,73 @@
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { expect } from 'vitest';
+import { expandInputs } from '../../compiler/config.ts';
+import { jsonSchemaEmitter } from '../../compiler/emitters/jsonschema/index.ts';
+import { newAjv } from '../../compiler/emitters/jsonschema/validators.ts';
+import type { EmittedFile } from '../../compiler/emitters/emitter.ts';
+import type { IrProgram } from '../../compiler/ir/ir.ts';
+import { compile } from '../../compiler/program.ts';
+import { compileText } from '../helpers/compile.ts';
+import { repoPath } from '../helpers/repo.ts';
+
+export const RUNTIME_IMPORT = '../runtime/index.ts';
+
+export interface Program {
+  readonly label: string;
+  readonly ir: IrProgram;
+}
+
+function checked(label: string, result: ReturnType<typeof compile>): Program {
+  const errors = result.diagnostics.filter((d) => d.severity === 'error').map((d) => d.message);
+  expect(errors, `${label} compiles`).toEqual([]);
+  return { label, ir: result.ir };
+}
+
+/** The repository's schemas: idl/ (what `midl gen` generates) and examples/ (each compiled as one program). */
+export function repoPrograms(): Program[] {
+  return ['idl', 'examples'].map((dir) => checked(dir, compile(expandInputs([repoPath(dir)]))));
+}
+
+export function programFromText(text: string, label = 'input.midl'): Program {
+  return checked(label, compileText(text));
+}
+
+export function programFromFile(path: string, label = path): Program {
+  return checked(label, compile([path]));
+}
+
+export function emit(ir: IrProgram): EmittedFile[] {
+  return [...jsonSchemaEmitter.emit(ir, { runtimeImport: RUNTIME_IMPORT })];
+}
+
+/** A fresh ajv (2020-12, strict, ajv-formats) as a tool outside midl would use it. */
+export const freshAjv = () => newAjv(false);
+
+export type StandaloneValidator = ((data: unknown) => boolean) & { errors?: unknown[] | null };
+
+/**
+ * Writes the emitted validator modules under the repository's tmp/ (so that `ajv` resolves from the
+ * project's node_modules exactly as it does from generated/) and imports them.
+ */
+export async function importValidators(files: readonly EmittedFile[], tag: string): Promise<Map<string, StandaloneValidator>> {
+  const dir = repoPath('tmp', `jsonschema-${process.pid}-${tag}`);
+  rmSync(dir, { recursive: true, force: true });
+  const out = new Map<string, StandaloneValidator>();
+  for (const f of files.filter((x) => x.path.startsWith('validators/') && x.path.endsWith('.js'))) {
+    const full = join(dir, f.path);
+    mkdirSync(join(full, '..'), { recursive: true });
+    writeFileSync(full, f.content);
+    const mod = (await import(pathToFileURL(full).href)) as Record<string, StandaloneValidator>;
+    for (const [name, fn] of Object.entries(mod)) out.set(name, fn);
+  }
+  return out;
+}
+
+export function removeTmp(tag: string): void {
+  rmSync(repoPath('tmp', `jsonschema-${process.pid}-${tag}`), { recursive: true, force: true });
+}
+
+export function clone<T>(v: T): T {
+  return JSON.parse(JSON.stringify(v)) as T;
+}
