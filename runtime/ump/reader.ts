@@ -39,7 +39,10 @@ export class UmpReader {
     return this.table.size;
   }
 
-  /** Buffer bytes held for open messages (at most maxOpenStreams × maxMessageBytes). */
+  /**
+   * Buffer bytes held for open messages (at most maxOpenStreams × maxMessageBytes). Besides these, up
+   * to four finished buffers of at most 256 KiB each are kept for reuse.
+   */
   get bufferedBytes(): number {
     return this.table.bufferedBytes;
   }

@@ -208,7 +208,7 @@ export function acceptSysEx8(
     }
   }
   target.length = p + n;
-  if (status === SegmentFormat.Start || status === SegmentFormat.Continue) return 4 + appendContinueRun(target, words, offset + 4, end, w0);
+  if (status === SegmentFormat.Start || status === SegmentFormat.Continue) return 4 + appendContinueRun(target, words, offset + 4, end, w0, table.limits.maxMessageBytes);
   const data = segmentResult(table, key, status, target);
   if (data) sink.push({ kind: 'sysex8', group, streamId, data });
   return 4;
@@ -216,14 +216,14 @@ export function acceptSysEx8(
 
 /**
  * Appends the full (13-byte) Continue packets of the same group and stream that follow at `from`,
- * while they fit the message's current buffer; anything else is left to acceptSysEx8. Returns the
- * words consumed.
+ * while they fit the message's current buffer and the size limit; anything else (growth, the limit,
+ * other packets) is left to acceptSysEx8. Returns the words consumed.
  */
-function appendContinueRun(target: OpenMessage, words: Uint32Array, from: number, end: number, w0: number): number {
+function appendContinueRun(target: OpenMessage, words: Uint32Array, from: number, end: number, w0: number, maxBytes: number): number {
   const top = (w0 & 0xff00ff00) | (SegmentFormat.Continue << 20) | (14 << 16);
   const bytes = target.bytes;
   const view = target.view;
-  const capacity = bytes.length;
+  const capacity = Math.min(bytes.length, maxBytes);
   let p = target.length;
   let i = from;
   while (i + 4 <= end && (words[i]! & 0xffffff00) === top && p + SYSEX8_BYTES_PER_PACKET <= capacity) {

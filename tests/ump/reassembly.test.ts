@@ -359,6 +359,13 @@ describe('word stream parsing', () => {
     expect(oneByOne).toEqual(readUmp(w));
   });
 
+  it('delivered data is never overwritten by later messages (reassembly buffers are reused)', () => {
+    const reader = new UmpReader();
+    const kept = reader.push(packSysEx8(fill(500, 1), { group: 0, streamId: 0 }));
+    for (let k = 0; k < 10; k++) reader.push(packSysEx8(fill(400 + k, 9), { group: 0, streamId: 0 }));
+    expect(kept).toEqual([{ kind: 'sysex8', group: 0, streamId: 0, data: fill(500, 1) }]);
+  });
+
   it('a number[] with a non-uint32 element is an invalid-field error, nothing is consumed', () => {
     const reader = new UmpReader();
     const events = reader.push([0x00201234, -1]);
