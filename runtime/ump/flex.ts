@@ -1,5 +1,5 @@
 import { UmpError, UmpErrorCode, checkBytes, checkRange } from './errors.ts';
-import { MessageType, SegmentFormat, segmentFormatFor, segmentFormatName, type SegmentFormatName } from './mt.ts';
+import { MessageType, SEGMENT_FORMAT_NAMES, SegmentFormat, segmentFormatFor, segmentFormatName, type SegmentFormatName } from './mt.ts';
 import {
   appendBytes,
   describeKey,
@@ -90,7 +90,7 @@ function headWord(o: FlexAddressOptions, format: number): number {
 export function encodeFlexPacket(o: FlexAddressOptions & { readonly format: SegmentFormatName; readonly data: Uint8Array }): Uint32Array {
   checkBytes('Flex payload', o.data);
   checkRange('Flex payload length', o.data.length, 0, FLEX_BYTES_PER_PACKET);
-  const format = ['complete', 'start', 'continue', 'end'].indexOf(o.format);
+  const format = SEGMENT_FORMAT_NAMES.indexOf(o.format);
   if (format < 0) throw new UmpError(UmpErrorCode.InvalidField, `format must be complete|start|continue|end, got ${String(o.format)}`);
   const out = Uint32Array.of(headWord(o, format), 0, 0, 0);
   writePacketBytes(out, 0, 4, o.data, 0, o.data.length);

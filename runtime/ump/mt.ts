@@ -47,11 +47,6 @@ export function segmentFormatName(format: number): SegmentFormatName {
   return SEGMENT_FORMAT_NAMES[format & 3] ?? 'complete';
 }
 
-/** Segment format value of a name, for encoders taking names. */
-export function segmentFormatValue(name: SegmentFormatName): SegmentFormat {
-  return SEGMENT_FORMAT_NAMES.indexOf(name) as SegmentFormat;
-}
-
 /**
  * The segment format for packet `index` of `count` packets: a single packet is Complete, otherwise
  * Start, Continue…, End.

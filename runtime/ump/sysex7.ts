@@ -30,7 +30,7 @@ export interface SysEx7Options {
 }
 
 /** Throws unless every byte is 7-bit. */
-export function checkSevenBit(name: string, data: Uint8Array): void {
+function checkSevenBit(name: string, data: Uint8Array): void {
   for (let i = 0; i < data.length; i++) {
     if (data[i]! > 0x7f) {
       throw new UmpError(
