@@ -202,7 +202,7 @@ function flexReplySchema(): EnvelopeSchema {
         required: ['code', 'message'],
         additionalProperties: false,
         if: { properties: { code: { const: BACKPRESSURE } } },
-        then: { required: ['retryAfterMs'] },
+        then: { properties: { retryAfterMs: { description: `Required when code is "${BACKPRESSURE}".` } }, required: ['retryAfterMs'] },
       },
     },
   );

@@ -1,0 +1,209 @@
+/**
+ * One struct with every kind of field; its example is mutated one field at a time and each mutation
+ * must be accepted or rejected as docs/generated-code.md says, by a fresh ajv and by the standalone
+ * validator alike.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { typeSchema } from '../../compiler/emitters/jsonschema/schema.ts';
+import { exampleJson } from '../../compiler/emitters/shared/example.ts';
+import { clone, emit, freshAjv, importValidators, programFromText, removeTmp, type StandaloneValidator } from './helpers.ts';
+
+const SCHEMA = `package t.neg;
+version "1.0.0";
+
+enum Color { red = 0; green = 1; }
+
+struct Inner { n: u8 @1; }
+
+union Shape {
+  circle: f64 @1;
+  square: u32 @2;
+  named: Inner @3;
+}
+
+struct All {
+  b: bool @1;
+  u8v: u8 @2;
+  i8v: i8 @3;
+  u32v: u32 @4 (min = 10, max = 20);
+  u64v: u64 @5;
+  i64v: i64 @6 (min = -5, max = 5);
+  f: f32 @7 (min = 0, max = 1);
+  g: f64 @8;
+  s: string @9 (minLength = 2, maxLength = 4, pattern = "^[a-z]+$");
+  e: string @10 (format = "email");
+  by: bytes @11 (minLength = 1, maxLength = 3);
+  ts: timestamp @12;
+  d: duration @13;
+  id: uuid @14;
+  j: json @15;
+  c: Color @16;
+  sh: Shape @17;
+  arr: u8[] @18 (minItems = 1, maxItems = 2);
+  m: map<u8, string> @19 (maxItems = 2);
+  ms: map<string, Inner> @20;
+  opt?: string @21;
+  big: map<i64, bool> @22;
+  lo?: f64 @23 (min = -1);
+  hi?: f64 @24 (max = 1);
+  u64r?: u64 @25 (min = 1, max = 1000);
+  raw?: bytes @26;
+}
+`;
+
+type Mutation = readonly [label: string, path: readonly (string | number)[], value: unknown, valid: boolean];
+const DELETE = Symbol('delete');
+
+const MUTATIONS: readonly Mutation[] = [
+  ['bool as string', ['b'], 'true', false],
+  ['bool as number', ['b'], 1, false],
+  ['u8 max', ['u8v'], 255, true],
+  ['u8 over max', ['u8v'], 256, false],
+  ['u8 negative', ['u8v'], -1, false],
+  ['u8 fraction', ['u8v'], 1.5, false],
+  ['u8 as string', ['u8v'], '1', false],
+  ['i8 min', ['i8v'], -128, true],
+  ['i8 under min', ['i8v'], -129, false],
+  ['u32 at min constraint', ['u32v'], 10, true],
+  ['u32 at max constraint', ['u32v'], 20, true],
+  ['u32 under min constraint', ['u32v'], 9, false],
+  ['u32 over max constraint', ['u32v'], 21, false],
+  ['u64 max', ['u64v'], '18446744073709551615', true],
+  ['u64 over max', ['u64v'], '18446744073709551616', false],
+  ['u64 negative', ['u64v'], '-1', false],
+  ['u64 leading zero', ['u64v'], '01', false],
+  ['u64 minus zero', ['u64v'], '-0', false],
+  ['u64 plus sign', ['u64v'], '+1', false],
+  ['u64 decimal point', ['u64v'], '1.0', false],
+  ['u64 exponent', ['u64v'], '1e3', false],
+  ['u64 empty', ['u64v'], '', false],
+  ['u64 spaces', ['u64v'], ' 1', false],
+  ['u64 as number', ['u64v'], 5, false],
+  ['i64 in range', ['i64v'], '-5', true],
+  ['i64 under min constraint', ['i64v'], '-6', false],
+  ['i64 over max constraint', ['i64v'], '6', false],
+  ['u64 with bounds, lower', ['u64r'], '1', true],
+  ['u64 with bounds, upper', ['u64r'], '1000', true],
+  ['u64 with bounds, zero', ['u64r'], '0', false],
+  ['u64 with bounds, over', ['u64r'], '1001', false],
+  ['bounded f32 at max', ['f'], 1, true],
+  ['bounded f32 fraction', ['f'], 0.25, true],
+  ['bounded f32 over max', ['f'], 1.5, false],
+  ['bounded f32 NaN', ['f'], 'NaN', false],
+  ['bounded f32 Infinity', ['f'], 'Infinity', false],
+  ['f64 NaN', ['g'], 'NaN', true],
+  ['f64 Infinity', ['g'], 'Infinity', true],
+  ['f64 -Infinity', ['g'], '-Infinity', true],
+  ['f64 lower-case nan', ['g'], 'nan', false],
+  ['f64 numeric string', ['g'], '1.5', false],
+  ['f64 huge', ['g'], 1e308, true],
+  ['min-only f64 Infinity', ['lo'], 'Infinity', true],
+  ['min-only f64 -Infinity', ['lo'], '-Infinity', false],
+  ['min-only f64 NaN', ['lo'], 'NaN', false],
+  ['max-only f64 -Infinity', ['hi'], '-Infinity', true],
+  ['max-only f64 Infinity', ['hi'], 'Infinity', false],
+  ['string at min length', ['s'], 'ab', true],
+  ['string too short', ['s'], 'a', false],
+  ['string too long', ['s'], 'abcde', false],
+  ['string against pattern', ['s'], 'AB', false],
+  ['string as number', ['s'], 12, false],
+  ['email', ['e'], 'a@example.com', true],
+  ['not an email', ['e'], 'nobody', false],
+  ['bytes: 1 byte', ['by'], 'AA==', true],
+  ['bytes: 3 bytes', ['by'], 'AQID', true],
+  ['bytes: 2 bytes', ['by'], 'AQI=', true],
+  ['bytes: 0 bytes (minLength 1)', ['by'], '', false],
+  ['bytes: 4 bytes (maxLength 3)', ['by'], 'AQIDBA==', false],
+  ['bytes: unpadded', ['by'], 'AQ', false],
+  ['bytes: url-safe alphabet', ['by'], '-_8=', false],
+  ['bytes: hex with prefix', ['by'], '0x0102', false],
+  ['unbounded bytes: empty', ['raw'], '', true],
+  ['unbounded bytes: long', ['raw'], Buffer.alloc(1000, 7).toString('base64'), true],
+  ['unbounded bytes: bad padding', ['raw'], 'A===', false],
+  ['timestamp ISO with ms', ['ts'], '2026-03-04T05:06:07.890Z', true],
+  ['timestamp bad month', ['ts'], '2026-13-04T05:06:07.890Z', false],
+  ['timestamp without time', ['ts'], '2026-03-04', false],
+  ['timestamp as number', ['ts'], 0, false],
+  ['duration', ['d'], 250000, true],
+  ['duration fraction', ['d'], 0.5, false],
+  ['duration as string', ['d'], '1s', false],
+  ['uuid', ['id'], '123e4567-e89b-42d3-a456-426614174000', true],
+  ['not a uuid', ['id'], '123e4567-e89b-42d3-a456', false],
+  ['json: anything', ['j'], [1, 'x', null, { a: {} }], true],
+  ['json: null', ['j'], null, true],
+  ['enum member', ['c'], 'green', true],
+  ['enum unknown member', ['c'], 'blue', false],
+  ['enum by number', ['c'], 1, false],
+  ['union arm', ['sh'], { square: 4 }, true],
+  ['union struct arm', ['sh'], { named: { n: 1 } }, true],
+  ['union two arms', ['sh'], { circle: 1, square: 4 }, false],
+  ['union no arm', ['sh'], {}, false],
+  ['union unknown arm', ['sh'], { triangle: 3 }, false],
+  ['union arm of wrong type', ['sh'], { square: -1 }, false],
+  ['union as tagged object', ['sh'], { kind: 'square', value: 4 }, false],
+  ['array at max items', ['arr'], [1, 2], true],
+  ['array empty (minItems 1)', ['arr'], [], false],
+  ['array too long', ['arr'], [1, 2, 3], false],
+  ['array bad item', ['arr'], [256], false],
+  ['array as object', ['arr'], { 0: 1 }, false],
+  ['map u8 keys', ['m'], { 0: 'a', 255: 'b' }, true],
+  ['map key out of range', ['m'], { 256: 'a' }, false],
+  ['map key not canonical', ['m'], { '01': 'a' }, false],
+  ['map key negative', ['m'], { '-1': 'a' }, false],
+  ['map key not a number', ['m'], { a: 'a' }, false],
+  ['map too many entries', ['m'], { 1: 'a', 2: 'b', 3: 'c' }, false],
+  ['map bad value', ['m'], { 1: 1 }, false],
+  ['map string keys, hostile key as data', ['ms'], JSON.parse('{"__proto__":{"n":1},"constructor":{"n":2}}'), true],
+  ['map struct value with extra property', ['ms'], { a: { n: 1, x: 2 } }, false],
+  ['map i64 keys', ['big'], { '-9223372036854775808': true, '9223372036854775807': false }, true],
+  ['map i64 key over range', ['big'], { '9223372036854775808': true }, false],
+  ['nested extra property', ['ms', 'key', 'extra'], 1, false],
+  ['extra property', ['zzz'], 1, false],
+  ['missing required bool', ['b'], DELETE, false],
+  ['missing required union', ['sh'], DELETE, false],
+  ['missing optional', ['opt'], DELETE, true],
+  ['optional present', ['opt'], 'x', true],
+];
+
+function mutate(base: unknown, path: readonly (string | number)[], value: unknown): unknown {
+  const root = clone(base) as Record<string | number, unknown>;
+  let at = root;
+  for (const key of path.slice(0, -1)) at = at[key] as Record<string | number, unknown>;
+  const last = path[path.length - 1]!;
+  if (value === DELETE) delete at[last];
+  else at[last] = value;
+  return root;
+}
+
+describe('valid and invalid JSON forms', () => {
+  const { ir } = programFromText(SCHEMA);
+  const schema = typeSchema(ir, 't.neg.All');
+  const validate = freshAjv().compile(schema);
+  const base = exampleJson(ir, 't.neg.All');
+  let standalone: StandaloneValidator;
+
+  beforeAll(async () => {
+    standalone = (await importValidators(emit(ir), 'negative')).get('validateAll')!;
+  });
+  afterAll(() => removeTmp('negative'));
+
+  it('the example is valid and has every field', () => {
+    expect(validate(base), JSON.stringify(validate.errors)).toBe(true);
+    expect(standalone(base)).toBe(true);
+    expect(Object.keys(base as object).length).toBeGreaterThan(20);
+  });
+
+  it.each(MUTATIONS.map((m) => [m[0], m] as const))('%s', (_label, [, path, value, valid]) => {
+    const data = mutate(base, path, value);
+    expect(validate(data), JSON.stringify(validate.errors)).toBe(valid);
+    expect(standalone(data)).toBe(valid);
+    if (!valid) expect(standalone.errors?.length).toBeGreaterThan(0);
+  });
+
+  it('rejects non-objects at the root', () => {
+    for (const bad of [null, [], 'x', 1, true]) {
+      expect(validate(bad)).toBe(false);
+      expect(standalone(bad)).toBe(false);
+    }
+  });
+});
