@@ -1,3 +1,6 @@
+import type { Reader } from './reader.ts';
+import type { Writer } from './writer.ts';
+
 /** JSON as it is parsed: what toJSON returns and fromJSON accepts. */
 export type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };
 
@@ -22,4 +25,29 @@ export interface Codec<T> {
   validate(value: unknown): ValidationResult;
   readonly jsonSchema: JsonSchema;
   example(): T;
+}
+
+/**
+ * What generated code adds to a struct or union codec so that other generated modules can nest the
+ * type. Not for application code: these members may change with the generator.
+ */
+export interface MessageCodec<T> extends Codec<T> {
+  /** Writes the message body (its fields, without a length prefix). */
+  readonly $encode: (w: Writer, value: T) => void;
+  /** Reads a message body that ends at `end`. */
+  readonly $decode: (r: Reader, end: number) => T;
+  readonly $fromJSON: (json: unknown, path: string) => T;
+  readonly $validate: (value: unknown, path: string, errors: ValidationIssue[]) => void;
+}
+
+/** An enum codec: `values` maps member names to numbers, `names` numbers to member names. */
+export interface EnumCodec<T extends string> extends Codec<T> {
+  readonly values: { readonly [K in T]: number };
+  readonly names: { readonly [n: number]: T };
+  /** The number of a member (as in `values`); throws TypeError for a name that is not a member. */
+  readonly $number: (value: T) => number;
+  /** The member of a number, undefined when the schema does not know it. */
+  readonly $member: (n: number) => T | undefined;
+  readonly $fromJSON: (json: unknown, path: string) => T;
+  readonly $validate: (value: unknown, path: string, errors: ValidationIssue[]) => void;
 }

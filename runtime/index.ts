@@ -1,0 +1,11 @@
+// Public surface of the midl runtime; generated code imports only this module. One `export *` line
+// per runtime module. Where two modules export the same name, the explicit line after them decides.
+export * from './codec/index.ts';
+export * from './ump/index.ts';
+export * from './envelope/index.ts';
+export * from './bus/index.ts';
+// Both codec and envelope export `JsonValue` (the same type): the codec's is the public one.
+export type { JsonValue } from './codec/index.ts';
+// Both ump and envelope export `ReassemblyOptions`: the envelope's keeps the name, ump's is renamed.
+export type { ReassemblyOptions } from './envelope/index.ts';
+export type { ReassemblyOptions as UmpReassemblyOptions } from './ump/index.ts';
