@@ -1,9 +1,10 @@
 import type { IrProgram } from '../ir/ir.ts';
 import type { EmitOptions, EmittedFile, Emitter } from './emitter.ts';
 import { jsonSchemaEmitter } from './jsonschema/index.ts';
+import { tsEmitter } from './ts/index.ts';
 
 /** Every emitter `midl gen` runs, in a fixed order; each owns distinct output paths. */
-export const emitters: readonly Emitter[] = [jsonSchemaEmitter];
+export const emitters: readonly Emitter[] = [tsEmitter, jsonSchemaEmitter];
 
 export class EmitConflictError extends Error {
   override readonly name = 'EmitConflictError';
