@@ -1,10 +1,11 @@
 import type { IrProgram } from '../ir/ir.ts';
 import type { EmitOptions, EmittedFile, Emitter } from './emitter.ts';
 import { jsonSchemaEmitter } from './jsonschema/index.ts';
+import { clientEmitter, registryEmitter } from './registry/index.ts';
 import { tsEmitter } from './ts/index.ts';
 
 /** Every emitter `midl gen` runs, in a fixed order; each owns distinct output paths. */
-export const emitters: readonly Emitter[] = [tsEmitter, jsonSchemaEmitter];
+export const emitters: readonly Emitter[] = [tsEmitter, jsonSchemaEmitter, registryEmitter, clientEmitter];
 
 export class EmitConflictError extends Error {
   override readonly name = 'EmitConflictError';

@@ -22,7 +22,7 @@ export interface ErrorSetDescriptor {
   /** Member name → numeric code. */
   readonly codes: Readonly<Record<string, number>>;
   /** Member name → text, for members that carry one. */
-  readonly messages: Readonly<Record<string, string>>;
+  readonly messages: Readonly<Record<string, string | undefined>>;
 }
 
 export interface TopicDescriptor<P, R = never, K extends string = never> {

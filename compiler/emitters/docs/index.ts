@@ -50,7 +50,8 @@ class ReadmeView {
       case 'scalar': return t.scalar;
       case 'named': return this.ref(t.name);
       case 'array': return `${this.typeText(t.element)}[]`;
-      case 'map': return `map<${this.typeText(t.key)}, ${this.typeText(t.value)}>`;
+      // `\<` keeps Markdown from reading `<u16, f64>` as an HTML tag.
+      case 'map': return `map\\<${this.typeText(t.key)}, ${this.typeText(t.value)}>`;
     }
   }
 

@@ -77,8 +77,20 @@ export function responseTopicOf(address: string): string {
   return `${address}/reply/{corr}`;
 }
 
-/** Value schema of one address parameter: one non-empty segment. */
-export const PARAM_VALUE_PATTERN = '^[^/]+$';
+/**
+ * Value of one address parameter: one segment, as the bus accepts it (runtime/bus/address.ts
+ * `paramValueProblem`): 1 to 256 characters without `/`, `{` or `}`, and not a wildcard.
+ */
+export function paramValueSchema(name: string): SchemaObject {
+  return {
+    type: 'string',
+    minLength: 1,
+    maxLength: 256,
+    pattern: '^[^/{}]+$',
+    not: { enum: ['*', '**'] },
+    description: `Value of {${name}} in the topic address: one segment, without '/', '{' or '}'.`,
+  };
+}
 
 export function maskHex(bits: readonly number[]): string {
   let mask = 0n;
@@ -302,7 +314,7 @@ function wrapWithParams(params: readonly string[], payload: TypedSchema): { sche
     payloadSchema = { $ref: `#/$defs/${key}` };
   }
   const paramProps: SchemaObject = {};
-  for (const p of params) paramProps[p] = { type: 'string', pattern: PARAM_VALUE_PATTERN, description: `Value of {${p}} in the topic address.` };
+  for (const p of params) paramProps[p] = paramValueSchema(p);
   const schema: SchemaObject = {
     ...($schema !== undefined ? { $schema } : {}),
     type: 'object',

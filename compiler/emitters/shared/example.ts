@@ -62,11 +62,11 @@ function exampleOfType(decls: ReadonlyMap<string, IrTypeDecl>, type: IrType, c: 
     case 'named':
       return exampleOfDecl(decls, type.name, stack);
     case 'array': {
-      const n = Math.min(Math.max(c.minItems ?? 0, 1), c.maxItems ?? 1);
+      const n = collectionSize(c, refersTo(type.element, stack));
       return Array.from({ length: n }, () => exampleOfType(decls, type.element, {}, stack));
     }
     case 'map': {
-      const n = Math.min(Math.max(c.minItems ?? 0, 1), c.maxItems ?? 1);
+      const n = collectionSize(c, refersTo(type.value, stack));
       const out: { [k: string]: JsonValue } = {};
       for (let i = 0; i < n; i++) {
         const key = type.key.kind === 'scalar' && type.key.scalar === 'string' ? (i === 0 ? 'key' : `key${i}`) : String(i);
@@ -77,6 +77,11 @@ function exampleOfType(decls: ReadonlyMap<string, IrTypeDecl>, type: IrType, c: 
     case 'scalar':
       return exampleOfScalar(type.scalar, c);
   }
+}
+
+/** One element to show the shape; as few as allowed when elements would recurse into a type being built. */
+function collectionSize(c: IrConstraints, recursive: boolean): number {
+  return recursive ? (c.minItems ?? 0) : Math.min(Math.max(c.minItems ?? 0, 1), c.maxItems ?? 1);
 }
 
 function exampleOfScalar(scalar: string, c: IrConstraints): JsonValue {

@@ -64,6 +64,7 @@ const asString = (v: unknown): string => (v === null || v === undefined ? '' : S
 
 hbs.registerHelper('eq', (a: unknown, b: unknown) => a === b);
 hbs.registerHelper('join', (list: unknown, sep: unknown) => (Array.isArray(list) ? list.map(asString).join(typeof sep === 'string' ? sep : ', ') : ''));
+hbs.registerHelper('count', (n: unknown, one: unknown, many: unknown) => `${Number(n)} ${Number(n) === 1 ? asString(one) : asString(many)}`);
 hbs.registerHelper('micros', (us: unknown) => formatMicros(Number(us)));
 hbs.registerHelper('bytes', (n: unknown) => formatBytes(Number(n)));
 hbs.registerHelper('cell', (text: unknown) => tableCell(asString(text)));
