@@ -1,11 +1,13 @@
 import type { IrProgram } from '../ir/ir.ts';
 import type { EmitOptions, EmittedFile, Emitter } from './emitter.ts';
+import { docsEmitter } from './docs/index.ts';
+import { factsEmitter } from './facts/index.ts';
 import { jsonSchemaEmitter } from './jsonschema/index.ts';
 import { clientEmitter, registryEmitter } from './registry/index.ts';
 import { tsEmitter } from './ts/index.ts';
 
 /** Every emitter `midl gen` runs, in a fixed order; each owns distinct output paths. */
-export const emitters: readonly Emitter[] = [tsEmitter, jsonSchemaEmitter, registryEmitter, clientEmitter];
+export const emitters: readonly Emitter[] = [tsEmitter, jsonSchemaEmitter, registryEmitter, clientEmitter, factsEmitter, docsEmitter];
 
 export class EmitConflictError extends Error {
   override readonly name = 'EmitConflictError';
