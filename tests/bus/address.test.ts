@@ -1,7 +1,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { LoopbackHub, compilePattern, formatAddress, matchAddress, topicPattern } from '../../runtime/bus/index.ts';
-import { cell, tick } from './fixtures.ts';
+import { tick } from '../helpers/bus.ts';
+import { cell } from './fixtures.ts';
 
 const segment = fc.stringMatching(/^[a-z0-9][a-z0-9._-]{0,8}$/);
 const paramValue = fc.oneof(

@@ -114,6 +114,3 @@ export const plan = defineIntent<Job, Accepted>({
   service: 'planner',
   errors: TestError,
 });
-
-/** Resolves after every queued microtask and timer-free delivery has run. */
-export const tick = () => new Promise<void>((r) => setTimeout(r, 0));

@@ -1,6 +1,7 @@
 import { describe, expect, it, vi } from 'vitest';
-import { ALL_CAPABILITIES, BusError, LoopbackHub, RemoteError, type Delivery } from '../../runtime/bus/index.ts';
-import { CAP, JobCodec, cell, dispatch, plan, result, tick, type Result } from './fixtures.ts';
+import { ALL_CAPABILITIES, LoopbackHub, RemoteError, type Delivery } from '../../runtime/bus/index.ts';
+import { rejection, thrown, tick } from '../helpers/bus.ts';
+import { CAP, JobCodec, cell, dispatch, plan, result, type Result } from './fixtures.ts';
 
 function setup(opts: { maxQueued?: number; requestTimeoutMs?: number } = {}) {
   const errors: unknown[] = [];
@@ -8,25 +9,6 @@ function setup(opts: { maxQueued?: number; requestTimeoutMs?: number } = {}) {
   const host = hub.connect({ capabilities: CAP.host });
   const app = hub.connect({ capabilities: CAP.dispatch });
   return { hub, host, app, errors };
-}
-
-async function rejection(p: Promise<unknown>): Promise<BusError> {
-  const err = await p.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(BusError);
-  return err as BusError;
-}
-
-function thrown(f: () => unknown): BusError {
-  try {
-    f();
-  } catch (e) {
-    expect(e).toBeInstanceOf(BusError);
-    return e as BusError;
-  }
-  throw new Error('expected a BusError to be thrown');
 }
 
 describe('LoopbackBus publish/subscribe', () => {
