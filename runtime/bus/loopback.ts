@@ -373,7 +373,6 @@ export class LoopbackBus implements Bus {
     const timer = setTimeout(() => {
       settle(new BusError('timeout', `${replyTo}: no reply within ${ms} ms`, { address: replyTo, timeoutMs: ms }));
     }, ms);
-    (timer as { unref?: () => void }).unref?.();
     const settle = (error: BusError | undefined, value?: unknown) => {
       if (this.hub.pending.get(replyTo) !== entry) return;
       this.hub.pending.delete(replyTo);

@@ -1,5 +1,5 @@
 import { describe, expect, it, vi } from 'vitest';
-import { ALL_CAPABILITIES, LoopbackHub, RemoteError, type Delivery } from '../../runtime/bus/index.ts';
+import { ALL_CAPABILITIES, LoopbackBus, LoopbackHub, RemoteError, type Delivery } from '../../runtime/bus/index.ts';
 import { rejection, thrown, tick } from '../helpers/bus.ts';
 import { CAP, JobCodec, cell, dispatch, plan, result, type Result } from './fixtures.ts';
 
@@ -141,6 +141,20 @@ describe('LoopbackBus publish/subscribe', () => {
     await tick();
     expect(seen).toEqual([3]);
     expect(errors.map((e) => (e as Error).message).sort()).toEqual(['async boom', 'boom']);
+  });
+});
+
+describe('LoopbackBus set-up', () => {
+  it('LoopbackBus.create makes a hub with one session; drain waits for queued deliveries', async () => {
+    const bus = LoopbackBus.create({ capabilities: CAP.host | CAP.dispatch, maxQueued: 10 });
+    expect(bus.hub.maxQueued).toBe(10);
+    const seen: number[] = [];
+    bus.subscribe(result, (v) => void seen.push(v.n));
+    void bus.publish(result, { status: 'ok', n: 1 }, { params: { corr: 1 } });
+    expect(bus.hub.queued).toBe(1);
+    await bus.hub.drain();
+    expect(seen).toEqual([1]);
+    expect(bus.hub.queued).toBe(0);
   });
 });
 
