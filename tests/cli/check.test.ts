@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { JsonDiagnostic } from '../../compiler/diagnostics/render.ts';
-import { removeTempProjects, runMidl, stackTraceLines, tempProject } from '../helpers/cli.ts';
+import { CLI_TEST_TIMEOUT_MS, removeTempProjects, runMidl, stackTraceLines, tempProject } from '../helpers/cli.ts';
 import { DIAGNOSTIC_CASES_DIR } from '../helpers/golden.ts';
 import { ONE_ERROR, VALID, WARNING_ONLY } from '../helpers/schemas.ts';
 
@@ -10,7 +10,7 @@ afterAll(removeTempProjects);
 
 const JSON_KEYS = ['code', 'column', 'endColumn', 'endLine', 'file', 'help', 'line', 'message', 'severity'];
 
-describe.concurrent('midl check', () => {
+describe.concurrent('midl check', { timeout: CLI_TEST_TIMEOUT_MS }, () => {
   it('a valid schema exits 0 and says so', async () => {
     const dir = tempProject({ 'transport.midl': VALID });
     const r = await runMidl(['check', 'transport.midl'], { cwd: dir });
@@ -161,7 +161,6 @@ describe.concurrent('midl check', () => {
     const cases = {
       'not YAML': 'inputs: [idl\n',
       'unknown key': 'inputs: [idl]\noutputs: gen\n',
-      'empty inputs': 'inputs: []\n',
     };
     for (const [what, yaml] of Object.entries(cases)) {
       const dir = tempProject({ 'midl.yaml': yaml, 'idl/transport.midl': VALID });

@@ -4,14 +4,14 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { formatFile } from '../../compiler/format/format.ts';
 import { parseFile } from '../../compiler/parser/parse.ts';
 import { SourceFile } from '../../compiler/source.ts';
-import { removeTempProjects, runMidl, tempProject } from '../helpers/cli.ts';
+import { CLI_TEST_TIMEOUT_MS, removeTempProjects, runMidl, tempProject } from '../helpers/cli.ts';
 import { SYNTAX_ERROR, UNFORMATTED, VALID } from '../helpers/schemas.ts';
 
 afterAll(removeTempProjects);
 
 const read = (dir: string, rel: string) => readFileSync(join(dir, rel), 'utf8');
 
-describe.concurrent('midl fmt', () => {
+describe.concurrent('midl fmt', { timeout: CLI_TEST_TIMEOUT_MS }, () => {
   it('fmt --check on an unformatted file exits 1, names it on stdout and writes nothing', async () => {
     const dir = tempProject({ 'idl/transport.midl': UNFORMATTED, 'idl/ok.midl': VALID.replace('studio.transport', 'studio.ok') });
     const r = await runMidl(['fmt', '--check', 'idl'], { cwd: dir });

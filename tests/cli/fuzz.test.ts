@@ -3,14 +3,14 @@ import { dirname, join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import { CATALOG_CODES } from '../helpers/compile.ts';
-import { inBatches, removeTempProjects, runMidl, stackTraceLines, tempProject } from '../helpers/cli.ts';
+import { CLI_TEST_TIMEOUT_MS, inBatches, removeTempProjects, runMidl, stackTraceLines, tempProject } from '../helpers/cli.ts';
 import { applyEdits, fuzzSeed, mutation } from '../helpers/fuzz.ts';
 import { findMidlFiles, repoPath, repoRelative } from '../helpers/repo.ts';
 
 /**
  * Mutated real schemas through the real CLI: `midl check <file> --format json` must exit 0 or 1, print
  * a JSON array of catalog diagnostics on stdout, and never a stack trace. Each spawn costs about 2 s of
- * CPU here (tsx start-up), so the default is small; MIDL_CLI_FUZZ_RUNS=100 runs the long version.
+ * CPU (tsx and Chevrotain start-up), so the default is small; MIDL_CLI_FUZZ_RUNS=100 runs the long version.
  */
 const RUNS = Math.max(1, Number(process.env['MIDL_CLI_FUZZ_RUNS'] ?? '20') || 20);
 const SOURCE_DIRS = ['idl', 'examples', 'tests/golden'];
@@ -18,7 +18,7 @@ const SOURCE_DIRS = ['idl', 'examples', 'tests/golden'];
 afterAll(removeTempProjects);
 
 describe('CLI fuzzing', () => {
-  it(`midl check survives ${RUNS} mutated schemas`, { timeout: 60_000 + RUNS * 6_000 }, async () => {
+  it(`midl check survives ${RUNS} mutated schemas`, { timeout: CLI_TEST_TIMEOUT_MS + RUNS * 10_000 }, async () => {
     const sources = findMidlFiles(SOURCE_DIRS).map(repoRelative);
     expect(sources.length).toBeGreaterThan(0);
     // A copy of the schema trees, so that mutants sit next to the files they import.
@@ -36,7 +36,7 @@ describe('CLI fuzzing', () => {
 
     const failures: string[] = [];
     await inBatches(mutants, 4, async (m) => {
-      const r = await runMidl(['check', m.rel, '--format', 'json'], { cwd: root, timeoutMs: 60_000 });
+      const r = await runMidl(['check', m.rel, '--format', 'json'], { cwd: root });
       const problems: string[] = [];
       if (r.code !== 0 && r.code !== 1) problems.push(`exit code ${r.code} (signal ${r.signal})`);
       const trace = stackTraceLines(r.stderr);

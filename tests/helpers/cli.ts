@@ -6,6 +6,14 @@ import { repoPath } from './repo.ts';
 
 export const MIDL_BIN = repoPath('bin/midl.mjs');
 
+/**
+ * A spawn costs 2-3 s of CPU (tsx and Chevrotain start-up), and much more wall time on a loaded
+ * machine, so CLI tests get generous limits: a process is killed after CLI_TIMEOUT_MS, a test that
+ * spawns a few gets CLI_TEST_TIMEOUT_MS.
+ */
+export const CLI_TIMEOUT_MS = 120_000;
+export const CLI_TEST_TIMEOUT_MS = 300_000;
+
 export interface CliResult {
   /** Exit code, or null when the process was killed (see `signal`). */
   readonly code: number | null;
@@ -22,7 +30,7 @@ export function runMidl(args: readonly string[], options: { cwd?: string; timeou
       [MIDL_BIN, ...args],
       {
         cwd: options.cwd ?? repoPath(),
-        timeout: options.timeoutMs ?? 30_000,
+        timeout: options.timeoutMs ?? CLI_TIMEOUT_MS,
         maxBuffer: 16 * 1024 * 1024,
         env: { ...process.env, NO_COLOR: '1', FORCE_COLOR: '0' },
       },
