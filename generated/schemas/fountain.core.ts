@@ -11,11 +11,15 @@ export const BudgetSchema = {
   "properties": {
     "latency": {
       "description": "Maximum acceptable end-to-end latency.",
-      "type": "integer"
+      "type": "integer",
+      "minimum": -9007199254740991,
+      "maximum": 9007199254740991
     },
     "jitter": {
       "description": "Maximum acceptable variation of the latency between consecutive messages.",
-      "type": "integer"
+      "type": "integer",
+      "minimum": -9007199254740991,
+      "maximum": 9007199254740991
     }
   },
   "required": [
@@ -223,7 +227,9 @@ export const ErrorInfoSchema = {
     },
     "retryAfter": {
       "description": "When set, the operation may succeed if retried after this delay.",
-      "type": "integer"
+      "type": "integer",
+      "minimum": -9007199254740991,
+      "maximum": 9007199254740991
     },
     "detail": {
       "description": "Machine-readable context (offending field, limits, upstream status…)."

@@ -290,7 +290,8 @@ export const BufferChunkSchema = {
     "transferId": {
       "description": "Groups the chunks of one transfer.",
       "type": "string",
-      "format": "uuid"
+      "format": "uuid",
+      "pattern": "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
     },
     "bufferId": {
       "description": "The buffer written or read.",
@@ -616,7 +617,8 @@ export const BufferReadStartedSchema = {
     "transferId": {
       "description": "The transferId every data chunk will carry.",
       "type": "string",
-      "format": "uuid"
+      "format": "uuid",
+      "pattern": "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
     },
     "bufferId": {
       "description": "The buffer being read.",
@@ -767,7 +769,8 @@ export const BufferWriteAckSchema = {
     "transferId": {
       "description": "The transfer the chunk belongs to.",
       "type": "string",
-      "format": "uuid"
+      "format": "uuid",
+      "pattern": "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
     },
     "chunkIndex": {
       "description": "The chunk being acknowledged.",
@@ -837,7 +840,9 @@ export const JobAcceptedSchema = {
     },
     "estimatedStart": {
       "description": "Expected wait before the job starts, when the runtime can estimate it.",
-      "type": "integer"
+      "type": "integer",
+      "minimum": -9007199254740991,
+      "maximum": 9007199254740991
     },
     "resultTopic": {
       "description": "Address on which results will stream, e.g. \"gpu/job.result/dE8x-7qF\".",
@@ -963,11 +968,15 @@ export const JobDispatchSchema = {
       "properties": {
         "latency": {
           "description": "Maximum acceptable end-to-end latency.",
-          "type": "integer"
+          "type": "integer",
+          "minimum": -9007199254740991,
+          "maximum": 9007199254740991
         },
         "jitter": {
           "description": "Maximum acceptable variation of the latency between consecutive messages.",
-          "type": "integer"
+          "type": "integer",
+          "minimum": -9007199254740991,
+          "maximum": 9007199254740991
         }
       },
       "required": [
@@ -1383,7 +1392,9 @@ export const JobResultSchema = {
         },
         "retryAfter": {
           "description": "When set, the operation may succeed if retried after this delay.",
-          "type": "integer"
+          "type": "integer",
+          "minimum": -9007199254740991,
+          "maximum": 9007199254740991
         },
         "detail": {
           "description": "Machine-readable context (offending field, limits, upstream status…)."
@@ -1493,15 +1504,21 @@ export const JobResultSchema = {
         },
         "queueWait": {
           "description": "Time spent waiting in the queue.",
-          "type": "integer"
+          "type": "integer",
+          "minimum": -9007199254740991,
+          "maximum": 9007199254740991
         },
         "gpuTime": {
           "description": "GPU execution time from timestamp queries, when the device supports them.",
-          "type": "integer"
+          "type": "integer",
+          "minimum": -9007199254740991,
+          "maximum": 9007199254740991
         },
         "total": {
           "description": "Total time from dispatch to completion.",
-          "type": "integer"
+          "type": "integer",
+          "minimum": -9007199254740991,
+          "maximum": 9007199254740991
         }
       },
       "required": [
@@ -1592,15 +1609,21 @@ export const JobTimingsSchema = {
     },
     "queueWait": {
       "description": "Time spent waiting in the queue.",
-      "type": "integer"
+      "type": "integer",
+      "minimum": -9007199254740991,
+      "maximum": 9007199254740991
     },
     "gpuTime": {
       "description": "GPU execution time from timestamp queries, when the device supports them.",
-      "type": "integer"
+      "type": "integer",
+      "minimum": -9007199254740991,
+      "maximum": 9007199254740991
     },
     "total": {
       "description": "Total time from dispatch to completion.",
-      "type": "integer"
+      "type": "integer",
+      "minimum": -9007199254740991,
+      "maximum": 9007199254740991
     }
   },
   "required": [
@@ -2015,7 +2038,9 @@ export const PipelineCreatedSchema = {
     },
     "compileTime": {
       "description": "Time spent compiling; zero when the pipeline came from the cache.",
-      "type": "integer"
+      "type": "integer",
+      "minimum": -9007199254740991,
+      "maximum": 9007199254740991
     },
     "cached": {
       "description": "True when an identical pipeline already existed and was reused.",

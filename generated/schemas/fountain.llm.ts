@@ -29,11 +29,14 @@ export const ToolInvokeSchema = {
     "session": {
       "description": "Session the call is made in; its capability mask is checked against the tool's needs.",
       "type": "string",
-      "format": "uuid"
+      "format": "uuid",
+      "pattern": "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
     },
     "deadline": {
       "description": "Give up and report timeout after this long.",
-      "type": "integer"
+      "type": "integer",
+      "minimum": -9007199254740991,
+      "maximum": 9007199254740991
     },
     "caller": {
       "description": "Who issued the call (model or agent id), for audit and telemetry.",
@@ -99,7 +102,9 @@ export const ToolResultSchema = {
     },
     "elapsed": {
       "description": "Time from receiving the invocation to publishing this result.",
-      "type": "integer"
+      "type": "integer",
+      "minimum": -9007199254740991,
+      "maximum": 9007199254740991
     }
   },
   "required": [
@@ -152,7 +157,9 @@ export const ToolResultSchema = {
         },
         "retryAfter": {
           "description": "When set, the operation may succeed if retried after this delay.",
-          "type": "integer"
+          "type": "integer",
+          "minimum": -9007199254740991,
+          "maximum": 9007199254740991
         },
         "detail": {
           "description": "Machine-readable context (offending field, limits, upstream status…)."

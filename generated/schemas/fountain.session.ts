@@ -59,7 +59,8 @@ export const PeerInfoSchema = {
     "instance": {
       "description": "Distinguishes several processes with the same name.",
       "type": "string",
-      "format": "uuid"
+      "format": "uuid",
+      "pattern": "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
     }
   },
   "required": [
@@ -87,7 +88,8 @@ export const SessionCloseSchema = {
     "sessionId": {
       "description": "The session to close.",
       "type": "string",
-      "format": "uuid"
+      "format": "uuid",
+      "pattern": "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
     },
     "reason": {
       "description": "Why it is closed.",
@@ -138,7 +140,8 @@ export const SessionClosedSchema = {
     "sessionId": {
       "description": "The closed session.",
       "type": "string",
-      "format": "uuid"
+      "format": "uuid",
+      "pattern": "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
     },
     "closedAt": {
       "description": "When it was closed.",
@@ -170,7 +173,8 @@ export const SessionHeartbeatSchema = {
     "sessionId": {
       "description": "The session being kept alive.",
       "type": "string",
-      "format": "uuid"
+      "format": "uuid",
+      "pattern": "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
     },
     "seq": {
       "description": "Heartbeat counter, increasing by one per heartbeat.",
@@ -231,6 +235,8 @@ export const SessionOpenSchema = {
     "jitterBudget": {
       "description": "Largest latency variation the peer wants the session to guarantee.",
       "type": "integer",
+      "minimum": -9007199254740991,
+      "maximum": 9007199254740991,
       "default": 5000
     },
     "maxPayload": {
@@ -247,6 +253,8 @@ export const SessionOpenSchema = {
     "heartbeatInterval": {
       "description": "Interval at which the peer will send session/heartbeat.",
       "type": "integer",
+      "minimum": -9007199254740991,
+      "maximum": 9007199254740991,
       "default": 1000000
     }
   },
@@ -339,7 +347,8 @@ export const SessionOpenSchema = {
         "instance": {
           "description": "Distinguishes several processes with the same name.",
           "type": "string",
-          "format": "uuid"
+          "format": "uuid",
+          "pattern": "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
         }
       },
       "required": [
@@ -362,7 +371,8 @@ export const SessionOpenedSchema = {
     "sessionId": {
       "description": "Id of the new session; carried in every envelope of the session.",
       "type": "string",
-      "format": "uuid"
+      "format": "uuid",
+      "pattern": "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
     },
     "clockSource": {
       "description": "The clock source chosen from the peer's list.",
@@ -370,7 +380,9 @@ export const SessionOpenedSchema = {
     },
     "jitterBudget": {
       "description": "Agreed jitter budget.",
-      "type": "integer"
+      "type": "integer",
+      "minimum": -9007199254740991,
+      "maximum": 9007199254740991
     },
     "maxPayload": {
       "description": "Agreed maximum payload in bytes.",
@@ -403,7 +415,9 @@ export const SessionOpenedSchema = {
     },
     "heartbeatInterval": {
       "description": "Interval at which the authority expects heartbeats.",
-      "type": "integer"
+      "type": "integer",
+      "minimum": -9007199254740991,
+      "maximum": 9007199254740991
     }
   },
   "required": [
@@ -489,7 +503,8 @@ export const SessionResumeSchema = {
     "sessionId": {
       "description": "The session to resume.",
       "type": "string",
-      "format": "uuid"
+      "format": "uuid",
+      "pattern": "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
     },
     "resumeToken": {
       "description": "The resume token from the last SessionOpened or SessionResumed.",
@@ -535,7 +550,8 @@ export const SessionResumedSchema = {
     "sessionId": {
       "description": "The resumed session.",
       "type": "string",
-      "format": "uuid"
+      "format": "uuid",
+      "pattern": "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
     },
     "resumeToken": {
       "description": "New resume token; the old one is no longer valid.",

@@ -294,6 +294,8 @@ export const SseTransportProfileSchema = {
     "ackPeriod": {
       "description": "How often the receiver sends cumulative ACKs.",
       "type": "integer",
+      "minimum": -9007199254740991,
+      "maximum": 9007199254740991,
       "default": 200000
     },
     "retransmitBuffer": {

@@ -18,7 +18,8 @@ export const DeliveryReportSchema = {
     "session": {
       "description": "Session the traffic belonged to, when counted per session.",
       "type": "string",
-      "format": "uuid"
+      "format": "uuid",
+      "pattern": "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
     },
     "topic": {
       "description": "Topic address as declared.",
@@ -39,7 +40,9 @@ export const DeliveryReportSchema = {
     },
     "window": {
       "description": "Length of the measurement window.",
-      "type": "integer"
+      "type": "integer",
+      "minimum": -9007199254740991,
+      "maximum": 9007199254740991
     },
     "sent": {
       "description": "Messages sent.",
@@ -126,7 +129,8 @@ export const ErrorEventSchema = {
     "session": {
       "description": "Session involved, if any.",
       "type": "string",
-      "format": "uuid"
+      "format": "uuid",
+      "pattern": "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
     },
     "corr": {
       "description": "Correlation id of the failed message, if any.",
@@ -279,7 +283,9 @@ export const ErrorEventSchema = {
         },
         "retryAfter": {
           "description": "When set, the operation may succeed if retried after this delay.",
-          "type": "integer"
+          "type": "integer",
+          "minimum": -9007199254740991,
+          "maximum": 9007199254740991
         },
         "detail": {
           "description": "Machine-readable context (offending field, limits, upstream status…)."
@@ -321,7 +327,8 @@ export const JitterReportSchema = {
     "session": {
       "description": "Session the traffic belonged to, when measured per session.",
       "type": "string",
-      "format": "uuid"
+      "format": "uuid",
+      "pattern": "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
     },
     "topic": {
       "description": "Topic address as declared, e.g. \"gpu/job.dispatch\".",
@@ -342,7 +349,9 @@ export const JitterReportSchema = {
     },
     "window": {
       "description": "Length of the measurement window.",
-      "type": "integer"
+      "type": "integer",
+      "minimum": -9007199254740991,
+      "maximum": 9007199254740991
     },
     "samples": {
       "description": "Messages measured in the window.",
@@ -352,19 +361,27 @@ export const JitterReportSchema = {
     },
     "latencyP50": {
       "description": "Median latency (envelope timestamp to receipt).",
-      "type": "integer"
+      "type": "integer",
+      "minimum": -9007199254740991,
+      "maximum": 9007199254740991
     },
     "latencyP99": {
       "description": "99th-percentile latency.",
-      "type": "integer"
+      "type": "integer",
+      "minimum": -9007199254740991,
+      "maximum": 9007199254740991
     },
     "latencyMax": {
       "description": "Largest latency seen.",
-      "type": "integer"
+      "type": "integer",
+      "minimum": -9007199254740991,
+      "maximum": 9007199254740991
     },
     "jitterP95": {
       "description": "95th percentile of the difference between consecutive latencies.",
-      "type": "integer"
+      "type": "integer",
+      "minimum": -9007199254740991,
+      "maximum": 9007199254740991
     },
     "budget": {
       "description": "The topic's declared budget, for comparison.",
@@ -419,11 +436,15 @@ export const JitterReportSchema = {
       "properties": {
         "latency": {
           "description": "Maximum acceptable end-to-end latency.",
-          "type": "integer"
+          "type": "integer",
+          "minimum": -9007199254740991,
+          "maximum": 9007199254740991
         },
         "jitter": {
           "description": "Maximum acceptable variation of the latency between consecutive messages.",
-          "type": "integer"
+          "type": "integer",
+          "minimum": -9007199254740991,
+          "maximum": 9007199254740991
         }
       },
       "required": [
@@ -455,7 +476,9 @@ export const ResourceUsageReportSchema = {
     },
     "window": {
       "description": "Length of the measurement window.",
-      "type": "integer"
+      "type": "integer",
+      "minimum": -9007199254740991,
+      "maximum": 9007199254740991
     },
     "usage": {
       "description": "The measurements.",

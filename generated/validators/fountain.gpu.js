@@ -745,12 +745,13 @@ return errors === 0;
 validate26.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 export const validateBufferChunk = validate27;
-const schema40 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://midl.dev/schemas/fountain.gpu.BufferChunk.schema.json","title":"BufferChunk","description":"One chunk of a buffer transfer, used both to upload (gpu/buffer.write) and to download\n(gpu/buffer.data/{corr}). Chunks of one transfer share a transferId and may arrive in any order.","type":"object","properties":{"transferId":{"description":"Groups the chunks of one transfer.","type":"string","format":"uuid"},"bufferId":{"description":"The buffer written or read.","type":"string","minLength":1,"maxLength":128,"pattern":"^[A-Za-z0-9][A-Za-z0-9._:-]*$"},"offset":{"description":"Byte offset of this chunk's data inside the buffer, a multiple of 4.","type":"string","pattern":"^(?:0|[1-9][0-9]{0,18}|1[0-7][0-9]{18}|18[0-3][0-9]{17}|184[0-3][0-9]{16}|1844[0-5][0-9]{15}|18446[0-6][0-9]{14}|184467[0-3][0-9]{13}|1844674[0-3][0-9]{12}|184467440[0-6][0-9]{10}|1844674407[0-2][0-9]{9}|18446744073[0-6][0-9]{8}|1844674407370[0-8][0-9]{6}|18446744073709[0-4][0-9]{5}|184467440737095[0-4][0-9]{4}|18446744073709550[0-9]{3}|18446744073709551[0-5][0-9]{2}|1844674407370955160[0-9]|1844674407370955161[0-5])$"},"chunkIndex":{"description":"0-based index of this chunk within the transfer.","type":"integer","minimum":0,"maximum":4294967295},"chunkTotal":{"description":"Number of chunks in the transfer.","type":"integer","minimum":1,"maximum":4294967295},"data":{"description":"The bytes of this chunk.","type":"string","contentEncoding":"base64","pattern":"^(?:(?:[A-Za-z0-9+/]{4}){1,16384}|(?:[A-Za-z0-9+/]{4}){0,16383}(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=))$"},"crc32":{"description":"CRC-32 (IEEE) of `data`; a mismatching chunk is rejected and must be resent.","type":"integer","minimum":0,"maximum":4294967295},"checksum":{"description":"Checksum over all bytes of the transfer in offset order; sent with the last chunk only.","$ref":"#/$defs/fountain.core.Checksum"}},"required":["transferId","bufferId","offset","chunkIndex","chunkTotal","data","crc32"],"additionalProperties":false,"examples":[{"transferId":"00000000-0000-4000-8000-000000000000","bufferId":"example","offset":"0","chunkIndex":0,"chunkTotal":1,"data":"AA==","crc32":0,"checksum":{"algorithm":"crc32","value":"AAAAAA=="}}],"$defs":{"fountain.core.Checksum":{"title":"Checksum","description":"A checksum over a whole transfer, used to verify data that arrived in chunks.","type":"object","properties":{"algorithm":{"description":"Algorithm that produced `value`.","$ref":"#/$defs/fountain.core.ChecksumAlgorithm","default":"crc32"},"value":{"description":"The digest bytes: 4 for crc32, 32 for sha256.","type":"string","contentEncoding":"base64","pattern":"^(?:(?:[A-Za-z0-9+/]{4}){2,10}|(?:[A-Za-z0-9+/]{4}){1,10}(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=))$"}},"required":["algorithm","value"],"additionalProperties":false},"fountain.core.ChecksumAlgorithm":{"title":"ChecksumAlgorithm","description":"Checksum algorithms used to verify transferred data.","enum":["crc32","sha256"]}}};
+const schema40 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://midl.dev/schemas/fountain.gpu.BufferChunk.schema.json","title":"BufferChunk","description":"One chunk of a buffer transfer, used both to upload (gpu/buffer.write) and to download\n(gpu/buffer.data/{corr}). Chunks of one transfer share a transferId and may arrive in any order.","type":"object","properties":{"transferId":{"description":"Groups the chunks of one transfer.","type":"string","format":"uuid","pattern":"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"},"bufferId":{"description":"The buffer written or read.","type":"string","minLength":1,"maxLength":128,"pattern":"^[A-Za-z0-9][A-Za-z0-9._:-]*$"},"offset":{"description":"Byte offset of this chunk's data inside the buffer, a multiple of 4.","type":"string","pattern":"^(?:0|[1-9][0-9]{0,18}|1[0-7][0-9]{18}|18[0-3][0-9]{17}|184[0-3][0-9]{16}|1844[0-5][0-9]{15}|18446[0-6][0-9]{14}|184467[0-3][0-9]{13}|1844674[0-3][0-9]{12}|184467440[0-6][0-9]{10}|1844674407[0-2][0-9]{9}|18446744073[0-6][0-9]{8}|1844674407370[0-8][0-9]{6}|18446744073709[0-4][0-9]{5}|184467440737095[0-4][0-9]{4}|18446744073709550[0-9]{3}|18446744073709551[0-5][0-9]{2}|1844674407370955160[0-9]|1844674407370955161[0-5])$"},"chunkIndex":{"description":"0-based index of this chunk within the transfer.","type":"integer","minimum":0,"maximum":4294967295},"chunkTotal":{"description":"Number of chunks in the transfer.","type":"integer","minimum":1,"maximum":4294967295},"data":{"description":"The bytes of this chunk.","type":"string","contentEncoding":"base64","pattern":"^(?:(?:[A-Za-z0-9+/]{4}){1,16384}|(?:[A-Za-z0-9+/]{4}){0,16383}(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=))$"},"crc32":{"description":"CRC-32 (IEEE) of `data`; a mismatching chunk is rejected and must be resent.","type":"integer","minimum":0,"maximum":4294967295},"checksum":{"description":"Checksum over all bytes of the transfer in offset order; sent with the last chunk only.","$ref":"#/$defs/fountain.core.Checksum"}},"required":["transferId","bufferId","offset","chunkIndex","chunkTotal","data","crc32"],"additionalProperties":false,"examples":[{"transferId":"00000000-0000-4000-8000-000000000000","bufferId":"example","offset":"0","chunkIndex":0,"chunkTotal":1,"data":"AA==","crc32":0,"checksum":{"algorithm":"crc32","value":"AAAAAA=="}}],"$defs":{"fountain.core.Checksum":{"title":"Checksum","description":"A checksum over a whole transfer, used to verify data that arrived in chunks.","type":"object","properties":{"algorithm":{"description":"Algorithm that produced `value`.","$ref":"#/$defs/fountain.core.ChecksumAlgorithm","default":"crc32"},"value":{"description":"The digest bytes: 4 for crc32, 32 for sha256.","type":"string","contentEncoding":"base64","pattern":"^(?:(?:[A-Za-z0-9+/]{4}){2,10}|(?:[A-Za-z0-9+/]{4}){1,10}(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=))$"}},"required":["algorithm","value"],"additionalProperties":false},"fountain.core.ChecksumAlgorithm":{"title":"ChecksumAlgorithm","description":"Checksum algorithms used to verify transferred data.","enum":["crc32","sha256"]}}};
 const formats0 = /^(?:urn:uuid:)?[0-9a-f]{8}-(?:[0-9a-f]{4}-){3}[0-9a-f]{12}$/i;
-const pattern14 = new RegExp("^(?:(?:[A-Za-z0-9+/]{4}){1,16384}|(?:[A-Za-z0-9+/]{4}){0,16383}(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=))$", "u");
+const pattern12 = new RegExp("^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$", "u");
+const pattern15 = new RegExp("^(?:(?:[A-Za-z0-9+/]{4}){1,16384}|(?:[A-Za-z0-9+/]{4}){0,16383}(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=))$", "u");
 const schema41 = {"title":"Checksum","description":"A checksum over a whole transfer, used to verify data that arrived in chunks.","type":"object","properties":{"algorithm":{"description":"Algorithm that produced `value`.","$ref":"#/$defs/fountain.core.ChecksumAlgorithm","default":"crc32"},"value":{"description":"The digest bytes: 4 for crc32, 32 for sha256.","type":"string","contentEncoding":"base64","pattern":"^(?:(?:[A-Za-z0-9+/]{4}){2,10}|(?:[A-Za-z0-9+/]{4}){1,10}(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=))$"}},"required":["algorithm","value"],"additionalProperties":false};
 const schema42 = {"title":"ChecksumAlgorithm","description":"Checksum algorithms used to verify transferred data.","enum":["crc32","sha256"]};
-const pattern15 = new RegExp("^(?:(?:[A-Za-z0-9+/]{4}){2,10}|(?:[A-Za-z0-9+/]{4}){1,10}(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=))$", "u");
+const pattern16 = new RegExp("^(?:(?:[A-Za-z0-9+/]{4}){2,10}|(?:[A-Za-z0-9+/]{4}){1,10}(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=))$", "u");
 
 function validate28(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
@@ -797,7 +798,7 @@ let data1 = data.value;
 const _errs4 = errors;
 if(errors === _errs4){
 if(typeof data1 === "string"){
-if(!pattern15.test(data1)){
+if(!pattern16.test(data1)){
 validate28.errors = [{instancePath:instancePath+"/value",schemaPath:"#/properties/value/pattern",keyword:"pattern",params:{pattern: "^(?:(?:[A-Za-z0-9+/]{4}){2,10}|(?:[A-Za-z0-9+/]{4}){1,10}(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=))$"},message:"must match pattern \""+"^(?:(?:[A-Za-z0-9+/]{4}){2,10}|(?:[A-Za-z0-9+/]{4}){1,10}(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=))$"+"\""}];
 return false;
 }
@@ -861,9 +862,15 @@ const _errs2 = errors;
 if(errors === _errs2){
 if(errors === _errs2){
 if(typeof data0 === "string"){
+if(!pattern12.test(data0)){
+validate27.errors = [{instancePath:instancePath+"/transferId",schemaPath:"#/properties/transferId/pattern",keyword:"pattern",params:{pattern: "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"},message:"must match pattern \""+"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"+"\""}];
+return false;
+}
+else {
 if(!(formats0.test(data0))){
 validate27.errors = [{instancePath:instancePath+"/transferId",schemaPath:"#/properties/transferId/format",keyword:"format",params:{format: "uuid"},message:"must match format \""+"uuid"+"\""}];
 return false;
+}
 }
 }
 else {
@@ -991,7 +998,7 @@ let data5 = data.data;
 const _errs12 = errors;
 if(errors === _errs12){
 if(typeof data5 === "string"){
-if(!pattern14.test(data5)){
+if(!pattern15.test(data5)){
 validate27.errors = [{instancePath:instancePath+"/data",schemaPath:"#/properties/data/pattern",keyword:"pattern",params:{pattern: "^(?:(?:[A-Za-z0-9+/]{4}){1,16384}|(?:[A-Za-z0-9+/]{4}){0,16383}(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=))$"},message:"must match pattern \""+"^(?:(?:[A-Za-z0-9+/]{4}){1,16384}|(?:[A-Za-z0-9+/]{4}){0,16383}(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=))$"+"\""}];
 return false;
 }
@@ -1068,7 +1075,7 @@ validate27.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 export const validateBufferCreate = validate30;
 const schema43 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://midl.dev/schemas/fountain.gpu.BufferCreate.schema.json","title":"BufferCreate","description":"Request to allocate a GPU buffer under an id chosen by the caller.","type":"object","properties":{"bufferId":{"description":"Caller-chosen id; creating an existing id with the same size and usage is a no-op.","type":"string","minLength":1,"maxLength":128,"pattern":"^[A-Za-z0-9][A-Za-z0-9._:-]*$"},"size":{"description":"Size in bytes, a multiple of 4.","type":"string","pattern":"^(?:[4-9]|[1-9][0-9]{1,8}|10[0-6][0-9]{7}|107[0-2][0-9]{6}|1073[0-6][0-9]{5}|10737[0-3][0-9]{4}|1073740[0-9]{3}|1073741[0-7][0-9]{2}|10737418[01][0-9]|107374182[0-4])$"},"usage":{"description":"Allowed uses; include copy_dst to upload and copy_src to read back.","type":"array","items":{"$ref":"#/$defs/fountain.gpu.BufferUsage"},"minItems":1,"maxItems":5},"label":{"description":"Human-readable label shown in diagnostics and telemetry.","type":"string","maxLength":128}},"required":["bufferId","size","usage"],"additionalProperties":false,"examples":[{"bufferId":"example","size":"4","usage":["storage"],"label":"example"}],"$defs":{"fountain.gpu.BufferUsage":{"title":"BufferUsage","description":"How a buffer may be used (WebGPU GPUBufferUsage flags, combined by the runtime).","enum":["storage","uniform","copy_src","copy_dst","indirect"]}}};
 const schema44 = {"title":"BufferUsage","description":"How a buffer may be used (WebGPU GPUBufferUsage flags, combined by the runtime).","enum":["storage","uniform","copy_src","copy_dst","indirect"]};
-const pattern17 = new RegExp("^(?:[4-9]|[1-9][0-9]{1,8}|10[0-6][0-9]{7}|107[0-2][0-9]{6}|1073[0-6][0-9]{5}|10737[0-3][0-9]{4}|1073740[0-9]{3}|1073741[0-7][0-9]{2}|10737418[01][0-9]|107374182[0-4])$", "u");
+const pattern18 = new RegExp("^(?:[4-9]|[1-9][0-9]{1,8}|10[0-6][0-9]{7}|107[0-2][0-9]{6}|1073[0-6][0-9]{5}|10737[0-3][0-9]{4}|1073740[0-9]{3}|1073741[0-7][0-9]{2}|10737418[01][0-9]|107374182[0-4])$", "u");
 
 function validate30(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 /*# sourceURL="https://midl.dev/schemas/fountain.gpu.BufferCreate.schema.json" */;
@@ -1136,7 +1143,7 @@ let data1 = data.size;
 const _errs4 = errors;
 if(errors === _errs4){
 if(typeof data1 === "string"){
-if(!pattern17.test(data1)){
+if(!pattern18.test(data1)){
 validate30.errors = [{instancePath:instancePath+"/size",schemaPath:"#/properties/size/pattern",keyword:"pattern",params:{pattern: "^(?:[4-9]|[1-9][0-9]{1,8}|10[0-6][0-9]{7}|107[0-2][0-9]{6}|1073[0-6][0-9]{5}|10737[0-3][0-9]{4}|1073740[0-9]{3}|1073741[0-7][0-9]{2}|10737418[01][0-9]|107374182[0-4])$"},message:"must match pattern \""+"^(?:[4-9]|[1-9][0-9]{1,8}|10[0-6][0-9]{7}|107[0-2][0-9]{6}|1073[0-6][0-9]{5}|10737[0-3][0-9]{4}|1073740[0-9]{3}|1073741[0-7][0-9]{2}|10737418[01][0-9]|107374182[0-4])$"+"\""}];
 return false;
 }
@@ -1619,7 +1626,7 @@ return errors === 0;
 validate34.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 export const validateBufferReadStarted = validate35;
-const schema49 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://midl.dev/schemas/fountain.gpu.BufferReadStarted.schema.json","title":"BufferReadStarted","description":"Reply to gpu/buffer.read: what will arrive on gpu/buffer.data/{corr} and how to verify it.","type":"object","properties":{"transferId":{"description":"The transferId every data chunk will carry.","type":"string","format":"uuid"},"bufferId":{"description":"The buffer being read.","type":"string"},"offset":{"description":"First byte of the range.","type":"string","pattern":"^(?:0|[1-9][0-9]{0,18}|1[0-7][0-9]{18}|18[0-3][0-9]{17}|184[0-3][0-9]{16}|1844[0-5][0-9]{15}|18446[0-6][0-9]{14}|184467[0-3][0-9]{13}|1844674[0-3][0-9]{12}|184467440[0-6][0-9]{10}|1844674407[0-2][0-9]{9}|18446744073[0-6][0-9]{8}|1844674407370[0-8][0-9]{6}|18446744073709[0-4][0-9]{5}|184467440737095[0-4][0-9]{4}|18446744073709550[0-9]{3}|18446744073709551[0-5][0-9]{2}|1844674407370955160[0-9]|1844674407370955161[0-5])$"},"length":{"description":"Number of bytes in the range.","type":"string","pattern":"^(?:0|[1-9][0-9]{0,18}|1[0-7][0-9]{18}|18[0-3][0-9]{17}|184[0-3][0-9]{16}|1844[0-5][0-9]{15}|18446[0-6][0-9]{14}|184467[0-3][0-9]{13}|1844674[0-3][0-9]{12}|184467440[0-6][0-9]{10}|1844674407[0-2][0-9]{9}|18446744073[0-6][0-9]{8}|1844674407370[0-8][0-9]{6}|18446744073709[0-4][0-9]{5}|184467440737095[0-4][0-9]{4}|18446744073709550[0-9]{3}|18446744073709551[0-5][0-9]{2}|1844674407370955160[0-9]|1844674407370955161[0-5])$"},"chunkTotal":{"description":"Number of chunks that will be sent.","type":"integer","minimum":0,"maximum":4294967295},"checksum":{"description":"Checksum over the whole range, to verify the reassembled data.","$ref":"#/$defs/fountain.core.Checksum"}},"required":["transferId","bufferId","offset","length","chunkTotal","checksum"],"additionalProperties":false,"examples":[{"transferId":"00000000-0000-4000-8000-000000000000","bufferId":"example","offset":"0","length":"0","chunkTotal":0,"checksum":{"algorithm":"crc32","value":"AAAAAA=="}}],"$defs":{"fountain.core.Checksum":{"title":"Checksum","description":"A checksum over a whole transfer, used to verify data that arrived in chunks.","type":"object","properties":{"algorithm":{"description":"Algorithm that produced `value`.","$ref":"#/$defs/fountain.core.ChecksumAlgorithm","default":"crc32"},"value":{"description":"The digest bytes: 4 for crc32, 32 for sha256.","type":"string","contentEncoding":"base64","pattern":"^(?:(?:[A-Za-z0-9+/]{4}){2,10}|(?:[A-Za-z0-9+/]{4}){1,10}(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=))$"}},"required":["algorithm","value"],"additionalProperties":false},"fountain.core.ChecksumAlgorithm":{"title":"ChecksumAlgorithm","description":"Checksum algorithms used to verify transferred data.","enum":["crc32","sha256"]}}};
+const schema49 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://midl.dev/schemas/fountain.gpu.BufferReadStarted.schema.json","title":"BufferReadStarted","description":"Reply to gpu/buffer.read: what will arrive on gpu/buffer.data/{corr} and how to verify it.","type":"object","properties":{"transferId":{"description":"The transferId every data chunk will carry.","type":"string","format":"uuid","pattern":"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"},"bufferId":{"description":"The buffer being read.","type":"string"},"offset":{"description":"First byte of the range.","type":"string","pattern":"^(?:0|[1-9][0-9]{0,18}|1[0-7][0-9]{18}|18[0-3][0-9]{17}|184[0-3][0-9]{16}|1844[0-5][0-9]{15}|18446[0-6][0-9]{14}|184467[0-3][0-9]{13}|1844674[0-3][0-9]{12}|184467440[0-6][0-9]{10}|1844674407[0-2][0-9]{9}|18446744073[0-6][0-9]{8}|1844674407370[0-8][0-9]{6}|18446744073709[0-4][0-9]{5}|184467440737095[0-4][0-9]{4}|18446744073709550[0-9]{3}|18446744073709551[0-5][0-9]{2}|1844674407370955160[0-9]|1844674407370955161[0-5])$"},"length":{"description":"Number of bytes in the range.","type":"string","pattern":"^(?:0|[1-9][0-9]{0,18}|1[0-7][0-9]{18}|18[0-3][0-9]{17}|184[0-3][0-9]{16}|1844[0-5][0-9]{15}|18446[0-6][0-9]{14}|184467[0-3][0-9]{13}|1844674[0-3][0-9]{12}|184467440[0-6][0-9]{10}|1844674407[0-2][0-9]{9}|18446744073[0-6][0-9]{8}|1844674407370[0-8][0-9]{6}|18446744073709[0-4][0-9]{5}|184467440737095[0-4][0-9]{4}|18446744073709550[0-9]{3}|18446744073709551[0-5][0-9]{2}|1844674407370955160[0-9]|1844674407370955161[0-5])$"},"chunkTotal":{"description":"Number of chunks that will be sent.","type":"integer","minimum":0,"maximum":4294967295},"checksum":{"description":"Checksum over the whole range, to verify the reassembled data.","$ref":"#/$defs/fountain.core.Checksum"}},"required":["transferId","bufferId","offset","length","chunkTotal","checksum"],"additionalProperties":false,"examples":[{"transferId":"00000000-0000-4000-8000-000000000000","bufferId":"example","offset":"0","length":"0","chunkTotal":0,"checksum":{"algorithm":"crc32","value":"AAAAAA=="}}],"$defs":{"fountain.core.Checksum":{"title":"Checksum","description":"A checksum over a whole transfer, used to verify data that arrived in chunks.","type":"object","properties":{"algorithm":{"description":"Algorithm that produced `value`.","$ref":"#/$defs/fountain.core.ChecksumAlgorithm","default":"crc32"},"value":{"description":"The digest bytes: 4 for crc32, 32 for sha256.","type":"string","contentEncoding":"base64","pattern":"^(?:(?:[A-Za-z0-9+/]{4}){2,10}|(?:[A-Za-z0-9+/]{4}){1,10}(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=))$"}},"required":["algorithm","value"],"additionalProperties":false},"fountain.core.ChecksumAlgorithm":{"title":"ChecksumAlgorithm","description":"Checksum algorithms used to verify transferred data.","enum":["crc32","sha256"]}}};
 const schema50 = {"title":"Checksum","description":"A checksum over a whole transfer, used to verify data that arrived in chunks.","type":"object","properties":{"algorithm":{"description":"Algorithm that produced `value`.","$ref":"#/$defs/fountain.core.ChecksumAlgorithm","default":"crc32"},"value":{"description":"The digest bytes: 4 for crc32, 32 for sha256.","type":"string","contentEncoding":"base64","pattern":"^(?:(?:[A-Za-z0-9+/]{4}){2,10}|(?:[A-Za-z0-9+/]{4}){1,10}(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=))$"}},"required":["algorithm","value"],"additionalProperties":false};
 const schema51 = {"title":"ChecksumAlgorithm","description":"Checksum algorithms used to verify transferred data.","enum":["crc32","sha256"]};
 
@@ -1668,7 +1675,7 @@ let data1 = data.value;
 const _errs4 = errors;
 if(errors === _errs4){
 if(typeof data1 === "string"){
-if(!pattern15.test(data1)){
+if(!pattern16.test(data1)){
 validate36.errors = [{instancePath:instancePath+"/value",schemaPath:"#/properties/value/pattern",keyword:"pattern",params:{pattern: "^(?:(?:[A-Za-z0-9+/]{4}){2,10}|(?:[A-Za-z0-9+/]{4}){1,10}(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=))$"},message:"must match pattern \""+"^(?:(?:[A-Za-z0-9+/]{4}){2,10}|(?:[A-Za-z0-9+/]{4}){1,10}(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=))$"+"\""}];
 return false;
 }
@@ -1732,9 +1739,15 @@ const _errs2 = errors;
 if(errors === _errs2){
 if(errors === _errs2){
 if(typeof data0 === "string"){
+if(!pattern12.test(data0)){
+validate35.errors = [{instancePath:instancePath+"/transferId",schemaPath:"#/properties/transferId/pattern",keyword:"pattern",params:{pattern: "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"},message:"must match pattern \""+"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"+"\""}];
+return false;
+}
+else {
 if(!(formats0.test(data0))){
 validate35.errors = [{instancePath:instancePath+"/transferId",schemaPath:"#/properties/transferId/format",keyword:"format",params:{format: "uuid"},message:"must match format \""+"uuid"+"\""}];
 return false;
+}
 }
 }
 else {
@@ -1982,7 +1995,7 @@ return errors === 0;
 validate39.evaluated = {"dynamicProps":false,"dynamicItems":false};
 
 export const validateBufferWriteAck = validate40;
-const schema54 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://midl.dev/schemas/fountain.gpu.BufferWriteAck.schema.json","title":"BufferWriteAck","description":"Reply to each gpu/buffer.write chunk.","type":"object","properties":{"transferId":{"description":"The transfer the chunk belongs to.","type":"string","format":"uuid"},"chunkIndex":{"description":"The chunk being acknowledged.","type":"integer","minimum":0,"maximum":4294967295},"received":{"description":"Distinct chunks of the transfer received and verified so far.","type":"integer","minimum":0,"maximum":4294967295},"complete":{"description":"True once every chunk arrived and the transfer checksum (if given) matched.","type":"boolean"},"missing":{"description":"Indexes of chunks still missing, reported once the last chunk has arrived.","type":"array","items":{"type":"integer","minimum":0,"maximum":4294967295},"maxItems":256}},"required":["transferId","chunkIndex","received","complete","missing"],"additionalProperties":false,"examples":[{"transferId":"00000000-0000-4000-8000-000000000000","chunkIndex":0,"received":0,"complete":false,"missing":[0]}]};
+const schema54 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://midl.dev/schemas/fountain.gpu.BufferWriteAck.schema.json","title":"BufferWriteAck","description":"Reply to each gpu/buffer.write chunk.","type":"object","properties":{"transferId":{"description":"The transfer the chunk belongs to.","type":"string","format":"uuid","pattern":"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"},"chunkIndex":{"description":"The chunk being acknowledged.","type":"integer","minimum":0,"maximum":4294967295},"received":{"description":"Distinct chunks of the transfer received and verified so far.","type":"integer","minimum":0,"maximum":4294967295},"complete":{"description":"True once every chunk arrived and the transfer checksum (if given) matched.","type":"boolean"},"missing":{"description":"Indexes of chunks still missing, reported once the last chunk has arrived.","type":"array","items":{"type":"integer","minimum":0,"maximum":4294967295},"maxItems":256}},"required":["transferId","chunkIndex","received","complete","missing"],"additionalProperties":false,"examples":[{"transferId":"00000000-0000-4000-8000-000000000000","chunkIndex":0,"received":0,"complete":false,"missing":[0]}]};
 
 function validate40(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 /*# sourceURL="https://midl.dev/schemas/fountain.gpu.BufferWriteAck.schema.json" */;
@@ -2018,9 +2031,15 @@ const _errs2 = errors;
 if(errors === _errs2){
 if(errors === _errs2){
 if(typeof data0 === "string"){
+if(!pattern12.test(data0)){
+validate40.errors = [{instancePath:instancePath+"/transferId",schemaPath:"#/properties/transferId/pattern",keyword:"pattern",params:{pattern: "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"},message:"must match pattern \""+"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"+"\""}];
+return false;
+}
+else {
 if(!(formats0.test(data0))){
 validate40.errors = [{instancePath:instancePath+"/transferId",schemaPath:"#/properties/transferId/format",keyword:"format",params:{format: "uuid"},message:"must match format \""+"uuid"+"\""}];
 return false;
+}
 }
 }
 else {
@@ -2169,7 +2188,7 @@ return errors === 0;
 validate40.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 export const validateJobAccepted = validate41;
-const schema55 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://midl.dev/schemas/fountain.gpu.JobAccepted.schema.json","title":"JobAccepted","description":"Reply to gpu/job.dispatch: the job was validated and queued.","type":"object","properties":{"jobId":{"description":"Id of the queued job.","type":"string"},"queuePosition":{"description":"Jobs ahead of this one in the device queue.","type":"integer","minimum":0,"maximum":4294967295},"estimatedStart":{"description":"Expected wait before the job starts, when the runtime can estimate it.","type":"integer"},"resultTopic":{"description":"Address on which results will stream, e.g. \"gpu/job.result/dE8x-7qF\".","type":"string"}},"required":["jobId","queuePosition","resultTopic"],"additionalProperties":false,"examples":[{"jobId":"example","queuePosition":0,"estimatedStart":1000,"resultTopic":"example"}]};
+const schema55 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://midl.dev/schemas/fountain.gpu.JobAccepted.schema.json","title":"JobAccepted","description":"Reply to gpu/job.dispatch: the job was validated and queued.","type":"object","properties":{"jobId":{"description":"Id of the queued job.","type":"string"},"queuePosition":{"description":"Jobs ahead of this one in the device queue.","type":"integer","minimum":0,"maximum":4294967295},"estimatedStart":{"description":"Expected wait before the job starts, when the runtime can estimate it.","type":"integer","minimum":-9007199254740991,"maximum":9007199254740991},"resultTopic":{"description":"Address on which results will stream, e.g. \"gpu/job.result/dE8x-7qF\".","type":"string"}},"required":["jobId","queuePosition","resultTopic"],"additionalProperties":false,"examples":[{"jobId":"example","queuePosition":0,"estimatedStart":1000,"resultTopic":"example"}]};
 
 function validate41(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 /*# sourceURL="https://midl.dev/schemas/fountain.gpu.JobAccepted.schema.json" */;
@@ -2245,6 +2264,20 @@ if(!(((typeof data2 == "number") && (!(data2 % 1) && !isNaN(data2))) && (isFinit
 validate41.errors = [{instancePath:instancePath+"/estimatedStart",schemaPath:"#/properties/estimatedStart/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
 return false;
 }
+if(errors === _errs6){
+if((typeof data2 == "number") && (isFinite(data2))){
+if(data2 > 9007199254740991 || isNaN(data2)){
+validate41.errors = [{instancePath:instancePath+"/estimatedStart",schemaPath:"#/properties/estimatedStart/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9007199254740991},message:"must be <= 9007199254740991"}];
+return false;
+}
+else {
+if(data2 < -9007199254740991 || isNaN(data2)){
+validate41.errors = [{instancePath:instancePath+"/estimatedStart",schemaPath:"#/properties/estimatedStart/minimum",keyword:"minimum",params:{comparison: ">=", limit: -9007199254740991},message:"must be >= -9007199254740991"}];
+return false;
+}
+}
+}
+}
 var valid0 = _errs6 === errors;
 }
 else {
@@ -2279,10 +2312,10 @@ return errors === 0;
 validate41.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 export const validateJobDispatch = validate42;
-const schema56 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://midl.dev/schemas/fountain.gpu.JobDispatch.schema.json","title":"JobDispatch","description":"Request to run a compute pipeline once.","type":"object","properties":{"pipelineId":{"description":"Pipeline returned by gpu/pipeline.create.","type":"string","minLength":1,"maxLength":128,"pattern":"^[A-Za-z0-9][A-Za-z0-9._:-]*$"},"bindGroups":{"description":"Buffers bound to the pipeline's bind groups.","type":"array","items":{"$ref":"#/$defs/fountain.gpu.BindGroup"},"maxItems":4},"workgroups":{"description":"Workgroup counts; the total invocations are these times the shader's @workgroup_size.","$ref":"#/$defs/fountain.gpu.WorkgroupCount"},"pushConstants":{"description":"Small constant block passed to the shader without a buffer upload (a multiple of 4 bytes); runtimes\nwithout WebGPU immediate data emulate it with a uniform buffer.","type":"string","contentEncoding":"base64","pattern":"^(?:(?:[A-Za-z0-9+/]{4}){0,85}(?:[A-Za-z0-9+/]{2}==)?|(?:[A-Za-z0-9+/]{4}){0,84}[A-Za-z0-9+/]{3}=)$"},"budget":{"description":"Timing budget for this job (queue wait plus execution); the job fails with BUDGET_EXCEEDED when it\ncannot meet it.","$ref":"#/$defs/fountain.core.Budget"},"outputs":{"description":"Buffer ranges to return in the result.","type":"array","items":{"$ref":"#/$defs/fountain.gpu.OutputRequest"},"maxItems":16},"label":{"description":"Human-readable label shown in diagnostics and telemetry.","type":"string","maxLength":128}},"required":["pipelineId","bindGroups","workgroups","outputs"],"additionalProperties":false,"examples":[{"pipelineId":"example","bindGroups":[{"group":0,"entries":[{"binding":0,"bufferId":"example","offset":"0","size":"0"}]}],"workgroups":{"x":1,"y":1,"z":1},"pushConstants":"","budget":{"latency":1000,"jitter":1000},"outputs":[{"bufferId":"example","offset":"0","length":"0","mode":"auto"}],"label":"example"}],"$defs":{"fountain.core.Budget":{"title":"Budget","description":"A timing budget: how long a message may take and how much that time may vary.","type":"object","properties":{"latency":{"description":"Maximum acceptable end-to-end latency.","type":"integer"},"jitter":{"description":"Maximum acceptable variation of the latency between consecutive messages.","type":"integer"}},"required":["latency"],"additionalProperties":false},"fountain.gpu.BindGroup":{"title":"BindGroup","description":"The buffers bound to one @group(n).","type":"object","properties":{"group":{"description":"@group(n) index in the shader.","type":"integer","minimum":0,"maximum":3},"entries":{"description":"One entry per binding slot of the group.","type":"array","items":{"$ref":"#/$defs/fountain.gpu.BindGroupEntry"},"minItems":1,"maxItems":16}},"required":["group","entries"],"additionalProperties":false},"fountain.gpu.BindGroupEntry":{"title":"BindGroupEntry","description":"Binds (a range of) a buffer to one binding slot.","type":"object","properties":{"binding":{"description":"@binding(n) index in the shader.","type":"integer","minimum":0,"maximum":1023},"bufferId":{"description":"The buffer to bind.","type":"string","minLength":1,"maxLength":128,"pattern":"^[A-Za-z0-9][A-Za-z0-9._:-]*$"},"offset":{"description":"Byte offset of the bound range (a multiple of 256 for storage and uniform bindings).","type":"string","pattern":"^(?:0|[1-9][0-9]{0,18}|1[0-7][0-9]{18}|18[0-3][0-9]{17}|184[0-3][0-9]{16}|1844[0-5][0-9]{15}|18446[0-6][0-9]{14}|184467[0-3][0-9]{13}|1844674[0-3][0-9]{12}|184467440[0-6][0-9]{10}|1844674407[0-2][0-9]{9}|18446744073[0-6][0-9]{8}|1844674407370[0-8][0-9]{6}|18446744073709[0-4][0-9]{5}|184467440737095[0-4][0-9]{4}|18446744073709550[0-9]{3}|18446744073709551[0-5][0-9]{2}|1844674407370955160[0-9]|1844674407370955161[0-5])$","default":"0"},"size":{"description":"Size of the bound range in bytes; absent binds to the end of the buffer.","type":"string","pattern":"^(?:0|[1-9][0-9]{0,18}|1[0-7][0-9]{18}|18[0-3][0-9]{17}|184[0-3][0-9]{16}|1844[0-5][0-9]{15}|18446[0-6][0-9]{14}|184467[0-3][0-9]{13}|1844674[0-3][0-9]{12}|184467440[0-6][0-9]{10}|1844674407[0-2][0-9]{9}|18446744073[0-6][0-9]{8}|1844674407370[0-8][0-9]{6}|18446744073709[0-4][0-9]{5}|184467440737095[0-4][0-9]{4}|18446744073709550[0-9]{3}|18446744073709551[0-5][0-9]{2}|1844674407370955160[0-9]|1844674407370955161[0-5])$"}},"required":["binding","bufferId","offset"],"additionalProperties":false},"fountain.gpu.OutputMode":{"title":"OutputMode","description":"How a job output is returned.","enum":["auto","inline","reference"]},"fountain.gpu.OutputRequest":{"title":"OutputRequest","description":"A buffer range the caller wants back when the job finishes.","type":"object","properties":{"bufferId":{"description":"Buffer holding the output.","type":"string","minLength":1,"maxLength":128,"pattern":"^[A-Za-z0-9][A-Za-z0-9._:-]*$"},"offset":{"description":"First byte of the output range.","type":"string","pattern":"^(?:0|[1-9][0-9]{0,18}|1[0-7][0-9]{18}|18[0-3][0-9]{17}|184[0-3][0-9]{16}|1844[0-5][0-9]{15}|18446[0-6][0-9]{14}|184467[0-3][0-9]{13}|1844674[0-3][0-9]{12}|184467440[0-6][0-9]{10}|1844674407[0-2][0-9]{9}|18446744073[0-6][0-9]{8}|1844674407370[0-8][0-9]{6}|18446744073709[0-4][0-9]{5}|184467440737095[0-4][0-9]{4}|18446744073709550[0-9]{3}|18446744073709551[0-5][0-9]{2}|1844674407370955160[0-9]|1844674407370955161[0-5])$","default":"0"},"length":{"description":"Length of the output range; absent means to the end of the buffer.","type":"string","pattern":"^(?:0|[1-9][0-9]{0,18}|1[0-7][0-9]{18}|18[0-3][0-9]{17}|184[0-3][0-9]{16}|1844[0-5][0-9]{15}|18446[0-6][0-9]{14}|184467[0-3][0-9]{13}|1844674[0-3][0-9]{12}|184467440[0-6][0-9]{10}|1844674407[0-2][0-9]{9}|18446744073[0-6][0-9]{8}|1844674407370[0-8][0-9]{6}|18446744073709[0-4][0-9]{5}|184467440737095[0-4][0-9]{4}|18446744073709550[0-9]{3}|18446744073709551[0-5][0-9]{2}|1844674407370955160[0-9]|1844674407370955161[0-5])$"},"mode":{"description":"Inline bytes or a reference.","$ref":"#/$defs/fountain.gpu.OutputMode","default":"auto"}},"required":["bufferId","offset","mode"],"additionalProperties":false},"fountain.gpu.WorkgroupCount":{"title":"WorkgroupCount","description":"Number of workgroups to dispatch along each axis.","type":"object","properties":{"x":{"description":"Workgroups along x.","type":"integer","minimum":1,"maximum":65535,"default":1},"y":{"description":"Workgroups along y.","type":"integer","minimum":1,"maximum":65535,"default":1},"z":{"description":"Workgroups along z.","type":"integer","minimum":1,"maximum":65535,"default":1}},"required":["x","y","z"],"additionalProperties":false}}};
+const schema56 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://midl.dev/schemas/fountain.gpu.JobDispatch.schema.json","title":"JobDispatch","description":"Request to run a compute pipeline once.","type":"object","properties":{"pipelineId":{"description":"Pipeline returned by gpu/pipeline.create.","type":"string","minLength":1,"maxLength":128,"pattern":"^[A-Za-z0-9][A-Za-z0-9._:-]*$"},"bindGroups":{"description":"Buffers bound to the pipeline's bind groups.","type":"array","items":{"$ref":"#/$defs/fountain.gpu.BindGroup"},"maxItems":4},"workgroups":{"description":"Workgroup counts; the total invocations are these times the shader's @workgroup_size.","$ref":"#/$defs/fountain.gpu.WorkgroupCount"},"pushConstants":{"description":"Small constant block passed to the shader without a buffer upload (a multiple of 4 bytes); runtimes\nwithout WebGPU immediate data emulate it with a uniform buffer.","type":"string","contentEncoding":"base64","pattern":"^(?:(?:[A-Za-z0-9+/]{4}){0,85}(?:[A-Za-z0-9+/]{2}==)?|(?:[A-Za-z0-9+/]{4}){0,84}[A-Za-z0-9+/]{3}=)$"},"budget":{"description":"Timing budget for this job (queue wait plus execution); the job fails with BUDGET_EXCEEDED when it\ncannot meet it.","$ref":"#/$defs/fountain.core.Budget"},"outputs":{"description":"Buffer ranges to return in the result.","type":"array","items":{"$ref":"#/$defs/fountain.gpu.OutputRequest"},"maxItems":16},"label":{"description":"Human-readable label shown in diagnostics and telemetry.","type":"string","maxLength":128}},"required":["pipelineId","bindGroups","workgroups","outputs"],"additionalProperties":false,"examples":[{"pipelineId":"example","bindGroups":[{"group":0,"entries":[{"binding":0,"bufferId":"example","offset":"0","size":"0"}]}],"workgroups":{"x":1,"y":1,"z":1},"pushConstants":"","budget":{"latency":1000,"jitter":1000},"outputs":[{"bufferId":"example","offset":"0","length":"0","mode":"auto"}],"label":"example"}],"$defs":{"fountain.core.Budget":{"title":"Budget","description":"A timing budget: how long a message may take and how much that time may vary.","type":"object","properties":{"latency":{"description":"Maximum acceptable end-to-end latency.","type":"integer","minimum":-9007199254740991,"maximum":9007199254740991},"jitter":{"description":"Maximum acceptable variation of the latency between consecutive messages.","type":"integer","minimum":-9007199254740991,"maximum":9007199254740991}},"required":["latency"],"additionalProperties":false},"fountain.gpu.BindGroup":{"title":"BindGroup","description":"The buffers bound to one @group(n).","type":"object","properties":{"group":{"description":"@group(n) index in the shader.","type":"integer","minimum":0,"maximum":3},"entries":{"description":"One entry per binding slot of the group.","type":"array","items":{"$ref":"#/$defs/fountain.gpu.BindGroupEntry"},"minItems":1,"maxItems":16}},"required":["group","entries"],"additionalProperties":false},"fountain.gpu.BindGroupEntry":{"title":"BindGroupEntry","description":"Binds (a range of) a buffer to one binding slot.","type":"object","properties":{"binding":{"description":"@binding(n) index in the shader.","type":"integer","minimum":0,"maximum":1023},"bufferId":{"description":"The buffer to bind.","type":"string","minLength":1,"maxLength":128,"pattern":"^[A-Za-z0-9][A-Za-z0-9._:-]*$"},"offset":{"description":"Byte offset of the bound range (a multiple of 256 for storage and uniform bindings).","type":"string","pattern":"^(?:0|[1-9][0-9]{0,18}|1[0-7][0-9]{18}|18[0-3][0-9]{17}|184[0-3][0-9]{16}|1844[0-5][0-9]{15}|18446[0-6][0-9]{14}|184467[0-3][0-9]{13}|1844674[0-3][0-9]{12}|184467440[0-6][0-9]{10}|1844674407[0-2][0-9]{9}|18446744073[0-6][0-9]{8}|1844674407370[0-8][0-9]{6}|18446744073709[0-4][0-9]{5}|184467440737095[0-4][0-9]{4}|18446744073709550[0-9]{3}|18446744073709551[0-5][0-9]{2}|1844674407370955160[0-9]|1844674407370955161[0-5])$","default":"0"},"size":{"description":"Size of the bound range in bytes; absent binds to the end of the buffer.","type":"string","pattern":"^(?:0|[1-9][0-9]{0,18}|1[0-7][0-9]{18}|18[0-3][0-9]{17}|184[0-3][0-9]{16}|1844[0-5][0-9]{15}|18446[0-6][0-9]{14}|184467[0-3][0-9]{13}|1844674[0-3][0-9]{12}|184467440[0-6][0-9]{10}|1844674407[0-2][0-9]{9}|18446744073[0-6][0-9]{8}|1844674407370[0-8][0-9]{6}|18446744073709[0-4][0-9]{5}|184467440737095[0-4][0-9]{4}|18446744073709550[0-9]{3}|18446744073709551[0-5][0-9]{2}|1844674407370955160[0-9]|1844674407370955161[0-5])$"}},"required":["binding","bufferId","offset"],"additionalProperties":false},"fountain.gpu.OutputMode":{"title":"OutputMode","description":"How a job output is returned.","enum":["auto","inline","reference"]},"fountain.gpu.OutputRequest":{"title":"OutputRequest","description":"A buffer range the caller wants back when the job finishes.","type":"object","properties":{"bufferId":{"description":"Buffer holding the output.","type":"string","minLength":1,"maxLength":128,"pattern":"^[A-Za-z0-9][A-Za-z0-9._:-]*$"},"offset":{"description":"First byte of the output range.","type":"string","pattern":"^(?:0|[1-9][0-9]{0,18}|1[0-7][0-9]{18}|18[0-3][0-9]{17}|184[0-3][0-9]{16}|1844[0-5][0-9]{15}|18446[0-6][0-9]{14}|184467[0-3][0-9]{13}|1844674[0-3][0-9]{12}|184467440[0-6][0-9]{10}|1844674407[0-2][0-9]{9}|18446744073[0-6][0-9]{8}|1844674407370[0-8][0-9]{6}|18446744073709[0-4][0-9]{5}|184467440737095[0-4][0-9]{4}|18446744073709550[0-9]{3}|18446744073709551[0-5][0-9]{2}|1844674407370955160[0-9]|1844674407370955161[0-5])$","default":"0"},"length":{"description":"Length of the output range; absent means to the end of the buffer.","type":"string","pattern":"^(?:0|[1-9][0-9]{0,18}|1[0-7][0-9]{18}|18[0-3][0-9]{17}|184[0-3][0-9]{16}|1844[0-5][0-9]{15}|18446[0-6][0-9]{14}|184467[0-3][0-9]{13}|1844674[0-3][0-9]{12}|184467440[0-6][0-9]{10}|1844674407[0-2][0-9]{9}|18446744073[0-6][0-9]{8}|1844674407370[0-8][0-9]{6}|18446744073709[0-4][0-9]{5}|184467440737095[0-4][0-9]{4}|18446744073709550[0-9]{3}|18446744073709551[0-5][0-9]{2}|1844674407370955160[0-9]|1844674407370955161[0-5])$"},"mode":{"description":"Inline bytes or a reference.","$ref":"#/$defs/fountain.gpu.OutputMode","default":"auto"}},"required":["bufferId","offset","mode"],"additionalProperties":false},"fountain.gpu.WorkgroupCount":{"title":"WorkgroupCount","description":"Number of workgroups to dispatch along each axis.","type":"object","properties":{"x":{"description":"Workgroups along x.","type":"integer","minimum":1,"maximum":65535,"default":1},"y":{"description":"Workgroups along y.","type":"integer","minimum":1,"maximum":65535,"default":1},"z":{"description":"Workgroups along z.","type":"integer","minimum":1,"maximum":65535,"default":1}},"required":["x","y","z"],"additionalProperties":false}}};
 const schema59 = {"title":"WorkgroupCount","description":"Number of workgroups to dispatch along each axis.","type":"object","properties":{"x":{"description":"Workgroups along x.","type":"integer","minimum":1,"maximum":65535,"default":1},"y":{"description":"Workgroups along y.","type":"integer","minimum":1,"maximum":65535,"default":1},"z":{"description":"Workgroups along z.","type":"integer","minimum":1,"maximum":65535,"default":1}},"required":["x","y","z"],"additionalProperties":false};
-const schema60 = {"title":"Budget","description":"A timing budget: how long a message may take and how much that time may vary.","type":"object","properties":{"latency":{"description":"Maximum acceptable end-to-end latency.","type":"integer"},"jitter":{"description":"Maximum acceptable variation of the latency between consecutive messages.","type":"integer"}},"required":["latency"],"additionalProperties":false};
-const pattern33 = new RegExp("^(?:(?:[A-Za-z0-9+/]{4}){0,85}(?:[A-Za-z0-9+/]{2}==)?|(?:[A-Za-z0-9+/]{4}){0,84}[A-Za-z0-9+/]{3}=)$", "u");
+const schema60 = {"title":"Budget","description":"A timing budget: how long a message may take and how much that time may vary.","type":"object","properties":{"latency":{"description":"Maximum acceptable end-to-end latency.","type":"integer","minimum":-9007199254740991,"maximum":9007199254740991},"jitter":{"description":"Maximum acceptable variation of the latency between consecutive messages.","type":"integer","minimum":-9007199254740991,"maximum":9007199254740991}},"required":["latency"],"additionalProperties":false};
+const pattern36 = new RegExp("^(?:(?:[A-Za-z0-9+/]{4}){0,85}(?:[A-Za-z0-9+/]{2}==)?|(?:[A-Za-z0-9+/]{4}){0,84}[A-Za-z0-9+/]{3}=)$", "u");
 const schema57 = {"title":"BindGroup","description":"The buffers bound to one @group(n).","type":"object","properties":{"group":{"description":"@group(n) index in the shader.","type":"integer","minimum":0,"maximum":3},"entries":{"description":"One entry per binding slot of the group.","type":"array","items":{"$ref":"#/$defs/fountain.gpu.BindGroupEntry"},"minItems":1,"maxItems":16}},"required":["group","entries"],"additionalProperties":false};
 const schema58 = {"title":"BindGroupEntry","description":"Binds (a range of) a buffer to one binding slot.","type":"object","properties":{"binding":{"description":"@binding(n) index in the shader.","type":"integer","minimum":0,"maximum":1023},"bufferId":{"description":"The buffer to bind.","type":"string","minLength":1,"maxLength":128,"pattern":"^[A-Za-z0-9][A-Za-z0-9._:-]*$"},"offset":{"description":"Byte offset of the bound range (a multiple of 256 for storage and uniform bindings).","type":"string","pattern":"^(?:0|[1-9][0-9]{0,18}|1[0-7][0-9]{18}|18[0-3][0-9]{17}|184[0-3][0-9]{16}|1844[0-5][0-9]{15}|18446[0-6][0-9]{14}|184467[0-3][0-9]{13}|1844674[0-3][0-9]{12}|184467440[0-6][0-9]{10}|1844674407[0-2][0-9]{9}|18446744073[0-6][0-9]{8}|1844674407370[0-8][0-9]{6}|18446744073709[0-4][0-9]{5}|184467440737095[0-4][0-9]{4}|18446744073709550[0-9]{3}|18446744073709551[0-5][0-9]{2}|1844674407370955160[0-9]|1844674407370955161[0-5])$","default":"0"},"size":{"description":"Size of the bound range in bytes; absent binds to the end of the buffer.","type":"string","pattern":"^(?:0|[1-9][0-9]{0,18}|1[0-7][0-9]{18}|18[0-3][0-9]{17}|184[0-3][0-9]{16}|1844[0-5][0-9]{15}|18446[0-6][0-9]{14}|184467[0-3][0-9]{13}|1844674[0-3][0-9]{12}|184467440[0-6][0-9]{10}|1844674407[0-2][0-9]{9}|18446744073[0-6][0-9]{8}|1844674407370[0-8][0-9]{6}|18446744073709[0-4][0-9]{5}|184467440737095[0-4][0-9]{4}|18446744073709550[0-9]{3}|18446744073709551[0-5][0-9]{2}|1844674407370955160[0-9]|1844674407370955161[0-5])$"}},"required":["binding","bufferId","offset"],"additionalProperties":false};
 
@@ -2875,7 +2908,7 @@ let data7 = data.pushConstants;
 const _errs17 = errors;
 if(errors === _errs17){
 if(typeof data7 === "string"){
-if(!pattern33.test(data7)){
+if(!pattern36.test(data7)){
 validate42.errors = [{instancePath:instancePath+"/pushConstants",schemaPath:"#/properties/pushConstants/pattern",keyword:"pattern",params:{pattern: "^(?:(?:[A-Za-z0-9+/]{4}){0,85}(?:[A-Za-z0-9+/]{2}==)?|(?:[A-Za-z0-9+/]{4}){0,84}[A-Za-z0-9+/]{3}=)$"},message:"must match pattern \""+"^(?:(?:[A-Za-z0-9+/]{4}){0,85}(?:[A-Za-z0-9+/]{2}==)?|(?:[A-Za-z0-9+/]{4}){0,84}[A-Za-z0-9+/]{3}=)$"+"\""}];
 return false;
 }
@@ -2919,6 +2952,20 @@ if(!(((typeof data9 == "number") && (!(data9 % 1) && !isNaN(data9))) && (isFinit
 validate42.errors = [{instancePath:instancePath+"/budget/latency",schemaPath:"#/$defs/fountain.core.Budget/properties/latency/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
 return false;
 }
+if(errors === _errs23){
+if((typeof data9 == "number") && (isFinite(data9))){
+if(data9 > 9007199254740991 || isNaN(data9)){
+validate42.errors = [{instancePath:instancePath+"/budget/latency",schemaPath:"#/$defs/fountain.core.Budget/properties/latency/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9007199254740991},message:"must be <= 9007199254740991"}];
+return false;
+}
+else {
+if(data9 < -9007199254740991 || isNaN(data9)){
+validate42.errors = [{instancePath:instancePath+"/budget/latency",schemaPath:"#/$defs/fountain.core.Budget/properties/latency/minimum",keyword:"minimum",params:{comparison: ">=", limit: -9007199254740991},message:"must be >= -9007199254740991"}];
+return false;
+}
+}
+}
+}
 var valid5 = _errs23 === errors;
 }
 else {
@@ -2931,6 +2978,20 @@ const _errs25 = errors;
 if(!(((typeof data10 == "number") && (!(data10 % 1) && !isNaN(data10))) && (isFinite(data10)))){
 validate42.errors = [{instancePath:instancePath+"/budget/jitter",schemaPath:"#/$defs/fountain.core.Budget/properties/jitter/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
 return false;
+}
+if(errors === _errs25){
+if((typeof data10 == "number") && (isFinite(data10))){
+if(data10 > 9007199254740991 || isNaN(data10)){
+validate42.errors = [{instancePath:instancePath+"/budget/jitter",schemaPath:"#/$defs/fountain.core.Budget/properties/jitter/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9007199254740991},message:"must be <= 9007199254740991"}];
+return false;
+}
+else {
+if(data10 < -9007199254740991 || isNaN(data10)){
+validate42.errors = [{instancePath:instancePath+"/budget/jitter",schemaPath:"#/$defs/fountain.core.Budget/properties/jitter/minimum",keyword:"minimum",params:{comparison: ">=", limit: -9007199254740991},message:"must be >= -9007199254740991"}];
+return false;
+}
+}
+}
 }
 var valid5 = _errs25 === errors;
 }
@@ -3031,7 +3092,7 @@ export const validateJobOutput = validate47;
 const schema63 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://midl.dev/schemas/fountain.gpu.JobOutput.schema.json","title":"JobOutput","description":"One output of a finished job, in the order of the request's `outputs`.","type":"object","properties":{"bufferId":{"description":"The buffer the output was taken from.","type":"string"},"data":{"description":"The data, inline or by reference.","$ref":"#/$defs/fountain.gpu.OutputData"},"crc32":{"description":"CRC-32 (IEEE) of the output bytes, to verify inline data or a later read.","type":"integer","minimum":0,"maximum":4294967295}},"required":["bufferId","data","crc32"],"additionalProperties":false,"examples":[{"bufferId":"example","data":{"inline":""},"crc32":0}],"$defs":{"fountain.gpu.BufferSlice":{"title":"BufferSlice","description":"A byte range of a GPU buffer.","type":"object","properties":{"bufferId":{"description":"The buffer.","type":"string"},"offset":{"description":"First byte of the range.","type":"string","pattern":"^(?:0|[1-9][0-9]{0,18}|1[0-7][0-9]{18}|18[0-3][0-9]{17}|184[0-3][0-9]{16}|1844[0-5][0-9]{15}|18446[0-6][0-9]{14}|184467[0-3][0-9]{13}|1844674[0-3][0-9]{12}|184467440[0-6][0-9]{10}|1844674407[0-2][0-9]{9}|18446744073[0-6][0-9]{8}|1844674407370[0-8][0-9]{6}|18446744073709[0-4][0-9]{5}|184467440737095[0-4][0-9]{4}|18446744073709550[0-9]{3}|18446744073709551[0-5][0-9]{2}|1844674407370955160[0-9]|1844674407370955161[0-5])$"},"length":{"description":"Length of the range in bytes.","type":"string","pattern":"^(?:0|[1-9][0-9]{0,18}|1[0-7][0-9]{18}|18[0-3][0-9]{17}|184[0-3][0-9]{16}|1844[0-5][0-9]{15}|18446[0-6][0-9]{14}|184467[0-3][0-9]{13}|1844674[0-3][0-9]{12}|184467440[0-6][0-9]{10}|1844674407[0-2][0-9]{9}|18446744073[0-6][0-9]{8}|1844674407370[0-8][0-9]{6}|18446744073709[0-4][0-9]{5}|184467440737095[0-4][0-9]{4}|18446744073709550[0-9]{3}|18446744073709551[0-5][0-9]{2}|1844674407370955160[0-9]|1844674407370955161[0-5])$"}},"required":["bufferId","offset","length"],"additionalProperties":false},"fountain.gpu.OutputData":{"title":"OutputData","description":"The bytes of an output: inline, or left in a buffer to read with gpu/buffer.read.","oneOf":[{"type":"object","properties":{"inline":{"description":"The output bytes themselves.","type":"string","contentEncoding":"base64","pattern":"^(?:(?:[A-Za-z0-9+/]{4}){0,87381}(?:[A-Za-z0-9+/]{2}==)?|(?:[A-Za-z0-9+/]{4}){0,87380}[A-Za-z0-9+/]{3}=)$"}},"required":["inline"],"additionalProperties":false},{"type":"object","properties":{"buffer":{"description":"The output stays on the device; read it with gpu/buffer.read.","$ref":"#/$defs/fountain.gpu.BufferSlice"}},"required":["buffer"],"additionalProperties":false}]}}};
 const schema64 = {"title":"OutputData","description":"The bytes of an output: inline, or left in a buffer to read with gpu/buffer.read.","oneOf":[{"type":"object","properties":{"inline":{"description":"The output bytes themselves.","type":"string","contentEncoding":"base64","pattern":"^(?:(?:[A-Za-z0-9+/]{4}){0,87381}(?:[A-Za-z0-9+/]{2}==)?|(?:[A-Za-z0-9+/]{4}){0,87380}[A-Za-z0-9+/]{3}=)$"}},"required":["inline"],"additionalProperties":false},{"type":"object","properties":{"buffer":{"description":"The output stays on the device; read it with gpu/buffer.read.","$ref":"#/$defs/fountain.gpu.BufferSlice"}},"required":["buffer"],"additionalProperties":false}]};
 const schema65 = {"title":"BufferSlice","description":"A byte range of a GPU buffer.","type":"object","properties":{"bufferId":{"description":"The buffer.","type":"string"},"offset":{"description":"First byte of the range.","type":"string","pattern":"^(?:0|[1-9][0-9]{0,18}|1[0-7][0-9]{18}|18[0-3][0-9]{17}|184[0-3][0-9]{16}|1844[0-5][0-9]{15}|18446[0-6][0-9]{14}|184467[0-3][0-9]{13}|1844674[0-3][0-9]{12}|184467440[0-6][0-9]{10}|1844674407[0-2][0-9]{9}|18446744073[0-6][0-9]{8}|1844674407370[0-8][0-9]{6}|18446744073709[0-4][0-9]{5}|184467440737095[0-4][0-9]{4}|18446744073709550[0-9]{3}|18446744073709551[0-5][0-9]{2}|1844674407370955160[0-9]|1844674407370955161[0-5])$"},"length":{"description":"Length of the range in bytes.","type":"string","pattern":"^(?:0|[1-9][0-9]{0,18}|1[0-7][0-9]{18}|18[0-3][0-9]{17}|184[0-3][0-9]{16}|1844[0-5][0-9]{15}|18446[0-6][0-9]{14}|184467[0-3][0-9]{13}|1844674[0-3][0-9]{12}|184467440[0-6][0-9]{10}|1844674407[0-2][0-9]{9}|18446744073[0-6][0-9]{8}|1844674407370[0-8][0-9]{6}|18446744073709[0-4][0-9]{5}|184467440737095[0-4][0-9]{4}|18446744073709550[0-9]{3}|18446744073709551[0-5][0-9]{2}|1844674407370955160[0-9]|1844674407370955161[0-5])$"}},"required":["bufferId","offset","length"],"additionalProperties":false};
-const pattern37 = new RegExp("^(?:(?:[A-Za-z0-9+/]{4}){0,87381}(?:[A-Za-z0-9+/]{2}==)?|(?:[A-Za-z0-9+/]{4}){0,87380}[A-Za-z0-9+/]{3}=)$", "u");
+const pattern40 = new RegExp("^(?:(?:[A-Za-z0-9+/]{4}){0,87381}(?:[A-Za-z0-9+/]{2}==)?|(?:[A-Za-z0-9+/]{4}){0,87380}[A-Za-z0-9+/]{3}=)$", "u");
 
 function validate48(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
@@ -3081,7 +3142,7 @@ let data0 = data.inline;
 const _errs4 = errors;
 if(errors === _errs4){
 if(typeof data0 === "string"){
-if(!pattern37.test(data0)){
+if(!pattern40.test(data0)){
 const err2 = {instancePath:instancePath+"/inline",schemaPath:"#/oneOf/0/properties/inline/pattern",keyword:"pattern",params:{pattern: "^(?:(?:[A-Za-z0-9+/]{4}){0,87381}(?:[A-Za-z0-9+/]{2}==)?|(?:[A-Za-z0-9+/]{4}){0,87380}[A-Za-z0-9+/]{3}=)$"},message:"must match pattern \""+"^(?:(?:[A-Za-z0-9+/]{4}){0,87381}(?:[A-Za-z0-9+/]{2}==)?|(?:[A-Za-z0-9+/]{4}){0,87380}[A-Za-z0-9+/]{3}=)$"+"\""};
 if(vErrors === null){
 vErrors = [err2];
@@ -3438,10 +3499,10 @@ return errors === 0;
 validate47.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 export const validateJobResult = validate50;
-const schema66 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://midl.dev/schemas/fountain.gpu.JobResult.schema.json","title":"JobResult","description":"A status update or the final result of a job; several may arrive per job, the last one has a\nterminal status (ok, failed, timeout, cancelled).","type":"object","properties":{"jobId":{"description":"The job, as returned in JobAccepted.","type":"string"},"status":{"description":"Current state.","$ref":"#/$defs/fountain.gpu.JobStatus"},"outputs":{"description":"Requested outputs; present when status is ok.","type":"array","items":{"$ref":"#/$defs/fountain.gpu.JobOutput"},"maxItems":16},"timings":{"description":"Timing measurements, present once the job started.","$ref":"#/$defs/fountain.gpu.JobTimings"},"error":{"description":"Why the job failed, for failed, timeout and cancelled.","$ref":"#/$defs/fountain.core.ErrorInfo"},"diagnostics":{"description":"Validation messages from the device.","type":"array","items":{"$ref":"#/$defs/fountain.core.Diagnostic"},"maxItems":64}},"required":["jobId","status","outputs","diagnostics"],"additionalProperties":false,"examples":[{"jobId":"example","status":"queued","outputs":[{"bufferId":"example","data":{"inline":""},"crc32":0}],"timings":{"queuedAt":"2026-01-01T00:00:00.000Z","startedAt":"2026-01-01T00:00:00.000Z","finishedAt":"2026-01-01T00:00:00.000Z","queueWait":1000,"gpuTime":1000,"total":1000},"error":{"code":1,"name":"A","message":"example","retryAfter":1000,"detail":{}},"diagnostics":[{"severity":"info","message":"example","line":1,"column":1,"length":0,"source":"example"}]}],"$defs":{"fountain.core.Diagnostic":{"title":"Diagnostic","description":"A message about a source text (for example a WGSL compile error), with an optional position.","type":"object","properties":{"severity":{"description":"How serious the finding is.","$ref":"#/$defs/fountain.core.Severity"},"message":{"description":"Human-readable explanation.","type":"string","minLength":1,"maxLength":4096},"line":{"description":"1-based line in the source the diagnostic refers to.","type":"integer","minimum":1,"maximum":4294967295},"column":{"description":"1-based column (in UTF-16 code units, as WebGPU reports it).","type":"integer","minimum":1,"maximum":4294967295},"length":{"description":"Length of the offending range, in UTF-16 code units.","type":"integer","minimum":0,"maximum":4294967295},"source":{"description":"What produced the diagnostic, e.g. \"wgsl\", \"layout\", \"validation\".","type":"string","maxLength":64}},"required":["severity","message"],"additionalProperties":false},"fountain.core.ErrorInfo":{"title":"ErrorInfo","description":"Details of a failed operation: one member of the error set declared on the topic or intent.","type":"object","properties":{"code":{"description":"Numeric error code from the topic's error set (1 to 65535; 0 is never sent).","type":"integer","minimum":1,"maximum":65535},"name":{"description":"Name of the error-set member, e.g. \"BUDGET_EXCEEDED\".","type":"string","minLength":1,"maxLength":64,"pattern":"^[A-Z][A-Z0-9_]*$"},"message":{"description":"Human-readable explanation, safe to show to users and models.","type":"string","maxLength":4096},"retryAfter":{"description":"When set, the operation may succeed if retried after this delay.","type":"integer"},"detail":{"description":"Machine-readable context (offending field, limits, upstream status…)."}},"required":["code","name","message"],"additionalProperties":false},"fountain.core.Severity":{"title":"Severity","description":"How serious a diagnostic or error event is.","enum":["info","warning","error"]},"fountain.gpu.BufferSlice":{"title":"BufferSlice","description":"A byte range of a GPU buffer.","type":"object","properties":{"bufferId":{"description":"The buffer.","type":"string"},"offset":{"description":"First byte of the range.","type":"string","pattern":"^(?:0|[1-9][0-9]{0,18}|1[0-7][0-9]{18}|18[0-3][0-9]{17}|184[0-3][0-9]{16}|1844[0-5][0-9]{15}|18446[0-6][0-9]{14}|184467[0-3][0-9]{13}|1844674[0-3][0-9]{12}|184467440[0-6][0-9]{10}|1844674407[0-2][0-9]{9}|18446744073[0-6][0-9]{8}|1844674407370[0-8][0-9]{6}|18446744073709[0-4][0-9]{5}|184467440737095[0-4][0-9]{4}|18446744073709550[0-9]{3}|18446744073709551[0-5][0-9]{2}|1844674407370955160[0-9]|1844674407370955161[0-5])$"},"length":{"description":"Length of the range in bytes.","type":"string","pattern":"^(?:0|[1-9][0-9]{0,18}|1[0-7][0-9]{18}|18[0-3][0-9]{17}|184[0-3][0-9]{16}|1844[0-5][0-9]{15}|18446[0-6][0-9]{14}|184467[0-3][0-9]{13}|1844674[0-3][0-9]{12}|184467440[0-6][0-9]{10}|1844674407[0-2][0-9]{9}|18446744073[0-6][0-9]{8}|1844674407370[0-8][0-9]{6}|18446744073709[0-4][0-9]{5}|184467440737095[0-4][0-9]{4}|18446744073709550[0-9]{3}|18446744073709551[0-5][0-9]{2}|1844674407370955160[0-9]|1844674407370955161[0-5])$"}},"required":["bufferId","offset","length"],"additionalProperties":false},"fountain.gpu.JobOutput":{"title":"JobOutput","description":"One output of a finished job, in the order of the request's `outputs`.","type":"object","properties":{"bufferId":{"description":"The buffer the output was taken from.","type":"string"},"data":{"description":"The data, inline or by reference.","$ref":"#/$defs/fountain.gpu.OutputData"},"crc32":{"description":"CRC-32 (IEEE) of the output bytes, to verify inline data or a later read.","type":"integer","minimum":0,"maximum":4294967295}},"required":["bufferId","data","crc32"],"additionalProperties":false},"fountain.gpu.JobStatus":{"title":"JobStatus","description":"Lifecycle state of a compute job.","enum":["queued","running","ok","failed","timeout","cancelled"]},"fountain.gpu.JobTimings":{"title":"JobTimings","description":"Timing of a job, measured by the hosting runtime.","type":"object","properties":{"queuedAt":{"description":"When the job entered the queue.","type":"string","format":"date-time"},"startedAt":{"description":"When it was submitted to the GPU.","type":"string","format":"date-time"},"finishedAt":{"description":"When the GPU work completed.","type":"string","format":"date-time"},"queueWait":{"description":"Time spent waiting in the queue.","type":"integer"},"gpuTime":{"description":"GPU execution time from timestamp queries, when the device supports them.","type":"integer"},"total":{"description":"Total time from dispatch to completion.","type":"integer"}},"required":["queuedAt","queueWait","total"],"additionalProperties":false},"fountain.gpu.OutputData":{"title":"OutputData","description":"The bytes of an output: inline, or left in a buffer to read with gpu/buffer.read.","oneOf":[{"type":"object","properties":{"inline":{"description":"The output bytes themselves.","type":"string","contentEncoding":"base64","pattern":"^(?:(?:[A-Za-z0-9+/]{4}){0,87381}(?:[A-Za-z0-9+/]{2}==)?|(?:[A-Za-z0-9+/]{4}){0,87380}[A-Za-z0-9+/]{3}=)$"}},"required":["inline"],"additionalProperties":false},{"type":"object","properties":{"buffer":{"description":"The output stays on the device; read it with gpu/buffer.read.","$ref":"#/$defs/fountain.gpu.BufferSlice"}},"required":["buffer"],"additionalProperties":false}]}}};
+const schema66 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://midl.dev/schemas/fountain.gpu.JobResult.schema.json","title":"JobResult","description":"A status update or the final result of a job; several may arrive per job, the last one has a\nterminal status (ok, failed, timeout, cancelled).","type":"object","properties":{"jobId":{"description":"The job, as returned in JobAccepted.","type":"string"},"status":{"description":"Current state.","$ref":"#/$defs/fountain.gpu.JobStatus"},"outputs":{"description":"Requested outputs; present when status is ok.","type":"array","items":{"$ref":"#/$defs/fountain.gpu.JobOutput"},"maxItems":16},"timings":{"description":"Timing measurements, present once the job started.","$ref":"#/$defs/fountain.gpu.JobTimings"},"error":{"description":"Why the job failed, for failed, timeout and cancelled.","$ref":"#/$defs/fountain.core.ErrorInfo"},"diagnostics":{"description":"Validation messages from the device.","type":"array","items":{"$ref":"#/$defs/fountain.core.Diagnostic"},"maxItems":64}},"required":["jobId","status","outputs","diagnostics"],"additionalProperties":false,"examples":[{"jobId":"example","status":"queued","outputs":[{"bufferId":"example","data":{"inline":""},"crc32":0}],"timings":{"queuedAt":"2026-01-01T00:00:00.000Z","startedAt":"2026-01-01T00:00:00.000Z","finishedAt":"2026-01-01T00:00:00.000Z","queueWait":1000,"gpuTime":1000,"total":1000},"error":{"code":1,"name":"A","message":"example","retryAfter":1000,"detail":{}},"diagnostics":[{"severity":"info","message":"example","line":1,"column":1,"length":0,"source":"example"}]}],"$defs":{"fountain.core.Diagnostic":{"title":"Diagnostic","description":"A message about a source text (for example a WGSL compile error), with an optional position.","type":"object","properties":{"severity":{"description":"How serious the finding is.","$ref":"#/$defs/fountain.core.Severity"},"message":{"description":"Human-readable explanation.","type":"string","minLength":1,"maxLength":4096},"line":{"description":"1-based line in the source the diagnostic refers to.","type":"integer","minimum":1,"maximum":4294967295},"column":{"description":"1-based column (in UTF-16 code units, as WebGPU reports it).","type":"integer","minimum":1,"maximum":4294967295},"length":{"description":"Length of the offending range, in UTF-16 code units.","type":"integer","minimum":0,"maximum":4294967295},"source":{"description":"What produced the diagnostic, e.g. \"wgsl\", \"layout\", \"validation\".","type":"string","maxLength":64}},"required":["severity","message"],"additionalProperties":false},"fountain.core.ErrorInfo":{"title":"ErrorInfo","description":"Details of a failed operation: one member of the error set declared on the topic or intent.","type":"object","properties":{"code":{"description":"Numeric error code from the topic's error set (1 to 65535; 0 is never sent).","type":"integer","minimum":1,"maximum":65535},"name":{"description":"Name of the error-set member, e.g. \"BUDGET_EXCEEDED\".","type":"string","minLength":1,"maxLength":64,"pattern":"^[A-Z][A-Z0-9_]*$"},"message":{"description":"Human-readable explanation, safe to show to users and models.","type":"string","maxLength":4096},"retryAfter":{"description":"When set, the operation may succeed if retried after this delay.","type":"integer","minimum":-9007199254740991,"maximum":9007199254740991},"detail":{"description":"Machine-readable context (offending field, limits, upstream status…)."}},"required":["code","name","message"],"additionalProperties":false},"fountain.core.Severity":{"title":"Severity","description":"How serious a diagnostic or error event is.","enum":["info","warning","error"]},"fountain.gpu.BufferSlice":{"title":"BufferSlice","description":"A byte range of a GPU buffer.","type":"object","properties":{"bufferId":{"description":"The buffer.","type":"string"},"offset":{"description":"First byte of the range.","type":"string","pattern":"^(?:0|[1-9][0-9]{0,18}|1[0-7][0-9]{18}|18[0-3][0-9]{17}|184[0-3][0-9]{16}|1844[0-5][0-9]{15}|18446[0-6][0-9]{14}|184467[0-3][0-9]{13}|1844674[0-3][0-9]{12}|184467440[0-6][0-9]{10}|1844674407[0-2][0-9]{9}|18446744073[0-6][0-9]{8}|1844674407370[0-8][0-9]{6}|18446744073709[0-4][0-9]{5}|184467440737095[0-4][0-9]{4}|18446744073709550[0-9]{3}|18446744073709551[0-5][0-9]{2}|1844674407370955160[0-9]|1844674407370955161[0-5])$"},"length":{"description":"Length of the range in bytes.","type":"string","pattern":"^(?:0|[1-9][0-9]{0,18}|1[0-7][0-9]{18}|18[0-3][0-9]{17}|184[0-3][0-9]{16}|1844[0-5][0-9]{15}|18446[0-6][0-9]{14}|184467[0-3][0-9]{13}|1844674[0-3][0-9]{12}|184467440[0-6][0-9]{10}|1844674407[0-2][0-9]{9}|18446744073[0-6][0-9]{8}|1844674407370[0-8][0-9]{6}|18446744073709[0-4][0-9]{5}|184467440737095[0-4][0-9]{4}|18446744073709550[0-9]{3}|18446744073709551[0-5][0-9]{2}|1844674407370955160[0-9]|1844674407370955161[0-5])$"}},"required":["bufferId","offset","length"],"additionalProperties":false},"fountain.gpu.JobOutput":{"title":"JobOutput","description":"One output of a finished job, in the order of the request's `outputs`.","type":"object","properties":{"bufferId":{"description":"The buffer the output was taken from.","type":"string"},"data":{"description":"The data, inline or by reference.","$ref":"#/$defs/fountain.gpu.OutputData"},"crc32":{"description":"CRC-32 (IEEE) of the output bytes, to verify inline data or a later read.","type":"integer","minimum":0,"maximum":4294967295}},"required":["bufferId","data","crc32"],"additionalProperties":false},"fountain.gpu.JobStatus":{"title":"JobStatus","description":"Lifecycle state of a compute job.","enum":["queued","running","ok","failed","timeout","cancelled"]},"fountain.gpu.JobTimings":{"title":"JobTimings","description":"Timing of a job, measured by the hosting runtime.","type":"object","properties":{"queuedAt":{"description":"When the job entered the queue.","type":"string","format":"date-time"},"startedAt":{"description":"When it was submitted to the GPU.","type":"string","format":"date-time"},"finishedAt":{"description":"When the GPU work completed.","type":"string","format":"date-time"},"queueWait":{"description":"Time spent waiting in the queue.","type":"integer","minimum":-9007199254740991,"maximum":9007199254740991},"gpuTime":{"description":"GPU execution time from timestamp queries, when the device supports them.","type":"integer","minimum":-9007199254740991,"maximum":9007199254740991},"total":{"description":"Total time from dispatch to completion.","type":"integer","minimum":-9007199254740991,"maximum":9007199254740991}},"required":["queuedAt","queueWait","total"],"additionalProperties":false},"fountain.gpu.OutputData":{"title":"OutputData","description":"The bytes of an output: inline, or left in a buffer to read with gpu/buffer.read.","oneOf":[{"type":"object","properties":{"inline":{"description":"The output bytes themselves.","type":"string","contentEncoding":"base64","pattern":"^(?:(?:[A-Za-z0-9+/]{4}){0,87381}(?:[A-Za-z0-9+/]{2}==)?|(?:[A-Za-z0-9+/]{4}){0,87380}[A-Za-z0-9+/]{3}=)$"}},"required":["inline"],"additionalProperties":false},{"type":"object","properties":{"buffer":{"description":"The output stays on the device; read it with gpu/buffer.read.","$ref":"#/$defs/fountain.gpu.BufferSlice"}},"required":["buffer"],"additionalProperties":false}]}}};
 const schema67 = {"title":"JobStatus","description":"Lifecycle state of a compute job.","enum":["queued","running","ok","failed","timeout","cancelled"]};
-const schema71 = {"title":"JobTimings","description":"Timing of a job, measured by the hosting runtime.","type":"object","properties":{"queuedAt":{"description":"When the job entered the queue.","type":"string","format":"date-time"},"startedAt":{"description":"When it was submitted to the GPU.","type":"string","format":"date-time"},"finishedAt":{"description":"When the GPU work completed.","type":"string","format":"date-time"},"queueWait":{"description":"Time spent waiting in the queue.","type":"integer"},"gpuTime":{"description":"GPU execution time from timestamp queries, when the device supports them.","type":"integer"},"total":{"description":"Total time from dispatch to completion.","type":"integer"}},"required":["queuedAt","queueWait","total"],"additionalProperties":false};
-const schema72 = {"title":"ErrorInfo","description":"Details of a failed operation: one member of the error set declared on the topic or intent.","type":"object","properties":{"code":{"description":"Numeric error code from the topic's error set (1 to 65535; 0 is never sent).","type":"integer","minimum":1,"maximum":65535},"name":{"description":"Name of the error-set member, e.g. \"BUDGET_EXCEEDED\".","type":"string","minLength":1,"maxLength":64,"pattern":"^[A-Z][A-Z0-9_]*$"},"message":{"description":"Human-readable explanation, safe to show to users and models.","type":"string","maxLength":4096},"retryAfter":{"description":"When set, the operation may succeed if retried after this delay.","type":"integer"},"detail":{"description":"Machine-readable context (offending field, limits, upstream status…)."}},"required":["code","name","message"],"additionalProperties":false};
+const schema71 = {"title":"JobTimings","description":"Timing of a job, measured by the hosting runtime.","type":"object","properties":{"queuedAt":{"description":"When the job entered the queue.","type":"string","format":"date-time"},"startedAt":{"description":"When it was submitted to the GPU.","type":"string","format":"date-time"},"finishedAt":{"description":"When the GPU work completed.","type":"string","format":"date-time"},"queueWait":{"description":"Time spent waiting in the queue.","type":"integer","minimum":-9007199254740991,"maximum":9007199254740991},"gpuTime":{"description":"GPU execution time from timestamp queries, when the device supports them.","type":"integer","minimum":-9007199254740991,"maximum":9007199254740991},"total":{"description":"Total time from dispatch to completion.","type":"integer","minimum":-9007199254740991,"maximum":9007199254740991}},"required":["queuedAt","queueWait","total"],"additionalProperties":false};
+const schema72 = {"title":"ErrorInfo","description":"Details of a failed operation: one member of the error set declared on the topic or intent.","type":"object","properties":{"code":{"description":"Numeric error code from the topic's error set (1 to 65535; 0 is never sent).","type":"integer","minimum":1,"maximum":65535},"name":{"description":"Name of the error-set member, e.g. \"BUDGET_EXCEEDED\".","type":"string","minLength":1,"maxLength":64,"pattern":"^[A-Z][A-Z0-9_]*$"},"message":{"description":"Human-readable explanation, safe to show to users and models.","type":"string","maxLength":4096},"retryAfter":{"description":"When set, the operation may succeed if retried after this delay.","type":"integer","minimum":-9007199254740991,"maximum":9007199254740991},"detail":{"description":"Machine-readable context (offending field, limits, upstream status…)."}},"required":["code","name","message"],"additionalProperties":false};
 const schema68 = {"title":"JobOutput","description":"One output of a finished job, in the order of the request's `outputs`.","type":"object","properties":{"bufferId":{"description":"The buffer the output was taken from.","type":"string"},"data":{"description":"The data, inline or by reference.","$ref":"#/$defs/fountain.gpu.OutputData"},"crc32":{"description":"CRC-32 (IEEE) of the output bytes, to verify inline data or a later read.","type":"integer","minimum":0,"maximum":4294967295}},"required":["bufferId","data","crc32"],"additionalProperties":false};
 const schema69 = {"title":"OutputData","description":"The bytes of an output: inline, or left in a buffer to read with gpu/buffer.read.","oneOf":[{"type":"object","properties":{"inline":{"description":"The output bytes themselves.","type":"string","contentEncoding":"base64","pattern":"^(?:(?:[A-Za-z0-9+/]{4}){0,87381}(?:[A-Za-z0-9+/]{2}==)?|(?:[A-Za-z0-9+/]{4}){0,87380}[A-Za-z0-9+/]{3}=)$"}},"required":["inline"],"additionalProperties":false},{"type":"object","properties":{"buffer":{"description":"The output stays on the device; read it with gpu/buffer.read.","$ref":"#/$defs/fountain.gpu.BufferSlice"}},"required":["buffer"],"additionalProperties":false}]};
 const schema70 = {"title":"BufferSlice","description":"A byte range of a GPU buffer.","type":"object","properties":{"bufferId":{"description":"The buffer.","type":"string"},"offset":{"description":"First byte of the range.","type":"string","pattern":"^(?:0|[1-9][0-9]{0,18}|1[0-7][0-9]{18}|18[0-3][0-9]{17}|184[0-3][0-9]{16}|1844[0-5][0-9]{15}|18446[0-6][0-9]{14}|184467[0-3][0-9]{13}|1844674[0-3][0-9]{12}|184467440[0-6][0-9]{10}|1844674407[0-2][0-9]{9}|18446744073[0-6][0-9]{8}|1844674407370[0-8][0-9]{6}|18446744073709[0-4][0-9]{5}|184467440737095[0-4][0-9]{4}|18446744073709550[0-9]{3}|18446744073709551[0-5][0-9]{2}|1844674407370955160[0-9]|1844674407370955161[0-5])$"},"length":{"description":"Length of the range in bytes.","type":"string","pattern":"^(?:0|[1-9][0-9]{0,18}|1[0-7][0-9]{18}|18[0-3][0-9]{17}|184[0-3][0-9]{16}|1844[0-5][0-9]{15}|18446[0-6][0-9]{14}|184467[0-3][0-9]{13}|1844674[0-3][0-9]{12}|184467440[0-6][0-9]{10}|1844674407[0-2][0-9]{9}|18446744073[0-6][0-9]{8}|1844674407370[0-8][0-9]{6}|18446744073709[0-4][0-9]{5}|184467440737095[0-4][0-9]{4}|18446744073709550[0-9]{3}|18446744073709551[0-5][0-9]{2}|1844674407370955160[0-9]|1844674407370955161[0-5])$"}},"required":["bufferId","offset","length"],"additionalProperties":false};
@@ -3494,7 +3555,7 @@ let data0 = data.inline;
 const _errs4 = errors;
 if(errors === _errs4){
 if(typeof data0 === "string"){
-if(!pattern37.test(data0)){
+if(!pattern40.test(data0)){
 const err2 = {instancePath:instancePath+"/inline",schemaPath:"#/oneOf/0/properties/inline/pattern",keyword:"pattern",params:{pattern: "^(?:(?:[A-Za-z0-9+/]{4}){0,87381}(?:[A-Za-z0-9+/]{2}==)?|(?:[A-Za-z0-9+/]{4}){0,87380}[A-Za-z0-9+/]{3}=)$"},message:"must match pattern \""+"^(?:(?:[A-Za-z0-9+/]{4}){0,87381}(?:[A-Za-z0-9+/]{2}==)?|(?:[A-Za-z0-9+/]{4}){0,87380}[A-Za-z0-9+/]{3}=)$"+"\""};
 if(vErrors === null){
 vErrors = [err2];
@@ -4039,7 +4100,7 @@ return errors === 0;
 validate55.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 const formats6 = __formats1.fullFormats["date-time"];
-const pattern43 = new RegExp("^[A-Z][A-Z0-9_]*$", "u");
+const pattern46 = new RegExp("^[A-Z][A-Z0-9_]*$", "u");
 
 function validate50(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 /*# sourceURL="https://midl.dev/schemas/fountain.gpu.JobResult.schema.json" */;
@@ -4227,6 +4288,20 @@ if(!(((typeof data8 == "number") && (!(data8 % 1) && !isNaN(data8))) && (isFinit
 validate50.errors = [{instancePath:instancePath+"/timings/queueWait",schemaPath:"#/$defs/fountain.gpu.JobTimings/properties/queueWait/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
 return false;
 }
+if(errors === _errs19){
+if((typeof data8 == "number") && (isFinite(data8))){
+if(data8 > 9007199254740991 || isNaN(data8)){
+validate50.errors = [{instancePath:instancePath+"/timings/queueWait",schemaPath:"#/$defs/fountain.gpu.JobTimings/properties/queueWait/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9007199254740991},message:"must be <= 9007199254740991"}];
+return false;
+}
+else {
+if(data8 < -9007199254740991 || isNaN(data8)){
+validate50.errors = [{instancePath:instancePath+"/timings/queueWait",schemaPath:"#/$defs/fountain.gpu.JobTimings/properties/queueWait/minimum",keyword:"minimum",params:{comparison: ">=", limit: -9007199254740991},message:"must be >= -9007199254740991"}];
+return false;
+}
+}
+}
+}
 var valid4 = _errs19 === errors;
 }
 else {
@@ -4240,6 +4315,20 @@ if(!(((typeof data9 == "number") && (!(data9 % 1) && !isNaN(data9))) && (isFinit
 validate50.errors = [{instancePath:instancePath+"/timings/gpuTime",schemaPath:"#/$defs/fountain.gpu.JobTimings/properties/gpuTime/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
 return false;
 }
+if(errors === _errs21){
+if((typeof data9 == "number") && (isFinite(data9))){
+if(data9 > 9007199254740991 || isNaN(data9)){
+validate50.errors = [{instancePath:instancePath+"/timings/gpuTime",schemaPath:"#/$defs/fountain.gpu.JobTimings/properties/gpuTime/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9007199254740991},message:"must be <= 9007199254740991"}];
+return false;
+}
+else {
+if(data9 < -9007199254740991 || isNaN(data9)){
+validate50.errors = [{instancePath:instancePath+"/timings/gpuTime",schemaPath:"#/$defs/fountain.gpu.JobTimings/properties/gpuTime/minimum",keyword:"minimum",params:{comparison: ">=", limit: -9007199254740991},message:"must be >= -9007199254740991"}];
+return false;
+}
+}
+}
+}
 var valid4 = _errs21 === errors;
 }
 else {
@@ -4252,6 +4341,20 @@ const _errs23 = errors;
 if(!(((typeof data10 == "number") && (!(data10 % 1) && !isNaN(data10))) && (isFinite(data10)))){
 validate50.errors = [{instancePath:instancePath+"/timings/total",schemaPath:"#/$defs/fountain.gpu.JobTimings/properties/total/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
 return false;
+}
+if(errors === _errs23){
+if((typeof data10 == "number") && (isFinite(data10))){
+if(data10 > 9007199254740991 || isNaN(data10)){
+validate50.errors = [{instancePath:instancePath+"/timings/total",schemaPath:"#/$defs/fountain.gpu.JobTimings/properties/total/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9007199254740991},message:"must be <= 9007199254740991"}];
+return false;
+}
+else {
+if(data10 < -9007199254740991 || isNaN(data10)){
+validate50.errors = [{instancePath:instancePath+"/timings/total",schemaPath:"#/$defs/fountain.gpu.JobTimings/properties/total/minimum",keyword:"minimum",params:{comparison: ">=", limit: -9007199254740991},message:"must be >= -9007199254740991"}];
+return false;
+}
+}
+}
 }
 var valid4 = _errs23 === errors;
 }
@@ -4340,7 +4443,7 @@ validate50.errors = [{instancePath:instancePath+"/error/name",schemaPath:"#/$def
 return false;
 }
 else {
-if(!pattern43.test(data13)){
+if(!pattern46.test(data13)){
 validate50.errors = [{instancePath:instancePath+"/error/name",schemaPath:"#/$defs/fountain.core.ErrorInfo/properties/name/pattern",keyword:"pattern",params:{pattern: "^[A-Z][A-Z0-9_]*$"},message:"must match pattern \""+"^[A-Z][A-Z0-9_]*$"+"\""}];
 return false;
 }
@@ -4385,6 +4488,20 @@ const _errs35 = errors;
 if(!(((typeof data15 == "number") && (!(data15 % 1) && !isNaN(data15))) && (isFinite(data15)))){
 validate50.errors = [{instancePath:instancePath+"/error/retryAfter",schemaPath:"#/$defs/fountain.core.ErrorInfo/properties/retryAfter/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
 return false;
+}
+if(errors === _errs35){
+if((typeof data15 == "number") && (isFinite(data15))){
+if(data15 > 9007199254740991 || isNaN(data15)){
+validate50.errors = [{instancePath:instancePath+"/error/retryAfter",schemaPath:"#/$defs/fountain.core.ErrorInfo/properties/retryAfter/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9007199254740991},message:"must be <= 9007199254740991"}];
+return false;
+}
+else {
+if(data15 < -9007199254740991 || isNaN(data15)){
+validate50.errors = [{instancePath:instancePath+"/error/retryAfter",schemaPath:"#/$defs/fountain.core.ErrorInfo/properties/retryAfter/minimum",keyword:"minimum",params:{comparison: ">=", limit: -9007199254740991},message:"must be >= -9007199254740991"}];
+return false;
+}
+}
+}
 }
 var valid6 = _errs35 === errors;
 }
@@ -4485,7 +4602,7 @@ return errors === 0;
 validate57.evaluated = {"dynamicProps":false,"dynamicItems":false};
 
 export const validateJobTimings = validate58;
-const schema76 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://midl.dev/schemas/fountain.gpu.JobTimings.schema.json","title":"JobTimings","description":"Timing of a job, measured by the hosting runtime.","type":"object","properties":{"queuedAt":{"description":"When the job entered the queue.","type":"string","format":"date-time"},"startedAt":{"description":"When it was submitted to the GPU.","type":"string","format":"date-time"},"finishedAt":{"description":"When the GPU work completed.","type":"string","format":"date-time"},"queueWait":{"description":"Time spent waiting in the queue.","type":"integer"},"gpuTime":{"description":"GPU execution time from timestamp queries, when the device supports them.","type":"integer"},"total":{"description":"Total time from dispatch to completion.","type":"integer"}},"required":["queuedAt","queueWait","total"],"additionalProperties":false,"examples":[{"queuedAt":"2026-01-01T00:00:00.000Z","startedAt":"2026-01-01T00:00:00.000Z","finishedAt":"2026-01-01T00:00:00.000Z","queueWait":1000,"gpuTime":1000,"total":1000}]};
+const schema76 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://midl.dev/schemas/fountain.gpu.JobTimings.schema.json","title":"JobTimings","description":"Timing of a job, measured by the hosting runtime.","type":"object","properties":{"queuedAt":{"description":"When the job entered the queue.","type":"string","format":"date-time"},"startedAt":{"description":"When it was submitted to the GPU.","type":"string","format":"date-time"},"finishedAt":{"description":"When the GPU work completed.","type":"string","format":"date-time"},"queueWait":{"description":"Time spent waiting in the queue.","type":"integer","minimum":-9007199254740991,"maximum":9007199254740991},"gpuTime":{"description":"GPU execution time from timestamp queries, when the device supports them.","type":"integer","minimum":-9007199254740991,"maximum":9007199254740991},"total":{"description":"Total time from dispatch to completion.","type":"integer","minimum":-9007199254740991,"maximum":9007199254740991}},"required":["queuedAt","queueWait","total"],"additionalProperties":false,"examples":[{"queuedAt":"2026-01-01T00:00:00.000Z","startedAt":"2026-01-01T00:00:00.000Z","finishedAt":"2026-01-01T00:00:00.000Z","queueWait":1000,"gpuTime":1000,"total":1000}]};
 
 function validate58(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 /*# sourceURL="https://midl.dev/schemas/fountain.gpu.JobTimings.schema.json" */;
@@ -4591,6 +4708,20 @@ if(!(((typeof data3 == "number") && (!(data3 % 1) && !isNaN(data3))) && (isFinit
 validate58.errors = [{instancePath:instancePath+"/queueWait",schemaPath:"#/properties/queueWait/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
 return false;
 }
+if(errors === _errs8){
+if((typeof data3 == "number") && (isFinite(data3))){
+if(data3 > 9007199254740991 || isNaN(data3)){
+validate58.errors = [{instancePath:instancePath+"/queueWait",schemaPath:"#/properties/queueWait/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9007199254740991},message:"must be <= 9007199254740991"}];
+return false;
+}
+else {
+if(data3 < -9007199254740991 || isNaN(data3)){
+validate58.errors = [{instancePath:instancePath+"/queueWait",schemaPath:"#/properties/queueWait/minimum",keyword:"minimum",params:{comparison: ">=", limit: -9007199254740991},message:"must be >= -9007199254740991"}];
+return false;
+}
+}
+}
+}
 var valid0 = _errs8 === errors;
 }
 else {
@@ -4604,6 +4735,20 @@ if(!(((typeof data4 == "number") && (!(data4 % 1) && !isNaN(data4))) && (isFinit
 validate58.errors = [{instancePath:instancePath+"/gpuTime",schemaPath:"#/properties/gpuTime/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
 return false;
 }
+if(errors === _errs10){
+if((typeof data4 == "number") && (isFinite(data4))){
+if(data4 > 9007199254740991 || isNaN(data4)){
+validate58.errors = [{instancePath:instancePath+"/gpuTime",schemaPath:"#/properties/gpuTime/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9007199254740991},message:"must be <= 9007199254740991"}];
+return false;
+}
+else {
+if(data4 < -9007199254740991 || isNaN(data4)){
+validate58.errors = [{instancePath:instancePath+"/gpuTime",schemaPath:"#/properties/gpuTime/minimum",keyword:"minimum",params:{comparison: ">=", limit: -9007199254740991},message:"must be >= -9007199254740991"}];
+return false;
+}
+}
+}
+}
 var valid0 = _errs10 === errors;
 }
 else {
@@ -4616,6 +4761,20 @@ const _errs12 = errors;
 if(!(((typeof data5 == "number") && (!(data5 % 1) && !isNaN(data5))) && (isFinite(data5)))){
 validate58.errors = [{instancePath:instancePath+"/total",schemaPath:"#/properties/total/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
 return false;
+}
+if(errors === _errs12){
+if((typeof data5 == "number") && (isFinite(data5))){
+if(data5 > 9007199254740991 || isNaN(data5)){
+validate58.errors = [{instancePath:instancePath+"/total",schemaPath:"#/properties/total/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9007199254740991},message:"must be <= 9007199254740991"}];
+return false;
+}
+else {
+if(data5 < -9007199254740991 || isNaN(data5)){
+validate58.errors = [{instancePath:instancePath+"/total",schemaPath:"#/properties/total/minimum",keyword:"minimum",params:{comparison: ">=", limit: -9007199254740991},message:"must be >= -9007199254740991"}];
+return false;
+}
+}
+}
 }
 var valid0 = _errs12 === errors;
 }
@@ -4693,7 +4852,7 @@ let data0 = data.inline;
 const _errs4 = errors;
 if(errors === _errs4){
 if(typeof data0 === "string"){
-if(!pattern37.test(data0)){
+if(!pattern40.test(data0)){
 const err2 = {instancePath:instancePath+"/inline",schemaPath:"#/oneOf/0/properties/inline/pattern",keyword:"pattern",params:{pattern: "^(?:(?:[A-Za-z0-9+/]{4}){0,87381}(?:[A-Za-z0-9+/]{2}==)?|(?:[A-Za-z0-9+/]{4}){0,87380}[A-Za-z0-9+/]{3}=)$"},message:"must match pattern \""+"^(?:(?:[A-Za-z0-9+/]{4}){0,87381}(?:[A-Za-z0-9+/]{2}==)?|(?:[A-Za-z0-9+/]{4}){0,87380}[A-Za-z0-9+/]{3}=)$"+"\""};
 if(vErrors === null){
 vErrors = [err2];
@@ -5117,8 +5276,8 @@ export const validatePipelineCreate = validate62;
 const schema82 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://midl.dev/schemas/fountain.gpu.PipelineCreate.schema.json","title":"PipelineCreate","description":"Request to compile a WGSL compute pipeline.","type":"object","properties":{"source":{"description":"The WGSL module: inline source or a stored module.","$ref":"#/$defs/fountain.gpu.ShaderSource"},"entryPoint":{"description":"Name of the @compute function to run.","type":"string","minLength":1,"maxLength":128,"pattern":"^[A-Za-z_][A-Za-z0-9_]*$","default":"main"},"layouts":{"description":"Explicit bind group layouts; empty means WebGPU \"auto\" layout derived from the shader.","type":"array","items":{"$ref":"#/$defs/fountain.gpu.BindGroupLayout"},"maxItems":4},"constants":{"description":"Values for pipeline-overridable constants (`override` declarations), by name or numeric id.","type":"object","additionalProperties":{"anyOf":[{"type":"number"},{"enum":["NaN","Infinity","-Infinity"]}]},"maxProperties":256},"label":{"description":"Human-readable label shown in diagnostics and telemetry.","type":"string","maxLength":128}},"required":["source","entryPoint","layouts","constants"],"additionalProperties":false,"examples":[{"source":{"wgsl":"example"},"entryPoint":"main","layouts":[{"group":0,"entries":[{"binding":0,"kind":"uniform","minBindingSize":"0"}]}],"constants":{"key":0},"label":"example"}],"$defs":{"fountain.core.Ref":{"title":"Ref","description":"A reference to a resource that lives outside the message: a WGSL module, schema or document stored in\nFountainStore, addressed by corpus, collection and id.","type":"object","properties":{"id":{"description":"Resource id, unique within its collection (e.g. \"wgsl:matmul-v3\").","type":"string","minLength":1,"maxLength":128,"pattern":"^[A-Za-z0-9][A-Za-z0-9._:|-]*$"},"corpus":{"description":"FountainStore corpus holding the resource (e.g. \"fc-main\"); absent means the peer's default corpus.","type":"string","minLength":1,"maxLength":128,"pattern":"^[A-Za-z0-9._-]+$"},"collection":{"description":"Collection inside the corpus (e.g. \"wgsl-modules\").","type":"string","minLength":1,"maxLength":128,"pattern":"^[A-Za-z0-9._-]+$"},"version":{"description":"Exact document version; absent means the latest.","type":"string","pattern":"^(?:0|[1-9][0-9]{0,18}|1[0-7][0-9]{18}|18[0-3][0-9]{17}|184[0-3][0-9]{16}|1844[0-5][0-9]{15}|18446[0-6][0-9]{14}|184467[0-3][0-9]{13}|1844674[0-3][0-9]{12}|184467440[0-6][0-9]{10}|1844674407[0-2][0-9]{9}|18446744073[0-6][0-9]{8}|1844674407370[0-8][0-9]{6}|18446744073709[0-4][0-9]{5}|184467440737095[0-4][0-9]{4}|18446744073709550[0-9]{3}|18446744073709551[0-5][0-9]{2}|1844674407370955160[0-9]|1844674407370955161[0-5])$"}},"required":["id"],"additionalProperties":false},"fountain.gpu.BindGroupLayout":{"title":"BindGroupLayout","description":"Layout of one bind group (@group(n)) of a compute pipeline.","type":"object","properties":{"group":{"description":"@group(n) index in the shader.","type":"integer","minimum":0,"maximum":3},"entries":{"description":"The binding slots of this group.","type":"array","items":{"$ref":"#/$defs/fountain.gpu.BindingLayout"},"minItems":1,"maxItems":16}},"required":["group","entries"],"additionalProperties":false},"fountain.gpu.BindingKind":{"title":"BindingKind","description":"Kinds of buffer binding a compute shader can declare.","enum":["uniform","storage","read_only_storage"]},"fountain.gpu.BindingLayout":{"title":"BindingLayout","description":"One binding slot of a bind group layout.","type":"object","properties":{"binding":{"description":"@binding(n) index in the shader.","type":"integer","minimum":0,"maximum":1023},"kind":{"description":"What kind of buffer the shader expects at this slot.","$ref":"#/$defs/fountain.gpu.BindingKind"},"minBindingSize":{"description":"Smallest buffer size the shader needs, in bytes; checked at dispatch.","type":"string","pattern":"^(?:0|[1-9][0-9]{0,18}|1[0-7][0-9]{18}|18[0-3][0-9]{17}|184[0-3][0-9]{16}|1844[0-5][0-9]{15}|18446[0-6][0-9]{14}|184467[0-3][0-9]{13}|1844674[0-3][0-9]{12}|184467440[0-6][0-9]{10}|1844674407[0-2][0-9]{9}|18446744073[0-6][0-9]{8}|1844674407370[0-8][0-9]{6}|18446744073709[0-4][0-9]{5}|184467440737095[0-4][0-9]{4}|18446744073709550[0-9]{3}|18446744073709551[0-5][0-9]{2}|1844674407370955160[0-9]|1844674407370955161[0-5])$"}},"required":["binding","kind"],"additionalProperties":false},"fountain.gpu.ShaderSource":{"title":"ShaderSource","description":"Where the WGSL code of a pipeline comes from.","oneOf":[{"type":"object","properties":{"wgsl":{"description":"Inline WGSL source text.","type":"string","minLength":1,"maxLength":262144}},"required":["wgsl"],"additionalProperties":false},{"type":"object","properties":{"stored":{"description":"A WGSL module stored in FountainStore.","$ref":"#/$defs/fountain.core.Ref"}},"required":["stored"],"additionalProperties":false}]}}};
 const schema83 = {"title":"ShaderSource","description":"Where the WGSL code of a pipeline comes from.","oneOf":[{"type":"object","properties":{"wgsl":{"description":"Inline WGSL source text.","type":"string","minLength":1,"maxLength":262144}},"required":["wgsl"],"additionalProperties":false},{"type":"object","properties":{"stored":{"description":"A WGSL module stored in FountainStore.","$ref":"#/$defs/fountain.core.Ref"}},"required":["stored"],"additionalProperties":false}]};
 const schema84 = {"title":"Ref","description":"A reference to a resource that lives outside the message: a WGSL module, schema or document stored in\nFountainStore, addressed by corpus, collection and id.","type":"object","properties":{"id":{"description":"Resource id, unique within its collection (e.g. \"wgsl:matmul-v3\").","type":"string","minLength":1,"maxLength":128,"pattern":"^[A-Za-z0-9][A-Za-z0-9._:|-]*$"},"corpus":{"description":"FountainStore corpus holding the resource (e.g. \"fc-main\"); absent means the peer's default corpus.","type":"string","minLength":1,"maxLength":128,"pattern":"^[A-Za-z0-9._-]+$"},"collection":{"description":"Collection inside the corpus (e.g. \"wgsl-modules\").","type":"string","minLength":1,"maxLength":128,"pattern":"^[A-Za-z0-9._-]+$"},"version":{"description":"Exact document version; absent means the latest.","type":"string","pattern":"^(?:0|[1-9][0-9]{0,18}|1[0-7][0-9]{18}|18[0-3][0-9]{17}|184[0-3][0-9]{16}|1844[0-5][0-9]{15}|18446[0-6][0-9]{14}|184467[0-3][0-9]{13}|1844674[0-3][0-9]{12}|184467440[0-6][0-9]{10}|1844674407[0-2][0-9]{9}|18446744073[0-6][0-9]{8}|1844674407370[0-8][0-9]{6}|18446744073709[0-4][0-9]{5}|184467440737095[0-4][0-9]{4}|18446744073709550[0-9]{3}|18446744073709551[0-5][0-9]{2}|1844674407370955160[0-9]|1844674407370955161[0-5])$"}},"required":["id"],"additionalProperties":false};
-const pattern50 = new RegExp("^[A-Za-z0-9][A-Za-z0-9._:|-]*$", "u");
-const pattern51 = new RegExp("^[A-Za-z0-9._-]+$", "u");
+const pattern53 = new RegExp("^[A-Za-z0-9][A-Za-z0-9._:|-]*$", "u");
+const pattern54 = new RegExp("^[A-Za-z0-9._-]+$", "u");
 
 function validate63(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
@@ -5312,7 +5471,7 @@ vErrors.push(err11);
 errors++;
 }
 else {
-if(!pattern50.test(data2)){
+if(!pattern53.test(data2)){
 const err12 = {instancePath:instancePath+"/stored/id",schemaPath:"#/$defs/fountain.core.Ref/properties/id/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9][A-Za-z0-9._:|-]*$"},message:"must match pattern \""+"^[A-Za-z0-9][A-Za-z0-9._:|-]*$"+"\""};
 if(vErrors === null){
 vErrors = [err12];
@@ -5369,7 +5528,7 @@ vErrors.push(err15);
 errors++;
 }
 else {
-if(!pattern51.test(data3)){
+if(!pattern54.test(data3)){
 const err16 = {instancePath:instancePath+"/stored/corpus",schemaPath:"#/$defs/fountain.core.Ref/properties/corpus/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9._-]+$"},message:"must match pattern \""+"^[A-Za-z0-9._-]+$"+"\""};
 if(vErrors === null){
 vErrors = [err16];
@@ -5426,7 +5585,7 @@ vErrors.push(err19);
 errors++;
 }
 else {
-if(!pattern51.test(data4)){
+if(!pattern54.test(data4)){
 const err20 = {instancePath:instancePath+"/stored/collection",schemaPath:"#/$defs/fountain.core.Ref/properties/collection/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9._-]+$"},message:"must match pattern \""+"^[A-Za-z0-9._-]+$"+"\""};
 if(vErrors === null){
 vErrors = [err20];
@@ -5779,7 +5938,7 @@ return errors === 0;
 }
 validate65.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-const pattern54 = new RegExp("^[A-Za-z_][A-Za-z0-9_]*$", "u");
+const pattern57 = new RegExp("^[A-Za-z_][A-Za-z0-9_]*$", "u");
 
 function validate62(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 /*# sourceURL="https://midl.dev/schemas/fountain.gpu.PipelineCreate.schema.json" */;
@@ -5836,7 +5995,7 @@ validate62.errors = [{instancePath:instancePath+"/entryPoint",schemaPath:"#/prop
 return false;
 }
 else {
-if(!pattern54.test(data1)){
+if(!pattern57.test(data1)){
 validate62.errors = [{instancePath:instancePath+"/entryPoint",schemaPath:"#/properties/entryPoint/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z_][A-Za-z0-9_]*$"},message:"must match pattern \""+"^[A-Za-z_][A-Za-z0-9_]*$"+"\""}];
 return false;
 }
@@ -6010,7 +6169,7 @@ return errors === 0;
 validate62.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 export const validatePipelineCreated = validate69;
-const schema88 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://midl.dev/schemas/fountain.gpu.PipelineCreated.schema.json","title":"PipelineCreated","description":"Reply to gpu/pipeline.create.","type":"object","properties":{"pipelineId":{"description":"Id to pass to gpu/job.dispatch. Pipelines are content-addressed: the same source, entry point,\nlayouts and constants always yield the same id.","type":"string","minLength":1,"maxLength":128,"pattern":"^[A-Za-z0-9][A-Za-z0-9._:-]*$"},"diagnostics":{"description":"Compiler messages; warnings may be present even when compilation succeeded.","type":"array","items":{"$ref":"#/$defs/fountain.core.Diagnostic"},"maxItems":256},"compileTime":{"description":"Time spent compiling; zero when the pipeline came from the cache.","type":"integer"},"cached":{"description":"True when an identical pipeline already existed and was reused.","type":"boolean","default":false}},"required":["pipelineId","diagnostics","compileTime","cached"],"additionalProperties":false,"examples":[{"pipelineId":"example","diagnostics":[{"severity":"info","message":"example","line":1,"column":1,"length":0,"source":"example"}],"compileTime":1000,"cached":false}],"$defs":{"fountain.core.Diagnostic":{"title":"Diagnostic","description":"A message about a source text (for example a WGSL compile error), with an optional position.","type":"object","properties":{"severity":{"description":"How serious the finding is.","$ref":"#/$defs/fountain.core.Severity"},"message":{"description":"Human-readable explanation.","type":"string","minLength":1,"maxLength":4096},"line":{"description":"1-based line in the source the diagnostic refers to.","type":"integer","minimum":1,"maximum":4294967295},"column":{"description":"1-based column (in UTF-16 code units, as WebGPU reports it).","type":"integer","minimum":1,"maximum":4294967295},"length":{"description":"Length of the offending range, in UTF-16 code units.","type":"integer","minimum":0,"maximum":4294967295},"source":{"description":"What produced the diagnostic, e.g. \"wgsl\", \"layout\", \"validation\".","type":"string","maxLength":64}},"required":["severity","message"],"additionalProperties":false},"fountain.core.Severity":{"title":"Severity","description":"How serious a diagnostic or error event is.","enum":["info","warning","error"]}}};
+const schema88 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://midl.dev/schemas/fountain.gpu.PipelineCreated.schema.json","title":"PipelineCreated","description":"Reply to gpu/pipeline.create.","type":"object","properties":{"pipelineId":{"description":"Id to pass to gpu/job.dispatch. Pipelines are content-addressed: the same source, entry point,\nlayouts and constants always yield the same id.","type":"string","minLength":1,"maxLength":128,"pattern":"^[A-Za-z0-9][A-Za-z0-9._:-]*$"},"diagnostics":{"description":"Compiler messages; warnings may be present even when compilation succeeded.","type":"array","items":{"$ref":"#/$defs/fountain.core.Diagnostic"},"maxItems":256},"compileTime":{"description":"Time spent compiling; zero when the pipeline came from the cache.","type":"integer","minimum":-9007199254740991,"maximum":9007199254740991},"cached":{"description":"True when an identical pipeline already existed and was reused.","type":"boolean","default":false}},"required":["pipelineId","diagnostics","compileTime","cached"],"additionalProperties":false,"examples":[{"pipelineId":"example","diagnostics":[{"severity":"info","message":"example","line":1,"column":1,"length":0,"source":"example"}],"compileTime":1000,"cached":false}],"$defs":{"fountain.core.Diagnostic":{"title":"Diagnostic","description":"A message about a source text (for example a WGSL compile error), with an optional position.","type":"object","properties":{"severity":{"description":"How serious the finding is.","$ref":"#/$defs/fountain.core.Severity"},"message":{"description":"Human-readable explanation.","type":"string","minLength":1,"maxLength":4096},"line":{"description":"1-based line in the source the diagnostic refers to.","type":"integer","minimum":1,"maximum":4294967295},"column":{"description":"1-based column (in UTF-16 code units, as WebGPU reports it).","type":"integer","minimum":1,"maximum":4294967295},"length":{"description":"Length of the offending range, in UTF-16 code units.","type":"integer","minimum":0,"maximum":4294967295},"source":{"description":"What produced the diagnostic, e.g. \"wgsl\", \"layout\", \"validation\".","type":"string","maxLength":64}},"required":["severity","message"],"additionalProperties":false},"fountain.core.Severity":{"title":"Severity","description":"How serious a diagnostic or error event is.","enum":["info","warning","error"]}}};
 const schema89 = {"title":"Diagnostic","description":"A message about a source text (for example a WGSL compile error), with an optional position.","type":"object","properties":{"severity":{"description":"How serious the finding is.","$ref":"#/$defs/fountain.core.Severity"},"message":{"description":"Human-readable explanation.","type":"string","minLength":1,"maxLength":4096},"line":{"description":"1-based line in the source the diagnostic refers to.","type":"integer","minimum":1,"maximum":4294967295},"column":{"description":"1-based column (in UTF-16 code units, as WebGPU reports it).","type":"integer","minimum":1,"maximum":4294967295},"length":{"description":"Length of the offending range, in UTF-16 code units.","type":"integer","minimum":0,"maximum":4294967295},"source":{"description":"What produced the diagnostic, e.g. \"wgsl\", \"layout\", \"validation\".","type":"string","maxLength":64}},"required":["severity","message"],"additionalProperties":false};
 const schema90 = {"title":"Severity","description":"How serious a diagnostic or error event is.","enum":["info","warning","error"]};
 
@@ -6305,6 +6464,20 @@ if(!(((typeof data3 == "number") && (!(data3 % 1) && !isNaN(data3))) && (isFinit
 validate69.errors = [{instancePath:instancePath+"/compileTime",schemaPath:"#/properties/compileTime/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
 return false;
 }
+if(errors === _errs7){
+if((typeof data3 == "number") && (isFinite(data3))){
+if(data3 > 9007199254740991 || isNaN(data3)){
+validate69.errors = [{instancePath:instancePath+"/compileTime",schemaPath:"#/properties/compileTime/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9007199254740991},message:"must be <= 9007199254740991"}];
+return false;
+}
+else {
+if(data3 < -9007199254740991 || isNaN(data3)){
+validate69.errors = [{instancePath:instancePath+"/compileTime",schemaPath:"#/properties/compileTime/minimum",keyword:"minimum",params:{comparison: ">=", limit: -9007199254740991},message:"must be >= -9007199254740991"}];
+return false;
+}
+}
+}
+}
 var valid0 = _errs7 === errors;
 }
 else {
@@ -6535,7 +6708,7 @@ vErrors.push(err11);
 errors++;
 }
 else {
-if(!pattern50.test(data2)){
+if(!pattern53.test(data2)){
 const err12 = {instancePath:instancePath+"/stored/id",schemaPath:"#/$defs/fountain.core.Ref/properties/id/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9][A-Za-z0-9._:|-]*$"},message:"must match pattern \""+"^[A-Za-z0-9][A-Za-z0-9._:|-]*$"+"\""};
 if(vErrors === null){
 vErrors = [err12];
@@ -6592,7 +6765,7 @@ vErrors.push(err15);
 errors++;
 }
 else {
-if(!pattern51.test(data3)){
+if(!pattern54.test(data3)){
 const err16 = {instancePath:instancePath+"/stored/corpus",schemaPath:"#/$defs/fountain.core.Ref/properties/corpus/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9._-]+$"},message:"must match pattern \""+"^[A-Za-z0-9._-]+$"+"\""};
 if(vErrors === null){
 vErrors = [err16];
@@ -6649,7 +6822,7 @@ vErrors.push(err19);
 errors++;
 }
 else {
-if(!pattern51.test(data4)){
+if(!pattern54.test(data4)){
 const err20 = {instancePath:instancePath+"/stored/collection",schemaPath:"#/$defs/fountain.core.Ref/properties/collection/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9._-]+$"},message:"must match pattern \""+"^[A-Za-z0-9._-]+$"+"\""};
 if(vErrors === null){
 vErrors = [err20];

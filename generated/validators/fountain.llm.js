@@ -3,10 +3,11 @@ import * as __ucs2length0_ns from "ajv/dist/runtime/ucs2length.js";
 const __cjs = (ns) => (ns.default && ns.default.__esModule ? ns.default : ns);
 const __ucs2length0 = __cjs(__ucs2length0_ns);
 export const validateToolInvoke = validate20;
-const schema31 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://midl.dev/schemas/fountain.llm.ToolInvoke.schema.json","title":"ToolInvoke","description":"A request to run one tool.","type":"object","properties":{"corr":{"description":"Correlation id chosen by the caller; the result arrives on llm/tool.result/{corr}.","type":"string","minLength":1,"maxLength":64,"pattern":"^[A-Za-z0-9._:-]+$"},"tool":{"description":"Tool name as listed in the facts (OpenAI/Anthropic/MCP-compatible).","type":"string","minLength":1,"maxLength":64,"pattern":"^[A-Za-z0-9_-]+$"},"arguments":{"description":"Tool arguments: a JSON object matching the tool's input schema."},"session":{"description":"Session the call is made in; its capability mask is checked against the tool's needs.","type":"string","format":"uuid"},"deadline":{"description":"Give up and report timeout after this long.","type":"integer"},"caller":{"description":"Who issued the call (model or agent id), for audit and telemetry.","type":"string","maxLength":128}},"required":["corr","tool","arguments"],"additionalProperties":false,"examples":[{"corr":"example","tool":"example","arguments":{},"session":"00000000-0000-4000-8000-000000000000","deadline":1000,"caller":"example"}]};
+const schema31 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://midl.dev/schemas/fountain.llm.ToolInvoke.schema.json","title":"ToolInvoke","description":"A request to run one tool.","type":"object","properties":{"corr":{"description":"Correlation id chosen by the caller; the result arrives on llm/tool.result/{corr}.","type":"string","minLength":1,"maxLength":64,"pattern":"^[A-Za-z0-9._:-]+$"},"tool":{"description":"Tool name as listed in the facts (OpenAI/Anthropic/MCP-compatible).","type":"string","minLength":1,"maxLength":64,"pattern":"^[A-Za-z0-9_-]+$"},"arguments":{"description":"Tool arguments: a JSON object matching the tool's input schema."},"session":{"description":"Session the call is made in; its capability mask is checked against the tool's needs.","type":"string","format":"uuid","pattern":"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"},"deadline":{"description":"Give up and report timeout after this long.","type":"integer","minimum":-9007199254740991,"maximum":9007199254740991},"caller":{"description":"Who issued the call (model or agent id), for audit and telemetry.","type":"string","maxLength":128}},"required":["corr","tool","arguments"],"additionalProperties":false,"examples":[{"corr":"example","tool":"example","arguments":{},"session":"00000000-0000-4000-8000-000000000000","deadline":1000,"caller":"example"}]};
 const func1 = __ucs2length0.default;
 const pattern4 = new RegExp("^[A-Za-z0-9._:-]+$", "u");
 const pattern5 = new RegExp("^[A-Za-z0-9_-]+$", "u");
+const pattern6 = new RegExp("^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$", "u");
 const formats0 = /^(?:urn:uuid:)?[0-9a-f]{8}-(?:[0-9a-f]{4}-){3}[0-9a-f]{12}$/i;
 
 function validate20(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
@@ -109,9 +110,15 @@ const _errs6 = errors;
 if(errors === _errs6){
 if(errors === _errs6){
 if(typeof data2 === "string"){
+if(!pattern6.test(data2)){
+validate20.errors = [{instancePath:instancePath+"/session",schemaPath:"#/properties/session/pattern",keyword:"pattern",params:{pattern: "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"},message:"must match pattern \""+"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"+"\""}];
+return false;
+}
+else {
 if(!(formats0.test(data2))){
 validate20.errors = [{instancePath:instancePath+"/session",schemaPath:"#/properties/session/format",keyword:"format",params:{format: "uuid"},message:"must match format \""+"uuid"+"\""}];
 return false;
+}
 }
 }
 else {
@@ -132,6 +139,20 @@ const _errs8 = errors;
 if(!(((typeof data3 == "number") && (!(data3 % 1) && !isNaN(data3))) && (isFinite(data3)))){
 validate20.errors = [{instancePath:instancePath+"/deadline",schemaPath:"#/properties/deadline/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
 return false;
+}
+if(errors === _errs8){
+if((typeof data3 == "number") && (isFinite(data3))){
+if(data3 > 9007199254740991 || isNaN(data3)){
+validate20.errors = [{instancePath:instancePath+"/deadline",schemaPath:"#/properties/deadline/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9007199254740991},message:"must be <= 9007199254740991"}];
+return false;
+}
+else {
+if(data3 < -9007199254740991 || isNaN(data3)){
+validate20.errors = [{instancePath:instancePath+"/deadline",schemaPath:"#/properties/deadline/minimum",keyword:"minimum",params:{comparison: ">=", limit: -9007199254740991},message:"must be >= -9007199254740991"}];
+return false;
+}
+}
+}
 }
 var valid0 = _errs8 === errors;
 }
@@ -177,10 +198,10 @@ return errors === 0;
 validate20.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 export const validateToolResult = validate21;
-const schema32 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://midl.dev/schemas/fountain.llm.ToolResult.schema.json","title":"ToolResult","description":"The result of a tool invocation.","type":"object","properties":{"corr":{"description":"Correlation id of the invocation.","type":"string","minLength":1,"maxLength":64,"pattern":"^[A-Za-z0-9._:-]+$"},"tool":{"description":"The tool that ran.","type":"string","minLength":1,"maxLength":64,"pattern":"^[A-Za-z0-9_-]+$"},"status":{"description":"Outcome.","$ref":"#/$defs/fountain.llm.ToolStatus"},"result":{"description":"Structured output (JSON) when status is ok."},"text":{"description":"Human-readable summary of the outcome, for the model to read.","type":"string","maxLength":65536},"error":{"description":"Why the invocation did not succeed.","$ref":"#/$defs/fountain.core.ErrorInfo"},"elapsed":{"description":"Time from receiving the invocation to publishing this result.","type":"integer"}},"required":["corr","tool","status","elapsed"],"additionalProperties":false,"examples":[{"corr":"example","tool":"example","status":"ok","result":{},"text":"example","error":{"code":1,"name":"A","message":"example","retryAfter":1000,"detail":{}},"elapsed":1000}],"$defs":{"fountain.core.ErrorInfo":{"title":"ErrorInfo","description":"Details of a failed operation: one member of the error set declared on the topic or intent.","type":"object","properties":{"code":{"description":"Numeric error code from the topic's error set (1 to 65535; 0 is never sent).","type":"integer","minimum":1,"maximum":65535},"name":{"description":"Name of the error-set member, e.g. \"BUDGET_EXCEEDED\".","type":"string","minLength":1,"maxLength":64,"pattern":"^[A-Z][A-Z0-9_]*$"},"message":{"description":"Human-readable explanation, safe to show to users and models.","type":"string","maxLength":4096},"retryAfter":{"description":"When set, the operation may succeed if retried after this delay.","type":"integer"},"detail":{"description":"Machine-readable context (offending field, limits, upstream status…)."}},"required":["code","name","message"],"additionalProperties":false},"fountain.llm.ToolStatus":{"title":"ToolStatus","description":"Outcome of a tool invocation.","enum":["ok","error","timeout","cancelled","rejected"]}}};
+const schema32 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://midl.dev/schemas/fountain.llm.ToolResult.schema.json","title":"ToolResult","description":"The result of a tool invocation.","type":"object","properties":{"corr":{"description":"Correlation id of the invocation.","type":"string","minLength":1,"maxLength":64,"pattern":"^[A-Za-z0-9._:-]+$"},"tool":{"description":"The tool that ran.","type":"string","minLength":1,"maxLength":64,"pattern":"^[A-Za-z0-9_-]+$"},"status":{"description":"Outcome.","$ref":"#/$defs/fountain.llm.ToolStatus"},"result":{"description":"Structured output (JSON) when status is ok."},"text":{"description":"Human-readable summary of the outcome, for the model to read.","type":"string","maxLength":65536},"error":{"description":"Why the invocation did not succeed.","$ref":"#/$defs/fountain.core.ErrorInfo"},"elapsed":{"description":"Time from receiving the invocation to publishing this result.","type":"integer","minimum":-9007199254740991,"maximum":9007199254740991}},"required":["corr","tool","status","elapsed"],"additionalProperties":false,"examples":[{"corr":"example","tool":"example","status":"ok","result":{},"text":"example","error":{"code":1,"name":"A","message":"example","retryAfter":1000,"detail":{}},"elapsed":1000}],"$defs":{"fountain.core.ErrorInfo":{"title":"ErrorInfo","description":"Details of a failed operation: one member of the error set declared on the topic or intent.","type":"object","properties":{"code":{"description":"Numeric error code from the topic's error set (1 to 65535; 0 is never sent).","type":"integer","minimum":1,"maximum":65535},"name":{"description":"Name of the error-set member, e.g. \"BUDGET_EXCEEDED\".","type":"string","minLength":1,"maxLength":64,"pattern":"^[A-Z][A-Z0-9_]*$"},"message":{"description":"Human-readable explanation, safe to show to users and models.","type":"string","maxLength":4096},"retryAfter":{"description":"When set, the operation may succeed if retried after this delay.","type":"integer","minimum":-9007199254740991,"maximum":9007199254740991},"detail":{"description":"Machine-readable context (offending field, limits, upstream status…)."}},"required":["code","name","message"],"additionalProperties":false},"fountain.llm.ToolStatus":{"title":"ToolStatus","description":"Outcome of a tool invocation.","enum":["ok","error","timeout","cancelled","rejected"]}}};
 const schema33 = {"title":"ToolStatus","description":"Outcome of a tool invocation.","enum":["ok","error","timeout","cancelled","rejected"]};
-const schema34 = {"title":"ErrorInfo","description":"Details of a failed operation: one member of the error set declared on the topic or intent.","type":"object","properties":{"code":{"description":"Numeric error code from the topic's error set (1 to 65535; 0 is never sent).","type":"integer","minimum":1,"maximum":65535},"name":{"description":"Name of the error-set member, e.g. \"BUDGET_EXCEEDED\".","type":"string","minLength":1,"maxLength":64,"pattern":"^[A-Z][A-Z0-9_]*$"},"message":{"description":"Human-readable explanation, safe to show to users and models.","type":"string","maxLength":4096},"retryAfter":{"description":"When set, the operation may succeed if retried after this delay.","type":"integer"},"detail":{"description":"Machine-readable context (offending field, limits, upstream status…)."}},"required":["code","name","message"],"additionalProperties":false};
-const pattern8 = new RegExp("^[A-Z][A-Z0-9_]*$", "u");
+const schema34 = {"title":"ErrorInfo","description":"Details of a failed operation: one member of the error set declared on the topic or intent.","type":"object","properties":{"code":{"description":"Numeric error code from the topic's error set (1 to 65535; 0 is never sent).","type":"integer","minimum":1,"maximum":65535},"name":{"description":"Name of the error-set member, e.g. \"BUDGET_EXCEEDED\".","type":"string","minLength":1,"maxLength":64,"pattern":"^[A-Z][A-Z0-9_]*$"},"message":{"description":"Human-readable explanation, safe to show to users and models.","type":"string","maxLength":4096},"retryAfter":{"description":"When set, the operation may succeed if retried after this delay.","type":"integer","minimum":-9007199254740991,"maximum":9007199254740991},"detail":{"description":"Machine-readable context (offending field, limits, upstream status…)."}},"required":["code","name","message"],"additionalProperties":false};
+const pattern9 = new RegExp("^[A-Z][A-Z0-9_]*$", "u");
 
 function validate21(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 /*# sourceURL="https://midl.dev/schemas/fountain.llm.ToolResult.schema.json" */;
@@ -373,7 +394,7 @@ validate21.errors = [{instancePath:instancePath+"/error/name",schemaPath:"#/$def
 return false;
 }
 else {
-if(!pattern8.test(data6)){
+if(!pattern9.test(data6)){
 validate21.errors = [{instancePath:instancePath+"/error/name",schemaPath:"#/$defs/fountain.core.ErrorInfo/properties/name/pattern",keyword:"pattern",params:{pattern: "^[A-Z][A-Z0-9_]*$"},message:"must match pattern \""+"^[A-Z][A-Z0-9_]*$"+"\""}];
 return false;
 }
@@ -419,6 +440,20 @@ if(!(((typeof data8 == "number") && (!(data8 % 1) && !isNaN(data8))) && (isFinit
 validate21.errors = [{instancePath:instancePath+"/error/retryAfter",schemaPath:"#/$defs/fountain.core.ErrorInfo/properties/retryAfter/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
 return false;
 }
+if(errors === _errs20){
+if((typeof data8 == "number") && (isFinite(data8))){
+if(data8 > 9007199254740991 || isNaN(data8)){
+validate21.errors = [{instancePath:instancePath+"/error/retryAfter",schemaPath:"#/$defs/fountain.core.ErrorInfo/properties/retryAfter/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9007199254740991},message:"must be <= 9007199254740991"}];
+return false;
+}
+else {
+if(data8 < -9007199254740991 || isNaN(data8)){
+validate21.errors = [{instancePath:instancePath+"/error/retryAfter",schemaPath:"#/$defs/fountain.core.ErrorInfo/properties/retryAfter/minimum",keyword:"minimum",params:{comparison: ">=", limit: -9007199254740991},message:"must be >= -9007199254740991"}];
+return false;
+}
+}
+}
+}
 var valid3 = _errs20 === errors;
 }
 else {
@@ -447,6 +482,20 @@ const _errs22 = errors;
 if(!(((typeof data9 == "number") && (!(data9 % 1) && !isNaN(data9))) && (isFinite(data9)))){
 validate21.errors = [{instancePath:instancePath+"/elapsed",schemaPath:"#/properties/elapsed/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
 return false;
+}
+if(errors === _errs22){
+if((typeof data9 == "number") && (isFinite(data9))){
+if(data9 > 9007199254740991 || isNaN(data9)){
+validate21.errors = [{instancePath:instancePath+"/elapsed",schemaPath:"#/properties/elapsed/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9007199254740991},message:"must be <= 9007199254740991"}];
+return false;
+}
+else {
+if(data9 < -9007199254740991 || isNaN(data9)){
+validate21.errors = [{instancePath:instancePath+"/elapsed",schemaPath:"#/properties/elapsed/minimum",keyword:"minimum",params:{comparison: ">=", limit: -9007199254740991},message:"must be >= -9007199254740991"}];
+return false;
+}
+}
+}
 }
 var valid0 = _errs22 === errors;
 }

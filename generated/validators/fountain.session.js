@@ -51,9 +51,10 @@ return errors === 0;
 validate21.evaluated = {"dynamicProps":false,"dynamicItems":false};
 
 export const validatePeerInfo = validate22;
-const schema33 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://midl.dev/schemas/fountain.session.PeerInfo.schema.json","title":"PeerInfo","description":"Identity of a peer.","type":"object","properties":{"name":{"description":"Stable peer name, e.g. \"fountain.coach/agent/planner/gpu-host\".","type":"string","minLength":1,"maxLength":128},"runtime":{"description":"Runtime and its version, e.g. \"midl-ts/0.1.0\".","type":"string","maxLength":64},"instance":{"description":"Distinguishes several processes with the same name.","type":"string","format":"uuid"}},"required":["name","runtime"],"additionalProperties":false,"examples":[{"name":"example","runtime":"example","instance":"00000000-0000-4000-8000-000000000000"}]};
+const schema33 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://midl.dev/schemas/fountain.session.PeerInfo.schema.json","title":"PeerInfo","description":"Identity of a peer.","type":"object","properties":{"name":{"description":"Stable peer name, e.g. \"fountain.coach/agent/planner/gpu-host\".","type":"string","minLength":1,"maxLength":128},"runtime":{"description":"Runtime and its version, e.g. \"midl-ts/0.1.0\".","type":"string","maxLength":64},"instance":{"description":"Distinguishes several processes with the same name.","type":"string","format":"uuid","pattern":"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"}},"required":["name","runtime"],"additionalProperties":false,"examples":[{"name":"example","runtime":"example","instance":"00000000-0000-4000-8000-000000000000"}]};
 const func1 = __ucs2length0.default;
 const formats0 = /^(?:urn:uuid:)?[0-9a-f]{8}-(?:[0-9a-f]{4}-){3}[0-9a-f]{12}$/i;
+const pattern4 = new RegExp("^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$", "u");
 
 function validate22(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 /*# sourceURL="https://midl.dev/schemas/fountain.session.PeerInfo.schema.json" */;
@@ -137,9 +138,15 @@ const _errs6 = errors;
 if(errors === _errs6){
 if(errors === _errs6){
 if(typeof data2 === "string"){
+if(!pattern4.test(data2)){
+validate22.errors = [{instancePath:instancePath+"/instance",schemaPath:"#/properties/instance/pattern",keyword:"pattern",params:{pattern: "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"},message:"must match pattern \""+"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"+"\""}];
+return false;
+}
+else {
 if(!(formats0.test(data2))){
 validate22.errors = [{instancePath:instancePath+"/instance",schemaPath:"#/properties/instance/format",keyword:"format",params:{format: "uuid"},message:"must match format \""+"uuid"+"\""}];
 return false;
+}
 }
 }
 else {
@@ -169,7 +176,7 @@ return errors === 0;
 validate22.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 export const validateSessionClose = validate23;
-const schema34 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://midl.dev/schemas/fountain.session.SessionClose.schema.json","title":"SessionClose","description":"Request to close a session.","type":"object","properties":{"sessionId":{"description":"The session to close.","type":"string","format":"uuid"},"reason":{"description":"Why it is closed.","$ref":"#/$defs/fountain.session.CloseReason","default":"normal"},"message":{"description":"Free-form explanation for logs.","type":"string","maxLength":1024}},"required":["sessionId","reason"],"additionalProperties":false,"examples":[{"sessionId":"00000000-0000-4000-8000-000000000000","reason":"normal","message":"example"}],"$defs":{"fountain.session.CloseReason":{"title":"CloseReason","description":"Why a session ends.","enum":["normal","shutdown","timeout","policy","error"]}}};
+const schema34 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://midl.dev/schemas/fountain.session.SessionClose.schema.json","title":"SessionClose","description":"Request to close a session.","type":"object","properties":{"sessionId":{"description":"The session to close.","type":"string","format":"uuid","pattern":"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"},"reason":{"description":"Why it is closed.","$ref":"#/$defs/fountain.session.CloseReason","default":"normal"},"message":{"description":"Free-form explanation for logs.","type":"string","maxLength":1024}},"required":["sessionId","reason"],"additionalProperties":false,"examples":[{"sessionId":"00000000-0000-4000-8000-000000000000","reason":"normal","message":"example"}],"$defs":{"fountain.session.CloseReason":{"title":"CloseReason","description":"Why a session ends.","enum":["normal","shutdown","timeout","policy","error"]}}};
 const schema35 = {"title":"CloseReason","description":"Why a session ends.","enum":["normal","shutdown","timeout","policy","error"]};
 
 function validate23(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
@@ -206,9 +213,15 @@ const _errs2 = errors;
 if(errors === _errs2){
 if(errors === _errs2){
 if(typeof data0 === "string"){
+if(!pattern4.test(data0)){
+validate23.errors = [{instancePath:instancePath+"/sessionId",schemaPath:"#/properties/sessionId/pattern",keyword:"pattern",params:{pattern: "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"},message:"must match pattern \""+"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"+"\""}];
+return false;
+}
+else {
 if(!(formats0.test(data0))){
 validate23.errors = [{instancePath:instancePath+"/sessionId",schemaPath:"#/properties/sessionId/format",keyword:"format",params:{format: "uuid"},message:"must match format \""+"uuid"+"\""}];
 return false;
+}
 }
 }
 else {
@@ -272,7 +285,7 @@ return errors === 0;
 validate23.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 export const validateSessionClosed = validate24;
-const schema36 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://midl.dev/schemas/fountain.session.SessionClosed.schema.json","title":"SessionClosed","description":"Reply to session/close.","type":"object","properties":{"sessionId":{"description":"The closed session.","type":"string","format":"uuid"},"closedAt":{"description":"When it was closed.","type":"string","format":"date-time"}},"required":["sessionId","closedAt"],"additionalProperties":false,"examples":[{"sessionId":"00000000-0000-4000-8000-000000000000","closedAt":"2026-01-01T00:00:00.000Z"}]};
+const schema36 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://midl.dev/schemas/fountain.session.SessionClosed.schema.json","title":"SessionClosed","description":"Reply to session/close.","type":"object","properties":{"sessionId":{"description":"The closed session.","type":"string","format":"uuid","pattern":"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"},"closedAt":{"description":"When it was closed.","type":"string","format":"date-time"}},"required":["sessionId","closedAt"],"additionalProperties":false,"examples":[{"sessionId":"00000000-0000-4000-8000-000000000000","closedAt":"2026-01-01T00:00:00.000Z"}]};
 const formats6 = __formats1.fullFormats["date-time"];
 
 function validate24(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
@@ -309,9 +322,15 @@ const _errs2 = errors;
 if(errors === _errs2){
 if(errors === _errs2){
 if(typeof data0 === "string"){
+if(!pattern4.test(data0)){
+validate24.errors = [{instancePath:instancePath+"/sessionId",schemaPath:"#/properties/sessionId/pattern",keyword:"pattern",params:{pattern: "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"},message:"must match pattern \""+"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"+"\""}];
+return false;
+}
+else {
 if(!(formats0.test(data0))){
 validate24.errors = [{instancePath:instancePath+"/sessionId",schemaPath:"#/properties/sessionId/format",keyword:"format",params:{format: "uuid"},message:"must match format \""+"uuid"+"\""}];
 return false;
+}
 }
 }
 else {
@@ -363,8 +382,8 @@ return errors === 0;
 validate24.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 export const validateSessionHeartbeat = validate25;
-const schema37 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://midl.dev/schemas/fountain.session.SessionHeartbeat.schema.json","title":"SessionHeartbeat","description":"Keep-alive of a session.","type":"object","properties":{"sessionId":{"description":"The session being kept alive.","type":"string","format":"uuid"},"seq":{"description":"Heartbeat counter, increasing by one per heartbeat.","type":"string","pattern":"^(?:0|[1-9][0-9]{0,18}|1[0-7][0-9]{18}|18[0-3][0-9]{17}|184[0-3][0-9]{16}|1844[0-5][0-9]{15}|18446[0-6][0-9]{14}|184467[0-3][0-9]{13}|1844674[0-3][0-9]{12}|184467440[0-6][0-9]{10}|1844674407[0-2][0-9]{9}|18446744073[0-6][0-9]{8}|1844674407370[0-8][0-9]{6}|18446744073709[0-4][0-9]{5}|184467440737095[0-4][0-9]{4}|18446744073709550[0-9]{3}|18446744073709551[0-5][0-9]{2}|1844674407370955160[0-9]|1844674407370955161[0-5])$"},"sentAt":{"description":"When the heartbeat was sent (in the session's clock).","type":"string","format":"date-time"}},"required":["sessionId","seq","sentAt"],"additionalProperties":false,"examples":[{"sessionId":"00000000-0000-4000-8000-000000000000","seq":"0","sentAt":"2026-01-01T00:00:00.000Z"}]};
-const pattern4 = new RegExp("^(?:0|[1-9][0-9]{0,18}|1[0-7][0-9]{18}|18[0-3][0-9]{17}|184[0-3][0-9]{16}|1844[0-5][0-9]{15}|18446[0-6][0-9]{14}|184467[0-3][0-9]{13}|1844674[0-3][0-9]{12}|184467440[0-6][0-9]{10}|1844674407[0-2][0-9]{9}|18446744073[0-6][0-9]{8}|1844674407370[0-8][0-9]{6}|18446744073709[0-4][0-9]{5}|184467440737095[0-4][0-9]{4}|18446744073709550[0-9]{3}|18446744073709551[0-5][0-9]{2}|1844674407370955160[0-9]|1844674407370955161[0-5])$", "u");
+const schema37 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://midl.dev/schemas/fountain.session.SessionHeartbeat.schema.json","title":"SessionHeartbeat","description":"Keep-alive of a session.","type":"object","properties":{"sessionId":{"description":"The session being kept alive.","type":"string","format":"uuid","pattern":"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"},"seq":{"description":"Heartbeat counter, increasing by one per heartbeat.","type":"string","pattern":"^(?:0|[1-9][0-9]{0,18}|1[0-7][0-9]{18}|18[0-3][0-9]{17}|184[0-3][0-9]{16}|1844[0-5][0-9]{15}|18446[0-6][0-9]{14}|184467[0-3][0-9]{13}|1844674[0-3][0-9]{12}|184467440[0-6][0-9]{10}|1844674407[0-2][0-9]{9}|18446744073[0-6][0-9]{8}|1844674407370[0-8][0-9]{6}|18446744073709[0-4][0-9]{5}|184467440737095[0-4][0-9]{4}|18446744073709550[0-9]{3}|18446744073709551[0-5][0-9]{2}|1844674407370955160[0-9]|1844674407370955161[0-5])$"},"sentAt":{"description":"When the heartbeat was sent (in the session's clock).","type":"string","format":"date-time"}},"required":["sessionId","seq","sentAt"],"additionalProperties":false,"examples":[{"sessionId":"00000000-0000-4000-8000-000000000000","seq":"0","sentAt":"2026-01-01T00:00:00.000Z"}]};
+const pattern8 = new RegExp("^(?:0|[1-9][0-9]{0,18}|1[0-7][0-9]{18}|18[0-3][0-9]{17}|184[0-3][0-9]{16}|1844[0-5][0-9]{15}|18446[0-6][0-9]{14}|184467[0-3][0-9]{13}|1844674[0-3][0-9]{12}|184467440[0-6][0-9]{10}|1844674407[0-2][0-9]{9}|18446744073[0-6][0-9]{8}|1844674407370[0-8][0-9]{6}|18446744073709[0-4][0-9]{5}|184467440737095[0-4][0-9]{4}|18446744073709550[0-9]{3}|18446744073709551[0-5][0-9]{2}|1844674407370955160[0-9]|1844674407370955161[0-5])$", "u");
 
 function validate25(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 /*# sourceURL="https://midl.dev/schemas/fountain.session.SessionHeartbeat.schema.json" */;
@@ -400,9 +419,15 @@ const _errs2 = errors;
 if(errors === _errs2){
 if(errors === _errs2){
 if(typeof data0 === "string"){
+if(!pattern4.test(data0)){
+validate25.errors = [{instancePath:instancePath+"/sessionId",schemaPath:"#/properties/sessionId/pattern",keyword:"pattern",params:{pattern: "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"},message:"must match pattern \""+"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"+"\""}];
+return false;
+}
+else {
 if(!(formats0.test(data0))){
 validate25.errors = [{instancePath:instancePath+"/sessionId",schemaPath:"#/properties/sessionId/format",keyword:"format",params:{format: "uuid"},message:"must match format \""+"uuid"+"\""}];
 return false;
+}
 }
 }
 else {
@@ -422,7 +447,7 @@ let data1 = data.seq;
 const _errs4 = errors;
 if(errors === _errs4){
 if(typeof data1 === "string"){
-if(!pattern4.test(data1)){
+if(!pattern8.test(data1)){
 validate25.errors = [{instancePath:instancePath+"/seq",schemaPath:"#/properties/seq/pattern",keyword:"pattern",params:{pattern: "^(?:0|[1-9][0-9]{0,18}|1[0-7][0-9]{18}|18[0-3][0-9]{17}|184[0-3][0-9]{16}|1844[0-5][0-9]{15}|18446[0-6][0-9]{14}|184467[0-3][0-9]{13}|1844674[0-3][0-9]{12}|184467440[0-6][0-9]{10}|1844674407[0-2][0-9]{9}|18446744073[0-6][0-9]{8}|1844674407370[0-8][0-9]{6}|18446744073709[0-4][0-9]{5}|184467440737095[0-4][0-9]{4}|18446744073709550[0-9]{3}|18446744073709551[0-5][0-9]{2}|1844674407370955160[0-9]|1844674407370955161[0-5])$"},message:"must match pattern \""+"^(?:0|[1-9][0-9]{0,18}|1[0-7][0-9]{18}|18[0-3][0-9]{17}|184[0-3][0-9]{16}|1844[0-5][0-9]{15}|18446[0-6][0-9]{14}|184467[0-3][0-9]{13}|1844674[0-3][0-9]{12}|184467440[0-6][0-9]{10}|1844674407[0-2][0-9]{9}|18446744073[0-6][0-9]{8}|1844674407370[0-8][0-9]{6}|18446744073709[0-4][0-9]{5}|184467440737095[0-4][0-9]{4}|18446744073709550[0-9]{3}|18446744073709551[0-5][0-9]{2}|1844674407370955160[0-9]|1844674407370955161[0-5])$"+"\""}];
 return false;
 }
@@ -476,11 +501,11 @@ return errors === 0;
 validate25.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 export const validateSessionOpen = validate26;
-const schema38 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://midl.dev/schemas/fountain.session.SessionOpen.schema.json","title":"SessionOpen","description":"Request to open a session.","type":"object","properties":{"peer":{"description":"Who is asking.","$ref":"#/$defs/fountain.session.PeerInfo"},"schemaVersion":{"description":"Version of the schema the peer was generated from (semver).","type":"string","pattern":"^[0-9]+[.][0-9]+[.][0-9]+([-+].*)?$"},"clockSources":{"description":"Clock sources the peer can use, most preferred first.","type":"array","items":{"$ref":"#/$defs/fountain.session.ClockSource"},"minItems":1,"maxItems":5,"default":["jr_clock","wall_clock"]},"jitterBudget":{"description":"Largest latency variation the peer wants the session to guarantee.","type":"integer","default":5000},"maxPayload":{"description":"Largest message payload, in bytes, the peer is willing to receive.","type":"integer","minimum":1024,"maximum":4294967295,"default":1048576},"capabilities":{"description":"Capabilities requested; the authority grants a subset.","$ref":"#/$defs/fountain.core.CapabilitySet"},"heartbeatInterval":{"description":"Interval at which the peer will send session/heartbeat.","type":"integer","default":1000000}},"required":["peer","schemaVersion","clockSources","jitterBudget","maxPayload","capabilities","heartbeatInterval"],"additionalProperties":false,"examples":[{"peer":{"name":"example","runtime":"example","instance":"00000000-0000-4000-8000-000000000000"},"schemaVersion":"1.0.0","clockSources":["jr_clock","wall_clock"],"jitterBudget":5000,"maxPayload":1048576,"capabilities":{"mask":"0","names":["example"]},"heartbeatInterval":1000000}],"$defs":{"fountain.core.CapabilitySet":{"title":"CapabilitySet","description":"A capability set: the session mask and, for readability, the names of its set bits.","type":"object","properties":{"mask":{"description":"Bit mask over the capability bits declared in this package (bit n = 1 << n).","type":"string","pattern":"^(?:0|[1-9][0-9]{0,18}|1[0-7][0-9]{18}|18[0-3][0-9]{17}|184[0-3][0-9]{16}|1844[0-5][0-9]{15}|18446[0-6][0-9]{14}|184467[0-3][0-9]{13}|1844674[0-3][0-9]{12}|184467440[0-6][0-9]{10}|1844674407[0-2][0-9]{9}|18446744073[0-6][0-9]{8}|1844674407370[0-8][0-9]{6}|18446744073709[0-4][0-9]{5}|184467440737095[0-4][0-9]{4}|18446744073709550[0-9]{3}|18446744073709551[0-5][0-9]{2}|1844674407370955160[0-9]|1844674407370955161[0-5])$"},"names":{"description":"Names of the capabilities in `mask`, e.g. [\"gpu.dispatch\", \"telemetry.read\"].","type":"array","items":{"type":"string"},"maxItems":64}},"required":["mask","names"],"additionalProperties":false},"fountain.session.ClockSource":{"title":"ClockSource","description":"Where the timestamps of a session come from.","enum":["host_monotonic","wall_clock","jr_clock","ptp","ntp"]},"fountain.session.PeerInfo":{"title":"PeerInfo","description":"Identity of a peer.","type":"object","properties":{"name":{"description":"Stable peer name, e.g. \"fountain.coach/agent/planner/gpu-host\".","type":"string","minLength":1,"maxLength":128},"runtime":{"description":"Runtime and its version, e.g. \"midl-ts/0.1.0\".","type":"string","maxLength":64},"instance":{"description":"Distinguishes several processes with the same name.","type":"string","format":"uuid"}},"required":["name","runtime"],"additionalProperties":false}}};
-const schema39 = {"title":"PeerInfo","description":"Identity of a peer.","type":"object","properties":{"name":{"description":"Stable peer name, e.g. \"fountain.coach/agent/planner/gpu-host\".","type":"string","minLength":1,"maxLength":128},"runtime":{"description":"Runtime and its version, e.g. \"midl-ts/0.1.0\".","type":"string","maxLength":64},"instance":{"description":"Distinguishes several processes with the same name.","type":"string","format":"uuid"}},"required":["name","runtime"],"additionalProperties":false};
+const schema38 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://midl.dev/schemas/fountain.session.SessionOpen.schema.json","title":"SessionOpen","description":"Request to open a session.","type":"object","properties":{"peer":{"description":"Who is asking.","$ref":"#/$defs/fountain.session.PeerInfo"},"schemaVersion":{"description":"Version of the schema the peer was generated from (semver).","type":"string","pattern":"^[0-9]+[.][0-9]+[.][0-9]+([-+].*)?$"},"clockSources":{"description":"Clock sources the peer can use, most preferred first.","type":"array","items":{"$ref":"#/$defs/fountain.session.ClockSource"},"minItems":1,"maxItems":5,"default":["jr_clock","wall_clock"]},"jitterBudget":{"description":"Largest latency variation the peer wants the session to guarantee.","type":"integer","minimum":-9007199254740991,"maximum":9007199254740991,"default":5000},"maxPayload":{"description":"Largest message payload, in bytes, the peer is willing to receive.","type":"integer","minimum":1024,"maximum":4294967295,"default":1048576},"capabilities":{"description":"Capabilities requested; the authority grants a subset.","$ref":"#/$defs/fountain.core.CapabilitySet"},"heartbeatInterval":{"description":"Interval at which the peer will send session/heartbeat.","type":"integer","minimum":-9007199254740991,"maximum":9007199254740991,"default":1000000}},"required":["peer","schemaVersion","clockSources","jitterBudget","maxPayload","capabilities","heartbeatInterval"],"additionalProperties":false,"examples":[{"peer":{"name":"example","runtime":"example","instance":"00000000-0000-4000-8000-000000000000"},"schemaVersion":"1.0.0","clockSources":["jr_clock","wall_clock"],"jitterBudget":5000,"maxPayload":1048576,"capabilities":{"mask":"0","names":["example"]},"heartbeatInterval":1000000}],"$defs":{"fountain.core.CapabilitySet":{"title":"CapabilitySet","description":"A capability set: the session mask and, for readability, the names of its set bits.","type":"object","properties":{"mask":{"description":"Bit mask over the capability bits declared in this package (bit n = 1 << n).","type":"string","pattern":"^(?:0|[1-9][0-9]{0,18}|1[0-7][0-9]{18}|18[0-3][0-9]{17}|184[0-3][0-9]{16}|1844[0-5][0-9]{15}|18446[0-6][0-9]{14}|184467[0-3][0-9]{13}|1844674[0-3][0-9]{12}|184467440[0-6][0-9]{10}|1844674407[0-2][0-9]{9}|18446744073[0-6][0-9]{8}|1844674407370[0-8][0-9]{6}|18446744073709[0-4][0-9]{5}|184467440737095[0-4][0-9]{4}|18446744073709550[0-9]{3}|18446744073709551[0-5][0-9]{2}|1844674407370955160[0-9]|1844674407370955161[0-5])$"},"names":{"description":"Names of the capabilities in `mask`, e.g. [\"gpu.dispatch\", \"telemetry.read\"].","type":"array","items":{"type":"string"},"maxItems":64}},"required":["mask","names"],"additionalProperties":false},"fountain.session.ClockSource":{"title":"ClockSource","description":"Where the timestamps of a session come from.","enum":["host_monotonic","wall_clock","jr_clock","ptp","ntp"]},"fountain.session.PeerInfo":{"title":"PeerInfo","description":"Identity of a peer.","type":"object","properties":{"name":{"description":"Stable peer name, e.g. \"fountain.coach/agent/planner/gpu-host\".","type":"string","minLength":1,"maxLength":128},"runtime":{"description":"Runtime and its version, e.g. \"midl-ts/0.1.0\".","type":"string","maxLength":64},"instance":{"description":"Distinguishes several processes with the same name.","type":"string","format":"uuid","pattern":"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"}},"required":["name","runtime"],"additionalProperties":false}}};
+const schema39 = {"title":"PeerInfo","description":"Identity of a peer.","type":"object","properties":{"name":{"description":"Stable peer name, e.g. \"fountain.coach/agent/planner/gpu-host\".","type":"string","minLength":1,"maxLength":128},"runtime":{"description":"Runtime and its version, e.g. \"midl-ts/0.1.0\".","type":"string","maxLength":64},"instance":{"description":"Distinguishes several processes with the same name.","type":"string","format":"uuid","pattern":"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"}},"required":["name","runtime"],"additionalProperties":false};
 const schema40 = {"title":"ClockSource","description":"Where the timestamps of a session come from.","enum":["host_monotonic","wall_clock","jr_clock","ptp","ntp"]};
 const schema41 = {"title":"CapabilitySet","description":"A capability set: the session mask and, for readability, the names of its set bits.","type":"object","properties":{"mask":{"description":"Bit mask over the capability bits declared in this package (bit n = 1 << n).","type":"string","pattern":"^(?:0|[1-9][0-9]{0,18}|1[0-7][0-9]{18}|18[0-3][0-9]{17}|184[0-3][0-9]{16}|1844[0-5][0-9]{15}|18446[0-6][0-9]{14}|184467[0-3][0-9]{13}|1844674[0-3][0-9]{12}|184467440[0-6][0-9]{10}|1844674407[0-2][0-9]{9}|18446744073[0-6][0-9]{8}|1844674407370[0-8][0-9]{6}|18446744073709[0-4][0-9]{5}|184467440737095[0-4][0-9]{4}|18446744073709550[0-9]{3}|18446744073709551[0-5][0-9]{2}|1844674407370955160[0-9]|1844674407370955161[0-5])$"},"names":{"description":"Names of the capabilities in `mask`, e.g. [\"gpu.dispatch\", \"telemetry.read\"].","type":"array","items":{"type":"string"},"maxItems":64}},"required":["mask","names"],"additionalProperties":false};
-const pattern5 = new RegExp("^[0-9]+[.][0-9]+[.][0-9]+([-+].*)?$", "u");
+const pattern10 = new RegExp("^[0-9]+[.][0-9]+[.][0-9]+([-+].*)?$", "u");
 
 function validate26(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 /*# sourceURL="https://midl.dev/schemas/fountain.session.SessionOpen.schema.json" */;
@@ -585,9 +610,15 @@ const _errs10 = errors;
 if(errors === _errs10){
 if(errors === _errs10){
 if(typeof data3 === "string"){
+if(!pattern4.test(data3)){
+validate26.errors = [{instancePath:instancePath+"/peer/instance",schemaPath:"#/$defs/fountain.session.PeerInfo/properties/instance/pattern",keyword:"pattern",params:{pattern: "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"},message:"must match pattern \""+"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"+"\""}];
+return false;
+}
+else {
 if(!(formats0.test(data3))){
 validate26.errors = [{instancePath:instancePath+"/peer/instance",schemaPath:"#/$defs/fountain.session.PeerInfo/properties/instance/format",keyword:"format",params:{format: "uuid"},message:"must match format \""+"uuid"+"\""}];
 return false;
+}
 }
 }
 else {
@@ -622,7 +653,7 @@ let data4 = data.schemaVersion;
 const _errs12 = errors;
 if(errors === _errs12){
 if(typeof data4 === "string"){
-if(!pattern5.test(data4)){
+if(!pattern10.test(data4)){
 validate26.errors = [{instancePath:instancePath+"/schemaVersion",schemaPath:"#/properties/schemaVersion/pattern",keyword:"pattern",params:{pattern: "^[0-9]+[.][0-9]+[.][0-9]+([-+].*)?$"},message:"must match pattern \""+"^[0-9]+[.][0-9]+[.][0-9]+([-+].*)?$"+"\""}];
 return false;
 }
@@ -688,6 +719,20 @@ if(!(((typeof data7 == "number") && (!(data7 % 1) && !isNaN(data7))) && (isFinit
 validate26.errors = [{instancePath:instancePath+"/jitterBudget",schemaPath:"#/properties/jitterBudget/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
 return false;
 }
+if(errors === _errs18){
+if((typeof data7 == "number") && (isFinite(data7))){
+if(data7 > 9007199254740991 || isNaN(data7)){
+validate26.errors = [{instancePath:instancePath+"/jitterBudget",schemaPath:"#/properties/jitterBudget/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9007199254740991},message:"must be <= 9007199254740991"}];
+return false;
+}
+else {
+if(data7 < -9007199254740991 || isNaN(data7)){
+validate26.errors = [{instancePath:instancePath+"/jitterBudget",schemaPath:"#/properties/jitterBudget/minimum",keyword:"minimum",params:{comparison: ">=", limit: -9007199254740991},message:"must be >= -9007199254740991"}];
+return false;
+}
+}
+}
+}
 var valid0 = _errs18 === errors;
 }
 else {
@@ -747,7 +792,7 @@ let data10 = data9.mask;
 const _errs26 = errors;
 if(errors === _errs26){
 if(typeof data10 === "string"){
-if(!pattern4.test(data10)){
+if(!pattern8.test(data10)){
 validate26.errors = [{instancePath:instancePath+"/capabilities/mask",schemaPath:"#/$defs/fountain.core.CapabilitySet/properties/mask/pattern",keyword:"pattern",params:{pattern: "^(?:0|[1-9][0-9]{0,18}|1[0-7][0-9]{18}|18[0-3][0-9]{17}|184[0-3][0-9]{16}|1844[0-5][0-9]{15}|18446[0-6][0-9]{14}|184467[0-3][0-9]{13}|1844674[0-3][0-9]{12}|184467440[0-6][0-9]{10}|1844674407[0-2][0-9]{9}|18446744073[0-6][0-9]{8}|1844674407370[0-8][0-9]{6}|18446744073709[0-4][0-9]{5}|184467440737095[0-4][0-9]{4}|18446744073709550[0-9]{3}|18446744073709551[0-5][0-9]{2}|1844674407370955160[0-9]|1844674407370955161[0-5])$"},message:"must match pattern \""+"^(?:0|[1-9][0-9]{0,18}|1[0-7][0-9]{18}|18[0-3][0-9]{17}|184[0-3][0-9]{16}|1844[0-5][0-9]{15}|18446[0-6][0-9]{14}|184467[0-3][0-9]{13}|1844674[0-3][0-9]{12}|184467440[0-6][0-9]{10}|1844674407[0-2][0-9]{9}|18446744073[0-6][0-9]{8}|1844674407370[0-8][0-9]{6}|18446744073709[0-4][0-9]{5}|184467440737095[0-4][0-9]{4}|18446744073709550[0-9]{3}|18446744073709551[0-5][0-9]{2}|1844674407370955160[0-9]|1844674407370955161[0-5])$"+"\""}];
 return false;
 }
@@ -820,6 +865,20 @@ if(!(((typeof data13 == "number") && (!(data13 % 1) && !isNaN(data13))) && (isFi
 validate26.errors = [{instancePath:instancePath+"/heartbeatInterval",schemaPath:"#/properties/heartbeatInterval/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
 return false;
 }
+if(errors === _errs32){
+if((typeof data13 == "number") && (isFinite(data13))){
+if(data13 > 9007199254740991 || isNaN(data13)){
+validate26.errors = [{instancePath:instancePath+"/heartbeatInterval",schemaPath:"#/properties/heartbeatInterval/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9007199254740991},message:"must be <= 9007199254740991"}];
+return false;
+}
+else {
+if(data13 < -9007199254740991 || isNaN(data13)){
+validate26.errors = [{instancePath:instancePath+"/heartbeatInterval",schemaPath:"#/properties/heartbeatInterval/minimum",keyword:"minimum",params:{comparison: ">=", limit: -9007199254740991},message:"must be >= -9007199254740991"}];
+return false;
+}
+}
+}
+}
 var valid0 = _errs32 === errors;
 }
 else {
@@ -845,7 +904,7 @@ return errors === 0;
 validate26.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 export const validateSessionOpened = validate27;
-const schema42 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://midl.dev/schemas/fountain.session.SessionOpened.schema.json","title":"SessionOpened","description":"Reply to session/open: the negotiated contract.","type":"object","properties":{"sessionId":{"description":"Id of the new session; carried in every envelope of the session.","type":"string","format":"uuid"},"clockSource":{"description":"The clock source chosen from the peer's list.","$ref":"#/$defs/fountain.session.ClockSource"},"jitterBudget":{"description":"Agreed jitter budget.","type":"integer"},"maxPayload":{"description":"Agreed maximum payload in bytes.","type":"integer","minimum":0,"maximum":4294967295},"capabilities":{"description":"Capabilities granted; publishing or subscribing outside this mask is refused.","$ref":"#/$defs/fountain.core.CapabilitySet"},"denied":{"description":"Requested capabilities that were not granted, by name.","type":"array","items":{"type":"string"},"maxItems":64},"resumeToken":{"description":"Secret token to resume this session after a disconnect; single use, replaced on each resume.","type":"string","minLength":16,"maxLength":256},"expiresAt":{"description":"When the session expires unless heartbeats keep it alive.","type":"string","format":"date-time"},"heartbeatInterval":{"description":"Interval at which the authority expects heartbeats.","type":"integer"}},"required":["sessionId","clockSource","jitterBudget","maxPayload","capabilities","denied","resumeToken","expiresAt","heartbeatInterval"],"additionalProperties":false,"examples":[{"sessionId":"00000000-0000-4000-8000-000000000000","clockSource":"host_monotonic","jitterBudget":1000,"maxPayload":0,"capabilities":{"mask":"0","names":["example"]},"denied":["example"],"resumeToken":"xxxxxxxxxxxxxxxx","expiresAt":"2026-01-01T00:00:00.000Z","heartbeatInterval":1000}],"$defs":{"fountain.core.CapabilitySet":{"title":"CapabilitySet","description":"A capability set: the session mask and, for readability, the names of its set bits.","type":"object","properties":{"mask":{"description":"Bit mask over the capability bits declared in this package (bit n = 1 << n).","type":"string","pattern":"^(?:0|[1-9][0-9]{0,18}|1[0-7][0-9]{18}|18[0-3][0-9]{17}|184[0-3][0-9]{16}|1844[0-5][0-9]{15}|18446[0-6][0-9]{14}|184467[0-3][0-9]{13}|1844674[0-3][0-9]{12}|184467440[0-6][0-9]{10}|1844674407[0-2][0-9]{9}|18446744073[0-6][0-9]{8}|1844674407370[0-8][0-9]{6}|18446744073709[0-4][0-9]{5}|184467440737095[0-4][0-9]{4}|18446744073709550[0-9]{3}|18446744073709551[0-5][0-9]{2}|1844674407370955160[0-9]|1844674407370955161[0-5])$"},"names":{"description":"Names of the capabilities in `mask`, e.g. [\"gpu.dispatch\", \"telemetry.read\"].","type":"array","items":{"type":"string"},"maxItems":64}},"required":["mask","names"],"additionalProperties":false},"fountain.session.ClockSource":{"title":"ClockSource","description":"Where the timestamps of a session come from.","enum":["host_monotonic","wall_clock","jr_clock","ptp","ntp"]}}};
+const schema42 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://midl.dev/schemas/fountain.session.SessionOpened.schema.json","title":"SessionOpened","description":"Reply to session/open: the negotiated contract.","type":"object","properties":{"sessionId":{"description":"Id of the new session; carried in every envelope of the session.","type":"string","format":"uuid","pattern":"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"},"clockSource":{"description":"The clock source chosen from the peer's list.","$ref":"#/$defs/fountain.session.ClockSource"},"jitterBudget":{"description":"Agreed jitter budget.","type":"integer","minimum":-9007199254740991,"maximum":9007199254740991},"maxPayload":{"description":"Agreed maximum payload in bytes.","type":"integer","minimum":0,"maximum":4294967295},"capabilities":{"description":"Capabilities granted; publishing or subscribing outside this mask is refused.","$ref":"#/$defs/fountain.core.CapabilitySet"},"denied":{"description":"Requested capabilities that were not granted, by name.","type":"array","items":{"type":"string"},"maxItems":64},"resumeToken":{"description":"Secret token to resume this session after a disconnect; single use, replaced on each resume.","type":"string","minLength":16,"maxLength":256},"expiresAt":{"description":"When the session expires unless heartbeats keep it alive.","type":"string","format":"date-time"},"heartbeatInterval":{"description":"Interval at which the authority expects heartbeats.","type":"integer","minimum":-9007199254740991,"maximum":9007199254740991}},"required":["sessionId","clockSource","jitterBudget","maxPayload","capabilities","denied","resumeToken","expiresAt","heartbeatInterval"],"additionalProperties":false,"examples":[{"sessionId":"00000000-0000-4000-8000-000000000000","clockSource":"host_monotonic","jitterBudget":1000,"maxPayload":0,"capabilities":{"mask":"0","names":["example"]},"denied":["example"],"resumeToken":"xxxxxxxxxxxxxxxx","expiresAt":"2026-01-01T00:00:00.000Z","heartbeatInterval":1000}],"$defs":{"fountain.core.CapabilitySet":{"title":"CapabilitySet","description":"A capability set: the session mask and, for readability, the names of its set bits.","type":"object","properties":{"mask":{"description":"Bit mask over the capability bits declared in this package (bit n = 1 << n).","type":"string","pattern":"^(?:0|[1-9][0-9]{0,18}|1[0-7][0-9]{18}|18[0-3][0-9]{17}|184[0-3][0-9]{16}|1844[0-5][0-9]{15}|18446[0-6][0-9]{14}|184467[0-3][0-9]{13}|1844674[0-3][0-9]{12}|184467440[0-6][0-9]{10}|1844674407[0-2][0-9]{9}|18446744073[0-6][0-9]{8}|1844674407370[0-8][0-9]{6}|18446744073709[0-4][0-9]{5}|184467440737095[0-4][0-9]{4}|18446744073709550[0-9]{3}|18446744073709551[0-5][0-9]{2}|1844674407370955160[0-9]|1844674407370955161[0-5])$"},"names":{"description":"Names of the capabilities in `mask`, e.g. [\"gpu.dispatch\", \"telemetry.read\"].","type":"array","items":{"type":"string"},"maxItems":64}},"required":["mask","names"],"additionalProperties":false},"fountain.session.ClockSource":{"title":"ClockSource","description":"Where the timestamps of a session come from.","enum":["host_monotonic","wall_clock","jr_clock","ptp","ntp"]}}};
 const schema43 = {"title":"ClockSource","description":"Where the timestamps of a session come from.","enum":["host_monotonic","wall_clock","jr_clock","ptp","ntp"]};
 const schema44 = {"title":"CapabilitySet","description":"A capability set: the session mask and, for readability, the names of its set bits.","type":"object","properties":{"mask":{"description":"Bit mask over the capability bits declared in this package (bit n = 1 << n).","type":"string","pattern":"^(?:0|[1-9][0-9]{0,18}|1[0-7][0-9]{18}|18[0-3][0-9]{17}|184[0-3][0-9]{16}|1844[0-5][0-9]{15}|18446[0-6][0-9]{14}|184467[0-3][0-9]{13}|1844674[0-3][0-9]{12}|184467440[0-6][0-9]{10}|1844674407[0-2][0-9]{9}|18446744073[0-6][0-9]{8}|1844674407370[0-8][0-9]{6}|18446744073709[0-4][0-9]{5}|184467440737095[0-4][0-9]{4}|18446744073709550[0-9]{3}|18446744073709551[0-5][0-9]{2}|1844674407370955160[0-9]|1844674407370955161[0-5])$"},"names":{"description":"Names of the capabilities in `mask`, e.g. [\"gpu.dispatch\", \"telemetry.read\"].","type":"array","items":{"type":"string"},"maxItems":64}},"required":["mask","names"],"additionalProperties":false};
 const func8 = Object.prototype.hasOwnProperty;
@@ -884,9 +943,15 @@ const _errs2 = errors;
 if(errors === _errs2){
 if(errors === _errs2){
 if(typeof data0 === "string"){
+if(!pattern4.test(data0)){
+validate27.errors = [{instancePath:instancePath+"/sessionId",schemaPath:"#/properties/sessionId/pattern",keyword:"pattern",params:{pattern: "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"},message:"must match pattern \""+"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"+"\""}];
+return false;
+}
+else {
 if(!(formats0.test(data0))){
 validate27.errors = [{instancePath:instancePath+"/sessionId",schemaPath:"#/properties/sessionId/format",keyword:"format",params:{format: "uuid"},message:"must match format \""+"uuid"+"\""}];
 return false;
+}
 }
 }
 else {
@@ -920,6 +985,20 @@ const _errs6 = errors;
 if(!(((typeof data2 == "number") && (!(data2 % 1) && !isNaN(data2))) && (isFinite(data2)))){
 validate27.errors = [{instancePath:instancePath+"/jitterBudget",schemaPath:"#/properties/jitterBudget/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
 return false;
+}
+if(errors === _errs6){
+if((typeof data2 == "number") && (isFinite(data2))){
+if(data2 > 9007199254740991 || isNaN(data2)){
+validate27.errors = [{instancePath:instancePath+"/jitterBudget",schemaPath:"#/properties/jitterBudget/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9007199254740991},message:"must be <= 9007199254740991"}];
+return false;
+}
+else {
+if(data2 < -9007199254740991 || isNaN(data2)){
+validate27.errors = [{instancePath:instancePath+"/jitterBudget",schemaPath:"#/properties/jitterBudget/minimum",keyword:"minimum",params:{comparison: ">=", limit: -9007199254740991},message:"must be >= -9007199254740991"}];
+return false;
+}
+}
+}
 }
 var valid0 = _errs6 === errors;
 }
@@ -980,7 +1059,7 @@ let data5 = data4.mask;
 const _errs14 = errors;
 if(errors === _errs14){
 if(typeof data5 === "string"){
-if(!pattern4.test(data5)){
+if(!pattern8.test(data5)){
 validate27.errors = [{instancePath:instancePath+"/capabilities/mask",schemaPath:"#/$defs/fountain.core.CapabilitySet/properties/mask/pattern",keyword:"pattern",params:{pattern: "^(?:0|[1-9][0-9]{0,18}|1[0-7][0-9]{18}|18[0-3][0-9]{17}|184[0-3][0-9]{16}|1844[0-5][0-9]{15}|18446[0-6][0-9]{14}|184467[0-3][0-9]{13}|1844674[0-3][0-9]{12}|184467440[0-6][0-9]{10}|1844674407[0-2][0-9]{9}|18446744073[0-6][0-9]{8}|1844674407370[0-8][0-9]{6}|18446744073709[0-4][0-9]{5}|184467440737095[0-4][0-9]{4}|18446744073709550[0-9]{3}|18446744073709551[0-5][0-9]{2}|1844674407370955160[0-9]|1844674407370955161[0-5])$"},message:"must match pattern \""+"^(?:0|[1-9][0-9]{0,18}|1[0-7][0-9]{18}|18[0-3][0-9]{17}|184[0-3][0-9]{16}|1844[0-5][0-9]{15}|18446[0-6][0-9]{14}|184467[0-3][0-9]{13}|1844674[0-3][0-9]{12}|184467440[0-6][0-9]{10}|1844674407[0-2][0-9]{9}|18446744073[0-6][0-9]{8}|1844674407370[0-8][0-9]{6}|18446744073709[0-4][0-9]{5}|184467440737095[0-4][0-9]{4}|18446744073709550[0-9]{3}|18446744073709551[0-5][0-9]{2}|1844674407370955160[0-9]|1844674407370955161[0-5])$"+"\""}];
 return false;
 }
@@ -1139,6 +1218,20 @@ if(!(((typeof data12 == "number") && (!(data12 % 1) && !isNaN(data12))) && (isFi
 validate27.errors = [{instancePath:instancePath+"/heartbeatInterval",schemaPath:"#/properties/heartbeatInterval/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
 return false;
 }
+if(errors === _errs28){
+if((typeof data12 == "number") && (isFinite(data12))){
+if(data12 > 9007199254740991 || isNaN(data12)){
+validate27.errors = [{instancePath:instancePath+"/heartbeatInterval",schemaPath:"#/properties/heartbeatInterval/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9007199254740991},message:"must be <= 9007199254740991"}];
+return false;
+}
+else {
+if(data12 < -9007199254740991 || isNaN(data12)){
+validate27.errors = [{instancePath:instancePath+"/heartbeatInterval",schemaPath:"#/properties/heartbeatInterval/minimum",keyword:"minimum",params:{comparison: ">=", limit: -9007199254740991},message:"must be >= -9007199254740991"}];
+return false;
+}
+}
+}
+}
 var valid0 = _errs28 === errors;
 }
 else {
@@ -1166,7 +1259,7 @@ return errors === 0;
 validate27.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 export const validateSessionResume = validate28;
-const schema45 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://midl.dev/schemas/fountain.session.SessionResume.schema.json","title":"SessionResume","description":"Request to resume a session after a disconnect.","type":"object","properties":{"sessionId":{"description":"The session to resume.","type":"string","format":"uuid"},"resumeToken":{"description":"The resume token from the last SessionOpened or SessionResumed.","type":"string","minLength":16,"maxLength":256},"lastSeq":{"description":"Highest envelope sequence number received in order; messages after it are backfilled.","type":"string","pattern":"^(?:0|[1-9][0-9]{0,18}|1[0-7][0-9]{18}|18[0-3][0-9]{17}|184[0-3][0-9]{16}|1844[0-5][0-9]{15}|18446[0-6][0-9]{14}|184467[0-3][0-9]{13}|1844674[0-3][0-9]{12}|184467440[0-6][0-9]{10}|1844674407[0-2][0-9]{9}|18446744073[0-6][0-9]{8}|1844674407370[0-8][0-9]{6}|18446744073709[0-4][0-9]{5}|184467440737095[0-4][0-9]{4}|18446744073709550[0-9]{3}|18446744073709551[0-5][0-9]{2}|1844674407370955160[0-9]|1844674407370955161[0-5])$"},"backfill":{"description":"Whether to replay retained messages after lastSeq.","type":"boolean","default":true}},"required":["sessionId","resumeToken","backfill"],"additionalProperties":false,"examples":[{"sessionId":"00000000-0000-4000-8000-000000000000","resumeToken":"xxxxxxxxxxxxxxxx","lastSeq":"0","backfill":true}]};
+const schema45 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://midl.dev/schemas/fountain.session.SessionResume.schema.json","title":"SessionResume","description":"Request to resume a session after a disconnect.","type":"object","properties":{"sessionId":{"description":"The session to resume.","type":"string","format":"uuid","pattern":"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"},"resumeToken":{"description":"The resume token from the last SessionOpened or SessionResumed.","type":"string","minLength":16,"maxLength":256},"lastSeq":{"description":"Highest envelope sequence number received in order; messages after it are backfilled.","type":"string","pattern":"^(?:0|[1-9][0-9]{0,18}|1[0-7][0-9]{18}|18[0-3][0-9]{17}|184[0-3][0-9]{16}|1844[0-5][0-9]{15}|18446[0-6][0-9]{14}|184467[0-3][0-9]{13}|1844674[0-3][0-9]{12}|184467440[0-6][0-9]{10}|1844674407[0-2][0-9]{9}|18446744073[0-6][0-9]{8}|1844674407370[0-8][0-9]{6}|18446744073709[0-4][0-9]{5}|184467440737095[0-4][0-9]{4}|18446744073709550[0-9]{3}|18446744073709551[0-5][0-9]{2}|1844674407370955160[0-9]|1844674407370955161[0-5])$"},"backfill":{"description":"Whether to replay retained messages after lastSeq.","type":"boolean","default":true}},"required":["sessionId","resumeToken","backfill"],"additionalProperties":false,"examples":[{"sessionId":"00000000-0000-4000-8000-000000000000","resumeToken":"xxxxxxxxxxxxxxxx","lastSeq":"0","backfill":true}]};
 
 function validate28(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 /*# sourceURL="https://midl.dev/schemas/fountain.session.SessionResume.schema.json" */;
@@ -1202,9 +1295,15 @@ const _errs2 = errors;
 if(errors === _errs2){
 if(errors === _errs2){
 if(typeof data0 === "string"){
+if(!pattern4.test(data0)){
+validate28.errors = [{instancePath:instancePath+"/sessionId",schemaPath:"#/properties/sessionId/pattern",keyword:"pattern",params:{pattern: "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"},message:"must match pattern \""+"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"+"\""}];
+return false;
+}
+else {
 if(!(formats0.test(data0))){
 validate28.errors = [{instancePath:instancePath+"/sessionId",schemaPath:"#/properties/sessionId/format",keyword:"format",params:{format: "uuid"},message:"must match format \""+"uuid"+"\""}];
 return false;
+}
 }
 }
 else {
@@ -1251,7 +1350,7 @@ let data2 = data.lastSeq;
 const _errs6 = errors;
 if(errors === _errs6){
 if(typeof data2 === "string"){
-if(!pattern4.test(data2)){
+if(!pattern8.test(data2)){
 validate28.errors = [{instancePath:instancePath+"/lastSeq",schemaPath:"#/properties/lastSeq/pattern",keyword:"pattern",params:{pattern: "^(?:0|[1-9][0-9]{0,18}|1[0-7][0-9]{18}|18[0-3][0-9]{17}|184[0-3][0-9]{16}|1844[0-5][0-9]{15}|18446[0-6][0-9]{14}|184467[0-3][0-9]{13}|1844674[0-3][0-9]{12}|184467440[0-6][0-9]{10}|1844674407[0-2][0-9]{9}|18446744073[0-6][0-9]{8}|1844674407370[0-8][0-9]{6}|18446744073709[0-4][0-9]{5}|184467440737095[0-4][0-9]{4}|18446744073709550[0-9]{3}|18446744073709551[0-5][0-9]{2}|1844674407370955160[0-9]|1844674407370955161[0-5])$"},message:"must match pattern \""+"^(?:0|[1-9][0-9]{0,18}|1[0-7][0-9]{18}|18[0-3][0-9]{17}|184[0-3][0-9]{16}|1844[0-5][0-9]{15}|18446[0-6][0-9]{14}|184467[0-3][0-9]{13}|1844674[0-3][0-9]{12}|184467440[0-6][0-9]{10}|1844674407[0-2][0-9]{9}|18446744073[0-6][0-9]{8}|1844674407370[0-8][0-9]{6}|18446744073709[0-4][0-9]{5}|184467440737095[0-4][0-9]{4}|18446744073709550[0-9]{3}|18446744073709551[0-5][0-9]{2}|1844674407370955160[0-9]|1844674407370955161[0-5])$"+"\""}];
 return false;
 }
@@ -1295,7 +1394,7 @@ return errors === 0;
 validate28.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 export const validateSessionResumed = validate29;
-const schema46 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://midl.dev/schemas/fountain.session.SessionResumed.schema.json","title":"SessionResumed","description":"Reply to session/resume.","type":"object","properties":{"sessionId":{"description":"The resumed session.","type":"string","format":"uuid"},"resumeToken":{"description":"New resume token; the old one is no longer valid.","type":"string","minLength":16,"maxLength":256},"capabilities":{"description":"Capabilities granted now (policy may have changed since the session opened).","$ref":"#/$defs/fountain.core.CapabilitySet"},"backfillFrom":{"description":"First sequence number that will be backfilled, when backfill happens.","type":"string","pattern":"^(?:0|[1-9][0-9]{0,18}|1[0-7][0-9]{18}|18[0-3][0-9]{17}|184[0-3][0-9]{16}|1844[0-5][0-9]{15}|18446[0-6][0-9]{14}|184467[0-3][0-9]{13}|1844674[0-3][0-9]{12}|184467440[0-6][0-9]{10}|1844674407[0-2][0-9]{9}|18446744073[0-6][0-9]{8}|1844674407370[0-8][0-9]{6}|18446744073709[0-4][0-9]{5}|184467440737095[0-4][0-9]{4}|18446744073709550[0-9]{3}|18446744073709551[0-5][0-9]{2}|1844674407370955160[0-9]|1844674407370955161[0-5])$"},"backfillCount":{"description":"Number of messages that will be backfilled.","type":"integer","minimum":0,"maximum":4294967295},"expiresAt":{"description":"New expiry time.","type":"string","format":"date-time"}},"required":["sessionId","resumeToken","capabilities","backfillCount","expiresAt"],"additionalProperties":false,"examples":[{"sessionId":"00000000-0000-4000-8000-000000000000","resumeToken":"xxxxxxxxxxxxxxxx","capabilities":{"mask":"0","names":["example"]},"backfillFrom":"0","backfillCount":0,"expiresAt":"2026-01-01T00:00:00.000Z"}],"$defs":{"fountain.core.CapabilitySet":{"title":"CapabilitySet","description":"A capability set: the session mask and, for readability, the names of its set bits.","type":"object","properties":{"mask":{"description":"Bit mask over the capability bits declared in this package (bit n = 1 << n).","type":"string","pattern":"^(?:0|[1-9][0-9]{0,18}|1[0-7][0-9]{18}|18[0-3][0-9]{17}|184[0-3][0-9]{16}|1844[0-5][0-9]{15}|18446[0-6][0-9]{14}|184467[0-3][0-9]{13}|1844674[0-3][0-9]{12}|184467440[0-6][0-9]{10}|1844674407[0-2][0-9]{9}|18446744073[0-6][0-9]{8}|1844674407370[0-8][0-9]{6}|18446744073709[0-4][0-9]{5}|184467440737095[0-4][0-9]{4}|18446744073709550[0-9]{3}|18446744073709551[0-5][0-9]{2}|1844674407370955160[0-9]|1844674407370955161[0-5])$"},"names":{"description":"Names of the capabilities in `mask`, e.g. [\"gpu.dispatch\", \"telemetry.read\"].","type":"array","items":{"type":"string"},"maxItems":64}},"required":["mask","names"],"additionalProperties":false}}};
+const schema46 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://midl.dev/schemas/fountain.session.SessionResumed.schema.json","title":"SessionResumed","description":"Reply to session/resume.","type":"object","properties":{"sessionId":{"description":"The resumed session.","type":"string","format":"uuid","pattern":"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"},"resumeToken":{"description":"New resume token; the old one is no longer valid.","type":"string","minLength":16,"maxLength":256},"capabilities":{"description":"Capabilities granted now (policy may have changed since the session opened).","$ref":"#/$defs/fountain.core.CapabilitySet"},"backfillFrom":{"description":"First sequence number that will be backfilled, when backfill happens.","type":"string","pattern":"^(?:0|[1-9][0-9]{0,18}|1[0-7][0-9]{18}|18[0-3][0-9]{17}|184[0-3][0-9]{16}|1844[0-5][0-9]{15}|18446[0-6][0-9]{14}|184467[0-3][0-9]{13}|1844674[0-3][0-9]{12}|184467440[0-6][0-9]{10}|1844674407[0-2][0-9]{9}|18446744073[0-6][0-9]{8}|1844674407370[0-8][0-9]{6}|18446744073709[0-4][0-9]{5}|184467440737095[0-4][0-9]{4}|18446744073709550[0-9]{3}|18446744073709551[0-5][0-9]{2}|1844674407370955160[0-9]|1844674407370955161[0-5])$"},"backfillCount":{"description":"Number of messages that will be backfilled.","type":"integer","minimum":0,"maximum":4294967295},"expiresAt":{"description":"New expiry time.","type":"string","format":"date-time"}},"required":["sessionId","resumeToken","capabilities","backfillCount","expiresAt"],"additionalProperties":false,"examples":[{"sessionId":"00000000-0000-4000-8000-000000000000","resumeToken":"xxxxxxxxxxxxxxxx","capabilities":{"mask":"0","names":["example"]},"backfillFrom":"0","backfillCount":0,"expiresAt":"2026-01-01T00:00:00.000Z"}],"$defs":{"fountain.core.CapabilitySet":{"title":"CapabilitySet","description":"A capability set: the session mask and, for readability, the names of its set bits.","type":"object","properties":{"mask":{"description":"Bit mask over the capability bits declared in this package (bit n = 1 << n).","type":"string","pattern":"^(?:0|[1-9][0-9]{0,18}|1[0-7][0-9]{18}|18[0-3][0-9]{17}|184[0-3][0-9]{16}|1844[0-5][0-9]{15}|18446[0-6][0-9]{14}|184467[0-3][0-9]{13}|1844674[0-3][0-9]{12}|184467440[0-6][0-9]{10}|1844674407[0-2][0-9]{9}|18446744073[0-6][0-9]{8}|1844674407370[0-8][0-9]{6}|18446744073709[0-4][0-9]{5}|184467440737095[0-4][0-9]{4}|18446744073709550[0-9]{3}|18446744073709551[0-5][0-9]{2}|1844674407370955160[0-9]|1844674407370955161[0-5])$"},"names":{"description":"Names of the capabilities in `mask`, e.g. [\"gpu.dispatch\", \"telemetry.read\"].","type":"array","items":{"type":"string"},"maxItems":64}},"required":["mask","names"],"additionalProperties":false}}};
 const schema47 = {"title":"CapabilitySet","description":"A capability set: the session mask and, for readability, the names of its set bits.","type":"object","properties":{"mask":{"description":"Bit mask over the capability bits declared in this package (bit n = 1 << n).","type":"string","pattern":"^(?:0|[1-9][0-9]{0,18}|1[0-7][0-9]{18}|18[0-3][0-9]{17}|184[0-3][0-9]{16}|1844[0-5][0-9]{15}|18446[0-6][0-9]{14}|184467[0-3][0-9]{13}|1844674[0-3][0-9]{12}|184467440[0-6][0-9]{10}|1844674407[0-2][0-9]{9}|18446744073[0-6][0-9]{8}|1844674407370[0-8][0-9]{6}|18446744073709[0-4][0-9]{5}|184467440737095[0-4][0-9]{4}|18446744073709550[0-9]{3}|18446744073709551[0-5][0-9]{2}|1844674407370955160[0-9]|1844674407370955161[0-5])$"},"names":{"description":"Names of the capabilities in `mask`, e.g. [\"gpu.dispatch\", \"telemetry.read\"].","type":"array","items":{"type":"string"},"maxItems":64}},"required":["mask","names"],"additionalProperties":false};
 
 function validate29(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
@@ -1332,9 +1431,15 @@ const _errs2 = errors;
 if(errors === _errs2){
 if(errors === _errs2){
 if(typeof data0 === "string"){
+if(!pattern4.test(data0)){
+validate29.errors = [{instancePath:instancePath+"/sessionId",schemaPath:"#/properties/sessionId/pattern",keyword:"pattern",params:{pattern: "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"},message:"must match pattern \""+"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"+"\""}];
+return false;
+}
+else {
 if(!(formats0.test(data0))){
 validate29.errors = [{instancePath:instancePath+"/sessionId",schemaPath:"#/properties/sessionId/format",keyword:"format",params:{format: "uuid"},message:"must match format \""+"uuid"+"\""}];
 return false;
+}
 }
 }
 else {
@@ -1402,7 +1507,7 @@ let data3 = data2.mask;
 const _errs10 = errors;
 if(errors === _errs10){
 if(typeof data3 === "string"){
-if(!pattern4.test(data3)){
+if(!pattern8.test(data3)){
 validate29.errors = [{instancePath:instancePath+"/capabilities/mask",schemaPath:"#/$defs/fountain.core.CapabilitySet/properties/mask/pattern",keyword:"pattern",params:{pattern: "^(?:0|[1-9][0-9]{0,18}|1[0-7][0-9]{18}|18[0-3][0-9]{17}|184[0-3][0-9]{16}|1844[0-5][0-9]{15}|18446[0-6][0-9]{14}|184467[0-3][0-9]{13}|1844674[0-3][0-9]{12}|184467440[0-6][0-9]{10}|1844674407[0-2][0-9]{9}|18446744073[0-6][0-9]{8}|1844674407370[0-8][0-9]{6}|18446744073709[0-4][0-9]{5}|184467440737095[0-4][0-9]{4}|18446744073709550[0-9]{3}|18446744073709551[0-5][0-9]{2}|1844674407370955160[0-9]|1844674407370955161[0-5])$"},message:"must match pattern \""+"^(?:0|[1-9][0-9]{0,18}|1[0-7][0-9]{18}|18[0-3][0-9]{17}|184[0-3][0-9]{16}|1844[0-5][0-9]{15}|18446[0-6][0-9]{14}|184467[0-3][0-9]{13}|1844674[0-3][0-9]{12}|184467440[0-6][0-9]{10}|1844674407[0-2][0-9]{9}|18446744073[0-6][0-9]{8}|1844674407370[0-8][0-9]{6}|18446744073709[0-4][0-9]{5}|184467440737095[0-4][0-9]{4}|18446744073709550[0-9]{3}|18446744073709551[0-5][0-9]{2}|1844674407370955160[0-9]|1844674407370955161[0-5])$"+"\""}];
 return false;
 }
@@ -1473,7 +1578,7 @@ let data6 = data.backfillFrom;
 const _errs16 = errors;
 if(errors === _errs16){
 if(typeof data6 === "string"){
-if(!pattern4.test(data6)){
+if(!pattern8.test(data6)){
 validate29.errors = [{instancePath:instancePath+"/backfillFrom",schemaPath:"#/properties/backfillFrom/pattern",keyword:"pattern",params:{pattern: "^(?:0|[1-9][0-9]{0,18}|1[0-7][0-9]{18}|18[0-3][0-9]{17}|184[0-3][0-9]{16}|1844[0-5][0-9]{15}|18446[0-6][0-9]{14}|184467[0-3][0-9]{13}|1844674[0-3][0-9]{12}|184467440[0-6][0-9]{10}|1844674407[0-2][0-9]{9}|18446744073[0-6][0-9]{8}|1844674407370[0-8][0-9]{6}|18446744073709[0-4][0-9]{5}|184467440737095[0-4][0-9]{4}|18446744073709550[0-9]{3}|18446744073709551[0-5][0-9]{2}|1844674407370955160[0-9]|1844674407370955161[0-5])$"},message:"must match pattern \""+"^(?:0|[1-9][0-9]{0,18}|1[0-7][0-9]{18}|18[0-3][0-9]{17}|184[0-3][0-9]{16}|1844[0-5][0-9]{15}|18446[0-6][0-9]{14}|184467[0-3][0-9]{13}|1844674[0-3][0-9]{12}|184467440[0-6][0-9]{10}|1844674407[0-2][0-9]{9}|18446744073[0-6][0-9]{8}|1844674407370[0-8][0-9]{6}|18446744073709[0-4][0-9]{5}|184467440737095[0-4][0-9]{4}|18446744073709550[0-9]{3}|18446744073709551[0-5][0-9]{2}|1844674407370955160[0-9]|1844674407370955161[0-5])$"+"\""}];
 return false;
 }

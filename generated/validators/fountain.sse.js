@@ -665,7 +665,7 @@ return errors === 0;
 validate23.evaluated = {"dynamicProps":false,"dynamicItems":false};
 
 export const validateSseTransportProfile = validate24;
-const schema38 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://midl.dev/schemas/fountain.sse.SseTransportProfile.schema.json","title":"SseTransportProfile","description":"Transport parameters a stream endpoint announces (also published through MIDI-CI Property Exchange\nunder the com.fountainai.sse profile).","type":"object","properties":{"laneGroups":{"description":"UMP groups used as data lanes (group 0 carries control).","type":"array","items":{"type":"integer","minimum":0,"maximum":255},"minItems":1,"maxItems":15},"mtu":{"description":"Largest transport packet in bytes (RTP-MIDI over Wi-Fi: 1200).","type":"integer","minimum":64,"maximum":65535,"default":1200},"maxFlexUmps":{"description":"Largest number of UMPs in one Flex Data message.","type":"integer","minimum":1,"maximum":65535,"default":32},"maxAppFrags":{"description":"Largest number of fragments per event.","type":"integer","minimum":1,"maximum":65535,"default":8},"supportsSysEx8":{"description":"Whether large events may use SysEx8 instead of Flex Data.","type":"boolean","default":true},"ackPeriod":{"description":"How often the receiver sends cumulative ACKs.","type":"integer","default":200000},"retransmitBuffer":{"description":"Envelopes the sender keeps for retransmission.","type":"integer","minimum":0,"maximum":4294967295,"default":512}},"required":["laneGroups","mtu","maxFlexUmps","maxAppFrags","supportsSysEx8","ackPeriod","retransmitBuffer"],"additionalProperties":false,"examples":[{"laneGroups":[0],"mtu":1200,"maxFlexUmps":32,"maxAppFrags":8,"supportsSysEx8":true,"ackPeriod":200000,"retransmitBuffer":512}]};
+const schema38 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://midl.dev/schemas/fountain.sse.SseTransportProfile.schema.json","title":"SseTransportProfile","description":"Transport parameters a stream endpoint announces (also published through MIDI-CI Property Exchange\nunder the com.fountainai.sse profile).","type":"object","properties":{"laneGroups":{"description":"UMP groups used as data lanes (group 0 carries control).","type":"array","items":{"type":"integer","minimum":0,"maximum":255},"minItems":1,"maxItems":15},"mtu":{"description":"Largest transport packet in bytes (RTP-MIDI over Wi-Fi: 1200).","type":"integer","minimum":64,"maximum":65535,"default":1200},"maxFlexUmps":{"description":"Largest number of UMPs in one Flex Data message.","type":"integer","minimum":1,"maximum":65535,"default":32},"maxAppFrags":{"description":"Largest number of fragments per event.","type":"integer","minimum":1,"maximum":65535,"default":8},"supportsSysEx8":{"description":"Whether large events may use SysEx8 instead of Flex Data.","type":"boolean","default":true},"ackPeriod":{"description":"How often the receiver sends cumulative ACKs.","type":"integer","minimum":-9007199254740991,"maximum":9007199254740991,"default":200000},"retransmitBuffer":{"description":"Envelopes the sender keeps for retransmission.","type":"integer","minimum":0,"maximum":4294967295,"default":512}},"required":["laneGroups","mtu","maxFlexUmps","maxAppFrags","supportsSysEx8","ackPeriod","retransmitBuffer"],"additionalProperties":false,"examples":[{"laneGroups":[0],"mtu":1200,"maxFlexUmps":32,"maxAppFrags":8,"supportsSysEx8":true,"ackPeriod":200000,"retransmitBuffer":512}]};
 
 function validate24(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 /*# sourceURL="https://midl.dev/schemas/fountain.sse.SseTransportProfile.schema.json" */;
@@ -851,6 +851,20 @@ const _errs14 = errors;
 if(!(((typeof data6 == "number") && (!(data6 % 1) && !isNaN(data6))) && (isFinite(data6)))){
 validate24.errors = [{instancePath:instancePath+"/ackPeriod",schemaPath:"#/properties/ackPeriod/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
 return false;
+}
+if(errors === _errs14){
+if((typeof data6 == "number") && (isFinite(data6))){
+if(data6 > 9007199254740991 || isNaN(data6)){
+validate24.errors = [{instancePath:instancePath+"/ackPeriod",schemaPath:"#/properties/ackPeriod/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9007199254740991},message:"must be <= 9007199254740991"}];
+return false;
+}
+else {
+if(data6 < -9007199254740991 || isNaN(data6)){
+validate24.errors = [{instancePath:instancePath+"/ackPeriod",schemaPath:"#/properties/ackPeriod/minimum",keyword:"minimum",params:{comparison: ">=", limit: -9007199254740991},message:"must be >= -9007199254740991"}];
+return false;
+}
+}
+}
 }
 var valid0 = _errs14 === errors;
 }

@@ -5,12 +5,13 @@ const __cjs = (ns) => (ns.default && ns.default.__esModule ? ns.default : ns);
 const __ucs2length0 = __cjs(__ucs2length0_ns);
 const __formats1 = __cjs(__formats1_ns);
 export const validateDeliveryReport = validate20;
-const schema31 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://midl.dev/schemas/fountain.telemetry.DeliveryReport.schema.json","title":"DeliveryReport","description":"Delivery counters of one topic over a measurement window.","type":"object","properties":{"peer":{"description":"Peer that counted.","type":"string","minLength":1,"maxLength":128},"session":{"description":"Session the traffic belonged to, when counted per session.","type":"string","format":"uuid"},"topic":{"description":"Topic address as declared.","type":"string","minLength":1,"maxLength":256},"topicId":{"description":"Stable numeric topic id carried in envelopes.","type":"integer","minimum":0,"maximum":4294967295},"at":{"description":"End of the measurement window.","type":"string","format":"date-time"},"window":{"description":"Length of the measurement window.","type":"integer"},"sent":{"description":"Messages sent.","type":"string","pattern":"^(?:0|[1-9][0-9]{0,18}|1[0-7][0-9]{18}|18[0-3][0-9]{17}|184[0-3][0-9]{16}|1844[0-5][0-9]{15}|18446[0-6][0-9]{14}|184467[0-3][0-9]{13}|1844674[0-3][0-9]{12}|184467440[0-6][0-9]{10}|1844674407[0-2][0-9]{9}|18446744073[0-6][0-9]{8}|1844674407370[0-8][0-9]{6}|18446744073709[0-4][0-9]{5}|184467440737095[0-4][0-9]{4}|18446744073709550[0-9]{3}|18446744073709551[0-5][0-9]{2}|1844674407370955160[0-9]|1844674407370955161[0-5])$"},"received":{"description":"Messages received and accepted.","type":"string","pattern":"^(?:0|[1-9][0-9]{0,18}|1[0-7][0-9]{18}|18[0-3][0-9]{17}|184[0-3][0-9]{16}|1844[0-5][0-9]{15}|18446[0-6][0-9]{14}|184467[0-3][0-9]{13}|1844674[0-3][0-9]{12}|184467440[0-6][0-9]{10}|1844674407[0-2][0-9]{9}|18446744073[0-6][0-9]{8}|1844674407370[0-8][0-9]{6}|18446744073709[0-4][0-9]{5}|184467440737095[0-4][0-9]{4}|18446744073709550[0-9]{3}|18446744073709551[0-5][0-9]{2}|1844674407370955160[0-9]|1844674407370955161[0-5])$"},"dropped":{"description":"Messages dropped (late, over budget, or lost and not recovered).","type":"string","pattern":"^(?:0|[1-9][0-9]{0,18}|1[0-7][0-9]{18}|18[0-3][0-9]{17}|184[0-3][0-9]{16}|1844[0-5][0-9]{15}|18446[0-6][0-9]{14}|184467[0-3][0-9]{13}|1844674[0-3][0-9]{12}|184467440[0-6][0-9]{10}|1844674407[0-2][0-9]{9}|18446744073[0-6][0-9]{8}|1844674407370[0-8][0-9]{6}|18446744073709[0-4][0-9]{5}|184467440737095[0-4][0-9]{4}|18446744073709550[0-9]{3}|18446744073709551[0-5][0-9]{2}|1844674407370955160[0-9]|1844674407370955161[0-5])$"},"retried":{"description":"Retransmissions (QoS at_least_once / exactly_once, NACK repairs).","type":"string","pattern":"^(?:0|[1-9][0-9]{0,18}|1[0-7][0-9]{18}|18[0-3][0-9]{17}|184[0-3][0-9]{16}|1844[0-5][0-9]{15}|18446[0-6][0-9]{14}|184467[0-3][0-9]{13}|1844674[0-3][0-9]{12}|184467440[0-6][0-9]{10}|1844674407[0-2][0-9]{9}|18446744073[0-6][0-9]{8}|1844674407370[0-8][0-9]{6}|18446744073709[0-4][0-9]{5}|184467440737095[0-4][0-9]{4}|18446744073709550[0-9]{3}|18446744073709551[0-5][0-9]{2}|1844674407370955160[0-9]|1844674407370955161[0-5])$"},"duplicates":{"description":"Duplicates discarded by the receiver.","type":"string","pattern":"^(?:0|[1-9][0-9]{0,18}|1[0-7][0-9]{18}|18[0-3][0-9]{17}|184[0-3][0-9]{16}|1844[0-5][0-9]{15}|18446[0-6][0-9]{14}|184467[0-3][0-9]{13}|1844674[0-3][0-9]{12}|184467440[0-6][0-9]{10}|1844674407[0-2][0-9]{9}|18446744073[0-6][0-9]{8}|1844674407370[0-8][0-9]{6}|18446744073709[0-4][0-9]{5}|184467440737095[0-4][0-9]{4}|18446744073709550[0-9]{3}|18446744073709551[0-5][0-9]{2}|1844674407370955160[0-9]|1844674407370955161[0-5])$"},"quarantined":{"description":"Messages quarantined for an invalid envelope, checksum or capability.","type":"string","pattern":"^(?:0|[1-9][0-9]{0,18}|1[0-7][0-9]{18}|18[0-3][0-9]{17}|184[0-3][0-9]{16}|1844[0-5][0-9]{15}|18446[0-6][0-9]{14}|184467[0-3][0-9]{13}|1844674[0-3][0-9]{12}|184467440[0-6][0-9]{10}|1844674407[0-2][0-9]{9}|18446744073[0-6][0-9]{8}|1844674407370[0-8][0-9]{6}|18446744073709[0-4][0-9]{5}|184467440737095[0-4][0-9]{4}|18446744073709550[0-9]{3}|18446744073709551[0-5][0-9]{2}|1844674407370955160[0-9]|1844674407370955161[0-5])$"}},"required":["peer","topic","topicId","at","window","sent","received","dropped","retried","duplicates","quarantined"],"additionalProperties":false,"examples":[{"peer":"example","session":"00000000-0000-4000-8000-000000000000","topic":"example","topicId":0,"at":"2026-01-01T00:00:00.000Z","window":1000,"sent":"0","received":"0","dropped":"0","retried":"0","duplicates":"0","quarantined":"0"}]};
+const schema31 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://midl.dev/schemas/fountain.telemetry.DeliveryReport.schema.json","title":"DeliveryReport","description":"Delivery counters of one topic over a measurement window.","type":"object","properties":{"peer":{"description":"Peer that counted.","type":"string","minLength":1,"maxLength":128},"session":{"description":"Session the traffic belonged to, when counted per session.","type":"string","format":"uuid","pattern":"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"},"topic":{"description":"Topic address as declared.","type":"string","minLength":1,"maxLength":256},"topicId":{"description":"Stable numeric topic id carried in envelopes.","type":"integer","minimum":0,"maximum":4294967295},"at":{"description":"End of the measurement window.","type":"string","format":"date-time"},"window":{"description":"Length of the measurement window.","type":"integer","minimum":-9007199254740991,"maximum":9007199254740991},"sent":{"description":"Messages sent.","type":"string","pattern":"^(?:0|[1-9][0-9]{0,18}|1[0-7][0-9]{18}|18[0-3][0-9]{17}|184[0-3][0-9]{16}|1844[0-5][0-9]{15}|18446[0-6][0-9]{14}|184467[0-3][0-9]{13}|1844674[0-3][0-9]{12}|184467440[0-6][0-9]{10}|1844674407[0-2][0-9]{9}|18446744073[0-6][0-9]{8}|1844674407370[0-8][0-9]{6}|18446744073709[0-4][0-9]{5}|184467440737095[0-4][0-9]{4}|18446744073709550[0-9]{3}|18446744073709551[0-5][0-9]{2}|1844674407370955160[0-9]|1844674407370955161[0-5])$"},"received":{"description":"Messages received and accepted.","type":"string","pattern":"^(?:0|[1-9][0-9]{0,18}|1[0-7][0-9]{18}|18[0-3][0-9]{17}|184[0-3][0-9]{16}|1844[0-5][0-9]{15}|18446[0-6][0-9]{14}|184467[0-3][0-9]{13}|1844674[0-3][0-9]{12}|184467440[0-6][0-9]{10}|1844674407[0-2][0-9]{9}|18446744073[0-6][0-9]{8}|1844674407370[0-8][0-9]{6}|18446744073709[0-4][0-9]{5}|184467440737095[0-4][0-9]{4}|18446744073709550[0-9]{3}|18446744073709551[0-5][0-9]{2}|1844674407370955160[0-9]|1844674407370955161[0-5])$"},"dropped":{"description":"Messages dropped (late, over budget, or lost and not recovered).","type":"string","pattern":"^(?:0|[1-9][0-9]{0,18}|1[0-7][0-9]{18}|18[0-3][0-9]{17}|184[0-3][0-9]{16}|1844[0-5][0-9]{15}|18446[0-6][0-9]{14}|184467[0-3][0-9]{13}|1844674[0-3][0-9]{12}|184467440[0-6][0-9]{10}|1844674407[0-2][0-9]{9}|18446744073[0-6][0-9]{8}|1844674407370[0-8][0-9]{6}|18446744073709[0-4][0-9]{5}|184467440737095[0-4][0-9]{4}|18446744073709550[0-9]{3}|18446744073709551[0-5][0-9]{2}|1844674407370955160[0-9]|1844674407370955161[0-5])$"},"retried":{"description":"Retransmissions (QoS at_least_once / exactly_once, NACK repairs).","type":"string","pattern":"^(?:0|[1-9][0-9]{0,18}|1[0-7][0-9]{18}|18[0-3][0-9]{17}|184[0-3][0-9]{16}|1844[0-5][0-9]{15}|18446[0-6][0-9]{14}|184467[0-3][0-9]{13}|1844674[0-3][0-9]{12}|184467440[0-6][0-9]{10}|1844674407[0-2][0-9]{9}|18446744073[0-6][0-9]{8}|1844674407370[0-8][0-9]{6}|18446744073709[0-4][0-9]{5}|184467440737095[0-4][0-9]{4}|18446744073709550[0-9]{3}|18446744073709551[0-5][0-9]{2}|1844674407370955160[0-9]|1844674407370955161[0-5])$"},"duplicates":{"description":"Duplicates discarded by the receiver.","type":"string","pattern":"^(?:0|[1-9][0-9]{0,18}|1[0-7][0-9]{18}|18[0-3][0-9]{17}|184[0-3][0-9]{16}|1844[0-5][0-9]{15}|18446[0-6][0-9]{14}|184467[0-3][0-9]{13}|1844674[0-3][0-9]{12}|184467440[0-6][0-9]{10}|1844674407[0-2][0-9]{9}|18446744073[0-6][0-9]{8}|1844674407370[0-8][0-9]{6}|18446744073709[0-4][0-9]{5}|184467440737095[0-4][0-9]{4}|18446744073709550[0-9]{3}|18446744073709551[0-5][0-9]{2}|1844674407370955160[0-9]|1844674407370955161[0-5])$"},"quarantined":{"description":"Messages quarantined for an invalid envelope, checksum or capability.","type":"string","pattern":"^(?:0|[1-9][0-9]{0,18}|1[0-7][0-9]{18}|18[0-3][0-9]{17}|184[0-3][0-9]{16}|1844[0-5][0-9]{15}|18446[0-6][0-9]{14}|184467[0-3][0-9]{13}|1844674[0-3][0-9]{12}|184467440[0-6][0-9]{10}|1844674407[0-2][0-9]{9}|18446744073[0-6][0-9]{8}|1844674407370[0-8][0-9]{6}|18446744073709[0-4][0-9]{5}|184467440737095[0-4][0-9]{4}|18446744073709550[0-9]{3}|18446744073709551[0-5][0-9]{2}|1844674407370955160[0-9]|1844674407370955161[0-5])$"}},"required":["peer","topic","topicId","at","window","sent","received","dropped","retried","duplicates","quarantined"],"additionalProperties":false,"examples":[{"peer":"example","session":"00000000-0000-4000-8000-000000000000","topic":"example","topicId":0,"at":"2026-01-01T00:00:00.000Z","window":1000,"sent":"0","received":"0","dropped":"0","retried":"0","duplicates":"0","quarantined":"0"}]};
 const func1 = Object.prototype.hasOwnProperty;
 const func2 = __ucs2length0.default;
 const formats0 = /^(?:urn:uuid:)?[0-9a-f]{8}-(?:[0-9a-f]{4}-){3}[0-9a-f]{12}$/i;
 const formats2 = __formats1.fullFormats["date-time"];
-const pattern4 = new RegExp("^(?:0|[1-9][0-9]{0,18}|1[0-7][0-9]{18}|18[0-3][0-9]{17}|184[0-3][0-9]{16}|1844[0-5][0-9]{15}|18446[0-6][0-9]{14}|184467[0-3][0-9]{13}|1844674[0-3][0-9]{12}|184467440[0-6][0-9]{10}|1844674407[0-2][0-9]{9}|18446744073[0-6][0-9]{8}|1844674407370[0-8][0-9]{6}|18446744073709[0-4][0-9]{5}|184467440737095[0-4][0-9]{4}|18446744073709550[0-9]{3}|18446744073709551[0-5][0-9]{2}|1844674407370955160[0-9]|1844674407370955161[0-5])$", "u");
+const pattern4 = new RegExp("^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$", "u");
+const pattern5 = new RegExp("^(?:0|[1-9][0-9]{0,18}|1[0-7][0-9]{18}|18[0-3][0-9]{17}|184[0-3][0-9]{16}|1844[0-5][0-9]{15}|18446[0-6][0-9]{14}|184467[0-3][0-9]{13}|1844674[0-3][0-9]{12}|184467440[0-6][0-9]{10}|1844674407[0-2][0-9]{9}|18446744073[0-6][0-9]{8}|1844674407370[0-8][0-9]{6}|18446744073709[0-4][0-9]{5}|184467440737095[0-4][0-9]{4}|18446744073709550[0-9]{3}|18446744073709551[0-5][0-9]{2}|1844674407370955160[0-9]|1844674407370955161[0-5])$", "u");
 
 function validate20(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 /*# sourceURL="https://midl.dev/schemas/fountain.telemetry.DeliveryReport.schema.json" */;
@@ -73,9 +74,15 @@ const _errs4 = errors;
 if(errors === _errs4){
 if(errors === _errs4){
 if(typeof data1 === "string"){
+if(!pattern4.test(data1)){
+validate20.errors = [{instancePath:instancePath+"/session",schemaPath:"#/properties/session/pattern",keyword:"pattern",params:{pattern: "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"},message:"must match pattern \""+"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"+"\""}];
+return false;
+}
+else {
 if(!(formats0.test(data1))){
 validate20.errors = [{instancePath:instancePath+"/session",schemaPath:"#/properties/session/format",keyword:"format",params:{format: "uuid"},message:"must match format \""+"uuid"+"\""}];
 return false;
+}
 }
 }
 else {
@@ -174,6 +181,20 @@ if(!(((typeof data5 == "number") && (!(data5 % 1) && !isNaN(data5))) && (isFinit
 validate20.errors = [{instancePath:instancePath+"/window",schemaPath:"#/properties/window/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
 return false;
 }
+if(errors === _errs12){
+if((typeof data5 == "number") && (isFinite(data5))){
+if(data5 > 9007199254740991 || isNaN(data5)){
+validate20.errors = [{instancePath:instancePath+"/window",schemaPath:"#/properties/window/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9007199254740991},message:"must be <= 9007199254740991"}];
+return false;
+}
+else {
+if(data5 < -9007199254740991 || isNaN(data5)){
+validate20.errors = [{instancePath:instancePath+"/window",schemaPath:"#/properties/window/minimum",keyword:"minimum",params:{comparison: ">=", limit: -9007199254740991},message:"must be >= -9007199254740991"}];
+return false;
+}
+}
+}
+}
 var valid0 = _errs12 === errors;
 }
 else {
@@ -185,7 +206,7 @@ let data6 = data.sent;
 const _errs14 = errors;
 if(errors === _errs14){
 if(typeof data6 === "string"){
-if(!pattern4.test(data6)){
+if(!pattern5.test(data6)){
 validate20.errors = [{instancePath:instancePath+"/sent",schemaPath:"#/properties/sent/pattern",keyword:"pattern",params:{pattern: "^(?:0|[1-9][0-9]{0,18}|1[0-7][0-9]{18}|18[0-3][0-9]{17}|184[0-3][0-9]{16}|1844[0-5][0-9]{15}|18446[0-6][0-9]{14}|184467[0-3][0-9]{13}|1844674[0-3][0-9]{12}|184467440[0-6][0-9]{10}|1844674407[0-2][0-9]{9}|18446744073[0-6][0-9]{8}|1844674407370[0-8][0-9]{6}|18446744073709[0-4][0-9]{5}|184467440737095[0-4][0-9]{4}|18446744073709550[0-9]{3}|18446744073709551[0-5][0-9]{2}|1844674407370955160[0-9]|1844674407370955161[0-5])$"},message:"must match pattern \""+"^(?:0|[1-9][0-9]{0,18}|1[0-7][0-9]{18}|18[0-3][0-9]{17}|184[0-3][0-9]{16}|1844[0-5][0-9]{15}|18446[0-6][0-9]{14}|184467[0-3][0-9]{13}|1844674[0-3][0-9]{12}|184467440[0-6][0-9]{10}|1844674407[0-2][0-9]{9}|18446744073[0-6][0-9]{8}|1844674407370[0-8][0-9]{6}|18446744073709[0-4][0-9]{5}|184467440737095[0-4][0-9]{4}|18446744073709550[0-9]{3}|18446744073709551[0-5][0-9]{2}|1844674407370955160[0-9]|1844674407370955161[0-5])$"+"\""}];
 return false;
 }
@@ -206,7 +227,7 @@ let data7 = data.received;
 const _errs16 = errors;
 if(errors === _errs16){
 if(typeof data7 === "string"){
-if(!pattern4.test(data7)){
+if(!pattern5.test(data7)){
 validate20.errors = [{instancePath:instancePath+"/received",schemaPath:"#/properties/received/pattern",keyword:"pattern",params:{pattern: "^(?:0|[1-9][0-9]{0,18}|1[0-7][0-9]{18}|18[0-3][0-9]{17}|184[0-3][0-9]{16}|1844[0-5][0-9]{15}|18446[0-6][0-9]{14}|184467[0-3][0-9]{13}|1844674[0-3][0-9]{12}|184467440[0-6][0-9]{10}|1844674407[0-2][0-9]{9}|18446744073[0-6][0-9]{8}|1844674407370[0-8][0-9]{6}|18446744073709[0-4][0-9]{5}|184467440737095[0-4][0-9]{4}|18446744073709550[0-9]{3}|18446744073709551[0-5][0-9]{2}|1844674407370955160[0-9]|1844674407370955161[0-5])$"},message:"must match pattern \""+"^(?:0|[1-9][0-9]{0,18}|1[0-7][0-9]{18}|18[0-3][0-9]{17}|184[0-3][0-9]{16}|1844[0-5][0-9]{15}|18446[0-6][0-9]{14}|184467[0-3][0-9]{13}|1844674[0-3][0-9]{12}|184467440[0-6][0-9]{10}|1844674407[0-2][0-9]{9}|18446744073[0-6][0-9]{8}|1844674407370[0-8][0-9]{6}|18446744073709[0-4][0-9]{5}|184467440737095[0-4][0-9]{4}|18446744073709550[0-9]{3}|18446744073709551[0-5][0-9]{2}|1844674407370955160[0-9]|1844674407370955161[0-5])$"+"\""}];
 return false;
 }
@@ -227,7 +248,7 @@ let data8 = data.dropped;
 const _errs18 = errors;
 if(errors === _errs18){
 if(typeof data8 === "string"){
-if(!pattern4.test(data8)){
+if(!pattern5.test(data8)){
 validate20.errors = [{instancePath:instancePath+"/dropped",schemaPath:"#/properties/dropped/pattern",keyword:"pattern",params:{pattern: "^(?:0|[1-9][0-9]{0,18}|1[0-7][0-9]{18}|18[0-3][0-9]{17}|184[0-3][0-9]{16}|1844[0-5][0-9]{15}|18446[0-6][0-9]{14}|184467[0-3][0-9]{13}|1844674[0-3][0-9]{12}|184467440[0-6][0-9]{10}|1844674407[0-2][0-9]{9}|18446744073[0-6][0-9]{8}|1844674407370[0-8][0-9]{6}|18446744073709[0-4][0-9]{5}|184467440737095[0-4][0-9]{4}|18446744073709550[0-9]{3}|18446744073709551[0-5][0-9]{2}|1844674407370955160[0-9]|1844674407370955161[0-5])$"},message:"must match pattern \""+"^(?:0|[1-9][0-9]{0,18}|1[0-7][0-9]{18}|18[0-3][0-9]{17}|184[0-3][0-9]{16}|1844[0-5][0-9]{15}|18446[0-6][0-9]{14}|184467[0-3][0-9]{13}|1844674[0-3][0-9]{12}|184467440[0-6][0-9]{10}|1844674407[0-2][0-9]{9}|18446744073[0-6][0-9]{8}|1844674407370[0-8][0-9]{6}|18446744073709[0-4][0-9]{5}|184467440737095[0-4][0-9]{4}|18446744073709550[0-9]{3}|18446744073709551[0-5][0-9]{2}|1844674407370955160[0-9]|1844674407370955161[0-5])$"+"\""}];
 return false;
 }
@@ -248,7 +269,7 @@ let data9 = data.retried;
 const _errs20 = errors;
 if(errors === _errs20){
 if(typeof data9 === "string"){
-if(!pattern4.test(data9)){
+if(!pattern5.test(data9)){
 validate20.errors = [{instancePath:instancePath+"/retried",schemaPath:"#/properties/retried/pattern",keyword:"pattern",params:{pattern: "^(?:0|[1-9][0-9]{0,18}|1[0-7][0-9]{18}|18[0-3][0-9]{17}|184[0-3][0-9]{16}|1844[0-5][0-9]{15}|18446[0-6][0-9]{14}|184467[0-3][0-9]{13}|1844674[0-3][0-9]{12}|184467440[0-6][0-9]{10}|1844674407[0-2][0-9]{9}|18446744073[0-6][0-9]{8}|1844674407370[0-8][0-9]{6}|18446744073709[0-4][0-9]{5}|184467440737095[0-4][0-9]{4}|18446744073709550[0-9]{3}|18446744073709551[0-5][0-9]{2}|1844674407370955160[0-9]|1844674407370955161[0-5])$"},message:"must match pattern \""+"^(?:0|[1-9][0-9]{0,18}|1[0-7][0-9]{18}|18[0-3][0-9]{17}|184[0-3][0-9]{16}|1844[0-5][0-9]{15}|18446[0-6][0-9]{14}|184467[0-3][0-9]{13}|1844674[0-3][0-9]{12}|184467440[0-6][0-9]{10}|1844674407[0-2][0-9]{9}|18446744073[0-6][0-9]{8}|1844674407370[0-8][0-9]{6}|18446744073709[0-4][0-9]{5}|184467440737095[0-4][0-9]{4}|18446744073709550[0-9]{3}|18446744073709551[0-5][0-9]{2}|1844674407370955160[0-9]|1844674407370955161[0-5])$"+"\""}];
 return false;
 }
@@ -269,7 +290,7 @@ let data10 = data.duplicates;
 const _errs22 = errors;
 if(errors === _errs22){
 if(typeof data10 === "string"){
-if(!pattern4.test(data10)){
+if(!pattern5.test(data10)){
 validate20.errors = [{instancePath:instancePath+"/duplicates",schemaPath:"#/properties/duplicates/pattern",keyword:"pattern",params:{pattern: "^(?:0|[1-9][0-9]{0,18}|1[0-7][0-9]{18}|18[0-3][0-9]{17}|184[0-3][0-9]{16}|1844[0-5][0-9]{15}|18446[0-6][0-9]{14}|184467[0-3][0-9]{13}|1844674[0-3][0-9]{12}|184467440[0-6][0-9]{10}|1844674407[0-2][0-9]{9}|18446744073[0-6][0-9]{8}|1844674407370[0-8][0-9]{6}|18446744073709[0-4][0-9]{5}|184467440737095[0-4][0-9]{4}|18446744073709550[0-9]{3}|18446744073709551[0-5][0-9]{2}|1844674407370955160[0-9]|1844674407370955161[0-5])$"},message:"must match pattern \""+"^(?:0|[1-9][0-9]{0,18}|1[0-7][0-9]{18}|18[0-3][0-9]{17}|184[0-3][0-9]{16}|1844[0-5][0-9]{15}|18446[0-6][0-9]{14}|184467[0-3][0-9]{13}|1844674[0-3][0-9]{12}|184467440[0-6][0-9]{10}|1844674407[0-2][0-9]{9}|18446744073[0-6][0-9]{8}|1844674407370[0-8][0-9]{6}|18446744073709[0-4][0-9]{5}|184467440737095[0-4][0-9]{4}|18446744073709550[0-9]{3}|18446744073709551[0-5][0-9]{2}|1844674407370955160[0-9]|1844674407370955161[0-5])$"+"\""}];
 return false;
 }
@@ -290,7 +311,7 @@ let data11 = data.quarantined;
 const _errs24 = errors;
 if(errors === _errs24){
 if(typeof data11 === "string"){
-if(!pattern4.test(data11)){
+if(!pattern5.test(data11)){
 validate20.errors = [{instancePath:instancePath+"/quarantined",schemaPath:"#/properties/quarantined/pattern",keyword:"pattern",params:{pattern: "^(?:0|[1-9][0-9]{0,18}|1[0-7][0-9]{18}|18[0-3][0-9]{17}|184[0-3][0-9]{16}|1844[0-5][0-9]{15}|18446[0-6][0-9]{14}|184467[0-3][0-9]{13}|1844674[0-3][0-9]{12}|184467440[0-6][0-9]{10}|1844674407[0-2][0-9]{9}|18446744073[0-6][0-9]{8}|1844674407370[0-8][0-9]{6}|18446744073709[0-4][0-9]{5}|184467440737095[0-4][0-9]{4}|18446744073709550[0-9]{3}|18446744073709551[0-5][0-9]{2}|1844674407370955160[0-9]|1844674407370955161[0-5])$"},message:"must match pattern \""+"^(?:0|[1-9][0-9]{0,18}|1[0-7][0-9]{18}|18[0-3][0-9]{17}|184[0-3][0-9]{16}|1844[0-5][0-9]{15}|18446[0-6][0-9]{14}|184467[0-3][0-9]{13}|1844674[0-3][0-9]{12}|184467440[0-6][0-9]{10}|1844674407[0-2][0-9]{9}|18446744073[0-6][0-9]{8}|1844674407370[0-8][0-9]{6}|18446744073709[0-4][0-9]{5}|184467440737095[0-4][0-9]{4}|18446744073709550[0-9]{3}|18446744073709551[0-5][0-9]{2}|1844674407370955160[0-9]|1844674407370955161[0-5])$"+"\""}];
 return false;
 }
@@ -330,10 +351,10 @@ return errors === 0;
 validate20.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 export const validateErrorEvent = validate21;
-const schema32 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://midl.dev/schemas/fountain.telemetry.ErrorEvent.schema.json","title":"ErrorEvent","description":"One error that occurred on the backplane.","type":"object","properties":{"at":{"description":"When it happened.","type":"string","format":"date-time"},"peer":{"description":"Peer that observed the error.","type":"string","minLength":1,"maxLength":128},"session":{"description":"Session involved, if any.","type":"string","format":"uuid"},"corr":{"description":"Correlation id of the failed message, if any.","type":"string","maxLength":64},"topic":{"description":"Topic address or intent name involved, if any.","type":"string","maxLength":256},"errorSet":{"description":"Fully qualified error set, e.g. \"fountain.gpu.GpuError\".","type":"string","minLength":1,"maxLength":256},"error":{"description":"Code, name, message and details of the error.","$ref":"#/$defs/fountain.core.ErrorInfo"},"severity":{"description":"How serious the event is.","$ref":"#/$defs/fountain.core.Severity","default":"error"},"retries":{"description":"Retries already attempted before reporting.","type":"integer","minimum":0,"maximum":4294967295,"default":0},"diagnostics":{"description":"Related diagnostics, e.g. WGSL compiler messages.","type":"array","items":{"$ref":"#/$defs/fountain.core.Diagnostic"},"maxItems":64}},"required":["at","peer","errorSet","error","severity","retries","diagnostics"],"additionalProperties":false,"examples":[{"at":"2026-01-01T00:00:00.000Z","peer":"example","session":"00000000-0000-4000-8000-000000000000","corr":"example","topic":"example","errorSet":"example","error":{"code":1,"name":"A","message":"example","retryAfter":1000,"detail":{}},"severity":"error","retries":0,"diagnostics":[{"severity":"info","message":"example","line":1,"column":1,"length":0,"source":"example"}]}],"$defs":{"fountain.core.Diagnostic":{"title":"Diagnostic","description":"A message about a source text (for example a WGSL compile error), with an optional position.","type":"object","properties":{"severity":{"description":"How serious the finding is.","$ref":"#/$defs/fountain.core.Severity"},"message":{"description":"Human-readable explanation.","type":"string","minLength":1,"maxLength":4096},"line":{"description":"1-based line in the source the diagnostic refers to.","type":"integer","minimum":1,"maximum":4294967295},"column":{"description":"1-based column (in UTF-16 code units, as WebGPU reports it).","type":"integer","minimum":1,"maximum":4294967295},"length":{"description":"Length of the offending range, in UTF-16 code units.","type":"integer","minimum":0,"maximum":4294967295},"source":{"description":"What produced the diagnostic, e.g. \"wgsl\", \"layout\", \"validation\".","type":"string","maxLength":64}},"required":["severity","message"],"additionalProperties":false},"fountain.core.ErrorInfo":{"title":"ErrorInfo","description":"Details of a failed operation: one member of the error set declared on the topic or intent.","type":"object","properties":{"code":{"description":"Numeric error code from the topic's error set (1 to 65535; 0 is never sent).","type":"integer","minimum":1,"maximum":65535},"name":{"description":"Name of the error-set member, e.g. \"BUDGET_EXCEEDED\".","type":"string","minLength":1,"maxLength":64,"pattern":"^[A-Z][A-Z0-9_]*$"},"message":{"description":"Human-readable explanation, safe to show to users and models.","type":"string","maxLength":4096},"retryAfter":{"description":"When set, the operation may succeed if retried after this delay.","type":"integer"},"detail":{"description":"Machine-readable context (offending field, limits, upstream status…)."}},"required":["code","name","message"],"additionalProperties":false},"fountain.core.Severity":{"title":"Severity","description":"How serious a diagnostic or error event is.","enum":["info","warning","error"]}}};
-const schema33 = {"title":"ErrorInfo","description":"Details of a failed operation: one member of the error set declared on the topic or intent.","type":"object","properties":{"code":{"description":"Numeric error code from the topic's error set (1 to 65535; 0 is never sent).","type":"integer","minimum":1,"maximum":65535},"name":{"description":"Name of the error-set member, e.g. \"BUDGET_EXCEEDED\".","type":"string","minLength":1,"maxLength":64,"pattern":"^[A-Z][A-Z0-9_]*$"},"message":{"description":"Human-readable explanation, safe to show to users and models.","type":"string","maxLength":4096},"retryAfter":{"description":"When set, the operation may succeed if retried after this delay.","type":"integer"},"detail":{"description":"Machine-readable context (offending field, limits, upstream status…)."}},"required":["code","name","message"],"additionalProperties":false};
+const schema32 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://midl.dev/schemas/fountain.telemetry.ErrorEvent.schema.json","title":"ErrorEvent","description":"One error that occurred on the backplane.","type":"object","properties":{"at":{"description":"When it happened.","type":"string","format":"date-time"},"peer":{"description":"Peer that observed the error.","type":"string","minLength":1,"maxLength":128},"session":{"description":"Session involved, if any.","type":"string","format":"uuid","pattern":"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"},"corr":{"description":"Correlation id of the failed message, if any.","type":"string","maxLength":64},"topic":{"description":"Topic address or intent name involved, if any.","type":"string","maxLength":256},"errorSet":{"description":"Fully qualified error set, e.g. \"fountain.gpu.GpuError\".","type":"string","minLength":1,"maxLength":256},"error":{"description":"Code, name, message and details of the error.","$ref":"#/$defs/fountain.core.ErrorInfo"},"severity":{"description":"How serious the event is.","$ref":"#/$defs/fountain.core.Severity","default":"error"},"retries":{"description":"Retries already attempted before reporting.","type":"integer","minimum":0,"maximum":4294967295,"default":0},"diagnostics":{"description":"Related diagnostics, e.g. WGSL compiler messages.","type":"array","items":{"$ref":"#/$defs/fountain.core.Diagnostic"},"maxItems":64}},"required":["at","peer","errorSet","error","severity","retries","diagnostics"],"additionalProperties":false,"examples":[{"at":"2026-01-01T00:00:00.000Z","peer":"example","session":"00000000-0000-4000-8000-000000000000","corr":"example","topic":"example","errorSet":"example","error":{"code":1,"name":"A","message":"example","retryAfter":1000,"detail":{}},"severity":"error","retries":0,"diagnostics":[{"severity":"info","message":"example","line":1,"column":1,"length":0,"source":"example"}]}],"$defs":{"fountain.core.Diagnostic":{"title":"Diagnostic","description":"A message about a source text (for example a WGSL compile error), with an optional position.","type":"object","properties":{"severity":{"description":"How serious the finding is.","$ref":"#/$defs/fountain.core.Severity"},"message":{"description":"Human-readable explanation.","type":"string","minLength":1,"maxLength":4096},"line":{"description":"1-based line in the source the diagnostic refers to.","type":"integer","minimum":1,"maximum":4294967295},"column":{"description":"1-based column (in UTF-16 code units, as WebGPU reports it).","type":"integer","minimum":1,"maximum":4294967295},"length":{"description":"Length of the offending range, in UTF-16 code units.","type":"integer","minimum":0,"maximum":4294967295},"source":{"description":"What produced the diagnostic, e.g. \"wgsl\", \"layout\", \"validation\".","type":"string","maxLength":64}},"required":["severity","message"],"additionalProperties":false},"fountain.core.ErrorInfo":{"title":"ErrorInfo","description":"Details of a failed operation: one member of the error set declared on the topic or intent.","type":"object","properties":{"code":{"description":"Numeric error code from the topic's error set (1 to 65535; 0 is never sent).","type":"integer","minimum":1,"maximum":65535},"name":{"description":"Name of the error-set member, e.g. \"BUDGET_EXCEEDED\".","type":"string","minLength":1,"maxLength":64,"pattern":"^[A-Z][A-Z0-9_]*$"},"message":{"description":"Human-readable explanation, safe to show to users and models.","type":"string","maxLength":4096},"retryAfter":{"description":"When set, the operation may succeed if retried after this delay.","type":"integer","minimum":-9007199254740991,"maximum":9007199254740991},"detail":{"description":"Machine-readable context (offending field, limits, upstream status…)."}},"required":["code","name","message"],"additionalProperties":false},"fountain.core.Severity":{"title":"Severity","description":"How serious a diagnostic or error event is.","enum":["info","warning","error"]}}};
+const schema33 = {"title":"ErrorInfo","description":"Details of a failed operation: one member of the error set declared on the topic or intent.","type":"object","properties":{"code":{"description":"Numeric error code from the topic's error set (1 to 65535; 0 is never sent).","type":"integer","minimum":1,"maximum":65535},"name":{"description":"Name of the error-set member, e.g. \"BUDGET_EXCEEDED\".","type":"string","minLength":1,"maxLength":64,"pattern":"^[A-Z][A-Z0-9_]*$"},"message":{"description":"Human-readable explanation, safe to show to users and models.","type":"string","maxLength":4096},"retryAfter":{"description":"When set, the operation may succeed if retried after this delay.","type":"integer","minimum":-9007199254740991,"maximum":9007199254740991},"detail":{"description":"Machine-readable context (offending field, limits, upstream status…)."}},"required":["code","name","message"],"additionalProperties":false};
 const schema34 = {"title":"Severity","description":"How serious a diagnostic or error event is.","enum":["info","warning","error"]};
-const pattern10 = new RegExp("^[A-Z][A-Z0-9_]*$", "u");
+const pattern12 = new RegExp("^[A-Z][A-Z0-9_]*$", "u");
 const schema35 = {"title":"Diagnostic","description":"A message about a source text (for example a WGSL compile error), with an optional position.","type":"object","properties":{"severity":{"description":"How serious the finding is.","$ref":"#/$defs/fountain.core.Severity"},"message":{"description":"Human-readable explanation.","type":"string","minLength":1,"maxLength":4096},"line":{"description":"1-based line in the source the diagnostic refers to.","type":"integer","minimum":1,"maximum":4294967295},"column":{"description":"1-based column (in UTF-16 code units, as WebGPU reports it).","type":"integer","minimum":1,"maximum":4294967295},"length":{"description":"Length of the offending range, in UTF-16 code units.","type":"integer","minimum":0,"maximum":4294967295},"source":{"description":"What produced the diagnostic, e.g. \"wgsl\", \"layout\", \"validation\".","type":"string","maxLength":64}},"required":["severity","message"],"additionalProperties":false};
 
 function validate22(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
@@ -607,9 +628,15 @@ const _errs6 = errors;
 if(errors === _errs6){
 if(errors === _errs6){
 if(typeof data2 === "string"){
+if(!pattern4.test(data2)){
+validate21.errors = [{instancePath:instancePath+"/session",schemaPath:"#/properties/session/pattern",keyword:"pattern",params:{pattern: "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"},message:"must match pattern \""+"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"+"\""}];
+return false;
+}
+else {
 if(!(formats0.test(data2))){
 validate21.errors = [{instancePath:instancePath+"/session",schemaPath:"#/properties/session/format",keyword:"format",params:{format: "uuid"},message:"must match format \""+"uuid"+"\""}];
 return false;
+}
 }
 }
 else {
@@ -756,7 +783,7 @@ validate21.errors = [{instancePath:instancePath+"/error/name",schemaPath:"#/$def
 return false;
 }
 else {
-if(!pattern10.test(data8)){
+if(!pattern12.test(data8)){
 validate21.errors = [{instancePath:instancePath+"/error/name",schemaPath:"#/$defs/fountain.core.ErrorInfo/properties/name/pattern",keyword:"pattern",params:{pattern: "^[A-Z][A-Z0-9_]*$"},message:"must match pattern \""+"^[A-Z][A-Z0-9_]*$"+"\""}];
 return false;
 }
@@ -801,6 +828,20 @@ const _errs24 = errors;
 if(!(((typeof data10 == "number") && (!(data10 % 1) && !isNaN(data10))) && (isFinite(data10)))){
 validate21.errors = [{instancePath:instancePath+"/error/retryAfter",schemaPath:"#/$defs/fountain.core.ErrorInfo/properties/retryAfter/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
 return false;
+}
+if(errors === _errs24){
+if((typeof data10 == "number") && (isFinite(data10))){
+if(data10 > 9007199254740991 || isNaN(data10)){
+validate21.errors = [{instancePath:instancePath+"/error/retryAfter",schemaPath:"#/$defs/fountain.core.ErrorInfo/properties/retryAfter/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9007199254740991},message:"must be <= 9007199254740991"}];
+return false;
+}
+else {
+if(data10 < -9007199254740991 || isNaN(data10)){
+validate21.errors = [{instancePath:instancePath+"/error/retryAfter",schemaPath:"#/$defs/fountain.core.ErrorInfo/properties/retryAfter/minimum",keyword:"minimum",params:{comparison: ">=", limit: -9007199254740991},message:"must be >= -9007199254740991"}];
+return false;
+}
+}
+}
 }
 var valid2 = _errs24 === errors;
 }
@@ -922,8 +963,8 @@ return errors === 0;
 validate21.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 export const validateJitterReport = validate24;
-const schema37 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://midl.dev/schemas/fountain.telemetry.JitterReport.schema.json","title":"JitterReport","description":"Latency and jitter of one topic over a measurement window, as seen by the receiving peer.","type":"object","properties":{"peer":{"description":"Peer that measured (its session peer name).","type":"string","minLength":1,"maxLength":128},"session":{"description":"Session the traffic belonged to, when measured per session.","type":"string","format":"uuid"},"topic":{"description":"Topic address as declared, e.g. \"gpu/job.dispatch\".","type":"string","minLength":1,"maxLength":256},"topicId":{"description":"Stable numeric topic id carried in envelopes.","type":"integer","minimum":0,"maximum":4294967295},"at":{"description":"End of the measurement window.","type":"string","format":"date-time"},"window":{"description":"Length of the measurement window.","type":"integer"},"samples":{"description":"Messages measured in the window.","type":"integer","minimum":0,"maximum":4294967295},"latencyP50":{"description":"Median latency (envelope timestamp to receipt).","type":"integer"},"latencyP99":{"description":"99th-percentile latency.","type":"integer"},"latencyMax":{"description":"Largest latency seen.","type":"integer"},"jitterP95":{"description":"95th percentile of the difference between consecutive latencies.","type":"integer"},"budget":{"description":"The topic's declared budget, for comparison.","$ref":"#/$defs/fountain.core.Budget"},"overBudget":{"description":"Messages in the window that exceeded the latency or jitter budget.","type":"integer","minimum":0,"maximum":4294967295}},"required":["peer","topic","topicId","at","window","samples","latencyP50","latencyP99","latencyMax","jitterP95","overBudget"],"additionalProperties":false,"examples":[{"peer":"example","session":"00000000-0000-4000-8000-000000000000","topic":"example","topicId":0,"at":"2026-01-01T00:00:00.000Z","window":1000,"samples":0,"latencyP50":1000,"latencyP99":1000,"latencyMax":1000,"jitterP95":1000,"budget":{"latency":1000,"jitter":1000},"overBudget":0}],"$defs":{"fountain.core.Budget":{"title":"Budget","description":"A timing budget: how long a message may take and how much that time may vary.","type":"object","properties":{"latency":{"description":"Maximum acceptable end-to-end latency.","type":"integer"},"jitter":{"description":"Maximum acceptable variation of the latency between consecutive messages.","type":"integer"}},"required":["latency"],"additionalProperties":false}}};
-const schema38 = {"title":"Budget","description":"A timing budget: how long a message may take and how much that time may vary.","type":"object","properties":{"latency":{"description":"Maximum acceptable end-to-end latency.","type":"integer"},"jitter":{"description":"Maximum acceptable variation of the latency between consecutive messages.","type":"integer"}},"required":["latency"],"additionalProperties":false};
+const schema37 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://midl.dev/schemas/fountain.telemetry.JitterReport.schema.json","title":"JitterReport","description":"Latency and jitter of one topic over a measurement window, as seen by the receiving peer.","type":"object","properties":{"peer":{"description":"Peer that measured (its session peer name).","type":"string","minLength":1,"maxLength":128},"session":{"description":"Session the traffic belonged to, when measured per session.","type":"string","format":"uuid","pattern":"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"},"topic":{"description":"Topic address as declared, e.g. \"gpu/job.dispatch\".","type":"string","minLength":1,"maxLength":256},"topicId":{"description":"Stable numeric topic id carried in envelopes.","type":"integer","minimum":0,"maximum":4294967295},"at":{"description":"End of the measurement window.","type":"string","format":"date-time"},"window":{"description":"Length of the measurement window.","type":"integer","minimum":-9007199254740991,"maximum":9007199254740991},"samples":{"description":"Messages measured in the window.","type":"integer","minimum":0,"maximum":4294967295},"latencyP50":{"description":"Median latency (envelope timestamp to receipt).","type":"integer","minimum":-9007199254740991,"maximum":9007199254740991},"latencyP99":{"description":"99th-percentile latency.","type":"integer","minimum":-9007199254740991,"maximum":9007199254740991},"latencyMax":{"description":"Largest latency seen.","type":"integer","minimum":-9007199254740991,"maximum":9007199254740991},"jitterP95":{"description":"95th percentile of the difference between consecutive latencies.","type":"integer","minimum":-9007199254740991,"maximum":9007199254740991},"budget":{"description":"The topic's declared budget, for comparison.","$ref":"#/$defs/fountain.core.Budget"},"overBudget":{"description":"Messages in the window that exceeded the latency or jitter budget.","type":"integer","minimum":0,"maximum":4294967295}},"required":["peer","topic","topicId","at","window","samples","latencyP50","latencyP99","latencyMax","jitterP95","overBudget"],"additionalProperties":false,"examples":[{"peer":"example","session":"00000000-0000-4000-8000-000000000000","topic":"example","topicId":0,"at":"2026-01-01T00:00:00.000Z","window":1000,"samples":0,"latencyP50":1000,"latencyP99":1000,"latencyMax":1000,"jitterP95":1000,"budget":{"latency":1000,"jitter":1000},"overBudget":0}],"$defs":{"fountain.core.Budget":{"title":"Budget","description":"A timing budget: how long a message may take and how much that time may vary.","type":"object","properties":{"latency":{"description":"Maximum acceptable end-to-end latency.","type":"integer","minimum":-9007199254740991,"maximum":9007199254740991},"jitter":{"description":"Maximum acceptable variation of the latency between consecutive messages.","type":"integer","minimum":-9007199254740991,"maximum":9007199254740991}},"required":["latency"],"additionalProperties":false}}};
+const schema38 = {"title":"Budget","description":"A timing budget: how long a message may take and how much that time may vary.","type":"object","properties":{"latency":{"description":"Maximum acceptable end-to-end latency.","type":"integer","minimum":-9007199254740991,"maximum":9007199254740991},"jitter":{"description":"Maximum acceptable variation of the latency between consecutive messages.","type":"integer","minimum":-9007199254740991,"maximum":9007199254740991}},"required":["latency"],"additionalProperties":false};
 
 function validate24(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 /*# sourceURL="https://midl.dev/schemas/fountain.telemetry.JitterReport.schema.json" */;
@@ -986,9 +1027,15 @@ const _errs4 = errors;
 if(errors === _errs4){
 if(errors === _errs4){
 if(typeof data1 === "string"){
+if(!pattern4.test(data1)){
+validate24.errors = [{instancePath:instancePath+"/session",schemaPath:"#/properties/session/pattern",keyword:"pattern",params:{pattern: "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"},message:"must match pattern \""+"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"+"\""}];
+return false;
+}
+else {
 if(!(formats0.test(data1))){
 validate24.errors = [{instancePath:instancePath+"/session",schemaPath:"#/properties/session/format",keyword:"format",params:{format: "uuid"},message:"must match format \""+"uuid"+"\""}];
 return false;
+}
 }
 }
 else {
@@ -1087,6 +1134,20 @@ if(!(((typeof data5 == "number") && (!(data5 % 1) && !isNaN(data5))) && (isFinit
 validate24.errors = [{instancePath:instancePath+"/window",schemaPath:"#/properties/window/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
 return false;
 }
+if(errors === _errs12){
+if((typeof data5 == "number") && (isFinite(data5))){
+if(data5 > 9007199254740991 || isNaN(data5)){
+validate24.errors = [{instancePath:instancePath+"/window",schemaPath:"#/properties/window/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9007199254740991},message:"must be <= 9007199254740991"}];
+return false;
+}
+else {
+if(data5 < -9007199254740991 || isNaN(data5)){
+validate24.errors = [{instancePath:instancePath+"/window",schemaPath:"#/properties/window/minimum",keyword:"minimum",params:{comparison: ">=", limit: -9007199254740991},message:"must be >= -9007199254740991"}];
+return false;
+}
+}
+}
+}
 var valid0 = _errs12 === errors;
 }
 else {
@@ -1127,6 +1188,20 @@ if(!(((typeof data7 == "number") && (!(data7 % 1) && !isNaN(data7))) && (isFinit
 validate24.errors = [{instancePath:instancePath+"/latencyP50",schemaPath:"#/properties/latencyP50/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
 return false;
 }
+if(errors === _errs16){
+if((typeof data7 == "number") && (isFinite(data7))){
+if(data7 > 9007199254740991 || isNaN(data7)){
+validate24.errors = [{instancePath:instancePath+"/latencyP50",schemaPath:"#/properties/latencyP50/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9007199254740991},message:"must be <= 9007199254740991"}];
+return false;
+}
+else {
+if(data7 < -9007199254740991 || isNaN(data7)){
+validate24.errors = [{instancePath:instancePath+"/latencyP50",schemaPath:"#/properties/latencyP50/minimum",keyword:"minimum",params:{comparison: ">=", limit: -9007199254740991},message:"must be >= -9007199254740991"}];
+return false;
+}
+}
+}
+}
 var valid0 = _errs16 === errors;
 }
 else {
@@ -1139,6 +1214,20 @@ const _errs18 = errors;
 if(!(((typeof data8 == "number") && (!(data8 % 1) && !isNaN(data8))) && (isFinite(data8)))){
 validate24.errors = [{instancePath:instancePath+"/latencyP99",schemaPath:"#/properties/latencyP99/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
 return false;
+}
+if(errors === _errs18){
+if((typeof data8 == "number") && (isFinite(data8))){
+if(data8 > 9007199254740991 || isNaN(data8)){
+validate24.errors = [{instancePath:instancePath+"/latencyP99",schemaPath:"#/properties/latencyP99/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9007199254740991},message:"must be <= 9007199254740991"}];
+return false;
+}
+else {
+if(data8 < -9007199254740991 || isNaN(data8)){
+validate24.errors = [{instancePath:instancePath+"/latencyP99",schemaPath:"#/properties/latencyP99/minimum",keyword:"minimum",params:{comparison: ">=", limit: -9007199254740991},message:"must be >= -9007199254740991"}];
+return false;
+}
+}
+}
 }
 var valid0 = _errs18 === errors;
 }
@@ -1153,6 +1242,20 @@ if(!(((typeof data9 == "number") && (!(data9 % 1) && !isNaN(data9))) && (isFinit
 validate24.errors = [{instancePath:instancePath+"/latencyMax",schemaPath:"#/properties/latencyMax/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
 return false;
 }
+if(errors === _errs20){
+if((typeof data9 == "number") && (isFinite(data9))){
+if(data9 > 9007199254740991 || isNaN(data9)){
+validate24.errors = [{instancePath:instancePath+"/latencyMax",schemaPath:"#/properties/latencyMax/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9007199254740991},message:"must be <= 9007199254740991"}];
+return false;
+}
+else {
+if(data9 < -9007199254740991 || isNaN(data9)){
+validate24.errors = [{instancePath:instancePath+"/latencyMax",schemaPath:"#/properties/latencyMax/minimum",keyword:"minimum",params:{comparison: ">=", limit: -9007199254740991},message:"must be >= -9007199254740991"}];
+return false;
+}
+}
+}
+}
 var valid0 = _errs20 === errors;
 }
 else {
@@ -1165,6 +1268,20 @@ const _errs22 = errors;
 if(!(((typeof data10 == "number") && (!(data10 % 1) && !isNaN(data10))) && (isFinite(data10)))){
 validate24.errors = [{instancePath:instancePath+"/jitterP95",schemaPath:"#/properties/jitterP95/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
 return false;
+}
+if(errors === _errs22){
+if((typeof data10 == "number") && (isFinite(data10))){
+if(data10 > 9007199254740991 || isNaN(data10)){
+validate24.errors = [{instancePath:instancePath+"/jitterP95",schemaPath:"#/properties/jitterP95/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9007199254740991},message:"must be <= 9007199254740991"}];
+return false;
+}
+else {
+if(data10 < -9007199254740991 || isNaN(data10)){
+validate24.errors = [{instancePath:instancePath+"/jitterP95",schemaPath:"#/properties/jitterP95/minimum",keyword:"minimum",params:{comparison: ">=", limit: -9007199254740991},message:"must be >= -9007199254740991"}];
+return false;
+}
+}
+}
 }
 var valid0 = _errs22 === errors;
 }
@@ -1200,6 +1317,20 @@ if(!(((typeof data12 == "number") && (!(data12 % 1) && !isNaN(data12))) && (isFi
 validate24.errors = [{instancePath:instancePath+"/budget/latency",schemaPath:"#/$defs/fountain.core.Budget/properties/latency/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
 return false;
 }
+if(errors === _errs28){
+if((typeof data12 == "number") && (isFinite(data12))){
+if(data12 > 9007199254740991 || isNaN(data12)){
+validate24.errors = [{instancePath:instancePath+"/budget/latency",schemaPath:"#/$defs/fountain.core.Budget/properties/latency/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9007199254740991},message:"must be <= 9007199254740991"}];
+return false;
+}
+else {
+if(data12 < -9007199254740991 || isNaN(data12)){
+validate24.errors = [{instancePath:instancePath+"/budget/latency",schemaPath:"#/$defs/fountain.core.Budget/properties/latency/minimum",keyword:"minimum",params:{comparison: ">=", limit: -9007199254740991},message:"must be >= -9007199254740991"}];
+return false;
+}
+}
+}
+}
 var valid2 = _errs28 === errors;
 }
 else {
@@ -1212,6 +1343,20 @@ const _errs30 = errors;
 if(!(((typeof data13 == "number") && (!(data13 % 1) && !isNaN(data13))) && (isFinite(data13)))){
 validate24.errors = [{instancePath:instancePath+"/budget/jitter",schemaPath:"#/$defs/fountain.core.Budget/properties/jitter/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
 return false;
+}
+if(errors === _errs30){
+if((typeof data13 == "number") && (isFinite(data13))){
+if(data13 > 9007199254740991 || isNaN(data13)){
+validate24.errors = [{instancePath:instancePath+"/budget/jitter",schemaPath:"#/$defs/fountain.core.Budget/properties/jitter/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9007199254740991},message:"must be <= 9007199254740991"}];
+return false;
+}
+else {
+if(data13 < -9007199254740991 || isNaN(data13)){
+validate24.errors = [{instancePath:instancePath+"/budget/jitter",schemaPath:"#/$defs/fountain.core.Budget/properties/jitter/minimum",keyword:"minimum",params:{comparison: ">=", limit: -9007199254740991},message:"must be >= -9007199254740991"}];
+return false;
+}
+}
+}
 }
 var valid2 = _errs30 === errors;
 }
@@ -1285,7 +1430,7 @@ return errors === 0;
 validate24.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 export const validateResourceUsageReport = validate25;
-const schema39 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://midl.dev/schemas/fountain.telemetry.ResourceUsageReport.schema.json","title":"ResourceUsageReport","description":"Resource usage of one peer over a measurement window.","type":"object","properties":{"peer":{"description":"Peer being described.","type":"string","minLength":1,"maxLength":128},"at":{"description":"End of the measurement window.","type":"string","format":"date-time"},"window":{"description":"Length of the measurement window.","type":"integer"},"usage":{"description":"The measurements.","$ref":"#/$defs/fountain.core.ResourceUsage"}},"required":["peer","at","window","usage"],"additionalProperties":false,"examples":[{"peer":"example","at":"2026-01-01T00:00:00.000Z","window":1000,"usage":{"gpuUtilization":0,"gpuMemoryUsed":"0","gpuMemoryLimit":"0","hostMemoryUsed":"0","cpuUtilization":0,"queueDepth":0,"activeJobs":0,"pipelines":0,"buffers":0}}],"$defs":{"fountain.core.ResourceUsage":{"title":"ResourceUsage","description":"Resource usage of one peer over a measurement window.","type":"object","properties":{"gpuUtilization":{"description":"Fraction of the window during which the GPU queue was busy (0 to 1).","type":"number","minimum":0,"maximum":1},"gpuMemoryUsed":{"description":"Bytes currently allocated in GPU buffers.","type":"string","pattern":"^(?:0|[1-9][0-9]{0,18}|1[0-7][0-9]{18}|18[0-3][0-9]{17}|184[0-3][0-9]{16}|1844[0-5][0-9]{15}|18446[0-6][0-9]{14}|184467[0-3][0-9]{13}|1844674[0-3][0-9]{12}|184467440[0-6][0-9]{10}|1844674407[0-2][0-9]{9}|18446744073[0-6][0-9]{8}|1844674407370[0-8][0-9]{6}|18446744073709[0-4][0-9]{5}|184467440737095[0-4][0-9]{4}|18446744073709550[0-9]{3}|18446744073709551[0-5][0-9]{2}|1844674407370955160[0-9]|1844674407370955161[0-5])$"},"gpuMemoryLimit":{"description":"Bytes of GPU memory the peer may allocate in total, when known.","type":"string","pattern":"^(?:0|[1-9][0-9]{0,18}|1[0-7][0-9]{18}|18[0-3][0-9]{17}|184[0-3][0-9]{16}|1844[0-5][0-9]{15}|18446[0-6][0-9]{14}|184467[0-3][0-9]{13}|1844674[0-3][0-9]{12}|184467440[0-6][0-9]{10}|1844674407[0-2][0-9]{9}|18446744073[0-6][0-9]{8}|1844674407370[0-8][0-9]{6}|18446744073709[0-4][0-9]{5}|184467440737095[0-4][0-9]{4}|18446744073709550[0-9]{3}|18446744073709551[0-5][0-9]{2}|1844674407370955160[0-9]|1844674407370955161[0-5])$"},"hostMemoryUsed":{"description":"Resident host memory of the runtime process, in bytes.","type":"string","pattern":"^(?:0|[1-9][0-9]{0,18}|1[0-7][0-9]{18}|18[0-3][0-9]{17}|184[0-3][0-9]{16}|1844[0-5][0-9]{15}|18446[0-6][0-9]{14}|184467[0-3][0-9]{13}|1844674[0-3][0-9]{12}|184467440[0-6][0-9]{10}|1844674407[0-2][0-9]{9}|18446744073[0-6][0-9]{8}|1844674407370[0-8][0-9]{6}|18446744073709[0-4][0-9]{5}|184467440737095[0-4][0-9]{4}|18446744073709550[0-9]{3}|18446744073709551[0-5][0-9]{2}|1844674407370955160[0-9]|1844674407370955161[0-5])$"},"cpuUtilization":{"description":"CPU time used per wall-clock time (1.0 = one core fully busy).","anyOf":[{"type":"number","minimum":0},{"enum":["Infinity"]}]},"queueDepth":{"description":"Compute jobs accepted but not yet started.","type":"integer","minimum":0,"maximum":4294967295},"activeJobs":{"description":"Compute jobs running now.","type":"integer","minimum":0,"maximum":4294967295},"pipelines":{"description":"Compute pipelines currently alive.","type":"integer","minimum":0,"maximum":4294967295},"buffers":{"description":"GPU buffers currently alive.","type":"integer","minimum":0,"maximum":4294967295}},"required":["gpuMemoryUsed","queueDepth","activeJobs","pipelines","buffers"],"additionalProperties":false}}};
+const schema39 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://midl.dev/schemas/fountain.telemetry.ResourceUsageReport.schema.json","title":"ResourceUsageReport","description":"Resource usage of one peer over a measurement window.","type":"object","properties":{"peer":{"description":"Peer being described.","type":"string","minLength":1,"maxLength":128},"at":{"description":"End of the measurement window.","type":"string","format":"date-time"},"window":{"description":"Length of the measurement window.","type":"integer","minimum":-9007199254740991,"maximum":9007199254740991},"usage":{"description":"The measurements.","$ref":"#/$defs/fountain.core.ResourceUsage"}},"required":["peer","at","window","usage"],"additionalProperties":false,"examples":[{"peer":"example","at":"2026-01-01T00:00:00.000Z","window":1000,"usage":{"gpuUtilization":0,"gpuMemoryUsed":"0","gpuMemoryLimit":"0","hostMemoryUsed":"0","cpuUtilization":0,"queueDepth":0,"activeJobs":0,"pipelines":0,"buffers":0}}],"$defs":{"fountain.core.ResourceUsage":{"title":"ResourceUsage","description":"Resource usage of one peer over a measurement window.","type":"object","properties":{"gpuUtilization":{"description":"Fraction of the window during which the GPU queue was busy (0 to 1).","type":"number","minimum":0,"maximum":1},"gpuMemoryUsed":{"description":"Bytes currently allocated in GPU buffers.","type":"string","pattern":"^(?:0|[1-9][0-9]{0,18}|1[0-7][0-9]{18}|18[0-3][0-9]{17}|184[0-3][0-9]{16}|1844[0-5][0-9]{15}|18446[0-6][0-9]{14}|184467[0-3][0-9]{13}|1844674[0-3][0-9]{12}|184467440[0-6][0-9]{10}|1844674407[0-2][0-9]{9}|18446744073[0-6][0-9]{8}|1844674407370[0-8][0-9]{6}|18446744073709[0-4][0-9]{5}|184467440737095[0-4][0-9]{4}|18446744073709550[0-9]{3}|18446744073709551[0-5][0-9]{2}|1844674407370955160[0-9]|1844674407370955161[0-5])$"},"gpuMemoryLimit":{"description":"Bytes of GPU memory the peer may allocate in total, when known.","type":"string","pattern":"^(?:0|[1-9][0-9]{0,18}|1[0-7][0-9]{18}|18[0-3][0-9]{17}|184[0-3][0-9]{16}|1844[0-5][0-9]{15}|18446[0-6][0-9]{14}|184467[0-3][0-9]{13}|1844674[0-3][0-9]{12}|184467440[0-6][0-9]{10}|1844674407[0-2][0-9]{9}|18446744073[0-6][0-9]{8}|1844674407370[0-8][0-9]{6}|18446744073709[0-4][0-9]{5}|184467440737095[0-4][0-9]{4}|18446744073709550[0-9]{3}|18446744073709551[0-5][0-9]{2}|1844674407370955160[0-9]|1844674407370955161[0-5])$"},"hostMemoryUsed":{"description":"Resident host memory of the runtime process, in bytes.","type":"string","pattern":"^(?:0|[1-9][0-9]{0,18}|1[0-7][0-9]{18}|18[0-3][0-9]{17}|184[0-3][0-9]{16}|1844[0-5][0-9]{15}|18446[0-6][0-9]{14}|184467[0-3][0-9]{13}|1844674[0-3][0-9]{12}|184467440[0-6][0-9]{10}|1844674407[0-2][0-9]{9}|18446744073[0-6][0-9]{8}|1844674407370[0-8][0-9]{6}|18446744073709[0-4][0-9]{5}|184467440737095[0-4][0-9]{4}|18446744073709550[0-9]{3}|18446744073709551[0-5][0-9]{2}|1844674407370955160[0-9]|1844674407370955161[0-5])$"},"cpuUtilization":{"description":"CPU time used per wall-clock time (1.0 = one core fully busy).","anyOf":[{"type":"number","minimum":0},{"enum":["Infinity"]}]},"queueDepth":{"description":"Compute jobs accepted but not yet started.","type":"integer","minimum":0,"maximum":4294967295},"activeJobs":{"description":"Compute jobs running now.","type":"integer","minimum":0,"maximum":4294967295},"pipelines":{"description":"Compute pipelines currently alive.","type":"integer","minimum":0,"maximum":4294967295},"buffers":{"description":"GPU buffers currently alive.","type":"integer","minimum":0,"maximum":4294967295}},"required":["gpuMemoryUsed","queueDepth","activeJobs","pipelines","buffers"],"additionalProperties":false}}};
 const schema40 = {"title":"ResourceUsage","description":"Resource usage of one peer over a measurement window.","type":"object","properties":{"gpuUtilization":{"description":"Fraction of the window during which the GPU queue was busy (0 to 1).","type":"number","minimum":0,"maximum":1},"gpuMemoryUsed":{"description":"Bytes currently allocated in GPU buffers.","type":"string","pattern":"^(?:0|[1-9][0-9]{0,18}|1[0-7][0-9]{18}|18[0-3][0-9]{17}|184[0-3][0-9]{16}|1844[0-5][0-9]{15}|18446[0-6][0-9]{14}|184467[0-3][0-9]{13}|1844674[0-3][0-9]{12}|184467440[0-6][0-9]{10}|1844674407[0-2][0-9]{9}|18446744073[0-6][0-9]{8}|1844674407370[0-8][0-9]{6}|18446744073709[0-4][0-9]{5}|184467440737095[0-4][0-9]{4}|18446744073709550[0-9]{3}|18446744073709551[0-5][0-9]{2}|1844674407370955160[0-9]|1844674407370955161[0-5])$"},"gpuMemoryLimit":{"description":"Bytes of GPU memory the peer may allocate in total, when known.","type":"string","pattern":"^(?:0|[1-9][0-9]{0,18}|1[0-7][0-9]{18}|18[0-3][0-9]{17}|184[0-3][0-9]{16}|1844[0-5][0-9]{15}|18446[0-6][0-9]{14}|184467[0-3][0-9]{13}|1844674[0-3][0-9]{12}|184467440[0-6][0-9]{10}|1844674407[0-2][0-9]{9}|18446744073[0-6][0-9]{8}|1844674407370[0-8][0-9]{6}|18446744073709[0-4][0-9]{5}|184467440737095[0-4][0-9]{4}|18446744073709550[0-9]{3}|18446744073709551[0-5][0-9]{2}|1844674407370955160[0-9]|1844674407370955161[0-5])$"},"hostMemoryUsed":{"description":"Resident host memory of the runtime process, in bytes.","type":"string","pattern":"^(?:0|[1-9][0-9]{0,18}|1[0-7][0-9]{18}|18[0-3][0-9]{17}|184[0-3][0-9]{16}|1844[0-5][0-9]{15}|18446[0-6][0-9]{14}|184467[0-3][0-9]{13}|1844674[0-3][0-9]{12}|184467440[0-6][0-9]{10}|1844674407[0-2][0-9]{9}|18446744073[0-6][0-9]{8}|1844674407370[0-8][0-9]{6}|18446744073709[0-4][0-9]{5}|184467440737095[0-4][0-9]{4}|18446744073709550[0-9]{3}|18446744073709551[0-5][0-9]{2}|1844674407370955160[0-9]|1844674407370955161[0-5])$"},"cpuUtilization":{"description":"CPU time used per wall-clock time (1.0 = one core fully busy).","anyOf":[{"type":"number","minimum":0},{"enum":["Infinity"]}]},"queueDepth":{"description":"Compute jobs accepted but not yet started.","type":"integer","minimum":0,"maximum":4294967295},"activeJobs":{"description":"Compute jobs running now.","type":"integer","minimum":0,"maximum":4294967295},"pipelines":{"description":"Compute pipelines currently alive.","type":"integer","minimum":0,"maximum":4294967295},"buffers":{"description":"GPU buffers currently alive.","type":"integer","minimum":0,"maximum":4294967295}},"required":["gpuMemoryUsed","queueDepth","activeJobs","pipelines","buffers"],"additionalProperties":false};
 
 function validate25(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
@@ -1373,6 +1518,20 @@ if(!(((typeof data2 == "number") && (!(data2 % 1) && !isNaN(data2))) && (isFinit
 validate25.errors = [{instancePath:instancePath+"/window",schemaPath:"#/properties/window/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
 return false;
 }
+if(errors === _errs6){
+if((typeof data2 == "number") && (isFinite(data2))){
+if(data2 > 9007199254740991 || isNaN(data2)){
+validate25.errors = [{instancePath:instancePath+"/window",schemaPath:"#/properties/window/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9007199254740991},message:"must be <= 9007199254740991"}];
+return false;
+}
+else {
+if(data2 < -9007199254740991 || isNaN(data2)){
+validate25.errors = [{instancePath:instancePath+"/window",schemaPath:"#/properties/window/minimum",keyword:"minimum",params:{comparison: ">=", limit: -9007199254740991},message:"must be >= -9007199254740991"}];
+return false;
+}
+}
+}
+}
 var valid0 = _errs6 === errors;
 }
 else {
@@ -1432,7 +1591,7 @@ let data5 = data3.gpuMemoryUsed;
 const _errs14 = errors;
 if(errors === _errs14){
 if(typeof data5 === "string"){
-if(!pattern4.test(data5)){
+if(!pattern5.test(data5)){
 validate25.errors = [{instancePath:instancePath+"/usage/gpuMemoryUsed",schemaPath:"#/$defs/fountain.core.ResourceUsage/properties/gpuMemoryUsed/pattern",keyword:"pattern",params:{pattern: "^(?:0|[1-9][0-9]{0,18}|1[0-7][0-9]{18}|18[0-3][0-9]{17}|184[0-3][0-9]{16}|1844[0-5][0-9]{15}|18446[0-6][0-9]{14}|184467[0-3][0-9]{13}|1844674[0-3][0-9]{12}|184467440[0-6][0-9]{10}|1844674407[0-2][0-9]{9}|18446744073[0-6][0-9]{8}|1844674407370[0-8][0-9]{6}|18446744073709[0-4][0-9]{5}|184467440737095[0-4][0-9]{4}|18446744073709550[0-9]{3}|18446744073709551[0-5][0-9]{2}|1844674407370955160[0-9]|1844674407370955161[0-5])$"},message:"must match pattern \""+"^(?:0|[1-9][0-9]{0,18}|1[0-7][0-9]{18}|18[0-3][0-9]{17}|184[0-3][0-9]{16}|1844[0-5][0-9]{15}|18446[0-6][0-9]{14}|184467[0-3][0-9]{13}|1844674[0-3][0-9]{12}|184467440[0-6][0-9]{10}|1844674407[0-2][0-9]{9}|18446744073[0-6][0-9]{8}|1844674407370[0-8][0-9]{6}|18446744073709[0-4][0-9]{5}|184467440737095[0-4][0-9]{4}|18446744073709550[0-9]{3}|18446744073709551[0-5][0-9]{2}|1844674407370955160[0-9]|1844674407370955161[0-5])$"+"\""}];
 return false;
 }
@@ -1453,7 +1612,7 @@ let data6 = data3.gpuMemoryLimit;
 const _errs16 = errors;
 if(errors === _errs16){
 if(typeof data6 === "string"){
-if(!pattern4.test(data6)){
+if(!pattern5.test(data6)){
 validate25.errors = [{instancePath:instancePath+"/usage/gpuMemoryLimit",schemaPath:"#/$defs/fountain.core.ResourceUsage/properties/gpuMemoryLimit/pattern",keyword:"pattern",params:{pattern: "^(?:0|[1-9][0-9]{0,18}|1[0-7][0-9]{18}|18[0-3][0-9]{17}|184[0-3][0-9]{16}|1844[0-5][0-9]{15}|18446[0-6][0-9]{14}|184467[0-3][0-9]{13}|1844674[0-3][0-9]{12}|184467440[0-6][0-9]{10}|1844674407[0-2][0-9]{9}|18446744073[0-6][0-9]{8}|1844674407370[0-8][0-9]{6}|18446744073709[0-4][0-9]{5}|184467440737095[0-4][0-9]{4}|18446744073709550[0-9]{3}|18446744073709551[0-5][0-9]{2}|1844674407370955160[0-9]|1844674407370955161[0-5])$"},message:"must match pattern \""+"^(?:0|[1-9][0-9]{0,18}|1[0-7][0-9]{18}|18[0-3][0-9]{17}|184[0-3][0-9]{16}|1844[0-5][0-9]{15}|18446[0-6][0-9]{14}|184467[0-3][0-9]{13}|1844674[0-3][0-9]{12}|184467440[0-6][0-9]{10}|1844674407[0-2][0-9]{9}|18446744073[0-6][0-9]{8}|1844674407370[0-8][0-9]{6}|18446744073709[0-4][0-9]{5}|184467440737095[0-4][0-9]{4}|18446744073709550[0-9]{3}|18446744073709551[0-5][0-9]{2}|1844674407370955160[0-9]|1844674407370955161[0-5])$"+"\""}];
 return false;
 }
@@ -1474,7 +1633,7 @@ let data7 = data3.hostMemoryUsed;
 const _errs18 = errors;
 if(errors === _errs18){
 if(typeof data7 === "string"){
-if(!pattern4.test(data7)){
+if(!pattern5.test(data7)){
 validate25.errors = [{instancePath:instancePath+"/usage/hostMemoryUsed",schemaPath:"#/$defs/fountain.core.ResourceUsage/properties/hostMemoryUsed/pattern",keyword:"pattern",params:{pattern: "^(?:0|[1-9][0-9]{0,18}|1[0-7][0-9]{18}|18[0-3][0-9]{17}|184[0-3][0-9]{16}|1844[0-5][0-9]{15}|18446[0-6][0-9]{14}|184467[0-3][0-9]{13}|1844674[0-3][0-9]{12}|184467440[0-6][0-9]{10}|1844674407[0-2][0-9]{9}|18446744073[0-6][0-9]{8}|1844674407370[0-8][0-9]{6}|18446744073709[0-4][0-9]{5}|184467440737095[0-4][0-9]{4}|18446744073709550[0-9]{3}|18446744073709551[0-5][0-9]{2}|1844674407370955160[0-9]|1844674407370955161[0-5])$"},message:"must match pattern \""+"^(?:0|[1-9][0-9]{0,18}|1[0-7][0-9]{18}|18[0-3][0-9]{17}|184[0-3][0-9]{16}|1844[0-5][0-9]{15}|18446[0-6][0-9]{14}|184467[0-3][0-9]{13}|1844674[0-3][0-9]{12}|184467440[0-6][0-9]{10}|1844674407[0-2][0-9]{9}|18446744073[0-6][0-9]{8}|1844674407370[0-8][0-9]{6}|18446744073709[0-4][0-9]{5}|184467440737095[0-4][0-9]{4}|18446744073709550[0-9]{3}|18446744073709551[0-5][0-9]{2}|1844674407370955160[0-9]|1844674407370955161[0-5])$"+"\""}];
 return false;
 }

@@ -9,6 +9,8 @@
  * - `f32`/`f64` accept a number or one of `"NaN"`, `"Infinity"`, `"-Infinity"`; with bounds, only the
  *   strings that satisfy them under IEEE comparison remain (`"NaN"` only without bounds,
  *   `"Infinity"` only without `max`, `"-Infinity"` only without `min`).
+ * - `duration` (integer microseconds in a JS number) is bounded to the safe integers.
+ * - `uuid` adds a pattern: 8-4-4-4-12 hex digits, either case, without ajv-formats' `urn:uuid:` prefix.
  * - string lengths count code points (as JSON Schema does, and as the checker measures defaults).
  *
  * Public API (the facts emitter imports it; keep the signatures stable):
@@ -38,6 +40,8 @@ const INT_RANGES: Readonly<Record<string, readonly [bigint, bigint]>> = {
   i8: [-128n, 127n], i16: [-32768n, 32767n], i32: [-2147483648n, 2147483647n], i64: [-9223372036854775808n, 9223372036854775807n],
 };
 const FLOAT_STRINGS = ['NaN', 'Infinity', '-Infinity'] as const;
+/** 8-4-4-4-12 hex digits, either case (decoders give lower case). */
+const UUID_PATTERN = '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$';
 
 /** How references to declared types are written: the root of a document is `#`, others live in `$defs`. */
 type RefOf = (typeName: string) => string;
@@ -178,9 +182,11 @@ function scalarSchema(scalar: string, c: IrConstraints): JsonSchemaObject {
     case 'timestamp':
       return { type: 'string', format: 'date-time' };
     case 'duration':
-      return { type: 'integer' };
+      // Integer microseconds in a JS number: only safe integers survive encode/decode exactly.
+      return { type: 'integer', minimum: -Number.MAX_SAFE_INTEGER, maximum: Number.MAX_SAFE_INTEGER };
     case 'uuid':
-      return { type: 'string', format: 'uuid' };
+      // ajv-formats' "uuid" also takes a `urn:uuid:` prefix, which the TypeScript form does not.
+      return { type: 'string', format: 'uuid', pattern: UUID_PATTERN };
     case 'json':
       return {};
   }
