@@ -2091,12 +2091,7 @@ function $d_BufferWriteAck(r: $Reader, end: number): BufferWriteAck {
         break;
       }
       case 42: {
-        const end1 = r.enter();
-        while (r.pos < end1) {
-          r.item();
-          f_missing.push(r.u32());
-        }
-        r.leave(end1);
+        r.packedU32(f_missing);
         break;
       }
       case 40: {

@@ -30,7 +30,11 @@ export function decodeLimits(): DecodeLimits {
 }
 
 const TWO_32 = 4294967296;
-const scratch = new DataView(new ArrayBuffer(8));
+/** Scratch for fixed-width floats: bytes are copied in (little-endian order on the wire) and read back as a float. */
+const f64 = new Float64Array(1);
+const f32 = new Float32Array(f64.buffer, 0, 1);
+const f8 = new Uint8Array(f64.buffer);
+const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 const HEX: string[] = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
 /** Largest |milliseconds| a Date can hold. */
 const MAX_DATE_MS = 8.64e15;
@@ -146,25 +150,74 @@ export class Reader {
   /** A varint of up to 64 bits into `lo`/`hi`. */
   v64(): void {
     const b = this.buf;
+    let p = this.pos;
+    if (p + 4 <= this.len) {
+      // Up to 28 bits: the common case, without the general loop.
+      let c = b[p]!;
+      let lo = c & 127;
+      if (c < 128) return this.set64(p + 1, lo);
+      c = b[p + 1]!;
+      lo |= (c & 127) << 7;
+      if (c < 128) return this.set64(p + 2, lo);
+      c = b[p + 2]!;
+      lo |= (c & 127) << 14;
+      if (c < 128) return this.set64(p + 3, lo);
+      c = b[p + 3]!;
+      lo |= (c & 127) << 21;
+      if (c < 128) return this.set64(p + 4, lo);
+    }
+    if (p + 10 <= this.len) {
+      // Unrolled: 28 bits into lo, 4 + 3 bits across the fifth byte, then up to 5 bytes into hi.
+      let c = b[p]!;
+      let lo = c & 127;
+      c = b[p + 1]!;
+      lo |= (c & 127) << 7;
+      c = b[p + 2]!;
+      lo |= (c & 127) << 14;
+      c = b[p + 3]!;
+      lo |= (c & 127) << 21;
+      c = b[p + 4]!;
+      lo |= (c & 127) << 28;
+      let hi = (c & 127) >>> 4;
+      p += 5;
+      if (c >= 128) {
+        for (let shift = 3; ; shift += 7) {
+          c = b[p++]!;
+          if (shift === 31 && c > 1) throw this.error('varint does not fit in 64 bits', p - 1);
+          hi |= (c & 127) << shift;
+          if (c < 128) break;
+        }
+      }
+      this.pos = p;
+      this.lo = lo >>> 0;
+      this.hi = hi >>> 0;
+      return;
+    }
     let lo = 0;
     let hi = 0;
-    let i = 0;
-    for (;; i++) {
-      if (this.pos >= this.len) throw this.error('input ends inside a varint');
-      const c = b[this.pos++]!;
+    for (let i = 0; ; i++) {
+      if (p >= this.len) throw this.error('input ends inside a varint', p);
+      const c = b[p++]!;
       if (i < 4) lo |= (c & 127) << (7 * i);
       else if (i === 4) {
         lo |= (c & 127) << 28;
         hi = (c & 127) >>> 4;
       } else if (i < 9) hi |= (c & 127) << (7 * i - 32);
       else {
-        if (c > 1) throw this.error('varint does not fit in 64 bits', this.pos - 1);
+        if (c > 1) throw this.error('varint does not fit in 64 bits', p - 1);
         hi |= c << 31;
       }
       if (c < 128) break;
     }
+    this.pos = p;
     this.lo = lo >>> 0;
     this.hi = hi >>> 0;
+  }
+
+  private set64(pos: number, lo: number): void {
+    this.pos = pos;
+    this.lo = lo;
+    this.hi = 0;
   }
 
   u64(): bigint {
@@ -225,21 +278,32 @@ export class Reader {
     const p = this.pos;
     if (p + 4 > this.len) throw this.error('input ends inside a fixed32');
     const b = this.buf;
-    scratch.setUint8(0, b[p]!);
-    scratch.setUint8(1, b[p + 1]!);
-    scratch.setUint8(2, b[p + 2]!);
-    scratch.setUint8(3, b[p + 3]!);
     this.pos = p + 4;
-    return scratch.getFloat32(0, true);
+    if (LITTLE_ENDIAN) {
+      f8[0] = b[p]!;
+      f8[1] = b[p + 1]!;
+      f8[2] = b[p + 2]!;
+      f8[3] = b[p + 3]!;
+    } else for (let i = 0; i < 4; i++) f8[3 - i] = b[p + i]!;
+    return f32[0]!;
   }
 
   f64(): number {
     const p = this.pos;
     if (p + 8 > this.len) throw this.error('input ends inside a fixed64');
     const b = this.buf;
-    for (let i = 0; i < 8; i++) scratch.setUint8(i, b[p + i]!);
     this.pos = p + 8;
-    return scratch.getFloat64(0, true);
+    if (LITTLE_ENDIAN) {
+      f8[0] = b[p]!;
+      f8[1] = b[p + 1]!;
+      f8[2] = b[p + 2]!;
+      f8[3] = b[p + 3]!;
+      f8[4] = b[p + 4]!;
+      f8[5] = b[p + 5]!;
+      f8[6] = b[p + 6]!;
+      f8[7] = b[p + 7]!;
+    } else for (let i = 0; i < 8; i++) f8[7 - i] = b[p + i]!;
+    return f64[0]!;
   }
 
   /** The length of a length-delimited field, checked against the remaining input. */
@@ -309,6 +373,61 @@ export class Reader {
   leave(end: number): void {
     if (this.pos !== end) throw this.error('a field runs past the end of its message');
     this.depth--;
+  }
+
+  /** Reads a packed run of bools (a length-delimited field) onto `out`. */
+  packedBool(out: boolean[]): void {
+    const end = this.length() + this.pos;
+    const b = this.buf;
+    let p = this.pos;
+    while (p < end) {
+      const c = b[p]!;
+      if (c >= 128) {
+        this.pos = p;
+        out.push(this.u32() !== 0);
+        p = this.pos;
+      } else {
+        out.push(c !== 0);
+        p++;
+      }
+    }
+    this.pos = p;
+    this.leavePacked(end, out.length);
+  }
+
+  /** Reads a packed run of u32 varints onto `out`. */
+  packedU32(out: number[]): void {
+    const end = this.length() + this.pos;
+    while (this.pos < end) out.push(this.u32());
+    this.leavePacked(end, out.length);
+  }
+
+  /** Reads a packed run of zigzag i32 varints onto `out`. */
+  packedI32(out: number[]): void {
+    const end = this.length() + this.pos;
+    while (this.pos < end) out.push(this.i32());
+    this.leavePacked(end, out.length);
+  }
+
+  /** Reads a packed run of f64 onto `out`. */
+  packedF64(out: number[]): void {
+    const end = this.length() + this.pos;
+    if ((end - this.pos) % 8 !== 0) throw this.error('packed f64 run is not a multiple of 8 bytes');
+    while (this.pos < end) out.push(this.f64());
+    this.leavePacked(end, out.length);
+  }
+
+  /** Reads a packed run of f32 onto `out`. */
+  packedF32(out: number[]): void {
+    const end = this.length() + this.pos;
+    if ((end - this.pos) % 4 !== 0) throw this.error('packed f32 run is not a multiple of 4 bytes');
+    while (this.pos < end) out.push(this.f32());
+    this.leavePacked(end, out.length);
+  }
+
+  private leavePacked(end: number, count: number): void {
+    if (this.pos !== end) throw this.error('a packed run ends inside a value');
+    if ((this.elements += count) > limits.maxElements) throw this.error(`more than ${limits.maxElements} elements`);
   }
 
   /** Counts one array element or map entry against `maxElements`. */

@@ -7,8 +7,11 @@ const encoder = new TextEncoder();
 const strict = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
 type Slice = (this: Uint8Array, start: number, end: number) => string;
-/** Node's `Buffer.prototype.latin1Slice` accepts any Uint8Array and builds one-byte strings fastest; absent elsewhere. */
-const latin1Slice: Slice | undefined = (globalThis as { Buffer?: { prototype: { latin1Slice?: Slice } } }).Buffer?.prototype.latin1Slice;
+/**
+ * Node's `Buffer.prototype.utf8Slice` accepts any Uint8Array and is the fastest decoder; it replaces
+ * invalid sequences with U+FFFD, so a result without U+FFFD proves the bytes valid. Absent outside Node.
+ */
+const utf8Slice: Slice | undefined = (globalThis as { Buffer?: { prototype: { utf8Slice?: Slice } } }).Buffer?.prototype.utf8Slice;
 
 /** Strings longer than this are encoded with `TextEncoder.encodeInto` instead of the JS loop. */
 const ENCODE_INTO_MIN = 512;
@@ -64,7 +67,7 @@ export function writeUtf8(s: string, buf: Uint8Array, p: number): number {
  * (the caller reports where). ASCII takes a fast path.
  */
 export function readUtf8(buf: Uint8Array, start: number, end: number): string | undefined {
-  if (end - start <= 12) {
+  if (end - start <= 8 || utf8Slice === undefined) {
     let s = '';
     for (let i = start; i < end; i++) {
       const c = buf[i]!;
@@ -73,8 +76,8 @@ export function readUtf8(buf: Uint8Array, start: number, end: number): string | 
     }
     return s;
   }
-  for (let i = start; i < end; i++) if (buf[i]! >= 0x80) return decodeStrict(buf, start, end);
-  return latin1Slice !== undefined ? latin1Slice.call(buf, start, end) : decodeStrict(buf, start, end);
+  const s = utf8Slice.call(buf, start, end);
+  return s.indexOf('\ufffd') < 0 ? s : decodeStrict(buf, start, end);
 }
 
 function decodeStrict(buf: Uint8Array, start: number, end: number): string | undefined {

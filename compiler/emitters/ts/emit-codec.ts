@@ -21,6 +21,9 @@ const SCALAR_READ: Readonly<Record<ScalarName, string>> = {
   f32: 'f32', f64: 'f64', string: 'string', bytes: 'bytes', timestamp: 'timestamp', duration: 'i53', uuid: 'uuid', json: 'json',
 };
 
+/** Packed runs the reader decodes in one call (elements counted once per run). */
+const PACKED_FAST: Readonly<Partial<Record<ScalarName, string>>> = { bool: 'packedBool', u32: 'packedU32', i32: 'packedI32', f32: 'packedF32', f64: 'packedF64' };
+
 // ---------------------------------------------------------------- encode
 
 class Encoder {
@@ -191,7 +194,13 @@ class Decoder {
     if (t.kind === 'array') {
       const el = t.element;
       const push = (x: string) => `${target}.push(${x});`;
-      if (isPackable(el)) {
+      const fast = el.kind === 'scalar' ? PACKED_FAST[el.scalar] : undefined;
+      if (fast) {
+        w.block(`case ${tagOf(n, 2)}: {`, () => {
+          w.line(`r.${fast}(${target});`);
+          w.line('break;');
+        });
+      } else if (isPackable(el)) {
         w.block(`case ${tagOf(n, 2)}: {`, () => {
           const e = this.names.fresh('end');
           w.line(`const ${e} = r.enter();`);
