@@ -304,7 +304,7 @@ function shorten(text: string, max: number): string {
  * the payload's own root (`#`) is rewritten to a `$defs` entry named after the payload type.
  */
 function wrapWithParams(params: readonly string[], payload: TypedSchema): { schema: SchemaObject; example: JsonValue } {
-  const { $schema, $id, $defs, ...body } = payload.schema;
+  const { $schema, $id: _id, $defs, ...body } = payload.schema;
   const defs: SchemaObject = { ...(isObject($defs) ? $defs : {}) };
   let payloadSchema: JsonValue = body;
   if (refersToRoot(body) || Object.values(defs).some(refersToRoot)) {
@@ -326,7 +326,6 @@ function wrapWithParams(params: readonly string[], payload: TypedSchema): { sche
     additionalProperties: false,
     ...(Object.keys(defs).length > 0 ? { $defs: defs } : {}),
   };
-  void $id;
   const example: SchemaObject = {};
   for (const p of params) example[p] = 'example';
   return { schema, example: { params: example, payload: payload.example } };
@@ -336,19 +335,39 @@ function isObject(v: unknown): v is SchemaObject {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
-function refersToRoot(v: JsonValue): boolean {
-  if (Array.isArray(v)) return v.some(refersToRoot);
-  if (!isObject(v)) return false;
-  return Object.entries(v).some(([k, x]) => (k === '$ref' && (x === '#' || (typeof x === 'string' && x.startsWith('#/') && !x.startsWith('#/$defs/')))) || refersToRoot(x));
-}
+const SCHEMA_MAPS = ['properties', '$defs', 'patternProperties', 'dependentSchemas'];
+const SCHEMA_LISTS = ['anyOf', 'oneOf', 'allOf', 'prefixItems'];
+const SCHEMA_ONE = ['items', 'additionalProperties', 'propertyNames', 'not', 'if', 'then', 'else', 'contains', 'unevaluatedProperties', 'unevaluatedItems'];
 
-function rewriteRootRefs(v: JsonValue, target: string): JsonValue {
-  if (Array.isArray(v)) return v.map((x) => rewriteRootRefs(x, target));
-  if (!isObject(v)) return v;
+/** A reference into the document root other than into `$defs` (`#`, `#/properties/…`). */
+const isRootRef = (x: JsonValue | undefined): x is string => typeof x === 'string' && (x === '#' || (x.startsWith('#/') && !x.startsWith('#/$defs/')));
+
+/**
+ * Rebuilds a schema with `f` applied to every `$ref` of it and of its subschemas; values of other
+ * keywords (`enum`, `default`, `examples`, …) are data and stay as they are.
+ */
+function mapRefs(node: JsonValue, f: (ref: string) => string): JsonValue {
+  if (!isObject(node)) return node;
   const out: SchemaObject = {};
-  for (const [k, x] of Object.entries(v)) {
-    if (k === '$ref' && typeof x === 'string' && (x === '#' || (x.startsWith('#/') && !x.startsWith('#/$defs/')))) out[k] = x === '#' ? target : `${target}${x.slice(1)}`;
-    else out[k] = rewriteRootRefs(x, target);
+  for (const [k, x] of Object.entries(node)) {
+    if (k === '$ref' && typeof x === 'string') out[k] = f(x);
+    else if (SCHEMA_MAPS.includes(k) && isObject(x)) out[k] = Object.fromEntries(Object.entries(x).map(([n, sub]) => [n, mapRefs(sub, f)]));
+    else if (SCHEMA_LISTS.includes(k) && Array.isArray(x)) out[k] = x.map((sub) => mapRefs(sub, f));
+    else if (SCHEMA_ONE.includes(k)) out[k] = mapRefs(x, f);
+    else out[k] = x;
   }
   return out;
+}
+
+function refersToRoot(node: JsonValue): boolean {
+  let found = false;
+  mapRefs(node, (ref) => {
+    found ||= isRootRef(ref);
+    return ref;
+  });
+  return found;
+}
+
+function rewriteRootRefs(node: JsonValue, target: string): JsonValue {
+  return mapRefs(node, (ref) => (!isRootRef(ref) ? ref : ref === '#' ? target : `${target}${ref.slice(1)}`));
 }
