@@ -4,7 +4,9 @@
  * validator alike.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { FORMATS } from '../../compiler/checker/types.ts';
 import { typeSchema } from '../../compiler/emitters/jsonschema/schema.ts';
+import { ANNOTATION_ONLY_FORMATS } from '../../compiler/emitters/jsonschema/validators.ts';
 import { exampleJson } from '../../compiler/emitters/shared/example.ts';
 import { clone, emit, freshAjv, importValidators, programFromText, removeTmp, type StandaloneValidator } from './helpers.ts';
 
@@ -209,5 +211,35 @@ describe('valid and invalid JSON forms', () => {
       expect(validate(bad)).toBe(false);
       expect(standalone(bad)).toBe(false);
     }
+  });
+});
+
+describe('string formats', () => {
+  const formats = [...FORMATS].sort();
+  const text = `package t.formats;\nversion "1.0.0";\n\nstruct Formats {\n${formats.map((f, i) => `  f${i}: string @${i + 1} (format = "${f}");`).join('\n')}\n}\n`;
+  const { ir } = programFromText(text);
+  const validate = freshAjv().compile(typeSchema(ir, 't.formats.Formats'));
+  const base = exampleJson(ir, 't.formats.Formats') as Record<string, unknown>;
+  let standalone: StandaloneValidator;
+
+  beforeAll(async () => {
+    standalone = (await importValidators(emit(ir), 'formats')).get('validateFormats')!;
+  });
+  afterAll(() => removeTmp('formats'));
+
+  it('every format the checker accepts compiles in strict mode, and the example satisfies each', () => {
+    expect(validate(base), JSON.stringify(validate.errors)).toBe(true);
+    expect(standalone(base)).toBe(true);
+  });
+
+  it.each(formats.map((f, i) => [f, i] as const))('%s', (format, i) => {
+    const data = { ...base, [`f${i}`]: 'not valid ( \u0000' };
+    const expected = ANNOTATION_ONLY_FORMATS.includes(format);
+    expect(validate(data)).toBe(expected);
+    expect(standalone(data)).toBe(expected);
+  });
+
+  it('only the formats ajv-formats lacks are annotations', () => {
+    expect(ANNOTATION_ONLY_FORMATS).toEqual(['idn-email', 'idn-hostname', 'iri', 'iri-reference']);
   });
 });

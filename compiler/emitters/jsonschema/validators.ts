@@ -12,6 +12,8 @@ import Ajv2020Module from 'ajv/dist/2020.js';
 import ajvFormatsModule from 'ajv-formats';
 import standaloneModule from 'ajv/dist/standalone/index.js';
 import { _ } from 'ajv';
+import { fullFormats } from 'ajv-formats/dist/formats.js';
+import { FORMATS } from '../../checker/types.ts';
 import { GENERATED_HEADER } from '../emitter.ts';
 import type { JsonSchemaObject } from './schema.ts';
 
@@ -22,13 +24,23 @@ const standaloneCode = standaloneModule.default;
 /** Formats come from ajv-formats' "full" set, the same set tests and tools use with `addFormats(ajv)`. */
 const FORMATS_MODULE = 'ajv-formats/dist/formats';
 
-/** A fresh ajv instance configured as the generated validators are (strict, 2020-12, ajv-formats). */
+/**
+ * Formats a schema may name (compiler/checker) that ajv-formats does not implement: accepted as
+ * annotations (any string passes), as the TypeScript `validate` treats them.
+ */
+export const ANNOTATION_ONLY_FORMATS: readonly string[] = [...FORMATS].filter((f) => !(f in fullFormats)).sort();
+
+/**
+ * A fresh ajv instance configured as the generated validators are: 2020-12, strict, ajv-formats
+ * "full", and `ANNOTATION_ONLY_FORMATS` known but unchecked.
+ */
 export function newAjv(forStandalone: boolean): InstanceType<typeof Ajv2020> {
   const ajv = new Ajv2020({
     strict: true,
     ...(forStandalone ? { code: { source: true, esm: true, lines: true, formats: _`require(${FORMATS_MODULE}).fullFormats` } } : {}),
   });
   addFormats(ajv);
+  for (const f of ANNOTATION_ONLY_FORMATS) ajv.addFormat(f, true);
   return ajv;
 }
 
