@@ -229,6 +229,8 @@ class AstBuilder {
     const s = this.tokenSpan(tok);
     switch (tok.tokenType.name) {
       case 'StringLiteral':
+      case 'SingleQuotedString':
+      case 'UnterminatedString':
         return { kind: 'string', value: this.stringValue(tok), span: s };
       case 'True':
       case 'False':
@@ -240,7 +242,7 @@ class AstBuilder {
       case 'HexNumber': {
         const digits = tok.image.slice(2).replace(/_/g, '');
         if (digits.length === 0) {
-          this.diagnostics.add('invalidNumber', { text: tok.image, reason: 'no digits after 0x' }, s);
+          this.diagnostics.add('invalidNumber', { text: tok.image, reason: 'no digits after 0x' }, s, { help: 'write hex digits after 0x, e.g. 0x1F' });
           return undefined;
         }
         const integer = BigInt(`0x${digits}`);
@@ -251,7 +253,7 @@ class AstBuilder {
         const value = Number(tok.image);
         const integer = /^-?\d+$/.test(tok.image) ? BigInt(tok.image) : null;
         if (!Number.isFinite(value)) {
-          this.diagnostics.add('invalidNumber', { text: tok.image, reason: 'too large for a 64-bit float' }, s);
+          this.diagnostics.add('invalidNumber', { text: tok.image, reason: 'too large for a 64-bit float' }, s, { help: 'numbers must fit a 64-bit float (about 1.8e308); integers are exact up to 64 bits' });
           return undefined;
         }
         return { kind: 'number', text: tok.image, value, integer, span: s };
@@ -262,7 +264,8 @@ class AstBuilder {
   }
 
   private stringValue(tok: IToken): string {
-    const body = tok.image.slice(1, -1);
+    const closed = tok.tokenType.name !== 'UnterminatedString';
+    const body = tok.image.slice(1, closed ? -1 : undefined);
     return body.replace(/\\(u\{[0-9A-Fa-f]{1,6}\}|.)/g, (whole, esc: string, index: number) => {
       switch (esc) {
         case '"': return '"';

@@ -90,9 +90,8 @@ export class Binder {
   }
 
   private duplicate(name: string, where: QualifiedName['span'], prior: QualifiedName['span']): void {
-    const pos = prior.file.position(prior.start);
     this.diagnostics.add('duplicateName', { name }, where, {
-      notes: [{ message: `first declared at ${prior.file.path}:${pos.line}:${pos.column}`, span: prior }],
+      notes: [{ message: 'first declared here', span: prior }],
       help: 'rename one of the two declarations',
     });
   }
@@ -137,7 +136,10 @@ export class Binder {
       if (imp) this.usedImports.add(imp);
       return { kind: 'decl', symbol: sym };
     }
-    if (matches.size > 1) return { kind: 'ambiguous', candidates: [...matches.keys()].sort() };
+    if (matches.size > 1) {
+      for (const { imp } of matches.values()) if (imp) this.usedImports.add(imp);
+      return { kind: 'ambiguous', candidates: [...matches.keys()].sort() };
+    }
     return { kind: 'missing', candidates: this.visibleNames(file) };
   }
 
@@ -174,7 +176,18 @@ export class Binder {
     return imp.target ? this.loaded.byPath.get(imp.target) : undefined;
   }
 
+  private readonly visibleCache = new Map<string, string[]>();
+
+  /** Names a file can use, sorted and unique (cached: "did you mean" asks once per unknown name). */
   private visibleNames(file: LoadedFile): string[] {
+    const cached = this.visibleCache.get(file.absPath);
+    if (cached) return cached;
+    const names = this.computeVisibleNames(file);
+    this.visibleCache.set(file.absPath, names);
+    return names;
+  }
+
+  private computeVisibleNames(file: LoadedFile): string[] {
     const pkg = packageOf(file);
     const names: string[] = [...SCALARS, ...this.fileDecls.get(file.absPath)!.keys()];
     for (const imp of file.imports) {
@@ -184,7 +197,7 @@ export class Binder {
       const short = tpkg.split('.').pop() ?? tpkg;
       for (const n of this.fileDecls.get(target.absPath)!.keys()) names.push(tpkg === pkg ? n : `${short}.${n}`);
     }
-    return names;
+    return [...new Set(names)].sort();
   }
 }
 

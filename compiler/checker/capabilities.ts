@@ -14,7 +14,9 @@ export function assignCapabilityBits(ctx: CheckContext, caps: readonly Capabilit
   // Bits of capabilities that were removed stay taken: a peer holding an old mask must not gain a new right.
   const declared = new Set(caps.map((c) => c.decl.name.text));
   for (const [name, bit] of locked) if (!declared.has(name)) owner.set(bit, `${name} (retired, pinned in midl.lock)`);
-  for (const cap of [...caps].sort((a, b) => cmp(a.decl.name.text, b.decl.name.text))) {
+  // Explicit bits in source order (files in load order), so a collision is blamed on the later line.
+  const collisions: { cap: CapabilitySymbol; bit: number; other: string }[] = [];
+  for (const cap of caps) {
     const name = cap.decl.name.text;
     const lit = cap.decl.bit;
     if (!lit) {
@@ -29,12 +31,18 @@ export function assignCapabilityBits(ctx: CheckContext, caps: readonly Capabilit
     const bit = Number(lit.integer);
     const prior = owner.get(bit);
     if (prior !== undefined) {
-      ctx.diagnostics.add('capabilityBitCollision', { name, bit, other: prior }, lit.span, { help: `bit ${firstFree(owner, max) ?? 'none'} is free` });
+      collisions.push({ cap, bit, other: prior });
       continue;
     }
     owner.set(bit, name);
     out.push(irCap(ctx, cap, bit, 'declared'));
   }
+  // Suggest a bit only once every explicit bit is known, so the hint is really free.
+  for (const { cap, bit, other } of collisions) {
+    const free = firstFree(owner, max);
+    ctx.diagnostics.add('capabilityBitCollision', { name: cap.decl.name.text, bit, other }, cap.decl.bit!.span, { help: free === undefined ? 'no bit is free; remove a capability' : `bit ${free} is free` });
+  }
+  pending.sort((a, b) => cmp(a.decl.name.text, b.decl.name.text));
   const unlocked: CapabilitySymbol[] = [];
   for (const cap of pending) {
     const bit = locked.get(cap.decl.name.text);

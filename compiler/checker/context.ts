@@ -28,7 +28,9 @@ export class CheckContext {
     if (r.kind === 'decl') {
       if (kinds.includes(r.symbol.decl.kind)) return r.symbol;
       this.diagnostics.add('wrongKind', { name: name.text, actual: `${article(r.symbol.decl.kind)} ${r.symbol.decl.kind === 'errors' ? 'error set' : r.symbol.decl.kind}`, expected: what }, name.span, {
-        help: `use ${what} here`,
+        help: what === 'a type'
+          ? 'field types are scalars, structs, enums and unions; an error set belongs in a topic\'s `errors:` property'
+          : 'error sets are declared with `errors Name { CODE = 1; }`',
       });
       return undefined;
     }
@@ -36,6 +38,8 @@ export class CheckContext {
       this.diagnostics.add('ambiguousName', { name: name.text, candidates: r.candidates.join(' and ') }, name.span, { help: 'qualify the name with the full package name' });
       return undefined;
     }
+    // A file whose import failed has already been told; its unresolved names would only echo that.
+    if (file.imports.some((i) => i.target === undefined)) return undefined;
     const short = name.parts[name.parts.length - 1]!.text;
     const elsewhere = this.binder.findAnywhere(short);
     let help = didYouMean(name.text, r.candidates);
@@ -45,7 +49,7 @@ export class CheckContext {
     }
     help ??= 'declare it, or import the file that declares it';
     if (what === 'a type') this.diagnostics.add('unknownType', { name: name.text }, name.span, { help });
-    else this.diagnostics.add('unknownName', { what, name: name.text }, name.span, { help });
+    else this.diagnostics.add('unknownName', { what: what.replace(/^an? /, ''), name: name.text }, name.span, { help });
     return undefined;
   }
 }

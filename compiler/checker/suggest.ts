@@ -26,15 +26,18 @@ export function closest(name: string, candidates: Iterable<string>): string | un
   const limit = Math.max(1, Math.min(3, Math.floor(name.length / 3)));
   let best: string | undefined;
   let bestScore = Infinity;
-  for (const c of [...new Set(candidates)].sort()) {
+  let prefixMatch: string | undefined;
+  for (const c of candidates) {
     if (c === name) continue;
     const score = c.toLowerCase() === lower ? 0.5 : editDistance(name, c, limit);
-    if (score <= limit && score < bestScore) {
+    if (score <= limit && (score < bestScore || (score === bestScore && best !== undefined && c < best))) {
       best = c;
       bestScore = score;
     }
+    // `host` → `hostname`: a typed prefix of a longer name is a likely intent too.
+    if (name.length >= 3 && c.toLowerCase().startsWith(lower) && (prefixMatch === undefined || c < prefixMatch)) prefixMatch = c;
   }
-  return best;
+  return best ?? prefixMatch;
 }
 
 export function didYouMean(name: string, candidates: Iterable<string>, fallback?: string): string | undefined {

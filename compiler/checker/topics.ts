@@ -20,6 +20,8 @@ const DEFAULT_MAX_PAYLOAD: Readonly<Record<Lane, number>> = { sysex8: 1024 ** 2,
 
 interface Owner {
   readonly label: string;
+  /** The address or intent name alone. */
+  readonly text: string;
   readonly span: Span;
 }
 
@@ -54,7 +56,7 @@ export function checkTopicsAndIntents(ctx: CheckContext, files: readonly LoadedF
         const params = parsed.segments.flatMap((s) => (s.kind === 'param' ? [s.name] : []));
         const dup = params.find((p, i) => params.indexOf(p) !== i);
         if (dup) ctx.diagnostics.add('duplicateParam', { name: dup }, decl.address.span, { help: 'give each parameter its own name' });
-        const owner: Owner = { label: `topic '${decl.address.text}'`, span: decl.address.span };
+        const owner: Owner = { label: `topic '${decl.address.text}'`, text: decl.address.text, span: decl.address.span };
         const norm = normalizedAddress(parsed.segments);
         const prior = addresses.get(norm);
         if (prior) {
@@ -64,7 +66,7 @@ export function checkTopicsAndIntents(ctx: CheckContext, files: readonly LoadedF
         addresses.set(norm, owner);
         const id = topicId(parsed.segments);
         const idOwner = ids.get(id);
-        if (idOwner) ctx.diagnostics.add('topicIdCollision', { a: decl.address.text, b: idOwner.label, id }, decl.address.span, { help: 'rename one of the two topics' });
+        if (idOwner) ctx.diagnostics.add('topicIdCollision', { a: decl.address.text, b: idOwner.text, id }, decl.address.span, { help: 'rename one of the two topics' });
         else ids.set(id, owner);
         const tool = toolName(decl.address.text);
         claimTool(tool, owner);
@@ -101,7 +103,7 @@ export function checkTopicsAndIntents(ctx: CheckContext, files: readonly LoadedF
         });
       } else if (decl.kind === 'intent') {
         if (!decl.name) continue;
-        const owner: Owner = { label: `intent '${decl.name.text}'`, span: decl.name.span };
+        const owner: Owner = { label: `intent '${decl.name.text}'`, text: decl.name.text, span: decl.name.span };
         const prior = intentNames.get(decl.name.text);
         if (prior) {
           ctx.diagnostics.add('duplicateIntent', { name: decl.name.text }, decl.name.span, { help: 'rename one of them', notes: [{ message: 'first declared here', span: prior.span }] });
@@ -193,6 +195,10 @@ function readProperty(ctx: CheckContext, file: LoadedFile, p: A.Property, kind: 
     return readBudget(ctx, p.block);
   }
   if (!p.values) return bad(EXPECT[kind], 'a block', p.span, `write ${name}: …;`);
+  // An empty value (`qos: ;`) is a syntax error that the parser has reported.
+  if (p.values.length === 0 || p.values.some((g) => g.length === 0)) return undefined;
+  const spaced = p.values.length === 1 ? splitQuantity(p.values[0]!) : undefined;
+  if (spaced && (kind === 'size')) return bad(EXPECT[kind], `'${spaced}'`, p.values[0]![0]!.span, `write the number and its unit together: ${spaced.replace(' ', '')}`);
   if (kind === 'capabilities') {
     const caps: string[] = [];
     for (const group of p.values) {
@@ -244,7 +250,7 @@ function readProperty(ctx: CheckContext, file: LoadedFile, p: A.Property, kind: 
       return found && 'fqName' in found ? found.fqName : undefined;
     }
     case 'size': {
-      if (v.kind === 'number' && v.integer !== null) return checkSize(ctx, Number(v.integer), v.span);
+      if (v.kind === 'number' && v.integer !== null) return checkSize(ctx, Number(v.integer), v.text, v.span);
       if (v.kind !== 'quantity') return bad('a size such as 64KiB', describeItem(v), v.span, 'sizes take B, KiB, MiB or GiB');
       const bytes = parseSizeBytes(v);
       if (bytes === undefined) {
@@ -254,7 +260,7 @@ function readProperty(ctx: CheckContext, file: LoadedFile, p: A.Property, kind: 
         });
         return undefined;
       }
-      return checkSize(ctx, bytes, v.span);
+      return checkSize(ctx, bytes, v.text, v.span);
     }
     case 'bool':
       return v.kind === 'bool' ? v.value : bad('true or false', describeItem(v), v.span, `write ${name}: true;`);
@@ -271,9 +277,9 @@ const EXPECT: Readonly<Record<PropKind, string>> = {
   size: 'a size such as 64KiB', bool: 'true or false', string: 'a string', budget: 'a block', http: 'METHOD "/path"', service: 'a service name',
 };
 
-function checkSize(ctx: CheckContext, bytes: number, span: Span): number | undefined {
+function checkSize(ctx: CheckContext, bytes: number, text: string, span: Span): number | undefined {
   if (bytes < 1 || bytes > MAX_PAYLOAD_LIMIT) {
-    ctx.diagnostics.add('valueOutOfRange', { what: 'maxPayload', value: bytes, range: `1 B to 1 GiB` }, span, { help: 'large transfers are chunked; keep maxPayload to what a receiver should buffer' });
+    ctx.diagnostics.add('valueOutOfRange', { what: 'maxPayload', value: text, range: `1B to 1GiB` }, span, { help: 'large transfers are chunked; keep maxPayload to what a receiver should buffer' });
     return undefined;
   }
   return bytes;
@@ -293,7 +299,13 @@ function readBudget(ctx: CheckContext, block: readonly A.Property[]): { latencyU
       continue;
     }
     seen.add(name);
-    const v = p.values?.length === 1 ? single(p.values[0]!) : undefined;
+    if (!p.values || p.values.length === 0 || p.values.some((g) => g.length === 0)) continue;
+    const spaced = p.values.length === 1 ? splitQuantity(p.values[0]!) : undefined;
+    if (spaced) {
+      ctx.diagnostics.add('invalidPropertyValue', { property: name, expected: 'a duration such as 5ms', found: `'${spaced}'` }, p.values[0]![0]!.span, { help: `write the number and its unit together: ${spaced.replace(' ', '')}` });
+      continue;
+    }
+    const v = p.values.length === 1 ? single(p.values[0]!) : undefined;
     if (!v || v.kind !== 'quantity') {
       ctx.diagnostics.add('invalidPropertyValue', { property: name, expected: 'a duration such as 5ms', found: v ? describeItem(v) : 'no single value' }, v?.span ?? p.span, { help: 'durations take us, ms or s' });
       continue;
@@ -334,6 +346,13 @@ function readHttp(ctx: CheckContext, name: string, group: readonly A.ValueItem[]
   const badParam = params.find((x) => !/^[A-Za-z_][A-Za-z0-9_]*$/.test(x));
   if (badParam !== undefined) return fail(`'{${badParam}}' is not a field name`, path.span, 'parameters name fields of the body: {function_id}');
   return { method: method as HttpMethod, path: p, pathParams: [...new Set(params)], span: path.span };
+}
+
+/** `5 ms` (a number, then a unit-like name): the text, so the error can show the fix. */
+function splitQuantity(group: readonly A.ValueItem[]): string | undefined {
+  const [n, unit] = group;
+  if (group.length !== 2 || n?.kind !== 'number' || unit?.kind !== 'type' || unit.type.kind !== 'named' || unit.type.name.parts.length !== 1) return undefined;
+  return `${n.text} ${unit.type.name.text}`;
 }
 
 function single(group: readonly A.ValueItem[]): A.ValueItem | undefined {

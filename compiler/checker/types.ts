@@ -77,8 +77,7 @@ function checkMembers(ctx: CheckContext, file: LoadedFile, fields: readonly A.Fi
   for (const f of fields) {
     const prior = names.get(f.name.text);
     if (prior) {
-      const pos = prior.name.span.file.position(prior.name.span.start);
-      ctx.diagnostics.add('duplicateName', { name: f.name.text }, f.name.span, { help: 'give each field its own name', notes: [{ message: `first declared at line ${pos.line}`, span: prior.name.span }] });
+      ctx.diagnostics.add('duplicateName', { name: f.name.text }, f.name.span, { help: 'give each field its own name', notes: [{ message: 'first declared here', span: prior.name.span }] });
     } else names.set(f.name.text, f);
     const number = f.number ? fieldNumber(ctx, f.number) : undefined;
     if (number !== undefined && f.number) {
@@ -446,34 +445,77 @@ function checkEnumMembers(ctx: CheckContext, decl: A.EnumDecl | A.ErrorsDecl, ki
   return out;
 }
 
-/** A struct that requires itself (through non-optional, non-collection fields) has no finite value. */
+/**
+ * A struct that requires itself (through non-optional, non-collection fields) has no finite value.
+ * Strongly connected components of the "requires" graph find every such cycle in linear time
+ * (iterative Tarjan, so long chains cannot exhaust the stack); each cycle is reported once.
+ */
 function reportInfiniteStructs(ctx: CheckContext, structs: readonly { decl: A.StructDecl; ir: IrStruct }[]): void {
-  const byName = new Map(structs.map((s) => [s.ir.name, s]));
-  const edges = (s: IrStruct) => s.fields.filter((f) => !f.optional && f.type.kind === 'named' && f.type.declKind === 'struct');
-  const reported = new Set<string>();
-  for (const start of structs) {
-    const path: { struct: string; field: string }[] = [];
-    const visiting = new Set<string>();
-    const dfs = (name: string): boolean => {
-      if (name === start.ir.name && path.length > 0) return true;
-      if (visiting.has(name)) return false;
-      visiting.add(name);
-      const s = byName.get(name);
-      for (const f of s ? edges(s.ir) : []) {
-        path.push({ struct: name, field: f.name });
-        if (dfs((f.type as { name: string }).name)) return true;
-        path.pop();
+  const index = new Map(structs.map((s, i) => [s.ir.name, i]));
+  const edges = structs.map((s) =>
+    s.ir.fields.flatMap((f) => (!f.optional && f.type.kind === 'named' && f.type.declKind === 'struct' && index.has(f.type.name) ? [{ to: index.get(f.type.name)!, field: f.name }] : [])),
+  );
+  const order = new Array<number>(structs.length).fill(-1);
+  const low = new Array<number>(structs.length).fill(0);
+  const onStack = new Array<boolean>(structs.length).fill(false);
+  const stack: number[] = [];
+  let counter = 0;
+  for (let root = 0; root < structs.length; root++) {
+    if (order[root] !== -1) continue;
+    const work: { node: number; edge: number }[] = [{ node: root, edge: 0 }];
+    order[root] = low[root] = counter++;
+    stack.push(root);
+    onStack[root] = true;
+    while (work.length > 0) {
+      const frame = work[work.length - 1]!;
+      const out = edges[frame.node]!;
+      if (frame.edge < out.length) {
+        const next = out[frame.edge++]!.to;
+        if (order[next] === -1) {
+          order[next] = low[next] = counter++;
+          stack.push(next);
+          onStack[next] = true;
+          work.push({ node: next, edge: 0 });
+        } else if (onStack[next]) low[frame.node] = Math.min(low[frame.node]!, order[next]!);
+        continue;
       }
-      return false;
-    };
-    if (dfs(start.ir.name) && !reported.has(start.ir.name)) {
-      for (const p of path) reported.add(p.struct);
-      const first = start.decl.fields.find((f) => f.name.text === path[0]!.field)!;
-      ctx.diagnostics.add('infiniteStruct', { name: start.ir.shortName, path: path.map((p) => `${p.struct.split('.').pop()}.${p.field}`).join(' → ') }, first.name.span, {
-        help: `make '${first.name.text}' optional (\`${first.name.text}?:\`) or an array`,
-      });
+      work.pop();
+      const parent = work[work.length - 1];
+      if (parent) low[parent.node] = Math.min(low[parent.node]!, low[frame.node]!);
+      if (low[frame.node] !== order[frame.node]) continue;
+      const component: number[] = [];
+      let member: number;
+      do {
+        member = stack.pop()!;
+        onStack[member] = false;
+        component.push(member);
+      } while (member !== frame.node);
+      const selfLoop = component.length === 1 && edges[component[0]!]!.some((e) => e.to === component[0]);
+      if (component.length > 1 || selfLoop) reportCycle(ctx, structs, edges, new Set(component));
     }
   }
+}
+
+/** Reports one cycle of a component, starting at its first struct in source order. */
+function reportCycle(ctx: CheckContext, structs: readonly { decl: A.StructDecl; ir: IrStruct }[], edges: readonly { to: number; field: string }[][], members: ReadonlySet<number>): void {
+  const start = Math.min(...members);
+  const path: { struct: number; field: string }[] = [];
+  const seen = new Set<number>();
+  let at = start;
+  // Follow edges inside the component until the walk returns to a struct already on the path.
+  while (!seen.has(at)) {
+    seen.add(at);
+    const e = edges[at]!.find((x) => members.has(x.to))!;
+    path.push({ struct: at, field: e.field });
+    at = e.to;
+  }
+  const cycle = path.slice(path.findIndex((p) => p.struct === at));
+  const first = cycle[0]!;
+  const s = structs[first.struct]!;
+  const field = s.decl.fields.find((f) => f.name.text === first.field)!;
+  ctx.diagnostics.add('infiniteStruct', { name: s.ir.shortName, path: cycle.map((p) => `${structs[p.struct]!.ir.shortName}.${p.field}`).join(' → ') }, field.name.span, {
+    help: `make '${field.name.text}' optional (\`${field.name.text}?:\`) or an array`,
+  });
 }
 
 export type { DeclSymbol };

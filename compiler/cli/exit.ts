@@ -12,6 +12,11 @@ export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];
 /** Thrown by a command for bad arguments or unreadable input; main() prints it and exits 2. */
 export class UsageError extends Error {
   override readonly name = 'UsageError';
+
+  /** A catalog code (MIDL19xx) when the problem is one users look up, e.g. an invalid midl.yaml. */
+  constructor(message: string, readonly code?: string) {
+    super(message);
+  }
 }
 
 /** A command's action reports its exit code through this callback. */

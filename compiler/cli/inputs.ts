@@ -1,5 +1,6 @@
 import { relative } from 'node:path';
 import { ConfigError, expandInputs, findConfig, loadConfig, type MidlConfig } from '../config.ts';
+import { catalog } from '../diagnostics/catalog.ts';
 import { UsageError } from './exit.ts';
 
 /** A set of files compiled together, with a label for messages. */
@@ -14,7 +15,7 @@ export function readConfig(explicit: string | undefined): MidlConfig | undefined
   try {
     return loadConfig(path);
   } catch (err) {
-    if (err instanceof ConfigError) throw new UsageError(`invalid midl.yaml: ${err.message}`);
+    if (err instanceof ConfigError) throw new UsageError(`invalid midl.yaml: ${err.message}`, catalog.invalidConfig.code);
     throw err;
   }
 }
@@ -32,5 +33,5 @@ export function resolvePrograms(paths: readonly string[], configPath: string | u
 }
 
 export function requireFiles(program: ProgramInputs): void {
-  if (program.files.length === 0) throw new UsageError(`no .midl files found in ${program.label}`);
+  if (program.files.length === 0) throw new UsageError(`no .midl files found in ${program.label}`, catalog.noInputs.code);
 }

@@ -22,6 +22,8 @@ const entries = {
   unterminatedString: { code: 'MIDL1002', name: 'unterminated-string', severity: 'error', message: 'unterminated string literal', description: 'A string literal has no closing quote on its line.' },
   unterminatedComment: { code: 'MIDL1003', name: 'unterminated-comment', severity: 'error', message: 'unterminated block comment', description: 'A `/*` comment is never closed by `*/`.' },
   invalidEscape: { code: 'MIDL1004', name: 'invalid-escape', severity: 'error', message: "invalid escape sequence '{escape}' in string", description: 'Strings accept only the escapes listed in the language reference.' },
+  singleQuotedString: { code: 'MIDL1006', name: 'single-quoted-string', severity: 'error', message: 'strings are written with double quotes', description: "midl has one string syntax, \"text\"; 'text' is read as a string so that nothing else is reported, but it is an error." },
+  nestingTooDeep: { code: 'MIDL1007', name: 'nesting-too-deep', severity: 'error', message: 'nesting is deeper than {max} levels', description: 'Brackets, type suffixes and blocks may nest at most 64 levels deep; deeper input is refused before it is parsed, so no schema can exhaust the compiler.' },
   invalidNumber: { code: 'MIDL1005', name: 'invalid-number', severity: 'error', message: "invalid number '{text}': {reason}", description: 'A number literal cannot be represented (too large, or not an integer where one is required).' },
 
   // 11xx — syntax

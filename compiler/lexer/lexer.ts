@@ -1,7 +1,7 @@
 import type { IToken } from 'chevrotain';
 import { DiagnosticBag } from '../diagnostics/diagnostic.ts';
 import { span, type SourceFile } from '../source.ts';
-import { MidlLexer, UnterminatedComment, UnterminatedString } from './tokens.ts';
+import { MidlLexer, SingleQuotedString, UnterminatedComment, UnterminatedString } from './tokens.ts';
 
 export interface LexResult {
   readonly tokens: IToken[];
@@ -15,14 +15,19 @@ export function lex(file: SourceFile, diagnostics: DiagnosticBag): LexResult {
     const ch = file.text.slice(err.offset, err.offset + err.length);
     const first = String.fromCodePoint(ch.codePointAt(0) ?? 0xfffd);
     diagnostics.add('unexpectedCharacter', { char: printable(first) }, span(file, err.offset, err.offset + first.length), {
-      help: first === "'" ? 'strings are written with double quotes: "text"' : 'remove it, or put it inside a string or a comment',
+      help: first === '#' ? 'comments start with //' : 'remove it, or put it inside a string or a comment',
     });
   }
   for (const tok of result.groups['invalid'] ?? []) {
+    if (tok.tokenType === UnterminatedComment) {
+      diagnostics.add('unterminatedComment', {}, span(file, tok.startOffset, tok.startOffset + 2), { help: 'close the comment with */' });
+    }
+  }
+  for (const tok of result.tokens) {
     if (tok.tokenType === UnterminatedString) {
       diagnostics.add('unterminatedString', {}, span(file, tok.startOffset, tok.endOffset! + 1), { help: 'add the closing " before the end of the line' });
-    } else if (tok.tokenType === UnterminatedComment) {
-      diagnostics.add('unterminatedComment', {}, span(file, tok.startOffset, tok.startOffset + 2), { help: 'close the comment with */' });
+    } else if (tok.tokenType === SingleQuotedString) {
+      diagnostics.add('singleQuotedString', {}, span(file, tok.startOffset, tok.endOffset! + 1), { help: `write it with double quotes: "${tok.image.slice(1, -1)}"` });
     }
   }
   return { tokens: result.tokens, comments: result.groups['comments'] ?? [] };

@@ -38,7 +38,34 @@ export const LineComment = createToken({ name: 'LineComment', pattern: /\/\/[^\n
 export const BlockComment = createToken({ name: 'BlockComment', pattern: /\/\*[\s\S]*?\*\//, line_breaks: true, group: 'comments' });
 export const UnterminatedComment = createToken({ name: 'UnterminatedComment', pattern: /\/\*[\s\S]*/, line_breaks: true, group: 'invalid' });
 export const StringLiteral = createToken({ name: 'StringLiteral', pattern: /"(?:[^"\\\n]|\\[^\n])*"/, label: 'a string' });
-export const UnterminatedString = createToken({ name: 'UnterminatedString', pattern: /"(?:[^"\\\n]|\\[^\n])*/, group: 'invalid' });
+/**
+ * Mistyped strings stay strings (and are reported once by the lexer) so that the parser does not
+ * produce follow-on errors: single-quoted text, and a string whose closing quote is missing, which
+ * ends before a final ';' on its line so the statement still ends.
+ */
+export const SingleQuotedString = createToken({ name: 'SingleQuotedString', pattern: /'(?:[^'\\\n]|\\[^\n])*'/, categories: [StringLiteral], label: 'a string' });
+export const UnterminatedString = createToken({
+  name: 'UnterminatedString',
+  pattern: { exec: matchUnterminatedString },
+  start_chars_hint: ['"'],
+  line_breaks: false,
+  categories: [StringLiteral],
+  label: 'a string',
+});
+
+/** `"text` up to the end of its line, minus trailing blanks and a final ';' (tried after StringLiteral). */
+function matchUnterminatedString(text: string, offset: number): RegExpExecArray | null {
+  if (text.charCodeAt(offset) !== 34) return null;
+  let end = offset + 1;
+  while (end < text.length && text.charCodeAt(end) !== 10) {
+    if (text.charCodeAt(end) === 92 && end + 1 < text.length && text.charCodeAt(end + 1) !== 10) end++;
+    end++;
+  }
+  while (end > offset + 1 && /[ \t\r]/.test(text[end - 1]!)) end--;
+  if (end > offset + 1 && text[end - 1] === ';') end--;
+  const match = [text.slice(offset, end)] as unknown as RegExpExecArray;
+  return match;
+}
 /** A topic address: segments joined by '/'; the checker validates the segments precisely. */
 export const Address = createToken({ name: 'Address', pattern: /[A-Za-z0-9_{}.-]+(?:\/[A-Za-z0-9_{}.-]+)+/, label: 'a topic address' });
 export const HexNumber = createToken({ name: 'HexNumber', pattern: /0[xX][0-9A-Fa-f_]+/, label: 'a number' });
@@ -73,6 +100,7 @@ export const allTokens: TokenType[] = [
   BlockComment,
   UnterminatedComment,
   StringLiteral,
+  SingleQuotedString,
   UnterminatedString,
   Address,
   HexNumber,

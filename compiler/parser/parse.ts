@@ -19,13 +19,45 @@ export interface ParsedFile {
 export function parseFile(file: SourceFile): ParsedFile {
   const diagnostics = new DiagnosticBag();
   const { tokens, comments } = lex(file, diagnostics);
+  const tooDeep = firstTooDeep(tokens);
+  if (tooDeep) {
+    // Refuse before parsing: every later stage recurses over nesting, and input must not choose the depth.
+    diagnostics.add('nestingTooDeep', { max: MAX_NESTING }, span(file, tooDeep.startOffset, (tooDeep.endOffset ?? tooDeep.startOffset) + 1), { help: 'flatten the structure: name the inner type and refer to it' });
+    const ast: FileAst = { file, headers: [], decls: [], firstDeclPosition: Infinity };
+    return { ast, tokens, comments, diagnostics, hasSyntaxErrors: true };
+  }
   const { cst, errors } = parseTokens(tokens);
-  reportSyntaxErrors(file, cst, tokens, errors, diagnostics);
+  // A line the lexer already complained about would only produce echoes from the parser.
+  const lexedBadLines = new Set(diagnostics.all.flatMap((d) => (d.span ? [d.span.file.position(d.span.start).line] : [])));
+  reportSyntaxErrors(file, cst, tokens, errors.filter((e) => !lexedBadLines.has(e.token.startLine ?? -1)), diagnostics);
   const hasSyntaxErrors = diagnostics.hasErrors;
   const errorOffsets = errors.map((e) => (Number.isFinite(e.token.startOffset) ? e.token.startOffset : file.text.length));
   const ast = buildAst(file, cst, comments, errorOffsets, diagnostics);
   return { ast, tokens, comments, diagnostics, hasSyntaxErrors };
 }
+
+/** Deepest nesting of brackets, blocks and type suffixes (`T[][]…`) accepted in a file. */
+export const MAX_NESTING = 64;
+const OPENERS = new Set(['LCurly', 'LParen', 'LSquare', 'Less']);
+const CLOSERS = new Set(['RCurly', 'RParen', 'RSquare', 'Greater']);
+
+function firstTooDeep(tokens: readonly IToken[]): IToken | undefined {
+  let depth = 0;
+  let suffixRun = 0;
+  for (let i = 0; i < tokens.length; i++) {
+    const tok = tokens[i]!;
+    const kind = tok.tokenType.name;
+    if (OPENERS.has(kind)) depth++;
+    else if (CLOSERS.has(kind)) depth = Math.max(0, depth - 1);
+    // `[]` and `?` after a type each add a level of type nesting without staying open.
+    const suffix = (kind === 'LSquare' && tokens[i + 1]?.tokenType.name === 'RSquare') || kind === 'Question';
+    suffixRun = suffix ? suffixRun + 1 : kind === 'RSquare' ? suffixRun : 0;
+    if (depth > MAX_NESTING || suffixRun > MAX_NESTING) return tok;
+  }
+  return undefined;
+}
+
+const DECLARATION_KEYWORDS = new Set(['Struct', 'Enum', 'Union', 'Errors', 'Topic', 'Intent', 'Capability', 'Package', 'Version', 'Import']);
 
 const HELP: Record<string, string> = {
   "';'": "declarations, fields and properties end with ';'",
@@ -53,15 +85,21 @@ function reportSyntaxErrors(file: SourceFile, cst: CstNode, tokens: readonly ITo
     if (declIndex >= 0) seenDecl.add(declIndex);
     const found = describeFound(e.token);
     const where = errorSpan(file, e);
-    const fieldName = e.kind === 'no-alternative' && e.ruleStack[e.ruleStack.length - 1] === 'member' ? nextToken(tokens, e.token) : undefined;
+    const inMember = e.kind === 'no-alternative' && e.ruleStack[e.ruleStack.length - 1] === 'member';
+    if (inMember && DECLARATION_KEYWORDS.has(e.token.tokenType.name)) {
+      // `struct A { x: u8 @1;` followed by `struct B {`: the first block lost its closing brace.
+      out.add('expectedToken', { expected: "'}'", found }, afterPrevious(file, e) ?? where, { help: HELP["'}'"]! });
+      continue;
+    }
+    const fieldName = inMember ? nextToken(tokens, e.token) : undefined;
     if (fieldName) {
       // `name Type @1;`: the member is clearly a field that lacks its colon; say so at the right place.
       out.add('expectedToken', { expected: "':' after the field name", found: describeFound(fieldName) }, span(file, fieldName.startOffset, (fieldName.endOffset ?? fieldName.startOffset) + 1), { help: `write \`${e.token.image}: Type @1;\`` });
       continue;
     }
     const help = HELP[e.expected] ?? 'see docs/language.md for the grammar';
-    if (e.kind === 'mismatch') out.add('expectedToken', { expected: e.expected, found }, where, { help });
-    else if (e.kind === 'not-all-input') out.add('unexpectedToken', { found, expected: 'a declaration (struct, enum, union, errors, topic, intent, capability)' }, where, { help: 'top-level items are declarations; check for an extra closing brace above' });
+    if (e.kind === 'mismatch' && e.expected !== 'EOF') out.add('expectedToken', { expected: e.expected, found }, where, { help });
+    else if (e.kind === 'not-all-input' || e.kind === 'mismatch') out.add('unexpectedToken', { found, expected: 'a declaration (struct, enum, union, errors, topic, intent, capability)' }, where, { help: 'top-level items are declarations; check for an extra closing brace above' });
     else out.add('unexpectedToken', { found, expected: e.expected }, where, { help });
   }
 }
@@ -89,12 +127,20 @@ function describeFound(tok: IToken): string {
 /** A missing token is reported right after the previous one when the next token is on a later line, as rustc does. */
 function errorSpan(file: SourceFile, e: ParseError): Span {
   const tok = e.token;
-  const prev = e.previousToken;
   const tokValid = Number.isFinite(tok.startOffset) && tok.tokenType.name !== 'EOF';
-  if (prev && Number.isFinite(prev.startOffset) && (!tokValid || (e.kind === 'mismatch' && (tok.startLine ?? 0) > (prev.endLine ?? 0)))) {
-    const after = (prev.endOffset ?? prev.startOffset) + 1;
-    return span(file, after, after + 1);
+  const prevLine = e.previousToken?.endLine ?? 0;
+  if (!tokValid || (e.kind === 'mismatch' && (tok.startLine ?? 0) > prevLine)) {
+    const after = afterPrevious(file, e);
+    if (after) return after;
   }
   if (!tokValid) return span(file, file.text.length, file.text.length);
   return span(file, tok.startOffset, (tok.endOffset ?? tok.startOffset) + 1);
+}
+
+/** One character right after the token before the error, kept inside the file. */
+function afterPrevious(file: SourceFile, e: ParseError): Span | undefined {
+  const prev = e.previousToken;
+  if (!prev || !Number.isFinite(prev.startOffset)) return undefined;
+  const after = Math.min((prev.endOffset ?? prev.startOffset) + 1, file.text.length);
+  return span(file, after, Math.min(after + 1, file.text.length));
 }

@@ -1,6 +1,11 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { allEntries } from '../../compiler/diagnostics/catalog.ts';
+import { renderAll } from '../../compiler/diagnostics/render.ts';
+import { compile } from '../../compiler/program.ts';
+import { diskHost } from '../helpers/compile.ts';
+import { DIAGNOSTIC_CASES_DIR, UPDATE_GOLDEN } from '../helpers/golden.ts';
 import { repoPath } from '../helpers/repo.ts';
 
 /**
@@ -47,5 +52,32 @@ describe('docs/diagnostics.md', () => {
   it('mentions no other MIDL code in its text', () => {
     const mentioned = new Set([...doc.matchAll(/\bMIDL(\d{4})\b/g)].map((m) => `MIDL${m[1]}`));
     expect([...mentioned].filter((c) => !codes.has(c))).toEqual([]);
+  });
+});
+
+/**
+ * The example output shown under each "Example (`tests/golden/diagnostics/<case>/`)" line is the
+ * compiler's current human rendering of that case, so the docs cannot drift from the compiler. In
+ * update mode (`npm run golden:update`) the blocks are rewritten; otherwise a difference fails.
+ */
+describe('docs/diagnostics.md examples', () => {
+  const examplePattern = /(Example \(`tests\/golden\/diagnostics\/([^/`]+)\/`\)[^\n]*\n)(\n```midl\n[\s\S]*?\n```\n)?(\n```text\n)([\s\S]*?)(\n```)/g;
+
+  function rendering(caseName: string): string {
+    const dir = join(DIAGNOSTIC_CASES_DIR, caseName);
+    const result = compile([join(dir, 'input.midl')], { host: diskHost(dir) });
+    return renderAll(result.diagnostics, 'human').trimEnd();
+  }
+
+  it('shows the current human output of every golden case it cites', () => {
+    const synced = doc.replace(examplePattern, (_all, head: string, caseName: string, midl: string | undefined, open: string, _old: string, close: string) => {
+      const input = midl === undefined ? '' : `\n\`\`\`midl\n${readFileSync(join(DIAGNOSTIC_CASES_DIR, caseName, 'input.midl'), 'utf8').trimEnd()}\n\`\`\`\n`;
+      return `${head}${input}${open}${rendering(caseName)}${close}`;
+    });
+    if (UPDATE_GOLDEN) {
+      if (synced !== doc) writeFileSync(repoPath('docs/diagnostics.md'), synced);
+      return;
+    }
+    expect(synced, 'docs/diagnostics.md examples are stale; run `npm run golden:update` and review the diff').toBe(doc);
   });
 });

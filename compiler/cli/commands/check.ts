@@ -2,6 +2,7 @@ import { Option, type Command } from 'commander';
 import { compile } from '../../program.ts';
 import { renderAll, summaryLine, type DiagnosticFormat } from '../../diagnostics/render.ts';
 import type { Diagnostic } from '../../diagnostics/diagnostic.ts';
+import { catalog } from '../../diagnostics/catalog.ts';
 import { ExitCode, UsageError, type SetExitCode } from '../exit.ts';
 import { requireFiles, resolvePrograms } from '../inputs.ts';
 
@@ -10,6 +11,22 @@ export interface DiagnosticOptions {
   warningsAsErrors?: boolean;
   color?: boolean;
   config?: string;
+}
+
+/**
+ * Runs `fn`; a coded usage error (invalid midl.yaml, no inputs) is also printed in the machine format
+ * asked for, so CI parsers see it, before main() reports it and exits 2.
+ */
+export function withUsageDiagnostics<T>(opts: DiagnosticOptions, fn: () => T): T {
+  try {
+    return fn();
+  } catch (err) {
+    if (err instanceof UsageError && err.code && opts.format !== 'human') {
+      const entry = Object.values(catalog).find((e) => e.code === err.code);
+      process.stdout.write(renderAll([{ code: err.code, severity: entry?.severity ?? 'error', message: err.message }], opts.format));
+    }
+    throw err;
+  }
 }
 
 export function addDiagnosticOptions(cmd: Command): Command {
@@ -40,11 +57,11 @@ export function registerCheck(program: Command, setExit: SetExitCode): void {
       .description('check schemas and report every problem (default: the inputs and checkOnly entries of midl.yaml)')
       .argument('[paths...]', '.midl files or directories, compiled together as one program'),
   ).action((paths: string[], opts: DiagnosticOptions) => {
-    const programs = resolvePrograms(paths, opts.config, true);
+    const programs = withUsageDiagnostics(opts, () => resolvePrograms(paths, opts.config, true));
     const all: Diagnostic[] = [];
     let files = 0;
     for (const p of programs) {
-      requireFiles(p);
+      withUsageDiagnostics(opts, () => requireFiles(p));
       const result = compile(p.files);
       if (result.unreadable.length > 0) {
         reportDiagnostics(result.diagnostics.filter((d) => d.code === 'MIDL1901'), opts);
