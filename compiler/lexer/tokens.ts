@@ -1,4 +1,5 @@
-import { createToken, Lexer, type TokenType } from 'chevrotain';
+import type { TokenType } from 'chevrotain';
+import { createToken, Lexer } from './chevrotain.ts';
 
 /**
  * Token vocabulary of .midl. Keywords belong to the `Name` category so that a keyword can still be

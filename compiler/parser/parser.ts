@@ -1,4 +1,5 @@
-import { CstParser, EOF, type CstNode, type IOrAlt, type IParserErrorMessageProvider, type IToken, type TokenType } from 'chevrotain';
+import type { CstNode, IOrAlt, IParserErrorMessageProvider, IToken, TokenType } from 'chevrotain';
+import { CstParser, EOF } from '../lexer/chevrotain.ts';
 import * as T from '../lexer/tokens.ts';
 
 const describe = (t: TokenType): string => (typeof t.LABEL === 'string' ? t.LABEL : t.name);

@@ -2,7 +2,6 @@ import { watch, writeFileSync, readFileSync, type FSWatcher } from 'node:fs';
 import { basename, dirname, join, relative, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { DEFAULT_RUNTIME_IMPORT, expandInputs, LOCK_FILE } from '../../config.ts';
-import { emitAll } from '../../emitters/index.ts';
 import { readLock, serializeLock, updatedProgramLock, vanishedTopics, LockError, type LockFile, type ProgramLock } from '../../lock.ts';
 import { diffOutput, writeOutput } from '../../output.ts';
 import { compile } from '../../program.ts';
@@ -54,7 +53,9 @@ function plan(paths: readonly string[], opts: GenOptions): GenPlan {
 }
 
 /** One generation pass; returns the exit code. Never throws for schema or output problems. */
-function runOnce(p: GenPlan, opts: GenOptions): { code: number; inputs: string[] } {
+async function runOnce(p: GenPlan, opts: GenOptions): Promise<{ code: number; inputs: string[] }> {
+  // The emitters pull in ajv and handlebars; only `gen` pays for loading them.
+  const { emitAll } = await import('../../emitters/index.ts');
   let lock: LockFile;
   try {
     lock = p.lockPath ? readLock(p.lockPath) : { lockVersion: 1, programs: {} };
@@ -128,7 +129,7 @@ export function registerGen(program: Command, setExit: SetExitCode): void {
   ).action(async (paths: string[], opts: GenOptions) => {
     if (opts.check && opts.watch) throw new UsageError('--check and --watch cannot be combined');
     const p = plan(paths, opts);
-    const first = runOnce(p, opts);
+    const first = await runOnce(p, opts);
     if (!opts.watch) {
       setExit(first.code as ExitCode);
       return;
@@ -155,10 +156,10 @@ async function watchLoop(paths: readonly string[], opts: GenOptions, initial: re
     });
     process.stderr.write(`watching ${files.length} files for changes (Ctrl-C to stop)\n`);
   };
-  const rerun = () => {
+  const rerun = async () => {
     try {
       const p = plan(paths, opts);
-      const { inputs } = runOnce(p, opts);
+      const { inputs } = await runOnce(p, opts);
       rewatch(inputs, p.configPath);
     } catch (err) {
       process.stderr.write(`error: ${(err as Error).message}\n`);
@@ -166,7 +167,7 @@ async function watchLoop(paths: readonly string[], opts: GenOptions, initial: re
   };
   const schedule = () => {
     if (timer) clearTimeout(timer);
-    timer = setTimeout(rerun, 100);
+    timer = setTimeout(() => void rerun(), 100);
   };
   rewatch(initial, readConfig(opts.config)?.path);
   await new Promise<void>((done) => {
