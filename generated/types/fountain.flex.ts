@@ -356,7 +356,7 @@ function $d_ChatChoice(r: $Reader, end: number): ChatChoice {
   }
   return {
     index: f_index,
-    message: f_message ?? ChatMessage.example(),
+    message: f_message ?? ChatMessage.decode(new Uint8Array(0)),
   };
 }
 
@@ -379,7 +379,7 @@ function $f_ChatChoice(j: unknown, path: string): ChatChoice {
   }
   return {
     index: o.index === undefined ? 0 : $fromJsonInt(o.index, `${path}/index`, 0, 4294967295),
-    message: o.message === undefined ? ChatMessage.example() : $f_ChatMessage(o.message, `${path}/message`),
+    message: o.message === undefined ? ChatMessage.decode(new Uint8Array(0)) : $f_ChatMessage(o.message, `${path}/message`),
   };
 }
 

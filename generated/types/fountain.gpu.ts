@@ -1704,7 +1704,7 @@ function $d_BufferReadStarted(r: $Reader, end: number): BufferReadStarted {
     offset: f_offset,
     length: f_length,
     chunkTotal: f_chunkTotal,
-    checksum: f_checksum ?? Checksum.example(),
+    checksum: f_checksum ?? Checksum.decode(new Uint8Array(0)),
   };
 }
 
@@ -1735,7 +1735,7 @@ function $f_BufferReadStarted(j: unknown, path: string): BufferReadStarted {
     offset: o.offset === undefined ? 0n : $fromJsonBigInt(o.offset, `${path}/offset`, 0n, 18446744073709551615n),
     length: o.length === undefined ? 0n : $fromJsonBigInt(o.length, `${path}/length`, 0n, 18446744073709551615n),
     chunkTotal: o.chunkTotal === undefined ? 0 : $fromJsonInt(o.chunkTotal, `${path}/chunkTotal`, 0, 4294967295),
-    checksum: o.checksum === undefined ? Checksum.example() : Checksum.$fromJSON(o.checksum, `${path}/checksum`),
+    checksum: o.checksum === undefined ? Checksum.decode(new Uint8Array(0)) : Checksum.$fromJSON(o.checksum, `${path}/checksum`),
   };
 }
 
@@ -2475,7 +2475,7 @@ function $d_JobDispatch(r: $Reader, end: number): JobDispatch {
   return {
     pipelineId: f_pipelineId,
     bindGroups: f_bindGroups,
-    workgroups: f_workgroups ?? WorkgroupCount.example(),
+    workgroups: f_workgroups ?? WorkgroupCount.decode(new Uint8Array(0)),
     pushConstants: f_pushConstants,
     budget: f_budget,
     outputs: f_outputs,
@@ -2508,7 +2508,7 @@ function $f_JobDispatch(j: unknown, path: string): JobDispatch {
   return {
     pipelineId: o.pipelineId === undefined ? '' : $fromJsonString(o.pipelineId, `${path}/pipelineId`),
     bindGroups: o.bindGroups === undefined ? [] : $fromJsonList(o.bindGroups, `${path}/bindGroups`, (e1, p1) => $f_BindGroup(e1, p1)),
-    workgroups: o.workgroups === undefined ? WorkgroupCount.example() : $f_WorkgroupCount(o.workgroups, `${path}/workgroups`),
+    workgroups: o.workgroups === undefined ? WorkgroupCount.decode(new Uint8Array(0)) : $f_WorkgroupCount(o.workgroups, `${path}/workgroups`),
     pushConstants: o.pushConstants === undefined ? undefined : $fromJsonBytes(o.pushConstants, `${path}/pushConstants`),
     budget: o.budget === undefined ? undefined : Budget.$fromJSON(o.budget, `${path}/budget`),
     outputs: o.outputs === undefined ? [] : $fromJsonList(o.outputs, `${path}/outputs`, (e1, p1) => $f_OutputRequest(e1, p1)),

@@ -875,12 +875,12 @@ function $d_SessionOpen(r: $Reader, end: number): SessionOpen {
     }
   }
   return {
-    peer: f_peer ?? PeerInfo.example(),
+    peer: f_peer ?? PeerInfo.decode(new Uint8Array(0)),
     schemaVersion: f_schemaVersion,
     clockSources: f_clockSources,
     jitterBudget: f_jitterBudget,
     maxPayload: f_maxPayload,
-    capabilities: f_capabilities ?? CapabilitySet.example(),
+    capabilities: f_capabilities ?? CapabilitySet.decode(new Uint8Array(0)),
     heartbeatInterval: f_heartbeatInterval,
   };
 }
@@ -908,12 +908,12 @@ function $f_SessionOpen(j: unknown, path: string): SessionOpen {
     $unknownJsonKey(path, k, 'peer, schemaVersion, clockSources, jitterBudget, maxPayload, capabilities, heartbeatInterval');
   }
   return {
-    peer: o.peer === undefined ? PeerInfo.example() : $f_PeerInfo(o.peer, `${path}/peer`),
+    peer: o.peer === undefined ? PeerInfo.decode(new Uint8Array(0)) : $f_PeerInfo(o.peer, `${path}/peer`),
     schemaVersion: o.schemaVersion === undefined ? '' : $fromJsonString(o.schemaVersion, `${path}/schemaVersion`),
     clockSources: o.clockSources === undefined ? ['jr_clock', 'wall_clock'] : $fromJsonList(o.clockSources, `${path}/clockSources`, (e1, p1) => $f_ClockSource(e1, p1)),
     jitterBudget: o.jitterBudget === undefined ? 5000 : $fromJsonDuration(o.jitterBudget, `${path}/jitterBudget`),
     maxPayload: o.maxPayload === undefined ? 1048576 : $fromJsonInt(o.maxPayload, `${path}/maxPayload`, 0, 4294967295),
-    capabilities: o.capabilities === undefined ? CapabilitySet.example() : CapabilitySet.$fromJSON(o.capabilities, `${path}/capabilities`),
+    capabilities: o.capabilities === undefined ? CapabilitySet.decode(new Uint8Array(0)) : CapabilitySet.$fromJSON(o.capabilities, `${path}/capabilities`),
     heartbeatInterval: o.heartbeatInterval === undefined ? 1000000 : $fromJsonDuration(o.heartbeatInterval, `${path}/heartbeatInterval`),
   };
 }
@@ -1116,7 +1116,7 @@ function $d_SessionOpened(r: $Reader, end: number): SessionOpened {
     clockSource: f_clockSource,
     jitterBudget: f_jitterBudget,
     maxPayload: f_maxPayload,
-    capabilities: f_capabilities ?? CapabilitySet.example(),
+    capabilities: f_capabilities ?? CapabilitySet.decode(new Uint8Array(0)),
     denied: f_denied,
     resumeToken: f_resumeToken,
     expiresAt: f_expiresAt ?? new Date(0),
@@ -1153,7 +1153,7 @@ function $f_SessionOpened(j: unknown, path: string): SessionOpened {
     clockSource: o.clockSource === undefined ? 'host_monotonic' : $f_ClockSource(o.clockSource, `${path}/clockSource`),
     jitterBudget: o.jitterBudget === undefined ? 0 : $fromJsonDuration(o.jitterBudget, `${path}/jitterBudget`),
     maxPayload: o.maxPayload === undefined ? 0 : $fromJsonInt(o.maxPayload, `${path}/maxPayload`, 0, 4294967295),
-    capabilities: o.capabilities === undefined ? CapabilitySet.example() : CapabilitySet.$fromJSON(o.capabilities, `${path}/capabilities`),
+    capabilities: o.capabilities === undefined ? CapabilitySet.decode(new Uint8Array(0)) : CapabilitySet.$fromJSON(o.capabilities, `${path}/capabilities`),
     denied: o.denied === undefined ? [] : $fromJsonList(o.denied, `${path}/denied`, (e1, p1) => $fromJsonString(e1, p1)),
     resumeToken: o.resumeToken === undefined ? '' : $fromJsonString(o.resumeToken, `${path}/resumeToken`),
     expiresAt: o.expiresAt === undefined ? new Date(0) : $fromJsonTimestamp(o.expiresAt, `${path}/expiresAt`),
@@ -1495,7 +1495,7 @@ function $d_SessionResumed(r: $Reader, end: number): SessionResumed {
   return {
     sessionId: f_sessionId,
     resumeToken: f_resumeToken,
-    capabilities: f_capabilities ?? CapabilitySet.example(),
+    capabilities: f_capabilities ?? CapabilitySet.decode(new Uint8Array(0)),
     backfillFrom: f_backfillFrom,
     backfillCount: f_backfillCount,
     expiresAt: f_expiresAt ?? new Date(0),
@@ -1526,7 +1526,7 @@ function $f_SessionResumed(j: unknown, path: string): SessionResumed {
   return {
     sessionId: o.sessionId === undefined ? '00000000-0000-0000-0000-000000000000' : $fromJsonUuid(o.sessionId, `${path}/sessionId`),
     resumeToken: o.resumeToken === undefined ? '' : $fromJsonString(o.resumeToken, `${path}/resumeToken`),
-    capabilities: o.capabilities === undefined ? CapabilitySet.example() : CapabilitySet.$fromJSON(o.capabilities, `${path}/capabilities`),
+    capabilities: o.capabilities === undefined ? CapabilitySet.decode(new Uint8Array(0)) : CapabilitySet.$fromJSON(o.capabilities, `${path}/capabilities`),
     backfillFrom: o.backfillFrom === undefined ? undefined : $fromJsonBigInt(o.backfillFrom, `${path}/backfillFrom`, 0n, 18446744073709551615n),
     backfillCount: o.backfillCount === undefined ? 0 : $fromJsonInt(o.backfillCount, `${path}/backfillCount`, 0, 4294967295),
     expiresAt: o.expiresAt === undefined ? new Date(0) : $fromJsonTimestamp(o.expiresAt, `${path}/expiresAt`),

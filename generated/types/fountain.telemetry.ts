@@ -467,7 +467,7 @@ function $d_ErrorEvent(r: $Reader, end: number): ErrorEvent {
     corr: f_corr,
     topic: f_topic,
     errorSet: f_errorSet,
-    error: f_error ?? ErrorInfo.example(),
+    error: f_error ?? ErrorInfo.decode(new Uint8Array(0)),
     severity: f_severity,
     retries: f_retries,
     diagnostics: f_diagnostics,
@@ -506,7 +506,7 @@ function $f_ErrorEvent(j: unknown, path: string): ErrorEvent {
     corr: o.corr === undefined ? undefined : $fromJsonString(o.corr, `${path}/corr`),
     topic: o.topic === undefined ? undefined : $fromJsonString(o.topic, `${path}/topic`),
     errorSet: o.errorSet === undefined ? '' : $fromJsonString(o.errorSet, `${path}/errorSet`),
-    error: o.error === undefined ? ErrorInfo.example() : ErrorInfo.$fromJSON(o.error, `${path}/error`),
+    error: o.error === undefined ? ErrorInfo.decode(new Uint8Array(0)) : ErrorInfo.$fromJSON(o.error, `${path}/error`),
     severity: o.severity === undefined ? 'error' : Severity.$fromJSON(o.severity, `${path}/severity`),
     retries: o.retries === undefined ? 0 : $fromJsonInt(o.retries, `${path}/retries`, 0, 4294967295),
     diagnostics: o.diagnostics === undefined ? [] : $fromJsonList(o.diagnostics, `${path}/diagnostics`, (e1, p1) => Diagnostic.$fromJSON(e1, p1)),
@@ -1016,7 +1016,7 @@ function $d_ResourceUsageReport(r: $Reader, end: number): ResourceUsageReport {
     peer: f_peer,
     at: f_at ?? new Date(0),
     window: f_window,
-    usage: f_usage ?? ResourceUsage.example(),
+    usage: f_usage ?? ResourceUsage.decode(new Uint8Array(0)),
   };
 }
 
@@ -1043,7 +1043,7 @@ function $f_ResourceUsageReport(j: unknown, path: string): ResourceUsageReport {
     peer: o.peer === undefined ? '' : $fromJsonString(o.peer, `${path}/peer`),
     at: o.at === undefined ? new Date(0) : $fromJsonTimestamp(o.at, `${path}/at`),
     window: o.window === undefined ? 0 : $fromJsonDuration(o.window, `${path}/window`),
-    usage: o.usage === undefined ? ResourceUsage.example() : ResourceUsage.$fromJSON(o.usage, `${path}/usage`),
+    usage: o.usage === undefined ? ResourceUsage.decode(new Uint8Array(0)) : ResourceUsage.$fromJSON(o.usage, `${path}/usage`),
   };
 }
 

@@ -452,9 +452,11 @@ export class Reader {
         if (this.pos + 8 > this.len) throw this.error('input ends inside a fixed64');
         this.pos += 8;
         return;
-      case 2:
-        this.pos += this.length();
+      case 2: {
+        const n = this.length();
+        this.pos += n;
         return;
+      }
       case 5:
         if (this.pos + 4 > this.len) throw this.error('input ends inside a fixed32');
         this.pos += 4;

@@ -129,7 +129,9 @@ export function zeroExpr(ctx: ModuleContext, t: IrType): string {
     case 'named': {
       const d = ctx.decl(t.name);
       if (d.kind === 'enum') return d.members.length > 0 ? str(d.members[0]!.name) : 'undefined as never';
-      return `${ctx.ref(t.name)}.example()`;
+      // A struct's zero value has every field at its default or zero value: what an empty message decodes to.
+      // A union has no natural zero: it is the union's example.
+      return d.kind === 'struct' ? `${ctx.ref(t.name)}.decode(new Uint8Array(0))` : `${ctx.ref(t.name)}.example()`;
     }
     case 'scalar':
       switch (t.scalar) {

@@ -1237,7 +1237,7 @@ function $d_Maps(r: $Reader, end: number): Maps {
           }
         }
         r.leave(end11);
-        f_byU64.set(k9, v10 ?? Point.example());
+        f_byU64.set(k9, v10 ?? Point.decode(new Uint8Array(0)));
         break;
       }
       case 34: {

@@ -116,8 +116,8 @@ function $d_Link(r: $Reader, end: number): Link {
     }
   }
   return {
-    here: f_here ?? AlphaRef.example(),
-    there: f_there ?? BetaRef.example(),
+    here: f_here ?? AlphaRef.decode(new Uint8Array(0)),
+    there: f_there ?? BetaRef.decode(new Uint8Array(0)),
     status: f_status,
     otherStatus: f_otherStatus,
     shape: f_shape ?? Shape.example(),
@@ -147,8 +147,8 @@ function $f_Link(j: unknown, path: string): Link {
     $unknownJsonKey(path, k, 'here, there, status, otherStatus, shape, all');
   }
   return {
-    here: o.here === undefined ? AlphaRef.example() : $f_AlphaRef(o.here, `${path}/here`),
-    there: o.there === undefined ? BetaRef.example() : BetaRef.$fromJSON(o.there, `${path}/there`),
+    here: o.here === undefined ? AlphaRef.decode(new Uint8Array(0)) : $f_AlphaRef(o.here, `${path}/here`),
+    there: o.there === undefined ? BetaRef.decode(new Uint8Array(0)) : BetaRef.$fromJSON(o.there, `${path}/there`),
     status: o.status === undefined ? 'ok' : $f_AlphaStatus(o.status, `${path}/status`),
     otherStatus: o.otherStatus === undefined ? 'busy' : BetaStatus.$fromJSON(o.otherStatus, `${path}/otherStatus`),
     shape: o.shape === undefined ? Shape.example() : Shape.$fromJSON(o.shape, `${path}/shape`),

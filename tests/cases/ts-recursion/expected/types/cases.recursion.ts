@@ -318,7 +318,7 @@ function $d_Pong(r: $Reader, end: number): Pong {
     }
   }
   return {
-    ping: f_ping ?? Ping.example(),
+    ping: f_ping ?? Ping.decode(new Uint8Array(0)),
   };
 }
 
@@ -339,7 +339,7 @@ function $f_Pong(j: unknown, path: string): Pong {
     $unknownJsonKey(path, k, 'ping');
   }
   return {
-    ping: o.ping === undefined ? Ping.example() : $f_Ping(o.ping, `${path}/ping`),
+    ping: o.ping === undefined ? Ping.decode(new Uint8Array(0)) : $f_Ping(o.ping, `${path}/ping`),
   };
 }
 
@@ -467,7 +467,7 @@ function $d_Tree(r: $Reader, end: number): Tree {
           }
         }
         r.leave(end5);
-        f_named.set(k3, v4 ?? Tree.example());
+        f_named.set(k3, v4 ?? Tree.decode(new Uint8Array(0)));
         break;
       }
       default:
