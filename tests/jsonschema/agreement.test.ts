@@ -1,7 +1,8 @@
 /**
  * The codec's `validate` and the JSON Schema agree (docs/generated-code.md):
  * `N.validate(v).ok === validateN(N.toJSON(v))` for generated values and mutations of every type of
- * idl/ (the committed generated/types and generated/validators) and examples/ (emitted to tmp/).
+ * idl/ (the committed generated/types and generated/validators), examples/ and tests/jsonschema/cases/
+ * (emitted to tmp/).
  * Runs once the `ts` emitter exists.
  */
 import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -16,8 +17,9 @@ import type { IrProgram } from '../../compiler/ir/ir.ts';
 import type { Codec } from '../../runtime/codec/codec.ts';
 import { repoPath } from '../helpers/repo.ts';
 import { jsonSchemaEmitter } from '../../compiler/emitters/jsonschema/index.ts';
-import { repoPrograms, type StandaloneValidator } from './helpers.ts';
-import { ValueArbitraries } from './values.ts';
+import { casePrograms, repoPrograms, type StandaloneValidator } from './helpers.ts';
+import { FORMATS } from '../../compiler/checker/types.ts';
+import { KNOWN_FORMAT_ISSUES, ValueArbitraries } from './values.ts';
 
 const TS_EMITTER = repoPath('compiler/emitters/ts/index.ts');
 const RUNS = Number(process.env['MIDL_AGREEMENT_RUNS'] ?? 60);
@@ -53,7 +55,7 @@ function isJsonData(x: unknown): boolean {
 }
 
 describe.skipIf(!existsSync(TS_EMITTER))('codec validate agrees with the JSON Schema', () => {
-  const programs = repoPrograms();
+  const programs = [...repoPrograms(), ...casePrograms()];
   const tmp = repoPath('tmp', `jsonschema-${process.pid}-agreement`);
   const loaded = new Map<string, Loaded>();
 
@@ -117,6 +119,23 @@ describe.skipIf(!existsSync(TS_EMITTER))('codec validate agrees with the JSON Sc
       });
     });
   }
+
+  // Known codec issues (runtime/codec/validate.ts matchesFormat): ajv-formats compiles "regex" without
+  // the u flag (so `\Z` is an identity escape) and checks "uri-reference" against RFC 3986, which
+  // control characters and bad %-escapes fail. When fixed, these start failing: make them `it` and
+  // empty KNOWN_FORMAT_ISSUES in values.ts.
+  it.fails.each([
+    ['regex', '\\Z'],
+    ['uri-reference', '\u0000'],
+    ['uri-reference', '%zz'],
+  ])('known codec issue: format %s on %j agrees with ajv-formats', (format, text) => {
+    expect(KNOWN_FORMAT_ISSUES.has(format)).toBe(true);
+    const { codecs, validators } = loaded.get('case-formats')!;
+    const codec = codecs.get('t.formats.Formats')!;
+    const field = `f${[...FORMATS].sort().indexOf(format)}`;
+    const value = { ...(codec.example() as object), [field]: text };
+    expect(codec.validate(value).ok).toBe(validators.get('t.formats.Formats')!(codec.toJSON(value as never)));
+  });
 
   // Known codec issue (runtime/codec/json.ts toJsonF32): a finite number that rounds to ±Infinity as an
   // f32 passes validate (its f32 value is Infinity) but toJSON writes the number Infinity, which JSON

@@ -1,4 +1,4 @@
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { expect } from 'vitest';
@@ -27,6 +27,15 @@ function checked(label: string, result: ReturnType<typeof compile>): Program {
 /** The repository's schemas: idl/ (what `midl gen` generates) and examples/ (each compiled as one program). */
 export function repoPrograms(): Program[] {
   return ['idl', 'examples'].map((dir) => checked(dir, compile(expandInputs([repoPath(dir)]))));
+}
+
+/** The golden and test cases: tests/jsonschema/cases/<name>/input.midl, each one program labelled `case-<name>`. */
+export function casePrograms(): Program[] {
+  const dir = repoPath('tests/jsonschema/cases');
+  return readdirSync(dir)
+    .filter((n) => statSync(join(dir, n)).isDirectory())
+    .sort()
+    .map((n) => programFromFile(join(dir, n, 'input.midl'), `case-${n}`));
 }
 
 export function programFromText(text: string, label = 'input.midl'): Program {

@@ -3,55 +3,16 @@
  * must be accepted or rejected as docs/generated-code.md says, by a fresh ajv and by the standalone
  * validator alike.
  */
+import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FORMATS } from '../../compiler/checker/types.ts';
 import { typeSchema } from '../../compiler/emitters/jsonschema/schema.ts';
 import { ANNOTATION_ONLY_FORMATS } from '../../compiler/emitters/jsonschema/validators.ts';
 import { exampleJson } from '../../compiler/emitters/shared/example.ts';
+import { repoPath } from '../helpers/repo.ts';
 import { clone, emit, freshAjv, importValidators, programFromText, removeTmp, type StandaloneValidator } from './helpers.ts';
 
-const SCHEMA = `package t.neg;
-version "1.0.0";
-
-enum Color { red = 0; green = 1; }
-
-struct Inner { n: u8 @1; }
-
-union Shape {
-  circle: f64 @1;
-  square: u32 @2;
-  named: Inner @3;
-}
-
-struct All {
-  b: bool @1;
-  u8v: u8 @2;
-  i8v: i8 @3;
-  u32v: u32 @4 (min = 10, max = 20);
-  u64v: u64 @5;
-  i64v: i64 @6 (min = -5, max = 5);
-  f: f32 @7 (min = 0, max = 1);
-  g: f64 @8;
-  s: string @9 (minLength = 2, maxLength = 4, pattern = "^[a-z]+$");
-  e: string @10 (format = "email");
-  by: bytes @11 (minLength = 1, maxLength = 3);
-  ts: timestamp @12;
-  d: duration @13;
-  id: uuid @14;
-  j: json @15;
-  c: Color @16;
-  sh: Shape @17;
-  arr: u8[] @18 (minItems = 1, maxItems = 2);
-  m: map<u8, string> @19 (maxItems = 2);
-  ms: map<string, Inner> @20;
-  opt?: string @21;
-  big: map<i64, bool> @22;
-  lo?: f64 @23 (min = -1);
-  hi?: f64 @24 (max = 1);
-  u64r?: u64 @25 (min = 1, max = 1000);
-  raw?: bytes @26;
-}
-`;
+const SCHEMA = readFileSync(repoPath('tests/jsonschema/cases/kinds/input.midl'), 'utf8');
 
 type Mutation = readonly [label: string, path: readonly (string | number)[], value: unknown, valid: boolean];
 const DELETE = Symbol('delete');
@@ -216,7 +177,7 @@ describe('valid and invalid JSON forms', () => {
 
 describe('string formats', () => {
   const formats = [...FORMATS].sort();
-  const text = `package t.formats;\nversion "1.0.0";\n\nstruct Formats {\n${formats.map((f, i) => `  f${i}: string @${i + 1} (format = "${f}");`).join('\n')}\n}\n`;
+  const text = readFileSync(repoPath('tests/jsonschema/cases/formats/input.midl'), 'utf8');
   const { ir } = programFromText(text);
   const validate = freshAjv().compile(typeSchema(ir, 't.formats.Formats'));
   const base = exampleJson(ir, 't.formats.Formats') as Record<string, unknown>;
@@ -226,6 +187,10 @@ describe('string formats', () => {
     standalone = (await importValidators(emit(ir), 'formats')).get('validateFormats')!;
   });
   afterAll(() => removeTmp('formats'));
+
+  it('the case declares every format the checker accepts, in order', () => {
+    expect(text).toContain(formats.map((f, i) => `  f${i}: string @${i + 1} (format = "${f}");`).join('\n'));
+  });
 
   it('every format the checker accepts compiles in strict mode, and the example satisfies each', () => {
     expect(validate(base), JSON.stringify(validate.errors)).toBe(true);
