@@ -3,7 +3,8 @@
  * `expected/`, the generated `types/*.ts` (plus the `schemas/*.ts` they import, so that
  * `npm run typecheck` compiles the expected output under --strict). The test regenerates and compares;
  * `MIDL_UPDATE_GOLDEN=1` rewrites the expected files. The expected modules are then imported and their
- * codecs exercised: every type's example is valid and round-trips, and random values round-trip.
+ * codecs exercised: every type's example is valid and round-trips, random values round-trip, and
+ * `validate` agrees with ajv on the type's JSON Schema applied to `toJSON`.
  */
 import { existsSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -11,6 +12,7 @@ import { pathToFileURL } from 'node:url';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { jsonSchemaEmitter } from '../../compiler/emitters/jsonschema/index.ts';
+import { newAjv } from '../../compiler/emitters/jsonschema/validators.ts';
 import { tsEmitter } from '../../compiler/emitters/ts/index.ts';
 import { typesModule } from '../../compiler/emitters/shared/names.ts';
 import { compile } from '../../compiler/program.ts';
@@ -66,10 +68,14 @@ describe.each(cases)('ts emitter case %s', (name) => {
       expect(c.validate(example), decl.name).toEqual({ ok: true });
       expect(c.decode(c.encode(example))).toEqual(example);
       expect(c.fromJSON(JSON.parse(JSON.stringify(c.toJSON(example))))).toEqual(example);
+      const ajv = newAjv(false).compile(c.jsonSchema as object);
+      expect(ajv(c.toJSON(example)), decl.name).toBe(true);
       fc.assert(
         fc.property(arbitraryOf(ir, decl.name), (v) => {
           expect(c.decode(c.encode(v))).toEqual(v);
           expect(c.fromJSON(JSON.parse(JSON.stringify(c.toJSON(v))))).toEqual(v);
+          const ours = c.validate(v);
+          if (ours.ok !== ajv(c.toJSON(v))) throw new Error(`${decl.name}: validate ${JSON.stringify(ours)}, ajv ${JSON.stringify(ajv.errors)} on ${JSON.stringify(c.toJSON(v))}`);
         }),
         { numRuns: 40 },
       );
