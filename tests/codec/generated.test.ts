@@ -13,7 +13,7 @@ import { expandInputs } from '../../compiler/config.ts';
 import { tsNames, typesModule, validatorsModule } from '../../compiler/emitters/shared/names.ts';
 import type { IrProgram, IrTypeDecl } from '../../compiler/ir/ir.ts';
 import { compile } from '../../compiler/program.ts';
-import { DecodeError, type Codec } from '../../runtime/codec/index.ts';
+import { DecodeError, JsonDecodeError, type Codec } from '../../runtime/codec/index.ts';
 import { repoPath } from '../helpers/repo.ts';
 import { arbitraryOf } from './arbitraries.ts';
 
@@ -100,6 +100,21 @@ describe.each(types.map((t) => [t.name, t] as const))('%s', (name) => {
     fc.assert(fc.property(fc.uint8Array({ maxLength: 64 }), (bytes) => {
       decodesOrRejects(c, bytes);
     }), { numRuns: 100 });
+  });
+
+  it('fromJSON of arbitrary JSON returns a value or throws JsonDecodeError only', () => {
+    const c = codecs.get(name)!;
+    const near = arbitraryOf(ir, name).map((v) => c.toJSON(v));
+    fc.assert(
+      fc.property(fc.oneof(fc.jsonValue({ maxDepth: 4 }), near), (j) => {
+        try {
+          c.fromJSON(j);
+        } catch (err) {
+          if (!(err instanceof JsonDecodeError)) throw new Error(`${name} fromJSON threw ${String(err)} for ${JSON.stringify(j)}`);
+        }
+      }),
+      { numRuns: 50 },
+    );
   });
 
   it.runIf(hasValidators)('validate agrees with the JSON Schema (ajv) on toJSON', () => {
