@@ -209,10 +209,16 @@ class AstBuilder {
     return tok ? this.tokenLiteral(tok) : undefined;
   }
 
+  /** A literal in a whole-number position (field numbers, bits, enum values, error codes). */
   private integer(node: CstNode | undefined): A.Literal | undefined {
     if (!node) return undefined;
     const tok = this.onlyToken(node);
-    return tok ? this.tokenLiteral(tok) : undefined;
+    const lit = tok ? this.tokenLiteral(tok) : undefined;
+    if (lit?.kind === 'number' && lit.integer === null) {
+      this.diagnostics.add('invalidNumber', { text: lit.text, reason: 'a whole number is required here' }, lit.span, { help: `write ${Math.trunc(lit.value)} or ${Math.trunc(lit.value) + 1}` });
+      return undefined;
+    }
+    return lit;
   }
 
   /** The single token of a one-token rule (literal, integer), without sorting children. */
@@ -264,7 +270,7 @@ class AstBuilder {
   }
 
   private stringValue(tok: IToken): string {
-    const closed = tok.tokenType.name !== 'UnterminatedString';
+    const closed = tok.image.length >= 2 && tok.image.endsWith(tok.image[0]!) && tok.tokenType.name !== 'UnterminatedString';
     const body = tok.image.slice(1, closed ? -1 : undefined);
     return body.replace(/\\(u\{[0-9A-Fa-f]{1,6}\}|.)/g, (whole, esc: string, index: number) => {
       switch (esc) {

@@ -15,6 +15,10 @@ export function parseAddress(text: string): AddressParse {
       segments.push({ kind: 'param', name: param[1]! });
       continue;
     }
+    const badParam = /^\{(.*)\}$/.exec(part);
+    if (badParam) {
+      return { ok: false, reason: `parameter name '${badParam[1]}' is not a name`, help: 'parameter names start with a letter or _ and contain letters, digits and _: {corr}' };
+    }
     if (part.includes('{') || part.includes('}')) {
       return { ok: false, reason: `segment '${part}' mixes text and a parameter`, help: 'a parameter fills a whole segment: gpu/job.result/{corr}' };
     }

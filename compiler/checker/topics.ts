@@ -229,6 +229,7 @@ function readProperty(ctx: CheckContext, file: LoadedFile, p: A.Property, kind: 
   switch (kind) {
     case 'struct': {
       if (v.kind !== 'type') return bad('a struct type', describeItem(v), v.span, `write ${name}: StructName;`);
+      if (v.type.kind === 'optional') return bad('a struct type', `'${typeText(v.type)}'`, v.span, `a ${name} is always present; drop the ?`);
       const type = lowerType(ctx, file, v.type);
       if (!type) return undefined;
       if (type.kind === 'named' && type.declKind === 'struct' && structs.has(type.name)) return type.name;
@@ -336,10 +337,13 @@ function readHttp(ctx: CheckContext, name: string, group: readonly A.ValueItem[]
   }
   const method = m.type.name.text;
   if (!(HTTP_METHODS as readonly string[]).includes(method)) {
-    return fail(`unknown method '${method}'`, m.span, didYouMean(method.toUpperCase() === method ? method : method.toUpperCase(), HTTP_METHODS, `methods: ${HTTP_METHODS.join(', ')}`) ?? `write it in capitals: ${method.toUpperCase()}`);
+    const upper = method.toUpperCase();
+    const help = (HTTP_METHODS as readonly string[]).includes(upper) ? `write it in capitals: ${upper}` : didYouMean(upper, HTTP_METHODS, `methods: ${HTTP_METHODS.join(', ')}`)!;
+    return fail(`unknown method '${method}'`, m.span, help);
   }
   const p = path.value;
-  if (!/^\/[A-Za-z0-9._~\-/{}]*(\?[A-Za-z0-9_]+=\{[A-Za-z_][A-Za-z0-9_]*\}(&[A-Za-z0-9_]+=\{[A-Za-z_][A-Za-z0-9_]*\})*)?$/.test(p)) {
+  // Segments are text and whole {param} placeholders, so braces always balance.
+  if (!/^(?:\/(?:[A-Za-z0-9._~-]|\{[A-Za-z_][A-Za-z0-9_]*\})*)+(?:\?[A-Za-z0-9_]+=\{[A-Za-z_][A-Za-z0-9_]*\}(?:&[A-Za-z0-9_]+=\{[A-Za-z_][A-Za-z0-9_]*\})*)?$/.test(p)) {
     return fail(`path '${p}' is not of the form /segment/{param}[?key={param}]`, path.span, 'paths start with / and use {field} for values taken from the body');
   }
   const params = [...p.matchAll(/\{([^}]*)\}/g)].map((x) => x[1]!);

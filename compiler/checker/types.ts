@@ -50,7 +50,7 @@ export function checkTypes(ctx: CheckContext, files: readonly LoadedFile[], pack
       }
     }
   }
-  reportInfiniteStructs(ctx, structs);
+  reportInfiniteStructs(ctx, structs, types.filter((t): t is IrUnion => t.kind === 'union'));
   const byName = (a: { name: string }, b: { name: string }) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
   return { types: types.sort(byName), errorSets: errorSets.sort(byName) };
 }
@@ -365,7 +365,7 @@ function checkDefault(ctx: CheckContext, file: LoadedFile, lit: A.Literal, type:
     case 'uuid':
       return lit.kind === 'string' && UUID_RE.test(lit.value) ? lit.value.toLowerCase() : mismatch('uuid defaults are quoted UUIDs: = "123e4567-e89b-12d3-a456-426614174000"');
     case 'timestamp':
-      return lit.kind === 'string' && RFC3339_RE.test(lit.value) && !Number.isNaN(Date.parse(lit.value)) ? lit.value : mismatch('timestamp defaults are RFC 3339 strings: = "2026-01-01T00:00:00Z"');
+      return lit.kind === 'string' && isRfc3339(lit.value) ? lit.value : mismatch('timestamp defaults are RFC 3339 strings of real dates: = "2026-01-01T00:00:00Z"');
     case 'duration': {
       if (lit.kind !== 'quantity') return mismatch('duration defaults carry a unit: = 250ms');
       const us = parseDurationUs(lit);
@@ -377,6 +377,14 @@ function checkDefault(ctx: CheckContext, file: LoadedFile, lit: A.Literal, type:
       return jsonValue(lit) ?? mismatch('json defaults are strings, numbers, booleans or lists of them');
   }
   return undefined;
+}
+
+/** RFC 3339 with a real calendar date and time (Date.parse alone accepts 2026-02-30). */
+function isRfc3339(text: string): boolean {
+  if (!RFC3339_RE.test(text) || Number.isNaN(Date.parse(text))) return false;
+  const [y, mo, d, h, mi, s] = text.slice(0, 19).split(/[-T:]/).map(Number) as [number, number, number, number, number, number];
+  const probe = new Date(Date.UTC(y, mo - 1, d, h, mi, s));
+  return probe.getUTCFullYear() === y && probe.getUTCMonth() === mo - 1 && probe.getUTCDate() === d && probe.getUTCHours() === h && probe.getUTCMinutes() === mi && s < 60;
 }
 
 function jsonValue(lit: A.Literal): IrValue | undefined {
@@ -435,7 +443,11 @@ function checkEnumMembers(ctx: CheckContext, decl: A.EnumDecl | A.ErrorsDecl, ki
     const num = Number(v);
     const other = values.get(num);
     if (other) {
-      ctx.diagnostics.add('duplicateEnumValue', { value: num, other: other.name.text }, m.value.span, { help: `use a value no other member has, e.g. ${Math.max(...values.keys()) + 1}` });
+      const lo = kind === 'errors' ? 1 : 0;
+      const hi = kind === 'errors' ? 65535 : 2147483647;
+      let free = lo;
+      while (values.has(free) && free < hi) free++;
+      ctx.diagnostics.add('duplicateEnumValue', { value: num, other: other.name.text }, m.value.span, { help: values.has(free) ? 'every value is taken' : `use a value no other member has, e.g. ${free}` });
       continue;
     }
     values.set(num, m);
@@ -446,76 +458,75 @@ function checkEnumMembers(ctx: CheckContext, decl: A.EnumDecl | A.ErrorsDecl, ki
 }
 
 /**
- * A struct that requires itself (through non-optional, non-collection fields) has no finite value.
- * Strongly connected components of the "requires" graph find every such cycle in linear time
- * (iterative Tarjan, so long chains cannot exhaust the stack); each cycle is reported once.
+ * A struct has no finite value when every way of building it needs itself: through required struct
+ * fields, or through unions whose arms all need it. Finiteness is a least fixpoint computed with a
+ * worklist (linear, no recursion, so long chains cannot exhaust the stack); each cycle of structs left
+ * without a finite value is reported once, at its first struct in source order.
  */
-function reportInfiniteStructs(ctx: CheckContext, structs: readonly { decl: A.StructDecl; ir: IrStruct }[]): void {
-  const index = new Map(structs.map((s, i) => [s.ir.name, i]));
-  const edges = structs.map((s) =>
-    s.ir.fields.flatMap((f) => (!f.optional && f.type.kind === 'named' && f.type.declKind === 'struct' && index.has(f.type.name) ? [{ to: index.get(f.type.name)!, field: f.name }] : [])),
-  );
-  const order = new Array<number>(structs.length).fill(-1);
-  const low = new Array<number>(structs.length).fill(0);
-  const onStack = new Array<boolean>(structs.length).fill(false);
-  const stack: number[] = [];
-  let counter = 0;
-  for (let root = 0; root < structs.length; root++) {
-    if (order[root] !== -1) continue;
-    const work: { node: number; edge: number }[] = [{ node: root, edge: 0 }];
-    order[root] = low[root] = counter++;
-    stack.push(root);
-    onStack[root] = true;
-    while (work.length > 0) {
-      const frame = work[work.length - 1]!;
-      const out = edges[frame.node]!;
-      if (frame.edge < out.length) {
-        const next = out[frame.edge++]!.to;
-        if (order[next] === -1) {
-          order[next] = low[next] = counter++;
-          stack.push(next);
-          onStack[next] = true;
-          work.push({ node: next, edge: 0 });
-        } else if (onStack[next]) low[frame.node] = Math.min(low[frame.node]!, order[next]!);
-        continue;
+function reportInfiniteStructs(ctx: CheckContext, structs: readonly { decl: A.StructDecl; ir: IrStruct }[], unions: readonly IrUnion[]): void {
+  type Dep = { to: string; field: string };
+  const needs = new Map<string, Dep[]>();
+  const unionArms = new Map<string, Dep[]>();
+  const finite = new Set<string>();
+  const worklist: string[] = [];
+  const markFinite = (name: string) => {
+    if (!finite.has(name)) {
+      finite.add(name);
+      worklist.push(name);
+    }
+  };
+  const isAggregate = (t: IrType): t is Extract<IrType, { kind: 'named' }> => t.kind === 'named' && t.declKind !== 'enum';
+  for (const { ir } of structs) needs.set(ir.name, ir.fields.filter((f) => !f.optional && isAggregate(f.type)).map((f) => ({ to: (f.type as { name: string }).name, field: f.name })));
+  for (const u of unions) unionArms.set(u.name, u.arms.filter((a) => isAggregate(a.type)).map((a) => ({ to: (a.type as { name: string }).name, field: a.name })));
+  const remaining = new Map<string, number>();
+  const dependents = new Map<string, string[]>();
+  for (const [name, deps] of needs) {
+    remaining.set(name, deps.length);
+    for (const d of deps) dependents.set(d.to, [...(dependents.get(d.to) ?? []), name]);
+    if (deps.length === 0) markFinite(name);
+  }
+  for (const u of unions) {
+    for (const d of unionArms.get(u.name)!) dependents.set(d.to, [...(dependents.get(d.to) ?? []), u.name]);
+    // An arm of a scalar, enum or collection type (or an empty union) builds a finite value directly.
+    if (u.arms.length === 0 || u.arms.some((a) => !isAggregate(a.type))) markFinite(u.name);
+  }
+  while (worklist.length > 0) {
+    const done = worklist.pop()!;
+    for (const dep of dependents.get(done) ?? []) {
+      if (unionArms.has(dep)) markFinite(dep);
+      else {
+        const left = remaining.get(dep)! - 1;
+        remaining.set(dep, left);
+        if (left === 0) markFinite(dep);
       }
-      work.pop();
-      const parent = work[work.length - 1];
-      if (parent) low[parent.node] = Math.min(low[parent.node]!, low[frame.node]!);
-      if (low[frame.node] !== order[frame.node]) continue;
-      const component: number[] = [];
-      let member: number;
-      do {
-        member = stack.pop()!;
-        onStack[member] = false;
-        component.push(member);
-      } while (member !== frame.node);
-      const selfLoop = component.length === 1 && edges[component[0]!]!.some((e) => e.to === component[0]);
-      if (component.length > 1 || selfLoop) reportCycle(ctx, structs, edges, new Set(component));
     }
   }
-}
-
-/** Reports one cycle of a component, starting at its first struct in source order. */
-function reportCycle(ctx: CheckContext, structs: readonly { decl: A.StructDecl; ir: IrStruct }[], edges: readonly { to: number; field: string }[][], members: ReadonlySet<number>): void {
-  const start = Math.min(...members);
-  const path: { struct: number; field: string }[] = [];
-  const seen = new Set<number>();
-  let at = start;
-  // Follow edges inside the component until the walk returns to a struct already on the path.
-  while (!seen.has(at)) {
-    seen.add(at);
-    const e = edges[at]!.find((x) => members.has(x.to))!;
-    path.push({ struct: at, field: e.field });
-    at = e.to;
+  const byName = new Map(structs.map((s) => [s.ir.name, s]));
+  const reported = new Set<string>();
+  for (const start of structs) {
+    if (finite.has(start.ir.name) || reported.has(start.ir.name)) continue;
+    // Walk through what keeps it infinite until the walk repeats: that loop is the cycle to report.
+    const path: { name: string; field: string }[] = [];
+    const seenAt = new Map<string, number>();
+    let at = start.ir.name;
+    while (!seenAt.has(at)) {
+      seenAt.set(at, path.length);
+      const next = (needs.get(at) ?? unionArms.get(at) ?? []).find((d) => !finite.has(d.to));
+      if (!next) break;
+      path.push({ name: at, field: next.field });
+      at = next.to;
+    }
+    const cycle = path.slice(seenAt.get(at) ?? path.length);
+    const head = cycle.find((p) => byName.has(p.name));
+    if (!head || cycle.some((p) => reported.has(p.name))) continue;
+    for (const p of cycle) reported.add(p.name);
+    const s = byName.get(head.name)!;
+    const rotated = [...cycle.slice(cycle.indexOf(head)), ...cycle.slice(0, cycle.indexOf(head))];
+    const field = s.decl.fields.find((f) => f.name.text === head.field)!;
+    ctx.diagnostics.add('infiniteStruct', { name: s.ir.shortName, path: rotated.map((p) => `${p.name.split('.').pop()}.${p.field}`).join(' → ') }, field.name.span, {
+      help: `make '${field.name.text}' optional (\`${field.name.text}?:\`) or an array`,
+    });
   }
-  const cycle = path.slice(path.findIndex((p) => p.struct === at));
-  const first = cycle[0]!;
-  const s = structs[first.struct]!;
-  const field = s.decl.fields.find((f) => f.name.text === first.field)!;
-  ctx.diagnostics.add('infiniteStruct', { name: s.ir.shortName, path: cycle.map((p) => `${structs[p.struct]!.ir.shortName}.${p.field}`).join(' → ') }, field.name.span, {
-    help: `make '${field.name.text}' optional (\`${field.name.text}?:\`) or an array`,
-  });
 }
 
 export type { DeclSymbol };

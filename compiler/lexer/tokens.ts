@@ -44,26 +44,40 @@ export const StringLiteral = createToken({ name: 'StringLiteral', pattern: /"(?:
  * produce follow-on errors: single-quoted text, and a string whose closing quote is missing, which
  * ends before a final ';' on its line so the statement still ends.
  */
-export const SingleQuotedString = createToken({ name: 'SingleQuotedString', pattern: /'(?:[^'\\\n]|\\[^\n])*'/, categories: [StringLiteral], label: 'a string' });
+export const SingleQuotedString = createToken({
+  name: 'SingleQuotedString',
+  pattern: { exec: (text: string, offset: number) => matchQuoted(text, offset, 39) },
+  start_chars_hint: ["'"],
+  line_breaks: false,
+  categories: [StringLiteral],
+  label: 'a string',
+});
 export const UnterminatedString = createToken({
   name: 'UnterminatedString',
-  pattern: { exec: matchUnterminatedString },
+  pattern: { exec: (text: string, offset: number) => matchQuoted(text, offset, 34, false) },
   start_chars_hint: ['"'],
   line_breaks: false,
   categories: [StringLiteral],
   label: 'a string',
 });
 
-/** `"text` up to the end of its line, minus trailing blanks and a final ';' (tried after StringLiteral). */
-function matchUnterminatedString(text: string, offset: number): RegExpExecArray | null {
-  if (text.charCodeAt(offset) !== 34) return null;
+/**
+ * A string opened by `quote`: up to its closing quote (when `allowClosed`), else to the first ';' or the
+ * end of its line, minus trailing blanks. Double-quoted strings reach this only when unterminated, since
+ * StringLiteral is tried first.
+ */
+function matchQuoted(text: string, offset: number, quote: number, allowClosed = true): RegExpExecArray | null {
+  if (text.charCodeAt(offset) !== quote) return null;
   let end = offset + 1;
   while (end < text.length && text.charCodeAt(end) !== 10) {
+    if (text.charCodeAt(end) === quote && allowClosed) return [text.slice(offset, end + 1)] as unknown as RegExpExecArray;
     if (text.charCodeAt(end) === 92 && end + 1 < text.length && text.charCodeAt(end + 1) !== 10) end++;
     end++;
   }
+  // An unterminated string most likely ends where its statement does: before the first ';'.
+  const semi = text.indexOf(';', offset + 1);
+  if (semi !== -1 && semi < end) end = semi;
   while (end > offset + 1 && /[ \t\r]/.test(text[end - 1]!)) end--;
-  if (end > offset + 1 && text[end - 1] === ';') end--;
   const match = [text.slice(offset, end)] as unknown as RegExpExecArray;
   return match;
 }
