@@ -110,7 +110,8 @@ export function toJsonFloat(v: number): JsonValue {
 
 /** An f32 as the shortest decimal that rounds to the same f32 (0.1, not 0.10000000149011612). */
 export function toJsonF32(v: number): JsonValue {
-  return v - v === 0 ? shortestF32(v) : toJsonFloat(v);
+  // A finite f64 beyond the f32 range is ±Infinity as an f32, and its JSON form says so.
+  return toJsonFloat(shortestF32(v));
 }
 
 /** The number with the shortest decimal form that rounds to the same f32 as `v` (non-finite values pass through). */

@@ -19,7 +19,7 @@ import { repoPath } from '../helpers/repo.ts';
 import { jsonSchemaEmitter } from '../../compiler/emitters/jsonschema/index.ts';
 import { casePrograms, repoPrograms, type StandaloneValidator } from './helpers.ts';
 import { FORMATS } from '../../compiler/checker/types.ts';
-import { KNOWN_FORMAT_ISSUES, ValueArbitraries } from './values.ts';
+import { ValueArbitraries } from './values.ts';
 
 const TS_EMITTER = repoPath('compiler/emitters/ts/index.ts');
 const RUNS = Number(process.env['MIDL_AGREEMENT_RUNS'] ?? 60);
@@ -120,16 +120,13 @@ describe.skipIf(!existsSync(TS_EMITTER))('codec validate agrees with the JSON Sc
     });
   }
 
-  // Known codec issues (runtime/codec/validate.ts matchesFormat): ajv-formats compiles "regex" without
-  // the u flag (so `\Z` is an identity escape) and checks "uri-reference" against RFC 3986, which
-  // control characters and bad %-escapes fail. When fixed, these start failing: make them `it` and
-  // empty KNOWN_FORMAT_ISSUES in values.ts.
-  it.fails.each([
+  // Formats the codec once checked with its own rules: `validate` now uses ajv-formats' definitions,
+  // so these agree with the generated validators.
+  it.each([
     ['regex', '\\Z'],
     ['uri-reference', '\u0000'],
     ['uri-reference', '%zz'],
-  ])('known codec issue: format %s on %j agrees with ajv-formats', (format, text) => {
-    expect(KNOWN_FORMAT_ISSUES.has(format)).toBe(true);
+  ])('format %s on %j: validate agrees with ajv-formats', (format, text) => {
     const { codecs, validators } = loaded.get('case-formats')!;
     const codec = codecs.get('t.formats.Formats')!;
     const field = `f${[...FORMATS].sort().indexOf(format)}`;
@@ -137,10 +134,9 @@ describe.skipIf(!existsSync(TS_EMITTER))('codec validate agrees with the JSON Sc
     expect(codec.validate(value).ok).toBe(validators.get('t.formats.Formats')!(codec.toJSON(value as never)));
   });
 
-  // Known codec issue (runtime/codec/json.ts toJsonF32): a finite number that rounds to ±Infinity as an
-  // f32 passes validate (its f32 value is Infinity) but toJSON writes the number Infinity, which JSON
-  // text turns into null, instead of "Infinity". When toJsonF32 is fixed this starts failing: make it `it`.
-  it.fails('known codec issue: an f32 beyond the f32 range has the JSON form "Infinity"', () => {
+  // A finite number that rounds to ±Infinity as an f32 has the JSON form "Infinity" (not the number
+  // Infinity, which JSON text would turn into null).
+  it('an f32 beyond the f32 range has the JSON form "Infinity"', () => {
     const { codecs, validators } = loaded.get('idl')!;
     const codec = codecs.get('fountain.core.ResourceUsage')!;
     const value = { ...(codec.example() as object), cpuUtilization: 1e39 };
