@@ -3,7 +3,7 @@
  * it (lengths in code points; formats as ajv-formats "full" mode), so that
  * `N.validate(v).ok === ajvValidate(N.toJSON(v))`.
  */
-import ajvFormats from 'ajv-formats/dist/formats.js';
+import * as ajvFormats from 'ajv-formats/dist/formats.js';
 import type { ValidationIssue, ValidationResult } from './codec.ts';
 
 export const VALID: ValidationResult = Object.freeze({ ok: true as const });
@@ -59,10 +59,19 @@ export const UUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0
 /**
  * Formats are checked by ajv-formats' "full" definitions: the same functions the generated ajv
  * validators use, so `validate` and the JSON Schema agree by construction (no second copy of the
- * rules). ajv-formats is CommonJS; its default export is `module.exports` under Node and bundlers.
+ * rules).
  */
 type FormatDefinition = RegExp | ((s: string) => boolean) | { readonly validate?: RegExp | ((s: string) => boolean) } | true;
-const FULL_FORMATS = (ajvFormats as unknown as { fullFormats: Readonly<Record<string, FormatDefinition | undefined>> }).fullFormats;
+// Named export under Node's ESM (detected in the CommonJS module) and under CommonJS transpilation;
+// `default.fullFormats` where a loader only exposes module.exports as the default.
+const formatsModule = ajvFormats as unknown as { fullFormats?: FormatTable; default?: { fullFormats?: FormatTable } };
+type FormatTable = Readonly<Record<string, FormatDefinition | undefined>>;
+const FULL_FORMATS: FormatTable = formatsModule.fullFormats ?? formatsModule.default?.fullFormats ?? missingFormats();
+
+/** Failing loudly beats an empty table, which would silently accept every format. */
+function missingFormats(): never {
+  throw new Error('ajv-formats/dist/formats.js has no fullFormats export: format checks cannot run');
+}
 
 /** Whether `s` is a valid `format`; formats ajv-formats does not implement are annotations (always valid). */
 export function matchesFormat(format: string, s: string): boolean {
