@@ -2,37 +2,38 @@
 import * as __ucs2length0_ns from "ajv/dist/runtime/ucs2length.js";
 const __cjs = (ns) => (ns.default && ns.default.__esModule ? ns.default : ns);
 const __ucs2length0 = __cjs(__ucs2length0_ns);
-export const validateToolInvoke = validate20;
-const schema31 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://midl.dev/schemas/fountain.llm.ToolInvoke.schema.json","title":"ToolInvoke","description":"A request to run one tool.","type":"object","properties":{"corr":{"description":"Correlation id chosen by the caller; the result arrives on llm/tool.result/{corr}.","type":"string","minLength":1,"maxLength":64,"pattern":"^[A-Za-z0-9._:-]+$"},"tool":{"description":"Tool name as listed in the facts (OpenAI/Anthropic/MCP-compatible).","type":"string","minLength":1,"maxLength":64,"pattern":"^[A-Za-z0-9_-]+$"},"arguments":{"description":"Tool arguments: a JSON object matching the tool's input schema."},"session":{"description":"Session the call is made in; its capability mask is checked against the tool's needs.","type":"string","format":"uuid","pattern":"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"},"deadline":{"description":"Give up and report timeout after this long.","type":"integer","minimum":-9007199254740991,"maximum":9007199254740991},"caller":{"description":"Who issued the call (model or agent id), for audit and telemetry.","type":"string","maxLength":128}},"required":["corr","tool","arguments"],"additionalProperties":false,"examples":[{"corr":"example","tool":"example","arguments":{},"session":"00000000-0000-4000-8000-000000000000","deadline":1000,"caller":"example"}]};
+export const validateToolInvoke = validate52;
+const schema19 = {"$id":"https://midl.dev/schemas/fountain.llm.ToolInvoke.schema.json","type":"object","properties":{"corr":{"type":"string","minLength":1,"maxLength":64,"pattern":"^[A-Za-z0-9._:-]+$"},"tool":{"type":"string","minLength":1,"maxLength":64,"pattern":"^[A-Za-z0-9_-]+$"},"arguments":{},"session":{"type":"string","format":"uuid","pattern":"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"},"deadline":{"type":"integer","minimum":-9007199254740991,"maximum":9007199254740991},"caller":{"type":"string","maxLength":128}},"required":["corr","tool","arguments"],"additionalProperties":false};
 const func1 = __ucs2length0.default;
-const pattern4 = new RegExp("^[A-Za-z0-9._:-]+$", "u");
-const pattern5 = new RegExp("^[A-Za-z0-9_-]+$", "u");
-const pattern6 = new RegExp("^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$", "u");
+const pattern3 = new RegExp("^[A-Za-z0-9._:-]+$", "u");
+const pattern4 = new RegExp("^[A-Za-z0-9_-]+$", "u");
+const pattern5 = new RegExp("^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$", "u");
 const formats0 = /^(?:urn:uuid:)?[0-9a-f]{8}-(?:[0-9a-f]{4}-){3}[0-9a-f]{12}$/i;
 
-function validate20(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate52(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 /*# sourceURL="https://midl.dev/schemas/fountain.llm.ToolInvoke.schema.json" */;
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate20.evaluated;
+const evaluated0 = validate52.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
 if(evaluated0.dynamicItems){
 evaluated0.items = undefined;
 }
+const _errs0 = errors;
 if(errors === 0){
 if(data && typeof data == "object" && !Array.isArray(data)){
 let missing0;
 if((((data.corr === undefined) && (missing0 = "corr")) || ((data.tool === undefined) && (missing0 = "tool"))) || ((data.arguments === undefined) && (missing0 = "arguments"))){
-validate20.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'"}];
+validate52.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'"}];
 return false;
 }
 else {
 const _errs1 = errors;
 for(const key0 in data){
 if(!((((((key0 === "corr") || (key0 === "tool")) || (key0 === "arguments")) || (key0 === "session")) || (key0 === "deadline")) || (key0 === "caller"))){
-validate20.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"}];
+validate52.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"}];
 return false;
 break;
 }
@@ -41,28 +42,33 @@ if(_errs1 === errors){
 if(data.corr !== undefined){
 let data0 = data.corr;
 const _errs2 = errors;
+const _errs3 = errors;
 if(errors === _errs2){
 if(typeof data0 === "string"){
 if(func1(data0) > 64){
-validate20.errors = [{instancePath:instancePath+"/corr",schemaPath:"#/properties/corr/maxLength",keyword:"maxLength",params:{limit: 64},message:"must NOT have more than 64 characters"}];
+validate52.errors = [{instancePath:instancePath+"/corr",schemaPath:"#/properties/corr/maxLength",keyword:"maxLength",params:{limit: 64},message:"must NOT have more than 64 characters"}];
 return false;
 }
 else {
 if(func1(data0) < 1){
-validate20.errors = [{instancePath:instancePath+"/corr",schemaPath:"#/properties/corr/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"}];
+validate52.errors = [{instancePath:instancePath+"/corr",schemaPath:"#/properties/corr/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"}];
 return false;
 }
 else {
-if(!pattern4.test(data0)){
-validate20.errors = [{instancePath:instancePath+"/corr",schemaPath:"#/properties/corr/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9._:-]+$"},message:"must match pattern \""+"^[A-Za-z0-9._:-]+$"+"\""}];
+if(!pattern3.test(data0)){
+validate52.errors = [{instancePath:instancePath+"/corr",schemaPath:"#/properties/corr/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9._:-]+$"},message:"must match pattern \""+"^[A-Za-z0-9._:-]+$"+"\""}];
 return false;
+}
+else {
 }
 }
 }
 }
 else {
-validate20.errors = [{instancePath:instancePath+"/corr",schemaPath:"#/properties/corr/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate52.errors = [{instancePath:instancePath+"/corr",schemaPath:"#/properties/corr/type",keyword:"type",params:{type: "string"},message:"must be string"}];
 return false;
+}
+if(errors === _errs2){
 }
 }
 var valid0 = _errs2 === errors;
@@ -74,28 +80,33 @@ if(valid0){
 if(data.tool !== undefined){
 let data1 = data.tool;
 const _errs4 = errors;
+const _errs5 = errors;
 if(errors === _errs4){
 if(typeof data1 === "string"){
 if(func1(data1) > 64){
-validate20.errors = [{instancePath:instancePath+"/tool",schemaPath:"#/properties/tool/maxLength",keyword:"maxLength",params:{limit: 64},message:"must NOT have more than 64 characters"}];
+validate52.errors = [{instancePath:instancePath+"/tool",schemaPath:"#/properties/tool/maxLength",keyword:"maxLength",params:{limit: 64},message:"must NOT have more than 64 characters"}];
 return false;
 }
 else {
 if(func1(data1) < 1){
-validate20.errors = [{instancePath:instancePath+"/tool",schemaPath:"#/properties/tool/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"}];
+validate52.errors = [{instancePath:instancePath+"/tool",schemaPath:"#/properties/tool/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"}];
 return false;
 }
 else {
-if(!pattern5.test(data1)){
-validate20.errors = [{instancePath:instancePath+"/tool",schemaPath:"#/properties/tool/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9_-]+$"},message:"must match pattern \""+"^[A-Za-z0-9_-]+$"+"\""}];
+if(!pattern4.test(data1)){
+validate52.errors = [{instancePath:instancePath+"/tool",schemaPath:"#/properties/tool/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9_-]+$"},message:"must match pattern \""+"^[A-Za-z0-9_-]+$"+"\""}];
 return false;
+}
+else {
 }
 }
 }
 }
 else {
-validate20.errors = [{instancePath:instancePath+"/tool",schemaPath:"#/properties/tool/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate52.errors = [{instancePath:instancePath+"/tool",schemaPath:"#/properties/tool/type",keyword:"type",params:{type: "string"},message:"must be string"}];
 return false;
+}
+if(errors === _errs4){
 }
 }
 var valid0 = _errs4 === errors;
@@ -107,23 +118,30 @@ if(valid0){
 if(data.session !== undefined){
 let data2 = data.session;
 const _errs6 = errors;
+const _errs7 = errors;
 if(errors === _errs6){
+if((typeof data2 == "number") && (isFinite(data2))){
+}
 if(errors === _errs6){
 if(typeof data2 === "string"){
-if(!pattern6.test(data2)){
-validate20.errors = [{instancePath:instancePath+"/session",schemaPath:"#/properties/session/pattern",keyword:"pattern",params:{pattern: "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"},message:"must match pattern \""+"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"+"\""}];
+if(!pattern5.test(data2)){
+validate52.errors = [{instancePath:instancePath+"/session",schemaPath:"#/properties/session/pattern",keyword:"pattern",params:{pattern: "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"},message:"must match pattern \""+"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"+"\""}];
 return false;
 }
 else {
 if(!(formats0.test(data2))){
-validate20.errors = [{instancePath:instancePath+"/session",schemaPath:"#/properties/session/format",keyword:"format",params:{format: "uuid"},message:"must match format \""+"uuid"+"\""}];
+validate52.errors = [{instancePath:instancePath+"/session",schemaPath:"#/properties/session/format",keyword:"format",params:{format: "uuid"},message:"must match format \""+"uuid"+"\""}];
 return false;
+}
+else {
 }
 }
 }
 else {
-validate20.errors = [{instancePath:instancePath+"/session",schemaPath:"#/properties/session/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate52.errors = [{instancePath:instancePath+"/session",schemaPath:"#/properties/session/type",keyword:"type",params:{type: "string"},message:"must be string"}];
 return false;
+}
+if(errors === _errs6){
 }
 }
 }
@@ -137,21 +155,26 @@ if(data.deadline !== undefined){
 let data3 = data.deadline;
 const _errs8 = errors;
 if(!(((typeof data3 == "number") && (!(data3 % 1) && !isNaN(data3))) && (isFinite(data3)))){
-validate20.errors = [{instancePath:instancePath+"/deadline",schemaPath:"#/properties/deadline/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
+validate52.errors = [{instancePath:instancePath+"/deadline",schemaPath:"#/properties/deadline/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
 return false;
 }
+const _errs9 = errors;
 if(errors === _errs8){
 if((typeof data3 == "number") && (isFinite(data3))){
 if(data3 > 9007199254740991 || isNaN(data3)){
-validate20.errors = [{instancePath:instancePath+"/deadline",schemaPath:"#/properties/deadline/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9007199254740991},message:"must be <= 9007199254740991"}];
+validate52.errors = [{instancePath:instancePath+"/deadline",schemaPath:"#/properties/deadline/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9007199254740991},message:"must be <= 9007199254740991"}];
 return false;
 }
 else {
 if(data3 < -9007199254740991 || isNaN(data3)){
-validate20.errors = [{instancePath:instancePath+"/deadline",schemaPath:"#/properties/deadline/minimum",keyword:"minimum",params:{comparison: ">=", limit: -9007199254740991},message:"must be >= -9007199254740991"}];
+validate52.errors = [{instancePath:instancePath+"/deadline",schemaPath:"#/properties/deadline/minimum",keyword:"minimum",params:{comparison: ">=", limit: -9007199254740991},message:"must be >= -9007199254740991"}];
 return false;
 }
+else {
 }
+}
+}
+if(errors === _errs8){
 }
 }
 var valid0 = _errs8 === errors;
@@ -163,16 +186,21 @@ if(valid0){
 if(data.caller !== undefined){
 let data4 = data.caller;
 const _errs10 = errors;
+const _errs11 = errors;
 if(errors === _errs10){
 if(typeof data4 === "string"){
 if(func1(data4) > 128){
-validate20.errors = [{instancePath:instancePath+"/caller",schemaPath:"#/properties/caller/maxLength",keyword:"maxLength",params:{limit: 128},message:"must NOT have more than 128 characters"}];
+validate52.errors = [{instancePath:instancePath+"/caller",schemaPath:"#/properties/caller/maxLength",keyword:"maxLength",params:{limit: 128},message:"must NOT have more than 128 characters"}];
 return false;
+}
+else {
 }
 }
 else {
-validate20.errors = [{instancePath:instancePath+"/caller",schemaPath:"#/properties/caller/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate52.errors = [{instancePath:instancePath+"/caller",schemaPath:"#/properties/caller/type",keyword:"type",params:{type: "string"},message:"must be string"}];
 return false;
+}
+if(errors === _errs10){
 }
 }
 var valid0 = _errs10 === errors;
@@ -180,6 +208,8 @@ var valid0 = _errs10 === errors;
 else {
 var valid0 = true;
 }
+if(valid0){
+}
 }
 }
 }
@@ -188,44 +218,250 @@ var valid0 = true;
 }
 }
 else {
-validate20.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"}];
+validate52.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"}];
 return false;
 }
+if(errors === 0){
 }
-validate20.errors = vErrors;
+}
+validate52.errors = vErrors;
 return errors === 0;
 }
-validate20.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate52.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-export const validateToolResult = validate21;
-const schema32 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://midl.dev/schemas/fountain.llm.ToolResult.schema.json","title":"ToolResult","description":"The result of a tool invocation.","type":"object","properties":{"corr":{"description":"Correlation id of the invocation.","type":"string","minLength":1,"maxLength":64,"pattern":"^[A-Za-z0-9._:-]+$"},"tool":{"description":"The tool that ran.","type":"string","minLength":1,"maxLength":64,"pattern":"^[A-Za-z0-9_-]+$"},"status":{"description":"Outcome.","$ref":"#/$defs/fountain.llm.ToolStatus"},"result":{"description":"Structured output (JSON) when status is ok."},"text":{"description":"Human-readable summary of the outcome, for the model to read.","type":"string","maxLength":65536},"error":{"description":"Why the invocation did not succeed.","$ref":"#/$defs/fountain.core.ErrorInfo"},"elapsed":{"description":"Time from receiving the invocation to publishing this result.","type":"integer","minimum":-9007199254740991,"maximum":9007199254740991}},"required":["corr","tool","status","elapsed"],"additionalProperties":false,"examples":[{"corr":"example","tool":"example","status":"ok","result":{},"text":"example","error":{"code":1,"name":"A","message":"example","retryAfter":1000,"detail":{}},"elapsed":1000}],"$defs":{"fountain.core.ErrorInfo":{"title":"ErrorInfo","description":"Details of a failed operation: one member of the error set declared on the topic or intent.","type":"object","properties":{"code":{"description":"Numeric error code from the topic's error set (1 to 65535; 0 is never sent).","type":"integer","minimum":1,"maximum":65535},"name":{"description":"Name of the error-set member, e.g. \"BUDGET_EXCEEDED\".","type":"string","minLength":1,"maxLength":64,"pattern":"^[A-Z][A-Z0-9_]*$"},"message":{"description":"Human-readable explanation, safe to show to users and models.","type":"string","maxLength":4096},"retryAfter":{"description":"When set, the operation may succeed if retried after this delay.","type":"integer","minimum":-9007199254740991,"maximum":9007199254740991},"detail":{"description":"Machine-readable context (offending field, limits, upstream status…)."}},"required":["code","name","message"],"additionalProperties":false},"fountain.llm.ToolStatus":{"title":"ToolStatus","description":"Outcome of a tool invocation.","enum":["ok","error","timeout","cancelled","rejected"]}}};
-const schema33 = {"title":"ToolStatus","description":"Outcome of a tool invocation.","enum":["ok","error","timeout","cancelled","rejected"]};
-const schema34 = {"title":"ErrorInfo","description":"Details of a failed operation: one member of the error set declared on the topic or intent.","type":"object","properties":{"code":{"description":"Numeric error code from the topic's error set (1 to 65535; 0 is never sent).","type":"integer","minimum":1,"maximum":65535},"name":{"description":"Name of the error-set member, e.g. \"BUDGET_EXCEEDED\".","type":"string","minLength":1,"maxLength":64,"pattern":"^[A-Z][A-Z0-9_]*$"},"message":{"description":"Human-readable explanation, safe to show to users and models.","type":"string","maxLength":4096},"retryAfter":{"description":"When set, the operation may succeed if retried after this delay.","type":"integer","minimum":-9007199254740991,"maximum":9007199254740991},"detail":{"description":"Machine-readable context (offending field, limits, upstream status…)."}},"required":["code","name","message"],"additionalProperties":false};
-const pattern9 = new RegExp("^[A-Z][A-Z0-9_]*$", "u");
+export const validateToolResult = validate53;
+const schema20 = {"$id":"https://midl.dev/schemas/fountain.llm.ToolResult.schema.json","type":"object","properties":{"corr":{"type":"string","minLength":1,"maxLength":64,"pattern":"^[A-Za-z0-9._:-]+$"},"tool":{"type":"string","minLength":1,"maxLength":64,"pattern":"^[A-Za-z0-9_-]+$"},"status":{"$ref":"https://midl.dev/schemas/fountain.llm.ToolStatus.schema.json"},"result":{},"text":{"type":"string","maxLength":65536},"error":{"$ref":"https://midl.dev/schemas/fountain.core.ErrorInfo.schema.json"},"elapsed":{"type":"integer","minimum":-9007199254740991,"maximum":9007199254740991}},"required":["corr","tool","status","elapsed"],"additionalProperties":false};
+const schema21 = {"$id":"https://midl.dev/schemas/fountain.llm.ToolStatus.schema.json","enum":["ok","error","timeout","cancelled","rejected"]};
 
-function validate21(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
-/*# sourceURL="https://midl.dev/schemas/fountain.llm.ToolResult.schema.json" */;
+function validate54(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+/*# sourceURL="https://midl.dev/schemas/fountain.llm.ToolStatus.schema.json" */;
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate21.evaluated;
+const evaluated0 = validate54.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
 if(evaluated0.dynamicItems){
 evaluated0.items = undefined;
 }
+const vSchema0 = schema21.enum;
+if(!(((((data === "ok") || (data === "error")) || (data === "timeout")) || (data === "cancelled")) || (data === "rejected"))){
+validate54.errors = [{instancePath,schemaPath:"#/enum",keyword:"enum",params:{allowedValues: schema21.enum},message:"must be equal to one of the allowed values"}];
+return false;
+}
+else {
+}
+if(errors === 0){
+}
+validate54.errors = vErrors;
+return errors === 0;
+}
+validate54.evaluated = {"dynamicProps":false,"dynamicItems":false};
+
+const schema22 = {"$id":"https://midl.dev/schemas/fountain.core.ErrorInfo.schema.json","type":"object","properties":{"code":{"type":"integer","minimum":1,"maximum":65535},"name":{"type":"string","minLength":1,"maxLength":64,"pattern":"^[A-Z][A-Z0-9_]*$"},"message":{"type":"string","maxLength":4096},"retryAfter":{"type":"integer","minimum":-9007199254740991,"maximum":9007199254740991},"detail":{}},"required":["code","name","message"],"additionalProperties":false};
+const pattern8 = new RegExp("^[A-Z][A-Z0-9_]*$", "u");
+
+function validate56(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+/*# sourceURL="https://midl.dev/schemas/fountain.core.ErrorInfo.schema.json" */;
+let vErrors = null;
+let errors = 0;
+const evaluated0 = validate56.evaluated;
+if(evaluated0.dynamicProps){
+evaluated0.props = undefined;
+}
+if(evaluated0.dynamicItems){
+evaluated0.items = undefined;
+}
+const _errs0 = errors;
+if(errors === 0){
+if(data && typeof data == "object" && !Array.isArray(data)){
+let missing0;
+if((((data.code === undefined) && (missing0 = "code")) || ((data.name === undefined) && (missing0 = "name"))) || ((data.message === undefined) && (missing0 = "message"))){
+validate56.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'"}];
+return false;
+}
+else {
+const _errs1 = errors;
+for(const key0 in data){
+if(!(((((key0 === "code") || (key0 === "name")) || (key0 === "message")) || (key0 === "retryAfter")) || (key0 === "detail"))){
+validate56.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"}];
+return false;
+break;
+}
+}
+if(_errs1 === errors){
+if(data.code !== undefined){
+let data0 = data.code;
+const _errs2 = errors;
+if(!(((typeof data0 == "number") && (!(data0 % 1) && !isNaN(data0))) && (isFinite(data0)))){
+validate56.errors = [{instancePath:instancePath+"/code",schemaPath:"#/properties/code/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
+return false;
+}
+const _errs3 = errors;
+if(errors === _errs2){
+if((typeof data0 == "number") && (isFinite(data0))){
+if(data0 > 65535 || isNaN(data0)){
+validate56.errors = [{instancePath:instancePath+"/code",schemaPath:"#/properties/code/maximum",keyword:"maximum",params:{comparison: "<=", limit: 65535},message:"must be <= 65535"}];
+return false;
+}
+else {
+if(data0 < 1 || isNaN(data0)){
+validate56.errors = [{instancePath:instancePath+"/code",schemaPath:"#/properties/code/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"}];
+return false;
+}
+else {
+}
+}
+}
+if(errors === _errs2){
+}
+}
+var valid0 = _errs2 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.name !== undefined){
+let data1 = data.name;
+const _errs4 = errors;
+const _errs5 = errors;
+if(errors === _errs4){
+if(typeof data1 === "string"){
+if(func1(data1) > 64){
+validate56.errors = [{instancePath:instancePath+"/name",schemaPath:"#/properties/name/maxLength",keyword:"maxLength",params:{limit: 64},message:"must NOT have more than 64 characters"}];
+return false;
+}
+else {
+if(func1(data1) < 1){
+validate56.errors = [{instancePath:instancePath+"/name",schemaPath:"#/properties/name/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"}];
+return false;
+}
+else {
+if(!pattern8.test(data1)){
+validate56.errors = [{instancePath:instancePath+"/name",schemaPath:"#/properties/name/pattern",keyword:"pattern",params:{pattern: "^[A-Z][A-Z0-9_]*$"},message:"must match pattern \""+"^[A-Z][A-Z0-9_]*$"+"\""}];
+return false;
+}
+else {
+}
+}
+}
+}
+else {
+validate56.errors = [{instancePath:instancePath+"/name",schemaPath:"#/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+return false;
+}
+if(errors === _errs4){
+}
+}
+var valid0 = _errs4 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.message !== undefined){
+let data2 = data.message;
+const _errs6 = errors;
+const _errs7 = errors;
+if(errors === _errs6){
+if(typeof data2 === "string"){
+if(func1(data2) > 4096){
+validate56.errors = [{instancePath:instancePath+"/message",schemaPath:"#/properties/message/maxLength",keyword:"maxLength",params:{limit: 4096},message:"must NOT have more than 4096 characters"}];
+return false;
+}
+else {
+}
+}
+else {
+validate56.errors = [{instancePath:instancePath+"/message",schemaPath:"#/properties/message/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+return false;
+}
+if(errors === _errs6){
+}
+}
+var valid0 = _errs6 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.retryAfter !== undefined){
+let data3 = data.retryAfter;
+const _errs8 = errors;
+if(!(((typeof data3 == "number") && (!(data3 % 1) && !isNaN(data3))) && (isFinite(data3)))){
+validate56.errors = [{instancePath:instancePath+"/retryAfter",schemaPath:"#/properties/retryAfter/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
+return false;
+}
+const _errs9 = errors;
+if(errors === _errs8){
+if((typeof data3 == "number") && (isFinite(data3))){
+if(data3 > 9007199254740991 || isNaN(data3)){
+validate56.errors = [{instancePath:instancePath+"/retryAfter",schemaPath:"#/properties/retryAfter/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9007199254740991},message:"must be <= 9007199254740991"}];
+return false;
+}
+else {
+if(data3 < -9007199254740991 || isNaN(data3)){
+validate56.errors = [{instancePath:instancePath+"/retryAfter",schemaPath:"#/properties/retryAfter/minimum",keyword:"minimum",params:{comparison: ">=", limit: -9007199254740991},message:"must be >= -9007199254740991"}];
+return false;
+}
+else {
+}
+}
+}
+if(errors === _errs8){
+}
+}
+var valid0 = _errs8 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+}
+}
+}
+}
+}
+}
+}
+else {
+validate56.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"}];
+return false;
+}
+if(errors === 0){
+}
+}
+validate56.errors = vErrors;
+return errors === 0;
+}
+validate56.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+
+
+function validate53(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+/*# sourceURL="https://midl.dev/schemas/fountain.llm.ToolResult.schema.json" */;
+let vErrors = null;
+let errors = 0;
+const evaluated0 = validate53.evaluated;
+if(evaluated0.dynamicProps){
+evaluated0.props = undefined;
+}
+if(evaluated0.dynamicItems){
+evaluated0.items = undefined;
+}
+const _errs0 = errors;
 if(errors === 0){
 if(data && typeof data == "object" && !Array.isArray(data)){
 let missing0;
 if(((((data.corr === undefined) && (missing0 = "corr")) || ((data.tool === undefined) && (missing0 = "tool"))) || ((data.status === undefined) && (missing0 = "status"))) || ((data.elapsed === undefined) && (missing0 = "elapsed"))){
-validate21.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'"}];
+validate53.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'"}];
 return false;
 }
 else {
 const _errs1 = errors;
 for(const key0 in data){
 if(!(((((((key0 === "corr") || (key0 === "tool")) || (key0 === "status")) || (key0 === "result")) || (key0 === "text")) || (key0 === "error")) || (key0 === "elapsed"))){
-validate21.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"}];
+validate53.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"}];
 return false;
 break;
 }
@@ -234,28 +470,33 @@ if(_errs1 === errors){
 if(data.corr !== undefined){
 let data0 = data.corr;
 const _errs2 = errors;
+const _errs3 = errors;
 if(errors === _errs2){
 if(typeof data0 === "string"){
 if(func1(data0) > 64){
-validate21.errors = [{instancePath:instancePath+"/corr",schemaPath:"#/properties/corr/maxLength",keyword:"maxLength",params:{limit: 64},message:"must NOT have more than 64 characters"}];
+validate53.errors = [{instancePath:instancePath+"/corr",schemaPath:"#/properties/corr/maxLength",keyword:"maxLength",params:{limit: 64},message:"must NOT have more than 64 characters"}];
 return false;
 }
 else {
 if(func1(data0) < 1){
-validate21.errors = [{instancePath:instancePath+"/corr",schemaPath:"#/properties/corr/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"}];
+validate53.errors = [{instancePath:instancePath+"/corr",schemaPath:"#/properties/corr/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"}];
 return false;
 }
 else {
-if(!pattern4.test(data0)){
-validate21.errors = [{instancePath:instancePath+"/corr",schemaPath:"#/properties/corr/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9._:-]+$"},message:"must match pattern \""+"^[A-Za-z0-9._:-]+$"+"\""}];
+if(!pattern3.test(data0)){
+validate53.errors = [{instancePath:instancePath+"/corr",schemaPath:"#/properties/corr/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9._:-]+$"},message:"must match pattern \""+"^[A-Za-z0-9._:-]+$"+"\""}];
 return false;
+}
+else {
 }
 }
 }
 }
 else {
-validate21.errors = [{instancePath:instancePath+"/corr",schemaPath:"#/properties/corr/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate53.errors = [{instancePath:instancePath+"/corr",schemaPath:"#/properties/corr/type",keyword:"type",params:{type: "string"},message:"must be string"}];
 return false;
+}
+if(errors === _errs2){
 }
 }
 var valid0 = _errs2 === errors;
@@ -267,28 +508,33 @@ if(valid0){
 if(data.tool !== undefined){
 let data1 = data.tool;
 const _errs4 = errors;
+const _errs5 = errors;
 if(errors === _errs4){
 if(typeof data1 === "string"){
 if(func1(data1) > 64){
-validate21.errors = [{instancePath:instancePath+"/tool",schemaPath:"#/properties/tool/maxLength",keyword:"maxLength",params:{limit: 64},message:"must NOT have more than 64 characters"}];
+validate53.errors = [{instancePath:instancePath+"/tool",schemaPath:"#/properties/tool/maxLength",keyword:"maxLength",params:{limit: 64},message:"must NOT have more than 64 characters"}];
 return false;
 }
 else {
 if(func1(data1) < 1){
-validate21.errors = [{instancePath:instancePath+"/tool",schemaPath:"#/properties/tool/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"}];
+validate53.errors = [{instancePath:instancePath+"/tool",schemaPath:"#/properties/tool/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"}];
 return false;
 }
 else {
-if(!pattern5.test(data1)){
-validate21.errors = [{instancePath:instancePath+"/tool",schemaPath:"#/properties/tool/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9_-]+$"},message:"must match pattern \""+"^[A-Za-z0-9_-]+$"+"\""}];
+if(!pattern4.test(data1)){
+validate53.errors = [{instancePath:instancePath+"/tool",schemaPath:"#/properties/tool/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9_-]+$"},message:"must match pattern \""+"^[A-Za-z0-9_-]+$"+"\""}];
 return false;
+}
+else {
 }
 }
 }
 }
 else {
-validate21.errors = [{instancePath:instancePath+"/tool",schemaPath:"#/properties/tool/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate53.errors = [{instancePath:instancePath+"/tool",schemaPath:"#/properties/tool/type",keyword:"type",params:{type: "string"},message:"must be string"}];
 return false;
+}
+if(errors === _errs4){
 }
 }
 var valid0 = _errs4 === errors;
@@ -300,9 +546,11 @@ if(valid0){
 if(data.status !== undefined){
 let data2 = data.status;
 const _errs6 = errors;
-if(!(((((data2 === "ok") || (data2 === "error")) || (data2 === "timeout")) || (data2 === "cancelled")) || (data2 === "rejected"))){
-validate21.errors = [{instancePath:instancePath+"/status",schemaPath:"#/$defs/fountain.llm.ToolStatus/enum",keyword:"enum",params:{allowedValues: schema33.enum},message:"must be equal to one of the allowed values"}];
-return false;
+if(!(validate54(data2, {instancePath:instancePath+"/status",parentData:data,parentDataProperty:"status",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate54.errors : vErrors.concat(validate54.errors);
+errors = vErrors.length;
+}
+else {
 }
 var valid0 = _errs6 === errors;
 }
@@ -312,20 +560,25 @@ var valid0 = true;
 if(valid0){
 if(data.text !== undefined){
 let data3 = data.text;
+const _errs7 = errors;
 const _errs8 = errors;
-if(errors === _errs8){
+if(errors === _errs7){
 if(typeof data3 === "string"){
 if(func1(data3) > 65536){
-validate21.errors = [{instancePath:instancePath+"/text",schemaPath:"#/properties/text/maxLength",keyword:"maxLength",params:{limit: 65536},message:"must NOT have more than 65536 characters"}];
+validate53.errors = [{instancePath:instancePath+"/text",schemaPath:"#/properties/text/maxLength",keyword:"maxLength",params:{limit: 65536},message:"must NOT have more than 65536 characters"}];
 return false;
+}
+else {
 }
 }
 else {
-validate21.errors = [{instancePath:instancePath+"/text",schemaPath:"#/properties/text/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate53.errors = [{instancePath:instancePath+"/text",schemaPath:"#/properties/text/type",keyword:"type",params:{type: "string"},message:"must be string"}];
 return false;
 }
+if(errors === _errs7){
 }
-var valid0 = _errs8 === errors;
+}
+var valid0 = _errs7 === errors;
 }
 else {
 var valid0 = true;
@@ -333,141 +586,43 @@ var valid0 = true;
 if(valid0){
 if(data.error !== undefined){
 let data4 = data.error;
+const _errs9 = errors;
+if(!(validate56(data4, {instancePath:instancePath+"/error",parentData:data,parentDataProperty:"error",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate56.errors : vErrors.concat(validate56.errors);
+errors = vErrors.length;
+}
+else {
+}
+var valid0 = _errs9 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.elapsed !== undefined){
+let data5 = data.elapsed;
 const _errs10 = errors;
-const _errs11 = errors;
-if(errors === _errs11){
-if(data4 && typeof data4 == "object" && !Array.isArray(data4)){
-let missing1;
-if((((data4.code === undefined) && (missing1 = "code")) || ((data4.name === undefined) && (missing1 = "name"))) || ((data4.message === undefined) && (missing1 = "message"))){
-validate21.errors = [{instancePath:instancePath+"/error",schemaPath:"#/$defs/fountain.core.ErrorInfo/required",keyword:"required",params:{missingProperty: missing1},message:"must have required property '"+missing1+"'"}];
-return false;
-}
-else {
-const _errs13 = errors;
-for(const key1 in data4){
-if(!(((((key1 === "code") || (key1 === "name")) || (key1 === "message")) || (key1 === "retryAfter")) || (key1 === "detail"))){
-validate21.errors = [{instancePath:instancePath+"/error",schemaPath:"#/$defs/fountain.core.ErrorInfo/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties"}];
-return false;
-break;
-}
-}
-if(_errs13 === errors){
-if(data4.code !== undefined){
-let data5 = data4.code;
-const _errs14 = errors;
 if(!(((typeof data5 == "number") && (!(data5 % 1) && !isNaN(data5))) && (isFinite(data5)))){
-validate21.errors = [{instancePath:instancePath+"/error/code",schemaPath:"#/$defs/fountain.core.ErrorInfo/properties/code/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
+validate53.errors = [{instancePath:instancePath+"/elapsed",schemaPath:"#/properties/elapsed/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
 return false;
 }
-if(errors === _errs14){
+const _errs11 = errors;
+if(errors === _errs10){
 if((typeof data5 == "number") && (isFinite(data5))){
-if(data5 > 65535 || isNaN(data5)){
-validate21.errors = [{instancePath:instancePath+"/error/code",schemaPath:"#/$defs/fountain.core.ErrorInfo/properties/code/maximum",keyword:"maximum",params:{comparison: "<=", limit: 65535},message:"must be <= 65535"}];
+if(data5 > 9007199254740991 || isNaN(data5)){
+validate53.errors = [{instancePath:instancePath+"/elapsed",schemaPath:"#/properties/elapsed/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9007199254740991},message:"must be <= 9007199254740991"}];
 return false;
 }
 else {
-if(data5 < 1 || isNaN(data5)){
-validate21.errors = [{instancePath:instancePath+"/error/code",schemaPath:"#/$defs/fountain.core.ErrorInfo/properties/code/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"}];
-return false;
-}
-}
-}
-}
-var valid3 = _errs14 === errors;
-}
-else {
-var valid3 = true;
-}
-if(valid3){
-if(data4.name !== undefined){
-let data6 = data4.name;
-const _errs16 = errors;
-if(errors === _errs16){
-if(typeof data6 === "string"){
-if(func1(data6) > 64){
-validate21.errors = [{instancePath:instancePath+"/error/name",schemaPath:"#/$defs/fountain.core.ErrorInfo/properties/name/maxLength",keyword:"maxLength",params:{limit: 64},message:"must NOT have more than 64 characters"}];
+if(data5 < -9007199254740991 || isNaN(data5)){
+validate53.errors = [{instancePath:instancePath+"/elapsed",schemaPath:"#/properties/elapsed/minimum",keyword:"minimum",params:{comparison: ">=", limit: -9007199254740991},message:"must be >= -9007199254740991"}];
 return false;
 }
 else {
-if(func1(data6) < 1){
-validate21.errors = [{instancePath:instancePath+"/error/name",schemaPath:"#/$defs/fountain.core.ErrorInfo/properties/name/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"}];
-return false;
-}
-else {
-if(!pattern9.test(data6)){
-validate21.errors = [{instancePath:instancePath+"/error/name",schemaPath:"#/$defs/fountain.core.ErrorInfo/properties/name/pattern",keyword:"pattern",params:{pattern: "^[A-Z][A-Z0-9_]*$"},message:"must match pattern \""+"^[A-Z][A-Z0-9_]*$"+"\""}];
-return false;
 }
 }
 }
-}
-else {
-validate21.errors = [{instancePath:instancePath+"/error/name",schemaPath:"#/$defs/fountain.core.ErrorInfo/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"}];
-return false;
-}
-}
-var valid3 = _errs16 === errors;
-}
-else {
-var valid3 = true;
-}
-if(valid3){
-if(data4.message !== undefined){
-let data7 = data4.message;
-const _errs18 = errors;
-if(errors === _errs18){
-if(typeof data7 === "string"){
-if(func1(data7) > 4096){
-validate21.errors = [{instancePath:instancePath+"/error/message",schemaPath:"#/$defs/fountain.core.ErrorInfo/properties/message/maxLength",keyword:"maxLength",params:{limit: 4096},message:"must NOT have more than 4096 characters"}];
-return false;
-}
-}
-else {
-validate21.errors = [{instancePath:instancePath+"/error/message",schemaPath:"#/$defs/fountain.core.ErrorInfo/properties/message/type",keyword:"type",params:{type: "string"},message:"must be string"}];
-return false;
-}
-}
-var valid3 = _errs18 === errors;
-}
-else {
-var valid3 = true;
-}
-if(valid3){
-if(data4.retryAfter !== undefined){
-let data8 = data4.retryAfter;
-const _errs20 = errors;
-if(!(((typeof data8 == "number") && (!(data8 % 1) && !isNaN(data8))) && (isFinite(data8)))){
-validate21.errors = [{instancePath:instancePath+"/error/retryAfter",schemaPath:"#/$defs/fountain.core.ErrorInfo/properties/retryAfter/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
-return false;
-}
-if(errors === _errs20){
-if((typeof data8 == "number") && (isFinite(data8))){
-if(data8 > 9007199254740991 || isNaN(data8)){
-validate21.errors = [{instancePath:instancePath+"/error/retryAfter",schemaPath:"#/$defs/fountain.core.ErrorInfo/properties/retryAfter/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9007199254740991},message:"must be <= 9007199254740991"}];
-return false;
-}
-else {
-if(data8 < -9007199254740991 || isNaN(data8)){
-validate21.errors = [{instancePath:instancePath+"/error/retryAfter",schemaPath:"#/$defs/fountain.core.ErrorInfo/properties/retryAfter/minimum",keyword:"minimum",params:{comparison: ">=", limit: -9007199254740991},message:"must be >= -9007199254740991"}];
-return false;
-}
-}
-}
-}
-var valid3 = _errs20 === errors;
-}
-else {
-var valid3 = true;
-}
-}
-}
-}
-}
-}
-}
-else {
-validate21.errors = [{instancePath:instancePath+"/error",schemaPath:"#/$defs/fountain.core.ErrorInfo/type",keyword:"type",params:{type: "object"},message:"must be object"}];
-return false;
+if(errors === _errs10){
 }
 }
 var valid0 = _errs10 === errors;
@@ -476,31 +631,6 @@ else {
 var valid0 = true;
 }
 if(valid0){
-if(data.elapsed !== undefined){
-let data9 = data.elapsed;
-const _errs22 = errors;
-if(!(((typeof data9 == "number") && (!(data9 % 1) && !isNaN(data9))) && (isFinite(data9)))){
-validate21.errors = [{instancePath:instancePath+"/elapsed",schemaPath:"#/properties/elapsed/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
-return false;
-}
-if(errors === _errs22){
-if((typeof data9 == "number") && (isFinite(data9))){
-if(data9 > 9007199254740991 || isNaN(data9)){
-validate21.errors = [{instancePath:instancePath+"/elapsed",schemaPath:"#/properties/elapsed/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9007199254740991},message:"must be <= 9007199254740991"}];
-return false;
-}
-else {
-if(data9 < -9007199254740991 || isNaN(data9)){
-validate21.errors = [{instancePath:instancePath+"/elapsed",schemaPath:"#/properties/elapsed/minimum",keyword:"minimum",params:{comparison: ">=", limit: -9007199254740991},message:"must be >= -9007199254740991"}];
-return false;
-}
-}
-}
-}
-var valid0 = _errs22 === errors;
-}
-else {
-var valid0 = true;
 }
 }
 }
@@ -511,34 +641,15 @@ var valid0 = true;
 }
 }
 else {
-validate21.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"}];
+validate53.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"}];
 return false;
 }
+if(errors === 0){
 }
-validate21.errors = vErrors;
+}
+validate53.errors = vErrors;
 return errors === 0;
 }
-validate21.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate53.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-export const validateToolStatus = validate22;
-const schema35 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://midl.dev/schemas/fountain.llm.ToolStatus.schema.json","title":"ToolStatus","description":"Outcome of a tool invocation.","enum":["ok","error","timeout","cancelled","rejected"],"examples":["ok"]};
-
-function validate22(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
-/*# sourceURL="https://midl.dev/schemas/fountain.llm.ToolStatus.schema.json" */;
-let vErrors = null;
-let errors = 0;
-const evaluated0 = validate22.evaluated;
-if(evaluated0.dynamicProps){
-evaluated0.props = undefined;
-}
-if(evaluated0.dynamicItems){
-evaluated0.items = undefined;
-}
-if(!(((((data === "ok") || (data === "error")) || (data === "timeout")) || (data === "cancelled")) || (data === "rejected"))){
-validate22.errors = [{instancePath,schemaPath:"#/enum",keyword:"enum",params:{allowedValues: schema35.enum},message:"must be equal to one of the allowed values"}];
-return false;
-}
-validate22.errors = vErrors;
-return errors === 0;
-}
-validate22.evaluated = {"dynamicProps":false,"dynamicItems":false};
+export const validateToolStatus = validate54;

@@ -4,81 +4,92 @@ import * as __formats1_ns from "ajv-formats/dist/formats.js";
 const __cjs = (ns) => (ns.default && ns.default.__esModule ? ns.default : ns);
 const __ucs2length0 = __cjs(__ucs2length0_ns);
 const __formats1 = __cjs(__formats1_ns);
-export const validateClockSource = validate20;
-const schema31 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://midl.dev/schemas/fountain.session.ClockSource.schema.json","title":"ClockSource","description":"Where the timestamps of a session come from.","enum":["host_monotonic","wall_clock","jr_clock","ptp","ntp"],"examples":["host_monotonic"]};
+export const validateClockSource = validate52;
+const schema19 = {"$id":"https://midl.dev/schemas/fountain.session.ClockSource.schema.json","enum":["host_monotonic","wall_clock","jr_clock","ptp","ntp"]};
 
-function validate20(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate52(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 /*# sourceURL="https://midl.dev/schemas/fountain.session.ClockSource.schema.json" */;
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate20.evaluated;
+const evaluated0 = validate52.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
 if(evaluated0.dynamicItems){
 evaluated0.items = undefined;
 }
+const vSchema0 = schema19.enum;
 if(!(((((data === "host_monotonic") || (data === "wall_clock")) || (data === "jr_clock")) || (data === "ptp")) || (data === "ntp"))){
-validate20.errors = [{instancePath,schemaPath:"#/enum",keyword:"enum",params:{allowedValues: schema31.enum},message:"must be equal to one of the allowed values"}];
+validate52.errors = [{instancePath,schemaPath:"#/enum",keyword:"enum",params:{allowedValues: schema19.enum},message:"must be equal to one of the allowed values"}];
 return false;
 }
-validate20.errors = vErrors;
+else {
+}
+if(errors === 0){
+}
+validate52.errors = vErrors;
 return errors === 0;
 }
-validate20.evaluated = {"dynamicProps":false,"dynamicItems":false};
+validate52.evaluated = {"dynamicProps":false,"dynamicItems":false};
 
-export const validateCloseReason = validate21;
-const schema32 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://midl.dev/schemas/fountain.session.CloseReason.schema.json","title":"CloseReason","description":"Why a session ends.","enum":["normal","shutdown","timeout","policy","error"],"examples":["normal"]};
+export const validateCloseReason = validate53;
+const schema20 = {"$id":"https://midl.dev/schemas/fountain.session.CloseReason.schema.json","enum":["normal","shutdown","timeout","policy","error"]};
 
-function validate21(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate53(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 /*# sourceURL="https://midl.dev/schemas/fountain.session.CloseReason.schema.json" */;
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate21.evaluated;
+const evaluated0 = validate53.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
 if(evaluated0.dynamicItems){
 evaluated0.items = undefined;
 }
+const vSchema0 = schema20.enum;
 if(!(((((data === "normal") || (data === "shutdown")) || (data === "timeout")) || (data === "policy")) || (data === "error"))){
-validate21.errors = [{instancePath,schemaPath:"#/enum",keyword:"enum",params:{allowedValues: schema32.enum},message:"must be equal to one of the allowed values"}];
+validate53.errors = [{instancePath,schemaPath:"#/enum",keyword:"enum",params:{allowedValues: schema20.enum},message:"must be equal to one of the allowed values"}];
 return false;
 }
-validate21.errors = vErrors;
+else {
+}
+if(errors === 0){
+}
+validate53.errors = vErrors;
 return errors === 0;
 }
-validate21.evaluated = {"dynamicProps":false,"dynamicItems":false};
+validate53.evaluated = {"dynamicProps":false,"dynamicItems":false};
 
-export const validatePeerInfo = validate22;
-const schema33 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://midl.dev/schemas/fountain.session.PeerInfo.schema.json","title":"PeerInfo","description":"Identity of a peer.","type":"object","properties":{"name":{"description":"Stable peer name, e.g. \"fountain.coach/agent/planner/gpu-host\".","type":"string","minLength":1,"maxLength":128},"runtime":{"description":"Runtime and its version, e.g. \"midl-ts/0.1.0\".","type":"string","maxLength":64},"instance":{"description":"Distinguishes several processes with the same name.","type":"string","format":"uuid","pattern":"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"}},"required":["name","runtime"],"additionalProperties":false,"examples":[{"name":"example","runtime":"example","instance":"00000000-0000-4000-8000-000000000000"}]};
+export const validatePeerInfo = validate54;
+const schema21 = {"$id":"https://midl.dev/schemas/fountain.session.PeerInfo.schema.json","type":"object","properties":{"name":{"type":"string","minLength":1,"maxLength":128},"runtime":{"type":"string","maxLength":64},"instance":{"type":"string","format":"uuid","pattern":"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"}},"required":["name","runtime"],"additionalProperties":false};
 const func1 = __ucs2length0.default;
 const formats0 = /^(?:urn:uuid:)?[0-9a-f]{8}-(?:[0-9a-f]{4}-){3}[0-9a-f]{12}$/i;
-const pattern4 = new RegExp("^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$", "u");
+const pattern3 = new RegExp("^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$", "u");
 
-function validate22(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate54(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 /*# sourceURL="https://midl.dev/schemas/fountain.session.PeerInfo.schema.json" */;
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate22.evaluated;
+const evaluated0 = validate54.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
 if(evaluated0.dynamicItems){
 evaluated0.items = undefined;
 }
+const _errs0 = errors;
 if(errors === 0){
 if(data && typeof data == "object" && !Array.isArray(data)){
 let missing0;
 if(((data.name === undefined) && (missing0 = "name")) || ((data.runtime === undefined) && (missing0 = "runtime"))){
-validate22.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'"}];
+validate54.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'"}];
 return false;
 }
 else {
 const _errs1 = errors;
 for(const key0 in data){
 if(!(((key0 === "name") || (key0 === "runtime")) || (key0 === "instance"))){
-validate22.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"}];
+validate54.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"}];
 return false;
 break;
 }
@@ -87,22 +98,27 @@ if(_errs1 === errors){
 if(data.name !== undefined){
 let data0 = data.name;
 const _errs2 = errors;
+const _errs3 = errors;
 if(errors === _errs2){
 if(typeof data0 === "string"){
 if(func1(data0) > 128){
-validate22.errors = [{instancePath:instancePath+"/name",schemaPath:"#/properties/name/maxLength",keyword:"maxLength",params:{limit: 128},message:"must NOT have more than 128 characters"}];
+validate54.errors = [{instancePath:instancePath+"/name",schemaPath:"#/properties/name/maxLength",keyword:"maxLength",params:{limit: 128},message:"must NOT have more than 128 characters"}];
 return false;
 }
 else {
 if(func1(data0) < 1){
-validate22.errors = [{instancePath:instancePath+"/name",schemaPath:"#/properties/name/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"}];
+validate54.errors = [{instancePath:instancePath+"/name",schemaPath:"#/properties/name/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"}];
 return false;
+}
+else {
 }
 }
 }
 else {
-validate22.errors = [{instancePath:instancePath+"/name",schemaPath:"#/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate54.errors = [{instancePath:instancePath+"/name",schemaPath:"#/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"}];
 return false;
+}
+if(errors === _errs2){
 }
 }
 var valid0 = _errs2 === errors;
@@ -114,16 +130,21 @@ if(valid0){
 if(data.runtime !== undefined){
 let data1 = data.runtime;
 const _errs4 = errors;
+const _errs5 = errors;
 if(errors === _errs4){
 if(typeof data1 === "string"){
 if(func1(data1) > 64){
-validate22.errors = [{instancePath:instancePath+"/runtime",schemaPath:"#/properties/runtime/maxLength",keyword:"maxLength",params:{limit: 64},message:"must NOT have more than 64 characters"}];
+validate54.errors = [{instancePath:instancePath+"/runtime",schemaPath:"#/properties/runtime/maxLength",keyword:"maxLength",params:{limit: 64},message:"must NOT have more than 64 characters"}];
 return false;
+}
+else {
 }
 }
 else {
-validate22.errors = [{instancePath:instancePath+"/runtime",schemaPath:"#/properties/runtime/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate54.errors = [{instancePath:instancePath+"/runtime",schemaPath:"#/properties/runtime/type",keyword:"type",params:{type: "string"},message:"must be string"}];
 return false;
+}
+if(errors === _errs4){
 }
 }
 var valid0 = _errs4 === errors;
@@ -135,23 +156,30 @@ if(valid0){
 if(data.instance !== undefined){
 let data2 = data.instance;
 const _errs6 = errors;
+const _errs7 = errors;
 if(errors === _errs6){
+if((typeof data2 == "number") && (isFinite(data2))){
+}
 if(errors === _errs6){
 if(typeof data2 === "string"){
-if(!pattern4.test(data2)){
-validate22.errors = [{instancePath:instancePath+"/instance",schemaPath:"#/properties/instance/pattern",keyword:"pattern",params:{pattern: "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"},message:"must match pattern \""+"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"+"\""}];
+if(!pattern3.test(data2)){
+validate54.errors = [{instancePath:instancePath+"/instance",schemaPath:"#/properties/instance/pattern",keyword:"pattern",params:{pattern: "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"},message:"must match pattern \""+"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"+"\""}];
 return false;
 }
 else {
 if(!(formats0.test(data2))){
-validate22.errors = [{instancePath:instancePath+"/instance",schemaPath:"#/properties/instance/format",keyword:"format",params:{format: "uuid"},message:"must match format \""+"uuid"+"\""}];
+validate54.errors = [{instancePath:instancePath+"/instance",schemaPath:"#/properties/instance/format",keyword:"format",params:{format: "uuid"},message:"must match format \""+"uuid"+"\""}];
 return false;
+}
+else {
 }
 }
 }
 else {
-validate22.errors = [{instancePath:instancePath+"/instance",schemaPath:"#/properties/instance/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate54.errors = [{instancePath:instancePath+"/instance",schemaPath:"#/properties/instance/type",keyword:"type",params:{type: "string"},message:"must be string"}];
 return false;
+}
+if(errors === _errs6){
 }
 }
 }
@@ -160,48 +188,52 @@ var valid0 = _errs6 === errors;
 else {
 var valid0 = true;
 }
+if(valid0){
+}
 }
 }
 }
 }
 }
 else {
-validate22.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"}];
+validate54.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"}];
 return false;
 }
+if(errors === 0){
 }
-validate22.errors = vErrors;
+}
+validate54.errors = vErrors;
 return errors === 0;
 }
-validate22.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate54.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-export const validateSessionClose = validate23;
-const schema34 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://midl.dev/schemas/fountain.session.SessionClose.schema.json","title":"SessionClose","description":"Request to close a session.","type":"object","properties":{"sessionId":{"description":"The session to close.","type":"string","format":"uuid","pattern":"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"},"reason":{"description":"Why it is closed.","$ref":"#/$defs/fountain.session.CloseReason","default":"normal"},"message":{"description":"Free-form explanation for logs.","type":"string","maxLength":1024}},"required":["sessionId","reason"],"additionalProperties":false,"examples":[{"sessionId":"00000000-0000-4000-8000-000000000000","reason":"normal","message":"example"}],"$defs":{"fountain.session.CloseReason":{"title":"CloseReason","description":"Why a session ends.","enum":["normal","shutdown","timeout","policy","error"]}}};
-const schema35 = {"title":"CloseReason","description":"Why a session ends.","enum":["normal","shutdown","timeout","policy","error"]};
+export const validateSessionClose = validate55;
+const schema22 = {"$id":"https://midl.dev/schemas/fountain.session.SessionClose.schema.json","type":"object","properties":{"sessionId":{"type":"string","format":"uuid","pattern":"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"},"reason":{"$ref":"https://midl.dev/schemas/fountain.session.CloseReason.schema.json"},"message":{"type":"string","maxLength":1024}},"required":["sessionId","reason"],"additionalProperties":false};
 
-function validate23(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate55(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 /*# sourceURL="https://midl.dev/schemas/fountain.session.SessionClose.schema.json" */;
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate23.evaluated;
+const evaluated0 = validate55.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
 if(evaluated0.dynamicItems){
 evaluated0.items = undefined;
 }
+const _errs0 = errors;
 if(errors === 0){
 if(data && typeof data == "object" && !Array.isArray(data)){
 let missing0;
 if(((data.sessionId === undefined) && (missing0 = "sessionId")) || ((data.reason === undefined) && (missing0 = "reason"))){
-validate23.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'"}];
+validate55.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'"}];
 return false;
 }
 else {
 const _errs1 = errors;
 for(const key0 in data){
 if(!(((key0 === "sessionId") || (key0 === "reason")) || (key0 === "message"))){
-validate23.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"}];
+validate55.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"}];
 return false;
 break;
 }
@@ -210,23 +242,30 @@ if(_errs1 === errors){
 if(data.sessionId !== undefined){
 let data0 = data.sessionId;
 const _errs2 = errors;
+const _errs3 = errors;
 if(errors === _errs2){
+if((typeof data0 == "number") && (isFinite(data0))){
+}
 if(errors === _errs2){
 if(typeof data0 === "string"){
-if(!pattern4.test(data0)){
-validate23.errors = [{instancePath:instancePath+"/sessionId",schemaPath:"#/properties/sessionId/pattern",keyword:"pattern",params:{pattern: "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"},message:"must match pattern \""+"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"+"\""}];
+if(!pattern3.test(data0)){
+validate55.errors = [{instancePath:instancePath+"/sessionId",schemaPath:"#/properties/sessionId/pattern",keyword:"pattern",params:{pattern: "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"},message:"must match pattern \""+"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"+"\""}];
 return false;
 }
 else {
 if(!(formats0.test(data0))){
-validate23.errors = [{instancePath:instancePath+"/sessionId",schemaPath:"#/properties/sessionId/format",keyword:"format",params:{format: "uuid"},message:"must match format \""+"uuid"+"\""}];
+validate55.errors = [{instancePath:instancePath+"/sessionId",schemaPath:"#/properties/sessionId/format",keyword:"format",params:{format: "uuid"},message:"must match format \""+"uuid"+"\""}];
 return false;
+}
+else {
 }
 }
 }
 else {
-validate23.errors = [{instancePath:instancePath+"/sessionId",schemaPath:"#/properties/sessionId/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate55.errors = [{instancePath:instancePath+"/sessionId",schemaPath:"#/properties/sessionId/type",keyword:"type",params:{type: "string"},message:"must be string"}];
 return false;
+}
+if(errors === _errs2){
 }
 }
 }
@@ -239,9 +278,11 @@ if(valid0){
 if(data.reason !== undefined){
 let data1 = data.reason;
 const _errs4 = errors;
-if(!(((((data1 === "normal") || (data1 === "shutdown")) || (data1 === "timeout")) || (data1 === "policy")) || (data1 === "error"))){
-validate23.errors = [{instancePath:instancePath+"/reason",schemaPath:"#/$defs/fountain.session.CloseReason/enum",keyword:"enum",params:{allowedValues: schema35.enum},message:"must be equal to one of the allowed values"}];
-return false;
+if(!(validate53(data1, {instancePath:instancePath+"/reason",parentData:data,parentDataProperty:"reason",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate53.errors : vErrors.concat(validate53.errors);
+errors = vErrors.length;
+}
+else {
 }
 var valid0 = _errs4 === errors;
 }
@@ -251,66 +292,76 @@ var valid0 = true;
 if(valid0){
 if(data.message !== undefined){
 let data2 = data.message;
+const _errs5 = errors;
 const _errs6 = errors;
-if(errors === _errs6){
+if(errors === _errs5){
 if(typeof data2 === "string"){
 if(func1(data2) > 1024){
-validate23.errors = [{instancePath:instancePath+"/message",schemaPath:"#/properties/message/maxLength",keyword:"maxLength",params:{limit: 1024},message:"must NOT have more than 1024 characters"}];
+validate55.errors = [{instancePath:instancePath+"/message",schemaPath:"#/properties/message/maxLength",keyword:"maxLength",params:{limit: 1024},message:"must NOT have more than 1024 characters"}];
 return false;
+}
+else {
 }
 }
 else {
-validate23.errors = [{instancePath:instancePath+"/message",schemaPath:"#/properties/message/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate55.errors = [{instancePath:instancePath+"/message",schemaPath:"#/properties/message/type",keyword:"type",params:{type: "string"},message:"must be string"}];
 return false;
 }
+if(errors === _errs5){
 }
-var valid0 = _errs6 === errors;
+}
+var valid0 = _errs5 === errors;
 }
 else {
 var valid0 = true;
 }
+if(valid0){
+}
 }
 }
 }
 }
 }
 else {
-validate23.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"}];
+validate55.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"}];
 return false;
 }
+if(errors === 0){
 }
-validate23.errors = vErrors;
+}
+validate55.errors = vErrors;
 return errors === 0;
 }
-validate23.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate55.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-export const validateSessionClosed = validate24;
-const schema36 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://midl.dev/schemas/fountain.session.SessionClosed.schema.json","title":"SessionClosed","description":"Reply to session/close.","type":"object","properties":{"sessionId":{"description":"The closed session.","type":"string","format":"uuid","pattern":"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"},"closedAt":{"description":"When it was closed.","type":"string","format":"date-time"}},"required":["sessionId","closedAt"],"additionalProperties":false,"examples":[{"sessionId":"00000000-0000-4000-8000-000000000000","closedAt":"2026-01-01T00:00:00.000Z"}]};
+export const validateSessionClosed = validate57;
+const schema23 = {"$id":"https://midl.dev/schemas/fountain.session.SessionClosed.schema.json","type":"object","properties":{"sessionId":{"type":"string","format":"uuid","pattern":"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"},"closedAt":{"type":"string","format":"date-time"}},"required":["sessionId","closedAt"],"additionalProperties":false};
 const formats6 = __formats1.fullFormats["date-time"];
 
-function validate24(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate57(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 /*# sourceURL="https://midl.dev/schemas/fountain.session.SessionClosed.schema.json" */;
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate24.evaluated;
+const evaluated0 = validate57.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
 if(evaluated0.dynamicItems){
 evaluated0.items = undefined;
 }
+const _errs0 = errors;
 if(errors === 0){
 if(data && typeof data == "object" && !Array.isArray(data)){
 let missing0;
 if(((data.sessionId === undefined) && (missing0 = "sessionId")) || ((data.closedAt === undefined) && (missing0 = "closedAt"))){
-validate24.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'"}];
+validate57.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'"}];
 return false;
 }
 else {
 const _errs1 = errors;
 for(const key0 in data){
 if(!((key0 === "sessionId") || (key0 === "closedAt"))){
-validate24.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"}];
+validate57.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"}];
 return false;
 break;
 }
@@ -319,23 +370,30 @@ if(_errs1 === errors){
 if(data.sessionId !== undefined){
 let data0 = data.sessionId;
 const _errs2 = errors;
+const _errs3 = errors;
 if(errors === _errs2){
+if((typeof data0 == "number") && (isFinite(data0))){
+}
 if(errors === _errs2){
 if(typeof data0 === "string"){
-if(!pattern4.test(data0)){
-validate24.errors = [{instancePath:instancePath+"/sessionId",schemaPath:"#/properties/sessionId/pattern",keyword:"pattern",params:{pattern: "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"},message:"must match pattern \""+"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"+"\""}];
+if(!pattern3.test(data0)){
+validate57.errors = [{instancePath:instancePath+"/sessionId",schemaPath:"#/properties/sessionId/pattern",keyword:"pattern",params:{pattern: "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"},message:"must match pattern \""+"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"+"\""}];
 return false;
 }
 else {
 if(!(formats0.test(data0))){
-validate24.errors = [{instancePath:instancePath+"/sessionId",schemaPath:"#/properties/sessionId/format",keyword:"format",params:{format: "uuid"},message:"must match format \""+"uuid"+"\""}];
+validate57.errors = [{instancePath:instancePath+"/sessionId",schemaPath:"#/properties/sessionId/format",keyword:"format",params:{format: "uuid"},message:"must match format \""+"uuid"+"\""}];
 return false;
+}
+else {
 }
 }
 }
 else {
-validate24.errors = [{instancePath:instancePath+"/sessionId",schemaPath:"#/properties/sessionId/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate57.errors = [{instancePath:instancePath+"/sessionId",schemaPath:"#/properties/sessionId/type",keyword:"type",params:{type: "string"},message:"must be string"}];
 return false;
+}
+if(errors === _errs2){
 }
 }
 }
@@ -348,17 +406,24 @@ if(valid0){
 if(data.closedAt !== undefined){
 let data1 = data.closedAt;
 const _errs4 = errors;
+const _errs5 = errors;
 if(errors === _errs4){
+if((typeof data1 == "number") && (isFinite(data1))){
+}
 if(errors === _errs4){
 if(typeof data1 === "string"){
 if(!(formats6.validate(data1))){
-validate24.errors = [{instancePath:instancePath+"/closedAt",schemaPath:"#/properties/closedAt/format",keyword:"format",params:{format: "date-time"},message:"must match format \""+"date-time"+"\""}];
+validate57.errors = [{instancePath:instancePath+"/closedAt",schemaPath:"#/properties/closedAt/format",keyword:"format",params:{format: "date-time"},message:"must match format \""+"date-time"+"\""}];
 return false;
+}
+else {
 }
 }
 else {
-validate24.errors = [{instancePath:instancePath+"/closedAt",schemaPath:"#/properties/closedAt/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate57.errors = [{instancePath:instancePath+"/closedAt",schemaPath:"#/properties/closedAt/type",keyword:"type",params:{type: "string"},message:"must be string"}];
 return false;
+}
+if(errors === _errs4){
 }
 }
 }
@@ -367,47 +432,52 @@ var valid0 = _errs4 === errors;
 else {
 var valid0 = true;
 }
+if(valid0){
+}
 }
 }
 }
 }
 else {
-validate24.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"}];
+validate57.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"}];
 return false;
 }
+if(errors === 0){
 }
-validate24.errors = vErrors;
+}
+validate57.errors = vErrors;
 return errors === 0;
 }
-validate24.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate57.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-export const validateSessionHeartbeat = validate25;
-const schema37 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://midl.dev/schemas/fountain.session.SessionHeartbeat.schema.json","title":"SessionHeartbeat","description":"Keep-alive of a session.","type":"object","properties":{"sessionId":{"description":"The session being kept alive.","type":"string","format":"uuid","pattern":"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"},"seq":{"description":"Heartbeat counter, increasing by one per heartbeat.","type":"string","pattern":"^(?:0|[1-9][0-9]{0,18}|1[0-7][0-9]{18}|18[0-3][0-9]{17}|184[0-3][0-9]{16}|1844[0-5][0-9]{15}|18446[0-6][0-9]{14}|184467[0-3][0-9]{13}|1844674[0-3][0-9]{12}|184467440[0-6][0-9]{10}|1844674407[0-2][0-9]{9}|18446744073[0-6][0-9]{8}|1844674407370[0-8][0-9]{6}|18446744073709[0-4][0-9]{5}|184467440737095[0-4][0-9]{4}|18446744073709550[0-9]{3}|18446744073709551[0-5][0-9]{2}|1844674407370955160[0-9]|1844674407370955161[0-5])$"},"sentAt":{"description":"When the heartbeat was sent (in the session's clock).","type":"string","format":"date-time"}},"required":["sessionId","seq","sentAt"],"additionalProperties":false,"examples":[{"sessionId":"00000000-0000-4000-8000-000000000000","seq":"0","sentAt":"2026-01-01T00:00:00.000Z"}]};
-const pattern8 = new RegExp("^(?:0|[1-9][0-9]{0,18}|1[0-7][0-9]{18}|18[0-3][0-9]{17}|184[0-3][0-9]{16}|1844[0-5][0-9]{15}|18446[0-6][0-9]{14}|184467[0-3][0-9]{13}|1844674[0-3][0-9]{12}|184467440[0-6][0-9]{10}|1844674407[0-2][0-9]{9}|18446744073[0-6][0-9]{8}|1844674407370[0-8][0-9]{6}|18446744073709[0-4][0-9]{5}|184467440737095[0-4][0-9]{4}|18446744073709550[0-9]{3}|18446744073709551[0-5][0-9]{2}|1844674407370955160[0-9]|1844674407370955161[0-5])$", "u");
+export const validateSessionHeartbeat = validate58;
+const schema24 = {"$id":"https://midl.dev/schemas/fountain.session.SessionHeartbeat.schema.json","type":"object","properties":{"sessionId":{"type":"string","format":"uuid","pattern":"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"},"seq":{"type":"string","pattern":"^(?:0|[1-9][0-9]{0,18}|1[0-7][0-9]{18}|18[0-3][0-9]{17}|184[0-3][0-9]{16}|1844[0-5][0-9]{15}|18446[0-6][0-9]{14}|184467[0-3][0-9]{13}|1844674[0-3][0-9]{12}|184467440[0-6][0-9]{10}|1844674407[0-2][0-9]{9}|18446744073[0-6][0-9]{8}|1844674407370[0-8][0-9]{6}|18446744073709[0-4][0-9]{5}|184467440737095[0-4][0-9]{4}|18446744073709550[0-9]{3}|18446744073709551[0-5][0-9]{2}|1844674407370955160[0-9]|1844674407370955161[0-5])$"},"sentAt":{"type":"string","format":"date-time"}},"required":["sessionId","seq","sentAt"],"additionalProperties":false};
+const pattern7 = new RegExp("^(?:0|[1-9][0-9]{0,18}|1[0-7][0-9]{18}|18[0-3][0-9]{17}|184[0-3][0-9]{16}|1844[0-5][0-9]{15}|18446[0-6][0-9]{14}|184467[0-3][0-9]{13}|1844674[0-3][0-9]{12}|184467440[0-6][0-9]{10}|1844674407[0-2][0-9]{9}|18446744073[0-6][0-9]{8}|1844674407370[0-8][0-9]{6}|18446744073709[0-4][0-9]{5}|184467440737095[0-4][0-9]{4}|18446744073709550[0-9]{3}|18446744073709551[0-5][0-9]{2}|1844674407370955160[0-9]|1844674407370955161[0-5])$", "u");
 
-function validate25(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate58(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 /*# sourceURL="https://midl.dev/schemas/fountain.session.SessionHeartbeat.schema.json" */;
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate25.evaluated;
+const evaluated0 = validate58.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
 if(evaluated0.dynamicItems){
 evaluated0.items = undefined;
 }
+const _errs0 = errors;
 if(errors === 0){
 if(data && typeof data == "object" && !Array.isArray(data)){
 let missing0;
 if((((data.sessionId === undefined) && (missing0 = "sessionId")) || ((data.seq === undefined) && (missing0 = "seq"))) || ((data.sentAt === undefined) && (missing0 = "sentAt"))){
-validate25.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'"}];
+validate58.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'"}];
 return false;
 }
 else {
 const _errs1 = errors;
 for(const key0 in data){
 if(!(((key0 === "sessionId") || (key0 === "seq")) || (key0 === "sentAt"))){
-validate25.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"}];
+validate58.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"}];
 return false;
 break;
 }
@@ -416,23 +486,30 @@ if(_errs1 === errors){
 if(data.sessionId !== undefined){
 let data0 = data.sessionId;
 const _errs2 = errors;
+const _errs3 = errors;
 if(errors === _errs2){
+if((typeof data0 == "number") && (isFinite(data0))){
+}
 if(errors === _errs2){
 if(typeof data0 === "string"){
-if(!pattern4.test(data0)){
-validate25.errors = [{instancePath:instancePath+"/sessionId",schemaPath:"#/properties/sessionId/pattern",keyword:"pattern",params:{pattern: "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"},message:"must match pattern \""+"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"+"\""}];
+if(!pattern3.test(data0)){
+validate58.errors = [{instancePath:instancePath+"/sessionId",schemaPath:"#/properties/sessionId/pattern",keyword:"pattern",params:{pattern: "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"},message:"must match pattern \""+"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"+"\""}];
 return false;
 }
 else {
 if(!(formats0.test(data0))){
-validate25.errors = [{instancePath:instancePath+"/sessionId",schemaPath:"#/properties/sessionId/format",keyword:"format",params:{format: "uuid"},message:"must match format \""+"uuid"+"\""}];
+validate58.errors = [{instancePath:instancePath+"/sessionId",schemaPath:"#/properties/sessionId/format",keyword:"format",params:{format: "uuid"},message:"must match format \""+"uuid"+"\""}];
 return false;
+}
+else {
 }
 }
 }
 else {
-validate25.errors = [{instancePath:instancePath+"/sessionId",schemaPath:"#/properties/sessionId/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate58.errors = [{instancePath:instancePath+"/sessionId",schemaPath:"#/properties/sessionId/type",keyword:"type",params:{type: "string"},message:"must be string"}];
 return false;
+}
+if(errors === _errs2){
 }
 }
 }
@@ -445,16 +522,21 @@ if(valid0){
 if(data.seq !== undefined){
 let data1 = data.seq;
 const _errs4 = errors;
+const _errs5 = errors;
 if(errors === _errs4){
 if(typeof data1 === "string"){
-if(!pattern8.test(data1)){
-validate25.errors = [{instancePath:instancePath+"/seq",schemaPath:"#/properties/seq/pattern",keyword:"pattern",params:{pattern: "^(?:0|[1-9][0-9]{0,18}|1[0-7][0-9]{18}|18[0-3][0-9]{17}|184[0-3][0-9]{16}|1844[0-5][0-9]{15}|18446[0-6][0-9]{14}|184467[0-3][0-9]{13}|1844674[0-3][0-9]{12}|184467440[0-6][0-9]{10}|1844674407[0-2][0-9]{9}|18446744073[0-6][0-9]{8}|1844674407370[0-8][0-9]{6}|18446744073709[0-4][0-9]{5}|184467440737095[0-4][0-9]{4}|18446744073709550[0-9]{3}|18446744073709551[0-5][0-9]{2}|1844674407370955160[0-9]|1844674407370955161[0-5])$"},message:"must match pattern \""+"^(?:0|[1-9][0-9]{0,18}|1[0-7][0-9]{18}|18[0-3][0-9]{17}|184[0-3][0-9]{16}|1844[0-5][0-9]{15}|18446[0-6][0-9]{14}|184467[0-3][0-9]{13}|1844674[0-3][0-9]{12}|184467440[0-6][0-9]{10}|1844674407[0-2][0-9]{9}|18446744073[0-6][0-9]{8}|1844674407370[0-8][0-9]{6}|18446744073709[0-4][0-9]{5}|184467440737095[0-4][0-9]{4}|18446744073709550[0-9]{3}|18446744073709551[0-5][0-9]{2}|1844674407370955160[0-9]|1844674407370955161[0-5])$"+"\""}];
+if(!pattern7.test(data1)){
+validate58.errors = [{instancePath:instancePath+"/seq",schemaPath:"#/properties/seq/pattern",keyword:"pattern",params:{pattern: "^(?:0|[1-9][0-9]{0,18}|1[0-7][0-9]{18}|18[0-3][0-9]{17}|184[0-3][0-9]{16}|1844[0-5][0-9]{15}|18446[0-6][0-9]{14}|184467[0-3][0-9]{13}|1844674[0-3][0-9]{12}|184467440[0-6][0-9]{10}|1844674407[0-2][0-9]{9}|18446744073[0-6][0-9]{8}|1844674407370[0-8][0-9]{6}|18446744073709[0-4][0-9]{5}|184467440737095[0-4][0-9]{4}|18446744073709550[0-9]{3}|18446744073709551[0-5][0-9]{2}|1844674407370955160[0-9]|1844674407370955161[0-5])$"},message:"must match pattern \""+"^(?:0|[1-9][0-9]{0,18}|1[0-7][0-9]{18}|18[0-3][0-9]{17}|184[0-3][0-9]{16}|1844[0-5][0-9]{15}|18446[0-6][0-9]{14}|184467[0-3][0-9]{13}|1844674[0-3][0-9]{12}|184467440[0-6][0-9]{10}|1844674407[0-2][0-9]{9}|18446744073[0-6][0-9]{8}|1844674407370[0-8][0-9]{6}|18446744073709[0-4][0-9]{5}|184467440737095[0-4][0-9]{4}|18446744073709550[0-9]{3}|18446744073709551[0-5][0-9]{2}|1844674407370955160[0-9]|1844674407370955161[0-5])$"+"\""}];
 return false;
+}
+else {
 }
 }
 else {
-validate25.errors = [{instancePath:instancePath+"/seq",schemaPath:"#/properties/seq/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate58.errors = [{instancePath:instancePath+"/seq",schemaPath:"#/properties/seq/type",keyword:"type",params:{type: "string"},message:"must be string"}];
 return false;
+}
+if(errors === _errs4){
 }
 }
 var valid0 = _errs4 === errors;
@@ -466,17 +548,24 @@ if(valid0){
 if(data.sentAt !== undefined){
 let data2 = data.sentAt;
 const _errs6 = errors;
+const _errs7 = errors;
 if(errors === _errs6){
+if((typeof data2 == "number") && (isFinite(data2))){
+}
 if(errors === _errs6){
 if(typeof data2 === "string"){
 if(!(formats6.validate(data2))){
-validate25.errors = [{instancePath:instancePath+"/sentAt",schemaPath:"#/properties/sentAt/format",keyword:"format",params:{format: "date-time"},message:"must match format \""+"date-time"+"\""}];
+validate58.errors = [{instancePath:instancePath+"/sentAt",schemaPath:"#/properties/sentAt/format",keyword:"format",params:{format: "date-time"},message:"must match format \""+"date-time"+"\""}];
 return false;
+}
+else {
 }
 }
 else {
-validate25.errors = [{instancePath:instancePath+"/sentAt",schemaPath:"#/properties/sentAt/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate58.errors = [{instancePath:instancePath+"/sentAt",schemaPath:"#/properties/sentAt/type",keyword:"type",params:{type: "string"},message:"must be string"}];
 return false;
+}
+if(errors === _errs6){
 }
 }
 }
@@ -485,161 +574,76 @@ var valid0 = _errs6 === errors;
 else {
 var valid0 = true;
 }
+if(valid0){
+}
 }
 }
 }
 }
 }
 else {
-validate25.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"}];
+validate58.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"}];
 return false;
 }
+if(errors === 0){
 }
-validate25.errors = vErrors;
+}
+validate58.errors = vErrors;
 return errors === 0;
 }
-validate25.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate58.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-export const validateSessionOpen = validate26;
-const schema38 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://midl.dev/schemas/fountain.session.SessionOpen.schema.json","title":"SessionOpen","description":"Request to open a session.","type":"object","properties":{"peer":{"description":"Who is asking.","$ref":"#/$defs/fountain.session.PeerInfo"},"schemaVersion":{"description":"Version of the schema the peer was generated from (semver).","type":"string","pattern":"^[0-9]+[.][0-9]+[.][0-9]+([-+].*)?$"},"clockSources":{"description":"Clock sources the peer can use, most preferred first.","type":"array","items":{"$ref":"#/$defs/fountain.session.ClockSource"},"minItems":1,"maxItems":5,"default":["jr_clock","wall_clock"]},"jitterBudget":{"description":"Largest latency variation the peer wants the session to guarantee.","type":"integer","minimum":-9007199254740991,"maximum":9007199254740991,"default":5000},"maxPayload":{"description":"Largest message payload, in bytes, the peer is willing to receive.","type":"integer","minimum":1024,"maximum":4294967295,"default":1048576},"capabilities":{"description":"Capabilities requested; the authority grants a subset.","$ref":"#/$defs/fountain.core.CapabilitySet"},"heartbeatInterval":{"description":"Interval at which the peer will send session/heartbeat.","type":"integer","minimum":-9007199254740991,"maximum":9007199254740991,"default":1000000}},"required":["peer","schemaVersion","clockSources","jitterBudget","maxPayload","capabilities","heartbeatInterval"],"additionalProperties":false,"examples":[{"peer":{"name":"example","runtime":"example","instance":"00000000-0000-4000-8000-000000000000"},"schemaVersion":"1.0.0","clockSources":["jr_clock","wall_clock"],"jitterBudget":5000,"maxPayload":1048576,"capabilities":{"mask":"0","names":["example"]},"heartbeatInterval":1000000}],"$defs":{"fountain.core.CapabilitySet":{"title":"CapabilitySet","description":"A capability set: the session mask and, for readability, the names of its set bits.","type":"object","properties":{"mask":{"description":"Bit mask over the capability bits declared in this package (bit n = 1 << n).","type":"string","pattern":"^(?:0|[1-9][0-9]{0,18}|1[0-7][0-9]{18}|18[0-3][0-9]{17}|184[0-3][0-9]{16}|1844[0-5][0-9]{15}|18446[0-6][0-9]{14}|184467[0-3][0-9]{13}|1844674[0-3][0-9]{12}|184467440[0-6][0-9]{10}|1844674407[0-2][0-9]{9}|18446744073[0-6][0-9]{8}|1844674407370[0-8][0-9]{6}|18446744073709[0-4][0-9]{5}|184467440737095[0-4][0-9]{4}|18446744073709550[0-9]{3}|18446744073709551[0-5][0-9]{2}|1844674407370955160[0-9]|1844674407370955161[0-5])$"},"names":{"description":"Names of the capabilities in `mask`, e.g. [\"gpu.dispatch\", \"telemetry.read\"].","type":"array","items":{"type":"string"},"maxItems":64}},"required":["mask","names"],"additionalProperties":false},"fountain.session.ClockSource":{"title":"ClockSource","description":"Where the timestamps of a session come from.","enum":["host_monotonic","wall_clock","jr_clock","ptp","ntp"]},"fountain.session.PeerInfo":{"title":"PeerInfo","description":"Identity of a peer.","type":"object","properties":{"name":{"description":"Stable peer name, e.g. \"fountain.coach/agent/planner/gpu-host\".","type":"string","minLength":1,"maxLength":128},"runtime":{"description":"Runtime and its version, e.g. \"midl-ts/0.1.0\".","type":"string","maxLength":64},"instance":{"description":"Distinguishes several processes with the same name.","type":"string","format":"uuid","pattern":"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"}},"required":["name","runtime"],"additionalProperties":false}}};
-const schema39 = {"title":"PeerInfo","description":"Identity of a peer.","type":"object","properties":{"name":{"description":"Stable peer name, e.g. \"fountain.coach/agent/planner/gpu-host\".","type":"string","minLength":1,"maxLength":128},"runtime":{"description":"Runtime and its version, e.g. \"midl-ts/0.1.0\".","type":"string","maxLength":64},"instance":{"description":"Distinguishes several processes with the same name.","type":"string","format":"uuid","pattern":"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"}},"required":["name","runtime"],"additionalProperties":false};
-const schema40 = {"title":"ClockSource","description":"Where the timestamps of a session come from.","enum":["host_monotonic","wall_clock","jr_clock","ptp","ntp"]};
-const schema41 = {"title":"CapabilitySet","description":"A capability set: the session mask and, for readability, the names of its set bits.","type":"object","properties":{"mask":{"description":"Bit mask over the capability bits declared in this package (bit n = 1 << n).","type":"string","pattern":"^(?:0|[1-9][0-9]{0,18}|1[0-7][0-9]{18}|18[0-3][0-9]{17}|184[0-3][0-9]{16}|1844[0-5][0-9]{15}|18446[0-6][0-9]{14}|184467[0-3][0-9]{13}|1844674[0-3][0-9]{12}|184467440[0-6][0-9]{10}|1844674407[0-2][0-9]{9}|18446744073[0-6][0-9]{8}|1844674407370[0-8][0-9]{6}|18446744073709[0-4][0-9]{5}|184467440737095[0-4][0-9]{4}|18446744073709550[0-9]{3}|18446744073709551[0-5][0-9]{2}|1844674407370955160[0-9]|1844674407370955161[0-5])$"},"names":{"description":"Names of the capabilities in `mask`, e.g. [\"gpu.dispatch\", \"telemetry.read\"].","type":"array","items":{"type":"string"},"maxItems":64}},"required":["mask","names"],"additionalProperties":false};
-const pattern10 = new RegExp("^[0-9]+[.][0-9]+[.][0-9]+([-+].*)?$", "u");
+export const validateSessionOpen = validate59;
+const schema25 = {"$id":"https://midl.dev/schemas/fountain.session.SessionOpen.schema.json","type":"object","properties":{"peer":{"$ref":"https://midl.dev/schemas/fountain.session.PeerInfo.schema.json"},"schemaVersion":{"type":"string","pattern":"^[0-9]+[.][0-9]+[.][0-9]+([-+].*)?$"},"clockSources":{"type":"array","items":{"$ref":"https://midl.dev/schemas/fountain.session.ClockSource.schema.json"},"minItems":1,"maxItems":5},"jitterBudget":{"type":"integer","minimum":-9007199254740991,"maximum":9007199254740991},"maxPayload":{"type":"integer","minimum":1024,"maximum":4294967295},"capabilities":{"$ref":"https://midl.dev/schemas/fountain.core.CapabilitySet.schema.json"},"heartbeatInterval":{"type":"integer","minimum":-9007199254740991,"maximum":9007199254740991}},"required":["peer","schemaVersion","clockSources","jitterBudget","maxPayload","capabilities","heartbeatInterval"],"additionalProperties":false};
+const schema26 = {"$id":"https://midl.dev/schemas/fountain.core.CapabilitySet.schema.json","type":"object","properties":{"mask":{"type":"string","pattern":"^(?:0|[1-9][0-9]{0,18}|1[0-7][0-9]{18}|18[0-3][0-9]{17}|184[0-3][0-9]{16}|1844[0-5][0-9]{15}|18446[0-6][0-9]{14}|184467[0-3][0-9]{13}|1844674[0-3][0-9]{12}|184467440[0-6][0-9]{10}|1844674407[0-2][0-9]{9}|18446744073[0-6][0-9]{8}|1844674407370[0-8][0-9]{6}|18446744073709[0-4][0-9]{5}|184467440737095[0-4][0-9]{4}|18446744073709550[0-9]{3}|18446744073709551[0-5][0-9]{2}|1844674407370955160[0-9]|1844674407370955161[0-5])$"},"names":{"type":"array","items":{"type":"string"},"maxItems":64}},"required":["mask","names"],"additionalProperties":false};
 
-function validate26(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
-/*# sourceURL="https://midl.dev/schemas/fountain.session.SessionOpen.schema.json" */;
+function validate62(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+/*# sourceURL="https://midl.dev/schemas/fountain.core.CapabilitySet.schema.json" */;
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate26.evaluated;
+const evaluated0 = validate62.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
 if(evaluated0.dynamicItems){
 evaluated0.items = undefined;
 }
+const _errs0 = errors;
 if(errors === 0){
 if(data && typeof data == "object" && !Array.isArray(data)){
 let missing0;
-if((((((((data.peer === undefined) && (missing0 = "peer")) || ((data.schemaVersion === undefined) && (missing0 = "schemaVersion"))) || ((data.clockSources === undefined) && (missing0 = "clockSources"))) || ((data.jitterBudget === undefined) && (missing0 = "jitterBudget"))) || ((data.maxPayload === undefined) && (missing0 = "maxPayload"))) || ((data.capabilities === undefined) && (missing0 = "capabilities"))) || ((data.heartbeatInterval === undefined) && (missing0 = "heartbeatInterval"))){
-validate26.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'"}];
+if(((data.mask === undefined) && (missing0 = "mask")) || ((data.names === undefined) && (missing0 = "names"))){
+validate62.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'"}];
 return false;
 }
 else {
 const _errs1 = errors;
 for(const key0 in data){
-if(!(((((((key0 === "peer") || (key0 === "schemaVersion")) || (key0 === "clockSources")) || (key0 === "jitterBudget")) || (key0 === "maxPayload")) || (key0 === "capabilities")) || (key0 === "heartbeatInterval"))){
-validate26.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"}];
+if(!((key0 === "mask") || (key0 === "names"))){
+validate62.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"}];
 return false;
 break;
 }
 }
 if(_errs1 === errors){
-if(data.peer !== undefined){
-let data0 = data.peer;
+if(data.mask !== undefined){
+let data0 = data.mask;
 const _errs2 = errors;
 const _errs3 = errors;
-if(errors === _errs3){
-if(data0 && typeof data0 == "object" && !Array.isArray(data0)){
-let missing1;
-if(((data0.name === undefined) && (missing1 = "name")) || ((data0.runtime === undefined) && (missing1 = "runtime"))){
-validate26.errors = [{instancePath:instancePath+"/peer",schemaPath:"#/$defs/fountain.session.PeerInfo/required",keyword:"required",params:{missingProperty: missing1},message:"must have required property '"+missing1+"'"}];
+if(errors === _errs2){
+if(typeof data0 === "string"){
+if(!pattern7.test(data0)){
+validate62.errors = [{instancePath:instancePath+"/mask",schemaPath:"#/properties/mask/pattern",keyword:"pattern",params:{pattern: "^(?:0|[1-9][0-9]{0,18}|1[0-7][0-9]{18}|18[0-3][0-9]{17}|184[0-3][0-9]{16}|1844[0-5][0-9]{15}|18446[0-6][0-9]{14}|184467[0-3][0-9]{13}|1844674[0-3][0-9]{12}|184467440[0-6][0-9]{10}|1844674407[0-2][0-9]{9}|18446744073[0-6][0-9]{8}|1844674407370[0-8][0-9]{6}|18446744073709[0-4][0-9]{5}|184467440737095[0-4][0-9]{4}|18446744073709550[0-9]{3}|18446744073709551[0-5][0-9]{2}|1844674407370955160[0-9]|1844674407370955161[0-5])$"},message:"must match pattern \""+"^(?:0|[1-9][0-9]{0,18}|1[0-7][0-9]{18}|18[0-3][0-9]{17}|184[0-3][0-9]{16}|1844[0-5][0-9]{15}|18446[0-6][0-9]{14}|184467[0-3][0-9]{13}|1844674[0-3][0-9]{12}|184467440[0-6][0-9]{10}|1844674407[0-2][0-9]{9}|18446744073[0-6][0-9]{8}|1844674407370[0-8][0-9]{6}|18446744073709[0-4][0-9]{5}|184467440737095[0-4][0-9]{4}|18446744073709550[0-9]{3}|18446744073709551[0-5][0-9]{2}|1844674407370955160[0-9]|1844674407370955161[0-5])$"+"\""}];
 return false;
 }
 else {
-const _errs5 = errors;
-for(const key1 in data0){
-if(!(((key1 === "name") || (key1 === "runtime")) || (key1 === "instance"))){
-validate26.errors = [{instancePath:instancePath+"/peer",schemaPath:"#/$defs/fountain.session.PeerInfo/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties"}];
-return false;
-break;
-}
-}
-if(_errs5 === errors){
-if(data0.name !== undefined){
-let data1 = data0.name;
-const _errs6 = errors;
-if(errors === _errs6){
-if(typeof data1 === "string"){
-if(func1(data1) > 128){
-validate26.errors = [{instancePath:instancePath+"/peer/name",schemaPath:"#/$defs/fountain.session.PeerInfo/properties/name/maxLength",keyword:"maxLength",params:{limit: 128},message:"must NOT have more than 128 characters"}];
-return false;
-}
-else {
-if(func1(data1) < 1){
-validate26.errors = [{instancePath:instancePath+"/peer/name",schemaPath:"#/$defs/fountain.session.PeerInfo/properties/name/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"}];
-return false;
-}
 }
 }
 else {
-validate26.errors = [{instancePath:instancePath+"/peer/name",schemaPath:"#/$defs/fountain.session.PeerInfo/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate62.errors = [{instancePath:instancePath+"/mask",schemaPath:"#/properties/mask/type",keyword:"type",params:{type: "string"},message:"must be string"}];
 return false;
 }
-}
-var valid2 = _errs6 === errors;
-}
-else {
-var valid2 = true;
-}
-if(valid2){
-if(data0.runtime !== undefined){
-let data2 = data0.runtime;
-const _errs8 = errors;
-if(errors === _errs8){
-if(typeof data2 === "string"){
-if(func1(data2) > 64){
-validate26.errors = [{instancePath:instancePath+"/peer/runtime",schemaPath:"#/$defs/fountain.session.PeerInfo/properties/runtime/maxLength",keyword:"maxLength",params:{limit: 64},message:"must NOT have more than 64 characters"}];
-return false;
-}
-}
-else {
-validate26.errors = [{instancePath:instancePath+"/peer/runtime",schemaPath:"#/$defs/fountain.session.PeerInfo/properties/runtime/type",keyword:"type",params:{type: "string"},message:"must be string"}];
-return false;
-}
-}
-var valid2 = _errs8 === errors;
-}
-else {
-var valid2 = true;
-}
-if(valid2){
-if(data0.instance !== undefined){
-let data3 = data0.instance;
-const _errs10 = errors;
-if(errors === _errs10){
-if(errors === _errs10){
-if(typeof data3 === "string"){
-if(!pattern4.test(data3)){
-validate26.errors = [{instancePath:instancePath+"/peer/instance",schemaPath:"#/$defs/fountain.session.PeerInfo/properties/instance/pattern",keyword:"pattern",params:{pattern: "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"},message:"must match pattern \""+"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"+"\""}];
-return false;
-}
-else {
-if(!(formats0.test(data3))){
-validate26.errors = [{instancePath:instancePath+"/peer/instance",schemaPath:"#/$defs/fountain.session.PeerInfo/properties/instance/format",keyword:"format",params:{format: "uuid"},message:"must match format \""+"uuid"+"\""}];
-return false;
-}
-}
-}
-else {
-validate26.errors = [{instancePath:instancePath+"/peer/instance",schemaPath:"#/$defs/fountain.session.PeerInfo/properties/instance/type",keyword:"type",params:{type: "string"},message:"must be string"}];
-return false;
-}
-}
-}
-var valid2 = _errs10 === errors;
-}
-else {
-var valid2 = true;
-}
-}
-}
-}
-}
-}
-else {
-validate26.errors = [{instancePath:instancePath+"/peer",schemaPath:"#/$defs/fountain.session.PeerInfo/type",keyword:"type",params:{type: "object"},message:"must be object"}];
-return false;
+if(errors === _errs2){
 }
 }
 var valid0 = _errs2 === errors;
@@ -648,20 +652,262 @@ else {
 var valid0 = true;
 }
 if(valid0){
-if(data.schemaVersion !== undefined){
-let data4 = data.schemaVersion;
-const _errs12 = errors;
-if(errors === _errs12){
-if(typeof data4 === "string"){
-if(!pattern10.test(data4)){
-validate26.errors = [{instancePath:instancePath+"/schemaVersion",schemaPath:"#/properties/schemaVersion/pattern",keyword:"pattern",params:{pattern: "^[0-9]+[.][0-9]+[.][0-9]+([-+].*)?$"},message:"must match pattern \""+"^[0-9]+[.][0-9]+[.][0-9]+([-+].*)?$"+"\""}];
+if(data.names !== undefined){
+let data1 = data.names;
+const _errs4 = errors;
+const _errs5 = errors;
+if(errors === _errs4){
+if(Array.isArray(data1)){
+if(data1.length > 64){
+validate62.errors = [{instancePath:instancePath+"/names",schemaPath:"#/properties/names/maxItems",keyword:"maxItems",params:{limit: 64},message:"must NOT have more than 64 items"}];
 return false;
+}
+else {
+var valid1 = true;
+const len0 = data1.length;
+for(let i0=0; i0<len0; i0++){
+let data2 = data1[i0];
+const _errs6 = errors;
+if(typeof data2 !== "string"){
+validate62.errors = [{instancePath:instancePath+"/names/" + i0,schemaPath:"#/properties/names/items/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+return false;
+}
+const _errs7 = errors;
+if(errors === _errs6){
+}
+var valid1 = _errs6 === errors;
+if(!valid1){
+break;
+}
+}
+if(valid1){
+}
 }
 }
 else {
-validate26.errors = [{instancePath:instancePath+"/schemaVersion",schemaPath:"#/properties/schemaVersion/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate62.errors = [{instancePath:instancePath+"/names",schemaPath:"#/properties/names/type",keyword:"type",params:{type: "array"},message:"must be array"}];
 return false;
 }
+if(errors === _errs4){
+}
+}
+var valid0 = _errs4 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+}
+}
+}
+}
+}
+else {
+validate62.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"}];
+return false;
+}
+if(errors === 0){
+}
+}
+validate62.errors = vErrors;
+return errors === 0;
+}
+validate62.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+
+const pattern8 = new RegExp("^[0-9]+[.][0-9]+[.][0-9]+([-+].*)?$", "u");
+
+function validate59(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+/*# sourceURL="https://midl.dev/schemas/fountain.session.SessionOpen.schema.json" */;
+let vErrors = null;
+let errors = 0;
+const evaluated0 = validate59.evaluated;
+if(evaluated0.dynamicProps){
+evaluated0.props = undefined;
+}
+if(evaluated0.dynamicItems){
+evaluated0.items = undefined;
+}
+const _errs0 = errors;
+if(errors === 0){
+if(data && typeof data == "object" && !Array.isArray(data)){
+let missing0;
+if((((((((data.peer === undefined) && (missing0 = "peer")) || ((data.schemaVersion === undefined) && (missing0 = "schemaVersion"))) || ((data.clockSources === undefined) && (missing0 = "clockSources"))) || ((data.jitterBudget === undefined) && (missing0 = "jitterBudget"))) || ((data.maxPayload === undefined) && (missing0 = "maxPayload"))) || ((data.capabilities === undefined) && (missing0 = "capabilities"))) || ((data.heartbeatInterval === undefined) && (missing0 = "heartbeatInterval"))){
+validate59.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'"}];
+return false;
+}
+else {
+const _errs1 = errors;
+for(const key0 in data){
+if(!(((((((key0 === "peer") || (key0 === "schemaVersion")) || (key0 === "clockSources")) || (key0 === "jitterBudget")) || (key0 === "maxPayload")) || (key0 === "capabilities")) || (key0 === "heartbeatInterval"))){
+validate59.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"}];
+return false;
+break;
+}
+}
+if(_errs1 === errors){
+if(data.peer !== undefined){
+let data0 = data.peer;
+const _errs2 = errors;
+if(!(validate54(data0, {instancePath:instancePath+"/peer",parentData:data,parentDataProperty:"peer",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate54.errors : vErrors.concat(validate54.errors);
+errors = vErrors.length;
+}
+else {
+}
+var valid0 = _errs2 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.schemaVersion !== undefined){
+let data1 = data.schemaVersion;
+const _errs3 = errors;
+const _errs4 = errors;
+if(errors === _errs3){
+if(typeof data1 === "string"){
+if(!pattern8.test(data1)){
+validate59.errors = [{instancePath:instancePath+"/schemaVersion",schemaPath:"#/properties/schemaVersion/pattern",keyword:"pattern",params:{pattern: "^[0-9]+[.][0-9]+[.][0-9]+([-+].*)?$"},message:"must match pattern \""+"^[0-9]+[.][0-9]+[.][0-9]+([-+].*)?$"+"\""}];
+return false;
+}
+else {
+}
+}
+else {
+validate59.errors = [{instancePath:instancePath+"/schemaVersion",schemaPath:"#/properties/schemaVersion/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+return false;
+}
+if(errors === _errs3){
+}
+}
+var valid0 = _errs3 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.clockSources !== undefined){
+let data2 = data.clockSources;
+const _errs5 = errors;
+const _errs6 = errors;
+if(errors === _errs5){
+if(Array.isArray(data2)){
+if(data2.length > 5){
+validate59.errors = [{instancePath:instancePath+"/clockSources",schemaPath:"#/properties/clockSources/maxItems",keyword:"maxItems",params:{limit: 5},message:"must NOT have more than 5 items"}];
+return false;
+}
+else {
+if(data2.length < 1){
+validate59.errors = [{instancePath:instancePath+"/clockSources",schemaPath:"#/properties/clockSources/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items"}];
+return false;
+}
+else {
+var valid1 = true;
+const len0 = data2.length;
+for(let i0=0; i0<len0; i0++){
+let data3 = data2[i0];
+const _errs7 = errors;
+if(!(validate52(data3, {instancePath:instancePath+"/clockSources/" + i0,parentData:data2,parentDataProperty:i0,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate52.errors : vErrors.concat(validate52.errors);
+errors = vErrors.length;
+}
+else {
+}
+var valid1 = _errs7 === errors;
+if(!valid1){
+break;
+}
+}
+if(valid1){
+}
+}
+}
+}
+else {
+validate59.errors = [{instancePath:instancePath+"/clockSources",schemaPath:"#/properties/clockSources/type",keyword:"type",params:{type: "array"},message:"must be array"}];
+return false;
+}
+if(errors === _errs5){
+}
+}
+var valid0 = _errs5 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.jitterBudget !== undefined){
+let data4 = data.jitterBudget;
+const _errs8 = errors;
+if(!(((typeof data4 == "number") && (!(data4 % 1) && !isNaN(data4))) && (isFinite(data4)))){
+validate59.errors = [{instancePath:instancePath+"/jitterBudget",schemaPath:"#/properties/jitterBudget/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
+return false;
+}
+const _errs9 = errors;
+if(errors === _errs8){
+if((typeof data4 == "number") && (isFinite(data4))){
+if(data4 > 9007199254740991 || isNaN(data4)){
+validate59.errors = [{instancePath:instancePath+"/jitterBudget",schemaPath:"#/properties/jitterBudget/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9007199254740991},message:"must be <= 9007199254740991"}];
+return false;
+}
+else {
+if(data4 < -9007199254740991 || isNaN(data4)){
+validate59.errors = [{instancePath:instancePath+"/jitterBudget",schemaPath:"#/properties/jitterBudget/minimum",keyword:"minimum",params:{comparison: ">=", limit: -9007199254740991},message:"must be >= -9007199254740991"}];
+return false;
+}
+else {
+}
+}
+}
+if(errors === _errs8){
+}
+}
+var valid0 = _errs8 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.maxPayload !== undefined){
+let data5 = data.maxPayload;
+const _errs10 = errors;
+if(!(((typeof data5 == "number") && (!(data5 % 1) && !isNaN(data5))) && (isFinite(data5)))){
+validate59.errors = [{instancePath:instancePath+"/maxPayload",schemaPath:"#/properties/maxPayload/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
+return false;
+}
+const _errs11 = errors;
+if(errors === _errs10){
+if((typeof data5 == "number") && (isFinite(data5))){
+if(data5 > 4294967295 || isNaN(data5)){
+validate59.errors = [{instancePath:instancePath+"/maxPayload",schemaPath:"#/properties/maxPayload/maximum",keyword:"maximum",params:{comparison: "<=", limit: 4294967295},message:"must be <= 4294967295"}];
+return false;
+}
+else {
+if(data5 < 1024 || isNaN(data5)){
+validate59.errors = [{instancePath:instancePath+"/maxPayload",schemaPath:"#/properties/maxPayload/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1024},message:"must be >= 1024"}];
+return false;
+}
+else {
+}
+}
+}
+if(errors === _errs10){
+}
+}
+var valid0 = _errs10 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.capabilities !== undefined){
+let data6 = data.capabilities;
+const _errs12 = errors;
+if(!(validate62(data6, {instancePath:instancePath+"/capabilities",parentData:data,parentDataProperty:"capabilities",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate62.errors : vErrors.concat(validate62.errors);
+errors = vErrors.length;
+}
+else {
 }
 var valid0 = _errs12 === errors;
 }
@@ -669,220 +915,38 @@ else {
 var valid0 = true;
 }
 if(valid0){
-if(data.clockSources !== undefined){
-let data5 = data.clockSources;
-const _errs14 = errors;
-if(errors === _errs14){
-if(Array.isArray(data5)){
-if(data5.length > 5){
-validate26.errors = [{instancePath:instancePath+"/clockSources",schemaPath:"#/properties/clockSources/maxItems",keyword:"maxItems",params:{limit: 5},message:"must NOT have more than 5 items"}];
-return false;
-}
-else {
-if(data5.length < 1){
-validate26.errors = [{instancePath:instancePath+"/clockSources",schemaPath:"#/properties/clockSources/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items"}];
-return false;
-}
-else {
-var valid3 = true;
-const len0 = data5.length;
-for(let i0=0; i0<len0; i0++){
-let data6 = data5[i0];
-const _errs16 = errors;
-if(!(((((data6 === "host_monotonic") || (data6 === "wall_clock")) || (data6 === "jr_clock")) || (data6 === "ptp")) || (data6 === "ntp"))){
-validate26.errors = [{instancePath:instancePath+"/clockSources/" + i0,schemaPath:"#/$defs/fountain.session.ClockSource/enum",keyword:"enum",params:{allowedValues: schema40.enum},message:"must be equal to one of the allowed values"}];
-return false;
-}
-var valid3 = _errs16 === errors;
-if(!valid3){
-break;
-}
-}
-}
-}
-}
-else {
-validate26.errors = [{instancePath:instancePath+"/clockSources",schemaPath:"#/properties/clockSources/type",keyword:"type",params:{type: "array"},message:"must be array"}];
-return false;
-}
-}
-var valid0 = _errs14 === errors;
-}
-else {
-var valid0 = true;
-}
-if(valid0){
-if(data.jitterBudget !== undefined){
-let data7 = data.jitterBudget;
-const _errs18 = errors;
+if(data.heartbeatInterval !== undefined){
+let data7 = data.heartbeatInterval;
+const _errs13 = errors;
 if(!(((typeof data7 == "number") && (!(data7 % 1) && !isNaN(data7))) && (isFinite(data7)))){
-validate26.errors = [{instancePath:instancePath+"/jitterBudget",schemaPath:"#/properties/jitterBudget/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
+validate59.errors = [{instancePath:instancePath+"/heartbeatInterval",schemaPath:"#/properties/heartbeatInterval/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
 return false;
 }
-if(errors === _errs18){
+const _errs14 = errors;
+if(errors === _errs13){
 if((typeof data7 == "number") && (isFinite(data7))){
 if(data7 > 9007199254740991 || isNaN(data7)){
-validate26.errors = [{instancePath:instancePath+"/jitterBudget",schemaPath:"#/properties/jitterBudget/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9007199254740991},message:"must be <= 9007199254740991"}];
+validate59.errors = [{instancePath:instancePath+"/heartbeatInterval",schemaPath:"#/properties/heartbeatInterval/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9007199254740991},message:"must be <= 9007199254740991"}];
 return false;
 }
 else {
 if(data7 < -9007199254740991 || isNaN(data7)){
-validate26.errors = [{instancePath:instancePath+"/jitterBudget",schemaPath:"#/properties/jitterBudget/minimum",keyword:"minimum",params:{comparison: ">=", limit: -9007199254740991},message:"must be >= -9007199254740991"}];
+validate59.errors = [{instancePath:instancePath+"/heartbeatInterval",schemaPath:"#/properties/heartbeatInterval/minimum",keyword:"minimum",params:{comparison: ">=", limit: -9007199254740991},message:"must be >= -9007199254740991"}];
 return false;
 }
+else {
 }
 }
 }
-var valid0 = _errs18 === errors;
+if(errors === _errs13){
+}
+}
+var valid0 = _errs13 === errors;
 }
 else {
 var valid0 = true;
 }
 if(valid0){
-if(data.maxPayload !== undefined){
-let data8 = data.maxPayload;
-const _errs20 = errors;
-if(!(((typeof data8 == "number") && (!(data8 % 1) && !isNaN(data8))) && (isFinite(data8)))){
-validate26.errors = [{instancePath:instancePath+"/maxPayload",schemaPath:"#/properties/maxPayload/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
-return false;
-}
-if(errors === _errs20){
-if((typeof data8 == "number") && (isFinite(data8))){
-if(data8 > 4294967295 || isNaN(data8)){
-validate26.errors = [{instancePath:instancePath+"/maxPayload",schemaPath:"#/properties/maxPayload/maximum",keyword:"maximum",params:{comparison: "<=", limit: 4294967295},message:"must be <= 4294967295"}];
-return false;
-}
-else {
-if(data8 < 1024 || isNaN(data8)){
-validate26.errors = [{instancePath:instancePath+"/maxPayload",schemaPath:"#/properties/maxPayload/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1024},message:"must be >= 1024"}];
-return false;
-}
-}
-}
-}
-var valid0 = _errs20 === errors;
-}
-else {
-var valid0 = true;
-}
-if(valid0){
-if(data.capabilities !== undefined){
-let data9 = data.capabilities;
-const _errs22 = errors;
-const _errs23 = errors;
-if(errors === _errs23){
-if(data9 && typeof data9 == "object" && !Array.isArray(data9)){
-let missing2;
-if(((data9.mask === undefined) && (missing2 = "mask")) || ((data9.names === undefined) && (missing2 = "names"))){
-validate26.errors = [{instancePath:instancePath+"/capabilities",schemaPath:"#/$defs/fountain.core.CapabilitySet/required",keyword:"required",params:{missingProperty: missing2},message:"must have required property '"+missing2+"'"}];
-return false;
-}
-else {
-const _errs25 = errors;
-for(const key2 in data9){
-if(!((key2 === "mask") || (key2 === "names"))){
-validate26.errors = [{instancePath:instancePath+"/capabilities",schemaPath:"#/$defs/fountain.core.CapabilitySet/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key2},message:"must NOT have additional properties"}];
-return false;
-break;
-}
-}
-if(_errs25 === errors){
-if(data9.mask !== undefined){
-let data10 = data9.mask;
-const _errs26 = errors;
-if(errors === _errs26){
-if(typeof data10 === "string"){
-if(!pattern8.test(data10)){
-validate26.errors = [{instancePath:instancePath+"/capabilities/mask",schemaPath:"#/$defs/fountain.core.CapabilitySet/properties/mask/pattern",keyword:"pattern",params:{pattern: "^(?:0|[1-9][0-9]{0,18}|1[0-7][0-9]{18}|18[0-3][0-9]{17}|184[0-3][0-9]{16}|1844[0-5][0-9]{15}|18446[0-6][0-9]{14}|184467[0-3][0-9]{13}|1844674[0-3][0-9]{12}|184467440[0-6][0-9]{10}|1844674407[0-2][0-9]{9}|18446744073[0-6][0-9]{8}|1844674407370[0-8][0-9]{6}|18446744073709[0-4][0-9]{5}|184467440737095[0-4][0-9]{4}|18446744073709550[0-9]{3}|18446744073709551[0-5][0-9]{2}|1844674407370955160[0-9]|1844674407370955161[0-5])$"},message:"must match pattern \""+"^(?:0|[1-9][0-9]{0,18}|1[0-7][0-9]{18}|18[0-3][0-9]{17}|184[0-3][0-9]{16}|1844[0-5][0-9]{15}|18446[0-6][0-9]{14}|184467[0-3][0-9]{13}|1844674[0-3][0-9]{12}|184467440[0-6][0-9]{10}|1844674407[0-2][0-9]{9}|18446744073[0-6][0-9]{8}|1844674407370[0-8][0-9]{6}|18446744073709[0-4][0-9]{5}|184467440737095[0-4][0-9]{4}|18446744073709550[0-9]{3}|18446744073709551[0-5][0-9]{2}|1844674407370955160[0-9]|1844674407370955161[0-5])$"+"\""}];
-return false;
-}
-}
-else {
-validate26.errors = [{instancePath:instancePath+"/capabilities/mask",schemaPath:"#/$defs/fountain.core.CapabilitySet/properties/mask/type",keyword:"type",params:{type: "string"},message:"must be string"}];
-return false;
-}
-}
-var valid6 = _errs26 === errors;
-}
-else {
-var valid6 = true;
-}
-if(valid6){
-if(data9.names !== undefined){
-let data11 = data9.names;
-const _errs28 = errors;
-if(errors === _errs28){
-if(Array.isArray(data11)){
-if(data11.length > 64){
-validate26.errors = [{instancePath:instancePath+"/capabilities/names",schemaPath:"#/$defs/fountain.core.CapabilitySet/properties/names/maxItems",keyword:"maxItems",params:{limit: 64},message:"must NOT have more than 64 items"}];
-return false;
-}
-else {
-var valid7 = true;
-const len1 = data11.length;
-for(let i1=0; i1<len1; i1++){
-const _errs30 = errors;
-if(typeof data11[i1] !== "string"){
-validate26.errors = [{instancePath:instancePath+"/capabilities/names/" + i1,schemaPath:"#/$defs/fountain.core.CapabilitySet/properties/names/items/type",keyword:"type",params:{type: "string"},message:"must be string"}];
-return false;
-}
-var valid7 = _errs30 === errors;
-if(!valid7){
-break;
-}
-}
-}
-}
-else {
-validate26.errors = [{instancePath:instancePath+"/capabilities/names",schemaPath:"#/$defs/fountain.core.CapabilitySet/properties/names/type",keyword:"type",params:{type: "array"},message:"must be array"}];
-return false;
-}
-}
-var valid6 = _errs28 === errors;
-}
-else {
-var valid6 = true;
-}
-}
-}
-}
-}
-else {
-validate26.errors = [{instancePath:instancePath+"/capabilities",schemaPath:"#/$defs/fountain.core.CapabilitySet/type",keyword:"type",params:{type: "object"},message:"must be object"}];
-return false;
-}
-}
-var valid0 = _errs22 === errors;
-}
-else {
-var valid0 = true;
-}
-if(valid0){
-if(data.heartbeatInterval !== undefined){
-let data13 = data.heartbeatInterval;
-const _errs32 = errors;
-if(!(((typeof data13 == "number") && (!(data13 % 1) && !isNaN(data13))) && (isFinite(data13)))){
-validate26.errors = [{instancePath:instancePath+"/heartbeatInterval",schemaPath:"#/properties/heartbeatInterval/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
-return false;
-}
-if(errors === _errs32){
-if((typeof data13 == "number") && (isFinite(data13))){
-if(data13 > 9007199254740991 || isNaN(data13)){
-validate26.errors = [{instancePath:instancePath+"/heartbeatInterval",schemaPath:"#/properties/heartbeatInterval/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9007199254740991},message:"must be <= 9007199254740991"}];
-return false;
-}
-else {
-if(data13 < -9007199254740991 || isNaN(data13)){
-validate26.errors = [{instancePath:instancePath+"/heartbeatInterval",schemaPath:"#/properties/heartbeatInterval/minimum",keyword:"minimum",params:{comparison: ">=", limit: -9007199254740991},message:"must be >= -9007199254740991"}];
-return false;
-}
-}
-}
-}
-var valid0 = _errs32 === errors;
-}
-else {
-var valid0 = true;
 }
 }
 }
@@ -894,44 +958,45 @@ var valid0 = true;
 }
 }
 else {
-validate26.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"}];
+validate59.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"}];
 return false;
 }
+if(errors === 0){
 }
-validate26.errors = vErrors;
+}
+validate59.errors = vErrors;
 return errors === 0;
 }
-validate26.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate59.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-export const validateSessionOpened = validate27;
-const schema42 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://midl.dev/schemas/fountain.session.SessionOpened.schema.json","title":"SessionOpened","description":"Reply to session/open: the negotiated contract.","type":"object","properties":{"sessionId":{"description":"Id of the new session; carried in every envelope of the session.","type":"string","format":"uuid","pattern":"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"},"clockSource":{"description":"The clock source chosen from the peer's list.","$ref":"#/$defs/fountain.session.ClockSource"},"jitterBudget":{"description":"Agreed jitter budget.","type":"integer","minimum":-9007199254740991,"maximum":9007199254740991},"maxPayload":{"description":"Agreed maximum payload in bytes.","type":"integer","minimum":0,"maximum":4294967295},"capabilities":{"description":"Capabilities granted; publishing or subscribing outside this mask is refused.","$ref":"#/$defs/fountain.core.CapabilitySet"},"denied":{"description":"Requested capabilities that were not granted, by name.","type":"array","items":{"type":"string"},"maxItems":64},"resumeToken":{"description":"Secret token to resume this session after a disconnect; single use, replaced on each resume.","type":"string","minLength":16,"maxLength":256},"expiresAt":{"description":"When the session expires unless heartbeats keep it alive.","type":"string","format":"date-time"},"heartbeatInterval":{"description":"Interval at which the authority expects heartbeats.","type":"integer","minimum":-9007199254740991,"maximum":9007199254740991}},"required":["sessionId","clockSource","jitterBudget","maxPayload","capabilities","denied","resumeToken","expiresAt","heartbeatInterval"],"additionalProperties":false,"examples":[{"sessionId":"00000000-0000-4000-8000-000000000000","clockSource":"host_monotonic","jitterBudget":1000,"maxPayload":0,"capabilities":{"mask":"0","names":["example"]},"denied":["example"],"resumeToken":"xxxxxxxxxxxxxxxx","expiresAt":"2026-01-01T00:00:00.000Z","heartbeatInterval":1000}],"$defs":{"fountain.core.CapabilitySet":{"title":"CapabilitySet","description":"A capability set: the session mask and, for readability, the names of its set bits.","type":"object","properties":{"mask":{"description":"Bit mask over the capability bits declared in this package (bit n = 1 << n).","type":"string","pattern":"^(?:0|[1-9][0-9]{0,18}|1[0-7][0-9]{18}|18[0-3][0-9]{17}|184[0-3][0-9]{16}|1844[0-5][0-9]{15}|18446[0-6][0-9]{14}|184467[0-3][0-9]{13}|1844674[0-3][0-9]{12}|184467440[0-6][0-9]{10}|1844674407[0-2][0-9]{9}|18446744073[0-6][0-9]{8}|1844674407370[0-8][0-9]{6}|18446744073709[0-4][0-9]{5}|184467440737095[0-4][0-9]{4}|18446744073709550[0-9]{3}|18446744073709551[0-5][0-9]{2}|1844674407370955160[0-9]|1844674407370955161[0-5])$"},"names":{"description":"Names of the capabilities in `mask`, e.g. [\"gpu.dispatch\", \"telemetry.read\"].","type":"array","items":{"type":"string"},"maxItems":64}},"required":["mask","names"],"additionalProperties":false},"fountain.session.ClockSource":{"title":"ClockSource","description":"Where the timestamps of a session come from.","enum":["host_monotonic","wall_clock","jr_clock","ptp","ntp"]}}};
-const schema43 = {"title":"ClockSource","description":"Where the timestamps of a session come from.","enum":["host_monotonic","wall_clock","jr_clock","ptp","ntp"]};
-const schema44 = {"title":"CapabilitySet","description":"A capability set: the session mask and, for readability, the names of its set bits.","type":"object","properties":{"mask":{"description":"Bit mask over the capability bits declared in this package (bit n = 1 << n).","type":"string","pattern":"^(?:0|[1-9][0-9]{0,18}|1[0-7][0-9]{18}|18[0-3][0-9]{17}|184[0-3][0-9]{16}|1844[0-5][0-9]{15}|18446[0-6][0-9]{14}|184467[0-3][0-9]{13}|1844674[0-3][0-9]{12}|184467440[0-6][0-9]{10}|1844674407[0-2][0-9]{9}|18446744073[0-6][0-9]{8}|1844674407370[0-8][0-9]{6}|18446744073709[0-4][0-9]{5}|184467440737095[0-4][0-9]{4}|18446744073709550[0-9]{3}|18446744073709551[0-5][0-9]{2}|1844674407370955160[0-9]|1844674407370955161[0-5])$"},"names":{"description":"Names of the capabilities in `mask`, e.g. [\"gpu.dispatch\", \"telemetry.read\"].","type":"array","items":{"type":"string"},"maxItems":64}},"required":["mask","names"],"additionalProperties":false};
-const func8 = Object.prototype.hasOwnProperty;
+export const validateSessionOpened = validate64;
+const schema27 = {"$id":"https://midl.dev/schemas/fountain.session.SessionOpened.schema.json","type":"object","properties":{"sessionId":{"type":"string","format":"uuid","pattern":"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"},"clockSource":{"$ref":"https://midl.dev/schemas/fountain.session.ClockSource.schema.json"},"jitterBudget":{"type":"integer","minimum":-9007199254740991,"maximum":9007199254740991},"maxPayload":{"type":"integer","minimum":0,"maximum":4294967295},"capabilities":{"$ref":"https://midl.dev/schemas/fountain.core.CapabilitySet.schema.json"},"denied":{"type":"array","items":{"type":"string"},"maxItems":64},"resumeToken":{"type":"string","minLength":16,"maxLength":256},"expiresAt":{"type":"string","format":"date-time"},"heartbeatInterval":{"type":"integer","minimum":-9007199254740991,"maximum":9007199254740991}},"required":["sessionId","clockSource","jitterBudget","maxPayload","capabilities","denied","resumeToken","expiresAt","heartbeatInterval"],"additionalProperties":false};
+const func5 = Object.prototype.hasOwnProperty;
 
-function validate27(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate64(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 /*# sourceURL="https://midl.dev/schemas/fountain.session.SessionOpened.schema.json" */;
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate27.evaluated;
+const evaluated0 = validate64.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
 if(evaluated0.dynamicItems){
 evaluated0.items = undefined;
 }
+const _errs0 = errors;
 if(errors === 0){
 if(data && typeof data == "object" && !Array.isArray(data)){
 let missing0;
 if((((((((((data.sessionId === undefined) && (missing0 = "sessionId")) || ((data.clockSource === undefined) && (missing0 = "clockSource"))) || ((data.jitterBudget === undefined) && (missing0 = "jitterBudget"))) || ((data.maxPayload === undefined) && (missing0 = "maxPayload"))) || ((data.capabilities === undefined) && (missing0 = "capabilities"))) || ((data.denied === undefined) && (missing0 = "denied"))) || ((data.resumeToken === undefined) && (missing0 = "resumeToken"))) || ((data.expiresAt === undefined) && (missing0 = "expiresAt"))) || ((data.heartbeatInterval === undefined) && (missing0 = "heartbeatInterval"))){
-validate27.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'"}];
+validate64.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'"}];
 return false;
 }
 else {
 const _errs1 = errors;
 for(const key0 in data){
-if(!(func8.call(schema42.properties, key0))){
-validate27.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"}];
+if(!(func5.call(schema27.properties, key0))){
+validate64.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"}];
 return false;
 break;
 }
@@ -940,23 +1005,30 @@ if(_errs1 === errors){
 if(data.sessionId !== undefined){
 let data0 = data.sessionId;
 const _errs2 = errors;
+const _errs3 = errors;
 if(errors === _errs2){
+if((typeof data0 == "number") && (isFinite(data0))){
+}
 if(errors === _errs2){
 if(typeof data0 === "string"){
-if(!pattern4.test(data0)){
-validate27.errors = [{instancePath:instancePath+"/sessionId",schemaPath:"#/properties/sessionId/pattern",keyword:"pattern",params:{pattern: "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"},message:"must match pattern \""+"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"+"\""}];
+if(!pattern3.test(data0)){
+validate64.errors = [{instancePath:instancePath+"/sessionId",schemaPath:"#/properties/sessionId/pattern",keyword:"pattern",params:{pattern: "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"},message:"must match pattern \""+"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"+"\""}];
 return false;
 }
 else {
 if(!(formats0.test(data0))){
-validate27.errors = [{instancePath:instancePath+"/sessionId",schemaPath:"#/properties/sessionId/format",keyword:"format",params:{format: "uuid"},message:"must match format \""+"uuid"+"\""}];
+validate64.errors = [{instancePath:instancePath+"/sessionId",schemaPath:"#/properties/sessionId/format",keyword:"format",params:{format: "uuid"},message:"must match format \""+"uuid"+"\""}];
 return false;
+}
+else {
 }
 }
 }
 else {
-validate27.errors = [{instancePath:instancePath+"/sessionId",schemaPath:"#/properties/sessionId/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate64.errors = [{instancePath:instancePath+"/sessionId",schemaPath:"#/properties/sessionId/type",keyword:"type",params:{type: "string"},message:"must be string"}];
 return false;
+}
+if(errors === _errs2){
 }
 }
 }
@@ -969,9 +1041,11 @@ if(valid0){
 if(data.clockSource !== undefined){
 let data1 = data.clockSource;
 const _errs4 = errors;
-if(!(((((data1 === "host_monotonic") || (data1 === "wall_clock")) || (data1 === "jr_clock")) || (data1 === "ptp")) || (data1 === "ntp"))){
-validate27.errors = [{instancePath:instancePath+"/clockSource",schemaPath:"#/$defs/fountain.session.ClockSource/enum",keyword:"enum",params:{allowedValues: schema43.enum},message:"must be equal to one of the allowed values"}];
-return false;
+if(!(validate52(data1, {instancePath:instancePath+"/clockSource",parentData:data,parentDataProperty:"clockSource",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate52.errors : vErrors.concat(validate52.errors);
+errors = vErrors.length;
+}
+else {
 }
 var valid0 = _errs4 === errors;
 }
@@ -981,26 +1055,31 @@ var valid0 = true;
 if(valid0){
 if(data.jitterBudget !== undefined){
 let data2 = data.jitterBudget;
-const _errs6 = errors;
+const _errs5 = errors;
 if(!(((typeof data2 == "number") && (!(data2 % 1) && !isNaN(data2))) && (isFinite(data2)))){
-validate27.errors = [{instancePath:instancePath+"/jitterBudget",schemaPath:"#/properties/jitterBudget/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
+validate64.errors = [{instancePath:instancePath+"/jitterBudget",schemaPath:"#/properties/jitterBudget/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
 return false;
 }
-if(errors === _errs6){
+const _errs6 = errors;
+if(errors === _errs5){
 if((typeof data2 == "number") && (isFinite(data2))){
 if(data2 > 9007199254740991 || isNaN(data2)){
-validate27.errors = [{instancePath:instancePath+"/jitterBudget",schemaPath:"#/properties/jitterBudget/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9007199254740991},message:"must be <= 9007199254740991"}];
+validate64.errors = [{instancePath:instancePath+"/jitterBudget",schemaPath:"#/properties/jitterBudget/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9007199254740991},message:"must be <= 9007199254740991"}];
 return false;
 }
 else {
 if(data2 < -9007199254740991 || isNaN(data2)){
-validate27.errors = [{instancePath:instancePath+"/jitterBudget",schemaPath:"#/properties/jitterBudget/minimum",keyword:"minimum",params:{comparison: ">=", limit: -9007199254740991},message:"must be >= -9007199254740991"}];
+validate64.errors = [{instancePath:instancePath+"/jitterBudget",schemaPath:"#/properties/jitterBudget/minimum",keyword:"minimum",params:{comparison: ">=", limit: -9007199254740991},message:"must be >= -9007199254740991"}];
 return false;
 }
+else {
 }
 }
 }
-var valid0 = _errs6 === errors;
+if(errors === _errs5){
+}
+}
+var valid0 = _errs5 === errors;
 }
 else {
 var valid0 = true;
@@ -1008,26 +1087,31 @@ var valid0 = true;
 if(valid0){
 if(data.maxPayload !== undefined){
 let data3 = data.maxPayload;
-const _errs8 = errors;
+const _errs7 = errors;
 if(!(((typeof data3 == "number") && (!(data3 % 1) && !isNaN(data3))) && (isFinite(data3)))){
-validate27.errors = [{instancePath:instancePath+"/maxPayload",schemaPath:"#/properties/maxPayload/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
+validate64.errors = [{instancePath:instancePath+"/maxPayload",schemaPath:"#/properties/maxPayload/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
 return false;
 }
-if(errors === _errs8){
+const _errs8 = errors;
+if(errors === _errs7){
 if((typeof data3 == "number") && (isFinite(data3))){
 if(data3 > 4294967295 || isNaN(data3)){
-validate27.errors = [{instancePath:instancePath+"/maxPayload",schemaPath:"#/properties/maxPayload/maximum",keyword:"maximum",params:{comparison: "<=", limit: 4294967295},message:"must be <= 4294967295"}];
+validate64.errors = [{instancePath:instancePath+"/maxPayload",schemaPath:"#/properties/maxPayload/maximum",keyword:"maximum",params:{comparison: "<=", limit: 4294967295},message:"must be <= 4294967295"}];
 return false;
 }
 else {
 if(data3 < 0 || isNaN(data3)){
-validate27.errors = [{instancePath:instancePath+"/maxPayload",schemaPath:"#/properties/maxPayload/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"}];
+validate64.errors = [{instancePath:instancePath+"/maxPayload",schemaPath:"#/properties/maxPayload/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"}];
 return false;
 }
+else {
 }
 }
 }
-var valid0 = _errs8 === errors;
+if(errors === _errs7){
+}
+}
+var valid0 = _errs7 === errors;
 }
 else {
 var valid0 = true;
@@ -1035,88 +1119,56 @@ var valid0 = true;
 if(valid0){
 if(data.capabilities !== undefined){
 let data4 = data.capabilities;
+const _errs9 = errors;
+if(!(validate62(data4, {instancePath:instancePath+"/capabilities",parentData:data,parentDataProperty:"capabilities",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate62.errors : vErrors.concat(validate62.errors);
+errors = vErrors.length;
+}
+else {
+}
+var valid0 = _errs9 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.denied !== undefined){
+let data5 = data.denied;
 const _errs10 = errors;
 const _errs11 = errors;
-if(errors === _errs11){
-if(data4 && typeof data4 == "object" && !Array.isArray(data4)){
-let missing1;
-if(((data4.mask === undefined) && (missing1 = "mask")) || ((data4.names === undefined) && (missing1 = "names"))){
-validate27.errors = [{instancePath:instancePath+"/capabilities",schemaPath:"#/$defs/fountain.core.CapabilitySet/required",keyword:"required",params:{missingProperty: missing1},message:"must have required property '"+missing1+"'"}];
+if(errors === _errs10){
+if(Array.isArray(data5)){
+if(data5.length > 64){
+validate64.errors = [{instancePath:instancePath+"/denied",schemaPath:"#/properties/denied/maxItems",keyword:"maxItems",params:{limit: 64},message:"must NOT have more than 64 items"}];
 return false;
 }
 else {
-const _errs13 = errors;
-for(const key1 in data4){
-if(!((key1 === "mask") || (key1 === "names"))){
-validate27.errors = [{instancePath:instancePath+"/capabilities",schemaPath:"#/$defs/fountain.core.CapabilitySet/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties"}];
-return false;
-break;
-}
-}
-if(_errs13 === errors){
-if(data4.mask !== undefined){
-let data5 = data4.mask;
-const _errs14 = errors;
-if(errors === _errs14){
-if(typeof data5 === "string"){
-if(!pattern8.test(data5)){
-validate27.errors = [{instancePath:instancePath+"/capabilities/mask",schemaPath:"#/$defs/fountain.core.CapabilitySet/properties/mask/pattern",keyword:"pattern",params:{pattern: "^(?:0|[1-9][0-9]{0,18}|1[0-7][0-9]{18}|18[0-3][0-9]{17}|184[0-3][0-9]{16}|1844[0-5][0-9]{15}|18446[0-6][0-9]{14}|184467[0-3][0-9]{13}|1844674[0-3][0-9]{12}|184467440[0-6][0-9]{10}|1844674407[0-2][0-9]{9}|18446744073[0-6][0-9]{8}|1844674407370[0-8][0-9]{6}|18446744073709[0-4][0-9]{5}|184467440737095[0-4][0-9]{4}|18446744073709550[0-9]{3}|18446744073709551[0-5][0-9]{2}|1844674407370955160[0-9]|1844674407370955161[0-5])$"},message:"must match pattern \""+"^(?:0|[1-9][0-9]{0,18}|1[0-7][0-9]{18}|18[0-3][0-9]{17}|184[0-3][0-9]{16}|1844[0-5][0-9]{15}|18446[0-6][0-9]{14}|184467[0-3][0-9]{13}|1844674[0-3][0-9]{12}|184467440[0-6][0-9]{10}|1844674407[0-2][0-9]{9}|18446744073[0-6][0-9]{8}|1844674407370[0-8][0-9]{6}|18446744073709[0-4][0-9]{5}|184467440737095[0-4][0-9]{4}|18446744073709550[0-9]{3}|18446744073709551[0-5][0-9]{2}|1844674407370955160[0-9]|1844674407370955161[0-5])$"+"\""}];
-return false;
-}
-}
-else {
-validate27.errors = [{instancePath:instancePath+"/capabilities/mask",schemaPath:"#/$defs/fountain.core.CapabilitySet/properties/mask/type",keyword:"type",params:{type: "string"},message:"must be string"}];
-return false;
-}
-}
-var valid3 = _errs14 === errors;
-}
-else {
-var valid3 = true;
-}
-if(valid3){
-if(data4.names !== undefined){
-let data6 = data4.names;
-const _errs16 = errors;
-if(errors === _errs16){
-if(Array.isArray(data6)){
-if(data6.length > 64){
-validate27.errors = [{instancePath:instancePath+"/capabilities/names",schemaPath:"#/$defs/fountain.core.CapabilitySet/properties/names/maxItems",keyword:"maxItems",params:{limit: 64},message:"must NOT have more than 64 items"}];
-return false;
-}
-else {
-var valid4 = true;
-const len0 = data6.length;
+var valid1 = true;
+const len0 = data5.length;
 for(let i0=0; i0<len0; i0++){
-const _errs18 = errors;
-if(typeof data6[i0] !== "string"){
-validate27.errors = [{instancePath:instancePath+"/capabilities/names/" + i0,schemaPath:"#/$defs/fountain.core.CapabilitySet/properties/names/items/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+let data6 = data5[i0];
+const _errs12 = errors;
+if(typeof data6 !== "string"){
+validate64.errors = [{instancePath:instancePath+"/denied/" + i0,schemaPath:"#/properties/denied/items/type",keyword:"type",params:{type: "string"},message:"must be string"}];
 return false;
 }
-var valid4 = _errs18 === errors;
-if(!valid4){
+const _errs13 = errors;
+if(errors === _errs12){
+}
+var valid1 = _errs12 === errors;
+if(!valid1){
 break;
 }
 }
+if(valid1){
+}
 }
 }
 else {
-validate27.errors = [{instancePath:instancePath+"/capabilities/names",schemaPath:"#/$defs/fountain.core.CapabilitySet/properties/names/type",keyword:"type",params:{type: "array"},message:"must be array"}];
+validate64.errors = [{instancePath:instancePath+"/denied",schemaPath:"#/properties/denied/type",keyword:"type",params:{type: "array"},message:"must be array"}];
 return false;
 }
-}
-var valid3 = _errs16 === errors;
-}
-else {
-var valid3 = true;
-}
-}
-}
-}
-}
-else {
-validate27.errors = [{instancePath:instancePath+"/capabilities",schemaPath:"#/$defs/fountain.core.CapabilitySet/type",keyword:"type",params:{type: "object"},message:"must be object"}];
-return false;
+if(errors === _errs10){
 }
 }
 var valid0 = _errs10 === errors;
@@ -1125,118 +1177,101 @@ else {
 var valid0 = true;
 }
 if(valid0){
-if(data.denied !== undefined){
-let data8 = data.denied;
-const _errs20 = errors;
-if(errors === _errs20){
-if(Array.isArray(data8)){
-if(data8.length > 64){
-validate27.errors = [{instancePath:instancePath+"/denied",schemaPath:"#/properties/denied/maxItems",keyword:"maxItems",params:{limit: 64},message:"must NOT have more than 64 items"}];
-return false;
-}
-else {
-var valid5 = true;
-const len1 = data8.length;
-for(let i1=0; i1<len1; i1++){
-const _errs22 = errors;
-if(typeof data8[i1] !== "string"){
-validate27.errors = [{instancePath:instancePath+"/denied/" + i1,schemaPath:"#/properties/denied/items/type",keyword:"type",params:{type: "string"},message:"must be string"}];
-return false;
-}
-var valid5 = _errs22 === errors;
-if(!valid5){
-break;
-}
-}
-}
-}
-else {
-validate27.errors = [{instancePath:instancePath+"/denied",schemaPath:"#/properties/denied/type",keyword:"type",params:{type: "array"},message:"must be array"}];
-return false;
-}
-}
-var valid0 = _errs20 === errors;
-}
-else {
-var valid0 = true;
-}
-if(valid0){
 if(data.resumeToken !== undefined){
-let data10 = data.resumeToken;
-const _errs24 = errors;
-if(errors === _errs24){
-if(typeof data10 === "string"){
-if(func1(data10) > 256){
-validate27.errors = [{instancePath:instancePath+"/resumeToken",schemaPath:"#/properties/resumeToken/maxLength",keyword:"maxLength",params:{limit: 256},message:"must NOT have more than 256 characters"}];
+let data7 = data.resumeToken;
+const _errs14 = errors;
+const _errs15 = errors;
+if(errors === _errs14){
+if(typeof data7 === "string"){
+if(func1(data7) > 256){
+validate64.errors = [{instancePath:instancePath+"/resumeToken",schemaPath:"#/properties/resumeToken/maxLength",keyword:"maxLength",params:{limit: 256},message:"must NOT have more than 256 characters"}];
 return false;
 }
 else {
-if(func1(data10) < 16){
-validate27.errors = [{instancePath:instancePath+"/resumeToken",schemaPath:"#/properties/resumeToken/minLength",keyword:"minLength",params:{limit: 16},message:"must NOT have fewer than 16 characters"}];
+if(func1(data7) < 16){
+validate64.errors = [{instancePath:instancePath+"/resumeToken",schemaPath:"#/properties/resumeToken/minLength",keyword:"minLength",params:{limit: 16},message:"must NOT have fewer than 16 characters"}];
 return false;
+}
+else {
 }
 }
 }
 else {
-validate27.errors = [{instancePath:instancePath+"/resumeToken",schemaPath:"#/properties/resumeToken/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate64.errors = [{instancePath:instancePath+"/resumeToken",schemaPath:"#/properties/resumeToken/type",keyword:"type",params:{type: "string"},message:"must be string"}];
 return false;
 }
+if(errors === _errs14){
 }
-var valid0 = _errs24 === errors;
+}
+var valid0 = _errs14 === errors;
 }
 else {
 var valid0 = true;
 }
 if(valid0){
 if(data.expiresAt !== undefined){
-let data11 = data.expiresAt;
-const _errs26 = errors;
-if(errors === _errs26){
-if(errors === _errs26){
-if(typeof data11 === "string"){
-if(!(formats6.validate(data11))){
-validate27.errors = [{instancePath:instancePath+"/expiresAt",schemaPath:"#/properties/expiresAt/format",keyword:"format",params:{format: "date-time"},message:"must match format \""+"date-time"+"\""}];
+let data8 = data.expiresAt;
+const _errs16 = errors;
+const _errs17 = errors;
+if(errors === _errs16){
+if((typeof data8 == "number") && (isFinite(data8))){
+}
+if(errors === _errs16){
+if(typeof data8 === "string"){
+if(!(formats6.validate(data8))){
+validate64.errors = [{instancePath:instancePath+"/expiresAt",schemaPath:"#/properties/expiresAt/format",keyword:"format",params:{format: "date-time"},message:"must match format \""+"date-time"+"\""}];
 return false;
+}
+else {
 }
 }
 else {
-validate27.errors = [{instancePath:instancePath+"/expiresAt",schemaPath:"#/properties/expiresAt/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate64.errors = [{instancePath:instancePath+"/expiresAt",schemaPath:"#/properties/expiresAt/type",keyword:"type",params:{type: "string"},message:"must be string"}];
 return false;
 }
+if(errors === _errs16){
 }
 }
-var valid0 = _errs26 === errors;
+}
+var valid0 = _errs16 === errors;
 }
 else {
 var valid0 = true;
 }
 if(valid0){
 if(data.heartbeatInterval !== undefined){
-let data12 = data.heartbeatInterval;
-const _errs28 = errors;
-if(!(((typeof data12 == "number") && (!(data12 % 1) && !isNaN(data12))) && (isFinite(data12)))){
-validate27.errors = [{instancePath:instancePath+"/heartbeatInterval",schemaPath:"#/properties/heartbeatInterval/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
+let data9 = data.heartbeatInterval;
+const _errs18 = errors;
+if(!(((typeof data9 == "number") && (!(data9 % 1) && !isNaN(data9))) && (isFinite(data9)))){
+validate64.errors = [{instancePath:instancePath+"/heartbeatInterval",schemaPath:"#/properties/heartbeatInterval/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
 return false;
 }
-if(errors === _errs28){
-if((typeof data12 == "number") && (isFinite(data12))){
-if(data12 > 9007199254740991 || isNaN(data12)){
-validate27.errors = [{instancePath:instancePath+"/heartbeatInterval",schemaPath:"#/properties/heartbeatInterval/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9007199254740991},message:"must be <= 9007199254740991"}];
+const _errs19 = errors;
+if(errors === _errs18){
+if((typeof data9 == "number") && (isFinite(data9))){
+if(data9 > 9007199254740991 || isNaN(data9)){
+validate64.errors = [{instancePath:instancePath+"/heartbeatInterval",schemaPath:"#/properties/heartbeatInterval/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9007199254740991},message:"must be <= 9007199254740991"}];
 return false;
 }
 else {
-if(data12 < -9007199254740991 || isNaN(data12)){
-validate27.errors = [{instancePath:instancePath+"/heartbeatInterval",schemaPath:"#/properties/heartbeatInterval/minimum",keyword:"minimum",params:{comparison: ">=", limit: -9007199254740991},message:"must be >= -9007199254740991"}];
+if(data9 < -9007199254740991 || isNaN(data9)){
+validate64.errors = [{instancePath:instancePath+"/heartbeatInterval",schemaPath:"#/properties/heartbeatInterval/minimum",keyword:"minimum",params:{comparison: ">=", limit: -9007199254740991},message:"must be >= -9007199254740991"}];
 return false;
 }
+else {
 }
 }
 }
-var valid0 = _errs28 === errors;
+if(errors === _errs18){
+}
+}
+var valid0 = _errs18 === errors;
 }
 else {
 var valid0 = true;
 }
+if(valid0){
+}
 }
 }
 }
@@ -1249,41 +1284,44 @@ var valid0 = true;
 }
 }
 else {
-validate27.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"}];
+validate64.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"}];
 return false;
 }
+if(errors === 0){
 }
-validate27.errors = vErrors;
+}
+validate64.errors = vErrors;
 return errors === 0;
 }
-validate27.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate64.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-export const validateSessionResume = validate28;
-const schema45 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://midl.dev/schemas/fountain.session.SessionResume.schema.json","title":"SessionResume","description":"Request to resume a session after a disconnect.","type":"object","properties":{"sessionId":{"description":"The session to resume.","type":"string","format":"uuid","pattern":"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"},"resumeToken":{"description":"The resume token from the last SessionOpened or SessionResumed.","type":"string","minLength":16,"maxLength":256},"lastSeq":{"description":"Highest envelope sequence number received in order; messages after it are backfilled.","type":"string","pattern":"^(?:0|[1-9][0-9]{0,18}|1[0-7][0-9]{18}|18[0-3][0-9]{17}|184[0-3][0-9]{16}|1844[0-5][0-9]{15}|18446[0-6][0-9]{14}|184467[0-3][0-9]{13}|1844674[0-3][0-9]{12}|184467440[0-6][0-9]{10}|1844674407[0-2][0-9]{9}|18446744073[0-6][0-9]{8}|1844674407370[0-8][0-9]{6}|18446744073709[0-4][0-9]{5}|184467440737095[0-4][0-9]{4}|18446744073709550[0-9]{3}|18446744073709551[0-5][0-9]{2}|1844674407370955160[0-9]|1844674407370955161[0-5])$"},"backfill":{"description":"Whether to replay retained messages after lastSeq.","type":"boolean","default":true}},"required":["sessionId","resumeToken","backfill"],"additionalProperties":false,"examples":[{"sessionId":"00000000-0000-4000-8000-000000000000","resumeToken":"xxxxxxxxxxxxxxxx","lastSeq":"0","backfill":true}]};
+export const validateSessionResume = validate67;
+const schema28 = {"$id":"https://midl.dev/schemas/fountain.session.SessionResume.schema.json","type":"object","properties":{"sessionId":{"type":"string","format":"uuid","pattern":"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"},"resumeToken":{"type":"string","minLength":16,"maxLength":256},"lastSeq":{"type":"string","pattern":"^(?:0|[1-9][0-9]{0,18}|1[0-7][0-9]{18}|18[0-3][0-9]{17}|184[0-3][0-9]{16}|1844[0-5][0-9]{15}|18446[0-6][0-9]{14}|184467[0-3][0-9]{13}|1844674[0-3][0-9]{12}|184467440[0-6][0-9]{10}|1844674407[0-2][0-9]{9}|18446744073[0-6][0-9]{8}|1844674407370[0-8][0-9]{6}|18446744073709[0-4][0-9]{5}|184467440737095[0-4][0-9]{4}|18446744073709550[0-9]{3}|18446744073709551[0-5][0-9]{2}|1844674407370955160[0-9]|1844674407370955161[0-5])$"},"backfill":{"type":"boolean"}},"required":["sessionId","resumeToken","backfill"],"additionalProperties":false};
 
-function validate28(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate67(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 /*# sourceURL="https://midl.dev/schemas/fountain.session.SessionResume.schema.json" */;
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate28.evaluated;
+const evaluated0 = validate67.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
 if(evaluated0.dynamicItems){
 evaluated0.items = undefined;
 }
+const _errs0 = errors;
 if(errors === 0){
 if(data && typeof data == "object" && !Array.isArray(data)){
 let missing0;
 if((((data.sessionId === undefined) && (missing0 = "sessionId")) || ((data.resumeToken === undefined) && (missing0 = "resumeToken"))) || ((data.backfill === undefined) && (missing0 = "backfill"))){
-validate28.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'"}];
+validate67.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'"}];
 return false;
 }
 else {
 const _errs1 = errors;
 for(const key0 in data){
 if(!((((key0 === "sessionId") || (key0 === "resumeToken")) || (key0 === "lastSeq")) || (key0 === "backfill"))){
-validate28.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"}];
+validate67.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"}];
 return false;
 break;
 }
@@ -1292,23 +1330,30 @@ if(_errs1 === errors){
 if(data.sessionId !== undefined){
 let data0 = data.sessionId;
 const _errs2 = errors;
+const _errs3 = errors;
 if(errors === _errs2){
+if((typeof data0 == "number") && (isFinite(data0))){
+}
 if(errors === _errs2){
 if(typeof data0 === "string"){
-if(!pattern4.test(data0)){
-validate28.errors = [{instancePath:instancePath+"/sessionId",schemaPath:"#/properties/sessionId/pattern",keyword:"pattern",params:{pattern: "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"},message:"must match pattern \""+"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"+"\""}];
+if(!pattern3.test(data0)){
+validate67.errors = [{instancePath:instancePath+"/sessionId",schemaPath:"#/properties/sessionId/pattern",keyword:"pattern",params:{pattern: "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"},message:"must match pattern \""+"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"+"\""}];
 return false;
 }
 else {
 if(!(formats0.test(data0))){
-validate28.errors = [{instancePath:instancePath+"/sessionId",schemaPath:"#/properties/sessionId/format",keyword:"format",params:{format: "uuid"},message:"must match format \""+"uuid"+"\""}];
+validate67.errors = [{instancePath:instancePath+"/sessionId",schemaPath:"#/properties/sessionId/format",keyword:"format",params:{format: "uuid"},message:"must match format \""+"uuid"+"\""}];
 return false;
+}
+else {
 }
 }
 }
 else {
-validate28.errors = [{instancePath:instancePath+"/sessionId",schemaPath:"#/properties/sessionId/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate67.errors = [{instancePath:instancePath+"/sessionId",schemaPath:"#/properties/sessionId/type",keyword:"type",params:{type: "string"},message:"must be string"}];
 return false;
+}
+if(errors === _errs2){
 }
 }
 }
@@ -1321,22 +1366,27 @@ if(valid0){
 if(data.resumeToken !== undefined){
 let data1 = data.resumeToken;
 const _errs4 = errors;
+const _errs5 = errors;
 if(errors === _errs4){
 if(typeof data1 === "string"){
 if(func1(data1) > 256){
-validate28.errors = [{instancePath:instancePath+"/resumeToken",schemaPath:"#/properties/resumeToken/maxLength",keyword:"maxLength",params:{limit: 256},message:"must NOT have more than 256 characters"}];
+validate67.errors = [{instancePath:instancePath+"/resumeToken",schemaPath:"#/properties/resumeToken/maxLength",keyword:"maxLength",params:{limit: 256},message:"must NOT have more than 256 characters"}];
 return false;
 }
 else {
 if(func1(data1) < 16){
-validate28.errors = [{instancePath:instancePath+"/resumeToken",schemaPath:"#/properties/resumeToken/minLength",keyword:"minLength",params:{limit: 16},message:"must NOT have fewer than 16 characters"}];
+validate67.errors = [{instancePath:instancePath+"/resumeToken",schemaPath:"#/properties/resumeToken/minLength",keyword:"minLength",params:{limit: 16},message:"must NOT have fewer than 16 characters"}];
 return false;
+}
+else {
 }
 }
 }
 else {
-validate28.errors = [{instancePath:instancePath+"/resumeToken",schemaPath:"#/properties/resumeToken/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate67.errors = [{instancePath:instancePath+"/resumeToken",schemaPath:"#/properties/resumeToken/type",keyword:"type",params:{type: "string"},message:"must be string"}];
 return false;
+}
+if(errors === _errs4){
 }
 }
 var valid0 = _errs4 === errors;
@@ -1348,16 +1398,21 @@ if(valid0){
 if(data.lastSeq !== undefined){
 let data2 = data.lastSeq;
 const _errs6 = errors;
+const _errs7 = errors;
 if(errors === _errs6){
 if(typeof data2 === "string"){
-if(!pattern8.test(data2)){
-validate28.errors = [{instancePath:instancePath+"/lastSeq",schemaPath:"#/properties/lastSeq/pattern",keyword:"pattern",params:{pattern: "^(?:0|[1-9][0-9]{0,18}|1[0-7][0-9]{18}|18[0-3][0-9]{17}|184[0-3][0-9]{16}|1844[0-5][0-9]{15}|18446[0-6][0-9]{14}|184467[0-3][0-9]{13}|1844674[0-3][0-9]{12}|184467440[0-6][0-9]{10}|1844674407[0-2][0-9]{9}|18446744073[0-6][0-9]{8}|1844674407370[0-8][0-9]{6}|18446744073709[0-4][0-9]{5}|184467440737095[0-4][0-9]{4}|18446744073709550[0-9]{3}|18446744073709551[0-5][0-9]{2}|1844674407370955160[0-9]|1844674407370955161[0-5])$"},message:"must match pattern \""+"^(?:0|[1-9][0-9]{0,18}|1[0-7][0-9]{18}|18[0-3][0-9]{17}|184[0-3][0-9]{16}|1844[0-5][0-9]{15}|18446[0-6][0-9]{14}|184467[0-3][0-9]{13}|1844674[0-3][0-9]{12}|184467440[0-6][0-9]{10}|1844674407[0-2][0-9]{9}|18446744073[0-6][0-9]{8}|1844674407370[0-8][0-9]{6}|18446744073709[0-4][0-9]{5}|184467440737095[0-4][0-9]{4}|18446744073709550[0-9]{3}|18446744073709551[0-5][0-9]{2}|1844674407370955160[0-9]|1844674407370955161[0-5])$"+"\""}];
+if(!pattern7.test(data2)){
+validate67.errors = [{instancePath:instancePath+"/lastSeq",schemaPath:"#/properties/lastSeq/pattern",keyword:"pattern",params:{pattern: "^(?:0|[1-9][0-9]{0,18}|1[0-7][0-9]{18}|18[0-3][0-9]{17}|184[0-3][0-9]{16}|1844[0-5][0-9]{15}|18446[0-6][0-9]{14}|184467[0-3][0-9]{13}|1844674[0-3][0-9]{12}|184467440[0-6][0-9]{10}|1844674407[0-2][0-9]{9}|18446744073[0-6][0-9]{8}|1844674407370[0-8][0-9]{6}|18446744073709[0-4][0-9]{5}|184467440737095[0-4][0-9]{4}|18446744073709550[0-9]{3}|18446744073709551[0-5][0-9]{2}|1844674407370955160[0-9]|1844674407370955161[0-5])$"},message:"must match pattern \""+"^(?:0|[1-9][0-9]{0,18}|1[0-7][0-9]{18}|18[0-3][0-9]{17}|184[0-3][0-9]{16}|1844[0-5][0-9]{15}|18446[0-6][0-9]{14}|184467[0-3][0-9]{13}|1844674[0-3][0-9]{12}|184467440[0-6][0-9]{10}|1844674407[0-2][0-9]{9}|18446744073[0-6][0-9]{8}|1844674407370[0-8][0-9]{6}|18446744073709[0-4][0-9]{5}|184467440737095[0-4][0-9]{4}|18446744073709550[0-9]{3}|18446744073709551[0-5][0-9]{2}|1844674407370955160[0-9]|1844674407370955161[0-5])$"+"\""}];
 return false;
+}
+else {
 }
 }
 else {
-validate28.errors = [{instancePath:instancePath+"/lastSeq",schemaPath:"#/properties/lastSeq/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate67.errors = [{instancePath:instancePath+"/lastSeq",schemaPath:"#/properties/lastSeq/type",keyword:"type",params:{type: "string"},message:"must be string"}];
 return false;
+}
+if(errors === _errs6){
 }
 }
 var valid0 = _errs6 === errors;
@@ -1367,16 +1422,22 @@ var valid0 = true;
 }
 if(valid0){
 if(data.backfill !== undefined){
+let data3 = data.backfill;
 const _errs8 = errors;
-if(typeof data.backfill !== "boolean"){
-validate28.errors = [{instancePath:instancePath+"/backfill",schemaPath:"#/properties/backfill/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"}];
+if(typeof data3 !== "boolean"){
+validate67.errors = [{instancePath:instancePath+"/backfill",schemaPath:"#/properties/backfill/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"}];
 return false;
+}
+const _errs9 = errors;
+if(errors === _errs8){
 }
 var valid0 = _errs8 === errors;
 }
 else {
 var valid0 = true;
 }
+if(valid0){
+}
 }
 }
 }
@@ -1384,42 +1445,44 @@ var valid0 = true;
 }
 }
 else {
-validate28.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"}];
+validate67.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"}];
 return false;
 }
+if(errors === 0){
 }
-validate28.errors = vErrors;
+}
+validate67.errors = vErrors;
 return errors === 0;
 }
-validate28.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate67.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-export const validateSessionResumed = validate29;
-const schema46 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://midl.dev/schemas/fountain.session.SessionResumed.schema.json","title":"SessionResumed","description":"Reply to session/resume.","type":"object","properties":{"sessionId":{"description":"The resumed session.","type":"string","format":"uuid","pattern":"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"},"resumeToken":{"description":"New resume token; the old one is no longer valid.","type":"string","minLength":16,"maxLength":256},"capabilities":{"description":"Capabilities granted now (policy may have changed since the session opened).","$ref":"#/$defs/fountain.core.CapabilitySet"},"backfillFrom":{"description":"First sequence number that will be backfilled, when backfill happens.","type":"string","pattern":"^(?:0|[1-9][0-9]{0,18}|1[0-7][0-9]{18}|18[0-3][0-9]{17}|184[0-3][0-9]{16}|1844[0-5][0-9]{15}|18446[0-6][0-9]{14}|184467[0-3][0-9]{13}|1844674[0-3][0-9]{12}|184467440[0-6][0-9]{10}|1844674407[0-2][0-9]{9}|18446744073[0-6][0-9]{8}|1844674407370[0-8][0-9]{6}|18446744073709[0-4][0-9]{5}|184467440737095[0-4][0-9]{4}|18446744073709550[0-9]{3}|18446744073709551[0-5][0-9]{2}|1844674407370955160[0-9]|1844674407370955161[0-5])$"},"backfillCount":{"description":"Number of messages that will be backfilled.","type":"integer","minimum":0,"maximum":4294967295},"expiresAt":{"description":"New expiry time.","type":"string","format":"date-time"}},"required":["sessionId","resumeToken","capabilities","backfillCount","expiresAt"],"additionalProperties":false,"examples":[{"sessionId":"00000000-0000-4000-8000-000000000000","resumeToken":"xxxxxxxxxxxxxxxx","capabilities":{"mask":"0","names":["example"]},"backfillFrom":"0","backfillCount":0,"expiresAt":"2026-01-01T00:00:00.000Z"}],"$defs":{"fountain.core.CapabilitySet":{"title":"CapabilitySet","description":"A capability set: the session mask and, for readability, the names of its set bits.","type":"object","properties":{"mask":{"description":"Bit mask over the capability bits declared in this package (bit n = 1 << n).","type":"string","pattern":"^(?:0|[1-9][0-9]{0,18}|1[0-7][0-9]{18}|18[0-3][0-9]{17}|184[0-3][0-9]{16}|1844[0-5][0-9]{15}|18446[0-6][0-9]{14}|184467[0-3][0-9]{13}|1844674[0-3][0-9]{12}|184467440[0-6][0-9]{10}|1844674407[0-2][0-9]{9}|18446744073[0-6][0-9]{8}|1844674407370[0-8][0-9]{6}|18446744073709[0-4][0-9]{5}|184467440737095[0-4][0-9]{4}|18446744073709550[0-9]{3}|18446744073709551[0-5][0-9]{2}|1844674407370955160[0-9]|1844674407370955161[0-5])$"},"names":{"description":"Names of the capabilities in `mask`, e.g. [\"gpu.dispatch\", \"telemetry.read\"].","type":"array","items":{"type":"string"},"maxItems":64}},"required":["mask","names"],"additionalProperties":false}}};
-const schema47 = {"title":"CapabilitySet","description":"A capability set: the session mask and, for readability, the names of its set bits.","type":"object","properties":{"mask":{"description":"Bit mask over the capability bits declared in this package (bit n = 1 << n).","type":"string","pattern":"^(?:0|[1-9][0-9]{0,18}|1[0-7][0-9]{18}|18[0-3][0-9]{17}|184[0-3][0-9]{16}|1844[0-5][0-9]{15}|18446[0-6][0-9]{14}|184467[0-3][0-9]{13}|1844674[0-3][0-9]{12}|184467440[0-6][0-9]{10}|1844674407[0-2][0-9]{9}|18446744073[0-6][0-9]{8}|1844674407370[0-8][0-9]{6}|18446744073709[0-4][0-9]{5}|184467440737095[0-4][0-9]{4}|18446744073709550[0-9]{3}|18446744073709551[0-5][0-9]{2}|1844674407370955160[0-9]|1844674407370955161[0-5])$"},"names":{"description":"Names of the capabilities in `mask`, e.g. [\"gpu.dispatch\", \"telemetry.read\"].","type":"array","items":{"type":"string"},"maxItems":64}},"required":["mask","names"],"additionalProperties":false};
+export const validateSessionResumed = validate68;
+const schema29 = {"$id":"https://midl.dev/schemas/fountain.session.SessionResumed.schema.json","type":"object","properties":{"sessionId":{"type":"string","format":"uuid","pattern":"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"},"resumeToken":{"type":"string","minLength":16,"maxLength":256},"capabilities":{"$ref":"https://midl.dev/schemas/fountain.core.CapabilitySet.schema.json"},"backfillFrom":{"type":"string","pattern":"^(?:0|[1-9][0-9]{0,18}|1[0-7][0-9]{18}|18[0-3][0-9]{17}|184[0-3][0-9]{16}|1844[0-5][0-9]{15}|18446[0-6][0-9]{14}|184467[0-3][0-9]{13}|1844674[0-3][0-9]{12}|184467440[0-6][0-9]{10}|1844674407[0-2][0-9]{9}|18446744073[0-6][0-9]{8}|1844674407370[0-8][0-9]{6}|18446744073709[0-4][0-9]{5}|184467440737095[0-4][0-9]{4}|18446744073709550[0-9]{3}|18446744073709551[0-5][0-9]{2}|1844674407370955160[0-9]|1844674407370955161[0-5])$"},"backfillCount":{"type":"integer","minimum":0,"maximum":4294967295},"expiresAt":{"type":"string","format":"date-time"}},"required":["sessionId","resumeToken","capabilities","backfillCount","expiresAt"],"additionalProperties":false};
 
-function validate29(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate68(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 /*# sourceURL="https://midl.dev/schemas/fountain.session.SessionResumed.schema.json" */;
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate29.evaluated;
+const evaluated0 = validate68.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
 if(evaluated0.dynamicItems){
 evaluated0.items = undefined;
 }
+const _errs0 = errors;
 if(errors === 0){
 if(data && typeof data == "object" && !Array.isArray(data)){
 let missing0;
 if((((((data.sessionId === undefined) && (missing0 = "sessionId")) || ((data.resumeToken === undefined) && (missing0 = "resumeToken"))) || ((data.capabilities === undefined) && (missing0 = "capabilities"))) || ((data.backfillCount === undefined) && (missing0 = "backfillCount"))) || ((data.expiresAt === undefined) && (missing0 = "expiresAt"))){
-validate29.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'"}];
+validate68.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'"}];
 return false;
 }
 else {
 const _errs1 = errors;
 for(const key0 in data){
 if(!((((((key0 === "sessionId") || (key0 === "resumeToken")) || (key0 === "capabilities")) || (key0 === "backfillFrom")) || (key0 === "backfillCount")) || (key0 === "expiresAt"))){
-validate29.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"}];
+validate68.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"}];
 return false;
 break;
 }
@@ -1428,23 +1491,30 @@ if(_errs1 === errors){
 if(data.sessionId !== undefined){
 let data0 = data.sessionId;
 const _errs2 = errors;
+const _errs3 = errors;
 if(errors === _errs2){
+if((typeof data0 == "number") && (isFinite(data0))){
+}
 if(errors === _errs2){
 if(typeof data0 === "string"){
-if(!pattern4.test(data0)){
-validate29.errors = [{instancePath:instancePath+"/sessionId",schemaPath:"#/properties/sessionId/pattern",keyword:"pattern",params:{pattern: "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"},message:"must match pattern \""+"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"+"\""}];
+if(!pattern3.test(data0)){
+validate68.errors = [{instancePath:instancePath+"/sessionId",schemaPath:"#/properties/sessionId/pattern",keyword:"pattern",params:{pattern: "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"},message:"must match pattern \""+"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"+"\""}];
 return false;
 }
 else {
 if(!(formats0.test(data0))){
-validate29.errors = [{instancePath:instancePath+"/sessionId",schemaPath:"#/properties/sessionId/format",keyword:"format",params:{format: "uuid"},message:"must match format \""+"uuid"+"\""}];
+validate68.errors = [{instancePath:instancePath+"/sessionId",schemaPath:"#/properties/sessionId/format",keyword:"format",params:{format: "uuid"},message:"must match format \""+"uuid"+"\""}];
 return false;
+}
+else {
 }
 }
 }
 else {
-validate29.errors = [{instancePath:instancePath+"/sessionId",schemaPath:"#/properties/sessionId/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate68.errors = [{instancePath:instancePath+"/sessionId",schemaPath:"#/properties/sessionId/type",keyword:"type",params:{type: "string"},message:"must be string"}];
 return false;
+}
+if(errors === _errs2){
 }
 }
 }
@@ -1457,22 +1527,27 @@ if(valid0){
 if(data.resumeToken !== undefined){
 let data1 = data.resumeToken;
 const _errs4 = errors;
+const _errs5 = errors;
 if(errors === _errs4){
 if(typeof data1 === "string"){
 if(func1(data1) > 256){
-validate29.errors = [{instancePath:instancePath+"/resumeToken",schemaPath:"#/properties/resumeToken/maxLength",keyword:"maxLength",params:{limit: 256},message:"must NOT have more than 256 characters"}];
+validate68.errors = [{instancePath:instancePath+"/resumeToken",schemaPath:"#/properties/resumeToken/maxLength",keyword:"maxLength",params:{limit: 256},message:"must NOT have more than 256 characters"}];
 return false;
 }
 else {
 if(func1(data1) < 16){
-validate29.errors = [{instancePath:instancePath+"/resumeToken",schemaPath:"#/properties/resumeToken/minLength",keyword:"minLength",params:{limit: 16},message:"must NOT have fewer than 16 characters"}];
+validate68.errors = [{instancePath:instancePath+"/resumeToken",schemaPath:"#/properties/resumeToken/minLength",keyword:"minLength",params:{limit: 16},message:"must NOT have fewer than 16 characters"}];
 return false;
+}
+else {
 }
 }
 }
 else {
-validate29.errors = [{instancePath:instancePath+"/resumeToken",schemaPath:"#/properties/resumeToken/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate68.errors = [{instancePath:instancePath+"/resumeToken",schemaPath:"#/properties/resumeToken/type",keyword:"type",params:{type: "string"},message:"must be string"}];
 return false;
+}
+if(errors === _errs4){
 }
 }
 var valid0 = _errs4 === errors;
@@ -1484,88 +1559,11 @@ if(valid0){
 if(data.capabilities !== undefined){
 let data2 = data.capabilities;
 const _errs6 = errors;
-const _errs7 = errors;
-if(errors === _errs7){
-if(data2 && typeof data2 == "object" && !Array.isArray(data2)){
-let missing1;
-if(((data2.mask === undefined) && (missing1 = "mask")) || ((data2.names === undefined) && (missing1 = "names"))){
-validate29.errors = [{instancePath:instancePath+"/capabilities",schemaPath:"#/$defs/fountain.core.CapabilitySet/required",keyword:"required",params:{missingProperty: missing1},message:"must have required property '"+missing1+"'"}];
-return false;
+if(!(validate62(data2, {instancePath:instancePath+"/capabilities",parentData:data,parentDataProperty:"capabilities",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate62.errors : vErrors.concat(validate62.errors);
+errors = vErrors.length;
 }
 else {
-const _errs9 = errors;
-for(const key1 in data2){
-if(!((key1 === "mask") || (key1 === "names"))){
-validate29.errors = [{instancePath:instancePath+"/capabilities",schemaPath:"#/$defs/fountain.core.CapabilitySet/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties"}];
-return false;
-break;
-}
-}
-if(_errs9 === errors){
-if(data2.mask !== undefined){
-let data3 = data2.mask;
-const _errs10 = errors;
-if(errors === _errs10){
-if(typeof data3 === "string"){
-if(!pattern8.test(data3)){
-validate29.errors = [{instancePath:instancePath+"/capabilities/mask",schemaPath:"#/$defs/fountain.core.CapabilitySet/properties/mask/pattern",keyword:"pattern",params:{pattern: "^(?:0|[1-9][0-9]{0,18}|1[0-7][0-9]{18}|18[0-3][0-9]{17}|184[0-3][0-9]{16}|1844[0-5][0-9]{15}|18446[0-6][0-9]{14}|184467[0-3][0-9]{13}|1844674[0-3][0-9]{12}|184467440[0-6][0-9]{10}|1844674407[0-2][0-9]{9}|18446744073[0-6][0-9]{8}|1844674407370[0-8][0-9]{6}|18446744073709[0-4][0-9]{5}|184467440737095[0-4][0-9]{4}|18446744073709550[0-9]{3}|18446744073709551[0-5][0-9]{2}|1844674407370955160[0-9]|1844674407370955161[0-5])$"},message:"must match pattern \""+"^(?:0|[1-9][0-9]{0,18}|1[0-7][0-9]{18}|18[0-3][0-9]{17}|184[0-3][0-9]{16}|1844[0-5][0-9]{15}|18446[0-6][0-9]{14}|184467[0-3][0-9]{13}|1844674[0-3][0-9]{12}|184467440[0-6][0-9]{10}|1844674407[0-2][0-9]{9}|18446744073[0-6][0-9]{8}|1844674407370[0-8][0-9]{6}|18446744073709[0-4][0-9]{5}|184467440737095[0-4][0-9]{4}|18446744073709550[0-9]{3}|18446744073709551[0-5][0-9]{2}|1844674407370955160[0-9]|1844674407370955161[0-5])$"+"\""}];
-return false;
-}
-}
-else {
-validate29.errors = [{instancePath:instancePath+"/capabilities/mask",schemaPath:"#/$defs/fountain.core.CapabilitySet/properties/mask/type",keyword:"type",params:{type: "string"},message:"must be string"}];
-return false;
-}
-}
-var valid2 = _errs10 === errors;
-}
-else {
-var valid2 = true;
-}
-if(valid2){
-if(data2.names !== undefined){
-let data4 = data2.names;
-const _errs12 = errors;
-if(errors === _errs12){
-if(Array.isArray(data4)){
-if(data4.length > 64){
-validate29.errors = [{instancePath:instancePath+"/capabilities/names",schemaPath:"#/$defs/fountain.core.CapabilitySet/properties/names/maxItems",keyword:"maxItems",params:{limit: 64},message:"must NOT have more than 64 items"}];
-return false;
-}
-else {
-var valid3 = true;
-const len0 = data4.length;
-for(let i0=0; i0<len0; i0++){
-const _errs14 = errors;
-if(typeof data4[i0] !== "string"){
-validate29.errors = [{instancePath:instancePath+"/capabilities/names/" + i0,schemaPath:"#/$defs/fountain.core.CapabilitySet/properties/names/items/type",keyword:"type",params:{type: "string"},message:"must be string"}];
-return false;
-}
-var valid3 = _errs14 === errors;
-if(!valid3){
-break;
-}
-}
-}
-}
-else {
-validate29.errors = [{instancePath:instancePath+"/capabilities/names",schemaPath:"#/$defs/fountain.core.CapabilitySet/properties/names/type",keyword:"type",params:{type: "array"},message:"must be array"}];
-return false;
-}
-}
-var valid2 = _errs12 === errors;
-}
-else {
-var valid2 = true;
-}
-}
-}
-}
-}
-else {
-validate29.errors = [{instancePath:instancePath+"/capabilities",schemaPath:"#/$defs/fountain.core.CapabilitySet/type",keyword:"type",params:{type: "object"},message:"must be object"}];
-return false;
-}
 }
 var valid0 = _errs6 === errors;
 }
@@ -1574,75 +1572,94 @@ var valid0 = true;
 }
 if(valid0){
 if(data.backfillFrom !== undefined){
-let data6 = data.backfillFrom;
-const _errs16 = errors;
-if(errors === _errs16){
-if(typeof data6 === "string"){
-if(!pattern8.test(data6)){
-validate29.errors = [{instancePath:instancePath+"/backfillFrom",schemaPath:"#/properties/backfillFrom/pattern",keyword:"pattern",params:{pattern: "^(?:0|[1-9][0-9]{0,18}|1[0-7][0-9]{18}|18[0-3][0-9]{17}|184[0-3][0-9]{16}|1844[0-5][0-9]{15}|18446[0-6][0-9]{14}|184467[0-3][0-9]{13}|1844674[0-3][0-9]{12}|184467440[0-6][0-9]{10}|1844674407[0-2][0-9]{9}|18446744073[0-6][0-9]{8}|1844674407370[0-8][0-9]{6}|18446744073709[0-4][0-9]{5}|184467440737095[0-4][0-9]{4}|18446744073709550[0-9]{3}|18446744073709551[0-5][0-9]{2}|1844674407370955160[0-9]|1844674407370955161[0-5])$"},message:"must match pattern \""+"^(?:0|[1-9][0-9]{0,18}|1[0-7][0-9]{18}|18[0-3][0-9]{17}|184[0-3][0-9]{16}|1844[0-5][0-9]{15}|18446[0-6][0-9]{14}|184467[0-3][0-9]{13}|1844674[0-3][0-9]{12}|184467440[0-6][0-9]{10}|1844674407[0-2][0-9]{9}|18446744073[0-6][0-9]{8}|1844674407370[0-8][0-9]{6}|18446744073709[0-4][0-9]{5}|184467440737095[0-4][0-9]{4}|18446744073709550[0-9]{3}|18446744073709551[0-5][0-9]{2}|1844674407370955160[0-9]|1844674407370955161[0-5])$"+"\""}];
+let data3 = data.backfillFrom;
+const _errs7 = errors;
+const _errs8 = errors;
+if(errors === _errs7){
+if(typeof data3 === "string"){
+if(!pattern7.test(data3)){
+validate68.errors = [{instancePath:instancePath+"/backfillFrom",schemaPath:"#/properties/backfillFrom/pattern",keyword:"pattern",params:{pattern: "^(?:0|[1-9][0-9]{0,18}|1[0-7][0-9]{18}|18[0-3][0-9]{17}|184[0-3][0-9]{16}|1844[0-5][0-9]{15}|18446[0-6][0-9]{14}|184467[0-3][0-9]{13}|1844674[0-3][0-9]{12}|184467440[0-6][0-9]{10}|1844674407[0-2][0-9]{9}|18446744073[0-6][0-9]{8}|1844674407370[0-8][0-9]{6}|18446744073709[0-4][0-9]{5}|184467440737095[0-4][0-9]{4}|18446744073709550[0-9]{3}|18446744073709551[0-5][0-9]{2}|1844674407370955160[0-9]|1844674407370955161[0-5])$"},message:"must match pattern \""+"^(?:0|[1-9][0-9]{0,18}|1[0-7][0-9]{18}|18[0-3][0-9]{17}|184[0-3][0-9]{16}|1844[0-5][0-9]{15}|18446[0-6][0-9]{14}|184467[0-3][0-9]{13}|1844674[0-3][0-9]{12}|184467440[0-6][0-9]{10}|1844674407[0-2][0-9]{9}|18446744073[0-6][0-9]{8}|1844674407370[0-8][0-9]{6}|18446744073709[0-4][0-9]{5}|184467440737095[0-4][0-9]{4}|18446744073709550[0-9]{3}|18446744073709551[0-5][0-9]{2}|1844674407370955160[0-9]|1844674407370955161[0-5])$"+"\""}];
 return false;
+}
+else {
 }
 }
 else {
-validate29.errors = [{instancePath:instancePath+"/backfillFrom",schemaPath:"#/properties/backfillFrom/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate68.errors = [{instancePath:instancePath+"/backfillFrom",schemaPath:"#/properties/backfillFrom/type",keyword:"type",params:{type: "string"},message:"must be string"}];
 return false;
 }
+if(errors === _errs7){
 }
-var valid0 = _errs16 === errors;
+}
+var valid0 = _errs7 === errors;
 }
 else {
 var valid0 = true;
 }
 if(valid0){
 if(data.backfillCount !== undefined){
-let data7 = data.backfillCount;
-const _errs18 = errors;
-if(!(((typeof data7 == "number") && (!(data7 % 1) && !isNaN(data7))) && (isFinite(data7)))){
-validate29.errors = [{instancePath:instancePath+"/backfillCount",schemaPath:"#/properties/backfillCount/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
+let data4 = data.backfillCount;
+const _errs9 = errors;
+if(!(((typeof data4 == "number") && (!(data4 % 1) && !isNaN(data4))) && (isFinite(data4)))){
+validate68.errors = [{instancePath:instancePath+"/backfillCount",schemaPath:"#/properties/backfillCount/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
 return false;
 }
-if(errors === _errs18){
-if((typeof data7 == "number") && (isFinite(data7))){
-if(data7 > 4294967295 || isNaN(data7)){
-validate29.errors = [{instancePath:instancePath+"/backfillCount",schemaPath:"#/properties/backfillCount/maximum",keyword:"maximum",params:{comparison: "<=", limit: 4294967295},message:"must be <= 4294967295"}];
+const _errs10 = errors;
+if(errors === _errs9){
+if((typeof data4 == "number") && (isFinite(data4))){
+if(data4 > 4294967295 || isNaN(data4)){
+validate68.errors = [{instancePath:instancePath+"/backfillCount",schemaPath:"#/properties/backfillCount/maximum",keyword:"maximum",params:{comparison: "<=", limit: 4294967295},message:"must be <= 4294967295"}];
 return false;
 }
 else {
-if(data7 < 0 || isNaN(data7)){
-validate29.errors = [{instancePath:instancePath+"/backfillCount",schemaPath:"#/properties/backfillCount/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"}];
+if(data4 < 0 || isNaN(data4)){
+validate68.errors = [{instancePath:instancePath+"/backfillCount",schemaPath:"#/properties/backfillCount/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"}];
 return false;
 }
+else {
 }
 }
 }
-var valid0 = _errs18 === errors;
+if(errors === _errs9){
+}
+}
+var valid0 = _errs9 === errors;
 }
 else {
 var valid0 = true;
 }
 if(valid0){
 if(data.expiresAt !== undefined){
-let data8 = data.expiresAt;
-const _errs20 = errors;
-if(errors === _errs20){
-if(errors === _errs20){
-if(typeof data8 === "string"){
-if(!(formats6.validate(data8))){
-validate29.errors = [{instancePath:instancePath+"/expiresAt",schemaPath:"#/properties/expiresAt/format",keyword:"format",params:{format: "date-time"},message:"must match format \""+"date-time"+"\""}];
+let data5 = data.expiresAt;
+const _errs11 = errors;
+const _errs12 = errors;
+if(errors === _errs11){
+if((typeof data5 == "number") && (isFinite(data5))){
+}
+if(errors === _errs11){
+if(typeof data5 === "string"){
+if(!(formats6.validate(data5))){
+validate68.errors = [{instancePath:instancePath+"/expiresAt",schemaPath:"#/properties/expiresAt/format",keyword:"format",params:{format: "date-time"},message:"must match format \""+"date-time"+"\""}];
 return false;
+}
+else {
 }
 }
 else {
-validate29.errors = [{instancePath:instancePath+"/expiresAt",schemaPath:"#/properties/expiresAt/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate68.errors = [{instancePath:instancePath+"/expiresAt",schemaPath:"#/properties/expiresAt/type",keyword:"type",params:{type: "string"},message:"must be string"}];
 return false;
 }
+if(errors === _errs11){
 }
 }
-var valid0 = _errs20 === errors;
+}
+var valid0 = _errs11 === errors;
 }
 else {
 var valid0 = true;
 }
+if(valid0){
+}
 }
 }
 }
@@ -1652,11 +1669,13 @@ var valid0 = true;
 }
 }
 else {
-validate29.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"}];
+validate68.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"}];
 return false;
 }
+if(errors === 0){
 }
-validate29.errors = vErrors;
+}
+validate68.errors = vErrors;
 return errors === 0;
 }
-validate29.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate68.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};

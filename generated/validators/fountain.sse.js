@@ -2,32 +2,33 @@
 import * as __ucs2length0_ns from "ajv/dist/runtime/ucs2length.js";
 const __cjs = (ns) => (ns.default && ns.default.__esModule ? ns.default : ns);
 const __ucs2length0 = __cjs(__ucs2length0_ns);
-export const validateFragment = validate20;
-const schema31 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://midl.dev/schemas/fountain.sse.Fragment.schema.json","title":"Fragment","description":"Position of a fragment in an event split across several envelopes.","type":"object","properties":{"i":{"description":"0-based index of this fragment.","type":"integer","minimum":0,"maximum":4294967295},"n":{"description":"Number of fragments of the event.","type":"integer","minimum":1,"maximum":4294967295}},"required":["i","n"],"additionalProperties":false,"examples":[{"i":0,"n":1}]};
+export const validateFragment = validate52;
+const schema19 = {"$id":"https://midl.dev/schemas/fountain.sse.Fragment.schema.json","type":"object","properties":{"i":{"type":"integer","minimum":0,"maximum":4294967295},"n":{"type":"integer","minimum":1,"maximum":4294967295}},"required":["i","n"],"additionalProperties":false};
 
-function validate20(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate52(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 /*# sourceURL="https://midl.dev/schemas/fountain.sse.Fragment.schema.json" */;
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate20.evaluated;
+const evaluated0 = validate52.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
 if(evaluated0.dynamicItems){
 evaluated0.items = undefined;
 }
+const _errs0 = errors;
 if(errors === 0){
 if(data && typeof data == "object" && !Array.isArray(data)){
 let missing0;
 if(((data.i === undefined) && (missing0 = "i")) || ((data.n === undefined) && (missing0 = "n"))){
-validate20.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'"}];
+validate52.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'"}];
 return false;
 }
 else {
 const _errs1 = errors;
 for(const key0 in data){
 if(!((key0 === "i") || (key0 === "n"))){
-validate20.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"}];
+validate52.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"}];
 return false;
 break;
 }
@@ -37,21 +38,26 @@ if(data.i !== undefined){
 let data0 = data.i;
 const _errs2 = errors;
 if(!(((typeof data0 == "number") && (!(data0 % 1) && !isNaN(data0))) && (isFinite(data0)))){
-validate20.errors = [{instancePath:instancePath+"/i",schemaPath:"#/properties/i/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
+validate52.errors = [{instancePath:instancePath+"/i",schemaPath:"#/properties/i/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
 return false;
 }
+const _errs3 = errors;
 if(errors === _errs2){
 if((typeof data0 == "number") && (isFinite(data0))){
 if(data0 > 4294967295 || isNaN(data0)){
-validate20.errors = [{instancePath:instancePath+"/i",schemaPath:"#/properties/i/maximum",keyword:"maximum",params:{comparison: "<=", limit: 4294967295},message:"must be <= 4294967295"}];
+validate52.errors = [{instancePath:instancePath+"/i",schemaPath:"#/properties/i/maximum",keyword:"maximum",params:{comparison: "<=", limit: 4294967295},message:"must be <= 4294967295"}];
 return false;
 }
 else {
 if(data0 < 0 || isNaN(data0)){
-validate20.errors = [{instancePath:instancePath+"/i",schemaPath:"#/properties/i/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"}];
+validate52.errors = [{instancePath:instancePath+"/i",schemaPath:"#/properties/i/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"}];
 return false;
 }
+else {
 }
+}
+}
+if(errors === _errs2){
 }
 }
 var valid0 = _errs2 === errors;
@@ -64,21 +70,26 @@ if(data.n !== undefined){
 let data1 = data.n;
 const _errs4 = errors;
 if(!(((typeof data1 == "number") && (!(data1 % 1) && !isNaN(data1))) && (isFinite(data1)))){
-validate20.errors = [{instancePath:instancePath+"/n",schemaPath:"#/properties/n/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
+validate52.errors = [{instancePath:instancePath+"/n",schemaPath:"#/properties/n/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
 return false;
 }
+const _errs5 = errors;
 if(errors === _errs4){
 if((typeof data1 == "number") && (isFinite(data1))){
 if(data1 > 4294967295 || isNaN(data1)){
-validate20.errors = [{instancePath:instancePath+"/n",schemaPath:"#/properties/n/maximum",keyword:"maximum",params:{comparison: "<=", limit: 4294967295},message:"must be <= 4294967295"}];
+validate52.errors = [{instancePath:instancePath+"/n",schemaPath:"#/properties/n/maximum",keyword:"maximum",params:{comparison: "<=", limit: 4294967295},message:"must be <= 4294967295"}];
 return false;
 }
 else {
 if(data1 < 1 || isNaN(data1)){
-validate20.errors = [{instancePath:instancePath+"/n",schemaPath:"#/properties/n/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"}];
+validate52.errors = [{instancePath:instancePath+"/n",schemaPath:"#/properties/n/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"}];
 return false;
 }
+else {
 }
+}
+}
+if(errors === _errs4){
 }
 }
 var valid0 = _errs4 === errors;
@@ -86,48 +97,79 @@ var valid0 = _errs4 === errors;
 else {
 var valid0 = true;
 }
+if(valid0){
+}
 }
 }
 }
 }
 else {
-validate20.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"}];
+validate52.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"}];
 return false;
 }
+if(errors === 0){
 }
-validate20.errors = vErrors;
+}
+validate52.errors = vErrors;
 return errors === 0;
 }
-validate20.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate52.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-export const validateSseCtrl = validate21;
-const schema32 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://midl.dev/schemas/fountain.sse.SseCtrl.schema.json","title":"SseCtrl","description":"A reliability control message, sent by the receiver of a stream, e.g. {\"v\":1,\"ev\":\"ctrl\",\"ack\":42}.\nFountainKit's sender also accepts the same object JSON-encoded in the data of an SseEnvelope.","type":"object","properties":{"v":{"description":"Envelope format version; currently 1.","type":"integer","minimum":1,"maximum":1,"default":1},"ev":{"description":"Always ctrl.","$ref":"#/$defs/fountain.sse.SseEvent","default":"ctrl"},"ack":{"description":"Highest seq received contiguously; everything up to it may leave the retransmit buffer.","type":"string","pattern":"^(?:0|[1-9][0-9]{0,18}|1[0-7][0-9]{18}|18[0-3][0-9]{17}|184[0-3][0-9]{16}|1844[0-5][0-9]{15}|18446[0-6][0-9]{14}|184467[0-3][0-9]{13}|1844674[0-3][0-9]{12}|184467440[0-6][0-9]{10}|1844674407[0-2][0-9]{9}|18446744073[0-6][0-9]{8}|1844674407370[0-8][0-9]{6}|18446744073709[0-4][0-9]{5}|184467440737095[0-4][0-9]{4}|18446744073709550[0-9]{3}|18446744073709551[0-5][0-9]{2}|1844674407370955160[0-9]|1844674407370955161[0-5])$"},"nack":{"description":"Missing seqs to retransmit.","type":"array","items":{"type":"string","pattern":"^(?:0|[1-9][0-9]{0,18}|1[0-7][0-9]{18}|18[0-3][0-9]{17}|184[0-3][0-9]{16}|1844[0-5][0-9]{15}|18446[0-6][0-9]{14}|184467[0-3][0-9]{13}|1844674[0-3][0-9]{12}|184467440[0-6][0-9]{10}|1844674407[0-2][0-9]{9}|18446744073[0-6][0-9]{8}|1844674407370[0-8][0-9]{6}|18446744073709[0-4][0-9]{5}|184467440737095[0-4][0-9]{4}|18446744073709550[0-9]{3}|18446744073709551[0-5][0-9]{2}|1844674407370955160[0-9]|1844674407370955161[0-5])$"},"minItems":1,"maxItems":256},"window":{"description":"Receiver window: the most unacknowledged envelopes the sender may have in flight.","type":"integer","minimum":1,"maximum":65536},"hb":{"description":"Heartbeat: sent when idle (every 1-2 s) so both sides know the stream is alive.","type":"boolean"}},"required":["v","ev"],"additionalProperties":false,"examples":[{"v":1,"ev":"ctrl","ack":"0","nack":["0"],"window":1,"hb":false}],"$defs":{"fountain.sse.SseEvent":{"title":"SseEvent","description":"The SSE event type.","enum":["message","error","done","ctrl"]}}};
-const schema33 = {"title":"SseEvent","description":"The SSE event type.","enum":["message","error","done","ctrl"]};
-const pattern4 = new RegExp("^(?:0|[1-9][0-9]{0,18}|1[0-7][0-9]{18}|18[0-3][0-9]{17}|184[0-3][0-9]{16}|1844[0-5][0-9]{15}|18446[0-6][0-9]{14}|184467[0-3][0-9]{13}|1844674[0-3][0-9]{12}|184467440[0-6][0-9]{10}|1844674407[0-2][0-9]{9}|18446744073[0-6][0-9]{8}|1844674407370[0-8][0-9]{6}|18446744073709[0-4][0-9]{5}|184467440737095[0-4][0-9]{4}|18446744073709550[0-9]{3}|18446744073709551[0-5][0-9]{2}|1844674407370955160[0-9]|1844674407370955161[0-5])$", "u");
+export const validateSseCtrl = validate53;
+const schema20 = {"$id":"https://midl.dev/schemas/fountain.sse.SseCtrl.schema.json","type":"object","properties":{"v":{"type":"integer","minimum":1,"maximum":1},"ev":{"$ref":"https://midl.dev/schemas/fountain.sse.SseEvent.schema.json"},"ack":{"type":"string","pattern":"^(?:0|[1-9][0-9]{0,18}|1[0-7][0-9]{18}|18[0-3][0-9]{17}|184[0-3][0-9]{16}|1844[0-5][0-9]{15}|18446[0-6][0-9]{14}|184467[0-3][0-9]{13}|1844674[0-3][0-9]{12}|184467440[0-6][0-9]{10}|1844674407[0-2][0-9]{9}|18446744073[0-6][0-9]{8}|1844674407370[0-8][0-9]{6}|18446744073709[0-4][0-9]{5}|184467440737095[0-4][0-9]{4}|18446744073709550[0-9]{3}|18446744073709551[0-5][0-9]{2}|1844674407370955160[0-9]|1844674407370955161[0-5])$"},"nack":{"type":"array","items":{"type":"string","pattern":"^(?:0|[1-9][0-9]{0,18}|1[0-7][0-9]{18}|18[0-3][0-9]{17}|184[0-3][0-9]{16}|1844[0-5][0-9]{15}|18446[0-6][0-9]{14}|184467[0-3][0-9]{13}|1844674[0-3][0-9]{12}|184467440[0-6][0-9]{10}|1844674407[0-2][0-9]{9}|18446744073[0-6][0-9]{8}|1844674407370[0-8][0-9]{6}|18446744073709[0-4][0-9]{5}|184467440737095[0-4][0-9]{4}|18446744073709550[0-9]{3}|18446744073709551[0-5][0-9]{2}|1844674407370955160[0-9]|1844674407370955161[0-5])$"},"minItems":1,"maxItems":256},"window":{"type":"integer","minimum":1,"maximum":65536},"hb":{"type":"boolean"}},"required":["v","ev"],"additionalProperties":false};
+const schema21 = {"$id":"https://midl.dev/schemas/fountain.sse.SseEvent.schema.json","enum":["message","error","done","ctrl"]};
 
-function validate21(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
-/*# sourceURL="https://midl.dev/schemas/fountain.sse.SseCtrl.schema.json" */;
+function validate54(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+/*# sourceURL="https://midl.dev/schemas/fountain.sse.SseEvent.schema.json" */;
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate21.evaluated;
+const evaluated0 = validate54.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
 if(evaluated0.dynamicItems){
 evaluated0.items = undefined;
 }
+const vSchema0 = schema21.enum;
+if(!((((data === "message") || (data === "error")) || (data === "done")) || (data === "ctrl"))){
+validate54.errors = [{instancePath,schemaPath:"#/enum",keyword:"enum",params:{allowedValues: schema21.enum},message:"must be equal to one of the allowed values"}];
+return false;
+}
+else {
+}
+if(errors === 0){
+}
+validate54.errors = vErrors;
+return errors === 0;
+}
+validate54.evaluated = {"dynamicProps":false,"dynamicItems":false};
+
+const pattern3 = new RegExp("^(?:0|[1-9][0-9]{0,18}|1[0-7][0-9]{18}|18[0-3][0-9]{17}|184[0-3][0-9]{16}|1844[0-5][0-9]{15}|18446[0-6][0-9]{14}|184467[0-3][0-9]{13}|1844674[0-3][0-9]{12}|184467440[0-6][0-9]{10}|1844674407[0-2][0-9]{9}|18446744073[0-6][0-9]{8}|1844674407370[0-8][0-9]{6}|18446744073709[0-4][0-9]{5}|184467440737095[0-4][0-9]{4}|18446744073709550[0-9]{3}|18446744073709551[0-5][0-9]{2}|1844674407370955160[0-9]|1844674407370955161[0-5])$", "u");
+
+function validate53(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+/*# sourceURL="https://midl.dev/schemas/fountain.sse.SseCtrl.schema.json" */;
+let vErrors = null;
+let errors = 0;
+const evaluated0 = validate53.evaluated;
+if(evaluated0.dynamicProps){
+evaluated0.props = undefined;
+}
+if(evaluated0.dynamicItems){
+evaluated0.items = undefined;
+}
+const _errs0 = errors;
 if(errors === 0){
 if(data && typeof data == "object" && !Array.isArray(data)){
 let missing0;
 if(((data.v === undefined) && (missing0 = "v")) || ((data.ev === undefined) && (missing0 = "ev"))){
-validate21.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'"}];
+validate53.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'"}];
 return false;
 }
 else {
 const _errs1 = errors;
 for(const key0 in data){
 if(!((((((key0 === "v") || (key0 === "ev")) || (key0 === "ack")) || (key0 === "nack")) || (key0 === "window")) || (key0 === "hb"))){
-validate21.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"}];
+validate53.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"}];
 return false;
 break;
 }
@@ -137,21 +179,26 @@ if(data.v !== undefined){
 let data0 = data.v;
 const _errs2 = errors;
 if(!(((typeof data0 == "number") && (!(data0 % 1) && !isNaN(data0))) && (isFinite(data0)))){
-validate21.errors = [{instancePath:instancePath+"/v",schemaPath:"#/properties/v/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
+validate53.errors = [{instancePath:instancePath+"/v",schemaPath:"#/properties/v/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
 return false;
 }
+const _errs3 = errors;
 if(errors === _errs2){
 if((typeof data0 == "number") && (isFinite(data0))){
 if(data0 > 1 || isNaN(data0)){
-validate21.errors = [{instancePath:instancePath+"/v",schemaPath:"#/properties/v/maximum",keyword:"maximum",params:{comparison: "<=", limit: 1},message:"must be <= 1"}];
+validate53.errors = [{instancePath:instancePath+"/v",schemaPath:"#/properties/v/maximum",keyword:"maximum",params:{comparison: "<=", limit: 1},message:"must be <= 1"}];
 return false;
 }
 else {
 if(data0 < 1 || isNaN(data0)){
-validate21.errors = [{instancePath:instancePath+"/v",schemaPath:"#/properties/v/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"}];
+validate53.errors = [{instancePath:instancePath+"/v",schemaPath:"#/properties/v/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"}];
 return false;
 }
+else {
 }
+}
+}
+if(errors === _errs2){
 }
 }
 var valid0 = _errs2 === errors;
@@ -163,9 +210,11 @@ if(valid0){
 if(data.ev !== undefined){
 let data1 = data.ev;
 const _errs4 = errors;
-if(!((((data1 === "message") || (data1 === "error")) || (data1 === "done")) || (data1 === "ctrl"))){
-validate21.errors = [{instancePath:instancePath+"/ev",schemaPath:"#/$defs/fountain.sse.SseEvent/enum",keyword:"enum",params:{allowedValues: schema33.enum},message:"must be equal to one of the allowed values"}];
-return false;
+if(!(validate54(data1, {instancePath:instancePath+"/ev",parentData:data,parentDataProperty:"ev",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate54.errors : vErrors.concat(validate54.errors);
+errors = vErrors.length;
+}
+else {
 }
 var valid0 = _errs4 === errors;
 }
@@ -175,20 +224,25 @@ var valid0 = true;
 if(valid0){
 if(data.ack !== undefined){
 let data2 = data.ack;
+const _errs5 = errors;
 const _errs6 = errors;
-if(errors === _errs6){
+if(errors === _errs5){
 if(typeof data2 === "string"){
-if(!pattern4.test(data2)){
-validate21.errors = [{instancePath:instancePath+"/ack",schemaPath:"#/properties/ack/pattern",keyword:"pattern",params:{pattern: "^(?:0|[1-9][0-9]{0,18}|1[0-7][0-9]{18}|18[0-3][0-9]{17}|184[0-3][0-9]{16}|1844[0-5][0-9]{15}|18446[0-6][0-9]{14}|184467[0-3][0-9]{13}|1844674[0-3][0-9]{12}|184467440[0-6][0-9]{10}|1844674407[0-2][0-9]{9}|18446744073[0-6][0-9]{8}|1844674407370[0-8][0-9]{6}|18446744073709[0-4][0-9]{5}|184467440737095[0-4][0-9]{4}|18446744073709550[0-9]{3}|18446744073709551[0-5][0-9]{2}|1844674407370955160[0-9]|1844674407370955161[0-5])$"},message:"must match pattern \""+"^(?:0|[1-9][0-9]{0,18}|1[0-7][0-9]{18}|18[0-3][0-9]{17}|184[0-3][0-9]{16}|1844[0-5][0-9]{15}|18446[0-6][0-9]{14}|184467[0-3][0-9]{13}|1844674[0-3][0-9]{12}|184467440[0-6][0-9]{10}|1844674407[0-2][0-9]{9}|18446744073[0-6][0-9]{8}|1844674407370[0-8][0-9]{6}|18446744073709[0-4][0-9]{5}|184467440737095[0-4][0-9]{4}|18446744073709550[0-9]{3}|18446744073709551[0-5][0-9]{2}|1844674407370955160[0-9]|1844674407370955161[0-5])$"+"\""}];
+if(!pattern3.test(data2)){
+validate53.errors = [{instancePath:instancePath+"/ack",schemaPath:"#/properties/ack/pattern",keyword:"pattern",params:{pattern: "^(?:0|[1-9][0-9]{0,18}|1[0-7][0-9]{18}|18[0-3][0-9]{17}|184[0-3][0-9]{16}|1844[0-5][0-9]{15}|18446[0-6][0-9]{14}|184467[0-3][0-9]{13}|1844674[0-3][0-9]{12}|184467440[0-6][0-9]{10}|1844674407[0-2][0-9]{9}|18446744073[0-6][0-9]{8}|1844674407370[0-8][0-9]{6}|18446744073709[0-4][0-9]{5}|184467440737095[0-4][0-9]{4}|18446744073709550[0-9]{3}|18446744073709551[0-5][0-9]{2}|1844674407370955160[0-9]|1844674407370955161[0-5])$"},message:"must match pattern \""+"^(?:0|[1-9][0-9]{0,18}|1[0-7][0-9]{18}|18[0-3][0-9]{17}|184[0-3][0-9]{16}|1844[0-5][0-9]{15}|18446[0-6][0-9]{14}|184467[0-3][0-9]{13}|1844674[0-3][0-9]{12}|184467440[0-6][0-9]{10}|1844674407[0-2][0-9]{9}|18446744073[0-6][0-9]{8}|1844674407370[0-8][0-9]{6}|18446744073709[0-4][0-9]{5}|184467440737095[0-4][0-9]{4}|18446744073709550[0-9]{3}|18446744073709551[0-5][0-9]{2}|1844674407370955160[0-9]|1844674407370955161[0-5])$"+"\""}];
 return false;
+}
+else {
 }
 }
 else {
-validate21.errors = [{instancePath:instancePath+"/ack",schemaPath:"#/properties/ack/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate53.errors = [{instancePath:instancePath+"/ack",schemaPath:"#/properties/ack/type",keyword:"type",params:{type: "string"},message:"must be string"}];
 return false;
 }
+if(errors === _errs5){
 }
-var valid0 = _errs6 === errors;
+}
+var valid0 = _errs5 === errors;
 }
 else {
 var valid0 = true;
@@ -196,50 +250,60 @@ var valid0 = true;
 if(valid0){
 if(data.nack !== undefined){
 let data3 = data.nack;
+const _errs7 = errors;
 const _errs8 = errors;
-if(errors === _errs8){
+if(errors === _errs7){
 if(Array.isArray(data3)){
 if(data3.length > 256){
-validate21.errors = [{instancePath:instancePath+"/nack",schemaPath:"#/properties/nack/maxItems",keyword:"maxItems",params:{limit: 256},message:"must NOT have more than 256 items"}];
+validate53.errors = [{instancePath:instancePath+"/nack",schemaPath:"#/properties/nack/maxItems",keyword:"maxItems",params:{limit: 256},message:"must NOT have more than 256 items"}];
 return false;
 }
 else {
 if(data3.length < 1){
-validate21.errors = [{instancePath:instancePath+"/nack",schemaPath:"#/properties/nack/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items"}];
+validate53.errors = [{instancePath:instancePath+"/nack",schemaPath:"#/properties/nack/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items"}];
 return false;
 }
 else {
-var valid2 = true;
+var valid1 = true;
 const len0 = data3.length;
 for(let i0=0; i0<len0; i0++){
 let data4 = data3[i0];
+const _errs9 = errors;
 const _errs10 = errors;
-if(errors === _errs10){
+if(errors === _errs9){
 if(typeof data4 === "string"){
-if(!pattern4.test(data4)){
-validate21.errors = [{instancePath:instancePath+"/nack/" + i0,schemaPath:"#/properties/nack/items/pattern",keyword:"pattern",params:{pattern: "^(?:0|[1-9][0-9]{0,18}|1[0-7][0-9]{18}|18[0-3][0-9]{17}|184[0-3][0-9]{16}|1844[0-5][0-9]{15}|18446[0-6][0-9]{14}|184467[0-3][0-9]{13}|1844674[0-3][0-9]{12}|184467440[0-6][0-9]{10}|1844674407[0-2][0-9]{9}|18446744073[0-6][0-9]{8}|1844674407370[0-8][0-9]{6}|18446744073709[0-4][0-9]{5}|184467440737095[0-4][0-9]{4}|18446744073709550[0-9]{3}|18446744073709551[0-5][0-9]{2}|1844674407370955160[0-9]|1844674407370955161[0-5])$"},message:"must match pattern \""+"^(?:0|[1-9][0-9]{0,18}|1[0-7][0-9]{18}|18[0-3][0-9]{17}|184[0-3][0-9]{16}|1844[0-5][0-9]{15}|18446[0-6][0-9]{14}|184467[0-3][0-9]{13}|1844674[0-3][0-9]{12}|184467440[0-6][0-9]{10}|1844674407[0-2][0-9]{9}|18446744073[0-6][0-9]{8}|1844674407370[0-8][0-9]{6}|18446744073709[0-4][0-9]{5}|184467440737095[0-4][0-9]{4}|18446744073709550[0-9]{3}|18446744073709551[0-5][0-9]{2}|1844674407370955160[0-9]|1844674407370955161[0-5])$"+"\""}];
+if(!pattern3.test(data4)){
+validate53.errors = [{instancePath:instancePath+"/nack/" + i0,schemaPath:"#/properties/nack/items/pattern",keyword:"pattern",params:{pattern: "^(?:0|[1-9][0-9]{0,18}|1[0-7][0-9]{18}|18[0-3][0-9]{17}|184[0-3][0-9]{16}|1844[0-5][0-9]{15}|18446[0-6][0-9]{14}|184467[0-3][0-9]{13}|1844674[0-3][0-9]{12}|184467440[0-6][0-9]{10}|1844674407[0-2][0-9]{9}|18446744073[0-6][0-9]{8}|1844674407370[0-8][0-9]{6}|18446744073709[0-4][0-9]{5}|184467440737095[0-4][0-9]{4}|18446744073709550[0-9]{3}|18446744073709551[0-5][0-9]{2}|1844674407370955160[0-9]|1844674407370955161[0-5])$"},message:"must match pattern \""+"^(?:0|[1-9][0-9]{0,18}|1[0-7][0-9]{18}|18[0-3][0-9]{17}|184[0-3][0-9]{16}|1844[0-5][0-9]{15}|18446[0-6][0-9]{14}|184467[0-3][0-9]{13}|1844674[0-3][0-9]{12}|184467440[0-6][0-9]{10}|1844674407[0-2][0-9]{9}|18446744073[0-6][0-9]{8}|1844674407370[0-8][0-9]{6}|18446744073709[0-4][0-9]{5}|184467440737095[0-4][0-9]{4}|18446744073709550[0-9]{3}|18446744073709551[0-5][0-9]{2}|1844674407370955160[0-9]|1844674407370955161[0-5])$"+"\""}];
 return false;
+}
+else {
 }
 }
 else {
-validate21.errors = [{instancePath:instancePath+"/nack/" + i0,schemaPath:"#/properties/nack/items/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate53.errors = [{instancePath:instancePath+"/nack/" + i0,schemaPath:"#/properties/nack/items/type",keyword:"type",params:{type: "string"},message:"must be string"}];
 return false;
 }
+if(errors === _errs9){
 }
-var valid2 = _errs10 === errors;
-if(!valid2){
+}
+var valid1 = _errs9 === errors;
+if(!valid1){
 break;
 }
 }
+if(valid1){
+}
 }
 }
 }
 else {
-validate21.errors = [{instancePath:instancePath+"/nack",schemaPath:"#/properties/nack/type",keyword:"type",params:{type: "array"},message:"must be array"}];
+validate53.errors = [{instancePath:instancePath+"/nack",schemaPath:"#/properties/nack/type",keyword:"type",params:{type: "array"},message:"must be array"}];
 return false;
 }
+if(errors === _errs7){
 }
-var valid0 = _errs8 === errors;
+}
+var valid0 = _errs7 === errors;
 }
 else {
 var valid0 = true;
@@ -247,42 +311,53 @@ var valid0 = true;
 if(valid0){
 if(data.window !== undefined){
 let data5 = data.window;
-const _errs12 = errors;
+const _errs11 = errors;
 if(!(((typeof data5 == "number") && (!(data5 % 1) && !isNaN(data5))) && (isFinite(data5)))){
-validate21.errors = [{instancePath:instancePath+"/window",schemaPath:"#/properties/window/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
+validate53.errors = [{instancePath:instancePath+"/window",schemaPath:"#/properties/window/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
 return false;
 }
-if(errors === _errs12){
+const _errs12 = errors;
+if(errors === _errs11){
 if((typeof data5 == "number") && (isFinite(data5))){
 if(data5 > 65536 || isNaN(data5)){
-validate21.errors = [{instancePath:instancePath+"/window",schemaPath:"#/properties/window/maximum",keyword:"maximum",params:{comparison: "<=", limit: 65536},message:"must be <= 65536"}];
+validate53.errors = [{instancePath:instancePath+"/window",schemaPath:"#/properties/window/maximum",keyword:"maximum",params:{comparison: "<=", limit: 65536},message:"must be <= 65536"}];
 return false;
 }
 else {
 if(data5 < 1 || isNaN(data5)){
-validate21.errors = [{instancePath:instancePath+"/window",schemaPath:"#/properties/window/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"}];
+validate53.errors = [{instancePath:instancePath+"/window",schemaPath:"#/properties/window/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"}];
 return false;
 }
+else {
 }
 }
 }
-var valid0 = _errs12 === errors;
+if(errors === _errs11){
+}
+}
+var valid0 = _errs11 === errors;
 }
 else {
 var valid0 = true;
 }
 if(valid0){
 if(data.hb !== undefined){
-const _errs14 = errors;
-if(typeof data.hb !== "boolean"){
-validate21.errors = [{instancePath:instancePath+"/hb",schemaPath:"#/properties/hb/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"}];
+let data6 = data.hb;
+const _errs13 = errors;
+if(typeof data6 !== "boolean"){
+validate53.errors = [{instancePath:instancePath+"/hb",schemaPath:"#/properties/hb/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"}];
 return false;
 }
-var valid0 = _errs14 === errors;
+const _errs14 = errors;
+if(errors === _errs13){
+}
+var valid0 = _errs13 === errors;
 }
 else {
 var valid0 = true;
 }
+if(valid0){
+}
 }
 }
 }
@@ -292,44 +367,45 @@ var valid0 = true;
 }
 }
 else {
-validate21.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"}];
+validate53.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"}];
 return false;
 }
+if(errors === 0){
 }
-validate21.errors = vErrors;
+}
+validate53.errors = vErrors;
 return errors === 0;
 }
-validate21.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate53.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-export const validateSseEnvelope = validate22;
-const schema34 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://midl.dev/schemas/fountain.sse.SseEnvelope.schema.json","title":"SseEnvelope","description":"One SSE event, sent as UTF-8 JSON in Flex Data text, e.g.\n{\"v\":1,\"ev\":\"message\",\"seq\":42,\"data\":\"Hello\"}.","type":"object","properties":{"v":{"description":"Envelope format version; currently 1.","type":"integer","minimum":1,"maximum":1,"default":1},"ev":{"description":"Event type.","$ref":"#/$defs/fountain.sse.SseEvent"},"id":{"description":"The upstream SSE id field, passed through unchanged.","type":"string","maxLength":256},"ct":{"description":"Content type of data, e.g. \"application/json\" or \"text/plain\".","type":"string","maxLength":128},"seq":{"description":"Monotonic sequence number within the stream, starting at 0; receivers deduplicate and detect gaps\nwith it. All fragments of one event share one seq.","type":"string","pattern":"^(?:0|[1-9][0-9]{0,18}|1[0-7][0-9]{18}|18[0-3][0-9]{17}|184[0-3][0-9]{16}|1844[0-5][0-9]{15}|18446[0-6][0-9]{14}|184467[0-3][0-9]{13}|1844674[0-3][0-9]{12}|184467440[0-6][0-9]{10}|1844674407[0-2][0-9]{9}|18446744073[0-6][0-9]{8}|1844674407370[0-8][0-9]{6}|18446744073709[0-4][0-9]{5}|184467440737095[0-4][0-9]{4}|18446744073709550[0-9]{3}|18446744073709551[0-5][0-9]{2}|1844674407370955160[0-9]|1844674407370955161[0-5])$"},"frag":{"description":"Fragment position when the event is split; absent for a whole event.","$ref":"#/$defs/fountain.sse.Fragment"},"ts":{"description":"Wall-clock send time in seconds since the Unix epoch, with fraction.","anyOf":[{"type":"number","minimum":0},{"enum":["Infinity"]}]},"data":{"description":"The event data, or this fragment's slice of it.","type":"string","maxLength":8192}},"required":["v","ev","seq"],"additionalProperties":false,"examples":[{"v":1,"ev":"message","id":"example","ct":"example","seq":"0","frag":{"i":0,"n":1},"ts":0,"data":"example"}],"$defs":{"fountain.sse.Fragment":{"title":"Fragment","description":"Position of a fragment in an event split across several envelopes.","type":"object","properties":{"i":{"description":"0-based index of this fragment.","type":"integer","minimum":0,"maximum":4294967295},"n":{"description":"Number of fragments of the event.","type":"integer","minimum":1,"maximum":4294967295}},"required":["i","n"],"additionalProperties":false},"fountain.sse.SseEvent":{"title":"SseEvent","description":"The SSE event type.","enum":["message","error","done","ctrl"]}}};
-const schema35 = {"title":"SseEvent","description":"The SSE event type.","enum":["message","error","done","ctrl"]};
-const schema36 = {"title":"Fragment","description":"Position of a fragment in an event split across several envelopes.","type":"object","properties":{"i":{"description":"0-based index of this fragment.","type":"integer","minimum":0,"maximum":4294967295},"n":{"description":"Number of fragments of the event.","type":"integer","minimum":1,"maximum":4294967295}},"required":["i","n"],"additionalProperties":false};
+export const validateSseEnvelope = validate56;
+const schema22 = {"$id":"https://midl.dev/schemas/fountain.sse.SseEnvelope.schema.json","type":"object","properties":{"v":{"type":"integer","minimum":1,"maximum":1},"ev":{"$ref":"https://midl.dev/schemas/fountain.sse.SseEvent.schema.json"},"id":{"type":"string","maxLength":256},"ct":{"type":"string","maxLength":128},"seq":{"type":"string","pattern":"^(?:0|[1-9][0-9]{0,18}|1[0-7][0-9]{18}|18[0-3][0-9]{17}|184[0-3][0-9]{16}|1844[0-5][0-9]{15}|18446[0-6][0-9]{14}|184467[0-3][0-9]{13}|1844674[0-3][0-9]{12}|184467440[0-6][0-9]{10}|1844674407[0-2][0-9]{9}|18446744073[0-6][0-9]{8}|1844674407370[0-8][0-9]{6}|18446744073709[0-4][0-9]{5}|184467440737095[0-4][0-9]{4}|18446744073709550[0-9]{3}|18446744073709551[0-5][0-9]{2}|1844674407370955160[0-9]|1844674407370955161[0-5])$"},"frag":{"$ref":"https://midl.dev/schemas/fountain.sse.Fragment.schema.json"},"ts":{"anyOf":[{"type":"number","minimum":0},{"enum":["Infinity"]}]},"data":{"type":"string","maxLength":8192}},"required":["v","ev","seq"],"additionalProperties":false};
 const func1 = __ucs2length0.default;
 
-function validate22(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate56(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 /*# sourceURL="https://midl.dev/schemas/fountain.sse.SseEnvelope.schema.json" */;
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate22.evaluated;
+const evaluated0 = validate56.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
 if(evaluated0.dynamicItems){
 evaluated0.items = undefined;
 }
+const _errs0 = errors;
 if(errors === 0){
 if(data && typeof data == "object" && !Array.isArray(data)){
 let missing0;
 if((((data.v === undefined) && (missing0 = "v")) || ((data.ev === undefined) && (missing0 = "ev"))) || ((data.seq === undefined) && (missing0 = "seq"))){
-validate22.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'"}];
+validate56.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'"}];
 return false;
 }
 else {
 const _errs1 = errors;
 for(const key0 in data){
 if(!((((((((key0 === "v") || (key0 === "ev")) || (key0 === "id")) || (key0 === "ct")) || (key0 === "seq")) || (key0 === "frag")) || (key0 === "ts")) || (key0 === "data"))){
-validate22.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"}];
+validate56.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"}];
 return false;
 break;
 }
@@ -339,21 +415,26 @@ if(data.v !== undefined){
 let data0 = data.v;
 const _errs2 = errors;
 if(!(((typeof data0 == "number") && (!(data0 % 1) && !isNaN(data0))) && (isFinite(data0)))){
-validate22.errors = [{instancePath:instancePath+"/v",schemaPath:"#/properties/v/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
+validate56.errors = [{instancePath:instancePath+"/v",schemaPath:"#/properties/v/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
 return false;
 }
+const _errs3 = errors;
 if(errors === _errs2){
 if((typeof data0 == "number") && (isFinite(data0))){
 if(data0 > 1 || isNaN(data0)){
-validate22.errors = [{instancePath:instancePath+"/v",schemaPath:"#/properties/v/maximum",keyword:"maximum",params:{comparison: "<=", limit: 1},message:"must be <= 1"}];
+validate56.errors = [{instancePath:instancePath+"/v",schemaPath:"#/properties/v/maximum",keyword:"maximum",params:{comparison: "<=", limit: 1},message:"must be <= 1"}];
 return false;
 }
 else {
 if(data0 < 1 || isNaN(data0)){
-validate22.errors = [{instancePath:instancePath+"/v",schemaPath:"#/properties/v/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"}];
+validate56.errors = [{instancePath:instancePath+"/v",schemaPath:"#/properties/v/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"}];
 return false;
 }
+else {
 }
+}
+}
+if(errors === _errs2){
 }
 }
 var valid0 = _errs2 === errors;
@@ -365,9 +446,11 @@ if(valid0){
 if(data.ev !== undefined){
 let data1 = data.ev;
 const _errs4 = errors;
-if(!((((data1 === "message") || (data1 === "error")) || (data1 === "done")) || (data1 === "ctrl"))){
-validate22.errors = [{instancePath:instancePath+"/ev",schemaPath:"#/$defs/fountain.sse.SseEvent/enum",keyword:"enum",params:{allowedValues: schema35.enum},message:"must be equal to one of the allowed values"}];
-return false;
+if(!(validate54(data1, {instancePath:instancePath+"/ev",parentData:data,parentDataProperty:"ev",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate54.errors : vErrors.concat(validate54.errors);
+errors = vErrors.length;
+}
+else {
 }
 var valid0 = _errs4 === errors;
 }
@@ -377,20 +460,25 @@ var valid0 = true;
 if(valid0){
 if(data.id !== undefined){
 let data2 = data.id;
+const _errs5 = errors;
 const _errs6 = errors;
-if(errors === _errs6){
+if(errors === _errs5){
 if(typeof data2 === "string"){
 if(func1(data2) > 256){
-validate22.errors = [{instancePath:instancePath+"/id",schemaPath:"#/properties/id/maxLength",keyword:"maxLength",params:{limit: 256},message:"must NOT have more than 256 characters"}];
+validate56.errors = [{instancePath:instancePath+"/id",schemaPath:"#/properties/id/maxLength",keyword:"maxLength",params:{limit: 256},message:"must NOT have more than 256 characters"}];
 return false;
+}
+else {
 }
 }
 else {
-validate22.errors = [{instancePath:instancePath+"/id",schemaPath:"#/properties/id/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate56.errors = [{instancePath:instancePath+"/id",schemaPath:"#/properties/id/type",keyword:"type",params:{type: "string"},message:"must be string"}];
 return false;
 }
+if(errors === _errs5){
 }
-var valid0 = _errs6 === errors;
+}
+var valid0 = _errs5 === errors;
 }
 else {
 var valid0 = true;
@@ -398,20 +486,25 @@ var valid0 = true;
 if(valid0){
 if(data.ct !== undefined){
 let data3 = data.ct;
+const _errs7 = errors;
 const _errs8 = errors;
-if(errors === _errs8){
+if(errors === _errs7){
 if(typeof data3 === "string"){
 if(func1(data3) > 128){
-validate22.errors = [{instancePath:instancePath+"/ct",schemaPath:"#/properties/ct/maxLength",keyword:"maxLength",params:{limit: 128},message:"must NOT have more than 128 characters"}];
+validate56.errors = [{instancePath:instancePath+"/ct",schemaPath:"#/properties/ct/maxLength",keyword:"maxLength",params:{limit: 128},message:"must NOT have more than 128 characters"}];
 return false;
+}
+else {
 }
 }
 else {
-validate22.errors = [{instancePath:instancePath+"/ct",schemaPath:"#/properties/ct/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate56.errors = [{instancePath:instancePath+"/ct",schemaPath:"#/properties/ct/type",keyword:"type",params:{type: "string"},message:"must be string"}];
 return false;
 }
+if(errors === _errs7){
 }
-var valid0 = _errs8 === errors;
+}
+var valid0 = _errs7 === errors;
 }
 else {
 var valid0 = true;
@@ -419,20 +512,25 @@ var valid0 = true;
 if(valid0){
 if(data.seq !== undefined){
 let data4 = data.seq;
+const _errs9 = errors;
 const _errs10 = errors;
-if(errors === _errs10){
+if(errors === _errs9){
 if(typeof data4 === "string"){
-if(!pattern4.test(data4)){
-validate22.errors = [{instancePath:instancePath+"/seq",schemaPath:"#/properties/seq/pattern",keyword:"pattern",params:{pattern: "^(?:0|[1-9][0-9]{0,18}|1[0-7][0-9]{18}|18[0-3][0-9]{17}|184[0-3][0-9]{16}|1844[0-5][0-9]{15}|18446[0-6][0-9]{14}|184467[0-3][0-9]{13}|1844674[0-3][0-9]{12}|184467440[0-6][0-9]{10}|1844674407[0-2][0-9]{9}|18446744073[0-6][0-9]{8}|1844674407370[0-8][0-9]{6}|18446744073709[0-4][0-9]{5}|184467440737095[0-4][0-9]{4}|18446744073709550[0-9]{3}|18446744073709551[0-5][0-9]{2}|1844674407370955160[0-9]|1844674407370955161[0-5])$"},message:"must match pattern \""+"^(?:0|[1-9][0-9]{0,18}|1[0-7][0-9]{18}|18[0-3][0-9]{17}|184[0-3][0-9]{16}|1844[0-5][0-9]{15}|18446[0-6][0-9]{14}|184467[0-3][0-9]{13}|1844674[0-3][0-9]{12}|184467440[0-6][0-9]{10}|1844674407[0-2][0-9]{9}|18446744073[0-6][0-9]{8}|1844674407370[0-8][0-9]{6}|18446744073709[0-4][0-9]{5}|184467440737095[0-4][0-9]{4}|18446744073709550[0-9]{3}|18446744073709551[0-5][0-9]{2}|1844674407370955160[0-9]|1844674407370955161[0-5])$"+"\""}];
+if(!pattern3.test(data4)){
+validate56.errors = [{instancePath:instancePath+"/seq",schemaPath:"#/properties/seq/pattern",keyword:"pattern",params:{pattern: "^(?:0|[1-9][0-9]{0,18}|1[0-7][0-9]{18}|18[0-3][0-9]{17}|184[0-3][0-9]{16}|1844[0-5][0-9]{15}|18446[0-6][0-9]{14}|184467[0-3][0-9]{13}|1844674[0-3][0-9]{12}|184467440[0-6][0-9]{10}|1844674407[0-2][0-9]{9}|18446744073[0-6][0-9]{8}|1844674407370[0-8][0-9]{6}|18446744073709[0-4][0-9]{5}|184467440737095[0-4][0-9]{4}|18446744073709550[0-9]{3}|18446744073709551[0-5][0-9]{2}|1844674407370955160[0-9]|1844674407370955161[0-5])$"},message:"must match pattern \""+"^(?:0|[1-9][0-9]{0,18}|1[0-7][0-9]{18}|18[0-3][0-9]{17}|184[0-3][0-9]{16}|1844[0-5][0-9]{15}|18446[0-6][0-9]{14}|184467[0-3][0-9]{13}|1844674[0-3][0-9]{12}|184467440[0-6][0-9]{10}|1844674407[0-2][0-9]{9}|18446744073[0-6][0-9]{8}|1844674407370[0-8][0-9]{6}|18446744073709[0-4][0-9]{5}|184467440737095[0-4][0-9]{4}|18446744073709550[0-9]{3}|18446744073709551[0-5][0-9]{2}|1844674407370955160[0-9]|1844674407370955161[0-5])$"+"\""}];
 return false;
+}
+else {
 }
 }
 else {
-validate22.errors = [{instancePath:instancePath+"/seq",schemaPath:"#/properties/seq/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate56.errors = [{instancePath:instancePath+"/seq",schemaPath:"#/properties/seq/type",keyword:"type",params:{type: "string"},message:"must be string"}];
 return false;
 }
+if(errors === _errs9){
 }
-var valid0 = _errs10 === errors;
+}
+var valid0 = _errs9 === errors;
 }
 else {
 var valid0 = true;
@@ -440,102 +538,29 @@ var valid0 = true;
 if(valid0){
 if(data.frag !== undefined){
 let data5 = data.frag;
-const _errs12 = errors;
-const _errs13 = errors;
-if(errors === _errs13){
-if(data5 && typeof data5 == "object" && !Array.isArray(data5)){
-let missing1;
-if(((data5.i === undefined) && (missing1 = "i")) || ((data5.n === undefined) && (missing1 = "n"))){
-validate22.errors = [{instancePath:instancePath+"/frag",schemaPath:"#/$defs/fountain.sse.Fragment/required",keyword:"required",params:{missingProperty: missing1},message:"must have required property '"+missing1+"'"}];
-return false;
+const _errs11 = errors;
+if(!(validate52(data5, {instancePath:instancePath+"/frag",parentData:data,parentDataProperty:"frag",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate52.errors : vErrors.concat(validate52.errors);
+errors = vErrors.length;
 }
 else {
-const _errs15 = errors;
-for(const key1 in data5){
-if(!((key1 === "i") || (key1 === "n"))){
-validate22.errors = [{instancePath:instancePath+"/frag",schemaPath:"#/$defs/fountain.sse.Fragment/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties"}];
-return false;
-break;
 }
-}
-if(_errs15 === errors){
-if(data5.i !== undefined){
-let data6 = data5.i;
-const _errs16 = errors;
-if(!(((typeof data6 == "number") && (!(data6 % 1) && !isNaN(data6))) && (isFinite(data6)))){
-validate22.errors = [{instancePath:instancePath+"/frag/i",schemaPath:"#/$defs/fountain.sse.Fragment/properties/i/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
-return false;
-}
-if(errors === _errs16){
-if((typeof data6 == "number") && (isFinite(data6))){
-if(data6 > 4294967295 || isNaN(data6)){
-validate22.errors = [{instancePath:instancePath+"/frag/i",schemaPath:"#/$defs/fountain.sse.Fragment/properties/i/maximum",keyword:"maximum",params:{comparison: "<=", limit: 4294967295},message:"must be <= 4294967295"}];
-return false;
-}
-else {
-if(data6 < 0 || isNaN(data6)){
-validate22.errors = [{instancePath:instancePath+"/frag/i",schemaPath:"#/$defs/fountain.sse.Fragment/properties/i/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"}];
-return false;
-}
-}
-}
-}
-var valid3 = _errs16 === errors;
-}
-else {
-var valid3 = true;
-}
-if(valid3){
-if(data5.n !== undefined){
-let data7 = data5.n;
-const _errs18 = errors;
-if(!(((typeof data7 == "number") && (!(data7 % 1) && !isNaN(data7))) && (isFinite(data7)))){
-validate22.errors = [{instancePath:instancePath+"/frag/n",schemaPath:"#/$defs/fountain.sse.Fragment/properties/n/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
-return false;
-}
-if(errors === _errs18){
-if((typeof data7 == "number") && (isFinite(data7))){
-if(data7 > 4294967295 || isNaN(data7)){
-validate22.errors = [{instancePath:instancePath+"/frag/n",schemaPath:"#/$defs/fountain.sse.Fragment/properties/n/maximum",keyword:"maximum",params:{comparison: "<=", limit: 4294967295},message:"must be <= 4294967295"}];
-return false;
-}
-else {
-if(data7 < 1 || isNaN(data7)){
-validate22.errors = [{instancePath:instancePath+"/frag/n",schemaPath:"#/$defs/fountain.sse.Fragment/properties/n/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"}];
-return false;
-}
-}
-}
-}
-var valid3 = _errs18 === errors;
-}
-else {
-var valid3 = true;
-}
-}
-}
-}
-}
-else {
-validate22.errors = [{instancePath:instancePath+"/frag",schemaPath:"#/$defs/fountain.sse.Fragment/type",keyword:"type",params:{type: "object"},message:"must be object"}];
-return false;
-}
-}
-var valid0 = _errs12 === errors;
+var valid0 = _errs11 === errors;
 }
 else {
 var valid0 = true;
 }
 if(valid0){
 if(data.ts !== undefined){
-let data8 = data.ts;
-const _errs20 = errors;
-const _errs21 = errors;
-let valid4 = false;
-const _errs22 = errors;
-if(errors === _errs22){
-if((typeof data8 == "number") && (isFinite(data8))){
-if(data8 < 0 || isNaN(data8)){
+let data6 = data.ts;
+const _errs12 = errors;
+const _errs13 = errors;
+let valid1 = false;
+const _errs14 = errors;
+const _errs15 = errors;
+if(errors === _errs14){
+if((typeof data6 == "number") && (isFinite(data6))){
+if(data6 < 0 || isNaN(data6)){
 const err0 = {instancePath:instancePath+"/ts",schemaPath:"#/properties/ts/anyOf/0/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
 if(vErrors === null){
 vErrors = [err0];
@@ -544,6 +569,8 @@ else {
 vErrors.push(err0);
 }
 errors++;
+}
+else {
 }
 }
 else {
@@ -556,12 +583,17 @@ vErrors.push(err1);
 }
 errors++;
 }
+if(errors === _errs14){
 }
-var _valid0 = _errs22 === errors;
-valid4 = valid4 || _valid0;
-const _errs24 = errors;
-if(!(data8 === "Infinity")){
-const err2 = {instancePath:instancePath+"/ts",schemaPath:"#/properties/ts/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema34.properties.ts.anyOf[1].enum},message:"must be equal to one of the allowed values"};
+}
+var _valid0 = _errs14 === errors;
+valid1 = valid1 || _valid0;
+if(_valid0){
+}
+const _errs16 = errors;
+const vSchema0 = schema22.properties.ts.anyOf[1].enum;
+if(!(data6 === "Infinity")){
+const err2 = {instancePath:instancePath+"/ts",schemaPath:"#/properties/ts/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema22.properties.ts.anyOf[1].enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -570,9 +602,15 @@ vErrors.push(err2);
 }
 errors++;
 }
-var _valid0 = _errs24 === errors;
-valid4 = valid4 || _valid0;
-if(!valid4){
+else {
+}
+if(errors === _errs16){
+}
+var _valid0 = _errs16 === errors;
+valid1 = valid1 || _valid0;
+if(_valid0){
+}
+if(!valid1){
 const err3 = {instancePath:instancePath+"/ts",schemaPath:"#/properties/ts/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf"};
 if(vErrors === null){
 vErrors = [err3];
@@ -581,46 +619,55 @@ else {
 vErrors.push(err3);
 }
 errors++;
-validate22.errors = vErrors;
+validate56.errors = vErrors;
 return false;
 }
 else {
-errors = _errs21;
+errors = _errs13;
 if(vErrors !== null){
-if(_errs21){
-vErrors.length = _errs21;
+if(_errs13){
+vErrors.length = _errs13;
 }
 else {
 vErrors = null;
 }
 }
 }
-var valid0 = _errs20 === errors;
+if(errors === _errs12){
+}
+var valid0 = _errs12 === errors;
 }
 else {
 var valid0 = true;
 }
 if(valid0){
 if(data.data !== undefined){
-let data9 = data.data;
-const _errs25 = errors;
-if(errors === _errs25){
-if(typeof data9 === "string"){
-if(func1(data9) > 8192){
-validate22.errors = [{instancePath:instancePath+"/data",schemaPath:"#/properties/data/maxLength",keyword:"maxLength",params:{limit: 8192},message:"must NOT have more than 8192 characters"}];
+let data7 = data.data;
+const _errs17 = errors;
+const _errs18 = errors;
+if(errors === _errs17){
+if(typeof data7 === "string"){
+if(func1(data7) > 8192){
+validate56.errors = [{instancePath:instancePath+"/data",schemaPath:"#/properties/data/maxLength",keyword:"maxLength",params:{limit: 8192},message:"must NOT have more than 8192 characters"}];
 return false;
+}
+else {
 }
 }
 else {
-validate22.errors = [{instancePath:instancePath+"/data",schemaPath:"#/properties/data/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate56.errors = [{instancePath:instancePath+"/data",schemaPath:"#/properties/data/type",keyword:"type",params:{type: "string"},message:"must be string"}];
 return false;
 }
+if(errors === _errs17){
 }
-var valid0 = _errs25 === errors;
+}
+var valid0 = _errs17 === errors;
 }
 else {
 var valid0 = true;
 }
+if(valid0){
+}
 }
 }
 }
@@ -632,64 +679,46 @@ var valid0 = true;
 }
 }
 else {
-validate22.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"}];
+validate56.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"}];
 return false;
 }
+if(errors === 0){
 }
-validate22.errors = vErrors;
+}
+validate56.errors = vErrors;
 return errors === 0;
 }
-validate22.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate56.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-export const validateSseEvent = validate23;
-const schema37 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://midl.dev/schemas/fountain.sse.SseEvent.schema.json","title":"SseEvent","description":"The SSE event type.","enum":["message","error","done","ctrl"],"examples":["message"]};
+export const validateSseEvent = validate54;
 
-function validate23(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
-/*# sourceURL="https://midl.dev/schemas/fountain.sse.SseEvent.schema.json" */;
-let vErrors = null;
-let errors = 0;
-const evaluated0 = validate23.evaluated;
-if(evaluated0.dynamicProps){
-evaluated0.props = undefined;
-}
-if(evaluated0.dynamicItems){
-evaluated0.items = undefined;
-}
-if(!((((data === "message") || (data === "error")) || (data === "done")) || (data === "ctrl"))){
-validate23.errors = [{instancePath,schemaPath:"#/enum",keyword:"enum",params:{allowedValues: schema37.enum},message:"must be equal to one of the allowed values"}];
-return false;
-}
-validate23.errors = vErrors;
-return errors === 0;
-}
-validate23.evaluated = {"dynamicProps":false,"dynamicItems":false};
+export const validateSseTransportProfile = validate59;
+const schema23 = {"$id":"https://midl.dev/schemas/fountain.sse.SseTransportProfile.schema.json","type":"object","properties":{"laneGroups":{"type":"array","items":{"type":"integer","minimum":0,"maximum":255},"minItems":1,"maxItems":15},"mtu":{"type":"integer","minimum":64,"maximum":65535},"maxFlexUmps":{"type":"integer","minimum":1,"maximum":65535},"maxAppFrags":{"type":"integer","minimum":1,"maximum":65535},"supportsSysEx8":{"type":"boolean"},"ackPeriod":{"type":"integer","minimum":-9007199254740991,"maximum":9007199254740991},"retransmitBuffer":{"type":"integer","minimum":0,"maximum":4294967295}},"required":["laneGroups","mtu","maxFlexUmps","maxAppFrags","supportsSysEx8","ackPeriod","retransmitBuffer"],"additionalProperties":false};
 
-export const validateSseTransportProfile = validate24;
-const schema38 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://midl.dev/schemas/fountain.sse.SseTransportProfile.schema.json","title":"SseTransportProfile","description":"Transport parameters a stream endpoint announces (also published through MIDI-CI Property Exchange\nunder the com.fountainai.sse profile).","type":"object","properties":{"laneGroups":{"description":"UMP groups used as data lanes (group 0 carries control).","type":"array","items":{"type":"integer","minimum":0,"maximum":255},"minItems":1,"maxItems":15},"mtu":{"description":"Largest transport packet in bytes (RTP-MIDI over Wi-Fi: 1200).","type":"integer","minimum":64,"maximum":65535,"default":1200},"maxFlexUmps":{"description":"Largest number of UMPs in one Flex Data message.","type":"integer","minimum":1,"maximum":65535,"default":32},"maxAppFrags":{"description":"Largest number of fragments per event.","type":"integer","minimum":1,"maximum":65535,"default":8},"supportsSysEx8":{"description":"Whether large events may use SysEx8 instead of Flex Data.","type":"boolean","default":true},"ackPeriod":{"description":"How often the receiver sends cumulative ACKs.","type":"integer","minimum":-9007199254740991,"maximum":9007199254740991,"default":200000},"retransmitBuffer":{"description":"Envelopes the sender keeps for retransmission.","type":"integer","minimum":0,"maximum":4294967295,"default":512}},"required":["laneGroups","mtu","maxFlexUmps","maxAppFrags","supportsSysEx8","ackPeriod","retransmitBuffer"],"additionalProperties":false,"examples":[{"laneGroups":[0],"mtu":1200,"maxFlexUmps":32,"maxAppFrags":8,"supportsSysEx8":true,"ackPeriod":200000,"retransmitBuffer":512}]};
-
-function validate24(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate59(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 /*# sourceURL="https://midl.dev/schemas/fountain.sse.SseTransportProfile.schema.json" */;
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate24.evaluated;
+const evaluated0 = validate59.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
 if(evaluated0.dynamicItems){
 evaluated0.items = undefined;
 }
+const _errs0 = errors;
 if(errors === 0){
 if(data && typeof data == "object" && !Array.isArray(data)){
 let missing0;
 if((((((((data.laneGroups === undefined) && (missing0 = "laneGroups")) || ((data.mtu === undefined) && (missing0 = "mtu"))) || ((data.maxFlexUmps === undefined) && (missing0 = "maxFlexUmps"))) || ((data.maxAppFrags === undefined) && (missing0 = "maxAppFrags"))) || ((data.supportsSysEx8 === undefined) && (missing0 = "supportsSysEx8"))) || ((data.ackPeriod === undefined) && (missing0 = "ackPeriod"))) || ((data.retransmitBuffer === undefined) && (missing0 = "retransmitBuffer"))){
-validate24.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'"}];
+validate59.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'"}];
 return false;
 }
 else {
 const _errs1 = errors;
 for(const key0 in data){
 if(!(((((((key0 === "laneGroups") || (key0 === "mtu")) || (key0 === "maxFlexUmps")) || (key0 === "maxAppFrags")) || (key0 === "supportsSysEx8")) || (key0 === "ackPeriod")) || (key0 === "retransmitBuffer"))){
-validate24.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"}];
+validate59.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"}];
 return false;
 break;
 }
@@ -698,15 +727,16 @@ if(_errs1 === errors){
 if(data.laneGroups !== undefined){
 let data0 = data.laneGroups;
 const _errs2 = errors;
+const _errs3 = errors;
 if(errors === _errs2){
 if(Array.isArray(data0)){
 if(data0.length > 15){
-validate24.errors = [{instancePath:instancePath+"/laneGroups",schemaPath:"#/properties/laneGroups/maxItems",keyword:"maxItems",params:{limit: 15},message:"must NOT have more than 15 items"}];
+validate59.errors = [{instancePath:instancePath+"/laneGroups",schemaPath:"#/properties/laneGroups/maxItems",keyword:"maxItems",params:{limit: 15},message:"must NOT have more than 15 items"}];
 return false;
 }
 else {
 if(data0.length < 1){
-validate24.errors = [{instancePath:instancePath+"/laneGroups",schemaPath:"#/properties/laneGroups/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items"}];
+validate59.errors = [{instancePath:instancePath+"/laneGroups",schemaPath:"#/properties/laneGroups/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items"}];
 return false;
 }
 else {
@@ -716,21 +746,26 @@ for(let i0=0; i0<len0; i0++){
 let data1 = data0[i0];
 const _errs4 = errors;
 if(!(((typeof data1 == "number") && (!(data1 % 1) && !isNaN(data1))) && (isFinite(data1)))){
-validate24.errors = [{instancePath:instancePath+"/laneGroups/" + i0,schemaPath:"#/properties/laneGroups/items/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
+validate59.errors = [{instancePath:instancePath+"/laneGroups/" + i0,schemaPath:"#/properties/laneGroups/items/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
 return false;
 }
+const _errs5 = errors;
 if(errors === _errs4){
 if((typeof data1 == "number") && (isFinite(data1))){
 if(data1 > 255 || isNaN(data1)){
-validate24.errors = [{instancePath:instancePath+"/laneGroups/" + i0,schemaPath:"#/properties/laneGroups/items/maximum",keyword:"maximum",params:{comparison: "<=", limit: 255},message:"must be <= 255"}];
+validate59.errors = [{instancePath:instancePath+"/laneGroups/" + i0,schemaPath:"#/properties/laneGroups/items/maximum",keyword:"maximum",params:{comparison: "<=", limit: 255},message:"must be <= 255"}];
 return false;
 }
 else {
 if(data1 < 0 || isNaN(data1)){
-validate24.errors = [{instancePath:instancePath+"/laneGroups/" + i0,schemaPath:"#/properties/laneGroups/items/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"}];
+validate59.errors = [{instancePath:instancePath+"/laneGroups/" + i0,schemaPath:"#/properties/laneGroups/items/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"}];
 return false;
 }
+else {
 }
+}
+}
+if(errors === _errs4){
 }
 }
 var valid1 = _errs4 === errors;
@@ -738,12 +773,16 @@ if(!valid1){
 break;
 }
 }
+if(valid1){
+}
 }
 }
 }
 else {
-validate24.errors = [{instancePath:instancePath+"/laneGroups",schemaPath:"#/properties/laneGroups/type",keyword:"type",params:{type: "array"},message:"must be array"}];
+validate59.errors = [{instancePath:instancePath+"/laneGroups",schemaPath:"#/properties/laneGroups/type",keyword:"type",params:{type: "array"},message:"must be array"}];
 return false;
+}
+if(errors === _errs2){
 }
 }
 var valid0 = _errs2 === errors;
@@ -756,21 +795,26 @@ if(data.mtu !== undefined){
 let data2 = data.mtu;
 const _errs6 = errors;
 if(!(((typeof data2 == "number") && (!(data2 % 1) && !isNaN(data2))) && (isFinite(data2)))){
-validate24.errors = [{instancePath:instancePath+"/mtu",schemaPath:"#/properties/mtu/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
+validate59.errors = [{instancePath:instancePath+"/mtu",schemaPath:"#/properties/mtu/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
 return false;
 }
+const _errs7 = errors;
 if(errors === _errs6){
 if((typeof data2 == "number") && (isFinite(data2))){
 if(data2 > 65535 || isNaN(data2)){
-validate24.errors = [{instancePath:instancePath+"/mtu",schemaPath:"#/properties/mtu/maximum",keyword:"maximum",params:{comparison: "<=", limit: 65535},message:"must be <= 65535"}];
+validate59.errors = [{instancePath:instancePath+"/mtu",schemaPath:"#/properties/mtu/maximum",keyword:"maximum",params:{comparison: "<=", limit: 65535},message:"must be <= 65535"}];
 return false;
 }
 else {
 if(data2 < 64 || isNaN(data2)){
-validate24.errors = [{instancePath:instancePath+"/mtu",schemaPath:"#/properties/mtu/minimum",keyword:"minimum",params:{comparison: ">=", limit: 64},message:"must be >= 64"}];
+validate59.errors = [{instancePath:instancePath+"/mtu",schemaPath:"#/properties/mtu/minimum",keyword:"minimum",params:{comparison: ">=", limit: 64},message:"must be >= 64"}];
 return false;
 }
+else {
 }
+}
+}
+if(errors === _errs6){
 }
 }
 var valid0 = _errs6 === errors;
@@ -783,21 +827,26 @@ if(data.maxFlexUmps !== undefined){
 let data3 = data.maxFlexUmps;
 const _errs8 = errors;
 if(!(((typeof data3 == "number") && (!(data3 % 1) && !isNaN(data3))) && (isFinite(data3)))){
-validate24.errors = [{instancePath:instancePath+"/maxFlexUmps",schemaPath:"#/properties/maxFlexUmps/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
+validate59.errors = [{instancePath:instancePath+"/maxFlexUmps",schemaPath:"#/properties/maxFlexUmps/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
 return false;
 }
+const _errs9 = errors;
 if(errors === _errs8){
 if((typeof data3 == "number") && (isFinite(data3))){
 if(data3 > 65535 || isNaN(data3)){
-validate24.errors = [{instancePath:instancePath+"/maxFlexUmps",schemaPath:"#/properties/maxFlexUmps/maximum",keyword:"maximum",params:{comparison: "<=", limit: 65535},message:"must be <= 65535"}];
+validate59.errors = [{instancePath:instancePath+"/maxFlexUmps",schemaPath:"#/properties/maxFlexUmps/maximum",keyword:"maximum",params:{comparison: "<=", limit: 65535},message:"must be <= 65535"}];
 return false;
 }
 else {
 if(data3 < 1 || isNaN(data3)){
-validate24.errors = [{instancePath:instancePath+"/maxFlexUmps",schemaPath:"#/properties/maxFlexUmps/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"}];
+validate59.errors = [{instancePath:instancePath+"/maxFlexUmps",schemaPath:"#/properties/maxFlexUmps/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"}];
 return false;
 }
+else {
 }
+}
+}
+if(errors === _errs8){
 }
 }
 var valid0 = _errs8 === errors;
@@ -810,21 +859,26 @@ if(data.maxAppFrags !== undefined){
 let data4 = data.maxAppFrags;
 const _errs10 = errors;
 if(!(((typeof data4 == "number") && (!(data4 % 1) && !isNaN(data4))) && (isFinite(data4)))){
-validate24.errors = [{instancePath:instancePath+"/maxAppFrags",schemaPath:"#/properties/maxAppFrags/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
+validate59.errors = [{instancePath:instancePath+"/maxAppFrags",schemaPath:"#/properties/maxAppFrags/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
 return false;
 }
+const _errs11 = errors;
 if(errors === _errs10){
 if((typeof data4 == "number") && (isFinite(data4))){
 if(data4 > 65535 || isNaN(data4)){
-validate24.errors = [{instancePath:instancePath+"/maxAppFrags",schemaPath:"#/properties/maxAppFrags/maximum",keyword:"maximum",params:{comparison: "<=", limit: 65535},message:"must be <= 65535"}];
+validate59.errors = [{instancePath:instancePath+"/maxAppFrags",schemaPath:"#/properties/maxAppFrags/maximum",keyword:"maximum",params:{comparison: "<=", limit: 65535},message:"must be <= 65535"}];
 return false;
 }
 else {
 if(data4 < 1 || isNaN(data4)){
-validate24.errors = [{instancePath:instancePath+"/maxAppFrags",schemaPath:"#/properties/maxAppFrags/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"}];
+validate59.errors = [{instancePath:instancePath+"/maxAppFrags",schemaPath:"#/properties/maxAppFrags/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"}];
 return false;
 }
+else {
 }
+}
+}
+if(errors === _errs10){
 }
 }
 var valid0 = _errs10 === errors;
@@ -834,10 +888,14 @@ var valid0 = true;
 }
 if(valid0){
 if(data.supportsSysEx8 !== undefined){
+let data5 = data.supportsSysEx8;
 const _errs12 = errors;
-if(typeof data.supportsSysEx8 !== "boolean"){
-validate24.errors = [{instancePath:instancePath+"/supportsSysEx8",schemaPath:"#/properties/supportsSysEx8/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"}];
+if(typeof data5 !== "boolean"){
+validate59.errors = [{instancePath:instancePath+"/supportsSysEx8",schemaPath:"#/properties/supportsSysEx8/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"}];
 return false;
+}
+const _errs13 = errors;
+if(errors === _errs12){
 }
 var valid0 = _errs12 === errors;
 }
@@ -849,21 +907,26 @@ if(data.ackPeriod !== undefined){
 let data6 = data.ackPeriod;
 const _errs14 = errors;
 if(!(((typeof data6 == "number") && (!(data6 % 1) && !isNaN(data6))) && (isFinite(data6)))){
-validate24.errors = [{instancePath:instancePath+"/ackPeriod",schemaPath:"#/properties/ackPeriod/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
+validate59.errors = [{instancePath:instancePath+"/ackPeriod",schemaPath:"#/properties/ackPeriod/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
 return false;
 }
+const _errs15 = errors;
 if(errors === _errs14){
 if((typeof data6 == "number") && (isFinite(data6))){
 if(data6 > 9007199254740991 || isNaN(data6)){
-validate24.errors = [{instancePath:instancePath+"/ackPeriod",schemaPath:"#/properties/ackPeriod/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9007199254740991},message:"must be <= 9007199254740991"}];
+validate59.errors = [{instancePath:instancePath+"/ackPeriod",schemaPath:"#/properties/ackPeriod/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9007199254740991},message:"must be <= 9007199254740991"}];
 return false;
 }
 else {
 if(data6 < -9007199254740991 || isNaN(data6)){
-validate24.errors = [{instancePath:instancePath+"/ackPeriod",schemaPath:"#/properties/ackPeriod/minimum",keyword:"minimum",params:{comparison: ">=", limit: -9007199254740991},message:"must be >= -9007199254740991"}];
+validate59.errors = [{instancePath:instancePath+"/ackPeriod",schemaPath:"#/properties/ackPeriod/minimum",keyword:"minimum",params:{comparison: ">=", limit: -9007199254740991},message:"must be >= -9007199254740991"}];
 return false;
 }
+else {
 }
+}
+}
+if(errors === _errs14){
 }
 }
 var valid0 = _errs14 === errors;
@@ -876,21 +939,26 @@ if(data.retransmitBuffer !== undefined){
 let data7 = data.retransmitBuffer;
 const _errs16 = errors;
 if(!(((typeof data7 == "number") && (!(data7 % 1) && !isNaN(data7))) && (isFinite(data7)))){
-validate24.errors = [{instancePath:instancePath+"/retransmitBuffer",schemaPath:"#/properties/retransmitBuffer/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
+validate59.errors = [{instancePath:instancePath+"/retransmitBuffer",schemaPath:"#/properties/retransmitBuffer/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
 return false;
 }
+const _errs17 = errors;
 if(errors === _errs16){
 if((typeof data7 == "number") && (isFinite(data7))){
 if(data7 > 4294967295 || isNaN(data7)){
-validate24.errors = [{instancePath:instancePath+"/retransmitBuffer",schemaPath:"#/properties/retransmitBuffer/maximum",keyword:"maximum",params:{comparison: "<=", limit: 4294967295},message:"must be <= 4294967295"}];
+validate59.errors = [{instancePath:instancePath+"/retransmitBuffer",schemaPath:"#/properties/retransmitBuffer/maximum",keyword:"maximum",params:{comparison: "<=", limit: 4294967295},message:"must be <= 4294967295"}];
 return false;
 }
 else {
 if(data7 < 0 || isNaN(data7)){
-validate24.errors = [{instancePath:instancePath+"/retransmitBuffer",schemaPath:"#/properties/retransmitBuffer/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"}];
+validate59.errors = [{instancePath:instancePath+"/retransmitBuffer",schemaPath:"#/properties/retransmitBuffer/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"}];
 return false;
 }
+else {
 }
+}
+}
+if(errors === _errs16){
 }
 }
 var valid0 = _errs16 === errors;
@@ -898,6 +966,8 @@ var valid0 = _errs16 === errors;
 else {
 var valid0 = true;
 }
+if(valid0){
+}
 }
 }
 }
@@ -908,11 +978,13 @@ var valid0 = true;
 }
 }
 else {
-validate24.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"}];
+validate59.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"}];
 return false;
 }
+if(errors === 0){
 }
-validate24.errors = vErrors;
+}
+validate59.errors = vErrors;
 return errors === 0;
 }
-validate24.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate59.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};

@@ -9,7 +9,7 @@ import type { IrProgram, IrTypeDecl } from '../../ir/ir.ts';
 import { GENERATED_HEADER, type EmittedFile, type Emitter } from '../emitter.ts';
 import { packagesOf, schemasModule, tsNames, validatorsModule } from '../shared/names.ts';
 import { envelopeSchemas } from './envelope.ts';
-import { typeSchema, type JsonSchemaObject } from './schema.ts';
+import { schemaId, typeSchema, validationReferences, validationSchema, validatorType, type JsonSchemaObject } from './schema.ts';
 import { standaloneValidators } from './validators.ts';
 
 /** Pretty JSON as written to `.schema.json` files: 2-space indent, one trailing newline. */
@@ -39,6 +39,23 @@ function schemasTs(pkg: string, entries: readonly { decl: IrTypeDecl; name: stri
   return `${lines.join('\n')}\n`;
 }
 
+/**
+ * The validation schemas a package's validators module is compiled from: those of its types'
+ * `validatorType`s and of every type they reference, directly or not, in any package.
+ */
+function validationSchemasOf(ir: IrProgram, types: readonly IrTypeDecl[]): JsonSchemaObject[] {
+  const seen = new Set<string>();
+  const out: JsonSchemaObject[] = [];
+  const pending = types.map((t) => validatorType(ir, t.name));
+  for (let name = pending.shift(); name !== undefined; name = pending.shift()) {
+    if (seen.has(name)) continue;
+    seen.add(name);
+    out.push(validationSchema(ir, name));
+    pending.push(...validationReferences(ir, name));
+  }
+  return out;
+}
+
 export const jsonSchemaEmitter: Emitter = {
   name: 'json-schema',
   emit(ir: IrProgram): EmittedFile[] {
@@ -51,7 +68,8 @@ export const jsonSchemaEmitter: Emitter = {
       files.push({ path: `${schemasModule(pkg)}.ts`, content: schemasTs(pkg, entries) });
       for (const e of entries) files.push({ path: schemaJsonPath(e.decl.name), content: jsonFile(e.schema) });
       const { js, dts } = standaloneValidators(
-        entries.map((e) => ({ exportName: validatorName(e.name), schema: e.schema, what: `Validates the JSON form of ${e.decl.name} (${schemaConstName(e.name)}).` })),
+        entries.map((e) => ({ exportName: validatorName(e.name), id: schemaId(validatorType(ir, e.decl.name)), what: `Validates the JSON form of ${e.decl.name} (${schemaConstName(e.name)}).` })),
+        validationSchemasOf(ir, entries.map((e) => e.decl)),
       );
       files.push({ path: `${validatorsModule(pkg)}.js`, content: js }, { path: `${validatorsModule(pkg)}.d.ts`, content: dts });
     }

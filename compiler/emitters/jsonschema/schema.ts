@@ -14,14 +14,17 @@
  * - string lengths count code points (as JSON Schema does, and as the checker measures defaults).
  *
  * Public API (the facts emitter imports it; keep the signatures stable):
- *   typeSchema(ir, typeName)               one self-contained document for a declared type
+ *   typeSchema(ir, typeName)               one self-contained document for a declared type (memoised, frozen)
+ *   validationSchema(ir, typeName)         what validators are compiled from: `$ref`s by `$id`, no annotations
+ *   validatorType(ir, typeName)            the type of the same shape whose validator serves `typeName`
+ *   validationReferences(ir, typeName)     the types `validationSchema` references
  *   fieldTypeSchema(ir, type, constraints)  the schema of a field type, `$ref`s into `#/$defs/<fq name>`
  *   schemaId(typeName)                     the `$id` of a type's document
  *   JSON_SCHEMA_DIALECT                    the `$schema` URI
  */
 import type { IrConstraints, IrField, IrProgram, IrType, IrTypeDecl } from '../../ir/ir.ts';
 import type { JsonValue } from '../../../runtime/codec/codec.ts';
-import { defaultToJson, exampleJson } from '../shared/example.ts';
+import { deepFreeze, defaultToJson, exampleJson } from '../shared/example.ts';
 import { base64Pattern, integerRangePattern } from './patterns.ts';
 
 export type JsonSchemaObject = { [key: string]: JsonValue };
@@ -63,27 +66,155 @@ export function fieldTypeSchema(ir: IrProgram, type: IrType, constraints: IrCons
  * the type's own keywords, `examples: [exampleJson(ir, typeName)]`, and every type it references
  * (transitively) under `$defs` keyed by fully qualified name, sorted. References back to the root are
  * `{"$ref": "#"}`. Throws if `typeName` is not declared.
+ *
+ * Memoised per program (the json-schema and facts emitters ask for the same documents): the result
+ * is deeply frozen and shared, so callers copy before changing anything.
  */
 export function typeSchema(ir: IrProgram, typeName: string): JsonSchemaObject {
-  const decls = new Map<string, IrTypeDecl>(ir.types.map((t) => [t.name, t]));
-  const root = decls.get(typeName);
+  const cache = schemaCache(ir);
+  let doc = cache.documents.get(typeName);
+  if (doc === undefined) {
+    doc = deepFreeze(buildTypeSchema(ir, cache, typeName));
+    cache.documents.set(typeName, doc);
+  }
+  return doc;
+}
+
+/**
+ * The schema a validator is compiled from: the type's keywords without annotations (`title`,
+ * `description`, `default`, `examples`), `$id` set (see `schemaId`), and references to other declared
+ * types written as the `$id`s of their `validatorType`s, so that one ajv instance holding these
+ * schemas compiles each shape once and shares it. Validates exactly what `typeSchema` does.
+ */
+export function validationSchema(ir: IrProgram, typeName: string): JsonSchemaObject {
+  const v = validationOf(ir, typeName);
+  return { $id: schemaId(typeName), ...v.body };
+}
+
+/**
+ * The type whose validator also validates `typeName`: the first declared type (in declaration order)
+ * whose `validationSchema` is the same apart from `$id`, references compared by `validatorType`.
+ * Types on a reference cycle through other types are their own. Types in `validationSchema`'s
+ * `$ref`s are always their own `validatorType`.
+ */
+export function validatorType(ir: IrProgram, typeName: string): string {
+  return validationOf(ir, typeName).validator;
+}
+
+/** The types whose `$id`s `validationSchema(ir, typeName)` references. */
+export function validationReferences(ir: IrProgram, typeName: string): ReadonlySet<string> {
+  return validationOf(ir, typeName).refs;
+}
+
+interface Validation {
+  readonly body: JsonSchemaObject;
+  readonly refs: ReadonlySet<string>;
+  readonly validator: string;
+}
+
+function validationOf(ir: IrProgram, typeName: string): Validation {
+  const cache = schemaCache(ir);
+  if (cache.validations.size === 0) {
+    // Declaration order decides which of several equal shapes is the validator: compute them all.
+    const shapes = new Map<string, string>();
+    const visiting = new Set<string>();
+    const pinned = new Set<string>();
+    const visit = (name: string): Validation | undefined => {
+      const done = cache.validations.get(name);
+      if (done !== undefined) return done;
+      if (visiting.has(name)) return undefined;
+      const decl = cache.decls.get(name);
+      if (!decl) throw new Error(`validationSchema: unknown type ${name}`);
+      visiting.add(name);
+      let cyclic = false;
+      const refs = new Set<string>();
+      const body = declSchema(
+        decl,
+        (target) => {
+          if (target === name) return '#';
+          const ref = visit(target)?.validator;
+          if (ref === undefined) {
+            // `target` is being built further up: it and `name` are on a cycle and stay their own.
+            cyclic = true;
+            pinned.add(target);
+          }
+          refs.add(ref ?? target);
+          return schemaId(ref ?? target);
+        },
+        false,
+      );
+      visiting.delete(name);
+      let validator = name;
+      if (!cyclic && !pinned.has(name)) {
+        const key = JSON.stringify(body);
+        validator = shapes.get(key) ?? name;
+        if (validator === name) shapes.set(key, name);
+      }
+      const v: Validation = { body, refs, validator };
+      cache.validations.set(name, v);
+      return v;
+    };
+    for (const t of ir.types) visit(t.name);
+  }
+  const v = cache.validations.get(typeName);
+  if (!v) throw new Error(`validationSchema: unknown type ${typeName}`);
+  return v;
+}
+
+interface SchemaCache {
+  readonly decls: ReadonlyMap<string, IrTypeDecl>;
+  /** Each declaration's schema with `#/$defs/…` references, and the types it references directly. */
+  readonly fragments: Map<string, { readonly schema: JsonSchemaObject; readonly refs: ReadonlySet<string> }>;
+  readonly documents: Map<string, JsonSchemaObject>;
+  readonly validations: Map<string, Validation>;
+}
+
+const caches = new WeakMap<IrProgram, SchemaCache>();
+
+function schemaCache(ir: IrProgram): SchemaCache {
+  let cache = caches.get(ir);
+  if (cache === undefined) {
+    cache = { decls: new Map(ir.types.map((t) => [t.name, t])), fragments: new Map(), documents: new Map(), validations: new Map() };
+    caches.set(ir, cache);
+  }
+  return cache;
+}
+
+function fragmentOf(cache: SchemaCache, decl: IrTypeDecl): { readonly schema: JsonSchemaObject; readonly refs: ReadonlySet<string> } {
+  let fragment = cache.fragments.get(decl.name);
+  if (fragment === undefined) {
+    const refs = new Set<string>();
+    const schema = deepFreeze(declSchema(decl, (name) => (refs.add(name), defsRef(name)), true));
+    fragment = { schema, refs };
+    cache.fragments.set(decl.name, fragment);
+  }
+  return fragment;
+}
+
+function buildTypeSchema(ir: IrProgram, cache: SchemaCache, typeName: string): JsonSchemaObject {
+  const root = cache.decls.get(typeName);
   if (!root) throw new Error(`typeSchema: unknown type ${typeName}`);
   const pending: string[] = [];
   const seen = new Set<string>([typeName]);
-  const refOf: RefOf = (name) => {
-    if (name === typeName) return '#';
-    if (!seen.has(name)) {
-      seen.add(name);
-      pending.push(name);
+  // A declaration's schema depends on the document only where it references the document's root
+  // (`#` instead of `#/$defs/<root>`): shared fragments serve every other case.
+  const visit = (decl: IrTypeDecl): JsonSchemaObject => {
+    const fragment = fragmentOf(cache, decl);
+    for (const name of fragment.refs) {
+      if (!seen.has(name)) {
+        seen.add(name);
+        pending.push(name);
+      }
     }
-    return defsRef(name);
+    return fragment.refs.has(typeName) ? declSchema(decl, (name) => (name === typeName ? '#' : defsRef(name)), true) : fragment.schema;
   };
-  const body = declSchema(root, refOf);
+  const body = visit(root);
   const defs: Record<string, JsonSchemaObject> = {};
-  for (let name = pending.shift(); name !== undefined; name = pending.shift()) {
-    const decl = decls.get(name);
+  for (let i = 0; i < pending.length; i++) {
+    const name = pending[i]!;
+    const decl = cache.decls.get(name);
     if (!decl) throw new Error(`typeSchema: ${typeName} references unknown type ${name}`);
-    defs[name] = declSchema(decl, refOf);
+    defs[name] = visit(decl);
   }
   const out: JsonSchemaObject = { $schema: JSON_SCHEMA_DIALECT, $id: schemaId(typeName), ...body, examples: [exampleJson(ir, typeName)] };
   const names = Object.keys(defs).sort();
@@ -91,9 +222,9 @@ export function typeSchema(ir: IrProgram, typeName: string): JsonSchemaObject {
   return out;
 }
 
-function declSchema(decl: IrTypeDecl, refOf: RefOf): JsonSchemaObject {
-  const head: JsonSchemaObject = { title: decl.shortName };
-  if (decl.doc !== undefined) head['description'] = decl.doc;
+function declSchema(decl: IrTypeDecl, refOf: RefOf, annotate: boolean): JsonSchemaObject {
+  const head: JsonSchemaObject = annotate ? { title: decl.shortName } : {};
+  if (annotate && decl.doc !== undefined) head['description'] = decl.doc;
   switch (decl.kind) {
     case 'enum':
       return { ...head, enum: decl.members.map((m) => m.name) };
@@ -102,13 +233,13 @@ function declSchema(decl: IrTypeDecl, refOf: RefOf): JsonSchemaObject {
         ...head,
         oneOf: decl.arms.map((arm) => ({
           type: 'object',
-          properties: { [arm.name]: memberSchema(arm, refOf) },
+          properties: { [arm.name]: memberSchema(arm, refOf, annotate) },
           required: [arm.name],
           additionalProperties: false,
         })),
       };
     case 'struct': {
-      const out: JsonSchemaObject = { ...head, type: 'object', properties: Object.fromEntries(decl.fields.map((f) => [f.name, memberSchema(f, refOf)])) };
+      const out: JsonSchemaObject = { ...head, type: 'object', properties: Object.fromEntries(decl.fields.map((f) => [f.name, memberSchema(f, refOf, annotate)])) };
       const required = decl.fields.filter((f) => !f.optional).map((f) => f.name);
       if (required.length > 0) out['required'] = required;
       out['additionalProperties'] = false;
@@ -118,11 +249,11 @@ function declSchema(decl: IrTypeDecl, refOf: RefOf): JsonSchemaObject {
 }
 
 /** A struct field or union arm: its type with constraints, its doc as description, its default. */
-function memberSchema(f: IrField, refOf: RefOf): JsonSchemaObject {
+function memberSchema(f: IrField, refOf: RefOf, annotate: boolean): JsonSchemaObject {
   const out: JsonSchemaObject = {};
-  if (f.doc !== undefined) out['description'] = f.doc;
+  if (annotate && f.doc !== undefined) out['description'] = f.doc;
   Object.assign(out, typeExprSchema(f.type, f.constraints, refOf));
-  if (f.default !== undefined) out['default'] = defaultToJson(f.default, f.type);
+  if (annotate && f.default !== undefined) out['default'] = defaultToJson(f.default, f.type);
   return out;
 }
 

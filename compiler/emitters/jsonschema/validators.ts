@@ -10,8 +10,10 @@
  */
 import Ajv2020Module from 'ajv/dist/2020.js';
 import ajvFormatsModule from 'ajv-formats';
-import standaloneModule from 'ajv/dist/standalone/index.js';
 import { _ } from 'ajv';
+import { _Code, getEsmExportName } from 'ajv/dist/compile/codegen/code.js';
+import { UsedValueState, type UsedScopeValues, type ValueScopeName } from 'ajv/dist/compile/codegen/scope.js';
+import type { SourceCode } from 'ajv/dist/types/index.js';
 import { fullFormats } from 'ajv-formats/dist/formats.js';
 import { FORMATS } from '../../checker/types.ts';
 import { GENERATED_HEADER } from '../emitter.ts';
@@ -19,7 +21,6 @@ import type { JsonSchemaObject } from './schema.ts';
 
 const Ajv2020 = Ajv2020Module.default;
 const addFormats = ajvFormatsModule.default;
-const standaloneCode = standaloneModule.default;
 
 /** Formats come from ajv-formats' "full" set, the same set tests and tools use with `addFormats(ajv)`. */
 const FORMATS_MODULE = 'ajv-formats/dist/formats';
@@ -37,33 +38,76 @@ export const ANNOTATION_ONLY_FORMATS: readonly string[] = [...FORMATS].filter((f
 export function newAjv(forStandalone: boolean): InstanceType<typeof Ajv2020> {
   const ajv = new Ajv2020({
     strict: true,
-    ...(forStandalone ? { code: { source: true, esm: true, lines: true, formats: _`require(${FORMATS_MODULE}).fullFormats` } } : {}),
+    // Standalone: every `$ref` a call (no copies of referenced schemas), and no optimisation passes
+    // (ajv's are most of its compile time; V8 removes what they would).
+    ...(forStandalone ? { inlineRefs: false, code: { source: true, esm: true, lines: true, optimize: false, formats: _`require(${FORMATS_MODULE}).fullFormats` } } : {}),
   });
   addFormats(ajv);
   for (const f of ANNOTATION_ONLY_FORMATS) ajv.addFormat(f, true);
   return ajv;
 }
 
-export interface NamedSchema {
+export interface NamedValidator {
   /** Exported name of the validate function, e.g. `validateJobResult`. */
   readonly exportName: string;
-  readonly schema: JsonSchemaObject;
+  /** `$id` of the schema (of those given) it validates with; several exports may share one. */
+  readonly id: string;
   /** Shown in the .d.ts doc comment. */
   readonly what: string;
 }
 
-/** Compiles `schemas` (each with a unique `$id`) into one ESM module and its declaration file. */
-export function standaloneValidators(schemas: readonly NamedSchema[]): { js: string; dts: string } {
+/**
+ * Compiles one ESM module exporting `validators` and its declaration file. Every schema of `schemas`
+ * (each with a unique `$id`; they may `$ref` each other by `$id`) is added to one ajv instance; the
+ * exported ones and what they reference are compiled once, in the order exported; a schema
+ * referenced by others is a function they call, written once.
+ */
+export function standaloneValidators(validators: readonly NamedValidator[], schemas: readonly JsonSchemaObject[]): { js: string; dts: string } {
   const ajv = newAjv(true);
-  const exports: Record<string, string> = {};
   for (const s of schemas) {
-    const id = s.schema['$id'];
-    if (typeof id !== 'string') throw new Error(`standaloneValidators: schema for ${s.exportName} has no $id`);
-    ajv.addSchema(s.schema);
-    exports[s.exportName] = id;
+    if (typeof s['$id'] !== 'string') throw new Error('standaloneValidators: a schema has no $id');
+    ajv.addSchema(s);
   }
-  const code = schemas.length === 0 ? '' : standaloneCode(ajv, exports);
-  return { js: toEsm(code), dts: declarations(schemas) };
+  return { js: toEsm(moduleCode(ajv, validators.map((v) => [v.exportName, v.id]))), dts: declarations(validators) };
+}
+
+type AjvInstance = InstanceType<typeof Ajv2020>;
+
+/**
+ * What ajv's `standaloneCode(ajv, {name: id, …})` writes (ESM), put together in linear time: ajv
+ * concatenates the module into one growing code object, which is quadratic in the number of exports.
+ * The same traversal as ajv 8's (each function and scope value written once, before first use).
+ */
+function moduleCode(ajv: AjvInstance, ids: readonly (readonly [string, string])[]): string {
+  if (ids.length === 0) return '';
+  const n = ajv.opts.code.lines ? '\n' : '';
+  const used: UsedScopeValues = {};
+  const stateOf = (name: ValueScopeName) => used[name.prefix]?.get(name);
+  const validateCode = (source: SourceCode | undefined): string => {
+    if (!source) throw new Error('moduleCode: function does not have "source" property');
+    if (stateOf(source.validateName) === UsedValueState.Completed) return '';
+    (used[source.validateName.prefix] ??= new Map()).set(source.validateName, UsedValueState.Started);
+    const scope = ajv.scope.scopeCode(source.scopeValues, used, (name) => {
+      const ref: unknown = name.value?.ref;
+      if (name.prefix === 'validate' && typeof ref === 'function') return new _Code(validateCode((ref as { source?: SourceCode }).source));
+      if ((name.prefix === 'root' || name.prefix === 'wrapper') && typeof ref === 'object' && ref !== null) {
+        const { validate, validateName } = ref as { validate?: { source?: SourceCode }; validateName?: ValueScopeName };
+        if (!validateName) throw new Error('ajv internal error');
+        const wrapper = `const ${name} = {validate: ${validateName}};`;
+        return new _Code(stateOf(validateName) === UsedValueState.Started ? wrapper : `${wrapper}${n}${validateCode(validate?.source)}`);
+      }
+      return undefined;
+    });
+    const code = `${scope}${n}${source.validateCode}`;
+    return source.evaluated ? `${code}${source.validateName}.evaluated = ${source.evaluated};${n}` : code;
+  };
+  const parts = ['"use strict";'];
+  for (const [exportName, id] of ids) {
+    const v = ajv.getSchema(id);
+    if (!v) throw new Error(`moduleCode: no schema with id ${id}`);
+    parts.push(`${n}export const ${getEsmExportName(exportName)} = ${v.source?.validateName};${n}${validateCode(v.source)}`);
+  }
+  return parts.join('');
 }
 
 /**
@@ -94,7 +138,7 @@ function toEsm(code: string): string {
   return `${lines.join('\n')}\n`;
 }
 
-function declarations(schemas: readonly NamedSchema[]): string {
+function declarations(schemas: readonly NamedValidator[]): string {
   const lines = [
     GENERATED_HEADER,
     "import type { ErrorObject } from 'ajv';",

@@ -18,11 +18,32 @@ const INT_LIMITS: Readonly<Record<string, readonly [bigint, bigint]>> = {
  * A deterministic, valid example of a declared type, in its canonical JSON form
  * (docs/generated-code.md): defaults first, then the smallest values the constraints allow.
  * Optional fields are included when they are scalars or collections, so examples show the shape;
- * optional references that would recurse are left out.
+ * optional references that would recurse are left out. The result is shared and frozen: copy to change it.
  */
 export function exampleJson(ir: IrProgram, typeName: string): JsonValue {
-  const decls = new Map<string, IrTypeDecl>(ir.types.map((t) => [t.name, t]));
-  return exampleOfDecl(decls, typeName, new Set());
+  let cache = caches.get(ir);
+  if (cache === undefined) {
+    cache = { decls: new Map(ir.types.map((t) => [t.name, t])), examples: new Map() };
+    caches.set(ir, cache);
+  }
+  let example = cache.examples.get(typeName);
+  if (example === undefined) {
+    example = deepFreeze(exampleOfDecl(cache.decls, typeName, new Set()));
+    cache.examples.set(typeName, example);
+  }
+  return example;
+}
+
+/** Examples are asked for per type by several emitters: memoised per program, deeply frozen and shared. */
+const caches = new WeakMap<IrProgram, { readonly decls: ReadonlyMap<string, IrTypeDecl>; readonly examples: Map<string, JsonValue> }>();
+
+/** Freezes `value` and everything reachable from it; returns it. */
+export function deepFreeze<T>(value: T): T {
+  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const v of Object.values(value)) deepFreeze(v);
+  }
+  return value;
 }
 
 function exampleOfDecl(decls: ReadonlyMap<string, IrTypeDecl>, name: string, stack: ReadonlySet<string>): JsonValue {
