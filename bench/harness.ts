@@ -13,6 +13,11 @@ export interface BenchCase {
   readonly linesPerOp?: number;
   /** Items (messages, tokens…) per call, to report items/s. */
   readonly itemsPerOp?: number;
+  /**
+   * At least this many measured runs (and one warm-up run) besides the time budget;
+   * tinybench's own minimum is 64 runs and 16 warm-ups, too many for a case that takes seconds.
+   */
+  readonly minIterations?: number;
 }
 
 /** A suite is a file under bench/suites/ exporting `cases` (or an async factory for them). */

@@ -21,7 +21,11 @@ async function loadSuites(): Promise<BenchSuite[]> {
 }
 
 async function measure(c: BenchCase): Promise<BenchResult> {
-  const bench = new Bench({ time: timeMs, warmupTime: Math.min(200, timeMs / 2) });
+  const bench = new Bench({
+    time: timeMs,
+    warmupTime: Math.min(200, timeMs / 2),
+    ...(c.minIterations !== undefined ? { iterations: c.minIterations, warmupIterations: 1 } : {}),
+  });
   bench.add(c.name, c.fn);
   if (c.baseline) bench.add(c.baseline.name, c.baseline.fn);
   await bench.run();
