@@ -31,10 +31,11 @@ export function validatorName(tsName: string): string {
   return `validate${tsName}`;
 }
 
-function schemasTs(pkg: string, entries: readonly { decl: IrTypeDecl; name: string; schema: JsonSchemaObject }[]): string {
+/** `json`: the schema as `JSON.stringify(schema, null, 2)`, shared with its `.schema.json` file. */
+function schemasTs(pkg: string, entries: readonly { decl: IrTypeDecl; name: string; json: string }[]): string {
   const lines = [GENERATED_HEADER, `/** JSON Schema (2020-12) of every type of package ${pkg || '(none)'}: the JSON form of docs/generated-code.md. */`];
   for (const e of entries) {
-    lines.push('', `/** ${e.decl.name} */`, `export const ${schemaConstName(e.name)} = ${JSON.stringify(e.schema, null, 2)} as const;`);
+    lines.push('', `/** ${e.decl.name} */`, `export const ${schemaConstName(e.name)} = ${e.json} as const;`);
   }
   return `${lines.join('\n')}\n`;
 }
@@ -64,9 +65,9 @@ export const jsonSchemaEmitter: Emitter = {
     for (const pkg of packagesOf(ir)) {
       const entries = ir.types
         .filter((t) => t.package === pkg)
-        .map((decl) => ({ decl, name: names.get(decl.name) ?? decl.shortName, schema: typeSchema(ir, decl.name) }));
+        .map((decl) => ({ decl, name: names.get(decl.name) ?? decl.shortName, json: JSON.stringify(typeSchema(ir, decl.name), null, 2) }));
       files.push({ path: `${schemasModule(pkg)}.ts`, content: schemasTs(pkg, entries) });
-      for (const e of entries) files.push({ path: schemaJsonPath(e.decl.name), content: jsonFile(e.schema) });
+      for (const e of entries) files.push({ path: schemaJsonPath(e.decl.name), content: `${e.json}\n` });
       const { js, dts } = standaloneValidators(
         entries.map((e) => ({ exportName: validatorName(e.name), id: schemaId(validatorType(ir, e.decl.name)), what: `Validates the JSON form of ${e.decl.name} (${schemaConstName(e.name)}).` })),
         validationSchemasOf(ir, entries.map((e) => e.decl)),

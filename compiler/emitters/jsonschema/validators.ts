@@ -99,6 +99,8 @@ function moduleCode(ajv: AjvInstance, ids: readonly (readonly [string, string])[
       return undefined;
     });
     const code = `${scope}${n}${source.validateCode}`;
+    // Several exports may name one function: it is written with the first.
+    used[source.validateName.prefix]!.set(source.validateName, UsedValueState.Completed);
     return source.evaluated ? `${code}${source.validateName}.evaluated = ${source.evaluated};${n}` : code;
   };
   const parts = ['"use strict";'];
