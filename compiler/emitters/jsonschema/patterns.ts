@@ -91,6 +91,19 @@ function anchored(alternatives: readonly string[]): string {
  */
 export function integerRangePattern(lo: bigint, hi: bigint): string {
   if (lo > hi) throw new RangeError(`integerRangePattern: empty range ${lo}..${hi}`);
+  const key = `${lo}..${hi}`;
+  let pattern = rangePatterns.get(key);
+  if (pattern === undefined) {
+    pattern = buildRangePattern(lo, hi);
+    rangePatterns.set(key, pattern);
+  }
+  return pattern;
+}
+
+/** Most ranges are whole types' (u64, i64, map keys): each is built once per process. */
+const rangePatterns = new Map<string, string>();
+
+function buildRangePattern(lo: bigint, hi: bigint): string {
   const alternatives: string[] = [];
   if (lo < 0n) {
     const negHi = hi < 0n ? -hi : 1n;
