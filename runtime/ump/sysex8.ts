@@ -11,6 +11,7 @@ import {
   type OpenMessageTable,
 } from './table.ts';
 import { packetBytes } from './words.ts';
+import { sysEx8Kernel, type SysEx8Kernel } from './simd/sysex8.ts';
 
 /**
  * Data 128 / SysEx8 (MT 0x5, status 0..3, 128 bit): word 0 `[27:24]` group `[23:20]` status
@@ -65,10 +66,26 @@ export function packSysEx8(data: Uint8Array, options: SysEx8Options): Uint32Arra
   return out;
 }
 
+/** The SIMD kernel in use (undefined: the JS paths). */
+let kernel: SysEx8Kernel | undefined = sysEx8Kernel;
+
+/**
+ * Test and benchmark hook, not part of the public surface: `false` routes packing and reassembly
+ * through the JS paths only, `true` through the SIMD kernel where it runs. Returns whether the
+ * kernel is now in use.
+ */
+export function useSysEx8Kernel(on: boolean): boolean {
+  kernel = on ? sysEx8Kernel : undefined;
+  return kernel !== undefined;
+}
+
+/** Continue runs shorter than this stay in JS (the kernel's copies in and out cost more). */
+const KERNEL_MIN_PACKETS = 8;
+
 /**
  * packSysEx8 into a caller's buffer (e.g. one reused per transport frame) at word `offset`; returns
- * the number of words written. Hot path: whole words read big-endian straight from the input, no
- * allocation besides one DataView.
+ * the number of words written. The Continue run goes through the WebAssembly SIMD kernel where it
+ * runs (runtime/ump/simd), otherwise through the JS loop; both write the same words.
  */
 export function packSysEx8Into(out: Uint32Array, offset: number, data: Uint8Array, options: SysEx8Options): number {
   checkBytes('SysEx8 data', data);
@@ -79,28 +96,44 @@ export function packSysEx8Into(out: Uint32Array, offset: number, data: Uint8Arra
   if (!(out instanceof Uint32Array) || !Number.isInteger(offset) || offset < 0 || offset + total > out.length) {
     throw new UmpError(UmpErrorCode.InvalidField, `output needs ${total} words from offset ${offset}`);
   }
+  // Aliasing check (the kernel copies input in before writing, the JS loop interleaves: only
+  // non-overlapping buffers give defined output). Up to 64 bytes never reaches the kernel, and a typed
+  // array that small may live on the V8 heap, where reading `.buffer` would move it off (slow).
+  if (n > 64 && out.buffer === data.buffer && overlaps(out.byteOffset + offset * 4, total * 4, data.byteOffset, n)) {
+    throw new UmpError(UmpErrorCode.InvalidField, 'SysEx8 output overlaps the input data');
+  }
   const head = ((MessageType.Data128 << 28) | (group << 24) | (streamId << 8)) >>> 0;
   if (total === 4) {
     writeTail(out, offset, (head | (SegmentFormat.Complete << 20)) >>> 0, data, 0, n);
     return total;
   }
-  const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
   out[offset] = (head | (SegmentFormat.Start << 20) | (14 << 16) | data[0]!) >>> 0;
-  out[offset + 1] = view.getUint32(1);
-  out[offset + 2] = view.getUint32(5);
-  out[offset + 3] = view.getUint32(9);
+  out[offset + 1] = ((data[1]! << 24) | (data[2]! << 16) | (data[3]! << 8) | data[4]!) >>> 0;
+  out[offset + 2] = ((data[5]! << 24) | (data[6]! << 16) | (data[7]! << 8) | data[8]!) >>> 0;
+  out[offset + 3] = ((data[9]! << 24) | (data[10]! << 16) | (data[11]! << 8) | data[12]!) >>> 0;
   const cont = (head | (SegmentFormat.Continue << 20) | (14 << 16)) >>> 0;
-  const lastFrom = (total / 4 - 1) * SYSEX8_BYTES_PER_PACKET;
+  const continues = total / 4 - 2;
+  const lastFrom = (continues + 1) * SYSEX8_BYTES_PER_PACKET;
   let dst = offset + 4;
-  for (let src = SYSEX8_BYTES_PER_PACKET; src < lastFrom; src += SYSEX8_BYTES_PER_PACKET) {
-    out[dst] = (cont | data[src]!) >>> 0;
-    out[dst + 1] = view.getUint32(src + 1);
-    out[dst + 2] = view.getUint32(src + 5);
-    out[dst + 3] = view.getUint32(src + 9);
-    dst += 4;
+  if (kernel && continues >= KERNEL_MIN_PACKETS) {
+    kernel.pack(out, dst, data, SYSEX8_BYTES_PER_PACKET, continues, cont);
+    dst += continues * 4;
+  } else if (continues > 0) {
+    const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
+    for (let src = SYSEX8_BYTES_PER_PACKET; src < lastFrom; src += SYSEX8_BYTES_PER_PACKET) {
+      out[dst] = (cont | data[src]!) >>> 0;
+      out[dst + 1] = view.getUint32(src + 1);
+      out[dst + 2] = view.getUint32(src + 5);
+      out[dst + 3] = view.getUint32(src + 9);
+      dst += 4;
+    }
   }
   writeTail(out, dst, (head | (SegmentFormat.End << 20)) >>> 0, data, lastFrom, n - lastFrom);
   return total;
+}
+
+function overlaps(a: number, aLength: number, b: number, bLength: number): boolean {
+  return aLength > 0 && bLength > 0 && a < b + bLength && b < a + aLength;
 }
 
 /** Writes a packet carrying `count` (0..13) bytes of `data` from `from`, #bytes = count + 1. */
@@ -217,7 +250,8 @@ export function acceptSysEx8(
 /**
  * Appends the full (13-byte) Continue packets of the same group and stream that follow at `from`,
  * while they fit the message's current buffer and the size limit; anything else (growth, the limit,
- * other packets) is left to acceptSysEx8. Returns the words consumed.
+ * other packets) is left to acceptSysEx8. Returns the words consumed. Runs of KERNEL_MIN_PACKETS
+ * or more go through the SIMD kernel where it runs.
  */
 function appendContinueRun(target: OpenMessage, words: Uint32Array, from: number, end: number, w0: number, maxBytes: number): number {
   const top = (w0 & 0xff00ff00) | (SegmentFormat.Continue << 20) | (14 << 16);
@@ -226,6 +260,20 @@ function appendContinueRun(target: OpenMessage, words: Uint32Array, from: number
   const capacity = Math.min(bytes.length, maxBytes);
   let p = target.length;
   let i = from;
+  if (kernel) {
+    const room = Math.floor((capacity - p) / SYSEX8_BYTES_PER_PACKET);
+    const available = (end - i) >>> 2;
+    const k = room < available ? room : available;
+    if (k >= KERNEL_MIN_PACKETS) {
+      const done = kernel.unpack(bytes, p, words, i, k, top);
+      p += done * SYSEX8_BYTES_PER_PACKET;
+      i += done * 4;
+      if (done < k) {
+        target.length = p;
+        return i - from;
+      }
+    }
+  }
   while (i + 4 <= end && (words[i]! & 0xffffff00) === top && p + SYSEX8_BYTES_PER_PACKET <= capacity) {
     bytes[p] = words[i]! & 0xff;
     view.setUint32(p + 1, words[i + 1]!);
