@@ -68,7 +68,7 @@ for (const suite of await loadSuites()) {
         r.itemsPerSec !== undefined ? `${fmt(r.itemsPerSec)} items/s` : '',
       ].filter(Boolean).join(', ');
       process.stdout.write(
-        `${r.name.padEnd(52)} ${fmt(r.hz).padStart(12)} ops/s ${fmt(r.meanMs, 3).padStart(10)} ms` +
+        `${r.name.padEnd(52)} ${fmt(r.hz, r.hz < 10 ? 2 : 0).padStart(12)} ops/s ${fmt(r.meanMs, 3).padStart(10)} ms` +
           (r.baselineName ? `  vs ${r.baselineName}: ${fmt(r.baselineHz)} ops/s, ratio ${fmt(r.ratio, 2)}` : '') +
           (extra ? `  (${extra})` : '') + '\n',
       );
