@@ -26,10 +26,11 @@ function checked(label: string, result: ReturnType<typeof compile>): Program {
 }
 
 /** Each directory of examples/, compiled as one program. */
+/** Example directories that hold schemas (examples/programs holds programs, not schemas). */
 export function exampleDirs(): string[] {
   const root = repoPath('examples');
   return readdirSync(root)
-    .filter((n) => statSync(join(root, n)).isDirectory())
+    .filter((n) => statSync(join(root, n)).isDirectory() && expandInputs([join(root, n)]).length > 0)
     .sort();
 }
 
