@@ -63,7 +63,8 @@ export async function importValidators(files: readonly EmittedFile[], tag: strin
   const dir = repoPath('tmp', `jsonschema-${process.pid}-${tag}`);
   rmSync(dir, { recursive: true, force: true });
   const out = new Map<string, StandaloneValidator>();
-  for (const f of files.filter((x) => x.path.startsWith('validators/') && x.path.endsWith('.js'))) {
+  // Package validator modules only; validators/envelope/ (the wire envelopes) has its own tests.
+  for (const f of files.filter((x) => x.path.startsWith('validators/') && !x.path.startsWith('validators/envelope/') && x.path.endsWith('.js'))) {
     const full = join(dir, f.path);
     mkdirSync(join(full, '..'), { recursive: true });
     writeFileSync(full, f.content);

@@ -57,6 +57,18 @@ function validationSchemasOf(ir: IrProgram, types: readonly IrTypeDecl[]): JsonS
   return out;
 }
 
+/** Exported names of the envelope validators, by schema file; `Wire` keeps them apart from schema types' validators. */
+const ENVELOPE_VALIDATORS: Readonly<Record<string, string>> = {
+  'header.schema.json': 'validateWireEnvelopeHeader',
+  'flex.schema.json': 'validateWireFlexEnvelope',
+  'flex-reply.schema.json': 'validateWireFlexReply',
+  'sse.schema.json': 'validateWireSseEnvelope',
+};
+
+function missingEnvelopeName(file: string): never {
+  throw new Error(`json-schema emitter: no validator name for envelope schema ${file}`);
+}
+
 export const jsonSchemaEmitter: Emitter = {
   name: 'json-schema',
   emit(ir: IrProgram): EmittedFile[] {
@@ -74,7 +86,14 @@ export const jsonSchemaEmitter: Emitter = {
       );
       files.push({ path: `${validatorsModule(pkg)}.js`, content: js }, { path: `${validatorsModule(pkg)}.d.ts`, content: dts });
     }
-    for (const env of envelopeSchemas()) files.push({ path: `schemas/json/envelope/${env.file}`, content: jsonFile(env.schema) });
+    const envelopes = envelopeSchemas();
+    for (const env of envelopes) files.push({ path: `schemas/json/envelope/${env.file}`, content: jsonFile(env.schema) });
+    // The wire envelopes get ahead-of-time validators too; a folder keeps them apart from package modules.
+    const envelopeValidators = standaloneValidators(
+      envelopes.map((env) => ({ exportName: ENVELOPE_VALIDATORS[env.file] ?? missingEnvelopeName(env.file), id: env.schema['$id'] as string, what: `Validates ${env.schema['title'] ?? env.file} (schemas/json/envelope/${env.file}).` })),
+      envelopes.map((env) => env.schema),
+    );
+    files.push({ path: 'validators/envelope/index.js', content: envelopeValidators.js }, { path: 'validators/envelope/index.d.ts', content: envelopeValidators.dts });
     return files;
   },
 };
