@@ -158,8 +158,10 @@ class AstBuilder {
   private valueGroup(node: CstNode): A.ValueItem[] {
     const items: A.ValueItem[] = [];
     for (const child of this.ordered(node)) {
-      if (isToken(child)) {
-        const lit = this.tokenLiteral(child);
+      if (isToken(child)) continue;
+      if (child.name === 'scalarLiteral') {
+        const tok = this.onlyToken(child);
+        const lit = tok ? this.tokenLiteral(tok) : undefined;
         if (lit) items.push(lit);
       } else if (child.name === 'typeExpr') {
         const type = this.typeExpr(child);
@@ -205,7 +207,8 @@ class AstBuilder {
       const items = this.nodes(list, 'literal').map((n) => this.literal(n)).filter((x): x is A.Literal => !!x);
       return { kind: 'list', items, span: this.spanOf(list) };
     }
-    const tok = this.onlyToken(node);
+    const scalar = this.node(node, 'scalarLiteral');
+    const tok = scalar ? this.onlyToken(scalar) : undefined;
     return tok ? this.tokenLiteral(tok) : undefined;
   }
 

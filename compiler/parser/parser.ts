@@ -178,6 +178,15 @@ class MidlParser extends CstParser {
 
   literal = this.RULE('literal', () => {
     this.OR(this.alternatives(4, () => [
+      { ALT: () => this.SUBRULE(this.scalarLiteral) },
+      { ALT: () => this.SUBRULE(this.qualifiedName) },
+      { ALT: () => this.SUBRULE(this.listLiteral) },
+    ]));
+  });
+
+  /** A one-token literal: strings, numbers, quantities, booleans (shared by defaults and property values). */
+  scalarLiteral = this.RULE('scalarLiteral', () => {
+    this.OR(this.alternatives(9, () => [
       { ALT: () => this.CONSUME(T.StringLiteral) },
       { ALT: () => this.CONSUME(T.NumberLiteral) },
       { ALT: () => this.CONSUME(T.ExpNumber) },
@@ -185,8 +194,6 @@ class MidlParser extends CstParser {
       { ALT: () => this.CONSUME(T.Quantity) },
       { ALT: () => this.CONSUME(T.True) },
       { ALT: () => this.CONSUME(T.False) },
-      { ALT: () => this.SUBRULE(this.qualifiedName) },
-      { ALT: () => this.SUBRULE(this.listLiteral) },
     ]));
   });
 
@@ -268,13 +275,7 @@ class MidlParser extends CstParser {
     this.AT_LEAST_ONE(() => {
       this.OR(this.alternatives(8, () => [
         { ALT: () => this.SUBRULE(this.typeExpr) },
-        { ALT: () => this.CONSUME(T.StringLiteral) },
-        { ALT: () => this.CONSUME(T.NumberLiteral) },
-        { ALT: () => this.CONSUME(T.ExpNumber) },
-        { ALT: () => this.CONSUME(T.HexNumber) },
-        { ALT: () => this.CONSUME(T.Quantity) },
-        { ALT: () => this.CONSUME(T.True) },
-        { ALT: () => this.CONSUME(T.False) },
+        { ALT: () => this.SUBRULE(this.scalarLiteral) },
       ]));
     });
   });
