@@ -136,7 +136,7 @@ function fieldNumber(ctx: CheckContext, lit: A.Literal): number | undefined {
   return Number(lit.integer);
 }
 
-/** Resolves a type expression; `position` says whether `?` is allowed at its top. */
+/** Resolves a type expression to IR; a `?` met here is inside an array or map, where it is an error. */
 export function lowerType(ctx: CheckContext, file: LoadedFile, t: A.TypeExpr): IrType | undefined {
   switch (t.kind) {
     case 'optional':

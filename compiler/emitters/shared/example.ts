@@ -52,23 +52,23 @@ function exampleOfDecl(decls: ReadonlyMap<string, IrTypeDecl>, name: string, sta
   if (decl.kind === 'enum') return decl.members[0]?.name ?? '';
   const inner = new Set(stack).add(name);
   if (decl.kind === 'union') {
-    const arm = decl.arms.find((a) => !refersTo(a.type, stack, decls)) ?? decl.arms[0];
+    const arm = decl.arms.find((a) => !refersTo(a.type, stack)) ?? decl.arms[0];
     return arm ? { [arm.name]: exampleOfField(decls, arm, inner) } : {};
   }
   const out: { [k: string]: JsonValue } = {};
   for (const f of decl.fields) {
-    if (f.optional && refersTo(f.type, inner, decls)) continue;
+    if (f.optional && refersTo(f.type, inner)) continue;
     out[f.name] = exampleOfField(decls, f, inner);
   }
   return out;
 }
 
 /** Whether `type` names (directly or through collections) a declaration already on the stack. */
-function refersTo(type: IrType, stack: ReadonlySet<string>, decls?: ReadonlyMap<string, IrTypeDecl>): boolean {
+function refersTo(type: IrType, stack: ReadonlySet<string>): boolean {
   switch (type.kind) {
     case 'scalar': return false;
-    case 'array': return refersTo(type.element, stack, decls);
-    case 'map': return refersTo(type.value, stack, decls);
+    case 'array': return refersTo(type.element, stack);
+    case 'map': return refersTo(type.value, stack);
     case 'named': return stack.has(type.name);
   }
 }
