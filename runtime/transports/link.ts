@@ -1,0 +1,59 @@
+/**
+ * The transport contract: a `UmpLink` is one connected, bidirectional path to one peer that moves whole
+ * Universal MIDI Packets and nothing else. Transports (loopback, Network MIDI 2.0 over UDP, …) produce
+ * links; the Bus (runtime/bus/network.ts) runs sessions, QoS and routing on top of them.
+ *
+ * A link may lose packets (a transport that cannot repair a gap skips it) but never reorders or
+ * duplicates what it delivers, and never delivers part of a packet.
+ */
+
+/** Why a link went down. */
+export interface LinkDown {
+  /** Machine-readable reason: `closed` (this side), `bye` (the peer ended it), `timeout` (the peer went silent), `reset`, `error`. */
+  readonly reason: 'closed' | 'bye' | 'timeout' | 'reset' | 'error';
+  /** Human-readable detail, e.g. the Network MIDI 2.0 Bye reason. */
+  readonly message: string;
+}
+
+export interface UmpLink {
+  /** Where the link goes, for logs and errors, e.g. `udp://127.0.0.1:5673 "midl peer"`. */
+  readonly description: string;
+  /** The peer's endpoint name as it announced it ('' when the transport has none). */
+  readonly peerName: string;
+  /** True until the link goes down. */
+  readonly isOpen: boolean;
+  /**
+   * Sends whole UMP packets (`words.length` is a whole number of packets by their MT). Queues and
+   * returns at once; throws `TransportError` ('closed') once the link is down, ('too-large') for a
+   * packet the transport cannot carry.
+   */
+  send(words: Uint32Array): void;
+  /** Sets the receiver of incoming packets (whole packets, in order; one handler, replaced by a later call). */
+  onReceive(handler: (words: Uint32Array) => void): void;
+  /** Sets the handler called once when the link goes down, for whatever reason. */
+  onDown(handler: (down: LinkDown) => void): void;
+  /** Ends the link (says Bye where the protocol has one); resolves once it is down. Idempotent. */
+  close(): Promise<void>;
+}
+
+export const TransportErrorCode = {
+  Closed: 'closed',
+  TooLarge: 'too-large',
+  Refused: 'refused',
+  Timeout: 'timeout',
+  AuthFailed: 'auth-failed',
+  BadUrl: 'bad-url',
+} as const;
+export type TransportErrorCode = (typeof TransportErrorCode)[keyof typeof TransportErrorCode];
+
+/** A failure of a transport: connecting, sending on a closed link, a refused invitation. */
+export class TransportError extends Error {
+  override readonly name = 'TransportError';
+  constructor(
+    readonly code: TransportErrorCode,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}

@@ -1,0 +1,67 @@
+import { TransportError, type LinkDown, type UmpLink } from './link.ts';
+
+/**
+ * In-process transport: two connected `UmpLink`s. What one side sends arrives at the other side in a
+ * later macrotask (as over a socket), in order, as a copy. `filter` sees each batch on its way and
+ * may drop it (return false) — how tests inject loss without sockets.
+ */
+export interface LoopbackLinkOptions {
+  /** Called per sent batch with the direction (0: a→b, 1: b→a); false drops the batch. */
+  readonly filter?: (words: Uint32Array, direction: 0 | 1) => boolean;
+  readonly names?: readonly [string, string];
+}
+
+class LoopbackLink implements UmpLink {
+  peer!: LoopbackLink;
+  isOpen = true;
+  private receive: (words: Uint32Array) => void = () => {};
+  private down: (d: LinkDown) => void = () => {};
+
+  constructor(
+    readonly description: string,
+    readonly peerName: string,
+    private readonly direction: 0 | 1,
+    private readonly filter: LoopbackLinkOptions['filter'],
+  ) {}
+
+  send(words: Uint32Array): void {
+    if (!this.isOpen) throw new TransportError('closed', `${this.description}: the link is closed`);
+    if (this.filter && !this.filter(words, this.direction)) return;
+    const copy = words.slice();
+    const peer = this.peer;
+    setImmediate(() => {
+      if (peer.isOpen) peer.receive(copy);
+    });
+  }
+
+  onReceive(handler: (words: Uint32Array) => void): void {
+    this.receive = handler;
+  }
+
+  onDown(handler: (down: LinkDown) => void): void {
+    this.down = handler;
+  }
+
+  close(): Promise<void> {
+    this.goDown({ reason: 'closed', message: 'closed by this side' });
+    this.peer.goDown({ reason: 'bye', message: 'the peer closed the link' });
+    return Promise.resolve();
+  }
+
+  private goDown(d: LinkDown): void {
+    if (!this.isOpen) return;
+    this.isOpen = false;
+    const down = this.down;
+    setImmediate(() => down(d));
+  }
+}
+
+/** Two in-process links wired to each other. */
+export function loopbackLinkPair(options: LoopbackLinkOptions = {}): [UmpLink, UmpLink] {
+  const [na, nb] = options.names ?? ['a', 'b'];
+  const a = new LoopbackLink(`loopback:${na}→${nb}`, nb, 0, options.filter);
+  const b = new LoopbackLink(`loopback:${nb}→${na}`, na, 1, options.filter);
+  a.peer = b;
+  b.peer = a;
+  return [a, b];
+}
