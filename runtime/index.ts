@@ -4,6 +4,9 @@ export * from './codec/index.ts';
 export * from './ump/index.ts';
 export * from './envelope/index.ts';
 export * from './bus/index.ts';
+// Transports: only the link contract and the in-process loopback here; socket transports (Network MIDI 2.0
+// over UDP) are imported from runtime/transports/ so browser bundles never see node:dgram.
+export { TransportError, TransportErrorCode, loopbackLinkPair, type LinkDown, type LoopbackLinkOptions, type UmpLink } from './transports/index.ts';
 // Both codec and envelope export `JsonValue` (the same type): the codec's is the public one.
 export type { JsonValue } from './codec/index.ts';
 // Both ump and envelope export `ReassemblyOptions`: the envelope's keeps the name, ump's is renamed.

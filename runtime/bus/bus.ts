@@ -1,5 +1,5 @@
 import type { AddressParams, ParamValue } from './address.ts';
-import type { AnyTopicDescriptor, IntentDescriptor, TopicDescriptor } from './descriptor.ts';
+import type { AnyTopicDescriptor, IntentDescriptor, QosLevel, TopicDescriptor } from './descriptor.ts';
 
 /**
  * The Bus: how application code (and generated clients) publish, subscribe and make requests. It is
@@ -31,6 +31,8 @@ export interface Delivery<P = unknown, K extends string = string, R = unknown> {
   readonly timestampUs: bigint;
   /** Encoded payload size in bytes. */
   readonly size: number;
+  /** Delivery guarantee the message was sent with (the topic's, unless the publisher overrode it). */
+  readonly qos: QosLevel;
 }
 
 export type Handler<P, K extends string = string, R = unknown> = (value: P, delivery: Delivery<P, K, R>) => void | Promise<void>;
@@ -51,6 +53,8 @@ export type ReplyValue<R> = [R] extends [never] ? void : R;
 export interface PublishOptions {
   /** Values of the topic's `{param}` segments (required when the address has any). */
   readonly params?: Readonly<Record<string, ParamValue>>;
+  /** Delivery guarantee for this message instead of the topic's declared one (operators' tools, tests). */
+  readonly qos?: QosLevel;
 }
 
 export interface SubscribeOptions {

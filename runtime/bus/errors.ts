@@ -22,6 +22,12 @@ export const BUS_ERROR_CODES = [
   'remote',
   /** The bus was closed. */
   'closed',
+  /** A message needing acknowledgement (at-least-once, exactly-once) was not acknowledged after every retry, or its session ended. */
+  'undelivered',
+  /** The receiver refused the message: its timestamp is older than the receiver's age limit (or too far in the future). */
+  'stale',
+  /** The receiver refused the message as a replay: a correlation id reused in the session, or a frame outside any session. */
+  'replay',
 ] as const;
 export type BusErrorCode = (typeof BUS_ERROR_CODES)[number];
 

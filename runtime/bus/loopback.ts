@@ -2,8 +2,10 @@ import type { Codec } from '../codec/codec.ts';
 import { compilePattern, formatAddress, matchAddress, replyAddress, topicPattern, type AddressPattern } from './address.ts';
 import type { Bus, Delivery, Handler, IntentDelivery, IntentResponder, InvokeOptions, PublishOptions, ReplyValue, RequestOptions, Responder, SubscribeOptions, Subscription } from './bus.ts';
 import { assertMask, maskAllows } from './capabilities.ts';
-import type { AnyIntentDescriptor, AnyTopicDescriptor, ErrorSetDescriptor, IntentDescriptor, TopicDescriptor } from './descriptor.ts';
+import type { AnyIntentDescriptor, AnyTopicDescriptor, IntentDescriptor, TopicDescriptor } from './descriptor.ts';
+import { assertAllowed, encodeChecked, remoteInfo } from './checks.ts';
 import { BusError, RemoteError, type RemoteErrorInfo } from './errors.ts';
+import { DeliveryQueue } from './queue.ts';
 
 /**
  * In-process Bus for tests and single-process apps. A `LoopbackHub` is the shared medium; each
@@ -81,14 +83,13 @@ export class LoopbackHub {
   /** @internal */ readonly subs = new Set<Sub>();
   /** @internal */ readonly pending = new Map<string, Pending>();
   /** @internal */ readonly intentServers: IntentServer[] = [];
-  private readonly queue: (() => void)[] = [];
-  private head = 0;
-  private scheduled = false;
+  private readonly deliveries: DeliveryQueue;
   private nextSession = 1;
   private nextCorr = 1n;
 
   constructor(options: LoopbackHubOptions = {}) {
     this.maxQueued = options.maxQueued ?? 65_536;
+    this.deliveries = new DeliveryQueue(this.maxQueued);
     this.requestTimeoutMs = options.requestTimeoutMs ?? 5_000;
     this.onError = options.onError ?? ((error, address) => console.error(`midl loopback: ${address}:`, error));
   }
@@ -100,12 +101,12 @@ export class LoopbackHub {
 
   /** Deliveries queued and not yet run. */
   get queued(): number {
-    return this.queue.length - this.head;
+    return this.deliveries.queued;
   }
 
   /** Resolves once every queued delivery (including those queued meanwhile) has run. */
-  async drain(): Promise<void> {
-    while (this.queued > 0 || this.scheduled) await new Promise<void>((r) => setTimeout(r, 0));
+  drain(): Promise<void> {
+    return this.deliveries.drain();
   }
 
   /** @internal */ corr(): bigint {
@@ -114,39 +115,11 @@ export class LoopbackHub {
 
   /** @internal Throws `backpressure` unless `n` more deliveries fit. */
   reserve(n: number, address: string): void {
-    const q = this.queued;
-    if (q + n > this.maxQueued) {
-      throw new BusError('backpressure', `${address}: ${q} deliveries queued (limit ${this.maxQueued})`, { address, retryAfterMs: Math.max(1, Math.ceil(q / 10_000)) });
-    }
+    this.deliveries.reserve(n, address);
   }
 
   /** @internal */ enqueue(task: () => void): void {
-    this.queue.push(task);
-    if (!this.scheduled) {
-      this.scheduled = true;
-      queueMicrotask(() => this.run());
-    }
-  }
-
-  private run(): void {
-    // Run what is queued now; what the handlers queue runs in a later microtask, still in order.
-    const end = this.queue.length;
-    while (this.head < end) {
-      const task = this.queue[this.head]!;
-      this.queue[this.head++] = noop;
-      task();
-    }
-    if (this.head === this.queue.length) {
-      this.queue.length = 0;
-      this.head = 0;
-      this.scheduled = false;
-      return;
-    }
-    if (this.head > 1024 && this.head * 2 > this.queue.length) {
-      this.queue.splice(0, this.head);
-      this.head = 0;
-    }
-    queueMicrotask(() => this.run());
+    this.deliveries.enqueue(task);
   }
 
   /** @internal Routes a reply (or error) to the pending request waiting on `address`; late replies are dropped. */
@@ -173,7 +146,6 @@ export class LoopbackHub {
   }
 }
 
-function noop(): void {}
 
 export class LoopbackBus implements Bus {
   readonly capabilities: bigint;
@@ -216,13 +188,7 @@ export class LoopbackBus implements Bus {
     if (typeof target === 'string') {
       sub = { session: this, pattern: compilePattern(target), topic: undefined, handler: handler as Handler<unknown, string>, active: true };
     } else {
-      if (!maskAllows(this.capabilities, target.subscribe)) {
-        throw new BusError('forbidden', `${target.address}: session ${this.sessionId} may not subscribe (needs one of mask 0x${target.subscribe.toString(16)})`, {
-          address: target.address,
-          required: target.subscribe,
-          granted: this.capabilities,
-        });
-      }
+      assertAllowed(this.capabilities, target, 'subscribe', target.address, `session ${this.sessionId}`);
       sub = { session: this, pattern: topicPattern(target.address, options.params), topic: target, handler: handler as Handler<unknown, string>, active: true };
     }
     this.hub.subs.add(sub);
@@ -385,35 +351,15 @@ export class LoopbackBus implements Bus {
     return settle;
   }
 
-  /** validate → encode → size check; throws `invalid-payload` or `too-large`. */
   private encodeChecked<T>(codec: Codec<T>, value: T, address: string, topicLimit: number): Uint8Array {
-    const v = codec.validate(value);
-    if (!v.ok) {
-      const first = v.errors[0];
-      throw new BusError('invalid-payload', `${address}: invalid ${codec.typeName}${first ? `: ${first.path || '/'} ${first.message}` : ''}`, { address, issues: v.errors });
-    }
-    let bytes: Uint8Array;
-    try {
-      bytes = codec.encode(value);
-    } catch (cause) {
-      throw new BusError('invalid-payload', `${address}: ${codec.typeName} does not encode: ${(cause as Error).message}`, { address, cause });
-    }
-    const limit = Math.min(topicLimit, this.maxPayload);
-    if (bytes.length > limit) throw new BusError('too-large', `${address}: ${bytes.length} bytes exceed maxPayload ${limit}`, { address, size: bytes.length, limit });
-    return bytes;
+    return encodeChecked(codec, value, address, Math.min(topicLimit, this.maxPayload));
   }
 
   /** The publish pipeline: address, capability, validate, encode, size, responders, backpressure, queue. */
   private send(topic: AnyTopicDescriptor, value: unknown, options: PublishOptions, corr: bigint, replyTo: string | undefined, needResponder: boolean): void {
     this.assertOpen(topic.address);
     const address = formatAddress(topic.address, options.params);
-    if (!maskAllows(this.capabilities, topic.publish)) {
-      throw new BusError('forbidden', `${address}: session ${this.sessionId} may not publish (needs one of mask 0x${topic.publish.toString(16)})`, {
-        address,
-        required: topic.publish,
-        granted: this.capabilities,
-      });
-    }
+    assertAllowed(this.capabilities, topic, 'publish', address, `session ${this.sessionId}`);
     const bytes = this.encodeChecked(topic.payload as Codec<unknown>, value, address, topic.maxPayload);
     const targets: { sub: Sub; params: Record<string, string> }[] = [];
     for (const sub of this.hub.subs) {
@@ -438,7 +384,7 @@ export class LoopbackBus implements Bus {
           sub.session.onError(new BusError('invalid-payload', `${address}: payload does not decode: ${(cause as Error).message}`, { address, cause }), address);
           return;
         }
-        const delivery: Delivery = { topic: desc, address, params: { ...topicParams, ...params }, corr, replyTo, sessionId, timestampUs, size: bytes.length };
+        const delivery: Delivery = { topic: desc, address, params: { ...topicParams, ...params }, corr, replyTo, sessionId, timestampUs, size: bytes.length, qos: options.qos ?? topic.qos };
         try {
           const r = sub.handler(decoded, delivery);
           if (r && typeof (r as Promise<void>).then === 'function') (r as Promise<void>).then(undefined, (err: unknown) => sub.session.onError(err, address));
@@ -448,14 +394,4 @@ export class LoopbackBus implements Bus {
       });
     }
   }
-}
-
-/** What a failed responder answers: its RemoteError as a member of the error set, anything else as INTERNAL. */
-function remoteInfo(err: unknown, set: ErrorSetDescriptor | undefined): RemoteErrorInfo {
-  if (err instanceof RemoteError) {
-    const code = set && Object.prototype.hasOwnProperty.call(set.codes, err.errorName) ? set.codes[err.errorName]! : 0;
-    const message = err.message !== err.errorName ? err.message : (set?.messages[err.errorName] ?? err.errorName);
-    return { name: err.errorName, code, message };
-  }
-  return { name: 'INTERNAL', code: 0, message: err instanceof Error ? err.message : String(err) };
 }

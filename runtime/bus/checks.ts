@@ -1,0 +1,52 @@
+import type { Codec } from '../codec/codec.ts';
+import { maskAllows } from './capabilities.ts';
+import type { AnyTopicDescriptor, ErrorSetDescriptor } from './descriptor.ts';
+import { BusError, RemoteError, type RemoteErrorInfo } from './errors.ts';
+
+/**
+ * The checks every Bus implementation makes the same way: outgoing values (validate → encode → size),
+ * capability masks on publish and subscribe, and how a failed responder is answered.
+ */
+
+/** validate → encode → size check; throws `invalid-payload` or `too-large`. */
+export function encodeChecked<T>(codec: Codec<T>, value: T, address: string, limit: number): Uint8Array {
+  const v = codec.validate(value);
+  if (!v.ok) {
+    const first = v.errors[0];
+    throw new BusError('invalid-payload', `${address}: invalid ${codec.typeName}${first ? `: ${first.path || '/'} ${first.message}` : ''}`, { address, issues: v.errors });
+  }
+  let bytes: Uint8Array;
+  try {
+    bytes = codec.encode(value);
+  } catch (cause) {
+    throw new BusError('invalid-payload', `${address}: ${codec.typeName} does not encode: ${(cause as Error).message}`, { address, cause });
+  }
+  if (bytes.length > limit) throw new BusError('too-large', `${address}: ${bytes.length} bytes exceed maxPayload ${limit}`, { address, size: bytes.length, limit });
+  return bytes;
+}
+
+/** Throws `forbidden` unless `granted` holds one of the topic's publish (or subscribe) capabilities. */
+export function assertAllowed(granted: bigint, topic: AnyTopicDescriptor, operation: 'publish' | 'subscribe', address: string, who: string): void {
+  const required = topic[operation];
+  if (maskAllows(granted, required)) return;
+  throw new BusError('forbidden', `${address}: ${who} may not ${operation} (needs one of mask 0x${required.toString(16)})`, { address, required, granted });
+}
+
+/** What a failed responder answers: its RemoteError as a member of the error set, anything else as INTERNAL. */
+export function remoteInfo(err: unknown, set: ErrorSetDescriptor | undefined): RemoteErrorInfo {
+  if (err instanceof RemoteError) {
+    const code = set && Object.prototype.hasOwnProperty.call(set.codes, err.errorName) ? set.codes[err.errorName]! : 0;
+    const message = err.message !== err.errorName ? err.message : (set?.messages[err.errorName] ?? err.errorName);
+    return { name: err.errorName, code, message };
+  }
+  return { name: 'INTERNAL', code: 0, message: err instanceof Error ? err.message : String(err) };
+}
+
+/** The BusError a requester sees for an error reply. */
+export function remoteError(address: string, info: RemoteErrorInfo): BusError {
+  if (info.name === NO_RESPONDER) return new BusError('no-responder', `${address}: nobody serves this topic`, { address });
+  return new BusError('remote', `${address}: ${info.name}: ${info.message}`, { address, remote: info });
+}
+
+/** Error-reply name a node answers with when a request reaches it and nobody serves the topic. */
+export const NO_RESPONDER = 'NO_RESPONDER';

@@ -1,0 +1,123 @@
+/**
+ * Bus frames: how the network Bus puts its messages on UMP. Every frame is one SysEx8 message whose data
+ * is `00 7D <sub-id>` (midl's carrier prefix, see docs/wire.md) followed by the frame body:
+ *
+ *   sub-id 0x02, data frame, on group 1 (the first data lane):
+ *     off width
+ *       0    1   kind: 1 publish, 2 request, 3 reply, 4 error reply
+ *       1    1   flags: bit 0 = retransmission (set on every copy after the first); others 0
+ *       2    2   address length n (u16, ≤ 1024)
+ *       4    8   seq (u64): the sender's sequence number in this session (QoS, dedupe, resume)
+ *      12    n   concrete address, UTF-8 (a reply's address is `<request address>/reply/<corr>`)
+ *    12+n    …   one binary envelope (runtime/envelope/header.ts): topic id, session id, corr,
+ *                timestamp, QoS, capability mask, payload. An error reply's payload is UTF-8 JSON
+ *                `{"name","code","message"}`.
+ *   sub-id 0x03, control frame, on group 0 (session, ACK/NACK, subscriptions): see control.ts.
+ *
+ * Decoders treat input as hostile: every length is checked against the bytes present; failures are
+ * `FrameError`s with an offset.
+ */
+import { decodeEnvelope, encodeEnvelope, type DecodedEnvelope, type EnvelopeHeader } from '../envelope/index.ts';
+import { MIDL_MANUFACTURER_ID, packSysEx8 } from '../ump/index.ts';
+
+export const DATA_SUB_ID = 0x02;
+export const CONTROL_SUB_ID = 0x03;
+export const CONTROL_GROUP = 0;
+export const DATA_GROUP = 1;
+export const MAX_ADDRESS_BYTES = 1024;
+const DATA_HEADER_BYTES = 12;
+
+export const FrameKind = {
+  Publish: 1,
+  Request: 2,
+  Reply: 3,
+  ErrorReply: 4,
+} as const;
+export type FrameKind = (typeof FrameKind)[keyof typeof FrameKind];
+
+export const FLAG_RETRANSMISSION = 0x01;
+
+export class FrameError extends Error {
+  override readonly name = 'FrameError';
+  constructor(
+    message: string,
+    readonly offset: number,
+  ) {
+    super(`${message} (at byte ${offset})`);
+  }
+}
+
+export interface DataFrame {
+  readonly kind: FrameKind;
+  readonly flags: number;
+  readonly seq: bigint;
+  readonly address: string;
+  readonly envelope: DecodedEnvelope;
+}
+
+const utf8 = new TextEncoder();
+const utf8Strict = new TextDecoder('utf-8', { fatal: true });
+
+/** Decodes UTF-8 or throws a FrameError naming where. */
+export function decodeUtf8(bytes: Uint8Array, offset: number, what: string): string {
+  try {
+    return utf8Strict.decode(bytes);
+  } catch {
+    throw new FrameError(`${what} is not valid UTF-8`, offset);
+  }
+}
+
+/** The body of a data frame (without the carrier prefix). */
+export function encodeDataFrame(kind: FrameKind, flags: number, seq: bigint, address: string, header: EnvelopeHeader, payload: Uint8Array, maxPayloadBytes: number): Uint8Array {
+  const addr = utf8.encode(address);
+  if (addr.length > MAX_ADDRESS_BYTES) throw new RangeError(`address is ${addr.length} bytes, more than ${MAX_ADDRESS_BYTES}`);
+  const envelope = encodeEnvelope(header, payload, { maxPayloadBytes });
+  const out = new Uint8Array(3 + DATA_HEADER_BYTES + addr.length + envelope.length);
+  out[0] = 0x00;
+  out[1] = MIDL_MANUFACTURER_ID;
+  out[2] = DATA_SUB_ID;
+  const view = new DataView(out.buffer);
+  out[3] = kind;
+  out[4] = flags;
+  view.setUint16(5, addr.length);
+  view.setBigUint64(7, seq);
+  out.set(addr, 3 + DATA_HEADER_BYTES);
+  out.set(envelope, 3 + DATA_HEADER_BYTES + addr.length);
+  return out;
+}
+
+/** Decodes a data frame body (after the `00 7D 02` prefix). */
+export function decodeDataFrame(body: Uint8Array, maxPayloadBytes: number): DataFrame {
+  if (body.length < DATA_HEADER_BYTES) throw new FrameError(`data frame of ${body.length} bytes is shorter than its ${DATA_HEADER_BYTES}-byte header`, 0);
+  const view = new DataView(body.buffer, body.byteOffset, body.byteLength);
+  const kind = body[0]!;
+  if (kind < FrameKind.Publish || kind > FrameKind.ErrorReply) throw new FrameError(`unknown data frame kind ${kind}`, 0);
+  const flags = body[1]!;
+  if ((flags & ~FLAG_RETRANSMISSION) !== 0) throw new FrameError(`reserved flag bits set: 0x${flags.toString(16)}`, 1);
+  const n = view.getUint16(2);
+  if (n > MAX_ADDRESS_BYTES) throw new FrameError(`address length ${n} exceeds ${MAX_ADDRESS_BYTES}`, 2);
+  if (DATA_HEADER_BYTES + n > body.length) throw new FrameError(`address length ${n} runs past the end of the frame`, 2);
+  const seq = view.getBigUint64(4);
+  const address = decodeUtf8(body.subarray(DATA_HEADER_BYTES, DATA_HEADER_BYTES + n), DATA_HEADER_BYTES, 'address');
+  let envelope: DecodedEnvelope;
+  try {
+    envelope = decodeEnvelope(body.subarray(DATA_HEADER_BYTES + n), { maxPayloadBytes });
+  } catch (err) {
+    const e = err as Error & { offset?: number };
+    throw new FrameError(`envelope: ${e.message}`, DATA_HEADER_BYTES + n + (e.offset ?? 0));
+  }
+  return { kind: kind as FrameKind, flags, seq, address, envelope };
+}
+
+/** SysEx8 packets of one frame (data = prefix + body, as built by the encoders here). */
+export function frameToUmp(data: Uint8Array, group: number, streamId: number): Uint32Array {
+  return packSysEx8(data, { group, streamId });
+}
+
+/** Which frame a reassembled SysEx8 message's data holds, and its body; undefined for foreign SysEx8. */
+export function frameOf(data: Uint8Array): { readonly subId: number; readonly body: Uint8Array } | undefined {
+  if (data.length < 3 || data[0] !== 0x00 || data[1] !== MIDL_MANUFACTURER_ID) return undefined;
+  const subId = data[2]!;
+  if (subId !== DATA_SUB_ID && subId !== CONTROL_SUB_ID) return undefined;
+  return { subId, body: data.subarray(3) };
+}

@@ -1,0 +1,364 @@
+/**
+ * One peer of the network Bus: the session with it and the QoS machinery below routing. It frames
+ * outgoing messages onto the current link, keeps every at-least-once / exactly-once frame until the
+ * peer acknowledges it (retransmitting with exponential backoff), keeps a ring of recent at-most-once
+ * frames so a resumed session can be backfilled, and on the way in reassembles frames, drops
+ * duplicates by sequence number and acknowledges in batches. A PeerSession outlives its link: when
+ * the link drops the session is detached, and a resume re-attaches it to a new link.
+ */
+import { UmpError, UmpReader } from '../ump/index.ts';
+import { ControlKind, decodeControl, encodeControl, type Control, type Interest, type NackReason } from './control.ts';
+import { BusError } from './errors.ts';
+import { CONTROL_GROUP, DATA_GROUP, FLAG_RETRANSMISSION, FrameError, decodeDataFrame, frameOf, frameToUmp, type DataFrame } from './frame.ts';
+import { CONTROL_SUB_ID } from './frame.ts';
+import type { AddressPattern } from './address.ts';
+import type { LinkDown, UmpLink } from '../transports/link.ts';
+
+export interface RetransmitOptions {
+  /** First retransmission after this many ms without an ACK (default 60). */
+  readonly initialMs?: number;
+  /** Backoff ceiling (default 1000). */
+  readonly maxMs?: number;
+  /** Copies sent before the message is given up as `undelivered` (default 20). */
+  readonly maxAttempts?: number;
+}
+
+export interface PeerOptions {
+  readonly retransmit?: RetransmitOptions;
+  /** Unacknowledged frames kept per peer; beyond it publishing reports `backpressure` (default 4096). */
+  readonly maxInFlight?: number;
+  /** At-most-once frames kept for resume backfill (default 1024). */
+  readonly backfillRing?: number;
+  /** ACKs are batched for at most this long (default 5 ms). */
+  readonly ackDelayMs?: number;
+  /** Largest reassembled frame in bytes. */
+  readonly maxFrameBytes: number;
+}
+
+/** A frame kept for (re)transmission. */
+interface OutFrame {
+  readonly seq: bigint;
+  readonly data: Uint8Array;
+  readonly qos: number;
+  readonly topicId: number;
+  attempts: number;
+  due: number;
+  readonly firstSentAt: number;
+  readonly waiters: ((error: BusError | undefined) => void)[];
+}
+
+export interface PeerEvents {
+  data(peer: PeerSession, frame: DataFrame): void;
+  control(peer: PeerSession, control: Control): void;
+  /** A frame that could not be read (counted as quarantined). */
+  malformed(peer: PeerSession, error: Error): void;
+  linkDown(peer: PeerSession, down: LinkDown): void;
+  /** A retransmission was sent for a frame of this topic. */
+  retried(peer: PeerSession, topicId: number): void;
+}
+
+export type PeerState = 'handshake' | 'established' | 'detached' | 'closed';
+
+export interface InterestEntry {
+  readonly interest: Interest;
+  readonly pattern: AddressPattern;
+}
+
+const now = (): number => performance.now();
+
+export class PeerSession {
+  state: PeerState = 'handshake';
+  link: UmpLink | undefined;
+  sessionId = 0;
+  /** Capabilities granted to the peer (authority side) or to us (client side). */
+  granted = 0n;
+  maxPayload: number;
+  peerName = '';
+  resumeToken = '';
+  heartbeatMs = 1000;
+  /** The peer's subscriptions, by its subscription id. */
+  readonly interests = new Map<number, InterestEntry>();
+  /** Round-trip estimate from first-attempt ACKs (ms). */
+  srttMs: number | undefined;
+
+  private nextSeq = 1n;
+  private readonly outbox = new Map<bigint, OutFrame>();
+  private readonly ring: OutFrame[] = [];
+  private ringAt = 0;
+  /** Highest seq received with nothing missing below it, and the seqs received above it. */
+  floor = 0n;
+  private readonly above = new Set<bigint>();
+  /** NACKs sent, by seq, so a retransmitted copy gets the same answer. */
+  private readonly nacks = new Map<bigint, Control & { kind: typeof ControlKind.Nack }>();
+  private ackQueue: bigint[] = [];
+  private ackTimer: ReturnType<typeof setTimeout> | undefined;
+  private retryTimer: ReturnType<typeof setInterval> | undefined;
+  private reader: UmpReader;
+  private readonly initialMs: number;
+  private readonly maxMs: number;
+  private readonly maxAttempts: number;
+  readonly maxInFlight: number;
+  private readonly ringSize: number;
+  private readonly ackDelayMs: number;
+  private streamId = 0;
+  /** When anything last arrived from the peer (ms, performance.now). */
+  lastHeard = now();
+
+  constructor(
+    readonly role: 'authority' | 'client',
+    private readonly events: PeerEvents,
+    private readonly options: PeerOptions,
+  ) {
+    this.initialMs = options.retransmit?.initialMs ?? 60;
+    this.maxMs = options.retransmit?.maxMs ?? 1000;
+    this.maxAttempts = options.retransmit?.maxAttempts ?? 20;
+    this.maxInFlight = options.maxInFlight ?? 4096;
+    this.ringSize = options.backfillRing ?? 1024;
+    this.ackDelayMs = options.ackDelayMs ?? 5;
+    this.maxPayload = options.maxFrameBytes;
+    this.reader = this.newReader();
+  }
+
+  private newReader(): UmpReader {
+    return new UmpReader({ maxMessageBytes: this.options.maxFrameBytes, maxOpenStreams: 512, timeoutMs: 5_000 });
+  }
+
+  /** Unacknowledged frames. */
+  get inFlight(): number {
+    return this.outbox.size;
+  }
+
+  /** Takes `link` as the session's path (a new session, or a resume); the old link, if any, is dropped. */
+  attach(link: UmpLink): void {
+    const old = this.link;
+    this.link = link;
+    this.reader = this.newReader();
+    this.lastHeard = now();
+    link.onReceive((words) => {
+      if (this.link === link) this.receive(words);
+    });
+    link.onDown((down) => {
+      if (this.link !== link) return;
+      this.link = undefined;
+      this.events.linkDown(this, down);
+    });
+    if (old && old !== link && old.isOpen) void old.close();
+    if (!this.retryTimer) {
+      this.retryTimer = setInterval(() => this.retransmitDue(), Math.max(5, Math.min(25, this.initialMs / 2)));
+      this.retryTimer.unref?.();
+    }
+  }
+
+  /** Sends a control frame now (control frames are not sequenced; their senders retry where needed). */
+  sendControl(c: Control): void {
+    this.put(frameToUmp(encodeControl(c), CONTROL_GROUP, 0));
+  }
+
+  /**
+   * Sequences and sends one data frame built by `build(seq)`. For QoS ≥ 1 the frame is kept until
+   * acknowledged and `settle` runs then (or with the error that ended it); QoS 0 frames go to the
+   * backfill ring. Throws `backpressure` when too many frames await acknowledgement.
+   */
+  sendData(qos: number, topicId: number, build: (seq: bigint) => Uint8Array, settle?: (error: BusError | undefined) => void): bigint {
+    if (qos > 0 && this.outbox.size >= this.maxInFlight) {
+      throw new BusError('backpressure', `${this.describe()}: ${this.outbox.size} messages await acknowledgement (limit ${this.maxInFlight})`, { retryAfterMs: this.retryHintMs() });
+    }
+    const seq = this.nextSeq++;
+    const data = build(seq);
+    const t = now();
+    const frame: OutFrame = { seq, data, qos, topicId, attempts: 1, due: t + this.rto(), firstSentAt: t, waiters: settle ? [settle] : [] };
+    if (qos > 0) this.outbox.set(seq, frame);
+    else this.remember(frame);
+    if (this.state === 'established') this.transmit(frame);
+    return seq;
+  }
+
+  /** How long a publisher should wait before retrying after `backpressure`. */
+  retryHintMs(): number {
+    return Math.max(1, Math.ceil(this.srttMs ?? this.initialMs));
+  }
+
+  private rto(): number {
+    const base = this.srttMs === undefined ? this.initialMs : Math.max(this.initialMs, this.srttMs * 2);
+    return Math.min(base, this.maxMs);
+  }
+
+  private remember(frame: OutFrame): void {
+    if (this.ring.length < this.ringSize) this.ring.push(frame);
+    else {
+      this.ring[this.ringAt] = frame;
+      this.ringAt = (this.ringAt + 1) % this.ringSize;
+    }
+  }
+
+  private transmit(frame: OutFrame): void {
+    this.put(frameToUmp(frame.data, DATA_GROUP, (this.streamId = (this.streamId + 1) & 0xff)));
+  }
+
+  private put(words: Uint32Array): void {
+    const link = this.link;
+    if (!link || !link.isOpen) return; // detached: frames wait in the outbox / ring for a resume
+    try {
+      link.send(words);
+    } catch {
+      // The link is going down; its onDown handler detaches the session.
+    }
+  }
+
+  private retransmitDue(): void {
+    if (this.state !== 'established' || this.outbox.size === 0) return;
+    const t = now();
+    for (const f of this.outbox.values()) {
+      if (f.due > t) continue;
+      if (f.attempts >= this.maxAttempts) {
+        this.outbox.delete(f.seq);
+        this.finish(f, new BusError('undelivered', `${this.describe()}: no acknowledgement after ${f.attempts} attempts`, {}));
+        continue;
+      }
+      f.attempts++;
+      f.due = t + Math.min(this.rto() * 2 ** (f.attempts - 1), this.maxMs);
+      f.data[4]! |= FLAG_RETRANSMISSION;
+      this.transmit(f);
+      this.events.retried(this, f.topicId);
+    }
+  }
+
+  private finish(f: OutFrame, error: BusError | undefined): void {
+    for (const w of f.waiters.splice(0)) w(error);
+  }
+
+  /** After a resume: sends again everything the peer has not received (seq > its floor). */
+  backfill(peerFloor: bigint): number {
+    let n = 0;
+    const t = now();
+    const ring = [...this.ring.slice(this.ringAt), ...this.ring.slice(0, this.ringAt)];
+    const frames = [...ring.filter((f) => f.seq > peerFloor), ...this.outbox.values()].sort((a, b) => (a.seq < b.seq ? -1 : a.seq > b.seq ? 1 : 0));
+    for (const f of frames) {
+      if (f.qos > 0 && f.seq <= peerFloor) {
+        this.outbox.delete(f.seq);
+        this.finish(f, undefined);
+        continue;
+      }
+      if (f.qos > 0) f.due = t + this.rto();
+      this.transmit(f);
+      n++;
+    }
+    return n;
+  }
+
+  /** The peer acknowledged every seq ≤ floor and the listed ones. */
+  acked(floor: bigint, seqs: readonly bigint[]): void {
+    const t = now();
+    const done = (f: OutFrame) => {
+      this.outbox.delete(f.seq);
+      if (f.attempts === 1) {
+        const rtt = t - f.firstSentAt;
+        this.srttMs = this.srttMs === undefined ? rtt : this.srttMs * 0.875 + rtt * 0.125;
+      }
+      this.finish(f, undefined);
+    };
+    if (floor > 0n) {
+      for (const f of this.outbox.values()) {
+        if (f.seq > floor) break; // insertion order is seq order
+        done(f);
+      }
+    }
+    for (const s of seqs) {
+      const f = this.outbox.get(s);
+      if (f) done(f);
+    }
+  }
+
+  /** The peer refused frame `seq`. */
+  refused(seq: bigint, error: BusError): void {
+    const f = this.outbox.get(seq);
+    if (!f) return;
+    this.outbox.delete(seq);
+    this.finish(f, error);
+  }
+
+  /** Records an incoming seq; false when it was already received (a duplicate). */
+  accept(seq: bigint): boolean {
+    if (seq <= this.floor || this.above.has(seq)) return false;
+    if (seq === this.floor + 1n) {
+      this.floor = seq;
+      while (this.above.delete(this.floor + 1n)) this.floor++;
+    } else {
+      this.above.add(seq);
+      // A peer that skips seqs for ever (its QoS-0 frames lost) must not grow this set without bound.
+      if (this.above.size > 4 * this.maxInFlight) this.compact();
+    }
+    return true;
+  }
+
+  private compact(): void {
+    const sorted = [...this.above].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+    const drop = sorted.slice(0, sorted.length - 2 * this.maxInFlight);
+    for (const s of drop) this.above.delete(s);
+    this.floor = drop[drop.length - 1] ?? this.floor;
+    while (this.above.delete(this.floor + 1n)) this.floor++;
+  }
+
+  /** Queues an ACK for `seq` (sent within ackDelayMs, or at once when many are waiting). */
+  ack(seq: bigint): void {
+    this.ackQueue.push(seq);
+    if (this.ackQueue.length >= 256) this.flushAcks();
+    else if (!this.ackTimer) this.ackTimer = setTimeout(() => this.flushAcks(), this.ackDelayMs);
+  }
+
+  private flushAcks(): void {
+    if (this.ackTimer) clearTimeout(this.ackTimer);
+    this.ackTimer = undefined;
+    const seqs = this.ackQueue.filter((s) => s > this.floor);
+    this.ackQueue = [];
+    this.sendControl({ kind: ControlKind.Ack, floor: this.floor, seqs: seqs.slice(0, 1024) });
+  }
+
+  /** Refuses `seq` (and remembers the answer for retransmitted copies). */
+  nack(seq: bigint, reason: NackReason, message: string, retryAfterMs = 0): void {
+    const c = { kind: ControlKind.Nack, seq, reason, retryAfterMs, message } as const;
+    if (this.nacks.size >= 4096) this.nacks.delete(this.nacks.keys().next().value!);
+    this.nacks.set(seq, c);
+    this.sendControl(c);
+  }
+
+  /** A duplicate arrived: answer as the first copy was answered. */
+  reanswer(seq: bigint, qos: number): void {
+    const n = this.nacks.get(seq);
+    if (n) this.sendControl(n);
+    else if (qos > 0) this.ack(seq);
+  }
+
+  private receive(words: Uint32Array): void {
+    this.lastHeard = now();
+    for (const ev of this.reader.push(words)) {
+      if (ev instanceof UmpError || ev.kind !== 'sysex8') continue; // other UMP traffic on the link is not ours; UMP errors are gaps the QoS layer repairs
+      const f = frameOf(ev.data);
+      if (!f) continue;
+      try {
+        if (f.subId === CONTROL_SUB_ID) this.events.control(this, decodeControl(f.body));
+        else this.events.data(this, decodeDataFrame(f.body, this.options.maxFrameBytes));
+      } catch (err) {
+        if (err instanceof FrameError) this.events.malformed(this, err);
+        else throw err;
+      }
+    }
+  }
+
+  describe(): string {
+    return `peer ${this.peerName || '?'} (session ${this.sessionId})`;
+  }
+
+  /** Ends the session: pending frames fail with `error`, timers stop, the link closes. */
+  close(error: BusError): void {
+    if (this.state === 'closed') return;
+    this.state = 'closed';
+    if (this.retryTimer) clearInterval(this.retryTimer);
+    if (this.ackTimer) clearTimeout(this.ackTimer);
+    for (const f of this.outbox.values()) this.finish(f, error);
+    this.outbox.clear();
+    const link = this.link;
+    this.link = undefined;
+    if (link?.isOpen) void link.close();
+  }
+}
