@@ -4,9 +4,10 @@ import { registerUmp } from './ump.ts';
 import { registerCheck } from './check.ts';
 import { registerFmt } from './fmt.ts';
 import { registerGen } from './gen.ts';
+import { registerDiscover } from './discover.ts';
 
 /** Each command module registers itself on the program; the list is the CLI's table of contents. */
-const commandModules: Array<(program: Command, setExit: SetExitCode) => void> = [registerCheck, registerFmt, registerGen, registerUmp];
+const commandModules: Array<(program: Command, setExit: SetExitCode) => void> = [registerCheck, registerFmt, registerGen, registerUmp, registerDiscover];
 
 export function registerCommands(program: Command, setExit: SetExitCode): void {
   for (const register of commandModules) register(program, setExit);
