@@ -1,0 +1,254 @@
+/**
+ * A Network MIDI 2.0 host on one UDP socket (`node:dgram`): accepts invitations, invites peers, and
+ * routes each datagram to the session of its source address. Whatever arrives, from anyone, is
+ * decoded defensively and answered within bounds; it never throws out of the socket handler and
+ * never touches a session other than the sender's.
+ */
+import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
+import { createHash } from 'node:crypto';
+import { TransportError } from '../link.ts';
+import { systemClock, type Clock } from './clock.ts';
+import { ByeReason, type Nm2Command } from './commands.ts';
+import { DEFAULT_SESSION_TIMING, Nm2Session, naksFor, type Nm2Link, type SessionHost, type SessionTiming } from './session.ts';
+import { newStats, type Nm2Stats } from './stats.ts';
+import { decodeDatagram, encodeDatagrams, type DecodedDatagram } from './wire.ts';
+
+export interface Nm2EndpointOptions {
+  /** Address to bind; default '127.0.0.1'. */
+  host?: string;
+  /** Port to bind; default 0 (ephemeral). */
+  port?: number;
+  /** UMP Endpoint Name (at most 98 bytes of UTF-8). */
+  name: string;
+  /** Product Instance Id (at most 42 printable ASCII characters); default derived from the name and the process id. */
+  productInstanceId?: string;
+  /** When set, invitees require Invitation with Authentication with this shared secret. */
+  secret?: string;
+  /** UMP Data commands repeated as FEC in each datagram (default 2). */
+  fec?: number;
+  /** UMP Data commands kept for Retransmit Requests (default 256). */
+  retransmitBuffer?: number;
+  pingIntervalMs?: number;
+  /** Silence after which a session is down `timeout` (default 5000). */
+  timeoutMs?: number;
+  /** Quiet after data before zero-length UMP Data flushes FEC (default 100). */
+  idleFlushMs?: number;
+  /** Sessions at most; further invitations get Bye 0x40 (default 16). */
+  maxSessions?: number;
+  /** Wait before a gap is asked for (default 20 ms) and how long a gap may stay open before it is skipped (default 500 ms). */
+  retransmitDelayMs?: number;
+  gapDeadlineMs?: number;
+  /** Protocol-level problems (malformed datagrams etc.); by default only counted in `stats()`. */
+  onError?: (err: unknown) => void;
+  /** Time source (tests); default real time. */
+  clock?: Clock;
+}
+
+export type { Nm2Link } from './session.ts';
+
+/** Longest UMP Endpoint Name and Product Instance Id (M2-104-UM). */
+const NAME_MAX_BYTES = 98;
+const PIID_MAX_BYTES = 42;
+
+const addressKey = (host: string, port: number): string => `${host}|${port}`;
+
+function defaultProductInstanceId(name: string): string {
+  return `midl-${process.pid}-${createHash('sha256').update(name).digest('hex').slice(0, 8)}`;
+}
+
+function checkIdentity(name: string, piid: string): void {
+  if (Buffer.byteLength(name, 'utf8') > NAME_MAX_BYTES) throw new RangeError(`NM2 endpoint name is longer than ${NAME_MAX_BYTES} bytes`);
+  if (piid.length > PIID_MAX_BYTES || !/^[\x20-\x7e]*$/.test(piid)) throw new RangeError(`NM2 product instance id must be at most ${PIID_MAX_BYTES} printable ASCII characters`);
+}
+
+export class Nm2Endpoint {
+  readonly host: string;
+  readonly port: number;
+  private readonly sessions = new Map<string, Nm2Session>();
+  private readonly counters: Nm2Stats = newStats();
+  private sessionHandler: (link: Nm2Link) => void = () => {};
+  private closing: Promise<void> | undefined;
+  /** The socket is closed: nothing more can be sent. */
+  private closed = false;
+  private readonly timing: SessionTiming;
+  private readonly sessionHost: SessionHost;
+  private readonly productInstanceId: string;
+
+  private constructor(
+    private readonly socket: Socket,
+    private readonly options: Nm2EndpointOptions,
+  ) {
+    const address = socket.address();
+    this.host = address.address;
+    this.port = address.port;
+    this.productInstanceId = options.productInstanceId ?? defaultProductInstanceId(options.name);
+    const d = DEFAULT_SESSION_TIMING;
+    this.timing = {
+      fec: Math.max(0, Math.floor(options.fec ?? d.fec)),
+      retransmitBuffer: Math.max(1, Math.floor(options.retransmitBuffer ?? d.retransmitBuffer)),
+      pingIntervalMs: options.pingIntervalMs ?? d.pingIntervalMs,
+      timeoutMs: options.timeoutMs ?? d.timeoutMs,
+      idleFlushMs: options.idleFlushMs ?? d.idleFlushMs,
+      retransmitDelayMs: options.retransmitDelayMs ?? d.retransmitDelayMs,
+      gapDeadlineMs: options.gapDeadlineMs ?? d.gapDeadlineMs,
+      maxRetransmitRequests: d.maxRetransmitRequests,
+      maxAuthTries: d.maxAuthTries,
+    };
+    this.sessionHost = {
+      clock: options.clock ?? systemClock,
+      stats: this.counters,
+      transmit: (session, commands) => this.sendTo(session.remote.host, session.remote.port, commands),
+      established: (session) => {
+        try {
+          this.sessionHandler(session);
+        } catch (err) {
+          this.report(err);
+        }
+      },
+      ended: (session) => {
+        const key = addressKey(session.remote.host, session.remote.port);
+        if (this.sessions.get(key) === session) this.sessions.delete(key);
+        this.counters.sessions = this.sessions.size;
+      },
+    };
+    socket.on('message', (msg, rinfo) => {
+      try {
+        this.onDatagram(msg, rinfo);
+      } catch (err) {
+        // A bug of ours must not take the socket down with it; say so and keep serving.
+        this.report(err);
+      }
+    });
+    socket.on('error', (err) => this.report(err));
+  }
+
+  /** Binds a UDP socket and starts answering invitations. */
+  static listen(options: Nm2EndpointOptions): Promise<Nm2Endpoint> {
+    checkIdentity(options.name, options.productInstanceId ?? '');
+    const host = options.host ?? '127.0.0.1';
+    const socket = createSocket({ type: host.includes(':') ? 'udp6' : 'udp4' });
+    return new Promise((resolve, reject) => {
+      const onError = (err: Error): void => {
+        socket.close();
+        reject(new TransportError('refused', `NM2: cannot bind udp://${host}:${options.port ?? 0}: ${err.message}`, { cause: err }));
+      };
+      socket.once('error', onError);
+      socket.bind(options.port ?? 0, host, () => {
+        socket.off('error', onError);
+        resolve(new Nm2Endpoint(socket, options));
+      });
+    });
+  }
+
+  /** Sets the handler of each session this endpoint accepted, once established. */
+  onSession(handler: (link: Nm2Link) => void): void {
+    this.sessionHandler = handler;
+  }
+
+  /** Invites the endpoint at host:port; resolves with the established link. */
+  connect(host: string, port: number, options: { secret?: string; timeoutMs?: number } = {}): Promise<Nm2Link> {
+    if (this.closing) return Promise.reject(new TransportError('closed', 'NM2: the endpoint is closed'));
+    if (!Number.isInteger(port) || port < 1 || port > 0xffff) return Promise.reject(new TransportError('bad-url', `NM2: bad port ${port}`));
+    const key = addressKey(host, port);
+    if (this.sessions.has(key)) return Promise.reject(new TransportError('refused', `NM2: a session with udp://${host}:${port} exists already`));
+    const secret = options.secret ?? this.options.secret;
+    const session = new Nm2Session(this.sessionHost, 'initiator', { host, port }, { name: this.options.name, productInstanceId: this.productInstanceId, ...(secret !== undefined ? { secret } : {}) }, this.timing);
+    this.sessions.set(key, session);
+    this.counters.sessions = this.sessions.size;
+    return session.start(options.timeoutMs ?? this.timing.timeoutMs).then(() => session);
+  }
+
+  /** A copy of the counters. */
+  stats(): Nm2Stats {
+    return { ...this.counters, sessions: this.sessions.size };
+  }
+
+  /** Says Bye to every session, waits for their replies (bounded), then unbinds. Idempotent. */
+  close(): Promise<void> {
+    this.closing ??= (async () => {
+      await Promise.all([...this.sessions.values()].map((s) => s.close()));
+      this.closed = true;
+      await new Promise<void>((resolve) => this.socket.close(() => resolve()));
+    })();
+    return this.closing;
+  }
+
+  private onDatagram(msg: Buffer, rinfo: RemoteInfo): void {
+    this.counters.datagramsIn++;
+    const datagram = decodeDatagram(new Uint8Array(msg.buffer, msg.byteOffset, msg.byteLength));
+    if (datagram.errors.length > 0) {
+      this.counters.malformed += datagram.errors.length;
+      if (this.options.onError) for (const e of datagram.errors) this.report(new TransportError('refused', `NM2 from ${rinfo.address}:${rinfo.port}: ${e.kind}: ${e.message}`, { cause: e }));
+    }
+    const session = this.sessions.get(addressKey(rinfo.address, rinfo.port));
+    if (session) return session.receive(datagram);
+    if (this.closing) return;
+    this.fromStranger(datagram, rinfo);
+  }
+
+  /** A datagram from an address with no session: an invitation opens one; everything else gets a bounded answer. */
+  private fromStranger(datagram: DecodedDatagram, rinfo: RemoteInfo): void {
+    if (datagram.commands.some((c) => c.type === 'invitation' || c.type === 'invitation-user-auth')) {
+      if (this.sessions.size >= (this.options.maxSessions ?? 16)) return this.sendTo(rinfo.address, rinfo.port, [{ type: 'bye', reason: ByeReason.TooManySessions, text: '' }]);
+      const secret = this.options.secret;
+      const session = new Nm2Session(this.sessionHost, 'invitee', { host: rinfo.address, port: rinfo.port }, { name: this.options.name, productInstanceId: this.productInstanceId, ...(secret !== undefined ? { secret } : {}) }, this.timing);
+      this.sessions.set(addressKey(rinfo.address, rinfo.port), session);
+      this.counters.sessions = this.sessions.size;
+      return session.receive(datagram);
+    }
+    const replies: Nm2Command[] = naksFor(datagram.errors);
+    this.counters.naksSent += replies.length;
+    let bye: number | undefined;
+    for (const cmd of datagram.commands) {
+      switch (cmd.type) {
+        case 'ping':
+          replies.push({ type: 'ping-reply', id: cmd.id });
+          break;
+        case 'bye':
+          replies.push({ type: 'bye-reply' });
+          break;
+        case 'ump-data':
+        case 'retransmit-request':
+        case 'retransmit-error':
+        case 'session-reset':
+        case 'reset-reply':
+          bye ??= ByeReason.SessionNotEstablished;
+          break;
+        case 'invitation-auth':
+        case 'accepted':
+        case 'pending':
+        case 'auth-required':
+        case 'user-auth-required':
+          bye ??= ByeReason.NoPendingSession;
+          break;
+        default:
+          break; // Bye Reply, Ping Reply, NAK: nothing to answer
+      }
+    }
+    if (bye !== undefined) replies.push({ type: 'bye', reason: bye, text: '' });
+    // One answer datagram per incoming one at most, so a stranger cannot make us send more than it does.
+    if (replies.length > 0) this.sendTo(rinfo.address, rinfo.port, replies.slice(0, 8));
+  }
+
+  private sendTo(host: string, port: number, commands: Nm2Command[]): void {
+    if (this.closed) return;
+    for (const bytes of encodeDatagrams(commands)) {
+      this.counters.datagramsOut++;
+      try {
+        this.socket.send(bytes, port, host, (err) => {
+          if (err) this.report(err);
+        });
+      } catch (err) {
+        this.report(err); // e.g. an unroutable address: the session times out like any silent peer
+      }
+    }
+  }
+
+  private report(err: unknown): void {
+    try {
+      this.options.onError?.(err);
+    } catch {
+      // The error callback's own failure has nowhere better to go.
+    }
+  }
+}

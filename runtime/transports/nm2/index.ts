@@ -1,0 +1,22 @@
+// Public surface of the Network MIDI 2.0 (UDP) transport: the endpoint, its links, the url helpers and the wire codec.
+export { Nm2Endpoint, type Nm2EndpointOptions, type Nm2Link } from './endpoint.ts';
+export { parseUdpUrl, connectNm2, type ConnectNm2Options } from './url.ts';
+export { type Nm2Stats } from './stats.ts';
+export { DEFAULT_SESSION_TIMING, type SessionState, type SessionTiming } from './session.ts';
+export { systemClock, type Clock, type Timer } from './clock.ts';
+export {
+  NM2_SIGNATURE,
+  CommandCode,
+  Capability,
+  AuthState,
+  NakReason,
+  RetransmitErrorReason,
+  ByeReason,
+  BYE_REASON_TEXT,
+  byeReasonText,
+  UMP_DATA_MAX_WORDS,
+  type Nm2Command,
+  type UmpDataCommand,
+} from './commands.ts';
+export { MAX_DATAGRAM_BYTES, commandWords, encodeDatagram, encodeDatagrams, decodeDatagram, type DecodedDatagram, type Nm2WireError, type EncodeOptions } from './wire.ts';
+export { authDigest } from './auth.ts';

@@ -1,0 +1,132 @@
+/**
+ * A seeded, bounded, lossy UDP relay for tests and benches: clients send to `relay.port`, the relay
+ * forwards to `target` from one upstream socket per client (so the target sees distinct peers) and
+ * sends the replies back to the right client. Loss, duplication and reordering come from a
+ * deterministic PRNG (mulberry32) seeded by `seed`, per datagram and per direction.
+ */
+import { createSocket, type Socket } from 'node:dgram';
+
+export interface RelayOptions {
+  target: { host: string; port: number };
+  seed: number;
+  /** Probability (0..1) to drop a datagram, per datagram per direction. */
+  loss?: number;
+  /** Probability to send a datagram twice. */
+  duplicate?: number;
+  /** Probability to delay a datagram by up to `maxDelayMs` (so later ones overtake it). */
+  reorder?: number;
+  maxDelayMs?: number;
+  /** Datagrams waiting in delay at most; past it a delayed one is dropped instead. */
+  maxQueued?: number;
+}
+
+export interface Relay {
+  /** Where clients send. */
+  readonly port: number;
+  /** While on, drop everything both ways. */
+  blackout(on: boolean): void;
+  stats(): { forwarded: number; dropped: number; duplicated: number; reordered: number };
+  close(): Promise<void>;
+}
+
+/** mulberry32: a tiny, well-mixed 32-bit PRNG; the same seed gives the same sequence. */
+export function mulberry32(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const bind = (socket: Socket): Promise<void> => new Promise((resolve, reject) => {
+  socket.once('error', reject);
+  socket.bind(0, '127.0.0.1', () => {
+    socket.off('error', reject);
+    resolve();
+  });
+});
+
+/** Most client addresses the relay keeps an upstream socket for. */
+const MAX_CLIENTS = 64;
+
+export async function startRelay(options: RelayOptions): Promise<Relay> {
+  const random = mulberry32(options.seed);
+  const { loss = 0, duplicate = 0, reorder = 0, maxDelayMs = 20, maxQueued = 1024 } = options;
+  const counts = { forwarded: 0, dropped: 0, duplicated: 0, reordered: 0 };
+  let dark = false;
+  let closed = false;
+  let queued = 0;
+  const timers = new Set<NodeJS.Timeout>();
+  const front = createSocket('udp4');
+  const upstreams = new Map<string, Socket>();
+  await bind(front);
+
+  /** Sends `msg` through the lossy channel: maybe drop, maybe delay, maybe twice. */
+  const pass = (msg: Buffer, send: (m: Buffer) => void): void => {
+    // Draw every number for every datagram, so one option's value does not shift the others' sequence.
+    const [rLoss, rDup, rReorder, rDelay] = [random(), random(), random(), random()];
+    if (dark || closed || rLoss < loss) {
+      counts.dropped++;
+      return;
+    }
+    const copies = rDup < duplicate ? 2 : 1;
+    if (copies === 2) counts.duplicated++;
+    for (let i = 0; i < copies; i++) {
+      if (rReorder < reorder && i === 0) {
+        if (queued >= maxQueued) {
+          counts.dropped++;
+          continue;
+        }
+        counts.reordered++;
+        queued++;
+        const t = setTimeout(() => {
+          timers.delete(t);
+          queued--;
+          if (dark || closed) return void counts.dropped++;
+          counts.forwarded++;
+          send(msg);
+        }, 1 + Math.floor(rDelay * maxDelayMs));
+        timers.add(t);
+      } else {
+        counts.forwarded++;
+        send(msg);
+      }
+    }
+  };
+
+  front.on('message', (msg, client) => {
+    const key = `${client.address}:${client.port}`;
+    let up = upstreams.get(key);
+    if (!up) {
+      if (upstreams.size >= MAX_CLIENTS || closed) return void counts.dropped++;
+      const socket = createSocket('udp4');
+      up = socket;
+      upstreams.set(key, socket);
+      socket.on('message', (reply) => pass(reply, (m) => !closed && front.send(m, client.port, client.address)));
+      socket.on('error', () => {});
+      socket.bind(0, '127.0.0.1');
+    }
+    const socket = up;
+    pass(msg, (m) => !closed && socket.send(m, options.target.port, options.target.host));
+  });
+  front.on('error', () => {});
+
+  return {
+    port: front.address().port,
+    blackout(on) {
+      dark = on;
+    },
+    stats: () => ({ ...counts }),
+    async close() {
+      if (closed) return;
+      closed = true;
+      for (const t of timers) clearTimeout(t);
+      timers.clear();
+      const all = [front, ...upstreams.values()];
+      await Promise.all(all.map((s) => new Promise<void>((resolve) => s.close(() => resolve()))));
+    },
+  };
+}
