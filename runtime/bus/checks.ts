@@ -1,6 +1,7 @@
 import type { Codec } from '../codec/codec.ts';
 import { maskAllows } from './capabilities.ts';
-import type { AnyTopicDescriptor, ErrorSetDescriptor } from './descriptor.ts';
+import type { Delivery, Handler, Responder } from './bus.ts';
+import type { AnyTopicDescriptor, ErrorSetDescriptor, TopicDescriptor } from './descriptor.ts';
 import { BusError, RemoteError, type RemoteErrorInfo } from './errors.ts';
 
 /**
@@ -50,3 +51,40 @@ export function remoteError(address: string, info: RemoteErrorInfo): BusError {
 
 /** Error-reply name a node answers with when a request reaches it and nobody serves the topic. */
 export const NO_RESPONDER = 'NO_RESPONDER';
+
+/** Where a reply to `request` goes and its codec; throws when the delivery is no request or the topic has no reply. */
+export function replyTarget<R>(request: Delivery<unknown, string, R>): { readonly replyTo: string; readonly codec: Codec<R> } {
+  const { topic, replyTo } = request;
+  if (!replyTo) throw new BusError('invalid-address', `${request.address}: the delivery is not a request (no replyTo)`, { address: request.address });
+  if (!topic.reply) throw new BusError('invalid-payload', `${topic.address} has no reply type`, { address: replyTo });
+  return { replyTo, codec: topic.reply };
+}
+
+/**
+ * The handler `serve` subscribes with: runs the responder and answers the request with its value, or
+ * with an error of the topic's set when it throws. When the reply itself is unusable the requester
+ * hears INTERNAL at once instead of timing out.
+ */
+export function responderHandler<P, R, K extends string>(
+  topic: TopicDescriptor<P, R, K>,
+  responder: Responder<P, R, K>,
+  answer: { reply(delivery: Delivery<P, K, R>, value: R): Promise<void>; error(replyTo: string, delivery: Delivery<P, K, R>, info: RemoteErrorInfo): void | Promise<void> },
+): Handler<P, K, R> {
+  return async (value, delivery) => {
+    let reply: R;
+    try {
+      reply = await responder(value, delivery);
+    } catch (err) {
+      if (delivery.replyTo) await answer.error(delivery.replyTo, delivery, remoteInfo(err, topic.errors));
+      if (!(err instanceof RemoteError)) throw err;
+      return;
+    }
+    if (!delivery.replyTo) return;
+    try {
+      await answer.reply(delivery, reply);
+    } catch (err) {
+      await answer.error(delivery.replyTo, delivery, { name: 'INTERNAL', code: 0, message: `invalid reply: ${(err as Error).message}` });
+      throw err;
+    }
+  };
+}

@@ -3,7 +3,7 @@ import { compilePattern, formatAddress, matchAddress, replyAddress, topicPattern
 import type { Bus, Delivery, Handler, IntentDelivery, IntentResponder, InvokeOptions, PublishOptions, ReplyValue, RequestOptions, Responder, SubscribeOptions, Subscription } from './bus.ts';
 import { assertMask, maskAllows } from './capabilities.ts';
 import type { AnyIntentDescriptor, AnyTopicDescriptor, IntentDescriptor, TopicDescriptor } from './descriptor.ts';
-import { assertAllowed, encodeChecked, remoteInfo } from './checks.ts';
+import { assertAllowed, encodeChecked, remoteInfo, replyTarget, responderHandler } from './checks.ts';
 import { BusError, RemoteError, type RemoteErrorInfo } from './errors.ts';
 import { DeliveryQueue } from './queue.ts';
 
@@ -219,10 +219,8 @@ export class LoopbackBus implements Bus {
 
   reply<P, R, K extends string>(request: Delivery<P, K, R>, value: R): Promise<void> {
     try {
-      const { topic, replyTo } = request;
-      if (!replyTo) throw new BusError('invalid-address', `${request.address}: the delivery is not a request (no replyTo)`, { address: request.address });
-      if (!topic.reply) throw new BusError('invalid-payload', `${topic.address} has no reply type`, { address: replyTo });
-      const bytes = this.encodeChecked(topic.reply, value, replyTo, topic.maxPayload);
+      const { replyTo, codec } = replyTarget(request as Delivery<unknown, string, R>);
+      const bytes = this.encodeChecked(codec, value, replyTo, request.topic.maxPayload);
       this.hub.routeReply(replyTo, { bytes });
       return Promise.resolve();
     } catch (err) {
@@ -231,28 +229,11 @@ export class LoopbackBus implements Bus {
   }
 
   serve<P, R, K extends string>(topic: TopicDescriptor<P, R, K>, responder: Responder<P, R, K>, options?: SubscribeOptions): Subscription {
-    return this.subscribe(
-      topic,
-      async (value, delivery) => {
-        let reply: R;
-        try {
-          reply = await responder(value, delivery);
-        } catch (err) {
-          if (delivery.replyTo) this.hub.routeReply(delivery.replyTo, { error: remoteInfo(err, topic.errors) });
-          if (!(err instanceof RemoteError)) throw err;
-          return;
-        }
-        if (!delivery.replyTo) return;
-        try {
-          await this.reply(delivery, reply);
-        } catch (err) {
-          // The requester learns at once that the answer was unusable instead of timing out.
-          this.hub.routeReply(delivery.replyTo, { error: { name: 'INTERNAL', code: 0, message: `invalid reply: ${(err as Error).message}` } });
-          throw err;
-        }
-      },
-      options,
-    );
+    const handler = responderHandler(topic, responder, {
+      reply: (delivery, value) => this.reply(delivery, value),
+      error: (replyTo, _delivery, info) => this.hub.routeReply(replyTo, { error: info }),
+    });
+    return this.subscribe(topic, handler, options);
   }
 
   invoke<B, R>(intent: IntentDescriptor<B, R>, body: B, options: InvokeOptions = {}): Promise<ReplyValue<R>> {

@@ -1,0 +1,202 @@
+/**
+ * Per-topic measurements of the network Bus: delivery counters and, on the receiving side, latency
+ * (envelope timestamp → receipt) and jitter (difference between consecutive latencies), compared with
+ * the topic's budget. Every window the Bus turns them into reports shaped like the `telemetry/jitter`
+ * and `telemetry/delivery` payloads of idl/telemetry (durations in µs).
+ */
+import type { AnyTopicDescriptor } from './descriptor.ts';
+
+export interface DeliveryCounters {
+  sent: number;
+  received: number;
+  dropped: number;
+  retried: number;
+  duplicates: number;
+  quarantined: number;
+}
+
+/** The shape of fountain.telemetry.JitterReport. */
+export interface JitterReportValue {
+  peer: string;
+  topic: string;
+  topicId: number;
+  at: Date;
+  window: number;
+  samples: number;
+  latencyP50: number;
+  latencyP99: number;
+  latencyMax: number;
+  jitterP95: number;
+  budget?: { latency: number; jitter?: number };
+  overBudget: number;
+}
+
+/** The shape of fountain.telemetry.DeliveryReport. */
+export interface DeliveryReportValue {
+  peer: string;
+  topic: string;
+  topicId: number;
+  at: Date;
+  window: number;
+  sent: bigint;
+  received: bigint;
+  dropped: bigint;
+  retried: bigint;
+  duplicates: bigint;
+  quarantined: bigint;
+}
+
+/** Latency samples kept per topic and window: beyond it, samples replace random earlier ones (reservoir). */
+const MAX_SAMPLES = 8192;
+
+class TopicMeter {
+  readonly counters: DeliveryCounters = { sent: 0, received: 0, dropped: 0, retried: 0, duplicates: 0, quarantined: 0 };
+  readonly reported: DeliveryCounters = { ...this.counters };
+  latencies: number[] = [];
+  jitters: number[] = [];
+  seen = 0;
+  overBudget = 0;
+  max = 0;
+  last: number | undefined;
+
+  constructor(readonly topic: AnyTopicDescriptor | undefined) {}
+
+  sample(latencyUs: number): void {
+    const jitter = this.last === undefined ? 0 : Math.abs(latencyUs - this.last);
+    this.last = latencyUs;
+    this.seen++;
+    this.max = Math.max(this.max, latencyUs);
+    const budget = this.topic?.budget;
+    if ((budget?.latencyUs !== undefined && latencyUs > budget.latencyUs) || (budget?.jitterUs !== undefined && jitter > budget.jitterUs)) this.overBudget++;
+    if (this.latencies.length < MAX_SAMPLES) {
+      this.latencies.push(latencyUs);
+      this.jitters.push(jitter);
+    } else {
+      const i = Math.floor(Math.random() * this.seen);
+      if (i < MAX_SAMPLES) {
+        this.latencies[i] = latencyUs;
+        this.jitters[i] = jitter;
+      }
+    }
+  }
+}
+
+/** The value at quantile q (0..1) of ascending `sorted`; 0 for none. */
+export function quantile(sorted: readonly number[], q: number): number {
+  if (sorted.length === 0) return 0;
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))]!;
+}
+
+export interface TopicSnapshot extends DeliveryCounters {
+  readonly topic: string;
+  readonly topicId: number;
+  readonly samples: number;
+  readonly latencyP50Us: number;
+  readonly latencyP99Us: number;
+  readonly latencyMaxUs: number;
+  readonly jitterP95Us: number;
+  readonly overBudget: number;
+}
+
+export class Telemetry {
+  private readonly meters = new Map<number, TopicMeter>();
+  private windowStart = performance.now();
+
+  constructor(private readonly topicsById: ReadonlyMap<number, AnyTopicDescriptor>) {}
+
+  counters(topicId: number): DeliveryCounters {
+    return this.meter(topicId).counters;
+  }
+
+  latency(topicId: number, latencyUs: number): void {
+    this.meter(topicId).sample(latencyUs);
+  }
+
+  private meter(topicId: number): TopicMeter {
+    let m = this.meters.get(topicId);
+    if (!m) this.meters.set(topicId, (m = new TopicMeter(this.topicsById.get(topicId))));
+    return m;
+  }
+
+  /** Counters since start and latency figures of the current window, per topic. */
+  snapshot(): TopicSnapshot[] {
+    return [...this.meters.entries()].map(([topicId, m]) => figures(topicId, m));
+  }
+
+  /**
+   * Closes the window: reports for every topic with samples or changed counters, then a fresh window.
+   * Topics whose address starts with `telemetry/` are measured but not reported (a report would cause
+   * the next one).
+   */
+  closeWindow(peer: string): { jitter: JitterReportValue[]; delivery: DeliveryReportValue[] } {
+    const t = performance.now();
+    const window = Math.max(1, Math.round((t - this.windowStart) * 1000));
+    this.windowStart = t;
+    const at = new Date();
+    const jitter: JitterReportValue[] = [];
+    const delivery: DeliveryReportValue[] = [];
+    for (const [topicId, m] of this.meters) {
+      const topic = m.topic;
+      if (!topic || topic.address.startsWith('telemetry/')) continue;
+      if (m.seen > 0) {
+        const snap = figures(topicId, m);
+        const budget = topic.budget.latencyUs === undefined ? undefined : { latency: topic.budget.latencyUs, ...(topic.budget.jitterUs === undefined ? {} : { jitter: topic.budget.jitterUs }) };
+        jitter.push({
+          peer,
+          topic: topic.address,
+          topicId,
+          at,
+          window,
+          samples: Math.min(m.seen, 0xffff_ffff),
+          latencyP50: snap.latencyP50Us,
+          latencyP99: snap.latencyP99Us,
+          latencyMax: snap.latencyMaxUs,
+          jitterP95: snap.jitterP95Us,
+          ...(budget ? { budget } : {}),
+          overBudget: m.overBudget,
+        });
+      }
+      const c = m.counters;
+      const r = m.reported;
+      const changed = (Object.keys(c) as (keyof DeliveryCounters)[]).some((k) => c[k] !== r[k]);
+      if (changed) {
+        delivery.push({ peer, topic: topic.address, topicId, at, window, ...bigints(c, r) });
+        Object.assign(r, c);
+      }
+      m.latencies = [];
+      m.jitters = [];
+      m.seen = 0;
+      m.overBudget = 0;
+      m.max = 0;
+    }
+    return { jitter, delivery };
+  }
+}
+
+function figures(topicId: number, m: TopicMeter): TopicSnapshot {
+  const lat = [...m.latencies].sort((a, b) => a - b);
+  const jit = [...m.jitters].sort((a, b) => a - b);
+  return {
+    topic: m.topic?.address ?? `#${topicId}`,
+    topicId,
+    ...m.counters,
+    samples: m.seen,
+    latencyP50Us: quantile(lat, 0.5),
+    latencyP99Us: quantile(lat, 0.99),
+    latencyMaxUs: m.max,
+    jitterP95Us: quantile(jit, 0.95),
+    overBudget: m.overBudget,
+  };
+}
+
+/** Counters of the window (now − at the last report) as the u64 fields of a DeliveryReport. */
+function bigints(c: DeliveryCounters, r: DeliveryCounters): Pick<DeliveryReportValue, keyof DeliveryCounters> {
+  return {
+    sent: BigInt(c.sent - r.sent),
+    received: BigInt(c.received - r.received),
+    dropped: BigInt(c.dropped - r.dropped),
+    retried: BigInt(c.retried - r.retried),
+    duplicates: BigInt(c.duplicates - r.duplicates),
+    quarantined: BigInt(c.quarantined - r.quarantined),
+  };
+}

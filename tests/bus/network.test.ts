@@ -1,0 +1,168 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { BusError, RemoteError, type Delivery } from '../../runtime/index.ts';
+import { topics, intents } from '../../generated/registry.ts';
+import { Capabilities } from '../../generated/capabilities.ts';
+import { rejection } from '../helpers/bus.ts';
+import { connectedPair, until, type Pair } from './network-peers.ts';
+
+const dispatch = topics['gpu/job.dispatch'];
+const result = topics['gpu/job.result/{corr}'];
+const job = () => dispatch.payload.example();
+const bit = (name: keyof typeof Capabilities) => 1n << BigInt(Capabilities[name].bit);
+
+let pair: Pair | undefined;
+afterEach(async () => {
+  await pair?.close();
+  pair = undefined;
+});
+
+describe('NetworkBus sessions', () => {
+  it('a client opens a session: session id, granted capabilities and the peer names are negotiated', async () => {
+    pair = await connectedPair({ client: { capabilities: bit('gpu.dispatch') | bit('telemetry.read') }, authority: { grant: (req) => req & ~bit('telemetry.read') } });
+    expect(pair.client.sessionId).toBeGreaterThan(0);
+    expect(pair.client.capabilities).toBe(bit('gpu.dispatch'));
+    expect(pair.authority.stats().peers).toEqual([expect.objectContaining({ name: 'client', sessionId: pair.client.sessionId, state: 'established' })]);
+    expect(pair.client.stats().peers[0]).toMatchObject({ name: 'authority', state: 'established' });
+  });
+
+  it('a client asking only for capabilities the policy refuses is refused with forbidden', async () => {
+    const err = await connectedPair({ client: { capabilities: bit('gpu.dispatch') }, authority: { grant: () => 0n } }).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(err).toBeInstanceOf(BusError);
+    expect((err as BusError).code).toBe('forbidden');
+    expect((err as BusError).message).toContain('CAPABILITY_DENIED');
+  });
+});
+
+describe('NetworkBus messages', () => {
+  it('publish from the client reaches typed and pattern subscribers of the authority with the envelope metadata', async () => {
+    pair = await connectedPair();
+    const typed: Delivery[] = [];
+    const pattern: string[] = [];
+    const s1 = pair.authority.subscribe(result, (_v, d) => void typed.push(d as Delivery), { params: { corr: 7 } });
+    const s2 = pair.authority.subscribe('gpu/**', (_v, d) => void pattern.push(d.address));
+    await Promise.all([s1.ready, s2.ready]);
+    const value = result.payload.example();
+    await pair.client.publish(result, value, { params: { corr: 7 } });
+    await pair.client.publish(result, value, { params: { corr: 8 } });
+    await until(() => pattern.length === 2);
+    expect(pattern).toEqual(['gpu/job.result/7', 'gpu/job.result/8']);
+    expect(typed).toHaveLength(1);
+    expect(typed[0]).toMatchObject({ address: 'gpu/job.result/7', params: { corr: '7' }, sessionId: pair.client.sessionId, qos: result.qos, corr: 0n });
+  });
+
+  it('subscriptions made after the session opened are announced; unsubscribe stops the traffic', async () => {
+    pair = await connectedPair();
+    const got: unknown[] = [];
+    const sub = pair.client.subscribe(dispatch, (v) => void got.push(v));
+    await sub.ready;
+    await pair.authority.publish(dispatch, job());
+    await until(() => got.length === 1);
+    sub.unsubscribe();
+    await new Promise((r) => setTimeout(r, 20));
+    await pair.authority.publish(dispatch, job());
+    await new Promise((r) => setTimeout(r, 30));
+    expect(got).toHaveLength(1);
+  });
+
+  it('request/reply works both ways, and remote errors come back typed', async () => {
+    pair = await connectedPair();
+    const accepted = dispatch.reply!.example();
+    await pair.authority.serve(dispatch, () => accepted).ready;
+    expect(await pair.client.request(dispatch, job(), { timeoutMs: 2_000 })).toEqual(accepted);
+    // The other way round, with an error of the topic's set.
+    const open = topics['session/open'];
+    await pair.client.serve(open, () => {
+      throw new RemoteError('SCHEMA_MISMATCH', 'schema 9.0.0 is not supported');
+    }).ready;
+    const err = await rejection(pair.authority.request(open, open.payload.example(), { timeoutMs: 2_000 }));
+    expect(err.code).toBe('remote');
+    expect(err.remote).toEqual({ name: 'SCHEMA_MISMATCH', code: 3005, message: 'schema 9.0.0 is not supported' });
+  });
+
+  it('a request nobody serves fails at once with no-responder', async () => {
+    pair = await connectedPair();
+    const err = await rejection(pair.client.request(dispatch, job(), { timeoutMs: 2_000 }));
+    expect(err.code).toBe('no-responder');
+  });
+
+  it('intents are invoked across the link', async () => {
+    pair = await connectedPair();
+    const intent = Object.values(intents)[0]!;
+    const reply = intent.reply ? intent.reply.example() : undefined;
+    await pair.authority.serveIntent(intent as never, () => reply as never).ready;
+    expect(await pair.client.invoke(intent as never, intent.body.example() as never, { timeoutMs: 2_000 })).toEqual(reply);
+  });
+});
+
+describe('NetworkBus QoS over a lossy link', () => {
+  it('at-least-once: 2,000 messages with 5% frame loss all arrive; exactly-once: each exactly once', async () => {
+    pair = await connectedPair({ loss: 0.05, seed: 42, client: { retransmit: { initialMs: 20, maxMs: 200, maxAttempts: 50 } }, authority: { retransmit: { initialMs: 20, maxMs: 200, maxAttempts: 50 } } });
+    const seen = new Map<string, number>();
+    await pair.authority.subscribe(result, (v, d) => {
+      seen.set(d.address, (seen.get(d.address) ?? 0) + 1);
+    }).ready;
+    const sends: Promise<void>[] = [];
+    for (let i = 0; i < 2_000; i++) sends.push(pair.client.publish(result, result.payload.example(), { params: { corr: i }, qos: i % 2 ? 'exactly_once' : 'at_least_once' }));
+    await Promise.all(sends);
+    await until(() => seen.size === 2_000, 10_000, 'all deliveries');
+    expect([...seen.values()].every((n) => n === 1)).toBe(true);
+    const stats = pair.client.stats().topics.find((t) => t.topic === result.address)!;
+    expect(stats.retried).toBeGreaterThan(0);
+  });
+
+  it('at-most-once messages are not retransmitted', async () => {
+    pair = await connectedPair({ loss: 0.5, seed: 7 });
+    const got: unknown[] = [];
+    await pair.authority.subscribe(result, (v) => void got.push(v)).ready.catch(() => undefined);
+    for (let i = 0; i < 200; i++) await pair.client.publish(result, result.payload.example(), { params: { corr: i }, qos: 'at_most_once' });
+    await new Promise((r) => setTimeout(r, 100));
+    expect(got.length).toBeLessThan(200);
+    expect(pair.client.stats().topics.find((t) => t.topic === result.address)?.retried ?? 0).toBe(0);
+  });
+
+  it('backpressure: with the peer unreachable, publishing beyond maxInFlight fails with a retry hint', async () => {
+    pair = await connectedPair({ client: { maxInFlight: 16 } });
+    await pair.authority.subscribe(result, () => {}).ready;
+    pair.blackout.on = true;
+    const sends = Array.from({ length: 16 }, (_, i) => pair!.client.publish(result, result.payload.example(), { params: { corr: i }, qos: 'at_least_once' }));
+    const err = await rejection(pair.client.publish(result, result.payload.example(), { params: { corr: 99 }, qos: 'at_least_once' }));
+    expect(err.code).toBe('backpressure');
+    expect(err.retryAfterMs).toBeGreaterThan(0);
+    pair.blackout.on = false;
+    await Promise.all(sends);
+  });
+
+  it('a message never acknowledged fails as undelivered after its retries', async () => {
+    pair = await connectedPair({ client: { retransmit: { initialMs: 5, maxMs: 10, maxAttempts: 3 } } });
+    await pair.authority.subscribe(result, () => {}).ready;
+    pair.blackout.on = true;
+    const err = await rejection(pair.client.publish(result, result.payload.example(), { params: { corr: 1 }, qos: 'at_least_once' }));
+    expect(err.code).toBe('undelivered');
+  });
+});
+
+describe('NetworkBus resume', () => {
+  it('after the link drops, the client resumes with its token and both sides re-deliver what the other missed', async () => {
+    pair = await connectedPair({ reconnect: true, client: { retransmit: { initialMs: 20, maxMs: 100, maxAttempts: 1_000 } }, authority: { retransmit: { initialMs: 20, maxMs: 100, maxAttempts: 1_000 } } });
+    const atAuthority: string[] = [];
+    const atClient: string[] = [];
+    await pair.authority.subscribe(result, (_v, d) => void atAuthority.push(d.address)).ready;
+    await pair.client.subscribe(dispatch, () => void atClient.push('dispatch')).ready;
+    const before = pair.client.sessionId;
+    pair.blackout.on = true;
+    const sent = Array.from({ length: 50 }, (_, i) => pair!.client.publish(result, result.payload.example(), { params: { corr: i }, qos: 'at_least_once' }));
+    const back = Array.from({ length: 5 }, () => pair!.authority.publish(dispatch, job(), { qos: 'at_most_once' }));
+    await Promise.all(back);
+    await pair.link().close(); // the transport gives up on the silent path
+    pair.blackout.on = false;
+    await Promise.all(sent);
+    await until(() => atAuthority.length === 50 && atClient.length === 5, 5_000, 'backfill');
+    expect(new Set(atAuthority).size).toBe(50);
+    expect(pair.client.sessionId).toBe(before);
+    expect(pair.client.stats().resumes).toBe(1);
+    expect(pair.authority.stats().resumes).toBe(1);
+  });
+});
