@@ -9,7 +9,7 @@ import { ExitCode, UsageError, type SetExitCode } from '../exit.ts';
 import { readConfig } from '../inputs.ts';
 import { addDiagnosticOptions, reportDiagnostics, type DiagnosticOptions } from './check.ts';
 
-interface GenOptions extends DiagnosticOptions {
+export interface GenOptions extends DiagnosticOptions {
   out?: string;
   check?: boolean;
   watch?: boolean;
@@ -22,7 +22,7 @@ interface GenJob {
   readonly outDir: string;
 }
 
-interface GenPlan {
+export interface GenPlan {
   readonly jobs: readonly GenJob[];
   readonly runtimeImport: string;
   /** Absolute path of midl.lock, when a midl.yaml drives the run. */
@@ -30,7 +30,8 @@ interface GenPlan {
   readonly configPath: string | undefined;
 }
 
-function plan(paths: readonly string[], opts: GenOptions): GenPlan {
+/** Which programs `gen` compiles, where each goes and which midl.lock pins them (also used by the run-time schema loader). */
+export function plan(paths: readonly string[], opts: GenOptions): GenPlan {
   const config = readConfig(opts.config);
   if (paths.length > 0) {
     return {

@@ -1,0 +1,165 @@
+import { createHash } from 'node:crypto';
+import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { createRequire } from 'node:module';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { findConfig } from '../config.ts';
+import { readLock, LockError } from '../lock.ts';
+import { writeOutput } from '../output.ts';
+import { compile } from '../program.ts';
+import type { EmittedFile } from '../emitters/emitter.ts';
+import type { AnyIntentDescriptor, AnyTopicDescriptor, CapabilityInfo } from '../../runtime/index.ts';
+import { UsageError } from './exit.ts';
+import { plan, type GenPlan } from './commands/gen.ts';
+import { reportDiagnostics } from './commands/check.ts';
+
+/**
+ * The schema an operator command (peer, send, tail, replay) works with, loaded at run time: the same
+ * front end and emitters as `midl gen`, emitted into a content-addressed cache and imported, so the
+ * codecs, validators and topic ids are exactly the generated ones, for any schema.
+ */
+export interface LoadedSchema {
+  /** Every topic of every program, in address order. */
+  readonly topics: readonly AnyTopicDescriptor[];
+  readonly topicsById: ReadonlyMap<number, AnyTopicDescriptor>;
+  readonly intents: readonly AnyIntentDescriptor[];
+  /** Capability name → bit and mask. */
+  readonly capabilities: Readonly<Record<string, CapabilityInfo>>;
+  /** Directory the generated modules were imported from. */
+  readonly cacheDir: string;
+}
+
+/** Where the generated modules import the runtime from: this checkout's own runtime, by absolute URL. */
+const RUNTIME_URL = pathToFileURL(fileURLToPath(new URL('../../runtime/index.ts', import.meta.url))).href;
+
+/** Bumped when the cache layout changes, so an old layout is never mistaken for a new one. */
+const CACHE_LAYOUT = 'midl-schema-cache/2';
+
+interface RegistryModule {
+  readonly topics: Readonly<Record<string, AnyTopicDescriptor>>;
+  readonly intents: Readonly<Record<string, AnyIntentDescriptor>>;
+}
+interface CapabilitiesModule {
+  readonly Capabilities: Readonly<Record<string, CapabilityInfo>>;
+}
+
+/**
+ * Loads `schemaPath` (a midl.yaml, or a .midl file or directory), or the midl.yaml found from the
+ * current directory when undefined. Schema errors are printed like `midl check` prints them and the
+ * result is undefined (the caller exits 1); unusable arguments throw `UsageError`.
+ */
+export async function loadSchema(schemaPath: string | undefined): Promise<LoadedSchema | undefined> {
+  const p = planFor(schemaPath);
+  let prior: Readonly<Record<string, { readonly capabilities: Readonly<Record<string, number>> }>> = {};
+  try {
+    if (p.lockPath) prior = readLock(p.lockPath).programs;
+  } catch (err) {
+    if (err instanceof LockError) throw new UsageError(err.message);
+    throw err;
+  }
+  // The emitters pull in ajv and handlebars; load them only once the schema is known to compile.
+  const { emitAll, emitters } = await import('../emitters/index.ts');
+  // Types, schemas + validators (types import them), capabilities, registry and client: everything a
+  // registry import needs, and the client so the directory is a complete package. Facts and docs are not.
+  const needed = new Set(['ts', 'json-schema', 'registry', 'client']);
+  const list = emitters.filter((e) => needed.has(e.name));
+  if (list.length !== needed.size) throw new Error(`schema loader: expected emitters ${[...needed].join(', ')}`);
+  const programs: EmittedFile[][] = [];
+  let failed = false;
+  for (const job of p.jobs) {
+    if (job.files.length === 0) throw new UsageError(`no .midl files found in ${job.label}`);
+    const result = compile(job.files, { lockedCapabilityBits: new Map(Object.entries(prior[job.label]?.capabilities ?? {})) });
+    if (result.unreadable.length > 0) {
+      reportDiagnostics(result.diagnostics.filter((d) => d.code === 'MIDL1901'), { format: 'human' });
+      throw new UsageError('cannot read a schema file');
+    }
+    if (reportDiagnostics(result.diagnostics, { format: 'human' }) || result.hasErrors) {
+      failed = true;
+      continue;
+    }
+    programs.push(emitAll(result.ir, { runtimeImport: RUNTIME_URL }, list));
+  }
+  if (failed) return undefined;
+  const dir = materialize(programs);
+  return importPrograms(dir, programs.length);
+}
+
+function planFor(schemaPath: string | undefined): GenPlan {
+  if (schemaPath === undefined) {
+    if (!findConfig()) throw new UsageError('no --schema given and no midl.yaml found in this directory or its parents');
+    return plan([], { format: 'human' });
+  }
+  if (/\.ya?ml$/i.test(schemaPath)) return plan([], { format: 'human', config: schemaPath });
+  return plan([schemaPath], { format: 'human' });
+}
+
+/** The cache root: beside the runtime's own dependencies, which generated validators import by bare name. */
+function cacheRoot(): string {
+  try {
+    const ajv = createRequire(import.meta.url).resolve('ajv/package.json');
+    return join(dirname(dirname(ajv)), '.cache', 'midl');
+  } catch {
+    return join(tmpdir(), 'midl-schema-cache');
+  }
+}
+
+/**
+ * Writes the programs into `<cache>/<sha256 of everything emitted>/p<i>/` unless that directory
+ * exists. It is filled under a private name and renamed into place, so a process that sees it sees
+ * it complete, and two processes starting at once (a peer and a sender) do not trip over each other.
+ */
+function materialize(programs: readonly (readonly EmittedFile[])[]): string {
+  const hash = createHash('sha256').update(CACHE_LAYOUT);
+  for (const files of programs) {
+    hash.update(`\0program ${files.length}\0`);
+    for (const f of files) hash.update(`${f.path}\0${f.content.length}\0${f.content}`);
+  }
+  const root = cacheRoot();
+  const dir = join(root, hash.digest('hex'));
+  try {
+    // An existing directory is complete: it was renamed into place whole.
+    mkdirSync(root, { recursive: true });
+    const staging = `${dir}.tmp-${process.pid}-${Math.random().toString(36).slice(2)}`;
+    programs.forEach((files, i) => writeOutput(join(staging, `p${i}`), files));
+    // Below node_modules a file without a package.json above it is CommonJS; generated code is ESM.
+    writeFileSync(join(staging, 'package.json'), '{ "type": "module", "private": true }\n');
+    try {
+      renameSync(staging, dir);
+    } catch (err) {
+      rmSync(staging, { recursive: true, force: true });
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code !== 'EEXIST' && code !== 'ENOTEMPTY' && code !== 'EPERM') throw err;
+    }
+  } catch (err) {
+    throw new UsageError(`cannot write the schema cache in ${root}: ${(err as Error).message}`);
+  }
+  return dir;
+}
+
+async function importPrograms(dir: string, count: number): Promise<LoadedSchema> {
+  const topics = new Map<string, AnyTopicDescriptor>();
+  const topicsById = new Map<number, AnyTopicDescriptor>();
+  const intents = new Map<string, AnyIntentDescriptor>();
+  const capabilities: Record<string, CapabilityInfo> = {};
+  for (let i = 0; i < count; i++) {
+    const base = join(dir, `p${i}`);
+    const registry = (await import(pathToFileURL(join(base, 'registry.ts')).href)) as RegistryModule;
+    const caps = (await import(pathToFileURL(join(base, 'capabilities.ts')).href)) as CapabilitiesModule;
+    // Programs of one midl.yaml share the bus, so they must agree on what they share.
+    for (const t of Object.values(registry.topics)) {
+      const clash = topicsById.get(t.id) ?? topics.get(t.address);
+      if (clash) throw new UsageError(`topic ${t.address} (id ${t.id}) clashes with ${clash.address} (id ${clash.id}) of another input`);
+      topics.set(t.address, t);
+      topicsById.set(t.id, t);
+    }
+    for (const intent of Object.values(registry.intents)) intents.set(intent.name, intent);
+    for (const [name, info] of Object.entries(caps.Capabilities)) {
+      const prior = capabilities[name];
+      if (prior && prior.bit !== info.bit) throw new UsageError(`capability '${name}' has bit ${prior.bit} in one input and ${info.bit} in another`);
+      capabilities[name] = info;
+    }
+  }
+  const sorted = [...topics.values()].sort((a, b) => (a.address < b.address ? -1 : a.address > b.address ? 1 : 0));
+  return { topics: sorted, topicsById, intents: [...intents.values()], capabilities, cacheDir: dir };
+}
