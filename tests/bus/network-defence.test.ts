@@ -1,0 +1,189 @@
+import fc from 'fast-check';
+import { afterEach, describe, expect, it } from 'vitest';
+import { NetworkBus, type JitterReportValue, type DeliveryReportValue } from '../../runtime/index.ts';
+import { ControlKind } from '../../runtime/bus/control.ts';
+import { FrameKind } from '../../runtime/bus/frame.ts';
+import { topics } from '../../generated/registry.ts';
+import { Capabilities } from '../../generated/capabilities.ts';
+import { rejection, thrown } from '../helpers/bus.ts';
+import { connectedPair, registry, until, type Pair } from './network-peers.ts';
+import { RawPeer } from './raw-peer.ts';
+
+const dispatch = topics['gpu/job.dispatch'];
+const result = topics['gpu/job.result/{corr}'];
+const bit = (name: keyof typeof Capabilities) => 1n << BigInt(Capabilities[name].bit);
+const ALL = (1n << 64n) - 1n;
+
+let authority: NetworkBus | undefined;
+let pair: Pair | undefined;
+afterEach(async () => {
+  await authority?.close();
+  await pair?.close();
+  authority = undefined;
+  pair = undefined;
+});
+
+function newAuthority(): NetworkBus {
+  authority = new NetworkBus({ name: 'authority', ...registry, onError: () => {} });
+  authority.serve(dispatch, () => dispatch.reply!.example());
+  return authority;
+}
+
+describe('refusals', () => {
+  it('frames outside a session are refused as replay and never delivered', async () => {
+    const a = newAuthority();
+    const got: unknown[] = [];
+    a.subscribe('**', (v) => void got.push(v));
+    const raw = RawPeer.attach(a);
+    raw.data(FrameKind.Publish, 1n, 'gpu/job.result/1', raw.header(result.id, { sessionId: 1234 }), result.payload.encode(result.payload.example()));
+    expect(await raw.answerTo(1n)).toMatchObject({ kind: ControlKind.Nack, reason: 'replay' });
+    expect(got).toEqual([]);
+  });
+
+  it('a frame carrying another session id is refused as replay', async () => {
+    const raw = RawPeer.attach(newAuthority());
+    await raw.hello(ALL);
+    raw.data(FrameKind.Publish, 1n, 'gpu/job.result/1', raw.header(result.id, { sessionId: raw.sessionId ^ 1 }), result.payload.encode(result.payload.example()));
+    expect(await raw.answerTo(1n)).toMatchObject({ kind: ControlKind.Nack, reason: 'replay' });
+  });
+
+  it('stale and far-future timestamps are refused as stale', async () => {
+    const raw = RawPeer.attach(newAuthority());
+    await raw.hello(ALL);
+    const bytes = result.payload.encode(result.payload.example());
+    raw.data(FrameKind.Publish, 1n, 'gpu/job.result/1', raw.header(result.id, { timestampUs: BigInt(Date.now() - 60_000) * 1000n }), bytes);
+    raw.data(FrameKind.Publish, 2n, 'gpu/job.result/1', raw.header(result.id, { timestampUs: BigInt(Date.now() + 60_000) * 1000n }), bytes);
+    raw.data(FrameKind.Publish, 3n, 'gpu/job.result/1', raw.header(result.id), bytes);
+    expect(await raw.answerTo(1n)).toMatchObject({ kind: ControlKind.Nack, reason: 'stale' });
+    expect(await raw.answerTo(2n)).toMatchObject({ kind: ControlKind.Nack, reason: 'stale' });
+    expect((await raw.answerTo(3n)).kind).toBe(ControlKind.Ack);
+  });
+
+  it('a request reusing a correlation id is refused as replay; a retransmitted copy is only acknowledged again', async () => {
+    const a = newAuthority();
+    let served = 0;
+    a.serve(topics['gpu/pipeline.create'], () => (served++, topics['gpu/pipeline.create'].reply!.example()));
+    const raw = RawPeer.attach(a);
+    await raw.hello(ALL);
+    const pipeline = topics['gpu/pipeline.create'];
+    const bytes = pipeline.payload.encode(pipeline.payload.example());
+    const h = raw.header(pipeline.id, { corrId: 77n });
+    raw.data(FrameKind.Request, 1n, pipeline.address, h, bytes);
+    expect((await raw.answerTo(1n)).kind).toBe(ControlKind.Ack);
+    raw.data(FrameKind.Request, 1n, pipeline.address, h, bytes); // the same frame again (a retransmission)
+    raw.data(FrameKind.Request, 2n, pipeline.address, raw.header(pipeline.id, { corrId: 77n }), bytes); // a new frame, old corr
+    expect(await raw.answerTo(2n)).toMatchObject({ kind: ControlKind.Nack, reason: 'replay' });
+    await until(() => served >= 1);
+    await new Promise((r) => setTimeout(r, 30));
+    expect(served).toBe(1);
+  });
+
+  it('publishing without the capability is refused as forbidden by the authority, even when the client lies', async () => {
+    const raw = RawPeer.attach(newAuthority());
+    await raw.hello(bit('gpu.host'));
+    raw.data(FrameKind.Request, 1n, dispatch.address, raw.header(dispatch.id, { corrId: 5n, capabilities: ALL }), dispatch.payload.encode(dispatch.payload.example()));
+    expect(await raw.answerTo(1n)).toMatchObject({ kind: ControlKind.Nack, reason: 'forbidden' });
+  });
+
+  it('a client bus without the capability is refused locally (publish and subscribe) and remotely (subscribe)', async () => {
+    pair = await connectedPair({ client: { capabilities: bit('telemetry.read') } });
+    expect((await rejection(pair.client.publish(dispatch, dispatch.payload.example()))).code).toBe('forbidden');
+    expect(thrown(() => pair!.client.subscribe(dispatch, () => {})).code).toBe('forbidden');
+    const raw = RawPeer.attach(pair.authority);
+    await raw.hello(bit('telemetry.read'));
+    raw.control({ kind: ControlKind.Subscribe, subId: 1, topicId: dispatch.id, pattern: dispatch.address });
+    await until(() => raw.controls.some((c) => c.kind === ControlKind.Subscribed));
+    expect(raw.controls.find((c) => c.kind === ControlKind.Subscribed)).toMatchObject({ refused: 'forbidden' });
+  });
+
+  it('pattern subscribers only receive topics their session may subscribe to', async () => {
+    pair = await connectedPair({ client: { capabilities: bit('telemetry.read') } });
+    const got: string[] = [];
+    await pair.client.subscribe('**', (_v, d) => void got.push(d.address)).ready;
+    await pair.authority.publish(dispatch, dispatch.payload.example(), { qos: 'at_least_once' });
+    const jitter = topics['telemetry/jitter'];
+    await pair.authority.publish(jitter, jitter.payload.example());
+    await until(() => got.length > 0);
+    await new Promise((r) => setTimeout(r, 20));
+    expect(got).toEqual(['telemetry/jitter']);
+  });
+
+  it('a resume with a wrong or used token is refused', async () => {
+    const raw = RawPeer.attach(newAuthority());
+    await raw.hello(ALL);
+    const second = RawPeer.attach(authority!);
+    expect(await second.hello(ALL, { sessionId: raw.sessionId, token: 'x'.repeat(32), lastSeq: 0n })).toMatchObject({ kind: ControlKind.Refuse, name: 'INVALID_RESUME_TOKEN' });
+    const old = raw.token;
+    const third = RawPeer.attach(authority!);
+    expect((await third.hello(ALL, { sessionId: raw.sessionId, token: old, lastSeq: 0n })).kind).toBe(ControlKind.Welcome);
+    const fourth = RawPeer.attach(authority!);
+    expect(await fourth.hello(ALL, { sessionId: raw.sessionId, token: old, lastSeq: 0n })).toMatchObject({ kind: ControlKind.Refuse, name: 'INVALID_RESUME_TOKEN' });
+  });
+});
+
+describe('hostile frames', () => {
+  it('random words and mutated frames never crash the authority; the session keeps serving', async () => {
+    const a = newAuthority();
+    const raw = RawPeer.attach(a);
+    await raw.hello(ALL);
+    const good = result.payload.encode(result.payload.example());
+    let seq = 100n;
+    fc.assert(
+      fc.property(fc.uint32Array({ minLength: 1, maxLength: 64 }), fc.uint8Array({ maxLength: 64 }), fc.nat(200), (words, junk, cut) => {
+        // Whole packets only: pad to a multiple of 4 words (a link never delivers a partial packet).
+        const padded = new Uint32Array(Math.ceil(words.length / 4) * 4);
+        padded.set(words);
+        raw.link.send(padded);
+        raw.data(FrameKind.Publish, seq++, 'gpu/job.result/1', raw.header(result.id), junk);
+        raw.control({ kind: ControlKind.Ack, floor: BigInt(cut), seqs: [] });
+      }),
+      { numRuns: 150, seed: 5 },
+    );
+    await new Promise((r) => setTimeout(r, 50));
+    const got: unknown[] = [];
+    a.subscribe(result, (v) => void got.push(v));
+    raw.data(FrameKind.Publish, 10_000n, 'gpu/job.result/2', raw.header(result.id), good);
+    expect((await raw.answerTo(10_000n)).kind).toBe(ControlKind.Ack);
+    await until(() => got.length === 1);
+    expect(a.stats().peers[0]?.state).toBe('established');
+  });
+});
+
+describe('telemetry', () => {
+  it('latency, jitter and delivery counters are published on telemetry/* and compared with the budget', async () => {
+    pair = await connectedPair({ authority: { telemetry: { jitter: topics['telemetry/jitter'], delivery: topics['telemetry/delivery'], intervalMs: 100 } } });
+    const jitter: JitterReportValue[] = [];
+    const delivery: DeliveryReportValue[] = [];
+    await pair.client.subscribe(topics['telemetry/jitter'], (v) => void jitter.push(v)).ready;
+    await pair.client.subscribe(topics['telemetry/delivery'], (v) => void delivery.push(v)).ready;
+    await pair.authority.subscribe(result, () => {}).ready;
+    for (let i = 0; i < 20; i++) await pair.client.publish(result, result.payload.example(), { params: { corr: i } });
+    // Reports are per window (100 ms): the 20 messages may span several.
+    const mine = <T extends { topic: string }>(list: T[]) => list.filter((x) => x.topic === result.address);
+    await until(() => mine(jitter).reduce((n, j) => n + j.samples, 0) === 20 && mine(delivery).reduce((n, d) => n + d.received, 0n) === 20n, 3_000, 'reports');
+    for (const j of mine(jitter)) {
+      expect(j).toMatchObject({ peer: 'authority', topicId: result.id });
+      expect(j.latencyP50).toBeGreaterThanOrEqual(0);
+      expect(j.latencyP99).toBeGreaterThanOrEqual(j.latencyP50);
+      expect(j.latencyMax).toBeGreaterThanOrEqual(j.latencyP99);
+      expect(j.overBudget).toBeLessThanOrEqual(j.samples);
+      expect(j.budget).toEqual({ latency: result.budget.latencyUs, ...(result.budget.jitterUs === undefined ? {} : { jitter: result.budget.jitterUs }) });
+    }
+    expect(mine(delivery).reduce((n, d) => n + d.duplicates, 0n)).toBe(0n);
+  });
+});
+
+describe('telemetry windows', () => {
+  it('counts messages over the latency or jitter budget and computes percentiles per window', async () => {
+    const { Telemetry } = await import('../../runtime/bus/telemetry.ts');
+    const topic = { ...result, budget: { latencyUs: 1_000, jitterUs: 300 } };
+    const t = new Telemetry(new Map([[topic.id, topic]]));
+    for (const us of [100, 200, 300, 5_000, 400, 450]) t.latency(topic.id, us);
+    t.counters(topic.id).received = 6;
+    const { jitter, delivery } = t.closeWindow('me');
+    // 5000 is over the latency budget; the jumps 300→5000 and 5000→400 are over the jitter budget.
+    expect(jitter[0]).toMatchObject({ samples: 6, latencyP50: 300, latencyP99: 5_000, latencyMax: 5_000, overBudget: 2, budget: { latency: 1_000, jitter: 300 } });
+    expect(delivery[0]).toMatchObject({ received: 6n, sent: 0n });
+    expect(t.closeWindow('me')).toEqual({ jitter: [], delivery: [] });
+  });
+});

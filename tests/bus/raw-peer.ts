@@ -1,0 +1,71 @@
+import { UmpError, UmpReader, loopbackLinkPair, type EnvelopeHeader, type UmpLink } from '../../runtime/index.ts';
+import { ControlKind, decodeControl, encodeControl, type Control } from '../../runtime/bus/control.ts';
+import { CONTROL_GROUP, DATA_GROUP, FrameKind, encodeDataFrame, frameOf, frameToUmp, CONTROL_SUB_ID } from '../../runtime/bus/frame.ts';
+import type { NetworkBus } from '../../runtime/index.ts';
+import { until } from './network-peers.ts';
+
+/**
+ * A hand-driven peer for refusal tests: it speaks the bus frames directly (HELLO, data frames with any
+ * header it likes), so tests can send what a well-behaved NetworkBus never would, and read the
+ * authority's answers.
+ */
+export class RawPeer {
+  readonly controls: Control[] = [];
+  private readonly reader = new UmpReader();
+  sessionId = 0;
+  granted = 0n;
+  token = '';
+
+  constructor(readonly link: UmpLink) {
+    link.onReceive((words) => {
+      for (const ev of this.reader.push(words)) {
+        if (ev instanceof UmpError || ev.kind !== 'sysex8') continue;
+        const f = frameOf(ev.data);
+        if (f?.subId === CONTROL_SUB_ID) this.controls.push(decodeControl(f.body));
+      }
+    });
+  }
+
+  /** A raw peer connected to `authority` over an in-process link. */
+  static attach(authority: NetworkBus): RawPeer {
+    const [mine, theirs] = loopbackLinkPair({ names: ['raw', 'authority'] });
+    authority.accept(theirs);
+    return new RawPeer(mine);
+  }
+
+  control(c: Control): void {
+    this.link.send(frameToUmp(encodeControl(c), CONTROL_GROUP, 0));
+  }
+
+  /** HELLO and wait for the WELCOME (or REFUSE). */
+  async hello(capabilities: bigint, resume?: { sessionId: number; token: string; lastSeq: bigint }): Promise<Control> {
+    const before = this.controls.length;
+    this.control({ kind: ControlKind.Hello, name: 'raw', capabilities, maxPayload: 65536, jitterBudgetUs: 5000, heartbeatMs: 1000, clockSources: [1], interests: [], resume });
+    await until(() => this.controls.slice(before).some((c) => c.kind === ControlKind.Welcome || c.kind === ControlKind.Refuse), 2_000, 'WELCOME');
+    const answer = this.controls.slice(before).find((c) => c.kind === ControlKind.Welcome || c.kind === ControlKind.Refuse)!;
+    if (answer.kind === ControlKind.Welcome) {
+      this.sessionId = answer.sessionId;
+      this.granted = answer.capabilities;
+      this.token = answer.resumeToken;
+    }
+    return answer;
+  }
+
+  header(topicId: number, overrides: Partial<EnvelopeHeader> = {}): EnvelopeHeader {
+    return { topicId, schemaMajor: 0, schemaMinor: 1, sessionId: this.sessionId, corrId: 0n, timestampUs: BigInt(Date.now()) * 1000n, qos: 1, capabilities: this.granted, ...overrides };
+  }
+
+  data(kind: FrameKind, seq: bigint, address: string, header: EnvelopeHeader, payload: Uint8Array): void {
+    this.link.send(frameToUmp(encodeDataFrame(kind, 0, seq, address, header, payload, 1 << 20), DATA_GROUP, Number(seq & 0xffn)));
+  }
+
+  /** The answer (ACK covering `seq`, or NACK of it) to data frame `seq`. */
+  async answerTo(seq: bigint): Promise<Control> {
+    let found: Control | undefined;
+    await until(() => {
+      found = this.controls.find((c) => (c.kind === ControlKind.Nack && c.seq === seq) || (c.kind === ControlKind.Ack && (c.floor >= seq || c.seqs.includes(seq))));
+      return found !== undefined;
+    }, 2_000, `an answer to seq ${seq}`);
+    return found!;
+  }
+}
