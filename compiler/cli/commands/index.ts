@@ -5,9 +5,13 @@ import { registerCheck } from './check.ts';
 import { registerFmt } from './fmt.ts';
 import { registerGen } from './gen.ts';
 import { registerDiscover } from './discover.ts';
+import { registerPeer } from './peer.ts';
+import { registerSend } from './send.ts';
+import { registerTail } from './tail.ts';
+import { registerReplay } from './replay.ts';
 
 /** Each command module registers itself on the program; the list is the CLI's table of contents. */
-const commandModules: Array<(program: Command, setExit: SetExitCode) => void> = [registerCheck, registerFmt, registerGen, registerUmp, registerDiscover];
+const commandModules: Array<(program: Command, setExit: SetExitCode) => void> = [registerCheck, registerFmt, registerGen, registerUmp, registerDiscover, registerPeer, registerSend, registerTail, registerReplay];
 
 export function registerCommands(program: Command, setExit: SetExitCode): void {
   for (const register of commandModules) register(program, setExit);

@@ -1,0 +1,22 @@
+import type { Command } from 'commander';
+import type { SetExitCode } from '../exit.ts';
+import { schemaOption } from '../operator/options.ts';
+import type { PeerOptions } from '../operator/run-peer.ts';
+
+/**
+ * `midl peer`: a Network MIDI 2.0 endpoint that is also the Bus session authority. It accepts
+ * invitations (and answers pings: the transport does), welcomes Bus sessions on them, routes between
+ * its clients, and prints every message it receives as one JSON line (operator/lines.ts).
+ */
+export function registerPeer(program: Command, setExit: SetExitCode): void {
+  program
+    .command('peer')
+    .description('run a Network MIDI 2.0 endpoint and Bus session authority; print every message received as a JSON line')
+    .requiredOption('--listen <url>', 'udp://HOST:PORT to listen on (port 0: any free port; the bound one is printed on stderr)')
+    .option('--name <name>', 'endpoint name announced in invitation replies', 'midl peer')
+    .option('--secret <secret>', 'accept only invitations authenticated with this shared secret')
+    .addOption(schemaOption())
+    .option('--record <file>', 'append every received message, with its UMP words, to FILE as JSON lines (for midl replay)')
+    .option('--grant <caps>', "grant clients only these capabilities (comma-separated names from the schema) of those they ask for")
+    .action(async (opts: PeerOptions) => (await import('../operator/run-peer.ts')).runPeer(opts, setExit));
+}

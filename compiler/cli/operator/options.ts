@@ -1,0 +1,72 @@
+/**
+ * Options and argument helpers shared by the operator commands (peer, send, tail, replay), and waiting
+ * for Ctrl-C. Light on purpose: command modules load at every `midl` start, the runtime only when one
+ * of these commands runs.
+ */
+import { InvalidArgumentError, Option, type Command } from 'commander';
+import type { QosLevel } from '../../../runtime/index.ts';
+
+export const QOS_LEVELS: readonly QosLevel[] = ['at_most_once', 'at_least_once', 'exactly_once'];
+
+/** `--schema PATH`, shared so that every operator command reads schemas the same way. */
+export const schemaOption = (): Option =>
+  new Option('--schema <path>', 'midl.yaml, or a .midl file or directory (default: the midl.yaml found from here)');
+
+export const qosOption = (description: string): Option => new Option('--qos <level>', description).choices(QOS_LEVELS);
+
+/** `--name`, `--secret` and `--connect-timeout` of the client commands (send, tail, replay). */
+export function addClientOptions(cmd: Command, defaultName: string): Command {
+  return cmd
+    .option('--name <name>', 'endpoint name announced in the invitation', defaultName)
+    .option('--secret <secret>', 'shared secret, when the peer requires authenticated invitations')
+    .addOption(new Option('--connect-timeout <ms>', 'give up when the peer has not accepted the invitation and the session by then').argParser(wholeNumber).default(5000));
+}
+
+/** `--to`, `--rate` and `--window` of the commands that publish (send, replay). */
+export function addPublishOptions(cmd: Command): Command {
+  return cmd
+    .requiredOption('--to <url>', 'udp://HOST:PORT of the peer')
+    .addOption(new Option('--rate <n>', 'at most N messages per second').argParser(positiveNumber))
+    .addOption(new Option('--window <n>', 'messages awaiting acknowledgement at once').argParser(wholeNumber).default(256));
+}
+
+/** Commander argument parser for a non-negative integer (`--count 10`, `--timeout 500`). */
+export function wholeNumber(raw: string): number {
+  if (!/^\d+$/.test(raw.trim())) throw new InvalidArgumentError('expected a whole number');
+  return Number(raw.trim());
+}
+
+/** Commander argument parser for a positive number (`--rate 2.5`). */
+export function positiveNumber(raw: string): number {
+  const n = Number(raw);
+  if (!Number.isFinite(n) || n <= 0 || raw.trim() === '') throw new InvalidArgumentError('expected a positive number');
+  return n;
+}
+
+/** Resolves once SIGINT or SIGTERM arrives, or `also` settles; the signal listeners are removed then. */
+export function untilSignal(also?: Promise<unknown>): Promise<NodeJS.Signals | 'done'> {
+  return new Promise((done) => {
+    const onInt = () => stop('SIGINT');
+    const onTerm = () => stop('SIGTERM');
+    const stop = (why: NodeJS.Signals | 'done') => {
+      process.off('SIGINT', onInt);
+      process.off('SIGTERM', onTerm);
+      done(why);
+    };
+    process.on('SIGINT', onInt);
+    process.on('SIGTERM', onTerm);
+    also?.then(
+      () => stop('done'),
+      () => stop('done'),
+    );
+  });
+}
+
+/** Message of an error for one stderr line, with its code when it has one (`backpressure: …`). */
+export function describeError(err: unknown): string {
+  if (err instanceof Error) {
+    const code = (err as { code?: unknown }).code;
+    return typeof code === 'string' && !err.message.startsWith(code) ? `${code}: ${err.message}` : err.message;
+  }
+  return String(err);
+}

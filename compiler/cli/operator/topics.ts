@@ -1,0 +1,54 @@
+/**
+ * Names on the command line resolved against a loaded schema: capability lists and topic addresses.
+ */
+import { compilePattern, matchAddress, type AnyTopicDescriptor } from '../../../runtime/index.ts';
+import { UsageError } from '../exit.ts';
+import type { LoadedSchema } from '../schema-runtime.ts';
+
+/** The mask of a comma-separated list of the schema's capability names. */
+export function capabilityMask(schema: LoadedSchema, list: string): bigint {
+  let mask = 0n;
+  for (const name of list.split(',').map((s) => s.trim()).filter((s) => s.length > 0)) {
+    const info = schema.capabilities[name];
+    if (!info) {
+      const known = Object.keys(schema.capabilities);
+      throw new UsageError(`unknown capability '${name}' (the schema has ${known.length === 0 ? 'none' : known.join(', ')})`);
+    }
+    mask |= info.mask;
+  }
+  return mask;
+}
+
+export interface ResolvedTopic {
+  readonly topic: AnyTopicDescriptor;
+  /** Values of the address parameters, as written in the address. */
+  readonly params: Readonly<Record<string, string>>;
+  /** The concrete address. */
+  readonly address: string;
+}
+
+/**
+ * The topic a concrete address (`gpu/job.result/42`) belongs to, or the topic of a template without
+ * parameters (`gpu/job.dispatch`). Where several templates match, the one with more literal segments
+ * wins (`a/b` over `a/{x}`), as a reader of the schema would expect.
+ */
+export function resolveTopic(schema: LoadedSchema, address: string): ResolvedTopic {
+  const exact = schema.topics.find((t) => t.address === address);
+  if (exact && exact.params.length > 0) {
+    throw new UsageError(`topic ${address} has parameters (${exact.params.join(', ')}): give a concrete address, e.g. ${exampleAddress(exact.address)}`);
+  }
+  if (exact) return { topic: exact, params: {}, address };
+  let best: { r: ResolvedTopic; literals: number } | undefined;
+  for (const topic of schema.topics) {
+    const pattern = compilePattern(topic.address);
+    const params = matchAddress(pattern, address);
+    if (!params) continue;
+    const literals = pattern.segments.filter((s) => s.kind === 'literal').length;
+    if (!best || literals > best.literals) best = { r: { topic, params: { ...params }, address }, literals };
+  }
+  if (best) return best.r;
+  const near = schema.topics.filter((t) => t.address.split('/')[0] === address.split('/')[0]).map((t) => t.address);
+  throw new UsageError(`no topic of the schema has the address ${address}${near.length > 0 ? ` (topics under ${address.split('/')[0]}/: ${near.join(', ')})` : ''}`);
+}
+
+const exampleAddress = (template: string): string => template.replace(/\{[^}]+\}/g, '1');
