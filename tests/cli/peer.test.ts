@@ -157,13 +157,18 @@ describe('midl peer', () => {
     expect(stackTraceLines(r.stderr)).toEqual([]);
   });
 
-  it('usage errors exit 2: neither --json nor --file, an unknown topic, a malformed URL', { timeout: 60_000 }, async () => {
-    const [neither, unknown, url] = await Promise.all([
+  it('usage errors exit 2 (neither --json nor --file, an unknown topic, a malformed URL); a schema error exits 1', { timeout: 60_000 }, async () => {
+    const broken = join(dir, 'broken.midl');
+    writeFileSync(broken, 'package ops.broken;\nversion "1.0.0";\n\nstruct A {\n  b: Nope @1;\n}\n');
+    const [neither, unknown, url, schemaError] = await Promise.all([
       runMidl(['send', '--to', peer.url, '--topic', 'ops/job', '--schema', schema]),
       runMidl(['send', '--to', peer.url, '--topic', 'ops/nope', '--json', '{}', '--schema', schema]),
       runMidl(['send', '--to', 'http://x', '--topic', 'ops/job', '--json', '{}', '--schema', schema]),
+      runMidl(['peer', '--listen', 'udp://127.0.0.1:0', '--schema', broken]),
     ]);
-    expect([neither.code, unknown.code, url.code]).toEqual([2, 2, 2]);
+    expect([neither.code, unknown.code, url.code, schemaError.code]).toEqual([2, 2, 2, 1]);
+    // Printed as midl check prints it.
+    expect(schemaError.stderr).toMatch(/error\[MIDL1203\]/);
     expect(neither.stderr).toContain('give exactly one of --json VALUE or --file FILE');
     expect(unknown.stderr).toContain('no topic of the schema has the address ops/nope (topics under ops/: ops/event/{kind}, ops/job)');
     expect(url.stderr).toContain('--to: not a udp://HOST:PORT address');
