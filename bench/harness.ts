@@ -18,6 +18,18 @@ export interface BenchCase {
    * tinybench's own minimum is 64 runs and 16 warm-ups, too many for a case that takes seconds.
    */
   readonly minIterations?: number;
+  /** What the items are called in the table ("msgs", "tokens"); default "items". */
+  readonly itemsLabel?: string;
+  /** Report p50/p99 of the per-call time (case and anchor): for cases where one call is one round trip. */
+  readonly latency?: boolean;
+  /**
+   * Runs before the case is measured / after it (always, even when it failed): for cases that need
+   * sockets or sessions, so they exist only while their own case runs (no background traffic in others).
+   */
+  readonly setup?: () => Promise<void> | void;
+  readonly teardown?: () => Promise<void> | void;
+  /** Extra figures computed from the result (targets, sizes, counters); printed as `key value` and kept in the JSON. */
+  readonly figures?: (result: BenchResult) => Record<string, number | string | boolean>;
 }
 
 /** A suite is a file under bench/suites/ exporting `cases` (or an async factory for them). */
@@ -37,4 +49,11 @@ export interface BenchResult {
   mbPerSec?: number;
   linesPerSec?: number;
   itemsPerSec?: number;
+  itemsLabel?: string;
+  /** Per-call time percentiles (ms), for `latency` cases. */
+  p50Ms?: number;
+  p99Ms?: number;
+  baselineP50Ms?: number;
+  baselineP99Ms?: number;
+  figures?: Record<string, number | string | boolean>;
 }

@@ -21,17 +21,30 @@ async function loadSuites(): Promise<BenchSuite[]> {
 }
 
 async function measure(c: BenchCase): Promise<BenchResult> {
+  await c.setup?.();
+  try {
+    return await measureSetUp(c);
+  } finally {
+    await c.teardown?.();
+  }
+}
+
+async function measureSetUp(c: BenchCase): Promise<BenchResult> {
   const bench = new Bench({
     time: timeMs,
     warmupTime: Math.min(200, timeMs / 2),
+    // A case that throws must fail the run, not report 0 ops/s.
+    throws: true,
     ...(c.minIterations !== undefined ? { iterations: c.minIterations, warmupIterations: 1 } : {}),
   });
   bench.add(c.name, c.fn);
   if (c.baseline) bench.add(c.baseline.name, c.baseline.fn);
   await bench.run();
+  type TaskStats = { throughput?: { mean: number }; hz?: number; latency?: { p50?: number; p99?: number }; error?: unknown };
+  const statsOf = (name: string): TaskStats | undefined => bench.tasks.find((t) => t.name === name)?.result as TaskStats | undefined;
   const hzOf = (name: string): number => {
-    const task = bench.tasks.find((t) => t.name === name);
-    const result = task?.result as { throughput?: { mean: number }; hz?: number } | undefined;
+    const result = statsOf(name);
+    if (result?.error) throw result.error;
     return result?.throughput?.mean ?? result?.hz ?? 0;
   };
   const hz = hzOf(c.name);
@@ -47,6 +60,16 @@ async function measure(c: BenchCase): Promise<BenchResult> {
   if (c.bytesPerOp !== undefined) result.mbPerSec = (hz * c.bytesPerOp) / 1e6;
   if (c.linesPerOp !== undefined) result.linesPerSec = hz * c.linesPerOp;
   if (c.itemsPerOp !== undefined) result.itemsPerSec = hz * c.itemsPerOp;
+  if (c.itemsLabel !== undefined) result.itemsLabel = c.itemsLabel;
+  if (c.latency) {
+    const own = statsOf(c.name)?.latency;
+    if (own?.p50 !== undefined) result.p50Ms = own.p50;
+    if (own?.p99 !== undefined) result.p99Ms = own.p99;
+    const anchor = c.baseline ? statsOf(c.baseline.name)?.latency : undefined;
+    if (anchor?.p50 !== undefined) result.baselineP50Ms = anchor.p50;
+    if (anchor?.p99 !== undefined) result.baselineP99Ms = anchor.p99;
+  }
+  if (c.figures) result.figures = c.figures(result);
   return result;
 }
 
@@ -55,8 +78,18 @@ function fmt(n: number | null | undefined, digits = 0): string {
   return n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
 }
 
+function figure(v: number | string | boolean): string {
+  return typeof v === 'number' ? fmt(v, Math.abs(v) < 10 && !Number.isInteger(v) ? 2 : 0) : String(v);
+}
+
 const results: BenchResult[] = [];
-for (const suite of await loadSuites()) {
+const suites = await loadSuites();
+// `npm run bench -- <name>` runs the suites whose name contains <name>; a name matching none is a typo, not an empty run.
+if (filter && !suites.some((s) => s.name.includes(filter))) {
+  process.stderr.write(`no bench suite matches "${filter}"; suites: ${suites.map((s) => s.name).join(', ')}\n`);
+  process.exit(2);
+}
+for (const suite of suites) {
   if (filter && !suite.name.includes(filter)) continue;
   for (const c of await suite.cases()) {
     const r = await measure(c);
@@ -65,7 +98,10 @@ for (const suite of await loadSuites()) {
       const extra = [
         r.mbPerSec !== undefined ? `${fmt(r.mbPerSec, 1)} MB/s` : '',
         r.linesPerSec !== undefined ? `${fmt(r.linesPerSec)} lines/s` : '',
-        r.itemsPerSec !== undefined ? `${fmt(r.itemsPerSec)} items/s` : '',
+        r.itemsPerSec !== undefined ? `${fmt(r.itemsPerSec)} ${r.itemsLabel ?? 'items'}/s` : '',
+        r.p50Ms !== undefined ? `p50 ${fmt(r.p50Ms, 3)} ms, p99 ${fmt(r.p99Ms, 3)} ms` : '',
+        r.baselineP50Ms !== undefined ? `anchor p50 ${fmt(r.baselineP50Ms, 3)} ms, p99 ${fmt(r.baselineP99Ms, 3)} ms` : '',
+        ...Object.entries(r.figures ?? {}).map(([k, v]) => `${k} ${figure(v)}`),
       ].filter(Boolean).join(', ');
       process.stdout.write(
         `${r.name.padEnd(52)} ${fmt(r.hz, r.hz < 10 ? 2 : 0).padStart(12)} ops/s ${fmt(r.meanMs, 3).padStart(10)} ms` +

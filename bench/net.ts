@@ -1,0 +1,153 @@
+/**
+ * Helpers of the bus and sse bench suites (kept outside bench/suites/, whose every file is a suite):
+ * nodes built from the generated registry, deadlines that turn a stall into a loud error, a raw
+ * dgram echo (the UDP anchor), a counter of the bytes a node puts on the wire (to size that anchor),
+ * and a windowed sender.
+ */
+import { createSocket, Socket } from 'node:dgram';
+import { NetworkBus, type NetworkBusOptions } from '../runtime/index.ts';
+import { topics, intents } from '../generated/registry.ts';
+
+/** Every topic and intent of idl/, as a NetworkBus takes them. */
+export const registry = { topics: Object.values(topics), intents: Object.values(intents) };
+
+/** A NetworkBus on the whole registry; failures go to `errors` so a case can fail on them instead of printing mid-table. */
+export function node(name: string, errors: unknown[], options: Partial<NetworkBusOptions> = {}): NetworkBus {
+  return new NetworkBus({ name, ...registry, onError: (e) => void errors.push(e), ...options });
+}
+
+/** `p`, or an Error naming `what` (and the state `detail()` describes) after `ms`: a bench must never hang. */
+export async function deadline<T>(p: Promise<T>, ms: number, what: string, detail: () => string = () => ''): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const expired = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      const d = detail();
+      reject(new Error(`${what}: no completion within ${ms / 1000} s${d ? ` (${d})` : ''}`));
+    }, ms);
+  });
+  try {
+    return await Promise.race([p, expired]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** Throws the first error a node reported (handler failures, refused or undecodable traffic). */
+export function assertNoErrors(where: string, errors: unknown[]): void {
+  const first = errors[0];
+  if (first !== undefined) throw new Error(`${where}: the bus reported ${errors.length} error(s); first: ${first instanceof Error ? first.message : String(first)}`);
+}
+
+const bindLocal = (socket: Socket): Promise<void> =>
+  new Promise((resolve, reject) => {
+    socket.once('error', reject);
+    socket.bind(0, '127.0.0.1', () => {
+      socket.off('error', reject);
+      resolve();
+    });
+  });
+
+export interface Echo {
+  /** One datagram of `size` bytes to the echo server and back. */
+  roundTrip(): Promise<void>;
+  /** `count` round trips with at most `window` datagrams out at once (the same pipelining as the bus case). */
+  pipelined(count: number, window: number): Promise<void>;
+  close(): Promise<void>;
+}
+
+/**
+ * The UDP anchor: a dgram socket on 127.0.0.1 that sends every datagram straight back, and a client
+ * socket that sends `size`-byte datagrams to it. Same process, same sockets API, no protocol: what the
+ * kernel and libuv cost per round trip on this machine right now.
+ */
+export async function startEcho(size: number): Promise<Echo> {
+  const server = createSocket('udp4');
+  const client = createSocket('udp4');
+  server.on('message', (msg, from) => server.send(msg, from.port, from.address));
+  await bindLocal(server);
+  await bindLocal(client);
+  const port = server.address().port;
+  const payload = Buffer.alloc(Math.max(1, size), 0x5a);
+  let onReply: () => void = () => {};
+  client.on('message', () => onReply());
+  const what = `raw dgram echo of ${size} B`;
+  return {
+    roundTrip: () => deadline(new Promise<void>((resolve) => {
+      onReply = resolve;
+      client.send(payload, port, '127.0.0.1');
+    }), 5_000, `${what}: a datagram was lost on 127.0.0.1`),
+    pipelined: (count, window) => {
+      let sent = 0;
+      let received = 0;
+      return deadline(new Promise<void>((resolve) => {
+        onReply = () => {
+          if (++received === count) return resolve();
+          if (sent < count) {
+            sent++;
+            client.send(payload, port, '127.0.0.1');
+          }
+        };
+        for (; sent < Math.min(window, count); sent++) client.send(payload, port, '127.0.0.1');
+      }), 10_000, `${what}, ${count} pipelined`, () => `${received}/${count} echoed; a datagram was lost on 127.0.0.1`);
+    },
+    close: async () => {
+      await Promise.all([server, client].map((s) => new Promise<void>((resolve) => s.close(() => resolve()))));
+    },
+  };
+}
+
+/**
+ * Runs `f` while counting the datagrams (and their bytes) this process sends to UDP `port`. Used once
+ * per case before measuring, to give the raw echo anchor the byte size the bus really puts on the
+ * wire (frames, UMP Data headers, FEC copies). It wraps `dgram.Socket.prototype.send` for the
+ * duration of `f` only: the endpoint does not count bytes, and the runtime is not ours to change.
+ */
+export async function countSent(port: number, f: () => Promise<void>): Promise<{ datagrams: number; bytes: number; largest: number }> {
+  const proto = Socket.prototype as unknown as { send: (...args: unknown[]) => void };
+  const original = proto.send;
+  const seen = { datagrams: 0, bytes: 0, largest: 0 };
+  proto.send = function (this: unknown, ...args: unknown[]) {
+    // The endpoint calls send(bytes, port, host, callback).
+    const [msg, to] = args;
+    if (to === port && msg instanceof Uint8Array) {
+      seen.datagrams++;
+      seen.bytes += msg.byteLength;
+      seen.largest = Math.max(seen.largest, msg.byteLength);
+    }
+    return original.apply(this, args);
+  };
+  try {
+    await f();
+  } finally {
+    proto.send = original;
+  }
+  return seen;
+}
+
+/**
+ * Calls `send(i)` for i in [0, count) keeping at most `window` of their promises unsettled (how a
+ * streaming sender paces itself on acknowledgements); rejects with the first failure.
+ */
+export async function windowed(count: number, window: number, send: (i: number) => Promise<void>, stop: () => boolean = () => false): Promise<void> {
+  let failure: unknown;
+  let inFlight = 0;
+  let wake: (() => void) | undefined;
+  const settled = (): void => {
+    inFlight--;
+    const w = wake;
+    wake = undefined;
+    w?.();
+  };
+  for (let i = 0; i < count; i++) {
+    while (inFlight >= window && failure === undefined) await new Promise<void>((r) => (wake = r));
+    if (failure !== undefined) throw failure;
+    if (stop()) throw new Error('stopped');
+    inFlight++;
+    send(i).then(settled, (e: unknown) => {
+      failure ??= e;
+      settled();
+    });
+  }
+  while (inFlight > 0) await new Promise<void>((r) => (wake = r));
+  if (failure !== undefined) throw failure;
+}

@@ -1,0 +1,304 @@
+/**
+ * Runtime bus benchmarks, each beside an anchor measured in the same run:
+ * - in process: NetworkBus client → authority over `loopbackLinkPair` (framing, sessions, at-least-once
+ *   acks, link hops through setImmediate) vs the in-process LoopbackBus doing the same publish →
+ *   deliver — one message at a time (p50/p99 of publish → handler) and 1000 pipelined (msgs/s);
+ * - over UDP on 127.0.0.1: NetworkBus over Network MIDI 2.0 (Nm2Endpoint + connectNm2, no relay) —
+ *   request/reply round trips (p50/p99) and 1000 at-least-once publishes with 64 unacknowledged at
+ *   most (msgs/s) — vs raw dgram echo round trips of the bytes the bus puts on the wire for the same
+ *   work (measured per case before timing), one at a time / pipelined 64 deep.
+ * The published message is a 32-token SSE event (the sse suite's batch), the request gpu/job.dispatch.
+ */
+import type { BenchCase, BenchSuite } from '../harness.ts';
+import { ALL_CAPABILITIES, LoopbackHub, loopbackLinkPair, type LoopbackBus, type NetworkBus } from '../../runtime/index.ts';
+import { Nm2Endpoint, connectNm2, type Nm2Link } from '../../runtime/transports/nm2/index.ts';
+import { topics } from '../../generated/registry.ts';
+import type { SseEnvelope } from '../../generated/types/fountain.sse.ts';
+import { assertNoErrors, countSent, deadline, node, startEcho, windowed, type Echo } from '../net.ts';
+
+const stream = topics['sse/stream/{id}'];
+const dispatch = topics['gpu/job.dispatch'];
+const params = { id: 'bench' } as const;
+/** Messages per call of the throughput cases, and the most left unacknowledged on UDP. */
+const BURST = 1000;
+const WINDOW = 64;
+/** A stalled case fails after this long without progress instead of hanging the run. */
+const STALL_MS = 15_000;
+
+const event: SseEnvelope = {
+  v: 1,
+  ev: 'message',
+  seq: 42n,
+  data: ' the quick brown fox jumps over the lazy dog while a synth holds one long note and the'.repeat(2).slice(0, 180),
+};
+const eventBytes = stream.payload.encode(event).length;
+const job = dispatch.payload.example();
+const accepted = dispatch.reply!.example();
+
+/**
+ * Counts deliveries; `expect(n)` resolves at the n-th. A watchdog (one interval per case, not a timer
+ * per message, so it costs nothing per call) rejects a wait that saw no delivery for STALL_MS.
+ */
+class Sink {
+  private left = 0;
+  private lastProgress = 0;
+  private waiter: { resolve: () => void; reject: (e: Error) => void } | undefined;
+  private watchdog: NodeJS.Timeout | undefined;
+
+  constructor(private readonly what: string) {}
+
+  hit = (): void => {
+    this.lastProgress = performance.now();
+    if (--this.left === 0) {
+      const w = this.waiter;
+      this.waiter = undefined;
+      w?.resolve();
+    }
+  };
+
+  expect(n: number): Promise<void> {
+    this.left = n;
+    this.lastProgress = performance.now();
+    return new Promise<void>((resolve, reject) => (this.waiter = { resolve, reject }));
+  }
+
+  start(): void {
+    this.watchdog = setInterval(() => {
+      if (this.waiter && performance.now() - this.lastProgress > STALL_MS) {
+        const w = this.waiter;
+        this.waiter = undefined;
+        w.reject(new Error(`${this.what}: no delivery for ${STALL_MS / 1000} s (${this.left} still expected)`));
+      }
+    }, 1_000);
+    this.watchdog.unref();
+  }
+
+  stop(): void {
+    clearInterval(this.watchdog);
+  }
+}
+
+/** A value created by `setup` and disposed by `teardown`; `get` inside the measured functions. */
+function resource<T>(open: () => Promise<T>, close: (t: T) => Promise<void>) {
+  let value: T | undefined;
+  return {
+    setup: async () => {
+      value = await open();
+    },
+    teardown: async () => {
+      const v = value;
+      value = undefined;
+      if (v !== undefined) await close(v);
+    },
+    get: (): T => {
+      if (value === undefined) throw new Error('bench resource used outside its case');
+      return value;
+    },
+  };
+}
+
+// ── in process ────────────────────────────────────────────────────────────────────────────────────
+
+interface InProcess {
+  readonly client: NetworkBus;
+  readonly authority: NetworkBus;
+  readonly sink: Sink;
+  readonly hub: LoopbackHub;
+  readonly publisher: LoopbackBus;
+  readonly subscriber: LoopbackBus;
+  readonly anchorSink: Sink;
+  readonly errors: unknown[];
+}
+
+function inProcess() {
+  return resource<InProcess>(
+    async () => {
+      const errors: unknown[] = [];
+      const authority = node('authority', errors);
+      const client = node('client', errors);
+      const [a, b] = loopbackLinkPair({ names: ['client', 'authority'] });
+      authority.accept(b);
+      await deadline(client.connect(a), 10_000, 'in-process NetworkBus connect');
+      const sink = new Sink('NetworkBus over loopback link');
+      await deadline(authority.subscribe(stream, sink.hit, { params }).ready, 10_000, 'in-process subscribe');
+      sink.start();
+      const hub = new LoopbackHub({ onError: (e) => void errors.push(e) });
+      const publisher = hub.connect({ capabilities: ALL_CAPABILITIES });
+      const subscriber = hub.connect({ capabilities: ALL_CAPABILITIES });
+      const anchorSink = new Sink('LoopbackBus');
+      subscriber.subscribe(stream, anchorSink.hit, { params });
+      anchorSink.start();
+      return { client, authority, sink, hub, publisher, subscriber, anchorSink, errors };
+    },
+    async (e) => {
+      e.sink.stop();
+      e.anchorSink.stop();
+      await e.client.close();
+      await e.authority.close();
+      await e.publisher.close();
+      await e.subscriber.close();
+      assertNoErrors('bus in-process', e.errors);
+    },
+  );
+}
+
+function inProcessCases(): BenchCase[] {
+  const one = inProcess();
+  const many = inProcess();
+  // The publish promise settles on the ACK (at-least-once); what is timed here is delivery, but a
+  // refused or undelivered message must still fail the run.
+  const failures: unknown[] = [];
+  const noteFailure = (e: unknown): void => void failures.push(e);
+  const check = (): void => assertNoErrors('bus in-process publish', failures);
+  return [
+    {
+      name: 'bus in-process: NetworkBus publish→deliver (1 msg)',
+      ...one,
+      latency: true,
+      fn: async () => {
+        const e = one.get();
+        const got = e.sink.expect(1);
+        e.client.publish(stream, event, { params }).catch(noteFailure);
+        await got;
+        check();
+      },
+      baseline: {
+        name: 'LoopbackBus publish→deliver (1 msg)',
+        fn: async () => {
+          const e = one.get();
+          const got = e.anchorSink.expect(1);
+          await e.publisher.publish(stream, event, { params });
+          await got;
+        },
+      },
+      figures: () => ({ payloadBytes: eventBytes }),
+    },
+    {
+      name: `bus in-process: NetworkBus publish→deliver (${BURST} pipelined)`,
+      ...many,
+      itemsPerOp: BURST,
+      itemsLabel: 'msgs',
+      fn: async () => {
+        const e = many.get();
+        const got = e.sink.expect(BURST);
+        const acks: Promise<void>[] = [];
+        for (let i = 0; i < BURST; i++) acks.push(e.client.publish(stream, event, { params }));
+        await got;
+        // Acknowledged too, so no call leaves unacknowledged work to the next one.
+        await Promise.all(acks);
+      },
+      baseline: {
+        name: `LoopbackBus publish→deliver (${BURST} pipelined)`,
+        fn: async () => {
+          const e = many.get();
+          const got = e.anchorSink.expect(BURST);
+          const sent: Promise<void>[] = [];
+          for (let i = 0; i < BURST; i++) sent.push(e.publisher.publish(stream, event, { params }));
+          await Promise.all(sent);
+          await got;
+        },
+      },
+      figures: () => ({ payloadBytes: eventBytes }),
+    },
+  ];
+}
+
+// ── UDP (Network MIDI 2.0 on 127.0.0.1) ───────────────────────────────────────────────────────────
+
+interface Udp {
+  readonly endpoint: Nm2Endpoint;
+  readonly link: Nm2Link;
+  readonly client: NetworkBus;
+  readonly authority: NetworkBus;
+  readonly sink: Sink;
+  readonly echo: Echo;
+  /** Bytes the client put on the wire per operation (calibration), the anchor's datagram size. */
+  readonly wireBytes: number;
+  readonly errors: unknown[];
+}
+
+/** `calibrate` runs one operation while the client's bytes to the authority are counted; it returns the per-operation byte count. */
+function udp(calibrate: (e: Omit<Udp, 'echo' | 'wireBytes'>) => Promise<number>) {
+  return resource<Udp>(
+    async () => {
+      const errors: unknown[] = [];
+      const endpoint = await Nm2Endpoint.listen({ host: '127.0.0.1', port: 0, name: 'bench authority' });
+      const authority = node('authority', errors);
+      endpoint.onSession((l) => authority.accept(l));
+      authority.serve(dispatch, () => accepted);
+      const sink = new Sink('NetworkBus over NM2');
+      authority.subscribe(stream, sink.hit, { params });
+      sink.start();
+      const link = await connectNm2(`udp://127.0.0.1:${endpoint.port}`, { name: 'bench client', timeoutMs: 10_000 });
+      const client = node('client', errors);
+      await deadline(client.connect(link), 10_000, 'NM2 NetworkBus connect');
+      const base = { endpoint, link, client, authority, sink, errors };
+      const wireBytes = await calibrate(base);
+      const echo = await startEcho(wireBytes);
+      return { ...base, echo, wireBytes };
+    },
+    async (e) => {
+      e.sink.stop();
+      await e.echo.close();
+      await e.client.close();
+      await e.authority.close();
+      await e.link.close();
+      await e.endpoint.close();
+      assertNoErrors('bus UDP', e.errors);
+    },
+  );
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** The client's bytes to the authority while `op` runs and its acknowledgements settle (the ACK delay is 5 ms). */
+async function bytesOf(e: Omit<Udp, 'echo' | 'wireBytes'>, op: () => Promise<void>): Promise<number> {
+  for (let i = 0; i < 20; i++) await op(); // warm: first-call compilation, the session's first srtt
+  await sleep(50);
+  const seen = await countSent(e.endpoint.port, async () => {
+    await op();
+    await sleep(20);
+  });
+  return seen.bytes;
+}
+
+function publishBurst(e: Omit<Udp, 'echo' | 'wireBytes'>, n: number): Promise<void> {
+  const got = e.sink.expect(n);
+  got.catch(() => undefined); // awaited below; a send failure must not leave it unhandled
+  return windowed(n, WINDOW, () => e.client.publish(stream, event, { params })).then(() => got);
+}
+
+function udpCases(): BenchCase[] {
+  const rr = udp((e) => bytesOf(e, async () => void (await e.client.request(dispatch, job))));
+  const pub = udp(async (e) => Math.round((await bytesOf(e, () => publishBurst(e, BURST))) / BURST));
+  const sizes = (r: { get: () => Udp }) => (): Record<string, number> => ({ anchorDatagramBytes: r.get().wireBytes });
+  return [
+    {
+      name: 'bus UDP: request/reply round trip (gpu/job.dispatch)',
+      ...rr,
+      latency: true,
+      fn: async () => {
+        await rr.get().client.request(dispatch, job);
+      },
+      baseline: { name: 'raw dgram echo round trip (same bytes)', fn: async () => rr.get().echo.roundTrip() },
+      // figures() runs right after measuring, before teardown, so the calibrated size is still there.
+      figures: sizes(rr),
+    },
+    {
+      name: `bus UDP: ${BURST} at-least-once publishes, ${WINDOW} in flight`,
+      ...pub,
+      itemsPerOp: BURST,
+      itemsLabel: 'msgs',
+      fn: async () => {
+        await publishBurst(pub.get(), BURST);
+      },
+      baseline: { name: `raw dgram echo ×${BURST}, ${WINDOW} in flight (same bytes)`, fn: async () => pub.get().echo.pipelined(BURST, WINDOW) },
+      figures: sizes(pub),
+    },
+  ];
+}
+
+export const suite: BenchSuite = {
+  name: 'bus',
+  cases: () => [...inProcessCases(), ...udpCases()],
+};

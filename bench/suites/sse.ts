@@ -1,0 +1,252 @@
+/**
+ * The SSE acceptance figure of the FountainAI notes (seeds/002, §16): send 100k tokens over the network
+ * with injected loss and get the exact text at the far end; their target is ≥ 1k tokens/s at ≤ 1 %
+ * loss and ≥ 500 tokens/s at 3–5 %, ours ≥ 100× that.
+ *
+ * Path: sender NetworkBus → Network MIDI 2.0 (UDP, 127.0.0.1) → seeded lossy relay (tests/helpers/
+ * udp-relay.ts: loss, 1 % duplication, 2 % reordering up to 5 ms, both directions) → receiver
+ * NetworkBus (the session authority), on sse/stream/{id} at-least-once.
+ *
+ * Sender: coalesces TOKENS_PER_EVENT tokens into one SseEnvelope `message` event (what an SSE sender
+ * flushing per interval emits when the model outpaces the interval), seq 0, 1, 2…, then a `done`
+ * event; at most WINDOW events unacknowledged (it waits for the bus's ACKs, as a sender honouring the
+ * receiver's window). Receiver: keeps each event's data by seq (a seq seen twice is dropped), and once
+ * every seq up to `done` is in, joins them in seq order; the case fails unless that is exactly the
+ * generated text. One call = one whole stream; a stream that stalls fails after STREAM_DEADLINE_MS.
+ *
+ * Anchor: the same stream over the same kind of path with a loss-free relay (no loss, duplication or
+ * reordering), so the ratio is what the loss costs. A third case is FountainAI's integration test
+ * shape: 10k tokens, one token per event (no coalescing), 3 % loss.
+ */
+import type { BenchCase, BenchResult, BenchSuite } from '../harness.ts';
+import type { NetworkBus } from '../../runtime/index.ts';
+import { Nm2Endpoint, type Nm2Link, type Nm2Stats } from '../../runtime/transports/nm2/index.ts';
+import { topics } from '../../generated/registry.ts';
+import type { SseEnvelope } from '../../generated/types/fountain.sse.ts';
+import { mulberry32, startRelay, type Relay } from '../../tests/helpers/udp-relay.ts';
+import { assertNoErrors, deadline, node, windowed } from '../net.ts';
+
+const stream = topics['sse/stream/{id}'];
+const TOKENS_PER_EVENT = 32;
+const WINDOW = 64;
+const STREAM_DEADLINE_MS = 60_000;
+const SETUP_DEADLINE_MS = 15_000;
+
+/**
+ * `count` tokens from a seeded PRNG: words (some with non-ASCII letters, so the text is multi-byte
+ * UTF-8), a leading space per token, now and then punctuation or a newline — as an LLM's tokens look.
+ */
+function generateTokens(count: number, seed: number): string[] {
+  const words = ['the', 'a', 'synth', 'note', 'velocity', 'bus', 'packet', 'tempo', 'groove', 'chord', 'naïve', 'Grüße', 'façade', '東京', 'ノート', 'λ', 'über', 'MIDI', '2.0', 'UMP', 'stream', 'token', 'jitter', 'clock'];
+  const random = mulberry32(seed);
+  const out: string[] = [];
+  for (let i = 0; i < count; i++) {
+    const word = words[Math.floor(random() * words.length)]!;
+    const r = random();
+    const tail = r < 0.06 ? '.' : r < 0.1 ? ',' : r < 0.11 ? '\n' : r < 0.115 ? ' 🎹' : '';
+    out.push((i === 0 ? '' : ' ') + word + tail);
+  }
+  return out;
+}
+
+interface Path {
+  readonly relay: Relay;
+  readonly rxEndpoint: Nm2Endpoint;
+  readonly txEndpoint: Nm2Endpoint;
+  /** Set once the NM2 session is up. */
+  link: Nm2Link | undefined;
+  readonly sender: NetworkBus;
+  readonly receiver: NetworkBus;
+  readonly errors: unknown[];
+  /** The stream being received (set per call). */
+  current: Collector | undefined;
+}
+
+/** What the receiver collected of one stream. */
+class Collector {
+  readonly data = new Map<bigint, string>();
+  done: bigint | undefined;
+  duplicates = 0;
+  private resolve: () => void = () => {};
+  readonly complete = new Promise<void>((r) => (this.resolve = r));
+
+  constructor(readonly id: string) {}
+
+  take(v: SseEnvelope): void {
+    if (v.ev === 'done') this.done = v.seq;
+    else if (this.data.has(v.seq)) this.duplicates++;
+    else this.data.set(v.seq, v.data ?? '');
+    if (this.done !== undefined && BigInt(this.data.size) >= this.done) this.resolve();
+  }
+
+  /** The text in seq order; throws when a seq is missing or one beyond `done` arrived. */
+  text(): string {
+    const end = this.done ?? 0n;
+    if (BigInt(this.data.size) !== end) throw new Error(`stream ${this.id}: ${this.data.size} message events for done at seq ${end}`);
+    const parts: string[] = [];
+    for (let s = 0n; s < end; s++) {
+      const d = this.data.get(s);
+      if (d === undefined) throw new Error(`stream ${this.id}: seq ${s} missing`);
+      parts.push(d);
+    }
+    return parts.join('');
+  }
+
+  missing(): string {
+    const end = this.done ?? -1n;
+    let first: bigint | undefined;
+    for (let s = 0n; s < end && first === undefined; s++) if (!this.data.has(s)) first = s;
+    return `${this.data.size} events in, done ${this.done === undefined ? 'not yet' : `at seq ${this.done}`}${first === undefined ? '' : `, first missing seq ${first}`}`;
+  }
+}
+
+async function openPath(loss: number, seed: number): Promise<Path> {
+  const errors: unknown[] = [];
+  const rxEndpoint = await Nm2Endpoint.listen({ host: '127.0.0.1', port: 0, name: 'sse receiver' });
+  const receiver = node('receiver', errors);
+  rxEndpoint.onSession((l) => receiver.accept(l));
+  const lossy = loss > 0;
+  const relay = await startRelay({ target: { host: '127.0.0.1', port: rxEndpoint.port }, seed, loss, duplicate: lossy ? 0.01 : 0, reorder: lossy ? 0.02 : 0, maxDelayMs: 5 });
+  // An explicit endpoint (not connectNm2) so the sender's NM2 counters can be read.
+  const txEndpoint = await Nm2Endpoint.listen({ host: '127.0.0.1', port: 0, name: 'sse sender' });
+  const path: Path = { relay, rxEndpoint, txEndpoint, link: undefined, sender: node('sender', errors), receiver, errors, current: undefined };
+  try {
+    const link = await txEndpoint.connect('127.0.0.1', relay.port, { timeoutMs: SETUP_DEADLINE_MS });
+    path.link = link;
+    // One subscription for every stream id; each call's stream is routed to its collector by id.
+    const sub = receiver.subscribe(stream, (v, d) => {
+      if (path.current && d.params.id === path.current.id) path.current.take(v);
+    });
+    await deadline(path.sender.connect(link, { timeoutMs: SETUP_DEADLINE_MS }), SETUP_DEADLINE_MS, 'sse sender connect');
+    await deadline(sub.ready, SETUP_DEADLINE_MS, 'sse subscribe');
+  } catch (err) {
+    await closePath(path);
+    throw err;
+  }
+  return path;
+}
+
+async function closePath(p: Path): Promise<void> {
+  await p.sender.close();
+  await p.receiver.close();
+  await p.link?.close();
+  await p.txEndpoint.close();
+  await p.rxEndpoint.close();
+  await p.relay.close();
+}
+
+interface LastRun {
+  relay: ReturnType<Relay['stats']>;
+  retried: number;
+  duplicatesAtReceiver: number;
+  tx: Nm2Stats;
+  rx: Nm2Stats;
+}
+
+let streams = 0;
+
+/** Streams `tokens` over `p` and checks the text; one bench call. */
+async function streamOnce(p: Path, tokens: readonly string[], expected: string, perEvent: number, label: string): Promise<LastRun> {
+  const id = `bench-${++streams}`;
+  const collector = new Collector(id);
+  p.current = collector;
+  const events = Math.ceil(tokens.length / perEvent);
+  let stopped = false;
+  const sent = windowed(
+    events,
+    WINDOW,
+    (i) => p.sender.publish(stream, { v: 1, ev: 'message', seq: BigInt(i), data: tokens.slice(i * perEvent, (i + 1) * perEvent).join('') }, { params: { id } }),
+    () => stopped,
+  ).then(() => p.sender.publish(stream, { v: 1, ev: 'done', seq: BigInt(events) }, { params: { id } }));
+  try {
+    await deadline(Promise.all([sent, collector.complete]), STREAM_DEADLINE_MS, `sse ${label}: stream of ${tokens.length} tokens`, () =>
+      `${collector.missing()}; relay ${JSON.stringify(p.relay.stats())}; sender in flight ${p.sender.stats().peers.map((x) => x.inFlight).join('/')}`,
+    );
+  } catch (err) {
+    stopped = true;
+    sent.catch(() => undefined);
+    throw err;
+  } finally {
+    p.current = undefined;
+  }
+  const text = collector.text();
+  if (text !== expected) {
+    let at = 0;
+    while (at < text.length && text[at] === expected[at]) at++;
+    throw new Error(`sse ${label}: the text at the far end differs from what was sent at character ${at} (got ${text.length} characters, sent ${expected.length}): got ${JSON.stringify(text.slice(at, at + 40))}, expected ${JSON.stringify(expected.slice(at, at + 40))}`);
+  }
+  assertNoErrors(`sse ${label}`, p.errors);
+  const topic = p.sender.stats().topics.find((t) => t.topicId === stream.id);
+  return { relay: p.relay.stats(), retried: topic?.retried ?? 0, duplicatesAtReceiver: collector.duplicates, tx: p.txEndpoint.stats(), rx: p.rxEndpoint.stats() };
+}
+
+interface SseCaseOptions {
+  readonly tokens: number;
+  readonly perEvent: number;
+  readonly loss: number;
+  /** FountainAI's tokens/s target at this loss. */
+  readonly target: number;
+  readonly seed: number;
+}
+
+function sseCase(o: SseCaseOptions): BenchCase {
+  const tokens = generateTokens(o.tokens, o.seed);
+  const expected = tokens.join('');
+  const pct = `${o.loss * 100} %`;
+  const shape = o.perEvent === 1 ? '1 token/event' : `${o.perEvent} tokens/event`;
+  const label = `${o.tokens / 1000}k tokens, ${shape}, ${pct} loss`;
+  let lossy: Path | undefined;
+  let clean: Path | undefined;
+  let last: LastRun | undefined;
+  const need = (p: Path | undefined): Path => {
+    if (!p) throw new Error('sse path used outside its case');
+    return p;
+  };
+  return {
+    name: `sse over NM2/UDP: ${label}`,
+    itemsPerOp: o.tokens,
+    itemsLabel: 'tokens',
+    minIterations: 1,
+    setup: async () => {
+      lossy = await openPath(o.loss, o.seed);
+      clean = await openPath(0, o.seed);
+    },
+    teardown: async () => {
+      for (const p of [lossy, clean]) if (p) await closePath(p);
+      lossy = clean = undefined;
+    },
+    fn: async () => {
+      last = await streamOnce(need(lossy), tokens, expected, o.perEvent, label);
+    },
+    baseline: {
+      name: `same stream, loss-free relay`,
+      fn: async () => {
+        await streamOnce(need(clean), tokens, expected, o.perEvent, `${label} (anchor)`);
+      },
+    },
+    figures: (r: BenchResult) => {
+      const tps = r.itemsPerSec ?? 0;
+      return {
+        tokensPerEvent: o.perEvent,
+        window: WINDOW,
+        textExact: true, // streamOnce throws otherwise
+        fountainTarget: o.target,
+        xTarget: tps / o.target,
+        reached100x: tps >= 100 * o.target,
+        relayDropped: last?.relay.dropped ?? 0,
+        busRetransmits: last?.retried ?? 0,
+        nm2RetransmitRequests: last?.rx.retransmitsRequested ?? 0,
+        nm2CommandsSkipped: last?.rx.commandsSkipped ?? 0,
+      };
+    },
+  };
+}
+
+export const suite: BenchSuite = {
+  name: 'sse',
+  cases: () => [
+    sseCase({ tokens: 100_000, perEvent: TOKENS_PER_EVENT, loss: 0.01, target: 1_000, seed: 101 }),
+    sseCase({ tokens: 100_000, perEvent: TOKENS_PER_EVENT, loss: 0.05, target: 500, seed: 105 }),
+    sseCase({ tokens: 10_000, perEvent: 1, loss: 0.03, target: 500, seed: 103 }),
+  ],
+};
