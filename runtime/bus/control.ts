@@ -3,7 +3,7 @@
  * negotiation, acknowledgements and subscriptions. Body = kind byte + fields, big-endian, strings as
  * u16 length + UTF-8, lists as u16 count + items. Layouts are in docs/wire.md § Bus frames.
  */
-import { CONTROL_SUB_ID, FrameError, MAX_ADDRESS_BYTES, decodeUtf8 } from './frame.ts';
+import { CONTROL_SUB_ID, FrameError, MAX_ADDRESS_BYTES, decodeUtf8, sealed } from './frame.ts';
 import { MIDL_MANUFACTURER_ID } from '../ump/index.ts';
 
 export const ControlKind = {
@@ -198,7 +198,7 @@ function nackReason(r: In, what: string): NackReason {
   return reason;
 }
 
-/** The SysEx8 data of a control frame: `00 7D 03` + body. */
+/** The SysEx8 data of a control frame: `00 7D 03` + body + CRC-32. */
 export function encodeControl(c: Control): Uint8Array {
   const o = new Out().u8(0x00).u8(MIDL_MANUFACTURER_ID).u8(CONTROL_SUB_ID).u8(c.kind);
   switch (c.kind) {
@@ -242,7 +242,7 @@ export function encodeControl(c: Control): Uint8Array {
       o.str(c.reason);
       break;
   }
-  return o.bytes();
+  return sealed(o.bytes());
 }
 
 /** Decodes a control frame body (after the `00 7D 03` prefix); throws FrameError. */

@@ -14,10 +14,15 @@
  *                `{"name","code","message"}`.
  *   sub-id 0x03, control frame, on group 0 (session, ACK/NACK, subscriptions): see control.ts.
  *
+ * Both end with a CRC-32 (IEEE, big-endian) of everything before it, prefix included: a transport
+ * that skips a lost stretch of packets can splice the head of one SysEx8 message onto the tail of
+ * another, and the checksum turns that into a refused frame instead of a wrong value.
+ *
  * Decoders treat input as hostile: every length is checked against the bytes present; failures are
  * `FrameError`s with an offset.
  */
 import { decodeEnvelope, encodeEnvelope, type DecodedEnvelope, type EnvelopeHeader } from '../envelope/index.ts';
+import { crc32 } from '../envelope/crc32.ts';
 import { MIDL_MANUFACTURER_ID, packSysEx8 } from '../ump/index.ts';
 
 export const DATA_SUB_ID = 0x02;
@@ -72,7 +77,7 @@ export function encodeDataFrame(kind: FrameKind, flags: number, seq: bigint, add
   const addr = utf8.encode(address);
   if (addr.length > MAX_ADDRESS_BYTES) throw new RangeError(`address is ${addr.length} bytes, more than ${MAX_ADDRESS_BYTES}`);
   const envelope = encodeEnvelope(header, payload, { maxPayloadBytes });
-  const out = new Uint8Array(3 + DATA_HEADER_BYTES + addr.length + envelope.length);
+  const out = new Uint8Array(3 + DATA_HEADER_BYTES + addr.length + envelope.length + CRC_BYTES);
   out[0] = 0x00;
   out[1] = MIDL_MANUFACTURER_ID;
   out[2] = DATA_SUB_ID;
@@ -83,7 +88,23 @@ export function encodeDataFrame(kind: FrameKind, flags: number, seq: bigint, add
   view.setBigUint64(7, seq);
   out.set(addr, 3 + DATA_HEADER_BYTES);
   out.set(envelope, 3 + DATA_HEADER_BYTES + addr.length);
-  return out;
+  return reseal(out);
+}
+
+const CRC_BYTES = 4;
+
+/** Writes the trailing CRC-32 of a frame built with room for it (again after a change, e.g. the retransmission flag). */
+export function reseal(data: Uint8Array): Uint8Array {
+  const end = data.length - CRC_BYTES;
+  new DataView(data.buffer, data.byteOffset, data.byteLength).setUint32(end, crc32(data.subarray(0, end)));
+  return data;
+}
+
+/** `bytes` followed by their CRC-32. */
+export function sealed(bytes: Uint8Array): Uint8Array {
+  const out = new Uint8Array(bytes.length + CRC_BYTES);
+  out.set(bytes);
+  return reseal(out);
 }
 
 /** Decodes a data frame body (after the `00 7D 02` prefix). */
@@ -114,10 +135,20 @@ export function frameToUmp(data: Uint8Array, group: number, streamId: number): U
   return packSysEx8(data, { group, streamId });
 }
 
-/** Which frame a reassembled SysEx8 message's data holds, and its body; undefined for foreign SysEx8. */
+/**
+ * Which frame a reassembled SysEx8 message's data holds, and its body (checksum removed); undefined
+ * for foreign SysEx8. Throws FrameError when the checksum does not match.
+ */
 export function frameOf(data: Uint8Array): { readonly subId: number; readonly body: Uint8Array } | undefined {
   if (data.length < 3 || data[0] !== 0x00 || data[1] !== MIDL_MANUFACTURER_ID) return undefined;
   const subId = data[2]!;
   if (subId !== DATA_SUB_ID && subId !== CONTROL_SUB_ID) return undefined;
-  return { subId, body: data.subarray(3) };
+  const end = data.length - CRC_BYTES;
+  if (end < 3) throw new FrameError(`frame of ${data.length} bytes has no room for its checksum`, 0);
+  const expected = new DataView(data.buffer, data.byteOffset, data.byteLength).getUint32(end);
+  const actual = crc32(data.subarray(0, end));
+  if (actual !== expected) throw new FrameError(`checksum mismatch (frame says ${hex(expected)}, bytes give ${hex(actual)})`, end);
+  return { subId, body: data.subarray(3, end) };
 }
+
+const hex = (n: number) => `0x${n.toString(16).padStart(8, '0')}`;

@@ -101,6 +101,14 @@ const SUBSCRIBE_RETRY_MS = 200;
 const QOS_WIRE = { at_most_once: WireQos.AtMostOnce, at_least_once: WireQos.AtLeastOnce, exactly_once: WireQos.ExactlyOnce } as const;
 const QOS_NAME = ['at_most_once', 'at_least_once', 'exactly_once'] as const;
 
+/** Compiled address pattern of each topic (matching happens per message). */
+const topicPatterns = new WeakMap<AnyTopicDescriptor, AddressPattern>();
+function patternOf(topic: AnyTopicDescriptor): AddressPattern {
+  let p = topicPatterns.get(topic);
+  if (!p) topicPatterns.set(topic, (p = compilePattern(topic.address)));
+  return p;
+}
+
 const nowUs = (): bigint => BigInt(Math.round((performance.timeOrigin + performance.now()) * 1000));
 
 interface LocalSub {
@@ -788,7 +796,7 @@ export class NetworkBus implements Bus {
   private deliverLocal(msg: Routed, targets: readonly { sub: LocalSub; params: Record<string, string> }[]): void {
     const { topic, address, header, payload } = msg;
     const replyTo = msg.kind === FrameKind.Request ? replyAddress(address, header.corrId) : undefined;
-    const topicParams = matchAddress(compilePattern(topic.address), address) ?? {};
+    const topicParams = matchAddress(patternOf(topic), address) ?? {};
     for (const { sub, params } of targets) {
       this.deliveries.enqueue(() => {
         if (!sub.active) return;
@@ -856,7 +864,7 @@ export class NetworkBus implements Bus {
     }
     const topic = header.topicId === INTENT_TOPIC_ID ? this.intentTopics.get(frame.address) : this.topicsById.get(header.topicId);
     if (!topic) return refuse('invalid-address', `unknown topic id ${header.topicId}`);
-    if (!matchAddress(compilePattern(topic.address), frame.address)) return refuse('invalid-address', `${frame.address} is not an address of ${topic.address}`);
+    if (!matchAddress(patternOf(topic), frame.address)) return refuse('invalid-address', `${frame.address} is not an address of ${topic.address}`);
     if (peer.role === 'authority' && !maskAllows(peer.granted, topic.publish)) {
       return refuse('forbidden', `${frame.address}: session ${peer.sessionId} may not publish (needs one of mask 0x${topic.publish.toString(16)})`);
     }

@@ -9,7 +9,7 @@
 import { UmpError, UmpReader } from '../ump/index.ts';
 import { ControlKind, decodeControl, encodeControl, type Control, type Interest, type NackReason } from './control.ts';
 import { BusError } from './errors.ts';
-import { CONTROL_GROUP, DATA_GROUP, FLAG_RETRANSMISSION, FrameError, decodeDataFrame, frameOf, frameToUmp, type DataFrame } from './frame.ts';
+import { CONTROL_GROUP, DATA_GROUP, FLAG_RETRANSMISSION, FrameError, decodeDataFrame, frameOf, frameToUmp, reseal, type DataFrame } from './frame.ts';
 import { CONTROL_SUB_ID } from './frame.ts';
 import type { AddressPattern } from './address.ts';
 import type { LinkDown, UmpLink } from '../transports/link.ts';
@@ -27,6 +27,8 @@ export interface PeerOptions {
   readonly retransmit?: RetransmitOptions;
   /** Unacknowledged frames kept per peer; beyond it publishing reports `backpressure` (default 4096). */
   readonly maxInFlight?: number;
+  /** Most frames on the wire at once, whatever the congestion window says (default 256: what a Network MIDI 2.0 retransmit buffer can repair). */
+  readonly maxWindow?: number;
   /** At-most-once frames kept for resume backfill (default 1024). */
   readonly backfillRing?: number;
   /** ACKs are batched for at most this long (default 5 ms). */
@@ -41,9 +43,10 @@ interface OutFrame {
   readonly data: Uint8Array;
   readonly qos: number;
   readonly topicId: number;
+  /** Copies sent so far (0 while it waits for the congestion window). */
   attempts: number;
   due: number;
-  readonly firstSentAt: number;
+  firstSentAt: number;
   readonly waiters: ((error: BusError | undefined) => void)[];
 }
 
@@ -78,8 +81,20 @@ export class PeerSession {
   heartbeatMs = 1000;
   /** The peer's subscriptions, by its subscription id. */
   readonly interests = new Map<number, InterestEntry>();
-  /** Round-trip estimate from first-attempt ACKs (ms). */
+  /** Round-trip estimate and its variation from first-attempt ACKs (ms), as in RFC 6298. */
   srttMs: number | undefined;
+  private rttvarMs = 0;
+  /**
+   * Congestion window: acknowledged-QoS frames on the wire at once. Grows by one per ACK (slow start)
+   * up to `ssthresh`, then by one per window; halves when a retransmission timer fires. Frames beyond
+   * it wait in the outbox, so a burst cannot overrun a UDP path's buffers and turn into loss.
+   */
+  private cwnd = 16;
+  private ssthresh = Number.POSITIVE_INFINITY;
+  private onWire = 0;
+  private lastCut = 0;
+  private readonly waiting: OutFrame[] = [];
+  private waitingAt = 0;
 
   private nextSeq = 1n;
   private readonly outbox = new Map<bigint, OutFrame>();
@@ -98,6 +113,7 @@ export class PeerSession {
   private readonly maxMs: number;
   private readonly maxAttempts: number;
   readonly maxInFlight: number;
+  private readonly maxWindow: number;
   private readonly ringSize: number;
   private readonly ackDelayMs: number;
   private streamId = 0;
@@ -113,6 +129,7 @@ export class PeerSession {
     this.maxMs = options.retransmit?.maxMs ?? 1000;
     this.maxAttempts = options.retransmit?.maxAttempts ?? 20;
     this.maxInFlight = options.maxInFlight ?? 4096;
+    this.maxWindow = Math.max(4, Math.min(options.maxWindow ?? 256, this.maxInFlight));
     this.ringSize = options.backfillRing ?? 1024;
     this.ackDelayMs = options.ackDelayMs ?? 5;
     this.maxPayload = options.maxFrameBytes;
@@ -165,12 +182,38 @@ export class PeerSession {
     }
     const seq = this.nextSeq++;
     const data = build(seq);
-    const t = now();
-    const frame: OutFrame = { seq, data, qos, topicId, attempts: 1, due: t + this.rto(), firstSentAt: t, waiters: settle ? [settle] : [] };
-    if (qos > 0) this.outbox.set(seq, frame);
-    else this.remember(frame);
-    if (this.state === 'established') this.transmit(frame);
+    const frame: OutFrame = { seq, data, qos, topicId, attempts: 0, due: Number.POSITIVE_INFINITY, firstSentAt: 0, waiters: settle ? [settle] : [] };
+    if (qos > 0) {
+      this.outbox.set(seq, frame);
+      this.waiting.push(frame);
+      this.pump();
+    } else {
+      this.remember(frame);
+      if (this.state === 'established') this.transmit(frame);
+    }
     return seq;
+  }
+
+  /** Sends waiting frames while the congestion window has room. */
+  private pump(): void {
+    if (this.state !== 'established' || !this.link) return;
+    const t = now();
+    while (this.waitingAt < this.waiting.length && this.onWire < this.cwnd) {
+      const f = this.waiting[this.waitingAt++]!;
+      if (!this.outbox.has(f.seq) || f.attempts > 0) continue; // acknowledged or refused meanwhile
+      f.attempts = 1;
+      f.firstSentAt = t;
+      f.due = t + this.rto();
+      this.onWire++;
+      this.transmit(f);
+    }
+    if (this.waitingAt === this.waiting.length) {
+      this.waiting.length = 0;
+      this.waitingAt = 0;
+    } else if (this.waitingAt > 1024) {
+      this.waiting.splice(0, this.waitingAt);
+      this.waitingAt = 0;
+    }
   }
 
   /** How long a publisher should wait before retrying after `backpressure`. */
@@ -178,8 +221,9 @@ export class PeerSession {
     return Math.max(1, Math.ceil(this.srttMs ?? this.initialMs));
   }
 
+  /** Retransmission timeout: srtt + 4·rttvar (RFC 6298), at least `initialMs`, at most `maxMs`. */
   private rto(): number {
-    const base = this.srttMs === undefined ? this.initialMs : Math.max(this.initialMs, this.srttMs * 2);
+    const base = this.srttMs === undefined ? this.initialMs * 2 : Math.max(this.initialMs, this.srttMs + 4 * this.rttvarMs);
     return Math.min(base, this.maxMs);
   }
 
@@ -208,19 +252,37 @@ export class PeerSession {
   private retransmitDue(): void {
     if (this.state !== 'established' || this.outbox.size === 0) return;
     const t = now();
+    let fired = false;
     for (const f of this.outbox.values()) {
-      if (f.due > t) continue;
+      if (f.attempts === 0 || f.due > t) continue;
+      fired = true;
       if (f.attempts >= this.maxAttempts) {
-        this.outbox.delete(f.seq);
+        this.drop(f);
         this.finish(f, new BusError('undelivered', `${this.describe()}: no acknowledgement after ${f.attempts} attempts`, {}));
         continue;
       }
       f.attempts++;
       f.due = t + Math.min(this.rto() * 2 ** (f.attempts - 1), this.maxMs);
-      f.data[4]! |= FLAG_RETRANSMISSION;
+      if ((f.data[4]! & FLAG_RETRANSMISSION) === 0) {
+        f.data[4]! |= FLAG_RETRANSMISSION;
+        reseal(f.data);
+      }
       this.transmit(f);
       this.events.retried(this, f.topicId);
     }
+    // Loss: halve the window, at most once per round trip.
+    if (fired && t - this.lastCut > (this.srttMs ?? this.initialMs)) {
+      this.lastCut = t;
+      this.ssthresh = Math.max(4, Math.floor(this.cwnd / 2));
+      this.cwnd = this.ssthresh;
+    }
+    this.pump();
+  }
+
+  /** Removes a frame from the outbox (acknowledged, refused or given up). */
+  private drop(f: OutFrame): void {
+    this.outbox.delete(f.seq);
+    if (f.attempts > 0) this.onWire--;
   }
 
   private finish(f: OutFrame, error: BusError | undefined): void {
@@ -235,14 +297,19 @@ export class PeerSession {
     const frames = [...ring.filter((f) => f.seq > peerFloor), ...this.outbox.values()].sort((a, b) => (a.seq < b.seq ? -1 : a.seq > b.seq ? 1 : 0));
     for (const f of frames) {
       if (f.qos > 0 && f.seq <= peerFloor) {
-        this.outbox.delete(f.seq);
+        this.drop(f);
         this.finish(f, undefined);
         continue;
       }
-      if (f.qos > 0) f.due = t + this.rto();
-      this.transmit(f);
       n++;
+      if (f.qos === 0) this.transmit(f);
+      else if (f.attempts > 0) {
+        // Sent before the drop: send again now (it holds its place on the wire).
+        f.due = t + this.rto();
+        this.transmit(f);
+      }
     }
+    this.pump();
     return n;
   }
 
@@ -250,10 +317,20 @@ export class PeerSession {
   acked(floor: bigint, seqs: readonly bigint[]): void {
     const t = now();
     const done = (f: OutFrame) => {
-      this.outbox.delete(f.seq);
+      if (f.attempts === 0) return; // not sent yet: an ACK for it is bogus
+      this.drop(f);
+      if (this.cwnd < this.ssthresh) this.cwnd++;
+      else this.cwnd += 1 / this.cwnd;
+      if (this.cwnd > this.maxWindow) this.cwnd = this.maxWindow;
       if (f.attempts === 1) {
         const rtt = t - f.firstSentAt;
-        this.srttMs = this.srttMs === undefined ? rtt : this.srttMs * 0.875 + rtt * 0.125;
+        if (this.srttMs === undefined) {
+          this.srttMs = rtt;
+          this.rttvarMs = rtt / 2;
+        } else {
+          this.rttvarMs = 0.75 * this.rttvarMs + 0.25 * Math.abs(this.srttMs - rtt);
+          this.srttMs = 0.875 * this.srttMs + 0.125 * rtt;
+        }
       }
       this.finish(f, undefined);
     };
@@ -267,14 +344,16 @@ export class PeerSession {
       const f = this.outbox.get(s);
       if (f) done(f);
     }
+    this.pump();
   }
 
   /** The peer refused frame `seq`. */
   refused(seq: bigint, error: BusError): void {
     const f = this.outbox.get(seq);
     if (!f) return;
-    this.outbox.delete(seq);
+    this.drop(f);
     this.finish(f, error);
+    this.pump();
   }
 
   /** Records an incoming seq; false when it was already received (a duplicate). */
@@ -333,9 +412,9 @@ export class PeerSession {
     this.lastHeard = now();
     for (const ev of this.reader.push(words)) {
       if (ev instanceof UmpError || ev.kind !== 'sysex8') continue; // other UMP traffic on the link is not ours; UMP errors are gaps the QoS layer repairs
-      const f = frameOf(ev.data);
-      if (!f) continue;
       try {
+        const f = frameOf(ev.data);
+        if (!f) continue;
         if (f.subId === CONTROL_SUB_ID) this.events.control(this, decodeControl(f.body));
         else this.events.data(this, decodeDataFrame(f.body, this.options.maxFrameBytes));
       } catch (err) {

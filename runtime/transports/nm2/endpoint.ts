@@ -13,6 +13,9 @@ import { DEFAULT_SESSION_TIMING, Nm2Session, naksFor, type Nm2Link, type Session
 import { newStats, type Nm2Stats } from './stats.ts';
 import { decodeDatagram, encodeDatagrams, type DecodedDatagram } from './wire.ts';
 
+/** Requested socket buffer size in bytes. */
+const SOCKET_BUFFER_BYTES = 4 * 1024 * 1024;
+
 export interface Nm2EndpointOptions {
   /** Address to bind; default '127.0.0.1'. */
   host?: string;
@@ -26,7 +29,7 @@ export interface Nm2EndpointOptions {
   secret?: string;
   /** UMP Data commands repeated as FEC in each datagram (default 2). */
   fec?: number;
-  /** UMP Data commands kept for Retransmit Requests (default 256). */
+  /** UMP Data commands kept for Retransmit Requests (default 1024). */
   retransmitBuffer?: number;
   pingIntervalMs?: number;
   /** Silence after which a session is down `timeout` (default 5000). */
@@ -126,7 +129,8 @@ export class Nm2Endpoint {
   static listen(options: Nm2EndpointOptions): Promise<Nm2Endpoint> {
     checkIdentity(options.name, options.productInstanceId ?? '');
     const host = options.host ?? '127.0.0.1';
-    const socket = createSocket({ type: host.includes(':') ? 'udp6' : 'udp4' });
+    // Large kernel buffers absorb bursts while the event loop is busy (the kernel caps them at rmem_max/wmem_max).
+    const socket = createSocket({ type: host.includes(':') ? 'udp6' : 'udp4', recvBufferSize: SOCKET_BUFFER_BYTES, sendBufferSize: SOCKET_BUFFER_BYTES });
     return new Promise((resolve, reject) => {
       const onError = (err: Error): void => {
         socket.close();

@@ -46,7 +46,7 @@ export interface SessionTiming {
 
 export const DEFAULT_SESSION_TIMING: SessionTiming = Object.freeze({
   fec: 2,
-  retransmitBuffer: 256,
+  retransmitBuffer: 1024,
   pingIntervalMs: 1000,
   timeoutMs: 5000,
   idleFlushMs: 100,
@@ -181,6 +181,8 @@ export class Nm2Session implements Nm2Link {
 
   close(): Promise<void> {
     if (this.closing) return this.closing;
+    // Already ended (Bye received, timed out): nothing is left to wait for.
+    if (this.state === 'closed') return (this.closing = Promise.resolve());
     this.closing = new Promise<void>((resolve) => (this.closed = resolve));
     if (this.state === 'established' || this.state === 'pending-reset') {
       this.flushData();

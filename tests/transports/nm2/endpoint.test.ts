@@ -208,6 +208,8 @@ describe('Nm2Endpoint ↔ Nm2Endpoint', () => {
     const down = new Promise<LinkDown>((resolve) => link.onDown(resolve));
     expect((await down).reason).toBe('timeout');
     await until(() => p.received().includes('4D494449 F0000400'));
+    // Closing a link that is already down resolves at once (it has nothing left to say Bye to).
+    await expect(Promise.race([link.close().then(() => 'closed'), new Promise((r) => setTimeout(() => r('hung'), 1_000))])).resolves.toBe('closed');
   });
 
   it('connectNm2 binds its own endpoint and parseUdpUrl checks addresses', async () => {
