@@ -169,6 +169,8 @@ export class NetworkBus implements Bus {
   /** Authority: correlation ids of requests seen per session (replay defence). */
   private readonly corrsSeen = new Map<PeerSession, Map<bigint, bigint>>();
   private readonly subscribeWaits = new Map<number, PendingSubscribe[]>();
+  /** Broker: other peers' subscriptions announced under ids of this node's, by that id. */
+  private readonly proxies = new Map<number, { readonly peer: PeerSession; readonly theirId: number; readonly interest: Interest }>();
   /** The client side's session (undefined on an authority). */
   private client: PeerSession | undefined;
   private readonly welcomes = new WeakMap<PeerSession, Control>();
@@ -330,7 +332,7 @@ export class NetworkBus implements Bus {
         return;
       }
       case ControlKind.Unsubscribe:
-        peer.interests.delete(c.subId);
+        this.removeInterest(peer, c.subId);
         return;
       case ControlKind.Heartbeat:
         return; // lastHeard is updated for every frame
@@ -364,9 +366,8 @@ export class NetworkBus implements Bus {
     peer.maxPayload = Math.min(this.maxPayload, Math.max(1024, c.maxPayload));
     peer.heartbeatMs = c.heartbeatMs;
     peer.resumeToken = randomBytes(24).toString('base64url');
-    peer.interests.clear();
-    for (const i of c.interests) this.addInterest(peer, i);
     peer.state = 'established';
+    this.setInterests(peer, c.interests);
     this.sessions.set(peer.sessionId, peer);
     this.welcome(peer, clock, false, 0n);
   }
@@ -384,7 +385,7 @@ export class NetworkBus implements Bus {
       resumed,
       lastSeq,
       name: this.name,
-      interests: this.interests(),
+      interests: this.interests(peer),
     };
     this.welcomes.set(peer, w);
     peer.sendControl(w);
@@ -408,9 +409,8 @@ export class NetworkBus implements Bus {
     s.attach(link);
     s.peerName = c.name;
     s.resumeToken = randomBytes(24).toString('base64url');
-    s.interests.clear();
-    for (const i of c.interests) this.addInterest(s, i);
     s.state = 'established';
+    this.setInterests(s, c.interests);
     this.resumes++;
     this.welcome(s, ClockSource.wallClock, true, s.floor);
     s.backfill(r.lastSeq);
@@ -424,9 +424,8 @@ export class NetworkBus implements Bus {
     peer.maxPayload = c.maxPayload;
     peer.resumeToken = c.resumeToken;
     peer.peerName = c.name;
-    peer.interests.clear();
-    for (const i of c.interests) this.addInterest(peer, i);
     peer.state = 'established';
+    this.setInterests(peer, c.interests);
     hs.resolve();
     if (c.resumed) {
       this.resumes++;
@@ -477,6 +476,7 @@ export class NetworkBus implements Bus {
     const drop = () => {
       peer.close(error);
       this.peers.delete(peer);
+      for (const subId of [...peer.interests.keys()]) this.removeInterest(peer, subId);
       if (this.sessions.get(peer.sessionId) === peer) this.sessions.delete(peer.sessionId);
       this.corrsSeen.delete(peer);
       for (const waits of this.subscribeWaits.values()) {
@@ -518,8 +518,20 @@ export class NetworkBus implements Bus {
 
   // ── subscriptions ───────────────────────────────────────────────────────────────────────────────
 
-  private interests(): Interest[] {
-    return [...this.subs.values()].map((s) => ({ subId: s.subId, topicId: s.topic?.id ?? 0, pattern: s.pattern.source }));
+  /**
+   * What this node announces to `to`: its own subscriptions, and (as a broker) every other peer's,
+   * under ids of its own, so that traffic for them reaches this node in the first place.
+   */
+  private interests(to?: PeerSession): Interest[] {
+    const own = [...this.subs.values()].map((s) => ({ subId: s.subId, topicId: s.topic?.id ?? 0, pattern: s.pattern.source }));
+    const relayed = [...this.proxies.entries()].filter(([, p]) => p.peer !== to).map(([subId, p]) => ({ ...p.interest, subId }));
+    return [...own, ...relayed];
+  }
+
+  /** Replaces a peer's announced subscriptions (HELLO, WELCOME, resume). */
+  private setInterests(peer: PeerSession, list: readonly Interest[]): void {
+    for (const subId of [...peer.interests.keys()]) this.removeInterest(peer, subId);
+    for (const i of list) this.addInterest(peer, i);
   }
 
   private addInterest(peer: PeerSession, i: Interest): NackReason | undefined {
@@ -534,14 +546,56 @@ export class NetworkBus implements Bus {
       if (!topic) return 'invalid-address';
       if (peer.role === 'authority' && !maskAllows(peer.granted, topic.subscribe)) return 'forbidden';
     }
+    if (peer.interests.has(i.subId)) this.removeInterest(peer, i.subId);
     peer.interests.set(i.subId, { interest: i, pattern });
+    // Relay it to the other peers, so what they publish on it comes here to be forwarded.
+    const proxyId = this.nextSubId++;
+    this.proxies.set(proxyId, { peer, theirId: i.subId, interest: i });
+    void this.announce({ ...i, subId: proxyId }, peer).catch(() => undefined);
     return undefined;
+  }
+
+  private removeInterest(peer: PeerSession, subId: number): void {
+    peer.interests.delete(subId);
+    for (const [proxyId, p] of this.proxies) {
+      if (p.peer === peer && p.theirId === subId) {
+        this.proxies.delete(proxyId);
+        this.withdraw(proxyId);
+      }
+    }
   }
 
   private onSubscribe(peer: PeerSession, c: Control & { kind: typeof ControlKind.Subscribe }): void {
     if (peer.state !== 'established') return;
     const refused = this.addInterest(peer, c);
     peer.sendControl({ kind: ControlKind.Subscribed, subId: c.subId, refused, message: refused ? `${c.pattern}: ${refused}` : '' });
+  }
+
+  /** Sends SUBSCRIBE to every peer but `except` (again every 200 ms until answered); resolves once all answered. */
+  private announce(interest: Interest, except?: PeerSession): Promise<void> {
+    const acks: Promise<void>[] = [];
+    for (const peer of this.peers) {
+      if (peer === except || (peer.state !== 'established' && peer.state !== 'detached')) continue;
+      acks.push(
+        new Promise<void>((resolve, reject) => {
+          const send = () => peer.sendControl({ kind: ControlKind.Subscribe, ...interest });
+          const timer = setInterval(send, SUBSCRIBE_RETRY_MS);
+          timer.unref?.();
+          const waits = this.subscribeWaits.get(interest.subId) ?? [];
+          waits.push({ peer, resolve, reject, timer });
+          this.subscribeWaits.set(interest.subId, waits);
+          send();
+        }),
+      );
+    }
+    return Promise.all(acks).then(() => undefined);
+  }
+
+  /** Stops announcing subscription `subId` and tells the peers. */
+  private withdraw(subId: number): void {
+    for (const w of this.subscribeWaits.get(subId) ?? []) clearInterval(w.timer);
+    this.subscribeWaits.delete(subId);
+    for (const peer of this.peers) if (peer.state === 'established') peer.sendControl({ kind: ControlKind.Unsubscribe, subId });
   }
 
   subscribe<P, R, K extends string>(topic: TopicDescriptor<P, R, K>, handler: Handler<P, K, R>, options?: SubscribeOptions): Subscription;
@@ -562,23 +616,7 @@ export class NetworkBus implements Bus {
 
   private addLocal(sub: LocalSub): Subscription {
     this.subs.set(sub.subId, sub);
-    const interest: Interest = { subId: sub.subId, topicId: sub.topic?.id ?? 0, pattern: sub.pattern.source };
-    const acks: Promise<void>[] = [];
-    for (const peer of this.peers) {
-      if (peer.state !== 'established' && peer.state !== 'detached') continue;
-      acks.push(
-        new Promise<void>((resolve, reject) => {
-          const send = () => peer.sendControl({ kind: ControlKind.Subscribe, ...interest });
-          const timer = setInterval(send, SUBSCRIBE_RETRY_MS);
-          timer.unref?.();
-          const waits = this.subscribeWaits.get(sub.subId) ?? [];
-          waits.push({ peer, resolve, reject, timer });
-          this.subscribeWaits.set(sub.subId, waits);
-          send();
-        }),
-      );
-    }
-    const ready = Promise.all(acks).then(() => undefined);
+    const ready = this.announce({ subId: sub.subId, topicId: sub.topic?.id ?? 0, pattern: sub.pattern.source });
     ready.catch(() => undefined); // observed through `ready`; unobserved refusals must not crash the process
     return {
       pattern: sub.pattern.source,
@@ -587,9 +625,7 @@ export class NetworkBus implements Bus {
         if (!sub.active) return;
         sub.active = false;
         this.subs.delete(sub.subId);
-        for (const w of this.subscribeWaits.get(sub.subId) ?? []) clearInterval(w.timer);
-        this.subscribeWaits.delete(sub.subId);
-        for (const peer of this.peers) if (peer.state === 'established') peer.sendControl({ kind: ControlKind.Unsubscribe, subId: sub.subId });
+        this.withdraw(sub.subId);
       },
     };
   }

@@ -43,7 +43,7 @@ describe('refusals', () => {
   it('a frame carrying another session id is refused as replay', async () => {
     const raw = RawPeer.attach(newAuthority());
     await raw.hello(ALL);
-    raw.data(FrameKind.Publish, 1n, 'gpu/job.result/1', raw.header(result.id, { sessionId: raw.sessionId ^ 1 }), result.payload.encode(result.payload.example()));
+    raw.data(FrameKind.Publish, 1n, 'gpu/job.result/1', raw.header(result.id, { sessionId: (raw.sessionId ^ 1) >>> 0 }), result.payload.encode(result.payload.example()));
     expect(await raw.answerTo(1n)).toMatchObject({ kind: ControlKind.Nack, reason: 'replay' });
   });
 

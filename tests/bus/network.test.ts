@@ -166,3 +166,35 @@ describe('NetworkBus resume', () => {
     expect(pair.authority.stats().resumes).toBe(1);
   });
 });
+
+describe('NetworkBus as a broker', () => {
+  it('routes between two clients of one authority: publish, typed subscription and request/reply, with subscriptions relayed', async () => {
+    const { NetworkBus, loopbackLinkPair } = await import('../../runtime/index.ts');
+    const { registry } = await import('./network-peers.ts');
+    const hub = new NetworkBus({ name: 'hub', ...registry, onError: () => {} });
+    const a = new NetworkBus({ name: 'a', ...registry, onError: () => {} });
+    const b = new NetworkBus({ name: 'b', ...registry, onError: () => {} });
+    try {
+      for (const client of [a, b]) {
+        const [mine, theirs] = loopbackLinkPair();
+        hub.accept(theirs);
+        await client.connect(mine);
+      }
+      const got: string[] = [];
+      await b.subscribe(result, (_v, d) => void got.push(d.address)).ready;
+      await b.serve(dispatch, () => dispatch.reply!.example()).ready;
+      await until(() => a.stats().peers.length === 1 && got.length === 0);
+      // a learns b's subscriptions through the hub (relayed under the hub's ids).
+      await until(() => {
+        a.publish(result, result.payload.example(), { params: { corr: 1 } }).catch(() => undefined);
+        return got.length > 0;
+      }, 2_000, 'relayed subscription');
+      expect(got[0]).toBe('gpu/job.result/1');
+      expect(await a.request(dispatch, dispatch.payload.example(), { timeoutMs: 2_000 })).toEqual(dispatch.reply!.example());
+    } finally {
+      await a.close();
+      await b.close();
+      await hub.close();
+    }
+  });
+});
