@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import type { SetExitCode } from '../exit.ts';
-import { schemaOption } from '../operator/options.ts';
+import { addMdnsOptions, schemaOption } from '../operator/options.ts';
 import type { PeerOptions } from '../operator/run-peer.ts';
 
 /**
@@ -9,7 +9,7 @@ import type { PeerOptions } from '../operator/run-peer.ts';
  * its clients, and prints every message it receives as one JSON line (operator/lines.ts).
  */
 export function registerPeer(program: Command, setExit: SetExitCode): void {
-  program
+  const cmd = program
     .command('peer')
     .description('run a Network MIDI 2.0 endpoint and Bus session authority; print every message received as a JSON line')
     .requiredOption('--listen <url>', 'udp://HOST:PORT to listen on (port 0: any free port; the bound one is printed on stderr)')
@@ -18,5 +18,6 @@ export function registerPeer(program: Command, setExit: SetExitCode): void {
     .addOption(schemaOption())
     .option('--record <file>', 'append every received message, with its UMP words, to FILE as JSON lines (for midl replay)')
     .option('--grant <caps>', "grant clients only these capabilities (comma-separated names from the schema) of those they ask for")
-    .action(async (opts: PeerOptions) => (await import('../operator/run-peer.ts')).runPeer(opts, setExit));
+    .option('--advertise', 'announce the endpoint on mDNS as _midi2._udp (TXT UMPEndpointName = --name) until it exits');
+  addMdnsOptions(cmd).action(async (opts: PeerOptions) => (await import('../operator/run-peer.ts')).runPeer(opts, setExit));
 }

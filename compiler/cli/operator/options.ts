@@ -14,18 +14,31 @@ export const schemaOption = (): Option =>
 
 export const qosOption = (description: string): Option => new Option('--qos <level>', description).choices(QOS_LEVELS);
 
-/** `--name`, `--secret` and `--connect-timeout` of the client commands (send, tail, replay). */
+/** What `--to` / `--from` accept (session.ts `peerAddress` reads them). */
+export const PEER_ADDRESS_HELP = 'udp://HOST:PORT of the peer, or mdns:NAME[#PIID] to find it by its endpoint name on mDNS';
+
+/** `--name`, `--secret`, `--connect-timeout` and the mDNS lookup options of the client commands (send, tail, replay). */
 export function addClientOptions(cmd: Command, defaultName: string): Command {
+  return addMdnsOptions(
+    cmd
+      .option('--name <name>', 'endpoint name announced in the invitation', defaultName)
+      .option('--secret <secret>', 'shared secret, when the peer requires authenticated invitations')
+      .addOption(new Option('--connect-timeout <ms>', 'give up when the peer has not accepted the invitation and the session by then').argParser(wholeNumber).default(5000))
+      .addOption(new Option('--discover-timeout <ms>', 'mdns:NAME: how long to listen for endpoints on mDNS').argParser(wholeNumber).default(2000)),
+  );
+}
+
+/** `--mdns-interface` and `--mdns-port`: where `peer --advertise` announces and `mdns:NAME` looks (as `midl discover`'s `--interface` / `--mdns-port`). */
+export function addMdnsOptions(cmd: Command): Command {
   return cmd
-    .option('--name <name>', 'endpoint name announced in the invitation', defaultName)
-    .option('--secret <secret>', 'shared secret, when the peer requires authenticated invitations')
-    .addOption(new Option('--connect-timeout <ms>', 'give up when the peer has not accepted the invitation and the session by then').argParser(wholeNumber).default(5000));
+    .option('--mdns-interface <addr>', 'IPv4 address of the one interface mDNS uses, e.g. 127.0.0.1 (default: all; a peer listening on loopback: 127.0.0.1)')
+    .addOption(new Option('--mdns-port <n>', 'mDNS UDP port (default 5353; another port is a private discovery domain)').argParser(portNumber));
 }
 
 /** `--to`, `--rate` and `--window` of the commands that publish (send, replay). */
 export function addPublishOptions(cmd: Command): Command {
   return cmd
-    .requiredOption('--to <url>', 'udp://HOST:PORT of the peer')
+    .requiredOption('--to <url>', PEER_ADDRESS_HELP)
     .addOption(new Option('--rate <n>', 'at most N messages per second').argParser(positiveNumber))
     .addOption(new Option('--window <n>', 'messages awaiting acknowledgement at once').argParser(wholeNumber).default(256));
 }
@@ -34,6 +47,13 @@ export function addPublishOptions(cmd: Command): Command {
 export function wholeNumber(raw: string): number {
   if (!/^\d+$/.test(raw.trim())) throw new InvalidArgumentError('expected a whole number');
   return Number(raw.trim());
+}
+
+/** Commander argument parser for a UDP port 1..65535. */
+export function portNumber(raw: string): number {
+  const n = wholeNumber(raw);
+  if (n < 1 || n > 65535) throw new InvalidArgumentError('expected a port number 1..65535');
+  return n;
 }
 
 /** Commander argument parser for a positive number (`--rate 2.5`). */

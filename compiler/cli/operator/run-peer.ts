@@ -1,26 +1,32 @@
+import { randomBytes } from 'node:crypto';
 import { closeSync, openSync, writeSync } from 'node:fs';
 import { ALL_CAPABILITIES, NetworkBus } from '../../../runtime/index.ts';
 import { Nm2Endpoint } from '../../../runtime/transports/nm2/index.ts';
+import { MdnsError, NM2_SERVICE_TYPE, advertiseNm2 } from '../../../runtime/transports/nm2/mdns.ts';
 import { ExitCode, UsageError, type SetExitCode } from '../exit.ts';
 import { loadSchema } from '../schema-runtime.ts';
 import { messageLine, recordedLine } from './lines.ts';
 import { describeError, untilSignal } from './options.ts';
 import { RecordTap } from './record-tap.ts';
-import { formatUdpUrl, udpUrl } from './session.ts';
+import { formatUdpUrl, mdnsOptions, udpUrl, type MdnsFlags } from './session.ts';
 import { capabilityMask } from './topics.ts';
 
-export interface PeerOptions {
+export interface PeerOptions extends MdnsFlags {
   listen: string;
   name: string;
   secret?: string;
   schema?: string;
   record?: string;
   grant?: string;
+  advertise?: boolean;
 }
 
 /** What `midl peer` does (commands/peer.ts defines its options). */
 export async function runPeer(opts: PeerOptions, setExit: SetExitCode): Promise<void> {
   const { host, port } = udpUrl('--listen', opts.listen, { listen: true });
+  if (!opts.advertise && (opts.mdnsInterface !== undefined || opts.mdnsPort !== undefined)) {
+    throw new UsageError('--mdns-interface and --mdns-port only apply with --advertise');
+  }
   const schema = await loadSchema(opts.schema);
   if (!schema) return setExit(ExitCode.Failure);
   const grant = opts.grant === undefined ? undefined : capabilityMask(schema, opts.grant);
@@ -48,24 +54,65 @@ export async function runPeer(opts: PeerOptions, setExit: SetExitCode): Promise<
     // Written synchronously: a recording is complete up to the last line printed, even on SIGKILL.
     if (record !== undefined) writeSync(record, `${JSON.stringify(recordedLine(line, tap?.take(value, delivery)))}\n`);
   });
-  let endpoint: Nm2Endpoint;
-  try {
-    endpoint = await Nm2Endpoint.listen({ host, port, name: opts.name, ...(opts.secret === undefined ? {} : { secret: opts.secret }) });
-  } catch (err) {
-    process.stderr.write(`error: cannot listen on ${opts.listen}: ${describeError(err)}\n`);
+  // Chosen here rather than left to the endpoint's default (private to it) so that the TXT record and
+  // the invitation replies carry the same id; random, so two peers of one name and process differ.
+  const productInstanceId = opts.advertise ? `midl-${process.pid}-${randomBytes(4).toString('hex')}` : undefined;
+  let endpoint: Nm2Endpoint | undefined;
+  let advert: { stop(): Promise<void> } | undefined;
+  // Goodbye on mDNS first, so that nobody discovers a peer that is going away; then Bye to every
+  // client (the endpoint), then the Bus's own session.
+  const shutdown = async (code: ExitCode): Promise<void> => {
+    await advert?.stop();
+    await endpoint?.close();
     await bus.close();
     if (record !== undefined) closeSync(record);
-    return setExit(ExitCode.Failure);
+    setExit(code);
+  };
+  try {
+    endpoint = await Nm2Endpoint.listen({
+      host,
+      port,
+      name: opts.name,
+      ...(opts.secret === undefined ? {} : { secret: opts.secret }),
+      ...(productInstanceId === undefined ? {} : { productInstanceId }),
+    });
+  } catch (err) {
+    process.stderr.write(`error: cannot listen on ${opts.listen}: ${describeError(err)}\n`);
+    return shutdown(ExitCode.Failure);
   }
   endpoint.onSession((link) => {
     process.stderr.write(`session: ${link.description}\n`);
     bus.accept(tap ? tap.wrap(link) : link);
   });
   process.stderr.write(`listening on ${formatUdpUrl(endpoint.host, endpoint.port)}\n`);
+  if (productInstanceId !== undefined) {
+    // A peer on loopback is only reachable there: announcing it on every interface would invite
+    // clients elsewhere to an address they cannot reach.
+    const mdns = mdnsOptions(opts.mdnsInterface === undefined && isLoopback(endpoint.host) ? { ...opts, mdnsInterface: '127.0.0.1' } : opts);
+    try {
+      advert = await advertiseNm2(
+        // A wildcard bind is reachable on every address of the machine (the library's default); a
+        // specific one only on that address, so it is the one advertised.
+        { name: opts.name, port: endpoint.port, productInstanceId, ...(isWildcard(endpoint.host) ? {} : { host: endpoint.host }) },
+        mdns,
+      );
+    } catch (err) {
+      if (!(err instanceof MdnsError)) throw err;
+      process.stderr.write(`error: --advertise: ${err.message}\n`);
+      return shutdown(ExitCode.Failure);
+    }
+    process.stderr.write(
+      `advertising ${JSON.stringify(opts.name)} (ProductInstanceId ${productInstanceId}) as ${NM2_SERVICE_TYPE} on mDNS ${mdns.interface ?? 'all interfaces'} port ${mdns.port ?? 5353}\n`,
+    );
+  }
   await untilSignal();
-  // Bye to every client first (the endpoint), then the Bus's own session.
-  await endpoint.close();
-  await bus.close();
-  if (record !== undefined) closeSync(record);
-  setExit(ExitCode.Ok);
+  await shutdown(ExitCode.Ok);
+}
+
+function isLoopback(address: string): boolean {
+  return /^127\./.test(address) || address === '::1' || /^::ffff:127\./i.test(address);
+}
+
+function isWildcard(address: string): boolean {
+  return address === '0.0.0.0' || address === '::';
 }

@@ -7,7 +7,7 @@ import { payloadFromJson } from './payloads.ts';
 import { untilSignal } from './options.ts';
 import { publishAll, reportRun, type Outgoing } from './publish-run.ts';
 import { RawReplay, type RawFrame } from './raw-replay.ts';
-import { openClient, udpUrl, type ClientOptions } from './session.ts';
+import { openClient, peerAddress, type ClientOptions } from './session.ts';
 import { resolveTopic } from './topics.ts';
 
 export interface ReplayOptions extends ClientOptions {
@@ -22,7 +22,7 @@ export interface ReplayOptions extends ClientOptions {
 
 /** What `midl replay` does (commands/replay.ts defines its options). */
 export async function runReplay(file: string, opts: ReplayOptions, setExit: SetExitCode): Promise<void> {
-  udpUrl('--to', opts.to);
+  const to = peerAddress('--to', opts.to);
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
@@ -44,14 +44,14 @@ export async function runReplay(file: string, opts: ReplayOptions, setExit: SetE
     return setExit(ExitCode.Failure);
   }
   const rawReplay = frames ? new RawReplay() : undefined;
-  const session = await openClient(opts.to, schema, opts, rawReplay ? (l) => rawReplay.wrap(l) : undefined);
+  const session = await openClient(to, schema, opts, rawReplay ? (l) => rawReplay.wrap(l) : undefined);
   if (!session) return setExit(ExitCode.Failure);
   let ok: boolean;
   if (frames && rawReplay) {
-    ok = await rawReplay.inject(session, frames, { rate: opts.rate, waitMs: opts.wait, target: opts.to });
+    ok = await rawReplay.inject(session, frames, { rate: opts.rate, waitMs: opts.wait, target: session.url });
   } else {
     const summary = await publishAll(session.bus, items!, { window: opts.window, rate: opts.rate, stop: untilSignal() });
-    ok = reportRun(summary, `replay of ${file} → ${opts.to}`);
+    ok = reportRun(summary, `replay of ${file} → ${session.url}`);
   }
   await session.bus.close();
   setExit(ok ? ExitCode.Ok : ExitCode.Failure);

@@ -5,7 +5,7 @@ import { loadSchema } from '../schema-runtime.ts';
 import { readPayloads } from './payloads.ts';
 import { untilSignal } from './options.ts';
 import { publishAll, reportRun, type Outgoing } from './publish-run.ts';
-import { openClient, udpUrl, type ClientOptions } from './session.ts';
+import { openClient, peerAddress, type ClientOptions } from './session.ts';
 import { resolveTopic } from './topics.ts';
 
 export interface SendOptions extends ClientOptions {
@@ -23,7 +23,7 @@ export interface SendOptions extends ClientOptions {
 export async function runSend(opts: SendOptions, setExit: SetExitCode): Promise<void> {
   if ((opts.json === undefined) === (opts.file === undefined)) throw new UsageError('give exactly one of --json VALUE or --file FILE');
   if (opts.window < 1) throw new UsageError('--window must be at least 1');
-  udpUrl('--to', opts.to);
+  const to = peerAddress('--to', opts.to);
   const schema = await loadSchema(opts.schema);
   if (!schema) return setExit(ExitCode.Failure);
   const { topic, params, address } = resolveTopic(schema, opts.topic);
@@ -31,10 +31,10 @@ export async function runSend(opts: SendOptions, setExit: SetExitCode): Promise<
   const payloads = readPayloads(topic, sources);
   if (!payloads) return setExit(ExitCode.Failure);
   const items: Outgoing[] = payloads.map((p) => ({ topic, params, value: p.value, qos: opts.qos, where: p.where }));
-  const session = await openClient(opts.to, schema, opts);
+  const session = await openClient(to, schema, opts);
   if (!session) return setExit(ExitCode.Failure);
   const summary = await publishAll(session.bus, items, { window: opts.window, rate: opts.rate, stop: untilSignal() });
-  const ok = reportRun(summary, `${address} → ${opts.to}`);
+  const ok = reportRun(summary, `${address} → ${session.url}`);
   await session.bus.close();
   setExit(ok ? ExitCode.Ok : ExitCode.Failure);
 }

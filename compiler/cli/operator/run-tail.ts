@@ -5,7 +5,7 @@ import { loadSchema } from '../schema-runtime.ts';
 import { messageLine } from './lines.ts';
 import { watchDown } from './link-tap.ts';
 import { describeError, untilSignal } from './options.ts';
-import { openClient, udpUrl, type ClientOptions } from './session.ts';
+import { openClient, peerAddress, type ClientOptions } from './session.ts';
 
 export interface TailOptions extends ClientOptions {
   from: string;
@@ -16,7 +16,7 @@ export interface TailOptions extends ClientOptions {
 
 /** What `midl tail` does (commands/tail.ts defines its options). */
 export async function runTail(patternArgs: string[], opts: TailOptions, setExit: SetExitCode): Promise<void> {
-  udpUrl('--from', opts.from);
+  const from = peerAddress('--from', opts.from);
   const patterns = patternArgs.length > 0 ? patternArgs : ['**'];
   const compiled: AddressPattern[] = patterns.map((p) => {
     try {
@@ -30,7 +30,7 @@ export async function runTail(patternArgs: string[], opts: TailOptions, setExit:
   let lost: LinkDown | undefined;
   let peerGone!: () => void;
   const gone = new Promise<void>((r) => (peerGone = r));
-  const session = await openClient(opts.from, schema, opts, (link) =>
+  const session = await openClient(from, schema, opts, (link) =>
     watchDown(link, (d) => {
       lost = d;
       peerGone();
@@ -56,12 +56,12 @@ export async function runTail(patternArgs: string[], opts: TailOptions, setExit:
     await session.bus.close();
     return setExit(ExitCode.Failure);
   }
-  process.stderr.write(`subscribed to ${patterns.join(' ')} on ${opts.from}\n`);
+  process.stderr.write(`subscribed to ${patterns.join(' ')} on ${session.url}\n`);
   const ends: Promise<void>[] = [enough, gone];
   if (opts.timeout !== undefined) ends.push(new Promise<void>((r) => setTimeout(r, opts.timeout).unref()));
   if (opts.count === 0) ends.push(Promise.resolve());
   await untilSignal(Promise.race(ends));
-  if (lost && lost.reason !== 'closed') process.stderr.write(`the session with ${opts.from} ended: ${lost.message || lost.reason}\n`);
+  if (lost && lost.reason !== 'closed') process.stderr.write(`the session with ${session.url} ended: ${lost.message || lost.reason}\n`);
   for (const s of subs) s.unsubscribe();
   await session.bus.close();
   // Ctrl-C and --timeout are normal ends; a peer that went away is not; --count is a promise to keep.
