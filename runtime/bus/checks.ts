@@ -83,7 +83,12 @@ export function responderHandler<P, R, K extends string>(
     try {
       await answer.reply(delivery, reply);
     } catch (err) {
-      await answer.error(delivery.replyTo, delivery, { name: 'INTERNAL', code: 0, message: `invalid reply: ${(err as Error).message}` });
+      // The bus closed under the reply: nobody is left to tell.
+      if (err instanceof BusError && err.code === 'closed') return;
+      // A reply that cannot be sent as it is: the requester hears INTERNAL at once instead of timing out.
+      if (err instanceof BusError && (err.code === 'invalid-payload' || err.code === 'too-large')) {
+        await answer.error(delivery.replyTo, delivery, { name: 'INTERNAL', code: 0, message: `invalid reply: ${err.message}` });
+      }
       throw err;
     }
   };

@@ -999,7 +999,10 @@ export class NetworkBus implements Bus {
     for (const t of this.timers) clearInterval(t);
     const error = new BusError('closed', `${this.name}: the bus was closed`);
     for (const peer of [...this.peers]) {
-      if (peer.state === 'established') peer.sendControl({ kind: ControlKind.Close, reason: 'normal' });
+      if (peer.state === 'established') {
+        peer.flushAcks();
+        peer.sendControl({ kind: ControlKind.Close, reason: 'normal' });
+      }
       this.dropPeer(peer, error);
     }
     for (const p of [...this.pending.values()]) p.settle(new BusError('closed', `${p.address}: the bus was closed`, { address: p.address }));

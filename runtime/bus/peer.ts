@@ -385,9 +385,11 @@ export class PeerSession {
     else if (!this.ackTimer) this.ackTimer = setTimeout(() => this.flushAcks(), this.ackDelayMs);
   }
 
-  private flushAcks(): void {
+  /** Sends the queued ACKs now (also before a CLOSE, so the peer does not retransmit what we got). */
+  flushAcks(): void {
     if (this.ackTimer) clearTimeout(this.ackTimer);
     this.ackTimer = undefined;
+    if (this.ackQueue.length === 0) return;
     const seqs = this.ackQueue.filter((s) => s > this.floor);
     this.ackQueue = [];
     this.sendControl({ kind: ControlKind.Ack, floor: this.floor, seqs: seqs.slice(0, 1024) });
