@@ -20,6 +20,7 @@
  */
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Codec } from '../codec/codec.ts';
+import type { JsonValue } from '../codec/index.ts';
 import { Qos as WireQos, type EnvelopeHeader } from '../envelope/index.ts';
 import type { LinkDown, UmpLink } from '../transports/link.ts';
 import { compilePattern, formatAddress, matchAddress, replyAddress, topicPattern, type AddressPattern } from './address.ts';
@@ -29,8 +30,9 @@ import { NO_RESPONDER, assertAllowed, encodeChecked, remoteError, remoteInfo, re
 import { ClockSource, ControlKind, type Control, type Interest, type NackReason } from './control.ts';
 import type { AnyIntentDescriptor, AnyTopicDescriptor, IntentDescriptor, QosLevel, TopicDescriptor } from './descriptor.ts';
 import { BusError, type RemoteErrorInfo } from './errors.ts';
+import { encodeFlexFrame, type FlexFrame } from './flex-frame.ts';
 import { FrameKind, encodeDataFrame, type DataFrame } from './frame.ts';
-import { PeerSession, type PeerEvents, type RetransmitOptions } from './peer.ts';
+import { PeerSession, type FrameBody, type PeerEvents, type RetransmitOptions } from './peer.ts';
 import { DeliveryQueue } from './queue.ts';
 import { Telemetry, type DeliveryReportValue, type JitterReportValue, type TopicSnapshot } from './telemetry.ts';
 
@@ -279,6 +281,7 @@ export class NetworkBus implements Bus {
   private newPeer(role: 'authority' | 'client'): PeerSession {
     const events: PeerEvents = {
       data: (p, frame) => this.onData(p, frame),
+      flexData: (p, frame) => this.fromFlex(p, frame),
       control: (p, c) => this.onControl(p, c),
       malformed: (p, err) => {
         this.quarantined++;
@@ -824,9 +827,51 @@ export class NetworkBus implements Bus {
       const qos = msg.header.qos;
       const header = peer.role === 'authority' || msg.origin ? msg.header : { ...msg.header, sessionId: peer.sessionId };
       const limit = Math.max(msg.payload.length, peer.maxPayload);
-      peer.sendData(qos, msg.topic.id, (seq) => encodeDataFrame(msg.kind, 0, seq, msg.address, header, msg.payload, limit), qos > 0 ? settle : undefined);
+      const build = (seq: bigint): FrameBody => {
+        if (msg.topic.lane !== 'flex') return encodeDataFrame(msg.kind, 0, seq, msg.address, header, msg.payload, limit);
+        const body = this.jsonBody(msg);
+        return (flags) => encodeFlexFrame({ kind: msg.kind, flags, seq, address: msg.address, header, body });
+      };
+      peer.sendData(qos, msg.topic.id, build, qos > 0 ? settle : undefined);
       if (qos === 0) resolve();
     });
+  }
+
+  /** The JSON form of a message's payload, for the flex lane (the inverse of `fromFlex`). */
+  private jsonBody(msg: Routed): JsonValue {
+    const { kind, topic, payload } = msg;
+    if (kind === FrameKind.ErrorReply) return { ...parseRemote(payload) };
+    const codec = kind === FrameKind.Reply ? topic.reply : topic.payload;
+    if (!codec || (kind === FrameKind.Reply && payload.length === 0)) return null;
+    return codec.toJSON(codec.decode(payload)) as JsonValue;
+  }
+
+  /**
+   * A flex-lane frame as a data frame: the JSON body goes through the topic's codec (fromJSON, then
+   * encode), so everything after this point sees binary payloads. A body the codec refuses marks the
+   * frame invalid; onData refuses it once the session checks have passed.
+   */
+  private fromFlex(peer: PeerSession, f: FlexFrame): void {
+    const { kind, header, address, body } = f;
+    const topic =
+      kind === FrameKind.Reply || kind === FrameKind.ErrorReply
+        ? (this.topicsById.get(header.topicId) ?? this.intentTopics.get(address.replace(/\/reply\/[0-9]+$/, '')))
+        : header.topicId === INTENT_TOPIC_ID
+          ? this.intentTopics.get(address)
+          : this.topicsById.get(header.topicId);
+    let payload: Uint8Array = new Uint8Array(0);
+    let invalid: string | undefined;
+    try {
+      if (kind === FrameKind.ErrorReply) payload = new TextEncoder().encode(JSON.stringify(body));
+      else {
+        const codec = kind === FrameKind.Reply ? topic?.reply : topic?.payload;
+        if (codec && body !== null) payload = (codec as Codec<unknown>).encode(codec.fromJSON(body));
+        else if (codec && kind !== FrameKind.Reply) invalid = 'the body is null';
+      }
+    } catch (err) {
+      invalid = `the body is not a valid ${topic?.address ?? 'payload'} value: ${(err as Error).message}`;
+    }
+    this.onData(peer, { kind, flags: f.flags, seq: f.seq, address, envelope: { header, payload }, invalid });
   }
 
   private deliverLocal(msg: Routed, targets: readonly { sub: LocalSub; params: Record<string, string> }[]): void {
@@ -866,7 +911,7 @@ export class NetworkBus implements Bus {
 
   // ── receiving ───────────────────────────────────────────────────────────────────────────────────
 
-  private onData(peer: PeerSession, frame: DataFrame): void {
+  private onData(peer: PeerSession, frame: DataFrame & { readonly invalid?: string | undefined }): void {
     const { header, payload } = frame.envelope;
     const { seq } = frame;
     const qos = header.qos;
@@ -914,6 +959,7 @@ export class NetworkBus implements Bus {
     }
     const limit = Math.min(topic.maxPayload, this.maxPayload);
     if (payload.length > limit) return refuse('too-large', `${payload.length} bytes exceed maxPayload ${limit}`);
+    if (frame.invalid) return refuse('invalid-payload', frame.invalid);
     try {
       topic.payload.decode(payload);
     } catch (cause) {
@@ -944,9 +990,11 @@ export class NetworkBus implements Bus {
     if (qos > 0) peer.ack(seq);
   }
 
-  private onReply(frame: DataFrame): void {
+  private onReply(frame: DataFrame & { readonly invalid?: string | undefined }): void {
     const local = this.pending.get(frame.address);
+    if (local && frame.invalid) return local.settle(new BusError('invalid-payload', `${frame.address}: ${frame.invalid}`, { address: frame.address }));
     if (local) return this.settleReply(local, frame.kind, frame.envelope.payload.slice());
+    if (frame.invalid) return;
     const route = this.replyRoutes.get(frame.address);
     if (!route) return; // late: the requester timed out
     this.replyRoutes.delete(frame.address);

@@ -11,6 +11,7 @@ import { ControlKind, decodeControl, encodeControl, type Control, type Interest,
 import { BusError } from './errors.ts';
 import { CONTROL_GROUP, DATA_GROUP, FLAG_RETRANSMISSION, FrameError, decodeDataFrame, frameOf, frameToUmp, reseal, type DataFrame } from './frame.ts';
 import { CONTROL_SUB_ID } from './frame.ts';
+import { decodeFlexFrame, isFlexFrame, type FlexFrame } from './flex-frame.ts';
 import type { AddressPattern } from './address.ts';
 import type { LinkDown, UmpLink } from '../transports/link.ts';
 
@@ -37,10 +38,18 @@ export interface PeerOptions {
   readonly maxFrameBytes: number;
 }
 
+/**
+ * What a data frame is made of: the SysEx8 data of a binary frame, or (flex lane) a function giving the
+ * Flex Data packets of the frame with the given flags (a retransmitted copy is re-encoded with its flag).
+ */
+export type FrameBody = Uint8Array | ((flags: number) => Uint32Array);
+
 /** A frame kept for (re)transmission. */
 interface OutFrame {
   readonly seq: bigint;
-  readonly data: Uint8Array;
+  readonly body: FrameBody;
+  /** Packets of a flex frame as last encoded. */
+  words: Uint32Array | undefined;
   readonly qos: number;
   readonly topicId: number;
   /** Copies sent so far (0 while it waits for the congestion window). */
@@ -52,6 +61,8 @@ interface OutFrame {
 
 export interface PeerEvents {
   data(peer: PeerSession, frame: DataFrame): void;
+  /** A flex-lane frame: the body is still JSON (the owner knows the codecs). */
+  flexData(peer: PeerSession, frame: FlexFrame): void;
   control(peer: PeerSession, control: Control): void;
   /** A frame that could not be read (counted as quarantined). */
   malformed(peer: PeerSession, error: Error): void;
@@ -176,13 +187,13 @@ export class PeerSession {
    * acknowledged and `settle` runs then (or with the error that ended it); QoS 0 frames go to the
    * backfill ring. Throws `backpressure` when too many frames await acknowledgement.
    */
-  sendData(qos: number, topicId: number, build: (seq: bigint) => Uint8Array, settle?: (error: BusError | undefined) => void): bigint {
+  sendData(qos: number, topicId: number, build: (seq: bigint) => FrameBody, settle?: (error: BusError | undefined) => void): bigint {
     if (qos > 0 && this.outbox.size >= this.maxInFlight) {
       throw new BusError('backpressure', `${this.describe()}: ${this.outbox.size} messages await acknowledgement (limit ${this.maxInFlight})`, { retryAfterMs: this.retryHintMs() });
     }
     const seq = this.nextSeq++;
-    const data = build(seq);
-    const frame: OutFrame = { seq, data, qos, topicId, attempts: 0, due: Number.POSITIVE_INFINITY, firstSentAt: 0, waiters: settle ? [settle] : [] };
+    const body = build(seq);
+    const frame: OutFrame = { seq, body, words: undefined, qos, topicId, attempts: 0, due: Number.POSITIVE_INFINITY, firstSentAt: 0, waiters: settle ? [settle] : [] };
     if (qos > 0) {
       this.outbox.set(seq, frame);
       this.waiting.push(frame);
@@ -236,7 +247,22 @@ export class PeerSession {
   }
 
   private transmit(frame: OutFrame): void {
-    this.put(frameToUmp(frame.data, DATA_GROUP, (this.streamId = (this.streamId + 1) & 0xff)));
+    const { body } = frame;
+    if (body instanceof Uint8Array) this.put(frameToUmp(body, DATA_GROUP, (this.streamId = (this.streamId + 1) & 0xff)));
+    else this.put((frame.words ??= body(0)));
+  }
+
+  /** Marks a frame as a retransmission (once): the flag bit, and the checksum that covers it. */
+  private markRetransmission(f: OutFrame): void {
+    const { body } = f;
+    if (!(body instanceof Uint8Array)) {
+      if (f.attempts === 2) f.words = body(FLAG_RETRANSMISSION);
+      return;
+    }
+    if ((body[4]! & FLAG_RETRANSMISSION) === 0) {
+      body[4]! |= FLAG_RETRANSMISSION;
+      reseal(body);
+    }
   }
 
   private put(words: Uint32Array): void {
@@ -263,10 +289,7 @@ export class PeerSession {
       }
       f.attempts++;
       f.due = t + Math.min(this.rto() * 2 ** (f.attempts - 1), this.maxMs);
-      if ((f.data[4]! & FLAG_RETRANSMISSION) === 0) {
-        f.data[4]! |= FLAG_RETRANSMISSION;
-        reseal(f.data);
-      }
+      this.markRetransmission(f);
       this.transmit(f);
       this.events.retried(this, f.topicId);
     }
@@ -413,7 +436,18 @@ export class PeerSession {
   private receive(words: Uint32Array): void {
     this.lastHeard = now();
     for (const ev of this.reader.push(words)) {
-      if (ev instanceof UmpError || ev.kind !== 'sysex8') continue; // other UMP traffic on the link is not ours; UMP errors are gaps the QoS layer repairs
+      if (ev instanceof UmpError) continue; // gaps the QoS layer repairs
+      if (ev.kind === 'flex-text') {
+        if (!isFlexFrame(ev)) continue;
+        try {
+          this.events.flexData(this, decodeFlexFrame(ev.text, this.options.maxFrameBytes));
+        } catch (err) {
+          if (err instanceof FrameError) this.events.malformed(this, err);
+          else throw err;
+        }
+        continue;
+      }
+      if (ev.kind !== 'sysex8') continue; // other UMP traffic on the link is not ours
       try {
         const f = frameOf(ev.data);
         if (!f) continue;

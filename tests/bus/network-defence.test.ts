@@ -121,6 +121,21 @@ describe('refusals', () => {
   });
 });
 
+describe('flex lane refusals', () => {
+  it('a flex frame whose body the topic codec refuses is refused as invalid-payload; a valid one is acknowledged', async () => {
+    const { encodeFlexFrame } = await import('../../runtime/bus/flex-frame.ts');
+    const raw = RawPeer.attach(newAuthority());
+    await raw.hello(ALL);
+    const sse = topics['sse/stream/{id}'];
+    const send = (seq: bigint, body: import('../../runtime/index.ts').JsonValue) =>
+      raw.link.send(encodeFlexFrame({ kind: FrameKind.Publish, flags: 0, seq, address: 'sse/stream/x', header: raw.header(sse.id), body }));
+    send(1n, { nonsense: true });
+    send(2n, sse.payload.toJSON(sse.payload.example()) as import('../../runtime/index.ts').JsonValue);
+    expect(await raw.answerTo(1n)).toMatchObject({ kind: ControlKind.Nack, reason: 'invalid-payload' });
+    expect((await raw.answerTo(2n)).kind).toBe(ControlKind.Ack);
+  });
+});
+
 describe('hostile frames', () => {
   it('random words and mutated frames never crash the authority; the session keeps serving', async () => {
     const a = newAuthority();

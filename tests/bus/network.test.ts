@@ -198,3 +198,39 @@ describe('NetworkBus as a broker', () => {
     }
   });
 });
+
+describe('NetworkBus flex lane', () => {
+  it('topics on the flex lane travel as Flex Data text (readable JSON) and arrive as typed values', async () => {
+    const { NetworkBus, loopbackLinkPair, UmpReader } = await import('../../runtime/index.ts');
+    const { registry } = await import('./network-peers.ts');
+    const texts: string[] = [];
+    const reader = new UmpReader();
+    const [mine, theirs] = loopbackLinkPair({
+      filter: (words) => {
+        for (const ev of reader.push(words)) if (!(ev instanceof Error) && ev.kind === 'flex-text') texts.push(ev.text);
+        return true;
+      },
+    });
+    const authority = new NetworkBus({ name: 'authority', ...registry, onError: () => {} });
+    const client = new NetworkBus({ name: 'client', ...registry, onError: () => {} });
+    try {
+      authority.accept(theirs);
+      await client.connect(mine);
+      const sse = topics['sse/stream/{id}'];
+      const got: unknown[] = [];
+      await authority.subscribe(sse, (v) => void got.push(v)).ready;
+      const event = { ...sse.payload.example(), seq: 3n, data: 'Hello, wörld' };
+      await client.publish(sse, event, { params: { id: 'r1' } });
+      await until(() => got.length === 1);
+      expect(got[0]).toEqual(event);
+      const frame = texts.find((t) => t.includes('"a":"sse/stream/r1"'));
+      expect(frame).toMatch(/^[0-9a-f]{8} \{"k":"pub","s":"[0-9]+","f":0,"a":"sse\/stream\/r1"/);
+      expect(JSON.parse(frame!.slice(9)).body).toMatchObject({ data: 'Hello, wörld', seq: '3' });
+      // Binary-lane topics still travel as SysEx8 frames.
+      expect(texts.some((t) => t.includes('gpu/'))).toBe(false);
+    } finally {
+      await client.close();
+      await authority.close();
+    }
+  });
+});
