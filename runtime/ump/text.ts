@@ -21,11 +21,28 @@ export function encodeText(name: string, text: string): Uint8Array {
 
 /** Decodes reassembled text bytes: NUL padding bytes are removed, then the rest must be valid UTF-8. */
 export function decodeText(bytes: Uint8Array, label: string, context: UmpErrorContext): string {
-  let clean = bytes;
-  if (bytes.includes(0)) clean = bytes.filter((b) => b !== 0);
+  const clean = withoutNuls(bytes);
   try {
     return decoder.decode(clean);
   } catch {
     throw new UmpError(UmpErrorCode.BadUtf8, `${label}: text is not valid UTF-8`, context);
   }
+}
+
+/** `bytes` without its NUL bytes, copied run by run (padding sits at packet ends, so runs are long). */
+function withoutNuls(bytes: Uint8Array): Uint8Array {
+  let nul = bytes.indexOf(0);
+  if (nul < 0) return bytes;
+  const out = new Uint8Array(bytes.length);
+  let n = 0;
+  let from = 0;
+  while (nul >= 0) {
+    out.set(bytes.subarray(from, nul), n);
+    n += nul - from;
+    from = nul + 1;
+    nul = bytes.indexOf(0, from);
+  }
+  out.set(bytes.subarray(from), n);
+  n += bytes.length - from;
+  return out.subarray(0, n);
 }
