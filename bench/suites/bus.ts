@@ -7,10 +7,12 @@
  *   request/reply round trips (p50/p99) and 1000 at-least-once publishes with 64 unacknowledged at
  *   most (msgs/s) — vs raw dgram echo round trips of the bytes the bus puts on the wire for the same
  *   work (measured per case before timing), one at a time / pipelined 64 deep.
- * The published message is a 32-token SSE event (the sse suite's batch), the request gpu/job.dispatch.
+ * Published messages: a 32-token SSE event on sse/stream/{id} (lane flex: a Flex Data text frame of
+ * JSON) and a job result on gpu/job.result/{corr} (lane sysex8: a binary SysEx8 frame), so the two
+ * lanes compare in the same run; the request is gpu/job.dispatch.
  */
 import type { BenchCase, BenchSuite } from '../harness.ts';
-import { ALL_CAPABILITIES, LoopbackHub, loopbackLinkPair, type LoopbackBus, type NetworkBus } from '../../runtime/index.ts';
+import { ALL_CAPABILITIES, LoopbackHub, loopbackLinkPair, type AnyTopicDescriptor, type LoopbackBus, type NetworkBus } from '../../runtime/index.ts';
 import { Nm2Endpoint, connectNm2, type Nm2Link } from '../../runtime/transports/nm2/index.ts';
 import { topics } from '../../generated/registry.ts';
 import type { SseEnvelope } from '../../generated/types/fountain.sse.ts';
@@ -32,6 +34,21 @@ const event: SseEnvelope = {
   data: ' the quick brown fox jumps over the lazy dog while a synth holds one long note and the'.repeat(2).slice(0, 180),
 };
 const eventBytes = stream.payload.encode(event).length;
+const result = topics['gpu/job.result/{corr}'];
+
+/** What a throughput case publishes: one topic (and so one lane), one value. */
+interface Load {
+  readonly lane: string;
+  readonly topic: AnyTopicDescriptor;
+  readonly value: unknown;
+  readonly params: Readonly<Record<string, string | number>>;
+  readonly payloadBytes: number;
+}
+const resultValue = { ...result.payload.example(), jobId: 'bench-job-0001', outputs: [] };
+const loads: readonly Load[] = [
+  { lane: 'flex', topic: stream, value: event, params, payloadBytes: eventBytes },
+  { lane: 'sysex8', topic: result, value: resultValue, params: { corr: 1 }, payloadBytes: result.payload.encode(resultValue).length },
+];
 const job = dispatch.payload.example();
 const accepted = dispatch.reply!.example();
 
@@ -110,7 +127,7 @@ interface InProcess {
   readonly errors: unknown[];
 }
 
-function inProcess() {
+function inProcess(load: Load) {
   return resource<InProcess>(
     async () => {
       const errors: unknown[] = [];
@@ -120,13 +137,13 @@ function inProcess() {
       authority.accept(b);
       await deadline(client.connect(a), 10_000, 'in-process NetworkBus connect');
       const sink = new Sink('NetworkBus over loopback link');
-      await deadline(authority.subscribe(stream, sink.hit, { params }).ready, 10_000, 'in-process subscribe');
+      await deadline(authority.subscribe(load.topic, sink.hit, { params: load.params }).ready, 10_000, 'in-process subscribe');
       sink.start();
       const hub = new LoopbackHub({ onError: (e) => void errors.push(e) });
       const publisher = hub.connect({ capabilities: ALL_CAPABILITIES });
       const subscriber = hub.connect({ capabilities: ALL_CAPABILITIES });
       const anchorSink = new Sink('LoopbackBus');
-      subscriber.subscribe(stream, anchorSink.hit, { params });
+      subscriber.subscribe(load.topic, anchorSink.hit, { params: load.params });
       anchorSink.start();
       return { client, authority, sink, hub, publisher, subscriber, anchorSink, errors };
     },
@@ -142,9 +159,11 @@ function inProcess() {
   );
 }
 
-function inProcessCases(): BenchCase[] {
-  const one = inProcess();
-  const many = inProcess();
+function inProcessCases(load: Load): BenchCase[] {
+  const one = inProcess(load);
+  const many = inProcess(load);
+  const { topic, value } = load;
+  const opts = { params: load.params };
   // The publish promise settles on the ACK (at-least-once); what is timed here is delivery, but a
   // refused or undelivered message must still fail the run.
   const failures: unknown[] = [];
@@ -152,13 +171,13 @@ function inProcessCases(): BenchCase[] {
   const check = (): void => assertNoErrors('bus in-process publish', failures);
   return [
     {
-      name: 'bus in-process: NetworkBus publish→deliver (1 msg)',
+      name: `bus in-process, ${load.lane} lane: NetworkBus publish→deliver (1 msg)`,
       ...one,
       latency: true,
       fn: async () => {
         const e = one.get();
         const got = e.sink.expect(1);
-        e.client.publish(stream, event, { params }).catch(noteFailure);
+        e.client.publish(topic, value, opts).catch(noteFailure);
         await got;
         check();
       },
@@ -167,14 +186,14 @@ function inProcessCases(): BenchCase[] {
         fn: async () => {
           const e = one.get();
           const got = e.anchorSink.expect(1);
-          await e.publisher.publish(stream, event, { params });
+          await e.publisher.publish(topic, value, opts);
           await got;
         },
       },
-      figures: () => ({ payloadBytes: eventBytes }),
+      figures: () => ({ payloadBytes: load.payloadBytes }),
     },
     {
-      name: `bus in-process: NetworkBus publish→deliver (${BURST} pipelined)`,
+      name: `bus in-process, ${load.lane} lane: NetworkBus publish→deliver (${BURST} pipelined)`,
       ...many,
       itemsPerOp: BURST,
       itemsLabel: 'msgs',
@@ -182,7 +201,7 @@ function inProcessCases(): BenchCase[] {
         const e = many.get();
         const got = e.sink.expect(BURST);
         const acks: Promise<void>[] = [];
-        for (let i = 0; i < BURST; i++) acks.push(e.client.publish(stream, event, { params }));
+        for (let i = 0; i < BURST; i++) acks.push(e.client.publish(topic, value, opts));
         await got;
         // Acknowledged too, so no call leaves unacknowledged work to the next one.
         await Promise.all(acks);
@@ -193,12 +212,12 @@ function inProcessCases(): BenchCase[] {
           const e = many.get();
           const got = e.anchorSink.expect(BURST);
           const sent: Promise<void>[] = [];
-          for (let i = 0; i < BURST; i++) sent.push(e.publisher.publish(stream, event, { params }));
+          for (let i = 0; i < BURST; i++) sent.push(e.publisher.publish(topic, value, opts));
           await Promise.all(sent);
           await got;
         },
       },
-      figures: () => ({ payloadBytes: eventBytes }),
+      figures: () => ({ payloadBytes: load.payloadBytes }),
     },
   ];
 }
@@ -218,7 +237,7 @@ interface Udp {
 }
 
 /** `calibrate` runs one operation while the client's bytes to the authority are counted; it returns the per-operation byte count. */
-function udp(calibrate: (e: Omit<Udp, 'echo' | 'wireBytes'>) => Promise<number>) {
+function udp(load: Load, calibrate: (e: Omit<Udp, 'echo' | 'wireBytes'>) => Promise<number>) {
   return resource<Udp>(
     async () => {
       const errors: unknown[] = [];
@@ -227,7 +246,7 @@ function udp(calibrate: (e: Omit<Udp, 'echo' | 'wireBytes'>) => Promise<number>)
       endpoint.onSession((l) => authority.accept(l));
       authority.serve(dispatch, () => accepted);
       const sink = new Sink('NetworkBus over NM2');
-      authority.subscribe(stream, sink.hit, { params });
+      authority.subscribe(load.topic, sink.hit, { params: load.params });
       sink.start();
       const link = await connectNm2(`udp://127.0.0.1:${endpoint.port}`, { name: 'bench client', timeoutMs: 10_000 });
       const client = node('client', errors);
@@ -262,16 +281,31 @@ async function bytesOf(e: Omit<Udp, 'echo' | 'wireBytes'>, op: () => Promise<voi
   return seen.bytes;
 }
 
-function publishBurst(e: Omit<Udp, 'echo' | 'wireBytes'>, n: number): Promise<void> {
+function publishBurst(e: Omit<Udp, 'echo' | 'wireBytes'>, load: Load, n: number): Promise<void> {
   const got = e.sink.expect(n);
   got.catch(() => undefined); // awaited below; a send failure must not leave it unhandled
-  return windowed(n, WINDOW, () => e.client.publish(stream, event, { params })).then(() => got);
+  return windowed(n, WINDOW, () => e.client.publish(load.topic, load.value, { params: load.params })).then(() => got);
+}
+
+const sizes = (r: { get: () => Udp }) => (): Record<string, number> => ({ anchorDatagramBytes: r.get().wireBytes });
+
+function udpPublishCase(load: Load): BenchCase {
+  const pub = udp(load, async (e) => Math.round((await bytesOf(e, () => publishBurst(e, load, BURST))) / BURST));
+  return {
+    name: `bus UDP, ${load.lane} lane: ${BURST} at-least-once publishes, ${WINDOW} in flight`,
+    ...pub,
+    itemsPerOp: BURST,
+    itemsLabel: 'msgs',
+    fn: async () => {
+      await publishBurst(pub.get(), load, BURST);
+    },
+    baseline: { name: `raw dgram echo ×${BURST}, ${WINDOW} in flight (same bytes)`, fn: async () => pub.get().echo.pipelined(BURST, WINDOW) },
+    figures: () => ({ ...sizes(pub)(), payloadBytes: load.payloadBytes }),
+  };
 }
 
 function udpCases(): BenchCase[] {
-  const rr = udp((e) => bytesOf(e, async () => void (await e.client.request(dispatch, job))));
-  const pub = udp(async (e) => Math.round((await bytesOf(e, () => publishBurst(e, BURST))) / BURST));
-  const sizes = (r: { get: () => Udp }) => (): Record<string, number> => ({ anchorDatagramBytes: r.get().wireBytes });
+  const rr = udp(loads[0]!, (e) => bytesOf(e, async () => void (await e.client.request(dispatch, job))));
   return [
     {
       name: 'bus UDP: request/reply round trip (gpu/job.dispatch)',
@@ -284,21 +318,11 @@ function udpCases(): BenchCase[] {
       // figures() runs right after measuring, before teardown, so the calibrated size is still there.
       figures: sizes(rr),
     },
-    {
-      name: `bus UDP: ${BURST} at-least-once publishes, ${WINDOW} in flight`,
-      ...pub,
-      itemsPerOp: BURST,
-      itemsLabel: 'msgs',
-      fn: async () => {
-        await publishBurst(pub.get(), BURST);
-      },
-      baseline: { name: `raw dgram echo ×${BURST}, ${WINDOW} in flight (same bytes)`, fn: async () => pub.get().echo.pipelined(BURST, WINDOW) },
-      figures: sizes(pub),
-    },
+    ...loads.map(udpPublishCase),
   ];
 }
 
 export const suite: BenchSuite = {
   name: 'bus',
-  cases: () => [...inProcessCases(), ...udpCases()],
+  cases: () => [...loads.flatMap(inProcessCases), ...udpCases()],
 };
