@@ -33,6 +33,10 @@ export function decodeText(bytes: Uint8Array, label: string, context: UmpErrorCo
 function withoutNuls(bytes: Uint8Array): Uint8Array {
   let nul = bytes.indexOf(0);
   if (nul < 0) return bytes;
+  // The usual case: padding only after the last character.
+  let k = nul;
+  while (k < bytes.length && bytes[k] === 0) k++;
+  if (k === bytes.length) return bytes.subarray(0, nul);
   const out = new Uint8Array(bytes.length);
   let n = 0;
   let from = 0;
