@@ -65,3 +65,40 @@ describe('golden bus frames', () => {
     expect(() => frameOf(data)).toThrow(/checksum mismatch/);
   });
 });
+
+describe('hostile frame bodies', () => {
+  it('random and truncated control and data bodies only ever raise FrameError', async () => {
+    const fc = (await import('fast-check')).default;
+    const valid = [
+      encodeControl({ kind: ControlKind.Hello, name: 'x', capabilities: 1n, maxPayload: 2048, jitterBudgetUs: 5, heartbeatMs: 1000, clockSources: [1], interests: [{ subId: 1, topicId: 0, pattern: 'a/**' }], resume: { sessionId: 9, token: 't'.repeat(20), lastSeq: 3n } }),
+      encodeControl({ kind: ControlKind.Ack, floor: 41n, seqs: [43n] }),
+      encodeDataFrame(FrameKind.Publish, 0, 1n, 'a/b', header, Uint8Array.of(0x08, 0x2a), 1024),
+    ];
+    const attempt = (data: Uint8Array) => {
+      try {
+        const f = frameOf(data);
+        if (f?.subId === 3) decodeControl(f.body);
+        else if (f?.subId === 2) decodeDataFrame(f.body, 1024);
+      } catch (err) {
+        expect(err).toBeInstanceOf(FrameError);
+      }
+      // The body decoders on their own (no checksum in front of them): the same promise.
+      for (const decode of [() => decodeControl(data.subarray(3)), () => decodeDataFrame(data.subarray(3), 1024)]) {
+        try {
+          decode();
+        } catch (err) {
+          expect(err).toBeInstanceOf(FrameError);
+        }
+      }
+    };
+    fc.assert(fc.property(fc.uint8Array({ maxLength: 300 }), (bytes) => attempt(Uint8Array.of(0x00, 0x7d, 0x03, ...bytes))), { numRuns: 400, seed: 11 });
+    fc.assert(
+      fc.property(fc.constantFrom(...valid), fc.nat(400), fc.nat(255), fc.nat(400), (frame, at, value, cut) => {
+        const copy = frame.slice(0, Math.max(3, frame.length - (cut % frame.length)));
+        if (copy.length > 3) copy[3 + (at % (copy.length - 3))] = value;
+        attempt(copy);
+      }),
+      { numRuns: 600, seed: 12 },
+    );
+  });
+});
