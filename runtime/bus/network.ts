@@ -137,7 +137,14 @@ interface Routed {
   readonly payload: Uint8Array;
   /** The peer it came from (never sent back there); undefined when published here. */
   readonly origin: PeerSession | undefined;
+  /** The payload's value when at hand (published here, or already decoded on receipt): spares a decode for the JSON of the flex lane. */
+  readonly value?: unknown;
+  /** The value is this node's own copy (decoded from the wire): one local subscriber may have it instead of decoding another. */
+  readonly owned?: boolean;
 }
+
+/** A received data frame as onData takes it: from a flex frame it may carry its decoded value, or why its body was refused. */
+type Incoming = DataFrame & { readonly invalid?: string | undefined; readonly value?: unknown };
 
 interface PendingSubscribe {
   readonly peer: PeerSession;
@@ -773,7 +780,7 @@ export class NetworkBus implements Bus {
     const limit = Math.min(topic.maxPayload, this.client?.maxPayload ?? this.maxPayload);
     const payload = encodeChecked(topic.payload as Codec<unknown>, value, address, limit);
     const qos = options.qos ?? topic.qos;
-    const msg: Routed = { kind, topic, address, header: this.header(topic, corr, qos), payload, origin: undefined };
+    const msg: Routed = { kind, topic, address, header: this.header(topic, corr, qos), payload, origin: undefined, value };
     if (kind === FrameKind.Request && !this.hasResponder(msg)) throw new BusError('no-responder', `${address}: nobody serves this topic`, { address });
     return { done: this.route(msg) };
   }
@@ -843,7 +850,7 @@ export class NetworkBus implements Bus {
     if (kind === FrameKind.ErrorReply) return { ...parseRemote(payload) };
     const codec = kind === FrameKind.Reply ? topic.reply : topic.payload;
     if (!codec || (kind === FrameKind.Reply && payload.length === 0)) return null;
-    return codec.toJSON(codec.decode(payload)) as JsonValue;
+    return codec.toJSON(kind !== FrameKind.Reply && msg.value !== undefined ? msg.value : codec.decode(payload)) as JsonValue;
   }
 
   /**
@@ -861,29 +868,37 @@ export class NetworkBus implements Bus {
           : this.topicsById.get(header.topicId);
     let payload: Uint8Array = new Uint8Array(0);
     let invalid: string | undefined;
+    let value: unknown;
     try {
       if (kind === FrameKind.ErrorReply) payload = new TextEncoder().encode(JSON.stringify(body));
       else {
         const codec = kind === FrameKind.Reply ? topic?.reply : topic?.payload;
-        if (codec && body !== null) payload = (codec as Codec<unknown>).encode(codec.fromJSON(body));
-        else if (codec && kind !== FrameKind.Reply) invalid = 'the body is null';
+        if (codec && body !== null) {
+          const v = codec.fromJSON(body);
+          payload = (codec as Codec<unknown>).encode(v);
+          if (kind !== FrameKind.Reply) value = v;
+        } else if (codec && kind !== FrameKind.Reply) invalid = 'the body is null';
       }
     } catch (err) {
       invalid = `the body is not a valid ${topic?.address ?? 'payload'} value: ${(err as Error).message}`;
     }
-    this.onData(peer, { kind, flags: f.flags, seq: f.seq, address, envelope: { header, payload }, invalid });
+    this.onData(peer, { kind, flags: f.flags, seq: f.seq, address, envelope: { header, payload }, invalid, value });
   }
 
   private deliverLocal(msg: Routed, targets: readonly { sub: LocalSub; params: Record<string, string> }[]): void {
     const { topic, address, header, payload } = msg;
     const replyTo = msg.kind === FrameKind.Request ? replyAddress(address, header.corrId) : undefined;
     const topicParams = matchAddress(patternOf(topic), address) ?? {};
+    // Each subscriber gets a value of its own; a value decoded on receipt is nobody else's, so the first may have it.
+    let spare = msg.owned ? msg.value : undefined;
     for (const { sub, params } of targets) {
+      const own = spare;
+      spare = undefined;
       this.deliveries.enqueue(() => {
         if (!sub.active) return;
-        let decoded: unknown;
+        let decoded: unknown = own;
         try {
-          decoded = topic.payload.decode(payload);
+          if (decoded === undefined) decoded = topic.payload.decode(payload);
         } catch (cause) {
           this.onError(new BusError('invalid-payload', `${address}: payload does not decode: ${(cause as Error).message}`, { address, cause }), address);
           return;
@@ -911,7 +926,7 @@ export class NetworkBus implements Bus {
 
   // ── receiving ───────────────────────────────────────────────────────────────────────────────────
 
-  private onData(peer: PeerSession, frame: DataFrame & { readonly invalid?: string | undefined }): void {
+  private onData(peer: PeerSession, frame: Incoming): void {
     const { header, payload } = frame.envelope;
     const { seq } = frame;
     const qos = header.qos;
@@ -960,12 +975,15 @@ export class NetworkBus implements Bus {
     const limit = Math.min(topic.maxPayload, this.maxPayload);
     if (payload.length > limit) return refuse('too-large', `${payload.length} bytes exceed maxPayload ${limit}`);
     if (frame.invalid) return refuse('invalid-payload', frame.invalid);
-    try {
-      topic.payload.decode(payload);
-    } catch (cause) {
-      return refuse('invalid-payload', `payload does not decode: ${(cause as Error).message}`);
+    let value = frame.value;
+    if (value === undefined) {
+      try {
+        value = topic.payload.decode(payload);
+      } catch (cause) {
+        return refuse('invalid-payload', `payload does not decode: ${(cause as Error).message}`);
+      }
     }
-    const msg: Routed = { kind: frame.kind, topic, address: frame.address, header, payload: payload.slice(), origin: peer };
+    const msg: Routed = { kind: frame.kind, topic, address: frame.address, header, payload: payload.slice(), origin: peer, value, owned: true };
     if (frame.kind === FrameKind.Request) {
       const replyTo = replyAddress(frame.address, header.corrId);
       if (!this.hasResponder(msg)) {
@@ -990,7 +1008,7 @@ export class NetworkBus implements Bus {
     if (qos > 0) peer.ack(seq);
   }
 
-  private onReply(frame: DataFrame & { readonly invalid?: string | undefined }): void {
+  private onReply(frame: Incoming): void {
     const local = this.pending.get(frame.address);
     if (local && frame.invalid) return local.settle(new BusError('invalid-payload', `${frame.address}: ${frame.invalid}`, { address: frame.address }));
     if (local) return this.settleReply(local, frame.kind, frame.envelope.payload.slice());
