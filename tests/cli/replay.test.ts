@@ -85,4 +85,52 @@ describe('midl peer --record and midl replay', () => {
     expect(r.stderr).toContain('broken.jsonl:2: ops/event/x is a ops/event/{kind} address in this schema, but was recorded as ops/job');
     expect(r.stderr).toContain('nothing sent');
   });
+  it('hostile files are reported as file:line with exit 1 and nothing sent, never a stack trace', { timeout: 120_000 }, async () => {
+    const write = (name: string, text: string | Buffer): string => {
+      const path = join(dir, name);
+      writeFileSync(path, text);
+      return path;
+    };
+    const good = { topic: 'ops/job', address: 'ops/job', corr: '0', ts: 1, qos: 'exactly_once', session: 1, value: JSON.parse(job(1)) as unknown };
+    const files = {
+      garbage: write('garbage.ump', '# words\n20903C40\nnot-hex!\n'),
+      incomplete: write('incomplete.ump', '20903C40\n\n50000000 00000000\n'),
+      binary: write('binary.jsonl', Buffer.from([0x00, 0xff, 0xfe, 0x0a, 0x7b])),
+      badUmp: write('bad-ump.jsonl', `${JSON.stringify({ ...good, ump: ['50000000 00000000 00000000 00000000', '5000 ZZ'] })}\n`),
+    };
+    // Nobody listens on port 9: a file that got past its checks would fail to connect instead.
+    const replay = (file: string, ...more: string[]) => runMidl(['replay', file, '--to', 'udp://127.0.0.1:9', '--connect-timeout', '500', '--schema', schema, ...more]);
+    const [garbage, incomplete, binary, badUmp] = await Promise.all([replay(files.garbage), replay(files.incomplete), replay(files.binary), replay(files.badUmp, '--raw')]);
+    expect(garbage.stderr).toContain(`error: ${files.garbage}:3: "not-hex!" is not a word of 8 hex digits`);
+    expect(incomplete.stderr).toContain(`error: ${files.incomplete}:3: incomplete packet: 50000000 starts a 4-word packet (message type 5), but only 2 of its words are there`);
+    expect(binary.stderr).toMatch(new RegExp(`error: ${files.binary}:1: not JSON: `));
+    expect(badUmp.stderr).toContain(`error: ${files.badUmp}:1: "ump" packet 2: "5000" is not a word of 8 hex digits`);
+    for (const r of [garbage, incomplete, binary, badUmp]) {
+      expect(r.code).toBe(1);
+      expect(r.stderr).toContain('nothing sent');
+      expect(r.stderr).not.toContain('cannot open a session');
+    }
+    expect(stackTraceLines([garbage, incomplete, binary, badUmp].map((r) => r.stderr).join(''))).toEqual([]);
+  });
+
+  it('a .ump frame with a bad checksum is sent and reported, not a crash; a recording with a byte order mark replays', { timeout: 120_000 }, async () => {
+    const peer = await startPeer(['--schema', schema, '--record', join(dir, 'hostile-record.jsonl')]);
+    // One SysEx8 packet that starts like a midl data frame (00 7D 02) but whose CRC-32 is zero.
+    const badCrc = join(dir, 'bad-crc.ump');
+    writeFileSync(badCrc, '50080000 7D020000 00000000 00000000\n');
+    const bom = join(dir, 'bom.jsonl');
+    const line = { topic: 'ops/job', address: 'ops/job', corr: '0', ts: 1, qos: 'exactly_once', session: 1, value: JSON.parse(job(4, 'after a BOM')) as unknown };
+    writeFileSync(bom, `\uFEFF${JSON.stringify(line)}\n`);
+
+    const crc = await runMidl(['replay', badCrc, '--to', peer.url, '--schema', schema, '--wait', '300']);
+    expect(crc.code).toBe(0);
+    expect(crc.stderr).toContain('0 data frames sent in a new session (+1 other messages)');
+    const again = await runMidl(['replay', bom, '--to', peer.url, '--schema', schema]);
+    expect(again.stderr).toContain('1/1 delivered');
+    expect(again.code).toBe(0);
+    const [printed] = parse(await peer.waitForLines(1, 10_000));
+    expect(printed?.value).toEqual(line.value);
+    expect(await peer.stop()).toBe(0);
+    expect(stackTraceLines(crc.stderr + again.stderr + peer.stderr())).toEqual([]);
+  });
 });

@@ -3,6 +3,7 @@ import makeMdns from 'multicast-dns';
 import { afterEach, describe, expect, it } from 'vitest';
 import { MdnsError, NM2_SERVICE_TYPE, advertiseNm2, discoverNm2, type MdnsOptions, type Nm2Service } from '../../runtime/transports/nm2/mdns.ts';
 import { CLI_TEST_TIMEOUT_MS, runMidl } from '../helpers/cli.ts';
+import { freeUdpPort } from '../helpers/udp-port.ts';
 
 // Everything runs on loopback (the only network here): the mDNS group is joined on 127.0.0.1. Each
 // test gets its own mDNS port, a private discovery domain, so that goodbyes or late answers of one
@@ -14,17 +15,8 @@ afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
 
-/** A UDP port that was free a moment ago, used as this test's mDNS port. */
-async function freePort(): Promise<number> {
-  const socket = createSocket('udp4');
-  await new Promise<void>((resolve) => socket.bind(0, '127.0.0.1', resolve));
-  const { port } = socket.address();
-  await new Promise<void>((resolve) => socket.close(() => resolve()));
-  return port;
-}
-
 async function loopback(): Promise<MdnsOptions> {
-  return { interface: '127.0.0.1', port: await freePort() };
+  return { interface: '127.0.0.1', port: await freeUdpPort() };
 }
 
 async function advertise(...args: Parameters<typeof advertiseNm2>): Promise<{ stop(): Promise<void> }> {

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import type { SetExitCode } from '../exit.ts';
-import { addMdnsOptions, schemaOption } from '../operator/options.ts';
+import { addMdnsOptions, nameOption, schemaOption } from '../operator/options.ts';
 import type { PeerOptions } from '../operator/run-peer.ts';
 
 /**
@@ -13,7 +13,7 @@ export function registerPeer(program: Command, setExit: SetExitCode): void {
     .command('peer')
     .description('run a Network MIDI 2.0 endpoint and Bus session authority; print every message received as a JSON line')
     .requiredOption('--listen <url>', 'udp://HOST:PORT to listen on (port 0: any free port; the bound one is printed on stderr)')
-    .option('--name <name>', 'endpoint name announced in invitation replies', 'midl peer')
+    .addOption(nameOption('endpoint name announced in invitation replies', 'midl peer'))
     .option('--secret <secret>', 'accept only invitations authenticated with this shared secret')
     .addOption(schemaOption())
     .option('--record <file>', 'append every received message, with its UMP words, to FILE as JSON lines (for midl replay)')

@@ -1,6 +1,6 @@
 import { Option, type Command } from 'commander';
 import type { SetExitCode } from '../exit.ts';
-import { addClientOptions, addPublishOptions, qosOption, schemaOption, wholeNumber } from '../operator/options.ts';
+import { addClientOptions, addPublishOptions, milliseconds, qosOption, schemaOption } from '../operator/options.ts';
 import type { ReplayOptions } from '../operator/run-replay.ts';
 
 /**
@@ -18,7 +18,7 @@ export function registerReplay(program: Command, setExit: SetExitCode): void {
     addPublishOptions(cmd)
       .option('--raw', "send the recording's UMP words unchanged instead of publishing its values again")
       .addOption(qosOption('delivery guarantee instead of the recorded one (not with --raw)'))
-      .addOption(new Option('--wait <ms>', 'raw: how long to wait for the receiver to answer the frames').argParser(wholeNumber).default(1000))
+      .addOption(new Option('--wait <ms>', 'raw: how long to wait for the receiver to answer the frames').argParser(milliseconds).default(1000))
       .addOption(schemaOption()),
     'midl replay',
   ).action(async (file: string, opts: ReplayOptions) => (await import('../operator/run-replay.ts')).runReplay(file, opts, setExit));

@@ -1,6 +1,6 @@
 import { Option, type Command } from 'commander';
 import type { SetExitCode } from '../exit.ts';
-import { PEER_ADDRESS_HELP, addClientOptions, schemaOption, wholeNumber } from '../operator/options.ts';
+import { PEER_ADDRESS_HELP, addClientOptions, milliseconds, schemaOption, wholeNumber } from '../operator/options.ts';
 import type { TailOptions } from '../operator/run-tail.ts';
 
 /**
@@ -15,7 +15,7 @@ export function registerTail(program: Command, setExit: SetExitCode): void {
       .argument('[patterns...]', 'address patterns (gpu/*, gpu/**, gpu/job.result/{corr}); default **')
       .requiredOption('--from <url>', PEER_ADDRESS_HELP)
       .addOption(new Option('--count <n>', 'exit 0 after N messages').argParser(wholeNumber))
-      .addOption(new Option('--timeout <ms>', 'stop after MS milliseconds (exit 1 if --count was not reached by then)').argParser(wholeNumber))
+      .addOption(new Option('--timeout <ms>', 'stop after MS milliseconds (exit 1 if --count was not reached by then)').argParser(milliseconds))
       .addOption(schemaOption()),
     'midl tail',
   ).action(async (patternArgs: string[], opts: TailOptions) => (await import('../operator/run-tail.ts')).runTail(patternArgs, opts, setExit));

@@ -62,24 +62,35 @@ export class LineError extends Error {
   }
 }
 
-/** Words of `.ump` text (8 hex digits each, any whitespace between, `#` to the end of a line is a comment), checked to form whole packets. */
-export function parseUmpText(text: string, file: string): Uint32Array {
+/**
+ * Words of `.ump` text (8 hex digits each, any whitespace between, `#` to the end of a line is a
+ * comment), checked to form whole packets. A problem is reported at `where(line)` (1-based line of
+ * `text`): `file:LINE` for a .ump file, the recording line and packet for a recording's `ump`.
+ */
+export function parseUmpText(text: string, where: (line: number) => string): Uint32Array {
   const words: number[] = [];
-  const lines = text.split('\n');
-  lines.forEach((raw, i) => {
+  /** Line of each word, for the packet a file ends inside. */
+  const lineOf: number[] = [];
+  text.split('\n').forEach((raw, i) => {
     for (const token of raw.replace(/#.*/, '').split(/\s+/).filter((t) => t.length > 0)) {
-      if (!/^[0-9a-f]{8}$/i.test(token)) throw new LineError(`${file}:${i + 1}`, `"${token}" is not a word of 8 hex digits`);
+      if (!/^[0-9a-f]{8}$/i.test(token)) throw new LineError(where(i + 1), `${JSON.stringify(token.length > 40 ? `${token.slice(0, 40)}…` : token)} is not a word of 8 hex digits`);
       words.push(parseInt(token, 16) >>> 0);
+      lineOf.push(i + 1);
     }
   });
   const out = Uint32Array.from(words);
   for (let i = 0; i < out.length; ) {
     const size = packetWordCount(out[i]!);
-    if (i + size > out.length) throw new LineError(file, `the file ends inside a packet (word ${i + 1} starts a ${size}-word packet)`);
+    if (i + size > out.length) {
+      const have = out.length - i;
+      throw new LineError(where(lineOf[i]!), `incomplete packet: ${hex8(out[i]!)} starts a ${size}-word packet (message type ${out[i]! >>> 28}), but only ${have} of its words ${have === 1 ? 'is' : 'are'} there`);
+    }
     i += size;
   }
   return out;
 }
+
+const hex8 = (w: number): string => w.toString(16).toUpperCase().padStart(8, '0');
 
 /** One line of a recording (or of `peer`/`tail` output, which lacks `ump`), checked field by field. */
 export function parseRecordedLine(text: string, where: string): RecordedLine {

@@ -40,7 +40,12 @@ export function tapSysEx8(link: UmpLink, observe: SysEx8Observer): UmpLink {
     }
   };
   const complete = (words: Uint32Array): void => {
-    for (const e of readUmp(words)) if ('kind' in e && e.kind === 'sysex8') observe(words, e.data);
+    try {
+      for (const e of readUmp(words)) if ('kind' in e && e.kind === 'sysex8') observe(words, e.data);
+    } catch {
+      // Whatever a peer sends, and however the observer takes it, the words still go to the link's
+      // owner, which judges them (a tap that threw here would drop them unjudged, mid-handler).
+    }
   };
   return observed(link, { receive: see });
 }

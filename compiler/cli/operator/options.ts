@@ -17,14 +17,18 @@ export const qosOption = (description: string): Option => new Option('--qos <lev
 /** What `--to` / `--from` accept (session.ts `peerAddress` reads them). */
 export const PEER_ADDRESS_HELP = 'udp://HOST:PORT of the peer, or mdns:NAME[#PIID] to find it by its endpoint name on mDNS';
 
+/** `--name` of every operator command: the UMP Endpoint Name its Network MIDI 2.0 endpoint announces. */
+export const nameOption = (description: string, defaultName: string): Option =>
+  new Option('--name <name>', description).argParser(endpointName).default(defaultName);
+
 /** `--name`, `--secret`, `--connect-timeout` and the mDNS lookup options of the client commands (send, tail, replay). */
 export function addClientOptions(cmd: Command, defaultName: string): Command {
   return addMdnsOptions(
     cmd
-      .option('--name <name>', 'endpoint name announced in the invitation', defaultName)
+      .addOption(nameOption('endpoint name announced in the invitation', defaultName))
       .option('--secret <secret>', 'shared secret, when the peer requires authenticated invitations')
-      .addOption(new Option('--connect-timeout <ms>', 'give up when the peer has not accepted the invitation and the session by then').argParser(wholeNumber).default(5000))
-      .addOption(new Option('--discover-timeout <ms>', 'mdns:NAME: how long to listen for endpoints on mDNS').argParser(wholeNumber).default(2000)),
+      .addOption(new Option('--connect-timeout <ms>', 'give up when the peer has not accepted the invitation and the session by then').argParser(milliseconds).default(5000))
+      .addOption(new Option('--discover-timeout <ms>', 'mdns:NAME: how long to listen for endpoints on mDNS').argParser(milliseconds).default(2000)),
   );
 }
 
@@ -40,13 +44,45 @@ export function addPublishOptions(cmd: Command): Command {
   return cmd
     .requiredOption('--to <url>', PEER_ADDRESS_HELP)
     .addOption(new Option('--rate <n>', 'at most N messages per second').argParser(positiveNumber))
-    .addOption(new Option('--window <n>', 'messages awaiting acknowledgement at once').argParser(wholeNumber).default(256));
+    .addOption(new Option('--window <n>', 'messages awaiting acknowledgement at once').argParser(positiveWhole).default(256));
 }
 
 /** Commander argument parser for a non-negative integer (`--count 10`, `--timeout 500`). */
 export function wholeNumber(raw: string): number {
   if (!/^\d+$/.test(raw.trim())) throw new InvalidArgumentError('expected a whole number');
   return Number(raw.trim());
+}
+
+/** Commander argument parser for an integer of at least 1 (`--window`). */
+export function positiveWhole(raw: string): number {
+  const n = wholeNumber(raw);
+  if (n < 1) throw new InvalidArgumentError('expected a whole number of at least 1');
+  return n;
+}
+
+/** Longest timer Node keeps: a longer one fires after 1 ms instead (TimeoutOverflowWarning), so a huge `--timeout` would end at once. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/** Commander argument parser for a duration in milliseconds (`--timeout`, `--wait`). */
+export function milliseconds(raw: string): number {
+  const n = wholeNumber(raw);
+  if (n > MAX_TIMER_MS) throw new InvalidArgumentError(`expected at most ${MAX_TIMER_MS} ms (about 24 days)`);
+  return n;
+}
+
+/** Longest UMP Endpoint Name (M2-104-UM), in bytes of UTF-8. */
+const NAME_MAX_BYTES = 98;
+
+/**
+ * Commander argument parser for an endpoint name, checked here so that a long one is a usage error
+ * naming `--name` rather than a failure to listen or to connect.
+ */
+export function endpointName(raw: string): string {
+  const bytes = Buffer.byteLength(raw, 'utf8');
+  if (bytes > NAME_MAX_BYTES) throw new InvalidArgumentError(`an endpoint name is at most ${NAME_MAX_BYTES} bytes of UTF-8 (this one is ${bytes})`);
+  // The name travels NUL-terminated: anything after a NUL would be lost on the wire.
+  if (raw.includes('\0')) throw new InvalidArgumentError('an endpoint name cannot contain NUL');
+  return raw;
 }
 
 /** Commander argument parser for a UDP port 1..65535. */

@@ -36,9 +36,9 @@ export class RawReplay {
   /** Puts the answer reader between the link and the client's Bus (pass to openClient). */
   wrap(link: UmpLink): UmpLink {
     return tapSysEx8(link, (_words, data) => {
-      const frame = frameOf(data);
-      if (!frame || frame.subId !== CONTROL_SUB_ID) return;
       try {
+        const frame = frameOf(data);
+        if (!frame || frame.subId !== CONTROL_SUB_ID) return;
         const c = decodeControl(frame.body);
         if (c.kind === ControlKind.Nack) this.refused.set(c.seq, c.reason);
         if (c.kind === ControlKind.Ack) {
@@ -59,12 +59,14 @@ export class RawReplay {
       for (const e of readUmp(f.words)) {
         if (!('kind' in e)) continue;
         packets++;
-        const frame = e.kind === 'sysex8' ? frameOf(e.data) : undefined;
-        if (!frame || frame.subId !== DATA_SUB_ID) {
-          foreign++;
-          continue;
-        }
+        // Recorded words are anyone's bytes: a frame that does not decode (bad checksum, a body the
+        // Bus would refuse) is still sent, as an attacker would send it, and counted as not a message.
         try {
+          const frame = e.kind === 'sysex8' ? frameOf(e.data) : undefined;
+          if (!frame || frame.subId !== DATA_SUB_ID) {
+            foreign++;
+            continue;
+          }
           const d = decodeDataFrame(frame.body, MAX_PAYLOAD);
           this.sent.set(d.seq, { address: d.address, qos: d.envelope.header.qos });
         } catch {

@@ -59,13 +59,13 @@ export class RecordTap {
   }
 
   private file(words: Uint32Array, data: Uint8Array): void {
-    const frame = frameOf(data);
-    if (!frame || frame.subId !== DATA_SUB_ID) return; // Control frames and foreign SysEx8 carry no message.
     let decoded;
     try {
+      const frame = frameOf(data);
+      if (!frame || frame.subId !== DATA_SUB_ID) return; // Control frames and foreign SysEx8 carry no message.
       decoded = decodeDataFrame(frame.body, MAX_PAYLOAD);
     } catch {
-      return; // The Bus rejects it too.
+      return; // A bad checksum or body: the Bus rejects it too.
     }
     const { header, payload } = decoded.envelope;
     const key = `${header.sessionId}/${header.topicId}/${header.timestampUs}`;

@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import { closeSync, openSync, writeSync } from 'node:fs';
 import { ALL_CAPABILITIES, NetworkBus } from '../../../runtime/index.ts';
 import { Nm2Endpoint } from '../../../runtime/transports/nm2/index.ts';
@@ -54,9 +53,6 @@ export async function runPeer(opts: PeerOptions, setExit: SetExitCode): Promise<
     // Written synchronously: a recording is complete up to the last line printed, even on SIGKILL.
     if (record !== undefined) writeSync(record, `${JSON.stringify(recordedLine(line, tap?.take(value, delivery)))}\n`);
   });
-  // Chosen here rather than left to the endpoint's default (private to it) so that the TXT record and
-  // the invitation replies carry the same id; random, so two peers of one name and process differ.
-  const productInstanceId = opts.advertise ? `midl-${process.pid}-${randomBytes(4).toString('hex')}` : undefined;
   let endpoint: Nm2Endpoint | undefined;
   let advert: { stop(): Promise<void> } | undefined;
   // Goodbye on mDNS first, so that nobody discovers a peer that is going away; then Bye to every
@@ -74,7 +70,6 @@ export async function runPeer(opts: PeerOptions, setExit: SetExitCode): Promise<
       port,
       name: opts.name,
       ...(opts.secret === undefined ? {} : { secret: opts.secret }),
-      ...(productInstanceId === undefined ? {} : { productInstanceId }),
     });
   } catch (err) {
     process.stderr.write(`error: cannot listen on ${opts.listen}: ${describeError(err)}\n`);
@@ -85,7 +80,10 @@ export async function runPeer(opts: PeerOptions, setExit: SetExitCode): Promise<
     bus.accept(tap ? tap.wrap(link) : link);
   });
   process.stderr.write(`listening on ${formatUdpUrl(endpoint.host, endpoint.port)}\n`);
-  if (productInstanceId !== undefined) {
+  if (opts.advertise) {
+    // The id the endpoint really answers invitations with, so that what mDNS says and what an
+    // invited client sees never differ.
+    const { productInstanceId } = endpoint;
     // A peer on loopback is only reachable there: announcing it on every interface would invite
     // clients elsewhere to an address they cannot reach.
     const mdns = mdnsOptions(opts.mdnsInterface === undefined && isLoopback(endpoint.host) ? { ...opts, mdnsInterface: '127.0.0.1' } : opts);

@@ -25,7 +25,8 @@ export async function runReplay(file: string, opts: ReplayOptions, setExit: SetE
   const to = peerAddress('--to', opts.to);
   let text: string;
   try {
-    text = readFileSync(file, 'utf8');
+    // Without a byte order mark, which some editors write and JSON.parse refuses.
+    text = readFileSync(file, 'utf8').replace(/^\uFEFF/, '');
   } catch (err) {
     throw new UsageError(`cannot read ${file}: ${(err as Error).message}`);
   }
@@ -36,7 +37,7 @@ export async function runReplay(file: string, opts: ReplayOptions, setExit: SetE
   let frames: RawFrame[] | undefined;
   let items: Outgoing[] | undefined;
   try {
-    if (raw) frames = file.endsWith('.ump') ? [{ words: parseUmpText(text, file), where: file }] : rawFramesOf(text, file);
+    if (raw) frames = file.endsWith('.ump') ? [{ words: parseUmpText(text, (line) => `${file}:${line}`), where: file }] : rawFramesOf(text, file);
     else items = republished(schema, text, file, opts.qos);
   } catch (err) {
     if (!(err instanceof LineError)) throw err;
@@ -90,7 +91,9 @@ function rawFramesOf(text: string, file: string): RawFrame[] {
       missing++;
       return;
     }
-    out.push({ words: parseUmpText(line.ump.join('\n'), where), where });
+    // One packet per string: the "line" of a problem is the packet's position in "ump".
+    // A line break inside a packet string would shift the count, so it is only whitespace here.
+    out.push({ words: parseUmpText(line.ump.map((p) => p.replace(/[\r\n]/g, ' ')).join('\n'), (n) => `${where}: "ump" packet ${n}`), where });
   });
   if (missing > 0) process.stderr.write(`note: ${missing} line${missing === 1 ? '' : 's'} of ${file} have no recorded UMP words; skipped\n`);
   return out;

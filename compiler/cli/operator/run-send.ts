@@ -22,7 +22,6 @@ export interface SendOptions extends ClientOptions {
 /** What `midl send` does (commands/send.ts defines its options). */
 export async function runSend(opts: SendOptions, setExit: SetExitCode): Promise<void> {
   if ((opts.json === undefined) === (opts.file === undefined)) throw new UsageError('give exactly one of --json VALUE or --file FILE');
-  if (opts.window < 1) throw new UsageError('--window must be at least 1');
   const to = peerAddress('--to', opts.to);
   const schema = await loadSchema(opts.schema);
   if (!schema) return setExit(ExitCode.Failure);
@@ -42,7 +41,8 @@ export async function runSend(opts: SendOptions, setExit: SetExitCode): Promise<
 function fileLines(file: string): { text: string; where: string }[] {
   let text: string;
   try {
-    text = readFileSync(file, 'utf8');
+    // Without a byte order mark, which some editors write and JSON.parse refuses.
+    text = readFileSync(file, 'utf8').replace(/^\uFEFF/, '');
   } catch (err) {
     throw new UsageError(`--file: cannot read ${file}: ${(err as Error).message}`);
   }

@@ -33,10 +33,7 @@ export function mdnsOptions(o: MdnsFlags): MdnsOptions {
 /** `udp://HOST:PORT` checked, or a usage error naming the option; port 0 ("any free port") only when listening. */
 export function udpUrl(flag: string, raw: string, o: { listen?: boolean } = {}): { host: string; port: number } {
   try {
-    // parseUdpUrl takes ports 1..65535 (addresses to send to); a listener may ask for port 0.
-    const anyPort = o.listen === true && /:0\/?$/.test(raw);
-    const parsed = parseUdpUrl(anyPort ? raw.replace(/:0(\/?)$/, ':1$1') : raw);
-    return anyPort ? { host: parsed.host, port: 0 } : parsed;
+    return parseUdpUrl(raw, { listen: o.listen === true });
   } catch (err) {
     if (err instanceof TransportError) throw new UsageError(`${flag}: ${err.message}`);
     throw err;
@@ -135,10 +132,16 @@ export async function openClient(address: PeerAddress, schema: LoadedSchema, o: 
     await bus.connect(wrap(link), { timeoutMs: o.connectTimeout });
     return { bus, link, url };
   } catch (err) {
-    process.stderr.write(`error: cannot open a session with ${url}: ${describeError(err)}\n`);
+    process.stderr.write(`error: cannot open a session with ${url}: ${describeError(err)}${authHint(err, o)}\n`);
     await link?.close().catch(() => undefined);
     return undefined;
   }
+}
+
+/** What the operator can do about a refused authentication: the transport's reason names no option. */
+function authHint(err: unknown, o: Pick<ClientOptions, 'secret'>): string {
+  if (!(err instanceof TransportError) || err.code !== 'auth-failed') return '';
+  return o.secret === undefined ? ' (the peer requires a shared secret: give it with --secret)' : ' (the peer did not accept this --secret)';
 }
 
 /** `udp://HOST:PORT`, with IPv6 hosts in brackets. */

@@ -5,7 +5,7 @@
  * never touches a session other than the sender's.
  */
 import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { TransportError } from '../link.ts';
 import { systemClock, type Clock } from './clock.ts';
 import { ByeReason, type Nm2Command } from './commands.ts';
@@ -23,7 +23,7 @@ export interface Nm2EndpointOptions {
   port?: number;
   /** UMP Endpoint Name (at most 98 bytes of UTF-8). */
   name: string;
-  /** Product Instance Id (at most 42 printable ASCII characters); default derived from the name and the process id. */
+  /** Product Instance Id (at most 42 printable ASCII characters); default derived from the name, the process id and a random value of the process; read it back as `productInstanceId`. */
   productInstanceId?: string;
   /** When set, invitees require Invitation with Authentication with this shared secret. */
   secret?: string;
@@ -55,8 +55,15 @@ const PIID_MAX_BYTES = 42;
 
 const addressKey = (host: string, port: number): string => `${host}|${port}`;
 
+/**
+ * Random per process: process ids repeat across machines (every container's first process is pid 1),
+ * and two endpoints of one name must not announce the same id, or `mdns:NAME#PIID` can't tell them apart.
+ */
+const PROCESS_NONCE = randomBytes(8).toString('hex');
+
+/** One id per name and process (every link of a client shows the same instance), distinct across processes and machines. */
 function defaultProductInstanceId(name: string): string {
-  return `midl-${process.pid}-${createHash('sha256').update(name).digest('hex').slice(0, 8)}`;
+  return `midl-${process.pid}-${createHash('sha256').update(`${PROCESS_NONCE}\0${name}`).digest('hex').slice(0, 8)}`;
 }
 
 function checkIdentity(name: string, piid: string): void {
@@ -67,6 +74,11 @@ function checkIdentity(name: string, piid: string): void {
 export class Nm2Endpoint {
   readonly host: string;
   readonly port: number;
+  /**
+   * The Product Instance Id this endpoint sends in its invitations and invitation replies (the
+   * `productInstanceId` option, or the default): what an mDNS advertisement of it must carry.
+   */
+  readonly productInstanceId: string;
   private readonly sessions = new Map<string, Nm2Session>();
   private readonly counters: Nm2Stats = newStats();
   private sessionHandler: (link: Nm2Link) => void = () => {};
@@ -75,7 +87,6 @@ export class Nm2Endpoint {
   private closed = false;
   private readonly timing: SessionTiming;
   private readonly sessionHost: SessionHost;
-  private readonly productInstanceId: string;
 
   private constructor(
     private readonly socket: Socket,

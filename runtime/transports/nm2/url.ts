@@ -5,11 +5,23 @@
 import { TransportError } from '../link.ts';
 import { Nm2Endpoint, type Nm2EndpointOptions, type Nm2Link } from './endpoint.ts';
 
+export interface ParseUdpUrlOptions {
+  /**
+   * The address is one to bind, not one to send to: port 0 ("any free port", the system picks) is
+   * accepted then. A peer can't be reached at port 0, so it is refused otherwise.
+   */
+  readonly listen?: boolean;
+}
+
 /** Parses `udp://HOST:PORT` (IPv6 hosts in brackets); TransportError('bad-url') otherwise. */
-export function parseUdpUrl(url: string): { host: string; port: number } {
+export function parseUdpUrl(url: string, options: ParseUdpUrlOptions = {}): { host: string; port: number } {
   const m = /^udp:\/\/(\[[0-9A-Fa-f:.]+\]|[^\s:/[\]@?#]+):(\d{1,5})\/?$/.exec(url);
-  const port = m ? Number(m[2]) : NaN;
-  if (!m || port < 1 || port > 0xffff) throw new TransportError('bad-url', `not a udp://HOST:PORT address: ${JSON.stringify(url)}`);
+  if (!m) throw new TransportError('bad-url', `not a udp://HOST:PORT address: ${JSON.stringify(url)}`);
+  const port = Number(m[2]);
+  if (port > 0xffff) throw new TransportError('bad-url', `port ${port} is out of range (1..65535) in ${JSON.stringify(url)}`);
+  if (port === 0 && options.listen !== true) {
+    throw new TransportError('bad-url', `port 0 means "any free port", which only a listener can ask for; give the peer's port in ${JSON.stringify(url)}`);
+  }
   const host = m[1]!.startsWith('[') ? m[1]!.slice(1, -1) : m[1]!;
   return { host, port };
 }
