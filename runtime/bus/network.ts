@@ -66,6 +66,11 @@ export interface NetworkBusOptions {
   readonly maxSkewMs?: number;
   /** Largest payload this node accepts, offered/enforced per session (1 MiB). */
   readonly maxPayload?: number;
+  /**
+   * Client: the jitter budget asked for. Authority: the smallest it can keep; a session agrees on the
+   * larger of the two (default 5000 µs).
+   */
+  readonly jitterBudgetUs?: number;
   /** Heartbeat interval (1000 ms); a peer silent for `silenceMs` (5 × heartbeat) has its link closed. */
   readonly heartbeatMs?: number;
   readonly silenceMs?: number;
@@ -88,7 +93,18 @@ export interface ConnectOptions {
 }
 
 export interface NetworkBusStats {
-  readonly peers: readonly { readonly name: string; readonly sessionId: number; readonly state: string; readonly inFlight: number; readonly srttMs: number | undefined }[];
+  readonly peers: readonly {
+    readonly name: string;
+    readonly sessionId: number;
+    readonly state: string;
+    readonly inFlight: number;
+    readonly srttMs: number | undefined;
+    /** The negotiated contract: capabilities granted, largest payload, jitter budget (µs), clock source. */
+    readonly granted: bigint;
+    readonly maxPayload: number;
+    readonly jitterBudgetUs: number;
+    readonly clockSource: number;
+  }[];
   readonly topics: readonly TopicSnapshot[];
   /** Frames that could not be read or arrived outside a session. */
   readonly quarantined: number;
@@ -163,6 +179,7 @@ export class NetworkBus implements Bus {
   private readonly maxSkewUs: bigint;
   private readonly maxPayload: number;
   private readonly heartbeatMs: number;
+  private readonly jitterBudgetUs: number;
   private readonly silenceMs: number;
   private readonly resumeWindowMs: number;
   private readonly onError: (error: unknown, address: string) => void;
@@ -200,6 +217,7 @@ export class NetworkBus implements Bus {
     this.maxSkewUs = BigInt(options.maxSkewMs ?? 5_000) * 1000n;
     this.maxPayload = options.maxPayload ?? 1024 * 1024;
     this.heartbeatMs = options.heartbeatMs ?? 1_000;
+    this.jitterBudgetUs = options.jitterBudgetUs ?? 5_000;
     this.silenceMs = options.silenceMs ?? 5 * this.heartbeatMs;
     this.resumeWindowMs = options.resumeWindowMs ?? 60_000;
     this.onError = options.onError ?? ((error, address) => console.error(`midl bus ${this.name}: ${address}:`, error));
@@ -265,7 +283,7 @@ export class NetworkBus implements Bus {
         name: this.name,
         capabilities: this.ownMask,
         maxPayload: this.maxPayload,
-        jitterBudgetUs: 5_000,
+        jitterBudgetUs: this.jitterBudgetUs,
         heartbeatMs: this.heartbeatMs,
         clockSources: [ClockSource.wallClock, ClockSource.hostMonotonic],
         interests: this.interests(),
@@ -375,6 +393,8 @@ export class NetworkBus implements Bus {
     peer.peerName = c.name;
     peer.maxPayload = Math.min(this.maxPayload, Math.max(1024, c.maxPayload));
     peer.heartbeatMs = c.heartbeatMs;
+    peer.jitterBudgetUs = Math.max(this.jitterBudgetUs, c.jitterBudgetUs);
+    peer.clockSource = clock;
     peer.resumeToken = randomBytes(24).toString('base64url');
     peer.state = 'established';
     this.setInterests(peer, c.interests);
@@ -388,7 +408,7 @@ export class NetworkBus implements Bus {
       sessionId: peer.sessionId,
       capabilities: peer.granted,
       maxPayload: peer.maxPayload,
-      jitterBudgetUs: 5_000,
+      jitterBudgetUs: peer.jitterBudgetUs,
       clockSource,
       heartbeatMs: this.heartbeatMs,
       resumeToken: peer.resumeToken,
@@ -422,7 +442,7 @@ export class NetworkBus implements Bus {
     s.state = 'established';
     this.setInterests(s, c.interests);
     this.resumes++;
-    this.welcome(s, ClockSource.wallClock, true, s.floor);
+    this.welcome(s, s.clockSource, true, s.floor);
     s.backfill(r.lastSeq);
   }
 
@@ -432,6 +452,9 @@ export class NetworkBus implements Bus {
     peer.sessionId = c.sessionId;
     peer.granted = c.capabilities;
     peer.maxPayload = c.maxPayload;
+    peer.jitterBudgetUs = c.jitterBudgetUs;
+    peer.clockSource = c.clockSource;
+    peer.heartbeatMs = c.heartbeatMs;
     peer.resumeToken = c.resumeToken;
     peer.peerName = c.name;
     peer.state = 'established';
@@ -1041,7 +1064,17 @@ export class NetworkBus implements Bus {
   /** Counters and latency figures per topic, and the state of every peer. */
   stats(): NetworkBusStats {
     return {
-      peers: [...this.peers].map((p) => ({ name: p.peerName, sessionId: p.sessionId, state: p.state, inFlight: p.inFlight, srttMs: p.srttMs })),
+      peers: [...this.peers].map((p) => ({
+        name: p.peerName,
+        sessionId: p.sessionId,
+        state: p.state,
+        inFlight: p.inFlight,
+        srttMs: p.srttMs,
+        granted: p.granted,
+        maxPayload: p.maxPayload,
+        jitterBudgetUs: p.jitterBudgetUs,
+        clockSource: p.clockSource,
+      })),
       topics: this.telemetry.snapshot(),
       quarantined: this.quarantined,
       resumes: this.resumes,

@@ -90,6 +90,10 @@ export class PeerSession {
   peerName = '';
   resumeToken = '';
   heartbeatMs = 1000;
+  /** The session's agreed jitter budget (µs). */
+  jitterBudgetUs = 0;
+  /** The session's clock source (numbers of fountain.session.ClockSource). */
+  clockSource = 1;
   /** The peer's subscriptions, by its subscription id. */
   readonly interests = new Map<number, InterestEntry>();
   /** Round-trip estimate and its variation from first-attempt ACKs (ms), as in RFC 6298. */

@@ -18,8 +18,14 @@ afterEach(async () => {
 
 describe('NetworkBus sessions', () => {
   it('a client opens a session: session id, granted capabilities and the peer names are negotiated', async () => {
-    pair = await connectedPair({ client: { capabilities: bit('gpu.dispatch') | bit('telemetry.read') }, authority: { grant: (req) => req & ~bit('telemetry.read') } });
+    pair = await connectedPair({
+      client: { capabilities: bit('gpu.dispatch') | bit('telemetry.read'), jitterBudgetUs: 2_000, maxPayload: 8_192 },
+      authority: { grant: (req) => req & ~bit('telemetry.read'), jitterBudgetUs: 3_000 },
+    });
     expect(pair.client.sessionId).toBeGreaterThan(0);
+    // The contract: the larger jitter budget, the smaller payload limit, a clock both keep (wall clock).
+    expect(pair.client.stats().peers[0]).toMatchObject({ granted: bit('gpu.dispatch'), jitterBudgetUs: 3_000, maxPayload: 8_192, clockSource: 1 });
+    expect(pair.authority.stats().peers[0]).toMatchObject({ granted: bit('gpu.dispatch'), jitterBudgetUs: 3_000, maxPayload: 8_192, clockSource: 1 });
     expect(pair.client.capabilities).toBe(bit('gpu.dispatch'));
     expect(pair.authority.stats().peers).toEqual([expect.objectContaining({ name: 'client', sessionId: pair.client.sessionId, state: 'established' })]);
     expect(pair.client.stats().peers[0]).toMatchObject({ name: 'authority', state: 'established' });
