@@ -70,6 +70,13 @@ export function milliseconds(raw: string): number {
   return n;
 }
 
+/** Commander argument parser for a period in milliseconds (`--telemetry`): at least 1, at most what a timer keeps. */
+export function period(raw: string): number {
+  const n = milliseconds(raw);
+  if (n < 1) throw new InvalidArgumentError('expected at least 1 ms');
+  return n;
+}
+
 /** Longest UMP Endpoint Name (M2-104-UM), in bytes of UTF-8. */
 const NAME_MAX_BYTES = 98;
 

@@ -8,7 +8,7 @@ import { messageLine, recordedLine } from './lines.ts';
 import { describeError, untilSignal } from './options.ts';
 import { RecordTap } from './record-tap.ts';
 import { formatUdpUrl, mdnsOptions, udpUrl, type MdnsFlags } from './session.ts';
-import { capabilityMask } from './topics.ts';
+import { capabilityMask, telemetryTopics } from './topics.ts';
 
 export interface PeerOptions extends MdnsFlags {
   listen: string;
@@ -18,6 +18,7 @@ export interface PeerOptions extends MdnsFlags {
   record?: string;
   grant?: string;
   advertise?: boolean;
+  telemetry?: number;
 }
 
 /** What `midl peer` does (commands/peer.ts defines its options). */
@@ -29,6 +30,7 @@ export async function runPeer(opts: PeerOptions, setExit: SetExitCode): Promise<
   const schema = await loadSchema(opts.schema);
   if (!schema) return setExit(ExitCode.Failure);
   const grant = opts.grant === undefined ? undefined : capabilityMask(schema, opts.grant);
+  const telemetry = opts.telemetry === undefined ? undefined : { ...telemetryTopics(schema), intervalMs: opts.telemetry };
   let record: number | undefined;
   if (opts.record !== undefined) {
     try {
@@ -45,6 +47,7 @@ export async function runPeer(opts: PeerOptions, setExit: SetExitCode): Promise<
     // The authority's own session subscribes to everything; what clients get is the grant's business.
     capabilities: ALL_CAPABILITIES,
     ...(grant === undefined ? {} : { grant: (requested: bigint) => requested & grant }),
+    ...(telemetry === undefined ? {} : { telemetry }),
     onError: (error, address) => process.stderr.write(`warning: ${address}: ${describeError(error)}\n`),
   });
   bus.subscribe('**', (value, delivery) => {

@@ -1,7 +1,7 @@
 /**
  * Names on the command line resolved against a loaded schema: capability lists and topic addresses.
  */
-import { compilePattern, matchAddress, type AnyTopicDescriptor } from '../../../runtime/index.ts';
+import { compilePattern, matchAddress, type AnyTopicDescriptor, type NetworkTelemetryOptions } from '../../../runtime/index.ts';
 import { UsageError } from '../exit.ts';
 import type { LoadedSchema } from '../schema-runtime.ts';
 
@@ -52,3 +52,19 @@ export function resolveTopic(schema: LoadedSchema, address: string): ResolvedTop
 }
 
 const exampleAddress = (template: string): string => template.replace(/\{[^}]+\}/g, '1');
+
+/** The report topics `midl peer --telemetry` publishes on: `telemetry/jitter` and `telemetry/delivery`, if the schema has them with report payloads. */
+export function telemetryTopics(schema: LoadedSchema): NetworkTelemetryOptions {
+  const sample = { peer: 'p', topic: 't', topicId: 1, at: new Date(0), window: 1 };
+  const fits = (topic: AnyTopicDescriptor | undefined, value: object): boolean => topic !== undefined && topic.params.length === 0 && topic.payload.validate(value).ok;
+  const jitter = schema.topics.find((t) => t.address === 'telemetry/jitter');
+  const delivery = schema.topics.find((t) => t.address === 'telemetry/delivery');
+  const out = {
+    ...(fits(jitter, { ...sample, samples: 1, latencyP50: 1, latencyP99: 1, latencyMax: 1, jitterP95: 0, overBudget: 0 }) ? { jitter } : {}),
+    ...(fits(delivery, { ...sample, sent: 0n, received: 0n, dropped: 0n, retried: 0n, duplicates: 0n, quarantined: 0n }) ? { delivery } : {}),
+  };
+  if (!out.jitter && !out.delivery) {
+    throw new UsageError('--telemetry: the schema has no telemetry/jitter or telemetry/delivery topic whose payload is a report (as in idl/telemetry)');
+  }
+  return out as NetworkTelemetryOptions;
+}
