@@ -14,14 +14,22 @@ export function seqDiff(a: number, b: number): number {
 export class SendWindow {
   private nextSeq = 0;
   private stored = 0;
+  /**
+   * Commands stored so far; the ring is indexed by this count, not by seq, because a capacity that does
+   * not divide 65536 would otherwise put the commands just after a wrap into slots still in use.
+   */
+  private written = 0;
   private readonly ring: (UmpDataCommand | undefined)[];
 
-  /** `capacity` is capped at 32768 so that every stored seq is unambiguous as an int16 difference. */
+  /**
+   * `capacity` is raised to `fec + 1` (the FEC copies come from this buffer) and capped at 32768 so
+   * that every stored seq is unambiguous as an int16 difference.
+   */
   constructor(
     capacity: number,
     private readonly fec: number,
   ) {
-    this.ring = new Array<UmpDataCommand | undefined>(Math.max(1, Math.min(capacity, 0x8000)));
+    this.ring = new Array<UmpDataCommand | undefined>(Math.max(1, fec + 1, Math.min(capacity, 0x8000)));
   }
 
   /** Numbers and stores `words` (whole packets) as UMP Data commands; an empty `words` gives one zero-length command. */
@@ -43,7 +51,8 @@ export class SendWindow {
 
   private store(words: Uint32Array): UmpDataCommand {
     const cmd: UmpDataCommand = { type: 'ump-data', seq: this.nextSeq, words };
-    this.ring[this.nextSeq % this.ring.length] = cmd;
+    this.ring[this.written % this.ring.length] = cmd;
+    this.written++;
     this.nextSeq = (this.nextSeq + 1) & 0xffff;
     this.stored = Math.min(this.stored + 1, this.ring.length);
     return cmd;
@@ -53,8 +62,7 @@ export class SendWindow {
   get(seq: number): UmpDataCommand | undefined {
     const back = seqDiff(this.nextSeq, seq);
     if (back < 1 || back > this.stored) return undefined;
-    const cmd = this.ring[seq % this.ring.length];
-    return cmd?.seq === seq ? cmd : undefined;
+    return this.ring[(this.written - back) % this.ring.length];
   }
 
   /** `cmd` preceded by the up-to-`fec` commands sent before it (oldest first): one datagram's worth. */
@@ -69,17 +77,18 @@ export class SendWindow {
   }
 
   /**
-   * What a Retransmit Request for `count` commands from `seq` can be answered with (0 = up to the
-   * newest, as amidi2net asks), at most `capacity` commands; empty when `seq` itself is gone.
+   * The commands still held among the `count` from `seq` (0 = up to the newest, as amidi2net asks), in
+   * order. Those too old to be held are left out at the front, so the first one's seq tells whether
+   * `seq` itself could be answered; seqs not sent yet are left out at the end.
    */
   range(seq: number, count: number): UmpDataCommand[] {
-    const available = seqDiff(this.nextSeq, seq);
-    const n = Math.min(count === 0 ? available : count, this.ring.length);
+    const upToNewest = seqDiff(this.nextSeq, seq);
+    if (upToNewest <= 0) return [];
+    const n = Math.min(count === 0 ? upToNewest : count, upToNewest);
     const out: UmpDataCommand[] = [];
-    for (let i = 0; i < n; i++) {
+    for (let i = Math.max(0, upToNewest - this.stored); i < n; i++) {
       const cmd = this.get((seq + i) & 0xffff);
-      if (!cmd) break;
-      out.push(cmd);
+      if (cmd) out.push(cmd);
     }
     return out;
   }
@@ -87,6 +96,7 @@ export class SendWindow {
   reset(): void {
     this.nextSeq = 0;
     this.stored = 0;
+    this.written = 0;
     this.ring.fill(undefined);
   }
 }
