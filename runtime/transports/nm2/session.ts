@@ -289,6 +289,7 @@ export class Nm2Session implements Nm2Link {
         return this.reply({ type: 'reset-reply' });
       case 'reset-reply':
         if (this.state === 'pending-reset') {
+          this.resetReceiving();
           this.state = 'established';
           this.cancelTimer('reset');
         }
@@ -420,14 +421,19 @@ export class Nm2Session implements Nm2Link {
     });
   }
 
+  /**
+   * Resends what is still held of the requested range; when `seq` itself is gone (or was never sent),
+   * Retransmit Error 0x01 for it follows the resent commands, so that a receiver which skips its gap on
+   * the error has already got the later commands we could still give it.
+   */
   private serveRetransmit(seq: number, count: number): void {
     const cmds = this.tx.range(seq, count);
-    if (cmds.length === 0) {
-      this.host.stats.retransmitErrorsSent++;
-      return this.reply({ type: 'retransmit-error', reason: RetransmitErrorReason.DataNotAvailable, seq });
-    }
     this.host.stats.retransmitsServed += cmds.length;
     this.outbox.push(...cmds);
+    if (cmds[0]?.seq !== seq) {
+      this.host.stats.retransmitErrorsSent++;
+      this.reply({ type: 'retransmit-error', reason: RetransmitErrorReason.DataNotAvailable, seq });
+    }
   }
 
   // ——— UMP Data in: gaps ———
@@ -489,13 +495,17 @@ export class Nm2Session implements Nm2Link {
   /** Asks the peer to start both UMP Data streams over (Pending Session Reset until the Reset Reply). */
   requestReset(): void {
     if (this.state !== 'established') return;
-    this.resetStreams();
+    // Our numbering restarts now (the Session Reset goes out before any data numbered anew); the peer's
+    // only at its Reset Reply: what it sent before that still carries the old numbers and is not dropped.
+    this.resetSending();
     this.state = 'pending-reset';
     let attempts = 0;
     const send = (): void => {
       if (this.state !== 'pending-reset') return;
       if (attempts++ >= 3) {
-        this.state = 'established'; // the streams are reset on this side either way
+        // No reply: reset this side either way; the next UMP Data received sets the expectation.
+        this.resetReceiving();
+        this.state = 'established';
         return;
       }
       this.transmit([{ type: 'session-reset' }]);
@@ -505,11 +515,19 @@ export class Nm2Session implements Nm2Link {
   }
 
   private resetStreams(): void {
+    this.resetSending();
+    this.resetReceiving();
+  }
+
+  private resetSending(): void {
     this.tx.reset();
+    this.cancelTimer('idle');
+  }
+
+  private resetReceiving(): void {
     this.rx.reset();
     this.gapSeq = undefined;
     this.cancelTimer('gap');
-    this.cancelTimer('idle');
   }
 
   // ——— plumbing ———
