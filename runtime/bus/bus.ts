@@ -10,8 +10,8 @@ import type { AnyTopicDescriptor, IntentDescriptor, QosLevel, TopicDescriptor } 
  *   const accepted = await bus.request(topics['gpu/job.dispatch'], job, { timeoutMs: 100 });
  *
  * Every failure is a `BusError` (see errors.ts): operations returning promises reject, `subscribe`
- * and `serve` throw. Implementations: `LoopbackBus` (in process, runtime/bus/loopback.ts); the
- * transport-backed runtime (QoS, sessions, UDP) implements the same interface.
+ * and `serve` throw. Implementations: `LoopbackBus` (in process, runtime/bus/loopback.ts) and
+ * `NetworkBus` (sessions, QoS and routing over UMP links such as Network MIDI 2.0, runtime/bus/network.ts).
  */
 
 /** What a handler receives beside the decoded value. */

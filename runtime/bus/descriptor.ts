@@ -9,7 +9,7 @@ import type { Codec } from '../codec/codec.ts';
  * has no reply), `K` the names of the address parameters (`never` when the address has none).
  */
 
-/** Delivery guarantee declared by the schema (enforced by the full runtime; the loopback is lossless). */
+/** Delivery guarantee declared by the schema (enforced by NetworkBus; the loopback is lossless). */
 export type QosLevel = 'at_most_once' | 'at_least_once' | 'exactly_once';
 /** MIDI lane that carries the topic: SysEx8 (binary), Flex Data (JSON text) or SysEx7 (MIDI 1.0). */
 export type LaneName = 'sysex8' | 'flex' | 'sysex7';

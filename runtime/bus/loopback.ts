@@ -19,7 +19,7 @@ import { DeliveryQueue } from './queue.ts';
  * reports `backpressure`; requests carry a correlation id, replies travel on `<address>/reply/<corr>`
  * and time out.
  *
- * What it does not do (the transport-backed runtime will): QoS (nothing is lost in process, so every
+ * What it does not do (NetworkBus does, over UMP links): QoS (nothing is lost in process, so every
  * level behaves as exactly once), session negotiation, envelopes and carriers, clocks and budgets.
  *
  * Responders: a request needs at least one typed subscription on its topic (`subscribe(topic)` or
