@@ -27,7 +27,7 @@ export interface Nm2EndpointOptions {
   productInstanceId?: string;
   /** When set, invitees require Invitation with Authentication with this shared secret. */
   secret?: string;
-  /** UMP Data commands repeated as FEC in each datagram (default 2). */
+  /** FEC: each datagram repeats the previous one's new UMP Data commands, and at least the last `fec` (default 2; 0 = none). */
   fec?: number;
   /** UMP Data commands kept for Retransmit Requests (default 1024). */
   retransmitBuffer?: number;

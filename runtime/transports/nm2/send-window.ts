@@ -1,10 +1,24 @@
 /**
  * The sending side of a session's UMP Data stream: cuts outgoing packets into UMP Data commands of at
- * most 64 words, numbers them (16-bit, wrapping) and keeps the last `capacity` of them for FEC copies
- * and Retransmit Requests.
+ * most 64 words, numbers them (16-bit, wrapping), keeps the last `capacity` of them for Retransmit
+ * Requests, and packs new commands into datagrams with their FEC copies in front.
  */
 import { packetWordCount } from '../../ump/mt.ts';
 import { UMP_DATA_MAX_WORDS, type UmpDataCommand } from './commands.ts';
+import { MAX_DATAGRAM_BYTES } from './wire.ts';
+
+/** Room for commands in one datagram (after the "MIDI" signature). */
+const PAYLOAD_BYTES = MAX_DATAGRAM_BYTES - 4;
+/** A full UMP Data command: header + 64 words. */
+const MAX_COMMAND_BYTES = 4 + UMP_DATA_MAX_WORDS * 4;
+/**
+ * With FEC on, the new commands of one datagram take at most this much, so that the next datagram can
+ * repeat all of them and still carry a full new command (1136 + 260 = 1396): every datagram's new
+ * commands are then always repeated whole in the next one.
+ */
+const NEW_BYTES_WITH_FEC = PAYLOAD_BYTES - MAX_COMMAND_BYTES;
+
+const commandBytes = (cmd: UmpDataCommand): number => 4 + cmd.words.length * 4;
 
 /** int16 difference a − b of two 16-bit sequence numbers (how far a is ahead of b). */
 export function seqDiff(a: number, b: number): number {
@@ -20,16 +34,21 @@ export class SendWindow {
    */
   private written = 0;
   private readonly ring: (UmpDataCommand | undefined)[];
-
   /**
-   * `capacity` is raised to `fec + 1` (the FEC copies come from this buffer) and capped at 32768 so
-   * that every stored seq is unambiguous as an int16 difference.
+   * The last commands sent as new (oldest first), kept apart from the ring for the FEC copies: a burst
+   * is stored whole before it is packed, so a small ring may already have dropped the commands the
+   * next datagram must repeat. Holds at most max(fec, new commands of the last datagram).
    */
+  private recent: UmpDataCommand[] = [];
+  /** New commands in the last datagram packed. */
+  private lastNew = 0;
+
+  /** `capacity` is capped at 32768 so that every stored seq is unambiguous as an int16 difference. */
   constructor(
     capacity: number,
     private readonly fec: number,
   ) {
-    this.ring = new Array<UmpDataCommand | undefined>(Math.max(1, fec + 1, Math.min(capacity, 0x8000)));
+    this.ring = new Array<UmpDataCommand | undefined>(Math.max(1, Math.min(capacity, 0x8000)));
   }
 
   /** Numbers and stores `words` (whole packets) as UMP Data commands; an empty `words` gives one zero-length command. */
@@ -65,14 +84,46 @@ export class SendWindow {
     return this.ring[(this.written - back) % this.ring.length];
   }
 
-  /** `cmd` preceded by the up-to-`fec` commands sent before it (oldest first): one datagram's worth. */
-  withFec(cmd: UmpDataCommand): UmpDataCommand[] {
-    const out: UmpDataCommand[] = [];
-    for (let k = this.fec; k >= 1; k--) {
-      const prev = this.get((cmd.seq - k) & 0xffff);
-      if (prev) out.push(prev);
+  /**
+   * Lays freshly pushed `cmds` (in seq order) out as datagrams, each the list of its commands in seq
+   * order: FEC copies first, then as many new commands as fit in 1400 bytes.
+   *
+   * FEC (fec > 0): each datagram repeats in front the commands sent just before its new ones — all the
+   * new commands of the previous datagram, and at least the last `fec` — so the loss of any one
+   * datagram is repaired by the next (or by the idle flush after the last), and a stream of
+   * one-command bursts looks as it always did (each command with the `fec` before it). The copies
+   * are the seqs right before the new ones, so the seqs of a datagram are consecutive and a receiver
+   * that only takes the next seq in order (the Workbench) still reads it. New commands stay within
+   * NEW_BYTES_WITH_FEC, and the copies within the same bound, so both always fit. fec = 0: no copies,
+   * new commands fill the datagram.
+   */
+  pack(cmds: readonly UmpDataCommand[]): UmpDataCommand[][] {
+    const out: UmpDataCommand[][] = [];
+    const newCap = this.fec > 0 ? NEW_BYTES_WITH_FEC : PAYLOAD_BYTES;
+    for (let i = 0; i < cmds.length; ) {
+      const datagram: UmpDataCommand[] = [];
+      let bytes = 0;
+      if (this.fec > 0) {
+        const want = Math.max(this.fec, this.lastNew);
+        let from = this.recent.length;
+        while (from > 0 && this.recent.length - from < want && bytes + commandBytes(this.recent[from - 1]!) <= NEW_BYTES_WITH_FEC) bytes += commandBytes(this.recent[--from]!);
+        for (let k = from; k < this.recent.length; k++) datagram.push(this.recent[k]!);
+      }
+      const first = i;
+      let newBytes = 0;
+      while (i < cmds.length) {
+        const b = commandBytes(cmds[i]!);
+        // At least one new command per datagram (a lone command always fits: see NEW_BYTES_WITH_FEC).
+        if (i > first && (newBytes + b > newCap || bytes + newBytes + b > PAYLOAD_BYTES)) break;
+        datagram.push(cmds[i++]!);
+        newBytes += b;
+      }
+      this.lastNew = i - first;
+      this.recent.push(...cmds.slice(first, i));
+      const keep = Math.max(this.fec, this.lastNew);
+      if (this.recent.length > keep) this.recent = this.recent.slice(-keep);
+      out.push(datagram);
     }
-    out.push(cmd);
     return out;
   }
 
@@ -98,5 +149,7 @@ export class SendWindow {
     this.stored = 0;
     this.written = 0;
     this.ring.fill(undefined);
+    this.recent = [];
+    this.lastNew = 0;
   }
 }

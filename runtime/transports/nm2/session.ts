@@ -24,7 +24,10 @@ export type SessionState = 'idle' | 'pending-invitation' | 'auth-required' | 'es
 
 /** Tuning of a session; every field has a default in `DEFAULT_SESSION_TIMING`. */
 export interface SessionTiming {
-  /** UMP Data commands repeated in front of each new one. */
+  /**
+   * FEC: each datagram repeats in front the new commands of the previous one, and at least the last
+   * `fec` UMP Data commands; 0 = no FEC copies.
+   */
   readonly fec: number;
   /** UMP Data commands kept for Retransmit Requests. */
   readonly retransmitBuffer: number;
@@ -403,20 +406,21 @@ export class Nm2Session implements Nm2Link {
       at += w.length;
     }
     this.pendingWords = [];
-    for (const cmd of this.tx.push(words)) this.transmit(this.tx.withFec(cmd));
+    // One datagram per group: the groups already hold their FEC copies and fit in 1400 bytes.
+    for (const datagram of this.tx.pack(this.tx.push(words))) this.transmit(datagram);
     this.idleFlushes = 0;
     this.armIdleFlush();
   }
 
   /**
    * After quiet, zero-length UMP Data (each with its own seq, as amidi2net) carries the last commands
-   * again as FEC and lets the peer see a lost tail as a gap; fec + 1 of them, then silence.
+   * again as FEC (the first one all new commands of the last data datagram) and lets the peer see a
+   * lost tail as a gap; fec + 1 of them, then silence.
    */
   private armIdleFlush(): void {
     this.setTimer('idle', this.timing.idleFlushMs, () => {
       if (!this.isOpen) return;
-      const [empty] = this.tx.push(new Uint32Array(0));
-      this.transmit(this.tx.withFec(empty!));
+      for (const datagram of this.tx.pack(this.tx.push(new Uint32Array(0)))) this.transmit(datagram);
       if (++this.idleFlushes < this.timing.fec + 1) this.armIdleFlush();
     });
   }

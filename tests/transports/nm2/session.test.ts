@@ -308,6 +308,62 @@ describe('idle flush', () => {
   });
 });
 
+describe('packing a burst into datagrams', () => {
+  /** A UMP Data command built by hand from the layout: `FF` | word count | seq, then the words. */
+  const command = (seq: number, words: readonly number[]) => [`FF${words.length.toString(16).toUpperCase().padStart(2, '0')}${word(seq).slice(4)}`, ...words.map(word)].join(' ');
+  /** Note On k (two words, the second = k), so each packet is told apart. */
+  const notes = (from: number, to: number) => Array.from({ length: to - from }, (_, i) => [0x40903c00, from + i]).flat();
+  /** The burst's commands: 32 notes (64 words) each, the last 8 notes. */
+  const c = [0, 1, 2, 3, 4, 5, 6].map((k) => command(k, notes(k * 32, Math.min(200, k * 32 + 32))));
+
+  it('sends 7 commands in 3 datagrams ≤ 1400 bytes, each repeating the previous one’s new commands, and an in-order-only receiver reads them with any one lost', async () => {
+    const h = await harness({ idleFlushMs: 100 }); // fec 2
+    const link = await invited(h);
+    link.send(Uint32Array.from(notes(0, 200)));
+    const data = await h.take();
+    expect(data).toEqual([
+      `4D494449 ${c[0]} ${c[1]} ${c[2]} ${c[3]}`, // 4 new (1044 bytes)
+      `4D494449 ${c[0]} ${c[1]} ${c[2]} ${c[3]} ${c[4]}`, // the previous datagram's 4 again, 1 new (1304 bytes)
+      `4D494449 ${c[3]} ${c[4]} ${c[5]} ${c[6]}`, // the previous one's new command and the `fec` = 2 before it, 2 new
+    ]);
+    h.clock.advance(100);
+    h.clock.advance(100);
+    h.clock.advance(100);
+    const idle = await h.take();
+    expect(idle).toEqual([`4D494449 ${c[5]} ${c[6]} FF000007`, `4D494449 ${c[6]} FF000007 FF000008`, '4D494449 FF000007 FF000008 FF000009']);
+    const all = [...data, ...idle];
+    for (const d of all) expect(d.replace(/ /g, '').length / 2).toBeLessThanOrEqual(1400);
+
+    // A receiver as the Workbench's UMPudp.js, reading the hex: command by command, one command per seq,
+    // only the next seq taken, seen seqs dropped, a jump counted as a gap (a retransmit request).
+    const receive = (datagrams: readonly string[]) => {
+      let last = -1;
+      let gaps = 0;
+      const words: string[] = [];
+      for (const d of datagrams) {
+        const w = d.split(' ').slice(1);
+        for (let i = 0; i < w.length; ) {
+          const header = parseInt(w[i]!, 16);
+          const len = (header >>> 16) & 0xff;
+          if (header >>> 24 === 0xff) {
+            const diff = ((((header & 0xffff) - last) & 0xffff) << 16) >> 16;
+            if (diff === 1) {
+              words.push(...w.slice(i + 1, i + 1 + len));
+              last = header & 0xffff;
+            } else if (diff > 1) gaps++;
+          }
+          i += 1 + len;
+        }
+      }
+      return { words: words.join(' '), last, gaps };
+    };
+    const sent = notes(0, 200).map(word).join(' ');
+    expect(receive(all)).toEqual({ words: sent, last: 9, gaps: 0 });
+    // The last idle flush has no successor; every other datagram's loss is repaired by the next one.
+    for (let lost = 0; lost < all.length - 1; lost++) expect(receive(all.filter((_, i) => i !== lost))).toEqual({ words: sent, last: 9, gaps: 0 });
+  });
+});
+
 describe('Invitation Reply: Pending', () => {
   it('Pending stops the invitation resends; Accepted later establishes the session', async () => {
     const h = await harness();
@@ -369,9 +425,14 @@ describe('sequence wrap', () => {
     for (const capacity of [1024, 1000]) {
       const w = new SendWindow(capacity, 2);
       const seqs: number[] = [];
-      for (let i = 0; i < 0x10000 + 2; i++) seqs.push(w.push(new Uint32Array(0))[0]!.seq);
+      let datagram: number[] = [];
+      for (let i = 0; i < 0x10000 + 2; i++) {
+        const cmds = w.push(new Uint32Array(0));
+        seqs.push(cmds[0]!.seq);
+        datagram = w.pack(cmds)[0]!.map((c) => c.seq);
+      }
       expect(seqs.slice(0xfffe, 0x10002)).toEqual([0xfffe, 0xffff, 0, 1]);
-      expect(w.withFec(w.get(1)!).map((c) => c.seq)).toEqual([0xffff, 0, 1]);
+      expect(datagram).toEqual([0xffff, 0, 1]);
       expect(w.range(0xfffe, 3).map((c) => c.seq)).toEqual([0xfffe, 0xffff, 0]);
       let held = 0;
       for (let back = 1; back <= capacity + 1; back++) if (w.get((2 - back) & 0xffff)) held++;
@@ -381,10 +442,11 @@ describe('sequence wrap', () => {
 
   it('FEC copies come out even when retransmitBuffer is smaller than fec', () => {
     const w = new SendWindow(1, 2);
-    w.push(Uint32Array.of(0x20903c40));
-    w.push(Uint32Array.of(0x20903c41));
-    const [c] = w.push(Uint32Array.of(0x20903c42));
-    expect(w.withFec(c!).map((x) => x.seq)).toEqual([0, 1, 2]);
+    w.pack(w.push(Uint32Array.of(0x20903c40)));
+    w.pack(w.push(Uint32Array.of(0x20903c41)));
+    const [d] = w.pack(w.push(Uint32Array.of(0x20903c42)));
+    expect(d!.map((x) => x.seq)).toEqual([0, 1, 2]);
+    expect(w.get(0)).toBeUndefined(); // the ring holds 1: the copies do not come from it
   });
 });
 
