@@ -204,6 +204,8 @@ export class NetworkBus implements Bus {
   private nextSubId = 1;
   private nextCorr: bigint;
   private quarantined = 0;
+  /** When each topic's last budget-breach report went out (performance.now). */
+  private readonly breaches = new Map<number, number>();
   private resumes = 0;
   private closed = false;
 
@@ -1027,7 +1029,7 @@ export class NetworkBus implements Bus {
       return;
     }
     counters.received++;
-    this.telemetry.latency(topic.id, Number(t - header.timestampUs));
+    if (this.telemetry.latency(topic.id, Number(t - header.timestampUs))) this.reportBreach(topic.id);
     if (qos > 0) peer.ack(seq);
   }
 
@@ -1048,6 +1050,20 @@ export class NetworkBus implements Bus {
   }
 
   // ── telemetry, flush, close ─────────────────────────────────────────────────────────────────────
+
+  /** A budget was broken: the topic's jitter report goes out now (at most once per window per topic). */
+  private reportBreach(topicId: number): void {
+    const t = this.options.telemetry;
+    if (!t?.jitter || this.closed || !maskAllows(this.capabilities, t.jitter.publish)) return;
+    const now = performance.now();
+    const last = this.breaches.get(topicId);
+    if (last !== undefined && now - last < (t.intervalMs ?? 1_000)) return;
+    const report = this.telemetry.breachReport(this.name, topicId);
+    if (!report) return;
+    this.breaches.set(topicId, now);
+    const topic = t.jitter;
+    this.publish(topic, report).catch((err: unknown) => this.onError(err, topic.address));
+  }
 
   private report(): void {
     const t = this.options.telemetry;

@@ -61,13 +61,15 @@ class TopicMeter {
 
   constructor(readonly topic: AnyTopicDescriptor | undefined) {}
 
-  sample(latencyUs: number): void {
+  /** Records one latency; true when it (or its jitter) broke the topic's budget. */
+  sample(latencyUs: number): boolean {
     const jitter = this.last === undefined ? 0 : Math.abs(latencyUs - this.last);
     this.last = latencyUs;
     this.seen++;
     this.max = Math.max(this.max, latencyUs);
     const budget = this.topic?.budget;
-    if ((budget?.latencyUs !== undefined && latencyUs > budget.latencyUs) || (budget?.jitterUs !== undefined && jitter > budget.jitterUs)) this.overBudget++;
+    const over = (budget?.latencyUs !== undefined && latencyUs > budget.latencyUs) || (budget?.jitterUs !== undefined && jitter > budget.jitterUs);
+    if (over) this.overBudget++;
     if (this.latencies.length < MAX_SAMPLES) {
       this.latencies.push(latencyUs);
       this.jitters.push(jitter);
@@ -78,6 +80,7 @@ class TopicMeter {
         this.jitters[i] = jitter;
       }
     }
+    return over;
   }
 }
 
@@ -108,8 +111,19 @@ export class Telemetry {
     return this.meter(topicId).counters;
   }
 
-  latency(topicId: number, latencyUs: number): void {
-    this.meter(topicId).sample(latencyUs);
+  /** Records a latency of `topicId`; true when it broke the topic's budget. */
+  latency(topicId: number, latencyUs: number): boolean {
+    return this.meter(topicId).sample(latencyUs);
+  }
+
+  /**
+   * The jitter report of one topic's window so far, without closing the window: what is published the
+   * moment a budget is broken (the periodic report follows as usual).
+   */
+  breachReport(peer: string, topicId: number): JitterReportValue | undefined {
+    const m = this.meters.get(topicId);
+    if (!m?.topic || m.seen === 0 || m.topic.address.startsWith('telemetry/')) return undefined;
+    return jitterReport(peer, topicId, m, Math.max(1, Math.round((performance.now() - this.windowStart) * 1000)), new Date());
   }
 
   private meter(topicId: number): TopicMeter {
@@ -138,24 +152,7 @@ export class Telemetry {
     for (const [topicId, m] of this.meters) {
       const topic = m.topic;
       if (!topic || topic.address.startsWith('telemetry/')) continue;
-      if (m.seen > 0) {
-        const snap = figures(topicId, m);
-        const budget = topic.budget.latencyUs === undefined ? undefined : { latency: topic.budget.latencyUs, ...(topic.budget.jitterUs === undefined ? {} : { jitter: topic.budget.jitterUs }) };
-        jitter.push({
-          peer,
-          topic: topic.address,
-          topicId,
-          at,
-          window,
-          samples: Math.min(m.seen, 0xffff_ffff),
-          latencyP50: snap.latencyP50Us,
-          latencyP99: snap.latencyP99Us,
-          latencyMax: snap.latencyMaxUs,
-          jitterP95: snap.jitterP95Us,
-          ...(budget ? { budget } : {}),
-          overBudget: m.overBudget,
-        });
-      }
+      if (m.seen > 0) jitter.push(jitterReport(peer, topicId, m, window, at));
       const c = m.counters;
       const r = m.reported;
       const changed = (Object.keys(c) as (keyof DeliveryCounters)[]).some((k) => c[k] !== r[k]);
@@ -171,6 +168,26 @@ export class Telemetry {
     }
     return { jitter, delivery };
   }
+}
+
+function jitterReport(peer: string, topicId: number, m: TopicMeter, window: number, at: Date): JitterReportValue {
+  const topic = m.topic!;
+  const snap = figures(topicId, m);
+  const budget = topic.budget.latencyUs === undefined ? undefined : { latency: topic.budget.latencyUs, ...(topic.budget.jitterUs === undefined ? {} : { jitter: topic.budget.jitterUs }) };
+  return {
+    peer,
+    topic: topic.address,
+    topicId,
+    at,
+    window,
+    samples: Math.min(m.seen, 0xffff_ffff),
+    latencyP50: snap.latencyP50Us,
+    latencyP99: snap.latencyP99Us,
+    latencyMax: snap.latencyMaxUs,
+    jitterP95: snap.jitterP95Us,
+    ...(budget ? { budget } : {}),
+    overBudget: m.overBudget,
+  };
 }
 
 function figures(topicId: number, m: TopicMeter): TopicSnapshot {

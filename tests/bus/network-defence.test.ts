@@ -188,6 +188,27 @@ describe('telemetry', () => {
   });
 });
 
+describe('telemetry on a broken budget', () => {
+  it('publishes the topic\'s jitter report at once when a message breaks its budget, then not again within the window', async () => {
+    authority = new NetworkBus({ name: 'authority', ...registry, onError: () => {}, telemetry: { jitter: topics['telemetry/jitter'], intervalMs: 60_000 } });
+    const reports: JitterReportValue[] = [];
+    authority.subscribe(topics['telemetry/jitter'], (v) => void reports.push(v));
+    authority.subscribe(result, () => {});
+    const raw = RawPeer.attach(authority);
+    await raw.hello(ALL);
+    const bytes = result.payload.encode(result.payload.example());
+    // gpu/job.result/{corr} has a 10 ms latency budget: these were sent 50 ms ago.
+    raw.data(FrameKind.Publish, 1n, 'gpu/job.result/1', raw.header(result.id, { timestampUs: BigInt(Date.now() - 50) * 1000n }), bytes);
+    raw.data(FrameKind.Publish, 2n, 'gpu/job.result/2', raw.header(result.id, { timestampUs: BigInt(Date.now() - 50) * 1000n }), bytes);
+    await raw.answerTo(2n);
+    await until(() => reports.length > 0, 2_000, 'a breach report');
+    await new Promise((r) => setTimeout(r, 30));
+    expect(reports).toHaveLength(1);
+    expect(reports[0]).toMatchObject({ topic: result.address, samples: 1, overBudget: 1, budget: { latency: 10_000, jitter: 2_000 } });
+    expect(reports[0]!.latencyMax).toBeGreaterThanOrEqual(40_000);
+  });
+});
+
 describe('telemetry windows', () => {
   it('counts messages over the latency or jitter budget and computes percentiles per window', async () => {
     const { Telemetry } = await import('../../runtime/bus/telemetry.ts');
