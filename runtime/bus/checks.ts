@@ -49,6 +49,16 @@ export function remoteError(address: string, info: RemoteErrorInfo): BusError {
   return new BusError('remote', `${address}: ${info.name}: ${info.message}`, { address, remote: info });
 }
 
+/** The error info an error reply's payload carries (JSON `{name, code, message}`); INTERNAL when unreadable. */
+export function parseRemote(payload: Uint8Array): RemoteErrorInfo {
+  try {
+    const v = JSON.parse(new TextDecoder().decode(payload)) as Partial<RemoteErrorInfo>;
+    return { name: typeof v.name === 'string' ? v.name : 'INTERNAL', code: typeof v.code === 'number' ? v.code : 0, message: typeof v.message === 'string' ? v.message : '' };
+  } catch {
+    return { name: 'INTERNAL', code: 0, message: 'unreadable error reply' };
+  }
+}
+
 /** Error-reply name a node answers with when a request reaches it and nobody serves the topic. */
 export const NO_RESPONDER = 'NO_RESPONDER';
 

@@ -5,45 +5,45 @@
  * node with several peers is also a broker between them (`midl peer`). Replies travel back the way
  * the request came.
  *
- * Sessions: a client (`connect`) sends HELLO (name, requested capabilities, max payload, jitter
- * budget, clock sources, its subscriptions) on group 0; the authority (`accept`) answers WELCOME with
- * the session id, the granted capability mask, the negotiated limits and a single-use resume token.
- * When a link drops, the authority keeps the session (detached) for `resumeWindowMs`; the client,
- * given `reconnect`, opens a new link and resumes with its token and the last seq it received in
- * order; both sides then send again whatever the other has not received (backfill).
+ * This file's job: the `NetworkBus` class, its public API and the message path through a node (the
+ * send pipeline, routing, local delivery, replies, and acting on a received frame's verdict). The
+ * rest is in modules of their own, each handed what it needs:
+ *   - sessions.ts           HELLO/WELCOME/REFUSE, resume tokens, detached sessions, reconnect;
+ *   - interests.ts          the subscriptions peers announced and their relay to the other peers;
+ *   - incoming.ts           the checks a received frame passes (session, stale, topic, capability,
+ *                           correlation-id reuse, size, decode), as refusal-or-accepted verdicts;
+ *   - flex-body.ts          the flex lane's JSON body ↔ binary payload;
+ *   - topic-table.ts        topics by wire id / intent address;
+ *   - telemetry-reports.ts  when the node's telemetry is published.
  *
- * Checks on every received message: a session must be established, its session id must be the
- * link's (authority side), duplicates (by seq) are dropped and acknowledged again, timestamps older
- * than `maxAgeMs` (or further ahead than `maxSkewMs`) are refused as `stale`, a request reusing a
- * correlation id is refused as `replay`, the sender must hold the topic's publish capability, the
- * payload must fit and decode. A refusal travels back as a NACK and rejects the publisher's promise.
+ * A refusal travels back as a NACK and rejects the publisher's promise.
  */
-import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import type { Codec } from '../codec/codec.ts';
-import type { JsonValue } from '../codec/index.ts';
 import { Qos as WireQos, type EnvelopeHeader } from '../envelope/index.ts';
-import type { LinkDown, UmpLink } from '../transports/link.ts';
+import type { UmpLink } from '../transports/link.ts';
 import { compilePattern, formatAddress, matchAddress, replyAddress, topicPattern, type AddressPattern } from './address.ts';
-import type { Bus, Delivery, Handler, IntentDelivery, IntentResponder, InvokeOptions, PublishOptions, ReplyValue, RequestOptions, Responder, SubscribeOptions, Subscription } from './bus.ts';
+import type { Bus, Delivery, Handler, IntentResponder, InvokeOptions, PublishOptions, ReplyValue, RequestOptions, Responder, SubscribeOptions, Subscription } from './bus.ts';
 import { assertMask, maskAllows } from './capabilities.ts';
-import { NO_RESPONDER, assertAllowed, encodeChecked, remoteError, remoteInfo, replyTarget, responderHandler } from './checks.ts';
-import { ClockSource, ControlKind, type Control, type Interest, type NackReason } from './control.ts';
+import { NO_RESPONDER, assertAllowed, encodeChecked, parseRemote, remoteError, replyTarget, responderHandler } from './checks.ts';
+import { ControlKind, type Control, type Interest } from './control.ts';
 import type { AnyIntentDescriptor, AnyTopicDescriptor, IntentDescriptor, QosLevel, TopicDescriptor } from './descriptor.ts';
 import { BusError, type RemoteErrorInfo } from './errors.ts';
-import { encodeFlexFrame, type FlexFrame } from './flex-frame.ts';
-import { FrameKind, encodeDataFrame, type DataFrame } from './frame.ts';
+import { fromFlex, jsonBody } from './flex-body.ts';
+import { encodeFlexFrame } from './flex-frame.ts';
+import { FrameKind, encodeDataFrame } from './frame.ts';
+import { CorrLedger, admit, sessionRefusal, staleRefusal, type Incoming } from './incoming.ts';
+import { Interests } from './interests.ts';
 import { PeerSession, type FrameBody, type PeerEvents, type RetransmitOptions } from './peer.ts';
 import { DeliveryQueue } from './queue.ts';
-import { Telemetry, type DeliveryReportValue, type JitterReportValue, type TopicSnapshot } from './telemetry.ts';
+import { Sessions, type ConnectOptions } from './sessions.ts';
+import { TelemetryReports, type NetworkTelemetryOptions } from './telemetry-reports.ts';
+import { Telemetry, type TopicSnapshot } from './telemetry.ts';
+import { TopicTable, patternOf } from './topic-table.ts';
 
-export interface NetworkTelemetryOptions {
-  /** Where latency/jitter reports go (a `telemetry/jitter` registry entry); not published when absent. */
-  readonly jitter?: TopicDescriptor<JitterReportValue, never, never>;
-  /** Where delivery counters go (a `telemetry/delivery` registry entry). */
-  readonly delivery?: TopicDescriptor<DeliveryReportValue, never, never>;
-  /** Length of a measurement window (default 1000 ms). */
-  readonly intervalMs?: number;
-}
+export { INTENT_TOPIC_ID } from './topic-table.ts';
+export type { ConnectOptions } from './sessions.ts';
+export type { NetworkTelemetryOptions } from './telemetry-reports.ts';
 
 export interface NetworkBusOptions {
   /** This node's name: sent in HELLO/WELCOME, the `peer` of its telemetry. */
@@ -83,15 +83,6 @@ export interface NetworkBusOptions {
   readonly onError?: (error: unknown, address: string) => void;
 }
 
-export interface ConnectOptions {
-  /** Opens a new link after the current one drops; without it a dropped link ends the session. */
-  readonly reconnect?: () => Promise<UmpLink>;
-  /** How long to wait for WELCOME (default 5000 ms). */
-  readonly timeoutMs?: number;
-  /** How long to keep trying to resume after a drop (default 30000 ms). */
-  readonly resumeForMs?: number;
-}
-
 export interface NetworkBusStats {
   readonly peers: readonly {
     readonly name: string;
@@ -111,21 +102,9 @@ export interface NetworkBusStats {
   readonly resumes: number;
 }
 
-/** Topic id carried by intent invocations (the intent is named by the address `intent/<name>`). */
-export const INTENT_TOPIC_ID = 0xffff_ffff;
 const ALL = (1n << 64n) - 1n;
-const HELLO_RETRY_MS = 200;
-const SUBSCRIBE_RETRY_MS = 200;
 const QOS_WIRE = { at_most_once: WireQos.AtMostOnce, at_least_once: WireQos.AtLeastOnce, exactly_once: WireQos.ExactlyOnce } as const;
 const QOS_NAME = ['at_most_once', 'at_least_once', 'exactly_once'] as const;
-
-/** Compiled address pattern of each topic (matching happens per message). */
-const topicPatterns = new WeakMap<AnyTopicDescriptor, AddressPattern>();
-function patternOf(topic: AnyTopicDescriptor): AddressPattern {
-  let p = topicPatterns.get(topic);
-  if (!p) topicPatterns.set(topic, (p = compilePattern(topic.address)));
-  return p;
-}
 
 const nowUs = (): bigint => BigInt(Math.round((performance.timeOrigin + performance.now()) * 1000));
 
@@ -159,20 +138,9 @@ interface Routed {
   readonly owned?: boolean;
 }
 
-/** A received data frame as onData takes it: from a flex frame it may carry its decoded value, or why its body was refused. */
-type Incoming = DataFrame & { readonly invalid?: string | undefined; readonly value?: unknown };
-
-interface PendingSubscribe {
-  readonly peer: PeerSession;
-  readonly resolve: () => void;
-  readonly reject: (e: BusError) => void;
-  readonly timer: ReturnType<typeof setInterval>;
-}
-
 export class NetworkBus implements Bus {
   readonly name: string;
-  private readonly topicsById = new Map<number, AnyTopicDescriptor>();
-  private readonly intentTopics = new Map<string, AnyTopicDescriptor>();
+  private readonly topics: TopicTable;
   private readonly ownMask: bigint;
   private readonly requestTimeoutMs: number;
   private readonly maxAgeUs: bigint;
@@ -185,34 +153,26 @@ export class NetworkBus implements Bus {
   private readonly onError: (error: unknown, address: string) => void;
   private readonly deliveries: DeliveryQueue;
   private readonly telemetry: Telemetry;
+  private readonly reports: TelemetryReports;
   private readonly peers = new Set<PeerSession>();
-  /** Authority: sessions by id (attached or detached). */
-  private readonly sessions = new Map<number, PeerSession>();
+  private readonly sessions: Sessions;
+  private readonly interests: Interests;
   private readonly subs = new Map<number, LocalSub>();
   private readonly pending = new Map<string, PendingRequest>();
   /** Broker: where the reply to a forwarded request goes, by reply address. */
   private readonly replyRoutes = new Map<string, { peer: PeerSession; expires: number }>();
   /** Authority: correlation ids of requests seen per session (replay defence). */
-  private readonly corrsSeen = new Map<PeerSession, Map<bigint, bigint>>();
-  private readonly subscribeWaits = new Map<number, PendingSubscribe[]>();
-  /** Broker: other peers' subscriptions announced under ids of this node's, by that id. */
-  private readonly proxies = new Map<number, { readonly peer: PeerSession; readonly theirId: number; readonly interest: Interest }>();
+  private readonly corrs = new CorrLedger();
   /** The client side's session (undefined on an authority). */
   private client: PeerSession | undefined;
-  private readonly welcomes = new WeakMap<PeerSession, Control>();
   private readonly timers: ReturnType<typeof setInterval>[] = [];
-  private nextSubId = 1;
   private nextCorr: bigint;
   private quarantined = 0;
-  /** When each topic's last budget-breach report went out (performance.now). */
-  private readonly breaches = new Map<number, number>();
-  private resumes = 0;
   private closed = false;
 
   constructor(private readonly options: NetworkBusOptions) {
     this.name = options.name;
-    for (const t of options.topics) this.topicsById.set(t.id, t);
-    for (const i of options.intents ?? []) this.intentTopics.set(`intent/${i.name}`, intentTopic(i));
+    this.topics = new TopicTable(options.topics, options.intents ?? []);
     this.ownMask = assertMask(options.capabilities ?? ALL);
     this.requestTimeoutMs = options.requestTimeoutMs ?? 5_000;
     this.maxAgeUs = BigInt(options.maxAgeMs ?? 30_000) * 1000n;
@@ -224,7 +184,32 @@ export class NetworkBus implements Bus {
     this.resumeWindowMs = options.resumeWindowMs ?? 60_000;
     this.onError = options.onError ?? ((error, address) => console.error(`midl bus ${this.name}: ${address}:`, error));
     this.deliveries = new DeliveryQueue(options.maxQueued ?? 65_536);
-    this.telemetry = new Telemetry(this.topicsById);
+    this.telemetry = new Telemetry(this.topics.byId);
+    this.interests = new Interests({ peers: this.peers, topicsById: this.topics.byId, own: () => [...this.subs.values()].map(interestOf) });
+    this.sessions = new Sessions({
+      name: this.name,
+      ownMask: this.ownMask,
+      maxPayload: this.maxPayload,
+      jitterBudgetUs: this.jitterBudgetUs,
+      heartbeatMs: this.heartbeatMs,
+      resumeWindowMs: this.resumeWindowMs,
+      grant: options.grant,
+      isClosed: () => this.closed,
+      announced: (to) => this.interests.announced(to),
+      setInterests: (peer, list) => this.interests.set(peer, list),
+      dropPeer: (peer, error, delayMs) => this.dropPeer(peer, error, delayMs),
+      retire: (peer) => this.peers.delete(peer),
+      quarantine: () => this.quarantined++,
+    });
+    this.reports = new TelemetryReports({
+      name: this.name,
+      telemetry: this.telemetry,
+      options: options.telemetry,
+      capabilities: () => this.capabilities,
+      isClosed: () => this.closed,
+      publish: (topic, value) => this.publish(topic, value),
+      onError: (error, address) => this.onError(error, address),
+    });
     // Correlation ids start at a random point so two nodes' requests do not collide at a broker.
     this.nextCorr = (BigInt(randomBytes(4).readUInt32BE(0)) << 24n) | 1n;
     const heartbeat = setInterval(() => this.heartbeat(), this.heartbeatMs);
@@ -232,7 +217,7 @@ export class NetworkBus implements Bus {
     this.timers.push(heartbeat);
     const t = options.telemetry;
     if (t && (t.jitter || t.delivery)) {
-      const report = setInterval(() => this.report(), t.intervalMs ?? 1_000);
+      const report = setInterval(() => this.reports.report(), t.intervalMs ?? 1_000);
       report.unref?.();
       this.timers.push(report);
     }
@@ -253,13 +238,7 @@ export class NetworkBus implements Bus {
   /** Authority: runs the session a peer opens over `link` (e.g. `endpoint.onSession((l) => bus.accept(l))`). */
   accept(link: UmpLink): void {
     this.assertOpen('accept');
-    const peer = this.newPeer('authority');
-    peer.peerName = link.peerName;
-    peer.attach(link);
-    const giveUp = setTimeout(() => {
-      if (peer.state === 'handshake') this.dropPeer(peer, new BusError('closed', `${link.description}: no HELLO within 10 s`));
-    }, 10_000);
-    giveUp.unref?.();
+    this.sessions.accept(this.newPeer('authority'), link);
   }
 
   /** Client: opens a session with the authority at the other end of `link`; resolves on its WELCOME. */
@@ -268,53 +247,19 @@ export class NetworkBus implements Bus {
     if (this.client) return Promise.reject(new BusError('closed', `${this.name}: already connected (one authority per client bus)`));
     const peer = this.newPeer('client');
     this.client = peer;
-    peer.attach(link);
-    return this.handshake(peer, options.timeoutMs ?? 5_000).then(() => {
-      if (options.reconnect) this.resumable.set(peer, { reconnect: options.reconnect, forMs: options.resumeForMs ?? 30_000 });
-    });
-  }
-
-  private readonly resumable = new WeakMap<PeerSession, { reconnect: () => Promise<UmpLink>; forMs: number }>();
-  private readonly handshakes = new WeakMap<PeerSession, { resolve: () => void; reject: (e: BusError) => void }>();
-
-  /** Sends HELLO (again every 200 ms) until WELCOME or REFUSE; `resume` for a resumed session. */
-  private handshake(peer: PeerSession, timeoutMs: number, resume = false): Promise<void> {
-    return new Promise<void>((resolve, reject) => {
-      const hello = (): Control => ({
-        kind: ControlKind.Hello,
-        name: this.name,
-        capabilities: this.ownMask,
-        maxPayload: this.maxPayload,
-        jitterBudgetUs: this.jitterBudgetUs,
-        heartbeatMs: this.heartbeatMs,
-        clockSources: [ClockSource.wallClock, ClockSource.hostMonotonic],
-        interests: this.interests(),
-        resume: resume ? { sessionId: peer.sessionId, token: peer.resumeToken, lastSeq: peer.floor } : undefined,
-      });
-      const retry = setInterval(() => peer.sendControl(hello()), HELLO_RETRY_MS);
-      const timeout = setTimeout(() => done(new BusError('timeout', `${peer.link?.description ?? this.name}: no WELCOME within ${timeoutMs} ms`, { timeoutMs })), timeoutMs);
-      const done = (error?: BusError) => {
-        clearInterval(retry);
-        clearTimeout(timeout);
-        this.handshakes.delete(peer);
-        if (error) reject(error);
-        else resolve();
-      };
-      this.handshakes.set(peer, { resolve: () => done(), reject: done });
-      peer.sendControl(hello());
-    });
+    return this.sessions.connect(peer, link, options);
   }
 
   private newPeer(role: 'authority' | 'client'): PeerSession {
     const events: PeerEvents = {
       data: (p, frame) => this.onData(p, frame),
-      flexData: (p, frame) => this.fromFlex(p, frame),
+      flexData: (p, frame) => this.onData(p, fromFlex(this.topics, frame)),
       control: (p, c) => this.onControl(p, c),
       malformed: (p, err) => {
         this.quarantined++;
         this.onError(err, p.describe());
       },
-      linkDown: (p, down) => this.onLinkDown(p, down),
+      linkDown: (p, down) => this.sessions.onLinkDown(p, down),
       retried: (_p, topicId) => this.telemetry.counters(topicId).retried++,
     };
     const peer = new PeerSession(role, events, {
@@ -329,19 +274,14 @@ export class NetworkBus implements Bus {
   private onControl(peer: PeerSession, c: Control): void {
     switch (c.kind) {
       case ControlKind.Hello:
-        if (peer.role === 'authority') this.onHello(peer, c);
+        if (peer.role === 'authority') this.sessions.onHello(peer, c);
         return;
       case ControlKind.Welcome:
-        if (peer.role === 'client') this.onWelcome(peer, c);
+        if (peer.role === 'client') this.sessions.onWelcome(peer, c);
         return;
-      case ControlKind.Refuse: {
-        const code = c.code === 3003 ? 'forbidden' : 'closed';
-        const error = new BusError(code, `${peer.link?.description ?? this.name}: session refused: ${c.name}: ${c.message}`);
-        const hs = this.handshakes.get(peer);
-        if (hs) hs.reject(error);
-        this.dropPeer(peer, error);
+      case ControlKind.Refuse:
+        this.sessions.onRefuse(peer, c);
         return;
-      }
       case ControlKind.Ack:
         peer.acked(c.floor, c.seqs);
         return;
@@ -349,20 +289,13 @@ export class NetworkBus implements Bus {
         peer.refused(c.seq, new BusError(c.reason, `${peer.describe()} refused the message: ${c.message}`, c.reason === 'backpressure' ? { retryAfterMs: c.retryAfterMs } : {}));
         return;
       case ControlKind.Subscribe:
-        this.onSubscribe(peer, c);
+        this.interests.onSubscribe(peer, c);
         return;
-      case ControlKind.Subscribed: {
-        const waits = this.subscribeWaits.get(c.subId);
-        const w = waits?.find((x) => x.peer === peer);
-        if (!w || !waits) return;
-        clearInterval(w.timer);
-        waits.splice(waits.indexOf(w), 1);
-        if (c.refused) w.reject(new BusError(c.refused, `${peer.describe()} refused the subscription: ${c.message}`));
-        else w.resolve();
+      case ControlKind.Subscribed:
+        this.interests.onSubscribed(peer, c);
         return;
-      }
       case ControlKind.Unsubscribe:
-        this.removeInterest(peer, c.subId);
+        this.interests.remove(peer, c.subId);
         return;
       case ControlKind.Heartbeat:
         return; // lastHeard is updated for every frame
@@ -372,168 +305,19 @@ export class NetworkBus implements Bus {
     }
   }
 
-  private onHello(peer: PeerSession, c: Control & { kind: typeof ControlKind.Hello }): void {
-    if (peer.state === 'established') {
-      // The client did not hear our WELCOME yet: answer the same.
-      const w = this.welcomes.get(peer);
-      if (w) peer.sendControl(w);
-      return;
-    }
-    if (c.resume) return this.onResume(peer, c, c.resume);
-    const granted = (this.options.grant ? this.options.grant(c.capabilities, { name: c.name }) : c.capabilities) & c.capabilities;
-    if (c.capabilities !== 0n && granted === 0n) {
-      peer.sendControl({ kind: ControlKind.Refuse, code: 3003, name: 'CAPABILITY_DENIED', message: 'policy grants none of the requested capabilities' });
-      return this.dropPeer(peer, new BusError('forbidden', `${c.name}: no capability granted`), 50);
-    }
-    const clock = c.clockSources.find((s) => s === ClockSource.wallClock || s === ClockSource.hostMonotonic);
-    if (clock === undefined) {
-      peer.sendControl({ kind: ControlKind.Refuse, code: 3004, name: 'UNSUPPORTED_CLOCK', message: 'this node keeps wall_clock or host_monotonic time only' });
-      return this.dropPeer(peer, new BusError('closed', `${c.name}: no common clock source`), 50);
-    }
-    peer.sessionId = this.newSessionId();
-    peer.granted = granted;
-    peer.peerName = c.name;
-    peer.maxPayload = Math.min(this.maxPayload, Math.max(1024, c.maxPayload));
-    peer.heartbeatMs = c.heartbeatMs;
-    peer.jitterBudgetUs = Math.max(this.jitterBudgetUs, c.jitterBudgetUs);
-    peer.clockSource = clock;
-    peer.resumeToken = randomBytes(24).toString('base64url');
-    peer.state = 'established';
-    this.setInterests(peer, c.interests);
-    this.sessions.set(peer.sessionId, peer);
-    this.welcome(peer, clock, false, 0n);
-  }
-
-  private welcome(peer: PeerSession, clockSource: number, resumed: boolean, lastSeq: bigint): void {
-    const w: Control = {
-      kind: ControlKind.Welcome,
-      sessionId: peer.sessionId,
-      capabilities: peer.granted,
-      maxPayload: peer.maxPayload,
-      jitterBudgetUs: peer.jitterBudgetUs,
-      clockSource,
-      heartbeatMs: this.heartbeatMs,
-      resumeToken: peer.resumeToken,
-      resumed,
-      lastSeq,
-      name: this.name,
-      interests: this.interests(peer),
-    };
-    this.welcomes.set(peer, w);
-    peer.sendControl(w);
-  }
-
-  private onResume(fresh: PeerSession, c: Control & { kind: typeof ControlKind.Hello }, r: NonNullable<(Control & { kind: typeof ControlKind.Hello })['resume']>): void {
-    const s = this.sessions.get(r.sessionId);
-    const link = fresh.link;
-    if (!s || !link || !sameToken(s.resumeToken, r.token)) {
-      if (s && link && s.link === link) {
-        // A repeated HELLO for a resume that already succeeded on this link.
-        const w = this.welcomes.get(s);
-        if (w) s.sendControl(w);
-        return;
-      }
-      fresh.sendControl({ kind: ControlKind.Refuse, code: 3002, name: 'INVALID_RESUME_TOKEN', message: 'the resume token is wrong or was already used' });
-      this.quarantined++;
-      return this.dropPeer(fresh, new BusError('replay', `${c.name}: resume of session ${r.sessionId} refused`), 50);
-    }
-    this.peers.delete(fresh);
-    s.attach(link);
-    s.peerName = c.name;
-    s.resumeToken = randomBytes(24).toString('base64url');
-    s.state = 'established';
-    this.setInterests(s, c.interests);
-    this.resumes++;
-    this.welcome(s, s.clockSource, true, s.floor);
-    s.backfill(r.lastSeq);
-  }
-
-  private onWelcome(peer: PeerSession, c: Control & { kind: typeof ControlKind.Welcome }): void {
-    const hs = this.handshakes.get(peer);
-    if (!hs) return; // a repeated WELCOME
-    peer.sessionId = c.sessionId;
-    peer.granted = c.capabilities;
-    peer.maxPayload = c.maxPayload;
-    peer.jitterBudgetUs = c.jitterBudgetUs;
-    peer.clockSource = c.clockSource;
-    peer.heartbeatMs = c.heartbeatMs;
-    peer.resumeToken = c.resumeToken;
-    peer.peerName = c.name;
-    peer.state = 'established';
-    this.setInterests(peer, c.interests);
-    hs.resolve();
-    if (c.resumed) {
-      this.resumes++;
-      peer.backfill(c.lastSeq);
-    }
-  }
-
-  private onLinkDown(peer: PeerSession, down: LinkDown): void {
-    if (this.closed || peer.state === 'closed') return;
-    if (peer.state !== 'established') return this.dropPeer(peer, new BusError('closed', `${peer.describe()}: link down during handshake: ${down.message}`));
-    peer.state = 'detached';
-    if (peer.role === 'authority') {
-      const expire = setTimeout(() => {
-        if (peer.state === 'detached') this.dropPeer(peer, new BusError('undelivered', `${peer.describe()}: not resumed within ${this.resumeWindowMs} ms`));
-      }, this.resumeWindowMs);
-      expire.unref?.();
-      return;
-    }
-    const how = this.resumable.get(peer);
-    if (!how) return this.dropPeer(peer, new BusError('undelivered', `${peer.describe()}: link down: ${down.message}`));
-    void this.resume(peer, how.reconnect, how.forMs);
-  }
-
-  /** Client: new links until one resumes the session, for at most `forMs`. */
-  private async resume(peer: PeerSession, reconnect: () => Promise<UmpLink>, forMs: number): Promise<void> {
-    const deadline = performance.now() + forMs;
-    let wait = 50;
-    while (!this.closed && peer.state === 'detached' && performance.now() < deadline) {
-      try {
-        const link = await reconnect();
-        if (this.closed) {
-          await link.close();
-          return;
-        }
-        peer.attach(link);
-        await this.handshake(peer, Math.min(2_000, Math.max(100, deadline - performance.now())), true);
-        return;
-      } catch (err) {
-        if (err instanceof BusError && err.code !== 'timeout') return this.dropPeer(peer, err);
-        await new Promise((r) => setTimeout(r, wait));
-        wait = Math.min(wait * 2, 1_000);
-      }
-    }
-    if (peer.state === 'detached') this.dropPeer(peer, new BusError('undelivered', `${peer.describe()}: could not resume within ${forMs} ms`));
-  }
-
   private dropPeer(peer: PeerSession, error: BusError, delayMs = 0): void {
     const drop = () => {
       peer.close(error);
       this.peers.delete(peer);
-      for (const subId of [...peer.interests.keys()]) this.removeInterest(peer, subId);
-      if (this.sessions.get(peer.sessionId) === peer) this.sessions.delete(peer.sessionId);
-      this.corrsSeen.delete(peer);
-      for (const waits of this.subscribeWaits.values()) {
-        for (const w of waits.filter((x) => x.peer === peer)) {
-          clearInterval(w.timer);
-          waits.splice(waits.indexOf(w), 1);
-          w.resolve();
-        }
-      }
+      this.interests.dropPeer(peer);
+      this.sessions.forget(peer);
+      this.corrs.forget(peer);
       if (this.client === peer) {
         for (const p of [...this.pending.values()]) p.settle(new BusError('closed', `${p.address}: the session ended: ${error.message}`, { address: p.address }));
       }
     };
     if (delayMs > 0) setTimeout(drop, delayMs).unref?.();
     else drop();
-  }
-
-  private newSessionId(): number {
-    for (;;) {
-      const id = randomBytes(4).readUInt32BE(0);
-      if (id !== 0 && !this.sessions.has(id)) return id;
-    }
   }
 
   private heartbeat(): void {
@@ -553,93 +337,13 @@ export class NetworkBus implements Bus {
 
   // ── subscriptions ───────────────────────────────────────────────────────────────────────────────
 
-  /**
-   * What this node announces to `to`: its own subscriptions, and (as a broker) every other peer's,
-   * under ids of its own, so that traffic for them reaches this node in the first place.
-   */
-  private interests(to?: PeerSession): Interest[] {
-    const own = [...this.subs.values()].map((s) => ({ subId: s.subId, topicId: s.topic?.id ?? 0, pattern: s.pattern.source }));
-    const relayed = [...this.proxies.entries()].filter(([, p]) => p.peer !== to).map(([subId, p]) => ({ ...p.interest, subId }));
-    return [...own, ...relayed];
-  }
-
-  /** Replaces a peer's announced subscriptions (HELLO, WELCOME, resume). */
-  private setInterests(peer: PeerSession, list: readonly Interest[]): void {
-    for (const subId of [...peer.interests.keys()]) this.removeInterest(peer, subId);
-    for (const i of list) this.addInterest(peer, i);
-  }
-
-  private addInterest(peer: PeerSession, i: Interest): NackReason | undefined {
-    let pattern: AddressPattern;
-    try {
-      pattern = compilePattern(i.pattern);
-    } catch {
-      return 'invalid-address';
-    }
-    if (i.topicId !== 0 && i.topicId !== INTENT_TOPIC_ID) {
-      const topic = this.topicsById.get(i.topicId);
-      if (!topic) return 'invalid-address';
-      if (peer.role === 'authority' && !maskAllows(peer.granted, topic.subscribe)) return 'forbidden';
-    }
-    if (peer.interests.has(i.subId)) this.removeInterest(peer, i.subId);
-    peer.interests.set(i.subId, { interest: i, pattern });
-    // Relay it to the other peers, so what they publish on it comes here to be forwarded.
-    const proxyId = this.nextSubId++;
-    this.proxies.set(proxyId, { peer, theirId: i.subId, interest: i });
-    void this.announce({ ...i, subId: proxyId }, peer).catch(() => undefined);
-    return undefined;
-  }
-
-  private removeInterest(peer: PeerSession, subId: number): void {
-    peer.interests.delete(subId);
-    for (const [proxyId, p] of this.proxies) {
-      if (p.peer === peer && p.theirId === subId) {
-        this.proxies.delete(proxyId);
-        this.withdraw(proxyId);
-      }
-    }
-  }
-
-  private onSubscribe(peer: PeerSession, c: Control & { kind: typeof ControlKind.Subscribe }): void {
-    if (peer.state !== 'established') return;
-    const refused = this.addInterest(peer, c);
-    peer.sendControl({ kind: ControlKind.Subscribed, subId: c.subId, refused, message: refused ? `${c.pattern}: ${refused}` : '' });
-  }
-
-  /** Sends SUBSCRIBE to every peer but `except` (again every 200 ms until answered); resolves once all answered. */
-  private announce(interest: Interest, except?: PeerSession): Promise<void> {
-    const acks: Promise<void>[] = [];
-    for (const peer of this.peers) {
-      if (peer === except || (peer.state !== 'established' && peer.state !== 'detached')) continue;
-      acks.push(
-        new Promise<void>((resolve, reject) => {
-          const send = () => peer.sendControl({ kind: ControlKind.Subscribe, ...interest });
-          const timer = setInterval(send, SUBSCRIBE_RETRY_MS);
-          timer.unref?.();
-          const waits = this.subscribeWaits.get(interest.subId) ?? [];
-          waits.push({ peer, resolve, reject, timer });
-          this.subscribeWaits.set(interest.subId, waits);
-          send();
-        }),
-      );
-    }
-    return Promise.all(acks).then(() => undefined);
-  }
-
-  /** Stops announcing subscription `subId` and tells the peers. */
-  private withdraw(subId: number): void {
-    for (const w of this.subscribeWaits.get(subId) ?? []) clearInterval(w.timer);
-    this.subscribeWaits.delete(subId);
-    for (const peer of this.peers) if (peer.state === 'established') peer.sendControl({ kind: ControlKind.Unsubscribe, subId });
-  }
-
   subscribe<P, R, K extends string>(topic: TopicDescriptor<P, R, K>, handler: Handler<P, K, R>, options?: SubscribeOptions): Subscription;
   subscribe(pattern: string, handler: Handler<unknown, string>): Subscription;
   subscribe(target: AnyTopicDescriptor | string, handler: Handler<never, never, never>, options: SubscribeOptions = {}): Subscription {
     const label = typeof target === 'string' ? target : target.address;
     this.assertOpen(label);
     let sub: LocalSub;
-    const subId = this.nextSubId++;
+    const subId = this.interests.newSubId();
     if (typeof target === 'string') {
       sub = { subId, pattern: compilePattern(target), topic: undefined, handler: handler as Handler<unknown, string>, active: true };
     } else {
@@ -651,7 +355,7 @@ export class NetworkBus implements Bus {
 
   private addLocal(sub: LocalSub): Subscription {
     this.subs.set(sub.subId, sub);
-    const ready = this.announce({ subId: sub.subId, topicId: sub.topic?.id ?? 0, pattern: sub.pattern.source });
+    const ready = this.interests.announce(interestOf(sub));
     ready.catch(() => undefined); // observed through `ready`; unobserved refusals must not crash the process
     return {
       pattern: sub.pattern.source,
@@ -660,7 +364,7 @@ export class NetworkBus implements Bus {
         if (!sub.active) return;
         sub.active = false;
         this.subs.delete(sub.subId);
-        this.withdraw(sub.subId);
+        this.interests.withdraw(sub.subId);
       },
     };
   }
@@ -685,7 +389,7 @@ export class NetworkBus implements Bus {
 
   invoke<B, R>(intent: IntentDescriptor<B, R>, body: B, options: InvokeOptions = {}): Promise<ReplyValue<R>> {
     return new Promise<unknown>((resolve, reject) => {
-      const topic = this.intentTopics.get(`intent/${intent.name}`) ?? intentTopic(intent);
+      const topic = this.topics.intent(intent);
       this.call(topic, body, {}, options.timeoutMs, resolve, reject);
     }) as Promise<ReplyValue<R>>;
   }
@@ -769,7 +473,7 @@ export class NetworkBus implements Bus {
   }
 
   serveIntent<B, R>(intent: IntentDescriptor<B, R>, responder: IntentResponder<B, R>): Subscription {
-    const topic = this.intentTopics.get(`intent/${intent.name}`) ?? intentTopic(intent);
+    const topic = this.topics.intent(intent);
     this.assertOpen(topic.address);
     const handler = responderHandler(
       topic,
@@ -780,7 +484,7 @@ export class NetworkBus implements Bus {
         error: (replyTo, d, info) => this.replyError(topic, replyTo, d.corr, info, d.qos).catch(() => undefined),
       },
     );
-    return this.addLocal({ subId: this.nextSubId++, pattern: compilePattern(topic.address), topic, handler: handler as Handler<unknown, string>, active: true });
+    return this.addLocal({ subId: this.interests.newSubId(), pattern: compilePattern(topic.address), topic, handler: handler as Handler<unknown, string>, active: true });
   }
 
   private header(topic: AnyTopicDescriptor, corr: bigint, qos: QosLevel): EnvelopeHeader {
@@ -861,53 +565,12 @@ export class NetworkBus implements Bus {
       const limit = Math.max(msg.payload.length, peer.maxPayload);
       const build = (seq: bigint): FrameBody => {
         if (msg.topic.lane !== 'flex') return encodeDataFrame(msg.kind, 0, seq, msg.address, header, msg.payload, limit);
-        const body = this.jsonBody(msg);
+        const body = jsonBody(msg);
         return (flags) => encodeFlexFrame({ kind: msg.kind, flags, seq, address: msg.address, header, body });
       };
       peer.sendData(qos, msg.topic.id, build, qos > 0 ? settle : undefined);
       if (qos === 0) resolve();
     });
-  }
-
-  /** The JSON form of a message's payload, for the flex lane (the inverse of `fromFlex`). */
-  private jsonBody(msg: Routed): JsonValue {
-    const { kind, topic, payload } = msg;
-    if (kind === FrameKind.ErrorReply) return { ...parseRemote(payload) };
-    const codec = kind === FrameKind.Reply ? topic.reply : topic.payload;
-    if (!codec || (kind === FrameKind.Reply && payload.length === 0)) return null;
-    return codec.toJSON(kind !== FrameKind.Reply && msg.value !== undefined ? msg.value : codec.decode(payload)) as JsonValue;
-  }
-
-  /**
-   * A flex-lane frame as a data frame: the JSON body goes through the topic's codec (fromJSON, then
-   * encode), so everything after this point sees binary payloads. A body the codec refuses marks the
-   * frame invalid; onData refuses it once the session checks have passed.
-   */
-  private fromFlex(peer: PeerSession, f: FlexFrame): void {
-    const { kind, header, address, body } = f;
-    const topic =
-      kind === FrameKind.Reply || kind === FrameKind.ErrorReply
-        ? (this.topicsById.get(header.topicId) ?? this.intentTopics.get(address.replace(/\/reply\/[0-9]+$/, '')))
-        : header.topicId === INTENT_TOPIC_ID
-          ? this.intentTopics.get(address)
-          : this.topicsById.get(header.topicId);
-    let payload: Uint8Array = new Uint8Array(0);
-    let invalid: string | undefined;
-    let value: unknown;
-    try {
-      if (kind === FrameKind.ErrorReply) payload = new TextEncoder().encode(JSON.stringify(body));
-      else {
-        const codec = kind === FrameKind.Reply ? topic?.reply : topic?.payload;
-        if (codec && body !== null) {
-          const v = codec.fromJSON(body);
-          payload = (codec as Codec<unknown>).encode(v);
-          if (kind !== FrameKind.Reply) value = v;
-        } else if (codec && kind !== FrameKind.Reply) invalid = 'the body is null';
-      }
-    } catch (err) {
-      invalid = `the body is not a valid ${topic?.address ?? 'payload'} value: ${(err as Error).message}`;
-    }
-    this.onData(peer, { kind, flags: f.flags, seq: f.seq, address, envelope: { header, payload }, invalid, value });
   }
 
   private deliverLocal(msg: Routed, targets: readonly { sub: LocalSub; params: Record<string, string> }[]): void {
@@ -955,15 +618,10 @@ export class NetworkBus implements Bus {
     const { header, payload } = frame.envelope;
     const { seq } = frame;
     const qos = header.qos;
-    if (peer.state !== 'established') {
-      // Frames outside a session (a replayed capture, a peer that skipped HELLO) are never delivered.
+    const outside = sessionRefusal(peer, header);
+    if (outside !== undefined) {
       this.quarantined++;
-      peer.nack(seq, 'replay', 'no session is established on this link');
-      return;
-    }
-    if (peer.role === 'authority' && header.sessionId !== peer.sessionId) {
-      this.quarantined++;
-      peer.nack(seq, 'replay', `session id ${header.sessionId} is not this link's session ${peer.sessionId}`);
+      peer.nack(seq, 'replay', outside);
       return;
     }
     const counters = this.telemetry.counters(header.topicId);
@@ -972,42 +630,18 @@ export class NetworkBus implements Bus {
       peer.reanswer(seq, qos);
       return;
     }
-    const refuse = (reason: NackReason, message: string, retryAfterMs = 0) => {
-      counters.quarantined++;
-      peer.nack(seq, reason, message, retryAfterMs);
-    };
     const t = nowUs();
-    if (header.timestampUs + this.maxAgeUs < t) return refuse('stale', `timestamp is ${(t - header.timestampUs) / 1000n} ms old (limit ${this.maxAgeUs / 1000n} ms)`);
-    if (header.timestampUs > t + this.maxSkewUs) return refuse('stale', `timestamp is ${(header.timestampUs - t) / 1000n} ms in the future`);
-    if (frame.kind === FrameKind.Reply || frame.kind === FrameKind.ErrorReply) {
+    const verdict = staleRefusal(header.timestampUs, t, this.maxAgeUs, this.maxSkewUs) ?? (frame.kind === FrameKind.Reply || frame.kind === FrameKind.ErrorReply ? undefined : admit(peer, frame, this.topics, this.maxPayload, this.corrs));
+    if (verdict && 'reason' in verdict) {
+      counters.quarantined++;
+      peer.nack(seq, verdict.reason, verdict.message, 0);
+      return;
+    }
+    if (!verdict) {
       if (qos > 0) peer.ack(seq);
       return this.onReply(frame);
     }
-    const topic = header.topicId === INTENT_TOPIC_ID ? this.intentTopics.get(frame.address) : this.topicsById.get(header.topicId);
-    if (!topic) return refuse('invalid-address', `unknown topic id ${header.topicId}`);
-    if (!matchAddress(patternOf(topic), frame.address)) return refuse('invalid-address', `${frame.address} is not an address of ${topic.address}`);
-    if (peer.role === 'authority' && !maskAllows(peer.granted, topic.publish)) {
-      return refuse('forbidden', `${frame.address}: session ${peer.sessionId} may not publish (needs one of mask 0x${topic.publish.toString(16)})`);
-    }
-    if (frame.kind === FrameKind.Request && peer.role === 'authority') {
-      let seen = this.corrsSeen.get(peer);
-      if (!seen) this.corrsSeen.set(peer, (seen = new Map()));
-      const first = seen.get(header.corrId);
-      if (first !== undefined && first !== seq) return refuse('replay', `correlation id ${header.corrId} was already used by message ${first}`);
-      if (seen.size >= 65_536) seen.delete(seen.keys().next().value!);
-      seen.set(header.corrId, seq);
-    }
-    const limit = Math.min(topic.maxPayload, this.maxPayload);
-    if (payload.length > limit) return refuse('too-large', `${payload.length} bytes exceed maxPayload ${limit}`);
-    if (frame.invalid) return refuse('invalid-payload', frame.invalid);
-    let value = frame.value;
-    if (value === undefined) {
-      try {
-        value = topic.payload.decode(payload);
-      } catch (cause) {
-        return refuse('invalid-payload', `payload does not decode: ${(cause as Error).message}`);
-      }
-    }
+    const { topic, value } = verdict;
     const msg: Routed = { kind: frame.kind, topic, address: frame.address, header, payload: payload.slice(), origin: peer, value, owned: true };
     if (frame.kind === FrameKind.Request) {
       const replyTo = replyAddress(frame.address, header.corrId);
@@ -1029,7 +663,7 @@ export class NetworkBus implements Bus {
       return;
     }
     counters.received++;
-    if (this.telemetry.latency(topic.id, Number(t - header.timestampUs))) this.reportBreach(topic.id);
+    if (this.telemetry.latency(topic.id, Number(t - header.timestampUs))) this.reports.breach(topic.id);
     if (qos > 0) peer.ack(seq);
   }
 
@@ -1041,7 +675,7 @@ export class NetworkBus implements Bus {
     const route = this.replyRoutes.get(frame.address);
     if (!route) return; // late: the requester timed out
     this.replyRoutes.delete(frame.address);
-    const topic = this.topicsById.get(frame.envelope.header.topicId) ?? this.intentTopics.get(frame.address.replace(/\/reply\/[0-9]+$/, ''));
+    const topic = this.topics.forReply(frame.envelope.header.topicId, frame.address);
     if (!topic) return;
     const { header } = frame.envelope;
     void this.transmit(route.peer, { kind: frame.kind, topic, address: frame.address, header, payload: frame.envelope.payload.slice(), origin: undefined }).catch((err: unknown) =>
@@ -1049,33 +683,7 @@ export class NetworkBus implements Bus {
     );
   }
 
-  // ── telemetry, flush, close ─────────────────────────────────────────────────────────────────────
-
-  /** A budget was broken: the topic's jitter report goes out now (at most once per window per topic). */
-  private reportBreach(topicId: number): void {
-    const t = this.options.telemetry;
-    if (!t?.jitter || this.closed || !maskAllows(this.capabilities, t.jitter.publish)) return;
-    const now = performance.now();
-    const last = this.breaches.get(topicId);
-    if (last !== undefined && now - last < (t.intervalMs ?? 1_000)) return;
-    const report = this.telemetry.breachReport(this.name, topicId);
-    if (!report) return;
-    this.breaches.set(topicId, now);
-    const topic = t.jitter;
-    this.publish(topic, report).catch((err: unknown) => this.onError(err, topic.address));
-  }
-
-  private report(): void {
-    const t = this.options.telemetry;
-    if (!t || this.closed) return;
-    const { jitter, delivery } = this.telemetry.closeWindow(this.name);
-    const publish = <V>(topic: TopicDescriptor<V, never, never> | undefined, values: readonly V[]) => {
-      if (!topic || !maskAllows(this.capabilities, topic.publish)) return;
-      for (const v of values) this.publish(topic, v).catch((err: unknown) => this.onError(err, topic.address));
-    };
-    publish(t.jitter, jitter);
-    publish(t.delivery, delivery);
-  }
+  // ── stats, flush, close ─────────────────────────────────────────────────────────────────────────
 
   /** Counters and latency figures per topic, and the state of every peer. */
   stats(): NetworkBusStats {
@@ -1093,7 +701,7 @@ export class NetworkBus implements Bus {
       })),
       topics: this.telemetry.snapshot(),
       quarantined: this.quarantined,
-      resumes: this.resumes,
+      resumes: this.sessions.resumes,
     };
   }
 
@@ -1131,40 +739,7 @@ export class NetworkBus implements Bus {
   }
 }
 
-/** An intent as the topic it travels on: `intent/<name>`, request/reply, at-least-once. */
-function intentTopic(intent: AnyIntentDescriptor): AnyTopicDescriptor {
-  return Object.freeze({
-    kind: 'topic' as const,
-    address: `intent/${intent.name}`,
-    id: INTENT_TOPIC_ID,
-    params: Object.freeze([]),
-    package: intent.package,
-    version: intent.version,
-    payload: intent.body,
-    reply: intent.reply,
-    qos: 'at_least_once' as const,
-    budget: Object.freeze({}),
-    publish: 0n,
-    subscribe: 0n,
-    errors: intent.errors,
-    lane: 'flex' as const,
-    maxPayload: 1024 * 1024,
-    stream: false,
-    toolName: intent.toolName,
-  });
-}
-
-function parseRemote(payload: Uint8Array): RemoteErrorInfo {
-  try {
-    const v = JSON.parse(new TextDecoder().decode(payload)) as Partial<RemoteErrorInfo>;
-    return { name: typeof v.name === 'string' ? v.name : 'INTERNAL', code: typeof v.code === 'number' ? v.code : 0, message: typeof v.message === 'string' ? v.message : '' };
-  } catch {
-    return { name: 'INTERNAL', code: 0, message: 'unreadable error reply' };
-  }
-}
-
-function sameToken(a: string, b: string): boolean {
-  const x = Buffer.from(a);
-  const y = Buffer.from(b);
-  return x.length === y.length && timingSafeEqual(x, y);
+/** How a local subscription is announced to peers. */
+function interestOf(sub: LocalSub): Interest {
+  return { subId: sub.subId, topicId: sub.topic?.id ?? 0, pattern: sub.pattern.source };
 }

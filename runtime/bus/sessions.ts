@@ -1,0 +1,283 @@
+/**
+ * Session handshake and resume. A client (`connect`) sends HELLO (name, requested capabilities, max
+ * payload, jitter budget, clock sources, its subscriptions) on group 0, again every 200 ms; the
+ * authority (`accept`) answers WELCOME with the session id, the granted capability mask, the
+ * negotiated limits and a single-use resume token, or REFUSE. When a link drops, the authority keeps
+ * the session (detached) for `resumeWindowMs`; the client, given `reconnect`, opens a new link and
+ * resumes with its token and the last seq it received in order; both sides then send again whatever
+ * the other has not received (backfill).
+ *
+ * Kept apart from network.ts because it is the lifecycle of a session, which the message path only
+ * reads (`peer.state`, the negotiated limits); the bus hands in what it needs (`SessionHost`): its
+ * limits, its announced subscriptions and how to drop a peer.
+ */
+import { randomBytes, timingSafeEqual } from 'node:crypto';
+import type { LinkDown, UmpLink } from '../transports/link.ts';
+import { ClockSource, ControlKind, type Control, type Interest } from './control.ts';
+import { BusError } from './errors.ts';
+import type { PeerSession } from './peer.ts';
+
+export interface ConnectOptions {
+  /** Opens a new link after the current one drops; without it a dropped link ends the session. */
+  readonly reconnect?: () => Promise<UmpLink>;
+  /** How long to wait for WELCOME (default 5000 ms). */
+  readonly timeoutMs?: number;
+  /** How long to keep trying to resume after a drop (default 30000 ms). */
+  readonly resumeForMs?: number;
+}
+
+const HELLO_RETRY_MS = 200;
+
+type Hello = Control & { kind: typeof ControlKind.Hello };
+type Welcome = Control & { kind: typeof ControlKind.Welcome };
+type Refuse = Control & { kind: typeof ControlKind.Refuse };
+
+/** What the sessions need of the bus. */
+export interface SessionHost {
+  readonly name: string;
+  /** Client: the capabilities asked for. Authority: its own mask. */
+  readonly ownMask: bigint;
+  readonly maxPayload: number;
+  readonly jitterBudgetUs: number;
+  readonly heartbeatMs: number;
+  readonly resumeWindowMs: number;
+  readonly grant: ((requested: bigint, hello: { readonly name: string }) => bigint) | undefined;
+  isClosed(): boolean;
+  /** The subscriptions announced to `to` (all when undefined). */
+  announced(to?: PeerSession): Interest[];
+  /** Replaces the subscriptions `peer` announced. */
+  setInterests(peer: PeerSession, list: readonly Interest[]): void;
+  /** Ends a peer's session (after `delayMs`, so a REFUSE can go out first). */
+  dropPeer(peer: PeerSession, error: BusError, delayMs?: number): void;
+  /** A peer whose link now carries a resumed session: it is not a peer of its own any more. */
+  retire(peer: PeerSession): void;
+  /** Counts a frame refused outside a session. */
+  quarantine(): void;
+}
+
+export class Sessions {
+  /** Authority: sessions by id (attached or detached). */
+  private readonly sessions = new Map<number, PeerSession>();
+  private readonly welcomes = new WeakMap<PeerSession, Control>();
+  private readonly resumable = new WeakMap<PeerSession, { reconnect: () => Promise<UmpLink>; forMs: number }>();
+  private readonly handshakes = new WeakMap<PeerSession, { resolve: () => void; reject: (e: BusError) => void }>();
+  private resumeCount = 0;
+
+  constructor(private readonly host: SessionHost) {}
+
+  /** Sessions resumed so far. */
+  get resumes(): number {
+    return this.resumeCount;
+  }
+
+  /** Authority: runs the session `peer` opens over `link`; drops it when no HELLO comes within 10 s. */
+  accept(peer: PeerSession, link: UmpLink): void {
+    peer.peerName = link.peerName;
+    peer.attach(link);
+    const giveUp = setTimeout(() => {
+      if (peer.state === 'handshake') this.host.dropPeer(peer, new BusError('closed', `${link.description}: no HELLO within 10 s`));
+    }, 10_000);
+    giveUp.unref?.();
+  }
+
+  /** Client: opens the session over `link`; resolves on its WELCOME. */
+  connect(peer: PeerSession, link: UmpLink, options: ConnectOptions): Promise<void> {
+    peer.attach(link);
+    return this.handshake(peer, options.timeoutMs ?? 5_000).then(() => {
+      if (options.reconnect) this.resumable.set(peer, { reconnect: options.reconnect, forMs: options.resumeForMs ?? 30_000 });
+    });
+  }
+
+  /** Sends HELLO (again every 200 ms) until WELCOME or REFUSE; `resume` for a resumed session. */
+  private handshake(peer: PeerSession, timeoutMs: number, resume = false): Promise<void> {
+    const host = this.host;
+    return new Promise<void>((resolve, reject) => {
+      const hello = (): Control => ({
+        kind: ControlKind.Hello,
+        name: host.name,
+        capabilities: host.ownMask,
+        maxPayload: host.maxPayload,
+        jitterBudgetUs: host.jitterBudgetUs,
+        heartbeatMs: host.heartbeatMs,
+        clockSources: [ClockSource.wallClock, ClockSource.hostMonotonic],
+        interests: host.announced(),
+        resume: resume ? { sessionId: peer.sessionId, token: peer.resumeToken, lastSeq: peer.floor } : undefined,
+      });
+      const retry = setInterval(() => peer.sendControl(hello()), HELLO_RETRY_MS);
+      const timeout = setTimeout(() => done(new BusError('timeout', `${peer.link?.description ?? host.name}: no WELCOME within ${timeoutMs} ms`, { timeoutMs })), timeoutMs);
+      const done = (error?: BusError) => {
+        clearInterval(retry);
+        clearTimeout(timeout);
+        this.handshakes.delete(peer);
+        if (error) reject(error);
+        else resolve();
+      };
+      this.handshakes.set(peer, { resolve: () => done(), reject: done });
+      peer.sendControl(hello());
+    });
+  }
+
+  onRefuse(peer: PeerSession, c: Refuse): void {
+    const code = c.code === 3003 ? 'forbidden' : 'closed';
+    const error = new BusError(code, `${peer.link?.description ?? this.host.name}: session refused: ${c.name}: ${c.message}`);
+    const hs = this.handshakes.get(peer);
+    if (hs) hs.reject(error);
+    this.host.dropPeer(peer, error);
+  }
+
+  onHello(peer: PeerSession, c: Hello): void {
+    const host = this.host;
+    if (peer.state === 'established') {
+      // The client did not hear our WELCOME yet: answer the same.
+      const w = this.welcomes.get(peer);
+      if (w) peer.sendControl(w);
+      return;
+    }
+    if (c.resume) return this.onResume(peer, c, c.resume);
+    const granted = (host.grant ? host.grant(c.capabilities, { name: c.name }) : c.capabilities) & c.capabilities;
+    if (c.capabilities !== 0n && granted === 0n) {
+      peer.sendControl({ kind: ControlKind.Refuse, code: 3003, name: 'CAPABILITY_DENIED', message: 'policy grants none of the requested capabilities' });
+      return host.dropPeer(peer, new BusError('forbidden', `${c.name}: no capability granted`), 50);
+    }
+    const clock = c.clockSources.find((s) => s === ClockSource.wallClock || s === ClockSource.hostMonotonic);
+    if (clock === undefined) {
+      peer.sendControl({ kind: ControlKind.Refuse, code: 3004, name: 'UNSUPPORTED_CLOCK', message: 'this node keeps wall_clock or host_monotonic time only' });
+      return host.dropPeer(peer, new BusError('closed', `${c.name}: no common clock source`), 50);
+    }
+    peer.sessionId = this.newSessionId();
+    peer.granted = granted;
+    peer.peerName = c.name;
+    peer.maxPayload = Math.min(host.maxPayload, Math.max(1024, c.maxPayload));
+    peer.heartbeatMs = c.heartbeatMs;
+    peer.jitterBudgetUs = Math.max(host.jitterBudgetUs, c.jitterBudgetUs);
+    peer.clockSource = clock;
+    peer.resumeToken = randomBytes(24).toString('base64url');
+    peer.state = 'established';
+    host.setInterests(peer, c.interests);
+    this.sessions.set(peer.sessionId, peer);
+    this.welcome(peer, clock, false, 0n);
+  }
+
+  private welcome(peer: PeerSession, clockSource: number, resumed: boolean, lastSeq: bigint): void {
+    const w: Control = {
+      kind: ControlKind.Welcome,
+      sessionId: peer.sessionId,
+      capabilities: peer.granted,
+      maxPayload: peer.maxPayload,
+      jitterBudgetUs: peer.jitterBudgetUs,
+      clockSource,
+      heartbeatMs: this.host.heartbeatMs,
+      resumeToken: peer.resumeToken,
+      resumed,
+      lastSeq,
+      name: this.host.name,
+      interests: this.host.announced(peer),
+    };
+    this.welcomes.set(peer, w);
+    peer.sendControl(w);
+  }
+
+  private onResume(fresh: PeerSession, c: Hello, r: NonNullable<Hello['resume']>): void {
+    const s = this.sessions.get(r.sessionId);
+    const link = fresh.link;
+    if (!s || !link || !sameToken(s.resumeToken, r.token)) {
+      if (s && link && s.link === link) {
+        // A repeated HELLO for a resume that already succeeded on this link.
+        const w = this.welcomes.get(s);
+        if (w) s.sendControl(w);
+        return;
+      }
+      fresh.sendControl({ kind: ControlKind.Refuse, code: 3002, name: 'INVALID_RESUME_TOKEN', message: 'the resume token is wrong or was already used' });
+      this.host.quarantine();
+      return this.host.dropPeer(fresh, new BusError('replay', `${c.name}: resume of session ${r.sessionId} refused`), 50);
+    }
+    this.host.retire(fresh);
+    s.attach(link);
+    s.peerName = c.name;
+    s.resumeToken = randomBytes(24).toString('base64url');
+    s.state = 'established';
+    this.host.setInterests(s, c.interests);
+    this.resumeCount++;
+    this.welcome(s, s.clockSource, true, s.floor);
+    s.backfill(r.lastSeq);
+  }
+
+  onWelcome(peer: PeerSession, c: Welcome): void {
+    const hs = this.handshakes.get(peer);
+    if (!hs) return; // a repeated WELCOME
+    peer.sessionId = c.sessionId;
+    peer.granted = c.capabilities;
+    peer.maxPayload = c.maxPayload;
+    peer.jitterBudgetUs = c.jitterBudgetUs;
+    peer.clockSource = c.clockSource;
+    peer.heartbeatMs = c.heartbeatMs;
+    peer.resumeToken = c.resumeToken;
+    peer.peerName = c.name;
+    peer.state = 'established';
+    this.host.setInterests(peer, c.interests);
+    hs.resolve();
+    if (c.resumed) {
+      this.resumeCount++;
+      peer.backfill(c.lastSeq);
+    }
+  }
+
+  onLinkDown(peer: PeerSession, down: LinkDown): void {
+    const host = this.host;
+    if (host.isClosed() || peer.state === 'closed') return;
+    if (peer.state !== 'established') return host.dropPeer(peer, new BusError('closed', `${peer.describe()}: link down during handshake: ${down.message}`));
+    peer.state = 'detached';
+    if (peer.role === 'authority') {
+      const expire = setTimeout(() => {
+        if (peer.state === 'detached') host.dropPeer(peer, new BusError('undelivered', `${peer.describe()}: not resumed within ${host.resumeWindowMs} ms`));
+      }, host.resumeWindowMs);
+      expire.unref?.();
+      return;
+    }
+    const how = this.resumable.get(peer);
+    if (!how) return host.dropPeer(peer, new BusError('undelivered', `${peer.describe()}: link down: ${down.message}`));
+    void this.resume(peer, how.reconnect, how.forMs);
+  }
+
+  /** Client: new links until one resumes the session, for at most `forMs`. */
+  private async resume(peer: PeerSession, reconnect: () => Promise<UmpLink>, forMs: number): Promise<void> {
+    const host = this.host;
+    const deadline = performance.now() + forMs;
+    let wait = 50;
+    while (!host.isClosed() && peer.state === 'detached' && performance.now() < deadline) {
+      try {
+        const link = await reconnect();
+        if (host.isClosed()) {
+          await link.close();
+          return;
+        }
+        peer.attach(link);
+        await this.handshake(peer, Math.min(2_000, Math.max(100, deadline - performance.now())), true);
+        return;
+      } catch (err) {
+        if (err instanceof BusError && err.code !== 'timeout') return host.dropPeer(peer, err);
+        await new Promise((r) => setTimeout(r, wait));
+        wait = Math.min(wait * 2, 1_000);
+      }
+    }
+    if (peer.state === 'detached') host.dropPeer(peer, new BusError('undelivered', `${peer.describe()}: could not resume within ${forMs} ms`));
+  }
+
+  /** A dropped peer's session can no longer be resumed. */
+  forget(peer: PeerSession): void {
+    if (this.sessions.get(peer.sessionId) === peer) this.sessions.delete(peer.sessionId);
+  }
+
+  private newSessionId(): number {
+    for (;;) {
+      const id = randomBytes(4).readUInt32BE(0);
+      if (id !== 0 && !this.sessions.has(id)) return id;
+    }
+  }
+}
+
+function sameToken(a: string, b: string): boolean {
+  const x = Buffer.from(a);
+  const y = Buffer.from(b);
+  return x.length === y.length && timingSafeEqual(x, y);
+}
