@@ -58,8 +58,22 @@ class TopicMeter {
   overBudget = 0;
   max = 0;
   last: number | undefined;
+  /** Start of this topic's latency window (performance.now); a breach report ends it early. */
+  windowStart = performance.now();
 
   constructor(readonly topic: AnyTopicDescriptor | undefined) {}
+
+  /** Ends the latency window at `t`: its report, then empty figures from `t` on. */
+  closeLatencyWindow(peer: string, topicId: number, t: number, at: Date): JitterReportValue | undefined {
+    const report = this.seen > 0 && this.topic ? jitterReport(peer, topicId, this, Math.max(1, Math.round((t - this.windowStart) * 1000)), at) : undefined;
+    this.windowStart = t;
+    this.latencies = [];
+    this.jitters = [];
+    this.seen = 0;
+    this.overBudget = 0;
+    this.max = 0;
+    return report;
+  }
 
   /** Records one latency; true when it (or its jitter) broke the topic's budget. */
   sample(latencyUs: number): boolean {
@@ -117,13 +131,13 @@ export class Telemetry {
   }
 
   /**
-   * The jitter report of one topic's window so far, without closing the window: what is published the
-   * moment a budget is broken (the periodic report follows as usual).
+   * What is published the moment a budget is broken: the topic's jitter report, ending its latency
+   * window there (the next report covers what comes after, so no sample is counted twice).
    */
   breachReport(peer: string, topicId: number): JitterReportValue | undefined {
     const m = this.meters.get(topicId);
     if (!m?.topic || m.seen === 0 || m.topic.address.startsWith('telemetry/')) return undefined;
-    return jitterReport(peer, topicId, m, Math.max(1, Math.round((performance.now() - this.windowStart) * 1000)), new Date());
+    return m.closeLatencyWindow(peer, topicId, performance.now(), new Date());
   }
 
   private meter(topicId: number): TopicMeter {
@@ -152,7 +166,8 @@ export class Telemetry {
     for (const [topicId, m] of this.meters) {
       const topic = m.topic;
       if (!topic || topic.address.startsWith('telemetry/')) continue;
-      if (m.seen > 0) jitter.push(jitterReport(peer, topicId, m, window, at));
+      const latency = m.closeLatencyWindow(peer, topicId, t, at);
+      if (latency) jitter.push(latency);
       const c = m.counters;
       const r = m.reported;
       const changed = (Object.keys(c) as (keyof DeliveryCounters)[]).some((k) => c[k] !== r[k]);
@@ -160,11 +175,6 @@ export class Telemetry {
         delivery.push({ peer, topic: topic.address, topicId, at, window, ...bigints(c, r) });
         Object.assign(r, c);
       }
-      m.latencies = [];
-      m.jitters = [];
-      m.seen = 0;
-      m.overBudget = 0;
-      m.max = 0;
     }
     return { jitter, delivery };
   }

@@ -221,5 +221,10 @@ describe('telemetry windows', () => {
     expect(jitter[0]).toMatchObject({ samples: 6, latencyP50: 300, latencyP99: 5_000, latencyMax: 5_000, overBudget: 2, budget: { latency: 1_000, jitter: 300 } });
     expect(delivery[0]).toMatchObject({ received: 6n, sent: 0n });
     expect(t.closeWindow('me')).toEqual({ jitter: [], delivery: [] });
+    // A breach report ends the topic's latency window: the periodic report after it has only the rest.
+    t.latency(topic.id, 9_000);
+    expect(t.breachReport('me', topic.id)).toMatchObject({ samples: 1, overBudget: 1, latencyMax: 9_000 });
+    t.latency(topic.id, 100);
+    expect(t.closeWindow('me').jitter).toEqual([expect.objectContaining({ samples: 1, latencyMax: 100 })]);
   });
 });
