@@ -109,7 +109,7 @@ export class Interests {
   announce(interest: Interest, except?: PeerSession): Promise<void> {
     const acks: Promise<void>[] = [];
     for (const peer of this.deps.peers) {
-      if (peer === except || (peer.state !== 'established' && peer.state !== 'detached')) continue;
+      if (peer === except || !peer.inSession) continue;
       acks.push(
         new Promise<void>((resolve, reject) => {
           const send = () => peer.sendControl({ kind: ControlKind.Subscribe, ...interest });

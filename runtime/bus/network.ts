@@ -331,8 +331,7 @@ export class NetworkBus implements Bus {
       }
       peer.sendControl({ kind: ControlKind.Heartbeat, sentAtUs: nowUs() });
     }
-    const now = performance.now();
-    for (const [k, r] of this.replyRoutes) if (r.expires < now) this.replyRoutes.delete(k);
+    for (const [k, r] of this.replyRoutes) if (r.expires < t) this.replyRoutes.delete(k);
   }
 
   // ── subscriptions ───────────────────────────────────────────────────────────────────────────────
@@ -516,10 +515,7 @@ export class NetworkBus implements Bus {
 
   private hasResponder(msg: Routed): boolean {
     for (const s of this.subs.values()) if (s.active && s.topic?.id === msg.topic.id && matchAddress(s.pattern, msg.address)) return true;
-    for (const peer of this.peers) {
-      if (peer === msg.origin || (peer.state !== 'established' && peer.state !== 'detached')) continue;
-      for (const { interest, pattern } of peer.interests.values()) if (interest.topicId === msg.topic.id && matchAddress(pattern, msg.address)) return true;
-    }
+    for (const peer of this.peers) if (peer !== msg.origin && peer.inSession && peer.subscribedTo(msg.topic.id, msg.address, true)) return true;
     return false;
   }
 
@@ -535,14 +531,9 @@ export class NetworkBus implements Bus {
     }
     const remote: PeerSession[] = [];
     for (const peer of this.peers) {
-      if (peer === msg.origin || (peer.state !== 'established' && peer.state !== 'detached')) continue;
+      if (peer === msg.origin || !peer.inSession) continue;
       if (peer.role === 'authority' && !maskAllows(peer.granted, topic.subscribe)) continue;
-      for (const { interest, pattern } of peer.interests.values()) {
-        if ((interest.topicId === 0 || interest.topicId === topic.id) && matchAddress(pattern, address)) {
-          remote.push(peer);
-          break;
-        }
-      }
+      if (peer.subscribedTo(topic.id, address, false)) remote.push(peer);
     }
     const full = remote.find((p) => p.inFlight >= p.maxInFlight);
     if (full && msg.header.qos > 0) throw new BusError('backpressure', `${address}: ${full.describe()} has ${full.inFlight} messages awaiting acknowledgement`, { address, retryAfterMs: full.retryHintMs() });

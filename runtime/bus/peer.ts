@@ -12,7 +12,7 @@ import { BusError } from './errors.ts';
 import { CONTROL_GROUP, DATA_GROUP, FLAG_RETRANSMISSION, FrameError, decodeDataFrame, frameOf, frameToUmp, reseal, type DataFrame } from './frame.ts';
 import { CONTROL_SUB_ID } from './frame.ts';
 import { decodeFlexFrame, isFlexFrame, type FlexFrame } from './flex-frame.ts';
-import type { AddressPattern } from './address.ts';
+import { matchAddress, type AddressPattern } from './address.ts';
 import type { LinkDown, UmpLink } from '../transports/link.ts';
 
 export interface RetransmitOptions {
@@ -156,6 +156,23 @@ export class PeerSession {
   }
 
   /** Unacknowledged frames. */
+  /** A session exists with the peer, attached to a link or waiting for a resume: traffic for it is sent or kept. */
+  get inSession(): boolean {
+    return this.state === 'established' || this.state === 'detached';
+  }
+
+  /**
+   * Whether the peer subscribed to `address` of topic `topicId`: with a typed subscription of that
+   * topic (those answer requests), or, unless `typedOnly`, with a pattern too.
+   */
+  subscribedTo(topicId: number, address: string, typedOnly: boolean): boolean {
+    for (const { interest, pattern } of this.interests.values()) {
+      const kindFits = interest.topicId === topicId || (!typedOnly && interest.topicId === 0);
+      if (kindFits && matchAddress(pattern, address)) return true;
+    }
+    return false;
+  }
+
   get inFlight(): number {
     return this.outbox.size;
   }
