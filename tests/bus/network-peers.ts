@@ -1,5 +1,6 @@
 import { NetworkBus, loopbackLinkPair, type NetworkBusOptions, type UmpLink } from '../../runtime/index.ts';
 import { topics, intents } from '../../generated/registry.ts';
+import { until as poll } from '../helpers/until.ts';
 import { mulberry32 } from '../helpers/udp-relay.ts';
 
 /** Every topic and intent of idl/, as a NetworkBus takes them. */
@@ -52,11 +53,5 @@ export async function connectedPair(options: PairOptions = {}): Promise<Pair> {
   };
 }
 
-/** Resolves when `check` holds (polling), or rejects after `ms`. */
-export async function until(check: () => boolean, ms = 5_000, what = 'condition'): Promise<void> {
-  const end = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > end) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 5));
-  }
-}
+/** Resolves when `check` holds (polling), or rejects after `ms` (5 s unless given). */
+export const until = (check: () => boolean, ms = 5_000, what = 'condition'): Promise<void> => poll(check, ms, what);

@@ -3,20 +3,15 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { MIDL_BIN, removeTempProjects, stackTraceLines, tempProject } from '../helpers/cli.ts';
+import { until as poll } from '../helpers/until.ts';
 
 afterAll(removeTempProjects);
 
 const CONFIG = 'inputs:\n  - schemas\noutput: out\n';
 const schema = (extra: string) => `package watch.demo;\nversion "1.0.0";\n\nstruct Ping {\n  n: u32 @1;\n}\n${extra}\ntopic demo/ping {\n  payload: Ping;\n}\n`;
 
-/** Polls until `check` holds, failing after `ms`; watch mode reacts to the file system, so tests wait. */
-async function until(check: () => boolean, ms: number, what: string): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
+/** Watch mode reacts to the file system, so tests poll (every 100 ms). */
+const until = (check: () => boolean, ms: number, what: string): Promise<void> => poll(check, ms, what, 100);
 
 describe('midl gen --watch', () => {
   it('regenerates on change, survives schema errors, follows new imports, and stops cleanly', { timeout: 120_000 }, async () => {

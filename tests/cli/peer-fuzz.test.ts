@@ -5,6 +5,7 @@ import fc from 'fast-check';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { removeTempProjects, runMidl, stackTraceLines } from '../helpers/cli.ts';
 import { killAll, startPeer } from '../helpers/midl-process.ts';
+import { until } from '../helpers/until.ts';
 import { job, opsProject } from '../helpers/ops-schema.ts';
 
 /**
@@ -79,17 +80,11 @@ describe('midl peer under hostile datagrams', () => {
     const name = Buffer.from('probe\0\0\0', 'utf8');
     const invitation = Buffer.concat([Buffer.from([0x4d, 0x49, 0x44, 0x49, 0x01, 0x02, 0x02, 0x00]), name, Buffer.from('p1\0\0', 'utf8')]);
     probe.send(invitation, peer.port, '127.0.0.1');
-    const until = async (test: () => boolean) => {
-      const end = Date.now() + 5_000;
-      while (!test()) {
-        if (Date.now() > end) throw new Error('no answer from the peer');
-        await new Promise((r) => setTimeout(r, 10));
-      }
-    };
+    const answered = (test: () => boolean, what: string) => until(test, 5_000, what, 10);
     const has = (code: number) => got.some((m) => m.length >= 8 && m.readUInt32BE(0) === 0x4d494449 && [...Array((m.length - 4) / 4).keys()].some((k) => m[4 + k * 4] === code));
-    await until(() => has(0x10));
+    await answered(() => has(0x10), 'an Invitation Reply');
     probe.send(Buffer.from('4d4944492001000012345678', 'hex'), peer.port, '127.0.0.1');
-    await until(() => got.some((m) => m.includes(Buffer.from('2101000012345678', 'hex'))));
+    await answered(() => got.some((m) => m.includes(Buffer.from('2101000012345678', 'hex'))), 'a Ping Reply');
     for (const s of attackers) s.close();
     expect(await peer.stop('SIGINT')).toBe(0);
     expect(stackTraceLines(peer.stderr())).toEqual([]);

@@ -3,6 +3,7 @@ import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { LinkDown } from '../../../runtime/transports/link.ts';
 import { Nm2Endpoint, parseUdpUrl, connectNm2, type Nm2EndpointOptions, type Nm2Link } from '../../../runtime/transports/nm2/index.ts';
+import { until as poll } from '../../helpers/until.ts';
 import { hex, rawPeer, type RawPeer } from './raw-peer.ts';
 
 const cleanup: (() => Promise<void>)[] = [];
@@ -20,13 +21,7 @@ async function peer(): Promise<RawPeer> {
   cleanup.push(() => p.close());
   return p;
 }
-const until = async (cond: () => boolean, ms = 2000): Promise<void> => {
-  const end = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 2));
-  }
-};
+const until = (cond: () => boolean, ms = 2000): Promise<void> => poll(cond, ms, 'condition', 2);
 const word = (n: number) => n.toString(16).toUpperCase().padStart(8, '0');
 /** "midl test" / "PIID42" as our Accepted carries them: padded to the word, no terminator. */
 const ACCEPTED = '4D494449 10050300 6D69646C 20746573 74000000 50494944 34320000';

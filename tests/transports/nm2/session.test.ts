@@ -10,6 +10,7 @@ import { Nm2Endpoint, type Nm2EndpointOptions, type Nm2Link } from '../../../run
 import type { Nm2Session } from '../../../runtime/transports/nm2/session.ts';
 import { SendWindow } from '../../../runtime/transports/nm2/send-window.ts';
 import { FakeClock } from './fake-clock.ts';
+import { until as poll } from '../../helpers/until.ts';
 import { hex, rawPeer, type RawPeer } from './raw-peer.ts';
 
 const cleanup: (() => Promise<void>)[] = [];
@@ -18,13 +19,7 @@ afterEach(async () => {
 });
 
 const word = (n: number) => (n >>> 0).toString(16).toUpperCase().padStart(8, '0');
-const until = async (cond: () => boolean, ms = 2000): Promise<void> => {
-  const end = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 2));
-  }
-};
+const until = (cond: () => boolean, ms = 2000): Promise<void> => poll(cond, ms, 'condition', 2);
 /** Lets the microtask that coalesces one burst of send() calls run, so the next send() is its own UMP Data command. */
 const nextTurn = () => new Promise<void>((r) => setImmediate(r));
 
