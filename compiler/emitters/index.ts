@@ -5,9 +5,24 @@ import { factsEmitter } from './facts/index.ts';
 import { jsonSchemaEmitter } from './jsonschema/index.ts';
 import { clientEmitter, registryEmitter } from './registry/index.ts';
 import { tsEmitter } from './ts/index.ts';
+import { EMIT_TARGETS, type EmitTarget } from '../generate.ts';
+
+/** The emitter of each target; a new target (say, `python`) adds its name to EMIT_TARGETS and its emitter here. */
+const byTarget: { readonly [T in EmitTarget]: Emitter } = {
+  ts: tsEmitter,
+  'json-schema': jsonSchemaEmitter,
+  registry: registryEmitter,
+  client: clientEmitter,
+  facts: factsEmitter,
+  docs: docsEmitter,
+};
 
 /** Every emitter `midl gen` runs, in a fixed order; each owns distinct output paths. */
-export const emitters: readonly Emitter[] = [tsEmitter, jsonSchemaEmitter, registryEmitter, clientEmitter, factsEmitter, docsEmitter];
+export const emitters: readonly Emitter[] = EMIT_TARGETS.map((t) => byTarget[t]);
+
+export function emitterFor(target: EmitTarget): Emitter {
+  return byTarget[target];
+}
 
 export class EmitConflictError extends Error {
   override readonly name = 'EmitConflictError';

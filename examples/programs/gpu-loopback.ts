@@ -2,9 +2,7 @@
  * Two peers on an in-process bus, using the clients generated from idl/: a GPU host serves
  * gpu/job.dispatch, an app dispatches a job and gets a typed reply. Run: npx tsx examples/programs/gpu-loopback.ts
  */
-import { CapabilityMask } from '../../generated/capabilities.ts';
-import { createClient } from '../../generated/client.ts';
-import { JobDispatch } from '../../generated/types/fountain.gpu.ts';
+import { CapabilityMask, JobDispatch, createClient } from '../../generated/index.ts';
 import { LoopbackHub } from '../../runtime/index.ts';
 
 const hub = new LoopbackHub();

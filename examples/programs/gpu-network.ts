@@ -4,12 +4,9 @@
  * capabilities it asked for) and uses the generated client exactly as in process.
  * Run: npx tsx examples/programs/gpu-network.ts
  */
-import { CapabilityMask } from '../../generated/capabilities.ts';
-import { createClient } from '../../generated/client.ts';
-import { intents, topics } from '../../generated/registry.ts';
-import { JobDispatch } from '../../generated/types/fountain.gpu.ts';
+import { CapabilityMask, JobDispatch, createClient, intents, topics } from '../../generated/index.ts';
 import { NetworkBus } from '../../runtime/index.ts';
-import { Nm2Endpoint, connectNm2 } from '../../runtime/transports/nm2/index.ts';
+import { Nm2Endpoint, connectNm2 } from '../../runtime/transports/index.ts';
 
 const registry = { topics: Object.values(topics), intents: Object.values(intents) };
 

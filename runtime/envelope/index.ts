@@ -26,9 +26,13 @@ export { ChunkReassembler, DEFAULT_REASSEMBLY, chunkPayload, type ReassemblyOpti
 export { FORBIDDEN_KEYS, canonicalJson, type JsonLimits, type JsonObject, type JsonValue } from './json.ts';
 export {
   BACKPRESSURE,
+  CORR_MAX,
+  CORR_PATTERN,
   DEFAULT_FLEX_LIMITS,
   FLEX_REPLY_INTENT,
   FLEX_VERSION,
+  INTENT_MAX,
+  INTENT_PATTERN,
   flexAck,
   flexBackpressure,
   flexError,
@@ -44,6 +48,9 @@ export {
   type FlexReplyBody,
 } from './flex.ts';
 export {
+  CT_PATTERN,
+  EV_PATTERN,
+  ID_PATTERN,
   DEFAULT_SSE_LIMITS,
   DEFAULT_SSE_REASSEMBLY,
   SSE_CTRL,

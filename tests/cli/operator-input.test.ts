@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { LineError, parseRecordedLine, parseUmpText } from '../../compiler/cli/operator/lines.ts';
-import { endpointName, milliseconds, positiveWhole } from '../../compiler/cli/operator/options.ts';
-import { peerAddress, udpUrl } from '../../compiler/cli/operator/session.ts';
-import { UsageError } from '../../compiler/cli/exit.ts';
+import { LineError, parseRecordedLine, parseUmpText } from '../../cli/operator/lines.ts';
+import { endpointName, milliseconds, positiveWhole } from '../../cli/operator/options.ts';
+import { peerAddress, udpUrl } from '../../cli/operator/session.ts';
+import { UsageError } from '../../cli/exit.ts';
 import { parseUdpUrl } from '../../runtime/transports/nm2/url.ts';
 
 /**

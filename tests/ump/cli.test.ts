@@ -2,8 +2,8 @@
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import { formatPackets } from '../../compiler/cli/commands/ump.ts';
-import { main } from '../../compiler/cli/main.ts';
+import { formatPackets } from '../../cli/commands/ump.ts';
+import { main } from '../../cli/main.ts';
 import { packFlexText } from '../../runtime/ump/index.ts';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));

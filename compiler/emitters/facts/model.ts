@@ -1,5 +1,5 @@
 import type { HttpMethod, IrHints, IrIntent, IrProgram, IrTopic, Lane, Qos } from '../../ir/ir.ts';
-import type { JsonValue } from '../../../runtime/codec/codec.ts';
+import type { JsonValue } from '../../../runtime/index.ts';
 import { exampleJson } from '../shared/example.ts';
 import { formatBudget, formatBytes, paragraphs, renderTemplate } from '../shared/templates.ts';
 

@@ -16,7 +16,7 @@
  * fields ⇄ `null`, maps ⇄ entries, JSON ⇄ JSON text), so that a tool runner can turn the arguments a
  * model produced for the strict schema back into the canonical JSON form of the original schema.
  */
-import type { JsonValue } from '../../../runtime/codec/codec.ts';
+import type { JsonValue } from '../../../runtime/index.ts';
 import type { SchemaObject } from './model.ts';
 
 /** Keywords strict mode accepts on any node (besides `format` with a supported value, and root `$defs`). */

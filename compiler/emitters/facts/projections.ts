@@ -3,7 +3,7 @@
  * `FactsDocument` only. Shapes: idl-anchors.md §4 (OpenAI, Anthropic, MCP) and fountain.md §1.2
  * (FountainKit `midi-ci-pe` facts).
  */
-import type { JsonValue } from '../../../runtime/codec/codec.ts';
+import type { JsonValue } from '../../../runtime/index.ts';
 import type { FactsDocument, FactsEntry, SchemaObject } from './model.ts';
 import { toStrictArguments, toStrictSchema } from './openai.ts';
 

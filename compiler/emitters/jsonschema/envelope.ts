@@ -13,9 +13,23 @@
  * duplicate keys, and lengths the runtime counts in UTF-16 units (JSON Schema counts code points; the
  * two differ only for characters outside the BMP).
  */
-import { CORR_MAX, CORR_PATTERN, DEFAULT_FLEX_LIMITS, FLEX_REPLY_INTENT, FLEX_VERSION, INTENT_MAX, INTENT_PATTERN, BACKPRESSURE } from '../../../runtime/envelope/flex.ts';
-import { FORBIDDEN_KEYS } from '../../../runtime/envelope/json.ts';
-import { CT_PATTERN, DEFAULT_SSE_LIMITS, EV_PATTERN, ID_PATTERN, SSE_CTRL, SSE_VERSION } from '../../../runtime/envelope/sse.ts';
+import {
+  BACKPRESSURE,
+  CORR_MAX,
+  CORR_PATTERN,
+  CT_PATTERN,
+  DEFAULT_FLEX_LIMITS,
+  DEFAULT_SSE_LIMITS,
+  EV_PATTERN,
+  FLEX_REPLY_INTENT,
+  FLEX_VERSION,
+  FORBIDDEN_KEYS,
+  ID_PATTERN,
+  INTENT_MAX,
+  INTENT_PATTERN,
+  SSE_CTRL,
+  SSE_VERSION,
+} from '../../../runtime/index.ts';
 import { JSON_SCHEMA_DIALECT, SCHEMA_ID_BASE, type JsonSchemaObject } from './schema.ts';
 import { integerRangePattern } from './patterns.ts';
 

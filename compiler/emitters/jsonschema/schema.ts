@@ -23,7 +23,7 @@
  *   JSON_SCHEMA_DIALECT                    the `$schema` URI
  */
 import type { IrConstraints, IrField, IrProgram, IrType, IrTypeDecl } from '../../ir/ir.ts';
-import type { JsonValue } from '../../../runtime/codec/codec.ts';
+import type { JsonValue } from '../../../runtime/index.ts';
 import { deepFreeze, defaultToJson, exampleJson } from '../shared/example.ts';
 import { base64Pattern, integerRangePattern } from './patterns.ts';
 

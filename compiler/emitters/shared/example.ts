@@ -1,5 +1,5 @@
 import type { IrConstraints, IrField, IrProgram, IrType, IrTypeDecl, IrValue } from '../../ir/ir.ts';
-import type { JsonValue } from '../../../runtime/codec/codec.ts';
+import type { JsonValue } from '../../../runtime/index.ts';
 
 const FORMAT_EXAMPLES: Readonly<Record<string, string>> = {
   'date-time': '2026-01-01T00:00:00.000Z', date: '2026-01-01', time: '12:00:00Z', duration: 'PT1S',

@@ -4,8 +4,7 @@
  * messages per (group, stream id) from the packets it sees and hands each complete message, with the
  * exact packets it came in, to the observer before the link's own receiver gets them.
  */
-import { packetWordCount, readUmp } from '../../../runtime/index.ts';
-import type { LinkDown, UmpLink } from '../../../runtime/transports/link.ts';
+import { packetWordCount, readUmp, type LinkDown, type UmpLink } from '../../runtime/index.ts';
 
 export type SysEx8Observer = (words: Uint32Array, data: Uint8Array) => void;
 

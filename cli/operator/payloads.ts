@@ -3,7 +3,7 @@
  * with its generated codec: JSON text → `fromJSON` → `validate`. All of them are checked before
  * anything is sent, so a bad line 9,000 of a file never leaves 8,999 non-idempotent messages behind.
  */
-import type { AnyTopicDescriptor, JsonValue } from '../../../runtime/index.ts';
+import type { AnyTopicDescriptor, JsonValue } from '../../runtime/index.ts';
 
 export interface PayloadSource {
   readonly text: string;

@@ -15,7 +15,7 @@ import {
   packetWordCount,
   type UmpEvent,
   type UmpPacket,
-} from '../../../runtime/ump/index.ts';
+} from '../../runtime/index.ts';
 
 /** `midl ump pack|unpack|decode`: UMP words in and out of the terminal. */
 export function registerUmp(program: Command, setExit: SetExitCode): void {

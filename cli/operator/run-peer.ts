@@ -1,7 +1,6 @@
 import { closeSync, openSync, writeSync } from 'node:fs';
-import { ALL_CAPABILITIES, NetworkBus } from '../../../runtime/index.ts';
-import { Nm2Endpoint } from '../../../runtime/transports/nm2/index.ts';
-import { MdnsError, NM2_SERVICE_TYPE, advertiseNm2 } from '../../../runtime/transports/nm2/mdns.ts';
+import { ALL_CAPABILITIES, NetworkBus } from '../../runtime/index.ts';
+import { Nm2Endpoint, MdnsError, NM2_SERVICE_TYPE, advertiseNm2 } from '../../runtime/transports/index.ts';
 import { ExitCode, UsageError, type SetExitCode } from '../exit.ts';
 import { loadSchema } from '../schema-runtime.ts';
 import { messageLine, recordedLine } from './lines.ts';

@@ -1,7 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { registerCommands } from './commands/index.ts';
 import { ExitCode, UsageError } from './exit.ts';
-import { MIDL_VERSION } from '../version.ts';
+import { MIDL_VERSION } from '../compiler/index.ts';
 
 /** Runs the midl CLI with `argv` (as in process.argv) and resolves to the process exit code. */
 export async function main(argv: readonly string[]): Promise<number> {

@@ -4,12 +4,8 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { createRequire } from 'node:module';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { findConfig } from '../config.ts';
-import { readLock, LockError } from '../lock.ts';
-import { writeOutput } from '../output.ts';
-import { compile } from '../program.ts';
-import type { EmittedFile } from '../emitters/emitter.ts';
-import type { AnyIntentDescriptor, AnyTopicDescriptor, CapabilityInfo } from '../../runtime/index.ts';
+import { findConfig, readLock, LockError, writeOutput, compile, generate, type EmittedFile, type EmitTarget } from '../compiler/index.ts';
+import type { AnyIntentDescriptor, AnyTopicDescriptor, CapabilityInfo } from '../runtime/index.ts';
 import { UsageError } from './exit.ts';
 import { plan, type GenPlan } from './commands/gen.ts';
 import { reportDiagnostics } from './commands/check.ts';
@@ -31,7 +27,7 @@ export interface LoadedSchema {
 }
 
 /** Where the generated modules import the runtime from: this checkout's own runtime, by absolute URL. */
-const RUNTIME_URL = pathToFileURL(fileURLToPath(new URL('../../runtime/index.ts', import.meta.url))).href;
+const RUNTIME_URL = pathToFileURL(fileURLToPath(new URL('../runtime/index.ts', import.meta.url))).href;
 
 /** Bumped when the cache layout changes, so an old layout is never mistaken for a new one. */
 const CACHE_LAYOUT = 'midl-schema-cache/2';
@@ -58,13 +54,9 @@ export async function loadSchema(schemaPath: string | undefined): Promise<Loaded
     if (err instanceof LockError) throw new UsageError(err.message);
     throw err;
   }
-  // The emitters pull in ajv and handlebars; load them only once the schema is known to compile.
-  const { emitAll, emitters } = await import('../emitters/index.ts');
   // Types, schemas + validators (types import them), capabilities, registry and client: everything a
   // registry import needs, and the client so the directory is a complete package. Facts and docs are not.
-  const needed = new Set(['ts', 'json-schema', 'registry', 'client']);
-  const list = emitters.filter((e) => needed.has(e.name));
-  if (list.length !== needed.size) throw new Error(`schema loader: expected emitters ${[...needed].join(', ')}`);
+  const targets: readonly EmitTarget[] = ['ts', 'json-schema', 'registry', 'client'];
   const programs: EmittedFile[][] = [];
   let failed = false;
   for (const job of p.jobs) {
@@ -78,7 +70,7 @@ export async function loadSchema(schemaPath: string | undefined): Promise<Loaded
       failed = true;
       continue;
     }
-    programs.push(emitAll(result.ir, { runtimeImport: RUNTIME_URL }, list));
+    programs.push(await generate(result.ir, { runtimeImport: RUNTIME_URL, targets }));
   }
   if (failed) return undefined;
   const dir = materialize(programs);

@@ -1,6 +1,5 @@
 import { relative } from 'node:path';
-import { ConfigError, expandInputs, findConfig, loadConfig, type MidlConfig } from '../config.ts';
-import { catalog } from '../diagnostics/catalog.ts';
+import { ConfigError, expandInputs, findConfig, loadConfig, type MidlConfig, catalog } from '../compiler/index.ts';
 import { UsageError } from './exit.ts';
 
 /** A set of files compiled together, with a label for messages. */

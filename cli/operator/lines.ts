@@ -11,7 +11,7 @@
  * line adds `"ump"`: the message's UMP packets as received, one packet per string, words as 8 uppercase
  * hex digits separated by spaces (the `.ump` word-file format), or null when they were not captured.
  */
-import { packetWordCount, type Delivery, type JsonValue, type QosLevel } from '../../../runtime/index.ts';
+import { packetWordCount, type Delivery, type JsonValue, type QosLevel } from '../../runtime/index.ts';
 import { formatPackets } from '../commands/ump.ts';
 import { QOS_LEVELS } from './options.ts';
 

@@ -1,10 +1,7 @@
 import { watch, writeFileSync, readFileSync, type FSWatcher } from 'node:fs';
 import { basename, dirname, join, relative, resolve } from 'node:path';
 import type { Command } from 'commander';
-import { DEFAULT_RUNTIME_IMPORT, expandInputs, LOCK_FILE } from '../../config.ts';
-import { readLock, serializeLock, updatedProgramLock, vanishedTopics, LockError, type LockFile, type ProgramLock } from '../../lock.ts';
-import { diffOutput, writeOutput } from '../../output.ts';
-import { compile } from '../../program.ts';
+import { DEFAULT_RUNTIME_IMPORT, expandInputs, LOCK_FILE, readLock, serializeLock, updatedProgramLock, vanishedTopics, LockError, type LockFile, type ProgramLock, diffOutput, writeOutput, compile, generate } from '../../compiler/index.ts';
 import { ExitCode, UsageError, type SetExitCode } from '../exit.ts';
 import { readConfig } from '../inputs.ts';
 import { addDiagnosticOptions, reportDiagnostics, type DiagnosticOptions } from './check.ts';
@@ -55,8 +52,6 @@ export function plan(paths: readonly string[], opts: GenOptions): GenPlan {
 
 /** One generation pass; returns the exit code. Never throws for schema or output problems. */
 async function runOnce(p: GenPlan, opts: GenOptions): Promise<{ code: number; inputs: string[] }> {
-  // The emitters pull in ajv and handlebars; only `gen` pays for loading them.
-  const { emitAll } = await import('../../emitters/index.ts');
   let lock: LockFile;
   try {
     lock = p.lockPath ? readLock(p.lockPath) : { lockVersion: 1, programs: {} };
@@ -85,7 +80,7 @@ async function runOnce(p: GenPlan, opts: GenOptions): Promise<{ code: number; in
       process.stderr.write(`note: topic '${gone}' (id ${prior!.topics[gone]}) is gone from ${job.label}; if it was renamed, subscribers of the old address stop receiving\n`);
     }
     newPrograms[job.label] = updatedProgramLock(prior, result.ir);
-    const files = emitAll(result.ir, { runtimeImport: p.runtimeImport });
+    const files = await generate(result.ir, { runtimeImport: p.runtimeImport });
     const display = (f: string) => relative(process.cwd(), join(job.outDir, f)).split('\\').join('/');
     if (opts.check) {
       const diff = diffOutput(job.outDir, files);

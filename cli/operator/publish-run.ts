@@ -5,7 +5,7 @@
  * longer than a second. Each message counts as delivered when its publish resolves, which for
  * at-least-once and exactly-once means acknowledged by the receiver.
  */
-import { isBusError, type AnyTopicDescriptor, type Bus, type QosLevel } from '../../../runtime/index.ts';
+import { isBusError, type AnyTopicDescriptor, type Bus, type QosLevel } from '../../runtime/index.ts';
 import { describeError } from './options.ts';
 
 export interface Outgoing {

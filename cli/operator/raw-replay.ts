@@ -4,10 +4,9 @@
  * `replay` or `stale`); this module sends them and reports what the receiver answered, read from the
  * control frames (ACK/NACK) that come back on the link (docs/wire.md § Bus frames).
  */
-import { readUmp } from '../../../runtime/index.ts';
-import { CONTROL_SUB_ID, DATA_SUB_ID, decodeDataFrame, frameOf } from '../../../runtime/bus/frame.ts';
-import { ControlKind, decodeControl } from '../../../runtime/bus/control.ts';
-import type { UmpLink } from '../../../runtime/transports/link.ts';
+import { readUmp, type UmpLink } from '../../runtime/index.ts';
+import { CONTROL_SUB_ID, DATA_SUB_ID, decodeDataFrame, frameOf } from '../../runtime/bus/frame.ts';
+import { ControlKind, decodeControl } from '../../runtime/bus/control.ts';
 import { tapSysEx8 } from './link-tap.ts';
 import { describeError } from './options.ts';
 import type { ClientSession } from './session.ts';

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { ExitCode, UsageError, type SetExitCode } from '../exit.ts';
-import { MdnsError, discoverNm2, type Nm2Service } from '../../../runtime/transports/nm2/mdns.ts';
+import { MdnsError, discoverNm2, type Nm2Service } from '../../runtime/transports/index.ts';
 
 interface DiscoverOptions {
   readonly timeout: string;

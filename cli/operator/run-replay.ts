@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import type { QosLevel } from '../../../runtime/index.ts';
+import type { QosLevel } from '../../runtime/index.ts';
 import { ExitCode, UsageError, type SetExitCode } from '../exit.ts';
 import { loadSchema, type LoadedSchema } from '../schema-runtime.ts';
 import { LineError, parseRecordedLine, parseUmpText } from './lines.ts';

@@ -3,11 +3,8 @@
  * `mdns:NAME[#PIID]`, resolved here for every client command), and the client side (send, tail,
  * replay) that invites a peer and opens a Bus session on the link.
  */
-import { ALL_CAPABILITIES, NetworkBus } from '../../../runtime/index.ts';
-import type { UmpLink } from '../../../runtime/transports/link.ts';
-import { TransportError } from '../../../runtime/transports/link.ts';
-import { connectNm2, parseUdpUrl } from '../../../runtime/transports/nm2/index.ts';
-import { MdnsError, discoverNm2, type MdnsOptions, type Nm2Service } from '../../../runtime/transports/nm2/mdns.ts';
+import { ALL_CAPABILITIES, NetworkBus, type UmpLink, TransportError } from '../../runtime/index.ts';
+import { connectNm2, parseUdpUrl, MdnsError, discoverNm2, type MdnsOptions, type Nm2Service } from '../../runtime/transports/index.ts';
 import { UsageError } from '../exit.ts';
 import type { LoadedSchema } from '../schema-runtime.ts';
 import { describeError } from './options.ts';

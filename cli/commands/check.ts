@@ -1,8 +1,5 @@
 import { Option, type Command } from 'commander';
-import { compile } from '../../program.ts';
-import { renderAll, summaryLine, type DiagnosticFormat } from '../../diagnostics/render.ts';
-import type { Diagnostic } from '../../diagnostics/diagnostic.ts';
-import { catalog } from '../../diagnostics/catalog.ts';
+import { compile, renderAll, summaryLine, type DiagnosticFormat, type Diagnostic, catalog } from '../../compiler/index.ts';
 import { ExitCode, UsageError, type SetExitCode } from '../exit.ts';
 import { requireFiles, resolvePrograms } from '../inputs.ts';
 

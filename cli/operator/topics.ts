@@ -1,7 +1,7 @@
 /**
  * Names on the command line resolved against a loaded schema: capability lists and topic addresses.
  */
-import { compilePattern, matchAddress, type AnyTopicDescriptor, type NetworkTelemetryOptions } from '../../../runtime/index.ts';
+import { compilePattern, matchAddress, type AnyTopicDescriptor, type NetworkTelemetryOptions } from '../../runtime/index.ts';
 import { UsageError } from '../exit.ts';
 import type { LoadedSchema } from '../schema-runtime.ts';
 

@@ -1,5 +1,4 @@
-import { compilePattern, matchAddress, type AddressPattern } from '../../../runtime/index.ts';
-import type { LinkDown } from '../../../runtime/transports/link.ts';
+import { compilePattern, matchAddress, type AddressPattern, type LinkDown } from '../../runtime/index.ts';
 import { ExitCode, UsageError, type SetExitCode } from '../exit.ts';
 import { loadSchema } from '../schema-runtime.ts';
 import { messageLine } from './lines.ts';

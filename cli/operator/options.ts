@@ -4,7 +4,7 @@
  * of these commands runs.
  */
 import { InvalidArgumentError, Option, type Command } from 'commander';
-import type { QosLevel } from '../../../runtime/index.ts';
+import type { QosLevel } from '../../runtime/index.ts';
 
 export const QOS_LEVELS: readonly QosLevel[] = ['at_most_once', 'at_least_once', 'exactly_once'];
 

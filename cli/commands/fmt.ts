@@ -1,9 +1,6 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
-import { formatFile } from '../../format/format.ts';
-import { nodeHost } from '../../host.ts';
-import { parseFile } from '../../parser/parse.ts';
-import { SourceFile } from '../../source.ts';
+import { formatFile, nodeHost, parseFile, SourceFile } from '../../compiler/index.ts';
 import { ExitCode, UsageError, type SetExitCode } from '../exit.ts';
 import { requireFiles, resolvePrograms } from '../inputs.ts';
 import { addDiagnosticOptions, reportDiagnostics, type DiagnosticOptions } from './check.ts';

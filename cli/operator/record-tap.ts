@@ -9,9 +9,8 @@
  * Best effort by design: what the Bus drops (duplicates, retransmitted copies, control traffic) stays
  * filed until evicted (the newest MAX_FILED frames are kept).
  */
-import type { Delivery } from '../../../runtime/index.ts';
-import type { UmpLink } from '../../../runtime/transports/link.ts';
-import { DATA_SUB_ID, decodeDataFrame, frameOf } from '../../../runtime/bus/frame.ts';
+import type { Delivery, UmpLink } from '../../runtime/index.ts';
+import { DATA_SUB_ID, decodeDataFrame, frameOf } from '../../runtime/bus/frame.ts';
 import { tapSysEx8 } from './link-tap.ts';
 
 const MAX_FILED = 8192;
