@@ -35,7 +35,8 @@ export async function deadline<T>(p: Promise<T>, ms: number, what: string, detai
 /** Throws the first error a node reported (handler failures, refused or undecodable traffic). */
 export function assertNoErrors(where: string, errors: unknown[]): void {
   const first = errors[0];
-  if (first !== undefined) throw new Error(`${where}: the bus reported ${errors.length} error(s); first: ${first instanceof Error ? first.message : String(first)}`);
+  if (first !== undefined)
+    throw new Error(`${where}: the bus reported ${errors.length} error(s); first: ${first instanceof Error ? first.message : String(first)}`);
 }
 
 const bindLocal = (socket: Socket): Promise<void> =>
@@ -72,23 +73,33 @@ export async function startEcho(size: number): Promise<Echo> {
   client.on('message', () => onReply());
   const what = `raw dgram echo of ${size} B`;
   return {
-    roundTrip: () => deadline(new Promise<void>((resolve) => {
-      onReply = resolve;
-      client.send(payload, port, '127.0.0.1');
-    }), 5_000, `${what}: a datagram was lost on 127.0.0.1`),
+    roundTrip: () =>
+      deadline(
+        new Promise<void>((resolve) => {
+          onReply = resolve;
+          client.send(payload, port, '127.0.0.1');
+        }),
+        5_000,
+        `${what}: a datagram was lost on 127.0.0.1`,
+      ),
     pipelined: (count, window) => {
       let sent = 0;
       let received = 0;
-      return deadline(new Promise<void>((resolve) => {
-        onReply = () => {
-          if (++received === count) return resolve();
-          if (sent < count) {
-            sent++;
-            client.send(payload, port, '127.0.0.1');
-          }
-        };
-        for (; sent < Math.min(window, count); sent++) client.send(payload, port, '127.0.0.1');
-      }), 10_000, `${what}, ${count} pipelined`, () => `${received}/${count} echoed; a datagram was lost on 127.0.0.1`);
+      return deadline(
+        new Promise<void>((resolve) => {
+          onReply = () => {
+            if (++received === count) return resolve();
+            if (sent < count) {
+              sent++;
+              client.send(payload, port, '127.0.0.1');
+            }
+          };
+          for (; sent < Math.min(window, count); sent++) client.send(payload, port, '127.0.0.1');
+        }),
+        10_000,
+        `${what}, ${count} pipelined`,
+        () => `${received}/${count} echoed; a datagram was lost on 127.0.0.1`,
+      );
     },
     close: async () => {
       await Promise.all([server, client].map((s) => new Promise<void>((resolve) => s.close(() => resolve()))));

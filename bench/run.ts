@@ -102,11 +102,14 @@ for (const suite of suites) {
         r.p50Ms !== undefined ? `p50 ${fmt(r.p50Ms, 3)} ms, p99 ${fmt(r.p99Ms, 3)} ms` : '',
         r.baselineP50Ms !== undefined ? `anchor p50 ${fmt(r.baselineP50Ms, 3)} ms, p99 ${fmt(r.baselineP99Ms, 3)} ms` : '',
         ...Object.entries(r.figures ?? {}).map(([k, v]) => `${k} ${figure(v)}`),
-      ].filter(Boolean).join(', ');
+      ]
+        .filter(Boolean)
+        .join(', ');
       process.stdout.write(
         `${r.name.padEnd(52)} ${fmt(r.hz, r.hz < 10 ? 2 : 0).padStart(12)} ops/s ${fmt(r.meanMs, 3).padStart(10)} ms` +
           (r.baselineName ? `  vs ${r.baselineName}: ${fmt(r.baselineHz)} ops/s, ratio ${fmt(r.ratio, 2)}` : '') +
-          (extra ? `  (${extra})` : '') + '\n',
+          (extra ? `  (${extra})` : '') +
+          '\n',
       );
     }
   }

@@ -14,7 +14,10 @@ export class UsageError extends Error {
   override readonly name = 'UsageError';
 
   /** A catalog code (MIDL19xx) when the problem is one users look up, e.g. an invalid midl.yaml. */
-  constructor(message: string, readonly code?: string) {
+  constructor(
+    message: string,
+    readonly code?: string,
+  ) {
     super(message);
   }
 }

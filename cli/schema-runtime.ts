@@ -63,7 +63,10 @@ export async function loadSchema(schemaPath: string | undefined): Promise<Loaded
     if (job.files.length === 0) throw new UsageError(`no .midl files found in ${job.label}`);
     const result = compile(job.files, { lockedCapabilityBits: new Map(Object.entries(prior[job.label]?.capabilities ?? {})) });
     if (result.unreadable.length > 0) {
-      reportDiagnostics(result.diagnostics.filter((d) => d.code === 'MIDL1901'), { format: 'human' });
+      reportDiagnostics(
+        result.diagnostics.filter((d) => d.code === 'MIDL1901'),
+        { format: 'human' },
+      );
       throw new UsageError('cannot read a schema file');
     }
     if (reportDiagnostics(result.diagnostics, { format: 'human' }) || result.hasErrors) {

@@ -50,7 +50,7 @@ export function loadConfig(path: string): MidlConfig {
   const list = (key: string, required: boolean): string[] => {
     const v = obj[key];
     if (v === undefined && !required) return [];
-    if (!Array.isArray(v) || v.length === 0 && required || !v.every((x) => typeof x === 'string' && x.length > 0)) {
+    if (!Array.isArray(v) || (v.length === 0 && required) || !v.every((x) => typeof x === 'string' && x.length > 0)) {
       throw new ConfigError(`${path}: '${key}' must be a list of paths${required ? ' with at least one entry' : ''}`);
     }
     return v as string[];

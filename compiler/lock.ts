@@ -37,7 +37,8 @@ export function readLock(path: string): LockFile {
     throw new LockError(`${path} is not valid JSON: ${(err as Error).message}`);
   }
   const lock = raw as Partial<LockFile>;
-  if (lock?.lockVersion !== 1 || typeof lock.programs !== 'object' || lock.programs === null) throw new LockError(`${path}: expected {"lockVersion": 1, "programs": {…}}`);
+  if (lock?.lockVersion !== 1 || typeof lock.programs !== 'object' || lock.programs === null)
+    throw new LockError(`${path}: expected {"lockVersion": 1, "programs": {…}}`);
   for (const [name, p] of Object.entries(lock.programs)) {
     for (const section of ['capabilities', 'topics'] as const) {
       const entries = (p as Partial<ProgramLock>)?.[section];

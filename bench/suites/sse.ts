@@ -37,7 +37,32 @@ const SETUP_DEADLINE_MS = 15_000;
  * UTF-8), a leading space per token, now and then punctuation or a newline — as an LLM's tokens look.
  */
 function generateTokens(count: number, seed: number): string[] {
-  const words = ['the', 'a', 'synth', 'note', 'velocity', 'bus', 'packet', 'tempo', 'groove', 'chord', 'naïve', 'Grüße', 'façade', '東京', 'ノート', 'λ', 'über', 'MIDI', '2.0', 'UMP', 'stream', 'token', 'jitter', 'clock'];
+  const words = [
+    'the',
+    'a',
+    'synth',
+    'note',
+    'velocity',
+    'bus',
+    'packet',
+    'tempo',
+    'groove',
+    'chord',
+    'naïve',
+    'Grüße',
+    'façade',
+    '東京',
+    'ノート',
+    'λ',
+    'über',
+    'MIDI',
+    '2.0',
+    'UMP',
+    'stream',
+    'token',
+    'jitter',
+    'clock',
+  ];
   const random = mulberry32(seed);
   const out: string[] = [];
   for (let i = 0; i < count; i++) {
@@ -106,7 +131,14 @@ async function openPath(loss: number, seed: number): Promise<Path> {
   const receiver = node('receiver', errors);
   rxEndpoint.onSession((l) => receiver.accept(l));
   const lossy = loss > 0;
-  const relay = await startRelay({ target: { host: '127.0.0.1', port: rxEndpoint.port }, seed, loss, duplicate: lossy ? 0.01 : 0, reorder: lossy ? 0.02 : 0, maxDelayMs: 5 });
+  const relay = await startRelay({
+    target: { host: '127.0.0.1', port: rxEndpoint.port },
+    seed,
+    loss,
+    duplicate: lossy ? 0.01 : 0,
+    reorder: lossy ? 0.02 : 0,
+    maxDelayMs: 5,
+  });
   // An explicit endpoint (not connectNm2) so the sender's NM2 counters can be read.
   const txEndpoint = await Nm2Endpoint.listen({ host: '127.0.0.1', port: 0, name: 'sse sender' });
   const path: Path = { relay, rxEndpoint, txEndpoint, link: undefined, sender: node('sender', errors), receiver, errors, current: undefined };
@@ -159,8 +191,15 @@ async function streamOnce(p: Path, tokens: readonly string[], expected: string, 
     () => stopped,
   ).then(() => p.sender.publish(stream, { v: 1, ev: 'done', seq: BigInt(events) }, { params: { id } }));
   try {
-    await deadline(Promise.all([sent, collector.complete]), STREAM_DEADLINE_MS, `sse ${label}: stream of ${tokens.length} tokens`, () =>
-      `${collector.missing()}; relay ${JSON.stringify(p.relay.stats())}; sender in flight ${p.sender.stats().peers.map((x) => x.inFlight).join('/')}`,
+    await deadline(
+      Promise.all([sent, collector.complete]),
+      STREAM_DEADLINE_MS,
+      `sse ${label}: stream of ${tokens.length} tokens`,
+      () =>
+        `${collector.missing()}; relay ${JSON.stringify(p.relay.stats())}; sender in flight ${p.sender
+          .stats()
+          .peers.map((x) => x.inFlight)
+          .join('/')}`,
     );
   } catch (err) {
     stopped = true;
@@ -173,11 +212,19 @@ async function streamOnce(p: Path, tokens: readonly string[], expected: string, 
   if (text !== expected) {
     let at = 0;
     while (at < text.length && text[at] === expected[at]) at++;
-    throw new Error(`sse ${label}: the text at the far end differs from what was sent at character ${at} (got ${text.length} characters, sent ${expected.length}): got ${JSON.stringify(text.slice(at, at + 40))}, expected ${JSON.stringify(expected.slice(at, at + 40))}`);
+    throw new Error(
+      `sse ${label}: the text at the far end differs from what was sent at character ${at} (got ${text.length} characters, sent ${expected.length}): got ${JSON.stringify(text.slice(at, at + 40))}, expected ${JSON.stringify(expected.slice(at, at + 40))}`,
+    );
   }
   assertNoErrors(`sse ${label}`, p.errors);
   const topic = p.sender.stats().topics.find((t) => t.topicId === stream.id);
-  return { relay: p.relay.stats(), retried: topic?.retried ?? 0, duplicatesAtReceiver: collector.duplicates, tx: p.txEndpoint.stats(), rx: p.rxEndpoint.stats() };
+  return {
+    relay: p.relay.stats(),
+    retried: topic?.retried ?? 0,
+    duplicatesAtReceiver: collector.duplicates,
+    tx: p.txEndpoint.stats(),
+    rx: p.rxEndpoint.stats(),
+  };
 }
 
 interface SseCaseOptions {

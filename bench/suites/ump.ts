@@ -36,7 +36,12 @@ function sizeCases(label: string, size: number): BenchCase[] {
   return [
     { name: `SysEx8 pack ${label}`, fn: () => packSysEx8(data, options), baseline: copy, bytesPerOp: size },
     { name: `SysEx8 pack into reused buffer ${label}`, fn: () => packSysEx8Into(reused, 0, data, options), baseline: copy, bytesPerOp: size },
-    { name: `SysEx8 pack into reused buffer (JS path) ${label}`, fn: () => withoutKernel(() => packSysEx8Into(reused, 0, data, options)), baseline: copy, bytesPerOp: size },
+    {
+      name: `SysEx8 pack into reused buffer (JS path) ${label}`,
+      fn: () => withoutKernel(() => packSysEx8Into(reused, 0, data, options)),
+      baseline: copy,
+      bytesPerOp: size,
+    },
     { name: `SysEx8 unpack ${label}`, fn: () => reader.push(packed), baseline: copy, bytesPerOp: size },
     { name: `SysEx8 unpack (JS path) ${label}`, fn: () => withoutKernel(() => reader.push(packed)), baseline: copy, bytesPerOp: size },
   ];

@@ -61,7 +61,10 @@ export function registerCheck(program: Command, setExit: SetExitCode): void {
       withUsageDiagnostics(opts, () => requireFiles(p));
       const result = compile(p.files);
       if (result.unreadable.length > 0) {
-        reportDiagnostics(result.diagnostics.filter((d) => d.code === 'MIDL1901'), opts);
+        reportDiagnostics(
+          result.diagnostics.filter((d) => d.code === 'MIDL1901'),
+          opts,
+        );
         throw new UsageError(`cannot read ${result.unreadable.length === 1 ? 'an input file' : `${result.unreadable.length} input files`}`);
       }
       all.push(...result.diagnostics);

@@ -29,7 +29,10 @@ export function registerFmt(program: Command, setExit: SetExitCode): void {
       }
       const parsed = parseFile(new SourceFile(host.displayPath(abs), text));
       if (parsed.hasSyntaxErrors) {
-        reportDiagnostics(parsed.diagnostics.all.filter((d) => d.severity === 'error'), opts);
+        reportDiagnostics(
+          parsed.diagnostics.all.filter((d) => d.severity === 'error'),
+          opts,
+        );
         broken = true;
         continue;
       }
@@ -40,7 +43,8 @@ export function registerFmt(program: Command, setExit: SetExitCode): void {
     }
     if (opts.check) {
       for (const f of unformatted) process.stdout.write(`${f}\n`);
-      if (unformatted.length > 0) process.stderr.write(`${unformatted.length} file${unformatted.length === 1 ? ' is' : 's are'} not formatted; run 'midl fmt' to fix\n`);
+      if (unformatted.length > 0)
+        process.stderr.write(`${unformatted.length} file${unformatted.length === 1 ? ' is' : 's are'} not formatted; run 'midl fmt' to fix\n`);
     } else {
       for (const f of unformatted) process.stderr.write(`formatted ${f}\n`);
     }

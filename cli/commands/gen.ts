@@ -1,7 +1,22 @@
 import { watch, writeFileSync, readFileSync, type FSWatcher } from 'node:fs';
 import { basename, dirname, join, relative, resolve } from 'node:path';
 import type { Command } from 'commander';
-import { DEFAULT_RUNTIME_IMPORT, expandInputs, LOCK_FILE, readLock, serializeLock, updatedProgramLock, vanishedTopics, LockError, type LockFile, type ProgramLock, diffOutput, writeOutput, compile, generate } from '../../compiler/index.ts';
+import {
+  DEFAULT_RUNTIME_IMPORT,
+  expandInputs,
+  LOCK_FILE,
+  readLock,
+  serializeLock,
+  updatedProgramLock,
+  vanishedTopics,
+  LockError,
+  type LockFile,
+  type ProgramLock,
+  diffOutput,
+  writeOutput,
+  compile,
+  generate,
+} from '../../compiler/index.ts';
 import { ExitCode, UsageError, type SetExitCode } from '../exit.ts';
 import { readConfig } from '../inputs.ts';
 import { addDiagnosticOptions, reportDiagnostics, type DiagnosticOptions } from './check.ts';
@@ -69,7 +84,10 @@ async function runOnce(p: GenPlan, opts: GenOptions): Promise<{ code: number; in
     const result = compile(job.files, { lockedCapabilityBits: new Map(Object.entries(prior?.capabilities ?? {})) });
     inputs.push(...result.files);
     if (result.unreadable.length > 0) {
-      reportDiagnostics(result.diagnostics.filter((d) => d.code === 'MIDL1901'), opts);
+      reportDiagnostics(
+        result.diagnostics.filter((d) => d.code === 'MIDL1901'),
+        opts,
+      );
       throw new UsageError('cannot read an input file');
     }
     if (reportDiagnostics(result.diagnostics, opts) || result.hasErrors) {
@@ -77,7 +95,9 @@ async function runOnce(p: GenPlan, opts: GenOptions): Promise<{ code: number; in
       continue;
     }
     for (const gone of vanishedTopics(prior, result.ir)) {
-      process.stderr.write(`note: topic '${gone}' (id ${prior!.topics[gone]}) is gone from ${job.label}; if it was renamed, subscribers of the old address stop receiving\n`);
+      process.stderr.write(
+        `note: topic '${gone}' (id ${prior!.topics[gone]}) is gone from ${job.label}; if it was renamed, subscribers of the old address stop receiving\n`,
+      );
     }
     newPrograms[job.label] = updatedProgramLock(prior, result.ir);
     const files = await generate(result.ir, { runtimeImport: p.runtimeImport });

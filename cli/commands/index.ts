@@ -11,7 +11,17 @@ import { registerTail } from './tail.ts';
 import { registerReplay } from './replay.ts';
 
 /** Each command module registers itself on the program; the list is the CLI's table of contents. */
-const commandModules: Array<(program: Command, setExit: SetExitCode) => void> = [registerCheck, registerFmt, registerGen, registerUmp, registerDiscover, registerPeer, registerSend, registerTail, registerReplay];
+const commandModules: Array<(program: Command, setExit: SetExitCode) => void> = [
+  registerCheck,
+  registerFmt,
+  registerGen,
+  registerUmp,
+  registerDiscover,
+  registerPeer,
+  registerSend,
+  registerTail,
+  registerReplay,
+];
 
 export function registerCommands(program: Command, setExit: SetExitCode): void {
   for (const register of commandModules) register(program, setExit);

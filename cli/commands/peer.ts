@@ -17,8 +17,12 @@ export function registerPeer(program: Command, setExit: SetExitCode): void {
     .option('--secret <secret>', 'accept only invitations authenticated with this shared secret')
     .addOption(schemaOption())
     .option('--record <file>', 'append every received message, with its UMP words, to FILE as JSON lines (for midl replay)')
-    .option('--grant <caps>', "grant clients only these capabilities (comma-separated names from the schema) of those they ask for")
+    .option('--grant <caps>', 'grant clients only these capabilities (comma-separated names from the schema) of those they ask for')
     .option('--advertise', 'announce the endpoint on mDNS as _midi2._udp (TXT UMPEndpointName = --name) until it exits')
-    .option('--telemetry <ms>', 'every MS, publish per-topic latency/jitter and delivery reports on telemetry/jitter and telemetry/delivery (printed, and sent to subscribers)', period);
+    .option(
+      '--telemetry <ms>',
+      'every MS, publish per-topic latency/jitter and delivery reports on telemetry/jitter and telemetry/delivery (printed, and sent to subscribers)',
+      period,
+    );
   addMdnsOptions(cmd).action(async (opts: PeerOptions) => (await import('../operator/run-peer.ts')).runPeer(opts, setExit));
 }

@@ -9,9 +9,7 @@ import type { SendOptions } from '../operator/run-send.ts';
  * its publish resolves (acknowledged, for at-least-once and exactly-once). Exit 0 only when all were.
  */
 export function registerSend(program: Command, setExit: SetExitCode): void {
-  const cmd = program
-    .command('send')
-    .description('publish a message, or one per line of a JSONL file, to a peer; exit 1 unless every one was delivered');
+  const cmd = program.command('send').description('publish a message, or one per line of a JSONL file, to a peer; exit 1 unless every one was delivered');
   addClientOptions(
     addPublishOptions(cmd)
       .requiredOption('--topic <address>', 'concrete address (gpu/job.result/42) or a template without parameters')

@@ -46,9 +46,7 @@ export function registerUmp(program: Command, setExit: SetExitCode): void {
 type Options = Record<string, string | boolean | undefined>;
 
 function registerPack(ump: Command): void {
-  const pack = ump
-    .command('pack')
-    .description('Encode one message; prints one packet per line, words as 8 uppercase hex digits');
+  const pack = ump.command('pack').description('Encode one message; prints one packet per line, words as 8 uppercase hex digits');
 
   packCommand(pack, 'sysex8', 'SysEx8 (MT 0x5): raw data bytes, 13 per packet', ['group', 'stream', 'data'], (o) =>
     packSysEx8(hexBytes('--data', o.data), { group: num(o, 'group'), streamId: num(o, 'stream') }),
@@ -86,13 +84,9 @@ function registerPack(ump: Command): void {
         subId2: num(o, 'sub2'),
       }),
   );
-  packCommand(pack, 'jr-timestamp', 'JR Timestamp (MT 0x0), 16-bit value in 32 µs ticks', ['value'], (o) =>
-    encodeJrTimestamp(num(o, 'value')),
-  );
+  packCommand(pack, 'jr-timestamp', 'JR Timestamp (MT 0x0), 16-bit value in 32 µs ticks', ['value'], (o) => encodeJrTimestamp(num(o, 'value')));
   packCommand(pack, 'jr-clock', 'JR Clock (MT 0x0), 16-bit value in 32 µs ticks', ['value'], (o) => encodeJrClock(num(o, 'value')));
-  packCommand(pack, 'endpoint-name', 'Endpoint Name (MT 0xF), UTF-8, at most 98 bytes', ['name'], (o) =>
-    packEndpointName(String(o.name)),
-  );
+  packCommand(pack, 'endpoint-name', 'Endpoint Name (MT 0xF), UTF-8, at most 98 bytes', ['name'], (o) => packEndpointName(String(o.name)));
   packCommand(pack, 'endpoint-discovery', 'Endpoint Discovery (MT 0xF)', ['major', 'minor', 'filter'], (o) =>
     encodeEndpointDiscovery({ umpVersionMajor: num(o, 'major'), umpVersionMinor: num(o, 'minor'), filter: num(o, 'filter') }),
   );
@@ -145,7 +139,7 @@ function packCommand(
 /** One packet per line, each word as 8 uppercase hex digits. */
 export function formatPackets(words: Uint32Array): string {
   let text = '';
-  for (let i = 0; i < words.length; ) {
+  for (let i = 0; i < words.length;) {
     const size = packetWordCount(words[i]!);
     const packet = [...words.subarray(i, i + size)].map((w) => w.toString(16).toUpperCase().padStart(8, '0'));
     text += packet.join(' ') + '\n';
@@ -164,7 +158,9 @@ function num(o: Options, key: string): number {
 }
 
 function hexBytes(flag: string, raw: string | boolean | undefined): Uint8Array {
-  const text = String(raw ?? '').replace(/\s+/g, '').replace(/^0x/i, '');
+  const text = String(raw ?? '')
+    .replace(/\s+/g, '')
+    .replace(/^0x/i, '');
   if (!/^([0-9a-f]{2})*$/i.test(text)) {
     throw new UsageError(`${flag}: expected hex bytes (an even number of hex digits), got "${String(raw)}"`);
   }

@@ -72,18 +72,25 @@ export function parseUmpText(text: string, where: (line: number) => string): Uin
   /** Line of each word, for the packet a file ends inside. */
   const lineOf: number[] = [];
   text.split('\n').forEach((raw, i) => {
-    for (const token of raw.replace(/#.*/, '').split(/\s+/).filter((t) => t.length > 0)) {
-      if (!/^[0-9a-f]{8}$/i.test(token)) throw new LineError(where(i + 1), `${JSON.stringify(token.length > 40 ? `${token.slice(0, 40)}…` : token)} is not a word of 8 hex digits`);
+    for (const token of raw
+      .replace(/#.*/, '')
+      .split(/\s+/)
+      .filter((t) => t.length > 0)) {
+      if (!/^[0-9a-f]{8}$/i.test(token))
+        throw new LineError(where(i + 1), `${JSON.stringify(token.length > 40 ? `${token.slice(0, 40)}…` : token)} is not a word of 8 hex digits`);
       words.push(parseInt(token, 16) >>> 0);
       lineOf.push(i + 1);
     }
   });
   const out = Uint32Array.from(words);
-  for (let i = 0; i < out.length; ) {
+  for (let i = 0; i < out.length;) {
     const size = packetWordCount(out[i]!);
     if (i + size > out.length) {
       const have = out.length - i;
-      throw new LineError(where(lineOf[i]!), `incomplete packet: ${hex8(out[i]!)} starts a ${size}-word packet (message type ${out[i]! >>> 28}), but only ${have} of its words ${have === 1 ? 'is' : 'are'} there`);
+      throw new LineError(
+        where(lineOf[i]!),
+        `incomplete packet: ${hex8(out[i]!)} starts a ${size}-word packet (message type ${out[i]! >>> 28}), but only ${have} of its words ${have === 1 ? 'is' : 'are'} there`,
+      );
     }
     i += size;
   }
@@ -111,7 +118,8 @@ export function parseRecordedLine(text: string, where: string): RecordedLine {
   if (!(QOS_LEVELS as readonly string[]).includes(qos)) throw new LineError(where, `"qos" must be one of ${QOS_LEVELS.join(', ')}`);
   if (!('value' in o)) throw new LineError(where, 'missing "value"');
   const ump = o['ump'] ?? null;
-  if (ump !== null && !(Array.isArray(ump) && ump.every((p) => typeof p === 'string'))) throw new LineError(where, '"ump" must be a list of packet strings or null');
+  if (ump !== null && !(Array.isArray(ump) && ump.every((p) => typeof p === 'string')))
+    throw new LineError(where, '"ump" must be a list of packet strings or null');
   const ts = o['ts'];
   const session = o['session'];
   return {

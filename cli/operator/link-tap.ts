@@ -17,7 +17,7 @@ export function tapSysEx8(link: UmpLink, observe: SysEx8Observer): UmpLink {
   // Partial messages of this link by group and stream id: their packets so far.
   const open = new Map<number, number[]>();
   const see = (words: Uint32Array): void => {
-    for (let i = 0; i < words.length; ) {
+    for (let i = 0; i < words.length;) {
       const w0 = words[i]!;
       const size = packetWordCount(w0);
       const status = (w0 >>> 20) & 0xf;

@@ -9,8 +9,7 @@ import type { QosLevel } from '../../runtime/index.ts';
 export const QOS_LEVELS: readonly QosLevel[] = ['at_most_once', 'at_least_once', 'exactly_once'];
 
 /** `--schema PATH`, shared so that every operator command reads schemas the same way. */
-export const schemaOption = (): Option =>
-  new Option('--schema <path>', 'midl.yaml, or a .midl file or directory (default: the midl.yaml found from here)');
+export const schemaOption = (): Option => new Option('--schema <path>', 'midl.yaml, or a .midl file or directory (default: the midl.yaml found from here)');
 
 export const qosOption = (description: string): Option => new Option('--qos <level>', description).choices(QOS_LEVELS);
 
@@ -27,7 +26,11 @@ export function addClientOptions(cmd: Command, defaultName: string): Command {
     cmd
       .addOption(nameOption('endpoint name announced in the invitation', defaultName))
       .option('--secret <secret>', 'shared secret, when the peer requires authenticated invitations')
-      .addOption(new Option('--connect-timeout <ms>', 'give up when the peer has not accepted the invitation and the session by then').argParser(milliseconds).default(5000))
+      .addOption(
+        new Option('--connect-timeout <ms>', 'give up when the peer has not accepted the invitation and the session by then')
+          .argParser(milliseconds)
+          .default(5000),
+      )
       .addOption(new Option('--discover-timeout <ms>', 'mdns:NAME: how long to listen for endpoints on mDNS').argParser(milliseconds).default(2000)),
   );
 }

@@ -38,7 +38,9 @@ export function readPayloads(topic: AnyTopicDescriptor, sources: readonly Payloa
   if (problems.length === 0) return out;
   for (const p of problems.slice(0, MAX_REPORTED)) process.stderr.write(`error: ${p}\n`);
   if (problems.length > MAX_REPORTED) process.stderr.write(`… and ${problems.length - MAX_REPORTED} more\n`);
-  process.stderr.write(`nothing sent: ${problems.length} invalid payload${problems.length === 1 ? '' : 's'} for ${topic.address} (${topic.payload.typeName})\n`);
+  process.stderr.write(
+    `nothing sent: ${problems.length} invalid payload${problems.length === 1 ? '' : 's'} for ${topic.address} (${topic.payload.typeName})\n`,
+  );
   return undefined;
 }
 

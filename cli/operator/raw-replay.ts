@@ -103,7 +103,9 @@ export class RawReplay {
     }
     const refused = [...reasons.values()].reduce((a, b) => a + b, 0);
     const w = (line: string) => process.stderr.write(`${line}\n`);
-    w(`raw replay → ${target}: ${this.sent.size} data frame${this.sent.size === 1 ? '' : 's'} sent in a new session${foreign > 0 ? ` (+${foreign} other messages)` : ''}`);
+    w(
+      `raw replay → ${target}: ${this.sent.size} data frame${this.sent.size === 1 ? '' : 's'} sent in a new session${foreign > 0 ? ` (+${foreign} other messages)` : ''}`,
+    );
     w(`  refused: ${refused}${refused > 0 ? ` (${[...reasons].map(([r, n]) => `${r}: ${n}`).join(', ')})` : ''}`);
     w(`  acknowledged: ${acked}${acked > 0 ? ' (the receiver took them as new messages)' : ''}`);
     if (silent > 0) w(`  unanswered: ${silent}`);

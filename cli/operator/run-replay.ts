@@ -71,7 +71,8 @@ function republished(schema: LoadedSchema, text: string, file: string, qos: QosL
     } catch (err) {
       throw new LineError(where, (err as Error).message);
     }
-    if (resolved.topic.address !== line.topic) throw new LineError(where, `${line.address} is a ${resolved.topic.address} address in this schema, but was recorded as ${line.topic}`);
+    if (resolved.topic.address !== line.topic)
+      throw new LineError(where, `${line.address} is a ${resolved.topic.address} address in this schema, but was recorded as ${line.topic}`);
     const checked = payloadFromJson(resolved.topic, line.value);
     if (typeof checked === 'string') throw new LineError(where, checked);
     out.push({ topic: resolved.topic, params: resolved.params, value: checked.value, qos: qos ?? line.qos, where });

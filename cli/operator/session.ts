@@ -39,8 +39,7 @@ export function udpUrl(flag: string, raw: string, o: { listen?: boolean } = {}):
 
 /** A checked `--to` / `--from` value: a UDP URL, or an endpoint to look up on mDNS. */
 export type PeerAddress =
-  | { readonly flag: string; readonly url: string }
-  | { readonly flag: string; readonly mdns: { readonly name: string; readonly productInstanceId?: string } };
+  { readonly flag: string; readonly url: string } | { readonly flag: string; readonly mdns: { readonly name: string; readonly productInstanceId?: string } };
 
 const MDNS_SCHEME = 'mdns:';
 
@@ -87,10 +86,11 @@ async function resolvePeer(address: PeerAddress, o: Pick<ClientOptions, 'discove
     return only.url;
   }
   const where = `mDNS on ${mdns.interface ?? 'all interfaces'} port ${mdns.port ?? 5353}`;
-  const list = (found: readonly Nm2Service[]) =>
-    found.map((s) => `  ${MDNS_SCHEME}${s.endpointName}#${s.productInstanceId}  ${s.url}\n`).join('');
+  const list = (found: readonly Nm2Service[]) => found.map((s) => `  ${MDNS_SCHEME}${s.endpointName}#${s.productInstanceId}  ${s.url}\n`).join('');
   if (matches.length > 1) {
-    process.stderr.write(`error: ${shown}: ${matches.length} endpoints are named ${JSON.stringify(name)}; pick one by its ProductInstanceId:\n${list(matches)}`);
+    process.stderr.write(
+      `error: ${shown}: ${matches.length} endpoints are named ${JSON.stringify(name)}; pick one by its ProductInstanceId:\n${list(matches)}`,
+    );
   } else if (named.length > 0) {
     process.stderr.write(`error: ${shown}: no endpoint named ${JSON.stringify(name)} has ProductInstanceId ${JSON.stringify(piid)}; found:\n${list(named)}`);
   } else {
@@ -112,7 +112,12 @@ export interface ClientSession {
  * Resolves `address` (from `peerAddress`), invites the peer and opens a Bus session over the link
  * (`wrap` may put a tap between them). A failure is printed on stderr and gives undefined: the caller exits 1.
  */
-export async function openClient(address: PeerAddress, schema: LoadedSchema, o: ClientOptions, wrap: (link: UmpLink) => UmpLink = (l) => l): Promise<ClientSession | undefined> {
+export async function openClient(
+  address: PeerAddress,
+  schema: LoadedSchema,
+  o: ClientOptions,
+  wrap: (link: UmpLink) => UmpLink = (l) => l,
+): Promise<ClientSession | undefined> {
   const url = await resolvePeer(address, o);
   if (url === undefined) return undefined;
   let link: UmpLink | undefined;

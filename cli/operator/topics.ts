@@ -8,7 +8,10 @@ import type { LoadedSchema } from '../schema-runtime.ts';
 /** The mask of a comma-separated list of the schema's capability names. */
 export function capabilityMask(schema: LoadedSchema, list: string): bigint {
   let mask = 0n;
-  for (const name of list.split(',').map((s) => s.trim()).filter((s) => s.length > 0)) {
+  for (const name of list
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s.length > 0)) {
     const info = schema.capabilities[name];
     if (!info) {
       const known = Object.keys(schema.capabilities);
@@ -48,7 +51,9 @@ export function resolveTopic(schema: LoadedSchema, address: string): ResolvedTop
   }
   if (best) return best.r;
   const near = schema.topics.filter((t) => t.address.split('/')[0] === address.split('/')[0]).map((t) => t.address);
-  throw new UsageError(`no topic of the schema has the address ${address}${near.length > 0 ? ` (topics under ${address.split('/')[0]}/: ${near.join(', ')})` : ''}`);
+  throw new UsageError(
+    `no topic of the schema has the address ${address}${near.length > 0 ? ` (topics under ${address.split('/')[0]}/: ${near.join(', ')})` : ''}`,
+  );
 }
 
 const exampleAddress = (template: string): string => template.replace(/\{[^}]+\}/g, '1');
@@ -56,7 +61,8 @@ const exampleAddress = (template: string): string => template.replace(/\{[^}]+\}
 /** The report topics `midl peer --telemetry` publishes on: `telemetry/jitter` and `telemetry/delivery`, if the schema has them with report payloads. */
 export function telemetryTopics(schema: LoadedSchema): NetworkTelemetryOptions {
   const sample = { peer: 'p', topic: 't', topicId: 1, at: new Date(0), window: 1 };
-  const fits = (topic: AnyTopicDescriptor | undefined, value: object): boolean => topic !== undefined && topic.params.length === 0 && topic.payload.validate(value).ok;
+  const fits = (topic: AnyTopicDescriptor | undefined, value: object): boolean =>
+    topic !== undefined && topic.params.length === 0 && topic.payload.validate(value).ok;
   const jitter = schema.topics.find((t) => t.address === 'telemetry/jitter');
   const delivery = schema.topics.find((t) => t.address === 'telemetry/delivery');
   const out = {

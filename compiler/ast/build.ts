@@ -10,7 +10,12 @@ const real = (t: IToken | undefined): t is IToken => t !== undefined && !t.isIns
 
 /** Converts Chevrotain's CST of one file into the typed AST, attaching doc comments on the way. */
 export function buildAst(file: SourceFile, cst: CstNode, comments: readonly IToken[], errorOffsets: readonly number[], diagnostics: DiagnosticBag): A.FileAst {
-  return new AstBuilder(file, comments, [...errorOffsets].sort((a, b) => a - b), diagnostics).file(cst);
+  return new AstBuilder(
+    file,
+    comments,
+    [...errorOffsets].sort((a, b) => a - b),
+    diagnostics,
+  ).file(cst);
 }
 
 class AstBuilder {
@@ -92,12 +97,16 @@ class AstBuilder {
             const f = this.field(field);
             if (f) fields.push(f);
           } else if (res) {
-            reserved.push({ kind: 'reserved', numbers: this.nodes(res, 'integer').map((n) => this.integer(n)).filter((x): x is A.Literal => !!x), span: this.spanOf(res) });
+            reserved.push({
+              kind: 'reserved',
+              numbers: this.nodes(res, 'integer')
+                .map((n) => this.integer(n))
+                .filter((x): x is A.Literal => !!x),
+              span: this.spanOf(res),
+            });
           }
         }
-        return node.name === 'structDecl'
-          ? { kind: 'struct', ...base, name, fields, reserved }
-          : { kind: 'union', ...base, name, arms: fields, reserved };
+        return node.name === 'structDecl' ? { kind: 'struct', ...base, name, fields, reserved } : { kind: 'union', ...base, name, arms: fields, reserved };
       }
       case 'enumDecl':
       case 'errorsDecl': {
@@ -108,7 +117,15 @@ class AstBuilder {
           const mName = this.ident(this.token(m, 'Name'));
           if (!mName) return [];
           const msg = this.token(m, 'StringLiteral');
-          return [{ name: mName, value: this.integer(this.node(m, 'integer')), doc: this.docFor(m), span: this.spanOf(m), message: msg ? this.stringValue(msg) : undefined }];
+          return [
+            {
+              name: mName,
+              value: this.integer(this.node(m, 'integer')),
+              doc: this.docFor(m),
+              span: this.spanOf(m),
+              message: msg ? this.stringValue(msg) : undefined,
+            },
+          ];
         });
         return node.name === 'enumDecl' ? { kind: 'enum', ...base, name, members } : { kind: 'errors', ...base, name, members };
       }
@@ -119,7 +136,12 @@ class AstBuilder {
         return { kind: 'topic', ...base, address, properties: this.properties(this.node(node, 'propertyBlock')) };
       }
       case 'intentDecl':
-        return { kind: 'intent', ...base, name: this.qualified(this.node(node, 'qualifiedName')), properties: this.properties(this.node(node, 'propertyBlock')) };
+        return {
+          kind: 'intent',
+          ...base,
+          name: this.qualified(this.node(node, 'qualifiedName')),
+          properties: this.properties(this.node(node, 'propertyBlock')),
+        };
       default:
         return undefined;
     }
@@ -204,7 +226,9 @@ class AstBuilder {
     }
     const list = this.node(node, 'listLiteral');
     if (list) {
-      const items = this.nodes(list, 'literal').map((n) => this.literal(n)).filter((x): x is A.Literal => !!x);
+      const items = this.nodes(list, 'literal')
+        .map((n) => this.literal(n))
+        .filter((x): x is A.Literal => !!x);
       return { kind: 'list', items, span: this.spanOf(list) };
     }
     const scalar = this.node(node, 'scalarLiteral');
@@ -218,7 +242,9 @@ class AstBuilder {
     const tok = this.onlyToken(node);
     const lit = tok ? this.tokenLiteral(tok) : undefined;
     if (lit?.kind === 'number' && lit.integer === null) {
-      this.diagnostics.add('invalidNumber', { text: lit.text, reason: 'a whole number is required here' }, lit.span, { help: `write ${Math.trunc(lit.value)} or ${Math.trunc(lit.value) + 1}` });
+      this.diagnostics.add('invalidNumber', { text: lit.text, reason: 'a whole number is required here' }, lit.span, {
+        help: `write ${Math.trunc(lit.value)} or ${Math.trunc(lit.value) + 1}`,
+      });
       return undefined;
     }
     return lit;
@@ -262,7 +288,9 @@ class AstBuilder {
         const value = Number(tok.image);
         const integer = /^-?\d+$/.test(tok.image) ? BigInt(tok.image) : null;
         if (!Number.isFinite(value)) {
-          this.diagnostics.add('invalidNumber', { text: tok.image, reason: 'too large for a 64-bit float' }, s, { help: 'numbers must fit a 64-bit float (about 1.8e308); integers are exact up to 64 bits' });
+          this.diagnostics.add('invalidNumber', { text: tok.image, reason: 'too large for a 64-bit float' }, s, {
+            help: 'numbers must fit a 64-bit float (about 1.8e308); integers are exact up to 64 bits',
+          });
           return undefined;
         }
         return { kind: 'number', text: tok.image, value, integer, span: s };
@@ -277,26 +305,37 @@ class AstBuilder {
     const body = tok.image.slice(1, closed ? -1 : undefined);
     return body.replace(/\\(u\{[0-9A-Fa-f]{1,6}\}|.)/g, (whole, esc: string, index: number) => {
       switch (esc) {
-        case '"': return '"';
-        case '\\': return '\\';
-        case 'n': return '\n';
-        case 't': return '\t';
-        case 'r': return '\r';
-        case '0': return '\0';
+        case '"':
+          return '"';
+        case '\\':
+          return '\\';
+        case 'n':
+          return '\n';
+        case 't':
+          return '\t';
+        case 'r':
+          return '\r';
+        case '0':
+          return '\0';
       }
       if (esc.startsWith('u{')) {
         const cp = parseInt(esc.slice(2, -1), 16);
         if (cp <= 0x10ffff && !(cp >= 0xd800 && cp <= 0xdfff)) return String.fromCodePoint(cp);
       }
       const at = tok.startOffset + 1 + index;
-      this.diagnostics.add('invalidEscape', { escape: whole }, span(this.src, at, at + whole.length), { help: 'valid escapes: \\" \\\\ \\n \\t \\r \\0 \\u{1F600}' });
+      this.diagnostics.add('invalidEscape', { escape: whole }, span(this.src, at, at + whole.length), {
+        help: 'valid escapes: \\" \\\\ \\n \\t \\r \\0 \\u{1F600}',
+      });
       return whole;
     });
   }
 
   private qualified(node: CstNode | undefined): A.QualifiedName | undefined {
     if (!node) return undefined;
-    const parts = this.tokens(node, 'Name').filter(real).sort((a, b) => a.startOffset - b.startOffset).map((t) => this.ident(t)!);
+    const parts = this.tokens(node, 'Name')
+      .filter(real)
+      .sort((a, b) => a.startOffset - b.startOffset)
+      .map((t) => this.ident(t)!);
     if (parts.length === 0) return undefined;
     return { parts, text: parts.map((p) => p.text).join('.'), span: span(this.src, parts[0]!.span.start, parts[parts.length - 1]!.span.end) };
   }
@@ -389,7 +428,9 @@ class AstBuilder {
 
   /** Children in source order; Chevrotain groups them by kind, which loses the order between kinds. */
   private ordered(node: CstNode): (CstNode | IToken)[] {
-    const offset = (c: CstNode | IToken) => (isToken(c) ? c.startOffset : c.location?.startOffset ?? 0);
-    return Object.values(node.children as Children).flatMap((l) => l ?? []).sort((a, b) => offset(a) - offset(b));
+    const offset = (c: CstNode | IToken) => (isToken(c) ? c.startOffset : (c.location?.startOffset ?? 0));
+    return Object.values(node.children as Children)
+      .flatMap((l) => l ?? [])
+      .sort((a, b) => offset(a) - offset(b));
   }
 }

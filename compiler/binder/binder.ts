@@ -73,7 +73,9 @@ export class Binder {
           continue;
         }
         if (scalarSet.has(decl.name.text)) {
-          diagnostics.add('duplicateName', { name: decl.name.text }, decl.name.span, { help: `'${decl.name.text}' is a built-in scalar type; choose another name` });
+          diagnostics.add('duplicateName', { name: decl.name.text }, decl.name.span, {
+            help: `'${decl.name.text}' is a built-in scalar type; choose another name`,
+          });
           continue;
         }
         const sym: DeclSymbol = { decl, file, package: pkg, fqName: pkg ? `${pkg}.${decl.name.text}` : decl.name.text };
@@ -116,7 +118,10 @@ export class Binder {
       }
       return { kind: 'missing', candidates: this.visibleNames(file) };
     }
-    const qualifier = name.parts.slice(0, -1).map((p) => p.text).join('.');
+    const qualifier = name.parts
+      .slice(0, -1)
+      .map((p) => p.text)
+      .join('.');
     const short = name.parts[name.parts.length - 1]!.text;
     const matches = new Map<string, { sym: DeclSymbol; imp?: LoadedImport }>();
     if (qualifier === pkg || (pkg.endsWith(`.${qualifier}`) && !qualifier.includes('.'))) {
@@ -155,7 +160,9 @@ export class Binder {
         return { symbol: sym, candidates: [] };
       }
     }
-    const candidates = [file, ...file.imports.map((i) => this.importedFile(i)).filter((f): f is LoadedFile => !!f)].flatMap((f) => [...this.fileCaps.get(f.absPath)!.keys()]);
+    const candidates = [file, ...file.imports.map((i) => this.importedFile(i)).filter((f): f is LoadedFile => !!f)].flatMap((f) => [
+      ...this.fileCaps.get(f.absPath)!.keys(),
+    ]);
     return { candidates };
   }
 

@@ -76,7 +76,9 @@ export function loadFiles(entries: readonly string[], host: CompilerHost): LoadR
     const text = read(abs);
     if (text instanceof Error) {
       unreadable.push(abs);
-      diagnostics.add('unreadableInput', { path: host.displayPath(abs), reason: readFailure(text) }, undefined, { help: 'check the path given on the command line or in midl.yaml' });
+      diagnostics.add('unreadableInput', { path: host.displayPath(abs), reason: readFailure(text) }, undefined, {
+        help: 'check the path given on the command line or in midl.yaml',
+      });
       continue;
     }
     visit(abs, text);
@@ -112,9 +114,13 @@ function reportCycles(files: readonly LoadedFile[], byPath: ReadonlyMap<string, 
 
 function readFailure(err: Error): string {
   switch ((err as NodeJS.ErrnoException).code) {
-    case 'ENOENT': return 'no such file';
-    case 'EISDIR': return 'it is a directory';
-    case 'EACCES': return 'permission denied';
-    default: return err.message;
+    case 'ENOENT':
+      return 'no such file';
+    case 'EISDIR':
+      return 'it is a directory';
+    case 'EACCES':
+      return 'permission denied';
+    default:
+      return err.message;
   }
 }

@@ -40,7 +40,9 @@ export function assignCapabilityBits(ctx: CheckContext, caps: readonly Capabilit
   // Suggest a bit only once every explicit bit is known, so the hint is really free.
   for (const { cap, bit, other } of collisions) {
     const free = firstFree(owner, max);
-    ctx.diagnostics.add('capabilityBitCollision', { name: cap.decl.name.text, bit, other }, cap.decl.bit!.span, { help: free === undefined ? 'no bit is free; remove a capability' : `bit ${free} is free` });
+    ctx.diagnostics.add('capabilityBitCollision', { name: cap.decl.name.text, bit, other }, cap.decl.bit!.span, {
+      help: free === undefined ? 'no bit is free; remove a capability' : `bit ${free} is free`,
+    });
   }
   pending.sort((a, b) => cmp(a.decl.name.text, b.decl.name.text));
   const unlocked: CapabilitySymbol[] = [];
@@ -54,7 +56,9 @@ export function assignCapabilityBits(ctx: CheckContext, caps: readonly Capabilit
   for (const cap of unlocked) {
     const bit = firstFree(owner, max);
     if (bit === undefined) {
-      ctx.diagnostics.add('tooManyCapabilities', { name: cap.decl.name.text, width: CAPABILITY_MASK_WIDTH }, cap.decl.name.span, { help: 'merge related capabilities, or split the backplane into separate schemas' });
+      ctx.diagnostics.add('tooManyCapabilities', { name: cap.decl.name.text, width: CAPABILITY_MASK_WIDTH }, cap.decl.name.span, {
+        help: 'merge related capabilities, or split the backplane into separate schemas',
+      });
       continue;
     }
     owner.set(bit, cap.decl.name.text);

@@ -27,15 +27,23 @@ export class CheckContext {
     if (r.kind === 'scalar') return { scalar: r.scalar };
     if (r.kind === 'decl') {
       if (kinds.includes(r.symbol.decl.kind)) return r.symbol;
-      this.diagnostics.add('wrongKind', { name: name.text, actual: `${article(r.symbol.decl.kind)} ${r.symbol.decl.kind === 'errors' ? 'error set' : r.symbol.decl.kind}`, expected: what }, name.span, {
-        help: what === 'a type'
-          ? 'field types are scalars, structs, enums and unions; an error set belongs in a topic\'s `errors:` property'
-          : 'error sets are declared with `errors Name { CODE = 1; }`',
-      });
+      this.diagnostics.add(
+        'wrongKind',
+        { name: name.text, actual: `${article(r.symbol.decl.kind)} ${r.symbol.decl.kind === 'errors' ? 'error set' : r.symbol.decl.kind}`, expected: what },
+        name.span,
+        {
+          help:
+            what === 'a type'
+              ? "field types are scalars, structs, enums and unions; an error set belongs in a topic's `errors:` property"
+              : 'error sets are declared with `errors Name { CODE = 1; }`',
+        },
+      );
       return undefined;
     }
     if (r.kind === 'ambiguous') {
-      this.diagnostics.add('ambiguousName', { name: name.text, candidates: r.candidates.join(' and ') }, name.span, { help: 'qualify the name with the full package name' });
+      this.diagnostics.add('ambiguousName', { name: name.text, candidates: r.candidates.join(' and ') }, name.span, {
+        help: 'qualify the name with the full package name',
+      });
       return undefined;
     }
     // A file whose import failed has already been told; its unresolved names would only echo that.

@@ -17,7 +17,11 @@ export function parseAddress(text: string): AddressParse {
     }
     const badParam = /^\{(.*)\}$/.exec(part);
     if (badParam) {
-      return { ok: false, reason: `parameter name '${badParam[1]}' is not a name`, help: 'parameter names start with a letter or _ and contain letters, digits and _: {corr}' };
+      return {
+        ok: false,
+        reason: `parameter name '${badParam[1]}' is not a name`,
+        help: 'parameter names start with a letter or _ and contain letters, digits and _: {corr}',
+      };
     }
     if (part.includes('{') || part.includes('}')) {
       return { ok: false, reason: `segment '${part}' mixes text and a parameter`, help: 'a parameter fills a whole segment: gpu/job.result/{corr}' };
@@ -32,7 +36,8 @@ export function parseAddress(text: string): AddressParse {
     }
     segments.push({ kind: 'literal', text: part });
   }
-  if (segments[0]?.kind === 'param') return { ok: false, reason: 'the first segment is a parameter', help: 'start the address with a fixed segment, e.g. gpu/{device}' };
+  if (segments[0]?.kind === 'param')
+    return { ok: false, reason: 'the first segment is a parameter', help: 'start the address with a fixed segment, e.g. gpu/{device}' };
   return { ok: true, segments };
 }
 

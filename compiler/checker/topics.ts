@@ -1,6 +1,19 @@
 import type * as A from '../ast/nodes.ts';
 import type { LoadedFile } from '../binder/load.ts';
-import { HTTP_METHODS, LANES, QOS_LEVELS, type HttpMethod, type IrHints, type IrIntent, type IrPackage, type IrStruct, type IrTopic, type IrTypeDecl, type Lane, type Qos } from '../ir/ir.ts';
+import {
+  HTTP_METHODS,
+  LANES,
+  QOS_LEVELS,
+  type HttpMethod,
+  type IrHints,
+  type IrIntent,
+  type IrPackage,
+  type IrStruct,
+  type IrTopic,
+  type IrTypeDecl,
+  type Lane,
+  type Qos,
+} from '../ir/ir.ts';
 import type { Span } from '../source.ts';
 import type { CheckContext } from './context.ts';
 import { normalizedAddress, parseAddress, topicId, toolName } from './naming.ts';
@@ -10,8 +23,23 @@ import { DURATION_UNITS, parseDurationUs, parseSizeBytes, SIZE_UNITS } from './u
 
 type PropKind = 'struct' | 'qos' | 'lane' | 'capabilities' | 'errors' | 'size' | 'bool' | 'string' | 'budget' | 'http' | 'service';
 
-const HINT_PROPS = { title: 'string', readOnly: 'bool', idempotent: 'bool', destructive: 'bool', openWorld: 'bool' } as const satisfies Record<string, PropKind>;
-const TOPIC_PROPS: Readonly<Record<string, PropKind>> = { payload: 'struct', reply: 'struct', qos: 'qos', budget: 'budget', publish: 'capabilities', subscribe: 'capabilities', errors: 'errors', lane: 'lane', maxPayload: 'size', stream: 'bool', ...HINT_PROPS };
+const HINT_PROPS = { title: 'string', readOnly: 'bool', idempotent: 'bool', destructive: 'bool', openWorld: 'bool' } as const satisfies Record<
+  string,
+  PropKind
+>;
+const TOPIC_PROPS: Readonly<Record<string, PropKind>> = {
+  payload: 'struct',
+  reply: 'struct',
+  qos: 'qos',
+  budget: 'budget',
+  publish: 'capabilities',
+  subscribe: 'capabilities',
+  errors: 'errors',
+  lane: 'lane',
+  maxPayload: 'size',
+  stream: 'bool',
+  ...HINT_PROPS,
+};
 const INTENT_PROPS: Readonly<Record<string, PropKind>> = { body: 'struct', reply: 'struct', http: 'http', service: 'service', errors: 'errors', ...HINT_PROPS };
 const BUDGET_PROPS = ['latency', 'jitter'] as const;
 const MAX_PAYLOAD_LIMIT = 1024 ** 3;
@@ -26,7 +54,13 @@ interface Owner {
 }
 
 /** Checks topics and intents, lowering them to IR; tool names and topic ids are checked across both. */
-export function checkTopicsAndIntents(ctx: CheckContext, files: readonly LoadedFile[], packages: readonly IrPackage[], types: readonly IrTypeDecl[], packageOf: (f: LoadedFile) => string): { topics: IrTopic[]; intents: IrIntent[] } {
+export function checkTopicsAndIntents(
+  ctx: CheckContext,
+  files: readonly LoadedFile[],
+  packages: readonly IrPackage[],
+  types: readonly IrTypeDecl[],
+  packageOf: (f: LoadedFile) => string,
+): { topics: IrTopic[]; intents: IrIntent[] } {
   const structs = new Map(types.filter((t): t is IrStruct => t.kind === 'struct').map((t) => [t.name, t]));
   const versionOf = new Map(packages.map((p) => [p.name, p.version]));
   const topics: IrTopic[] = [];
@@ -38,7 +72,10 @@ export function checkTopicsAndIntents(ctx: CheckContext, files: readonly LoadedF
 
   const claimTool = (name: string, owner: Owner) => {
     const prior = tools.get(name);
-    if (prior) ctx.diagnostics.add('toolNameCollision', { tool: name, a: owner.label, b: prior.label }, owner.span, { help: 'rename one of them; tool names replace / with __ and . with _' });
+    if (prior)
+      ctx.diagnostics.add('toolNameCollision', { tool: name, a: owner.label, b: prior.label }, owner.span, {
+        help: 'rename one of them; tool names replace / with __ and . with _',
+      });
     else tools.set(name, owner);
   };
 
@@ -60,13 +97,17 @@ export function checkTopicsAndIntents(ctx: CheckContext, files: readonly LoadedF
         const norm = normalizedAddress(parsed.segments);
         const prior = addresses.get(norm);
         if (prior) {
-          ctx.diagnostics.add('duplicateTopic', { address: decl.address.text }, decl.address.span, { help: 'each address names one topic; parameters match by position', notes: [{ message: `first declared as ${prior.label}`, span: prior.span }] });
+          ctx.diagnostics.add('duplicateTopic', { address: decl.address.text }, decl.address.span, {
+            help: 'each address names one topic; parameters match by position',
+            notes: [{ message: `first declared as ${prior.label}`, span: prior.span }],
+          });
           continue;
         }
         addresses.set(norm, owner);
         const id = topicId(parsed.segments);
         const idOwner = ids.get(id);
-        if (idOwner) ctx.diagnostics.add('topicIdCollision', { a: decl.address.text, b: idOwner.text, id }, decl.address.span, { help: 'rename one of the two topics' });
+        if (idOwner)
+          ctx.diagnostics.add('topicIdCollision', { a: decl.address.text, b: idOwner.text, id }, decl.address.span, { help: 'rename one of the two topics' });
         else ids.set(id, owner);
         const tool = toolName(decl.address.text);
         claimTool(tool, owner);
@@ -74,7 +115,10 @@ export function checkTopicsAndIntents(ctx: CheckContext, files: readonly LoadedF
         if (!props.has('payload')) {
           // A payload that is written but invalid was reported already; only an absent one is "missing".
           const written = decl.properties.some((p) => p.name.text === 'payload');
-          if (!written && !decl.recovered) ctx.diagnostics.add('missingProperty', { kind: 'topic', name: decl.address.text, property: 'payload' }, decl.address.span, { help: 'add `payload: StructName;` inside the braces' });
+          if (!written && !decl.recovered)
+            ctx.diagnostics.add('missingProperty', { kind: 'topic', name: decl.address.text, property: 'payload' }, decl.address.span, {
+              help: 'add `payload: StructName;` inside the braces',
+            });
           continue;
         }
         const lane = (props.get('lane') as Lane | undefined) ?? 'sysex8';
@@ -106,7 +150,10 @@ export function checkTopicsAndIntents(ctx: CheckContext, files: readonly LoadedF
         const owner: Owner = { label: `intent '${decl.name.text}'`, text: decl.name.text, span: decl.name.span };
         const prior = intentNames.get(decl.name.text);
         if (prior) {
-          ctx.diagnostics.add('duplicateIntent', { name: decl.name.text }, decl.name.span, { help: 'rename one of them', notes: [{ message: 'first declared here', span: prior.span }] });
+          ctx.diagnostics.add('duplicateIntent', { name: decl.name.text }, decl.name.span, {
+            help: 'rename one of them',
+            notes: [{ message: 'first declared here', span: prior.span }],
+          });
           continue;
         }
         intentNames.set(decl.name.text, owner);
@@ -114,7 +161,9 @@ export function checkTopicsAndIntents(ctx: CheckContext, files: readonly LoadedF
         claimTool(tool, owner);
         const props = readProperties(ctx, file, decl.properties, INTENT_PROPS, 'intent', structs);
         const missing = (['body', 'http', 'service'] as const).filter((p) => !props.has(p) && !decl.properties.some((x) => x.name.text === p));
-        if (!decl.recovered) for (const p of missing) ctx.diagnostics.add('missingProperty', { kind: 'intent', name: decl.name.text, property: p }, decl.name.span, { help: INTENT_HELP[p] });
+        if (!decl.recovered)
+          for (const p of missing)
+            ctx.diagnostics.add('missingProperty', { kind: 'intent', name: decl.name.text, property: p }, decl.name.span, { help: INTENT_HELP[p] });
         const body = props.get('body') as string | undefined;
         const http = props.get('http') as { method: HttpMethod; path: string; pathParams: string[]; span: Span } | undefined;
         const service = props.get('service') as string | undefined;
@@ -122,7 +171,13 @@ export function checkTopicsAndIntents(ctx: CheckContext, files: readonly LoadedF
         const bodyStruct = structs.get(body);
         const unknownParam = http.pathParams.find((p) => bodyStruct && !bodyStruct.fields.some((f) => f.name === p));
         if (unknownParam) {
-          ctx.diagnostics.add('invalidHttp', { reason: `path parameter '{${unknownParam}}' is not a field of ${bodyStruct!.shortName}` }, http.span, { help: didYouMean(unknownParam, bodyStruct!.fields.map((f) => f.name), `add a field '${unknownParam}' to ${bodyStruct!.shortName}`)! });
+          ctx.diagnostics.add('invalidHttp', { reason: `path parameter '{${unknownParam}}' is not a field of ${bodyStruct!.shortName}` }, http.span, {
+            help: didYouMean(
+              unknownParam,
+              bodyStruct!.fields.map((f) => f.name),
+              `add a field '${unknownParam}' to ${bodyStruct!.shortName}`,
+            )!,
+          });
           continue;
         }
         intents.push({
@@ -142,7 +197,10 @@ export function checkTopicsAndIntents(ctx: CheckContext, files: readonly LoadedF
       }
     }
   }
-  const byKey = <T>(key: (t: T) => string) => (a: T, b: T) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0);
+  const byKey =
+    <T>(key: (t: T) => string) =>
+    (a: T, b: T) =>
+      key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0;
   return { topics: topics.sort(byKey((t) => t.address)), intents: intents.sort(byKey((i) => i.name)) };
 }
 
@@ -163,14 +221,23 @@ function hintsOf(props: ReadonlyMap<string, unknown>): IrHints {
 }
 
 /** Validates each property against its table and returns the lowered values by name. */
-function readProperties(ctx: CheckContext, file: LoadedFile, props: readonly A.Property[], table: Readonly<Record<string, PropKind>>, kind: 'topic' | 'intent', structs: ReadonlyMap<string, IrStruct>): Map<string, unknown> {
+function readProperties(
+  ctx: CheckContext,
+  file: LoadedFile,
+  props: readonly A.Property[],
+  table: Readonly<Record<string, PropKind>>,
+  kind: 'topic' | 'intent',
+  structs: ReadonlyMap<string, IrStruct>,
+): Map<string, unknown> {
   const out = new Map<string, unknown>();
   const seen = new Set<string>();
   for (const p of props) {
     const name = p.name.text;
     const propKind = table[name];
     if (!propKind) {
-      ctx.diagnostics.add('unknownProperty', { kind, name }, p.name.span, { help: didYouMean(name, Object.keys(table), `${kind} properties are: ${Object.keys(table).join(', ')}`)! });
+      ctx.diagnostics.add('unknownProperty', { kind, name }, p.name.span, {
+        help: didYouMean(name, Object.keys(table), `${kind} properties are: ${Object.keys(table).join(', ')}`)!,
+      });
       continue;
     }
     if (seen.has(name)) {
@@ -198,7 +265,8 @@ function readProperty(ctx: CheckContext, file: LoadedFile, p: A.Property, kind: 
   // An empty value (`qos: ;`) is a syntax error that the parser has reported.
   if (p.values.length === 0 || p.values.some((g) => g.length === 0)) return undefined;
   const spaced = p.values.length === 1 ? splitQuantity(p.values[0]!) : undefined;
-  if (spaced && (kind === 'size')) return bad(EXPECT[kind], `'${spaced}'`, p.values[0]![0]!.span, `write the number and its unit together: ${spaced.replace(' ', '')}`);
+  if (spaced && kind === 'size')
+    return bad(EXPECT[kind], `'${spaced}'`, p.values[0]![0]!.span, `write the number and its unit together: ${spaced.replace(' ', '')}`);
   if (kind === 'capabilities') {
     const caps: string[] = [];
     for (const group of p.values) {
@@ -213,7 +281,9 @@ function readProperty(ctx: CheckContext, file: LoadedFile, p: A.Property, kind: 
       if (!found.symbol) {
         const elsewhere = ctx.binder.capabilityDeclaredElsewhere(capName);
         ctx.diagnostics.add('unknownCapability', { name: capName }, item.span, {
-          help: elsewhere ? `it is declared in ${elsewhere.parsed.ast.file.path}; import that file` : didYouMean(capName, found.candidates, `declare it: capability ${capName};`)!,
+          help: elsewhere
+            ? `it is declared in ${elsewhere.parsed.ast.file.path}; import that file`
+            : didYouMean(capName, found.candidates, `declare it: capability ${capName};`)!,
         });
         continue;
       }
@@ -233,9 +303,14 @@ function readProperty(ctx: CheckContext, file: LoadedFile, p: A.Property, kind: 
       const type = lowerType(ctx, file, v.type);
       if (!type) return undefined;
       if (type.kind === 'named' && type.declKind === 'struct' && structs.has(type.name)) return type.name;
-      ctx.diagnostics.add('notAStruct', { property: name, found: type.kind === 'named' ? `${type.declKind} '${typeText(v.type)}'` : `'${typeText(v.type)}'` }, v.span, {
-        help: `wrap it in a struct: struct ${capitalize(name)} { value: ${typeText(v.type)} @1; }`,
-      });
+      ctx.diagnostics.add(
+        'notAStruct',
+        { property: name, found: type.kind === 'named' ? `${type.declKind} '${typeText(v.type)}'` : `'${typeText(v.type)}'` },
+        v.span,
+        {
+          help: `wrap it in a struct: struct ${capitalize(name)} { value: ${typeText(v.type)} @1; }`,
+        },
+      );
       return undefined;
     }
     case 'qos':
@@ -257,7 +332,9 @@ function readProperty(ctx: CheckContext, file: LoadedFile, p: A.Property, kind: 
       if (bytes === undefined) {
         const binary = DECIMAL_TO_BINARY[v.unit];
         ctx.diagnostics.add('unknownUnit', { unit: v.unit, what: 'a size' }, v.span, {
-          help: binary ? `sizes are binary: write ${v.amount}${binary}` : didYouMean(v.unit, Object.keys(SIZE_UNITS), `size units are ${Object.keys(SIZE_UNITS).join(', ')}`)!,
+          help: binary
+            ? `sizes are binary: write ${v.amount}${binary}`
+            : didYouMean(v.unit, Object.keys(SIZE_UNITS), `size units are ${Object.keys(SIZE_UNITS).join(', ')}`)!,
         });
         return undefined;
       }
@@ -274,13 +351,24 @@ function readProperty(ctx: CheckContext, file: LoadedFile, p: A.Property, kind: 
 }
 
 const EXPECT: Readonly<Record<PropKind, string>> = {
-  struct: 'a struct type', qos: QOS_LEVELS.join(' | '), lane: LANES.join(' | '), capabilities: 'capability names', errors: 'an error set name',
-  size: 'a size such as 64KiB', bool: 'true or false', string: 'a string', budget: 'a block', http: 'METHOD "/path"', service: 'a service name',
+  struct: 'a struct type',
+  qos: QOS_LEVELS.join(' | '),
+  lane: LANES.join(' | '),
+  capabilities: 'capability names',
+  errors: 'an error set name',
+  size: 'a size such as 64KiB',
+  bool: 'true or false',
+  string: 'a string',
+  budget: 'a block',
+  http: 'METHOD "/path"',
+  service: 'a service name',
 };
 
 function checkSize(ctx: CheckContext, bytes: number, text: string, span: Span): number | undefined {
   if (bytes < 1 || bytes > MAX_PAYLOAD_LIMIT) {
-    ctx.diagnostics.add('valueOutOfRange', { what: 'maxPayload', value: text, range: `1B to 1GiB` }, span, { help: 'large transfers are chunked; keep maxPayload to what a receiver should buffer' });
+    ctx.diagnostics.add('valueOutOfRange', { what: 'maxPayload', value: text, range: `1B to 1GiB` }, span, {
+      help: 'large transfers are chunked; keep maxPayload to what a receiver should buffer',
+    });
     return undefined;
   }
   return bytes;
@@ -292,7 +380,9 @@ function readBudget(ctx: CheckContext, block: readonly A.Property[]): { latencyU
   for (const p of block) {
     const name = p.name.text;
     if (!(BUDGET_PROPS as readonly string[]).includes(name)) {
-      ctx.diagnostics.add('unknownProperty', { kind: 'budget', name }, p.name.span, { help: didYouMean(name, BUDGET_PROPS, 'a budget has latency and jitter')! });
+      ctx.diagnostics.add('unknownProperty', { kind: 'budget', name }, p.name.span, {
+        help: didYouMean(name, BUDGET_PROPS, 'a budget has latency and jitter')!,
+      });
       continue;
     }
     if (seen.has(name)) {
@@ -303,21 +393,32 @@ function readBudget(ctx: CheckContext, block: readonly A.Property[]): { latencyU
     if (!p.values || p.values.length === 0 || p.values.some((g) => g.length === 0)) continue;
     const spaced = p.values.length === 1 ? splitQuantity(p.values[0]!) : undefined;
     if (spaced) {
-      ctx.diagnostics.add('invalidPropertyValue', { property: name, expected: 'a duration such as 5ms', found: `'${spaced}'` }, p.values[0]![0]!.span, { help: `write the number and its unit together: ${spaced.replace(' ', '')}` });
+      ctx.diagnostics.add('invalidPropertyValue', { property: name, expected: 'a duration such as 5ms', found: `'${spaced}'` }, p.values[0]![0]!.span, {
+        help: `write the number and its unit together: ${spaced.replace(' ', '')}`,
+      });
       continue;
     }
     const v = p.values.length === 1 ? single(p.values[0]!) : undefined;
     if (!v || v.kind !== 'quantity') {
-      ctx.diagnostics.add('invalidPropertyValue', { property: name, expected: 'a duration such as 5ms', found: v ? describeItem(v) : 'no single value' }, v?.span ?? p.span, { help: 'durations take us, ms or s' });
+      ctx.diagnostics.add(
+        'invalidPropertyValue',
+        { property: name, expected: 'a duration such as 5ms', found: v ? describeItem(v) : 'no single value' },
+        v?.span ?? p.span,
+        { help: 'durations take us, ms or s' },
+      );
       continue;
     }
     const us = parseDurationUs(v);
     if (us === undefined) {
-      ctx.diagnostics.add('unknownUnit', { unit: v.unit, what: 'a duration' }, v.span, { help: didYouMean(v.unit, Object.keys(DURATION_UNITS), `duration units are ${Object.keys(DURATION_UNITS).join(', ')}`)! });
+      ctx.diagnostics.add('unknownUnit', { unit: v.unit, what: 'a duration' }, v.span, {
+        help: didYouMean(v.unit, Object.keys(DURATION_UNITS), `duration units are ${Object.keys(DURATION_UNITS).join(', ')}`)!,
+      });
       continue;
     }
     if (us < 1 || us > 3_600_000_000) {
-      ctx.diagnostics.add('valueOutOfRange', { what: name, value: v.text, range: '1us to 3600s' }, v.span, { help: 'a budget is a positive duration of at most an hour' });
+      ctx.diagnostics.add('valueOutOfRange', { what: name, value: v.text, range: '1us to 3600s' }, v.span, {
+        help: 'a budget is a positive duration of at most an hour',
+      });
       continue;
     }
     if (name === 'latency') out.latencyUs = us;
@@ -326,7 +427,12 @@ function readBudget(ctx: CheckContext, block: readonly A.Property[]): { latencyU
   return out;
 }
 
-function readHttp(ctx: CheckContext, name: string, group: readonly A.ValueItem[] | undefined, span: Span): { method: HttpMethod; path: string; pathParams: string[]; span: Span } | undefined {
+function readHttp(
+  ctx: CheckContext,
+  name: string,
+  group: readonly A.ValueItem[] | undefined,
+  span: Span,
+): { method: HttpMethod; path: string; pathParams: string[]; span: Span } | undefined {
   const fail = (reason: string, at: Span, help: string) => {
     ctx.diagnostics.add('invalidHttp', { reason }, at, { help });
     return undefined;
@@ -338,13 +444,23 @@ function readHttp(ctx: CheckContext, name: string, group: readonly A.ValueItem[]
   const method = m.type.name.text;
   if (!(HTTP_METHODS as readonly string[]).includes(method)) {
     const upper = method.toUpperCase();
-    const help = (HTTP_METHODS as readonly string[]).includes(upper) ? `write it in capitals: ${upper}` : didYouMean(upper, HTTP_METHODS, `methods: ${HTTP_METHODS.join(', ')}`)!;
+    const help = (HTTP_METHODS as readonly string[]).includes(upper)
+      ? `write it in capitals: ${upper}`
+      : didYouMean(upper, HTTP_METHODS, `methods: ${HTTP_METHODS.join(', ')}`)!;
     return fail(`unknown method '${method}'`, m.span, help);
   }
   const p = path.value;
   // Segments are text and whole {param} placeholders, so braces always balance.
-  if (!/^(?:\/(?:[A-Za-z0-9._~-]|\{[A-Za-z_][A-Za-z0-9_]*\})*)+(?:\?[A-Za-z0-9_]+=\{[A-Za-z_][A-Za-z0-9_]*\}(?:&[A-Za-z0-9_]+=\{[A-Za-z_][A-Za-z0-9_]*\})*)?$/.test(p)) {
-    return fail(`path '${p}' is not of the form /segment/{param}[?key={param}]`, path.span, 'paths start with / and use {field} for values taken from the body');
+  if (
+    !/^(?:\/(?:[A-Za-z0-9._~-]|\{[A-Za-z_][A-Za-z0-9_]*\})*)+(?:\?[A-Za-z0-9_]+=\{[A-Za-z_][A-Za-z0-9_]*\}(?:&[A-Za-z0-9_]+=\{[A-Za-z_][A-Za-z0-9_]*\})*)?$/.test(
+      p,
+    )
+  ) {
+    return fail(
+      `path '${p}' is not of the form /segment/{param}[?key={param}]`,
+      path.span,
+      'paths start with / and use {field} for values taken from the body',
+    );
   }
   const params = [...p.matchAll(/\{([^}]*)\}/g)].map((x) => x[1]!);
   const badParam = params.find((x) => !/^[A-Za-z_][A-Za-z0-9_]*$/.test(x));

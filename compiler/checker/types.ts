@@ -1,20 +1,55 @@
 import type * as A from '../ast/nodes.ts';
 import type { DeclSymbol } from '../binder/binder.ts';
 import type { LoadedFile } from '../binder/load.ts';
-import { MAX_FIELD_NUMBER, type IrConstraints, type IrEnum, type IrErrorSet, type IrField, type IrStruct, type IrType, type IrTypeDecl, type IrUnion, type IrValue, type ScalarName } from '../ir/ir.ts';
+import {
+  MAX_FIELD_NUMBER,
+  type IrConstraints,
+  type IrEnum,
+  type IrErrorSet,
+  type IrField,
+  type IrStruct,
+  type IrType,
+  type IrTypeDecl,
+  type IrUnion,
+  type IrValue,
+  type ScalarName,
+} from '../ir/ir.ts';
 import type { CheckContext } from './context.ts';
 import { didYouMean } from './suggest.ts';
 import { parseDurationUs } from './units.ts';
 
 const INT_RANGES: Partial<Record<ScalarName, readonly [bigint, bigint]>> = {
-  u8: [0n, 255n], u16: [0n, 65535n], u32: [0n, 4294967295n], u64: [0n, 18446744073709551615n],
-  i8: [-128n, 127n], i16: [-32768n, 32767n], i32: [-2147483648n, 2147483647n], i64: [-9223372036854775808n, 9223372036854775807n],
+  u8: [0n, 255n],
+  u16: [0n, 65535n],
+  u32: [0n, 4294967295n],
+  u64: [0n, 18446744073709551615n],
+  i8: [-128n, 127n],
+  i16: [-32768n, 32767n],
+  i32: [-2147483648n, 2147483647n],
+  i64: [-9223372036854775808n, 9223372036854775807n],
 };
 const FLOATS: ReadonlySet<string> = new Set(['f32', 'f64']);
 const F32_MAX = 3.4028234663852886e38;
 export const FORMATS: ReadonlySet<string> = new Set([
-  'date-time', 'date', 'time', 'duration', 'email', 'idn-email', 'hostname', 'idn-hostname', 'ipv4', 'ipv6',
-  'uri', 'uri-reference', 'iri', 'iri-reference', 'uri-template', 'uuid', 'json-pointer', 'relative-json-pointer', 'regex',
+  'date-time',
+  'date',
+  'time',
+  'duration',
+  'email',
+  'idn-email',
+  'hostname',
+  'idn-hostname',
+  'ipv4',
+  'ipv6',
+  'uri',
+  'uri-reference',
+  'iri',
+  'iri-reference',
+  'uri-template',
+  'uuid',
+  'json-pointer',
+  'relative-json-pointer',
+  'regex',
 ]);
 const CONSTRAINTS = ['min', 'max', 'minLength', 'maxLength', 'minItems', 'maxItems', 'pattern', 'format'] as const;
 type ConstraintName = (typeof CONSTRAINTS)[number];
@@ -34,14 +69,31 @@ export function checkTypes(ctx: CheckContext, files: readonly LoadedFile[], pack
   for (const file of files) {
     const pkg = packageOf(file);
     for (const decl of file.parsed.ast.decls) {
-      const base = { name: pkg ? `${pkg}.${declName(decl)}` : declName(decl), shortName: declName(decl), package: pkg, ...(decl.doc ? { doc: decl.doc } : {}), source: ctx.source(decl.span) };
+      const base = {
+        name: pkg ? `${pkg}.${declName(decl)}` : declName(decl),
+        shortName: declName(decl),
+        package: pkg,
+        ...(decl.doc ? { doc: decl.doc } : {}),
+        source: ctx.source(decl.span),
+      };
       if (decl.kind === 'struct') {
-        const ir: IrStruct = { kind: 'struct', ...base, fields: checkMembers(ctx, file, decl.fields, decl.reserved, 'struct'), reserved: reservedNumbers(decl.reserved) };
+        const ir: IrStruct = {
+          kind: 'struct',
+          ...base,
+          fields: checkMembers(ctx, file, decl.fields, decl.reserved, 'struct'),
+          reserved: reservedNumbers(decl.reserved),
+        };
         types.push(ir);
         structs.push({ decl, ir });
       } else if (decl.kind === 'union') {
-        if (decl.arms.length === 0 && !decl.recovered) ctx.diagnostics.add('emptyDeclaration', { kind: 'union', name: decl.name.text }, decl.name.span, { help: 'add at least one arm: `name: Type @1;`' });
-        const ir: IrUnion = { kind: 'union', ...base, arms: checkMembers(ctx, file, decl.arms, decl.reserved, 'union'), reserved: reservedNumbers(decl.reserved) };
+        if (decl.arms.length === 0 && !decl.recovered)
+          ctx.diagnostics.add('emptyDeclaration', { kind: 'union', name: decl.name.text }, decl.name.span, { help: 'add at least one arm: `name: Type @1;`' });
+        const ir: IrUnion = {
+          kind: 'union',
+          ...base,
+          arms: checkMembers(ctx, file, decl.arms, decl.reserved, 'union'),
+          reserved: reservedNumbers(decl.reserved),
+        };
         types.push(ir);
       } else if (decl.kind === 'enum') {
         types.push({ kind: 'enum', ...base, members: checkEnumMembers(ctx, decl, 'enum') } satisfies IrEnum);
@@ -50,20 +102,30 @@ export function checkTypes(ctx: CheckContext, files: readonly LoadedFile[], pack
       }
     }
   }
-  reportInfiniteStructs(ctx, structs, types.filter((t): t is IrUnion => t.kind === 'union'));
+  reportInfiniteStructs(
+    ctx,
+    structs,
+    types.filter((t): t is IrUnion => t.kind === 'union'),
+  );
   const byName = (a: { name: string }, b: { name: string }) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
   return { types: types.sort(byName), errorSets: errorSets.sort(byName) };
 }
 
 function declName(decl: A.Decl): string {
-  return decl.kind === 'topic' ? decl.address?.text ?? '' : decl.kind === 'intent' ? decl.name?.text ?? '' : decl.name.text;
+  return decl.kind === 'topic' ? (decl.address?.text ?? '') : decl.kind === 'intent' ? (decl.name?.text ?? '') : decl.name.text;
 }
 
 function reservedNumbers(reserved: readonly A.ReservedDecl[]): number[] {
   return [...new Set(reserved.flatMap((r) => r.numbers.map((n) => (n.kind === 'number' ? n.value : NaN))).filter(Number.isInteger))].sort((a, b) => a - b);
 }
 
-function checkMembers(ctx: CheckContext, file: LoadedFile, fields: readonly A.FieldDecl[], reserved: readonly A.ReservedDecl[], owner: 'struct' | 'union'): IrField[] {
+function checkMembers(
+  ctx: CheckContext,
+  file: LoadedFile,
+  fields: readonly A.FieldDecl[],
+  reserved: readonly A.ReservedDecl[],
+  owner: 'struct' | 'union',
+): IrField[] {
   const out: IrField[] = [];
   const names = new Map<string, A.FieldDecl>();
   const numbers = new Map<number, A.FieldDecl>();
@@ -77,13 +139,18 @@ function checkMembers(ctx: CheckContext, file: LoadedFile, fields: readonly A.Fi
   for (const f of fields) {
     const prior = names.get(f.name.text);
     if (prior) {
-      ctx.diagnostics.add('duplicateName', { name: f.name.text }, f.name.span, { help: 'give each field its own name', notes: [{ message: 'first declared here', span: prior.name.span }] });
+      ctx.diagnostics.add('duplicateName', { name: f.name.text }, f.name.span, {
+        help: 'give each field its own name',
+        notes: [{ message: 'first declared here', span: prior.name.span }],
+      });
     } else names.set(f.name.text, f);
     const number = f.number ? fieldNumber(ctx, f.number) : undefined;
     if (number !== undefined && f.number) {
       const other = numbers.get(number);
       if (other) {
-        ctx.diagnostics.add('duplicateFieldNumber', { number, other: other.name.text }, f.number.span, { help: `the next free number is @${nextFree(numbers, reservedSet)}` });
+        ctx.diagnostics.add('duplicateFieldNumber', { number, other: other.name.text }, f.number.span, {
+          help: `the next free number is @${nextFree(numbers, reservedSet)}`,
+        });
       } else if (reservedSet.has(number)) {
         ctx.diagnostics.add('reservedFieldNumber', { number }, f.number.span, { help: `retired numbers stay retired; use @${nextFree(numbers, reservedSet)}` });
       } else numbers.set(number, f);
@@ -91,13 +158,17 @@ function checkMembers(ctx: CheckContext, file: LoadedFile, fields: readonly A.Fi
     if (!f.type) continue;
     const optional = f.optionalMark || f.type.kind === 'optional';
     if (f.optionalMark && f.type.kind === 'optional') {
-      ctx.diagnostics.add('nestedOptional', { where: 'twice on the same field' }, f.type.span, { help: `write either '${f.name.text}?:' or a trailing '?' on the type, not both` });
+      ctx.diagnostics.add('nestedOptional', { where: 'twice on the same field' }, f.type.span, {
+        help: `write either '${f.name.text}?:' or a trailing '?' on the type, not both`,
+      });
     }
     const typeExpr = f.type.kind === 'optional' ? f.type.inner : f.type;
     const type = lowerType(ctx, file, typeExpr);
     if (!type) continue;
     if (owner === 'union' && f.defaultValue) {
-      ctx.diagnostics.add('defaultTypeMismatch', { value: describeLiteral(f.defaultValue), type: 'a union arm' }, f.defaultValue.span, { help: 'union arms cannot have defaults; a union value always names its arm' });
+      ctx.diagnostics.add('defaultTypeMismatch', { value: describeLiteral(f.defaultValue), type: 'a union arm' }, f.defaultValue.span, {
+        help: 'union arms cannot have defaults; a union value always names its arm',
+      });
     }
     const constraints = checkConstraints(ctx, f, type);
     const field: IrField = {
@@ -140,7 +211,9 @@ function fieldNumber(ctx: CheckContext, lit: A.Literal): number | undefined {
 export function lowerType(ctx: CheckContext, file: LoadedFile, t: A.TypeExpr): IrType | undefined {
   switch (t.kind) {
     case 'optional':
-      ctx.diagnostics.add('nestedOptional', { where: 'inside an array or map' }, t.span, { help: 'make the whole field optional instead (`name?: T[]`), or drop the ?' });
+      ctx.diagnostics.add('nestedOptional', { where: 'inside an array or map' }, t.span, {
+        help: 'make the whole field optional instead (`name?: T[]`), or drop the ?',
+      });
       return lowerType(ctx, file, t.inner);
     case 'array': {
       const element = lowerType(ctx, file, t.element);
@@ -166,19 +239,27 @@ export function lowerType(ctx: CheckContext, file: LoadedFile, t: A.TypeExpr): I
 
 export function typeText(t: A.TypeExpr): string {
   switch (t.kind) {
-    case 'named': return t.name.text;
-    case 'array': return `${typeText(t.element)}[]`;
-    case 'optional': return `${typeText(t.inner)}?`;
-    case 'map': return `map<${typeText(t.key)}, ${typeText(t.value)}>`;
+    case 'named':
+      return t.name.text;
+    case 'array':
+      return `${typeText(t.element)}[]`;
+    case 'optional':
+      return `${typeText(t.inner)}?`;
+    case 'map':
+      return `map<${typeText(t.key)}, ${typeText(t.value)}>`;
   }
 }
 
 export function irTypeText(t: IrType): string {
   switch (t.kind) {
-    case 'scalar': return t.scalar;
-    case 'named': return t.name.split('.').pop() ?? t.name;
-    case 'array': return `${irTypeText(t.element)}[]`;
-    case 'map': return `map<${irTypeText(t.key)}, ${irTypeText(t.value)}>`;
+    case 'scalar':
+      return t.scalar;
+    case 'named':
+      return t.name.split('.').pop() ?? t.name;
+    case 'array':
+      return `${irTypeText(t.element)}[]`;
+    case 'map':
+      return `map<${irTypeText(t.key)}, ${irTypeText(t.value)}>`;
   }
 }
 
@@ -230,7 +311,9 @@ function checkConstraints(ctx: CheckContext, f: A.FieldDecl, type: IrType): IrCo
         try {
           new RegExp(v.value, 'u');
         } catch (err) {
-          ctx.diagnostics.add('invalidRegex', { reason: (err as Error).message.replace(/^Invalid regular expression: /, '') }, v.span, { help: 'patterns use ECMAScript regular expression syntax (with the u flag); escape \\ as \\\\ inside strings' });
+          ctx.diagnostics.add('invalidRegex', { reason: (err as Error).message.replace(/^Invalid regular expression: /, '') }, v.span, {
+            help: 'patterns use ECMAScript regular expression syntax (with the u flag); escape \\ as \\\\ inside strings',
+          });
           continue;
         }
       } else if (!FORMATS.has(v.value)) {
@@ -249,11 +332,15 @@ function checkConstraints(ctx: CheckContext, f: A.FieldDecl, type: IrType): IrCo
       const range = INT_RANGES[scalar];
       if (range) {
         if (v.integer === null) {
-          ctx.diagnostics.add('constraintValueType', { name, expected: `an integer (the field is ${scalar})`, found: v.text }, v.span, { help: 'integer fields take integer bounds' });
+          ctx.diagnostics.add('constraintValueType', { name, expected: `an integer (the field is ${scalar})`, found: v.text }, v.span, {
+            help: 'integer fields take integer bounds',
+          });
           continue;
         }
         if (v.integer < range[0] || v.integer > range[1]) {
-          ctx.diagnostics.add('valueOutOfRange', { what: `${name} bound`, value: v.text, range: `${scalar} is ${range[0]} to ${range[1]}` }, v.span, { help: `pick a bound inside the range of ${scalar}, or widen the type` });
+          ctx.diagnostics.add('valueOutOfRange', { what: `${name} bound`, value: v.text, range: `${scalar} is ${range[0]} to ${range[1]}` }, v.span, {
+            help: `pick a bound inside the range of ${scalar}, or widen the type`,
+          });
           continue;
         }
         out[cn] = scalar === 'u64' || scalar === 'i64' ? v.integer : Number(v.integer);
@@ -267,15 +354,25 @@ function checkConstraints(ctx: CheckContext, f: A.FieldDecl, type: IrType): IrCo
       continue;
     }
     if (v.integer === null || v.integer < 0n || v.integer > 4294967295n) {
-      ctx.diagnostics.add('constraintValueType', { name, expected: 'a whole number from 0 to 4294967295', found: v.text }, v.span, { help: `${name} counts ${cn.endsWith('Items') ? 'items' : 'characters or bytes'}` });
+      ctx.diagnostics.add('constraintValueType', { name, expected: 'a whole number from 0 to 4294967295', found: v.text }, v.span, {
+        help: `${name} counts ${cn.endsWith('Items') ? 'items' : 'characters or bytes'}`,
+      });
       continue;
     }
     out[cn] = Number(v.integer);
   }
-  for (const [lo, hi] of [['min', 'max'], ['minLength', 'maxLength'], ['minItems', 'maxItems']] as const) {
+  for (const [lo, hi] of [
+    ['min', 'max'],
+    ['minLength', 'maxLength'],
+    ['minItems', 'maxItems'],
+  ] as const) {
     const a = out[lo];
     const b = out[hi];
-    if (a !== undefined && b !== undefined && (typeof a === 'bigint' || typeof b === 'bigint' ? BigInt(a as bigint) > BigInt(b as bigint) : (a as number) > (b as number))) {
+    if (
+      a !== undefined &&
+      b !== undefined &&
+      (typeof a === 'bigint' || typeof b === 'bigint' ? BigInt(a as bigint) > BigInt(b as bigint) : (a as number) > (b as number))
+    ) {
       const at = f.constraints.find((c) => c.name.text === lo)!;
       ctx.diagnostics.add('minGreaterThanMax', { min: lo, minValue: String(a), max: hi, maxValue: String(b) }, at.span, { help: 'swap the two bounds' });
     }
@@ -301,12 +398,18 @@ function constraintHelp(name: ConstraintName): string {
 
 export function describeLiteral(l: A.Literal): string {
   switch (l.kind) {
-    case 'string': return `string ${JSON.stringify(l.value)}`;
-    case 'number': return `number ${l.text}`;
-    case 'quantity': return `quantity ${l.text}`;
-    case 'bool': return `boolean ${l.value}`;
-    case 'name': return `name '${l.name.text}'`;
-    case 'list': return 'a list';
+    case 'string':
+      return `string ${JSON.stringify(l.value)}`;
+    case 'number':
+      return `number ${l.text}`;
+    case 'quantity':
+      return `quantity ${l.text}`;
+    case 'bool':
+      return `boolean ${l.value}`;
+    case 'name':
+      return `name '${l.name.text}'`;
+    case 'list':
+      return 'a list';
   }
 }
 
@@ -335,9 +438,16 @@ function checkDefault(ctx: CheckContext, file: LoadedFile, lit: A.Literal, type:
     const decl = sym?.kind === 'decl' && sym.symbol.decl.kind === 'enum' ? sym.symbol.decl : undefined;
     const parts = lit.name.parts.map((p) => p.text);
     const member = parts[parts.length - 1]!;
-    if (decl && parts.length > 1 && parts[parts.length - 2] !== decl.name.text) return mismatch(`write the member name alone, e.g. = ${decl.members[0]?.name.text ?? 'member'}`);
+    if (decl && parts.length > 1 && parts[parts.length - 2] !== decl.name.text)
+      return mismatch(`write the member name alone, e.g. = ${decl.members[0]?.name.text ?? 'member'}`);
     if (decl && !decl.members.some((m) => m.name.text === member)) {
-      ctx.diagnostics.add('unknownEnumMember', { enum: decl.name.text, name: member }, lit.span, { help: didYouMean(member, decl.members.map((m) => m.name.text), `members: ${decl.members.map((m) => m.name.text).join(', ')}`)! });
+      ctx.diagnostics.add('unknownEnumMember', { enum: decl.name.text, name: member }, lit.span, {
+        help: didYouMean(
+          member,
+          decl.members.map((m) => m.name.text),
+          `members: ${decl.members.map((m) => m.name.text).join(', ')}`,
+        )!,
+      });
       return undefined;
     }
     return { enumMember: member };
@@ -347,7 +457,9 @@ function checkDefault(ctx: CheckContext, file: LoadedFile, lit: A.Literal, type:
   if (range) {
     if (lit.kind !== 'number' || lit.integer === null) return mismatch(`${s} defaults are whole numbers`);
     if (lit.integer < range[0] || lit.integer > range[1]) {
-      ctx.diagnostics.add('valueOutOfRange', { what: 'default', value: lit.text, range: `${s} is ${range[0]} to ${range[1]}` }, lit.span, { help: 'pick a value inside the range, or widen the type' });
+      ctx.diagnostics.add('valueOutOfRange', { what: 'default', value: lit.text, range: `${s} is ${range[0]} to ${range[1]}` }, lit.span, {
+        help: 'pick a value inside the range, or widen the type',
+      });
       return undefined;
     }
     return s === 'u64' || s === 'i64' ? lit.integer : Number(lit.integer);
@@ -363,9 +475,13 @@ function checkDefault(ctx: CheckContext, file: LoadedFile, lit: A.Literal, type:
     case 'string':
       return lit.kind === 'string' ? lit.value : mismatch('string defaults are quoted: = "text"');
     case 'uuid':
-      return lit.kind === 'string' && UUID_RE.test(lit.value) ? lit.value.toLowerCase() : mismatch('uuid defaults are quoted UUIDs: = "123e4567-e89b-12d3-a456-426614174000"');
+      return lit.kind === 'string' && UUID_RE.test(lit.value)
+        ? lit.value.toLowerCase()
+        : mismatch('uuid defaults are quoted UUIDs: = "123e4567-e89b-12d3-a456-426614174000"');
     case 'timestamp':
-      return lit.kind === 'string' && isRfc3339(lit.value) ? lit.value : mismatch('timestamp defaults are RFC 3339 strings of real dates: = "2026-01-01T00:00:00Z"');
+      return lit.kind === 'string' && isRfc3339(lit.value)
+        ? lit.value
+        : mismatch('timestamp defaults are RFC 3339 strings of real dates: = "2026-01-01T00:00:00Z"');
     case 'duration': {
       if (lit.kind !== 'quantity') return mismatch('duration defaults carry a unit: = 250ms');
       const us = parseDurationUs(lit);
@@ -384,24 +500,38 @@ function isRfc3339(text: string): boolean {
   if (!RFC3339_RE.test(text) || Number.isNaN(Date.parse(text))) return false;
   const [y, mo, d, h, mi, s] = text.slice(0, 19).split(/[-T:]/).map(Number) as [number, number, number, number, number, number];
   const probe = new Date(Date.UTC(y, mo - 1, d, h, mi, s));
-  return probe.getUTCFullYear() === y && probe.getUTCMonth() === mo - 1 && probe.getUTCDate() === d && probe.getUTCHours() === h && probe.getUTCMinutes() === mi && s < 60;
+  return (
+    probe.getUTCFullYear() === y &&
+    probe.getUTCMonth() === mo - 1 &&
+    probe.getUTCDate() === d &&
+    probe.getUTCHours() === h &&
+    probe.getUTCMinutes() === mi &&
+    s < 60
+  );
 }
 
 function jsonValue(lit: A.Literal): IrValue | undefined {
   switch (lit.kind) {
-    case 'string': return lit.value;
-    case 'number': return lit.value;
-    case 'bool': return lit.value;
+    case 'string':
+      return lit.value;
+    case 'number':
+      return lit.value;
+    case 'bool':
+      return lit.value;
     case 'list': {
       const items = lit.items.map(jsonValue);
       return items.every((i) => i !== undefined) ? (items as IrValue[]) : undefined;
     }
-    default: return undefined;
+    default:
+      return undefined;
   }
 }
 
 function checkDefaultAgainstConstraints(ctx: CheckContext, lit: A.Literal, value: IrValue, c: IrConstraints, type: IrType): void {
-  const fail = (constraint: string) => ctx.diagnostics.add('defaultViolatesConstraint', { value: describeLiteral(lit), constraint }, lit.span, { help: 'change the default or relax the constraint' });
+  const fail = (constraint: string) =>
+    ctx.diagnostics.add('defaultViolatesConstraint', { value: describeLiteral(lit), constraint }, lit.span, {
+      help: 'change the default or relax the constraint',
+    });
   if (typeof value === 'number' || typeof value === 'bigint') {
     if (c.min !== undefined && value < c.min) fail(`min = ${c.min}`);
     else if (c.max !== undefined && value > c.max) fail(`max = ${c.max}`);
@@ -419,7 +549,9 @@ function checkDefaultAgainstConstraints(ctx: CheckContext, lit: A.Literal, value
 
 function checkEnumMembers(ctx: CheckContext, decl: A.EnumDecl | A.ErrorsDecl, kind: 'enum' | 'errors') {
   if (decl.members.length === 0 && !decl.recovered) {
-    ctx.diagnostics.add('emptyDeclaration', { kind: kind === 'enum' ? 'enum' : 'error set', name: decl.name.text }, decl.name.span, { help: kind === 'enum' ? 'add a member: `ok = 0;`' : 'add an error code: `FAILED = 1;`' });
+    ctx.diagnostics.add('emptyDeclaration', { kind: kind === 'enum' ? 'enum' : 'error set', name: decl.name.text }, decl.name.span, {
+      help: kind === 'enum' ? 'add a member: `ok = 0;`' : 'add an error code: `FAILED = 1;`',
+    });
   }
   const names = new Map<string, A.EnumMember>();
   const values = new Map<number, A.EnumMember>();
@@ -437,7 +569,9 @@ function checkEnumMembers(ctx: CheckContext, decl: A.EnumDecl | A.ErrorsDecl, ki
       continue;
     }
     if (kind === 'enum' && (v < -2147483648n || v > 2147483647n)) {
-      ctx.diagnostics.add('valueOutOfRange', { what: 'enum value', value: m.value.text, range: '-2147483648 to 2147483647' }, m.value.span, { help: 'enum values are 32-bit signed integers' });
+      ctx.diagnostics.add('valueOutOfRange', { what: 'enum value', value: m.value.text, range: '-2147483648 to 2147483647' }, m.value.span, {
+        help: 'enum values are 32-bit signed integers',
+      });
       continue;
     }
     const num = Number(v);
@@ -447,7 +581,9 @@ function checkEnumMembers(ctx: CheckContext, decl: A.EnumDecl | A.ErrorsDecl, ki
       const hi = kind === 'errors' ? 65535 : 2147483647;
       let free = lo;
       while (values.has(free) && free < hi) free++;
-      ctx.diagnostics.add('duplicateEnumValue', { value: num, other: other.name.text }, m.value.span, { help: values.has(free) ? 'every value is taken' : `use a value no other member has, e.g. ${free}` });
+      ctx.diagnostics.add('duplicateEnumValue', { value: num, other: other.name.text }, m.value.span, {
+        help: values.has(free) ? 'every value is taken' : `use a value no other member has, e.g. ${free}`,
+      });
       continue;
     }
     values.set(num, m);
@@ -476,8 +612,16 @@ function reportInfiniteStructs(ctx: CheckContext, structs: readonly { decl: A.St
     }
   };
   const isAggregate = (t: IrType): t is Extract<IrType, { kind: 'named' }> => t.kind === 'named' && t.declKind !== 'enum';
-  for (const { ir } of structs) needs.set(ir.name, ir.fields.filter((f) => !f.optional && isAggregate(f.type)).map((f) => ({ to: (f.type as { name: string }).name, field: f.name })));
-  for (const u of unions) unionArms.set(u.name, u.arms.filter((a) => isAggregate(a.type)).map((a) => ({ to: (a.type as { name: string }).name, field: a.name })));
+  for (const { ir } of structs)
+    needs.set(
+      ir.name,
+      ir.fields.filter((f) => !f.optional && isAggregate(f.type)).map((f) => ({ to: (f.type as { name: string }).name, field: f.name })),
+    );
+  for (const u of unions)
+    unionArms.set(
+      u.name,
+      u.arms.filter((a) => isAggregate(a.type)).map((a) => ({ to: (a.type as { name: string }).name, field: a.name })),
+    );
   const remaining = new Map<string, number>();
   const dependents = new Map<string, string[]>();
   for (const [name, deps] of needs) {
@@ -523,9 +667,14 @@ function reportInfiniteStructs(ctx: CheckContext, structs: readonly { decl: A.St
     const s = byName.get(head.name)!;
     const rotated = [...cycle.slice(cycle.indexOf(head)), ...cycle.slice(0, cycle.indexOf(head))];
     const field = s.decl.fields.find((f) => f.name.text === head.field)!;
-    ctx.diagnostics.add('infiniteStruct', { name: s.ir.shortName, path: rotated.map((p) => `${p.name.split('.').pop()}.${p.field}`).join(' → ') }, field.name.span, {
-      help: `make '${field.name.text}' optional (\`${field.name.text}?:\`) or an array`,
-    });
+    ctx.diagnostics.add(
+      'infiniteStruct',
+      { name: s.ir.shortName, path: rotated.map((p) => `${p.name.split('.').pop()}.${p.field}`).join(' → ') },
+      field.name.span,
+      {
+        help: `make '${field.name.text}' optional (\`${field.name.text}?:\`) or an array`,
+      },
+    );
   }
 }
 

@@ -72,7 +72,9 @@ export function renderHuman(d: Diagnostic, color = false): string {
     out.push(`${pad} ${st.accent('|')} ${' '.repeat(before)}${sev('^'.repeat(width))}`);
   }
   for (const note of d.notes ?? []) {
-    const where = note.span ? ` (${note.span.file.path}:${note.span.file.position(note.span.start).line}:${note.span.file.position(note.span.start).column})` : '';
+    const where = note.span
+      ? ` (${note.span.file.path}:${note.span.file.position(note.span.start).line}:${note.span.file.position(note.span.start).column})`
+      : '';
     out.push(`${st.bold('note')}: ${note.message}${where}`);
   }
   if (d.help) out.push(`${st.bold('help')}: ${d.help}`);

@@ -65,7 +65,8 @@ export function formatFile(parsed: ParsedFile): string {
         line += '}';
       }
       const next = items[i + 1];
-      const trailingComment = next && isComment(next) && next.tokenType.name !== 'DocComment' && !text.slice(tok.endOffset! + 1, next.startOffset).includes('\n');
+      const trailingComment =
+        next && isComment(next) && next.tokenType.name !== 'DocComment' && !text.slice(tok.endOffset! + 1, next.startOffset).includes('\n');
       if (!trailingComment) flush();
       // Top-level declarations are separated by one blank line.
       if (depth === 0 && next) pendingBlank = true;
@@ -86,7 +87,8 @@ export function formatFile(parsed: ParsedFile): string {
       if (next?.tokenType.name !== 'RCurly') flush();
     } else if (kind === 'Semi') {
       const next = items[i + 1];
-      const trailingComment = next && isComment(next) && !text.slice(tok.endOffset! + 1, next.startOffset).includes('\n') && next.tokenType.name !== 'DocComment';
+      const trailingComment =
+        next && isComment(next) && !text.slice(tok.endOffset! + 1, next.startOffset).includes('\n') && next.tokenType.name !== 'DocComment';
       if (!trailingComment) flush();
     }
     prev = tok;

@@ -3,7 +3,25 @@
  * AST or text. Names of declarations are fully qualified (`fountain.gpu.JobResult`); collections are
  * sorted so that output does not depend on file or declaration order.
  */
-export const SCALARS = ['bool', 'u8', 'u16', 'u32', 'u64', 'i8', 'i16', 'i32', 'i64', 'f32', 'f64', 'string', 'bytes', 'timestamp', 'duration', 'uuid', 'json'] as const;
+export const SCALARS = [
+  'bool',
+  'u8',
+  'u16',
+  'u32',
+  'u64',
+  'i8',
+  'i16',
+  'i32',
+  'i64',
+  'f32',
+  'f64',
+  'string',
+  'bytes',
+  'timestamp',
+  'duration',
+  'uuid',
+  'json',
+] as const;
 export type ScalarName = (typeof SCALARS)[number];
 
 export const QOS_LEVELS = ['at_most_once', 'at_least_once', 'exactly_once'] as const;

@@ -27,7 +27,9 @@ export function lex(file: SourceFile, diagnostics: DiagnosticBag): LexResult {
     if (tok.tokenType === UnterminatedString) {
       diagnostics.add('unterminatedString', {}, span(file, tok.startOffset, tok.endOffset! + 1), { help: 'add the closing " before the end of the line' });
     } else if (tok.tokenType === SingleQuotedString) {
-      diagnostics.add('singleQuotedString', {}, span(file, tok.startOffset, tok.endOffset! + 1), { help: `write it with double quotes: "${tok.image.slice(1, -1)}"` });
+      diagnostics.add('singleQuotedString', {}, span(file, tok.startOffset, tok.endOffset! + 1), {
+        help: `write it with double quotes: "${tok.image.slice(1, -1)}"`,
+      });
     }
   }
   return { tokens: result.tokens, comments: result.groups['comments'] ?? [] };

@@ -125,7 +125,21 @@ export const allTokens: TokenType[] = [
   ...keywords,
   Name,
   Identifier,
-  LCurly, RCurly, LParen, RParen, LSquare, RSquare, Less, Greater, Semi, Colon, Comma, Equals, Question, At, Dot,
+  LCurly,
+  RCurly,
+  LParen,
+  RParen,
+  LSquare,
+  RSquare,
+  Less,
+  Greater,
+  Semi,
+  Colon,
+  Comma,
+  Equals,
+  Question,
+  At,
+  Dot,
 ];
 
 export const MidlLexer = new Lexer(allTokens, { positionTracking: 'full', ensureOptimizations: false });

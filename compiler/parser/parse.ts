@@ -22,14 +22,22 @@ export function parseFile(file: SourceFile): ParsedFile {
   const tooDeep = firstTooDeep(tokens);
   if (tooDeep) {
     // Refuse before parsing: every later stage recurses over nesting, and input must not choose the depth.
-    diagnostics.add('nestingTooDeep', { max: MAX_NESTING }, span(file, tooDeep.startOffset, (tooDeep.endOffset ?? tooDeep.startOffset) + 1), { help: 'flatten the structure: name the inner type and refer to it' });
+    diagnostics.add('nestingTooDeep', { max: MAX_NESTING }, span(file, tooDeep.startOffset, (tooDeep.endOffset ?? tooDeep.startOffset) + 1), {
+      help: 'flatten the structure: name the inner type and refer to it',
+    });
     const ast: FileAst = { file, headers: [], decls: [], firstDeclPosition: Infinity };
     return { ast, tokens, comments, diagnostics, hasSyntaxErrors: true };
   }
   const { cst, errors } = parseTokens(tokens);
   // A line the lexer already complained about would only produce echoes from the parser.
   const lexedBadLines = new Set(diagnostics.all.flatMap((d) => (d.span ? [d.span.file.position(d.span.start).line] : [])));
-  reportSyntaxErrors(file, cst, tokens, errors.filter((e) => !lexedBadLines.has(e.token.startLine ?? -1)), diagnostics);
+  reportSyntaxErrors(
+    file,
+    cst,
+    tokens,
+    errors.filter((e) => !lexedBadLines.has(e.token.startLine ?? -1)),
+    diagnostics,
+  );
   const hasSyntaxErrors = diagnostics.hasErrors;
   const errorOffsets = errors.map((e) => (Number.isFinite(e.token.startOffset) ? e.token.startOffset : file.text.length));
   const ast = buildAst(file, cst, comments, errorOffsets, diagnostics);
@@ -94,12 +102,20 @@ function reportSyntaxErrors(file: SourceFile, cst: CstNode, tokens: readonly ITo
     const fieldName = inMember ? nextToken(tokens, e.token) : undefined;
     if (fieldName) {
       // `name Type @1;`: the member is clearly a field that lacks its colon; say so at the right place.
-      out.add('expectedToken', { expected: "':' after the field name", found: describeFound(fieldName) }, span(file, fieldName.startOffset, (fieldName.endOffset ?? fieldName.startOffset) + 1), { help: `write \`${e.token.image}: Type @1;\`` });
+      out.add(
+        'expectedToken',
+        { expected: "':' after the field name", found: describeFound(fieldName) },
+        span(file, fieldName.startOffset, (fieldName.endOffset ?? fieldName.startOffset) + 1),
+        { help: `write \`${e.token.image}: Type @1;\`` },
+      );
       continue;
     }
     const help = HELP[e.expected] ?? 'see docs/language.md for the grammar';
     if (e.kind === 'mismatch' && e.expected !== 'EOF') out.add('expectedToken', { expected: e.expected, found }, where, { help });
-    else if (e.kind === 'not-all-input' || e.kind === 'mismatch') out.add('unexpectedToken', { found, expected: 'a declaration (struct, enum, union, errors, topic, intent, capability)' }, where, { help: 'top-level items are declarations; check for an extra closing brace above' });
+    else if (e.kind === 'not-all-input' || e.kind === 'mismatch')
+      out.add('unexpectedToken', { found, expected: 'a declaration (struct, enum, union, errors, topic, intent, capability)' }, where, {
+        help: 'top-level items are declarations; check for an extra closing brace above',
+      });
     else out.add('unexpectedToken', { found, expected: e.expected }, where, { help });
   }
 }

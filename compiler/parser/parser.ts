@@ -8,7 +8,13 @@ const describe = (t: TokenType): string => (typeof t.LABEL === 'string' ? t.LABE
 const messages: IParserErrorMessageProvider = {
   buildMismatchTokenMessage: ({ expected }) => describe(expected),
   buildNotAllInputParsedMessage: () => 'a declaration',
-  buildNoViableAltMessage: ({ expectedPathsPerAlt }) => alternatives(expectedPathsPerAlt.flat().map((p) => p[0]).filter((t): t is TokenType => !!t)),
+  buildNoViableAltMessage: ({ expectedPathsPerAlt }) =>
+    alternatives(
+      expectedPathsPerAlt
+        .flat()
+        .map((p) => p[0])
+        .filter((t): t is TokenType => !!t),
+    ),
   buildEarlyExitMessage: ({ expectedIterationPaths }) => alternatives(expectedIterationPaths.map((p) => p[0]).filter((t): t is TokenType => !!t)),
 };
 
@@ -44,18 +50,20 @@ class MidlParser extends CstParser {
   });
 
   topLevel = this.RULE('topLevel', () => {
-    this.OR(this.alternatives(0, () => [
-      { ALT: () => this.SUBRULE(this.packageDecl) },
-      { ALT: () => this.SUBRULE(this.versionDecl) },
-      { ALT: () => this.SUBRULE(this.importDecl) },
-      { ALT: () => this.SUBRULE(this.capabilityDecl) },
-      { ALT: () => this.SUBRULE(this.structDecl) },
-      { ALT: () => this.SUBRULE(this.enumDecl) },
-      { ALT: () => this.SUBRULE(this.unionDecl) },
-      { ALT: () => this.SUBRULE(this.errorsDecl) },
-      { ALT: () => this.SUBRULE(this.topicDecl) },
-      { ALT: () => this.SUBRULE(this.intentDecl) },
-    ]));
+    this.OR(
+      this.alternatives(0, () => [
+        { ALT: () => this.SUBRULE(this.packageDecl) },
+        { ALT: () => this.SUBRULE(this.versionDecl) },
+        { ALT: () => this.SUBRULE(this.importDecl) },
+        { ALT: () => this.SUBRULE(this.capabilityDecl) },
+        { ALT: () => this.SUBRULE(this.structDecl) },
+        { ALT: () => this.SUBRULE(this.enumDecl) },
+        { ALT: () => this.SUBRULE(this.unionDecl) },
+        { ALT: () => this.SUBRULE(this.errorsDecl) },
+        { ALT: () => this.SUBRULE(this.topicDecl) },
+        { ALT: () => this.SUBRULE(this.intentDecl) },
+      ]),
+    );
   });
 
   packageDecl = this.RULE('packageDecl', () => {
@@ -103,10 +111,12 @@ class MidlParser extends CstParser {
   });
 
   member = this.RULE('member', () => {
-    this.OR(this.alternatives(1, () => [
-      { GATE: () => this.LA(2).tokenType === T.At, ALT: () => this.SUBRULE(this.reservedDecl) },
-      { ALT: () => this.SUBRULE(this.field) },
-    ]));
+    this.OR(
+      this.alternatives(1, () => [
+        { GATE: () => this.LA(2).tokenType === T.At, ALT: () => this.SUBRULE(this.reservedDecl) },
+        { ALT: () => this.SUBRULE(this.field) },
+      ]),
+    );
   });
 
   reservedDecl = this.RULE('reservedDecl', () => {
@@ -137,21 +147,25 @@ class MidlParser extends CstParser {
   });
 
   typeExpr = this.RULE('typeExpr', () => {
-    this.OR(this.alternatives(2, () => [
-      { GATE: () => this.LA(2).tokenType === T.Less, ALT: () => this.SUBRULE(this.mapType) },
-      { ALT: () => this.SUBRULE(this.qualifiedName) },
-    ]));
+    this.OR(
+      this.alternatives(2, () => [
+        { GATE: () => this.LA(2).tokenType === T.Less, ALT: () => this.SUBRULE(this.mapType) },
+        { ALT: () => this.SUBRULE(this.qualifiedName) },
+      ]),
+    );
     // `?` may appear between brackets only so that the checker can explain why `u8?[]` is wrong.
     this.MANY(() => {
-      this.OR2(this.alternatives(3, () => [
-        {
-          ALT: () => {
-            this.CONSUME(T.LSquare);
-            this.CONSUME(T.RSquare);
+      this.OR2(
+        this.alternatives(3, () => [
+          {
+            ALT: () => {
+              this.CONSUME(T.LSquare);
+              this.CONSUME(T.RSquare);
+            },
           },
-        },
-        { ALT: () => this.CONSUME(T.Question) },
-      ]));
+          { ALT: () => this.CONSUME(T.Question) },
+        ]),
+      );
     });
   });
 
@@ -177,24 +191,28 @@ class MidlParser extends CstParser {
   });
 
   literal = this.RULE('literal', () => {
-    this.OR(this.alternatives(4, () => [
-      { ALT: () => this.SUBRULE(this.scalarLiteral) },
-      { ALT: () => this.SUBRULE(this.qualifiedName) },
-      { ALT: () => this.SUBRULE(this.listLiteral) },
-    ]));
+    this.OR(
+      this.alternatives(4, () => [
+        { ALT: () => this.SUBRULE(this.scalarLiteral) },
+        { ALT: () => this.SUBRULE(this.qualifiedName) },
+        { ALT: () => this.SUBRULE(this.listLiteral) },
+      ]),
+    );
   });
 
   /** A one-token literal: strings, numbers, quantities, booleans (shared by defaults and property values). */
   scalarLiteral = this.RULE('scalarLiteral', () => {
-    this.OR(this.alternatives(9, () => [
-      { ALT: () => this.CONSUME(T.StringLiteral) },
-      { ALT: () => this.CONSUME(T.NumberLiteral) },
-      { ALT: () => this.CONSUME(T.ExpNumber) },
-      { ALT: () => this.CONSUME(T.HexNumber) },
-      { ALT: () => this.CONSUME(T.Quantity) },
-      { ALT: () => this.CONSUME(T.True) },
-      { ALT: () => this.CONSUME(T.False) },
-    ]));
+    this.OR(
+      this.alternatives(9, () => [
+        { ALT: () => this.CONSUME(T.StringLiteral) },
+        { ALT: () => this.CONSUME(T.NumberLiteral) },
+        { ALT: () => this.CONSUME(T.ExpNumber) },
+        { ALT: () => this.CONSUME(T.HexNumber) },
+        { ALT: () => this.CONSUME(T.Quantity) },
+        { ALT: () => this.CONSUME(T.True) },
+        { ALT: () => this.CONSUME(T.False) },
+      ]),
+    );
   });
 
   listLiteral = this.RULE('listLiteral', () => {
@@ -258,25 +276,24 @@ class MidlParser extends CstParser {
 
   property = this.RULE('property', () => {
     this.CONSUME(T.Name);
-    this.OR(this.alternatives(7, () => [
-      {
-        ALT: () => {
-          this.CONSUME(T.Colon);
-          this.AT_LEAST_ONE_SEP({ SEP: T.Comma, DEF: () => this.SUBRULE(this.valueGroup) });
-          this.CONSUME(T.Semi);
+    this.OR(
+      this.alternatives(7, () => [
+        {
+          ALT: () => {
+            this.CONSUME(T.Colon);
+            this.AT_LEAST_ONE_SEP({ SEP: T.Comma, DEF: () => this.SUBRULE(this.valueGroup) });
+            this.CONSUME(T.Semi);
+          },
         },
-      },
-      { ALT: () => this.SUBRULE(this.propertyBlock) },
-    ]));
+        { ALT: () => this.SUBRULE(this.propertyBlock) },
+      ]),
+    );
   });
 
   /** One comma-separated item of a property value: `gpu.admin`, `POST "/path"`, `50ms`. */
   valueGroup = this.RULE('valueGroup', () => {
     this.AT_LEAST_ONE(() => {
-      this.OR(this.alternatives(8, () => [
-        { ALT: () => this.SUBRULE(this.typeExpr) },
-        { ALT: () => this.SUBRULE(this.scalarLiteral) },
-      ]));
+      this.OR(this.alternatives(8, () => [{ ALT: () => this.SUBRULE(this.typeExpr) }, { ALT: () => this.SUBRULE(this.scalarLiteral) }]));
     });
   });
 
@@ -307,9 +324,14 @@ export function parseTokens(tokens: IToken[]): { cst: CstNode; errors: ParseErro
   parser.input = tokens;
   const cst = parser.file();
   const errors: ParseError[] = parser.errors.map((e) => {
-    const kind = e.name === 'MismatchedTokenException' ? 'mismatch'
-      : e.name === 'NoViableAltException' ? 'no-alternative'
-      : e.name === 'NotAllInputParsedException' ? 'not-all-input' : 'early-exit';
+    const kind =
+      e.name === 'MismatchedTokenException'
+        ? 'mismatch'
+        : e.name === 'NoViableAltException'
+          ? 'no-alternative'
+          : e.name === 'NotAllInputParsedException'
+            ? 'not-all-input'
+            : 'early-exit';
     return {
       expected: e.message,
       token: e.token,

@@ -23,7 +23,11 @@ export type AddressParams<K extends string> = { readonly [P in K]: ParamValue };
 /** Longest parameter value, in UTF-16 code units. */
 export const MAX_PARAM_LENGTH = 256;
 
-type PatternSegment = { readonly kind: 'literal'; readonly text: string } | { readonly kind: 'param'; readonly name: string } | { readonly kind: 'any' } | { readonly kind: 'rest' };
+type PatternSegment =
+  | { readonly kind: 'literal'; readonly text: string }
+  | { readonly kind: 'param'; readonly name: string }
+  | { readonly kind: 'any' }
+  | { readonly kind: 'rest' };
 
 /** A compiled subscription pattern. */
 export interface AddressPattern {
@@ -56,7 +60,8 @@ export function formatAddress(template: string, params: Readonly<Record<string, 
       if (typeof raw !== 'string' && typeof raw !== 'number' && typeof raw !== 'bigint') {
         throw new BusError('invalid-address', `address ${template}: parameter '${name}' must be a string, number or bigint`, { address: template });
       }
-      if (typeof raw === 'number' && !Number.isFinite(raw)) throw new BusError('invalid-address', `address ${template}: parameter '${name}' is not a finite number`, { address: template });
+      if (typeof raw === 'number' && !Number.isFinite(raw))
+        throw new BusError('invalid-address', `address ${template}: parameter '${name}' is not a finite number`, { address: template });
       const value = String(raw);
       const problem = paramValueProblem(value);
       if (problem) throw new BusError('invalid-address', `address ${template}: parameter '${name}' ${problem}`, { address: template });

@@ -14,7 +14,10 @@ export function encodeChecked<T>(codec: Codec<T>, value: T, address: string, lim
   const v = codec.validate(value);
   if (!v.ok) {
     const first = v.errors[0];
-    throw new BusError('invalid-payload', `${address}: invalid ${codec.typeName}${first ? `: ${first.path || '/'} ${first.message}` : ''}`, { address, issues: v.errors });
+    throw new BusError('invalid-payload', `${address}: invalid ${codec.typeName}${first ? `: ${first.path || '/'} ${first.message}` : ''}`, {
+      address,
+      issues: v.errors,
+    });
   }
   let bytes: Uint8Array;
   try {
@@ -22,7 +25,8 @@ export function encodeChecked<T>(codec: Codec<T>, value: T, address: string, lim
   } catch (cause) {
     throw new BusError('invalid-payload', `${address}: ${codec.typeName} does not encode: ${(cause as Error).message}`, { address, cause });
   }
-  if (bytes.length > limit) throw new BusError('too-large', `${address}: ${bytes.length} bytes exceed maxPayload ${limit}`, { address, size: bytes.length, limit });
+  if (bytes.length > limit)
+    throw new BusError('too-large', `${address}: ${bytes.length} bytes exceed maxPayload ${limit}`, { address, size: bytes.length, limit });
   return bytes;
 }
 
@@ -53,7 +57,11 @@ export function remoteError(address: string, info: RemoteErrorInfo): BusError {
 export function parseRemote(payload: Uint8Array): RemoteErrorInfo {
   try {
     const v = JSON.parse(new TextDecoder().decode(payload)) as Partial<RemoteErrorInfo>;
-    return { name: typeof v.name === 'string' ? v.name : 'INTERNAL', code: typeof v.code === 'number' ? v.code : 0, message: typeof v.message === 'string' ? v.message : '' };
+    return {
+      name: typeof v.name === 'string' ? v.name : 'INTERNAL',
+      code: typeof v.code === 'number' ? v.code : 0,
+      message: typeof v.message === 'string' ? v.message : '',
+    };
   } catch {
     return { name: 'INTERNAL', code: 0, message: 'unreadable error reply' };
   }
@@ -78,7 +86,10 @@ export function replyTarget<R>(request: Delivery<unknown, string, R>): { readonl
 export function responderHandler<P, R, K extends string>(
   topic: TopicDescriptor<P, R, K>,
   responder: Responder<P, R, K>,
-  answer: { reply(delivery: Delivery<P, K, R>, value: R): Promise<void>; error(replyTo: string, delivery: Delivery<P, K, R>, info: RemoteErrorInfo): void | Promise<void> },
+  answer: {
+    reply(delivery: Delivery<P, K, R>, value: R): Promise<void>;
+    error(replyTo: string, delivery: Delivery<P, K, R>, info: RemoteErrorInfo): void | Promise<void>;
+  },
 ): Handler<P, K, R> {
   return async (value, delivery) => {
     let reply: R;

@@ -74,9 +74,7 @@ export function topicClient<P, R, K extends string>(bus: Bus, topic: TopicDescri
     typeof args[0] === 'function' ? { params: undefined, fn: args[0] as F } : { params: args[0] as Params, fn: args[1] as F };
   const client: Record<string, unknown> = {
     topic,
-    publish: withParams
-      ? (params: AddressParams<K>, value: P) => bus.publish(topic, value, { params })
-      : (value: P) => bus.publish(topic, value),
+    publish: withParams ? (params: AddressParams<K>, value: P) => bus.publish(topic, value, { params }) : (value: P) => bus.publish(topic, value),
     subscribe: (...args: unknown[]) => {
       const { params, fn } = split<Handler<P, K, R>>(args);
       return bus.subscribe(topic, fn, params ? { params } : {});

@@ -212,7 +212,10 @@ export function encodeControl(c: Control): Uint8Array {
       break;
     case ControlKind.Welcome:
       o.u32(c.sessionId).u64(c.capabilities).u32(c.maxPayload).u32(c.jitterBudgetUs).u8(c.clockSource).u32(c.heartbeatMs);
-      o.str(c.resumeToken).u8(c.resumed ? 1 : 0).u64(c.lastSeq).str(c.name);
+      o.str(c.resumeToken)
+        .u8(c.resumed ? 1 : 0)
+        .u64(c.lastSeq)
+        .str(c.name);
       writeInterests(o, c.interests);
       break;
     case ControlKind.Refuse:
@@ -230,7 +233,9 @@ export function encodeControl(c: Control): Uint8Array {
       o.u32(c.subId).u32(c.topicId).str(c.pattern);
       break;
     case ControlKind.Subscribed:
-      o.u32(c.subId).u8(c.refused === undefined ? 0xff : NACK_REASONS.indexOf(c.refused)).str(c.message);
+      o.u32(c.subId)
+        .u8(c.refused === undefined ? 0xff : NACK_REASONS.indexOf(c.refused))
+        .str(c.message);
       break;
     case ControlKind.Unsubscribe:
       o.u32(c.subId);
@@ -279,7 +284,20 @@ export function decodeControl(body: Uint8Array): Control {
       const resumed = r.u8('resumed flag') === 1;
       const lastSeq = r.u64('last seq');
       const name = r.str('name', 256);
-      c = { kind, sessionId, capabilities, maxPayload, jitterBudgetUs, clockSource, heartbeatMs, resumeToken, resumed, lastSeq, name, interests: readInterests(r) };
+      c = {
+        kind,
+        sessionId,
+        capabilities,
+        maxPayload,
+        jitterBudgetUs,
+        clockSource,
+        heartbeatMs,
+        resumeToken,
+        resumed,
+        lastSeq,
+        name,
+        interests: readInterests(r),
+      };
       break;
     }
     case ControlKind.Refuse:

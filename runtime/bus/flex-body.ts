@@ -37,7 +37,8 @@ export function jsonBody(msg: OutgoingBody): JsonValue {
  */
 export function fromFlex(topics: TopicTable, f: FlexFrame): Incoming {
   const { kind, header, address, body } = f;
-  const topic = kind === FrameKind.Reply || kind === FrameKind.ErrorReply ? topics.forReply(header.topicId, address) : topics.forMessage(header.topicId, address);
+  const topic =
+    kind === FrameKind.Reply || kind === FrameKind.ErrorReply ? topics.forReply(header.topicId, address) : topics.forMessage(header.topicId, address);
   let payload: Uint8Array = new Uint8Array(0);
   let invalid: string | undefined;
   let value: unknown;

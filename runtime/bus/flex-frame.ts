@@ -58,9 +58,7 @@ export const FLEX_KIND_NAMES = {
   [FrameKind.ErrorReply]: 'err',
 } as const satisfies Record<FrameKind, string>;
 
-const KIND_OF_NAME: ReadonlyMap<string, FrameKind> = new Map(
-  Object.entries(FLEX_KIND_NAMES).map(([kind, name]) => [name, Number(kind) as FrameKind]),
-);
+const KIND_OF_NAME: ReadonlyMap<string, FrameKind> = new Map(Object.entries(FLEX_KIND_NAMES).map(([kind, name]) => [name, Number(kind) as FrameKind]));
 
 /** Members in encoding order; decoding accepts any order but exactly these. */
 const MEMBERS = ['k', 's', 'f', 'a', 't', 'v', 'sid', 'c', 'ts', 'q', 'cap', 'body'] as const;

@@ -73,7 +73,15 @@ export function decodeUtf8(bytes: Uint8Array, offset: number, what: string): str
 }
 
 /** The body of a data frame (without the carrier prefix). */
-export function encodeDataFrame(kind: FrameKind, flags: number, seq: bigint, address: string, header: EnvelopeHeader, payload: Uint8Array, maxPayloadBytes: number): Uint8Array {
+export function encodeDataFrame(
+  kind: FrameKind,
+  flags: number,
+  seq: bigint,
+  address: string,
+  header: EnvelopeHeader,
+  payload: Uint8Array,
+  maxPayloadBytes: number,
+): Uint8Array {
   const addr = utf8.encode(address);
   if (addr.length > MAX_ADDRESS_BYTES) throw new RangeError(`address is ${addr.length} bytes, more than ${MAX_ADDRESS_BYTES}`);
   const envelope = encodeEnvelope(header, payload, { maxPayloadBytes });

@@ -41,7 +41,8 @@ export function sessionRefusal(peer: PeerSession, header: EnvelopeHeader): strin
 
 /** A timestamp older than `maxAgeUs` or further ahead than `maxSkewUs` of `nowUs` is `stale`. */
 export function staleRefusal(timestampUs: bigint, nowUs: bigint, maxAgeUs: bigint, maxSkewUs: bigint): Refusal | undefined {
-  if (timestampUs + maxAgeUs < nowUs) return { reason: 'stale', message: `timestamp is ${(nowUs - timestampUs) / 1000n} ms old (limit ${maxAgeUs / 1000n} ms)` };
+  if (timestampUs + maxAgeUs < nowUs)
+    return { reason: 'stale', message: `timestamp is ${(nowUs - timestampUs) / 1000n} ms old (limit ${maxAgeUs / 1000n} ms)` };
   if (timestampUs > nowUs + maxSkewUs) return { reason: 'stale', message: `timestamp is ${(timestampUs - nowUs) / 1000n} ms in the future` };
   return undefined;
 }

@@ -1,6 +1,19 @@
 import type { Codec } from '../codec/codec.ts';
 import { compilePattern, formatAddress, matchAddress, replyAddress, topicPattern, type AddressPattern } from './address.ts';
-import type { Bus, Delivery, Handler, IntentDelivery, IntentResponder, InvokeOptions, PublishOptions, ReplyValue, RequestOptions, Responder, SubscribeOptions, Subscription } from './bus.ts';
+import type {
+  Bus,
+  Delivery,
+  Handler,
+  IntentDelivery,
+  IntentResponder,
+  InvokeOptions,
+  PublishOptions,
+  ReplyValue,
+  RequestOptions,
+  Responder,
+  SubscribeOptions,
+  Subscription,
+} from './bus.ts';
 import { assertMask, maskAllows } from './capabilities.ts';
 import type { AnyIntentDescriptor, AnyTopicDescriptor, IntentDescriptor, TopicDescriptor } from './descriptor.ts';
 import { assertAllowed, encodeChecked, remoteInfo, replyTarget, responderHandler } from './checks.ts';
@@ -145,7 +158,6 @@ export class LoopbackHub {
     });
   }
 }
-
 
 export class LoopbackBus implements Bus {
   readonly capabilities: bigint;
@@ -314,7 +326,13 @@ export class LoopbackBus implements Bus {
   }
 
   /** Registers a pending request on `replyTo` with its timeout; returns its settle function. */
-  private await(replyTo: string, codec: Codec<unknown> | undefined, timeoutMs: number | undefined, resolve: (v: unknown) => void, reject: (e: unknown) => void): Pending['settle'] {
+  private await(
+    replyTo: string,
+    codec: Codec<unknown> | undefined,
+    timeoutMs: number | undefined,
+    resolve: (v: unknown) => void,
+    reject: (e: unknown) => void,
+  ): Pending['settle'] {
     const ms = timeoutMs ?? this.timeoutMs;
     if (!(ms >= 0) || !Number.isFinite(ms)) throw new RangeError(`timeoutMs must be a finite number ≥ 0, got ${ms}`);
     const timer = setTimeout(() => {
@@ -365,7 +383,17 @@ export class LoopbackBus implements Bus {
           sub.session.onError(new BusError('invalid-payload', `${address}: payload does not decode: ${(cause as Error).message}`, { address, cause }), address);
           return;
         }
-        const delivery: Delivery = { topic: desc, address, params: { ...topicParams, ...params }, corr, replyTo, sessionId, timestampUs, size: bytes.length, qos: options.qos ?? topic.qos };
+        const delivery: Delivery = {
+          topic: desc,
+          address,
+          params: { ...topicParams, ...params },
+          corr,
+          replyTo,
+          sessionId,
+          timestampUs,
+          size: bytes.length,
+          qos: options.qos ?? topic.qos,
+        };
         try {
           const r = sub.handler(decoded, delivery);
           if (r && typeof (r as Promise<void>).then === 'function') (r as Promise<void>).then(undefined, (err: unknown) => sub.session.onError(err, address));

@@ -23,7 +23,19 @@ import type { Codec } from '../codec/codec.ts';
 import { Qos as WireQos, type EnvelopeHeader } from '../envelope/index.ts';
 import type { UmpLink } from '../transports/link.ts';
 import { compilePattern, formatAddress, matchAddress, replyAddress, topicPattern, type AddressPattern } from './address.ts';
-import type { Bus, Delivery, Handler, IntentResponder, InvokeOptions, PublishOptions, ReplyValue, RequestOptions, Responder, SubscribeOptions, Subscription } from './bus.ts';
+import type {
+  Bus,
+  Delivery,
+  Handler,
+  IntentResponder,
+  InvokeOptions,
+  PublishOptions,
+  ReplyValue,
+  RequestOptions,
+  Responder,
+  SubscribeOptions,
+  Subscription,
+} from './bus.ts';
 import { assertMask, maskAllows } from './capabilities.ts';
 import { NO_RESPONDER, assertAllowed, encodeChecked, parseRemote, remoteError, replyTarget, responderHandler } from './checks.ts';
 import { ControlKind, type Control, type Interest } from './control.ts';
@@ -286,7 +298,10 @@ export class NetworkBus implements Bus {
         peer.acked(c.floor, c.seqs);
         return;
       case ControlKind.Nack:
-        peer.refused(c.seq, new BusError(c.reason, `${peer.describe()} refused the message: ${c.message}`, c.reason === 'backpressure' ? { retryAfterMs: c.retryAfterMs } : {}));
+        peer.refused(
+          c.seq,
+          new BusError(c.reason, `${peer.describe()} refused the message: ${c.message}`, c.reason === 'backpressure' ? { retryAfterMs: c.retryAfterMs } : {}),
+        );
         return;
       case ControlKind.Subscribe:
         this.interests.onSubscribe(peer, c);
@@ -313,7 +328,8 @@ export class NetworkBus implements Bus {
       this.sessions.forget(peer);
       this.corrs.forget(peer);
       if (this.client === peer) {
-        for (const p of [...this.pending.values()]) p.settle(new BusError('closed', `${p.address}: the session ended: ${error.message}`, { address: p.address }));
+        for (const p of [...this.pending.values()])
+          p.settle(new BusError('closed', `${p.address}: the session ended: ${error.message}`, { address: p.address }));
       }
     };
     if (delayMs > 0) setTimeout(drop, delayMs).unref?.();
@@ -393,7 +409,14 @@ export class NetworkBus implements Bus {
     }) as Promise<ReplyValue<R>>;
   }
 
-  private call(topic: AnyTopicDescriptor, value: unknown, options: PublishOptions, timeoutMs: number | undefined, resolve: (v: unknown) => void, reject: (e: unknown) => void): void {
+  private call(
+    topic: AnyTopicDescriptor,
+    value: unknown,
+    options: PublishOptions,
+    timeoutMs: number | undefined,
+    resolve: (v: unknown) => void,
+    reject: (e: unknown) => void,
+  ): void {
     const corr = this.nextCorr++;
     const address = formatAddress(topic.address, options.params);
     const replyTo = replyAddress(address, corr);
@@ -474,16 +497,18 @@ export class NetworkBus implements Bus {
   serveIntent<B, R>(intent: IntentDescriptor<B, R>, responder: IntentResponder<B, R>): Subscription {
     const topic = this.topics.intent(intent);
     this.assertOpen(topic.address);
-    const handler = responderHandler(
+    const handler = responderHandler(topic, (body, d) => responder(body as B, { intent, corr: d.corr, sessionId: d.sessionId, timestampUs: d.timestampUs }), {
+      // An intent without a reply type answers with an empty body.
+      reply: (d, value) => (intent.reply ? this.reply(d, value) : this.sendReply(topic, d.replyTo!, d.corr, FrameKind.Reply, new Uint8Array(0), d.qos)),
+      error: (replyTo, d, info) => this.replyError(topic, replyTo, d.corr, info, d.qos).catch(() => undefined),
+    });
+    return this.addLocal({
+      subId: this.interests.newSubId(),
+      pattern: compilePattern(topic.address),
       topic,
-      (body, d) => responder(body as B, { intent, corr: d.corr, sessionId: d.sessionId, timestampUs: d.timestampUs }),
-      {
-        // An intent without a reply type answers with an empty body.
-        reply: (d, value) => (intent.reply ? this.reply(d, value) : this.sendReply(topic, d.replyTo!, d.corr, FrameKind.Reply, new Uint8Array(0), d.qos)),
-        error: (replyTo, d, info) => this.replyError(topic, replyTo, d.corr, info, d.qos).catch(() => undefined),
-      },
-    );
-    return this.addLocal({ subId: this.interests.newSubId(), pattern: compilePattern(topic.address), topic, handler: handler as Handler<unknown, string>, active: true });
+      handler: handler as Handler<unknown, string>,
+      active: true,
+    });
   }
 
   private header(topic: AnyTopicDescriptor, corr: bigint, qos: QosLevel): EnvelopeHeader {
@@ -536,7 +561,11 @@ export class NetworkBus implements Bus {
       if (peer.subscribedTo(topic.id, address, false)) remote.push(peer);
     }
     const full = remote.find((p) => p.inFlight >= p.maxInFlight);
-    if (full && msg.header.qos > 0) throw new BusError('backpressure', `${address}: ${full.describe()} has ${full.inFlight} messages awaiting acknowledgement`, { address, retryAfterMs: full.retryHintMs() });
+    if (full && msg.header.qos > 0)
+      throw new BusError('backpressure', `${address}: ${full.describe()} has ${full.inFlight} messages awaiting acknowledgement`, {
+        address,
+        retryAfterMs: full.retryHintMs(),
+      });
     this.deliveries.reserve(local.length, address);
     if (local.length > 0) this.deliverLocal(msg, local);
     const counters = this.telemetry.counters(topic.id);
@@ -549,7 +578,12 @@ export class NetworkBus implements Bus {
       const settle = (error: BusError | undefined) => {
         if (!error) return resolve();
         this.telemetry.counters(msg.topic.id).dropped++;
-        reject(new BusError(error.code, `${msg.address}: ${error.message}`, { address: msg.address, ...(error.retryAfterMs === undefined ? {} : { retryAfterMs: error.retryAfterMs }) }));
+        reject(
+          new BusError(error.code, `${msg.address}: ${error.message}`, {
+            address: msg.address,
+            ...(error.retryAfterMs === undefined ? {} : { retryAfterMs: error.retryAfterMs }),
+          }),
+        );
       };
       const qos = msg.header.qos;
       const header = peer.role === 'authority' || msg.origin ? msg.header : { ...msg.header, sessionId: peer.sessionId };
@@ -622,7 +656,9 @@ export class NetworkBus implements Bus {
       return;
     }
     const t = nowUs();
-    const verdict = staleRefusal(header.timestampUs, t, this.maxAgeUs, this.maxSkewUs) ?? (frame.kind === FrameKind.Reply || frame.kind === FrameKind.ErrorReply ? undefined : admit(peer, frame, this.topics, this.maxPayload, this.corrs));
+    const verdict =
+      staleRefusal(header.timestampUs, t, this.maxAgeUs, this.maxSkewUs) ??
+      (frame.kind === FrameKind.Reply || frame.kind === FrameKind.ErrorReply ? undefined : admit(peer, frame, this.topics, this.maxPayload, this.corrs));
     if (verdict && 'reason' in verdict) {
       counters.quarantined++;
       peer.nack(seq, verdict.reason, verdict.message, 0);
@@ -640,7 +676,13 @@ export class NetworkBus implements Bus {
         if (qos > 0) peer.ack(seq);
         counters.received++;
         this.replyRoutes.set(replyTo, { peer, expires: performance.now() + this.requestTimeoutMs * 2 });
-        void this.replyError(topic, replyTo, header.corrId, { name: NO_RESPONDER, code: 0, message: 'nobody serves this topic' }, QOS_NAME[qos] ?? 'at_most_once');
+        void this.replyError(
+          topic,
+          replyTo,
+          header.corrId,
+          { name: NO_RESPONDER, code: 0, message: 'nobody serves this topic' },
+          QOS_NAME[qos] ?? 'at_most_once',
+        );
         return;
       }
       this.replyRoutes.set(replyTo, { peer, expires: performance.now() + this.requestTimeoutMs * 2 });
@@ -669,9 +711,14 @@ export class NetworkBus implements Bus {
     const topic = this.topics.forReply(frame.envelope.header.topicId, frame.address);
     if (!topic) return;
     const { header } = frame.envelope;
-    void this.transmit(route.peer, { kind: frame.kind, topic, address: frame.address, header, payload: frame.envelope.payload.slice(), origin: undefined }).catch((err: unknown) =>
-      this.onError(err, frame.address),
-    );
+    void this.transmit(route.peer, {
+      kind: frame.kind,
+      topic,
+      address: frame.address,
+      header,
+      payload: frame.envelope.payload.slice(),
+      origin: undefined,
+    }).catch((err: unknown) => this.onError(err, frame.address));
   }
 
   // ── stats, flush, close ─────────────────────────────────────────────────────────────────────────

@@ -210,11 +210,23 @@ export class PeerSession {
    */
   sendData(qos: number, topicId: number, build: (seq: bigint) => FrameBody, settle?: (error: BusError | undefined) => void): bigint {
     if (qos > 0 && this.outbox.size >= this.maxInFlight) {
-      throw new BusError('backpressure', `${this.describe()}: ${this.outbox.size} messages await acknowledgement (limit ${this.maxInFlight})`, { retryAfterMs: this.retryHintMs() });
+      throw new BusError('backpressure', `${this.describe()}: ${this.outbox.size} messages await acknowledgement (limit ${this.maxInFlight})`, {
+        retryAfterMs: this.retryHintMs(),
+      });
     }
     const seq = this.nextSeq++;
     const body = build(seq);
-    const frame: OutFrame = { seq, body, words: undefined, qos, topicId, attempts: 0, due: Number.POSITIVE_INFINITY, firstSentAt: 0, waiters: settle ? [settle] : [] };
+    const frame: OutFrame = {
+      seq,
+      body,
+      words: undefined,
+      qos,
+      topicId,
+      attempts: 0,
+      due: Number.POSITIVE_INFINITY,
+      firstSentAt: 0,
+      waiters: settle ? [settle] : [],
+    };
     if (qos > 0) {
       this.outbox.set(seq, frame);
       this.waiting.push(frame);

@@ -26,7 +26,10 @@ export class DeliveryQueue {
   reserve(n: number, address: string): void {
     const q = this.queued;
     if (q + n > this.maxQueued) {
-      throw new BusError('backpressure', `${address}: ${q} deliveries queued (limit ${this.maxQueued})`, { address, retryAfterMs: Math.max(1, Math.ceil(q / 10_000)) });
+      throw new BusError('backpressure', `${address}: ${q} deliveries queued (limit ${this.maxQueued})`, {
+        address,
+        retryAfterMs: Math.max(1, Math.ceil(q / 10_000)),
+      });
     }
   }
 

@@ -104,7 +104,10 @@ export class Sessions {
         resume: resume ? { sessionId: peer.sessionId, token: peer.resumeToken, lastSeq: peer.floor } : undefined,
       });
       const retry = setInterval(() => peer.sendControl(hello()), HELLO_RETRY_MS);
-      const timeout = setTimeout(() => done(new BusError('timeout', `${peer.link?.description ?? host.name}: no WELCOME within ${timeoutMs} ms`, { timeoutMs })), timeoutMs);
+      const timeout = setTimeout(
+        () => done(new BusError('timeout', `${peer.link?.description ?? host.name}: no WELCOME within ${timeoutMs} ms`, { timeoutMs })),
+        timeoutMs,
+      );
       const done = (error?: BusError) => {
         clearInterval(retry);
         clearTimeout(timeout);

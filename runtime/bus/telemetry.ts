@@ -183,7 +183,10 @@ export class Telemetry {
 function jitterReport(peer: string, topicId: number, m: TopicMeter, window: number, at: Date): JitterReportValue {
   const topic = m.topic!;
   const snap = figures(topicId, m);
-  const budget = topic.budget.latencyUs === undefined ? undefined : { latency: topic.budget.latencyUs, ...(topic.budget.jitterUs === undefined ? {} : { jitter: topic.budget.jitterUs }) };
+  const budget =
+    topic.budget.latencyUs === undefined
+      ? undefined
+      : { latency: topic.budget.latencyUs, ...(topic.budget.jitterUs === undefined ? {} : { jitter: topic.budget.jitterUs }) };
   return {
     peer,
     topic: topic.address,

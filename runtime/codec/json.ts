@@ -82,7 +82,8 @@ export function fromJsonInt(j: unknown, path: string, min: number, max: number):
 
 /** A 64-bit integer: its decimal string within [min, max]. */
 export function fromJsonBigInt(j: unknown, path: string, min: bigint, max: bigint): bigint {
-  if (typeof j !== 'string' || !INTEGER_TEXT.test(j)) fail(path, `expected a decimal integer string, got ${typeof j === 'string' ? JSON.stringify(j) : what(j)}`);
+  if (typeof j !== 'string' || !INTEGER_TEXT.test(j))
+    fail(path, `expected a decimal integer string, got ${typeof j === 'string' ? JSON.stringify(j) : what(j)}`);
   if (j.length > 21) fail(path, `${j} is outside ${min}..${max}`);
   const v = BigInt(j);
   if (v < min || v > max) fail(path, `${j} is outside ${min}..${max}`);
@@ -153,7 +154,17 @@ export function fromJsonTimestamp(j: unknown, path: string): Date {
   const second = Number(m[6]);
   const ms = m[7] ? Number(m[7].slice(0, 3).padEnd(3, '0')) : 0;
   const offset = m[8] ? (m[8] === '-' ? -1 : 1) * (Number(m[9]) * 60 + Number(m[10])) : 0;
-  if (month < 1 || month > 12 || day < 1 || day > daysInMonth(year, month) || hour > 23 || minute > 59 || second > 59 || Number(m[9] ?? 0) > 23 || Number(m[10] ?? 0) > 59) {
+  if (
+    month < 1 ||
+    month > 12 ||
+    day < 1 ||
+    day > daysInMonth(year, month) ||
+    hour > 23 ||
+    minute > 59 ||
+    second > 59 ||
+    Number(m[9] ?? 0) > 23 ||
+    Number(m[10] ?? 0) > 59
+  ) {
     fail(path, `${JSON.stringify(j)} is not a valid date-time`);
   }
   const d = new Date(0);

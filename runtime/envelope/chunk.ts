@@ -71,8 +71,7 @@ export const DEFAULT_REASSEMBLY = {
 } as const;
 
 export type ReassemblyResult =
-  | { readonly status: 'complete'; readonly key: string; readonly header: EnvelopeHeader; readonly payload: Uint8Array }
-  | PendingOrDuplicate;
+  { readonly status: 'complete'; readonly key: string; readonly header: EnvelopeHeader; readonly payload: Uint8Array } | PendingOrDuplicate;
 
 interface Partial {
   readonly key: string;

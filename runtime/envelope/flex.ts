@@ -118,10 +118,7 @@ export function serializeFlexEnvelope(env: FlexEnvelope, limits: JsonLimits = DE
   const checked = checkFlexEnvelope(env as unknown as Record<string, unknown>);
   if (checked instanceof EnvelopeError) throw checked;
   const body = canonicalJson(env.body, limits.maxDepth, '$.body', 1);
-  return serializeWithin(
-    `{"v":${env.v},"ts":${env.ts},"corr":${JSON.stringify(env.corr)},"intent":${JSON.stringify(env.intent)},"body":${body}}`,
-    limits,
-  );
+  return serializeWithin(`{"v":${env.v},"ts":${env.ts},"corr":${JSON.stringify(env.corr)},"intent":${JSON.stringify(env.intent)},"body":${body}}`, limits);
 }
 
 function checkProgress(p: unknown, path: string): EnvelopeError | null {
@@ -142,8 +139,7 @@ function checkProgress(p: unknown, path: string): EnvelopeError | null {
 function checkErrorInfo(e: unknown, path: string): EnvelopeError | null {
   if (!isPlainObject(e)) return fieldError(path, `error must be an object, got ${typeName(e)}`);
   const problem =
-    checkKeys(e, ['code', 'message', 'retryAfterMs'], ['code', 'message'], path) ??
-    checkString(e.code, `${path}.code`, 64, ERROR_CODE_PATTERN, 'error code');
+    checkKeys(e, ['code', 'message', 'retryAfterMs'], ['code', 'message'], path) ?? checkString(e.code, `${path}.code`, 64, ERROR_CODE_PATTERN, 'error code');
   if (problem) return problem;
   if (typeof e.message !== 'string' || e.message.length > 4096) {
     return fieldError(`${path}.message`, 'message must be a string of at most 4096 characters');

@@ -231,11 +231,7 @@ export function canonicalJson(value: unknown, maxDepth: number, path = '$', dept
  * Shared front half of the JSON envelope parsers: read the text within limits, require a top-level
  * object, then hand it to `check`, which returns the typed envelope or the first problem.
  */
-export function parseJsonEnvelope<T>(
-  input: string | Uint8Array,
-  limits: JsonLimits,
-  check: (o: Record<string, unknown>) => T | EnvelopeError,
-): ParseResult<T> {
+export function parseJsonEnvelope<T>(input: string | Uint8Array, limits: JsonLimits, check: (o: Record<string, unknown>) => T | EnvelopeError): ParseResult<T> {
   const read = readJsonText(input, limits);
   if (!read.ok) return read;
   if (!isPlainObject(read.value)) return fail(fieldError('$', `envelope must be a JSON object, got ${typeName(read.value)}`));

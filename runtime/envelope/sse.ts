@@ -46,11 +46,7 @@ export const ID_PATTERN = /^[^\u0000-\u001f\u007f]+$/;
 /** `type/subtype` with optional parameters. */
 export const CT_PATTERN = /^[A-Za-z0-9!#$&^_.+-]+\/[A-Za-z0-9!#$&^_.+-]+(\s*;[^\u0000-\u001f\u007f]*)?$/;
 
-export type SseCtrl =
-  | { readonly ack: number }
-  | { readonly nack: readonly number[] }
-  | { readonly window: number }
-  | { readonly hb: true | number };
+export type SseCtrl = { readonly ack: number } | { readonly nack: readonly number[] } | { readonly window: number } | { readonly hb: true | number };
 
 export interface SseFrag {
   readonly i: number;
@@ -206,7 +202,7 @@ export function fragmentSseEvent(env: SseEnvelope, maxDataChars: number, firstSe
   if (data.length <= maxDataChars) return [{ ...rest, seq: firstSeq }];
   if (env.id === undefined) throw new EnvelopeError(E.BadField, 'a fragmented event needs an id', { path: '$.id' });
   const parts: string[] = [];
-  for (let at = 0; at < data.length; ) {
+  for (let at = 0; at < data.length;) {
     let end = Math.min(data.length, at + maxDataChars);
     if (end < data.length && (data.charCodeAt(end - 1) & 0xfc00) === 0xd800) end--;
     parts.push(data.slice(at, end));

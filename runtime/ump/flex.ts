@@ -1,15 +1,6 @@
 import { UmpError, UmpErrorCode, checkBytes, checkRange } from './errors.ts';
 import { MessageType, SEGMENT_FORMAT_NAMES, SegmentFormat, segmentFormatFor, segmentFormatName, type SegmentFormatName } from './mt.ts';
-import {
-  appendBytes,
-  describeKey,
-  flexKey,
-  rejectPacket,
-  segmentResult,
-  segmentTarget,
-  type ErrorSink,
-  type OpenMessageTable,
-} from './table.ts';
+import { appendBytes, describeKey, flexKey, rejectPacket, segmentResult, segmentTarget, type ErrorSink, type OpenMessageTable } from './table.ts';
 import { decodeText, encodeText } from './text.ts';
 import { packetBytes, writePacketBytes } from './words.ts';
 
@@ -81,9 +72,7 @@ function headWord(o: FlexAddressOptions, format: number): number {
   const bank = checkRange('status bank', o.bank, 0, 0xff);
   const status = checkRange('status', o.status, 0, 0xff);
   const addr = addressing === 'group' ? FlexAddressing.Group : FlexAddressing.Channel;
-  return (
-    ((MessageType.FlexData << 28) | (group << 24) | (format << 22) | (addr << 20) | (channel << 16) | (bank << 8) | status) >>> 0
-  );
+  return ((MessageType.FlexData << 28) | (group << 24) | (format << 22) | (addr << 20) | (channel << 16) | (bank << 8) | status) >>> 0;
 }
 
 /** One Flex Data packet with up to 12 payload bytes. */

@@ -1,14 +1,6 @@
 // Public surface of the UMP core: packet codecs, the reassembling reader, and midl's carriers.
 export { UmpError, UmpErrorCode, type UmpErrorContext } from './errors.ts';
-export {
-  MessageType,
-  WORDS_BY_MT,
-  SegmentFormat,
-  SEGMENT_FORMAT_NAMES,
-  messageTypeOf,
-  packetWordCount,
-  type SegmentFormatName,
-} from './mt.ts';
+export { MessageType, WORDS_BY_MT, SegmentFormat, SEGMENT_FORMAT_NAMES, messageTypeOf, packetWordCount, type SegmentFormatName } from './mt.ts';
 export { wordsToBytes, bytesToWords } from './words.ts';
 export {
   UtilityStatus,
@@ -25,14 +17,7 @@ export {
   type DeltaClockstampTpqMessage,
   type DeltaClockstampMessage,
 } from './utility.ts';
-export {
-  SYSEX7_BYTES_PER_PACKET,
-  packSysEx7,
-  decodeSysEx7Packet,
-  type SysEx7Message,
-  type SysEx7Packet,
-  type SysEx7Options,
-} from './sysex7.ts';
+export { SYSEX7_BYTES_PER_PACKET, packSysEx7, decodeSysEx7Packet, type SysEx7Message, type SysEx7Packet, type SysEx7Options } from './sysex7.ts';
 export {
   SYSEX8_BYTES_PER_PACKET,
   SysEx8Abort,

@@ -214,7 +214,10 @@ function acceptHeader(table: OpenMessageTable, key: number, h: MdsHeaderPacket, 
   if (entry && prev && (prev.remaining > 0 || !sameSet(prev.header, h))) {
     table.drop(key);
     if (!entry.skipping) {
-      const why = prev.remaining > 0 ? `header while chunk ${prev.header.chunk} still expects ${prev.remaining} payload packets` : `header for chunk ${h.chunk} does not continue the open set`;
+      const why =
+        prev.remaining > 0
+          ? `header while chunk ${prev.header.chunk} still expects ${prev.remaining} payload packets`
+          : `header for chunk ${h.chunk} does not continue the open set`;
       sink.push(badSequence(key, wordIndex, `${why}; the open set is discarded`));
     }
     entry = undefined;
@@ -237,7 +240,9 @@ function acceptPayload(table: OpenMessageTable, key: number, words: Uint32Array,
   const progress = progressOf(entry);
   if (!entry || !progress || progress.remaining === 0) {
     if (entry) table.drop(key);
-    sink.push(badSequence(key, wordIndex, entry ? 'payload packet beyond the chunk size; the open set is discarded' : 'payload packet without header; dropped'));
+    sink.push(
+      badSequence(key, wordIndex, entry ? 'payload packet beyond the chunk size; the open set is discarded' : 'payload packet without header; dropped'),
+    );
     return;
   }
   const n = progress.remaining === 1 ? progress.lastBytes : MDS_BYTES_PER_PACKET;

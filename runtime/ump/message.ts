@@ -20,14 +20,7 @@ import {
 } from './stream.ts';
 import { packSysEx7, type SysEx7Message, type SysEx7Packet } from './sysex7.ts';
 import { packSysEx8, type SysEx8Message, type SysEx8Packet } from './sysex8.ts';
-import {
-  encodeDeltaClockstamp,
-  encodeDeltaClockstampTpq,
-  encodeJrClock,
-  encodeJrTimestamp,
-  encodeNoop,
-  type UtilityMessage,
-} from './utility.ts';
+import { encodeDeltaClockstamp, encodeDeltaClockstampTpq, encodeJrClock, encodeJrTimestamp, encodeNoop, type UtilityMessage } from './utility.ts';
 
 /** A packet of a message type / status midl does not interpret, kept whole (sized by its MT). */
 export interface UnknownMessage {
@@ -37,26 +30,10 @@ export interface UnknownMessage {
 }
 
 /** A complete message: what the reader emits and what `encodeMessage` packs. */
-export type UmpMessage =
-  | UtilityMessage
-  | SysEx7Message
-  | SysEx8Message
-  | MdsMessage
-  | FlexMessage
-  | FlexTextMessage
-  | StreamMessage
-  | UnknownMessage;
+export type UmpMessage = UtilityMessage | SysEx7Message | SysEx8Message | MdsMessage | FlexMessage | FlexTextMessage | StreamMessage | UnknownMessage;
 
 /** A single packet, field by field, as `decodePacket` shows it (no reassembly). */
-export type UmpPacket =
-  | UtilityMessage
-  | SysEx7Packet
-  | SysEx8Packet
-  | MdsHeaderPacket
-  | MdsPayloadPacket
-  | FlexPacket
-  | StreamPacket
-  | UnknownMessage;
+export type UmpPacket = UtilityMessage | SysEx7Packet | SysEx8Packet | MdsHeaderPacket | MdsPayloadPacket | FlexPacket | StreamPacket | UnknownMessage;
 
 /** Packs any message into its UMP packets (the inverse of UmpReader for every kind). */
 export function encodeMessage(m: UmpMessage): Uint32Array {

@@ -54,11 +54,9 @@ export function decodePacket(words: Uint32Array, offset = 0, wordIndex = offset)
   if (w0 === undefined) throw new UmpError(UmpErrorCode.Truncated, 'no packet at this offset', { wordIndex });
   const size = packetWordCount(w0);
   if (offset + size > words.length) {
-    throw new UmpError(
-      UmpErrorCode.Truncated,
-      `MT 0x${(w0 >>> 28).toString(16)} packet needs ${size} words, only ${words.length - offset} left`,
-      { wordIndex },
-    );
+    throw new UmpError(UmpErrorCode.Truncated, `MT 0x${(w0 >>> 28).toString(16)} packet needs ${size} words, only ${words.length - offset} left`, {
+      wordIndex,
+    });
   }
   switch (routeOf(w0)) {
     case Route.Utility:

@@ -137,11 +137,9 @@ export class UmpReader {
 }
 
 function truncatedPacket(w0: number, have: number, wordIndex: number): UmpError {
-  return new UmpError(
-    UmpErrorCode.Truncated,
-    `input ended inside an MT 0x${(w0 >>> 28).toString(16)} packet (${have} of ${packetWordCount(w0)} words)`,
-    { wordIndex },
-  );
+  return new UmpError(UmpErrorCode.Truncated, `input ended inside an MT 0x${(w0 >>> 28).toString(16)} packet (${have} of ${packetWordCount(w0)} words)`, {
+    wordIndex,
+  });
 }
 
 /** Reads a whole word stream at once: push + finish. */

@@ -1,14 +1,6 @@
 import { UmpError, UmpErrorCode, checkRange } from './errors.ts';
 import { MessageType, segmentFormatFor, segmentFormatName, type SegmentFormatName } from './mt.ts';
-import {
-  describeKey,
-  rejectPacket,
-  segmentResult,
-  segmentTarget,
-  streamTextKey,
-  type ErrorSink,
-  type OpenMessageTable,
-} from './table.ts';
+import { describeKey, rejectPacket, segmentResult, segmentTarget, streamTextKey, type ErrorSink, type OpenMessageTable } from './table.ts';
 import { decodeText, encodeText } from './text.ts';
 import { packetBytes, writePacketBytes } from './words.ts';
 
@@ -147,9 +139,7 @@ export interface StreamTextPacket {
 }
 
 /** What `decodeStreamPacket` gives for one packet: single-packet messages, or a text packet. */
-export type StreamPacket =
-  | Exclude<StreamMessage, EndpointNameMessage | ProductInstanceIdMessage | FunctionBlockNameMessage>
-  | StreamTextPacket;
+export type StreamPacket = Exclude<StreamMessage, EndpointNameMessage | ProductInstanceIdMessage | FunctionBlockNameMessage> | StreamTextPacket;
 
 type Fields<T> = Omit<T, 'kind'>;
 
@@ -299,9 +289,7 @@ export function decodeStreamPacket(words: Uint32Array, offset = 0): StreamPacket
   if (layout) {
     const format = segmentFormatName((w0 >>> 26) & 3);
     const data = packetBytes(words, offset, layout.first, 16 - layout.first);
-    return layout.first === 3
-      ? { kind: layout.kind, format, functionBlock: (w0 >>> 8) & 0xff, data }
-      : { kind: layout.kind, format, data };
+    return layout.first === 3 ? { kind: layout.kind, format, functionBlock: (w0 >>> 8) & 0xff, data } : { kind: layout.kind, format, data };
   }
   const on = (w: number, b: number): boolean => ((w >>> b) & 1) === 1;
   switch (status) {

@@ -33,10 +33,7 @@ export interface SysEx7Options {
 function checkSevenBit(name: string, data: Uint8Array): void {
   for (let i = 0; i < data.length; i++) {
     if (data[i]! > 0x7f) {
-      throw new UmpError(
-        UmpErrorCode.InvalidField,
-        `${name}: byte ${i} is 0x${data[i]!.toString(16)}; SysEx7 carries 7-bit bytes only (0x00..0x7F)`,
-      );
+      throw new UmpError(UmpErrorCode.InvalidField, `${name}: byte ${i} is 0x${data[i]!.toString(16)}; SysEx7 carries 7-bit bytes only (0x00..0x7F)`);
     }
   }
 }

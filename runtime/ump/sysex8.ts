@@ -1,15 +1,6 @@
 import { UmpError, UmpErrorCode, checkBytes, checkRange } from './errors.ts';
 import { MessageType, SegmentFormat, segmentFormatName, type SegmentFormatName } from './mt.ts';
-import {
-  describeKey,
-  rejectPacket,
-  segmentResult,
-  segmentTarget,
-  sysEx8Key,
-  type ErrorSink,
-  type OpenMessage,
-  type OpenMessageTable,
-} from './table.ts';
+import { describeKey, rejectPacket, segmentResult, segmentTarget, sysEx8Key, type ErrorSink, type OpenMessage, type OpenMessageTable } from './table.ts';
 import { packetBytes } from './words.ts';
 import { sysEx8Kernel, type SysEx8Kernel } from './simd/sysex8.ts';
 
@@ -169,11 +160,12 @@ function abortOf(words: Uint32Array, offset: number): SysEx8Packet['abort'] {
 }
 
 function badCount(group: number, streamId: number, count: number, wordIndex: number): UmpError {
-  return new UmpError(
-    UmpErrorCode.InvalidField,
-    `SysEx8 group ${group} stream ${streamId}: #bytes ${count} is invalid (1..14, stream id included)`,
-    { wordIndex, messageKind: 'sysex8', group, streamId },
-  );
+  return new UmpError(UmpErrorCode.InvalidField, `SysEx8 group ${group} stream ${streamId}: #bytes ${count} is invalid (1..14, stream id included)`, {
+    wordIndex,
+    messageKind: 'sysex8',
+    group,
+    streamId,
+  });
 }
 
 /** Decodes one SysEx8 packet (MT 0x5, status 0..3). */
@@ -241,7 +233,8 @@ export function acceptSysEx8(
     }
   }
   target.length = p + n;
-  if (status === SegmentFormat.Start || status === SegmentFormat.Continue) return 4 + appendContinueRun(target, words, offset + 4, end, w0, table.limits.maxMessageBytes);
+  if (status === SegmentFormat.Start || status === SegmentFormat.Continue)
+    return 4 + appendContinueRun(target, words, offset + 4, end, w0, table.limits.maxMessageBytes);
   const data = segmentResult(table, key, status, target);
   if (data) sink.push({ kind: 'sysex8', group, streamId, data });
   return 4;
@@ -286,13 +279,7 @@ function appendContinueRun(target: OpenMessage, words: Uint32Array, from: number
   return i - from;
 }
 
-function acceptAbort(
-  table: OpenMessageTable,
-  key: number,
-  abort: NonNullable<SysEx8Packet['abort']>,
-  wordIndex: number,
-  sink: ErrorSink,
-): void {
+function acceptAbort(table: OpenMessageTable, key: number, abort: NonNullable<SysEx8Packet['abort']>, wordIndex: number, sink: ErrorSink): void {
   const { label, context } = describeKey(key, wordIndex);
   const open = table.get(key);
   if (!open) {

@@ -54,8 +54,7 @@ export const sysEx8Key = (group: number, streamId: number): number => (Tag.SysEx
 export const mdsKey = (group: number, mdsId: number): number => (Tag.Mds << TAG_SHIFT) | (group << 4) | mdsId;
 export const flexKey = (group: number, addressing: number, channel: number, bank: number, status: number): number =>
   (Tag.Flex << TAG_SHIFT) | (group << 21) | (addressing << 20) | (channel << 16) | (bank << 8) | status;
-export const streamTextKey = (status: number, functionBlock: number): number =>
-  (Tag.StreamText << TAG_SHIFT) | (status << 8) | functionBlock;
+export const streamTextKey = (status: number, functionBlock: number): number => (Tag.StreamText << TAG_SHIFT) | (status << 8) | functionBlock;
 
 const STREAM_TEXT_KINDS: Readonly<Record<number, string>> = { 3: 'endpoint-name', 4: 'product-instance-id', 0x12: 'fb-name' };
 
@@ -169,11 +168,7 @@ export class OpenMessageTable {
       if (this.entries.size >= this.limits.maxOpenStreams) {
         const { label, context } = describeKey(key, wordIndex);
         sink.push(
-          new UmpError(
-            UmpErrorCode.TooManyStreams,
-            `${label}: cannot open another message, ${this.entries.size} already open (maxOpenStreams)`,
-            context,
-          ),
+          new UmpError(UmpErrorCode.TooManyStreams, `${label}: cannot open another message, ${this.entries.size} already open (maxOpenStreams)`, context),
         );
         return undefined;
       }
@@ -257,9 +252,7 @@ export class OpenMessageTable {
         this.drop(key);
         if (e.skipping) continue;
         const { label, context } = describeKey(key);
-        sink.push(
-          new UmpError(UmpErrorCode.Timeout, `${label}: no packet for ${Math.round(silent)} ms (timeoutMs ${timeoutMs}); discarded`, context),
-        );
+        sink.push(new UmpError(UmpErrorCode.Timeout, `${label}: no packet for ${Math.round(silent)} ms (timeoutMs ${timeoutMs}); discarded`, context));
       }
     }
   }
@@ -311,9 +304,7 @@ export function segmentTarget(
     if (!open.skipping) {
       const { label, context } = describeKey(key, wordIndex);
       const which = format === SegmentFormat.Start ? 'Start' : 'Complete';
-      sink.push(
-        new UmpError(UmpErrorCode.BadSequence, `${label}: ${which} packet while a message was open; the open message is discarded`, context),
-      );
+      sink.push(new UmpError(UmpErrorCode.BadSequence, `${label}: ${which} packet while a message was open; the open message is discarded`, context));
     }
   }
   if (format === SegmentFormat.Complete) {

@@ -32,12 +32,7 @@ export interface DeltaClockstampMessage {
   readonly kind: 'delta-clockstamp';
   readonly value: number;
 }
-export type UtilityMessage =
-  | NoopMessage
-  | JrClockMessage
-  | JrTimestampMessage
-  | DeltaClockstampTpqMessage
-  | DeltaClockstampMessage;
+export type UtilityMessage = NoopMessage | JrClockMessage | JrTimestampMessage | DeltaClockstampTpqMessage | DeltaClockstampMessage;
 
 function utility(status: number, value: number): Uint32Array {
   return Uint32Array.of(((status << 20) | value) >>> 0);

@@ -11,11 +11,7 @@ export function wordsToBytes(words: Uint32Array): Uint8Array {
 /** Big-endian bytes back to words; the length must be a multiple of 4. */
 export function bytesToWords(bytes: Uint8Array): Uint32Array {
   if (bytes.length % 4 !== 0) {
-    throw new UmpError(
-      UmpErrorCode.Truncated,
-      `UMP byte stream length ${bytes.length} is not a multiple of 4`,
-      { wordIndex: Math.floor(bytes.length / 4) },
-    );
+    throw new UmpError(UmpErrorCode.Truncated, `UMP byte stream length ${bytes.length} is not a multiple of 4`, { wordIndex: Math.floor(bytes.length / 4) });
   }
   const words = new Uint32Array(bytes.length / 4);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
@@ -64,14 +60,7 @@ export function packetBytes(words: Uint32Array, offset: number, first: number, c
  * Writes `count` bytes from `src[srcOffset…]` into the packet at `offset`, starting at packet byte `first`
  * (OR-ed into the words, which must hold zero there).
  */
-export function writePacketBytes(
-  out: Uint32Array,
-  offset: number,
-  first: number,
-  src: Uint8Array,
-  srcOffset: number,
-  count: number,
-): void {
+export function writePacketBytes(out: Uint32Array, offset: number, first: number, src: Uint8Array, srcOffset: number, count: number): void {
   for (let i = 0; i < count; i++) {
     const b = first + i;
     const w = offset + (b >>> 2);

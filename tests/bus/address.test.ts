@@ -14,14 +14,24 @@ const paramValue = fc.oneof(
 describe('addresses and patterns', () => {
   it('formatAddress then the topic pattern gives the params back (as strings)', () => {
     fc.assert(
-      fc.property(fc.array(fc.oneof(segment.map((text) => ({ text })), fc.constant({ param: true })), { minLength: 1, maxLength: 6 }), fc.array(paramValue, { minLength: 6, maxLength: 6 }), (shape, values) => {
-        const names: string[] = [];
-        const template = ['root', ...shape.map((s, i) => ('param' in s ? (names.push(`p${i}`), `{p${i}}`) : s.text))].join('/');
-        const params = Object.fromEntries(names.map((n, i) => [n, values[i]!]));
-        const address = formatAddress(template, params);
-        expect(matchAddress(topicPattern(template), address)).toEqual(Object.fromEntries(names.map((n, i) => [n, String(values[i])])));
-        expect(matchAddress(compilePattern('root/**'), address)).toEqual({});
-      }),
+      fc.property(
+        fc.array(
+          fc.oneof(
+            segment.map((text) => ({ text })),
+            fc.constant({ param: true }),
+          ),
+          { minLength: 1, maxLength: 6 },
+        ),
+        fc.array(paramValue, { minLength: 6, maxLength: 6 }),
+        (shape, values) => {
+          const names: string[] = [];
+          const template = ['root', ...shape.map((s, i) => ('param' in s ? (names.push(`p${i}`), `{p${i}}`) : s.text))].join('/');
+          const params = Object.fromEntries(names.map((n, i) => [n, values[i]!]));
+          const address = formatAddress(template, params);
+          expect(matchAddress(topicPattern(template), address)).toEqual(Object.fromEntries(names.map((n, i) => [n, String(values[i])])));
+          expect(matchAddress(compilePattern('root/**'), address)).toEqual({});
+        },
+      ),
     );
   });
 

@@ -10,7 +10,12 @@ export interface CodecStats {
   decoded: number;
 }
 
-export function jsonCodec<T>(typeName: string, check: (v: unknown) => ValidationIssue[], sample: T, stats: CodecStats = { encoded: 0, decoded: 0 }): Codec<T> & { stats: CodecStats } {
+export function jsonCodec<T>(
+  typeName: string,
+  check: (v: unknown) => ValidationIssue[],
+  sample: T,
+  stats: CodecStats = { encoded: 0, decoded: 0 },
+): Codec<T> & { stats: CodecStats } {
   return {
     typeName,
     stats,
@@ -47,13 +52,29 @@ export interface Result {
 
 const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
-export const JobCodec = jsonCodec<Job>('test.Job', (v) => (isObj(v) && typeof v['pipeline'] === 'string' && v['pipeline'].length > 0 ? [] : [{ path: '/pipeline', message: 'must be a non-empty string' }]), { pipeline: 'p' });
-export const AcceptedCodec = jsonCodec<Accepted>('test.Accepted', (v) => (isObj(v) && typeof v['queued'] === 'number' ? [] : [{ path: '/queued', message: 'must be a number' }]), { queued: 0 });
-export const ResultCodec = jsonCodec<Result>('test.Result', (v) => (isObj(v) && (v['status'] === 'ok' || v['status'] === 'failed') && typeof v['n'] === 'number' ? [] : [{ path: '', message: 'bad result' }]), { status: 'ok', n: 0 });
+export const JobCodec = jsonCodec<Job>(
+  'test.Job',
+  (v) => (isObj(v) && typeof v['pipeline'] === 'string' && v['pipeline'].length > 0 ? [] : [{ path: '/pipeline', message: 'must be a non-empty string' }]),
+  { pipeline: 'p' },
+);
+export const AcceptedCodec = jsonCodec<Accepted>(
+  'test.Accepted',
+  (v) => (isObj(v) && typeof v['queued'] === 'number' ? [] : [{ path: '/queued', message: 'must be a number' }]),
+  { queued: 0 },
+);
+export const ResultCodec = jsonCodec<Result>(
+  'test.Result',
+  (v) => (isObj(v) && (v['status'] === 'ok' || v['status'] === 'failed') && typeof v['n'] === 'number' ? [] : [{ path: '', message: 'bad result' }]),
+  { status: 'ok', n: 0 },
+);
 
 export const CAP = { admin: 1n << 8n, dispatch: 1n << 9n, host: 1n << 12n, observe: 1n << 40n } as const;
 
-export const TestError = defineErrorSet({ name: 'test.TestError', codes: { COMPILE_FAILED: 1001, BUSY: 1002 }, messages: { COMPILE_FAILED: 'WGSL failed to compile' } });
+export const TestError = defineErrorSet({
+  name: 'test.TestError',
+  codes: { COMPILE_FAILED: 1001, BUSY: 1002 },
+  messages: { COMPILE_FAILED: 'WGSL failed to compile' },
+});
 
 const common = { package: 'test', version: '1.0.0', qos: 'at_least_once', budget: { latencyUs: 5000 }, lane: 'sysex8', stream: false } as const;
 

@@ -117,7 +117,16 @@ const errFrame: FlexFrame = {
   flags: FLAG_RETRANSMISSION,
   seq: U64_MAX,
   address: 'llm/tool.invoke/reply/9',
-  header: { topicId: topics['llm/tool.invoke'].id, schemaMajor: 0, schemaMinor: 1, sessionId: 1, corrId: 9n, timestampUs: 1_700_000_000_000_001n, qos: 1, capabilities: U64_MAX },
+  header: {
+    topicId: topics['llm/tool.invoke'].id,
+    schemaMajor: 0,
+    schemaMinor: 1,
+    sessionId: 1,
+    corrId: 9n,
+    timestampUs: 1_700_000_000_000_001n,
+    qos: 1,
+    capabilities: U64_MAX,
+  },
   body: { name: 'NO_RESPONDER', code: 0, message: 'nobody serves this topic — try later' },
 };
 
@@ -148,7 +157,8 @@ describe('golden flex frames', () => {
   });
 
   it('member order and whitespace do not matter when reading', () => {
-    const spaced = '{ "body" : {"v":1,"seq":"3","id":"r1","ev":"message","data":"Hi"}, "cap":"0000000010000000", "q":1, "ts":"1700000000000000",\n' +
+    const spaced =
+      '{ "body" : {"v":1,"seq":"3","id":"r1","ev":"message","data":"Hi"}, "cap":"0000000010000000", "q":1, "ts":"1700000000000000",\n' +
       '"c":"0", "sid":305419896, "v":[0, 1], "t":2010265532, "a":"sse/stream/r1", "f":0, "s":"42", "k":"pub" }';
     expect(decodeFlexFrame(sign(spaced), LIMIT)).toEqual(pubFrame);
   });
@@ -172,7 +182,11 @@ const header: fc.Arbitrary<EnvelopeHeader> = fc.record({
   capabilities: fc.bigInt({ min: 0n, max: U64_MAX }),
 });
 
-const errorBody: fc.Arbitrary<JsonValue> = fc.record({ name: fc.string({ minLength: 1, maxLength: 30 }), code: fc.nat({ max: 0xffff }), message: fc.string({ unit: 'binary', maxLength: 80 }) });
+const errorBody: fc.Arbitrary<JsonValue> = fc.record({
+  name: fc.string({ minLength: 1, maxLength: 30 }),
+  code: fc.nat({ max: 0xffff }),
+  message: fc.string({ unit: 'binary', maxLength: 80 }),
+});
 
 const frame: fc.Arbitrary<FlexFrame> = fc
   .record({
@@ -201,8 +215,24 @@ describe('round trip', () => {
 
   it('a realistic SSE event survives and stays readable as plain JSON text', () => {
     const tokens = 'Voilà — the naïve café ordered "🎹 piano" lessons\nline two\ttabbed, back\\slash, 日本語のテキスト, emoji 👩‍🎤 ';
-    const value = sse.payload.fromJSON({ v: 1, ev: 'message', id: 'resp_01HZX9', ct: 'text/plain; charset=utf-8', seq: '1234567890123', frag: { i: 2, n: 5 }, ts: 1_700_000_000.25, data: tokens.repeat(40) });
-    const f: FlexFrame = { kind: FrameKind.Publish, flags: 0, seq: 9001n, address: 'sse/stream/resp_01HZX9', header: { ...pubHeader, qos: 1 }, body: sse.payload.toJSON(value) };
+    const value = sse.payload.fromJSON({
+      v: 1,
+      ev: 'message',
+      id: 'resp_01HZX9',
+      ct: 'text/plain; charset=utf-8',
+      seq: '1234567890123',
+      frag: { i: 2, n: 5 },
+      ts: 1_700_000_000.25,
+      data: tokens.repeat(40),
+    });
+    const f: FlexFrame = {
+      kind: FrameKind.Publish,
+      flags: 0,
+      seq: 9001n,
+      address: 'sse/stream/resp_01HZX9',
+      header: { ...pubHeader, qos: 1 },
+      body: sse.payload.toJSON(value),
+    };
     const w = encodeFlexFrame(f);
     const m = reassemble(w);
     const back = decodeFlexFrame(m.text, sse.maxPayload + 1024);
@@ -269,10 +299,18 @@ describe('refusals', () => {
     ['address with a lone surrogate', (o) => (o.a = 'a/\ud800'), 'flex frame /a: address contains a lone surrogate'],
     ['error body that is a string', (o) => ((o.k = 'err'), (o.body = 'oops')), 'flex frame /body: expected an object, got a string'],
     ['error body without a name', (o) => ((o.k = 'err'), (o.body = { code: 1, message: '' })), 'flex frame /body/name: missing member'],
-    ['error body with an extra member', (o) => ((o.k = 'err'), (o.body = { name: 'X', code: 1, message: '', detail: 1 })), 'flex frame /body/detail: unknown member'],
+    [
+      'error body with an extra member',
+      (o) => ((o.k = 'err'), (o.body = { name: 'X', code: 1, message: '', detail: 1 })),
+      'flex frame /body/detail: unknown member',
+    ],
     ['error code above u16', (o) => ((o.k = 'err'), (o.body = { name: 'X', code: 65536, message: '' })), 'flex frame /body/code: 65536 is outside 0..65535'],
     ['empty error name', (o) => ((o.k = 'err'), (o.body = { name: '', code: 1, message: '' })), 'flex frame /body/name: expected a non-empty error name'],
-    ['error message as null', (o) => ((o.k = 'err'), (o.body = { name: 'X', code: 1, message: null })), 'flex frame /body/message: expected a string, got null'],
+    [
+      'error message as null',
+      (o) => ((o.k = 'err'), (o.body = { name: 'X', code: 1, message: null })),
+      'flex frame /body/message: expected a string, got null',
+    ],
   ];
   it.each(cases)('%s', (_, edit, message) => {
     const e = refusal(variant(edit));
@@ -284,7 +322,12 @@ describe('refusals', () => {
   it('any body is fine for pub, req and rep (it is the codec that judges it)', () => {
     for (const k of ['pub', 'req', 'rep']) {
       for (const body of [null, 0, 'x', [], {}, { name: 1 }]) {
-        expect(decodeFlexFrame(variant((o) => ((o.k = k), (o.body = body))), LIMIT).body).toEqual(body);
+        expect(
+          decodeFlexFrame(
+            variant((o) => ((o.k = k), (o.body = body))),
+            LIMIT,
+          ).body,
+        ).toEqual(body);
       }
     }
   });
@@ -382,7 +425,11 @@ function survives(text: string, maxBytes = LIMIT): void {
 
 const mutation: fc.Arbitrary<Mutation> = fc.oneof(
   fc.record({ op: fc.constant('set' as const), at: fc.nat(), s: fc.string({ unit: 'binary', minLength: 1, maxLength: 4 }) }),
-  fc.record({ op: fc.constant('insert' as const), at: fc.nat(), s: fc.constantFrom('"', '\\', '{', '}', '[', ']', ',', ':', '-', '0', 'e', ' ', '"k":"err",', '\\u0000', '\\ud800') }),
+  fc.record({
+    op: fc.constant('insert' as const),
+    at: fc.nat(),
+    s: fc.constantFrom('"', '\\', '{', '}', '[', ']', ',', ':', '-', '0', 'e', ' ', '"k":"err",', '\\u0000', '\\ud800'),
+  }),
   fc.record({ op: fc.constant('delete' as const), at: fc.nat(), n: fc.integer({ min: 1, max: 8 }) }),
 );
 

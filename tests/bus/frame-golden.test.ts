@@ -12,7 +12,16 @@ const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
 const withCrc = (h: string) => h + zlibCrc32(Buffer.from(h, 'hex')).toString(16).padStart(8, '0');
 const words = (w: Uint32Array) => [...w].map((x) => x.toString(16).toUpperCase().padStart(8, '0')).join(' ');
 
-const header = { topicId: 0x11223344, schemaMajor: 0, schemaMinor: 1, sessionId: 0xcafe0001, corrId: 0n, timestampUs: 1_700_000_000_000_000n, qos: 1 as const, capabilities: 0x5n };
+const header = {
+  topicId: 0x11223344,
+  schemaMajor: 0,
+  schemaMinor: 1,
+  sessionId: 0xcafe0001,
+  corrId: 0n,
+  timestampUs: 1_700_000_000_000_000n,
+  qos: 1 as const,
+  capabilities: 0x5n,
+};
 
 describe('golden bus frames', () => {
   it('data frame: publish seq 1 on "a/b" with payload 08 2A', () => {
@@ -46,7 +55,13 @@ describe('golden bus frames', () => {
     const f = frameOf(data)!;
     expect(f.subId).toBe(2);
     const back = decodeDataFrame(f.body, 1024);
-    expect({ kind: back.kind, seq: back.seq, address: back.address, header: back.envelope.header, payload: hex(back.envelope.payload) }).toEqual({ kind: 1, seq: 1n, address: 'a/b', header, payload: '082a' });
+    expect({ kind: back.kind, seq: back.seq, address: back.address, header: back.envelope.header, payload: hex(back.envelope.payload) }).toEqual({
+      kind: 1,
+      seq: 1n,
+      address: 'a/b',
+      header,
+      payload: '082a',
+    });
   });
 
   it('control frames: ACK floor 41 + 43, NACK stale', () => {
@@ -55,7 +70,13 @@ describe('golden bus frames', () => {
     expect(words(frameToUmp(Buffer.from(ack, 'hex'), CONTROL_GROUP, 0))).toBe('501E0000 7D030400 00000000 00002900 503E0001 00000000 0000002B 28E2590F');
     const nack = withCrc('007d03' + '05' + '0000000000000007' + '01' + '00000000' + '0003' + '6f6c64');
     expect(hex(encodeControl({ kind: ControlKind.Nack, seq: 7n, reason: 'stale', retryAfterMs: 0, message: 'old' }))).toBe(nack);
-    expect(decodeControl(frameOf(Buffer.from(nack, 'hex'))!.body)).toEqual({ kind: ControlKind.Nack, seq: 7n, reason: 'stale', retryAfterMs: 0, message: 'old' });
+    expect(decodeControl(frameOf(Buffer.from(nack, 'hex'))!.body)).toEqual({
+      kind: ControlKind.Nack,
+      seq: 7n,
+      reason: 'stale',
+      retryAfterMs: 0,
+      message: 'old',
+    });
   });
 
   it('a changed byte fails the checksum with a FrameError', () => {
@@ -70,7 +91,17 @@ describe('hostile frame bodies', () => {
   it('random and truncated control and data bodies only ever raise FrameError', async () => {
     const fc = (await import('fast-check')).default;
     const valid = [
-      encodeControl({ kind: ControlKind.Hello, name: 'x', capabilities: 1n, maxPayload: 2048, jitterBudgetUs: 5, heartbeatMs: 1000, clockSources: [1], interests: [{ subId: 1, topicId: 0, pattern: 'a/**' }], resume: { sessionId: 9, token: 't'.repeat(20), lastSeq: 3n } }),
+      encodeControl({
+        kind: ControlKind.Hello,
+        name: 'x',
+        capabilities: 1n,
+        maxPayload: 2048,
+        jitterBudgetUs: 5,
+        heartbeatMs: 1000,
+        clockSources: [1],
+        interests: [{ subId: 1, topicId: 0, pattern: 'a/**' }],
+        resume: { sessionId: 9, token: 't'.repeat(20), lastSeq: 3n },
+      }),
       encodeControl({ kind: ControlKind.Ack, floor: 41n, seqs: [43n] }),
       encodeDataFrame(FrameKind.Publish, 0, 1n, 'a/b', header, Uint8Array.of(0x08, 0x2a), 1024),
     ];
@@ -91,7 +122,10 @@ describe('hostile frame bodies', () => {
         }
       }
     };
-    fc.assert(fc.property(fc.uint8Array({ maxLength: 300 }), (bytes) => attempt(Uint8Array.of(0x00, 0x7d, 0x03, ...bytes))), { numRuns: 400, seed: 11 });
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 300 }), (bytes) => attempt(Uint8Array.of(0x00, 0x7d, 0x03, ...bytes))),
+      { numRuns: 400, seed: 11 },
+    );
     fc.assert(
       fc.property(fc.constantFrom(...valid), fc.nat(400), fc.nat(255), fc.nat(400), (frame, at, value, cut) => {
         const copy = frame.slice(0, Math.max(3, frame.length - (cut % frame.length)));

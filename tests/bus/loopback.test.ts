@@ -53,7 +53,12 @@ describe('LoopbackBus publish/subscribe', () => {
     const a = hub.connect({ capabilities: 0n });
     const seen: string[] = [];
     a.subscribe(cell, (_v, d) => void seen.push(`${d.params.grid}:${d.params.cell}`), { params: { cell: 'b2' } });
-    for (const [grid, c] of [['g1', 'a1'], ['g1', 'b2'], ['g2', 'b2']] as const) await a.publish(cell, { status: 'ok', n: 0 }, { params: { grid, cell: c } });
+    for (const [grid, c] of [
+      ['g1', 'a1'],
+      ['g1', 'b2'],
+      ['g2', 'b2'],
+    ] as const)
+      await a.publish(cell, { status: 'ok', n: 0 }, { params: { grid, cell: c } });
     await tick();
     expect(seen).toEqual(['g1:b2', 'g2:b2']);
   });

@@ -43,7 +43,13 @@ describe('refusals', () => {
   it('a frame carrying another session id is refused as replay', async () => {
     const raw = RawPeer.attach(newAuthority());
     await raw.hello(ALL);
-    raw.data(FrameKind.Publish, 1n, 'gpu/job.result/1', raw.header(result.id, { sessionId: (raw.sessionId ^ 1) >>> 0 }), result.payload.encode(result.payload.example()));
+    raw.data(
+      FrameKind.Publish,
+      1n,
+      'gpu/job.result/1',
+      raw.header(result.id, { sessionId: (raw.sessionId ^ 1) >>> 0 }),
+      result.payload.encode(result.payload.example()),
+    );
     expect(await raw.answerTo(1n)).toMatchObject({ kind: ControlKind.Nack, reason: 'replay' });
   });
 
@@ -81,7 +87,13 @@ describe('refusals', () => {
   it('publishing without the capability is refused as forbidden by the authority, even when the client lies', async () => {
     const raw = RawPeer.attach(newAuthority());
     await raw.hello(bit('gpu.host'));
-    raw.data(FrameKind.Request, 1n, dispatch.address, raw.header(dispatch.id, { corrId: 5n, capabilities: ALL }), dispatch.payload.encode(dispatch.payload.example()));
+    raw.data(
+      FrameKind.Request,
+      1n,
+      dispatch.address,
+      raw.header(dispatch.id, { corrId: 5n, capabilities: ALL }),
+      dispatch.payload.encode(dispatch.payload.example()),
+    );
     expect(await raw.answerTo(1n)).toMatchObject({ kind: ControlKind.Nack, reason: 'forbidden' });
   });
 
@@ -112,12 +124,18 @@ describe('refusals', () => {
     const raw = RawPeer.attach(newAuthority());
     await raw.hello(ALL);
     const second = RawPeer.attach(authority!);
-    expect(await second.hello(ALL, { sessionId: raw.sessionId, token: 'x'.repeat(32), lastSeq: 0n })).toMatchObject({ kind: ControlKind.Refuse, name: 'INVALID_RESUME_TOKEN' });
+    expect(await second.hello(ALL, { sessionId: raw.sessionId, token: 'x'.repeat(32), lastSeq: 0n })).toMatchObject({
+      kind: ControlKind.Refuse,
+      name: 'INVALID_RESUME_TOKEN',
+    });
     const old = raw.token;
     const third = RawPeer.attach(authority!);
     expect((await third.hello(ALL, { sessionId: raw.sessionId, token: old, lastSeq: 0n })).kind).toBe(ControlKind.Welcome);
     const fourth = RawPeer.attach(authority!);
-    expect(await fourth.hello(ALL, { sessionId: raw.sessionId, token: old, lastSeq: 0n })).toMatchObject({ kind: ControlKind.Refuse, name: 'INVALID_RESUME_TOKEN' });
+    expect(await fourth.hello(ALL, { sessionId: raw.sessionId, token: old, lastSeq: 0n })).toMatchObject({
+      kind: ControlKind.Refuse,
+      name: 'INVALID_RESUME_TOKEN',
+    });
   });
 });
 
@@ -189,7 +207,7 @@ describe('telemetry', () => {
 });
 
 describe('telemetry on a broken budget', () => {
-  it('publishes the topic\'s jitter report at once when a message breaks its budget, then not again within the window', async () => {
+  it("publishes the topic's jitter report at once when a message breaks its budget, then not again within the window", async () => {
     authority = new NetworkBus({ name: 'authority', ...registry, onError: () => {}, telemetry: { jitter: topics['telemetry/jitter'], intervalMs: 60_000 } });
     const reports: JitterReportValue[] = [];
     authority.subscribe(topics['telemetry/jitter'], (v) => void reports.push(v));
@@ -218,7 +236,14 @@ describe('telemetry windows', () => {
     t.counters(topic.id).received = 6;
     const { jitter, delivery } = t.closeWindow('me');
     // 5000 is over the latency budget; the jumps 300→5000 and 5000→400 are over the jitter budget.
-    expect(jitter[0]).toMatchObject({ samples: 6, latencyP50: 300, latencyP99: 5_000, latencyMax: 5_000, overBudget: 2, budget: { latency: 1_000, jitter: 300 } });
+    expect(jitter[0]).toMatchObject({
+      samples: 6,
+      latencyP50: 300,
+      latencyP99: 5_000,
+      latencyMax: 5_000,
+      overBudget: 2,
+      budget: { latency: 1_000, jitter: 300 },
+    });
     expect(delivery[0]).toMatchObject({ received: 6n, sent: 0n });
     expect(t.closeWindow('me')).toEqual({ jitter: [], delivery: [] });
     // A breach report ends the topic's latency window: the periodic report after it has only the rest.

@@ -36,7 +36,14 @@ async function setup(options: { loss?: number; seed?: number; nm2TimeoutMs?: num
   let relay: Relay | undefined;
   let port = endpoint.port;
   if (options.loss !== undefined) {
-    relay = await startRelay({ target: { host: '127.0.0.1', port: endpoint.port }, seed: options.seed ?? 1, loss: options.loss, duplicate: 0.01, reorder: 0.02, maxDelayMs: 5 });
+    relay = await startRelay({
+      target: { host: '127.0.0.1', port: endpoint.port },
+      seed: options.seed ?? 1,
+      loss: options.loss,
+      duplicate: 0.01,
+      reorder: 0.02,
+      maxDelayMs: 5,
+    });
     cleanup.push(() => relay!.close());
     port = relay.port;
   }
@@ -112,7 +119,9 @@ describe('NetworkBus over Network MIDI 2.0 UDP', () => {
       const count = new Map<string, number>();
       await authority.subscribe(result, (_v, d) => void count.set(d.address, (count.get(d.address) ?? 0) + 1)).ready;
       const value = result.payload.example();
-      const failures = await publishAll(client, 10_000, (i) => client.publish(result, value, { params: { corr: i }, qos: i % 2 ? 'exactly_once' : 'at_least_once' }));
+      const failures = await publishAll(client, 10_000, (i) =>
+        client.publish(result, value, { params: { corr: i }, qos: i % 2 ? 'exactly_once' : 'at_least_once' }),
+      );
       expect(failures.slice(0, 3)).toEqual([]);
       await until(() => count.size === 10_000, 20_000, 'every message');
       const exactlyOnce = [...count.entries()].filter(([a]) => Number(a.split('/').pop()) % 2 === 1);

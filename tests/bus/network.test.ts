@@ -105,13 +105,19 @@ describe('NetworkBus messages', () => {
 
 describe('NetworkBus QoS over a lossy link', () => {
   it('at-least-once: 2,000 messages with 5% frame loss all arrive; exactly-once: each exactly once', async () => {
-    pair = await connectedPair({ loss: 0.05, seed: 42, client: { retransmit: { initialMs: 20, maxMs: 200, maxAttempts: 50 } }, authority: { retransmit: { initialMs: 20, maxMs: 200, maxAttempts: 50 } } });
+    pair = await connectedPair({
+      loss: 0.05,
+      seed: 42,
+      client: { retransmit: { initialMs: 20, maxMs: 200, maxAttempts: 50 } },
+      authority: { retransmit: { initialMs: 20, maxMs: 200, maxAttempts: 50 } },
+    });
     const seen = new Map<string, number>();
     await pair.authority.subscribe(result, (v, d) => {
       seen.set(d.address, (seen.get(d.address) ?? 0) + 1);
     }).ready;
     const sends: Promise<void>[] = [];
-    for (let i = 0; i < 2_000; i++) sends.push(pair.client.publish(result, result.payload.example(), { params: { corr: i }, qos: i % 2 ? 'exactly_once' : 'at_least_once' }));
+    for (let i = 0; i < 2_000; i++)
+      sends.push(pair.client.publish(result, result.payload.example(), { params: { corr: i }, qos: i % 2 ? 'exactly_once' : 'at_least_once' }));
     await Promise.all(sends);
     await until(() => seen.size === 2_000, 10_000, 'all deliveries');
     expect([...seen.values()].every((n) => n === 1)).toBe(true);
@@ -152,7 +158,11 @@ describe('NetworkBus QoS over a lossy link', () => {
 
 describe('NetworkBus resume', () => {
   it('after the link drops, the client resumes with its token and both sides re-deliver what the other missed', async () => {
-    pair = await connectedPair({ reconnect: true, client: { retransmit: { initialMs: 20, maxMs: 100, maxAttempts: 1_000 } }, authority: { retransmit: { initialMs: 20, maxMs: 100, maxAttempts: 1_000 } } });
+    pair = await connectedPair({
+      reconnect: true,
+      client: { retransmit: { initialMs: 20, maxMs: 100, maxAttempts: 1_000 } },
+      authority: { retransmit: { initialMs: 20, maxMs: 100, maxAttempts: 1_000 } },
+    });
     const atAuthority: string[] = [];
     const atClient: string[] = [];
     await pair.authority.subscribe(result, (_v, d) => void atAuthority.push(d.address)).ready;
@@ -191,10 +201,14 @@ describe('NetworkBus as a broker', () => {
       await b.serve(dispatch, () => dispatch.reply!.example()).ready;
       await until(() => a.stats().peers.length === 1 && got.length === 0);
       // a learns b's subscriptions through the hub (relayed under the hub's ids).
-      await until(() => {
-        a.publish(result, result.payload.example(), { params: { corr: 1 } }).catch(() => undefined);
-        return got.length > 0;
-      }, 2_000, 'relayed subscription');
+      await until(
+        () => {
+          a.publish(result, result.payload.example(), { params: { corr: 1 } }).catch(() => undefined);
+          return got.length > 0;
+        },
+        2_000,
+        'relayed subscription',
+      );
       expect(got[0]).toBe('gpu/job.result/1');
       expect(await a.request(dispatch, dispatch.payload.example(), { timeoutMs: 2_000 })).toEqual(dispatch.reply!.example());
     } finally {

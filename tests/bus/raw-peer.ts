@@ -40,7 +40,17 @@ export class RawPeer {
   /** HELLO and wait for the WELCOME (or REFUSE). */
   async hello(capabilities: bigint, resume?: { sessionId: number; token: string; lastSeq: bigint }): Promise<Control> {
     const before = this.controls.length;
-    this.control({ kind: ControlKind.Hello, name: 'raw', capabilities, maxPayload: 65536, jitterBudgetUs: 5000, heartbeatMs: 1000, clockSources: [1], interests: [], resume });
+    this.control({
+      kind: ControlKind.Hello,
+      name: 'raw',
+      capabilities,
+      maxPayload: 65536,
+      jitterBudgetUs: 5000,
+      heartbeatMs: 1000,
+      clockSources: [1],
+      interests: [],
+      resume,
+    });
     await until(() => this.controls.slice(before).some((c) => c.kind === ControlKind.Welcome || c.kind === ControlKind.Refuse), 2_000, 'WELCOME');
     const answer = this.controls.slice(before).find((c) => c.kind === ControlKind.Welcome || c.kind === ControlKind.Refuse)!;
     if (answer.kind === ControlKind.Welcome) {
@@ -52,7 +62,17 @@ export class RawPeer {
   }
 
   header(topicId: number, overrides: Partial<EnvelopeHeader> = {}): EnvelopeHeader {
-    return { topicId, schemaMajor: 0, schemaMinor: 1, sessionId: this.sessionId, corrId: 0n, timestampUs: BigInt(Date.now()) * 1000n, qos: 1, capabilities: this.granted, ...overrides };
+    return {
+      topicId,
+      schemaMajor: 0,
+      schemaMinor: 1,
+      sessionId: this.sessionId,
+      corrId: 0n,
+      timestampUs: BigInt(Date.now()) * 1000n,
+      qos: 1,
+      capabilities: this.granted,
+      ...overrides,
+    };
   }
 
   data(kind: FrameKind, seq: bigint, address: string, header: EnvelopeHeader, payload: Uint8Array): void {
@@ -62,10 +82,16 @@ export class RawPeer {
   /** The answer (ACK covering `seq`, or NACK of it) to data frame `seq`. */
   async answerTo(seq: bigint): Promise<Control> {
     let found: Control | undefined;
-    await until(() => {
-      found = this.controls.find((c) => (c.kind === ControlKind.Nack && c.seq === seq) || (c.kind === ControlKind.Ack && (c.floor >= seq || c.seqs.includes(seq))));
-      return found !== undefined;
-    }, 2_000, `an answer to seq ${seq}`);
+    await until(
+      () => {
+        found = this.controls.find(
+          (c) => (c.kind === ControlKind.Nack && c.seq === seq) || (c.kind === ControlKind.Ack && (c.floor >= seq || c.seqs.includes(seq))),
+        );
+        return found !== undefined;
+      },
+      2_000,
+      `an answer to seq ${seq}`,
+    );
     return found!;
   }
 }

@@ -23,7 +23,8 @@ describe.concurrent('midl: version, help and usage errors', { timeout: CLI_TEST_
   it('check --help exits 0 and lists every check option', async () => {
     const r = await runMidl(['check', '--help']);
     expect(r.code).toBe(0);
-    for (const word of ['Usage: midl check', '[paths...]', '--format', 'human', 'json', 'github', '--warnings-as-errors', '--config']) expect(r.stdout).toContain(word);
+    for (const word of ['Usage: midl check', '[paths...]', '--format', 'human', 'json', 'github', '--warnings-as-errors', '--config'])
+      expect(r.stdout).toContain(word);
   });
 
   it('fmt --help exits 0 and lists every fmt option', async () => {

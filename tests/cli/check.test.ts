@@ -55,7 +55,9 @@ describe.concurrent('midl check', { timeout: CLI_TEST_TIMEOUT_MS }, () => {
       expect(stackTraceLines(r.stderr)).toEqual([]);
       if (format === 'json') {
         const list = JSON.parse(r.stdout) as JsonDiagnostic[];
-        expect(list).toEqual([expect.objectContaining({ code: 'MIDL1901', severity: 'error', file: null, message: "cannot read 'missing.midl': no such file" })]);
+        expect(list).toEqual([
+          expect.objectContaining({ code: 'MIDL1901', severity: 'error', file: null, message: "cannot read 'missing.midl': no such file" }),
+        ]);
       } else {
         expect(r.stderr).toContain("error[MIDL1901]: cannot read 'missing.midl': no such file");
       }
@@ -63,7 +65,10 @@ describe.concurrent('midl check', { timeout: CLI_TEST_TIMEOUT_MS }, () => {
   });
 
   it('a directory given as an input file is read as the .midl files inside it', async () => {
-    const dir = tempProject({ 'schemas/transport.midl': VALID, 'schemas/nested/bad.midl': ONE_ERROR.replace('studio.transport', 'studio.other').replace('transport/locate', 'transport/other') });
+    const dir = tempProject({
+      'schemas/transport.midl': VALID,
+      'schemas/nested/bad.midl': ONE_ERROR.replace('studio.transport', 'studio.other').replace('transport/locate', 'transport/other'),
+    });
     const r = await runMidl(['check', '--format', 'json', 'schemas'], { cwd: dir });
     expect(r.code).toBe(1);
     const list = JSON.parse(r.stdout) as JsonDiagnostic[];
@@ -77,8 +82,28 @@ describe.concurrent('midl check', { timeout: CLI_TEST_TIMEOUT_MS }, () => {
     expect(r.stderr).toBe('');
     const list = JSON.parse(r.stdout) as JsonDiagnostic[];
     expect(list).toEqual([
-      { code: 'MIDL1602', severity: 'warning', message: "package 'studio.transport' declares no version", file: 'transport.midl', line: 2, column: 1, endLine: 2, endColumn: 26, help: 'add a line like `version "1.0.0";` after the package line' },
-      { code: 'MIDL1203', severity: 'error', message: "unknown type 'Bool'", file: 'transport.midl', line: 8, column: 9, endLine: 8, endColumn: 13, help: "did you mean 'bool'?" },
+      {
+        code: 'MIDL1602',
+        severity: 'warning',
+        message: "package 'studio.transport' declares no version",
+        file: 'transport.midl',
+        line: 2,
+        column: 1,
+        endLine: 2,
+        endColumn: 26,
+        help: 'add a line like `version "1.0.0";` after the package line',
+      },
+      {
+        code: 'MIDL1203',
+        severity: 'error',
+        message: "unknown type 'Bool'",
+        file: 'transport.midl',
+        line: 8,
+        column: 9,
+        endLine: 8,
+        endColumn: 13,
+        help: "did you mean 'bool'?",
+      },
     ]);
     for (const d of list) expect(Object.keys(d).sort()).toEqual(JSON_KEYS);
   });
@@ -113,7 +138,10 @@ describe.concurrent('midl check', { timeout: CLI_TEST_TIMEOUT_MS }, () => {
 
   it('files on the command line form one program (imports resolve between them)', async () => {
     const common = 'package studio.common;\nversion "1.0.0";\n\nstruct Timecode {\n  frames: u64 @1;\n}\n';
-    const user = VALID.replace('version "2.0.1";\n', 'version "2.0.1";\n\nimport "common.midl";\n').replace('play: bool @2 = false;', 'play: bool @2 = false;\n  at: common.Timecode @3;');
+    const user = VALID.replace('version "2.0.1";\n', 'version "2.0.1";\n\nimport "common.midl";\n').replace(
+      'play: bool @2 = false;',
+      'play: bool @2 = false;\n  at: common.Timecode @3;',
+    );
     const dir = tempProject({ 'common.midl': common, 'transport.midl': user });
     const r = await runMidl(['check', 'transport.midl', 'common.midl'], { cwd: dir });
     expect(r.stderr).toContain('ok: 2 files checked, no problems');

@@ -60,7 +60,12 @@ describe.concurrent('midl fmt', { timeout: CLI_TEST_TIMEOUT_MS }, () => {
   });
 
   it('fmt with no paths formats every schema named in midl.yaml', async () => {
-    const dir = tempProject({ 'midl.yaml': 'inputs: [idl]\ncheckOnly: [examples]\n', 'idl/a.midl': UNFORMATTED, 'examples/b.midl': UNFORMATTED, 'other/c.midl': UNFORMATTED });
+    const dir = tempProject({
+      'midl.yaml': 'inputs: [idl]\ncheckOnly: [examples]\n',
+      'idl/a.midl': UNFORMATTED,
+      'examples/b.midl': UNFORMATTED,
+      'other/c.midl': UNFORMATTED,
+    });
     const check = await runMidl(['fmt', '--check'], { cwd: dir });
     expect(check.code).toBe(1);
     expect(check.stdout.split('\n').filter(Boolean).sort()).toEqual(['examples/b.midl', 'idl/a.midl']);

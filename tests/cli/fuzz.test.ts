@@ -49,7 +49,8 @@ describe('CLI fuzzing', () => {
           const codes = list.map((d) => (d as { code?: unknown }).code);
           const foreign = codes.filter((c) => typeof c !== 'string' || !CATALOG_CODES.has(c));
           if (foreign.length > 0) problems.push(`codes outside the catalog: ${foreign.join(', ')}`);
-          if ((r.code === 1) !== list.some((d) => (d as { severity?: unknown }).severity === 'error')) problems.push(`exit code ${r.code} disagrees with the diagnostics`);
+          if ((r.code === 1) !== list.some((d) => (d as { severity?: unknown }).severity === 'error'))
+            problems.push(`exit code ${r.code} disagrees with the diagnostics`);
         }
       } catch {
         problems.push(`stdout is not JSON: ${JSON.stringify(r.stdout.slice(0, 200))}`);

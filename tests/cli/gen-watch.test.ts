@@ -39,7 +39,10 @@ describe('midl gen --watch', () => {
 
       // A fix, with an import of a file created now: the new file is followed too.
       writeFileSync(join(root, 'schemas/shared.midl'), 'package watch.demo;\nversion "1.0.0";\n\nstruct Shared {\n  s: string @1;\n}\n');
-      writeFileSync(join(root, 'schemas/demo.midl'), 'package watch.demo;\nversion "1.0.0";\n\nimport "shared.midl";\n\nstruct Ping {\n  n: u32 @1;\n  shared: Shared @2;\n}\n\ntopic demo/ping {\n  payload: Ping;\n}\n');
+      writeFileSync(
+        join(root, 'schemas/demo.midl'),
+        'package watch.demo;\nversion "1.0.0";\n\nimport "shared.midl";\n\nstruct Ping {\n  n: u32 @1;\n  shared: Shared @2;\n}\n\ntopic demo/ping {\n  payload: Ping;\n}\n',
+      );
       await until(() => readFileSync(types, 'utf8').includes('shared: Shared'), 30_000, 'the fixed schema');
     } finally {
       child.kill('SIGTERM');

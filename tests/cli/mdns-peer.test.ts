@@ -43,7 +43,10 @@ describe('midl peer --advertise and mdns: addresses', { timeout: CLI_TEST_TIMEOU
     ]);
     expect(cli.stderr).toBe('');
     expect(cli.code).toBe(0);
-    const listed = cli.stdout.trim().split('\n').map((l) => JSON.parse(l) as Nm2Service);
+    const listed = cli.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Nm2Service);
     const expected = { endpointName: 'mdns peer', productInstanceId: peer.piid, url: peer.url, port: peer.port, addresses: ['127.0.0.1'] };
     expect(listed).toEqual([expect.objectContaining(expected)]);
     expect(inProcess).toEqual([expect.objectContaining(expected)]);
@@ -56,7 +59,20 @@ describe('midl peer --advertise and mdns: addresses', { timeout: CLI_TEST_TIMEOU
       await link.close();
     }
 
-    const sent = await runMidl(['send', '--to', 'mdns:mdns peer', ...loopback(mdnsPort), '--discover-timeout', '1500', '--topic', 'ops/job', '--json', job(3, 'via mdns'), '--schema', schema]);
+    const sent = await runMidl([
+      'send',
+      '--to',
+      'mdns:mdns peer',
+      ...loopback(mdnsPort),
+      '--discover-timeout',
+      '1500',
+      '--topic',
+      'ops/job',
+      '--json',
+      job(3, 'via mdns'),
+      '--schema',
+      schema,
+    ]);
     expect(sent.stderr).toContain(`--to mdns:mdns peer: ${peer.url} (ProductInstanceId "${peer.piid}")`);
     expect(sent.stderr).toContain(`ops/job → ${peer.url}: 1/1 delivered`);
     expect(sent.code).toBe(0);
@@ -98,7 +114,9 @@ describe('midl peer --advertise and mdns: addresses', { timeout: CLI_TEST_TIMEOU
     expect(left.lines()).toEqual([]);
 
     expect(unknown.code).toBe(1);
-    expect(unknown.stderr).toContain(`error: --to mdns:nobody: no endpoint named "nobody" answered within 1500 ms (mDNS on 127.0.0.1 port ${mdnsPort}); these answered:`);
+    expect(unknown.stderr).toContain(
+      `error: --to mdns:nobody: no endpoint named "nobody" answered within 1500 ms (mDNS on 127.0.0.1 port ${mdnsPort}); these answered:`,
+    );
     expect(unknown.stderr).toContain(`  mdns:twin#${left.piid}  ${left.url}\n`);
 
     expect(noPiid.code).toBe(1);

@@ -35,7 +35,20 @@ const parse = (lines: readonly string[]): Line[] => lines.map((l) => JSON.parse(
 describe('operator flags', { timeout: CLI_TEST_TIMEOUT_MS }, () => {
   it('--secret: the right one delivers; a wrong or missing one exits 1 and says what to do', async () => {
     const send = (...secret: string[]) =>
-      runMidl(['send', '--to', locked.url, '--topic', 'ops/job', '--json', job(1, `secret ${secret.join('')}`), '--schema', schema, '--connect-timeout', '5000', ...secret]);
+      runMidl([
+        'send',
+        '--to',
+        locked.url,
+        '--topic',
+        'ops/job',
+        '--json',
+        job(1, `secret ${secret.join('')}`),
+        '--schema',
+        schema,
+        '--connect-timeout',
+        '5000',
+        ...secret,
+      ]);
     const [right, wrong, missing] = await Promise.all([send('--secret', 's3cret'), send('--secret', 'guess'), send()]);
 
     expect(right.stderr).toContain(`ops/job → ${locked.url}: 1/1 delivered`);
@@ -46,7 +59,9 @@ describe('operator flags', { timeout: CLI_TEST_TIMEOUT_MS }, () => {
     expect(wrong.code).toBe(1);
     expect(wrong.stderr).toMatch(new RegExp(`error: cannot open a session with ${locked.url}: auth-failed: .*\\(the peer did not accept this --secret\\)`));
     expect(missing.code).toBe(1);
-    expect(missing.stderr).toMatch(new RegExp(`error: cannot open a session with ${locked.url}: auth-failed: .*\\(the peer requires a shared secret: give it with --secret\\)`));
+    expect(missing.stderr).toMatch(
+      new RegExp(`error: cannot open a session with ${locked.url}: auth-failed: .*\\(the peer requires a shared secret: give it with --secret\\)`),
+    );
     for (const r of [wrong, missing]) expect(r.stderr).not.toContain('delivered');
 
     // Only the authenticated message reached the peer.
@@ -70,7 +85,12 @@ describe('operator flags', { timeout: CLI_TEST_TIMEOUT_MS }, () => {
     expect(r.stderr).toMatch(new RegExp(`^sent \\d+/${count}, acked \\d+$`, 'm'));
 
     const lines = parse(await open.waitForLines(before + count, 10_000)).slice(before);
-    expect(lines.filter((l) => l.value.note === 'paced').map((l) => l.value.n).sort((a, b) => a - b)).toEqual(Array.from({ length: count }, (_, i) => i));
+    expect(
+      lines
+        .filter((l) => l.value.note === 'paced')
+        .map((l) => l.value.n)
+        .sort((a, b) => a - b),
+    ).toEqual(Array.from({ length: count }, (_, i) => i));
     expect(stackTraceLines(r.stderr)).toEqual([]);
   });
 
@@ -106,7 +126,8 @@ describe('operator flags', { timeout: CLI_TEST_TIMEOUT_MS }, () => {
       runMidl(['peer', '--listen', 'udp://127.0.0.1:0', '--name', 'n'.repeat(99), '--schema', schema]),
     ]);
     expect([send.code, tail.code, replay.code, longName.code]).toEqual([2, 2, 2, 2]);
-    const refusal = (flag: string) => `error: ${flag}: port 0 means "any free port", which only a listener can ask for; give the peer's port in "udp://127.0.0.1:0"`;
+    const refusal = (flag: string) =>
+      `error: ${flag}: port 0 means "any free port", which only a listener can ask for; give the peer's port in "udp://127.0.0.1:0"`;
     expect(send.stderr).toContain(refusal('--to'));
     expect(tail.stderr).toContain(refusal('--from'));
     expect(replay.stderr).toContain(refusal('--to'));

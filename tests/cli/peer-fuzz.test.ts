@@ -37,9 +37,21 @@ const hostileDatagram = fc.oneof(
   // Well-formed command headers with random fields: UMP Data carrying random words (not whole packets
   // by their MT, on purpose), a Retransmit Request, a Session Reset and a Bye with a random reason.
   fc
-    .record({ seq: fc.integer({ min: 0, max: 0xffff }), words: fc.array(fc.integer({ min: 0, max: 0xffffffff }), { maxLength: 16 }), reason: fc.integer({ min: 0, max: 0xff }) })
+    .record({
+      seq: fc.integer({ min: 0, max: 0xffff }),
+      words: fc.array(fc.integer({ min: 0, max: 0xffffffff }), { maxLength: 16 }),
+      reason: fc.integer({ min: 0, max: 0xff }),
+    })
     .map(({ seq, words, reason }) => {
-      const ws = [0x4d494449, ((0xff << 24) | (words.length << 16) | seq) >>> 0, ...words, ((0x80 << 24) | (1 << 16) | seq) >>> 0, (words.length << 16) >>> 0, 0x82000000, ((0xf0 << 24) | (reason << 8)) >>> 0];
+      const ws = [
+        0x4d494449,
+        ((0xff << 24) | (words.length << 16) | seq) >>> 0,
+        ...words,
+        ((0x80 << 24) | (1 << 16) | seq) >>> 0,
+        (words.length << 16) >>> 0,
+        0x82000000,
+        ((0xf0 << 24) | (reason << 8)) >>> 0,
+      ];
       const b = Buffer.alloc(ws.length * 4);
       ws.forEach((w, i) => b.writeUInt32BE(w, i * 4));
       return b;
@@ -81,7 +93,8 @@ describe('midl peer under hostile datagrams', () => {
     const invitation = Buffer.concat([Buffer.from([0x4d, 0x49, 0x44, 0x49, 0x01, 0x02, 0x02, 0x00]), name, Buffer.from('p1\0\0', 'utf8')]);
     probe.send(invitation, peer.port, '127.0.0.1');
     const answered = (test: () => boolean, what: string) => until(test, 5_000, what, 10);
-    const has = (code: number) => got.some((m) => m.length >= 8 && m.readUInt32BE(0) === 0x4d494449 && [...Array((m.length - 4) / 4).keys()].some((k) => m[4 + k * 4] === code));
+    const has = (code: number) =>
+      got.some((m) => m.length >= 8 && m.readUInt32BE(0) === 0x4d494449 && [...Array((m.length - 4) / 4).keys()].some((k) => m[4 + k * 4] === code));
     await answered(() => has(0x10), 'an Invitation Reply');
     probe.send(Buffer.from('4d4944492001000012345678', 'hex'), peer.port, '127.0.0.1');
     await answered(() => got.some((m) => m.includes(Buffer.from('2101000012345678', 'hex'))), 'a Ping Reply');

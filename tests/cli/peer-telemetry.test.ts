@@ -16,13 +16,29 @@ describe('midl peer --telemetry', () => {
   it('publishes telemetry/jitter and telemetry/delivery for the topics it received (idl/ schemas)', async () => {
     const peer = await startPeer(['--telemetry', '200']);
     for (const corr of [1, 2, 3]) {
-      const sent = await runMidl(['send', '--to', peer.url, '--topic', `gpu/job.result/${corr}`, '--json', '{"jobId":"j","status":"running","outputs":[],"diagnostics":[]}'], { timeoutMs: 30_000 });
+      const sent = await runMidl(
+        ['send', '--to', peer.url, '--topic', `gpu/job.result/${corr}`, '--json', '{"jobId":"j","status":"running","outputs":[],"diagnostics":[]}'],
+        { timeoutMs: 30_000 },
+      );
       expect(sent.code).toBe(0);
     }
     const reports = async (): Promise<Line[]> => (await peer.waitForLines(1, 5_000)).map((l) => JSON.parse(l) as Line);
     const end = Date.now() + 10_000;
     const sum = (lines: Line[], field: 'samples' | 'received') =>
-      lines.filter((l) => l.value.topic === 'gpu/job.result/{corr}').reduce((n, l) => n + Number(field === 'samples' && l.topic === 'telemetry/jitter' ? (l.value.samples ?? 0) : field === 'received' && l.topic === 'telemetry/delivery' ? (l.value.received ?? 0) : 0), 0);
+      lines
+        .filter((l) => l.value.topic === 'gpu/job.result/{corr}')
+        .reduce(
+          (n, l) =>
+            n +
+            Number(
+              field === 'samples' && l.topic === 'telemetry/jitter'
+                ? (l.value.samples ?? 0)
+                : field === 'received' && l.topic === 'telemetry/delivery'
+                  ? (l.value.received ?? 0)
+                  : 0,
+            ),
+          0,
+        );
     let lines = await reports();
     while ((sum(lines, 'samples') < 3 || sum(lines, 'received') < 3) && Date.now() < end) {
       await new Promise((r) => setTimeout(r, 100));

@@ -45,7 +45,7 @@ interface Command {
 function commandsOf(msg: Buffer): Command[] {
   expect(msg.readUInt32BE(0)).toBe(SIGNATURE);
   const out: Command[] = [];
-  for (let at = 4; at + 4 <= msg.length; ) {
+  for (let at = 4; at + 4 <= msg.length;) {
     const header = msg.readUInt32BE(at);
     const words = (header >>> 16) & 0xff;
     out.push({ code: header >>> 24, csd: header & 0xffff, payload: msg.subarray(at + 4, at + 4 + words * 4) });
@@ -151,7 +151,19 @@ describe('midl peer', () => {
     await new Promise<void>((r) => probe.bind(0, '127.0.0.1', r));
     const port = probe.address().port;
     probe.close();
-    const r = await runMidl(['send', '--to', `udp://127.0.0.1:${port}`, '--topic', 'ops/job', '--json', job(1), '--schema', schema, '--connect-timeout', '1000']);
+    const r = await runMidl([
+      'send',
+      '--to',
+      `udp://127.0.0.1:${port}`,
+      '--topic',
+      'ops/job',
+      '--json',
+      job(1),
+      '--schema',
+      schema,
+      '--connect-timeout',
+      '1000',
+    ]);
     expect(r.code).toBe(1);
     expect(r.stderr).toContain(`error: cannot open a session with udp://127.0.0.1:${port}`);
     expect(stackTraceLines(r.stderr)).toEqual([]);

@@ -99,10 +99,18 @@ describe('midl peer --record and midl replay', () => {
       badUmp: write('bad-ump.jsonl', `${JSON.stringify({ ...good, ump: ['50000000 00000000 00000000 00000000', '5000 ZZ'] })}\n`),
     };
     // Nobody listens on port 9: a file that got past its checks would fail to connect instead.
-    const replay = (file: string, ...more: string[]) => runMidl(['replay', file, '--to', 'udp://127.0.0.1:9', '--connect-timeout', '500', '--schema', schema, ...more]);
-    const [garbage, incomplete, binary, badUmp] = await Promise.all([replay(files.garbage), replay(files.incomplete), replay(files.binary), replay(files.badUmp, '--raw')]);
+    const replay = (file: string, ...more: string[]) =>
+      runMidl(['replay', file, '--to', 'udp://127.0.0.1:9', '--connect-timeout', '500', '--schema', schema, ...more]);
+    const [garbage, incomplete, binary, badUmp] = await Promise.all([
+      replay(files.garbage),
+      replay(files.incomplete),
+      replay(files.binary),
+      replay(files.badUmp, '--raw'),
+    ]);
     expect(garbage.stderr).toContain(`error: ${files.garbage}:3: "not-hex!" is not a word of 8 hex digits`);
-    expect(incomplete.stderr).toContain(`error: ${files.incomplete}:3: incomplete packet: 50000000 starts a 4-word packet (message type 5), but only 2 of its words are there`);
+    expect(incomplete.stderr).toContain(
+      `error: ${files.incomplete}:3: incomplete packet: 50000000 starts a 4-word packet (message type 5), but only 2 of its words are there`,
+    );
     expect(binary.stderr).toMatch(new RegExp(`error: ${files.binary}:1: not JSON: `));
     expect(badUmp.stderr).toContain(`error: ${files.badUmp}:1: "ump" packet 2: "5000" is not a word of 8 hex digits`);
     for (const r of [garbage, incomplete, binary, badUmp]) {
@@ -119,7 +127,15 @@ describe('midl peer --record and midl replay', () => {
     const badCrc = join(dir, 'bad-crc.ump');
     writeFileSync(badCrc, '50080000 7D020000 00000000 00000000\n');
     const bom = join(dir, 'bom.jsonl');
-    const line = { topic: 'ops/job', address: 'ops/job', corr: '0', ts: 1, qos: 'exactly_once', session: 1, value: JSON.parse(job(4, 'after a BOM')) as unknown };
+    const line = {
+      topic: 'ops/job',
+      address: 'ops/job',
+      corr: '0',
+      ts: 1,
+      qos: 'exactly_once',
+      session: 1,
+      value: JSON.parse(job(4, 'after a BOM')) as unknown,
+    };
     writeFileSync(bom, `\uFEFF${JSON.stringify(line)}\n`);
 
     const crc = await runMidl(['replay', badCrc, '--to', peer.url, '--schema', schema, '--wait', '300']);

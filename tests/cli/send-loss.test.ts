@@ -27,7 +27,10 @@ afterAll(removeTempProjects);
 
 /** n of every line the peer printed for `address`. */
 const numbers = (lines: readonly string[], address: string): number[] =>
-  lines.map((l) => JSON.parse(l) as { address: string; value: { n: number } }).filter((m) => m.address === address).map((m) => m.value.n);
+  lines
+    .map((l) => JSON.parse(l) as { address: string; value: { n: number } })
+    .filter((m) => m.address === address)
+    .map((m) => m.value.n);
 
 describe('midl send through a lossy relay', () => {
   it(`${COUNT} exactly-once messages, then ${COUNT} at-least-once ones, all arrive; exactly-once ones once each`, { timeout: 120_000 }, async () => {

@@ -13,7 +13,9 @@ import { repoPath } from '../helpers/repo.ts';
  * registry.ts, client.ts and index.ts. Refresh with MIDL_UPDATE_GOLDEN=1 and review the diff.
  */
 const CASES = repoPath('tests/cases');
-const cases = readdirSync(CASES).filter((n) => n.startsWith('registry-') && statSync(join(CASES, n)).isDirectory()).sort();
+const cases = readdirSync(CASES)
+  .filter((n) => n.startsWith('registry-') && statSync(join(CASES, n)).isDirectory())
+  .sort();
 
 describe('registry/client emitters golden output', () => {
   it('has at least one case', () => expect(cases.length).toBeGreaterThan(0));

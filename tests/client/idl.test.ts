@@ -87,7 +87,16 @@ describe('registry matches the IR', () => {
     expect(ir.intents).toHaveLength(7);
     for (const i of ir.intents) {
       const e = intents[i.name as keyof typeof intents];
-      expect(e).toMatchObject({ kind: 'intent', name: i.name, toolName: i.toolName, method: i.http.method, path: i.http.path, pathParams: i.http.pathParams, service: i.service, version: i.version });
+      expect(e).toMatchObject({
+        kind: 'intent',
+        name: i.name,
+        toolName: i.toolName,
+        method: i.http.method,
+        path: i.http.path,
+        pathParams: i.http.pathParams,
+        service: i.service,
+        version: i.version,
+      });
       expect(e.body.typeName).toBe(i.body);
       expect(e.reply?.typeName).toBe(i.reply);
       expect(e.errors?.name).toBe(i.errors);
@@ -115,7 +124,9 @@ describe('client tree', () => {
 
   it('reaches every topic by its address segments split on / and . (kebab-case in camelCase)', () => {
     for (const t of ir.topics) {
-      const path = t.segments.flatMap((s) => (s.kind === 'literal' ? s.text.split('.') : [])).map((p) => p.replace(/-([a-z0-9])/g, (_, c: string) => c.toUpperCase()));
+      const path = t.segments
+        .flatMap((s) => (s.kind === 'literal' ? s.text.split('.') : []))
+        .map((p) => p.replace(/-([a-z0-9])/g, (_, c: string) => c.toUpperCase()));
       const node = path.reduce<unknown>((n, k) => (n as Record<string, unknown>)[k], client) as { topic: unknown };
       expect(node.topic, t.address).toBe(topics[t.address as keyof typeof topics]);
     }
@@ -265,7 +276,9 @@ describe('generated clients over the loopback bus', () => {
     const { peer } = peers();
     const bridge = peer('flex.bridge');
     const app = peer('flex.send');
-    bridge.client.intents.planner.reason.serve((body) => ({ plan: body.constraints.map((c, i) => ({ ...PlannerReasonResponse.example().plan[0]!, ...{ step: i, action: c } })) }));
+    bridge.client.intents.planner.reason.serve((body) => ({
+      plan: body.constraints.map((c, i) => ({ ...PlannerReasonResponse.example().plan[0]!, ...{ step: i, action: c } })),
+    }));
     const reply = await app.client.intents.planner.reason({ objective: 'summarize', constraints: ['a'] });
     expect(reply).toEqual(PlannerReasonResponse.decode(PlannerReasonResponse.encode(reply)));
     expect((await rejection(app.client.intents.planner.execute(PlannerExecuteRequest.example()))).code).toBe('no-responder');
@@ -273,7 +286,14 @@ describe('generated clients over the loopback bus', () => {
 
   it('works over any Bus implementation (the client only calls the interface)', async () => {
     const calls: string[] = [];
-    const fake = new Proxy({} as Bus, { get: (_t, k) => (...args: unknown[]) => (calls.push(`${String(k)} ${(args[0] as { address?: string; name?: string }).address ?? (args[0] as { name?: string }).name}`), Promise.resolve()) });
+    const fake = new Proxy({} as Bus, {
+      get:
+        (_t, k) =>
+        (...args: unknown[]) => (
+          calls.push(`${String(k)} ${(args[0] as { address?: string; name?: string }).address ?? (args[0] as { name?: string }).name}`),
+          Promise.resolve()
+        ),
+    });
     const client = createClient(fake);
     await client.telemetry.jitter.publish(JitterReport.example());
     await client.intents.llm.chat(ChatRequest.example());

@@ -14,10 +14,16 @@ import fc from 'fast-check';
 import type { IrField, IrProgram, IrType, IrTypeDecl } from '../../compiler/ir/ir.ts';
 
 const INT: Readonly<Record<string, readonly [number, number]>> = {
-  u8: [0, 255], u16: [0, 65535], u32: [0, 4294967295], i8: [-128, 127], i16: [-32768, 32767], i32: [-2147483648, 2147483647],
+  u8: [0, 255],
+  u16: [0, 65535],
+  u32: [0, 4294967295],
+  i8: [-128, 127],
+  i16: [-32768, 32767],
+  i32: [-2147483648, 2147483647],
 };
 const BIG: Readonly<Record<string, readonly [bigint, bigint]>> = {
-  u64: [0n, 18446744073709551615n], i64: [-9223372036854775808n, 9223372036854775807n],
+  u64: [0n, 18446744073709551615n],
+  i64: [-9223372036854775808n, 9223372036854775807n],
 };
 
 const noNegZero = (x: number) => (Object.is(x, -0) ? 0 : x);
@@ -36,15 +42,26 @@ function scalarArb(scalar: string): fc.Arbitrary<unknown> {
   const big = BIG[scalar];
   if (big) return fc.oneof(fc.bigInt({ min: big[0], max: big[1] }), fc.constantFrom(big[0], big[1], 0n, -1n < big[0] ? 1n : -1n, 2n ** 32n, 2n ** 53n));
   switch (scalar) {
-    case 'bool': return fc.boolean();
-    case 'f32': return fc.float({ noDefaultInfinity: false }).map((x) => noNegZero(Math.fround(x)));
-    case 'f64': return fc.oneof(fc.double(), fc.constantFrom(0.1, 204.8, Number.MAX_VALUE, Number.MIN_VALUE, NaN, Infinity, -Infinity)).map(noNegZero);
-    case 'string': return stringArb;
-    case 'bytes': return fc.oneof(fc.uint8Array({ maxLength: 40 }), fc.constant(new Uint8Array(300).fill(7)));
-    case 'timestamp': return fc.oneof(fc.integer({ min: -8.64e15, max: 8.64e15 }), fc.constantFrom(0, -1, 1_767_225_600_000, 253402300799999, -8.64e15, 8.64e15)).map((ms) => new Date(ms));
-    case 'duration': return fc.oneof(fc.maxSafeInteger(), fc.integer({ min: -1e7, max: 1e7 }));
-    case 'uuid': return fc.uuid().map((s) => s.toLowerCase());
-    case 'json': return jsonArb;
+    case 'bool':
+      return fc.boolean();
+    case 'f32':
+      return fc.float({ noDefaultInfinity: false }).map((x) => noNegZero(Math.fround(x)));
+    case 'f64':
+      return fc.oneof(fc.double(), fc.constantFrom(0.1, 204.8, Number.MAX_VALUE, Number.MIN_VALUE, NaN, Infinity, -Infinity)).map(noNegZero);
+    case 'string':
+      return stringArb;
+    case 'bytes':
+      return fc.oneof(fc.uint8Array({ maxLength: 40 }), fc.constant(new Uint8Array(300).fill(7)));
+    case 'timestamp':
+      return fc
+        .oneof(fc.integer({ min: -8.64e15, max: 8.64e15 }), fc.constantFrom(0, -1, 1_767_225_600_000, 253402300799999, -8.64e15, 8.64e15))
+        .map((ms) => new Date(ms));
+    case 'duration':
+      return fc.oneof(fc.maxSafeInteger(), fc.integer({ min: -1e7, max: 1e7 }));
+    case 'uuid':
+      return fc.uuid().map((s) => s.toLowerCase());
+    case 'json':
+      return jsonArb;
   }
   throw new Error(`no arbitrary for scalar ${scalar}`);
 }
@@ -54,8 +71,10 @@ export function arbitraryOf(ir: IrProgram, name: string, maxDepth = 3): fc.Arbit
   const decls = new Map<string, IrTypeDecl>(ir.types.map((t) => [t.name, t]));
   const ofType = (t: IrType, depth: number): fc.Arbitrary<unknown> => {
     switch (t.kind) {
-      case 'scalar': return scalarArb(t.scalar);
-      case 'named': return ofDecl(t.name, depth + 1);
+      case 'scalar':
+        return scalarArb(t.scalar);
+      case 'named':
+        return ofDecl(t.name, depth + 1);
       case 'array':
         return depth >= maxDepth ? fc.constant([]).map(() => []) : fc.array(ofType(t.element, depth), { maxLength: 4 });
       case 'map': {

@@ -74,8 +74,20 @@ describe('payload evolution', () => {
     const bytes = codec(v1, 'Msg').encode({ id: 7, name: 'x', mood: 'calm' });
     const m = codec(v2, 'Msg').decode(bytes);
     expect(m).toEqual({
-      id: 7, big: 0n, name: 'x', ratio: 0, precise: 0, tags: [], counts: [], attrs: new Map(), note: undefined,
-      when: new Date(0), moods: [], mood: 'calm', extra: { text: '', stars: 0 }, far: false,
+      id: 7,
+      big: 0n,
+      name: 'x',
+      ratio: 0,
+      precise: 0,
+      tags: [],
+      counts: [],
+      attrs: new Map(),
+      note: undefined,
+      when: new Date(0),
+      moods: [],
+      mood: 'calm',
+      extra: { text: '', stars: 0 },
+      far: false,
     });
     // The field was present (calm = 0), so the newer default (angry) does not apply.
     expect(codec(v2, 'Msg').decode(new Uint8Array([0x08, 0x07])).mood).toBe('angry');

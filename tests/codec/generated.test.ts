@@ -97,9 +97,12 @@ describe.each(types.map((t) => [t.name, t] as const))('%s', (name) => {
 
   it('random bytes decode or throw DecodeError', () => {
     const c = codecs.get(name)!;
-    fc.assert(fc.property(fc.uint8Array({ maxLength: 64 }), (bytes) => {
-      decodesOrRejects(c, bytes);
-    }), { numRuns: 100 });
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 64 }), (bytes) => {
+        decodesOrRejects(c, bytes);
+      }),
+      { numRuns: 100 },
+    );
   });
 
   it('fromJSON of arbitrary JSON returns a value or throws JsonDecodeError only', () => {
@@ -124,7 +127,8 @@ describe.each(types.map((t) => [t.name, t] as const))('%s', (name) => {
       fc.property(arbitraryOf(ir, name), (value) => {
         const ours = c.validate(value);
         const theirs = ajv(c.toJSON(value));
-        if (ours.ok !== theirs) throw new Error(`validate ${JSON.stringify(ours)} but ajv ${theirs} ${JSON.stringify(ajv.errors)} for ${JSON.stringify(c.toJSON(value))}`);
+        if (ours.ok !== theirs)
+          throw new Error(`validate ${JSON.stringify(ours)} but ajv ${theirs} ${JSON.stringify(ajv.errors)} for ${JSON.stringify(c.toJSON(value))}`);
       }),
       { numRuns: RUNS },
     );

@@ -13,7 +13,11 @@ import { repoPath } from '../helpers/repo.ts';
 
 const doc = readFileSync(repoPath('docs/wire.md'), 'utf8');
 const payload = doc.slice(doc.indexOf('\n## Payload'));
-const vectors = [...payload.matchAll(/```\ntype: (\S+)\njson: (.+)\nhex: +([0-9a-f ]+)\n```/g)].map((m) => ({ type: m[1]!, json: m[2]!, hex: m[3]!.replace(/ /g, '') }));
+const vectors = [...payload.matchAll(/```\ntype: (\S+)\njson: (.+)\nhex: +([0-9a-f ]+)\n```/g)].map((m) => ({
+  type: m[1]!,
+  json: m[2]!,
+  hex: m[3]!.replace(/ /g, ''),
+}));
 const ir = compile(expandInputs([repoPath('idl')])).ir;
 const names = tsNames(ir);
 

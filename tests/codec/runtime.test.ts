@@ -33,7 +33,18 @@ function written(fn: (w: Writer) => void): Uint8Array {
 
 describe('varints', () => {
   it('u32 boundaries encode as protobuf varints', () => {
-    const cases: [number, string][] = [[0, '00'], [1, '01'], [127, '7f'], [128, '8001'], [300, 'ac02'], [16383, 'ff7f'], [16384, '808001'], [2 ** 28 - 1, 'ffffff7f'], [2 ** 28, '8080808001'], [4294967295, 'ffffffff0f']];
+    const cases: [number, string][] = [
+      [0, '00'],
+      [1, '01'],
+      [127, '7f'],
+      [128, '8001'],
+      [300, 'ac02'],
+      [16383, 'ff7f'],
+      [16384, '808001'],
+      [2 ** 28 - 1, 'ffffff7f'],
+      [2 ** 28, '8080808001'],
+      [4294967295, 'ffffffff0f'],
+    ];
     for (const [v, h] of cases) {
       expect(hex(written((w) => w.u32(v))), String(v)).toBe(h);
       expect(new Reader(bytes(h)).u32()).toBe(v);
@@ -41,7 +52,14 @@ describe('varints', () => {
   });
 
   it('zigzag i32 and i64 (protobuf sint32/sint64)', () => {
-    const cases: [number, string][] = [[0, '00'], [-1, '01'], [1, '02'], [-2, '03'], [2147483647, 'feffffff0f'], [-2147483648, 'ffffffff0f']];
+    const cases: [number, string][] = [
+      [0, '00'],
+      [-1, '01'],
+      [1, '02'],
+      [-2, '03'],
+      [2147483647, 'feffffff0f'],
+      [-2147483648, 'ffffffff0f'],
+    ];
     for (const [v, h] of cases) {
       expect(hex(written((w) => w.i32(v)))).toBe(h);
       expect(new Reader(bytes(h)).i32()).toBe(v);
@@ -54,22 +72,40 @@ describe('varints', () => {
   });
 
   it('u64 and i64 round-trip over the whole range, around 2^32 and 2^53', () => {
-    const u64 = fc.oneof(fc.bigInt({ min: 0n, max: 2n ** 64n - 1n }), fc.constantFrom(0n, 2n ** 32n - 1n, 2n ** 32n, 2n ** 53n - 1n, 2n ** 53n, 2n ** 53n + 1n, 2n ** 64n - 1n));
-    fc.assert(fc.property(u64, (v) => {
-      expect(new Reader(written((w) => w.u64(v))).u64()).toBe(v);
-    }), { numRuns: 300 });
-    const i64 = fc.oneof(fc.bigInt({ min: -(2n ** 63n), max: 2n ** 63n - 1n }), fc.constantFrom(-(2n ** 63n), 2n ** 63n - 1n, -(2n ** 52n), 2n ** 52n, -(2n ** 53n) + 1n, 2n ** 53n - 1n));
-    fc.assert(fc.property(i64, (v) => {
-      expect(new Reader(written((w) => w.i64(v))).i64()).toBe(v);
-    }), { numRuns: 300 });
+    const u64 = fc.oneof(
+      fc.bigInt({ min: 0n, max: 2n ** 64n - 1n }),
+      fc.constantFrom(0n, 2n ** 32n - 1n, 2n ** 32n, 2n ** 53n - 1n, 2n ** 53n, 2n ** 53n + 1n, 2n ** 64n - 1n),
+    );
+    fc.assert(
+      fc.property(u64, (v) => {
+        expect(new Reader(written((w) => w.u64(v))).u64()).toBe(v);
+      }),
+      { numRuns: 300 },
+    );
+    const i64 = fc.oneof(
+      fc.bigInt({ min: -(2n ** 63n), max: 2n ** 63n - 1n }),
+      fc.constantFrom(-(2n ** 63n), 2n ** 63n - 1n, -(2n ** 52n), 2n ** 52n, -(2n ** 53n) + 1n, 2n ** 53n - 1n),
+    );
+    fc.assert(
+      fc.property(i64, (v) => {
+        expect(new Reader(written((w) => w.i64(v))).i64()).toBe(v);
+      }),
+      { numRuns: 300 },
+    );
     expect(hex(written((w) => w.u64(2n ** 64n - 1n)))).toBe('ffffffffffffffffff01');
   });
 
   it('safe integers (durations) round-trip without BigInt, and larger values are rejected', () => {
-    const v = fc.oneof(fc.maxSafeInteger(), fc.constantFrom(Number.MAX_SAFE_INTEGER, Number.MIN_SAFE_INTEGER, 2 ** 30, -(2 ** 30), 2 ** 31, -(2 ** 31) - 1, 2 ** 52 + 1));
-    fc.assert(fc.property(v, (n) => {
-      expect(new Reader(written((w) => w.i53(n))).i53()).toBe(n);
-    }), { numRuns: 300 });
+    const v = fc.oneof(
+      fc.maxSafeInteger(),
+      fc.constantFrom(Number.MAX_SAFE_INTEGER, Number.MIN_SAFE_INTEGER, 2 ** 30, -(2 ** 30), 2 ** 31, -(2 ** 31) - 1, 2 ** 52 + 1),
+    );
+    fc.assert(
+      fc.property(v, (n) => {
+        expect(new Reader(written((w) => w.i53(n))).i53()).toBe(n);
+      }),
+      { numRuns: 300 },
+    );
     const big = written((w) => w.i64(2n ** 53n));
     expect(() => new Reader(big).i53()).toThrow(DecodeError);
   });
@@ -99,9 +135,11 @@ describe('floats', () => {
     expect(toJsonF32(Math.fround(0.1))).toBe(0.1);
     expect(toJsonF32(Math.fround(204.8))).toBe(204.8);
     expect(toJsonF32(NaN)).toBe('NaN');
-    fc.assert(fc.property(fc.float({ noNaN: true, noDefaultInfinity: true }), (f) => {
-      expect(Math.fround(shortestF32(f))).toBe(Math.fround(f));
-    }));
+    fc.assert(
+      fc.property(fc.float({ noNaN: true, noDefaultInfinity: true }), (f) => {
+        expect(Math.fround(shortestF32(f))).toBe(Math.fround(f));
+      }),
+    );
   });
 });
 
@@ -113,12 +151,28 @@ describe('strings', () => {
   };
 
   it('round-trip every well-formed string, short and long, through the JS and encodeInto paths', () => {
-    fc.assert(fc.property(fc.oneof(fc.string(), fc.string({ unit: 'binary' }), fc.string({ unit: 'binary', minLength: 500, maxLength: 700 })), (s) => {
-      const [back, b] = roundTrip(s);
-      expect(back).toBe(s);
-      expect(hex(b.subarray(b.length - Buffer.byteLength(s)))).toBe(Buffer.from(s).toString('hex'));
-    }), { numRuns: 200 });
-    for (const s of ['', 'a', 'é', '😀', '\ufeffBOM kept', 'x'.repeat(42), 'x'.repeat(43), 'é'.repeat(42), 'é'.repeat(64), '😀'.repeat(40), 'x'.repeat(100_000)]) expect(roundTrip(s)[0]).toBe(s);
+    fc.assert(
+      fc.property(fc.oneof(fc.string(), fc.string({ unit: 'binary' }), fc.string({ unit: 'binary', minLength: 500, maxLength: 700 })), (s) => {
+        const [back, b] = roundTrip(s);
+        expect(back).toBe(s);
+        expect(hex(b.subarray(b.length - Buffer.byteLength(s)))).toBe(Buffer.from(s).toString('hex'));
+      }),
+      { numRuns: 200 },
+    );
+    for (const s of [
+      '',
+      'a',
+      'é',
+      '😀',
+      '\ufeffBOM kept',
+      'x'.repeat(42),
+      'x'.repeat(43),
+      'é'.repeat(42),
+      'é'.repeat(64),
+      '😀'.repeat(40),
+      'x'.repeat(100_000),
+    ])
+      expect(roundTrip(s)[0]).toBe(s);
   });
 
   it('lone surrogates become U+FFFD (as TextEncoder does)', () => {
@@ -138,11 +192,13 @@ describe('strings', () => {
 
 describe('base64', () => {
   it('round-trips and matches Buffer', () => {
-    fc.assert(fc.property(fc.uint8Array({ maxLength: 50 }), (b) => {
-      const s = encodeBase64(b);
-      expect(s).toBe(Buffer.from(b).toString('base64'));
-      expect(decodeBase64(s)).toEqual(b);
-    }));
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 50 }), (b) => {
+        const s = encodeBase64(b);
+        expect(s).toBe(Buffer.from(b).toString('base64'));
+        expect(decodeBase64(s)).toEqual(b);
+      }),
+    );
   });
 
   it('is strict: padding, alphabet, zero trailing bits', () => {
@@ -253,13 +309,15 @@ describe('reader defences', () => {
 describe('JSON form helpers', () => {
   it('64-bit integers are canonical decimal strings', () => {
     expect(fromJsonBigInt('18446744073709551615', '', 0n, 2n ** 64n - 1n)).toBe(2n ** 64n - 1n);
-    for (const bad of ['-0', '01', '+1', '1e3', ' 1', '18446744073709551616', 1]) expect(() => fromJsonBigInt(bad, '/x', 0n, 2n ** 64n - 1n)).toThrow(JsonDecodeError);
+    for (const bad of ['-0', '01', '+1', '1e3', ' 1', '18446744073709551616', 1])
+      expect(() => fromJsonBigInt(bad, '/x', 0n, 2n ** 64n - 1n)).toThrow(JsonDecodeError);
   });
 
   it('timestamps are RFC 3339 with real calendar dates', () => {
     expect(fromJsonTimestamp('2024-08-14T10:00:00.123456+02:00', '').toISOString()).toBe('2024-08-14T08:00:00.123Z');
     expect(fromJsonTimestamp('+010000-01-01T00:00:00.000Z', '').getTime()).toBe(253402300800000);
-    for (const bad of ['2021-02-29T00:00:00Z', '2024-13-01T00:00:00Z', '2024-01-01', '2024-01-01T24:00:00Z', 'yesterday']) expect(() => fromJsonTimestamp(bad, '')).toThrow(JsonDecodeError);
+    for (const bad of ['2021-02-29T00:00:00Z', '2024-13-01T00:00:00Z', '2024-01-01', '2024-01-01T24:00:00Z', 'yesterday'])
+      expect(() => fromJsonTimestamp(bad, '')).toThrow(JsonDecodeError);
   });
 
   it('map keys sort by code point, numbers numerically', () => {

@@ -74,7 +74,11 @@ describe('envelope over SysEx8', () => {
     const foreign = packSysEx8(Uint8Array.of(0x00, 0x21, 0x09, 1, 2, 3), { group: 1, streamId: 3 });
     const env = encodeEnvelope(A, bytesOf(8)).slice();
     env[1] = 9; // unknown format version
-    const words = new Uint32Array([...foreign, ...envelopeToSysEx8(env, { group: 1, streamId: 4 }), ...messageToSysEx8(A, bytesOf(5), { group: 1, streamId: 5 })]);
+    const words = new Uint32Array([
+      ...foreign,
+      ...envelopeToSysEx8(env, { group: 1, streamId: 4 }),
+      ...messageToSysEx8(A, bytesOf(5), { group: 1, streamId: 5 }),
+    ]);
     const { payloads, q } = receive(words);
     expect(payloads.length).toBe(1);
     expect(q.entries().map((e) => [e.code, e.offset])).toEqual([

@@ -297,7 +297,12 @@ describe('flex.reply', () => {
     ['error without message', reply({ ack: true, error: { code: 'x' } }), 'bad-field', '$.body.error.message'],
     ['error code with spaces', reply({ ack: true, error: { code: 'a b', message: '' } }), 'bad-field', '$.body.error.code'],
     ['negative retry hint', reply({ ack: false, error: { code: 'x', message: '', retryAfterMs: -1 } }), 'bad-field', '$.body.error.retryAfterMs'],
-    ['back-pressure without retry hint', reply({ ack: false, error: { code: 'backpressure', message: 'slow down' } }), 'bad-field', '$.body.error.retryAfterMs'],
+    [
+      'back-pressure without retry hint',
+      reply({ ack: false, error: { code: 'backpressure', message: 'slow down' } }),
+      'bad-field',
+      '$.body.error.retryAfterMs',
+    ],
   ];
   for (const [name, text, code, path] of bad) {
     it(`rejects ${name}`, () => {

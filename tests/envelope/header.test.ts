@@ -25,9 +25,13 @@ const GOLDEN: { name: string; header: EnvelopeHeader; payload: Uint8Array; hex: 
     header: { topicId: 1, schemaMajor: 1, schemaMinor: 0, sessionId: 1, corrId: 1n, timestampUs: 0n, qos: Qos.AtMostOnce, capabilities: 0n },
     payload: new Uint8Array(0),
     hex: [
-      '6d', '01', '00', '00', // magic 'm', version 1, flags 0, QoS 0
+      '6d',
+      '01',
+      '00',
+      '00', // magic 'm', version 1, flags 0, QoS 0
       '00000001', // topic id 1
-      '0001', '0000', // schema 1.0
+      '0001',
+      '0000', // schema 1.0
       '00000001', // session id 1
       '0000000000000001', // correlation id 1
       '0000000000000000', // timestamp 0 µs
@@ -49,9 +53,13 @@ const GOLDEN: { name: string; header: EnvelopeHeader; payload: Uint8Array; hex: 
     },
     payload: utf8('hi'),
     hex: [
-      '6d', '01', '00', '01',
+      '6d',
+      '01',
+      '00',
+      '01',
       '9e3779b9',
-      '0002', '0007',
+      '0002',
+      '0007',
       '0000beef',
       '0123456789abcdef',
       '00061fa01ce10000', // 1 723 622 400 000 000
@@ -75,14 +83,21 @@ const GOLDEN: { name: string; header: EnvelopeHeader; payload: Uint8Array; hex: 
     },
     payload: utf8('6789'),
     hex: [
-      '6d', '01', '01', '02', // flags: chunk block present
+      '6d',
+      '01',
+      '01',
+      '02', // flags: chunk block present
       'ffffffff',
-      'ffff', 'ffff',
+      'ffff',
+      'ffff',
       'ffffffff',
       'ffffffffffffffff',
       'ffffffffffffffff',
       '8000000000000001',
-      '00000001', '00000002', '00000009', 'cbf43926', // index 1, total 2, size 9, CRC-32("123456789")
+      '00000001',
+      '00000002',
+      '00000009',
+      'cbf43926', // index 1, total 2, size 9, CRC-32("123456789")
       '00000004',
       '36373839', // "6789"
     ].join(''),
@@ -105,16 +120,14 @@ const baseHeader = fc.record({
 /** A header plus a payload, chunked or not, that satisfies the chunk rules. */
 const envelopeCase = fc.oneof(
   fc.tuple(baseHeader, fc.uint8Array({ maxLength: 2048 })).map(([h, p]) => ({ header: h as EnvelopeHeader, payload: p })),
-  fc
-    .tuple(baseHeader, fc.uint8Array({ minLength: 1, maxLength: 512 }), fc.integer({ min: 0, max: 4096 }), fc.nat(), u32)
-    .map(([h, p, extra, pick, crc]) => {
-      const size = p.length + extra;
-      const total = 1 + (pick % size);
-      const index = pick % total;
-      const payload = total === 1 ? p.subarray(0, 0) : p;
-      const chunk = total === 1 ? { index: 0, total: 1, size: payload.length, crc32: crc } : { index, total, size, crc32: crc };
-      return { header: { ...h, chunk } as EnvelopeHeader, payload };
-    }),
+  fc.tuple(baseHeader, fc.uint8Array({ minLength: 1, maxLength: 512 }), fc.integer({ min: 0, max: 4096 }), fc.nat(), u32).map(([h, p, extra, pick, crc]) => {
+    const size = p.length + extra;
+    const total = 1 + (pick % size);
+    const index = pick % total;
+    const payload = total === 1 ? p.subarray(0, 0) : p;
+    const chunk = total === 1 ? { index: 0, total: 1, size: payload.length, crc32: crc } : { index, total, size, crc32: crc };
+    return { header: { ...h, chunk } as EnvelopeHeader, payload };
+  }),
 );
 
 describe('binary envelope: golden vectors', () => {
@@ -220,16 +233,12 @@ describe('binary envelope: encoder rejects invalid headers with the field offset
     const p = utf8('abc');
     const at = (chunk: object) => ({ ...h, chunk }) as EnvelopeHeader;
     expect(expectEnvelopeError(() => encodeEnvelope(at({ index: 0, total: 0, size: 3, crc32: 0 }), p), 'bad-field').offset).toBe(Offset.chunkTotal);
-    expect(expectEnvelopeError(() => encodeEnvelope(at({ index: 2, total: 2, size: 6, crc32: 0 }), p), 'chunk-out-of-range').offset).toBe(
-      Offset.chunkIndex,
-    );
+    expect(expectEnvelopeError(() => encodeEnvelope(at({ index: 2, total: 2, size: 6, crc32: 0 }), p), 'chunk-out-of-range').offset).toBe(Offset.chunkIndex);
     expect(expectEnvelopeError(() => encodeEnvelope(at({ index: 0, total: 4, size: 3, crc32: 0 }), p), 'bad-field').offset).toBe(Offset.chunkTotal);
     expect(expectEnvelopeError(() => encodeEnvelope(at({ index: 0, total: 2, size: 2, crc32: 0 }), p), 'bad-field').offset).toBe(56);
     expect(expectEnvelopeError(() => encodeEnvelope(at({ index: 0, total: 2, size: 6, crc32: 0 }), new Uint8Array(0)), 'bad-field').offset).toBe(56);
     expect(expectEnvelopeError(() => encodeEnvelope(at({ index: 0, total: 1, size: 4, crc32: 0 }), p), 'bad-field').offset).toBe(56);
-    expect(expectEnvelopeError(() => encodeEnvelope(at({ index: 0, total: 1, size: 3, crc32: 2 ** 32 }), p), 'bad-field').offset).toBe(
-      Offset.chunkCrc32,
-    );
+    expect(expectEnvelopeError(() => encodeEnvelope(at({ index: 0, total: 1, size: 3, crc32: 2 ** 32 }), p), 'bad-field').offset).toBe(Offset.chunkCrc32);
     expect(expectEnvelopeError(() => encodeEnvelope(at({ index: 0, total: 1, size: -3, crc32: 0 }), p), 'bad-field').offset).toBe(Offset.chunkSize);
     // The empty payload is one empty chunk.
     expect(decodeEnvelope(encodeEnvelope(at({ index: 0, total: 1, size: 0, crc32: 0 }), new Uint8Array(0))).payload.length).toBe(0);

@@ -1,13 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import {
-  ChunkReassembler,
-  EnvelopeError,
-  Quarantine,
-  chunkPayload,
-  parseFlexEnvelope,
-  Qos,
-  type EnvelopeHeader,
-} from '../../runtime/envelope/index.ts';
+import { ChunkReassembler, EnvelopeError, Quarantine, chunkPayload, parseFlexEnvelope, Qos, type EnvelopeHeader } from '../../runtime/envelope/index.ts';
 import { utf8 } from './helpers.ts';
 
 const H: EnvelopeHeader = { topicId: 1, schemaMajor: 1, schemaMinor: 0, sessionId: 1, corrId: 1n, timestampUs: 0n, qos: Qos.AtMostOnce, capabilities: 0n };

@@ -20,7 +20,16 @@ describe('SSE envelope: valid input', () => {
   it('parses a full event and serialises it in the fixed key order', () => {
     const text = '{"data":"Hel","ts":1724142123.123,"frag":{"n":3,"i":0},"seq":123456789,"ct":"text/plain; charset=utf-8","id":"evt-1","ev":"message","v":1}';
     const e = accepted(parseSseEnvelope(text));
-    expect(e).toEqual({ v: 1, ev: 'message', id: 'evt-1', ct: 'text/plain; charset=utf-8', seq: 123456789, frag: { i: 0, n: 3 }, ts: 1724142123.123, data: 'Hel' });
+    expect(e).toEqual({
+      v: 1,
+      ev: 'message',
+      id: 'evt-1',
+      ct: 'text/plain; charset=utf-8',
+      seq: 123456789,
+      frag: { i: 0, n: 3 },
+      ts: 1724142123.123,
+      data: 'Hel',
+    });
     expect(serializeSseEnvelope(e)).toBe(
       '{"v":1,"ev":"message","id":"evt-1","ct":"text/plain; charset=utf-8","seq":123456789,"frag":{"i":0,"n":3},"ts":1724142123.123,"data":"Hel"}',
     );

@@ -5,7 +5,9 @@ import { describe, expect, it } from 'vitest';
 import { repoPath } from '../helpers/repo.ts';
 
 const run = promisify(execFile);
-const programs = readdirSync(repoPath('examples/programs')).filter((f) => f.endsWith('.ts')).sort();
+const programs = readdirSync(repoPath('examples/programs'))
+  .filter((f) => f.endsWith('.ts'))
+  .sort();
 
 /** Every example program runs to completion as the README tells users to run it. */
 describe('examples/programs', () => {

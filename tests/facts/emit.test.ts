@@ -74,8 +74,19 @@ describe('determinism', () => {
 
   it('keeps the committed generated/ facts and README current', () => {
     const ir = compile(expandInputs([repoPath('idl')])).ir;
-    const all = emitAll(ir, { runtimeImport: '../runtime/index.ts' }, emitters.filter((e) => e.name === 'facts' || e.name === 'docs'));
-    expect(all.map((f) => f.path)).toEqual(['README.md', 'facts/anthropic.json', 'facts/facts.json', 'facts/fountain-pe.json', 'facts/mcp.json', 'facts/openai.json']);
+    const all = emitAll(
+      ir,
+      { runtimeImport: '../runtime/index.ts' },
+      emitters.filter((e) => e.name === 'facts' || e.name === 'docs'),
+    );
+    expect(all.map((f) => f.path)).toEqual([
+      'README.md',
+      'facts/anthropic.json',
+      'facts/facts.json',
+      'facts/fountain-pe.json',
+      'facts/mcp.json',
+      'facts/openai.json',
+    ]);
     for (const f of all) expect(readFileSync(repoPath('generated', f.path), 'utf8'), `generated/${f.path} is stale; run node bin/midl.mjs gen`).toBe(f.content);
   });
 });
@@ -174,6 +185,8 @@ topic long/short {
         'Largest payload: 1 MiB.',
       ].join('\n'),
     );
-    expect(facts.tools[1]!.description).toContain('Address parameters: track. Give their values in `params` and the message in `payload`.\nStream: many messages flow on one address.');
+    expect(facts.tools[1]!.description).toContain(
+      'Address parameters: track. Give their values in `params` and the message in `payload`.\nStream: many messages flow on one address.',
+    );
   });
 });

@@ -26,7 +26,14 @@ interface Projected {
 const projected: Projected[] = allPrograms().map((program) => {
   const files = emitted(program.ir);
   const read = (p: string) => JSON.parse(fileOf(files, p));
-  return { program, facts: read('facts/facts.json'), openai: read('facts/openai.json'), anthropic: read('facts/anthropic.json'), mcp: read('facts/mcp.json'), pe: read('facts/fountain-pe.json') };
+  return {
+    program,
+    facts: read('facts/facts.json'),
+    openai: read('facts/openai.json'),
+    anthropic: read('facts/anthropic.json'),
+    mcp: read('facts/mcp.json'),
+    pe: read('facts/fountain-pe.json'),
+  };
 });
 
 const toolCases = projected.flatMap((p) => p.facts.tools.map((t) => ({ label: `${p.program.label} ${t.name}`, p, name: t.name })));
@@ -42,7 +49,8 @@ describe('facts projections', () => {
     expect(projected.map((p) => p.program.label)).toContain('idl');
     for (const p of projected) {
       expect(p.facts.tools.length, p.program.label).toBe(p.program.ir.topics.length + p.program.ir.intents.length);
-      for (const list of [p.openai, p.anthropic, p.mcp.tools]) expect(list.map((t) => (t['function'] as Json | undefined)?.['name'] ?? t['name'])).toEqual(p.facts.tools.map((t) => t.name));
+      for (const list of [p.openai, p.anthropic, p.mcp.tools])
+        expect(list.map((t) => (t['function'] as Json | undefined)?.['name'] ?? t['name'])).toEqual(p.facts.tools.map((t) => t.name));
     }
     expect(toolCases.length).toBeGreaterThan(30);
   });
@@ -75,7 +83,13 @@ describe('facts projections', () => {
       const hints = fact['hints'] as Json;
       const expected: Json = {};
       if (hints['title'] !== undefined) expected['title'] = hints['title'];
-      for (const [h, a] of [['readOnly', 'readOnlyHint'], ['destructive', 'destructiveHint'], ['idempotent', 'idempotentHint'], ['openWorld', 'openWorldHint']] as const) if (hints[h] !== undefined) expected[a] = hints[h];
+      for (const [h, a] of [
+        ['readOnly', 'readOnlyHint'],
+        ['destructive', 'destructiveHint'],
+        ['idempotent', 'idempotentHint'],
+        ['openWorld', 'openWorldHint'],
+      ] as const)
+        if (hints[h] !== undefined) expected[a] = hints[h];
       expect(tool['annotations'] ?? {}).toEqual(expected);
       const meta = tool['_meta'] as Json;
       for (const key of Object.keys(meta)) expect(key).toMatch(/^midl\/[A-Za-z0-9]([A-Za-z0-9._-]*[A-Za-z0-9])?$/);

@@ -46,9 +46,17 @@ describe('strictSchemaProblems', () => {
     ['root not an object type', { type: 'array', items: { type: 'string' } }, /<root>: type must be "object"/],
     ['root anyOf', { type: 'object', anyOf: [obj({})], properties: {}, required: [], additionalProperties: false }, /root anyOf/],
     ['additionalProperties missing', { type: 'object', properties: { a: { type: 'string' } }, required: ['a'] }, /additionalProperties: false/],
-    ['additionalProperties true', { type: 'object', properties: { a: { type: 'string' } }, required: ['a'], additionalProperties: true }, /additionalProperties: false/],
+    [
+      'additionalProperties true',
+      { type: 'object', properties: { a: { type: 'string' } }, required: ['a'], additionalProperties: true },
+      /additionalProperties: false/,
+    ],
     ['open map', obj({ m: { type: 'object', additionalProperties: { type: 'string' } } }), /\/properties\/m: objects need additionalProperties: false/],
-    ['optional property', { type: 'object', properties: { a: { type: 'string' }, b: { type: 'string' } }, required: ['a'], additionalProperties: false }, /not in required: b/],
+    [
+      'optional property',
+      { type: 'object', properties: { a: { type: 'string' }, b: { type: 'string' } }, required: ['a'], additionalProperties: false },
+      /not in required: b/,
+    ],
     ['required names unknown property', { type: 'object', properties: {}, required: ['ghost'], additionalProperties: false }, /undeclared properties: "ghost"/],
     ['minLength', obj({ a: { type: 'string', minLength: 1 } }), /unsupported keyword "minLength"/],
     ['default', obj({ a: { type: 'string', default: 'x' } }), /unsupported keyword "default"/],
@@ -78,7 +86,10 @@ describe('strictSchemaProblems', () => {
   ];
   it.each(bad)('rejects: %s', (_label, schema, expected) => {
     const problems = strictSchemaProblems(schema);
-    expect(problems.some((p) => expected.test(p)), problems.join('\n')).toBe(true);
+    expect(
+      problems.some((p) => expected.test(p)),
+      problems.join('\n'),
+    ).toBe(true);
   });
 
   it('applies the size limits as thresholds', () => {
@@ -92,8 +103,12 @@ describe('strictSchemaProblems', () => {
     const values = Array.from({ length: 300 }, (_, i) => `value-${String(i).padStart(60, '0')}`);
     const bigEnum = obj({ e: { type: 'string', enum: values } });
     expect(strictSchemaProblems(bigEnum).join('\n')).toMatch(/enum of 300 values has \d+ characters, more than 15000/);
-    expect(strictSchemaProblems(obj({ e: { type: 'string', enum: values.slice(0, 10) } }), { ...DEFAULT_STRICT_LIMITS, maxEnumValues: 5 })).toEqual(['<root>: 10 enum values, more than 5']);
-    expect(strictSchemaProblems(obj({ [`x${'y'.repeat(99)}`]: { type: 'string' } }), { ...DEFAULT_STRICT_LIMITS, maxStringChars: 50 })).toEqual(['<root>: 100 characters of names and enum values, more than 50']);
+    expect(strictSchemaProblems(obj({ e: { type: 'string', enum: values.slice(0, 10) } }), { ...DEFAULT_STRICT_LIMITS, maxEnumValues: 5 })).toEqual([
+      '<root>: 10 enum values, more than 5',
+    ]);
+    expect(strictSchemaProblems(obj({ [`x${'y'.repeat(99)}`]: { type: 'string' } }), { ...DEFAULT_STRICT_LIMITS, maxStringChars: 50 })).toEqual([
+      '<root>: 100 characters of names and enum values, more than 50',
+    ]);
   });
 
   it('counts depth through $refs and stops at recursion', () => {
@@ -151,13 +166,16 @@ describe('toStrictSchema', () => {
 
   it('moves unsupported keywords into the description instead of failing', () => {
     const s = toStrictSchema(
-      obj({
-        name: { description: 'The name.', type: 'string', minLength: 1, maxLength: 8, default: 'main', pattern: '^[a-z]+$' },
-        blob: { type: 'string', contentEncoding: 'base64' },
-        site: { type: 'string', format: 'uri' },
-        when: { type: 'string', format: 'date-time' },
-        tags: { type: 'array', items: { type: 'string' }, uniqueItems: true },
-      }, { title: 'T', $schema: 'https://json-schema.org/draft/2020-12/schema', $id: 'x', examples: [{ name: 'a' }] }),
+      obj(
+        {
+          name: { description: 'The name.', type: 'string', minLength: 1, maxLength: 8, default: 'main', pattern: '^[a-z]+$' },
+          blob: { type: 'string', contentEncoding: 'base64' },
+          site: { type: 'string', format: 'uri' },
+          when: { type: 'string', format: 'date-time' },
+          tags: { type: 'array', items: { type: 'string' }, uniqueItems: true },
+        },
+        { title: 'T', $schema: 'https://json-schema.org/draft/2020-12/schema', $id: 'x', examples: [{ name: 'a' }] },
+      ),
     );
     const props = s['properties'] as Record<string, SchemaObject>;
     expect(props['name']).toEqual({ description: 'The name. (minLength: 1; maxLength: 8; default: "main")', type: 'string', pattern: '^[a-z]+$' });
@@ -174,7 +192,13 @@ describe('toStrictSchema', () => {
   it('turns maps into entry lists and unconstrained JSON into JSON text', () => {
     const s = toStrictSchema(
       obj({
-        m: { type: 'object', propertyNames: { type: 'string', pattern: '^[0-9]+$' }, additionalProperties: { type: 'number' }, maxProperties: 4, description: 'Counts.' },
+        m: {
+          type: 'object',
+          propertyNames: { type: 'string', pattern: '^[0-9]+$' },
+          additionalProperties: { type: 'number' },
+          maxProperties: 4,
+          description: 'Counts.',
+        },
         j: { description: 'Anything.' },
         o: { type: 'object' },
       }),
@@ -182,7 +206,12 @@ describe('toStrictSchema', () => {
     const props = s['properties'] as Record<string, SchemaObject>;
     expect(props['m']).toEqual({
       type: 'array',
-      items: { type: 'object', properties: { key: { type: 'string', pattern: '^[0-9]+$' }, value: { type: 'number' } }, required: ['key', 'value'], additionalProperties: false },
+      items: {
+        type: 'object',
+        properties: { key: { type: 'string', pattern: '^[0-9]+$' }, value: { type: 'number' } },
+        required: ['key', 'value'],
+        additionalProperties: false,
+      },
       maxItems: 4,
       description: `Counts. ${MAP_NOTE}`,
     });
@@ -244,7 +273,13 @@ const leaf: fc.Arbitrary<Gen> = fc.constantFrom<Gen>(
   { schema: { type: 'integer', minimum: 0, maximum: 99 }, value: fc.integer({ min: 0, max: 99 }) },
   { schema: { type: 'boolean' }, value: fc.boolean() },
   { schema: { enum: ['red', 'green'] }, value: fc.constantFrom('red', 'green') },
-  { schema: { anyOf: [{ type: 'number' }, { enum: ['NaN', 'Infinity'] }] }, value: fc.oneof(fc.double({ noNaN: true, noDefaultInfinity: true }).map((d) => (Object.is(d, -0) ? 0 : d)), fc.constantFrom('NaN', 'Infinity')) },
+  {
+    schema: { anyOf: [{ type: 'number' }, { enum: ['NaN', 'Infinity'] }] },
+    value: fc.oneof(
+      fc.double({ noNaN: true, noDefaultInfinity: true }).map((d) => (Object.is(d, -0) ? 0 : d)),
+      fc.constantFrom('NaN', 'Infinity'),
+    ),
+  },
   { schema: { description: 'any JSON' }, value: fc.jsonValue({ maxDepth: 2 }) as fc.Arbitrary<JsonValue> },
   { schema: { type: 'string', format: 'date-time' }, value: fc.constant('2026-01-01T00:00:00.000Z') },
 );
@@ -258,20 +293,31 @@ const gen: fc.Memo<Gen> = fc.memo((n) => {
       weight: 1,
     },
     {
-      arbitrary: gen(n - 1).map((g): Gen => ({ schema: { type: 'object', additionalProperties: g.schema }, value: fc.dictionary(fc.string({ maxLength: 4 }).filter((k) => k !== '__proto__'), g.value, { maxKeys: 3 }) })),
+      arbitrary: gen(n - 1).map((g): Gen => ({
+        schema: { type: 'object', additionalProperties: g.schema },
+        value: fc.dictionary(
+          fc.string({ maxLength: 4 }).filter((k) => k !== '__proto__'),
+          g.value,
+          { maxKeys: 3 },
+        ),
+      })),
       weight: 1,
     },
     {
-      arbitrary: fc.uniqueArray(fc.tuple(fc.constantFrom(...NAMES), gen(n - 1), fc.boolean()), { minLength: 0, maxLength: 4, selector: (t) => t[0] }).map((fields): Gen => {
-        const schema: SchemaObject = {
-          type: 'object',
-          properties: Object.fromEntries(fields.map(([k, g]) => [k, { description: `field ${k}`, ...g.schema }])),
-          required: fields.filter(([, , optional]) => !optional).map(([k]) => k),
-          additionalProperties: false,
-        };
-        const value = fc.record(Object.fromEntries(fields.map(([k, g]) => [k, g.value])), { requiredKeys: fields.filter(([, , o]) => !o).map(([k]) => k) }) as fc.Arbitrary<JsonValue>;
-        return { schema, value };
-      }),
+      arbitrary: fc
+        .uniqueArray(fc.tuple(fc.constantFrom(...NAMES), gen(n - 1), fc.boolean()), { minLength: 0, maxLength: 4, selector: (t) => t[0] })
+        .map((fields): Gen => {
+          const schema: SchemaObject = {
+            type: 'object',
+            properties: Object.fromEntries(fields.map(([k, g]) => [k, { description: `field ${k}`, ...g.schema }])),
+            required: fields.filter(([, , optional]) => !optional).map(([k]) => k),
+            additionalProperties: false,
+          };
+          const value = fc.record(Object.fromEntries(fields.map(([k, g]) => [k, g.value])), {
+            requiredKeys: fields.filter(([, , o]) => !o).map(([k]) => k),
+          }) as fc.Arbitrary<JsonValue>;
+          return { schema, value };
+        }),
       weight: 2,
     },
     {

@@ -2,7 +2,16 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { formatBudget, formatBytes, formatMicros, inlineCode, paragraphs, renderTemplate, tableCell, TEMPLATES_DIR } from '../../compiler/emitters/shared/templates.ts';
+import {
+  formatBudget,
+  formatBytes,
+  formatMicros,
+  inlineCode,
+  paragraphs,
+  renderTemplate,
+  tableCell,
+  TEMPLATES_DIR,
+} from '../../compiler/emitters/shared/templates.ts';
 
 describe('template helpers', () => {
   it('unwraps doc comments into paragraphs', () => {
@@ -29,7 +38,9 @@ describe('template helpers', () => {
 describe('renderTemplate', () => {
   it('reads templates from the repository templates/ directory', () => {
     expect(TEMPLATES_DIR.endsWith('/templates/')).toBe(true);
-    expect(renderTemplate('facts/description.hbs', { doc: null, topic: null, intent: null, hints: [], errors: null, maxPayload: null, package: 'p', version: '1' })).toBe('');
+    expect(
+      renderTemplate('facts/description.hbs', { doc: null, topic: null, intent: null, hints: [], errors: null, maxPayload: null, package: 'p', version: '1' }),
+    ).toBe('');
   });
 
   it('is strict: a field missing from the view is an error, not an empty string', () => {

@@ -31,7 +31,10 @@ const cases = readdirSync(CASES_DIR)
   .sort();
 
 function generateCase(dir: string) {
-  const inputs = readdirSync(dir).filter((f) => f.endsWith('.midl')).sort().map((f) => join(dir, f));
+  const inputs = readdirSync(dir)
+    .filter((f) => f.endsWith('.midl'))
+    .sort()
+    .map((f) => join(dir, f));
   const result = compile(inputs);
   if (result.hasErrors) throw new Error(`${dir}: ${result.diagnostics.map((d) => d.message).join('; ')}`);
   const files = [tsEmitter, jsonSchemaEmitter]
@@ -75,7 +78,8 @@ describe.each(cases)('ts emitter case %s', (name) => {
           expect(c.decode(c.encode(v))).toEqual(v);
           expect(c.fromJSON(JSON.parse(JSON.stringify(c.toJSON(v))))).toEqual(v);
           const ours = c.validate(v);
-          if (ours.ok !== ajv(c.toJSON(v))) throw new Error(`${decl.name}: validate ${JSON.stringify(ours)}, ajv ${JSON.stringify(ajv.errors)} on ${JSON.stringify(c.toJSON(v))}`);
+          if (ours.ok !== ajv(c.toJSON(v)))
+            throw new Error(`${decl.name}: validate ${JSON.stringify(ours)}, ajv ${JSON.stringify(ajv.errors)} on ${JSON.stringify(c.toJSON(v))}`);
         }),
         { numRuns: 40 },
       );

@@ -30,7 +30,9 @@ describe('every catalog code is covered', () => {
       expect(withCase.has(code), `${code} is CLI-only but also has a golden case; drop it from CLI_ONLY_CODES`).toBe(false);
       for (const title of cli) expect(cliSources, `tests/cli has no test titled '${title}'`).toContain(`it('${title}'`);
     } else {
-      expect(withCase.has(code), `${code} needs tests/golden/diagnostics/${code}-<name>/ (or, if no schema can trigger it, an entry in CLI_ONLY_CODES)`).toBe(true);
+      expect(withCase.has(code), `${code} needs tests/golden/diagnostics/${code}-<name>/ (or, if no schema can trigger it, an entry in CLI_ONLY_CODES)`).toBe(
+        true,
+      );
     }
   });
 

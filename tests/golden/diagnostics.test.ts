@@ -46,7 +46,10 @@ describe('golden diagnostics', () => {
       expect(result.unreadable).toEqual([]);
       expect(diagnosticProblems(result.diagnostics)).toEqual([]);
       const json = jsonOf(result.diagnostics);
-      expect(json.map((d) => d.code), `${c.name} must trigger ${c.code}`).toContain(c.code);
+      expect(
+        json.map((d) => d.code),
+        `${c.name} must trigger ${c.code}`,
+      ).toContain(c.code);
       expectGolden(join(c.dir, 'expected.json'), JSON.stringify(json, null, 2) + '\n', c.name);
       const txt = join(c.dir, 'expected.txt');
       if (HUMAN_CASES.has(c.name) || existsSync(txt)) expectGolden(txt, renderAll(result.diagnostics, 'human', false), `${c.name} (human)`);

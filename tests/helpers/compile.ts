@@ -68,8 +68,10 @@ export function diagnosticProblems(list: readonly Diagnostic[]): string[] {
     }
     const j = toJson(d);
     const lines = file.text.split('\n');
-    const lineOk = (line: number | null, col: number | null) => line !== null && col !== null && line >= 1 && line <= lines.length && col >= 1 && col <= (lines[line - 1] ?? '').length + 1;
-    if (!lineOk(j.line, j.column) || !lineOk(j.endLine, j.endColumn)) problems.push(`${where}: position ${j.line}:${j.column}-${j.endLine}:${j.endColumn} outside ${file.path}`);
+    const lineOk = (line: number | null, col: number | null) =>
+      line !== null && col !== null && line >= 1 && line <= lines.length && col >= 1 && col <= (lines[line - 1] ?? '').length + 1;
+    if (!lineOk(j.line, j.column) || !lineOk(j.endLine, j.endColumn))
+      problems.push(`${where}: position ${j.line}:${j.column}-${j.endLine}:${j.endColumn} outside ${file.path}`);
   }
   return problems;
 }

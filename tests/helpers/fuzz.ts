@@ -4,22 +4,139 @@ import { MidlLexer } from '../../compiler/lexer/tokens.ts';
 /** The language's words, with the scalar names and the words that topic properties take. */
 const KEYWORDS = ['package', 'version', 'import', 'capability', 'struct', 'enum', 'union', 'errors', 'topic', 'intent', 'reserved', 'map', 'true', 'false'];
 const WORDS = [
-  'bool', 'u8', 'u16', 'u32', 'u64', 'i8', 'i16', 'i32', 'i64', 'f32', 'f64', 'string', 'bytes', 'timestamp', 'duration', 'uuid', 'json',
-  'payload', 'reply', 'qos', 'budget', 'latency', 'jitter', 'publish', 'subscribe', 'lane', 'maxPayload', 'stream', 'body', 'http', 'service',
-  'min', 'max', 'minLength', 'maxLength', 'minItems', 'maxItems', 'pattern', 'format', 'at_least_once', 'sysex8', 'flex', 'POST', 'GET', 'Job', 'ok',
+  'bool',
+  'u8',
+  'u16',
+  'u32',
+  'u64',
+  'i8',
+  'i16',
+  'i32',
+  'i64',
+  'f32',
+  'f64',
+  'string',
+  'bytes',
+  'timestamp',
+  'duration',
+  'uuid',
+  'json',
+  'payload',
+  'reply',
+  'qos',
+  'budget',
+  'latency',
+  'jitter',
+  'publish',
+  'subscribe',
+  'lane',
+  'maxPayload',
+  'stream',
+  'body',
+  'http',
+  'service',
+  'min',
+  'max',
+  'minLength',
+  'maxLength',
+  'minItems',
+  'maxItems',
+  'pattern',
+  'format',
+  'at_least_once',
+  'sysex8',
+  'flex',
+  'POST',
+  'GET',
+  'Job',
+  'ok',
 ];
 const PUNCTUATION = ['{', '}', '(', ')', '[', ']', '<', '>', ';', ':', ',', '=', '?', '@', '.', '/', '-', '{}', '@1', '[]', '?:', '<>'];
-const NUMBERS = ['0', '1', '-1', '7', '65535', '65536', '536870911', '536870912', '18446744073709551616', '-9223372036854775809', '0x1F', '0x', '0x_', '0X__ff', '1.5', '1e3', '1e400', '-1e-400', '2.5e+10', '99999999999999999999999'];
+const NUMBERS = [
+  '0',
+  '1',
+  '-1',
+  '7',
+  '65535',
+  '65536',
+  '536870911',
+  '536870912',
+  '18446744073709551616',
+  '-9223372036854775809',
+  '0x1F',
+  '0x',
+  '0x_',
+  '0X__ff',
+  '1.5',
+  '1e3',
+  '1e400',
+  '-1e-400',
+  '2.5e+10',
+  '99999999999999999999999',
+];
 const QUANTITIES = ['50ms', '5us', '1s', '0ms', '3601s', '1MiB', '64KiB', '2GiB', '1MB', '5mss', '1.5s', '0B', '9999999999GiB'];
-const STRINGS = ['"1.2.0"', '"1.2"', '""', '"common.midl"', '"../x.midl"', '"input.midl"', '"/planner/{id}"', '"[a-"', '"\\w"', '"\\u{110000}"', '"\\u{1F600}"', '"\\"', '"a\\"b"', '"unterminated', "'single'", '"tab\there"'];
+const STRINGS = [
+  '"1.2.0"',
+  '"1.2"',
+  '""',
+  '"common.midl"',
+  '"../x.midl"',
+  '"input.midl"',
+  '"/planner/{id}"',
+  '"[a-"',
+  '"\\w"',
+  '"\\u{110000}"',
+  '"\\u{1F600}"',
+  '"\\"',
+  '"a\\"b"',
+  '"unterminated',
+  "'single'",
+  '"tab\there"',
+];
 const COMMENTS = ['// note', '/// doc', '////', '/* block */', '/*', '*/', '/* nested /* */', '/** doc? */'];
 const ADDRESSES = ['a/b', 'gpu/job.result/{corr}', 'gpu/Job.x', 'a//b', '{p}/x', 'a/{x}/{x}', 'a/b{c}', 'x/y/', 'gpu__job/dispatch'];
-const ODD = ['\u0000', '\t', '\r', '\r\n', '\u001b', '\u007f', '\u00a0', '\u2028', '\ufeff', '\ud800', '\udc00', '😀', 'é', 'e\u0301', '\u202e', '日本', '#', '$', '`', '\\', '%', '&', '|', '~', '^', '!'];
+const ODD = [
+  '\u0000',
+  '\t',
+  '\r',
+  '\r\n',
+  '\u001b',
+  '\u007f',
+  '\u00a0',
+  '\u2028',
+  '\ufeff',
+  '\ud800',
+  '\udc00',
+  '😀',
+  'é',
+  'e\u0301',
+  '\u202e',
+  '日本',
+  '#',
+  '$',
+  '`',
+  '\\',
+  '%',
+  '&',
+  '|',
+  '~',
+  '^',
+  '!',
+];
 const SNIPPETS = [
-  'package a.b;', 'version "1.0.0";', 'import "common.midl";', 'capability c.x;', 'capability c.y = 3;', 'capability c.z = 64;',
-  'struct S { a: u8 @1; }', 'struct S { a?: S @1; b: map<string, S[]> @2 (maxItems = 3) = 5; reserved @3, @4; }',
-  'enum E { a = 0; b = 1; }', 'union U { a: u8 @1; b: string @2; }', 'errors Err { X = 1 "x"; }',
-  'topic a/b { payload: S; qos: at_least_once; budget { latency: 5ms; } publish: c.x; }', 'intent a.b { body: S; http: POST "/a/{a}"; service: s; }',
+  'package a.b;',
+  'version "1.0.0";',
+  'import "common.midl";',
+  'capability c.x;',
+  'capability c.y = 3;',
+  'capability c.z = 64;',
+  'struct S { a: u8 @1; }',
+  'struct S { a?: S @1; b: map<string, S[]> @2 (maxItems = 3) = 5; reserved @3, @4; }',
+  'enum E { a = 0; b = 1; }',
+  'union U { a: u8 @1; b: string @2; }',
+  'errors Err { X = 1 "x"; }',
+  'topic a/b { payload: S; qos: at_least_once; budget { latency: 5ms; } publish: c.x; }',
+  'intent a.b { body: S; http: POST "/a/{a}"; service: s; }',
 ];
 
 const pick = (list: readonly string[]) => fc.constantFrom(...list);
@@ -44,12 +161,12 @@ export const midlPiece: fc.Arbitrary<string> = fc.oneof(
 const separator = fc.constantFrom(' ', ' ', ' ', '\n', '', '\n\n', '\t');
 
 /** A random source text built from the vocabulary, with random spacing. */
-export const midlText: fc.Arbitrary<string> = fc
-  .array(fc.tuple(midlPiece, separator), { maxLength: 60 })
-  .map((parts) => parts.map(([p, s]) => p + s).join(''));
+export const midlText: fc.Arbitrary<string> = fc.array(fc.tuple(midlPiece, separator), { maxLength: 60 }).map((parts) => parts.map(([p, s]) => p + s).join(''));
 
 /** A random source text that starts like a real file, so the checker gets to run on what follows. */
-export const midlFileText: fc.Arbitrary<string> = fc.tuple(fc.boolean(), midlText).map(([head, body]) => (head ? `package fuzz.test;\nversion "1.0.0";\n${body}` : body));
+export const midlFileText: fc.Arbitrary<string> = fc
+  .tuple(fc.boolean(), midlText)
+  .map(([head, body]) => (head ? `package fuzz.test;\nversion "1.0.0";\n${body}` : body));
 
 /** Start and end offsets of every token and comment, in source order. */
 function tokenSpans(text: string): [number, number][] {
@@ -84,7 +201,10 @@ const charEdit: fc.Arbitrary<Edit> = fc.record({
 });
 
 /** 1 to 4 edits, mostly token-level, applied in order. */
-export const mutation: fc.Arbitrary<Edit[]> = fc.array(fc.oneof({ weight: 3, arbitrary: tokenEdit }, { weight: 2, arbitrary: charEdit }), { minLength: 1, maxLength: 4 });
+export const mutation: fc.Arbitrary<Edit[]> = fc.array(fc.oneof({ weight: 3, arbitrary: tokenEdit }, { weight: 2, arbitrary: charEdit }), {
+  minLength: 1,
+  maxLength: 4,
+});
 
 export function applyEdit(text: string, edit: Edit): string {
   if (edit.kind === 'char') {

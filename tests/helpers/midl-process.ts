@@ -67,15 +67,22 @@ export function startMidl(args: readonly string[], options: { cwd?: string } = {
       };
       const timer = setTimeout(() => {
         cleanup();
-        reject(new Error(`timed out after ${ms} ms waiting for ${what}\n--- stdout (${out.length} chars, tail):\n${out.slice(-2000)}\n--- stderr:\n${err.slice(-4000)}`));
+        reject(
+          new Error(
+            `timed out after ${ms} ms waiting for ${what}\n--- stdout (${out.length} chars, tail):\n${out.slice(-2000)}\n--- stderr:\n${err.slice(-4000)}`,
+          ),
+        );
       }, ms);
-      const onExit = () => setImmediate(() => {
-        check();
-        if (waiters.has(check)) {
-          cleanup();
-          reject(new Error(`midl ${args[0]} exited (${String(child.exitCode ?? child.signalCode)}) while waiting for ${what}\n--- stderr:\n${err.slice(-4000)}`));
-        }
-      });
+      const onExit = () =>
+        setImmediate(() => {
+          check();
+          if (waiters.has(check)) {
+            cleanup();
+            reject(
+              new Error(`midl ${args[0]} exited (${String(child.exitCode ?? child.signalCode)}) while waiting for ${what}\n--- stderr:\n${err.slice(-4000)}`),
+            );
+          }
+        });
       const cleanup = () => {
         clearTimeout(timer);
         waiters.delete(check);
@@ -121,7 +128,10 @@ export async function killAll(keep: readonly (MidlProcess | undefined)[] = []): 
 }
 
 /** Starts `midl peer --listen udp://127.0.0.1:0 …args` and resolves once it printed its address. */
-export async function startPeer(args: readonly string[], options: { cwd?: string; timeoutMs?: number } = {}): Promise<MidlProcess & { url: string; port: number }> {
+export async function startPeer(
+  args: readonly string[],
+  options: { cwd?: string; timeoutMs?: number } = {},
+): Promise<MidlProcess & { url: string; port: number }> {
   const peer = startMidl(['peer', '--listen', 'udp://127.0.0.1:0', ...args], options);
   const m = await peer.waitFor(/listening on (udp:\/\/127\.0\.0\.1:(\d+))/, options.timeoutMs ?? 60_000);
   return Object.assign(peer, { url: m[1]!, port: Number(m[2]) });

@@ -41,13 +41,14 @@ export function mulberry32(seed: number): () => number {
   };
 }
 
-const bind = (socket: Socket): Promise<void> => new Promise((resolve, reject) => {
-  socket.once('error', reject);
-  socket.bind(0, '127.0.0.1', () => {
-    socket.off('error', reject);
-    resolve();
+const bind = (socket: Socket): Promise<void> =>
+  new Promise((resolve, reject) => {
+    socket.once('error', reject);
+    socket.bind(0, '127.0.0.1', () => {
+      socket.off('error', reject);
+      resolve();
+    });
   });
-});
 
 /** Most client addresses the relay keeps an upstream socket for. */
 const MAX_CLIENTS = 64;
@@ -82,13 +83,16 @@ export async function startRelay(options: RelayOptions): Promise<Relay> {
         }
         counts.reordered++;
         queued++;
-        const t = setTimeout(() => {
-          timers.delete(t);
-          queued--;
-          if (dark || closed) return void counts.dropped++;
-          counts.forwarded++;
-          send(msg);
-        }, 1 + Math.floor(rDelay * maxDelayMs));
+        const t = setTimeout(
+          () => {
+            timers.delete(t);
+            queued--;
+            if (dark || closed) return void counts.dropped++;
+            counts.forwarded++;
+            send(msg);
+          },
+          1 + Math.floor(rDelay * maxDelayMs),
+        );
         timers.add(t);
       } else {
         counts.forwarded++;

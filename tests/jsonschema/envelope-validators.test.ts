@@ -24,7 +24,17 @@ const samples: unknown[] = [
   { v: 1, ev: 'message', seq: 0, data: 'token' },
   // The JSON form of a binary header (64-bit fields as decimal strings), plain and chunked.
   { qos: 1, topicId: 3661738479, schemaMajor: 0, schemaMinor: 1, sessionId: 7, corrId: '42', timestampUs: '1700000000000000', capabilities: '256' },
-  { qos: 2, topicId: 1, schemaMajor: 1, schemaMinor: 0, sessionId: 0, corrId: '18446744073709551615', timestampUs: '0', capabilities: '0', chunk: { index: 0, total: 2, size: 20000, crc32: 3421780262 } },
+  {
+    qos: 2,
+    topicId: 1,
+    schemaMajor: 1,
+    schemaMinor: 0,
+    sessionId: 0,
+    corrId: '18446744073709551615',
+    timestampUs: '0',
+    capabilities: '0',
+    chunk: { index: 0, total: 2, size: 20000, crc32: 3421780262 },
+  },
   { qos: 3, topicId: -1, schemaMajor: 0, schemaMinor: 0, sessionId: 0, corrId: '01', timestampUs: 'x', capabilities: '0' },
   { v: 2, ts: 1, corr: 'x', intent: 'y', body: {} },
   { v: 1, ts: -1, corr: '', intent: 'y', body: [] },
@@ -43,11 +53,18 @@ describe('envelope standalone validators', () => {
     });
 
     it(`${name} agrees with ajv on arbitrary JSON`, () => {
-      fc.assert(fc.property(fc.jsonValue({ maxDepth: 3 }), (value) => aot(value) === runtime(value)), { numRuns: 300 });
+      fc.assert(
+        fc.property(fc.jsonValue({ maxDepth: 3 }), (value) => aot(value) === runtime(value)),
+        { numRuns: 300 },
+      );
     });
   }
 
   it('accepts at least one sample per schema, so the agreement is not vacuous', () => {
-    for (const name of Object.values(byFile)) expect(samples.some((s) => standalone[name](s)), name).toBe(true);
+    for (const name of Object.values(byFile))
+      expect(
+        samples.some((s) => standalone[name](s)),
+        name,
+      ).toBe(true);
   });
 });

@@ -160,7 +160,11 @@ describe('Flex envelope and replies', () => {
     .map((v) => JSON.stringify(v))
     .filter((t) => !/"(__proto__|constructor|prototype)":/.test(t))
     .map((t) => JSON.parse(t) as unknown);
-  const body = fc.dictionary(fc.string({ maxLength: 8 }).filter((k) => !['__proto__', 'constructor', 'prototype'].includes(k)), json, { maxKeys: 5 });
+  const body = fc.dictionary(
+    fc.string({ maxLength: 8 }).filter((k) => !['__proto__', 'constructor', 'prototype'].includes(k)),
+    json,
+    { maxKeys: 5 },
+  );
 
   it('every envelope the runtime serialises validates', () => {
     fc.assert(
@@ -201,7 +205,10 @@ describe('Flex envelope and replies', () => {
     ts: field([0, 1723622400000, Number.MAX_SAFE_INTEGER], [Number.MAX_SAFE_INTEGER + 1, -1, 1.5, '1', MISSING]),
     corr: field(['dE8x-7qF', 'a', 'a.b', '_x', 'x'.repeat(128)], ['.x', '', 'a b', 'a/b', 'x'.repeat(129), 7, MISSING]),
     intent: field(['llm.chat', 'planner.execute', 'acme.footswitch_2', 'A', 'x'.repeat(128)], ['9x', 'a.', 'a..b', '.a', 'x'.repeat(129), MISSING]),
-    body: field([{}, { a: [1, { b: null }] }, RAW('{"a":{"__proto":1}}')], [[], 'x', null, RAW('{"a":{"__proto__":1}}'), RAW('{"constructor":{}}'), RAW('{"a":[{"prototype":2}]}'), MISSING]),
+    body: field(
+      [{}, { a: [1, { b: null }] }, RAW('{"a":{"__proto":1}}')],
+      [[], 'x', null, RAW('{"a":{"__proto__":1}}'), RAW('{"constructor":{}}'), RAW('{"a":[{"prototype":2}]}'), MISSING],
+    ),
     extra: field([MISSING], [1]),
   };
 
@@ -222,11 +229,21 @@ describe('Flex envelope and replies', () => {
 
   const replyFields = {
     ack: field([true, false], ['true', MISSING]),
-    progress: field([MISSING, MISSING, MISSING, { done: 1 }, { done: 1, total: 2 }, { done: 0, total: 0, note: 'x' }], [{ done: 1, note: 'x'.repeat(1025) }, { done: -1 }, { done: 1, x: 1 }, {}, 'p']),
+    progress: field(
+      [MISSING, MISSING, MISSING, { done: 1 }, { done: 1, total: 2 }, { done: 0, total: 0, note: 'x' }],
+      [{ done: 1, note: 'x'.repeat(1025) }, { done: -1 }, { done: 1, x: 1 }, {}, 'p'],
+    ),
     success: field([MISSING, MISSING, MISSING, null, 1, { a: 1 }], [RAW('{"__proto__":{}}')]),
     error: field(
       [MISSING, { code: 'x', message: 'm' }, { code: 'backpressure', message: 'm', retryAfterMs: 5 }, { code: 'x.y-z_1', message: '', retryAfterMs: 0 }],
-      [{ code: 'backpressure', message: 'm' }, { code: '9', message: 'm' }, { code: 'x'.repeat(65), message: 'm' }, { code: 'x', message: 'm', retryAfterMs: -1 }, { code: 'x' }, { code: 'x', message: 'm', extra: 1 }],
+      [
+        { code: 'backpressure', message: 'm' },
+        { code: '9', message: 'm' },
+        { code: 'x'.repeat(65), message: 'm' },
+        { code: 'x', message: 'm', retryAfterMs: -1 },
+        { code: 'x' },
+        { code: 'x', message: 'm', extra: 1 },
+      ],
     ),
     extra: field([MISSING], [1]),
   };
@@ -280,7 +297,13 @@ describe('SSE envelope', () => {
       }),
       { numRuns: 300 },
     );
-    const ctrls = [sseCtrl(1, { ack: 12345 }), sseCtrl(2, { nack: [1, 2, 3] }), sseCtrl(3, { window: 256 }), sseCtrl(4, { hb: true }), sseCtrl(5, { hb: 1724142123.5 }, 10.5)];
+    const ctrls = [
+      sseCtrl(1, { ack: 12345 }),
+      sseCtrl(2, { nack: [1, 2, 3] }),
+      sseCtrl(3, { window: 256 }),
+      sseCtrl(4, { hb: true }),
+      sseCtrl(5, { hb: 1724142123.5 }, 10.5),
+    ];
     for (const c of ctrls) expectValid(validateSse, JSON.parse(serializeSseEnvelope(c)));
   });
 
@@ -290,7 +313,10 @@ describe('SSE envelope', () => {
     id: field([MISSING, 'evt-1', 'x'.repeat(256)], ['x'.repeat(257), 'a\nb', '', 3]),
     ct: field([MISSING, 'text/plain', 'application/json; charset=utf-8'], ['text', 'a/b;\u0001', '']),
     seq: field([0, 7, Number.MAX_SAFE_INTEGER], [-1, 1.5, '7', MISSING]),
-    frag: field([MISSING, MISSING, { i: 0, n: 1 }, { i: 1, n: 3 }, { i: 0, n: 256 }], [{ i: 0, n: 257 }, { i: 0, n: 0 }, { i: -1, n: 2 }, { i: 0 }, { i: 0, n: 2, x: 1 }, 'f']),
+    frag: field(
+      [MISSING, MISSING, { i: 0, n: 1 }, { i: 1, n: 3 }, { i: 0, n: 256 }],
+      [{ i: 0, n: 257 }, { i: 0, n: 0 }, { i: -1, n: 2 }, { i: 0 }, { i: 0, n: 2, x: 1 }, 'f'],
+    ),
     ts: field([MISSING, 0, 1724142123.123], [-1, '1']),
     data: field(
       [MISSING, 'tok', '', { ack: 9 }, { nack: [1, 2] }, { window: 4 }, { hb: true }, { hb: 0.5 }],

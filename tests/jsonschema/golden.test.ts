@@ -38,7 +38,10 @@ describe('golden schemas', () => {
       }
       if (!UPDATE_GOLDEN) {
         const present = existsSync(join(dir, 'expected')) ? readdirSync(join(dir, 'expected')) : [];
-        expect(present.filter((f) => !wanted.has(f)), 'expected files no type produces').toEqual([]);
+        expect(
+          present.filter((f) => !wanted.has(f)),
+          'expected files no type produces',
+        ).toEqual([]);
       }
     });
 

@@ -10,7 +10,9 @@ const I64_MAX = 9223372036854775807n;
 const bigintish = fc.oneof(
   fc.bigInt({ min: -2000n, max: 2000n }),
   fc.bigInt({ min: I64_MIN, max: U64_MAX }),
-  fc.tuple(fc.integer({ min: 0, max: 19 }), fc.integer({ min: -2, max: 2 }), fc.boolean()).map(([e, d, neg]) => (neg ? -1n : 1n) * (10n ** BigInt(e) + BigInt(d))),
+  fc
+    .tuple(fc.integer({ min: 0, max: 19 }), fc.integer({ min: -2, max: 2 }), fc.boolean())
+    .map(([e, d, neg]) => (neg ? -1n : 1n) * (10n ** BigInt(e) + BigInt(d))),
 );
 
 describe('integerRangePattern', () => {
@@ -46,7 +48,9 @@ describe('integerRangePattern', () => {
 });
 
 describe('base64Pattern', () => {
-  const bounds = fc.tuple(fc.integer({ min: 0, max: 40 }), fc.option(fc.integer({ min: 0, max: 40 }), { nil: undefined })).filter(([min, max]) => max === undefined || min <= max);
+  const bounds = fc
+    .tuple(fc.integer({ min: 0, max: 40 }), fc.option(fc.integer({ min: 0, max: 40 }), { nil: undefined }))
+    .filter(([min, max]) => max === undefined || min <= max);
 
   it('matches the padded base64 of n bytes exactly when min ≤ n ≤ max', () => {
     fc.assert(

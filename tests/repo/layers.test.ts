@@ -90,14 +90,20 @@ function violation(imp: Import): string | undefined {
   const toLayer = layerOf(imp.target);
   if (toLayer === undefined || toLayer === 'examples' || toLayer === 'bin') return `imports ${imp.target}, outside every layer`;
   if (toLayer === fromLayer) return undefined;
-  if (fromLayer !== 'examples' && fromLayer !== 'bin' && LAYERS.indexOf(toLayer) > LAYERS.indexOf(fromLayer)) return `imports ${imp.target} from ${toLayer}/, a layer above ${fromLayer}/`;
-  if (!ENTRY_POINTS[toLayer].includes(imp.target)) return `imports ${imp.target}, not a public entry point of ${toLayer}/ (${ENTRY_POINTS[toLayer].join(', ')})`;
+  if (fromLayer !== 'examples' && fromLayer !== 'bin' && LAYERS.indexOf(toLayer) > LAYERS.indexOf(fromLayer))
+    return `imports ${imp.target} from ${toLayer}/, a layer above ${fromLayer}/`;
+  if (!ENTRY_POINTS[toLayer].includes(imp.target))
+    return `imports ${imp.target}, not a public entry point of ${toLayer}/ (${ENTRY_POINTS[toLayer].join(', ')})`;
   return undefined;
 }
 
 describe('layers', () => {
   it('finds the files of every layer', () => {
-    for (const layer of LAYERS) expect(sources.some((f) => f.startsWith(`${layer}/`)), layer).toBe(true);
+    for (const layer of LAYERS)
+      expect(
+        sources.some((f) => f.startsWith(`${layer}/`)),
+        layer,
+      ).toBe(true);
   });
 
   it('every import goes down to a public entry point (or stays within its layer)', () => {
@@ -123,7 +129,9 @@ describe('layers', () => {
     expect(violation({ from: 'cli/main.ts', specifier: '../runtime/bus/frame.ts', target: 'runtime/bus/frame.ts' })).toMatch(/not a public entry point/);
     expect(violation({ from: 'cli/main.ts', specifier: 'midl/runtime', target: 'runtime/index.ts' })).toBeUndefined();
     expect(violation({ from: 'runtime/bus/bus.ts', specifier: 'chevrotain', target: undefined })).toMatch(/may not use/);
-    expect(violation({ from: 'examples/programs/x.ts', specifier: '../../compiler/ir/ir.ts', target: 'compiler/ir/ir.ts' })).toMatch(/not a public entry point/);
+    expect(violation({ from: 'examples/programs/x.ts', specifier: '../../compiler/ir/ir.ts', target: 'compiler/ir/ir.ts' })).toMatch(
+      /not a public entry point/,
+    );
   });
 
   it('package.json exports exactly the public entry points', () => {

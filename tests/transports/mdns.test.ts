@@ -136,7 +136,10 @@ describe('Network MIDI 2.0 mDNS discovery on loopback', { timeout: 10_000 }, () 
         answers: [ptr('bad-utf8'), ptr('no-name'), ptr('port0'), ptr('no-srv'), ptr('no-txt'), ptr('lowercase-keys')],
         additionals: [
           srv('bad-utf8', 5100),
-          txt('bad-utf8', [Buffer.from([0x55, 0x4d, 0x50, 0x45, 0x6e, 0x64, 0x70, 0x6f, 0x69, 0x6e, 0x74, 0x4e, 0x61, 0x6d, 0x65, 0x3d, 0xff, 0xfe]), 'ProductInstanceId=z']),
+          txt('bad-utf8', [
+            Buffer.from([0x55, 0x4d, 0x50, 0x45, 0x6e, 0x64, 0x70, 0x6f, 0x69, 0x6e, 0x74, 0x4e, 0x61, 0x6d, 0x65, 0x3d, 0xff, 0xfe]),
+            'ProductInstanceId=z',
+          ]),
           srv('no-name', 5101),
           txt('no-name', ['=empty-key', 'noequals', 'ProductInstanceId=q', Buffer.alloc(0)]),
           srv('port0', 0),
@@ -183,7 +186,10 @@ describe('midl discover', { timeout: CLI_TEST_TIMEOUT_MS }, () => {
     const r = await runMidl(['discover', '--json', '--timeout', '1500', '--interface', '127.0.0.1', '--mdns-port', String(options.port)]);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
-    const lines = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as Nm2Service);
+    const lines = r.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Nm2Service);
     expect(lines.map((s) => [s.endpointName, s.productInstanceId, s.url])).toEqual([
       ['cli one', 'c1', 'udp://127.0.0.1:5673'],
       ['cli two', 'c2', 'udp://127.0.0.1:5674'],

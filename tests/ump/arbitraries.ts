@@ -7,8 +7,7 @@ export const group = u(15);
 /** Sizes around every packet boundary of every kind, plus some larger ones. */
 export const BOUNDARY_SIZES = [0, 1, 2, 5, 6, 7, 11, 12, 13, 14, 15, 25, 26, 27, 28, 39, 40, 41, 97, 98, 99, 1000] as const;
 
-export const bytesArb = (maxLength: number, max = 0xff): fc.Arbitrary<Uint8Array> =>
-  fc.array(u(max), { maxLength }).map((a) => Uint8Array.from(a));
+export const bytesArb = (maxLength: number, max = 0xff): fc.Arbitrary<Uint8Array> => fc.array(u(max), { maxLength }).map((a) => Uint8Array.from(a));
 
 /** Any text UMP text can carry: full Unicode (astral, CJK, emoji), no U+0000, no lone surrogates. */
 export const textArb = (maxLength: number): fc.Arbitrary<string> =>

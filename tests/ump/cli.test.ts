@@ -55,9 +55,12 @@ describe('midl ump via bin/midl.mjs', () => {
 
   it('unpack reads words from stdin (pack flex-text | unpack)', () => {
     expect(runs.stdin.status).toBe(0);
-    expect(runs.stdin.stdout.trim().split('\n').map((l) => JSON.parse(l))).toEqual([
-      { kind: 'flex-text', group: 5, addressing: 'group', channel: 0, bank: 2, status: 1, text },
-    ]);
+    expect(
+      runs.stdin.stdout
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l)),
+    ).toEqual([{ kind: 'flex-text', group: 5, addressing: 'group', channel: 0, bank: 2, status: 1, text }]);
   });
 });
 
@@ -79,7 +82,11 @@ describe('midl ump in-process', () => {
   afterEach(() => vi.restoreAllMocks());
 
   const run = (...args: string[]): Promise<number> => main(['node', 'midl', 'ump', ...args]);
-  const jsonLines = (): Array<Record<string, unknown>> => out.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+  const jsonLines = (): Array<Record<string, unknown>> =>
+    out
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
 
   it('pack flex-text, channel-addressed (ni-midi2 v1.11.0 golden)', async () => {
     expect(await run('pack', 'flex-text', '--group', '1', '--channel', '12', '--bank', '1', '--status', '7', '--text', 'testtext')).toBe(0);
@@ -87,7 +94,9 @@ describe('midl ump in-process', () => {
   });
 
   it('pack flex-text, group-addressed multi-packet (ni-midi2 = JZZ golden)', async () => {
-    expect(await run('pack', 'flex-text', '--group', '5', '--group-addressed', '--bank', '0x02', '--status', '4', '--text', 'This is a multi-packet cice')).toBe(0);
+    expect(
+      await run('pack', 'flex-text', '--group', '5', '--group-addressed', '--bank', '0x02', '--status', '4', '--text', 'This is a multi-packet cice'),
+    ).toBe(0);
     expect(out).toBe('D5500204 54686973 20697320 61206D75\nD5900204 6C74692D 7061636B 65742063\nD5D00204 69636500 00000000 00000000\n');
   });
 
@@ -109,7 +118,26 @@ describe('midl ump in-process', () => {
   });
 
   it('pack mds then unpack it', async () => {
-    expect(await run('pack', 'mds', '--group', '1', '--mds-id', '2', '--manufacturer', '100', '--device', '101', '--sub1', '102', '--sub2', '103', '--data', '000102030405060708090a0b0c0d0e')).toBe(0);
+    expect(
+      await run(
+        'pack',
+        'mds',
+        '--group',
+        '1',
+        '--mds-id',
+        '2',
+        '--manufacturer',
+        '100',
+        '--device',
+        '101',
+        '--sub1',
+        '102',
+        '--sub2',
+        '103',
+        '--data',
+        '000102030405060708090a0b0c0d0e',
+      ),
+    ).toBe(0);
     const packets = out.trim().split('\n');
     expect(packets).toEqual([
       '51820023 00010001 00640065 00660067', // #valid bytes 16 + 2 per payload UMP + 15 data = 35, chunk 1 of 1

@@ -17,10 +17,29 @@ import { anyMessageArb, cutsArb, splitAt, u } from './arbitraries.ts';
 import { manualClock } from './helpers.ts';
 
 const MESSAGE_KINDS = new Set([
-  'noop', 'jr-clock', 'jr-timestamp', 'delta-clockstamp-tpq', 'delta-clockstamp', 'sysex7', 'sysex8', 'mds', 'flex',
-  'flex-text', 'endpoint-discovery', 'endpoint-info', 'device-identity', 'endpoint-name', 'product-instance-id',
-  'stream-config-request', 'stream-config-notification', 'fb-discovery', 'fb-info', 'fb-name', 'start-of-clip',
-  'end-of-clip', 'unknown',
+  'noop',
+  'jr-clock',
+  'jr-timestamp',
+  'delta-clockstamp-tpq',
+  'delta-clockstamp',
+  'sysex7',
+  'sysex8',
+  'mds',
+  'flex',
+  'flex-text',
+  'endpoint-discovery',
+  'endpoint-info',
+  'device-identity',
+  'endpoint-name',
+  'product-instance-id',
+  'stream-config-request',
+  'stream-config-notification',
+  'fb-discovery',
+  'fb-info',
+  'fb-name',
+  'start-of-clip',
+  'end-of-clip',
+  'unknown',
 ]);
 const PACKET_KINDS = new Set([...MESSAGE_KINDS, 'mds-header', 'mds-payload']);
 
@@ -55,32 +74,27 @@ const rawWords = fc.array(word, { maxLength: 200 }).map((a) => Uint32Array.from(
 
 /** Packets that look right: the MTs and statuses the reassemblers care about, few groups/streams so they collide. */
 const packetArb: fc.Arbitrary<number[]> = fc.oneof(
-  fc.tuple(u(1), u(4), u(7), word, word).map(([g, st, n, a, b]) => [((0x3 << 28) | (g << 24) | (st << 20) | (n << 16) | (a & 0x7f7f)) >>> 0, (b & 0x7f7f7f7f) >>> 0]),
-  fc.tuple(u(1), fc.constantFrom(0, 1, 2, 3, 3, 4), fc.constantFrom(0, 1, 2, 13, 14, 14, 15), u(2), word, fc.boolean()).map(([g, st, n, s, a, zero]) => [
-    ((0x5 << 28) | (g << 24) | (st << 20) | (n << 16) | (s << 8) | (zero ? 0 : a & 0xff)) >>> 0,
-    zero ? 0 : a,
-    zero ? 0 : a ^ 0x5a5a5a5a,
-    zero ? 0 : 0,
-  ]),
-  fc.tuple(u(1), u(1), fc.constantFrom(16, 18, 19, 21, 32, 35, 48, 0xffff), u(3), u(3), word).map(([g, id, valid, chunks, chunk, ids]) => [
-    ((0x5 << 28) | (g << 24) | (8 << 20) | (id << 16) | valid) >>> 0,
-    ((chunks << 16) | chunk) >>> 0,
-    ids,
-    ids,
-  ]),
+  fc
+    .tuple(u(1), u(4), u(7), word, word)
+    .map(([g, st, n, a, b]) => [((0x3 << 28) | (g << 24) | (st << 20) | (n << 16) | (a & 0x7f7f)) >>> 0, (b & 0x7f7f7f7f) >>> 0]),
+  fc
+    .tuple(u(1), fc.constantFrom(0, 1, 2, 3, 3, 4), fc.constantFrom(0, 1, 2, 13, 14, 14, 15), u(2), word, fc.boolean())
+    .map(([g, st, n, s, a, zero]) => [
+      ((0x5 << 28) | (g << 24) | (st << 20) | (n << 16) | (s << 8) | (zero ? 0 : a & 0xff)) >>> 0,
+      zero ? 0 : a,
+      zero ? 0 : a ^ 0x5a5a5a5a,
+      zero ? 0 : 0,
+    ]),
+  fc
+    .tuple(u(1), u(1), fc.constantFrom(16, 18, 19, 21, 32, 35, 48, 0xffff), u(3), u(3), word)
+    .map(([g, id, valid, chunks, chunk, ids]) => [((0x5 << 28) | (g << 24) | (8 << 20) | (id << 16) | valid) >>> 0, ((chunks << 16) | chunk) >>> 0, ids, ids]),
   fc.tuple(u(1), u(1), word).map(([g, id, d]) => [((0x5 << 28) | (g << 24) | (9 << 20) | (id << 16) | (d & 0xffff)) >>> 0, d, d, d]),
-  fc.tuple(u(1), u(3), u(3), fc.constantFrom(0, 1, 2, 7), u(1), word).map(([g, fmt, addr, bank, st, d]) => [
-    ((0xd << 28) | (g << 24) | (fmt << 22) | (addr << 20) | (bank << 8) | st) >>> 0,
-    d,
-    d & 0x80c0e0f0,
-    0,
-  ]),
-  fc.tuple(u(3), fc.constantFrom(0, 1, 2, 3, 4, 5, 6, 0x10, 0x11, 0x12, 0x20, 0x21, 0x3ff), u(1), word).map(([fmt, st, fb, d]) => [
-    ((0xf << 28) | (fmt << 26) | (st << 16) | (fb << 8) | (d & 0xff)) >>> 0,
-    d,
-    d >>> 1,
-    0,
-  ]),
+  fc
+    .tuple(u(1), u(3), u(3), fc.constantFrom(0, 1, 2, 7), u(1), word)
+    .map(([g, fmt, addr, bank, st, d]) => [((0xd << 28) | (g << 24) | (fmt << 22) | (addr << 20) | (bank << 8) | st) >>> 0, d, d & 0x80c0e0f0, 0]),
+  fc
+    .tuple(u(3), fc.constantFrom(0, 1, 2, 3, 4, 5, 6, 0x10, 0x11, 0x12, 0x20, 0x21, 0x3ff), u(1), word)
+    .map(([fmt, st, fb, d]) => [((0xf << 28) | (fmt << 26) | (st << 16) | (fb << 8) | (d & 0xff)) >>> 0, d, d >>> 1, 0]),
   fc.tuple(u(6), u(0xffff)).map(([st, v]) => [((st << 20) | v) >>> 0]),
 );
 const packetStream = fc.array(packetArb, { maxLength: 120 }).map((ps) => Uint32Array.from(ps.flat()));
@@ -88,18 +102,24 @@ const packetStream = fc.array(packetArb, { maxLength: 120 }).map((ps) => Uint32A
 describe('fuzzing the reader', () => {
   it('random words, split anywhere, clock jumping: only typed events, bounded state', () => {
     fc.assert(
-      fc.property(rawWords.chain((w) => fc.tuple(fc.constant(w), cutsArb(w.length), fc.array(u(80), { maxLength: 5 }))), ([w, cuts, steps]) => {
-        feed(splitAt(w, cuts), steps);
-      }),
+      fc.property(
+        rawWords.chain((w) => fc.tuple(fc.constant(w), cutsArb(w.length), fc.array(u(80), { maxLength: 5 }))),
+        ([w, cuts, steps]) => {
+          feed(splitAt(w, cuts), steps);
+        },
+      ),
       { numRuns: 300 },
     );
   });
 
   it('structured random packets (colliding groups/streams, bad counts, aborts, MDS headers): only typed events, bounded state', () => {
     fc.assert(
-      fc.property(packetStream.chain((w) => fc.tuple(fc.constant(w), cutsArb(w.length), fc.array(u(80), { maxLength: 5 }))), ([w, cuts, steps]) => {
-        feed(splitAt(w, cuts), steps);
-      }),
+      fc.property(
+        packetStream.chain((w) => fc.tuple(fc.constant(w), cutsArb(w.length), fc.array(u(80), { maxLength: 5 }))),
+        ([w, cuts, steps]) => {
+          feed(splitAt(w, cuts), steps);
+        },
+      ),
       { numRuns: 300 },
     );
   });
@@ -129,15 +149,11 @@ describe('fuzzing the reader', () => {
 
   it('valid traffic with random bit flips: only typed events, bounded state', () => {
     fc.assert(
-      fc.property(
-        fc.array(anyMessageArb, { minLength: 1, maxLength: 8 }),
-        fc.array(fc.tuple(fc.nat(), u(31)), { minLength: 1, maxLength: 6 }),
-        (ms, flips) => {
-          const w = Uint32Array.from(ms.flatMap((m) => [...encodeMessage(m)]));
-          for (const [at, bit] of flips) w[at % w.length] = (w[at % w.length]! ^ (1 << bit)) >>> 0;
-          feed([w], [], LIMITS);
-        },
-      ),
+      fc.property(fc.array(anyMessageArb, { minLength: 1, maxLength: 8 }), fc.array(fc.tuple(fc.nat(), u(31)), { minLength: 1, maxLength: 6 }), (ms, flips) => {
+        const w = Uint32Array.from(ms.flatMap((m) => [...encodeMessage(m)]));
+        for (const [at, bit] of flips) w[at % w.length] = (w[at % w.length]! ^ (1 << bit)) >>> 0;
+        feed([w], [], LIMITS);
+      }),
       { numRuns: 200 },
     );
   });

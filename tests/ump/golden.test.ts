@@ -29,26 +29,18 @@ describe('golden vectors: Flex Data', () => {
     expect(hexWords(packFlexText('testtext', { group: 1, addressing: 'channel', channel: 12, bank: 1, status: 7 }))).toBe(testtext);
   });
   it('unpacks "testtext"', () => {
-    expect(readUmp(words(testtext))).toEqual([
-      { kind: 'flex-text', group: 1, addressing: 'channel', channel: 12, bank: 1, status: 7, text: 'testtext' },
-    ]);
+    expect(readUmp(words(testtext))).toEqual([{ kind: 'flex-text', group: 1, addressing: 'channel', channel: 12, bank: 1, status: 7, text: 'testtext' }]);
     expect(decodePacket(words(testtext))).toMatchObject({ kind: 'flex', format: 'complete', addressing: 'channel', channel: 12 });
   });
 
   // ni-midi2 v1.11.0 = JZZ 1.9.6: Start g5 group-addressed bank 2 status 4, then Continue, End
-  const multi = [
-    'D5500204 54686973 20697320 61206D75',
-    'D5900204 6C74692D 7061636B 65742063',
-    'D5D00204 69636500 00000000 00000000',
-  ].join(' ');
+  const multi = ['D5500204 54686973 20697320 61206D75', 'D5900204 6C74692D 7061636B 65742063', 'D5D00204 69636500 00000000 00000000'].join(' ');
   const text = 'This is a multi-packet cice';
   it('packs the Start/Continue/End text bit-exact', () => {
     expect(hexWords(packFlexText(text, { group: 5, addressing: 'group', bank: 2, status: 4 }))).toBe(multi);
   });
   it('unpacks the Start/Continue/End text', () => {
-    expect(readUmp(words(multi))).toEqual([
-      { kind: 'flex-text', group: 5, addressing: 'group', channel: 0, bank: 2, status: 4, text },
-    ]);
+    expect(readUmp(words(multi))).toEqual([{ kind: 'flex-text', group: 5, addressing: 'group', channel: 0, bank: 2, status: 4, text }]);
     const formats = [0, 4, 8].map((i) => decodePacket(words(multi), i));
     expect(formats.map((p) => (p.kind === 'flex' ? p.format : p.kind))).toEqual(['start', 'continue', 'end']);
   });
@@ -128,9 +120,7 @@ describe('golden vectors: Mixed Data Set', () => {
   it('reassembles a one-chunk set around the golden payload', () => {
     const head = encodeMdsHeader({ ...fields, validBytes: 16 + 2 + 14, chunks: 1, chunk: 1 });
     const events = readUmp([...head, ...words(payload)]);
-    expect(events).toEqual([
-      { kind: 'mds', group: 1, mdsId: 2, manufacturerId: 100, deviceId: 101, subId1: 102, subId2: 103, data: bytes(...range(0, 13)) },
-    ]);
+    expect(events).toEqual([{ kind: 'mds', group: 1, mdsId: 2, manufacturerId: 100, deviceId: 101, subId1: 102, subId2: 103, data: bytes(...range(0, 13)) }]);
   });
   it('reports the lone golden header (chunk 3 of 4) as out of sequence', () => {
     const errors = errorsOf(readUmp(words(header)));
@@ -148,7 +138,16 @@ describe('golden vectors: UMP Stream', () => {
   });
 
   // ni-midi2 v1.11.0: Endpoint Info v1.1, 1 static FB, MIDI 1 + MIDI 2 (M2 = 0x200, M1 = 0x100)
-  const info = { umpVersionMajor: 1, umpVersionMinor: 1, staticFunctionBlocks: true, functionBlockCount: 1, midi2: true, midi1: true, rxJr: false, txJr: false };
+  const info = {
+    umpVersionMajor: 1,
+    umpVersionMinor: 1,
+    staticFunctionBlocks: true,
+    functionBlockCount: 1,
+    midi2: true,
+    midi1: true,
+    rxJr: false,
+    txJr: false,
+  };
   it('Endpoint Info', () => {
     const w = 'F0010101 81000300 00000000 00000000';
     expect(hexWords(encodeEndpointInfo(info))).toBe(w);
@@ -156,9 +155,7 @@ describe('golden vectors: UMP Stream', () => {
   });
   it('Endpoint Info from AM (no static-FB flag) and not the cmidi2 form', () => {
     // AM_MIDI2.0Lib: word 1 01000300
-    expect(readUmp(words('F0010101 01000300 00000000 00000000'))).toEqual([
-      { kind: 'endpoint-info', ...info, staticFunctionBlocks: false },
-    ]);
+    expect(readUmp(words('F0010101 01000300 00000000 00000000'))).toEqual([{ kind: 'endpoint-info', ...info, staticFunctionBlocks: false }]);
     // cmidi2 f449b84 ⚠ negative reference: M2 at 0x1000 (word 1 81001100)
     expect(hexWords(encodeEndpointInfo(info))).not.toContain('81001100');
     expect(readUmp(words('F0010101 81001100 00000000 00000000'))[0]).toMatchObject({ midi2: false, midi1: true });

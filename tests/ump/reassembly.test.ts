@@ -242,8 +242,7 @@ describe('Flex text', () => {
 
 describe('Mixed Data Set', () => {
   const ids = { group: 3, mdsId: 7, manufacturerId: 0x807d, deviceId: 0xffff, subId1: 1, subId2: 2 };
-  const header = (o: Partial<Parameters<typeof encodeMdsHeader>[0]>): Uint32Array =>
-    encodeMdsHeader({ ...ids, validBytes: 16, chunks: 1, chunk: 1, ...o });
+  const header = (o: Partial<Parameters<typeof encodeMdsHeader>[0]>): Uint32Array => encodeMdsHeader({ ...ids, validBytes: 16, chunks: 1, chunk: 1, ...o });
 
   it('joins a multi-chunk set (more than 57 316 bytes)', () => {
     const data = Uint8Array.from({ length: MDS_MAX_CHUNK_DATA * 2 + 5 }, (_, i) => (i * 13) & 0xff);
@@ -344,12 +343,7 @@ describe('word stream parsing', () => {
 
   it('reserved statuses of known MTs are unknown, not misread', () => {
     const events = readUmp(words('00500000 30400000 00000000 50500000 00000000 00000000 00000000 F3FF0000 00000000 00000000 00000000'));
-    expect(events.map((e) => ('kind' in e ? `${e.kind}:${'mt' in e ? e.mt : ''}` : 'error'))).toEqual([
-      'unknown:0',
-      'unknown:3',
-      'unknown:5',
-      'unknown:15',
-    ]);
+    expect(events.map((e) => ('kind' in e ? `${e.kind}:${'mt' in e ? e.mt : ''}` : 'error'))).toEqual(['unknown:0', 'unknown:3', 'unknown:5', 'unknown:15']);
   });
 
   it('feeding word by word gives the same events as one push', () => {

@@ -71,23 +71,19 @@ describe('round trip of message sequences', () => {
     // distinct keys so each stream's packets stay ordered while streams interleave
     const streamMsg = fc.oneof(messageArbs.sysex8!, messageArbs.sysex7!, messageArbs['flex-text']!, messageArbs.mds!);
     fc.assert(
-      fc.property(
-        fc.uniqueArray(streamMsg, { maxLength: 6, selector: (m) => keyOf(m) }),
-        fc.infiniteStream(fc.nat()),
-        (ms, choices) => {
-          const queues = ms.map((m) => splitPackets(encodeMessage(m)));
-          const interleaved: Uint32Array[] = [];
-          const it = choices[Symbol.iterator]();
-          for (;;) {
-            const live = queues.filter((q) => q.length > 0);
-            if (live.length === 0) break;
-            interleaved.push(live[it.next().value! % live.length]!.shift()!);
-          }
-          const events = readUmp(concat(interleaved));
-          expect(events.filter((e) => e instanceof Error)).toEqual([]);
-          expect(sortByKey(events as UmpMessage[])).toEqual(sortByKey(ms));
-        },
-      ),
+      fc.property(fc.uniqueArray(streamMsg, { maxLength: 6, selector: (m) => keyOf(m) }), fc.infiniteStream(fc.nat()), (ms, choices) => {
+        const queues = ms.map((m) => splitPackets(encodeMessage(m)));
+        const interleaved: Uint32Array[] = [];
+        const it = choices[Symbol.iterator]();
+        for (;;) {
+          const live = queues.filter((q) => q.length > 0);
+          if (live.length === 0) break;
+          interleaved.push(live[it.next().value! % live.length]!.shift()!);
+        }
+        const events = readUmp(concat(interleaved));
+        expect(events.filter((e) => e instanceof Error)).toEqual([]);
+        expect(sortByKey(events as UmpMessage[])).toEqual(sortByKey(ms));
+      }),
       { numRuns: 150 },
     );
   });
@@ -159,9 +155,7 @@ describe('boundary sizes', () => {
 
   it('large multi-byte text (CJK + emoji, ~40 KiB) round-trips', () => {
     const text = '音楽🎹 ünïcödé '.repeat(2_000);
-    expect(readUmp(packFlexText(text, { group: 15, addressing: 'channel', channel: 9, bank: 1, status: 3 }))).toMatchObject([
-      { kind: 'flex-text', text },
-    ]);
+    expect(readUmp(packFlexText(text, { group: 15, addressing: 'channel', channel: 9, bank: 1, status: 3 }))).toMatchObject([{ kind: 'flex-text', text }]);
   });
 
   it('property: arbitrary text and address round-trip through Flex', () => {

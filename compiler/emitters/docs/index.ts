@@ -47,11 +47,15 @@ class ReadmeView {
 
   typeText(t: IrType): string {
     switch (t.kind) {
-      case 'scalar': return t.scalar;
-      case 'named': return this.ref(t.name);
-      case 'array': return `${this.typeText(t.element)}[]`;
+      case 'scalar':
+        return t.scalar;
+      case 'named':
+        return this.ref(t.name);
+      case 'array':
+        return `${this.typeText(t.element)}[]`;
       // `\<` keeps Markdown from reading `<u16, f64>` as an HTML tag.
-      case 'map': return `map\\<${this.typeText(t.key)}, ${this.typeText(t.value)}>`;
+      case 'map':
+        return `map\\<${this.typeText(t.key)}, ${this.typeText(t.value)}>`;
     }
   }
 
@@ -118,11 +122,28 @@ class ReadmeView {
   }
 
   capsText(names: readonly string[]): string | null {
-    return names.length > 0 ? [...names].sort().map((n) => `[${n}](#${anchor('cap', n)})`).join(', ') : null;
+    return names.length > 0
+      ? [...names]
+          .sort()
+          .map((n) => `[${n}](#${anchor('cap', n)})`)
+          .join(', ')
+      : null;
   }
 
   type(d: IrTypeDecl) {
-    const base = { anchor: anchor('type', d.name), name: d.name, shortName: d.shortName, kind: d.kind, doc: d.doc ?? null, isStruct: false, isUnion: false, isEnum: false, fields: [] as FieldView[], members: [] as { name: string; value: number; doc: string | null }[], reserved: null as string | null };
+    const base = {
+      anchor: anchor('type', d.name),
+      name: d.name,
+      shortName: d.shortName,
+      kind: d.kind,
+      doc: d.doc ?? null,
+      isStruct: false,
+      isUnion: false,
+      isEnum: false,
+      fields: [] as FieldView[],
+      members: [] as { name: string; value: number; doc: string | null }[],
+      reserved: null as string | null,
+    };
     switch (d.kind) {
       case 'struct':
         return { ...base, isStruct: true, fields: d.fields.map((f) => this.field(f)), reserved: d.reserved.length > 0 ? d.reserved.join(', ') : null };
@@ -148,9 +169,22 @@ class ReadmeView {
       types: ir.types.filter((t) => t.package === p.name).map((t) => this.type(t)),
       errorSets: ir.errorSets
         .filter((e) => e.package === p.name)
-        .map((e) => ({ anchor: anchor('errors', e.name), name: e.name, shortName: e.shortName, doc: e.doc ?? null, members: e.members.map((m) => ({ name: m.name, value: m.value, message: m.message ?? null, doc: m.doc ? paragraphs(m.doc).join(' ') : null })) })),
+        .map((e) => ({
+          anchor: anchor('errors', e.name),
+          name: e.name,
+          shortName: e.shortName,
+          doc: e.doc ?? null,
+          members: e.members.map((m) => ({ name: m.name, value: m.value, message: m.message ?? null, doc: m.doc ? paragraphs(m.doc).join(' ') : null })),
+        })),
     }));
-    const capabilities = ir.capabilities.map((c) => ({ anchor: anchor('cap', c.name), name: c.name, bit: c.bit, mask: maskHex([c.bit]), bitSource: c.bitSource, doc: c.doc ? paragraphs(c.doc).join(' ') : null }));
+    const capabilities = ir.capabilities.map((c) => ({
+      anchor: anchor('cap', c.name),
+      name: c.name,
+      bit: c.bit,
+      mask: maskHex([c.bit]),
+      bitSource: c.bitSource,
+      doc: c.doc ? paragraphs(c.doc).join(' ') : null,
+    }));
     return {
       packages,
       capabilities,

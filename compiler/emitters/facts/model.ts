@@ -261,8 +261,16 @@ interface DescriptionView {
   errors: { type: string; codes: string[] } | null;
   maxPayload: string | null;
   topic: {
-    address: string; payload: string; reply: string | null; responseTopic: string | null; params: readonly string[]; stream: boolean;
-    qos: string; budget: string | null; publish: readonly string[]; subscribe: readonly string[];
+    address: string;
+    payload: string;
+    reply: string | null;
+    responseTopic: string | null;
+    params: readonly string[];
+    stream: boolean;
+    qos: string;
+    budget: string | null;
+    publish: readonly string[];
+    subscribe: readonly string[];
   } | null;
   intent: { name: string; body: string; reply: string | null; method: string; path: string; service: string } | null;
 }
@@ -279,7 +287,14 @@ function describe(src: IrTopic | IrIntent, v: DescriptionView): string {
   const hints = HINT_TEXT.filter(([k]) => src.hints[k] === true).map(([, text]) => text);
   const doc = src.doc ? paragraphs(src.doc).join('\n\n') : null;
   const render = (d: string | null, listCodes: boolean) =>
-    renderTemplate('facts/description.hbs', { ...v, package: src.package, version: src.version, doc: d, hints, errors: v.errors && { ...v.errors, codes: listCodes ? v.errors.codes : null, count: v.errors.codes.length } }).trimEnd();
+    renderTemplate('facts/description.hbs', {
+      ...v,
+      package: src.package,
+      version: src.version,
+      doc: d,
+      hints,
+      errors: v.errors && { ...v.errors, codes: listCodes ? v.errors.codes : null, count: v.errors.codes.length },
+    }).trimEnd();
   let text = render(doc, true);
   if (text.length <= MAX_DESCRIPTION) return text;
   text = render(doc, false);

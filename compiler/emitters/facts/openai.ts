@@ -21,8 +21,23 @@ import type { SchemaObject } from './model.ts';
 
 /** Keywords strict mode accepts on any node (besides `format` with a supported value, and root `$defs`). */
 export const STRICT_KEYWORDS: ReadonlySet<string> = new Set([
-  'type', 'properties', 'required', 'additionalProperties', 'items', 'enum', 'anyOf', '$ref', 'description',
-  'pattern', 'minimum', 'maximum', 'exclusiveMinimum', 'exclusiveMaximum', 'multipleOf', 'minItems', 'maxItems',
+  'type',
+  'properties',
+  'required',
+  'additionalProperties',
+  'items',
+  'enum',
+  'anyOf',
+  '$ref',
+  'description',
+  'pattern',
+  'minimum',
+  'maximum',
+  'exclusiveMinimum',
+  'exclusiveMaximum',
+  'multipleOf',
+  'minItems',
+  'maxItems',
 ]);
 
 /** String formats strict mode supports. */
@@ -85,7 +100,10 @@ export function isMapSchema(n: Node): boolean {
 }
 
 function withNotes(description: unknown, notes: readonly string[]): string | undefined {
-  const parts = [typeof description === 'string' && description !== '' ? description : undefined, ...(notes.length > 0 ? [`(${notes.join('; ')})`] : [])].filter((p) => p !== undefined);
+  const parts = [
+    typeof description === 'string' && description !== '' ? description : undefined,
+    ...(notes.length > 0 ? [`(${notes.join('; ')})`] : []),
+  ].filter((p) => p !== undefined);
   return parts.length > 0 ? parts.join(' ') : undefined;
 }
 
@@ -377,7 +395,14 @@ export function strictSchemaProblems(schema: JsonValue, limits: StrictLimits = D
   return problems;
 }
 
-function checkNode(root: Node, node: JsonValue, path: string, problems: string[], stats: { properties: number; strings: number; enumValues: number }, limits: StrictLimits): void {
+function checkNode(
+  root: Node,
+  node: JsonValue,
+  path: string,
+  problems: string[],
+  stats: { properties: number; strings: number; enumValues: number },
+  limits: StrictLimits,
+): void {
   const at = path || '<root>';
   if (!isNode(node)) {
     problems.push(`${at}: a schema must be an object, got ${JSON.stringify(node)}`);
@@ -397,7 +422,8 @@ function checkNode(root: Node, node: JsonValue, path: string, problems: string[]
   const shaped = ['type', '$ref', 'anyOf', 'enum'].some((k) => k in node);
   if (!shaped) problems.push(`${at}: needs a type (or $ref, anyOf, enum)`);
   const t = node['type'];
-  for (const one of Array.isArray(t) ? t : t === undefined ? [] : [t]) if (typeof one !== 'string' || !JSON_TYPES.has(one)) problems.push(`${at}: unknown type ${JSON.stringify(one)}`);
+  for (const one of Array.isArray(t) ? t : t === undefined ? [] : [t])
+    if (typeof one !== 'string' || !JSON_TYPES.has(one)) problems.push(`${at}: unknown type ${JSON.stringify(one)}`);
   if (typeof node['$ref'] === 'string') {
     if (!resolveRef(root, node['$ref'])) problems.push(`${at}: $ref ${node['$ref']} does not resolve to the root or a root $defs entry`);
     const others = Object.keys(node).filter((k) => k !== '$ref');
@@ -437,7 +463,8 @@ function checkNode(root: Node, node: JsonValue, path: string, problems: string[]
       stats.enumValues += values.length;
       const chars = values.reduce<number>((s, v) => s + (typeof v === 'string' ? v.length : JSON.stringify(v).length), 0);
       stats.strings += chars;
-      if (values.length > limits.largeEnumValues && chars > limits.maxLargeEnumChars) problems.push(`${at}: enum of ${values.length} values has ${chars} characters, more than ${limits.maxLargeEnumChars}`);
+      if (values.length > limits.largeEnumValues && chars > limits.maxLargeEnumChars)
+        problems.push(`${at}: enum of ${values.length} values has ${chars} characters, more than ${limits.maxLargeEnumChars}`);
     }
   }
 }
@@ -473,7 +500,8 @@ export function openaiToolProblems(tool: JsonValue, limits: StrictLimits = DEFAU
   if (f['strict'] !== true) problems.push(`${name}: strict is not true`);
   const description = f['description'];
   if (typeof description !== 'string' || description === '') problems.push(`${name}: missing description`);
-  else if (description.length > limits.maxDescription) problems.push(`${name}: description has ${description.length} characters, more than ${limits.maxDescription}`);
+  else if (description.length > limits.maxDescription)
+    problems.push(`${name}: description has ${description.length} characters, more than ${limits.maxDescription}`);
   for (const p of strictSchemaProblems(f['parameters'] ?? null, limits)) problems.push(`${name}: ${p}`);
   return problems;
 }

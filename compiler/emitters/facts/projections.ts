@@ -177,7 +177,8 @@ function peProperty(t: FactsEntry, id: string): JsonValue {
     descriptor: { request, ...(response ? { response } : {}) },
     samples,
   };
-  if (t.stream) property['notify'] = [{ on: t.topic, transport: 'ump', ...(t.budget?.latencyUs != null ? { latencyBudgetMs: t.budget.latencyUs / 1000 } : {}) }];
+  if (t.stream)
+    property['notify'] = [{ on: t.topic, transport: 'ump', ...(t.budget?.latencyUs != null ? { latencyBudgetMs: t.budget.latencyUs / 1000 } : {}) }];
   property['x-midl'] = xMidl;
   return property;
 }

@@ -68,7 +68,12 @@ const text = (description: string, min: number, max: number, pattern?: RegExp | 
 
 function document(file: string, title: string, description: string, body: JsonSchemaObject, defs?: Record<string, JsonSchemaObject>): EnvelopeSchema {
   const schema: JsonSchemaObject = { $schema: JSON_SCHEMA_DIALECT, $id: envelopeSchemaId(file), title, description, ...body };
-  if (defs) schema['$defs'] = Object.fromEntries(Object.keys(defs).sort().map((k) => [k, defs[k]!]));
+  if (defs)
+    schema['$defs'] = Object.fromEntries(
+      Object.keys(defs)
+        .sort()
+        .map((k) => [k, defs[k]!]),
+    );
   return { file, schema };
 }
 

@@ -81,8 +81,15 @@ export const jsonSchemaEmitter: Emitter = {
       files.push({ path: `${schemasModule(pkg)}.ts`, content: schemasTs(pkg, entries) });
       for (const e of entries) files.push({ path: schemaJsonPath(e.decl.name), content: `${e.json}\n` });
       const { js, dts } = standaloneValidators(
-        entries.map((e) => ({ exportName: validatorName(e.name), id: schemaId(validatorType(ir, e.decl.name)), what: `Validates the JSON form of ${e.decl.name} (${schemaConstName(e.name)}).` })),
-        validationSchemasOf(ir, entries.map((e) => e.decl)),
+        entries.map((e) => ({
+          exportName: validatorName(e.name),
+          id: schemaId(validatorType(ir, e.decl.name)),
+          what: `Validates the JSON form of ${e.decl.name} (${schemaConstName(e.name)}).`,
+        })),
+        validationSchemasOf(
+          ir,
+          entries.map((e) => e.decl),
+        ),
       );
       files.push({ path: `${validatorsModule(pkg)}.js`, content: js }, { path: `${validatorsModule(pkg)}.d.ts`, content: dts });
     }
@@ -90,10 +97,17 @@ export const jsonSchemaEmitter: Emitter = {
     for (const env of envelopes) files.push({ path: `schemas/json/envelope/${env.file}`, content: jsonFile(env.schema) });
     // The wire envelopes get ahead-of-time validators too; a folder keeps them apart from package modules.
     const envelopeValidators = standaloneValidators(
-      envelopes.map((env) => ({ exportName: ENVELOPE_VALIDATORS[env.file] ?? missingEnvelopeName(env.file), id: env.schema['$id'] as string, what: `Validates ${env.schema['title'] ?? env.file} (schemas/json/envelope/${env.file}).` })),
+      envelopes.map((env) => ({
+        exportName: ENVELOPE_VALIDATORS[env.file] ?? missingEnvelopeName(env.file),
+        id: env.schema['$id'] as string,
+        what: `Validates ${env.schema['title'] ?? env.file} (schemas/json/envelope/${env.file}).`,
+      })),
       envelopes.map((env) => env.schema),
     );
-    files.push({ path: 'validators/envelope/index.js', content: envelopeValidators.js }, { path: 'validators/envelope/index.d.ts', content: envelopeValidators.dts });
+    files.push(
+      { path: 'validators/envelope/index.js', content: envelopeValidators.js },
+      { path: 'validators/envelope/index.d.ts', content: envelopeValidators.dts },
+    );
     return files;
   },
 };

@@ -39,8 +39,14 @@ export function schemaId(typeName: string): string {
 }
 
 const INT_RANGES: Readonly<Record<string, readonly [bigint, bigint]>> = {
-  u8: [0n, 255n], u16: [0n, 65535n], u32: [0n, 4294967295n], u64: [0n, 18446744073709551615n],
-  i8: [-128n, 127n], i16: [-32768n, 32767n], i32: [-2147483648n, 2147483647n], i64: [-9223372036854775808n, 9223372036854775807n],
+  u8: [0n, 255n],
+  u16: [0n, 65535n],
+  u32: [0n, 4294967295n],
+  u64: [0n, 18446744073709551615n],
+  i8: [-128n, 127n],
+  i16: [-32768n, 32767n],
+  i32: [-2147483648n, 2147483647n],
+  i64: [-9223372036854775808n, 9223372036854775807n],
 };
 const FLOAT_STRINGS = ['NaN', 'Infinity', '-Infinity'] as const;
 /** 8-4-4-4-12 hex digits, either case (decoders give lower case). */
@@ -239,7 +245,11 @@ function declSchema(decl: IrTypeDecl, refOf: RefOf, annotate: boolean): JsonSche
         })),
       };
     case 'struct': {
-      const out: JsonSchemaObject = { ...head, type: 'object', properties: Object.fromEntries(decl.fields.map((f) => [f.name, memberSchema(f, refOf, annotate)])) };
+      const out: JsonSchemaObject = {
+        ...head,
+        type: 'object',
+        properties: Object.fromEntries(decl.fields.map((f) => [f.name, memberSchema(f, refOf, annotate)])),
+      };
       const required = decl.fields.filter((f) => !f.optional).map((f) => f.name);
       if (required.length > 0) out['required'] = required;
       out['additionalProperties'] = false;
@@ -297,7 +307,9 @@ function scalarSchema(scalar: string, c: IrConstraints): JsonSchemaObject {
       const num: JsonSchemaObject = { type: 'number' };
       if (c.min !== undefined) num['minimum'] = Number(c.min);
       if (c.max !== undefined) num['maximum'] = Number(c.max);
-      const strings = FLOAT_STRINGS.filter((s) => (s === 'NaN' ? c.min === undefined && c.max === undefined : s === 'Infinity' ? c.max === undefined : c.min === undefined));
+      const strings = FLOAT_STRINGS.filter((s) =>
+        s === 'NaN' ? c.min === undefined && c.max === undefined : s === 'Infinity' ? c.max === undefined : c.min === undefined,
+      );
       return strings.length === 0 ? num : { anyOf: [num, { enum: [...strings] }] };
     }
     case 'string': {

@@ -42,7 +42,13 @@ export function newAjv(forStandalone: boolean): InstanceType<typeof Ajv2020> {
     // (ajv's are most of its compile time; V8 removes what they would), and no check of each schema
     // against the 2020-12 meta-schema (compiling that costs ~50 ms per instance, i.e. per package;
     // tests check midl's schemas against it, and strict mode still rejects unknown keywords).
-    ...(forStandalone ? { inlineRefs: false, validateSchema: false, code: { source: true, esm: true, lines: true, optimize: false, formats: _`require(${FORMATS_MODULE}).fullFormats` } } : {}),
+    ...(forStandalone
+      ? {
+          inlineRefs: false,
+          validateSchema: false,
+          code: { source: true, esm: true, lines: true, optimize: false, formats: _`require(${FORMATS_MODULE}).fullFormats` },
+        }
+      : {}),
   });
   addFormats(ajv);
   for (const f of ANNOTATION_ONLY_FORMATS) ajv.addFormat(f, true);
@@ -70,7 +76,15 @@ export function standaloneValidators(validators: readonly NamedValidator[], sche
     if (typeof s['$id'] !== 'string') throw new Error('standaloneValidators: a schema has no $id');
     ajv.addSchema(s);
   }
-  return { js: toEsm(moduleCode(ajv, validators.map((v) => [v.exportName, v.id]))), dts: declarations(validators) };
+  return {
+    js: toEsm(
+      moduleCode(
+        ajv,
+        validators.map((v) => [v.exportName, v.id]),
+      ),
+    ),
+    dts: declarations(validators),
+  };
 }
 
 type AjvInstance = InstanceType<typeof Ajv2020>;
@@ -122,16 +136,14 @@ function moduleCode(ajv: AjvInstance, ids: readonly (readonly [string, string])[
  */
 function toEsm(code: string): string {
   const modules = new Map<string, string>();
-  const body = code
-    .replace(/^"use strict";\n?/, '')
-    .replace(/require\("([^"\\]+)"\)/g, (_m, spec: string) => {
-      let name = modules.get(spec);
-      if (name === undefined) {
-        name = `__${spec.replace(/^.*\//, '').replace(/[^A-Za-z0-9_$]/g, '_')}${modules.size}`;
-        modules.set(spec, name);
-      }
-      return name;
-    });
+  const body = code.replace(/^"use strict";\n?/, '').replace(/require\("([^"\\]+)"\)/g, (_m, spec: string) => {
+    let name = modules.get(spec);
+    if (name === undefined) {
+      name = `__${spec.replace(/^.*\//, '').replace(/[^A-Za-z0-9_$]/g, '_')}${modules.size}`;
+      modules.set(spec, name);
+    }
+    return name;
+  });
   const lines = [GENERATED_HEADER];
   for (const [spec, name] of modules) lines.push(`import * as ${name}_ns from ${JSON.stringify(spec.endsWith('.js') ? spec : `${spec}.js`)};`);
   if (modules.size > 0) {

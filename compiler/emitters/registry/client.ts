@@ -37,7 +37,13 @@ interface Node {
 export function keyParts(text: string): string[] {
   return text
     .split('.')
-    .map((part) => part.split('-').filter(Boolean).map((w, i) => (i === 0 ? w : w[0]!.toUpperCase() + w.slice(1))).join(''))
+    .map((part) =>
+      part
+        .split('-')
+        .filter(Boolean)
+        .map((w, i) => (i === 0 ? w : w[0]!.toUpperCase() + w.slice(1)))
+        .join(''),
+    )
     .filter(Boolean);
 }
 
@@ -137,7 +143,11 @@ export function clientTs(ir: IrProgram, options: EmitOptions): string {
     `import { ${runtimeNames.join(', ')} } from ${str(options.runtimeImport)};`,
   ];
   if (registryNames.length > 0) out.push(`import { ${registryNames.join(', ')} } from './${REGISTRY_MODULE}.ts';`);
-  out.push('', '/** The typed client tree over `bus` (any Bus: LoopbackBus in process, or the network runtime). */', 'export function createClient(bus: Bus) {');
+  out.push(
+    '',
+    '/** The typed client tree over `bus` (any Bus: LoopbackBus in process, or the network runtime). */',
+    'export function createClient(bus: Bus) {',
+  );
   const tree = clientTree(ir);
   if (tree.size === 0) out.push('  void bus;', '  return {};');
   else out.push('  return {', ...render(tree, '    '), '  };');

@@ -61,7 +61,10 @@ export function indexTs(ir: IrProgram): string {
     }
   }
   const spec = (r: Reexport) => str(importPath('index', r.module, r.ext));
-  const out = [GENERATED_HEADER, '/** Everything generated from this schema: types and codecs, JSON Schemas, validators, capabilities, registry and clients. */'];
+  const out = [
+    GENERATED_HEADER,
+    '/** Everything generated from this schema: types and codecs, JSON Schemas, validators, capabilities, registry and clients. */',
+  ];
   for (const r of list) out.push(`export * from ${spec(r)};`);
   if (clashes.size > 0) {
     out.push('// Names exported by more than one module above: the first module wins.');

@@ -79,12 +79,16 @@ export function registryTs(ir: IrProgram, options: EmitOptions): string {
   const alias = packageAliases(packages);
   const typeRef = (fq: string) => `${alias.get(declPackage.get(fq) ?? '')}.${names.get(fq) ?? fq}`;
 
-  const runtimeNames = [...(ir.errorSets.length > 0 ? ['defineErrorSet'] : []), ...(ir.intents.length > 0 ? ['defineIntent'] : []), ...(ir.topics.length > 0 ? ['defineTopic'] : [])];
+  const runtimeNames = [
+    ...(ir.errorSets.length > 0 ? ['defineErrorSet'] : []),
+    ...(ir.intents.length > 0 ? ['defineIntent'] : []),
+    ...(ir.topics.length > 0 ? ['defineTopic'] : []),
+  ];
   const out = [
     GENERATED_HEADER,
     '/**',
     ' * Topic and intent registry of this schema. `topics` has one entry per topic keyed by address',
-    " * template, `topicsById` the same entries by stable topic id, `intents` one entry per Flex intent keyed",
+    ' * template, `topicsById` the same entries by stable topic id, `intents` one entry per Flex intent keyed',
     ' * by name. Each entry is the runtime descriptor a Bus takes (`bus.publish(topics[address], value)`);',
     ' * `createClient(bus)` in client.ts wraps them in a typed tree.',
     ' */',
@@ -130,7 +134,10 @@ function typeArgs(args: readonly string[]): string {
 
 function topicEntry(t: IrTopic, typeRef: (fq: string) => string): string[] {
   const params = t.params.map(str);
-  const budget = [t.budget.latencyUs === undefined ? '' : `latencyUs: ${t.budget.latencyUs}`, t.budget.jitterUs === undefined ? '' : `jitterUs: ${t.budget.jitterUs}`].filter(Boolean);
+  const budget = [
+    t.budget.latencyUs === undefined ? '' : `latencyUs: ${t.budget.latencyUs}`,
+    t.budget.jitterUs === undefined ? '' : `jitterUs: ${t.budget.jitterUs}`,
+  ].filter(Boolean);
   return [
     ...docComment(t.doc ? `\`${t.address}\`\n\n${t.doc}` : `\`${t.address}\``, '  '),
     `  ${str(t.address)}: defineTopic${typeArgs([typeRef(t.payload), t.reply ? typeRef(t.reply) : 'never', params.length > 0 ? params.join(' | ') : 'never'])}({`,

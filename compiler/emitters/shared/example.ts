@@ -2,16 +2,36 @@ import type { IrConstraints, IrField, IrProgram, IrType, IrTypeDecl, IrValue } f
 import type { JsonValue } from '../../../runtime/index.ts';
 
 const FORMAT_EXAMPLES: Readonly<Record<string, string>> = {
-  'date-time': '2026-01-01T00:00:00.000Z', date: '2026-01-01', time: '12:00:00Z', duration: 'PT1S',
-  email: 'user@example.com', 'idn-email': 'user@example.com', hostname: 'example.com', 'idn-hostname': 'example.com',
-  ipv4: '192.0.2.1', ipv6: '2001:db8::1', uri: 'https://example.com/', 'uri-reference': '/example', iri: 'https://example.com/',
-  'iri-reference': '/example', 'uri-template': '/items/{id}', uuid: '00000000-0000-4000-8000-000000000000',
-  'json-pointer': '/example', 'relative-json-pointer': '0', regex: '^.*$',
+  'date-time': '2026-01-01T00:00:00.000Z',
+  date: '2026-01-01',
+  time: '12:00:00Z',
+  duration: 'PT1S',
+  email: 'user@example.com',
+  'idn-email': 'user@example.com',
+  hostname: 'example.com',
+  'idn-hostname': 'example.com',
+  ipv4: '192.0.2.1',
+  ipv6: '2001:db8::1',
+  uri: 'https://example.com/',
+  'uri-reference': '/example',
+  iri: 'https://example.com/',
+  'iri-reference': '/example',
+  'uri-template': '/items/{id}',
+  uuid: '00000000-0000-4000-8000-000000000000',
+  'json-pointer': '/example',
+  'relative-json-pointer': '0',
+  regex: '^.*$',
 };
 const STRING_CANDIDATES = ['example', 'a', 'A', '0', 'x1', 'example-1', 'example_1', 'main', '', '1.0.0'];
 const INT_LIMITS: Readonly<Record<string, readonly [bigint, bigint]>> = {
-  u8: [0n, 255n], u16: [0n, 65535n], u32: [0n, 4294967295n], u64: [0n, 18446744073709551615n],
-  i8: [-128n, 127n], i16: [-32768n, 32767n], i32: [-2147483648n, 2147483647n], i64: [-9223372036854775808n, 9223372036854775807n],
+  u8: [0n, 255n],
+  u16: [0n, 65535n],
+  u32: [0n, 4294967295n],
+  u64: [0n, 18446744073709551615n],
+  i8: [-128n, 127n],
+  i16: [-32768n, 32767n],
+  i32: [-2147483648n, 2147483647n],
+  i64: [-9223372036854775808n, 9223372036854775807n],
 };
 
 /**
@@ -66,10 +86,14 @@ function exampleOfDecl(decls: ReadonlyMap<string, IrTypeDecl>, name: string, sta
 /** Whether `type` names (directly or through collections) a declaration already on the stack. */
 function refersTo(type: IrType, stack: ReadonlySet<string>): boolean {
   switch (type.kind) {
-    case 'scalar': return false;
-    case 'array': return refersTo(type.element, stack);
-    case 'map': return refersTo(type.value, stack);
-    case 'named': return stack.has(type.name);
+    case 'scalar':
+      return false;
+    case 'array':
+      return refersTo(type.element, stack);
+    case 'map':
+      return refersTo(type.value, stack);
+    case 'named':
+      return stack.has(type.name);
   }
 }
 
@@ -123,13 +147,20 @@ function exampleOfScalar(scalar: string, c: IrConstraints): JsonValue {
       if (c.max !== undefined && v > Number(c.max)) v = Number(c.max);
       return v;
     }
-    case 'bool': return false;
-    case 'string': return exampleString(c);
-    case 'bytes': return Buffer.alloc(c.minLength ?? 0).toString('base64');
-    case 'timestamp': return '2026-01-01T00:00:00.000Z';
-    case 'duration': return 1000;
-    case 'uuid': return FORMAT_EXAMPLES['uuid']!;
-    case 'json': return {};
+    case 'bool':
+      return false;
+    case 'string':
+      return exampleString(c);
+    case 'bytes':
+      return Buffer.alloc(c.minLength ?? 0).toString('base64');
+    case 'timestamp':
+      return '2026-01-01T00:00:00.000Z';
+    case 'duration':
+      return 1000;
+    case 'uuid':
+      return FORMAT_EXAMPLES['uuid']!;
+    case 'json':
+      return {};
   }
   return null;
 }

@@ -17,7 +17,13 @@ const hbs = Handlebars.create();
 export function paragraphs(text: string): string[] {
   return text
     .split(/\n\s*\n/)
-    .map((p) => p.split('\n').map((l) => l.trim()).filter((l) => l !== '').join(' '))
+    .map((p) =>
+      p
+        .split('\n')
+        .map((l) => l.trim())
+        .filter((l) => l !== '')
+        .join(' '),
+    )
     .filter((p) => p !== '');
 }
 
@@ -38,7 +44,11 @@ export function formatBudget(b: { readonly latencyUs?: number | undefined; reado
 
 /** Bytes in the largest binary unit that keeps an integer: `1 KiB`, `256 B`. */
 export function formatBytes(n: number): string {
-  for (const [unit, size] of [['GiB', 2 ** 30], ['MiB', 2 ** 20], ['KiB', 2 ** 10]] as const) {
+  for (const [unit, size] of [
+    ['GiB', 2 ** 30],
+    ['MiB', 2 ** 20],
+    ['KiB', 2 ** 10],
+  ] as const) {
     if (n !== 0 && n % size === 0) return `${n / size} ${unit}`;
   }
   return `${n} B`;

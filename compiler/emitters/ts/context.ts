@@ -9,18 +9,36 @@ import { importPath, schemasModule, typesModule } from '../shared/names.ts';
 import { str } from './writer.ts';
 
 export const INT_RANGES: Readonly<Partial<Record<ScalarName, readonly [bigint, bigint]>>> = {
-  u8: [0n, 255n], u16: [0n, 65535n], u32: [0n, 4294967295n], u64: [0n, 18446744073709551615n],
-  i8: [-128n, 127n], i16: [-32768n, 32767n], i32: [-2147483648n, 2147483647n], i64: [-9223372036854775808n, 9223372036854775807n],
+  u8: [0n, 255n],
+  u16: [0n, 65535n],
+  u32: [0n, 4294967295n],
+  u64: [0n, 18446744073709551615n],
+  i8: [-128n, 127n],
+  i16: [-32768n, 32767n],
+  i32: [-2147483648n, 2147483647n],
+  i64: [-9223372036854775808n, 9223372036854775807n],
 };
 
 /** The parts of a declared type's code: encode, decode, toJSON, fromJSON, validate, enum number/member. */
 export type FnKind = 'encode' | 'decode' | 'toJSON' | 'fromJSON' | 'validate' | 'number' | 'member';
 
 const LOCAL_PREFIX: Readonly<Record<FnKind, string>> = {
-  encode: '$e_', decode: '$d_', toJSON: '$t_', fromJSON: '$f_', validate: '$v_', number: '$n_', member: '$m_',
+  encode: '$e_',
+  decode: '$d_',
+  toJSON: '$t_',
+  fromJSON: '$f_',
+  validate: '$v_',
+  number: '$n_',
+  member: '$m_',
 };
 const MEMBER: Readonly<Record<FnKind, string>> = {
-  encode: '$encode', decode: '$decode', toJSON: 'toJSON', fromJSON: '$fromJSON', validate: '$validate', number: '$number', member: '$member',
+  encode: '$encode',
+  decode: '$decode',
+  toJSON: 'toJSON',
+  fromJSON: '$fromJSON',
+  validate: '$validate',
+  number: '$number',
+  member: '$member',
 };
 
 export class ModuleContext {
@@ -107,9 +125,10 @@ export class ModuleContext {
   /** Import lines and module-level constants, once everything else has been written. */
   header(): string[] {
     const out: string[] = [];
-    const specs = [...[...this.runtime].map((n) => `${n} as $${n}`), ...[...this.runtimeTypes].filter((n) => !this.runtime.has(n)).map((n) => `type ${n} as $${n}`)].sort((a, b) =>
-      strip(a) < strip(b) ? -1 : strip(a) > strip(b) ? 1 : 0,
-    );
+    const specs = [
+      ...[...this.runtime].map((n) => `${n} as $${n}`),
+      ...[...this.runtimeTypes].filter((n) => !this.runtime.has(n)).map((n) => `type ${n} as $${n}`),
+    ].sort((a, b) => (strip(a) < strip(b) ? -1 : strip(a) > strip(b) ? 1 : 0));
     if (specs.length > 0) out.push(importLine(specs, this.runtimeSpecifier()));
     for (const mod of [...this.siblings.keys()].sort()) out.push(importLine([...this.siblings.get(mod)!].sort(), importPath(this.module, mod, '.ts')));
     if (this.schemas.size > 0) out.push(importLine([...this.schemas].sort(), importPath(this.module, schemasModule(this.pkg), '.ts')));
@@ -155,10 +174,17 @@ export function wireType(t: IrType): 0 | 1 | 2 | 5 {
   if (t.kind === 'named') return t.declKind === 'enum' ? 0 : 2;
   if (t.kind !== 'scalar') return 2;
   switch (t.scalar) {
-    case 'f32': return 5;
-    case 'f64': return 1;
-    case 'string': case 'bytes': case 'uuid': case 'json': return 2;
-    default: return 0;
+    case 'f32':
+      return 5;
+    case 'f64':
+      return 1;
+    case 'string':
+    case 'bytes':
+    case 'uuid':
+    case 'json':
+      return 2;
+    default:
+      return 0;
   }
 }
 

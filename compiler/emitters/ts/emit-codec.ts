@@ -13,22 +13,61 @@ import { absentExpr, tsType, zeroExpr, zeroIsPrimitive } from './emit-types.ts';
 import { member, str, type CodeWriter } from './writer.ts';
 
 const SCALAR_WRITE: Readonly<Record<ScalarName, string>> = {
-  bool: 'bool', u8: 'u32', u16: 'u32', u32: 'u32', u64: 'u64', i8: 'i32', i16: 'i32', i32: 'i32', i64: 'i64',
-  f32: 'f32', f64: 'f64', string: 'string', bytes: 'bytes', timestamp: 'timestamp', duration: 'i53', uuid: 'uuid', json: 'string',
+  bool: 'bool',
+  u8: 'u32',
+  u16: 'u32',
+  u32: 'u32',
+  u64: 'u64',
+  i8: 'i32',
+  i16: 'i32',
+  i32: 'i32',
+  i64: 'i64',
+  f32: 'f32',
+  f64: 'f64',
+  string: 'string',
+  bytes: 'bytes',
+  timestamp: 'timestamp',
+  duration: 'i53',
+  uuid: 'uuid',
+  json: 'string',
 };
 const SCALAR_READ: Readonly<Record<ScalarName, string>> = {
-  bool: 'bool', u8: 'u8', u16: 'u16', u32: 'u32', u64: 'u64', i8: 'i8', i16: 'i16', i32: 'i32', i64: 'i64',
-  f32: 'f32', f64: 'f64', string: 'string', bytes: 'bytes', timestamp: 'timestamp', duration: 'i53', uuid: 'uuid', json: 'json',
+  bool: 'bool',
+  u8: 'u8',
+  u16: 'u16',
+  u32: 'u32',
+  u64: 'u64',
+  i8: 'i8',
+  i16: 'i16',
+  i32: 'i32',
+  i64: 'i64',
+  f32: 'f32',
+  f64: 'f64',
+  string: 'string',
+  bytes: 'bytes',
+  timestamp: 'timestamp',
+  duration: 'i53',
+  uuid: 'uuid',
+  json: 'json',
 };
 
 /** Packed runs the reader decodes in one call (elements counted once per run). */
-const PACKED_FAST: Readonly<Partial<Record<ScalarName, string>>> = { bool: 'packedBool', u32: 'packedU32', i32: 'packedI32', f32: 'packedF32', f64: 'packedF64' };
+const PACKED_FAST: Readonly<Partial<Record<ScalarName, string>>> = {
+  bool: 'packedBool',
+  u32: 'packedU32',
+  i32: 'packedI32',
+  f32: 'packedF32',
+  f64: 'packedF64',
+};
 
 // ---------------------------------------------------------------- encode
 
 class Encoder {
   private readonly names = new Names();
-  constructor(private readonly ctx: ModuleContext, private readonly w: CodeWriter) {}
+  constructor(
+    private readonly ctx: ModuleContext,
+    private readonly w: CodeWriter,
+  ) {}
 
   tag(n: number, wt: number): void {
     const t = tagOf(n, wt);
@@ -84,7 +123,12 @@ class Encoder {
     if (t.kind === 'map') {
       const kv = this.names.fresh('kv');
       const key = t.key.kind === 'scalar' ? t.key.scalar : 'string';
-      const order = key === 'string' ? `(a, b) => ${this.ctx.rt('compareMapKeys')}(a[0], b[0])` : key === 'u64' || key === 'i64' ? '(a, b) => (a[0] < b[0] ? -1 : 1)' : '(a, b) => a[0] - b[0]';
+      const order =
+        key === 'string'
+          ? `(a, b) => ${this.ctx.rt('compareMapKeys')}(a[0], b[0])`
+          : key === 'u64' || key === 'i64'
+            ? '(a, b) => (a[0] < b[0] ? -1 : 1)'
+            : '(a, b) => a[0] - b[0]';
       w.block(`for (const ${kv} of ${x}.size < 2 ? ${x} : [...${x}].sort(${order})) {`, () => {
         this.tag(n, 2);
         const m = this.names.fresh('m');
@@ -144,7 +188,10 @@ export function emitUnionEncode(ctx: ModuleContext, w: CodeWriter, u: IrUnion, n
 
 class Decoder {
   private readonly names = new Names();
-  constructor(private readonly ctx: ModuleContext, private readonly w: CodeWriter) {}
+  constructor(
+    private readonly ctx: ModuleContext,
+    private readonly w: CodeWriter,
+  ) {}
 
   /** Reads one value (a collection here is wrapped in a message) and hands its expression to `assign`. */
   payload(t: IrType, assign: (expr: string) => string): void {
@@ -281,12 +328,16 @@ export function emitStructDecode(ctx: ModuleContext, w: CodeWriter, s: IrStruct,
       w.line('return {};');
       return;
     }
-    w.block('return {', () => {
-      for (const f of s.fields) {
-        const key = f.name === '__proto__' ? `['__proto__']` : f.name;
-        w.line(`${key}: ${late.has(f.name) ? `${local(f)} ?? ${absentExpr(ctx, f)}` : local(f)},`);
-      }
-    }, '};');
+    w.block(
+      'return {',
+      () => {
+        for (const f of s.fields) {
+          const key = f.name === '__proto__' ? `['__proto__']` : f.name;
+          w.line(`${key}: ${late.has(f.name) ? `${local(f)} ?? ${absentExpr(ctx, f)}` : local(f)},`);
+        }
+      },
+      '};',
+    );
   });
 }
 

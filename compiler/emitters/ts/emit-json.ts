@@ -25,19 +25,33 @@ function toJson(ctx: ModuleContext, t: IrType, x: string, depth = 1): string {
       return ctx.decl(t.name).kind === 'enum' ? x : `${ctx.fn('toJSON', t.name)}(${x})`;
     case 'scalar':
       switch (t.scalar) {
-        case 'u64': case 'i64': return `${x}.toString()`;
-        case 'f32': return `${ctx.rt('toJsonF32')}(${x})`;
-        case 'f64': return `${ctx.rt('toJsonFloat')}(${x})`;
-        case 'bytes': return `${ctx.rt('toJsonBytes')}(${x})`;
-        case 'timestamp': return `${ctx.rt('toJsonTimestamp')}(${x})`;
-        default: return x;
+        case 'u64':
+        case 'i64':
+          return `${x}.toString()`;
+        case 'f32':
+          return `${ctx.rt('toJsonF32')}(${x})`;
+        case 'f64':
+          return `${ctx.rt('toJsonFloat')}(${x})`;
+        case 'bytes':
+          return `${ctx.rt('toJsonBytes')}(${x})`;
+        case 'timestamp':
+          return `${ctx.rt('toJsonTimestamp')}(${x})`;
+        default:
+          return x;
       }
   }
 }
 
 const SCALAR_FROM: Readonly<Partial<Record<ScalarName, string>>> = {
-  bool: 'fromJsonBool', f32: 'fromJsonF32', f64: 'fromJsonFloat', string: 'fromJsonString', bytes: 'fromJsonBytes',
-  timestamp: 'fromJsonTimestamp', duration: 'fromJsonDuration', uuid: 'fromJsonUuid', json: 'fromJsonAny',
+  bool: 'fromJsonBool',
+  f32: 'fromJsonF32',
+  f64: 'fromJsonFloat',
+  string: 'fromJsonString',
+  bytes: 'fromJsonBytes',
+  timestamp: 'fromJsonTimestamp',
+  duration: 'fromJsonDuration',
+  uuid: 'fromJsonUuid',
+  json: 'fromJsonAny',
 };
 
 /** The value of type `t` read from JSON `x` at JSON Pointer `p` (both expressions). */
@@ -51,9 +65,11 @@ function fromJson(ctx: ModuleContext, t: IrType, x: string, p: string, depth = 1
       const [k, kp, v, vp] = [`k${depth}`, `q${depth}`, `v${depth}`, `p${depth}`];
       const key = t.key.kind === 'scalar' ? t.key.scalar : 'string';
       const range = INT_RANGES[key];
-      const keyFn = !range ? `(${k}) => ${k}` : key === 'u64' || key === 'i64'
-        ? `(${k}, ${kp}) => ${ctx.rt('fromJsonBigIntKey')}(${k}, ${kp}, ${range[0]}n, ${range[1]}n)`
-        : `(${k}, ${kp}) => ${ctx.rt('fromJsonIntKey')}(${k}, ${kp}, ${range[0]}, ${range[1]})`;
+      const keyFn = !range
+        ? `(${k}) => ${k}`
+        : key === 'u64' || key === 'i64'
+          ? `(${k}, ${kp}) => ${ctx.rt('fromJsonBigIntKey')}(${k}, ${kp}, ${range[0]}n, ${range[1]}n)`
+          : `(${k}, ${kp}) => ${ctx.rt('fromJsonIntKey')}(${k}, ${kp}, ${range[0]}, ${range[1]})`;
       return `${ctx.rt('fromJsonMap')}(${x}, ${p}, ${keyFn}, (${v}, ${vp}) => ${fromJson(ctx, t.value, v, vp, depth + 1)})`;
     }
     case 'named':
@@ -110,13 +126,17 @@ export function emitStructJson(ctx: ModuleContext, w: CodeWriter, s: IrStruct, n
       w.line('return {};');
       return;
     }
-    w.block('return {', () => {
-      for (const f of s.fields) {
-        const x = own('o', f.name);
-        const absent = f.optional ? 'undefined' : absentExpr(ctx, f);
-        w.line(`${propKey(f.name)}: ${x} === undefined ? ${absent} : ${fromJson(ctx, f.type, x, pathOf(f.name))},`);
-      }
-    }, '};');
+    w.block(
+      'return {',
+      () => {
+        for (const f of s.fields) {
+          const x = own('o', f.name);
+          const absent = f.optional ? 'undefined' : absentExpr(ctx, f);
+          w.line(`${propKey(f.name)}: ${x} === undefined ? ${absent} : ${fromJson(ctx, f.type, x, pathOf(f.name))},`);
+        }
+      },
+      '};',
+    );
   });
 }
 
@@ -133,7 +153,9 @@ export function emitUnionJson(ctx: ModuleContext, w: CodeWriter, u: IrUnion, nam
   w.block(`function ${ctx.local('fromJSON', u.name)}(j: unknown, path: string): ${name} {`, () => {
     w.line(`const o = ${ctx.rt('fromJsonObject')}(j, path);`);
     w.line('const keys = Object.keys(o);');
-    w.line(`if (keys.length !== 1) throw new ${ctx.rt('JsonDecodeError')}(path, ${str(`expected exactly one of: ${known}; got `)} + keys.length + ' properties');`);
+    w.line(
+      `if (keys.length !== 1) throw new ${ctx.rt('JsonDecodeError')}(path, ${str(`expected exactly one of: ${known}; got `)} + keys.length + ' properties');`,
+    );
     w.block('switch (keys[0]) {', () => {
       for (const a of u.arms) {
         w.line(`case ${str(a.name)}: return { kind: ${str(a.name)}, value: ${fromJson(ctx, a.type, own('o', a.name), pathOf(a.name))} };`);

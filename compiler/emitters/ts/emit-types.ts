@@ -19,13 +19,22 @@ export function tsType(ctx: ModuleContext, t: IrType): string {
       return `Map<${tsType(ctx, t.key)}, ${tsType(ctx, t.value)}>`;
     case 'scalar':
       switch (t.scalar) {
-        case 'bool': return 'boolean';
-        case 'u64': case 'i64': return 'bigint';
-        case 'string': case 'uuid': return 'string';
-        case 'bytes': return 'Uint8Array';
-        case 'timestamp': return 'Date';
-        case 'json': return ctx.rtType('JsonValue');
-        default: return 'number';
+        case 'bool':
+          return 'boolean';
+        case 'u64':
+        case 'i64':
+          return 'bigint';
+        case 'string':
+        case 'uuid':
+          return 'string';
+        case 'bytes':
+          return 'Uint8Array';
+        case 'timestamp':
+          return 'Date';
+        case 'json':
+          return ctx.rtType('JsonValue');
+        default:
+          return 'number';
       }
   }
 }
@@ -40,9 +49,13 @@ export function emitStructType(ctx: ModuleContext, w: CodeWriter, s: IrStruct, n
     w.line(`export type ${name} = Record<string, never>;`);
     return;
   }
-  w.block(`export type ${name} = {`, () => {
-    for (const f of s.fields) w.lines_(fieldLines(ctx, f));
-  }, '};');
+  w.block(
+    `export type ${name} = {`,
+    () => {
+      for (const f of s.fields) w.lines_(fieldLines(ctx, f));
+    },
+    '};',
+  );
 }
 
 export function emitUnionType(ctx: ModuleContext, w: CodeWriter, u: IrUnion, name: string): void {
@@ -68,19 +81,27 @@ export function emitEnumType(w: CodeWriter, e: IrEnum, name: string): void {
 /** `export const E = { CODE: 1, … } as const`, its key type, and the messages of the codes that have one. */
 export function emitErrorSet(w: CodeWriter, e: IrErrorSet, name: string): void {
   w.lines_(docLines(e.doc));
-  w.block(`export const ${name} = {`, () => {
-    for (const m of e.members) {
-      w.lines_(docLines(m.doc ?? m.message));
-      w.line(`${propKey(m.name)}: ${m.value},`);
-    }
-  }, '} as const;');
+  w.block(
+    `export const ${name} = {`,
+    () => {
+      for (const m of e.members) {
+        w.lines_(docLines(m.doc ?? m.message));
+        w.line(`${propKey(m.name)}: ${m.value},`);
+      }
+    },
+    '} as const;',
+  );
   w.line(`export type ${name} = keyof typeof ${name};`);
   const withText = e.members.filter((m) => m.message !== undefined);
   if (withText.length === 0) return;
   w.line(`/** Messages of the ${name} codes that carry one. */`);
-  w.block(`export const ${name}Messages: { readonly [K in ${name}]?: string } = {`, () => {
-    for (const m of withText) w.line(`${propKey(m.name)}: ${str(m.message!)},`);
-  }, '};');
+  w.block(
+    `export const ${name}Messages: { readonly [K in ${name}]?: string } = {`,
+    () => {
+      for (const m of withText) w.line(`${propKey(m.name)}: ${str(m.message!)},`);
+    },
+    '};',
+  );
 }
 
 /** A TS expression for an IR value (a default) of type `t`; evaluated anew each time (fresh objects). */
@@ -92,15 +113,20 @@ export function valueExpr(ctx: ModuleContext, v: IrValue, t: IrType): string {
   if (v !== null && typeof v === 'object' && 'enumMember' in v) return str(v.enumMember);
   if (t.kind === 'scalar') {
     switch (t.scalar) {
-      case 'u64': case 'i64': return `${BigInt(v as bigint | number)}n`;
-      case 'f32': return numberLiteral(Math.fround(Number(v)));
-      case 'timestamp': return `new Date(${Date.parse(String(v))})`;
+      case 'u64':
+      case 'i64':
+        return `${BigInt(v as bigint | number)}n`;
+      case 'f32':
+        return numberLiteral(Math.fround(Number(v)));
+      case 'timestamp':
+        return `new Date(${Date.parse(String(v))})`;
       case 'bytes': {
         const hex = String(v);
         const bytes = Array.from({ length: hex.length / 2 }, (_, i) => parseInt(hex.slice(2 * i, 2 * i + 2), 16));
         return bytes.length === 0 ? 'new Uint8Array(0)' : `new Uint8Array([${bytes.join(', ')}])`;
       }
-      case 'json': return jsonLiteral(v);
+      case 'json':
+        return jsonLiteral(v);
       default:
         if (typeof v === 'number') return numberLiteral(v);
     }
@@ -124,8 +150,10 @@ export function absentExpr(ctx: ModuleContext, f: IrField): string {
 /** The zero value of a type (docs/generated-code.md "Defaults and absence"); a fresh object each time. */
 export function zeroExpr(ctx: ModuleContext, t: IrType): string {
   switch (t.kind) {
-    case 'array': return '[]';
-    case 'map': return 'new Map()';
+    case 'array':
+      return '[]';
+    case 'map':
+      return 'new Map()';
     case 'named': {
       const d = ctx.decl(t.name);
       if (d.kind === 'enum') return d.members.length > 0 ? str(d.members[0]!.name) : 'undefined as never';
@@ -135,14 +163,23 @@ export function zeroExpr(ctx: ModuleContext, t: IrType): string {
     }
     case 'scalar':
       switch (t.scalar) {
-        case 'bool': return 'false';
-        case 'u64': case 'i64': return '0n';
-        case 'string': return "''";
-        case 'bytes': return 'new Uint8Array(0)';
-        case 'timestamp': return 'new Date(0)';
-        case 'uuid': return "'00000000-0000-0000-0000-000000000000'";
-        case 'json': return 'null';
-        default: return '0';
+        case 'bool':
+          return 'false';
+        case 'u64':
+        case 'i64':
+          return '0n';
+        case 'string':
+          return "''";
+        case 'bytes':
+          return 'new Uint8Array(0)';
+        case 'timestamp':
+          return 'new Date(0)';
+        case 'uuid':
+          return "'00000000-0000-0000-0000-000000000000'";
+        case 'json':
+          return 'null';
+        default:
+          return '0';
       }
   }
 }

@@ -14,7 +14,10 @@ const MAX_ISO_MS = 253402300799999;
 
 class Checker {
   private readonly names = new Names();
-  constructor(private readonly ctx: ModuleContext, private readonly w: CodeWriter) {}
+  constructor(
+    private readonly ctx: ModuleContext,
+    private readonly w: CodeWriter,
+  ) {}
 
   private issue(p: string, message: string): string {
     return `e.push({ path: ${p}, message: ${message} });`;
@@ -51,9 +54,13 @@ class Checker {
             const range = INT_RANGES[key];
             if (!range) w.line(`if (typeof ${k} !== 'string') ${this.issue(kp, "'map keys must be strings'")}`);
             else if (key === 'u64' || key === 'i64') {
-              w.line(`if (typeof ${k} !== 'bigint' || ${k} < ${range[0]}n || ${k} > ${range[1]}n) ${this.issue(kp, str(`map keys must be bigints from ${range[0]} to ${range[1]}`))}`);
+              w.line(
+                `if (typeof ${k} !== 'bigint' || ${k} < ${range[0]}n || ${k} > ${range[1]}n) ${this.issue(kp, str(`map keys must be bigints from ${range[0]} to ${range[1]}`))}`,
+              );
             } else {
-              w.line(`if (typeof ${k} !== 'number' || !Number.isInteger(${k}) || ${k} < ${range[0]} || ${k} > ${range[1]}) ${this.issue(kp, str(`map keys must be integers from ${range[0]} to ${range[1]}`))}`);
+              w.line(
+                `if (typeof ${k} !== 'number' || !Number.isInteger(${k}) || ${k} < ${range[0]} || ${k} > ${range[1]}) ${this.issue(kp, str(`map keys must be integers from ${range[0]} to ${range[1]}`))}`,
+              );
             }
             this.check(t.value, v, kp, {});
           });
@@ -79,7 +86,9 @@ class Checker {
       if (scalar === 'u64' || scalar === 'i64') {
         w.line(`if (typeof ${x} !== 'bigint' || ${x} < ${lo}n || ${x} > ${hi}n) ${this.issue(p, str(`must be a bigint from ${lo} to ${hi}`))}`);
       } else {
-        w.line(`if (typeof ${x} !== 'number' || !Number.isInteger(${x}) || ${x} < ${lo} || ${x} > ${hi}) ${this.issue(p, str(`must be an integer from ${lo} to ${hi}`))}`);
+        w.line(
+          `if (typeof ${x} !== 'number' || !Number.isInteger(${x}) || ${x} < ${lo} || ${x} > ${hi}) ${this.issue(p, str(`must be an integer from ${lo} to ${hi}`))}`,
+        );
       }
       return;
     }
@@ -104,7 +113,9 @@ class Checker {
         w.line(`if (!Number.isSafeInteger(${x})) ${this.issue(p, "'must be integer microseconds'")}`);
         return;
       case 'timestamp':
-        w.line(`if (!(${x} instanceof Date) || !(${x}.getTime() >= ${MIN_ISO_MS} && ${x}.getTime() <= ${MAX_ISO_MS})) ${this.issue(p, "'must be a valid Date in years 0000 to 9999'")}`);
+        w.line(
+          `if (!(${x} instanceof Date) || !(${x}.getTime() >= ${MIN_ISO_MS} && ${x}.getTime() <= ${MAX_ISO_MS})) ${this.issue(p, "'must be a valid Date in years 0000 to 9999'")}`,
+        );
         return;
       case 'uuid':
         w.line(`if (typeof ${x} !== 'string' || !${ctx.rt('UUID_PATTERN')}.test(${x})) ${this.issue(p, "'must be a UUID string'")}`);
@@ -161,7 +172,9 @@ export function emitStructValidate(ctx: ModuleContext, w: CodeWriter, s: IrStruc
     s.fields.forEach((f, i) => {
       const x = `f${i}`;
       const p = pathOf(f.name);
-      w.line(`const ${x} = ${f.name === '__proto__' ? `Object.prototype.hasOwnProperty.call(o, '__proto__') ? o['__proto__'] : undefined` : member('o', f.name)};`);
+      w.line(
+        `const ${x} = ${f.name === '__proto__' ? `Object.prototype.hasOwnProperty.call(o, '__proto__') ? o['__proto__'] : undefined` : member('o', f.name)};`,
+      );
       if (f.optional) w.block(`if (${x} !== undefined) {`, () => chk.check(f.type, x, p, f.constraints));
       else {
         w.line(`if (${x} === undefined) e.push({ path: ${p}, message: 'is required' });`);

@@ -55,9 +55,12 @@ function emitDecl(ctx: ModuleContext, w: CodeWriter, decl: IrTypeDecl): void {
     emitEnumCodec(ctx, w, decl, name);
     return;
   }
-  const parts: (() => void)[] = decl.kind === 'struct'
-    ? [emitStructType, emitStructEncode, emitStructDecode, emitStructJson].map((f) => () => f(ctx, w, decl, name)).concat(() => emitStructValidate(ctx, w, decl))
-    : [emitUnionType, emitUnionEncode, emitUnionDecode, emitUnionJson].map((f) => () => f(ctx, w, decl, name)).concat(() => emitUnionValidate(ctx, w, decl));
+  const parts: (() => void)[] =
+    decl.kind === 'struct'
+      ? [emitStructType, emitStructEncode, emitStructDecode, emitStructJson]
+          .map((f) => () => f(ctx, w, decl, name))
+          .concat(() => emitStructValidate(ctx, w, decl))
+      : [emitUnionType, emitUnionEncode, emitUnionDecode, emitUnionJson].map((f) => () => f(ctx, w, decl, name)).concat(() => emitUnionValidate(ctx, w, decl));
   for (const part of parts) {
     part();
     w.line();
@@ -67,38 +70,50 @@ function emitDecl(ctx: ModuleContext, w: CodeWriter, decl: IrTypeDecl): void {
 
 /** `encode(v)` of a codec: the shared writer, released again if the body throws. */
 function emitEncodeMethod(ctx: ModuleContext, w: CodeWriter, body: readonly string[]): void {
-  w.block('encode(v) {', () => {
-    w.line(`const w = ${ctx.rt('acquireWriter')}();`);
-    w.block('try {', () => w.lines_(body), '} catch (err) {');
-    w.indent(() => {
-      w.line(`${ctx.rt('releaseWriter')}(w);`);
-      w.line('throw err;');
-    });
-    w.line('}');
-    w.line('return w.finish();');
-  }, '},');
+  w.block(
+    'encode(v) {',
+    () => {
+      w.line(`const w = ${ctx.rt('acquireWriter')}();`);
+      w.block('try {', () => w.lines_(body), '} catch (err) {');
+      w.indent(() => {
+        w.line(`${ctx.rt('releaseWriter')}(w);`);
+        w.line('throw err;');
+      });
+      w.line('}');
+      w.line('return w.finish();');
+    },
+    '},',
+  );
 }
 
 function emitMessageCodec(ctx: ModuleContext, w: CodeWriter, decl: IrStruct | IrUnion, name: string): void {
   const fn = (k: Parameters<ModuleContext['local']>[0]) => ctx.local(k, decl.name);
-  w.block(`export const ${name}: ${ctx.rtType('MessageCodec')}<${name}> = {`, () => {
-    w.line(`typeName: ${str(decl.name)},`);
-    emitEncodeMethod(ctx, w, [`${fn('encode')}(w, v);`]);
-    w.block('decode(bytes) {', () => {
-      w.line(`const r = new ${ctx.rt('Reader')}(bytes);`);
-      w.line(`return ${fn('decode')}(r, r.len);`);
-    }, '},');
-    w.line(`toJSON: ${fn('toJSON')},`);
-    w.line(`fromJSON: (json) => ${ctx.rt('fromJsonRoot')}(${fn('fromJSON')}, json),`);
-    w.line(`validate: (v) => ${ctx.rt('validateRoot')}(${fn('validate')}, v),`);
-    w.line(`jsonSchema: ${ctx.schema(decl.name)},`);
-    const example = jsonLiteral(exampleJson(ctx.ir, decl.name), '  ');
-    w.line(`example: () => ${fn('fromJSON')}(${example}, ''),`);
-    w.line(`$encode: ${fn('encode')},`);
-    w.line(`$decode: ${fn('decode')},`);
-    w.line(`$fromJSON: ${fn('fromJSON')},`);
-    w.line(`$validate: ${fn('validate')},`);
-  }, '};');
+  w.block(
+    `export const ${name}: ${ctx.rtType('MessageCodec')}<${name}> = {`,
+    () => {
+      w.line(`typeName: ${str(decl.name)},`);
+      emitEncodeMethod(ctx, w, [`${fn('encode')}(w, v);`]);
+      w.block(
+        'decode(bytes) {',
+        () => {
+          w.line(`const r = new ${ctx.rt('Reader')}(bytes);`);
+          w.line(`return ${fn('decode')}(r, r.len);`);
+        },
+        '},',
+      );
+      w.line(`toJSON: ${fn('toJSON')},`);
+      w.line(`fromJSON: (json) => ${ctx.rt('fromJsonRoot')}(${fn('fromJSON')}, json),`);
+      w.line(`validate: (v) => ${ctx.rt('validateRoot')}(${fn('validate')}, v),`);
+      w.line(`jsonSchema: ${ctx.schema(decl.name)},`);
+      const example = jsonLiteral(exampleJson(ctx.ir, decl.name), '  ');
+      w.line(`example: () => ${fn('fromJSON')}(${example}, ''),`);
+      w.line(`$encode: ${fn('encode')},`);
+      w.line(`$decode: ${fn('decode')},`);
+      w.line(`$fromJSON: ${fn('fromJSON')},`);
+      w.line(`$validate: ${fn('validate')},`);
+    },
+    '};',
+  );
 }
 
 function emitEnumCodec(ctx: ModuleContext, w: CodeWriter, e: IrEnum, name: string): void {
@@ -106,9 +121,13 @@ function emitEnumCodec(ctx: ModuleContext, w: CodeWriter, e: IrEnum, name: strin
   const values = `$values_${name}`;
   const names = `$names_${name}`;
   w.block(`const ${values} = {`, () => e.members.forEach((m) => w.line(`${propKey(m.name)}: ${m.value},`)), '} as const;');
-  w.block(`const ${names} = {`, () => {
-    for (const m of [...e.members].sort((a, b) => a.value - b.value)) w.line(`${m.value < 0 ? str(String(m.value)) : m.value}: ${str(m.name)},`);
-  }, '} as const;');
+  w.block(
+    `const ${names} = {`,
+    () => {
+      for (const m of [...e.members].sort((a, b) => a.value - b.value)) w.line(`${m.value < 0 ? str(String(m.value)) : m.value}: ${str(m.name)},`);
+    },
+    '} as const;',
+  );
   w.line();
   w.block(`function ${fn('number')}(v: ${name}): number {`, () => {
     w.block('switch (v) {', () => e.members.forEach((m) => w.line(`case ${str(m.name)}: return ${m.value};`)));
@@ -125,31 +144,43 @@ function emitEnumCodec(ctx: ModuleContext, w: CodeWriter, e: IrEnum, name: strin
   emitEnumValidate(ctx, w, e);
   w.line();
   const first = str(e.members[0]?.name ?? '');
-  w.block(`export const ${name}: ${ctx.rtType('EnumCodec')}<${name}> & { readonly values: typeof ${values}; readonly names: typeof ${names} } = {`, () => {
-    w.line(`typeName: ${str(e.name)},`);
-    w.line(`values: ${values},`);
-    w.line(`names: ${names},`);
-    emitEncodeMethod(ctx, w, ['w.byte(8);', `w.i32(${fn('number')}(v));`]);
-    w.block('decode(bytes) {', () => {
-      w.line(`const r = new ${ctx.rt('Reader')}(bytes);`);
-      w.line(`let v: ${name} = ${first};`);
-      w.block('while (r.pos < r.len) {', () => {
-        w.line('const t = r.u32();');
-        w.block('if (t === 8) {', () => {
-          w.line(`const m = ${fn('member')}(r.i32());`);
-          w.line('if (m !== undefined) v = m;');
-        }, '} else r.skip(t);');
-      });
-      w.line('return v;');
-    }, '},');
-    w.line('toJSON: (v) => v,');
-    w.line(`fromJSON: (json) => ${ctx.rt('fromJsonRoot')}(${fn('fromJSON')}, json),`);
-    w.line(`validate: (v) => ${ctx.rt('validateRoot')}(${fn('validate')}, v),`);
-    w.line(`jsonSchema: ${ctx.schema(e.name)},`);
-    w.line(`example: () => ${first},`);
-    w.line(`$number: ${fn('number')},`);
-    w.line(`$member: ${fn('member')},`);
-    w.line(`$fromJSON: ${fn('fromJSON')},`);
-    w.line(`$validate: ${fn('validate')},`);
-  }, '};');
+  w.block(
+    `export const ${name}: ${ctx.rtType('EnumCodec')}<${name}> & { readonly values: typeof ${values}; readonly names: typeof ${names} } = {`,
+    () => {
+      w.line(`typeName: ${str(e.name)},`);
+      w.line(`values: ${values},`);
+      w.line(`names: ${names},`);
+      emitEncodeMethod(ctx, w, ['w.byte(8);', `w.i32(${fn('number')}(v));`]);
+      w.block(
+        'decode(bytes) {',
+        () => {
+          w.line(`const r = new ${ctx.rt('Reader')}(bytes);`);
+          w.line(`let v: ${name} = ${first};`);
+          w.block('while (r.pos < r.len) {', () => {
+            w.line('const t = r.u32();');
+            w.block(
+              'if (t === 8) {',
+              () => {
+                w.line(`const m = ${fn('member')}(r.i32());`);
+                w.line('if (m !== undefined) v = m;');
+              },
+              '} else r.skip(t);',
+            );
+          });
+          w.line('return v;');
+        },
+        '},',
+      );
+      w.line('toJSON: (v) => v,');
+      w.line(`fromJSON: (json) => ${ctx.rt('fromJsonRoot')}(${fn('fromJSON')}, json),`);
+      w.line(`validate: (v) => ${ctx.rt('validateRoot')}(${fn('validate')}, v),`);
+      w.line(`jsonSchema: ${ctx.schema(e.name)},`);
+      w.line(`example: () => ${first},`);
+      w.line(`$number: ${fn('number')},`);
+      w.line(`$member: ${fn('member')},`);
+      w.line(`$fromJSON: ${fn('fromJSON')},`);
+      w.line(`$validate: ${fn('validate')},`);
+    },
+    '};',
+  );
 }

@@ -44,12 +44,18 @@ export class CodeWriter {
 export function str(text: string): string {
   return `'${text.replace(/[\\'\n\r\t\u0000-\u001f\u007f\u2028\u2029]/g, (c) => {
     switch (c) {
-      case '\\': return '\\\\';
-      case "'": return "\\'";
-      case '\n': return '\\n';
-      case '\r': return '\\r';
-      case '\t': return '\\t';
-      default: return `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`;
+      case '\\':
+        return '\\\\';
+      case "'":
+        return "\\'";
+      case '\n':
+        return '\\n';
+      case '\r':
+        return '\\r';
+      case '\t':
+        return '\\t';
+      default:
+        return `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`;
     }
   })}'`;
 }
@@ -75,7 +81,10 @@ export function member(obj: string, name: string): string {
 /** JSDoc lines for a doc comment (none for no doc); `*\/` in the text cannot end the comment. */
 export function docLines(doc: string | undefined): string[] {
   if (doc === undefined || doc.trim() === '') return [];
-  const lines = doc.replace(/\*\//g, '*\\/').split('\n').map((l) => l.trimEnd());
+  const lines = doc
+    .replace(/\*\//g, '*\\/')
+    .split('\n')
+    .map((l) => l.trimEnd());
   if (lines.length === 1) return [`/** ${lines[0]} */`];
   return ['/**', ...lines.map((l) => (l === '' ? ' *' : ` * ${l}`)), ' */'];
 }

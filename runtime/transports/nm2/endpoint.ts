@@ -68,7 +68,8 @@ function defaultProductInstanceId(name: string): string {
 
 function checkIdentity(name: string, piid: string): void {
   if (Buffer.byteLength(name, 'utf8') > NAME_MAX_BYTES) throw new RangeError(`NM2 endpoint name is longer than ${NAME_MAX_BYTES} bytes`);
-  if (piid.length > PIID_MAX_BYTES || !/^[\x20-\x7e]*$/.test(piid)) throw new RangeError(`NM2 product instance id must be at most ${PIID_MAX_BYTES} printable ASCII characters`);
+  if (piid.length > PIID_MAX_BYTES || !/^[\x20-\x7e]*$/.test(piid))
+    throw new RangeError(`NM2 product instance id must be at most ${PIID_MAX_BYTES} printable ASCII characters`);
 }
 
 export class Nm2Endpoint {
@@ -167,7 +168,13 @@ export class Nm2Endpoint {
     const key = addressKey(host, port);
     if (this.sessions.has(key)) return Promise.reject(new TransportError('refused', `NM2: a session with udp://${host}:${port} exists already`));
     const secret = options.secret ?? this.options.secret;
-    const session = new Nm2Session(this.sessionHost, 'initiator', { host, port }, { name: this.options.name, productInstanceId: this.productInstanceId, ...(secret !== undefined ? { secret } : {}) }, this.timing);
+    const session = new Nm2Session(
+      this.sessionHost,
+      'initiator',
+      { host, port },
+      { name: this.options.name, productInstanceId: this.productInstanceId, ...(secret !== undefined ? { secret } : {}) },
+      this.timing,
+    );
     this.sessions.set(key, session);
     this.counters.sessions = this.sessions.size;
     return session.start(options.timeoutMs ?? this.timing.timeoutMs).then(() => session);
@@ -193,7 +200,9 @@ export class Nm2Endpoint {
     const datagram = decodeDatagram(new Uint8Array(msg.buffer, msg.byteOffset, msg.byteLength));
     if (datagram.errors.length > 0) {
       this.counters.malformed += datagram.errors.length;
-      if (this.options.onError) for (const e of datagram.errors) this.report(new TransportError('refused', `NM2 from ${rinfo.address}:${rinfo.port}: ${e.kind}: ${e.message}`, { cause: e }));
+      if (this.options.onError)
+        for (const e of datagram.errors)
+          this.report(new TransportError('refused', `NM2 from ${rinfo.address}:${rinfo.port}: ${e.kind}: ${e.message}`, { cause: e }));
     }
     const session = this.sessions.get(addressKey(rinfo.address, rinfo.port));
     if (session) return session.receive(datagram);
@@ -204,9 +213,16 @@ export class Nm2Endpoint {
   /** A datagram from an address with no session: an invitation opens one; everything else gets a bounded answer. */
   private fromStranger(datagram: DecodedDatagram, rinfo: RemoteInfo): void {
     if (datagram.commands.some((c) => c.type === 'invitation' || c.type === 'invitation-user-auth')) {
-      if (this.sessions.size >= (this.options.maxSessions ?? 16)) return this.sendTo(rinfo.address, rinfo.port, [{ type: 'bye', reason: ByeReason.TooManySessions, text: '' }]);
+      if (this.sessions.size >= (this.options.maxSessions ?? 16))
+        return this.sendTo(rinfo.address, rinfo.port, [{ type: 'bye', reason: ByeReason.TooManySessions, text: '' }]);
       const secret = this.options.secret;
-      const session = new Nm2Session(this.sessionHost, 'invitee', { host: rinfo.address, port: rinfo.port }, { name: this.options.name, productInstanceId: this.productInstanceId, ...(secret !== undefined ? { secret } : {}) }, this.timing);
+      const session = new Nm2Session(
+        this.sessionHost,
+        'invitee',
+        { host: rinfo.address, port: rinfo.port },
+        { name: this.options.name, productInstanceId: this.productInstanceId, ...(secret !== undefined ? { secret } : {}) },
+        this.timing,
+      );
       this.sessions.set(addressKey(rinfo.address, rinfo.port), session);
       this.counters.sessions = this.sessions.size;
       return session.receive(datagram);

@@ -18,5 +18,14 @@ export {
   type Nm2Command,
   type UmpDataCommand,
 } from './commands.ts';
-export { MAX_DATAGRAM_BYTES, commandWords, encodeDatagram, encodeDatagrams, decodeDatagram, type DecodedDatagram, type Nm2WireError, type EncodeOptions } from './wire.ts';
+export {
+  MAX_DATAGRAM_BYTES,
+  commandWords,
+  encodeDatagram,
+  encodeDatagrams,
+  decodeDatagram,
+  type DecodedDatagram,
+  type Nm2WireError,
+  type EncodeOptions,
+} from './wire.ts';
 export { authDigest } from './auth.ts';

@@ -209,9 +209,7 @@ function advertisementRecords(ad: Nm2Advertisement, options: MdnsOptions): Adver
   const machine = toLabel(hostname().split('.')[0] || 'midl');
   // An address given as host gets a host name of its own: A/AAAA records of one name add up in a
   // browser, so sharing the machine's name would attach this address to its other endpoints too.
-  const host = !hostIsAddress
-    ? (ad.host?.replace(/\.$/, '') ?? `${machine}.${TLD}`)
-    : `${toLabel(`${machine}-${ad.host!.replace(/[.:%]/g, '-')}`)}.${TLD}`;
+  const host = !hostIsAddress ? (ad.host?.replace(/\.$/, '') ?? `${machine}.${TLD}`) : `${toLabel(`${machine}-${ad.host!.replace(/[.:%]/g, '-')}`)}.${TLD}`;
   const addressList = hostIsAddress ? [ad.host!] : options.interface !== undefined ? [options.interface] : machineAddresses();
   return {
     instance,
@@ -253,9 +251,7 @@ function machineAddresses(): string[] {
  * Records that don't make an endpoint (no SRV, no or undecodable `UMPEndpointName`, port 0) are skipped;
  * an endpoint that says goodbye before the end is dropped.
  */
-export async function discoverNm2(
-  options: MdnsOptions & { timeoutMs?: number; onService?: (s: Nm2Service) => void } = {},
-): Promise<Nm2Service[]> {
+export async function discoverNm2(options: MdnsOptions & { timeoutMs?: number; onService?: (s: Nm2Service) => void } = {}): Promise<Nm2Service[]> {
   const timeoutMs = options.timeoutMs ?? DEFAULT_DISCOVER_MS;
   if (!Number.isFinite(timeoutMs) || timeoutMs < 0) throw new MdnsError(`discovery timeout must be a number of ms ≥ 0, got ${timeoutMs}`);
   const mdns = await openMdns(options);

@@ -100,13 +100,14 @@ export class SendWindow {
   pack(cmds: readonly UmpDataCommand[]): UmpDataCommand[][] {
     const out: UmpDataCommand[][] = [];
     const newCap = this.fec > 0 ? NEW_BYTES_WITH_FEC : PAYLOAD_BYTES;
-    for (let i = 0; i < cmds.length; ) {
+    for (let i = 0; i < cmds.length;) {
       const datagram: UmpDataCommand[] = [];
       let bytes = 0;
       if (this.fec > 0) {
         const want = Math.max(this.fec, this.lastNew);
         let from = this.recent.length;
-        while (from > 0 && this.recent.length - from < want && bytes + commandBytes(this.recent[from - 1]!) <= NEW_BYTES_WITH_FEC) bytes += commandBytes(this.recent[--from]!);
+        while (from > 0 && this.recent.length - from < want && bytes + commandBytes(this.recent[from - 1]!) <= NEW_BYTES_WITH_FEC)
+          bytes += commandBytes(this.recent[--from]!);
         for (let k = from; k < this.recent.length; k++) datagram.push(this.recent[k]!);
       }
       const first = i;

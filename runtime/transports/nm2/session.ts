@@ -96,7 +96,12 @@ export function naksFor(errors: readonly Nm2WireError[]): Nm2Command[] {
   return naks;
 }
 
-const AUTH_BYES: ReadonlySet<number> = new Set([ByeReason.AuthInvitationRejected, ByeReason.AuthFailed, ByeReason.UserNotFound, ByeReason.NoMatchingAuthMethod]);
+const AUTH_BYES: ReadonlySet<number> = new Set([
+  ByeReason.AuthInvitationRejected,
+  ByeReason.AuthFailed,
+  ByeReason.UserNotFound,
+  ByeReason.NoMatchingAuthMethod,
+]);
 
 export class Nm2Session implements Nm2Link {
   state: SessionState = 'idle';
@@ -159,7 +164,7 @@ export class Nm2Session implements Nm2Link {
 
   send(words: Uint32Array): void {
     if (!this.isOpen) throw new TransportError('closed', `${this.description}: the link is closed`);
-    for (let i = 0; i < words.length; ) {
+    for (let i = 0; i < words.length;) {
       i += packetWordCount(words[i]!);
       if (i > words.length) throw new RangeError(`${this.description}: send() got a partial UMP packet`);
     }
@@ -208,7 +213,9 @@ export class Nm2Session implements Nm2Link {
       this.invite = { resolve, reject, message: { type: 'invitation', capabilities: caps, name: this.me.name, productInstanceId: this.me.productInstanceId } };
       this.state = 'pending-invitation';
       this.transmit([this.invite.message]);
-      this.setTimer('handshake', timeoutMs, () => this.fail(new TransportError('timeout', `${this.description}: no answer to the invitation within ${timeoutMs} ms`), ByeReason.InvitationCancelled));
+      this.setTimer('handshake', timeoutMs, () =>
+        this.fail(new TransportError('timeout', `${this.description}: no answer to the invitation within ${timeoutMs} ms`), ByeReason.InvitationCancelled),
+      );
       this.resendInvitation(Math.max(50, Math.min(500, timeoutMs / 4)));
     });
   }
@@ -247,7 +254,8 @@ export class Nm2Session implements Nm2Link {
         return this.answerInvitation(cmd.name, cmd.productInstanceId, cmd.capabilities);
       case 'invitation-auth':
         if (this.role !== 'invitee') return this.nak(NakReason.CommandNotExpected);
-        if (established && this.nonce && this.me.secret !== undefined && digestMatches(this.nonce, this.me.secret, cmd.digest)) return this.reply(this.acceptedMessage());
+        if (established && this.nonce && this.me.secret !== undefined && digestMatches(this.nonce, this.me.secret, cmd.digest))
+          return this.reply(this.acceptedMessage());
         if (this.state !== 'auth-required' || !this.nonce || this.me.secret === undefined) return this.nak(NakReason.CommandNotExpected);
         if (digestMatches(this.nonce, this.me.secret, cmd.digest)) return this.establish();
         if (++this.authTries >= this.timing.maxAuthTries) return this.refuse(ByeReason.AuthFailed);
@@ -267,14 +275,21 @@ export class Nm2Session implements Nm2Link {
         return;
       case 'auth-required':
         if (!this.invite) return this.nak(NakReason.CommandNotExpected);
-        if (this.me.secret === undefined) return this.fail(new TransportError('auth-failed', `${this.description}: the peer requires authentication and no secret is configured`), ByeReason.NoMatchingAuthMethod);
+        if (this.me.secret === undefined)
+          return this.fail(
+            new TransportError('auth-failed', `${this.description}: the peer requires authentication and no secret is configured`),
+            ByeReason.NoMatchingAuthMethod,
+          );
         // Answer every challenge, retries included: the invitee counts the tries and ends with Bye 0x43.
         this.state = 'auth-required';
         this.invite.message = { type: 'invitation-auth', digest: authDigest(cmd.nonce, this.me.secret) };
         return this.reply(this.invite.message);
       case 'user-auth-required':
         if (!this.invite) return this.nak(NakReason.CommandNotExpected);
-        return this.fail(new TransportError('auth-failed', `${this.description}: the peer requires user authentication, which midl does not do`), ByeReason.NoMatchingAuthMethod);
+        return this.fail(
+          new TransportError('auth-failed', `${this.description}: the peer requires user authentication, which midl does not do`),
+          ByeReason.NoMatchingAuthMethod,
+        );
       case 'ping':
         return this.reply({ type: 'ping-reply', id: cmd.id });
       case 'ping-reply':
@@ -304,7 +319,10 @@ export class Nm2Session implements Nm2Link {
         return;
       case 'bye':
         this.reply({ type: 'bye-reply' });
-        if (this.invite) return this.fail(new TransportError(AUTH_BYES.has(cmd.reason) ? 'auth-failed' : 'refused', `${this.description}: invitation refused: ${byeReasonText(cmd.reason)}`));
+        if (this.invite)
+          return this.fail(
+            new TransportError(AUTH_BYES.has(cmd.reason) ? 'auth-failed' : 'refused', `${this.description}: invitation refused: ${byeReasonText(cmd.reason)}`),
+          );
         return this.end({ reason: 'bye', message: `the peer said Bye: ${byeReasonText(cmd.reason)}${cmd.text ? ` (${cmd.text})` : ''}` });
       case 'bye-reply':
         if (this.state === 'pending-bye') this.end(this.downInfo ?? { reason: 'closed', message: 'closed by this side' });

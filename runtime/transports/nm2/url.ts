@@ -42,7 +42,10 @@ export async function connectNm2(url: string, options: ConnectNm2Options): Promi
   const endpoint = await Nm2Endpoint.listen({ ...options, host, port: 0 });
   let link: Nm2Link;
   try {
-    link = await endpoint.connect(target.host, target.port, { ...(options.secret !== undefined ? { secret: options.secret } : {}), ...(options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {}) });
+    link = await endpoint.connect(target.host, target.port, {
+      ...(options.secret !== undefined ? { secret: options.secret } : {}),
+      ...(options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {}),
+    });
   } catch (err) {
     await endpoint.close();
     throw err;

@@ -6,16 +6,7 @@
  * and reports what it could not read as typed errors beside the commands it could.
  */
 import { packetWordCount } from '../../ump/mt.ts';
-import {
-  AMIDI2NET_NAK_CODE,
-  CODE_OF_TYPE,
-  CommandCode,
-  DIGEST_BYTES,
-  NM2_SIGNATURE,
-  NONCE_BYTES,
-  UMP_DATA_MAX_WORDS,
-  type Nm2Command,
-} from './commands.ts';
+import { AMIDI2NET_NAK_CODE, CODE_OF_TYPE, CommandCode, DIGEST_BYTES, NM2_SIGNATURE, NONCE_BYTES, UMP_DATA_MAX_WORDS, type Nm2Command } from './commands.ts';
 
 /** Largest datagram we send (amidi2net's UMP_NET_MAX_BUF_SIZE; below a 1500-byte Ethernet MTU). */
 export const MAX_DATAGRAM_BYTES = 1400;
@@ -42,12 +33,14 @@ function stringWords(s: string, options: EncodeOptions | undefined): number[] {
 /** The first `length` bytes as big-endian words, zero-padded past the end of `bytes`. */
 function bytesWords(bytes: Uint8Array, length: number): number[] {
   const words: number[] = [];
-  for (let i = 0; i < length; i += 4) words.push((((bytes[i] ?? 0) << 24) | ((bytes[i + 1] ?? 0) << 16) | ((bytes[i + 2] ?? 0) << 8) | (bytes[i + 3] ?? 0)) >>> 0);
+  for (let i = 0; i < length; i += 4)
+    words.push((((bytes[i] ?? 0) << 24) | ((bytes[i + 1] ?? 0) << 16) | ((bytes[i + 2] ?? 0) << 8) | (bytes[i + 3] ?? 0)) >>> 0);
   return words;
 }
 
 function header(code: number, payloadWords: number, csd: number): number {
-  if (payloadWords > MAX_PAYLOAD_WORDS) throw new RangeError(`NM2 command 0x${code.toString(16)}: payload of ${payloadWords} words exceeds ${MAX_PAYLOAD_WORDS}`);
+  if (payloadWords > MAX_PAYLOAD_WORDS)
+    throw new RangeError(`NM2 command 0x${code.toString(16)}: payload of ${payloadWords} words exceeds ${MAX_PAYLOAD_WORDS}`);
   return ((code << 24) | (payloadWords << 16) | (csd & 0xffff)) >>> 0;
 }
 
@@ -262,15 +255,19 @@ export function decodeDatagram(bytes: Uint8Array): DecodedDatagram {
     const hdr = view.getUint32(p);
     const end = p + 4 + ((hdr >>> 16) & 0xff) * 4;
     if (end > whole) {
-      errors.push({ kind: 'length-past-end', offset: p, header: hdr, message: `command 0x${(hdr >>> 24).toString(16)} claims ${(hdr >>> 16) & 0xff} payload words past the end of the datagram` });
+      errors.push({
+        kind: 'length-past-end',
+        offset: p,
+        header: hdr,
+        message: `command 0x${(hdr >>> 24).toString(16)} claims ${(hdr >>> 16) & 0xff} payload words past the end of the datagram`,
+      });
       break;
     }
     const body = readBody(bytes, view, hdr, p + 4, end);
     if (typeof body !== 'string') {
       commands.push(body);
       headers.push(hdr);
-    }
-    else errors.push({ kind: KNOWN_CODES.has(hdr >>> 24) ? 'malformed' : 'unknown-code', offset: p, header: hdr, message: body });
+    } else errors.push({ kind: KNOWN_CODES.has(hdr >>> 24) ? 'malformed' : 'unknown-code', offset: p, header: hdr, message: body });
     p = end;
   }
   if (whole !== bytes.length) errors.push({ kind: 'unaligned', offset: whole, message: `${bytes.length % 4} trailing bytes after the last whole word` });

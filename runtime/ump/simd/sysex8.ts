@@ -50,13 +50,24 @@ function packCode(): Code {
   c.v128(new Array<number>(16).fill(0)).get(head).replaceLane32(0).set(hv); // hv = [head, 0, 0, 0]
   c.v128(PACK_LANES).set(lanes);
   // store(dst + 16k, or(swizzle(load(src + 13k), lanes), hv))
-  const one = (k: number): Code => c.get(dst).get(src).v128Load(13 * k).get(lanes).swizzle().get(hv).or128().v128Store(16 * k);
+  const one = (k: number): Code =>
+    c
+      .get(dst)
+      .get(src)
+      .v128Load(13 * k)
+      .get(lanes)
+      .swizzle()
+      .get(hv)
+      .or128()
+      .v128Store(16 * k);
   c.block(); //                                       label $done
   c.block(); //                                       label $single
   c.loop(); //                                        label $unrolled
   c.get(n).i32(UNROLL).ltU().brIf(1); //              fewer than UNROLL left → $single
   for (let k = 0; k < UNROLL; k++) one(k);
-  c.bump(src, 13 * UNROLL).bump(dst, 16 * UNROLL).bump(n, -UNROLL);
+  c.bump(src, 13 * UNROLL)
+    .bump(dst, 16 * UNROLL)
+    .bump(n, -UNROLL);
   c.br(0).end().end(); //                              continue $unrolled; end $unrolled, $single
   c.loop(); //                                        label $one
   c.get(n).eqz().brIf(1); //                          none left → $done
@@ -79,7 +90,13 @@ function unpackCode(): Code {
   c.loop(); //                                        label $next
   c.get(n).eqz().brIf(1); //                          none left → $out
   c.get(src).v128Load().set(v); //                    v = load(src)
-  c.get(v).extractLane32(0).i32(0xffffff00 | 0).and().get(top).ne().brIf(1); // other header → $out
+  c.get(v)
+    .extractLane32(0)
+    .i32(0xffffff00 | 0)
+    .and()
+    .get(top)
+    .ne()
+    .brIf(1); // other header → $out
   c.get(dst).get(v).get(lanes).swizzle().v128Store(); // store(dst, swizzle(v, lanes))
   c.bump(src, 16).bump(dst, 13).bump(n, -1).bump(done, 1);
   c.br(0).end().end(); //                              continue $next; end $next, $out

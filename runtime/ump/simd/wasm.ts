@@ -23,9 +23,7 @@ export interface WasmMemory {
 
 export function wasmApi(): WasmApi | undefined {
   const api = (globalThis as { WebAssembly?: Partial<WasmApi> }).WebAssembly;
-  return api && typeof api.validate === 'function' && typeof api.Module === 'function' && typeof api.Instance === 'function'
-    ? (api as WasmApi)
-    : undefined;
+  return api && typeof api.validate === 'function' && typeof api.Module === 'function' && typeof api.Instance === 'function' ? (api as WasmApi) : undefined;
 }
 
 /** WebAssembly page size (§2.5.7): memories grow in 64 KiB units. */

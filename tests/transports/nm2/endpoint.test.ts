@@ -214,7 +214,8 @@ describe('Nm2Endpoint ↔ Nm2Endpoint', () => {
     await link.close();
     expect(parseUdpUrl('udp://[::1]:5673')).toEqual({ host: '::1', port: 5673 });
     expect(parseUdpUrl('udp://host.local:5004')).toEqual({ host: 'host.local', port: 5004 });
-    for (const bad of ['tcp://a:1', 'udp://a', 'udp://a:0', 'udp://a:70000', 'udp://:5', 'udp://a:5/x']) expect(() => parseUdpUrl(bad)).toThrow(expect.objectContaining({ code: 'bad-url' }));
+    for (const bad of ['tcp://a:1', 'udp://a', 'udp://a:0', 'udp://a:70000', 'udp://:5', 'udp://a:5/x'])
+      expect(() => parseUdpUrl(bad)).toThrow(expect.objectContaining({ code: 'bad-url' }));
   });
 });
 

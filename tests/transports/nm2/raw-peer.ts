@@ -9,7 +9,12 @@ export function hex(words: string): Buffer {
 }
 
 export function toHex(bytes: Uint8Array): string {
-  return (Buffer.from(bytes).toString('hex').toUpperCase().match(/.{1,8}/g) ?? []).join(' ');
+  return (
+    Buffer.from(bytes)
+      .toString('hex')
+      .toUpperCase()
+      .match(/.{1,8}/g) ?? []
+  ).join(' ');
 }
 
 export interface RawPeer {

@@ -58,7 +58,10 @@ describe('SendWindow.pack', () => {
   it('fec 0: no copies, new commands fill the datagram', () => {
     const w = new SendWindow(1024, 0);
     const out = w.pack(w.push(burst(new Array<number>(200).fill(2))));
-    expect(out.map((d) => d.map((c) => c.seq))).toEqual([[0, 1, 2, 3, 4], [5, 6]]);
+    expect(out.map((d) => d.map((c) => c.seq))).toEqual([
+      [0, 1, 2, 3, 4],
+      [5, 6],
+    ]);
   });
 
   it('holds for any bursts and fec: size, consecutive seqs, each command new once, copies of the previous datagram, any one loss repaired', () => {

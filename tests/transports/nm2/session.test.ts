@@ -299,13 +299,18 @@ describe('idle flush', () => {
     expect(await h.take()).toEqual([`4D494449 FF000002 FF000003 ${data(4, 0x20903c41)}`]);
     h.clock.advance(10_000);
     const flushes = await h.take();
-    expect(flushes).toEqual([`4D494449 FF000003 ${data(4, 0x20903c41)} FF000005`, `4D494449 ${data(4, 0x20903c41)} FF000005 FF000006`, '4D494449 FF000005 FF000006 FF000007']);
+    expect(flushes).toEqual([
+      `4D494449 FF000003 ${data(4, 0x20903c41)} FF000005`,
+      `4D494449 ${data(4, 0x20903c41)} FF000005 FF000006`,
+      '4D494449 FF000005 FF000006 FF000007',
+    ]);
   });
 });
 
 describe('packing a burst into datagrams', () => {
   /** A UMP Data command built by hand from the layout: `FF` | word count | seq, then the words. */
-  const command = (seq: number, words: readonly number[]) => [`FF${words.length.toString(16).toUpperCase().padStart(2, '0')}${word(seq).slice(4)}`, ...words.map(word)].join(' ');
+  const command = (seq: number, words: readonly number[]) =>
+    [`FF${words.length.toString(16).toUpperCase().padStart(2, '0')}${word(seq).slice(4)}`, ...words.map(word)].join(' ');
   /** Note On k (two words, the second = k), so each packet is told apart. */
   const notes = (from: number, to: number) => Array.from({ length: to - from }, (_, i) => [0x40903c00, from + i]).flat();
   /** The burst's commands: 32 notes (64 words) each, the last 8 notes. */
@@ -337,7 +342,7 @@ describe('packing a burst into datagrams', () => {
       const words: string[] = [];
       for (const d of datagrams) {
         const w = d.split(' ').slice(1);
-        for (let i = 0; i < w.length; ) {
+        for (let i = 0; i < w.length;) {
           const header = parseInt(w[i]!, 16);
           const len = (header >>> 16) & 0xff;
           if (header >>> 24 === 0xff) {

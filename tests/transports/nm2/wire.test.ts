@@ -5,9 +5,18 @@ import { hex, toHex } from './raw-peer.ts';
 
 /** The wire examples of shared/reference/midi2.md §2 (amidi2net's encoder) and the commands they hold. */
 const GOLDEN: { name: string; hex: string; commands: Nm2Command[]; nulTerminate?: boolean }[] = [
-  { name: 'Invitation "midl"/"p1" (amidi2net string layout)', hex: '4D494449 01030200 6D69646C 00000000 70310000', nulTerminate: true, commands: [{ type: 'invitation', capabilities: 0, name: 'midl', productInstanceId: 'p1' }] },
+  {
+    name: 'Invitation "midl"/"p1" (amidi2net string layout)',
+    hex: '4D494449 01030200 6D69646C 00000000 70310000',
+    nulTerminate: true,
+    commands: [{ type: 'invitation', capabilities: 0, name: 'midl', productInstanceId: 'p1' }],
+  },
   { name: 'Ping 0x12345678', hex: '4D494449 20010000 12345678', commands: [{ type: 'ping', id: 0x12345678 }] },
-  { name: 'UMP Data seq 1, MIDI 2.0 Note On', hex: '4D494449 FF020001 40903C00 FFFF0000', commands: [{ type: 'ump-data', seq: 1, words: Uint32Array.of(0x40903c00, 0xffff0000) }] },
+  {
+    name: 'UMP Data seq 1, MIDI 2.0 Note On',
+    hex: '4D494449 FF020001 40903C00 FFFF0000',
+    commands: [{ type: 'ump-data', seq: 1, words: Uint32Array.of(0x40903c00, 0xffff0000) }],
+  },
   { name: 'zero-length UMP Data seq 2', hex: '4D494449 FF000002', commands: [{ type: 'ump-data', seq: 2, words: new Uint32Array(0) }] },
   { name: 'Retransmit Request seq 5', hex: '4D494449 80010005 00000000', commands: [{ type: 'retransmit-request', seq: 5, count: 0 }] },
   { name: 'Bye, user terminated', hex: '4D494449 F0000100', commands: [{ type: 'bye', reason: 1, text: '' }] },

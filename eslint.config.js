@@ -1,0 +1,21 @@
+// Strict lint for hand-written code (`npm run lint`, checked in .ci/run); generated code is checked by
+// its own golden tests and `tsc --strict`.
+import js from '@eslint/js';
+import tseslint from 'typescript-eslint';
+
+export default tseslint.config(
+  { ignores: ['node_modules/', 'generated/', 'tests/cases/', '**/expected/', '**/cases/'] },
+  js.configs.recommended,
+  ...tseslint.configs.strictTypeChecked,
+  {
+    languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname } },
+    rules: {
+      // Numbers, bigints and booleans read fine in messages; objects and undefined do not.
+      '@typescript-eslint/restrict-template-expressions': ['error', { allowNumber: true, allowBoolean: true }],
+      // With noUncheckedIndexedAccess every indexed read is `T | undefined`; decoders index bounds-checked
+      // arrays in hot loops, where `!` states what the bounds check proved.
+      '@typescript-eslint/no-non-null-assertion': 'off',
+      '@typescript-eslint/no-confusing-void-expression': ['error', { ignoreArrowShorthand: true }],
+    },
+  },
+);
