@@ -4,6 +4,26 @@ export * from './codec/index.ts';
 export * from './ump/index.ts';
 export * from './envelope/index.ts';
 export * from './bus/index.ts';
+// Lanes: how bus frames travel as UMP (one framer per lane name), and the reader every tool that watches
+// a link shares with the bus (docs/wire.md § Bus frames).
+export {
+  BusFrameReader,
+  ControlKind,
+  FrameError,
+  FrameKind,
+  LANE_NAMES,
+  NACK_REASONS,
+  type Control,
+  type DataFrame,
+  type FlexFrame,
+  type FrameReadResult,
+  type FrameReaderOptions,
+  type IncomingData,
+  type Interest,
+  type LaneName,
+  type NackReason,
+  type ReceivedFrame,
+} from './lanes/index.ts';
 // Transports: only the link contract and the in-process loopback here; socket transports (Network MIDI 2.0
 // over UDP) are imported from runtime/transports/ so browser bundles never see node:dgram.
 export { TransportError, TransportErrorCode, loopbackLinkPair, type LinkDown, type LoopbackLinkOptions, type UmpLink } from './transports/index.ts';

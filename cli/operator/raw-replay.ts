@@ -4,10 +4,8 @@
  * `replay` or `stale`); this module sends them and reports what the receiver answered, read from the
  * control frames (ACK/NACK) that come back on the link (docs/wire.md § Bus frames).
  */
-import { readUmp, type UmpLink } from '../../runtime/index.ts';
-import { CONTROL_SUB_ID, DATA_SUB_ID, decodeDataFrame, frameOf } from '../../runtime/bus/frame.ts';
-import { ControlKind, decodeControl } from '../../runtime/bus/control.ts';
-import { tapSysEx8 } from './link-tap.ts';
+import { BusFrameReader, ControlKind, FrameError, readUmp, type FlexFrame, type IncomingData, type UmpLink } from '../../runtime/index.ts';
+import { watchLink } from './link-watch.ts';
 import { describeError } from './options.ts';
 import type { ClientSession } from './session.ts';
 
@@ -22,7 +20,19 @@ interface Sent {
   readonly qos: number;
 }
 
-const MAX_PAYLOAD = 16 * 1024 * 1024;
+/** Largest recorded frame read back (the receiver enforces its own limits). */
+const MAX_FRAME = 16 * 1024 * 1024;
+/** Largest answer (control frame) read from the receiver. */
+const MAX_ANSWER = 1024 * 1024;
+
+/** Raw replay needs a flex frame's seq, address and QoS, not its payload: the body is left unconverted. */
+const headerOnly = (f: FlexFrame): IncomingData => ({
+  kind: f.kind,
+  flags: f.flags,
+  seq: f.seq,
+  address: f.address,
+  envelope: { header: f.header, payload: new Uint8Array(0) },
+});
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 export class RawReplay {
@@ -34,44 +44,39 @@ export class RawReplay {
 
   /** Puts the answer reader between the link and the client's Bus (pass to openClient). */
   wrap(link: UmpLink): UmpLink {
-    return tapSysEx8(link, (_words, data) => {
-      try {
-        const frame = frameOf(data);
-        if (!frame || frame.subId !== CONTROL_SUB_ID) return;
-        const c = decodeControl(frame.body);
-        if (c.kind === ControlKind.Nack) this.refused.set(c.seq, c.reason);
-        if (c.kind === ControlKind.Ack) {
-          if (c.floor > this.ackFloor) this.ackFloor = c.floor;
-          for (const s of c.seqs) this.acked.add(s);
+    // The same reader the Bus reads the link with, so the answers seen here are the ones it sees.
+    const answers = new BusFrameReader({ maxFrameBytes: MAX_ANSWER, fromJson: headerOnly });
+    return watchLink(link, {
+      receive: (words) => {
+        for (const r of answers.push(words)) {
+          // A frame that does not decode is the Bus's to report.
+          if (r instanceof FrameError || r.kind !== 'control') continue;
+          const c = r.control;
+          if (c.kind === ControlKind.Nack) this.refused.set(c.seq, c.reason);
+          if (c.kind === ControlKind.Ack) {
+            if (c.floor > this.ackFloor) this.ackFloor = c.floor;
+            for (const s of c.seqs) this.acked.add(s);
+          }
         }
-      } catch {
-        // A control frame the tap cannot read is the Bus's to report.
-      }
+      },
     });
   }
 
   /** Sends the frames, waits `waitMs` for answers and prints the report; false when sending failed. */
   async inject(session: ClientSession, frames: readonly RawFrame[], o: { rate: number | undefined; waitMs: number; target: string }): Promise<boolean> {
-    let packets = 0;
     let foreign = 0;
     for (const f of frames) {
-      for (const e of readUmp(f.words)) {
-        if (!('kind' in e)) continue;
-        packets++;
-        // Recorded words are anyone's bytes: a frame that does not decode (bad checksum, a body the
-        // Bus would refuse) is still sent, as an attacker would send it, and counted as not a message.
-        try {
-          const frame = e.kind === 'sysex8' ? frameOf(e.data) : undefined;
-          if (!frame || frame.subId !== DATA_SUB_ID) {
-            foreign++;
-            continue;
-          }
-          const d = decodeDataFrame(frame.body, MAX_PAYLOAD);
-          this.sent.set(d.seq, { address: d.address, qos: d.envelope.header.qos });
-        } catch {
-          foreign++;
-        }
+      // Recorded words are anyone's bytes: a message that is not a data frame or does not decode (bad
+      // checksum, a body the Bus would refuse) is still sent, as an attacker would send it, and counted
+      // as not a message. Each recorded line is read on its own, as the receiver will read it.
+      const messages = readUmp(f.words).filter((e) => 'kind' in e).length;
+      let data = 0;
+      for (const r of new BusFrameReader({ maxFrameBytes: MAX_FRAME, fromJson: headerOnly }).push(f.words)) {
+        if (r instanceof FrameError || r.kind !== 'data') continue;
+        data++;
+        this.sent.set(r.frame.seq, { address: r.frame.address, qos: r.frame.envelope.header.qos });
       }
+      foreign += messages - data;
     }
     const start = performance.now();
     try {

@@ -5,7 +5,6 @@ import { ExitCode, UsageError, type SetExitCode } from '../exit.ts';
 import { loadSchema } from '../schema-runtime.ts';
 import { messageLine, recordedLine } from './lines.ts';
 import { describeError, untilSignal } from './options.ts';
-import { RecordTap } from './record-tap.ts';
 import { formatUdpUrl, mdnsOptions, udpUrl, type MdnsFlags } from './session.ts';
 import { capabilityMask, telemetryTopics } from './topics.ts';
 
@@ -38,7 +37,6 @@ export async function runPeer(opts: PeerOptions, setExit: SetExitCode): Promise<
       throw new UsageError(`--record: cannot open ${opts.record}: ${(err as Error).message}`);
     }
   }
-  const tap = record === undefined ? undefined : new RecordTap();
   const bus = new NetworkBus({
     name: opts.name,
     topics: schema.topics,
@@ -47,13 +45,15 @@ export async function runPeer(opts: PeerOptions, setExit: SetExitCode): Promise<
     capabilities: ALL_CAPABILITIES,
     ...(grant === undefined ? {} : { grant: (requested: bigint) => requested & grant }),
     ...(telemetry === undefined ? {} : { telemetry }),
+    // A recording keeps the packets each message arrived in, for `replay --raw`.
+    ...(record === undefined ? {} : { keepPackets: true }),
     onError: (error, address) => process.stderr.write(`warning: ${address}: ${describeError(error)}\n`),
   });
   bus.subscribe('**', (value, delivery) => {
     const line = messageLine(value, delivery);
     process.stdout.write(`${JSON.stringify(line)}\n`);
     // Written synchronously: a recording is complete up to the last line printed, even on SIGKILL.
-    if (record !== undefined) writeSync(record, `${JSON.stringify(recordedLine(line, tap?.take(value, delivery)))}\n`);
+    if (record !== undefined) writeSync(record, `${JSON.stringify(recordedLine(line, delivery.packets))}\n`);
   });
   let endpoint: Nm2Endpoint | undefined;
   let advert: { stop(): Promise<void> } | undefined;
@@ -79,7 +79,7 @@ export async function runPeer(opts: PeerOptions, setExit: SetExitCode): Promise<
   }
   endpoint.onSession((link) => {
     process.stderr.write(`session: ${link.description}\n`);
-    bus.accept(tap ? tap.wrap(link) : link);
+    bus.accept(link);
   });
   process.stderr.write(`listening on ${formatUdpUrl(endpoint.host, endpoint.port)}\n`);
   if (opts.advertise) {

@@ -2,7 +2,7 @@ import { compilePattern, matchAddress, type AddressPattern, type LinkDown } from
 import { ExitCode, UsageError, type SetExitCode } from '../exit.ts';
 import { loadSchema } from '../schema-runtime.ts';
 import { messageLine } from './lines.ts';
-import { watchDown } from './link-tap.ts';
+import { watchLink } from './link-watch.ts';
 import { describeError, untilSignal } from './options.ts';
 import { openClient, peerAddress, type ClientOptions } from './session.ts';
 
@@ -30,9 +30,11 @@ export async function runTail(patternArgs: string[], opts: TailOptions, setExit:
   let peerGone!: () => void;
   const gone = new Promise<void>((r) => (peerGone = r));
   const session = await openClient(from, schema, opts, (link) =>
-    watchDown(link, (d) => {
-      lost = d;
-      peerGone();
+    watchLink(link, {
+      down: (d) => {
+        lost = d;
+        peerGone();
+      },
     }),
   );
   if (!session) return setExit(ExitCode.Failure);

@@ -33,6 +33,8 @@ export interface Delivery<P = unknown, K extends string = string, R = unknown> {
   readonly size: number;
   /** Delivery guarantee the message was sent with (the topic's, unless the publisher overrode it). */
   readonly qos: QosLevel;
+  /** The UMP packets the message arrived in: only on a bus that keeps them (`NetworkBus` option `keepPackets`). */
+  readonly packets?: Uint32Array;
 }
 
 export type Handler<P, K extends string = string, R = unknown> = (value: P, delivery: Delivery<P, K, R>) => void | Promise<void>;

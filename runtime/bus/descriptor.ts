@@ -1,4 +1,5 @@
 import type { Codec } from '../codec/codec.ts';
+import type { LaneName } from '../lanes/index.ts';
 
 /**
  * What a Bus needs to know about a topic or an intent. Generated registries (`generated/registry.ts`)
@@ -11,8 +12,8 @@ import type { Codec } from '../codec/codec.ts';
 
 /** Delivery guarantee declared by the schema (enforced by NetworkBus; the loopback is lossless). */
 export type QosLevel = 'at_most_once' | 'at_least_once' | 'exactly_once';
-/** MIDI lane that carries the topic: SysEx8 (binary), Flex Data (JSON text) or SysEx7 (MIDI 1.0). */
-export type LaneName = 'sysex8' | 'flex' | 'sysex7';
+/** MIDI lane that carries the topic: SysEx8 (binary), Flex Data (JSON text) or SysEx7 (MIDI 1.0); one framer each (runtime/lanes/). */
+export type { LaneName } from '../lanes/index.ts';
 export type HttpMethodName = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
 /** The error set a topic or intent may answer with. */

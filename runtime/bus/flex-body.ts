@@ -7,8 +7,8 @@ import type { Codec } from '../codec/codec.ts';
 import type { JsonValue } from '../codec/index.ts';
 import { parseRemote } from './checks.ts';
 import type { AnyTopicDescriptor } from './descriptor.ts';
-import type { FlexFrame } from './flex-frame.ts';
-import { FrameKind } from './frame.ts';
+import type { FlexFrame } from '../lanes/index.ts';
+import { FrameKind } from '../lanes/index.ts';
 import type { Incoming } from './incoming.ts';
 import type { TopicTable } from './topic-table.ts';
 

@@ -4,7 +4,7 @@
  * (authority side) the frame's session id must be the link's; timestamps older than `maxAgeMs` (or
  * further ahead than `maxSkewMs`) are `stale`; then the topic and address must be known, the sender
  * must hold the topic's publish capability, a request must not reuse a correlation id (`replay`),
- * and the payload must fit and decode. (Duplicates by seq are the peer session's: `peer.accept`.)
+ * and the payload must fit and decode. (Duplicates by seq are the peer session's: `peer.inbox.accept`.)
  *
  * Kept apart from network.ts because these are verdicts on one frame; what to do with a verdict
  * (NACK, count, route, ACK) is the bus's, in `NetworkBus.onData`.
@@ -12,10 +12,10 @@
 import type { EnvelopeHeader } from '../envelope/index.ts';
 import { matchAddress } from './address.ts';
 import { maskAllows } from './capabilities.ts';
-import type { NackReason } from './control.ts';
+import type { NackReason } from '../lanes/index.ts';
 import type { AnyTopicDescriptor } from './descriptor.ts';
-import { FrameKind, type DataFrame } from './frame.ts';
-import type { PeerSession } from './peer.ts';
+import { FrameKind, type DataFrame } from '../lanes/index.ts';
+import type { BusSession } from './bus-session.ts';
 import { patternOf, type TopicTable } from './topic-table.ts';
 
 /** A received data frame as onData takes it: from a flex frame it may carry its decoded value, or why its body was refused. */
@@ -32,7 +32,7 @@ export interface Accepted {
 }
 
 /** Why a frame cannot belong to `peer`'s session (always refused as `replay`), or undefined. */
-export function sessionRefusal(peer: PeerSession, header: EnvelopeHeader): string | undefined {
+export function sessionRefusal(peer: BusSession, header: EnvelopeHeader): string | undefined {
   // Frames outside a session (a replayed capture, a peer that skipped HELLO) are never delivered.
   if (peer.state !== 'established') return 'no session is established on this link';
   if (peer.role === 'authority' && header.sessionId !== peer.sessionId) return `session id ${header.sessionId} is not this link's session ${peer.sessionId}`;
@@ -49,10 +49,10 @@ export function staleRefusal(timestampUs: bigint, nowUs: bigint, maxAgeUs: bigin
 
 /** Authority: correlation ids of requests seen per session, so a reused one is refused as `replay`. */
 export class CorrLedger {
-  private readonly seen = new Map<PeerSession, Map<bigint, bigint>>();
+  private readonly seen = new Map<BusSession, Map<bigint, bigint>>();
 
   /** Records `corr` as used by message `seq`; the message that used it first when that was another. */
-  use(peer: PeerSession, corr: bigint, seq: bigint): bigint | undefined {
+  use(peer: BusSession, corr: bigint, seq: bigint): bigint | undefined {
     let seen = this.seen.get(peer);
     if (!seen) this.seen.set(peer, (seen = new Map()));
     const first = seen.get(corr);
@@ -62,7 +62,7 @@ export class CorrLedger {
     return undefined;
   }
 
-  forget(peer: PeerSession): void {
+  forget(peer: BusSession): void {
     this.seen.delete(peer);
   }
 }
@@ -72,7 +72,7 @@ export class CorrLedger {
  * it, the sender's publish capability (authority side), correlation-id reuse (authority side), size,
  * and a body that decodes. Returns the refusal, or the topic and the decoded value.
  */
-export function admit(peer: PeerSession, frame: Incoming, topics: TopicTable, maxPayload: number, corrs: CorrLedger): Refusal | Accepted {
+export function admit(peer: BusSession, frame: Incoming, topics: TopicTable, maxPayload: number, corrs: CorrLedger): Refusal | Accepted {
   const { header, payload } = frame.envelope;
   const topic = topics.forMessage(header.topicId, frame.address);
   if (!topic) return { reason: 'invalid-address', message: `unknown topic id ${header.topicId}` };

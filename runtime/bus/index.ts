@@ -71,5 +71,5 @@ export {
 } from './client.ts';
 export { ALL_CAPABILITIES, LoopbackBus, LoopbackHub, type LoopbackHubOptions, type LoopbackSessionOptions } from './loopback.ts';
 export { INTENT_TOPIC_ID, NetworkBus, type ConnectOptions, type NetworkBusOptions, type NetworkBusStats, type NetworkTelemetryOptions } from './network.ts';
-export type { RetransmitOptions } from './peer.ts';
+export type { RetransmitOptions } from './outbox.ts';
 export type { DeliveryReportValue, JitterReportValue, TopicSnapshot } from './telemetry.ts';

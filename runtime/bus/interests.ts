@@ -6,16 +6,16 @@
  */
 import { compilePattern, type AddressPattern } from './address.ts';
 import { maskAllows } from './capabilities.ts';
-import { ControlKind, type Control, type Interest, type NackReason } from './control.ts';
+import { ControlKind, type Control, type Interest, type NackReason } from '../lanes/index.ts';
 import type { AnyTopicDescriptor } from './descriptor.ts';
 import { BusError } from './errors.ts';
-import type { PeerSession } from './peer.ts';
+import type { BusSession } from './bus-session.ts';
 import { INTENT_TOPIC_ID } from './topic-table.ts';
 
 const SUBSCRIBE_RETRY_MS = 200;
 
 interface PendingSubscribe {
-  readonly peer: PeerSession;
+  readonly peer: BusSession;
   readonly resolve: () => void;
   readonly reject: (e: BusError) => void;
   readonly timer: ReturnType<typeof setInterval>;
@@ -23,7 +23,7 @@ interface PendingSubscribe {
 
 export interface InterestsDeps {
   /** Every peer of the node (the set itself: it changes as peers come and go). */
-  readonly peers: ReadonlySet<PeerSession>;
+  readonly peers: ReadonlySet<BusSession>;
   readonly topicsById: ReadonlyMap<number, AnyTopicDescriptor>;
   /** The node's own subscriptions, as announced. */
   readonly own: () => Interest[];
@@ -32,7 +32,7 @@ export interface InterestsDeps {
 export class Interests {
   private readonly subscribeWaits = new Map<number, PendingSubscribe[]>();
   /** Broker: other peers' subscriptions announced under ids of this node's, by that id. */
-  private readonly proxies = new Map<number, { readonly peer: PeerSession; readonly theirId: number; readonly interest: Interest }>();
+  private readonly proxies = new Map<number, { readonly peer: BusSession; readonly theirId: number; readonly interest: Interest }>();
   private nextSubId = 1;
 
   constructor(private readonly deps: InterestsDeps) {}
@@ -46,18 +46,18 @@ export class Interests {
    * What this node announces to `to`: its own subscriptions, and (as a broker) every other peer's,
    * under ids of its own, so that traffic for them reaches this node in the first place.
    */
-  announced(to?: PeerSession): Interest[] {
+  announced(to?: BusSession): Interest[] {
     const relayed = [...this.proxies.entries()].filter(([, p]) => p.peer !== to).map(([subId, p]) => ({ ...p.interest, subId }));
     return [...this.deps.own(), ...relayed];
   }
 
   /** Replaces a peer's announced subscriptions (HELLO, WELCOME, resume). */
-  set(peer: PeerSession, list: readonly Interest[]): void {
+  set(peer: BusSession, list: readonly Interest[]): void {
     for (const subId of [...peer.interests.keys()]) this.remove(peer, subId);
     for (const i of list) this.add(peer, i);
   }
 
-  private add(peer: PeerSession, i: Interest): NackReason | undefined {
+  private add(peer: BusSession, i: Interest): NackReason | undefined {
     let pattern: AddressPattern;
     try {
       pattern = compilePattern(i.pattern);
@@ -79,7 +79,7 @@ export class Interests {
   }
 
   /** A peer withdrew subscription `subId` (UNSUBSCRIBE): so does this node's relay of it. */
-  remove(peer: PeerSession, subId: number): void {
+  remove(peer: BusSession, subId: number): void {
     peer.interests.delete(subId);
     for (const [proxyId, p] of this.proxies) {
       if (p.peer === peer && p.theirId === subId) {
@@ -89,13 +89,13 @@ export class Interests {
     }
   }
 
-  onSubscribe(peer: PeerSession, c: Control & { kind: typeof ControlKind.Subscribe }): void {
+  onSubscribe(peer: BusSession, c: Control & { kind: typeof ControlKind.Subscribe }): void {
     if (peer.state !== 'established') return;
     const refused = this.add(peer, c);
     peer.sendControl({ kind: ControlKind.Subscribed, subId: c.subId, refused, message: refused ? `${c.pattern}: ${refused}` : '' });
   }
 
-  onSubscribed(peer: PeerSession, c: Control & { kind: typeof ControlKind.Subscribed }): void {
+  onSubscribed(peer: BusSession, c: Control & { kind: typeof ControlKind.Subscribed }): void {
     const waits = this.subscribeWaits.get(c.subId);
     const w = waits?.find((x) => x.peer === peer);
     if (!w || !waits) return;
@@ -106,7 +106,7 @@ export class Interests {
   }
 
   /** Sends SUBSCRIBE to every peer but `except` (again every 200 ms until answered); resolves once all answered. */
-  announce(interest: Interest, except?: PeerSession): Promise<void> {
+  announce(interest: Interest, except?: BusSession): Promise<void> {
     const acks: Promise<void>[] = [];
     for (const peer of this.deps.peers) {
       if (peer === except || !peer.inSession) continue;
@@ -133,7 +133,7 @@ export class Interests {
   }
 
   /** A peer is gone: its subscriptions and their relays go, and announcements waiting on it count as answered. */
-  dropPeer(peer: PeerSession): void {
+  dropPeer(peer: BusSession): void {
     for (const subId of [...peer.interests.keys()]) this.remove(peer, subId);
     for (const waits of this.subscribeWaits.values()) {
       for (const w of waits.filter((x) => x.peer === peer)) {

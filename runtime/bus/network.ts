@@ -38,15 +38,14 @@ import type {
 } from './bus.ts';
 import { assertMask, maskAllows } from './capabilities.ts';
 import { NO_RESPONDER, assertAllowed, encodeChecked, parseRemote, remoteError, replyTarget, responderHandler } from './checks.ts';
-import { ControlKind, type Control, type Interest } from './control.ts';
+import { ControlKind, FrameKind, LANES, type Control, type Interest, type ReceivedFrame } from '../lanes/index.ts';
 import type { AnyIntentDescriptor, AnyTopicDescriptor, IntentDescriptor, QosLevel, TopicDescriptor } from './descriptor.ts';
 import { BusError, type RemoteErrorInfo } from './errors.ts';
 import { fromFlex, jsonBody } from './flex-body.ts';
-import { encodeFlexFrame } from './flex-frame.ts';
-import { FrameKind, encodeDataFrame } from './frame.ts';
 import { CorrLedger, admit, sessionRefusal, staleRefusal, type Incoming } from './incoming.ts';
 import { Interests } from './interests.ts';
-import { PeerSession, type FrameBody, type PeerEvents, type RetransmitOptions } from './peer.ts';
+import { BusSession, type BusSessionEvents } from './bus-session.ts';
+import type { RetransmitOptions } from './outbox.ts';
 import { DeliveryQueue } from './queue.ts';
 import { Sessions, type ConnectOptions } from './sessions.ts';
 import { TelemetryReports, type NetworkTelemetryOptions } from './telemetry-reports.ts';
@@ -93,6 +92,13 @@ export interface NetworkBusOptions {
   readonly telemetry?: NetworkTelemetryOptions;
   /** Handler failures, undecodable or refused traffic (default: console.error). */
   readonly onError?: (error: unknown, address: string) => void;
+  /**
+   * Every frame received from a peer, as its lane decoded it, before the bus acts on it (monitors,
+   * replay reports). It must not throw; what it throws goes to `onError`.
+   */
+  readonly onFrame?: (frame: ReceivedFrame, peer: { readonly name: string; readonly sessionId: number }) => void;
+  /** Deliveries of received messages carry the UMP packets they arrived in (`Delivery.packets`), for recorders. */
+  readonly keepPackets?: boolean;
 }
 
 export interface NetworkBusStats {
@@ -143,11 +149,13 @@ interface Routed {
   readonly header: EnvelopeHeader;
   readonly payload: Uint8Array;
   /** The peer it came from (never sent back there); undefined when published here. */
-  readonly origin: PeerSession | undefined;
+  readonly origin: BusSession | undefined;
   /** The payload's value when at hand (published here, or already decoded on receipt): spares a decode for the JSON of the flex lane. */
   readonly value?: unknown;
   /** The value is this node's own copy (decoded from the wire): one local subscriber may have it instead of decoding another. */
   readonly owned?: boolean;
+  /** The packets it arrived in (received, with `keepPackets`). */
+  readonly packets?: Uint32Array | undefined;
 }
 
 export class NetworkBus implements Bus {
@@ -166,17 +174,17 @@ export class NetworkBus implements Bus {
   private readonly deliveries: DeliveryQueue;
   private readonly telemetry: Telemetry;
   private readonly reports: TelemetryReports;
-  private readonly peers = new Set<PeerSession>();
+  private readonly peers = new Set<BusSession>();
   private readonly sessions: Sessions;
   private readonly interests: Interests;
   private readonly subs = new Map<number, LocalSub>();
   private readonly pending = new Map<string, PendingRequest>();
   /** Broker: where the reply to a forwarded request goes, by reply address. */
-  private readonly replyRoutes = new Map<string, { peer: PeerSession; expires: number }>();
+  private readonly replyRoutes = new Map<string, { peer: BusSession; expires: number }>();
   /** Authority: correlation ids of requests seen per session (replay defence). */
   private readonly corrs = new CorrLedger();
   /** The client side's session (undefined on an authority). */
-  private client: PeerSession | undefined;
+  private client: BusSession | undefined;
   private readonly timers: ReturnType<typeof setInterval>[] = [];
   private nextCorr: bigint;
   private quarantined = 0;
@@ -262,11 +270,11 @@ export class NetworkBus implements Bus {
     return this.sessions.connect(peer, link, options);
   }
 
-  private newPeer(role: 'authority' | 'client'): PeerSession {
-    const events: PeerEvents = {
-      data: (p, frame) => this.onData(p, frame),
-      flexData: (p, frame) => this.onData(p, fromFlex(this.topics, frame)),
+  private newPeer(role: 'authority' | 'client'): BusSession {
+    const events: BusSessionEvents = {
+      data: (p, frame, packets) => this.onData(p, frame, packets),
       control: (p, c) => this.onControl(p, c),
+      frame: (p, frame) => this.observe(p, frame),
       malformed: (p, err) => {
         this.quarantined++;
         this.onError(err, p.describe());
@@ -274,8 +282,8 @@ export class NetworkBus implements Bus {
       linkDown: (p, down) => this.sessions.onLinkDown(p, down),
       retried: (_p, topicId) => this.telemetry.counters(topicId).retried++,
     };
-    const peer = new PeerSession(role, events, {
-      maxFrameBytes: this.maxPayload + 8192,
+    const peer = new BusSession(role, events, {
+      reader: { maxFrameBytes: this.maxPayload + 8192, fromJson: (f) => fromFlex(this.topics, f), keepPackets: this.options.keepPackets === true },
       ...(this.options.retransmit ? { retransmit: this.options.retransmit } : {}),
       ...(this.options.maxInFlight ? { maxInFlight: this.options.maxInFlight } : {}),
     });
@@ -283,7 +291,18 @@ export class NetworkBus implements Bus {
     return peer;
   }
 
-  private onControl(peer: PeerSession, c: Control): void {
+  /** Shows a received frame to `onFrame`, which must not disturb the bus: what it throws is reported. */
+  private observe(peer: BusSession, frame: ReceivedFrame): void {
+    const watch = this.options.onFrame;
+    if (!watch) return;
+    try {
+      watch(frame, { name: peer.peerName, sessionId: peer.sessionId });
+    } catch (err) {
+      this.onError(err, peer.describe());
+    }
+  }
+
+  private onControl(peer: BusSession, c: Control): void {
     switch (c.kind) {
       case ControlKind.Hello:
         if (peer.role === 'authority') this.sessions.onHello(peer, c);
@@ -295,10 +314,10 @@ export class NetworkBus implements Bus {
         this.sessions.onRefuse(peer, c);
         return;
       case ControlKind.Ack:
-        peer.acked(c.floor, c.seqs);
+        peer.outbox.acked(c.floor, c.seqs);
         return;
       case ControlKind.Nack:
-        peer.refused(
+        peer.outbox.refused(
           c.seq,
           new BusError(c.reason, `${peer.describe()} refused the message: ${c.message}`, c.reason === 'backpressure' ? { retryAfterMs: c.retryAfterMs } : {}),
         );
@@ -320,7 +339,7 @@ export class NetworkBus implements Bus {
     }
   }
 
-  private dropPeer(peer: PeerSession, error: BusError, delayMs = 0): void {
+  private dropPeer(peer: BusSession, error: BusError, delayMs = 0): void {
     const drop = () => {
       peer.close(error);
       this.peers.delete(peer);
@@ -554,17 +573,17 @@ export class NetworkBus implements Bus {
       const params = matchAddress(sub.pattern, address);
       if (params) local.push({ sub, params });
     }
-    const remote: PeerSession[] = [];
+    const remote: BusSession[] = [];
     for (const peer of this.peers) {
       if (peer === msg.origin || !peer.inSession) continue;
       if (peer.role === 'authority' && !maskAllows(peer.granted, topic.subscribe)) continue;
       if (peer.subscribedTo(topic.id, address, false)) remote.push(peer);
     }
-    const full = remote.find((p) => p.inFlight >= p.maxInFlight);
+    const full = remote.find((p) => p.outbox.inFlight >= p.outbox.maxInFlight);
     if (full && msg.header.qos > 0)
-      throw new BusError('backpressure', `${address}: ${full.describe()} has ${full.inFlight} messages awaiting acknowledgement`, {
+      throw new BusError('backpressure', `${address}: ${full.describe()} has ${full.outbox.inFlight} messages awaiting acknowledgement`, {
         address,
-        retryAfterMs: full.retryHintMs(),
+        retryAfterMs: full.outbox.retryHintMs(),
       });
     this.deliveries.reserve(local.length, address);
     if (local.length > 0) this.deliverLocal(msg, local);
@@ -573,7 +592,7 @@ export class NetworkBus implements Bus {
     return Promise.all(remote.map((peer) => this.transmit(peer, msg))).then(() => undefined);
   }
 
-  private transmit(peer: PeerSession, msg: Routed): Promise<void> {
+  private transmit(peer: BusSession, msg: Routed): Promise<void> {
     return new Promise<void>((resolve, reject) => {
       const settle = (error: BusError | undefined) => {
         if (!error) return resolve();
@@ -588,12 +607,10 @@ export class NetworkBus implements Bus {
       const qos = msg.header.qos;
       const header = peer.role === 'authority' || msg.origin ? msg.header : { ...msg.header, sessionId: peer.sessionId };
       const limit = Math.max(msg.payload.length, peer.maxPayload);
-      const build = (seq: bigint): FrameBody => {
-        if (msg.topic.lane !== 'flex') return encodeDataFrame(msg.kind, 0, seq, msg.address, header, msg.payload, limit);
-        const body = jsonBody(msg);
-        return (flags) => encodeFlexFrame({ kind: msg.kind, flags, seq, address: msg.address, header, body });
-      };
-      peer.sendData(qos, msg.topic.id, build, qos > 0 ? settle : undefined);
+      const lane = LANES[msg.topic.lane];
+      const build = (seq: bigint) =>
+        lane.encode({ kind: msg.kind, seq, address: msg.address, header, payload: msg.payload, maxPayloadBytes: limit, json: () => jsonBody(msg) });
+      peer.outbox.send(qos, msg.topic.id, build, qos > 0 ? settle : undefined);
       if (qos === 0) resolve();
     });
   }
@@ -625,6 +642,7 @@ export class NetworkBus implements Bus {
           sessionId: header.sessionId,
           timestampUs: header.timestampUs,
           size: payload.length,
+          ...(msg.packets ? { packets: msg.packets } : {}),
           qos: QOS_NAME[header.qos] ?? 'at_most_once',
         };
         try {
@@ -639,20 +657,20 @@ export class NetworkBus implements Bus {
 
   // ── receiving ───────────────────────────────────────────────────────────────────────────────────
 
-  private onData(peer: PeerSession, frame: Incoming): void {
+  private onData(peer: BusSession, frame: Incoming, packets: Uint32Array | undefined): void {
     const { header, payload } = frame.envelope;
     const { seq } = frame;
     const qos = header.qos;
     const outside = sessionRefusal(peer, header);
     if (outside !== undefined) {
       this.quarantined++;
-      peer.nack(seq, 'replay', outside);
+      peer.inbox.nack(seq, 'replay', outside);
       return;
     }
     const counters = this.telemetry.counters(header.topicId);
-    if (!peer.accept(seq)) {
+    if (!peer.inbox.accept(seq)) {
       counters.duplicates++;
-      peer.reanswer(seq, qos);
+      peer.inbox.reanswer(seq, qos);
       return;
     }
     const t = nowUs();
@@ -661,19 +679,19 @@ export class NetworkBus implements Bus {
       (frame.kind === FrameKind.Reply || frame.kind === FrameKind.ErrorReply ? undefined : admit(peer, frame, this.topics, this.maxPayload, this.corrs));
     if (verdict && 'reason' in verdict) {
       counters.quarantined++;
-      peer.nack(seq, verdict.reason, verdict.message, 0);
+      peer.inbox.nack(seq, verdict.reason, verdict.message, 0);
       return;
     }
     if (!verdict) {
-      if (qos > 0) peer.ack(seq);
+      if (qos > 0) peer.inbox.ack(seq);
       return this.onReply(frame);
     }
     const { topic, value } = verdict;
-    const msg: Routed = { kind: frame.kind, topic, address: frame.address, header, payload: payload.slice(), origin: peer, value, owned: true };
+    const msg: Routed = { kind: frame.kind, topic, address: frame.address, header, payload: payload.slice(), origin: peer, value, owned: true, packets };
     if (frame.kind === FrameKind.Request) {
       const replyTo = replyAddress(frame.address, header.corrId);
       if (!this.hasResponder(msg)) {
-        if (qos > 0) peer.ack(seq);
+        if (qos > 0) peer.inbox.ack(seq);
         counters.received++;
         this.replyRoutes.set(replyTo, { peer, expires: performance.now() + this.requestTimeoutMs * 2 });
         void this.replyError(
@@ -692,12 +710,12 @@ export class NetworkBus implements Bus {
     } catch (err) {
       // Our own queue or a further peer is full: the sender retries later.
       const hint = err instanceof BusError ? (err.retryAfterMs ?? 1) : 1;
-      peer.nack(seq, 'backpressure', (err as Error).message, hint);
+      peer.inbox.nack(seq, 'backpressure', (err as Error).message, hint);
       return;
     }
     counters.received++;
     if (this.telemetry.latency(topic.id, Number(t - header.timestampUs))) this.reports.breach(topic.id);
-    if (qos > 0) peer.ack(seq);
+    if (qos > 0) peer.inbox.ack(seq);
   }
 
   private onReply(frame: Incoming): void {
@@ -730,8 +748,8 @@ export class NetworkBus implements Bus {
         name: p.peerName,
         sessionId: p.sessionId,
         state: p.state,
-        inFlight: p.inFlight,
-        srttMs: p.srttMs,
+        inFlight: p.outbox.inFlight,
+        srttMs: p.outbox.srttMs,
         granted: p.granted,
         maxPayload: p.maxPayload,
         jitterBudgetUs: p.jitterBudgetUs,
@@ -745,7 +763,7 @@ export class NetworkBus implements Bus {
 
   /** Resolves once every at-least-once / exactly-once message sent so far is acknowledged (or given up). */
   async flush(): Promise<void> {
-    while (!this.closed && [...this.peers].some((p) => p.inFlight > 0)) await new Promise((r) => setTimeout(r, 2));
+    while (!this.closed && [...this.peers].some((p) => p.outbox.inFlight > 0)) await new Promise((r) => setTimeout(r, 2));
     await this.deliveries.drain();
   }
 
@@ -761,7 +779,7 @@ export class NetworkBus implements Bus {
     const error = new BusError('closed', `${this.name}: the bus was closed`);
     for (const peer of [...this.peers]) {
       if (peer.state === 'established') {
-        peer.flushAcks();
+        peer.inbox.flushAcks();
         peer.sendControl({ kind: ControlKind.Close, reason: 'normal' });
       }
       this.dropPeer(peer, error);

@@ -13,9 +13,10 @@
  */
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import type { LinkDown, UmpLink } from '../transports/link.ts';
-import { ClockSource, ControlKind, type Control, type Interest } from './control.ts';
+import { ClockSource } from '../lanes/control.ts';
+import { ControlKind, type Control, type Interest } from '../lanes/index.ts';
 import { BusError } from './errors.ts';
-import type { PeerSession } from './peer.ts';
+import type { BusSession } from './bus-session.ts';
 
 export interface ConnectOptions {
   /** Opens a new link after the current one drops; without it a dropped link ends the session. */
@@ -44,23 +45,23 @@ export interface SessionHost {
   readonly grant: ((requested: bigint, hello: { readonly name: string }) => bigint) | undefined;
   isClosed(): boolean;
   /** The subscriptions announced to `to` (all when undefined). */
-  announced(to?: PeerSession): Interest[];
+  announced(to?: BusSession): Interest[];
   /** Replaces the subscriptions `peer` announced. */
-  setInterests(peer: PeerSession, list: readonly Interest[]): void;
+  setInterests(peer: BusSession, list: readonly Interest[]): void;
   /** Ends a peer's session (after `delayMs`, so a REFUSE can go out first). */
-  dropPeer(peer: PeerSession, error: BusError, delayMs?: number): void;
+  dropPeer(peer: BusSession, error: BusError, delayMs?: number): void;
   /** A peer whose link now carries a resumed session: it is not a peer of its own any more. */
-  retire(peer: PeerSession): void;
+  retire(peer: BusSession): void;
   /** Counts a frame refused outside a session. */
   quarantine(): void;
 }
 
 export class Sessions {
   /** Authority: sessions by id (attached or detached). */
-  private readonly sessions = new Map<number, PeerSession>();
-  private readonly welcomes = new WeakMap<PeerSession, Control>();
-  private readonly resumable = new WeakMap<PeerSession, { reconnect: () => Promise<UmpLink>; forMs: number }>();
-  private readonly handshakes = new WeakMap<PeerSession, { resolve: () => void; reject: (e: BusError) => void }>();
+  private readonly sessions = new Map<number, BusSession>();
+  private readonly welcomes = new WeakMap<BusSession, Control>();
+  private readonly resumable = new WeakMap<BusSession, { reconnect: () => Promise<UmpLink>; forMs: number }>();
+  private readonly handshakes = new WeakMap<BusSession, { resolve: () => void; reject: (e: BusError) => void }>();
   private resumeCount = 0;
 
   constructor(private readonly host: SessionHost) {}
@@ -71,7 +72,7 @@ export class Sessions {
   }
 
   /** Authority: runs the session `peer` opens over `link`; drops it when no HELLO comes within 10 s. */
-  accept(peer: PeerSession, link: UmpLink): void {
+  accept(peer: BusSession, link: UmpLink): void {
     peer.peerName = link.peerName;
     peer.attach(link);
     const giveUp = setTimeout(() => {
@@ -81,7 +82,7 @@ export class Sessions {
   }
 
   /** Client: opens the session over `link`; resolves on its WELCOME. */
-  connect(peer: PeerSession, link: UmpLink, options: ConnectOptions): Promise<void> {
+  connect(peer: BusSession, link: UmpLink, options: ConnectOptions): Promise<void> {
     peer.attach(link);
     return this.handshake(peer, options.timeoutMs ?? 5_000).then(() => {
       if (options.reconnect) this.resumable.set(peer, { reconnect: options.reconnect, forMs: options.resumeForMs ?? 30_000 });
@@ -89,7 +90,7 @@ export class Sessions {
   }
 
   /** Sends HELLO (again every 200 ms) until WELCOME or REFUSE; `resume` for a resumed session. */
-  private handshake(peer: PeerSession, timeoutMs: number, resume = false): Promise<void> {
+  private handshake(peer: BusSession, timeoutMs: number, resume = false): Promise<void> {
     const host = this.host;
     return new Promise<void>((resolve, reject) => {
       const hello = (): Control => ({
@@ -101,7 +102,7 @@ export class Sessions {
         heartbeatMs: host.heartbeatMs,
         clockSources: [ClockSource.wallClock, ClockSource.hostMonotonic],
         interests: host.announced(),
-        resume: resume ? { sessionId: peer.sessionId, token: peer.resumeToken, lastSeq: peer.floor } : undefined,
+        resume: resume ? { sessionId: peer.sessionId, token: peer.resumeToken, lastSeq: peer.inbox.floor } : undefined,
       });
       const retry = setInterval(() => peer.sendControl(hello()), HELLO_RETRY_MS);
       const timeout = setTimeout(
@@ -120,7 +121,7 @@ export class Sessions {
     });
   }
 
-  onRefuse(peer: PeerSession, c: Refuse): void {
+  onRefuse(peer: BusSession, c: Refuse): void {
     const code = c.code === 3003 ? 'forbidden' : 'closed';
     const error = new BusError(code, `${peer.link?.description ?? this.host.name}: session refused: ${c.name}: ${c.message}`);
     const hs = this.handshakes.get(peer);
@@ -128,7 +129,7 @@ export class Sessions {
     this.host.dropPeer(peer, error);
   }
 
-  onHello(peer: PeerSession, c: Hello): void {
+  onHello(peer: BusSession, c: Hello): void {
     const host = this.host;
     if (peer.state === 'established') {
       // The client did not hear our WELCOME yet: answer the same.
@@ -161,7 +162,7 @@ export class Sessions {
     this.welcome(peer, clock, false, 0n);
   }
 
-  private welcome(peer: PeerSession, clockSource: number, resumed: boolean, lastSeq: bigint): void {
+  private welcome(peer: BusSession, clockSource: number, resumed: boolean, lastSeq: bigint): void {
     const w: Control = {
       kind: ControlKind.Welcome,
       sessionId: peer.sessionId,
@@ -180,7 +181,7 @@ export class Sessions {
     peer.sendControl(w);
   }
 
-  private onResume(fresh: PeerSession, c: Hello, r: NonNullable<Hello['resume']>): void {
+  private onResume(fresh: BusSession, c: Hello, r: NonNullable<Hello['resume']>): void {
     const s = this.sessions.get(r.sessionId);
     const link = fresh.link;
     if (!s || !link || !sameToken(s.resumeToken, r.token)) {
@@ -201,11 +202,11 @@ export class Sessions {
     s.state = 'established';
     this.host.setInterests(s, c.interests);
     this.resumeCount++;
-    this.welcome(s, s.clockSource, true, s.floor);
-    s.backfill(r.lastSeq);
+    this.welcome(s, s.clockSource, true, s.inbox.floor);
+    s.outbox.backfill(r.lastSeq);
   }
 
-  onWelcome(peer: PeerSession, c: Welcome): void {
+  onWelcome(peer: BusSession, c: Welcome): void {
     const hs = this.handshakes.get(peer);
     if (!hs) return; // a repeated WELCOME
     peer.sessionId = c.sessionId;
@@ -221,11 +222,11 @@ export class Sessions {
     hs.resolve();
     if (c.resumed) {
       this.resumeCount++;
-      peer.backfill(c.lastSeq);
+      peer.outbox.backfill(c.lastSeq);
     }
   }
 
-  onLinkDown(peer: PeerSession, down: LinkDown): void {
+  onLinkDown(peer: BusSession, down: LinkDown): void {
     const host = this.host;
     if (host.isClosed() || peer.state === 'closed') return;
     if (peer.state !== 'established') return host.dropPeer(peer, new BusError('closed', `${peer.describe()}: link down during handshake: ${down.message}`));
@@ -243,7 +244,7 @@ export class Sessions {
   }
 
   /** Client: new links until one resumes the session, for at most `forMs`. */
-  private async resume(peer: PeerSession, reconnect: () => Promise<UmpLink>, forMs: number): Promise<void> {
+  private async resume(peer: BusSession, reconnect: () => Promise<UmpLink>, forMs: number): Promise<void> {
     const host = this.host;
     const deadline = performance.now() + forMs;
     let wait = 50;
@@ -267,7 +268,7 @@ export class Sessions {
   }
 
   /** A dropped peer's session can no longer be resumed. */
-  forget(peer: PeerSession): void {
+  forget(peer: BusSession): void {
     if (this.sessions.get(peer.sessionId) === peer) this.sessions.delete(peer.sessionId);
   }
 

@@ -1,6 +1,16 @@
 import { UmpError, UmpErrorCode, checkBytes, checkRange } from './errors.ts';
 import { MessageType, SEGMENT_FORMAT_NAMES, SegmentFormat, segmentFormatFor, segmentFormatName, type SegmentFormatName } from './mt.ts';
-import { appendBytes, describeKey, flexKey, rejectPacket, segmentResult, segmentTarget, type ErrorSink, type OpenMessageTable } from './table.ts';
+import {
+  appendBytes,
+  describeKey,
+  finishedPackets,
+  flexKey,
+  rejectPacket,
+  segmentResult,
+  segmentTarget,
+  type ErrorSink,
+  type OpenMessageTable,
+} from './table.ts';
 import { decodeText, encodeText } from './text.ts';
 import { packetBytes, writePacketBytes } from './words.ts';
 
@@ -45,12 +55,16 @@ export interface FlexPacket extends FlexAddress {
 export interface FlexMessage extends FlexAddress {
   readonly kind: 'flex';
   readonly data: Uint8Array;
+  /** The packets it arrived in, when the reader keeps them (`keepPackets`). */
+  readonly packets?: Uint32Array;
 }
 
 /** A (reassembled) text message of bank 0x01 or 0x02. */
 export interface FlexTextMessage extends FlexAddress {
   readonly kind: 'flex-text';
   readonly text: string;
+  /** The packets it arrived in, when the reader keeps them (`keepPackets`). */
+  readonly packets?: Uint32Array;
 }
 
 /** Addressing defaults to group-addressed, channel to 0. */
@@ -154,10 +168,12 @@ export function acceptFlex(table: OpenMessageTable, words: Uint32Array, offset: 
   const key = flexKey(p.group, p.addressing === 'group' ? 1 : 0, p.channel, p.bank, p.status);
   const target = segmentTarget(table, key, format, FLEX_BYTES_PER_PACKET, table.limits.maxMessageBytes, wordIndex, sink);
   if (!target) return;
+  if (table.limits.keepPackets && !table.keepPackets(target, key, words, offset, 4, wordIndex, sink)) return;
   appendBytes(target, p.data);
+  const packets = finishedPackets(table, format, target);
   const data = segmentResult(table, key, format, target);
   if (!data) return;
-  const address = { group: p.group, addressing: p.addressing, channel: p.channel, bank: p.bank, status: p.status };
+  const address = { group: p.group, addressing: p.addressing, channel: p.channel, bank: p.bank, status: p.status, ...(packets ? { packets } : {}) };
   if (!isFlexTextBank(p.bank)) {
     sink.push({ kind: 'flex', ...address, data });
     return;

@@ -1,6 +1,6 @@
 import { UmpError, UmpErrorCode, checkBytes, checkRange } from './errors.ts';
 import { MessageType, SegmentFormat, segmentFormatFor, segmentFormatName, type SegmentFormatName } from './mt.ts';
-import { appendBytes, rejectPacket, segmentResult, segmentTarget, sysEx7Key, type ErrorSink, type OpenMessageTable } from './table.ts';
+import { appendBytes, finishedPackets, rejectPacket, segmentResult, segmentTarget, sysEx7Key, type ErrorSink, type OpenMessageTable } from './table.ts';
 import { packetBytes, writePacketBytes } from './words.ts';
 
 /**
@@ -14,6 +14,8 @@ export interface SysEx7Message {
   readonly group: number;
   /** The SysEx bytes between F0 and F7 (manufacturer id first), each 0..0x7F. */
   readonly data: Uint8Array;
+  /** The packets it arrived in, when the reader keeps them (`keepPackets`). */
+  readonly packets?: Uint32Array;
 }
 
 /** One SysEx7 packet, as `decodePacket` shows it. */
@@ -99,7 +101,9 @@ export function acceptSysEx7(
   const format = (w0 >>> 20) & 3;
   const target = segmentTarget(table, key, format, packet.byteCount, table.limits.maxMessageBytes, wordIndex, sink);
   if (!target) return;
+  if (table.limits.keepPackets && !table.keepPackets(target, key, words, offset, 2, wordIndex, sink)) return;
   appendBytes(target, packet.data);
+  const packets = finishedPackets(table, format, target);
   const data = segmentResult(table, key, format, target);
-  if (data) sink.push({ kind: 'sysex7', group, data });
+  if (data) sink.push(packets ? { kind: 'sysex7', group, data, packets } : { kind: 'sysex7', group, data });
 }

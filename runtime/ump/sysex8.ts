@@ -1,6 +1,16 @@
 import { UmpError, UmpErrorCode, checkBytes, checkRange } from './errors.ts';
 import { MessageType, SegmentFormat, segmentFormatName, type SegmentFormatName } from './mt.ts';
-import { describeKey, rejectPacket, segmentResult, segmentTarget, sysEx8Key, type ErrorSink, type OpenMessage, type OpenMessageTable } from './table.ts';
+import {
+  describeKey,
+  finishedPackets,
+  rejectPacket,
+  segmentResult,
+  segmentTarget,
+  sysEx8Key,
+  type ErrorSink,
+  type OpenMessage,
+  type OpenMessageTable,
+} from './table.ts';
 import { packetBytes } from './words.ts';
 import { sysEx8Kernel, type SysEx8Kernel } from './simd/sysex8.ts';
 
@@ -25,6 +35,8 @@ export interface SysEx8Message {
   readonly streamId: number;
   /** 8-bit data, conventionally starting with a 16-bit manufacturer id (`00 7D` for midl). */
   readonly data: Uint8Array;
+  /** The packets it arrived in, when the reader keeps them (`keepPackets`). */
+  readonly packets?: Uint32Array;
 }
 
 export interface SysEx8Packet {
@@ -218,6 +230,8 @@ export function acceptSysEx8(
   const n = count - 1;
   const target = segmentTarget(table, key, status, n, table.limits.maxMessageBytes, wordIndex, sink);
   if (!target) return 4;
+  const keep = table.limits.keepPackets;
+  if (keep && !table.keepPackets(target, key, words, offset, 4, wordIndex, sink)) return 4;
   const p = target.length;
   const bytes = target.bytes;
   if (n === SYSEX8_BYTES_PER_PACKET) {
@@ -233,10 +247,12 @@ export function acceptSysEx8(
     }
   }
   target.length = p + n;
+  // Kept packets are recorded one at a time, so a recording reader takes the plain path.
   if (status === SegmentFormat.Start || status === SegmentFormat.Continue)
-    return 4 + appendContinueRun(target, words, offset + 4, end, w0, table.limits.maxMessageBytes);
+    return keep ? 4 : 4 + appendContinueRun(target, words, offset + 4, end, w0, table.limits.maxMessageBytes);
+  const packets = finishedPackets(table, status, target);
   const data = segmentResult(table, key, status, target);
-  if (data) sink.push({ kind: 'sysex8', group, streamId, data });
+  if (data) sink.push(packets ? { kind: 'sysex8', group, streamId, data, packets } : { kind: 'sysex8', group, streamId, data });
   return 4;
 }
 

@@ -9,6 +9,18 @@ export interface ReassemblyOptions {
   readonly maxOpenStreams?: number;
   /** An open message with no packet for longer than this is discarded with a `timeout` error. */
   readonly timeoutMs?: number;
+  /**
+   * Most bytes held for open messages at once, over all of them (default maxOpenStreams ×
+   * maxMessageBytes, i.e. no limit beyond those two). A message that would grow past it is discarded
+   * with a `too-large` error, so many half-sent messages cannot add up to more than this.
+   */
+  readonly maxBufferedBytes?: number;
+  /**
+   * Complete SysEx7, SysEx8 and Flex Data messages carry `packets`: the words of the packets they
+   * arrived in, in order (for recorders and taps that must keep the exact packets). Bounded like the
+   * data: a message whose packets exceed 2 × maxMessageBytes + 64 bytes is discarded as `too-large`.
+   */
+  readonly keepPackets?: boolean;
   /** Clock in milliseconds (monotonic); injectable for tests. */
   readonly now?: () => number;
 }
@@ -16,13 +28,16 @@ export interface ReassemblyOptions {
 export interface ReassemblyLimits {
   readonly maxMessageBytes: number;
   readonly maxOpenStreams: number;
+  readonly maxBufferedBytes: number;
+  readonly keepPackets: boolean;
   readonly timeoutMs: number;
   readonly now: () => number;
 }
 
-export const DEFAULT_REASSEMBLY_LIMITS: ReassemblyLimits = Object.freeze({
+export const DEFAULT_REASSEMBLY_LIMITS: Omit<ReassemblyLimits, 'maxBufferedBytes'> = Object.freeze({
   maxMessageBytes: 4 * 1024 * 1024,
   maxOpenStreams: 64,
+  keepPackets: false,
   timeoutMs: 10_000,
   now: () => performance.now(),
 });
@@ -35,9 +50,13 @@ function positive(name: string, value: number, allowInfinity: boolean): number {
 
 export function resolveLimits(options: ReassemblyOptions = {}): ReassemblyLimits {
   const d = DEFAULT_REASSEMBLY_LIMITS;
+  const maxMessageBytes = positive('maxMessageBytes', options.maxMessageBytes ?? d.maxMessageBytes, false);
+  const maxOpenStreams = positive('maxOpenStreams', options.maxOpenStreams ?? d.maxOpenStreams, false);
   return {
-    maxMessageBytes: positive('maxMessageBytes', options.maxMessageBytes ?? d.maxMessageBytes, false),
-    maxOpenStreams: positive('maxOpenStreams', options.maxOpenStreams ?? d.maxOpenStreams, false),
+    maxMessageBytes,
+    maxOpenStreams,
+    maxBufferedBytes: positive('maxBufferedBytes', options.maxBufferedBytes ?? maxMessageBytes * maxOpenStreams, false),
+    keepPackets: options.keepPackets === true,
     timeoutMs: positive('timeoutMs', options.timeoutMs ?? d.timeoutMs, true),
     now: options.now ?? d.now,
   };
@@ -97,6 +116,7 @@ export function describeKey(key: number, wordIndex?: number): { label: string; c
 // ---------------------------------------------------------------------------------------------
 
 const EMPTY = new Uint8Array(0);
+const NO_WORDS = new Uint32Array(0);
 /** Finished messages' buffers are kept for reuse: at most this many, each at most POOL_MAX_BYTES. */
 const POOL_SIZE = 4;
 const POOL_MAX_BYTES = 256 * 1024;
@@ -108,13 +128,20 @@ export class OpenMessage {
   length = 0;
   /** Set after a size violation: later packets of this message are dropped silently until its end. */
   skipping = false;
+  /** Entered in the table (started, not ended): its buffer counts against maxBufferedBytes. */
+  held = false;
+  /** Words of the packets so far (`keepPackets` only). */
+  packets: Uint32Array = NO_WORDS;
+  packetWords = 0;
   meta: unknown = undefined;
   constructor(public lastSeen: number) {}
 
   /** Readies a pooled message for reuse (its buffer is kept, its contents are not). */
   reset(now: number): this {
     this.length = 0;
+    this.packetWords = 0;
     this.skipping = false;
+    this.held = false;
     this.meta = undefined;
     this.lastSeen = now;
     return this;
@@ -136,6 +163,8 @@ export class OpenMessageTable {
   private cacheKey = -1;
   private cacheEntry: OpenMessage | undefined = undefined;
   private readonly pool: OpenMessage[] = [];
+  /** Buffer capacity (data and packet words) of the messages in `entries`. */
+  private held = 0;
   /** Time of the packet being processed (read once per batch by the reader). */
   now = 0;
 
@@ -146,11 +175,9 @@ export class OpenMessageTable {
     return this.entries.size;
   }
 
-  /** Bytes of buffer capacity held by open messages. */
+  /** Bytes of buffer capacity held by open messages (data, and packet words when kept). */
   get bufferedBytes(): number {
-    let total = 0;
-    for (const e of this.entries.values()) total += e.bytes.length;
-    return total;
+    return this.held;
   }
 
   get(key: number): OpenMessage | undefined {
@@ -175,6 +202,8 @@ export class OpenMessageTable {
     }
     const e = this.acquire();
     this.entries.set(key, e);
+    e.held = true;
+    this.held += heldBytes(e);
     this.cacheKey = key;
     this.cacheEntry = e;
     return e;
@@ -187,23 +216,66 @@ export class OpenMessageTable {
   reserve(e: OpenMessage, key: number, n: number, maxBytes: number, wordIndex: number, sink: ErrorSink): boolean {
     e.lastSeen = this.now;
     const need = e.length + n;
-    if (need > maxBytes) {
-      const { label, context } = describeKey(key, wordIndex);
-      sink.push(new UmpError(UmpErrorCode.TooLarge, `${label}: message exceeds ${maxBytes} bytes; discarded`, context));
-      e.skipping = true;
-      e.bytes = EMPTY;
-      e.view = new DataView(EMPTY.buffer);
-      e.length = 0;
-      return false;
-    }
+    if (need > maxBytes) return this.discard(e, key, `message exceeds ${maxBytes} bytes`, wordIndex, sink);
     if (need > e.bytes.length) {
       const capacity = Math.min(maxBytes, Math.max(need, e.bytes.length * 2, 64));
+      if (!this.fits(e, capacity - e.bytes.length)) return this.discard(e, key, this.overBudget(), wordIndex, sink);
       const grown = new Uint8Array(capacity);
       grown.set(e.bytes.subarray(0, e.length));
+      if (e.held) this.held += capacity - e.bytes.length;
       e.bytes = grown;
       e.view = new DataView(grown.buffer);
     }
     return true;
+  }
+
+  /**
+   * `keepPackets`: appends the `count` words at `offset` (whole packets of `e`); past the packet bound
+   * the message is discarded as for its data (false).
+   */
+  keepPackets(e: OpenMessage, key: number, words: Uint32Array, offset: number, count: number, wordIndex: number, sink: ErrorSink): boolean {
+    const need = e.packetWords + count;
+    const maxWords = Math.floor((2 * this.limits.maxMessageBytes + 64) / 4);
+    if (need > maxWords) return this.discard(e, key, `its packets exceed ${maxWords * 4} bytes`, wordIndex, sink);
+    if (need > e.packets.length) {
+      const capacity = Math.min(maxWords, Math.max(need, e.packets.length * 2, 16));
+      if (!this.fits(e, 4 * (capacity - e.packets.length))) return this.discard(e, key, this.overBudget(), wordIndex, sink);
+      const grown = new Uint32Array(capacity);
+      grown.set(e.packets.subarray(0, e.packetWords));
+      if (e.held) this.held += 4 * (capacity - e.packets.length);
+      e.packets = grown;
+    }
+    e.packets.set(words.subarray(offset, offset + count), e.packetWords);
+    e.packetWords = need;
+    return true;
+  }
+
+  /** The packets kept for `e` (a copy: the buffer stays with the message). */
+  packetsOf(e: OpenMessage): Uint32Array {
+    return e.packets.slice(0, e.packetWords);
+  }
+
+  /** Whether `e` may grow by `more` bytes within maxBufferedBytes (only open messages count). */
+  private fits(e: OpenMessage, more: number): boolean {
+    return !e.held || this.held + more <= this.limits.maxBufferedBytes;
+  }
+
+  private overBudget(): string {
+    return `open messages would hold more than ${this.limits.maxBufferedBytes} bytes (maxBufferedBytes)`;
+  }
+
+  /** Reports too-large, frees the message's buffers and marks it as skipping; always false. */
+  private discard(e: OpenMessage, key: number, why: string, wordIndex: number, sink: ErrorSink): false {
+    const { label, context } = describeKey(key, wordIndex);
+    sink.push(new UmpError(UmpErrorCode.TooLarge, `${label}: ${why}; discarded`, context));
+    if (e.held) this.held -= heldBytes(e);
+    e.skipping = true;
+    e.bytes = EMPTY;
+    e.view = new DataView(EMPTY.buffer);
+    e.length = 0;
+    e.packets = NO_WORDS;
+    e.packetWords = 0;
+    return false;
   }
 
   /** A message object for a new message, from the pool when one is there (not entered in the table). */
@@ -216,7 +288,7 @@ export class OpenMessageTable {
    * kept for the next message; a larger one that is exactly full is handed over without a copy.
    */
   finish(e: OpenMessage): Uint8Array {
-    if (this.pool.length < POOL_SIZE && e.bytes.length <= POOL_MAX_BYTES) {
+    if (this.pool.length < POOL_SIZE && heldBytes(e) <= POOL_MAX_BYTES) {
       this.pool.push(e);
       return e.bytes.slice(0, e.length);
     }
@@ -232,8 +304,18 @@ export class OpenMessageTable {
   }
 
   drop(key: number): void {
+    const e = this.entries.get(key);
+    if (!e) return;
     this.entries.delete(key);
+    this.release(e);
     if (key === this.cacheKey) this.cacheEntry = undefined;
+  }
+
+  /** A message leaves the table: its buffers no longer count as held. */
+  private release(e: OpenMessage): void {
+    if (!e.held) return;
+    e.held = false;
+    this.held -= heldBytes(e);
   }
 
   /** Discards the open message of `key` (if any) and reports `error`. */
@@ -264,6 +346,7 @@ export class OpenMessageTable {
       const { label, context } = describeKey(key);
       sink.push(new UmpError(UmpErrorCode.Truncated, `${label}: input ended inside the message`, context));
     }
+    for (const e of this.entries.values()) this.release(e);
     this.entries.clear();
     this.cacheKey = -1;
     this.cacheEntry = undefined;
@@ -316,11 +399,22 @@ export function segmentTarget(
   return table.reserve(started, key, n, maxBytes, wordIndex, sink) ? started : undefined;
 }
 
+/** `keepPackets`: the packets of a message that the packet at hand (Complete or End) finishes; else undefined. */
+export function finishedPackets(table: OpenMessageTable, format: number, target: OpenMessage): Uint32Array | undefined {
+  if (!table.limits.keepPackets || (format !== SegmentFormat.Complete && format !== SegmentFormat.End)) return undefined;
+  return table.packetsOf(target);
+}
+
 /** After appending a packet's bytes: the finished message's bytes for Complete/End, else undefined. */
 export function segmentResult(table: OpenMessageTable, key: number, format: number, target: OpenMessage): Uint8Array | undefined {
   if (format === SegmentFormat.Complete) return table.finish(target);
   if (format === SegmentFormat.End) return table.close(key);
   return undefined;
+}
+
+/** Bytes of buffer a message holds (data and kept packets). */
+function heldBytes(e: OpenMessage): number {
+  return e.bytes.length + 4 * e.packets.length;
 }
 
 /** Appends bytes to a reserved message. */

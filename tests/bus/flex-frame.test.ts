@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { FLAG_RETRANSMISSION, FrameError, FrameKind } from '../../runtime/bus/frame.ts';
-import { FLEX_FRAME, decodeFlexFrame, encodeFlexFrame, encodeFlexFrameText, isFlexFrame, type FlexFrame } from '../../runtime/bus/flex-frame.ts';
+import { FLAG_RETRANSMISSION, FrameError, FrameKind } from '../../runtime/lanes/frame.ts';
+import { FLEX_FRAME, decodeFlexFrame, encodeFlexFrame, encodeFlexFrameText, isFlexFrame, type FlexFrame } from '../../runtime/lanes/flex-frame.ts';
 import { crc32 } from '../../runtime/envelope/crc32.ts';
 import { EnvelopeError } from '../../runtime/envelope/errors.ts';
 import type { EnvelopeHeader, Qos } from '../../runtime/envelope/header.ts';

@@ -1,7 +1,7 @@
 import { crc32 as zlibCrc32 } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { ControlKind, decodeControl, encodeControl } from '../../runtime/bus/control.ts';
-import { CONTROL_GROUP, DATA_GROUP, FrameError, FrameKind, decodeDataFrame, encodeDataFrame, frameOf, frameToUmp } from '../../runtime/bus/frame.ts';
+import { ControlKind, decodeControl, encodeControl } from '../../runtime/lanes/control.ts';
+import { CONTROL_GROUP, DATA_GROUP, FrameError, FrameKind, decodeDataFrame, encodeDataFrame, frameOf, frameToUmp } from '../../runtime/lanes/frame.ts';
 
 /**
  * Golden bus frames (docs/wire.md § Bus frames). The expected bytes are assembled here field by field

@@ -1,8 +1,8 @@
 import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
 import { NetworkBus, type JitterReportValue, type DeliveryReportValue } from '../../runtime/index.ts';
-import { ControlKind } from '../../runtime/bus/control.ts';
-import { FrameKind } from '../../runtime/bus/frame.ts';
+import { ControlKind } from '../../runtime/lanes/control.ts';
+import { FrameKind } from '../../runtime/lanes/frame.ts';
 import { topics } from '../../generated/registry.ts';
 import { Capabilities } from '../../generated/capabilities.ts';
 import { rejection, thrown } from '../helpers/bus.ts';
@@ -141,7 +141,7 @@ describe('refusals', () => {
 
 describe('flex lane refusals', () => {
   it('a flex frame whose body the topic codec refuses is refused as invalid-payload; a valid one is acknowledged', async () => {
-    const { encodeFlexFrame } = await import('../../runtime/bus/flex-frame.ts');
+    const { encodeFlexFrame } = await import('../../runtime/lanes/flex-frame.ts');
     const raw = RawPeer.attach(newAuthority());
     await raw.hello(ALL);
     const sse = topics['sse/stream/{id}'];

@@ -1,6 +1,6 @@
 import { UmpError, UmpReader, loopbackLinkPair, type EnvelopeHeader, type UmpLink } from '../../runtime/index.ts';
-import { ControlKind, decodeControl, encodeControl, type Control } from '../../runtime/bus/control.ts';
-import { CONTROL_GROUP, DATA_GROUP, FrameKind, encodeDataFrame, frameOf, frameToUmp, CONTROL_SUB_ID } from '../../runtime/bus/frame.ts';
+import { ControlKind, decodeControl, encodeControl, type Control } from '../../runtime/lanes/control.ts';
+import { CONTROL_GROUP, DATA_GROUP, FrameKind, encodeDataFrame, frameOf, frameToUmp, CONTROL_SUB_ID } from '../../runtime/lanes/frame.ts';
 import type { NetworkBus } from '../../runtime/index.ts';
 import { until } from './network-peers.ts';
 

@@ -1,6 +1,7 @@
 /**
- * Bus frames: how the network Bus puts its messages on UMP. Every frame is one SysEx8 message whose data
- * is `00 7D <sub-id>` (midl's carrier prefix, see docs/wire.md) followed by the frame body:
+ * The binary bus frames: the bytes the binary lanes carry (sysex8.ts as they are, sysex7.ts in
+ * Mcoded7). Frame bytes are `00 7D <sub-id>` (midl's carrier prefix, see docs/wire.md) followed by the
+ * frame body:
  *
  *   sub-id 0x02, data frame, on group 1 (the first data lane):
  *     off width
@@ -106,6 +107,13 @@ export function reseal(data: Uint8Array): Uint8Array {
   const end = data.length - CRC_BYTES;
   new DataView(data.buffer, data.byteOffset, data.byteLength).setUint32(end, crc32(data.subarray(0, end)));
   return data;
+}
+
+/** Marks data frame bytes (as built by encodeDataFrame) as a retransmitted copy: the flag, and the checksum that covers it; once. */
+export function markRetransmission(frame: Uint8Array): void {
+  if ((frame[4]! & FLAG_RETRANSMISSION) !== 0) return;
+  frame[4]! |= FLAG_RETRANSMISSION;
+  reseal(frame);
 }
 
 /** `bytes` followed by their CRC-32. */

@@ -1,0 +1,177 @@
+/**
+ * The bus session with one peer: what a HELLO/WELCOME negotiated (session id, granted capabilities,
+ * limits, clock, resume token, the peer's subscriptions), which link it runs on now, and the lanes its
+ * frames travel in. Reliable delivery is the outbox's (sending) and the inbox's (receiving); this class
+ * wires them to the link. A BusSession outlives its link: when the link drops the session is detached,
+ * and a resume re-attaches it to a new link.
+ */
+import {
+  BusFrameReader,
+  FrameError,
+  LANES,
+  type Control,
+  type FrameReaderOptions,
+  type IncomingData,
+  type Interest,
+  type ReceivedFrame,
+} from '../lanes/index.ts';
+import type { LinkDown, UmpLink } from '../transports/link.ts';
+import { matchAddress, type AddressPattern } from './address.ts';
+import type { BusError } from './errors.ts';
+import { Inbox } from './inbox.ts';
+import { Outbox, type OutboxOptions } from './outbox.ts';
+
+export interface BusSessionOptions extends OutboxOptions {
+  /** ACKs are batched for at most this long (default 5 ms). */
+  readonly ackDelayMs?: number;
+  /** How the session reads its link (frame size bound, flex bodies, kept packets). */
+  readonly reader: FrameReaderOptions;
+}
+
+export interface BusSessionEvents {
+  /** A data frame (its packets when the reader keeps them). */
+  data(session: BusSession, frame: IncomingData, packets: Uint32Array | undefined): void;
+  control(session: BusSession, control: Control): void;
+  /** Every frame received, before the bus acts on it (for observers). */
+  frame(session: BusSession, frame: ReceivedFrame): void;
+  /** A frame that could not be read (counted as quarantined). */
+  malformed(session: BusSession, error: FrameError): void;
+  linkDown(session: BusSession, down: LinkDown): void;
+  /** A retransmission was sent for a frame of this topic. */
+  retried(session: BusSession, topicId: number): void;
+}
+
+export type BusSessionState = 'handshake' | 'established' | 'detached' | 'closed';
+
+export interface InterestEntry {
+  readonly interest: Interest;
+  readonly pattern: AddressPattern;
+}
+
+/** Control frames travel on the sysex8 lane (the UMP transports'). */
+const CONTROL_LANE = LANES.sysex8;
+
+export class BusSession {
+  state: BusSessionState = 'handshake';
+  link: UmpLink | undefined;
+  sessionId = 0;
+  /** Capabilities granted to the peer (authority side) or to us (client side). */
+  granted = 0n;
+  maxPayload: number;
+  peerName = '';
+  resumeToken = '';
+  heartbeatMs = 1000;
+  /** The session's agreed jitter budget (µs). */
+  jitterBudgetUs = 0;
+  /** The session's clock source (numbers of fountain.session.ClockSource). */
+  clockSource = 1;
+  /** The peer's subscriptions, by its subscription id. */
+  readonly interests = new Map<number, InterestEntry>();
+  readonly outbox: Outbox;
+  readonly inbox: Inbox;
+  private reader: BusFrameReader;
+  /** When anything last arrived from the peer (ms, performance.now). */
+  lastHeard = performance.now();
+
+  constructor(
+    readonly role: 'authority' | 'client',
+    private readonly events: BusSessionEvents,
+    private readonly options: BusSessionOptions,
+  ) {
+    this.maxPayload = options.reader.maxFrameBytes;
+    this.outbox = new Outbox(
+      {
+        isEstablished: () => this.state === 'established',
+        put: (words) => this.put(words),
+        retried: (topicId) => this.events.retried(this, topicId),
+        describe: () => this.describe(),
+      },
+      options,
+    );
+    this.inbox = new Inbox((c) => this.sendControl(c), this.outbox.maxInFlight, options.ackDelayMs ?? 5);
+    this.reader = new BusFrameReader(options.reader);
+  }
+
+  /** A session exists with the peer, attached to a link or waiting for a resume: traffic for it is sent or kept. */
+  get inSession(): boolean {
+    return this.state === 'established' || this.state === 'detached';
+  }
+
+  /**
+   * Whether the peer subscribed to `address` of topic `topicId`: with a typed subscription of that
+   * topic (those answer requests), or, unless `typedOnly`, with a pattern too.
+   */
+  subscribedTo(topicId: number, address: string, typedOnly: boolean): boolean {
+    for (const { interest, pattern } of this.interests.values()) {
+      const kindFits = interest.topicId === topicId || (!typedOnly && interest.topicId === 0);
+      if (kindFits && matchAddress(pattern, address)) return true;
+    }
+    return false;
+  }
+
+  /** Bytes the link's reassembly holds for frames not yet complete. */
+  get bufferedBytes(): number {
+    return this.reader.bufferedBytes;
+  }
+
+  /** Takes `link` as the session's path (a new session, or a resume); the old link, if any, is dropped. */
+  attach(link: UmpLink): void {
+    const old = this.link;
+    this.link = link;
+    this.reader = new BusFrameReader(this.options.reader);
+    this.lastHeard = performance.now();
+    link.onReceive((words) => {
+      if (this.link === link) this.receive(words);
+    });
+    link.onDown((down) => {
+      if (this.link !== link) return;
+      this.link = undefined;
+      this.events.linkDown(this, down);
+    });
+    if (old && old !== link && old.isOpen) void old.close();
+    this.outbox.start();
+  }
+
+  /** Sends a control frame now (control frames are not sequenced; their senders retry where needed). */
+  sendControl(c: Control): void {
+    this.put(CONTROL_LANE.encodeControl!(c));
+  }
+
+  private put(words: Uint32Array): void {
+    const link = this.link;
+    if (!link || !link.isOpen) return; // detached: frames wait in the outbox / ring for a resume
+    try {
+      link.send(words);
+    } catch {
+      // The link is going down; its onDown handler detaches the session.
+    }
+  }
+
+  private receive(words: Uint32Array): void {
+    this.lastHeard = performance.now();
+    for (const r of this.reader.push(words)) {
+      if (r instanceof FrameError) {
+        this.events.malformed(this, r);
+        continue;
+      }
+      this.events.frame(this, r);
+      if (r.kind === 'control') this.events.control(this, r.control);
+      else this.events.data(this, r.frame, r.packets);
+    }
+  }
+
+  describe(): string {
+    return `peer ${this.peerName || '?'} (session ${this.sessionId})`;
+  }
+
+  /** Ends the session: pending frames fail with `error`, timers stop, the link closes. */
+  close(error: BusError): void {
+    if (this.state === 'closed') return;
+    this.state = 'closed';
+    this.outbox.close(error);
+    this.inbox.close();
+    const link = this.link;
+    this.link = undefined;
+    if (link?.isOpen) void link.close();
+  }
+}

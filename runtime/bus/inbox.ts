@@ -1,0 +1,85 @@
+/**
+ * Reliable delivery from one peer, the receiving half: which sequence numbers arrived (a floor with
+ * nothing missing below it, and the seqs above it), so a copy is never delivered twice; ACKs batched
+ * for a few milliseconds; the NACK each refused frame got, so a retransmitted copy gets the same answer.
+ */
+import { ControlKind, type Control, type NackReason } from '../lanes/index.ts';
+
+export class Inbox {
+  /** Highest seq received with nothing missing below it. */
+  floor = 0n;
+  private readonly above = new Set<bigint>();
+  /** NACKs sent, by seq, so a retransmitted copy gets the same answer. */
+  private readonly nacks = new Map<bigint, Control & { kind: typeof ControlKind.Nack }>();
+  private ackQueue: bigint[] = [];
+  private ackTimer: ReturnType<typeof setTimeout> | undefined;
+
+  constructor(
+    /** Sends a control frame to the peer. */
+    private readonly send: (c: Control) => void,
+    /** Seqs the peer may have unacknowledged (bounds the set above the floor). */
+    private readonly maxInFlight: number,
+    /** ACKs are batched for at most this long. */
+    private readonly ackDelayMs: number,
+  ) {}
+
+  /** Records an incoming seq; false when it was already received (a duplicate). */
+  accept(seq: bigint): boolean {
+    if (seq <= this.floor || this.above.has(seq)) return false;
+    if (seq === this.floor + 1n) {
+      this.floor = seq;
+      while (this.above.delete(this.floor + 1n)) this.floor++;
+    } else {
+      this.above.add(seq);
+      // A peer that skips seqs for ever (its QoS-0 frames lost) must not grow this set without bound.
+      if (this.above.size > 4 * this.maxInFlight) this.compact();
+    }
+    return true;
+  }
+
+  private compact(): void {
+    const sorted = [...this.above].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+    const drop = sorted.slice(0, sorted.length - 2 * this.maxInFlight);
+    for (const s of drop) this.above.delete(s);
+    this.floor = drop[drop.length - 1] ?? this.floor;
+    while (this.above.delete(this.floor + 1n)) this.floor++;
+  }
+
+  /** Queues an ACK for `seq` (sent within ackDelayMs, or at once when many are waiting). */
+  ack(seq: bigint): void {
+    this.ackQueue.push(seq);
+    if (this.ackQueue.length >= 256) this.flushAcks();
+    else this.ackTimer ??= setTimeout(() => this.flushAcks(), this.ackDelayMs);
+  }
+
+  /** Sends the queued ACKs now (also before a CLOSE, so the peer does not retransmit what we got). */
+  flushAcks(): void {
+    if (this.ackTimer) clearTimeout(this.ackTimer);
+    this.ackTimer = undefined;
+    if (this.ackQueue.length === 0) return;
+    const seqs = this.ackQueue.filter((s) => s > this.floor);
+    this.ackQueue = [];
+    this.send({ kind: ControlKind.Ack, floor: this.floor, seqs: seqs.slice(0, 1024) });
+  }
+
+  /** Refuses `seq` (and remembers the answer for retransmitted copies). */
+  nack(seq: bigint, reason: NackReason, message: string, retryAfterMs = 0): void {
+    const c = { kind: ControlKind.Nack, seq, reason, retryAfterMs, message } as const;
+    if (this.nacks.size >= 4096) this.nacks.delete(this.nacks.keys().next().value!);
+    this.nacks.set(seq, c);
+    this.send(c);
+  }
+
+  /** A duplicate arrived: answer as the first copy was answered. */
+  reanswer(seq: bigint, qos: number): void {
+    const n = this.nacks.get(seq);
+    if (n) this.send(n);
+    else if (qos > 0) this.ack(seq);
+  }
+
+  /** Stops the ACK timer (the session ended). */
+  close(): void {
+    if (this.ackTimer) clearTimeout(this.ackTimer);
+    this.ackTimer = undefined;
+  }
+}
