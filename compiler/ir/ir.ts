@@ -3,6 +3,7 @@
  * AST or text. Names of declarations are fully qualified (`fountain.gpu.JobResult`); collections are
  * sorted so that output does not depend on file or declaration order.
  */
+import { LANE_NAMES, type LaneName } from '../../runtime/index.ts';
 export const SCALARS = [
   'bool',
   'u8',
@@ -27,8 +28,9 @@ export type ScalarName = (typeof SCALARS)[number];
 export const QOS_LEVELS = ['at_most_once', 'at_least_once', 'exactly_once'] as const;
 export type Qos = (typeof QOS_LEVELS)[number];
 
-export const LANES = ['sysex8', 'flex', 'sysex7'] as const;
-export type Lane = (typeof LANES)[number];
+/** The lanes a topic may declare: exactly those the runtime has a framer for (runtime/lanes). */
+export const LANES: readonly LaneName[] = LANE_NAMES;
+export type Lane = LaneName;
 
 export const HTTP_METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'] as const;
 export type HttpMethod = (typeof HTTP_METHODS)[number];

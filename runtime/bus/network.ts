@@ -108,6 +108,8 @@ export interface NetworkBusStats {
     readonly state: string;
     readonly inFlight: number;
     readonly srttMs: number | undefined;
+    /** Bytes the session's link reader holds for frames not yet complete (bounded by its reassembly limits). */
+    readonly bufferedBytes: number;
     /** The negotiated contract: capabilities granted, largest payload, jitter budget (µs), clock source. */
     readonly granted: bigint;
     readonly maxPayload: number;
@@ -750,6 +752,7 @@ export class NetworkBus implements Bus {
         state: p.state,
         inFlight: p.outbox.inFlight,
         srttMs: p.outbox.srttMs,
+        bufferedBytes: p.bufferedBytes,
         granted: p.granted,
         maxPayload: p.maxPayload,
         jitterBudgetUs: p.jitterBudgetUs,
