@@ -318,6 +318,8 @@ export class Nm2Session implements Nm2Link {
         if (cmd.header >>> 24 === CommandCode.RetransmitRequest && cmd.reason === NakReason.CommandNotSupported) this.retransmitSupported = false;
         return;
       case 'bye':
+        // What the peer sent ahead of its Bye is the last of the stream: hand it over before the link goes down.
+        this.deliver(delivered.splice(0));
         this.reply({ type: 'bye-reply' });
         if (this.invite)
           return this.fail(

@@ -450,6 +450,25 @@ describe('sequence wrap', () => {
   });
 });
 
+describe('Bye', () => {
+  it('delivers the UMP Data that comes before a Bye in the same datagram, then the link goes down "bye"', async () => {
+    const h = await harness();
+    const events: string[] = [];
+    const link = await invited(h, events);
+    const down = new Promise<LinkDown>((resolve) =>
+      link.onDown((d) => {
+        events.push(`down ${d.reason}`);
+        resolve(d);
+      }),
+    );
+    h.send(`${data(1, 0x20903c41)} ${data(2, 0x20903c42)} F0000100`); // two commands, then Bye (user terminated)
+    expect(await h.take()).toEqual(['4D494449 F1000000']);
+    await down;
+    expect(events).toEqual(['20903C41', '20903C42', 'down bye']);
+    expect(h.e.stats()).toMatchObject({ commandsDelivered: 2, sessions: 0 });
+  });
+});
+
 describe('Ping Reply with an id we never sent', () => {
   it('is ignored (no NAK 0x20) but counts as liveness', async () => {
     const h = await harness({ timeoutMs: 1000 });
