@@ -1,8 +1,9 @@
 /**
- * The session paths of Network MIDI 2.0 that only show up over time or on loss: gap deadlines,
- * Retransmit Error / NAK, serving retransmits, Session Reset, idle flush, Pending invitations,
- * sequence wrap, stray Ping Replies. A real endpoint on 127.0.0.1 runs on a FakeClock; a raw UDP
- * peer sends hand-built datagrams and every datagram the endpoint sends back is compared as hex.
+ * The paths of a Network MIDI 2.0 session and its UMP Data stream that only show up over time or on
+ * loss: gap deadlines, Retransmit Error / NAK, serving retransmits, Session Reset, idle flush, Pending
+ * invitations, sequence wrap, stray Ping Replies, data ahead of a Bye. A real endpoint on 127.0.0.1
+ * runs on a FakeClock; a raw UDP peer sends hand-built datagrams and every datagram the endpoint sends
+ * back is compared as hex.
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import type { LinkDown } from '../../../runtime/transports/link.ts';
