@@ -116,6 +116,11 @@ export class Nm2Session implements Nm2Link {
     return `udp://${this.remote.host}:${this.remote.port} "${this.peerName}"`;
   }
 
+  /** Closed for good (checked again after each command: handling one can end the session). */
+  private get ended(): boolean {
+    return this.state === 'closed';
+  }
+
   get isOpen(): boolean {
     return this.downInfo === undefined && (this.state === 'established' || this.state === 'pending-reset');
   }
@@ -188,10 +193,12 @@ export class Nm2Session implements Nm2Link {
   receive(datagram: DecodedDatagram): void {
     if (this.state === 'closed') return;
     this.lastHeard = this.host.clock.now();
-    datagram.commands.forEach((cmd, i) => {
+    // A command that ends the session (Bye, a refused invitation) ends it for the rest of the datagram too:
+    // nothing after it may answer for, or re-establish, a session the endpoint has already forgotten.
+    for (let i = 0; i < datagram.commands.length && !this.ended; i++) {
       this.header = datagram.headers[i] ?? 0;
-      this.handle(cmd);
-    });
+      this.handle(datagram.commands[i]!);
+    }
     const naks = naksFor(datagram.errors);
     this.host.stats.naksSent += naks.length;
     this.outbox.push(...naks);

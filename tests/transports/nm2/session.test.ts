@@ -468,6 +468,24 @@ describe('Bye', () => {
     expect(events).toEqual(['20903C41', '20903C42', 'down bye']);
     expect(h.e.stats()).toMatchObject({ commandsDelivered: 2, sessions: 0 });
   });
+
+  it('ends the session at the Bye: an Invitation after it in the same datagram does not revive it; one sent on its own opens a new session', async () => {
+    const h = await harness();
+    const first = await invited(h);
+    const down = new Promise<LinkDown>((resolve) => first.onDown(resolve));
+    const announced: Nm2Link[] = [];
+    h.e.onSession((l) => announced.push(l));
+    h.send(`F0000100 ${INVITATION.slice('4D494449 '.length)}`); // Bye (user terminated), then Invitation "peer"/"pp"
+    expect(await h.take()).toEqual(['4D494449 F1000000']);
+    expect((await down).reason).toBe('bye');
+    expect(announced).toEqual([]);
+    expect(h.e.stats()).toMatchObject({ sessions: 0, sessionsEstablished: 1 });
+    h.p.send(hex(INVITATION), h.e.port);
+    expect(await h.take()).toEqual([ACCEPTED]);
+    expect(announced).toHaveLength(1);
+    expect(announced[0]!.isOpen).toBe(true);
+    expect(h.e.stats()).toMatchObject({ sessions: 1, sessionsEstablished: 2 });
+  });
 });
 
 describe('Ping Reply with an id we never sent', () => {
