@@ -5,8 +5,7 @@
  * The session creates it once Established, restarts it on Session Reset and stops it when the link goes
  * down; all else goes through `DataStreamOwner`.
  */
-import type { Clock } from './clock.ts';
-import { NamedTimers } from './clock.ts';
+import { NamedTimers, type Clock } from './clock.ts';
 import { CommandCode, NakReason, RetransmitErrorReason, type Nm2Command } from './commands.ts';
 import { ReceiveWindow } from './receive-window.ts';
 import { SendWindow, seqDiff } from './send-window.ts';
