@@ -1,7 +1,8 @@
 /**
  * The transport contract: a `UmpLink` is one connected, bidirectional path to one peer that moves whole
  * Universal MIDI Packets and nothing else. Transports (loopback, Network MIDI 2.0 over UDP, …) produce
- * links; the Bus (runtime/bus/network.ts) runs sessions, QoS and routing on top of them.
+ * links; the Bus (runtime/bus/network.ts) runs its own peer handshake and resume, QoS and routing on top
+ * of them.
  *
  * A link may lose packets (a transport that cannot repair a gap skips it) but never reorders or
  * duplicates what it delivers, and never delivers part of a packet.

@@ -9,8 +9,9 @@ import { createHash, randomBytes } from 'node:crypto';
 import { TransportError } from '../link.ts';
 import { systemClock, type Clock } from './clock.ts';
 import { ByeReason, type Nm2Command } from './commands.ts';
-import { DEFAULT_SESSION_TIMING, Nm2Session, naksFor, type Nm2Link, type SessionHost, type SessionTiming } from './session.ts';
+import { Nm2Session, naksFor, type Nm2Link, type Nm2SessionHost } from './session.ts';
 import { newStats, type Nm2Stats } from './stats.ts';
+import { resolveTuning, type Nm2Tuning } from './tuning.ts';
 import { decodeDatagram, encodeDatagrams, type DecodedDatagram } from './wire.ts';
 
 /** Requested socket buffer size in bytes. */
@@ -86,8 +87,8 @@ export class Nm2Endpoint {
   private closing: Promise<void> | undefined;
   /** The socket is closed: nothing more can be sent. */
   private closed = false;
-  private readonly timing: SessionTiming;
-  private readonly sessionHost: SessionHost;
+  private readonly tuning: Nm2Tuning;
+  private readonly sessionHost: Nm2SessionHost;
 
   private constructor(
     private readonly socket: Socket,
@@ -97,18 +98,7 @@ export class Nm2Endpoint {
     this.host = address.address;
     this.port = address.port;
     this.productInstanceId = options.productInstanceId ?? defaultProductInstanceId(options.name);
-    const d = DEFAULT_SESSION_TIMING;
-    this.timing = {
-      fec: Math.max(0, Math.floor(options.fec ?? d.fec)),
-      retransmitBuffer: Math.max(1, Math.floor(options.retransmitBuffer ?? d.retransmitBuffer)),
-      pingIntervalMs: options.pingIntervalMs ?? d.pingIntervalMs,
-      timeoutMs: options.timeoutMs ?? d.timeoutMs,
-      idleFlushMs: options.idleFlushMs ?? d.idleFlushMs,
-      retransmitDelayMs: options.retransmitDelayMs ?? d.retransmitDelayMs,
-      gapDeadlineMs: options.gapDeadlineMs ?? d.gapDeadlineMs,
-      maxRetransmitRequests: d.maxRetransmitRequests,
-      maxAuthTries: d.maxAuthTries,
-    };
+    this.tuning = resolveTuning(options);
     this.sessionHost = {
       clock: options.clock ?? systemClock,
       stats: this.counters,
@@ -173,11 +163,11 @@ export class Nm2Endpoint {
       'initiator',
       { host, port },
       { name: this.options.name, productInstanceId: this.productInstanceId, ...(secret !== undefined ? { secret } : {}) },
-      this.timing,
+      this.tuning,
     );
     this.sessions.set(key, session);
     this.counters.sessions = this.sessions.size;
-    return session.start(options.timeoutMs ?? this.timing.timeoutMs).then(() => session);
+    return session.start(options.timeoutMs ?? this.tuning.timeoutMs).then(() => session);
   }
 
   /** A copy of the counters. */
@@ -221,7 +211,7 @@ export class Nm2Endpoint {
         'invitee',
         { host: rinfo.address, port: rinfo.port },
         { name: this.options.name, productInstanceId: this.productInstanceId, ...(secret !== undefined ? { secret } : {}) },
-        this.timing,
+        this.tuning,
       );
       this.sessions.set(addressKey(rinfo.address, rinfo.port), session);
       this.counters.sessions = this.sessions.size;

@@ -2,7 +2,8 @@
 export { Nm2Endpoint, type Nm2EndpointOptions, type Nm2Link } from './endpoint.ts';
 export { parseUdpUrl, connectNm2, type ConnectNm2Options } from './url.ts';
 export { type Nm2Stats } from './stats.ts';
-export { DEFAULT_SESSION_TIMING, type SessionState, type SessionTiming } from './session.ts';
+export { type Nm2SessionState } from './session.ts';
+export { DEFAULT_NM2_TUNING, type Nm2Tuning, type SessionTuning, type DataStreamTuning } from './tuning.ts';
 export { systemClock, type Clock, type Timer } from './clock.ts';
 export {
   NM2_SIGNATURE,

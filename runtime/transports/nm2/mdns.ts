@@ -20,7 +20,7 @@ export const NM2_SERVICE_TYPE = '_midi2._udp';
 export interface Nm2Advertisement {
   /** UMP endpoint name (TXT `UMPEndpointName`); also the DNS-SD instance name ('.' becomes '-'). */
   readonly name: string;
-  /** UDP port the endpoint's session listens on. */
+  /** UDP port the endpoint listens on (invitations and all its sessions' datagrams). */
   readonly port: number;
   /** TXT `ProductInstanceId` ('' when the endpoint has none). */
   readonly productInstanceId: string;

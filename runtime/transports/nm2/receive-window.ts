@@ -1,7 +1,8 @@
 /**
  * The receiving side of a session's UMP Data stream: puts commands back in sequence order, drops
  * ones already seen (FEC copies, duplicates), holds out-of-order ones while a gap is open, and gives
- * up on a gap when told to. Pure bookkeeping: the session decides when to ask for retransmits or skip.
+ * up on a gap when told to. Pure bookkeeping: the data stream (data-stream.ts) decides when to ask for
+ * retransmits or skip.
  */
 import { seqDiff } from './send-window.ts';
 

@@ -1,8 +1,9 @@
 /**
- * The session paths of Network MIDI 2.0 that only show up over time or on loss: gap deadlines,
- * Retransmit Error / NAK, serving retransmits, Session Reset, idle flush, Pending invitations,
- * sequence wrap, stray Ping Replies. A real endpoint on 127.0.0.1 runs on a FakeClock; a raw UDP
- * peer sends hand-built datagrams and every datagram the endpoint sends back is compared as hex.
+ * The paths of a Network MIDI 2.0 session and its UMP Data stream that only show up over time or on
+ * loss: gap deadlines, Retransmit Error / NAK, serving retransmits, Session Reset, idle flush, Pending
+ * invitations, sequence wrap, stray Ping Replies, data ahead of a Bye. A real endpoint on 127.0.0.1
+ * runs on a FakeClock; a raw UDP peer sends hand-built datagrams and every datagram the endpoint sends
+ * back is compared as hex.
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import type { LinkDown } from '../../../runtime/transports/link.ts';
@@ -447,6 +448,43 @@ describe('sequence wrap', () => {
     const [d] = w.pack(w.push(Uint32Array.of(0x20903c42)));
     expect(d!.map((x) => x.seq)).toEqual([0, 1, 2]);
     expect(w.get(0)).toBeUndefined(); // the ring holds 1: the copies do not come from it
+  });
+});
+
+describe('Bye', () => {
+  it('delivers the UMP Data that comes before a Bye in the same datagram, then the link goes down "bye"', async () => {
+    const h = await harness();
+    const events: string[] = [];
+    const link = await invited(h, events);
+    const down = new Promise<LinkDown>((resolve) =>
+      link.onDown((d) => {
+        events.push(`down ${d.reason}`);
+        resolve(d);
+      }),
+    );
+    h.send(`${data(1, 0x20903c41)} ${data(2, 0x20903c42)} F0000100`); // two commands, then Bye (user terminated)
+    expect(await h.take()).toEqual(['4D494449 F1000000']);
+    await down;
+    expect(events).toEqual(['20903C41', '20903C42', 'down bye']);
+    expect(h.e.stats()).toMatchObject({ commandsDelivered: 2, sessions: 0 });
+  });
+
+  it('ends the session at the Bye: an Invitation after it in the same datagram does not revive it; one sent on its own opens a new session', async () => {
+    const h = await harness();
+    const first = await invited(h);
+    const down = new Promise<LinkDown>((resolve) => first.onDown(resolve));
+    const announced: Nm2Link[] = [];
+    h.e.onSession((l) => announced.push(l));
+    h.send(`F0000100 ${INVITATION.slice('4D494449 '.length)}`); // Bye (user terminated), then Invitation "peer"/"pp"
+    expect(await h.take()).toEqual(['4D494449 F1000000']);
+    expect((await down).reason).toBe('bye');
+    expect(announced).toEqual([]);
+    expect(h.e.stats()).toMatchObject({ sessions: 0, sessionsEstablished: 1 });
+    h.p.send(hex(INVITATION), h.e.port);
+    expect(await h.take()).toEqual([ACCEPTED]);
+    expect(announced).toHaveLength(1);
+    expect(announced[0]!.isOpen).toBe(true);
+    expect(h.e.stats()).toMatchObject({ sessions: 1, sessionsEstablished: 2 });
   });
 });
 
