@@ -49,6 +49,7 @@ describe('midl peer --telemetry', () => {
     expect(sum(lines, 'received')).toBe(3);
     const jitter = lines.find((l) => l.topic === 'telemetry/jitter' && l.value.topic === 'gpu/job.result/{corr}')!;
     expect(jitter.value.budget).toEqual({ latency: 10_000, jitter: 2_000 });
+    // Measured across real sockets and processes, so only its sign is known: a path takes time.
     expect(jitter.value.latencyP50).toBeGreaterThan(0);
     expect(await peer.stop('SIGINT')).toBe(0);
     expect(busWarnings(peer.stderr())).toEqual([]);
