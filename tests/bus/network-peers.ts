@@ -57,7 +57,7 @@ export async function connectedPair(options: PairOptions): Promise<Pair> {
     await authority.close();
   };
   try {
-    await client.connect(open(), options.reconnect ? { reconnect: async () => open() } : {});
+    await client.connect(open(), options.reconnect ? { reconnect: () => Promise.resolve(open()) } : {});
   } catch (err) {
     await close();
     throw err;
