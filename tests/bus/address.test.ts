@@ -2,8 +2,10 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { LoopbackHub, compilePattern, formatAddress, matchAddress, topicPattern } from '../../runtime/bus/index.ts';
 import { tick } from '../helpers/bus.ts';
+import { collectBusErrors } from '../helpers/bus-errors.ts';
 import { cell } from './fixtures.ts';
 
+const busErrors = collectBusErrors();
 const segment = fc.stringMatching(/^[a-z0-9][a-z0-9._-]{0,8}$/);
 const paramValue = fc.oneof(
   fc.string({ minLength: 1, maxLength: 12 }).filter((s) => !s.includes('/') && !/[{}]/.test(s) && s !== '*' && s !== '**'),
@@ -63,7 +65,7 @@ describe('addresses and patterns', () => {
   it('delivers every message of a random interleaving in publication order', async () => {
     await fc.assert(
       fc.asyncProperty(fc.array(fc.tuple(fc.constantFrom('a', 'b', 'c'), fc.constantFrom('1', '2')), { maxLength: 60 }), async (sends) => {
-        const hub = new LoopbackHub();
+        const hub = new LoopbackHub({ onError: busErrors.for('hub') });
         const bus = hub.connect({ capabilities: 0n });
         const all: string[] = [];
         const perCell = new Map<string, number[]>();

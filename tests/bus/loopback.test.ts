@@ -1,14 +1,16 @@
 import { describe, expect, it, vi } from 'vitest';
 import { ALL_CAPABILITIES, LoopbackBus, LoopbackHub, RemoteError, type Delivery } from '../../runtime/bus/index.ts';
 import { rejection, thrown, tick } from '../helpers/bus.ts';
+import { collectBusErrors } from '../helpers/bus-errors.ts';
 import { CAP, JobCodec, cell, dispatch, plan, result, type Result } from './fixtures.ts';
 
+const busErrors = collectBusErrors();
+
 function setup(opts: { maxQueued?: number; requestTimeoutMs?: number } = {}) {
-  const errors: unknown[] = [];
-  const hub = new LoopbackHub({ ...opts, onError: (e) => errors.push(e) });
+  const hub = new LoopbackHub({ ...opts, onError: busErrors.for('hub') });
   const host = hub.connect({ capabilities: CAP.host });
   const app = hub.connect({ capabilities: CAP.dispatch });
-  return { hub, host, app, errors };
+  return { hub, host, app };
 }
 
 describe('LoopbackBus publish/subscribe', () => {
@@ -133,7 +135,7 @@ describe('LoopbackBus publish/subscribe', () => {
   });
 
   it('a failing handler goes to onError and does not stop other subscribers', async () => {
-    const { host, app, errors } = setup();
+    const { host, app } = setup();
     const seen: number[] = [];
     app.subscribe(result, () => {
       throw new Error('boom');
@@ -145,13 +147,14 @@ describe('LoopbackBus publish/subscribe', () => {
     await host.publish(result, { status: 'ok', n: 3 }, { params: { corr: 1 } });
     await tick();
     expect(seen).toEqual([3]);
-    expect(errors.map((e) => (e as Error).message).sort()).toEqual(['async boom', 'boom']);
+    busErrors.claim({ bus: 'hub', type: Error, address: 'gpu/job.result/1', message: /^boom$/ }, 1);
+    busErrors.claim({ bus: 'hub', type: Error, address: 'gpu/job.result/1', message: /^async boom$/ }, 1);
   });
 });
 
 describe('LoopbackBus set-up', () => {
   it('LoopbackBus.create makes a hub with one session; drain waits for queued deliveries', async () => {
-    const bus = LoopbackBus.create({ capabilities: CAP.host | CAP.dispatch, maxQueued: 10 });
+    const bus = LoopbackBus.create({ capabilities: CAP.host | CAP.dispatch, maxQueued: 10, onError: busErrors.for('bus') });
     expect(bus.hub.maxQueued).toBe(10);
     const seen: number[] = [];
     bus.subscribe(result, (v) => void seen.push(v.n));
@@ -193,7 +196,7 @@ describe('LoopbackBus capability masks', () => {
   });
 
   it('rejects masks outside 64 bits at connect', () => {
-    const hub = new LoopbackHub();
+    const hub = new LoopbackHub({ onError: busErrors.for('hub') });
     expect(() => hub.connect({ capabilities: 1n << 64n })).toThrow(RangeError);
     expect(() => hub.connect({ capabilities: -1n })).toThrow(RangeError);
     expect(hub.connect({ capabilities: ALL_CAPABILITIES }).capabilities).toBe(ALL_CAPABILITIES);
@@ -242,7 +245,8 @@ describe('LoopbackBus limits and validation', () => {
     const err = await rejection(app.publish(dispatch, { pipeline: 'b' }));
     await first;
     expect(err.code).toBe('backpressure');
-    expect(err.retryAfterMs).toBeGreaterThan(0);
+    // The hint grows with the queue (1 ms per 10,000 queued): two queued deliveries give the smallest, 1 ms.
+    expect(err.retryAfterMs).toBe(1);
     await tick();
     await expect(app.publish(dispatch, { pipeline: 'c' })).resolves.toBeUndefined();
   });
@@ -260,6 +264,7 @@ describe('LoopbackBus request/reply', () => {
     const r2 = await app.request(dispatch, { pipeline: 'abcd' });
     expect(r1).toEqual({ queued: 3 });
     expect(r2).toEqual({ queued: 4 });
+    // Non-zero is the contract (0n marks a plain publication); how ids are numbered is the hub's choice.
     expect(seen[0]!.corr).toBeGreaterThan(0n);
     expect(seen[1]!.corr).not.toBe(seen[0]!.corr);
     expect(seen[0]!.replyTo).toBe(`gpu/job.dispatch/reply/${seen[0]!.corr}`);
@@ -294,14 +299,14 @@ describe('LoopbackBus request/reply', () => {
   });
 
   it('a late reply after the timeout is dropped', async () => {
-    const { host, app, errors } = setup();
+    const { host, app } = setup();
     host.serve(dispatch, async () => {
       await new Promise((r) => setTimeout(r, 40));
       return { queued: 1 };
     });
     expect((await rejection(app.request(dispatch, { pipeline: 'p' }, { timeoutMs: 5 }))).code).toBe('timeout');
     await new Promise((r) => setTimeout(r, 60));
-    expect(errors).toEqual([]);
+    expect(busErrors.count()).toBe(0);
   });
 
   it('RemoteError answers with a member of the error set', async () => {
@@ -315,14 +320,14 @@ describe('LoopbackBus request/reply', () => {
   });
 
   it('a responder that throws anything else answers INTERNAL and reports the error', async () => {
-    const { host, app, errors } = setup();
+    const { host, app } = setup();
     host.serve(dispatch, () => {
       throw new Error('disk on fire');
     });
     const err = await rejection(app.request(dispatch, { pipeline: 'p' }));
     expect(err.remote).toEqual({ name: 'INTERNAL', code: 0, message: 'disk on fire' });
     await tick();
-    expect(errors).toHaveLength(1);
+    busErrors.claim({ bus: 'hub', type: Error, message: 'disk on fire' }, 1);
   });
 
   it('an invalid reply is refused and the requester learns at once', async () => {
@@ -331,6 +336,8 @@ describe('LoopbackBus request/reply', () => {
     const err = await rejection(app.request(dispatch, { pipeline: 'p' }));
     expect(err.code).toBe('remote');
     expect(err.remote?.name).toBe('INTERNAL');
+    // The responder's side learns why its reply was refused.
+    busErrors.claim({ bus: 'hub', code: 'invalid-payload', address: 'gpu/job.dispatch', message: '/queued must be a number' }, 1);
   });
 
   it('request on a topic without a reply type fails', async () => {

@@ -2,10 +2,11 @@ import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
 import { NetworkBus, type JitterReportValue, type DeliveryReportValue } from '../../runtime/index.ts';
 import { ControlKind } from '../../runtime/lanes/control.ts';
-import { FrameKind } from '../../runtime/lanes/frame.ts';
+import { DATA_GROUP, FrameError, FrameKind, encodeDataFrame, frameToUmp } from '../../runtime/lanes/frame.ts';
 import { topics } from '../../generated/registry.ts';
 import { Capabilities } from '../../generated/capabilities.ts';
 import { rejection, thrown } from '../helpers/bus.ts';
+import { collectBusErrors } from '../helpers/bus-errors.ts';
 import { connectedPair, registry, until, type Pair } from './network-peers.ts';
 import { RawPeer } from './raw-peer.ts';
 
@@ -14,6 +15,7 @@ const result = topics['gpu/job.result/{corr}'];
 const bit = (name: keyof typeof Capabilities) => 1n << BigInt(Capabilities[name].bit);
 const ALL = (1n << 64n) - 1n;
 
+const busErrors = collectBusErrors();
 let authority: NetworkBus | undefined;
 let pair: Pair | undefined;
 afterEach(async () => {
@@ -24,7 +26,7 @@ afterEach(async () => {
 });
 
 function newAuthority(): NetworkBus {
-  authority = new NetworkBus({ name: 'authority', ...registry, onError: () => {} });
+  authority = new NetworkBus({ name: 'authority', ...registry, onError: busErrors.for('authority') });
   authority.serve(dispatch, () => dispatch.reply!.example());
   return authority;
 }
@@ -98,7 +100,7 @@ describe('refusals', () => {
   });
 
   it('a client bus without the capability is refused locally (publish and subscribe) and remotely (subscribe)', async () => {
-    pair = await connectedPair({ client: { capabilities: bit('telemetry.read') } });
+    pair = await connectedPair({ errors: busErrors, client: { capabilities: bit('telemetry.read') } });
     expect((await rejection(pair.client.publish(dispatch, dispatch.payload.example()))).code).toBe('forbidden');
     expect(thrown(() => pair!.client.subscribe(dispatch, () => {})).code).toBe('forbidden');
     const raw = RawPeer.attach(pair.authority);
@@ -109,7 +111,7 @@ describe('refusals', () => {
   });
 
   it('pattern subscribers only receive topics their session may subscribe to', async () => {
-    pair = await connectedPair({ client: { capabilities: bit('telemetry.read') } });
+    pair = await connectedPair({ errors: busErrors, client: { capabilities: bit('telemetry.read') } });
     const got: string[] = [];
     await pair.client.subscribe('**', (_v, d) => void got.push(d.address)).ready;
     await pair.authority.publish(dispatch, dispatch.payload.example(), { qos: 'at_least_once' });
@@ -118,6 +120,9 @@ describe('refusals', () => {
     await until(() => got.length > 0);
     await new Promise((r) => setTimeout(r, 20));
     expect(got).toEqual(['telemetry/jitter']);
+    // The authority never sent the dispatch to that session at all (not merely: it has not arrived yet).
+    const sent = (address: string) => pair!.authority.stats().topics.find((t) => t.topic === address)?.sent ?? 0;
+    expect([sent(dispatch.address), sent(jitter.address)]).toEqual([0, 1]);
   });
 
   it('a resume with a wrong or used token is refused', async () => {
@@ -173,6 +178,17 @@ describe('hostile frames', () => {
       { numRuns: 150, seed: 5 },
     );
     await new Promise((r) => setTimeout(r, 50));
+    // The random words hold no frame of ours (no MIDL SysEx8 prefix with a valid checksum) and every junk payload
+    // is refused back to the sender (NACK invalid-payload): nothing is malformed, so nothing is reported.
+    expect(a.stats().quarantined).toBe(0);
+    expect(busErrors.count()).toBe(0);
+    // A frame damaged on the way fails its checksum: quarantined and reported (a FrameError naming the peer), once.
+    const damaged = encodeDataFrame(FrameKind.Publish, 0, 9_999n, 'gpu/job.result/1', raw.header(result.id), good, 1 << 20);
+    damaged[damaged.length - 10]! ^= 0x40;
+    raw.link.send(frameToUmp(damaged, DATA_GROUP, 1));
+    await until(() => busErrors.count() === 1, 2_000, 'the damaged frame reported');
+    busErrors.claim({ bus: 'authority', type: FrameError, address: `peer raw (session ${raw.sessionId})`, message: 'checksum mismatch' }, 1);
+    expect(a.stats().quarantined).toBe(1);
     const got: unknown[] = [];
     a.subscribe(result, (v) => void got.push(v));
     raw.data(FrameKind.Publish, 10_000n, 'gpu/job.result/2', raw.header(result.id), good);
@@ -184,7 +200,10 @@ describe('hostile frames', () => {
 
 describe('telemetry', () => {
   it('latency, jitter and delivery counters are published on telemetry/* and compared with the budget', async () => {
-    pair = await connectedPair({ authority: { telemetry: { jitter: topics['telemetry/jitter'], delivery: topics['telemetry/delivery'], intervalMs: 100 } } });
+    pair = await connectedPair({
+      errors: busErrors,
+      authority: { telemetry: { jitter: topics['telemetry/jitter'], delivery: topics['telemetry/delivery'], intervalMs: 100 } },
+    });
     const jitter: JitterReportValue[] = [];
     const delivery: DeliveryReportValue[] = [];
     await pair.client.subscribe(topics['telemetry/jitter'], (v) => void jitter.push(v)).ready;
@@ -194,6 +213,7 @@ describe('telemetry', () => {
     // Reports are per window (100 ms): the 20 messages may span several.
     const mine = <T extends { topic: string }>(list: T[]) => list.filter((x) => x.topic === result.address);
     await until(() => mine(jitter).reduce((n, j) => n + j.samples, 0) === 20 && mine(delivery).reduce((n, d) => n + d.received, 0n) === 20n, 3_000, 'reports');
+    // Latencies are measured, so their values are not known: what holds is their order within a report.
     for (const j of mine(jitter)) {
       expect(j).toMatchObject({ peer: 'authority', topicId: result.id });
       expect(j.latencyP50).toBeGreaterThanOrEqual(0);
@@ -208,7 +228,12 @@ describe('telemetry', () => {
 
 describe('telemetry on a broken budget', () => {
   it("publishes the topic's jitter report at once when a message breaks its budget, then not again within the window", async () => {
-    authority = new NetworkBus({ name: 'authority', ...registry, onError: () => {}, telemetry: { jitter: topics['telemetry/jitter'], intervalMs: 60_000 } });
+    authority = new NetworkBus({
+      name: 'authority',
+      ...registry,
+      onError: busErrors.for('authority'),
+      telemetry: { jitter: topics['telemetry/jitter'], intervalMs: 60_000 },
+    });
     const reports: JitterReportValue[] = [];
     authority.subscribe(topics['telemetry/jitter'], (v) => void reports.push(v));
     authority.subscribe(result, () => {});
@@ -223,6 +248,7 @@ describe('telemetry on a broken budget', () => {
     await new Promise((r) => setTimeout(r, 30));
     expect(reports).toHaveLength(1);
     expect(reports[0]).toMatchObject({ topic: result.address, samples: 1, overBudget: 1, budget: { latency: 10_000, jitter: 2_000 } });
+    // Measured, so a bound: sent 50 ms before receipt, less what the two clocks (Date, performance) may disagree.
     expect(reports[0]!.latencyMax).toBeGreaterThanOrEqual(40_000);
   });
 });

@@ -1,5 +1,7 @@
 import { NetworkBus, loopbackLinkPair, type NetworkBusOptions, type UmpLink } from '../../runtime/index.ts';
+import { DATA_GROUP } from '../../runtime/lanes/frame.ts';
 import { topics, intents } from '../../generated/registry.ts';
+import type { BusErrorLog } from '../helpers/bus-errors.ts';
 import { until as poll } from '../helpers/until.ts';
 import { mulberry32 } from '../helpers/udp-relay.ts';
 
@@ -13,12 +15,16 @@ export interface Pair {
   link(): UmpLink;
   /** While true, every frame in both directions is dropped. */
   blackout: { on: boolean };
+  /** Frames the lossy link or the blackout dropped so far, by direction and kind (data or control). */
+  readonly dropped: Readonly<Record<'toAuthority' | 'toClient', Readonly<Record<'data' | 'control', number>>>>;
   close(): Promise<void>;
 }
 
 export interface PairOptions {
-  readonly authority?: Partial<NetworkBusOptions>;
-  readonly client?: Partial<NetworkBusOptions>;
+  /** Where both buses report errors (as 'authority' and 'client'); the test claims those it expects. */
+  readonly errors: BusErrorLog;
+  readonly authority?: Partial<Omit<NetworkBusOptions, 'onError'>>;
+  readonly client?: Partial<Omit<NetworkBusOptions, 'onError'>>;
   /** Probability to drop a frame, per direction (seeded). */
   readonly loss?: number;
   readonly seed?: number;
@@ -27,12 +33,18 @@ export interface PairOptions {
 }
 
 /** An authority and a connected client over in-process links, optionally lossy. */
-export async function connectedPair(options: PairOptions = {}): Promise<Pair> {
-  const authority = new NetworkBus({ name: 'authority', ...registry, onError: () => {}, ...options.authority });
-  const client = new NetworkBus({ name: 'client', ...registry, onError: () => {}, ...options.client });
+export async function connectedPair(options: PairOptions): Promise<Pair> {
+  const authority = new NetworkBus({ name: 'authority', ...registry, onError: options.errors.for('authority'), ...options.authority });
+  const client = new NetworkBus({ name: 'client', ...registry, onError: options.errors.for('client'), ...options.client });
   const random = mulberry32(options.seed ?? 1);
   const blackout = { on: false };
-  const filter = () => !blackout.on && !(options.loss && random() < options.loss);
+  const dropped = { toAuthority: { data: 0, control: 0 }, toClient: { data: 0, control: 0 } };
+  const filter = (words: Uint32Array, direction: 0 | 1): boolean => {
+    const pass = !blackout.on && !(options.loss && random() < options.loss);
+    // The bus sends one frame per batch, as SysEx8 packets on the data group or the control group.
+    if (!pass) dropped[direction === 0 ? 'toAuthority' : 'toClient'][((words[0]! >>> 24) & 0xf) === DATA_GROUP ? 'data' : 'control']++;
+    return pass;
+  };
   let current: UmpLink;
   const open = (): UmpLink => {
     const [a, b] = loopbackLinkPair({ filter, names: ['client', 'authority'] });
@@ -40,17 +52,17 @@ export async function connectedPair(options: PairOptions = {}): Promise<Pair> {
     current = a;
     return a;
   };
-  await client.connect(open(), options.reconnect ? { reconnect: async () => open() } : {});
-  return {
-    authority,
-    client,
-    link: () => current,
-    blackout,
-    close: async () => {
-      await client.close();
-      await authority.close();
-    },
+  const close = async (): Promise<void> => {
+    await client.close();
+    await authority.close();
   };
+  try {
+    await client.connect(open(), options.reconnect ? { reconnect: () => Promise.resolve(open()) } : {});
+  } catch (err) {
+    await close();
+    throw err;
+  }
+  return { authority, client, link: () => current, blackout, dropped, close };
 }
 
 /** Resolves when `check` holds (polling), or rejects after `ms` (5 s unless given). */

@@ -3,6 +3,7 @@ import { NetworkBus, isBusError, type UmpLink } from '../../runtime/index.ts';
 import { Nm2Endpoint, connectNm2 } from '../../runtime/transports/nm2/index.ts';
 import { createClient } from '../../generated/client.ts';
 import { topics } from '../../generated/registry.ts';
+import { collectBusErrors } from '../helpers/bus-errors.ts';
 import { startRelay, type Relay } from '../helpers/udp-relay.ts';
 import { registry, until } from './network-peers.ts';
 
@@ -14,9 +15,13 @@ const result = topics['gpu/job.result/{corr}'];
 const dispatch = topics['gpu/job.dispatch'];
 const retransmit = { initialMs: 40, maxMs: 400, maxAttempts: 200 };
 
-const cleanup: (() => Promise<unknown>)[] = [];
+const busErrors = collectBusErrors();
+const cleanup: { readonly what: string; readonly close: () => Promise<unknown> }[] = [];
 afterEach(async () => {
-  for (const c of cleanup.splice(0).reverse()) await c().catch(() => undefined);
+  // Every close runs, in reverse order of opening; any that fails fails the test.
+  const failed: string[] = [];
+  for (const c of cleanup.splice(0).reverse()) await c.close().catch((err: unknown) => failed.push(`${c.what}: ${String(err)}`));
+  expect(failed).toEqual([]);
 });
 
 interface Setup {
@@ -29,9 +34,9 @@ interface Setup {
 async function setup(options: { loss?: number; seed?: number; nm2TimeoutMs?: number } = {}): Promise<Setup> {
   const timing = { pingIntervalMs: 100, timeoutMs: options.nm2TimeoutMs ?? 2_000 };
   const endpoint = await Nm2Endpoint.listen({ host: '127.0.0.1', port: 0, name: 'authority', ...timing });
-  cleanup.push(() => endpoint.close());
-  const authority = new NetworkBus({ name: 'authority', ...registry, retransmit, heartbeatMs: 200, onError: () => {} });
-  cleanup.push(() => authority.close());
+  cleanup.push({ what: 'endpoint', close: () => endpoint.close() });
+  const authority = new NetworkBus({ name: 'authority', ...registry, retransmit, heartbeatMs: 200, onError: busErrors.for('authority') });
+  cleanup.push({ what: 'authority', close: () => authority.close() });
   endpoint.onSession((link) => authority.accept(link));
   let relay: Relay | undefined;
   let port = endpoint.port;
@@ -44,16 +49,16 @@ async function setup(options: { loss?: number; seed?: number; nm2TimeoutMs?: num
       reorder: 0.02,
       maxDelayMs: 5,
     });
-    cleanup.push(() => relay!.close());
+    cleanup.push({ what: 'relay', close: () => relay!.close() });
     port = relay.port;
   }
   const open = async (): Promise<UmpLink> => {
     const link = await connectNm2(`udp://127.0.0.1:${port}`, { name: 'client', ...timing });
-    cleanup.push(() => link.close());
+    cleanup.push({ what: 'client link', close: () => link.close() });
     return link;
   };
-  const client = new NetworkBus({ name: 'client', ...registry, retransmit, heartbeatMs: 200, onError: () => {} });
-  cleanup.push(() => client.close());
+  const client = new NetworkBus({ name: 'client', ...registry, retransmit, heartbeatMs: 200, onError: busErrors.for('client') });
+  cleanup.push({ what: 'client', close: () => client.close() });
   await client.connect(await open(), { reconnect: open, timeoutMs: 3_000 });
   return { authority, client, relay, endpoint };
 }
@@ -127,6 +132,7 @@ describe('NetworkBus over Network MIDI 2.0 UDP', () => {
       const exactlyOnce = [...count.entries()].filter(([a]) => Number(a.split('/').pop()) % 2 === 1);
       expect(exactlyOnce).toHaveLength(5_000);
       expect(exactlyOnce.every(([, n]) => n === 1)).toBe(true);
+      // The relay did lose datagrams (a lossless run would prove nothing); how many is up to timing and chance.
       expect(relay!.stats().dropped).toBeGreaterThan(0);
     }, 60_000);
   }
@@ -146,6 +152,7 @@ describe('NetworkBus over Network MIDI 2.0 UDP', () => {
     await Promise.all([...sent, ...back]);
     await until(() => atAuthority.size === 100 && atClient === 20, 10_000, 'backfill after resume');
     expect(client.sessionId).toBe(session);
+    // The blackout forces one resume; a loaded machine that misses NM2 pings for 400 ms may force another, which is also correct.
     expect(client.stats().resumes).toBeGreaterThanOrEqual(1);
   }, 30_000);
 });

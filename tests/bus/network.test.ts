@@ -3,6 +3,7 @@ import { BusError, RemoteError, type Delivery } from '../../runtime/index.ts';
 import { topics, intents } from '../../generated/registry.ts';
 import { Capabilities } from '../../generated/capabilities.ts';
 import { rejection } from '../helpers/bus.ts';
+import { collectBusErrors } from '../helpers/bus-errors.ts';
 import { connectedPair, until, type Pair } from './network-peers.ts';
 
 const dispatch = topics['gpu/job.dispatch'];
@@ -10,6 +11,7 @@ const result = topics['gpu/job.result/{corr}'];
 const job = () => dispatch.payload.example();
 const bit = (name: keyof typeof Capabilities) => 1n << BigInt(Capabilities[name].bit);
 
+const busErrors = collectBusErrors();
 let pair: Pair | undefined;
 afterEach(async () => {
   await pair?.close();
@@ -19,10 +21,13 @@ afterEach(async () => {
 describe('NetworkBus sessions', () => {
   it('a client opens a session: session id, granted capabilities and the peer names are negotiated', async () => {
     pair = await connectedPair({
+      errors: busErrors,
       client: { capabilities: bit('gpu.dispatch') | bit('telemetry.read'), jitterBudgetUs: 2_000, maxPayload: 8_192 },
       authority: { grant: (req) => req & ~bit('telemetry.read'), jitterBudgetUs: 3_000 },
     });
-    expect(pair.client.sessionId).toBeGreaterThan(0);
+    // Session ids are random u32s (so the value is not known); 0 means "no session" and is never granted.
+    expect(pair.client.sessionId).toBe(pair.client.sessionId >>> 0);
+    expect(pair.client.sessionId).not.toBe(0);
     // The contract: the larger jitter budget, the smaller payload limit, a clock both keep (wall clock).
     expect(pair.client.stats().peers[0]).toMatchObject({ granted: bit('gpu.dispatch'), jitterBudgetUs: 3_000, maxPayload: 8_192, clockSource: 1 });
     expect(pair.authority.stats().peers[0]).toMatchObject({ granted: bit('gpu.dispatch'), jitterBudgetUs: 3_000, maxPayload: 8_192, clockSource: 1 });
@@ -32,7 +37,7 @@ describe('NetworkBus sessions', () => {
   });
 
   it('a client asking only for capabilities the policy refuses is refused with forbidden', async () => {
-    const err = await connectedPair({ client: { capabilities: bit('gpu.dispatch') }, authority: { grant: () => 0n } }).then(
+    const err = await connectedPair({ errors: busErrors, client: { capabilities: bit('gpu.dispatch') }, authority: { grant: () => 0n } }).then(
       () => undefined,
       (e: unknown) => e,
     );
@@ -44,7 +49,7 @@ describe('NetworkBus sessions', () => {
 
 describe('NetworkBus messages', () => {
   it('publish from the client reaches typed and pattern subscribers of the authority with the envelope metadata', async () => {
-    pair = await connectedPair();
+    pair = await connectedPair({ errors: busErrors });
     const typed: Delivery[] = [];
     const pattern: string[] = [];
     const s1 = pair.authority.subscribe(result, (_v, d) => void typed.push(d as Delivery), { params: { corr: 7 } });
@@ -60,21 +65,25 @@ describe('NetworkBus messages', () => {
   });
 
   it('subscriptions made after the session opened are announced; unsubscribe stops the traffic', async () => {
-    pair = await connectedPair();
+    pair = await connectedPair({ errors: busErrors });
     const got: unknown[] = [];
     const sub = pair.client.subscribe(dispatch, (v) => void got.push(v));
     await sub.ready;
     await pair.authority.publish(dispatch, job());
     await until(() => got.length === 1);
+    const sentBy = (bus: Pair['authority']) => bus.stats().topics.find((t) => t.topic === dispatch.address)?.sent;
+    expect(sentBy(pair.authority)).toBe(1);
     sub.unsubscribe();
     await new Promise((r) => setTimeout(r, 20));
     await pair.authority.publish(dispatch, job());
+    // The authority no longer sends it at all (not merely: it has not arrived yet).
+    expect(sentBy(pair.authority)).toBe(1);
     await new Promise((r) => setTimeout(r, 30));
     expect(got).toHaveLength(1);
   });
 
   it('request/reply works both ways, and remote errors come back typed', async () => {
-    pair = await connectedPair();
+    pair = await connectedPair({ errors: busErrors });
     const accepted = dispatch.reply!.example();
     await pair.authority.serve(dispatch, () => accepted).ready;
     expect(await pair.client.request(dispatch, job(), { timeoutMs: 2_000 })).toEqual(accepted);
@@ -89,13 +98,13 @@ describe('NetworkBus messages', () => {
   });
 
   it('a request nobody serves fails at once with no-responder', async () => {
-    pair = await connectedPair();
+    pair = await connectedPair({ errors: busErrors });
     const err = await rejection(pair.client.request(dispatch, job(), { timeoutMs: 2_000 }));
     expect(err.code).toBe('no-responder');
   });
 
   it('intents are invoked across the link', async () => {
-    pair = await connectedPair();
+    pair = await connectedPair({ errors: busErrors });
     const intent = Object.values(intents)[0]!;
     const reply = intent.reply ? intent.reply.example() : undefined;
     await pair.authority.serveIntent(intent as never, () => reply as never).ready;
@@ -106,6 +115,7 @@ describe('NetworkBus messages', () => {
 describe('NetworkBus QoS over a lossy link', () => {
   it('at-least-once: 2,000 messages with 5% frame loss all arrive; exactly-once: each exactly once', async () => {
     pair = await connectedPair({
+      errors: busErrors,
       loss: 0.05,
       seed: 42,
       client: { retransmit: { initialMs: 20, maxMs: 200, maxAttempts: 50 } },
@@ -122,33 +132,46 @@ describe('NetworkBus QoS over a lossy link', () => {
     await until(() => seen.size === 2_000, 10_000, 'all deliveries');
     expect([...seen.values()].every((n) => n === 1)).toBe(true);
     const stats = pair.client.stats().topics.find((t) => t.topic === result.address)!;
-    expect(stats.retried).toBeGreaterThan(0);
+    expect(stats).toMatchObject({ sent: 2_000, dropped: 0 });
+    // Every data frame the link lost had to be sent again (lost ACKs add more; chance decides how many).
+    expect(pair.dropped.toAuthority.data).toBeGreaterThan(0);
+    expect(stats.retried).toBeGreaterThanOrEqual(pair.dropped.toAuthority.data);
   });
 
-  it('at-most-once messages are not retransmitted', async () => {
-    pair = await connectedPair({ loss: 0.5, seed: 7 });
-    const got: unknown[] = [];
-    await pair.authority.subscribe(result, (v) => void got.push(v)).ready.catch(() => undefined);
+  it('at-most-once messages are not retransmitted: what the link loses is lost, what it carries arrives once', async () => {
+    pair = await connectedPair({ errors: busErrors, loss: 0.5, seed: 7 });
+    const got = new Map<string, number>();
+    // SUBSCRIBE is repeated until answered, so the subscription succeeds over the lossy link.
+    await pair.authority.subscribe(result, (_v, d) => void got.set(d.address, (got.get(d.address) ?? 0) + 1)).ready;
+    const lostBefore = pair.dropped.toAuthority.data;
+    expect(lostBefore).toBe(0); // nothing was published yet
     for (let i = 0; i < 200; i++) await pair.client.publish(result, result.payload.example(), { params: { corr: i }, qos: 'at_most_once' });
-    await new Promise((r) => setTimeout(r, 100));
-    expect(got.length).toBeLessThan(200);
-    expect(pair.client.stats().topics.find((t) => t.topic === result.address)?.retried ?? 0).toBe(0);
+    const lost = pair.dropped.toAuthority.data;
+    expect(lost).toBeGreaterThan(0);
+    await until(() => got.size === 200 - lost, 2_000, 'every message the link carried');
+    await new Promise((r) => setTimeout(r, 100)); // room for a retransmission or a copy, which must not come
+    expect(got.size).toBe(200 - lost);
+    expect([...got.values()].every((n) => n === 1)).toBe(true);
+    expect(pair.dropped.toAuthority.data).toBe(lost);
+    expect(pair.client.stats().topics.find((t) => t.topic === result.address)).toMatchObject({ sent: 200, retried: 0, dropped: 0 });
+    expect(pair.authority.stats().topics.find((t) => t.topic === result.address)).toMatchObject({ received: 200 - lost, duplicates: 0 });
   });
 
   it('backpressure: with the peer unreachable, publishing beyond maxInFlight fails with a retry hint', async () => {
-    pair = await connectedPair({ client: { maxInFlight: 16 } });
+    pair = await connectedPair({ errors: busErrors, client: { maxInFlight: 16 } });
     await pair.authority.subscribe(result, () => {}).ready;
     pair.blackout.on = true;
     const sends = Array.from({ length: 16 }, (_, i) => pair!.client.publish(result, result.payload.example(), { params: { corr: i }, qos: 'at_least_once' }));
     const err = await rejection(pair.client.publish(result, result.payload.example(), { params: { corr: 99 }, qos: 'at_least_once' }));
     expect(err.code).toBe('backpressure');
-    expect(err.retryAfterMs).toBeGreaterThan(0);
+    // The hint is the measured round trip (or the first retransmission delay before any): a positive estimate, not a constant.
+    expect(err.retryAfterMs).toBeGreaterThanOrEqual(1);
     pair.blackout.on = false;
     await Promise.all(sends);
   });
 
   it('a message never acknowledged fails as undelivered after its retries', async () => {
-    pair = await connectedPair({ client: { retransmit: { initialMs: 5, maxMs: 10, maxAttempts: 3 } } });
+    pair = await connectedPair({ errors: busErrors, client: { retransmit: { initialMs: 5, maxMs: 10, maxAttempts: 3 } } });
     await pair.authority.subscribe(result, () => {}).ready;
     pair.blackout.on = true;
     const err = await rejection(pair.client.publish(result, result.payload.example(), { params: { corr: 1 }, qos: 'at_least_once' }));
@@ -159,6 +182,7 @@ describe('NetworkBus QoS over a lossy link', () => {
 describe('NetworkBus resume', () => {
   it('after the link drops, the client resumes with its token and both sides re-deliver what the other missed', async () => {
     pair = await connectedPair({
+      errors: busErrors,
       reconnect: true,
       client: { retransmit: { initialMs: 20, maxMs: 100, maxAttempts: 1_000 } },
       authority: { retransmit: { initialMs: 20, maxMs: 100, maxAttempts: 1_000 } },
@@ -187,9 +211,9 @@ describe('NetworkBus as a broker', () => {
   it('routes between two clients of one authority: publish, typed subscription and request/reply, with subscriptions relayed', async () => {
     const { NetworkBus, loopbackLinkPair } = await import('../../runtime/index.ts');
     const { registry } = await import('./network-peers.ts');
-    const hub = new NetworkBus({ name: 'hub', ...registry, onError: () => {} });
-    const a = new NetworkBus({ name: 'a', ...registry, onError: () => {} });
-    const b = new NetworkBus({ name: 'b', ...registry, onError: () => {} });
+    const hub = new NetworkBus({ name: 'hub', ...registry, onError: busErrors.for('hub') });
+    const a = new NetworkBus({ name: 'a', ...registry, onError: busErrors.for('a') });
+    const b = new NetworkBus({ name: 'b', ...registry, onError: busErrors.for('b') });
     try {
       for (const client of [a, b]) {
         const [mine, theirs] = loopbackLinkPair();
@@ -200,17 +224,22 @@ describe('NetworkBus as a broker', () => {
       await b.subscribe(result, (_v, d) => void got.push(d.address)).ready;
       await b.serve(dispatch, () => dispatch.reply!.example()).ready;
       await until(() => a.stats().peers.length === 1 && got.length === 0);
-      // a learns b's subscriptions through the hub (relayed under the hub's ids).
+      // a learns b's subscriptions through the hub (relayed under the hub's ids): publish until one gets through.
+      const sends: Promise<void>[] = [];
       await until(
         () => {
-          a.publish(result, result.payload.example(), { params: { corr: 1 } }).catch(() => undefined);
+          sends.push(a.publish(result, result.payload.example(), { params: { corr: 1 } }));
           return got.length > 0;
         },
         2_000,
         'relayed subscription',
       );
+      await Promise.all(sends);
       expect(got[0]).toBe('gpu/job.result/1');
       expect(await a.request(dispatch, dispatch.payload.example(), { timeoutMs: 2_000 })).toEqual(dispatch.reply!.example());
+      // b's ACK of the forwarded request is delayed (batched) and may still be on its way after the reply;
+      // closing then would fail that forward with `closed` at the hub. Every node settles first.
+      for (const node of [a, b, hub]) await node.flush();
     } finally {
       await a.close();
       await b.close();
@@ -231,8 +260,8 @@ describe('NetworkBus flex lane', () => {
         return true;
       },
     });
-    const authority = new NetworkBus({ name: 'authority', ...registry, onError: () => {} });
-    const client = new NetworkBus({ name: 'client', ...registry, onError: () => {} });
+    const authority = new NetworkBus({ name: 'authority', ...registry, onError: busErrors.for('authority') });
+    const client = new NetworkBus({ name: 'client', ...registry, onError: busErrors.for('client') });
     try {
       authority.accept(theirs);
       await client.connect(mine);

@@ -1,7 +1,7 @@
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { connectNm2 } from '../../runtime/transports/nm2/index.ts';
 import { discoverNm2, type Nm2Service } from '../../runtime/transports/nm2/mdns.ts';
-import { CLI_TEST_TIMEOUT_MS, removeTempProjects, runMidl, stackTraceLines } from '../helpers/cli.ts';
+import { CLI_TEST_TIMEOUT_MS, busWarnings, removeTempProjects, runMidl, stackTraceLines } from '../helpers/cli.ts';
 import { killAll, startPeer, type MidlProcess } from '../helpers/midl-process.ts';
 import { job, opsProject } from '../helpers/ops-schema.ts';
 import { freeUdpPort } from '../helpers/udp-port.ts';
@@ -86,6 +86,7 @@ describe('midl peer --advertise and mdns: addresses', { timeout: CLI_TEST_TIMEOU
     expect(await exited).toBe(0);
     expect(during).toEqual([]);
     expect(stackTraceLines(sent.stderr + peer.stderr())).toEqual([]);
+    expect(busWarnings(sent.stderr + peer.stderr())).toEqual([]);
   });
 
   it('several endpoints of one name are listed with their PIIDs, NAME#PIID picks one, an unknown name exits 1', async () => {
@@ -127,5 +128,6 @@ describe('midl peer --advertise and mdns: addresses', { timeout: CLI_TEST_TIMEOU
     expect(peerUsage.code).toBe(2);
     expect(peerUsage.stderr).toContain('--mdns-interface and --mdns-port only apply with --advertise');
     expect(stackTraceLines([ambiguous, picked, unknown, noPiid, empty, peerUsage].map((r) => r.stderr).join(''))).toEqual([]);
+    expect(busWarnings([picked.stderr, left.stderr(), right.stderr()].join(''))).toEqual([]);
   });
 });

@@ -1,7 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { CLI_TEST_TIMEOUT_MS, removeTempProjects, runMidl, stackTraceLines } from '../helpers/cli.ts';
+import { CLI_TEST_TIMEOUT_MS, busWarnings, removeTempProjects, runMidl, stackTraceLines } from '../helpers/cli.ts';
 import { killAll, startMidl, startPeer, type MidlProcess } from '../helpers/midl-process.ts';
 import { job, opsProject } from '../helpers/ops-schema.ts';
 
@@ -19,7 +19,11 @@ beforeAll(async () => {
   [open, locked] = await Promise.all([startPeer(['--schema', schema]), startPeer(['--schema', schema, '--secret', 's3cret', '--name', 'locked'])]);
 }, 120_000);
 // The shared peers live until afterAll; everything else a test started dies with the test.
-afterEach(() => killAll([open, locked]));
+afterEach(async () => {
+  await killAll([open, locked]);
+  // Nothing any test did so far made a shared peer's bus report an error.
+  expect(busWarnings(open.stderr() + locked.stderr())).toEqual([]);
+});
 afterAll(async () => {
   await Promise.all([open?.stop(), locked?.stop()]);
   await killAll();
@@ -69,6 +73,7 @@ describe('operator flags', { timeout: CLI_TEST_TIMEOUT_MS }, () => {
     await new Promise((r) => setTimeout(r, 300));
     expect(parse(locked.lines()).map((l) => l.value.note)).toEqual(['secret --secrets3cret']);
     expect(stackTraceLines(right.stderr + wrong.stderr + missing.stderr + locked.stderr())).toEqual([]);
+    expect(busWarnings(right.stderr + wrong.stderr + missing.stderr)).toEqual([]);
   });
 
   it('--rate paces a run, every message still arrives, and a run over a second prints progress', async () => {
@@ -92,6 +97,7 @@ describe('operator flags', { timeout: CLI_TEST_TIMEOUT_MS }, () => {
         .sort((a, b) => a - b),
     ).toEqual(Array.from({ length: count }, (_, i) => i));
     expect(stackTraceLines(r.stderr)).toEqual([]);
+    expect(busWarnings(r.stderr)).toEqual([]);
   });
 
   it('tail --from with a pattern prints only matching messages and exits 0 after --count', async () => {
@@ -113,6 +119,7 @@ describe('operator flags', { timeout: CLI_TEST_TIMEOUT_MS }, () => {
     expect(printed.every((l) => l.address === 'ops/event/start')).toBe(true);
     expect(printed.every((l) => [10, 11, 12].includes(l.value.n))).toBe(true);
     expect(stackTraceLines(tail.stderr() + other.stderr + events.stderr)).toEqual([]);
+    expect(busWarnings(tail.stderr() + other.stderr + events.stderr)).toEqual([]);
   });
 
   it('port 0 only for --listen: send, tail and replay refuse it as a usage error; a long --name is one too', async () => {

@@ -3,7 +3,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { removeTempProjects, runMidl, stackTraceLines } from '../helpers/cli.ts';
+import { busWarnings, removeTempProjects, runMidl, stackTraceLines } from '../helpers/cli.ts';
 import { killAll, startPeer } from '../helpers/midl-process.ts';
 import { until } from '../helpers/until.ts';
 import { job, opsProject } from '../helpers/ops-schema.ts';
@@ -101,5 +101,6 @@ describe('midl peer under hostile datagrams', () => {
     for (const s of attackers) s.close();
     expect(await peer.stop('SIGINT')).toBe(0);
     expect(stackTraceLines(peer.stderr())).toEqual([]);
+    expect(busWarnings(sent.stderr + peer.stderr())).toEqual([]);
   }, 90_000);
 });

@@ -2,7 +2,7 @@ import { createSocket, type Socket } from 'node:dgram';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { removeTempProjects, runMidl, stackTraceLines } from '../helpers/cli.ts';
+import { busWarnings, removeTempProjects, runMidl, stackTraceLines } from '../helpers/cli.ts';
 import { killAll, startMidl, startPeer, type MidlProcess } from '../helpers/midl-process.ts';
 import { job, opsProject } from '../helpers/ops-schema.ts';
 
@@ -82,7 +82,11 @@ beforeAll(async () => {
   peer = await startPeer(['--schema', schema, '--name', 'ops peer']);
 }, 60_000);
 // The shared peer lives until afterAll; everything else a test started dies with the test.
-afterEach(() => killAll([peer]));
+afterEach(async () => {
+  await killAll([peer]);
+  // Nothing any test did so far made the shared peer's bus report an error.
+  expect(busWarnings(peer.stderr())).toEqual([]);
+});
 afterAll(async () => {
   await peer?.stop();
   await killAll();
@@ -130,6 +134,7 @@ describe('midl peer', () => {
     expect(await tail.exited).toBe(0);
     expect(tail.lines()).toEqual([lines[before]]);
     expect(stackTraceLines(sent.stderr + tail.stderr())).toEqual([]);
+    expect(busWarnings(sent.stderr + tail.stderr())).toEqual([]);
   });
 
   it('refuses a file with a bad line before sending anything, naming file:line', { timeout: 60_000 }, async () => {
@@ -197,10 +202,13 @@ describe('midl peer', () => {
       expect(forbidden.stderr).toMatch(/0\/1 delivered/);
       expect(forbidden.stderr).toContain('forbidden');
       expect(open.code).toBe(0);
+      expect(busWarnings(forbidden.stderr + open.stderr)).toEqual([]);
       await strict.waitForLines(1, 10_000);
       expect(strict.lines().map((l) => (JSON.parse(l) as { address: string }).address)).toEqual(['ops/event/start']);
     } finally {
       expect(await strict.stop()).toBe(0);
     }
+    // A refused publish is answered to the sender (NACK forbidden), not reported as an error of either bus.
+    expect(busWarnings(strict.stderr())).toEqual([]);
   });
 });

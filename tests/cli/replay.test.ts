@@ -1,7 +1,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { removeTempProjects, runMidl, stackTraceLines } from '../helpers/cli.ts';
+import { busWarnings, removeTempProjects, runMidl, stackTraceLines } from '../helpers/cli.ts';
 import { killAll, startPeer } from '../helpers/midl-process.ts';
 import { job, opsProject } from '../helpers/ops-schema.ts';
 
@@ -74,6 +74,8 @@ describe('midl peer --record and midl replay', () => {
     expect(await peer.stop('SIGINT')).toBe(0);
     expect(readFileSync(record, 'utf8').trim().split('\n').length).toBe(6);
     expect(stackTraceLines(sent.stderr + again.stderr + raw.stderr + ump.stderr + peer.stderr())).toEqual([]);
+    // Replayed words are refused back to the sender (NACK), not reported as errors of the peer's bus.
+    expect(busWarnings(sent.stderr + again.stderr + raw.stderr + ump.stderr + peer.stderr())).toEqual([]);
   });
 
   it('a recording line that does not fit the schema stops the replay before anything is sent', { timeout: 60_000 }, async () => {
@@ -148,5 +150,10 @@ describe('midl peer --record and midl replay', () => {
     expect(printed?.value).toEqual(line.value);
     expect(await peer.stop()).toBe(0);
     expect(stackTraceLines(crc.stderr + again.stderr + peer.stderr())).toEqual([]);
+    // The damaged frame is the one error: the peer reports it (malformed, so nobody can be answered), once.
+    expect(busWarnings(crc.stderr + again.stderr)).toEqual([]);
+    expect(busWarnings(peer.stderr())).toEqual([
+      expect.stringMatching(/^warning: peer midl replay \(session \d+\): checksum mismatch \(frame says 0x00000000, bytes give 0x[0-9a-f]{8}\) \(at byte 3\)$/),
+    ]);
   });
 });

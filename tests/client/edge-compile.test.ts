@@ -13,7 +13,6 @@ import { repoPath } from '../helpers/repo.ts';
  * strict tsconfig, and a program using those clients type-checks. The output goes below tmp/ (git
  * ignores it) so that the runtime and node_modules resolve as they do for generated/.
  */
-const haveTypes = emitters.some((e) => e.name === 'ts');
 const root = repoPath('tmp');
 mkdirSync(root, { recursive: true });
 const dir = mkdtempSync(join(root, 'registry-edges-'));
@@ -45,29 +44,27 @@ void [s, caps, a1, p1, p2, a2, p3, p4, a3, v, addr, name, id];
 `;
 
 describe('generated code for the edge-case schema', () => {
-  it.skipIf(!haveTypes)(
-    'compiles under tsc --strict with a program using it',
-    async () => {
-      const { ir, hasErrors } = compile(expandInputs([repoPath('tests/cases/registry-edges')]));
-      expect(hasErrors).toBe(false);
-      const out = join(dir, 'gen');
-      for (const f of emitAll(ir, { runtimeImport: '../../../runtime/index.ts' })) {
-        mkdirSync(dirname(join(out, f.path)), { recursive: true });
-        writeFileSync(join(out, f.path), f.content);
-      }
-      writeFileSync(join(out, 'use.ts'), USE);
-      writeFileSync(join(out, 'tsconfig.json'), JSON.stringify({ extends: '../../../tsconfig.json', include: ['.'] }));
-      const r = await new Promise<{ code: number; out: string }>((resolve) =>
-        execFile(
-          process.execPath,
-          [repoPath('node_modules/typescript/bin/tsc'), '-p', join(out, 'tsconfig.json'), '--noEmit'],
-          { maxBuffer: 8 << 20 },
-          (err, stdout, stderr) => resolve({ code: err ? 1 : 0, out: stdout + stderr }),
-        ),
-      );
-      expect(r.out).toBe('');
-      expect(r.code).toBe(0);
-    },
-    180_000,
-  );
+  it('compiles under tsc --strict with a program using it', async () => {
+    // The program below uses what the ts emitter writes: if the emitter is gone, say so by name.
+    expect(emitters.map((e) => e.name)).toContain('ts');
+    const { ir, hasErrors } = compile(expandInputs([repoPath('tests/cases/registry-edges')]));
+    expect(hasErrors).toBe(false);
+    const out = join(dir, 'gen');
+    for (const f of emitAll(ir, { runtimeImport: '../../../runtime/index.ts' })) {
+      mkdirSync(dirname(join(out, f.path)), { recursive: true });
+      writeFileSync(join(out, f.path), f.content);
+    }
+    writeFileSync(join(out, 'use.ts'), USE);
+    writeFileSync(join(out, 'tsconfig.json'), JSON.stringify({ extends: '../../../tsconfig.json', include: ['.'] }));
+    const r = await new Promise<{ code: number; out: string }>((resolve) =>
+      execFile(
+        process.execPath,
+        [repoPath('node_modules/typescript/bin/tsc'), '-p', join(out, 'tsconfig.json'), '--noEmit'],
+        { maxBuffer: 8 << 20 },
+        (err, stdout, stderr) => resolve({ code: err ? 1 : 0, out: stdout + stderr }),
+      ),
+    );
+    expect(r.out).toBe('');
+    expect(r.code).toBe(0);
+  }, 180_000);
 });

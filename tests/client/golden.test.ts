@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { expandInputs } from '../../compiler/config.ts';
 import { clientEmitter, registryEmitter } from '../../compiler/emitters/registry/index.ts';
 import { compile } from '../../compiler/program.ts';
-import { expectGolden, UPDATE_GOLDEN } from '../helpers/golden.ts';
+import { expectGolden, goldenModeTest } from '../helpers/golden.ts';
 import { repoPath } from '../helpers/repo.ts';
 
 /**
@@ -40,5 +40,5 @@ describe('registry/client emitters golden output', () => {
     });
   }
 
-  it.skipIf(UPDATE_GOLDEN)('is not in update mode by accident', () => expect(process.env['MIDL_UPDATE_GOLDEN']).toBeUndefined());
+  goldenModeTest('tests/cases');
 });

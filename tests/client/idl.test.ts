@@ -25,20 +25,21 @@ import {
 } from '../../generated/index.ts';
 import { BusError, LoopbackHub, RemoteError, type Bus, type Delivery } from '../../runtime/index.ts';
 import { rejection, tick } from '../helpers/bus.ts';
+import { collectBusErrors } from '../helpers/bus-errors.ts';
 import { repoPath } from '../helpers/repo.ts';
 
 /** The generated registry and clients of idl/, end to end over the loopback bus. */
 
 const lock = readLock(repoPath('midl.lock'));
 const { ir } = compile(expandInputs([repoPath('idl')]), { lockedCapabilityBits: new Map(Object.entries(lock.programs['idl']?.capabilities ?? {})) });
+const busErrors = collectBusErrors();
 function peers(opts: { requestTimeoutMs?: number } = {}) {
-  const errors: unknown[] = [];
-  const hub = new LoopbackHub({ ...opts, onError: (e) => errors.push(e) });
+  const hub = new LoopbackHub({ ...opts, onError: busErrors.for('hub') });
   const peer = (...caps: (keyof typeof Capabilities)[]) => {
     const bus = hub.connect({ capabilities: CapabilityMask.maskOf(...caps) });
     return { bus, client: createClient(bus) };
   };
-  return { hub, peer, errors };
+  return { hub, peer };
 }
 
 describe('registry matches the IR', () => {
@@ -119,7 +120,7 @@ describe('registry matches the IR', () => {
 });
 
 describe('client tree', () => {
-  const bus = new LoopbackHub().connect({ capabilities: 0n });
+  const bus = new LoopbackHub({ onError: busErrors.for('hub') }).connect({ capabilities: 0n });
   const client = createClient(bus);
 
   it('reaches every topic by its address segments split on / and . (kebab-case in camelCase)', () => {

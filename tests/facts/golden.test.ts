@@ -7,7 +7,7 @@
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { expectGolden, UPDATE_GOLDEN } from '../helpers/golden.ts';
+import { expectGolden, goldenModeTest } from '../helpers/golden.ts';
 import { repoPath } from '../helpers/repo.ts';
 import { emitted, exampleDirs, programOfDir } from './helpers.ts';
 
@@ -43,7 +43,5 @@ describe('facts golden cases', () => {
     });
   });
 
-  it.runIf(UPDATE_GOLDEN)('ran in update mode: review `git diff tests/facts/cases` before committing', () => {
-    expect(UPDATE_GOLDEN).toBe(true);
-  });
+  goldenModeTest('tests/facts/cases');
 });

@@ -25,13 +25,21 @@ function checked(label: string, result: ReturnType<typeof compile>): Program {
   return { label, ir: result.ir };
 }
 
-/** Each directory of examples/, compiled as one program. */
-/** Example directories that hold schemas (examples/programs holds programs, not schemas). */
+/** examples/ directories that hold programs (TypeScript using a bus), not schemas. */
+const PROGRAM_DIRS = new Set(['programs']);
+
+/**
+ * The example directories that hold schemas: every directory of examples/ but PROGRAM_DIRS. One without a
+ * .midl file is an error (a renamed schema must not make its example drop out of every test quietly).
+ */
 export function exampleDirs(): string[] {
   const root = repoPath('examples');
-  return readdirSync(root)
-    .filter((n) => statSync(join(root, n)).isDirectory() && expandInputs([join(root, n)]).length > 0)
+  const dirs = readdirSync(root)
+    .filter((n) => statSync(join(root, n)).isDirectory() && !PROGRAM_DIRS.has(n))
     .sort();
+  const empty = dirs.filter((n) => expandInputs([join(root, n)]).length === 0);
+  if (empty.length > 0) throw new Error(`examples/${empty.join(', examples/')}: no .midl file (a program directory belongs in PROGRAM_DIRS)`);
+  return dirs;
 }
 
 export function programOfDir(dir: string, label = dir): Program {
@@ -47,13 +55,21 @@ export function repoPrograms(): Program[] {
   return [programOfDir(repoPath('idl'), 'idl'), ...exampleDirs().map((d) => programOfDir(repoPath('examples', d), `examples/${d}`))];
 }
 
-/** The repository's schemas and the synthetic golden cases (tests/facts/cases/<name>/input.midl). */
+/**
+ * The repository's schemas and the synthetic golden cases (tests/facts/cases/<name>/input.midl). A case
+ * without input.midl is named after the example directory it takes its input from (already in
+ * repoPrograms); one that is neither is an error.
+ */
 export function allPrograms(): Program[] {
   const cases = repoPath('tests/facts/cases');
-  const own = readdirSync(cases)
-    .filter((n) => existsSync(join(cases, n, 'input.midl')))
-    .sort()
-    .map((n) => programOfDir(join(cases, n, 'input.midl'), `cases/${n}`));
+  const examples = new Set(exampleDirs());
+  const names = readdirSync(cases)
+    .filter((n) => statSync(join(cases, n)).isDirectory())
+    .sort();
+  const hasInput = (n: string) => existsSync(join(cases, n, 'input.midl'));
+  const orphans = names.filter((n) => !hasInput(n) && !examples.has(n));
+  if (orphans.length > 0) throw new Error(`tests/facts/cases/${orphans.join(', tests/facts/cases/')}: no input.midl and no example of that name`);
+  const own = names.filter(hasInput).map((n) => programOfDir(join(cases, n, 'input.midl'), `cases/${n}`));
   return [...repoPrograms(), ...own];
 }
 

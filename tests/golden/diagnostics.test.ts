@@ -5,7 +5,7 @@ import { catalog, type CatalogEntry } from '../../compiler/diagnostics/catalog.t
 import { renderAll } from '../../compiler/diagnostics/render.ts';
 import { compile } from '../../compiler/program.ts';
 import { diagnosticProblems, diskHost, jsonOf } from '../helpers/compile.ts';
-import { diagnosticCases, expectGolden, UPDATE_GOLDEN } from '../helpers/golden.ts';
+import { diagnosticCases, expectGolden, goldenModeTest } from '../helpers/golden.ts';
 
 /**
  * One case per catalog code: tests/golden/diagnostics/<code>-<name>/input.midl (plus any files it
@@ -56,7 +56,5 @@ describe('golden diagnostics', () => {
     });
   });
 
-  it.runIf(UPDATE_GOLDEN)('ran in update mode: review `git diff tests/golden` before committing', () => {
-    expect(UPDATE_GOLDEN).toBe(true);
-  });
+  goldenModeTest('tests/golden');
 });

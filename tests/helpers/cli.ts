@@ -57,6 +57,15 @@ export async function inBatches<T, R>(items: readonly T[], limit: number, task: 
   return results;
 }
 
+/**
+ * The lines a `midl` process printed for its bus's `onError` (`warning: ADDRESS: …`): a handler failure,
+ * an undecodable or malformed frame. A test asserts them like the errors of an in-process bus
+ * (helpers/bus-errors.ts): none, or exactly those it provoked.
+ */
+export function busWarnings(stderr: string): string[] {
+  return stderr.split('\n').filter((l) => l.startsWith('warning: '));
+}
+
 /** Lines of a Node stack trace (`    at fn (file:1:2)`): the CLI must never print one. */
 export function stackTraceLines(stderr: string): string[] {
   return stderr.split('\n').filter((l) => /^\s{4}at /.test(l));

@@ -1,12 +1,24 @@
 import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { expect } from 'vitest';
+import { expect, it } from 'vitest';
 import { repoPath } from './repo.ts';
 
 export const DIAGNOSTIC_CASES_DIR = repoPath('tests/golden/diagnostics');
 
 /** `npm run golden:update` sets this; only then are expected files (re)written. */
 export const UPDATE_GOLDEN = process.env['MIDL_UPDATE_GOLDEN'] === '1';
+
+/**
+ * A test, in every run, that says which mode a golden file ran in. Update mode names the diff to review;
+ * otherwise MIDL_UPDATE_GOLDEN must be unset, so that a value meant as "update" but not "1" (`true`, `yes`)
+ * fails instead of comparing. Never a skip: a skipped test reads like a check that was left out.
+ */
+export function goldenModeTest(reviewPath: string): void {
+  const title = UPDATE_GOLDEN
+    ? `ran in update mode: review \`git diff ${reviewPath}\` before committing`
+    : 'compared with the expected files (not in update mode)';
+  it(title, () => expect(process.env['MIDL_UPDATE_GOLDEN'], 'MIDL_UPDATE_GOLDEN is "1" (update) or unset (compare)').toBe(UPDATE_GOLDEN ? '1' : undefined));
+}
 
 export interface DiagnosticCase {
   /** Directory name, `<code>-<catalog name>`. */

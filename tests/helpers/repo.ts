@@ -15,31 +15,23 @@ export function repoRelative(abs: string): string {
 }
 
 /**
- * Every `.midl` file below the given directories (relative to the repo root), sorted. Directories that
- * do not exist yet are skipped: idl/ and examples/ grow while these tests are written.
+ * Every `.midl` file below the given directories (relative to the repo root), sorted. A directory that
+ * does not exist, or holds no .midl file, is an error: the corpora built from it must not shrink quietly.
  */
 export function findMidlFiles(dirs: readonly string[]): string[] {
   const out: string[] = [];
   const walk = (dir: string): void => {
-    let names: string[];
-    try {
-      names = readdirSync(dir).sort();
-    } catch {
-      return;
-    }
-    for (const name of names) {
+    for (const name of readdirSync(dir).sort()) {
       if (name.startsWith('.') || name === 'node_modules') continue;
       const full = join(dir, name);
-      let isDir = false;
-      try {
-        isDir = statSync(full).isDirectory();
-      } catch {
-        continue;
-      }
-      if (isDir) walk(full);
+      if (statSync(full).isDirectory()) walk(full);
       else if (name.endsWith('.midl')) out.push(full);
     }
   };
-  for (const d of dirs) walk(repoPath(d));
+  for (const d of dirs) {
+    const before = out.length;
+    walk(repoPath(d));
+    if (out.length === before) throw new Error(`${d}/ holds no .midl file`);
+  }
   return out;
 }

@@ -3,25 +3,23 @@
  * `N.validate(v).ok === validateN(N.toJSON(v))` for generated values and mutations of every type of
  * idl/ (the committed generated/types and generated/validators), examples/ and tests/jsonschema/cases/
  * (emitted to tmp/).
- * Runs once the `ts` emitter exists.
  */
-import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { validatorName } from '../../compiler/emitters/jsonschema/index.ts';
-import type { Emitter } from '../../compiler/emitters/emitter.ts';
 import { packagesOf, tsNames, typesModule, validatorsModule } from '../../compiler/emitters/shared/names.ts';
 import type { IrProgram } from '../../compiler/ir/ir.ts';
 import type { Codec } from '../../runtime/codec/codec.ts';
 import { repoPath } from '../helpers/repo.ts';
 import { jsonSchemaEmitter } from '../../compiler/emitters/jsonschema/index.ts';
+import { tsEmitter } from '../../compiler/emitters/ts/index.ts';
 import { casePrograms, repoPrograms, type StandaloneValidator } from './helpers.ts';
 import { FORMATS } from '../../compiler/checker/types.ts';
 import { ValueArbitraries } from './values.ts';
 
-const TS_EMITTER = repoPath('compiler/emitters/ts/index.ts');
 const RUNS = Number(process.env['MIDL_AGREEMENT_RUNS'] ?? 60);
 
 interface Loaded {
@@ -54,13 +52,12 @@ function isJsonData(x: unknown): boolean {
   return Object.values(x).every((v) => v === undefined || isJsonData(v));
 }
 
-describe.skipIf(!existsSync(TS_EMITTER))('codec validate agrees with the JSON Schema', () => {
+describe('codec validate agrees with the JSON Schema', () => {
   const programs = [...repoPrograms(), ...casePrograms()];
   const tmp = repoPath('tmp', `jsonschema-${process.pid}-agreement`);
   const loaded = new Map<string, Loaded>();
 
   beforeAll(async () => {
-    const { tsEmitter } = (await import(pathToFileURL(TS_EMITTER).href)) as { tsEmitter: Emitter };
     for (const p of programs) {
       let dir = repoPath('generated');
       if (p.label !== 'idl') {

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { LinkDown } from '../../../runtime/transports/link.ts';
+import { TransportError, type LinkDown } from '../../../runtime/transports/link.ts';
 import { Nm2Endpoint, parseUdpUrl, connectNm2, type Nm2EndpointOptions, type Nm2Link } from '../../../runtime/transports/nm2/index.ts';
 import { until as poll } from '../../helpers/until.ts';
 import { hex, rawPeer, type RawPeer } from './raw-peer.ts';
@@ -260,6 +260,21 @@ describe('Nm2Endpoint under fuzzing', () => {
     await until(() => got.length >= 2);
     expect(got.slice(0, 2)).toEqual([0x40903c00, 0xffff0000]);
     expect(e.stats().datagramsIn).toBeGreaterThan(400);
-    expect(e.stats().malformed).toBeGreaterThan(0);
+    // Each malformed command is counted and reported as a refusal naming its sender; nothing else went wrong.
+    const { malformed } = e.stats();
+    expect(errors).toHaveLength(malformed);
+    const refusals = (port: number) =>
+      errors.filter(
+        (err): err is TransportError => err instanceof TransportError && err.code === 'refused' && err.message.startsWith(`NM2 from 127.0.0.1:${port}: `),
+      );
+    // The established peer's 10 datagrams each held an unknown command and a UMP Data that claims a word it lacks.
+    expect(
+      refusals(p.port)
+        .map((err) => err.message.split(': ')[1])
+        .sort(),
+    ).toEqual([...Array<string>(10).fill('length-past-end'), ...Array<string>(10).fill('unknown-code')]);
+    // How many of the fuzzer's datagrams are malformed is up to the seeded sample; all the rest came from it.
+    expect(refusals(fuzzer.port).length).toBeGreaterThan(0);
+    expect(refusals(fuzzer.port).length + refusals(p.port).length).toBe(malformed);
   });
 });

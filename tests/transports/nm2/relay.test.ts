@@ -62,6 +62,9 @@ describe('NM2 over a lossy relay', () => {
           `receiver: fec duplicates ${b.fecDuplicatesDropped}, retransmit requests ${b.retransmitsRequested}, gaps skipped ${b.gapsSkipped} (${b.commandsSkipped} commands); ` +
           `sender: retransmitted ${a.retransmitsServed}, retransmit errors ${a.retransmitErrorsSent}`,
       );
+      // NM2 itself is not reliable: a gap still open at its deadline is skipped (the bus's QoS repairs it
+      // above), so the bar is a share. The counters show the relay lost traffic and the repair path ran;
+      // how much of each is up to timing.
       expect(recovered).toBeGreaterThan(0.99);
       expect(relay.dropped).toBeGreaterThan(0);
       expect(b.retransmitsRequested).toBeGreaterThan(0);
