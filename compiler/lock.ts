@@ -36,12 +36,12 @@ export function readLock(path: string): LockFile {
   } catch (err) {
     throw new LockError(`${path} is not valid JSON: ${(err as Error).message}`);
   }
-  const lock = raw as Partial<LockFile>;
-  if (lock?.lockVersion !== 1 || typeof lock.programs !== 'object' || lock.programs === null)
+  const lock = (typeof raw === 'object' && raw !== null ? raw : {}) as { lockVersion?: unknown; programs?: unknown };
+  if (lock.lockVersion !== 1 || typeof lock.programs !== 'object' || lock.programs === null)
     throw new LockError(`${path}: expected {"lockVersion": 1, "programs": {…}}`);
   for (const [name, p] of Object.entries(lock.programs)) {
     for (const section of ['capabilities', 'topics'] as const) {
-      const entries = (p as Partial<ProgramLock>)?.[section];
+      const entries = typeof p === 'object' && p !== null ? (p as Partial<Record<typeof section, unknown>>)[section] : undefined;
       if (typeof entries !== 'object' || entries === null || !Object.values(entries).every((v) => Number.isInteger(v) && v >= 0 && v <= 0xffffffff)) {
         throw new LockError(`${path}: programs.${name}.${section} must map names to non-negative integers`);
       }

@@ -1,7 +1,7 @@
 /** Optimal string alignment distance, capped: we only care about near misses. */
 export function editDistance(a: string, b: string, cap = 4): number {
   if (Math.abs(a.length - b.length) > cap) return cap + 1;
-  const prev2: number[] = new Array(b.length + 1).fill(0);
+  const prev2 = new Array<number>(b.length + 1).fill(0);
   let prev: number[] = Array.from({ length: b.length + 1 }, (_, j) => j);
   for (let i = 1; i <= a.length; i++) {
     const cur: number[] = [i];

@@ -217,7 +217,7 @@ function optional<K extends string, V>(key: K, value: V | undefined): { [P in K]
 function hintsOf(props: ReadonlyMap<string, unknown>): IrHints {
   const hints: Record<string, unknown> = {};
   for (const key of Object.keys(HINT_PROPS)) if (props.has(key)) hints[key] = props.get(key);
-  return hints as IrHints;
+  return hints;
 }
 
 /** Validates each property against its table and returns the lowered values by name. */

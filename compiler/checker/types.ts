@@ -17,6 +17,7 @@ import {
 import type { CheckContext } from './context.ts';
 import { didYouMean } from './suggest.ts';
 import { parseDurationUs } from './units.ts';
+import { codePointLength } from '../../runtime/index.ts';
 
 const INT_RANGES: Partial<Record<ScalarName, readonly [bigint, bigint]>> = {
   u8: [0n, 255n],
@@ -368,16 +369,12 @@ function checkConstraints(ctx: CheckContext, f: A.FieldDecl, type: IrType): IrCo
   ] as const) {
     const a = out[lo];
     const b = out[hi];
-    if (
-      a !== undefined &&
-      b !== undefined &&
-      (typeof a === 'bigint' || typeof b === 'bigint' ? BigInt(a as bigint) > BigInt(b as bigint) : (a as number) > (b as number))
-    ) {
+    if (a !== undefined && b !== undefined && (typeof a === 'bigint' || typeof b === 'bigint' ? BigInt(a) > BigInt(b) : (a as number) > (b as number))) {
       const at = f.constraints.find((c) => c.name.text === lo)!;
       ctx.diagnostics.add('minGreaterThanMax', { min: lo, minValue: String(a), max: hi, maxValue: String(b) }, at.span, { help: 'swap the two bounds' });
     }
   }
-  return out as IrConstraints;
+  return out;
 }
 
 function constraintHelp(name: ConstraintName): string {
@@ -520,7 +517,7 @@ function jsonValue(lit: A.Literal): IrValue | undefined {
       return lit.value;
     case 'list': {
       const items = lit.items.map(jsonValue);
-      return items.every((i) => i !== undefined) ? (items as IrValue[]) : undefined;
+      return items.every((i) => i !== undefined) ? items : undefined;
     }
     default:
       return undefined;
@@ -537,7 +534,7 @@ function checkDefaultAgainstConstraints(ctx: CheckContext, lit: A.Literal, value
     else if (c.max !== undefined && value > c.max) fail(`max = ${c.max}`);
   } else if (typeof value === 'string') {
     // Lengths count characters of strings but bytes of `bytes` (whose default is written in hex).
-    const len = type.kind === 'scalar' && type.scalar === 'bytes' ? value.length / 2 : [...value].length;
+    const len = type.kind === 'scalar' && type.scalar === 'bytes' ? value.length / 2 : codePointLength(value);
     if (c.minLength !== undefined && len < c.minLength) fail(`minLength = ${c.minLength}`);
     else if (c.maxLength !== undefined && len > c.maxLength) fail(`maxLength = ${c.maxLength}`);
     else if (c.pattern !== undefined && !new RegExp(c.pattern, 'u').test(value)) fail(`pattern = ${JSON.stringify(c.pattern)}`);

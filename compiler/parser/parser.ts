@@ -338,7 +338,7 @@ export function parseTokens(tokens: IToken[]): { cst: CstNode; errors: ParseErro
       previousToken: (e as { previousToken?: IToken }).previousToken,
       kind,
       resyncedTokens: e.resyncedTokens,
-      ruleStack: e.context?.ruleStack ?? [],
+      ruleStack: e.context.ruleStack,
     };
   });
   return { cst, errors };

@@ -50,6 +50,7 @@ export interface IntentDelivery<B = unknown, R = unknown> {
 export type IntentResponder<B, R> = (body: B, delivery: IntentDelivery<B, R>) => ReplyValue<R> | Promise<ReplyValue<R>>;
 
 /** What a request or invocation resolves to: the reply, or `void` when there is no reply type. */
+// eslint-disable-next-line @typescript-eslint/no-invalid-void-type -- what a request resolves to when its topic has no reply type
 export type ReplyValue<R> = [R] extends [never] ? void : R;
 
 export interface PublishOptions {
@@ -94,7 +95,7 @@ export interface Bus {
   /** Typed subscription to one topic (all its addresses, or those with the given params); throws `forbidden` without the subscribe capability. */
   subscribe<P, R, K extends string>(topic: TopicDescriptor<P, R, K>, handler: Handler<P, K, R>, options?: SubscribeOptions): Subscription;
   /** Pattern subscription (`gpu/*`, `gpu/**`, `gpu/job.result/{corr}`): receives every topic matching it that this session may subscribe to. */
-  subscribe(pattern: string, handler: Handler<unknown, string>): Subscription;
+  subscribe(pattern: string, handler: Handler<unknown>): Subscription;
 
   /** Publishes with a fresh correlation id and resolves with the typed reply; rejects with `no-responder`, `timeout`, `remote` and the publish errors. */
   request<P, R, K extends string>(topic: TopicDescriptor<P, R, K>, value: P, options?: RequestOptions): Promise<R>;

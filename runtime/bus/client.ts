@@ -13,6 +13,7 @@ import type { IntentDescriptor, TopicDescriptor } from './descriptor.ts';
  * Topics without parameters drop that argument: client.gpu.job.dispatch.publish(value).
  */
 
+// eslint-disable-next-line @typescript-eslint/no-empty-object-type -- no options yet; the parameter keeps calls stable when some come
 export interface PublishCallOptions {}
 export interface RequestCallOptions {
   /** How long to wait for the reply (default: the bus's request timeout). */
@@ -70,13 +71,13 @@ type Params = Readonly<Record<string, ParamValue | undefined>>;
 export function topicClient<P, R, K extends string>(bus: Bus, topic: TopicDescriptor<P, R, K>): TopicClient<P, R, K> {
   const withParams = topic.params.length > 0;
   // With parameters the first argument is the params object; subscribe/serve may omit it.
-  const split = <F>(args: readonly unknown[]): { params: Params | undefined; fn: F } =>
-    typeof args[0] === 'function' ? { params: undefined, fn: args[0] as F } : { params: args[0] as Params, fn: args[1] as F };
+  const split = (args: readonly unknown[]): { params: Params | undefined; fn: unknown } =>
+    typeof args[0] === 'function' ? { params: undefined, fn: args[0] } : { params: args[0] as Params, fn: args[1] };
   const client: Record<string, unknown> = {
     topic,
     publish: withParams ? (params: AddressParams<K>, value: P) => bus.publish(topic, value, { params }) : (value: P) => bus.publish(topic, value),
     subscribe: (...args: unknown[]) => {
-      const { params, fn } = split<Handler<P, K, R>>(args);
+      const { params, fn } = split(args) as { params: Params | undefined; fn: Handler<P, K, R> };
       return bus.subscribe(topic, fn, params ? { params } : {});
     },
   };
@@ -85,7 +86,7 @@ export function topicClient<P, R, K extends string>(bus: Bus, topic: TopicDescri
       ? (params: AddressParams<K>, value: P, options: RequestCallOptions = {}) => bus.request(topic, value, { ...options, params })
       : (value: P, options: RequestCallOptions = {}) => bus.request(topic, value, options);
     client['serve'] = (...args: unknown[]) => {
-      const { params, fn } = split<Responder<P, R, K>>(args);
+      const { params, fn } = split(args) as { params: Params | undefined; fn: Responder<P, R, K> };
       return bus.serve(topic, fn, params ? { params } : {});
     };
   }

@@ -27,7 +27,7 @@ export function jsonBody(msg: OutgoingBody): JsonValue {
   if (kind === FrameKind.ErrorReply) return { ...parseRemote(payload) };
   const codec = kind === FrameKind.Reply ? topic.reply : topic.payload;
   if (!codec || (kind === FrameKind.Reply && payload.length === 0)) return null;
-  return codec.toJSON(kind !== FrameKind.Reply && msg.value !== undefined ? msg.value : codec.decode(payload)) as JsonValue;
+  return codec.toJSON(kind !== FrameKind.Reply && msg.value !== undefined ? msg.value : codec.decode(payload));
 }
 
 /**
@@ -47,7 +47,7 @@ export function fromFlex(topics: TopicTable, f: FlexFrame): Incoming {
     else {
       const codec = kind === FrameKind.Reply ? topic?.reply : topic?.payload;
       if (codec && body !== null) {
-        const v = codec.fromJSON(body);
+        const v: unknown = codec.fromJSON(body);
         payload = (codec as Codec<unknown>).encode(v);
         if (kind !== FrameKind.Reply) value = v;
       } else if (codec && kind !== FrameKind.Reply) invalid = 'the body is null';

@@ -54,7 +54,7 @@ export class CorrLedger {
   /** Records `corr` as used by message `seq`; the message that used it first when that was another. */
   use(peer: BusSession, corr: bigint, seq: bigint): bigint | undefined {
     let seen = this.seen.get(peer);
-    if (!seen) this.seen.set(peer, (seen = new Map()));
+    if (!seen) this.seen.set(peer, (seen = new Map<bigint, bigint>()));
     const first = seen.get(corr);
     if (first !== undefined && first !== seq) return first;
     if (seen.size >= 65_536) seen.delete(seen.keys().next().value!);

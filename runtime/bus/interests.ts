@@ -114,6 +114,7 @@ export class Interests {
         new Promise<void>((resolve, reject) => {
           const send = () => peer.sendControl({ kind: ControlKind.Subscribe, ...interest });
           const timer = setInterval(send, SUBSCRIBE_RETRY_MS);
+          // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- browsers' timers are numbers, without unref
           timer.unref?.();
           const waits = this.subscribeWaits.get(interest.subId) ?? [];
           waits.push({ peer, resolve, reject, timer });

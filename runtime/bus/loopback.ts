@@ -67,7 +67,7 @@ interface Sub {
   readonly pattern: AddressPattern;
   /** Set for typed subscriptions: only this topic, decoded with this descriptor's codec. */
   readonly topic: AnyTopicDescriptor | undefined;
-  readonly handler: Handler<unknown, string>;
+  readonly handler: Handler<unknown>;
   active: boolean;
 }
 
@@ -193,15 +193,15 @@ export class LoopbackBus implements Bus {
   }
 
   subscribe<P, R, K extends string>(topic: TopicDescriptor<P, R, K>, handler: Handler<P, K, R>, options?: SubscribeOptions): Subscription;
-  subscribe(pattern: string, handler: Handler<unknown, string>): Subscription;
+  subscribe(pattern: string, handler: Handler<unknown>): Subscription;
   subscribe(target: AnyTopicDescriptor | string, handler: Handler<never, never, never>, options: SubscribeOptions = {}): Subscription {
     this.assertOpen(typeof target === 'string' ? target : target.address);
     let sub: Sub;
     if (typeof target === 'string') {
-      sub = { session: this, pattern: compilePattern(target), topic: undefined, handler: handler as Handler<unknown, string>, active: true };
+      sub = { session: this, pattern: compilePattern(target), topic: undefined, handler: handler as Handler<unknown>, active: true };
     } else {
       assertAllowed(this.capabilities, target, 'subscribe', target.address, `session ${this.sessionId}`);
-      sub = { session: this, pattern: topicPattern(target.address, options.params), topic: target, handler: handler as Handler<unknown, string>, active: true };
+      sub = { session: this, pattern: topicPattern(target.address, options.params), topic: target, handler: handler as Handler<unknown>, active: true };
     }
     this.hub.subs.add(sub);
     return {
@@ -220,7 +220,7 @@ export class LoopbackBus implements Bus {
       const corr = this.hub.corr();
       const address = formatAddress(topic.address, options.params);
       const replyTo = replyAddress(address, corr);
-      const settle = this.await(replyTo, topic.reply as Codec<unknown>, options.timeoutMs, resolve as (v: unknown) => void, reject);
+      const settle = this.await(replyTo, topic.reply, options.timeoutMs, resolve as (v: unknown) => void, reject);
       try {
         this.send(topic, value, options, corr, replyTo, true);
       } catch (err) {
@@ -258,7 +258,7 @@ export class LoopbackBus implements Bus {
       this.hub.reserve(1, address);
       const corr = this.hub.corr();
       const replyTo = replyAddress(address, corr);
-      this.await(replyTo, intent.reply as Codec<unknown> | undefined, options.timeoutMs, resolve, reject);
+      this.await(replyTo, intent.reply, options.timeoutMs, resolve, reject);
       const sessionId = this.sessionId;
       const timestampUs = nowUs();
       this.hub.enqueue(() => {
@@ -305,7 +305,7 @@ export class LoopbackBus implements Bus {
     const { intent } = server;
     let result: unknown;
     try {
-      const body = intent.body.decode(bytes);
+      const body: unknown = intent.body.decode(bytes);
       result = await server.responder(body, delivery);
     } catch (err) {
       this.hub.routeReply(replyTo, { error: remoteInfo(err, intent.errors) });
@@ -396,7 +396,7 @@ export class LoopbackBus implements Bus {
         };
         try {
           const r = sub.handler(decoded, delivery);
-          if (r && typeof (r as Promise<void>).then === 'function') (r as Promise<void>).then(undefined, (err: unknown) => sub.session.onError(err, address));
+          if (r && typeof r.then === 'function') r.then(undefined, (err: unknown) => sub.session.onError(err, address));
         } catch (err) {
           sub.session.onError(err, address);
         }

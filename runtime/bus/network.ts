@@ -133,7 +133,7 @@ interface LocalSub {
   readonly pattern: AddressPattern;
   /** Typed subscriptions (they also answer requests); undefined for patterns. */
   readonly topic: AnyTopicDescriptor | undefined;
-  readonly handler: Handler<unknown, string>;
+  readonly handler: Handler<unknown>;
   active: boolean;
 }
 
@@ -235,11 +235,13 @@ export class NetworkBus implements Bus {
     // Correlation ids start at a random point so two nodes' requests do not collide at a broker.
     this.nextCorr = (BigInt(randomBytes(4).readUInt32BE(0)) << 24n) | 1n;
     const heartbeat = setInterval(() => this.heartbeat(), this.heartbeatMs);
+    // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- browsers' timers are numbers, without unref
     heartbeat.unref?.();
     this.timers.push(heartbeat);
     const t = options.telemetry;
     if (t && (t.jitter || t.delivery)) {
       const report = setInterval(() => this.reports.report(), t.intervalMs ?? 1_000);
+      // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- browsers' timers are numbers, without unref
       report.unref?.();
       this.timers.push(report);
     }
@@ -353,6 +355,7 @@ export class NetworkBus implements Bus {
           p.settle(new BusError('closed', `${p.address}: the session ended: ${error.message}`, { address: p.address }));
       }
     };
+    // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- browsers' timers are numbers, without unref
     if (delayMs > 0) setTimeout(drop, delayMs).unref?.();
     else drop();
   }
@@ -374,17 +377,17 @@ export class NetworkBus implements Bus {
   // ── subscriptions ───────────────────────────────────────────────────────────────────────────────
 
   subscribe<P, R, K extends string>(topic: TopicDescriptor<P, R, K>, handler: Handler<P, K, R>, options?: SubscribeOptions): Subscription;
-  subscribe(pattern: string, handler: Handler<unknown, string>): Subscription;
+  subscribe(pattern: string, handler: Handler<unknown>): Subscription;
   subscribe(target: AnyTopicDescriptor | string, handler: Handler<never, never, never>, options: SubscribeOptions = {}): Subscription {
     const label = typeof target === 'string' ? target : target.address;
     this.assertOpen(label);
     let sub: LocalSub;
     const subId = this.interests.newSubId();
     if (typeof target === 'string') {
-      sub = { subId, pattern: compilePattern(target), topic: undefined, handler: handler as Handler<unknown, string>, active: true };
+      sub = { subId, pattern: compilePattern(target), topic: undefined, handler: handler as Handler<unknown>, active: true };
     } else {
       assertAllowed(this.capabilities, target, 'subscribe', target.address, this.name);
-      sub = { subId, pattern: topicPattern(target.address, options.params), topic: target, handler: handler as Handler<unknown, string>, active: true };
+      sub = { subId, pattern: topicPattern(target.address, options.params), topic: target, handler: handler as Handler<unknown>, active: true };
     }
     return this.addLocal(sub);
   }
@@ -459,7 +462,7 @@ export class NetworkBus implements Bus {
     this.pending.set(replyTo, entry);
     try {
       const { done } = this.send(topic, value, options, FrameKind.Request, corr);
-      done.catch((err: BusError) => settle(err));
+      done.catch((err: unknown) => settle(err as BusError));
     } catch (err) {
       settle(err as BusError);
     }
@@ -527,7 +530,7 @@ export class NetworkBus implements Bus {
       subId: this.interests.newSubId(),
       pattern: compilePattern(topic.address),
       topic,
-      handler: handler as Handler<unknown, string>,
+      handler: handler as Handler<unknown>,
       active: true,
     });
   }
@@ -645,11 +648,11 @@ export class NetworkBus implements Bus {
           timestampUs: header.timestampUs,
           size: payload.length,
           ...(msg.packets ? { packets: msg.packets } : {}),
-          qos: QOS_NAME[header.qos] ?? 'at_most_once',
+          qos: QOS_NAME[header.qos],
         };
         try {
           const r = sub.handler(decoded, delivery);
-          if (r && typeof (r as Promise<void>).then === 'function') (r as Promise<void>).then(undefined, (err: unknown) => this.onError(err, address));
+          if (r && typeof r.then === 'function') r.then(undefined, (err: unknown) => this.onError(err, address));
         } catch (err) {
           this.onError(err, address);
         }
@@ -696,13 +699,7 @@ export class NetworkBus implements Bus {
         if (qos > 0) peer.inbox.ack(seq);
         counters.received++;
         this.replyRoutes.set(replyTo, { peer, expires: performance.now() + this.requestTimeoutMs * 2 });
-        void this.replyError(
-          topic,
-          replyTo,
-          header.corrId,
-          { name: NO_RESPONDER, code: 0, message: 'nobody serves this topic' },
-          QOS_NAME[qos] ?? 'at_most_once',
-        );
+        void this.replyError(topic, replyTo, header.corrId, { name: NO_RESPONDER, code: 0, message: 'nobody serves this topic' }, QOS_NAME[qos]);
         return;
       }
       this.replyRoutes.set(replyTo, { peer, expires: performance.now() + this.requestTimeoutMs * 2 });

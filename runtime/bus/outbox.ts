@@ -103,6 +103,7 @@ export class Outbox {
   start(): void {
     if (this.retryTimer) return;
     this.retryTimer = setInterval(() => this.retransmitDue(), Math.max(5, Math.min(25, this.initialMs / 2)));
+    // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- browsers' timers are numbers, without unref
     this.retryTimer.unref?.();
   }
 

@@ -260,6 +260,8 @@ export function fromJsonBigIntKey(key: string, path: string, min: bigint, max: b
  * values give equal bytes whatever the key insertion order.
  */
 export function stringifySorted(v: unknown): string {
+  // JSON.stringify gives undefined for undefined, functions and symbols, whatever its type says.
+  // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition
   if (v === null || typeof v !== 'object') return JSON.stringify(v) ?? 'null';
   if (Array.isArray(v)) {
     let s = '[';

@@ -110,6 +110,7 @@ function bad(reason: string, offset: number): EnvelopeError {
 
 /** Checks every header field against its width and the chunk rules; returns the first problem, or null. */
 export function checkHeader(h: EnvelopeHeader, payloadLength: number): EnvelopeError | null {
+  // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- a JavaScript caller may pass anything
   if (h.qos !== 0 && h.qos !== 1 && h.qos !== 2) return bad(`QoS must be 0, 1 or 2, got ${String(h.qos)}`, Offset.qos);
   if (!isUint(h.topicId, U32_MAX)) return bad(`topic id must be a u32, got ${String(h.topicId)}`, Offset.topicId);
   if (!isUint(h.schemaMajor, 0xffff)) return bad(`schema major must be a u16, got ${String(h.schemaMajor)}`, Offset.schemaMajor);

@@ -42,8 +42,10 @@ export const DEFAULT_SSE_LIMITS: SseLimits = { maxBytes: 16 * 1024, maxDepth: 8,
 /** SSE event names: `message`, `done`, or custom ones like `response.output_text.delta`. */
 export const EV_PATTERN = /^[A-Za-z][A-Za-z0-9_.:-]*$/;
 /** SSE ids may not contain NUL, CR or LF; we also refuse other control characters. */
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
 export const ID_PATTERN = /^[^\u0000-\u001f\u007f]+$/;
 /** `type/subtype` with optional parameters. */
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
 export const CT_PATTERN = /^[A-Za-z0-9!#$&^_.+-]+\/[A-Za-z0-9!#$&^_.+-]+(\s*;[^\u0000-\u001f\u007f]*)?$/;
 
 export type SseCtrl = { readonly ack: number } | { readonly nack: readonly number[] } | { readonly window: number } | { readonly hb: true | number };
@@ -181,7 +183,7 @@ export function serializeSseEnvelope(env: SseEnvelope, limits: SseLimits = DEFAU
 /** Builds a ctrl envelope (`ev:"ctrl"`) with the given sequence number. */
 export function sseCtrl(seq: number, data: SseCtrl, ts?: number): SseCtrlEnvelope {
   const env = ts === undefined ? { v: SSE_VERSION, ev: SSE_CTRL, seq, data } : { v: SSE_VERSION, ev: SSE_CTRL, seq, ts, data };
-  const checked = checkSseEnvelope(env as Record<string, unknown>);
+  const checked = checkSseEnvelope(env);
   if (checked instanceof EnvelopeError) throw checked;
   return checked as SseCtrlEnvelope;
 }

@@ -85,6 +85,7 @@ export interface FlexFrame {
  */
 export function encodeFlexFrameText(f: FlexFrame, maxBytes = Number.POSITIVE_INFINITY): string {
   const name = FLEX_KIND_NAMES[f.kind];
+  // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- a JavaScript caller may pass anything
   if (name === undefined) throw new RangeError(`unknown frame kind ${String(f.kind)}`);
   if (f.flags !== 0 && f.flags !== FLAG_RETRANSMISSION) throw new RangeError(`flags must be 0 or ${FLAG_RETRANSMISSION}, got ${String(f.flags)}`);
   if (typeof f.seq !== 'bigint' || f.seq < 0n || f.seq > U64_MAX) throw new RangeError(`seq must be a u64 bigint, got ${String(f.seq)}`);
@@ -99,7 +100,7 @@ export function encodeFlexFrameText(f: FlexFrame, maxBytes = Number.POSITIVE_INF
     try {
       checkErrorBody(f.body);
     } catch (err) {
-      if (err instanceof JsonDecodeError) throw new RangeError(`error reply body ${err.message}`);
+      if (err instanceof JsonDecodeError) throw new RangeError(`error reply body ${err.message}`, { cause: err });
       throw err;
     }
   }

@@ -79,6 +79,7 @@ export interface FlexAddressOptions {
 function headWord(o: FlexAddressOptions, format: number): number {
   const group = checkRange('group', o.group, 0, 15);
   const addressing = o.addressing ?? 'group';
+  // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- a JavaScript caller may pass anything
   if (addressing !== 'group' && addressing !== 'channel') {
     throw new UmpError(UmpErrorCode.InvalidField, `addressing must be "group" or "channel", got ${String(addressing)}`);
   }
@@ -94,7 +95,7 @@ export function encodeFlexPacket(o: FlexAddressOptions & { readonly format: Segm
   checkBytes('Flex payload', o.data);
   checkRange('Flex payload length', o.data.length, 0, FLEX_BYTES_PER_PACKET);
   const format = SEGMENT_FORMAT_NAMES.indexOf(o.format);
-  if (format < 0) throw new UmpError(UmpErrorCode.InvalidField, `format must be complete|start|continue|end, got ${String(o.format)}`);
+  if (format < 0) throw new UmpError(UmpErrorCode.InvalidField, `format must be complete|start|continue|end, got ${o.format}`);
   const out = Uint32Array.of(headWord(o, format), 0, 0, 0);
   writePacketBytes(out, 0, 4, o.data, 0, o.data.length);
   return out;
