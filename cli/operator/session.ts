@@ -28,7 +28,7 @@ export function mdnsOptions(o: MdnsFlags): MdnsOptions {
 }
 
 /** Every client flag, for whichever transport the URL's scheme picks: each reads what applies to it. */
-export function connectOptions(o: ClientOptions): ConnectOptions {
+function connectOptions(o: ClientOptions): ConnectOptions {
   return {
     name: o.name,
     timeoutMs: o.connectTimeout,
