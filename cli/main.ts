@@ -1,6 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { registerCommands } from './commands/index.ts';
 import { ExitCode, UsageError } from './exit.ts';
+import { schemesHelp } from './operator/urls.ts';
 import { MIDL_VERSION } from '../compiler/index.ts';
 
 /** Runs the midl CLI with `argv` (as in process.argv) and resolves to the process exit code. */
@@ -9,6 +10,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     .description('Schema toolchain and runtime for MIDI 2.0 message backplanes')
     .version(MIDL_VERSION, '-v, --version')
     .showHelpAfterError('(run with --help for usage)')
+    .addHelpText('after', schemesHelp)
     .exitOverride();
   let exitCode: number = ExitCode.Ok;
   registerCommands(program, (code) => {

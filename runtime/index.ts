@@ -24,9 +24,11 @@ export {
   type NackReason,
   type ReceivedFrame,
 } from './lanes/index.ts';
-// Transports: only the link contract and the in-process loopback here; socket transports (Network MIDI 2.0
-// over UDP) are imported from runtime/transports/ so browser bundles never see node:dgram.
-export { TransportError, TransportErrorCode, loopbackLinkPair, type LinkDown, type LoopbackLinkOptions, type UmpLink } from './transports/index.ts';
+// Transports: only the link contract and the in-process loopback here, imported from their own files;
+// socket transports and their registry are imported from runtime/transports/index.ts, so that this
+// module's import graph never reaches node:dgram (browser bundles).
+export { TransportError, TransportErrorCode, type LinkDown, type UmpLink } from './transports/link.ts';
+export { loopbackLinkPair, type LoopbackLinkOptions } from './transports/loopback.ts';
 // Both codec and envelope export `JsonValue` (the same type): the codec's is the public one.
 export type { JsonValue } from './codec/index.ts';
 // Both ump and envelope export `ReassemblyOptions`: the envelope's keeps the name, ump's is renamed.

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import type { SetExitCode } from '../exit.ts';
-import { addMdnsOptions, nameOption, period, schemaOption } from '../operator/options.ts';
+import { addMdnsOptions, addSchemesHelp, listenUrlHelp, nameOption, period, schemaOption } from '../operator/options.ts';
 import type { PeerOptions } from '../operator/run-peer.ts';
 
 /**
@@ -12,7 +12,7 @@ export function registerPeer(program: Command, setExit: SetExitCode): void {
   const cmd = program
     .command('peer')
     .description('run a Network MIDI 2.0 endpoint and Bus session authority; print every message received as a JSON line')
-    .requiredOption('--listen <url>', 'udp://HOST:PORT to listen on (port 0: any free port; the bound one is printed on stderr)')
+    .requiredOption('--listen <url>', listenUrlHelp())
     .addOption(nameOption('endpoint name announced in invitation replies', 'midl peer'))
     .option('--secret <secret>', 'accept only invitations authenticated with this shared secret')
     .addOption(schemaOption())
@@ -24,5 +24,5 @@ export function registerPeer(program: Command, setExit: SetExitCode): void {
       'every MS, publish per-topic latency/jitter and delivery reports on telemetry/jitter and telemetry/delivery (printed, and sent to subscribers)',
       period,
     );
-  addMdnsOptions(cmd).action(async (opts: PeerOptions) => (await import('../operator/run-peer.ts')).runPeer(opts, setExit));
+  addSchemesHelp(addMdnsOptions(cmd)).action(async (opts: PeerOptions) => (await import('../operator/run-peer.ts')).runPeer(opts, setExit));
 }

@@ -1,6 +1,6 @@
 import { Option, type Command } from 'commander';
 import type { SetExitCode } from '../exit.ts';
-import { PEER_ADDRESS_HELP, addClientOptions, milliseconds, schemaOption, wholeNumber } from '../operator/options.ts';
+import { addClientOptions, milliseconds, schemaOption, wholeNumber, peerUrlHelp } from '../operator/options.ts';
 import type { TailOptions } from '../operator/run-tail.ts';
 
 /**
@@ -13,7 +13,7 @@ export function registerTail(program: Command, setExit: SetExitCode): void {
       .command('tail')
       .description('subscribe to address patterns on a peer and print each message as a JSON line')
       .argument('[patterns...]', 'address patterns (gpu/*, gpu/**, gpu/job.result/{corr}); default **')
-      .requiredOption('--from <url>', PEER_ADDRESS_HELP)
+      .requiredOption('--from <url>', peerUrlHelp())
       .addOption(new Option('--count <n>', 'exit 0 after N messages').argParser(wholeNumber))
       .addOption(new Option('--timeout <ms>', 'stop after MS milliseconds (exit 1 if --count was not reached by then)').argParser(milliseconds))
       .addOption(schemaOption()),

@@ -1,10 +1,11 @@
 /**
  * Options and argument helpers shared by the operator commands (peer, send, tail, replay), and waiting
  * for Ctrl-C. Light on purpose: command modules load at every `midl` start, the runtime only when one
- * of these commands runs.
+ * of these commands runs (but for the transport registry, whose schemes the help lists: urls.ts).
  */
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import type { QosLevel } from '../../runtime/index.ts';
+import { schemesHelp, urlForms } from './urls.ts';
 
 export const QOS_LEVELS: readonly QosLevel[] = ['at_most_once', 'at_least_once', 'exactly_once'];
 
@@ -13,25 +14,33 @@ export const schemaOption = (): Option => new Option('--schema <path>', 'midl.ya
 
 export const qosOption = (description: string): Option => new Option('--qos <level>', description).choices(QOS_LEVELS);
 
-/** What `--to` / `--from` accept (session.ts `peerAddress` reads them). */
-export const PEER_ADDRESS_HELP = 'udp://HOST:PORT of the peer, or mdns:NAME[#PIID] to find it by its endpoint name on mDNS';
+/** What `--to` / `--from` accept: a URL of any registered transport (urls.ts `urlOption` checks it). */
+export const peerUrlHelp = (): string => `the peer: ${urlForms('connect')} (transports below)`;
+
+/** `--listen`: a URL of any registered transport that listens. */
+export const listenUrlHelp = (): string => `where to listen: ${urlForms('listen')} (transports below; the address really bound is printed on stderr)`;
+
+/** The registered transports after the options in a command's help (evaluated when help is shown). */
+export const addSchemesHelp = (cmd: Command): Command => cmd.addHelpText('after', schemesHelp);
 
 /** `--name` of every operator command: the UMP Endpoint Name its Network MIDI 2.0 endpoint announces. */
 export const nameOption = (description: string, defaultName: string): Option =>
   new Option('--name <name>', description).argParser(endpointName).default(defaultName);
 
-/** `--name`, `--secret`, `--connect-timeout` and the mDNS lookup options of the client commands (send, tail, replay). */
+/** `--name`, `--secret`, `--connect-timeout`, the mDNS lookup options and the transports' help of the client commands (send, tail, replay). */
 export function addClientOptions(cmd: Command, defaultName: string): Command {
-  return addMdnsOptions(
-    cmd
-      .addOption(nameOption('endpoint name announced in the invitation', defaultName))
-      .option('--secret <secret>', 'shared secret, when the peer requires authenticated invitations')
-      .addOption(
-        new Option('--connect-timeout <ms>', 'give up when the peer has not accepted the invitation and the session by then')
-          .argParser(milliseconds)
-          .default(5000),
-      )
-      .addOption(new Option('--discover-timeout <ms>', 'mdns:NAME: how long to listen for endpoints on mDNS').argParser(milliseconds).default(2000)),
+  return addSchemesHelp(
+    addMdnsOptions(
+      cmd
+        .addOption(nameOption('endpoint name announced in the invitation', defaultName))
+        .option('--secret <secret>', 'shared secret, when the peer requires authenticated invitations')
+        .addOption(
+          new Option('--connect-timeout <ms>', 'give up when the peer has not accepted the invitation and the session by then')
+            .argParser(milliseconds)
+            .default(5000),
+        )
+        .addOption(new Option('--discover-timeout <ms>', 'mdns:NAME: how long to listen for endpoints on mDNS').argParser(milliseconds).default(2000)),
+    ),
   );
 }
 
@@ -45,7 +54,7 @@ export function addMdnsOptions(cmd: Command): Command {
 /** `--to`, `--rate` and `--window` of the commands that publish (send, replay). */
 export function addPublishOptions(cmd: Command): Command {
   return cmd
-    .requiredOption('--to <url>', PEER_ADDRESS_HELP)
+    .requiredOption('--to <url>', peerUrlHelp())
     .addOption(new Option('--rate <n>', 'at most N messages per second').argParser(positiveNumber))
     .addOption(new Option('--window <n>', 'messages awaiting acknowledgement at once').argParser(positiveWhole).default(256));
 }

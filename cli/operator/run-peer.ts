@@ -1,12 +1,13 @@
 import { closeSync, openSync, writeSync } from 'node:fs';
 import { ALL_CAPABILITIES, NetworkBus } from '../../runtime/index.ts';
-import { Nm2Endpoint, MdnsError, NM2_SERVICE_TYPE, advertiseNm2 } from '../../runtime/transports/index.ts';
+import { MdnsError, NM2_SERVICE_TYPE, advertiseNm2, transports, type TransportListener } from '../../runtime/transports/index.ts';
 import { ExitCode, UsageError, type SetExitCode } from '../exit.ts';
 import { loadSchema } from '../schema-runtime.ts';
 import { messageLine, recordedLine } from './lines.ts';
 import { describeError, untilSignal } from './options.ts';
-import { formatUdpUrl, mdnsOptions, udpUrl, type MdnsFlags } from './session.ts';
+import { mdnsOptions, type MdnsFlags } from './session.ts';
 import { capabilityMask, telemetryTopics } from './topics.ts';
+import { urlOption } from './urls.ts';
 
 export interface PeerOptions extends MdnsFlags {
   listen: string;
@@ -21,7 +22,7 @@ export interface PeerOptions extends MdnsFlags {
 
 /** What `midl peer` does (commands/peer.ts defines its options). */
 export async function runPeer(opts: PeerOptions, setExit: SetExitCode): Promise<void> {
-  const { host, port } = udpUrl('--listen', opts.listen, { listen: true });
+  const listen = urlOption('--listen', opts.listen, 'listen');
   if (!opts.advertise && (opts.mdnsInterface !== undefined || opts.mdnsPort !== undefined)) {
     throw new UsageError('--mdns-interface and --mdns-port only apply with --advertise');
   }
@@ -55,34 +56,35 @@ export async function runPeer(opts: PeerOptions, setExit: SetExitCode): Promise<
     // Written synchronously: a recording is complete up to the last line printed, even on SIGKILL.
     if (record !== undefined) writeSync(record, `${JSON.stringify(recordedLine(line, delivery.packets))}\n`);
   });
-  let endpoint: Nm2Endpoint | undefined;
+  let listener: TransportListener | undefined;
   let advert: { stop(): Promise<void> } | undefined;
   // Goodbye on mDNS first, so that nobody discovers a peer that is going away; then Bye to every
-  // client (the endpoint), then the Bus's own session.
+  // client (the listener), then the Bus's own session.
   const shutdown = async (code: ExitCode): Promise<void> => {
     await advert?.stop();
-    await endpoint?.close();
+    await listener?.close();
     await bus.close();
     if (record !== undefined) closeSync(record);
     setExit(code);
   };
   try {
-    endpoint = await Nm2Endpoint.listen({
-      host,
-      port,
-      name: opts.name,
-      ...(opts.secret === undefined ? {} : { secret: opts.secret }),
-    });
+    listener = await transports.listen(listen.url, { name: opts.name, ...(opts.secret === undefined ? {} : { secret: opts.secret }) });
   } catch (err) {
     process.stderr.write(`error: cannot listen on ${opts.listen}: ${describeError(err)}\n`);
     return shutdown(ExitCode.Failure);
   }
-  endpoint.onSession((link) => {
+  // What --advertise announces: only a Network MIDI 2.0 endpoint on UDP can be one of _midi2._udp.
+  const endpoint = listener.nm2Endpoint;
+  if (opts.advertise && endpoint === undefined) {
+    process.stderr.write(`error: --advertise: ${listener.url} is not a Network MIDI 2.0 endpoint on UDP, the only kind announced as ${NM2_SERVICE_TYPE}\n`);
+    return shutdown(ExitCode.Usage);
+  }
+  listener.onSession((link) => {
     process.stderr.write(`session: ${link.description}\n`);
     bus.accept(link);
   });
-  process.stderr.write(`listening on ${formatUdpUrl(endpoint.host, endpoint.port)}\n`);
-  if (opts.advertise) {
+  process.stderr.write(`listening on ${listener.url}\n`);
+  if (opts.advertise && endpoint !== undefined) {
     // The id the endpoint really answers invitations with, so that what mDNS says and what an
     // invited client sees never differ.
     const { productInstanceId } = endpoint;

@@ -7,7 +7,8 @@ import { payloadFromJson } from './payloads.ts';
 import { untilSignal } from './options.ts';
 import { publishAll, reportRun, type Outgoing } from './publish-run.ts';
 import { RawReplay, type RawFrame } from './raw-replay.ts';
-import { openClient, peerAddress, type ClientOptions } from './session.ts';
+import { openClient, type ClientOptions } from './session.ts';
+import { urlOption } from './urls.ts';
 import { resolveTopic } from './topics.ts';
 
 export interface ReplayOptions extends ClientOptions {
@@ -22,7 +23,7 @@ export interface ReplayOptions extends ClientOptions {
 
 /** What `midl replay` does (commands/replay.ts defines its options). */
 export async function runReplay(file: string, opts: ReplayOptions, setExit: SetExitCode): Promise<void> {
-  const to = peerAddress('--to', opts.to);
+  const to = urlOption('--to', opts.to, 'connect');
   let text: string;
   try {
     // Without a byte order mark, which some editors write and JSON.parse refuses.

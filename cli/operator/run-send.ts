@@ -5,7 +5,8 @@ import { loadSchema } from '../schema-runtime.ts';
 import { readPayloads } from './payloads.ts';
 import { untilSignal } from './options.ts';
 import { publishAll, reportRun, type Outgoing } from './publish-run.ts';
-import { openClient, peerAddress, type ClientOptions } from './session.ts';
+import { openClient, type ClientOptions } from './session.ts';
+import { urlOption } from './urls.ts';
 import { resolveTopic } from './topics.ts';
 
 export interface SendOptions extends ClientOptions {
@@ -22,7 +23,7 @@ export interface SendOptions extends ClientOptions {
 /** What `midl send` does (commands/send.ts defines its options). */
 export async function runSend(opts: SendOptions, setExit: SetExitCode): Promise<void> {
   if ((opts.json === undefined) === (opts.file === undefined)) throw new UsageError('give exactly one of --json VALUE or --file FILE');
-  const to = peerAddress('--to', opts.to);
+  const to = urlOption('--to', opts.to, 'connect');
   const schema = await loadSchema(opts.schema);
   if (!schema) return setExit(ExitCode.Failure);
   const { topic, params, address } = resolveTopic(schema, opts.topic);

@@ -4,7 +4,8 @@ import { loadSchema } from '../schema-runtime.ts';
 import { messageLine } from './lines.ts';
 import { watchLink } from './link-watch.ts';
 import { describeError, untilSignal } from './options.ts';
-import { openClient, peerAddress, type ClientOptions } from './session.ts';
+import { openClient, type ClientOptions } from './session.ts';
+import { urlOption } from './urls.ts';
 
 export interface TailOptions extends ClientOptions {
   from: string;
@@ -15,7 +16,7 @@ export interface TailOptions extends ClientOptions {
 
 /** What `midl tail` does (commands/tail.ts defines its options). */
 export async function runTail(patternArgs: string[], opts: TailOptions, setExit: SetExitCode): Promise<void> {
-  const from = peerAddress('--from', opts.from);
+  const from = urlOption('--from', opts.from, 'connect');
   const patterns = patternArgs.length > 0 ? patternArgs : ['**'];
   const compiled: AddressPattern[] = patterns.map((p) => {
     try {

@@ -44,6 +44,12 @@ export const TransportErrorCode = {
   Timeout: 'timeout',
   AuthFailed: 'auth-failed',
   BadUrl: 'bad-url',
+  /** No transport is registered for the URL's scheme (runtime/transports/registry.ts). */
+  UnknownScheme: 'unknown-scheme',
+  /** An address that names an endpoint (mdns:NAME) led to none, to several, or the lookup itself failed. */
+  Unresolved: 'unresolved',
+  /** A second transport was registered for a scheme that has one. */
+  SchemeTaken: 'scheme-taken',
 } as const;
 export type TransportErrorCode = (typeof TransportErrorCode)[keyof typeof TransportErrorCode];
 

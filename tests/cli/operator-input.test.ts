@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { LineError, parseRecordedLine, parseUmpText } from '../../cli/operator/lines.ts';
 import { endpointName, milliseconds, positiveWhole } from '../../cli/operator/options.ts';
-import { peerAddress, udpUrl } from '../../cli/operator/session.ts';
+import { urlOption } from '../../cli/operator/urls.ts';
 import { UsageError } from '../../cli/exit.ts';
 import { parseUdpUrl } from '../../runtime/transports/nm2/url.ts';
 
@@ -21,11 +21,26 @@ describe('udp:// URLs', () => {
     expect(() => parseUdpUrl('udp://127.0.0.1:70000', { listen: true })).toThrow(/port 70000 is out of range \(1\.\.65535\)/);
     expect(() => parseUdpUrl('udp://127.0.0.1', { listen: true })).toThrow(/not a udp:\/\/HOST:PORT address/);
 
-    expect(udpUrl('--listen', 'udp://0.0.0.0:0', { listen: true })).toEqual({ host: '0.0.0.0', port: 0 });
+    expect(parseUdpUrl('udp://0.0.0.0:0', { listen: true })).toEqual({ host: '0.0.0.0', port: 0 });
     // A port that merely ends in 0 is no special case (the old rewrite matched ":0" at the end).
-    expect(udpUrl('--listen', 'udp://127.0.0.1:5000', { listen: true })).toEqual({ host: '127.0.0.1', port: 5000 });
-    expect(() => udpUrl('--to', 'udp://127.0.0.1:0')).toThrow(UsageError);
-    expect(() => peerAddress('--from', 'udp://127.0.0.1:0')).toThrow(/^--from: port 0 means "any free port"/);
+    expect(parseUdpUrl('udp://127.0.0.1:5000')).toEqual({ host: '127.0.0.1', port: 5000 });
+  });
+
+  it("an option's URL is checked by its transport through the registry, and a refusal is a usage error naming the option", () => {
+    expect(urlOption('--listen', 'udp://0.0.0.0:0', 'listen')).toEqual({ flag: '--listen', url: 'udp://0.0.0.0:0' });
+    expect(urlOption('--listen', 'udp://127.0.0.1:5000', 'listen')).toEqual({ flag: '--listen', url: 'udp://127.0.0.1:5000' });
+    expect(urlOption('--to', 'mdns:twin#SN-1', 'connect')).toEqual({ flag: '--to', url: 'mdns:twin#SN-1' });
+    expect(() => urlOption('--to', 'udp://127.0.0.1:0', 'connect')).toThrow(UsageError);
+    expect(() => urlOption('--from', 'udp://127.0.0.1:0', 'connect')).toThrow(/^--from: port 0 means "any free port"/);
+    expect(() => urlOption('--to', 'mdns:', 'connect')).toThrow(/^--to: mdns: needs an endpoint name \(mdns:NAME or mdns:NAME#PIID\)$/);
+    expect(() => urlOption('--listen', 'mdns:twin', 'listen')).toThrow(
+      /^--listen: cannot listen on "mdns:twin": the mdns: transport only connects; listen on udp:\/\/HOST:PORT$/,
+    );
+    const unknown = () => urlOption('--to', 'http://x', 'connect');
+    expect(unknown).toThrow(UsageError);
+    expect(unknown).toThrow(
+      '--to: not a udp://HOST:PORT address, nor mdns:NAME[#PIID]: "http://x" (no transport is registered for the scheme http:; the registered schemes are udp:, mdns:)',
+    );
   });
 });
 

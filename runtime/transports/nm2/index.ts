@@ -1,6 +1,8 @@
-// Public surface of the Network MIDI 2.0 (UDP) transport: the endpoint, its links, the url helpers and the wire codec.
+// Public surface of the Network MIDI 2.0 (UDP) transport: the endpoint, its links, the url helpers, its registry entries (udp:, mdns:) and the wire codec.
 export { Nm2Endpoint, type Nm2EndpointOptions, type Nm2Link } from './endpoint.ts';
-export { parseUdpUrl, connectNm2, type ConnectNm2Options } from './url.ts';
+export { parseUdpUrl, formatUdpUrl, connectNm2, type ConnectNm2Options } from './url.ts';
+export { udpTransport } from './udp-transport.ts';
+export { mdnsTransport, parseMdnsUrl, resolveMdnsUrl, type MdnsAddress } from './mdns-transport.ts';
 export { type Nm2Stats } from './stats.ts';
 export { type Nm2SessionState } from './session.ts';
 export { DEFAULT_NM2_TUNING, type Nm2Tuning, type SessionTuning, type DataStreamTuning } from './tuning.ts';

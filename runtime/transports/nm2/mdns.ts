@@ -67,7 +67,8 @@ export class MdnsError extends Error {
 const TLD = 'local';
 const SERVICE_FQDN = `${NM2_SERVICE_TYPE}.${TLD}`;
 const SERVICES_META = `_services._dns-sd._udp.${TLD}`;
-const MDNS_PORT = 5353;
+/** The mDNS port (RFC 6762), used unless `MdnsOptions.port` says otherwise. */
+export const MDNS_PORT = 5353;
 /** RFC 6762 §10: 120 s for records naming a host (SRV, A/AAAA), 75 min for the others. */
 const HOST_TTL = 120;
 const OTHER_TTL = 4500;
@@ -75,7 +76,8 @@ const OTHER_TTL = 4500;
 const ANNOUNCE_GAP_MS = 1000;
 /** RFC 6762 §5.2: continuous querying starts at 1 s and at least doubles. */
 const FIRST_REQUERY_MS = 1000;
-const DEFAULT_DISCOVER_MS = 2000;
+/** How long `discoverNm2` browses unless told otherwise. */
+export const DEFAULT_DISCOVER_MS = 2000;
 /** RFC 6763 §6.1: one TXT string is at most 255 bytes. */
 const TXT_STRING_MAX = 255;
 /** RFC 1035: a label is at most 63 bytes. */

@@ -13,9 +13,9 @@ export interface ParseUdpUrlOptions {
   readonly listen?: boolean;
 }
 
-/** Parses `udp://HOST:PORT` (IPv6 hosts in brackets); TransportError('bad-url') otherwise. */
+/** Parses `udp://HOST:PORT` (IPv6 hosts in brackets; the scheme in any case, RFC 3986 §3.1); TransportError('bad-url') otherwise. */
 export function parseUdpUrl(url: string, options: ParseUdpUrlOptions = {}): { host: string; port: number } {
-  const m = /^udp:\/\/(\[[0-9A-Fa-f:.]+\]|[^\s:/[\]@?#]+):(\d{1,5})\/?$/.exec(url);
+  const m = /^udp:\/\/(\[[0-9A-Fa-f:.]+\]|[^\s:/[\]@?#]+):(\d{1,5})\/?$/i.exec(url);
   if (!m) throw new TransportError('bad-url', `not a udp://HOST:PORT address: ${JSON.stringify(url)}`);
   const port = Number(m[2]);
   if (port > 0xffff) throw new TransportError('bad-url', `port ${port} is out of range (1..65535) in ${JSON.stringify(url)}`);
@@ -24,6 +24,11 @@ export function parseUdpUrl(url: string, options: ParseUdpUrlOptions = {}): { ho
   }
   const host = m[1]!.startsWith('[') ? m[1]!.slice(1, -1) : m[1]!;
   return { host, port };
+}
+
+/** `udp://HOST:PORT` of a bound or found address, with IPv6 hosts in brackets. */
+export function formatUdpUrl(host: string, port: number): string {
+  return `udp://${host.includes(':') ? `[${host}]` : host}:${port}`;
 }
 
 export type ConnectNm2Options = Omit<Nm2EndpointOptions, 'port' | 'onError'> & {

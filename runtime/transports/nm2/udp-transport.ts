@@ -1,0 +1,41 @@
+/**
+ * The `udp:` transport of the registry: Network MIDI 2.0 over UDP, connecting from a private
+ * ephemeral endpoint (`connectNm2`) and listening with an `Nm2Endpoint` whose sessions are the links.
+ */
+import type { ConnectOptions, ListenOptions, Transport, TransportListener } from '../registry.ts';
+import { Nm2Endpoint, type Nm2Link } from './endpoint.ts';
+import { connectNm2, formatUdpUrl, parseUdpUrl } from './url.ts';
+
+export const udpTransport: Transport = {
+  scheme: 'udp',
+  syntax: 'udp://HOST:PORT',
+  description: 'Network MIDI 2.0 over UDP (IPv6 hosts in brackets; port 0 listens on any free port)',
+  example: 'udp://127.0.0.1:5673',
+  check(url, role) {
+    parseUdpUrl(url, { listen: role === 'listen' });
+  },
+  connect(url: string, o: ConnectOptions): Promise<Nm2Link> {
+    return connectNm2(url, {
+      name: o.name,
+      ...(o.secret === undefined ? {} : { secret: o.secret }),
+      ...(o.timeoutMs === undefined ? {} : { timeoutMs: o.timeoutMs }),
+      ...(o.onError === undefined ? {} : { onError: o.onError }),
+    });
+  },
+  async listen(url: string, o: ListenOptions): Promise<TransportListener> {
+    const { host, port } = parseUdpUrl(url, { listen: true });
+    const endpoint = await Nm2Endpoint.listen({
+      host,
+      port,
+      name: o.name,
+      ...(o.secret === undefined ? {} : { secret: o.secret }),
+      ...(o.onError === undefined ? {} : { onError: o.onError }),
+    });
+    return {
+      url: formatUdpUrl(endpoint.host, endpoint.port),
+      nm2Endpoint: { host: endpoint.host, port: endpoint.port, productInstanceId: endpoint.productInstanceId },
+      onSession: (handler) => endpoint.onSession(handler),
+      close: () => endpoint.close(),
+    };
+  },
+};
