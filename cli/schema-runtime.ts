@@ -54,9 +54,9 @@ export async function loadSchema(schemaPath: string | undefined): Promise<Loaded
     if (err instanceof LockError) throw new UsageError(err.message);
     throw err;
   }
-  // Types, schemas + validators (types import them), capabilities, registry and client: everything a
-  // registry import needs, and the client so the directory is a complete package. Facts and docs are not.
-  const targets: readonly EmitTarget[] = ['ts', 'json-schema', 'registry', 'client'];
+  // Types, their schema constants, validators, capabilities, registry and client: everything a registry
+  // import needs (index.ts re-exports the validators and the client). Schema files, facts and docs are not.
+  const targets: readonly EmitTarget[] = ['ts', 'schemas', 'validators', 'registry', 'client'];
   const programs: EmittedFile[][] = [];
   let failed = false;
   for (const job of p.jobs) {

@@ -9,7 +9,7 @@ import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { listFiles, type JsonDiagnostic } from '../../compiler/index.ts';
-import { planFor } from '../../cli/schema-runtime.ts';
+import { loadSchema, planFor } from '../../cli/schema-runtime.ts';
 import { CLI_TEST_TIMEOUT_MS, removeTempProjects, runMidl, stackTraceLines, tempProject } from '../helpers/cli.ts';
 
 afterAll(removeTempProjects);
@@ -147,9 +147,12 @@ describe('midl gen with generate jobs', () => {
     expect(stackTraceLines(out.stderr + bad.stderr)).toEqual([]);
   });
 
-  it('the operator commands load the jobs that generate a registry, not a types-only job', () => {
+  it('the operator commands load the jobs that generate a registry, not a types-only job', { timeout: CLI_TEST_TIMEOUT_MS }, async () => {
     const p = planFor(join(dir, 'midl.yaml'));
     expect(p.jobs.map((j) => j.label)).toEqual(['main']);
+    // Loaded for real: both programs would define session/open, and loading the types-only one too would clash.
+    const schema = await loadSchema(join(dir, 'midl.yaml'));
+    expect(schema?.topics.map((t) => t.address)).toEqual(['app/job', 'session/open']);
     writeFileSync(join(dir, 'types-only.yaml'), 'generate:\n  - { inputs: [schemas], output: out, targets: [ts, schemas] }\n');
     expect(() => planFor(join(dir, 'types-only.yaml'))).toThrow("has no generate job with the 'registry' target");
   });
