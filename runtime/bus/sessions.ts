@@ -12,6 +12,7 @@
  * limits, its announced subscriptions and how to drop a peer.
  */
 import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { SessionOpenSchema } from '../protocol/schemas/fountain.session.ts';
 import { ClockSource, SessionError, SessionErrorMessages } from '../protocol/types/fountain.session.ts';
 import type { LinkDown, UmpLink } from '../transports/link.ts';
 import { ControlKind, type Control, type Interest } from './control.ts';
@@ -32,6 +33,9 @@ const HELLO_RETRY_MS = 200;
 /** The clock sources a node keeps, most preferred first: a client offers them, an authority accepts one of them. */
 const OWN_CLOCKS: readonly ClockSource[] = ['wall_clock', 'host_monotonic'];
 const OWN_CLOCK_NUMBERS: readonly number[] = OWN_CLOCKS.map((c) => ClockSource.values[c]);
+
+/** The smallest maximum payload a session agrees on: the minimum fountain.session.SessionOpen allows. */
+const MIN_MAX_PAYLOAD: number = SessionOpenSchema.properties.maxPayload.minimum;
 
 /** REFUSE with a member of fountain.session.SessionError: its code and name, and its message unless a more precise one is given. */
 function refusal(name: SessionError, message?: string): Control {
@@ -160,7 +164,7 @@ export class Sessions {
     peer.sessionId = this.newSessionId();
     peer.granted = granted;
     peer.peerName = c.name;
-    peer.maxPayload = Math.min(host.maxPayload, Math.max(1024, c.maxPayload));
+    peer.maxPayload = Math.min(host.maxPayload, Math.max(MIN_MAX_PAYLOAD, c.maxPayload));
     peer.heartbeatMs = c.heartbeatMs;
     peer.jitterBudgetUs = Math.max(host.jitterBudgetUs, c.jitterBudgetUs);
     peer.clockSource = clock;

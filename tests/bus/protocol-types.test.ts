@@ -2,7 +2,7 @@
  * The runtime speaks idl/'s own types, generated into runtime/protocol: its telemetry reports are
  * exactly fountain.telemetry.JitterReport / DeliveryReport (they validate with the validators and
  * codecs generated into generated/, and encode to the same bytes with either codec), and the session
- * handshake's clock sources and REFUSE codes are fountain.session's.
+ * handshake's clock sources, REFUSE codes and smallest maximum payload are fountain.session's.
  */
 import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -17,6 +17,7 @@ import {
   JitterReport,
   SessionError,
   SessionErrorMessages,
+  SessionOpenSchema,
   topics,
   validateDeliveryReport,
   validateJitterReport,
@@ -130,6 +131,27 @@ describe('the session handshake uses the generated fountain.session numbers', ()
       name: 'UNSUPPORTED_CLOCK',
       message: 'this node keeps wall_clock or host_monotonic time only',
     });
+  });
+
+  it("a client asking for a maximum payload below SessionOpen's minimum gets that minimum", async () => {
+    const raw = RawPeer.attach(newAuthority());
+    raw.control({
+      kind: ControlKind.Hello,
+      name: 'raw',
+      capabilities: 0n,
+      maxPayload: 100,
+      jitterBudgetUs: 5000,
+      heartbeatMs: 1000,
+      clockSources: [ClockSource.values.host_monotonic],
+      interests: [],
+      resume: undefined,
+    });
+    await until(() => raw.controls.some((c) => c.kind === ControlKind.Welcome), 2_000, 'WELCOME');
+    expect(raw.controls.find((c) => c.kind === ControlKind.Welcome)).toMatchObject({
+      maxPayload: SessionOpenSchema.properties.maxPayload.minimum,
+      clockSource: ClockSource.values.host_monotonic,
+    });
+    expect(SessionOpenSchema.properties.maxPayload.minimum).toBe(1024);
   });
 
   it('a client granted nothing is refused with CAPABILITY_DENIED and its generated message', async () => {
