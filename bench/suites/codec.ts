@@ -4,7 +4,7 @@
  * which compiles specialised code with `new Function`: its fast path) and against JSON, on the same
  * values in the same run.
  *
- * The midl code is generated at bench time (ts + json-schema emitters) into a temporary directory;
+ * The midl code is generated at bench time (ts + schemas emitters) into a temporary directory;
  * the protobuf.js types are built from a JSON descriptor with `Root.fromJSON`. Nothing generated is
  * committed.
  */
