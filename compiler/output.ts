@@ -59,12 +59,19 @@ export class ForeignFilesError extends Error {
   }
 }
 
-/** The first bytes of a file: enough to recognise a generated header. */
+/** The first bytes of a file: enough to recognise a generated header; '' for what cannot be read as a file (so it counts as foreign). */
 function headOf(path: string): string {
-  const fd = openSync(path, 'r');
+  let fd: number;
+  try {
+    fd = openSync(path, 'r');
+  } catch {
+    return '';
+  }
   try {
     const buf = Buffer.alloc(128);
     return buf.subarray(0, readSync(fd, buf, 0, buf.length, 0)).toString('utf8');
+  } catch {
+    return '';
   } finally {
     closeSync(fd);
   }
