@@ -4,7 +4,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules/', 'generated/', 'tests/cases/', '**/expected/', '**/cases/'] },
+  { ignores: ['node_modules/', 'generated/', 'runtime/protocol/', 'tests/cases/', '**/expected/', '**/cases/'] },
   js.configs.recommended,
   ...tseslint.configs.strictTypeChecked,
   {

@@ -54,9 +54,9 @@ export async function loadSchema(schemaPath: string | undefined): Promise<Loaded
     if (err instanceof LockError) throw new UsageError(err.message);
     throw err;
   }
-  // Types, schemas + validators (types import them), capabilities, registry and client: everything a
-  // registry import needs, and the client so the directory is a complete package. Facts and docs are not.
-  const targets: readonly EmitTarget[] = ['ts', 'json-schema', 'registry', 'client'];
+  // Types, their schema constants, validators, capabilities, registry and client: everything a registry
+  // import needs (index.ts re-exports the validators and the client). Schema files, facts and docs are not.
+  const targets: readonly EmitTarget[] = ['ts', 'schemas', 'validators', 'registry', 'client'];
   const programs: EmittedFile[][] = [];
   let failed = false;
   for (const job of p.jobs) {
@@ -80,13 +80,22 @@ export async function loadSchema(schemaPath: string | undefined): Promise<Loaded
   return importPrograms(dir, programs.length);
 }
 
-function planFor(schemaPath: string | undefined): GenPlan {
+/**
+ * The programs whose topics a peer serves: those a generate job makes a registry of. A job that
+ * generates types only (the runtime's own protocol types, say) defines no topics of the bus, and its
+ * program repeats packages of another, whose topics would clash.
+ */
+export function planFor(schemaPath: string | undefined): GenPlan {
+  let p: GenPlan;
   if (schemaPath === undefined) {
     if (!findConfig()) throw new UsageError('no --schema given and no midl.yaml found in this directory or its parents');
-    return plan([], { format: 'human' });
-  }
-  if (/\.ya?ml$/i.test(schemaPath)) return plan([], { format: 'human', config: schemaPath });
-  return plan([schemaPath], { format: 'human' });
+    p = plan([], { format: 'human' });
+  } else if (/\.ya?ml$/i.test(schemaPath)) p = plan([], { format: 'human', config: schemaPath });
+  else return plan([schemaPath], { format: 'human' });
+  const jobs = p.jobs.filter((j) => j.targets.includes('registry'));
+  if (jobs.length === 0)
+    throw new UsageError(`${p.configPath ?? 'midl.yaml'} has no generate job with the 'registry' target: none defines the topics of a bus`);
+  return { ...p, jobs };
 }
 
 /** The cache root: beside the runtime's own dependencies, which generated validators import by bare name. */

@@ -13,10 +13,22 @@ export { formatFile } from './format/format.ts';
 export { catalog, allEntries, type CatalogEntry, type DiagnosticId, type Severity } from './diagnostics/catalog.ts';
 export { sortDiagnostics, type Diagnostic } from './diagnostics/diagnostic.ts';
 export { renderAll, renderHuman, renderGithub, summaryLine, toJson, type DiagnosticFormat, type JsonDiagnostic } from './diagnostics/render.ts';
-export { CONFIG_FILE, LOCK_FILE, DEFAULT_RUNTIME_IMPORT, ConfigError, expandInputs, findConfig, loadConfig, type MidlConfig } from './config.ts';
+export {
+  CONFIG_FILE,
+  LOCK_FILE,
+  DEFAULT_RUNTIME_IMPORT,
+  ConfigError,
+  expandInputs,
+  findConfig,
+  jobProblems,
+  loadConfig,
+  simpleJobs,
+  type GenerateJob,
+  type MidlConfig,
+} from './config.ts';
 export { EMPTY_LOCK, LockError, readLock, serializeLock, updatedProgramLock, vanishedTopics, type LockFile, type ProgramLock } from './lock.ts';
-export { diffOutput, listFiles, writeOutput, type OutputDiff } from './output.ts';
+export { ForeignFilesError, diffOutput, listFiles, writeOutput, type OutputDiff } from './output.ts';
 export type { IrProgram } from './ir/ir.ts';
-export { GENERATED_HEADER, type EmitOptions, type EmittedFile } from './emitters/emitter.ts';
-export { generate, EMIT_TARGETS, type EmitTarget, type GenerateOptions } from './generate.ts';
+export { GENERATED_HEADER, GENERATED_MARKDOWN_HEADER, isGeneratedFile, type EmitOptions, type EmittedFile } from './emitters/emitter.ts';
+export { generate, DEFAULT_TARGETS, EMIT_TARGETS, TargetError, targetProblems, type EmitTarget, type GenerateOptions } from './generate.ts';
 export { MIDL_VERSION } from './version.ts';

@@ -4,7 +4,7 @@
  * which compiles specialised code with `new Function`: its fast path) and against JSON, on the same
  * values in the same run.
  *
- * The midl code is generated at bench time (ts + json-schema emitters) into a temporary directory;
+ * The midl code is generated at bench time (ts + schemas emitters) into a temporary directory;
  * the protobuf.js types are built from a JSON descriptor with `Root.fromJSON`. Nothing generated is
  * committed.
  */
@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import protobuf from 'protobufjs';
-import { jsonSchemaEmitter } from '../../compiler/emitters/jsonschema/index.ts';
+import { schemasEmitter } from '../../compiler/emitters/jsonschema/index.ts';
 import { tsEmitter } from '../../compiler/emitters/ts/index.ts';
 import { compile } from '../../compiler/program.ts';
 import type { Codec } from '../../runtime/codec/index.ts';
@@ -82,7 +82,7 @@ export async function loadCommonCodec(): Promise<Codec<Common>> {
   const out = mkdtempSync(join(tmpdir(), 'midl-bench-'));
   // Only the emitters the types module needs (its codecs import schemas/<package>.ts).
   const options = { runtimeImport: pathToFileURL(RUNTIME).href };
-  for (const f of [tsEmitter, jsonSchemaEmitter].flatMap((e) => e.emit(result.ir, options))) {
+  for (const f of [tsEmitter, schemasEmitter].flatMap((e) => e.emit(result.ir, options))) {
     const path = join(out, f.path);
     mkdirSync(dirname(path), { recursive: true });
     writeFileSync(path, f.content);

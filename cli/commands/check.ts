@@ -1,5 +1,5 @@
 import { Option, type Command } from 'commander';
-import { compile, renderAll, summaryLine, type DiagnosticFormat, type Diagnostic, catalog } from '../../compiler/index.ts';
+import { compile, renderAll, summaryLine, toJson, type DiagnosticFormat, type Diagnostic, catalog } from '../../compiler/index.ts';
 import { ExitCode, UsageError, type SetExitCode } from '../exit.ts';
 import { requireFiles, resolvePrograms } from '../inputs.ts';
 
@@ -34,6 +34,21 @@ export function addDiagnosticOptions(cmd: Command): Command {
     .option('--config <path>', 'midl.yaml to read (default: search upwards from the current directory)');
 }
 
+/**
+ * A filter that passes each diagnostic once: programs that share files (generate jobs with common
+ * inputs or imports) find the same problems in them, and a problem is reported once.
+ */
+export function unseenDiagnostics(): (list: readonly Diagnostic[]) => Diagnostic[] {
+  const seen = new Set<string>();
+  return (list) =>
+    list.filter((d) => {
+      const key = JSON.stringify(toJson(d));
+      if (seen.has(key)) return false;
+      seen.add(key);
+      return true;
+    });
+}
+
 /** Prints diagnostics (to stdout for json/github, stderr for humans) and returns whether they fail the run. */
 export function reportDiagnostics(diagnostics: readonly Diagnostic[], opts: DiagnosticOptions): boolean {
   const failing = diagnostics.some((d) => d.severity === 'error' || (opts.warningsAsErrors && d.severity === 'warning'));
@@ -51,12 +66,13 @@ export function registerCheck(program: Command, setExit: SetExitCode): void {
   addDiagnosticOptions(
     program
       .command('check')
-      .description('check schemas and report every problem (default: the inputs and checkOnly entries of midl.yaml)')
+      .description('check schemas and report every problem (default: the programs of midl.yaml and its checkOnly entries)')
       .argument('[paths...]', '.midl files or directories, compiled together as one program'),
   ).action((paths: string[], opts: DiagnosticOptions) => {
     const programs = withUsageDiagnostics(opts, () => resolvePrograms(paths, opts.config, true));
     const all: Diagnostic[] = [];
-    let files = 0;
+    const unseen = unseenDiagnostics();
+    const files = new Set<string>();
     for (const p of programs) {
       withUsageDiagnostics(opts, () => requireFiles(p));
       const result = compile(p.files);
@@ -67,11 +83,11 @@ export function registerCheck(program: Command, setExit: SetExitCode): void {
         );
         throw new UsageError(`cannot read ${result.unreadable.length === 1 ? 'an input file' : `${result.unreadable.length} input files`}`);
       }
-      all.push(...result.diagnostics);
-      files += result.files.length;
+      all.push(...unseen(result.diagnostics));
+      for (const f of result.files) files.add(f);
     }
     const failing = reportDiagnostics(all, opts);
-    if (opts.format === 'human' && all.length === 0) process.stderr.write(`ok: ${files} file${files === 1 ? '' : 's'} checked, no problems\n`);
+    if (opts.format === 'human' && all.length === 0) process.stderr.write(`ok: ${files.size} file${files.size === 1 ? '' : 's'} checked, no problems\n`);
     setExit(failing ? ExitCode.Failure : ExitCode.Ok);
   });
 }

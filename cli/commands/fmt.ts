@@ -14,10 +14,15 @@ export function registerFmt(program: Command, setExit: SetExitCode): void {
       .option('--check', 'write nothing; exit 1 and name the files that are not formatted'),
   ).action((paths: string[], opts: DiagnosticOptions & { check?: boolean }) => {
     const host = nodeHost();
-    const files = resolvePrograms(paths, opts.config, true).flatMap((p) => {
-      requireFiles(p);
-      return p.files;
-    });
+    // A file in several programs (two generate jobs may share inputs) is formatted once.
+    const files = [
+      ...new Set(
+        resolvePrograms(paths, opts.config, true).flatMap((p) => {
+          requireFiles(p);
+          return p.files;
+        }),
+      ),
+    ];
     const unformatted: string[] = [];
     let broken = false;
     for (const abs of files) {

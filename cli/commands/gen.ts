@@ -1,9 +1,14 @@
 import { watch, writeFileSync, readFileSync, type FSWatcher } from 'node:fs';
-import { basename, dirname, join, relative, resolve } from 'node:path';
+import { dirname, join, relative, resolve } from 'node:path';
 import type { Command } from 'commander';
 import {
   DEFAULT_RUNTIME_IMPORT,
+  DEFAULT_TARGETS,
+  ForeignFilesError,
   expandInputs,
+  jobProblems,
+  simpleJobs,
+  type EmitTarget,
   LOCK_FILE,
   readLock,
   serializeLock,
@@ -16,10 +21,11 @@ import {
   writeOutput,
   compile,
   generate,
+  catalog,
 } from '../../compiler/index.ts';
 import { ExitCode, UsageError, type SetExitCode } from '../exit.ts';
 import { readConfig } from '../inputs.ts';
-import { addDiagnosticOptions, reportDiagnostics, type DiagnosticOptions } from './check.ts';
+import { addDiagnosticOptions, reportDiagnostics, unseenDiagnostics, type DiagnosticOptions } from './check.ts';
 
 export interface GenOptions extends DiagnosticOptions {
   out?: string;
@@ -32,11 +38,12 @@ interface GenJob {
   readonly label: string;
   readonly files: readonly string[];
   readonly outDir: string;
+  readonly runtimeImport: string;
+  readonly targets: readonly EmitTarget[];
 }
 
 export interface GenPlan {
   readonly jobs: readonly GenJob[];
-  readonly runtimeImport: string;
   /** Absolute path of midl.lock, when a midl.yaml drives the run. */
   readonly lockPath: string | undefined;
   readonly configPath: string | undefined;
@@ -46,23 +53,37 @@ export interface GenPlan {
 export function plan(paths: readonly string[], opts: GenOptions): GenPlan {
   const config = readConfig(opts.config);
   if (paths.length > 0) {
-    return {
-      jobs: [{ label: paths.join(' '), files: expandInputs(paths), outDir: resolve(opts.out ?? config?.output ?? 'generated') }],
-      runtimeImport: config?.runtimeImport ?? DEFAULT_RUNTIME_IMPORT,
-      lockPath: undefined,
-      configPath: config?.path,
+    const job: GenJob = {
+      label: paths.join(' '),
+      files: expandInputs(paths),
+      outDir: resolve(opts.out ?? config?.simple?.output ?? 'generated'),
+      runtimeImport: config?.simple?.runtimeImport ?? DEFAULT_RUNTIME_IMPORT,
+      targets: DEFAULT_TARGETS,
     };
+    return { jobs: [job], lockPath: undefined, configPath: config?.path };
   }
   if (!config) throw new UsageError('no paths given and no midl.yaml found in this directory or its parents');
-  const out = opts.out ? resolve(opts.out) : config.output;
   const base = dirname(config.path);
-  const jobs = config.inputs.map((input) => ({
-    label: relative(base, input).split('\\').join('/') || '.',
-    files: expandInputs([input]),
-    // One input generates straight into the output directory; several get a folder each.
-    outDir: config.inputs.length === 1 ? out : join(out, basename(input)),
-  }));
-  return { jobs, runtimeImport: config.runtimeImport, lockPath: join(base, LOCK_FILE), configPath: config.path };
+  const lockPath = join(base, LOCK_FILE);
+  let jobs = config.generate;
+  if (opts.out) {
+    const out = resolve(opts.out);
+    if (config.simple) jobs = simpleJobs(base, config.simple.inputs, out, config.simple.runtimeImport);
+    else if (jobs.length === 1) jobs = [{ ...jobs[0]!, output: out }];
+    else
+      throw new UsageError(`--out names one directory, but ${relative(process.cwd(), config.path)} has ${jobs.length} generate jobs, each with its own output`);
+    const problem = jobProblems(base, jobs, config.checkOnly, [config.path, lockPath]);
+    if (problem) throw new UsageError(`--out ${opts.out}: ${problem}`);
+  }
+  return {
+    jobs: jobs.map((j) => {
+      const empty = j.inputs.find((input) => expandInputs([input]).length === 0);
+      if (empty !== undefined) throw new UsageError(`no .midl files found in ${relative(process.cwd(), empty) || '.'}`, catalog.noInputs.code);
+      return { label: j.name, files: expandInputs(j.inputs), outDir: j.output, runtimeImport: j.runtimeImport, targets: j.targets };
+    }),
+    lockPath,
+    configPath: config.path,
+  };
 }
 
 /** One generation pass; returns the exit code. Never throws for schema or output problems. */
@@ -78,6 +99,7 @@ async function runOnce(p: GenPlan, opts: GenOptions): Promise<{ code: number; in
   const inputs: string[] = [];
   let failed = false;
   const problems: string[] = [];
+  const unseen = unseenDiagnostics();
   for (const job of p.jobs) {
     if (job.files.length === 0) throw new UsageError(`no .midl files found in ${job.label}`);
     const prior = lock.programs[job.label];
@@ -90,7 +112,7 @@ async function runOnce(p: GenPlan, opts: GenOptions): Promise<{ code: number; in
       );
       throw new UsageError('cannot read an input file');
     }
-    if (reportDiagnostics(result.diagnostics, opts) || result.hasErrors) {
+    if (reportDiagnostics(unseen(result.diagnostics), opts) || result.hasErrors) {
       failed = true;
       continue;
     }
@@ -100,7 +122,7 @@ async function runOnce(p: GenPlan, opts: GenOptions): Promise<{ code: number; in
       );
     }
     newPrograms[job.label] = updatedProgramLock(prior, result.ir);
-    const files = await generate(result.ir, { runtimeImport: p.runtimeImport });
+    const files = await generate(result.ir, { runtimeImport: job.runtimeImport, targets: job.targets });
     const display = (f: string) => relative(process.cwd(), join(job.outDir, f)).split('\\').join('/');
     if (opts.check) {
       const diff = diffOutput(job.outDir, files);
@@ -108,9 +130,15 @@ async function runOnce(p: GenPlan, opts: GenOptions): Promise<{ code: number; in
       for (const f of diff.missing) problems.push(`missing: ${display(f)}`);
       for (const f of diff.extra) problems.push(`extra:   ${display(f)}`);
     } else {
-      const { written, removed } = writeOutput(job.outDir, files);
-      const outLabel = relative(process.cwd(), job.outDir) || '.';
-      process.stderr.write(`${job.label}: ${files.length} files in ${outLabel} (${written.length} written, ${removed.length} removed)\n`);
+      try {
+        const { written, removed } = writeOutput(job.outDir, files);
+        const outLabel = relative(process.cwd(), job.outDir) || '.';
+        process.stderr.write(`${job.label}: ${files.length} files in ${outLabel} (${written.length} written, ${removed.length} removed)\n`);
+      } catch (err) {
+        if (!(err instanceof ForeignFilesError)) throw err;
+        process.stderr.write(`error: ${job.label}: ${err.message}\n`);
+        failed = true;
+      }
     }
   }
   if (p.lockPath && !failed) {
@@ -137,7 +165,7 @@ export function registerGen(program: Command, setExit: SetExitCode): void {
   addDiagnosticOptions(
     program
       .command('gen')
-      .description('generate TypeScript, JSON Schema, facts and clients (default: every input of midl.yaml into its output)')
+      .description('generate TypeScript, JSON Schema, facts and clients (default: every generate job of midl.yaml)')
       .argument('[paths...]', '.midl files or directories, compiled together as one program')
       .option('--out <dir>', 'output directory (default: output of midl.yaml, or ./generated)')
       .option('--check', 'write nothing; exit 1 listing every stale, missing or extra file')

@@ -1,7 +1,14 @@
 /**
  * Names on the command line resolved against a loaded schema: capability lists and topic addresses.
  */
-import { compilePattern, matchAddress, type AnyTopicDescriptor, type NetworkTelemetryOptions } from '../../runtime/index.ts';
+import {
+  compilePattern,
+  matchAddress,
+  type AnyTopicDescriptor,
+  type DeliveryReportValue,
+  type JitterReportValue,
+  type NetworkTelemetryOptions,
+} from '../../runtime/index.ts';
 import { UsageError } from '../exit.ts';
 import type { LoadedSchema } from '../schema-runtime.ts';
 
@@ -60,14 +67,17 @@ const exampleAddress = (template: string): string => template.replace(/\{[^}]+\}
 
 /** The report topics `midl peer --telemetry` publishes on: `telemetry/jitter` and `telemetry/delivery`, if the schema has them with report payloads. */
 export function telemetryTopics(schema: LoadedSchema): NetworkTelemetryOptions {
-  const sample = { peer: 'p', topic: 't', topicId: 1, at: new Date(0), window: 1 };
+  // Reports as the bus builds them (typed as the runtime's generated report types, so they follow idl/telemetry).
+  const window = { peer: 'p', topic: 't', topicId: 1, at: new Date(0), window: 1 };
+  const jitterReport: JitterReportValue = { ...window, samples: 1, latencyP50: 1, latencyP99: 1, latencyMax: 1, jitterP95: 0, overBudget: 0 };
+  const deliveryReport: DeliveryReportValue = { ...window, sent: 0n, received: 0n, dropped: 0n, retried: 0n, duplicates: 0n, quarantined: 0n };
   const fits = (topic: AnyTopicDescriptor | undefined, value: object): boolean =>
     topic !== undefined && topic.params.length === 0 && topic.payload.validate(value).ok;
   const jitter = schema.topics.find((t) => t.address === 'telemetry/jitter');
   const delivery = schema.topics.find((t) => t.address === 'telemetry/delivery');
   const out = {
-    ...(fits(jitter, { ...sample, samples: 1, latencyP50: 1, latencyP99: 1, latencyMax: 1, jitterP95: 0, overBudget: 0 }) ? { jitter } : {}),
-    ...(fits(delivery, { ...sample, sent: 0n, received: 0n, dropped: 0n, retried: 0n, duplicates: 0n, quarantined: 0n }) ? { delivery } : {}),
+    ...(fits(jitter, jitterReport) ? { jitter } : {}),
+    ...(fits(delivery, deliveryReport) ? { delivery } : {}),
   };
   if (!out.jitter && !out.delivery) {
     throw new UsageError('--telemetry: the schema has no telemetry/jitter or telemetry/delivery topic whose payload is a report (as in idl/telemetry)');

@@ -1,24 +1,28 @@
 import type { IrProgram } from '../ir/ir.ts';
 import type { EmitOptions, EmittedFile, Emitter } from './emitter.ts';
+import { readmeEmitter } from './docs/directory.ts';
 import { docsEmitter } from './docs/index.ts';
 import { factsEmitter } from './facts/index.ts';
-import { jsonSchemaEmitter } from './jsonschema/index.ts';
+import { jsonSchemaEmitter, schemasEmitter, validatorsEmitter } from './jsonschema/index.ts';
 import { clientEmitter, registryEmitter } from './registry/index.ts';
 import { tsEmitter } from './ts/index.ts';
-import { EMIT_TARGETS, type EmitTarget } from '../generate.ts';
+import { DEFAULT_TARGETS, type EmitTarget } from '../generate.ts';
 
 /** The emitter of each target; a new target (say, `python`) adds its name to EMIT_TARGETS and its emitter here. */
 const byTarget: { readonly [T in EmitTarget]: Emitter } = {
   ts: tsEmitter,
+  schemas: schemasEmitter,
   'json-schema': jsonSchemaEmitter,
+  validators: validatorsEmitter,
   registry: registryEmitter,
   client: clientEmitter,
   facts: factsEmitter,
   docs: docsEmitter,
+  readme: readmeEmitter,
 };
 
-/** Every emitter `midl gen` runs, in a fixed order; each owns distinct output paths. */
-export const emitters: readonly Emitter[] = EMIT_TARGETS.map((t) => byTarget[t]);
+/** The emitters `midl gen` runs by default, in a fixed order; each owns distinct output paths. */
+export const emitters: readonly Emitter[] = DEFAULT_TARGETS.map((t) => byTarget[t]);
 
 export function emitterFor(target: EmitTarget): Emitter {
   return byTarget[target];

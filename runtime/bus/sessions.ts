@@ -12,8 +12,9 @@
  * limits, its announced subscriptions and how to drop a peer.
  */
 import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { SessionOpenSchema } from '../protocol/schemas/fountain.session.ts';
+import { ClockSource, SessionError, SessionErrorMessages } from '../protocol/types/fountain.session.ts';
 import type { LinkDown, UmpLink } from '../transports/link.ts';
-import { ClockSource } from '../lanes/control.ts';
 import { ControlKind, type Control, type Interest } from '../lanes/index.ts';
 import { BusError } from './errors.ts';
 import type { BusSession } from './bus-session.ts';
@@ -28,6 +29,18 @@ export interface ConnectOptions {
 }
 
 const HELLO_RETRY_MS = 200;
+
+/** The clock sources a node keeps, most preferred first: a client offers them, an authority accepts one of them. */
+const OWN_CLOCKS: readonly ClockSource[] = ['wall_clock', 'host_monotonic'];
+const OWN_CLOCK_NUMBERS: readonly number[] = OWN_CLOCKS.map((c) => ClockSource.values[c]);
+
+/** The smallest maximum payload a session agrees on: the minimum fountain.session.SessionOpen allows. */
+const MIN_MAX_PAYLOAD: number = SessionOpenSchema.properties.maxPayload.minimum;
+
+/** REFUSE with a member of fountain.session.SessionError: its code and name, and its message unless a more precise one is given. */
+function refusal(name: SessionError, message?: string): Control {
+  return { kind: ControlKind.Refuse, code: SessionError[name], name, message: message ?? SessionErrorMessages[name] ?? name };
+}
 
 type Hello = Control & { kind: typeof ControlKind.Hello };
 type Welcome = Control & { kind: typeof ControlKind.Welcome };
@@ -100,7 +113,7 @@ export class Sessions {
         maxPayload: host.maxPayload,
         jitterBudgetUs: host.jitterBudgetUs,
         heartbeatMs: host.heartbeatMs,
-        clockSources: [ClockSource.wallClock, ClockSource.hostMonotonic],
+        clockSources: OWN_CLOCK_NUMBERS,
         interests: host.announced(),
         resume: resume ? { sessionId: peer.sessionId, token: peer.resumeToken, lastSeq: peer.inbox.floor } : undefined,
       });
@@ -122,7 +135,7 @@ export class Sessions {
   }
 
   onRefuse(peer: BusSession, c: Refuse): void {
-    const code = c.code === 3003 ? 'forbidden' : 'closed';
+    const code = c.code === SessionError.CAPABILITY_DENIED ? 'forbidden' : 'closed';
     const error = new BusError(code, `${peer.link?.description ?? this.host.name}: session refused: ${c.name}: ${c.message}`);
     const hs = this.handshakes.get(peer);
     if (hs) hs.reject(error);
@@ -140,18 +153,18 @@ export class Sessions {
     if (c.resume) return this.onResume(peer, c, c.resume);
     const granted = (host.grant ? host.grant(c.capabilities, { name: c.name }) : c.capabilities) & c.capabilities;
     if (c.capabilities !== 0n && granted === 0n) {
-      peer.sendControl({ kind: ControlKind.Refuse, code: 3003, name: 'CAPABILITY_DENIED', message: 'policy grants none of the requested capabilities' });
+      peer.sendControl(refusal('CAPABILITY_DENIED'));
       return host.dropPeer(peer, new BusError('forbidden', `${c.name}: no capability granted`), 50);
     }
-    const clock = c.clockSources.find((s) => s === ClockSource.wallClock || s === ClockSource.hostMonotonic);
+    const clock = c.clockSources.find((s) => OWN_CLOCK_NUMBERS.includes(s));
     if (clock === undefined) {
-      peer.sendControl({ kind: ControlKind.Refuse, code: 3004, name: 'UNSUPPORTED_CLOCK', message: 'this node keeps wall_clock or host_monotonic time only' });
+      peer.sendControl(refusal('UNSUPPORTED_CLOCK', `this node keeps ${OWN_CLOCKS.join(' or ')} time only`));
       return host.dropPeer(peer, new BusError('closed', `${c.name}: no common clock source`), 50);
     }
     peer.sessionId = this.newSessionId();
     peer.granted = granted;
     peer.peerName = c.name;
-    peer.maxPayload = Math.min(host.maxPayload, Math.max(1024, c.maxPayload));
+    peer.maxPayload = Math.min(host.maxPayload, Math.max(MIN_MAX_PAYLOAD, c.maxPayload));
     peer.heartbeatMs = c.heartbeatMs;
     peer.jitterBudgetUs = Math.max(host.jitterBudgetUs, c.jitterBudgetUs);
     peer.clockSource = clock;
@@ -191,7 +204,7 @@ export class Sessions {
         if (w) s.sendControl(w);
         return;
       }
-      fresh.sendControl({ kind: ControlKind.Refuse, code: 3002, name: 'INVALID_RESUME_TOKEN', message: 'the resume token is wrong or was already used' });
+      fresh.sendControl(refusal('INVALID_RESUME_TOKEN'));
       this.host.quarantine();
       return this.host.dropPeer(fresh, new BusError('replay', `${c.name}: resume of session ${r.sessionId} refused`), 50);
     }

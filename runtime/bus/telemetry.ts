@@ -1,9 +1,12 @@
 /**
  * Per-topic measurements of the network Bus: delivery counters and, on the receiving side, latency
  * (envelope timestamp → receipt) and jitter (difference between consecutive latencies), compared with
- * the topic's budget. Every window the Bus turns them into reports shaped like the `telemetry/jitter`
- * and `telemetry/delivery` payloads of idl/telemetry (durations in µs).
+ * the topic's budget. Every window the Bus turns them into the `telemetry/jitter` and
+ * `telemetry/delivery` payloads of idl/telemetry, as the types generated from it into
+ * runtime/protocol (durations in µs).
  */
+import type { Budget } from '../protocol/types/fountain.core.ts';
+import type { DeliveryReport, JitterReport } from '../protocol/types/fountain.telemetry.ts';
 import type { AnyTopicDescriptor } from './descriptor.ts';
 
 export interface DeliveryCounters {
@@ -15,36 +18,14 @@ export interface DeliveryCounters {
   quarantined: number;
 }
 
-/** The shape of fountain.telemetry.JitterReport. */
-export interface JitterReportValue {
-  peer: string;
-  topic: string;
-  topicId: number;
-  at: Date;
-  window: number;
-  samples: number;
-  latencyP50: number;
-  latencyP99: number;
-  latencyMax: number;
-  jitterP95: number;
-  budget?: { latency: number; jitter?: number };
-  overBudget: number;
-}
+/** A `telemetry/jitter` payload: fountain.telemetry.JitterReport, generated into runtime/protocol. */
+export type JitterReportValue = JitterReport;
 
-/** The shape of fountain.telemetry.DeliveryReport. */
-export interface DeliveryReportValue {
-  peer: string;
-  topic: string;
-  topicId: number;
-  at: Date;
-  window: number;
-  sent: bigint;
-  received: bigint;
-  dropped: bigint;
-  retried: bigint;
-  duplicates: bigint;
-  quarantined: bigint;
-}
+/** A `telemetry/delivery` payload: fountain.telemetry.DeliveryReport, generated into runtime/protocol. */
+export type DeliveryReportValue = DeliveryReport;
+
+/** Largest value of a u32 report field (`samples`, `overBudget`): counts beyond it are reported as it. */
+const U32_MAX = 0xffff_ffff;
 
 /** Latency samples kept per topic and window: beyond it, samples replace random earlier ones (reservoir). */
 const MAX_SAMPLES = 8192;
@@ -183,7 +164,7 @@ export class Telemetry {
 function jitterReport(peer: string, topicId: number, m: TopicMeter, window: number, at: Date): JitterReportValue {
   const topic = m.topic!;
   const snap = figures(topicId, m);
-  const budget =
+  const budget: Budget | undefined =
     topic.budget.latencyUs === undefined
       ? undefined
       : { latency: topic.budget.latencyUs, ...(topic.budget.jitterUs === undefined ? {} : { jitter: topic.budget.jitterUs }) };
@@ -193,13 +174,13 @@ function jitterReport(peer: string, topicId: number, m: TopicMeter, window: numb
     topicId,
     at,
     window,
-    samples: Math.min(m.seen, 0xffff_ffff),
+    samples: Math.min(m.seen, U32_MAX),
     latencyP50: snap.latencyP50Us,
     latencyP99: snap.latencyP99Us,
     latencyMax: snap.latencyMaxUs,
     jitterP95: snap.jitterP95Us,
     ...(budget ? { budget } : {}),
-    overBudget: m.overBudget,
+    overBudget: Math.min(m.overBudget, U32_MAX),
   };
 }
 

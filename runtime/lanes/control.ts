@@ -19,9 +19,6 @@ export const ControlKind = {
   Close: 0x0a,
 } as const;
 
-/** Clock sources a session can use (the numbers of fountain.session.ClockSource). */
-export const ClockSource = { hostMonotonic: 0, wallClock: 1, jrClock: 2, ptp: 3, ntp: 4 } as const;
-
 /** Reasons carried by NACK: the BusError code the publisher's promise rejects with. */
 export const NACK_REASONS = ['forbidden', 'stale', 'replay', 'invalid-payload', 'invalid-address', 'too-large', 'backpressure'] as const;
 export type NackReason = (typeof NACK_REASONS)[number];
@@ -49,6 +46,7 @@ export type Control =
       readonly maxPayload: number;
       readonly jitterBudgetUs: number;
       readonly heartbeatMs: number;
+      /** Numbers of fountain.session.ClockSource (runtime/protocol), most preferred first; unknown ones are kept as sent. */
       readonly clockSources: readonly number[];
       readonly interests: readonly Interest[];
       readonly resume: ResumeRequest | undefined;
@@ -59,6 +57,7 @@ export type Control =
       readonly capabilities: bigint;
       readonly maxPayload: number;
       readonly jitterBudgetUs: number;
+      /** A number of fountain.session.ClockSource (runtime/protocol). */
       readonly clockSource: number;
       readonly heartbeatMs: number;
       readonly resumeToken: string;
@@ -68,6 +67,7 @@ export type Control =
       readonly name: string;
       readonly interests: readonly Interest[];
     }
+  /** `code` and `name`: a member of fountain.session.SessionError (runtime/protocol). */
   | { readonly kind: typeof ControlKind.Refuse; readonly code: number; readonly name: string; readonly message: string }
   | { readonly kind: typeof ControlKind.Ack; readonly floor: bigint; readonly seqs: readonly bigint[] }
   | { readonly kind: typeof ControlKind.Nack; readonly seq: bigint; readonly reason: NackReason; readonly retryAfterMs: number; readonly message: string }

@@ -6,7 +6,7 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { jsonSchemaEmitter } from '../../compiler/emitters/jsonschema/index.ts';
+import { schemasEmitter } from '../../compiler/emitters/jsonschema/index.ts';
 import { typesModule } from '../../compiler/emitters/shared/names.ts';
 import { tsEmitter } from '../../compiler/emitters/ts/index.ts';
 import type { IrProgram } from '../../compiler/ir/ir.ts';
@@ -28,7 +28,7 @@ export async function generate(text: string, neighbours: Readonly<Record<string,
   if (result.hasErrors) throw new Error(`schema has errors: ${result.diagnostics.map((d) => d.message).join('; ')}`);
   const out = mkdtempSync(join(tmpdir(), 'midl-codec-test-'));
   const options = { runtimeImport: pathToFileURL(repoPath('runtime/index.ts')).href };
-  for (const f of [tsEmitter, jsonSchemaEmitter].flatMap((e) => e.emit(result.ir, options))) {
+  for (const f of [tsEmitter, schemasEmitter].flatMap((e) => e.emit(result.ir, options))) {
     const path = join(out, f.path);
     mkdirSync(dirname(path), { recursive: true });
     writeFileSync(path, f.content);

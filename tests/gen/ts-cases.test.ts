@@ -11,7 +11,7 @@ import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { jsonSchemaEmitter } from '../../compiler/emitters/jsonschema/index.ts';
+import { schemasEmitter } from '../../compiler/emitters/jsonschema/index.ts';
 import { newAjv } from '../../compiler/emitters/jsonschema/validators.ts';
 import { tsEmitter } from '../../compiler/emitters/ts/index.ts';
 import { typesModule } from '../../compiler/emitters/shared/names.ts';
@@ -37,7 +37,7 @@ function generateCase(dir: string) {
     .map((f) => join(dir, f));
   const result = compile(inputs);
   if (result.hasErrors) throw new Error(`${dir}: ${result.diagnostics.map((d) => d.message).join('; ')}`);
-  const files = [tsEmitter, jsonSchemaEmitter]
+  const files = [tsEmitter, schemasEmitter]
     .flatMap((e) => e.emit(result.ir, { runtimeImport: RUNTIME_IMPORT }))
     .filter((f) => /^(types|schemas)\/[^/]+\.ts$/.test(f.path));
   return { ir: result.ir, files };

@@ -14,7 +14,7 @@ import { packagesOf, tsNames, typesModule, validatorsModule } from '../../compil
 import type { IrProgram } from '../../compiler/ir/ir.ts';
 import type { Codec } from '../../runtime/codec/codec.ts';
 import { repoPath } from '../helpers/repo.ts';
-import { jsonSchemaEmitter } from '../../compiler/emitters/jsonschema/index.ts';
+import { schemasEmitter, validatorsEmitter } from '../../compiler/emitters/jsonschema/index.ts';
 import { tsEmitter } from '../../compiler/emitters/ts/index.ts';
 import { casePrograms, repoPrograms, type StandaloneValidator } from './helpers.ts';
 import { FORMATS } from '../../compiler/checker/types.ts';
@@ -63,7 +63,7 @@ describe('codec validate agrees with the JSON Schema', () => {
       if (p.label !== 'idl') {
         // tmp/<run>/<label>/ is three levels below the repository root (generated/ is one).
         dir = join(tmp, p.label);
-        for (const f of [tsEmitter, jsonSchemaEmitter].flatMap((e) => e.emit(p.ir, { runtimeImport: '../../../runtime/index.ts' }))) {
+        for (const f of [tsEmitter, schemasEmitter, validatorsEmitter].flatMap((e) => e.emit(p.ir, { runtimeImport: '../../../runtime/index.ts' }))) {
           mkdirSync(join(dir, f.path, '..'), { recursive: true });
           writeFileSync(join(dir, f.path), f.content);
         }

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { expect } from 'vitest';
 import { expandInputs } from '../../compiler/config.ts';
-import { jsonSchemaEmitter } from '../../compiler/emitters/jsonschema/index.ts';
+import { jsonSchemaEmitter, schemasEmitter, validatorsEmitter } from '../../compiler/emitters/jsonschema/index.ts';
 import { newAjv } from '../../compiler/emitters/jsonschema/validators.ts';
 import type { EmittedFile } from '../../compiler/emitters/emitter.ts';
 import type { IrProgram } from '../../compiler/ir/ir.ts';
@@ -47,7 +47,7 @@ export function programFromFile(path: string, label = path): Program {
 }
 
 export function emit(ir: IrProgram): EmittedFile[] {
-  return [...jsonSchemaEmitter.emit(ir, { runtimeImport: RUNTIME_IMPORT })];
+  return [schemasEmitter, jsonSchemaEmitter, validatorsEmitter].flatMap((e) => e.emit(ir, { runtimeImport: RUNTIME_IMPORT }));
 }
 
 /** A fresh ajv (2020-12, strict, ajv-formats) as a tool outside midl would use it. */

@@ -13,6 +13,14 @@ describe('the repository', () => {
     expect(r.status).toBe(0);
   });
 
+  it('passes `midl gen --check` with no arguments: generated/ and runtime/protocol/ are what idl/ generates, midl.lock is current', () => {
+    const r = midl('gen', '--check');
+    // A hand edit anywhere in an output directory (runtime/protocol included) is listed here as stale or extra.
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+  });
+
   it('passes `midl fmt --check` with no arguments', () => {
     const r = midl('fmt', '--check');
     expect(r.stdout).toBe('');

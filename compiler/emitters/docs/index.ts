@@ -215,7 +215,7 @@ function hintsText(h: IrHints): string | null {
  * Source files relative to the directory all of them share, so that the README does not depend on
  * where `midl gen` ran (the IR's paths are relative to the working directory, or absolute).
  */
-function sourceFiles(ir: IrProgram): (file: string) => string {
+export function sourceFiles(ir: IrProgram): (file: string) => string {
   const all = ir.packages.flatMap((p) => p.files).map((f) => f.split('/'));
   let common = all[0]?.slice(0, -1) ?? [];
   for (const parts of all) {
@@ -226,7 +226,7 @@ function sourceFiles(ir: IrProgram): (file: string) => string {
   return (file) => file.split('/').slice(common.length).join('/');
 }
 
-function firstSentence(doc: string): string {
+export function firstSentence(doc: string): string {
   const text = paragraphs(doc)[0] ?? '';
   const m = /^(.*?[.!?])(\s|$)/.exec(text);
   return m ? m[1]! : text;

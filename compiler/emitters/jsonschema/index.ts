@@ -1,9 +1,10 @@
 /**
- * The `json-schema` emitter (docs/generated-code.md § Layout):
- *   schemas/<package>.ts                        `export const <N>Schema = {…} as const;` per type
- *   schemas/json/<package>.<Name>.schema.json   the same documents as JSON files
- *   schemas/json/envelope/*.schema.json          binary envelope header, Flex JSON envelope and replies, SSE envelope
- *   validators/<package>.js + .d.ts             ajv standalone validators `validate<N>` (compiled now, not at run time)
+ * The JSON Schema emitters (docs/generated-code.md § Layout), one per target so that a job can take
+ * the schema constants its types need without the files for other tools or the ajv validators:
+ *   schemas/<package>.ts                        `export const <N>Schema = {…} as const;` per type   (schemas)
+ *   schemas/json/<package>.<Name>.schema.json   the same documents as JSON files                     (json-schema)
+ *   schemas/json/envelope/*.schema.json          binary envelope header, Flex JSON envelope and replies, SSE envelope (json-schema)
+ *   validators/<package>.js + .d.ts             ajv standalone validators `validate<N>` (compiled now, not at run time) (validators)
  */
 import type { IrProgram, IrTypeDecl } from '../../ir/ir.ts';
 import { GENERATED_HEADER, type EmittedFile, type Emitter } from '../emitter.ts';
@@ -69,32 +70,55 @@ function missingEnvelopeName(file: string): never {
   throw new Error(`json-schema emitter: no validator name for envelope schema ${file}`);
 }
 
+/** Each package's types with their exported names and schema documents as pretty JSON. */
+function schemaEntries(ir: IrProgram, pkg: string): { decl: IrTypeDecl; name: string; json: string }[] {
+  const names = tsNames(ir);
+  return ir.types
+    .filter((t) => t.package === pkg)
+    .map((decl) => ({ decl, name: names.get(decl.name) ?? decl.shortName, json: JSON.stringify(typeSchema(ir, decl.name), null, 2) }));
+}
+
+/** `schemas`: the JSON Schema constants the generated codecs point at (`jsonSchema`). */
+export const schemasEmitter: Emitter = {
+  name: 'schemas',
+  emit(ir: IrProgram): EmittedFile[] {
+    return packagesOf(ir).map((pkg) => ({ path: `${schemasModule(pkg)}.ts`, content: schemasTs(pkg, schemaEntries(ir, pkg)) }));
+  },
+};
+
+/** `json-schema`: the schema documents as `.schema.json` files, for tools outside TypeScript, and the wire envelopes' schemas. */
 export const jsonSchemaEmitter: Emitter = {
   name: 'json-schema',
+  emit(ir: IrProgram): EmittedFile[] {
+    const files: EmittedFile[] = [];
+    for (const pkg of packagesOf(ir)) for (const e of schemaEntries(ir, pkg)) files.push({ path: schemaJsonPath(e.decl.name), content: `${e.json}\n` });
+    for (const env of envelopeSchemas()) files.push({ path: `schemas/json/envelope/${env.file}`, content: jsonFile(env.schema) });
+    return files;
+  },
+};
+
+/** `validators`: ajv standalone validators of every type and of the wire envelopes. */
+export const validatorsEmitter: Emitter = {
+  name: 'validators',
   emit(ir: IrProgram): EmittedFile[] {
     const names = tsNames(ir);
     const files: EmittedFile[] = [];
     for (const pkg of packagesOf(ir)) {
-      const entries = ir.types
-        .filter((t) => t.package === pkg)
-        .map((decl) => ({ decl, name: names.get(decl.name) ?? decl.shortName, json: JSON.stringify(typeSchema(ir, decl.name), null, 2) }));
-      files.push({ path: `${schemasModule(pkg)}.ts`, content: schemasTs(pkg, entries) });
-      for (const e of entries) files.push({ path: schemaJsonPath(e.decl.name), content: `${e.json}\n` });
+      const types = ir.types.filter((t) => t.package === pkg);
       const { js, dts } = standaloneValidators(
-        entries.map((e) => ({
-          exportName: validatorName(e.name),
-          id: schemaId(validatorType(ir, e.decl.name)),
-          what: `Validates the JSON form of ${e.decl.name} (${schemaConstName(e.name)}).`,
-        })),
-        validationSchemasOf(
-          ir,
-          entries.map((e) => e.decl),
-        ),
+        types.map((decl) => {
+          const name = names.get(decl.name) ?? decl.shortName;
+          return {
+            exportName: validatorName(name),
+            id: schemaId(validatorType(ir, decl.name)),
+            what: `Validates the JSON form of ${decl.name} (${schemaConstName(name)}).`,
+          };
+        }),
+        validationSchemasOf(ir, types),
       );
       files.push({ path: `${validatorsModule(pkg)}.js`, content: js }, { path: `${validatorsModule(pkg)}.d.ts`, content: dts });
     }
     const envelopes = envelopeSchemas();
-    for (const env of envelopes) files.push({ path: `schemas/json/envelope/${env.file}`, content: jsonFile(env.schema) });
     // The wire envelopes get ahead-of-time validators too; a folder keeps them apart from package modules.
     const envelopeValidators = standaloneValidators(
       envelopes.map((env) => ({

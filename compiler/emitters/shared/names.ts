@@ -5,12 +5,12 @@ import type { IrProgram, IrTypeDecl } from '../../ir/ir.ts';
  *
  * Generated layout (paths relative to the output directory):
  *   types/<package>.ts        types + codecs of one package            (ts emitter)
- *   schemas/<package>.ts      JSON Schemas as TS constants             (json-schema emitter)
+ *   schemas/<package>.ts      JSON Schemas as TS constants             (schemas emitter)
  *   schemas/json/<Name>.schema.json, schemas/json/envelope/*.schema.json  (json-schema emitter)
- *   validators/<package>.js + .d.ts   ajv standalone validators        (json-schema emitter)
+ *   validators/<package>.js + .d.ts   ajv standalone validators        (validators emitter)
  *   capabilities.ts, registry.ts, client.ts, index.ts                  (registry/client emitters)
  *   facts/*.json                                                       (facts emitter)
- *   README.md                                                          (docs emitter)
+ *   README.md                                                          (docs or readme emitter)
  */
 
 /** Module (without extension) holding a package's types and codecs, relative to the output dir. */
