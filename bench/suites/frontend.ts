@@ -39,7 +39,7 @@ export const suite: BenchSuite = {
           fn: () => parseProto(proto),
           bytesPerOp: protoBytes,
         },
-        minIterations: 3,
+        minIterations: 5,
       },
     ];
   },
