@@ -69,8 +69,14 @@ export interface BenchResult {
   baselineMedianMs: number;
   baselineMeanMs: number;
   baselineRuns: number;
-  /** hz / baselineHz: above 1 means faster than the anchor. */
+  /** hz / baselineHz: above 1 means faster than the anchor. The figure to compare. */
   ratio: number;
+  /**
+   * baselineMeanMs / meanMs: the same ratio from mean call times, which count garbage collection and
+   * whatever pauses the machine imposed. Far from `ratio`, it says the run was disturbed or one side's
+   * cost comes in rare long calls (collections after large allocations).
+   */
+  meanRatio: number;
   mbPerSec?: number;
   baselineMbPerSec?: number;
   linesPerSec?: number;
@@ -184,6 +190,7 @@ async function measureSetUp(c: BenchCase, { timeMs }: MeasureOptions): Promise<B
     baselineMeanMs: b.meanMs,
     baselineRuns: b.runs,
     ratio: s.hz / b.hz,
+    meanRatio: b.meanMs / s.meanMs,
   };
   if (c.bytesPerOp !== undefined) result.mbPerSec = (s.hz * c.bytesPerOp) / 1e6;
   if (c.baseline.bytesPerOp !== undefined) result.baselineMbPerSec = (b.hz * c.baseline.bytesPerOp) / 1e6;

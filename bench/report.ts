@@ -48,7 +48,7 @@ export function tableLine(r: BenchResult): string {
   ].join(', ');
   return (
     `${r.name.padEnd(52)} ${hz(r.hz).padStart(12)} ops/s, median ${fmtTime(r.medianMs).padStart(10)}` +
-    `  vs ${r.baselineName}: ${hz(r.baselineHz)} ops/s, ratio ${fmt(r.ratio, 2)}  (${extra})`
+    `  vs ${r.baselineName}: ${hz(r.baselineHz)} ops/s, ratio ${fmt(r.ratio, 2)} (of means ${fmt(r.meanRatio, 2)})  (${extra})`
   );
 }
 
@@ -94,6 +94,7 @@ export function markdownReport(info: RunInfo, results: readonly BenchResult[]): 
       cell(side(r, 'case')),
       cell(`${r.baselineName}: ${side(r, 'anchor')}`),
       fmt(r.ratio, 2),
+      fmt(r.meanRatio, 2),
       cell(
         Object.entries(r.figures ?? {})
           .map(([k, v]) => `${k} ${figure(v)}`)
@@ -104,7 +105,7 @@ export function markdownReport(info: RunInfo, results: readonly BenchResult[]): 
   return (
     `Run ${info.date}, Node ${info.node}, ${info.platform}, ${info.cpus} CPUs reported, ${info.timeMsPerTask} ms per task` +
     (info.filter !== null ? `, suites matching "${info.filter}"` : '') +
-    '\n\n| case | case | anchor | ratio | figures |\n|---|---|---|---|---|\n' +
+    '\n\n| case | case | anchor | ratio | ratio of means | figures |\n|---|---|---|---|---|---|\n' +
     rows.map((r) => `| ${r} |`).join('\n') +
     '\n'
   );

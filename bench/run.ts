@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- <suite>] [-- --json | --markdown]`: loads bench/suites/*.ts, measures every case
+ * `npm run -s bench -- [<suite>] [--json | --markdown]`: loads bench/suites/*.ts, measures every case
  * beside its anchor and prints the table (as it goes), the JSON document or the markdown table. Any
  * failing case fails the run with a non-zero exit.
  */
@@ -12,7 +12,9 @@ import { jsonReport, markdownReport, runInfo, tableLine } from './report.ts';
 const FORMATS = ['--json', '--markdown'] as const;
 
 function usage(problem: string): never {
-  process.stderr.write(`${problem}\nusage: npm run bench [-- <suite name part>] [-- --json | --markdown]; MIDL_BENCH_TIME_MS sets the time per task\n`);
+  process.stderr.write(
+    `${problem}\nusage: npm run -s bench -- [<suite name part>] [--json | --markdown] (-s: without it npm prints its banner on stdout); MIDL_BENCH_TIME_MS sets the time per task\n`,
+  );
   process.exit(2);
 }
 

@@ -108,6 +108,7 @@ describe('bench harness: what it reports', () => {
     expect(x.hz).toBeCloseTo(1000 / x.medianMs, 6);
     expect(x.baselineHz).toBeCloseTo(1000 / x.baselineMedianMs, 6);
     expect(x.ratio).toBeCloseTo(x.hz / x.baselineHz, 9);
+    expect(x.meanRatio).toBeCloseTo(x.baselineMeanMs / x.meanMs, 9);
     expect(x.mbPerSec).toBeCloseTo((x.hz * 1000) / 1e6, 9);
     expect(x.itemsPerSec).toBeCloseTo(x.hz * 10, 6);
     expect(x.baselineItemsPerSec).toBeCloseTo(x.baselineHz * 10, 6);
@@ -124,13 +125,15 @@ describe('bench harness: what it reports', () => {
       FAST,
     );
     const line = tableLine(results[0]!);
-    expect(line).toMatch(/^first +[\d,.]+ ops\/s .* vs first anchor: [\d,.]+ ops\/s, ratio [\d.]+ +\([\d,]+ msgs\/s, anchor [\d,]+ msgs\/s, runs \d+\/\d+\)$/);
+    expect(line).toMatch(
+      /^first +[\d,.]+ ops\/s, median +[\d.]+ [µm]?s +vs first anchor: [\d,.]+ ops\/s, ratio [\d.]+ \(of means [\d.]+\) +\([\d,]+ msgs\/s, anchor [\d,]+ msgs\/s, runs \d+\/\d+\)$/,
+    );
     const md = markdownReport(runInfo(2, 's'), results).split('\n');
     expect(md[0]).toMatch(/^Run \S+, Node v[\d.]+, \S+, \d+ CPUs reported, 2 ms per task, suites matching "s"$/);
-    expect(md[2]).toBe('| case | case | anchor | ratio | figures |');
+    expect(md[2]).toBe('| case | case | anchor | ratio | ratio of means | figures |');
     const rows = md.filter((l) => l.startsWith('| ') && !l.startsWith('| case'));
     expect(rows).toHaveLength(2);
-    expect(rows[0]).toContain(`| ${results[0]!.ratio.toFixed(2)} |`);
+    expect(rows[0]).toContain(`| ${results[0]!.ratio.toFixed(2)} | ${results[0]!.meanRatio.toFixed(2)} |`);
     expect(rows[1]).toMatch(/^\| second \\\| piped \| .* \| exact true \|$/);
   });
 });
