@@ -108,16 +108,19 @@ const isPositiveNumber = (n: unknown): boolean => typeof n === 'number' && Numbe
  * does not keep one out), an anchor that is the case itself, counts that are not positive numbers.
  */
 export function checkCase(c: BenchCase): void {
-  const where = typeof c?.name === 'string' && c.name !== '' ? `bench case "${c.name}"` : 'a bench case without a name';
-  if (typeof c?.name !== 'string' || c.name.trim() === '') throw new BenchCaseError(`${where}: needs a name`);
-  if (typeof c.fn !== 'function') throw new BenchCaseError(`${where}: fn is not a function`);
-  const anchor = c.baseline as Anchor | undefined;
+  // Read as what a suite module may really hold, whatever its declared type says.
+  const raw = c as unknown as { name?: unknown; fn?: unknown; baseline?: { name?: unknown; fn?: unknown; bytesPerOp?: unknown } | null };
+  const name = typeof raw.name === 'string' && raw.name.trim() !== '' ? raw.name : undefined;
+  const where = name !== undefined ? `bench case "${name}"` : 'a bench case without a name';
+  if (name === undefined) throw new BenchCaseError(`${where}: needs a name`);
+  if (typeof raw.fn !== 'function') throw new BenchCaseError(`${where}: fn is not a function`);
+  const anchor = raw.baseline;
   if (anchor === undefined || anchor === null)
     throw new BenchCaseError(`${where}: has no anchor; every case runs beside an anchor doing the same work, or it is not a case`);
   if (typeof anchor.name !== 'string' || anchor.name.trim() === '') throw new BenchCaseError(`${where}: its anchor needs a name`);
-  if (anchor.name === c.name) throw new BenchCaseError(`${where}: its anchor has the case's own name`);
+  if (anchor.name === name) throw new BenchCaseError(`${where}: its anchor has the case's own name`);
   if (typeof anchor.fn !== 'function') throw new BenchCaseError(`${where}: its anchor's fn is not a function`);
-  if (anchor.fn === c.fn) throw new BenchCaseError(`${where}: its anchor is the case itself`);
+  if (anchor.fn === raw.fn) throw new BenchCaseError(`${where}: its anchor is the case itself`);
   for (const [key, value] of [
     ['bytesPerOp', c.bytesPerOp],
     ['linesPerOp', c.linesPerOp],
@@ -125,7 +128,8 @@ export function checkCase(c: BenchCase): void {
     ['minIterations', c.minIterations],
     ['baseline.bytesPerOp', anchor.bytesPerOp],
   ] as const) {
-    if (value !== undefined && !isPositiveNumber(value)) throw new BenchCaseError(`${where}: ${key} must be a positive number, got ${String(value)}`);
+    if (value !== undefined && !isPositiveNumber(value))
+      throw new BenchCaseError(`${where}: ${key} must be a positive number, got ${typeof value === 'number' ? value : JSON.stringify(value)}`);
   }
 }
 
@@ -168,7 +172,10 @@ async function measureSetUp(c: BenchCase, { timeMs }: MeasureOptions): Promise<B
   await bench.run();
   const statsOf = (name: string): { hz: number; medianMs: number; meanMs: number; runs: number; p99Ms: number } => {
     const result = bench.tasks.find((t) => t.name === name)?.result as TaskStats | undefined;
-    if (result?.error) throw result.error;
+    if (result?.error !== undefined) {
+      if (result.error instanceof Error) throw result.error;
+      throw new BenchCaseError(`bench task "${name}" failed with a non-Error: ${JSON.stringify(result.error)}`, { cause: result.error });
+    }
     const { p50, mean, p99 } = result?.latency ?? {};
     const runs = result?.latency?.samples?.length ?? 0;
     // A task with no measured call, or calls too fast for the clock, has no rate to report.

@@ -90,7 +90,10 @@ export async function startEcho(requestBytes: number, replyBytes: number): Promi
       return deadline(
         new Promise<void>((resolve) => {
           onReply = () => {
-            if (++received === count) return resolve();
+            if (++received === count) {
+              resolve();
+              return;
+            }
             if (sent < count) {
               sent++;
               client.send(payload, port, '127.0.0.1');

@@ -16,6 +16,11 @@ const ok = (name: string, extra: Partial<BenchCase> = {}): BenchCase => ({
   minIterations: 3,
   ...extra,
 });
+/** Async work that really awaits, as the bench's network cases do. */
+const later = async <T>(v: T): Promise<T> => {
+  await new Promise((r) => setImmediate(r));
+  return v;
+};
 const suite = (name: string, cases: readonly BenchCase[]): BenchSuite => ({ name, cases: () => cases });
 
 describe('bench harness: what it refuses', () => {
@@ -33,14 +38,14 @@ describe('bench harness: what it refuses', () => {
   });
 
   it('refuses to time a sync case against an async anchor (and the reverse): they would be measured differently', async () => {
-    await expect(measure(ok('sync vs async', { baseline: { name: 'async anchor', fn: async () => busy(50)() } }), FAST)).rejects.toThrow(
+    await expect(measure(ok('sync vs async', { baseline: { name: 'async anchor', fn: async () => later(busy(50)()) } }), FAST)).rejects.toThrow(
       /the case is sync but its anchor is not/,
     );
-    await expect(measure(ok('async vs sync', { fn: async () => busy(50)() }), FAST)).rejects.toThrow(/the case is async but its anchor is not/);
+    await expect(measure(ok('async vs sync', { fn: async () => later(busy(50)()) }), FAST)).rejects.toThrow(/the case is async but its anchor is not/);
   });
 
   it('refuses a promise-returning function not declared async (tinybench would call it once unmeasured to find out)', async () => {
-    const c = ok('hidden async', { fn: () => Promise.resolve(1), baseline: { name: 'declared', fn: async () => 1 } });
+    const c = ok('hidden async', { fn: () => Promise.resolve(1), baseline: { name: 'declared', fn: async () => later(1) } });
     await expect(measure(c, FAST)).rejects.toThrow(/"hidden async" returns a promise but is not declared `async`/);
   });
 
@@ -72,7 +77,13 @@ describe('bench harness: failures fail the run', () => {
       },
     });
     await expect(runSuites([suite('s', [badAnchor])], FAST)).rejects.toThrow('anchor broke');
-    const asyncFailure = ok('async failure', { fn: async () => Promise.reject(new Error('late failure')), baseline: { name: 'a', fn: async () => 1 } });
+    const asyncFailure = ok('async failure', {
+      fn: async () => {
+        await later(0);
+        throw new Error('late failure');
+      },
+      baseline: { name: 'a', fn: async () => later(1) },
+    });
     await expect(measure(asyncFailure, FAST)).rejects.toThrow('late failure');
   });
 
