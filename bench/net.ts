@@ -1,12 +1,13 @@
 /**
  * Helpers of the bus and sse bench suites (kept outside bench/suites/, whose every file is a suite):
- * nodes built from the generated registry, deadlines that turn a stall into a loud error, a raw
- * dgram echo (the UDP anchor), a counter of the bytes a node puts on the wire (to size that anchor),
- * and a windowed sender.
+ * nodes built from the generated registry, deadlines that turn a stall into a loud error, raw dgram
+ * round trips (the UDP anchor), the bytes an endpoint put on the wire (from its own stats, to size that
+ * anchor), and a windowed sender.
  */
-import { createSocket, Socket } from 'node:dgram';
+import { createSocket, type Socket } from 'node:dgram';
 import { NetworkBus, type NetworkBusOptions } from '../runtime/index.ts';
-import { topics, intents } from '../generated/registry.ts';
+import type { Nm2Endpoint } from '../runtime/transports/index.ts';
+import { topics, intents } from '../generated/index.ts';
 
 /** Every topic and intent of idl/, as a NetworkBus takes them. */
 export const registry = { topics: Object.values(topics), intents: Object.values(intents) };
@@ -49,29 +50,30 @@ const bindLocal = (socket: Socket): Promise<void> =>
   });
 
 export interface Echo {
-  /** One datagram of `size` bytes to the echo server and back. */
+  /** One request datagram to the echo server and its reply back. */
   roundTrip(): Promise<void>;
-  /** `count` round trips with at most `window` datagrams out at once (the same pipelining as the bus case). */
+  /** `count` round trips with at most `window` requests out at once (the same pipelining as the bus case). */
   pipelined(count: number, window: number): Promise<void>;
   close(): Promise<void>;
 }
 
 /**
- * The UDP anchor: a dgram socket on 127.0.0.1 that sends every datagram straight back, and a client
- * socket that sends `size`-byte datagrams to it. Same process, same sockets API, no protocol: what the
- * kernel and libuv cost per round trip on this machine right now.
+ * The UDP anchor: a dgram socket on 127.0.0.1 that answers every `requestBytes`-byte datagram with one of
+ * `replyBytes` bytes, and a client socket that sends to it. Same process, same sockets API, no protocol:
+ * what the kernel and libuv cost per round trip carrying those bytes, on this machine, right now.
  */
-export async function startEcho(size: number): Promise<Echo> {
+export async function startEcho(requestBytes: number, replyBytes: number): Promise<Echo> {
   const server = createSocket('udp4');
   const client = createSocket('udp4');
-  server.on('message', (msg, from) => server.send(msg, from.port, from.address));
+  const reply = Buffer.alloc(replyBytes, 0xa5);
+  server.on('message', (_msg, from) => server.send(reply, from.port, from.address));
   await bindLocal(server);
   await bindLocal(client);
   const port = server.address().port;
-  const payload = Buffer.alloc(Math.max(1, size), 0x5a);
+  const payload = Buffer.alloc(requestBytes, 0x5a);
   let onReply: () => void = () => {};
   client.on('message', () => onReply());
-  const what = `raw dgram echo of ${size} B`;
+  const what = `raw dgram round trip of ${requestBytes} B / ${replyBytes} B`;
   return {
     roundTrip: () =>
       deadline(
@@ -88,7 +90,10 @@ export async function startEcho(size: number): Promise<Echo> {
       return deadline(
         new Promise<void>((resolve) => {
           onReply = () => {
-            if (++received === count) return resolve();
+            if (++received === count) {
+              resolve();
+              return;
+            }
             if (sent < count) {
               sent++;
               client.send(payload, port, '127.0.0.1');
@@ -98,7 +103,7 @@ export async function startEcho(size: number): Promise<Echo> {
         }),
         10_000,
         `${what}, ${count} pipelined`,
-        () => `${received}/${count} echoed; a datagram was lost on 127.0.0.1`,
+        () => `${received}/${count} answered; a datagram was lost on 127.0.0.1`,
       );
     },
     close: async () => {
@@ -107,32 +112,24 @@ export async function startEcho(size: number): Promise<Echo> {
   };
 }
 
-/**
- * Runs `f` while counting the datagrams (and their bytes) this process sends to UDP `port`. Used once
- * per case before measuring, to give the raw echo anchor the byte size the bus really puts on the
- * wire (frames, UMP Data headers, FEC copies). It wraps `dgram.Socket.prototype.send` for the
- * duration of `f` only: the endpoint does not count bytes, and the runtime is not ours to change.
- */
-export async function countSent(port: number, f: () => Promise<void>): Promise<{ datagrams: number; bytes: number; largest: number }> {
-  const proto = Socket.prototype as unknown as { send: (...args: unknown[]) => void };
-  const original = proto.send;
-  const seen = { datagrams: 0, bytes: 0, largest: 0 };
-  proto.send = function (this: unknown, ...args: unknown[]) {
-    // The endpoint calls send(bytes, port, host, callback).
-    const [msg, to] = args;
-    if (to === port && msg instanceof Uint8Array) {
-      seen.datagrams++;
-      seen.bytes += msg.byteLength;
-      seen.largest = Math.max(seen.largest, msg.byteLength);
-    }
-    return original.apply(this, args);
+/** What an endpoint received and sent while `f` ran, from its own counters (every session of it, every datagram). */
+export interface WireTraffic {
+  readonly datagramsIn: number;
+  readonly bytesIn: number;
+  readonly datagramsOut: number;
+  readonly bytesOut: number;
+}
+
+export async function trafficOf(endpoint: Nm2Endpoint, f: () => Promise<void>): Promise<WireTraffic> {
+  const before = endpoint.stats();
+  await f();
+  const after = endpoint.stats();
+  return {
+    datagramsIn: after.datagramsIn - before.datagramsIn,
+    bytesIn: after.bytesIn - before.bytesIn,
+    datagramsOut: after.datagramsOut - before.datagramsOut,
+    bytesOut: after.bytesOut - before.bytesOut,
   };
-  try {
-    await f();
-  } finally {
-    proto.send = original;
-  }
-  return seen;
 }
 
 /**

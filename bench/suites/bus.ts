@@ -5,18 +5,18 @@
  *   deliver — one message at a time (p50/p99 of publish → handler) and 1000 pipelined (msgs/s);
  * - over UDP on 127.0.0.1: NetworkBus over Network MIDI 2.0 (Nm2Endpoint + connectNm2, no relay) —
  *   request/reply round trips (p50/p99) and 1000 at-least-once publishes with 64 unacknowledged at
- *   most (msgs/s) — vs raw dgram echo round trips of the bytes the bus puts on the wire for the same
- *   work (measured per case before timing), one at a time / pipelined 64 deep.
+ *   most (msgs/s) — vs raw dgram round trips carrying the bytes the bus puts on the wire for the same
+ *   work, each way (counted per case before timing by the authority endpoint's own stats: bytesIn is
+ *   what the client sent, bytesOut what the authority answered), one at a time / pipelined 64 deep.
  * Published messages: a 32-token SSE event on sse/stream/{id} (lane flex: a Flex Data text frame of
  * JSON) and a job result on gpu/job.result/{corr} (lane sysex8: a binary SysEx8 frame), so the two
  * lanes compare in the same run; the request is gpu/job.dispatch.
  */
 import type { BenchCase, BenchSuite } from '../harness.ts';
 import { ALL_CAPABILITIES, LoopbackHub, loopbackLinkPair, type AnyTopicDescriptor, type LoopbackBus, type NetworkBus } from '../../runtime/index.ts';
-import { Nm2Endpoint, connectNm2, type Nm2Link } from '../../runtime/transports/nm2/index.ts';
-import { topics } from '../../generated/registry.ts';
-import type { SseEnvelope } from '../../generated/types/fountain.sse.ts';
-import { assertNoErrors, countSent, deadline, node, startEcho, windowed, type Echo } from '../net.ts';
+import { Nm2Endpoint, connectNm2, type Nm2Link } from '../../runtime/transports/index.ts';
+import { topics, type SseEnvelope } from '../../generated/index.ts';
+import { assertNoErrors, deadline, node, startEcho, trafficOf, windowed, type Echo, type WireTraffic } from '../net.ts';
 
 const stream = topics['sse/stream/{id}'];
 const dispatch = topics['gpu/job.dispatch'];
@@ -231,13 +231,15 @@ interface Udp {
   readonly authority: NetworkBus;
   readonly sink: Sink;
   readonly echo: Echo;
-  /** Bytes the client put on the wire per operation (calibration), the anchor's datagram size. */
-  readonly wireBytes: number;
+  /** What one operation put on the wire (calibration), the anchor's request and reply sizes. */
+  readonly perOp: WireTraffic;
   readonly errors: unknown[];
 }
 
-/** `calibrate` runs one operation while the client's bytes to the authority are counted; it returns the per-operation byte count. */
-function udp(load: Load, calibrate: (e: Omit<Udp, 'echo' | 'wireBytes'>) => Promise<number>) {
+type UdpBase = Omit<Udp, 'echo' | 'perOp'>;
+
+/** `calibrate` returns the wire traffic of one operation; the anchor then carries those bytes each way. */
+function udp(load: Load, calibrate: (e: UdpBase) => Promise<WireTraffic>) {
   return resource<Udp>(
     async () => {
       const errors: unknown[] = [];
@@ -252,9 +254,10 @@ function udp(load: Load, calibrate: (e: Omit<Udp, 'echo' | 'wireBytes'>) => Prom
       const client = node('client', errors);
       await deadline(client.connect(link), 10_000, 'NM2 NetworkBus connect');
       const base = { endpoint, link, client, authority, sink, errors };
-      const wireBytes = await calibrate(base);
-      const echo = await startEcho(wireBytes);
-      return { ...base, echo, wireBytes };
+      const perOp = await calibrate(base);
+      // A zero-byte datagram is still a datagram; one byte keeps the anchor's sockets on the ordinary path.
+      const echo = await startEcho(Math.max(1, Math.round(perOp.bytesIn)), Math.max(1, Math.round(perOp.bytesOut)));
+      return { ...base, echo, perOp };
     },
     async (e) => {
       e.sink.stop();
@@ -270,27 +273,37 @@ function udp(load: Load, calibrate: (e: Omit<Udp, 'echo' | 'wireBytes'>) => Prom
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** The client's bytes to the authority while `op` runs and its acknowledgements settle (the ACK delay is 5 ms). */
-async function bytesOf(e: Omit<Udp, 'echo' | 'wireBytes'>, op: () => Promise<void>): Promise<number> {
+/**
+ * The wire traffic of one operation, averaged over `ops` runs of `op` after a warm-up, counted by the
+ * authority's endpoint: bytesIn/datagramsIn is what the client sent it, bytesOut/datagramsOut what it
+ * sent back. The runs follow each other as the measured calls do (so acknowledgements coalesce the same
+ * way), then a pause lets the last delayed acknowledgements (5 ms) be counted too.
+ */
+async function trafficPerOp(e: UdpBase, ops: number, op: () => Promise<void>, itemsPerOp = 1): Promise<WireTraffic> {
   for (let i = 0; i < 20; i++) await op(); // warm: first-call compilation, the session's first srtt
   await sleep(50);
-  const seen = await countSent(e.endpoint.port, async () => {
-    await op();
+  const total = await trafficOf(e.endpoint, async () => {
+    for (let i = 0; i < ops; i++) await op();
     await sleep(20);
   });
-  return seen.bytes;
+  const per = ops * itemsPerOp;
+  return { datagramsIn: total.datagramsIn / per, bytesIn: total.bytesIn / per, datagramsOut: total.datagramsOut / per, bytesOut: total.bytesOut / per };
 }
 
-function publishBurst(e: Omit<Udp, 'echo' | 'wireBytes'>, load: Load, n: number): Promise<void> {
+function publishBurst(e: UdpBase, load: Load, n: number): Promise<void> {
   const got = e.sink.expect(n);
   got.catch(() => undefined); // awaited below; a send failure must not leave it unhandled
   return windowed(n, WINDOW, () => e.client.publish(load.topic, load.value, { params: load.params })).then(() => got);
 }
 
-const sizes = (r: { get: () => Udp }) => (): Record<string, number> => ({ anchorDatagramBytes: r.get().wireBytes });
+/** The calibrated traffic, as figures: what the bus put on the wire per operation (or message) each way, and so what the anchor carries. */
+const wire = (r: { get: () => Udp }) => (): Record<string, number> => {
+  const t = r.get().perOp;
+  return { bytesToAuthority: t.bytesIn, bytesFromAuthority: t.bytesOut, datagramsToAuthority: t.datagramsIn, datagramsFromAuthority: t.datagramsOut };
+};
 
 function udpPublishCase(load: Load): BenchCase {
-  const pub = udp(load, async (e) => Math.round((await bytesOf(e, () => publishBurst(e, load, BURST))) / BURST));
+  const pub = udp(load, (e) => trafficPerOp(e, 3, () => publishBurst(e, load, BURST), BURST));
   return {
     name: `bus UDP, ${load.lane} lane: ${BURST} at-least-once publishes, ${WINDOW} in flight`,
     ...pub,
@@ -299,13 +312,21 @@ function udpPublishCase(load: Load): BenchCase {
     fn: async () => {
       await publishBurst(pub.get(), load, BURST);
     },
-    baseline: { name: `raw dgram echo ×${BURST}, ${WINDOW} in flight (same bytes)`, fn: async () => pub.get().echo.pipelined(BURST, WINDOW) },
-    figures: () => ({ ...sizes(pub)(), payloadBytes: load.payloadBytes }),
+    baseline: {
+      name: `raw dgram round trips ×${BURST}, ${WINDOW} in flight (same bytes each way)`,
+      fn: async () => pub.get().echo.pipelined(BURST, WINDOW),
+    },
+    // figures() runs right after measuring, before teardown, so the calibrated traffic is still there.
+    figures: () => ({ ...wire(pub)(), payloadBytes: load.payloadBytes }),
   };
 }
 
 function udpCases(): BenchCase[] {
-  const rr = udp(loads[0]!, (e) => bytesOf(e, async () => void (await e.client.request(dispatch, job))));
+  const rr = udp(loads[0]!, (e) =>
+    trafficPerOp(e, 200, async () => {
+      await e.client.request(dispatch, job);
+    }),
+  );
   return [
     {
       name: 'bus UDP: request/reply round trip (gpu/job.dispatch)',
@@ -314,9 +335,8 @@ function udpCases(): BenchCase[] {
       fn: async () => {
         await rr.get().client.request(dispatch, job);
       },
-      baseline: { name: 'raw dgram echo round trip (same bytes)', fn: async () => rr.get().echo.roundTrip() },
-      // figures() runs right after measuring, before teardown, so the calibrated size is still there.
-      figures: sizes(rr),
+      baseline: { name: 'raw dgram round trip (same bytes each way)', fn: async () => rr.get().echo.roundTrip() },
+      figures: wire(rr),
     },
     ...loads.map(udpPublishCase),
   ];

@@ -13,10 +13,8 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import protobuf from 'protobufjs';
-import { schemasEmitter } from '../../compiler/emitters/jsonschema/index.ts';
-import { tsEmitter } from '../../compiler/emitters/ts/index.ts';
-import { compile } from '../../compiler/program.ts';
-import type { Codec } from '../../runtime/codec/index.ts';
+import { compile, generate } from '../../compiler/index.ts';
+import type { Codec } from '../../runtime/index.ts';
 import type { BenchCase, BenchSuite } from '../harness.ts';
 
 const FIXTURE = fileURLToPath(new URL('../fixtures/common.midl', import.meta.url));
@@ -82,7 +80,7 @@ export async function loadCommonCodec(): Promise<Codec<Common>> {
   const out = mkdtempSync(join(tmpdir(), 'midl-bench-'));
   // Only the emitters the types module needs (its codecs import schemas/<package>.ts).
   const options = { runtimeImport: pathToFileURL(RUNTIME).href };
-  for (const f of [tsEmitter, schemasEmitter].flatMap((e) => e.emit(result.ir, options))) {
+  for (const f of await generate(result.ir, { ...options, targets: ['ts', 'schemas'] })) {
     const path = join(out, f.path);
     mkdirSync(dirname(path), { recursive: true });
     writeFileSync(path, f.content);
@@ -109,22 +107,22 @@ export const suite: BenchSuite = {
 
     return [
       {
-        name: `codec encode Common (midl, ${midlBytes.length} B)`,
+        name: `codec encode Common (midl, ${midlBytes.length} B) vs protobuf.js`,
         fn: () => Test.encode(COMMON),
         baseline: { name: `protobuf.js encode (${pbBytes.length} B)`, fn: () => PbTest.encode(pbMessage).finish() },
       },
       {
-        name: 'codec decode Common (midl)',
+        name: 'codec decode Common (midl) vs protobuf.js',
         fn: () => Test.decode(midlBytes),
         baseline: { name: 'protobuf.js decode', fn: () => PbTest.decode(pbBytes) },
       },
       {
-        name: 'codec encode Common (midl)',
+        name: 'codec encode Common (midl) vs JSON',
         fn: () => Test.encode(COMMON),
         baseline: { name: `JSON.stringify (${jsonText.length} B)`, fn: () => JSON.stringify(jsonValue) },
       },
       {
-        name: 'codec decode Common (midl)',
+        name: 'codec decode Common (midl) vs JSON',
         fn: () => Test.decode(midlBytes),
         baseline: { name: 'JSON.parse', fn: () => JSON.parse(jsonText) as unknown },
       },

@@ -1,7 +1,8 @@
 /**
  * The SSE acceptance figure of the FountainAI notes (seeds/002, §16): send 100k tokens over the network
  * with injected loss and get the exact text at the far end; their target is ≥ 1k tokens/s at ≤ 1 %
- * loss and ≥ 500 tokens/s at 3–5 %, ours ≥ 100× that.
+ * loss and ≥ 500 tokens/s at 3–5 %. Each case reports its tokens/s and the factor over that target
+ * (`xTarget`) as measured; no multiple of the target is promised.
  *
  * Path: sender NetworkBus → Network MIDI 2.0 (UDP, 127.0.0.1) → seeded lossy relay (tests/helpers/
  * udp-relay.ts: loss, 1 % duplication, 2 % reordering up to 5 ms, both directions) → receiver
@@ -20,9 +21,9 @@
  */
 import type { BenchCase, BenchResult, BenchSuite } from '../harness.ts';
 import type { NetworkBus } from '../../runtime/index.ts';
-import { Nm2Endpoint, type Nm2Link, type Nm2Stats } from '../../runtime/transports/nm2/index.ts';
-import { topics } from '../../generated/registry.ts';
-import type { SseEnvelope } from '../../generated/types/fountain.sse.ts';
+import { Nm2Endpoint, type Nm2Link, type Nm2Stats } from '../../runtime/transports/index.ts';
+import { topics, type SseEnvelope } from '../../generated/index.ts';
+// A test fixture, shared on purpose: the bench's lossy path is the one the integration tests use.
 import { mulberry32, startRelay, type Relay } from '../../tests/helpers/udp-relay.ts';
 import { assertNoErrors, deadline, node, windowed } from '../net.ts';
 
@@ -167,7 +168,8 @@ async function closePath(p: Path): Promise<void> {
   await p.relay.close();
 }
 
-interface LastRun {
+/** What one stream cost on its path: counters after it minus counters before it. */
+interface StreamCost {
   relay: ReturnType<Relay['stats']>;
   retried: number;
   duplicatesAtReceiver: number;
@@ -175,11 +177,23 @@ interface LastRun {
   rx: Nm2Stats;
 }
 
+function minus<T extends object>(after: T, before: T): T {
+  const out = { ...after } as Record<string, unknown>;
+  for (const [k, v] of Object.entries(before)) if (typeof v === 'number') out[k] = (out[k] as number) - v;
+  return out as T;
+}
+
+function counters(p: Path): Omit<StreamCost, 'duplicatesAtReceiver'> {
+  const topic = p.sender.stats().topics.find((t) => t.topicId === stream.id);
+  return { relay: p.relay.stats(), retried: topic?.retried ?? 0, tx: p.txEndpoint.stats(), rx: p.rxEndpoint.stats() };
+}
+
 let streams = 0;
 
 /** Streams `tokens` over `p` and checks the text; one bench call. */
-async function streamOnce(p: Path, tokens: readonly string[], expected: string, perEvent: number, label: string): Promise<LastRun> {
+async function streamOnce(p: Path, tokens: readonly string[], expected: string, perEvent: number, label: string): Promise<StreamCost> {
   const id = `bench-${++streams}`;
+  const before = counters(p);
   const collector = new Collector(id);
   p.current = collector;
   const events = Math.ceil(tokens.length / perEvent);
@@ -217,13 +231,13 @@ async function streamOnce(p: Path, tokens: readonly string[], expected: string, 
     );
   }
   assertNoErrors(`sse ${label}`, p.errors);
-  const topic = p.sender.stats().topics.find((t) => t.topicId === stream.id);
+  const after = counters(p);
   return {
-    relay: p.relay.stats(),
-    retried: topic?.retried ?? 0,
+    relay: minus(after.relay, before.relay),
+    retried: after.retried - before.retried,
     duplicatesAtReceiver: collector.duplicates,
-    tx: p.txEndpoint.stats(),
-    rx: p.rxEndpoint.stats(),
+    tx: minus(after.tx, before.tx),
+    rx: minus(after.rx, before.rx),
   };
 }
 
@@ -244,7 +258,7 @@ function sseCase(o: SseCaseOptions): BenchCase {
   const label = `${o.tokens / 1000}k tokens, ${shape}, ${pct} loss`;
   let lossy: Path | undefined;
   let clean: Path | undefined;
-  let last: LastRun | undefined;
+  let last: StreamCost | undefined;
   const need = (p: Path | undefined): Path => {
     if (!p) throw new Error('sse path used outside its case');
     return p;
@@ -279,11 +293,12 @@ function sseCase(o: SseCaseOptions): BenchCase {
         textExact: true, // streamOnce throws otherwise
         fountainTarget: o.target,
         xTarget: tps / o.target,
-        reached100x: tps >= 100 * o.target,
+        // From the last measured stream alone (counters after it minus before it).
         relayDropped: last?.relay.dropped ?? 0,
         busRetransmits: last?.retried ?? 0,
         nm2RetransmitRequests: last?.rx.retransmitsRequested ?? 0,
         nm2CommandsSkipped: last?.rx.commandsSkipped ?? 0,
+        senderWireBytesPerToken: (last?.tx.bytesOut ?? 0) / o.tokens,
       };
     },
   };

@@ -187,6 +187,7 @@ export class Nm2Endpoint {
 
   private onDatagram(msg: Buffer, rinfo: RemoteInfo): void {
     this.counters.datagramsIn++;
+    this.counters.bytesIn += msg.byteLength;
     const datagram = decodeDatagram(new Uint8Array(msg.buffer, msg.byteOffset, msg.byteLength));
     if (datagram.errors.length > 0) {
       this.counters.malformed += datagram.errors.length;
@@ -255,6 +256,7 @@ export class Nm2Endpoint {
     if (this.closed) return;
     for (const bytes of encodeDatagrams(commands)) {
       this.counters.datagramsOut++;
+      this.counters.bytesOut += bytes.byteLength;
       try {
         this.socket.send(bytes, port, host, (err) => {
           if (err) this.report(err);

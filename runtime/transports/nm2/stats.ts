@@ -2,6 +2,9 @@
 export interface Nm2Stats {
   datagramsIn: number;
   datagramsOut: number;
+  /** Bytes of those datagrams (UDP payload: NM2 signature and commands), every datagram counted, malformed ones too. */
+  bytesIn: number;
+  bytesOut: number;
   /** Datagrams or commands that could not be read (bad signature, unknown code, malformed). */
   malformed: number;
   naksSent: number;
@@ -27,6 +30,8 @@ export function newStats(): Nm2Stats {
   return {
     datagramsIn: 0,
     datagramsOut: 0,
+    bytesIn: 0,
+    bytesOut: 0,
     malformed: 0,
     naksSent: 0,
     naksReceived: 0,

@@ -109,6 +109,23 @@ describe('Nm2Endpoint with hand-built datagrams', () => {
     expect(e.stats().sessions).toBe(0);
   });
 
+  it('counts every datagram and its bytes in and out, unreadable ones included (bytesIn / bytesOut)', async () => {
+    // No pings from the session while the exchange runs, so every datagram is one of ours or its answer.
+    const e = await endpoint({ pingIntervalMs: 60_000 });
+    const p = await peer();
+    expect(e.stats()).toMatchObject({ datagramsIn: 0, datagramsOut: 0, bytesIn: 0, bytesOut: 0 });
+    p.send(hex('DEADBEEF'), e.port); // 4 B, bad signature: counted in, not answered
+    p.send(hex('4D494449 20010000 12345678'), e.port); // 12 B Ping → 12 B Ping Reply
+    expect(await p.next()).toBe('4D494449 21010000 12345678');
+    p.send(hex('4D494449 55000000'), e.port); // 8 B unknown code → 12 B NAK
+    expect(await p.next()).toBe('4D494449 8F010100 55000000');
+    await established(e, p); // 16 B Invitation → 28 B Accepted
+    p.send(hex('4D494449 FF020001 40903C00 FFFF0000'), e.port); // 16 B UMP Data: delivered, not answered
+    p.send(hex('4D494449 F0000100'), e.port); // 8 B Bye → 8 B Bye Reply
+    expect(await p.next()).toBe('4D494449 F1000000');
+    expect(e.stats()).toMatchObject({ datagramsIn: 6, bytesIn: 4 + 12 + 8 + 16 + 16 + 8, datagramsOut: 4, bytesOut: 12 + 12 + 28 + 8, commandsDelivered: 1 });
+  });
+
   it('authenticates with a shared secret: right digest → Accepted; wrong ones → Auth Required retry, then Bye 0x43', async () => {
     const e = await endpoint({ secret: 's3cret' });
     const p = await peer();
