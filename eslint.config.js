@@ -1,14 +1,21 @@
 // Strict lint for hand-written code (`npm run lint`, checked in .ci/run); generated code is checked by
 // its own golden tests and `tsc --strict`.
 import js from '@eslint/js';
+import { defineConfig } from 'eslint/config';
 import tseslint from 'typescript-eslint';
 
-export default tseslint.config(
+export default defineConfig(
   { ignores: ['node_modules/', 'generated/', 'runtime/protocol/', 'tests/cases/', '**/expected/', '**/cases/'] },
   js.configs.recommended,
   ...tseslint.configs.strictTypeChecked,
   {
-    languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname } },
+    languageOptions: {
+      parserOptions: {
+        // Config files and the bin stub are outside tsconfig's project; they are checked on their own.
+        projectService: { allowDefaultProject: ['*.js', 'vitest.config.ts', 'bin/*.mjs'] },
+        tsconfigRootDir: import.meta.dirname,
+      },
+    },
     rules: {
       // Numbers, bigints and booleans read fine in messages; objects and undefined do not.
       '@typescript-eslint/restrict-template-expressions': ['error', { allowNumber: true, allowBoolean: true }],
@@ -22,5 +29,10 @@ export default tseslint.config(
       // `_name` marks what a signature or a destructuring must mention but does not use.
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', ignoreRestSiblings: true }],
     },
+  },
+  {
+    // Plain JavaScript runs on Node: its globals, which TypeScript's checker knows in .ts files.
+    files: ['**/*.js', '**/*.mjs'],
+    languageOptions: { globals: { process: 'readonly', console: 'readonly' } },
   },
 );

@@ -55,7 +55,7 @@ export function reportDiagnostics(diagnostics: readonly Diagnostic[], opts: Diag
   if (opts.format === 'json' || opts.format === 'github') {
     process.stdout.write(renderAll(diagnostics, opts.format));
   } else if (diagnostics.length > 0) {
-    const color = opts.color !== false && process.stderr.isTTY === true && !process.env['NO_COLOR'];
+    const color = opts.color !== false && process.stderr.isTTY && !process.env['NO_COLOR'];
     process.stderr.write(renderAll(diagnostics, 'human', color));
     process.stderr.write(`\n${summaryLine(diagnostics)}\n`);
   }

@@ -130,6 +130,6 @@ export function parseRecordedLine(text: string, where: string): RecordedLine {
     qos: qos as QosLevel,
     session: typeof session === 'number' ? session : 0,
     value: o['value'] as JsonValue,
-    ump: ump as string[] | null,
+    ump: ump,
   };
 }

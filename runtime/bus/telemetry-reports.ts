@@ -10,9 +10,9 @@ import type { DeliveryReportValue, JitterReportValue, Telemetry } from './teleme
 
 export interface NetworkTelemetryOptions {
   /** Where latency/jitter reports go (a `telemetry/jitter` registry entry); not published when absent. */
-  readonly jitter?: TopicDescriptor<JitterReportValue, never, never>;
+  readonly jitter?: TopicDescriptor<JitterReportValue>;
   /** Where delivery counters go (a `telemetry/delivery` registry entry). */
-  readonly delivery?: TopicDescriptor<DeliveryReportValue, never, never>;
+  readonly delivery?: TopicDescriptor<DeliveryReportValue>;
   /** Length of a measurement window (default 1000 ms). */
   readonly intervalMs?: number;
 }
@@ -25,7 +25,7 @@ export interface ReportHost {
   /** The capabilities the node holds now. */
   capabilities(): bigint;
   isClosed(): boolean;
-  publish<V>(topic: TopicDescriptor<V, never, never>, value: V): Promise<void>;
+  publish<V>(topic: TopicDescriptor<V>, value: V): Promise<void>;
   onError(error: unknown, address: string): void;
 }
 
@@ -56,7 +56,7 @@ export class TelemetryReports {
     const t = host.options;
     if (!t || host.isClosed()) return;
     const { jitter, delivery } = host.telemetry.closeWindow(host.name);
-    const publish = <V>(topic: TopicDescriptor<V, never, never> | undefined, values: readonly V[]) => {
+    const publish = <V>(topic: TopicDescriptor<V> | undefined, values: readonly V[]) => {
       if (!topic || !maskAllows(host.capabilities(), topic.publish)) return;
       for (const v of values) host.publish(topic, v).catch((err: unknown) => host.onError(err, topic.address));
     };

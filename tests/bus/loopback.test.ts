@@ -257,7 +257,7 @@ describe('LoopbackBus request/reply', () => {
     const { host, app } = setup();
     const seen: Delivery[] = [];
     host.serve(dispatch, (job, d) => {
-      seen.push(d as Delivery);
+      seen.push(d);
       return { queued: job.pipeline.length };
     });
     const r1 = await app.request(dispatch, { pipeline: 'abc' });

@@ -153,7 +153,7 @@ describe('flex lane refusals', () => {
     const send = (seq: bigint, body: import('../../runtime/index.ts').JsonValue) =>
       raw.link.send(encodeFlexFrame({ kind: FrameKind.Publish, flags: 0, seq, address: 'sse/stream/x', header: raw.header(sse.id), body }));
     send(1n, { nonsense: true });
-    send(2n, sse.payload.toJSON(sse.payload.example()) as import('../../runtime/index.ts').JsonValue);
+    send(2n, sse.payload.toJSON(sse.payload.example()));
     expect(await raw.answerTo(1n)).toMatchObject({ kind: ControlKind.Nack, reason: 'invalid-payload' });
     expect((await raw.answerTo(2n)).kind).toBe(ControlKind.Ack);
   });

@@ -86,7 +86,7 @@ describe('midl peer under hostile datagrams', () => {
     expect(new Set(ns).size).toBe(300);
     expect(ns).toHaveLength(300);
     // Still serving: a fresh invitation is accepted and a ping answered.
-    const probe = attackers[0]!;
+    const probe = attackers[0];
     const got: Buffer[] = [];
     probe.on('message', (m) => got.push(m));
     const name = Buffer.from('probe\0\0\0', 'utf8');

@@ -174,7 +174,7 @@ describe('generated clients over the loopback bus', () => {
     const app = peer('gpu.dispatch');
     const seen: Delivery[] = [];
     host.client.gpu.job.dispatch.serve((job, d) => {
-      seen.push(d as Delivery);
+      seen.push(d);
       return { jobId: `job-${job.pipelineId}`, queuePosition: job.outputs.length, resultTopic: `gpu/job.result/${d.corr}` };
     });
     const job: JobDispatch = { ...JobDispatch.example(), pipelineId: 'blur' };

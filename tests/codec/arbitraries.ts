@@ -105,7 +105,7 @@ export function arbitraryOf(ir: IrProgram, name: string, maxDepth = 3): fc.Arbit
     }
     const fields: Record<string, fc.Arbitrary<unknown>> = {};
     const required: string[] = [];
-    for (const f of d.fields as readonly IrField[]) {
+    for (const f of d.fields) {
       if (f.optional && deep && f.type.kind === 'named' && decls.get(f.type.name)?.kind !== 'enum') continue;
       fields[f.name] = ofType(f.type, depth);
       if (!f.optional) required.push(f.name);

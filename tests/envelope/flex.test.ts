@@ -48,7 +48,7 @@ describe('Flex envelope: valid input', () => {
       corr: 'c-1',
       ts: 5,
       v: 1,
-    } as FlexEnvelope;
+    };
     expect(serializeFlexEnvelope(e)).toBe('{"v":1,"ts":5,"corr":"c-1","intent":"function.invoke","body":{"a":{"b":0.5,"y":[true,null,"é"]},"z":1}}');
   });
 

@@ -323,7 +323,7 @@ const gen: fc.Memo<Gen> = fc.memo((n) => {
     {
       arbitrary: fc.uniqueArray(fc.tuple(fc.constantFrom(...NAMES), gen(n - 1)), { minLength: 1, maxLength: 3, selector: (t) => t[0] }).map((arms): Gen => ({
         schema: { oneOf: arms.map(([k, g]) => ({ type: 'object', properties: { [k]: g.schema }, required: [k], additionalProperties: false })) },
-        value: fc.oneof(...arms.map(([k, g]) => g.value.map((v) => ({ [k]: v }) as JsonValue))),
+        value: fc.oneof(...arms.map(([k, g]) => g.value.map((v) => ({ [k]: v })))),
       })),
       weight: 1,
     },
@@ -335,7 +335,7 @@ const rooted = gen(4).chain((g) => {
   const value = fc.record({ inner: g.value, opt: fc.option(g.value, { nil: undefined }) }).map(({ inner, opt }) => {
     const out: { [k: string]: JsonValue } = { inner };
     if (opt !== undefined) out['opt'] = opt;
-    return out as JsonValue;
+    return out;
   });
   return fc.array(value, { minLength: 1, maxLength: 6 }).map((values) => {
     const schema: SchemaObject = {

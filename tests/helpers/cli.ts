@@ -37,7 +37,7 @@ export function runMidl(args: readonly string[], options: { cwd?: string; timeou
       (error, stdout, stderr) => {
         const code = error ? (typeof error.code === 'number' ? error.code : null) : 0;
         const signal = error?.signal ?? null;
-        resolveRun({ code, signal: signal as NodeJS.Signals | null, stdout, stderr });
+        resolveRun({ code, signal: signal, stdout, stderr });
       },
     );
   });

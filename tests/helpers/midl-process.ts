@@ -39,11 +39,11 @@ export function startMidl(args: readonly string[], options: { cwd?: string } = {
   const wake = () => {
     for (const w of [...waiters]) w();
   };
-  child.stdout!.on('data', (d: Buffer) => {
+  child.stdout.on('data', (d: Buffer) => {
     out += d.toString();
     wake();
   });
-  child.stderr!.on('data', (d: Buffer) => {
+  child.stderr.on('data', (d: Buffer) => {
     err += d.toString();
     wake();
   });

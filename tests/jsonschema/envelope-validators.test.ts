@@ -20,7 +20,7 @@ const samples: unknown[] = [
   JSON.parse(serializeFlexEnvelope({ v: 1, ts: 1_700_000_000_000, corr: 'dE8x-7qF', intent: 'planner.execute', body: { steps: [] } } as never)),
   JSON.parse(serializeFlexEnvelope(flexAck('dE8x-7qF', 1_700_000_000_000))),
   JSON.parse(serializeFlexEnvelope(flexBackpressure('dE8x-7qF', 1_700_000_000_000, 250))),
-  JSON.parse(serializeSseEnvelope(sseCtrl(7, { nack: [3, 4] }) as never)),
+  JSON.parse(serializeSseEnvelope(sseCtrl(7, { nack: [3, 4] }))),
   { v: 1, ev: 'message', seq: 0, data: 'token' },
   // The JSON form of a binary header (64-bit fields as decimal strings), plain and chunked.
   { qos: 1, topicId: 3661738479, schemaMajor: 0, schemaMinor: 1, sessionId: 7, corrId: '42', timestampUs: '1700000000000000', capabilities: '256' },

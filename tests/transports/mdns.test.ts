@@ -38,7 +38,7 @@ describe('Network MIDI 2.0 mDNS discovery on loopback', { timeout: 10_000 }, () 
     expect(services).toEqual([
       {
         instanceName: 'midl Synth 1',
-        host: expect.stringMatching(/\.local$/) as unknown as string,
+        host: expect.stringMatching(/\.local$/),
         addresses: ['127.0.0.1'],
         port: 5673,
         endpointName: 'midl Synth 1',
@@ -159,7 +159,7 @@ describe('Network MIDI 2.0 mDNS discovery on loopback', { timeout: 10_000 }, () 
     cleanups.push(() => new Promise<void>((resolve) => raw.close(() => resolve())));
     await new Promise<void>((resolve) => raw.bind(0, '127.0.0.1', resolve));
     raw.setMulticastInterface('127.0.0.1');
-    const sendGarbage = (): void => raw.send(Buffer.from([0xde, 0xad, 0xbe, 0xef, 0x00, 0x01, 0xff]), options.port!, '224.0.0.251');
+    const sendGarbage = (): void => raw.send(Buffer.from([0xde, 0xad, 0xbe, 0xef, 0x00, 0x01, 0xff]), options.port, '224.0.0.251');
     sendGarbage();
     setTimeout(sendGarbage, 200);
 

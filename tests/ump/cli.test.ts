@@ -41,7 +41,7 @@ describe('midl ump via bin/midl.mjs', () => {
       spawnMidl(['ump', 'pack', 'sysex7', '--group', '2', '--data', '7d0080']),
       spawnMidl(['ump', 'unpack'], formatPackets(packFlexText(text, { group: 5, addressing: 'group', bank: 2, status: 1 }))),
     ]);
-    runs = { sysex8: sysex8!, sysex7: sysex7!, stdin: stdin! };
+    runs = { sysex8: sysex8, sysex7: sysex7, stdin: stdin };
   });
 
   it('pack sysex8 prints the ni-midi2 golden packets', () => {

@@ -180,7 +180,7 @@ describe('SysEx8 unpack: kernel = JS path', () => {
             left = 0;
             packed.forEach((p, i) => {
               const take = Math.min(p.length - positions[i]!, blocks[b % blocks.length]! * 4);
-              stream.push(...p.subarray(positions[i]!, positions[i]! + take));
+              stream.push(...p.subarray(positions[i], positions[i]! + take));
               positions[i]! += take;
               if (positions[i]! < p.length) left++;
             });

@@ -211,8 +211,8 @@ function advertisementRecords(ad: Nm2Advertisement, options: MdnsOptions): Adver
   const machine = toLabel(hostname().split('.')[0] || 'midl');
   // An address given as host gets a host name of its own: A/AAAA records of one name add up in a
   // browser, so sharing the machine's name would attach this address to its other endpoints too.
-  const host = !hostIsAddress ? (ad.host?.replace(/\.$/, '') ?? `${machine}.${TLD}`) : `${toLabel(`${machine}-${ad.host!.replace(/[.:%]/g, '-')}`)}.${TLD}`;
-  const addressList = hostIsAddress ? [ad.host!] : options.interface !== undefined ? [options.interface] : machineAddresses();
+  const host = !hostIsAddress ? (ad.host?.replace(/\.$/, '') ?? `${machine}.${TLD}`) : `${toLabel(`${machine}-${ad.host.replace(/[.:%]/g, '-')}`)}.${TLD}`;
+  const addressList = hostIsAddress ? [ad.host] : options.interface !== undefined ? [options.interface] : machineAddresses();
   return {
     instance,
     host,
