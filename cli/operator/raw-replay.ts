@@ -7,7 +7,7 @@
 import { BusFrameReader, ControlKind, FrameError, readUmp, type FlexFrame, type IncomingData, type UmpLink } from '../../runtime/index.ts';
 import { watchLink } from './link-watch.ts';
 import { describeError } from './options.ts';
-import type { ClientSession } from './session.ts';
+import type { ClientConnection } from './client.ts';
 
 export interface RawFrame {
   readonly words: Uint32Array;
@@ -63,7 +63,7 @@ export class RawReplay {
   }
 
   /** Sends the frames, waits `waitMs` for answers and prints the report; false when sending failed. */
-  async inject(session: ClientSession, frames: readonly RawFrame[], o: { rate: number | undefined; waitMs: number; target: string }): Promise<boolean> {
+  async inject(client: ClientConnection, frames: readonly RawFrame[], o: { rate: number | undefined; waitMs: number; target: string }): Promise<boolean> {
     let foreign = 0;
     for (const f of frames) {
       // Recorded words are anyone's bytes: a message that is not a data frame or does not decode (bad
@@ -85,7 +85,7 @@ export class RawReplay {
           const wait = start + (i * 1000) / o.rate - performance.now();
           if (wait > 0) await sleep(wait);
         }
-        session.link.send(frames[i]!.words);
+        client.link.send(frames[i]!.words);
       }
     } catch (err) {
       process.stderr.write(`error: raw replay to ${o.target} stopped: ${describeError(err)}\n`);

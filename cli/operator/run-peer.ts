@@ -5,7 +5,7 @@ import { ExitCode, UsageError, type SetExitCode } from '../exit.ts';
 import { loadSchema } from '../schema-runtime.ts';
 import { messageLine, recordedLine } from './lines.ts';
 import { describeError, untilSignal } from './options.ts';
-import { mdnsOptions, type MdnsFlags } from './session.ts';
+import { mdnsOptions, type MdnsFlags } from './client.ts';
 import { capabilityMask, telemetryTopics } from './topics.ts';
 import { urlOption } from './urls.ts';
 

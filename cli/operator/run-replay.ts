@@ -7,7 +7,7 @@ import { payloadFromJson } from './payloads.ts';
 import { untilSignal } from './options.ts';
 import { publishAll, reportRun, type Outgoing } from './publish-run.ts';
 import { RawReplay, type RawFrame } from './raw-replay.ts';
-import { openClient, type ClientOptions } from './session.ts';
+import { openClient, type ClientOptions } from './client.ts';
 import { urlOption } from './urls.ts';
 import { resolveTopic } from './topics.ts';
 
@@ -46,16 +46,16 @@ export async function runReplay(file: string, opts: ReplayOptions, setExit: SetE
     return setExit(ExitCode.Failure);
   }
   const rawReplay = frames ? new RawReplay() : undefined;
-  const session = await openClient(to, schema, opts, rawReplay ? (l) => rawReplay.wrap(l) : undefined);
-  if (!session) return setExit(ExitCode.Failure);
+  const client = await openClient(to, schema, opts, rawReplay ? (l) => rawReplay.wrap(l) : undefined);
+  if (!client) return setExit(ExitCode.Failure);
   let ok: boolean;
   if (frames && rawReplay) {
-    ok = await rawReplay.inject(session, frames, { rate: opts.rate, waitMs: opts.wait, target: session.url });
+    ok = await rawReplay.inject(client, frames, { rate: opts.rate, waitMs: opts.wait, target: client.url });
   } else {
-    const summary = await publishAll(session.bus, items!, { window: opts.window, rate: opts.rate, stop: untilSignal() });
-    ok = reportRun(summary, `replay of ${file} → ${session.url}`);
+    const summary = await publishAll(client.bus, items!, { window: opts.window, rate: opts.rate, stop: untilSignal() });
+    ok = reportRun(summary, `replay of ${file} → ${client.url}`);
   }
-  await session.bus.close();
+  await client.bus.close();
   setExit(ok ? ExitCode.Ok : ExitCode.Failure);
 }
 

@@ -5,7 +5,7 @@ import { loadSchema } from '../schema-runtime.ts';
 import { readPayloads } from './payloads.ts';
 import { untilSignal } from './options.ts';
 import { publishAll, reportRun, type Outgoing } from './publish-run.ts';
-import { openClient, type ClientOptions } from './session.ts';
+import { openClient, type ClientOptions } from './client.ts';
 import { urlOption } from './urls.ts';
 import { resolveTopic } from './topics.ts';
 
@@ -31,11 +31,11 @@ export async function runSend(opts: SendOptions, setExit: SetExitCode): Promise<
   const payloads = readPayloads(topic, sources);
   if (!payloads) return setExit(ExitCode.Failure);
   const items: Outgoing[] = payloads.map((p) => ({ topic, params, value: p.value, qos: opts.qos, where: p.where }));
-  const session = await openClient(to, schema, opts);
-  if (!session) return setExit(ExitCode.Failure);
-  const summary = await publishAll(session.bus, items, { window: opts.window, rate: opts.rate, stop: untilSignal() });
-  const ok = reportRun(summary, `${address} → ${session.url}`);
-  await session.bus.close();
+  const client = await openClient(to, schema, opts);
+  if (!client) return setExit(ExitCode.Failure);
+  const summary = await publishAll(client.bus, items, { window: opts.window, rate: opts.rate, stop: untilSignal() });
+  const ok = reportRun(summary, `${address} → ${client.url}`);
+  await client.bus.close();
   setExit(ok ? ExitCode.Ok : ExitCode.Failure);
 }
 

@@ -15,6 +15,7 @@ import {
   type Interest,
   type ReceivedFrame,
 } from '../lanes/index.ts';
+import { ClockSource } from '../protocol/types/fountain.session.ts';
 import type { LinkDown, UmpLink } from '../transports/link.ts';
 import { matchAddress, type AddressPattern } from './address.ts';
 import type { BusError } from './errors.ts';
@@ -63,8 +64,8 @@ export class BusSession {
   heartbeatMs = 1000;
   /** The session's agreed jitter budget (µs). */
   jitterBudgetUs = 0;
-  /** The session's clock source (numbers of fountain.session.ClockSource). */
-  clockSource = 1;
+  /** The session's clock source (a number of fountain.session.ClockSource; negotiated, wall clock until then). */
+  clockSource: number = ClockSource.values.wall_clock;
   /** The peer's subscriptions, by its subscription id. */
   readonly interests = new Map<number, InterestEntry>();
   readonly outbox: Outbox;

@@ -21,6 +21,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Codec } from '../codec/codec.ts';
 import { Qos as WireQos, type EnvelopeHeader } from '../envelope/index.ts';
+import { SessionOpenSchema } from '../protocol/schemas/fountain.session.ts';
 import type { UmpLink } from '../transports/link.ts';
 import { compilePattern, formatAddress, matchAddress, replyAddress, topicPattern, type AddressPattern } from './address.ts';
 import type {
@@ -123,6 +124,8 @@ export interface NetworkBusStats {
 }
 
 const ALL = (1n << 64n) - 1n;
+/** What fountain.session.SessionOpen says a peer asks for when it says nothing (durations in µs). */
+const SESSION_OPEN_DEFAULTS = SessionOpenSchema.properties;
 const QOS_WIRE = { at_most_once: WireQos.AtMostOnce, at_least_once: WireQos.AtLeastOnce, exactly_once: WireQos.ExactlyOnce } as const;
 const QOS_NAME = ['at_most_once', 'at_least_once', 'exactly_once'] as const;
 
@@ -199,9 +202,9 @@ export class NetworkBus implements Bus {
     this.requestTimeoutMs = options.requestTimeoutMs ?? 5_000;
     this.maxAgeUs = BigInt(options.maxAgeMs ?? 30_000) * 1000n;
     this.maxSkewUs = BigInt(options.maxSkewMs ?? 5_000) * 1000n;
-    this.maxPayload = options.maxPayload ?? 1024 * 1024;
-    this.heartbeatMs = options.heartbeatMs ?? 1_000;
-    this.jitterBudgetUs = options.jitterBudgetUs ?? 5_000;
+    this.maxPayload = options.maxPayload ?? SESSION_OPEN_DEFAULTS.maxPayload.default;
+    this.heartbeatMs = options.heartbeatMs ?? SESSION_OPEN_DEFAULTS.heartbeatInterval.default / 1000;
+    this.jitterBudgetUs = options.jitterBudgetUs ?? SESSION_OPEN_DEFAULTS.jitterBudget.default;
     this.silenceMs = options.silenceMs ?? 5 * this.heartbeatMs;
     this.resumeWindowMs = options.resumeWindowMs ?? 60_000;
     this.onError = options.onError ?? ((error, address) => console.error(`midl bus ${this.name}: ${address}:`, error));

@@ -37,7 +37,8 @@ function connectOptions(o: ClientOptions): ConnectOptions {
   };
 }
 
-export interface ClientSession {
+/** An operator command's connection to a peer: a transport link, and the bus session opened over it. */
+export interface ClientConnection {
   readonly bus: NetworkBus;
   readonly link: UmpLink;
   /** The peer's URL: as given, or what a resolving scheme resolved it to. */
@@ -55,7 +56,7 @@ export async function openClient(
   schema: LoadedSchema,
   o: ClientOptions,
   wrap: (link: UmpLink) => UmpLink = (l) => l,
-): Promise<ClientSession | undefined> {
+): Promise<ClientConnection | undefined> {
   const shown = `${address.flag} ${address.url}`;
   let url = address.url;
   const onResolved = (r: Resolution): void => {
