@@ -6,38 +6,23 @@
  * frames on group 0. SysEx7 has no stream id, so a sender finishes one message on a group before the
  * next (a bus sends each frame whole).
  */
-import { MIDL_MANUFACTURER_ID, decodeMcoded7, encodeMcoded7, packSysEx7 } from '../ump/index.ts';
-import { encodeControl } from './control.ts';
-import { CONTROL_GROUP, CONTROL_SUB_ID, DATA_GROUP, DATA_SUB_ID, FrameError, encodeDataFrame, markRetransmission } from './frame.ts';
-import type { CarrierMessage, EncodedFrame, Lane, LaneReadContext, OutgoingData, ReceivedFrame } from './lane.ts';
-import { readFrameBytes } from './sysex8.ts';
+import { MIDL_MANUFACTURER_ID, decodeMcoded7, encodeMcoded7, packSysEx7, type SysEx7Message } from '../ump/index.ts';
+import { binaryLane } from './binary-lane.ts';
+import { CONTROL_SUB_ID, DATA_SUB_ID, FrameError } from './frame.ts';
 
-/** SysEx7 data of frame bytes `00 7D <sub-id> rest`: `7D <sub-id>` + Mcoded7(rest). */
-function sysEx7Data(frame: Uint8Array): Uint8Array {
-  const coded = encodeMcoded7(frame.subarray(3));
-  const data = new Uint8Array(2 + coded.length);
-  data[0] = MIDL_MANUFACTURER_ID;
-  data[1] = frame[2]!;
-  data.set(coded, 2);
-  return data;
-}
-
-export const sysex7Lane: Lane = {
-  name: 'sysex7',
-  carrier: 'sysex7',
-  encode(f: OutgoingData): EncodedFrame {
-    const bytes = encodeDataFrame(f.kind, 0, f.seq, f.address, f.header, f.payload, f.maxPayloadBytes);
-    return {
-      packets(retransmission) {
-        if (retransmission) markRetransmission(bytes);
-        return packSysEx7(sysEx7Data(bytes), { group: DATA_GROUP });
-      },
-    };
+export const sysex7Lane = binaryLane<SysEx7Message>({
+  lane: 'sysex7',
+  kind: 'sysex7',
+  pack(frame, group) {
+    // `00 7D <sub-id> rest` → `7D <sub-id>` + Mcoded7(rest).
+    const coded = encodeMcoded7(frame.subarray(3));
+    const data = new Uint8Array(2 + coded.length);
+    data[0] = MIDL_MANUFACTURER_ID;
+    data[1] = frame[2]!;
+    data.set(coded, 2);
+    return packSysEx7(data, { group });
   },
-  encodeControl: (control) => packSysEx7(sysEx7Data(encodeControl(control)), { group: CONTROL_GROUP }),
-  decode(message: CarrierMessage, context: LaneReadContext): ReceivedFrame | undefined {
-    if (message.kind !== 'sysex7') return undefined;
-    const { data } = message;
+  unpack({ data }) {
     if (data.length < 2 || data[0] !== MIDL_MANUFACTURER_ID || (data[1] !== DATA_SUB_ID && data[1] !== CONTROL_SUB_ID)) return undefined;
     let rest: Uint8Array;
     try {
@@ -49,6 +34,6 @@ export const sysex7Lane: Lane = {
     frame[1] = MIDL_MANUFACTURER_ID;
     frame[2] = data[1];
     frame.set(rest, 3);
-    return readFrameBytes(frame, context, 'sysex7', message.packets);
+    return frame;
   },
-};
+});
