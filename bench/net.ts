@@ -35,9 +35,9 @@ export async function deadline<T>(p: Promise<T>, ms: number, what: string, detai
 
 /** Throws the first error a node reported (handler failures, refused or undecodable traffic). */
 export function assertNoErrors(where: string, errors: unknown[]): void {
+  if (errors.length === 0) return;
   const first = errors[0];
-  if (first !== undefined)
-    throw new Error(`${where}: the bus reported ${errors.length} error(s); first: ${first instanceof Error ? first.message : String(first)}`);
+  throw new Error(`${where}: the bus reported ${errors.length} error(s); first: ${first instanceof Error ? first.message : String(first)}`);
 }
 
 const bindLocal = (socket: Socket): Promise<void> =>
@@ -137,7 +137,8 @@ export async function trafficOf(endpoint: Nm2Endpoint, f: () => Promise<void>): 
  * streaming sender paces itself on acknowledgements); rejects with the first failure.
  */
 export async function windowed(count: number, window: number, send: (i: number) => Promise<void>, stop: () => boolean = () => false): Promise<void> {
-  let failure: unknown;
+  // Boxed so that a rejection with `undefined` still counts as a failure.
+  let failure: { readonly reason: unknown } | undefined;
   let inFlight = 0;
   let wake: (() => void) | undefined;
   const settled = (): void => {
@@ -148,14 +149,14 @@ export async function windowed(count: number, window: number, send: (i: number) 
   };
   for (let i = 0; i < count; i++) {
     while (inFlight >= window && failure === undefined) await new Promise<void>((r) => (wake = r));
-    if (failure !== undefined) throw failure;
+    if (failure !== undefined) throw failure.reason;
     if (stop()) throw new Error('stopped');
     inFlight++;
     send(i).then(settled, (e: unknown) => {
-      failure ??= e;
+      failure ??= { reason: e };
       settled();
     });
   }
   while (inFlight > 0) await new Promise<void>((r) => (wake = r));
-  if (failure !== undefined) throw failure;
+  if (failure !== undefined) throw failure.reason;
 }

@@ -51,7 +51,8 @@ export function unseenDiagnostics(): (list: readonly Diagnostic[]) => Diagnostic
 
 /** Prints diagnostics (to stdout for json/github, stderr for humans) and returns whether they fail the run. */
 export function reportDiagnostics(diagnostics: readonly Diagnostic[], opts: DiagnosticOptions): boolean {
-  const failing = diagnostics.some((d) => d.severity === 'error' || (opts.warningsAsErrors && d.severity === 'warning'));
+  // A diagnostic is an error or a warning, so with warningsAsErrors every one of them fails the run.
+  const failing = diagnostics.some((d) => d.severity === 'error' || opts.warningsAsErrors === true);
   if (opts.format === 'json' || opts.format === 'github') {
     process.stdout.write(renderAll(diagnostics, opts.format));
   } else if (diagnostics.length > 0) {

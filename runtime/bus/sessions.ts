@@ -91,6 +91,7 @@ export class Sessions {
     const giveUp = setTimeout(() => {
       if (peer.state === 'handshake') this.host.dropPeer(peer, new BusError('closed', `${link.description}: no HELLO within 10 s`));
     }, 10_000);
+    // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- browsers' timers are numbers, without unref
     giveUp.unref?.();
   }
 
@@ -248,6 +249,7 @@ export class Sessions {
       const expire = setTimeout(() => {
         if (peer.state === 'detached') host.dropPeer(peer, new BusError('undelivered', `${peer.describe()}: not resumed within ${host.resumeWindowMs} ms`));
       }, host.resumeWindowMs);
+      // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- browsers' timers are numbers, without unref
       expire.unref?.();
       return;
     }

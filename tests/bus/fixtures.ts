@@ -1,4 +1,4 @@
-import type { Codec, ValidationIssue } from '../../runtime/codec/codec.ts';
+import type { Codec, JsonValue, ValidationIssue } from '../../runtime/codec/codec.ts';
 import { defineErrorSet, defineIntent, defineTopic } from '../../runtime/bus/index.ts';
 
 /**
@@ -27,7 +27,7 @@ export function jsonCodec<T>(
       stats.decoded++;
       return JSON.parse(new TextDecoder().decode(bytes)) as T;
     },
-    toJSON: (v) => JSON.parse(JSON.stringify(v)),
+    toJSON: (v) => JSON.parse(JSON.stringify(v)) as JsonValue,
     fromJSON: (j) => j as T,
     validate(value: unknown) {
       const errors = check(value);

@@ -166,9 +166,10 @@ describe('golden flex frames', () => {
 
 // ---- round trip
 
+const forbiddenKey = new RegExp(`"(?:${Array.from(FORBIDDEN_KEYS).join('|')})":`);
 const jsonBody: fc.Arbitrary<JsonValue> = fc
   .jsonValue({ maxDepth: 6, stringUnit: 'binary' })
-  .filter((v) => !JSON.stringify(v).match(/"(?:__proto__|constructor|prototype)":/))
+  .filter((v) => !forbiddenKey.test(JSON.stringify(v)))
   .map((v) => v as JsonValue);
 
 const header: fc.Arbitrary<EnvelopeHeader> = fc.record({

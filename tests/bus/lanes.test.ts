@@ -60,8 +60,9 @@ topic lanes/flex {
 }
 `;
 
-let schema: LoadedSchema;
-const topic = (address: string): AnyTopicDescriptor => schema.topics.find((t) => t.address === address)!;
+// Compiled once, by wiredPair or the test that needs it before `topic` reads it.
+let schema: LoadedSchema | undefined;
+const topic = (address: string): AnyTopicDescriptor => schema!.topics.find((t) => t.address === address)!;
 const reading = (n: number) => ({ n, blob: Uint8Array.from({ length: 40 + (n % 50) }, (_, i) => (i * 37 + n) & 0xff), note: `reading ${n} ✓` });
 
 afterAll(removeTempProjects);
@@ -191,7 +192,7 @@ describe('lanes on the bus', () => {
       const seven = topic('lanes/seven/{id}');
       await host.serve(seven, (value) => ({ ...(value as ReturnType<typeof reading>), note: 'answered' })).ready;
       await app.connect(await connectNm2(`udp://127.0.0.1:${endpoint.port}`, { name: 'app' }));
-      const reply = await app.request(seven, reading(9), { params: { id: 'q' }, timeoutMs: 5_000 });
+      const reply: unknown = await app.request(seven, reading(9), { params: { id: 'q' }, timeoutMs: 5_000 });
       expect(reply).toEqual({ ...reading(9), note: 'answered' });
       expect(errors).toEqual([]);
     } finally {
@@ -237,7 +238,8 @@ describe('lane framers', () => {
           const read = new BusFrameReader(context()).push(words);
           expect(read).toHaveLength(1);
           const r = read[0]!;
-          if (r instanceof FrameError || r.kind !== 'data') throw new Error(`expected a data frame, got ${String(r)}`);
+          if (r instanceof FrameError || r.kind !== 'data')
+            throw new Error(`expected a data frame, got ${r instanceof FrameError ? r.message : `a ${r.kind} frame`}`);
           expect(r.lane).toBe(lane.name);
           expect(r.frame).toMatchObject({ kind: FrameKind.Publish, seq, address: 'a/b/c', flags: copy ? 1 : 0 });
           expect(r.frame.envelope.payload).toEqual(payload);

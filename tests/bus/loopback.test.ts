@@ -140,9 +140,7 @@ describe('LoopbackBus publish/subscribe', () => {
     app.subscribe(result, () => {
       throw new Error('boom');
     });
-    app.subscribe(result, async () => {
-      throw new Error('async boom');
-    });
+    app.subscribe(result, () => Promise.reject(new Error('async boom')));
     app.subscribe(result, (v) => void seen.push(v.n));
     await host.publish(result, { status: 'ok', n: 3 }, { params: { corr: 1 } });
     await tick();

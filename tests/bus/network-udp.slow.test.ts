@@ -67,7 +67,7 @@ async function setup(options: { loss?: number; seed?: number; nm2TimeoutMs?: num
  * Publishes `n` messages with at most `window` unacknowledged, retrying each one the bus refuses with
  * `backpressure` after its hint; resolves with the messages of the other failures.
  */
-async function publishAll(bus: NetworkBus, n: number, publish: (i: number) => Promise<void>, window = 2_048): Promise<string[]> {
+async function publishAll(n: number, publish: (i: number) => Promise<void>, window = 2_048): Promise<string[]> {
   const failures: string[] = [];
   let inFlight = 0;
   let next = 0;
@@ -97,7 +97,6 @@ async function publishAll(bus: NetworkBus, n: number, publish: (i: number) => Pr
     };
     pump();
   });
-  void bus;
   return failures;
 }
 
@@ -124,9 +123,7 @@ describe('NetworkBus over Network MIDI 2.0 UDP', () => {
       const count = new Map<string, number>();
       await authority.subscribe(result, (_v, d) => void count.set(d.address, (count.get(d.address) ?? 0) + 1)).ready;
       const value = result.payload.example();
-      const failures = await publishAll(client, 10_000, (i) =>
-        client.publish(result, value, { params: { corr: i }, qos: i % 2 ? 'exactly_once' : 'at_least_once' }),
-      );
+      const failures = await publishAll(10_000, (i) => client.publish(result, value, { params: { corr: i }, qos: i % 2 ? 'exactly_once' : 'at_least_once' }));
       expect(failures.slice(0, 3)).toEqual([]);
       await until(() => count.size === 10_000, 20_000, 'every message');
       const exactlyOnce = [...count.entries()].filter(([a]) => Number(a.split('/').pop()) % 2 === 1);
@@ -142,7 +139,9 @@ describe('NetworkBus over Network MIDI 2.0 UDP', () => {
     const atAuthority = new Set<string>();
     let atClient = 0;
     await authority.subscribe(result, (_v, d) => void atAuthority.add(d.address)).ready;
-    await client.subscribe(dispatch, () => void atClient++).ready;
+    await client.subscribe(dispatch, () => {
+      atClient++;
+    }).ready;
     const session = client.sessionId;
     relay!.blackout(true);
     const sent = Array.from({ length: 100 }, (_, i) => client.publish(result, result.payload.example(), { params: { corr: i }, qos: 'at_least_once' }));

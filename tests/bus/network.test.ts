@@ -274,7 +274,7 @@ describe('NetworkBus flex lane', () => {
       expect(got[0]).toEqual(event);
       const frame = texts.find((t) => t.includes('"a":"sse/stream/r1"'));
       expect(frame).toMatch(/^[0-9a-f]{8} \{"k":"pub","s":"[0-9]+","f":0,"a":"sse\/stream\/r1"/);
-      expect(JSON.parse(frame!.slice(9)).body).toMatchObject({ data: 'Hello, wörld', seq: '3' });
+      expect((JSON.parse(frame!.slice(9)) as { body: unknown }).body).toMatchObject({ data: 'Hello, wörld', seq: '3' });
       // Binary-lane topics still travel as SysEx8 frames.
       expect(texts.some((t) => t.includes('gpu/'))).toBe(false);
     } finally {

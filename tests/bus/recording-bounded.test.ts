@@ -64,7 +64,8 @@ describe('a recording bus under an endless SysEx8 stream', () => {
       // Re-reading the recorded packets gives the very frame the bus delivered.
       const [frame, ...rest] = new BusFrameReader({ maxFrameBytes: 1 << 20, fromJson: () => expect.fail('not a flex frame') }).push(recorded[0]!.packets!);
       expect(rest).toEqual([]);
-      if (!frame || frame instanceof FrameError || frame.kind !== 'data') throw new Error(`expected a data frame, got ${String(frame)}`);
+      if (!frame || frame instanceof FrameError || frame.kind !== 'data')
+        throw new Error(`expected a data frame, got ${frame instanceof FrameError ? frame.message : frame ? `a ${frame.kind} frame` : 'none'}`);
       expect(frame.frame.address).toBe('gpu/job.result/1');
       expect(frame.frame.envelope.payload.length).toBe(recorded[0]!.size);
     } finally {

@@ -81,7 +81,14 @@ describe('midl peer --advertise and mdns: addresses', { timeout: CLI_TEST_TIMEOU
 
     // SIGTERM while a browser has it: the goodbye takes it out of that browser's result.
     let exited: Promise<number | null> | undefined;
-    const during = await discoverNm2({ interface: '127.0.0.1', port: mdnsPort, timeoutMs: 3000, onService: () => (exited ??= peer.stop()) });
+    const during = await discoverNm2({
+      interface: '127.0.0.1',
+      port: mdnsPort,
+      timeoutMs: 3000,
+      onService: () => {
+        exited ??= peer.stop();
+      },
+    });
     expect(exited).toBeDefined();
     expect(await exited).toBe(0);
     expect(during).toEqual([]);

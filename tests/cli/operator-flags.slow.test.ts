@@ -25,6 +25,7 @@ afterEach(async () => {
   expect(busWarnings(open.stderr() + locked.stderr())).toEqual([]);
 });
 afterAll(async () => {
+  // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- unset when beforeAll failed, whose error is the one to see
   await Promise.all([open?.stop(), locked?.stop()]);
   await killAll();
   removeTempProjects();

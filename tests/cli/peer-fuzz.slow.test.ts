@@ -65,18 +65,18 @@ describe('midl peer under hostile datagrams', () => {
     const file = join(dir, 'jobs.jsonl');
     writeFileSync(file, Array.from({ length: 300 }, (_, i) => job(i)).join('\n') + '\n');
     const samples = fc.sample(hostileDatagram, { numRuns: 600, seed: 2026 });
-    let stop = false;
+    const sendDone = new AbortController();
     let flooded = 0;
     // Until send is done (bounded): the hostile traffic overlaps the whole session.
     const flood = (async () => {
-      for (let i = 0; !stop && i < 40_000; i++) {
+      for (let i = 0; !sendDone.signal.aborted && i < 40_000; i++) {
         attackers[i % attackers.length]!.send(samples[i % samples.length]!, peer.port, '127.0.0.1');
         flooded++;
         if (i % 20 === 19) await new Promise((r) => setTimeout(r, 2));
       }
     })();
     const sent = await runMidl(['send', '--to', peer.url, '--topic', 'ops/job', '--file', file, '--schema', schema], { timeoutMs: 60_000 });
-    stop = true;
+    sendDone.abort();
     await flood;
     expect(flooded).toBeGreaterThan(1_000);
     expect(sent.stderr).toMatch(/300\/300 delivered/);

@@ -88,6 +88,7 @@ afterEach(async () => {
   expect(busWarnings(peer.stderr())).toEqual([]);
 });
 afterAll(async () => {
+  // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- unset when beforeAll failed, whose error is the one to see
   await peer?.stop();
   await killAll();
   removeTempProjects();

@@ -148,16 +148,17 @@ describe('client tree', () => {
   });
 
   it('is typed end to end', () => {
-    expectTypeOf(client.gpu.job.dispatch.request).parameter(0).toEqualTypeOf<JobDispatch>();
-    expectTypeOf(client.gpu.job.dispatch.request).returns.resolves.toEqualTypeOf<JobAccepted>();
-    expectTypeOf(client.gpu.job.result.publish).parameter(0).toEqualTypeOf<{ readonly corr: string | number | bigint }>();
-    expectTypeOf(client.gpu.job.result.publish).parameter(1).toEqualTypeOf<JobResult>();
-    expectTypeOf(client.intents.planner.reason).parameter(0).toEqualTypeOf<PlannerReasonRequest>();
-    expectTypeOf(client.intents.planner.reason).returns.resolves.toEqualTypeOf<PlannerReasonResponse>();
+    expectTypeOf<typeof client.gpu.job.dispatch.request>().parameter(0).toEqualTypeOf<JobDispatch>();
+    expectTypeOf<typeof client.gpu.job.dispatch.request>().returns.resolves.toEqualTypeOf<JobAccepted>();
+    expectTypeOf<typeof client.gpu.job.result.publish>().parameter(0).toEqualTypeOf<{ readonly corr: string | number | bigint }>();
+    expectTypeOf<typeof client.gpu.job.result.publish>().parameter(1).toEqualTypeOf<JobResult>();
+    expectTypeOf<typeof client.intents.planner.reason>().parameter(0).toEqualTypeOf<PlannerReasonRequest>();
+    expectTypeOf<typeof client.intents.planner.reason>().returns.resolves.toEqualTypeOf<PlannerReasonResponse>();
     expectTypeOf<Client>().toEqualTypeOf<ReturnType<typeof createClient>>();
     if (Math.random() > 2) {
       // Type errors only; never run.
       // @ts-expect-error gpu/job.result has no reply type
+      // eslint-disable-next-line @typescript-eslint/no-unsafe-call -- calling what the type lacks is the point
       void client.gpu.job.result.request({ corr: 1 }, JobResult.example());
       // @ts-expect-error gpu/job.result needs its corr parameter
       void client.gpu.job.result.publish(JobResult.example());
@@ -240,7 +241,9 @@ describe('generated clients over the loopback bus', () => {
     const host = peer('llm.host');
     const app = peer('llm.invoke');
     let received = 0;
-    host.client.llm.tool.invoke.subscribe(() => void received++);
+    host.client.llm.tool.invoke.subscribe(() => {
+      received++;
+    });
     const big: ToolInvoke = { ...ToolInvoke.example(), arguments: { text: 'x'.repeat(70_000) } };
     const err = await rejection(app.client.llm.tool.invoke.publish(big));
     expect(err.code).toBe('too-large');

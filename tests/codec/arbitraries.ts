@@ -11,7 +11,7 @@
  * - `json` values are what JSON.parse produces.
  */
 import fc from 'fast-check';
-import type { IrField, IrProgram, IrType, IrTypeDecl } from '../../compiler/ir/ir.ts';
+import type { IrProgram, IrType, IrTypeDecl } from '../../compiler/ir/ir.ts';
 
 const INT: Readonly<Record<string, readonly [number, number]>> = {
   u8: [0, 255],

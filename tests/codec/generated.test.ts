@@ -52,7 +52,7 @@ function decodesOrRejects(c: Codec<unknown>, bytes: Uint8Array): void {
   try {
     c.decode(bytes);
   } catch (err) {
-    if (!(err instanceof DecodeError)) throw new Error(`${c.typeName} threw ${String(err)} for ${Buffer.from(bytes).toString('hex')}`);
+    if (!(err instanceof DecodeError)) throw new Error(`${c.typeName} threw ${String(err)} for ${Buffer.from(bytes).toString('hex')}`, { cause: err });
     expect(err.offset).toBeGreaterThanOrEqual(0);
     expect(err.offset).toBeLessThanOrEqual(bytes.length);
   }
@@ -119,7 +119,7 @@ describe.each(types.map((t) => [t.name, t] as const))('%s', (name) => {
         try {
           c.fromJSON(j);
         } catch (err) {
-          if (!(err instanceof JsonDecodeError)) throw new Error(`${name} fromJSON threw ${String(err)} for ${JSON.stringify(j)}`);
+          if (!(err instanceof JsonDecodeError)) throw new Error(`${name} fromJSON threw ${String(err)} for ${JSON.stringify(j)}`, { cause: err });
         }
       }),
       { numRuns: 50 },

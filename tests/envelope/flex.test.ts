@@ -55,7 +55,13 @@ describe('Flex envelope: valid input', () => {
   it('canonical text does not depend on key insertion order and survives parse → serialise unchanged', () => {
     const parsed = accepted(parseFlexEnvelope(SEED));
     const text = serializeFlexEnvelope(parsed);
-    const reordered = JSON.stringify({ body: JSON.parse(SEED).body, intent: 'planner.execute', corr: 'dE8x-7qF', ts: 1723622400000, v: 1 });
+    const reordered = JSON.stringify({
+      body: (JSON.parse(SEED) as { body: unknown }).body,
+      intent: 'planner.execute',
+      corr: 'dE8x-7qF',
+      ts: 1723622400000,
+      v: 1,
+    });
     expect(serializeFlexEnvelope(accepted(parseFlexEnvelope(reordered)))).toBe(text);
     expect(serializeFlexEnvelope(accepted(parseFlexEnvelope(text)))).toBe(text);
   });

@@ -118,15 +118,15 @@ const baseHeader = fc.record({
   capabilities: u64,
 });
 /** A header plus a payload, chunked or not, that satisfies the chunk rules. */
-const envelopeCase = fc.oneof(
-  fc.tuple(baseHeader, fc.uint8Array({ maxLength: 2048 })).map(([h, p]) => ({ header: h as EnvelopeHeader, payload: p })),
+const envelopeCase: fc.Arbitrary<{ header: EnvelopeHeader; payload: Uint8Array }> = fc.oneof(
+  fc.tuple(baseHeader, fc.uint8Array({ maxLength: 2048 })).map(([h, p]) => ({ header: h, payload: p })),
   fc.tuple(baseHeader, fc.uint8Array({ minLength: 1, maxLength: 512 }), fc.integer({ min: 0, max: 4096 }), fc.nat(), u32).map(([h, p, extra, pick, crc]) => {
     const size = p.length + extra;
     const total = 1 + (pick % size);
     const index = pick % total;
     const payload = total === 1 ? p.subarray(0, 0) : p;
     const chunk = total === 1 ? { index: 0, total: 1, size: payload.length, crc32: crc } : { index, total, size, crc32: crc };
-    return { header: { ...h, chunk } as EnvelopeHeader, payload };
+    return { header: { ...h, chunk }, payload };
   }),
 );
 

@@ -25,7 +25,8 @@ interface Projected {
 
 const projected: Projected[] = allPrograms().map((program) => {
   const files = emitted(program.ir);
-  const read = (p: string) => JSON.parse(fileOf(files, p));
+  const read = (p: string): unknown => JSON.parse(fileOf(files, p));
+  // The emitted files, typed as the facts emitters document them.
   return {
     program,
     facts: read('facts/facts.json'),
@@ -33,7 +34,7 @@ const projected: Projected[] = allPrograms().map((program) => {
     anthropic: read('facts/anthropic.json'),
     mcp: read('facts/mcp.json'),
     pe: read('facts/fountain-pe.json'),
-  };
+  } as Projected;
 });
 
 const toolCases = projected.flatMap((p) => p.facts.tools.map((t) => ({ label: `${p.program.label} ${t.name}`, p, name: t.name })));
@@ -132,13 +133,13 @@ describe('facts projections', () => {
       const d = fact['description'] as string;
       expect(d.length).toBeLessThanOrEqual(MAX_DESCRIPTION);
       if (fact['kind'] === 'topic') {
-        expect(d).toContain(`Backplane topic ${fact['topic']}`);
+        expect(d).toContain(`Backplane topic ${fact['topic'] as string}`);
         expect(d).toMatch(/Delivery: (at most once|at least once|exactly once)/);
         expect(d).toMatch(/Capabilities: (publishing needs|none needed)/);
         const budget = fact['budget'] as Json;
         if (budget['latencyUs'] !== null) expect(d).toMatch(/Timing budget: latency \d+ (µs|ms|s)/);
       } else {
-        expect(d).toContain(`Flex bridge intent ${fact['intent']}`);
+        expect(d).toContain(`Flex bridge intent ${fact['intent'] as string}`);
       }
       if (fact['doc'] !== null) expect(d.startsWith(((fact['doc'] as string).split(/\s+/)[0] ?? '').trim())).toBe(true);
     });

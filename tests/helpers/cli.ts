@@ -45,7 +45,7 @@ export function runMidl(args: readonly string[], options: { cwd?: string; timeou
 
 /** Runs `tasks` with at most `limit` in flight, keeping the result order. */
 export async function inBatches<T, R>(items: readonly T[], limit: number, task: (item: T, index: number) => Promise<R>): Promise<R[]> {
-  const results: R[] = new Array(items.length);
+  const results = new Array<R>(items.length);
   let next = 0;
   const worker = async (): Promise<void> => {
     while (next < items.length) {

@@ -87,7 +87,10 @@ export async function startRelay(options: RelayOptions): Promise<Relay> {
           () => {
             timers.delete(t);
             queued--;
-            if (dark || closed) return void counts.dropped++;
+            if (dark || closed) {
+              counts.dropped++;
+              return;
+            }
             counts.forwarded++;
             send(msg);
           },
@@ -105,7 +108,10 @@ export async function startRelay(options: RelayOptions): Promise<Relay> {
     const key = `${client.address}:${client.port}`;
     let up = upstreams.get(key);
     if (!up) {
-      if (upstreams.size >= MAX_CLIENTS || closed) return void counts.dropped++;
+      if (upstreams.size >= MAX_CLIENTS || closed) {
+        counts.dropped++;
+        return;
+      }
       const socket = createSocket('udp4');
       up = socket;
       upstreams.set(key, socket);

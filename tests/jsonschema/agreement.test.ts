@@ -101,10 +101,11 @@ describe('codec validate agrees with the JSON Schema', () => {
               return;
             }
             const schemaOk = validate(JSON.parse(JSON.stringify(json)));
-            verdict.ok ? seen.valid++ : seen.invalid++;
+            if (verdict.ok) seen.valid++;
+            else seen.invalid++;
             expect(
               schemaOk,
-              `validate: ${JSON.stringify(verdict)}; schema: ${JSON.stringify(validate.errors)}; JSON: ${JSON.stringify(json)?.slice(0, 400)}`,
+              `validate: ${JSON.stringify(verdict)}; schema: ${JSON.stringify(validate.errors)}; JSON: ${JSON.stringify(json).slice(0, 400)}`,
             ).toBe(verdict.ok);
           }),
           { numRuns: RUNS },

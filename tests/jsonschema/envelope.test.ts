@@ -62,7 +62,10 @@ function objectText(entries: readonly (readonly [string, unknown])[]): string {
 function outcomes() {
   const seen = { accepted: 0, rejected: 0 };
   return {
-    record: (ok: boolean) => void (ok ? seen.accepted++ : seen.rejected++),
+    record: (ok: boolean) => {
+      if (ok) seen.accepted++;
+      else seen.rejected++;
+    },
     expectBoth: (runs: number) => {
       expect(seen.accepted, 'accepted cases').toBeGreaterThan(runs / 20);
       expect(seen.rejected, 'rejected cases').toBeGreaterThan(runs / 20);

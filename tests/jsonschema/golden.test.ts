@@ -72,7 +72,8 @@ describe('determinism', () => {
       out = execFileSync(process.execPath, ['bin/midl.mjs', 'gen', '--check'], { cwd: REPO_ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
     } catch (err) {
       // Other emitters' files may be out of date while they are being written; only ours matter here.
-      out = String((err as { stdout?: unknown }).stdout ?? '');
+      // With encoding 'utf8' the error carries the child's stdout as a string.
+      out = (err as { stdout?: string }).stdout ?? '';
       expect(out, String((err as { stderr?: unknown }).stderr ?? err)).not.toBe('');
     }
     const mine = out.split('\n').filter((l) => /generated\/(schemas|validators)\//.test(l));

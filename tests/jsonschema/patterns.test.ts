@@ -10,6 +10,7 @@ const I64_MAX = 9223372036854775807n;
 const bigintish = fc.oneof(
   fc.bigInt({ min: -2000n, max: 2000n }),
   fc.bigInt({ min: I64_MIN, max: U64_MAX }),
+  fc.tuple(fc.constantFrom(I64_MIN, I64_MAX, U64_MAX), fc.integer({ min: -2, max: 2 })).map(([limit, d]) => limit + BigInt(d)),
   fc
     .tuple(fc.integer({ min: 0, max: 19 }), fc.integer({ min: -2, max: 2 }), fc.boolean())
     .map(([e, d, neg]) => (neg ? -1n : 1n) * (10n ** BigInt(e) + BigInt(d))),

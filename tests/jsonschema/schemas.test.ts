@@ -103,7 +103,7 @@ describe.each(programs.map((p) => [p.label, p] as const))('%s', (label, program)
     }
   });
 
-  it('each validators/<package>.d.ts declares exactly the functions the .js exports', async () => {
+  it('each validators/<package>.d.ts declares exactly the functions the .js exports', () => {
     for (const pkg of packagesOf(ir)) {
       const dts = files.find((f) => f.path === `${validatorsModule(pkg)}.d.ts`)!.content;
       const declared = [...dts.matchAll(/^export declare const (\w+): Validator;$/gm)].map((m) => m[1]);

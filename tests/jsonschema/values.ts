@@ -174,7 +174,7 @@ export class ValueArbitraries {
         let generated: fc.Arbitrary<string>;
         try {
           const fits = (x: string) => {
-            const n = [...x].length;
+            const n = Array.from(x).length;
             return n >= min && n <= max;
           };
           generated = pattern

@@ -38,7 +38,7 @@ describe('Network MIDI 2.0 mDNS discovery on loopback', { timeout: 10_000 }, () 
     expect(services).toEqual([
       {
         instanceName: 'midl Synth 1',
-        host: expect.stringMatching(/\.local$/),
+        host: expect.stringMatching(/\.local$/) as unknown,
         addresses: ['127.0.0.1'],
         port: 5673,
         endpointName: 'midl Synth 1',

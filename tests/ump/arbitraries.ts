@@ -24,7 +24,7 @@ const utf8Length = (s: string): number => new TextEncoder().encode(s).length;
 export const cappedTextArb = (maxBytes: number): fc.Arbitrary<string> =>
   textArb(maxBytes).map((s) => {
     let t = s;
-    while (utf8Length(t) > maxBytes) t = [...t].slice(0, -1).join('');
+    while (utf8Length(t) > maxBytes) t = Array.from(t).slice(0, -1).join('');
     return t;
   });
 

@@ -59,7 +59,7 @@ describe('midl ump via bin/midl.mjs', () => {
       runs.stdin.stdout
         .trim()
         .split('\n')
-        .map((l) => JSON.parse(l)),
+        .map((l) => JSON.parse(l) as unknown),
     ).toEqual([{ kind: 'flex-text', group: 5, addressing: 'group', channel: 0, bank: 2, status: 1, text }]);
   });
 });
@@ -162,7 +162,7 @@ describe('midl ump in-process', () => {
 
   it('unpack reports a truncated tail with exit 1', async () => {
     expect(await run('unpack', '531E4200', '7D000102')).toBe(1);
-    expect(jsonLines()).toEqual([{ kind: 'error', code: 'truncated', reason: expect.stringMatching(/2 of 4 words/), wordIndex: 0 }]);
+    expect(jsonLines()).toEqual([{ kind: 'error', code: 'truncated', reason: expect.stringMatching(/2 of 4 words/) as unknown, wordIndex: 0 }]);
   });
 
   it('decode shows MDS header fields (AM_MIDI2.0Lib golden)', async () => {

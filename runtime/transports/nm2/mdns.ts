@@ -146,7 +146,7 @@ export async function advertiseNm2(ad: Nm2Advertisement, options: MdnsOptions = 
   const onQuery = (query: { questions?: readonly { name?: unknown; type?: unknown }[] }): void => {
     const answers: Answer[] = [];
     let additionals: Answer[] = [];
-    for (const q of Array.isArray(query.questions) ? query.questions : []) {
+    for (const q of query.questions ?? []) {
       if (typeof q.name !== 'string') continue;
       const any = q.type === 'ANY';
       if (sameName(q.name, SERVICE_FQDN) && (any || q.type === 'PTR')) {
@@ -228,7 +228,7 @@ function advertisementRecords(ad: Nm2Advertisement, options: MdnsOptions): Adver
 /** A DNS label: dns-packet splits names on '.', and a label is at most 63 bytes. */
 function toLabel(text: string): string {
   let label = text.replace(/\./g, '-');
-  while (Buffer.byteLength(label) > LABEL_MAX) label = [...label].slice(0, -1).join('');
+  while (Buffer.byteLength(label) > LABEL_MAX) label = Array.from(label).slice(0, -1).join('');
   return label;
 }
 

@@ -129,7 +129,7 @@ describe('Nm2Endpoint with hand-built datagrams', () => {
   it('authenticates with a shared secret: right digest → Accepted; wrong ones → Auth Required retry, then Bye 0x43', async () => {
     const e = await endpoint({ secret: 's3cret' });
     const p = await peer();
-    const challenge = async (h: string) => {
+    const challenge = (h: string) => {
       const words = h.split(' ');
       return Buffer.from(words.slice(2, 6).join(''), 'hex'); // the 16-byte nonce after the header
     };
@@ -144,12 +144,12 @@ describe('Nm2Endpoint with hand-built datagrams', () => {
     const first = await p.next();
     expect(first.startsWith('4D494449 12')).toBe(true);
     expect(first.split(' ')[1]!.slice(6)).toBe('00'); // state 0: first challenge
-    const nonce = await challenge(first);
+    const nonce = challenge(first);
     p.send(authInvite(digestOf(nonce, 'wrong')), e.port);
     const retry = await p.next();
     expect(retry.split(' ')[1]!.slice(0, 2)).toBe('12');
     expect(retry.split(' ')[1]!.slice(6)).toBe('01');
-    const nonce2 = await challenge(retry);
+    const nonce2 = challenge(retry);
     expect(nonce2.equals(nonce)).toBe(false); // a fresh nonce for each try
     const link = new Promise<Nm2Link>((resolve) => e.onSession(resolve));
     p.send(authInvite(digestOf(nonce2, 's3cret')), e.port);
@@ -160,7 +160,7 @@ describe('Nm2Endpoint with hand-built datagrams', () => {
     q.send(invitation(1), e.port);
     let h = await q.next();
     for (let i = 0; i < 3; i++) {
-      q.send(authInvite(digestOf(await challenge(h), 'wrong')), e.port);
+      q.send(authInvite(digestOf(challenge(h), 'wrong')), e.port);
       h = await q.next();
     }
     expect(h).toBe('4D494449 F0004300');
