@@ -28,8 +28,9 @@ export function formatProblems(text: string, path = 'input.midl'): string[] {
   }
   const diff = firstDifference(tokenImages(parsed.tokens), tokenImages(reparsed.tokens));
   if (diff) problems.push(`tokens changed: ${diff}`);
-  // Trailing blanks of a `//` comment are layout, not content: the formatter trims them like any line end.
-  const comments = (list: readonly IToken[]) => tokenImages(list).map((c) => c.replace(/[ \t\r]+$/, ''));
+  // Trailing white space of a `//` comment is layout, not content: the formatter trims it like any line
+  // end, white space as JavaScript's \s has it (NBSP, U+2028, BOM included).
+  const comments = (list: readonly IToken[]) => tokenImages(list).map((c) => c.replace(/\s+$/, ''));
   const commentDiff = firstDifference(comments(parsed.comments), comments(reparsed.comments));
   if (commentDiff) problems.push(`comments changed: ${commentDiff}`);
   const twice = formatFile(reparsed);
