@@ -115,6 +115,7 @@ export class Nm2Endpoint {
         if (this.sessions.get(key) === session) this.sessions.delete(key);
         this.counters.sessions = this.sessions.size;
       },
+      report: (err) => this.report(err),
     };
     socket.on('message', (msg, rinfo) => {
       try {

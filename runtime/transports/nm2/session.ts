@@ -40,6 +40,8 @@ export interface Nm2SessionHost {
   established(session: Nm2Session): void;
   /** The session is over; forget it. */
   ended(session: Nm2Session): void;
+  /** A failure with nowhere to go up (the application's receiver threw); the endpoint's onError. */
+  report(err: unknown): void;
 }
 
 /** At most this many NAKs answer one datagram, so garbage cannot be amplified. */
@@ -108,7 +110,15 @@ export class Nm2Session implements Nm2Link {
       stats: host.stats,
       transmit: (commands) => this.transmit(commands),
       reply: (commands) => this.outbox.push(...commands),
-      deliver: (words) => this.receiver(words),
+      // Delivery runs from datagrams and from timers (a skipped gap, FEC catching up): a receiver that
+      // throws must not escape into either, so its failure is reported and the stream goes on.
+      deliver: (words) => {
+        try {
+          this.receiver(words);
+        } catch (err) {
+          host.report(err);
+        }
+      },
     };
   }
 

@@ -111,6 +111,25 @@ describe('gaps the peer never repairs', () => {
     expect(got).toEqual(['20903C41', '20903C43', '20903C44']);
   });
 
+  it('a receiver that throws when a skipped gap delivers (a timer, not a datagram) is reported, not thrown out of the timer', async () => {
+    const errors: unknown[] = [];
+    const h = await harness({ retransmitDelayMs: 20, gapDeadlineMs: 100, onError: (e) => void errors.push(e) });
+    const link = await invited(h);
+    link.onReceive(() => {
+      throw new Error('receiver failed');
+    });
+    h.send(`${data(1, 0x20903c41)} ${data(3, 0x20903c43)}`); // seq 1 delivered (throws inside the datagram handler), seq 2 lost
+    await h.take();
+    expect(errors.map((e) => (e as Error).message)).toEqual(['receiver failed']);
+    expect(() => h.clock.advance(100)).not.toThrow(); // the gap is skipped: seq 3 is delivered from the timer
+    expect(errors.map((e) => (e as Error).message)).toEqual(['receiver failed', 'receiver failed']);
+    expect(h.e.stats()).toMatchObject({ gapsSkipped: 1, commandsSkipped: 1 });
+    // The session goes on: the next command is delivered (and reported) as usual.
+    h.send(data(4, 0x20903c44));
+    await h.take();
+    expect(errors).toHaveLength(3);
+  });
+
   it('asks at most maxRetransmitRequests (5) times per gap with the default deadline, then skips it', async () => {
     const h = await harness(); // retransmitDelayMs 20, gapDeadlineMs 500
     const got: string[] = [];
