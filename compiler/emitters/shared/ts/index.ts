@@ -7,8 +7,8 @@ import type { CommentsValue } from './template.ts';
 import * as S from './syntax.ts';
 import { isBareKey, isIdentifier } from './literals.ts';
 
-export { cases, code, comments, expr, stmt, stmts, type, keyNode, TemplateError, type CommentsValue, type HoleValue } from './template.ts';
-export { printModule, PRINT_WIDTH } from './layout.ts';
+export { cases, code, comments, expr, parseStatements, stmt, stmts, type, keyNode, TemplateError, type CommentsValue, type HoleValue } from './template.ts';
+export { printModule, PRINT_WIDTH, verifyFastPath } from './layout.ts';
 export { isIdentifier, quote } from './literals.ts';
 export { identifier, numberLiteral, bigintLiteral, withComments, withBlankLineAfter } from './syntax.ts';
 export type * as Syntax from './syntax.ts';

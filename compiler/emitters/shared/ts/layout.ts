@@ -130,6 +130,15 @@ function shouldFlatten(parentOp: string, nodeOp: string | undefined): boolean {
   return true;
 }
 
+/** Whether `left` is printed as part of `parent`'s operator chain (prettier's printBinaryishExpressions flattens it, without parentheses). */
+export function isFlattenedOperand(
+  parent: { readonly operator: string },
+  left: { readonly type: string; readonly root?: string; readonly operator?: string },
+): boolean {
+  const kind = left.type === 'Lazy' ? left.root : left.type;
+  return (kind === 'BinaryExpression' || kind === 'LogicalExpression') && shouldFlatten(parent.operator, left.operator);
+}
+
 function shouldInlineLogicalExpression(n: AnyNode): boolean {
   if (n.type !== 'LogicalExpression') return false;
   if (n.right.type === 'ObjectExpression' && n.right.properties.length > 0) return true;
@@ -936,8 +945,16 @@ class Layout {
         return `${object}[${this.flatChild(n.property, 'property')}]`;
       }
       case 'BinaryExpression':
-      case 'LogicalExpression':
-        return `${this.flatChild(n.left, 'left')} ${n.operator} ${this.flatChild(n.right, 'right')}`;
+      case 'LogicalExpression': {
+        // An operand chained at the same precedence is printed as part of the chain, never parenthesised.
+        let left: string;
+        if (isFlattenedOperand(n, n.left)) {
+          this.push(n.left, 'left');
+          left = n.left.leadingComments?.length ? this.breaks() : this.flatNode(n.left);
+          this.pop();
+        } else left = this.flatChild(n.left, 'left');
+        return `${left} ${n.operator} ${this.flatChild(n.right, 'right')}`;
+      }
       case 'UnaryExpression':
         return `${n.operator}${/[a-z]$/.test(n.operator) ? ' ' : ''}${this.flatChild(n.argument, 'argument')}`;
       case 'UpdateExpression':
@@ -1292,20 +1309,21 @@ class Layout {
         ' | ',
         n.types.map((t) => this.print(t, 'types')),
       );
-    const hasComments = n.types.some((t) => t.leadingComments && t.leadingComments.length > 0);
-    // A member's comments go on their own lines before its `|` (where prettier keeps them), which
-    // breaks the union.
-    const printed = group(
+    // Comments before the first member sit before the union itself (where prettier attaches them):
+    // printed ahead of it, they do not break it. Any other member's comments go on their own lines
+    // before its `|` (where prettier keeps them), which breaks the union.
+    const lifted = n.types[0]?.leadingComments ?? [];
+    const hasComments = n.types.some((t, i) => i > 0 && t.leadingComments && t.leadingComments.length > 0);
+    const members = group(
       n.types.map((t, i) => {
-        const comments = t.leadingComments ?? [];
+        const comments = i === 0 ? [] : (t.leadingComments ?? []);
         const doc = this.within(t, 'types', () => this.printWithoutComments(undefined));
         const bar = i === 0 ? ifBreak('| ') : [line, '| '];
-        return comments.length > 0
-          ? [i === 0 ? '' : line, printLeadingComments(comments), i === 0 ? ifBreak('| ') : '| ', align(2, doc)]
-          : [bar, align(2, doc)];
+        return comments.length > 0 ? [line, printLeadingComments(comments), '| ', align(2, doc)] : [bar, align(2, doc)];
       }),
       { shouldBreak: hasComments },
     );
+    const printed = lifted.length > 0 ? [printLeadingComments(lifted), members] : members;
     if (this.needsParens()) return group([indent([softline, printed]), softline]);
     if (args?.assignmentLayout === 'break-after-operator' || this.key === 'params') return printed;
     return group(indent([softline, printed]));

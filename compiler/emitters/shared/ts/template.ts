@@ -16,7 +16,7 @@
  * with a line break after `{` stays expanded, a blank line after a statement, property or member is
  * kept, and comments before a statement, property, member or union member lead it.
  */
-import { chainedCalls, flatText, kindOf, needsParentheses } from './layout.ts';
+import { chainedCalls, flatText, isFlattenedOperand, kindOf, needsParentheses } from './layout.ts';
 import { isBareKey, printNumber, quote } from './literals.ts';
 import type * as S from './syntax.ts';
 
@@ -1569,7 +1569,11 @@ function slotText(v: ValueText, slot: Slot): string | undefined {
   if (kind === 'ObjectExpression') {
     if (slot.objectParens === undefined) return undefined;
     parens = slot.objectParens;
-  } else parens = kind !== 'Name' && kind !== 'Key' && PARENS_KINDS.has(kind) && needsParentheses(v, slot.parent, slot.key, () => false);
+  } else {
+    const chained =
+      slot.key === 'left' && (slot.parent.type === 'BinaryExpression' || slot.parent.type === 'LogicalExpression') && isFlattenedOperand(slot.parent, v);
+    parens = !chained && kind !== 'Name' && kind !== 'Key' && PARENS_KINDS.has(kind) && needsParentheses(v, slot.parent, slot.key, () => false);
+  }
   return parens ? `(${v.text})` : v.text;
 }
 
@@ -1675,6 +1679,18 @@ export function type(strings: TemplateStringsArray, ...values: HoleValue[]): S.T
 /** Comments that lead the next element of a list; none for no text. */
 export function comments(...texts: readonly string[]): CommentsValue {
   return { type: 'Comments', comments: texts };
+}
+
+/**
+ * TypeScript source of the subset templates accept (no holes) as statements, with comments and blank
+ * lines as templates keep them: for tests that compare the writer with prettier on source text.
+ */
+export function parseStatements(source: string): S.Statement[] {
+  if (source.includes(HOLE)) throw new TemplateError('source text cannot hold a U+0000');
+  const parser = new Parser(tokenize(source));
+  const tree = parser.statements(null);
+  parser.expectEnd();
+  return tree as S.Statement[];
 }
 
 /** Code text as an expression (`v.name`, `a[0]`), for places where a node is needed. */
