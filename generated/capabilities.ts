@@ -15,7 +15,11 @@ export const Capabilities = Object.freeze({
    *
    * Bit 0.
    */
-  'session.manage': Object.freeze({ bit: 0, mask: 0x1n, doc: 'Run the session authority: answer session/open, session/resume and session/close, issue masks and\nresume tokens.' }),
+  'session.manage': Object.freeze({
+    bit: 0,
+    mask: 0x1n,
+    doc: 'Run the session authority: answer session/open, session/resume and session/close, issue masks and\nresume tokens.',
+  }),
   /**
    * Create and destroy GPU pipelines and buffers (allocates device resources).
    *
@@ -81,7 +85,11 @@ export const Capabilities = Object.freeze({
    *
    * Bit 25.
    */
-  'flex.bridge': Object.freeze({ bit: 25, mask: 0x2000000n, doc: 'Run the Flex bridge: receive intent envelopes, call the mapped HTTP services, publish replies.' }),
+  'flex.bridge': Object.freeze({
+    bit: 25,
+    mask: 0x2000000n,
+    doc: 'Run the Flex bridge: receive intent envelopes, call the mapped HTTP services, publish replies.',
+  }),
   /**
    * Publish SSE token streams (and receive their ACK/NACK control traffic).
    *

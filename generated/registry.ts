@@ -23,7 +23,11 @@ export const errorSets = Object.freeze({
   /** Failures of tool invocations. Codes 2001-2999 belong to the LLM plane. */
   'fountain.llm.LlmError': defineErrorSet({ name: 'fountain.llm.LlmError', codes: t_fountain_llm.LlmError, messages: t_fountain_llm.LlmErrorMessages }),
   /** Failures of session negotiation. Codes 3001-3999 belong to sessions. */
-  'fountain.session.SessionError': defineErrorSet({ name: 'fountain.session.SessionError', codes: t_fountain_session.SessionError, messages: t_fountain_session.SessionErrorMessages }),
+  'fountain.session.SessionError': defineErrorSet({
+    name: 'fountain.session.SessionError',
+    codes: t_fountain_session.SessionError,
+    messages: t_fountain_session.SessionErrorMessages,
+  }),
   /** Failures of SSE streams. Codes 5001-5999 belong to SSE. */
   'fountain.sse.SseError': defineErrorSet({ name: 'fountain.sse.SseError', codes: t_fountain_sse.SseError, messages: t_fountain_sse.SseErrorMessages }),
 });

@@ -3,407 +3,368 @@
 
 /** fountain.core.Budget */
 export const BudgetSchema = {
-  "$schema": "https://json-schema.org/draft/2020-12/schema",
-  "$id": "https://midl.dev/schemas/fountain.core.Budget.schema.json",
-  "title": "Budget",
-  "description": "A timing budget: how long a message may take and how much that time may vary.",
-  "type": "object",
-  "properties": {
-    "latency": {
-      "description": "Maximum acceptable end-to-end latency.",
-      "type": "integer",
-      "minimum": -9007199254740991,
-      "maximum": 9007199254740991
+  $schema: 'https://json-schema.org/draft/2020-12/schema',
+  $id: 'https://midl.dev/schemas/fountain.core.Budget.schema.json',
+  title: 'Budget',
+  description: 'A timing budget: how long a message may take and how much that time may vary.',
+  type: 'object',
+  properties: {
+    latency: {
+      description: 'Maximum acceptable end-to-end latency.',
+      type: 'integer',
+      minimum: -9007199254740991,
+      maximum: 9007199254740991,
     },
-    "jitter": {
-      "description": "Maximum acceptable variation of the latency between consecutive messages.",
-      "type": "integer",
-      "minimum": -9007199254740991,
-      "maximum": 9007199254740991
-    }
+    jitter: {
+      description: 'Maximum acceptable variation of the latency between consecutive messages.',
+      type: 'integer',
+      minimum: -9007199254740991,
+      maximum: 9007199254740991,
+    },
   },
-  "required": [
-    "latency"
-  ],
-  "additionalProperties": false,
-  "examples": [
+  required: ['latency'],
+  additionalProperties: false,
+  examples: [
     {
-      "latency": 1000,
-      "jitter": 1000
-    }
-  ]
+      latency: 1000,
+      jitter: 1000,
+    },
+  ],
 } as const;
 
 /** fountain.core.CapabilitySet */
 export const CapabilitySetSchema = {
-  "$schema": "https://json-schema.org/draft/2020-12/schema",
-  "$id": "https://midl.dev/schemas/fountain.core.CapabilitySet.schema.json",
-  "title": "CapabilitySet",
-  "description": "A capability set: the session mask and, for readability, the names of its set bits.",
-  "type": "object",
-  "properties": {
-    "mask": {
-      "description": "Bit mask over the capability bits declared in this package (bit n = 1 << n).",
-      "type": "string",
-      "pattern": "^(?:0|[1-9][0-9]{0,18}|1[0-7][0-9]{18}|18[0-3][0-9]{17}|184[0-3][0-9]{16}|1844[0-5][0-9]{15}|18446[0-6][0-9]{14}|184467[0-3][0-9]{13}|1844674[0-3][0-9]{12}|184467440[0-6][0-9]{10}|1844674407[0-2][0-9]{9}|18446744073[0-6][0-9]{8}|1844674407370[0-8][0-9]{6}|18446744073709[0-4][0-9]{5}|184467440737095[0-4][0-9]{4}|18446744073709550[0-9]{3}|18446744073709551[0-5][0-9]{2}|1844674407370955160[0-9]|1844674407370955161[0-5])$"
+  $schema: 'https://json-schema.org/draft/2020-12/schema',
+  $id: 'https://midl.dev/schemas/fountain.core.CapabilitySet.schema.json',
+  title: 'CapabilitySet',
+  description: 'A capability set: the session mask and, for readability, the names of its set bits.',
+  type: 'object',
+  properties: {
+    mask: {
+      description: 'Bit mask over the capability bits declared in this package (bit n = 1 << n).',
+      type: 'string',
+      pattern:
+        '^(?:0|[1-9][0-9]{0,18}|1[0-7][0-9]{18}|18[0-3][0-9]{17}|184[0-3][0-9]{16}|1844[0-5][0-9]{15}|18446[0-6][0-9]{14}|184467[0-3][0-9]{13}|1844674[0-3][0-9]{12}|184467440[0-6][0-9]{10}|1844674407[0-2][0-9]{9}|18446744073[0-6][0-9]{8}|1844674407370[0-8][0-9]{6}|18446744073709[0-4][0-9]{5}|184467440737095[0-4][0-9]{4}|18446744073709550[0-9]{3}|18446744073709551[0-5][0-9]{2}|1844674407370955160[0-9]|1844674407370955161[0-5])$',
     },
-    "names": {
-      "description": "Names of the capabilities in `mask`, e.g. [\"gpu.dispatch\", \"telemetry.read\"].",
-      "type": "array",
-      "items": {
-        "type": "string"
+    names: {
+      description: 'Names of the capabilities in `mask`, e.g. ["gpu.dispatch", "telemetry.read"].',
+      type: 'array',
+      items: {
+        type: 'string',
       },
-      "maxItems": 64
-    }
+      maxItems: 64,
+    },
   },
-  "required": [
-    "mask",
-    "names"
-  ],
-  "additionalProperties": false,
-  "examples": [
+  required: ['mask', 'names'],
+  additionalProperties: false,
+  examples: [
     {
-      "mask": "0",
-      "names": [
-        "example"
-      ]
-    }
-  ]
+      mask: '0',
+      names: ['example'],
+    },
+  ],
 } as const;
 
 /** fountain.core.Checksum */
 export const ChecksumSchema = {
-  "$schema": "https://json-schema.org/draft/2020-12/schema",
-  "$id": "https://midl.dev/schemas/fountain.core.Checksum.schema.json",
-  "title": "Checksum",
-  "description": "A checksum over a whole transfer, used to verify data that arrived in chunks.",
-  "type": "object",
-  "properties": {
-    "algorithm": {
-      "description": "Algorithm that produced `value`.",
-      "$ref": "#/$defs/fountain.core.ChecksumAlgorithm",
-      "default": "crc32"
+  $schema: 'https://json-schema.org/draft/2020-12/schema',
+  $id: 'https://midl.dev/schemas/fountain.core.Checksum.schema.json',
+  title: 'Checksum',
+  description: 'A checksum over a whole transfer, used to verify data that arrived in chunks.',
+  type: 'object',
+  properties: {
+    algorithm: {
+      description: 'Algorithm that produced `value`.',
+      $ref: '#/$defs/fountain.core.ChecksumAlgorithm',
+      default: 'crc32',
     },
-    "value": {
-      "description": "The digest bytes: 4 for crc32, 32 for sha256.",
-      "type": "string",
-      "contentEncoding": "base64",
-      "pattern": "^(?:(?:[A-Za-z0-9+/]{4}){2,10}|(?:[A-Za-z0-9+/]{4}){1,10}(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=))$"
-    }
+    value: {
+      description: 'The digest bytes: 4 for crc32, 32 for sha256.',
+      type: 'string',
+      contentEncoding: 'base64',
+      pattern: '^(?:(?:[A-Za-z0-9+/]{4}){2,10}|(?:[A-Za-z0-9+/]{4}){1,10}(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=))$',
+    },
   },
-  "required": [
-    "algorithm",
-    "value"
-  ],
-  "additionalProperties": false,
-  "examples": [
+  required: ['algorithm', 'value'],
+  additionalProperties: false,
+  examples: [
     {
-      "algorithm": "crc32",
-      "value": "AAAAAA=="
-    }
+      algorithm: 'crc32',
+      value: 'AAAAAA==',
+    },
   ],
-  "$defs": {
-    "fountain.core.ChecksumAlgorithm": {
-      "title": "ChecksumAlgorithm",
-      "description": "Checksum algorithms used to verify transferred data.",
-      "enum": [
-        "crc32",
-        "sha256"
-      ]
-    }
-  }
+  $defs: {
+    'fountain.core.ChecksumAlgorithm': {
+      title: 'ChecksumAlgorithm',
+      description: 'Checksum algorithms used to verify transferred data.',
+      enum: ['crc32', 'sha256'],
+    },
+  },
 } as const;
 
 /** fountain.core.ChecksumAlgorithm */
 export const ChecksumAlgorithmSchema = {
-  "$schema": "https://json-schema.org/draft/2020-12/schema",
-  "$id": "https://midl.dev/schemas/fountain.core.ChecksumAlgorithm.schema.json",
-  "title": "ChecksumAlgorithm",
-  "description": "Checksum algorithms used to verify transferred data.",
-  "enum": [
-    "crc32",
-    "sha256"
-  ],
-  "examples": [
-    "crc32"
-  ]
+  $schema: 'https://json-schema.org/draft/2020-12/schema',
+  $id: 'https://midl.dev/schemas/fountain.core.ChecksumAlgorithm.schema.json',
+  title: 'ChecksumAlgorithm',
+  description: 'Checksum algorithms used to verify transferred data.',
+  enum: ['crc32', 'sha256'],
+  examples: ['crc32'],
 } as const;
 
 /** fountain.core.Diagnostic */
 export const DiagnosticSchema = {
-  "$schema": "https://json-schema.org/draft/2020-12/schema",
-  "$id": "https://midl.dev/schemas/fountain.core.Diagnostic.schema.json",
-  "title": "Diagnostic",
-  "description": "A message about a source text (for example a WGSL compile error), with an optional position.",
-  "type": "object",
-  "properties": {
-    "severity": {
-      "description": "How serious the finding is.",
-      "$ref": "#/$defs/fountain.core.Severity"
+  $schema: 'https://json-schema.org/draft/2020-12/schema',
+  $id: 'https://midl.dev/schemas/fountain.core.Diagnostic.schema.json',
+  title: 'Diagnostic',
+  description: 'A message about a source text (for example a WGSL compile error), with an optional position.',
+  type: 'object',
+  properties: {
+    severity: {
+      description: 'How serious the finding is.',
+      $ref: '#/$defs/fountain.core.Severity',
     },
-    "message": {
-      "description": "Human-readable explanation.",
-      "type": "string",
-      "minLength": 1,
-      "maxLength": 4096
+    message: {
+      description: 'Human-readable explanation.',
+      type: 'string',
+      minLength: 1,
+      maxLength: 4096,
     },
-    "line": {
-      "description": "1-based line in the source the diagnostic refers to.",
-      "type": "integer",
-      "minimum": 1,
-      "maximum": 4294967295
+    line: {
+      description: '1-based line in the source the diagnostic refers to.',
+      type: 'integer',
+      minimum: 1,
+      maximum: 4294967295,
     },
-    "column": {
-      "description": "1-based column (in UTF-16 code units, as WebGPU reports it).",
-      "type": "integer",
-      "minimum": 1,
-      "maximum": 4294967295
+    column: {
+      description: '1-based column (in UTF-16 code units, as WebGPU reports it).',
+      type: 'integer',
+      minimum: 1,
+      maximum: 4294967295,
     },
-    "length": {
-      "description": "Length of the offending range, in UTF-16 code units.",
-      "type": "integer",
-      "minimum": 0,
-      "maximum": 4294967295
+    length: {
+      description: 'Length of the offending range, in UTF-16 code units.',
+      type: 'integer',
+      minimum: 0,
+      maximum: 4294967295,
     },
-    "source": {
-      "description": "What produced the diagnostic, e.g. \"wgsl\", \"layout\", \"validation\".",
-      "type": "string",
-      "maxLength": 64
-    }
+    source: {
+      description: 'What produced the diagnostic, e.g. "wgsl", "layout", "validation".',
+      type: 'string',
+      maxLength: 64,
+    },
   },
-  "required": [
-    "severity",
-    "message"
-  ],
-  "additionalProperties": false,
-  "examples": [
+  required: ['severity', 'message'],
+  additionalProperties: false,
+  examples: [
     {
-      "severity": "info",
-      "message": "example",
-      "line": 1,
-      "column": 1,
-      "length": 0,
-      "source": "example"
-    }
+      severity: 'info',
+      message: 'example',
+      line: 1,
+      column: 1,
+      length: 0,
+      source: 'example',
+    },
   ],
-  "$defs": {
-    "fountain.core.Severity": {
-      "title": "Severity",
-      "description": "How serious a diagnostic or error event is.",
-      "enum": [
-        "info",
-        "warning",
-        "error"
-      ]
-    }
-  }
+  $defs: {
+    'fountain.core.Severity': {
+      title: 'Severity',
+      description: 'How serious a diagnostic or error event is.',
+      enum: ['info', 'warning', 'error'],
+    },
+  },
 } as const;
 
 /** fountain.core.ErrorInfo */
 export const ErrorInfoSchema = {
-  "$schema": "https://json-schema.org/draft/2020-12/schema",
-  "$id": "https://midl.dev/schemas/fountain.core.ErrorInfo.schema.json",
-  "title": "ErrorInfo",
-  "description": "Details of a failed operation: one member of the error set declared on the topic or intent.",
-  "type": "object",
-  "properties": {
-    "code": {
-      "description": "Numeric error code from the topic's error set (1 to 65535; 0 is never sent).",
-      "type": "integer",
-      "minimum": 1,
-      "maximum": 65535
+  $schema: 'https://json-schema.org/draft/2020-12/schema',
+  $id: 'https://midl.dev/schemas/fountain.core.ErrorInfo.schema.json',
+  title: 'ErrorInfo',
+  description: 'Details of a failed operation: one member of the error set declared on the topic or intent.',
+  type: 'object',
+  properties: {
+    code: {
+      description: "Numeric error code from the topic's error set (1 to 65535; 0 is never sent).",
+      type: 'integer',
+      minimum: 1,
+      maximum: 65535,
     },
-    "name": {
-      "description": "Name of the error-set member, e.g. \"BUDGET_EXCEEDED\".",
-      "type": "string",
-      "minLength": 1,
-      "maxLength": 64,
-      "pattern": "^[A-Z][A-Z0-9_]*$"
+    name: {
+      description: 'Name of the error-set member, e.g. "BUDGET_EXCEEDED".',
+      type: 'string',
+      minLength: 1,
+      maxLength: 64,
+      pattern: '^[A-Z][A-Z0-9_]*$',
     },
-    "message": {
-      "description": "Human-readable explanation, safe to show to users and models.",
-      "type": "string",
-      "maxLength": 4096
+    message: {
+      description: 'Human-readable explanation, safe to show to users and models.',
+      type: 'string',
+      maxLength: 4096,
     },
-    "retryAfter": {
-      "description": "When set, the operation may succeed if retried after this delay.",
-      "type": "integer",
-      "minimum": -9007199254740991,
-      "maximum": 9007199254740991
+    retryAfter: {
+      description: 'When set, the operation may succeed if retried after this delay.',
+      type: 'integer',
+      minimum: -9007199254740991,
+      maximum: 9007199254740991,
     },
-    "detail": {
-      "description": "Machine-readable context (offending field, limits, upstream status…)."
-    }
+    detail: {
+      description: 'Machine-readable context (offending field, limits, upstream status…).',
+    },
   },
-  "required": [
-    "code",
-    "name",
-    "message"
-  ],
-  "additionalProperties": false,
-  "examples": [
+  required: ['code', 'name', 'message'],
+  additionalProperties: false,
+  examples: [
     {
-      "code": 1,
-      "name": "A",
-      "message": "example",
-      "retryAfter": 1000,
-      "detail": {}
-    }
-  ]
+      code: 1,
+      name: 'A',
+      message: 'example',
+      retryAfter: 1000,
+      detail: {},
+    },
+  ],
 } as const;
 
 /** fountain.core.Ref */
 export const RefSchema = {
-  "$schema": "https://json-schema.org/draft/2020-12/schema",
-  "$id": "https://midl.dev/schemas/fountain.core.Ref.schema.json",
-  "title": "Ref",
-  "description": "A reference to a resource that lives outside the message: a WGSL module, schema or document stored in\nFountainStore, addressed by corpus, collection and id.",
-  "type": "object",
-  "properties": {
-    "id": {
-      "description": "Resource id, unique within its collection (e.g. \"wgsl:matmul-v3\").",
-      "type": "string",
-      "minLength": 1,
-      "maxLength": 128,
-      "pattern": "^[A-Za-z0-9][A-Za-z0-9._:|-]*$"
+  $schema: 'https://json-schema.org/draft/2020-12/schema',
+  $id: 'https://midl.dev/schemas/fountain.core.Ref.schema.json',
+  title: 'Ref',
+  description:
+    'A reference to a resource that lives outside the message: a WGSL module, schema or document stored in\nFountainStore, addressed by corpus, collection and id.',
+  type: 'object',
+  properties: {
+    id: {
+      description: 'Resource id, unique within its collection (e.g. "wgsl:matmul-v3").',
+      type: 'string',
+      minLength: 1,
+      maxLength: 128,
+      pattern: '^[A-Za-z0-9][A-Za-z0-9._:|-]*$',
     },
-    "corpus": {
-      "description": "FountainStore corpus holding the resource (e.g. \"fc-main\"); absent means the peer's default corpus.",
-      "type": "string",
-      "minLength": 1,
-      "maxLength": 128,
-      "pattern": "^[A-Za-z0-9._-]+$"
+    corpus: {
+      description: 'FountainStore corpus holding the resource (e.g. "fc-main"); absent means the peer\'s default corpus.',
+      type: 'string',
+      minLength: 1,
+      maxLength: 128,
+      pattern: '^[A-Za-z0-9._-]+$',
     },
-    "collection": {
-      "description": "Collection inside the corpus (e.g. \"wgsl-modules\").",
-      "type": "string",
-      "minLength": 1,
-      "maxLength": 128,
-      "pattern": "^[A-Za-z0-9._-]+$"
+    collection: {
+      description: 'Collection inside the corpus (e.g. "wgsl-modules").',
+      type: 'string',
+      minLength: 1,
+      maxLength: 128,
+      pattern: '^[A-Za-z0-9._-]+$',
     },
-    "version": {
-      "description": "Exact document version; absent means the latest.",
-      "type": "string",
-      "pattern": "^(?:0|[1-9][0-9]{0,18}|1[0-7][0-9]{18}|18[0-3][0-9]{17}|184[0-3][0-9]{16}|1844[0-5][0-9]{15}|18446[0-6][0-9]{14}|184467[0-3][0-9]{13}|1844674[0-3][0-9]{12}|184467440[0-6][0-9]{10}|1844674407[0-2][0-9]{9}|18446744073[0-6][0-9]{8}|1844674407370[0-8][0-9]{6}|18446744073709[0-4][0-9]{5}|184467440737095[0-4][0-9]{4}|18446744073709550[0-9]{3}|18446744073709551[0-5][0-9]{2}|1844674407370955160[0-9]|1844674407370955161[0-5])$"
-    }
+    version: {
+      description: 'Exact document version; absent means the latest.',
+      type: 'string',
+      pattern:
+        '^(?:0|[1-9][0-9]{0,18}|1[0-7][0-9]{18}|18[0-3][0-9]{17}|184[0-3][0-9]{16}|1844[0-5][0-9]{15}|18446[0-6][0-9]{14}|184467[0-3][0-9]{13}|1844674[0-3][0-9]{12}|184467440[0-6][0-9]{10}|1844674407[0-2][0-9]{9}|18446744073[0-6][0-9]{8}|1844674407370[0-8][0-9]{6}|18446744073709[0-4][0-9]{5}|184467440737095[0-4][0-9]{4}|18446744073709550[0-9]{3}|18446744073709551[0-5][0-9]{2}|1844674407370955160[0-9]|1844674407370955161[0-5])$',
+    },
   },
-  "required": [
-    "id"
-  ],
-  "additionalProperties": false,
-  "examples": [
+  required: ['id'],
+  additionalProperties: false,
+  examples: [
     {
-      "id": "example",
-      "corpus": "example",
-      "collection": "example",
-      "version": "0"
-    }
-  ]
+      id: 'example',
+      corpus: 'example',
+      collection: 'example',
+      version: '0',
+    },
+  ],
 } as const;
 
 /** fountain.core.ResourceUsage */
 export const ResourceUsageSchema = {
-  "$schema": "https://json-schema.org/draft/2020-12/schema",
-  "$id": "https://midl.dev/schemas/fountain.core.ResourceUsage.schema.json",
-  "title": "ResourceUsage",
-  "description": "Resource usage of one peer over a measurement window.",
-  "type": "object",
-  "properties": {
-    "gpuUtilization": {
-      "description": "Fraction of the window during which the GPU queue was busy (0 to 1).",
-      "type": "number",
-      "minimum": 0,
-      "maximum": 1
+  $schema: 'https://json-schema.org/draft/2020-12/schema',
+  $id: 'https://midl.dev/schemas/fountain.core.ResourceUsage.schema.json',
+  title: 'ResourceUsage',
+  description: 'Resource usage of one peer over a measurement window.',
+  type: 'object',
+  properties: {
+    gpuUtilization: {
+      description: 'Fraction of the window during which the GPU queue was busy (0 to 1).',
+      type: 'number',
+      minimum: 0,
+      maximum: 1,
     },
-    "gpuMemoryUsed": {
-      "description": "Bytes currently allocated in GPU buffers.",
-      "type": "string",
-      "pattern": "^(?:0|[1-9][0-9]{0,18}|1[0-7][0-9]{18}|18[0-3][0-9]{17}|184[0-3][0-9]{16}|1844[0-5][0-9]{15}|18446[0-6][0-9]{14}|184467[0-3][0-9]{13}|1844674[0-3][0-9]{12}|184467440[0-6][0-9]{10}|1844674407[0-2][0-9]{9}|18446744073[0-6][0-9]{8}|1844674407370[0-8][0-9]{6}|18446744073709[0-4][0-9]{5}|184467440737095[0-4][0-9]{4}|18446744073709550[0-9]{3}|18446744073709551[0-5][0-9]{2}|1844674407370955160[0-9]|1844674407370955161[0-5])$"
+    gpuMemoryUsed: {
+      description: 'Bytes currently allocated in GPU buffers.',
+      type: 'string',
+      pattern:
+        '^(?:0|[1-9][0-9]{0,18}|1[0-7][0-9]{18}|18[0-3][0-9]{17}|184[0-3][0-9]{16}|1844[0-5][0-9]{15}|18446[0-6][0-9]{14}|184467[0-3][0-9]{13}|1844674[0-3][0-9]{12}|184467440[0-6][0-9]{10}|1844674407[0-2][0-9]{9}|18446744073[0-6][0-9]{8}|1844674407370[0-8][0-9]{6}|18446744073709[0-4][0-9]{5}|184467440737095[0-4][0-9]{4}|18446744073709550[0-9]{3}|18446744073709551[0-5][0-9]{2}|1844674407370955160[0-9]|1844674407370955161[0-5])$',
     },
-    "gpuMemoryLimit": {
-      "description": "Bytes of GPU memory the peer may allocate in total, when known.",
-      "type": "string",
-      "pattern": "^(?:0|[1-9][0-9]{0,18}|1[0-7][0-9]{18}|18[0-3][0-9]{17}|184[0-3][0-9]{16}|1844[0-5][0-9]{15}|18446[0-6][0-9]{14}|184467[0-3][0-9]{13}|1844674[0-3][0-9]{12}|184467440[0-6][0-9]{10}|1844674407[0-2][0-9]{9}|18446744073[0-6][0-9]{8}|1844674407370[0-8][0-9]{6}|18446744073709[0-4][0-9]{5}|184467440737095[0-4][0-9]{4}|18446744073709550[0-9]{3}|18446744073709551[0-5][0-9]{2}|1844674407370955160[0-9]|1844674407370955161[0-5])$"
+    gpuMemoryLimit: {
+      description: 'Bytes of GPU memory the peer may allocate in total, when known.',
+      type: 'string',
+      pattern:
+        '^(?:0|[1-9][0-9]{0,18}|1[0-7][0-9]{18}|18[0-3][0-9]{17}|184[0-3][0-9]{16}|1844[0-5][0-9]{15}|18446[0-6][0-9]{14}|184467[0-3][0-9]{13}|1844674[0-3][0-9]{12}|184467440[0-6][0-9]{10}|1844674407[0-2][0-9]{9}|18446744073[0-6][0-9]{8}|1844674407370[0-8][0-9]{6}|18446744073709[0-4][0-9]{5}|184467440737095[0-4][0-9]{4}|18446744073709550[0-9]{3}|18446744073709551[0-5][0-9]{2}|1844674407370955160[0-9]|1844674407370955161[0-5])$',
     },
-    "hostMemoryUsed": {
-      "description": "Resident host memory of the runtime process, in bytes.",
-      "type": "string",
-      "pattern": "^(?:0|[1-9][0-9]{0,18}|1[0-7][0-9]{18}|18[0-3][0-9]{17}|184[0-3][0-9]{16}|1844[0-5][0-9]{15}|18446[0-6][0-9]{14}|184467[0-3][0-9]{13}|1844674[0-3][0-9]{12}|184467440[0-6][0-9]{10}|1844674407[0-2][0-9]{9}|18446744073[0-6][0-9]{8}|1844674407370[0-8][0-9]{6}|18446744073709[0-4][0-9]{5}|184467440737095[0-4][0-9]{4}|18446744073709550[0-9]{3}|18446744073709551[0-5][0-9]{2}|1844674407370955160[0-9]|1844674407370955161[0-5])$"
+    hostMemoryUsed: {
+      description: 'Resident host memory of the runtime process, in bytes.',
+      type: 'string',
+      pattern:
+        '^(?:0|[1-9][0-9]{0,18}|1[0-7][0-9]{18}|18[0-3][0-9]{17}|184[0-3][0-9]{16}|1844[0-5][0-9]{15}|18446[0-6][0-9]{14}|184467[0-3][0-9]{13}|1844674[0-3][0-9]{12}|184467440[0-6][0-9]{10}|1844674407[0-2][0-9]{9}|18446744073[0-6][0-9]{8}|1844674407370[0-8][0-9]{6}|18446744073709[0-4][0-9]{5}|184467440737095[0-4][0-9]{4}|18446744073709550[0-9]{3}|18446744073709551[0-5][0-9]{2}|1844674407370955160[0-9]|1844674407370955161[0-5])$',
     },
-    "cpuUtilization": {
-      "description": "CPU time used per wall-clock time (1.0 = one core fully busy).",
-      "anyOf": [
+    cpuUtilization: {
+      description: 'CPU time used per wall-clock time (1.0 = one core fully busy).',
+      anyOf: [
         {
-          "type": "number",
-          "minimum": 0
+          type: 'number',
+          minimum: 0,
         },
         {
-          "enum": [
-            "Infinity"
-          ]
-        }
-      ]
+          enum: ['Infinity'],
+        },
+      ],
     },
-    "queueDepth": {
-      "description": "Compute jobs accepted but not yet started.",
-      "type": "integer",
-      "minimum": 0,
-      "maximum": 4294967295
+    queueDepth: {
+      description: 'Compute jobs accepted but not yet started.',
+      type: 'integer',
+      minimum: 0,
+      maximum: 4294967295,
     },
-    "activeJobs": {
-      "description": "Compute jobs running now.",
-      "type": "integer",
-      "minimum": 0,
-      "maximum": 4294967295
+    activeJobs: {
+      description: 'Compute jobs running now.',
+      type: 'integer',
+      minimum: 0,
+      maximum: 4294967295,
     },
-    "pipelines": {
-      "description": "Compute pipelines currently alive.",
-      "type": "integer",
-      "minimum": 0,
-      "maximum": 4294967295
+    pipelines: {
+      description: 'Compute pipelines currently alive.',
+      type: 'integer',
+      minimum: 0,
+      maximum: 4294967295,
     },
-    "buffers": {
-      "description": "GPU buffers currently alive.",
-      "type": "integer",
-      "minimum": 0,
-      "maximum": 4294967295
-    }
+    buffers: {
+      description: 'GPU buffers currently alive.',
+      type: 'integer',
+      minimum: 0,
+      maximum: 4294967295,
+    },
   },
-  "required": [
-    "gpuMemoryUsed",
-    "queueDepth",
-    "activeJobs",
-    "pipelines",
-    "buffers"
-  ],
-  "additionalProperties": false,
-  "examples": [
+  required: ['gpuMemoryUsed', 'queueDepth', 'activeJobs', 'pipelines', 'buffers'],
+  additionalProperties: false,
+  examples: [
     {
-      "gpuUtilization": 0,
-      "gpuMemoryUsed": "0",
-      "gpuMemoryLimit": "0",
-      "hostMemoryUsed": "0",
-      "cpuUtilization": 0,
-      "queueDepth": 0,
-      "activeJobs": 0,
-      "pipelines": 0,
-      "buffers": 0
-    }
-  ]
+      gpuUtilization: 0,
+      gpuMemoryUsed: '0',
+      gpuMemoryLimit: '0',
+      hostMemoryUsed: '0',
+      cpuUtilization: 0,
+      queueDepth: 0,
+      activeJobs: 0,
+      pipelines: 0,
+      buffers: 0,
+    },
+  ],
 } as const;
 
 /** fountain.core.Severity */
 export const SeveritySchema = {
-  "$schema": "https://json-schema.org/draft/2020-12/schema",
-  "$id": "https://midl.dev/schemas/fountain.core.Severity.schema.json",
-  "title": "Severity",
-  "description": "How serious a diagnostic or error event is.",
-  "enum": [
-    "info",
-    "warning",
-    "error"
-  ],
-  "examples": [
-    "info"
-  ]
+  $schema: 'https://json-schema.org/draft/2020-12/schema',
+  $id: 'https://midl.dev/schemas/fountain.core.Severity.schema.json',
+  title: 'Severity',
+  description: 'How serious a diagnostic or error event is.',
+  enum: ['info', 'warning', 'error'],
+  examples: ['info'],
 } as const;

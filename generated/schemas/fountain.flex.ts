@@ -3,1289 +3,1157 @@
 
 /** fountain.flex.AwarenessReflectRequest */
 export const AwarenessReflectRequestSchema = {
-  "$schema": "https://json-schema.org/draft/2020-12/schema",
-  "$id": "https://midl.dev/schemas/fountain.flex.AwarenessReflectRequest.schema.json",
-  "title": "AwarenessReflectRequest",
-  "description": "Body of awareness.reflect.",
-  "type": "object",
-  "properties": {
-    "corpusId": {
-      "description": "Corpus the reflection is about, e.g. \"fc-main\".",
-      "type": "string",
-      "minLength": 1,
-      "maxLength": 128,
-      "pattern": "^[A-Za-z0-9._-]+$"
+  $schema: 'https://json-schema.org/draft/2020-12/schema',
+  $id: 'https://midl.dev/schemas/fountain.flex.AwarenessReflectRequest.schema.json',
+  title: 'AwarenessReflectRequest',
+  description: 'Body of awareness.reflect.',
+  type: 'object',
+  properties: {
+    corpusId: {
+      description: 'Corpus the reflection is about, e.g. "fc-main".',
+      type: 'string',
+      minLength: 1,
+      maxLength: 128,
+      pattern: '^[A-Za-z0-9._-]+$',
     },
-    "reflection": {
-      "description": "The reflection: a summary or insight.",
-      "type": "string",
-      "minLength": 1,
-      "maxLength": 65536
-    }
+    reflection: {
+      description: 'The reflection: a summary or insight.',
+      type: 'string',
+      minLength: 1,
+      maxLength: 65536,
+    },
   },
-  "required": [
-    "corpusId",
-    "reflection"
-  ],
-  "additionalProperties": false,
-  "examples": [
+  required: ['corpusId', 'reflection'],
+  additionalProperties: false,
+  examples: [
     {
-      "corpusId": "example",
-      "reflection": "example"
-    }
-  ]
+      corpusId: 'example',
+      reflection: 'example',
+    },
+  ],
 } as const;
 
 /** fountain.flex.AwarenessReflectResponse */
 export const AwarenessReflectResponseSchema = {
-  "$schema": "https://json-schema.org/draft/2020-12/schema",
-  "$id": "https://midl.dev/schemas/fountain.flex.AwarenessReflectResponse.schema.json",
-  "title": "AwarenessReflectResponse",
-  "description": "Response of awareness.reflect.",
-  "type": "object",
-  "properties": {
-    "status": {
-      "description": "Outcome, \"recorded\" on success.",
-      "type": "string"
-    }
+  $schema: 'https://json-schema.org/draft/2020-12/schema',
+  $id: 'https://midl.dev/schemas/fountain.flex.AwarenessReflectResponse.schema.json',
+  title: 'AwarenessReflectResponse',
+  description: 'Response of awareness.reflect.',
+  type: 'object',
+  properties: {
+    status: {
+      description: 'Outcome, "recorded" on success.',
+      type: 'string',
+    },
   },
-  "required": [
-    "status"
-  ],
-  "additionalProperties": false,
-  "examples": [
+  required: ['status'],
+  additionalProperties: false,
+  examples: [
     {
-      "status": "example"
-    }
-  ]
+      status: 'example',
+    },
+  ],
 } as const;
 
 /** fountain.flex.ChatChoice */
 export const ChatChoiceSchema = {
-  "$schema": "https://json-schema.org/draft/2020-12/schema",
-  "$id": "https://midl.dev/schemas/fountain.flex.ChatChoice.schema.json",
-  "title": "ChatChoice",
-  "description": "One completion choice.",
-  "type": "object",
-  "properties": {
-    "index": {
-      "description": "Position of this choice.",
-      "type": "integer",
-      "minimum": 0,
-      "maximum": 4294967295
+  $schema: 'https://json-schema.org/draft/2020-12/schema',
+  $id: 'https://midl.dev/schemas/fountain.flex.ChatChoice.schema.json',
+  title: 'ChatChoice',
+  description: 'One completion choice.',
+  type: 'object',
+  properties: {
+    index: {
+      description: 'Position of this choice.',
+      type: 'integer',
+      minimum: 0,
+      maximum: 4294967295,
     },
-    "message": {
-      "description": "The generated message.",
-      "$ref": "#/$defs/fountain.flex.ChatMessage"
-    }
+    message: {
+      description: 'The generated message.',
+      $ref: '#/$defs/fountain.flex.ChatMessage',
+    },
   },
-  "required": [
-    "index",
-    "message"
-  ],
-  "additionalProperties": false,
-  "examples": [
+  required: ['index', 'message'],
+  additionalProperties: false,
+  examples: [
     {
-      "index": 0,
-      "message": {
-        "role": "system",
-        "content": "example"
-      }
-    }
-  ],
-  "$defs": {
-    "fountain.flex.ChatMessage": {
-      "title": "ChatMessage",
-      "description": "One message of a chat.",
-      "type": "object",
-      "properties": {
-        "role": {
-          "description": "Author of the message.",
-          "$ref": "#/$defs/fountain.flex.ChatRole"
-        },
-        "content": {
-          "description": "Text of the message.",
-          "type": "string",
-          "maxLength": 65536
-        }
+      index: 0,
+      message: {
+        role: 'system',
+        content: 'example',
       },
-      "required": [
-        "role",
-        "content"
-      ],
-      "additionalProperties": false
     },
-    "fountain.flex.ChatRole": {
-      "title": "ChatRole",
-      "description": "Who wrote a chat message.",
-      "enum": [
-        "system",
-        "user",
-        "assistant",
-        "function",
-        "tool"
-      ]
-    }
-  }
+  ],
+  $defs: {
+    'fountain.flex.ChatMessage': {
+      title: 'ChatMessage',
+      description: 'One message of a chat.',
+      type: 'object',
+      properties: {
+        role: {
+          description: 'Author of the message.',
+          $ref: '#/$defs/fountain.flex.ChatRole',
+        },
+        content: {
+          description: 'Text of the message.',
+          type: 'string',
+          maxLength: 65536,
+        },
+      },
+      required: ['role', 'content'],
+      additionalProperties: false,
+    },
+    'fountain.flex.ChatRole': {
+      title: 'ChatRole',
+      description: 'Who wrote a chat message.',
+      enum: ['system', 'user', 'assistant', 'function', 'tool'],
+    },
+  },
 } as const;
 
 /** fountain.flex.ChatMessage */
 export const ChatMessageSchema = {
-  "$schema": "https://json-schema.org/draft/2020-12/schema",
-  "$id": "https://midl.dev/schemas/fountain.flex.ChatMessage.schema.json",
-  "title": "ChatMessage",
-  "description": "One message of a chat.",
-  "type": "object",
-  "properties": {
-    "role": {
-      "description": "Author of the message.",
-      "$ref": "#/$defs/fountain.flex.ChatRole"
+  $schema: 'https://json-schema.org/draft/2020-12/schema',
+  $id: 'https://midl.dev/schemas/fountain.flex.ChatMessage.schema.json',
+  title: 'ChatMessage',
+  description: 'One message of a chat.',
+  type: 'object',
+  properties: {
+    role: {
+      description: 'Author of the message.',
+      $ref: '#/$defs/fountain.flex.ChatRole',
     },
-    "content": {
-      "description": "Text of the message.",
-      "type": "string",
-      "maxLength": 65536
-    }
+    content: {
+      description: 'Text of the message.',
+      type: 'string',
+      maxLength: 65536,
+    },
   },
-  "required": [
-    "role",
-    "content"
-  ],
-  "additionalProperties": false,
-  "examples": [
+  required: ['role', 'content'],
+  additionalProperties: false,
+  examples: [
     {
-      "role": "system",
-      "content": "example"
-    }
+      role: 'system',
+      content: 'example',
+    },
   ],
-  "$defs": {
-    "fountain.flex.ChatRole": {
-      "title": "ChatRole",
-      "description": "Who wrote a chat message.",
-      "enum": [
-        "system",
-        "user",
-        "assistant",
-        "function",
-        "tool"
-      ]
-    }
-  }
+  $defs: {
+    'fountain.flex.ChatRole': {
+      title: 'ChatRole',
+      description: 'Who wrote a chat message.',
+      enum: ['system', 'user', 'assistant', 'function', 'tool'],
+    },
+  },
 } as const;
 
 /** fountain.flex.ChatRequest */
 export const ChatRequestSchema = {
-  "$schema": "https://json-schema.org/draft/2020-12/schema",
-  "$id": "https://midl.dev/schemas/fountain.flex.ChatRequest.schema.json",
-  "title": "ChatRequest",
-  "description": "Body of llm.chat.",
-  "type": "object",
-  "properties": {
-    "messages": {
-      "description": "The conversation so far, oldest first.",
-      "type": "array",
-      "items": {
-        "$ref": "#/$defs/fountain.flex.ChatMessage"
+  $schema: 'https://json-schema.org/draft/2020-12/schema',
+  $id: 'https://midl.dev/schemas/fountain.flex.ChatRequest.schema.json',
+  title: 'ChatRequest',
+  description: 'Body of llm.chat.',
+  type: 'object',
+  properties: {
+    messages: {
+      description: 'The conversation so far, oldest first.',
+      type: 'array',
+      items: {
+        $ref: '#/$defs/fountain.flex.ChatMessage',
       },
-      "minItems": 1,
-      "maxItems": 256
+      minItems: 1,
+      maxItems: 256,
     },
-    "functions": {
-      "description": "Functions the model may call; may be empty.",
-      "type": "array",
-      "items": {
-        "$ref": "#/$defs/fountain.flex.FunctionSpec"
+    functions: {
+      description: 'Functions the model may call; may be empty.',
+      type: 'array',
+      items: {
+        $ref: '#/$defs/fountain.flex.FunctionSpec',
       },
-      "maxItems": 128
-    }
+      maxItems: 128,
+    },
   },
-  "required": [
-    "messages",
-    "functions"
-  ],
-  "additionalProperties": false,
-  "examples": [
+  required: ['messages', 'functions'],
+  additionalProperties: false,
+  examples: [
     {
-      "messages": [
+      messages: [
         {
-          "role": "system",
-          "content": "example"
-        }
+          role: 'system',
+          content: 'example',
+        },
       ],
-      "functions": [
+      functions: [
         {
-          "name": "example",
-          "description": "example",
-          "parameters": {}
-        }
-      ]
-    }
+          name: 'example',
+          description: 'example',
+          parameters: {},
+        },
+      ],
+    },
   ],
-  "$defs": {
-    "fountain.flex.ChatMessage": {
-      "title": "ChatMessage",
-      "description": "One message of a chat.",
-      "type": "object",
-      "properties": {
-        "role": {
-          "description": "Author of the message.",
-          "$ref": "#/$defs/fountain.flex.ChatRole"
+  $defs: {
+    'fountain.flex.ChatMessage': {
+      title: 'ChatMessage',
+      description: 'One message of a chat.',
+      type: 'object',
+      properties: {
+        role: {
+          description: 'Author of the message.',
+          $ref: '#/$defs/fountain.flex.ChatRole',
         },
-        "content": {
-          "description": "Text of the message.",
-          "type": "string",
-          "maxLength": 65536
-        }
+        content: {
+          description: 'Text of the message.',
+          type: 'string',
+          maxLength: 65536,
+        },
       },
-      "required": [
-        "role",
-        "content"
-      ],
-      "additionalProperties": false
+      required: ['role', 'content'],
+      additionalProperties: false,
     },
-    "fountain.flex.ChatRole": {
-      "title": "ChatRole",
-      "description": "Who wrote a chat message.",
-      "enum": [
-        "system",
-        "user",
-        "assistant",
-        "function",
-        "tool"
-      ]
+    'fountain.flex.ChatRole': {
+      title: 'ChatRole',
+      description: 'Who wrote a chat message.',
+      enum: ['system', 'user', 'assistant', 'function', 'tool'],
     },
-    "fountain.flex.FunctionSpec": {
-      "title": "FunctionSpec",
-      "description": "A function the model may call during the chat.",
-      "type": "object",
-      "properties": {
-        "name": {
-          "description": "Function name.",
-          "type": "string",
-          "minLength": 1,
-          "maxLength": 64,
-          "pattern": "^[A-Za-z0-9_-]+$"
+    'fountain.flex.FunctionSpec': {
+      title: 'FunctionSpec',
+      description: 'A function the model may call during the chat.',
+      type: 'object',
+      properties: {
+        name: {
+          description: 'Function name.',
+          type: 'string',
+          minLength: 1,
+          maxLength: 64,
+          pattern: '^[A-Za-z0-9_-]+$',
         },
-        "description": {
-          "description": "What the function does, for the model.",
-          "type": "string",
-          "maxLength": 4096
+        description: {
+          description: 'What the function does, for the model.',
+          type: 'string',
+          maxLength: 4096,
         },
-        "parameters": {
-          "description": "JSON Schema of the function's arguments."
-        }
+        parameters: {
+          description: "JSON Schema of the function's arguments.",
+        },
       },
-      "required": [
-        "name"
-      ],
-      "additionalProperties": false
-    }
-  }
+      required: ['name'],
+      additionalProperties: false,
+    },
+  },
 } as const;
 
 /** fountain.flex.ChatResponse */
 export const ChatResponseSchema = {
-  "$schema": "https://json-schema.org/draft/2020-12/schema",
-  "$id": "https://midl.dev/schemas/fountain.flex.ChatResponse.schema.json",
-  "title": "ChatResponse",
-  "description": "Response of llm.chat.",
-  "type": "object",
-  "properties": {
-    "id": {
-      "description": "Completion id, e.g. \"chat-123\".",
-      "type": "string"
+  $schema: 'https://json-schema.org/draft/2020-12/schema',
+  $id: 'https://midl.dev/schemas/fountain.flex.ChatResponse.schema.json',
+  title: 'ChatResponse',
+  description: 'Response of llm.chat.',
+  type: 'object',
+  properties: {
+    id: {
+      description: 'Completion id, e.g. "chat-123".',
+      type: 'string',
     },
-    "object": {
-      "description": "Object type; \"chat.completion\".",
-      "type": "string",
-      "default": "chat.completion"
+    object: {
+      description: 'Object type; "chat.completion".',
+      type: 'string',
+      default: 'chat.completion',
     },
-    "choices": {
-      "description": "Generated choices.",
-      "type": "array",
-      "items": {
-        "$ref": "#/$defs/fountain.flex.ChatChoice"
-      }
-    }
+    choices: {
+      description: 'Generated choices.',
+      type: 'array',
+      items: {
+        $ref: '#/$defs/fountain.flex.ChatChoice',
+      },
+    },
   },
-  "required": [
-    "id",
-    "object",
-    "choices"
-  ],
-  "additionalProperties": false,
-  "examples": [
+  required: ['id', 'object', 'choices'],
+  additionalProperties: false,
+  examples: [
     {
-      "id": "example",
-      "object": "chat.completion",
-      "choices": [
+      id: 'example',
+      object: 'chat.completion',
+      choices: [
         {
-          "index": 0,
-          "message": {
-            "role": "system",
-            "content": "example"
-          }
-        }
-      ]
-    }
+          index: 0,
+          message: {
+            role: 'system',
+            content: 'example',
+          },
+        },
+      ],
+    },
   ],
-  "$defs": {
-    "fountain.flex.ChatChoice": {
-      "title": "ChatChoice",
-      "description": "One completion choice.",
-      "type": "object",
-      "properties": {
-        "index": {
-          "description": "Position of this choice.",
-          "type": "integer",
-          "minimum": 0,
-          "maximum": 4294967295
+  $defs: {
+    'fountain.flex.ChatChoice': {
+      title: 'ChatChoice',
+      description: 'One completion choice.',
+      type: 'object',
+      properties: {
+        index: {
+          description: 'Position of this choice.',
+          type: 'integer',
+          minimum: 0,
+          maximum: 4294967295,
         },
-        "message": {
-          "description": "The generated message.",
-          "$ref": "#/$defs/fountain.flex.ChatMessage"
-        }
-      },
-      "required": [
-        "index",
-        "message"
-      ],
-      "additionalProperties": false
-    },
-    "fountain.flex.ChatMessage": {
-      "title": "ChatMessage",
-      "description": "One message of a chat.",
-      "type": "object",
-      "properties": {
-        "role": {
-          "description": "Author of the message.",
-          "$ref": "#/$defs/fountain.flex.ChatRole"
+        message: {
+          description: 'The generated message.',
+          $ref: '#/$defs/fountain.flex.ChatMessage',
         },
-        "content": {
-          "description": "Text of the message.",
-          "type": "string",
-          "maxLength": 65536
-        }
       },
-      "required": [
-        "role",
-        "content"
-      ],
-      "additionalProperties": false
+      required: ['index', 'message'],
+      additionalProperties: false,
     },
-    "fountain.flex.ChatRole": {
-      "title": "ChatRole",
-      "description": "Who wrote a chat message.",
-      "enum": [
-        "system",
-        "user",
-        "assistant",
-        "function",
-        "tool"
-      ]
-    }
-  }
+    'fountain.flex.ChatMessage': {
+      title: 'ChatMessage',
+      description: 'One message of a chat.',
+      type: 'object',
+      properties: {
+        role: {
+          description: 'Author of the message.',
+          $ref: '#/$defs/fountain.flex.ChatRole',
+        },
+        content: {
+          description: 'Text of the message.',
+          type: 'string',
+          maxLength: 65536,
+        },
+      },
+      required: ['role', 'content'],
+      additionalProperties: false,
+    },
+    'fountain.flex.ChatRole': {
+      title: 'ChatRole',
+      description: 'Who wrote a chat message.',
+      enum: ['system', 'user', 'assistant', 'function', 'tool'],
+    },
+  },
 } as const;
 
 /** fountain.flex.ChatRole */
 export const ChatRoleSchema = {
-  "$schema": "https://json-schema.org/draft/2020-12/schema",
-  "$id": "https://midl.dev/schemas/fountain.flex.ChatRole.schema.json",
-  "title": "ChatRole",
-  "description": "Who wrote a chat message.",
-  "enum": [
-    "system",
-    "user",
-    "assistant",
-    "function",
-    "tool"
-  ],
-  "examples": [
-    "system"
-  ]
+  $schema: 'https://json-schema.org/draft/2020-12/schema',
+  $id: 'https://midl.dev/schemas/fountain.flex.ChatRole.schema.json',
+  title: 'ChatRole',
+  description: 'Who wrote a chat message.',
+  enum: ['system', 'user', 'assistant', 'function', 'tool'],
+  examples: ['system'],
 } as const;
 
 /** fountain.flex.FlexEnvelope */
 export const FlexEnvelopeSchema = {
-  "$schema": "https://json-schema.org/draft/2020-12/schema",
-  "$id": "https://midl.dev/schemas/fountain.flex.FlexEnvelope.schema.json",
-  "title": "FlexEnvelope",
-  "description": "A request envelope, sent as Flex Data text (UTF-8 JSON), e.g.\n{\"v\":1,\"ts\":1723622400000,\"corr\":\"dE8x-7qF\",\"intent\":\"planner.execute\",\"body\":{…}}.",
-  "type": "object",
-  "properties": {
-    "v": {
-      "description": "Envelope format version; currently 1.",
-      "type": "integer",
-      "minimum": 1,
-      "maximum": 1,
-      "default": 1
+  $schema: 'https://json-schema.org/draft/2020-12/schema',
+  $id: 'https://midl.dev/schemas/fountain.flex.FlexEnvelope.schema.json',
+  title: 'FlexEnvelope',
+  description:
+    'A request envelope, sent as Flex Data text (UTF-8 JSON), e.g.\n{"v":1,"ts":1723622400000,"corr":"dE8x-7qF","intent":"planner.execute","body":{…}}.',
+  type: 'object',
+  properties: {
+    v: {
+      description: 'Envelope format version; currently 1.',
+      type: 'integer',
+      minimum: 1,
+      maximum: 1,
+      default: 1,
     },
-    "ts": {
-      "description": "Send time in milliseconds since the Unix epoch; envelopes outside the clock window are refused.",
-      "type": "string",
-      "pattern": "^(?:0|[1-9][0-9]{0,18}|1[0-7][0-9]{18}|18[0-3][0-9]{17}|184[0-3][0-9]{16}|1844[0-5][0-9]{15}|18446[0-6][0-9]{14}|184467[0-3][0-9]{13}|1844674[0-3][0-9]{12}|184467440[0-6][0-9]{10}|1844674407[0-2][0-9]{9}|18446744073[0-6][0-9]{8}|1844674407370[0-8][0-9]{6}|18446744073709[0-4][0-9]{5}|184467440737095[0-4][0-9]{4}|18446744073709550[0-9]{3}|18446744073709551[0-5][0-9]{2}|1844674407370955160[0-9]|1844674407370955161[0-5])$"
+    ts: {
+      description: 'Send time in milliseconds since the Unix epoch; envelopes outside the clock window are refused.',
+      type: 'string',
+      pattern:
+        '^(?:0|[1-9][0-9]{0,18}|1[0-7][0-9]{18}|18[0-3][0-9]{17}|184[0-3][0-9]{16}|1844[0-5][0-9]{15}|18446[0-6][0-9]{14}|184467[0-3][0-9]{13}|1844674[0-3][0-9]{12}|184467440[0-6][0-9]{10}|1844674407[0-2][0-9]{9}|18446744073[0-6][0-9]{8}|1844674407370[0-8][0-9]{6}|18446744073709[0-4][0-9]{5}|184467440737095[0-4][0-9]{4}|18446744073709550[0-9]{3}|18446744073709551[0-5][0-9]{2}|1844674407370955160[0-9]|1844674407370955161[0-5])$',
     },
-    "corr": {
-      "description": "Correlation id chosen by the sender, unique inside the replay window; replies carry it back.",
-      "type": "string",
-      "minLength": 1,
-      "maxLength": 64,
-      "pattern": "^[A-Za-z0-9._:-]+$"
+    corr: {
+      description: 'Correlation id chosen by the sender, unique inside the replay window; replies carry it back.',
+      type: 'string',
+      minLength: 1,
+      maxLength: 64,
+      pattern: '^[A-Za-z0-9._:-]+$',
     },
-    "intent": {
-      "description": "Intent name, e.g. \"planner.execute\"; unknown intents go to the text/metadata handler.",
-      "type": "string",
-      "minLength": 1,
-      "maxLength": 128,
-      "pattern": "^[a-z][a-z0-9_]*([.][a-z][a-z0-9_]*)*$"
+    intent: {
+      description: 'Intent name, e.g. "planner.execute"; unknown intents go to the text/metadata handler.',
+      type: 'string',
+      minLength: 1,
+      maxLength: 128,
+      pattern: '^[a-z][a-z0-9_]*([.][a-z][a-z0-9_]*)*$',
     },
-    "body": {
-      "description": "The request body of the intent (see the intent's body struct)."
-    }
+    body: {
+      description: "The request body of the intent (see the intent's body struct).",
+    },
   },
-  "required": [
-    "v",
-    "ts",
-    "corr",
-    "intent",
-    "body"
-  ],
-  "additionalProperties": false,
-  "examples": [
+  required: ['v', 'ts', 'corr', 'intent', 'body'],
+  additionalProperties: false,
+  examples: [
     {
-      "v": 1,
-      "ts": "0",
-      "corr": "example",
-      "intent": "example",
-      "body": {}
-    }
-  ]
+      v: 1,
+      ts: '0',
+      corr: 'example',
+      intent: 'example',
+      body: {},
+    },
+  ],
 } as const;
 
 /** fountain.flex.FlexFailure */
 export const FlexFailureSchema = {
-  "$schema": "https://json-schema.org/draft/2020-12/schema",
-  "$id": "https://midl.dev/schemas/fountain.flex.FlexFailure.schema.json",
-  "title": "FlexFailure",
-  "description": "Terminal failure.",
-  "type": "object",
-  "properties": {
-    "code": {
-      "description": "Code from FlexError.",
-      "type": "integer",
-      "minimum": 1,
-      "maximum": 65535
+  $schema: 'https://json-schema.org/draft/2020-12/schema',
+  $id: 'https://midl.dev/schemas/fountain.flex.FlexFailure.schema.json',
+  title: 'FlexFailure',
+  description: 'Terminal failure.',
+  type: 'object',
+  properties: {
+    code: {
+      description: 'Code from FlexError.',
+      type: 'integer',
+      minimum: 1,
+      maximum: 65535,
     },
-    "kind": {
-      "description": "Lower-case short name for devices and logs, e.g. \"backpressure\".",
-      "type": "string",
-      "minLength": 1,
-      "maxLength": 32,
-      "pattern": "^[a-z][a-z0-9_]*$"
+    kind: {
+      description: 'Lower-case short name for devices and logs, e.g. "backpressure".',
+      type: 'string',
+      minLength: 1,
+      maxLength: 32,
+      pattern: '^[a-z][a-z0-9_]*$',
     },
-    "message": {
-      "description": "Human-readable explanation.",
-      "type": "string",
-      "maxLength": 1024
+    message: {
+      description: 'Human-readable explanation.',
+      type: 'string',
+      maxLength: 1024,
     },
-    "retryAfterMs": {
-      "description": "Retry hint: wait at least this many milliseconds before sending again (set for backpressure).",
-      "type": "integer",
-      "minimum": 0,
-      "maximum": 4294967295
+    retryAfterMs: {
+      description: 'Retry hint: wait at least this many milliseconds before sending again (set for backpressure).',
+      type: 'integer',
+      minimum: 0,
+      maximum: 4294967295,
     },
-    "httpStatus": {
-      "description": "HTTP status of the failed service call, for UPSTREAM_ERROR.",
-      "type": "integer",
-      "minimum": 100,
-      "maximum": 599
+    httpStatus: {
+      description: 'HTTP status of the failed service call, for UPSTREAM_ERROR.',
+      type: 'integer',
+      minimum: 100,
+      maximum: 599,
     },
-    "detail": {
-      "description": "Extra machine-readable context, e.g. the service's problem+json body."
-    }
+    detail: {
+      description: "Extra machine-readable context, e.g. the service's problem+json body.",
+    },
   },
-  "required": [
-    "code",
-    "kind",
-    "message"
-  ],
-  "additionalProperties": false,
-  "examples": [
+  required: ['code', 'kind', 'message'],
+  additionalProperties: false,
+  examples: [
     {
-      "code": 1,
-      "kind": "example",
-      "message": "example",
-      "retryAfterMs": 0,
-      "httpStatus": 100,
-      "detail": {}
-    }
-  ]
+      code: 1,
+      kind: 'example',
+      message: 'example',
+      retryAfterMs: 0,
+      httpStatus: 100,
+      detail: {},
+    },
+  ],
 } as const;
 
 /** fountain.flex.FlexProgress */
 export const FlexProgressSchema = {
-  "$schema": "https://json-schema.org/draft/2020-12/schema",
-  "$id": "https://midl.dev/schemas/fountain.flex.FlexProgress.schema.json",
-  "title": "FlexProgress",
-  "description": "Progress of a long-running intent, short enough for a device display.",
-  "type": "object",
-  "properties": {
-    "message": {
-      "description": "Short status text, e.g. \"step 2/3: summarize\".",
-      "type": "string",
-      "maxLength": 128
+  $schema: 'https://json-schema.org/draft/2020-12/schema',
+  $id: 'https://midl.dev/schemas/fountain.flex.FlexProgress.schema.json',
+  title: 'FlexProgress',
+  description: 'Progress of a long-running intent, short enough for a device display.',
+  type: 'object',
+  properties: {
+    message: {
+      description: 'Short status text, e.g. "step 2/3: summarize".',
+      type: 'string',
+      maxLength: 128,
     },
-    "done": {
-      "description": "Units of work done.",
-      "type": "integer",
-      "minimum": 0,
-      "maximum": 4294967295
+    done: {
+      description: 'Units of work done.',
+      type: 'integer',
+      minimum: 0,
+      maximum: 4294967295,
     },
-    "total": {
-      "description": "Units of work in total, when known.",
-      "type": "integer",
-      "minimum": 0,
-      "maximum": 4294967295
+    total: {
+      description: 'Units of work in total, when known.',
+      type: 'integer',
+      minimum: 0,
+      maximum: 4294967295,
     },
-    "percent": {
-      "description": "Completion in percent.",
-      "type": "number",
-      "minimum": 0,
-      "maximum": 100
-    }
+    percent: {
+      description: 'Completion in percent.',
+      type: 'number',
+      minimum: 0,
+      maximum: 100,
+    },
   },
-  "additionalProperties": false,
-  "examples": [
+  additionalProperties: false,
+  examples: [
     {
-      "message": "example",
-      "done": 0,
-      "total": 0,
-      "percent": 0
-    }
-  ]
+      message: 'example',
+      done: 0,
+      total: 0,
+      percent: 0,
+    },
+  ],
 } as const;
 
 /** fountain.flex.FlexReply */
 export const FlexReplySchema = {
-  "$schema": "https://json-schema.org/draft/2020-12/schema",
-  "$id": "https://midl.dev/schemas/fountain.flex.FlexReply.schema.json",
-  "title": "FlexReply",
-  "description": "A reply of the bridge, in the shape FountainKit's flex.reply uses: {ack, progress?, success?,\nerror?}. The first reply to an envelope is a bare ack; then zero or more progress replies; the last\nreply carries exactly one of success or error.",
-  "type": "object",
-  "properties": {
-    "v": {
-      "description": "Reply format version; currently 1.",
-      "type": "integer",
-      "minimum": 1,
-      "maximum": 1,
-      "default": 1
+  $schema: 'https://json-schema.org/draft/2020-12/schema',
+  $id: 'https://midl.dev/schemas/fountain.flex.FlexReply.schema.json',
+  title: 'FlexReply',
+  description:
+    "A reply of the bridge, in the shape FountainKit's flex.reply uses: {ack, progress?, success?,\nerror?}. The first reply to an envelope is a bare ack; then zero or more progress replies; the last\nreply carries exactly one of success or error.",
+  type: 'object',
+  properties: {
+    v: {
+      description: 'Reply format version; currently 1.',
+      type: 'integer',
+      minimum: 1,
+      maximum: 1,
+      default: 1,
     },
-    "ts": {
-      "description": "Send time in milliseconds since the Unix epoch.",
-      "type": "string",
-      "pattern": "^(?:0|[1-9][0-9]{0,18}|1[0-7][0-9]{18}|18[0-3][0-9]{17}|184[0-3][0-9]{16}|1844[0-5][0-9]{15}|18446[0-6][0-9]{14}|184467[0-3][0-9]{13}|1844674[0-3][0-9]{12}|184467440[0-6][0-9]{10}|1844674407[0-2][0-9]{9}|18446744073[0-6][0-9]{8}|1844674407370[0-8][0-9]{6}|18446744073709[0-4][0-9]{5}|184467440737095[0-4][0-9]{4}|18446744073709550[0-9]{3}|18446744073709551[0-5][0-9]{2}|1844674407370955160[0-9]|1844674407370955161[0-5])$"
+    ts: {
+      description: 'Send time in milliseconds since the Unix epoch.',
+      type: 'string',
+      pattern:
+        '^(?:0|[1-9][0-9]{0,18}|1[0-7][0-9]{18}|18[0-3][0-9]{17}|184[0-3][0-9]{16}|1844[0-5][0-9]{15}|18446[0-6][0-9]{14}|184467[0-3][0-9]{13}|1844674[0-3][0-9]{12}|184467440[0-6][0-9]{10}|1844674407[0-2][0-9]{9}|18446744073[0-6][0-9]{8}|1844674407370[0-8][0-9]{6}|18446744073709[0-4][0-9]{5}|184467440737095[0-4][0-9]{4}|18446744073709550[0-9]{3}|18446744073709551[0-5][0-9]{2}|1844674407370955160[0-9]|1844674407370955161[0-5])$',
     },
-    "corr": {
-      "description": "Correlation id of the envelope being answered.",
-      "type": "string",
-      "minLength": 1,
-      "maxLength": 64,
-      "pattern": "^[A-Za-z0-9._:-]+$"
+    corr: {
+      description: 'Correlation id of the envelope being answered.',
+      type: 'string',
+      minLength: 1,
+      maxLength: 64,
+      pattern: '^[A-Za-z0-9._:-]+$',
     },
-    "intent": {
-      "description": "Intent of the envelope being answered.",
-      "type": "string",
-      "maxLength": 128
+    intent: {
+      description: 'Intent of the envelope being answered.',
+      type: 'string',
+      maxLength: 128,
     },
-    "ack": {
-      "description": "True: the envelope was accepted and journaled. False only on a refusal, which carries error.",
-      "type": "boolean",
-      "default": true
+    ack: {
+      description: 'True: the envelope was accepted and journaled. False only on a refusal, which carries error.',
+      type: 'boolean',
+      default: true,
     },
-    "progress": {
-      "description": "Progress of a long-running intent.",
-      "$ref": "#/$defs/fountain.flex.FlexProgress"
+    progress: {
+      description: 'Progress of a long-running intent.',
+      $ref: '#/$defs/fountain.flex.FlexProgress',
     },
-    "success": {
-      "description": "Terminal success.",
-      "$ref": "#/$defs/fountain.flex.FlexSuccess"
+    success: {
+      description: 'Terminal success.',
+      $ref: '#/$defs/fountain.flex.FlexSuccess',
     },
-    "error": {
-      "description": "Terminal failure.",
-      "$ref": "#/$defs/fountain.flex.FlexFailure"
-    }
+    error: {
+      description: 'Terminal failure.',
+      $ref: '#/$defs/fountain.flex.FlexFailure',
+    },
   },
-  "required": [
-    "v",
-    "ts",
-    "corr",
-    "ack"
-  ],
-  "additionalProperties": false,
-  "examples": [
+  required: ['v', 'ts', 'corr', 'ack'],
+  additionalProperties: false,
+  examples: [
     {
-      "v": 1,
-      "ts": "0",
-      "corr": "example",
-      "intent": "example",
-      "ack": true,
-      "progress": {
-        "message": "example",
-        "done": 0,
-        "total": 0,
-        "percent": 0
+      v: 1,
+      ts: '0',
+      corr: 'example',
+      intent: 'example',
+      ack: true,
+      progress: {
+        message: 'example',
+        done: 0,
+        total: 0,
+        percent: 0,
       },
-      "success": {
-        "status": 200,
-        "body": {}
+      success: {
+        status: 200,
+        body: {},
       },
-      "error": {
-        "code": 1,
-        "kind": "example",
-        "message": "example",
-        "retryAfterMs": 0,
-        "httpStatus": 100,
-        "detail": {}
-      }
-    }
+      error: {
+        code: 1,
+        kind: 'example',
+        message: 'example',
+        retryAfterMs: 0,
+        httpStatus: 100,
+        detail: {},
+      },
+    },
   ],
-  "$defs": {
-    "fountain.flex.FlexFailure": {
-      "title": "FlexFailure",
-      "description": "Terminal failure.",
-      "type": "object",
-      "properties": {
-        "code": {
-          "description": "Code from FlexError.",
-          "type": "integer",
-          "minimum": 1,
-          "maximum": 65535
+  $defs: {
+    'fountain.flex.FlexFailure': {
+      title: 'FlexFailure',
+      description: 'Terminal failure.',
+      type: 'object',
+      properties: {
+        code: {
+          description: 'Code from FlexError.',
+          type: 'integer',
+          minimum: 1,
+          maximum: 65535,
         },
-        "kind": {
-          "description": "Lower-case short name for devices and logs, e.g. \"backpressure\".",
-          "type": "string",
-          "minLength": 1,
-          "maxLength": 32,
-          "pattern": "^[a-z][a-z0-9_]*$"
+        kind: {
+          description: 'Lower-case short name for devices and logs, e.g. "backpressure".',
+          type: 'string',
+          minLength: 1,
+          maxLength: 32,
+          pattern: '^[a-z][a-z0-9_]*$',
         },
-        "message": {
-          "description": "Human-readable explanation.",
-          "type": "string",
-          "maxLength": 1024
+        message: {
+          description: 'Human-readable explanation.',
+          type: 'string',
+          maxLength: 1024,
         },
-        "retryAfterMs": {
-          "description": "Retry hint: wait at least this many milliseconds before sending again (set for backpressure).",
-          "type": "integer",
-          "minimum": 0,
-          "maximum": 4294967295
+        retryAfterMs: {
+          description: 'Retry hint: wait at least this many milliseconds before sending again (set for backpressure).',
+          type: 'integer',
+          minimum: 0,
+          maximum: 4294967295,
         },
-        "httpStatus": {
-          "description": "HTTP status of the failed service call, for UPSTREAM_ERROR.",
-          "type": "integer",
-          "minimum": 100,
-          "maximum": 599
+        httpStatus: {
+          description: 'HTTP status of the failed service call, for UPSTREAM_ERROR.',
+          type: 'integer',
+          minimum: 100,
+          maximum: 599,
         },
-        "detail": {
-          "description": "Extra machine-readable context, e.g. the service's problem+json body."
-        }
+        detail: {
+          description: "Extra machine-readable context, e.g. the service's problem+json body.",
+        },
       },
-      "required": [
-        "code",
-        "kind",
-        "message"
-      ],
-      "additionalProperties": false
+      required: ['code', 'kind', 'message'],
+      additionalProperties: false,
     },
-    "fountain.flex.FlexProgress": {
-      "title": "FlexProgress",
-      "description": "Progress of a long-running intent, short enough for a device display.",
-      "type": "object",
-      "properties": {
-        "message": {
-          "description": "Short status text, e.g. \"step 2/3: summarize\".",
-          "type": "string",
-          "maxLength": 128
+    'fountain.flex.FlexProgress': {
+      title: 'FlexProgress',
+      description: 'Progress of a long-running intent, short enough for a device display.',
+      type: 'object',
+      properties: {
+        message: {
+          description: 'Short status text, e.g. "step 2/3: summarize".',
+          type: 'string',
+          maxLength: 128,
         },
-        "done": {
-          "description": "Units of work done.",
-          "type": "integer",
-          "minimum": 0,
-          "maximum": 4294967295
+        done: {
+          description: 'Units of work done.',
+          type: 'integer',
+          minimum: 0,
+          maximum: 4294967295,
         },
-        "total": {
-          "description": "Units of work in total, when known.",
-          "type": "integer",
-          "minimum": 0,
-          "maximum": 4294967295
+        total: {
+          description: 'Units of work in total, when known.',
+          type: 'integer',
+          minimum: 0,
+          maximum: 4294967295,
         },
-        "percent": {
-          "description": "Completion in percent.",
-          "type": "number",
-          "minimum": 0,
-          "maximum": 100
-        }
+        percent: {
+          description: 'Completion in percent.',
+          type: 'number',
+          minimum: 0,
+          maximum: 100,
+        },
       },
-      "additionalProperties": false
+      additionalProperties: false,
     },
-    "fountain.flex.FlexSuccess": {
-      "title": "FlexSuccess",
-      "description": "Terminal success: the service's response.",
-      "type": "object",
-      "properties": {
-        "status": {
-          "description": "HTTP status the service answered with.",
-          "type": "integer",
-          "minimum": 100,
-          "maximum": 599,
-          "default": 200
+    'fountain.flex.FlexSuccess': {
+      title: 'FlexSuccess',
+      description: "Terminal success: the service's response.",
+      type: 'object',
+      properties: {
+        status: {
+          description: 'HTTP status the service answered with.',
+          type: 'integer',
+          minimum: 100,
+          maximum: 599,
+          default: 200,
         },
-        "body": {
-          "description": "The service response body (see the intent's reply struct)."
-        }
+        body: {
+          description: "The service response body (see the intent's reply struct).",
+        },
       },
-      "required": [
-        "status",
-        "body"
-      ],
-      "additionalProperties": false
-    }
-  }
+      required: ['status', 'body'],
+      additionalProperties: false,
+    },
+  },
 } as const;
 
 /** fountain.flex.FlexSuccess */
 export const FlexSuccessSchema = {
-  "$schema": "https://json-schema.org/draft/2020-12/schema",
-  "$id": "https://midl.dev/schemas/fountain.flex.FlexSuccess.schema.json",
-  "title": "FlexSuccess",
-  "description": "Terminal success: the service's response.",
-  "type": "object",
-  "properties": {
-    "status": {
-      "description": "HTTP status the service answered with.",
-      "type": "integer",
-      "minimum": 100,
-      "maximum": 599,
-      "default": 200
+  $schema: 'https://json-schema.org/draft/2020-12/schema',
+  $id: 'https://midl.dev/schemas/fountain.flex.FlexSuccess.schema.json',
+  title: 'FlexSuccess',
+  description: "Terminal success: the service's response.",
+  type: 'object',
+  properties: {
+    status: {
+      description: 'HTTP status the service answered with.',
+      type: 'integer',
+      minimum: 100,
+      maximum: 599,
+      default: 200,
     },
-    "body": {
-      "description": "The service response body (see the intent's reply struct)."
-    }
+    body: {
+      description: "The service response body (see the intent's reply struct).",
+    },
   },
-  "required": [
-    "status",
-    "body"
-  ],
-  "additionalProperties": false,
-  "examples": [
+  required: ['status', 'body'],
+  additionalProperties: false,
+  examples: [
     {
-      "status": 200,
-      "body": {}
-    }
-  ]
+      status: 200,
+      body: {},
+    },
+  ],
 } as const;
 
 /** fountain.flex.FunctionInvokeRequest */
 export const FunctionInvokeRequestSchema = {
-  "$schema": "https://json-schema.org/draft/2020-12/schema",
-  "$id": "https://midl.dev/schemas/fountain.flex.FunctionInvokeRequest.schema.json",
-  "title": "FunctionInvokeRequest",
-  "description": "Body of function.invoke.",
-  "type": "object",
-  "properties": {
-    "function_id": {
-      "description": "The function to call (path parameter), e.g. \"tool-xyz\".",
-      "type": "string",
-      "minLength": 1,
-      "maxLength": 128,
-      "pattern": "^[A-Za-z0-9._:-]+$"
+  $schema: 'https://json-schema.org/draft/2020-12/schema',
+  $id: 'https://midl.dev/schemas/fountain.flex.FunctionInvokeRequest.schema.json',
+  title: 'FunctionInvokeRequest',
+  description: 'Body of function.invoke.',
+  type: 'object',
+  properties: {
+    function_id: {
+      description: 'The function to call (path parameter), e.g. "tool-xyz".',
+      type: 'string',
+      minLength: 1,
+      maxLength: 128,
+      pattern: '^[A-Za-z0-9._:-]+$',
     },
-    "arguments": {
-      "description": "Arguments of the function, e.g. {\"param1\": \"value\"}."
-    }
+    arguments: {
+      description: 'Arguments of the function, e.g. {"param1": "value"}.',
+    },
   },
-  "required": [
-    "function_id",
-    "arguments"
-  ],
-  "additionalProperties": false,
-  "examples": [
+  required: ['function_id', 'arguments'],
+  additionalProperties: false,
+  examples: [
     {
-      "function_id": "example",
-      "arguments": {}
-    }
-  ]
+      function_id: 'example',
+      arguments: {},
+    },
+  ],
 } as const;
 
 /** fountain.flex.FunctionInvokeResponse */
 export const FunctionInvokeResponseSchema = {
-  "$schema": "https://json-schema.org/draft/2020-12/schema",
-  "$id": "https://midl.dev/schemas/fountain.flex.FunctionInvokeResponse.schema.json",
-  "title": "FunctionInvokeResponse",
-  "description": "Response of function.invoke.",
-  "type": "object",
-  "properties": {
-    "status": {
-      "description": "Outcome, \"success\" when the function returned.",
-      "type": "string"
+  $schema: 'https://json-schema.org/draft/2020-12/schema',
+  $id: 'https://midl.dev/schemas/fountain.flex.FunctionInvokeResponse.schema.json',
+  title: 'FunctionInvokeResponse',
+  description: 'Response of function.invoke.',
+  type: 'object',
+  properties: {
+    status: {
+      description: 'Outcome, "success" when the function returned.',
+      type: 'string',
     },
-    "returnValue": {
-      "description": "What the function returned."
-    }
+    returnValue: {
+      description: 'What the function returned.',
+    },
   },
-  "required": [
-    "status"
-  ],
-  "additionalProperties": false,
-  "examples": [
+  required: ['status'],
+  additionalProperties: false,
+  examples: [
     {
-      "status": "example",
-      "returnValue": {}
-    }
-  ]
+      status: 'example',
+      returnValue: {},
+    },
+  ],
 } as const;
 
 /** fountain.flex.FunctionSpec */
 export const FunctionSpecSchema = {
-  "$schema": "https://json-schema.org/draft/2020-12/schema",
-  "$id": "https://midl.dev/schemas/fountain.flex.FunctionSpec.schema.json",
-  "title": "FunctionSpec",
-  "description": "A function the model may call during the chat.",
-  "type": "object",
-  "properties": {
-    "name": {
-      "description": "Function name.",
-      "type": "string",
-      "minLength": 1,
-      "maxLength": 64,
-      "pattern": "^[A-Za-z0-9_-]+$"
+  $schema: 'https://json-schema.org/draft/2020-12/schema',
+  $id: 'https://midl.dev/schemas/fountain.flex.FunctionSpec.schema.json',
+  title: 'FunctionSpec',
+  description: 'A function the model may call during the chat.',
+  type: 'object',
+  properties: {
+    name: {
+      description: 'Function name.',
+      type: 'string',
+      minLength: 1,
+      maxLength: 64,
+      pattern: '^[A-Za-z0-9_-]+$',
     },
-    "description": {
-      "description": "What the function does, for the model.",
-      "type": "string",
-      "maxLength": 4096
+    description: {
+      description: 'What the function does, for the model.',
+      type: 'string',
+      maxLength: 4096,
     },
-    "parameters": {
-      "description": "JSON Schema of the function's arguments."
-    }
+    parameters: {
+      description: "JSON Schema of the function's arguments.",
+    },
   },
-  "required": [
-    "name"
-  ],
-  "additionalProperties": false,
-  "examples": [
+  required: ['name'],
+  additionalProperties: false,
+  examples: [
     {
-      "name": "example",
-      "description": "example",
-      "parameters": {}
-    }
-  ]
+      name: 'example',
+      description: 'example',
+      parameters: {},
+    },
+  ],
 } as const;
 
 /** fountain.flex.PersistBaselineRequest */
 export const PersistBaselineRequestSchema = {
-  "$schema": "https://json-schema.org/draft/2020-12/schema",
-  "$id": "https://midl.dev/schemas/fountain.flex.PersistBaselineRequest.schema.json",
-  "title": "PersistBaselineRequest",
-  "description": "Body of persist.baseline.",
-  "type": "object",
-  "properties": {
-    "corpusId": {
-      "description": "Corpus to store the baseline in (path parameter), e.g. \"fc-main\".",
-      "type": "string",
-      "minLength": 1,
-      "maxLength": 128,
-      "pattern": "^[A-Za-z0-9._-]+$"
+  $schema: 'https://json-schema.org/draft/2020-12/schema',
+  $id: 'https://midl.dev/schemas/fountain.flex.PersistBaselineRequest.schema.json',
+  title: 'PersistBaselineRequest',
+  description: 'Body of persist.baseline.',
+  type: 'object',
+  properties: {
+    corpusId: {
+      description: 'Corpus to store the baseline in (path parameter), e.g. "fc-main".',
+      type: 'string',
+      minLength: 1,
+      maxLength: 128,
+      pattern: '^[A-Za-z0-9._-]+$',
     },
-    "baselineId": {
-      "description": "Id of the baseline, e.g. \"BA-2025-08\".",
-      "type": "string",
-      "minLength": 1,
-      "maxLength": 128
+    baselineId: {
+      description: 'Id of the baseline, e.g. "BA-2025-08".',
+      type: 'string',
+      minLength: 1,
+      maxLength: 128,
     },
-    "content": {
-      "description": "The baseline text.",
-      "type": "string",
-      "maxLength": 1048576
-    }
+    content: {
+      description: 'The baseline text.',
+      type: 'string',
+      maxLength: 1048576,
+    },
   },
-  "required": [
-    "corpusId",
-    "baselineId",
-    "content"
-  ],
-  "additionalProperties": false,
-  "examples": [
+  required: ['corpusId', 'baselineId', 'content'],
+  additionalProperties: false,
+  examples: [
     {
-      "corpusId": "example",
-      "baselineId": "example",
-      "content": "example"
-    }
-  ]
+      corpusId: 'example',
+      baselineId: 'example',
+      content: 'example',
+    },
+  ],
 } as const;
 
 /** fountain.flex.PersistBaselineResponse */
 export const PersistBaselineResponseSchema = {
-  "$schema": "https://json-schema.org/draft/2020-12/schema",
-  "$id": "https://midl.dev/schemas/fountain.flex.PersistBaselineResponse.schema.json",
-  "title": "PersistBaselineResponse",
-  "description": "Response of persist.baseline.",
-  "type": "object",
-  "properties": {
-    "status": {
-      "description": "Outcome, \"stored\" on success.",
-      "type": "string"
+  $schema: 'https://json-schema.org/draft/2020-12/schema',
+  $id: 'https://midl.dev/schemas/fountain.flex.PersistBaselineResponse.schema.json',
+  title: 'PersistBaselineResponse',
+  description: 'Response of persist.baseline.',
+  type: 'object',
+  properties: {
+    status: {
+      description: 'Outcome, "stored" on success.',
+      type: 'string',
     },
-    "baselineId": {
-      "description": "Id of the stored baseline.",
-      "type": "string"
-    }
+    baselineId: {
+      description: 'Id of the stored baseline.',
+      type: 'string',
+    },
   },
-  "required": [
-    "status",
-    "baselineId"
-  ],
-  "additionalProperties": false,
-  "examples": [
+  required: ['status', 'baselineId'],
+  additionalProperties: false,
+  examples: [
     {
-      "status": "example",
-      "baselineId": "example"
-    }
-  ]
+      status: 'example',
+      baselineId: 'example',
+    },
+  ],
 } as const;
 
 /** fountain.flex.PlanStep */
 export const PlanStepSchema = {
-  "$schema": "https://json-schema.org/draft/2020-12/schema",
-  "$id": "https://midl.dev/schemas/fountain.flex.PlanStep.schema.json",
-  "title": "PlanStep",
-  "description": "A step of a plan: the name of an operation and its arguments.",
-  "type": "object",
-  "properties": {
-    "name": {
-      "description": "Operation name, e.g. \"persist.getCorpus\".",
-      "type": "string",
-      "minLength": 1,
-      "maxLength": 128
+  $schema: 'https://json-schema.org/draft/2020-12/schema',
+  $id: 'https://midl.dev/schemas/fountain.flex.PlanStep.schema.json',
+  title: 'PlanStep',
+  description: 'A step of a plan: the name of an operation and its arguments.',
+  type: 'object',
+  properties: {
+    name: {
+      description: 'Operation name, e.g. "persist.getCorpus".',
+      type: 'string',
+      minLength: 1,
+      maxLength: 128,
     },
-    "arguments": {
-      "description": "Arguments of the operation, e.g. {\"corpusId\": \"fc-main\"}."
-    }
+    arguments: {
+      description: 'Arguments of the operation, e.g. {"corpusId": "fc-main"}.',
+    },
   },
-  "required": [
-    "name",
-    "arguments"
-  ],
-  "additionalProperties": false,
-  "examples": [
+  required: ['name', 'arguments'],
+  additionalProperties: false,
+  examples: [
     {
-      "name": "example",
-      "arguments": {}
-    }
-  ]
+      name: 'example',
+      arguments: {},
+    },
+  ],
 } as const;
 
 /** fountain.flex.PlannerExecuteRequest */
 export const PlannerExecuteRequestSchema = {
-  "$schema": "https://json-schema.org/draft/2020-12/schema",
-  "$id": "https://midl.dev/schemas/fountain.flex.PlannerExecuteRequest.schema.json",
-  "title": "PlannerExecuteRequest",
-  "description": "Body of planner.execute.",
-  "type": "object",
-  "properties": {
-    "steps": {
-      "description": "The steps to run, in order.",
-      "type": "array",
-      "items": {
-        "$ref": "#/$defs/fountain.flex.PlanStep"
+  $schema: 'https://json-schema.org/draft/2020-12/schema',
+  $id: 'https://midl.dev/schemas/fountain.flex.PlannerExecuteRequest.schema.json',
+  title: 'PlannerExecuteRequest',
+  description: 'Body of planner.execute.',
+  type: 'object',
+  properties: {
+    steps: {
+      description: 'The steps to run, in order.',
+      type: 'array',
+      items: {
+        $ref: '#/$defs/fountain.flex.PlanStep',
       },
-      "minItems": 1,
-      "maxItems": 64
+      minItems: 1,
+      maxItems: 64,
     },
-    "objective": {
-      "description": "The objective the steps serve, for logs and summaries.",
-      "type": "string",
-      "maxLength": 4096
-    }
+    objective: {
+      description: 'The objective the steps serve, for logs and summaries.',
+      type: 'string',
+      maxLength: 4096,
+    },
   },
-  "required": [
-    "steps"
-  ],
-  "additionalProperties": false,
-  "examples": [
+  required: ['steps'],
+  additionalProperties: false,
+  examples: [
     {
-      "steps": [
+      steps: [
         {
-          "name": "example",
-          "arguments": {}
-        }
-      ],
-      "objective": "example"
-    }
-  ],
-  "$defs": {
-    "fountain.flex.PlanStep": {
-      "title": "PlanStep",
-      "description": "A step of a plan: the name of an operation and its arguments.",
-      "type": "object",
-      "properties": {
-        "name": {
-          "description": "Operation name, e.g. \"persist.getCorpus\".",
-          "type": "string",
-          "minLength": 1,
-          "maxLength": 128
+          name: 'example',
+          arguments: {},
         },
-        "arguments": {
-          "description": "Arguments of the operation, e.g. {\"corpusId\": \"fc-main\"}."
-        }
-      },
-      "required": [
-        "name",
-        "arguments"
       ],
-      "additionalProperties": false
-    }
-  }
+      objective: 'example',
+    },
+  ],
+  $defs: {
+    'fountain.flex.PlanStep': {
+      title: 'PlanStep',
+      description: 'A step of a plan: the name of an operation and its arguments.',
+      type: 'object',
+      properties: {
+        name: {
+          description: 'Operation name, e.g. "persist.getCorpus".',
+          type: 'string',
+          minLength: 1,
+          maxLength: 128,
+        },
+        arguments: {
+          description: 'Arguments of the operation, e.g. {"corpusId": "fc-main"}.',
+        },
+      },
+      required: ['name', 'arguments'],
+      additionalProperties: false,
+    },
+  },
 } as const;
 
 /** fountain.flex.PlannerExecuteResponse */
 export const PlannerExecuteResponseSchema = {
-  "$schema": "https://json-schema.org/draft/2020-12/schema",
-  "$id": "https://midl.dev/schemas/fountain.flex.PlannerExecuteResponse.schema.json",
-  "title": "PlannerExecuteResponse",
-  "description": "Response of planner.execute.",
-  "type": "object",
-  "properties": {
-    "status": {
-      "description": "Overall outcome as reported by the planner, e.g. \"success\".",
-      "type": "string"
+  $schema: 'https://json-schema.org/draft/2020-12/schema',
+  $id: 'https://midl.dev/schemas/fountain.flex.PlannerExecuteResponse.schema.json',
+  title: 'PlannerExecuteResponse',
+  description: 'Response of planner.execute.',
+  type: 'object',
+  properties: {
+    status: {
+      description: 'Overall outcome as reported by the planner, e.g. "success".',
+      type: 'string',
     },
-    "results": {
-      "description": "One result per executed step, in order.",
-      "type": "array",
-      "items": {
-        "$ref": "#/$defs/fountain.flex.StepResult"
-      }
-    }
-  },
-  "required": [
-    "status",
-    "results"
-  ],
-  "additionalProperties": false,
-  "examples": [
-    {
-      "status": "example",
-      "results": [
-        {
-          "step": "example",
-          "output": {}
-        }
-      ]
-    }
-  ],
-  "$defs": {
-    "fountain.flex.StepResult": {
-      "title": "StepResult",
-      "description": "The output of one executed step.",
-      "type": "object",
-      "properties": {
-        "step": {
-          "description": "Name of the step.",
-          "type": "string"
-        },
-        "output": {
-          "description": "What the step returned."
-        }
+    results: {
+      description: 'One result per executed step, in order.',
+      type: 'array',
+      items: {
+        $ref: '#/$defs/fountain.flex.StepResult',
       },
-      "required": [
-        "step",
-        "output"
+    },
+  },
+  required: ['status', 'results'],
+  additionalProperties: false,
+  examples: [
+    {
+      status: 'example',
+      results: [
+        {
+          step: 'example',
+          output: {},
+        },
       ],
-      "additionalProperties": false
-    }
-  }
+    },
+  ],
+  $defs: {
+    'fountain.flex.StepResult': {
+      title: 'StepResult',
+      description: 'The output of one executed step.',
+      type: 'object',
+      properties: {
+        step: {
+          description: 'Name of the step.',
+          type: 'string',
+        },
+        output: {
+          description: 'What the step returned.',
+        },
+      },
+      required: ['step', 'output'],
+      additionalProperties: false,
+    },
+  },
 } as const;
 
 /** fountain.flex.PlannerReasonRequest */
 export const PlannerReasonRequestSchema = {
-  "$schema": "https://json-schema.org/draft/2020-12/schema",
-  "$id": "https://midl.dev/schemas/fountain.flex.PlannerReasonRequest.schema.json",
-  "title": "PlannerReasonRequest",
-  "description": "Body of planner.reason.",
-  "type": "object",
-  "properties": {
-    "objective": {
-      "description": "What to achieve, e.g. \"Summarize corpus fc-main\".",
-      "type": "string",
-      "minLength": 1,
-      "maxLength": 4096
+  $schema: 'https://json-schema.org/draft/2020-12/schema',
+  $id: 'https://midl.dev/schemas/fountain.flex.PlannerReasonRequest.schema.json',
+  title: 'PlannerReasonRequest',
+  description: 'Body of planner.reason.',
+  type: 'object',
+  properties: {
+    objective: {
+      description: 'What to achieve, e.g. "Summarize corpus fc-main".',
+      type: 'string',
+      minLength: 1,
+      maxLength: 4096,
     },
-    "constraints": {
-      "description": "Constraints the plan must respect; may be empty.",
-      "type": "array",
-      "items": {
-        "type": "string"
+    constraints: {
+      description: 'Constraints the plan must respect; may be empty.',
+      type: 'array',
+      items: {
+        type: 'string',
       },
-      "maxItems": 64
-    }
+      maxItems: 64,
+    },
   },
-  "required": [
-    "objective",
-    "constraints"
-  ],
-  "additionalProperties": false,
-  "examples": [
+  required: ['objective', 'constraints'],
+  additionalProperties: false,
+  examples: [
     {
-      "objective": "example",
-      "constraints": [
-        "example"
-      ]
-    }
-  ]
+      objective: 'example',
+      constraints: ['example'],
+    },
+  ],
 } as const;
 
 /** fountain.flex.PlannerReasonResponse */
 export const PlannerReasonResponseSchema = {
-  "$schema": "https://json-schema.org/draft/2020-12/schema",
-  "$id": "https://midl.dev/schemas/fountain.flex.PlannerReasonResponse.schema.json",
-  "title": "PlannerReasonResponse",
-  "description": "Response of planner.reason.",
-  "type": "object",
-  "properties": {
-    "plan": {
-      "description": "The proposed steps, in execution order.",
-      "type": "array",
-      "items": {
-        "$ref": "#/$defs/fountain.flex.PlanStep"
-      }
-    }
-  },
-  "required": [
-    "plan"
-  ],
-  "additionalProperties": false,
-  "examples": [
-    {
-      "plan": [
-        {
-          "name": "example",
-          "arguments": {}
-        }
-      ]
-    }
-  ],
-  "$defs": {
-    "fountain.flex.PlanStep": {
-      "title": "PlanStep",
-      "description": "A step of a plan: the name of an operation and its arguments.",
-      "type": "object",
-      "properties": {
-        "name": {
-          "description": "Operation name, e.g. \"persist.getCorpus\".",
-          "type": "string",
-          "minLength": 1,
-          "maxLength": 128
-        },
-        "arguments": {
-          "description": "Arguments of the operation, e.g. {\"corpusId\": \"fc-main\"}."
-        }
+  $schema: 'https://json-schema.org/draft/2020-12/schema',
+  $id: 'https://midl.dev/schemas/fountain.flex.PlannerReasonResponse.schema.json',
+  title: 'PlannerReasonResponse',
+  description: 'Response of planner.reason.',
+  type: 'object',
+  properties: {
+    plan: {
+      description: 'The proposed steps, in execution order.',
+      type: 'array',
+      items: {
+        $ref: '#/$defs/fountain.flex.PlanStep',
       },
-      "required": [
-        "name",
-        "arguments"
+    },
+  },
+  required: ['plan'],
+  additionalProperties: false,
+  examples: [
+    {
+      plan: [
+        {
+          name: 'example',
+          arguments: {},
+        },
       ],
-      "additionalProperties": false
-    }
-  }
+    },
+  ],
+  $defs: {
+    'fountain.flex.PlanStep': {
+      title: 'PlanStep',
+      description: 'A step of a plan: the name of an operation and its arguments.',
+      type: 'object',
+      properties: {
+        name: {
+          description: 'Operation name, e.g. "persist.getCorpus".',
+          type: 'string',
+          minLength: 1,
+          maxLength: 128,
+        },
+        arguments: {
+          description: 'Arguments of the operation, e.g. {"corpusId": "fc-main"}.',
+        },
+      },
+      required: ['name', 'arguments'],
+      additionalProperties: false,
+    },
+  },
 } as const;
 
 /** fountain.flex.StepResult */
 export const StepResultSchema = {
-  "$schema": "https://json-schema.org/draft/2020-12/schema",
-  "$id": "https://midl.dev/schemas/fountain.flex.StepResult.schema.json",
-  "title": "StepResult",
-  "description": "The output of one executed step.",
-  "type": "object",
-  "properties": {
-    "step": {
-      "description": "Name of the step.",
-      "type": "string"
+  $schema: 'https://json-schema.org/draft/2020-12/schema',
+  $id: 'https://midl.dev/schemas/fountain.flex.StepResult.schema.json',
+  title: 'StepResult',
+  description: 'The output of one executed step.',
+  type: 'object',
+  properties: {
+    step: {
+      description: 'Name of the step.',
+      type: 'string',
     },
-    "output": {
-      "description": "What the step returned."
-    }
+    output: {
+      description: 'What the step returned.',
+    },
   },
-  "required": [
-    "step",
-    "output"
-  ],
-  "additionalProperties": false,
-  "examples": [
+  required: ['step', 'output'],
+  additionalProperties: false,
+  examples: [
     {
-      "step": "example",
-      "output": {}
-    }
-  ]
+      step: 'example',
+      output: {},
+    },
+  ],
 } as const;
 
 /** fountain.flex.ToolsRegisterRequest */
 export const ToolsRegisterRequestSchema = {
-  "$schema": "https://json-schema.org/draft/2020-12/schema",
-  "$id": "https://midl.dev/schemas/fountain.flex.ToolsRegisterRequest.schema.json",
-  "title": "ToolsRegisterRequest",
-  "description": "Body of tools.register.",
-  "type": "object",
-  "properties": {
-    "corpusId": {
-      "description": "Corpus to register the tools in (sent as the corpusId query parameter), e.g. \"fc-main\".",
-      "type": "string",
-      "minLength": 1,
-      "maxLength": 128,
-      "pattern": "^[A-Za-z0-9._-]+$"
+  $schema: 'https://json-schema.org/draft/2020-12/schema',
+  $id: 'https://midl.dev/schemas/fountain.flex.ToolsRegisterRequest.schema.json',
+  title: 'ToolsRegisterRequest',
+  description: 'Body of tools.register.',
+  type: 'object',
+  properties: {
+    corpusId: {
+      description: 'Corpus to register the tools in (sent as the corpusId query parameter), e.g. "fc-main".',
+      type: 'string',
+      minLength: 1,
+      maxLength: 128,
+      pattern: '^[A-Za-z0-9._-]+$',
     },
-    "openapi": {
-      "description": "The OpenAPI document whose operations become tools."
-    }
+    openapi: {
+      description: 'The OpenAPI document whose operations become tools.',
+    },
   },
-  "required": [
-    "corpusId",
-    "openapi"
-  ],
-  "additionalProperties": false,
-  "examples": [
+  required: ['corpusId', 'openapi'],
+  additionalProperties: false,
+  examples: [
     {
-      "corpusId": "example",
-      "openapi": {}
-    }
-  ]
+      corpusId: 'example',
+      openapi: {},
+    },
+  ],
 } as const;
 
 /** fountain.flex.ToolsRegisterResponse */
 export const ToolsRegisterResponseSchema = {
-  "$schema": "https://json-schema.org/draft/2020-12/schema",
-  "$id": "https://midl.dev/schemas/fountain.flex.ToolsRegisterResponse.schema.json",
-  "title": "ToolsRegisterResponse",
-  "description": "Response of tools.register.",
-  "type": "object",
-  "properties": {
-    "status": {
-      "description": "Outcome, \"registered\" on success.",
-      "type": "string"
+  $schema: 'https://json-schema.org/draft/2020-12/schema',
+  $id: 'https://midl.dev/schemas/fountain.flex.ToolsRegisterResponse.schema.json',
+  title: 'ToolsRegisterResponse',
+  description: 'Response of tools.register.',
+  type: 'object',
+  properties: {
+    status: {
+      description: 'Outcome, "registered" on success.',
+      type: 'string',
     },
-    "toolId": {
-      "description": "Id of the registered tool set, e.g. \"tool-xyz\".",
-      "type": "string"
-    }
+    toolId: {
+      description: 'Id of the registered tool set, e.g. "tool-xyz".',
+      type: 'string',
+    },
   },
-  "required": [
-    "status",
-    "toolId"
-  ],
-  "additionalProperties": false,
-  "examples": [
+  required: ['status', 'toolId'],
+  additionalProperties: false,
+  examples: [
     {
-      "status": "example",
-      "toolId": "example"
-    }
-  ]
+      status: 'example',
+      toolId: 'example',
+    },
+  ],
 } as const;

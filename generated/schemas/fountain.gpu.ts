@@ -3,2256 +3,2024 @@
 
 /** fountain.gpu.BindGroup */
 export const BindGroupSchema = {
-  "$schema": "https://json-schema.org/draft/2020-12/schema",
-  "$id": "https://midl.dev/schemas/fountain.gpu.BindGroup.schema.json",
-  "title": "BindGroup",
-  "description": "The buffers bound to one @group(n).",
-  "type": "object",
-  "properties": {
-    "group": {
-      "description": "@group(n) index in the shader.",
-      "type": "integer",
-      "minimum": 0,
-      "maximum": 3
+  $schema: 'https://json-schema.org/draft/2020-12/schema',
+  $id: 'https://midl.dev/schemas/fountain.gpu.BindGroup.schema.json',
+  title: 'BindGroup',
+  description: 'The buffers bound to one @group(n).',
+  type: 'object',
+  properties: {
+    group: {
+      description: '@group(n) index in the shader.',
+      type: 'integer',
+      minimum: 0,
+      maximum: 3,
     },
-    "entries": {
-      "description": "One entry per binding slot of the group.",
-      "type": "array",
-      "items": {
-        "$ref": "#/$defs/fountain.gpu.BindGroupEntry"
+    entries: {
+      description: 'One entry per binding slot of the group.',
+      type: 'array',
+      items: {
+        $ref: '#/$defs/fountain.gpu.BindGroupEntry',
       },
-      "minItems": 1,
-      "maxItems": 16
-    }
+      minItems: 1,
+      maxItems: 16,
+    },
   },
-  "required": [
-    "group",
-    "entries"
-  ],
-  "additionalProperties": false,
-  "examples": [
+  required: ['group', 'entries'],
+  additionalProperties: false,
+  examples: [
     {
-      "group": 0,
-      "entries": [
+      group: 0,
+      entries: [
         {
-          "binding": 0,
-          "bufferId": "example",
-          "offset": "0",
-          "size": "0"
-        }
-      ]
-    }
-  ],
-  "$defs": {
-    "fountain.gpu.BindGroupEntry": {
-      "title": "BindGroupEntry",
-      "description": "Binds (a range of) a buffer to one binding slot.",
-      "type": "object",
-      "properties": {
-        "binding": {
-          "description": "@binding(n) index in the shader.",
-          "type": "integer",
-          "minimum": 0,
-          "maximum": 1023
+          binding: 0,
+          bufferId: 'example',
+          offset: '0',
+          size: '0',
         },
-        "bufferId": {
-          "description": "The buffer to bind.",
-          "type": "string",
-          "minLength": 1,
-          "maxLength": 128,
-          "pattern": "^[A-Za-z0-9][A-Za-z0-9._:-]*$"
-        },
-        "offset": {
-          "description": "Byte offset of the bound range (a multiple of 256 for storage and uniform bindings).",
-          "type": "string",
-          "pattern": "^(?:0|[1-9][0-9]{0,18}|1[0-7][0-9]{18}|18[0-3][0-9]{17}|184[0-3][0-9]{16}|1844[0-5][0-9]{15}|18446[0-6][0-9]{14}|184467[0-3][0-9]{13}|1844674[0-3][0-9]{12}|184467440[0-6][0-9]{10}|1844674407[0-2][0-9]{9}|18446744073[0-6][0-9]{8}|1844674407370[0-8][0-9]{6}|18446744073709[0-4][0-9]{5}|184467440737095[0-4][0-9]{4}|18446744073709550[0-9]{3}|18446744073709551[0-5][0-9]{2}|1844674407370955160[0-9]|1844674407370955161[0-5])$",
-          "default": "0"
-        },
-        "size": {
-          "description": "Size of the bound range in bytes; absent binds to the end of the buffer.",
-          "type": "string",
-          "pattern": "^(?:0|[1-9][0-9]{0,18}|1[0-7][0-9]{18}|18[0-3][0-9]{17}|184[0-3][0-9]{16}|1844[0-5][0-9]{15}|18446[0-6][0-9]{14}|184467[0-3][0-9]{13}|1844674[0-3][0-9]{12}|184467440[0-6][0-9]{10}|1844674407[0-2][0-9]{9}|18446744073[0-6][0-9]{8}|1844674407370[0-8][0-9]{6}|18446744073709[0-4][0-9]{5}|184467440737095[0-4][0-9]{4}|18446744073709550[0-9]{3}|18446744073709551[0-5][0-9]{2}|1844674407370955160[0-9]|1844674407370955161[0-5])$"
-        }
-      },
-      "required": [
-        "binding",
-        "bufferId",
-        "offset"
       ],
-      "additionalProperties": false
-    }
-  }
+    },
+  ],
+  $defs: {
+    'fountain.gpu.BindGroupEntry': {
+      title: 'BindGroupEntry',
+      description: 'Binds (a range of) a buffer to one binding slot.',
+      type: 'object',
+      properties: {
+        binding: {
+          description: '@binding(n) index in the shader.',
+          type: 'integer',
+          minimum: 0,
+          maximum: 1023,
+        },
+        bufferId: {
+          description: 'The buffer to bind.',
+          type: 'string',
+          minLength: 1,
+          maxLength: 128,
+          pattern: '^[A-Za-z0-9][A-Za-z0-9._:-]*$',
+        },
+        offset: {
+          description: 'Byte offset of the bound range (a multiple of 256 for storage and uniform bindings).',
+          type: 'string',
+          pattern:
+            '^(?:0|[1-9][0-9]{0,18}|1[0-7][0-9]{18}|18[0-3][0-9]{17}|184[0-3][0-9]{16}|1844[0-5][0-9]{15}|18446[0-6][0-9]{14}|184467[0-3][0-9]{13}|1844674[0-3][0-9]{12}|184467440[0-6][0-9]{10}|1844674407[0-2][0-9]{9}|18446744073[0-6][0-9]{8}|1844674407370[0-8][0-9]{6}|18446744073709[0-4][0-9]{5}|184467440737095[0-4][0-9]{4}|18446744073709550[0-9]{3}|18446744073709551[0-5][0-9]{2}|1844674407370955160[0-9]|1844674407370955161[0-5])$',
+          default: '0',
+        },
+        size: {
+          description: 'Size of the bound range in bytes; absent binds to the end of the buffer.',
+          type: 'string',
+          pattern:
+            '^(?:0|[1-9][0-9]{0,18}|1[0-7][0-9]{18}|18[0-3][0-9]{17}|184[0-3][0-9]{16}|1844[0-5][0-9]{15}|18446[0-6][0-9]{14}|184467[0-3][0-9]{13}|1844674[0-3][0-9]{12}|184467440[0-6][0-9]{10}|1844674407[0-2][0-9]{9}|18446744073[0-6][0-9]{8}|1844674407370[0-8][0-9]{6}|18446744073709[0-4][0-9]{5}|184467440737095[0-4][0-9]{4}|18446744073709550[0-9]{3}|18446744073709551[0-5][0-9]{2}|1844674407370955160[0-9]|1844674407370955161[0-5])$',
+        },
+      },
+      required: ['binding', 'bufferId', 'offset'],
+      additionalProperties: false,
+    },
+  },
 } as const;
 
 /** fountain.gpu.BindGroupEntry */
 export const BindGroupEntrySchema = {
-  "$schema": "https://json-schema.org/draft/2020-12/schema",
-  "$id": "https://midl.dev/schemas/fountain.gpu.BindGroupEntry.schema.json",
-  "title": "BindGroupEntry",
-  "description": "Binds (a range of) a buffer to one binding slot.",
-  "type": "object",
-  "properties": {
-    "binding": {
-      "description": "@binding(n) index in the shader.",
-      "type": "integer",
-      "minimum": 0,
-      "maximum": 1023
+  $schema: 'https://json-schema.org/draft/2020-12/schema',
+  $id: 'https://midl.dev/schemas/fountain.gpu.BindGroupEntry.schema.json',
+  title: 'BindGroupEntry',
+  description: 'Binds (a range of) a buffer to one binding slot.',
+  type: 'object',
+  properties: {
+    binding: {
+      description: '@binding(n) index in the shader.',
+      type: 'integer',
+      minimum: 0,
+      maximum: 1023,
     },
-    "bufferId": {
-      "description": "The buffer to bind.",
-      "type": "string",
-      "minLength": 1,
-      "maxLength": 128,
-      "pattern": "^[A-Za-z0-9][A-Za-z0-9._:-]*$"
+    bufferId: {
+      description: 'The buffer to bind.',
+      type: 'string',
+      minLength: 1,
+      maxLength: 128,
+      pattern: '^[A-Za-z0-9][A-Za-z0-9._:-]*$',
     },
-    "offset": {
-      "description": "Byte offset of the bound range (a multiple of 256 for storage and uniform bindings).",
-      "type": "string",
-      "pattern": "^(?:0|[1-9][0-9]{0,18}|1[0-7][0-9]{18}|18[0-3][0-9]{17}|184[0-3][0-9]{16}|1844[0-5][0-9]{15}|18446[0-6][0-9]{14}|184467[0-3][0-9]{13}|1844674[0-3][0-9]{12}|184467440[0-6][0-9]{10}|1844674407[0-2][0-9]{9}|18446744073[0-6][0-9]{8}|1844674407370[0-8][0-9]{6}|18446744073709[0-4][0-9]{5}|184467440737095[0-4][0-9]{4}|18446744073709550[0-9]{3}|18446744073709551[0-5][0-9]{2}|1844674407370955160[0-9]|1844674407370955161[0-5])$",
-      "default": "0"
+    offset: {
+      description: 'Byte offset of the bound range (a multiple of 256 for storage and uniform bindings).',
+      type: 'string',
+      pattern:
+        '^(?:0|[1-9][0-9]{0,18}|1[0-7][0-9]{18}|18[0-3][0-9]{17}|184[0-3][0-9]{16}|1844[0-5][0-9]{15}|18446[0-6][0-9]{14}|184467[0-3][0-9]{13}|1844674[0-3][0-9]{12}|184467440[0-6][0-9]{10}|1844674407[0-2][0-9]{9}|18446744073[0-6][0-9]{8}|1844674407370[0-8][0-9]{6}|18446744073709[0-4][0-9]{5}|184467440737095[0-4][0-9]{4}|18446744073709550[0-9]{3}|18446744073709551[0-5][0-9]{2}|1844674407370955160[0-9]|1844674407370955161[0-5])$',
+      default: '0',
     },
-    "size": {
-      "description": "Size of the bound range in bytes; absent binds to the end of the buffer.",
-      "type": "string",
-      "pattern": "^(?:0|[1-9][0-9]{0,18}|1[0-7][0-9]{18}|18[0-3][0-9]{17}|184[0-3][0-9]{16}|1844[0-5][0-9]{15}|18446[0-6][0-9]{14}|184467[0-3][0-9]{13}|1844674[0-3][0-9]{12}|184467440[0-6][0-9]{10}|1844674407[0-2][0-9]{9}|18446744073[0-6][0-9]{8}|1844674407370[0-8][0-9]{6}|18446744073709[0-4][0-9]{5}|184467440737095[0-4][0-9]{4}|18446744073709550[0-9]{3}|18446744073709551[0-5][0-9]{2}|1844674407370955160[0-9]|1844674407370955161[0-5])$"
-    }
+    size: {
+      description: 'Size of the bound range in bytes; absent binds to the end of the buffer.',
+      type: 'string',
+      pattern:
+        '^(?:0|[1-9][0-9]{0,18}|1[0-7][0-9]{18}|18[0-3][0-9]{17}|184[0-3][0-9]{16}|1844[0-5][0-9]{15}|18446[0-6][0-9]{14}|184467[0-3][0-9]{13}|1844674[0-3][0-9]{12}|184467440[0-6][0-9]{10}|1844674407[0-2][0-9]{9}|18446744073[0-6][0-9]{8}|1844674407370[0-8][0-9]{6}|18446744073709[0-4][0-9]{5}|184467440737095[0-4][0-9]{4}|18446744073709550[0-9]{3}|18446744073709551[0-5][0-9]{2}|1844674407370955160[0-9]|1844674407370955161[0-5])$',
+    },
   },
-  "required": [
-    "binding",
-    "bufferId",
-    "offset"
-  ],
-  "additionalProperties": false,
-  "examples": [
+  required: ['binding', 'bufferId', 'offset'],
+  additionalProperties: false,
+  examples: [
     {
-      "binding": 0,
-      "bufferId": "example",
-      "offset": "0",
-      "size": "0"
-    }
-  ]
+      binding: 0,
+      bufferId: 'example',
+      offset: '0',
+      size: '0',
+    },
+  ],
 } as const;
 
 /** fountain.gpu.BindGroupLayout */
 export const BindGroupLayoutSchema = {
-  "$schema": "https://json-schema.org/draft/2020-12/schema",
-  "$id": "https://midl.dev/schemas/fountain.gpu.BindGroupLayout.schema.json",
-  "title": "BindGroupLayout",
-  "description": "Layout of one bind group (@group(n)) of a compute pipeline.",
-  "type": "object",
-  "properties": {
-    "group": {
-      "description": "@group(n) index in the shader.",
-      "type": "integer",
-      "minimum": 0,
-      "maximum": 3
+  $schema: 'https://json-schema.org/draft/2020-12/schema',
+  $id: 'https://midl.dev/schemas/fountain.gpu.BindGroupLayout.schema.json',
+  title: 'BindGroupLayout',
+  description: 'Layout of one bind group (@group(n)) of a compute pipeline.',
+  type: 'object',
+  properties: {
+    group: {
+      description: '@group(n) index in the shader.',
+      type: 'integer',
+      minimum: 0,
+      maximum: 3,
     },
-    "entries": {
-      "description": "The binding slots of this group.",
-      "type": "array",
-      "items": {
-        "$ref": "#/$defs/fountain.gpu.BindingLayout"
+    entries: {
+      description: 'The binding slots of this group.',
+      type: 'array',
+      items: {
+        $ref: '#/$defs/fountain.gpu.BindingLayout',
       },
-      "minItems": 1,
-      "maxItems": 16
-    }
+      minItems: 1,
+      maxItems: 16,
+    },
   },
-  "required": [
-    "group",
-    "entries"
-  ],
-  "additionalProperties": false,
-  "examples": [
+  required: ['group', 'entries'],
+  additionalProperties: false,
+  examples: [
     {
-      "group": 0,
-      "entries": [
+      group: 0,
+      entries: [
         {
-          "binding": 0,
-          "kind": "uniform",
-          "minBindingSize": "0"
-        }
-      ]
-    }
-  ],
-  "$defs": {
-    "fountain.gpu.BindingKind": {
-      "title": "BindingKind",
-      "description": "Kinds of buffer binding a compute shader can declare.",
-      "enum": [
-        "uniform",
-        "storage",
-        "read_only_storage"
-      ]
-    },
-    "fountain.gpu.BindingLayout": {
-      "title": "BindingLayout",
-      "description": "One binding slot of a bind group layout.",
-      "type": "object",
-      "properties": {
-        "binding": {
-          "description": "@binding(n) index in the shader.",
-          "type": "integer",
-          "minimum": 0,
-          "maximum": 1023
+          binding: 0,
+          kind: 'uniform',
+          minBindingSize: '0',
         },
-        "kind": {
-          "description": "What kind of buffer the shader expects at this slot.",
-          "$ref": "#/$defs/fountain.gpu.BindingKind"
-        },
-        "minBindingSize": {
-          "description": "Smallest buffer size the shader needs, in bytes; checked at dispatch.",
-          "type": "string",
-          "pattern": "^(?:0|[1-9][0-9]{0,18}|1[0-7][0-9]{18}|18[0-3][0-9]{17}|184[0-3][0-9]{16}|1844[0-5][0-9]{15}|18446[0-6][0-9]{14}|184467[0-3][0-9]{13}|1844674[0-3][0-9]{12}|184467440[0-6][0-9]{10}|1844674407[0-2][0-9]{9}|18446744073[0-6][0-9]{8}|1844674407370[0-8][0-9]{6}|18446744073709[0-4][0-9]{5}|184467440737095[0-4][0-9]{4}|18446744073709550[0-9]{3}|18446744073709551[0-5][0-9]{2}|1844674407370955160[0-9]|1844674407370955161[0-5])$"
-        }
-      },
-      "required": [
-        "binding",
-        "kind"
       ],
-      "additionalProperties": false
-    }
-  }
+    },
+  ],
+  $defs: {
+    'fountain.gpu.BindingKind': {
+      title: 'BindingKind',
+      description: 'Kinds of buffer binding a compute shader can declare.',
+      enum: ['uniform', 'storage', 'read_only_storage'],
+    },
+    'fountain.gpu.BindingLayout': {
+      title: 'BindingLayout',
+      description: 'One binding slot of a bind group layout.',
+      type: 'object',
+      properties: {
+        binding: {
+          description: '@binding(n) index in the shader.',
+          type: 'integer',
+          minimum: 0,
+          maximum: 1023,
+        },
+        kind: {
+          description: 'What kind of buffer the shader expects at this slot.',
+          $ref: '#/$defs/fountain.gpu.BindingKind',
+        },
+        minBindingSize: {
+          description: 'Smallest buffer size the shader needs, in bytes; checked at dispatch.',
+          type: 'string',
+          pattern:
+            '^(?:0|[1-9][0-9]{0,18}|1[0-7][0-9]{18}|18[0-3][0-9]{17}|184[0-3][0-9]{16}|1844[0-5][0-9]{15}|18446[0-6][0-9]{14}|184467[0-3][0-9]{13}|1844674[0-3][0-9]{12}|184467440[0-6][0-9]{10}|1844674407[0-2][0-9]{9}|18446744073[0-6][0-9]{8}|1844674407370[0-8][0-9]{6}|18446744073709[0-4][0-9]{5}|184467440737095[0-4][0-9]{4}|18446744073709550[0-9]{3}|18446744073709551[0-5][0-9]{2}|1844674407370955160[0-9]|1844674407370955161[0-5])$',
+        },
+      },
+      required: ['binding', 'kind'],
+      additionalProperties: false,
+    },
+  },
 } as const;
 
 /** fountain.gpu.BindingKind */
 export const BindingKindSchema = {
-  "$schema": "https://json-schema.org/draft/2020-12/schema",
-  "$id": "https://midl.dev/schemas/fountain.gpu.BindingKind.schema.json",
-  "title": "BindingKind",
-  "description": "Kinds of buffer binding a compute shader can declare.",
-  "enum": [
-    "uniform",
-    "storage",
-    "read_only_storage"
-  ],
-  "examples": [
-    "uniform"
-  ]
+  $schema: 'https://json-schema.org/draft/2020-12/schema',
+  $id: 'https://midl.dev/schemas/fountain.gpu.BindingKind.schema.json',
+  title: 'BindingKind',
+  description: 'Kinds of buffer binding a compute shader can declare.',
+  enum: ['uniform', 'storage', 'read_only_storage'],
+  examples: ['uniform'],
 } as const;
 
 /** fountain.gpu.BindingLayout */
 export const BindingLayoutSchema = {
-  "$schema": "https://json-schema.org/draft/2020-12/schema",
-  "$id": "https://midl.dev/schemas/fountain.gpu.BindingLayout.schema.json",
-  "title": "BindingLayout",
-  "description": "One binding slot of a bind group layout.",
-  "type": "object",
-  "properties": {
-    "binding": {
-      "description": "@binding(n) index in the shader.",
-      "type": "integer",
-      "minimum": 0,
-      "maximum": 1023
+  $schema: 'https://json-schema.org/draft/2020-12/schema',
+  $id: 'https://midl.dev/schemas/fountain.gpu.BindingLayout.schema.json',
+  title: 'BindingLayout',
+  description: 'One binding slot of a bind group layout.',
+  type: 'object',
+  properties: {
+    binding: {
+      description: '@binding(n) index in the shader.',
+      type: 'integer',
+      minimum: 0,
+      maximum: 1023,
     },
-    "kind": {
-      "description": "What kind of buffer the shader expects at this slot.",
-      "$ref": "#/$defs/fountain.gpu.BindingKind"
+    kind: {
+      description: 'What kind of buffer the shader expects at this slot.',
+      $ref: '#/$defs/fountain.gpu.BindingKind',
     },
-    "minBindingSize": {
-      "description": "Smallest buffer size the shader needs, in bytes; checked at dispatch.",
-      "type": "string",
-      "pattern": "^(?:0|[1-9][0-9]{0,18}|1[0-7][0-9]{18}|18[0-3][0-9]{17}|184[0-3][0-9]{16}|1844[0-5][0-9]{15}|18446[0-6][0-9]{14}|184467[0-3][0-9]{13}|1844674[0-3][0-9]{12}|184467440[0-6][0-9]{10}|1844674407[0-2][0-9]{9}|18446744073[0-6][0-9]{8}|1844674407370[0-8][0-9]{6}|18446744073709[0-4][0-9]{5}|184467440737095[0-4][0-9]{4}|18446744073709550[0-9]{3}|18446744073709551[0-5][0-9]{2}|1844674407370955160[0-9]|1844674407370955161[0-5])$"
-    }
+    minBindingSize: {
+      description: 'Smallest buffer size the shader needs, in bytes; checked at dispatch.',
+      type: 'string',
+      pattern:
+        '^(?:0|[1-9][0-9]{0,18}|1[0-7][0-9]{18}|18[0-3][0-9]{17}|184[0-3][0-9]{16}|1844[0-5][0-9]{15}|18446[0-6][0-9]{14}|184467[0-3][0-9]{13}|1844674[0-3][0-9]{12}|184467440[0-6][0-9]{10}|1844674407[0-2][0-9]{9}|18446744073[0-6][0-9]{8}|1844674407370[0-8][0-9]{6}|18446744073709[0-4][0-9]{5}|184467440737095[0-4][0-9]{4}|18446744073709550[0-9]{3}|18446744073709551[0-5][0-9]{2}|1844674407370955160[0-9]|1844674407370955161[0-5])$',
+    },
   },
-  "required": [
-    "binding",
-    "kind"
-  ],
-  "additionalProperties": false,
-  "examples": [
+  required: ['binding', 'kind'],
+  additionalProperties: false,
+  examples: [
     {
-      "binding": 0,
-      "kind": "uniform",
-      "minBindingSize": "0"
-    }
+      binding: 0,
+      kind: 'uniform',
+      minBindingSize: '0',
+    },
   ],
-  "$defs": {
-    "fountain.gpu.BindingKind": {
-      "title": "BindingKind",
-      "description": "Kinds of buffer binding a compute shader can declare.",
-      "enum": [
-        "uniform",
-        "storage",
-        "read_only_storage"
-      ]
-    }
-  }
+  $defs: {
+    'fountain.gpu.BindingKind': {
+      title: 'BindingKind',
+      description: 'Kinds of buffer binding a compute shader can declare.',
+      enum: ['uniform', 'storage', 'read_only_storage'],
+    },
+  },
 } as const;
 
 /** fountain.gpu.BufferChunk */
 export const BufferChunkSchema = {
-  "$schema": "https://json-schema.org/draft/2020-12/schema",
-  "$id": "https://midl.dev/schemas/fountain.gpu.BufferChunk.schema.json",
-  "title": "BufferChunk",
-  "description": "One chunk of a buffer transfer, used both to upload (gpu/buffer.write) and to download\n(gpu/buffer.data/{corr}). Chunks of one transfer share a transferId and may arrive in any order.",
-  "type": "object",
-  "properties": {
-    "transferId": {
-      "description": "Groups the chunks of one transfer.",
-      "type": "string",
-      "format": "uuid",
-      "pattern": "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
+  $schema: 'https://json-schema.org/draft/2020-12/schema',
+  $id: 'https://midl.dev/schemas/fountain.gpu.BufferChunk.schema.json',
+  title: 'BufferChunk',
+  description:
+    'One chunk of a buffer transfer, used both to upload (gpu/buffer.write) and to download\n(gpu/buffer.data/{corr}). Chunks of one transfer share a transferId and may arrive in any order.',
+  type: 'object',
+  properties: {
+    transferId: {
+      description: 'Groups the chunks of one transfer.',
+      type: 'string',
+      format: 'uuid',
+      pattern: '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$',
     },
-    "bufferId": {
-      "description": "The buffer written or read.",
-      "type": "string",
-      "minLength": 1,
-      "maxLength": 128,
-      "pattern": "^[A-Za-z0-9][A-Za-z0-9._:-]*$"
+    bufferId: {
+      description: 'The buffer written or read.',
+      type: 'string',
+      minLength: 1,
+      maxLength: 128,
+      pattern: '^[A-Za-z0-9][A-Za-z0-9._:-]*$',
     },
-    "offset": {
-      "description": "Byte offset of this chunk's data inside the buffer, a multiple of 4.",
-      "type": "string",
-      "pattern": "^(?:0|[1-9][0-9]{0,18}|1[0-7][0-9]{18}|18[0-3][0-9]{17}|184[0-3][0-9]{16}|1844[0-5][0-9]{15}|18446[0-6][0-9]{14}|184467[0-3][0-9]{13}|1844674[0-3][0-9]{12}|184467440[0-6][0-9]{10}|1844674407[0-2][0-9]{9}|18446744073[0-6][0-9]{8}|1844674407370[0-8][0-9]{6}|18446744073709[0-4][0-9]{5}|184467440737095[0-4][0-9]{4}|18446744073709550[0-9]{3}|18446744073709551[0-5][0-9]{2}|1844674407370955160[0-9]|1844674407370955161[0-5])$"
+    offset: {
+      description: "Byte offset of this chunk's data inside the buffer, a multiple of 4.",
+      type: 'string',
+      pattern:
+        '^(?:0|[1-9][0-9]{0,18}|1[0-7][0-9]{18}|18[0-3][0-9]{17}|184[0-3][0-9]{16}|1844[0-5][0-9]{15}|18446[0-6][0-9]{14}|184467[0-3][0-9]{13}|1844674[0-3][0-9]{12}|184467440[0-6][0-9]{10}|1844674407[0-2][0-9]{9}|18446744073[0-6][0-9]{8}|1844674407370[0-8][0-9]{6}|18446744073709[0-4][0-9]{5}|184467440737095[0-4][0-9]{4}|18446744073709550[0-9]{3}|18446744073709551[0-5][0-9]{2}|1844674407370955160[0-9]|1844674407370955161[0-5])$',
     },
-    "chunkIndex": {
-      "description": "0-based index of this chunk within the transfer.",
-      "type": "integer",
-      "minimum": 0,
-      "maximum": 4294967295
+    chunkIndex: {
+      description: '0-based index of this chunk within the transfer.',
+      type: 'integer',
+      minimum: 0,
+      maximum: 4294967295,
     },
-    "chunkTotal": {
-      "description": "Number of chunks in the transfer.",
-      "type": "integer",
-      "minimum": 1,
-      "maximum": 4294967295
+    chunkTotal: {
+      description: 'Number of chunks in the transfer.',
+      type: 'integer',
+      minimum: 1,
+      maximum: 4294967295,
     },
-    "data": {
-      "description": "The bytes of this chunk.",
-      "type": "string",
-      "contentEncoding": "base64",
-      "pattern": "^(?:(?:[A-Za-z0-9+/]{4}){1,16384}|(?:[A-Za-z0-9+/]{4}){0,16383}(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=))$"
+    data: {
+      description: 'The bytes of this chunk.',
+      type: 'string',
+      contentEncoding: 'base64',
+      pattern: '^(?:(?:[A-Za-z0-9+/]{4}){1,16384}|(?:[A-Za-z0-9+/]{4}){0,16383}(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=))$',
     },
-    "crc32": {
-      "description": "CRC-32 (IEEE) of `data`; a mismatching chunk is rejected and must be resent.",
-      "type": "integer",
-      "minimum": 0,
-      "maximum": 4294967295
+    crc32: {
+      description: 'CRC-32 (IEEE) of `data`; a mismatching chunk is rejected and must be resent.',
+      type: 'integer',
+      minimum: 0,
+      maximum: 4294967295,
     },
-    "checksum": {
-      "description": "Checksum over all bytes of the transfer in offset order; sent with the last chunk only.",
-      "$ref": "#/$defs/fountain.core.Checksum"
-    }
+    checksum: {
+      description: 'Checksum over all bytes of the transfer in offset order; sent with the last chunk only.',
+      $ref: '#/$defs/fountain.core.Checksum',
+    },
   },
-  "required": [
-    "transferId",
-    "bufferId",
-    "offset",
-    "chunkIndex",
-    "chunkTotal",
-    "data",
-    "crc32"
-  ],
-  "additionalProperties": false,
-  "examples": [
+  required: ['transferId', 'bufferId', 'offset', 'chunkIndex', 'chunkTotal', 'data', 'crc32'],
+  additionalProperties: false,
+  examples: [
     {
-      "transferId": "00000000-0000-4000-8000-000000000000",
-      "bufferId": "example",
-      "offset": "0",
-      "chunkIndex": 0,
-      "chunkTotal": 1,
-      "data": "AA==",
-      "crc32": 0,
-      "checksum": {
-        "algorithm": "crc32",
-        "value": "AAAAAA=="
-      }
-    }
-  ],
-  "$defs": {
-    "fountain.core.Checksum": {
-      "title": "Checksum",
-      "description": "A checksum over a whole transfer, used to verify data that arrived in chunks.",
-      "type": "object",
-      "properties": {
-        "algorithm": {
-          "description": "Algorithm that produced `value`.",
-          "$ref": "#/$defs/fountain.core.ChecksumAlgorithm",
-          "default": "crc32"
-        },
-        "value": {
-          "description": "The digest bytes: 4 for crc32, 32 for sha256.",
-          "type": "string",
-          "contentEncoding": "base64",
-          "pattern": "^(?:(?:[A-Za-z0-9+/]{4}){2,10}|(?:[A-Za-z0-9+/]{4}){1,10}(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=))$"
-        }
+      transferId: '00000000-0000-4000-8000-000000000000',
+      bufferId: 'example',
+      offset: '0',
+      chunkIndex: 0,
+      chunkTotal: 1,
+      data: 'AA==',
+      crc32: 0,
+      checksum: {
+        algorithm: 'crc32',
+        value: 'AAAAAA==',
       },
-      "required": [
-        "algorithm",
-        "value"
-      ],
-      "additionalProperties": false
     },
-    "fountain.core.ChecksumAlgorithm": {
-      "title": "ChecksumAlgorithm",
-      "description": "Checksum algorithms used to verify transferred data.",
-      "enum": [
-        "crc32",
-        "sha256"
-      ]
-    }
-  }
+  ],
+  $defs: {
+    'fountain.core.Checksum': {
+      title: 'Checksum',
+      description: 'A checksum over a whole transfer, used to verify data that arrived in chunks.',
+      type: 'object',
+      properties: {
+        algorithm: {
+          description: 'Algorithm that produced `value`.',
+          $ref: '#/$defs/fountain.core.ChecksumAlgorithm',
+          default: 'crc32',
+        },
+        value: {
+          description: 'The digest bytes: 4 for crc32, 32 for sha256.',
+          type: 'string',
+          contentEncoding: 'base64',
+          pattern: '^(?:(?:[A-Za-z0-9+/]{4}){2,10}|(?:[A-Za-z0-9+/]{4}){1,10}(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=))$',
+        },
+      },
+      required: ['algorithm', 'value'],
+      additionalProperties: false,
+    },
+    'fountain.core.ChecksumAlgorithm': {
+      title: 'ChecksumAlgorithm',
+      description: 'Checksum algorithms used to verify transferred data.',
+      enum: ['crc32', 'sha256'],
+    },
+  },
 } as const;
 
 /** fountain.gpu.BufferCreate */
 export const BufferCreateSchema = {
-  "$schema": "https://json-schema.org/draft/2020-12/schema",
-  "$id": "https://midl.dev/schemas/fountain.gpu.BufferCreate.schema.json",
-  "title": "BufferCreate",
-  "description": "Request to allocate a GPU buffer under an id chosen by the caller.",
-  "type": "object",
-  "properties": {
-    "bufferId": {
-      "description": "Caller-chosen id; creating an existing id with the same size and usage is a no-op.",
-      "type": "string",
-      "minLength": 1,
-      "maxLength": 128,
-      "pattern": "^[A-Za-z0-9][A-Za-z0-9._:-]*$"
+  $schema: 'https://json-schema.org/draft/2020-12/schema',
+  $id: 'https://midl.dev/schemas/fountain.gpu.BufferCreate.schema.json',
+  title: 'BufferCreate',
+  description: 'Request to allocate a GPU buffer under an id chosen by the caller.',
+  type: 'object',
+  properties: {
+    bufferId: {
+      description: 'Caller-chosen id; creating an existing id with the same size and usage is a no-op.',
+      type: 'string',
+      minLength: 1,
+      maxLength: 128,
+      pattern: '^[A-Za-z0-9][A-Za-z0-9._:-]*$',
     },
-    "size": {
-      "description": "Size in bytes, a multiple of 4.",
-      "type": "string",
-      "pattern": "^(?:[4-9]|[1-9][0-9]{1,8}|10[0-6][0-9]{7}|107[0-2][0-9]{6}|1073[0-6][0-9]{5}|10737[0-3][0-9]{4}|1073740[0-9]{3}|1073741[0-7][0-9]{2}|10737418[01][0-9]|107374182[0-4])$"
+    size: {
+      description: 'Size in bytes, a multiple of 4.',
+      type: 'string',
+      pattern:
+        '^(?:[4-9]|[1-9][0-9]{1,8}|10[0-6][0-9]{7}|107[0-2][0-9]{6}|1073[0-6][0-9]{5}|10737[0-3][0-9]{4}|1073740[0-9]{3}|1073741[0-7][0-9]{2}|10737418[01][0-9]|107374182[0-4])$',
     },
-    "usage": {
-      "description": "Allowed uses; include copy_dst to upload and copy_src to read back.",
-      "type": "array",
-      "items": {
-        "$ref": "#/$defs/fountain.gpu.BufferUsage"
+    usage: {
+      description: 'Allowed uses; include copy_dst to upload and copy_src to read back.',
+      type: 'array',
+      items: {
+        $ref: '#/$defs/fountain.gpu.BufferUsage',
       },
-      "minItems": 1,
-      "maxItems": 5
+      minItems: 1,
+      maxItems: 5,
     },
-    "label": {
-      "description": "Human-readable label shown in diagnostics and telemetry.",
-      "type": "string",
-      "maxLength": 128
-    }
+    label: {
+      description: 'Human-readable label shown in diagnostics and telemetry.',
+      type: 'string',
+      maxLength: 128,
+    },
   },
-  "required": [
-    "bufferId",
-    "size",
-    "usage"
-  ],
-  "additionalProperties": false,
-  "examples": [
+  required: ['bufferId', 'size', 'usage'],
+  additionalProperties: false,
+  examples: [
     {
-      "bufferId": "example",
-      "size": "4",
-      "usage": [
-        "storage"
-      ],
-      "label": "example"
-    }
+      bufferId: 'example',
+      size: '4',
+      usage: ['storage'],
+      label: 'example',
+    },
   ],
-  "$defs": {
-    "fountain.gpu.BufferUsage": {
-      "title": "BufferUsage",
-      "description": "How a buffer may be used (WebGPU GPUBufferUsage flags, combined by the runtime).",
-      "enum": [
-        "storage",
-        "uniform",
-        "copy_src",
-        "copy_dst",
-        "indirect"
-      ]
-    }
-  }
+  $defs: {
+    'fountain.gpu.BufferUsage': {
+      title: 'BufferUsage',
+      description: 'How a buffer may be used (WebGPU GPUBufferUsage flags, combined by the runtime).',
+      enum: ['storage', 'uniform', 'copy_src', 'copy_dst', 'indirect'],
+    },
+  },
 } as const;
 
 /** fountain.gpu.BufferCreated */
 export const BufferCreatedSchema = {
-  "$schema": "https://json-schema.org/draft/2020-12/schema",
-  "$id": "https://midl.dev/schemas/fountain.gpu.BufferCreated.schema.json",
-  "title": "BufferCreated",
-  "description": "Reply to gpu/buffer.create.",
-  "type": "object",
-  "properties": {
-    "bufferId": {
-      "description": "The id of the buffer.",
-      "type": "string"
+  $schema: 'https://json-schema.org/draft/2020-12/schema',
+  $id: 'https://midl.dev/schemas/fountain.gpu.BufferCreated.schema.json',
+  title: 'BufferCreated',
+  description: 'Reply to gpu/buffer.create.',
+  type: 'object',
+  properties: {
+    bufferId: {
+      description: 'The id of the buffer.',
+      type: 'string',
     },
-    "size": {
-      "description": "Allocated size in bytes.",
-      "type": "string",
-      "pattern": "^(?:0|[1-9][0-9]{0,18}|1[0-7][0-9]{18}|18[0-3][0-9]{17}|184[0-3][0-9]{16}|1844[0-5][0-9]{15}|18446[0-6][0-9]{14}|184467[0-3][0-9]{13}|1844674[0-3][0-9]{12}|184467440[0-6][0-9]{10}|1844674407[0-2][0-9]{9}|18446744073[0-6][0-9]{8}|1844674407370[0-8][0-9]{6}|18446744073709[0-4][0-9]{5}|184467440737095[0-4][0-9]{4}|18446744073709550[0-9]{3}|18446744073709551[0-5][0-9]{2}|1844674407370955160[0-9]|1844674407370955161[0-5])$"
+    size: {
+      description: 'Allocated size in bytes.',
+      type: 'string',
+      pattern:
+        '^(?:0|[1-9][0-9]{0,18}|1[0-7][0-9]{18}|18[0-3][0-9]{17}|184[0-3][0-9]{16}|1844[0-5][0-9]{15}|18446[0-6][0-9]{14}|184467[0-3][0-9]{13}|1844674[0-3][0-9]{12}|184467440[0-6][0-9]{10}|1844674407[0-2][0-9]{9}|18446744073[0-6][0-9]{8}|1844674407370[0-8][0-9]{6}|18446744073709[0-4][0-9]{5}|184467440737095[0-4][0-9]{4}|18446744073709550[0-9]{3}|18446744073709551[0-5][0-9]{2}|1844674407370955160[0-9]|1844674407370955161[0-5])$',
     },
-    "existed": {
-      "description": "True when the buffer already existed with the same size and usage.",
-      "type": "boolean",
-      "default": false
-    }
+    existed: {
+      description: 'True when the buffer already existed with the same size and usage.',
+      type: 'boolean',
+      default: false,
+    },
   },
-  "required": [
-    "bufferId",
-    "size",
-    "existed"
-  ],
-  "additionalProperties": false,
-  "examples": [
+  required: ['bufferId', 'size', 'existed'],
+  additionalProperties: false,
+  examples: [
     {
-      "bufferId": "example",
-      "size": "0",
-      "existed": false
-    }
-  ]
+      bufferId: 'example',
+      size: '0',
+      existed: false,
+    },
+  ],
 } as const;
 
 /** fountain.gpu.BufferDestroy */
 export const BufferDestroySchema = {
-  "$schema": "https://json-schema.org/draft/2020-12/schema",
-  "$id": "https://midl.dev/schemas/fountain.gpu.BufferDestroy.schema.json",
-  "title": "BufferDestroy",
-  "description": "Request to free a GPU buffer.",
-  "type": "object",
-  "properties": {
-    "bufferId": {
-      "description": "The buffer to free.",
-      "type": "string",
-      "minLength": 1,
-      "maxLength": 128,
-      "pattern": "^[A-Za-z0-9][A-Za-z0-9._:-]*$"
-    }
+  $schema: 'https://json-schema.org/draft/2020-12/schema',
+  $id: 'https://midl.dev/schemas/fountain.gpu.BufferDestroy.schema.json',
+  title: 'BufferDestroy',
+  description: 'Request to free a GPU buffer.',
+  type: 'object',
+  properties: {
+    bufferId: {
+      description: 'The buffer to free.',
+      type: 'string',
+      minLength: 1,
+      maxLength: 128,
+      pattern: '^[A-Za-z0-9][A-Za-z0-9._:-]*$',
+    },
   },
-  "required": [
-    "bufferId"
-  ],
-  "additionalProperties": false,
-  "examples": [
+  required: ['bufferId'],
+  additionalProperties: false,
+  examples: [
     {
-      "bufferId": "example"
-    }
-  ]
+      bufferId: 'example',
+    },
+  ],
 } as const;
 
 /** fountain.gpu.BufferDestroyed */
 export const BufferDestroyedSchema = {
-  "$schema": "https://json-schema.org/draft/2020-12/schema",
-  "$id": "https://midl.dev/schemas/fountain.gpu.BufferDestroyed.schema.json",
-  "title": "BufferDestroyed",
-  "description": "Reply to gpu/buffer.destroy.",
-  "type": "object",
-  "properties": {
-    "bufferId": {
-      "description": "The freed buffer.",
-      "type": "string"
+  $schema: 'https://json-schema.org/draft/2020-12/schema',
+  $id: 'https://midl.dev/schemas/fountain.gpu.BufferDestroyed.schema.json',
+  title: 'BufferDestroyed',
+  description: 'Reply to gpu/buffer.destroy.',
+  type: 'object',
+  properties: {
+    bufferId: {
+      description: 'The freed buffer.',
+      type: 'string',
     },
-    "freed": {
-      "description": "Bytes returned to the device.",
-      "type": "string",
-      "pattern": "^(?:0|[1-9][0-9]{0,18}|1[0-7][0-9]{18}|18[0-3][0-9]{17}|184[0-3][0-9]{16}|1844[0-5][0-9]{15}|18446[0-6][0-9]{14}|184467[0-3][0-9]{13}|1844674[0-3][0-9]{12}|184467440[0-6][0-9]{10}|1844674407[0-2][0-9]{9}|18446744073[0-6][0-9]{8}|1844674407370[0-8][0-9]{6}|18446744073709[0-4][0-9]{5}|184467440737095[0-4][0-9]{4}|18446744073709550[0-9]{3}|18446744073709551[0-5][0-9]{2}|1844674407370955160[0-9]|1844674407370955161[0-5])$"
-    }
+    freed: {
+      description: 'Bytes returned to the device.',
+      type: 'string',
+      pattern:
+        '^(?:0|[1-9][0-9]{0,18}|1[0-7][0-9]{18}|18[0-3][0-9]{17}|184[0-3][0-9]{16}|1844[0-5][0-9]{15}|18446[0-6][0-9]{14}|184467[0-3][0-9]{13}|1844674[0-3][0-9]{12}|184467440[0-6][0-9]{10}|1844674407[0-2][0-9]{9}|18446744073[0-6][0-9]{8}|1844674407370[0-8][0-9]{6}|18446744073709[0-4][0-9]{5}|184467440737095[0-4][0-9]{4}|18446744073709550[0-9]{3}|18446744073709551[0-5][0-9]{2}|1844674407370955160[0-9]|1844674407370955161[0-5])$',
+    },
   },
-  "required": [
-    "bufferId",
-    "freed"
-  ],
-  "additionalProperties": false,
-  "examples": [
+  required: ['bufferId', 'freed'],
+  additionalProperties: false,
+  examples: [
     {
-      "bufferId": "example",
-      "freed": "0"
-    }
-  ]
+      bufferId: 'example',
+      freed: '0',
+    },
+  ],
 } as const;
 
 /** fountain.gpu.BufferRead */
 export const BufferReadSchema = {
-  "$schema": "https://json-schema.org/draft/2020-12/schema",
-  "$id": "https://midl.dev/schemas/fountain.gpu.BufferRead.schema.json",
-  "title": "BufferRead",
-  "description": "Request to read a range of a buffer back; the data streams on gpu/buffer.data/{corr}.",
-  "type": "object",
-  "properties": {
-    "bufferId": {
-      "description": "The buffer to read (needs copy_src usage).",
-      "type": "string",
-      "minLength": 1,
-      "maxLength": 128,
-      "pattern": "^[A-Za-z0-9][A-Za-z0-9._:-]*$"
+  $schema: 'https://json-schema.org/draft/2020-12/schema',
+  $id: 'https://midl.dev/schemas/fountain.gpu.BufferRead.schema.json',
+  title: 'BufferRead',
+  description: 'Request to read a range of a buffer back; the data streams on gpu/buffer.data/{corr}.',
+  type: 'object',
+  properties: {
+    bufferId: {
+      description: 'The buffer to read (needs copy_src usage).',
+      type: 'string',
+      minLength: 1,
+      maxLength: 128,
+      pattern: '^[A-Za-z0-9][A-Za-z0-9._:-]*$',
     },
-    "offset": {
-      "description": "First byte to read, a multiple of 4.",
-      "type": "string",
-      "pattern": "^(?:0|[1-9][0-9]{0,18}|1[0-7][0-9]{18}|18[0-3][0-9]{17}|184[0-3][0-9]{16}|1844[0-5][0-9]{15}|18446[0-6][0-9]{14}|184467[0-3][0-9]{13}|1844674[0-3][0-9]{12}|184467440[0-6][0-9]{10}|1844674407[0-2][0-9]{9}|18446744073[0-6][0-9]{8}|1844674407370[0-8][0-9]{6}|18446744073709[0-4][0-9]{5}|184467440737095[0-4][0-9]{4}|18446744073709550[0-9]{3}|18446744073709551[0-5][0-9]{2}|1844674407370955160[0-9]|1844674407370955161[0-5])$",
-      "default": "0"
+    offset: {
+      description: 'First byte to read, a multiple of 4.',
+      type: 'string',
+      pattern:
+        '^(?:0|[1-9][0-9]{0,18}|1[0-7][0-9]{18}|18[0-3][0-9]{17}|184[0-3][0-9]{16}|1844[0-5][0-9]{15}|18446[0-6][0-9]{14}|184467[0-3][0-9]{13}|1844674[0-3][0-9]{12}|184467440[0-6][0-9]{10}|1844674407[0-2][0-9]{9}|18446744073[0-6][0-9]{8}|1844674407370[0-8][0-9]{6}|18446744073709[0-4][0-9]{5}|184467440737095[0-4][0-9]{4}|18446744073709550[0-9]{3}|18446744073709551[0-5][0-9]{2}|1844674407370955160[0-9]|1844674407370955161[0-5])$',
+      default: '0',
     },
-    "length": {
-      "description": "Number of bytes to read, a multiple of 4; absent reads to the end of the buffer.",
-      "type": "string",
-      "pattern": "^(?:0|[1-9][0-9]{0,18}|1[0-7][0-9]{18}|18[0-3][0-9]{17}|184[0-3][0-9]{16}|1844[0-5][0-9]{15}|18446[0-6][0-9]{14}|184467[0-3][0-9]{13}|1844674[0-3][0-9]{12}|184467440[0-6][0-9]{10}|1844674407[0-2][0-9]{9}|18446744073[0-6][0-9]{8}|1844674407370[0-8][0-9]{6}|18446744073709[0-4][0-9]{5}|184467440737095[0-4][0-9]{4}|18446744073709550[0-9]{3}|18446744073709551[0-5][0-9]{2}|1844674407370955160[0-9]|1844674407370955161[0-5])$"
+    length: {
+      description: 'Number of bytes to read, a multiple of 4; absent reads to the end of the buffer.',
+      type: 'string',
+      pattern:
+        '^(?:0|[1-9][0-9]{0,18}|1[0-7][0-9]{18}|18[0-3][0-9]{17}|184[0-3][0-9]{16}|1844[0-5][0-9]{15}|18446[0-6][0-9]{14}|184467[0-3][0-9]{13}|1844674[0-3][0-9]{12}|184467440[0-6][0-9]{10}|1844674407[0-2][0-9]{9}|18446744073[0-6][0-9]{8}|1844674407370[0-8][0-9]{6}|18446744073709[0-4][0-9]{5}|184467440737095[0-4][0-9]{4}|18446744073709550[0-9]{3}|18446744073709551[0-5][0-9]{2}|1844674407370955160[0-9]|1844674407370955161[0-5])$',
     },
-    "chunkSize": {
-      "description": "Maximum data bytes per chunk.",
-      "type": "integer",
-      "minimum": 256,
-      "maximum": 49152,
-      "default": 49152
-    }
+    chunkSize: {
+      description: 'Maximum data bytes per chunk.',
+      type: 'integer',
+      minimum: 256,
+      maximum: 49152,
+      default: 49152,
+    },
   },
-  "required": [
-    "bufferId",
-    "offset",
-    "chunkSize"
-  ],
-  "additionalProperties": false,
-  "examples": [
+  required: ['bufferId', 'offset', 'chunkSize'],
+  additionalProperties: false,
+  examples: [
     {
-      "bufferId": "example",
-      "offset": "0",
-      "length": "0",
-      "chunkSize": 49152
-    }
-  ]
+      bufferId: 'example',
+      offset: '0',
+      length: '0',
+      chunkSize: 49152,
+    },
+  ],
 } as const;
 
 /** fountain.gpu.BufferReadStarted */
 export const BufferReadStartedSchema = {
-  "$schema": "https://json-schema.org/draft/2020-12/schema",
-  "$id": "https://midl.dev/schemas/fountain.gpu.BufferReadStarted.schema.json",
-  "title": "BufferReadStarted",
-  "description": "Reply to gpu/buffer.read: what will arrive on gpu/buffer.data/{corr} and how to verify it.",
-  "type": "object",
-  "properties": {
-    "transferId": {
-      "description": "The transferId every data chunk will carry.",
-      "type": "string",
-      "format": "uuid",
-      "pattern": "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
+  $schema: 'https://json-schema.org/draft/2020-12/schema',
+  $id: 'https://midl.dev/schemas/fountain.gpu.BufferReadStarted.schema.json',
+  title: 'BufferReadStarted',
+  description: 'Reply to gpu/buffer.read: what will arrive on gpu/buffer.data/{corr} and how to verify it.',
+  type: 'object',
+  properties: {
+    transferId: {
+      description: 'The transferId every data chunk will carry.',
+      type: 'string',
+      format: 'uuid',
+      pattern: '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$',
     },
-    "bufferId": {
-      "description": "The buffer being read.",
-      "type": "string"
+    bufferId: {
+      description: 'The buffer being read.',
+      type: 'string',
     },
-    "offset": {
-      "description": "First byte of the range.",
-      "type": "string",
-      "pattern": "^(?:0|[1-9][0-9]{0,18}|1[0-7][0-9]{18}|18[0-3][0-9]{17}|184[0-3][0-9]{16}|1844[0-5][0-9]{15}|18446[0-6][0-9]{14}|184467[0-3][0-9]{13}|1844674[0-3][0-9]{12}|184467440[0-6][0-9]{10}|1844674407[0-2][0-9]{9}|18446744073[0-6][0-9]{8}|1844674407370[0-8][0-9]{6}|18446744073709[0-4][0-9]{5}|184467440737095[0-4][0-9]{4}|18446744073709550[0-9]{3}|18446744073709551[0-5][0-9]{2}|1844674407370955160[0-9]|1844674407370955161[0-5])$"
+    offset: {
+      description: 'First byte of the range.',
+      type: 'string',
+      pattern:
+        '^(?:0|[1-9][0-9]{0,18}|1[0-7][0-9]{18}|18[0-3][0-9]{17}|184[0-3][0-9]{16}|1844[0-5][0-9]{15}|18446[0-6][0-9]{14}|184467[0-3][0-9]{13}|1844674[0-3][0-9]{12}|184467440[0-6][0-9]{10}|1844674407[0-2][0-9]{9}|18446744073[0-6][0-9]{8}|1844674407370[0-8][0-9]{6}|18446744073709[0-4][0-9]{5}|184467440737095[0-4][0-9]{4}|18446744073709550[0-9]{3}|18446744073709551[0-5][0-9]{2}|1844674407370955160[0-9]|1844674407370955161[0-5])$',
     },
-    "length": {
-      "description": "Number of bytes in the range.",
-      "type": "string",
-      "pattern": "^(?:0|[1-9][0-9]{0,18}|1[0-7][0-9]{18}|18[0-3][0-9]{17}|184[0-3][0-9]{16}|1844[0-5][0-9]{15}|18446[0-6][0-9]{14}|184467[0-3][0-9]{13}|1844674[0-3][0-9]{12}|184467440[0-6][0-9]{10}|1844674407[0-2][0-9]{9}|18446744073[0-6][0-9]{8}|1844674407370[0-8][0-9]{6}|18446744073709[0-4][0-9]{5}|184467440737095[0-4][0-9]{4}|18446744073709550[0-9]{3}|18446744073709551[0-5][0-9]{2}|1844674407370955160[0-9]|1844674407370955161[0-5])$"
+    length: {
+      description: 'Number of bytes in the range.',
+      type: 'string',
+      pattern:
+        '^(?:0|[1-9][0-9]{0,18}|1[0-7][0-9]{18}|18[0-3][0-9]{17}|184[0-3][0-9]{16}|1844[0-5][0-9]{15}|18446[0-6][0-9]{14}|184467[0-3][0-9]{13}|1844674[0-3][0-9]{12}|184467440[0-6][0-9]{10}|1844674407[0-2][0-9]{9}|18446744073[0-6][0-9]{8}|1844674407370[0-8][0-9]{6}|18446744073709[0-4][0-9]{5}|184467440737095[0-4][0-9]{4}|18446744073709550[0-9]{3}|18446744073709551[0-5][0-9]{2}|1844674407370955160[0-9]|1844674407370955161[0-5])$',
     },
-    "chunkTotal": {
-      "description": "Number of chunks that will be sent.",
-      "type": "integer",
-      "minimum": 0,
-      "maximum": 4294967295
+    chunkTotal: {
+      description: 'Number of chunks that will be sent.',
+      type: 'integer',
+      minimum: 0,
+      maximum: 4294967295,
     },
-    "checksum": {
-      "description": "Checksum over the whole range, to verify the reassembled data.",
-      "$ref": "#/$defs/fountain.core.Checksum"
-    }
+    checksum: {
+      description: 'Checksum over the whole range, to verify the reassembled data.',
+      $ref: '#/$defs/fountain.core.Checksum',
+    },
   },
-  "required": [
-    "transferId",
-    "bufferId",
-    "offset",
-    "length",
-    "chunkTotal",
-    "checksum"
-  ],
-  "additionalProperties": false,
-  "examples": [
+  required: ['transferId', 'bufferId', 'offset', 'length', 'chunkTotal', 'checksum'],
+  additionalProperties: false,
+  examples: [
     {
-      "transferId": "00000000-0000-4000-8000-000000000000",
-      "bufferId": "example",
-      "offset": "0",
-      "length": "0",
-      "chunkTotal": 0,
-      "checksum": {
-        "algorithm": "crc32",
-        "value": "AAAAAA=="
-      }
-    }
-  ],
-  "$defs": {
-    "fountain.core.Checksum": {
-      "title": "Checksum",
-      "description": "A checksum over a whole transfer, used to verify data that arrived in chunks.",
-      "type": "object",
-      "properties": {
-        "algorithm": {
-          "description": "Algorithm that produced `value`.",
-          "$ref": "#/$defs/fountain.core.ChecksumAlgorithm",
-          "default": "crc32"
-        },
-        "value": {
-          "description": "The digest bytes: 4 for crc32, 32 for sha256.",
-          "type": "string",
-          "contentEncoding": "base64",
-          "pattern": "^(?:(?:[A-Za-z0-9+/]{4}){2,10}|(?:[A-Za-z0-9+/]{4}){1,10}(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=))$"
-        }
+      transferId: '00000000-0000-4000-8000-000000000000',
+      bufferId: 'example',
+      offset: '0',
+      length: '0',
+      chunkTotal: 0,
+      checksum: {
+        algorithm: 'crc32',
+        value: 'AAAAAA==',
       },
-      "required": [
-        "algorithm",
-        "value"
-      ],
-      "additionalProperties": false
     },
-    "fountain.core.ChecksumAlgorithm": {
-      "title": "ChecksumAlgorithm",
-      "description": "Checksum algorithms used to verify transferred data.",
-      "enum": [
-        "crc32",
-        "sha256"
-      ]
-    }
-  }
+  ],
+  $defs: {
+    'fountain.core.Checksum': {
+      title: 'Checksum',
+      description: 'A checksum over a whole transfer, used to verify data that arrived in chunks.',
+      type: 'object',
+      properties: {
+        algorithm: {
+          description: 'Algorithm that produced `value`.',
+          $ref: '#/$defs/fountain.core.ChecksumAlgorithm',
+          default: 'crc32',
+        },
+        value: {
+          description: 'The digest bytes: 4 for crc32, 32 for sha256.',
+          type: 'string',
+          contentEncoding: 'base64',
+          pattern: '^(?:(?:[A-Za-z0-9+/]{4}){2,10}|(?:[A-Za-z0-9+/]{4}){1,10}(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=))$',
+        },
+      },
+      required: ['algorithm', 'value'],
+      additionalProperties: false,
+    },
+    'fountain.core.ChecksumAlgorithm': {
+      title: 'ChecksumAlgorithm',
+      description: 'Checksum algorithms used to verify transferred data.',
+      enum: ['crc32', 'sha256'],
+    },
+  },
 } as const;
 
 /** fountain.gpu.BufferSlice */
 export const BufferSliceSchema = {
-  "$schema": "https://json-schema.org/draft/2020-12/schema",
-  "$id": "https://midl.dev/schemas/fountain.gpu.BufferSlice.schema.json",
-  "title": "BufferSlice",
-  "description": "A byte range of a GPU buffer.",
-  "type": "object",
-  "properties": {
-    "bufferId": {
-      "description": "The buffer.",
-      "type": "string"
+  $schema: 'https://json-schema.org/draft/2020-12/schema',
+  $id: 'https://midl.dev/schemas/fountain.gpu.BufferSlice.schema.json',
+  title: 'BufferSlice',
+  description: 'A byte range of a GPU buffer.',
+  type: 'object',
+  properties: {
+    bufferId: {
+      description: 'The buffer.',
+      type: 'string',
     },
-    "offset": {
-      "description": "First byte of the range.",
-      "type": "string",
-      "pattern": "^(?:0|[1-9][0-9]{0,18}|1[0-7][0-9]{18}|18[0-3][0-9]{17}|184[0-3][0-9]{16}|1844[0-5][0-9]{15}|18446[0-6][0-9]{14}|184467[0-3][0-9]{13}|1844674[0-3][0-9]{12}|184467440[0-6][0-9]{10}|1844674407[0-2][0-9]{9}|18446744073[0-6][0-9]{8}|1844674407370[0-8][0-9]{6}|18446744073709[0-4][0-9]{5}|184467440737095[0-4][0-9]{4}|18446744073709550[0-9]{3}|18446744073709551[0-5][0-9]{2}|1844674407370955160[0-9]|1844674407370955161[0-5])$"
+    offset: {
+      description: 'First byte of the range.',
+      type: 'string',
+      pattern:
+        '^(?:0|[1-9][0-9]{0,18}|1[0-7][0-9]{18}|18[0-3][0-9]{17}|184[0-3][0-9]{16}|1844[0-5][0-9]{15}|18446[0-6][0-9]{14}|184467[0-3][0-9]{13}|1844674[0-3][0-9]{12}|184467440[0-6][0-9]{10}|1844674407[0-2][0-9]{9}|18446744073[0-6][0-9]{8}|1844674407370[0-8][0-9]{6}|18446744073709[0-4][0-9]{5}|184467440737095[0-4][0-9]{4}|18446744073709550[0-9]{3}|18446744073709551[0-5][0-9]{2}|1844674407370955160[0-9]|1844674407370955161[0-5])$',
     },
-    "length": {
-      "description": "Length of the range in bytes.",
-      "type": "string",
-      "pattern": "^(?:0|[1-9][0-9]{0,18}|1[0-7][0-9]{18}|18[0-3][0-9]{17}|184[0-3][0-9]{16}|1844[0-5][0-9]{15}|18446[0-6][0-9]{14}|184467[0-3][0-9]{13}|1844674[0-3][0-9]{12}|184467440[0-6][0-9]{10}|1844674407[0-2][0-9]{9}|18446744073[0-6][0-9]{8}|1844674407370[0-8][0-9]{6}|18446744073709[0-4][0-9]{5}|184467440737095[0-4][0-9]{4}|18446744073709550[0-9]{3}|18446744073709551[0-5][0-9]{2}|1844674407370955160[0-9]|1844674407370955161[0-5])$"
-    }
+    length: {
+      description: 'Length of the range in bytes.',
+      type: 'string',
+      pattern:
+        '^(?:0|[1-9][0-9]{0,18}|1[0-7][0-9]{18}|18[0-3][0-9]{17}|184[0-3][0-9]{16}|1844[0-5][0-9]{15}|18446[0-6][0-9]{14}|184467[0-3][0-9]{13}|1844674[0-3][0-9]{12}|184467440[0-6][0-9]{10}|1844674407[0-2][0-9]{9}|18446744073[0-6][0-9]{8}|1844674407370[0-8][0-9]{6}|18446744073709[0-4][0-9]{5}|184467440737095[0-4][0-9]{4}|18446744073709550[0-9]{3}|18446744073709551[0-5][0-9]{2}|1844674407370955160[0-9]|1844674407370955161[0-5])$',
+    },
   },
-  "required": [
-    "bufferId",
-    "offset",
-    "length"
-  ],
-  "additionalProperties": false,
-  "examples": [
+  required: ['bufferId', 'offset', 'length'],
+  additionalProperties: false,
+  examples: [
     {
-      "bufferId": "example",
-      "offset": "0",
-      "length": "0"
-    }
-  ]
+      bufferId: 'example',
+      offset: '0',
+      length: '0',
+    },
+  ],
 } as const;
 
 /** fountain.gpu.BufferUsage */
 export const BufferUsageSchema = {
-  "$schema": "https://json-schema.org/draft/2020-12/schema",
-  "$id": "https://midl.dev/schemas/fountain.gpu.BufferUsage.schema.json",
-  "title": "BufferUsage",
-  "description": "How a buffer may be used (WebGPU GPUBufferUsage flags, combined by the runtime).",
-  "enum": [
-    "storage",
-    "uniform",
-    "copy_src",
-    "copy_dst",
-    "indirect"
-  ],
-  "examples": [
-    "storage"
-  ]
+  $schema: 'https://json-schema.org/draft/2020-12/schema',
+  $id: 'https://midl.dev/schemas/fountain.gpu.BufferUsage.schema.json',
+  title: 'BufferUsage',
+  description: 'How a buffer may be used (WebGPU GPUBufferUsage flags, combined by the runtime).',
+  enum: ['storage', 'uniform', 'copy_src', 'copy_dst', 'indirect'],
+  examples: ['storage'],
 } as const;
 
 /** fountain.gpu.BufferWriteAck */
 export const BufferWriteAckSchema = {
-  "$schema": "https://json-schema.org/draft/2020-12/schema",
-  "$id": "https://midl.dev/schemas/fountain.gpu.BufferWriteAck.schema.json",
-  "title": "BufferWriteAck",
-  "description": "Reply to each gpu/buffer.write chunk.",
-  "type": "object",
-  "properties": {
-    "transferId": {
-      "description": "The transfer the chunk belongs to.",
-      "type": "string",
-      "format": "uuid",
-      "pattern": "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
+  $schema: 'https://json-schema.org/draft/2020-12/schema',
+  $id: 'https://midl.dev/schemas/fountain.gpu.BufferWriteAck.schema.json',
+  title: 'BufferWriteAck',
+  description: 'Reply to each gpu/buffer.write chunk.',
+  type: 'object',
+  properties: {
+    transferId: {
+      description: 'The transfer the chunk belongs to.',
+      type: 'string',
+      format: 'uuid',
+      pattern: '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$',
     },
-    "chunkIndex": {
-      "description": "The chunk being acknowledged.",
-      "type": "integer",
-      "minimum": 0,
-      "maximum": 4294967295
+    chunkIndex: {
+      description: 'The chunk being acknowledged.',
+      type: 'integer',
+      minimum: 0,
+      maximum: 4294967295,
     },
-    "received": {
-      "description": "Distinct chunks of the transfer received and verified so far.",
-      "type": "integer",
-      "minimum": 0,
-      "maximum": 4294967295
+    received: {
+      description: 'Distinct chunks of the transfer received and verified so far.',
+      type: 'integer',
+      minimum: 0,
+      maximum: 4294967295,
     },
-    "complete": {
-      "description": "True once every chunk arrived and the transfer checksum (if given) matched.",
-      "type": "boolean"
+    complete: {
+      description: 'True once every chunk arrived and the transfer checksum (if given) matched.',
+      type: 'boolean',
     },
-    "missing": {
-      "description": "Indexes of chunks still missing, reported once the last chunk has arrived.",
-      "type": "array",
-      "items": {
-        "type": "integer",
-        "minimum": 0,
-        "maximum": 4294967295
+    missing: {
+      description: 'Indexes of chunks still missing, reported once the last chunk has arrived.',
+      type: 'array',
+      items: {
+        type: 'integer',
+        minimum: 0,
+        maximum: 4294967295,
       },
-      "maxItems": 256
-    }
+      maxItems: 256,
+    },
   },
-  "required": [
-    "transferId",
-    "chunkIndex",
-    "received",
-    "complete",
-    "missing"
-  ],
-  "additionalProperties": false,
-  "examples": [
+  required: ['transferId', 'chunkIndex', 'received', 'complete', 'missing'],
+  additionalProperties: false,
+  examples: [
     {
-      "transferId": "00000000-0000-4000-8000-000000000000",
-      "chunkIndex": 0,
-      "received": 0,
-      "complete": false,
-      "missing": [
-        0
-      ]
-    }
-  ]
+      transferId: '00000000-0000-4000-8000-000000000000',
+      chunkIndex: 0,
+      received: 0,
+      complete: false,
+      missing: [0],
+    },
+  ],
 } as const;
 
 /** fountain.gpu.JobAccepted */
 export const JobAcceptedSchema = {
-  "$schema": "https://json-schema.org/draft/2020-12/schema",
-  "$id": "https://midl.dev/schemas/fountain.gpu.JobAccepted.schema.json",
-  "title": "JobAccepted",
-  "description": "Reply to gpu/job.dispatch: the job was validated and queued.",
-  "type": "object",
-  "properties": {
-    "jobId": {
-      "description": "Id of the queued job.",
-      "type": "string"
+  $schema: 'https://json-schema.org/draft/2020-12/schema',
+  $id: 'https://midl.dev/schemas/fountain.gpu.JobAccepted.schema.json',
+  title: 'JobAccepted',
+  description: 'Reply to gpu/job.dispatch: the job was validated and queued.',
+  type: 'object',
+  properties: {
+    jobId: {
+      description: 'Id of the queued job.',
+      type: 'string',
     },
-    "queuePosition": {
-      "description": "Jobs ahead of this one in the device queue.",
-      "type": "integer",
-      "minimum": 0,
-      "maximum": 4294967295
+    queuePosition: {
+      description: 'Jobs ahead of this one in the device queue.',
+      type: 'integer',
+      minimum: 0,
+      maximum: 4294967295,
     },
-    "estimatedStart": {
-      "description": "Expected wait before the job starts, when the runtime can estimate it.",
-      "type": "integer",
-      "minimum": -9007199254740991,
-      "maximum": 9007199254740991
+    estimatedStart: {
+      description: 'Expected wait before the job starts, when the runtime can estimate it.',
+      type: 'integer',
+      minimum: -9007199254740991,
+      maximum: 9007199254740991,
     },
-    "resultTopic": {
-      "description": "Address on which results will stream, e.g. \"gpu/job.result/dE8x-7qF\".",
-      "type": "string"
-    }
+    resultTopic: {
+      description: 'Address on which results will stream, e.g. "gpu/job.result/dE8x-7qF".',
+      type: 'string',
+    },
   },
-  "required": [
-    "jobId",
-    "queuePosition",
-    "resultTopic"
-  ],
-  "additionalProperties": false,
-  "examples": [
+  required: ['jobId', 'queuePosition', 'resultTopic'],
+  additionalProperties: false,
+  examples: [
     {
-      "jobId": "example",
-      "queuePosition": 0,
-      "estimatedStart": 1000,
-      "resultTopic": "example"
-    }
-  ]
+      jobId: 'example',
+      queuePosition: 0,
+      estimatedStart: 1000,
+      resultTopic: 'example',
+    },
+  ],
 } as const;
 
 /** fountain.gpu.JobDispatch */
 export const JobDispatchSchema = {
-  "$schema": "https://json-schema.org/draft/2020-12/schema",
-  "$id": "https://midl.dev/schemas/fountain.gpu.JobDispatch.schema.json",
-  "title": "JobDispatch",
-  "description": "Request to run a compute pipeline once.",
-  "type": "object",
-  "properties": {
-    "pipelineId": {
-      "description": "Pipeline returned by gpu/pipeline.create.",
-      "type": "string",
-      "minLength": 1,
-      "maxLength": 128,
-      "pattern": "^[A-Za-z0-9][A-Za-z0-9._:-]*$"
+  $schema: 'https://json-schema.org/draft/2020-12/schema',
+  $id: 'https://midl.dev/schemas/fountain.gpu.JobDispatch.schema.json',
+  title: 'JobDispatch',
+  description: 'Request to run a compute pipeline once.',
+  type: 'object',
+  properties: {
+    pipelineId: {
+      description: 'Pipeline returned by gpu/pipeline.create.',
+      type: 'string',
+      minLength: 1,
+      maxLength: 128,
+      pattern: '^[A-Za-z0-9][A-Za-z0-9._:-]*$',
     },
-    "bindGroups": {
-      "description": "Buffers bound to the pipeline's bind groups.",
-      "type": "array",
-      "items": {
-        "$ref": "#/$defs/fountain.gpu.BindGroup"
+    bindGroups: {
+      description: "Buffers bound to the pipeline's bind groups.",
+      type: 'array',
+      items: {
+        $ref: '#/$defs/fountain.gpu.BindGroup',
       },
-      "maxItems": 4
+      maxItems: 4,
     },
-    "workgroups": {
-      "description": "Workgroup counts; the total invocations are these times the shader's @workgroup_size.",
-      "$ref": "#/$defs/fountain.gpu.WorkgroupCount"
+    workgroups: {
+      description: "Workgroup counts; the total invocations are these times the shader's @workgroup_size.",
+      $ref: '#/$defs/fountain.gpu.WorkgroupCount',
     },
-    "pushConstants": {
-      "description": "Small constant block passed to the shader without a buffer upload (a multiple of 4 bytes); runtimes\nwithout WebGPU immediate data emulate it with a uniform buffer.",
-      "type": "string",
-      "contentEncoding": "base64",
-      "pattern": "^(?:(?:[A-Za-z0-9+/]{4}){0,85}(?:[A-Za-z0-9+/]{2}==)?|(?:[A-Za-z0-9+/]{4}){0,84}[A-Za-z0-9+/]{3}=)$"
+    pushConstants: {
+      description:
+        'Small constant block passed to the shader without a buffer upload (a multiple of 4 bytes); runtimes\nwithout WebGPU immediate data emulate it with a uniform buffer.',
+      type: 'string',
+      contentEncoding: 'base64',
+      pattern: '^(?:(?:[A-Za-z0-9+/]{4}){0,85}(?:[A-Za-z0-9+/]{2}==)?|(?:[A-Za-z0-9+/]{4}){0,84}[A-Za-z0-9+/]{3}=)$',
     },
-    "budget": {
-      "description": "Timing budget for this job (queue wait plus execution); the job fails with BUDGET_EXCEEDED when it\ncannot meet it.",
-      "$ref": "#/$defs/fountain.core.Budget"
+    budget: {
+      description: 'Timing budget for this job (queue wait plus execution); the job fails with BUDGET_EXCEEDED when it\ncannot meet it.',
+      $ref: '#/$defs/fountain.core.Budget',
     },
-    "outputs": {
-      "description": "Buffer ranges to return in the result.",
-      "type": "array",
-      "items": {
-        "$ref": "#/$defs/fountain.gpu.OutputRequest"
+    outputs: {
+      description: 'Buffer ranges to return in the result.',
+      type: 'array',
+      items: {
+        $ref: '#/$defs/fountain.gpu.OutputRequest',
       },
-      "maxItems": 16
+      maxItems: 16,
     },
-    "label": {
-      "description": "Human-readable label shown in diagnostics and telemetry.",
-      "type": "string",
-      "maxLength": 128
-    }
+    label: {
+      description: 'Human-readable label shown in diagnostics and telemetry.',
+      type: 'string',
+      maxLength: 128,
+    },
   },
-  "required": [
-    "pipelineId",
-    "bindGroups",
-    "workgroups",
-    "outputs"
-  ],
-  "additionalProperties": false,
-  "examples": [
+  required: ['pipelineId', 'bindGroups', 'workgroups', 'outputs'],
+  additionalProperties: false,
+  examples: [
     {
-      "pipelineId": "example",
-      "bindGroups": [
+      pipelineId: 'example',
+      bindGroups: [
         {
-          "group": 0,
-          "entries": [
+          group: 0,
+          entries: [
             {
-              "binding": 0,
-              "bufferId": "example",
-              "offset": "0",
-              "size": "0"
-            }
-          ]
-        }
+              binding: 0,
+              bufferId: 'example',
+              offset: '0',
+              size: '0',
+            },
+          ],
+        },
       ],
-      "workgroups": {
-        "x": 1,
-        "y": 1,
-        "z": 1
+      workgroups: {
+        x: 1,
+        y: 1,
+        z: 1,
       },
-      "pushConstants": "",
-      "budget": {
-        "latency": 1000,
-        "jitter": 1000
+      pushConstants: '',
+      budget: {
+        latency: 1000,
+        jitter: 1000,
       },
-      "outputs": [
+      outputs: [
         {
-          "bufferId": "example",
-          "offset": "0",
-          "length": "0",
-          "mode": "auto"
-        }
+          bufferId: 'example',
+          offset: '0',
+          length: '0',
+          mode: 'auto',
+        },
       ],
-      "label": "example"
-    }
+      label: 'example',
+    },
   ],
-  "$defs": {
-    "fountain.core.Budget": {
-      "title": "Budget",
-      "description": "A timing budget: how long a message may take and how much that time may vary.",
-      "type": "object",
-      "properties": {
-        "latency": {
-          "description": "Maximum acceptable end-to-end latency.",
-          "type": "integer",
-          "minimum": -9007199254740991,
-          "maximum": 9007199254740991
+  $defs: {
+    'fountain.core.Budget': {
+      title: 'Budget',
+      description: 'A timing budget: how long a message may take and how much that time may vary.',
+      type: 'object',
+      properties: {
+        latency: {
+          description: 'Maximum acceptable end-to-end latency.',
+          type: 'integer',
+          minimum: -9007199254740991,
+          maximum: 9007199254740991,
         },
-        "jitter": {
-          "description": "Maximum acceptable variation of the latency between consecutive messages.",
-          "type": "integer",
-          "minimum": -9007199254740991,
-          "maximum": 9007199254740991
-        }
+        jitter: {
+          description: 'Maximum acceptable variation of the latency between consecutive messages.',
+          type: 'integer',
+          minimum: -9007199254740991,
+          maximum: 9007199254740991,
+        },
       },
-      "required": [
-        "latency"
-      ],
-      "additionalProperties": false
+      required: ['latency'],
+      additionalProperties: false,
     },
-    "fountain.gpu.BindGroup": {
-      "title": "BindGroup",
-      "description": "The buffers bound to one @group(n).",
-      "type": "object",
-      "properties": {
-        "group": {
-          "description": "@group(n) index in the shader.",
-          "type": "integer",
-          "minimum": 0,
-          "maximum": 3
+    'fountain.gpu.BindGroup': {
+      title: 'BindGroup',
+      description: 'The buffers bound to one @group(n).',
+      type: 'object',
+      properties: {
+        group: {
+          description: '@group(n) index in the shader.',
+          type: 'integer',
+          minimum: 0,
+          maximum: 3,
         },
-        "entries": {
-          "description": "One entry per binding slot of the group.",
-          "type": "array",
-          "items": {
-            "$ref": "#/$defs/fountain.gpu.BindGroupEntry"
+        entries: {
+          description: 'One entry per binding slot of the group.',
+          type: 'array',
+          items: {
+            $ref: '#/$defs/fountain.gpu.BindGroupEntry',
           },
-          "minItems": 1,
-          "maxItems": 16
-        }
+          minItems: 1,
+          maxItems: 16,
+        },
       },
-      "required": [
-        "group",
-        "entries"
-      ],
-      "additionalProperties": false
+      required: ['group', 'entries'],
+      additionalProperties: false,
     },
-    "fountain.gpu.BindGroupEntry": {
-      "title": "BindGroupEntry",
-      "description": "Binds (a range of) a buffer to one binding slot.",
-      "type": "object",
-      "properties": {
-        "binding": {
-          "description": "@binding(n) index in the shader.",
-          "type": "integer",
-          "minimum": 0,
-          "maximum": 1023
+    'fountain.gpu.BindGroupEntry': {
+      title: 'BindGroupEntry',
+      description: 'Binds (a range of) a buffer to one binding slot.',
+      type: 'object',
+      properties: {
+        binding: {
+          description: '@binding(n) index in the shader.',
+          type: 'integer',
+          minimum: 0,
+          maximum: 1023,
         },
-        "bufferId": {
-          "description": "The buffer to bind.",
-          "type": "string",
-          "minLength": 1,
-          "maxLength": 128,
-          "pattern": "^[A-Za-z0-9][A-Za-z0-9._:-]*$"
+        bufferId: {
+          description: 'The buffer to bind.',
+          type: 'string',
+          minLength: 1,
+          maxLength: 128,
+          pattern: '^[A-Za-z0-9][A-Za-z0-9._:-]*$',
         },
-        "offset": {
-          "description": "Byte offset of the bound range (a multiple of 256 for storage and uniform bindings).",
-          "type": "string",
-          "pattern": "^(?:0|[1-9][0-9]{0,18}|1[0-7][0-9]{18}|18[0-3][0-9]{17}|184[0-3][0-9]{16}|1844[0-5][0-9]{15}|18446[0-6][0-9]{14}|184467[0-3][0-9]{13}|1844674[0-3][0-9]{12}|184467440[0-6][0-9]{10}|1844674407[0-2][0-9]{9}|18446744073[0-6][0-9]{8}|1844674407370[0-8][0-9]{6}|18446744073709[0-4][0-9]{5}|184467440737095[0-4][0-9]{4}|18446744073709550[0-9]{3}|18446744073709551[0-5][0-9]{2}|1844674407370955160[0-9]|1844674407370955161[0-5])$",
-          "default": "0"
+        offset: {
+          description: 'Byte offset of the bound range (a multiple of 256 for storage and uniform bindings).',
+          type: 'string',
+          pattern:
+            '^(?:0|[1-9][0-9]{0,18}|1[0-7][0-9]{18}|18[0-3][0-9]{17}|184[0-3][0-9]{16}|1844[0-5][0-9]{15}|18446[0-6][0-9]{14}|184467[0-3][0-9]{13}|1844674[0-3][0-9]{12}|184467440[0-6][0-9]{10}|1844674407[0-2][0-9]{9}|18446744073[0-6][0-9]{8}|1844674407370[0-8][0-9]{6}|18446744073709[0-4][0-9]{5}|184467440737095[0-4][0-9]{4}|18446744073709550[0-9]{3}|18446744073709551[0-5][0-9]{2}|1844674407370955160[0-9]|1844674407370955161[0-5])$',
+          default: '0',
         },
-        "size": {
-          "description": "Size of the bound range in bytes; absent binds to the end of the buffer.",
-          "type": "string",
-          "pattern": "^(?:0|[1-9][0-9]{0,18}|1[0-7][0-9]{18}|18[0-3][0-9]{17}|184[0-3][0-9]{16}|1844[0-5][0-9]{15}|18446[0-6][0-9]{14}|184467[0-3][0-9]{13}|1844674[0-3][0-9]{12}|184467440[0-6][0-9]{10}|1844674407[0-2][0-9]{9}|18446744073[0-6][0-9]{8}|1844674407370[0-8][0-9]{6}|18446744073709[0-4][0-9]{5}|184467440737095[0-4][0-9]{4}|18446744073709550[0-9]{3}|18446744073709551[0-5][0-9]{2}|1844674407370955160[0-9]|1844674407370955161[0-5])$"
-        }
+        size: {
+          description: 'Size of the bound range in bytes; absent binds to the end of the buffer.',
+          type: 'string',
+          pattern:
+            '^(?:0|[1-9][0-9]{0,18}|1[0-7][0-9]{18}|18[0-3][0-9]{17}|184[0-3][0-9]{16}|1844[0-5][0-9]{15}|18446[0-6][0-9]{14}|184467[0-3][0-9]{13}|1844674[0-3][0-9]{12}|184467440[0-6][0-9]{10}|1844674407[0-2][0-9]{9}|18446744073[0-6][0-9]{8}|1844674407370[0-8][0-9]{6}|18446744073709[0-4][0-9]{5}|184467440737095[0-4][0-9]{4}|18446744073709550[0-9]{3}|18446744073709551[0-5][0-9]{2}|1844674407370955160[0-9]|1844674407370955161[0-5])$',
+        },
       },
-      "required": [
-        "binding",
-        "bufferId",
-        "offset"
-      ],
-      "additionalProperties": false
+      required: ['binding', 'bufferId', 'offset'],
+      additionalProperties: false,
     },
-    "fountain.gpu.OutputMode": {
-      "title": "OutputMode",
-      "description": "How a job output is returned.",
-      "enum": [
-        "auto",
-        "inline",
-        "reference"
-      ]
+    'fountain.gpu.OutputMode': {
+      title: 'OutputMode',
+      description: 'How a job output is returned.',
+      enum: ['auto', 'inline', 'reference'],
     },
-    "fountain.gpu.OutputRequest": {
-      "title": "OutputRequest",
-      "description": "A buffer range the caller wants back when the job finishes.",
-      "type": "object",
-      "properties": {
-        "bufferId": {
-          "description": "Buffer holding the output.",
-          "type": "string",
-          "minLength": 1,
-          "maxLength": 128,
-          "pattern": "^[A-Za-z0-9][A-Za-z0-9._:-]*$"
+    'fountain.gpu.OutputRequest': {
+      title: 'OutputRequest',
+      description: 'A buffer range the caller wants back when the job finishes.',
+      type: 'object',
+      properties: {
+        bufferId: {
+          description: 'Buffer holding the output.',
+          type: 'string',
+          minLength: 1,
+          maxLength: 128,
+          pattern: '^[A-Za-z0-9][A-Za-z0-9._:-]*$',
         },
-        "offset": {
-          "description": "First byte of the output range.",
-          "type": "string",
-          "pattern": "^(?:0|[1-9][0-9]{0,18}|1[0-7][0-9]{18}|18[0-3][0-9]{17}|184[0-3][0-9]{16}|1844[0-5][0-9]{15}|18446[0-6][0-9]{14}|184467[0-3][0-9]{13}|1844674[0-3][0-9]{12}|184467440[0-6][0-9]{10}|1844674407[0-2][0-9]{9}|18446744073[0-6][0-9]{8}|1844674407370[0-8][0-9]{6}|18446744073709[0-4][0-9]{5}|184467440737095[0-4][0-9]{4}|18446744073709550[0-9]{3}|18446744073709551[0-5][0-9]{2}|1844674407370955160[0-9]|1844674407370955161[0-5])$",
-          "default": "0"
+        offset: {
+          description: 'First byte of the output range.',
+          type: 'string',
+          pattern:
+            '^(?:0|[1-9][0-9]{0,18}|1[0-7][0-9]{18}|18[0-3][0-9]{17}|184[0-3][0-9]{16}|1844[0-5][0-9]{15}|18446[0-6][0-9]{14}|184467[0-3][0-9]{13}|1844674[0-3][0-9]{12}|184467440[0-6][0-9]{10}|1844674407[0-2][0-9]{9}|18446744073[0-6][0-9]{8}|1844674407370[0-8][0-9]{6}|18446744073709[0-4][0-9]{5}|184467440737095[0-4][0-9]{4}|18446744073709550[0-9]{3}|18446744073709551[0-5][0-9]{2}|1844674407370955160[0-9]|1844674407370955161[0-5])$',
+          default: '0',
         },
-        "length": {
-          "description": "Length of the output range; absent means to the end of the buffer.",
-          "type": "string",
-          "pattern": "^(?:0|[1-9][0-9]{0,18}|1[0-7][0-9]{18}|18[0-3][0-9]{17}|184[0-3][0-9]{16}|1844[0-5][0-9]{15}|18446[0-6][0-9]{14}|184467[0-3][0-9]{13}|1844674[0-3][0-9]{12}|184467440[0-6][0-9]{10}|1844674407[0-2][0-9]{9}|18446744073[0-6][0-9]{8}|1844674407370[0-8][0-9]{6}|18446744073709[0-4][0-9]{5}|184467440737095[0-4][0-9]{4}|18446744073709550[0-9]{3}|18446744073709551[0-5][0-9]{2}|1844674407370955160[0-9]|1844674407370955161[0-5])$"
+        length: {
+          description: 'Length of the output range; absent means to the end of the buffer.',
+          type: 'string',
+          pattern:
+            '^(?:0|[1-9][0-9]{0,18}|1[0-7][0-9]{18}|18[0-3][0-9]{17}|184[0-3][0-9]{16}|1844[0-5][0-9]{15}|18446[0-6][0-9]{14}|184467[0-3][0-9]{13}|1844674[0-3][0-9]{12}|184467440[0-6][0-9]{10}|1844674407[0-2][0-9]{9}|18446744073[0-6][0-9]{8}|1844674407370[0-8][0-9]{6}|18446744073709[0-4][0-9]{5}|184467440737095[0-4][0-9]{4}|18446744073709550[0-9]{3}|18446744073709551[0-5][0-9]{2}|1844674407370955160[0-9]|1844674407370955161[0-5])$',
         },
-        "mode": {
-          "description": "Inline bytes or a reference.",
-          "$ref": "#/$defs/fountain.gpu.OutputMode",
-          "default": "auto"
-        }
+        mode: {
+          description: 'Inline bytes or a reference.',
+          $ref: '#/$defs/fountain.gpu.OutputMode',
+          default: 'auto',
+        },
       },
-      "required": [
-        "bufferId",
-        "offset",
-        "mode"
-      ],
-      "additionalProperties": false
+      required: ['bufferId', 'offset', 'mode'],
+      additionalProperties: false,
     },
-    "fountain.gpu.WorkgroupCount": {
-      "title": "WorkgroupCount",
-      "description": "Number of workgroups to dispatch along each axis.",
-      "type": "object",
-      "properties": {
-        "x": {
-          "description": "Workgroups along x.",
-          "type": "integer",
-          "minimum": 1,
-          "maximum": 65535,
-          "default": 1
+    'fountain.gpu.WorkgroupCount': {
+      title: 'WorkgroupCount',
+      description: 'Number of workgroups to dispatch along each axis.',
+      type: 'object',
+      properties: {
+        x: {
+          description: 'Workgroups along x.',
+          type: 'integer',
+          minimum: 1,
+          maximum: 65535,
+          default: 1,
         },
-        "y": {
-          "description": "Workgroups along y.",
-          "type": "integer",
-          "minimum": 1,
-          "maximum": 65535,
-          "default": 1
+        y: {
+          description: 'Workgroups along y.',
+          type: 'integer',
+          minimum: 1,
+          maximum: 65535,
+          default: 1,
         },
-        "z": {
-          "description": "Workgroups along z.",
-          "type": "integer",
-          "minimum": 1,
-          "maximum": 65535,
-          "default": 1
-        }
+        z: {
+          description: 'Workgroups along z.',
+          type: 'integer',
+          minimum: 1,
+          maximum: 65535,
+          default: 1,
+        },
       },
-      "required": [
-        "x",
-        "y",
-        "z"
-      ],
-      "additionalProperties": false
-    }
-  }
+      required: ['x', 'y', 'z'],
+      additionalProperties: false,
+    },
+  },
 } as const;
 
 /** fountain.gpu.JobOutput */
 export const JobOutputSchema = {
-  "$schema": "https://json-schema.org/draft/2020-12/schema",
-  "$id": "https://midl.dev/schemas/fountain.gpu.JobOutput.schema.json",
-  "title": "JobOutput",
-  "description": "One output of a finished job, in the order of the request's `outputs`.",
-  "type": "object",
-  "properties": {
-    "bufferId": {
-      "description": "The buffer the output was taken from.",
-      "type": "string"
+  $schema: 'https://json-schema.org/draft/2020-12/schema',
+  $id: 'https://midl.dev/schemas/fountain.gpu.JobOutput.schema.json',
+  title: 'JobOutput',
+  description: "One output of a finished job, in the order of the request's `outputs`.",
+  type: 'object',
+  properties: {
+    bufferId: {
+      description: 'The buffer the output was taken from.',
+      type: 'string',
     },
-    "data": {
-      "description": "The data, inline or by reference.",
-      "$ref": "#/$defs/fountain.gpu.OutputData"
+    data: {
+      description: 'The data, inline or by reference.',
+      $ref: '#/$defs/fountain.gpu.OutputData',
     },
-    "crc32": {
-      "description": "CRC-32 (IEEE) of the output bytes, to verify inline data or a later read.",
-      "type": "integer",
-      "minimum": 0,
-      "maximum": 4294967295
-    }
+    crc32: {
+      description: 'CRC-32 (IEEE) of the output bytes, to verify inline data or a later read.',
+      type: 'integer',
+      minimum: 0,
+      maximum: 4294967295,
+    },
   },
-  "required": [
-    "bufferId",
-    "data",
-    "crc32"
-  ],
-  "additionalProperties": false,
-  "examples": [
+  required: ['bufferId', 'data', 'crc32'],
+  additionalProperties: false,
+  examples: [
     {
-      "bufferId": "example",
-      "data": {
-        "inline": ""
+      bufferId: 'example',
+      data: {
+        inline: '',
       },
-      "crc32": 0
-    }
-  ],
-  "$defs": {
-    "fountain.gpu.BufferSlice": {
-      "title": "BufferSlice",
-      "description": "A byte range of a GPU buffer.",
-      "type": "object",
-      "properties": {
-        "bufferId": {
-          "description": "The buffer.",
-          "type": "string"
-        },
-        "offset": {
-          "description": "First byte of the range.",
-          "type": "string",
-          "pattern": "^(?:0|[1-9][0-9]{0,18}|1[0-7][0-9]{18}|18[0-3][0-9]{17}|184[0-3][0-9]{16}|1844[0-5][0-9]{15}|18446[0-6][0-9]{14}|184467[0-3][0-9]{13}|1844674[0-3][0-9]{12}|184467440[0-6][0-9]{10}|1844674407[0-2][0-9]{9}|18446744073[0-6][0-9]{8}|1844674407370[0-8][0-9]{6}|18446744073709[0-4][0-9]{5}|184467440737095[0-4][0-9]{4}|18446744073709550[0-9]{3}|18446744073709551[0-5][0-9]{2}|1844674407370955160[0-9]|1844674407370955161[0-5])$"
-        },
-        "length": {
-          "description": "Length of the range in bytes.",
-          "type": "string",
-          "pattern": "^(?:0|[1-9][0-9]{0,18}|1[0-7][0-9]{18}|18[0-3][0-9]{17}|184[0-3][0-9]{16}|1844[0-5][0-9]{15}|18446[0-6][0-9]{14}|184467[0-3][0-9]{13}|1844674[0-3][0-9]{12}|184467440[0-6][0-9]{10}|1844674407[0-2][0-9]{9}|18446744073[0-6][0-9]{8}|1844674407370[0-8][0-9]{6}|18446744073709[0-4][0-9]{5}|184467440737095[0-4][0-9]{4}|18446744073709550[0-9]{3}|18446744073709551[0-5][0-9]{2}|1844674407370955160[0-9]|1844674407370955161[0-5])$"
-        }
-      },
-      "required": [
-        "bufferId",
-        "offset",
-        "length"
-      ],
-      "additionalProperties": false
+      crc32: 0,
     },
-    "fountain.gpu.OutputData": {
-      "title": "OutputData",
-      "description": "The bytes of an output: inline, or left in a buffer to read with gpu/buffer.read.",
-      "oneOf": [
+  ],
+  $defs: {
+    'fountain.gpu.BufferSlice': {
+      title: 'BufferSlice',
+      description: 'A byte range of a GPU buffer.',
+      type: 'object',
+      properties: {
+        bufferId: {
+          description: 'The buffer.',
+          type: 'string',
+        },
+        offset: {
+          description: 'First byte of the range.',
+          type: 'string',
+          pattern:
+            '^(?:0|[1-9][0-9]{0,18}|1[0-7][0-9]{18}|18[0-3][0-9]{17}|184[0-3][0-9]{16}|1844[0-5][0-9]{15}|18446[0-6][0-9]{14}|184467[0-3][0-9]{13}|1844674[0-3][0-9]{12}|184467440[0-6][0-9]{10}|1844674407[0-2][0-9]{9}|18446744073[0-6][0-9]{8}|1844674407370[0-8][0-9]{6}|18446744073709[0-4][0-9]{5}|184467440737095[0-4][0-9]{4}|18446744073709550[0-9]{3}|18446744073709551[0-5][0-9]{2}|1844674407370955160[0-9]|1844674407370955161[0-5])$',
+        },
+        length: {
+          description: 'Length of the range in bytes.',
+          type: 'string',
+          pattern:
+            '^(?:0|[1-9][0-9]{0,18}|1[0-7][0-9]{18}|18[0-3][0-9]{17}|184[0-3][0-9]{16}|1844[0-5][0-9]{15}|18446[0-6][0-9]{14}|184467[0-3][0-9]{13}|1844674[0-3][0-9]{12}|184467440[0-6][0-9]{10}|1844674407[0-2][0-9]{9}|18446744073[0-6][0-9]{8}|1844674407370[0-8][0-9]{6}|18446744073709[0-4][0-9]{5}|184467440737095[0-4][0-9]{4}|18446744073709550[0-9]{3}|18446744073709551[0-5][0-9]{2}|1844674407370955160[0-9]|1844674407370955161[0-5])$',
+        },
+      },
+      required: ['bufferId', 'offset', 'length'],
+      additionalProperties: false,
+    },
+    'fountain.gpu.OutputData': {
+      title: 'OutputData',
+      description: 'The bytes of an output: inline, or left in a buffer to read with gpu/buffer.read.',
+      oneOf: [
         {
-          "type": "object",
-          "properties": {
-            "inline": {
-              "description": "The output bytes themselves.",
-              "type": "string",
-              "contentEncoding": "base64",
-              "pattern": "^(?:(?:[A-Za-z0-9+/]{4}){0,87381}(?:[A-Za-z0-9+/]{2}==)?|(?:[A-Za-z0-9+/]{4}){0,87380}[A-Za-z0-9+/]{3}=)$"
-            }
+          type: 'object',
+          properties: {
+            inline: {
+              description: 'The output bytes themselves.',
+              type: 'string',
+              contentEncoding: 'base64',
+              pattern: '^(?:(?:[A-Za-z0-9+/]{4}){0,87381}(?:[A-Za-z0-9+/]{2}==)?|(?:[A-Za-z0-9+/]{4}){0,87380}[A-Za-z0-9+/]{3}=)$',
+            },
           },
-          "required": [
-            "inline"
-          ],
-          "additionalProperties": false
+          required: ['inline'],
+          additionalProperties: false,
         },
         {
-          "type": "object",
-          "properties": {
-            "buffer": {
-              "description": "The output stays on the device; read it with gpu/buffer.read.",
-              "$ref": "#/$defs/fountain.gpu.BufferSlice"
-            }
+          type: 'object',
+          properties: {
+            buffer: {
+              description: 'The output stays on the device; read it with gpu/buffer.read.',
+              $ref: '#/$defs/fountain.gpu.BufferSlice',
+            },
           },
-          "required": [
-            "buffer"
-          ],
-          "additionalProperties": false
-        }
-      ]
-    }
-  }
+          required: ['buffer'],
+          additionalProperties: false,
+        },
+      ],
+    },
+  },
 } as const;
 
 /** fountain.gpu.JobResult */
 export const JobResultSchema = {
-  "$schema": "https://json-schema.org/draft/2020-12/schema",
-  "$id": "https://midl.dev/schemas/fountain.gpu.JobResult.schema.json",
-  "title": "JobResult",
-  "description": "A status update or the final result of a job; several may arrive per job, the last one has a\nterminal status (ok, failed, timeout, cancelled).",
-  "type": "object",
-  "properties": {
-    "jobId": {
-      "description": "The job, as returned in JobAccepted.",
-      "type": "string"
+  $schema: 'https://json-schema.org/draft/2020-12/schema',
+  $id: 'https://midl.dev/schemas/fountain.gpu.JobResult.schema.json',
+  title: 'JobResult',
+  description:
+    'A status update or the final result of a job; several may arrive per job, the last one has a\nterminal status (ok, failed, timeout, cancelled).',
+  type: 'object',
+  properties: {
+    jobId: {
+      description: 'The job, as returned in JobAccepted.',
+      type: 'string',
     },
-    "status": {
-      "description": "Current state.",
-      "$ref": "#/$defs/fountain.gpu.JobStatus"
+    status: {
+      description: 'Current state.',
+      $ref: '#/$defs/fountain.gpu.JobStatus',
     },
-    "outputs": {
-      "description": "Requested outputs; present when status is ok.",
-      "type": "array",
-      "items": {
-        "$ref": "#/$defs/fountain.gpu.JobOutput"
+    outputs: {
+      description: 'Requested outputs; present when status is ok.',
+      type: 'array',
+      items: {
+        $ref: '#/$defs/fountain.gpu.JobOutput',
       },
-      "maxItems": 16
+      maxItems: 16,
     },
-    "timings": {
-      "description": "Timing measurements, present once the job started.",
-      "$ref": "#/$defs/fountain.gpu.JobTimings"
+    timings: {
+      description: 'Timing measurements, present once the job started.',
+      $ref: '#/$defs/fountain.gpu.JobTimings',
     },
-    "error": {
-      "description": "Why the job failed, for failed, timeout and cancelled.",
-      "$ref": "#/$defs/fountain.core.ErrorInfo"
+    error: {
+      description: 'Why the job failed, for failed, timeout and cancelled.',
+      $ref: '#/$defs/fountain.core.ErrorInfo',
     },
-    "diagnostics": {
-      "description": "Validation messages from the device.",
-      "type": "array",
-      "items": {
-        "$ref": "#/$defs/fountain.core.Diagnostic"
+    diagnostics: {
+      description: 'Validation messages from the device.',
+      type: 'array',
+      items: {
+        $ref: '#/$defs/fountain.core.Diagnostic',
       },
-      "maxItems": 64
-    }
+      maxItems: 64,
+    },
   },
-  "required": [
-    "jobId",
-    "status",
-    "outputs",
-    "diagnostics"
-  ],
-  "additionalProperties": false,
-  "examples": [
+  required: ['jobId', 'status', 'outputs', 'diagnostics'],
+  additionalProperties: false,
+  examples: [
     {
-      "jobId": "example",
-      "status": "queued",
-      "outputs": [
+      jobId: 'example',
+      status: 'queued',
+      outputs: [
         {
-          "bufferId": "example",
-          "data": {
-            "inline": ""
+          bufferId: 'example',
+          data: {
+            inline: '',
           },
-          "crc32": 0
-        }
+          crc32: 0,
+        },
       ],
-      "timings": {
-        "queuedAt": "2026-01-01T00:00:00.000Z",
-        "startedAt": "2026-01-01T00:00:00.000Z",
-        "finishedAt": "2026-01-01T00:00:00.000Z",
-        "queueWait": 1000,
-        "gpuTime": 1000,
-        "total": 1000
+      timings: {
+        queuedAt: '2026-01-01T00:00:00.000Z',
+        startedAt: '2026-01-01T00:00:00.000Z',
+        finishedAt: '2026-01-01T00:00:00.000Z',
+        queueWait: 1000,
+        gpuTime: 1000,
+        total: 1000,
       },
-      "error": {
-        "code": 1,
-        "name": "A",
-        "message": "example",
-        "retryAfter": 1000,
-        "detail": {}
+      error: {
+        code: 1,
+        name: 'A',
+        message: 'example',
+        retryAfter: 1000,
+        detail: {},
       },
-      "diagnostics": [
+      diagnostics: [
         {
-          "severity": "info",
-          "message": "example",
-          "line": 1,
-          "column": 1,
-          "length": 0,
-          "source": "example"
-        }
-      ]
-    }
+          severity: 'info',
+          message: 'example',
+          line: 1,
+          column: 1,
+          length: 0,
+          source: 'example',
+        },
+      ],
+    },
   ],
-  "$defs": {
-    "fountain.core.Diagnostic": {
-      "title": "Diagnostic",
-      "description": "A message about a source text (for example a WGSL compile error), with an optional position.",
-      "type": "object",
-      "properties": {
-        "severity": {
-          "description": "How serious the finding is.",
-          "$ref": "#/$defs/fountain.core.Severity"
+  $defs: {
+    'fountain.core.Diagnostic': {
+      title: 'Diagnostic',
+      description: 'A message about a source text (for example a WGSL compile error), with an optional position.',
+      type: 'object',
+      properties: {
+        severity: {
+          description: 'How serious the finding is.',
+          $ref: '#/$defs/fountain.core.Severity',
         },
-        "message": {
-          "description": "Human-readable explanation.",
-          "type": "string",
-          "minLength": 1,
-          "maxLength": 4096
+        message: {
+          description: 'Human-readable explanation.',
+          type: 'string',
+          minLength: 1,
+          maxLength: 4096,
         },
-        "line": {
-          "description": "1-based line in the source the diagnostic refers to.",
-          "type": "integer",
-          "minimum": 1,
-          "maximum": 4294967295
+        line: {
+          description: '1-based line in the source the diagnostic refers to.',
+          type: 'integer',
+          minimum: 1,
+          maximum: 4294967295,
         },
-        "column": {
-          "description": "1-based column (in UTF-16 code units, as WebGPU reports it).",
-          "type": "integer",
-          "minimum": 1,
-          "maximum": 4294967295
+        column: {
+          description: '1-based column (in UTF-16 code units, as WebGPU reports it).',
+          type: 'integer',
+          minimum: 1,
+          maximum: 4294967295,
         },
-        "length": {
-          "description": "Length of the offending range, in UTF-16 code units.",
-          "type": "integer",
-          "minimum": 0,
-          "maximum": 4294967295
+        length: {
+          description: 'Length of the offending range, in UTF-16 code units.',
+          type: 'integer',
+          minimum: 0,
+          maximum: 4294967295,
         },
-        "source": {
-          "description": "What produced the diagnostic, e.g. \"wgsl\", \"layout\", \"validation\".",
-          "type": "string",
-          "maxLength": 64
-        }
+        source: {
+          description: 'What produced the diagnostic, e.g. "wgsl", "layout", "validation".',
+          type: 'string',
+          maxLength: 64,
+        },
       },
-      "required": [
-        "severity",
-        "message"
-      ],
-      "additionalProperties": false
+      required: ['severity', 'message'],
+      additionalProperties: false,
     },
-    "fountain.core.ErrorInfo": {
-      "title": "ErrorInfo",
-      "description": "Details of a failed operation: one member of the error set declared on the topic or intent.",
-      "type": "object",
-      "properties": {
-        "code": {
-          "description": "Numeric error code from the topic's error set (1 to 65535; 0 is never sent).",
-          "type": "integer",
-          "minimum": 1,
-          "maximum": 65535
+    'fountain.core.ErrorInfo': {
+      title: 'ErrorInfo',
+      description: 'Details of a failed operation: one member of the error set declared on the topic or intent.',
+      type: 'object',
+      properties: {
+        code: {
+          description: "Numeric error code from the topic's error set (1 to 65535; 0 is never sent).",
+          type: 'integer',
+          minimum: 1,
+          maximum: 65535,
         },
-        "name": {
-          "description": "Name of the error-set member, e.g. \"BUDGET_EXCEEDED\".",
-          "type": "string",
-          "minLength": 1,
-          "maxLength": 64,
-          "pattern": "^[A-Z][A-Z0-9_]*$"
+        name: {
+          description: 'Name of the error-set member, e.g. "BUDGET_EXCEEDED".',
+          type: 'string',
+          minLength: 1,
+          maxLength: 64,
+          pattern: '^[A-Z][A-Z0-9_]*$',
         },
-        "message": {
-          "description": "Human-readable explanation, safe to show to users and models.",
-          "type": "string",
-          "maxLength": 4096
+        message: {
+          description: 'Human-readable explanation, safe to show to users and models.',
+          type: 'string',
+          maxLength: 4096,
         },
-        "retryAfter": {
-          "description": "When set, the operation may succeed if retried after this delay.",
-          "type": "integer",
-          "minimum": -9007199254740991,
-          "maximum": 9007199254740991
+        retryAfter: {
+          description: 'When set, the operation may succeed if retried after this delay.',
+          type: 'integer',
+          minimum: -9007199254740991,
+          maximum: 9007199254740991,
         },
-        "detail": {
-          "description": "Machine-readable context (offending field, limits, upstream status…)."
-        }
+        detail: {
+          description: 'Machine-readable context (offending field, limits, upstream status…).',
+        },
       },
-      "required": [
-        "code",
-        "name",
-        "message"
-      ],
-      "additionalProperties": false
+      required: ['code', 'name', 'message'],
+      additionalProperties: false,
     },
-    "fountain.core.Severity": {
-      "title": "Severity",
-      "description": "How serious a diagnostic or error event is.",
-      "enum": [
-        "info",
-        "warning",
-        "error"
-      ]
+    'fountain.core.Severity': {
+      title: 'Severity',
+      description: 'How serious a diagnostic or error event is.',
+      enum: ['info', 'warning', 'error'],
     },
-    "fountain.gpu.BufferSlice": {
-      "title": "BufferSlice",
-      "description": "A byte range of a GPU buffer.",
-      "type": "object",
-      "properties": {
-        "bufferId": {
-          "description": "The buffer.",
-          "type": "string"
+    'fountain.gpu.BufferSlice': {
+      title: 'BufferSlice',
+      description: 'A byte range of a GPU buffer.',
+      type: 'object',
+      properties: {
+        bufferId: {
+          description: 'The buffer.',
+          type: 'string',
         },
-        "offset": {
-          "description": "First byte of the range.",
-          "type": "string",
-          "pattern": "^(?:0|[1-9][0-9]{0,18}|1[0-7][0-9]{18}|18[0-3][0-9]{17}|184[0-3][0-9]{16}|1844[0-5][0-9]{15}|18446[0-6][0-9]{14}|184467[0-3][0-9]{13}|1844674[0-3][0-9]{12}|184467440[0-6][0-9]{10}|1844674407[0-2][0-9]{9}|18446744073[0-6][0-9]{8}|1844674407370[0-8][0-9]{6}|18446744073709[0-4][0-9]{5}|184467440737095[0-4][0-9]{4}|18446744073709550[0-9]{3}|18446744073709551[0-5][0-9]{2}|1844674407370955160[0-9]|1844674407370955161[0-5])$"
+        offset: {
+          description: 'First byte of the range.',
+          type: 'string',
+          pattern:
+            '^(?:0|[1-9][0-9]{0,18}|1[0-7][0-9]{18}|18[0-3][0-9]{17}|184[0-3][0-9]{16}|1844[0-5][0-9]{15}|18446[0-6][0-9]{14}|184467[0-3][0-9]{13}|1844674[0-3][0-9]{12}|184467440[0-6][0-9]{10}|1844674407[0-2][0-9]{9}|18446744073[0-6][0-9]{8}|1844674407370[0-8][0-9]{6}|18446744073709[0-4][0-9]{5}|184467440737095[0-4][0-9]{4}|18446744073709550[0-9]{3}|18446744073709551[0-5][0-9]{2}|1844674407370955160[0-9]|1844674407370955161[0-5])$',
         },
-        "length": {
-          "description": "Length of the range in bytes.",
-          "type": "string",
-          "pattern": "^(?:0|[1-9][0-9]{0,18}|1[0-7][0-9]{18}|18[0-3][0-9]{17}|184[0-3][0-9]{16}|1844[0-5][0-9]{15}|18446[0-6][0-9]{14}|184467[0-3][0-9]{13}|1844674[0-3][0-9]{12}|184467440[0-6][0-9]{10}|1844674407[0-2][0-9]{9}|18446744073[0-6][0-9]{8}|1844674407370[0-8][0-9]{6}|18446744073709[0-4][0-9]{5}|184467440737095[0-4][0-9]{4}|18446744073709550[0-9]{3}|18446744073709551[0-5][0-9]{2}|1844674407370955160[0-9]|1844674407370955161[0-5])$"
-        }
+        length: {
+          description: 'Length of the range in bytes.',
+          type: 'string',
+          pattern:
+            '^(?:0|[1-9][0-9]{0,18}|1[0-7][0-9]{18}|18[0-3][0-9]{17}|184[0-3][0-9]{16}|1844[0-5][0-9]{15}|18446[0-6][0-9]{14}|184467[0-3][0-9]{13}|1844674[0-3][0-9]{12}|184467440[0-6][0-9]{10}|1844674407[0-2][0-9]{9}|18446744073[0-6][0-9]{8}|1844674407370[0-8][0-9]{6}|18446744073709[0-4][0-9]{5}|184467440737095[0-4][0-9]{4}|18446744073709550[0-9]{3}|18446744073709551[0-5][0-9]{2}|1844674407370955160[0-9]|1844674407370955161[0-5])$',
+        },
       },
-      "required": [
-        "bufferId",
-        "offset",
-        "length"
-      ],
-      "additionalProperties": false
+      required: ['bufferId', 'offset', 'length'],
+      additionalProperties: false,
     },
-    "fountain.gpu.JobOutput": {
-      "title": "JobOutput",
-      "description": "One output of a finished job, in the order of the request's `outputs`.",
-      "type": "object",
-      "properties": {
-        "bufferId": {
-          "description": "The buffer the output was taken from.",
-          "type": "string"
+    'fountain.gpu.JobOutput': {
+      title: 'JobOutput',
+      description: "One output of a finished job, in the order of the request's `outputs`.",
+      type: 'object',
+      properties: {
+        bufferId: {
+          description: 'The buffer the output was taken from.',
+          type: 'string',
         },
-        "data": {
-          "description": "The data, inline or by reference.",
-          "$ref": "#/$defs/fountain.gpu.OutputData"
+        data: {
+          description: 'The data, inline or by reference.',
+          $ref: '#/$defs/fountain.gpu.OutputData',
         },
-        "crc32": {
-          "description": "CRC-32 (IEEE) of the output bytes, to verify inline data or a later read.",
-          "type": "integer",
-          "minimum": 0,
-          "maximum": 4294967295
-        }
+        crc32: {
+          description: 'CRC-32 (IEEE) of the output bytes, to verify inline data or a later read.',
+          type: 'integer',
+          minimum: 0,
+          maximum: 4294967295,
+        },
       },
-      "required": [
-        "bufferId",
-        "data",
-        "crc32"
-      ],
-      "additionalProperties": false
+      required: ['bufferId', 'data', 'crc32'],
+      additionalProperties: false,
     },
-    "fountain.gpu.JobStatus": {
-      "title": "JobStatus",
-      "description": "Lifecycle state of a compute job.",
-      "enum": [
-        "queued",
-        "running",
-        "ok",
-        "failed",
-        "timeout",
-        "cancelled"
-      ]
+    'fountain.gpu.JobStatus': {
+      title: 'JobStatus',
+      description: 'Lifecycle state of a compute job.',
+      enum: ['queued', 'running', 'ok', 'failed', 'timeout', 'cancelled'],
     },
-    "fountain.gpu.JobTimings": {
-      "title": "JobTimings",
-      "description": "Timing of a job, measured by the hosting runtime.",
-      "type": "object",
-      "properties": {
-        "queuedAt": {
-          "description": "When the job entered the queue.",
-          "type": "string",
-          "format": "date-time"
+    'fountain.gpu.JobTimings': {
+      title: 'JobTimings',
+      description: 'Timing of a job, measured by the hosting runtime.',
+      type: 'object',
+      properties: {
+        queuedAt: {
+          description: 'When the job entered the queue.',
+          type: 'string',
+          format: 'date-time',
         },
-        "startedAt": {
-          "description": "When it was submitted to the GPU.",
-          "type": "string",
-          "format": "date-time"
+        startedAt: {
+          description: 'When it was submitted to the GPU.',
+          type: 'string',
+          format: 'date-time',
         },
-        "finishedAt": {
-          "description": "When the GPU work completed.",
-          "type": "string",
-          "format": "date-time"
+        finishedAt: {
+          description: 'When the GPU work completed.',
+          type: 'string',
+          format: 'date-time',
         },
-        "queueWait": {
-          "description": "Time spent waiting in the queue.",
-          "type": "integer",
-          "minimum": -9007199254740991,
-          "maximum": 9007199254740991
+        queueWait: {
+          description: 'Time spent waiting in the queue.',
+          type: 'integer',
+          minimum: -9007199254740991,
+          maximum: 9007199254740991,
         },
-        "gpuTime": {
-          "description": "GPU execution time from timestamp queries, when the device supports them.",
-          "type": "integer",
-          "minimum": -9007199254740991,
-          "maximum": 9007199254740991
+        gpuTime: {
+          description: 'GPU execution time from timestamp queries, when the device supports them.',
+          type: 'integer',
+          minimum: -9007199254740991,
+          maximum: 9007199254740991,
         },
-        "total": {
-          "description": "Total time from dispatch to completion.",
-          "type": "integer",
-          "minimum": -9007199254740991,
-          "maximum": 9007199254740991
-        }
+        total: {
+          description: 'Total time from dispatch to completion.',
+          type: 'integer',
+          minimum: -9007199254740991,
+          maximum: 9007199254740991,
+        },
       },
-      "required": [
-        "queuedAt",
-        "queueWait",
-        "total"
-      ],
-      "additionalProperties": false
+      required: ['queuedAt', 'queueWait', 'total'],
+      additionalProperties: false,
     },
-    "fountain.gpu.OutputData": {
-      "title": "OutputData",
-      "description": "The bytes of an output: inline, or left in a buffer to read with gpu/buffer.read.",
-      "oneOf": [
+    'fountain.gpu.OutputData': {
+      title: 'OutputData',
+      description: 'The bytes of an output: inline, or left in a buffer to read with gpu/buffer.read.',
+      oneOf: [
         {
-          "type": "object",
-          "properties": {
-            "inline": {
-              "description": "The output bytes themselves.",
-              "type": "string",
-              "contentEncoding": "base64",
-              "pattern": "^(?:(?:[A-Za-z0-9+/]{4}){0,87381}(?:[A-Za-z0-9+/]{2}==)?|(?:[A-Za-z0-9+/]{4}){0,87380}[A-Za-z0-9+/]{3}=)$"
-            }
+          type: 'object',
+          properties: {
+            inline: {
+              description: 'The output bytes themselves.',
+              type: 'string',
+              contentEncoding: 'base64',
+              pattern: '^(?:(?:[A-Za-z0-9+/]{4}){0,87381}(?:[A-Za-z0-9+/]{2}==)?|(?:[A-Za-z0-9+/]{4}){0,87380}[A-Za-z0-9+/]{3}=)$',
+            },
           },
-          "required": [
-            "inline"
-          ],
-          "additionalProperties": false
+          required: ['inline'],
+          additionalProperties: false,
         },
         {
-          "type": "object",
-          "properties": {
-            "buffer": {
-              "description": "The output stays on the device; read it with gpu/buffer.read.",
-              "$ref": "#/$defs/fountain.gpu.BufferSlice"
-            }
+          type: 'object',
+          properties: {
+            buffer: {
+              description: 'The output stays on the device; read it with gpu/buffer.read.',
+              $ref: '#/$defs/fountain.gpu.BufferSlice',
+            },
           },
-          "required": [
-            "buffer"
-          ],
-          "additionalProperties": false
-        }
-      ]
-    }
-  }
+          required: ['buffer'],
+          additionalProperties: false,
+        },
+      ],
+    },
+  },
 } as const;
 
 /** fountain.gpu.JobStatus */
 export const JobStatusSchema = {
-  "$schema": "https://json-schema.org/draft/2020-12/schema",
-  "$id": "https://midl.dev/schemas/fountain.gpu.JobStatus.schema.json",
-  "title": "JobStatus",
-  "description": "Lifecycle state of a compute job.",
-  "enum": [
-    "queued",
-    "running",
-    "ok",
-    "failed",
-    "timeout",
-    "cancelled"
-  ],
-  "examples": [
-    "queued"
-  ]
+  $schema: 'https://json-schema.org/draft/2020-12/schema',
+  $id: 'https://midl.dev/schemas/fountain.gpu.JobStatus.schema.json',
+  title: 'JobStatus',
+  description: 'Lifecycle state of a compute job.',
+  enum: ['queued', 'running', 'ok', 'failed', 'timeout', 'cancelled'],
+  examples: ['queued'],
 } as const;
 
 /** fountain.gpu.JobTimings */
 export const JobTimingsSchema = {
-  "$schema": "https://json-schema.org/draft/2020-12/schema",
-  "$id": "https://midl.dev/schemas/fountain.gpu.JobTimings.schema.json",
-  "title": "JobTimings",
-  "description": "Timing of a job, measured by the hosting runtime.",
-  "type": "object",
-  "properties": {
-    "queuedAt": {
-      "description": "When the job entered the queue.",
-      "type": "string",
-      "format": "date-time"
+  $schema: 'https://json-schema.org/draft/2020-12/schema',
+  $id: 'https://midl.dev/schemas/fountain.gpu.JobTimings.schema.json',
+  title: 'JobTimings',
+  description: 'Timing of a job, measured by the hosting runtime.',
+  type: 'object',
+  properties: {
+    queuedAt: {
+      description: 'When the job entered the queue.',
+      type: 'string',
+      format: 'date-time',
     },
-    "startedAt": {
-      "description": "When it was submitted to the GPU.",
-      "type": "string",
-      "format": "date-time"
+    startedAt: {
+      description: 'When it was submitted to the GPU.',
+      type: 'string',
+      format: 'date-time',
     },
-    "finishedAt": {
-      "description": "When the GPU work completed.",
-      "type": "string",
-      "format": "date-time"
+    finishedAt: {
+      description: 'When the GPU work completed.',
+      type: 'string',
+      format: 'date-time',
     },
-    "queueWait": {
-      "description": "Time spent waiting in the queue.",
-      "type": "integer",
-      "minimum": -9007199254740991,
-      "maximum": 9007199254740991
+    queueWait: {
+      description: 'Time spent waiting in the queue.',
+      type: 'integer',
+      minimum: -9007199254740991,
+      maximum: 9007199254740991,
     },
-    "gpuTime": {
-      "description": "GPU execution time from timestamp queries, when the device supports them.",
-      "type": "integer",
-      "minimum": -9007199254740991,
-      "maximum": 9007199254740991
+    gpuTime: {
+      description: 'GPU execution time from timestamp queries, when the device supports them.',
+      type: 'integer',
+      minimum: -9007199254740991,
+      maximum: 9007199254740991,
     },
-    "total": {
-      "description": "Total time from dispatch to completion.",
-      "type": "integer",
-      "minimum": -9007199254740991,
-      "maximum": 9007199254740991
-    }
+    total: {
+      description: 'Total time from dispatch to completion.',
+      type: 'integer',
+      minimum: -9007199254740991,
+      maximum: 9007199254740991,
+    },
   },
-  "required": [
-    "queuedAt",
-    "queueWait",
-    "total"
-  ],
-  "additionalProperties": false,
-  "examples": [
+  required: ['queuedAt', 'queueWait', 'total'],
+  additionalProperties: false,
+  examples: [
     {
-      "queuedAt": "2026-01-01T00:00:00.000Z",
-      "startedAt": "2026-01-01T00:00:00.000Z",
-      "finishedAt": "2026-01-01T00:00:00.000Z",
-      "queueWait": 1000,
-      "gpuTime": 1000,
-      "total": 1000
-    }
-  ]
+      queuedAt: '2026-01-01T00:00:00.000Z',
+      startedAt: '2026-01-01T00:00:00.000Z',
+      finishedAt: '2026-01-01T00:00:00.000Z',
+      queueWait: 1000,
+      gpuTime: 1000,
+      total: 1000,
+    },
+  ],
 } as const;
 
 /** fountain.gpu.OutputData */
 export const OutputDataSchema = {
-  "$schema": "https://json-schema.org/draft/2020-12/schema",
-  "$id": "https://midl.dev/schemas/fountain.gpu.OutputData.schema.json",
-  "title": "OutputData",
-  "description": "The bytes of an output: inline, or left in a buffer to read with gpu/buffer.read.",
-  "oneOf": [
+  $schema: 'https://json-schema.org/draft/2020-12/schema',
+  $id: 'https://midl.dev/schemas/fountain.gpu.OutputData.schema.json',
+  title: 'OutputData',
+  description: 'The bytes of an output: inline, or left in a buffer to read with gpu/buffer.read.',
+  oneOf: [
     {
-      "type": "object",
-      "properties": {
-        "inline": {
-          "description": "The output bytes themselves.",
-          "type": "string",
-          "contentEncoding": "base64",
-          "pattern": "^(?:(?:[A-Za-z0-9+/]{4}){0,87381}(?:[A-Za-z0-9+/]{2}==)?|(?:[A-Za-z0-9+/]{4}){0,87380}[A-Za-z0-9+/]{3}=)$"
-        }
+      type: 'object',
+      properties: {
+        inline: {
+          description: 'The output bytes themselves.',
+          type: 'string',
+          contentEncoding: 'base64',
+          pattern: '^(?:(?:[A-Za-z0-9+/]{4}){0,87381}(?:[A-Za-z0-9+/]{2}==)?|(?:[A-Za-z0-9+/]{4}){0,87380}[A-Za-z0-9+/]{3}=)$',
+        },
       },
-      "required": [
-        "inline"
-      ],
-      "additionalProperties": false
+      required: ['inline'],
+      additionalProperties: false,
     },
     {
-      "type": "object",
-      "properties": {
-        "buffer": {
-          "description": "The output stays on the device; read it with gpu/buffer.read.",
-          "$ref": "#/$defs/fountain.gpu.BufferSlice"
-        }
+      type: 'object',
+      properties: {
+        buffer: {
+          description: 'The output stays on the device; read it with gpu/buffer.read.',
+          $ref: '#/$defs/fountain.gpu.BufferSlice',
+        },
       },
-      "required": [
-        "buffer"
-      ],
-      "additionalProperties": false
-    }
+      required: ['buffer'],
+      additionalProperties: false,
+    },
   ],
-  "examples": [
+  examples: [
     {
-      "inline": ""
-    }
+      inline: '',
+    },
   ],
-  "$defs": {
-    "fountain.gpu.BufferSlice": {
-      "title": "BufferSlice",
-      "description": "A byte range of a GPU buffer.",
-      "type": "object",
-      "properties": {
-        "bufferId": {
-          "description": "The buffer.",
-          "type": "string"
+  $defs: {
+    'fountain.gpu.BufferSlice': {
+      title: 'BufferSlice',
+      description: 'A byte range of a GPU buffer.',
+      type: 'object',
+      properties: {
+        bufferId: {
+          description: 'The buffer.',
+          type: 'string',
         },
-        "offset": {
-          "description": "First byte of the range.",
-          "type": "string",
-          "pattern": "^(?:0|[1-9][0-9]{0,18}|1[0-7][0-9]{18}|18[0-3][0-9]{17}|184[0-3][0-9]{16}|1844[0-5][0-9]{15}|18446[0-6][0-9]{14}|184467[0-3][0-9]{13}|1844674[0-3][0-9]{12}|184467440[0-6][0-9]{10}|1844674407[0-2][0-9]{9}|18446744073[0-6][0-9]{8}|1844674407370[0-8][0-9]{6}|18446744073709[0-4][0-9]{5}|184467440737095[0-4][0-9]{4}|18446744073709550[0-9]{3}|18446744073709551[0-5][0-9]{2}|1844674407370955160[0-9]|1844674407370955161[0-5])$"
+        offset: {
+          description: 'First byte of the range.',
+          type: 'string',
+          pattern:
+            '^(?:0|[1-9][0-9]{0,18}|1[0-7][0-9]{18}|18[0-3][0-9]{17}|184[0-3][0-9]{16}|1844[0-5][0-9]{15}|18446[0-6][0-9]{14}|184467[0-3][0-9]{13}|1844674[0-3][0-9]{12}|184467440[0-6][0-9]{10}|1844674407[0-2][0-9]{9}|18446744073[0-6][0-9]{8}|1844674407370[0-8][0-9]{6}|18446744073709[0-4][0-9]{5}|184467440737095[0-4][0-9]{4}|18446744073709550[0-9]{3}|18446744073709551[0-5][0-9]{2}|1844674407370955160[0-9]|1844674407370955161[0-5])$',
         },
-        "length": {
-          "description": "Length of the range in bytes.",
-          "type": "string",
-          "pattern": "^(?:0|[1-9][0-9]{0,18}|1[0-7][0-9]{18}|18[0-3][0-9]{17}|184[0-3][0-9]{16}|1844[0-5][0-9]{15}|18446[0-6][0-9]{14}|184467[0-3][0-9]{13}|1844674[0-3][0-9]{12}|184467440[0-6][0-9]{10}|1844674407[0-2][0-9]{9}|18446744073[0-6][0-9]{8}|1844674407370[0-8][0-9]{6}|18446744073709[0-4][0-9]{5}|184467440737095[0-4][0-9]{4}|18446744073709550[0-9]{3}|18446744073709551[0-5][0-9]{2}|1844674407370955160[0-9]|1844674407370955161[0-5])$"
-        }
+        length: {
+          description: 'Length of the range in bytes.',
+          type: 'string',
+          pattern:
+            '^(?:0|[1-9][0-9]{0,18}|1[0-7][0-9]{18}|18[0-3][0-9]{17}|184[0-3][0-9]{16}|1844[0-5][0-9]{15}|18446[0-6][0-9]{14}|184467[0-3][0-9]{13}|1844674[0-3][0-9]{12}|184467440[0-6][0-9]{10}|1844674407[0-2][0-9]{9}|18446744073[0-6][0-9]{8}|1844674407370[0-8][0-9]{6}|18446744073709[0-4][0-9]{5}|184467440737095[0-4][0-9]{4}|18446744073709550[0-9]{3}|18446744073709551[0-5][0-9]{2}|1844674407370955160[0-9]|1844674407370955161[0-5])$',
+        },
       },
-      "required": [
-        "bufferId",
-        "offset",
-        "length"
-      ],
-      "additionalProperties": false
-    }
-  }
+      required: ['bufferId', 'offset', 'length'],
+      additionalProperties: false,
+    },
+  },
 } as const;
 
 /** fountain.gpu.OutputMode */
 export const OutputModeSchema = {
-  "$schema": "https://json-schema.org/draft/2020-12/schema",
-  "$id": "https://midl.dev/schemas/fountain.gpu.OutputMode.schema.json",
-  "title": "OutputMode",
-  "description": "How a job output is returned.",
-  "enum": [
-    "auto",
-    "inline",
-    "reference"
-  ],
-  "examples": [
-    "auto"
-  ]
+  $schema: 'https://json-schema.org/draft/2020-12/schema',
+  $id: 'https://midl.dev/schemas/fountain.gpu.OutputMode.schema.json',
+  title: 'OutputMode',
+  description: 'How a job output is returned.',
+  enum: ['auto', 'inline', 'reference'],
+  examples: ['auto'],
 } as const;
 
 /** fountain.gpu.OutputRequest */
 export const OutputRequestSchema = {
-  "$schema": "https://json-schema.org/draft/2020-12/schema",
-  "$id": "https://midl.dev/schemas/fountain.gpu.OutputRequest.schema.json",
-  "title": "OutputRequest",
-  "description": "A buffer range the caller wants back when the job finishes.",
-  "type": "object",
-  "properties": {
-    "bufferId": {
-      "description": "Buffer holding the output.",
-      "type": "string",
-      "minLength": 1,
-      "maxLength": 128,
-      "pattern": "^[A-Za-z0-9][A-Za-z0-9._:-]*$"
+  $schema: 'https://json-schema.org/draft/2020-12/schema',
+  $id: 'https://midl.dev/schemas/fountain.gpu.OutputRequest.schema.json',
+  title: 'OutputRequest',
+  description: 'A buffer range the caller wants back when the job finishes.',
+  type: 'object',
+  properties: {
+    bufferId: {
+      description: 'Buffer holding the output.',
+      type: 'string',
+      minLength: 1,
+      maxLength: 128,
+      pattern: '^[A-Za-z0-9][A-Za-z0-9._:-]*$',
     },
-    "offset": {
-      "description": "First byte of the output range.",
-      "type": "string",
-      "pattern": "^(?:0|[1-9][0-9]{0,18}|1[0-7][0-9]{18}|18[0-3][0-9]{17}|184[0-3][0-9]{16}|1844[0-5][0-9]{15}|18446[0-6][0-9]{14}|184467[0-3][0-9]{13}|1844674[0-3][0-9]{12}|184467440[0-6][0-9]{10}|1844674407[0-2][0-9]{9}|18446744073[0-6][0-9]{8}|1844674407370[0-8][0-9]{6}|18446744073709[0-4][0-9]{5}|184467440737095[0-4][0-9]{4}|18446744073709550[0-9]{3}|18446744073709551[0-5][0-9]{2}|1844674407370955160[0-9]|1844674407370955161[0-5])$",
-      "default": "0"
+    offset: {
+      description: 'First byte of the output range.',
+      type: 'string',
+      pattern:
+        '^(?:0|[1-9][0-9]{0,18}|1[0-7][0-9]{18}|18[0-3][0-9]{17}|184[0-3][0-9]{16}|1844[0-5][0-9]{15}|18446[0-6][0-9]{14}|184467[0-3][0-9]{13}|1844674[0-3][0-9]{12}|184467440[0-6][0-9]{10}|1844674407[0-2][0-9]{9}|18446744073[0-6][0-9]{8}|1844674407370[0-8][0-9]{6}|18446744073709[0-4][0-9]{5}|184467440737095[0-4][0-9]{4}|18446744073709550[0-9]{3}|18446744073709551[0-5][0-9]{2}|1844674407370955160[0-9]|1844674407370955161[0-5])$',
+      default: '0',
     },
-    "length": {
-      "description": "Length of the output range; absent means to the end of the buffer.",
-      "type": "string",
-      "pattern": "^(?:0|[1-9][0-9]{0,18}|1[0-7][0-9]{18}|18[0-3][0-9]{17}|184[0-3][0-9]{16}|1844[0-5][0-9]{15}|18446[0-6][0-9]{14}|184467[0-3][0-9]{13}|1844674[0-3][0-9]{12}|184467440[0-6][0-9]{10}|1844674407[0-2][0-9]{9}|18446744073[0-6][0-9]{8}|1844674407370[0-8][0-9]{6}|18446744073709[0-4][0-9]{5}|184467440737095[0-4][0-9]{4}|18446744073709550[0-9]{3}|18446744073709551[0-5][0-9]{2}|1844674407370955160[0-9]|1844674407370955161[0-5])$"
+    length: {
+      description: 'Length of the output range; absent means to the end of the buffer.',
+      type: 'string',
+      pattern:
+        '^(?:0|[1-9][0-9]{0,18}|1[0-7][0-9]{18}|18[0-3][0-9]{17}|184[0-3][0-9]{16}|1844[0-5][0-9]{15}|18446[0-6][0-9]{14}|184467[0-3][0-9]{13}|1844674[0-3][0-9]{12}|184467440[0-6][0-9]{10}|1844674407[0-2][0-9]{9}|18446744073[0-6][0-9]{8}|1844674407370[0-8][0-9]{6}|18446744073709[0-4][0-9]{5}|184467440737095[0-4][0-9]{4}|18446744073709550[0-9]{3}|18446744073709551[0-5][0-9]{2}|1844674407370955160[0-9]|1844674407370955161[0-5])$',
     },
-    "mode": {
-      "description": "Inline bytes or a reference.",
-      "$ref": "#/$defs/fountain.gpu.OutputMode",
-      "default": "auto"
-    }
+    mode: {
+      description: 'Inline bytes or a reference.',
+      $ref: '#/$defs/fountain.gpu.OutputMode',
+      default: 'auto',
+    },
   },
-  "required": [
-    "bufferId",
-    "offset",
-    "mode"
-  ],
-  "additionalProperties": false,
-  "examples": [
+  required: ['bufferId', 'offset', 'mode'],
+  additionalProperties: false,
+  examples: [
     {
-      "bufferId": "example",
-      "offset": "0",
-      "length": "0",
-      "mode": "auto"
-    }
+      bufferId: 'example',
+      offset: '0',
+      length: '0',
+      mode: 'auto',
+    },
   ],
-  "$defs": {
-    "fountain.gpu.OutputMode": {
-      "title": "OutputMode",
-      "description": "How a job output is returned.",
-      "enum": [
-        "auto",
-        "inline",
-        "reference"
-      ]
-    }
-  }
+  $defs: {
+    'fountain.gpu.OutputMode': {
+      title: 'OutputMode',
+      description: 'How a job output is returned.',
+      enum: ['auto', 'inline', 'reference'],
+    },
+  },
 } as const;
 
 /** fountain.gpu.PipelineCreate */
 export const PipelineCreateSchema = {
-  "$schema": "https://json-schema.org/draft/2020-12/schema",
-  "$id": "https://midl.dev/schemas/fountain.gpu.PipelineCreate.schema.json",
-  "title": "PipelineCreate",
-  "description": "Request to compile a WGSL compute pipeline.",
-  "type": "object",
-  "properties": {
-    "source": {
-      "description": "The WGSL module: inline source or a stored module.",
-      "$ref": "#/$defs/fountain.gpu.ShaderSource"
+  $schema: 'https://json-schema.org/draft/2020-12/schema',
+  $id: 'https://midl.dev/schemas/fountain.gpu.PipelineCreate.schema.json',
+  title: 'PipelineCreate',
+  description: 'Request to compile a WGSL compute pipeline.',
+  type: 'object',
+  properties: {
+    source: {
+      description: 'The WGSL module: inline source or a stored module.',
+      $ref: '#/$defs/fountain.gpu.ShaderSource',
     },
-    "entryPoint": {
-      "description": "Name of the @compute function to run.",
-      "type": "string",
-      "minLength": 1,
-      "maxLength": 128,
-      "pattern": "^[A-Za-z_][A-Za-z0-9_]*$",
-      "default": "main"
+    entryPoint: {
+      description: 'Name of the @compute function to run.',
+      type: 'string',
+      minLength: 1,
+      maxLength: 128,
+      pattern: '^[A-Za-z_][A-Za-z0-9_]*$',
+      default: 'main',
     },
-    "layouts": {
-      "description": "Explicit bind group layouts; empty means WebGPU \"auto\" layout derived from the shader.",
-      "type": "array",
-      "items": {
-        "$ref": "#/$defs/fountain.gpu.BindGroupLayout"
+    layouts: {
+      description: 'Explicit bind group layouts; empty means WebGPU "auto" layout derived from the shader.',
+      type: 'array',
+      items: {
+        $ref: '#/$defs/fountain.gpu.BindGroupLayout',
       },
-      "maxItems": 4
+      maxItems: 4,
     },
-    "constants": {
-      "description": "Values for pipeline-overridable constants (`override` declarations), by name or numeric id.",
-      "type": "object",
-      "additionalProperties": {
-        "anyOf": [
+    constants: {
+      description: 'Values for pipeline-overridable constants (`override` declarations), by name or numeric id.',
+      type: 'object',
+      additionalProperties: {
+        anyOf: [
           {
-            "type": "number"
+            type: 'number',
           },
           {
-            "enum": [
-              "NaN",
-              "Infinity",
-              "-Infinity"
-            ]
-          }
-        ]
+            enum: ['NaN', 'Infinity', '-Infinity'],
+          },
+        ],
       },
-      "maxProperties": 256
+      maxProperties: 256,
     },
-    "label": {
-      "description": "Human-readable label shown in diagnostics and telemetry.",
-      "type": "string",
-      "maxLength": 128
-    }
+    label: {
+      description: 'Human-readable label shown in diagnostics and telemetry.',
+      type: 'string',
+      maxLength: 128,
+    },
   },
-  "required": [
-    "source",
-    "entryPoint",
-    "layouts",
-    "constants"
-  ],
-  "additionalProperties": false,
-  "examples": [
+  required: ['source', 'entryPoint', 'layouts', 'constants'],
+  additionalProperties: false,
+  examples: [
     {
-      "source": {
-        "wgsl": "example"
+      source: {
+        wgsl: 'example',
       },
-      "entryPoint": "main",
-      "layouts": [
+      entryPoint: 'main',
+      layouts: [
         {
-          "group": 0,
-          "entries": [
+          group: 0,
+          entries: [
             {
-              "binding": 0,
-              "kind": "uniform",
-              "minBindingSize": "0"
-            }
-          ]
-        }
+              binding: 0,
+              kind: 'uniform',
+              minBindingSize: '0',
+            },
+          ],
+        },
       ],
-      "constants": {
-        "key": 0
+      constants: {
+        key: 0,
       },
-      "label": "example"
-    }
+      label: 'example',
+    },
   ],
-  "$defs": {
-    "fountain.core.Ref": {
-      "title": "Ref",
-      "description": "A reference to a resource that lives outside the message: a WGSL module, schema or document stored in\nFountainStore, addressed by corpus, collection and id.",
-      "type": "object",
-      "properties": {
-        "id": {
-          "description": "Resource id, unique within its collection (e.g. \"wgsl:matmul-v3\").",
-          "type": "string",
-          "minLength": 1,
-          "maxLength": 128,
-          "pattern": "^[A-Za-z0-9][A-Za-z0-9._:|-]*$"
+  $defs: {
+    'fountain.core.Ref': {
+      title: 'Ref',
+      description:
+        'A reference to a resource that lives outside the message: a WGSL module, schema or document stored in\nFountainStore, addressed by corpus, collection and id.',
+      type: 'object',
+      properties: {
+        id: {
+          description: 'Resource id, unique within its collection (e.g. "wgsl:matmul-v3").',
+          type: 'string',
+          minLength: 1,
+          maxLength: 128,
+          pattern: '^[A-Za-z0-9][A-Za-z0-9._:|-]*$',
         },
-        "corpus": {
-          "description": "FountainStore corpus holding the resource (e.g. \"fc-main\"); absent means the peer's default corpus.",
-          "type": "string",
-          "minLength": 1,
-          "maxLength": 128,
-          "pattern": "^[A-Za-z0-9._-]+$"
+        corpus: {
+          description: 'FountainStore corpus holding the resource (e.g. "fc-main"); absent means the peer\'s default corpus.',
+          type: 'string',
+          minLength: 1,
+          maxLength: 128,
+          pattern: '^[A-Za-z0-9._-]+$',
         },
-        "collection": {
-          "description": "Collection inside the corpus (e.g. \"wgsl-modules\").",
-          "type": "string",
-          "minLength": 1,
-          "maxLength": 128,
-          "pattern": "^[A-Za-z0-9._-]+$"
+        collection: {
+          description: 'Collection inside the corpus (e.g. "wgsl-modules").',
+          type: 'string',
+          minLength: 1,
+          maxLength: 128,
+          pattern: '^[A-Za-z0-9._-]+$',
         },
-        "version": {
-          "description": "Exact document version; absent means the latest.",
-          "type": "string",
-          "pattern": "^(?:0|[1-9][0-9]{0,18}|1[0-7][0-9]{18}|18[0-3][0-9]{17}|184[0-3][0-9]{16}|1844[0-5][0-9]{15}|18446[0-6][0-9]{14}|184467[0-3][0-9]{13}|1844674[0-3][0-9]{12}|184467440[0-6][0-9]{10}|1844674407[0-2][0-9]{9}|18446744073[0-6][0-9]{8}|1844674407370[0-8][0-9]{6}|18446744073709[0-4][0-9]{5}|184467440737095[0-4][0-9]{4}|18446744073709550[0-9]{3}|18446744073709551[0-5][0-9]{2}|1844674407370955160[0-9]|1844674407370955161[0-5])$"
-        }
+        version: {
+          description: 'Exact document version; absent means the latest.',
+          type: 'string',
+          pattern:
+            '^(?:0|[1-9][0-9]{0,18}|1[0-7][0-9]{18}|18[0-3][0-9]{17}|184[0-3][0-9]{16}|1844[0-5][0-9]{15}|18446[0-6][0-9]{14}|184467[0-3][0-9]{13}|1844674[0-3][0-9]{12}|184467440[0-6][0-9]{10}|1844674407[0-2][0-9]{9}|18446744073[0-6][0-9]{8}|1844674407370[0-8][0-9]{6}|18446744073709[0-4][0-9]{5}|184467440737095[0-4][0-9]{4}|18446744073709550[0-9]{3}|18446744073709551[0-5][0-9]{2}|1844674407370955160[0-9]|1844674407370955161[0-5])$',
+        },
       },
-      "required": [
-        "id"
-      ],
-      "additionalProperties": false
+      required: ['id'],
+      additionalProperties: false,
     },
-    "fountain.gpu.BindGroupLayout": {
-      "title": "BindGroupLayout",
-      "description": "Layout of one bind group (@group(n)) of a compute pipeline.",
-      "type": "object",
-      "properties": {
-        "group": {
-          "description": "@group(n) index in the shader.",
-          "type": "integer",
-          "minimum": 0,
-          "maximum": 3
+    'fountain.gpu.BindGroupLayout': {
+      title: 'BindGroupLayout',
+      description: 'Layout of one bind group (@group(n)) of a compute pipeline.',
+      type: 'object',
+      properties: {
+        group: {
+          description: '@group(n) index in the shader.',
+          type: 'integer',
+          minimum: 0,
+          maximum: 3,
         },
-        "entries": {
-          "description": "The binding slots of this group.",
-          "type": "array",
-          "items": {
-            "$ref": "#/$defs/fountain.gpu.BindingLayout"
+        entries: {
+          description: 'The binding slots of this group.',
+          type: 'array',
+          items: {
+            $ref: '#/$defs/fountain.gpu.BindingLayout',
           },
-          "minItems": 1,
-          "maxItems": 16
-        }
-      },
-      "required": [
-        "group",
-        "entries"
-      ],
-      "additionalProperties": false
-    },
-    "fountain.gpu.BindingKind": {
-      "title": "BindingKind",
-      "description": "Kinds of buffer binding a compute shader can declare.",
-      "enum": [
-        "uniform",
-        "storage",
-        "read_only_storage"
-      ]
-    },
-    "fountain.gpu.BindingLayout": {
-      "title": "BindingLayout",
-      "description": "One binding slot of a bind group layout.",
-      "type": "object",
-      "properties": {
-        "binding": {
-          "description": "@binding(n) index in the shader.",
-          "type": "integer",
-          "minimum": 0,
-          "maximum": 1023
+          minItems: 1,
+          maxItems: 16,
         },
-        "kind": {
-          "description": "What kind of buffer the shader expects at this slot.",
-          "$ref": "#/$defs/fountain.gpu.BindingKind"
-        },
-        "minBindingSize": {
-          "description": "Smallest buffer size the shader needs, in bytes; checked at dispatch.",
-          "type": "string",
-          "pattern": "^(?:0|[1-9][0-9]{0,18}|1[0-7][0-9]{18}|18[0-3][0-9]{17}|184[0-3][0-9]{16}|1844[0-5][0-9]{15}|18446[0-6][0-9]{14}|184467[0-3][0-9]{13}|1844674[0-3][0-9]{12}|184467440[0-6][0-9]{10}|1844674407[0-2][0-9]{9}|18446744073[0-6][0-9]{8}|1844674407370[0-8][0-9]{6}|18446744073709[0-4][0-9]{5}|184467440737095[0-4][0-9]{4}|18446744073709550[0-9]{3}|18446744073709551[0-5][0-9]{2}|1844674407370955160[0-9]|1844674407370955161[0-5])$"
-        }
       },
-      "required": [
-        "binding",
-        "kind"
-      ],
-      "additionalProperties": false
+      required: ['group', 'entries'],
+      additionalProperties: false,
     },
-    "fountain.gpu.ShaderSource": {
-      "title": "ShaderSource",
-      "description": "Where the WGSL code of a pipeline comes from.",
-      "oneOf": [
+    'fountain.gpu.BindingKind': {
+      title: 'BindingKind',
+      description: 'Kinds of buffer binding a compute shader can declare.',
+      enum: ['uniform', 'storage', 'read_only_storage'],
+    },
+    'fountain.gpu.BindingLayout': {
+      title: 'BindingLayout',
+      description: 'One binding slot of a bind group layout.',
+      type: 'object',
+      properties: {
+        binding: {
+          description: '@binding(n) index in the shader.',
+          type: 'integer',
+          minimum: 0,
+          maximum: 1023,
+        },
+        kind: {
+          description: 'What kind of buffer the shader expects at this slot.',
+          $ref: '#/$defs/fountain.gpu.BindingKind',
+        },
+        minBindingSize: {
+          description: 'Smallest buffer size the shader needs, in bytes; checked at dispatch.',
+          type: 'string',
+          pattern:
+            '^(?:0|[1-9][0-9]{0,18}|1[0-7][0-9]{18}|18[0-3][0-9]{17}|184[0-3][0-9]{16}|1844[0-5][0-9]{15}|18446[0-6][0-9]{14}|184467[0-3][0-9]{13}|1844674[0-3][0-9]{12}|184467440[0-6][0-9]{10}|1844674407[0-2][0-9]{9}|18446744073[0-6][0-9]{8}|1844674407370[0-8][0-9]{6}|18446744073709[0-4][0-9]{5}|184467440737095[0-4][0-9]{4}|18446744073709550[0-9]{3}|18446744073709551[0-5][0-9]{2}|1844674407370955160[0-9]|1844674407370955161[0-5])$',
+        },
+      },
+      required: ['binding', 'kind'],
+      additionalProperties: false,
+    },
+    'fountain.gpu.ShaderSource': {
+      title: 'ShaderSource',
+      description: 'Where the WGSL code of a pipeline comes from.',
+      oneOf: [
         {
-          "type": "object",
-          "properties": {
-            "wgsl": {
-              "description": "Inline WGSL source text.",
-              "type": "string",
-              "minLength": 1,
-              "maxLength": 262144
-            }
+          type: 'object',
+          properties: {
+            wgsl: {
+              description: 'Inline WGSL source text.',
+              type: 'string',
+              minLength: 1,
+              maxLength: 262144,
+            },
           },
-          "required": [
-            "wgsl"
-          ],
-          "additionalProperties": false
+          required: ['wgsl'],
+          additionalProperties: false,
         },
         {
-          "type": "object",
-          "properties": {
-            "stored": {
-              "description": "A WGSL module stored in FountainStore.",
-              "$ref": "#/$defs/fountain.core.Ref"
-            }
+          type: 'object',
+          properties: {
+            stored: {
+              description: 'A WGSL module stored in FountainStore.',
+              $ref: '#/$defs/fountain.core.Ref',
+            },
           },
-          "required": [
-            "stored"
-          ],
-          "additionalProperties": false
-        }
-      ]
-    }
-  }
+          required: ['stored'],
+          additionalProperties: false,
+        },
+      ],
+    },
+  },
 } as const;
 
 /** fountain.gpu.PipelineCreated */
 export const PipelineCreatedSchema = {
-  "$schema": "https://json-schema.org/draft/2020-12/schema",
-  "$id": "https://midl.dev/schemas/fountain.gpu.PipelineCreated.schema.json",
-  "title": "PipelineCreated",
-  "description": "Reply to gpu/pipeline.create.",
-  "type": "object",
-  "properties": {
-    "pipelineId": {
-      "description": "Id to pass to gpu/job.dispatch. Pipelines are content-addressed: the same source, entry point,\nlayouts and constants always yield the same id.",
-      "type": "string",
-      "minLength": 1,
-      "maxLength": 128,
-      "pattern": "^[A-Za-z0-9][A-Za-z0-9._:-]*$"
+  $schema: 'https://json-schema.org/draft/2020-12/schema',
+  $id: 'https://midl.dev/schemas/fountain.gpu.PipelineCreated.schema.json',
+  title: 'PipelineCreated',
+  description: 'Reply to gpu/pipeline.create.',
+  type: 'object',
+  properties: {
+    pipelineId: {
+      description:
+        'Id to pass to gpu/job.dispatch. Pipelines are content-addressed: the same source, entry point,\nlayouts and constants always yield the same id.',
+      type: 'string',
+      minLength: 1,
+      maxLength: 128,
+      pattern: '^[A-Za-z0-9][A-Za-z0-9._:-]*$',
     },
-    "diagnostics": {
-      "description": "Compiler messages; warnings may be present even when compilation succeeded.",
-      "type": "array",
-      "items": {
-        "$ref": "#/$defs/fountain.core.Diagnostic"
+    diagnostics: {
+      description: 'Compiler messages; warnings may be present even when compilation succeeded.',
+      type: 'array',
+      items: {
+        $ref: '#/$defs/fountain.core.Diagnostic',
       },
-      "maxItems": 256
+      maxItems: 256,
     },
-    "compileTime": {
-      "description": "Time spent compiling; zero when the pipeline came from the cache.",
-      "type": "integer",
-      "minimum": -9007199254740991,
-      "maximum": 9007199254740991
+    compileTime: {
+      description: 'Time spent compiling; zero when the pipeline came from the cache.',
+      type: 'integer',
+      minimum: -9007199254740991,
+      maximum: 9007199254740991,
     },
-    "cached": {
-      "description": "True when an identical pipeline already existed and was reused.",
-      "type": "boolean",
-      "default": false
-    }
+    cached: {
+      description: 'True when an identical pipeline already existed and was reused.',
+      type: 'boolean',
+      default: false,
+    },
   },
-  "required": [
-    "pipelineId",
-    "diagnostics",
-    "compileTime",
-    "cached"
-  ],
-  "additionalProperties": false,
-  "examples": [
+  required: ['pipelineId', 'diagnostics', 'compileTime', 'cached'],
+  additionalProperties: false,
+  examples: [
     {
-      "pipelineId": "example",
-      "diagnostics": [
+      pipelineId: 'example',
+      diagnostics: [
         {
-          "severity": "info",
-          "message": "example",
-          "line": 1,
-          "column": 1,
-          "length": 0,
-          "source": "example"
-        }
+          severity: 'info',
+          message: 'example',
+          line: 1,
+          column: 1,
+          length: 0,
+          source: 'example',
+        },
       ],
-      "compileTime": 1000,
-      "cached": false
-    }
-  ],
-  "$defs": {
-    "fountain.core.Diagnostic": {
-      "title": "Diagnostic",
-      "description": "A message about a source text (for example a WGSL compile error), with an optional position.",
-      "type": "object",
-      "properties": {
-        "severity": {
-          "description": "How serious the finding is.",
-          "$ref": "#/$defs/fountain.core.Severity"
-        },
-        "message": {
-          "description": "Human-readable explanation.",
-          "type": "string",
-          "minLength": 1,
-          "maxLength": 4096
-        },
-        "line": {
-          "description": "1-based line in the source the diagnostic refers to.",
-          "type": "integer",
-          "minimum": 1,
-          "maximum": 4294967295
-        },
-        "column": {
-          "description": "1-based column (in UTF-16 code units, as WebGPU reports it).",
-          "type": "integer",
-          "minimum": 1,
-          "maximum": 4294967295
-        },
-        "length": {
-          "description": "Length of the offending range, in UTF-16 code units.",
-          "type": "integer",
-          "minimum": 0,
-          "maximum": 4294967295
-        },
-        "source": {
-          "description": "What produced the diagnostic, e.g. \"wgsl\", \"layout\", \"validation\".",
-          "type": "string",
-          "maxLength": 64
-        }
-      },
-      "required": [
-        "severity",
-        "message"
-      ],
-      "additionalProperties": false
+      compileTime: 1000,
+      cached: false,
     },
-    "fountain.core.Severity": {
-      "title": "Severity",
-      "description": "How serious a diagnostic or error event is.",
-      "enum": [
-        "info",
-        "warning",
-        "error"
-      ]
-    }
-  }
+  ],
+  $defs: {
+    'fountain.core.Diagnostic': {
+      title: 'Diagnostic',
+      description: 'A message about a source text (for example a WGSL compile error), with an optional position.',
+      type: 'object',
+      properties: {
+        severity: {
+          description: 'How serious the finding is.',
+          $ref: '#/$defs/fountain.core.Severity',
+        },
+        message: {
+          description: 'Human-readable explanation.',
+          type: 'string',
+          minLength: 1,
+          maxLength: 4096,
+        },
+        line: {
+          description: '1-based line in the source the diagnostic refers to.',
+          type: 'integer',
+          minimum: 1,
+          maximum: 4294967295,
+        },
+        column: {
+          description: '1-based column (in UTF-16 code units, as WebGPU reports it).',
+          type: 'integer',
+          minimum: 1,
+          maximum: 4294967295,
+        },
+        length: {
+          description: 'Length of the offending range, in UTF-16 code units.',
+          type: 'integer',
+          minimum: 0,
+          maximum: 4294967295,
+        },
+        source: {
+          description: 'What produced the diagnostic, e.g. "wgsl", "layout", "validation".',
+          type: 'string',
+          maxLength: 64,
+        },
+      },
+      required: ['severity', 'message'],
+      additionalProperties: false,
+    },
+    'fountain.core.Severity': {
+      title: 'Severity',
+      description: 'How serious a diagnostic or error event is.',
+      enum: ['info', 'warning', 'error'],
+    },
+  },
 } as const;
 
 /** fountain.gpu.ShaderSource */
 export const ShaderSourceSchema = {
-  "$schema": "https://json-schema.org/draft/2020-12/schema",
-  "$id": "https://midl.dev/schemas/fountain.gpu.ShaderSource.schema.json",
-  "title": "ShaderSource",
-  "description": "Where the WGSL code of a pipeline comes from.",
-  "oneOf": [
+  $schema: 'https://json-schema.org/draft/2020-12/schema',
+  $id: 'https://midl.dev/schemas/fountain.gpu.ShaderSource.schema.json',
+  title: 'ShaderSource',
+  description: 'Where the WGSL code of a pipeline comes from.',
+  oneOf: [
     {
-      "type": "object",
-      "properties": {
-        "wgsl": {
-          "description": "Inline WGSL source text.",
-          "type": "string",
-          "minLength": 1,
-          "maxLength": 262144
-        }
+      type: 'object',
+      properties: {
+        wgsl: {
+          description: 'Inline WGSL source text.',
+          type: 'string',
+          minLength: 1,
+          maxLength: 262144,
+        },
       },
-      "required": [
-        "wgsl"
-      ],
-      "additionalProperties": false
+      required: ['wgsl'],
+      additionalProperties: false,
     },
     {
-      "type": "object",
-      "properties": {
-        "stored": {
-          "description": "A WGSL module stored in FountainStore.",
-          "$ref": "#/$defs/fountain.core.Ref"
-        }
+      type: 'object',
+      properties: {
+        stored: {
+          description: 'A WGSL module stored in FountainStore.',
+          $ref: '#/$defs/fountain.core.Ref',
+        },
       },
-      "required": [
-        "stored"
-      ],
-      "additionalProperties": false
-    }
+      required: ['stored'],
+      additionalProperties: false,
+    },
   ],
-  "examples": [
+  examples: [
     {
-      "wgsl": "example"
-    }
+      wgsl: 'example',
+    },
   ],
-  "$defs": {
-    "fountain.core.Ref": {
-      "title": "Ref",
-      "description": "A reference to a resource that lives outside the message: a WGSL module, schema or document stored in\nFountainStore, addressed by corpus, collection and id.",
-      "type": "object",
-      "properties": {
-        "id": {
-          "description": "Resource id, unique within its collection (e.g. \"wgsl:matmul-v3\").",
-          "type": "string",
-          "minLength": 1,
-          "maxLength": 128,
-          "pattern": "^[A-Za-z0-9][A-Za-z0-9._:|-]*$"
+  $defs: {
+    'fountain.core.Ref': {
+      title: 'Ref',
+      description:
+        'A reference to a resource that lives outside the message: a WGSL module, schema or document stored in\nFountainStore, addressed by corpus, collection and id.',
+      type: 'object',
+      properties: {
+        id: {
+          description: 'Resource id, unique within its collection (e.g. "wgsl:matmul-v3").',
+          type: 'string',
+          minLength: 1,
+          maxLength: 128,
+          pattern: '^[A-Za-z0-9][A-Za-z0-9._:|-]*$',
         },
-        "corpus": {
-          "description": "FountainStore corpus holding the resource (e.g. \"fc-main\"); absent means the peer's default corpus.",
-          "type": "string",
-          "minLength": 1,
-          "maxLength": 128,
-          "pattern": "^[A-Za-z0-9._-]+$"
+        corpus: {
+          description: 'FountainStore corpus holding the resource (e.g. "fc-main"); absent means the peer\'s default corpus.',
+          type: 'string',
+          minLength: 1,
+          maxLength: 128,
+          pattern: '^[A-Za-z0-9._-]+$',
         },
-        "collection": {
-          "description": "Collection inside the corpus (e.g. \"wgsl-modules\").",
-          "type": "string",
-          "minLength": 1,
-          "maxLength": 128,
-          "pattern": "^[A-Za-z0-9._-]+$"
+        collection: {
+          description: 'Collection inside the corpus (e.g. "wgsl-modules").',
+          type: 'string',
+          minLength: 1,
+          maxLength: 128,
+          pattern: '^[A-Za-z0-9._-]+$',
         },
-        "version": {
-          "description": "Exact document version; absent means the latest.",
-          "type": "string",
-          "pattern": "^(?:0|[1-9][0-9]{0,18}|1[0-7][0-9]{18}|18[0-3][0-9]{17}|184[0-3][0-9]{16}|1844[0-5][0-9]{15}|18446[0-6][0-9]{14}|184467[0-3][0-9]{13}|1844674[0-3][0-9]{12}|184467440[0-6][0-9]{10}|1844674407[0-2][0-9]{9}|18446744073[0-6][0-9]{8}|1844674407370[0-8][0-9]{6}|18446744073709[0-4][0-9]{5}|184467440737095[0-4][0-9]{4}|18446744073709550[0-9]{3}|18446744073709551[0-5][0-9]{2}|1844674407370955160[0-9]|1844674407370955161[0-5])$"
-        }
+        version: {
+          description: 'Exact document version; absent means the latest.',
+          type: 'string',
+          pattern:
+            '^(?:0|[1-9][0-9]{0,18}|1[0-7][0-9]{18}|18[0-3][0-9]{17}|184[0-3][0-9]{16}|1844[0-5][0-9]{15}|18446[0-6][0-9]{14}|184467[0-3][0-9]{13}|1844674[0-3][0-9]{12}|184467440[0-6][0-9]{10}|1844674407[0-2][0-9]{9}|18446744073[0-6][0-9]{8}|1844674407370[0-8][0-9]{6}|18446744073709[0-4][0-9]{5}|184467440737095[0-4][0-9]{4}|18446744073709550[0-9]{3}|18446744073709551[0-5][0-9]{2}|1844674407370955160[0-9]|1844674407370955161[0-5])$',
+        },
       },
-      "required": [
-        "id"
-      ],
-      "additionalProperties": false
-    }
-  }
+      required: ['id'],
+      additionalProperties: false,
+    },
+  },
 } as const;
 
 /** fountain.gpu.WorkgroupCount */
 export const WorkgroupCountSchema = {
-  "$schema": "https://json-schema.org/draft/2020-12/schema",
-  "$id": "https://midl.dev/schemas/fountain.gpu.WorkgroupCount.schema.json",
-  "title": "WorkgroupCount",
-  "description": "Number of workgroups to dispatch along each axis.",
-  "type": "object",
-  "properties": {
-    "x": {
-      "description": "Workgroups along x.",
-      "type": "integer",
-      "minimum": 1,
-      "maximum": 65535,
-      "default": 1
+  $schema: 'https://json-schema.org/draft/2020-12/schema',
+  $id: 'https://midl.dev/schemas/fountain.gpu.WorkgroupCount.schema.json',
+  title: 'WorkgroupCount',
+  description: 'Number of workgroups to dispatch along each axis.',
+  type: 'object',
+  properties: {
+    x: {
+      description: 'Workgroups along x.',
+      type: 'integer',
+      minimum: 1,
+      maximum: 65535,
+      default: 1,
     },
-    "y": {
-      "description": "Workgroups along y.",
-      "type": "integer",
-      "minimum": 1,
-      "maximum": 65535,
-      "default": 1
+    y: {
+      description: 'Workgroups along y.',
+      type: 'integer',
+      minimum: 1,
+      maximum: 65535,
+      default: 1,
     },
-    "z": {
-      "description": "Workgroups along z.",
-      "type": "integer",
-      "minimum": 1,
-      "maximum": 65535,
-      "default": 1
-    }
+    z: {
+      description: 'Workgroups along z.',
+      type: 'integer',
+      minimum: 1,
+      maximum: 65535,
+      default: 1,
+    },
   },
-  "required": [
-    "x",
-    "y",
-    "z"
-  ],
-  "additionalProperties": false,
-  "examples": [
+  required: ['x', 'y', 'z'],
+  additionalProperties: false,
+  examples: [
     {
-      "x": 1,
-      "y": 1,
-      "z": 1
-    }
-  ]
+      x: 1,
+      y: 1,
+      z: 1,
+    },
+  ],
 } as const;

@@ -3,203 +3,176 @@
 
 /** fountain.llm.ToolInvoke */
 export const ToolInvokeSchema = {
-  "$schema": "https://json-schema.org/draft/2020-12/schema",
-  "$id": "https://midl.dev/schemas/fountain.llm.ToolInvoke.schema.json",
-  "title": "ToolInvoke",
-  "description": "A request to run one tool.",
-  "type": "object",
-  "properties": {
-    "corr": {
-      "description": "Correlation id chosen by the caller; the result arrives on llm/tool.result/{corr}.",
-      "type": "string",
-      "minLength": 1,
-      "maxLength": 64,
-      "pattern": "^[A-Za-z0-9._:-]+$"
+  $schema: 'https://json-schema.org/draft/2020-12/schema',
+  $id: 'https://midl.dev/schemas/fountain.llm.ToolInvoke.schema.json',
+  title: 'ToolInvoke',
+  description: 'A request to run one tool.',
+  type: 'object',
+  properties: {
+    corr: {
+      description: 'Correlation id chosen by the caller; the result arrives on llm/tool.result/{corr}.',
+      type: 'string',
+      minLength: 1,
+      maxLength: 64,
+      pattern: '^[A-Za-z0-9._:-]+$',
     },
-    "tool": {
-      "description": "Tool name as listed in the facts (OpenAI/Anthropic/MCP-compatible).",
-      "type": "string",
-      "minLength": 1,
-      "maxLength": 64,
-      "pattern": "^[A-Za-z0-9_-]+$"
+    tool: {
+      description: 'Tool name as listed in the facts (OpenAI/Anthropic/MCP-compatible).',
+      type: 'string',
+      minLength: 1,
+      maxLength: 64,
+      pattern: '^[A-Za-z0-9_-]+$',
     },
-    "arguments": {
-      "description": "Tool arguments: a JSON object matching the tool's input schema."
+    arguments: {
+      description: "Tool arguments: a JSON object matching the tool's input schema.",
     },
-    "session": {
-      "description": "Session the call is made in; its capability mask is checked against the tool's needs.",
-      "type": "string",
-      "format": "uuid",
-      "pattern": "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
+    session: {
+      description: "Session the call is made in; its capability mask is checked against the tool's needs.",
+      type: 'string',
+      format: 'uuid',
+      pattern: '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$',
     },
-    "deadline": {
-      "description": "Give up and report timeout after this long.",
-      "type": "integer",
-      "minimum": -9007199254740991,
-      "maximum": 9007199254740991
+    deadline: {
+      description: 'Give up and report timeout after this long.',
+      type: 'integer',
+      minimum: -9007199254740991,
+      maximum: 9007199254740991,
     },
-    "caller": {
-      "description": "Who issued the call (model or agent id), for audit and telemetry.",
-      "type": "string",
-      "maxLength": 128
-    }
+    caller: {
+      description: 'Who issued the call (model or agent id), for audit and telemetry.',
+      type: 'string',
+      maxLength: 128,
+    },
   },
-  "required": [
-    "corr",
-    "tool",
-    "arguments"
-  ],
-  "additionalProperties": false,
-  "examples": [
+  required: ['corr', 'tool', 'arguments'],
+  additionalProperties: false,
+  examples: [
     {
-      "corr": "example",
-      "tool": "example",
-      "arguments": {},
-      "session": "00000000-0000-4000-8000-000000000000",
-      "deadline": 1000,
-      "caller": "example"
-    }
-  ]
+      corr: 'example',
+      tool: 'example',
+      arguments: {},
+      session: '00000000-0000-4000-8000-000000000000',
+      deadline: 1000,
+      caller: 'example',
+    },
+  ],
 } as const;
 
 /** fountain.llm.ToolResult */
 export const ToolResultSchema = {
-  "$schema": "https://json-schema.org/draft/2020-12/schema",
-  "$id": "https://midl.dev/schemas/fountain.llm.ToolResult.schema.json",
-  "title": "ToolResult",
-  "description": "The result of a tool invocation.",
-  "type": "object",
-  "properties": {
-    "corr": {
-      "description": "Correlation id of the invocation.",
-      "type": "string",
-      "minLength": 1,
-      "maxLength": 64,
-      "pattern": "^[A-Za-z0-9._:-]+$"
+  $schema: 'https://json-schema.org/draft/2020-12/schema',
+  $id: 'https://midl.dev/schemas/fountain.llm.ToolResult.schema.json',
+  title: 'ToolResult',
+  description: 'The result of a tool invocation.',
+  type: 'object',
+  properties: {
+    corr: {
+      description: 'Correlation id of the invocation.',
+      type: 'string',
+      minLength: 1,
+      maxLength: 64,
+      pattern: '^[A-Za-z0-9._:-]+$',
     },
-    "tool": {
-      "description": "The tool that ran.",
-      "type": "string",
-      "minLength": 1,
-      "maxLength": 64,
-      "pattern": "^[A-Za-z0-9_-]+$"
+    tool: {
+      description: 'The tool that ran.',
+      type: 'string',
+      minLength: 1,
+      maxLength: 64,
+      pattern: '^[A-Za-z0-9_-]+$',
     },
-    "status": {
-      "description": "Outcome.",
-      "$ref": "#/$defs/fountain.llm.ToolStatus"
+    status: {
+      description: 'Outcome.',
+      $ref: '#/$defs/fountain.llm.ToolStatus',
     },
-    "result": {
-      "description": "Structured output (JSON) when status is ok."
+    result: {
+      description: 'Structured output (JSON) when status is ok.',
     },
-    "text": {
-      "description": "Human-readable summary of the outcome, for the model to read.",
-      "type": "string",
-      "maxLength": 65536
+    text: {
+      description: 'Human-readable summary of the outcome, for the model to read.',
+      type: 'string',
+      maxLength: 65536,
     },
-    "error": {
-      "description": "Why the invocation did not succeed.",
-      "$ref": "#/$defs/fountain.core.ErrorInfo"
+    error: {
+      description: 'Why the invocation did not succeed.',
+      $ref: '#/$defs/fountain.core.ErrorInfo',
     },
-    "elapsed": {
-      "description": "Time from receiving the invocation to publishing this result.",
-      "type": "integer",
-      "minimum": -9007199254740991,
-      "maximum": 9007199254740991
-    }
+    elapsed: {
+      description: 'Time from receiving the invocation to publishing this result.',
+      type: 'integer',
+      minimum: -9007199254740991,
+      maximum: 9007199254740991,
+    },
   },
-  "required": [
-    "corr",
-    "tool",
-    "status",
-    "elapsed"
-  ],
-  "additionalProperties": false,
-  "examples": [
+  required: ['corr', 'tool', 'status', 'elapsed'],
+  additionalProperties: false,
+  examples: [
     {
-      "corr": "example",
-      "tool": "example",
-      "status": "ok",
-      "result": {},
-      "text": "example",
-      "error": {
-        "code": 1,
-        "name": "A",
-        "message": "example",
-        "retryAfter": 1000,
-        "detail": {}
+      corr: 'example',
+      tool: 'example',
+      status: 'ok',
+      result: {},
+      text: 'example',
+      error: {
+        code: 1,
+        name: 'A',
+        message: 'example',
+        retryAfter: 1000,
+        detail: {},
       },
-      "elapsed": 1000
-    }
-  ],
-  "$defs": {
-    "fountain.core.ErrorInfo": {
-      "title": "ErrorInfo",
-      "description": "Details of a failed operation: one member of the error set declared on the topic or intent.",
-      "type": "object",
-      "properties": {
-        "code": {
-          "description": "Numeric error code from the topic's error set (1 to 65535; 0 is never sent).",
-          "type": "integer",
-          "minimum": 1,
-          "maximum": 65535
-        },
-        "name": {
-          "description": "Name of the error-set member, e.g. \"BUDGET_EXCEEDED\".",
-          "type": "string",
-          "minLength": 1,
-          "maxLength": 64,
-          "pattern": "^[A-Z][A-Z0-9_]*$"
-        },
-        "message": {
-          "description": "Human-readable explanation, safe to show to users and models.",
-          "type": "string",
-          "maxLength": 4096
-        },
-        "retryAfter": {
-          "description": "When set, the operation may succeed if retried after this delay.",
-          "type": "integer",
-          "minimum": -9007199254740991,
-          "maximum": 9007199254740991
-        },
-        "detail": {
-          "description": "Machine-readable context (offending field, limits, upstream status…)."
-        }
-      },
-      "required": [
-        "code",
-        "name",
-        "message"
-      ],
-      "additionalProperties": false
+      elapsed: 1000,
     },
-    "fountain.llm.ToolStatus": {
-      "title": "ToolStatus",
-      "description": "Outcome of a tool invocation.",
-      "enum": [
-        "ok",
-        "error",
-        "timeout",
-        "cancelled",
-        "rejected"
-      ]
-    }
-  }
+  ],
+  $defs: {
+    'fountain.core.ErrorInfo': {
+      title: 'ErrorInfo',
+      description: 'Details of a failed operation: one member of the error set declared on the topic or intent.',
+      type: 'object',
+      properties: {
+        code: {
+          description: "Numeric error code from the topic's error set (1 to 65535; 0 is never sent).",
+          type: 'integer',
+          minimum: 1,
+          maximum: 65535,
+        },
+        name: {
+          description: 'Name of the error-set member, e.g. "BUDGET_EXCEEDED".',
+          type: 'string',
+          minLength: 1,
+          maxLength: 64,
+          pattern: '^[A-Z][A-Z0-9_]*$',
+        },
+        message: {
+          description: 'Human-readable explanation, safe to show to users and models.',
+          type: 'string',
+          maxLength: 4096,
+        },
+        retryAfter: {
+          description: 'When set, the operation may succeed if retried after this delay.',
+          type: 'integer',
+          minimum: -9007199254740991,
+          maximum: 9007199254740991,
+        },
+        detail: {
+          description: 'Machine-readable context (offending field, limits, upstream status…).',
+        },
+      },
+      required: ['code', 'name', 'message'],
+      additionalProperties: false,
+    },
+    'fountain.llm.ToolStatus': {
+      title: 'ToolStatus',
+      description: 'Outcome of a tool invocation.',
+      enum: ['ok', 'error', 'timeout', 'cancelled', 'rejected'],
+    },
+  },
 } as const;
 
 /** fountain.llm.ToolStatus */
 export const ToolStatusSchema = {
-  "$schema": "https://json-schema.org/draft/2020-12/schema",
-  "$id": "https://midl.dev/schemas/fountain.llm.ToolStatus.schema.json",
-  "title": "ToolStatus",
-  "description": "Outcome of a tool invocation.",
-  "enum": [
-    "ok",
-    "error",
-    "timeout",
-    "cancelled",
-    "rejected"
-  ],
-  "examples": [
-    "ok"
-  ]
+  $schema: 'https://json-schema.org/draft/2020-12/schema',
+  $id: 'https://midl.dev/schemas/fountain.llm.ToolStatus.schema.json',
+  title: 'ToolStatus',
+  description: 'Outcome of a tool invocation.',
+  enum: ['ok', 'error', 'timeout', 'cancelled', 'rejected'],
+  examples: ['ok'],
 } as const;

@@ -3,631 +3,536 @@
 
 /** fountain.session.ClockSource */
 export const ClockSourceSchema = {
-  "$schema": "https://json-schema.org/draft/2020-12/schema",
-  "$id": "https://midl.dev/schemas/fountain.session.ClockSource.schema.json",
-  "title": "ClockSource",
-  "description": "Where the timestamps of a session come from.",
-  "enum": [
-    "host_monotonic",
-    "wall_clock",
-    "jr_clock",
-    "ptp",
-    "ntp"
-  ],
-  "examples": [
-    "host_monotonic"
-  ]
+  $schema: 'https://json-schema.org/draft/2020-12/schema',
+  $id: 'https://midl.dev/schemas/fountain.session.ClockSource.schema.json',
+  title: 'ClockSource',
+  description: 'Where the timestamps of a session come from.',
+  enum: ['host_monotonic', 'wall_clock', 'jr_clock', 'ptp', 'ntp'],
+  examples: ['host_monotonic'],
 } as const;
 
 /** fountain.session.CloseReason */
 export const CloseReasonSchema = {
-  "$schema": "https://json-schema.org/draft/2020-12/schema",
-  "$id": "https://midl.dev/schemas/fountain.session.CloseReason.schema.json",
-  "title": "CloseReason",
-  "description": "Why a session ends.",
-  "enum": [
-    "normal",
-    "shutdown",
-    "timeout",
-    "policy",
-    "error"
-  ],
-  "examples": [
-    "normal"
-  ]
+  $schema: 'https://json-schema.org/draft/2020-12/schema',
+  $id: 'https://midl.dev/schemas/fountain.session.CloseReason.schema.json',
+  title: 'CloseReason',
+  description: 'Why a session ends.',
+  enum: ['normal', 'shutdown', 'timeout', 'policy', 'error'],
+  examples: ['normal'],
 } as const;
 
 /** fountain.session.PeerInfo */
 export const PeerInfoSchema = {
-  "$schema": "https://json-schema.org/draft/2020-12/schema",
-  "$id": "https://midl.dev/schemas/fountain.session.PeerInfo.schema.json",
-  "title": "PeerInfo",
-  "description": "Identity of a peer.",
-  "type": "object",
-  "properties": {
-    "name": {
-      "description": "Stable peer name, e.g. \"fountain.coach/agent/planner/gpu-host\".",
-      "type": "string",
-      "minLength": 1,
-      "maxLength": 128
+  $schema: 'https://json-schema.org/draft/2020-12/schema',
+  $id: 'https://midl.dev/schemas/fountain.session.PeerInfo.schema.json',
+  title: 'PeerInfo',
+  description: 'Identity of a peer.',
+  type: 'object',
+  properties: {
+    name: {
+      description: 'Stable peer name, e.g. "fountain.coach/agent/planner/gpu-host".',
+      type: 'string',
+      minLength: 1,
+      maxLength: 128,
     },
-    "runtime": {
-      "description": "Runtime and its version, e.g. \"midl-ts/0.1.0\".",
-      "type": "string",
-      "maxLength": 64
+    runtime: {
+      description: 'Runtime and its version, e.g. "midl-ts/0.1.0".',
+      type: 'string',
+      maxLength: 64,
     },
-    "instance": {
-      "description": "Distinguishes several processes with the same name.",
-      "type": "string",
-      "format": "uuid",
-      "pattern": "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
-    }
+    instance: {
+      description: 'Distinguishes several processes with the same name.',
+      type: 'string',
+      format: 'uuid',
+      pattern: '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$',
+    },
   },
-  "required": [
-    "name",
-    "runtime"
-  ],
-  "additionalProperties": false,
-  "examples": [
+  required: ['name', 'runtime'],
+  additionalProperties: false,
+  examples: [
     {
-      "name": "example",
-      "runtime": "example",
-      "instance": "00000000-0000-4000-8000-000000000000"
-    }
-  ]
+      name: 'example',
+      runtime: 'example',
+      instance: '00000000-0000-4000-8000-000000000000',
+    },
+  ],
 } as const;
 
 /** fountain.session.SessionClose */
 export const SessionCloseSchema = {
-  "$schema": "https://json-schema.org/draft/2020-12/schema",
-  "$id": "https://midl.dev/schemas/fountain.session.SessionClose.schema.json",
-  "title": "SessionClose",
-  "description": "Request to close a session.",
-  "type": "object",
-  "properties": {
-    "sessionId": {
-      "description": "The session to close.",
-      "type": "string",
-      "format": "uuid",
-      "pattern": "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
+  $schema: 'https://json-schema.org/draft/2020-12/schema',
+  $id: 'https://midl.dev/schemas/fountain.session.SessionClose.schema.json',
+  title: 'SessionClose',
+  description: 'Request to close a session.',
+  type: 'object',
+  properties: {
+    sessionId: {
+      description: 'The session to close.',
+      type: 'string',
+      format: 'uuid',
+      pattern: '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$',
     },
-    "reason": {
-      "description": "Why it is closed.",
-      "$ref": "#/$defs/fountain.session.CloseReason",
-      "default": "normal"
+    reason: {
+      description: 'Why it is closed.',
+      $ref: '#/$defs/fountain.session.CloseReason',
+      default: 'normal',
     },
-    "message": {
-      "description": "Free-form explanation for logs.",
-      "type": "string",
-      "maxLength": 1024
-    }
+    message: {
+      description: 'Free-form explanation for logs.',
+      type: 'string',
+      maxLength: 1024,
+    },
   },
-  "required": [
-    "sessionId",
-    "reason"
-  ],
-  "additionalProperties": false,
-  "examples": [
+  required: ['sessionId', 'reason'],
+  additionalProperties: false,
+  examples: [
     {
-      "sessionId": "00000000-0000-4000-8000-000000000000",
-      "reason": "normal",
-      "message": "example"
-    }
+      sessionId: '00000000-0000-4000-8000-000000000000',
+      reason: 'normal',
+      message: 'example',
+    },
   ],
-  "$defs": {
-    "fountain.session.CloseReason": {
-      "title": "CloseReason",
-      "description": "Why a session ends.",
-      "enum": [
-        "normal",
-        "shutdown",
-        "timeout",
-        "policy",
-        "error"
-      ]
-    }
-  }
+  $defs: {
+    'fountain.session.CloseReason': {
+      title: 'CloseReason',
+      description: 'Why a session ends.',
+      enum: ['normal', 'shutdown', 'timeout', 'policy', 'error'],
+    },
+  },
 } as const;
 
 /** fountain.session.SessionClosed */
 export const SessionClosedSchema = {
-  "$schema": "https://json-schema.org/draft/2020-12/schema",
-  "$id": "https://midl.dev/schemas/fountain.session.SessionClosed.schema.json",
-  "title": "SessionClosed",
-  "description": "Reply to session/close.",
-  "type": "object",
-  "properties": {
-    "sessionId": {
-      "description": "The closed session.",
-      "type": "string",
-      "format": "uuid",
-      "pattern": "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
+  $schema: 'https://json-schema.org/draft/2020-12/schema',
+  $id: 'https://midl.dev/schemas/fountain.session.SessionClosed.schema.json',
+  title: 'SessionClosed',
+  description: 'Reply to session/close.',
+  type: 'object',
+  properties: {
+    sessionId: {
+      description: 'The closed session.',
+      type: 'string',
+      format: 'uuid',
+      pattern: '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$',
     },
-    "closedAt": {
-      "description": "When it was closed.",
-      "type": "string",
-      "format": "date-time"
-    }
+    closedAt: {
+      description: 'When it was closed.',
+      type: 'string',
+      format: 'date-time',
+    },
   },
-  "required": [
-    "sessionId",
-    "closedAt"
-  ],
-  "additionalProperties": false,
-  "examples": [
+  required: ['sessionId', 'closedAt'],
+  additionalProperties: false,
+  examples: [
     {
-      "sessionId": "00000000-0000-4000-8000-000000000000",
-      "closedAt": "2026-01-01T00:00:00.000Z"
-    }
-  ]
+      sessionId: '00000000-0000-4000-8000-000000000000',
+      closedAt: '2026-01-01T00:00:00.000Z',
+    },
+  ],
 } as const;
 
 /** fountain.session.SessionHeartbeat */
 export const SessionHeartbeatSchema = {
-  "$schema": "https://json-schema.org/draft/2020-12/schema",
-  "$id": "https://midl.dev/schemas/fountain.session.SessionHeartbeat.schema.json",
-  "title": "SessionHeartbeat",
-  "description": "Keep-alive of a session.",
-  "type": "object",
-  "properties": {
-    "sessionId": {
-      "description": "The session being kept alive.",
-      "type": "string",
-      "format": "uuid",
-      "pattern": "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
+  $schema: 'https://json-schema.org/draft/2020-12/schema',
+  $id: 'https://midl.dev/schemas/fountain.session.SessionHeartbeat.schema.json',
+  title: 'SessionHeartbeat',
+  description: 'Keep-alive of a session.',
+  type: 'object',
+  properties: {
+    sessionId: {
+      description: 'The session being kept alive.',
+      type: 'string',
+      format: 'uuid',
+      pattern: '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$',
     },
-    "seq": {
-      "description": "Heartbeat counter, increasing by one per heartbeat.",
-      "type": "string",
-      "pattern": "^(?:0|[1-9][0-9]{0,18}|1[0-7][0-9]{18}|18[0-3][0-9]{17}|184[0-3][0-9]{16}|1844[0-5][0-9]{15}|18446[0-6][0-9]{14}|184467[0-3][0-9]{13}|1844674[0-3][0-9]{12}|184467440[0-6][0-9]{10}|1844674407[0-2][0-9]{9}|18446744073[0-6][0-9]{8}|1844674407370[0-8][0-9]{6}|18446744073709[0-4][0-9]{5}|184467440737095[0-4][0-9]{4}|18446744073709550[0-9]{3}|18446744073709551[0-5][0-9]{2}|1844674407370955160[0-9]|1844674407370955161[0-5])$"
+    seq: {
+      description: 'Heartbeat counter, increasing by one per heartbeat.',
+      type: 'string',
+      pattern:
+        '^(?:0|[1-9][0-9]{0,18}|1[0-7][0-9]{18}|18[0-3][0-9]{17}|184[0-3][0-9]{16}|1844[0-5][0-9]{15}|18446[0-6][0-9]{14}|184467[0-3][0-9]{13}|1844674[0-3][0-9]{12}|184467440[0-6][0-9]{10}|1844674407[0-2][0-9]{9}|18446744073[0-6][0-9]{8}|1844674407370[0-8][0-9]{6}|18446744073709[0-4][0-9]{5}|184467440737095[0-4][0-9]{4}|18446744073709550[0-9]{3}|18446744073709551[0-5][0-9]{2}|1844674407370955160[0-9]|1844674407370955161[0-5])$',
     },
-    "sentAt": {
-      "description": "When the heartbeat was sent (in the session's clock).",
-      "type": "string",
-      "format": "date-time"
-    }
+    sentAt: {
+      description: "When the heartbeat was sent (in the session's clock).",
+      type: 'string',
+      format: 'date-time',
+    },
   },
-  "required": [
-    "sessionId",
-    "seq",
-    "sentAt"
-  ],
-  "additionalProperties": false,
-  "examples": [
+  required: ['sessionId', 'seq', 'sentAt'],
+  additionalProperties: false,
+  examples: [
     {
-      "sessionId": "00000000-0000-4000-8000-000000000000",
-      "seq": "0",
-      "sentAt": "2026-01-01T00:00:00.000Z"
-    }
-  ]
+      sessionId: '00000000-0000-4000-8000-000000000000',
+      seq: '0',
+      sentAt: '2026-01-01T00:00:00.000Z',
+    },
+  ],
 } as const;
 
 /** fountain.session.SessionOpen */
 export const SessionOpenSchema = {
-  "$schema": "https://json-schema.org/draft/2020-12/schema",
-  "$id": "https://midl.dev/schemas/fountain.session.SessionOpen.schema.json",
-  "title": "SessionOpen",
-  "description": "Request to open a session.",
-  "type": "object",
-  "properties": {
-    "peer": {
-      "description": "Who is asking.",
-      "$ref": "#/$defs/fountain.session.PeerInfo"
+  $schema: 'https://json-schema.org/draft/2020-12/schema',
+  $id: 'https://midl.dev/schemas/fountain.session.SessionOpen.schema.json',
+  title: 'SessionOpen',
+  description: 'Request to open a session.',
+  type: 'object',
+  properties: {
+    peer: {
+      description: 'Who is asking.',
+      $ref: '#/$defs/fountain.session.PeerInfo',
     },
-    "schemaVersion": {
-      "description": "Version of the schema the peer was generated from (semver).",
-      "type": "string",
-      "pattern": "^[0-9]+[.][0-9]+[.][0-9]+([-+].*)?$"
+    schemaVersion: {
+      description: 'Version of the schema the peer was generated from (semver).',
+      type: 'string',
+      pattern: '^[0-9]+[.][0-9]+[.][0-9]+([-+].*)?$',
     },
-    "clockSources": {
-      "description": "Clock sources the peer can use, most preferred first.",
-      "type": "array",
-      "items": {
-        "$ref": "#/$defs/fountain.session.ClockSource"
+    clockSources: {
+      description: 'Clock sources the peer can use, most preferred first.',
+      type: 'array',
+      items: {
+        $ref: '#/$defs/fountain.session.ClockSource',
       },
-      "minItems": 1,
-      "maxItems": 5,
-      "default": [
-        "jr_clock",
-        "wall_clock"
-      ]
+      minItems: 1,
+      maxItems: 5,
+      default: ['jr_clock', 'wall_clock'],
     },
-    "jitterBudget": {
-      "description": "Largest latency variation the peer wants the session to guarantee.",
-      "type": "integer",
-      "minimum": -9007199254740991,
-      "maximum": 9007199254740991,
-      "default": 5000
+    jitterBudget: {
+      description: 'Largest latency variation the peer wants the session to guarantee.',
+      type: 'integer',
+      minimum: -9007199254740991,
+      maximum: 9007199254740991,
+      default: 5000,
     },
-    "maxPayload": {
-      "description": "Largest message payload, in bytes, the peer is willing to receive.",
-      "type": "integer",
-      "minimum": 1024,
-      "maximum": 4294967295,
-      "default": 1048576
+    maxPayload: {
+      description: 'Largest message payload, in bytes, the peer is willing to receive.',
+      type: 'integer',
+      minimum: 1024,
+      maximum: 4294967295,
+      default: 1048576,
     },
-    "capabilities": {
-      "description": "Capabilities requested; the authority grants a subset.",
-      "$ref": "#/$defs/fountain.core.CapabilitySet"
+    capabilities: {
+      description: 'Capabilities requested; the authority grants a subset.',
+      $ref: '#/$defs/fountain.core.CapabilitySet',
     },
-    "heartbeatInterval": {
-      "description": "Interval at which the peer will send session/heartbeat.",
-      "type": "integer",
-      "minimum": -9007199254740991,
-      "maximum": 9007199254740991,
-      "default": 1000000
-    }
+    heartbeatInterval: {
+      description: 'Interval at which the peer will send session/heartbeat.',
+      type: 'integer',
+      minimum: -9007199254740991,
+      maximum: 9007199254740991,
+      default: 1000000,
+    },
   },
-  "required": [
-    "peer",
-    "schemaVersion",
-    "clockSources",
-    "jitterBudget",
-    "maxPayload",
-    "capabilities",
-    "heartbeatInterval"
-  ],
-  "additionalProperties": false,
-  "examples": [
+  required: ['peer', 'schemaVersion', 'clockSources', 'jitterBudget', 'maxPayload', 'capabilities', 'heartbeatInterval'],
+  additionalProperties: false,
+  examples: [
     {
-      "peer": {
-        "name": "example",
-        "runtime": "example",
-        "instance": "00000000-0000-4000-8000-000000000000"
+      peer: {
+        name: 'example',
+        runtime: 'example',
+        instance: '00000000-0000-4000-8000-000000000000',
       },
-      "schemaVersion": "1.0.0",
-      "clockSources": [
-        "jr_clock",
-        "wall_clock"
-      ],
-      "jitterBudget": 5000,
-      "maxPayload": 1048576,
-      "capabilities": {
-        "mask": "0",
-        "names": [
-          "example"
-        ]
+      schemaVersion: '1.0.0',
+      clockSources: ['jr_clock', 'wall_clock'],
+      jitterBudget: 5000,
+      maxPayload: 1048576,
+      capabilities: {
+        mask: '0',
+        names: ['example'],
       },
-      "heartbeatInterval": 1000000
-    }
+      heartbeatInterval: 1000000,
+    },
   ],
-  "$defs": {
-    "fountain.core.CapabilitySet": {
-      "title": "CapabilitySet",
-      "description": "A capability set: the session mask and, for readability, the names of its set bits.",
-      "type": "object",
-      "properties": {
-        "mask": {
-          "description": "Bit mask over the capability bits declared in this package (bit n = 1 << n).",
-          "type": "string",
-          "pattern": "^(?:0|[1-9][0-9]{0,18}|1[0-7][0-9]{18}|18[0-3][0-9]{17}|184[0-3][0-9]{16}|1844[0-5][0-9]{15}|18446[0-6][0-9]{14}|184467[0-3][0-9]{13}|1844674[0-3][0-9]{12}|184467440[0-6][0-9]{10}|1844674407[0-2][0-9]{9}|18446744073[0-6][0-9]{8}|1844674407370[0-8][0-9]{6}|18446744073709[0-4][0-9]{5}|184467440737095[0-4][0-9]{4}|18446744073709550[0-9]{3}|18446744073709551[0-5][0-9]{2}|1844674407370955160[0-9]|1844674407370955161[0-5])$"
+  $defs: {
+    'fountain.core.CapabilitySet': {
+      title: 'CapabilitySet',
+      description: 'A capability set: the session mask and, for readability, the names of its set bits.',
+      type: 'object',
+      properties: {
+        mask: {
+          description: 'Bit mask over the capability bits declared in this package (bit n = 1 << n).',
+          type: 'string',
+          pattern:
+            '^(?:0|[1-9][0-9]{0,18}|1[0-7][0-9]{18}|18[0-3][0-9]{17}|184[0-3][0-9]{16}|1844[0-5][0-9]{15}|18446[0-6][0-9]{14}|184467[0-3][0-9]{13}|1844674[0-3][0-9]{12}|184467440[0-6][0-9]{10}|1844674407[0-2][0-9]{9}|18446744073[0-6][0-9]{8}|1844674407370[0-8][0-9]{6}|18446744073709[0-4][0-9]{5}|184467440737095[0-4][0-9]{4}|18446744073709550[0-9]{3}|18446744073709551[0-5][0-9]{2}|1844674407370955160[0-9]|1844674407370955161[0-5])$',
         },
-        "names": {
-          "description": "Names of the capabilities in `mask`, e.g. [\"gpu.dispatch\", \"telemetry.read\"].",
-          "type": "array",
-          "items": {
-            "type": "string"
+        names: {
+          description: 'Names of the capabilities in `mask`, e.g. ["gpu.dispatch", "telemetry.read"].',
+          type: 'array',
+          items: {
+            type: 'string',
           },
-          "maxItems": 64
-        }
-      },
-      "required": [
-        "mask",
-        "names"
-      ],
-      "additionalProperties": false
-    },
-    "fountain.session.ClockSource": {
-      "title": "ClockSource",
-      "description": "Where the timestamps of a session come from.",
-      "enum": [
-        "host_monotonic",
-        "wall_clock",
-        "jr_clock",
-        "ptp",
-        "ntp"
-      ]
-    },
-    "fountain.session.PeerInfo": {
-      "title": "PeerInfo",
-      "description": "Identity of a peer.",
-      "type": "object",
-      "properties": {
-        "name": {
-          "description": "Stable peer name, e.g. \"fountain.coach/agent/planner/gpu-host\".",
-          "type": "string",
-          "minLength": 1,
-          "maxLength": 128
+          maxItems: 64,
         },
-        "runtime": {
-          "description": "Runtime and its version, e.g. \"midl-ts/0.1.0\".",
-          "type": "string",
-          "maxLength": 64
-        },
-        "instance": {
-          "description": "Distinguishes several processes with the same name.",
-          "type": "string",
-          "format": "uuid",
-          "pattern": "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
-        }
       },
-      "required": [
-        "name",
-        "runtime"
-      ],
-      "additionalProperties": false
-    }
-  }
+      required: ['mask', 'names'],
+      additionalProperties: false,
+    },
+    'fountain.session.ClockSource': {
+      title: 'ClockSource',
+      description: 'Where the timestamps of a session come from.',
+      enum: ['host_monotonic', 'wall_clock', 'jr_clock', 'ptp', 'ntp'],
+    },
+    'fountain.session.PeerInfo': {
+      title: 'PeerInfo',
+      description: 'Identity of a peer.',
+      type: 'object',
+      properties: {
+        name: {
+          description: 'Stable peer name, e.g. "fountain.coach/agent/planner/gpu-host".',
+          type: 'string',
+          minLength: 1,
+          maxLength: 128,
+        },
+        runtime: {
+          description: 'Runtime and its version, e.g. "midl-ts/0.1.0".',
+          type: 'string',
+          maxLength: 64,
+        },
+        instance: {
+          description: 'Distinguishes several processes with the same name.',
+          type: 'string',
+          format: 'uuid',
+          pattern: '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$',
+        },
+      },
+      required: ['name', 'runtime'],
+      additionalProperties: false,
+    },
+  },
 } as const;
 
 /** fountain.session.SessionOpened */
 export const SessionOpenedSchema = {
-  "$schema": "https://json-schema.org/draft/2020-12/schema",
-  "$id": "https://midl.dev/schemas/fountain.session.SessionOpened.schema.json",
-  "title": "SessionOpened",
-  "description": "Reply to session/open: the negotiated contract.",
-  "type": "object",
-  "properties": {
-    "sessionId": {
-      "description": "Id of the new session; carried in every envelope of the session.",
-      "type": "string",
-      "format": "uuid",
-      "pattern": "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
+  $schema: 'https://json-schema.org/draft/2020-12/schema',
+  $id: 'https://midl.dev/schemas/fountain.session.SessionOpened.schema.json',
+  title: 'SessionOpened',
+  description: 'Reply to session/open: the negotiated contract.',
+  type: 'object',
+  properties: {
+    sessionId: {
+      description: 'Id of the new session; carried in every envelope of the session.',
+      type: 'string',
+      format: 'uuid',
+      pattern: '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$',
     },
-    "clockSource": {
-      "description": "The clock source chosen from the peer's list.",
-      "$ref": "#/$defs/fountain.session.ClockSource"
+    clockSource: {
+      description: "The clock source chosen from the peer's list.",
+      $ref: '#/$defs/fountain.session.ClockSource',
     },
-    "jitterBudget": {
-      "description": "Agreed jitter budget.",
-      "type": "integer",
-      "minimum": -9007199254740991,
-      "maximum": 9007199254740991
+    jitterBudget: {
+      description: 'Agreed jitter budget.',
+      type: 'integer',
+      minimum: -9007199254740991,
+      maximum: 9007199254740991,
     },
-    "maxPayload": {
-      "description": "Agreed maximum payload in bytes.",
-      "type": "integer",
-      "minimum": 0,
-      "maximum": 4294967295
+    maxPayload: {
+      description: 'Agreed maximum payload in bytes.',
+      type: 'integer',
+      minimum: 0,
+      maximum: 4294967295,
     },
-    "capabilities": {
-      "description": "Capabilities granted; publishing or subscribing outside this mask is refused.",
-      "$ref": "#/$defs/fountain.core.CapabilitySet"
+    capabilities: {
+      description: 'Capabilities granted; publishing or subscribing outside this mask is refused.',
+      $ref: '#/$defs/fountain.core.CapabilitySet',
     },
-    "denied": {
-      "description": "Requested capabilities that were not granted, by name.",
-      "type": "array",
-      "items": {
-        "type": "string"
+    denied: {
+      description: 'Requested capabilities that were not granted, by name.',
+      type: 'array',
+      items: {
+        type: 'string',
       },
-      "maxItems": 64
+      maxItems: 64,
     },
-    "resumeToken": {
-      "description": "Secret token to resume this session after a disconnect; single use, replaced on each resume.",
-      "type": "string",
-      "minLength": 16,
-      "maxLength": 256
+    resumeToken: {
+      description: 'Secret token to resume this session after a disconnect; single use, replaced on each resume.',
+      type: 'string',
+      minLength: 16,
+      maxLength: 256,
     },
-    "expiresAt": {
-      "description": "When the session expires unless heartbeats keep it alive.",
-      "type": "string",
-      "format": "date-time"
+    expiresAt: {
+      description: 'When the session expires unless heartbeats keep it alive.',
+      type: 'string',
+      format: 'date-time',
     },
-    "heartbeatInterval": {
-      "description": "Interval at which the authority expects heartbeats.",
-      "type": "integer",
-      "minimum": -9007199254740991,
-      "maximum": 9007199254740991
-    }
+    heartbeatInterval: {
+      description: 'Interval at which the authority expects heartbeats.',
+      type: 'integer',
+      minimum: -9007199254740991,
+      maximum: 9007199254740991,
+    },
   },
-  "required": [
-    "sessionId",
-    "clockSource",
-    "jitterBudget",
-    "maxPayload",
-    "capabilities",
-    "denied",
-    "resumeToken",
-    "expiresAt",
-    "heartbeatInterval"
-  ],
-  "additionalProperties": false,
-  "examples": [
+  required: ['sessionId', 'clockSource', 'jitterBudget', 'maxPayload', 'capabilities', 'denied', 'resumeToken', 'expiresAt', 'heartbeatInterval'],
+  additionalProperties: false,
+  examples: [
     {
-      "sessionId": "00000000-0000-4000-8000-000000000000",
-      "clockSource": "host_monotonic",
-      "jitterBudget": 1000,
-      "maxPayload": 0,
-      "capabilities": {
-        "mask": "0",
-        "names": [
-          "example"
-        ]
+      sessionId: '00000000-0000-4000-8000-000000000000',
+      clockSource: 'host_monotonic',
+      jitterBudget: 1000,
+      maxPayload: 0,
+      capabilities: {
+        mask: '0',
+        names: ['example'],
       },
-      "denied": [
-        "example"
-      ],
-      "resumeToken": "xxxxxxxxxxxxxxxx",
-      "expiresAt": "2026-01-01T00:00:00.000Z",
-      "heartbeatInterval": 1000
-    }
-  ],
-  "$defs": {
-    "fountain.core.CapabilitySet": {
-      "title": "CapabilitySet",
-      "description": "A capability set: the session mask and, for readability, the names of its set bits.",
-      "type": "object",
-      "properties": {
-        "mask": {
-          "description": "Bit mask over the capability bits declared in this package (bit n = 1 << n).",
-          "type": "string",
-          "pattern": "^(?:0|[1-9][0-9]{0,18}|1[0-7][0-9]{18}|18[0-3][0-9]{17}|184[0-3][0-9]{16}|1844[0-5][0-9]{15}|18446[0-6][0-9]{14}|184467[0-3][0-9]{13}|1844674[0-3][0-9]{12}|184467440[0-6][0-9]{10}|1844674407[0-2][0-9]{9}|18446744073[0-6][0-9]{8}|1844674407370[0-8][0-9]{6}|18446744073709[0-4][0-9]{5}|184467440737095[0-4][0-9]{4}|18446744073709550[0-9]{3}|18446744073709551[0-5][0-9]{2}|1844674407370955160[0-9]|1844674407370955161[0-5])$"
-        },
-        "names": {
-          "description": "Names of the capabilities in `mask`, e.g. [\"gpu.dispatch\", \"telemetry.read\"].",
-          "type": "array",
-          "items": {
-            "type": "string"
-          },
-          "maxItems": 64
-        }
-      },
-      "required": [
-        "mask",
-        "names"
-      ],
-      "additionalProperties": false
+      denied: ['example'],
+      resumeToken: 'xxxxxxxxxxxxxxxx',
+      expiresAt: '2026-01-01T00:00:00.000Z',
+      heartbeatInterval: 1000,
     },
-    "fountain.session.ClockSource": {
-      "title": "ClockSource",
-      "description": "Where the timestamps of a session come from.",
-      "enum": [
-        "host_monotonic",
-        "wall_clock",
-        "jr_clock",
-        "ptp",
-        "ntp"
-      ]
-    }
-  }
+  ],
+  $defs: {
+    'fountain.core.CapabilitySet': {
+      title: 'CapabilitySet',
+      description: 'A capability set: the session mask and, for readability, the names of its set bits.',
+      type: 'object',
+      properties: {
+        mask: {
+          description: 'Bit mask over the capability bits declared in this package (bit n = 1 << n).',
+          type: 'string',
+          pattern:
+            '^(?:0|[1-9][0-9]{0,18}|1[0-7][0-9]{18}|18[0-3][0-9]{17}|184[0-3][0-9]{16}|1844[0-5][0-9]{15}|18446[0-6][0-9]{14}|184467[0-3][0-9]{13}|1844674[0-3][0-9]{12}|184467440[0-6][0-9]{10}|1844674407[0-2][0-9]{9}|18446744073[0-6][0-9]{8}|1844674407370[0-8][0-9]{6}|18446744073709[0-4][0-9]{5}|184467440737095[0-4][0-9]{4}|18446744073709550[0-9]{3}|18446744073709551[0-5][0-9]{2}|1844674407370955160[0-9]|1844674407370955161[0-5])$',
+        },
+        names: {
+          description: 'Names of the capabilities in `mask`, e.g. ["gpu.dispatch", "telemetry.read"].',
+          type: 'array',
+          items: {
+            type: 'string',
+          },
+          maxItems: 64,
+        },
+      },
+      required: ['mask', 'names'],
+      additionalProperties: false,
+    },
+    'fountain.session.ClockSource': {
+      title: 'ClockSource',
+      description: 'Where the timestamps of a session come from.',
+      enum: ['host_monotonic', 'wall_clock', 'jr_clock', 'ptp', 'ntp'],
+    },
+  },
 } as const;
 
 /** fountain.session.SessionResume */
 export const SessionResumeSchema = {
-  "$schema": "https://json-schema.org/draft/2020-12/schema",
-  "$id": "https://midl.dev/schemas/fountain.session.SessionResume.schema.json",
-  "title": "SessionResume",
-  "description": "Request to resume a session after a disconnect.",
-  "type": "object",
-  "properties": {
-    "sessionId": {
-      "description": "The session to resume.",
-      "type": "string",
-      "format": "uuid",
-      "pattern": "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
+  $schema: 'https://json-schema.org/draft/2020-12/schema',
+  $id: 'https://midl.dev/schemas/fountain.session.SessionResume.schema.json',
+  title: 'SessionResume',
+  description: 'Request to resume a session after a disconnect.',
+  type: 'object',
+  properties: {
+    sessionId: {
+      description: 'The session to resume.',
+      type: 'string',
+      format: 'uuid',
+      pattern: '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$',
     },
-    "resumeToken": {
-      "description": "The resume token from the last SessionOpened or SessionResumed.",
-      "type": "string",
-      "minLength": 16,
-      "maxLength": 256
+    resumeToken: {
+      description: 'The resume token from the last SessionOpened or SessionResumed.',
+      type: 'string',
+      minLength: 16,
+      maxLength: 256,
     },
-    "lastSeq": {
-      "description": "Highest envelope sequence number received in order; messages after it are backfilled.",
-      "type": "string",
-      "pattern": "^(?:0|[1-9][0-9]{0,18}|1[0-7][0-9]{18}|18[0-3][0-9]{17}|184[0-3][0-9]{16}|1844[0-5][0-9]{15}|18446[0-6][0-9]{14}|184467[0-3][0-9]{13}|1844674[0-3][0-9]{12}|184467440[0-6][0-9]{10}|1844674407[0-2][0-9]{9}|18446744073[0-6][0-9]{8}|1844674407370[0-8][0-9]{6}|18446744073709[0-4][0-9]{5}|184467440737095[0-4][0-9]{4}|18446744073709550[0-9]{3}|18446744073709551[0-5][0-9]{2}|1844674407370955160[0-9]|1844674407370955161[0-5])$"
+    lastSeq: {
+      description: 'Highest envelope sequence number received in order; messages after it are backfilled.',
+      type: 'string',
+      pattern:
+        '^(?:0|[1-9][0-9]{0,18}|1[0-7][0-9]{18}|18[0-3][0-9]{17}|184[0-3][0-9]{16}|1844[0-5][0-9]{15}|18446[0-6][0-9]{14}|184467[0-3][0-9]{13}|1844674[0-3][0-9]{12}|184467440[0-6][0-9]{10}|1844674407[0-2][0-9]{9}|18446744073[0-6][0-9]{8}|1844674407370[0-8][0-9]{6}|18446744073709[0-4][0-9]{5}|184467440737095[0-4][0-9]{4}|18446744073709550[0-9]{3}|18446744073709551[0-5][0-9]{2}|1844674407370955160[0-9]|1844674407370955161[0-5])$',
     },
-    "backfill": {
-      "description": "Whether to replay retained messages after lastSeq.",
-      "type": "boolean",
-      "default": true
-    }
+    backfill: {
+      description: 'Whether to replay retained messages after lastSeq.',
+      type: 'boolean',
+      default: true,
+    },
   },
-  "required": [
-    "sessionId",
-    "resumeToken",
-    "backfill"
-  ],
-  "additionalProperties": false,
-  "examples": [
+  required: ['sessionId', 'resumeToken', 'backfill'],
+  additionalProperties: false,
+  examples: [
     {
-      "sessionId": "00000000-0000-4000-8000-000000000000",
-      "resumeToken": "xxxxxxxxxxxxxxxx",
-      "lastSeq": "0",
-      "backfill": true
-    }
-  ]
+      sessionId: '00000000-0000-4000-8000-000000000000',
+      resumeToken: 'xxxxxxxxxxxxxxxx',
+      lastSeq: '0',
+      backfill: true,
+    },
+  ],
 } as const;
 
 /** fountain.session.SessionResumed */
 export const SessionResumedSchema = {
-  "$schema": "https://json-schema.org/draft/2020-12/schema",
-  "$id": "https://midl.dev/schemas/fountain.session.SessionResumed.schema.json",
-  "title": "SessionResumed",
-  "description": "Reply to session/resume.",
-  "type": "object",
-  "properties": {
-    "sessionId": {
-      "description": "The resumed session.",
-      "type": "string",
-      "format": "uuid",
-      "pattern": "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
+  $schema: 'https://json-schema.org/draft/2020-12/schema',
+  $id: 'https://midl.dev/schemas/fountain.session.SessionResumed.schema.json',
+  title: 'SessionResumed',
+  description: 'Reply to session/resume.',
+  type: 'object',
+  properties: {
+    sessionId: {
+      description: 'The resumed session.',
+      type: 'string',
+      format: 'uuid',
+      pattern: '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$',
     },
-    "resumeToken": {
-      "description": "New resume token; the old one is no longer valid.",
-      "type": "string",
-      "minLength": 16,
-      "maxLength": 256
+    resumeToken: {
+      description: 'New resume token; the old one is no longer valid.',
+      type: 'string',
+      minLength: 16,
+      maxLength: 256,
     },
-    "capabilities": {
-      "description": "Capabilities granted now (policy may have changed since the session opened).",
-      "$ref": "#/$defs/fountain.core.CapabilitySet"
+    capabilities: {
+      description: 'Capabilities granted now (policy may have changed since the session opened).',
+      $ref: '#/$defs/fountain.core.CapabilitySet',
     },
-    "backfillFrom": {
-      "description": "First sequence number that will be backfilled, when backfill happens.",
-      "type": "string",
-      "pattern": "^(?:0|[1-9][0-9]{0,18}|1[0-7][0-9]{18}|18[0-3][0-9]{17}|184[0-3][0-9]{16}|1844[0-5][0-9]{15}|18446[0-6][0-9]{14}|184467[0-3][0-9]{13}|1844674[0-3][0-9]{12}|184467440[0-6][0-9]{10}|1844674407[0-2][0-9]{9}|18446744073[0-6][0-9]{8}|1844674407370[0-8][0-9]{6}|18446744073709[0-4][0-9]{5}|184467440737095[0-4][0-9]{4}|18446744073709550[0-9]{3}|18446744073709551[0-5][0-9]{2}|1844674407370955160[0-9]|1844674407370955161[0-5])$"
+    backfillFrom: {
+      description: 'First sequence number that will be backfilled, when backfill happens.',
+      type: 'string',
+      pattern:
+        '^(?:0|[1-9][0-9]{0,18}|1[0-7][0-9]{18}|18[0-3][0-9]{17}|184[0-3][0-9]{16}|1844[0-5][0-9]{15}|18446[0-6][0-9]{14}|184467[0-3][0-9]{13}|1844674[0-3][0-9]{12}|184467440[0-6][0-9]{10}|1844674407[0-2][0-9]{9}|18446744073[0-6][0-9]{8}|1844674407370[0-8][0-9]{6}|18446744073709[0-4][0-9]{5}|184467440737095[0-4][0-9]{4}|18446744073709550[0-9]{3}|18446744073709551[0-5][0-9]{2}|1844674407370955160[0-9]|1844674407370955161[0-5])$',
     },
-    "backfillCount": {
-      "description": "Number of messages that will be backfilled.",
-      "type": "integer",
-      "minimum": 0,
-      "maximum": 4294967295
+    backfillCount: {
+      description: 'Number of messages that will be backfilled.',
+      type: 'integer',
+      minimum: 0,
+      maximum: 4294967295,
     },
-    "expiresAt": {
-      "description": "New expiry time.",
-      "type": "string",
-      "format": "date-time"
-    }
+    expiresAt: {
+      description: 'New expiry time.',
+      type: 'string',
+      format: 'date-time',
+    },
   },
-  "required": [
-    "sessionId",
-    "resumeToken",
-    "capabilities",
-    "backfillCount",
-    "expiresAt"
-  ],
-  "additionalProperties": false,
-  "examples": [
+  required: ['sessionId', 'resumeToken', 'capabilities', 'backfillCount', 'expiresAt'],
+  additionalProperties: false,
+  examples: [
     {
-      "sessionId": "00000000-0000-4000-8000-000000000000",
-      "resumeToken": "xxxxxxxxxxxxxxxx",
-      "capabilities": {
-        "mask": "0",
-        "names": [
-          "example"
-        ]
+      sessionId: '00000000-0000-4000-8000-000000000000',
+      resumeToken: 'xxxxxxxxxxxxxxxx',
+      capabilities: {
+        mask: '0',
+        names: ['example'],
       },
-      "backfillFrom": "0",
-      "backfillCount": 0,
-      "expiresAt": "2026-01-01T00:00:00.000Z"
-    }
+      backfillFrom: '0',
+      backfillCount: 0,
+      expiresAt: '2026-01-01T00:00:00.000Z',
+    },
   ],
-  "$defs": {
-    "fountain.core.CapabilitySet": {
-      "title": "CapabilitySet",
-      "description": "A capability set: the session mask and, for readability, the names of its set bits.",
-      "type": "object",
-      "properties": {
-        "mask": {
-          "description": "Bit mask over the capability bits declared in this package (bit n = 1 << n).",
-          "type": "string",
-          "pattern": "^(?:0|[1-9][0-9]{0,18}|1[0-7][0-9]{18}|18[0-3][0-9]{17}|184[0-3][0-9]{16}|1844[0-5][0-9]{15}|18446[0-6][0-9]{14}|184467[0-3][0-9]{13}|1844674[0-3][0-9]{12}|184467440[0-6][0-9]{10}|1844674407[0-2][0-9]{9}|18446744073[0-6][0-9]{8}|1844674407370[0-8][0-9]{6}|18446744073709[0-4][0-9]{5}|184467440737095[0-4][0-9]{4}|18446744073709550[0-9]{3}|18446744073709551[0-5][0-9]{2}|1844674407370955160[0-9]|1844674407370955161[0-5])$"
+  $defs: {
+    'fountain.core.CapabilitySet': {
+      title: 'CapabilitySet',
+      description: 'A capability set: the session mask and, for readability, the names of its set bits.',
+      type: 'object',
+      properties: {
+        mask: {
+          description: 'Bit mask over the capability bits declared in this package (bit n = 1 << n).',
+          type: 'string',
+          pattern:
+            '^(?:0|[1-9][0-9]{0,18}|1[0-7][0-9]{18}|18[0-3][0-9]{17}|184[0-3][0-9]{16}|1844[0-5][0-9]{15}|18446[0-6][0-9]{14}|184467[0-3][0-9]{13}|1844674[0-3][0-9]{12}|184467440[0-6][0-9]{10}|1844674407[0-2][0-9]{9}|18446744073[0-6][0-9]{8}|1844674407370[0-8][0-9]{6}|18446744073709[0-4][0-9]{5}|184467440737095[0-4][0-9]{4}|18446744073709550[0-9]{3}|18446744073709551[0-5][0-9]{2}|1844674407370955160[0-9]|1844674407370955161[0-5])$',
         },
-        "names": {
-          "description": "Names of the capabilities in `mask`, e.g. [\"gpu.dispatch\", \"telemetry.read\"].",
-          "type": "array",
-          "items": {
-            "type": "string"
+        names: {
+          description: 'Names of the capabilities in `mask`, e.g. ["gpu.dispatch", "telemetry.read"].',
+          type: 'array',
+          items: {
+            type: 'string',
           },
-          "maxItems": 64
-        }
+          maxItems: 64,
+        },
       },
-      "required": [
-        "mask",
-        "names"
-      ],
-      "additionalProperties": false
-    }
-  }
+      required: ['mask', 'names'],
+      additionalProperties: false,
+    },
+  },
 } as const;

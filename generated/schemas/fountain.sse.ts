@@ -3,330 +3,291 @@
 
 /** fountain.sse.Fragment */
 export const FragmentSchema = {
-  "$schema": "https://json-schema.org/draft/2020-12/schema",
-  "$id": "https://midl.dev/schemas/fountain.sse.Fragment.schema.json",
-  "title": "Fragment",
-  "description": "Position of a fragment in an event split across several envelopes.",
-  "type": "object",
-  "properties": {
-    "i": {
-      "description": "0-based index of this fragment.",
-      "type": "integer",
-      "minimum": 0,
-      "maximum": 4294967295
+  $schema: 'https://json-schema.org/draft/2020-12/schema',
+  $id: 'https://midl.dev/schemas/fountain.sse.Fragment.schema.json',
+  title: 'Fragment',
+  description: 'Position of a fragment in an event split across several envelopes.',
+  type: 'object',
+  properties: {
+    i: {
+      description: '0-based index of this fragment.',
+      type: 'integer',
+      minimum: 0,
+      maximum: 4294967295,
     },
-    "n": {
-      "description": "Number of fragments of the event.",
-      "type": "integer",
-      "minimum": 1,
-      "maximum": 4294967295
-    }
+    n: {
+      description: 'Number of fragments of the event.',
+      type: 'integer',
+      minimum: 1,
+      maximum: 4294967295,
+    },
   },
-  "required": [
-    "i",
-    "n"
-  ],
-  "additionalProperties": false,
-  "examples": [
+  required: ['i', 'n'],
+  additionalProperties: false,
+  examples: [
     {
-      "i": 0,
-      "n": 1
-    }
-  ]
+      i: 0,
+      n: 1,
+    },
+  ],
 } as const;
 
 /** fountain.sse.SseCtrl */
 export const SseCtrlSchema = {
-  "$schema": "https://json-schema.org/draft/2020-12/schema",
-  "$id": "https://midl.dev/schemas/fountain.sse.SseCtrl.schema.json",
-  "title": "SseCtrl",
-  "description": "A reliability control message, sent by the receiver of a stream, e.g. {\"v\":1,\"ev\":\"ctrl\",\"ack\":42}.\nFountainKit's sender also accepts the same object JSON-encoded in the data of an SseEnvelope.",
-  "type": "object",
-  "properties": {
-    "v": {
-      "description": "Envelope format version; currently 1.",
-      "type": "integer",
-      "minimum": 1,
-      "maximum": 1,
-      "default": 1
+  $schema: 'https://json-schema.org/draft/2020-12/schema',
+  $id: 'https://midl.dev/schemas/fountain.sse.SseCtrl.schema.json',
+  title: 'SseCtrl',
+  description:
+    'A reliability control message, sent by the receiver of a stream, e.g. {"v":1,"ev":"ctrl","ack":42}.\nFountainKit\'s sender also accepts the same object JSON-encoded in the data of an SseEnvelope.',
+  type: 'object',
+  properties: {
+    v: {
+      description: 'Envelope format version; currently 1.',
+      type: 'integer',
+      minimum: 1,
+      maximum: 1,
+      default: 1,
     },
-    "ev": {
-      "description": "Always ctrl.",
-      "$ref": "#/$defs/fountain.sse.SseEvent",
-      "default": "ctrl"
+    ev: {
+      description: 'Always ctrl.',
+      $ref: '#/$defs/fountain.sse.SseEvent',
+      default: 'ctrl',
     },
-    "ack": {
-      "description": "Highest seq received contiguously; everything up to it may leave the retransmit buffer.",
-      "type": "string",
-      "pattern": "^(?:0|[1-9][0-9]{0,18}|1[0-7][0-9]{18}|18[0-3][0-9]{17}|184[0-3][0-9]{16}|1844[0-5][0-9]{15}|18446[0-6][0-9]{14}|184467[0-3][0-9]{13}|1844674[0-3][0-9]{12}|184467440[0-6][0-9]{10}|1844674407[0-2][0-9]{9}|18446744073[0-6][0-9]{8}|1844674407370[0-8][0-9]{6}|18446744073709[0-4][0-9]{5}|184467440737095[0-4][0-9]{4}|18446744073709550[0-9]{3}|18446744073709551[0-5][0-9]{2}|1844674407370955160[0-9]|1844674407370955161[0-5])$"
+    ack: {
+      description: 'Highest seq received contiguously; everything up to it may leave the retransmit buffer.',
+      type: 'string',
+      pattern:
+        '^(?:0|[1-9][0-9]{0,18}|1[0-7][0-9]{18}|18[0-3][0-9]{17}|184[0-3][0-9]{16}|1844[0-5][0-9]{15}|18446[0-6][0-9]{14}|184467[0-3][0-9]{13}|1844674[0-3][0-9]{12}|184467440[0-6][0-9]{10}|1844674407[0-2][0-9]{9}|18446744073[0-6][0-9]{8}|1844674407370[0-8][0-9]{6}|18446744073709[0-4][0-9]{5}|184467440737095[0-4][0-9]{4}|18446744073709550[0-9]{3}|18446744073709551[0-5][0-9]{2}|1844674407370955160[0-9]|1844674407370955161[0-5])$',
     },
-    "nack": {
-      "description": "Missing seqs to retransmit.",
-      "type": "array",
-      "items": {
-        "type": "string",
-        "pattern": "^(?:0|[1-9][0-9]{0,18}|1[0-7][0-9]{18}|18[0-3][0-9]{17}|184[0-3][0-9]{16}|1844[0-5][0-9]{15}|18446[0-6][0-9]{14}|184467[0-3][0-9]{13}|1844674[0-3][0-9]{12}|184467440[0-6][0-9]{10}|1844674407[0-2][0-9]{9}|18446744073[0-6][0-9]{8}|1844674407370[0-8][0-9]{6}|18446744073709[0-4][0-9]{5}|184467440737095[0-4][0-9]{4}|18446744073709550[0-9]{3}|18446744073709551[0-5][0-9]{2}|1844674407370955160[0-9]|1844674407370955161[0-5])$"
+    nack: {
+      description: 'Missing seqs to retransmit.',
+      type: 'array',
+      items: {
+        type: 'string',
+        pattern:
+          '^(?:0|[1-9][0-9]{0,18}|1[0-7][0-9]{18}|18[0-3][0-9]{17}|184[0-3][0-9]{16}|1844[0-5][0-9]{15}|18446[0-6][0-9]{14}|184467[0-3][0-9]{13}|1844674[0-3][0-9]{12}|184467440[0-6][0-9]{10}|1844674407[0-2][0-9]{9}|18446744073[0-6][0-9]{8}|1844674407370[0-8][0-9]{6}|18446744073709[0-4][0-9]{5}|184467440737095[0-4][0-9]{4}|18446744073709550[0-9]{3}|18446744073709551[0-5][0-9]{2}|1844674407370955160[0-9]|1844674407370955161[0-5])$',
       },
-      "minItems": 1,
-      "maxItems": 256
+      minItems: 1,
+      maxItems: 256,
     },
-    "window": {
-      "description": "Receiver window: the most unacknowledged envelopes the sender may have in flight.",
-      "type": "integer",
-      "minimum": 1,
-      "maximum": 65536
+    window: {
+      description: 'Receiver window: the most unacknowledged envelopes the sender may have in flight.',
+      type: 'integer',
+      minimum: 1,
+      maximum: 65536,
     },
-    "hb": {
-      "description": "Heartbeat: sent when idle (every 1-2 s) so both sides know the stream is alive.",
-      "type": "boolean"
-    }
+    hb: {
+      description: 'Heartbeat: sent when idle (every 1-2 s) so both sides know the stream is alive.',
+      type: 'boolean',
+    },
   },
-  "required": [
-    "v",
-    "ev"
-  ],
-  "additionalProperties": false,
-  "examples": [
+  required: ['v', 'ev'],
+  additionalProperties: false,
+  examples: [
     {
-      "v": 1,
-      "ev": "ctrl",
-      "ack": "0",
-      "nack": [
-        "0"
-      ],
-      "window": 1,
-      "hb": false
-    }
+      v: 1,
+      ev: 'ctrl',
+      ack: '0',
+      nack: ['0'],
+      window: 1,
+      hb: false,
+    },
   ],
-  "$defs": {
-    "fountain.sse.SseEvent": {
-      "title": "SseEvent",
-      "description": "The SSE event type.",
-      "enum": [
-        "message",
-        "error",
-        "done",
-        "ctrl"
-      ]
-    }
-  }
+  $defs: {
+    'fountain.sse.SseEvent': {
+      title: 'SseEvent',
+      description: 'The SSE event type.',
+      enum: ['message', 'error', 'done', 'ctrl'],
+    },
+  },
 } as const;
 
 /** fountain.sse.SseEnvelope */
 export const SseEnvelopeSchema = {
-  "$schema": "https://json-schema.org/draft/2020-12/schema",
-  "$id": "https://midl.dev/schemas/fountain.sse.SseEnvelope.schema.json",
-  "title": "SseEnvelope",
-  "description": "One SSE event, sent as UTF-8 JSON in Flex Data text, e.g.\n{\"v\":1,\"ev\":\"message\",\"seq\":42,\"data\":\"Hello\"}.",
-  "type": "object",
-  "properties": {
-    "v": {
-      "description": "Envelope format version; currently 1.",
-      "type": "integer",
-      "minimum": 1,
-      "maximum": 1,
-      "default": 1
+  $schema: 'https://json-schema.org/draft/2020-12/schema',
+  $id: 'https://midl.dev/schemas/fountain.sse.SseEnvelope.schema.json',
+  title: 'SseEnvelope',
+  description: 'One SSE event, sent as UTF-8 JSON in Flex Data text, e.g.\n{"v":1,"ev":"message","seq":42,"data":"Hello"}.',
+  type: 'object',
+  properties: {
+    v: {
+      description: 'Envelope format version; currently 1.',
+      type: 'integer',
+      minimum: 1,
+      maximum: 1,
+      default: 1,
     },
-    "ev": {
-      "description": "Event type.",
-      "$ref": "#/$defs/fountain.sse.SseEvent"
+    ev: {
+      description: 'Event type.',
+      $ref: '#/$defs/fountain.sse.SseEvent',
     },
-    "id": {
-      "description": "The upstream SSE id field, passed through unchanged.",
-      "type": "string",
-      "maxLength": 256
+    id: {
+      description: 'The upstream SSE id field, passed through unchanged.',
+      type: 'string',
+      maxLength: 256,
     },
-    "ct": {
-      "description": "Content type of data, e.g. \"application/json\" or \"text/plain\".",
-      "type": "string",
-      "maxLength": 128
+    ct: {
+      description: 'Content type of data, e.g. "application/json" or "text/plain".',
+      type: 'string',
+      maxLength: 128,
     },
-    "seq": {
-      "description": "Monotonic sequence number within the stream, starting at 0; receivers deduplicate and detect gaps\nwith it. All fragments of one event share one seq.",
-      "type": "string",
-      "pattern": "^(?:0|[1-9][0-9]{0,18}|1[0-7][0-9]{18}|18[0-3][0-9]{17}|184[0-3][0-9]{16}|1844[0-5][0-9]{15}|18446[0-6][0-9]{14}|184467[0-3][0-9]{13}|1844674[0-3][0-9]{12}|184467440[0-6][0-9]{10}|1844674407[0-2][0-9]{9}|18446744073[0-6][0-9]{8}|1844674407370[0-8][0-9]{6}|18446744073709[0-4][0-9]{5}|184467440737095[0-4][0-9]{4}|18446744073709550[0-9]{3}|18446744073709551[0-5][0-9]{2}|1844674407370955160[0-9]|1844674407370955161[0-5])$"
+    seq: {
+      description:
+        'Monotonic sequence number within the stream, starting at 0; receivers deduplicate and detect gaps\nwith it. All fragments of one event share one seq.',
+      type: 'string',
+      pattern:
+        '^(?:0|[1-9][0-9]{0,18}|1[0-7][0-9]{18}|18[0-3][0-9]{17}|184[0-3][0-9]{16}|1844[0-5][0-9]{15}|18446[0-6][0-9]{14}|184467[0-3][0-9]{13}|1844674[0-3][0-9]{12}|184467440[0-6][0-9]{10}|1844674407[0-2][0-9]{9}|18446744073[0-6][0-9]{8}|1844674407370[0-8][0-9]{6}|18446744073709[0-4][0-9]{5}|184467440737095[0-4][0-9]{4}|18446744073709550[0-9]{3}|18446744073709551[0-5][0-9]{2}|1844674407370955160[0-9]|1844674407370955161[0-5])$',
     },
-    "frag": {
-      "description": "Fragment position when the event is split; absent for a whole event.",
-      "$ref": "#/$defs/fountain.sse.Fragment"
+    frag: {
+      description: 'Fragment position when the event is split; absent for a whole event.',
+      $ref: '#/$defs/fountain.sse.Fragment',
     },
-    "ts": {
-      "description": "Wall-clock send time in seconds since the Unix epoch, with fraction.",
-      "anyOf": [
+    ts: {
+      description: 'Wall-clock send time in seconds since the Unix epoch, with fraction.',
+      anyOf: [
         {
-          "type": "number",
-          "minimum": 0
+          type: 'number',
+          minimum: 0,
         },
         {
-          "enum": [
-            "Infinity"
-          ]
-        }
-      ]
-    },
-    "data": {
-      "description": "The event data, or this fragment's slice of it.",
-      "type": "string",
-      "maxLength": 8192
-    }
-  },
-  "required": [
-    "v",
-    "ev",
-    "seq"
-  ],
-  "additionalProperties": false,
-  "examples": [
-    {
-      "v": 1,
-      "ev": "message",
-      "id": "example",
-      "ct": "example",
-      "seq": "0",
-      "frag": {
-        "i": 0,
-        "n": 1
-      },
-      "ts": 0,
-      "data": "example"
-    }
-  ],
-  "$defs": {
-    "fountain.sse.Fragment": {
-      "title": "Fragment",
-      "description": "Position of a fragment in an event split across several envelopes.",
-      "type": "object",
-      "properties": {
-        "i": {
-          "description": "0-based index of this fragment.",
-          "type": "integer",
-          "minimum": 0,
-          "maximum": 4294967295
+          enum: ['Infinity'],
         },
-        "n": {
-          "description": "Number of fragments of the event.",
-          "type": "integer",
-          "minimum": 1,
-          "maximum": 4294967295
-        }
-      },
-      "required": [
-        "i",
-        "n"
       ],
-      "additionalProperties": false
     },
-    "fountain.sse.SseEvent": {
-      "title": "SseEvent",
-      "description": "The SSE event type.",
-      "enum": [
-        "message",
-        "error",
-        "done",
-        "ctrl"
-      ]
-    }
-  }
+    data: {
+      description: "The event data, or this fragment's slice of it.",
+      type: 'string',
+      maxLength: 8192,
+    },
+  },
+  required: ['v', 'ev', 'seq'],
+  additionalProperties: false,
+  examples: [
+    {
+      v: 1,
+      ev: 'message',
+      id: 'example',
+      ct: 'example',
+      seq: '0',
+      frag: {
+        i: 0,
+        n: 1,
+      },
+      ts: 0,
+      data: 'example',
+    },
+  ],
+  $defs: {
+    'fountain.sse.Fragment': {
+      title: 'Fragment',
+      description: 'Position of a fragment in an event split across several envelopes.',
+      type: 'object',
+      properties: {
+        i: {
+          description: '0-based index of this fragment.',
+          type: 'integer',
+          minimum: 0,
+          maximum: 4294967295,
+        },
+        n: {
+          description: 'Number of fragments of the event.',
+          type: 'integer',
+          minimum: 1,
+          maximum: 4294967295,
+        },
+      },
+      required: ['i', 'n'],
+      additionalProperties: false,
+    },
+    'fountain.sse.SseEvent': {
+      title: 'SseEvent',
+      description: 'The SSE event type.',
+      enum: ['message', 'error', 'done', 'ctrl'],
+    },
+  },
 } as const;
 
 /** fountain.sse.SseEvent */
 export const SseEventSchema = {
-  "$schema": "https://json-schema.org/draft/2020-12/schema",
-  "$id": "https://midl.dev/schemas/fountain.sse.SseEvent.schema.json",
-  "title": "SseEvent",
-  "description": "The SSE event type.",
-  "enum": [
-    "message",
-    "error",
-    "done",
-    "ctrl"
-  ],
-  "examples": [
-    "message"
-  ]
+  $schema: 'https://json-schema.org/draft/2020-12/schema',
+  $id: 'https://midl.dev/schemas/fountain.sse.SseEvent.schema.json',
+  title: 'SseEvent',
+  description: 'The SSE event type.',
+  enum: ['message', 'error', 'done', 'ctrl'],
+  examples: ['message'],
 } as const;
 
 /** fountain.sse.SseTransportProfile */
 export const SseTransportProfileSchema = {
-  "$schema": "https://json-schema.org/draft/2020-12/schema",
-  "$id": "https://midl.dev/schemas/fountain.sse.SseTransportProfile.schema.json",
-  "title": "SseTransportProfile",
-  "description": "Transport parameters a stream endpoint announces (also published through MIDI-CI Property Exchange\nunder the com.fountainai.sse profile).",
-  "type": "object",
-  "properties": {
-    "laneGroups": {
-      "description": "UMP groups used as data lanes (group 0 carries control).",
-      "type": "array",
-      "items": {
-        "type": "integer",
-        "minimum": 0,
-        "maximum": 255
+  $schema: 'https://json-schema.org/draft/2020-12/schema',
+  $id: 'https://midl.dev/schemas/fountain.sse.SseTransportProfile.schema.json',
+  title: 'SseTransportProfile',
+  description: 'Transport parameters a stream endpoint announces (also published through MIDI-CI Property Exchange\nunder the com.fountainai.sse profile).',
+  type: 'object',
+  properties: {
+    laneGroups: {
+      description: 'UMP groups used as data lanes (group 0 carries control).',
+      type: 'array',
+      items: {
+        type: 'integer',
+        minimum: 0,
+        maximum: 255,
       },
-      "minItems": 1,
-      "maxItems": 15
+      minItems: 1,
+      maxItems: 15,
     },
-    "mtu": {
-      "description": "Largest transport packet in bytes (RTP-MIDI over Wi-Fi: 1200).",
-      "type": "integer",
-      "minimum": 64,
-      "maximum": 65535,
-      "default": 1200
+    mtu: {
+      description: 'Largest transport packet in bytes (RTP-MIDI over Wi-Fi: 1200).',
+      type: 'integer',
+      minimum: 64,
+      maximum: 65535,
+      default: 1200,
     },
-    "maxFlexUmps": {
-      "description": "Largest number of UMPs in one Flex Data message.",
-      "type": "integer",
-      "minimum": 1,
-      "maximum": 65535,
-      "default": 32
+    maxFlexUmps: {
+      description: 'Largest number of UMPs in one Flex Data message.',
+      type: 'integer',
+      minimum: 1,
+      maximum: 65535,
+      default: 32,
     },
-    "maxAppFrags": {
-      "description": "Largest number of fragments per event.",
-      "type": "integer",
-      "minimum": 1,
-      "maximum": 65535,
-      "default": 8
+    maxAppFrags: {
+      description: 'Largest number of fragments per event.',
+      type: 'integer',
+      minimum: 1,
+      maximum: 65535,
+      default: 8,
     },
-    "supportsSysEx8": {
-      "description": "Whether large events may use SysEx8 instead of Flex Data.",
-      "type": "boolean",
-      "default": true
+    supportsSysEx8: {
+      description: 'Whether large events may use SysEx8 instead of Flex Data.',
+      type: 'boolean',
+      default: true,
     },
-    "ackPeriod": {
-      "description": "How often the receiver sends cumulative ACKs.",
-      "type": "integer",
-      "minimum": -9007199254740991,
-      "maximum": 9007199254740991,
-      "default": 200000
+    ackPeriod: {
+      description: 'How often the receiver sends cumulative ACKs.',
+      type: 'integer',
+      minimum: -9007199254740991,
+      maximum: 9007199254740991,
+      default: 200000,
     },
-    "retransmitBuffer": {
-      "description": "Envelopes the sender keeps for retransmission.",
-      "type": "integer",
-      "minimum": 0,
-      "maximum": 4294967295,
-      "default": 512
-    }
+    retransmitBuffer: {
+      description: 'Envelopes the sender keeps for retransmission.',
+      type: 'integer',
+      minimum: 0,
+      maximum: 4294967295,
+      default: 512,
+    },
   },
-  "required": [
-    "laneGroups",
-    "mtu",
-    "maxFlexUmps",
-    "maxAppFrags",
-    "supportsSysEx8",
-    "ackPeriod",
-    "retransmitBuffer"
-  ],
-  "additionalProperties": false,
-  "examples": [
+  required: ['laneGroups', 'mtu', 'maxFlexUmps', 'maxAppFrags', 'supportsSysEx8', 'ackPeriod', 'retransmitBuffer'],
+  additionalProperties: false,
+  examples: [
     {
-      "laneGroups": [
-        0
-      ],
-      "mtu": 1200,
-      "maxFlexUmps": 32,
-      "maxAppFrags": 8,
-      "supportsSysEx8": true,
-      "ackPeriod": 200000,
-      "retransmitBuffer": 512
-    }
-  ]
+      laneGroups: [0],
+      mtu: 1200,
+      maxFlexUmps: 32,
+      maxAppFrags: 8,
+      supportsSysEx8: true,
+      ackPeriod: 200000,
+      retransmitBuffer: 512,
+    },
+  ],
 } as const;

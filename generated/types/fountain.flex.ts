@@ -100,7 +100,7 @@ export const FlexErrorMessages: { readonly [K in FlexError]?: string } = {
   INTENT_NOT_ALLOWED: 'this device may not send this intent',
   REPLAYED: 'corr was already seen inside the replay window',
   STALE: 'ts is outside the accepted clock window',
-  INVALID_BODY: 'body does not match the intent\'s request schema',
+  INVALID_BODY: "body does not match the intent's request schema",
   BACKPRESSURE: 'rate limit reached; retry after retryAfterMs',
   UNAUTHORIZED: 'the bridge could not obtain a token for the service',
   UPSTREAM_ERROR: 'the service answered with an error status',
@@ -160,7 +160,8 @@ function $f_AwarenessReflectRequest(j: unknown, path: string): AwarenessReflectR
   const o = $fromJsonObject(j, path);
   for (const k of Object.keys(o)) {
     switch (k) {
-      case 'corpusId': case 'reflection':
+      case 'corpusId':
+      case 'reflection':
         continue;
     }
     $unknownJsonKey(path, k, 'corpusId, reflection');
@@ -372,7 +373,8 @@ function $f_ChatChoice(j: unknown, path: string): ChatChoice {
   const o = $fromJsonObject(j, path);
   for (const k of Object.keys(o)) {
     switch (k) {
-      case 'index': case 'message':
+      case 'index':
+      case 'message':
         continue;
     }
     $unknownJsonKey(path, k, 'index, message');
@@ -392,7 +394,8 @@ function $v_ChatChoice(v: unknown, path: string, e: $ValidationIssue[]): void {
   const f0 = o.index;
   if (f0 === undefined) e.push({ path: `${path}/index`, message: 'is required' });
   else {
-    if (typeof f0 !== 'number' || !Number.isInteger(f0) || f0 < 0 || f0 > 4294967295) e.push({ path: `${path}/index`, message: 'must be an integer from 0 to 4294967295' });
+    if (typeof f0 !== 'number' || !Number.isInteger(f0) || f0 < 0 || f0 > 4294967295)
+      e.push({ path: `${path}/index`, message: 'must be an integer from 0 to 4294967295' });
   }
   const f1 = o.message;
   if (f1 === undefined) e.push({ path: `${path}/message`, message: 'is required' });
@@ -480,7 +483,8 @@ function $f_ChatMessage(j: unknown, path: string): ChatMessage {
   const o = $fromJsonObject(j, path);
   for (const k of Object.keys(o)) {
     switch (k) {
-      case 'role': case 'content':
+      case 'role':
+      case 'content':
         continue;
     }
     $unknownJsonKey(path, k, 'role, content');
@@ -605,7 +609,8 @@ function $f_ChatRequest(j: unknown, path: string): ChatRequest {
   const o = $fromJsonObject(j, path);
   for (const k of Object.keys(o)) {
     switch (k) {
-      case 'messages': case 'functions':
+      case 'messages':
+      case 'functions':
         continue;
     }
     $unknownJsonKey(path, k, 'messages, functions');
@@ -669,10 +674,8 @@ export const ChatRequest: $MessageCodec<ChatRequest> = {
   fromJSON: (json) => $fromJsonRoot($f_ChatRequest, json),
   validate: (v) => $validateRoot($v_ChatRequest, v),
   jsonSchema: ChatRequestSchema,
-  example: () => $f_ChatRequest({
-    messages: [{ role: 'system', content: 'example' }],
-    functions: [{ name: 'example', description: 'example', parameters: {} }],
-  }, ''),
+  example: () =>
+    $f_ChatRequest({ messages: [{ role: 'system', content: 'example' }], functions: [{ name: 'example', description: 'example', parameters: {} }] }, ''),
   $encode: $e_ChatRequest,
   $decode: $d_ChatRequest,
   $fromJSON: $f_ChatRequest,
@@ -748,7 +751,9 @@ function $f_ChatResponse(j: unknown, path: string): ChatResponse {
   const o = $fromJsonObject(j, path);
   for (const k of Object.keys(o)) {
     switch (k) {
-      case 'id': case 'object': case 'choices':
+      case 'id':
+      case 'object':
+      case 'choices':
         continue;
     }
     $unknownJsonKey(path, k, 'id, object, choices');
@@ -809,11 +814,7 @@ export const ChatResponse: $MessageCodec<ChatResponse> = {
   fromJSON: (json) => $fromJsonRoot($f_ChatResponse, json),
   validate: (v) => $validateRoot($v_ChatResponse, v),
   jsonSchema: ChatResponseSchema,
-  example: () => $f_ChatResponse({
-    id: 'example',
-    object: 'chat.completion',
-    choices: [{ index: 0, message: { role: 'system', content: 'example' } }],
-  }, ''),
+  example: () => $f_ChatResponse({ id: 'example', object: 'chat.completion', choices: [{ index: 0, message: { role: 'system', content: 'example' } }] }, ''),
   $encode: $e_ChatResponse,
   $decode: $d_ChatResponse,
   $fromJSON: $f_ChatResponse,
@@ -840,40 +841,59 @@ const $names_ChatRole = {
 
 function $n_ChatRole(v: ChatRole): number {
   switch (v) {
-    case 'system': return 0;
-    case 'user': return 1;
-    case 'assistant': return 2;
-    case 'function': return 3;
-    case 'tool': return 4;
+    case 'system':
+      return 0;
+    case 'user':
+      return 1;
+    case 'assistant':
+      return 2;
+    case 'function':
+      return 3;
+    case 'tool':
+      return 4;
   }
   throw new TypeError('not a member of fountain.flex.ChatRole: ' + String(v));
 }
 
 function $m_ChatRole(n: number): ChatRole | undefined {
   switch (n) {
-    case 0: return 'system';
-    case 1: return 'user';
-    case 2: return 'assistant';
-    case 3: return 'function';
-    case 4: return 'tool';
+    case 0:
+      return 'system';
+    case 1:
+      return 'user';
+    case 2:
+      return 'assistant';
+    case 3:
+      return 'function';
+    case 4:
+      return 'tool';
   }
   return undefined;
 }
 
 function $f_ChatRole(j: unknown, path: string): ChatRole {
   switch (j) {
-    case 'system': return 'system';
-    case 'user': return 'user';
-    case 'assistant': return 'assistant';
-    case 'function': return 'function';
-    case 'tool': return 'tool';
+    case 'system':
+      return 'system';
+    case 'user':
+      return 'user';
+    case 'assistant':
+      return 'assistant';
+    case 'function':
+      return 'function';
+    case 'tool':
+      return 'tool';
   }
   throw new $JsonDecodeError(path, 'expected one of: system, user, assistant, function, tool');
 }
 
 function $v_ChatRole(v: unknown, path: string, e: $ValidationIssue[]): void {
   switch (v) {
-    case 'system': case 'user': case 'assistant': case 'function': case 'tool':
+    case 'system':
+    case 'user':
+    case 'assistant':
+    case 'function':
+    case 'tool':
       return;
   }
   e.push({ path, message: 'must be one of: system, user, assistant, function, tool' });
@@ -1004,7 +1024,11 @@ function $f_FlexEnvelope(j: unknown, path: string): FlexEnvelope {
   const o = $fromJsonObject(j, path);
   for (const k of Object.keys(o)) {
     switch (k) {
-      case 'v': case 'ts': case 'corr': case 'intent': case 'body':
+      case 'v':
+      case 'ts':
+      case 'corr':
+      case 'intent':
+      case 'body':
         continue;
     }
     $unknownJsonKey(path, k, 'v, ts, corr, intent, body');
@@ -1032,7 +1056,8 @@ function $v_FlexEnvelope(v: unknown, path: string, e: $ValidationIssue[]): void 
   const f1 = o.ts;
   if (f1 === undefined) e.push({ path: `${path}/ts`, message: 'is required' });
   else {
-    if (typeof f1 !== 'bigint' || f1 < 0n || f1 > 18446744073709551615n) e.push({ path: `${path}/ts`, message: 'must be a bigint from 0 to 18446744073709551615' });
+    if (typeof f1 !== 'bigint' || f1 < 0n || f1 > 18446744073709551615n)
+      e.push({ path: `${path}/ts`, message: 'must be a bigint from 0 to 18446744073709551615' });
   }
   const f2 = o.corr;
   if (f2 === undefined) e.push({ path: `${path}/corr`, message: 'is required' });
@@ -1194,7 +1219,12 @@ function $f_FlexFailure(j: unknown, path: string): FlexFailure {
   const o = $fromJsonObject(j, path);
   for (const k of Object.keys(o)) {
     switch (k) {
-      case 'code': case 'kind': case 'message': case 'retryAfterMs': case 'httpStatus': case 'detail':
+      case 'code':
+      case 'kind':
+      case 'message':
+      case 'retryAfterMs':
+      case 'httpStatus':
+      case 'detail':
         continue;
     }
     $unknownJsonKey(path, k, 'code, kind, message, retryAfterMs, httpStatus, detail');
@@ -1218,7 +1248,8 @@ function $v_FlexFailure(v: unknown, path: string, e: $ValidationIssue[]): void {
   const f0 = o.code;
   if (f0 === undefined) e.push({ path: `${path}/code`, message: 'is required' });
   else {
-    if (typeof f0 !== 'number' || !Number.isInteger(f0) || f0 < 1 || f0 > 65535) e.push({ path: `${path}/code`, message: 'must be an integer from 1 to 65535' });
+    if (typeof f0 !== 'number' || !Number.isInteger(f0) || f0 < 1 || f0 > 65535)
+      e.push({ path: `${path}/code`, message: 'must be an integer from 1 to 65535' });
   }
   const f1 = o.kind;
   if (f1 === undefined) e.push({ path: `${path}/kind`, message: 'is required' });
@@ -1242,11 +1273,13 @@ function $v_FlexFailure(v: unknown, path: string, e: $ValidationIssue[]): void {
   }
   const f3 = o.retryAfterMs;
   if (f3 !== undefined) {
-    if (typeof f3 !== 'number' || !Number.isInteger(f3) || f3 < 0 || f3 > 4294967295) e.push({ path: `${path}/retryAfterMs`, message: 'must be an integer from 0 to 4294967295' });
+    if (typeof f3 !== 'number' || !Number.isInteger(f3) || f3 < 0 || f3 > 4294967295)
+      e.push({ path: `${path}/retryAfterMs`, message: 'must be an integer from 0 to 4294967295' });
   }
   const f4 = o.httpStatus;
   if (f4 !== undefined) {
-    if (typeof f4 !== 'number' || !Number.isInteger(f4) || f4 < 100 || f4 > 599) e.push({ path: `${path}/httpStatus`, message: 'must be an integer from 100 to 599' });
+    if (typeof f4 !== 'number' || !Number.isInteger(f4) || f4 < 100 || f4 > 599)
+      e.push({ path: `${path}/httpStatus`, message: 'must be an integer from 100 to 599' });
   }
   const f5 = o.detail;
   if (f5 !== undefined) {
@@ -1365,7 +1398,10 @@ function $f_FlexProgress(j: unknown, path: string): FlexProgress {
   const o = $fromJsonObject(j, path);
   for (const k of Object.keys(o)) {
     switch (k) {
-      case 'message': case 'done': case 'total': case 'percent':
+      case 'message':
+      case 'done':
+      case 'total':
+      case 'percent':
         continue;
     }
     $unknownJsonKey(path, k, 'message, done, total, percent');
@@ -1394,11 +1430,13 @@ function $v_FlexProgress(v: unknown, path: string, e: $ValidationIssue[]): void 
   }
   const f1 = o.done;
   if (f1 !== undefined) {
-    if (typeof f1 !== 'number' || !Number.isInteger(f1) || f1 < 0 || f1 > 4294967295) e.push({ path: `${path}/done`, message: 'must be an integer from 0 to 4294967295' });
+    if (typeof f1 !== 'number' || !Number.isInteger(f1) || f1 < 0 || f1 > 4294967295)
+      e.push({ path: `${path}/done`, message: 'must be an integer from 0 to 4294967295' });
   }
   const f2 = o.total;
   if (f2 !== undefined) {
-    if (typeof f2 !== 'number' || !Number.isInteger(f2) || f2 < 0 || f2 > 4294967295) e.push({ path: `${path}/total`, message: 'must be an integer from 0 to 4294967295' });
+    if (typeof f2 !== 'number' || !Number.isInteger(f2) || f2 < 0 || f2 > 4294967295)
+      e.push({ path: `${path}/total`, message: 'must be an integer from 0 to 4294967295' });
   }
   const f3 = o.percent;
   if (f3 !== undefined) {
@@ -1582,7 +1620,14 @@ function $f_FlexReply(j: unknown, path: string): FlexReply {
   const o = $fromJsonObject(j, path);
   for (const k of Object.keys(o)) {
     switch (k) {
-      case 'v': case 'ts': case 'corr': case 'intent': case 'ack': case 'progress': case 'success': case 'error':
+      case 'v':
+      case 'ts':
+      case 'corr':
+      case 'intent':
+      case 'ack':
+      case 'progress':
+      case 'success':
+      case 'error':
         continue;
     }
     $unknownJsonKey(path, k, 'v, ts, corr, intent, ack, progress, success, error');
@@ -1613,7 +1658,8 @@ function $v_FlexReply(v: unknown, path: string, e: $ValidationIssue[]): void {
   const f1 = o.ts;
   if (f1 === undefined) e.push({ path: `${path}/ts`, message: 'is required' });
   else {
-    if (typeof f1 !== 'bigint' || f1 < 0n || f1 > 18446744073709551615n) e.push({ path: `${path}/ts`, message: 'must be a bigint from 0 to 18446744073709551615' });
+    if (typeof f1 !== 'bigint' || f1 < 0n || f1 > 18446744073709551615n)
+      e.push({ path: `${path}/ts`, message: 'must be a bigint from 0 to 18446744073709551615' });
   }
   const f2 = o.corr;
   if (f2 === undefined) e.push({ path: `${path}/corr`, message: 'is required' });
@@ -1673,16 +1719,20 @@ export const FlexReply: $MessageCodec<FlexReply> = {
   fromJSON: (json) => $fromJsonRoot($f_FlexReply, json),
   validate: (v) => $validateRoot($v_FlexReply, v),
   jsonSchema: FlexReplySchema,
-  example: () => $f_FlexReply({
-    v: 1,
-    ts: '0',
-    corr: 'example',
-    intent: 'example',
-    ack: true,
-    progress: { message: 'example', done: 0, total: 0, percent: 0 },
-    success: { status: 200, body: {} },
-    error: { code: 1, kind: 'example', message: 'example', retryAfterMs: 0, httpStatus: 100, detail: {} },
-  }, ''),
+  example: () =>
+    $f_FlexReply(
+      {
+        v: 1,
+        ts: '0',
+        corr: 'example',
+        intent: 'example',
+        ack: true,
+        progress: { message: 'example', done: 0, total: 0, percent: 0 },
+        success: { status: 200, body: {} },
+        error: { code: 1, kind: 'example', message: 'example', retryAfterMs: 0, httpStatus: 100, detail: {} },
+      },
+      '',
+    ),
   $encode: $e_FlexReply,
   $decode: $d_FlexReply,
   $fromJSON: $f_FlexReply,
@@ -1740,7 +1790,8 @@ function $f_FlexSuccess(j: unknown, path: string): FlexSuccess {
   const o = $fromJsonObject(j, path);
   for (const k of Object.keys(o)) {
     switch (k) {
-      case 'status': case 'body':
+      case 'status':
+      case 'body':
         continue;
     }
     $unknownJsonKey(path, k, 'status, body');
@@ -1760,7 +1811,8 @@ function $v_FlexSuccess(v: unknown, path: string, e: $ValidationIssue[]): void {
   const f0 = o.status;
   if (f0 === undefined) e.push({ path: `${path}/status`, message: 'is required' });
   else {
-    if (typeof f0 !== 'number' || !Number.isInteger(f0) || f0 < 100 || f0 > 599) e.push({ path: `${path}/status`, message: 'must be an integer from 100 to 599' });
+    if (typeof f0 !== 'number' || !Number.isInteger(f0) || f0 < 100 || f0 > 599)
+      e.push({ path: `${path}/status`, message: 'must be an integer from 100 to 599' });
   }
   const f1 = o.body;
   if (f1 === undefined) e.push({ path: `${path}/body`, message: 'is required' });
@@ -1847,7 +1899,8 @@ function $f_FunctionInvokeRequest(j: unknown, path: string): FunctionInvokeReque
   const o = $fromJsonObject(j, path);
   for (const k of Object.keys(o)) {
     switch (k) {
-      case 'function_id': case 'arguments':
+      case 'function_id':
+      case 'arguments':
         continue;
     }
     $unknownJsonKey(path, k, 'function_id, arguments');
@@ -1963,7 +2016,8 @@ function $f_FunctionInvokeResponse(j: unknown, path: string): FunctionInvokeResp
   const o = $fromJsonObject(j, path);
   for (const k of Object.keys(o)) {
     switch (k) {
-      case 'status': case 'returnValue':
+      case 'status':
+      case 'returnValue':
         continue;
     }
     $unknownJsonKey(path, k, 'status, returnValue');
@@ -2086,7 +2140,9 @@ function $f_FunctionSpec(j: unknown, path: string): FunctionSpec {
   const o = $fromJsonObject(j, path);
   for (const k of Object.keys(o)) {
     switch (k) {
-      case 'name': case 'description': case 'parameters':
+      case 'name':
+      case 'description':
+      case 'parameters':
         continue;
     }
     $unknownJsonKey(path, k, 'name, description, parameters');
@@ -2218,7 +2274,9 @@ function $f_PersistBaselineRequest(j: unknown, path: string): PersistBaselineReq
   const o = $fromJsonObject(j, path);
   for (const k of Object.keys(o)) {
     switch (k) {
-      case 'corpusId': case 'baselineId': case 'content':
+      case 'corpusId':
+      case 'baselineId':
+      case 'content':
         continue;
     }
     $unknownJsonKey(path, k, 'corpusId, baselineId, content');
@@ -2346,7 +2404,8 @@ function $f_PersistBaselineResponse(j: unknown, path: string): PersistBaselineRe
   const o = $fromJsonObject(j, path);
   for (const k of Object.keys(o)) {
     switch (k) {
-      case 'status': case 'baselineId':
+      case 'status':
+      case 'baselineId':
         continue;
     }
     $unknownJsonKey(path, k, 'status, baselineId');
@@ -2453,7 +2512,8 @@ function $f_PlanStep(j: unknown, path: string): PlanStep {
   const o = $fromJsonObject(j, path);
   for (const k of Object.keys(o)) {
     switch (k) {
-      case 'name': case 'arguments':
+      case 'name':
+      case 'arguments':
         continue;
     }
     $unknownJsonKey(path, k, 'name, arguments');
@@ -2575,7 +2635,8 @@ function $f_PlannerExecuteRequest(j: unknown, path: string): PlannerExecuteReque
   const o = $fromJsonObject(j, path);
   for (const k of Object.keys(o)) {
     switch (k) {
-      case 'steps': case 'objective':
+      case 'steps':
+      case 'objective':
         continue;
     }
     $unknownJsonKey(path, k, 'steps, objective');
@@ -2700,7 +2761,8 @@ function $f_PlannerExecuteResponse(j: unknown, path: string): PlannerExecuteResp
   const o = $fromJsonObject(j, path);
   for (const k of Object.keys(o)) {
     switch (k) {
-      case 'status': case 'results':
+      case 'status':
+      case 'results':
         continue;
     }
     $unknownJsonKey(path, k, 'status, results');
@@ -2816,7 +2878,8 @@ function $f_PlannerReasonRequest(j: unknown, path: string): PlannerReasonRequest
   const o = $fromJsonObject(j, path);
   for (const k of Object.keys(o)) {
     switch (k) {
-      case 'objective': case 'constraints':
+      case 'objective':
+      case 'constraints':
         continue;
     }
     $unknownJsonKey(path, k, 'objective, constraints');
@@ -3038,7 +3101,8 @@ function $f_StepResult(j: unknown, path: string): StepResult {
   const o = $fromJsonObject(j, path);
   for (const k of Object.keys(o)) {
     switch (k) {
-      case 'step': case 'output':
+      case 'step':
+      case 'output':
         continue;
     }
     $unknownJsonKey(path, k, 'step, output');
@@ -3145,7 +3209,8 @@ function $f_ToolsRegisterRequest(j: unknown, path: string): ToolsRegisterRequest
   const o = $fromJsonObject(j, path);
   for (const k of Object.keys(o)) {
     switch (k) {
-      case 'corpusId': case 'openapi':
+      case 'corpusId':
+      case 'openapi':
         continue;
     }
     $unknownJsonKey(path, k, 'corpusId, openapi');
@@ -3258,7 +3323,8 @@ function $f_ToolsRegisterResponse(j: unknown, path: string): ToolsRegisterRespon
   const o = $fromJsonObject(j, path);
   for (const k of Object.keys(o)) {
     switch (k) {
-      case 'status': case 'toolId':
+      case 'status':
+      case 'toolId':
         continue;
     }
     $unknownJsonKey(path, k, 'status, toolId');

@@ -116,7 +116,7 @@ export const GpuErrorMessages: { readonly [K in GpuError]?: string } = {
   BUFFER_EXISTS: 'a buffer with this id exists with a different size or usage',
   OUT_OF_BOUNDS: 'offset plus length exceeds the buffer size',
   MISALIGNED: 'offsets and sizes must be multiples of 4 bytes',
-  CHECKSUM_MISMATCH: 'a chunk\'s CRC-32 or the transfer checksum does not match the data',
+  CHECKSUM_MISMATCH: "a chunk's CRC-32 or the transfer checksum does not match the data",
   MISSING_CHUNKS: 'the transfer ended with chunks missing',
   OUT_OF_MEMORY: 'the device cannot allocate the requested memory',
   LIMIT_EXCEEDED: 'a request exceeds a device limit (workgroups, bind groups, buffer size)',
@@ -184,7 +184,8 @@ function $f_BindGroup(j: unknown, path: string): BindGroup {
   const o = $fromJsonObject(j, path);
   for (const k of Object.keys(o)) {
     switch (k) {
-      case 'group': case 'entries':
+      case 'group':
+      case 'entries':
         continue;
     }
     $unknownJsonKey(path, k, 'group, entries');
@@ -324,7 +325,10 @@ function $f_BindGroupEntry(j: unknown, path: string): BindGroupEntry {
   const o = $fromJsonObject(j, path);
   for (const k of Object.keys(o)) {
     switch (k) {
-      case 'binding': case 'bufferId': case 'offset': case 'size':
+      case 'binding':
+      case 'bufferId':
+      case 'offset':
+      case 'size':
         continue;
     }
     $unknownJsonKey(path, k, 'binding, bufferId, offset, size');
@@ -346,7 +350,8 @@ function $v_BindGroupEntry(v: unknown, path: string, e: $ValidationIssue[]): voi
   const f0 = o.binding;
   if (f0 === undefined) e.push({ path: `${path}/binding`, message: 'is required' });
   else {
-    if (typeof f0 !== 'number' || !Number.isInteger(f0) || f0 < 0 || f0 > 1023) e.push({ path: `${path}/binding`, message: 'must be an integer from 0 to 1023' });
+    if (typeof f0 !== 'number' || !Number.isInteger(f0) || f0 < 0 || f0 > 1023)
+      e.push({ path: `${path}/binding`, message: 'must be an integer from 0 to 1023' });
   }
   const f1 = o.bufferId;
   if (f1 === undefined) e.push({ path: `${path}/bufferId`, message: 'is required' });
@@ -362,11 +367,13 @@ function $v_BindGroupEntry(v: unknown, path: string, e: $ValidationIssue[]): voi
   const f2 = o.offset;
   if (f2 === undefined) e.push({ path: `${path}/offset`, message: 'is required' });
   else {
-    if (typeof f2 !== 'bigint' || f2 < 0n || f2 > 18446744073709551615n) e.push({ path: `${path}/offset`, message: 'must be a bigint from 0 to 18446744073709551615' });
+    if (typeof f2 !== 'bigint' || f2 < 0n || f2 > 18446744073709551615n)
+      e.push({ path: `${path}/offset`, message: 'must be a bigint from 0 to 18446744073709551615' });
   }
   const f3 = o.size;
   if (f3 !== undefined) {
-    if (typeof f3 !== 'bigint' || f3 < 0n || f3 > 18446744073709551615n) e.push({ path: `${path}/size`, message: 'must be a bigint from 0 to 18446744073709551615' });
+    if (typeof f3 !== 'bigint' || f3 < 0n || f3 > 18446744073709551615n)
+      e.push({ path: `${path}/size`, message: 'must be a bigint from 0 to 18446744073709551615' });
   }
 }
 
@@ -455,7 +462,8 @@ function $f_BindGroupLayout(j: unknown, path: string): BindGroupLayout {
   const o = $fromJsonObject(j, path);
   for (const k of Object.keys(o)) {
     switch (k) {
-      case 'group': case 'entries':
+      case 'group':
+      case 'entries':
         continue;
     }
     $unknownJsonKey(path, k, 'group, entries');
@@ -535,34 +543,45 @@ const $names_BindingKind = {
 
 function $n_BindingKind(v: BindingKind): number {
   switch (v) {
-    case 'uniform': return 0;
-    case 'storage': return 1;
-    case 'read_only_storage': return 2;
+    case 'uniform':
+      return 0;
+    case 'storage':
+      return 1;
+    case 'read_only_storage':
+      return 2;
   }
   throw new TypeError('not a member of fountain.gpu.BindingKind: ' + String(v));
 }
 
 function $m_BindingKind(n: number): BindingKind | undefined {
   switch (n) {
-    case 0: return 'uniform';
-    case 1: return 'storage';
-    case 2: return 'read_only_storage';
+    case 0:
+      return 'uniform';
+    case 1:
+      return 'storage';
+    case 2:
+      return 'read_only_storage';
   }
   return undefined;
 }
 
 function $f_BindingKind(j: unknown, path: string): BindingKind {
   switch (j) {
-    case 'uniform': return 'uniform';
-    case 'storage': return 'storage';
-    case 'read_only_storage': return 'read_only_storage';
+    case 'uniform':
+      return 'uniform';
+    case 'storage':
+      return 'storage';
+    case 'read_only_storage':
+      return 'read_only_storage';
   }
   throw new $JsonDecodeError(path, 'expected one of: uniform, storage, read_only_storage');
 }
 
 function $v_BindingKind(v: unknown, path: string, e: $ValidationIssue[]): void {
   switch (v) {
-    case 'uniform': case 'storage': case 'read_only_storage':
+    case 'uniform':
+    case 'storage':
+    case 'read_only_storage':
       return;
   }
   e.push({ path, message: 'must be one of: uniform, storage, read_only_storage' });
@@ -672,7 +691,9 @@ function $f_BindingLayout(j: unknown, path: string): BindingLayout {
   const o = $fromJsonObject(j, path);
   for (const k of Object.keys(o)) {
     switch (k) {
-      case 'binding': case 'kind': case 'minBindingSize':
+      case 'binding':
+      case 'kind':
+      case 'minBindingSize':
         continue;
     }
     $unknownJsonKey(path, k, 'binding, kind, minBindingSize');
@@ -693,7 +714,8 @@ function $v_BindingLayout(v: unknown, path: string, e: $ValidationIssue[]): void
   const f0 = o.binding;
   if (f0 === undefined) e.push({ path: `${path}/binding`, message: 'is required' });
   else {
-    if (typeof f0 !== 'number' || !Number.isInteger(f0) || f0 < 0 || f0 > 1023) e.push({ path: `${path}/binding`, message: 'must be an integer from 0 to 1023' });
+    if (typeof f0 !== 'number' || !Number.isInteger(f0) || f0 < 0 || f0 > 1023)
+      e.push({ path: `${path}/binding`, message: 'must be an integer from 0 to 1023' });
   }
   const f1 = o.kind;
   if (f1 === undefined) e.push({ path: `${path}/kind`, message: 'is required' });
@@ -702,7 +724,8 @@ function $v_BindingLayout(v: unknown, path: string, e: $ValidationIssue[]): void
   }
   const f2 = o.minBindingSize;
   if (f2 !== undefined) {
-    if (typeof f2 !== 'bigint' || f2 < 0n || f2 > 18446744073709551615n) e.push({ path: `${path}/minBindingSize`, message: 'must be a bigint from 0 to 18446744073709551615' });
+    if (typeof f2 !== 'bigint' || f2 < 0n || f2 > 18446744073709551615n)
+      e.push({ path: `${path}/minBindingSize`, message: 'must be a bigint from 0 to 18446744073709551615' });
   }
 }
 
@@ -860,7 +883,14 @@ function $f_BufferChunk(j: unknown, path: string): BufferChunk {
   const o = $fromJsonObject(j, path);
   for (const k of Object.keys(o)) {
     switch (k) {
-      case 'transferId': case 'bufferId': case 'offset': case 'chunkIndex': case 'chunkTotal': case 'data': case 'crc32': case 'checksum':
+      case 'transferId':
+      case 'bufferId':
+      case 'offset':
+      case 'chunkIndex':
+      case 'chunkTotal':
+      case 'data':
+      case 'crc32':
+      case 'checksum':
         continue;
     }
     $unknownJsonKey(path, k, 'transferId, bufferId, offset, chunkIndex, chunkTotal, data, crc32, checksum');
@@ -902,17 +932,20 @@ function $v_BufferChunk(v: unknown, path: string, e: $ValidationIssue[]): void {
   const f2 = o.offset;
   if (f2 === undefined) e.push({ path: `${path}/offset`, message: 'is required' });
   else {
-    if (typeof f2 !== 'bigint' || f2 < 0n || f2 > 18446744073709551615n) e.push({ path: `${path}/offset`, message: 'must be a bigint from 0 to 18446744073709551615' });
+    if (typeof f2 !== 'bigint' || f2 < 0n || f2 > 18446744073709551615n)
+      e.push({ path: `${path}/offset`, message: 'must be a bigint from 0 to 18446744073709551615' });
   }
   const f3 = o.chunkIndex;
   if (f3 === undefined) e.push({ path: `${path}/chunkIndex`, message: 'is required' });
   else {
-    if (typeof f3 !== 'number' || !Number.isInteger(f3) || f3 < 0 || f3 > 4294967295) e.push({ path: `${path}/chunkIndex`, message: 'must be an integer from 0 to 4294967295' });
+    if (typeof f3 !== 'number' || !Number.isInteger(f3) || f3 < 0 || f3 > 4294967295)
+      e.push({ path: `${path}/chunkIndex`, message: 'must be an integer from 0 to 4294967295' });
   }
   const f4 = o.chunkTotal;
   if (f4 === undefined) e.push({ path: `${path}/chunkTotal`, message: 'is required' });
   else {
-    if (typeof f4 !== 'number' || !Number.isInteger(f4) || f4 < 1 || f4 > 4294967295) e.push({ path: `${path}/chunkTotal`, message: 'must be an integer from 1 to 4294967295' });
+    if (typeof f4 !== 'number' || !Number.isInteger(f4) || f4 < 1 || f4 > 4294967295)
+      e.push({ path: `${path}/chunkTotal`, message: 'must be an integer from 1 to 4294967295' });
   }
   const f5 = o.data;
   if (f5 === undefined) e.push({ path: `${path}/data`, message: 'is required' });
@@ -926,7 +959,8 @@ function $v_BufferChunk(v: unknown, path: string, e: $ValidationIssue[]): void {
   const f6 = o.crc32;
   if (f6 === undefined) e.push({ path: `${path}/crc32`, message: 'is required' });
   else {
-    if (typeof f6 !== 'number' || !Number.isInteger(f6) || f6 < 0 || f6 > 4294967295) e.push({ path: `${path}/crc32`, message: 'must be an integer from 0 to 4294967295' });
+    if (typeof f6 !== 'number' || !Number.isInteger(f6) || f6 < 0 || f6 > 4294967295)
+      e.push({ path: `${path}/crc32`, message: 'must be an integer from 0 to 4294967295' });
   }
   const f7 = o.checksum;
   if (f7 !== undefined) {
@@ -954,16 +988,20 @@ export const BufferChunk: $MessageCodec<BufferChunk> = {
   fromJSON: (json) => $fromJsonRoot($f_BufferChunk, json),
   validate: (v) => $validateRoot($v_BufferChunk, v),
   jsonSchema: BufferChunkSchema,
-  example: () => $f_BufferChunk({
-    transferId: '00000000-0000-4000-8000-000000000000',
-    bufferId: 'example',
-    offset: '0',
-    chunkIndex: 0,
-    chunkTotal: 1,
-    data: 'AA==',
-    crc32: 0,
-    checksum: { algorithm: 'crc32', value: 'AAAAAA==' },
-  }, ''),
+  example: () =>
+    $f_BufferChunk(
+      {
+        transferId: '00000000-0000-4000-8000-000000000000',
+        bufferId: 'example',
+        offset: '0',
+        chunkIndex: 0,
+        chunkTotal: 1,
+        data: 'AA==',
+        crc32: 0,
+        checksum: { algorithm: 'crc32', value: 'AAAAAA==' },
+      },
+      '',
+    ),
   $encode: $e_BufferChunk,
   $decode: $d_BufferChunk,
   $fromJSON: $f_BufferChunk,
@@ -1064,7 +1102,10 @@ function $f_BufferCreate(j: unknown, path: string): BufferCreate {
   const o = $fromJsonObject(j, path);
   for (const k of Object.keys(o)) {
     switch (k) {
-      case 'bufferId': case 'size': case 'usage': case 'label':
+      case 'bufferId':
+      case 'size':
+      case 'usage':
+      case 'label':
         continue;
     }
     $unknownJsonKey(path, k, 'bufferId, size, usage, label');
@@ -1211,7 +1252,9 @@ function $f_BufferCreated(j: unknown, path: string): BufferCreated {
   const o = $fromJsonObject(j, path);
   for (const k of Object.keys(o)) {
     switch (k) {
-      case 'bufferId': case 'size': case 'existed':
+      case 'bufferId':
+      case 'size':
+      case 'existed':
         continue;
     }
     $unknownJsonKey(path, k, 'bufferId, size, existed');
@@ -1237,7 +1280,8 @@ function $v_BufferCreated(v: unknown, path: string, e: $ValidationIssue[]): void
   const f1 = o.size;
   if (f1 === undefined) e.push({ path: `${path}/size`, message: 'is required' });
   else {
-    if (typeof f1 !== 'bigint' || f1 < 0n || f1 > 18446744073709551615n) e.push({ path: `${path}/size`, message: 'must be a bigint from 0 to 18446744073709551615' });
+    if (typeof f1 !== 'bigint' || f1 < 0n || f1 > 18446744073709551615n)
+      e.push({ path: `${path}/size`, message: 'must be a bigint from 0 to 18446744073709551615' });
   }
   const f2 = o.existed;
   if (f2 === undefined) e.push({ path: `${path}/existed`, message: 'is required' });
@@ -1420,7 +1464,8 @@ function $f_BufferDestroyed(j: unknown, path: string): BufferDestroyed {
   const o = $fromJsonObject(j, path);
   for (const k of Object.keys(o)) {
     switch (k) {
-      case 'bufferId': case 'freed':
+      case 'bufferId':
+      case 'freed':
         continue;
     }
     $unknownJsonKey(path, k, 'bufferId, freed');
@@ -1445,7 +1490,8 @@ function $v_BufferDestroyed(v: unknown, path: string, e: $ValidationIssue[]): vo
   const f1 = o.freed;
   if (f1 === undefined) e.push({ path: `${path}/freed`, message: 'is required' });
   else {
-    if (typeof f1 !== 'bigint' || f1 < 0n || f1 > 18446744073709551615n) e.push({ path: `${path}/freed`, message: 'must be a bigint from 0 to 18446744073709551615' });
+    if (typeof f1 !== 'bigint' || f1 < 0n || f1 > 18446744073709551615n)
+      e.push({ path: `${path}/freed`, message: 'must be a bigint from 0 to 18446744073709551615' });
   }
 }
 
@@ -1552,7 +1598,10 @@ function $f_BufferRead(j: unknown, path: string): BufferRead {
   const o = $fromJsonObject(j, path);
   for (const k of Object.keys(o)) {
     switch (k) {
-      case 'bufferId': case 'offset': case 'length': case 'chunkSize':
+      case 'bufferId':
+      case 'offset':
+      case 'length':
+      case 'chunkSize':
         continue;
     }
     $unknownJsonKey(path, k, 'bufferId, offset, length, chunkSize');
@@ -1585,16 +1634,19 @@ function $v_BufferRead(v: unknown, path: string, e: $ValidationIssue[]): void {
   const f1 = o.offset;
   if (f1 === undefined) e.push({ path: `${path}/offset`, message: 'is required' });
   else {
-    if (typeof f1 !== 'bigint' || f1 < 0n || f1 > 18446744073709551615n) e.push({ path: `${path}/offset`, message: 'must be a bigint from 0 to 18446744073709551615' });
+    if (typeof f1 !== 'bigint' || f1 < 0n || f1 > 18446744073709551615n)
+      e.push({ path: `${path}/offset`, message: 'must be a bigint from 0 to 18446744073709551615' });
   }
   const f2 = o.length;
   if (f2 !== undefined) {
-    if (typeof f2 !== 'bigint' || f2 < 0n || f2 > 18446744073709551615n) e.push({ path: `${path}/length`, message: 'must be a bigint from 0 to 18446744073709551615' });
+    if (typeof f2 !== 'bigint' || f2 < 0n || f2 > 18446744073709551615n)
+      e.push({ path: `${path}/length`, message: 'must be a bigint from 0 to 18446744073709551615' });
   }
   const f3 = o.chunkSize;
   if (f3 === undefined) e.push({ path: `${path}/chunkSize`, message: 'is required' });
   else {
-    if (typeof f3 !== 'number' || !Number.isInteger(f3) || f3 < 256 || f3 > 49152) e.push({ path: `${path}/chunkSize`, message: 'must be an integer from 256 to 49152' });
+    if (typeof f3 !== 'number' || !Number.isInteger(f3) || f3 < 256 || f3 > 49152)
+      e.push({ path: `${path}/chunkSize`, message: 'must be an integer from 256 to 49152' });
   }
 }
 
@@ -1724,7 +1776,12 @@ function $f_BufferReadStarted(j: unknown, path: string): BufferReadStarted {
   const o = $fromJsonObject(j, path);
   for (const k of Object.keys(o)) {
     switch (k) {
-      case 'transferId': case 'bufferId': case 'offset': case 'length': case 'chunkTotal': case 'checksum':
+      case 'transferId':
+      case 'bufferId':
+      case 'offset':
+      case 'length':
+      case 'chunkTotal':
+      case 'checksum':
         continue;
     }
     $unknownJsonKey(path, k, 'transferId, bufferId, offset, length, chunkTotal, checksum');
@@ -1758,17 +1815,20 @@ function $v_BufferReadStarted(v: unknown, path: string, e: $ValidationIssue[]): 
   const f2 = o.offset;
   if (f2 === undefined) e.push({ path: `${path}/offset`, message: 'is required' });
   else {
-    if (typeof f2 !== 'bigint' || f2 < 0n || f2 > 18446744073709551615n) e.push({ path: `${path}/offset`, message: 'must be a bigint from 0 to 18446744073709551615' });
+    if (typeof f2 !== 'bigint' || f2 < 0n || f2 > 18446744073709551615n)
+      e.push({ path: `${path}/offset`, message: 'must be a bigint from 0 to 18446744073709551615' });
   }
   const f3 = o.length;
   if (f3 === undefined) e.push({ path: `${path}/length`, message: 'is required' });
   else {
-    if (typeof f3 !== 'bigint' || f3 < 0n || f3 > 18446744073709551615n) e.push({ path: `${path}/length`, message: 'must be a bigint from 0 to 18446744073709551615' });
+    if (typeof f3 !== 'bigint' || f3 < 0n || f3 > 18446744073709551615n)
+      e.push({ path: `${path}/length`, message: 'must be a bigint from 0 to 18446744073709551615' });
   }
   const f4 = o.chunkTotal;
   if (f4 === undefined) e.push({ path: `${path}/chunkTotal`, message: 'is required' });
   else {
-    if (typeof f4 !== 'number' || !Number.isInteger(f4) || f4 < 0 || f4 > 4294967295) e.push({ path: `${path}/chunkTotal`, message: 'must be an integer from 0 to 4294967295' });
+    if (typeof f4 !== 'number' || !Number.isInteger(f4) || f4 < 0 || f4 > 4294967295)
+      e.push({ path: `${path}/chunkTotal`, message: 'must be an integer from 0 to 4294967295' });
   }
   const f5 = o.checksum;
   if (f5 === undefined) e.push({ path: `${path}/checksum`, message: 'is required' });
@@ -1797,14 +1857,18 @@ export const BufferReadStarted: $MessageCodec<BufferReadStarted> = {
   fromJSON: (json) => $fromJsonRoot($f_BufferReadStarted, json),
   validate: (v) => $validateRoot($v_BufferReadStarted, v),
   jsonSchema: BufferReadStartedSchema,
-  example: () => $f_BufferReadStarted({
-    transferId: '00000000-0000-4000-8000-000000000000',
-    bufferId: 'example',
-    offset: '0',
-    length: '0',
-    chunkTotal: 0,
-    checksum: { algorithm: 'crc32', value: 'AAAAAA==' },
-  }, ''),
+  example: () =>
+    $f_BufferReadStarted(
+      {
+        transferId: '00000000-0000-4000-8000-000000000000',
+        bufferId: 'example',
+        offset: '0',
+        length: '0',
+        chunkTotal: 0,
+        checksum: { algorithm: 'crc32', value: 'AAAAAA==' },
+      },
+      '',
+    ),
   $encode: $e_BufferReadStarted,
   $decode: $d_BufferReadStarted,
   $fromJSON: $f_BufferReadStarted,
@@ -1873,7 +1937,9 @@ function $f_BufferSlice(j: unknown, path: string): BufferSlice {
   const o = $fromJsonObject(j, path);
   for (const k of Object.keys(o)) {
     switch (k) {
-      case 'bufferId': case 'offset': case 'length':
+      case 'bufferId':
+      case 'offset':
+      case 'length':
         continue;
     }
     $unknownJsonKey(path, k, 'bufferId, offset, length');
@@ -1899,12 +1965,14 @@ function $v_BufferSlice(v: unknown, path: string, e: $ValidationIssue[]): void {
   const f1 = o.offset;
   if (f1 === undefined) e.push({ path: `${path}/offset`, message: 'is required' });
   else {
-    if (typeof f1 !== 'bigint' || f1 < 0n || f1 > 18446744073709551615n) e.push({ path: `${path}/offset`, message: 'must be a bigint from 0 to 18446744073709551615' });
+    if (typeof f1 !== 'bigint' || f1 < 0n || f1 > 18446744073709551615n)
+      e.push({ path: `${path}/offset`, message: 'must be a bigint from 0 to 18446744073709551615' });
   }
   const f2 = o.length;
   if (f2 === undefined) e.push({ path: `${path}/length`, message: 'is required' });
   else {
-    if (typeof f2 !== 'bigint' || f2 < 0n || f2 > 18446744073709551615n) e.push({ path: `${path}/length`, message: 'must be a bigint from 0 to 18446744073709551615' });
+    if (typeof f2 !== 'bigint' || f2 < 0n || f2 > 18446744073709551615n)
+      e.push({ path: `${path}/length`, message: 'must be a bigint from 0 to 18446744073709551615' });
   }
 }
 
@@ -1955,40 +2023,59 @@ const $names_BufferUsage = {
 
 function $n_BufferUsage(v: BufferUsage): number {
   switch (v) {
-    case 'storage': return 0;
-    case 'uniform': return 1;
-    case 'copy_src': return 2;
-    case 'copy_dst': return 3;
-    case 'indirect': return 4;
+    case 'storage':
+      return 0;
+    case 'uniform':
+      return 1;
+    case 'copy_src':
+      return 2;
+    case 'copy_dst':
+      return 3;
+    case 'indirect':
+      return 4;
   }
   throw new TypeError('not a member of fountain.gpu.BufferUsage: ' + String(v));
 }
 
 function $m_BufferUsage(n: number): BufferUsage | undefined {
   switch (n) {
-    case 0: return 'storage';
-    case 1: return 'uniform';
-    case 2: return 'copy_src';
-    case 3: return 'copy_dst';
-    case 4: return 'indirect';
+    case 0:
+      return 'storage';
+    case 1:
+      return 'uniform';
+    case 2:
+      return 'copy_src';
+    case 3:
+      return 'copy_dst';
+    case 4:
+      return 'indirect';
   }
   return undefined;
 }
 
 function $f_BufferUsage(j: unknown, path: string): BufferUsage {
   switch (j) {
-    case 'storage': return 'storage';
-    case 'uniform': return 'uniform';
-    case 'copy_src': return 'copy_src';
-    case 'copy_dst': return 'copy_dst';
-    case 'indirect': return 'indirect';
+    case 'storage':
+      return 'storage';
+    case 'uniform':
+      return 'uniform';
+    case 'copy_src':
+      return 'copy_src';
+    case 'copy_dst':
+      return 'copy_dst';
+    case 'indirect':
+      return 'indirect';
   }
   throw new $JsonDecodeError(path, 'expected one of: storage, uniform, copy_src, copy_dst, indirect');
 }
 
 function $v_BufferUsage(v: unknown, path: string, e: $ValidationIssue[]): void {
   switch (v) {
-    case 'storage': case 'uniform': case 'copy_src': case 'copy_dst': case 'indirect':
+    case 'storage':
+    case 'uniform':
+    case 'copy_src':
+    case 'copy_dst':
+    case 'indirect':
       return;
   }
   e.push({ path, message: 'must be one of: storage, uniform, copy_src, copy_dst, indirect' });
@@ -2127,7 +2214,11 @@ function $f_BufferWriteAck(j: unknown, path: string): BufferWriteAck {
   const o = $fromJsonObject(j, path);
   for (const k of Object.keys(o)) {
     switch (k) {
-      case 'transferId': case 'chunkIndex': case 'received': case 'complete': case 'missing':
+      case 'transferId':
+      case 'chunkIndex':
+      case 'received':
+      case 'complete':
+      case 'missing':
         continue;
     }
     $unknownJsonKey(path, k, 'transferId, chunkIndex, received, complete, missing');
@@ -2155,12 +2246,14 @@ function $v_BufferWriteAck(v: unknown, path: string, e: $ValidationIssue[]): voi
   const f1 = o.chunkIndex;
   if (f1 === undefined) e.push({ path: `${path}/chunkIndex`, message: 'is required' });
   else {
-    if (typeof f1 !== 'number' || !Number.isInteger(f1) || f1 < 0 || f1 > 4294967295) e.push({ path: `${path}/chunkIndex`, message: 'must be an integer from 0 to 4294967295' });
+    if (typeof f1 !== 'number' || !Number.isInteger(f1) || f1 < 0 || f1 > 4294967295)
+      e.push({ path: `${path}/chunkIndex`, message: 'must be an integer from 0 to 4294967295' });
   }
   const f2 = o.received;
   if (f2 === undefined) e.push({ path: `${path}/received`, message: 'is required' });
   else {
-    if (typeof f2 !== 'number' || !Number.isInteger(f2) || f2 < 0 || f2 > 4294967295) e.push({ path: `${path}/received`, message: 'must be an integer from 0 to 4294967295' });
+    if (typeof f2 !== 'number' || !Number.isInteger(f2) || f2 < 0 || f2 > 4294967295)
+      e.push({ path: `${path}/received`, message: 'must be an integer from 0 to 4294967295' });
   }
   const f3 = o.complete;
   if (f3 === undefined) e.push({ path: `${path}/complete`, message: 'is required' });
@@ -2175,7 +2268,8 @@ function $v_BufferWriteAck(v: unknown, path: string, e: $ValidationIssue[]): voi
       if (f4.length > 256) e.push({ path: `${path}/missing`, message: 'must have at most 256 items' });
       for (let i1 = 0; i1 < f4.length; i1++) {
         const x2: unknown = f4[i1];
-        if (typeof x2 !== 'number' || !Number.isInteger(x2) || x2 < 0 || x2 > 4294967295) e.push({ path: `${path}/missing` + '/' + i1, message: 'must be an integer from 0 to 4294967295' });
+        if (typeof x2 !== 'number' || !Number.isInteger(x2) || x2 < 0 || x2 > 4294967295)
+          e.push({ path: `${path}/missing` + '/' + i1, message: 'must be an integer from 0 to 4294967295' });
       }
     }
   }
@@ -2201,13 +2295,7 @@ export const BufferWriteAck: $MessageCodec<BufferWriteAck> = {
   fromJSON: (json) => $fromJsonRoot($f_BufferWriteAck, json),
   validate: (v) => $validateRoot($v_BufferWriteAck, v),
   jsonSchema: BufferWriteAckSchema,
-  example: () => $f_BufferWriteAck({
-    transferId: '00000000-0000-4000-8000-000000000000',
-    chunkIndex: 0,
-    received: 0,
-    complete: false,
-    missing: [0],
-  }, ''),
+  example: () => $f_BufferWriteAck({ transferId: '00000000-0000-4000-8000-000000000000', chunkIndex: 0, received: 0, complete: false, missing: [0] }, ''),
   $encode: $e_BufferWriteAck,
   $decode: $d_BufferWriteAck,
   $fromJSON: $f_BufferWriteAck,
@@ -2290,7 +2378,10 @@ function $f_JobAccepted(j: unknown, path: string): JobAccepted {
   const o = $fromJsonObject(j, path);
   for (const k of Object.keys(o)) {
     switch (k) {
-      case 'jobId': case 'queuePosition': case 'estimatedStart': case 'resultTopic':
+      case 'jobId':
+      case 'queuePosition':
+      case 'estimatedStart':
+      case 'resultTopic':
         continue;
     }
     $unknownJsonKey(path, k, 'jobId, queuePosition, estimatedStart, resultTopic');
@@ -2317,7 +2408,8 @@ function $v_JobAccepted(v: unknown, path: string, e: $ValidationIssue[]): void {
   const f1 = o.queuePosition;
   if (f1 === undefined) e.push({ path: `${path}/queuePosition`, message: 'is required' });
   else {
-    if (typeof f1 !== 'number' || !Number.isInteger(f1) || f1 < 0 || f1 > 4294967295) e.push({ path: `${path}/queuePosition`, message: 'must be an integer from 0 to 4294967295' });
+    if (typeof f1 !== 'number' || !Number.isInteger(f1) || f1 < 0 || f1 > 4294967295)
+      e.push({ path: `${path}/queuePosition`, message: 'must be an integer from 0 to 4294967295' });
   }
   const f2 = o.estimatedStart;
   if (f2 !== undefined) {
@@ -2500,7 +2592,13 @@ function $f_JobDispatch(j: unknown, path: string): JobDispatch {
   const o = $fromJsonObject(j, path);
   for (const k of Object.keys(o)) {
     switch (k) {
-      case 'pipelineId': case 'bindGroups': case 'workgroups': case 'pushConstants': case 'budget': case 'outputs': case 'label':
+      case 'pipelineId':
+      case 'bindGroups':
+      case 'workgroups':
+      case 'pushConstants':
+      case 'budget':
+      case 'outputs':
+      case 'label':
         continue;
     }
     $unknownJsonKey(path, k, 'pipelineId, bindGroups, workgroups, pushConstants, budget, outputs, label');
@@ -2603,15 +2701,19 @@ export const JobDispatch: $MessageCodec<JobDispatch> = {
   fromJSON: (json) => $fromJsonRoot($f_JobDispatch, json),
   validate: (v) => $validateRoot($v_JobDispatch, v),
   jsonSchema: JobDispatchSchema,
-  example: () => $f_JobDispatch({
-    pipelineId: 'example',
-    bindGroups: [{ group: 0, entries: [{ binding: 0, bufferId: 'example', offset: '0', size: '0' }] }],
-    workgroups: { x: 1, y: 1, z: 1 },
-    pushConstants: '',
-    budget: { latency: 1000, jitter: 1000 },
-    outputs: [{ bufferId: 'example', offset: '0', length: '0', mode: 'auto' }],
-    label: 'example',
-  }, ''),
+  example: () =>
+    $f_JobDispatch(
+      {
+        pipelineId: 'example',
+        bindGroups: [{ group: 0, entries: [{ binding: 0, bufferId: 'example', offset: '0', size: '0' }] }],
+        workgroups: { x: 1, y: 1, z: 1 },
+        pushConstants: '',
+        budget: { latency: 1000, jitter: 1000 },
+        outputs: [{ bufferId: 'example', offset: '0', length: '0', mode: 'auto' }],
+        label: 'example',
+      },
+      '',
+    ),
   $encode: $e_JobDispatch,
   $decode: $d_JobDispatch,
   $fromJSON: $f_JobDispatch,
@@ -2684,7 +2786,9 @@ function $f_JobOutput(j: unknown, path: string): JobOutput {
   const o = $fromJsonObject(j, path);
   for (const k of Object.keys(o)) {
     switch (k) {
-      case 'bufferId': case 'data': case 'crc32':
+      case 'bufferId':
+      case 'data':
+      case 'crc32':
         continue;
     }
     $unknownJsonKey(path, k, 'bufferId, data, crc32');
@@ -2715,7 +2819,8 @@ function $v_JobOutput(v: unknown, path: string, e: $ValidationIssue[]): void {
   const f2 = o.crc32;
   if (f2 === undefined) e.push({ path: `${path}/crc32`, message: 'is required' });
   else {
-    if (typeof f2 !== 'number' || !Number.isInteger(f2) || f2 < 0 || f2 > 4294967295) e.push({ path: `${path}/crc32`, message: 'must be an integer from 0 to 4294967295' });
+    if (typeof f2 !== 'number' || !Number.isInteger(f2) || f2 < 0 || f2 > 4294967295)
+      e.push({ path: `${path}/crc32`, message: 'must be an integer from 0 to 4294967295' });
   }
 }
 
@@ -2873,7 +2978,12 @@ function $f_JobResult(j: unknown, path: string): JobResult {
   const o = $fromJsonObject(j, path);
   for (const k of Object.keys(o)) {
     switch (k) {
-      case 'jobId': case 'status': case 'outputs': case 'timings': case 'error': case 'diagnostics':
+      case 'jobId':
+      case 'status':
+      case 'outputs':
+      case 'timings':
+      case 'error':
+      case 'diagnostics':
         continue;
     }
     $unknownJsonKey(path, k, 'jobId, status, outputs, timings, error, diagnostics');
@@ -2958,21 +3068,25 @@ export const JobResult: $MessageCodec<JobResult> = {
   fromJSON: (json) => $fromJsonRoot($f_JobResult, json),
   validate: (v) => $validateRoot($v_JobResult, v),
   jsonSchema: JobResultSchema,
-  example: () => $f_JobResult({
-    jobId: 'example',
-    status: 'queued',
-    outputs: [{ bufferId: 'example', data: { inline: '' }, crc32: 0 }],
-    timings: {
-      queuedAt: '2026-01-01T00:00:00.000Z',
-      startedAt: '2026-01-01T00:00:00.000Z',
-      finishedAt: '2026-01-01T00:00:00.000Z',
-      queueWait: 1000,
-      gpuTime: 1000,
-      total: 1000,
-    },
-    error: { code: 1, name: 'A', message: 'example', retryAfter: 1000, detail: {} },
-    diagnostics: [{ severity: 'info', message: 'example', line: 1, column: 1, length: 0, source: 'example' }],
-  }, ''),
+  example: () =>
+    $f_JobResult(
+      {
+        jobId: 'example',
+        status: 'queued',
+        outputs: [{ bufferId: 'example', data: { inline: '' }, crc32: 0 }],
+        timings: {
+          queuedAt: '2026-01-01T00:00:00.000Z',
+          startedAt: '2026-01-01T00:00:00.000Z',
+          finishedAt: '2026-01-01T00:00:00.000Z',
+          queueWait: 1000,
+          gpuTime: 1000,
+          total: 1000,
+        },
+        error: { code: 1, name: 'A', message: 'example', retryAfter: 1000, detail: {} },
+        diagnostics: [{ severity: 'info', message: 'example', line: 1, column: 1, length: 0, source: 'example' }],
+      },
+      '',
+    ),
   $encode: $e_JobResult,
   $decode: $d_JobResult,
   $fromJSON: $f_JobResult,
@@ -3001,43 +3115,66 @@ const $names_JobStatus = {
 
 function $n_JobStatus(v: JobStatus): number {
   switch (v) {
-    case 'queued': return 0;
-    case 'running': return 1;
-    case 'ok': return 2;
-    case 'failed': return 3;
-    case 'timeout': return 4;
-    case 'cancelled': return 5;
+    case 'queued':
+      return 0;
+    case 'running':
+      return 1;
+    case 'ok':
+      return 2;
+    case 'failed':
+      return 3;
+    case 'timeout':
+      return 4;
+    case 'cancelled':
+      return 5;
   }
   throw new TypeError('not a member of fountain.gpu.JobStatus: ' + String(v));
 }
 
 function $m_JobStatus(n: number): JobStatus | undefined {
   switch (n) {
-    case 0: return 'queued';
-    case 1: return 'running';
-    case 2: return 'ok';
-    case 3: return 'failed';
-    case 4: return 'timeout';
-    case 5: return 'cancelled';
+    case 0:
+      return 'queued';
+    case 1:
+      return 'running';
+    case 2:
+      return 'ok';
+    case 3:
+      return 'failed';
+    case 4:
+      return 'timeout';
+    case 5:
+      return 'cancelled';
   }
   return undefined;
 }
 
 function $f_JobStatus(j: unknown, path: string): JobStatus {
   switch (j) {
-    case 'queued': return 'queued';
-    case 'running': return 'running';
-    case 'ok': return 'ok';
-    case 'failed': return 'failed';
-    case 'timeout': return 'timeout';
-    case 'cancelled': return 'cancelled';
+    case 'queued':
+      return 'queued';
+    case 'running':
+      return 'running';
+    case 'ok':
+      return 'ok';
+    case 'failed':
+      return 'failed';
+    case 'timeout':
+      return 'timeout';
+    case 'cancelled':
+      return 'cancelled';
   }
   throw new $JsonDecodeError(path, 'expected one of: queued, running, ok, failed, timeout, cancelled');
 }
 
 function $v_JobStatus(v: unknown, path: string, e: $ValidationIssue[]): void {
   switch (v) {
-    case 'queued': case 'running': case 'ok': case 'failed': case 'timeout': case 'cancelled':
+    case 'queued':
+    case 'running':
+    case 'ok':
+    case 'failed':
+    case 'timeout':
+    case 'cancelled':
       return;
   }
   e.push({ path, message: 'must be one of: queued, running, ok, failed, timeout, cancelled' });
@@ -3185,7 +3322,12 @@ function $f_JobTimings(j: unknown, path: string): JobTimings {
   const o = $fromJsonObject(j, path);
   for (const k of Object.keys(o)) {
     switch (k) {
-      case 'queuedAt': case 'startedAt': case 'finishedAt': case 'queueWait': case 'gpuTime': case 'total':
+      case 'queuedAt':
+      case 'startedAt':
+      case 'finishedAt':
+      case 'queueWait':
+      case 'gpuTime':
+      case 'total':
         continue;
     }
     $unknownJsonKey(path, k, 'queuedAt, startedAt, finishedAt, queueWait, gpuTime, total');
@@ -3209,15 +3351,18 @@ function $v_JobTimings(v: unknown, path: string, e: $ValidationIssue[]): void {
   const f0 = o.queuedAt;
   if (f0 === undefined) e.push({ path: `${path}/queuedAt`, message: 'is required' });
   else {
-    if (!(f0 instanceof Date) || !(f0.getTime() >= -62167219200000 && f0.getTime() <= 253402300799999)) e.push({ path: `${path}/queuedAt`, message: 'must be a valid Date in years 0000 to 9999' });
+    if (!(f0 instanceof Date) || !(f0.getTime() >= -62167219200000 && f0.getTime() <= 253402300799999))
+      e.push({ path: `${path}/queuedAt`, message: 'must be a valid Date in years 0000 to 9999' });
   }
   const f1 = o.startedAt;
   if (f1 !== undefined) {
-    if (!(f1 instanceof Date) || !(f1.getTime() >= -62167219200000 && f1.getTime() <= 253402300799999)) e.push({ path: `${path}/startedAt`, message: 'must be a valid Date in years 0000 to 9999' });
+    if (!(f1 instanceof Date) || !(f1.getTime() >= -62167219200000 && f1.getTime() <= 253402300799999))
+      e.push({ path: `${path}/startedAt`, message: 'must be a valid Date in years 0000 to 9999' });
   }
   const f2 = o.finishedAt;
   if (f2 !== undefined) {
-    if (!(f2 instanceof Date) || !(f2.getTime() >= -62167219200000 && f2.getTime() <= 253402300799999)) e.push({ path: `${path}/finishedAt`, message: 'must be a valid Date in years 0000 to 9999' });
+    if (!(f2 instanceof Date) || !(f2.getTime() >= -62167219200000 && f2.getTime() <= 253402300799999))
+      e.push({ path: `${path}/finishedAt`, message: 'must be a valid Date in years 0000 to 9999' });
   }
   const f3 = o.queueWait;
   if (f3 === undefined) e.push({ path: `${path}/queueWait`, message: 'is required' });
@@ -3255,14 +3400,18 @@ export const JobTimings: $MessageCodec<JobTimings> = {
   fromJSON: (json) => $fromJsonRoot($f_JobTimings, json),
   validate: (v) => $validateRoot($v_JobTimings, v),
   jsonSchema: JobTimingsSchema,
-  example: () => $f_JobTimings({
-    queuedAt: '2026-01-01T00:00:00.000Z',
-    startedAt: '2026-01-01T00:00:00.000Z',
-    finishedAt: '2026-01-01T00:00:00.000Z',
-    queueWait: 1000,
-    gpuTime: 1000,
-    total: 1000,
-  }, ''),
+  example: () =>
+    $f_JobTimings(
+      {
+        queuedAt: '2026-01-01T00:00:00.000Z',
+        startedAt: '2026-01-01T00:00:00.000Z',
+        finishedAt: '2026-01-01T00:00:00.000Z',
+        queueWait: 1000,
+        gpuTime: 1000,
+        total: 1000,
+      },
+      '',
+    ),
   $encode: $e_JobTimings,
   $decode: $d_JobTimings,
   $fromJSON: $f_JobTimings,
@@ -3319,8 +3468,10 @@ function $d_OutputData(r: $Reader, end: number): OutputData {
 
 function $t_OutputData(v: OutputData): $JsonValue {
   switch (v.kind) {
-    case 'inline': return { inline: $toJsonBytes(v.value) };
-    case 'buffer': return { buffer: $t_BufferSlice(v.value) };
+    case 'inline':
+      return { inline: $toJsonBytes(v.value) };
+    case 'buffer':
+      return { buffer: $t_BufferSlice(v.value) };
   }
   throw new TypeError('fountain.gpu.OutputData: unknown kind ' + String((v as { kind?: unknown }).kind));
 }
@@ -3330,8 +3481,10 @@ function $f_OutputData(j: unknown, path: string): OutputData {
   const keys = Object.keys(o);
   if (keys.length !== 1) throw new $JsonDecodeError(path, 'expected exactly one of: inline, buffer; got ' + keys.length + ' properties');
   switch (keys[0]) {
-    case 'inline': return { kind: 'inline', value: $fromJsonBytes(o.inline, `${path}/inline`) };
-    case 'buffer': return { kind: 'buffer', value: $f_BufferSlice(o.buffer, `${path}/buffer`) };
+    case 'inline':
+      return { kind: 'inline', value: $fromJsonBytes(o.inline, `${path}/inline`) };
+    case 'buffer':
+      return { kind: 'buffer', value: $f_BufferSlice(o.buffer, `${path}/buffer`) };
   }
   return $unknownJsonKey(path, keys[0]!, 'inline, buffer');
 }
@@ -3401,34 +3554,45 @@ const $names_OutputMode = {
 
 function $n_OutputMode(v: OutputMode): number {
   switch (v) {
-    case 'auto': return 0;
-    case 'inline': return 1;
-    case 'reference': return 2;
+    case 'auto':
+      return 0;
+    case 'inline':
+      return 1;
+    case 'reference':
+      return 2;
   }
   throw new TypeError('not a member of fountain.gpu.OutputMode: ' + String(v));
 }
 
 function $m_OutputMode(n: number): OutputMode | undefined {
   switch (n) {
-    case 0: return 'auto';
-    case 1: return 'inline';
-    case 2: return 'reference';
+    case 0:
+      return 'auto';
+    case 1:
+      return 'inline';
+    case 2:
+      return 'reference';
   }
   return undefined;
 }
 
 function $f_OutputMode(j: unknown, path: string): OutputMode {
   switch (j) {
-    case 'auto': return 'auto';
-    case 'inline': return 'inline';
-    case 'reference': return 'reference';
+    case 'auto':
+      return 'auto';
+    case 'inline':
+      return 'inline';
+    case 'reference':
+      return 'reference';
   }
   throw new $JsonDecodeError(path, 'expected one of: auto, inline, reference');
 }
 
 function $v_OutputMode(v: unknown, path: string, e: $ValidationIssue[]): void {
   switch (v) {
-    case 'auto': case 'inline': case 'reference':
+    case 'auto':
+    case 'inline':
+    case 'reference':
       return;
   }
   e.push({ path, message: 'must be one of: auto, inline, reference' });
@@ -3549,7 +3713,10 @@ function $f_OutputRequest(j: unknown, path: string): OutputRequest {
   const o = $fromJsonObject(j, path);
   for (const k of Object.keys(o)) {
     switch (k) {
-      case 'bufferId': case 'offset': case 'length': case 'mode':
+      case 'bufferId':
+      case 'offset':
+      case 'length':
+      case 'mode':
         continue;
     }
     $unknownJsonKey(path, k, 'bufferId, offset, length, mode');
@@ -3582,11 +3749,13 @@ function $v_OutputRequest(v: unknown, path: string, e: $ValidationIssue[]): void
   const f1 = o.offset;
   if (f1 === undefined) e.push({ path: `${path}/offset`, message: 'is required' });
   else {
-    if (typeof f1 !== 'bigint' || f1 < 0n || f1 > 18446744073709551615n) e.push({ path: `${path}/offset`, message: 'must be a bigint from 0 to 18446744073709551615' });
+    if (typeof f1 !== 'bigint' || f1 < 0n || f1 > 18446744073709551615n)
+      e.push({ path: `${path}/offset`, message: 'must be a bigint from 0 to 18446744073709551615' });
   }
   const f2 = o.length;
   if (f2 !== undefined) {
-    if (typeof f2 !== 'bigint' || f2 < 0n || f2 > 18446744073709551615n) e.push({ path: `${path}/length`, message: 'must be a bigint from 0 to 18446744073709551615' });
+    if (typeof f2 !== 'bigint' || f2 < 0n || f2 > 18446744073709551615n)
+      e.push({ path: `${path}/length`, message: 'must be a bigint from 0 to 18446744073709551615' });
   }
   const f3 = o.mode;
   if (f3 === undefined) e.push({ path: `${path}/mode`, message: 'is required' });
@@ -3747,7 +3916,11 @@ function $f_PipelineCreate(j: unknown, path: string): PipelineCreate {
   const o = $fromJsonObject(j, path);
   for (const k of Object.keys(o)) {
     switch (k) {
-      case 'source': case 'entryPoint': case 'layouts': case 'constants': case 'label':
+      case 'source':
+      case 'entryPoint':
+      case 'layouts':
+      case 'constants':
+      case 'label':
         continue;
     }
     $unknownJsonKey(path, k, 'source, entryPoint, layouts, constants, label');
@@ -3756,7 +3929,15 @@ function $f_PipelineCreate(j: unknown, path: string): PipelineCreate {
     source: o.source === undefined ? ShaderSource.example() : $f_ShaderSource(o.source, `${path}/source`),
     entryPoint: o.entryPoint === undefined ? 'main' : $fromJsonString(o.entryPoint, `${path}/entryPoint`),
     layouts: o.layouts === undefined ? [] : $fromJsonList(o.layouts, `${path}/layouts`, (e1, p1) => $f_BindGroupLayout(e1, p1)),
-    constants: o.constants === undefined ? new Map() : $fromJsonMap(o.constants, `${path}/constants`, (k1) => k1, (v1, p1) => $fromJsonFloat(v1, p1)),
+    constants:
+      o.constants === undefined
+        ? new Map()
+        : $fromJsonMap(
+            o.constants,
+            `${path}/constants`,
+            (k1) => k1,
+            (v1, p1) => $fromJsonFloat(v1, p1),
+          ),
     label: o.label === undefined ? undefined : $fromJsonString(o.label, `${path}/label`),
   };
 }
@@ -3838,13 +4019,17 @@ export const PipelineCreate: $MessageCodec<PipelineCreate> = {
   fromJSON: (json) => $fromJsonRoot($f_PipelineCreate, json),
   validate: (v) => $validateRoot($v_PipelineCreate, v),
   jsonSchema: PipelineCreateSchema,
-  example: () => $f_PipelineCreate({
-    source: { wgsl: 'example' },
-    entryPoint: 'main',
-    layouts: [{ group: 0, entries: [{ binding: 0, kind: 'uniform', minBindingSize: '0' }] }],
-    constants: { key: 0 },
-    label: 'example',
-  }, ''),
+  example: () =>
+    $f_PipelineCreate(
+      {
+        source: { wgsl: 'example' },
+        entryPoint: 'main',
+        layouts: [{ group: 0, entries: [{ binding: 0, kind: 'uniform', minBindingSize: '0' }] }],
+        constants: { key: 0 },
+        label: 'example',
+      },
+      '',
+    ),
   $encode: $e_PipelineCreate,
   $decode: $d_PipelineCreate,
   $fromJSON: $f_PipelineCreate,
@@ -3934,7 +4119,10 @@ function $f_PipelineCreated(j: unknown, path: string): PipelineCreated {
   const o = $fromJsonObject(j, path);
   for (const k of Object.keys(o)) {
     switch (k) {
-      case 'pipelineId': case 'diagnostics': case 'compileTime': case 'cached':
+      case 'pipelineId':
+      case 'diagnostics':
+      case 'compileTime':
+      case 'cached':
         continue;
     }
     $unknownJsonKey(path, k, 'pipelineId, diagnostics, compileTime, cached');
@@ -4008,12 +4196,16 @@ export const PipelineCreated: $MessageCodec<PipelineCreated> = {
   fromJSON: (json) => $fromJsonRoot($f_PipelineCreated, json),
   validate: (v) => $validateRoot($v_PipelineCreated, v),
   jsonSchema: PipelineCreatedSchema,
-  example: () => $f_PipelineCreated({
-    pipelineId: 'example',
-    diagnostics: [{ severity: 'info', message: 'example', line: 1, column: 1, length: 0, source: 'example' }],
-    compileTime: 1000,
-    cached: false,
-  }, ''),
+  example: () =>
+    $f_PipelineCreated(
+      {
+        pipelineId: 'example',
+        diagnostics: [{ severity: 'info', message: 'example', line: 1, column: 1, length: 0, source: 'example' }],
+        compileTime: 1000,
+        cached: false,
+      },
+      '',
+    ),
   $encode: $e_PipelineCreated,
   $decode: $d_PipelineCreated,
   $fromJSON: $f_PipelineCreated,
@@ -4070,8 +4262,10 @@ function $d_ShaderSource(r: $Reader, end: number): ShaderSource {
 
 function $t_ShaderSource(v: ShaderSource): $JsonValue {
   switch (v.kind) {
-    case 'wgsl': return { wgsl: v.value };
-    case 'stored': return { stored: Ref.toJSON(v.value) };
+    case 'wgsl':
+      return { wgsl: v.value };
+    case 'stored':
+      return { stored: Ref.toJSON(v.value) };
   }
   throw new TypeError('fountain.gpu.ShaderSource: unknown kind ' + String((v as { kind?: unknown }).kind));
 }
@@ -4081,8 +4275,10 @@ function $f_ShaderSource(j: unknown, path: string): ShaderSource {
   const keys = Object.keys(o);
   if (keys.length !== 1) throw new $JsonDecodeError(path, 'expected exactly one of: wgsl, stored; got ' + keys.length + ' properties');
   switch (keys[0]) {
-    case 'wgsl': return { kind: 'wgsl', value: $fromJsonString(o.wgsl, `${path}/wgsl`) };
-    case 'stored': return { kind: 'stored', value: Ref.$fromJSON(o.stored, `${path}/stored`) };
+    case 'wgsl':
+      return { kind: 'wgsl', value: $fromJsonString(o.wgsl, `${path}/wgsl`) };
+    case 'stored':
+      return { kind: 'stored', value: Ref.$fromJSON(o.stored, `${path}/stored`) };
   }
   return $unknownJsonKey(path, keys[0]!, 'wgsl, stored');
 }
@@ -4200,7 +4396,9 @@ function $f_WorkgroupCount(j: unknown, path: string): WorkgroupCount {
   const o = $fromJsonObject(j, path);
   for (const k of Object.keys(o)) {
     switch (k) {
-      case 'x': case 'y': case 'z':
+      case 'x':
+      case 'y':
+      case 'z':
         continue;
     }
     $unknownJsonKey(path, k, 'x, y, z');

@@ -53,7 +53,7 @@ export type LlmError = keyof typeof LlmError;
 /** Messages of the LlmError codes that carry one. */
 export const LlmErrorMessages: { readonly [K in LlmError]?: string } = {
   UNKNOWN_TOOL: 'no tool of that name is registered',
-  INVALID_ARGUMENTS: 'arguments do not match the tool\'s input schema',
+  INVALID_ARGUMENTS: "arguments do not match the tool's input schema",
   TOOL_FAILED: 'the tool ran and reported a failure',
   TIMEOUT: 'the tool did not answer before the deadline',
   CANCELLED: 'the invocation was cancelled',
@@ -166,7 +166,12 @@ function $f_ToolInvoke(j: unknown, path: string): ToolInvoke {
   const o = $fromJsonObject(j, path);
   for (const k of Object.keys(o)) {
     switch (k) {
-      case 'corr': case 'tool': case 'arguments': case 'session': case 'deadline': case 'caller':
+      case 'corr':
+      case 'tool':
+      case 'arguments':
+      case 'session':
+      case 'deadline':
+      case 'caller':
         continue;
     }
     $unknownJsonKey(path, k, 'corr, tool, arguments, session, deadline, caller');
@@ -252,14 +257,8 @@ export const ToolInvoke: $MessageCodec<ToolInvoke> = {
   fromJSON: (json) => $fromJsonRoot($f_ToolInvoke, json),
   validate: (v) => $validateRoot($v_ToolInvoke, v),
   jsonSchema: ToolInvokeSchema,
-  example: () => $f_ToolInvoke({
-    corr: 'example',
-    tool: 'example',
-    arguments: {},
-    session: '00000000-0000-4000-8000-000000000000',
-    deadline: 1000,
-    caller: 'example',
-  }, ''),
+  example: () =>
+    $f_ToolInvoke({ corr: 'example', tool: 'example', arguments: {}, session: '00000000-0000-4000-8000-000000000000', deadline: 1000, caller: 'example' }, ''),
   $encode: $e_ToolInvoke,
   $decode: $d_ToolInvoke,
   $fromJSON: $f_ToolInvoke,
@@ -386,7 +385,13 @@ function $f_ToolResult(j: unknown, path: string): ToolResult {
   const o = $fromJsonObject(j, path);
   for (const k of Object.keys(o)) {
     switch (k) {
-      case 'corr': case 'tool': case 'status': case 'result': case 'text': case 'error': case 'elapsed':
+      case 'corr':
+      case 'tool':
+      case 'status':
+      case 'result':
+      case 'text':
+      case 'error':
+      case 'elapsed':
         continue;
     }
     $unknownJsonKey(path, k, 'corr, tool, status, result, text, error, elapsed');
@@ -478,15 +483,19 @@ export const ToolResult: $MessageCodec<ToolResult> = {
   fromJSON: (json) => $fromJsonRoot($f_ToolResult, json),
   validate: (v) => $validateRoot($v_ToolResult, v),
   jsonSchema: ToolResultSchema,
-  example: () => $f_ToolResult({
-    corr: 'example',
-    tool: 'example',
-    status: 'ok',
-    result: {},
-    text: 'example',
-    error: { code: 1, name: 'A', message: 'example', retryAfter: 1000, detail: {} },
-    elapsed: 1000,
-  }, ''),
+  example: () =>
+    $f_ToolResult(
+      {
+        corr: 'example',
+        tool: 'example',
+        status: 'ok',
+        result: {},
+        text: 'example',
+        error: { code: 1, name: 'A', message: 'example', retryAfter: 1000, detail: {} },
+        elapsed: 1000,
+      },
+      '',
+    ),
   $encode: $e_ToolResult,
   $decode: $d_ToolResult,
   $fromJSON: $f_ToolResult,
@@ -513,40 +522,59 @@ const $names_ToolStatus = {
 
 function $n_ToolStatus(v: ToolStatus): number {
   switch (v) {
-    case 'ok': return 0;
-    case 'error': return 1;
-    case 'timeout': return 2;
-    case 'cancelled': return 3;
-    case 'rejected': return 4;
+    case 'ok':
+      return 0;
+    case 'error':
+      return 1;
+    case 'timeout':
+      return 2;
+    case 'cancelled':
+      return 3;
+    case 'rejected':
+      return 4;
   }
   throw new TypeError('not a member of fountain.llm.ToolStatus: ' + String(v));
 }
 
 function $m_ToolStatus(n: number): ToolStatus | undefined {
   switch (n) {
-    case 0: return 'ok';
-    case 1: return 'error';
-    case 2: return 'timeout';
-    case 3: return 'cancelled';
-    case 4: return 'rejected';
+    case 0:
+      return 'ok';
+    case 1:
+      return 'error';
+    case 2:
+      return 'timeout';
+    case 3:
+      return 'cancelled';
+    case 4:
+      return 'rejected';
   }
   return undefined;
 }
 
 function $f_ToolStatus(j: unknown, path: string): ToolStatus {
   switch (j) {
-    case 'ok': return 'ok';
-    case 'error': return 'error';
-    case 'timeout': return 'timeout';
-    case 'cancelled': return 'cancelled';
-    case 'rejected': return 'rejected';
+    case 'ok':
+      return 'ok';
+    case 'error':
+      return 'error';
+    case 'timeout':
+      return 'timeout';
+    case 'cancelled':
+      return 'cancelled';
+    case 'rejected':
+      return 'rejected';
   }
   throw new $JsonDecodeError(path, 'expected one of: ok, error, timeout, cancelled, rejected');
 }
 
 function $v_ToolStatus(v: unknown, path: string, e: $ValidationIssue[]): void {
   switch (v) {
-    case 'ok': case 'error': case 'timeout': case 'cancelled': case 'rejected':
+    case 'ok':
+    case 'error':
+    case 'timeout':
+    case 'cancelled':
+    case 'rejected':
       return;
   }
   e.push({ path, message: 'must be one of: ok, error, timeout, cancelled, rejected' });

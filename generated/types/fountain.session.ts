@@ -69,7 +69,7 @@ export const SessionErrorMessages: { readonly [K in SessionError]?: string } = {
   INVALID_RESUME_TOKEN: 'the resume token is wrong or was already used',
   CAPABILITY_DENIED: 'policy grants none of the requested capabilities',
   UNSUPPORTED_CLOCK: 'none of the offered clock sources is available',
-  SCHEMA_MISMATCH: 'the peer\'s schema version is incompatible with the authority\'s',
+  SCHEMA_MISMATCH: "the peer's schema version is incompatible with the authority's",
   PAYLOAD_LIMIT: 'the requested maximum payload is outside what the authority allows',
   BACKFILL_UNAVAILABLE: 'messages after lastSeq are no longer retained',
   SESSION_LIMIT: 'too many open sessions for this peer',
@@ -95,40 +95,59 @@ const $names_ClockSource = {
 
 function $n_ClockSource(v: ClockSource): number {
   switch (v) {
-    case 'host_monotonic': return 0;
-    case 'wall_clock': return 1;
-    case 'jr_clock': return 2;
-    case 'ptp': return 3;
-    case 'ntp': return 4;
+    case 'host_monotonic':
+      return 0;
+    case 'wall_clock':
+      return 1;
+    case 'jr_clock':
+      return 2;
+    case 'ptp':
+      return 3;
+    case 'ntp':
+      return 4;
   }
   throw new TypeError('not a member of fountain.session.ClockSource: ' + String(v));
 }
 
 function $m_ClockSource(n: number): ClockSource | undefined {
   switch (n) {
-    case 0: return 'host_monotonic';
-    case 1: return 'wall_clock';
-    case 2: return 'jr_clock';
-    case 3: return 'ptp';
-    case 4: return 'ntp';
+    case 0:
+      return 'host_monotonic';
+    case 1:
+      return 'wall_clock';
+    case 2:
+      return 'jr_clock';
+    case 3:
+      return 'ptp';
+    case 4:
+      return 'ntp';
   }
   return undefined;
 }
 
 function $f_ClockSource(j: unknown, path: string): ClockSource {
   switch (j) {
-    case 'host_monotonic': return 'host_monotonic';
-    case 'wall_clock': return 'wall_clock';
-    case 'jr_clock': return 'jr_clock';
-    case 'ptp': return 'ptp';
-    case 'ntp': return 'ntp';
+    case 'host_monotonic':
+      return 'host_monotonic';
+    case 'wall_clock':
+      return 'wall_clock';
+    case 'jr_clock':
+      return 'jr_clock';
+    case 'ptp':
+      return 'ptp';
+    case 'ntp':
+      return 'ntp';
   }
   throw new $JsonDecodeError(path, 'expected one of: host_monotonic, wall_clock, jr_clock, ptp, ntp');
 }
 
 function $v_ClockSource(v: unknown, path: string, e: $ValidationIssue[]): void {
   switch (v) {
-    case 'host_monotonic': case 'wall_clock': case 'jr_clock': case 'ptp': case 'ntp':
+    case 'host_monotonic':
+    case 'wall_clock':
+    case 'jr_clock':
+    case 'ptp':
+    case 'ntp':
       return;
   }
   e.push({ path, message: 'must be one of: host_monotonic, wall_clock, jr_clock, ptp, ntp' });
@@ -192,40 +211,59 @@ const $names_CloseReason = {
 
 function $n_CloseReason(v: CloseReason): number {
   switch (v) {
-    case 'normal': return 0;
-    case 'shutdown': return 1;
-    case 'timeout': return 2;
-    case 'policy': return 3;
-    case 'error': return 4;
+    case 'normal':
+      return 0;
+    case 'shutdown':
+      return 1;
+    case 'timeout':
+      return 2;
+    case 'policy':
+      return 3;
+    case 'error':
+      return 4;
   }
   throw new TypeError('not a member of fountain.session.CloseReason: ' + String(v));
 }
 
 function $m_CloseReason(n: number): CloseReason | undefined {
   switch (n) {
-    case 0: return 'normal';
-    case 1: return 'shutdown';
-    case 2: return 'timeout';
-    case 3: return 'policy';
-    case 4: return 'error';
+    case 0:
+      return 'normal';
+    case 1:
+      return 'shutdown';
+    case 2:
+      return 'timeout';
+    case 3:
+      return 'policy';
+    case 4:
+      return 'error';
   }
   return undefined;
 }
 
 function $f_CloseReason(j: unknown, path: string): CloseReason {
   switch (j) {
-    case 'normal': return 'normal';
-    case 'shutdown': return 'shutdown';
-    case 'timeout': return 'timeout';
-    case 'policy': return 'policy';
-    case 'error': return 'error';
+    case 'normal':
+      return 'normal';
+    case 'shutdown':
+      return 'shutdown';
+    case 'timeout':
+      return 'timeout';
+    case 'policy':
+      return 'policy';
+    case 'error':
+      return 'error';
   }
   throw new $JsonDecodeError(path, 'expected one of: normal, shutdown, timeout, policy, error');
 }
 
 function $v_CloseReason(v: unknown, path: string, e: $ValidationIssue[]): void {
   switch (v) {
-    case 'normal': case 'shutdown': case 'timeout': case 'policy': case 'error':
+    case 'normal':
+    case 'shutdown':
+    case 'timeout':
+    case 'policy':
+    case 'error':
       return;
   }
   e.push({ path, message: 'must be one of: normal, shutdown, timeout, policy, error' });
@@ -334,7 +372,9 @@ function $f_PeerInfo(j: unknown, path: string): PeerInfo {
   const o = $fromJsonObject(j, path);
   for (const k of Object.keys(o)) {
     switch (k) {
-      case 'name': case 'runtime': case 'instance':
+      case 'name':
+      case 'runtime':
+      case 'instance':
         continue;
     }
     $unknownJsonKey(path, k, 'name, runtime, instance');
@@ -470,7 +510,9 @@ function $f_SessionClose(j: unknown, path: string): SessionClose {
   const o = $fromJsonObject(j, path);
   for (const k of Object.keys(o)) {
     switch (k) {
-      case 'sessionId': case 'reason': case 'message':
+      case 'sessionId':
+      case 'reason':
+      case 'message':
         continue;
     }
     $unknownJsonKey(path, k, 'sessionId, reason, message');
@@ -586,7 +628,8 @@ function $f_SessionClosed(j: unknown, path: string): SessionClosed {
   const o = $fromJsonObject(j, path);
   for (const k of Object.keys(o)) {
     switch (k) {
-      case 'sessionId': case 'closedAt':
+      case 'sessionId':
+      case 'closedAt':
         continue;
     }
     $unknownJsonKey(path, k, 'sessionId, closedAt');
@@ -611,7 +654,8 @@ function $v_SessionClosed(v: unknown, path: string, e: $ValidationIssue[]): void
   const f1 = o.closedAt;
   if (f1 === undefined) e.push({ path: `${path}/closedAt`, message: 'is required' });
   else {
-    if (!(f1 instanceof Date) || !(f1.getTime() >= -62167219200000 && f1.getTime() <= 253402300799999)) e.push({ path: `${path}/closedAt`, message: 'must be a valid Date in years 0000 to 9999' });
+    if (!(f1 instanceof Date) || !(f1.getTime() >= -62167219200000 && f1.getTime() <= 253402300799999))
+      e.push({ path: `${path}/closedAt`, message: 'must be a valid Date in years 0000 to 9999' });
   }
 }
 
@@ -704,7 +748,9 @@ function $f_SessionHeartbeat(j: unknown, path: string): SessionHeartbeat {
   const o = $fromJsonObject(j, path);
   for (const k of Object.keys(o)) {
     switch (k) {
-      case 'sessionId': case 'seq': case 'sentAt':
+      case 'sessionId':
+      case 'seq':
+      case 'sentAt':
         continue;
     }
     $unknownJsonKey(path, k, 'sessionId, seq, sentAt');
@@ -730,12 +776,14 @@ function $v_SessionHeartbeat(v: unknown, path: string, e: $ValidationIssue[]): v
   const f1 = o.seq;
   if (f1 === undefined) e.push({ path: `${path}/seq`, message: 'is required' });
   else {
-    if (typeof f1 !== 'bigint' || f1 < 0n || f1 > 18446744073709551615n) e.push({ path: `${path}/seq`, message: 'must be a bigint from 0 to 18446744073709551615' });
+    if (typeof f1 !== 'bigint' || f1 < 0n || f1 > 18446744073709551615n)
+      e.push({ path: `${path}/seq`, message: 'must be a bigint from 0 to 18446744073709551615' });
   }
   const f2 = o.sentAt;
   if (f2 === undefined) e.push({ path: `${path}/sentAt`, message: 'is required' });
   else {
-    if (!(f2 instanceof Date) || !(f2.getTime() >= -62167219200000 && f2.getTime() <= 253402300799999)) e.push({ path: `${path}/sentAt`, message: 'must be a valid Date in years 0000 to 9999' });
+    if (!(f2 instanceof Date) || !(f2.getTime() >= -62167219200000 && f2.getTime() <= 253402300799999))
+      e.push({ path: `${path}/sentAt`, message: 'must be a valid Date in years 0000 to 9999' });
   }
 }
 
@@ -759,11 +807,7 @@ export const SessionHeartbeat: $MessageCodec<SessionHeartbeat> = {
   fromJSON: (json) => $fromJsonRoot($f_SessionHeartbeat, json),
   validate: (v) => $validateRoot($v_SessionHeartbeat, v),
   jsonSchema: SessionHeartbeatSchema,
-  example: () => $f_SessionHeartbeat({
-    sessionId: '00000000-0000-4000-8000-000000000000',
-    seq: '0',
-    sentAt: '2026-01-01T00:00:00.000Z',
-  }, ''),
+  example: () => $f_SessionHeartbeat({ sessionId: '00000000-0000-4000-8000-000000000000', seq: '0', sentAt: '2026-01-01T00:00:00.000Z' }, ''),
   $encode: $e_SessionHeartbeat,
   $decode: $d_SessionHeartbeat,
   $fromJSON: $f_SessionHeartbeat,
@@ -902,7 +946,13 @@ function $f_SessionOpen(j: unknown, path: string): SessionOpen {
   const o = $fromJsonObject(j, path);
   for (const k of Object.keys(o)) {
     switch (k) {
-      case 'peer': case 'schemaVersion': case 'clockSources': case 'jitterBudget': case 'maxPayload': case 'capabilities': case 'heartbeatInterval':
+      case 'peer':
+      case 'schemaVersion':
+      case 'clockSources':
+      case 'jitterBudget':
+      case 'maxPayload':
+      case 'capabilities':
+      case 'heartbeatInterval':
         continue;
     }
     $unknownJsonKey(path, k, 'peer, schemaVersion, clockSources, jitterBudget, maxPayload, capabilities, heartbeatInterval');
@@ -910,7 +960,8 @@ function $f_SessionOpen(j: unknown, path: string): SessionOpen {
   return {
     peer: o.peer === undefined ? PeerInfo.decode(new Uint8Array(0)) : $f_PeerInfo(o.peer, `${path}/peer`),
     schemaVersion: o.schemaVersion === undefined ? '' : $fromJsonString(o.schemaVersion, `${path}/schemaVersion`),
-    clockSources: o.clockSources === undefined ? ['jr_clock', 'wall_clock'] : $fromJsonList(o.clockSources, `${path}/clockSources`, (e1, p1) => $f_ClockSource(e1, p1)),
+    clockSources:
+      o.clockSources === undefined ? ['jr_clock', 'wall_clock'] : $fromJsonList(o.clockSources, `${path}/clockSources`, (e1, p1) => $f_ClockSource(e1, p1)),
     jitterBudget: o.jitterBudget === undefined ? 5000 : $fromJsonDuration(o.jitterBudget, `${path}/jitterBudget`),
     maxPayload: o.maxPayload === undefined ? 1048576 : $fromJsonInt(o.maxPayload, `${path}/maxPayload`, 0, 4294967295),
     capabilities: o.capabilities === undefined ? CapabilitySet.decode(new Uint8Array(0)) : CapabilitySet.$fromJSON(o.capabilities, `${path}/capabilities`),
@@ -958,7 +1009,8 @@ function $v_SessionOpen(v: unknown, path: string, e: $ValidationIssue[]): void {
   const f4 = o.maxPayload;
   if (f4 === undefined) e.push({ path: `${path}/maxPayload`, message: 'is required' });
   else {
-    if (typeof f4 !== 'number' || !Number.isInteger(f4) || f4 < 1024 || f4 > 4294967295) e.push({ path: `${path}/maxPayload`, message: 'must be an integer from 1024 to 4294967295' });
+    if (typeof f4 !== 'number' || !Number.isInteger(f4) || f4 < 1024 || f4 > 4294967295)
+      e.push({ path: `${path}/maxPayload`, message: 'must be an integer from 1024 to 4294967295' });
   }
   const f5 = o.capabilities;
   if (f5 === undefined) e.push({ path: `${path}/capabilities`, message: 'is required' });
@@ -992,15 +1044,19 @@ export const SessionOpen: $MessageCodec<SessionOpen> = {
   fromJSON: (json) => $fromJsonRoot($f_SessionOpen, json),
   validate: (v) => $validateRoot($v_SessionOpen, v),
   jsonSchema: SessionOpenSchema,
-  example: () => $f_SessionOpen({
-    peer: { name: 'example', runtime: 'example', instance: '00000000-0000-4000-8000-000000000000' },
-    schemaVersion: '1.0.0',
-    clockSources: ['jr_clock', 'wall_clock'],
-    jitterBudget: 5000,
-    maxPayload: 1048576,
-    capabilities: { mask: '0', names: ['example'] },
-    heartbeatInterval: 1000000,
-  }, ''),
+  example: () =>
+    $f_SessionOpen(
+      {
+        peer: { name: 'example', runtime: 'example', instance: '00000000-0000-4000-8000-000000000000' },
+        schemaVersion: '1.0.0',
+        clockSources: ['jr_clock', 'wall_clock'],
+        jitterBudget: 5000,
+        maxPayload: 1048576,
+        capabilities: { mask: '0', names: ['example'] },
+        heartbeatInterval: 1000000,
+      },
+      '',
+    ),
   $encode: $e_SessionOpen,
   $decode: $d_SessionOpen,
   $fromJSON: $f_SessionOpen,
@@ -1143,7 +1199,15 @@ function $f_SessionOpened(j: unknown, path: string): SessionOpened {
   const o = $fromJsonObject(j, path);
   for (const k of Object.keys(o)) {
     switch (k) {
-      case 'sessionId': case 'clockSource': case 'jitterBudget': case 'maxPayload': case 'capabilities': case 'denied': case 'resumeToken': case 'expiresAt': case 'heartbeatInterval':
+      case 'sessionId':
+      case 'clockSource':
+      case 'jitterBudget':
+      case 'maxPayload':
+      case 'capabilities':
+      case 'denied':
+      case 'resumeToken':
+      case 'expiresAt':
+      case 'heartbeatInterval':
         continue;
     }
     $unknownJsonKey(path, k, 'sessionId, clockSource, jitterBudget, maxPayload, capabilities, denied, resumeToken, expiresAt, heartbeatInterval');
@@ -1185,7 +1249,8 @@ function $v_SessionOpened(v: unknown, path: string, e: $ValidationIssue[]): void
   const f3 = o.maxPayload;
   if (f3 === undefined) e.push({ path: `${path}/maxPayload`, message: 'is required' });
   else {
-    if (typeof f3 !== 'number' || !Number.isInteger(f3) || f3 < 0 || f3 > 4294967295) e.push({ path: `${path}/maxPayload`, message: 'must be an integer from 0 to 4294967295' });
+    if (typeof f3 !== 'number' || !Number.isInteger(f3) || f3 < 0 || f3 > 4294967295)
+      e.push({ path: `${path}/maxPayload`, message: 'must be an integer from 0 to 4294967295' });
   }
   const f4 = o.capabilities;
   if (f4 === undefined) e.push({ path: `${path}/capabilities`, message: 'is required' });
@@ -1217,7 +1282,8 @@ function $v_SessionOpened(v: unknown, path: string, e: $ValidationIssue[]): void
   const f7 = o.expiresAt;
   if (f7 === undefined) e.push({ path: `${path}/expiresAt`, message: 'is required' });
   else {
-    if (!(f7 instanceof Date) || !(f7.getTime() >= -62167219200000 && f7.getTime() <= 253402300799999)) e.push({ path: `${path}/expiresAt`, message: 'must be a valid Date in years 0000 to 9999' });
+    if (!(f7 instanceof Date) || !(f7.getTime() >= -62167219200000 && f7.getTime() <= 253402300799999))
+      e.push({ path: `${path}/expiresAt`, message: 'must be a valid Date in years 0000 to 9999' });
   }
   const f8 = o.heartbeatInterval;
   if (f8 === undefined) e.push({ path: `${path}/heartbeatInterval`, message: 'is required' });
@@ -1246,17 +1312,21 @@ export const SessionOpened: $MessageCodec<SessionOpened> = {
   fromJSON: (json) => $fromJsonRoot($f_SessionOpened, json),
   validate: (v) => $validateRoot($v_SessionOpened, v),
   jsonSchema: SessionOpenedSchema,
-  example: () => $f_SessionOpened({
-    sessionId: '00000000-0000-4000-8000-000000000000',
-    clockSource: 'host_monotonic',
-    jitterBudget: 1000,
-    maxPayload: 0,
-    capabilities: { mask: '0', names: ['example'] },
-    denied: ['example'],
-    resumeToken: 'xxxxxxxxxxxxxxxx',
-    expiresAt: '2026-01-01T00:00:00.000Z',
-    heartbeatInterval: 1000,
-  }, ''),
+  example: () =>
+    $f_SessionOpened(
+      {
+        sessionId: '00000000-0000-4000-8000-000000000000',
+        clockSource: 'host_monotonic',
+        jitterBudget: 1000,
+        maxPayload: 0,
+        capabilities: { mask: '0', names: ['example'] },
+        denied: ['example'],
+        resumeToken: 'xxxxxxxxxxxxxxxx',
+        expiresAt: '2026-01-01T00:00:00.000Z',
+        heartbeatInterval: 1000,
+      },
+      '',
+    ),
   $encode: $e_SessionOpened,
   $decode: $d_SessionOpened,
   $fromJSON: $f_SessionOpened,
@@ -1339,7 +1409,10 @@ function $f_SessionResume(j: unknown, path: string): SessionResume {
   const o = $fromJsonObject(j, path);
   for (const k of Object.keys(o)) {
     switch (k) {
-      case 'sessionId': case 'resumeToken': case 'lastSeq': case 'backfill':
+      case 'sessionId':
+      case 'resumeToken':
+      case 'lastSeq':
+      case 'backfill':
         continue;
     }
     $unknownJsonKey(path, k, 'sessionId, resumeToken, lastSeq, backfill');
@@ -1375,7 +1448,8 @@ function $v_SessionResume(v: unknown, path: string, e: $ValidationIssue[]): void
   }
   const f2 = o.lastSeq;
   if (f2 !== undefined) {
-    if (typeof f2 !== 'bigint' || f2 < 0n || f2 > 18446744073709551615n) e.push({ path: `${path}/lastSeq`, message: 'must be a bigint from 0 to 18446744073709551615' });
+    if (typeof f2 !== 'bigint' || f2 < 0n || f2 > 18446744073709551615n)
+      e.push({ path: `${path}/lastSeq`, message: 'must be a bigint from 0 to 18446744073709551615' });
   }
   const f3 = o.backfill;
   if (f3 === undefined) e.push({ path: `${path}/backfill`, message: 'is required' });
@@ -1404,12 +1478,7 @@ export const SessionResume: $MessageCodec<SessionResume> = {
   fromJSON: (json) => $fromJsonRoot($f_SessionResume, json),
   validate: (v) => $validateRoot($v_SessionResume, v),
   jsonSchema: SessionResumeSchema,
-  example: () => $f_SessionResume({
-    sessionId: '00000000-0000-4000-8000-000000000000',
-    resumeToken: 'xxxxxxxxxxxxxxxx',
-    lastSeq: '0',
-    backfill: true,
-  }, ''),
+  example: () => $f_SessionResume({ sessionId: '00000000-0000-4000-8000-000000000000', resumeToken: 'xxxxxxxxxxxxxxxx', lastSeq: '0', backfill: true }, ''),
   $encode: $e_SessionResume,
   $decode: $d_SessionResume,
   $fromJSON: $f_SessionResume,
@@ -1518,7 +1587,12 @@ function $f_SessionResumed(j: unknown, path: string): SessionResumed {
   const o = $fromJsonObject(j, path);
   for (const k of Object.keys(o)) {
     switch (k) {
-      case 'sessionId': case 'resumeToken': case 'capabilities': case 'backfillFrom': case 'backfillCount': case 'expiresAt':
+      case 'sessionId':
+      case 'resumeToken':
+      case 'capabilities':
+      case 'backfillFrom':
+      case 'backfillCount':
+      case 'expiresAt':
         continue;
     }
     $unknownJsonKey(path, k, 'sessionId, resumeToken, capabilities, backfillFrom, backfillCount, expiresAt');
@@ -1561,17 +1635,20 @@ function $v_SessionResumed(v: unknown, path: string, e: $ValidationIssue[]): voi
   }
   const f3 = o.backfillFrom;
   if (f3 !== undefined) {
-    if (typeof f3 !== 'bigint' || f3 < 0n || f3 > 18446744073709551615n) e.push({ path: `${path}/backfillFrom`, message: 'must be a bigint from 0 to 18446744073709551615' });
+    if (typeof f3 !== 'bigint' || f3 < 0n || f3 > 18446744073709551615n)
+      e.push({ path: `${path}/backfillFrom`, message: 'must be a bigint from 0 to 18446744073709551615' });
   }
   const f4 = o.backfillCount;
   if (f4 === undefined) e.push({ path: `${path}/backfillCount`, message: 'is required' });
   else {
-    if (typeof f4 !== 'number' || !Number.isInteger(f4) || f4 < 0 || f4 > 4294967295) e.push({ path: `${path}/backfillCount`, message: 'must be an integer from 0 to 4294967295' });
+    if (typeof f4 !== 'number' || !Number.isInteger(f4) || f4 < 0 || f4 > 4294967295)
+      e.push({ path: `${path}/backfillCount`, message: 'must be an integer from 0 to 4294967295' });
   }
   const f5 = o.expiresAt;
   if (f5 === undefined) e.push({ path: `${path}/expiresAt`, message: 'is required' });
   else {
-    if (!(f5 instanceof Date) || !(f5.getTime() >= -62167219200000 && f5.getTime() <= 253402300799999)) e.push({ path: `${path}/expiresAt`, message: 'must be a valid Date in years 0000 to 9999' });
+    if (!(f5 instanceof Date) || !(f5.getTime() >= -62167219200000 && f5.getTime() <= 253402300799999))
+      e.push({ path: `${path}/expiresAt`, message: 'must be a valid Date in years 0000 to 9999' });
   }
 }
 
@@ -1595,14 +1672,18 @@ export const SessionResumed: $MessageCodec<SessionResumed> = {
   fromJSON: (json) => $fromJsonRoot($f_SessionResumed, json),
   validate: (v) => $validateRoot($v_SessionResumed, v),
   jsonSchema: SessionResumedSchema,
-  example: () => $f_SessionResumed({
-    sessionId: '00000000-0000-4000-8000-000000000000',
-    resumeToken: 'xxxxxxxxxxxxxxxx',
-    capabilities: { mask: '0', names: ['example'] },
-    backfillFrom: '0',
-    backfillCount: 0,
-    expiresAt: '2026-01-01T00:00:00.000Z',
-  }, ''),
+  example: () =>
+    $f_SessionResumed(
+      {
+        sessionId: '00000000-0000-4000-8000-000000000000',
+        resumeToken: 'xxxxxxxxxxxxxxxx',
+        capabilities: { mask: '0', names: ['example'] },
+        backfillFrom: '0',
+        backfillCount: 0,
+        expiresAt: '2026-01-01T00:00:00.000Z',
+      },
+      '',
+    ),
   $encode: $e_SessionResumed,
   $decode: $d_SessionResumed,
   $fromJSON: $f_SessionResumed,

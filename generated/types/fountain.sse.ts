@@ -25,13 +25,7 @@ import {
   type ValidationIssue as $ValidationIssue,
   type Writer as $Writer,
 } from '../../runtime/index.ts';
-import {
-  FragmentSchema,
-  SseCtrlSchema,
-  SseEnvelopeSchema,
-  SseEventSchema,
-  SseTransportProfileSchema,
-} from '../schemas/fountain.sse.ts';
+import { FragmentSchema, SseCtrlSchema, SseEnvelopeSchema, SseEventSchema, SseTransportProfileSchema } from '../schemas/fountain.sse.ts';
 
 /** Failures of SSE streams. Codes 5001-5999 belong to SSE. */
 export const SseError = {
@@ -53,8 +47,8 @@ export type SseError = keyof typeof SseError;
 export const SseErrorMessages: { readonly [K in SseError]?: string } = {
   UNKNOWN_STREAM: 'no stream has this id',
   SEQUENCE_GAP: 'a gap in seq outlived the NACK grace period',
-  RETRANSMIT_UNAVAILABLE: 'a NACKed seq is no longer in the sender\'s retransmit buffer',
-  WINDOW_EXCEEDED: 'the sender exceeded the receiver\'s advertised window',
+  RETRANSMIT_UNAVAILABLE: "a NACKed seq is no longer in the sender's retransmit buffer",
+  WINDOW_EXCEEDED: "the sender exceeded the receiver's advertised window",
   FRAGMENT_INCOMPLETE: 'a fragmented event did not complete in time',
   UNSUPPORTED_VERSION: 'envelope version v is not supported',
 };
@@ -110,7 +104,8 @@ function $f_Fragment(j: unknown, path: string): Fragment {
   const o = $fromJsonObject(j, path);
   for (const k of Object.keys(o)) {
     switch (k) {
-      case 'i': case 'n':
+      case 'i':
+      case 'n':
         continue;
     }
     $unknownJsonKey(path, k, 'i, n');
@@ -130,12 +125,14 @@ function $v_Fragment(v: unknown, path: string, e: $ValidationIssue[]): void {
   const f0 = o.i;
   if (f0 === undefined) e.push({ path: `${path}/i`, message: 'is required' });
   else {
-    if (typeof f0 !== 'number' || !Number.isInteger(f0) || f0 < 0 || f0 > 4294967295) e.push({ path: `${path}/i`, message: 'must be an integer from 0 to 4294967295' });
+    if (typeof f0 !== 'number' || !Number.isInteger(f0) || f0 < 0 || f0 > 4294967295)
+      e.push({ path: `${path}/i`, message: 'must be an integer from 0 to 4294967295' });
   }
   const f1 = o.n;
   if (f1 === undefined) e.push({ path: `${path}/n`, message: 'is required' });
   else {
-    if (typeof f1 !== 'number' || !Number.isInteger(f1) || f1 < 1 || f1 > 4294967295) e.push({ path: `${path}/n`, message: 'must be an integer from 1 to 4294967295' });
+    if (typeof f1 !== 'number' || !Number.isInteger(f1) || f1 < 1 || f1 > 4294967295)
+      e.push({ path: `${path}/n`, message: 'must be an integer from 1 to 4294967295' });
   }
 }
 
@@ -310,7 +307,12 @@ function $f_SseCtrl(j: unknown, path: string): SseCtrl {
   const o = $fromJsonObject(j, path);
   for (const k of Object.keys(o)) {
     switch (k) {
-      case 'v': case 'ev': case 'ack': case 'nack': case 'window': case 'hb':
+      case 'v':
+      case 'ev':
+      case 'ack':
+      case 'nack':
+      case 'window':
+      case 'hb':
         continue;
     }
     $unknownJsonKey(path, k, 'v, ev, ack, nack, window, hb');
@@ -343,7 +345,8 @@ function $v_SseCtrl(v: unknown, path: string, e: $ValidationIssue[]): void {
   }
   const f2 = o.ack;
   if (f2 !== undefined) {
-    if (typeof f2 !== 'bigint' || f2 < 0n || f2 > 18446744073709551615n) e.push({ path: `${path}/ack`, message: 'must be a bigint from 0 to 18446744073709551615' });
+    if (typeof f2 !== 'bigint' || f2 < 0n || f2 > 18446744073709551615n)
+      e.push({ path: `${path}/ack`, message: 'must be a bigint from 0 to 18446744073709551615' });
   }
   const f3 = o.nack;
   if (f3 !== undefined) {
@@ -353,13 +356,15 @@ function $v_SseCtrl(v: unknown, path: string, e: $ValidationIssue[]): void {
       if (f3.length > 256) e.push({ path: `${path}/nack`, message: 'must have at most 256 items' });
       for (let i1 = 0; i1 < f3.length; i1++) {
         const x2: unknown = f3[i1];
-        if (typeof x2 !== 'bigint' || x2 < 0n || x2 > 18446744073709551615n) e.push({ path: `${path}/nack` + '/' + i1, message: 'must be a bigint from 0 to 18446744073709551615' });
+        if (typeof x2 !== 'bigint' || x2 < 0n || x2 > 18446744073709551615n)
+          e.push({ path: `${path}/nack` + '/' + i1, message: 'must be a bigint from 0 to 18446744073709551615' });
       }
     }
   }
   const f4 = o.window;
   if (f4 !== undefined) {
-    if (typeof f4 !== 'number' || !Number.isInteger(f4) || f4 < 1 || f4 > 65536) e.push({ path: `${path}/window`, message: 'must be an integer from 1 to 65536' });
+    if (typeof f4 !== 'number' || !Number.isInteger(f4) || f4 < 1 || f4 > 65536)
+      e.push({ path: `${path}/window`, message: 'must be an integer from 1 to 65536' });
   }
   const f5 = o.hb;
   if (f5 !== undefined) {
@@ -537,7 +542,14 @@ function $f_SseEnvelope(j: unknown, path: string): SseEnvelope {
   const o = $fromJsonObject(j, path);
   for (const k of Object.keys(o)) {
     switch (k) {
-      case 'v': case 'ev': case 'id': case 'ct': case 'seq': case 'frag': case 'ts': case 'data':
+      case 'v':
+      case 'ev':
+      case 'id':
+      case 'ct':
+      case 'seq':
+      case 'frag':
+      case 'ts':
+      case 'data':
         continue;
     }
     $unknownJsonKey(path, k, 'v, ev, id, ct, seq, frag, ts, data');
@@ -589,7 +601,8 @@ function $v_SseEnvelope(v: unknown, path: string, e: $ValidationIssue[]): void {
   const f4 = o.seq;
   if (f4 === undefined) e.push({ path: `${path}/seq`, message: 'is required' });
   else {
-    if (typeof f4 !== 'bigint' || f4 < 0n || f4 > 18446744073709551615n) e.push({ path: `${path}/seq`, message: 'must be a bigint from 0 to 18446744073709551615' });
+    if (typeof f4 !== 'bigint' || f4 < 0n || f4 > 18446744073709551615n)
+      e.push({ path: `${path}/seq`, message: 'must be a bigint from 0 to 18446744073709551615' });
   }
   const f5 = o.frag;
   if (f5 !== undefined) {
@@ -632,16 +645,7 @@ export const SseEnvelope: $MessageCodec<SseEnvelope> = {
   fromJSON: (json) => $fromJsonRoot($f_SseEnvelope, json),
   validate: (v) => $validateRoot($v_SseEnvelope, v),
   jsonSchema: SseEnvelopeSchema,
-  example: () => $f_SseEnvelope({
-    v: 1,
-    ev: 'message',
-    id: 'example',
-    ct: 'example',
-    seq: '0',
-    frag: { i: 0, n: 1 },
-    ts: 0,
-    data: 'example',
-  }, ''),
+  example: () => $f_SseEnvelope({ v: 1, ev: 'message', id: 'example', ct: 'example', seq: '0', frag: { i: 0, n: 1 }, ts: 0, data: 'example' }, ''),
   $encode: $e_SseEnvelope,
   $decode: $d_SseEnvelope,
   $fromJSON: $f_SseEnvelope,
@@ -666,37 +670,52 @@ const $names_SseEvent = {
 
 function $n_SseEvent(v: SseEvent): number {
   switch (v) {
-    case 'message': return 0;
-    case 'error': return 1;
-    case 'done': return 2;
-    case 'ctrl': return 3;
+    case 'message':
+      return 0;
+    case 'error':
+      return 1;
+    case 'done':
+      return 2;
+    case 'ctrl':
+      return 3;
   }
   throw new TypeError('not a member of fountain.sse.SseEvent: ' + String(v));
 }
 
 function $m_SseEvent(n: number): SseEvent | undefined {
   switch (n) {
-    case 0: return 'message';
-    case 1: return 'error';
-    case 2: return 'done';
-    case 3: return 'ctrl';
+    case 0:
+      return 'message';
+    case 1:
+      return 'error';
+    case 2:
+      return 'done';
+    case 3:
+      return 'ctrl';
   }
   return undefined;
 }
 
 function $f_SseEvent(j: unknown, path: string): SseEvent {
   switch (j) {
-    case 'message': return 'message';
-    case 'error': return 'error';
-    case 'done': return 'done';
-    case 'ctrl': return 'ctrl';
+    case 'message':
+      return 'message';
+    case 'error':
+      return 'error';
+    case 'done':
+      return 'done';
+    case 'ctrl':
+      return 'ctrl';
   }
   throw new $JsonDecodeError(path, 'expected one of: message, error, done, ctrl');
 }
 
 function $v_SseEvent(v: unknown, path: string, e: $ValidationIssue[]): void {
   switch (v) {
-    case 'message': case 'error': case 'done': case 'ctrl':
+    case 'message':
+    case 'error':
+    case 'done':
+    case 'ctrl':
       return;
   }
   e.push({ path, message: 'must be one of: message, error, done, ctrl' });
@@ -865,7 +884,13 @@ function $f_SseTransportProfile(j: unknown, path: string): SseTransportProfile {
   const o = $fromJsonObject(j, path);
   for (const k of Object.keys(o)) {
     switch (k) {
-      case 'laneGroups': case 'mtu': case 'maxFlexUmps': case 'maxAppFrags': case 'supportsSysEx8': case 'ackPeriod': case 'retransmitBuffer':
+      case 'laneGroups':
+      case 'mtu':
+      case 'maxFlexUmps':
+      case 'maxAppFrags':
+      case 'supportsSysEx8':
+      case 'ackPeriod':
+      case 'retransmitBuffer':
         continue;
     }
     $unknownJsonKey(path, k, 'laneGroups, mtu, maxFlexUmps, maxAppFrags, supportsSysEx8, ackPeriod, retransmitBuffer');
@@ -896,24 +921,28 @@ function $v_SseTransportProfile(v: unknown, path: string, e: $ValidationIssue[])
       if (f0.length > 15) e.push({ path: `${path}/laneGroups`, message: 'must have at most 15 items' });
       for (let i1 = 0; i1 < f0.length; i1++) {
         const x2: unknown = f0[i1];
-        if (typeof x2 !== 'number' || !Number.isInteger(x2) || x2 < 0 || x2 > 255) e.push({ path: `${path}/laneGroups` + '/' + i1, message: 'must be an integer from 0 to 255' });
+        if (typeof x2 !== 'number' || !Number.isInteger(x2) || x2 < 0 || x2 > 255)
+          e.push({ path: `${path}/laneGroups` + '/' + i1, message: 'must be an integer from 0 to 255' });
       }
     }
   }
   const f1 = o.mtu;
   if (f1 === undefined) e.push({ path: `${path}/mtu`, message: 'is required' });
   else {
-    if (typeof f1 !== 'number' || !Number.isInteger(f1) || f1 < 64 || f1 > 65535) e.push({ path: `${path}/mtu`, message: 'must be an integer from 64 to 65535' });
+    if (typeof f1 !== 'number' || !Number.isInteger(f1) || f1 < 64 || f1 > 65535)
+      e.push({ path: `${path}/mtu`, message: 'must be an integer from 64 to 65535' });
   }
   const f2 = o.maxFlexUmps;
   if (f2 === undefined) e.push({ path: `${path}/maxFlexUmps`, message: 'is required' });
   else {
-    if (typeof f2 !== 'number' || !Number.isInteger(f2) || f2 < 1 || f2 > 65535) e.push({ path: `${path}/maxFlexUmps`, message: 'must be an integer from 1 to 65535' });
+    if (typeof f2 !== 'number' || !Number.isInteger(f2) || f2 < 1 || f2 > 65535)
+      e.push({ path: `${path}/maxFlexUmps`, message: 'must be an integer from 1 to 65535' });
   }
   const f3 = o.maxAppFrags;
   if (f3 === undefined) e.push({ path: `${path}/maxAppFrags`, message: 'is required' });
   else {
-    if (typeof f3 !== 'number' || !Number.isInteger(f3) || f3 < 1 || f3 > 65535) e.push({ path: `${path}/maxAppFrags`, message: 'must be an integer from 1 to 65535' });
+    if (typeof f3 !== 'number' || !Number.isInteger(f3) || f3 < 1 || f3 > 65535)
+      e.push({ path: `${path}/maxAppFrags`, message: 'must be an integer from 1 to 65535' });
   }
   const f4 = o.supportsSysEx8;
   if (f4 === undefined) e.push({ path: `${path}/supportsSysEx8`, message: 'is required' });
@@ -928,7 +957,8 @@ function $v_SseTransportProfile(v: unknown, path: string, e: $ValidationIssue[])
   const f6 = o.retransmitBuffer;
   if (f6 === undefined) e.push({ path: `${path}/retransmitBuffer`, message: 'is required' });
   else {
-    if (typeof f6 !== 'number' || !Number.isInteger(f6) || f6 < 0 || f6 > 4294967295) e.push({ path: `${path}/retransmitBuffer`, message: 'must be an integer from 0 to 4294967295' });
+    if (typeof f6 !== 'number' || !Number.isInteger(f6) || f6 < 0 || f6 > 4294967295)
+      e.push({ path: `${path}/retransmitBuffer`, message: 'must be an integer from 0 to 4294967295' });
   }
 }
 
@@ -952,15 +982,8 @@ export const SseTransportProfile: $MessageCodec<SseTransportProfile> = {
   fromJSON: (json) => $fromJsonRoot($f_SseTransportProfile, json),
   validate: (v) => $validateRoot($v_SseTransportProfile, v),
   jsonSchema: SseTransportProfileSchema,
-  example: () => $f_SseTransportProfile({
-    laneGroups: [0],
-    mtu: 1200,
-    maxFlexUmps: 32,
-    maxAppFrags: 8,
-    supportsSysEx8: true,
-    ackPeriod: 200000,
-    retransmitBuffer: 512,
-  }, ''),
+  example: () =>
+    $f_SseTransportProfile({ laneGroups: [0], mtu: 1200, maxFlexUmps: 32, maxAppFrags: 8, supportsSysEx8: true, ackPeriod: 200000, retransmitBuffer: 512 }, ''),
   $encode: $e_SseTransportProfile,
   $decode: $d_SseTransportProfile,
   $fromJSON: $f_SseTransportProfile,

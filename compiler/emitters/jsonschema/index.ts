@@ -9,6 +9,7 @@
 import type { IrProgram, IrTypeDecl } from '../../ir/ir.ts';
 import { GENERATED_HEADER, type EmittedFile, type Emitter } from '../emitter.ts';
 import { packagesOf, schemasModule, tsNames, validatorsModule } from '../shared/names.ts';
+import { docCommentText, jsonLiteral, printModule, stmt, withComments } from '../shared/ts/index.ts';
 import { envelopeSchemas } from './envelope.ts';
 import { schemaId, typeSchema, validationReferences, validationSchema, validatorType, type JsonSchemaObject } from './schema.ts';
 import { standaloneValidators } from './validators.ts';
@@ -32,13 +33,14 @@ export function validatorName(tsName: string): string {
   return `validate${tsName}`;
 }
 
-/** `json`: the schema as `JSON.stringify(schema, null, 2)`, shared with its `.schema.json` file. */
-function schemasTs(pkg: string, entries: readonly { decl: IrTypeDecl; name: string; json: string }[]): string {
-  const lines = [GENERATED_HEADER, `/** JSON Schema (2020-12) of every type of package ${pkg || '(none)'}: the JSON form of docs/generated-code.md. */`];
-  for (const e of entries) {
-    lines.push('', `/** ${e.decl.name} */`, `export const ${schemaConstName(e.name)} = ${e.json} as const;`);
-  }
-  return `${lines.join('\n')}\n`;
+/** `export const <N>Schema = {…} as const;` per type, objects one property per line as in the `.schema.json` files. */
+function schemasTs(pkg: string, entries: readonly { decl: IrTypeDecl; name: string; schema: JsonSchemaObject }[]): string {
+  const head = `${GENERATED_HEADER}\n/** JSON Schema (2020-12) of every type of package ${pkg || '(none)'}: the JSON form of docs/generated-code.md. */\n`;
+  // Each constant is printed on its own (top-level statements lay out alone), a blank line before it.
+  const constants = entries.map((e) =>
+    printModule([withComments(stmt`export const ${schemaConstName(e.name)} = ${jsonLiteral(e.schema, true)} as const;`, docCommentText(e.decl.name))]),
+  );
+  return [head, ...constants].join('\n');
 }
 
 /**
@@ -70,12 +72,10 @@ function missingEnvelopeName(file: string): never {
   throw new Error(`json-schema emitter: no validator name for envelope schema ${file}`);
 }
 
-/** Each package's types with their exported names and schema documents as pretty JSON. */
-function schemaEntries(ir: IrProgram, pkg: string): { decl: IrTypeDecl; name: string; json: string }[] {
+/** Each package's types with their exported names and schema documents. */
+function schemaEntries(ir: IrProgram, pkg: string): { decl: IrTypeDecl; name: string; schema: JsonSchemaObject }[] {
   const names = tsNames(ir);
-  return ir.types
-    .filter((t) => t.package === pkg)
-    .map((decl) => ({ decl, name: names.get(decl.name) ?? decl.shortName, json: JSON.stringify(typeSchema(ir, decl.name), null, 2) }));
+  return ir.types.filter((t) => t.package === pkg).map((decl) => ({ decl, name: names.get(decl.name) ?? decl.shortName, schema: typeSchema(ir, decl.name) }));
 }
 
 /** `schemas`: the JSON Schema constants the generated codecs point at (`jsonSchema`). */
@@ -91,7 +91,7 @@ export const jsonSchemaEmitter: Emitter = {
   name: 'json-schema',
   emit(ir: IrProgram): EmittedFile[] {
     const files: EmittedFile[] = [];
-    for (const pkg of packagesOf(ir)) for (const e of schemaEntries(ir, pkg)) files.push({ path: schemaJsonPath(e.decl.name), content: `${e.json}\n` });
+    for (const pkg of packagesOf(ir)) for (const e of schemaEntries(ir, pkg)) files.push({ path: schemaJsonPath(e.decl.name), content: jsonFile(e.schema) });
     for (const env of envelopeSchemas()) files.push({ path: `schemas/json/envelope/${env.file}`, content: jsonFile(env.schema) });
     return files;
   },

@@ -17,6 +17,7 @@ import type { SourceCode } from 'ajv/dist/types/index.js';
 import { fullFormats } from 'ajv-formats/dist/formats.js';
 import { FORMATS } from '../../checker/types.ts';
 import { GENERATED_HEADER } from '../emitter.ts';
+import { comments, docCommentText, printModule, stmt, stmts, withBlankLineAfter, withComments } from '../shared/ts/index.ts';
 import type { JsonSchemaObject } from './schema.ts';
 
 const Ajv2020 = Ajv2020Module.default;
@@ -154,18 +155,19 @@ function toEsm(code: string): string {
   return `${lines.join('\n')}\n`;
 }
 
+const VALIDATOR_DOC = '/** An ajv standalone validator: true when `data` matches the schema, otherwise false with `errors` set. */';
+
 function declarations(schemas: readonly NamedValidator[]): string {
-  const lines = [
-    GENERATED_HEADER,
-    "import type { ErrorObject } from 'ajv';",
-    '',
-    '/** An ajv standalone validator: true when `data` matches the schema, otherwise false with `errors` set. */',
-    'type Validator = {',
-    '  (data: unknown): boolean;',
-    '  errors?: ErrorObject[] | null;',
-    '};',
-  ];
-  for (const s of schemas) lines.push('', `/** ${s.what} */`, `export declare const ${s.exportName}: Validator;`);
-  lines.push('', 'export {};');
-  return `${lines.join('\n')}\n`;
+  const exports = schemas.map((s) => withBlankLineAfter(withComments(stmt`export declare const ${s.exportName}: Validator;`, docCommentText(s.what))));
+  return printModule(stmts`${comments(GENERATED_HEADER)}
+    import type { ErrorObject } from 'ajv';
+
+    ${comments(VALIDATOR_DOC)}
+    type Validator = {
+      (data: unknown): boolean;
+      errors?: ErrorObject[] | null;
+    };
+
+    ${exports}
+    export {};`);
 }

@@ -1,7 +1,8 @@
 import type { IrProgram } from '../../ir/ir.ts';
 import { GENERATED_HEADER, type EmitOptions } from '../emitter.ts';
+import { cmp } from '../shared/names.ts';
+import { docCommentText, expr, importDeclaration, lit, named, object, printModule, property, stmt, stmts, type Syntax } from '../shared/ts/index.ts';
 import { REGISTRY_MODULE } from './registry.ts';
-import { cmp, docComment, key, str } from './tsout.ts';
 
 /**
  * client.ts: `createClient(bus)`, a typed tree with one node per topic and per intent.
@@ -99,58 +100,63 @@ export function clientTree(ir: IrProgram): ClientTree {
   return resolveTree(root);
 }
 
-function render(tree: ClientTree, indent: string): string[] {
-  const out: string[] = [];
+function render(tree: ClientTree): Syntax.Property[] {
+  const out: Syntax.Property[] = [];
   for (const [k, v] of tree) {
-    if (v instanceof Map) {
-      out.push(`${indent}${key(k)}: {`, ...render(v, `${indent}  `), `${indent}},`);
-    } else if (v.kind === 'topic') {
-      out.push(...docComment(v.doc ? `\`${v.name}\`\n\n${v.doc}` : `\`${v.name}\``, indent));
-      out.push(`${indent}${key(k)}: topicClient(bus, topics[${str(v.name)}]),`);
+    if (v instanceof Map) out.push(property(k, object(render(v), true)));
+    else if (v.kind === 'topic') {
+      out.push(property(k, expr`topicClient(bus, topics[${lit(v.name)}])`, docCommentText(v.doc ? `\`${v.name}\`\n\n${v.doc}` : `\`${v.name}\``)));
     } else {
-      out.push(...docComment(v.doc ? `Intent \`${v.name}\`\n\n${v.doc}` : `Intent \`${v.name}\``, indent));
-      out.push(`${indent}${key(k)}: intentClient(bus, intents[${str(v.name)}]),`);
+      out.push(
+        property(k, expr`intentClient(bus, intents[${lit(v.name)}])`, docCommentText(v.doc ? `Intent \`${v.name}\`\n\n${v.doc}` : `Intent \`${v.name}\``)),
+      );
     }
   }
   return out;
 }
 
+const CLIENT_DOC = [
+  '/**',
+  ' * Typed clients: `createClient(bus)` returns one node per topic, nested by the address segments split on',
+  " * '/' and '.' (kebab-case parts in camelCase, parameter segments left out), and one function per Flex",
+  ' * intent under `intents`:',
+  ' *',
+  ' *   client.gpu.job.dispatch.publish(job)                  // gpu/job.dispatch',
+  ' *   const accepted = await client.gpu.job.dispatch.request(job, { timeoutMs: 100 })',
+  ' *   client.gpu.job.result.subscribe({ corr }, (result, d) => …)   // gpu/job.result/{corr}, one corr',
+  ' *   client.gpu.job.result.subscribe((result, d) => d.params.corr) // every corr',
+  ' *   client.telemetry.resourceUsage.subscribe(…)          // telemetry/resource-usage',
+  ' *   const reply = await client.intents.planner.execute(body)',
+  ' *',
+  ' * Address parameters come first, as one object named by the schema (`{ corr }`); `publish` and',
+  ' * `request` require every parameter, `subscribe` and `serve` match any value of those left out.',
+  ' * `request` and `serve` (answer requests) exist only on topics with a reply type.',
+  ' *',
+  ' * Clashes: two nodes at the same path keep the key in order (topics before intents, then address',
+  ' * or name); the next get `<key>$2`, `<key>$3`. A node whose path is also a branch moves into the',
+  ' * branch as `$` (topic `a/b` beside `a/b.c`: `client.a.b.$` and `client.a.b.c`).',
+  ' */',
+].join('\n');
+
 export function clientTs(ir: IrProgram, options: EmitOptions): string {
   const runtimeNames = [...(ir.intents.length > 0 ? ['intentClient'] : []), ...(ir.topics.length > 0 ? ['topicClient'] : []), 'type Bus'];
   const registryNames = [...(ir.intents.length > 0 ? ['intents'] : []), ...(ir.topics.length > 0 ? ['topics'] : [])];
-  const out = [
-    GENERATED_HEADER,
-    '/**',
-    ' * Typed clients: `createClient(bus)` returns one node per topic, nested by the address segments split on',
-    " * '/' and '.' (kebab-case parts in camelCase, parameter segments left out), and one function per Flex",
-    ' * intent under `intents`:',
-    ' *',
-    ' *   client.gpu.job.dispatch.publish(job)                  // gpu/job.dispatch',
-    ' *   const accepted = await client.gpu.job.dispatch.request(job, { timeoutMs: 100 })',
-    ' *   client.gpu.job.result.subscribe({ corr }, (result, d) => …)   // gpu/job.result/{corr}, one corr',
-    ' *   client.gpu.job.result.subscribe((result, d) => d.params.corr) // every corr',
-    ' *   client.telemetry.resourceUsage.subscribe(…)          // telemetry/resource-usage',
-    ' *   const reply = await client.intents.planner.execute(body)',
-    ' *',
-    ' * Address parameters come first, as one object named by the schema (`{ corr }`); `publish` and',
-    ' * `request` require every parameter, `subscribe` and `serve` match any value of those left out.',
-    ' * `request` and `serve` (answer requests) exist only on topics with a reply type.',
-    ' *',
-    ' * Clashes: two nodes at the same path keep the key in order (topics before intents, then address',
-    ' * or name); the next get `<key>$2`, `<key>$3`. A node whose path is also a branch moves into the',
-    ' * branch as `$` (topic `a/b` beside `a/b.c`: `client.a.b.$` and `client.a.b.c`).',
-    ' */',
-    `import { ${runtimeNames.join(', ')} } from ${str(options.runtimeImport)};`,
+  const imports: Syntax.Statement[] = [
+    { ...importDeclaration(named(...runtimeNames), options.runtimeImport), leadingComments: [GENERATED_HEADER, CLIENT_DOC] },
   ];
-  if (registryNames.length > 0) out.push(`import { ${registryNames.join(', ')} } from './${REGISTRY_MODULE}.ts';`);
-  out.push(
-    '',
-    '/** The typed client tree over `bus` (any Bus: LoopbackBus in process, or the network runtime). */',
-    'export function createClient(bus: Bus) {',
-  );
+  if (registryNames.length > 0) imports.push(importDeclaration(named(...registryNames), `./${REGISTRY_MODULE}.ts`));
   const tree = clientTree(ir);
-  if (tree.size === 0) out.push('  void bus;', '  return {};');
-  else out.push('  return {', ...render(tree, '    '), '  };');
-  out.push('}', '', 'export type Client = ReturnType<typeof createClient>;');
-  return `${out.join('\n')}\n`;
+  const body =
+    tree.size === 0
+      ? stmts`void bus;
+    return {};`
+      : [stmt`return ${object(render(tree), true)};`];
+  return printModule(stmts`${imports}
+
+    /** The typed client tree over \`bus\` (any Bus: LoopbackBus in process, or the network runtime). */
+    export function createClient(bus: Bus) {
+      ${body}
+    }
+
+    export type Client = ReturnType<typeof createClient>;`);
 }

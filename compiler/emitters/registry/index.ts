@@ -8,10 +8,10 @@
 import type { IrProgram } from '../../ir/ir.ts';
 import { GENERATED_HEADER, type EmitOptions, type EmittedFile, type Emitter } from '../emitter.ts';
 import { schemaConstName, validatorName } from '../jsonschema/index.ts';
-import { importPath, packagesOf, schemasModule, tsNames, typesModule, validatorsModule } from '../shared/names.ts';
+import { cmp, importPath, packagesOf, schemasModule, tsNames, typesModule, validatorsModule } from '../shared/names.ts';
+import { named, printModule, type Syntax } from '../shared/ts/index.ts';
 import { CLIENT_EXPORTS, CLIENT_MODULE, clientTs } from './client.ts';
 import { CAPABILITIES_EXPORTS, CAPABILITIES_MODULE, REGISTRY_EXPORTS, REGISTRY_MODULE, capabilitiesTs, registryTs } from './registry.ts';
-import { cmp, str } from './tsout.ts';
 
 interface Reexport {
   readonly module: string;
@@ -60,20 +60,22 @@ export function indexTs(ir: IrProgram): string {
       else if (owner !== r) clashes.set(owner, [...new Set([...(clashes.get(owner) ?? []), n])]);
     }
   }
-  const spec = (r: Reexport) => str(importPath('index', r.module, r.ext));
-  const out = [
-    GENERATED_HEADER,
-    '/** Everything generated from this schema: types and codecs, JSON Schemas, validators, capabilities, registry and clients. */',
-  ];
-  for (const r of list) out.push(`export * from ${spec(r)};`);
-  if (clashes.size > 0) {
-    out.push('// Names exported by more than one module above: the first module wins.');
-    for (const r of list) {
-      const n = clashes.get(r);
-      if (n) out.push(`export { ${n.sort(cmp).join(', ')} } from ${spec(r)};`);
-    }
+  const source = (r: Reexport) => importPath('index', r.module, r.ext);
+  const out: Syntax.Statement[] = list.map((r) => ({ type: 'ExportAllDeclaration', source: source(r) }));
+  out[0] = {
+    ...out[0]!,
+    leadingComments: [
+      GENERATED_HEADER,
+      '/** Everything generated from this schema: types and codecs, JSON Schemas, validators, capabilities, registry and clients. */',
+    ],
+  };
+  const explicit: Syntax.Statement[] = [];
+  for (const r of list) {
+    const n = clashes.get(r);
+    if (n) explicit.push({ type: 'ExportNamedDeclaration', specifiers: named(...n.sort(cmp)), source: source(r) });
   }
-  return `${out.join('\n')}\n`;
+  if (explicit.length > 0) explicit[0] = { ...explicit[0]!, leadingComments: ['// Names exported by more than one module above: the first module wins.'] };
+  return printModule([...out, ...explicit]);
 }
 
 export const registryEmitter: Emitter = {

@@ -1,7 +1,24 @@
 import type { IrErrorSet, IrIntent, IrProgram, IrTopic } from '../../ir/ir.ts';
 import { GENERATED_HEADER, type EmitOptions } from '../emitter.ts';
-import { importPath, tsNames, typesModule } from '../shared/names.ts';
-import { cmp, docComment, hexBigint, key, str } from './tsout.ts';
+import { cmp, importPath, tsNames, typesModule } from '../shared/names.ts';
+import {
+  comments,
+  docCommentText,
+  expr,
+  identifier,
+  importDeclaration,
+  lit,
+  literalType,
+  named,
+  object,
+  printModule,
+  property,
+  stmts,
+  type,
+  union,
+  withBlankLineAfter,
+  type Syntax,
+} from '../shared/ts/index.ts';
 
 /**
  * capabilities.ts and registry.ts (docs/generated-code.md § Registry). Both read the IR only; values
@@ -17,36 +34,40 @@ export const REGISTRY_MODULE = 'registry';
 export const CAPABILITIES_EXPORTS = ['Capabilities', 'CapabilityName', 'CapabilityMask'] as const;
 export const REGISTRY_EXPORTS = ['errorSets', 'topics', 'topicsById', 'TopicAddress', 'intents', 'IntentName'] as const;
 
+const CAPABILITIES_DOC = [
+  '/**',
+  ' * Capability bits of this schema. Each capability owns one bit of the 64-bit session capability mask',
+  ' * (a bigint); bits are stable: written in the schema or pinned in midl.lock, never moved.',
+  " * A session may publish (subscribe to) a topic when its mask holds any one of the topic's publish",
+  ' * (subscribe) capabilities; a topic that names none is open to every session.',
+  ' */',
+].join('\n');
+
+const MASK_HELPERS_DOC = [
+  '/**',
+  ' * Mask helpers: `maskOf(...names)`, `hasAll(mask, required)`, `hasAny(mask, required)`, `describe(mask)`',
+  ' * (names in bit order, `bit N` for bits no capability owns) and `nameOf(bit)`.',
+  ' */',
+].join('\n');
+
 export function capabilitiesTs(ir: IrProgram, options: EmitOptions): string {
-  const out = [
-    GENERATED_HEADER,
-    '/**',
-    ' * Capability bits of this schema. Each capability owns one bit of the 64-bit session capability mask',
-    ' * (a bigint); bits are stable: written in the schema or pinned in midl.lock, never moved.',
-    " * A session may publish (subscribe to) a topic when its mask holds any one of the topic's publish",
-    ' * (subscribe) capabilities; a topic that names none is open to every session.',
-    ' */',
-    `import { capabilityMaskHelpers } from ${str(options.runtimeImport)};`,
-    '',
-    '/** Every capability by name: its bit, its single-bit mask and its documentation. */',
-    'export const Capabilities = Object.freeze({',
-  ];
-  for (const c of ir.capabilities) {
-    out.push(...docComment(c.doc ? `${c.doc}\n\nBit ${c.bit}.` : `Bit ${c.bit}.`, '  '));
-    out.push(`  ${key(c.name)}: Object.freeze({ bit: ${c.bit}, mask: ${hexBigint(1n << BigInt(c.bit))}, doc: ${str(c.doc ?? '')} }),`);
-  }
-  out.push(
-    '});',
-    '',
-    'export type CapabilityName = keyof typeof Capabilities;',
-    '',
-    '/**',
-    ' * Mask helpers: `maskOf(...names)`, `hasAll(mask, required)`, `hasAny(mask, required)`, `describe(mask)`',
-    ' * (names in bit order, `bit N` for bits no capability owns) and `nameOf(bit)`.',
-    ' */',
-    'export const CapabilityMask = capabilityMaskHelpers<CapabilityName>(Capabilities);',
-  );
-  return `${out.join('\n')}\n`;
+  const entries = ir.capabilities.map((c) => {
+    const mask: Syntax.BigIntLiteral = { type: 'BigIntLiteral', raw: `0x${(1n << BigInt(c.bit)).toString(16)}n` };
+    const value = expr`Object.freeze({ bit: ${c.bit}, mask: ${mask}, doc: ${lit(c.doc ?? '')} })`;
+    return property(c.name, value, docCommentText(c.doc ? `${c.doc}\n\nBit ${c.bit}.` : `Bit ${c.bit}.`));
+  });
+  return printModule(stmts`${comments(GENERATED_HEADER, CAPABILITIES_DOC)}
+    import { capabilityMaskHelpers } from ${options.runtimeImport};
+
+    /** Every capability by name: its bit, its single-bit mask and its documentation. */
+    export const Capabilities = Object.freeze({
+      ${entries}
+    });
+
+    export type CapabilityName = keyof typeof Capabilities;
+
+    ${comments(MASK_HELPERS_DOC)}
+    export const CapabilityMask = capabilityMaskHelpers<CapabilityName>(Capabilities);`);
 }
 
 /** A local alias for each package's types module, unique and unlike any other name in registry.ts. */
@@ -63,10 +84,22 @@ export function packageAliases(packages: readonly string[]): Map<string, string>
   return out;
 }
 
-function capabilityMask(names: readonly string[]): string {
-  if (names.length === 0) return '0n';
-  return names.map((n) => `Capabilities[${str(n)}].mask`).join(' | ');
+/** `Capabilities['a'].mask | Capabilities['b'].mask`, or `0n` for none. */
+function capabilityMask(names: readonly string[]): Syntax.Expression {
+  if (names.length === 0) return { type: 'BigIntLiteral', raw: '0n' };
+  return names
+    .map((n) => expr`Capabilities[${lit(n)}].mask`)
+    .reduce((left, right): Syntax.Expression => ({ type: 'BinaryExpression', operator: '|', left, right }));
 }
+
+const REGISTRY_DOC = [
+  '/**',
+  ' * Topic and intent registry of this schema. `topics` has one entry per topic keyed by address',
+  ' * template, `topicsById` the same entries by stable topic id, `intents` one entry per Flex intent keyed',
+  ' * by name. Each entry is the runtime descriptor a Bus takes (`bus.publish(topics[address], value)`);',
+  ' * `createClient(bus)` in client.ts wraps them in a typed tree.',
+  ' */',
+].join('\n');
 
 export function registryTs(ir: IrProgram, options: EmitOptions): string {
   const names = tsNames(ir);
@@ -84,98 +117,93 @@ export function registryTs(ir: IrProgram, options: EmitOptions): string {
     ...(ir.intents.length > 0 ? ['defineIntent'] : []),
     ...(ir.topics.length > 0 ? ['defineTopic'] : []),
   ];
-  const out = [
-    GENERATED_HEADER,
-    '/**',
-    ' * Topic and intent registry of this schema. `topics` has one entry per topic keyed by address',
-    ' * template, `topicsById` the same entries by stable topic id, `intents` one entry per Flex intent keyed',
-    ' * by name. Each entry is the runtime descriptor a Bus takes (`bus.publish(topics[address], value)`);',
-    ' * `createClient(bus)` in client.ts wraps them in a typed tree.',
-    ' */',
-    `import { ${runtimeNames.join(', ')} } from ${str(options.runtimeImport)};`,
-  ];
-  if (ir.topics.some((t) => t.publish.length + t.subscribe.length > 0)) out.push(`import { Capabilities } from './${CAPABILITIES_MODULE}.ts';`);
-  for (const pkg of packages) out.push(`import * as ${alias.get(pkg)} from ${str(importPath(REGISTRY_MODULE, typesModule(pkg), '.ts'))};`);
+  const imports: Syntax.Statement[] = [importDeclaration(named(...runtimeNames), options.runtimeImport)];
+  if (ir.topics.some((t) => t.publish.length + t.subscribe.length > 0)) imports.push(importDeclaration(named('Capabilities'), `./${CAPABILITIES_MODULE}.ts`));
+  for (const pkg of packages) imports.push(...stmts`import * as ${alias.get(pkg)!} from ${importPath(REGISTRY_MODULE, typesModule(pkg), '.ts')};`);
+  imports[0] = { ...imports[0]!, leadingComments: [GENERATED_HEADER, REGISTRY_DOC] };
+  imports.push(withBlankLineAfter(imports.pop()!));
 
-  out.push('', '/** Error sets that topics and intents answer with, by fully qualified name. */', 'export const errorSets = Object.freeze({');
-  for (const e of [...ir.errorSets].sort((a, b) => cmp(a.name, b.name))) out.push(...errorSetEntry(e, typeRef));
-  out.push('});');
+  return printModule(stmts`${imports}
+    /** Error sets that topics and intents answer with, by fully qualified name. */
+    export const errorSets = Object.freeze({
+      ${[...ir.errorSets].sort((a, b) => cmp(a.name, b.name)).map((e) => errorSetEntry(e, typeRef))}
+    });
 
-  out.push('', '/** Every topic by address template. */', 'export const topics = Object.freeze({');
-  for (const t of ir.topics) out.push(...topicEntry(t, typeRef));
-  out.push(
-    '});',
-    '',
-    'export type TopicAddress = keyof typeof topics;',
-    '',
-    '/** Every topic by its stable numeric id (the id carried in envelope headers). */',
-    'export const topicsById: ReadonlyMap<number, (typeof topics)[TopicAddress]> = new Map(Object.values(topics).map((t) => [t.id, t] as const));',
-  );
+    /** Every topic by address template. */
+    export const topics = Object.freeze({
+      ${ir.topics.map((t) => topicEntry(t, typeRef))}
+    });
 
-  out.push('', '/** Every Flex intent by name. */', 'export const intents = Object.freeze({');
-  for (const i of ir.intents) out.push(...intentEntry(i, typeRef));
-  out.push('});', '', 'export type IntentName = keyof typeof intents;');
-  return `${out.join('\n')}\n`;
+    export type TopicAddress = keyof typeof topics;
+
+    /** Every topic by its stable numeric id (the id carried in envelope headers). */
+    export const topicsById: ReadonlyMap<number, (typeof topics)[TopicAddress]> = new Map(Object.values(topics).map((t) => [t.id, t] as const));
+
+    /** Every Flex intent by name. */
+    export const intents = Object.freeze({
+      ${ir.intents.map((i) => intentEntry(i, typeRef))}
+    });
+
+    export type IntentName = keyof typeof intents;`);
 }
 
 /** An error set's codes and messages are the consts of its types module (`N`, `NMessages`). */
-function errorSetEntry(e: IrErrorSet, ref: (fq: string) => string): string[] {
+function errorSetEntry(e: IrErrorSet, ref: (fq: string) => string): Syntax.Property {
   const codes = ref(e.name);
   const messages = e.members.some((m) => m.message !== undefined) ? `${codes}Messages` : '{}';
-  return [...docComment(e.doc, '  '), `  ${str(e.name)}: defineErrorSet({ name: ${str(e.name)}, codes: ${codes}, messages: ${messages} }),`];
+  return property(e.name, expr`defineErrorSet({ name: ${lit(e.name)}, codes: ${codes}, messages: ${messages} })`, docCommentText(e.doc));
 }
 
-function typeArgs(args: readonly string[]): string {
-  // Trailing defaults (`never`) are left out: defineTopic<P>, defineTopic<P, R>, defineTopic<P, never, 'corr'>.
+/** Type arguments without trailing defaults (`never`): defineTopic<P>, defineTopic<P, R>, defineTopic<P, never, 'corr'>. */
+function typeArgs(args: readonly Syntax.TypeNode[]): Syntax.TypeNode[] {
   const list = [...args];
-  while (list.length > 1 && list[list.length - 1] === 'never') list.pop();
-  return `<${list.join(', ')}>`;
+  const isNever = (t: Syntax.TypeNode | undefined) => t?.type === 'TSKeywordType' && t.keyword === 'never';
+  while (list.length > 1 && isNever(list[list.length - 1])) list.pop();
+  return list;
 }
 
-function topicEntry(t: IrTopic, typeRef: (fq: string) => string): string[] {
-  const params = t.params.map(str);
+function topicEntry(t: IrTopic, typeRef: (fq: string) => string): Syntax.Property {
   const budget = [
-    t.budget.latencyUs === undefined ? '' : `latencyUs: ${t.budget.latencyUs}`,
-    t.budget.jitterUs === undefined ? '' : `jitterUs: ${t.budget.jitterUs}`,
-  ].filter(Boolean);
-  return [
-    ...docComment(t.doc ? `\`${t.address}\`\n\n${t.doc}` : `\`${t.address}\``, '  '),
-    `  ${str(t.address)}: defineTopic${typeArgs([typeRef(t.payload), t.reply ? typeRef(t.reply) : 'never', params.length > 0 ? params.join(' | ') : 'never'])}({`,
-    `    address: ${str(t.address)},`,
-    `    id: ${t.id},`,
-    `    params: [${params.join(', ')}],`,
-    `    package: ${str(t.package)},`,
-    `    version: ${str(t.version)},`,
-    `    payload: ${typeRef(t.payload)},`,
-    `    reply: ${t.reply ? typeRef(t.reply) : 'undefined'},`,
-    `    qos: ${str(t.qos)},`,
-    `    budget: {${budget.length > 0 ? ` ${budget.join(', ')} ` : ''}},`,
-    `    publish: ${capabilityMask(t.publish)},`,
-    `    subscribe: ${capabilityMask(t.subscribe)},`,
-    `    errors: ${t.errors ? `errorSets[${str(t.errors)}]` : 'undefined'},`,
-    `    lane: ${str(t.lane)},`,
-    `    maxPayload: ${t.maxPayload},`,
-    `    stream: ${t.stream},`,
-    `    toolName: ${str(t.toolName)},`,
-    '  }),',
+    ...(t.budget.latencyUs === undefined ? [] : [property('latencyUs', expr`${t.budget.latencyUs}`)]),
+    ...(t.budget.jitterUs === undefined ? [] : [property('jitterUs', expr`${t.budget.jitterUs}`)]),
   ];
+  const args = typeArgs([type`${typeRef(t.payload)}`, t.reply ? type`${typeRef(t.reply)}` : type`never`, union(t.params.map(literalType))]);
+  const value = expr`defineTopic<${args}>({
+    address: ${lit(t.address)},
+    id: ${t.id},
+    params: [${t.params.map(lit)}],
+    package: ${lit(t.package)},
+    version: ${lit(t.version)},
+    payload: ${typeRef(t.payload)},
+    reply: ${t.reply ? typeRef(t.reply) : identifier('undefined')},
+    qos: ${lit(t.qos)},
+    budget: ${object(budget, false)},
+    publish: ${capabilityMask(t.publish)},
+    subscribe: ${capabilityMask(t.subscribe)},
+    errors: ${t.errors ? expr`errorSets[${lit(t.errors)}]` : identifier('undefined')},
+    lane: ${lit(t.lane)},
+    maxPayload: ${t.maxPayload},
+    stream: ${t.stream},
+    toolName: ${lit(t.toolName)},
+  })`;
+  return property(t.address, value, docCommentText(t.doc ? `\`${t.address}\`\n\n${t.doc}` : `\`${t.address}\``));
 }
 
-function intentEntry(i: IrIntent, typeRef: (fq: string) => string): string[] {
-  return [
-    ...docComment(i.doc ? `\`${i.name}\` (${i.http.method} ${i.http.path})\n\n${i.doc}` : `\`${i.name}\` (${i.http.method} ${i.http.path})`, '  '),
-    `  ${str(i.name)}: defineIntent${typeArgs([typeRef(i.body), i.reply ? typeRef(i.reply) : 'never'])}({`,
-    `    name: ${str(i.name)},`,
-    `    toolName: ${str(i.toolName)},`,
-    `    package: ${str(i.package)},`,
-    `    version: ${str(i.version)},`,
-    `    body: ${typeRef(i.body)},`,
-    `    reply: ${i.reply ? typeRef(i.reply) : 'undefined'},`,
-    `    method: ${str(i.http.method)},`,
-    `    path: ${str(i.http.path)},`,
-    `    pathParams: [${i.http.pathParams.map(str).join(', ')}],`,
-    `    service: ${str(i.service)},`,
-    `    errors: ${i.errors ? `errorSets[${str(i.errors)}]` : 'undefined'},`,
-    '  }),',
-  ];
+function intentEntry(i: IrIntent, typeRef: (fq: string) => string): Syntax.Property {
+  const title = `\`${i.name}\` (${i.http.method} ${i.http.path})`;
+  const args = typeArgs([type`${typeRef(i.body)}`, i.reply ? type`${typeRef(i.reply)}` : type`never`]);
+  const value = expr`defineIntent<${args}>({
+    name: ${lit(i.name)},
+    toolName: ${lit(i.toolName)},
+    package: ${lit(i.package)},
+    version: ${lit(i.version)},
+    body: ${typeRef(i.body)},
+    reply: ${i.reply ? typeRef(i.reply) : identifier('undefined')},
+    method: ${lit(i.http.method)},
+    path: ${lit(i.http.path)},
+    pathParams: [${i.http.pathParams.map(lit)}],
+    service: ${lit(i.service)},
+    errors: ${i.errors ? expr`errorSets[${lit(i.errors)}]` : identifier('undefined')},
+  })`;
+  return property(i.name, value, docCommentText(i.doc ? `${title}\n\n${i.doc}` : title));
 }

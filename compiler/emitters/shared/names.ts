@@ -59,3 +59,8 @@ export function tsNames(ir: IrProgram): ReadonlyMap<string, string> {
 export function packagesOf(ir: IrProgram): string[] {
   return [...new Set(ir.types.map((t: IrTypeDecl) => t.package))].sort();
 }
+
+/** Code-unit order, the same on every platform (never locale-dependent). */
+export function cmp(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}

@@ -6,7 +6,7 @@
  */
 import type { IrEnum, IrProgram, IrType, IrTypeDecl, ScalarName } from '../../ir/ir.ts';
 import { importPath, schemasModule, typesModule } from '../shared/names.ts';
-import { str } from './writer.ts';
+import { importDeclaration, lit, named, stmt, withBlankLineAfter, type Syntax } from '../shared/ts/index.ts';
 
 export const INT_RANGES: Readonly<Partial<Record<ScalarName, readonly [bigint, bigint]>>> = {
   u8: [0n, 255n],
@@ -122,19 +122,20 @@ export class ModuleContext {
     return name;
   }
 
-  /** Import lines and module-level constants, once everything else has been written. */
-  header(): string[] {
-    const out: string[] = [];
-    const specs = [
-      ...[...this.runtime].map((n) => `${n} as $${n}`),
-      ...[...this.runtimeTypes].filter((n) => !this.runtime.has(n)).map((n) => `type ${n} as $${n}`),
-    ].sort((a, b) => (strip(a) < strip(b) ? -1 : strip(a) > strip(b) ? 1 : 0));
-    if (specs.length > 0) out.push(importLine(specs, this.runtimeSpecifier()));
-    for (const mod of [...this.siblings.keys()].sort()) out.push(importLine([...this.siblings.get(mod)!].sort(), importPath(this.module, mod, '.ts')));
-    if (this.schemas.size > 0) out.push(importLine([...this.schemas].sort(), importPath(this.module, schemasModule(this.pkg), '.ts')));
+  /** Imports and module-level constants, once everything else has been written. */
+  header(): Syntax.Statement[] {
+    const out: Syntax.Statement[] = [];
+    const specs: Syntax.ModuleSpecifier[] = [
+      ...[...this.runtime].map((n) => ({ imported: n, local: `$${n}`, typeOnly: false })),
+      ...[...this.runtimeTypes].filter((n) => !this.runtime.has(n)).map((n) => ({ imported: n, local: `$${n}`, typeOnly: true })),
+    ].sort((a, b) => (a.imported.toLowerCase() < b.imported.toLowerCase() ? -1 : a.imported.toLowerCase() > b.imported.toLowerCase() ? 1 : 0));
+    if (specs.length > 0) out.push(importDeclaration(specs, this.runtimeSpecifier()));
+    for (const mod of [...this.siblings.keys()].sort())
+      out.push(importDeclaration(named(...[...this.siblings.get(mod)!].sort()), importPath(this.module, mod, '.ts')));
+    if (this.schemas.size > 0) out.push(importDeclaration(named(...[...this.schemas].sort()), importPath(this.module, schemasModule(this.pkg), '.ts')));
     if (this.regexes.size > 0) {
-      out.push('');
-      for (const [pattern, name] of this.regexes) out.push(`const ${name} = new RegExp(${str(pattern)}, 'u');`);
+      if (out.length > 0) out.push(withBlankLineAfter(out.pop()!));
+      for (const [pattern, name] of this.regexes) out.push(stmt`const ${name} = new RegExp(${lit(pattern)}, 'u');`);
     }
     return out;
   }
@@ -146,16 +147,6 @@ export class ModuleContext {
     const up = '../'.repeat(this.module.split('/').length - 1);
     return spec.startsWith('./') ? `${up}${spec.slice(2)}` : `${up}${spec}`;
   }
-}
-
-function strip(spec: string): string {
-  return spec.replace(/^type /, '').toLowerCase();
-}
-
-function importLine(specs: readonly string[], from: string): string {
-  const one = `import { ${specs.join(', ')} } from ${str(from)};`;
-  if (one.length <= 120) return one;
-  return `import {\n${specs.map((s) => `  ${s},`).join('\n')}\n} from ${str(from)};`;
 }
 
 /** Scalars and enums, whose arrays are packed into one length-delimited run. */

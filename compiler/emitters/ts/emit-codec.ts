@@ -8,9 +8,12 @@
  * arm, an optional field) is wrapped in a message whose field 1 is the collection.
  */
 import type { IrField, IrStruct, IrType, IrUnion, ScalarName } from '../../ir/ir.ts';
+import { cases, expr, identifier, lit, member, StatementList, stmt, stmts, type Syntax } from '../shared/ts/index.ts';
 import { isCollection, isPackable, Names, tagOf, wireType, type ModuleContext } from './context.ts';
 import { absentExpr, tsType, zeroExpr, zeroIsPrimitive } from './emit-types.ts';
-import { member, str, type CodeWriter } from './writer.ts';
+
+type Expression = Syntax.Expression;
+type Statement = Syntax.Statement;
 
 const SCALAR_WRITE: Readonly<Record<ScalarName, string>> = {
   bool: 'bool',
@@ -62,61 +65,67 @@ const PACKED_FAST: Readonly<Partial<Record<ScalarName, string>>> = {
 
 // ---------------------------------------------------------------- encode
 
-class Encoder {
+class Encoder extends StatementList {
   private readonly names = new Names();
-  constructor(
-    private readonly ctx: ModuleContext,
-    private readonly w: CodeWriter,
-  ) {}
+  constructor(private readonly ctx: ModuleContext) {
+    super();
+  }
 
   tag(n: number, wt: number): void {
     const t = tagOf(n, wt);
-    this.w.line(t < 128 ? `w.byte(${t});` : `w.u32(${t});`);
+    this.add(t < 128 ? stmt`w.byte(${t});` : stmt`w.u32(${t});`);
   }
 
   /** The payload of one value (a collection here is wrapped in a message). */
-  payload(t: IrType, x: string): void {
-    const { w, ctx } = this;
+  payload(t: IrType, x: Expression): void {
+    const { ctx } = this;
     if (isCollection(t)) {
       const m = this.names.fresh('m');
-      w.line(`const ${m} = w.fork();`);
+      this.add(stmt`const ${m} = w.fork();`);
       this.slot(t, x, 1);
-      w.line(`w.join(${m});`);
+      this.add(stmt`w.join(${m});`);
     } else if (t.kind === 'named') {
       if (ctx.decl(t.name).kind === 'enum') {
-        w.line(`w.i32(${ctx.fn('number', t.name)}(${x}));`);
+        this.add(stmt`w.i32(${ctx.fn('number', t.name)}(${x}));`);
         return;
       }
       const m = this.names.fresh('m');
-      w.line(`const ${m} = w.fork();`);
-      w.line(`${ctx.fn('encode', t.name)}(w, ${x});`);
-      w.line(`w.join(${m});`);
+      this.add(stmts`const ${m} = w.fork();
+        ${ctx.fn('encode', t.name)}(w, ${x});
+        w.join(${m});`);
     } else if (t.scalar === 'json') {
-      w.line(`w.string(${ctx.rt('stringifySorted')}(${x}));`);
+      this.add(stmt`w.string(${ctx.rt('stringifySorted')}(${x}));`);
     } else {
-      w.line(`w.${SCALAR_WRITE[t.scalar]}(${x});`);
+      this.add(stmt`w.${SCALAR_WRITE[t.scalar]}(${x});`);
     }
   }
 
   /** Field slot `n` holding `x`: tag and payload, or the elements of a collection. */
-  slot(t: IrType, x: string, n: number): void {
-    const { w } = this;
+  slot(t: IrType, x: Expression, n: number): void {
     if (t.kind === 'array') {
       const el = t.element;
       const e = this.names.fresh('e');
       if (isPackable(el)) {
-        w.block(`if (${x}.length !== 0) {`, () => {
+        const body = this.block(() => {
           this.tag(n, 2);
           const m = this.names.fresh('m');
-          w.line(`const ${m} = w.fork();`);
-          w.block(`for (const ${e} of ${x}) {`, () => this.payload(el, e));
-          w.line(`w.join(${m});`);
+          this.add(stmt`const ${m} = w.fork();`);
+          this.add(stmt`for (const ${e} of ${x}) {
+            ${this.block(() => this.payload(el, identifier(e)))}
+          }`);
+          this.add(stmt`w.join(${m});`);
         });
+        this.add(stmt`if (${x}.length !== 0) {
+          ${body}
+        }`);
       } else {
-        w.block(`for (const ${e} of ${x}) {`, () => {
+        const body = this.block(() => {
           this.tag(n, isCollection(el) ? 2 : wireType(el));
-          this.payload(el, e);
+          this.payload(el, identifier(e));
         });
+        this.add(stmt`for (const ${e} of ${x}) {
+          ${body}
+        }`);
       }
       return;
     }
@@ -125,240 +134,282 @@ class Encoder {
       const key = t.key.kind === 'scalar' ? t.key.scalar : 'string';
       const order =
         key === 'string'
-          ? `(a, b) => ${this.ctx.rt('compareMapKeys')}(a[0], b[0])`
+          ? expr`(a, b) => ${this.ctx.rt('compareMapKeys')}(a[0], b[0])`
           : key === 'u64' || key === 'i64'
-            ? '(a, b) => (a[0] < b[0] ? -1 : 1)'
-            : '(a, b) => a[0] - b[0]';
-      w.block(`for (const ${kv} of ${x}.size < 2 ? ${x} : [...${x}].sort(${order})) {`, () => {
+            ? expr`(a, b) => (a[0] < b[0] ? -1 : 1)`
+            : expr`(a, b) => a[0] - b[0]`;
+      const body = this.block(() => {
         this.tag(n, 2);
         const m = this.names.fresh('m');
-        w.line(`const ${m} = w.fork();`);
+        this.add(stmt`const ${m} = w.fork();`);
         this.tag(1, wireType(t.key));
-        this.payload(t.key, `${kv}[0]`);
-        this.slot(t.value, `${kv}[1]`, 2);
-        w.line(`w.join(${m});`);
+        this.payload(t.key, expr`${kv}[0]`);
+        this.slot(t.value, expr`${kv}[1]`, 2);
+        this.add(stmt`w.join(${m});`);
       });
+      this.add(stmt`for (const ${kv} of ${x}.size < 2 ? ${x} : [...${x}].sort(${order})) {
+        ${body}
+      }`);
       return;
     }
     this.tag(n, wireType(t));
     this.payload(t, x);
   }
 
-  field(f: IrField, x: string): void {
+  field(f: IrField, x: Expression): void {
     if (!f.optional) {
       this.slot(f.type, x, f.number);
       return;
     }
     const v = this.names.fresh('o');
-    this.w.line(`const ${v} = ${x};`);
-    this.w.block(`if (${v} !== undefined) {`, () => {
+    this.add(stmt`const ${v} = ${x};`);
+    const body = this.block(() => {
       this.tag(f.number, isCollection(f.type) ? 2 : wireType(f.type));
-      this.payload(f.type, v);
+      this.payload(f.type, identifier(v));
     });
+    this.add(stmt`if (${v} !== undefined) {
+      ${body}
+    }`);
   }
 }
 
 const byNumber = (a: IrField, b: IrField) => a.number - b.number;
 
-export function emitStructEncode(ctx: ModuleContext, w: CodeWriter, s: IrStruct, name: string): void {
-  const fields = [...s.fields].sort(byNumber);
-  w.block(`function ${ctx.local('encode', s.name)}(w: ${ctx.rtType('Writer')}, v: ${name}): void {`, () => {
-    const enc = new Encoder(ctx, w);
-    for (const f of fields) enc.field(f, member('v', f.name));
+export function structEncode(ctx: ModuleContext, s: IrStruct, name: string): Statement[] {
+  const enc = new Encoder(ctx);
+  const body = enc.block(() => {
+    for (const f of [...s.fields].sort(byNumber)) enc.field(f, member(identifier('v'), f.name));
   });
+  return stmts`function ${ctx.local('encode', s.name)}(w: ${ctx.rtType('Writer')}, v: ${name}): void {
+    ${body}
+  }`;
 }
 
-export function emitUnionEncode(ctx: ModuleContext, w: CodeWriter, u: IrUnion, name: string): void {
-  w.block(`function ${ctx.local('encode', u.name)}(w: ${ctx.rtType('Writer')}, v: ${name}): void {`, () => {
-    const enc = new Encoder(ctx, w);
-    w.block('switch (v.kind) {', () => {
-      for (const a of [...u.arms].sort(byNumber)) {
-        w.block(`case ${str(a.name)}: {`, () => {
-          enc.tag(a.number, isCollection(a.type) ? 2 : wireType(a.type));
-          enc.payload(a.type, 'v.value');
-          w.line('return;');
-        });
-      }
+export function unionEncode(ctx: ModuleContext, u: IrUnion, name: string): Statement[] {
+  const enc = new Encoder(ctx);
+  const arms = [...u.arms].sort(byNumber).map((a) => {
+    const body = enc.block(() => {
+      enc.tag(a.number, isCollection(a.type) ? 2 : wireType(a.type));
+      enc.payload(a.type, expr`v.value`);
     });
-    w.line(`throw new TypeError(${str(`cannot encode ${u.name}: unknown kind `)} + String((v as { kind?: unknown }).kind));`);
+    return cases`case ${lit(a.name)}: {
+      ${body}
+      return;
+    }`;
   });
+  return stmts`function ${ctx.local('encode', u.name)}(w: ${ctx.rtType('Writer')}, v: ${name}): void {
+    switch (v.kind) {
+      ${arms}
+    }
+    throw new TypeError(${lit(`cannot encode ${u.name}: unknown kind `)} + String((v as { kind?: unknown }).kind));
+  }`;
 }
 
 // ---------------------------------------------------------------- decode
 
-class Decoder {
+class Decoder extends StatementList {
   private readonly names = new Names();
-  constructor(
-    private readonly ctx: ModuleContext,
-    private readonly w: CodeWriter,
-  ) {}
+  constructor(private readonly ctx: ModuleContext) {
+    super();
+  }
 
   /** Reads one value (a collection here is wrapped in a message) and hands its expression to `assign`. */
-  payload(t: IrType, assign: (expr: string) => string): void {
-    const { w, ctx } = this;
+  payload(t: IrType, assign: (value: Expression) => Statement): void {
+    const { ctx } = this;
     if (isCollection(t)) {
       const c = this.names.fresh('c');
-      w.line(`const ${c}: ${tsType(ctx, t)} = ${t.kind === 'array' ? '[]' : 'new Map()'};`);
-      this.message(() => this.slotCases(t, 1, c));
-      w.line(assign(c));
+      this.add(stmt`const ${c}: ${tsType(ctx, t)} = ${t.kind === 'array' ? expr`[]` : expr`new Map()`};`);
+      this.message(() => this.slotCases(t, 1, identifier(c)));
+      this.add(assign(identifier(c)));
     } else if (t.kind === 'named') {
       if (ctx.decl(t.name).kind === 'enum') {
         // A number the schema does not know is skipped like an unknown field.
         const m = this.names.fresh('n');
-        w.line(`const ${m} = ${ctx.fn('member', t.name)}(r.i32());`);
-        w.line(`if (${m} !== undefined) ${assign(m)}`);
+        this.add(stmts`const ${m} = ${ctx.fn('member', t.name)}(r.i32());
+          if (${m} !== undefined) ${assign(identifier(m))}`);
         return;
       }
       const e = this.names.fresh('end');
-      w.line(`const ${e} = r.enter();`);
-      w.line(assign(`${ctx.fn('decode', t.name)}(r, ${e})`));
-      w.line(`r.leave(${e});`);
+      this.add(stmt`const ${e} = r.enter();`);
+      this.add(assign(expr`${ctx.fn('decode', t.name)}(r, ${e})`));
+      this.add(stmt`r.leave(${e});`);
     } else {
-      w.line(assign(`r.${SCALAR_READ[t.scalar]}()`));
+      this.add(assign(expr`r.${SCALAR_READ[t.scalar]}()`));
     }
   }
 
-  /** A nested message: enter, a tag loop with the cases `cases` writes, leave. */
-  message(cases: () => void): void {
-    const { w } = this;
+  /** A nested message: enter, a tag loop with the cases `writeCases` adds, leave. */
+  message(writeCases: () => void): void {
     const e = this.names.fresh('end');
     const t = this.names.fresh('t');
-    w.line(`const ${e} = r.enter();`);
-    w.block(`while (r.pos < ${e}) {`, () => {
-      w.line(`const ${t} = r.u32();`);
-      w.block(`switch (${t}) {`, () => {
-        cases();
-        w.line('default:');
-        w.indent(() => w.line(`r.skip(${t});`));
-      });
-    });
-    w.line(`r.leave(${e});`);
+    this.add(stmt`const ${e} = r.enter();`);
+    const caseList = this.caseBlock(writeCases);
+    this.add(stmts`while (r.pos < ${e}) {
+        const ${t} = r.u32();
+        switch (${t}) {
+          ${caseList}
+          default:
+            r.skip(${t});
+        }
+      }
+      r.leave(${e});`);
+  }
+
+  private readonly caseLists: Syntax.SwitchCase[][] = [];
+
+  /** Adds `case` clauses to the switch being written. */
+  addCases(...c: Syntax.SwitchCase[][]): void {
+    this.caseLists[this.caseLists.length - 1]!.push(...c.flat());
+  }
+
+  /** The `case` clauses `write` adds. */
+  caseBlock(write: () => void): Syntax.SwitchCase[] {
+    this.caseLists.push([]);
+    try {
+      write();
+      return this.caseLists[this.caseLists.length - 1]!;
+    } finally {
+      this.caseLists.pop();
+    }
+  }
+
+  /** A `case` clause with a block body: `case tag: { …; break; }`. */
+  private caseWithBlock(tag: number, write: () => void): void {
+    const body = this.block(write);
+    this.addCases(
+      cases`case ${tag}: {
+        ${body}
+        break;
+      }`,
+    );
   }
 
   /** `case` clauses reading field slot `n` into `target` (assigned, or appended to when a collection). */
-  slotCases(t: IrType, n: number, target: string): void {
-    const { w, ctx } = this;
+  slotCases(t: IrType, n: number, target: Expression): void {
+    const { ctx } = this;
     if (t.kind === 'array') {
       const el = t.element;
-      const push = (x: string) => `${target}.push(${x});`;
+      const push = (x: Expression) => stmt`${target}.push(${x});`;
       const fast = el.kind === 'scalar' ? PACKED_FAST[el.scalar] : undefined;
       if (fast) {
-        w.block(`case ${tagOf(n, 2)}: {`, () => {
-          w.line(`r.${fast}(${target});`);
-          w.line('break;');
-        });
+        this.caseWithBlock(tagOf(n, 2), () => this.add(stmt`r.${fast}(${target});`));
       } else if (isPackable(el)) {
-        w.block(`case ${tagOf(n, 2)}: {`, () => {
+        this.caseWithBlock(tagOf(n, 2), () => {
           const e = this.names.fresh('end');
-          w.line(`const ${e} = r.enter();`);
-          w.block(`while (r.pos < ${e}) {`, () => {
-            w.line('r.item();');
+          this.add(stmt`const ${e} = r.enter();`);
+          const item = this.block(() => {
+            this.add(stmt`r.item();`);
             this.payload(el, push);
           });
-          w.line(`r.leave(${e});`);
-          w.line('break;');
+          this.add(stmts`while (r.pos < ${e}) {
+              ${item}
+            }
+            r.leave(${e});`);
         });
       }
-      w.block(`case ${tagOf(n, isCollection(el) ? 2 : wireType(el))}: {`, () => {
-        w.line('r.item();');
+      this.caseWithBlock(tagOf(n, isCollection(el) ? 2 : wireType(el)), () => {
+        this.add(stmt`r.item();`);
         this.payload(el, push);
-        w.line('break;');
       });
       return;
     }
     if (t.kind === 'map') {
-      w.block(`case ${tagOf(n, 2)}: {`, () => {
-        w.line('r.item();');
+      this.caseWithBlock(tagOf(n, 2), () => {
+        this.add(stmt`r.item();`);
         const k = this.names.fresh('k');
         const v = this.names.fresh('v');
-        w.line(`let ${k}: ${tsType(ctx, t.key)} = ${zeroExpr(ctx, t.key)};`);
+        this.add(stmt`let ${k}: ${tsType(ctx, t.key)} = ${zeroExpr(ctx, t.key)};`);
         const valueCollection = isCollection(t.value);
-        if (valueCollection) w.line(`const ${v}: ${tsType(ctx, t.value)} = ${t.value.kind === 'array' ? '[]' : 'new Map()'};`);
-        else w.line(`let ${v}: ${tsType(ctx, t.value)} | undefined;`);
+        if (valueCollection) this.add(stmt`const ${v}: ${tsType(ctx, t.value)} = ${t.value.kind === 'array' ? expr`[]` : expr`new Map()`};`);
+        else this.add(stmt`let ${v}: ${tsType(ctx, t.value)} | undefined;`);
         this.message(() => {
-          w.block(`case ${tagOf(1, wireType(t.key))}: {`, () => {
-            w.line(`${k} = r.${SCALAR_READ[(t.key as { scalar: ScalarName }).scalar]}();`);
-            w.line('break;');
-          });
-          this.slotCases(t.value, 2, v);
+          this.caseWithBlock(tagOf(1, wireType(t.key)), () => this.add(stmt`${k} = r.${SCALAR_READ[(t.key as { scalar: ScalarName }).scalar]}();`));
+          this.slotCases(t.value, 2, identifier(v));
         });
-        w.line(`${target}.set(${k}, ${valueCollection ? v : `${v} ?? ${zeroExpr(ctx, t.value)}`});`);
-        w.line('break;');
+        this.add(stmt`${target}.set(${k}, ${valueCollection ? identifier(v) : expr`${v} ?? ${zeroExpr(ctx, t.value)}`});`);
       });
       return;
     }
-    w.block(`case ${tagOf(n, wireType(t))}: {`, () => {
-      this.payload(t, (x) => `${target} = ${x};`);
-      w.line('break;');
-    });
+    this.caseWithBlock(tagOf(n, wireType(t)), () => this.payload(t, (x) => stmt`${target} = ${x};`));
   }
 }
 
-export function emitStructDecode(ctx: ModuleContext, w: CodeWriter, s: IrStruct, name: string): void {
-  w.block(`function ${ctx.local('decode', s.name)}(r: ${ctx.rtType('Reader')}, end: number): ${name} {`, () => {
-    const dec = new Decoder(ctx, w);
-    const local = (f: IrField) => `f_${f.name}`;
-    const late = new Set<string>();
-    for (const f of s.fields) {
-      const type = tsType(ctx, f.type);
-      if (isCollection(f.type) && !f.optional) w.line(`const ${local(f)}: ${type} = ${f.type.kind === 'array' ? '[]' : 'new Map()'};`);
-      else if (f.optional) w.line(`let ${local(f)}: ${type} | undefined;`);
-      else if (zeroIsPrimitive(ctx, f.type)) w.line(`let ${local(f)}: ${type} = ${absentExpr(ctx, f)};`);
-      else {
-        w.line(`let ${local(f)}: ${type} | undefined;`);
-        late.add(f.name);
+export function structDecode(ctx: ModuleContext, s: IrStruct, name: string): Statement[] {
+  const dec = new Decoder(ctx);
+  const local = (f: IrField) => `f_${f.name}`;
+  const late = new Set<string>();
+  const declarations = s.fields.map((f) => {
+    const type = tsType(ctx, f.type);
+    if (isCollection(f.type) && !f.optional) return stmt`const ${local(f)}: ${type} = ${f.type.kind === 'array' ? expr`[]` : expr`new Map()`};`;
+    if (f.optional) return stmt`let ${local(f)}: ${type} | undefined;`;
+    if (zeroIsPrimitive(ctx, f.type)) return stmt`let ${local(f)}: ${type} = ${absentExpr(ctx, f)};`;
+    late.add(f.name);
+    return stmt`let ${local(f)}: ${type} | undefined;`;
+  });
+  const fieldCases = dec.caseBlock(() => {
+    for (const f of [...s.fields].sort(byNumber)) {
+      if (f.optional && isCollection(f.type)) {
+        const body = dec.block(() => dec.payload(f.type, (x) => stmt`${local(f)} = ${x};`));
+        dec.addCases(
+          cases`case ${tagOf(f.number, 2)}: {
+            ${body}
+            break;
+          }`,
+        );
+      } else dec.slotCases(f.type, f.number, identifier(local(f)));
+    }
+  });
+  const result =
+    s.fields.length === 0
+      ? stmt`return {};`
+      : stmt`return {
+          ${s.fields.map((f) => {
+            const value = late.has(f.name) ? expr`${local(f)} ?? ${absentExpr(ctx, f)}` : identifier(local(f));
+            const entry: Syntax.Property =
+              f.name === '__proto__'
+                ? { type: 'Property', key: lit('__proto__'), computed: true, value, shorthand: false }
+                : { type: 'Property', key: identifier(f.name), computed: false, value, shorthand: false };
+            return entry;
+          })}
+        };`;
+  return stmts`function ${ctx.local('decode', s.name)}(r: ${ctx.rtType('Reader')}, end: number): ${name} {
+    ${declarations}
+    while (r.pos < end) {
+      const t = r.u32();
+      switch (t) {
+        ${fieldCases}
+        default:
+          r.skip(t);
       }
     }
-    w.block('while (r.pos < end) {', () => {
-      w.line('const t = r.u32();');
-      w.block('switch (t) {', () => {
-        for (const f of [...s.fields].sort(byNumber)) {
-          if (f.optional && isCollection(f.type)) {
-            w.block(`case ${tagOf(f.number, 2)}: {`, () => {
-              dec.payload(f.type, (x) => `${local(f)} = ${x};`);
-              w.line('break;');
-            });
-          } else dec.slotCases(f.type, f.number, local(f));
-        }
-        w.line('default:');
-        w.indent(() => w.line('r.skip(t);'));
-      });
-    });
-    if (s.fields.length === 0) {
-      w.line('return {};');
-      return;
-    }
-    w.block(
-      'return {',
-      () => {
-        for (const f of s.fields) {
-          const key = f.name === '__proto__' ? `['__proto__']` : f.name;
-          w.line(`${key}: ${late.has(f.name) ? `${local(f)} ?? ${absentExpr(ctx, f)}` : local(f)},`);
-        }
-      },
-      '};',
-    );
-  });
+    ${result}
+  }`;
 }
 
-export function emitUnionDecode(ctx: ModuleContext, w: CodeWriter, u: IrUnion, name: string): void {
-  w.block(`function ${ctx.local('decode', u.name)}(r: ${ctx.rtType('Reader')}, end: number): ${name} {`, () => {
-    const dec = new Decoder(ctx, w);
-    w.line(`let v: ${name} | undefined;`);
-    w.block('while (r.pos < end) {', () => {
-      w.line('const t = r.u32();');
-      w.block('switch (t) {', () => {
-        for (const a of [...u.arms].sort(byNumber)) {
-          w.block(`case ${tagOf(a.number, isCollection(a.type) ? 2 : wireType(a.type))}: {`, () => {
-            dec.payload(a.type, (x) => `v = { kind: ${str(a.name)}, value: ${x} };`);
-            w.line('break;');
-          });
-        }
-        w.line('default:');
-        w.indent(() => w.line('r.skip(t);'));
-      });
-    });
-    w.line(`if (v === undefined) throw r.error(${str(`${u.name}: no known arm present`)});`);
-    w.line('return v;');
+export function unionDecode(ctx: ModuleContext, u: IrUnion, name: string): Statement[] {
+  const dec = new Decoder(ctx);
+  const armCases = dec.caseBlock(() => {
+    for (const a of [...u.arms].sort(byNumber)) {
+      const body = dec.block(() => dec.payload(a.type, (x) => stmt`v = { kind: ${lit(a.name)}, value: ${x} };`));
+      dec.addCases(
+        cases`case ${tagOf(a.number, isCollection(a.type) ? 2 : wireType(a.type))}: {
+          ${body}
+          break;
+        }`,
+      );
+    }
   });
+  return stmts`function ${ctx.local('decode', u.name)}(r: ${ctx.rtType('Reader')}, end: number): ${name} {
+    let v: ${name} | undefined;
+    while (r.pos < end) {
+      const t = r.u32();
+      switch (t) {
+        ${armCases}
+        default:
+          r.skip(t);
+      }
+    }
+    if (v === undefined) throw r.error(${lit(`${u.name}: no known arm present`)});
+    return v;
+  }`;
 }

@@ -3,183 +3,191 @@
  * TS expressions of defaults and zero values.
  */
 import type { IrEnum, IrErrorSet, IrField, IrStruct, IrType, IrUnion, IrValue } from '../../ir/ir.ts';
+import {
+  bigintLiteral,
+  docComment,
+  docCommentText,
+  expr,
+  jsonLiteral,
+  lit,
+  literalType,
+  numberLiteral,
+  property,
+  propertySignature,
+  stmts,
+  union,
+  withComments,
+  type Syntax,
+} from '../shared/ts/index.ts';
 import type { ModuleContext } from './context.ts';
-import { CodeWriter, docLines, jsonLiteral, propKey, str, typeKey } from './writer.ts';
+
+/** A type by name, with type arguments. */
+export function typeRef(typeName: string, typeArguments?: readonly Syntax.TypeNode[]): Syntax.TypeReference {
+  return typeArguments ? { type: 'TSTypeReference', typeName, typeArguments } : { type: 'TSTypeReference', typeName };
+}
+
+function keyword(name: string): Syntax.KeywordType {
+  return { type: 'TSKeywordType', keyword: name };
+}
 
 /** The TS type of a field type. */
-export function tsType(ctx: ModuleContext, t: IrType): string {
+export function tsType(ctx: ModuleContext, t: IrType): Syntax.TypeNode {
   switch (t.kind) {
     case 'named':
-      return ctx.ref(t.name);
-    case 'array': {
-      const el = tsType(ctx, t.element);
-      return /^[A-Za-z0-9_$.]+(\[\])*$/.test(el) ? `${el}[]` : `(${el})[]`;
-    }
+      return typeRef(ctx.ref(t.name));
+    case 'array':
+      return { type: 'TSArrayType', elementType: tsType(ctx, t.element) };
     case 'map':
-      return `Map<${tsType(ctx, t.key)}, ${tsType(ctx, t.value)}>`;
+      return typeRef('Map', [tsType(ctx, t.key), tsType(ctx, t.value)]);
     case 'scalar':
       switch (t.scalar) {
         case 'bool':
-          return 'boolean';
+          return keyword('boolean');
         case 'u64':
         case 'i64':
-          return 'bigint';
+          return keyword('bigint');
         case 'string':
         case 'uuid':
-          return 'string';
+          return keyword('string');
         case 'bytes':
-          return 'Uint8Array';
+          return typeRef('Uint8Array');
         case 'timestamp':
-          return 'Date';
+          return typeRef('Date');
         case 'json':
-          return ctx.rtType('JsonValue');
+          return typeRef(ctx.rtType('JsonValue'));
         default:
-          return 'number';
+          return keyword('number');
       }
   }
 }
 
-function fieldLines(ctx: ModuleContext, f: IrField): string[] {
-  return [...docLines(f.doc), `${typeKey(f.name)}${f.optional ? '?' : ''}: ${tsType(ctx, f.type)};`];
+function fieldMember(ctx: ModuleContext, f: IrField): Syntax.PropertySignature {
+  return propertySignature(f.name, tsType(ctx, f.type), f.optional, docCommentText(f.doc));
 }
 
-export function emitStructType(ctx: ModuleContext, w: CodeWriter, s: IrStruct, name: string): void {
-  w.lines_(docLines(s.doc));
+export function structType(ctx: ModuleContext, s: IrStruct, name: string): Syntax.Statement[] {
   if (s.fields.length === 0) {
-    w.line(`export type ${name} = Record<string, never>;`);
-    return;
+    return stmts`${docComment(s.doc)}
+      export type ${name} = Record<string, never>;`;
   }
-  w.block(
-    `export type ${name} = {`,
-    () => {
-      for (const f of s.fields) w.lines_(fieldLines(ctx, f));
-    },
-    '};',
+  return stmts`${docComment(s.doc)}
+    export type ${name} = {
+      ${s.fields.map((f) => fieldMember(ctx, f))}
+    };`;
+}
+
+export function unionType(ctx: ModuleContext, u: IrUnion, name: string): Syntax.Statement[] {
+  const arms = u.arms.map((a) =>
+    withComments<Syntax.TypeNode>(
+      {
+        type: 'TSTypeLiteral',
+        members: [propertySignature('kind', literalType(a.name)), propertySignature('value', tsType(ctx, a.type))],
+        expanded: false,
+      },
+      docCommentText(a.doc),
+    ),
   );
+  return stmts`${docComment(u.doc)}
+    export type ${name} = ${union(arms)};`;
 }
 
-export function emitUnionType(ctx: ModuleContext, w: CodeWriter, u: IrUnion, name: string): void {
-  w.lines_(docLines(u.doc));
-  if (u.arms.length === 0) {
-    w.line(`export type ${name} = never;`);
-    return;
-  }
-  w.line(`export type ${name} =`);
-  w.indent(() => {
-    u.arms.forEach((a, i) => {
-      w.lines_(docLines(a.doc));
-      w.line(`| { kind: ${str(a.name)}; value: ${tsType(ctx, a.type)} }${i === u.arms.length - 1 ? ';' : ''}`);
-    });
-  });
-}
-
-export function emitEnumType(w: CodeWriter, e: IrEnum, name: string): void {
-  w.lines_(docLines(e.doc));
-  w.line(`export type ${name} = ${e.members.length === 0 ? 'never' : e.members.map((m) => str(m.name)).join(' | ')};`);
+export function enumType(e: IrEnum, name: string): Syntax.Statement[] {
+  return stmts`${docComment(e.doc)}
+    export type ${name} = ${union(e.members.map((m) => literalType(m.name)))};`;
 }
 
 /** `export const E = { CODE: 1, … } as const`, its key type, and the messages of the codes that have one. */
-export function emitErrorSet(w: CodeWriter, e: IrErrorSet, name: string): void {
-  w.lines_(docLines(e.doc));
-  w.block(
-    `export const ${name} = {`,
-    () => {
-      for (const m of e.members) {
-        w.lines_(docLines(m.doc ?? m.message));
-        w.line(`${propKey(m.name)}: ${m.value},`);
-      }
-    },
-    '} as const;',
-  );
-  w.line(`export type ${name} = keyof typeof ${name};`);
+export function errorSet(e: IrErrorSet, name: string): Syntax.Statement[] {
+  const codes = e.members.map((m) => property(m.name, numberLiteral(m.value), docCommentText(m.doc ?? m.message)));
+  const out = stmts`${docComment(e.doc)}
+    export const ${name} = {
+      ${codes}
+    } as const;
+    export type ${name} = keyof typeof ${name};`;
   const withText = e.members.filter((m) => m.message !== undefined);
-  if (withText.length === 0) return;
-  w.line(`/** Messages of the ${name} codes that carry one. */`);
-  w.block(
-    `export const ${name}Messages: { readonly [K in ${name}]?: string } = {`,
-    () => {
-      for (const m of withText) w.line(`${propKey(m.name)}: ${str(m.message!)},`);
-    },
-    '};',
-  );
+  if (withText.length === 0) return out;
+  const messages = `${name}Messages`;
+  return [
+    ...out,
+    ...stmts`${docComment(`Messages of the ${name} codes that carry one.`)}
+      export const ${messages}: { readonly [K in ${name}]?: string } = {
+        ${withText.map((m) => property(m.name, lit(m.message!)))}
+      };`,
+  ];
 }
 
 /** A TS expression for an IR value (a default) of type `t`; evaluated anew each time (fresh objects). */
-export function valueExpr(ctx: ModuleContext, v: IrValue, t: IrType): string {
+export function valueExpr(ctx: ModuleContext, v: IrValue, t: IrType): Syntax.Expression {
   if (Array.isArray(v)) {
     const el = t.kind === 'array' ? t.element : t;
-    return `[${v.map((x) => valueExpr(ctx, x, el)).join(', ')}]`;
+    return { type: 'ArrayExpression', elements: (v as readonly IrValue[]).map((x) => valueExpr(ctx, x, el)) };
   }
-  if (v !== null && typeof v === 'object' && 'enumMember' in v) return str(v.enumMember);
+  if (v !== null && typeof v === 'object' && 'enumMember' in v) return lit(v.enumMember);
   if (t.kind === 'scalar') {
     switch (t.scalar) {
       case 'u64':
       case 'i64':
-        return `${BigInt(v as bigint | number)}n`;
+        return bigintLiteral(BigInt(v as bigint | number));
       case 'f32':
         return numberLiteral(Math.fround(Number(v)));
       case 'timestamp':
-        return `new Date(${Date.parse(String(v))})`;
+        return expr`new Date(${numberLiteral(Date.parse(v as string))})`;
       case 'bytes': {
-        const hex = String(v);
-        const bytes = Array.from({ length: hex.length / 2 }, (_, i) => parseInt(hex.slice(2 * i, 2 * i + 2), 16));
-        return bytes.length === 0 ? 'new Uint8Array(0)' : `new Uint8Array([${bytes.join(', ')}])`;
+        const hex = v as string;
+        const bytes = Array.from({ length: hex.length / 2 }, (_, i) => numberLiteral(parseInt(hex.slice(2 * i, 2 * i + 2), 16)));
+        return bytes.length === 0 ? expr`new Uint8Array(0)` : expr`new Uint8Array([${bytes}])`;
       }
       case 'json':
-        return jsonLiteral(v);
+        return jsonLiteral(v, false);
       default:
         if (typeof v === 'number') return numberLiteral(v);
     }
   }
-  if (typeof v === 'string') return str(v);
-  return JSON.stringify(v) ?? 'null';
-}
-
-export function numberLiteral(n: number): string {
-  if (Number.isNaN(n)) return 'NaN';
-  if (n === Infinity) return 'Infinity';
-  if (n === -Infinity) return '-Infinity';
-  return Object.is(n, -0) ? '-0' : String(n);
+  if (typeof v === 'string') return lit(v);
+  if (typeof v === 'number') return numberLiteral(v);
+  if (typeof v === 'bigint') return bigintLiteral(v);
+  if (typeof v === 'boolean') return { type: 'BooleanLiteral', value: v };
+  return { type: 'NullLiteral' };
 }
 
 /** The value of a required field absent from the input: its default, else the zero value of its type. */
-export function absentExpr(ctx: ModuleContext, f: IrField): string {
+export function absentExpr(ctx: ModuleContext, f: IrField): Syntax.Expression {
   return f.default !== undefined ? valueExpr(ctx, f.default, f.type) : zeroExpr(ctx, f.type);
 }
 
 /** The zero value of a type (docs/generated-code.md "Defaults and absence"); a fresh object each time. */
-export function zeroExpr(ctx: ModuleContext, t: IrType): string {
+export function zeroExpr(ctx: ModuleContext, t: IrType): Syntax.Expression {
   switch (t.kind) {
     case 'array':
-      return '[]';
+      return { type: 'ArrayExpression', elements: [] };
     case 'map':
-      return 'new Map()';
+      return expr`new Map()`;
     case 'named': {
       const d = ctx.decl(t.name);
-      if (d.kind === 'enum') return d.members.length > 0 ? str(d.members[0]!.name) : 'undefined as never';
+      if (d.kind === 'enum') return d.members.length > 0 ? lit(d.members[0]!.name) : expr`undefined as never`;
       // A struct's zero value has every field at its default or zero value: what an empty message decodes to.
       // A union has no natural zero: it is the union's example.
-      return d.kind === 'struct' ? `${ctx.ref(t.name)}.decode(new Uint8Array(0))` : `${ctx.ref(t.name)}.example()`;
+      return d.kind === 'struct' ? expr`${ctx.ref(t.name)}.decode(new Uint8Array(0))` : expr`${ctx.ref(t.name)}.example()`;
     }
     case 'scalar':
       switch (t.scalar) {
         case 'bool':
-          return 'false';
+          return { type: 'BooleanLiteral', value: false };
         case 'u64':
         case 'i64':
-          return '0n';
+          return bigintLiteral(0n);
         case 'string':
-          return "''";
+          return lit('');
         case 'bytes':
-          return 'new Uint8Array(0)';
+          return expr`new Uint8Array(0)`;
         case 'timestamp':
-          return 'new Date(0)';
+          return expr`new Date(0)`;
         case 'uuid':
-          return "'00000000-0000-0000-0000-000000000000'";
+          return lit('00000000-0000-0000-0000-000000000000');
         case 'json':
-          return 'null';
+          return { type: 'NullLiteral' };
         default:
-          return '0';
+          return numberLiteral(0);
       }
   }
 }

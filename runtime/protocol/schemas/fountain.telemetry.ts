@@ -3,587 +3,538 @@
 
 /** fountain.telemetry.DeliveryReport */
 export const DeliveryReportSchema = {
-  "$schema": "https://json-schema.org/draft/2020-12/schema",
-  "$id": "https://midl.dev/schemas/fountain.telemetry.DeliveryReport.schema.json",
-  "title": "DeliveryReport",
-  "description": "Delivery counters of one topic over a measurement window.",
-  "type": "object",
-  "properties": {
-    "peer": {
-      "description": "Peer that counted.",
-      "type": "string",
-      "minLength": 1,
-      "maxLength": 128
+  $schema: 'https://json-schema.org/draft/2020-12/schema',
+  $id: 'https://midl.dev/schemas/fountain.telemetry.DeliveryReport.schema.json',
+  title: 'DeliveryReport',
+  description: 'Delivery counters of one topic over a measurement window.',
+  type: 'object',
+  properties: {
+    peer: {
+      description: 'Peer that counted.',
+      type: 'string',
+      minLength: 1,
+      maxLength: 128,
     },
-    "session": {
-      "description": "Session the traffic belonged to, when counted per session.",
-      "type": "string",
-      "format": "uuid",
-      "pattern": "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
+    session: {
+      description: 'Session the traffic belonged to, when counted per session.',
+      type: 'string',
+      format: 'uuid',
+      pattern: '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$',
     },
-    "topic": {
-      "description": "Topic address as declared.",
-      "type": "string",
-      "minLength": 1,
-      "maxLength": 256
+    topic: {
+      description: 'Topic address as declared.',
+      type: 'string',
+      minLength: 1,
+      maxLength: 256,
     },
-    "topicId": {
-      "description": "Stable numeric topic id carried in envelopes.",
-      "type": "integer",
-      "minimum": 0,
-      "maximum": 4294967295
+    topicId: {
+      description: 'Stable numeric topic id carried in envelopes.',
+      type: 'integer',
+      minimum: 0,
+      maximum: 4294967295,
     },
-    "at": {
-      "description": "End of the measurement window.",
-      "type": "string",
-      "format": "date-time"
+    at: {
+      description: 'End of the measurement window.',
+      type: 'string',
+      format: 'date-time',
     },
-    "window": {
-      "description": "Length of the measurement window.",
-      "type": "integer",
-      "minimum": -9007199254740991,
-      "maximum": 9007199254740991
+    window: {
+      description: 'Length of the measurement window.',
+      type: 'integer',
+      minimum: -9007199254740991,
+      maximum: 9007199254740991,
     },
-    "sent": {
-      "description": "Messages sent.",
-      "type": "string",
-      "pattern": "^(?:0|[1-9][0-9]{0,18}|1[0-7][0-9]{18}|18[0-3][0-9]{17}|184[0-3][0-9]{16}|1844[0-5][0-9]{15}|18446[0-6][0-9]{14}|184467[0-3][0-9]{13}|1844674[0-3][0-9]{12}|184467440[0-6][0-9]{10}|1844674407[0-2][0-9]{9}|18446744073[0-6][0-9]{8}|1844674407370[0-8][0-9]{6}|18446744073709[0-4][0-9]{5}|184467440737095[0-4][0-9]{4}|18446744073709550[0-9]{3}|18446744073709551[0-5][0-9]{2}|1844674407370955160[0-9]|1844674407370955161[0-5])$"
+    sent: {
+      description: 'Messages sent.',
+      type: 'string',
+      pattern:
+        '^(?:0|[1-9][0-9]{0,18}|1[0-7][0-9]{18}|18[0-3][0-9]{17}|184[0-3][0-9]{16}|1844[0-5][0-9]{15}|18446[0-6][0-9]{14}|184467[0-3][0-9]{13}|1844674[0-3][0-9]{12}|184467440[0-6][0-9]{10}|1844674407[0-2][0-9]{9}|18446744073[0-6][0-9]{8}|1844674407370[0-8][0-9]{6}|18446744073709[0-4][0-9]{5}|184467440737095[0-4][0-9]{4}|18446744073709550[0-9]{3}|18446744073709551[0-5][0-9]{2}|1844674407370955160[0-9]|1844674407370955161[0-5])$',
     },
-    "received": {
-      "description": "Messages received and accepted.",
-      "type": "string",
-      "pattern": "^(?:0|[1-9][0-9]{0,18}|1[0-7][0-9]{18}|18[0-3][0-9]{17}|184[0-3][0-9]{16}|1844[0-5][0-9]{15}|18446[0-6][0-9]{14}|184467[0-3][0-9]{13}|1844674[0-3][0-9]{12}|184467440[0-6][0-9]{10}|1844674407[0-2][0-9]{9}|18446744073[0-6][0-9]{8}|1844674407370[0-8][0-9]{6}|18446744073709[0-4][0-9]{5}|184467440737095[0-4][0-9]{4}|18446744073709550[0-9]{3}|18446744073709551[0-5][0-9]{2}|1844674407370955160[0-9]|1844674407370955161[0-5])$"
+    received: {
+      description: 'Messages received and accepted.',
+      type: 'string',
+      pattern:
+        '^(?:0|[1-9][0-9]{0,18}|1[0-7][0-9]{18}|18[0-3][0-9]{17}|184[0-3][0-9]{16}|1844[0-5][0-9]{15}|18446[0-6][0-9]{14}|184467[0-3][0-9]{13}|1844674[0-3][0-9]{12}|184467440[0-6][0-9]{10}|1844674407[0-2][0-9]{9}|18446744073[0-6][0-9]{8}|1844674407370[0-8][0-9]{6}|18446744073709[0-4][0-9]{5}|184467440737095[0-4][0-9]{4}|18446744073709550[0-9]{3}|18446744073709551[0-5][0-9]{2}|1844674407370955160[0-9]|1844674407370955161[0-5])$',
     },
-    "dropped": {
-      "description": "Messages dropped (late, over budget, or lost and not recovered).",
-      "type": "string",
-      "pattern": "^(?:0|[1-9][0-9]{0,18}|1[0-7][0-9]{18}|18[0-3][0-9]{17}|184[0-3][0-9]{16}|1844[0-5][0-9]{15}|18446[0-6][0-9]{14}|184467[0-3][0-9]{13}|1844674[0-3][0-9]{12}|184467440[0-6][0-9]{10}|1844674407[0-2][0-9]{9}|18446744073[0-6][0-9]{8}|1844674407370[0-8][0-9]{6}|18446744073709[0-4][0-9]{5}|184467440737095[0-4][0-9]{4}|18446744073709550[0-9]{3}|18446744073709551[0-5][0-9]{2}|1844674407370955160[0-9]|1844674407370955161[0-5])$"
+    dropped: {
+      description: 'Messages dropped (late, over budget, or lost and not recovered).',
+      type: 'string',
+      pattern:
+        '^(?:0|[1-9][0-9]{0,18}|1[0-7][0-9]{18}|18[0-3][0-9]{17}|184[0-3][0-9]{16}|1844[0-5][0-9]{15}|18446[0-6][0-9]{14}|184467[0-3][0-9]{13}|1844674[0-3][0-9]{12}|184467440[0-6][0-9]{10}|1844674407[0-2][0-9]{9}|18446744073[0-6][0-9]{8}|1844674407370[0-8][0-9]{6}|18446744073709[0-4][0-9]{5}|184467440737095[0-4][0-9]{4}|18446744073709550[0-9]{3}|18446744073709551[0-5][0-9]{2}|1844674407370955160[0-9]|1844674407370955161[0-5])$',
     },
-    "retried": {
-      "description": "Retransmissions (QoS at_least_once / exactly_once, NACK repairs).",
-      "type": "string",
-      "pattern": "^(?:0|[1-9][0-9]{0,18}|1[0-7][0-9]{18}|18[0-3][0-9]{17}|184[0-3][0-9]{16}|1844[0-5][0-9]{15}|18446[0-6][0-9]{14}|184467[0-3][0-9]{13}|1844674[0-3][0-9]{12}|184467440[0-6][0-9]{10}|1844674407[0-2][0-9]{9}|18446744073[0-6][0-9]{8}|1844674407370[0-8][0-9]{6}|18446744073709[0-4][0-9]{5}|184467440737095[0-4][0-9]{4}|18446744073709550[0-9]{3}|18446744073709551[0-5][0-9]{2}|1844674407370955160[0-9]|1844674407370955161[0-5])$"
+    retried: {
+      description: 'Retransmissions (QoS at_least_once / exactly_once, NACK repairs).',
+      type: 'string',
+      pattern:
+        '^(?:0|[1-9][0-9]{0,18}|1[0-7][0-9]{18}|18[0-3][0-9]{17}|184[0-3][0-9]{16}|1844[0-5][0-9]{15}|18446[0-6][0-9]{14}|184467[0-3][0-9]{13}|1844674[0-3][0-9]{12}|184467440[0-6][0-9]{10}|1844674407[0-2][0-9]{9}|18446744073[0-6][0-9]{8}|1844674407370[0-8][0-9]{6}|18446744073709[0-4][0-9]{5}|184467440737095[0-4][0-9]{4}|18446744073709550[0-9]{3}|18446744073709551[0-5][0-9]{2}|1844674407370955160[0-9]|1844674407370955161[0-5])$',
     },
-    "duplicates": {
-      "description": "Duplicates discarded by the receiver.",
-      "type": "string",
-      "pattern": "^(?:0|[1-9][0-9]{0,18}|1[0-7][0-9]{18}|18[0-3][0-9]{17}|184[0-3][0-9]{16}|1844[0-5][0-9]{15}|18446[0-6][0-9]{14}|184467[0-3][0-9]{13}|1844674[0-3][0-9]{12}|184467440[0-6][0-9]{10}|1844674407[0-2][0-9]{9}|18446744073[0-6][0-9]{8}|1844674407370[0-8][0-9]{6}|18446744073709[0-4][0-9]{5}|184467440737095[0-4][0-9]{4}|18446744073709550[0-9]{3}|18446744073709551[0-5][0-9]{2}|1844674407370955160[0-9]|1844674407370955161[0-5])$"
+    duplicates: {
+      description: 'Duplicates discarded by the receiver.',
+      type: 'string',
+      pattern:
+        '^(?:0|[1-9][0-9]{0,18}|1[0-7][0-9]{18}|18[0-3][0-9]{17}|184[0-3][0-9]{16}|1844[0-5][0-9]{15}|18446[0-6][0-9]{14}|184467[0-3][0-9]{13}|1844674[0-3][0-9]{12}|184467440[0-6][0-9]{10}|1844674407[0-2][0-9]{9}|18446744073[0-6][0-9]{8}|1844674407370[0-8][0-9]{6}|18446744073709[0-4][0-9]{5}|184467440737095[0-4][0-9]{4}|18446744073709550[0-9]{3}|18446744073709551[0-5][0-9]{2}|1844674407370955160[0-9]|1844674407370955161[0-5])$',
     },
-    "quarantined": {
-      "description": "Messages quarantined for an invalid envelope, checksum or capability.",
-      "type": "string",
-      "pattern": "^(?:0|[1-9][0-9]{0,18}|1[0-7][0-9]{18}|18[0-3][0-9]{17}|184[0-3][0-9]{16}|1844[0-5][0-9]{15}|18446[0-6][0-9]{14}|184467[0-3][0-9]{13}|1844674[0-3][0-9]{12}|184467440[0-6][0-9]{10}|1844674407[0-2][0-9]{9}|18446744073[0-6][0-9]{8}|1844674407370[0-8][0-9]{6}|18446744073709[0-4][0-9]{5}|184467440737095[0-4][0-9]{4}|18446744073709550[0-9]{3}|18446744073709551[0-5][0-9]{2}|1844674407370955160[0-9]|1844674407370955161[0-5])$"
-    }
+    quarantined: {
+      description: 'Messages quarantined for an invalid envelope, checksum or capability.',
+      type: 'string',
+      pattern:
+        '^(?:0|[1-9][0-9]{0,18}|1[0-7][0-9]{18}|18[0-3][0-9]{17}|184[0-3][0-9]{16}|1844[0-5][0-9]{15}|18446[0-6][0-9]{14}|184467[0-3][0-9]{13}|1844674[0-3][0-9]{12}|184467440[0-6][0-9]{10}|1844674407[0-2][0-9]{9}|18446744073[0-6][0-9]{8}|1844674407370[0-8][0-9]{6}|18446744073709[0-4][0-9]{5}|184467440737095[0-4][0-9]{4}|18446744073709550[0-9]{3}|18446744073709551[0-5][0-9]{2}|1844674407370955160[0-9]|1844674407370955161[0-5])$',
+    },
   },
-  "required": [
-    "peer",
-    "topic",
-    "topicId",
-    "at",
-    "window",
-    "sent",
-    "received",
-    "dropped",
-    "retried",
-    "duplicates",
-    "quarantined"
-  ],
-  "additionalProperties": false,
-  "examples": [
+  required: ['peer', 'topic', 'topicId', 'at', 'window', 'sent', 'received', 'dropped', 'retried', 'duplicates', 'quarantined'],
+  additionalProperties: false,
+  examples: [
     {
-      "peer": "example",
-      "session": "00000000-0000-4000-8000-000000000000",
-      "topic": "example",
-      "topicId": 0,
-      "at": "2026-01-01T00:00:00.000Z",
-      "window": 1000,
-      "sent": "0",
-      "received": "0",
-      "dropped": "0",
-      "retried": "0",
-      "duplicates": "0",
-      "quarantined": "0"
-    }
-  ]
+      peer: 'example',
+      session: '00000000-0000-4000-8000-000000000000',
+      topic: 'example',
+      topicId: 0,
+      at: '2026-01-01T00:00:00.000Z',
+      window: 1000,
+      sent: '0',
+      received: '0',
+      dropped: '0',
+      retried: '0',
+      duplicates: '0',
+      quarantined: '0',
+    },
+  ],
 } as const;
 
 /** fountain.telemetry.ErrorEvent */
 export const ErrorEventSchema = {
-  "$schema": "https://json-schema.org/draft/2020-12/schema",
-  "$id": "https://midl.dev/schemas/fountain.telemetry.ErrorEvent.schema.json",
-  "title": "ErrorEvent",
-  "description": "One error that occurred on the backplane.",
-  "type": "object",
-  "properties": {
-    "at": {
-      "description": "When it happened.",
-      "type": "string",
-      "format": "date-time"
+  $schema: 'https://json-schema.org/draft/2020-12/schema',
+  $id: 'https://midl.dev/schemas/fountain.telemetry.ErrorEvent.schema.json',
+  title: 'ErrorEvent',
+  description: 'One error that occurred on the backplane.',
+  type: 'object',
+  properties: {
+    at: {
+      description: 'When it happened.',
+      type: 'string',
+      format: 'date-time',
     },
-    "peer": {
-      "description": "Peer that observed the error.",
-      "type": "string",
-      "minLength": 1,
-      "maxLength": 128
+    peer: {
+      description: 'Peer that observed the error.',
+      type: 'string',
+      minLength: 1,
+      maxLength: 128,
     },
-    "session": {
-      "description": "Session involved, if any.",
-      "type": "string",
-      "format": "uuid",
-      "pattern": "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
+    session: {
+      description: 'Session involved, if any.',
+      type: 'string',
+      format: 'uuid',
+      pattern: '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$',
     },
-    "corr": {
-      "description": "Correlation id of the failed message, if any.",
-      "type": "string",
-      "maxLength": 64
+    corr: {
+      description: 'Correlation id of the failed message, if any.',
+      type: 'string',
+      maxLength: 64,
     },
-    "topic": {
-      "description": "Topic address or intent name involved, if any.",
-      "type": "string",
-      "maxLength": 256
+    topic: {
+      description: 'Topic address or intent name involved, if any.',
+      type: 'string',
+      maxLength: 256,
     },
-    "errorSet": {
-      "description": "Fully qualified error set, e.g. \"fountain.gpu.GpuError\".",
-      "type": "string",
-      "minLength": 1,
-      "maxLength": 256
+    errorSet: {
+      description: 'Fully qualified error set, e.g. "fountain.gpu.GpuError".',
+      type: 'string',
+      minLength: 1,
+      maxLength: 256,
     },
-    "error": {
-      "description": "Code, name, message and details of the error.",
-      "$ref": "#/$defs/fountain.core.ErrorInfo"
+    error: {
+      description: 'Code, name, message and details of the error.',
+      $ref: '#/$defs/fountain.core.ErrorInfo',
     },
-    "severity": {
-      "description": "How serious the event is.",
-      "$ref": "#/$defs/fountain.core.Severity",
-      "default": "error"
+    severity: {
+      description: 'How serious the event is.',
+      $ref: '#/$defs/fountain.core.Severity',
+      default: 'error',
     },
-    "retries": {
-      "description": "Retries already attempted before reporting.",
-      "type": "integer",
-      "minimum": 0,
-      "maximum": 4294967295,
-      "default": 0
+    retries: {
+      description: 'Retries already attempted before reporting.',
+      type: 'integer',
+      minimum: 0,
+      maximum: 4294967295,
+      default: 0,
     },
-    "diagnostics": {
-      "description": "Related diagnostics, e.g. WGSL compiler messages.",
-      "type": "array",
-      "items": {
-        "$ref": "#/$defs/fountain.core.Diagnostic"
+    diagnostics: {
+      description: 'Related diagnostics, e.g. WGSL compiler messages.',
+      type: 'array',
+      items: {
+        $ref: '#/$defs/fountain.core.Diagnostic',
       },
-      "maxItems": 64
-    }
+      maxItems: 64,
+    },
   },
-  "required": [
-    "at",
-    "peer",
-    "errorSet",
-    "error",
-    "severity",
-    "retries",
-    "diagnostics"
-  ],
-  "additionalProperties": false,
-  "examples": [
+  required: ['at', 'peer', 'errorSet', 'error', 'severity', 'retries', 'diagnostics'],
+  additionalProperties: false,
+  examples: [
     {
-      "at": "2026-01-01T00:00:00.000Z",
-      "peer": "example",
-      "session": "00000000-0000-4000-8000-000000000000",
-      "corr": "example",
-      "topic": "example",
-      "errorSet": "example",
-      "error": {
-        "code": 1,
-        "name": "A",
-        "message": "example",
-        "retryAfter": 1000,
-        "detail": {}
+      at: '2026-01-01T00:00:00.000Z',
+      peer: 'example',
+      session: '00000000-0000-4000-8000-000000000000',
+      corr: 'example',
+      topic: 'example',
+      errorSet: 'example',
+      error: {
+        code: 1,
+        name: 'A',
+        message: 'example',
+        retryAfter: 1000,
+        detail: {},
       },
-      "severity": "error",
-      "retries": 0,
-      "diagnostics": [
+      severity: 'error',
+      retries: 0,
+      diagnostics: [
         {
-          "severity": "info",
-          "message": "example",
-          "line": 1,
-          "column": 1,
-          "length": 0,
-          "source": "example"
-        }
-      ]
-    }
+          severity: 'info',
+          message: 'example',
+          line: 1,
+          column: 1,
+          length: 0,
+          source: 'example',
+        },
+      ],
+    },
   ],
-  "$defs": {
-    "fountain.core.Diagnostic": {
-      "title": "Diagnostic",
-      "description": "A message about a source text (for example a WGSL compile error), with an optional position.",
-      "type": "object",
-      "properties": {
-        "severity": {
-          "description": "How serious the finding is.",
-          "$ref": "#/$defs/fountain.core.Severity"
+  $defs: {
+    'fountain.core.Diagnostic': {
+      title: 'Diagnostic',
+      description: 'A message about a source text (for example a WGSL compile error), with an optional position.',
+      type: 'object',
+      properties: {
+        severity: {
+          description: 'How serious the finding is.',
+          $ref: '#/$defs/fountain.core.Severity',
         },
-        "message": {
-          "description": "Human-readable explanation.",
-          "type": "string",
-          "minLength": 1,
-          "maxLength": 4096
+        message: {
+          description: 'Human-readable explanation.',
+          type: 'string',
+          minLength: 1,
+          maxLength: 4096,
         },
-        "line": {
-          "description": "1-based line in the source the diagnostic refers to.",
-          "type": "integer",
-          "minimum": 1,
-          "maximum": 4294967295
+        line: {
+          description: '1-based line in the source the diagnostic refers to.',
+          type: 'integer',
+          minimum: 1,
+          maximum: 4294967295,
         },
-        "column": {
-          "description": "1-based column (in UTF-16 code units, as WebGPU reports it).",
-          "type": "integer",
-          "minimum": 1,
-          "maximum": 4294967295
+        column: {
+          description: '1-based column (in UTF-16 code units, as WebGPU reports it).',
+          type: 'integer',
+          minimum: 1,
+          maximum: 4294967295,
         },
-        "length": {
-          "description": "Length of the offending range, in UTF-16 code units.",
-          "type": "integer",
-          "minimum": 0,
-          "maximum": 4294967295
+        length: {
+          description: 'Length of the offending range, in UTF-16 code units.',
+          type: 'integer',
+          minimum: 0,
+          maximum: 4294967295,
         },
-        "source": {
-          "description": "What produced the diagnostic, e.g. \"wgsl\", \"layout\", \"validation\".",
-          "type": "string",
-          "maxLength": 64
-        }
+        source: {
+          description: 'What produced the diagnostic, e.g. "wgsl", "layout", "validation".',
+          type: 'string',
+          maxLength: 64,
+        },
       },
-      "required": [
-        "severity",
-        "message"
-      ],
-      "additionalProperties": false
+      required: ['severity', 'message'],
+      additionalProperties: false,
     },
-    "fountain.core.ErrorInfo": {
-      "title": "ErrorInfo",
-      "description": "Details of a failed operation: one member of the error set declared on the topic or intent.",
-      "type": "object",
-      "properties": {
-        "code": {
-          "description": "Numeric error code from the topic's error set (1 to 65535; 0 is never sent).",
-          "type": "integer",
-          "minimum": 1,
-          "maximum": 65535
+    'fountain.core.ErrorInfo': {
+      title: 'ErrorInfo',
+      description: 'Details of a failed operation: one member of the error set declared on the topic or intent.',
+      type: 'object',
+      properties: {
+        code: {
+          description: "Numeric error code from the topic's error set (1 to 65535; 0 is never sent).",
+          type: 'integer',
+          minimum: 1,
+          maximum: 65535,
         },
-        "name": {
-          "description": "Name of the error-set member, e.g. \"BUDGET_EXCEEDED\".",
-          "type": "string",
-          "minLength": 1,
-          "maxLength": 64,
-          "pattern": "^[A-Z][A-Z0-9_]*$"
+        name: {
+          description: 'Name of the error-set member, e.g. "BUDGET_EXCEEDED".',
+          type: 'string',
+          minLength: 1,
+          maxLength: 64,
+          pattern: '^[A-Z][A-Z0-9_]*$',
         },
-        "message": {
-          "description": "Human-readable explanation, safe to show to users and models.",
-          "type": "string",
-          "maxLength": 4096
+        message: {
+          description: 'Human-readable explanation, safe to show to users and models.',
+          type: 'string',
+          maxLength: 4096,
         },
-        "retryAfter": {
-          "description": "When set, the operation may succeed if retried after this delay.",
-          "type": "integer",
-          "minimum": -9007199254740991,
-          "maximum": 9007199254740991
+        retryAfter: {
+          description: 'When set, the operation may succeed if retried after this delay.',
+          type: 'integer',
+          minimum: -9007199254740991,
+          maximum: 9007199254740991,
         },
-        "detail": {
-          "description": "Machine-readable context (offending field, limits, upstream status…)."
-        }
+        detail: {
+          description: 'Machine-readable context (offending field, limits, upstream status…).',
+        },
       },
-      "required": [
-        "code",
-        "name",
-        "message"
-      ],
-      "additionalProperties": false
+      required: ['code', 'name', 'message'],
+      additionalProperties: false,
     },
-    "fountain.core.Severity": {
-      "title": "Severity",
-      "description": "How serious a diagnostic or error event is.",
-      "enum": [
-        "info",
-        "warning",
-        "error"
-      ]
-    }
-  }
+    'fountain.core.Severity': {
+      title: 'Severity',
+      description: 'How serious a diagnostic or error event is.',
+      enum: ['info', 'warning', 'error'],
+    },
+  },
 } as const;
 
 /** fountain.telemetry.JitterReport */
 export const JitterReportSchema = {
-  "$schema": "https://json-schema.org/draft/2020-12/schema",
-  "$id": "https://midl.dev/schemas/fountain.telemetry.JitterReport.schema.json",
-  "title": "JitterReport",
-  "description": "Latency and jitter of one topic over a measurement window, as seen by the receiving peer.",
-  "type": "object",
-  "properties": {
-    "peer": {
-      "description": "Peer that measured (its session peer name).",
-      "type": "string",
-      "minLength": 1,
-      "maxLength": 128
+  $schema: 'https://json-schema.org/draft/2020-12/schema',
+  $id: 'https://midl.dev/schemas/fountain.telemetry.JitterReport.schema.json',
+  title: 'JitterReport',
+  description: 'Latency and jitter of one topic over a measurement window, as seen by the receiving peer.',
+  type: 'object',
+  properties: {
+    peer: {
+      description: 'Peer that measured (its session peer name).',
+      type: 'string',
+      minLength: 1,
+      maxLength: 128,
     },
-    "session": {
-      "description": "Session the traffic belonged to, when measured per session.",
-      "type": "string",
-      "format": "uuid",
-      "pattern": "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
+    session: {
+      description: 'Session the traffic belonged to, when measured per session.',
+      type: 'string',
+      format: 'uuid',
+      pattern: '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$',
     },
-    "topic": {
-      "description": "Topic address as declared, e.g. \"gpu/job.dispatch\".",
-      "type": "string",
-      "minLength": 1,
-      "maxLength": 256
+    topic: {
+      description: 'Topic address as declared, e.g. "gpu/job.dispatch".',
+      type: 'string',
+      minLength: 1,
+      maxLength: 256,
     },
-    "topicId": {
-      "description": "Stable numeric topic id carried in envelopes.",
-      "type": "integer",
-      "minimum": 0,
-      "maximum": 4294967295
+    topicId: {
+      description: 'Stable numeric topic id carried in envelopes.',
+      type: 'integer',
+      minimum: 0,
+      maximum: 4294967295,
     },
-    "at": {
-      "description": "End of the measurement window.",
-      "type": "string",
-      "format": "date-time"
+    at: {
+      description: 'End of the measurement window.',
+      type: 'string',
+      format: 'date-time',
     },
-    "window": {
-      "description": "Length of the measurement window.",
-      "type": "integer",
-      "minimum": -9007199254740991,
-      "maximum": 9007199254740991
+    window: {
+      description: 'Length of the measurement window.',
+      type: 'integer',
+      minimum: -9007199254740991,
+      maximum: 9007199254740991,
     },
-    "samples": {
-      "description": "Messages measured in the window.",
-      "type": "integer",
-      "minimum": 0,
-      "maximum": 4294967295
+    samples: {
+      description: 'Messages measured in the window.',
+      type: 'integer',
+      minimum: 0,
+      maximum: 4294967295,
     },
-    "latencyP50": {
-      "description": "Median latency (envelope timestamp to receipt).",
-      "type": "integer",
-      "minimum": -9007199254740991,
-      "maximum": 9007199254740991
+    latencyP50: {
+      description: 'Median latency (envelope timestamp to receipt).',
+      type: 'integer',
+      minimum: -9007199254740991,
+      maximum: 9007199254740991,
     },
-    "latencyP99": {
-      "description": "99th-percentile latency.",
-      "type": "integer",
-      "minimum": -9007199254740991,
-      "maximum": 9007199254740991
+    latencyP99: {
+      description: '99th-percentile latency.',
+      type: 'integer',
+      minimum: -9007199254740991,
+      maximum: 9007199254740991,
     },
-    "latencyMax": {
-      "description": "Largest latency seen.",
-      "type": "integer",
-      "minimum": -9007199254740991,
-      "maximum": 9007199254740991
+    latencyMax: {
+      description: 'Largest latency seen.',
+      type: 'integer',
+      minimum: -9007199254740991,
+      maximum: 9007199254740991,
     },
-    "jitterP95": {
-      "description": "95th percentile of the difference between consecutive latencies.",
-      "type": "integer",
-      "minimum": -9007199254740991,
-      "maximum": 9007199254740991
+    jitterP95: {
+      description: '95th percentile of the difference between consecutive latencies.',
+      type: 'integer',
+      minimum: -9007199254740991,
+      maximum: 9007199254740991,
     },
-    "budget": {
-      "description": "The topic's declared budget, for comparison.",
-      "$ref": "#/$defs/fountain.core.Budget"
+    budget: {
+      description: "The topic's declared budget, for comparison.",
+      $ref: '#/$defs/fountain.core.Budget',
     },
-    "overBudget": {
-      "description": "Messages in the window that exceeded the latency or jitter budget.",
-      "type": "integer",
-      "minimum": 0,
-      "maximum": 4294967295
-    }
+    overBudget: {
+      description: 'Messages in the window that exceeded the latency or jitter budget.',
+      type: 'integer',
+      minimum: 0,
+      maximum: 4294967295,
+    },
   },
-  "required": [
-    "peer",
-    "topic",
-    "topicId",
-    "at",
-    "window",
-    "samples",
-    "latencyP50",
-    "latencyP99",
-    "latencyMax",
-    "jitterP95",
-    "overBudget"
-  ],
-  "additionalProperties": false,
-  "examples": [
+  required: ['peer', 'topic', 'topicId', 'at', 'window', 'samples', 'latencyP50', 'latencyP99', 'latencyMax', 'jitterP95', 'overBudget'],
+  additionalProperties: false,
+  examples: [
     {
-      "peer": "example",
-      "session": "00000000-0000-4000-8000-000000000000",
-      "topic": "example",
-      "topicId": 0,
-      "at": "2026-01-01T00:00:00.000Z",
-      "window": 1000,
-      "samples": 0,
-      "latencyP50": 1000,
-      "latencyP99": 1000,
-      "latencyMax": 1000,
-      "jitterP95": 1000,
-      "budget": {
-        "latency": 1000,
-        "jitter": 1000
+      peer: 'example',
+      session: '00000000-0000-4000-8000-000000000000',
+      topic: 'example',
+      topicId: 0,
+      at: '2026-01-01T00:00:00.000Z',
+      window: 1000,
+      samples: 0,
+      latencyP50: 1000,
+      latencyP99: 1000,
+      latencyMax: 1000,
+      jitterP95: 1000,
+      budget: {
+        latency: 1000,
+        jitter: 1000,
       },
-      "overBudget": 0
-    }
+      overBudget: 0,
+    },
   ],
-  "$defs": {
-    "fountain.core.Budget": {
-      "title": "Budget",
-      "description": "A timing budget: how long a message may take and how much that time may vary.",
-      "type": "object",
-      "properties": {
-        "latency": {
-          "description": "Maximum acceptable end-to-end latency.",
-          "type": "integer",
-          "minimum": -9007199254740991,
-          "maximum": 9007199254740991
+  $defs: {
+    'fountain.core.Budget': {
+      title: 'Budget',
+      description: 'A timing budget: how long a message may take and how much that time may vary.',
+      type: 'object',
+      properties: {
+        latency: {
+          description: 'Maximum acceptable end-to-end latency.',
+          type: 'integer',
+          minimum: -9007199254740991,
+          maximum: 9007199254740991,
         },
-        "jitter": {
-          "description": "Maximum acceptable variation of the latency between consecutive messages.",
-          "type": "integer",
-          "minimum": -9007199254740991,
-          "maximum": 9007199254740991
-        }
+        jitter: {
+          description: 'Maximum acceptable variation of the latency between consecutive messages.',
+          type: 'integer',
+          minimum: -9007199254740991,
+          maximum: 9007199254740991,
+        },
       },
-      "required": [
-        "latency"
-      ],
-      "additionalProperties": false
-    }
-  }
+      required: ['latency'],
+      additionalProperties: false,
+    },
+  },
 } as const;
 
 /** fountain.telemetry.ResourceUsageReport */
 export const ResourceUsageReportSchema = {
-  "$schema": "https://json-schema.org/draft/2020-12/schema",
-  "$id": "https://midl.dev/schemas/fountain.telemetry.ResourceUsageReport.schema.json",
-  "title": "ResourceUsageReport",
-  "description": "Resource usage of one peer over a measurement window.",
-  "type": "object",
-  "properties": {
-    "peer": {
-      "description": "Peer being described.",
-      "type": "string",
-      "minLength": 1,
-      "maxLength": 128
+  $schema: 'https://json-schema.org/draft/2020-12/schema',
+  $id: 'https://midl.dev/schemas/fountain.telemetry.ResourceUsageReport.schema.json',
+  title: 'ResourceUsageReport',
+  description: 'Resource usage of one peer over a measurement window.',
+  type: 'object',
+  properties: {
+    peer: {
+      description: 'Peer being described.',
+      type: 'string',
+      minLength: 1,
+      maxLength: 128,
     },
-    "at": {
-      "description": "End of the measurement window.",
-      "type": "string",
-      "format": "date-time"
+    at: {
+      description: 'End of the measurement window.',
+      type: 'string',
+      format: 'date-time',
     },
-    "window": {
-      "description": "Length of the measurement window.",
-      "type": "integer",
-      "minimum": -9007199254740991,
-      "maximum": 9007199254740991
+    window: {
+      description: 'Length of the measurement window.',
+      type: 'integer',
+      minimum: -9007199254740991,
+      maximum: 9007199254740991,
     },
-    "usage": {
-      "description": "The measurements.",
-      "$ref": "#/$defs/fountain.core.ResourceUsage"
-    }
+    usage: {
+      description: 'The measurements.',
+      $ref: '#/$defs/fountain.core.ResourceUsage',
+    },
   },
-  "required": [
-    "peer",
-    "at",
-    "window",
-    "usage"
-  ],
-  "additionalProperties": false,
-  "examples": [
+  required: ['peer', 'at', 'window', 'usage'],
+  additionalProperties: false,
+  examples: [
     {
-      "peer": "example",
-      "at": "2026-01-01T00:00:00.000Z",
-      "window": 1000,
-      "usage": {
-        "gpuUtilization": 0,
-        "gpuMemoryUsed": "0",
-        "gpuMemoryLimit": "0",
-        "hostMemoryUsed": "0",
-        "cpuUtilization": 0,
-        "queueDepth": 0,
-        "activeJobs": 0,
-        "pipelines": 0,
-        "buffers": 0
-      }
-    }
+      peer: 'example',
+      at: '2026-01-01T00:00:00.000Z',
+      window: 1000,
+      usage: {
+        gpuUtilization: 0,
+        gpuMemoryUsed: '0',
+        gpuMemoryLimit: '0',
+        hostMemoryUsed: '0',
+        cpuUtilization: 0,
+        queueDepth: 0,
+        activeJobs: 0,
+        pipelines: 0,
+        buffers: 0,
+      },
+    },
   ],
-  "$defs": {
-    "fountain.core.ResourceUsage": {
-      "title": "ResourceUsage",
-      "description": "Resource usage of one peer over a measurement window.",
-      "type": "object",
-      "properties": {
-        "gpuUtilization": {
-          "description": "Fraction of the window during which the GPU queue was busy (0 to 1).",
-          "type": "number",
-          "minimum": 0,
-          "maximum": 1
+  $defs: {
+    'fountain.core.ResourceUsage': {
+      title: 'ResourceUsage',
+      description: 'Resource usage of one peer over a measurement window.',
+      type: 'object',
+      properties: {
+        gpuUtilization: {
+          description: 'Fraction of the window during which the GPU queue was busy (0 to 1).',
+          type: 'number',
+          minimum: 0,
+          maximum: 1,
         },
-        "gpuMemoryUsed": {
-          "description": "Bytes currently allocated in GPU buffers.",
-          "type": "string",
-          "pattern": "^(?:0|[1-9][0-9]{0,18}|1[0-7][0-9]{18}|18[0-3][0-9]{17}|184[0-3][0-9]{16}|1844[0-5][0-9]{15}|18446[0-6][0-9]{14}|184467[0-3][0-9]{13}|1844674[0-3][0-9]{12}|184467440[0-6][0-9]{10}|1844674407[0-2][0-9]{9}|18446744073[0-6][0-9]{8}|1844674407370[0-8][0-9]{6}|18446744073709[0-4][0-9]{5}|184467440737095[0-4][0-9]{4}|18446744073709550[0-9]{3}|18446744073709551[0-5][0-9]{2}|1844674407370955160[0-9]|1844674407370955161[0-5])$"
+        gpuMemoryUsed: {
+          description: 'Bytes currently allocated in GPU buffers.',
+          type: 'string',
+          pattern:
+            '^(?:0|[1-9][0-9]{0,18}|1[0-7][0-9]{18}|18[0-3][0-9]{17}|184[0-3][0-9]{16}|1844[0-5][0-9]{15}|18446[0-6][0-9]{14}|184467[0-3][0-9]{13}|1844674[0-3][0-9]{12}|184467440[0-6][0-9]{10}|1844674407[0-2][0-9]{9}|18446744073[0-6][0-9]{8}|1844674407370[0-8][0-9]{6}|18446744073709[0-4][0-9]{5}|184467440737095[0-4][0-9]{4}|18446744073709550[0-9]{3}|18446744073709551[0-5][0-9]{2}|1844674407370955160[0-9]|1844674407370955161[0-5])$',
         },
-        "gpuMemoryLimit": {
-          "description": "Bytes of GPU memory the peer may allocate in total, when known.",
-          "type": "string",
-          "pattern": "^(?:0|[1-9][0-9]{0,18}|1[0-7][0-9]{18}|18[0-3][0-9]{17}|184[0-3][0-9]{16}|1844[0-5][0-9]{15}|18446[0-6][0-9]{14}|184467[0-3][0-9]{13}|1844674[0-3][0-9]{12}|184467440[0-6][0-9]{10}|1844674407[0-2][0-9]{9}|18446744073[0-6][0-9]{8}|1844674407370[0-8][0-9]{6}|18446744073709[0-4][0-9]{5}|184467440737095[0-4][0-9]{4}|18446744073709550[0-9]{3}|18446744073709551[0-5][0-9]{2}|1844674407370955160[0-9]|1844674407370955161[0-5])$"
+        gpuMemoryLimit: {
+          description: 'Bytes of GPU memory the peer may allocate in total, when known.',
+          type: 'string',
+          pattern:
+            '^(?:0|[1-9][0-9]{0,18}|1[0-7][0-9]{18}|18[0-3][0-9]{17}|184[0-3][0-9]{16}|1844[0-5][0-9]{15}|18446[0-6][0-9]{14}|184467[0-3][0-9]{13}|1844674[0-3][0-9]{12}|184467440[0-6][0-9]{10}|1844674407[0-2][0-9]{9}|18446744073[0-6][0-9]{8}|1844674407370[0-8][0-9]{6}|18446744073709[0-4][0-9]{5}|184467440737095[0-4][0-9]{4}|18446744073709550[0-9]{3}|18446744073709551[0-5][0-9]{2}|1844674407370955160[0-9]|1844674407370955161[0-5])$',
         },
-        "hostMemoryUsed": {
-          "description": "Resident host memory of the runtime process, in bytes.",
-          "type": "string",
-          "pattern": "^(?:0|[1-9][0-9]{0,18}|1[0-7][0-9]{18}|18[0-3][0-9]{17}|184[0-3][0-9]{16}|1844[0-5][0-9]{15}|18446[0-6][0-9]{14}|184467[0-3][0-9]{13}|1844674[0-3][0-9]{12}|184467440[0-6][0-9]{10}|1844674407[0-2][0-9]{9}|18446744073[0-6][0-9]{8}|1844674407370[0-8][0-9]{6}|18446744073709[0-4][0-9]{5}|184467440737095[0-4][0-9]{4}|18446744073709550[0-9]{3}|18446744073709551[0-5][0-9]{2}|1844674407370955160[0-9]|1844674407370955161[0-5])$"
+        hostMemoryUsed: {
+          description: 'Resident host memory of the runtime process, in bytes.',
+          type: 'string',
+          pattern:
+            '^(?:0|[1-9][0-9]{0,18}|1[0-7][0-9]{18}|18[0-3][0-9]{17}|184[0-3][0-9]{16}|1844[0-5][0-9]{15}|18446[0-6][0-9]{14}|184467[0-3][0-9]{13}|1844674[0-3][0-9]{12}|184467440[0-6][0-9]{10}|1844674407[0-2][0-9]{9}|18446744073[0-6][0-9]{8}|1844674407370[0-8][0-9]{6}|18446744073709[0-4][0-9]{5}|184467440737095[0-4][0-9]{4}|18446744073709550[0-9]{3}|18446744073709551[0-5][0-9]{2}|1844674407370955160[0-9]|1844674407370955161[0-5])$',
         },
-        "cpuUtilization": {
-          "description": "CPU time used per wall-clock time (1.0 = one core fully busy).",
-          "anyOf": [
+        cpuUtilization: {
+          description: 'CPU time used per wall-clock time (1.0 = one core fully busy).',
+          anyOf: [
             {
-              "type": "number",
-              "minimum": 0
+              type: 'number',
+              minimum: 0,
             },
             {
-              "enum": [
-                "Infinity"
-              ]
-            }
-          ]
+              enum: ['Infinity'],
+            },
+          ],
         },
-        "queueDepth": {
-          "description": "Compute jobs accepted but not yet started.",
-          "type": "integer",
-          "minimum": 0,
-          "maximum": 4294967295
+        queueDepth: {
+          description: 'Compute jobs accepted but not yet started.',
+          type: 'integer',
+          minimum: 0,
+          maximum: 4294967295,
         },
-        "activeJobs": {
-          "description": "Compute jobs running now.",
-          "type": "integer",
-          "minimum": 0,
-          "maximum": 4294967295
+        activeJobs: {
+          description: 'Compute jobs running now.',
+          type: 'integer',
+          minimum: 0,
+          maximum: 4294967295,
         },
-        "pipelines": {
-          "description": "Compute pipelines currently alive.",
-          "type": "integer",
-          "minimum": 0,
-          "maximum": 4294967295
+        pipelines: {
+          description: 'Compute pipelines currently alive.',
+          type: 'integer',
+          minimum: 0,
+          maximum: 4294967295,
         },
-        "buffers": {
-          "description": "GPU buffers currently alive.",
-          "type": "integer",
-          "minimum": 0,
-          "maximum": 4294967295
-        }
+        buffers: {
+          description: 'GPU buffers currently alive.',
+          type: 'integer',
+          minimum: 0,
+          maximum: 4294967295,
+        },
       },
-      "required": [
-        "gpuMemoryUsed",
-        "queueDepth",
-        "activeJobs",
-        "pipelines",
-        "buffers"
-      ],
-      "additionalProperties": false
-    }
-  }
+      required: ['gpuMemoryUsed', 'queueDepth', 'activeJobs', 'pipelines', 'buffers'],
+      additionalProperties: false,
+    },
+  },
 } as const;

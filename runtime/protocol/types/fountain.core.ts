@@ -100,7 +100,8 @@ function $f_Budget(j: unknown, path: string): Budget {
   const o = $fromJsonObject(j, path);
   for (const k of Object.keys(o)) {
     switch (k) {
-      case 'latency': case 'jitter':
+      case 'latency':
+      case 'jitter':
         continue;
     }
     $unknownJsonKey(path, k, 'latency, jitter');
@@ -209,7 +210,8 @@ function $f_CapabilitySet(j: unknown, path: string): CapabilitySet {
   const o = $fromJsonObject(j, path);
   for (const k of Object.keys(o)) {
     switch (k) {
-      case 'mask': case 'names':
+      case 'mask':
+      case 'names':
         continue;
     }
     $unknownJsonKey(path, k, 'mask, names');
@@ -229,7 +231,8 @@ function $v_CapabilitySet(v: unknown, path: string, e: $ValidationIssue[]): void
   const f0 = o.mask;
   if (f0 === undefined) e.push({ path: `${path}/mask`, message: 'is required' });
   else {
-    if (typeof f0 !== 'bigint' || f0 < 0n || f0 > 18446744073709551615n) e.push({ path: `${path}/mask`, message: 'must be a bigint from 0 to 18446744073709551615' });
+    if (typeof f0 !== 'bigint' || f0 < 0n || f0 > 18446744073709551615n)
+      e.push({ path: `${path}/mask`, message: 'must be a bigint from 0 to 18446744073709551615' });
   }
   const f1 = o.names;
   if (f1 === undefined) e.push({ path: `${path}/names`, message: 'is required' });
@@ -324,7 +327,8 @@ function $f_Checksum(j: unknown, path: string): Checksum {
   const o = $fromJsonObject(j, path);
   for (const k of Object.keys(o)) {
     switch (k) {
-      case 'algorithm': case 'value':
+      case 'algorithm':
+      case 'value':
         continue;
     }
     $unknownJsonKey(path, k, 'algorithm, value');
@@ -398,37 +402,47 @@ const $names_ChecksumAlgorithm = {
 
 function $n_ChecksumAlgorithm(v: ChecksumAlgorithm): number {
   switch (v) {
-    case 'crc32': return 0;
-    case 'sha256': return 1;
+    case 'crc32':
+      return 0;
+    case 'sha256':
+      return 1;
   }
   throw new TypeError('not a member of fountain.core.ChecksumAlgorithm: ' + String(v));
 }
 
 function $m_ChecksumAlgorithm(n: number): ChecksumAlgorithm | undefined {
   switch (n) {
-    case 0: return 'crc32';
-    case 1: return 'sha256';
+    case 0:
+      return 'crc32';
+    case 1:
+      return 'sha256';
   }
   return undefined;
 }
 
 function $f_ChecksumAlgorithm(j: unknown, path: string): ChecksumAlgorithm {
   switch (j) {
-    case 'crc32': return 'crc32';
-    case 'sha256': return 'sha256';
+    case 'crc32':
+      return 'crc32';
+    case 'sha256':
+      return 'sha256';
   }
   throw new $JsonDecodeError(path, 'expected one of: crc32, sha256');
 }
 
 function $v_ChecksumAlgorithm(v: unknown, path: string, e: $ValidationIssue[]): void {
   switch (v) {
-    case 'crc32': case 'sha256':
+    case 'crc32':
+    case 'sha256':
       return;
   }
   e.push({ path, message: 'must be one of: crc32, sha256' });
 }
 
-export const ChecksumAlgorithm: $EnumCodec<ChecksumAlgorithm> & { readonly values: typeof $values_ChecksumAlgorithm; readonly names: typeof $names_ChecksumAlgorithm } = {
+export const ChecksumAlgorithm: $EnumCodec<ChecksumAlgorithm> & {
+  readonly values: typeof $values_ChecksumAlgorithm;
+  readonly names: typeof $names_ChecksumAlgorithm;
+} = {
   typeName: 'fountain.core.ChecksumAlgorithm',
   values: $values_ChecksumAlgorithm,
   names: $names_ChecksumAlgorithm,
@@ -574,7 +588,12 @@ function $f_Diagnostic(j: unknown, path: string): Diagnostic {
   const o = $fromJsonObject(j, path);
   for (const k of Object.keys(o)) {
     switch (k) {
-      case 'severity': case 'message': case 'line': case 'column': case 'length': case 'source':
+      case 'severity':
+      case 'message':
+      case 'line':
+      case 'column':
+      case 'length':
+      case 'source':
         continue;
     }
     $unknownJsonKey(path, k, 'severity, message, line, column, length, source');
@@ -612,15 +631,18 @@ function $v_Diagnostic(v: unknown, path: string, e: $ValidationIssue[]): void {
   }
   const f2 = o.line;
   if (f2 !== undefined) {
-    if (typeof f2 !== 'number' || !Number.isInteger(f2) || f2 < 1 || f2 > 4294967295) e.push({ path: `${path}/line`, message: 'must be an integer from 1 to 4294967295' });
+    if (typeof f2 !== 'number' || !Number.isInteger(f2) || f2 < 1 || f2 > 4294967295)
+      e.push({ path: `${path}/line`, message: 'must be an integer from 1 to 4294967295' });
   }
   const f3 = o.column;
   if (f3 !== undefined) {
-    if (typeof f3 !== 'number' || !Number.isInteger(f3) || f3 < 1 || f3 > 4294967295) e.push({ path: `${path}/column`, message: 'must be an integer from 1 to 4294967295' });
+    if (typeof f3 !== 'number' || !Number.isInteger(f3) || f3 < 1 || f3 > 4294967295)
+      e.push({ path: `${path}/column`, message: 'must be an integer from 1 to 4294967295' });
   }
   const f4 = o.length;
   if (f4 !== undefined) {
-    if (typeof f4 !== 'number' || !Number.isInteger(f4) || f4 < 0 || f4 > 4294967295) e.push({ path: `${path}/length`, message: 'must be an integer from 0 to 4294967295' });
+    if (typeof f4 !== 'number' || !Number.isInteger(f4) || f4 < 0 || f4 > 4294967295)
+      e.push({ path: `${path}/length`, message: 'must be an integer from 0 to 4294967295' });
   }
   const f5 = o.source;
   if (f5 !== undefined) {
@@ -749,7 +771,11 @@ function $f_ErrorInfo(j: unknown, path: string): ErrorInfo {
   const o = $fromJsonObject(j, path);
   for (const k of Object.keys(o)) {
     switch (k) {
-      case 'code': case 'name': case 'message': case 'retryAfter': case 'detail':
+      case 'code':
+      case 'name':
+      case 'message':
+      case 'retryAfter':
+      case 'detail':
         continue;
     }
     $unknownJsonKey(path, k, 'code, name, message, retryAfter, detail');
@@ -772,7 +798,8 @@ function $v_ErrorInfo(v: unknown, path: string, e: $ValidationIssue[]): void {
   const f0 = o.code;
   if (f0 === undefined) e.push({ path: `${path}/code`, message: 'is required' });
   else {
-    if (typeof f0 !== 'number' || !Number.isInteger(f0) || f0 < 1 || f0 > 65535) e.push({ path: `${path}/code`, message: 'must be an integer from 1 to 65535' });
+    if (typeof f0 !== 'number' || !Number.isInteger(f0) || f0 < 1 || f0 > 65535)
+      e.push({ path: `${path}/code`, message: 'must be an integer from 1 to 65535' });
   }
   const f1 = o.name;
   if (f1 === undefined) e.push({ path: `${path}/name`, message: 'is required' });
@@ -916,7 +943,10 @@ function $f_Ref(j: unknown, path: string): Ref {
   const o = $fromJsonObject(j, path);
   for (const k of Object.keys(o)) {
     switch (k) {
-      case 'id': case 'corpus': case 'collection': case 'version':
+      case 'id':
+      case 'corpus':
+      case 'collection':
+      case 'version':
         continue;
     }
     $unknownJsonKey(path, k, 'id, corpus, collection, version');
@@ -968,7 +998,8 @@ function $v_Ref(v: unknown, path: string, e: $ValidationIssue[]): void {
   }
   const f3 = o.version;
   if (f3 !== undefined) {
-    if (typeof f3 !== 'bigint' || f3 < 0n || f3 > 18446744073709551615n) e.push({ path: `${path}/version`, message: 'must be a bigint from 0 to 18446744073709551615' });
+    if (typeof f3 !== 'bigint' || f3 < 0n || f3 > 18446744073709551615n)
+      e.push({ path: `${path}/version`, message: 'must be a bigint from 0 to 18446744073709551615' });
   }
 }
 
@@ -1138,7 +1169,15 @@ function $f_ResourceUsage(j: unknown, path: string): ResourceUsage {
   const o = $fromJsonObject(j, path);
   for (const k of Object.keys(o)) {
     switch (k) {
-      case 'gpuUtilization': case 'gpuMemoryUsed': case 'gpuMemoryLimit': case 'hostMemoryUsed': case 'cpuUtilization': case 'queueDepth': case 'activeJobs': case 'pipelines': case 'buffers':
+      case 'gpuUtilization':
+      case 'gpuMemoryUsed':
+      case 'gpuMemoryLimit':
+      case 'hostMemoryUsed':
+      case 'cpuUtilization':
+      case 'queueDepth':
+      case 'activeJobs':
+      case 'pipelines':
+      case 'buffers':
         continue;
     }
     $unknownJsonKey(path, k, 'gpuUtilization, gpuMemoryUsed, gpuMemoryLimit, hostMemoryUsed, cpuUtilization, queueDepth, activeJobs, pipelines, buffers');
@@ -1173,15 +1212,18 @@ function $v_ResourceUsage(v: unknown, path: string, e: $ValidationIssue[]): void
   const f1 = o.gpuMemoryUsed;
   if (f1 === undefined) e.push({ path: `${path}/gpuMemoryUsed`, message: 'is required' });
   else {
-    if (typeof f1 !== 'bigint' || f1 < 0n || f1 > 18446744073709551615n) e.push({ path: `${path}/gpuMemoryUsed`, message: 'must be a bigint from 0 to 18446744073709551615' });
+    if (typeof f1 !== 'bigint' || f1 < 0n || f1 > 18446744073709551615n)
+      e.push({ path: `${path}/gpuMemoryUsed`, message: 'must be a bigint from 0 to 18446744073709551615' });
   }
   const f2 = o.gpuMemoryLimit;
   if (f2 !== undefined) {
-    if (typeof f2 !== 'bigint' || f2 < 0n || f2 > 18446744073709551615n) e.push({ path: `${path}/gpuMemoryLimit`, message: 'must be a bigint from 0 to 18446744073709551615' });
+    if (typeof f2 !== 'bigint' || f2 < 0n || f2 > 18446744073709551615n)
+      e.push({ path: `${path}/gpuMemoryLimit`, message: 'must be a bigint from 0 to 18446744073709551615' });
   }
   const f3 = o.hostMemoryUsed;
   if (f3 !== undefined) {
-    if (typeof f3 !== 'bigint' || f3 < 0n || f3 > 18446744073709551615n) e.push({ path: `${path}/hostMemoryUsed`, message: 'must be a bigint from 0 to 18446744073709551615' });
+    if (typeof f3 !== 'bigint' || f3 < 0n || f3 > 18446744073709551615n)
+      e.push({ path: `${path}/hostMemoryUsed`, message: 'must be a bigint from 0 to 18446744073709551615' });
   }
   const f4 = o.cpuUtilization;
   if (f4 !== undefined) {
@@ -1193,22 +1235,26 @@ function $v_ResourceUsage(v: unknown, path: string, e: $ValidationIssue[]): void
   const f5 = o.queueDepth;
   if (f5 === undefined) e.push({ path: `${path}/queueDepth`, message: 'is required' });
   else {
-    if (typeof f5 !== 'number' || !Number.isInteger(f5) || f5 < 0 || f5 > 4294967295) e.push({ path: `${path}/queueDepth`, message: 'must be an integer from 0 to 4294967295' });
+    if (typeof f5 !== 'number' || !Number.isInteger(f5) || f5 < 0 || f5 > 4294967295)
+      e.push({ path: `${path}/queueDepth`, message: 'must be an integer from 0 to 4294967295' });
   }
   const f6 = o.activeJobs;
   if (f6 === undefined) e.push({ path: `${path}/activeJobs`, message: 'is required' });
   else {
-    if (typeof f6 !== 'number' || !Number.isInteger(f6) || f6 < 0 || f6 > 4294967295) e.push({ path: `${path}/activeJobs`, message: 'must be an integer from 0 to 4294967295' });
+    if (typeof f6 !== 'number' || !Number.isInteger(f6) || f6 < 0 || f6 > 4294967295)
+      e.push({ path: `${path}/activeJobs`, message: 'must be an integer from 0 to 4294967295' });
   }
   const f7 = o.pipelines;
   if (f7 === undefined) e.push({ path: `${path}/pipelines`, message: 'is required' });
   else {
-    if (typeof f7 !== 'number' || !Number.isInteger(f7) || f7 < 0 || f7 > 4294967295) e.push({ path: `${path}/pipelines`, message: 'must be an integer from 0 to 4294967295' });
+    if (typeof f7 !== 'number' || !Number.isInteger(f7) || f7 < 0 || f7 > 4294967295)
+      e.push({ path: `${path}/pipelines`, message: 'must be an integer from 0 to 4294967295' });
   }
   const f8 = o.buffers;
   if (f8 === undefined) e.push({ path: `${path}/buffers`, message: 'is required' });
   else {
-    if (typeof f8 !== 'number' || !Number.isInteger(f8) || f8 < 0 || f8 > 4294967295) e.push({ path: `${path}/buffers`, message: 'must be an integer from 0 to 4294967295' });
+    if (typeof f8 !== 'number' || !Number.isInteger(f8) || f8 < 0 || f8 > 4294967295)
+      e.push({ path: `${path}/buffers`, message: 'must be an integer from 0 to 4294967295' });
   }
 }
 
@@ -1232,17 +1278,21 @@ export const ResourceUsage: $MessageCodec<ResourceUsage> = {
   fromJSON: (json) => $fromJsonRoot($f_ResourceUsage, json),
   validate: (v) => $validateRoot($v_ResourceUsage, v),
   jsonSchema: ResourceUsageSchema,
-  example: () => $f_ResourceUsage({
-    gpuUtilization: 0,
-    gpuMemoryUsed: '0',
-    gpuMemoryLimit: '0',
-    hostMemoryUsed: '0',
-    cpuUtilization: 0,
-    queueDepth: 0,
-    activeJobs: 0,
-    pipelines: 0,
-    buffers: 0,
-  }, ''),
+  example: () =>
+    $f_ResourceUsage(
+      {
+        gpuUtilization: 0,
+        gpuMemoryUsed: '0',
+        gpuMemoryLimit: '0',
+        hostMemoryUsed: '0',
+        cpuUtilization: 0,
+        queueDepth: 0,
+        activeJobs: 0,
+        pipelines: 0,
+        buffers: 0,
+      },
+      '',
+    ),
   $encode: $e_ResourceUsage,
   $decode: $d_ResourceUsage,
   $fromJSON: $f_ResourceUsage,
@@ -1265,34 +1315,45 @@ const $names_Severity = {
 
 function $n_Severity(v: Severity): number {
   switch (v) {
-    case 'info': return 0;
-    case 'warning': return 1;
-    case 'error': return 2;
+    case 'info':
+      return 0;
+    case 'warning':
+      return 1;
+    case 'error':
+      return 2;
   }
   throw new TypeError('not a member of fountain.core.Severity: ' + String(v));
 }
 
 function $m_Severity(n: number): Severity | undefined {
   switch (n) {
-    case 0: return 'info';
-    case 1: return 'warning';
-    case 2: return 'error';
+    case 0:
+      return 'info';
+    case 1:
+      return 'warning';
+    case 2:
+      return 'error';
   }
   return undefined;
 }
 
 function $f_Severity(j: unknown, path: string): Severity {
   switch (j) {
-    case 'info': return 'info';
-    case 'warning': return 'warning';
-    case 'error': return 'error';
+    case 'info':
+      return 'info';
+    case 'warning':
+      return 'warning';
+    case 'error':
+      return 'error';
   }
   throw new $JsonDecodeError(path, 'expected one of: info, warning, error');
 }
 
 function $v_Severity(v: unknown, path: string, e: $ValidationIssue[]): void {
   switch (v) {
-    case 'info': case 'warning': case 'error':
+    case 'info':
+    case 'warning':
+    case 'error':
       return;
   }
   e.push({ path, message: 'must be one of: info, warning, error' });

@@ -25,12 +25,7 @@ import {
   type Writer as $Writer,
 } from '../../codec/index.ts';
 import { Budget, Diagnostic, ErrorInfo, ResourceUsage, Severity } from './fountain.core.ts';
-import {
-  DeliveryReportSchema,
-  ErrorEventSchema,
-  JitterReportSchema,
-  ResourceUsageReportSchema,
-} from '../schemas/fountain.telemetry.ts';
+import { DeliveryReportSchema, ErrorEventSchema, JitterReportSchema, ResourceUsageReportSchema } from '../schemas/fountain.telemetry.ts';
 
 /** Delivery counters of one topic over a measurement window. */
 export type DeliveryReport = {
@@ -196,7 +191,18 @@ function $f_DeliveryReport(j: unknown, path: string): DeliveryReport {
   const o = $fromJsonObject(j, path);
   for (const k of Object.keys(o)) {
     switch (k) {
-      case 'peer': case 'session': case 'topic': case 'topicId': case 'at': case 'window': case 'sent': case 'received': case 'dropped': case 'retried': case 'duplicates': case 'quarantined':
+      case 'peer':
+      case 'session':
+      case 'topic':
+      case 'topicId':
+      case 'at':
+      case 'window':
+      case 'sent':
+      case 'received':
+      case 'dropped':
+      case 'retried':
+      case 'duplicates':
+      case 'quarantined':
         continue;
     }
     $unknownJsonKey(path, k, 'peer, session, topic, topicId, at, window, sent, received, dropped, retried, duplicates, quarantined');
@@ -250,12 +256,14 @@ function $v_DeliveryReport(v: unknown, path: string, e: $ValidationIssue[]): voi
   const f3 = o.topicId;
   if (f3 === undefined) e.push({ path: `${path}/topicId`, message: 'is required' });
   else {
-    if (typeof f3 !== 'number' || !Number.isInteger(f3) || f3 < 0 || f3 > 4294967295) e.push({ path: `${path}/topicId`, message: 'must be an integer from 0 to 4294967295' });
+    if (typeof f3 !== 'number' || !Number.isInteger(f3) || f3 < 0 || f3 > 4294967295)
+      e.push({ path: `${path}/topicId`, message: 'must be an integer from 0 to 4294967295' });
   }
   const f4 = o.at;
   if (f4 === undefined) e.push({ path: `${path}/at`, message: 'is required' });
   else {
-    if (!(f4 instanceof Date) || !(f4.getTime() >= -62167219200000 && f4.getTime() <= 253402300799999)) e.push({ path: `${path}/at`, message: 'must be a valid Date in years 0000 to 9999' });
+    if (!(f4 instanceof Date) || !(f4.getTime() >= -62167219200000 && f4.getTime() <= 253402300799999))
+      e.push({ path: `${path}/at`, message: 'must be a valid Date in years 0000 to 9999' });
   }
   const f5 = o.window;
   if (f5 === undefined) e.push({ path: `${path}/window`, message: 'is required' });
@@ -265,32 +273,38 @@ function $v_DeliveryReport(v: unknown, path: string, e: $ValidationIssue[]): voi
   const f6 = o.sent;
   if (f6 === undefined) e.push({ path: `${path}/sent`, message: 'is required' });
   else {
-    if (typeof f6 !== 'bigint' || f6 < 0n || f6 > 18446744073709551615n) e.push({ path: `${path}/sent`, message: 'must be a bigint from 0 to 18446744073709551615' });
+    if (typeof f6 !== 'bigint' || f6 < 0n || f6 > 18446744073709551615n)
+      e.push({ path: `${path}/sent`, message: 'must be a bigint from 0 to 18446744073709551615' });
   }
   const f7 = o.received;
   if (f7 === undefined) e.push({ path: `${path}/received`, message: 'is required' });
   else {
-    if (typeof f7 !== 'bigint' || f7 < 0n || f7 > 18446744073709551615n) e.push({ path: `${path}/received`, message: 'must be a bigint from 0 to 18446744073709551615' });
+    if (typeof f7 !== 'bigint' || f7 < 0n || f7 > 18446744073709551615n)
+      e.push({ path: `${path}/received`, message: 'must be a bigint from 0 to 18446744073709551615' });
   }
   const f8 = o.dropped;
   if (f8 === undefined) e.push({ path: `${path}/dropped`, message: 'is required' });
   else {
-    if (typeof f8 !== 'bigint' || f8 < 0n || f8 > 18446744073709551615n) e.push({ path: `${path}/dropped`, message: 'must be a bigint from 0 to 18446744073709551615' });
+    if (typeof f8 !== 'bigint' || f8 < 0n || f8 > 18446744073709551615n)
+      e.push({ path: `${path}/dropped`, message: 'must be a bigint from 0 to 18446744073709551615' });
   }
   const f9 = o.retried;
   if (f9 === undefined) e.push({ path: `${path}/retried`, message: 'is required' });
   else {
-    if (typeof f9 !== 'bigint' || f9 < 0n || f9 > 18446744073709551615n) e.push({ path: `${path}/retried`, message: 'must be a bigint from 0 to 18446744073709551615' });
+    if (typeof f9 !== 'bigint' || f9 < 0n || f9 > 18446744073709551615n)
+      e.push({ path: `${path}/retried`, message: 'must be a bigint from 0 to 18446744073709551615' });
   }
   const f10 = o.duplicates;
   if (f10 === undefined) e.push({ path: `${path}/duplicates`, message: 'is required' });
   else {
-    if (typeof f10 !== 'bigint' || f10 < 0n || f10 > 18446744073709551615n) e.push({ path: `${path}/duplicates`, message: 'must be a bigint from 0 to 18446744073709551615' });
+    if (typeof f10 !== 'bigint' || f10 < 0n || f10 > 18446744073709551615n)
+      e.push({ path: `${path}/duplicates`, message: 'must be a bigint from 0 to 18446744073709551615' });
   }
   const f11 = o.quarantined;
   if (f11 === undefined) e.push({ path: `${path}/quarantined`, message: 'is required' });
   else {
-    if (typeof f11 !== 'bigint' || f11 < 0n || f11 > 18446744073709551615n) e.push({ path: `${path}/quarantined`, message: 'must be a bigint from 0 to 18446744073709551615' });
+    if (typeof f11 !== 'bigint' || f11 < 0n || f11 > 18446744073709551615n)
+      e.push({ path: `${path}/quarantined`, message: 'must be a bigint from 0 to 18446744073709551615' });
   }
 }
 
@@ -314,20 +328,24 @@ export const DeliveryReport: $MessageCodec<DeliveryReport> = {
   fromJSON: (json) => $fromJsonRoot($f_DeliveryReport, json),
   validate: (v) => $validateRoot($v_DeliveryReport, v),
   jsonSchema: DeliveryReportSchema,
-  example: () => $f_DeliveryReport({
-    peer: 'example',
-    session: '00000000-0000-4000-8000-000000000000',
-    topic: 'example',
-    topicId: 0,
-    at: '2026-01-01T00:00:00.000Z',
-    window: 1000,
-    sent: '0',
-    received: '0',
-    dropped: '0',
-    retried: '0',
-    duplicates: '0',
-    quarantined: '0',
-  }, ''),
+  example: () =>
+    $f_DeliveryReport(
+      {
+        peer: 'example',
+        session: '00000000-0000-4000-8000-000000000000',
+        topic: 'example',
+        topicId: 0,
+        at: '2026-01-01T00:00:00.000Z',
+        window: 1000,
+        sent: '0',
+        received: '0',
+        dropped: '0',
+        retried: '0',
+        duplicates: '0',
+        quarantined: '0',
+      },
+      '',
+    ),
   $encode: $e_DeliveryReport,
   $decode: $d_DeliveryReport,
   $fromJSON: $f_DeliveryReport,
@@ -494,7 +512,16 @@ function $f_ErrorEvent(j: unknown, path: string): ErrorEvent {
   const o = $fromJsonObject(j, path);
   for (const k of Object.keys(o)) {
     switch (k) {
-      case 'at': case 'peer': case 'session': case 'corr': case 'topic': case 'errorSet': case 'error': case 'severity': case 'retries': case 'diagnostics':
+      case 'at':
+      case 'peer':
+      case 'session':
+      case 'corr':
+      case 'topic':
+      case 'errorSet':
+      case 'error':
+      case 'severity':
+      case 'retries':
+      case 'diagnostics':
         continue;
     }
     $unknownJsonKey(path, k, 'at, peer, session, corr, topic, errorSet, error, severity, retries, diagnostics');
@@ -522,7 +549,8 @@ function $v_ErrorEvent(v: unknown, path: string, e: $ValidationIssue[]): void {
   const f0 = o.at;
   if (f0 === undefined) e.push({ path: `${path}/at`, message: 'is required' });
   else {
-    if (!(f0 instanceof Date) || !(f0.getTime() >= -62167219200000 && f0.getTime() <= 253402300799999)) e.push({ path: `${path}/at`, message: 'must be a valid Date in years 0000 to 9999' });
+    if (!(f0 instanceof Date) || !(f0.getTime() >= -62167219200000 && f0.getTime() <= 253402300799999))
+      e.push({ path: `${path}/at`, message: 'must be a valid Date in years 0000 to 9999' });
   }
   const f1 = o.peer;
   if (f1 === undefined) e.push({ path: `${path}/peer`, message: 'is required' });
@@ -577,7 +605,8 @@ function $v_ErrorEvent(v: unknown, path: string, e: $ValidationIssue[]): void {
   const f8 = o.retries;
   if (f8 === undefined) e.push({ path: `${path}/retries`, message: 'is required' });
   else {
-    if (typeof f8 !== 'number' || !Number.isInteger(f8) || f8 < 0 || f8 > 4294967295) e.push({ path: `${path}/retries`, message: 'must be an integer from 0 to 4294967295' });
+    if (typeof f8 !== 'number' || !Number.isInteger(f8) || f8 < 0 || f8 > 4294967295)
+      e.push({ path: `${path}/retries`, message: 'must be an integer from 0 to 4294967295' });
   }
   const f9 = o.diagnostics;
   if (f9 === undefined) e.push({ path: `${path}/diagnostics`, message: 'is required' });
@@ -613,18 +642,22 @@ export const ErrorEvent: $MessageCodec<ErrorEvent> = {
   fromJSON: (json) => $fromJsonRoot($f_ErrorEvent, json),
   validate: (v) => $validateRoot($v_ErrorEvent, v),
   jsonSchema: ErrorEventSchema,
-  example: () => $f_ErrorEvent({
-    at: '2026-01-01T00:00:00.000Z',
-    peer: 'example',
-    session: '00000000-0000-4000-8000-000000000000',
-    corr: 'example',
-    topic: 'example',
-    errorSet: 'example',
-    error: { code: 1, name: 'A', message: 'example', retryAfter: 1000, detail: {} },
-    severity: 'error',
-    retries: 0,
-    diagnostics: [{ severity: 'info', message: 'example', line: 1, column: 1, length: 0, source: 'example' }],
-  }, ''),
+  example: () =>
+    $f_ErrorEvent(
+      {
+        at: '2026-01-01T00:00:00.000Z',
+        peer: 'example',
+        session: '00000000-0000-4000-8000-000000000000',
+        corr: 'example',
+        topic: 'example',
+        errorSet: 'example',
+        error: { code: 1, name: 'A', message: 'example', retryAfter: 1000, detail: {} },
+        severity: 'error',
+        retries: 0,
+        diagnostics: [{ severity: 'info', message: 'example', line: 1, column: 1, length: 0, source: 'example' }],
+      },
+      '',
+    ),
   $encode: $e_ErrorEvent,
   $decode: $d_ErrorEvent,
   $fromJSON: $f_ErrorEvent,
@@ -813,7 +846,19 @@ function $f_JitterReport(j: unknown, path: string): JitterReport {
   const o = $fromJsonObject(j, path);
   for (const k of Object.keys(o)) {
     switch (k) {
-      case 'peer': case 'session': case 'topic': case 'topicId': case 'at': case 'window': case 'samples': case 'latencyP50': case 'latencyP99': case 'latencyMax': case 'jitterP95': case 'budget': case 'overBudget':
+      case 'peer':
+      case 'session':
+      case 'topic':
+      case 'topicId':
+      case 'at':
+      case 'window':
+      case 'samples':
+      case 'latencyP50':
+      case 'latencyP99':
+      case 'latencyMax':
+      case 'jitterP95':
+      case 'budget':
+      case 'overBudget':
         continue;
     }
     $unknownJsonKey(path, k, 'peer, session, topic, topicId, at, window, samples, latencyP50, latencyP99, latencyMax, jitterP95, budget, overBudget');
@@ -868,12 +913,14 @@ function $v_JitterReport(v: unknown, path: string, e: $ValidationIssue[]): void 
   const f3 = o.topicId;
   if (f3 === undefined) e.push({ path: `${path}/topicId`, message: 'is required' });
   else {
-    if (typeof f3 !== 'number' || !Number.isInteger(f3) || f3 < 0 || f3 > 4294967295) e.push({ path: `${path}/topicId`, message: 'must be an integer from 0 to 4294967295' });
+    if (typeof f3 !== 'number' || !Number.isInteger(f3) || f3 < 0 || f3 > 4294967295)
+      e.push({ path: `${path}/topicId`, message: 'must be an integer from 0 to 4294967295' });
   }
   const f4 = o.at;
   if (f4 === undefined) e.push({ path: `${path}/at`, message: 'is required' });
   else {
-    if (!(f4 instanceof Date) || !(f4.getTime() >= -62167219200000 && f4.getTime() <= 253402300799999)) e.push({ path: `${path}/at`, message: 'must be a valid Date in years 0000 to 9999' });
+    if (!(f4 instanceof Date) || !(f4.getTime() >= -62167219200000 && f4.getTime() <= 253402300799999))
+      e.push({ path: `${path}/at`, message: 'must be a valid Date in years 0000 to 9999' });
   }
   const f5 = o.window;
   if (f5 === undefined) e.push({ path: `${path}/window`, message: 'is required' });
@@ -883,7 +930,8 @@ function $v_JitterReport(v: unknown, path: string, e: $ValidationIssue[]): void 
   const f6 = o.samples;
   if (f6 === undefined) e.push({ path: `${path}/samples`, message: 'is required' });
   else {
-    if (typeof f6 !== 'number' || !Number.isInteger(f6) || f6 < 0 || f6 > 4294967295) e.push({ path: `${path}/samples`, message: 'must be an integer from 0 to 4294967295' });
+    if (typeof f6 !== 'number' || !Number.isInteger(f6) || f6 < 0 || f6 > 4294967295)
+      e.push({ path: `${path}/samples`, message: 'must be an integer from 0 to 4294967295' });
   }
   const f7 = o.latencyP50;
   if (f7 === undefined) e.push({ path: `${path}/latencyP50`, message: 'is required' });
@@ -912,7 +960,8 @@ function $v_JitterReport(v: unknown, path: string, e: $ValidationIssue[]): void 
   const f12 = o.overBudget;
   if (f12 === undefined) e.push({ path: `${path}/overBudget`, message: 'is required' });
   else {
-    if (typeof f12 !== 'number' || !Number.isInteger(f12) || f12 < 0 || f12 > 4294967295) e.push({ path: `${path}/overBudget`, message: 'must be an integer from 0 to 4294967295' });
+    if (typeof f12 !== 'number' || !Number.isInteger(f12) || f12 < 0 || f12 > 4294967295)
+      e.push({ path: `${path}/overBudget`, message: 'must be an integer from 0 to 4294967295' });
   }
 }
 
@@ -936,21 +985,25 @@ export const JitterReport: $MessageCodec<JitterReport> = {
   fromJSON: (json) => $fromJsonRoot($f_JitterReport, json),
   validate: (v) => $validateRoot($v_JitterReport, v),
   jsonSchema: JitterReportSchema,
-  example: () => $f_JitterReport({
-    peer: 'example',
-    session: '00000000-0000-4000-8000-000000000000',
-    topic: 'example',
-    topicId: 0,
-    at: '2026-01-01T00:00:00.000Z',
-    window: 1000,
-    samples: 0,
-    latencyP50: 1000,
-    latencyP99: 1000,
-    latencyMax: 1000,
-    jitterP95: 1000,
-    budget: { latency: 1000, jitter: 1000 },
-    overBudget: 0,
-  }, ''),
+  example: () =>
+    $f_JitterReport(
+      {
+        peer: 'example',
+        session: '00000000-0000-4000-8000-000000000000',
+        topic: 'example',
+        topicId: 0,
+        at: '2026-01-01T00:00:00.000Z',
+        window: 1000,
+        samples: 0,
+        latencyP50: 1000,
+        latencyP99: 1000,
+        latencyMax: 1000,
+        jitterP95: 1000,
+        budget: { latency: 1000, jitter: 1000 },
+        overBudget: 0,
+      },
+      '',
+    ),
   $encode: $e_JitterReport,
   $decode: $d_JitterReport,
   $fromJSON: $f_JitterReport,
@@ -1034,7 +1087,10 @@ function $f_ResourceUsageReport(j: unknown, path: string): ResourceUsageReport {
   const o = $fromJsonObject(j, path);
   for (const k of Object.keys(o)) {
     switch (k) {
-      case 'peer': case 'at': case 'window': case 'usage':
+      case 'peer':
+      case 'at':
+      case 'window':
+      case 'usage':
         continue;
     }
     $unknownJsonKey(path, k, 'peer, at, window, usage');
@@ -1066,7 +1122,8 @@ function $v_ResourceUsageReport(v: unknown, path: string, e: $ValidationIssue[])
   const f1 = o.at;
   if (f1 === undefined) e.push({ path: `${path}/at`, message: 'is required' });
   else {
-    if (!(f1 instanceof Date) || !(f1.getTime() >= -62167219200000 && f1.getTime() <= 253402300799999)) e.push({ path: `${path}/at`, message: 'must be a valid Date in years 0000 to 9999' });
+    if (!(f1 instanceof Date) || !(f1.getTime() >= -62167219200000 && f1.getTime() <= 253402300799999))
+      e.push({ path: `${path}/at`, message: 'must be a valid Date in years 0000 to 9999' });
   }
   const f2 = o.window;
   if (f2 === undefined) e.push({ path: `${path}/window`, message: 'is required' });
@@ -1100,22 +1157,26 @@ export const ResourceUsageReport: $MessageCodec<ResourceUsageReport> = {
   fromJSON: (json) => $fromJsonRoot($f_ResourceUsageReport, json),
   validate: (v) => $validateRoot($v_ResourceUsageReport, v),
   jsonSchema: ResourceUsageReportSchema,
-  example: () => $f_ResourceUsageReport({
-    peer: 'example',
-    at: '2026-01-01T00:00:00.000Z',
-    window: 1000,
-    usage: {
-      gpuUtilization: 0,
-      gpuMemoryUsed: '0',
-      gpuMemoryLimit: '0',
-      hostMemoryUsed: '0',
-      cpuUtilization: 0,
-      queueDepth: 0,
-      activeJobs: 0,
-      pipelines: 0,
-      buffers: 0,
-    },
-  }, ''),
+  example: () =>
+    $f_ResourceUsageReport(
+      {
+        peer: 'example',
+        at: '2026-01-01T00:00:00.000Z',
+        window: 1000,
+        usage: {
+          gpuUtilization: 0,
+          gpuMemoryUsed: '0',
+          gpuMemoryLimit: '0',
+          hostMemoryUsed: '0',
+          cpuUtilization: 0,
+          queueDepth: 0,
+          activeJobs: 0,
+          pipelines: 0,
+          buffers: 0,
+        },
+      },
+      '',
+    ),
   $encode: $e_ResourceUsageReport,
   $decode: $d_ResourceUsageReport,
   $fromJSON: $f_ResourceUsageReport,

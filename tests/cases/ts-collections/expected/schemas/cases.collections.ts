@@ -3,557 +3,477 @@
 
 /** cases.collections.Arrays */
 export const ArraysSchema = {
-  "$schema": "https://json-schema.org/draft/2020-12/schema",
-  "$id": "https://midl.dev/schemas/cases.collections.Arrays.schema.json",
-  "title": "Arrays",
-  "type": "object",
-  "properties": {
-    "bools": {
-      "type": "array",
-      "items": {
-        "type": "boolean"
-      }
-    },
-    "u8s": {
-      "type": "array",
-      "items": {
-        "type": "integer",
-        "minimum": 0,
-        "maximum": 255
-      }
-    },
-    "u32s": {
-      "type": "array",
-      "items": {
-        "type": "integer",
-        "minimum": 0,
-        "maximum": 4294967295
-      }
-    },
-    "u64s": {
-      "type": "array",
-      "items": {
-        "type": "string",
-        "pattern": "^(?:0|[1-9][0-9]{0,18}|1[0-7][0-9]{18}|18[0-3][0-9]{17}|184[0-3][0-9]{16}|1844[0-5][0-9]{15}|18446[0-6][0-9]{14}|184467[0-3][0-9]{13}|1844674[0-3][0-9]{12}|184467440[0-6][0-9]{10}|1844674407[0-2][0-9]{9}|18446744073[0-6][0-9]{8}|1844674407370[0-8][0-9]{6}|18446744073709[0-4][0-9]{5}|184467440737095[0-4][0-9]{4}|18446744073709550[0-9]{3}|18446744073709551[0-5][0-9]{2}|1844674407370955160[0-9]|1844674407370955161[0-5])$"
-      }
-    },
-    "i32s": {
-      "type": "array",
-      "items": {
-        "type": "integer",
-        "minimum": -2147483648,
-        "maximum": 2147483647
-      }
-    },
-    "i64s": {
-      "type": "array",
-      "items": {
-        "type": "string",
-        "pattern": "^(?:0|[1-9][0-9]{0,17}|[1-8][0-9]{18}|9[01][0-9]{17}|92[01][0-9]{16}|922[0-2][0-9]{15}|9223[0-2][0-9]{14}|92233[0-6][0-9]{13}|922337[01][0-9]{12}|92233720[0-2][0-9]{10}|922337203[0-5][0-9]{9}|9223372036[0-7][0-9]{8}|92233720368[0-4][0-9]{7}|922337203685[0-3][0-9]{6}|9223372036854[0-6][0-9]{5}|92233720368547[0-6][0-9]{4}|922337203685477[0-4][0-9]{3}|9223372036854775[0-7][0-9]{2}|922337203685477580[0-7]|-[1-9][0-9]{0,17}|-[1-8][0-9]{18}|-9[01][0-9]{17}|-92[01][0-9]{16}|-922[0-2][0-9]{15}|-9223[0-2][0-9]{14}|-92233[0-6][0-9]{13}|-922337[01][0-9]{12}|-92233720[0-2][0-9]{10}|-922337203[0-5][0-9]{9}|-9223372036[0-7][0-9]{8}|-92233720368[0-4][0-9]{7}|-922337203685[0-3][0-9]{6}|-9223372036854[0-6][0-9]{5}|-92233720368547[0-6][0-9]{4}|-922337203685477[0-4][0-9]{3}|-9223372036854775[0-7][0-9]{2}|-922337203685477580[0-8])$"
-      }
-    },
-    "f32s": {
-      "type": "array",
-      "items": {
-        "anyOf": [
-          {
-            "type": "number"
-          },
-          {
-            "enum": [
-              "NaN",
-              "Infinity",
-              "-Infinity"
-            ]
-          }
-        ]
-      }
-    },
-    "f64s": {
-      "type": "array",
-      "items": {
-        "anyOf": [
-          {
-            "type": "number"
-          },
-          {
-            "enum": [
-              "NaN",
-              "Infinity",
-              "-Infinity"
-            ]
-          }
-        ]
-      }
-    },
-    "strings": {
-      "type": "array",
-      "items": {
-        "type": "string"
-      }
-    },
-    "blobs": {
-      "type": "array",
-      "items": {
-        "type": "string",
-        "contentEncoding": "base64",
-        "pattern": "^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$"
-      }
-    },
-    "times": {
-      "type": "array",
-      "items": {
-        "type": "string",
-        "format": "date-time"
-      }
-    },
-    "durations": {
-      "type": "array",
-      "items": {
-        "type": "integer",
-        "minimum": -9007199254740991,
-        "maximum": 9007199254740991
-      }
-    },
-    "ids": {
-      "type": "array",
-      "items": {
-        "type": "string",
-        "format": "uuid",
-        "pattern": "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
-      }
-    },
-    "docs": {
-      "type": "array",
-      "items": {}
-    },
-    "colors": {
-      "type": "array",
-      "items": {
-        "$ref": "#/$defs/cases.collections.Color"
-      }
-    },
-    "points": {
-      "type": "array",
-      "items": {
-        "$ref": "#/$defs/cases.collections.Point"
-      }
-    },
-    "grid": {
-      "type": "array",
-      "items": {
-        "type": "array",
-        "items": {
-          "type": "integer",
-          "minimum": -2147483648,
-          "maximum": 2147483647
-        }
-      }
-    },
-    "words": {
-      "type": "array",
-      "items": {
-        "type": "array",
-        "items": {
-          "type": "string"
-        }
-      }
-    },
-    "tables": {
-      "type": "array",
-      "items": {
-        "type": "object",
-        "additionalProperties": {
-          "type": "integer",
-          "minimum": 0,
-          "maximum": 4294967295
-        }
-      }
-    },
-    "maybe": {
-      "type": "array",
-      "items": {
-        "type": "integer",
-        "minimum": 0,
-        "maximum": 4294967295
-      }
-    },
-    "maybeNames": {
-      "type": "array",
-      "items": {
-        "type": "string"
+  $schema: 'https://json-schema.org/draft/2020-12/schema',
+  $id: 'https://midl.dev/schemas/cases.collections.Arrays.schema.json',
+  title: 'Arrays',
+  type: 'object',
+  properties: {
+    bools: {
+      type: 'array',
+      items: {
+        type: 'boolean',
       },
-      "maxItems": 3
-    }
-  },
-  "required": [
-    "bools",
-    "u8s",
-    "u32s",
-    "u64s",
-    "i32s",
-    "i64s",
-    "f32s",
-    "f64s",
-    "strings",
-    "blobs",
-    "times",
-    "durations",
-    "ids",
-    "docs",
-    "colors",
-    "points",
-    "grid",
-    "words",
-    "tables"
-  ],
-  "additionalProperties": false,
-  "examples": [
-    {
-      "bools": [
-        false
-      ],
-      "u8s": [
-        0
-      ],
-      "u32s": [
-        0
-      ],
-      "u64s": [
-        "0"
-      ],
-      "i32s": [
-        0
-      ],
-      "i64s": [
-        "0"
-      ],
-      "f32s": [
-        0
-      ],
-      "f64s": [
-        0
-      ],
-      "strings": [
-        "example"
-      ],
-      "blobs": [
-        ""
-      ],
-      "times": [
-        "2026-01-01T00:00:00.000Z"
-      ],
-      "durations": [
-        1000
-      ],
-      "ids": [
-        "00000000-0000-4000-8000-000000000000"
-      ],
-      "docs": [
-        {}
-      ],
-      "colors": [
-        "red"
-      ],
-      "points": [
-        {
-          "x": 0,
-          "y": 0
-        }
-      ],
-      "grid": [
-        [
-          0
-        ]
-      ],
-      "words": [
-        [
-          "example"
-        ]
-      ],
-      "tables": [
-        {
-          "key": 0
-        }
-      ],
-      "maybe": [
-        0
-      ],
-      "maybeNames": [
-        "example"
-      ]
-    }
-  ],
-  "$defs": {
-    "cases.collections.Color": {
-      "title": "Color",
-      "enum": [
-        "red",
-        "green"
-      ]
     },
-    "cases.collections.Point": {
-      "title": "Point",
-      "type": "object",
-      "properties": {
-        "x": {
-          "type": "integer",
-          "minimum": -2147483648,
-          "maximum": 2147483647
+    u8s: {
+      type: 'array',
+      items: {
+        type: 'integer',
+        minimum: 0,
+        maximum: 255,
+      },
+    },
+    u32s: {
+      type: 'array',
+      items: {
+        type: 'integer',
+        minimum: 0,
+        maximum: 4294967295,
+      },
+    },
+    u64s: {
+      type: 'array',
+      items: {
+        type: 'string',
+        pattern:
+          '^(?:0|[1-9][0-9]{0,18}|1[0-7][0-9]{18}|18[0-3][0-9]{17}|184[0-3][0-9]{16}|1844[0-5][0-9]{15}|18446[0-6][0-9]{14}|184467[0-3][0-9]{13}|1844674[0-3][0-9]{12}|184467440[0-6][0-9]{10}|1844674407[0-2][0-9]{9}|18446744073[0-6][0-9]{8}|1844674407370[0-8][0-9]{6}|18446744073709[0-4][0-9]{5}|184467440737095[0-4][0-9]{4}|18446744073709550[0-9]{3}|18446744073709551[0-5][0-9]{2}|1844674407370955160[0-9]|1844674407370955161[0-5])$',
+      },
+    },
+    i32s: {
+      type: 'array',
+      items: {
+        type: 'integer',
+        minimum: -2147483648,
+        maximum: 2147483647,
+      },
+    },
+    i64s: {
+      type: 'array',
+      items: {
+        type: 'string',
+        pattern:
+          '^(?:0|[1-9][0-9]{0,17}|[1-8][0-9]{18}|9[01][0-9]{17}|92[01][0-9]{16}|922[0-2][0-9]{15}|9223[0-2][0-9]{14}|92233[0-6][0-9]{13}|922337[01][0-9]{12}|92233720[0-2][0-9]{10}|922337203[0-5][0-9]{9}|9223372036[0-7][0-9]{8}|92233720368[0-4][0-9]{7}|922337203685[0-3][0-9]{6}|9223372036854[0-6][0-9]{5}|92233720368547[0-6][0-9]{4}|922337203685477[0-4][0-9]{3}|9223372036854775[0-7][0-9]{2}|922337203685477580[0-7]|-[1-9][0-9]{0,17}|-[1-8][0-9]{18}|-9[01][0-9]{17}|-92[01][0-9]{16}|-922[0-2][0-9]{15}|-9223[0-2][0-9]{14}|-92233[0-6][0-9]{13}|-922337[01][0-9]{12}|-92233720[0-2][0-9]{10}|-922337203[0-5][0-9]{9}|-9223372036[0-7][0-9]{8}|-92233720368[0-4][0-9]{7}|-922337203685[0-3][0-9]{6}|-9223372036854[0-6][0-9]{5}|-92233720368547[0-6][0-9]{4}|-922337203685477[0-4][0-9]{3}|-9223372036854775[0-7][0-9]{2}|-922337203685477580[0-8])$',
+      },
+    },
+    f32s: {
+      type: 'array',
+      items: {
+        anyOf: [
+          {
+            type: 'number',
+          },
+          {
+            enum: ['NaN', 'Infinity', '-Infinity'],
+          },
+        ],
+      },
+    },
+    f64s: {
+      type: 'array',
+      items: {
+        anyOf: [
+          {
+            type: 'number',
+          },
+          {
+            enum: ['NaN', 'Infinity', '-Infinity'],
+          },
+        ],
+      },
+    },
+    strings: {
+      type: 'array',
+      items: {
+        type: 'string',
+      },
+    },
+    blobs: {
+      type: 'array',
+      items: {
+        type: 'string',
+        contentEncoding: 'base64',
+        pattern: '^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$',
+      },
+    },
+    times: {
+      type: 'array',
+      items: {
+        type: 'string',
+        format: 'date-time',
+      },
+    },
+    durations: {
+      type: 'array',
+      items: {
+        type: 'integer',
+        minimum: -9007199254740991,
+        maximum: 9007199254740991,
+      },
+    },
+    ids: {
+      type: 'array',
+      items: {
+        type: 'string',
+        format: 'uuid',
+        pattern: '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$',
+      },
+    },
+    docs: {
+      type: 'array',
+      items: {},
+    },
+    colors: {
+      type: 'array',
+      items: {
+        $ref: '#/$defs/cases.collections.Color',
+      },
+    },
+    points: {
+      type: 'array',
+      items: {
+        $ref: '#/$defs/cases.collections.Point',
+      },
+    },
+    grid: {
+      type: 'array',
+      items: {
+        type: 'array',
+        items: {
+          type: 'integer',
+          minimum: -2147483648,
+          maximum: 2147483647,
         },
-        "y": {
-          "type": "integer",
-          "minimum": -2147483648,
-          "maximum": 2147483647
-        }
       },
-      "required": [
-        "x",
-        "y"
+    },
+    words: {
+      type: 'array',
+      items: {
+        type: 'array',
+        items: {
+          type: 'string',
+        },
+      },
+    },
+    tables: {
+      type: 'array',
+      items: {
+        type: 'object',
+        additionalProperties: {
+          type: 'integer',
+          minimum: 0,
+          maximum: 4294967295,
+        },
+      },
+    },
+    maybe: {
+      type: 'array',
+      items: {
+        type: 'integer',
+        minimum: 0,
+        maximum: 4294967295,
+      },
+    },
+    maybeNames: {
+      type: 'array',
+      items: {
+        type: 'string',
+      },
+      maxItems: 3,
+    },
+  },
+  required: [
+    'bools',
+    'u8s',
+    'u32s',
+    'u64s',
+    'i32s',
+    'i64s',
+    'f32s',
+    'f64s',
+    'strings',
+    'blobs',
+    'times',
+    'durations',
+    'ids',
+    'docs',
+    'colors',
+    'points',
+    'grid',
+    'words',
+    'tables',
+  ],
+  additionalProperties: false,
+  examples: [
+    {
+      bools: [false],
+      u8s: [0],
+      u32s: [0],
+      u64s: ['0'],
+      i32s: [0],
+      i64s: ['0'],
+      f32s: [0],
+      f64s: [0],
+      strings: ['example'],
+      blobs: [''],
+      times: ['2026-01-01T00:00:00.000Z'],
+      durations: [1000],
+      ids: ['00000000-0000-4000-8000-000000000000'],
+      docs: [{}],
+      colors: ['red'],
+      points: [
+        {
+          x: 0,
+          y: 0,
+        },
       ],
-      "additionalProperties": false
-    }
-  }
+      grid: [[0]],
+      words: [['example']],
+      tables: [
+        {
+          key: 0,
+        },
+      ],
+      maybe: [0],
+      maybeNames: ['example'],
+    },
+  ],
+  $defs: {
+    'cases.collections.Color': {
+      title: 'Color',
+      enum: ['red', 'green'],
+    },
+    'cases.collections.Point': {
+      title: 'Point',
+      type: 'object',
+      properties: {
+        x: {
+          type: 'integer',
+          minimum: -2147483648,
+          maximum: 2147483647,
+        },
+        y: {
+          type: 'integer',
+          minimum: -2147483648,
+          maximum: 2147483647,
+        },
+      },
+      required: ['x', 'y'],
+      additionalProperties: false,
+    },
+  },
 } as const;
 
 /** cases.collections.Color */
 export const ColorSchema = {
-  "$schema": "https://json-schema.org/draft/2020-12/schema",
-  "$id": "https://midl.dev/schemas/cases.collections.Color.schema.json",
-  "title": "Color",
-  "enum": [
-    "red",
-    "green"
-  ],
-  "examples": [
-    "red"
-  ]
+  $schema: 'https://json-schema.org/draft/2020-12/schema',
+  $id: 'https://midl.dev/schemas/cases.collections.Color.schema.json',
+  title: 'Color',
+  enum: ['red', 'green'],
+  examples: ['red'],
 } as const;
 
 /** cases.collections.Maps */
 export const MapsSchema = {
-  "$schema": "https://json-schema.org/draft/2020-12/schema",
-  "$id": "https://midl.dev/schemas/cases.collections.Maps.schema.json",
-  "title": "Maps",
-  "type": "object",
-  "properties": {
-    "byName": {
-      "type": "object",
-      "additionalProperties": {
-        "type": "integer",
-        "minimum": 0,
-        "maximum": 4294967295
-      }
-    },
-    "byId": {
-      "type": "object",
-      "propertyNames": {
-        "type": "string",
-        "pattern": "^(?:0|[1-9][0-9]{0,8}|[1-3][0-9]{9}|4[01][0-9]{8}|42[0-8][0-9]{7}|429[0-3][0-9]{6}|4294[0-8][0-9]{5}|42949[0-5][0-9]{4}|429496[0-6][0-9]{3}|4294967[01][0-9]{2}|42949672[0-8][0-9]|429496729[0-5])$"
+  $schema: 'https://json-schema.org/draft/2020-12/schema',
+  $id: 'https://midl.dev/schemas/cases.collections.Maps.schema.json',
+  title: 'Maps',
+  type: 'object',
+  properties: {
+    byName: {
+      type: 'object',
+      additionalProperties: {
+        type: 'integer',
+        minimum: 0,
+        maximum: 4294967295,
       },
-      "additionalProperties": {
-        "type": "string"
-      }
     },
-    "byU64": {
-      "type": "object",
-      "propertyNames": {
-        "type": "string",
-        "pattern": "^(?:0|[1-9][0-9]{0,18}|1[0-7][0-9]{18}|18[0-3][0-9]{17}|184[0-3][0-9]{16}|1844[0-5][0-9]{15}|18446[0-6][0-9]{14}|184467[0-3][0-9]{13}|1844674[0-3][0-9]{12}|184467440[0-6][0-9]{10}|1844674407[0-2][0-9]{9}|18446744073[0-6][0-9]{8}|1844674407370[0-8][0-9]{6}|18446744073709[0-4][0-9]{5}|184467440737095[0-4][0-9]{4}|18446744073709550[0-9]{3}|18446744073709551[0-5][0-9]{2}|1844674407370955160[0-9]|1844674407370955161[0-5])$"
+    byId: {
+      type: 'object',
+      propertyNames: {
+        type: 'string',
+        pattern:
+          '^(?:0|[1-9][0-9]{0,8}|[1-3][0-9]{9}|4[01][0-9]{8}|42[0-8][0-9]{7}|429[0-3][0-9]{6}|4294[0-8][0-9]{5}|42949[0-5][0-9]{4}|429496[0-6][0-9]{3}|4294967[01][0-9]{2}|42949672[0-8][0-9]|429496729[0-5])$',
       },
-      "additionalProperties": {
-        "$ref": "#/$defs/cases.collections.Point"
-      }
+      additionalProperties: {
+        type: 'string',
+      },
     },
-    "byI64": {
-      "type": "object",
-      "propertyNames": {
-        "type": "string",
-        "pattern": "^(?:0|[1-9][0-9]{0,17}|[1-8][0-9]{18}|9[01][0-9]{17}|92[01][0-9]{16}|922[0-2][0-9]{15}|9223[0-2][0-9]{14}|92233[0-6][0-9]{13}|922337[01][0-9]{12}|92233720[0-2][0-9]{10}|922337203[0-5][0-9]{9}|9223372036[0-7][0-9]{8}|92233720368[0-4][0-9]{7}|922337203685[0-3][0-9]{6}|9223372036854[0-6][0-9]{5}|92233720368547[0-6][0-9]{4}|922337203685477[0-4][0-9]{3}|9223372036854775[0-7][0-9]{2}|922337203685477580[0-7]|-[1-9][0-9]{0,17}|-[1-8][0-9]{18}|-9[01][0-9]{17}|-92[01][0-9]{16}|-922[0-2][0-9]{15}|-9223[0-2][0-9]{14}|-92233[0-6][0-9]{13}|-922337[01][0-9]{12}|-92233720[0-2][0-9]{10}|-922337203[0-5][0-9]{9}|-9223372036[0-7][0-9]{8}|-92233720368[0-4][0-9]{7}|-922337203685[0-3][0-9]{6}|-9223372036854[0-6][0-9]{5}|-92233720368547[0-6][0-9]{4}|-922337203685477[0-4][0-9]{3}|-9223372036854775[0-7][0-9]{2}|-922337203685477580[0-8])$"
+    byU64: {
+      type: 'object',
+      propertyNames: {
+        type: 'string',
+        pattern:
+          '^(?:0|[1-9][0-9]{0,18}|1[0-7][0-9]{18}|18[0-3][0-9]{17}|184[0-3][0-9]{16}|1844[0-5][0-9]{15}|18446[0-6][0-9]{14}|184467[0-3][0-9]{13}|1844674[0-3][0-9]{12}|184467440[0-6][0-9]{10}|1844674407[0-2][0-9]{9}|18446744073[0-6][0-9]{8}|1844674407370[0-8][0-9]{6}|18446744073709[0-4][0-9]{5}|184467440737095[0-4][0-9]{4}|18446744073709550[0-9]{3}|18446744073709551[0-5][0-9]{2}|1844674407370955160[0-9]|1844674407370955161[0-5])$',
       },
-      "additionalProperties": {
-        "type": "boolean"
-      }
+      additionalProperties: {
+        $ref: '#/$defs/cases.collections.Point',
+      },
     },
-    "byI8": {
-      "type": "object",
-      "propertyNames": {
-        "type": "string",
-        "pattern": "^(?:0|[1-9][0-9]?|1[01][0-9]|12[0-7]|-[1-9][0-9]?|-1[01][0-9]|-12[0-8])$"
+    byI64: {
+      type: 'object',
+      propertyNames: {
+        type: 'string',
+        pattern:
+          '^(?:0|[1-9][0-9]{0,17}|[1-8][0-9]{18}|9[01][0-9]{17}|92[01][0-9]{16}|922[0-2][0-9]{15}|9223[0-2][0-9]{14}|92233[0-6][0-9]{13}|922337[01][0-9]{12}|92233720[0-2][0-9]{10}|922337203[0-5][0-9]{9}|9223372036[0-7][0-9]{8}|92233720368[0-4][0-9]{7}|922337203685[0-3][0-9]{6}|9223372036854[0-6][0-9]{5}|92233720368547[0-6][0-9]{4}|922337203685477[0-4][0-9]{3}|9223372036854775[0-7][0-9]{2}|922337203685477580[0-7]|-[1-9][0-9]{0,17}|-[1-8][0-9]{18}|-9[01][0-9]{17}|-92[01][0-9]{16}|-922[0-2][0-9]{15}|-9223[0-2][0-9]{14}|-92233[0-6][0-9]{13}|-922337[01][0-9]{12}|-92233720[0-2][0-9]{10}|-922337203[0-5][0-9]{9}|-9223372036[0-7][0-9]{8}|-92233720368[0-4][0-9]{7}|-922337203685[0-3][0-9]{6}|-9223372036854[0-6][0-9]{5}|-92233720368547[0-6][0-9]{4}|-922337203685477[0-4][0-9]{3}|-9223372036854775[0-7][0-9]{2}|-922337203685477580[0-8])$',
       },
-      "additionalProperties": {
-        "anyOf": [
+      additionalProperties: {
+        type: 'boolean',
+      },
+    },
+    byI8: {
+      type: 'object',
+      propertyNames: {
+        type: 'string',
+        pattern: '^(?:0|[1-9][0-9]?|1[01][0-9]|12[0-7]|-[1-9][0-9]?|-1[01][0-9]|-12[0-8])$',
+      },
+      additionalProperties: {
+        anyOf: [
           {
-            "type": "number"
+            type: 'number',
           },
           {
-            "enum": [
-              "NaN",
-              "Infinity",
-              "-Infinity"
-            ]
-          }
-        ]
-      }
-    },
-    "lists": {
-      "type": "object",
-      "additionalProperties": {
-        "type": "array",
-        "items": {
-          "type": "integer",
-          "minimum": 0,
-          "maximum": 4294967295
-        }
-      }
-    },
-    "nested": {
-      "type": "object",
-      "additionalProperties": {
-        "type": "object",
-        "propertyNames": {
-          "type": "string",
-          "pattern": "^(?:0|[1-9][0-9]{0,8}|[1-3][0-9]{9}|4[01][0-9]{8}|42[0-8][0-9]{7}|429[0-3][0-9]{6}|4294[0-8][0-9]{5}|42949[0-5][0-9]{4}|429496[0-6][0-9]{3}|4294967[01][0-9]{2}|42949672[0-8][0-9]|429496729[0-5])$"
-        },
-        "additionalProperties": {
-          "type": "string"
-        }
-      }
-    },
-    "colors": {
-      "type": "object",
-      "additionalProperties": {
-        "$ref": "#/$defs/cases.collections.Color"
+            enum: ['NaN', 'Infinity', '-Infinity'],
+          },
+        ],
       },
-      "maxProperties": 4
     },
-    "blobs": {
-      "type": "object",
-      "additionalProperties": {
-        "type": "string",
-        "contentEncoding": "base64",
-        "pattern": "^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$"
-      }
+    lists: {
+      type: 'object',
+      additionalProperties: {
+        type: 'array',
+        items: {
+          type: 'integer',
+          minimum: 0,
+          maximum: 4294967295,
+        },
+      },
     },
-    "maybe": {
-      "type": "object",
-      "additionalProperties": {
-        "type": "string"
-      }
-    }
+    nested: {
+      type: 'object',
+      additionalProperties: {
+        type: 'object',
+        propertyNames: {
+          type: 'string',
+          pattern:
+            '^(?:0|[1-9][0-9]{0,8}|[1-3][0-9]{9}|4[01][0-9]{8}|42[0-8][0-9]{7}|429[0-3][0-9]{6}|4294[0-8][0-9]{5}|42949[0-5][0-9]{4}|429496[0-6][0-9]{3}|4294967[01][0-9]{2}|42949672[0-8][0-9]|429496729[0-5])$',
+        },
+        additionalProperties: {
+          type: 'string',
+        },
+      },
+    },
+    colors: {
+      type: 'object',
+      additionalProperties: {
+        $ref: '#/$defs/cases.collections.Color',
+      },
+      maxProperties: 4,
+    },
+    blobs: {
+      type: 'object',
+      additionalProperties: {
+        type: 'string',
+        contentEncoding: 'base64',
+        pattern: '^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$',
+      },
+    },
+    maybe: {
+      type: 'object',
+      additionalProperties: {
+        type: 'string',
+      },
+    },
   },
-  "required": [
-    "byName",
-    "byId",
-    "byU64",
-    "byI64",
-    "byI8",
-    "lists",
-    "nested",
-    "colors",
-    "blobs"
-  ],
-  "additionalProperties": false,
-  "examples": [
+  required: ['byName', 'byId', 'byU64', 'byI64', 'byI8', 'lists', 'nested', 'colors', 'blobs'],
+  additionalProperties: false,
+  examples: [
     {
-      "byName": {
-        "key": 0
+      byName: {
+        key: 0,
       },
-      "byId": {
-        "0": "example"
+      byId: {
+        '0': 'example',
       },
-      "byU64": {
-        "0": {
-          "x": 0,
-          "y": 0
-        }
-      },
-      "byI64": {
-        "0": false
-      },
-      "byI8": {
-        "0": 0
-      },
-      "lists": {
-        "key": [
-          0
-        ]
-      },
-      "nested": {
-        "key": {
-          "0": "example"
-        }
-      },
-      "colors": {
-        "key": "red"
-      },
-      "blobs": {
-        "key": ""
-      },
-      "maybe": {
-        "key": "example"
-      }
-    }
-  ],
-  "$defs": {
-    "cases.collections.Color": {
-      "title": "Color",
-      "enum": [
-        "red",
-        "green"
-      ]
-    },
-    "cases.collections.Point": {
-      "title": "Point",
-      "type": "object",
-      "properties": {
-        "x": {
-          "type": "integer",
-          "minimum": -2147483648,
-          "maximum": 2147483647
+      byU64: {
+        '0': {
+          x: 0,
+          y: 0,
         },
-        "y": {
-          "type": "integer",
-          "minimum": -2147483648,
-          "maximum": 2147483647
-        }
       },
-      "required": [
-        "x",
-        "y"
-      ],
-      "additionalProperties": false
-    }
-  }
+      byI64: {
+        '0': false,
+      },
+      byI8: {
+        '0': 0,
+      },
+      lists: {
+        key: [0],
+      },
+      nested: {
+        key: {
+          '0': 'example',
+        },
+      },
+      colors: {
+        key: 'red',
+      },
+      blobs: {
+        key: '',
+      },
+      maybe: {
+        key: 'example',
+      },
+    },
+  ],
+  $defs: {
+    'cases.collections.Color': {
+      title: 'Color',
+      enum: ['red', 'green'],
+    },
+    'cases.collections.Point': {
+      title: 'Point',
+      type: 'object',
+      properties: {
+        x: {
+          type: 'integer',
+          minimum: -2147483648,
+          maximum: 2147483647,
+        },
+        y: {
+          type: 'integer',
+          minimum: -2147483648,
+          maximum: 2147483647,
+        },
+      },
+      required: ['x', 'y'],
+      additionalProperties: false,
+    },
+  },
 } as const;
 
 /** cases.collections.Point */
 export const PointSchema = {
-  "$schema": "https://json-schema.org/draft/2020-12/schema",
-  "$id": "https://midl.dev/schemas/cases.collections.Point.schema.json",
-  "title": "Point",
-  "type": "object",
-  "properties": {
-    "x": {
-      "type": "integer",
-      "minimum": -2147483648,
-      "maximum": 2147483647
+  $schema: 'https://json-schema.org/draft/2020-12/schema',
+  $id: 'https://midl.dev/schemas/cases.collections.Point.schema.json',
+  title: 'Point',
+  type: 'object',
+  properties: {
+    x: {
+      type: 'integer',
+      minimum: -2147483648,
+      maximum: 2147483647,
     },
-    "y": {
-      "type": "integer",
-      "minimum": -2147483648,
-      "maximum": 2147483647
-    }
+    y: {
+      type: 'integer',
+      minimum: -2147483648,
+      maximum: 2147483647,
+    },
   },
-  "required": [
-    "x",
-    "y"
-  ],
-  "additionalProperties": false,
-  "examples": [
+  required: ['x', 'y'],
+  additionalProperties: false,
+  examples: [
     {
-      "x": 0,
-      "y": 0
-    }
-  ]
+      x: 0,
+      y: 0,
+    },
+  ],
 } as const;

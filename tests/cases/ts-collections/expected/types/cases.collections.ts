@@ -62,7 +62,7 @@ export type Arrays = {
   points: Point[];
   grid: number[][];
   words: string[][];
-  tables: (Map<string, number>)[];
+  tables: Map<string, number>[];
   maybe?: number[];
   maybeNames?: string[];
 };
@@ -259,7 +259,7 @@ function $d_Arrays(r: $Reader, end: number): Arrays {
   const f_points: Point[] = [];
   const f_grid: number[][] = [];
   const f_words: string[][] = [];
-  const f_tables: (Map<string, number>)[] = [];
+  const f_tables: Map<string, number>[] = [];
   let f_maybe: number[] | undefined;
   let f_maybeNames: string[] | undefined;
   while (r.pos < end) {
@@ -608,10 +608,34 @@ function $f_Arrays(j: unknown, path: string): Arrays {
   const o = $fromJsonObject(j, path);
   for (const k of Object.keys(o)) {
     switch (k) {
-      case 'bools': case 'u8s': case 'u32s': case 'u64s': case 'i32s': case 'i64s': case 'f32s': case 'f64s': case 'strings': case 'blobs': case 'times': case 'durations': case 'ids': case 'docs': case 'colors': case 'points': case 'grid': case 'words': case 'tables': case 'maybe': case 'maybeNames':
+      case 'bools':
+      case 'u8s':
+      case 'u32s':
+      case 'u64s':
+      case 'i32s':
+      case 'i64s':
+      case 'f32s':
+      case 'f64s':
+      case 'strings':
+      case 'blobs':
+      case 'times':
+      case 'durations':
+      case 'ids':
+      case 'docs':
+      case 'colors':
+      case 'points':
+      case 'grid':
+      case 'words':
+      case 'tables':
+      case 'maybe':
+      case 'maybeNames':
         continue;
     }
-    $unknownJsonKey(path, k, 'bools, u8s, u32s, u64s, i32s, i64s, f32s, f64s, strings, blobs, times, durations, ids, docs, colors, points, grid, words, tables, maybe, maybeNames');
+    $unknownJsonKey(
+      path,
+      k,
+      'bools, u8s, u32s, u64s, i32s, i64s, f32s, f64s, strings, blobs, times, durations, ids, docs, colors, points, grid, words, tables, maybe, maybeNames',
+    );
   }
   return {
     bools: o.bools === undefined ? [] : $fromJsonList(o.bools, `${path}/bools`, (e1, p1) => $fromJsonBool(e1, p1)),
@@ -630,9 +654,22 @@ function $f_Arrays(j: unknown, path: string): Arrays {
     docs: o.docs === undefined ? [] : $fromJsonList(o.docs, `${path}/docs`, (e1, p1) => $fromJsonAny(e1, p1)),
     colors: o.colors === undefined ? [] : $fromJsonList(o.colors, `${path}/colors`, (e1, p1) => $f_Color(e1, p1)),
     points: o.points === undefined ? [] : $fromJsonList(o.points, `${path}/points`, (e1, p1) => $f_Point(e1, p1)),
-    grid: o.grid === undefined ? [] : $fromJsonList(o.grid, `${path}/grid`, (e1, p1) => $fromJsonList(e1, p1, (e2, p2) => $fromJsonInt(e2, p2, -2147483648, 2147483647))),
+    grid:
+      o.grid === undefined
+        ? []
+        : $fromJsonList(o.grid, `${path}/grid`, (e1, p1) => $fromJsonList(e1, p1, (e2, p2) => $fromJsonInt(e2, p2, -2147483648, 2147483647))),
     words: o.words === undefined ? [] : $fromJsonList(o.words, `${path}/words`, (e1, p1) => $fromJsonList(e1, p1, (e2, p2) => $fromJsonString(e2, p2))),
-    tables: o.tables === undefined ? [] : $fromJsonList(o.tables, `${path}/tables`, (e1, p1) => $fromJsonMap(e1, p1, (k2) => k2, (v2, p2) => $fromJsonInt(v2, p2, 0, 4294967295))),
+    tables:
+      o.tables === undefined
+        ? []
+        : $fromJsonList(o.tables, `${path}/tables`, (e1, p1) =>
+            $fromJsonMap(
+              e1,
+              p1,
+              (k2) => k2,
+              (v2, p2) => $fromJsonInt(v2, p2, 0, 4294967295),
+            ),
+          ),
     maybe: o.maybe === undefined ? undefined : $fromJsonList(o.maybe, `${path}/maybe`, (e1, p1) => $fromJsonInt(e1, p1, 0, 4294967295)),
     maybeNames: o.maybeNames === undefined ? undefined : $fromJsonList(o.maybeNames, `${path}/maybeNames`, (e1, p1) => $fromJsonString(e1, p1)),
   };
@@ -662,7 +699,8 @@ function $v_Arrays(v: unknown, path: string, e: $ValidationIssue[]): void {
     else {
       for (let i3 = 0; i3 < f1.length; i3++) {
         const x4: unknown = f1[i3];
-        if (typeof x4 !== 'number' || !Number.isInteger(x4) || x4 < 0 || x4 > 255) e.push({ path: `${path}/u8s` + '/' + i3, message: 'must be an integer from 0 to 255' });
+        if (typeof x4 !== 'number' || !Number.isInteger(x4) || x4 < 0 || x4 > 255)
+          e.push({ path: `${path}/u8s` + '/' + i3, message: 'must be an integer from 0 to 255' });
       }
     }
   }
@@ -673,7 +711,8 @@ function $v_Arrays(v: unknown, path: string, e: $ValidationIssue[]): void {
     else {
       for (let i5 = 0; i5 < f2.length; i5++) {
         const x6: unknown = f2[i5];
-        if (typeof x6 !== 'number' || !Number.isInteger(x6) || x6 < 0 || x6 > 4294967295) e.push({ path: `${path}/u32s` + '/' + i5, message: 'must be an integer from 0 to 4294967295' });
+        if (typeof x6 !== 'number' || !Number.isInteger(x6) || x6 < 0 || x6 > 4294967295)
+          e.push({ path: `${path}/u32s` + '/' + i5, message: 'must be an integer from 0 to 4294967295' });
       }
     }
   }
@@ -684,7 +723,8 @@ function $v_Arrays(v: unknown, path: string, e: $ValidationIssue[]): void {
     else {
       for (let i7 = 0; i7 < f3.length; i7++) {
         const x8: unknown = f3[i7];
-        if (typeof x8 !== 'bigint' || x8 < 0n || x8 > 18446744073709551615n) e.push({ path: `${path}/u64s` + '/' + i7, message: 'must be a bigint from 0 to 18446744073709551615' });
+        if (typeof x8 !== 'bigint' || x8 < 0n || x8 > 18446744073709551615n)
+          e.push({ path: `${path}/u64s` + '/' + i7, message: 'must be a bigint from 0 to 18446744073709551615' });
       }
     }
   }
@@ -695,7 +735,8 @@ function $v_Arrays(v: unknown, path: string, e: $ValidationIssue[]): void {
     else {
       for (let i9 = 0; i9 < f4.length; i9++) {
         const x10: unknown = f4[i9];
-        if (typeof x10 !== 'number' || !Number.isInteger(x10) || x10 < -2147483648 || x10 > 2147483647) e.push({ path: `${path}/i32s` + '/' + i9, message: 'must be an integer from -2147483648 to 2147483647' });
+        if (typeof x10 !== 'number' || !Number.isInteger(x10) || x10 < -2147483648 || x10 > 2147483647)
+          e.push({ path: `${path}/i32s` + '/' + i9, message: 'must be an integer from -2147483648 to 2147483647' });
       }
     }
   }
@@ -706,7 +747,8 @@ function $v_Arrays(v: unknown, path: string, e: $ValidationIssue[]): void {
     else {
       for (let i11 = 0; i11 < f5.length; i11++) {
         const x12: unknown = f5[i11];
-        if (typeof x12 !== 'bigint' || x12 < -9223372036854775808n || x12 > 9223372036854775807n) e.push({ path: `${path}/i64s` + '/' + i11, message: 'must be a bigint from -9223372036854775808 to 9223372036854775807' });
+        if (typeof x12 !== 'bigint' || x12 < -9223372036854775808n || x12 > 9223372036854775807n)
+          e.push({ path: `${path}/i64s` + '/' + i11, message: 'must be a bigint from -9223372036854775808 to 9223372036854775807' });
       }
     }
   }
@@ -761,7 +803,8 @@ function $v_Arrays(v: unknown, path: string, e: $ValidationIssue[]): void {
     else {
       for (let i21 = 0; i21 < f10.length; i21++) {
         const x22: unknown = f10[i21];
-        if (!(x22 instanceof Date) || !(x22.getTime() >= -62167219200000 && x22.getTime() <= 253402300799999)) e.push({ path: `${path}/times` + '/' + i21, message: 'must be a valid Date in years 0000 to 9999' });
+        if (!(x22 instanceof Date) || !(x22.getTime() >= -62167219200000 && x22.getTime() <= 253402300799999))
+          e.push({ path: `${path}/times` + '/' + i21, message: 'must be a valid Date in years 0000 to 9999' });
       }
     }
   }
@@ -831,7 +874,8 @@ function $v_Arrays(v: unknown, path: string, e: $ValidationIssue[]): void {
         else {
           for (let i35 = 0; i35 < x34.length; i35++) {
             const x36: unknown = x34[i35];
-            if (typeof x36 !== 'number' || !Number.isInteger(x36) || x36 < -2147483648 || x36 > 2147483647) e.push({ path: `${path}/grid` + '/' + i33 + '/' + i35, message: 'must be an integer from -2147483648 to 2147483647' });
+            if (typeof x36 !== 'number' || !Number.isInteger(x36) || x36 < -2147483648 || x36 > 2147483647)
+              e.push({ path: `${path}/grid` + '/' + i33 + '/' + i35, message: 'must be an integer from -2147483648 to 2147483647' });
           }
         }
       }
@@ -866,7 +910,8 @@ function $v_Arrays(v: unknown, path: string, e: $ValidationIssue[]): void {
           for (const [k43, v44] of x42 as Map<unknown, unknown>) {
             const p45 = $jsonPointer(`${path}/tables` + '/' + i41, String(k43));
             if (typeof k43 !== 'string') e.push({ path: p45, message: 'map keys must be strings' });
-            if (typeof v44 !== 'number' || !Number.isInteger(v44) || v44 < 0 || v44 > 4294967295) e.push({ path: p45, message: 'must be an integer from 0 to 4294967295' });
+            if (typeof v44 !== 'number' || !Number.isInteger(v44) || v44 < 0 || v44 > 4294967295)
+              e.push({ path: p45, message: 'must be an integer from 0 to 4294967295' });
           }
         }
       }
@@ -878,7 +923,8 @@ function $v_Arrays(v: unknown, path: string, e: $ValidationIssue[]): void {
     else {
       for (let i46 = 0; i46 < f19.length; i46++) {
         const x47: unknown = f19[i46];
-        if (typeof x47 !== 'number' || !Number.isInteger(x47) || x47 < 0 || x47 > 4294967295) e.push({ path: `${path}/maybe` + '/' + i46, message: 'must be an integer from 0 to 4294967295' });
+        if (typeof x47 !== 'number' || !Number.isInteger(x47) || x47 < 0 || x47 > 4294967295)
+          e.push({ path: `${path}/maybe` + '/' + i46, message: 'must be an integer from 0 to 4294967295' });
       }
     }
   }
@@ -915,29 +961,33 @@ export const Arrays: $MessageCodec<Arrays> = {
   fromJSON: (json) => $fromJsonRoot($f_Arrays, json),
   validate: (v) => $validateRoot($v_Arrays, v),
   jsonSchema: ArraysSchema,
-  example: () => $f_Arrays({
-    bools: [false],
-    u8s: [0],
-    u32s: [0],
-    u64s: ['0'],
-    i32s: [0],
-    i64s: ['0'],
-    f32s: [0],
-    f64s: [0],
-    strings: ['example'],
-    blobs: [''],
-    times: ['2026-01-01T00:00:00.000Z'],
-    durations: [1000],
-    ids: ['00000000-0000-4000-8000-000000000000'],
-    docs: [{}],
-    colors: ['red'],
-    points: [{ x: 0, y: 0 }],
-    grid: [[0]],
-    words: [['example']],
-    tables: [{ key: 0 }],
-    maybe: [0],
-    maybeNames: ['example'],
-  }, ''),
+  example: () =>
+    $f_Arrays(
+      {
+        bools: [false],
+        u8s: [0],
+        u32s: [0],
+        u64s: ['0'],
+        i32s: [0],
+        i64s: ['0'],
+        f32s: [0],
+        f64s: [0],
+        strings: ['example'],
+        blobs: [''],
+        times: ['2026-01-01T00:00:00.000Z'],
+        durations: [1000],
+        ids: ['00000000-0000-4000-8000-000000000000'],
+        docs: [{}],
+        colors: ['red'],
+        points: [{ x: 0, y: 0 }],
+        grid: [[0]],
+        words: [['example']],
+        tables: [{ key: 0 }],
+        maybe: [0],
+        maybeNames: ['example'],
+      },
+      '',
+    ),
   $encode: $e_Arrays,
   $decode: $d_Arrays,
   $fromJSON: $f_Arrays,
@@ -957,31 +1007,38 @@ const $names_Color = {
 
 function $n_Color(v: Color): number {
   switch (v) {
-    case 'red': return 0;
-    case 'green': return 1;
+    case 'red':
+      return 0;
+    case 'green':
+      return 1;
   }
   throw new TypeError('not a member of cases.collections.Color: ' + String(v));
 }
 
 function $m_Color(n: number): Color | undefined {
   switch (n) {
-    case 0: return 'red';
-    case 1: return 'green';
+    case 0:
+      return 'red';
+    case 1:
+      return 'green';
   }
   return undefined;
 }
 
 function $f_Color(j: unknown, path: string): Color {
   switch (j) {
-    case 'red': return 'red';
-    case 'green': return 'green';
+    case 'red':
+      return 'red';
+    case 'green':
+      return 'green';
   }
   throw new $JsonDecodeError(path, 'expected one of: red, green');
 }
 
 function $v_Color(v: unknown, path: string, e: $ValidationIssue[]): void {
   switch (v) {
-    case 'red': case 'green':
+    case 'red':
+    case 'green':
       return;
   }
   e.push({ path, message: 'must be one of: red, green' });
@@ -1486,22 +1543,117 @@ function $f_Maps(j: unknown, path: string): Maps {
   const o = $fromJsonObject(j, path);
   for (const k of Object.keys(o)) {
     switch (k) {
-      case 'byName': case 'byId': case 'byU64': case 'byI64': case 'byI8': case 'lists': case 'nested': case 'colors': case 'blobs': case 'maybe':
+      case 'byName':
+      case 'byId':
+      case 'byU64':
+      case 'byI64':
+      case 'byI8':
+      case 'lists':
+      case 'nested':
+      case 'colors':
+      case 'blobs':
+      case 'maybe':
         continue;
     }
     $unknownJsonKey(path, k, 'byName, byId, byU64, byI64, byI8, lists, nested, colors, blobs, maybe');
   }
   return {
-    byName: o.byName === undefined ? new Map() : $fromJsonMap(o.byName, `${path}/byName`, (k1) => k1, (v1, p1) => $fromJsonInt(v1, p1, 0, 4294967295)),
-    byId: o.byId === undefined ? new Map() : $fromJsonMap(o.byId, `${path}/byId`, (k1, q1) => $fromJsonIntKey(k1, q1, 0, 4294967295), (v1, p1) => $fromJsonString(v1, p1)),
-    byU64: o.byU64 === undefined ? new Map() : $fromJsonMap(o.byU64, `${path}/byU64`, (k1, q1) => $fromJsonBigIntKey(k1, q1, 0n, 18446744073709551615n), (v1, p1) => $f_Point(v1, p1)),
-    byI64: o.byI64 === undefined ? new Map() : $fromJsonMap(o.byI64, `${path}/byI64`, (k1, q1) => $fromJsonBigIntKey(k1, q1, -9223372036854775808n, 9223372036854775807n), (v1, p1) => $fromJsonBool(v1, p1)),
-    byI8: o.byI8 === undefined ? new Map() : $fromJsonMap(o.byI8, `${path}/byI8`, (k1, q1) => $fromJsonIntKey(k1, q1, -128, 127), (v1, p1) => $fromJsonFloat(v1, p1)),
-    lists: o.lists === undefined ? new Map() : $fromJsonMap(o.lists, `${path}/lists`, (k1) => k1, (v1, p1) => $fromJsonList(v1, p1, (e2, p2) => $fromJsonInt(e2, p2, 0, 4294967295))),
-    nested: o.nested === undefined ? new Map() : $fromJsonMap(o.nested, `${path}/nested`, (k1) => k1, (v1, p1) => $fromJsonMap(v1, p1, (k2, q2) => $fromJsonIntKey(k2, q2, 0, 4294967295), (v2, p2) => $fromJsonString(v2, p2))),
-    colors: o.colors === undefined ? new Map() : $fromJsonMap(o.colors, `${path}/colors`, (k1) => k1, (v1, p1) => $f_Color(v1, p1)),
-    blobs: o.blobs === undefined ? new Map() : $fromJsonMap(o.blobs, `${path}/blobs`, (k1) => k1, (v1, p1) => $fromJsonBytes(v1, p1)),
-    maybe: o.maybe === undefined ? undefined : $fromJsonMap(o.maybe, `${path}/maybe`, (k1) => k1, (v1, p1) => $fromJsonString(v1, p1)),
+    byName:
+      o.byName === undefined
+        ? new Map()
+        : $fromJsonMap(
+            o.byName,
+            `${path}/byName`,
+            (k1) => k1,
+            (v1, p1) => $fromJsonInt(v1, p1, 0, 4294967295),
+          ),
+    byId:
+      o.byId === undefined
+        ? new Map()
+        : $fromJsonMap(
+            o.byId,
+            `${path}/byId`,
+            (k1, q1) => $fromJsonIntKey(k1, q1, 0, 4294967295),
+            (v1, p1) => $fromJsonString(v1, p1),
+          ),
+    byU64:
+      o.byU64 === undefined
+        ? new Map()
+        : $fromJsonMap(
+            o.byU64,
+            `${path}/byU64`,
+            (k1, q1) => $fromJsonBigIntKey(k1, q1, 0n, 18446744073709551615n),
+            (v1, p1) => $f_Point(v1, p1),
+          ),
+    byI64:
+      o.byI64 === undefined
+        ? new Map()
+        : $fromJsonMap(
+            o.byI64,
+            `${path}/byI64`,
+            (k1, q1) => $fromJsonBigIntKey(k1, q1, -9223372036854775808n, 9223372036854775807n),
+            (v1, p1) => $fromJsonBool(v1, p1),
+          ),
+    byI8:
+      o.byI8 === undefined
+        ? new Map()
+        : $fromJsonMap(
+            o.byI8,
+            `${path}/byI8`,
+            (k1, q1) => $fromJsonIntKey(k1, q1, -128, 127),
+            (v1, p1) => $fromJsonFloat(v1, p1),
+          ),
+    lists:
+      o.lists === undefined
+        ? new Map()
+        : $fromJsonMap(
+            o.lists,
+            `${path}/lists`,
+            (k1) => k1,
+            (v1, p1) => $fromJsonList(v1, p1, (e2, p2) => $fromJsonInt(e2, p2, 0, 4294967295)),
+          ),
+    nested:
+      o.nested === undefined
+        ? new Map()
+        : $fromJsonMap(
+            o.nested,
+            `${path}/nested`,
+            (k1) => k1,
+            (v1, p1) =>
+              $fromJsonMap(
+                v1,
+                p1,
+                (k2, q2) => $fromJsonIntKey(k2, q2, 0, 4294967295),
+                (v2, p2) => $fromJsonString(v2, p2),
+              ),
+          ),
+    colors:
+      o.colors === undefined
+        ? new Map()
+        : $fromJsonMap(
+            o.colors,
+            `${path}/colors`,
+            (k1) => k1,
+            (v1, p1) => $f_Color(v1, p1),
+          ),
+    blobs:
+      o.blobs === undefined
+        ? new Map()
+        : $fromJsonMap(
+            o.blobs,
+            `${path}/blobs`,
+            (k1) => k1,
+            (v1, p1) => $fromJsonBytes(v1, p1),
+          ),
+    maybe:
+      o.maybe === undefined
+        ? undefined
+        : $fromJsonMap(
+            o.maybe,
+            `${path}/maybe`,
+            (k1) => k1,
+            (v1, p1) => $fromJsonString(v1, p1),
+          ),
   };
 }
 
@@ -1519,7 +1671,8 @@ function $v_Maps(v: unknown, path: string, e: $ValidationIssue[]): void {
       for (const [k1, v2] of f0 as Map<unknown, unknown>) {
         const p3 = $jsonPointer(`${path}/byName`, String(k1));
         if (typeof k1 !== 'string') e.push({ path: p3, message: 'map keys must be strings' });
-        if (typeof v2 !== 'number' || !Number.isInteger(v2) || v2 < 0 || v2 > 4294967295) e.push({ path: p3, message: 'must be an integer from 0 to 4294967295' });
+        if (typeof v2 !== 'number' || !Number.isInteger(v2) || v2 < 0 || v2 > 4294967295)
+          e.push({ path: p3, message: 'must be an integer from 0 to 4294967295' });
       }
     }
   }
@@ -1530,7 +1683,8 @@ function $v_Maps(v: unknown, path: string, e: $ValidationIssue[]): void {
     else {
       for (const [k4, v5] of f1 as Map<unknown, unknown>) {
         const p6 = $jsonPointer(`${path}/byId`, String(k4));
-        if (typeof k4 !== 'number' || !Number.isInteger(k4) || k4 < 0 || k4 > 4294967295) e.push({ path: p6, message: 'map keys must be integers from 0 to 4294967295' });
+        if (typeof k4 !== 'number' || !Number.isInteger(k4) || k4 < 0 || k4 > 4294967295)
+          e.push({ path: p6, message: 'map keys must be integers from 0 to 4294967295' });
         if (typeof v5 !== 'string') e.push({ path: p6, message: 'must be a string' });
       }
     }
@@ -1542,7 +1696,8 @@ function $v_Maps(v: unknown, path: string, e: $ValidationIssue[]): void {
     else {
       for (const [k7, v8] of f2 as Map<unknown, unknown>) {
         const p9 = $jsonPointer(`${path}/byU64`, String(k7));
-        if (typeof k7 !== 'bigint' || k7 < 0n || k7 > 18446744073709551615n) e.push({ path: p9, message: 'map keys must be bigints from 0 to 18446744073709551615' });
+        if (typeof k7 !== 'bigint' || k7 < 0n || k7 > 18446744073709551615n)
+          e.push({ path: p9, message: 'map keys must be bigints from 0 to 18446744073709551615' });
         $v_Point(v8, p9, e);
       }
     }
@@ -1554,7 +1709,8 @@ function $v_Maps(v: unknown, path: string, e: $ValidationIssue[]): void {
     else {
       for (const [k10, v11] of f3 as Map<unknown, unknown>) {
         const p12 = $jsonPointer(`${path}/byI64`, String(k10));
-        if (typeof k10 !== 'bigint' || k10 < -9223372036854775808n || k10 > 9223372036854775807n) e.push({ path: p12, message: 'map keys must be bigints from -9223372036854775808 to 9223372036854775807' });
+        if (typeof k10 !== 'bigint' || k10 < -9223372036854775808n || k10 > 9223372036854775807n)
+          e.push({ path: p12, message: 'map keys must be bigints from -9223372036854775808 to 9223372036854775807' });
         if (typeof v11 !== 'boolean') e.push({ path: p12, message: 'must be a boolean' });
       }
     }
@@ -1566,7 +1722,8 @@ function $v_Maps(v: unknown, path: string, e: $ValidationIssue[]): void {
     else {
       for (const [k13, v14] of f4 as Map<unknown, unknown>) {
         const p15 = $jsonPointer(`${path}/byI8`, String(k13));
-        if (typeof k13 !== 'number' || !Number.isInteger(k13) || k13 < -128 || k13 > 127) e.push({ path: p15, message: 'map keys must be integers from -128 to 127' });
+        if (typeof k13 !== 'number' || !Number.isInteger(k13) || k13 < -128 || k13 > 127)
+          e.push({ path: p15, message: 'map keys must be integers from -128 to 127' });
         if (typeof v14 !== 'number') e.push({ path: p15, message: 'must be a number' });
       }
     }
@@ -1583,7 +1740,8 @@ function $v_Maps(v: unknown, path: string, e: $ValidationIssue[]): void {
         else {
           for (let i19 = 0; i19 < v17.length; i19++) {
             const x20: unknown = v17[i19];
-            if (typeof x20 !== 'number' || !Number.isInteger(x20) || x20 < 0 || x20 > 4294967295) e.push({ path: p18 + '/' + i19, message: 'must be an integer from 0 to 4294967295' });
+            if (typeof x20 !== 'number' || !Number.isInteger(x20) || x20 < 0 || x20 > 4294967295)
+              e.push({ path: p18 + '/' + i19, message: 'must be an integer from 0 to 4294967295' });
           }
         }
       }
@@ -1601,7 +1759,8 @@ function $v_Maps(v: unknown, path: string, e: $ValidationIssue[]): void {
         else {
           for (const [k24, v25] of v22 as Map<unknown, unknown>) {
             const p26 = $jsonPointer(p23, String(k24));
-            if (typeof k24 !== 'number' || !Number.isInteger(k24) || k24 < 0 || k24 > 4294967295) e.push({ path: p26, message: 'map keys must be integers from 0 to 4294967295' });
+            if (typeof k24 !== 'number' || !Number.isInteger(k24) || k24 < 0 || k24 > 4294967295)
+              e.push({ path: p26, message: 'map keys must be integers from 0 to 4294967295' });
             if (typeof v25 !== 'string') e.push({ path: p26, message: 'must be a string' });
           }
         }
@@ -1666,18 +1825,22 @@ export const Maps: $MessageCodec<Maps> = {
   fromJSON: (json) => $fromJsonRoot($f_Maps, json),
   validate: (v) => $validateRoot($v_Maps, v),
   jsonSchema: MapsSchema,
-  example: () => $f_Maps({
-    byName: { key: 0 },
-    byId: { '0': 'example' },
-    byU64: { '0': { x: 0, y: 0 } },
-    byI64: { '0': false },
-    byI8: { '0': 0 },
-    lists: { key: [0] },
-    nested: { key: { '0': 'example' } },
-    colors: { key: 'red' },
-    blobs: { key: '' },
-    maybe: { key: 'example' },
-  }, ''),
+  example: () =>
+    $f_Maps(
+      {
+        byName: { key: 0 },
+        byId: { '0': 'example' },
+        byU64: { '0': { x: 0, y: 0 } },
+        byI64: { '0': false },
+        byI8: { '0': 0 },
+        lists: { key: [0] },
+        nested: { key: { '0': 'example' } },
+        colors: { key: 'red' },
+        blobs: { key: '' },
+        maybe: { key: 'example' },
+      },
+      '',
+    ),
   $encode: $e_Maps,
   $decode: $d_Maps,
   $fromJSON: $f_Maps,
@@ -1732,7 +1895,8 @@ function $f_Point(j: unknown, path: string): Point {
   const o = $fromJsonObject(j, path);
   for (const k of Object.keys(o)) {
     switch (k) {
-      case 'x': case 'y':
+      case 'x':
+      case 'y':
         continue;
     }
     $unknownJsonKey(path, k, 'x, y');
@@ -1752,12 +1916,14 @@ function $v_Point(v: unknown, path: string, e: $ValidationIssue[]): void {
   const f0 = o.x;
   if (f0 === undefined) e.push({ path: `${path}/x`, message: 'is required' });
   else {
-    if (typeof f0 !== 'number' || !Number.isInteger(f0) || f0 < -2147483648 || f0 > 2147483647) e.push({ path: `${path}/x`, message: 'must be an integer from -2147483648 to 2147483647' });
+    if (typeof f0 !== 'number' || !Number.isInteger(f0) || f0 < -2147483648 || f0 > 2147483647)
+      e.push({ path: `${path}/x`, message: 'must be an integer from -2147483648 to 2147483647' });
   }
   const f1 = o.y;
   if (f1 === undefined) e.push({ path: `${path}/y`, message: 'is required' });
   else {
-    if (typeof f1 !== 'number' || !Number.isInteger(f1) || f1 < -2147483648 || f1 > 2147483647) e.push({ path: `${path}/y`, message: 'must be an integer from -2147483648 to 2147483647' });
+    if (typeof f1 !== 'number' || !Number.isInteger(f1) || f1 < -2147483648 || f1 > 2147483647)
+      e.push({ path: `${path}/y`, message: 'must be an integer from -2147483648 to 2147483647' });
   }
 }
 

@@ -3,173 +3,146 @@
 
 /** cases.alpha.Link */
 export const LinkSchema = {
-  "$schema": "https://json-schema.org/draft/2020-12/schema",
-  "$id": "https://midl.dev/schemas/cases.alpha.Link.schema.json",
-  "title": "Link",
-  "type": "object",
-  "properties": {
-    "here": {
-      "$ref": "#/$defs/cases.alpha.Ref"
+  $schema: 'https://json-schema.org/draft/2020-12/schema',
+  $id: 'https://midl.dev/schemas/cases.alpha.Link.schema.json',
+  title: 'Link',
+  type: 'object',
+  properties: {
+    here: {
+      $ref: '#/$defs/cases.alpha.Ref',
     },
-    "there": {
-      "$ref": "#/$defs/cases.beta.Ref"
+    there: {
+      $ref: '#/$defs/cases.beta.Ref',
     },
-    "status": {
-      "$ref": "#/$defs/cases.alpha.Status"
+    status: {
+      $ref: '#/$defs/cases.alpha.Status',
     },
-    "otherStatus": {
-      "$ref": "#/$defs/cases.beta.Status",
-      "default": "busy"
+    otherStatus: {
+      $ref: '#/$defs/cases.beta.Status',
+      default: 'busy',
     },
-    "shape": {
-      "$ref": "#/$defs/cases.beta.Shape"
+    shape: {
+      $ref: '#/$defs/cases.beta.Shape',
     },
-    "all": {
-      "type": "array",
-      "items": {
-        "$ref": "#/$defs/cases.beta.Ref"
-      }
-    }
+    all: {
+      type: 'array',
+      items: {
+        $ref: '#/$defs/cases.beta.Ref',
+      },
+    },
   },
-  "required": [
-    "here",
-    "there",
-    "status",
-    "otherStatus",
-    "shape",
-    "all"
-  ],
-  "additionalProperties": false,
-  "examples": [
+  required: ['here', 'there', 'status', 'otherStatus', 'shape', 'all'],
+  additionalProperties: false,
+  examples: [
     {
-      "here": {
-        "id": "example"
+      here: {
+        id: 'example',
       },
-      "there": {
-        "key": "0"
+      there: {
+        key: '0',
       },
-      "status": "ok",
-      "otherStatus": "busy",
-      "shape": {
-        "ref": {
-          "key": "0"
-        }
+      status: 'ok',
+      otherStatus: 'busy',
+      shape: {
+        ref: {
+          key: '0',
+        },
       },
-      "all": [
+      all: [
         {
-          "key": "0"
-        }
-      ]
-    }
+          key: '0',
+        },
+      ],
+    },
   ],
-  "$defs": {
-    "cases.alpha.Ref": {
-      "title": "Ref",
-      "type": "object",
-      "properties": {
-        "id": {
-          "type": "string"
-        }
+  $defs: {
+    'cases.alpha.Ref': {
+      title: 'Ref',
+      type: 'object',
+      properties: {
+        id: {
+          type: 'string',
+        },
       },
-      "required": [
-        "id"
-      ],
-      "additionalProperties": false
+      required: ['id'],
+      additionalProperties: false,
     },
-    "cases.alpha.Status": {
-      "title": "Status",
-      "enum": [
-        "ok",
-        "bad"
-      ]
+    'cases.alpha.Status': {
+      title: 'Status',
+      enum: ['ok', 'bad'],
     },
-    "cases.beta.Ref": {
-      "title": "Ref",
-      "type": "object",
-      "properties": {
-        "key": {
-          "type": "string",
-          "pattern": "^(?:0|[1-9][0-9]{0,18}|1[0-7][0-9]{18}|18[0-3][0-9]{17}|184[0-3][0-9]{16}|1844[0-5][0-9]{15}|18446[0-6][0-9]{14}|184467[0-3][0-9]{13}|1844674[0-3][0-9]{12}|184467440[0-6][0-9]{10}|1844674407[0-2][0-9]{9}|18446744073[0-6][0-9]{8}|1844674407370[0-8][0-9]{6}|18446744073709[0-4][0-9]{5}|184467440737095[0-4][0-9]{4}|18446744073709550[0-9]{3}|18446744073709551[0-5][0-9]{2}|1844674407370955160[0-9]|1844674407370955161[0-5])$"
-        }
+    'cases.beta.Ref': {
+      title: 'Ref',
+      type: 'object',
+      properties: {
+        key: {
+          type: 'string',
+          pattern:
+            '^(?:0|[1-9][0-9]{0,18}|1[0-7][0-9]{18}|18[0-3][0-9]{17}|184[0-3][0-9]{16}|1844[0-5][0-9]{15}|18446[0-6][0-9]{14}|184467[0-3][0-9]{13}|1844674[0-3][0-9]{12}|184467440[0-6][0-9]{10}|1844674407[0-2][0-9]{9}|18446744073[0-6][0-9]{8}|1844674407370[0-8][0-9]{6}|18446744073709[0-4][0-9]{5}|184467440737095[0-4][0-9]{4}|18446744073709550[0-9]{3}|18446744073709551[0-5][0-9]{2}|1844674407370955160[0-9]|1844674407370955161[0-5])$',
+        },
       },
-      "required": [
-        "key"
-      ],
-      "additionalProperties": false
+      required: ['key'],
+      additionalProperties: false,
     },
-    "cases.beta.Shape": {
-      "title": "Shape",
-      "oneOf": [
+    'cases.beta.Shape': {
+      title: 'Shape',
+      oneOf: [
         {
-          "type": "object",
-          "properties": {
-            "ref": {
-              "$ref": "#/$defs/cases.beta.Ref"
-            }
+          type: 'object',
+          properties: {
+            ref: {
+              $ref: '#/$defs/cases.beta.Ref',
+            },
           },
-          "required": [
-            "ref"
-          ],
-          "additionalProperties": false
+          required: ['ref'],
+          additionalProperties: false,
         },
         {
-          "type": "object",
-          "properties": {
-            "size": {
-              "type": "integer",
-              "minimum": 0,
-              "maximum": 4294967295
-            }
+          type: 'object',
+          properties: {
+            size: {
+              type: 'integer',
+              minimum: 0,
+              maximum: 4294967295,
+            },
           },
-          "required": [
-            "size"
-          ],
-          "additionalProperties": false
-        }
-      ]
+          required: ['size'],
+          additionalProperties: false,
+        },
+      ],
     },
-    "cases.beta.Status": {
-      "title": "Status",
-      "enum": [
-        "idle",
-        "busy"
-      ]
-    }
-  }
+    'cases.beta.Status': {
+      title: 'Status',
+      enum: ['idle', 'busy'],
+    },
+  },
 } as const;
 
 /** cases.alpha.Ref */
 export const AlphaRefSchema = {
-  "$schema": "https://json-schema.org/draft/2020-12/schema",
-  "$id": "https://midl.dev/schemas/cases.alpha.Ref.schema.json",
-  "title": "Ref",
-  "type": "object",
-  "properties": {
-    "id": {
-      "type": "string"
-    }
+  $schema: 'https://json-schema.org/draft/2020-12/schema',
+  $id: 'https://midl.dev/schemas/cases.alpha.Ref.schema.json',
+  title: 'Ref',
+  type: 'object',
+  properties: {
+    id: {
+      type: 'string',
+    },
   },
-  "required": [
-    "id"
-  ],
-  "additionalProperties": false,
-  "examples": [
+  required: ['id'],
+  additionalProperties: false,
+  examples: [
     {
-      "id": "example"
-    }
-  ]
+      id: 'example',
+    },
+  ],
 } as const;
 
 /** cases.alpha.Status */
 export const AlphaStatusSchema = {
-  "$schema": "https://json-schema.org/draft/2020-12/schema",
-  "$id": "https://midl.dev/schemas/cases.alpha.Status.schema.json",
-  "title": "Status",
-  "enum": [
-    "ok",
-    "bad"
-  ],
-  "examples": [
-    "ok"
-  ]
+  $schema: 'https://json-schema.org/draft/2020-12/schema',
+  $id: 'https://midl.dev/schemas/cases.alpha.Status.schema.json',
+  title: 'Status',
+  enum: ['ok', 'bad'],
+  examples: ['ok'],
 } as const;

@@ -3,130 +3,115 @@
 
 /** cases.beta.Reader */
 export const ReaderSchema = {
-  "$schema": "https://json-schema.org/draft/2020-12/schema",
-  "$id": "https://midl.dev/schemas/cases.beta.Reader.schema.json",
-  "title": "Reader",
-  "description": "A name that is a TS keyword and one that shadows a runtime helper.",
-  "type": "object",
-  "properties": {
-    "class": {
-      "type": "string"
+  $schema: 'https://json-schema.org/draft/2020-12/schema',
+  $id: 'https://midl.dev/schemas/cases.beta.Reader.schema.json',
+  title: 'Reader',
+  description: 'A name that is a TS keyword and one that shadows a runtime helper.',
+  type: 'object',
+  properties: {
+    class: {
+      type: 'string',
     },
-    "default": {
-      "type": "integer",
-      "minimum": 0,
-      "maximum": 4294967295
+    default: {
+      type: 'integer',
+      minimum: 0,
+      maximum: 4294967295,
     },
-    "Writer": {
-      "type": "boolean"
-    }
+    Writer: {
+      type: 'boolean',
+    },
   },
-  "required": [
-    "class",
-    "default",
-    "Writer"
-  ],
-  "additionalProperties": false,
-  "examples": [
+  required: ['class', 'default', 'Writer'],
+  additionalProperties: false,
+  examples: [
     {
-      "class": "example",
-      "default": 0,
-      "Writer": false
-    }
-  ]
+      class: 'example',
+      default: 0,
+      Writer: false,
+    },
+  ],
 } as const;
 
 /** cases.beta.Ref */
 export const BetaRefSchema = {
-  "$schema": "https://json-schema.org/draft/2020-12/schema",
-  "$id": "https://midl.dev/schemas/cases.beta.Ref.schema.json",
-  "title": "Ref",
-  "type": "object",
-  "properties": {
-    "key": {
-      "type": "string",
-      "pattern": "^(?:0|[1-9][0-9]{0,18}|1[0-7][0-9]{18}|18[0-3][0-9]{17}|184[0-3][0-9]{16}|1844[0-5][0-9]{15}|18446[0-6][0-9]{14}|184467[0-3][0-9]{13}|1844674[0-3][0-9]{12}|184467440[0-6][0-9]{10}|1844674407[0-2][0-9]{9}|18446744073[0-6][0-9]{8}|1844674407370[0-8][0-9]{6}|18446744073709[0-4][0-9]{5}|184467440737095[0-4][0-9]{4}|18446744073709550[0-9]{3}|18446744073709551[0-5][0-9]{2}|1844674407370955160[0-9]|1844674407370955161[0-5])$"
-    }
+  $schema: 'https://json-schema.org/draft/2020-12/schema',
+  $id: 'https://midl.dev/schemas/cases.beta.Ref.schema.json',
+  title: 'Ref',
+  type: 'object',
+  properties: {
+    key: {
+      type: 'string',
+      pattern:
+        '^(?:0|[1-9][0-9]{0,18}|1[0-7][0-9]{18}|18[0-3][0-9]{17}|184[0-3][0-9]{16}|1844[0-5][0-9]{15}|18446[0-6][0-9]{14}|184467[0-3][0-9]{13}|1844674[0-3][0-9]{12}|184467440[0-6][0-9]{10}|1844674407[0-2][0-9]{9}|18446744073[0-6][0-9]{8}|1844674407370[0-8][0-9]{6}|18446744073709[0-4][0-9]{5}|184467440737095[0-4][0-9]{4}|18446744073709550[0-9]{3}|18446744073709551[0-5][0-9]{2}|1844674407370955160[0-9]|1844674407370955161[0-5])$',
+    },
   },
-  "required": [
-    "key"
-  ],
-  "additionalProperties": false,
-  "examples": [
+  required: ['key'],
+  additionalProperties: false,
+  examples: [
     {
-      "key": "0"
-    }
-  ]
+      key: '0',
+    },
+  ],
 } as const;
 
 /** cases.beta.Shape */
 export const ShapeSchema = {
-  "$schema": "https://json-schema.org/draft/2020-12/schema",
-  "$id": "https://midl.dev/schemas/cases.beta.Shape.schema.json",
-  "title": "Shape",
-  "oneOf": [
+  $schema: 'https://json-schema.org/draft/2020-12/schema',
+  $id: 'https://midl.dev/schemas/cases.beta.Shape.schema.json',
+  title: 'Shape',
+  oneOf: [
     {
-      "type": "object",
-      "properties": {
-        "ref": {
-          "$ref": "#/$defs/cases.beta.Ref"
-        }
+      type: 'object',
+      properties: {
+        ref: {
+          $ref: '#/$defs/cases.beta.Ref',
+        },
       },
-      "required": [
-        "ref"
-      ],
-      "additionalProperties": false
+      required: ['ref'],
+      additionalProperties: false,
     },
     {
-      "type": "object",
-      "properties": {
-        "size": {
-          "type": "integer",
-          "minimum": 0,
-          "maximum": 4294967295
-        }
+      type: 'object',
+      properties: {
+        size: {
+          type: 'integer',
+          minimum: 0,
+          maximum: 4294967295,
+        },
       },
-      "required": [
-        "size"
-      ],
-      "additionalProperties": false
-    }
+      required: ['size'],
+      additionalProperties: false,
+    },
   ],
-  "examples": [
+  examples: [
     {
-      "ref": {
-        "key": "0"
-      }
-    }
-  ],
-  "$defs": {
-    "cases.beta.Ref": {
-      "title": "Ref",
-      "type": "object",
-      "properties": {
-        "key": {
-          "type": "string",
-          "pattern": "^(?:0|[1-9][0-9]{0,18}|1[0-7][0-9]{18}|18[0-3][0-9]{17}|184[0-3][0-9]{16}|1844[0-5][0-9]{15}|18446[0-6][0-9]{14}|184467[0-3][0-9]{13}|1844674[0-3][0-9]{12}|184467440[0-6][0-9]{10}|1844674407[0-2][0-9]{9}|18446744073[0-6][0-9]{8}|1844674407370[0-8][0-9]{6}|18446744073709[0-4][0-9]{5}|184467440737095[0-4][0-9]{4}|18446744073709550[0-9]{3}|18446744073709551[0-5][0-9]{2}|1844674407370955160[0-9]|1844674407370955161[0-5])$"
-        }
+      ref: {
+        key: '0',
       },
-      "required": [
-        "key"
-      ],
-      "additionalProperties": false
-    }
-  }
+    },
+  ],
+  $defs: {
+    'cases.beta.Ref': {
+      title: 'Ref',
+      type: 'object',
+      properties: {
+        key: {
+          type: 'string',
+          pattern:
+            '^(?:0|[1-9][0-9]{0,18}|1[0-7][0-9]{18}|18[0-3][0-9]{17}|184[0-3][0-9]{16}|1844[0-5][0-9]{15}|18446[0-6][0-9]{14}|184467[0-3][0-9]{13}|1844674[0-3][0-9]{12}|184467440[0-6][0-9]{10}|1844674407[0-2][0-9]{9}|18446744073[0-6][0-9]{8}|1844674407370[0-8][0-9]{6}|18446744073709[0-4][0-9]{5}|184467440737095[0-4][0-9]{4}|18446744073709550[0-9]{3}|18446744073709551[0-5][0-9]{2}|1844674407370955160[0-9]|1844674407370955161[0-5])$',
+        },
+      },
+      required: ['key'],
+      additionalProperties: false,
+    },
+  },
 } as const;
 
 /** cases.beta.Status */
 export const BetaStatusSchema = {
-  "$schema": "https://json-schema.org/draft/2020-12/schema",
-  "$id": "https://midl.dev/schemas/cases.beta.Status.schema.json",
-  "title": "Status",
-  "enum": [
-    "idle",
-    "busy"
-  ],
-  "examples": [
-    "idle"
-  ]
+  $schema: 'https://json-schema.org/draft/2020-12/schema',
+  $id: 'https://midl.dev/schemas/cases.beta.Status.schema.json',
+  title: 'Status',
+  enum: ['idle', 'busy'],
+  examples: ['idle'],
 } as const;

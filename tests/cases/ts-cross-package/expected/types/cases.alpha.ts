@@ -141,7 +141,12 @@ function $f_Link(j: unknown, path: string): Link {
   const o = $fromJsonObject(j, path);
   for (const k of Object.keys(o)) {
     switch (k) {
-      case 'here': case 'there': case 'status': case 'otherStatus': case 'shape': case 'all':
+      case 'here':
+      case 'there':
+      case 'status':
+      case 'otherStatus':
+      case 'shape':
+      case 'all':
         continue;
     }
     $unknownJsonKey(path, k, 'here, there, status, otherStatus, shape, all');
@@ -220,14 +225,8 @@ export const Link: $MessageCodec<Link> = {
   fromJSON: (json) => $fromJsonRoot($f_Link, json),
   validate: (v) => $validateRoot($v_Link, v),
   jsonSchema: LinkSchema,
-  example: () => $f_Link({
-    here: { id: 'example' },
-    there: { key: '0' },
-    status: 'ok',
-    otherStatus: 'busy',
-    shape: { ref: { key: '0' } },
-    all: [{ key: '0' }],
-  }, ''),
+  example: () =>
+    $f_Link({ here: { id: 'example' }, there: { key: '0' }, status: 'ok', otherStatus: 'busy', shape: { ref: { key: '0' } }, all: [{ key: '0' }] }, ''),
   $encode: $e_Link,
   $decode: $d_Link,
   $fromJSON: $f_Link,
@@ -335,31 +334,38 @@ const $names_AlphaStatus = {
 
 function $n_AlphaStatus(v: AlphaStatus): number {
   switch (v) {
-    case 'ok': return 0;
-    case 'bad': return 1;
+    case 'ok':
+      return 0;
+    case 'bad':
+      return 1;
   }
   throw new TypeError('not a member of cases.alpha.Status: ' + String(v));
 }
 
 function $m_AlphaStatus(n: number): AlphaStatus | undefined {
   switch (n) {
-    case 0: return 'ok';
-    case 1: return 'bad';
+    case 0:
+      return 'ok';
+    case 1:
+      return 'bad';
   }
   return undefined;
 }
 
 function $f_AlphaStatus(j: unknown, path: string): AlphaStatus {
   switch (j) {
-    case 'ok': return 'ok';
-    case 'bad': return 'bad';
+    case 'ok':
+      return 'ok';
+    case 'bad':
+      return 'bad';
   }
   throw new $JsonDecodeError(path, 'expected one of: ok, bad');
 }
 
 function $v_AlphaStatus(v: unknown, path: string, e: $ValidationIssue[]): void {
   switch (v) {
-    case 'ok': case 'bad':
+    case 'ok':
+    case 'bad':
       return;
   }
   e.push({ path, message: 'must be one of: ok, bad' });

@@ -81,7 +81,9 @@ function $f_Reader(j: unknown, path: string): Reader {
   const o = $fromJsonObject(j, path);
   for (const k of Object.keys(o)) {
     switch (k) {
-      case 'class': case 'default': case 'Writer':
+      case 'class':
+      case 'default':
+      case 'Writer':
         continue;
     }
     $unknownJsonKey(path, k, 'class, default, Writer');
@@ -107,7 +109,8 @@ function $v_Reader(v: unknown, path: string, e: $ValidationIssue[]): void {
   const f1 = o.default;
   if (f1 === undefined) e.push({ path: `${path}/default`, message: 'is required' });
   else {
-    if (typeof f1 !== 'number' || !Number.isInteger(f1) || f1 < 0 || f1 > 4294967295) e.push({ path: `${path}/default`, message: 'must be an integer from 0 to 4294967295' });
+    if (typeof f1 !== 'number' || !Number.isInteger(f1) || f1 < 0 || f1 > 4294967295)
+      e.push({ path: `${path}/default`, message: 'must be an integer from 0 to 4294967295' });
   }
   const f2 = o.Writer;
   if (f2 === undefined) e.push({ path: `${path}/Writer`, message: 'is required' });
@@ -200,7 +203,8 @@ function $v_BetaRef(v: unknown, path: string, e: $ValidationIssue[]): void {
   const f0 = o.key;
   if (f0 === undefined) e.push({ path: `${path}/key`, message: 'is required' });
   else {
-    if (typeof f0 !== 'bigint' || f0 < 0n || f0 > 18446744073709551615n) e.push({ path: `${path}/key`, message: 'must be a bigint from 0 to 18446744073709551615' });
+    if (typeof f0 !== 'bigint' || f0 < 0n || f0 > 18446744073709551615n)
+      e.push({ path: `${path}/key`, message: 'must be a bigint from 0 to 18446744073709551615' });
   }
 }
 
@@ -231,9 +235,7 @@ export const BetaRef: $MessageCodec<BetaRef> = {
   $validate: $v_BetaRef,
 };
 
-export type Shape =
-  | { kind: 'ref'; value: BetaRef }
-  | { kind: 'size'; value: number };
+export type Shape = { kind: 'ref'; value: BetaRef } | { kind: 'size'; value: number };
 
 function $e_Shape(w: $Writer, v: Shape): void {
   switch (v.kind) {
@@ -278,8 +280,10 @@ function $d_Shape(r: $Reader, end: number): Shape {
 
 function $t_Shape(v: Shape): $JsonValue {
   switch (v.kind) {
-    case 'ref': return { ref: $t_BetaRef(v.value) };
-    case 'size': return { size: v.value };
+    case 'ref':
+      return { ref: $t_BetaRef(v.value) };
+    case 'size':
+      return { size: v.value };
   }
   throw new TypeError('cases.beta.Shape: unknown kind ' + String((v as { kind?: unknown }).kind));
 }
@@ -289,8 +293,10 @@ function $f_Shape(j: unknown, path: string): Shape {
   const keys = Object.keys(o);
   if (keys.length !== 1) throw new $JsonDecodeError(path, 'expected exactly one of: ref, size; got ' + keys.length + ' properties');
   switch (keys[0]) {
-    case 'ref': return { kind: 'ref', value: $f_BetaRef(o.ref, `${path}/ref`) };
-    case 'size': return { kind: 'size', value: $fromJsonInt(o.size, `${path}/size`, 0, 4294967295) };
+    case 'ref':
+      return { kind: 'ref', value: $f_BetaRef(o.ref, `${path}/ref`) };
+    case 'size':
+      return { kind: 'size', value: $fromJsonInt(o.size, `${path}/size`, 0, 4294967295) };
   }
   return $unknownJsonKey(path, keys[0]!, 'ref, size');
 }
@@ -307,7 +313,8 @@ function $v_Shape(v: unknown, path: string, e: $ValidationIssue[]): void {
       return;
     }
     case 'size': {
-      if (typeof o.value !== 'number' || !Number.isInteger(o.value) || o.value < 0 || o.value > 4294967295) e.push({ path: `${path}/size`, message: 'must be an integer from 0 to 4294967295' });
+      if (typeof o.value !== 'number' || !Number.isInteger(o.value) || o.value < 0 || o.value > 4294967295)
+        e.push({ path: `${path}/size`, message: 'must be an integer from 0 to 4294967295' });
       return;
     }
   }
@@ -354,31 +361,38 @@ const $names_BetaStatus = {
 
 function $n_BetaStatus(v: BetaStatus): number {
   switch (v) {
-    case 'idle': return 0;
-    case 'busy': return 1;
+    case 'idle':
+      return 0;
+    case 'busy':
+      return 1;
   }
   throw new TypeError('not a member of cases.beta.Status: ' + String(v));
 }
 
 function $m_BetaStatus(n: number): BetaStatus | undefined {
   switch (n) {
-    case 0: return 'idle';
-    case 1: return 'busy';
+    case 0:
+      return 'idle';
+    case 1:
+      return 'busy';
   }
   return undefined;
 }
 
 function $f_BetaStatus(j: unknown, path: string): BetaStatus {
   switch (j) {
-    case 'idle': return 'idle';
-    case 'busy': return 'busy';
+    case 'idle':
+      return 'idle';
+    case 'busy':
+      return 'busy';
   }
   throw new $JsonDecodeError(path, 'expected one of: idle, busy');
 }
 
 function $v_BetaStatus(v: unknown, path: string, e: $ValidationIssue[]): void {
   switch (v) {
-    case 'idle': case 'busy':
+    case 'idle':
+    case 'busy':
       return;
   }
   e.push({ path, message: 'must be one of: idle, busy' });

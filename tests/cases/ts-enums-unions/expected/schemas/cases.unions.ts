@@ -3,461 +3,380 @@
 
 /** cases.unions.Holder */
 export const HolderSchema = {
-  "$schema": "https://json-schema.org/draft/2020-12/schema",
-  "$id": "https://midl.dev/schemas/cases.unions.Holder.schema.json",
-  "title": "Holder",
-  "type": "object",
-  "properties": {
-    "level": {
-      "$ref": "#/$defs/cases.unions.Level",
-      "default": "high"
+  $schema: 'https://json-schema.org/draft/2020-12/schema',
+  $id: 'https://midl.dev/schemas/cases.unions.Holder.schema.json',
+  title: 'Holder',
+  type: 'object',
+  properties: {
+    level: {
+      $ref: '#/$defs/cases.unions.Level',
+      default: 'high',
     },
-    "levels": {
-      "type": "array",
-      "items": {
-        "$ref": "#/$defs/cases.unions.Level"
-      }
+    levels: {
+      type: 'array',
+      items: {
+        $ref: '#/$defs/cases.unions.Level',
+      },
     },
-    "value": {
-      "$ref": "#/$defs/cases.unions.Value"
+    value: {
+      $ref: '#/$defs/cases.unions.Value',
     },
-    "maybe": {
-      "$ref": "#/$defs/cases.unions.Value"
+    maybe: {
+      $ref: '#/$defs/cases.unions.Value',
     },
-    "values": {
-      "type": "array",
-      "items": {
-        "$ref": "#/$defs/cases.unions.Value"
-      }
+    values: {
+      type: 'array',
+      items: {
+        $ref: '#/$defs/cases.unions.Value',
+      },
     },
-    "single": {
-      "$ref": "#/$defs/cases.unions.Single"
-    }
+    single: {
+      $ref: '#/$defs/cases.unions.Single',
+    },
   },
-  "required": [
-    "level",
-    "levels",
-    "value",
-    "values",
-    "single"
-  ],
-  "additionalProperties": false,
-  "examples": [
+  required: ['level', 'levels', 'value', 'values', 'single'],
+  additionalProperties: false,
+  examples: [
     {
-      "level": "high",
-      "levels": [
-        "low"
-      ],
-      "value": {
-        "text": "example"
+      level: 'high',
+      levels: ['low'],
+      value: {
+        text: 'example',
       },
-      "maybe": {
-        "text": "example"
+      maybe: {
+        text: 'example',
       },
-      "values": [
+      values: [
         {
-          "text": "example"
-        }
+          text: 'example',
+        },
       ],
-      "single": "only"
-    }
+      single: 'only',
+    },
   ],
-  "$defs": {
-    "cases.unions.Level": {
-      "title": "Level",
-      "enum": [
-        "low",
-        "mid",
-        "high",
-        "lowest"
-      ]
+  $defs: {
+    'cases.unions.Level': {
+      title: 'Level',
+      enum: ['low', 'mid', 'high', 'lowest'],
     },
-    "cases.unions.Payload": {
-      "title": "Payload",
-      "type": "object",
-      "properties": {
-        "data": {
-          "type": "string",
-          "contentEncoding": "base64",
-          "pattern": "^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$"
-        }
+    'cases.unions.Payload': {
+      title: 'Payload',
+      type: 'object',
+      properties: {
+        data: {
+          type: 'string',
+          contentEncoding: 'base64',
+          pattern: '^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$',
+        },
       },
-      "required": [
-        "data"
-      ],
-      "additionalProperties": false
+      required: ['data'],
+      additionalProperties: false,
     },
-    "cases.unions.Single": {
-      "title": "Single",
-      "enum": [
-        "only"
-      ]
+    'cases.unions.Single': {
+      title: 'Single',
+      enum: ['only'],
     },
-    "cases.unions.Value": {
-      "title": "Value",
-      "oneOf": [
+    'cases.unions.Value': {
+      title: 'Value',
+      oneOf: [
         {
-          "type": "object",
-          "properties": {
-            "text": {
-              "type": "string"
-            }
+          type: 'object',
+          properties: {
+            text: {
+              type: 'string',
+            },
           },
-          "required": [
-            "text"
-          ],
-          "additionalProperties": false
+          required: ['text'],
+          additionalProperties: false,
         },
         {
-          "type": "object",
-          "properties": {
-            "number": {
-              "anyOf": [
+          type: 'object',
+          properties: {
+            number: {
+              anyOf: [
                 {
-                  "type": "number"
+                  type: 'number',
                 },
                 {
-                  "enum": [
-                    "NaN",
-                    "Infinity",
-                    "-Infinity"
-                  ]
-                }
-              ]
-            }
+                  enum: ['NaN', 'Infinity', '-Infinity'],
+                },
+              ],
+            },
           },
-          "required": [
-            "number"
-          ],
-          "additionalProperties": false
+          required: ['number'],
+          additionalProperties: false,
         },
         {
-          "type": "object",
-          "properties": {
-            "flag": {
-              "type": "boolean"
-            }
+          type: 'object',
+          properties: {
+            flag: {
+              type: 'boolean',
+            },
           },
-          "required": [
-            "flag"
-          ],
-          "additionalProperties": false
+          required: ['flag'],
+          additionalProperties: false,
         },
         {
-          "type": "object",
-          "properties": {
-            "level": {
-              "$ref": "#/$defs/cases.unions.Level"
-            }
+          type: 'object',
+          properties: {
+            level: {
+              $ref: '#/$defs/cases.unions.Level',
+            },
           },
-          "required": [
-            "level"
-          ],
-          "additionalProperties": false
+          required: ['level'],
+          additionalProperties: false,
         },
         {
-          "type": "object",
-          "properties": {
-            "payload": {
-              "$ref": "#/$defs/cases.unions.Payload"
-            }
+          type: 'object',
+          properties: {
+            payload: {
+              $ref: '#/$defs/cases.unions.Payload',
+            },
           },
-          "required": [
-            "payload"
-          ],
-          "additionalProperties": false
+          required: ['payload'],
+          additionalProperties: false,
         },
         {
-          "type": "object",
-          "properties": {
-            "list": {
-              "type": "array",
-              "items": {
-                "type": "integer",
-                "minimum": 0,
-                "maximum": 4294967295
-              }
-            }
+          type: 'object',
+          properties: {
+            list: {
+              type: 'array',
+              items: {
+                type: 'integer',
+                minimum: 0,
+                maximum: 4294967295,
+              },
+            },
           },
-          "required": [
-            "list"
-          ],
-          "additionalProperties": false
+          required: ['list'],
+          additionalProperties: false,
         },
         {
-          "type": "object",
-          "properties": {
-            "names": {
-              "type": "array",
-              "items": {
-                "type": "string"
-              }
-            }
+          type: 'object',
+          properties: {
+            names: {
+              type: 'array',
+              items: {
+                type: 'string',
+              },
+            },
           },
-          "required": [
-            "names"
-          ],
-          "additionalProperties": false
+          required: ['names'],
+          additionalProperties: false,
         },
         {
-          "type": "object",
-          "properties": {
-            "table": {
-              "type": "object",
-              "additionalProperties": {
-                "type": "string",
-                "pattern": "^(?:0|[1-9][0-9]{0,17}|[1-8][0-9]{18}|9[01][0-9]{17}|92[01][0-9]{16}|922[0-2][0-9]{15}|9223[0-2][0-9]{14}|92233[0-6][0-9]{13}|922337[01][0-9]{12}|92233720[0-2][0-9]{10}|922337203[0-5][0-9]{9}|9223372036[0-7][0-9]{8}|92233720368[0-4][0-9]{7}|922337203685[0-3][0-9]{6}|9223372036854[0-6][0-9]{5}|92233720368547[0-6][0-9]{4}|922337203685477[0-4][0-9]{3}|9223372036854775[0-7][0-9]{2}|922337203685477580[0-7]|-[1-9][0-9]{0,17}|-[1-8][0-9]{18}|-9[01][0-9]{17}|-92[01][0-9]{16}|-922[0-2][0-9]{15}|-9223[0-2][0-9]{14}|-92233[0-6][0-9]{13}|-922337[01][0-9]{12}|-92233720[0-2][0-9]{10}|-922337203[0-5][0-9]{9}|-9223372036[0-7][0-9]{8}|-92233720368[0-4][0-9]{7}|-922337203685[0-3][0-9]{6}|-9223372036854[0-6][0-9]{5}|-92233720368547[0-6][0-9]{4}|-922337203685477[0-4][0-9]{3}|-9223372036854775[0-7][0-9]{2}|-922337203685477580[0-8])$"
-              }
-            }
+          type: 'object',
+          properties: {
+            table: {
+              type: 'object',
+              additionalProperties: {
+                type: 'string',
+                pattern:
+                  '^(?:0|[1-9][0-9]{0,17}|[1-8][0-9]{18}|9[01][0-9]{17}|92[01][0-9]{16}|922[0-2][0-9]{15}|9223[0-2][0-9]{14}|92233[0-6][0-9]{13}|922337[01][0-9]{12}|92233720[0-2][0-9]{10}|922337203[0-5][0-9]{9}|9223372036[0-7][0-9]{8}|92233720368[0-4][0-9]{7}|922337203685[0-3][0-9]{6}|9223372036854[0-6][0-9]{5}|92233720368547[0-6][0-9]{4}|922337203685477[0-4][0-9]{3}|9223372036854775[0-7][0-9]{2}|922337203685477580[0-7]|-[1-9][0-9]{0,17}|-[1-8][0-9]{18}|-9[01][0-9]{17}|-92[01][0-9]{16}|-922[0-2][0-9]{15}|-9223[0-2][0-9]{14}|-92233[0-6][0-9]{13}|-922337[01][0-9]{12}|-92233720[0-2][0-9]{10}|-922337203[0-5][0-9]{9}|-9223372036[0-7][0-9]{8}|-92233720368[0-4][0-9]{7}|-922337203685[0-3][0-9]{6}|-9223372036854[0-6][0-9]{5}|-92233720368547[0-6][0-9]{4}|-922337203685477[0-4][0-9]{3}|-9223372036854775[0-7][0-9]{2}|-922337203685477580[0-8])$',
+              },
+            },
           },
-          "required": [
-            "table"
-          ],
-          "additionalProperties": false
+          required: ['table'],
+          additionalProperties: false,
         },
         {
-          "type": "object",
-          "properties": {
-            "nothing": {
-              "$ref": "#/$defs/cases.unions.Single"
-            }
+          type: 'object',
+          properties: {
+            nothing: {
+              $ref: '#/$defs/cases.unions.Single',
+            },
           },
-          "required": [
-            "nothing"
-          ],
-          "additionalProperties": false
-        }
-      ]
-    }
-  }
+          required: ['nothing'],
+          additionalProperties: false,
+        },
+      ],
+    },
+  },
 } as const;
 
 /** cases.unions.Level */
 export const LevelSchema = {
-  "$schema": "https://json-schema.org/draft/2020-12/schema",
-  "$id": "https://midl.dev/schemas/cases.unions.Level.schema.json",
-  "title": "Level",
-  "enum": [
-    "low",
-    "mid",
-    "high",
-    "lowest"
-  ],
-  "examples": [
-    "low"
-  ]
+  $schema: 'https://json-schema.org/draft/2020-12/schema',
+  $id: 'https://midl.dev/schemas/cases.unions.Level.schema.json',
+  title: 'Level',
+  enum: ['low', 'mid', 'high', 'lowest'],
+  examples: ['low'],
 } as const;
 
 /** cases.unions.Payload */
 export const PayloadSchema = {
-  "$schema": "https://json-schema.org/draft/2020-12/schema",
-  "$id": "https://midl.dev/schemas/cases.unions.Payload.schema.json",
-  "title": "Payload",
-  "type": "object",
-  "properties": {
-    "data": {
-      "type": "string",
-      "contentEncoding": "base64",
-      "pattern": "^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$"
-    }
+  $schema: 'https://json-schema.org/draft/2020-12/schema',
+  $id: 'https://midl.dev/schemas/cases.unions.Payload.schema.json',
+  title: 'Payload',
+  type: 'object',
+  properties: {
+    data: {
+      type: 'string',
+      contentEncoding: 'base64',
+      pattern: '^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$',
+    },
   },
-  "required": [
-    "data"
-  ],
-  "additionalProperties": false,
-  "examples": [
+  required: ['data'],
+  additionalProperties: false,
+  examples: [
     {
-      "data": ""
-    }
-  ]
+      data: '',
+    },
+  ],
 } as const;
 
 /** cases.unions.Single */
 export const SingleSchema = {
-  "$schema": "https://json-schema.org/draft/2020-12/schema",
-  "$id": "https://midl.dev/schemas/cases.unions.Single.schema.json",
-  "title": "Single",
-  "enum": [
-    "only"
-  ],
-  "examples": [
-    "only"
-  ]
+  $schema: 'https://json-schema.org/draft/2020-12/schema',
+  $id: 'https://midl.dev/schemas/cases.unions.Single.schema.json',
+  title: 'Single',
+  enum: ['only'],
+  examples: ['only'],
 } as const;
 
 /** cases.unions.Value */
 export const ValueSchema = {
-  "$schema": "https://json-schema.org/draft/2020-12/schema",
-  "$id": "https://midl.dev/schemas/cases.unions.Value.schema.json",
-  "title": "Value",
-  "oneOf": [
+  $schema: 'https://json-schema.org/draft/2020-12/schema',
+  $id: 'https://midl.dev/schemas/cases.unions.Value.schema.json',
+  title: 'Value',
+  oneOf: [
     {
-      "type": "object",
-      "properties": {
-        "text": {
-          "type": "string"
-        }
+      type: 'object',
+      properties: {
+        text: {
+          type: 'string',
+        },
       },
-      "required": [
-        "text"
-      ],
-      "additionalProperties": false
+      required: ['text'],
+      additionalProperties: false,
     },
     {
-      "type": "object",
-      "properties": {
-        "number": {
-          "anyOf": [
+      type: 'object',
+      properties: {
+        number: {
+          anyOf: [
             {
-              "type": "number"
+              type: 'number',
             },
             {
-              "enum": [
-                "NaN",
-                "Infinity",
-                "-Infinity"
-              ]
-            }
-          ]
-        }
+              enum: ['NaN', 'Infinity', '-Infinity'],
+            },
+          ],
+        },
       },
-      "required": [
-        "number"
-      ],
-      "additionalProperties": false
+      required: ['number'],
+      additionalProperties: false,
     },
     {
-      "type": "object",
-      "properties": {
-        "flag": {
-          "type": "boolean"
-        }
+      type: 'object',
+      properties: {
+        flag: {
+          type: 'boolean',
+        },
       },
-      "required": [
-        "flag"
-      ],
-      "additionalProperties": false
+      required: ['flag'],
+      additionalProperties: false,
     },
     {
-      "type": "object",
-      "properties": {
-        "level": {
-          "$ref": "#/$defs/cases.unions.Level"
-        }
+      type: 'object',
+      properties: {
+        level: {
+          $ref: '#/$defs/cases.unions.Level',
+        },
       },
-      "required": [
-        "level"
-      ],
-      "additionalProperties": false
+      required: ['level'],
+      additionalProperties: false,
     },
     {
-      "type": "object",
-      "properties": {
-        "payload": {
-          "$ref": "#/$defs/cases.unions.Payload"
-        }
+      type: 'object',
+      properties: {
+        payload: {
+          $ref: '#/$defs/cases.unions.Payload',
+        },
       },
-      "required": [
-        "payload"
-      ],
-      "additionalProperties": false
+      required: ['payload'],
+      additionalProperties: false,
     },
     {
-      "type": "object",
-      "properties": {
-        "list": {
-          "type": "array",
-          "items": {
-            "type": "integer",
-            "minimum": 0,
-            "maximum": 4294967295
-          }
-        }
+      type: 'object',
+      properties: {
+        list: {
+          type: 'array',
+          items: {
+            type: 'integer',
+            minimum: 0,
+            maximum: 4294967295,
+          },
+        },
       },
-      "required": [
-        "list"
-      ],
-      "additionalProperties": false
+      required: ['list'],
+      additionalProperties: false,
     },
     {
-      "type": "object",
-      "properties": {
-        "names": {
-          "type": "array",
-          "items": {
-            "type": "string"
-          }
-        }
+      type: 'object',
+      properties: {
+        names: {
+          type: 'array',
+          items: {
+            type: 'string',
+          },
+        },
       },
-      "required": [
-        "names"
-      ],
-      "additionalProperties": false
+      required: ['names'],
+      additionalProperties: false,
     },
     {
-      "type": "object",
-      "properties": {
-        "table": {
-          "type": "object",
-          "additionalProperties": {
-            "type": "string",
-            "pattern": "^(?:0|[1-9][0-9]{0,17}|[1-8][0-9]{18}|9[01][0-9]{17}|92[01][0-9]{16}|922[0-2][0-9]{15}|9223[0-2][0-9]{14}|92233[0-6][0-9]{13}|922337[01][0-9]{12}|92233720[0-2][0-9]{10}|922337203[0-5][0-9]{9}|9223372036[0-7][0-9]{8}|92233720368[0-4][0-9]{7}|922337203685[0-3][0-9]{6}|9223372036854[0-6][0-9]{5}|92233720368547[0-6][0-9]{4}|922337203685477[0-4][0-9]{3}|9223372036854775[0-7][0-9]{2}|922337203685477580[0-7]|-[1-9][0-9]{0,17}|-[1-8][0-9]{18}|-9[01][0-9]{17}|-92[01][0-9]{16}|-922[0-2][0-9]{15}|-9223[0-2][0-9]{14}|-92233[0-6][0-9]{13}|-922337[01][0-9]{12}|-92233720[0-2][0-9]{10}|-922337203[0-5][0-9]{9}|-9223372036[0-7][0-9]{8}|-92233720368[0-4][0-9]{7}|-922337203685[0-3][0-9]{6}|-9223372036854[0-6][0-9]{5}|-92233720368547[0-6][0-9]{4}|-922337203685477[0-4][0-9]{3}|-9223372036854775[0-7][0-9]{2}|-922337203685477580[0-8])$"
-          }
-        }
+      type: 'object',
+      properties: {
+        table: {
+          type: 'object',
+          additionalProperties: {
+            type: 'string',
+            pattern:
+              '^(?:0|[1-9][0-9]{0,17}|[1-8][0-9]{18}|9[01][0-9]{17}|92[01][0-9]{16}|922[0-2][0-9]{15}|9223[0-2][0-9]{14}|92233[0-6][0-9]{13}|922337[01][0-9]{12}|92233720[0-2][0-9]{10}|922337203[0-5][0-9]{9}|9223372036[0-7][0-9]{8}|92233720368[0-4][0-9]{7}|922337203685[0-3][0-9]{6}|9223372036854[0-6][0-9]{5}|92233720368547[0-6][0-9]{4}|922337203685477[0-4][0-9]{3}|9223372036854775[0-7][0-9]{2}|922337203685477580[0-7]|-[1-9][0-9]{0,17}|-[1-8][0-9]{18}|-9[01][0-9]{17}|-92[01][0-9]{16}|-922[0-2][0-9]{15}|-9223[0-2][0-9]{14}|-92233[0-6][0-9]{13}|-922337[01][0-9]{12}|-92233720[0-2][0-9]{10}|-922337203[0-5][0-9]{9}|-9223372036[0-7][0-9]{8}|-92233720368[0-4][0-9]{7}|-922337203685[0-3][0-9]{6}|-9223372036854[0-6][0-9]{5}|-92233720368547[0-6][0-9]{4}|-922337203685477[0-4][0-9]{3}|-9223372036854775[0-7][0-9]{2}|-922337203685477580[0-8])$',
+          },
+        },
       },
-      "required": [
-        "table"
-      ],
-      "additionalProperties": false
+      required: ['table'],
+      additionalProperties: false,
     },
     {
-      "type": "object",
-      "properties": {
-        "nothing": {
-          "$ref": "#/$defs/cases.unions.Single"
-        }
+      type: 'object',
+      properties: {
+        nothing: {
+          $ref: '#/$defs/cases.unions.Single',
+        },
       },
-      "required": [
-        "nothing"
-      ],
-      "additionalProperties": false
-    }
+      required: ['nothing'],
+      additionalProperties: false,
+    },
   ],
-  "examples": [
+  examples: [
     {
-      "text": "example"
-    }
+      text: 'example',
+    },
   ],
-  "$defs": {
-    "cases.unions.Level": {
-      "title": "Level",
-      "enum": [
-        "low",
-        "mid",
-        "high",
-        "lowest"
-      ]
+  $defs: {
+    'cases.unions.Level': {
+      title: 'Level',
+      enum: ['low', 'mid', 'high', 'lowest'],
     },
-    "cases.unions.Payload": {
-      "title": "Payload",
-      "type": "object",
-      "properties": {
-        "data": {
-          "type": "string",
-          "contentEncoding": "base64",
-          "pattern": "^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$"
-        }
+    'cases.unions.Payload': {
+      title: 'Payload',
+      type: 'object',
+      properties: {
+        data: {
+          type: 'string',
+          contentEncoding: 'base64',
+          pattern: '^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$',
+        },
       },
-      "required": [
-        "data"
-      ],
-      "additionalProperties": false
+      required: ['data'],
+      additionalProperties: false,
     },
-    "cases.unions.Single": {
-      "title": "Single",
-      "enum": [
-        "only"
-      ]
-    }
-  }
+    'cases.unions.Single': {
+      title: 'Single',
+      enum: ['only'],
+    },
+  },
 } as const;

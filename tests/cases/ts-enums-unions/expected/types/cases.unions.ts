@@ -157,7 +157,12 @@ function $f_Holder(j: unknown, path: string): Holder {
   const o = $fromJsonObject(j, path);
   for (const k of Object.keys(o)) {
     switch (k) {
-      case 'level': case 'levels': case 'value': case 'maybe': case 'values': case 'single':
+      case 'level':
+      case 'levels':
+      case 'value':
+      case 'maybe':
+      case 'values':
+      case 'single':
         continue;
     }
     $unknownJsonKey(path, k, 'level, levels, value, maybe, values, single');
@@ -241,14 +246,8 @@ export const Holder: $MessageCodec<Holder> = {
   fromJSON: (json) => $fromJsonRoot($f_Holder, json),
   validate: (v) => $validateRoot($v_Holder, v),
   jsonSchema: HolderSchema,
-  example: () => $f_Holder({
-    level: 'high',
-    levels: ['low'],
-    value: { text: 'example' },
-    maybe: { text: 'example' },
-    values: [{ text: 'example' }],
-    single: 'only',
-  }, ''),
+  example: () =>
+    $f_Holder({ level: 'high', levels: ['low'], value: { text: 'example' }, maybe: { text: 'example' }, values: [{ text: 'example' }], single: 'only' }, ''),
   $encode: $e_Holder,
   $decode: $d_Holder,
   $fromJSON: $f_Holder,
@@ -272,37 +271,52 @@ const $names_Level = {
 
 function $n_Level(v: Level): number {
   switch (v) {
-    case 'low': return -2;
-    case 'mid': return 0;
-    case 'high': return 2147483647;
-    case 'lowest': return -2147483648;
+    case 'low':
+      return -2;
+    case 'mid':
+      return 0;
+    case 'high':
+      return 2147483647;
+    case 'lowest':
+      return -2147483648;
   }
   throw new TypeError('not a member of cases.unions.Level: ' + String(v));
 }
 
 function $m_Level(n: number): Level | undefined {
   switch (n) {
-    case -2147483648: return 'lowest';
-    case -2: return 'low';
-    case 0: return 'mid';
-    case 2147483647: return 'high';
+    case -2147483648:
+      return 'lowest';
+    case -2:
+      return 'low';
+    case 0:
+      return 'mid';
+    case 2147483647:
+      return 'high';
   }
   return undefined;
 }
 
 function $f_Level(j: unknown, path: string): Level {
   switch (j) {
-    case 'low': return 'low';
-    case 'mid': return 'mid';
-    case 'high': return 'high';
-    case 'lowest': return 'lowest';
+    case 'low':
+      return 'low';
+    case 'mid':
+      return 'mid';
+    case 'high':
+      return 'high';
+    case 'lowest':
+      return 'lowest';
   }
   throw new $JsonDecodeError(path, 'expected one of: low, mid, high, lowest');
 }
 
 function $v_Level(v: unknown, path: string, e: $ValidationIssue[]): void {
   switch (v) {
-    case 'low': case 'mid': case 'high': case 'lowest':
+    case 'low':
+    case 'mid':
+    case 'high':
+    case 'lowest':
       return;
   }
   e.push({ path, message: 'must be one of: low, mid, high, lowest' });
@@ -445,21 +459,24 @@ const $names_Single = {
 
 function $n_Single(v: Single): number {
   switch (v) {
-    case 'only': return 5;
+    case 'only':
+      return 5;
   }
   throw new TypeError('not a member of cases.unions.Single: ' + String(v));
 }
 
 function $m_Single(n: number): Single | undefined {
   switch (n) {
-    case 5: return 'only';
+    case 5:
+      return 'only';
   }
   return undefined;
 }
 
 function $f_Single(j: unknown, path: string): Single {
   switch (j) {
-    case 'only': return 'only';
+    case 'only':
+      return 'only';
   }
   throw new $JsonDecodeError(path, 'expected one of: only');
 }
@@ -721,15 +738,24 @@ function $d_Value(r: $Reader, end: number): Value {
 
 function $t_Value(v: Value): $JsonValue {
   switch (v.kind) {
-    case 'text': return { text: v.value };
-    case 'number': return { number: $toJsonFloat(v.value) };
-    case 'flag': return { flag: v.value };
-    case 'level': return { level: v.value };
-    case 'payload': return { payload: $t_Payload(v.value) };
-    case 'list': return { list: v.value.slice() };
-    case 'names': return { names: v.value.slice() };
-    case 'table': return { table: $toJsonMap(v.value, (v1) => v1.toString()) };
-    case 'nothing': return { nothing: v.value };
+    case 'text':
+      return { text: v.value };
+    case 'number':
+      return { number: $toJsonFloat(v.value) };
+    case 'flag':
+      return { flag: v.value };
+    case 'level':
+      return { level: v.value };
+    case 'payload':
+      return { payload: $t_Payload(v.value) };
+    case 'list':
+      return { list: v.value.slice() };
+    case 'names':
+      return { names: v.value.slice() };
+    case 'table':
+      return { table: $toJsonMap(v.value, (v1) => v1.toString()) };
+    case 'nothing':
+      return { nothing: v.value };
   }
   throw new TypeError('cases.unions.Value: unknown kind ' + String((v as { kind?: unknown }).kind));
 }
@@ -737,17 +763,38 @@ function $t_Value(v: Value): $JsonValue {
 function $f_Value(j: unknown, path: string): Value {
   const o = $fromJsonObject(j, path);
   const keys = Object.keys(o);
-  if (keys.length !== 1) throw new $JsonDecodeError(path, 'expected exactly one of: text, number, flag, level, payload, list, names, table, nothing; got ' + keys.length + ' properties');
+  if (keys.length !== 1)
+    throw new $JsonDecodeError(
+      path,
+      'expected exactly one of: text, number, flag, level, payload, list, names, table, nothing; got ' + keys.length + ' properties',
+    );
   switch (keys[0]) {
-    case 'text': return { kind: 'text', value: $fromJsonString(o.text, `${path}/text`) };
-    case 'number': return { kind: 'number', value: $fromJsonFloat(o.number, `${path}/number`) };
-    case 'flag': return { kind: 'flag', value: $fromJsonBool(o.flag, `${path}/flag`) };
-    case 'level': return { kind: 'level', value: $f_Level(o.level, `${path}/level`) };
-    case 'payload': return { kind: 'payload', value: $f_Payload(o.payload, `${path}/payload`) };
-    case 'list': return { kind: 'list', value: $fromJsonList(o.list, `${path}/list`, (e1, p1) => $fromJsonInt(e1, p1, 0, 4294967295)) };
-    case 'names': return { kind: 'names', value: $fromJsonList(o.names, `${path}/names`, (e1, p1) => $fromJsonString(e1, p1)) };
-    case 'table': return { kind: 'table', value: $fromJsonMap(o.table, `${path}/table`, (k1) => k1, (v1, p1) => $fromJsonBigInt(v1, p1, -9223372036854775808n, 9223372036854775807n)) };
-    case 'nothing': return { kind: 'nothing', value: $f_Single(o.nothing, `${path}/nothing`) };
+    case 'text':
+      return { kind: 'text', value: $fromJsonString(o.text, `${path}/text`) };
+    case 'number':
+      return { kind: 'number', value: $fromJsonFloat(o.number, `${path}/number`) };
+    case 'flag':
+      return { kind: 'flag', value: $fromJsonBool(o.flag, `${path}/flag`) };
+    case 'level':
+      return { kind: 'level', value: $f_Level(o.level, `${path}/level`) };
+    case 'payload':
+      return { kind: 'payload', value: $f_Payload(o.payload, `${path}/payload`) };
+    case 'list':
+      return { kind: 'list', value: $fromJsonList(o.list, `${path}/list`, (e1, p1) => $fromJsonInt(e1, p1, 0, 4294967295)) };
+    case 'names':
+      return { kind: 'names', value: $fromJsonList(o.names, `${path}/names`, (e1, p1) => $fromJsonString(e1, p1)) };
+    case 'table':
+      return {
+        kind: 'table',
+        value: $fromJsonMap(
+          o.table,
+          `${path}/table`,
+          (k1) => k1,
+          (v1, p1) => $fromJsonBigInt(v1, p1, -9223372036854775808n, 9223372036854775807n),
+        ),
+      };
+    case 'nothing':
+      return { kind: 'nothing', value: $f_Single(o.nothing, `${path}/nothing`) };
   }
   return $unknownJsonKey(path, keys[0]!, 'text, number, flag, level, payload, list, names, table, nothing');
 }
@@ -784,7 +831,8 @@ function $v_Value(v: unknown, path: string, e: $ValidationIssue[]): void {
       else {
         for (let i1 = 0; i1 < o.value.length; i1++) {
           const x2: unknown = o.value[i1];
-          if (typeof x2 !== 'number' || !Number.isInteger(x2) || x2 < 0 || x2 > 4294967295) e.push({ path: `${path}/list` + '/' + i1, message: 'must be an integer from 0 to 4294967295' });
+          if (typeof x2 !== 'number' || !Number.isInteger(x2) || x2 < 0 || x2 > 4294967295)
+            e.push({ path: `${path}/list` + '/' + i1, message: 'must be an integer from 0 to 4294967295' });
         }
       }
       return;
@@ -805,7 +853,8 @@ function $v_Value(v: unknown, path: string, e: $ValidationIssue[]): void {
         for (const [k5, v6] of o.value as Map<unknown, unknown>) {
           const p7 = $jsonPointer(`${path}/table`, String(k5));
           if (typeof k5 !== 'string') e.push({ path: p7, message: 'map keys must be strings' });
-          if (typeof v6 !== 'bigint' || v6 < -9223372036854775808n || v6 > 9223372036854775807n) e.push({ path: p7, message: 'must be a bigint from -9223372036854775808 to 9223372036854775807' });
+          if (typeof v6 !== 'bigint' || v6 < -9223372036854775808n || v6 > 9223372036854775807n)
+            e.push({ path: p7, message: 'must be a bigint from -9223372036854775808 to 9223372036854775807' });
         }
       }
       return;

@@ -3,186 +3,169 @@
 
 /** cases.recursion.Expr */
 export const ExprSchema = {
-  "$schema": "https://json-schema.org/draft/2020-12/schema",
-  "$id": "https://midl.dev/schemas/cases.recursion.Expr.schema.json",
-  "title": "Expr",
-  "oneOf": [
+  $schema: 'https://json-schema.org/draft/2020-12/schema',
+  $id: 'https://midl.dev/schemas/cases.recursion.Expr.schema.json',
+  title: 'Expr',
+  oneOf: [
     {
-      "type": "object",
-      "properties": {
-        "lit": {
-          "type": "string",
-          "pattern": "^(?:0|[1-9][0-9]{0,17}|[1-8][0-9]{18}|9[01][0-9]{17}|92[01][0-9]{16}|922[0-2][0-9]{15}|9223[0-2][0-9]{14}|92233[0-6][0-9]{13}|922337[01][0-9]{12}|92233720[0-2][0-9]{10}|922337203[0-5][0-9]{9}|9223372036[0-7][0-9]{8}|92233720368[0-4][0-9]{7}|922337203685[0-3][0-9]{6}|9223372036854[0-6][0-9]{5}|92233720368547[0-6][0-9]{4}|922337203685477[0-4][0-9]{3}|9223372036854775[0-7][0-9]{2}|922337203685477580[0-7]|-[1-9][0-9]{0,17}|-[1-8][0-9]{18}|-9[01][0-9]{17}|-92[01][0-9]{16}|-922[0-2][0-9]{15}|-9223[0-2][0-9]{14}|-92233[0-6][0-9]{13}|-922337[01][0-9]{12}|-92233720[0-2][0-9]{10}|-922337203[0-5][0-9]{9}|-9223372036[0-7][0-9]{8}|-92233720368[0-4][0-9]{7}|-922337203685[0-3][0-9]{6}|-9223372036854[0-6][0-9]{5}|-92233720368547[0-6][0-9]{4}|-922337203685477[0-4][0-9]{3}|-9223372036854775[0-7][0-9]{2}|-922337203685477580[0-8])$"
-        }
+      type: 'object',
+      properties: {
+        lit: {
+          type: 'string',
+          pattern:
+            '^(?:0|[1-9][0-9]{0,17}|[1-8][0-9]{18}|9[01][0-9]{17}|92[01][0-9]{16}|922[0-2][0-9]{15}|9223[0-2][0-9]{14}|92233[0-6][0-9]{13}|922337[01][0-9]{12}|92233720[0-2][0-9]{10}|922337203[0-5][0-9]{9}|9223372036[0-7][0-9]{8}|92233720368[0-4][0-9]{7}|922337203685[0-3][0-9]{6}|9223372036854[0-6][0-9]{5}|92233720368547[0-6][0-9]{4}|922337203685477[0-4][0-9]{3}|9223372036854775[0-7][0-9]{2}|922337203685477580[0-7]|-[1-9][0-9]{0,17}|-[1-8][0-9]{18}|-9[01][0-9]{17}|-92[01][0-9]{16}|-922[0-2][0-9]{15}|-9223[0-2][0-9]{14}|-92233[0-6][0-9]{13}|-922337[01][0-9]{12}|-92233720[0-2][0-9]{10}|-922337203[0-5][0-9]{9}|-9223372036[0-7][0-9]{8}|-92233720368[0-4][0-9]{7}|-922337203685[0-3][0-9]{6}|-9223372036854[0-6][0-9]{5}|-92233720368547[0-6][0-9]{4}|-922337203685477[0-4][0-9]{3}|-9223372036854775[0-7][0-9]{2}|-922337203685477580[0-8])$',
+        },
       },
-      "required": [
-        "lit"
-      ],
-      "additionalProperties": false
+      required: ['lit'],
+      additionalProperties: false,
     },
     {
-      "type": "object",
-      "properties": {
-        "neg": {
-          "$ref": "#"
-        }
+      type: 'object',
+      properties: {
+        neg: {
+          $ref: '#',
+        },
       },
-      "required": [
-        "neg"
-      ],
-      "additionalProperties": false
+      required: ['neg'],
+      additionalProperties: false,
     },
     {
-      "type": "object",
-      "properties": {
-        "sum": {
-          "type": "array",
-          "items": {
-            "$ref": "#"
-          }
-        }
+      type: 'object',
+      properties: {
+        sum: {
+          type: 'array',
+          items: {
+            $ref: '#',
+          },
+        },
       },
-      "required": [
-        "sum"
-      ],
-      "additionalProperties": false
-    }
+      required: ['sum'],
+      additionalProperties: false,
+    },
   ],
-  "examples": [
+  examples: [
     {
-      "lit": "0"
-    }
-  ]
+      lit: '0',
+    },
+  ],
 } as const;
 
 /** cases.recursion.Ping */
 export const PingSchema = {
-  "$schema": "https://json-schema.org/draft/2020-12/schema",
-  "$id": "https://midl.dev/schemas/cases.recursion.Ping.schema.json",
-  "title": "Ping",
-  "type": "object",
-  "properties": {
-    "n": {
-      "type": "integer",
-      "minimum": 0,
-      "maximum": 4294967295
+  $schema: 'https://json-schema.org/draft/2020-12/schema',
+  $id: 'https://midl.dev/schemas/cases.recursion.Ping.schema.json',
+  title: 'Ping',
+  type: 'object',
+  properties: {
+    n: {
+      type: 'integer',
+      minimum: 0,
+      maximum: 4294967295,
     },
-    "pong": {
-      "$ref": "#/$defs/cases.recursion.Pong"
-    }
+    pong: {
+      $ref: '#/$defs/cases.recursion.Pong',
+    },
   },
-  "required": [
-    "n"
-  ],
-  "additionalProperties": false,
-  "examples": [
+  required: ['n'],
+  additionalProperties: false,
+  examples: [
     {
-      "n": 0,
-      "pong": {
-        "ping": {
-          "n": 0
-        }
-      }
-    }
-  ],
-  "$defs": {
-    "cases.recursion.Pong": {
-      "title": "Pong",
-      "type": "object",
-      "properties": {
-        "ping": {
-          "$ref": "#"
-        }
+      n: 0,
+      pong: {
+        ping: {
+          n: 0,
+        },
       },
-      "required": [
-        "ping"
-      ],
-      "additionalProperties": false
-    }
-  }
+    },
+  ],
+  $defs: {
+    'cases.recursion.Pong': {
+      title: 'Pong',
+      type: 'object',
+      properties: {
+        ping: {
+          $ref: '#',
+        },
+      },
+      required: ['ping'],
+      additionalProperties: false,
+    },
+  },
 } as const;
 
 /** cases.recursion.Pong */
 export const PongSchema = {
-  "$schema": "https://json-schema.org/draft/2020-12/schema",
-  "$id": "https://midl.dev/schemas/cases.recursion.Pong.schema.json",
-  "title": "Pong",
-  "type": "object",
-  "properties": {
-    "ping": {
-      "$ref": "#/$defs/cases.recursion.Ping"
-    }
+  $schema: 'https://json-schema.org/draft/2020-12/schema',
+  $id: 'https://midl.dev/schemas/cases.recursion.Pong.schema.json',
+  title: 'Pong',
+  type: 'object',
+  properties: {
+    ping: {
+      $ref: '#/$defs/cases.recursion.Ping',
+    },
   },
-  "required": [
-    "ping"
-  ],
-  "additionalProperties": false,
-  "examples": [
+  required: ['ping'],
+  additionalProperties: false,
+  examples: [
     {
-      "ping": {
-        "n": 0
-      }
-    }
-  ],
-  "$defs": {
-    "cases.recursion.Ping": {
-      "title": "Ping",
-      "type": "object",
-      "properties": {
-        "n": {
-          "type": "integer",
-          "minimum": 0,
-          "maximum": 4294967295
-        },
-        "pong": {
-          "$ref": "#"
-        }
+      ping: {
+        n: 0,
       },
-      "required": [
-        "n"
-      ],
-      "additionalProperties": false
-    }
-  }
+    },
+  ],
+  $defs: {
+    'cases.recursion.Ping': {
+      title: 'Ping',
+      type: 'object',
+      properties: {
+        n: {
+          type: 'integer',
+          minimum: 0,
+          maximum: 4294967295,
+        },
+        pong: {
+          $ref: '#',
+        },
+      },
+      required: ['n'],
+      additionalProperties: false,
+    },
+  },
 } as const;
 
 /** cases.recursion.Tree */
 export const TreeSchema = {
-  "$schema": "https://json-schema.org/draft/2020-12/schema",
-  "$id": "https://midl.dev/schemas/cases.recursion.Tree.schema.json",
-  "title": "Tree",
-  "type": "object",
-  "properties": {
-    "label": {
-      "type": "string"
+  $schema: 'https://json-schema.org/draft/2020-12/schema',
+  $id: 'https://midl.dev/schemas/cases.recursion.Tree.schema.json',
+  title: 'Tree',
+  type: 'object',
+  properties: {
+    label: {
+      type: 'string',
     },
-    "children": {
-      "type": "array",
-      "items": {
-        "$ref": "#"
-      }
+    children: {
+      type: 'array',
+      items: {
+        $ref: '#',
+      },
     },
-    "parent": {
-      "$ref": "#"
+    parent: {
+      $ref: '#',
     },
-    "named": {
-      "type": "object",
-      "additionalProperties": {
-        "$ref": "#"
-      }
-    }
+    named: {
+      type: 'object',
+      additionalProperties: {
+        $ref: '#',
+      },
+    },
   },
-  "required": [
-    "label",
-    "children",
-    "named"
-  ],
-  "additionalProperties": false,
-  "examples": [
+  required: ['label', 'children', 'named'],
+  additionalProperties: false,
+  examples: [
     {
-      "label": "example",
-      "children": [],
-      "named": {}
-    }
-  ]
+      label: 'example',
+      children: [],
+      named: {},
+    },
+  ],
 } as const;

@@ -25,10 +25,7 @@ import {
 } from '../../../../../runtime/index.ts';
 import { ExprSchema, PingSchema, PongSchema, TreeSchema } from '../schemas/cases.recursion.ts';
 
-export type Expr =
-  | { kind: 'lit'; value: bigint }
-  | { kind: 'neg'; value: Expr }
-  | { kind: 'sum'; value: Expr[] };
+export type Expr = { kind: 'lit'; value: bigint } | { kind: 'neg'; value: Expr } | { kind: 'sum'; value: Expr[] };
 
 function $e_Expr(w: $Writer, v: Expr): void {
   switch (v.kind) {
@@ -106,9 +103,12 @@ function $d_Expr(r: $Reader, end: number): Expr {
 
 function $t_Expr(v: Expr): $JsonValue {
   switch (v.kind) {
-    case 'lit': return { lit: v.value.toString() };
-    case 'neg': return { neg: $t_Expr(v.value) };
-    case 'sum': return { sum: v.value.map((e1) => $t_Expr(e1)) };
+    case 'lit':
+      return { lit: v.value.toString() };
+    case 'neg':
+      return { neg: $t_Expr(v.value) };
+    case 'sum':
+      return { sum: v.value.map((e1) => $t_Expr(e1)) };
   }
   throw new TypeError('cases.recursion.Expr: unknown kind ' + String((v as { kind?: unknown }).kind));
 }
@@ -118,9 +118,12 @@ function $f_Expr(j: unknown, path: string): Expr {
   const keys = Object.keys(o);
   if (keys.length !== 1) throw new $JsonDecodeError(path, 'expected exactly one of: lit, neg, sum; got ' + keys.length + ' properties');
   switch (keys[0]) {
-    case 'lit': return { kind: 'lit', value: $fromJsonBigInt(o.lit, `${path}/lit`, -9223372036854775808n, 9223372036854775807n) };
-    case 'neg': return { kind: 'neg', value: $f_Expr(o.neg, `${path}/neg`) };
-    case 'sum': return { kind: 'sum', value: $fromJsonList(o.sum, `${path}/sum`, (e1, p1) => $f_Expr(e1, p1)) };
+    case 'lit':
+      return { kind: 'lit', value: $fromJsonBigInt(o.lit, `${path}/lit`, -9223372036854775808n, 9223372036854775807n) };
+    case 'neg':
+      return { kind: 'neg', value: $f_Expr(o.neg, `${path}/neg`) };
+    case 'sum':
+      return { kind: 'sum', value: $fromJsonList(o.sum, `${path}/sum`, (e1, p1) => $f_Expr(e1, p1)) };
   }
   return $unknownJsonKey(path, keys[0]!, 'lit, neg, sum');
 }
@@ -133,7 +136,8 @@ function $v_Expr(v: unknown, path: string, e: $ValidationIssue[]): void {
   const o = v as { readonly kind?: unknown; readonly value?: unknown };
   switch (o.kind) {
     case 'lit': {
-      if (typeof o.value !== 'bigint' || o.value < -9223372036854775808n || o.value > 9223372036854775807n) e.push({ path: `${path}/lit`, message: 'must be a bigint from -9223372036854775808 to 9223372036854775807' });
+      if (typeof o.value !== 'bigint' || o.value < -9223372036854775808n || o.value > 9223372036854775807n)
+        e.push({ path: `${path}/lit`, message: 'must be a bigint from -9223372036854775808 to 9223372036854775807' });
       return;
     }
     case 'neg': {
@@ -236,7 +240,8 @@ function $f_Ping(j: unknown, path: string): Ping {
   const o = $fromJsonObject(j, path);
   for (const k of Object.keys(o)) {
     switch (k) {
-      case 'n': case 'pong':
+      case 'n':
+      case 'pong':
         continue;
     }
     $unknownJsonKey(path, k, 'n, pong');
@@ -256,7 +261,8 @@ function $v_Ping(v: unknown, path: string, e: $ValidationIssue[]): void {
   const f0 = o.n;
   if (f0 === undefined) e.push({ path: `${path}/n`, message: 'is required' });
   else {
-    if (typeof f0 !== 'number' || !Number.isInteger(f0) || f0 < 0 || f0 > 4294967295) e.push({ path: `${path}/n`, message: 'must be an integer from 0 to 4294967295' });
+    if (typeof f0 !== 'number' || !Number.isInteger(f0) || f0 < 0 || f0 > 4294967295)
+      e.push({ path: `${path}/n`, message: 'must be an integer from 0 to 4294967295' });
   }
   const f1 = o.pong;
   if (f1 !== undefined) {
@@ -496,7 +502,10 @@ function $f_Tree(j: unknown, path: string): Tree {
   const o = $fromJsonObject(j, path);
   for (const k of Object.keys(o)) {
     switch (k) {
-      case 'label': case 'children': case 'parent': case 'named':
+      case 'label':
+      case 'children':
+      case 'parent':
+      case 'named':
         continue;
     }
     $unknownJsonKey(path, k, 'label, children, parent, named');
@@ -505,7 +514,15 @@ function $f_Tree(j: unknown, path: string): Tree {
     label: o.label === undefined ? '' : $fromJsonString(o.label, `${path}/label`),
     children: o.children === undefined ? [] : $fromJsonList(o.children, `${path}/children`, (e1, p1) => $f_Tree(e1, p1)),
     parent: o.parent === undefined ? undefined : $f_Tree(o.parent, `${path}/parent`),
-    named: o.named === undefined ? new Map() : $fromJsonMap(o.named, `${path}/named`, (k1) => k1, (v1, p1) => $f_Tree(v1, p1)),
+    named:
+      o.named === undefined
+        ? new Map()
+        : $fromJsonMap(
+            o.named,
+            `${path}/named`,
+            (k1) => k1,
+            (v1, p1) => $f_Tree(v1, p1),
+          ),
   };
 }
 

@@ -130,7 +130,12 @@ function $f_Constrained(j: unknown, path: string): Constrained {
   const o = $fromJsonObject(j, path);
   for (const k of Object.keys(o)) {
     switch (k) {
-      case 'level': case 'count': case 'code': case 'mail': case 'blob': case 'big':
+      case 'level':
+      case 'count':
+      case 'code':
+      case 'mail':
+      case 'blob':
+      case 'big':
         continue;
     }
     $unknownJsonKey(path, k, 'level, count, code, mail, blob, big');
@@ -374,7 +379,18 @@ function $f_Defaults(j: unknown, path: string): Defaults {
   const o = $fromJsonObject(j, path);
   for (const k of Object.keys(o)) {
     switch (k) {
-      case 'b': case 'small': case 'big': case 'neg': case 'ratio': case 'precise': case 'name': case 'magic': case 'epoch': case 'timeout': case 'nil': case 'tags':
+      case 'b':
+      case 'small':
+      case 'big':
+      case 'neg':
+      case 'ratio':
+      case 'precise':
+      case 'name':
+      case 'magic':
+      case 'epoch':
+      case 'timeout':
+      case 'nil':
+      case 'tags':
         continue;
     }
     $unknownJsonKey(path, k, 'b, small, big, neg, ratio, precise, name, magic, epoch, timeout, nil, tags');
@@ -414,12 +430,14 @@ function $v_Defaults(v: unknown, path: string, e: $ValidationIssue[]): void {
   const f2 = o.big;
   if (f2 === undefined) e.push({ path: `${path}/big`, message: 'is required' });
   else {
-    if (typeof f2 !== 'bigint' || f2 < 0n || f2 > 18446744073709551615n) e.push({ path: `${path}/big`, message: 'must be a bigint from 0 to 18446744073709551615' });
+    if (typeof f2 !== 'bigint' || f2 < 0n || f2 > 18446744073709551615n)
+      e.push({ path: `${path}/big`, message: 'must be a bigint from 0 to 18446744073709551615' });
   }
   const f3 = o.neg;
   if (f3 === undefined) e.push({ path: `${path}/neg`, message: 'is required' });
   else {
-    if (typeof f3 !== 'bigint' || f3 < -9223372036854775808n || f3 > 9223372036854775807n) e.push({ path: `${path}/neg`, message: 'must be a bigint from -9223372036854775808 to 9223372036854775807' });
+    if (typeof f3 !== 'bigint' || f3 < -9223372036854775808n || f3 > 9223372036854775807n)
+      e.push({ path: `${path}/neg`, message: 'must be a bigint from -9223372036854775808 to 9223372036854775807' });
   }
   const f4 = o.ratio;
   if (f4 === undefined) e.push({ path: `${path}/ratio`, message: 'is required' });
@@ -444,7 +462,8 @@ function $v_Defaults(v: unknown, path: string, e: $ValidationIssue[]): void {
   const f8 = o.epoch;
   if (f8 === undefined) e.push({ path: `${path}/epoch`, message: 'is required' });
   else {
-    if (!(f8 instanceof Date) || !(f8.getTime() >= -62167219200000 && f8.getTime() <= 253402300799999)) e.push({ path: `${path}/epoch`, message: 'must be a valid Date in years 0000 to 9999' });
+    if (!(f8 instanceof Date) || !(f8.getTime() >= -62167219200000 && f8.getTime() <= 253402300799999))
+      e.push({ path: `${path}/epoch`, message: 'must be a valid Date in years 0000 to 9999' });
   }
   const f9 = o.timeout;
   if (f9 === undefined) e.push({ path: `${path}/timeout`, message: 'is required' });
@@ -483,20 +502,24 @@ export const Defaults: $MessageCodec<Defaults> = {
   fromJSON: (json) => $fromJsonRoot($f_Defaults, json),
   validate: (v) => $validateRoot($v_Defaults, v),
   jsonSchema: DefaultsSchema,
-  example: () => $f_Defaults({
-    b: true,
-    small: 7,
-    big: '18446744073709551615',
-    neg: '-9223372036854775808',
-    ratio: 0.1,
-    precise: -2.5,
-    name: 'main',
-    magic: 'yv4=',
-    epoch: '2026-01-01T00:00:00.000Z',
-    timeout: 250000,
-    nil: '123e4567-e89b-12d3-a456-426614174000',
-    tags: ['a', 1, true],
-  }, ''),
+  example: () =>
+    $f_Defaults(
+      {
+        b: true,
+        small: 7,
+        big: '18446744073709551615',
+        neg: '-9223372036854775808',
+        ratio: 0.1,
+        precise: -2.5,
+        name: 'main',
+        magic: 'yv4=',
+        epoch: '2026-01-01T00:00:00.000Z',
+        timeout: 250000,
+        nil: '123e4567-e89b-12d3-a456-426614174000',
+        tags: ['a', 1, true],
+      },
+      '',
+    ),
   $encode: $e_Defaults,
   $decode: $d_Defaults,
   $fromJSON: $f_Defaults,
@@ -673,7 +696,17 @@ function $f_Optionals(j: unknown, path: string): Optionals {
   const o = $fromJsonObject(j, path);
   for (const k of Object.keys(o)) {
     switch (k) {
-      case 'b': case 'u64v': case 'i64v': case 'f32v': case 's': case 'raw': case 'at': case 'took': case 'id': case 'any': case 'far':
+      case 'b':
+      case 'u64v':
+      case 'i64v':
+      case 'f32v':
+      case 's':
+      case 'raw':
+      case 'at':
+      case 'took':
+      case 'id':
+      case 'any':
+      case 'far':
         continue;
     }
     $unknownJsonKey(path, k, 'b, u64v, i64v, f32v, s, raw, at, took, id, any, far');
@@ -705,11 +738,13 @@ function $v_Optionals(v: unknown, path: string, e: $ValidationIssue[]): void {
   }
   const f1 = o.u64v;
   if (f1 !== undefined) {
-    if (typeof f1 !== 'bigint' || f1 < 0n || f1 > 18446744073709551615n) e.push({ path: `${path}/u64v`, message: 'must be a bigint from 0 to 18446744073709551615' });
+    if (typeof f1 !== 'bigint' || f1 < 0n || f1 > 18446744073709551615n)
+      e.push({ path: `${path}/u64v`, message: 'must be a bigint from 0 to 18446744073709551615' });
   }
   const f2 = o.i64v;
   if (f2 !== undefined) {
-    if (typeof f2 !== 'bigint' || f2 < -9223372036854775808n || f2 > 9223372036854775807n) e.push({ path: `${path}/i64v`, message: 'must be a bigint from -9223372036854775808 to 9223372036854775807' });
+    if (typeof f2 !== 'bigint' || f2 < -9223372036854775808n || f2 > 9223372036854775807n)
+      e.push({ path: `${path}/i64v`, message: 'must be a bigint from -9223372036854775808 to 9223372036854775807' });
   }
   const f3 = o.f32v;
   if (f3 !== undefined) {
@@ -725,7 +760,8 @@ function $v_Optionals(v: unknown, path: string, e: $ValidationIssue[]): void {
   }
   const f6 = o.at;
   if (f6 !== undefined) {
-    if (!(f6 instanceof Date) || !(f6.getTime() >= -62167219200000 && f6.getTime() <= 253402300799999)) e.push({ path: `${path}/at`, message: 'must be a valid Date in years 0000 to 9999' });
+    if (!(f6 instanceof Date) || !(f6.getTime() >= -62167219200000 && f6.getTime() <= 253402300799999))
+      e.push({ path: `${path}/at`, message: 'must be a valid Date in years 0000 to 9999' });
   }
   const f7 = o.took;
   if (f7 !== undefined) {
@@ -741,7 +777,8 @@ function $v_Optionals(v: unknown, path: string, e: $ValidationIssue[]): void {
   }
   const f10 = o.far;
   if (f10 !== undefined) {
-    if (typeof f10 !== 'number' || !Number.isInteger(f10) || f10 < 0 || f10 > 4294967295) e.push({ path: `${path}/far`, message: 'must be an integer from 0 to 4294967295' });
+    if (typeof f10 !== 'number' || !Number.isInteger(f10) || f10 < 0 || f10 > 4294967295)
+      e.push({ path: `${path}/far`, message: 'must be an integer from 0 to 4294967295' });
   }
 }
 
@@ -765,19 +802,23 @@ export const Optionals: $MessageCodec<Optionals> = {
   fromJSON: (json) => $fromJsonRoot($f_Optionals, json),
   validate: (v) => $validateRoot($v_Optionals, v),
   jsonSchema: OptionalsSchema,
-  example: () => $f_Optionals({
-    b: false,
-    u64v: '0',
-    i64v: '0',
-    f32v: 0,
-    s: 'example',
-    raw: '',
-    at: '2026-01-01T00:00:00.000Z',
-    took: 1000,
-    id: '00000000-0000-4000-8000-000000000000',
-    any: {},
-    far: 0,
-  }, ''),
+  example: () =>
+    $f_Optionals(
+      {
+        b: false,
+        u64v: '0',
+        i64v: '0',
+        f32v: 0,
+        s: 'example',
+        raw: '',
+        at: '2026-01-01T00:00:00.000Z',
+        took: 1000,
+        id: '00000000-0000-4000-8000-000000000000',
+        any: {},
+        far: 0,
+      },
+      '',
+    ),
   $encode: $e_Optionals,
   $decode: $d_Optionals,
   $fromJSON: $f_Optionals,
@@ -982,7 +1023,23 @@ function $f_Scalars(j: unknown, path: string): Scalars {
   const o = $fromJsonObject(j, path);
   for (const k of Object.keys(o)) {
     switch (k) {
-      case 'b': case 'u8v': case 'u16v': case 'u32v': case 'u64v': case 'i8v': case 'i16v': case 'i32v': case 'i64v': case 'f32v': case 'f64v': case 's': case 'raw': case 'at': case 'took': case 'id': case 'any':
+      case 'b':
+      case 'u8v':
+      case 'u16v':
+      case 'u32v':
+      case 'u64v':
+      case 'i8v':
+      case 'i16v':
+      case 'i32v':
+      case 'i64v':
+      case 'f32v':
+      case 'f64v':
+      case 's':
+      case 'raw':
+      case 'at':
+      case 'took':
+      case 'id':
+      case 'any':
         continue;
     }
     $unknownJsonKey(path, k, 'b, u8v, u16v, u32v, u64v, i8v, i16v, i32v, i64v, f32v, f64v, s, raw, at, took, id, any');
@@ -1027,37 +1084,44 @@ function $v_Scalars(v: unknown, path: string, e: $ValidationIssue[]): void {
   const f2 = o.u16v;
   if (f2 === undefined) e.push({ path: `${path}/u16v`, message: 'is required' });
   else {
-    if (typeof f2 !== 'number' || !Number.isInteger(f2) || f2 < 0 || f2 > 65535) e.push({ path: `${path}/u16v`, message: 'must be an integer from 0 to 65535' });
+    if (typeof f2 !== 'number' || !Number.isInteger(f2) || f2 < 0 || f2 > 65535)
+      e.push({ path: `${path}/u16v`, message: 'must be an integer from 0 to 65535' });
   }
   const f3 = o.u32v;
   if (f3 === undefined) e.push({ path: `${path}/u32v`, message: 'is required' });
   else {
-    if (typeof f3 !== 'number' || !Number.isInteger(f3) || f3 < 0 || f3 > 4294967295) e.push({ path: `${path}/u32v`, message: 'must be an integer from 0 to 4294967295' });
+    if (typeof f3 !== 'number' || !Number.isInteger(f3) || f3 < 0 || f3 > 4294967295)
+      e.push({ path: `${path}/u32v`, message: 'must be an integer from 0 to 4294967295' });
   }
   const f4 = o.u64v;
   if (f4 === undefined) e.push({ path: `${path}/u64v`, message: 'is required' });
   else {
-    if (typeof f4 !== 'bigint' || f4 < 0n || f4 > 18446744073709551615n) e.push({ path: `${path}/u64v`, message: 'must be a bigint from 0 to 18446744073709551615' });
+    if (typeof f4 !== 'bigint' || f4 < 0n || f4 > 18446744073709551615n)
+      e.push({ path: `${path}/u64v`, message: 'must be a bigint from 0 to 18446744073709551615' });
   }
   const f5 = o.i8v;
   if (f5 === undefined) e.push({ path: `${path}/i8v`, message: 'is required' });
   else {
-    if (typeof f5 !== 'number' || !Number.isInteger(f5) || f5 < -128 || f5 > 127) e.push({ path: `${path}/i8v`, message: 'must be an integer from -128 to 127' });
+    if (typeof f5 !== 'number' || !Number.isInteger(f5) || f5 < -128 || f5 > 127)
+      e.push({ path: `${path}/i8v`, message: 'must be an integer from -128 to 127' });
   }
   const f6 = o.i16v;
   if (f6 === undefined) e.push({ path: `${path}/i16v`, message: 'is required' });
   else {
-    if (typeof f6 !== 'number' || !Number.isInteger(f6) || f6 < -32768 || f6 > 32767) e.push({ path: `${path}/i16v`, message: 'must be an integer from -32768 to 32767' });
+    if (typeof f6 !== 'number' || !Number.isInteger(f6) || f6 < -32768 || f6 > 32767)
+      e.push({ path: `${path}/i16v`, message: 'must be an integer from -32768 to 32767' });
   }
   const f7 = o.i32v;
   if (f7 === undefined) e.push({ path: `${path}/i32v`, message: 'is required' });
   else {
-    if (typeof f7 !== 'number' || !Number.isInteger(f7) || f7 < -2147483648 || f7 > 2147483647) e.push({ path: `${path}/i32v`, message: 'must be an integer from -2147483648 to 2147483647' });
+    if (typeof f7 !== 'number' || !Number.isInteger(f7) || f7 < -2147483648 || f7 > 2147483647)
+      e.push({ path: `${path}/i32v`, message: 'must be an integer from -2147483648 to 2147483647' });
   }
   const f8 = o.i64v;
   if (f8 === undefined) e.push({ path: `${path}/i64v`, message: 'is required' });
   else {
-    if (typeof f8 !== 'bigint' || f8 < -9223372036854775808n || f8 > 9223372036854775807n) e.push({ path: `${path}/i64v`, message: 'must be a bigint from -9223372036854775808 to 9223372036854775807' });
+    if (typeof f8 !== 'bigint' || f8 < -9223372036854775808n || f8 > 9223372036854775807n)
+      e.push({ path: `${path}/i64v`, message: 'must be a bigint from -9223372036854775808 to 9223372036854775807' });
   }
   const f9 = o.f32v;
   if (f9 === undefined) e.push({ path: `${path}/f32v`, message: 'is required' });
@@ -1082,7 +1146,8 @@ function $v_Scalars(v: unknown, path: string, e: $ValidationIssue[]): void {
   const f13 = o.at;
   if (f13 === undefined) e.push({ path: `${path}/at`, message: 'is required' });
   else {
-    if (!(f13 instanceof Date) || !(f13.getTime() >= -62167219200000 && f13.getTime() <= 253402300799999)) e.push({ path: `${path}/at`, message: 'must be a valid Date in years 0000 to 9999' });
+    if (!(f13 instanceof Date) || !(f13.getTime() >= -62167219200000 && f13.getTime() <= 253402300799999))
+      e.push({ path: `${path}/at`, message: 'must be a valid Date in years 0000 to 9999' });
   }
   const f14 = o.took;
   if (f14 === undefined) e.push({ path: `${path}/took`, message: 'is required' });
@@ -1121,25 +1186,29 @@ export const Scalars: $MessageCodec<Scalars> = {
   fromJSON: (json) => $fromJsonRoot($f_Scalars, json),
   validate: (v) => $validateRoot($v_Scalars, v),
   jsonSchema: ScalarsSchema,
-  example: () => $f_Scalars({
-    b: false,
-    u8v: 0,
-    u16v: 0,
-    u32v: 0,
-    u64v: '0',
-    i8v: 0,
-    i16v: 0,
-    i32v: 0,
-    i64v: '0',
-    f32v: 0,
-    f64v: 0,
-    s: 'example',
-    raw: '',
-    at: '2026-01-01T00:00:00.000Z',
-    took: 1000,
-    id: '00000000-0000-4000-8000-000000000000',
-    any: {},
-  }, ''),
+  example: () =>
+    $f_Scalars(
+      {
+        b: false,
+        u8v: 0,
+        u16v: 0,
+        u32v: 0,
+        u64v: '0',
+        i8v: 0,
+        i16v: 0,
+        i32v: 0,
+        i64v: '0',
+        f32v: 0,
+        f64v: 0,
+        s: 'example',
+        raw: '',
+        at: '2026-01-01T00:00:00.000Z',
+        took: 1000,
+        id: '00000000-0000-4000-8000-000000000000',
+        any: {},
+      },
+      '',
+    ),
   $encode: $e_Scalars,
   $decode: $d_Scalars,
   $fromJSON: $f_Scalars,
