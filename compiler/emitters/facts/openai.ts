@@ -449,7 +449,7 @@ function checkNode(
   }
   if ('items' in node) {
     if (Array.isArray(node['items'])) problems.push(`${at}: tuple items are not allowed`);
-    else checkNode(root, node['items']!, `${path}/items`, problems, stats, limits);
+    else checkNode(root, node['items'], `${path}/items`, problems, stats, limits);
   }
   if ('anyOf' in node) {
     const branches = node['anyOf'];

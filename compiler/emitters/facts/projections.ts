@@ -117,7 +117,7 @@ function paramType(schema: JsonValue | undefined, root: SchemaObject): string {
  * `key={field}` after `?`; each takes the type of the body field it names.
  */
 function httpParams(t: FactsEntry): { path: string; params: { [where: string]: JsonValue } } {
-  const [pathPart = '', query] = (t.http?.path ?? '').split('?', 2) as [string, string | undefined];
+  const [pathPart, query] = (t.http?.path ?? '').split('?', 2) as [string, string | undefined];
   const props = t.payload.schema['properties'];
   const required = t.payload.schema['required'];
   const fieldOf = (name: string) => ({

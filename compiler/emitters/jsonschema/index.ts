@@ -124,7 +124,7 @@ export const validatorsEmitter: Emitter = {
       envelopes.map((env) => ({
         exportName: ENVELOPE_VALIDATORS[env.file] ?? missingEnvelopeName(env.file),
         id: env.schema['$id'] as string,
-        what: `Validates ${env.schema['title'] ?? env.file} (schemas/json/envelope/${env.file}).`,
+        what: `Validates ${typeof env.schema['title'] === 'string' ? env.schema['title'] : env.file} (schemas/json/envelope/${env.file}).`,
       })),
       envelopes.map((env) => env.schema),
     );

@@ -61,8 +61,7 @@ const defsRef: RefOf = (name) => `#/$defs/${name}`;
  * The schema of a field (or element) type with the field's constraints applied. Named types become
  * `{"$ref": "#/$defs/<fq name>"}`: embed the result where those `$defs` exist (as `typeSchema` does).
  */
-export function fieldTypeSchema(ir: IrProgram, type: IrType, constraints: IrConstraints = {}): JsonSchemaObject {
-  void ir;
+export function fieldTypeSchema(_ir: IrProgram, type: IrType, constraints: IrConstraints = {}): JsonSchemaObject {
   return typeExprSchema(type, constraints, defsRef);
 }
 
@@ -132,7 +131,8 @@ function validationOf(ir: IrProgram, typeName: string): Validation {
       const decl = cache.decls.get(name);
       if (!decl) throw new Error(`validationSchema: unknown type ${name}`);
       visiting.add(name);
-      let cyclic = false;
+      // A property, not a local: the callback below sets it, which narrowing of a local would not see.
+      const found = { cyclic: false };
       const refs = new Set<string>();
       const body = declSchema(
         decl,
@@ -141,7 +141,7 @@ function validationOf(ir: IrProgram, typeName: string): Validation {
           const ref = visit(target)?.validator;
           if (ref === undefined) {
             // `target` is being built further up: it and `name` are on a cycle and stay their own.
-            cyclic = true;
+            found.cyclic = true;
             pinned.add(target);
           }
           refs.add(ref ?? target);
@@ -151,7 +151,7 @@ function validationOf(ir: IrProgram, typeName: string): Validation {
       );
       visiting.delete(name);
       let validator = name;
-      if (!cyclic && !pinned.has(name)) {
+      if (!found.cyclic && !pinned.has(name)) {
         const key = JSON.stringify(body);
         validator = shapes.get(key) ?? name;
         if (validator === name) shapes.set(key, name);

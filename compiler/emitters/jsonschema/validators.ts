@@ -110,21 +110,21 @@ function moduleCode(ajv: AjvInstance, ids: readonly (readonly [string, string])[
       if ((name.prefix === 'root' || name.prefix === 'wrapper') && typeof ref === 'object' && ref !== null) {
         const { validate, validateName } = ref as { validate?: { source?: SourceCode }; validateName?: ValueScopeName };
         if (!validateName) throw new Error('ajv internal error');
-        const wrapper = `const ${name} = {validate: ${validateName}};`;
+        const wrapper = `const ${name.toString()} = {validate: ${validateName.toString()}};`;
         return new _Code(stateOf(validateName) === UsedValueState.Started ? wrapper : `${wrapper}${n}${validateCode(validate?.source)}`);
       }
       return undefined;
     });
-    const code = `${scope}${n}${source.validateCode}`;
+    const code = `${scope.toString()}${n}${source.validateCode}`;
     // Several exports may name one function: it is written with the first.
     used[source.validateName.prefix]!.set(source.validateName, UsedValueState.Completed);
-    return source.evaluated ? `${code}${source.validateName}.evaluated = ${source.evaluated};${n}` : code;
+    return source.evaluated ? `${code}${source.validateName.toString()}.evaluated = ${source.evaluated.toString()};${n}` : code;
   };
   const parts = ['"use strict";'];
   for (const [exportName, id] of ids) {
     const v = ajv.getSchema(id);
-    if (!v) throw new Error(`moduleCode: no schema with id ${id}`);
-    parts.push(`${n}export const ${getEsmExportName(exportName)} = ${v.source?.validateName};${n}${validateCode(v.source)}`);
+    if (!v?.source) throw new Error(`moduleCode: no compiled schema with id ${id}`);
+    parts.push(`${n}export const ${getEsmExportName(exportName).toString()} = ${v.source.validateName.toString()};${n}${validateCode(v.source)}`);
   }
   return parts.join('');
 }

@@ -1,5 +1,5 @@
 import type { IrConstraints, IrField, IrProgram, IrType, IrTypeDecl, IrValue } from '../../ir/ir.ts';
-import type { JsonValue } from '../../../runtime/index.ts';
+import { codePointLength, type JsonValue } from '../../../runtime/index.ts';
 
 const FORMAT_EXAMPLES: Readonly<Record<string, string>> = {
   'date-time': '2026-01-01T00:00:00.000Z',
@@ -167,7 +167,7 @@ function exampleOfScalar(scalar: string, c: IrConstraints): JsonValue {
 
 function exampleString(c: IrConstraints): string {
   const fits = (s: string) => {
-    const len = [...s].length;
+    const len = codePointLength(s);
     if (c.minLength !== undefined && len < c.minLength) return false;
     if (c.maxLength !== undefined && len > c.maxLength) return false;
     return c.pattern === undefined || new RegExp(c.pattern, 'u').test(s);
@@ -185,7 +185,7 @@ export function defaultToJson(value: IrValue, type: IrType): JsonValue {
   if (typeof value === 'bigint') return value.toString();
   if (Array.isArray(value)) {
     const element = type.kind === 'array' ? type.element : type;
-    return value.map((v) => defaultToJson(v, element));
+    return (value as readonly IrValue[]).map((v) => defaultToJson(v, element));
   }
   if (typeof value === 'object' && 'enumMember' in value) return value.enumMember;
   if (type.kind === 'scalar' && type.scalar === 'bytes' && typeof value === 'string') return Buffer.from(value, 'hex').toString('base64');

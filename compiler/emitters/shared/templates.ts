@@ -70,7 +70,14 @@ export function inlineCode(text: string): string {
   return `${fence}${pad}${text}${pad}${fence}`;
 }
 
-const asString = (v: unknown): string => (v === null || v === undefined ? '' : String(v));
+/** A template value as text: primitives as JavaScript writes them, anything else as JSON (never `[object Object]`). */
+const asString = (v: unknown): string => {
+  if (v === null || v === undefined) return '';
+  if (typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean' || typeof v === 'bigint') return String(v);
+  // JSON.stringify gives undefined for functions and symbols, whatever its type says.
+  // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition
+  return JSON.stringify(v) ?? '';
+};
 
 hbs.registerHelper('eq', (a: unknown, b: unknown) => a === b);
 hbs.registerHelper('join', (list: unknown, sep: unknown) => (Array.isArray(list) ? list.map(asString).join(typeof sep === 'string' ? sep : ', ') : ''));
