@@ -94,8 +94,11 @@ export function join(separator: Doc, docs: readonly Doc[]): Doc[] {
 
 // ---------------------------------------------------------------- queries
 
-/** Whether the document surely breaks: a forced group, a hard line or a break-parent anywhere inside. */
-export function willBreak(doc: Doc): boolean {
+/**
+ * Whether `test` holds for any command in the document (strings are text and never match): the one
+ * walk behind the queries below, as prettier's findInDoc.
+ */
+function someCommand(doc: Doc, test: (d: DocCommand) => boolean): boolean {
   const stack: Doc[] = [doc];
   while (stack.length > 0) {
     const d = stack.pop()!;
@@ -104,23 +107,15 @@ export function willBreak(doc: Doc): boolean {
       for (const p of d) stack.push(p);
       continue;
     }
+    if (test(d)) return true;
     switch (d.type) {
-      case 'group':
-        if (d.break) return true;
-        stack.push(d.contents);
-        break;
-      case 'line':
-        if (d.hard) return true;
-        break;
-      case 'break-parent':
-      case 'lines':
-        return true;
       case 'if-break':
         stack.push(d.breakContents, d.flatContents);
         break;
       case 'fill':
         for (const p of d.parts) stack.push(p);
         break;
+      case 'group':
       case 'indent':
       case 'align':
       case 'indent-if-break':
@@ -131,35 +126,14 @@ export function willBreak(doc: Doc): boolean {
   return false;
 }
 
+/** Whether the document surely breaks: a forced group, a hard line or a break-parent anywhere inside. */
+export function willBreak(doc: Doc): boolean {
+  return someCommand(doc, (d) => (d.type === 'group' && d.break) || (d.type === 'line' && d.hard) || d.type === 'break-parent' || d.type === 'lines');
+}
+
 /** Whether the document has any line at all (one that could break). */
 export function canBreak(doc: Doc): boolean {
-  const stack: Doc[] = [doc];
-  while (stack.length > 0) {
-    const d = stack.pop()!;
-    if (typeof d === 'string') continue;
-    if (isArray(d)) {
-      for (const p of d) stack.push(p);
-      continue;
-    }
-    switch (d.type) {
-      case 'line':
-      case 'lines':
-        return true;
-      case 'if-break':
-        stack.push(d.breakContents, d.flatContents);
-        break;
-      case 'fill':
-        for (const p of d.parts) stack.push(p);
-        break;
-      case 'group':
-      case 'indent':
-      case 'align':
-      case 'indent-if-break':
-      case 'label':
-        stack.push(d.contents);
-    }
-  }
-  return false;
+  return someCommand(doc, (d) => d.type === 'line' || d.type === 'lines');
 }
 
 /** The document with every soft or plain line printed flat (a space or nothing), as prettier's removeLines. */
