@@ -27,7 +27,7 @@ import {
   willBreak,
   type Doc,
 } from './doc.ts';
-import { isBareKey, printNumber, quote } from './literals.ts';
+import { isBareKey, leafText, quote } from './literals.ts';
 import {
   PRINT_WIDTH,
   TAB_WIDTH,
@@ -209,17 +209,12 @@ class Layout {
       case 'Lazy':
         throw new Error(`ts writer: a lazy ${n.root} reached the layout unbuilt`);
       case 'Identifier':
-        return n.name;
       case 'StringLiteral':
-        return quote(n.value);
       case 'NumericLiteral':
-        return printNumber(n.raw);
       case 'BigIntLiteral':
-        return n.raw.toLowerCase();
       case 'BooleanLiteral':
-        return String(n.value);
       case 'NullLiteral':
-        return 'null';
+        return leafText(n);
       case 'TemplateLiteral':
         return this.templateLiteral(n);
       case 'ArrayExpression':
@@ -756,17 +751,12 @@ class Layout {
       case 'Lazy':
         return n.text;
       case 'Identifier':
-        return n.name;
       case 'StringLiteral':
-        return quote(n.value);
       case 'NumericLiteral':
-        return printNumber(n.raw);
       case 'BigIntLiteral':
-        return n.raw.toLowerCase();
       case 'BooleanLiteral':
-        return String(n.value);
       case 'NullLiteral':
-        return 'null';
+        return leafText(n);
       case 'TemplateLiteral': {
         let out = '`';
         n.quasis.forEach((q, i) => {

@@ -2,6 +2,7 @@
  * Literal and name text as prettier writes it (singleQuote): string literals in the quote that needs
  * fewer escapes, numbers normalised, property keys bare where they may be.
  */
+import type * as S from './syntax.ts';
 
 // Characters that decide the quotes or need an escape.
 const NEEDS_CARE = /['"\\\p{Cc}\u2028\u2029]/u;
@@ -58,4 +59,22 @@ const IDENTIFIER = /^[A-Za-z_$][A-Za-z0-9_$]*$/;
 /** Whether `name` can be written as a plain identifier (`o.name`); generated names are ASCII. */
 export function isIdentifier(name: string): boolean {
   return IDENTIFIER.test(name);
+}
+
+/** The text of a node that is one token (a name or a literal): the same in a laid-out document and on a flat line. */
+export function leafText(n: S.Identifier | S.StringLiteral | S.NumericLiteral | S.BigIntLiteral | S.BooleanLiteral | S.NullLiteral): string {
+  switch (n.type) {
+    case 'Identifier':
+      return n.name;
+    case 'StringLiteral':
+      return quote(n.value);
+    case 'NumericLiteral':
+      return printNumber(n.raw);
+    case 'BigIntLiteral':
+      return n.raw.toLowerCase();
+    case 'BooleanLiteral':
+      return String(n.value);
+    case 'NullLiteral':
+      return 'null';
+  }
 }
