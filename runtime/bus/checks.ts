@@ -1,4 +1,4 @@
-import type { Codec } from '../codec/codec.ts';
+import type { Codec, ValidationIssue } from '../codec/codec.ts';
 import { maskAllows } from './capabilities.ts';
 import type { Delivery, Handler, Responder } from './bus.ts';
 import type { AnyTopicDescriptor, ErrorSetDescriptor, TopicDescriptor } from './descriptor.ts';
@@ -9,16 +9,22 @@ import { BusError, RemoteError, type RemoteErrorInfo } from './errors.ts';
  * capability masks on publish and subscribe, and how a failed responder is answered.
  */
 
+/**
+ * How `value` breaks the schema's constraints for `codec` (max, maxLength, pattern, …): the message
+ * names the first field and why, the issues are all of them; undefined when the value holds to them.
+ * The one check of values both ways: before a value is sent (`encodeChecked`) and after one is received.
+ */
+export function constraintBreach(codec: Codec<unknown>, value: unknown): { readonly message: string; readonly issues: readonly ValidationIssue[] } | undefined {
+  const v = codec.validate(value);
+  if (v.ok) return undefined;
+  const first = v.errors[0];
+  return { message: `invalid ${codec.typeName}${first ? `: ${first.path || '/'} ${first.message}` : ''}`, issues: v.errors };
+}
+
 /** validate → encode → size check; throws `invalid-payload` or `too-large`. */
 export function encodeChecked<T>(codec: Codec<T>, value: T, address: string, limit: number): Uint8Array {
-  const v = codec.validate(value);
-  if (!v.ok) {
-    const first = v.errors[0];
-    throw new BusError('invalid-payload', `${address}: invalid ${codec.typeName}${first ? `: ${first.path || '/'} ${first.message}` : ''}`, {
-      address,
-      issues: v.errors,
-    });
-  }
+  const breach = constraintBreach(codec, value);
+  if (breach) throw new BusError('invalid-payload', `${address}: ${breach.message}`, { address, issues: breach.issues });
   let bytes: Uint8Array;
   try {
     bytes = codec.encode(value);
@@ -50,6 +56,7 @@ export function remoteInfo(err: unknown, set: ErrorSetDescriptor | undefined): R
 /** The BusError a requester sees for an error reply. */
 export function remoteError(address: string, info: RemoteErrorInfo): BusError {
   if (info.name === NO_RESPONDER) return new BusError('no-responder', `${address}: nobody serves this topic`, { address });
+  if (info.name === INVALID_REPLY) return new BusError('invalid-payload', `${address}: ${info.message}`, { address });
   return new BusError('remote', `${address}: ${info.name}: ${info.message}`, { address, remote: info });
 }
 
@@ -69,6 +76,12 @@ export function parseRemote(payload: Uint8Array): RemoteErrorInfo {
 
 /** Error-reply name a node answers with when a request reaches it and nobody serves the topic. */
 export const NO_RESPONDER = 'NO_RESPONDER';
+
+/**
+ * Error-reply name a broker answers with when the reply it was to forward breaks the reply type (it
+ * refused the reply, so the requester hears why at once instead of timing out).
+ */
+export const INVALID_REPLY = 'INVALID_REPLY';
 
 /** Where a reply to `request` goes and its codec; throws when the delivery is no request or the topic has no reply. */
 export function replyTarget<R>(request: Delivery<unknown, string, R>): { readonly replyTo: string; readonly codec: Codec<R> } {

@@ -64,7 +64,7 @@ export class Inbox {
 
   /** Refuses `seq` (and remembers the answer for retransmitted copies). */
   nack(seq: bigint, reason: NackReason, message: string, retryAfterMs = 0): void {
-    const c = { kind: ControlKind.Nack, seq, reason, retryAfterMs, message } as const;
+    const c = { kind: ControlKind.Nack, seq, reason, retryAfterMs, message: clip(message) } as const;
     if (this.nacks.size >= 4096) this.nacks.delete(this.nacks.keys().next().value!);
     this.nacks.set(seq, c);
     this.send(c);
@@ -82,4 +82,18 @@ export class Inbox {
     if (this.ackTimer) clearTimeout(this.ackTimer);
     this.ackTimer = undefined;
   }
+}
+
+/**
+ * UTF-16 units of a NACK message kept: at most 3 UTF-8 bytes each, so the message stays under the
+ * control frames' 4096-byte string bound whatever a refusal quotes (a hostile address, a field path).
+ */
+const NACK_MESSAGE_UNITS = 1024;
+
+function clip(message: string): string {
+  if (message.length <= NACK_MESSAGE_UNITS) return message;
+  let end = NACK_MESSAGE_UNITS - 1;
+  // Never end on the first half of a surrogate pair.
+  if ((message.charCodeAt(end - 1) & 0xfc00) === 0xd800) end--;
+  return `${message.slice(0, end)}…`;
 }

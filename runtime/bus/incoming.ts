@@ -4,14 +4,18 @@
  * (authority side) the frame's session id must be the link's; timestamps older than `maxAgeMs` (or
  * further ahead than `maxSkewMs`) are `stale`; then the topic and address must be known, the sender
  * must hold the topic's publish capability, a request must not reuse a correlation id (`replay`),
- * and the payload must fit and decode. (Duplicates by seq are the peer session's: `peer.inbox.accept`.)
+ * the payload must fit, decode and hold to the schema's constraints, and the envelope must not claim
+ * to be a chunk (a frame carries its whole message). Replies have checks of their own (replies.ts).
+ * (Duplicates by seq are the peer session's: `peer.inbox.accept`.)
  *
  * Kept apart from network.ts because these are verdicts on one frame; what to do with a verdict
  * (NACK, count, route, ACK) is the bus's, in `NetworkBus.onData`.
  */
+import type { Codec } from '../codec/codec.ts';
 import type { EnvelopeHeader } from '../envelope/index.ts';
 import { matchAddress } from './address.ts';
 import { maskAllows } from './capabilities.ts';
+import { constraintBreach } from './checks.ts';
 import type { NackReason } from '../lanes/index.ts';
 import type { AnyTopicDescriptor } from './descriptor.ts';
 import { FrameKind, type DataFrame } from '../lanes/index.ts';
@@ -87,10 +91,31 @@ export function admit(peer: BusSession, frame: Incoming, topics: TopicTable, max
   const limit = Math.min(topic.maxPayload, maxPayload);
   if (payload.length > limit) return { reason: 'too-large', message: `${payload.length} bytes exceed maxPayload ${limit}` };
   if (frame.invalid) return { reason: 'invalid-payload', message: frame.invalid };
-  if (frame.value !== undefined) return { topic, value: frame.value };
-  try {
-    return { topic, value: topic.payload.decode(payload) };
-  } catch (cause) {
-    return { reason: 'invalid-payload', message: `payload does not decode: ${(cause as Error).message}` };
+  let value = frame.value;
+  if (value === undefined) {
+    try {
+      value = topic.payload.decode(payload);
+    } catch (cause) {
+      return { reason: 'invalid-payload', message: `payload does not decode: ${(cause as Error).message}` };
+    }
   }
+  // Decoding checks the shape only; a handler must never see a value the sender's own check would have refused.
+  const breach = constraintBreach(topic.payload as Codec<unknown>, value);
+  if (breach) return { reason: 'invalid-payload', message: `${frame.address}: ${breach.message}` };
+  return { topic, value };
+}
+
+/**
+ * A data frame carries its whole message (the UMP reassembler joins a frame of any size up to the
+ * session's limit, under the frame's CRC-32), so no bus sender ever puts a chunk block in its
+ * envelope. One that does claims to be part of a message the frame does not hold: delivering its
+ * payload as the message would deliver a fragment, so it is refused, whatever its index, total or CRC.
+ */
+export function chunkRefusal(address: string, header: EnvelopeHeader): Refusal | undefined {
+  const c = header.chunk;
+  if (c === undefined) return undefined;
+  return {
+    reason: 'invalid-payload',
+    message: `${address}: the envelope claims to be chunk ${c.index} of ${c.total} (${c.size} bytes); a data frame must carry its whole message`,
+  };
 }

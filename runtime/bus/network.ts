@@ -10,8 +10,10 @@
  * rest is in modules of their own, each handed what it needs:
  *   - sessions.ts           HELLO/WELCOME/REFUSE, resume tokens, detached sessions, reconnect;
  *   - interests.ts          the subscriptions peers announced and their relay to the other peers;
- *   - incoming.ts           the checks a received frame passes (session, stale, topic, capability,
- *                           correlation-id reuse, size, decode), as refusal-or-accepted verdicts;
+ *   - incoming.ts           the checks a received frame passes (session, stale, chunk block, topic,
+ *                           capability, correlation-id reuse, size, decode, constraints), as
+ *                           refusal-or-accepted verdicts;
+ *   - replies.ts            which reply a waiting request takes (the peer asked, its capability, the value);
  *   - flex-body.ts          the flex lane's JSON body ↔ binary payload;
  *   - topic-table.ts        topics by wire id / intent address;
  *   - telemetry-reports.ts  when the node's telemetry is published.
@@ -38,16 +40,17 @@ import type {
   Subscription,
 } from './bus.ts';
 import { assertMask, maskAllows } from './capabilities.ts';
-import { NO_RESPONDER, assertAllowed, encodeChecked, parseRemote, remoteError, replyTarget, responderHandler } from './checks.ts';
+import { INVALID_REPLY, NO_RESPONDER, assertAllowed, encodeChecked, parseRemote, remoteError, replyTarget, responderHandler } from './checks.ts';
 import { ControlKind, FrameKind, LANES, type Control, type Interest, type ReceivedFrame } from '../lanes/index.ts';
 import type { AnyIntentDescriptor, AnyTopicDescriptor, IntentDescriptor, QosLevel, TopicDescriptor } from './descriptor.ts';
 import { BusError, type RemoteErrorInfo } from './errors.ts';
 import { fromFlex, jsonBody } from './flex-body.ts';
-import { CorrLedger, admit, sessionRefusal, staleRefusal, type Incoming } from './incoming.ts';
+import { CorrLedger, admit, chunkRefusal, sessionRefusal, staleRefusal, type Incoming } from './incoming.ts';
 import { Interests } from './interests.ts';
 import { BusSession, type BusSessionEvents } from './bus-session.ts';
 import type { RetransmitOptions } from './outbox.ts';
 import { DeliveryQueue } from './queue.ts';
+import { admitReply, type AwaitedReply } from './replies.ts';
 import { Sessions, type ConnectOptions } from './sessions.ts';
 import { TelemetryReports, type NetworkTelemetryOptions } from './telemetry-reports.ts';
 import { Telemetry, type TopicSnapshot } from './telemetry.ts';
@@ -140,7 +143,7 @@ interface LocalSub {
   active: boolean;
 }
 
-interface PendingRequest {
+interface PendingRequest extends AwaitedReply {
   readonly codec: Codec<unknown> | undefined;
   readonly address: string;
   readonly settle: (error: BusError | undefined, value?: unknown) => void;
@@ -161,6 +164,14 @@ interface Routed {
   readonly owned?: boolean;
   /** The packets it arrived in (received, with `keepPackets`). */
   readonly packets?: Uint32Array | undefined;
+  /** A request: the peers it is sent to are added here as it is routed (only they may answer it). */
+  readonly asked?: Set<BusSession>;
+}
+
+/** Broker: a request forwarded from `peer`, whose reply goes back there. */
+interface ReplyRoute extends AwaitedReply {
+  readonly peer: BusSession;
+  readonly expires: number;
 }
 
 export class NetworkBus implements Bus {
@@ -185,7 +196,7 @@ export class NetworkBus implements Bus {
   private readonly subs = new Map<number, LocalSub>();
   private readonly pending = new Map<string, PendingRequest>();
   /** Broker: where the reply to a forwarded request goes, by reply address. */
-  private readonly replyRoutes = new Map<string, { peer: BusSession; expires: number }>();
+  private readonly replyRoutes = new Map<string, ReplyRoute>();
   /** Authority: correlation ids of requests seen per session (replay defence). */
   private readonly corrs = new CorrLedger();
   /** The client side's session (undefined on an authority). */
@@ -451,6 +462,8 @@ export class NetworkBus implements Bus {
     if (!(ms >= 0) || !Number.isFinite(ms)) throw new RangeError(`timeoutMs must be a finite number ≥ 0, got ${ms}`);
     const timer = setTimeout(() => settle(new BusError('timeout', `${replyTo}: no reply within ${ms} ms`, { address: replyTo, timeoutMs: ms })), ms);
     const entry: PendingRequest = {
+      topic,
+      asked: new Set(),
       codec: topic.reply as Codec<unknown> | undefined,
       address: replyTo,
       settle: (error, v) => settle(error, v),
@@ -464,7 +477,7 @@ export class NetworkBus implements Bus {
     };
     this.pending.set(replyTo, entry);
     try {
-      const { done } = this.send(topic, value, options, FrameKind.Request, corr);
+      const { done } = this.send(topic, value, options, FrameKind.Request, corr, entry.asked);
       done.catch((err: unknown) => settle(err as BusError));
     } catch (err) {
       settle(err as BusError);
@@ -500,12 +513,14 @@ export class NetworkBus implements Bus {
     return this.transmit(route.peer, { kind, topic, address: replyTo, header, payload, origin: undefined });
   }
 
-  private settleReply(p: PendingRequest, kind: FrameKind, payload: Uint8Array): void {
+  /** Settles `p` with a reply's payload; `value` when the reply was already decoded (and checked) on receipt. */
+  private settleReply(p: PendingRequest, kind: FrameKind, payload: Uint8Array, value?: unknown): void {
     if (kind === FrameKind.ErrorReply) {
       p.settle(remoteError(p.address, parseRemote(payload)));
       return;
     }
     if (!p.codec) return p.settle(undefined, undefined);
+    if (value !== undefined) return p.settle(undefined, value);
     try {
       p.settle(undefined, p.codec.decode(payload));
     } catch (cause) {
@@ -553,14 +568,21 @@ export class NetworkBus implements Bus {
   }
 
   /** The publish pipeline: address, capability, validate, encode, size, responders, backpressure, then route. */
-  private send(topic: AnyTopicDescriptor, value: unknown, options: PublishOptions, kind: FrameKind, corr: bigint): { done: Promise<void> } {
+  private send(
+    topic: AnyTopicDescriptor,
+    value: unknown,
+    options: PublishOptions,
+    kind: FrameKind,
+    corr: bigint,
+    asked?: Set<BusSession>,
+  ): { done: Promise<void> } {
     this.assertOpen(topic.address);
     const address = formatAddress(topic.address, options.params);
     assertAllowed(this.capabilities, topic, 'publish', address, this.name);
     const limit = Math.min(topic.maxPayload, this.client?.maxPayload ?? this.maxPayload);
     const payload = encodeChecked(topic.payload as Codec<unknown>, value, address, limit);
     const qos = options.qos ?? topic.qos;
-    const msg: Routed = { kind, topic, address, header: this.header(topic, corr, qos), payload, origin: undefined, value };
+    const msg: Routed = { kind, topic, address, header: this.header(topic, corr, qos), payload, origin: undefined, value, ...(asked ? { asked } : {}) };
     if (kind === FrameKind.Request && !this.hasResponder(msg)) throw new BusError('no-responder', `${address}: nobody serves this topic`, { address });
     return { done: this.route(msg) };
   }
@@ -594,6 +616,7 @@ export class NetworkBus implements Bus {
         retryAfterMs: full.outbox.retryHintMs(),
       });
     this.deliveries.reserve(local.length, address);
+    for (const peer of remote) msg.asked?.add(peer);
     if (local.length > 0) this.deliverLocal(msg, local);
     const counters = this.telemetry.counters(topic.id);
     counters.sent += remote.length;
@@ -682,30 +705,42 @@ export class NetworkBus implements Bus {
       return;
     }
     const t = nowUs();
-    const verdict =
-      staleRefusal(header.timestampUs, t, this.maxAgeUs, this.maxSkewUs) ??
-      (frame.kind === FrameKind.Reply || frame.kind === FrameKind.ErrorReply ? undefined : admit(peer, frame, this.topics, this.maxPayload, this.corrs));
-    if (verdict && 'reason' in verdict) {
+    const refusal = staleRefusal(header.timestampUs, t, this.maxAgeUs, this.maxSkewUs) ?? chunkRefusal(frame.address, header);
+    if (refusal) {
+      counters.quarantined++;
+      peer.inbox.nack(seq, refusal.reason, refusal.message, 0);
+      return;
+    }
+    if (frame.kind === FrameKind.Reply || frame.kind === FrameKind.ErrorReply) return this.onReply(peer, frame);
+    const verdict = admit(peer, frame, this.topics, this.maxPayload, this.corrs);
+    if ('reason' in verdict) {
       counters.quarantined++;
       peer.inbox.nack(seq, verdict.reason, verdict.message, 0);
       return;
     }
-    if (!verdict) {
-      if (qos > 0) peer.inbox.ack(seq);
-      return this.onReply(frame);
-    }
     const { topic, value } = verdict;
-    const msg: Routed = { kind: frame.kind, topic, address: frame.address, header, payload: payload.slice(), origin: peer, value, owned: true, packets };
-    if (frame.kind === FrameKind.Request) {
+    const asked = frame.kind === FrameKind.Request ? new Set<BusSession>() : undefined;
+    const msg: Routed = {
+      kind: frame.kind,
+      topic,
+      address: frame.address,
+      header,
+      payload: payload.slice(),
+      origin: peer,
+      value,
+      owned: true,
+      packets,
+      ...(asked ? { asked } : {}),
+    };
+    if (asked) {
       const replyTo = replyAddress(frame.address, header.corrId);
+      this.replyRoutes.set(replyTo, { peer, topic, asked, expires: performance.now() + this.requestTimeoutMs * 2 });
       if (!this.hasResponder(msg)) {
         if (qos > 0) peer.inbox.ack(seq);
         counters.received++;
-        this.replyRoutes.set(replyTo, { peer, expires: performance.now() + this.requestTimeoutMs * 2 });
         void this.replyError(topic, replyTo, header.corrId, { name: NO_RESPONDER, code: 0, message: 'nobody serves this topic' }, QOS_NAME[qos]);
         return;
       }
-      this.replyRoutes.set(replyTo, { peer, expires: performance.now() + this.requestTimeoutMs * 2 });
     }
     try {
       void this.route(msg).catch((err: unknown) => this.onError(err, frame.address));
@@ -720,25 +755,43 @@ export class NetworkBus implements Bus {
     if (qos > 0) peer.inbox.ack(seq);
   }
 
-  private onReply(frame: Incoming): void {
-    const local = this.pending.get(frame.address);
-    if (local && frame.invalid) return local.settle(new BusError('invalid-payload', `${frame.address}: ${frame.invalid}`, { address: frame.address }));
-    if (local) return this.settleReply(local, frame.kind, frame.envelope.payload.slice());
-    if (frame.invalid) return;
-    const route = this.replyRoutes.get(frame.address);
-    if (!route) return; // late: the requester timed out
-    this.replyRoutes.delete(frame.address);
-    const topic = this.topics.forReply(frame.envelope.header.topicId, frame.address);
-    if (!topic) return;
-    const { header } = frame.envelope;
-    void this.transmit(route.peer, {
-      kind: frame.kind,
-      topic,
-      address: frame.address,
-      header,
-      payload: frame.envelope.payload.slice(),
-      origin: undefined,
-    }).catch((err: unknown) => this.onError(err, frame.address));
+  /**
+   * A reply from `peer`: taken only for a request waiting here (this node's own, or one it forwarded),
+   * and only as replies.ts allows; anything else is refused and leaves the request waiting for the real one.
+   */
+  private onReply(peer: BusSession, frame: Incoming): void {
+    const { header, payload } = frame.envelope;
+    const { seq, address } = frame;
+    const qos = header.qos;
+    const local = this.pending.get(address);
+    const route = local ? undefined : this.replyRoutes.get(address);
+    const awaited = local ?? route;
+    if (!awaited) {
+      // Late (the requester timed out, or another reply settled it): acknowledged, so the responder stops resending.
+      if (qos > 0) peer.inbox.ack(seq);
+      return;
+    }
+    const verdict = admitReply(peer, frame, awaited);
+    if ('reason' in verdict) {
+      this.telemetry.counters(awaited.topic.id).quarantined++;
+      peer.inbox.nack(seq, verdict.reason, verdict.message, 0);
+      // The peer asked answered with a value nobody may use: the requester hears why at once.
+      if (verdict.reason !== 'invalid-payload') return;
+      const why = `${peer.describe()} answered with ${verdict.message}`;
+      if (local) local.settle(new BusError('invalid-payload', `${address}: ${why}`, { address }));
+      else
+        this.replyError(awaited.topic, address, header.corrId, { name: INVALID_REPLY, code: 0, message: why }, QOS_NAME[qos]).catch((err: unknown) =>
+          this.onError(err, address),
+        );
+      return;
+    }
+    if (qos > 0) peer.inbox.ack(seq);
+    if (local) return this.settleReply(local, frame.kind, payload.slice(), verdict.value);
+    if (!route) return;
+    this.replyRoutes.delete(address);
+    void this.transmit(route.peer, { kind: frame.kind, topic: route.topic, address, header, payload: payload.slice(), origin: undefined }).catch(
+      (err: unknown) => this.onError(err, address),
+    );
   }
 
   // ── stats, flush, close ─────────────────────────────────────────────────────────────────────────

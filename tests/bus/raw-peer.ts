@@ -1,6 +1,17 @@
 import { UmpError, UmpReader, loopbackLinkPair, type EnvelopeHeader, type UmpLink } from '../../runtime/index.ts';
 import { ControlKind, decodeControl, encodeControl, type Control } from '../../runtime/lanes/control.ts';
-import { CONTROL_GROUP, DATA_GROUP, FrameKind, encodeDataFrame, frameOf, frameToUmp, CONTROL_SUB_ID } from '../../runtime/lanes/frame.ts';
+import {
+  CONTROL_GROUP,
+  DATA_GROUP,
+  DATA_SUB_ID,
+  FrameKind,
+  decodeDataFrame,
+  encodeDataFrame,
+  frameOf,
+  frameToUmp,
+  CONTROL_SUB_ID,
+  type DataFrame,
+} from '../../runtime/lanes/frame.ts';
 import type { NetworkBus } from '../../runtime/index.ts';
 import { until } from './network-peers.ts';
 
@@ -11,6 +22,8 @@ import { until } from './network-peers.ts';
  */
 export class RawPeer {
   readonly controls: Control[] = [];
+  /** Data frames the authority sent here (binary lanes), with every retransmitted copy. */
+  readonly frames: DataFrame[] = [];
   private readonly reader = new UmpReader();
   sessionId = 0;
   granted = 0n;
@@ -22,6 +35,7 @@ export class RawPeer {
         if (ev instanceof UmpError || ev.kind !== 'sysex8') continue;
         const f = frameOf(ev.data);
         if (f?.subId === CONTROL_SUB_ID) this.controls.push(decodeControl(f.body));
+        if (f?.subId === DATA_SUB_ID) this.frames.push(decodeDataFrame(f.body, 1 << 20));
       }
     });
   }
