@@ -14,7 +14,11 @@ export const BUS_ERROR_CODES = [
   'too-large',
   /** A request found nobody serving the topic or intent. */
   'no-responder',
-  /** The value failed `codec.validate` (outgoing), or received bytes failed to decode (incoming). */
+  /**
+   * The value failed `codec.validate` (outgoing), or the receiver refused it: bytes that do not decode, a
+   * value breaking the schema's constraints, an envelope claiming to be a chunk; for a request, also a
+   * reply that breaks the reply type.
+   */
   'invalid-payload',
   /** An address parameter or a subscription pattern is malformed, or a required parameter is missing. */
   'invalid-address',
