@@ -20,6 +20,7 @@ export class Inbox {
   private readonly unanswered = new Set<bigint>();
   private ackQueue: bigint[] = [];
   private ackTimer: ReturnType<typeof setTimeout> | undefined;
+  private flushQueued = false;
 
   constructor(
     /** Sends a control frame to the peer. */
@@ -68,12 +69,24 @@ export class Inbox {
     this.unanswered.add(seq);
   }
 
-  /** Queues an ACK for `seq` (sent within ackDelayMs, or at once when many are waiting). */
-  ack(seq: bigint): void {
+  /**
+   * Queues an ACK for `seq` (sent within ackDelayMs, or at once when many are waiting). `soon`: sent
+   * once the current run of microtasks ends — for an ACK that waited for a handler's work, so that the
+   * time between the work done and the sender told (a crash there leaves it done but unacknowledged)
+   * is as short as the bus can make it, while ACKs settled together still share one frame.
+   */
+  ack(seq: bigint, soon = false): void {
     this.unanswered.delete(seq);
     this.ackQueue.push(seq);
     if (this.ackQueue.length >= 256) this.flushAcks();
-    else this.ackTimer ??= setTimeout(() => this.flushAcks(), this.ackDelayMs);
+    else if (soon) {
+      if (this.flushQueued) return;
+      this.flushQueued = true;
+      queueMicrotask(() => {
+        this.flushQueued = false;
+        this.flushAcks();
+      });
+    } else this.ackTimer ??= setTimeout(() => this.flushAcks(), this.ackDelayMs);
   }
 
   /** Sends the queued ACKs now (also before a CLOSE, so the peer does not retransmit what we got). */

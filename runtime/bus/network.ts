@@ -823,7 +823,7 @@ export class NetworkBus implements Bus {
     handled.then(
       () => {
         claim?.settle(true);
-        peer.inbox.ack(seq);
+        peer.inbox.ack(seq, true);
       },
       (err: unknown) => {
         claim?.settle(false);
