@@ -1,6 +1,6 @@
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
 import type { SetExitCode } from '../exit.ts';
-import { addMdnsOptions, addSchemesHelp, listenUrlHelp, nameOption, period, schemaOption } from '../operator/options.ts';
+import { addMdnsOptions, addSchemesHelp, listenUrlHelp, nameOption, period, positiveWhole, schemaOption } from '../operator/options.ts';
 import type { PeerOptions } from '../operator/run-peer.ts';
 
 /**
@@ -16,7 +16,15 @@ export function registerPeer(program: Command, setExit: SetExitCode): void {
     .addOption(nameOption('endpoint name announced in invitation replies', 'midl peer'))
     .option('--secret <secret>', 'accept only invitations authenticated with this shared secret')
     .addOption(schemaOption())
-    .option('--record <file>', 'append every received message, with its UMP words, to FILE as JSON lines (for midl replay)')
+    .option(
+      '--record <file>',
+      'append every received message, with its UMP words, to FILE as JSON lines (for midl replay); a message is acknowledged only once written, and the exactly-once messages FILE holds are not delivered again after a restart',
+    )
+    .addOption(
+      new Option('--exactly-once-window <n>', 'remember the last N keyed exactly-once messages delivered, to drop copies sent again')
+        .argParser(positiveWhole)
+        .default(65536),
+    )
     .option('--grant <caps>', 'grant clients only these capabilities (comma-separated names from the schema) of those they ask for')
     .option('--advertise', 'announce the endpoint on mDNS as _midi2._udp (TXT UMPEndpointName = --name) until it exits')
     .option(

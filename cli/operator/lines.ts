@@ -9,7 +9,9 @@
  * number (exact until the year 2255); `value` the topic payload's canonical JSON form (`toJSON`, which
  * writes 64-bit integers and bytes as strings), so every line is plain JSON without bigints. A recorded
  * line adds `"ump"`: the message's UMP packets as received, one packet per string, words as 8 uppercase
- * hex digits separated by spaces (the `.ump` word-file format), or null when they were not captured.
+ * hex digits separated by spaces (the `.ump` word-file format), or null when they were not captured;
+ * before it, a keyed exactly-once message's line has `"dedupe"`: its identity in the peer's window of
+ * delivered messages (32 hex digits), which `peer --record` reads back when it starts again.
  */
 import { packetWordCount, type Delivery, type JsonValue, type QosLevel } from '../../runtime/index.ts';
 import { formatPackets } from '../commands/ump.ts';
@@ -26,6 +28,7 @@ export interface MessageLine {
 }
 
 export interface RecordedLine extends MessageLine {
+  readonly dedupe?: string;
   readonly ump: readonly string[] | null;
 }
 
@@ -42,8 +45,8 @@ export function messageLine(value: unknown, d: Delivery): MessageLine {
   };
 }
 
-export function recordedLine(line: MessageLine, words: Uint32Array | undefined): RecordedLine {
-  return { ...line, ump: words ? formatPacketList(words) : null };
+export function recordedLine(line: MessageLine, words: Uint32Array | undefined, dedupe?: string): RecordedLine {
+  return { ...line, ...(dedupe === undefined ? {} : { dedupe }), ump: words ? formatPacketList(words) : null };
 }
 
 /** Packets as `.ump` lines: one packet per string, 8 uppercase hex digits per word (as `midl ump pack` prints them). */

@@ -16,6 +16,8 @@ export interface Outgoing {
   readonly qos: QosLevel | undefined;
   /** Where the message came from, for failure reports (`jobs.jsonl:12`). */
   readonly where: string;
+  /** Idempotency key (`PublishOptions.key`), for exactly-once messages. */
+  readonly key?: bigint;
 }
 
 export interface RunOptions {
@@ -29,6 +31,8 @@ export interface RunOptions {
 }
 
 export interface Failure {
+  /** Which item of the run. */
+  readonly index: number;
   readonly where: string;
   readonly code: string;
   readonly message: string;
@@ -60,10 +64,11 @@ export async function publishAll(bus: Bus, items: readonly Outgoing[], o: RunOpt
   }, o.progressMs ?? 1000);
   progress.unref();
 
-  const publishOne = async (item: Outgoing): Promise<void> => {
+  const publishOne = async (item: Outgoing, index: number): Promise<void> => {
+    const options = { params: item.params, ...(item.qos ? { qos: item.qos } : {}), ...(item.key === undefined ? {} : { key: item.key }) };
     for (let attempt = 0; ; attempt++) {
       try {
-        await bus.publish(item.topic, item.value, item.qos ? { params: item.params, qos: item.qos } : { params: item.params });
+        await bus.publish(item.topic, item.value, options);
         delivered++;
         return;
       } catch (err) {
@@ -72,7 +77,7 @@ export async function publishAll(bus: Bus, items: readonly Outgoing[], o: RunOpt
           continue;
         }
         if (isBusError(err, 'closed')) stopped = true;
-        failures.push({ where: item.where, code: errorCode(err), message: describeError(err) });
+        failures.push({ index, where: item.where, code: errorCode(err), message: describeError(err) });
         return;
       }
     }
@@ -85,7 +90,7 @@ export async function publishAll(bus: Bus, items: readonly Outgoing[], o: RunOpt
         const wait = due - performance.now();
         if (wait > 0) await sleep(wait);
       }
-      await publishOne(items[i]!);
+      await publishOne(items[i]!, i);
     }
   };
   try {
@@ -101,20 +106,44 @@ function errorCode(err: unknown): string {
   return typeof code === 'string' ? code : 'error';
 }
 
+/** Indices of the items not delivered: those that failed and those never issued, in input order. */
+export function undeliveredIndices(s: RunSummary): number[] {
+  const out = s.failures.map((f) => f.index);
+  for (let i = s.issued; i < s.total; i++) out.push(i);
+  return out.sort((a, b) => a - b);
+}
+
 /**
- * The end-of-run report for stderr: one line with the counts, then what failed grouped by error code
- * (a few examples each), and the messages never issued. Returns whether everything was delivered.
+ * The end-of-run report for stderr: one line with the counts, then every message not delivered,
+ * grouped by error code and message (each `file:line` on a line of its own, so that the operator
+ * knows exactly what to send again), and the messages never issued. Returns whether everything was
+ * delivered.
  */
-export function reportRun(s: RunSummary, target: string): boolean {
+export function reportRun(s: RunSummary, target: string, sources: readonly Pick<Outgoing, 'where'>[]): boolean {
   const secs = (s.elapsedMs / 1000).toFixed(1);
   const missing = s.total - s.delivered;
-  process.stderr.write(`${target}: ${s.delivered}/${s.total} delivered in ${secs} s${missing > 0 ? `, ${missing} not delivered` : ''}\n`);
-  const byCode = new Map<string, Failure[]>();
-  for (const f of s.failures) byCode.set(f.code, [...(byCode.get(f.code) ?? []), f]);
-  for (const [code, list] of byCode) {
-    process.stderr.write(`  ${code}: ${list.length} message${list.length === 1 ? '' : 's'}\n`);
-    for (const f of list.slice(0, 3)) process.stderr.write(`    ${f.where}: ${f.message}\n`);
+  const out: string[] = [`${target}: ${s.delivered}/${s.total} delivered in ${secs} s${missing > 0 ? `, ${missing} not delivered` : ''}`];
+  const byCode = new Map<string, Map<string, Failure[]>>();
+  for (const f of s.failures) {
+    let byMessage = byCode.get(f.code);
+    if (!byMessage) byCode.set(f.code, (byMessage = new Map<string, Failure[]>()));
+    let list = byMessage.get(f.message);
+    if (!list) byMessage.set(f.message, (list = []));
+    list.push(f);
   }
-  if (s.issued < s.total) process.stderr.write(`  not sent: ${s.total - s.issued} message${s.total - s.issued === 1 ? '' : 's'} (stopped)\n`);
+  for (const [code, byMessage] of byCode) {
+    const n = [...byMessage.values()].reduce((sum, l) => sum + l.length, 0);
+    out.push(`  ${code}: ${n} message${n === 1 ? '' : 's'}`);
+    for (const [message, list] of byMessage) {
+      // The group's header names the code already.
+      out.push(`    ${message.startsWith(`${code}: `) ? message.slice(code.length + 2) : message}:`);
+      for (const f of list.sort((a, b) => a.index - b.index)) out.push(`      ${f.where}`);
+    }
+  }
+  if (s.issued < s.total) {
+    out.push(`  not sent: ${s.total - s.issued} message${s.total - s.issued === 1 ? '' : 's'} (stopped)`);
+    for (let i = s.issued; i < s.total; i++) out.push(`      ${sources[i]!.where}`);
+  }
+  process.stderr.write(`${out.join('\n')}\n`);
   return missing === 0;
 }

@@ -1,8 +1,9 @@
 import { closeSync, openSync, writeSync } from 'node:fs';
-import { ALL_CAPABILITIES, NetworkBus } from '../../runtime/index.ts';
+import { ALL_CAPABILITIES, DEFAULT_EXACTLY_ONCE_WINDOW, NetworkBus } from '../../runtime/index.ts';
 import { MdnsError, NM2_SERVICE_TYPE, advertiseNm2, transports, type TransportListener } from '../../runtime/transports/index.ts';
 import { ExitCode, UsageError, type SetExitCode } from '../exit.ts';
 import { loadSchema } from '../schema-runtime.ts';
+import { readDedupeJournal, fileEndsMidLine } from './dedupe-journal.ts';
 import { messageLine, recordedLine } from './lines.ts';
 import { describeError, untilSignal } from './options.ts';
 import { mdnsOptions, type MdnsFlags } from './client.ts';
@@ -18,6 +19,7 @@ export interface PeerOptions extends MdnsFlags {
   grant?: string;
   advertise?: boolean;
   telemetry?: number;
+  exactlyOnceWindow?: number;
 }
 
 /** What `midl peer` does (commands/peer.ts defines its options). */
@@ -30,10 +32,23 @@ export async function runPeer(opts: PeerOptions, setExit: SetExitCode): Promise<
   if (!schema) return setExit(ExitCode.Failure);
   const grant = opts.grant === undefined ? undefined : capabilityMask(schema, opts.grant);
   const telemetry = opts.telemetry === undefined ? undefined : { ...telemetryTopics(schema), intervalMs: opts.telemetry };
+  const window = opts.exactlyOnceWindow ?? DEFAULT_EXACTLY_ONCE_WINDOW;
   let record: number | undefined;
+  let seen: readonly string[] = [];
   if (opts.record !== undefined) {
+    // The recording is the journal of the exactly-once window: what it holds is not delivered twice.
     try {
+      const journal = await readDedupeJournal(opts.record, window);
+      seen = journal.seen;
+      if (journal.unreadableCount > 0)
+        process.stderr.write(
+          `warning: --record: ${journal.unreadableCount} line${journal.unreadableCount === 1 ? '' : 's'} of ${opts.record} unreadable (${journal.unreadable.join(', ')}${journal.unreadableCount > journal.unreadable.length ? ', …' : ''}); a message there is not known as delivered\n`,
+        );
+      if (seen.length > 0)
+        process.stderr.write(`--record: ${seen.length} exactly-once message${seen.length === 1 ? '' : 's'} of ${opts.record} will not be delivered again\n`);
+      const cut = fileEndsMidLine(opts.record);
       record = openSync(opts.record, 'a');
+      if (cut) writeSync(record, '\n');
     } catch (err) {
       throw new UsageError(`--record: cannot open ${opts.record}: ${(err as Error).message}`);
     }
@@ -48,14 +63,21 @@ export async function runPeer(opts: PeerOptions, setExit: SetExitCode): Promise<
     ...(telemetry === undefined ? {} : { telemetry }),
     // A recording keeps the packets each message arrived in, for `replay --raw`.
     ...(record === undefined ? {} : { keepPackets: true }),
+    exactlyOnce: { window, seen },
     onError: (error, address) => process.stderr.write(`warning: ${address}: ${describeError(error)}\n`),
   });
-  bus.subscribe('**', (value, delivery) => {
-    const line = messageLine(value, delivery);
-    process.stdout.write(`${JSON.stringify(line)}\n`);
-    // Written synchronously: a recording is complete up to the last line printed, even on SIGKILL.
-    if (record !== undefined) writeSync(record, `${JSON.stringify(recordedLine(line, delivery.packets))}\n`);
-  });
+  // Acknowledged only once handled: a message counts as delivered (to `send`) once it is in the
+  // recording. writeSync puts the line in the kernel before the ACK is queued, so it survives a
+  // SIGKILL of this process (not a crash of the machine: nothing is fsynced).
+  bus.subscribe(
+    '**',
+    (value, delivery) => {
+      const line = messageLine(value, delivery);
+      if (record !== undefined) writeSync(record, `${JSON.stringify(recordedLine(line, delivery.packets, delivery.dedupeId))}\n`);
+      process.stdout.write(`${JSON.stringify(line)}\n`);
+    },
+    { ackAfterHandler: true },
+  );
   let listener: TransportListener | undefined;
   let advert: { stop(): Promise<void> } | undefined;
   // Goodbye on mDNS first, so that nobody discovers a peer that is going away; then Bye to every

@@ -53,7 +53,7 @@ export async function runReplay(file: string, opts: ReplayOptions, setExit: SetE
     ok = await rawReplay.inject(client, frames, { rate: opts.rate, waitMs: opts.wait, target: client.url });
   } else {
     const summary = await publishAll(client.bus, items!, { window: opts.window, rate: opts.rate, stop: untilSignal() });
-    ok = reportRun(summary, `replay of ${file} → ${client.url}`);
+    ok = reportRun(summary, `replay of ${file} → ${client.url}`, items!);
   }
   await client.bus.close();
   setExit(ok ? ExitCode.Ok : ExitCode.Failure);

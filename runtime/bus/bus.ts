@@ -21,7 +21,7 @@ export interface Delivery<P = unknown, K extends string = string, R = unknown> {
   readonly address: string;
   /** Values of the address parameters (always strings, as written in the address). */
   readonly params: { readonly [P in K]: string };
-  /** Correlation id: the request's id for requests, 0n for plain publications. */
+  /** Correlation id: the request's id for requests; for publications the publisher's idempotency key (`PublishOptions.key`), 0n when it gave none. */
   readonly corr: bigint;
   /** Where a reply goes (`<address>/reply/<corr>`), for requests; answer with `bus.reply(delivery, value)`. */
   readonly replyTo: string | undefined;
@@ -35,6 +35,13 @@ export interface Delivery<P = unknown, K extends string = string, R = unknown> {
   readonly qos: QosLevel;
   /** The UMP packets the message arrived in: only on a bus that keeps them (`NetworkBus` option `keepPackets`). */
   readonly packets?: Uint32Array;
+  /**
+   * For a received exactly-once publication with an idempotency key: its identity in the receiver's
+   * window of delivered messages (runtime/bus/exactly-once.ts). A recorder that keeps it lets the next
+   * run of the node preload the window (`NetworkBus` option `exactlyOnce.seen`), so a copy sent again
+   * after a crash is acknowledged but not delivered twice.
+   */
+  readonly dedupeId?: string;
 }
 
 export type Handler<P, K extends string = string, R = unknown> = (value: P, delivery: Delivery<P, K, R>) => void | Promise<void>;
@@ -58,9 +65,30 @@ export interface PublishOptions {
   readonly params?: Readonly<Record<string, ParamValue>>;
   /** Delivery guarantee for this message instead of the topic's declared one (operators' tools, tests). */
   readonly qos?: QosLevel;
+  /**
+   * Idempotency key of a publication (a u64, not 0), carried in the envelope's correlation id. An
+   * exactly-once publication with a key is delivered once per receiver however often it is sent —
+   * retried by the application, or sent again after either side crashed — within the receiver's window
+   * (`NetworkBus` option `exactlyOnce`): a copy of a message already delivered (same sender name,
+   * address, key and payload bytes) is acknowledged and not delivered. Use the same key only for the
+   * same message.
+   */
+  readonly key?: bigint;
 }
 
-export interface SubscribeOptions {
+export interface PatternSubscribeOptions {
+  /**
+   * Acknowledge a received at-least-once / exactly-once message only once this handler has returned
+   * (or its promise resolved): a recorder that writes each message before returning makes "delivered"
+   * mean "written". A handler that throws (or rejects) refuses the message: the sender's publish
+   * rejects with `undelivered`, and the failure is also reported to `onError`. A handler that never
+   * settles leaves the message unacknowledged (the sender retries, then gives it up as `undelivered`).
+   * NetworkBus only; without it a message is acknowledged once queued for its handlers.
+   */
+  readonly ackAfterHandler?: boolean;
+}
+
+export interface SubscribeOptions extends PatternSubscribeOptions {
   /** Fix some address parameters; the others match any value. */
   readonly params?: Readonly<Record<string, ParamValue | undefined>>;
 }
@@ -95,7 +123,7 @@ export interface Bus {
   /** Typed subscription to one topic (all its addresses, or those with the given params); throws `forbidden` without the subscribe capability. */
   subscribe<P, R, K extends string>(topic: TopicDescriptor<P, R, K>, handler: Handler<P, K, R>, options?: SubscribeOptions): Subscription;
   /** Pattern subscription (`gpu/*`, `gpu/**`, `gpu/job.result/{corr}`): receives every topic matching it that this session may subscribe to. */
-  subscribe(pattern: string, handler: Handler<unknown>): Subscription;
+  subscribe(pattern: string, handler: Handler<unknown>, options?: PatternSubscribeOptions): Subscription;
 
   /** Publishes with a fresh correlation id and resolves with the typed reply; rejects with `no-responder`, `timeout`, `remote` and the publish errors. */
   request<P, R, K extends string>(topic: TopicDescriptor<P, R, K>, value: P, options?: RequestOptions): Promise<R>;

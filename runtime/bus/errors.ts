@@ -26,7 +26,11 @@ export const BUS_ERROR_CODES = [
   'remote',
   /** The bus was closed. */
   'closed',
-  /** A message needing acknowledgement (at-least-once, exactly-once) was not acknowledged after every retry, or its session ended. */
+  /**
+   * A message needing acknowledgement (at-least-once, exactly-once) was not acknowledged after every
+   * retry, its session ended (or had ended when it was published), or the receiver's handler that
+   * acknowledges only after its work (`ackAfterHandler`) failed.
+   */
   'undelivered',
   /** The receiver refused the message: its timestamp is older than the receiver's age limit (or too far in the future). */
   'stale',

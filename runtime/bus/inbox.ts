@@ -1,7 +1,8 @@
 /**
  * Reliable delivery from one peer, the receiving half: which sequence numbers arrived (a floor with
  * nothing missing below it, and the seqs above it), so a copy is never delivered twice; ACKs batched
- * for a few milliseconds; the NACK each refused frame got, so a retransmitted copy gets the same answer.
+ * for a few milliseconds; the NACK each refused frame got, so a retransmitted copy gets the same answer;
+ * and the seqs whose answer waits for a handler (`defer`), which no ACK may cover until answered.
  */
 import { ControlKind, type Control, type NackReason } from '../lanes/index.ts';
 
@@ -11,8 +12,15 @@ export class Inbox {
   private readonly above = new Set<bigint>();
   /** NACKs sent, by seq, so a retransmitted copy gets the same answer. */
   private readonly nacks = new Map<bigint, Control & { kind: typeof ControlKind.Nack }>();
+  /**
+   * Seqs received whose answer waits (a handler that acknowledges only once it has done its work):
+   * the floor an ACK carries stays below the lowest of them, so the sender never counts one as
+   * delivered early. Bounded by what the peer may have unacknowledged (its outbox, `maxInFlight`).
+   */
+  private readonly unanswered = new Set<bigint>();
   private ackQueue: bigint[] = [];
   private ackTimer: ReturnType<typeof setTimeout> | undefined;
+  private flushQueued = false;
 
   constructor(
     /** Sends a control frame to the peer. */
@@ -45,11 +53,40 @@ export class Inbox {
     while (this.above.delete(this.floor + 1n)) this.floor++;
   }
 
-  /** Queues an ACK for `seq` (sent within ackDelayMs, or at once when many are waiting). */
-  ack(seq: bigint): void {
+  /**
+   * The highest seq an ACK may cover as a floor: every seq at or below it was received and none of
+   * them waits for its answer. What a resume reports as received, so that the sender sends again (and
+   * keeps waiting for) whatever is still being handled here.
+   */
+  get answeredFloor(): bigint {
+    let floor = this.floor;
+    for (const s of this.unanswered) if (s <= floor) floor = s - 1n;
+    return floor;
+  }
+
+  /** `seq` was accepted, and its ACK or NACK comes later (`ack` / `nack`); a copy arriving meanwhile gets no answer. */
+  defer(seq: bigint): void {
+    this.unanswered.add(seq);
+  }
+
+  /**
+   * Queues an ACK for `seq` (sent within ackDelayMs, or at once when many are waiting). `soon`: sent
+   * once the current run of microtasks ends — for an ACK that waited for a handler's work, so that the
+   * time between the work done and the sender told (a crash there leaves it done but unacknowledged)
+   * is as short as the bus can make it, while ACKs settled together still share one frame.
+   */
+  ack(seq: bigint, soon = false): void {
+    this.unanswered.delete(seq);
     this.ackQueue.push(seq);
     if (this.ackQueue.length >= 256) this.flushAcks();
-    else this.ackTimer ??= setTimeout(() => this.flushAcks(), this.ackDelayMs);
+    else if (soon) {
+      if (this.flushQueued) return;
+      this.flushQueued = true;
+      queueMicrotask(() => {
+        this.flushQueued = false;
+        this.flushAcks();
+      });
+    } else this.ackTimer ??= setTimeout(() => this.flushAcks(), this.ackDelayMs);
   }
 
   /** Sends the queued ACKs now (also before a CLOSE, so the peer does not retransmit what we got). */
@@ -57,13 +94,15 @@ export class Inbox {
     if (this.ackTimer) clearTimeout(this.ackTimer);
     this.ackTimer = undefined;
     if (this.ackQueue.length === 0) return;
-    const seqs = this.ackQueue.filter((s) => s > this.floor);
+    const floor = this.answeredFloor;
+    const seqs = this.ackQueue.filter((s) => s > floor);
     this.ackQueue = [];
-    this.send({ kind: ControlKind.Ack, floor: this.floor, seqs: seqs.slice(0, 1024) });
+    this.send({ kind: ControlKind.Ack, floor, seqs: seqs.slice(0, 1024) });
   }
 
   /** Refuses `seq` (and remembers the answer for retransmitted copies). */
   nack(seq: bigint, reason: NackReason, message: string, retryAfterMs = 0): void {
+    this.unanswered.delete(seq);
     const c = { kind: ControlKind.Nack, seq, reason, retryAfterMs, message: clip(message) } as const;
     if (this.nacks.size >= 4096) this.nacks.delete(this.nacks.keys().next().value!);
     this.nacks.set(seq, c);
@@ -72,6 +111,7 @@ export class Inbox {
 
   /** A duplicate arrived: answer as the first copy was answered. */
   reanswer(seq: bigint, qos: number): void {
+    if (this.unanswered.has(seq)) return; // the first copy's answer is on its way
     const n = this.nacks.get(seq);
     if (n) this.send(n);
     else if (qos > 0) this.ack(seq);

@@ -49,6 +49,7 @@ export type {
   IntentDelivery,
   IntentResponder,
   InvokeOptions,
+  PatternSubscribeOptions,
   PublishOptions,
   ReplyValue,
   RequestOptions,
@@ -72,4 +73,5 @@ export {
 export { ALL_CAPABILITIES, LoopbackBus, LoopbackHub, type LoopbackHubOptions, type LoopbackSessionOptions } from './loopback.ts';
 export { INTENT_TOPIC_ID, NetworkBus, type ConnectOptions, type NetworkBusOptions, type NetworkBusStats, type NetworkTelemetryOptions } from './network.ts';
 export type { RetransmitOptions } from './outbox.ts';
+export { DEFAULT_EXACTLY_ONCE_WINDOW, isDedupeIdentity, type ExactlyOnceOptions } from './exactly-once.ts';
 export type { DeliveryReportValue, JitterReportValue, TopicSnapshot } from './telemetry.ts';

@@ -32,6 +32,7 @@ import type {
   Handler,
   IntentResponder,
   InvokeOptions,
+  PatternSubscribeOptions,
   PublishOptions,
   ReplyValue,
   RequestOptions,
@@ -44,6 +45,7 @@ import { INVALID_REPLY, NO_RESPONDER, assertAllowed, encodeChecked, parseRemote,
 import { ControlKind, FrameKind, LANES, type Control, type Interest, type ReceivedFrame } from '../lanes/index.ts';
 import type { AnyIntentDescriptor, AnyTopicDescriptor, IntentDescriptor, QosLevel, TopicDescriptor } from './descriptor.ts';
 import { BusError, type RemoteErrorInfo } from './errors.ts';
+import { ExactlyOnceWindow, dedupeIdentity, type Claim, type ExactlyOnceOptions } from './exactly-once.ts';
 import { fromFlex, jsonBody } from './flex-body.ts';
 import { CorrLedger, admit, chunkRefusal, sessionRefusal, staleRefusal, type Incoming } from './incoming.ts';
 import { Interests } from './interests.ts';
@@ -58,6 +60,7 @@ import { TopicTable, patternOf } from './topic-table.ts';
 
 export { INTENT_TOPIC_ID } from './topic-table.ts';
 export type { ConnectOptions } from './sessions.ts';
+export type { ExactlyOnceOptions } from './exactly-once.ts';
 export type { NetworkTelemetryOptions } from './telemetry-reports.ts';
 
 export interface NetworkBusOptions {
@@ -103,6 +106,11 @@ export interface NetworkBusOptions {
   readonly onFrame?: (frame: ReceivedFrame, peer: { readonly name: string; readonly sessionId: number }) => void;
   /** Deliveries of received messages carry the UMP packets they arrived in (`Delivery.packets`), for recorders. */
   readonly keepPackets?: boolean;
+  /**
+   * The window of keyed exactly-once publications already delivered (default: 65,536 identities, none
+   * preloaded): a copy of one of them is acknowledged and not delivered again (runtime/bus/exactly-once.ts).
+   */
+  readonly exactlyOnce?: ExactlyOnceOptions;
 }
 
 export interface NetworkBusStats {
@@ -140,6 +148,8 @@ interface LocalSub {
   /** Typed subscriptions (they also answer requests); undefined for patterns. */
   readonly topic: AnyTopicDescriptor | undefined;
   readonly handler: Handler<unknown>;
+  /** Received QoS ≥ 1 messages are acknowledged once this handler settled (`SubscribeOptions.ackAfterHandler`). */
+  readonly ackAfterHandler: boolean;
   active: boolean;
 }
 
@@ -166,12 +176,21 @@ interface Routed {
   readonly packets?: Uint32Array | undefined;
   /** A request: the peers it is sent to are added here as it is routed (only they may answer it). */
   readonly asked?: Set<BusSession>;
+  /** Its identity in the exactly-once window (a received keyed exactly-once publication). */
+  readonly dedupeId?: string | undefined;
 }
 
 /** Broker: a request forwarded from `peer`, whose reply goes back there. */
 interface ReplyRoute extends AwaitedReply {
   readonly peer: BusSession;
   readonly expires: number;
+}
+
+/** Where `route` sent a message: to peers (resolves once each acknowledged), and to local handlers that acknowledge only after their work. */
+interface RouteResult {
+  readonly sent: Promise<void>;
+  /** Settles once every `ackAfterHandler` subscriber has handled it (undefined: none, or QoS 0). */
+  readonly handled: Promise<void> | undefined;
 }
 
 export class NetworkBus implements Bus {
@@ -201,6 +220,9 @@ export class NetworkBus implements Bus {
   private readonly corrs = new CorrLedger();
   /** The client side's session (undefined on an authority). */
   private client: BusSession | undefined;
+  /** Client: why its session ended, once it has (publications needing acknowledgement are refused from then on). */
+  private clientEnded: BusError | undefined;
+  private readonly exactlyOnce: ExactlyOnceWindow;
   private readonly timers: ReturnType<typeof setInterval>[] = [];
   private nextCorr: bigint;
   private quarantined = 0;
@@ -220,6 +242,7 @@ export class NetworkBus implements Bus {
     this.resumeWindowMs = options.resumeWindowMs ?? 60_000;
     this.onError = options.onError ?? ((error, address) => console.error(`midl bus ${this.name}: ${address}:`, error));
     this.deliveries = new DeliveryQueue(options.maxQueued ?? 65_536);
+    this.exactlyOnce = new ExactlyOnceWindow(options.exactlyOnce);
     this.telemetry = new Telemetry(this.topics.byId);
     this.interests = new Interests({ peers: this.peers, topicsById: this.topics.byId, own: () => [...this.subs.values()].map(interestOf) });
     this.sessions = new Sessions({
@@ -365,6 +388,7 @@ export class NetworkBus implements Bus {
       this.sessions.forget(peer);
       this.corrs.forget(peer);
       if (this.client === peer) {
+        this.clientEnded = error;
         for (const p of [...this.pending.values()])
           p.settle(new BusError('closed', `${p.address}: the session ended: ${error.message}`, { address: p.address }));
       }
@@ -391,17 +415,25 @@ export class NetworkBus implements Bus {
   // ── subscriptions ───────────────────────────────────────────────────────────────────────────────
 
   subscribe<P, R, K extends string>(topic: TopicDescriptor<P, R, K>, handler: Handler<P, K, R>, options?: SubscribeOptions): Subscription;
-  subscribe(pattern: string, handler: Handler<unknown>): Subscription;
+  subscribe(pattern: string, handler: Handler<unknown>, options?: PatternSubscribeOptions): Subscription;
   subscribe(target: AnyTopicDescriptor | string, handler: Handler<never, never, never>, options: SubscribeOptions = {}): Subscription {
     const label = typeof target === 'string' ? target : target.address;
     this.assertOpen(label);
     let sub: LocalSub;
     const subId = this.interests.newSubId();
+    const ackAfterHandler = options.ackAfterHandler === true;
     if (typeof target === 'string') {
-      sub = { subId, pattern: compilePattern(target), topic: undefined, handler: handler as Handler<unknown>, active: true };
+      sub = { subId, pattern: compilePattern(target), topic: undefined, handler: handler as Handler<unknown>, ackAfterHandler, active: true };
     } else {
       assertAllowed(this.capabilities, target, 'subscribe', target.address, this.name);
-      sub = { subId, pattern: topicPattern(target.address, options.params), topic: target, handler: handler as Handler<unknown>, active: true };
+      sub = {
+        subId,
+        pattern: topicPattern(target.address, options.params),
+        topic: target,
+        handler: handler as Handler<unknown>,
+        ackAfterHandler,
+        active: true,
+      };
     }
     return this.addLocal(sub);
   }
@@ -426,7 +458,10 @@ export class NetworkBus implements Bus {
 
   publish<P, R, K extends string>(topic: TopicDescriptor<P, R, K>, value: P, options: PublishOptions = {}): Promise<void> {
     try {
-      const { done } = this.send(topic, value, options, FrameKind.Publish, 0n);
+      const key = options.key ?? 0n;
+      if (typeof key !== 'bigint' || key < 0n || key >= 1n << 64n)
+        throw new BusError('invalid-payload', `${topic.address}: an idempotency key is a u64 bigint, got ${String(key)}`, { address: topic.address });
+      const { done } = this.send(topic, value, options, FrameKind.Publish, key);
       return done;
     } catch (err) {
       return Promise.reject(err);
@@ -549,6 +584,7 @@ export class NetworkBus implements Bus {
       pattern: compilePattern(topic.address),
       topic,
       handler: handler as Handler<unknown>,
+      ackAfterHandler: false,
       active: true,
     });
   }
@@ -584,7 +620,8 @@ export class NetworkBus implements Bus {
     const qos = options.qos ?? topic.qos;
     const msg: Routed = { kind, topic, address, header: this.header(topic, corr, qos), payload, origin: undefined, value, ...(asked ? { asked } : {}) };
     if (kind === FrameKind.Request && !this.hasResponder(msg)) throw new BusError('no-responder', `${address}: nobody serves this topic`, { address });
-    return { done: this.route(msg) };
+    const { sent, handled } = this.route(msg);
+    return { done: handled ? Promise.all([sent, handled]).then(() => undefined) : sent };
   }
 
   private hasResponder(msg: Routed): boolean {
@@ -593,9 +630,19 @@ export class NetworkBus implements Bus {
     return false;
   }
 
-  /** Delivers to local subscribers and sends to every interested peer but the origin; resolves when every peer acknowledged (QoS ≥ 1). */
-  private route(msg: Routed): Promise<void> {
+  /**
+   * Delivers to local subscribers and sends to every interested peer but the origin; `sent` resolves
+   * when every peer acknowledged (QoS ≥ 1). A client whose session with the authority has ended (or
+   * not begun) refuses a QoS ≥ 1 publication: with nobody to send it to, it would resolve as if
+   * delivered.
+   */
+  private route(msg: Routed): RouteResult {
     const { topic, address } = msg;
+    const client = this.client;
+    if (client && !client.inSession && msg.origin === undefined && msg.header.qos > 0) {
+      const why = this.clientEnded ? `the session with the authority ended: ${this.clientEnded.message}` : 'the session with the authority is not open yet';
+      throw new BusError('undelivered', `${address}: not sent: ${why}`, { address });
+    }
     const local: { sub: LocalSub; params: Record<string, string> }[] = [];
     for (const sub of this.subs.values()) {
       if (!sub.active) continue;
@@ -617,10 +664,10 @@ export class NetworkBus implements Bus {
       });
     this.deliveries.reserve(local.length, address);
     for (const peer of remote) msg.asked?.add(peer);
-    if (local.length > 0) this.deliverLocal(msg, local);
+    const handled = local.length > 0 ? this.deliverLocal(msg, local) : undefined;
     const counters = this.telemetry.counters(topic.id);
     counters.sent += remote.length;
-    return Promise.all(remote.map((peer) => this.transmit(peer, msg))).then(() => undefined);
+    return { sent: Promise.all(remote.map((peer) => this.transmit(peer, msg))).then(() => undefined), handled };
   }
 
   private transmit(peer: BusSession, msg: Routed): Promise<void> {
@@ -646,8 +693,10 @@ export class NetworkBus implements Bus {
     });
   }
 
-  private deliverLocal(msg: Routed, targets: readonly { sub: LocalSub; params: Record<string, string> }[]): void {
+  /** Queues the deliveries; the promise settles once every `ackAfterHandler` subscriber handled the message (QoS ≥ 1 only). */
+  private deliverLocal(msg: Routed, targets: readonly { sub: LocalSub; params: Record<string, string> }[]): Promise<void> | undefined {
     const { topic, address, header, payload } = msg;
+    const waits: Promise<void>[] = [];
     const replyTo = msg.kind === FrameKind.Request ? replyAddress(address, header.corrId) : undefined;
     const topicParams = matchAddress(patternOf(topic), address) ?? {};
     // Each subscriber gets a value of its own; a value decoded on receipt is nobody else's, so the first may have it.
@@ -655,13 +704,24 @@ export class NetworkBus implements Bus {
     for (const { sub, params } of targets) {
       const own = spare;
       spare = undefined;
+      let handled: { resolve: () => void; reject: (error: BusError) => void } | undefined;
+      if (sub.ackAfterHandler && header.qos > 0) waits.push(new Promise<void>((resolve, reject) => (handled = { resolve, reject })));
+      const fail = (err: unknown): void => {
+        this.onError(err, address);
+        handled?.reject(
+          new BusError('undelivered', `${address}: a handler failed: ${err instanceof Error ? err.message : String(err)}`, { address, cause: err }),
+        );
+      };
       this.deliveries.enqueue(() => {
-        if (!sub.active) return;
+        if (!sub.active) {
+          handled?.reject(new BusError('undelivered', `${address}: the subscription ended before the message was handled`, { address }));
+          return;
+        }
         let decoded: unknown = own;
         try {
           if (decoded === undefined) decoded = topic.payload.decode(payload);
         } catch (cause) {
-          this.onError(new BusError('invalid-payload', `${address}: payload does not decode: ${(cause as Error).message}`, { address, cause }), address);
+          fail(new BusError('invalid-payload', `${address}: payload does not decode: ${(cause as Error).message}`, { address, cause }));
           return;
         }
         const delivery: Delivery = {
@@ -674,16 +734,20 @@ export class NetworkBus implements Bus {
           timestampUs: header.timestampUs,
           size: payload.length,
           ...(msg.packets ? { packets: msg.packets } : {}),
+          ...(msg.dedupeId === undefined ? {} : { dedupeId: msg.dedupeId }),
           qos: QOS_NAME[header.qos],
         };
         try {
           const r = sub.handler(decoded, delivery);
-          if (r && typeof r.then === 'function') r.then(undefined, (err: unknown) => this.onError(err, address));
+          if (r && typeof r.then === 'function') r.then(() => handled?.resolve(), fail);
+          else handled?.resolve();
         } catch (err) {
-          this.onError(err, address);
+          fail(err);
         }
       });
     }
+    if (waits.length === 0) return undefined;
+    return Promise.all(waits).then(() => undefined);
   }
 
   // ── receiving ───────────────────────────────────────────────────────────────────────────────────
@@ -720,6 +784,23 @@ export class NetworkBus implements Bus {
     }
     const { topic, value } = verdict;
     const asked = frame.kind === FrameKind.Request ? new Set<BusSession>() : undefined;
+    let claim: (Claim & { state: 'new' }) | undefined;
+    let dedupeId: string | undefined;
+    if (frame.kind === FrameKind.Publish && qos === WireQos.ExactlyOnce && header.corrId !== 0n) {
+      dedupeId = dedupeIdentity(peer.peerName, frame.address, header.corrId, payload);
+      const c = this.exactlyOnce.claim(dedupeId);
+      if (c.state !== 'new') {
+        counters.duplicates++;
+        if (c.state === 'delivered') return peer.inbox.ack(seq);
+        // A copy sent again while the first is still being handled: it shares the first one's fate.
+        peer.inbox.defer(seq);
+        void c.outcome.then((delivered) =>
+          delivered ? peer.inbox.ack(seq) : peer.inbox.nack(seq, 'backpressure', 'another copy of this message was refused; send it again', 1),
+        );
+        return;
+      }
+      claim = c;
+    }
     const msg: Routed = {
       kind: frame.kind,
       topic,
@@ -731,6 +812,7 @@ export class NetworkBus implements Bus {
       owned: true,
       packets,
       ...(asked ? { asked } : {}),
+      dedupeId,
     };
     if (asked) {
       const replyTo = replyAddress(frame.address, header.corrId);
@@ -742,9 +824,13 @@ export class NetworkBus implements Bus {
         return;
       }
     }
+    let handled: Promise<void> | undefined;
     try {
-      void this.route(msg).catch((err: unknown) => this.onError(err, frame.address));
+      const routed = this.route(msg);
+      handled = routed.handled;
+      void routed.sent.catch((err: unknown) => this.onError(err, frame.address));
     } catch (err) {
+      claim?.settle(false);
       // Our own queue or a further peer is full: the sender retries later.
       const hint = err instanceof BusError ? (err.retryAfterMs ?? 1) : 1;
       peer.inbox.nack(seq, 'backpressure', (err as Error).message, hint);
@@ -752,7 +838,23 @@ export class NetworkBus implements Bus {
     }
     counters.received++;
     if (this.telemetry.latency(topic.id, Number(t - header.timestampUs))) this.reports.breach(topic.id);
-    if (qos > 0) peer.inbox.ack(seq);
+    if (!handled) {
+      claim?.settle(true);
+      if (qos > 0) peer.inbox.ack(seq);
+      return;
+    }
+    // Acknowledged once the handlers that asked for it have done their work; until then no ACK covers it.
+    peer.inbox.defer(seq);
+    handled.then(
+      () => {
+        claim?.settle(true);
+        peer.inbox.ack(seq, true);
+      },
+      (err: unknown) => {
+        claim?.settle(false);
+        peer.inbox.nack(seq, 'undelivered', err instanceof Error ? err.message : String(err));
+      },
+    );
   }
 
   /**

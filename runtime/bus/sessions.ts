@@ -116,7 +116,7 @@ export class Sessions {
         heartbeatMs: host.heartbeatMs,
         clockSources: OWN_CLOCK_NUMBERS,
         interests: host.announced(),
-        resume: resume ? { sessionId: peer.sessionId, token: peer.resumeToken, lastSeq: peer.inbox.floor } : undefined,
+        resume: resume ? { sessionId: peer.sessionId, token: peer.resumeToken, lastSeq: peer.inbox.answeredFloor } : undefined,
       });
       const retry = setInterval(() => peer.sendControl(hello()), HELLO_RETRY_MS);
       const timeout = setTimeout(
@@ -216,7 +216,7 @@ export class Sessions {
     s.state = 'established';
     this.host.setInterests(s, c.interests);
     this.resumeCount++;
-    this.welcome(s, s.clockSource, true, s.inbox.floor);
+    this.welcome(s, s.clockSource, true, s.inbox.answeredFloor);
     s.outbox.backfill(r.lastSeq);
   }
 

@@ -19,8 +19,11 @@ export const ControlKind = {
   Close: 0x0a,
 } as const;
 
-/** Reasons carried by NACK: the BusError code the publisher's promise rejects with. */
-export const NACK_REASONS = ['forbidden', 'stale', 'replay', 'invalid-payload', 'invalid-address', 'too-large', 'backpressure'] as const;
+/**
+ * Reasons carried by NACK: the BusError code the publisher's promise rejects with. `undelivered`: the
+ * receiver accepted the frame but a handler that acknowledges only after its work (a recorder) failed.
+ */
+export const NACK_REASONS = ['forbidden', 'stale', 'replay', 'invalid-payload', 'invalid-address', 'too-large', 'backpressure', 'undelivered'] as const;
 export type NackReason = (typeof NACK_REASONS)[number];
 
 /** One subscription as announced to the peer (its interest). */
