@@ -20,6 +20,10 @@ export function registerPeer(program: Command, setExit: SetExitCode): void {
       '--record <file>',
       'append every received message, with its UMP words, to FILE as JSON lines (for midl replay); a message is acknowledged only once written, and the exactly-once messages FILE holds are not delivered again after a restart',
     )
+    .option(
+      '--state <dir>',
+      'keep the exactly-once window in DIR (created if missing), so that exactly-once messages delivered before a crash or restart are not delivered again, with or without --record',
+    )
     .addOption(
       new Option('--exactly-once-window <n>', 'remember the last N keyed exactly-once messages delivered, to drop copies sent again')
         .argParser(positiveWhole)

@@ -4,7 +4,8 @@
  * before a crash is acknowledged but not recorded twice when it is sent again. Streams the file (a
  * recording can be far larger than memory) and keeps only the last `window` identities.
  */
-import { createReadStream, readSync, openSync, closeSync, fstatSync } from 'node:fs';
+import { closeSync, createReadStream, fstatSync, mkdirSync, openSync, readSync, renameSync, writeSync } from 'node:fs';
+import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { isDedupeIdentity } from '../../runtime/index.ts';
 
@@ -81,5 +82,71 @@ export function fileEndsMidLine(file: string): boolean {
     return size > 0 && readSync(fd, last, 0, 1, size - 1) === 1 && last[0] !== 0x0a;
   } finally {
     closeSync(fd);
+  }
+}
+
+/** The files of a `--state DIR` journal: the identities being written, and the previous generation. */
+export const STATE_JOURNAL = 'exactly-once.jsonl';
+export const STATE_JOURNAL_PREVIOUS = 'exactly-once.1.jsonl';
+
+/**
+ * `peer --state DIR`: the exactly-once window's own journal, for a peer that keeps no recording (or a
+ * recording elsewhere). One `{"dedupe":"…"}` line per keyed exactly-once message, written before it is
+ * acknowledged. Bounded on disk: once the current file holds `window` identities it becomes the
+ * previous generation (an atomic rename, replacing the older one) and a new file starts, so the two
+ * files always hold at least the last `window` identities and at most 2 × `window`.
+ */
+export class StateJournal {
+  private fd: number;
+
+  private constructor(
+    private readonly dir: string,
+    private readonly window: number,
+    /** Identities in the current file. */
+    private count: number,
+    readonly seen: readonly string[],
+    readonly unreadable: readonly string[],
+    readonly unreadableCount: number,
+  ) {
+    this.fd = StateJournal.openCurrent(dir);
+  }
+
+  static async open(dir: string, window: number): Promise<StateJournal> {
+    mkdirSync(dir, { recursive: true });
+    const previous = await readDedupeJournal(join(dir, STATE_JOURNAL_PREVIOUS), window);
+    const current = await readDedupeJournal(join(dir, STATE_JOURNAL), window);
+    const seen = [...previous.seen, ...current.seen];
+    return new StateJournal(
+      dir,
+      window,
+      current.seen.length,
+      seen.length > window ? seen.slice(seen.length - window) : seen,
+      [...previous.unreadable, ...current.unreadable].slice(0, 20),
+      previous.unreadableCount + current.unreadableCount,
+    );
+  }
+
+  private static openCurrent(dir: string): number {
+    const file = join(dir, STATE_JOURNAL);
+    const cut = fileEndsMidLine(file);
+    const fd = openSync(file, 'a');
+    if (cut) writeSync(fd, '\n');
+    return fd;
+  }
+
+  /** Records a delivered identity (synchronously: it is in the kernel before the message is acknowledged). */
+  append(id: string): void {
+    if (this.count >= this.window) {
+      closeSync(this.fd);
+      renameSync(join(this.dir, STATE_JOURNAL), join(this.dir, STATE_JOURNAL_PREVIOUS));
+      this.fd = StateJournal.openCurrent(this.dir);
+      this.count = 0;
+    }
+    writeSync(this.fd, `${JSON.stringify({ dedupe: id })}\n`);
+    this.count++;
+  }
+
+  close(): void {
+    closeSync(this.fd);
   }
 }

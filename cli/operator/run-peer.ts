@@ -3,7 +3,7 @@ import { ALL_CAPABILITIES, DEFAULT_EXACTLY_ONCE_WINDOW, NetworkBus } from '../..
 import { MdnsError, NM2_SERVICE_TYPE, advertiseNm2, transports, type TransportListener } from '../../runtime/transports/index.ts';
 import { ExitCode, UsageError, type SetExitCode } from '../exit.ts';
 import { loadSchema } from '../schema-runtime.ts';
-import { readDedupeJournal, fileEndsMidLine } from './dedupe-journal.ts';
+import { StateJournal, fileEndsMidLine, readDedupeJournal } from './dedupe-journal.ts';
 import { messageLine, recordedLine } from './lines.ts';
 import { describeError, untilSignal } from './options.ts';
 import { mdnsOptions, type MdnsFlags } from './client.ts';
@@ -20,6 +20,7 @@ export interface PeerOptions extends MdnsFlags {
   advertise?: boolean;
   telemetry?: number;
   exactlyOnceWindow?: number;
+  state?: string;
 }
 
 /** What `midl peer` does (commands/peer.ts defines its options). */
@@ -34,18 +35,33 @@ export async function runPeer(opts: PeerOptions, setExit: SetExitCode): Promise<
   const telemetry = opts.telemetry === undefined ? undefined : { ...telemetryTopics(schema), intervalMs: opts.telemetry };
   const window = opts.exactlyOnceWindow ?? DEFAULT_EXACTLY_ONCE_WINDOW;
   let record: number | undefined;
+  let state: StateJournal | undefined;
   let seen: readonly string[] = [];
-  if (opts.record !== undefined) {
-    // The recording is the journal of the exactly-once window: what it holds is not delivered twice.
+  const reportJournal = (flag: string, where: string, j: { seen: readonly string[]; unreadable: readonly string[]; unreadableCount: number }) => {
+    if (j.unreadableCount > 0)
+      process.stderr.write(
+        `warning: ${flag}: ${j.unreadableCount} line${j.unreadableCount === 1 ? '' : 's'} of ${where} unreadable (${j.unreadable.join(', ')}${j.unreadableCount > j.unreadable.length ? ', …' : ''}); a message there is not known as delivered\n`,
+      );
+    if (j.seen.length > 0)
+      process.stderr.write(`${flag}: ${j.seen.length} exactly-once message${j.seen.length === 1 ? '' : 's'} of ${where} will not be delivered again\n`);
+  };
+  if (opts.state !== undefined) {
+    // A journal of its own: the exactly-once window survives a restart whether or not the peer records.
     try {
+      state = await StateJournal.open(opts.state, window);
+    } catch (err) {
+      throw new UsageError(`--state: cannot use ${opts.state}: ${(err as Error).message}`);
+    }
+    seen = state.seen;
+    reportJournal('--state', opts.state, state);
+  }
+  if (opts.record !== undefined) {
+    try {
+      // The recording is a journal of the exactly-once window too: what it holds is not delivered twice.
+      // With --state as well, both are read: a line recorded just before a kill may not be in the state yet.
       const journal = await readDedupeJournal(opts.record, window);
-      seen = journal.seen;
-      if (journal.unreadableCount > 0)
-        process.stderr.write(
-          `warning: --record: ${journal.unreadableCount} line${journal.unreadableCount === 1 ? '' : 's'} of ${opts.record} unreadable (${journal.unreadable.join(', ')}${journal.unreadableCount > journal.unreadable.length ? ', …' : ''}); a message there is not known as delivered\n`,
-        );
-      if (seen.length > 0)
-        process.stderr.write(`--record: ${seen.length} exactly-once message${seen.length === 1 ? '' : 's'} of ${opts.record} will not be delivered again\n`);
+      seen = [...seen, ...journal.seen];
+      reportJournal('--record', opts.record, journal);
       const cut = fileEndsMidLine(opts.record);
       record = openSync(opts.record, 'a');
       if (cut) writeSync(record, '\n');
@@ -74,6 +90,7 @@ export async function runPeer(opts: PeerOptions, setExit: SetExitCode): Promise<
     (value, delivery) => {
       const line = messageLine(value, delivery);
       if (record !== undefined) writeSync(record, `${JSON.stringify(recordedLine(line, delivery.packets, delivery.dedupeId))}\n`);
+      if (state !== undefined && delivery.dedupeId !== undefined) state.append(delivery.dedupeId);
       process.stdout.write(`${JSON.stringify(line)}\n`);
     },
     { ackAfterHandler: true },
@@ -87,6 +104,7 @@ export async function runPeer(opts: PeerOptions, setExit: SetExitCode): Promise<
     await listener?.close();
     await bus.close();
     if (record !== undefined) closeSync(record);
+    state?.close();
     setExit(code);
   };
   try {
