@@ -18,7 +18,7 @@ const MAX_COMMAND_BYTES = 4 + UMP_DATA_MAX_WORDS * 4;
  */
 const NEW_BYTES_WITH_FEC = PAYLOAD_BYTES - MAX_COMMAND_BYTES;
 
-const commandBytes = (cmd: UmpDataCommand): number => 4 + cmd.words.length * 4;
+export const commandBytes = (cmd: UmpDataCommand): number => 4 + cmd.words.length * 4;
 
 /** int16 difference a − b of two 16-bit sequence numbers (how far a is ahead of b). */
 export function seqDiff(a: number, b: number): number {
