@@ -227,6 +227,11 @@ export class UmpDataStream {
     this.timers.cancel('gap');
   }
 
+  /** A Reset Reply we did not ask for: the peer restarted its numbering for a Session Reset forged in our name. */
+  peerRestartedUnasked(): void {
+    this.rx.mayRestart();
+  }
+
   /** The session is no longer Established: nothing more is sent, asked for or handed over. */
   stop(): void {
     this.stopped = true;

@@ -281,8 +281,11 @@ export class Nm2Session implements Nm2Link {
           this.stream?.restartReceiving();
           this.state = 'established';
           this.timers.cancel('reset');
+          return;
         }
-        return;
+        // Unasked: a Session Reset came to the peer from our address, not from us (NM2 cannot tell), and its
+        // data now starts at seq 0 again; without this, ours would drop that as late duplicates.
+        return this.stream?.peerRestartedUnasked();
       case 'nak':
         this.host.stats.naksReceived++;
         return this.stream?.nakReceived(cmd);

@@ -3,6 +3,8 @@ import type { LinkDown } from '../../../runtime/transports/link.ts';
 import { Nm2Endpoint, type Nm2EndpointOptions, type Nm2Link } from '../../../runtime/transports/nm2/index.ts';
 import { sendFrom } from '../../helpers/spoof.ts';
 import { until } from '../../helpers/until.ts';
+import { ReceiveWindow } from '../../../runtime/transports/nm2/receive-window.ts';
+import { MAX_FEC_COPY_COMMANDS } from '../../../runtime/transports/nm2/send-window.ts';
 import { hex } from './raw-peer.ts';
 
 /**
@@ -96,5 +98,55 @@ describe('Network MIDI 2.0 under a forged Bye or Session Reset', () => {
     expect(atClient.down?.reason).toBe('bye');
     expect(atClient.down?.message).toMatch(/Bye this side never sent/);
     expect([host.stats().sessions, client.stats().sessions]).toEqual([0, 0]);
+  });
+
+  it('a Session Reset forged from the client’s address restarts the host’s numbering; the client follows it instead of dropping what comes next', async () => {
+    const { host, client, atHost, atClient } = await authenticatedPair();
+    // 300 commands from the host: the client expects seq 300 next, further back than any FEC copy (284) and
+    // well within the 4096 behind that it would take for the old code to resync.
+    for (let note = 0; note < 300; note++) {
+      atHost.link.send(noteOn(note & 0x7f));
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    await until(() => atClient.received.length === 600, 2_000, 'the first 300 notes');
+    await sendFrom({ host: '127.0.0.1', port: client.port }, { host: '127.0.0.1', port: host.port }, SESSION_RESET);
+    // The host obeys (nothing tells it from the client's own) and numbers from 0 again; before, the client
+    // took seqs 0..299 for duplicates and dropped them: the next 300 commands lost without a trace.
+    await new Promise((resolve) => setTimeout(resolve, 50)); // the host's Reset Reply reaches the client
+    atClient.received.length = 0;
+    await expectFlowsBothWays(atHost, atClient, 0x7f);
+    expect([atHost.link.isOpen, atClient.link.isOpen]).toEqual([true, true]);
+    expect(client.stats().commandsSkipped).toBe(0);
+  });
+});
+
+describe('the receive window after a Reset Reply nobody asked for', () => {
+  const take = (w: ReceiveWindow, seqs: number[]): number[] => {
+    const out: Uint32Array[] = [];
+    for (const seq of seqs) w.accept(seq, Uint32Array.of(seq), out, () => {});
+    return out.map((words) => words[0]!);
+  };
+
+  it("follows the peer's restart: its seq 0 and what follows are new data", () => {
+    const w = new ReceiveWindow(16);
+    const first = Array.from({ length: MAX_FEC_COPY_COMMANDS + 16 }, (_, i) => i);
+    expect(take(w, first)).toEqual(first);
+    w.mayRestart();
+    const last = first.length - 1;
+    expect(take(w, [last - 1, last, 0, 1, 2])).toEqual([0, 1, 2]); // old FEC copies still dropped, then the new numbering
+  });
+
+  it('within reach of FEC copies a seq 0 stays a copy: no command is handed over twice', () => {
+    const w = new ReceiveWindow(16);
+    expect(take(w, [0, 1, 2])).toEqual([0, 1, 2]);
+    w.mayRestart();
+    expect(take(w, [0, 1, 2, 3])).toEqual([3]);
+  });
+
+  it('costs nothing when forged: ongoing data goes on, FEC copies are still dropped, the wrap is in order', () => {
+    const w = new ReceiveWindow(16);
+    expect(take(w, [65530, 65531, 65532])).toEqual([65530, 65531, 65532]);
+    w.mayRestart();
+    expect(take(w, [65531, 65532, 65533, 65534, 65535, 0, 65535, 0, 1])).toEqual([65533, 65534, 65535, 0, 1]);
   });
 });
