@@ -93,10 +93,13 @@ export function period(raw: string): number {
 const NAME_MAX_BYTES = 98;
 
 /**
- * Commander argument parser for an endpoint name, checked here so that a long one is a usage error
- * naming `--name` rather than a failure to listen or to connect.
+ * Commander argument parser for an endpoint name, checked here so that an empty or long one is a usage
+ * error naming `--name` rather than a failure to listen or to connect, or telemetry that never validates.
+ * At most 98 bytes is also within the bus's own bounds on a node name (128 characters, 256 bytes).
  */
 export function endpointName(raw: string): string {
+  // It is also the bus node's name, the `peer` of its telemetry reports, which idl/telemetry requires to be non-empty.
+  if (raw.length === 0) throw new InvalidArgumentError('an endpoint name must have at least 1 character (it is the peer of the telemetry reports)');
   const bytes = Buffer.byteLength(raw, 'utf8');
   if (bytes > NAME_MAX_BYTES) throw new InvalidArgumentError(`an endpoint name is at most ${NAME_MAX_BYTES} bytes of UTF-8 (this one is ${bytes})`);
   // The name travels NUL-terminated: anything after a NUL would be lost on the wire.

@@ -36,6 +36,8 @@ export const BUS_ERROR_CODES = [
   'stale',
   /** The receiver refused the message as a replay: a correlation id reused in the session, or a frame outside any session. */
   'replay',
+  /** An option given to make a bus breaks its constraint (say, a node name the telemetry schema refuses); nothing was made. */
+  'invalid-option',
 ] as const;
 export type BusErrorCode = (typeof BUS_ERROR_CODES)[number];
 

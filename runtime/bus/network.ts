@@ -24,6 +24,7 @@ import { randomBytes } from 'node:crypto';
 import type { Codec } from '../codec/codec.ts';
 import { Qos as WireQos, type EnvelopeHeader } from '../envelope/index.ts';
 import { SessionOpenSchema } from '../protocol/schemas/fountain.session.ts';
+import { assertNodeName } from './node-name.ts';
 import type { UmpLink } from '../transports/link.ts';
 import { compilePattern, formatAddress, matchAddress, replyAddress, topicPattern, type AddressPattern } from './address.ts';
 import type {
@@ -64,7 +65,7 @@ export type { ExactlyOnceOptions } from './exactly-once.ts';
 export type { NetworkTelemetryOptions } from './telemetry-reports.ts';
 
 export interface NetworkBusOptions {
-  /** This node's name: sent in HELLO/WELCOME, the `peer` of its telemetry. */
+  /** This node's name: sent in HELLO/WELCOME, the `peer` of its telemetry; 1 to 128 characters and at most 256 bytes of UTF-8, else the constructor throws `invalid-option`. */
   readonly name: string;
   /** Every topic this node may carry (a generated registry's `Object.values(topics)`), looked up by id on receipt. */
   readonly topics: readonly AnyTopicDescriptor[];
@@ -229,6 +230,7 @@ export class NetworkBus implements Bus {
   private closed = false;
 
   constructor(private readonly options: NetworkBusOptions) {
+    assertNodeName(options.name);
     this.name = options.name;
     this.topics = new TopicTable(options.topics, options.intents ?? []);
     this.ownMask = assertMask(options.capabilities ?? ALL);

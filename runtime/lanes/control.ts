@@ -83,6 +83,8 @@ export type Control =
 /** Most items in one list (interests, selective ACKs): bounds what a hostile frame can make us build. */
 export const MAX_LIST = 4096;
 const MAX_STRING = 4096;
+/** Longest node name a HELLO or WELCOME carries, in bytes of UTF-8 (a longer one is refused by the reader). */
+export const MAX_NAME_BYTES = 256;
 
 class Out {
   private buf = new Uint8Array(64);
@@ -260,7 +262,7 @@ export function decodeControl(body: Uint8Array): Control {
   let c: Control;
   switch (kind) {
     case ControlKind.Hello: {
-      const name = r.str('name', 256);
+      const name = r.str('name', MAX_NAME_BYTES);
       const capabilities = r.u64('capabilities');
       const maxPayload = r.u32('max payload');
       const jitterBudgetUs = r.u32('jitter budget');
@@ -286,7 +288,7 @@ export function decodeControl(body: Uint8Array): Control {
       const resumeToken = r.str('resume token', 256);
       const resumed = r.u8('resumed flag') === 1;
       const lastSeq = r.u64('last seq');
-      const name = r.str('name', 256);
+      const name = r.str('name', MAX_NAME_BYTES);
       c = {
         kind,
         sessionId,

@@ -53,6 +53,8 @@ describe('option values', () => {
     expect(endpointName('é'.repeat(49))).toBe('é'.repeat(49)); // 98 bytes
     expect(() => endpointName('é'.repeat(50))).toThrow(/at most 98 bytes of UTF-8 \(this one is 100\)/);
     expect(() => endpointName('a\0b')).toThrow(/NUL/);
+    expect(() => endpointName('')).toThrow(/at least 1 character \(it is the peer of the telemetry reports\)/);
+    expect(endpointName('x')).toBe('x');
     expect(positiveWhole('3')).toBe(3);
     expect(() => positiveWhole('0')).toThrow(/at least 1/);
     expect(milliseconds('2147483647')).toBe(2 ** 31 - 1);

@@ -6,11 +6,12 @@
  * down; all else goes through `DataStreamOwner`.
  */
 import { NamedTimers, type Clock } from './clock.ts';
-import { CommandCode, NakReason, RetransmitErrorReason, type Nm2Command } from './commands.ts';
+import { CommandCode, NakReason, RetransmitErrorReason, type Nm2Command, type UmpDataCommand } from './commands.ts';
 import { ReceiveWindow } from './receive-window.ts';
-import { SendWindow, seqDiff } from './send-window.ts';
+import { RetransmitBudget } from './retransmit-budget.ts';
+import { SendWindow, commandBytes, seqDiff } from './send-window.ts';
 import type { Nm2Stats } from './stats.ts';
-import type { DataStreamTuning } from './tuning.ts';
+import { RETRANSMIT_REPLY_MAX_BYTES, type DataStreamTuning } from './tuning.ts';
 
 /** What a data stream needs from the session that carries it. */
 export interface DataStreamOwner {
@@ -27,6 +28,7 @@ export interface DataStreamOwner {
 
 export class UmpDataStream {
   private readonly tx: SendWindow;
+  private readonly retransmitBudget = new RetransmitBudget();
   private readonly rx: ReceiveWindow;
   private readonly timers: NamedTimers<'idle' | 'gap'>;
   private stopped = false;
@@ -82,7 +84,7 @@ export class UmpDataStream {
     }
     this.burst = [];
     // One datagram per group: the groups already hold their FEC copies and fit in 1400 bytes.
-    for (const datagram of this.tx.pack(this.tx.push(words))) this.owner.transmit(datagram);
+    for (const datagram of this.tx.pack(this.sendNew(words))) this.owner.transmit(datagram);
     this.idleFlushes = 0;
     this.armIdleFlush();
   }
@@ -94,23 +96,47 @@ export class UmpDataStream {
    */
   private armIdleFlush(): void {
     this.timers.set('idle', this.tuning.idleFlushMs, () => {
-      for (const datagram of this.tx.pack(this.tx.push(new Uint32Array(0)))) this.owner.transmit(datagram);
+      for (const datagram of this.tx.pack(this.sendNew(new Uint32Array(0)))) this.owner.transmit(datagram);
       if (++this.idleFlushes < this.tuning.fec + 1) this.armIdleFlush();
     });
   }
 
+  /** Numbers `words` as new UMP Data commands; the bytes they take earn the retransmit budget its share. */
+  private sendNew(words: Uint32Array): UmpDataCommand[] {
+    const commands = this.tx.push(words);
+    for (const cmd of commands) this.retransmitBudget.earn(commandBytes(cmd));
+    return commands;
+  }
+
   /**
-   * Retransmit Request: resends what is still held of the range; when `seq` itself is gone (or was never
-   * sent), Retransmit Error 0x01 for it follows the resent commands, so that a receiver which skips its
-   * gap on the error has already got the later commands we could still give it.
+   * Retransmit Request: resends what is still held of the range, at most RETRANSMIT_REPLY_MAX_BYTES of it
+   * (the receiver asks again for the rest) and no more than the session's retransmit budget holds. When
+   * `seq` itself is gone (or was never sent), or the budget is spent, Retransmit Error 0x01 follows the
+   * resent commands, for `seq` or for the first one not resent, so that a receiver skips its gap instead
+   * of asking again, and keeps the later commands we could still give it.
    */
   retransmitRequested(seq: number, count: number): void {
-    const cmds = this.tx.range(seq, count);
-    this.owner.stats.retransmitsServed += cmds.length;
-    if (cmds.length > 0) this.owner.reply(cmds);
-    if (cmds[0]?.seq !== seq) {
+    const held = this.tx.range(seq, count);
+    const resent: UmpDataCommand[] = [];
+    let bytes = 0;
+    let spent = false;
+    for (const cmd of held) {
+      const size = commandBytes(cmd);
+      if (bytes + size > RETRANSMIT_REPLY_MAX_BYTES) break;
+      if (!this.retransmitBudget.take(size)) {
+        spent = true;
+        break;
+      }
+      bytes += size;
+      resent.push(cmd);
+    }
+    this.owner.stats.retransmitsServed += resent.length;
+    this.owner.stats.retransmitsRationed += held.length - resent.length;
+    if (resent.length > 0) this.owner.reply(resent);
+    const unavailable = held[0]?.seq !== seq ? seq : spent ? held[resent.length]!.seq : undefined;
+    if (unavailable !== undefined) {
       this.owner.stats.retransmitErrorsSent++;
-      this.owner.reply([{ type: 'retransmit-error', reason: RetransmitErrorReason.DataNotAvailable, seq }]);
+      this.owner.reply([{ type: 'retransmit-error', reason: RetransmitErrorReason.DataNotAvailable, seq: unavailable }]);
     }
   }
 
@@ -199,6 +225,11 @@ export class UmpDataStream {
     this.rx.reset();
     this.gapSeq = undefined;
     this.timers.cancel('gap');
+  }
+
+  /** A Reset Reply we did not ask for: the peer restarted its numbering for a Session Reset forged in our name. */
+  peerRestartedUnasked(): void {
+    this.rx.mayRestart();
   }
 
   /** The session is no longer Established: nothing more is sent, asked for or handed over. */

@@ -4,7 +4,7 @@
  * up on a gap when told to. Pure bookkeeping: the data stream (data-stream.ts) decides when to ask for
  * retransmits or skip.
  */
-import { seqDiff } from './send-window.ts';
+import { MAX_FEC_COPY_COMMANDS, seqDiff } from './send-window.ts';
 
 /**
  * A seq this far behind the next expected one is not a late duplicate but a peer that restarted
@@ -17,6 +17,8 @@ export type Accepted = 'delivered' | 'held' | 'duplicate' | 'resync';
 export class ReceiveWindow {
   private expected: number | undefined;
   private readonly held = new Map<number, Uint32Array>();
+  /** The peer may have restarted its numbering at 0 (see `mayRestart`). */
+  private restartExpected = false;
 
   /** `maxHeld`: how many out-of-order commands to hold; past it the oldest gap is skipped. */
   constructor(private readonly maxHeld: number) {}
@@ -26,6 +28,16 @@ export class ReceiveWindow {
     let outcome: Accepted = 'delivered';
     if (this.expected === undefined) this.expected = seq;
     let d = seqDiff(seq, this.expected);
+    if (seq === 0 && this.restartExpected) {
+      this.restartExpected = false;
+      if (d < -MAX_FEC_COPY_COMMANDS) {
+        // The restart the peer announced: its seq 0 is new data, not a late duplicate (no FEC copy reaches this far back).
+        this.held.clear();
+        this.expected = 0;
+        d = 0;
+        outcome = 'resync';
+      }
+    }
     if (d < -RESYNC_BEHIND || d > this.maxHeld * 4) {
       // A jump no gap repair can cover: start over from here.
       if (d > 0) skipped(d);
@@ -76,5 +88,18 @@ export class ReceiveWindow {
   reset(): void {
     this.expected = undefined;
     this.held.clear();
+    this.restartExpected = false;
+  }
+
+  /**
+   * The peer says it numbers from 0 again, unasked (a Reset Reply to a Session Reset we never sent: someone
+   * sent one from our address, and the peer obeyed). Its next seq 0 starts over when it is further behind
+   * than any FEC copy can be (MAX_FEC_COPY_COMMANDS); until then everything is taken as before, so a forged
+   * Reset Reply costs nothing: ongoing data reaches seq 0 again only in order, at the wrap, or as a copy.
+   * A restart seen within the first MAX_FEC_COPY_COMMANDS commands of a stream is not told from a copy:
+   * those few are dropped as before (the layer above repairs them).
+   */
+  mayRestart(): void {
+    this.restartExpected = true;
   }
 }

@@ -17,8 +17,10 @@ const MAX_COMMAND_BYTES = 4 + UMP_DATA_MAX_WORDS * 4;
  * commands are then always repeated whole in the next one.
  */
 const NEW_BYTES_WITH_FEC = PAYLOAD_BYTES - MAX_COMMAND_BYTES;
+/** FEC copies in one datagram at most (they take at most NEW_BYTES_WITH_FEC, a command at least 4 bytes): how far back a copy can be. */
+export const MAX_FEC_COPY_COMMANDS = Math.floor(NEW_BYTES_WITH_FEC / 4);
 
-const commandBytes = (cmd: UmpDataCommand): number => 4 + cmd.words.length * 4;
+export const commandBytes = (cmd: UmpDataCommand): number => 4 + cmd.words.length * 4;
 
 /** int16 difference a − b of two 16-bit sequence numbers (how far a is ahead of b). */
 export function seqDiff(a: number, b: number): number {

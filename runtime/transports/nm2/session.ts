@@ -281,8 +281,11 @@ export class Nm2Session implements Nm2Link {
           this.stream?.restartReceiving();
           this.state = 'established';
           this.timers.cancel('reset');
+          return;
         }
-        return;
+        // Unasked: a Session Reset came to the peer from our address, not from us (NM2 cannot tell), and its
+        // data now starts at seq 0 again; without this, ours would drop that as late duplicates.
+        return this.stream?.peerRestartedUnasked();
       case 'nak':
         this.host.stats.naksReceived++;
         return this.stream?.nakReceived(cmd);
@@ -296,7 +299,12 @@ export class Nm2Session implements Nm2Link {
           );
         return this.end({ reason: 'bye', message: `the peer said Bye: ${byeReasonText(cmd.reason)}${cmd.text ? ` (${cmd.text})` : ''}` });
       case 'bye-reply':
-        if (this.state === 'pending-bye') this.end(this.downInfo ?? { reason: 'closed', message: 'closed by this side' });
+        if (this.state === 'pending-bye') return this.end(this.downInfo ?? { reason: 'closed', message: 'closed by this side' });
+        // The peer acknowledged a Bye we never sent: someone sent one from our address (NM2 cannot tell),
+        // and the peer has forgotten us. Staying up would be a link that looks open and carries nothing (an
+        // idle initiator's pings are answered as a stranger's), so go down and let the layer above reconnect.
+        if (established)
+          return this.end({ reason: 'bye', message: 'the peer answered a Bye this side never sent (forged from this address?): its session is over' });
         return;
       case 'ump-data':
         if (!this.stream) return this.nak(NakReason.CommandNotExpected);

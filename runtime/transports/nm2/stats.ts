@@ -14,6 +14,8 @@ export interface Nm2Stats {
   /** UMP Data commands this endpoint re-sent for peers' Retransmit Requests. */
   retransmitsServed: number;
   retransmitErrorsSent: number;
+  /** UMP Data commands held but not resent: past one request's share, or the session's retransmit budget. */
+  retransmitsRationed: number;
   /** UMP Data commands dropped because their seq was already seen (FEC copies, duplicates). */
   fecDuplicatesDropped: number;
   /** Gaps given up on, and the UMP Data commands lost in them. */
@@ -38,6 +40,7 @@ export function newStats(): Nm2Stats {
     retransmitsRequested: 0,
     retransmitsServed: 0,
     retransmitErrorsSent: 0,
+    retransmitsRationed: 0,
     fecDuplicatesDropped: 0,
     gapsSkipped: 0,
     commandsSkipped: 0,

@@ -92,3 +92,14 @@ export function invitationResendMs(handshakeTimeoutMs: number): number {
 export function livenessCheckMs(tuning: SessionTuning): number {
   return Math.max(1, Math.min(tuning.pingIntervalMs, tuning.timeoutMs / 4));
 }
+
+/**
+ * Bytes of UMP Data commands (header and words) resent for one Retransmit Request at most: 4 KiB, 16
+ * full commands, the new commands of more than 3 lost datagrams; a receiver asks again from the first
+ * seq still missing. One request (16 bytes) asked for the whole buffer before: 266 KB.
+ */
+export const RETRANSMIT_REPLY_MAX_BYTES = 4096;
+/** What a session may resend at once for Retransmit Requests (its budget starts full and never holds more). */
+export const RETRANSMIT_BURST_BYTES = 32 * 1024;
+/** The share of each new UMP Data byte sent that the retransmit budget earns back. */
+export const RETRANSMIT_EARN_FRACTION = 0.25;
