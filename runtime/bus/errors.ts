@@ -28,6 +28,11 @@ export const BUS_ERROR_CODES = [
   'stale',
   /** The receiver refused the message as a replay: a correlation id reused in the session, or a frame outside any session. */
   'replay',
+  /**
+   * The receiver refused because a per-session limit of its own was reached (subscriptions, requests
+   * awaiting a reply at a broker): nothing was taken; withdraw something (or wait for replies) first.
+   */
+  'limit',
 ] as const;
 export type BusErrorCode = (typeof BUS_ERROR_CODES)[number];
 

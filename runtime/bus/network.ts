@@ -48,6 +48,7 @@ import { Interests } from './interests.ts';
 import { BusSession, type BusSessionEvents } from './bus-session.ts';
 import type { RetransmitOptions } from './outbox.ts';
 import { DeliveryQueue } from './queue.ts';
+import { ReplyRoutes } from './reply-routes.ts';
 import { Sessions, type ConnectOptions } from './sessions.ts';
 import { TelemetryReports, type NetworkTelemetryOptions } from './telemetry-reports.ts';
 import { Telemetry, type TopicSnapshot } from './telemetry.ts';
@@ -90,6 +91,10 @@ export interface NetworkBusOptions {
   readonly resumeWindowMs?: number;
   /** Local deliveries queued at most (65536). */
   readonly maxQueued?: number;
+  /** Authority: subscriptions one client session may hold here (256); past it SUBSCRIBE is refused with `limit`. */
+  readonly maxSubscriptionsPerSession?: number;
+  /** Broker: requests one session may have awaiting a reply here (1024); past it a request is refused with `limit`. */
+  readonly maxRequestsPerSession?: number;
   readonly telemetry?: NetworkTelemetryOptions;
   /** Handler failures, undecodable or refused traffic (default: console.error). */
   readonly onError?: (error: unknown, address: string) => void;
@@ -111,6 +116,10 @@ export interface NetworkBusStats {
     readonly srttMs: number | undefined;
     /** Bytes the session's link reader holds for frames not yet complete (bounded by its reassembly limits). */
     readonly bufferedBytes: number;
+    /** Subscriptions the peer holds here (bounded by `maxSubscriptionsPerSession` for a client session). */
+    readonly subscriptions: number;
+    /** Requests of the peer forwarded from here and awaiting a reply (bounded by `maxRequestsPerSession`). */
+    readonly openRequests: number;
     /** The negotiated contract: capabilities granted, largest payload, jitter budget (µs), clock source. */
     readonly granted: bigint;
     readonly maxPayload: number;
@@ -185,7 +194,7 @@ export class NetworkBus implements Bus {
   private readonly subs = new Map<number, LocalSub>();
   private readonly pending = new Map<string, PendingRequest>();
   /** Broker: where the reply to a forwarded request goes, by reply address. */
-  private readonly replyRoutes = new Map<string, { peer: BusSession; expires: number }>();
+  private readonly replyRoutes: ReplyRoutes;
   /** Authority: correlation ids of requests seen per session (replay defence). */
   private readonly corrs = new CorrLedger();
   /** The client side's session (undefined on an authority). */
@@ -210,7 +219,15 @@ export class NetworkBus implements Bus {
     this.onError = options.onError ?? ((error, address) => console.error(`midl bus ${this.name}: ${address}:`, error));
     this.deliveries = new DeliveryQueue(options.maxQueued ?? 65_536);
     this.telemetry = new Telemetry(this.topics.byId);
-    this.interests = new Interests({ peers: this.peers, topicsById: this.topics.byId, own: () => [...this.subs.values()].map(interestOf) });
+    this.replyRoutes = new ReplyRoutes(options.maxRequestsPerSession ?? 1_024);
+    this.interests = new Interests({
+      peers: this.peers,
+      topicsById: this.topics.byId,
+      own: () => [...this.subs.values()].map(interestOf),
+      maxPerSession: options.maxSubscriptionsPerSession ?? 256,
+      refusedInHello: (peer, count, reason) =>
+        this.onError(new BusError(reason, `${peer.describe()}: ${count} subscriptions of its HELLO refused: ${reason}`), peer.describe()),
+    });
     this.sessions = new Sessions({
       name: this.name,
       ownMask: this.ownMask,
@@ -222,6 +239,9 @@ export class NetworkBus implements Bus {
       isClosed: () => this.closed,
       announced: (to) => this.interests.announced(to),
       setInterests: (peer, list) => this.interests.set(peer, list),
+      announceRest: (peer, list) => {
+        for (const i of list) void this.interests.announceTo(peer, i).catch(() => undefined);
+      },
       dropPeer: (peer, error, delayMs) => this.dropPeer(peer, error, delayMs),
       retire: (peer) => this.peers.delete(peer),
       quarantine: () => this.quarantined++,
@@ -353,6 +373,7 @@ export class NetworkBus implements Bus {
       this.interests.dropPeer(peer);
       this.sessions.forget(peer);
       this.corrs.forget(peer);
+      this.replyRoutes.dropPeer(peer);
       if (this.client === peer) {
         for (const p of [...this.pending.values()])
           p.settle(new BusError('closed', `${p.address}: the session ended: ${error.message}`, { address: p.address }));
@@ -374,7 +395,7 @@ export class NetworkBus implements Bus {
       }
       peer.sendControl({ kind: ControlKind.Heartbeat, sentAtUs: nowUs() });
     }
-    for (const [k, r] of this.replyRoutes) if (r.expires < t) this.replyRoutes.delete(k);
+    this.replyRoutes.expire(t);
   }
 
   // ── subscriptions ───────────────────────────────────────────────────────────────────────────────
@@ -493,11 +514,10 @@ export class NetworkBus implements Bus {
       this.deliveries.enqueue(() => this.settleReply(local, kind, payload));
       return Promise.resolve();
     }
-    const route = this.replyRoutes.get(replyTo);
-    if (!route) return Promise.resolve(); // the requester is gone (timed out); nothing to answer
-    this.replyRoutes.delete(replyTo);
+    const to = this.replyRoutes.take(replyTo);
+    if (!to) return Promise.resolve(); // the requester is gone (timed out); nothing to answer
     const header = this.header(topic, corr, qos);
-    return this.transmit(route.peer, { kind, topic, address: replyTo, header, payload, origin: undefined });
+    return this.transmit(to, { kind, topic, address: replyTo, header, payload, origin: undefined });
   }
 
   private settleReply(p: PendingRequest, kind: FrameKind, payload: Uint8Array): void {
@@ -698,14 +718,19 @@ export class NetworkBus implements Bus {
     const msg: Routed = { kind: frame.kind, topic, address: frame.address, header, payload: payload.slice(), origin: peer, value, owned: true, packets };
     if (frame.kind === FrameKind.Request) {
       const replyTo = replyAddress(frame.address, header.corrId);
+      if (!this.replyRoutes.hasRoom(peer)) {
+        counters.quarantined++;
+        const limit = this.replyRoutes.maxPerSession;
+        peer.inbox.nack(seq, 'limit', `${frame.address}: session ${peer.sessionId} has ${limit} requests awaiting a reply here, the most this node keeps`, 0);
+        return;
+      }
+      this.replyRoutes.set(replyTo, peer, this.requestTimeoutMs * 2);
       if (!this.hasResponder(msg)) {
         if (qos > 0) peer.inbox.ack(seq);
         counters.received++;
-        this.replyRoutes.set(replyTo, { peer, expires: performance.now() + this.requestTimeoutMs * 2 });
         void this.replyError(topic, replyTo, header.corrId, { name: NO_RESPONDER, code: 0, message: 'nobody serves this topic' }, QOS_NAME[qos]);
         return;
       }
-      this.replyRoutes.set(replyTo, { peer, expires: performance.now() + this.requestTimeoutMs * 2 });
     }
     try {
       void this.route(msg).catch((err: unknown) => this.onError(err, frame.address));
@@ -725,13 +750,12 @@ export class NetworkBus implements Bus {
     if (local && frame.invalid) return local.settle(new BusError('invalid-payload', `${frame.address}: ${frame.invalid}`, { address: frame.address }));
     if (local) return this.settleReply(local, frame.kind, frame.envelope.payload.slice());
     if (frame.invalid) return;
-    const route = this.replyRoutes.get(frame.address);
-    if (!route) return; // late: the requester timed out
-    this.replyRoutes.delete(frame.address);
+    const to = this.replyRoutes.take(frame.address);
+    if (!to) return; // late: the requester timed out
     const topic = this.topics.forReply(frame.envelope.header.topicId, frame.address);
     if (!topic) return;
     const { header } = frame.envelope;
-    void this.transmit(route.peer, {
+    void this.transmit(to, {
       kind: frame.kind,
       topic,
       address: frame.address,
@@ -753,6 +777,8 @@ export class NetworkBus implements Bus {
         inFlight: p.outbox.inFlight,
         srttMs: p.outbox.srttMs,
         bufferedBytes: p.bufferedBytes,
+        subscriptions: p.interests.size,
+        openRequests: this.replyRoutes.openFor(p),
         granted: p.granted,
         maxPayload: p.maxPayload,
         jitterBudgetUs: p.jitterBudgetUs,

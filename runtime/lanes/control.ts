@@ -20,7 +20,7 @@ export const ControlKind = {
 } as const;
 
 /** Reasons carried by NACK: the BusError code the publisher's promise rejects with. */
-export const NACK_REASONS = ['forbidden', 'stale', 'replay', 'invalid-payload', 'invalid-address', 'too-large', 'backpressure'] as const;
+export const NACK_REASONS = ['forbidden', 'stale', 'replay', 'invalid-payload', 'invalid-address', 'too-large', 'backpressure', 'limit'] as const;
 export type NackReason = (typeof NACK_REASONS)[number];
 
 /** One subscription as announced to the peer (its interest). */
