@@ -306,6 +306,10 @@ export class NetworkBus implements Bus {
         this.quarantined++;
         this.onError(err, p.describe());
       },
+      overLimit: (p, err) => {
+        this.quarantined++;
+        this.onError(new BusError('limit', `${p.describe()}: a message refused by the reassembly limits: ${err.message}`, { cause: err }), p.describe());
+      },
       linkDown: (p, down) => this.sessions.onLinkDown(p, down),
       retried: (_p, topicId) => this.telemetry.counters(topicId).retried++,
     };
