@@ -247,7 +247,7 @@ export class Sessions {
     const carried = this.helloCarried.get(peer);
     this.host.announceRest(
       peer,
-      this.host.announced().filter((i) => !carried?.has(i.subId)),
+      this.host.announced(peer).filter((i) => !carried?.has(i.subId)),
     );
     hs.resolve();
     if (c.resumed) {

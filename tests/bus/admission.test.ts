@@ -140,3 +140,76 @@ describe('requests of one session cannot fill a broker', () => {
     await authority.flush(); // the forwarded requests reached the responder before anything closes
   });
 });
+
+/** One SysEx8 packet: status (1 Start, 2 Continue), 13 data bytes, on `group` / `streamId`. */
+function sysex8(status: number, group: number, streamId: number, fill: number): number[] {
+  const w0 = ((0x5 << 28) | (group << 24) | (status << 20) | (14 << 16) | (streamId << 8) | fill) >>> 0;
+  const w = ((fill << 24) | (fill << 16) | (fill << 8) | fill) >>> 0;
+  return [w0, w, w, w];
+}
+
+describe('one session flooding an authority', () => {
+  it('subscriptions, open reassemblies, unanswered requests and junk from one session: another session is served as before, and the flooder holds only its bounds', async () => {
+    const maxPayload = 64 * 1024;
+    const { authority, port } = await authorityOn({ maxPayload, maxRequestsPerSession: 64 });
+    // A local responder that never answers: every forwarded request stays open at the authority.
+    await authority.serve(dispatch, () => new Promise(() => undefined)).ready;
+    const got: unknown[] = [];
+    await authority.subscribe(heartbeat, (v) => void got.push(v)).ready;
+    const good = await client(port, 'good');
+    const heapBefore = process.memoryUsage().heapUsed;
+
+    const raw = new RawPeer(await link(port, 'flooder'));
+    await raw.hello(ALL);
+    let seq = 1n;
+    const flood = async (round: number) => {
+      await subscribeFlood(raw, 300, round * 1_000 + 1);
+      for (let i = 0; i < 100; i++, seq++) {
+        raw.data(FrameKind.Request, seq, dispatch.address, raw.header(dispatch.id, { corrId: seq }), dispatch.payload.encode(dispatch.payload.example()));
+        if (i % 32 === 31) await tick();
+      }
+    };
+
+    // The good session publishes and is published to while the flood goes on.
+    const published: Promise<void>[] = [];
+    const goodRound = () => {
+      for (let i = 0; i < 10; i++) published.push(good.publish(heartbeat, heartbeat.payload.example(), { qos: 'at_least_once' }));
+    };
+    for (let round = 0; round < 4; round++) {
+      await flood(round);
+      goodRound();
+    }
+    // 768 messages opened at once (every stream id of groups 2..4) and never ended: past the 512 a link may hold open.
+    for (let g = 2; g <= 4; g++) {
+      raw.link.send(Uint32Array.from(Array.from({ length: 256 }, (_, s) => sysex8(1, g, s, 0x11)).flat()));
+      await tick();
+    }
+    // Junk: words no lane reads.
+    raw.link.send(Uint32Array.from({ length: 256 }, (_, i) => (0x4000_0000 | (i * 2654435761)) >>> 0));
+    goodRound();
+    await Promise.all(published);
+    await until(() => got.length === 50, 5_000, "the good session's 50 messages");
+
+    // A session opened during the flood gets its WELCOME, its subscription and its messages.
+    const late = await client(port, 'late');
+    const lateGot: unknown[] = [];
+    await late.subscribe(heartbeat, (v) => void lateGot.push(v)).ready;
+    await authority.publish(heartbeat, heartbeat.payload.example());
+    await until(() => lateGot.length === 1, 3_000, 'the late session’s message');
+
+    const flooder = authority.stats().peers.find((p) => p.sessionId === raw.sessionId)!;
+    expect(flooder.subscriptions).toBe(256);
+    expect(flooder.openRequests).toBe(64);
+    // The reader's bound: 8 × its largest carrier message (Mcoded7 of maxPayload + 8 KiB), at least 8 MiB.
+    expect(flooder.bufferedBytes).toBeLessThanOrEqual(Math.max(8 * (Math.ceil(((maxPayload + 8192) * 8) / 7) + 2), 8 * 1024 * 1024));
+    expect(subscribed(raw, 'limit').length).toBe(4 * 300 - 256);
+    const refusedRequests = raw.controls.filter((c) => c.kind === ControlKind.Nack && c.reason === 'limit').length;
+    expect(refusedRequests).toBe(400 - 64);
+    // Heap: what the flooder may hold (256 subscriptions, 64 routes, an 8 MiB reassembly budget) and change, not the flood's size.
+    expect(process.memoryUsage().heapUsed - heapBefore).toBeLessThan(64 * 1024 * 1024);
+    // 768 messages opened where 512 may be open: the other 256 were refused (`limit`), and so is any
+    // message the junk's words happen to start (a range: which words start one is the junk's business).
+    busErrors.claim({ bus: 'authority', code: 'limit', message: /512 already open/ }, { min: 256, max: 512 });
+    await authority.flush();
+  }, 30_000);
+});
