@@ -240,7 +240,8 @@ export class NetworkBus implements Bus {
       announced: (to) => this.interests.announced(to),
       setInterests: (peer, list) => this.interests.set(peer, list),
       announceRest: (peer, list) => {
-        for (const i of list) void this.interests.announceTo(peer, i).catch(() => undefined);
+        // Nobody awaits these (they were made before the session, or are relays): a refusal is reported.
+        for (const i of list) void this.interests.announceTo(peer, i).catch((err: unknown) => this.onError(err, i.pattern));
       },
       dropPeer: (peer, error, delayMs) => this.dropPeer(peer, error, delayMs),
       retire: (peer) => this.peers.delete(peer),

@@ -113,6 +113,16 @@ describe('subscriptions of one session cannot lock others out', () => {
       'every relayed subscription',
     );
   }, 60_000);
+  it('a client with 300 subscriptions made before it connects: 64 go in its HELLO, the rest follow; past 256 each is reported as `limit`', async () => {
+    const { authority, port } = await authorityOn();
+    const bus = new NetworkBus({ name: 'eager', ...registry, onError: busErrors.for('eager') });
+    cleanup.push(() => bus.close());
+    for (let i = 0; i < 300; i++) bus.subscribe(`eager/${i}/**`, () => undefined);
+    await bus.connect(await link(port, 'eager'), { timeoutMs: 3_000 });
+    await until(() => busErrors.count({ bus: 'eager', code: 'limit' }) === 300 - 256, 5_000, 'the refusals past the limit');
+    expect(authority.stats().peers.find((p) => p.name === 'eager')?.subscriptions).toBe(256);
+    busErrors.claim({ bus: 'eager', code: 'limit', message: /holds 256 subscriptions/ }, 300 - 256);
+  });
 });
 
 describe('requests of one session cannot fill a broker', () => {
