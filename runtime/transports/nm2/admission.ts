@@ -36,8 +36,12 @@ export type AuthVerdict =
 export class AuthGate {
   private readonly key = randomBytes(32);
   private readonly pending = new Map<string, Pending>();
-  /** Challenges already answered rightly (window|try|address → window): a recorded digest cannot open a second session. */
-  private readonly used = new Map<string, number>();
+  /**
+   * Sessions an address has opened by a right digest, and in which window the last was: part of every
+   * nonce it is sent, so a recorded digest cannot open a second session, while the same address may
+   * authenticate again at once with a fresh challenge. Only a peer with the secret adds an entry.
+   */
+  private readonly generations = new Map<string, { readonly count: number; readonly window: number }>();
 
   constructor(private readonly options: AuthGateOptions) {}
 
@@ -57,14 +61,12 @@ export class AuthGate {
   /** An Invitation with Authentication from `from` (no session yet): whether `digest` answers a challenge it was sent. */
   answer(from: string, digest: Uint8Array, now: number): AuthVerdict {
     const window = this.window(now);
-    this.forgetUsedBefore(window - 1);
+    this.forgetGenerationsBefore(window - 1);
     for (const w of [window, window - 1]) {
       for (let attempt = 0; attempt < this.options.maxTries; attempt++) {
         const nonce = this.nonce(from, w, attempt);
         if (!digestMatches(nonce, this.options.secret, digest)) continue;
-        const id = `${w}|${attempt}|${from}`;
-        if (this.used.has(id)) break; // a replayed digest counts as a wrong one
-        this.used.set(id, w);
+        this.generations.set(from, { count: this.generation(from) + 1, window });
         const p = this.pending.get(from);
         this.pending.delete(from);
         return { kind: 'accepted', nonce, name: p?.name ?? '', productInstanceId: p?.productInstanceId ?? '' };
@@ -97,11 +99,18 @@ export class AuthGate {
   }
 
   private nonce(from: string, window: number, attempt: number): Uint8Array {
-    const mac = createHmac('sha256', this.key).update(`${window}|${attempt}|${from}`).digest();
+    const mac = createHmac('sha256', this.key)
+      .update(`${window}|${attempt}|${this.generation(from)}|${from}`)
+      .digest();
     return new Uint8Array(mac.subarray(0, NONCE_BYTES));
   }
 
-  private forgetUsedBefore(window: number): void {
-    for (const [id, w] of this.used) if (w < window) this.used.delete(id);
+  private generation(from: string): number {
+    return this.generations.get(from)?.count ?? 0;
+  }
+
+  /** An address whose last session opened two windows ago or earlier: no challenge of that generation is answerable any more. */
+  private forgetGenerationsBefore(window: number): void {
+    for (const [from, g] of this.generations) if (g.window < window) this.generations.delete(from);
   }
 }

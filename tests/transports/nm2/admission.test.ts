@@ -89,6 +89,22 @@ describe('invitations without the secret hold no slot', () => {
     expect(await p.next()).toMatch(/^4D494449 12/); // challenged again (a retry), not accepted
     expect(e.stats().sessions).toBe(0);
   });
+  it('the same address may authenticate again at once, three times in one window, each with a fresh challenge', async () => {
+    const e = await endpoint({ secret: 's3cret' });
+    const p = await peer();
+    const nonces = new Set<string>();
+    for (let round = 0; round < 3; round++) {
+      p.send(invitation(1), e.port);
+      const challenge = await p.next((h) => h.startsWith('4D494449 12'));
+      expect(challenge.split(' ')[1]!.slice(6)).toBe('00'); // a first challenge, not a retry
+      nonces.add(nonceOf(challenge).toString('hex'));
+      p.send(authInvite(digestOf(nonceOf(challenge), 's3cret')), e.port);
+      await p.next((h) => h.startsWith('4D494449 10'));
+      p.send(hex('4D494449 F0000100'), e.port);
+      await p.next((h) => h === '4D494449 F1000000');
+    }
+    expect(nonces.size).toBe(3);
+  });
 });
 
 describe('one source address cannot take every slot', () => {
