@@ -16,6 +16,7 @@ import {
   type ReceivedFrame,
 } from '../lanes/index.ts';
 import { ClockSource } from '../protocol/types/fountain.session.ts';
+import type { UmpError } from '../ump/index.ts';
 import type { LinkDown, UmpLink } from '../transports/link.ts';
 import { matchAddress, type AddressPattern } from './address.ts';
 import type { BusError } from './errors.ts';
@@ -37,6 +38,8 @@ export interface BusSessionEvents {
   frame(session: BusSession, frame: ReceivedFrame): void;
   /** A frame that could not be read (counted as quarantined). */
   malformed(session: BusSession, error: FrameError): void;
+  /** A message the link's reassembly refused for breaking its limits (size, messages open at once). */
+  overLimit(session: BusSession, error: UmpError): void;
   linkDown(session: BusSession, down: LinkDown): void;
   /** A retransmission was sent for a frame of this topic. */
   retried(session: BusSession, topicId: number): void;
@@ -90,7 +93,11 @@ export class BusSession {
       options,
     );
     this.inbox = new Inbox((c) => this.sendControl(c), this.outbox.maxInFlight, options.ackDelayMs ?? 5);
-    this.reader = new BusFrameReader(options.reader);
+    this.reader = this.newReader();
+  }
+
+  private newReader(): BusFrameReader {
+    return new BusFrameReader({ ...this.options.reader, onLimit: (e) => this.events.overLimit(this, e) });
   }
 
   /** A session exists with the peer, attached to a link or waiting for a resume: traffic for it is sent or kept. */
@@ -119,7 +126,7 @@ export class BusSession {
   attach(link: UmpLink): void {
     const old = this.link;
     this.link = link;
-    this.reader = new BusFrameReader(this.options.reader);
+    this.reader = this.newReader();
     this.lastHeard = performance.now();
     link.onReceive((words) => {
       if (this.link === link) this.receive(words);

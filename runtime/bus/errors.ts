@@ -38,6 +38,11 @@ export const BUS_ERROR_CODES = [
   'replay',
   /** An option given to make a bus breaks its constraint (say, a node name the telemetry schema refuses); nothing was made. */
   'invalid-option',
+  /**
+   * The receiver refused because a per-session limit of its own was reached (subscriptions, requests
+   * awaiting a reply at a broker): nothing was taken; withdraw something (or wait for replies) first.
+   */
+  'limit',
 ] as const;
 export type BusErrorCode = (typeof BUS_ERROR_CODES)[number];
 

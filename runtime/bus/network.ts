@@ -54,6 +54,7 @@ import { BusSession, type BusSessionEvents } from './bus-session.ts';
 import type { RetransmitOptions } from './outbox.ts';
 import { DeliveryQueue } from './queue.ts';
 import { admitReply, type AwaitedReply } from './replies.ts';
+import { ReplyRoutes } from './reply-routes.ts';
 import { Sessions, type ConnectOptions } from './sessions.ts';
 import { TelemetryReports, type NetworkTelemetryOptions } from './telemetry-reports.ts';
 import { Telemetry, type TopicSnapshot } from './telemetry.ts';
@@ -97,6 +98,10 @@ export interface NetworkBusOptions {
   readonly resumeWindowMs?: number;
   /** Local deliveries queued at most (65536). */
   readonly maxQueued?: number;
+  /** Authority: subscriptions one client session may hold here (256); past it SUBSCRIBE is refused with `limit`. */
+  readonly maxSubscriptionsPerSession?: number;
+  /** Broker: requests one session may have awaiting a reply here (1024); past it a request is refused with `limit`. */
+  readonly maxRequestsPerSession?: number;
   readonly telemetry?: NetworkTelemetryOptions;
   /** Handler failures, undecodable or refused traffic (default: console.error). */
   readonly onError?: (error: unknown, address: string) => void;
@@ -123,6 +128,10 @@ export interface NetworkBusStats {
     readonly srttMs: number | undefined;
     /** Bytes the session's link reader holds for frames not yet complete (bounded by its reassembly limits). */
     readonly bufferedBytes: number;
+    /** Subscriptions the peer holds here (bounded by `maxSubscriptionsPerSession` for a client session). */
+    readonly subscriptions: number;
+    /** Requests of the peer forwarded from here and awaiting a reply (bounded by `maxRequestsPerSession`). */
+    readonly openRequests: number;
     /** The negotiated contract: capabilities granted, largest payload, jitter budget (µs), clock source. */
     readonly granted: bigint;
     readonly maxPayload: number;
@@ -181,12 +190,6 @@ interface Routed {
   readonly dedupeId?: string | undefined;
 }
 
-/** Broker: a request forwarded from `peer`, whose reply goes back there. */
-interface ReplyRoute extends AwaitedReply {
-  readonly peer: BusSession;
-  readonly expires: number;
-}
-
 /** Where `route` sent a message: to peers (resolves once each acknowledged), and to local handlers that acknowledge only after their work. */
 interface RouteResult {
   readonly sent: Promise<void>;
@@ -216,7 +219,7 @@ export class NetworkBus implements Bus {
   private readonly subs = new Map<number, LocalSub>();
   private readonly pending = new Map<string, PendingRequest>();
   /** Broker: where the reply to a forwarded request goes, by reply address. */
-  private readonly replyRoutes = new Map<string, ReplyRoute>();
+  private readonly replyRoutes: ReplyRoutes;
   /** Authority: correlation ids of requests seen per session (replay defence). */
   private readonly corrs = new CorrLedger();
   /** The client side's session (undefined on an authority). */
@@ -246,7 +249,15 @@ export class NetworkBus implements Bus {
     this.deliveries = new DeliveryQueue(options.maxQueued ?? 65_536);
     this.exactlyOnce = new ExactlyOnceWindow(options.exactlyOnce);
     this.telemetry = new Telemetry(this.topics.byId);
-    this.interests = new Interests({ peers: this.peers, topicsById: this.topics.byId, own: () => [...this.subs.values()].map(interestOf) });
+    this.replyRoutes = new ReplyRoutes(options.maxRequestsPerSession ?? 1_024);
+    this.interests = new Interests({
+      peers: this.peers,
+      topicsById: this.topics.byId,
+      own: () => [...this.subs.values()].map(interestOf),
+      maxPerSession: options.maxSubscriptionsPerSession ?? 256,
+      refusedInHello: (peer, count, reason) =>
+        this.onError(new BusError(reason, `${peer.describe()}: ${count} subscriptions of its HELLO refused: ${reason}`), peer.describe()),
+    });
     this.sessions = new Sessions({
       name: this.name,
       ownMask: this.ownMask,
@@ -258,6 +269,10 @@ export class NetworkBus implements Bus {
       isClosed: () => this.closed,
       announced: (to) => this.interests.announced(to),
       setInterests: (peer, list) => this.interests.set(peer, list),
+      announceRest: (peer, list) => {
+        // Nobody awaits these (they were made before the session, or are relays): a refusal is reported.
+        for (const i of list) void this.interests.announceTo(peer, i).catch((err: unknown) => this.onError(err, i.pattern));
+      },
       dropPeer: (peer, error, delayMs) => this.dropPeer(peer, error, delayMs),
       retire: (peer) => this.peers.delete(peer),
       quarantine: () => this.quarantined++,
@@ -321,6 +336,10 @@ export class NetworkBus implements Bus {
       malformed: (p, err) => {
         this.quarantined++;
         this.onError(err, p.describe());
+      },
+      overLimit: (p, err) => {
+        this.quarantined++;
+        this.onError(new BusError('limit', `${p.describe()}: a message refused by the reassembly limits: ${err.message}`, { cause: err }), p.describe());
       },
       linkDown: (p, down) => this.sessions.onLinkDown(p, down),
       retried: (_p, topicId) => this.telemetry.counters(topicId).retried++,
@@ -389,6 +408,7 @@ export class NetworkBus implements Bus {
       this.interests.dropPeer(peer);
       this.sessions.forget(peer);
       this.corrs.forget(peer);
+      this.replyRoutes.dropPeer(peer);
       if (this.client === peer) {
         this.clientEnded = error;
         for (const p of [...this.pending.values()])
@@ -411,7 +431,7 @@ export class NetworkBus implements Bus {
       }
       peer.sendControl({ kind: ControlKind.Heartbeat, sentAtUs: nowUs() });
     }
-    for (const [k, r] of this.replyRoutes) if (r.expires < t) this.replyRoutes.delete(k);
+    this.replyRoutes.expire(t);
   }
 
   // ── subscriptions ───────────────────────────────────────────────────────────────────────────────
@@ -543,9 +563,8 @@ export class NetworkBus implements Bus {
       this.deliveries.enqueue(() => this.settleReply(local, kind, payload));
       return Promise.resolve();
     }
-    const route = this.replyRoutes.get(replyTo);
+    const route = this.replyRoutes.take(replyTo);
     if (!route) return Promise.resolve(); // the requester is gone (timed out); nothing to answer
-    this.replyRoutes.delete(replyTo);
     const header = this.header(topic, corr, qos);
     return this.transmit(route.peer, { kind, topic, address: replyTo, header, payload, origin: undefined });
   }
@@ -818,7 +837,13 @@ export class NetworkBus implements Bus {
     };
     if (asked) {
       const replyTo = replyAddress(frame.address, header.corrId);
-      this.replyRoutes.set(replyTo, { peer, topic, asked, expires: performance.now() + this.requestTimeoutMs * 2 });
+      if (!this.replyRoutes.hasRoom(peer)) {
+        counters.quarantined++;
+        const limit = this.replyRoutes.maxPerSession;
+        peer.inbox.nack(seq, 'limit', `${frame.address}: session ${peer.sessionId} has ${limit} requests awaiting a reply here, the most this node keeps`, 0);
+        return;
+      }
+      this.replyRoutes.set(replyTo, { peer, topic, asked }, this.requestTimeoutMs * 2);
       if (!this.hasResponder(msg)) {
         if (qos > 0) peer.inbox.ack(seq);
         counters.received++;
@@ -892,7 +917,7 @@ export class NetworkBus implements Bus {
     if (qos > 0) peer.inbox.ack(seq);
     if (local) return this.settleReply(local, frame.kind, payload.slice(), verdict.value);
     if (!route) return;
-    this.replyRoutes.delete(address);
+    this.replyRoutes.take(address);
     void this.transmit(route.peer, { kind: frame.kind, topic: route.topic, address, header, payload: payload.slice(), origin: undefined }).catch(
       (err: unknown) => this.onError(err, address),
     );
@@ -910,6 +935,8 @@ export class NetworkBus implements Bus {
         inFlight: p.outbox.inFlight,
         srttMs: p.outbox.srttMs,
         bufferedBytes: p.bufferedBytes,
+        subscriptions: p.interests.size,
+        openRequests: this.replyRoutes.openFor(p),
         granted: p.granted,
         maxPayload: p.maxPayload,
         jitterBudgetUs: p.jitterBudgetUs,

@@ -18,6 +18,7 @@ import type { LinkDown, UmpLink } from '../transports/link.ts';
 import { ControlKind, type Control, type Interest } from '../lanes/index.ts';
 import { BusError } from './errors.ts';
 import type { BusSession } from './bus-session.ts';
+import { handshakeShare } from './interests.ts';
 
 export interface ConnectOptions {
   /** Opens a new link after the current one drops; without it a dropped link ends the session. */
@@ -61,6 +62,8 @@ export interface SessionHost {
   announced(to?: BusSession): Interest[];
   /** Replaces the subscriptions `peer` announced. */
   setInterests(peer: BusSession, list: readonly Interest[]): void;
+  /** Announces to `peer`, one SUBSCRIBE each, the subscriptions its handshake frame had no room for. */
+  announceRest(peer: BusSession, list: readonly Interest[]): void;
   /** Ends a peer's session (after `delayMs`, so a REFUSE can go out first). */
   dropPeer(peer: BusSession, error: BusError, delayMs?: number): void;
   /** A peer whose link now carries a resumed session: it is not a peer of its own any more. */
@@ -75,6 +78,8 @@ export class Sessions {
   private readonly welcomes = new WeakMap<BusSession, Control>();
   private readonly resumable = new WeakMap<BusSession, { reconnect: () => Promise<UmpLink>; forMs: number }>();
   private readonly handshakes = new WeakMap<BusSession, { resolve: () => void; reject: (e: BusError) => void }>();
+  /** Client: the subscription ids the last HELLO carried (the others follow the WELCOME as SUBSCRIBE). */
+  private readonly helloCarried = new WeakMap<BusSession, ReadonlySet<number>>();
   private resumeCount = 0;
 
   constructor(private readonly host: SessionHost) {}
@@ -107,17 +112,21 @@ export class Sessions {
   private handshake(peer: BusSession, timeoutMs: number, resume = false): Promise<void> {
     const host = this.host;
     return new Promise<void>((resolve, reject) => {
-      const hello = (): Control => ({
-        kind: ControlKind.Hello,
-        name: host.name,
-        capabilities: host.ownMask,
-        maxPayload: host.maxPayload,
-        jitterBudgetUs: host.jitterBudgetUs,
-        heartbeatMs: host.heartbeatMs,
-        clockSources: OWN_CLOCK_NUMBERS,
-        interests: host.announced(),
-        resume: resume ? { sessionId: peer.sessionId, token: peer.resumeToken, lastSeq: peer.inbox.answeredFloor } : undefined,
-      });
+      const hello = (): Control => {
+        const { carried } = handshakeShare(host.announced());
+        this.helloCarried.set(peer, new Set(carried.map((i) => i.subId)));
+        return {
+          kind: ControlKind.Hello,
+          name: host.name,
+          capabilities: host.ownMask,
+          maxPayload: host.maxPayload,
+          jitterBudgetUs: host.jitterBudgetUs,
+          heartbeatMs: host.heartbeatMs,
+          clockSources: OWN_CLOCK_NUMBERS,
+          interests: carried,
+          resume: resume ? { sessionId: peer.sessionId, token: peer.resumeToken, lastSeq: peer.inbox.answeredFloor } : undefined,
+        };
+      };
       const retry = setInterval(() => peer.sendControl(hello()), HELLO_RETRY_MS);
       const timeout = setTimeout(
         () => done(new BusError('timeout', `${peer.link?.description ?? host.name}: no WELCOME within ${timeoutMs} ms`, { timeoutMs })),
@@ -177,6 +186,7 @@ export class Sessions {
   }
 
   private welcome(peer: BusSession, clockSource: number, resumed: boolean, lastSeq: bigint): void {
+    const { carried, rest } = handshakeShare(this.host.announced(peer));
     const w: Control = {
       kind: ControlKind.Welcome,
       sessionId: peer.sessionId,
@@ -189,10 +199,11 @@ export class Sessions {
       resumed,
       lastSeq,
       name: this.host.name,
-      interests: this.host.announced(peer),
+      interests: carried,
     };
     this.welcomes.set(peer, w);
     peer.sendControl(w);
+    this.host.announceRest(peer, rest);
   }
 
   private onResume(fresh: BusSession, c: Hello, r: NonNullable<Hello['resume']>): void {
@@ -233,6 +244,11 @@ export class Sessions {
     peer.peerName = c.name;
     peer.state = 'established';
     this.host.setInterests(peer, c.interests);
+    const carried = this.helloCarried.get(peer);
+    this.host.announceRest(
+      peer,
+      this.host.announced(peer).filter((i) => !carried?.has(i.subId)),
+    );
     hs.resolve();
     if (c.resumed) {
       this.resumeCount++;

@@ -22,8 +22,19 @@ export const ControlKind = {
 /**
  * Reasons carried by NACK: the BusError code the publisher's promise rejects with. `undelivered`: the
  * receiver accepted the frame but a handler that acknowledges only after its work (a recorder) failed.
+ * `limit`: a per-session limit of the receiver's was reached. New reasons are appended (the index is the wire value).
  */
-export const NACK_REASONS = ['forbidden', 'stale', 'replay', 'invalid-payload', 'invalid-address', 'too-large', 'backpressure', 'undelivered'] as const;
+export const NACK_REASONS = [
+  'forbidden',
+  'stale',
+  'replay',
+  'invalid-payload',
+  'invalid-address',
+  'too-large',
+  'backpressure',
+  'undelivered',
+  'limit',
+] as const;
 export type NackReason = (typeof NACK_REASONS)[number];
 
 /** One subscription as announced to the peer (its interest). */

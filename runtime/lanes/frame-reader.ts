@@ -4,7 +4,7 @@
  * it, and so does every tap that watches a link (recorders, replay reports, monitors), so what they
  * see is exactly what the bus sees, bounded the same way.
  */
-import { UmpError, UmpReader, mcoded7Length } from '../ump/index.ts';
+import { UmpError, UmpErrorCode, UmpReader, mcoded7Length } from '../ump/index.ts';
 import { FrameError } from './frame.ts';
 import type { IncomingData, LaneReadContext, ReceivedFrame } from './lane.ts';
 import type { FlexFrame } from './flex-frame.ts';
@@ -23,6 +23,11 @@ export interface FrameReaderOptions {
   readonly maxBufferedBytes?: number;
   /** An open message silent this long is dropped (default 5000 ms). */
   readonly timeoutMs?: number;
+  /**
+   * A message refused for breaking a limit (too large, too many open at once): the sender's doing, not
+   * the path's, so the reader's owner may want to say so (gaps and timeouts, which loss causes, are only counted).
+   */
+  readonly onLimit?: (error: UmpError) => void;
 }
 
 /** What one push yields: frames, and frames that were bus frames but did not decode. */
@@ -31,6 +36,7 @@ export type FrameReadResult = ReceivedFrame | FrameError;
 export class BusFrameReader {
   private readonly reader: UmpReader;
   private readonly context: LaneReadContext;
+  private readonly onLimit: ((error: UmpError) => void) | undefined;
   /** UMP-level problems seen (gaps, aborted or oversized messages): the QoS layer repairs what they lost. */
   umpErrors = 0;
 
@@ -45,6 +51,7 @@ export class BusFrameReader {
       keepPackets: options.keepPackets === true,
     });
     this.context = { maxFrameBytes: options.maxFrameBytes, fromJson: options.fromJson };
+    this.onLimit = options.onLimit;
   }
 
   /** Bytes held for messages not yet complete. */
@@ -57,6 +64,7 @@ export class BusFrameReader {
     for (const ev of this.reader.push(words)) {
       if (ev instanceof UmpError) {
         this.umpErrors++;
+        if (ev.code === UmpErrorCode.TooLarge || ev.code === UmpErrorCode.TooManyStreams) this.onLimit?.(ev);
         continue;
       }
       const lane = laneOfCarrier(ev.kind);

@@ -28,14 +28,20 @@ export class RawPeer {
   sessionId = 0;
   granted = 0n;
   token = '';
+  /** Answers every SUBSCRIBE with SUBSCRIBED, as a bus does (a silent peer makes the authority resend them). */
+  answerSubscribes = false;
 
   constructor(readonly link: UmpLink) {
     link.onReceive((words) => {
       for (const ev of this.reader.push(words)) {
         if (ev instanceof UmpError || ev.kind !== 'sysex8') continue;
         const f = frameOf(ev.data);
-        if (f?.subId === CONTROL_SUB_ID) this.controls.push(decodeControl(f.body));
         if (f?.subId === DATA_SUB_ID) this.frames.push(decodeDataFrame(f.body, 1 << 20));
+        if (f?.subId !== CONTROL_SUB_ID) continue;
+        const c = decodeControl(f.body);
+        this.controls.push(c);
+        if (this.answerSubscribes && c.kind === ControlKind.Subscribe)
+          this.control({ kind: ControlKind.Subscribed, subId: c.subId, refused: undefined, message: '' });
       }
     });
   }

@@ -7,8 +7,9 @@
 import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
 import { createHash, randomBytes } from 'node:crypto';
 import { TransportError } from '../link.ts';
+import { AuthGate } from './admission.ts';
 import { systemClock, type Clock } from './clock.ts';
-import { ByeReason, type Nm2Command } from './commands.ts';
+import { ByeReason, Capability, type Nm2Command } from './commands.ts';
 import { Nm2Session, naksFor, type Nm2Link, type Nm2SessionHost } from './session.ts';
 import { newStats, type Nm2Stats } from './stats.ts';
 import { resolveTuning, type Nm2Tuning } from './tuning.ts';
@@ -39,6 +40,14 @@ export interface Nm2EndpointOptions {
   idleFlushMs?: number;
   /** Sessions at most; further invitations get Bye 0x40 (default 16). */
   maxSessions?: number;
+  /**
+   * Without a secret: sessions one source address may hold at once (default 8), so one host cannot take
+   * every slot; further invitations from it get Bye 0x40. With a secret only authenticated peers hold
+   * sessions, and this does not apply.
+   */
+  maxSessionsPerSource?: number;
+  /** With a secret: invitations whose name and wrong tries are remembered at once (default 64; the oldest are forgotten first). */
+  maxPendingInvitations?: number;
   /** Wait before a gap is asked for (default 20 ms) and how long a gap may stay open before it is skipped (default 500 ms). */
   retransmitDelayMs?: number;
   gapDeadlineMs?: number;
@@ -89,6 +98,8 @@ export class Nm2Endpoint {
   private closed = false;
   private readonly tuning: Nm2Tuning;
   private readonly sessionHost: Nm2SessionHost;
+  /** With a secret: answers invitations without holding a slot until the peer proves it knows the secret. */
+  private readonly gate: AuthGate | undefined;
 
   private constructor(
     private readonly socket: Socket,
@@ -99,6 +110,15 @@ export class Nm2Endpoint {
     this.port = address.port;
     this.productInstanceId = options.productInstanceId ?? defaultProductInstanceId(options.name);
     this.tuning = resolveTuning(options);
+    this.gate =
+      options.secret === undefined
+        ? undefined
+        : new AuthGate({
+            secret: options.secret,
+            windowMs: this.tuning.timeoutMs,
+            maxTries: this.tuning.maxAuthTries,
+            maxPending: options.maxPendingInvitations ?? 64,
+          });
     this.sessionHost = {
       clock: options.clock ?? systemClock,
       stats: this.counters,
@@ -204,21 +224,10 @@ export class Nm2Endpoint {
 
   /** A datagram from an address with no session: an invitation opens one; everything else gets a bounded answer. */
   private fromStranger(datagram: DecodedDatagram, rinfo: RemoteInfo): void {
-    if (datagram.commands.some((c) => c.type === 'invitation' || c.type === 'invitation-user-auth')) {
-      if (this.sessions.size >= (this.options.maxSessions ?? 16))
-        return this.sendTo(rinfo.address, rinfo.port, [{ type: 'bye', reason: ByeReason.TooManySessions, text: '' }]);
-      const secret = this.options.secret;
-      const session = new Nm2Session(
-        this.sessionHost,
-        'invitee',
-        { host: rinfo.address, port: rinfo.port },
-        { name: this.options.name, productInstanceId: this.productInstanceId, ...(secret !== undefined ? { secret } : {}) },
-        this.tuning,
-      );
-      this.sessions.set(addressKey(rinfo.address, rinfo.port), session);
-      this.counters.sessions = this.sessions.size;
-      return session.receive(datagram);
-    }
+    const invitation = datagram.commands.find(
+      (c) => c.type === 'invitation' || c.type === 'invitation-user-auth' || (this.gate && c.type === 'invitation-auth'),
+    );
+    if (invitation) return this.admit(datagram, rinfo, invitation);
     const replies: Nm2Command[] = naksFor(datagram.errors);
     this.counters.naksSent += replies.length;
     let bye: number | undefined;
@@ -251,6 +260,59 @@ export class Nm2Endpoint {
     if (bye !== undefined) replies.push({ type: 'bye', reason: bye, text: '' });
     // One answer datagram per incoming one at most, so a stranger cannot make us send more than it does.
     if (replies.length > 0) this.sendTo(rinfo.address, rinfo.port, replies.slice(0, 8));
+  }
+
+  /**
+   * An invitation from an address with no session. Without a secret it opens a session while there is a
+   * slot and its source holds fewer than `maxSessionsPerSource`; with one, the gate challenges it and
+   * only a right digest opens a session, so nobody without the secret ever holds a slot.
+   */
+  private admit(datagram: DecodedDatagram, rinfo: RemoteInfo, invitation: Nm2Command): void {
+    const answer = (cmd: Nm2Command) => this.sendTo(rinfo.address, rinfo.port, [cmd]);
+    const bye = (reason: number) => answer({ type: 'bye', reason, text: '' });
+    if (this.sessions.size >= (this.options.maxSessions ?? 16)) return bye(ByeReason.TooManySessions);
+    const gate = this.gate;
+    if (!gate) {
+      let fromSource = 0;
+      for (const s of this.sessions.values()) if (s.remote.host === rinfo.address) fromSource++;
+      if (fromSource >= (this.options.maxSessionsPerSource ?? 8)) return bye(ByeReason.TooManySessions);
+      return this.open(rinfo, undefined).receive(datagram);
+    }
+    const from = addressKey(rinfo.address, rinfo.port);
+    const now = this.sessionHost.clock.now();
+    gate.expire(now);
+    const me = { name: this.options.name, productInstanceId: this.productInstanceId };
+    switch (invitation.type) {
+      case 'invitation': {
+        if ((invitation.capabilities & Capability.Auth) === 0) return bye(ByeReason.NoMatchingAuthMethod);
+        const { nonce, retry } = gate.challenge(from, invitation.name, invitation.productInstanceId, now);
+        return answer({ type: 'auth-required', state: retry ? 1 : 0, nonce, ...me });
+      }
+      case 'invitation-auth': {
+        const verdict = gate.answer(from, invitation.digest, now);
+        if (verdict.kind === 'failed') return bye(ByeReason.AuthFailed);
+        if (verdict.kind === 'retry') return answer({ type: 'auth-required', state: 1, nonce: verdict.nonce, ...me });
+        const session = this.open(rinfo, this.options.secret);
+        session.challenged(verdict.nonce, verdict.name, verdict.productInstanceId);
+        return session.receive(datagram);
+      }
+      default:
+        return bye(ByeReason.NoMatchingAuthMethod); // we configure shared secrets, not users
+    }
+  }
+
+  /** A new invitee session with the peer at `rinfo`. */
+  private open(rinfo: RemoteInfo, secret: string | undefined): Nm2Session {
+    const session = new Nm2Session(
+      this.sessionHost,
+      'invitee',
+      { host: rinfo.address, port: rinfo.port },
+      { name: this.options.name, productInstanceId: this.productInstanceId, ...(secret !== undefined ? { secret } : {}) },
+      this.tuning,
+    );
+    this.sessions.set(addressKey(rinfo.address, rinfo.port), session);
+    this.counters.sessions = this.sessions.size;
+    return session;
   }
 
   private sendTo(host: string, port: number, commands: Nm2Command[]): void {

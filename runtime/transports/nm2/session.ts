@@ -326,6 +326,18 @@ export class Nm2Session implements Nm2Link {
     this.reply({ type: 'auth-required', state: 0, nonce: this.nonce!, name: this.me.name, productInstanceId: this.me.productInstanceId });
   }
 
+  /**
+   * Invitee of an endpoint with a secret: the endpoint challenged the invitation itself (admission.ts)
+   * and the datagram it hands over next answers `nonce` rightly; the session starts from there.
+   */
+  challenged(nonce: Uint8Array, name: string, productInstanceId: string): void {
+    this.peerName = name;
+    this.peerProductInstanceId = productInstanceId;
+    this.state = 'auth-required';
+    this.nonce = nonce;
+    this.timers.set('handshake', this.tuning.timeoutMs, () => this.end({ reason: 'timeout', message: 'the invitation was not completed' }));
+  }
+
   private acceptedMessage(): Nm2Command {
     return { type: 'accepted', name: this.me.name, productInstanceId: this.me.productInstanceId };
   }

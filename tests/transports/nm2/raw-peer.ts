@@ -26,7 +26,8 @@ export interface RawPeer {
   close(): Promise<void>;
 }
 
-export async function rawPeer(): Promise<RawPeer> {
+/** A socket bound on `host` (default 127.0.0.1; any 127.x.y.z is a source address of its own on Linux). */
+export async function rawPeer(host = '127.0.0.1'): Promise<RawPeer> {
   const socket = createSocket('udp4');
   const inbox: string[] = [];
   const waiters: { match: (h: string) => boolean; resolve: (h: string) => void }[] = [];
@@ -42,7 +43,7 @@ export async function rawPeer(): Promise<RawPeer> {
       }
     }
   });
-  await new Promise<void>((resolve) => socket.bind(0, '127.0.0.1', resolve));
+  await new Promise<void>((resolve) => socket.bind(0, host, resolve));
   return {
     port: socket.address().port,
     send: (bytes, port) => socket.send(bytes, port, '127.0.0.1'),
