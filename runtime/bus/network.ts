@@ -420,6 +420,14 @@ export class NetworkBus implements Bus {
     else drop();
   }
 
+  /** Ends a session whose outbox is full (see `route`): told why, its messages in flight given up, never resumed. */
+  private endSlowConsumer(peer: BusSession, address: string): void {
+    const why = `slow consumer: ${peer.outbox.inFlight} messages unacknowledged (maxInFlight ${peer.outbox.maxInFlight})`;
+    if (peer.state === 'established') peer.sendControl({ kind: ControlKind.Close, reason: why });
+    this.onError(new BusError('limit', `${address}: ${peer.describe()} ended as a ${why}`, { address }), peer.describe());
+    this.dropPeer(peer, new BusError('limit', `${peer.describe()} was ended as a ${why}`));
+  }
+
   private heartbeat(): void {
     const t = performance.now();
     for (const peer of this.peers) {
@@ -677,12 +685,24 @@ export class NetworkBus implements Bus {
       if (peer.role === 'authority' && !maskAllows(peer.granted, topic.subscribe)) continue;
       if (peer.subscribedTo(topic.id, address, false)) remote.push(peer);
     }
-    const full = remote.find((p) => p.outbox.inFlight >= p.outbox.maxInFlight);
-    if (full && msg.header.qos > 0)
-      throw new BusError('backpressure', `${address}: ${full.describe()} has ${full.outbox.inFlight} messages awaiting acknowledgement`, {
-        address,
-        retryAfterMs: full.outbox.retryHintMs(),
-      });
+    if (msg.header.qos > 0) {
+      const full = remote.filter((p) => p.outbox.inFlight >= p.outbox.maxInFlight);
+      // Forwarding another session's message, a full session this node is the authority of is a slow
+      // consumer: refusing the publisher would let one subscriber that never acknowledges (or is gone
+      // and never resumes) hold every other session back. It is ended instead; anything else that is
+      // full is this node's own flow control, and the publisher hears `backpressure`.
+      const slow = msg.origin ? full.filter((p) => p.role === 'authority') : [];
+      const blocking = full.find((p) => !slow.includes(p));
+      if (blocking)
+        throw new BusError('backpressure', `${address}: ${blocking.describe()} has ${blocking.outbox.inFlight} messages awaiting acknowledgement`, {
+          address,
+          retryAfterMs: blocking.outbox.retryHintMs(),
+        });
+      for (const peer of slow) {
+        this.endSlowConsumer(peer, address);
+        remote.splice(remote.indexOf(peer), 1);
+      }
+    }
     this.deliveries.reserve(local.length, address);
     for (const peer of remote) msg.asked?.add(peer);
     const handled = local.length > 0 ? this.deliverLocal(msg, local) : undefined;

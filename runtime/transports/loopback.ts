@@ -44,7 +44,9 @@ class LoopbackLink implements UmpLink {
 
   close(): Promise<void> {
     this.goDown({ reason: 'closed', message: 'closed by this side' });
-    this.peer.goDown({ reason: 'bye', message: 'the peer closed the link' });
+    // As over a socket, what was sent before the close still arrives: the far side goes down after it.
+    const peer = this.peer;
+    setImmediate(() => peer.goDown({ reason: 'bye', message: 'the peer closed the link' }));
     return Promise.resolve();
   }
 
