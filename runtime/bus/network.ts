@@ -79,6 +79,8 @@ export interface NetworkBusOptions {
   readonly requestTimeoutMs?: number;
   /** Unacknowledged messages per peer before `backpressure` (4096). */
   readonly maxInFlight?: number;
+  /** Payload bytes of unacknowledged messages per peer before `backpressure` (64 MiB). */
+  readonly maxInFlightBytes?: number;
   readonly retransmit?: RetransmitOptions;
   /** Oldest message timestamp accepted (30000 ms); older is `stale`. */
   readonly maxAgeMs?: number;
@@ -348,6 +350,7 @@ export class NetworkBus implements Bus {
       reader: { maxFrameBytes: this.maxPayload + 8192, fromJson: (f) => fromFlex(this.topics, f), keepPackets: this.options.keepPackets === true },
       ...(this.options.retransmit ? { retransmit: this.options.retransmit } : {}),
       ...(this.options.maxInFlight ? { maxInFlight: this.options.maxInFlight } : {}),
+      ...(this.options.maxInFlightBytes ? { maxInFlightBytes: this.options.maxInFlightBytes } : {}),
     });
     this.peers.add(peer);
     return peer;
@@ -422,7 +425,7 @@ export class NetworkBus implements Bus {
 
   /** Ends a session whose outbox is full (see `route`): told why, its messages in flight given up, never resumed. */
   private endSlowConsumer(peer: BusSession, address: string): void {
-    const why = `slow consumer: ${peer.outbox.inFlight} messages unacknowledged (maxInFlight ${peer.outbox.maxInFlight})`;
+    const why = `slow consumer: ${peer.outbox.describeFull()}`;
     if (peer.state === 'established') peer.sendControl({ kind: ControlKind.Close, reason: why });
     this.onError(new BusError('limit', `${address}: ${peer.describe()} ended as a ${why}`, { address }), peer.describe());
     this.dropPeer(peer, new BusError('limit', `${peer.describe()} was ended as a ${why}`));
@@ -686,7 +689,7 @@ export class NetworkBus implements Bus {
       if (peer.subscribedTo(topic.id, address, false)) remote.push(peer);
     }
     if (msg.header.qos > 0) {
-      const full = remote.filter((p) => p.outbox.inFlight >= p.outbox.maxInFlight);
+      const full = remote.filter((p) => p.outbox.isFull);
       // Forwarding another session's message, a full session this node is the authority of is a slow
       // consumer: refusing the publisher would let one subscriber that never acknowledges (or is gone
       // and never resumes) hold every other session back. It is ended instead; anything else that is
@@ -694,7 +697,7 @@ export class NetworkBus implements Bus {
       const slow = msg.origin ? full.filter((p) => p.role === 'authority') : [];
       const blocking = full.find((p) => !slow.includes(p));
       if (blocking)
-        throw new BusError('backpressure', `${address}: ${blocking.describe()} has ${blocking.outbox.inFlight} messages awaiting acknowledgement`, {
+        throw new BusError('backpressure', `${address}: at ${blocking.describe()} ${blocking.outbox.describeFull()}`, {
           address,
           retryAfterMs: blocking.outbox.retryHintMs(),
         });
@@ -729,7 +732,7 @@ export class NetworkBus implements Bus {
       const lane = LANES[msg.topic.lane];
       const build = (seq: bigint) =>
         lane.encode({ kind: msg.kind, seq, address: msg.address, header, payload: msg.payload, maxPayloadBytes: limit, json: () => jsonBody(msg) });
-      peer.outbox.send(qos, msg.topic.id, build, qos > 0 ? settle : undefined);
+      peer.outbox.send(qos, msg.topic.id, build, qos > 0 ? settle : undefined, msg.payload.length);
       if (qos === 0) resolve();
     });
   }

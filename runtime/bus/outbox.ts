@@ -21,9 +21,11 @@ export interface OutboxOptions {
   readonly retransmit?: RetransmitOptions;
   /** Unacknowledged frames kept; beyond it publishing reports `backpressure` (default 4096). */
   readonly maxInFlight?: number;
+  /** Payload bytes of the unacknowledged frames kept; beyond it publishing reports `backpressure` too (default 64 MiB). */
+  readonly maxInFlightBytes?: number;
   /** Most frames on the wire at once, whatever the congestion window says (default 256: what a Network MIDI 2.0 retransmit buffer can repair). */
   readonly maxWindow?: number;
-  /** At-most-once frames kept for resume backfill (default 1024). */
+  /** At-most-once frames kept for resume backfill (default 1024, and at most 8 MiB of payload: the oldest go first). */
   readonly backfillRing?: number;
 }
 
@@ -44,6 +46,8 @@ interface OutFrame {
   readonly frame: EncodedFrame;
   readonly qos: number;
   readonly topicId: number;
+  /** Its payload's size: what keeping it costs (the frame's packets are built from it on each transmission). */
+  readonly bytes: number;
   /** Copies sent so far (0 while it waits for the congestion window). */
   attempts: number;
   due: number;
@@ -52,6 +56,11 @@ interface OutFrame {
 }
 
 const now = (): number => performance.now();
+
+/** Payload bytes of unacknowledged frames one peer's outbox keeps by default: 64 MiB. */
+export const DEFAULT_MAX_IN_FLIGHT_BYTES = 64 * 1024 * 1024;
+/** Payload bytes of the at-most-once backfill ring: 8 MiB. */
+const MAX_RING_BYTES = 8 * 1024 * 1024;
 
 export class Outbox {
   /** Round-trip estimate and its variation from first-attempt ACKs (ms), as in RFC 6298. */
@@ -70,8 +79,10 @@ export class Outbox {
   private waitingAt = 0;
   private nextSeq = 1n;
   private readonly frames = new Map<bigint, OutFrame>();
+  /** Recent at-most-once frames, oldest first. */
   private readonly ring: OutFrame[] = [];
-  private ringAt = 0;
+  private ringBytes = 0;
+  private bytes = 0;
   private retryTimer: ReturnType<typeof setInterval> | undefined;
   /** Changes per transmission: carriers with stream ids never continue an earlier copy's packets. */
   private stream = 0;
@@ -79,6 +90,7 @@ export class Outbox {
   private readonly maxMs: number;
   private readonly maxAttempts: number;
   readonly maxInFlight: number;
+  readonly maxInFlightBytes: number;
   private readonly maxWindow: number;
   private readonly ringSize: number;
 
@@ -90,6 +102,7 @@ export class Outbox {
     this.maxMs = options.retransmit?.maxMs ?? 1000;
     this.maxAttempts = options.retransmit?.maxAttempts ?? 20;
     this.maxInFlight = options.maxInFlight ?? 4096;
+    this.maxInFlightBytes = options.maxInFlightBytes ?? DEFAULT_MAX_IN_FLIGHT_BYTES;
     this.maxWindow = Math.max(4, Math.min(options.maxWindow ?? 256, this.maxInFlight));
     this.ringSize = options.backfillRing ?? 1024;
   }
@@ -97,6 +110,21 @@ export class Outbox {
   /** Unacknowledged frames. */
   get inFlight(): number {
     return this.frames.size;
+  }
+
+  /** Payload bytes of the unacknowledged frames. */
+  get inFlightBytes(): number {
+    return this.bytes;
+  }
+
+  /** No further at-least-once / exactly-once frame is taken (`maxInFlight` frames or `maxInFlightBytes` bytes await acknowledgement). */
+  get isFull(): boolean {
+    return this.frames.size >= this.maxInFlight || this.bytes >= this.maxInFlightBytes;
+  }
+
+  /** What is full, for messages. */
+  describeFull(): string {
+    return `${this.frames.size} messages (${this.bytes} bytes) await acknowledgement (limits ${this.maxInFlight} messages, ${this.maxInFlightBytes} bytes)`;
   }
 
   /** Starts the retransmission timer (once a link is attached). */
@@ -112,16 +140,25 @@ export class Outbox {
    * acknowledged and `settle` runs then (or with the error that ended it); QoS 0 frames go to the
    * backfill ring. Throws `backpressure` when too many frames await acknowledgement.
    */
-  send(qos: number, topicId: number, build: (seq: bigint) => EncodedFrame, settle?: (error: BusError | undefined) => void): bigint {
-    if (qos > 0 && this.frames.size >= this.maxInFlight) {
-      throw new BusError('backpressure', `${this.host.describe()}: ${this.frames.size} messages await acknowledgement (limit ${this.maxInFlight})`, {
-        retryAfterMs: this.retryHintMs(),
-      });
+  send(qos: number, topicId: number, build: (seq: bigint) => EncodedFrame, settle?: (error: BusError | undefined) => void, bytes = 0): bigint {
+    if (qos > 0 && this.isFull) {
+      throw new BusError('backpressure', `${this.host.describe()}: ${this.describeFull()}`, { retryAfterMs: this.retryHintMs() });
     }
     const seq = this.nextSeq++;
-    const out: OutFrame = { seq, frame: build(seq), qos, topicId, attempts: 0, due: Number.POSITIVE_INFINITY, firstSentAt: 0, waiters: settle ? [settle] : [] };
+    const out: OutFrame = {
+      seq,
+      frame: build(seq),
+      qos,
+      topicId,
+      bytes,
+      attempts: 0,
+      due: Number.POSITIVE_INFINITY,
+      firstSentAt: 0,
+      waiters: settle ? [settle] : [],
+    };
     if (qos > 0) {
       this.frames.set(seq, out);
+      this.bytes += bytes;
       this.waiting.push(out);
       this.pump();
     } else {
@@ -165,11 +202,9 @@ export class Outbox {
   }
 
   private remember(frame: OutFrame): void {
-    if (this.ring.length < this.ringSize) this.ring.push(frame);
-    else {
-      this.ring[this.ringAt] = frame;
-      this.ringAt = (this.ringAt + 1) % this.ringSize;
-    }
+    this.ring.push(frame);
+    this.ringBytes += frame.bytes;
+    while (this.ring.length > this.ringSize || (this.ringBytes > MAX_RING_BYTES && this.ring.length > 1)) this.ringBytes -= this.ring.shift()!.bytes;
   }
 
   private transmit(f: OutFrame, retransmission: boolean): void {
@@ -205,7 +240,7 @@ export class Outbox {
 
   /** Removes a frame from the outbox (acknowledged, refused or given up). */
   private drop(f: OutFrame): void {
-    this.frames.delete(f.seq);
+    if (this.frames.delete(f.seq)) this.bytes -= f.bytes;
     if (f.attempts > 0) this.onWire--;
   }
 
@@ -217,8 +252,7 @@ export class Outbox {
   backfill(peerFloor: bigint): number {
     let n = 0;
     const t = now();
-    const ring = [...this.ring.slice(this.ringAt), ...this.ring.slice(0, this.ringAt)];
-    const frames = [...ring.filter((f) => f.seq > peerFloor), ...this.frames.values()].sort((a, b) => (a.seq < b.seq ? -1 : a.seq > b.seq ? 1 : 0));
+    const frames = [...this.ring.filter((f) => f.seq > peerFloor), ...this.frames.values()].sort((a, b) => (a.seq < b.seq ? -1 : a.seq > b.seq ? 1 : 0));
     for (const f of frames) {
       if (f.qos > 0 && f.seq <= peerFloor) {
         this.drop(f);
@@ -286,5 +320,6 @@ export class Outbox {
     this.retryTimer = undefined;
     for (const f of this.frames.values()) this.finish(f, error);
     this.frames.clear();
+    this.bytes = 0;
   }
 }

@@ -18,13 +18,13 @@ afterEach(async () => {
 
 const heartbeat = topics['session/heartbeat'];
 const ALL = (1n << 64n) - 1n;
-const MAX_IN_FLIGHT = 256;
-const COUNT = 1_000;
+const MAX_IN_FLIGHT = 512;
+const COUNT = 2_000;
 /** Publications awaiting their acknowledgement at once, as `midl send` keeps them (its --window). */
 const WINDOW = 64;
 
-function authority(): NetworkBus {
-  const bus = new NetworkBus({ name: 'authority', ...registry, maxInFlight: MAX_IN_FLIGHT, onError: busErrors.for('authority') });
+function authority(options: { maxInFlight?: number; maxInFlightBytes?: number } = { maxInFlight: MAX_IN_FLIGHT }): NetworkBus {
+  const bus = new NetworkBus({ name: 'authority', ...registry, ...options, onError: busErrors.for('authority') });
   cleanup.push(() => bus.close());
   return bus;
 }
@@ -40,7 +40,19 @@ async function client(auth: NetworkBus, name: string): Promise<NetworkBus> {
 
 describe('a subscriber that never acknowledges', () => {
   it('does not make the authority refuse anyone else: it is ended as a slow consumer, and every message reaches the others', async () => {
-    const auth = authority();
+    await slowConsumer({ maxInFlight: MAX_IN_FLIGHT }, MAX_IN_FLIGHT);
+  });
+
+  it('is ended by the bytes it holds up too, not only the messages (maxInFlightBytes)', async () => {
+    const size = heartbeat.payload.encode(heartbeat.payload.example()).length;
+    await slowConsumer({ maxInFlightBytes: MAX_IN_FLIGHT * size }, MAX_IN_FLIGHT);
+  });
+});
+
+/** Runs the slow-consumer case against an authority with `limits`: the slow session holds at least `held` messages when it is ended. */
+async function slowConsumer(limits: { maxInFlight?: number; maxInFlightBytes?: number }, held: number): Promise<void> {
+  {
+    const auth = authority(limits);
     const slow = RawPeer.attach(auth);
     slow.answerSubscribes = true;
     await slow.hello(ALL);
@@ -78,6 +90,6 @@ describe('a subscriber that never acknowledges', () => {
     const resumed = await again.hello(ALL, { sessionId: slow.sessionId, token: slow.token, lastSeq: 0n });
     expect(resumed.kind).toBe(ControlKind.Refuse);
     // Once for the session, and once for each message it had been sent and never acknowledged (each one lost to it, none silently).
-    busErrors.claim({ bus: 'authority', code: 'limit', message: /slow consumer/ }, { min: MAX_IN_FLIGHT + 1, max: COUNT + 1 });
-  });
-});
+    busErrors.claim({ bus: 'authority', code: 'limit', message: /slow consumer/ }, { min: held + 1, max: COUNT + 1 });
+  }
+}
