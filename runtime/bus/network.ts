@@ -79,7 +79,7 @@ export interface NetworkBusOptions {
   readonly requestTimeoutMs?: number;
   /** Unacknowledged messages per peer before `backpressure` (4096). */
   readonly maxInFlight?: number;
-  /** Payload bytes of unacknowledged messages per peer before `backpressure` (64 MiB). */
+  /** Payload bytes of unacknowledged messages per peer before `backpressure` (16 MiB). */
   readonly maxInFlightBytes?: number;
   readonly retransmit?: RetransmitOptions;
   /** Oldest message timestamp accepted (30000 ms); older is `stale`. */

@@ -21,11 +21,11 @@ export interface OutboxOptions {
   readonly retransmit?: RetransmitOptions;
   /** Unacknowledged frames kept; beyond it publishing reports `backpressure` (default 4096). */
   readonly maxInFlight?: number;
-  /** Payload bytes of the unacknowledged frames kept; beyond it publishing reports `backpressure` too (default 64 MiB). */
+  /** Payload bytes of the unacknowledged frames kept; beyond it publishing reports `backpressure` too (default 16 MiB). */
   readonly maxInFlightBytes?: number;
   /** Most frames on the wire at once, whatever the congestion window says (default 256: what a Network MIDI 2.0 retransmit buffer can repair). */
   readonly maxWindow?: number;
-  /** At-most-once frames kept for resume backfill (default 1024, and at most 8 MiB of payload: the oldest go first). */
+  /** At-most-once frames kept for resume backfill (default 1024, and at most 4 MiB of payload: the oldest go first). */
   readonly backfillRing?: number;
 }
 
@@ -57,10 +57,10 @@ interface OutFrame {
 
 const now = (): number => performance.now();
 
-/** Payload bytes of unacknowledged frames one peer's outbox keeps by default: 64 MiB. */
-export const DEFAULT_MAX_IN_FLIGHT_BYTES = 64 * 1024 * 1024;
-/** Payload bytes of the at-most-once backfill ring: 8 MiB. */
-const MAX_RING_BYTES = 8 * 1024 * 1024;
+/** Payload bytes of unacknowledged frames one peer's outbox keeps by default: 16 MiB (sixteen messages of the largest default payload). */
+export const DEFAULT_MAX_IN_FLIGHT_BYTES = 16 * 1024 * 1024;
+/** Payload bytes of the at-most-once backfill ring: 4 MiB. */
+const MAX_RING_BYTES = 4 * 1024 * 1024;
 
 export class Outbox {
   /** Round-trip estimate and its variation from first-attempt ACKs (ms), as in RFC 6298. */

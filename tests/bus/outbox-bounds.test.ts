@@ -1,5 +1,5 @@
 // What one peer's outbox may hold, in bytes as well as in frames: the payloads of unacknowledged
-// frames (maxInFlightBytes) and of the at-most-once frames kept for a resume (8 MiB), whatever the
+// frames (maxInFlightBytes) and of the at-most-once frames kept for a resume (4 MiB), whatever the
 // sizes of the messages sent.
 import { describe, expect, it } from 'vitest';
 import { BusError } from '../../runtime/bus/errors.ts';
@@ -34,11 +34,11 @@ describe('outbox bounds', () => {
     expect(box.inFlightBytes).toBe(0);
   });
 
-  it('keeps at most 8 MiB of at-most-once payload for a resume, the newest', () => {
+  it('keeps at most 4 MiB of at-most-once payload for a resume, the newest', () => {
     const { box, sent } = outbox({});
     for (let i = 0; i < 100; i++) box.send(0, 1, frame, undefined, MiB);
     // Backfilled after a resume: only what the ring kept.
-    expect(box.backfill(0n)).toBe(8);
-    expect(sent.length).toBe(8);
+    expect(box.backfill(0n)).toBe(4);
+    expect(sent.length).toBe(4);
   });
 });
