@@ -1,4 +1,4 @@
-import { createSocket, type Socket } from 'node:dgram';
+import { boundSocket } from '../helpers/udp-port.ts';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
@@ -15,12 +15,6 @@ const { dir, schema } = opsProject();
 afterEach(() => killAll());
 afterAll(() => removeTempProjects());
 
-async function socket(): Promise<Socket> {
-  const s = createSocket('udp4');
-  await new Promise<void>((r) => s.bind(0, '127.0.0.1', () => r()));
-  return s;
-}
-
 /** Invitation "flood"/"f1" with capability bit0 (can authenticate). */
 const INVITATION = Buffer.concat([
   Buffer.from([0x4d, 0x49, 0x44, 0x49, 0x01, 0x02, 0x02, 0x01]),
@@ -31,7 +25,7 @@ const INVITATION = Buffer.concat([
 describe('midl peer --secret under an invitation flood', () => {
   it('16 sockets re-inviting every 150 ms: a send with the secret delivers every line', async () => {
     const peer = await startPeer(['--schema', schema, '--secret', 'hunter2']);
-    const attackers = await Promise.all(Array.from({ length: 16 }, () => socket()));
+    const attackers = await Promise.all(Array.from({ length: 16 }, () => boundSocket()));
     const answers: Buffer[] = [];
     for (const a of attackers) a.on('message', (m) => answers.push(m));
     const invite = () => {

@@ -1,4 +1,4 @@
-import { createSocket, type Socket } from 'node:dgram';
+import { boundSocket } from '../helpers/udp-port.ts';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import fc from 'fast-check';
@@ -18,12 +18,6 @@ import { job, opsProject } from '../helpers/ops-schema.ts';
 const { dir, schema } = opsProject();
 afterEach(() => killAll());
 afterAll(() => removeTempProjects());
-
-async function socket(): Promise<Socket> {
-  const s = createSocket('udp4');
-  await new Promise<void>((r) => s.bind(0, '127.0.0.1', () => r()));
-  return s;
-}
 
 const hostileDatagram = fc.oneof(
   fc.uint8Array({ maxLength: 200 }).map((b) => Buffer.from(b)),
@@ -61,7 +55,7 @@ const hostileDatagram = fc.oneof(
 describe('midl peer under hostile datagrams', () => {
   it('keeps serving a send session, then still answers an invitation and a ping', async () => {
     const peer = await startPeer(['--schema', schema]);
-    const attackers = await Promise.all([socket(), socket(), socket()]);
+    const attackers = await Promise.all([boundSocket(), boundSocket(), boundSocket()]);
     const file = join(dir, 'jobs.jsonl');
     writeFileSync(file, Array.from({ length: 300 }, (_, i) => job(i)).join('\n') + '\n');
     const samples = fc.sample(hostileDatagram, { numRuns: 600, seed: 2026 });

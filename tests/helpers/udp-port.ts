@@ -1,4 +1,4 @@
-import { createSocket } from 'node:dgram';
+import { createSocket, type Socket } from 'node:dgram';
 
 /**
  * A UDP port on 127.0.0.1 that was free a moment ago: a private mDNS port for one test (its own
@@ -10,4 +10,11 @@ export async function freeUdpPort(): Promise<number> {
   const { port } = socket.address();
   await new Promise<void>((resolve) => socket.close(() => resolve()));
   return port;
+}
+
+/** A UDP socket bound to an ephemeral port on 127.0.0.1 (an attacker's, in the hostile-peer tests). */
+export async function boundSocket(): Promise<Socket> {
+  const s = createSocket('udp4');
+  await new Promise<void>((r) => s.bind(0, '127.0.0.1', () => r()));
+  return s;
 }
