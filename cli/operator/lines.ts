@@ -11,7 +11,7 @@
  * line adds `"ump"`: the message's UMP packets as received, one packet per string, words as 8 uppercase
  * hex digits separated by spaces (the `.ump` word-file format), or null when they were not captured.
  */
-import { packetWordCount, type Delivery, type JsonValue, type QosLevel } from '../../runtime/index.ts';
+import { decodeLimits, packetWordCount, parseJsonStrict, type Delivery, type JsonValue, type QosLevel } from '../../runtime/index.ts';
 import { formatPackets } from '../commands/ump.ts';
 import { QOS_LEVELS } from './options.ts';
 
@@ -99,11 +99,15 @@ export function parseUmpText(text: string, where: (line: number) => string): Uin
 
 const hex8 = (w: number): string => w.toString(16).toUpperCase().padStart(8, '0');
 
+const NO_KEYS: ReadonlySet<string> = new Set();
+
 /** One line of a recording (or of `peer`/`tail` output, which lacks `ump`), checked field by field. */
 export function parseRecordedLine(text: string, where: string): RecordedLine {
   let raw: unknown;
   try {
-    raw = JSON.parse(text);
+    // Strict, as `send` reads payloads: a duplicate key or a number no float holds would replay changed.
+    // The line is an object around the payload's value: one level more than a payload may nest.
+    raw = parseJsonStrict(text, decodeLimits().maxDepth + 1, NO_KEYS);
   } catch (err) {
     throw new LineError(where, `not JSON: ${(err as Error).message}`);
   }

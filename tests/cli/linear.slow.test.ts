@@ -106,4 +106,53 @@ describe('the CLI is linear in its input (10 MB of each kind)', () => {
     expect(big.stdoutTail.endsWith(line)).toBe(true);
     expect(big.stderrBytes).toBe(0);
   });
+
+  /** A topic whose payload has a free-form json field, for the payload lines `send` reads. */
+  const JSON_SCHEMA = `package linear.json;
+version "1.0.0";
+struct Doc { data: json @1; note: string @2; }
+topic linear/doc { payload: Doc; qos: at_least_once; }
+`;
+  /** One payload line of about `size` characters, whose last key repeats the first: a duplicate at the very end. */
+  const bigLine = (size: number, last: string): string => {
+    const entries: string[] = [];
+    let length = 0;
+    for (let i = 0; length < size; i++) {
+      const e = `"key${i}":[${i},"${'v'.repeat(40)}"]`;
+      entries.push(e);
+      length += e.length + 1;
+    }
+    return `{"note":"big","data":{${entries.join(',')},${last}}}\n`;
+  };
+  const cases: readonly { what: string; last: string; expected: RegExp }[] = [
+    {
+      what: 'a duplicate key at its end',
+      last: '"key0":1',
+      expected: /big\.jsonl:1: not JSON: \/data\/key0: key "key0" appears twice in one object \(at offset \d+\)/,
+    },
+    {
+      what: 'a 400-digit number at its end',
+      last: `"n":${'9'.repeat(400)}`,
+      expected: /big\.jsonl:1: not JSON: \/data\/n: 9{64}… is beyond the range of a 64-bit float/,
+    },
+    {
+      what: 'a __proto__ key in the json field',
+      last: '"__proto__":{"admin":true}',
+      expected: /big\.jsonl:1: not a linear\.json\.Doc: \/data\/__proto__: key "__proto__" is not accepted in a json value/,
+    },
+  ];
+  for (const c of cases) {
+    it(`midl send: a 10 MB payload line with ${c.what} is refused where it is, nothing sent`, { timeout: 300_000 }, async () => {
+      const dir = tempProject({ 'doc.midl': JSON_SCHEMA, 'small.jsonl': bigLine(1_000_000, c.last), 'big.jsonl': bigLine(10_000_000, c.last) });
+      // Port 9 (discard): nothing listens, and nothing may be sent anyway: payloads are checked first.
+      const send = (file: string) => midl(['send', '--to', 'udp://127.0.0.1:9', '--schema', 'doc.midl', '--topic', 'linear/doc', '--file', file], dir);
+      const big = await linearRuns(
+        () => send('small.jsonl'),
+        () => send('big.jsonl'),
+      );
+      expect(big.code).toBe(1);
+      expect(big.stderrTail).toMatch(c.expected);
+      expect(big.stderrTail).toContain('nothing sent: 1 invalid payload for linear/doc');
+    });
+  }
 });
