@@ -44,7 +44,7 @@ export function resolvePrograms(paths: readonly string[], configPath: string | u
   const config = readConfig(configPath);
   if (!config) throw new UsageError('no paths given and no midl.yaml found in this directory or its parents');
   const programs = config.generate.map((job) => programOf(job.name, job.inputs));
-  if (withCheckOnly) programs.push(...config.checkOnly.map((entry) => programOf(relative(process.cwd(), entry) || '.', [entry])));
+  if (withCheckOnly) for (const entry of config.checkOnly) programs.push(programOf(relative(process.cwd(), entry) || '.', [entry]));
   return programs;
 }
 

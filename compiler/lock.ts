@@ -1,5 +1,9 @@
 import { readFileSync } from 'node:fs';
+import { parseJsonStrict } from '../runtime/index.ts';
 import type { IrProgram } from './ir/ir.ts';
+
+/** {lockVersion, programs: {name: {capabilities|topics: {name: number}}}} nests three levels. */
+const LOCK_MAX_DEPTH = 8;
 
 /**
  * midl.lock pins what must never move once published: capability bits (so adding a capability never
@@ -32,7 +36,8 @@ export function readLock(path: string): LockFile {
   }
   let raw: unknown;
   try {
-    raw = JSON.parse(text);
+    // Strict: a name twice in the lock (a merge gone wrong) would silently keep one of its ids.
+    raw = parseJsonStrict(text, LOCK_MAX_DEPTH);
   } catch (err) {
     throw new LockError(`${path} is not valid JSON: ${(err as Error).message}`);
   }

@@ -104,7 +104,7 @@ async function runOnce(p: GenPlan, opts: GenOptions): Promise<{ code: number; in
     if (job.files.length === 0) throw new UsageError(`no .midl files found in ${job.label}`);
     const prior = lock.programs[job.label];
     const result = compile(job.files, { lockedCapabilityBits: new Map(Object.entries(prior?.capabilities ?? {})) });
-    inputs.push(...result.files);
+    for (const f of result.files) inputs.push(f);
     if (result.unreadable.length > 0) {
       reportDiagnostics(
         result.diagnostics.filter((d) => d.code === 'MIDL1901'),

@@ -191,6 +191,9 @@ async function readTokens(args: readonly string[]): Promise<Token[]> {
 
 type Json = Record<string, unknown>;
 
+/** Characters of output gathered before one write. */
+const OUTPUT_BLOCK = 64 * 1024;
+
 /**
  * Prints one JSON line per message / packet / error. Bad tokens are reported and skipped; the words
  * between them are processed as runs. Returns true if any error was printed.
@@ -198,9 +201,15 @@ type Json = Record<string, unknown>;
 function printEvents(tokens: readonly Token[], mode: 'unpack' | 'decode'): boolean {
   const reader = new UmpReader({ timeoutMs: Infinity });
   let failed = false;
+  // Lines go out in blocks: a write per line cost most of the time of a 10 MB input.
+  let pending = '';
   const emit = (obj: Json): void => {
     if (obj.kind === 'error') failed = true;
-    process.stdout.write(JSON.stringify(obj) + '\n');
+    pending += JSON.stringify(obj) + '\n';
+    if (pending.length >= OUTPUT_BLOCK) {
+      process.stdout.write(pending);
+      pending = '';
+    }
   };
   let run: number[] = [];
   let runTokens: number[] = [];
@@ -208,7 +217,8 @@ function printEvents(tokens: readonly Token[], mode: 'unpack' | 'decode'): boole
   const readerTokens: number[] = [];
   const flush = (): void => {
     if (mode === 'unpack') {
-      readerTokens.push(...runTokens);
+      // One at a time: a run of 130,000 words spread into push's arguments overflowed the stack.
+      for (const t of runTokens) readerTokens.push(t);
       for (const e of reader.push(run)) emit(toJson(e, readerTokens));
     } else {
       for (const p of decodePackets(run)) emit(toJson(p, runTokens));
@@ -227,6 +237,7 @@ function printEvents(tokens: readonly Token[], mode: 'unpack' | 'decode'): boole
   }
   flush();
   if (mode === 'unpack') for (const e of reader.finish()) emit(toJson(e, readerTokens));
+  if (pending) process.stdout.write(pending);
   return failed;
 }
 

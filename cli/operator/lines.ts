@@ -13,7 +13,7 @@
  * before it, a keyed exactly-once message's line has `"dedupe"`: its identity in the peer's window of
  * delivered messages (32 hex digits), which `peer --record` reads back when it starts again.
  */
-import { packetWordCount, type Delivery, type JsonValue, type QosLevel } from '../../runtime/index.ts';
+import { decodeLimits, packetWordCount, parseJsonStrict, type Delivery, type JsonValue, type QosLevel } from '../../runtime/index.ts';
 import { formatPackets } from '../commands/ump.ts';
 import { QOS_LEVELS } from './options.ts';
 
@@ -102,11 +102,15 @@ export function parseUmpText(text: string, where: (line: number) => string): Uin
 
 const hex8 = (w: number): string => w.toString(16).toUpperCase().padStart(8, '0');
 
+const NO_KEYS: ReadonlySet<string> = new Set();
+
 /** One line of a recording (or of `peer`/`tail` output, which lacks `ump`), checked field by field. */
 export function parseRecordedLine(text: string, where: string): RecordedLine {
   let raw: unknown;
   try {
-    raw = JSON.parse(text);
+    // Strict, as `send` reads payloads: a duplicate key or a number no float holds would replay changed.
+    // The line is an object around the payload's value: one level more than a payload may nest.
+    raw = parseJsonStrict(text, decodeLimits().maxDepth + 1, NO_KEYS);
   } catch (err) {
     throw new LineError(where, `not JSON: ${(err as Error).message}`);
   }

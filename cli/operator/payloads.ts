@@ -3,7 +3,9 @@
  * with its generated codec: JSON text → `fromJSON` → `validate`. All of them are checked before
  * anything is sent, so a bad line 9,000 of a file never leaves 8,999 non-idempotent messages behind.
  */
-import type { AnyTopicDescriptor, JsonValue } from '../../runtime/index.ts';
+import { decodeLimits, parseJsonStrict, type AnyTopicDescriptor, type JsonValue } from '../../runtime/index.ts';
+
+const NO_KEYS: ReadonlySet<string> = new Set();
 
 export interface PayloadSource {
   readonly text: string;
@@ -26,7 +28,9 @@ export function readPayloads(topic: AnyTopicDescriptor, sources: readonly Payloa
   for (const s of sources) {
     let json: unknown;
     try {
-      json = JSON.parse(s.text);
+      // Strict: a duplicate key, or a number no float holds, would otherwise be sent changed. `__proto__`
+      // is refused by the codec where it matters (inside json fields); a declared field may bear the name.
+      json = parseJsonStrict(s.text, decodeLimits().maxDepth, NO_KEYS);
     } catch (err) {
       problems.push(`${s.where}: not JSON: ${(err as Error).message}`);
       continue;

@@ -160,16 +160,29 @@ export class Binder {
         return { symbol: sym, candidates: [] };
       }
     }
-    const candidates = [file, ...file.imports.map((i) => this.importedFile(i)).filter((f): f is LoadedFile => !!f)].flatMap((f) => [
-      ...this.fileCaps.get(f.absPath)!.keys(),
-    ]);
+    let candidates = this.capabilityCandidates.get(file.absPath);
+    if (!candidates) {
+      candidates = [file, ...file.imports.map((i) => this.importedFile(i)).filter((f): f is LoadedFile => !!f)].flatMap((f) => [
+        ...this.fileCaps.get(f.absPath)!.keys(),
+      ]);
+      this.capabilityCandidates.set(file.absPath, candidates);
+    }
     return { candidates };
   }
 
+  /** Capabilities visible from a file (cached: a list per unknown capability made many of them quadratic). */
+  private readonly capabilityCandidates = new Map<string, string[]>();
+
   /** The file a capability is declared in, when it exists but is not visible (for a better hint). */
   capabilityDeclaredElsewhere(name: string): LoadedFile | undefined {
-    return this.capabilities.find((c) => c.decl.name.text === name)?.file;
+    if (!this.firstCapabilityByName) {
+      this.firstCapabilityByName = new Map();
+      for (const c of this.capabilities) if (!this.firstCapabilityByName.has(c.decl.name.text)) this.firstCapabilityByName.set(c.decl.name.text, c.file);
+    }
+    return this.firstCapabilityByName.get(name);
   }
+
+  private firstCapabilityByName: Map<string, LoadedFile> | undefined;
 
   /** Declared types visible elsewhere in the program (for "did you forget an import?"). */
   findAnywhere(short: string): DeclSymbol[] {

@@ -4,10 +4,13 @@ import type { LoadedFile } from '../binder/load.ts';
 import type { DiagnosticBag } from '../diagnostics/diagnostic.ts';
 import type { IrSource } from '../ir/ir.ts';
 import type { Span } from '../source.ts';
-import { didYouMean } from './suggest.ts';
+import { Suggester } from './suggest.ts';
 
 /** What every checker module needs: the symbols, a place to report, and name lookup with good errors. */
 export class CheckContext {
+  /** "Did you mean" over names from the input: bounded work per compilation. */
+  readonly suggester = new Suggester();
+
   constructor(
     readonly binder: Binder,
     readonly diagnostics: DiagnosticBag,
@@ -50,7 +53,7 @@ export class CheckContext {
     if (file.imports.some((i) => i.target === undefined)) return undefined;
     const short = name.parts[name.parts.length - 1]!.text;
     const elsewhere = this.binder.findAnywhere(short);
-    let help = didYouMean(name.text, r.candidates);
+    let help = this.suggester.didYouMean(name.text, r.candidates);
     if (!help && elsewhere.length > 0) {
       const sym = elsewhere[0]!;
       help = `'${short}' is declared in ${sym.file.parsed.ast.file.path} (package ${sym.package || '(none)'}); import that file and write '${(sym.package.split('.').pop() ?? '') + '.' + short}'`;

@@ -44,3 +44,28 @@ export function didYouMean(name: string, candidates: Iterable<string>, fallback?
   const best = closest(name, candidates);
   return best !== undefined ? `did you mean '${best}'?` : fallback;
 }
+
+/**
+ * Candidates compared per compilation before "did you mean" stops looking. Each unknown name is
+ * compared with every visible name, so a file of 200,000 unknown names among 200,000 declarations
+ * would take hours; within the budget (a fraction of a second) every suggestion is still made.
+ */
+export const SUGGESTION_BUDGET = 250_000;
+
+/** `didYouMean` for candidate lists that grow with the input, under one budget per compilation. */
+export class Suggester {
+  private left: number;
+
+  constructor(budget = SUGGESTION_BUDGET) {
+    this.left = budget;
+  }
+
+  didYouMean(name: string, candidates: readonly string[], fallback?: string): string | undefined {
+    if (candidates.length > this.left) {
+      this.left = 0;
+      return fallback;
+    }
+    this.left -= candidates.length;
+    return didYouMean(name, candidates, fallback);
+  }
+}

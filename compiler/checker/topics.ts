@@ -172,7 +172,7 @@ export function checkTopicsAndIntents(
         const unknownParam = http.pathParams.find((p) => bodyStruct && !bodyStruct.fields.some((f) => f.name === p));
         if (unknownParam) {
           ctx.diagnostics.add('invalidHttp', { reason: `path parameter '{${unknownParam}}' is not a field of ${bodyStruct!.shortName}` }, http.span, {
-            help: didYouMean(
+            help: ctx.suggester.didYouMean(
               unknownParam,
               bodyStruct!.fields.map((f) => f.name),
               `add a field '${unknownParam}' to ${bodyStruct!.shortName}`,
@@ -283,7 +283,7 @@ function readProperty(ctx: CheckContext, file: LoadedFile, p: A.Property, kind: 
         ctx.diagnostics.add('unknownCapability', { name: capName }, item.span, {
           help: elsewhere
             ? `it is declared in ${elsewhere.parsed.ast.file.path}; import that file`
-            : didYouMean(capName, found.candidates, `declare it: capability ${capName};`)!,
+            : ctx.suggester.didYouMean(capName, found.candidates, `declare it: capability ${capName};`)!,
         });
         continue;
       }

@@ -439,7 +439,7 @@ function checkDefault(ctx: CheckContext, file: LoadedFile, lit: A.Literal, type:
       return mismatch(`write the member name alone, e.g. = ${decl.members[0]?.name.text ?? 'member'}`);
     if (decl && !decl.members.some((m) => m.name.text === member)) {
       ctx.diagnostics.add('unknownEnumMember', { enum: decl.name.text, name: member }, lit.span, {
-        help: didYouMean(
+        help: ctx.suggester.didYouMean(
           member,
           decl.members.map((m) => m.name.text),
           `members: ${decl.members.map((m) => m.name.text).join(', ')}`,

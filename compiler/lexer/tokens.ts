@@ -1,4 +1,4 @@
-import type { TokenType } from 'chevrotain';
+import type { ILexingResult, TokenType } from 'chevrotain';
 import { createToken, Lexer } from './chevrotain.ts';
 
 /**
@@ -38,7 +38,32 @@ export const DocComment = createToken({ name: 'DocComment', pattern: /\/\/\/(?!\
 export const LineComment = createToken({ name: 'LineComment', pattern: /\/\/[^\n]*/, group: 'comments' });
 export const BlockComment = createToken({ name: 'BlockComment', pattern: /\/\*[\s\S]*?\*\//, line_breaks: true, group: 'comments' });
 export const UnterminatedComment = createToken({ name: 'UnterminatedComment', pattern: /\/\*[\s\S]*/, line_breaks: true, group: 'invalid' });
-export const StringLiteral = createToken({ name: 'StringLiteral', pattern: /"(?:[^"\\\n]|\\[^\n])*"/, label: 'a string' });
+export const StringLiteral = createToken({
+  name: 'StringLiteral',
+  pattern: { exec: matchString },
+  start_chars_hint: ['"'],
+  line_breaks: false,
+  label: 'a string',
+});
+
+/**
+ * A closed double-quoted string on one line, escapes included: what `/"(?:[^"\\\n]|\\[^\n])*"/` matches,
+ * without the expression's backtracking stack, which overflowed (RangeError) on a string of 10 MB.
+ */
+function matchString(text: string, offset: number): RegExpExecArray | null {
+  if (text.charCodeAt(offset) !== 34 /* " */) return null;
+  for (let i = offset + 1; i < text.length;) {
+    const c = text.charCodeAt(i);
+    if (c === 34) return [text.slice(offset, i + 1)] as unknown as RegExpExecArray;
+    if (c === 10 /* \n */) return null;
+    if (c === 92 /* \\ */) {
+      if (i + 1 >= text.length || text.charCodeAt(i + 1) === 10) return null;
+      i += 2;
+    } else i++;
+  }
+  return null;
+}
+
 /**
  * Mistyped strings stay strings (and are reported once by the lexer) so that the parser does not
  * produce follow-on errors: single-quoted text, and a string whose closing quote is missing, which
@@ -74,15 +99,26 @@ function matchQuoted(text: string, offset: number, quote: number, allowClosed = 
     if (text.charCodeAt(end) === 92 && end + 1 < text.length && text.charCodeAt(end + 1) !== 10) end++;
     end++;
   }
-  // An unterminated string most likely ends where its statement does: before the first ';'.
-  const semi = text.indexOf(';', offset + 1);
-  if (semi !== -1 && semi < end) end = semi;
+  // An unterminated string most likely ends where its statement does: before the first ';'. The search
+  // stops at the line's end: an unbounded indexOf per token makes a file of such lines quadratic.
+  for (let i = offset + 1; i < end; i++) {
+    if (text.charCodeAt(i) === 59) {
+      end = i;
+      break;
+    }
+  }
   while (end > offset + 1 && /[ \t\r]/.test(text[end - 1]!)) end--;
   const match = [text.slice(offset, end)] as unknown as RegExpExecArray;
   return match;
 }
 /** A topic address: segments joined by '/'; the checker validates the segments precisely. */
-export const Address = createToken({ name: 'Address', pattern: /[A-Za-z0-9_{}.-]+(?:\/[A-Za-z0-9_{}.-]+)+/, label: 'a topic address' });
+export const Address = createToken({
+  name: 'Address',
+  pattern: { exec: matchAddress },
+  start_chars_hint: Array.from('ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_{}.-', (c) => c),
+  line_breaks: false,
+  label: 'a topic address',
+});
 export const HexNumber = createToken({ name: 'HexNumber', pattern: /0[xX][0-9A-Fa-f_]+/, label: 'a number' });
 export const ExpNumber = createToken({ name: 'ExpNumber', pattern: /-?\d+(?:\.\d+)?[eE][+-]?\d+/, label: 'a number' });
 /** A number with a unit: 50ms, 1MiB. Which units are valid is the checker's job. */
@@ -106,6 +142,50 @@ export const At = createToken({ name: 'At', pattern: /@/, label: "'@'" });
 export const Dot = createToken({ name: 'Dot', pattern: /\./, label: "'.'" });
 
 const keywords = [Package, Version, Import, Capability, Struct, Enum, Union, Errors, Topic, Intent, Reserved, Map, True, False];
+
+function isAddressChar(c: number): boolean {
+  return (
+    (c >= 97 && c <= 122) /* a-z */ ||
+    (c >= 65 && c <= 90) /* A-Z */ ||
+    (c >= 48 && c <= 57) /* 0-9 */ ||
+    c === 95 /* _ */ ||
+    c === 123 /* { */ ||
+    c === 125 /* } */ ||
+    c === 46 /* . */ ||
+    c === 45 /* - */
+  );
+}
+
+/**
+ * Where the last failed attempt's first segment ended, in the text being tokenized: every later offset
+ * before it lies inside the same run of segment characters, so its attempt fails the same way and needs
+ * no second scan. `MidlLexer.tokenize` resets it.
+ */
+let noAddressBefore = 0;
+
+/**
+ * `segment ('/' segment)+` with segment = [A-Za-z0-9_{}.-]+, longest match, as the regular expression
+ * `/[A-Za-z0-9_{}.-]+(?:\/[A-Za-z0-9_{}.-]+)+/` would match it, in time linear in the whole text: the
+ * expression scans the run to its end and back at every offset the lexer tries, so a dotted package name
+ * of 200,000 segments (tried once per segment) never finished.
+ */
+function matchAddress(text: string, offset: number): RegExpExecArray | null {
+  if (offset < noAddressBefore) return null;
+  let end = offset;
+  while (end < text.length && isAddressChar(text.charCodeAt(end))) end++;
+  if (end === offset) return null;
+  let segments = 1;
+  while (text.charCodeAt(end) === 47 /* / */ && isAddressChar(text.charCodeAt(end + 1))) {
+    end += 2;
+    while (end < text.length && isAddressChar(text.charCodeAt(end))) end++;
+    segments++;
+  }
+  if (segments === 1) {
+    noAddressBefore = end;
+    return null;
+  }
+  return [text.slice(offset, end)] as unknown as RegExpExecArray;
+}
 
 /** Order matters: Chevrotain takes the first pattern that matches, not the longest. */
 export const allTokens: TokenType[] = [
@@ -142,4 +222,15 @@ export const allTokens: TokenType[] = [
   Dot,
 ];
 
-export const MidlLexer = new Lexer(allTokens, { positionTracking: 'full', ensureOptimizations: false });
+const lexer = new Lexer(allTokens, { positionTracking: 'full', ensureOptimizations: false });
+
+export const MidlLexer = {
+  tokenize(text: string): ILexingResult {
+    noAddressBefore = 0;
+    try {
+      return lexer.tokenize(text);
+    } finally {
+      noAddressBefore = 0;
+    }
+  },
+};

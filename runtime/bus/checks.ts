@@ -1,4 +1,5 @@
 import type { Codec, ValidationIssue } from '../codec/codec.ts';
+import { parseJsonStrict } from '../codec/strict-json.ts';
 import { maskAllows } from './capabilities.ts';
 import type { Delivery, Handler, Responder } from './bus.ts';
 import type { AnyTopicDescriptor, ErrorSetDescriptor, TopicDescriptor } from './descriptor.ts';
@@ -63,7 +64,8 @@ export function remoteError(address: string, info: RemoteErrorInfo): BusError {
 /** The error info an error reply's payload carries (JSON `{name, code, message}`); INTERNAL when unreadable. */
 export function parseRemote(payload: Uint8Array): RemoteErrorInfo {
   try {
-    const v = JSON.parse(new TextDecoder().decode(payload)) as Partial<RemoteErrorInfo>;
+    // From the far side: strict, and flat (an object of three fields needs no nesting).
+    const v = parseJsonStrict(new TextDecoder().decode(payload), 2) as Partial<RemoteErrorInfo>;
     return {
       name: typeof v.name === 'string' ? v.name : 'INTERNAL',
       code: typeof v.code === 'number' ? v.code : 0,

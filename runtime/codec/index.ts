@@ -8,6 +8,7 @@
 export type { Codec, EnumCodec, JsonSchema, JsonValue, MessageCodec, ValidationIssue, ValidationResult } from './codec.ts';
 export { DecodeError, JsonDecodeError } from './errors.ts';
 export { Reader, decodeLimits, setDecodeLimits, type DecodeLimits } from './reader.ts';
+export { findJsonProblem, parseJsonStrict, PROTO_KEY, type JsonProblem, type JsonProblemKind } from './strict-json.ts';
 export { Writer, acquireWriter, releaseWriter } from './writer.ts';
 export { decodeBase64, encodeBase64 } from './base64.ts';
 export {

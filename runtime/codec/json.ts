@@ -7,6 +7,7 @@ import { decodeBase64, encodeBase64 } from './base64.ts';
 import type { JsonValue } from './codec.ts';
 import { JsonDecodeError } from './errors.ts';
 import { decodeLimits } from './reader.ts';
+import { PROTO_KEY } from './strict-json.ts';
 
 /** Canonical decimal integer text: no `-0`, no leading zeros, no `+` (as the JSON Schemas' patterns). */
 const INTEGER_TEXT = /^(?:0|-?[1-9][0-9]*)$/;
@@ -192,7 +193,11 @@ export function fromJsonUuid(j: unknown, path: string): string {
   return j.toLowerCase();
 }
 
-/** Any JSON value, copied; `undefined`, functions, non-finite numbers and cycles are rejected. */
+/**
+ * Any JSON value, copied; `undefined`, functions, non-finite numbers, cycles and `__proto__` keys are
+ * rejected (a free-form value is merged into objects by whoever reads it; a declared field or map key of
+ * that name is ordinary data and never comes here).
+ */
 export function fromJsonAny(j: unknown, path: string): JsonValue {
   return copyJson(j, path, decodeLimits().maxDepth);
 }
@@ -213,7 +218,10 @@ function copyJson(j: unknown, path: string, depth: number): JsonValue {
   const proto = Object.getPrototypeOf(j) as unknown;
   if (proto !== Object.prototype && proto !== null) fail(path, 'not a plain JSON object');
   const out: { [key: string]: JsonValue } = {};
-  for (const k of Object.keys(j)) setJsonKey(out, k, copyJson((j as Record<string, unknown>)[k], jsonPointer(path, k), depth - 1));
+  for (const k of Object.keys(j)) {
+    if (PROTO_KEY.has(k)) fail(jsonPointer(path, k), 'key "__proto__" is not accepted in a json value');
+    setJsonKey(out, k, copyJson((j as Record<string, unknown>)[k], jsonPointer(path, k), depth - 1));
+  }
   return out;
 }
 

@@ -6,6 +6,7 @@
  */
 import type { JsonValue } from './codec.ts';
 import { DecodeError } from './errors.ts';
+import { findJsonProblem } from './strict-json.ts';
 import { readUtf8 } from './utf8.ts';
 
 export interface DecodeLimits {
@@ -350,11 +351,15 @@ export class Reader {
     return s;
   }
 
-  /** A `json` value: length-delimited UTF-8 JSON text, nesting bounded by `maxDepth`. */
+  /**
+   * A `json` value: length-delimited UTF-8 JSON text, nesting bounded by `maxDepth`, read strictly (no
+   * duplicate or `__proto__` key, no number a float cannot hold).
+   */
   json(): JsonValue {
     const at = this.pos;
     const text = this.string();
-    if (!jsonDepthWithin(text, limits.maxDepth - this.depth)) throw this.error('json value nested too deeply', at);
+    const found = findJsonProblem(text, limits.maxDepth - this.depth);
+    if (found) throw this.error(found.kind === 'too-deep' ? 'json value nested too deeply' : `json value at ${found.pointer || '/'}: ${found.reason}`, at);
     try {
       return JSON.parse(text) as JsonValue;
     } catch {
@@ -465,24 +470,4 @@ export class Reader {
         throw this.error(`unsupported wire type ${tag & 7}`, at);
     }
   }
-}
-
-/** Whether the nesting of arrays and objects in JSON text stays within `max` (strings skipped). */
-export function jsonDepthWithin(text: string, max: number): boolean {
-  let depth = 0;
-  const n = text.length;
-  for (let i = 0; i < n; i++) {
-    const c = text.charCodeAt(i);
-    if (c === 34) {
-      // Skip the string, honouring backslash escapes.
-      for (i++; i < n; i++) {
-        const d = text.charCodeAt(i);
-        if (d === 92) i++;
-        else if (d === 34) break;
-      }
-    } else if (c === 91 || c === 123) {
-      if (++depth > max) return false;
-    } else if (c === 93 || c === 125) depth--;
-  }
-  return true;
 }

@@ -2,11 +2,13 @@
  * Defensive JSON text handling shared by the Flex and SSE envelopes:
  *   1. size bound in UTF-8 bytes before anything else,
  *   2. strict UTF-8 decoding (no replacement characters, BOM not stripped),
- *   3. a linear pre-scan that bounds nesting depth and rejects duplicate keys and the keys
- *      `__proto__`, `constructor` and `prototype` anywhere, before `JSON.parse` builds anything,
+ *   3. a linear pre-scan (the codec's strict JSON scan) that bounds nesting depth and rejects duplicate
+ *      keys, the keys `__proto__`, `constructor` and `prototype` anywhere, and numbers no float holds,
+ *      before `JSON.parse` builds anything,
  *   4. `JSON.parse` itself, with its SyntaxError turned into a typed error.
  * Plus canonical serialisation (recursively sorted keys, RFC 8785 order for plain JSON values).
  */
+import { findJsonProblem, type JsonProblemKind } from '../codec/strict-json.ts';
 import { EnvelopeError, EnvelopeErrorCode as E, fail, ok, type ParseResult } from './errors.ts';
 
 export type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };
@@ -39,63 +41,23 @@ export function utf8Length(s: string, stopAbove = Number.POSITIVE_INFINITY): num
   return n;
 }
 
-function decodeKey(token: string, at: number): string | EnvelopeError {
-  try {
-    return JSON.parse(token) as string;
-  } catch {
-    return new EnvelopeError(E.BadJson, 'malformed object key', { offset: at });
-  }
-}
+const PROBLEM_CODES: Record<Exclude<JsonProblemKind, 'number-range'>, E> = {
+  'duplicate-key': E.DuplicateKey,
+  'forbidden-key': E.ForbiddenKey,
+  'too-deep': E.TooDeep,
+};
 
 /**
- * One linear pass over JSON text: bounds depth, rejects forbidden and duplicate keys. It does not
- * validate syntax (JSON.parse does); on malformed text it may report nothing or a structural error.
+ * One linear pass over JSON text: bounds depth, rejects forbidden and duplicate keys and numbers no
+ * float holds. It does not validate syntax (JSON.parse does); on malformed text it may report nothing
+ * or a structural error.
  */
 export function prescanJson(text: string, maxDepth: number): EnvelopeError | null {
-  // One entry per open object/array: the keys seen so far (objects) or null (arrays).
-  const keys: (Set<string> | null)[] = [];
-  let expectKey = false;
-  const n = text.length;
-  for (let i = 0; i < n; i++) {
-    const c = text.charCodeAt(i);
-    if (c === 0x22 /* " */) {
-      // Jump to the closing quote with native search: a quote preceded by an odd run of backslashes is escaped.
-      let end = text.indexOf('"', i + 1);
-      for (;;) {
-        if (end < 0) return null; // unterminated string: JSON.parse reports it
-        let b = end - 1;
-        while (text.charCodeAt(b) === 0x5c) b--;
-        if ((end - 1 - b) % 2 === 0) break;
-        end = text.indexOf('"', end + 1);
-      }
-      if (expectKey) {
-        expectKey = false;
-        const raw = text.slice(i + 1, end);
-        const key = raw.includes('\\') ? decodeKey(text.slice(i, end + 1), i) : raw;
-        if (key instanceof EnvelopeError) return key;
-        if (FORBIDDEN_KEYS.has(key)) return new EnvelopeError(E.ForbiddenKey, `key "${key}" is not accepted`, { offset: i });
-        const seen = keys[keys.length - 1];
-        if (seen) {
-          if (seen.has(key)) return new EnvelopeError(E.DuplicateKey, `key "${key}" appears twice in one object`, { offset: i });
-          seen.add(key);
-        }
-      }
-      i = end;
-    } else if (c === 0x7b /* { */ || c === 0x5b /* [ */) {
-      if (keys.length >= maxDepth) {
-        return new EnvelopeError(E.TooDeep, `nesting deeper than ${maxDepth}`, { offset: i });
-      }
-      const isObject = c === 0x7b;
-      keys.push(isObject ? new Set() : null);
-      expectKey = isObject;
-    } else if (c === 0x7d /* } */ || c === 0x5d /* ] */) {
-      keys.pop();
-      expectKey = false;
-    } else if (c === 0x2c /* , */) {
-      expectKey = keys[keys.length - 1] instanceof Set;
-    }
-  }
-  return null;
+  const found = findJsonProblem(text, maxDepth, FORBIDDEN_KEYS);
+  if (!found) return null;
+  // A number no float holds is a bad value of its field, named as the envelope checks name fields.
+  if (found.kind === 'number-range') return fieldError(renderPath('$', found.trail), found.reason);
+  return new EnvelopeError(PROBLEM_CODES[found.kind], found.reason, { offset: found.offset });
 }
 
 /** Reads hostile JSON text (string or UTF-8 bytes) within `limits`. Never throws. */

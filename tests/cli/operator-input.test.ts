@@ -94,4 +94,17 @@ describe('.ump text and recording lines', () => {
     const { value: _, ...noValue } = good;
     expect(problem(() => parseRecordedLine(JSON.stringify(noValue), 'r:6'))).toBe('r:6: missing "value"');
   });
+
+  it('a recording line with a duplicate key or a number no float holds is refused where it is (issue 10)', () => {
+    const head = '{"topic":"t","address":"t","qos":"at_most_once"';
+    expect(problem(() => parseRecordedLine(`${head},"value":{"a":1,"a":2}}`, 'r:7'))).toBe(
+      'r:7: not JSON: /value/a: key "a" appears twice in one object (at offset 63)',
+    );
+    expect(problem(() => parseRecordedLine(`${head},"value":[${'1'.repeat(400)}]}`, 'r:8'))).toMatch(
+      /^r:8: not JSON: \/value\/0: 1{64}… is beyond the range of a 64-bit float \(at offset 57\)$/,
+    );
+    expect(problem(() => parseRecordedLine(`${head},"value":1,"qos":"exactly_once"}`, 'r:9'))).toBe(
+      'r:9: not JSON: /qos: key "qos" appears twice in one object (at offset 58)',
+    );
+  });
 });

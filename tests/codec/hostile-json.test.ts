@@ -4,7 +4,7 @@
  * JsonDecodeError, not a crash.
  */
 import { describe, expect, it } from 'vitest';
-import { JsonDecodeError } from '../../runtime/codec/index.ts';
+import { JsonDecodeError, Writer } from '../../runtime/codec/index.ts';
 import { generate } from './generate.ts';
 
 describe('hostile JSON', () => {
@@ -18,6 +18,22 @@ describe('hostile JSON', () => {
     expect((v['m'] as Map<string, number>).get('__proto__')).toBe(1);
     expect(JSON.stringify(S.toJSON(S.decode(S.encode(v))))).toBe(text);
     expect(S.validate(v)).toEqual({ ok: true });
+  });
+
+  it('a __proto__ key inside a json field is refused with its path, in the JSON form and in the binary form (issue 10)', async () => {
+    const g = await generate('package p;\nstruct D { data: json @1; }\n');
+    const D = g.modules.get('p')!['D']!;
+    expect(() => D.fromJSON(JSON.parse('{"data":{"list":[{"__proto__":{"admin":true}}]}}'))).toThrow(
+      expect.objectContaining({ path: '/data/list/0/__proto__', message: '/data/list/0/__proto__: key "__proto__" is not accepted in a json value' }),
+    );
+    const hostile = new Writer();
+    hostile.byte(0x0a); // field 1, length-delimited
+    hostile.string('{"x":1,"__proto__":{"admin":true}}');
+    expect(() => D.decode(hostile.finish())).toThrow(/json value at \/__proto__: key "__proto__" is not accepted/);
+    const duplicate = new Writer();
+    duplicate.byte(0x0a);
+    duplicate.string('{"x":1,"x":2}');
+    expect(() => D.decode(duplicate.finish())).toThrow(/json value at \/x: key "x" appears twice in one object/);
   });
 
   it('a recursive type nested beyond the stack is a JsonDecodeError', async () => {

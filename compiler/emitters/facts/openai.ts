@@ -480,10 +480,12 @@ function objectDepth(root: Node, node: JsonValue, stack: ReadonlySet<string>): n
     const target = resolveRef(root, ref);
     return target ? objectDepth(root, target === root ? { ...root, $defs: {} } : target, new Set(stack).add(ref)) : 0;
   }
-  const children: JsonValue[] = [];
-  if (isNode(node['properties'])) children.push(...Object.values(node['properties']));
-  if (node['items'] !== undefined) children.push(node['items']);
-  if (Array.isArray(node['anyOf'])) children.push(...node['anyOf']);
+  // Concatenated, not spread into push: a struct's fields are as many as its schema declares.
+  const children: JsonValue[] = [
+    ...(isNode(node['properties']) ? Object.values(node['properties']) : []),
+    ...(node['items'] !== undefined ? [node['items']] : []),
+    ...(Array.isArray(node['anyOf']) ? node['anyOf'] : []),
+  ];
   const inner = children.reduce<number>((m, c) => Math.max(m, objectDepth(root, c, stack)), 0);
   const t = node['type'];
   const isObject = t === 'object' || (Array.isArray(t) && t.includes('object'));

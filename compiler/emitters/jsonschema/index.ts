@@ -50,12 +50,14 @@ function schemasTs(pkg: string, entries: readonly { decl: IrTypeDecl; name: stri
 function validationSchemasOf(ir: IrProgram, types: readonly IrTypeDecl[]): JsonSchemaObject[] {
   const seen = new Set<string>();
   const out: JsonSchemaObject[] = [];
+  // A queue read by index: shift() moves the whole array each time, quadratic over many types.
   const pending = types.map((t) => validatorType(ir, t.name));
-  for (let name = pending.shift(); name !== undefined; name = pending.shift()) {
+  for (let next = 0; next < pending.length; next++) {
+    const name = pending[next]!;
     if (seen.has(name)) continue;
     seen.add(name);
     out.push(validationSchema(ir, name));
-    pending.push(...validationReferences(ir, name));
+    for (const ref of validationReferences(ir, name)) pending.push(ref);
   }
   return out;
 }

@@ -259,7 +259,8 @@ class Decoder extends StatementList {
 
   /** Adds `case` clauses to the switch being written. */
   addCases(...c: Syntax.SwitchCase[][]): void {
-    this.caseLists[this.caseLists.length - 1]!.push(...c.flat());
+    const list = this.caseLists[this.caseLists.length - 1]!;
+    for (const group of c) for (const one of group) list.push(one);
   }
 
   /** The `case` clauses `write` adds. */

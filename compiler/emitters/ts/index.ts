@@ -34,7 +34,7 @@ function paragraphs(groups: readonly (readonly Statement[])[]): Statement[] {
   for (const g of groups) {
     if (g.length === 0) continue;
     if (out.length > 0) out.push(withBlankLineAfter(out.pop()!));
-    out.push(...g);
+    for (const s of g) out.push(s);
   }
   return out;
 }

@@ -123,7 +123,7 @@ export class StatementList {
 
   add(...statements: (S.Statement | readonly S.Statement[])[]): void {
     for (const s of statements) {
-      if (Array.isArray(s)) this.out.push(...(s as S.Statement[]));
+      if (Array.isArray(s)) for (const one of s as S.Statement[]) this.out.push(one);
       else this.out.push(s as S.Statement);
     }
   }

@@ -251,7 +251,7 @@ function splice(out: unknown[], pending: string[], v: HoleValue, kind: ElementKi
     return;
   }
   if (isComments(v)) {
-    pending.push(...v.comments);
+    for (const c of v.comments) pending.push(c);
     return;
   }
   const node = valueNode(kind, v);
