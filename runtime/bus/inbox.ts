@@ -18,6 +18,8 @@ export class Inbox {
    * delivered early. Bounded by what the peer may have unacknowledged (its outbox, `maxInFlight`).
    */
   private readonly unanswered = new Set<bigint>();
+  /** Seqs refused lately, oldest first: listed in every ACK whose floor covers them for `NACK_MEMORY_MS`. */
+  private recentNacks: { readonly seq: bigint; readonly at: number }[] = [];
   private ackQueue: bigint[] = [];
   private ackTimer: ReturnType<typeof setTimeout> | undefined;
   private flushQueued = false;
@@ -97,7 +99,10 @@ export class Inbox {
     const floor = this.answeredFloor;
     const seqs = this.ackQueue.filter((s) => s > floor);
     this.ackQueue = [];
-    this.send({ kind: ControlKind.Ack, floor, seqs: seqs.slice(0, 1024) });
+    const t = performance.now();
+    while (this.recentNacks.length > 0 && t - this.recentNacks[0]!.at > NACK_MEMORY_MS) this.recentNacks.shift();
+    const refused = this.recentNacks.filter((n) => n.seq <= floor).map((n) => n.seq);
+    this.send({ kind: ControlKind.Ack, floor, seqs: seqs.slice(0, 1024), refused: refused.slice(-1024) });
   }
 
   /** Refuses `seq` (and remembers the answer for retransmitted copies). */
@@ -106,6 +111,8 @@ export class Inbox {
     const c = { kind: ControlKind.Nack, seq, reason, retryAfterMs, message: clip(message) } as const;
     if (this.nacks.size >= 4096) this.nacks.delete(this.nacks.keys().next().value!);
     this.nacks.set(seq, c);
+    this.recentNacks.push({ seq, at: performance.now() });
+    if (this.recentNacks.length > 1024) this.recentNacks.shift();
     this.send(c);
   }
 
@@ -129,6 +136,13 @@ export class Inbox {
  * control frames' 4096-byte string bound whatever a refusal quotes (a hostile address, a field path).
  */
 const NACK_MESSAGE_UNITS = 1024;
+
+/**
+ * How long a refused seq is listed in the ACKs that cover it: longer than a sender's largest
+ * retransmission timeout (1 s by default) twice over, so that a sender whose NACK was lost learns of
+ * the refusal from a later ACK, or sends the frame again and gets the NACK again.
+ */
+const NACK_MEMORY_MS = 3000;
 
 function clip(message: string): string {
   if (message.length <= NACK_MESSAGE_UNITS) return message;

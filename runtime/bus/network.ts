@@ -379,7 +379,7 @@ export class NetworkBus implements Bus {
         this.sessions.onRefuse(peer, c);
         return;
       case ControlKind.Ack:
-        peer.outbox.acked(c.floor, c.seqs);
+        peer.outbox.acked(c.floor, c.seqs, c.refused);
         return;
       case ControlKind.Nack:
         peer.outbox.refused(

@@ -271,8 +271,9 @@ export class Outbox {
     return n;
   }
 
-  /** The peer acknowledged every seq ≤ floor and the listed ones. */
-  acked(floor: bigint, seqs: readonly bigint[]): void {
+  /** The peer acknowledged every seq ≤ floor but those it says it refused, and the listed ones. */
+  acked(floor: bigint, seqs: readonly bigint[], refused: readonly bigint[] = []): void {
+    const notAcked = new Set(refused);
     const t = now();
     const done = (f: OutFrame) => {
       if (f.attempts === 0) return; // not sent yet: an ACK for it is bogus
@@ -295,7 +296,8 @@ export class Outbox {
     if (floor > 0n) {
       for (const f of this.frames.values()) {
         if (f.seq > floor) break; // insertion order is seq order
-        done(f);
+        // Refused: its NACK is the answer (or, lost, comes again when the frame is sent again).
+        if (!notAcked.has(f.seq)) done(f);
       }
     }
     for (const s of seqs) {

@@ -83,7 +83,16 @@ export type Control =
     }
   /** `code` and `name`: a member of fountain.session.SessionError (runtime/protocol). */
   | { readonly kind: typeof ControlKind.Refuse; readonly code: number; readonly name: string; readonly message: string }
-  | { readonly kind: typeof ControlKind.Ack; readonly floor: bigint; readonly seqs: readonly bigint[] }
+  | {
+      readonly kind: typeof ControlKind.Ack;
+      readonly floor: bigint;
+      readonly seqs: readonly bigint[];
+      /**
+       * Seqs at or below `floor` that were refused (NACKed) lately: the floor does not acknowledge them,
+       * so a sender whose NACK was lost does not count one as delivered (it sends it again and gets the NACK again).
+       */
+      readonly refused?: readonly bigint[];
+    }
   | { readonly kind: typeof ControlKind.Nack; readonly seq: bigint; readonly reason: NackReason; readonly retryAfterMs: number; readonly message: string }
   | ({ readonly kind: typeof ControlKind.Subscribe } & Interest)
   | { readonly kind: typeof ControlKind.Subscribed; readonly subId: number; readonly refused: NackReason | undefined; readonly message: string }
@@ -239,8 +248,11 @@ export function encodeControl(c: Control): Uint8Array {
       break;
     case ControlKind.Ack:
       if (c.seqs.length > MAX_LIST) throw new RangeError(`${c.seqs.length} selective ACKs exceed ${MAX_LIST}`);
+      if ((c.refused?.length ?? 0) > MAX_LIST) throw new RangeError(`${c.refused?.length} refused seqs exceed ${MAX_LIST}`);
       o.u64(c.floor).u16(c.seqs.length);
       for (const s of c.seqs) o.u64(s);
+      o.u16(c.refused?.length ?? 0);
+      for (const s of c.refused ?? []) o.u64(s);
       break;
     case ControlKind.Nack:
       o.u64(c.seq).u8(NACK_REASONS.indexOf(c.reason)).u32(c.retryAfterMs).str(c.message);
@@ -324,7 +336,10 @@ export function decodeControl(body: Uint8Array): Control {
       const n = r.count('selective ACKs');
       const seqs: bigint[] = [];
       for (let i = 0; i < n; i++) seqs.push(r.u64('seq'));
-      c = { kind, floor, seqs };
+      const m = r.count('refused seqs');
+      const refused: bigint[] = [];
+      for (let i = 0; i < m; i++) refused.push(r.u64('refused seq'));
+      c = { kind, floor, seqs, refused };
       break;
     }
     case ControlKind.Nack:
