@@ -19,6 +19,8 @@ export interface ClientOptions extends MdnsFlags {
   readonly name: string;
   readonly secret?: string;
   readonly connectTimeout: number;
+  /** How long to keep re-inviting the peer and resuming after the link drops (0 or absent: the session ends with the link). */
+  readonly resumeFor?: number;
   /** How long a scheme that looks endpoints up by name (`mdns:`) looks. */
   readonly discoverTimeout: number;
 }
@@ -40,6 +42,7 @@ function connectOptions(o: ClientOptions): ConnectOptions {
 /** An operator command's connection to a peer: a transport link, and the bus session opened over it. */
 export interface ClientConnection {
   readonly bus: NetworkBus;
+  /** The link the session runs over now (another one after a resume). */
   readonly link: UmpLink;
   /** The peer's URL: as given, or what a resolving scheme resolved it to. */
   readonly url: string;
@@ -74,8 +77,19 @@ export async function openClient(
       capabilities: ALL_CAPABILITIES,
       onError: (error, address) => process.stderr.write(`warning: ${address}: ${describeError(error)}\n`),
     });
-    await bus.connect(wrap(link), { timeoutMs: o.connectTimeout });
-    return { bus, link, url };
+    let current = wrap(link);
+    // A dropped link (the peer went silent, a Bye — forged or not) is replaced and the session resumed
+    // with its token, so nothing in flight is lost; a peer that restarted refuses the resume and the
+    // session ends, its messages reported not delivered. The resolved URL: the same endpoint again.
+    const reconnect = async (): Promise<UmpLink> => (current = wrap(await transports.connect(url, connectOptions(o))));
+    await bus.connect(current, { timeoutMs: o.connectTimeout, ...(o.resumeFor ? { reconnect, resumeForMs: o.resumeFor } : {}) });
+    return {
+      bus,
+      get link() {
+        return current;
+      },
+      url,
+    };
   } catch (err) {
     if (err instanceof TransportError && err.code === 'unresolved') process.stderr.write(`error: ${shown}: ${err.message}\n`);
     else process.stderr.write(`error: cannot open a session with ${url}: ${describeError(err)}${authHint(err, o)}\n`);

@@ -51,12 +51,20 @@ export function addMdnsOptions(cmd: Command): Command {
     .addOption(new Option('--mdns-port <n>', 'mDNS UDP port (default 5353; another port is a private discovery domain)').argParser(portNumber));
 }
 
-/** `--to`, `--rate` and `--window` of the commands that publish (send, replay). */
+/** `--to`, `--rate`, `--window` and `--resume-for` of the commands that publish (send, replay). */
 export function addPublishOptions(cmd: Command): Command {
   return cmd
     .requiredOption('--to <url>', peerUrlHelp())
     .addOption(new Option('--rate <n>', 'at most N messages per second').argParser(positiveNumber))
-    .addOption(new Option('--window <n>', 'messages awaiting acknowledgement at once').argParser(positiveWhole).default(256));
+    .addOption(new Option('--window <n>', 'messages awaiting acknowledgement at once').argParser(positiveWhole).default(256))
+    .addOption(
+      new Option(
+        '--resume-for <ms>',
+        'when the link drops (the peer went silent, a Bye), invite the peer again and resume the session for up to MS; 0: end at once',
+      )
+        .argParser(milliseconds)
+        .default(10000),
+    );
 }
 
 /** Commander argument parser for a non-negative integer (`--count 10`, `--timeout 500`). */

@@ -40,6 +40,8 @@ export class RawReplay {
   private readonly sent = new Map<bigint, Sent>();
   private readonly refused = new Map<bigint, string>();
   private readonly acked = new Set<bigint>();
+  /** Seqs an ACK floor covered but listed as refused. */
+  private readonly notAcked = new Set<bigint>();
   private ackFloor = -1n;
 
   /** Puts the answer reader between the link and the client's Bus (pass to openClient). */
@@ -56,6 +58,8 @@ export class RawReplay {
           if (c.kind === ControlKind.Ack) {
             if (c.floor > this.ackFloor) this.ackFloor = c.floor;
             for (const s of c.seqs) this.acked.add(s);
+            // Covered by the floor but refused (its NACK may have been lost on the way).
+            for (const s of c.refused ?? []) this.notAcked.add(s);
           }
         }
       },
@@ -103,7 +107,7 @@ export class RawReplay {
     for (const [seq, s] of this.sent) {
       const reason = this.refused.get(seq);
       if (reason !== undefined) reasons.set(reason, (reasons.get(reason) ?? 0) + 1);
-      else if (seq <= this.ackFloor || this.acked.has(seq)) acked++;
+      else if ((seq <= this.ackFloor && !this.notAcked.has(seq)) || this.acked.has(seq)) acked++;
       else if (s.qos !== 0) silent++;
     }
     const refused = [...reasons.values()].reduce((a, b) => a + b, 0);

@@ -68,7 +68,9 @@ describe('golden bus frames', () => {
     const ack = withCrc('007d03' + '04' + '0000000000000029' + '0001' + '000000000000002b' + '0001' + '0000000000000028');
     expect(hex(encodeControl({ kind: ControlKind.Ack, floor: 41n, seqs: [43n], refused: [40n] }))).toBe(ack);
     expect(decodeControl(frameOf(Buffer.from(ack, 'hex'))!.body)).toEqual({ kind: ControlKind.Ack, floor: 41n, seqs: [43n], refused: [40n] });
-    expect(words(frameToUmp(Buffer.from(ack, 'hex'), CONTROL_GROUP, 0))).toBe('501E0000 7D030400 00000000 00002900 502E0001 00000000 0000002B 00010000 503B0000 00000000 28D3192D 88000000');
+    expect(words(frameToUmp(Buffer.from(ack, 'hex'), CONTROL_GROUP, 0))).toBe(
+      '501E0000 7D030400 00000000 00002900 502E0001 00000000 0000002B 00010000 503B0000 00000000 28D3192D 88000000',
+    );
     const nack = withCrc('007d03' + '05' + '0000000000000007' + '01' + '00000000' + '0003' + '6f6c64');
     expect(hex(encodeControl({ kind: ControlKind.Nack, seq: 7n, reason: 'stale', retryAfterMs: 0, message: 'old' }))).toBe(nack);
     expect(decodeControl(frameOf(Buffer.from(nack, 'hex'))!.body)).toEqual({
