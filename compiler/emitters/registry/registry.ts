@@ -139,12 +139,27 @@ export function registryTs(ir: IrProgram, options: EmitOptions): string {
     /** Every topic by its stable numeric id (the id carried in envelope headers). */
     export const topicsById: ReadonlyMap<number, (typeof topics)[TopicAddress]> = new Map(Object.values(topics).map((t) => [t.id, t] as const));
 
+    ${intentsDeclaration(ir, typeRef)}`);
+}
+
+/**
+ * Every Flex intent by name. A schema without intents gets an explicitly typed empty record, so that
+ * `Object.values(intents)` is `never[]` (assignable to `NetworkBusOptions.intents`), not `unknown[]`.
+ */
+function intentsDeclaration(ir: IrProgram, typeRef: (fq: string) => string): Syntax.Statement[] {
+  if (ir.intents.length === 0)
+    return stmts`
+      /** Every Flex intent by name: this schema declares none. */
+      export const intents: Readonly<Record<string, never>> = Object.freeze({});
+
+      export type IntentName = never;`;
+  return stmts`
     /** Every Flex intent by name. */
     export const intents = Object.freeze({
       ${ir.intents.map((i) => intentEntry(i, typeRef))}
     });
 
-    export type IntentName = keyof typeof intents;`);
+    export type IntentName = keyof typeof intents;`;
 }
 
 /** An error set's codes and messages are the consts of its types module (`N`, `NMessages`). */
