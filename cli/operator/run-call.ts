@@ -2,7 +2,7 @@ import { isBusError, type JsonValue } from '../../runtime/index.ts';
 import { ExitCode, UsageError, type SetExitCode } from '../exit.ts';
 import { loadSchema } from '../schema-runtime.ts';
 import { openClient, type ClientOptions } from './client.ts';
-import { describeError } from './options.ts';
+import { describeError, untilSignal } from './options.ts';
 import { readPayloads } from './payloads.ts';
 import { resolveTopic } from './topics.ts';
 import { urlOption } from './urls.ts';
@@ -30,14 +30,24 @@ export async function runCall(opts: CallOptions, setExit: SetExitCode): Promise<
   const client = await openClient(to, schema, opts);
   if (!client) return setExit(ExitCode.Failure);
   let reply: JsonValue | undefined;
-  try {
-    reply = replyCodec.toJSON(await client.bus.request(topic, payloads[0]!.value, { params, timeoutMs: opts.timeout }));
-  } catch (err) {
-    process.stderr.write(`error: ${describeFailure(err)}\n`);
-  } finally {
-    await client.bus.close();
+  const interrupt = new AbortController();
+  const asked = (async () => {
+    try {
+      reply = replyCodec.toJSON(await client.bus.request(topic, payloads[0]!.value, { params, timeoutMs: opts.timeout }));
+    } catch (err) {
+      // After Ctrl-C the request fails as `closed` because this command closed the bus: said once, below.
+      if (!interrupt.signal.aborted) process.stderr.write(`error: ${describeFailure(err)}\n`);
+    }
+  })();
+  // Ctrl-C while waiting ends the session with a Bye rather than leaving the peer to time it out.
+  const ended = await untilSignal(asked);
+  if (ended !== 'done') {
+    interrupt.abort();
+    process.stderr.write(`error: interrupted (${ended}) before a reply came\n`);
   }
-  if (reply === undefined) return setExit(ExitCode.Failure);
+  await client.bus.close();
+  await asked;
+  if (interrupt.signal.aborted || reply === undefined) return setExit(ExitCode.Failure);
   process.stdout.write(`${JSON.stringify(reply)}\n`);
   setExit(ExitCode.Ok);
 }

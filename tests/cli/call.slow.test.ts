@@ -1,10 +1,12 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { loadSchema, type LoadedSchema } from '../../cli/schema-runtime.ts';
-import { ALL_CAPABILITIES, NetworkBus, RemoteError, type AnyTopicDescriptor } from '../../runtime/index.ts';
+import { ALL_CAPABILITIES, NetworkBus, RemoteError, type AnyTopicDescriptor, type UmpLink } from '../../runtime/index.ts';
 import { transports, type TransportListener } from '../../runtime/transports/index.ts';
 import { collectBusErrors } from '../helpers/bus-errors.ts';
 import { CLI_TEST_TIMEOUT_MS, busWarnings, removeTempProjects, runMidl, stackTraceLines, type CliResult } from '../helpers/cli.ts';
 import { calcProject } from '../helpers/calc-schema.ts';
+import { killAll, startMidl } from '../helpers/midl-process.ts';
+import { until } from '../helpers/until.ts';
 
 /**
  * `midl call` against a Bus authority of the test's own on a real UDP socket (`midl peer` serves no
@@ -25,6 +27,11 @@ let authority: NetworkBus | undefined;
 let listener: TransportListener | undefined;
 /** What the divide responder was asked, requests and plain publications alike. */
 const divisions: { value: Division; replyTo: string | undefined }[] = [];
+
+/** Every link the authority accepted, in order. */
+const links: UmpLink[] = [];
+/** Requests the stall responder took (and will never answer). */
+let stalled = 0;
 
 const topic = (address: string): AnyTopicDescriptor => loaded.topics.find((t) => t.address === address)!;
 
@@ -48,11 +55,19 @@ beforeAll(async () => {
     if (d.b === 0n) throw new RemoteError('DIVIDE_BY_ZERO');
     return { q: d.a / d.b, unit: delivery.params['unit']! };
   });
-  bus.serve(topic('calc/stall'), () => new Promise<never>(() => undefined));
+  bus.serve(topic('calc/stall'), () => {
+    stalled++;
+    return new Promise<never>(() => undefined);
+  });
   authority = bus;
   listener = await transports.listen('udp://127.0.0.1:0', { name: 'calc authority' });
-  listener.onSession((link) => bus.accept(link));
+  listener.onSession((link) => {
+    links.push(link);
+    bus.accept(link);
+  });
 }, CLI_TEST_TIMEOUT_MS);
+
+afterEach(() => killAll());
 
 afterAll(async () => {
   await listener?.close();
@@ -105,6 +120,21 @@ describe('midl call', { timeout: CLI_TEST_TIMEOUT_MS }, () => {
     expect(r.stderr).toMatch(/^error: timeout: calc\/stall\/reply\/\d+: no reply within 300 ms\n$/);
     expect(r.code).toBe(1);
     expect(Date.now() - started).toBeLessThan(60_000);
+  });
+
+  it('Ctrl-C while waiting: exit 1, one line saying so, the session closed at once', async () => {
+    const before = stalled;
+    const linksBefore = links.length;
+    const p = startMidl(['call', '--to', peerUrl(), '--schema', schemaPath, '--topic', 'calc/stall', '--json', '{"a":"1","b":"1"}', '--timeout', '60000']);
+    await until(() => stalled > before, 60_000, 'the request to reach the responder');
+    const sent = Date.now();
+    expect(await p.stop('SIGINT')).toBe(1);
+    expect(Date.now() - sent).toBeLessThan(10_000);
+    expect(p.stdout()).toBe('');
+    expect(p.stderr()).toBe('error: interrupted (SIGINT) before a reply came\n');
+    // Down well within the link's 5 s silence timeout: the command said Bye.
+    expect(links.length).toBe(linksBefore + 1);
+    await until(() => !links.at(-1)!.isOpen, 3000, "the authority's link to end");
   });
 
   it('a refusal: a session without the publish capability exits 1 forbidden, and the request never reaches the responder', async () => {
