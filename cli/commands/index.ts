@@ -7,6 +7,7 @@ import { registerGen } from './gen.ts';
 import { registerDiscover } from './discover.ts';
 import { registerPeer } from './peer.ts';
 import { registerSend } from './send.ts';
+import { registerCall } from './call.ts';
 import { registerTail } from './tail.ts';
 import { registerReplay } from './replay.ts';
 
@@ -19,6 +20,7 @@ const commandModules: Array<(program: Command, setExit: SetExitCode) => void> = 
   registerDiscover,
   registerPeer,
   registerSend,
+  registerCall,
   registerTail,
   registerReplay,
 ];

@@ -34,6 +34,13 @@ export async function runSend(opts: SendOptions, setExit: SetExitCode): Promise<
   const sources: PayloadSource[] = opts.json !== undefined ? [{ text: opts.json, where: '--json' }] : fileLines(opts.file!);
   const payloads = readPayloads(topic, sources);
   if (!payloads) return setExit(ExitCode.Failure);
+  // Publishing on a topic that answers requests is legitimate (its responders run; the replies are not
+  // asked for), so send goes on — but someone who expected an answer learns here where to get one.
+  if (topic.reply) {
+    process.stderr.write(
+      `note: ${address} answers requests with a ${topic.reply.typeName}; send publishes without asking for the reply and shows none (midl call --to … --topic ${address} --json … makes a request and prints the reply)\n`,
+    );
+  }
   // Exactly once needs an identity per message that a second run gives it again: derived from the
   // line for a file, given (or random, so a retry of the same command is a new message) for --json.
   const exactlyOnce = (opts.qos ?? topic.qos) === 'exactly_once';

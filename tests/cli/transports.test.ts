@@ -22,7 +22,9 @@ const flat = (text: string): string => text.replace(/\s+/g, ' ');
 
 describe('midl --help lists the registered transports', { timeout: CLI_TEST_TIMEOUT_MS }, () => {
   it('the program and every command that takes a URL list each scheme with its description and example', async () => {
-    const runs = await Promise.all([['--help'], ['peer', '--help'], ['send', '--help'], ['tail', '--help'], ['replay', '--help']].map((args) => runMidl(args)));
+    const runs = await Promise.all(
+      [['--help'], ['peer', '--help'], ['send', '--help'], ['tail', '--help'], ['replay', '--help'], ['call', '--help']].map((args) => runMidl(args)),
+    );
     for (const r of runs) {
       expect(r.code).toBe(0);
       expect(r.stderr).toBe('');
@@ -33,9 +35,9 @@ describe('midl --help lists the registered transports', { timeout: CLI_TEST_TIME
       expect(text).toMatch(/ udp:\/\/HOST:PORT Network MIDI 2\.0 over UDP /);
       expect(text).toMatch(/ mdns:NAME\[#PIID\] the one Network MIDI 2\.0 endpoint /);
     }
-    const [, peer, send, tail, replay] = runs.map((r) => flat(r.stdout));
+    const [, peer, send, tail, replay, call] = runs.map((r) => flat(r.stdout));
     expect(peer).toContain('--listen <url> where to listen: udp://HOST:PORT (transports below;');
-    for (const text of [send, replay]) expect(text).toContain('--to <url> the peer: udp://HOST:PORT or mdns:NAME[#PIID] (transports below)');
+    for (const text of [send, replay, call]) expect(text).toContain('--to <url> the peer: udp://HOST:PORT or mdns:NAME[#PIID] (transports below)');
     expect(tail).toContain('--from <url> the peer: udp://HOST:PORT or mdns:NAME[#PIID] (transports below)');
   });
 });
