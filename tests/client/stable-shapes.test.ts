@@ -4,7 +4,7 @@ import { pathToFileURL } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { emitAll } from '../../compiler/emitters/index.ts';
 import { compile } from '../../compiler/program.ts';
-import { ALL_CAPABILITIES, LoopbackHub } from '../../runtime/index.ts';
+import { ALL_CAPABILITIES, LoopbackHub, withMembers } from '../../runtime/index.ts';
 import { repoPath } from '../helpers/repo.ts';
 
 /**
@@ -148,36 +148,50 @@ function surface(node: unknown, path: string, out: Surface = new Map()): Surface
   return out;
 }
 
-async function clientSurface(name: string, schema: string): Promise<{ surface: Surface; errors: string[] }> {
+interface Built {
+  surface: Surface;
+  errors: string[];
+  /** Runs `use` with the schema's client over a fresh loopback bus, closed afterwards. */
+  withClient(use: (client: unknown) => Promise<void>): Promise<void>;
+}
+
+async function build(name: string, schema: string): Promise<Built> {
   const schemaDir = join(dir, name);
   mkdirSync(schemaDir, { recursive: true });
   writeFileSync(join(schemaDir, 'main.midl'), schema);
   const { ir, hasErrors, diagnostics } = compile([join(schemaDir, 'main.midl')]);
   const errors = diagnostics.filter((d) => d.severity === 'error').map((d) => `${d.code} ${d.message}`);
-  if (hasErrors) return { surface: new Map(), errors };
+  const withClient = async (use: (client: unknown) => Promise<void>) => {
+    const mod = (await import(pathToFileURL(join(schemaDir, 'gen', 'client.ts')).href)) as { createClient(bus: unknown): unknown };
+    const bus = new LoopbackHub().connect({ capabilities: ALL_CAPABILITIES });
+    try {
+      await use(mod.createClient(bus));
+    } finally {
+      await bus.close();
+    }
+  };
+  if (hasErrors) return { surface: new Map(), errors, withClient };
   const out = join(schemaDir, 'gen');
   for (const f of emitAll(ir, { runtimeImport: '../../../../runtime/index.ts' })) {
     mkdirSync(dirname(join(out, f.path)), { recursive: true });
     writeFileSync(join(out, f.path), f.content);
   }
-  const mod = (await import(pathToFileURL(join(out, 'client.ts')).href)) as { createClient(bus: unknown): unknown };
-  const bus = new LoopbackHub().connect({ capabilities: ALL_CAPABILITIES });
-  try {
-    return { surface: surface(mod.createClient(bus), 'client'), errors };
-  } finally {
-    await bus.close();
-  }
+  let surfaceOf: Surface = new Map();
+  await withClient(async (client) => {
+    surfaceOf = surface(client, 'client');
+  });
+  return { surface: surfaceOf, errors, withClient };
 }
 
 describe('client shapes are stable when a schema grows', () => {
   it('adding topics and intents leaves every existing member where it was, with the same operations', async () => {
-    const base = await clientSurface('base', HEADER + BASE_TOPICS);
+    const base = await build('base', HEADER + BASE_TOPICS);
     expect(base.errors).toEqual([]);
     expect(base.surface.get('client.nvm.results')).toBe('topic nvm/results/{corr} [publish,subscribe]');
     expect(base.surface.get('client.gpu.job.dispatch')).toBe('topic gpu/job.dispatch [publish,request,serve,subscribe]');
     expect(base.surface.size).toBe(6);
 
-    const grown = await clientSurface('grown', HEADER + BASE_TOPICS + ADDED);
+    const grown = await build('grown', HEADER + BASE_TOPICS + ADDED);
     expect(grown.errors).toEqual([]);
     for (const [path, member] of base.surface) expect(grown.surface.get(path), path).toBe(member);
     // Each added topic sits at the path its own address gives, with operations of its own.
@@ -199,8 +213,52 @@ describe('client shapes are stable when a schema grows', () => {
     });
   });
 
+  it('a node that is a topic or intent and has children works as both over a bus', async () => {
+    const grown = await build('grown-use', HEADER + BASE_TOPICS + ADDED);
+    expect(grown.errors).toEqual([]);
+    type Sub = { unsubscribe(): void };
+    type Node = {
+      request(v: unknown, o?: unknown): Promise<unknown>;
+      serve(r: (v: { id: number }) => unknown): Sub;
+      publish(...a: unknown[]): Promise<void>;
+      subscribe(p: unknown, h: (v: unknown, d: { params: unknown }) => void): Sub;
+    };
+    await grown.withClient(async (client) => {
+      const c = client as {
+        gpu: { job: { dispatch: Node } };
+        nvm: { results: Node & { chunks: Node } };
+        intents: { plan: ((body: unknown) => Promise<unknown>) & { serve(r: (b: { id: number }) => unknown): Sub; run: (body: unknown) => Promise<unknown> } };
+      };
+      c.gpu.job.dispatch.serve((job) => ({ ok: job.id === 7 }));
+      expect(await c.gpu.job.dispatch.request({ id: 7 }, { timeoutMs: 2000 })).toEqual({ ok: true });
+
+      const chunks: unknown[] = [];
+      const results: unknown[] = [];
+      c.nvm.results.chunks.subscribe({ corr: 3 }, (v, d) => chunks.push([v, d.params]));
+      c.nvm.results.subscribe({ corr: 3 }, (v, d) => results.push([v, d.params]));
+      await c.nvm.results.chunks.publish({ corr: 3 }, { id: 1 });
+      await c.nvm.results.publish({ corr: 3 }, { id: 2 });
+      await expect.poll(() => chunks.length + results.length, { timeout: 2000 }).toBe(2);
+      expect(chunks).toEqual([[{ id: 1 }, { corr: '3' }]]);
+      expect(results).toEqual([[{ id: 2 }, { corr: '3' }]]);
+
+      c.intents.plan.serve((body) => ({ ok: body.id === 5 }));
+      expect(await c.intents.plan({ id: 5 })).toEqual({ ok: true });
+      expect(typeof c.intents.plan.run).toBe('function');
+    });
+  });
+
+  it('withMembers refuses a member that would shadow one of the node', () => {
+    expect(() => withMembers({ publish: () => undefined }, { publish: {} })).toThrow(/publish would shadow/);
+    const node = withMembers(
+      Object.assign(() => 1, { serve: 2 }),
+      { run: 3 },
+    );
+    expect([node(), node.serve, node.run, Object.isFrozen(node)]).toEqual([1, 2, 3, true]);
+  });
+
   it('a topic whose client path is taken is refused, naming both, and the schema without it is unchanged', async () => {
-    const clash = await clientSurface('clash', HEADER + BASE_TOPICS + '\ntopic nvm/results {\n  payload: Job;\n}\n');
+    const clash = await build('clash', HEADER + BASE_TOPICS + '\ntopic nvm/results {\n  payload: Job;\n}\n');
     expect(clash.errors).toEqual([expect.stringMatching(/^MIDL1414 .*'nvm\/results'.*'nvm\/results\/\{corr\}'.*client\.nvm\.results/)]);
   });
 });
