@@ -152,7 +152,7 @@ interface Built {
   surface: Surface;
   errors: string[];
   /** Runs `use` with the schema's client over a fresh loopback bus, closed afterwards. */
-  withClient(use: (client: unknown) => Promise<void>): Promise<void>;
+  withClient(use: (client: unknown) => void | Promise<void>): Promise<void>;
 }
 
 async function build(name: string, schema: string): Promise<Built> {
@@ -161,7 +161,7 @@ async function build(name: string, schema: string): Promise<Built> {
   writeFileSync(join(schemaDir, 'main.midl'), schema);
   const { ir, hasErrors, diagnostics } = compile([join(schemaDir, 'main.midl')]);
   const errors = diagnostics.filter((d) => d.severity === 'error').map((d) => `${d.code} ${d.message}`);
-  const withClient = async (use: (client: unknown) => Promise<void>) => {
+  const withClient = async (use: (client: unknown) => void | Promise<void>) => {
     const mod = (await import(pathToFileURL(join(schemaDir, 'gen', 'client.ts')).href)) as { createClient(bus: unknown): unknown };
     const bus = new LoopbackHub().connect({ capabilities: ALL_CAPABILITIES });
     try {
@@ -177,7 +177,7 @@ async function build(name: string, schema: string): Promise<Built> {
     writeFileSync(join(out, f.path), f.content);
   }
   let surfaceOf: Surface = new Map();
-  await withClient(async (client) => {
+  await withClient((client) => {
     surfaceOf = surface(client, 'client');
   });
   return { surface: surfaceOf, errors, withClient };
