@@ -15,9 +15,11 @@
  * `request` require every parameter, `subscribe` and `serve` match any value of those left out.
  * `request` and `serve` (answer requests) exist only on topics with a reply type.
  *
- * Clashes: two nodes at the same path keep the key in order (topics before intents, then address
- * or name); the next get `<key>$2`, `<key>$3`. A node whose path is also a branch moves into the
- * branch as `$` (topic `a/b` beside `a/b.c`: `client.a.b.$` and `client.a.b.c`).
+ * A member's path depends only on its own address or name, so adding a topic never moves one: a
+ * topic with longer addresses below it keeps its operations beside their nodes (`client.nvm.results`
+ * and `client.nvm.results.chunks` for nvm/results/{corr} and nvm/results/{corr}/chunks); a part named
+ * like a member (`publish`, `serve`, `topic`, `then`, …) gets a `$` appended (`publish$`), as does a
+ * topic's first part `intents`. Two topics or intents with one path are refused by `midl check`.
  */
 import { intentClient, topicClient, type Bus } from '../runtime/index.ts';
 import { intents, topics } from './registry.ts';

@@ -15,6 +15,7 @@ import {
   type Qos,
 } from '../ir/ir.ts';
 import type { Span } from '../source.ts';
+import { clientPathText, intentClientPath, topicClientPath } from './client-path.ts';
 import type { CheckContext } from './context.ts';
 import { normalizedAddress, parseAddress, topicId, toolName } from './naming.ts';
 import { didYouMean } from './suggest.ts';
@@ -69,6 +70,20 @@ export function checkTopicsAndIntents(
   const ids = new Map<number, Owner>();
   const tools = new Map<string, Owner>();
   const intentNames = new Map<string, Owner>();
+  const clientPaths = new Map<string, Owner>();
+
+  // The first declaration keeps its client path; a later one with the same path is refused, so adding a
+  // topic or intent never moves a member of an existing client.
+  const claimClientPath = (path: readonly string[], owner: Owner) => {
+    const text = clientPathText(path);
+    const prior = clientPaths.get(text);
+    if (prior)
+      ctx.diagnostics.add('clientPathCollision', { a: owner.label, b: prior.label, path: text }, owner.span, {
+        help: 'rename one of them: parameters are left out of client paths, `/` and `.` both separate keys, and kebab-case parts become camelCase',
+        notes: [{ message: `${prior.label} is declared here`, span: prior.span }],
+      });
+    else clientPaths.set(text, owner);
+  };
 
   const claimTool = (name: string, owner: Owner) => {
     const prior = tools.get(name);
@@ -111,6 +126,7 @@ export function checkTopicsAndIntents(
         else ids.set(id, owner);
         const tool = toolName(decl.address.text);
         claimTool(tool, owner);
+        claimClientPath(topicClientPath(parsed.segments), owner);
         const props = readProperties(ctx, file, decl.properties, TOPIC_PROPS, 'topic', structs);
         if (!props.has('payload')) {
           // A payload that is written but invalid was reported already; only an absent one is "missing".
@@ -159,6 +175,7 @@ export function checkTopicsAndIntents(
         intentNames.set(decl.name.text, owner);
         const tool = toolName(decl.name.text);
         claimTool(tool, owner);
+        claimClientPath(intentClientPath(decl.name.text), owner);
         const props = readProperties(ctx, file, decl.properties, INTENT_PROPS, 'intent', structs);
         const missing = (['body', 'http', 'service'] as const).filter((p) => !props.has(p) && !decl.properties.some((x) => x.name.text === p));
         if (!decl.recovered)

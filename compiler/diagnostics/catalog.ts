@@ -412,6 +412,14 @@ const entries = {
     message: "topic '{a}' and topic '{b}' hash to the same id {id}",
     description: 'Topic ids are derived from addresses; a collision must be resolved by renaming one topic.',
   },
+  clientPathCollision: {
+    code: 'MIDL1414',
+    name: 'client-path-collision',
+    severity: 'error',
+    message: '{a} and {b} have the same client path {path}',
+    description:
+      'A topic or intent has the member path in the generated client that its own address or name gives (docs/generated-code.md); two with the same path would make one move, so the later is refused.',
+  },
 
   // 15xx — capabilities
   capabilityBitCollision: {

@@ -98,3 +98,20 @@ export function intentClient<B, R>(bus: Bus, intent: IntentDescriptor<B, R>): In
   const call = (body: B, options?: InvokeOptions) => bus.invoke(intent, body, options);
   return Object.freeze(Object.assign(call, { intent, serve: (responder: IntentResponder<B, R>) => bus.serveIntent(intent, responder) }));
 }
+
+/**
+ * A generated client node that is a topic's or intent's client and also holds the nodes of longer
+ * addresses or names (`client.nvm.results` with `client.nvm.results.chunks`): the node's own members
+ * stay where they are, so adding a child never moves them. Generated code never passes a member that the
+ * node has (the compiler escapes such keys); anything else is a programming error, refused.
+ */
+export function withMembers<N extends object, M extends object>(node: N, members: M): N & M {
+  const taken = Object.keys(members).filter((key) => Object.hasOwn(node, key));
+  if (taken.length > 0) throw new TypeError(`client members ${taken.join(', ')} would shadow the node's own`);
+  if (typeof node === 'function') {
+    // A frozen intent client cannot take members: a new function calls it and carries both.
+    const call = (...args: unknown[]): unknown => (node as (...a: unknown[]) => unknown)(...args);
+    return Object.freeze(Object.assign(call, node, members));
+  }
+  return Object.freeze({ ...node, ...members });
+}

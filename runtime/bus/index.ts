@@ -61,6 +61,7 @@ export type {
 export {
   intentClient,
   topicClient,
+  withMembers,
   type IntentClient,
   type ParamRequestMethods,
   type ParamTopicMethods,
