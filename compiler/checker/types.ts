@@ -173,7 +173,7 @@ function checkMembers(
       });
     }
     const constraints = checkConstraints(ctx, f, type);
-    if (!(f.defaultValue && owner === 'struct')) checkExample(ctx, f, constraints);
+    checkExample(ctx, f, constraints, f.defaultValue !== undefined && owner === 'struct');
     const field: IrField = {
       name: f.name.text,
       number: number ?? 0,
@@ -532,7 +532,7 @@ function jsonValue(lit: A.Literal): IrValue | undefined {
  * string field needs an example that satisfies its constraints, derived (compiler/ir/string-example.ts)
  * or written as `example = "…"`. A field with a default takes the default as its example.
  */
-function checkExample(ctx: CheckContext, f: A.FieldDecl, c: IrConstraints): void {
+function checkExample(ctx: CheckContext, f: A.FieldDecl, c: IrConstraints, hasDefault: boolean): void {
   if (c.example !== undefined) {
     const problem = stringProblem(c.example, c);
     const at = f.constraints.find((x) => x.name.text === 'example')?.value?.span ?? f.name.span;
@@ -542,7 +542,7 @@ function checkExample(ctx: CheckContext, f: A.FieldDecl, c: IrConstraints): void
       });
     return;
   }
-  if (c.pattern === undefined && c.format === undefined && c.minLength === undefined && c.maxLength === undefined) return;
+  if (hasDefault || (c.pattern === undefined && c.format === undefined && c.minLength === undefined && c.maxLength === undefined)) return;
   if (stringExample(c) !== undefined) return;
   const stated = (['format', 'pattern', 'minLength', 'maxLength'] as const)
     .filter((k) => c[k] !== undefined)

@@ -247,7 +247,7 @@ const entries = {
     name: 'unknown-constraint',
     severity: 'error',
     message: "unknown constraint '{name}'",
-    description: 'Only min, max, minLength, maxLength, minItems, maxItems, pattern and format exist.',
+    description: 'Only min, max, minLength, maxLength, minItems, maxItems, pattern, format and example exist.',
   },
   duplicateConstraint: {
     code: 'MIDL1309',

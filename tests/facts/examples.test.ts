@@ -80,6 +80,9 @@ describe('examples', () => {
     const errors = errorsOf(schemaWith('id: string @1 (pattern = "^[0-9]+$", example = "abc");'));
     expect(errors.map((d) => [d.code, d.message])).toEqual([['MIDL1319', `field 'id' has no valid example: example "abc" violates pattern = "^[0-9]+$"`]]);
     expect(errorsOf(schemaWith('n: u8 @1 (example = "1");')).map((d) => d.code)).toEqual(['MIDL1305']);
+    // A default is the field's example, but a stated example is still held to the constraints.
+    expect(errorsOf(schemaWith('id: string @1 (pattern = "^[0-9]+$", example = "abc") = "1";')).map((d) => d.code)).toEqual(['MIDL1319']);
+    expect(errorsOf(schemaWith('target: string @1 (format = "uri", pattern = "^[a-z]+:[0-9]+$") = "tel:1";'))).toEqual([]);
   });
 
   it('validate for generated constrained string fields, or the field is refused with MIDL1319', () => {
