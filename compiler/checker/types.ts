@@ -621,7 +621,8 @@ function checkEnumMembers(ctx: CheckContext, decl: A.EnumDecl | A.ErrorsDecl, ki
 
 /**
  * A struct has no finite value when every way of building it needs itself: through required struct
- * fields, or through unions whose arms all need it. Finiteness is a least fixpoint computed with a
+ * fields, required arrays or maps that must hold at least one of it (`minItems` ≥ 1), or unions whose
+ * arms all need it. Finiteness is a least fixpoint computed with a
  * worklist (linear, no recursion, so long chains cannot exhaust the stack); each cycle of structs left
  * without a finite value is reported once, at its first struct in source order.
  */
@@ -638,10 +639,20 @@ function reportInfiniteStructs(ctx: CheckContext, structs: readonly { decl: A.St
     }
   };
   const isAggregate = (t: IrType): t is Extract<IrType, { kind: 'named' }> => t.kind === 'named' && t.declKind !== 'enum';
+  // What a required field cannot be built without: its struct or union, or the one its collection must hold.
+  const needed = (f: IrField): string | undefined => {
+    if (f.optional) return undefined;
+    if (isAggregate(f.type)) return f.type.name;
+    const inner = f.type.kind === 'array' ? f.type.element : f.type.kind === 'map' ? f.type.value : undefined;
+    return inner !== undefined && (f.constraints.minItems ?? 0) > 0 && isAggregate(inner) ? inner.name : undefined;
+  };
   for (const { ir } of structs)
     needs.set(
       ir.name,
-      ir.fields.filter((f) => !f.optional && isAggregate(f.type)).map((f) => ({ to: (f.type as { name: string }).name, field: f.name })),
+      ir.fields.flatMap((f) => {
+        const to = needed(f);
+        return to !== undefined ? [{ to, field: f.name }] : [];
+      }),
     );
   for (const u of unions)
     unionArms.set(
@@ -693,12 +704,15 @@ function reportInfiniteStructs(ctx: CheckContext, structs: readonly { decl: A.St
     const s = byName.get(head.name)!;
     const rotated = [...cycle.slice(cycle.indexOf(head)), ...cycle.slice(0, cycle.indexOf(head))];
     const field = s.decl.fields.find((f) => f.name.text === head.field)!;
+    const collection = s.ir.fields.find((f) => f.name === head.field)?.type.kind !== 'named';
     ctx.diagnostics.add(
       'infiniteStruct',
       { name: s.ir.shortName, path: rotated.map((p) => `${p.name.split('.').pop()}.${p.field}`).join(' → ') },
       field.name.span,
       {
-        help: `make '${field.name.text}' optional (\`${field.name.text}?:\`) or an array`,
+        help: collection
+          ? `make '${field.name.text}' optional (\`${field.name.text}?:\`) or let it be empty (minItems = 0)`
+          : `make '${field.name.text}' optional (\`${field.name.text}?:\`) or an array`,
       },
     );
   }

@@ -27,8 +27,8 @@ const PLAIN_SAMPLES = ['example', 'a', 'A', '0', 'x1', 'example-1', 'example_1',
 
 /**
  * The example of a string field: its explicit `example` when the schema gives one, else the first of a
- * fixed list of samples (format samples first, then plain ones, then each behind the pattern's literal
- * prefix, then padding to the minimum length) that satisfies every constraint: lengths in code points,
+ * fixed list of samples (format samples first, then plain ones, then each behind the literal text the
+ * pattern starts with, then padding to the minimum length) that satisfies every constraint: lengths in code points,
  * the pattern with the `u` flag, and the format as the generated validators check it. Deterministic.
  * Undefined when none does: the checker then asks for an explicit `example` (MIDL1319), so no emitter
  * ever ships an example that fails validation.
@@ -52,11 +52,13 @@ export function stringProblem(s: string, c: IrConstraints): string | undefined {
   return undefined;
 }
 
-/** The text an anchored pattern requires first (`^https://` → `https://`): its literal characters up to the first operator. */
+/**
+ * The literal characters a pattern starts with, up to its first operator (`^https://` → `https://`,
+ * `ab\.c` → `ab.c`): what an anchored pattern requires first, and a match by itself for an unanchored one.
+ */
 function literalPrefix(pattern: string): string {
-  if (!pattern.startsWith('^')) return '';
   let out = '';
-  for (let i = 1; i < pattern.length; i++) {
+  for (let i = pattern.startsWith('^') ? 1 : 0; i < pattern.length; i++) {
     const ch = pattern[i]!;
     if (ch === '\\') {
       const next = pattern[i + 1];

@@ -85,6 +85,17 @@ describe('examples', () => {
     expect(errorsOf(schemaWith('target: string @1 (format = "uri", pattern = "^[a-z]+:[0-9]+$") = "tel:1";'))).toEqual([]);
   });
 
+  it('exist for every type: a struct that must hold itself in a non-empty array is MIDL1316, not a stack overflow in gen', () => {
+    const text = schemaWith('name: string @1;\n}\n\nstruct Tree {\n  children: Tree[] @1 (minItems = 1);\n  byName: map<string, Tree> @2;');
+    const errors = errorsOf(text);
+    expect(errors.map((d) => [d.code, d.message])).toEqual([['MIDL1316', "struct 'Tree' contains itself through required fields: Tree.children"]]);
+    expect(errors[0]!.help).toContain('minItems = 0');
+    const { ir, diagnostics } = compileText(text.replace(' (minItems = 1)', ''));
+    expect(diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
+    expect(exampleJson(ir, 'demo.ex.Tree')).toEqual({ children: [], byName: {} });
+    expect(invalidExamples(ir)).toEqual([]);
+  });
+
   it('validate for generated constrained string fields, or the field is refused with MIDL1319', () => {
     const formats = [undefined, 'uri', 'email', 'hostname', 'date-time', 'ipv4', 'uuid', 'uri-reference', 'date'];
     const patterns = [
