@@ -18,6 +18,7 @@ import type { CheckContext } from './context.ts';
 import { didYouMean } from './suggest.ts';
 import { parseDurationUs } from './units.ts';
 import { codePointLength } from '../../runtime/index.ts';
+import { stringExample, stringProblem } from '../ir/string-example.ts';
 
 const INT_RANGES: Partial<Record<ScalarName, readonly [bigint, bigint]>> = {
   u8: [0n, 255n],
@@ -52,7 +53,7 @@ export const FORMATS: ReadonlySet<string> = new Set([
   'relative-json-pointer',
   'regex',
 ]);
-const CONSTRAINTS = ['min', 'max', 'minLength', 'maxLength', 'minItems', 'maxItems', 'pattern', 'format'] as const;
+const CONSTRAINTS = ['min', 'max', 'minLength', 'maxLength', 'minItems', 'maxItems', 'pattern', 'format', 'example'] as const;
 type ConstraintName = (typeof CONSTRAINTS)[number];
 const UUID_RE = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
 const RFC3339_RE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-]\d{2}:\d{2})$/;
@@ -172,6 +173,7 @@ function checkMembers(
       });
     }
     const constraints = checkConstraints(ctx, f, type);
+    checkExample(ctx, f, constraints, f.defaultValue !== undefined && owner === 'struct');
     const field: IrField = {
       name: f.name.text,
       number: number ?? 0,
@@ -278,6 +280,7 @@ function applicable(name: ConstraintName, type: IrType): boolean {
       return type.kind === 'array' || type.kind === 'map';
     case 'pattern':
     case 'format':
+    case 'example':
       return scalar === 'string';
   }
 }
@@ -303,7 +306,7 @@ function checkConstraints(ctx: CheckContext, f: A.FieldDecl, type: IrType): IrCo
     }
     const v = c.value;
     if (!v) continue;
-    if (cn === 'pattern' || cn === 'format') {
+    if (cn === 'pattern' || cn === 'format' || cn === 'example') {
       if (v.kind !== 'string') {
         ctx.diagnostics.add('constraintValueType', { name, expected: 'a string', found: describeLiteral(v) }, v.span, { help: `write ${name} = "…"` });
         continue;
@@ -317,7 +320,7 @@ function checkConstraints(ctx: CheckContext, f: A.FieldDecl, type: IrType): IrCo
           });
           continue;
         }
-      } else if (!FORMATS.has(v.value)) {
+      } else if (cn === 'format' && !FORMATS.has(v.value)) {
         ctx.diagnostics.add('unknownFormat', { format: v.value }, v.span, { help: didYouMean(v.value, FORMATS, `known formats: ${[...FORMATS].join(', ')}`)! });
         continue;
       }
@@ -524,6 +527,32 @@ function jsonValue(lit: A.Literal): IrValue | undefined {
   }
 }
 
+/**
+ * Every generated `example()` must validate, and so must the examples the facts ship to LLM hosts: a
+ * string field needs an example that satisfies its constraints, derived (compiler/ir/string-example.ts)
+ * or written as `example = "…"`. A field with a default takes the default as its example.
+ */
+function checkExample(ctx: CheckContext, f: A.FieldDecl, c: IrConstraints, hasDefault: boolean): void {
+  if (c.example !== undefined) {
+    const problem = stringProblem(c.example, c);
+    const at = f.constraints.find((x) => x.name.text === 'example')?.value?.span ?? f.name.span;
+    if (problem !== undefined)
+      ctx.diagnostics.add('noValidExample', { field: f.name.text, reason: `example ${JSON.stringify(c.example)} violates ${problem}` }, at, {
+        help: 'write an example that satisfies every constraint of the field',
+      });
+    return;
+  }
+  if (hasDefault || (c.pattern === undefined && c.format === undefined && c.minLength === undefined && c.maxLength === undefined)) return;
+  if (stringExample(c) !== undefined) return;
+  const stated = (['format', 'pattern', 'minLength', 'maxLength'] as const)
+    .filter((k) => c[k] !== undefined)
+    .map((k) => `${k} = ${typeof c[k] === 'string' ? JSON.stringify(c[k]) : String(c[k])}`)
+    .join(', ');
+  ctx.diagnostics.add('noValidExample', { field: f.name.text, reason: `no sample satisfies ${stated}` }, f.name.span, {
+    help: 'add an explicit example to the constraints: (…, example = "a value that matches")',
+  });
+}
+
 function checkDefaultAgainstConstraints(ctx: CheckContext, lit: A.Literal, value: IrValue, c: IrConstraints, type: IrType): void {
   const fail = (constraint: string) =>
     ctx.diagnostics.add('defaultViolatesConstraint', { value: describeLiteral(lit), constraint }, lit.span, {
@@ -592,7 +621,8 @@ function checkEnumMembers(ctx: CheckContext, decl: A.EnumDecl | A.ErrorsDecl, ki
 
 /**
  * A struct has no finite value when every way of building it needs itself: through required struct
- * fields, or through unions whose arms all need it. Finiteness is a least fixpoint computed with a
+ * fields, required arrays or maps that must hold at least one of it (`minItems` ≥ 1), or unions whose
+ * arms all need it. Finiteness is a least fixpoint computed with a
  * worklist (linear, no recursion, so long chains cannot exhaust the stack); each cycle of structs left
  * without a finite value is reported once, at its first struct in source order.
  */
@@ -609,10 +639,20 @@ function reportInfiniteStructs(ctx: CheckContext, structs: readonly { decl: A.St
     }
   };
   const isAggregate = (t: IrType): t is Extract<IrType, { kind: 'named' }> => t.kind === 'named' && t.declKind !== 'enum';
+  // What a required field cannot be built without: its struct or union, or the one its collection must hold.
+  const needed = (f: IrField): string | undefined => {
+    if (f.optional) return undefined;
+    if (isAggregate(f.type)) return f.type.name;
+    const inner = f.type.kind === 'array' ? f.type.element : f.type.kind === 'map' ? f.type.value : undefined;
+    return inner !== undefined && (f.constraints.minItems ?? 0) > 0 && isAggregate(inner) ? inner.name : undefined;
+  };
   for (const { ir } of structs)
     needs.set(
       ir.name,
-      ir.fields.filter((f) => !f.optional && isAggregate(f.type)).map((f) => ({ to: (f.type as { name: string }).name, field: f.name })),
+      ir.fields.flatMap((f) => {
+        const to = needed(f);
+        return to !== undefined ? [{ to, field: f.name }] : [];
+      }),
     );
   for (const u of unions)
     unionArms.set(
@@ -664,12 +704,15 @@ function reportInfiniteStructs(ctx: CheckContext, structs: readonly { decl: A.St
     const s = byName.get(head.name)!;
     const rotated = [...cycle.slice(cycle.indexOf(head)), ...cycle.slice(0, cycle.indexOf(head))];
     const field = s.decl.fields.find((f) => f.name.text === head.field)!;
+    const collection = s.ir.fields.find((f) => f.name === head.field)?.type.kind !== 'named';
     ctx.diagnostics.add(
       'infiniteStruct',
       { name: s.ir.shortName, path: rotated.map((p) => `${p.name.split('.').pop()}.${p.field}`).join(' → ') },
       field.name.span,
       {
-        help: `make '${field.name.text}' optional (\`${field.name.text}?:\`) or an array`,
+        help: collection
+          ? `make '${field.name.text}' optional (\`${field.name.text}?:\`) or let it be empty (minItems = 0)`
+          : `make '${field.name.text}' optional (\`${field.name.text}?:\`) or an array`,
       },
     );
   }

@@ -247,7 +247,7 @@ const entries = {
     name: 'unknown-constraint',
     severity: 'error',
     message: "unknown constraint '{name}'",
-    description: 'Only min, max, minLength, maxLength, minItems, maxItems, pattern and format exist.',
+    description: 'Only min, max, minLength, maxLength, minItems, maxItems, pattern, format and example exist.',
   },
   duplicateConstraint: {
     code: 'MIDL1309',
@@ -318,6 +318,14 @@ const entries = {
     severity: 'error',
     message: "{kind} '{name}' has no members",
     description: 'Enums, unions and error sets need at least one member.',
+  },
+  noValidExample: {
+    code: 'MIDL1319',
+    name: 'no-valid-example',
+    severity: 'error',
+    message: "field '{field}' has no valid example: {reason}",
+    description:
+      "Generated `example()` values, JSON Schema `examples` and the examples given to LLM hosts must validate. Where no sample can be derived from a string field's constraints (a `pattern` with a `format`, or lengths no sample fits), the field needs an explicit `example`, and an explicit one must satisfy the constraints.",
   },
 
   // 14xx — topics and intents

@@ -58,6 +58,8 @@ export interface IrConstraints {
   readonly maxItems?: number;
   readonly pattern?: string;
   readonly format?: string;
+  /** Explicit example of a string field, for constraints no sample can be derived from (docs/language.md). */
+  readonly example?: string;
 }
 
 export interface IrSource {

@@ -122,8 +122,10 @@ intent sync.now {
     const dir = tempProject({ 'transport.midl': SCHEMA });
     const r = await runMidl(['gen', 'transport.midl', '--out', 'out'], { cwd: dir });
     expect(r.code, r.stderr).toBe(0);
-    const mcp = JSON.parse(readFileSync(join(dir, 'out/facts/mcp.json'), 'utf8')) as { tools: { name: string }[] };
-    expect(mcp.tools.map((t) => t.name)).toEqual(['transport__locate', 'transport__position__track']);
+    const mcp = JSON.parse(readFileSync(join(dir, 'out/facts/mcp.json'), 'utf8')) as { tools: { name: string }[]; resourceTemplates: { name: string }[] };
+    // The position stream only reports: a resource template to subscribe to, not a tool.
+    expect(mcp.tools.map((t) => t.name)).toEqual(['transport__locate']);
+    expect(mcp.resourceTemplates.map((t) => t.name)).toEqual(['transport__position__track']);
     const check = await runMidl(['gen', 'transport.midl', '--out', 'out', '--check'], { cwd: dir });
     expect(check.code, check.stdout + check.stderr).toBe(0);
   });
@@ -186,7 +188,7 @@ topic long/short {
       ].join('\n'),
     );
     expect(facts.tools[1]!.description).toContain(
-      'Address parameters: track. Give their values in `params` and the message in `payload`.\nStream: many messages flow on one address.',
+      'Address parameters: track.\nReports only: subscribe to receive its messages; it is not a call.\nStream: many messages flow on one address.',
     );
   });
 });

@@ -4,7 +4,7 @@
  * against the schemas they illustrate, annotations come only from stated hints, and the FountainKit
  * facts have the midi-ci-pe shape.
  */
-import { ToolSchema } from '@modelcontextprotocol/sdk/types.js';
+import { ResourceSchema, ResourceTemplateSchema, ToolSchema } from '@modelcontextprotocol/sdk/types.js';
 import { describe, expect, it } from 'vitest';
 import type { JsonValue } from '../../runtime/codec/codec.ts';
 import { FACTS_FILES } from '../../compiler/emitters/facts/index.ts';
@@ -19,7 +19,7 @@ interface Projected {
   readonly facts: FactsDocument & { tools: readonly Json[] };
   readonly openai: Json[];
   readonly anthropic: Json[];
-  readonly mcp: { tools: Json[] };
+  readonly mcp: { tools: Json[]; resources: Json[]; resourceTemplates: Json[] };
   readonly pe: { protocol: string; functionBlocks: { name: string; group: number; properties: Json[] }[] };
 }
 
@@ -50,8 +50,12 @@ describe('facts projections', () => {
     expect(projected.map((p) => p.program.label)).toContain('idl');
     for (const p of projected) {
       expect(p.facts.tools.length, p.program.label).toBe(p.program.ir.topics.length + p.program.ir.intents.length);
+      const calls = p.facts.tools.filter((t) => t.callable).map((t) => t.name);
       for (const list of [p.openai, p.anthropic, p.mcp.tools])
-        expect(list.map((t) => (t['function'] as Json | undefined)?.['name'] ?? t['name'])).toEqual(p.facts.tools.map((t) => t.name));
+        expect(list.map((t) => (t['function'] as Json | undefined)?.['name'] ?? t['name'])).toEqual(calls);
+      // Topics that only report are MCP resources instead: every entry is offered exactly once.
+      const reports = p.facts.tools.filter((t) => !t.callable).map((t) => t.name);
+      expect([...p.mcp.resources, ...p.mcp.resourceTemplates].map((r) => r['name']).sort()).toEqual([...reports].sort());
     }
     expect(toolCases.length).toBeGreaterThan(30);
   });
@@ -64,23 +68,35 @@ describe('facts projections', () => {
   describe.each(toolCases)('$label', ({ p, name }) => {
     const fact = byName(p.facts.tools, name);
 
+    const callable = fact['callable'] === true;
+    // Where MCP offers the entry: a tool to call, or a resource (template) to subscribe to.
+    const mcpEntry = () => (callable ? byName(p.mcp.tools, name) : byName([...p.mcp.resources, ...p.mcp.resourceTemplates], name));
+
     it('has a name every host accepts, taken from the IR', () => {
       expect(name).toMatch(TOOL_NAME);
       const fromIr = [...p.program.ir.topics, ...p.program.ir.intents].map((x) => x.toolName);
       expect(fromIr).toContain(name);
-      expect(byName(p.anthropic, name)['name']).toMatch(TOOL_NAME);
-      expect((byName(p.openai, name, (t) => (t['function'] as Json)['name'])['function'] as Json)['name']).toMatch(TOOL_NAME);
+      expect(mcpEntry()['name']).toMatch(TOOL_NAME);
+      if (callable) {
+        expect(byName(p.anthropic, name)['name']).toMatch(TOOL_NAME);
+        expect((byName(p.openai, name, (t) => (t['function'] as Json)['name'])['function'] as Json)['name']).toMatch(TOOL_NAME);
+      }
     });
 
-    it('passes the MCP SDK ToolSchema without losing a field', () => {
-      const tool = byName(p.mcp.tools, name);
-      const parsed = ToolSchema.parse(tool);
-      expect(parsed).toEqual(tool);
-      expect(Object.keys(tool).every((k) => ['name', 'title', 'description', 'inputSchema', 'outputSchema', 'annotations', '_meta'].includes(k))).toBe(true);
+    it('passes the MCP SDK schema of what it is (Tool, Resource, ResourceTemplate) without losing a field', () => {
+      const entry = mcpEntry();
+      if (callable) {
+        expect(ToolSchema.parse(entry)).toEqual(entry);
+        expect(Object.keys(entry).every((k) => ['name', 'title', 'description', 'inputSchema', 'outputSchema', 'annotations', '_meta'].includes(k))).toBe(true);
+      } else if (fact['params'] !== null && (fact['params'] as JsonValue[]).length > 0) {
+        expect(ResourceTemplateSchema.parse(entry)).toEqual(entry);
+      } else {
+        expect(ResourceSchema.parse(entry)).toEqual(entry);
+      }
     });
 
     it('sets MCP annotations from stated hints only, and midl metadata in _meta', () => {
-      const tool = byName(p.mcp.tools, name);
+      const tool = mcpEntry();
       const hints = fact['hints'] as Json;
       const expected: Json = {};
       if (hints['title'] !== undefined) expected['title'] = hints['title'];
@@ -91,7 +107,8 @@ describe('facts projections', () => {
         ['openWorld', 'openWorldHint'],
       ] as const)
         if (hints[h] !== undefined) expected[a] = hints[h];
-      expect(tool['annotations'] ?? {}).toEqual(expected);
+      // Tool annotations are tool hints; a resource has MCP's own kind of annotations, which midl does not set.
+      expect(tool['annotations'] ?? {}).toEqual(callable ? expected : {});
       const meta = tool['_meta'] as Json;
       for (const key of Object.keys(meta)) expect(key).toMatch(/^midl\/[A-Za-z0-9]([A-Za-z0-9._-]*[A-Za-z0-9])?$/);
       if (fact['kind'] === 'topic') {
@@ -103,10 +120,15 @@ describe('facts projections', () => {
         expect(meta['midl/intent']).toBe(fact['intent']);
         expect(meta['midl/http']).toEqual(fact['http']);
       }
-      expect(tool['outputSchema'] !== undefined).toBe(fact['reply'] !== null);
+      expect(tool['outputSchema'] !== undefined).toBe(callable && fact['reply'] !== null);
     });
 
-    it('is an OpenAI strict-mode tool', () => {
+    it('is an OpenAI strict-mode tool when callable, and absent from OpenAI and Anthropic when it only reports', () => {
+      if (!callable) {
+        expect(p.openai.some((t) => (t['function'] as Json)['name'] === name)).toBe(false);
+        expect(p.anthropic.some((t) => t['name'] === name)).toBe(false);
+        return;
+      }
       const tool = byName(p.openai, name, (t) => (t['function'] as Json)['name']);
       expect(openaiToolProblems(tool)).toEqual([]);
       expect(Object.keys(tool['function'] as Json)).toEqual(['name', 'description', 'parameters', 'strict']);
@@ -121,6 +143,7 @@ describe('facts projections', () => {
       check(input, fact['example']!, 'facts example');
       check((fact['payload'] as Json)['schema']!, (fact['payload'] as Json)['example']!, 'payload example');
       if (fact['reply'] !== null) check((fact['reply'] as Json)['schema']!, (fact['reply'] as Json)['example']!, 'reply example');
+      if (!callable) return;
       const anthropic = byName(p.anthropic, name);
       for (const ex of anthropic['input_examples'] as JsonValue[]) check(anthropic['input_schema']!, ex, 'anthropic input_examples');
       const openai = byName(p.openai, name, (t) => (t['function'] as Json)['name'])['function'] as Json;
@@ -171,7 +194,8 @@ describe('FountainKit midi-ci-pe facts', () => {
           expect(mapsTo).toEqual({
             backplane: { topic: t.topic, responseTopic: t.responseTopic, qos: t.qos, capabilities: t.capabilities, budget: t.budget },
           });
-          if (t.stream) {
+          expect(property['writable']).toBe(t.callable);
+          if (t.stream || !t.callable) {
             const notify = property['notify'] as Json[];
             expect(notify).toHaveLength(1);
             expect(notify[0]!['on']).toBe(t.topic);

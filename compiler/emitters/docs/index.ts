@@ -6,7 +6,7 @@
 import type { IrConstraints, IrField, IrHints, IrIntent, IrProgram, IrTopic, IrType, IrTypeDecl, Qos } from '../../ir/ir.ts';
 import type { EmittedFile, Emitter } from '../emitter.ts';
 import { defaultToJson } from '../shared/example.ts';
-import { formatBudget, formatBytes, inlineCode, paragraphs, renderTemplate } from '../shared/templates.ts';
+import { anyOneOf, formatBudget, formatBytes, inlineCode, paragraphs, renderTemplate } from '../shared/templates.ts';
 import { maskHex, responseTopicOf } from '../facts/model.ts';
 
 const QOS_TEXT: Readonly<Record<Qos, string>> = {
@@ -122,12 +122,7 @@ class ReadmeView {
   }
 
   capsText(names: readonly string[]): string | null {
-    return names.length > 0
-      ? [...names]
-          .sort()
-          .map((n) => `[${n}](#${anchor('cap', n)})`)
-          .join(', ')
-      : null;
+    return names.length > 0 ? anyOneOf([...names].sort().map((n) => `[${n}](#${anchor('cap', n)})`)) : null;
   }
 
   type(d: IrTypeDecl) {

@@ -30,6 +30,11 @@ export interface TypedSchema {
  */
 export interface FactsEntry {
   readonly kind: 'topic' | 'intent';
+  /**
+   * Whether a model may call it: intents and topics that ask something of their subscribers. A topic
+   * that only reports (see `isCallableTopic`) is offered for subscription, never as a tool.
+   */
+  readonly callable: boolean;
   /** Tool name, `^[a-zA-Z0-9_-]{1,64}$`, unique in the program (checked by the compiler). */
   readonly name: string;
   readonly title: string | null;
@@ -70,6 +75,16 @@ export interface FactsDocument {
   readonly packages: readonly { name: string; version: string; doc: string | null }[];
   readonly capabilities: readonly { name: string; bit: number; mask: string; doc: string | null }[];
   readonly tools: readonly FactsEntry[];
+}
+
+/**
+ * Whether publishing on a topic is a call, decided from the IR. A topic only reports when it has no reply
+ * and its messages are a stream (many per address, such as results under a correlation id) or are
+ * declared `readOnly` (publishing changes nothing): a model publishing there would forge a report, not
+ * ask for anything. A topic with a reply is always a call, and so is a command without one.
+ */
+export function isCallableTopic(t: IrTopic): boolean {
+  return t.reply !== undefined || (!t.stream && t.hints.readOnly !== true);
 }
 
 /** Where the reply of a request/reply topic rides: `<address>/reply/{corr}`. */
@@ -166,7 +181,9 @@ class Context {
     const errors = this.errors(t.errors);
     const responseTopic = reply ? responseTopicOf(t.address) : null;
     const capabilities = { publish: this.caps(t.publish), subscribe: this.caps(t.subscribe) };
+    const callable = isCallableTopic(t);
     const description = describe(t, {
+      callable,
       errors: this.errorsView(errors),
       maxPayload: formatBytes(t.maxPayload),
       topic: {
@@ -185,6 +202,7 @@ class Context {
     });
     return {
       kind: 'topic',
+      callable,
       name: t.toolName,
       title: t.hints.title ?? null,
       topic: t.address,
@@ -216,6 +234,7 @@ class Context {
     const reply = i.reply !== undefined ? this.typed(i.reply) : null;
     const errors = this.errors(i.errors);
     const description = describe(i, {
+      callable: true,
       errors: this.errorsView(errors),
       maxPayload: null,
       topic: null,
@@ -230,6 +249,7 @@ class Context {
     });
     return {
       kind: 'intent',
+      callable: true,
       name: i.toolName,
       title: i.hints.title ?? null,
       topic: null,
@@ -258,6 +278,7 @@ class Context {
 }
 
 interface DescriptionView {
+  callable: boolean;
   errors: { type: string; codes: string[] } | null;
   maxPayload: string | null;
   topic: {

@@ -22,7 +22,7 @@ function bareSchema(schema: SchemaObject): SchemaObject {
 
 /** OpenAI Chat Completions tools, strict mode. Arguments come back in the strict form (see openai.ts). */
 export function openaiTools(doc: FactsDocument): JsonValue[] {
-  return doc.tools.map((t) => ({
+  return callables(doc).map((t) => ({
     type: 'function',
     function: { name: t.name, description: t.description, parameters: toStrictSchema(t.inputSchema), strict: true },
   }));
@@ -35,7 +35,7 @@ export function openaiExample(t: FactsEntry): JsonValue {
 
 /** Anthropic Messages API tools. */
 export function anthropicTools(doc: FactsDocument): JsonValue[] {
-  return doc.tools.map((t) => ({
+  return callables(doc).map((t) => ({
     name: t.name,
     description: t.description,
     input_schema: bareSchema(t.inputSchema),
@@ -43,10 +43,33 @@ export function anthropicTools(doc: FactsDocument): JsonValue[] {
   }));
 }
 
-/** MCP `tools/list` result. Annotations come only from hints the schema states; midl metadata goes in `_meta`. */
-export function mcpTools(doc: FactsDocument): { tools: JsonValue[] } {
+/** The entries a model may call; topics that only report are left to subscriptions. */
+function callables(doc: FactsDocument): readonly FactsEntry[] {
+  return doc.tools.filter((t) => t.callable);
+}
+
+/** The MCP resource URI of a topic address (an RFC 6570 template where the address has parameters). */
+export function topicResourceUri(address: string): string {
+  return `midl://${address}`;
+}
+
+/**
+ * MCP: the callable entries as a `tools/list` result (annotations only from hints the schema states, midl
+ * metadata in `_meta`), and the topics that only report as resources to read and subscribe to:
+ * `resources` for fixed addresses, `resourceTemplates` for addresses with parameters.
+ */
+export function mcpTools(doc: FactsDocument): { tools: JsonValue[]; resources: JsonValue[]; resourceTemplates: JsonValue[] } {
+  const reports = doc.tools.filter((t) => !t.callable);
+  const resource = (t: FactsEntry, at: { [k: string]: JsonValue }): JsonValue => ({
+    ...at,
+    name: t.name,
+    ...(t.title !== null ? { title: t.title } : {}),
+    description: t.description,
+    mimeType: 'application/json',
+    _meta: mcpMeta(t),
+  });
   return {
-    tools: doc.tools.map((t) => {
+    tools: callables(doc).map((t) => {
       const tool: { [k: string]: JsonValue } = { name: t.name };
       if (t.title !== null) tool['title'] = t.title;
       tool['description'] = t.description;
@@ -62,6 +85,8 @@ export function mcpTools(doc: FactsDocument): { tools: JsonValue[] } {
       tool['_meta'] = mcpMeta(t);
       return tool;
     }),
+    resources: reports.filter((t) => t.params.length === 0).map((t) => resource(t, { uri: topicResourceUri(t.topic!) })),
+    resourceTemplates: reports.filter((t) => t.params.length > 0).map((t) => resource(t, { uriTemplate: topicResourceUri(t.topic!) })),
   };
 }
 
@@ -163,8 +188,8 @@ function peProperty(t: FactsEntry, id: string): JsonValue {
   const property: { [k: string]: JsonValue } = {
     id,
     type: 'json',
-    readable: t.stream || t.reply !== null,
-    writable: true,
+    readable: t.stream || t.reply !== null || !t.callable,
+    writable: t.callable,
     mapsTo: {
       backplane: {
         topic: t.topic,
@@ -177,7 +202,7 @@ function peProperty(t: FactsEntry, id: string): JsonValue {
     descriptor: { request, ...(response ? { response } : {}) },
     samples,
   };
-  if (t.stream)
+  if (t.stream || !t.callable)
     property['notify'] = [{ on: t.topic, transport: 'ump', ...(t.budget?.latencyUs != null ? { latencyBudgetMs: t.budget.latencyUs / 1000 } : {}) }];
   property['x-midl'] = xMidl;
   return property;

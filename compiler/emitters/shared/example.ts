@@ -1,28 +1,7 @@
 import type { IrConstraints, IrField, IrProgram, IrType, IrTypeDecl, IrValue } from '../../ir/ir.ts';
-import { codePointLength, type JsonValue } from '../../../runtime/index.ts';
+import type { JsonValue } from '../../../runtime/index.ts';
+import { stringExample } from '../../ir/string-example.ts';
 
-const FORMAT_EXAMPLES: Readonly<Record<string, string>> = {
-  'date-time': '2026-01-01T00:00:00.000Z',
-  date: '2026-01-01',
-  time: '12:00:00Z',
-  duration: 'PT1S',
-  email: 'user@example.com',
-  'idn-email': 'user@example.com',
-  hostname: 'example.com',
-  'idn-hostname': 'example.com',
-  ipv4: '192.0.2.1',
-  ipv6: '2001:db8::1',
-  uri: 'https://example.com/',
-  'uri-reference': '/example',
-  iri: 'https://example.com/',
-  'iri-reference': '/example',
-  'uri-template': '/items/{id}',
-  uuid: '00000000-0000-4000-8000-000000000000',
-  'json-pointer': '/example',
-  'relative-json-pointer': '0',
-  regex: '^.*$',
-};
-const STRING_CANDIDATES = ['example', 'a', 'A', '0', 'x1', 'example-1', 'example_1', 'main', '', '1.0.0'];
 const INT_LIMITS: Readonly<Record<string, readonly [bigint, bigint]>> = {
   u8: [0n, 255n],
   u16: [0n, 65535n],
@@ -158,7 +137,7 @@ function exampleOfScalar(scalar: string, c: IrConstraints): JsonValue {
     case 'duration':
       return 1000;
     case 'uuid':
-      return FORMAT_EXAMPLES['uuid']!;
+      return '00000000-0000-4000-8000-000000000000';
     case 'json':
       return {};
   }
@@ -166,17 +145,10 @@ function exampleOfScalar(scalar: string, c: IrConstraints): JsonValue {
 }
 
 function exampleString(c: IrConstraints): string {
-  const fits = (s: string) => {
-    const len = codePointLength(s);
-    if (c.minLength !== undefined && len < c.minLength) return false;
-    if (c.maxLength !== undefined && len > c.maxLength) return false;
-    return c.pattern === undefined || new RegExp(c.pattern, 'u').test(s);
-  };
-  const candidates = [...(c.format ? [FORMAT_EXAMPLES[c.format] ?? ''] : []), ...STRING_CANDIDATES];
-  for (const s of candidates) if (fits(s)) return s;
-  // Pad to the minimum length when only length constraints are in the way.
-  const padded = 'x'.repeat(c.minLength ?? 0);
-  return fits(padded) ? padded : candidates[0]!;
+  const s = stringExample(c);
+  // The checker refuses a string field no example satisfies (MIDL1319), so this is a compiler defect.
+  if (s === undefined) throw new Error(`exampleJson: no valid example for constraints ${JSON.stringify(c)}; the checker should have reported MIDL1319`);
+  return s;
 }
 
 /** A schema default (IR value) in canonical JSON form. */

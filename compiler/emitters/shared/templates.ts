@@ -70,6 +70,16 @@ export function inlineCode(text: string): string {
   return `${fence}${pad}${text}${pad}${fence}`;
 }
 
+/**
+ * Capability names as the bus reads a topic's list: holding any one of them is enough
+ * (runtime/bus/capabilities.ts `maskAllows`), so the text never says "and": `a`, `any one of a or b`,
+ * `any one of a, b or c`.
+ */
+export function anyOneOf(names: readonly string[]): string {
+  if (names.length <= 1) return names.join('');
+  return `any one of ${names.slice(0, -1).join(', ')} or ${names[names.length - 1]!}`;
+}
+
 /** A template value as text: primitives as JavaScript writes them, anything else as JSON (never `[object Object]`). */
 const asString = (v: unknown): string => {
   if (v === null || v === undefined) return '';
@@ -81,6 +91,7 @@ const asString = (v: unknown): string => {
 
 hbs.registerHelper('eq', (a: unknown, b: unknown) => a === b);
 hbs.registerHelper('join', (list: unknown, sep: unknown) => (Array.isArray(list) ? list.map(asString).join(typeof sep === 'string' ? sep : ', ') : ''));
+hbs.registerHelper('anyOneOf', (list: unknown) => (Array.isArray(list) ? anyOneOf(list.map(asString)) : ''));
 hbs.registerHelper('count', (n: unknown, one: unknown, many: unknown) => `${Number(n)} ${Number(n) === 1 ? asString(one) : asString(many)}`);
 hbs.registerHelper('micros', (us: unknown) => formatMicros(Number(us)));
 hbs.registerHelper('bytes', (n: unknown) => formatBytes(Number(n)));
