@@ -65,8 +65,6 @@ function firstTooDeep(tokens: readonly IToken[]): IToken | undefined {
   return undefined;
 }
 
-const DECLARATION_KEYWORDS = new Set(['Struct', 'Enum', 'Union', 'Errors', 'Topic', 'Intent', 'Capability', 'Package', 'Version', 'Import']);
-
 const HELP: Record<string, string> = {
   "';'": "declarations, fields and properties end with ';'",
   "'@'": 'struct fields and union arms need a field number, e.g. `name: string @1;`',
@@ -94,9 +92,14 @@ function reportSyntaxErrors(file: SourceFile, cst: CstNode, tokens: readonly ITo
     const found = describeFound(e.token);
     const where = errorSpan(file, e);
     const inMember = e.kind === 'no-alternative' && e.ruleStack[e.ruleStack.length - 1] === 'member';
-    if (inMember && DECLARATION_KEYWORDS.has(e.token.tokenType.name)) {
-      // `struct A { x: u8 @1;` followed by `struct B {`: the first block lost its closing brace.
-      out.add('expectedToken', { expected: "'}'", found }, afterPrevious(file, e) ?? where, { help: HELP["'}'"]! });
+    if (e.kind === 'mismatch' && e.expected === "'}'") {
+      const block = unclosedBlock(file, tokens, at);
+      if (block)
+        out.add('unclosedBlock', { block: `\`${block.name}\``, found }, where, {
+          help: `add '}' to close \`${block.name}\``,
+          notes: [{ message: 'its block opens here', span: block.brace }],
+        });
+      else out.add('expectedToken', { expected: "'}'", found }, where, { help: HELP["'}'"]! });
       continue;
     }
     const fieldName = inMember ? nextToken(tokens, e.token) : undefined;
@@ -119,6 +122,29 @@ function reportSyntaxErrors(file: SourceFile, cst: CstNode, tokens: readonly ITo
     else out.add('unexpectedToken', { found, expected: e.expected }, where, { help });
   }
 }
+
+/**
+ * The block a missing '}' belongs to: the innermost '{' still open before the error (blocks stop at the
+ * next declaration, so that is the one left open), named by its head: `struct Strip`, `publish`.
+ */
+function unclosedBlock(file: SourceFile, tokens: readonly IToken[], at: number): { name: string; brace: Span } | undefined {
+  const open: number[] = [];
+  for (let i = 0; i < tokens.length && tokens[i]!.startOffset < at; i++) {
+    const kind = tokens[i]!.tokenType.name;
+    if (kind === 'LCurly') open.push(i);
+    else if (kind === 'RCurly') open.pop();
+  }
+  const brace = open.at(-1);
+  if (brace === undefined) return undefined;
+  let head = brace;
+  while (head > 0 && !BLOCK_HEAD_STOPS.has(tokens[head - 1]!.tokenType.name)) head--;
+  const braceAt = tokens[brace]!.startOffset;
+  if (head === brace) return undefined;
+  const name = file.text.slice(tokens[head]!.startOffset, braceAt).trim().replace(/\s+/g, ' ');
+  return { name: name.length > 40 ? `${name.slice(0, 40)}…` : name, brace: span(file, braceAt, braceAt + 1) };
+}
+
+const BLOCK_HEAD_STOPS = new Set(['LCurly', 'RCurly', 'Semi']);
 
 /** The token after `tok` when `tok` is a name followed by something other than ':' or '?'. */
 function nextToken(tokens: readonly IToken[], tok: IToken): IToken | undefined {
