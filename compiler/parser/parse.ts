@@ -83,6 +83,7 @@ function reportSyntaxErrors(file: SourceFile, cst: CstNode, tokens: readonly ITo
   const tops = ((cst.children['topLevel'] ?? []) as CstNode[]).map((n) => [n.location?.startOffset ?? 0, n.location?.endOffset ?? 0] as const);
   const seenDecl = new Set<number>();
   const seenOffset = new Set<number>();
+  let openBlocks: OpenBlocks | undefined;
   for (const e of errors) {
     const at = Number.isFinite(e.token.startOffset) ? e.token.startOffset : file.text.length;
     const declIndex = tops.findIndex(([s, end]) => at >= s && at <= end);
@@ -93,7 +94,8 @@ function reportSyntaxErrors(file: SourceFile, cst: CstNode, tokens: readonly ITo
     const where = errorSpan(file, e);
     const inMember = e.kind === 'no-alternative' && e.ruleStack[e.ruleStack.length - 1] === 'member';
     if (e.kind === 'mismatch' && e.expected === "'}'") {
-      const block = unclosedBlock(file, tokens, at);
+      openBlocks ??= new OpenBlocks(file, tokens);
+      const block = openBlocks.at(at);
       if (block)
         out.add('unclosedBlock', { block: `\`${block.name}\``, found }, where, {
           help: `add '}' to close \`${block.name}\``,
@@ -125,25 +127,50 @@ function reportSyntaxErrors(file: SourceFile, cst: CstNode, tokens: readonly ITo
 
 /**
  * The block a missing '}' belongs to: the innermost '{' still open before the error (blocks stop at the
- * next declaration, so that is the one left open), named by its head: `struct Strip`, `publish`.
+ * next declaration, so that is the one left open), named by its head: `struct Strip`, `publish`. One pass
+ * over the tokens serves every error of the file, so a file of many such errors stays linear.
  */
-function unclosedBlock(file: SourceFile, tokens: readonly IToken[], at: number): { name: string; brace: Span } | undefined {
-  const open: number[] = [];
-  for (let i = 0; i < tokens.length && tokens[i]!.startOffset < at; i++) {
-    const kind = tokens[i]!.tokenType.name;
-    if (kind === 'LCurly') open.push(i);
-    else if (kind === 'RCurly') open.pop();
+class OpenBlocks {
+  /** For each token index (and one past the last), the index of the innermost '{' open before it, or -1. */
+  private readonly innermost: Int32Array;
+
+  constructor(
+    private readonly file: SourceFile,
+    private readonly tokens: readonly IToken[],
+  ) {
+    this.innermost = new Int32Array(tokens.length + 1);
+    const open: number[] = [];
+    for (let i = 0; i < tokens.length; i++) {
+      this.innermost[i] = open.at(-1) ?? -1;
+      const kind = tokens[i]!.tokenType.name;
+      if (kind === 'LCurly') open.push(i);
+      else if (kind === 'RCurly') open.pop();
+    }
+    this.innermost[tokens.length] = open.at(-1) ?? -1;
   }
-  const brace = open.at(-1);
-  if (brace === undefined) return undefined;
-  let head = brace;
-  while (head > 0 && !BLOCK_HEAD_STOPS.has(tokens[head - 1]!.tokenType.name)) head--;
-  const braceAt = tokens[brace]!.startOffset;
-  if (head === brace) return undefined;
-  const name = file.text.slice(tokens[head]!.startOffset, braceAt).trim().replace(/\s+/g, ' ');
-  return { name: name.length > 40 ? `${name.slice(0, 40)}…` : name, brace: span(file, braceAt, braceAt + 1) };
+
+  /** The block left open at offset `at`, or undefined when no '{' is open there or it has no head. */
+  at(at: number): { name: string; brace: Span } | undefined {
+    let lo = 0;
+    let hi = this.tokens.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (this.tokens[mid]!.startOffset < at) lo = mid + 1;
+      else hi = mid;
+    }
+    const brace = this.innermost[lo]!;
+    if (brace < 0) return undefined;
+    let head = brace;
+    while (head > 0 && brace - head < MAX_HEAD_TOKENS && !BLOCK_HEAD_STOPS.has(this.tokens[head - 1]!.tokenType.name)) head--;
+    if (head === brace) return undefined;
+    const braceAt = this.tokens[brace]!.startOffset;
+    const name = this.file.text.slice(this.tokens[head]!.startOffset, braceAt).trim().replace(/\s+/g, ' ');
+    return { name: name.length > 40 ? `${name.slice(0, 40)}…` : name, brace: span(this.file, braceAt, braceAt + 1) };
+  }
 }
 
+/** A block's head is a few tokens (`topic a/b`, `intent a.b.c`); a longer run is not walked, only named by its end. */
+const MAX_HEAD_TOKENS = 16;
 const BLOCK_HEAD_STOPS = new Set(['LCurly', 'RCurly', 'Semi']);
 
 /** The token after `tok` when `tok` is a name followed by something other than ':' or '?'. */
