@@ -28,7 +28,8 @@ export function parseFile(file: SourceFile): ParsedFile {
     const ast: FileAst = { file, headers: [], decls: [], firstDeclPosition: Infinity };
     return { ast, tokens, comments, diagnostics, hasSyntaxErrors: true };
   }
-  const { cst, errors } = parseTokens(tokens);
+  const { cst, errors: parseErrors } = parseTokens(tokens);
+  const errors = [...parseErrors, ...strayClosers(cst, tokens)];
   // A line the lexer already complained about would only produce echoes from the parser.
   const lexedBadLines = new Set(diagnostics.all.flatMap((d) => (d.span ? [d.span.file.position(d.span.start).line] : [])));
   reportSyntaxErrors(
@@ -42,6 +43,24 @@ export function parseFile(file: SourceFile): ParsedFile {
   const errorOffsets = errors.map((e) => (Number.isFinite(e.token.startOffset) ? e.token.startOffset : file.text.length));
   const ast = buildAst(file, cst, comments, errorOffsets, diagnostics);
   return { ast, tokens, comments, diagnostics, hasSyntaxErrors };
+}
+
+/** Each '}' the grammar kept as a stray closer at top level, as the error Chevrotain would have raised for it. */
+function strayClosers(cst: CstNode, tokens: readonly IToken[]): ParseError[] {
+  // The closers come in source order, so one cursor over the tokens finds each one's predecessor.
+  let index = 0;
+  return ((cst.children['strayCloser'] ?? []) as CstNode[]).map((node) => {
+    const token = (node.children['RCurly'] as IToken[])[0]!;
+    while (index < tokens.length && tokens[index] !== token) index++;
+    return {
+      expected: 'a declaration',
+      token,
+      previousToken: index > 0 ? tokens[index - 1] : undefined,
+      kind: 'not-all-input',
+      resyncedTokens: [],
+      ruleStack: ['file'],
+    };
+  });
 }
 
 /** Deepest nesting of brackets, blocks and type suffixes (`T[][]…`) accepted in a file. */

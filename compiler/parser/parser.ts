@@ -73,7 +73,15 @@ class MidlParser extends CstParser {
     !DECLARATION_STARTS.has(this.LA(1).tokenType) || MEMBER_CONTINUATIONS.has(this.LA(2).tokenType) || !DECLARATION_THIRDS.has(this.LA(3).tokenType);
 
   file = this.RULE('file', () => {
-    this.MANY(() => this.SUBRULE(this.topLevel));
+    this.MANY(() => this.OR(this.alternatives(10, () => [{ ALT: () => this.SUBRULE(this.topLevel) }, { ALT: () => this.SUBRULE(this.strayCloser) }])));
+  });
+
+  /**
+   * A '}' where a declaration should begin, kept in the tree and reported from there: left to Chevrotain's
+   * recovery, each one nests a level of recursion, and a few thousand overflow the stack.
+   */
+  strayCloser = this.RULE('strayCloser', () => {
+    this.CONSUME(T.RCurly);
   });
 
   topLevel = this.RULE('topLevel', () => {

@@ -203,3 +203,13 @@ describe('first mistakes: one diagnostic each, at its place, and the rest of the
     expect(diags[0]?.help).toBe(help);
   });
 });
+
+describe('stray closing braces', () => {
+  it("a '}' after each of 3,000 declarations is one error each, not a stack overflow", () => {
+    const text = 'package many;\nversion "1.0.0";\n' + Array.from({ length: 3000 }, (_, i) => `struct S${i} { x: u8 @1; }\n}\n`).join('');
+    const lines = summary(text);
+    expect(lines).toHaveLength(3000);
+    expect(lines[0]).toBe('error MIDL1102 4:1');
+    expect(new Set(lines.map((l) => l.split(' ')[1]))).toEqual(new Set(['MIDL1102']));
+  });
+});
