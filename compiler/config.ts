@@ -47,6 +47,10 @@ export const DEFAULT_RUNTIME_IMPORT = 'midl/runtime';
 const SIMPLE_KEYS = ['inputs', 'checkOnly', 'output', 'runtimeImport'] as const;
 const JOBS_KEYS = ['generate', 'checkOnly'] as const;
 const JOB_KEYS = ['name', 'inputs', 'output', 'runtimeImport', 'targets'] as const;
+/** Every key midl.yaml accepts, by where it may stand: the one list that messages and MIDL1902's docs follow. */
+export const CONFIG_KEYS = { simple: SIMPLE_KEYS, jobs: JOBS_KEYS, job: JOB_KEYS } as const;
+/** The simple form's keys that a job of `generate` takes over, so cannot stand beside `generate`. */
+const PER_JOB_KEYS = SIMPLE_KEYS.filter((k) => (JOB_KEYS as readonly string[]).includes(k));
 
 /** Finds midl.yaml in `cwd` or its parents, like git finds .git. */
 export function findConfig(cwd = process.cwd()): string | undefined {
@@ -129,8 +133,8 @@ export function loadConfig(path: string): MidlConfig {
   let generate: GenerateJob[];
   let simple: MidlConfig['simple'];
   if (obj['generate'] !== undefined) {
-    const stray = SIMPLE_KEYS.find((k) => k !== 'checkOnly' && obj[k] !== undefined);
-    if (stray) fail(`'${stray}' cannot stand beside 'generate': each job of 'generate' names its own inputs, output and runtimeImport`);
+    const stray = PER_JOB_KEYS.find((k) => obj[k] !== undefined);
+    if (stray) fail(`'${stray}' cannot stand beside 'generate': each job of 'generate' names its own ${listed(PER_JOB_KEYS)}`);
     top.known(JOBS_KEYS);
     generate = jobsOf(obj['generate'], base, fail);
   } else {
@@ -145,6 +149,11 @@ export function loadConfig(path: string): MidlConfig {
   const problem = jobProblems(base, generate, checkOnly, [path, join(base, LOCK_FILE)]);
   if (problem) fail(problem);
   return { path, generate, checkOnly, simple };
+}
+
+/** `a, b and c`. */
+function listed(words: readonly string[]): string {
+  return words.length < 2 ? words.join('') : `${words.slice(0, -1).join(', ')} and ${words[words.length - 1]!}`;
 }
 
 /** A name as midl.lock has always keyed programs: the inputs relative to midl.yaml's directory. */

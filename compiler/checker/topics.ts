@@ -290,7 +290,8 @@ function readProperty(ctx: CheckContext, file: LoadedFile, p: A.Property, kind: 
       const item = single(group);
       if (!item || item.kind !== 'type' || item.type.kind !== 'named') {
         const at = group[0]?.span ?? p.span;
-        bad('capability names', item ? describeItem(item) : 'several values', at, 'list capabilities separated by commas: publish: gpu.admin, gpu.dispatch;');
+        const help = (item && unquoteHelp(name, item)) ?? 'list capabilities separated by commas: publish: gpu.admin, gpu.dispatch;';
+        bad('capability names', item ? describeItem(item) : 'several values', at, help);
         continue;
       }
       const capName = item.type.name.text;
@@ -315,7 +316,7 @@ function readProperty(ctx: CheckContext, file: LoadedFile, p: A.Property, kind: 
   if (!v) return bad(EXPECT[kind], 'several values', at, `${name} takes one value`);
   switch (kind) {
     case 'struct': {
-      if (v.kind !== 'type') return bad('a struct type', describeItem(v), v.span, `write ${name}: StructName;`);
+      if (v.kind !== 'type') return bad('a struct type', describeItem(v), v.span, unquoteHelp(name, v) ?? `write ${name}: StructName;`);
       if (v.type.kind === 'optional') return bad('a struct type', `'${typeText(v.type)}'`, v.span, `a ${name} is always present; drop the ?`);
       const type = lowerType(ctx, file, v.type);
       if (!type) return undefined;
@@ -335,10 +336,16 @@ function readProperty(ctx: CheckContext, file: LoadedFile, p: A.Property, kind: 
       const options: readonly string[] = kind === 'qos' ? QOS_LEVELS : LANES;
       const word = v.kind === 'type' && v.type.kind === 'named' ? v.type.name.text : undefined;
       if (word && options.includes(word)) return word;
+      if (v.kind === 'string') {
+        // `qos: "exactly_once";`: the value is a keyword, written bare as in every example.
+        const help = options.includes(v.value) ? `remove the quotes: \`${name}: ${v.value};\`` : `remove the quotes and write one of ${options.join(', ')}`;
+        return bad(options.join(' | '), describeItem(v), v.span, help);
+      }
       return bad(options.join(' | '), describeItem(v), v.span, (word && didYouMean(word, options)) ?? `choose one of ${options.join(', ')}`);
     }
     case 'errors': {
-      if (v.kind !== 'type' || v.type.kind !== 'named') return bad('an error set name', describeItem(v), v.span, 'write errors: ErrorSetName;');
+      if (v.kind !== 'type' || v.type.kind !== 'named')
+        return bad('an error set name', describeItem(v), v.span, unquoteHelp(name, v) ?? 'write errors: ErrorSetName;');
       const found = ctx.lookupDecl(file, v.type.name, ['errors'], 'an error set');
       return found && 'fqName' in found ? found.fqName : undefined;
     }
@@ -358,11 +365,13 @@ function readProperty(ctx: CheckContext, file: LoadedFile, p: A.Property, kind: 
       return checkSize(ctx, bytes, v.text, v.span);
     }
     case 'bool':
-      return v.kind === 'bool' ? v.value : bad('true or false', describeItem(v), v.span, `write ${name}: true;`);
+      return v.kind === 'bool' ? v.value : bad('true or false', describeItem(v), v.span, unquoteHelp(name, v) ?? `write ${name}: true;`);
     case 'string':
       return v.kind === 'string' ? v.value : bad('a string', describeItem(v), v.span, `write ${name}: "…";`);
     case 'service':
-      return v.kind === 'type' && v.type.kind === 'named' ? v.type.name.text : bad('a service name', describeItem(v), v.span, 'write service: planner;');
+      return v.kind === 'type' && v.type.kind === 'named'
+        ? v.type.name.text
+        : bad('a service name', describeItem(v), v.span, unquoteHelp(name, v) ?? 'write service: planner;');
   }
   return undefined;
 }
@@ -494,6 +503,12 @@ function splitQuantity(group: readonly A.ValueItem[]): string | undefined {
 
 function single(group: readonly A.ValueItem[]): A.ValueItem | undefined {
   return group.length === 1 ? group[0] : undefined;
+}
+
+/** For a name or keyword written as a string (`payload: "Strip";`): the same value without its quotes. */
+function unquoteHelp(property: string, v: A.ValueItem): string | undefined {
+  if (v.kind !== 'string' || !/^[A-Za-z_][A-Za-z0-9_.]*$/.test(v.value)) return undefined;
+  return `remove the quotes: \`${property}: ${v.value};\``;
 }
 
 function describeItem(v: A.ValueItem): string {

@@ -61,6 +61,14 @@ const entries = {
     description:
       'Brackets, type suffixes and blocks may nest at most 64 levels deep; deeper input is refused before it is parsed, so no schema can exhaust the compiler.',
   },
+  hashComment: {
+    code: 'MIDL1008',
+    name: 'hash-comment',
+    severity: 'error',
+    message: "'#' does not start a comment in midl; use '//'",
+    description:
+      'A line comment is written `// text` (or `/* text */`); `# text`, as in YAML or shell, is an error. The rest of its line is skipped, so its words are not read as code.',
+  },
   invalidNumber: {
     code: 'MIDL1005',
     name: 'invalid-number',
@@ -111,6 +119,15 @@ const entries = {
     severity: 'warning',
     message: 'doc comment is not attached to any declaration',
     description: 'A `///` comment documents the declaration right after it; this one is followed by none.',
+  },
+
+  unclosedBlock: {
+    code: 'MIDL1107',
+    name: 'unclosed-block',
+    severity: 'error',
+    message: "expected '}' to close {block}, found {found}",
+    description:
+      "A block (of a struct, enum, union, error set, topic or intent, or a property block such as `publish { … }`) runs into the next declaration or the end of the file without its '}'. It is reported once, right after the block's last item, and the declaration after it is checked as usual.",
   },
 
   // 12xx — names and imports

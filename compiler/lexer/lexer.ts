@@ -1,7 +1,7 @@
 import type { IToken } from 'chevrotain';
 import { DiagnosticBag } from '../diagnostics/diagnostic.ts';
 import { span, type SourceFile } from '../source.ts';
-import { MidlLexer, SingleQuotedString, UnterminatedComment, UnterminatedString } from './tokens.ts';
+import { HashComment, MidlLexer, SingleQuotedString, UnterminatedComment, UnterminatedString } from './tokens.ts';
 
 export interface LexResult {
   readonly tokens: IToken[];
@@ -15,11 +15,15 @@ export function lex(file: SourceFile, diagnostics: DiagnosticBag): LexResult {
     const ch = file.text.slice(err.offset, err.offset + err.length);
     const first = String.fromCodePoint(ch.codePointAt(0) ?? 0xfffd);
     diagnostics.add('unexpectedCharacter', { char: printable(first) }, span(file, err.offset, err.offset + first.length), {
-      help: first === '#' ? 'comments start with //' : 'remove it, or put it inside a string or a comment',
+      help: 'remove it, or put it inside a string or a comment',
     });
   }
   for (const tok of result.groups['invalid'] ?? []) {
-    if (tok.tokenType === UnterminatedComment) {
+    if (tok.tokenType === HashComment) {
+      const text = tok.image.slice(1).trim();
+      const shown = text.length > 60 ? `${text.slice(0, 60)}…` : text;
+      diagnostics.add('hashComment', {}, span(file, tok.startOffset, tok.startOffset + 1), { help: `write \`// ${shown}\`` });
+    } else if (tok.tokenType === UnterminatedComment) {
       diagnostics.add('unterminatedComment', {}, span(file, tok.startOffset, tok.startOffset + 2), { help: 'close the comment with */' });
     }
   }

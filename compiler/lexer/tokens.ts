@@ -37,6 +37,8 @@ export const WhiteSpace = createToken({ name: 'WhiteSpace', pattern: /[ \t\r\n\u
 export const DocComment = createToken({ name: 'DocComment', pattern: /\/\/\/(?!\/)[^\n]*/, group: 'comments' });
 export const LineComment = createToken({ name: 'LineComment', pattern: /\/\/[^\n]*/, group: 'comments' });
 export const BlockComment = createToken({ name: 'BlockComment', pattern: /\/\*[\s\S]*?\*\//, line_breaks: true, group: 'comments' });
+/** `# text`, a comment in YAML, shell and Python but not in midl: lexed whole so the parser never sees its words. */
+export const HashComment = createToken({ name: 'HashComment', pattern: /#[^\n]*/, group: 'invalid' });
 export const UnterminatedComment = createToken({ name: 'UnterminatedComment', pattern: /\/\*[\s\S]*/, line_breaks: true, group: 'invalid' });
 export const StringLiteral = createToken({
   name: 'StringLiteral',
@@ -194,6 +196,7 @@ export const allTokens: TokenType[] = [
   LineComment,
   BlockComment,
   UnterminatedComment,
+  HashComment,
   StringLiteral,
   SingleQuotedString,
   UnterminatedString,

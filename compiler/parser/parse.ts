@@ -28,7 +28,8 @@ export function parseFile(file: SourceFile): ParsedFile {
     const ast: FileAst = { file, headers: [], decls: [], firstDeclPosition: Infinity };
     return { ast, tokens, comments, diagnostics, hasSyntaxErrors: true };
   }
-  const { cst, errors } = parseTokens(tokens);
+  const { cst, errors: parseErrors } = parseTokens(tokens);
+  const errors = [...parseErrors, ...strayClosers(cst, tokens)];
   // A line the lexer already complained about would only produce echoes from the parser.
   const lexedBadLines = new Set(diagnostics.all.flatMap((d) => (d.span ? [d.span.file.position(d.span.start).line] : [])));
   reportSyntaxErrors(
@@ -42,6 +43,24 @@ export function parseFile(file: SourceFile): ParsedFile {
   const errorOffsets = errors.map((e) => (Number.isFinite(e.token.startOffset) ? e.token.startOffset : file.text.length));
   const ast = buildAst(file, cst, comments, errorOffsets, diagnostics);
   return { ast, tokens, comments, diagnostics, hasSyntaxErrors };
+}
+
+/** Each '}' the grammar kept as a stray closer at top level, as the error Chevrotain would have raised for it. */
+function strayClosers(cst: CstNode, tokens: readonly IToken[]): ParseError[] {
+  // The closers come in source order, so one cursor over the tokens finds each one's predecessor.
+  let index = 0;
+  return ((cst.children['strayCloser'] ?? []) as CstNode[]).map((node) => {
+    const token = (node.children['RCurly'] as IToken[])[0]!;
+    while (index < tokens.length && tokens[index] !== token) index++;
+    return {
+      expected: 'a declaration',
+      token,
+      previousToken: index > 0 ? tokens[index - 1] : undefined,
+      kind: 'not-all-input',
+      resyncedTokens: [],
+      ruleStack: ['file'],
+    };
+  });
 }
 
 /** Deepest nesting of brackets, blocks and type suffixes (`T[][]…`) accepted in a file. */
@@ -65,8 +84,6 @@ function firstTooDeep(tokens: readonly IToken[]): IToken | undefined {
   return undefined;
 }
 
-const DECLARATION_KEYWORDS = new Set(['Struct', 'Enum', 'Union', 'Errors', 'Topic', 'Intent', 'Capability', 'Package', 'Version', 'Import']);
-
 const HELP: Record<string, string> = {
   "';'": "declarations, fields and properties end with ';'",
   "'@'": 'struct fields and union arms need a field number, e.g. `name: string @1;`',
@@ -85,6 +102,7 @@ function reportSyntaxErrors(file: SourceFile, cst: CstNode, tokens: readonly ITo
   const tops = ((cst.children['topLevel'] ?? []) as CstNode[]).map((n) => [n.location?.startOffset ?? 0, n.location?.endOffset ?? 0] as const);
   const seenDecl = new Set<number>();
   const seenOffset = new Set<number>();
+  let openBlocks: OpenBlocks | undefined;
   for (const e of errors) {
     const at = Number.isFinite(e.token.startOffset) ? e.token.startOffset : file.text.length;
     const declIndex = tops.findIndex(([s, end]) => at >= s && at <= end);
@@ -94,9 +112,15 @@ function reportSyntaxErrors(file: SourceFile, cst: CstNode, tokens: readonly ITo
     const found = describeFound(e.token);
     const where = errorSpan(file, e);
     const inMember = e.kind === 'no-alternative' && e.ruleStack[e.ruleStack.length - 1] === 'member';
-    if (inMember && DECLARATION_KEYWORDS.has(e.token.tokenType.name)) {
-      // `struct A { x: u8 @1;` followed by `struct B {`: the first block lost its closing brace.
-      out.add('expectedToken', { expected: "'}'", found }, afterPrevious(file, e) ?? where, { help: HELP["'}'"]! });
+    if (e.kind === 'mismatch' && e.expected === "'}'") {
+      openBlocks ??= new OpenBlocks(file, tokens);
+      const block = openBlocks.at(at);
+      if (block)
+        out.add('unclosedBlock', { block: `\`${block.name}\``, found }, where, {
+          help: `add '}' to close \`${block.name}\``,
+          notes: [{ message: 'its block opens here', span: block.brace }],
+        });
+      else out.add('expectedToken', { expected: "'}'", found }, where, { help: HELP["'}'"]! });
       continue;
     }
     const fieldName = inMember ? nextToken(tokens, e.token) : undefined;
@@ -119,6 +143,54 @@ function reportSyntaxErrors(file: SourceFile, cst: CstNode, tokens: readonly ITo
     else out.add('unexpectedToken', { found, expected: e.expected }, where, { help });
   }
 }
+
+/**
+ * The block a missing '}' belongs to: the innermost '{' still open before the error (blocks stop at the
+ * next declaration, so that is the one left open), named by its head: `struct Strip`, `publish`. One pass
+ * over the tokens serves every error of the file, so a file of many such errors stays linear.
+ */
+class OpenBlocks {
+  /** For each token index (and one past the last), the index of the innermost '{' open before it, or -1. */
+  private readonly innermost: Int32Array;
+
+  constructor(
+    private readonly file: SourceFile,
+    private readonly tokens: readonly IToken[],
+  ) {
+    this.innermost = new Int32Array(tokens.length + 1);
+    const open: number[] = [];
+    for (let i = 0; i < tokens.length; i++) {
+      this.innermost[i] = open.at(-1) ?? -1;
+      const kind = tokens[i]!.tokenType.name;
+      if (kind === 'LCurly') open.push(i);
+      else if (kind === 'RCurly') open.pop();
+    }
+    this.innermost[tokens.length] = open.at(-1) ?? -1;
+  }
+
+  /** The block left open at offset `at`, or undefined when no '{' is open there or it has no head. */
+  at(at: number): { name: string; brace: Span } | undefined {
+    let lo = 0;
+    let hi = this.tokens.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (this.tokens[mid]!.startOffset < at) lo = mid + 1;
+      else hi = mid;
+    }
+    const brace = this.innermost[lo]!;
+    if (brace < 0) return undefined;
+    let head = brace;
+    while (head > 0 && brace - head < MAX_HEAD_TOKENS && !BLOCK_HEAD_STOPS.has(this.tokens[head - 1]!.tokenType.name)) head--;
+    if (head === brace) return undefined;
+    const braceAt = this.tokens[brace]!.startOffset;
+    const name = this.file.text.slice(this.tokens[head]!.startOffset, braceAt).trim().replace(/\s+/g, ' ');
+    return { name: name.length > 40 ? `${name.slice(0, 40)}…` : name, brace: span(this.file, braceAt, braceAt + 1) };
+  }
+}
+
+/** A block's head is a few tokens (`topic a/b`, `intent a.b.c`); a longer run is not walked, only named by its end. */
+const MAX_HEAD_TOKENS = 16;
+const BLOCK_HEAD_STOPS = new Set(['LCurly', 'RCurly', 'Semi']);
 
 /** The token after `tok` when `tok` is a name followed by something other than ':' or '?'. */
 function nextToken(tokens: readonly IToken[], tok: IToken): IToken | undefined {

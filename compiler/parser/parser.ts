@@ -24,6 +24,24 @@ function alternatives(tokens: TokenType[]): string {
   return `${names.slice(0, -1).join(', ')} or ${names[names.length - 1]}`;
 }
 
+/** Keywords that begin a top-level declaration. */
+const DECLARATION_STARTS: ReadonlySet<TokenType> = new Set([
+  T.Package,
+  T.Version,
+  T.Import,
+  T.Capability,
+  T.Struct,
+  T.Enum,
+  T.Union,
+  T.Errors,
+  T.Topic,
+  T.Intent,
+]);
+/** What follows a keyword used as a member name: a field (`:`, `?:`), an enum member (`=`) or a property block (`{`). */
+const MEMBER_CONTINUATIONS: ReadonlySet<TokenType> = new Set([T.Colon, T.Question, T.Equals, T.LCurly]);
+/** The third token of a declaration (`struct A {`, `capability a;`, `intent a.b {`, `capability a = 3;`); a field missing its colon has a type and '@' there. */
+const DECLARATION_THIRDS: ReadonlySet<TokenType> = new Set([T.LCurly, T.Semi, T.Dot, T.Equals]);
+
 /**
  * Concrete syntax of .midl. Deliberately permissive where the checker can say more: headers may appear
  * anywhere at top level (the checker reports misplaced ones), and topic/intent properties are generic
@@ -45,8 +63,25 @@ class MidlParser extends CstParser {
     return (this.altCache[slot] ??= build());
   }
 
+  /**
+   * Whether the next tokens continue the current block rather than begin a top-level declaration
+   * (`struct Name {`, `topic a/b {`, `version "…";`). A keyword used as a member name (`errors: E;`,
+   * `topic = 1;`, `publish { … }`) still continues it. Blocks stop at a declaration, so a missing '}' is
+   * one error where the block should have closed, and what follows is parsed as itself.
+   */
+  private readonly insideBlock = (): boolean =>
+    !DECLARATION_STARTS.has(this.LA(1).tokenType) || MEMBER_CONTINUATIONS.has(this.LA(2).tokenType) || !DECLARATION_THIRDS.has(this.LA(3).tokenType);
+
   file = this.RULE('file', () => {
-    this.MANY(() => this.SUBRULE(this.topLevel));
+    this.MANY(() => this.OR(this.alternatives(10, () => [{ ALT: () => this.SUBRULE(this.topLevel) }, { ALT: () => this.SUBRULE(this.strayCloser) }])));
+  });
+
+  /**
+   * A '}' where a declaration should begin, kept in the tree and reported from there: left to Chevrotain's
+   * recovery, each one nests a level of recursion, and a few thousand overflow the stack.
+   */
+  strayCloser = this.RULE('strayCloser', () => {
+    this.CONSUME(T.RCurly);
   });
 
   topLevel = this.RULE('topLevel', () => {
@@ -98,7 +133,7 @@ class MidlParser extends CstParser {
     this.CONSUME(T.Struct);
     this.CONSUME(T.Name);
     this.CONSUME(T.LCurly);
-    this.MANY(() => this.SUBRULE(this.member));
+    this.MANY({ GATE: this.insideBlock, DEF: () => this.SUBRULE(this.member) });
     this.CONSUME(T.RCurly);
   });
 
@@ -106,7 +141,7 @@ class MidlParser extends CstParser {
     this.CONSUME(T.Union);
     this.CONSUME(T.Name);
     this.CONSUME(T.LCurly);
-    this.MANY(() => this.SUBRULE(this.member));
+    this.MANY({ GATE: this.insideBlock, DEF: () => this.SUBRULE(this.member) });
     this.CONSUME(T.RCurly);
   });
 
@@ -229,7 +264,7 @@ class MidlParser extends CstParser {
     this.CONSUME(T.Enum);
     this.CONSUME(T.Name);
     this.CONSUME(T.LCurly);
-    this.MANY(() => this.SUBRULE(this.enumMember));
+    this.MANY({ GATE: this.insideBlock, DEF: () => this.SUBRULE(this.enumMember) });
     this.CONSUME(T.RCurly);
   });
 
@@ -244,7 +279,7 @@ class MidlParser extends CstParser {
     this.CONSUME(T.Errors);
     this.CONSUME(T.Name);
     this.CONSUME(T.LCurly);
-    this.MANY(() => this.SUBRULE(this.errorMember));
+    this.MANY({ GATE: this.insideBlock, DEF: () => this.SUBRULE(this.errorMember) });
     this.CONSUME(T.RCurly);
   });
 
@@ -270,7 +305,7 @@ class MidlParser extends CstParser {
 
   propertyBlock = this.RULE('propertyBlock', () => {
     this.CONSUME(T.LCurly);
-    this.MANY(() => this.SUBRULE(this.property));
+    this.MANY({ GATE: this.insideBlock, DEF: () => this.SUBRULE(this.property) });
     this.CONSUME(T.RCurly);
   });
 

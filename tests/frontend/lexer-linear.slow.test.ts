@@ -59,6 +59,12 @@ const CASES: readonly Case[] = [
     make: (n) => repeat(`'${NAME}\n`, n),
     expected: (n) => ({ tokens: Math.floor(n / 12), diagnostics: ['MIDL1006'] }),
   },
+  {
+    name: "lines of '#' comments",
+    make: (n) => repeat(`# ${NAME}\n`, n),
+    expected: () => ({ tokens: 0, diagnostics: ['MIDL1008'] }),
+  },
+  { name: "one long '#' comment", make: (n) => `#${'#'.repeat(n)}`, expected: () => ({ tokens: 0, diagnostics: ['MIDL1008'] }) },
   { name: 'one long unterminated comment', make: (n) => `/*${'a'.repeat(n)}`, expected: () => ({ tokens: 0, diagnostics: ['MIDL1003'] }) },
   { name: 'a run of block comments', make: (n) => repeat(`/* ${NAME} */`, n), expected: (n) => ({ tokens: Math.floor(n / 16), diagnostics: [] }) },
   { name: 'a long address', make: (n) => repeat(`${NAME}/`, n, '', 'a'), expected: () => ({ tokens: 1, diagnostics: [] }) },

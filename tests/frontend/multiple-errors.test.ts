@@ -85,7 +85,7 @@ describe('several independent mistakes in one file', () => {
     const got = summary(text);
     expect(got).toHaveLength(4);
     // The missing '}' is reported right after Job's last field, where it belongs; the rest keep their lines.
-    expect(got[0]).toBe('error MIDL1101 7:35');
+    expect(got[0]).toBe('error MIDL1107 7:35');
     expect(got.slice(1)).toEqual(['error MIDL1203 12:13', 'error MIDL1301 18:17', 'error MIDL1409 30:7']);
   });
 
@@ -110,5 +110,106 @@ describe('several independent mistakes in one file', () => {
       'error MIDL1407 24:21', // `latency: 5 ms`: at the value, with the fix `5ms` in the help line
       'error MIDL1203 28:12',
     ]);
+  });
+});
+
+/** What a newcomer writes first: a block left open, a `#` comment, a quoted keyword value. */
+describe('first mistakes: one diagnostic each, at its place, and the rest of the file still checked', () => {
+  const full = (text: string) => {
+    const result = compileText(text);
+    expect(diagnosticProblems(result.diagnostics)).toEqual([]);
+    return result.diagnostics;
+  };
+
+  it.each([
+    [
+      'a topic',
+      'topic farm/job.submit {\n  payload: Job;\n  qos: at_least_once;\n}',
+      'topic farm/job.submit {\n  payload: Job;\n  qos: at_least_once;\n',
+      '23:22',
+      '21:23',
+    ],
+    [
+      'a struct',
+      'struct Worker {\n  host: string @1 (format = "hostname");\n  current?: Job @2;\n}',
+      'struct Worker {\n  host: string @1 (format = "hostname");\n  current?: Job @2;\n',
+      '12:20',
+      '10:15',
+    ],
+  ])("a missing '}' of %s before the next declaration is one error where the block should close", (_what, from, to, at, opened) => {
+    const text = mutate(CORRECT, [
+      [from, to],
+      ['payload: Worker;', 'payload: Workr;'],
+    ]);
+    const diags = full(text);
+    expect(summary(text)).toEqual([`error MIDL1107 ${at}`, 'error MIDL1203 31:12']);
+    const [first] = diags;
+    expect(first?.help).toMatch(/^add '}' to close `(topic farm\/job\.submit|struct Worker)`/);
+    const note = first?.notes?.[0];
+    expect(note?.span && `${note.span.file.position(note.span.start).line}:${note.span.file.position(note.span.start).column}`).toBe(opened);
+  });
+
+  it.each([
+    ['an enum', 'enum Color {\n  RED = 1;\n  GREEN = 2;\n', '7:13'],
+    ['an error set', 'errors FarmError {\n  BUSY = 1 "the farm is busy";\n', '6:31'],
+    ['a union', 'union Ref {\n  job: Job @1;\n', '6:15'],
+    ['an intent', 'intent farm.cancel {\n  body: Job;\n  http: POST "/cancel";\n  service: farm;\n', '8:17'],
+  ])("a missing '}' of %s is reported once, not as members of the block, and the declaration after it is checked", (_what, open, at) => {
+    const text = CORRECT.replace('struct Job {', `${open}\nstruct Job {`).replace('payload: Worker;', 'payload: Workr;');
+    const lines = summary(text);
+    expect(lines[0]).toBe(`error MIDL1107 ${at}`);
+    expect(lines.slice(1)).toHaveLength(1);
+    expect(lines[1]).toMatch(/^error MIDL1203 /);
+    expect(full(text)[0]?.message).toMatch(/^expected '}' to close `(enum Color|errors FarmError|union Ref|intent farm\.cancel)`, found 'struct'$/);
+  });
+
+  it("a missing '}' at the end of the file names the block left open", () => {
+    const text = CORRECT.replace(/}\n$/, '');
+    const diags = full(text);
+    expect(summary(text)).toEqual(['error MIDL1107 31:19']);
+    expect(diags[0]?.help).toMatch(/^add '}' to close `topic farm\/worker\.status`/);
+  });
+
+  it('a keyword used as a member name still continues its block', () => {
+    const text = mutate(CORRECT, [
+      ['  seconds: f64 @3;\n', '  seconds: f64 @3;\n  topic: string @4;\n  version?: string @5;\n'],
+      ['topic farm/frame.done {\n  payload: Frame;\n', 'topic farm/frame.done {\n  payload: Frame;\n  publish { }\n'],
+    ]);
+    // publish { } is a property block the checker judges; what matters is that no syntax error appears.
+    expect(summary(text).filter((l) => / MIDL11/.test(l))).toEqual([]);
+  });
+
+  it("each '#' comment line is one diagnostic saying to use //, and the rest of the file is still checked", () => {
+    const text = mutate(CORRECT, [
+      ['struct Job {\n', '# a job of the farm\nstruct Job {\n  # identity: uuid @9;\n'],
+      ['number: u32 @2;', 'number: u32 @2; # the frame number'],
+      ['payload: Worker;', 'payload: Workr;'],
+    ]);
+    const diags = full(text);
+    expect(summary(text)).toEqual(['error MIDL1008 5:1', 'error MIDL1008 7:3', 'error MIDL1008 19:19', 'error MIDL1203 33:12']);
+    expect(diags[0]?.message).toBe("'#' does not start a comment in midl; use '//'");
+    expect(diags[0]?.help).toBe('write `// a job of the farm`');
+    expect(diags[1]?.help).toBe('write `// identity: uuid @9;`');
+  });
+
+  it.each([
+    ['qos: "exactly_once";', 'remove the quotes: `qos: exactly_once;`'],
+    ['qos: "exactly-once";', 'remove the quotes and write one of at_most_once, at_least_once, exactly_once'],
+    ['lane: "flex";', 'remove the quotes: `lane: flex;`'],
+  ])('a quoted keyword value (%s) gets a help to remove the quotes', (line, help) => {
+    const text = mutate(CORRECT, [['qos: at_least_once;', line]]);
+    const diags = full(text);
+    expect(summary(text)).toEqual(['error MIDL1407 23:' + String(line.indexOf('"') + 3)]);
+    expect(diags[0]?.help).toBe(help);
+  });
+});
+
+describe('stray closing braces', () => {
+  it("a '}' after each of 3,000 declarations is one error each, not a stack overflow", () => {
+    const text = 'package many;\nversion "1.0.0";\n' + Array.from({ length: 3000 }, (_, i) => `struct S${i} { x: u8 @1; }\n}\n`).join('');
+    const lines = summary(text);
+    expect(lines).toHaveLength(3000);
+    expect(lines[0]).toBe('error MIDL1102 4:1');
+    expect(new Set(lines.map((l) => l.split(' ')[1]))).toEqual(new Set(['MIDL1102']));
   });
 });

@@ -2,11 +2,14 @@
  * midl.yaml: the simple form (inputs, checkOnly, output, runtimeImport) and the `generate` list of jobs,
  * and every error naming its key. The CLI turns these errors into MIDL1902 and exit 2 (tests/cli/gen-jobs).
  */
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ConfigError, DEFAULT_TARGETS, loadConfig, type MidlConfig } from '../../compiler/index.ts';
+import { CONFIG_KEYS } from '../../compiler/config.ts';
+import { catalog } from '../../compiler/diagnostics/catalog.ts';
 import { removeTempProjects, tempProject } from '../helpers/cli.ts';
+import { repoPath } from '../helpers/repo.ts';
 
 afterAll(removeTempProjects);
 
@@ -190,5 +193,29 @@ checkOnly: [examples]
   it('an output beside another that shares a name prefix is not inside it', () => {
     const { config } = load('generate:\n  - { inputs: [a], output: out }\n  - { inputs: [b], output: out-protocol }\n');
     expect(config.generate).toHaveLength(2);
+  });
+});
+
+/**
+ * MIDL1902's section in docs/diagnostics.md follows the loader's own key lists: its fix names every key
+ * midl.yaml accepts, and its example shows the message the loader really gives for that midl.yaml.
+ */
+describe('MIDL1902 in docs/diagnostics.md', () => {
+  const doc = readFileSync(repoPath('docs/diagnostics.md'), 'utf8');
+  const section = doc.slice(doc.indexOf('<a id="midl1902"></a>'), doc.indexOf('<a id="midl1903"></a>'));
+
+  it('names every key the loader accepts', () => {
+    expect(section.length).toBeGreaterThan(0);
+    const fix = section.slice(section.indexOf('How to fix:'));
+    const keys = [...new Set([...CONFIG_KEYS.simple, ...CONFIG_KEYS.jobs, ...CONFIG_KEYS.job])];
+    expect(keys.filter((k) => !fix.includes(`\`${k}\``))).toEqual([]);
+  });
+
+  it("shows the loader's message for its example", () => {
+    const example = /\$ cat midl\.yaml\n([\s\S]*?)\$ midl check\n(error\S*: [^\n]*)\n/.exec(section);
+    expect(example, 'the MIDL1902 example shows `$ cat midl.yaml`, then `$ midl check` and its error line').not.toBeNull();
+    const [, yaml, shown] = example!;
+    // As the CLI prints it (pinned against a real `midl` process in tests/cli/gen-jobs.test.ts).
+    expect(`error[${catalog.invalidConfig.code}]: invalid midl.yaml: /work/project/midl.yaml: ${problem(yaml!)}`).toBe(shown);
   });
 });

@@ -13,7 +13,9 @@ import { diagnosticCases, expectGolden, goldenModeTest } from '../helpers/golden
  * paths relative to the case directory. Cases listed here also pin the human rendering in expected.txt.
  */
 const HUMAN_CASES = new Set([
+  'MIDL1008-hash-comment',
   'MIDL1101-expected-token',
+  'MIDL1107-unclosed-block',
   'MIDL1201-duplicate-name',
   'MIDL1203-unknown-type',
   'MIDL1311-duplicate-enum-value',
