@@ -1,11 +1,10 @@
-import { execFile } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { rmSync } from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
 import { expandInputs } from '../../compiler/config.ts';
-import { emitAll, emitters } from '../../compiler/emitters/index.ts';
+import { emitters } from '../../compiler/emitters/index.ts';
 import { compile } from '../../compiler/program.ts';
 import { repoPath } from '../helpers/repo.ts';
+import { typecheckGenerated } from '../helpers/typecheck-generated.ts';
 
 /**
  * Everything `midl gen` writes for the edge-case schema (nested and escaped client keys, a struct named
@@ -13,10 +12,10 @@ import { repoPath } from '../helpers/repo.ts';
  * strict tsconfig, and a program using those clients type-checks. The output goes below tmp/ (git
  * ignores it) so that the runtime and node_modules resolve as they do for generated/.
  */
-const root = repoPath('tmp');
-mkdirSync(root, { recursive: true });
-const dir = mkdtempSync(join(root, 'registry-edges-'));
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const made: string[] = [];
+afterAll(() => {
+  for (const dir of made) rmSync(dir, { recursive: true, force: true });
+});
 
 const USE = `
 import { ALL_CAPABILITIES, LoopbackHub } from '../../../runtime/index.ts';
@@ -51,21 +50,8 @@ describe('generated code for the edge-case schema', () => {
     expect(emitters.map((e) => e.name)).toContain('ts');
     const { ir, hasErrors } = compile(expandInputs([repoPath('tests/cases/registry-edges')]));
     expect(hasErrors).toBe(false);
-    const out = join(dir, 'gen');
-    for (const f of emitAll(ir, { runtimeImport: '../../../runtime/index.ts' })) {
-      mkdirSync(dirname(join(out, f.path)), { recursive: true });
-      writeFileSync(join(out, f.path), f.content);
-    }
-    writeFileSync(join(out, 'use.ts'), USE);
-    writeFileSync(join(out, 'tsconfig.json'), JSON.stringify({ extends: '../../../tsconfig.json', include: ['.'] }));
-    const r = await new Promise<{ code: number; out: string }>((resolve) =>
-      execFile(
-        process.execPath,
-        [repoPath('node_modules/typescript/bin/tsc'), '-p', join(out, 'tsconfig.json'), '--noEmit'],
-        { maxBuffer: 8 << 20 },
-        (err, stdout, stderr) => resolve({ code: err ? 1 : 0, out: stdout + stderr }),
-      ),
-    );
+    const r = await typecheckGenerated(ir, USE, 'registry-edges-');
+    made.push(r.dir);
     expect(r.out).toBe('');
     expect(r.code).toBe(0);
   }, 180_000);
