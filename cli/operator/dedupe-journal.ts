@@ -65,24 +65,16 @@ export async function readDedupeJournal(file: string, window: number): Promise<J
 }
 
 /**
- * Whether `file` ends inside a line: a write cut short. The caller starts its first record on a new
- * line then, so that the cut line stays one unreadable line and the next record is whole.
+ * Opens `file` for appending (created if missing). When it ends inside a line — a write cut short by a
+ * kill — a newline is written first, so that the cut line stays one unreadable line and the next
+ * record is whole.
  */
-export function fileEndsMidLine(file: string): boolean {
-  let fd: number;
-  try {
-    fd = openSync(file, 'r');
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return false;
-    throw err;
-  }
-  try {
-    const size = fstatSync(fd).size;
-    const last = Buffer.alloc(1);
-    return size > 0 && readSync(fd, last, 0, 1, size - 1) === 1 && last[0] !== 0x0a;
-  } finally {
-    closeSync(fd);
-  }
+export function openAppending(file: string): number {
+  const fd = openSync(file, 'a+');
+  const size = fstatSync(fd).size;
+  const last = Buffer.alloc(1);
+  if (size > 0 && readSync(fd, last, 0, 1, size - 1) === 1 && last[0] !== 0x0a) writeSync(fd, '\n');
+  return fd;
 }
 
 /** The files of a `--state DIR` journal: the identities being written, and the previous generation. */
@@ -108,7 +100,7 @@ export class StateJournal {
     readonly unreadable: readonly string[],
     readonly unreadableCount: number,
   ) {
-    this.fd = StateJournal.openCurrent(dir);
+    this.fd = openAppending(join(dir, STATE_JOURNAL));
   }
 
   static async open(dir: string, window: number): Promise<StateJournal> {
@@ -126,20 +118,12 @@ export class StateJournal {
     );
   }
 
-  private static openCurrent(dir: string): number {
-    const file = join(dir, STATE_JOURNAL);
-    const cut = fileEndsMidLine(file);
-    const fd = openSync(file, 'a');
-    if (cut) writeSync(fd, '\n');
-    return fd;
-  }
-
   /** Records a delivered identity (synchronously: it is in the kernel before the message is acknowledged). */
   append(id: string): void {
     if (this.count >= this.window) {
       closeSync(this.fd);
       renameSync(join(this.dir, STATE_JOURNAL), join(this.dir, STATE_JOURNAL_PREVIOUS));
-      this.fd = StateJournal.openCurrent(this.dir);
+      this.fd = openAppending(join(this.dir, STATE_JOURNAL));
       this.count = 0;
     }
     writeSync(this.fd, `${JSON.stringify({ dedupe: id })}\n`);

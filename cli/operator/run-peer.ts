@@ -1,9 +1,9 @@
-import { closeSync, openSync, writeSync } from 'node:fs';
+import { closeSync, writeSync } from 'node:fs';
 import { ALL_CAPABILITIES, DEFAULT_EXACTLY_ONCE_WINDOW, NetworkBus } from '../../runtime/index.ts';
 import { MdnsError, NM2_SERVICE_TYPE, advertiseNm2, transports, type TransportListener } from '../../runtime/transports/index.ts';
 import { ExitCode, UsageError, type SetExitCode } from '../exit.ts';
 import { loadSchema } from '../schema-runtime.ts';
-import { StateJournal, fileEndsMidLine, readDedupeJournal } from './dedupe-journal.ts';
+import { StateJournal, openAppending, readDedupeJournal } from './dedupe-journal.ts';
 import { messageLine, recordedLine } from './lines.ts';
 import { describeError, untilSignal } from './options.ts';
 import { mdnsOptions, type MdnsFlags } from './client.ts';
@@ -62,9 +62,7 @@ export async function runPeer(opts: PeerOptions, setExit: SetExitCode): Promise<
       const journal = await readDedupeJournal(opts.record, window);
       seen = [...seen, ...journal.seen];
       reportJournal('--record', opts.record, journal);
-      const cut = fileEndsMidLine(opts.record);
-      record = openSync(opts.record, 'a');
-      if (cut) writeSync(record, '\n');
+      record = openAppending(opts.record);
     } catch (err) {
       throw new UsageError(`--record: cannot open ${opts.record}: ${(err as Error).message}`);
     }
