@@ -79,8 +79,10 @@ export class Outbox {
   private waitingAt = 0;
   private nextSeq = 1n;
   private readonly frames = new Map<bigint, OutFrame>();
-  /** Recent at-most-once frames, oldest first. */
-  private readonly ring: OutFrame[] = [];
+  /** Recent at-most-once frames: a circular buffer of `ringSize`, `ringCount` of them from `ringHead`, oldest first. */
+  private readonly ring: (OutFrame | undefined)[] = [];
+  private ringHead = 0;
+  private ringCount = 0;
   private ringBytes = 0;
   private bytes = 0;
   private retryTimer: ReturnType<typeof setInterval> | undefined;
@@ -202,9 +204,20 @@ export class Outbox {
   }
 
   private remember(frame: OutFrame): void {
-    this.ring.push(frame);
+    if (this.ringSize <= 0) return;
+    if (this.ringCount === this.ringSize) this.forgetOldest();
+    this.ring[(this.ringHead + this.ringCount) % this.ringSize] = frame;
+    this.ringCount++;
     this.ringBytes += frame.bytes;
-    while (this.ring.length > this.ringSize || (this.ringBytes > MAX_RING_BYTES && this.ring.length > 1)) this.ringBytes -= this.ring.shift()!.bytes;
+    while (this.ringBytes > MAX_RING_BYTES && this.ringCount > 1) this.forgetOldest();
+  }
+
+  private forgetOldest(): void {
+    const oldest = this.ring[this.ringHead]!;
+    this.ring[this.ringHead] = undefined;
+    this.ringHead = (this.ringHead + 1) % this.ringSize;
+    this.ringCount--;
+    this.ringBytes -= oldest.bytes;
   }
 
   private transmit(f: OutFrame, retransmission: boolean): void {
@@ -252,7 +265,8 @@ export class Outbox {
   backfill(peerFloor: bigint): number {
     let n = 0;
     const t = now();
-    const frames = [...this.ring.filter((f) => f.seq > peerFloor), ...this.frames.values()].sort((a, b) => (a.seq < b.seq ? -1 : a.seq > b.seq ? 1 : 0));
+    const ring = Array.from({ length: this.ringCount }, (_, i) => this.ring[(this.ringHead + i) % this.ringSize]!);
+    const frames = [...ring.filter((f) => f.seq > peerFloor), ...this.frames.values()].sort((a, b) => (a.seq < b.seq ? -1 : a.seq > b.seq ? 1 : 0));
     for (const f of frames) {
       if (f.qos > 0 && f.seq <= peerFloor) {
         this.drop(f);

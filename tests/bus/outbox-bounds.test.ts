@@ -41,4 +41,14 @@ describe('outbox bounds', () => {
     expect(box.backfill(0n)).toBe(4);
     expect(sent.length).toBe(4);
   });
+
+  it('keeps the newest backfillRing at-most-once frames, and backfills them oldest first', () => {
+    const { box, sent } = outbox({ backfillRing: 3 });
+    const numbered = (seq: bigint) => ({ packets: () => Uint32Array.of(Number(seq)) });
+    for (let i = 0; i < 5; i++) box.send(0, 1, numbered, undefined, 10);
+    expect(box.backfill(0n)).toBe(3);
+    expect(sent.map((w) => w[0])).toEqual([3, 4, 5]);
+    expect(box.backfill(4n)).toBe(1);
+    expect(sent.at(-1)?.[0]).toBe(5);
+  });
 });
