@@ -1,6 +1,19 @@
 #!/usr/bin/env node
-// The CLI is written in TypeScript; tsx's loader runs it without a build step.
-import { register } from 'tsx/esm/api';
-register();
-const { main } = await import('../cli/main.ts');
-process.exitCode = await main(process.argv);
+// In a checkout the CLI runs from its TypeScript source through tsx's loader (a development dependency),
+// so an edit takes effect without a build; an installed package has no sources, only the compiled dist/.
+import { existsSync } from 'node:fs';
+import { URL } from 'node:url';
+
+/** @type {{ main(argv: readonly string[]): Promise<number> }} */
+let cli;
+const source = new URL('../cli/main.ts', import.meta.url);
+if (existsSync(source)) {
+  const { register } = await import('tsx/esm/api');
+  register();
+  /** @type {unknown} */
+  const loaded = await import(source.href);
+  cli = /** @type {typeof cli} */ (loaded);
+} else {
+  cli = /** @type {typeof cli} */ (await import('../dist/cli/main.js'));
+}
+process.exitCode = await cli.main(process.argv);

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
-import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { dirname, extname, join } from 'node:path';
 import { createRequire } from 'node:module';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { findConfig, readLock, LockError, writeOutput, compile, generate, type EmittedFile, type EmitTarget } from '../compiler/index.ts';
@@ -26,11 +26,21 @@ export interface LoadedSchema {
   readonly cacheDir: string;
 }
 
-/** Where the generated modules import the runtime from: this checkout's own runtime, by absolute URL. */
-const RUNTIME_URL = pathToFileURL(fileURLToPath(new URL('../runtime/index.ts', import.meta.url))).href;
+/**
+ * Where the generated modules import the runtime from: this midl's own runtime, by absolute URL — the
+ * source (`.ts`) in a checkout, the compiled module (`.js`) in an installed package.
+ */
+const RUNTIME_URL = new URL(`../runtime/index${extname(fileURLToPath(import.meta.url))}`, import.meta.url).href;
+
+/**
+ * Whether this module runs from its TypeScript source, under a loader (tsx, vitest) that also runs the
+ * emitted TypeScript as it is; compiled, it runs under plain Node, so the emitted code is transpiled.
+ */
+const FROM_SOURCE = import.meta.url.endsWith('.ts');
+const MODULE_EXT = FROM_SOURCE ? '.ts' : '.js';
 
 /** Bumped when the cache layout changes, so an old layout is never mistaken for a new one. */
-const CACHE_LAYOUT = 'midl-schema-cache/2';
+const CACHE_LAYOUT = `midl-schema-cache/3${MODULE_EXT}`;
 
 interface RegistryModule {
   readonly topics: Readonly<Record<string, AnyTopicDescriptor>>;
@@ -76,7 +86,7 @@ export async function loadSchema(schemaPath: string | undefined): Promise<Loaded
     programs.push(await generate(result.ir, { runtimeImport: RUNTIME_URL, targets }));
   }
   if (failed) return undefined;
-  const dir = materialize(programs);
+  const dir = await materialize(programs);
   return importPrograms(dir, programs.length);
 }
 
@@ -113,7 +123,7 @@ function cacheRoot(): string {
  * exists. It is filled under a private name and renamed into place, so a process that sees it sees
  * it complete, and two processes starting at once (a peer and a sender) do not trip over each other.
  */
-function materialize(programs: readonly (readonly EmittedFile[])[]): string {
+async function materialize(programs: readonly (readonly EmittedFile[])[]): Promise<string> {
   const hash = createHash('sha256').update(CACHE_LAYOUT);
   for (const files of programs) {
     hash.update(`\0program ${files.length}\0`);
@@ -121,11 +131,13 @@ function materialize(programs: readonly (readonly EmittedFile[])[]): string {
   }
   const root = cacheRoot();
   const dir = join(root, hash.digest('hex'));
+  if (existsSync(dir)) return dir;
+  const runnable = FROM_SOURCE ? programs : await toJavaScript(programs);
   try {
     // An existing directory is complete: it was renamed into place whole.
     mkdirSync(root, { recursive: true });
     const staging = `${dir}.tmp-${process.pid}-${Math.random().toString(36).slice(2)}`;
-    programs.forEach((files, i) => writeOutput(join(staging, `p${i}`), files));
+    runnable.forEach((files, i) => writeOutput(join(staging, `p${i}`), files));
     // Below node_modules a file without a package.json above it is CommonJS; generated code is ESM.
     writeFileSync(join(staging, 'package.json'), '{ "type": "module", "private": true }\n');
     try {
@@ -141,6 +153,27 @@ function materialize(programs: readonly (readonly EmittedFile[])[]): string {
   return dir;
 }
 
+/**
+ * The emitted TypeScript as JavaScript that plain Node runs (an installed midl has no TypeScript
+ * loader): types stripped file by file, relative `.ts` imports rewritten to `.js`. Emitted `.js`
+ * (validators) is kept; declarations are not needed to run.
+ */
+async function toJavaScript(programs: readonly (readonly EmittedFile[])[]): Promise<EmittedFile[][]> {
+  const { default: ts } = await import('typescript');
+  const compilerOptions = { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022, rewriteRelativeImportExtensions: true };
+  return programs.map((files) =>
+    files
+      .filter((f) => !f.path.endsWith('.d.ts'))
+      .map((f) => {
+        if (!f.path.endsWith('.ts')) return f;
+        const out = ts.transpileModule(f.content, { compilerOptions, fileName: f.path, reportDiagnostics: true });
+        const problem = out.diagnostics?.[0];
+        if (problem) throw new Error(`midl: cannot transpile the generated ${f.path}: ${ts.flattenDiagnosticMessageText(problem.messageText, '\n')}`);
+        return { ...f, path: `${f.path.slice(0, -3)}.js`, content: out.outputText };
+      }),
+  );
+}
+
 async function importPrograms(dir: string, count: number): Promise<LoadedSchema> {
   const topics = new Map<string, AnyTopicDescriptor>();
   const topicsById = new Map<number, AnyTopicDescriptor>();
@@ -148,8 +181,8 @@ async function importPrograms(dir: string, count: number): Promise<LoadedSchema>
   const capabilities: Record<string, CapabilityInfo> = {};
   for (let i = 0; i < count; i++) {
     const base = join(dir, `p${i}`);
-    const registry = (await import(pathToFileURL(join(base, 'registry.ts')).href)) as RegistryModule;
-    const caps = (await import(pathToFileURL(join(base, 'capabilities.ts')).href)) as CapabilitiesModule;
+    const registry = (await import(pathToFileURL(join(base, `registry${MODULE_EXT}`)).href)) as RegistryModule;
+    const caps = (await import(pathToFileURL(join(base, `capabilities${MODULE_EXT}`)).href)) as CapabilitiesModule;
     // Programs of one midl.yaml share the bus, so they must agree on what they share.
     for (const t of Object.values(registry.topics)) {
       const clash = topicsById.get(t.id) ?? topics.get(t.address);

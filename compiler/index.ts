@@ -31,4 +31,4 @@ export { ForeignFilesError, diffOutput, listFiles, writeOutput, type OutputDiff 
 export type { IrProgram } from './ir/ir.ts';
 export { GENERATED_HEADER, GENERATED_MARKDOWN_HEADER, isGeneratedFile, type EmitOptions, type EmittedFile } from './emitters/emitter.ts';
 export { generate, DEFAULT_TARGETS, EMIT_TARGETS, TargetError, targetProblems, type EmitTarget, type GenerateOptions } from './generate.ts';
-export { MIDL_VERSION } from './version.ts';
+export { MIDL_VERSION, MIDL_ROOT, MIDL_PACKAGE } from './version.ts';

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import Handlebars from 'handlebars';
+import { MIDL_ROOT } from '../../version.ts';
 
 /**
  * Handlebars templates of text outputs (`templates/` at the repository root). One isolated instance
@@ -9,7 +9,7 @@ import Handlebars from 'handlebars';
  * (a missing field in a view is an error, not an empty string), no prototype access. Views must
  * therefore carry every field a template reads, with `null` or `[]` where there is nothing.
  */
-export const TEMPLATES_DIR = fileURLToPath(new URL('../../../templates/', import.meta.url));
+export const TEMPLATES_DIR = join(MIDL_ROOT, 'templates', '/');
 
 const hbs = Handlebars.create();
 
