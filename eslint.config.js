@@ -5,7 +5,7 @@ import { defineConfig } from 'eslint/config';
 import tseslint from 'typescript-eslint';
 
 export default defineConfig(
-  { ignores: ['node_modules/', 'generated/', 'runtime/protocol/', 'tests/cases/', '**/expected/', '**/cases/'] },
+  { ignores: ['node_modules/', 'dist/', 'generated/', 'runtime/protocol/', 'tests/cases/', '**/expected/', '**/cases/'] },
   js.configs.recommended,
   ...tseslint.configs.strictTypeChecked,
   {
