@@ -98,10 +98,12 @@ describe('a new user, from an empty directory', () => {
     expect([...bare].sort()).toEqual(['midl/runtime']);
   }, 300_000);
 
-  it('the example serves and calls a topic over UDP under plain node 20 and 22', async () => {
+  it('the example serves and calls a topic over UDP, and the CLI runs, under plain node 20 and 22', async () => {
     for (const node of [process.execPath, await node22()]) {
       const r = ok(await run(node, ['dist/example.js'], project, 60_000), `${node} dist/example.js`);
       expect(r.stdout.trim()).toBe('Hello, Ada!');
+      // The CLI too: what `npm run gen` wrote is what this node's midl generates.
+      ok(await run(node, [join('node_modules', 'midl', 'bin', 'midl.mjs'), 'gen', '--check'], project, 120_000), `${node} midl gen --check`);
     }
   }, 300_000);
 
