@@ -9,8 +9,8 @@
  * The window holds the last `capacity` identities delivered (oldest forgotten first); a node keeps it
  * across restarts when its caller preloads `seen` (a recording's `dedupe` fields).
  */
-import { sha256 } from '@noble/hashes/sha2.js';
 import { bytesToHex } from '@noble/hashes/utils.js';
+import { createSha256 } from './sha256.ts';
 
 export interface ExactlyOnceOptions {
   /** Identities remembered (default 65,536; about 150 bytes each). */
@@ -34,7 +34,7 @@ const utf8 = new TextEncoder();
 
 /** The identity of a keyed publication: 32 hex digits of SHA-256 over its length-prefixed parts. */
 export function dedupeIdentity(sender: string, address: string, key: bigint, payload: Uint8Array): string {
-  const h = sha256.create();
+  const h = createSha256();
   for (const part of [sender, address, key.toString()]) {
     const bytes = utf8.encode(part);
     h.update(lengthPrefix(bytes.length)).update(bytes);

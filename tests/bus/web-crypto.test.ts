@@ -1,5 +1,7 @@
+import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { dedupeIdentity } from '../../runtime/bus/exactly-once.ts';
+import { createSha256, portableSha256 } from '../../runtime/bus/sha256.ts';
 import { randomBytes, randomToken, randomU32, secretsEqual } from '../../runtime/bus/web-crypto.ts';
 import { nodeDedupeIdentity } from '../helpers/node-dedupe-identity.ts';
 
@@ -22,6 +24,22 @@ describe('dedupe identities', () => {
       ['x'.repeat(300), 'gpu/buffer.data/7', 123_456_789_012n, new Uint8Array(0)],
     ];
     for (const c of cases) expect(dedupeIdentity(...c)).toBe(nodeDedupeIdentity(...c));
+  });
+
+  it('hash alike with the pure-JS SHA-256 (browsers) and the host’s (Node), fed whole or in pieces', () => {
+    const data = new Uint8Array(200_003).map((_, i) => (i * 7 + (i >> 8)) & 255);
+    const hex = (d: Uint8Array): string => Buffer.from(d).toString('hex');
+    for (const size of [0, 1, 55, 56, 63, 64, 65, 1_000, 200_003]) {
+      const whole = data.subarray(0, size);
+      const expected = createHash('sha256').update(whole).digest('hex');
+      for (const make of [portableSha256, createSha256]) {
+        expect(hex(make().update(whole).digest())).toBe(expected);
+        // Unaligned pieces, as dedupeIdentity feeds it (4-byte prefixes between the parts).
+        const h = make();
+        for (let at = 0; at < size; at += 61) h.update(whole.subarray(at, Math.min(size, at + 61)));
+        expect(hex(h.digest())).toBe(expected);
+      }
+    }
   });
 });
 
