@@ -9,7 +9,8 @@
  * The window holds the last `capacity` identities delivered (oldest forgotten first); a node keeps it
  * across restarts when its caller preloads `seen` (a recording's `dedupe` fields).
  */
-import { createHash } from 'node:crypto';
+import { bytesToHex } from '@noble/hashes/utils.js';
+import { createSha256 } from './sha256.ts';
 
 export interface ExactlyOnceOptions {
   /** Identities remembered (default 65,536; about 150 bytes each). */
@@ -29,20 +30,23 @@ export type Claim =
   /** Another copy is being delivered now: answer this one as that one ends (true: delivered). */
   | { readonly state: 'pending'; readonly outcome: Promise<boolean> };
 
+const utf8 = new TextEncoder();
+
 /** The identity of a keyed publication: 32 hex digits of SHA-256 over its length-prefixed parts. */
 export function dedupeIdentity(sender: string, address: string, key: bigint, payload: Uint8Array): string {
-  const h = createHash('sha256');
+  const h = createSha256();
   for (const part of [sender, address, key.toString()]) {
-    const bytes = Buffer.from(part, 'utf8');
+    const bytes = utf8.encode(part);
     h.update(lengthPrefix(bytes.length)).update(bytes);
   }
   h.update(lengthPrefix(payload.length)).update(payload);
-  return h.digest('hex').slice(0, 32);
+  return bytesToHex(h.digest()).slice(0, 32);
 }
 
-function lengthPrefix(n: number): Buffer {
-  const b = Buffer.alloc(4);
-  b.writeUInt32BE(n >>> 0);
+/** `n` as a u32, big-endian. */
+function lengthPrefix(n: number): Uint8Array {
+  const b = new Uint8Array(4);
+  new DataView(b.buffer).setUint32(0, n >>> 0);
   return b;
 }
 

@@ -20,7 +20,6 @@
  *
  * A refusal travels back as a NACK and rejects the publisher's promise.
  */
-import { randomBytes } from 'node:crypto';
 import type { Codec } from '../codec/codec.ts';
 import { Qos as WireQos, type EnvelopeHeader } from '../envelope/index.ts';
 import { SessionOpenSchema } from '../protocol/schemas/fountain.session.ts';
@@ -59,6 +58,7 @@ import { Sessions, type ConnectOptions } from './sessions.ts';
 import { TelemetryReports, type NetworkTelemetryOptions } from './telemetry-reports.ts';
 import { Telemetry, type TopicSnapshot } from './telemetry.ts';
 import { TopicTable, patternOf } from './topic-table.ts';
+import { randomU32 } from './web-crypto.ts';
 
 export { INTENT_TOPIC_ID } from './topic-table.ts';
 export type { ConnectOptions } from './sessions.ts';
@@ -289,7 +289,7 @@ export class NetworkBus implements Bus {
       onError: (error, address) => this.onError(error, address),
     });
     // Correlation ids start at a random point so two nodes' requests do not collide at a broker.
-    this.nextCorr = (BigInt(randomBytes(4).readUInt32BE(0)) << 24n) | 1n;
+    this.nextCorr = (BigInt(randomU32()) << 24n) | 1n;
     const heartbeat = setInterval(() => this.heartbeat(), this.heartbeatMs);
     // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- browsers' timers are numbers, without unref
     heartbeat.unref?.();

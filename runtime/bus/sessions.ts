@@ -11,7 +11,6 @@
  * reads (`peer.state`, the negotiated limits); the bus hands in what it needs (`SessionHost`): its
  * limits, its announced subscriptions and how to drop a peer.
  */
-import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { SessionOpenSchema } from '../protocol/schemas/fountain.session.ts';
 import { ClockSource, SessionError, SessionErrorMessages } from '../protocol/types/fountain.session.ts';
 import type { LinkDown, UmpLink } from '../transports/link.ts';
@@ -19,6 +18,7 @@ import { ControlKind, type Control, type Interest } from '../lanes/index.ts';
 import { BusError } from './errors.ts';
 import type { BusSession } from './bus-session.ts';
 import { handshakeShare } from './interests.ts';
+import { randomToken, randomU32, secretsEqual } from './web-crypto.ts';
 
 export interface ConnectOptions {
   /** Opens a new link after the current one drops; without it a dropped link ends the session. */
@@ -178,7 +178,7 @@ export class Sessions {
     peer.heartbeatMs = c.heartbeatMs;
     peer.jitterBudgetUs = Math.max(host.jitterBudgetUs, c.jitterBudgetUs);
     peer.clockSource = clock;
-    peer.resumeToken = randomBytes(24).toString('base64url');
+    peer.resumeToken = randomToken(24);
     peer.state = 'established';
     host.setInterests(peer, c.interests);
     this.sessions.set(peer.sessionId, peer);
@@ -209,7 +209,7 @@ export class Sessions {
   private onResume(fresh: BusSession, c: Hello, r: NonNullable<Hello['resume']>): void {
     const s = this.sessions.get(r.sessionId);
     const link = fresh.link;
-    if (!s || !link || !sameToken(s.resumeToken, r.token)) {
+    if (!s || !link || !secretsEqual(s.resumeToken, r.token)) {
       if (s && link && s.link === link) {
         // A repeated HELLO for a resume that already succeeded on this link.
         const w = this.welcomes.get(s);
@@ -223,7 +223,7 @@ export class Sessions {
     this.host.retire(fresh);
     s.attach(link);
     s.peerName = c.name;
-    s.resumeToken = randomBytes(24).toString('base64url');
+    s.resumeToken = randomToken(24);
     s.state = 'established';
     this.host.setInterests(s, c.interests);
     this.resumeCount++;
@@ -305,14 +305,8 @@ export class Sessions {
 
   private newSessionId(): number {
     for (;;) {
-      const id = randomBytes(4).readUInt32BE(0);
+      const id = randomU32();
       if (id !== 0 && !this.sessions.has(id)) return id;
     }
   }
-}
-
-function sameToken(a: string, b: string): boolean {
-  const x = Buffer.from(a);
-  const y = Buffer.from(b);
-  return x.length === y.length && timingSafeEqual(x, y);
 }

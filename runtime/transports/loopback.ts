@@ -1,4 +1,5 @@
 import { TransportError, type LinkDown, type UmpLink } from './link.ts';
+import { nextTask } from './next-task.ts';
 
 /**
  * In-process transport: two connected `UmpLink`s. What one side sends arrives at the other side in a
@@ -29,7 +30,7 @@ class LoopbackLink implements UmpLink {
     if (this.filter && !this.filter(words, this.direction)) return;
     const copy = words.slice();
     const peer = this.peer;
-    setImmediate(() => {
+    nextTask(() => {
       if (peer.isOpen) peer.receive(copy);
     });
   }
@@ -46,7 +47,7 @@ class LoopbackLink implements UmpLink {
     this.goDown({ reason: 'closed', message: 'closed by this side' });
     // As over a socket, what was sent before the close still arrives: the far side goes down after it.
     const peer = this.peer;
-    setImmediate(() => peer.goDown({ reason: 'bye', message: 'the peer closed the link' }));
+    nextTask(() => peer.goDown({ reason: 'bye', message: 'the peer closed the link' }));
     return Promise.resolve();
   }
 
@@ -54,7 +55,7 @@ class LoopbackLink implements UmpLink {
     if (!this.isOpen) return;
     this.isOpen = false;
     const down = this.down;
-    setImmediate(() => down(d));
+    nextTask(() => down(d));
   }
 }
 

@@ -26,8 +26,9 @@ const ENTRY_POINTS: Readonly<Record<Layer, readonly string[]>> = {
 /** npm packages each layer may import (besides node: built-ins); anything else is a new dependency to decide on. */
 const PACKAGES: Readonly<Record<Layer, readonly string[]>> = {
   // ajv-formats: the format checks `validate` shares with the generated validators; dns-packet: types
-  // of multicast-dns's records (import type only).
-  runtime: ['ajv-formats', 'multicast-dns', 'dns-packet'],
+  // of multicast-dns's records (import type only); @noble/hashes: SHA-256 of exactly-once identities
+  // (node:crypto would keep the core out of browsers).
+  runtime: ['ajv-formats', 'multicast-dns', 'dns-packet', '@noble/hashes'],
   generated: ['ajv', 'ajv-formats'],
   services: [],
   compiler: ['ajv', 'ajv-formats', 'chevrotain', 'handlebars', 'yaml'],
