@@ -2,7 +2,8 @@
  * What a new user does, end to end, outside this repository: `npm pack` midl, then in an empty
  * temporary directory `npx <tarball> init`, `npm install`, `npm run gen`, `npm run build` (tsc --strict,
  * NodeNext), run the example with plain `node` (Node 20 and 22), serve it and call it over UDP with
- * `midl call` from the installed package, and type-check the generated code under `Bundler` resolution.
+ * `midl call` from the installed package, type-check the generated code under `Bundler` resolution, and
+ * bundle it with the installed runtime for a browser (run in a page-like realm).
  * npm works from its cache (`--prefer-offline`): everything the project installs is what `npm ci` of
  * this repository already fetched.
  */
@@ -10,7 +11,10 @@ import { execFile, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { runInContext } from 'node:vm';
+import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { pageRealm } from '../helpers/page-realm.ts';
 import { repoPath } from '../helpers/repo.ts';
 import { node22 } from '../helpers/node-versions.ts';
 import { until } from '../helpers/until.ts';
@@ -154,6 +158,50 @@ describe('a new user, from an empty directory', () => {
       }),
     );
     ok(await run(process.execPath, [join(project, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.bundler.json'], project), 'tsc (Bundler)');
+  }, 120_000);
+
+  it('the generated client and the installed runtime bundle for a browser and answer there', async () => {
+    // What a web app of this project would write: the generated client over the in-process hub.
+    writeFileSync(
+      join(project, 'page.ts'),
+      [
+        "import { CapabilityMask, createClient } from './generated/index.ts';",
+        "import { LoopbackHub } from 'midl/runtime';",
+        'export async function run(): Promise<string> {',
+        '  const hub = new LoopbackHub();',
+        "  const service = hub.connect({ capabilities: CapabilityMask.maskOf('greeter.answer') });",
+        "  const app = hub.connect({ capabilities: CapabilityMask.maskOf('greeter.ask') });",
+        '  await createClient(service).greeter.greet.serve((r) => ({ text: `Hello, ${r.name}!` })).ready;',
+        "  const reply = await createClient(app).greeter.greet.request({ name: 'Page', language: 'en' }, { timeoutMs: 2000 });",
+        '  await Promise.all([service.close(), app.close()]);',
+        '  return reply.text;',
+        '}',
+        '',
+      ].join('\n'),
+    );
+    const result = await build({
+      entryPoints: [join(project, 'page.ts')],
+      absWorkingDir: project,
+      bundle: true,
+      platform: 'browser',
+      format: 'iife',
+      globalName: 'page',
+      write: false,
+      metafile: true,
+      logLevel: 'silent',
+    });
+    expect(result.errors).toEqual([]);
+    expect(result.warnings).toEqual([]);
+    const inputs = Object.entries(result.metafile.inputs);
+    expect(inputs.map(([path]) => path)).toContain('node_modules/midl/dist/runtime/index.js');
+    expect(inputs.flatMap(([path, input]) => [path, ...input.imports.map((i) => i.path)]).filter((p) => p.startsWith('node:'))).toEqual([]);
+    const page = pageRealm();
+    try {
+      runInContext(result.outputFiles[0]!.text, page.context, { filename: 'page.js' });
+      expect(await runInContext('page.run()', page.context)).toBe('Hello, Page!');
+    } finally {
+      page.close();
+    }
   }, 120_000);
 });
 

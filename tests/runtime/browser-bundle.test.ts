@@ -1,7 +1,8 @@
 import { build, type BuildFailure, type BuildOptions, type Message } from 'esbuild';
-import { createContext, runInContext } from 'node:vm';
+import { runInContext } from 'node:vm';
 import { describe, expect, it } from 'vitest';
 import { nodeDedupeIdentity } from '../helpers/node-dedupe-identity.ts';
+import { pageRealm } from '../helpers/page-realm.ts';
 import { repoPath } from '../helpers/repo.ts';
 import type { BrowserRun } from './browser-entry.ts';
 
@@ -27,30 +28,6 @@ async function bundle(options: BuildOptions) {
   }
 }
 
-/** Browser-like timers: ids are numbers (no `unref`), backed by Node's timers so they can all be cleared. */
-function pageTimers() {
-  const live = new Map<number, ReturnType<typeof setTimeout>>();
-  let next = 1;
-  const start =
-    (repeat: boolean) =>
-    (fn: (...args: unknown[]) => void, ms?: number, ...args: unknown[]): number => {
-      const id = next++;
-      const run = (): void => {
-        if (!repeat) live.delete(id);
-        fn(...args);
-      };
-      live.set(id, repeat ? setInterval(run, ms) : setTimeout(run, ms));
-      return id;
-    };
-  const clear = (id?: number): void => {
-    const t = id === undefined ? undefined : live.get(id);
-    if (t === undefined) return;
-    clearTimeout(t);
-    live.delete(id!);
-  };
-  return { setTimeout: start(false), setInterval: start(true), clearTimeout: clear, clearInterval: clear, clearAll: () => [...live.keys()].forEach(clear) };
-}
-
 describe('the runtime core and generated clients in a browser', () => {
   it('bundle for the browser platform: no node: module in the graph of the public entry points', async () => {
     // The public entry points themselves (every export kept), and the app's program.
@@ -70,41 +47,8 @@ describe('the runtime core and generated clients in a browser', () => {
     const result = await bundle({ format: 'iife', globalName: 'entry' });
     expect(text(result.errors)).toEqual([]);
     expect(text(result.warnings)).toEqual([]);
-    const { clearAll, ...timerGlobals } = pageTimers();
-    // A page's MessageChannel (the loopback links' macrotasks there); Node's ports are closed afterwards.
-    const channels: InstanceType<typeof MessageChannel>[] = [];
-    const PageMessageChannel = class extends MessageChannel {
-      constructor() {
-        super();
-        channels.push(this);
-      }
-    };
-    const context = createContext({
-      console,
-      crypto: globalThis.crypto,
-      performance,
-      URL,
-      atob,
-      btoa,
-      structuredClone,
-      queueMicrotask,
-      MessageChannel: PageMessageChannel,
-      TextDecoder,
-      hostTextEncoder: new TextEncoder(),
-      ...timerGlobals,
-    });
-    // TextEncoder must return this realm's Uint8Array (a page has one realm); the host's encoder does the work.
-    runInContext(
-      `globalThis.TextEncoder = class TextEncoder {
-        get encoding() { return 'utf-8'; }
-        encode(s = '') { return new Uint8Array(hostTextEncoder.encode(s)); }
-        encodeInto(s, into) { return hostTextEncoder.encodeInto(s, into); }
-      };`,
-      context,
-    );
-    expect(runInContext('[typeof Buffer, typeof process, typeof require, typeof setImmediate, typeof global].join()', context)).toBe(
-      'undefined,undefined,undefined,undefined,undefined',
-    );
+    const page = pageRealm();
+    const context = page.context;
     try {
       runInContext(result.outputFiles![0]!.text, context, { filename: 'browser-bundle.js' });
       // JSON across the realm boundary: the test compares plain values, not the page realm's objects.
@@ -116,8 +60,7 @@ describe('the runtime core and generated clients in a browser', () => {
       // Two copies under one key: delivered once, under the identity node:crypto gives (journals depend on it).
       expect(run.keyedDeliveries).toEqual([nodeDedupeIdentity('client', 'gpu/job.dispatch', 42n, Uint8Array.from(run.keyedPayload))]);
     } finally {
-      clearAll();
-      for (const c of channels) c.port1.close();
+      page.close();
     }
   });
 });
