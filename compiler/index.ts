@@ -41,4 +41,5 @@ export { ForeignFilesError, diffOutput, listFiles, writeOutput, type OutputDiff 
 export type { IrProgram } from './ir/ir.ts';
 export { GENERATED_HEADER, GENERATED_MARKDOWN_HEADER, isGeneratedFile, type EmitOptions, type EmittedFile } from './emitters/emitter.ts';
 export { generate, DEFAULT_TARGETS, EMIT_TARGETS, TargetError, targetProblems, type EmitTarget, type GenerateOptions } from './generate.ts';
-export { MIDL_VERSION } from './version.ts';
+export { MIDL_PACKAGE, MIDL_VERSION } from './version.ts';
+export { TEMPLATES_DIR, renderTemplate } from './emitters/shared/templates.ts';

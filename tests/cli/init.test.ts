@@ -1,0 +1,160 @@
+import { existsSync, readdirSync, readFileSync, realpathSync } from 'node:fs';
+import { join } from 'node:path';
+import ts from 'typescript';
+import { afterAll, describe, expect, it } from 'vitest';
+import { FIRST_RUN } from '../../cli/init/project.ts';
+import { CLI_TEST_TIMEOUT_MS, removeTempProjects, runMidl, stackTraceLines, tempProject } from '../helpers/cli.ts';
+import { repoPath } from '../helpers/repo.ts';
+import { finished, makeStarterProject, spawnExample, typecheckStarter } from '../helpers/starter-project.ts';
+
+afterAll(removeTempProjects);
+
+const FILES = ['.gitignore', 'README.md', 'example.ts', 'midl.yaml', 'package.json', 'schema/greeter.midl', 'tsconfig.json'];
+
+interface Manifest {
+  name: string;
+  private: boolean;
+  type: string;
+  scripts: Record<string, string>;
+  dependencies: Record<string, string>;
+  devDependencies: Record<string, string>;
+}
+
+const midlManifest = JSON.parse(readFileSync(repoPath('package.json'), 'utf8')) as Manifest;
+const readManifest = (dir: string) => JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as Manifest;
+
+/** Every file below `dir`, relative and sorted. */
+function listTree(dir: string): string[] {
+  return readdirSync(dir, { recursive: true, withFileTypes: true })
+    .filter((e) => e.isFile())
+    .map((e) => join(e.parentPath, e.name).slice(dir.length + 1))
+    .sort();
+}
+
+describe.concurrent('midl init', { timeout: CLI_TEST_TIMEOUT_MS }, () => {
+  it('creates DIR with an ESM package.json named after it, depending on the running midl, and prints the next steps', async () => {
+    const parent = tempProject();
+    const r = await runMidl(['init', 'Hello World!'], { cwd: parent });
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    const dir = join(parent, 'Hello World!');
+    expect(listTree(dir)).toEqual(FILES);
+    const pkg = readManifest(dir);
+    expect(pkg).toMatchObject({ name: 'hello-world', private: true, type: 'module' });
+    expect(pkg.scripts).toMatchObject({
+      gen: 'midl gen',
+      check: 'midl check',
+      build: 'tsc',
+      start: 'node dist/example.js',
+      serve: 'node dist/example.js --serve',
+    });
+    // Run from this checkout, midl is a directory outside any node_modules: the project depends on it.
+    const checkout = realpathSync(repoPath());
+    expect(pkg.dependencies).toEqual({ midl: `file:${checkout}` });
+    const caret = (v: string | undefined) => `^${v!}`;
+    expect(pkg.devDependencies).toEqual({
+      typescript: caret(midlManifest.devDependencies['typescript']),
+      '@types/node': caret(midlManifest.devDependencies['@types/node']),
+    });
+    expect(r.stdout).toContain(`dependencies.midl: file:${checkout} (midl runs from the directory ${checkout}, not from an installed package)`);
+    expect(r.stdout).toContain(['next:', "  cd 'Hello World!'", ...FIRST_RUN.map((s) => `  ${s}`)].join('\n'));
+  });
+
+  it('DIR defaults to the current directory, which may hold other files; --midl-spec is written as given', async () => {
+    const dir = tempProject({ 'notes.txt': 'mine\n' });
+    const r = await runMidl(['init', '--midl-spec', '^0.1.0', '--name', 'greeter-app'], { cwd: dir });
+    expect(r.code).toBe(0);
+    expect(listTree(dir)).toEqual([...FILES, 'notes.txt'].sort());
+    expect(readManifest(dir)).toMatchObject({ name: 'greeter-app', dependencies: { midl: '^0.1.0' } });
+    expect(r.stdout).toContain('dependencies.midl: ^0.1.0 (given with --midl-spec)');
+    expect(r.stdout).toContain(['next:', ...FIRST_RUN.map((s) => `  ${s}`)].join('\n'));
+    expect(r.stdout).not.toContain('  cd ');
+  });
+
+  it('refuses to overwrite: names every file that exists and writes nothing', async () => {
+    const dir = tempProject({ 'README.md': 'my readme\n', 'schema/greeter.midl': '// mine\n' });
+    const r = await runMidl(['init', '.'], { cwd: dir });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toBe('error: refusing to overwrite in .: schema/greeter.midl, README.md already exist; nothing was written\n');
+    expect(listTree(dir)).toEqual(['README.md', 'schema/greeter.midl']);
+    expect(readFileSync(join(dir, 'README.md'), 'utf8')).toBe('my readme\n');
+  });
+
+  it('refuses a file where a directory goes, and a DIR that is a file', async () => {
+    const dir = tempProject({ schema: 'not a directory\n', 'file.txt': 'x\n' });
+    const r = await runMidl(['init'], { cwd: dir });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('refusing to overwrite in .: schema/greeter.midl already exists');
+    const f = await runMidl(['init', 'file.txt'], { cwd: dir });
+    expect(f.code).toBe(2);
+    expect(f.stderr).toBe('error: file.txt exists and is not a directory\n');
+    expect(listTree(dir)).toEqual(['file.txt', 'schema']);
+  });
+
+  it('a name that cannot be made valid is a usage error naming it', async () => {
+    const dir = tempProject();
+    for (const [args, message] of [
+      [['init', '!!!'], "error: cannot make an npm package name of the directory name '!!!'; give one with --name\n"],
+      [['init', 'x', '--name', 'Greeter'], "error: --name 'Greeter' is not a valid npm package name: it has upper-case letters\n"],
+      [['init', 'x', '--midl-spec', ''], 'error: --midl-spec must be a non-empty npm dependency spec without surrounding spaces, not ""\n'],
+    ] as const) {
+      const r = await runMidl(args, { cwd: dir });
+      expect(r.code, args.join(' ')).toBe(2);
+      expect(r.stderr).toBe(message);
+      expect(stackTraceLines(r.stderr)).toEqual([]);
+    }
+    expect(readdirSync(dir)).toEqual([]);
+  });
+
+  it('the README tells the first run exactly as init prints it, and the same port as the example serves on', () => {
+    const readme = readFileSync(repoPath('templates/init/README.md.hbs'), 'utf8');
+    expect(readme).toContain(['```sh', ...FIRST_RUN, '```'].join('\n'));
+    const port = /const DEFAULT_PORT = (\d+);/.exec(readFileSync(repoPath('templates/init/example.ts'), 'utf8'))?.[1];
+    expect(port).toBeDefined();
+    expect(readme).toContain(`npx midl call --to udp://127.0.0.1:${port!} --topic greeter/greet`);
+    expect(readme).toContain(`listening on udp://127.0.0.1:${port!}`);
+  });
+
+  it('the tsconfig is strict NodeNext, emits .js for .ts imports and copies the generated validators', () => {
+    const text = readFileSync(repoPath('templates/init/tsconfig.json'), 'utf8');
+    const parsed = ts.parseConfigFileTextToJson('tsconfig.json', text);
+    expect(parsed.error).toBeUndefined();
+    expect(parsed.config).toMatchObject({
+      compilerOptions: {
+        strict: true,
+        module: 'NodeNext',
+        moduleResolution: 'NodeNext',
+        target: 'ES2022',
+        rewriteRelativeImportExtensions: true,
+        allowJs: true,
+        outDir: 'dist',
+        types: ['node'],
+      },
+      include: ['example.ts', 'generated'],
+    });
+  });
+
+  it('the starter passes midl check, fmt --check and gen, type-checks with tsc --strict, and its example greets over UDP', async () => {
+    const p = await makeStarterProject('init-');
+    try {
+      const check = await runMidl(['check'], { cwd: p.dir });
+      expect(check.code, check.stderr).toBe(0);
+      expect(check.stderr).toContain('no problems');
+      const fmt = await runMidl(['fmt', '--check'], { cwd: p.dir });
+      expect(fmt.code, fmt.stderr).toBe(0);
+      const genCheck = await runMidl(['gen', '--check'], { cwd: p.dir });
+      expect(genCheck.code, genCheck.stderr).toBe(0);
+      expect(existsSync(join(p.dir, 'generated/facts/facts.json'))).toBe(true);
+      expect(existsSync(join(p.dir, 'midl.lock'))).toBe(true);
+      const tsc = await typecheckStarter(p);
+      expect(tsc.out).toBe('');
+      expect(tsc.code).toBe(0);
+      const run = await finished(spawnExample(p, []), 60_000);
+      expect(run.stderr).toBe('');
+      expect(run.stdout).toBe('Hello, Ada!\n');
+      expect(run.code).toBe(0);
+    } finally {
+      p.remove();
+    }
+  });
+});
