@@ -33,7 +33,7 @@ export function detectMidlSpec(packageRoot: string, version: string): MidlSpec {
   if (recorded?.startsWith('file:')) {
     const target = recorded.slice('file:'.length);
     const absolute = isAbsolute(target) ? target : resolve(installer, target);
-    return { spec: `file:${absolute}`, reason: `midl was installed from ${absolute} (as ${installer} records it)` };
+    return { spec: `file:${absolute}`, reason: `midl was installed from ${absolute}, as ${installer} records it` };
   }
   return { spec: `^${version}`, reason: `midl ${version} is installed in ${root} and ${installer} records no file: spec for it, so it came from the registry` };
 }

@@ -1,11 +1,11 @@
-import { existsSync, readdirSync, readFileSync, realpathSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, realpathSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import ts from 'typescript';
 import { afterAll, describe, expect, it } from 'vitest';
 import { FIRST_RUN } from '../../cli/init/project.ts';
 import { CLI_TEST_TIMEOUT_MS, removeTempProjects, runMidl, stackTraceLines, tempProject } from '../helpers/cli.ts';
 import { repoPath } from '../helpers/repo.ts';
-import { finished, makeStarterProject, spawnExample, typecheckStarter } from '../helpers/starter-project.ts';
+import { STARTER_CALLS, STARTER_PORT, finished, makeStarterProject, spawnExample, starterCallLine, typecheckStarter } from '../helpers/starter-project.ts';
 
 afterAll(removeTempProjects);
 
@@ -22,6 +22,13 @@ interface Manifest {
 
 const midlManifest = JSON.parse(readFileSync(repoPath('package.json'), 'utf8')) as Manifest;
 const readManifest = (dir: string) => JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as Manifest;
+
+/** The one TypeScript block of docs/getting-started.md: an LLM host using the starter's facts and client. */
+function gettingStartedHost(): string {
+  const blocks = [...readFileSync(repoPath('docs/getting-started.md'), 'utf8').matchAll(/^```ts\n([\s\S]*?)^```$/gm)];
+  expect(blocks).toHaveLength(1);
+  return blocks[0]![1]!;
+}
 
 /** Every file below `dir`, relative and sorted. */
 function listTree(dir: string): string[] {
@@ -106,13 +113,13 @@ describe.concurrent('midl init', { timeout: CLI_TEST_TIMEOUT_MS }, () => {
     expect(readdirSync(dir)).toEqual([]);
   });
 
-  it('the README tells the first run exactly as init prints it, and the same port as the example serves on', () => {
+  it('the README tells the first run exactly as init prints it, and the calls on the port the example serves on', () => {
     const readme = readFileSync(repoPath('templates/init/README.md.hbs'), 'utf8');
     expect(readme).toContain(['```sh', ...FIRST_RUN, '```'].join('\n'));
-    const port = /const DEFAULT_PORT = (\d+);/.exec(readFileSync(repoPath('templates/init/example.ts'), 'utf8'))?.[1];
-    expect(port).toBeDefined();
-    expect(readme).toContain(`npx midl call --to udp://127.0.0.1:${port!} --topic greeter/greet`);
-    expect(readme).toContain(`listening on udp://127.0.0.1:${port!}`);
+    expect(readFileSync(repoPath('templates/init/example.ts'), 'utf8')).toContain(`const DEFAULT_PORT = ${STARTER_PORT};`);
+    expect(readme).toContain(`listening on udp://127.0.0.1:${STARTER_PORT}`);
+    expect(readme).toContain(starterCallLine(STARTER_CALLS[0].json));
+    expect(readme).toContain(`\`${STARTER_CALLS[0].stdout.trim()}\``);
   });
 
   it('the tsconfig is strict NodeNext, emits .js for .ts imports and copies the generated validators', () => {
@@ -146,6 +153,8 @@ describe.concurrent('midl init', { timeout: CLI_TEST_TIMEOUT_MS }, () => {
       expect(genCheck.code, genCheck.stderr).toBe(0);
       expect(existsSync(join(p.dir, 'generated/facts/facts.json'))).toBe(true);
       expect(existsSync(join(p.dir, 'midl.lock'))).toBe(true);
+      // docs/getting-started.md's LLM host, compiled beside the example.
+      writeFileSync(join(p.dir, 'host.ts'), gettingStartedHost());
       const tsc = await typecheckStarter(p);
       expect(tsc.out).toBe('');
       expect(tsc.code).toBe(0);

@@ -12,6 +12,21 @@ import { repoPath } from './repo.ts';
  * `midl/runtime` and `midl/runtime/transports` to this checkout's sources with `paths`. The real install
  * (npm pack, npm install, tsc, node) is the packaging end-to-end test's.
  */
+/**
+ * The calls the starter's README and docs/getting-started.md show from the shell, with what they print:
+ * tests/cli/init.slow.test.ts makes them against the serving example, the doc tests find them verbatim.
+ */
+export const STARTER_CALLS = [
+  { json: '{"name":"Ada","language":"fr"}', code: 0, stdout: '{"text":"Bonjour, Ada!"}\n', stderr: '' },
+  { json: '{"name":"Ada","language":"xx"}', code: 1, stdout: '', stderr: "error: remote: UNKNOWN_LANGUAGE (1): no greeting is known in 'xx'\n" },
+] as const;
+
+/** The port `npm run serve` serves on unless given --port. */
+export const STARTER_PORT = 5673;
+
+/** `midl call` of one of STARTER_CALLS, as the docs show it (against the default port). */
+export const starterCallLine = (json: string, port = STARTER_PORT) => `npx midl call --to udp://127.0.0.1:${port} --topic greeter/greet --json '${json}'`;
+
 export interface StarterProject {
   readonly dir: string;
   readonly tsconfig: string;
@@ -33,6 +48,8 @@ export async function makeStarterProject(prefix: string): Promise<StarterProject
     tsconfig,
     JSON.stringify({
       extends: './tsconfig.json',
+      // Every program at the top, so a test may add one (docs/getting-started.md's host) beside example.ts.
+      include: ['*.ts', 'generated'],
       compilerOptions: {
         noEmit: true,
         // The mapped runtime is TypeScript source outside the project, imported with .ts extensions.
