@@ -1,4 +1,4 @@
-import { existsSync, lstatSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, lstatSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { MIDL_PACKAGE, TEMPLATES_DIR, renderTemplate } from '../../compiler/index.ts';
 import { UsageError } from '../exit.ts';
@@ -50,13 +50,27 @@ export function initProject(opts: InitOptions): InitResult {
   if (taken.length > 0) {
     throw new UsageError(`refusing to overwrite in ${opts.dir}: ${taken.join(', ')} already exist${taken.length === 1 ? 's' : ''}; nothing was written`);
   }
+  writeAllOrNothing(dir, opts.dir, files);
+  return { dir, name, midl, files: [...files.keys()] };
+}
+
+/** Writes `files` below `dir`; when one cannot be written, removes what this call made and throws a UsageError naming it. */
+function writeAllOrNothing(dir: string, shownDir: string, files: ReadonlyMap<string, string>): void {
+  const made: string[] = [];
   for (const [rel, content] of files) {
     const path = join(dir, rel);
-    mkdirSync(dirname(path), { recursive: true });
-    // 'wx': a file that appeared since the check above is still never overwritten.
-    writeFileSync(path, content, { flag: 'wx' });
+    try {
+      const firstNewDir = mkdirSync(dirname(path), { recursive: true });
+      if (firstNewDir !== undefined) made.push(firstNewDir);
+      // 'wx': a file that appeared since the check for existing files is still never overwritten.
+      writeFileSync(path, content, { flag: 'wx' });
+      made.push(path);
+    } catch (err) {
+      // Newest first: files before the directories that hold them. Each was created by this call.
+      for (const p of made.reverse()) rmSync(p, { recursive: true, force: true });
+      throw new UsageError(`cannot write ${rel} in ${shownDir}: ${(err as Error).message}; nothing was written`);
+    }
   }
-  return { dir, name, midl, files: [...files.keys()] };
 }
 
 /** True when writing `rel` would replace or trip over something: the file itself, or a non-directory where a parent directory goes. */

@@ -1,4 +1,4 @@
-import { existsSync, readdirSync, readFileSync, realpathSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, realpathSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import ts from 'typescript';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -95,7 +95,20 @@ describe.concurrent('midl init', { timeout: CLI_TEST_TIMEOUT_MS }, () => {
     const f = await runMidl(['init', 'file.txt'], { cwd: dir });
     expect(f.code).toBe(2);
     expect(f.stderr).toBe('error: file.txt exists and is not a directory\n');
+    const under = await runMidl(['init', 'file.txt/app'], { cwd: dir });
+    expect(under.code).toBe(2);
+    expect(under.stderr).toMatch(/^error: cannot write package\.json in file\.txt\/app: ENOTDIR: .*; nothing was written\n$/);
     expect(listTree(dir)).toEqual(['file.txt', 'schema']);
+  });
+
+  it('a file it cannot write after others were written: those are removed again', async () => {
+    const dir = tempProject();
+    // A dangling link where schema/ goes: package.json and midl.yaml are written before mkdir fails there.
+    symlinkSync(join(dir, 'nowhere'), join(dir, 'schema'));
+    const r = await runMidl(['init'], { cwd: dir });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/^error: cannot write schema\/greeter\.midl in \.: .*; nothing was written\n$/);
+    expect(readdirSync(dir)).toEqual(['schema']);
   });
 
   it('a name that cannot be made valid is a usage error naming it', async () => {
