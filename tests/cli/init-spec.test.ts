@@ -27,7 +27,7 @@ describe('detectMidlSpec', () => {
     writeFileSync(join(cache, 'package.json'), JSON.stringify({ dependencies: { midl: 'file:../../../../dl/midl-0.1.0.tgz' } }));
     const r = detectMidlSpec(installed, '0.1.0');
     expect(r.spec).toBe(`file:${join(tmp, 'dl/midl-0.1.0.tgz')}`);
-    expect(r.reason).toBe(`midl was installed from ${join(tmp, "dl/midl-0.1.0.tgz")}, as ${cache} records it`);
+    expect(r.reason).toBe(`midl was installed from ${join(tmp, 'dl/midl-0.1.0.tgz')}, as ${cache} records it`);
   });
 
   it('without a lock, the installing package.json; an absolute file: path stays as it is', () => {
