@@ -66,6 +66,10 @@ if (flags.serve) {
   try {
     const reply = await createClient(clientBus).greeter.greet.request({ name: 'Ada', language: 'en' }, { timeoutMs: 2000 });
     console.log(reply.text);
+  } catch (err) {
+    // A timeout, a refusal or an error reply (a BusError, its code first): one line, and exit 1.
+    console.error(`error: ${err instanceof Error ? err.message : String(err)}`);
+    process.exitCode = 1;
   } finally {
     await clientBus.close();
     await shutDown();
