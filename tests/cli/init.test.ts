@@ -63,6 +63,10 @@ describe.concurrent('midl init', { timeout: CLI_TEST_TIMEOUT_MS }, () => {
       typescript: caret(midlManifest.devDependencies['typescript']),
       '@types/node': caret(midlManifest.devDependencies['@types/node']),
     });
+    const readme = readFileSync(join(dir, 'README.md'), 'utf8');
+    expect(readme.startsWith('# hello-world\n')).toBe(true);
+    expect(readme).toContain(starterCallLine(STARTER_CALLS[0].json));
+    expect(readFileSync(join(dir, '.gitignore'), 'utf8')).toMatch(/^node_modules\/$/m);
     expect(r.stdout).toContain(`dependencies.midl: file:${checkout} (midl runs from the directory ${checkout}, not from an installed package)`);
     expect(r.stdout).toContain(['next:', "  cd 'Hello World!'", ...FIRST_RUN.map((s) => `  ${s}`)].join('\n'));
   });
