@@ -1,3 +1,4 @@
+import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { ExitCode, type SetExitCode } from '../exit.ts';
 import type { InitOptions } from '../init/project.ts';
@@ -18,7 +19,7 @@ export function registerInit(program: Command, setExit: SetExitCode): void {
       const made = initProject({ dir, name: opts.name, midlSpec: opts.midlSpec });
       process.stdout.write(`created ${made.name} in ${made.dir}: ${made.files.join(', ')}\n`);
       process.stdout.write(`dependencies.midl: ${made.midl.spec} (${made.midl.reason})\n\nnext:\n`);
-      const steps = dir === '.' ? FIRST_RUN : [`cd ${shellWord(dir)}`, ...FIRST_RUN];
+      const steps = made.dir === resolve('.') ? FIRST_RUN : [`cd ${shellWord(dir)}`, ...FIRST_RUN];
       for (const step of steps) process.stdout.write(`  ${step}\n`);
       setExit(ExitCode.Ok);
     });
