@@ -46,7 +46,8 @@ export function initProject(opts: InitOptions): InitResult {
   const name = projectName(dir, opts);
   const midl = opts.midlSpec === undefined ? detectMidlSpec(MIDL_PACKAGE.root, MIDL_PACKAGE.version) : givenSpec(opts.midlSpec);
   const files = projectFiles(name, midl.spec);
-  const taken = [...files.keys()].filter((rel) => occupied(dir, rel));
+  // A file standing where a directory goes is named once, however many files would go below it.
+  const taken = [...new Set([...files.keys()].map((rel) => occupant(dir, rel)).filter((p) => p !== undefined))];
   if (taken.length > 0) {
     throw new UsageError(`refusing to overwrite in ${opts.dir}: ${taken.join(', ')} already exist${taken.length === 1 ? 's' : ''}; nothing was written`);
   }
@@ -54,8 +55,11 @@ export function initProject(opts: InitOptions): InitResult {
   return { dir, name, midl, files: [...files.keys()] };
 }
 
-/** Writes `files` below `dir`; when one cannot be written, removes what this call made and throws a UsageError naming it. */
-function writeAllOrNothing(dir: string, shownDir: string, files: ReadonlyMap<string, string>): void {
+/**
+ * Writes `files` below `dir`; when one cannot be written (a race with another writer, no permission),
+ * removes what this call made and throws a UsageError naming it.
+ */
+export function writeAllOrNothing(dir: string, shownDir: string, files: ReadonlyMap<string, string>): void {
   const made: string[] = [];
   for (const [rel, content] of files) {
     const path = join(dir, rel);
@@ -73,14 +77,19 @@ function writeAllOrNothing(dir: string, shownDir: string, files: ReadonlyMap<str
   }
 }
 
-/** True when writing `rel` would replace or trip over something: the file itself, or a non-directory where a parent directory goes. */
-function occupied(dir: string, rel: string): boolean {
-  const path = join(dir, rel);
-  if (existsSync(path) || isLink(path)) return true;
-  for (let parent = dirname(path); parent !== dir && parent.startsWith(dir); parent = dirname(parent)) {
-    if (existsSync(parent) && !statSync(parent).isDirectory()) return true;
+/**
+ * What writing `rel` would replace or trip over, relative to `dir`: the file itself, or a non-directory
+ * where one of its parent directories goes; undefined when nothing is in the way.
+ */
+function occupant(dir: string, rel: string): string | undefined {
+  const parts = rel.split('/');
+  for (let i = 1; i < parts.length; i++) {
+    const parent = join(dir, ...parts.slice(0, i));
+    // A link to a directory is a directory here; a dangling link is in the way like a file.
+    if (existsSync(parent) ? !statSync(parent).isDirectory() : isLink(parent)) return parts.slice(0, i).join('/');
   }
-  return false;
+  const path = join(dir, rel);
+  return existsSync(path) || isLink(path) ? rel : undefined;
 }
 
 /** A dangling symbolic link is "there" too: writing through it would create a file elsewhere. */

@@ -2,7 +2,7 @@ import { existsSync, readdirSync, readFileSync, realpathSync, symlinkSync, write
 import { join } from 'node:path';
 import ts from 'typescript';
 import { afterAll, describe, expect, it } from 'vitest';
-import { FIRST_RUN } from '../../cli/init/project.ts';
+import { FIRST_RUN, writeAllOrNothing } from '../../cli/init/project.ts';
 import { CLI_TEST_TIMEOUT_MS, removeTempProjects, runMidl, stackTraceLines, tempProject } from '../helpers/cli.ts';
 import { repoPath } from '../helpers/repo.ts';
 import { STARTER_CALLS, STARTER_PORT, finished, makeStarterProject, spawnExample, starterCallLine, typecheckStarter } from '../helpers/starter-project.ts';
@@ -95,7 +95,7 @@ describe.concurrent('midl init', { timeout: CLI_TEST_TIMEOUT_MS }, () => {
     const dir = tempProject({ schema: 'not a directory\n', 'file.txt': 'x\n' });
     const r = await runMidl(['init'], { cwd: dir });
     expect(r.code).toBe(2);
-    expect(r.stderr).toContain('refusing to overwrite in .: schema/greeter.midl already exists');
+    expect(r.stderr).toBe('error: refusing to overwrite in .: schema already exists; nothing was written\n');
     const f = await runMidl(['init', 'file.txt'], { cwd: dir });
     expect(f.code).toBe(2);
     expect(f.stderr).toBe('error: file.txt exists and is not a directory\n');
@@ -105,14 +105,27 @@ describe.concurrent('midl init', { timeout: CLI_TEST_TIMEOUT_MS }, () => {
     expect(listTree(dir)).toEqual(['file.txt', 'schema']);
   });
 
-  it('a file it cannot write after others were written: those are removed again', async () => {
+  it('a dangling link where a file or directory goes is in the way too', async () => {
     const dir = tempProject();
-    // A dangling link where schema/ goes: package.json and midl.yaml are written before mkdir fails there.
     symlinkSync(join(dir, 'nowhere'), join(dir, 'schema'));
+    symlinkSync(join(dir, 'nowhere'), join(dir, 'README.md'));
     const r = await runMidl(['init'], { cwd: dir });
     expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(/^error: cannot write schema\/greeter\.midl in \.: .*; nothing was written\n$/);
-    expect(readdirSync(dir)).toEqual(['schema']);
+    expect(r.stderr).toBe('error: refusing to overwrite in .: schema, README.md already exist; nothing was written\n');
+    expect(readdirSync(dir).sort()).toEqual(['README.md', 'schema']);
+  });
+
+  it('a file it cannot write after others were written: those are removed again', () => {
+    const dir = tempProject();
+    // A dangling link where the third file's directory goes: mkdir fails there, after two files.
+    symlinkSync(join(dir, 'nowhere'), join(dir, 'c'));
+    const files = new Map([
+      ['a.txt', 'a'],
+      ['b/b.txt', 'b'],
+      ['c/c.txt', 'c'],
+    ]);
+    expect(() => writeAllOrNothing(dir, 'DIR', files)).toThrow(/^cannot write c\/c\.txt in DIR: .*; nothing was written$/);
+    expect(readdirSync(dir)).toEqual(['c']);
   });
 
   it('a name that cannot be made valid is a usage error naming it', async () => {
