@@ -5,7 +5,9 @@ import { defineConfig } from 'eslint/config';
 import tseslint from 'typescript-eslint';
 
 export default defineConfig(
-  { ignores: ['node_modules/', 'dist/', 'generated/', 'runtime/protocol/', 'tests/cases/', '**/expected/', '**/cases/'] },
+  // templates/init/ is the starter project of `midl init`: it imports its own generated code, which exists only in a
+  // project made by init, so tests/cli/init.test.ts type-checks it there with tsc --strict, as its users build it.
+  { ignores: ['node_modules/', 'dist/', 'generated/', 'runtime/protocol/', 'tests/cases/', '**/expected/', '**/cases/', 'templates/init/'] },
   js.configs.recommended,
   ...tseslint.configs.strictTypeChecked,
   {

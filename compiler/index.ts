@@ -26,9 +26,20 @@ export {
   type GenerateJob,
   type MidlConfig,
 } from './config.ts';
-export { EMPTY_LOCK, LockError, readLock, serializeLock, updatedProgramLock, vanishedTopics, type LockFile, type ProgramLock } from './lock.ts';
+export {
+  EMPTY_LOCK,
+  LockError,
+  asRecordedInLock,
+  readLock,
+  serializeLock,
+  updatedProgramLock,
+  vanishedTopics,
+  type LockFile,
+  type ProgramLock,
+} from './lock.ts';
 export { ForeignFilesError, diffOutput, listFiles, writeOutput, type OutputDiff } from './output.ts';
 export type { IrProgram } from './ir/ir.ts';
 export { GENERATED_HEADER, GENERATED_MARKDOWN_HEADER, isGeneratedFile, type EmitOptions, type EmittedFile } from './emitters/emitter.ts';
 export { generate, DEFAULT_TARGETS, EMIT_TARGETS, TargetError, targetProblems, type EmitTarget, type GenerateOptions } from './generate.ts';
-export { MIDL_VERSION, MIDL_ROOT, MIDL_PACKAGE } from './version.ts';
+export { MIDL_PACKAGE, MIDL_ROOT, MIDL_VERSION } from './version.ts';
+export { TEMPLATES_DIR, renderTemplate } from './emitters/shared/templates.ts';

@@ -64,6 +64,16 @@ export function updatedProgramLock(prior: ProgramLock | undefined, ir: IrProgram
   return { capabilities: sortKeys(capabilities), topics: sortKeys(topics) };
 }
 
+/**
+ * `ir` as it stands once `updatedProgramLock(…, ir)` is written: every bit assigned in this run is the
+ * lock's from then on. Generating from this, the first `midl gen` writes what the next one (and `gen
+ * --check`) writes too; generating from `ir` itself, the README said `assigned` and then `lock`.
+ */
+export function asRecordedInLock(ir: IrProgram): IrProgram {
+  if (!ir.capabilities.some((c) => c.bitSource === 'assigned')) return ir;
+  return { ...ir, capabilities: ir.capabilities.map((c) => (c.bitSource === 'assigned' ? { ...c, bitSource: 'lock' } : c)) };
+}
+
 /** Topics recorded in the lock that the program no longer has (removed or renamed). */
 export function vanishedTopics(prior: ProgramLock | undefined, ir: IrProgram): string[] {
   const now = new Set(ir.topics.map((t) => t.address));

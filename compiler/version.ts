@@ -9,16 +9,26 @@ import { fileURLToPath } from 'node:url';
  */
 export const MIDL_ROOT: string = findRoot(dirname(fileURLToPath(import.meta.url)));
 
-/** midl's own package.json: one source of truth for its version and the versions it is built with. */
-export const MIDL_PACKAGE: {
-  readonly name: string;
-  readonly version: string;
-  readonly dependencies?: Readonly<Record<string, string>>;
-  readonly devDependencies?: Readonly<Record<string, string>>;
-} = JSON.parse(readFileSync(join(MIDL_ROOT, 'package.json'), 'utf8')) as typeof MIDL_PACKAGE;
+const manifest = JSON.parse(readFileSync(join(MIDL_ROOT, 'package.json'), 'utf8')) as {
+  version: string;
+  dependencies?: Record<string, string>;
+  devDependencies?: Record<string, string>;
+};
 
-/** The toolchain's version. */
-export const MIDL_VERSION: string = MIDL_PACKAGE.version;
+/** The toolchain's version, read from package.json so there is one source of truth. */
+export const MIDL_VERSION: string = manifest.version;
+
+/**
+ * The running midl's own package.json: where midl is (an installed copy or a checkout, as `midl init`
+ * needs to say how a new project depends on it) and the versions it is built with.
+ */
+export const MIDL_PACKAGE = {
+  /** The directory holding midl's package.json. */
+  root: MIDL_ROOT,
+  version: manifest.version,
+  dependencies: manifest.dependencies ?? {},
+  devDependencies: manifest.devDependencies ?? {},
+} as const;
 
 function findRoot(from: string): string {
   for (let dir = from; ; dir = dirname(dir)) {

@@ -13,6 +13,7 @@ import {
   readLock,
   serializeLock,
   updatedProgramLock,
+  asRecordedInLock,
   vanishedTopics,
   LockError,
   type LockFile,
@@ -122,7 +123,9 @@ async function runOnce(p: GenPlan, opts: GenOptions): Promise<{ code: number; in
       );
     }
     newPrograms[job.label] = updatedProgramLock(prior, result.ir);
-    const files = await generate(result.ir, { runtimeImport: job.runtimeImport, targets: job.targets });
+    // With a midl.lock, the bits assigned now are written to it below: the output says they are the lock's.
+    const ir = p.lockPath ? asRecordedInLock(result.ir) : result.ir;
+    const files = await generate(ir, { runtimeImport: job.runtimeImport, targets: job.targets });
     const display = (f: string) => relative(process.cwd(), join(job.outDir, f)).split('\\').join('/');
     if (opts.check) {
       const diff = diffOutput(job.outDir, files);

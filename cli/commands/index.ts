@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import type { SetExitCode } from '../exit.ts';
 import { registerUmp } from './ump.ts';
+import { registerInit } from './init.ts';
 import { registerCheck } from './check.ts';
 import { registerFmt } from './fmt.ts';
 import { registerGen } from './gen.ts';
@@ -13,6 +14,7 @@ import { registerReplay } from './replay.ts';
 
 /** Each command module registers itself on the program; the list is the CLI's table of contents. */
 const commandModules: Array<(program: Command, setExit: SetExitCode) => void> = [
+  registerInit,
   registerCheck,
   registerFmt,
   registerGen,
