@@ -16,7 +16,7 @@ import { emitAll } from '../../compiler/emitters/index.ts';
 import { standaloneValidators, UnsupportedValidatorHelperError } from '../../compiler/emitters/jsonschema/validators.ts';
 import type { EmittedFile } from '../../compiler/emitters/emitter.ts';
 import { repoPath } from '../helpers/repo.ts';
-import { programFromText, type StandaloneValidator } from './helpers.ts';
+import { programFromText, repoPrograms, type StandaloneValidator } from './helpers.ts';
 
 const SCHEMA = `/// A contact card.
 package t.deps;
@@ -78,6 +78,12 @@ describe('generated code imports only siblings and the runtime', () => {
       expect(specifiersOf(f).length, `${f.path} imports the runtime`).toBe(1);
       expect(f.content, `${f.path} has no CommonJS require left`).not.toMatch(/\brequire\(/);
     }
+  });
+
+  it.each(repoPrograms().map((p) => [p.label, p] as const))('the repository’s %s', (_label, { ir: program }) => {
+    const files = emitAll(program, { runtimeImport: 'midl/runtime' }).filter((f) => /\.(ts|js)$/.test(f.path));
+    expect(files.filter((f) => f.path.startsWith('validators/')).length).toBeGreaterThan(2);
+    expect(files.flatMap((f) => strayImports(files, f, 'midl/runtime').map((spec) => `${f.path}: ${spec}`))).toEqual([]);
   });
 });
 
