@@ -3,7 +3,8 @@
  *
  * Application code uses the generated codecs (`N.encode`, `N.decode`, `N.toJSON`, `N.fromJSON`,
  * `N.validate`), the errors they throw, and the decode limits. The rest is what generated code calls:
- * the `Writer` and `Reader`, and the JSON-form and validation helpers.
+ * the `Writer` and `Reader`, the JSON-form and validation helpers, and what the generated ajv
+ * validators need at run time (`validatorSupport`, and `ValidatorError` for their declarations).
  */
 export type { Codec, EnumCodec, JsonSchema, JsonValue, MessageCodec, ValidationIssue, ValidationResult } from './codec.ts';
 export { DecodeError, JsonDecodeError } from './errors.ts';
@@ -43,3 +44,4 @@ export {
   unknownJsonKey,
 } from './json.ts';
 export { UUID_PATTERN, VALID, codePointLength, isJsonValue, matchesFormat, validateRoot, validationResult } from './validate.ts';
+export { validatorSupport, type FormatDefinition, type FormatTable, type ValidatorError, type ValidatorSupport } from './validator-support.ts';

@@ -3,8 +3,8 @@
  * it (lengths in code points; formats as ajv-formats "full" mode), so that
  * `N.validate(v).ok === ajvValidate(N.toJSON(v))`.
  */
-import * as ajvFormats from 'ajv-formats/dist/formats.js';
 import type { ValidationIssue, ValidationResult } from './codec.ts';
+import { validatorSupport } from './validator-support.ts';
 
 export const VALID: ValidationResult = Object.freeze({ ok: true as const });
 
@@ -57,21 +57,11 @@ export function isJsonValue(v: unknown, depth = 64): boolean {
 export const UUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /**
- * Formats are checked by ajv-formats' "full" definitions: the same functions the generated ajv
+ * Formats are checked by ajv-formats' "full" definitions: the same table the generated ajv
  * validators use, so `validate` and the JSON Schema agree by construction (no second copy of the
  * rules).
  */
-type FormatDefinition = RegExp | ((s: string) => boolean) | { readonly validate?: RegExp | ((s: string) => boolean) } | true;
-// Named export under Node's ESM (detected in the CommonJS module) and under CommonJS transpilation;
-// `default.fullFormats` where a loader only exposes module.exports as the default.
-const formatsModule = ajvFormats as unknown as { fullFormats?: FormatTable; default?: { fullFormats?: FormatTable } };
-type FormatTable = Readonly<Record<string, FormatDefinition | undefined>>;
-const FULL_FORMATS: FormatTable = formatsModule.fullFormats ?? formatsModule.default?.fullFormats ?? missingFormats();
-
-/** Failing loudly beats an empty table, which would silently accept every format. */
-function missingFormats(): never {
-  throw new Error('ajv-formats/dist/formats.js has no fullFormats export: format checks cannot run');
-}
+const FULL_FORMATS = validatorSupport.fullFormats;
 
 /** Whether `s` is a valid `format`; formats ajv-formats does not implement are annotations (always valid). */
 export function matchesFormat(format: string, s: string): boolean {

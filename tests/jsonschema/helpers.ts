@@ -55,14 +55,18 @@ export const freshAjv = () => newAjv(false);
 
 export type StandaloneValidator = ((data: unknown) => boolean) & { errors?: unknown[] | null };
 
+/** The repository's runtime by absolute URL: generated modules written anywhere import it. */
+export const RUNTIME_URL = pathToFileURL(repoPath('runtime/index.ts')).href;
+
 /**
- * Writes the emitted validator modules under the repository's tmp/ (so that `ajv` resolves from the
- * project's node_modules exactly as it does from generated/) and imports them.
+ * Emits the validator modules of `ir` (importing the repository's runtime by URL), writes them under
+ * the repository's tmp/ and imports them.
  */
-export async function importValidators(files: readonly EmittedFile[], tag: string): Promise<Map<string, StandaloneValidator>> {
+export async function importValidators(ir: IrProgram, tag: string): Promise<Map<string, StandaloneValidator>> {
   const dir = repoPath('tmp', `jsonschema-${process.pid}-${tag}`);
   rmSync(dir, { recursive: true, force: true });
   const out = new Map<string, StandaloneValidator>();
+  const files = validatorsEmitter.emit(ir, { runtimeImport: RUNTIME_URL });
   // Package validator modules only; validators/envelope/ (the wire envelopes) has its own tests.
   for (const f of files.filter((x) => x.path.startsWith('validators/') && !x.path.startsWith('validators/envelope/') && x.path.endsWith('.js'))) {
     const full = join(dir, f.path);

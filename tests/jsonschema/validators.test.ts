@@ -34,7 +34,7 @@ describe('validators of equal shapes', () => {
   let v: Map<string, StandaloneValidator>;
 
   beforeAll(async () => {
-    v = await importValidators(files, 'shapes');
+    v = await importValidators(ir, 'shapes');
   });
   afterAll(() => removeTmp('shapes'));
 

@@ -25,11 +25,12 @@ const ENTRY_POINTS: Readonly<Record<Layer, readonly string[]>> = {
 
 /** npm packages each layer may import (besides node: built-ins); anything else is a new dependency to decide on. */
 const PACKAGES: Readonly<Record<Layer, readonly string[]>> = {
-  // ajv-formats: the format checks `validate` shares with the generated validators; dns-packet: types
-  // of multicast-dns's records (import type only); @noble/hashes: SHA-256 of exactly-once identities
-  // (node:crypto would keep the core out of browsers).
-  runtime: ['ajv-formats', 'multicast-dns', 'dns-packet', '@noble/hashes'],
-  generated: ['ajv', 'ajv-formats'],
+  // ajv, ajv-formats: what the generated ajv validators need at run time (runtime/codec/validator-support.ts;
+  // `validate` checks formats with the same table); dns-packet: types of multicast-dns's records (import
+  // type only); @noble/hashes: SHA-256 of exactly-once identities (node:crypto would keep the core out of
+  // browsers). Generated code imports no package: only the runtime, so a project needs midl alone.
+  runtime: ['ajv', 'ajv-formats', 'multicast-dns', 'dns-packet', '@noble/hashes'],
+  generated: [],
   services: [],
   compiler: ['ajv', 'ajv-formats', 'chevrotain', 'handlebars', 'yaml'],
   // typescript: operator commands strip the types of the code they generate for a schema at run time.

@@ -7,8 +7,8 @@
  *   validators/<package>.js + .d.ts             ajv standalone validators `validate<N>` (compiled now, not at run time) (validators)
  */
 import type { IrProgram, IrTypeDecl } from '../../ir/ir.ts';
-import { GENERATED_HEADER, type EmittedFile, type Emitter } from '../emitter.ts';
-import { packagesOf, schemasModule, tsNames, validatorsModule } from '../shared/names.ts';
+import { GENERATED_HEADER, type EmitOptions, type EmittedFile, type Emitter } from '../emitter.ts';
+import { packagesOf, runtimeSpecifier, schemasModule, tsNames, validatorsModule } from '../shared/names.ts';
 import { docCommentText, jsonLiteral, printModule, stmt, withComments } from '../shared/ts/index.ts';
 import { envelopeSchemas } from './envelope.ts';
 import { schemaId, typeSchema, validationReferences, validationSchema, validatorType, type JsonSchemaObject } from './schema.ts';
@@ -99,10 +99,13 @@ export const jsonSchemaEmitter: Emitter = {
   },
 };
 
+/** Module (without extension) of the wire envelopes' validators, relative to the output directory. */
+const ENVELOPE_VALIDATORS_MODULE = 'validators/envelope/index';
+
 /** `validators`: ajv standalone validators of every type and of the wire envelopes. */
 export const validatorsEmitter: Emitter = {
   name: 'validators',
-  emit(ir: IrProgram): EmittedFile[] {
+  emit(ir: IrProgram, options: EmitOptions): EmittedFile[] {
     const names = tsNames(ir);
     const files: EmittedFile[] = [];
     for (const pkg of packagesOf(ir)) {
@@ -117,6 +120,7 @@ export const validatorsEmitter: Emitter = {
           };
         }),
         validationSchemasOf(ir, types),
+        runtimeSpecifier(options.runtimeImport, validatorsModule(pkg)),
       );
       files.push({ path: `${validatorsModule(pkg)}.js`, content: js }, { path: `${validatorsModule(pkg)}.d.ts`, content: dts });
     }
@@ -129,10 +133,11 @@ export const validatorsEmitter: Emitter = {
         what: `Validates ${typeof env.schema['title'] === 'string' ? env.schema['title'] : env.file} (schemas/json/envelope/${env.file}).`,
       })),
       envelopes.map((env) => env.schema),
+      runtimeSpecifier(options.runtimeImport, ENVELOPE_VALIDATORS_MODULE),
     );
     files.push(
-      { path: 'validators/envelope/index.js', content: envelopeValidators.js },
-      { path: 'validators/envelope/index.d.ts', content: envelopeValidators.dts },
+      { path: `${ENVELOPE_VALIDATORS_MODULE}.js`, content: envelopeValidators.js },
+      { path: `${ENVELOPE_VALIDATORS_MODULE}.d.ts`, content: envelopeValidators.dts },
     );
     return files;
   },

@@ -2,10 +2,10 @@
  * ajv standalone validators, compiled at gen time so that nothing compiles a schema at run time.
  *
  * ajv writes CommonJS `require("…")` calls for its helpers (`ajv/dist/runtime/ucs2length`, formats
- * from `ajv-formats/dist/formats`) even in ESM mode; they are rewritten into static default imports of
- * the same CommonJS modules (with `.js`, which Node's ESM resolver needs for packages without an
- * exports map), so generated validators resolve `ajv` and `ajv-formats` from the project's
- * dependencies. One fresh ajv instance per module keeps generated names (validate20, pattern0, …)
+ * from `ajv-formats/dist/formats`) even in ESM mode; they are rewritten into members of the runtime's
+ * `validatorSupport`, imported from the runtime like the rest of generated code, so generated
+ * validators need nothing but midl at run time (not `ajv` or `ajv-formats` among the project's own
+ * dependencies). One fresh ajv instance per module keeps generated names (validate20, pattern0, …)
  * byte-identical across runs.
  */
 import Ajv2020Module from 'ajv/dist/2020.js';
@@ -25,6 +25,20 @@ const addFormats = ajvFormatsModule.default;
 
 /** Formats come from ajv-formats' "full" set, the same set tests and tools use with `addFormats(ajv)`. */
 const FORMATS_MODULE = 'ajv-formats/dist/formats';
+
+/** The runtime export that provides ajv's helpers to generated validators (runtime/codec/validator-support.ts). */
+const SUPPORT = 'validatorSupport';
+
+/** Each `require(…)` expression ajv's code may hold, and the `validatorSupport` member that replaces it. */
+const HELPERS: ReadonlyMap<string, string> = new Map([
+  ['require("ajv/dist/runtime/ucs2length").default', `${SUPPORT}.ucs2length`],
+  [`require(${JSON.stringify(FORMATS_MODULE)}).fullFormats`, `${SUPPORT}.fullFormats`],
+]);
+
+/** ajv's code needs a helper the runtime does not provide: gen fails rather than write a module that imports ajv. */
+export class UnsupportedValidatorHelperError extends Error {
+  override readonly name = 'UnsupportedValidatorHelperError';
+}
 
 /**
  * Formats a schema may name (compiler/checker) that ajv-formats does not implement: accepted as
@@ -71,7 +85,11 @@ export interface NamedValidator {
  * exported ones and what they reference are compiled once, in the order exported; a schema
  * referenced by others is a function they call, written once.
  */
-export function standaloneValidators(validators: readonly NamedValidator[], schemas: readonly JsonSchemaObject[]): { js: string; dts: string } {
+export function standaloneValidators(
+  validators: readonly NamedValidator[],
+  schemas: readonly JsonSchemaObject[],
+  runtime: string,
+): { js: string; dts: string } {
   const ajv = newAjv(true);
   for (const s of schemas) {
     if (typeof s['$id'] !== 'string') throw new Error('standaloneValidators: a schema has no $id');
@@ -83,8 +101,9 @@ export function standaloneValidators(validators: readonly NamedValidator[], sche
         ajv,
         validators.map((v) => [v.exportName, v.id]),
       ),
+      runtime,
     ),
-    dts: declarations(validators),
+    dts: declarations(validators, runtime),
   };
 }
 
@@ -130,42 +149,38 @@ function moduleCode(ajv: AjvInstance, ids: readonly (readonly [string, string])[
 }
 
 /**
- * Replaces ajv's `require("m")` calls with static namespace imports; drops the redundant "use strict"
- * of ESM. Loaders disagree on what a CommonJS module's namespace holds (Node: `default` is
- * `module.exports`; vitest and bundlers honour `__esModule`, so `default` is `exports.default`), so
- * `__cjs` recovers `module.exports` either way and ajv's `require(…).default` / `.fullFormats` work.
+ * Replaces ajv's `require(…)` helper expressions with members of the runtime's `validatorSupport`,
+ * imported by name from `runtime` (the runtime's specifier as seen from this module); drops the
+ * redundant "use strict" of ESM. A string in ajv's code never matches: its quotes are escaped.
  */
-function toEsm(code: string): string {
-  const modules = new Map<string, string>();
-  const body = code.replace(/^"use strict";\n?/, '').replace(/require\("([^"\\]+)"\)/g, (_m, spec: string) => {
-    let name = modules.get(spec);
-    if (name === undefined) {
-      name = `__${spec.replace(/^.*\//, '').replace(/[^A-Za-z0-9_$]/g, '_')}${modules.size}`;
-      modules.set(spec, name);
-    }
-    return name;
+function toEsm(code: string, runtime: string): string {
+  const used = new Set<string>();
+  const body = code.replace(/^"use strict";\n?/, '').replace(/require\("[^"\\]*"\)(?:\.[A-Za-z_$][\w$]*)?/g, (expr) => {
+    const member = HELPERS.get(expr);
+    if (member === undefined)
+      throw new UnsupportedValidatorHelperError(
+        `ajv's validator code needs ${expr}, which the runtime's ${SUPPORT} does not provide (runtime/codec/validator-support.ts)`,
+      );
+    used.add(member);
+    return member;
   });
   const lines = [GENERATED_HEADER];
-  for (const [spec, name] of modules) lines.push(`import * as ${name}_ns from ${JSON.stringify(spec.endsWith('.js') ? spec : `${spec}.js`)};`);
-  if (modules.size > 0) {
-    lines.push('const __cjs = (ns) => (ns.default && ns.default.__esModule ? ns.default : ns);');
-    for (const name of modules.values()) lines.push(`const ${name} = __cjs(${name}_ns);`);
-  }
+  if (used.size > 0) lines.push(`import { ${SUPPORT} } from ${JSON.stringify(runtime)};`);
   if (body.trim() !== '') lines.push(body.trim());
   return `${lines.join('\n')}\n`;
 }
 
 const VALIDATOR_DOC = '/** An ajv standalone validator: true when `data` matches the schema, otherwise false with `errors` set. */';
 
-function declarations(schemas: readonly NamedValidator[]): string {
+function declarations(schemas: readonly NamedValidator[], runtime: string): string {
   const exports = schemas.map((s) => withBlankLineAfter(withComments(stmt`export declare const ${s.exportName}: Validator;`, docCommentText(s.what))));
   return printModule(stmts`${comments(GENERATED_HEADER)}
-    import type { ErrorObject } from 'ajv';
+    import type { ValidatorError } from ${runtime};
 
     ${comments(VALIDATOR_DOC)}
     type Validator = {
       (data: unknown): boolean;
-      errors?: ErrorObject[] | null;
+      errors?: ValidatorError[] | null;
     };
 
     ${exports}

@@ -26,6 +26,17 @@ export function validatorsModule(pkg: string): string {
   return `validators/${pkg || '_'}`;
 }
 
+/**
+ * The runtime's import specifier as seen from `fromModule` (a module path relative to the output
+ * directory, without extension): a relative `runtimeImport` is relative to the output directory, a
+ * package name or URL is the same everywhere.
+ */
+export function runtimeSpecifier(runtimeImport: string, fromModule: string): string {
+  if (!runtimeImport.startsWith('./') && !runtimeImport.startsWith('../')) return runtimeImport;
+  const up = '../'.repeat(fromModule.split('/').length - 1);
+  return runtimeImport.startsWith('./') ? `${up}${runtimeImport.slice(2)}` : `${up}${runtimeImport}`;
+}
+
 /** Relative import specifier from one generated module to another, with the given extension. */
 export function importPath(fromModule: string, toModule: string, ext: '.ts' | '.js'): string {
   const from = fromModule.split('/').slice(0, -1);

@@ -5,7 +5,7 @@
  * packages).
  */
 import type { IrEnum, IrProgram, IrType, IrTypeDecl, ScalarName } from '../../ir/ir.ts';
-import { importPath, schemasModule, typesModule } from '../shared/names.ts';
+import { importPath, runtimeSpecifier, schemasModule, typesModule } from '../shared/names.ts';
 import { importDeclaration, lit, named, stmt, withBlankLineAfter, type Syntax } from '../shared/ts/index.ts';
 
 export const INT_RANGES: Readonly<Partial<Record<ScalarName, readonly [bigint, bigint]>>> = {
@@ -129,7 +129,7 @@ export class ModuleContext {
       ...[...this.runtime].map((n) => ({ imported: n, local: `$${n}`, typeOnly: false })),
       ...[...this.runtimeTypes].filter((n) => !this.runtime.has(n)).map((n) => ({ imported: n, local: `$${n}`, typeOnly: true })),
     ].sort((a, b) => (a.imported.toLowerCase() < b.imported.toLowerCase() ? -1 : a.imported.toLowerCase() > b.imported.toLowerCase() ? 1 : 0));
-    if (specs.length > 0) out.push(importDeclaration(specs, this.runtimeSpecifier()));
+    if (specs.length > 0) out.push(importDeclaration(specs, runtimeSpecifier(this.runtimeImport, this.module)));
     for (const mod of [...this.siblings.keys()].sort())
       out.push(importDeclaration(named(...[...this.siblings.get(mod)!].sort()), importPath(this.module, mod, '.ts')));
     if (this.schemas.size > 0) out.push(importDeclaration(named(...[...this.schemas].sort()), importPath(this.module, schemasModule(this.pkg), '.ts')));
@@ -138,14 +138,6 @@ export class ModuleContext {
       for (const [pattern, name] of this.regexes) out.push(stmt`const ${name} = new RegExp(${lit(pattern)}, 'u');`);
     }
     return out;
-  }
-
-  /** The runtime import as seen from this module (a relative `runtimeImport` is relative to the output directory). */
-  private runtimeSpecifier(): string {
-    const spec = this.runtimeImport;
-    if (!spec.startsWith('./') && !spec.startsWith('../')) return spec;
-    const up = '../'.repeat(this.module.split('/').length - 1);
-    return spec.startsWith('./') ? `${up}${spec.slice(2)}` : `${up}${spec}`;
   }
 }
 
