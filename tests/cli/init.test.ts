@@ -60,7 +60,8 @@ describe.concurrent('midl init', { timeout: CLI_TEST_TIMEOUT_MS }, () => {
     expect(pkg.dependencies).toEqual({ midl: `file:${checkout}` });
     const caret = (v: string | undefined) => `^${v!}`;
     expect(pkg.devDependencies).toEqual({
-      typescript: caret(midlManifest.devDependencies['typescript']),
+      // typescript is a run-time dependency of midl (the operator commands transpile generated code).
+      typescript: caret(midlManifest.dependencies['typescript']),
       '@types/node': caret(midlManifest.devDependencies['@types/node']),
     });
     const readme = readFileSync(join(dir, 'README.md'), 'utf8');

@@ -71,14 +71,14 @@ afterAll(() => {
 });
 
 describe('a new user, from an empty directory', () => {
-  it('npx <tarball> init writes a project that depends on that tarball', async () => {
-    const r = ok(await run('npx', ['--yes', tarball, 'init', 'my-app'], home), 'npx <tarball> init my-app');
+  it('npx --package <tarball> midl init writes a project that depends on that tarball', async () => {
+    const r = ok(await run('npx', ['--yes', '--package', tarball, 'midl', 'init', 'my-app'], home), 'npx --package <tarball> midl init my-app');
     expect(r.stdout + r.stderr).toContain(`file:${tarball}`);
     const pkg = JSON.parse(readFileSync(join(project, 'package.json'), 'utf8')) as { type: string; dependencies: Record<string, string> };
     expect(pkg.type).toBe('module');
     expect(pkg.dependencies['midl']).toBe(`file:${tarball}`);
     // Refuses to overwrite.
-    const again = await run('npx', ['--yes', tarball, 'init', 'my-app'], home);
+    const again = await run('npx', ['--yes', '--package', tarball, 'midl', 'init', 'my-app'], home);
     expect(again.code).not.toBe(0);
     expect(again.stderr).toMatch(/package\.json/);
   }, 180_000);
