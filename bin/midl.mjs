@@ -4,16 +4,15 @@
 import { existsSync } from 'node:fs';
 import { URL } from 'node:url';
 
-/** @type {{ main(argv: readonly string[]): Promise<number> }} */
-let cli;
 const source = new URL('../cli/main.ts', import.meta.url);
+/** @type {unknown} */
+let loaded;
 if (existsSync(source)) {
   const { register } = await import('tsx/esm/api');
   register();
-  /** @type {unknown} */
-  const loaded = await import(source.href);
-  cli = /** @type {typeof cli} */ (loaded);
+  loaded = await import(source.href);
 } else {
-  cli = /** @type {typeof cli} */ (await import('../dist/cli/main.js'));
+  loaded = await import('../dist/cli/main.js');
 }
+const cli = /** @type {{ main(argv: readonly string[]): Promise<number> }} */ (loaded);
 process.exitCode = await cli.main(process.argv);
