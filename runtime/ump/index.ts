@@ -103,6 +103,7 @@ export { decodePacket, decodePackets } from './parser.ts';
 export { UmpReader, readUmp, type UmpEvent } from './reader.ts';
 export { DEFAULT_REASSEMBLY_LIMITS, type ReassemblyOptions, type ReassemblyLimits } from './table.ts';
 export { encodeMcoded7, decodeMcoded7, mcoded7Length } from './mcoded7.ts';
+export { isStatusByte, midi1Shape, type Midi1Shape } from './midi1-status.ts';
 export {
   MIDL_MANUFACTURER_ID,
   MIDL_SUB_ID,
