@@ -19,6 +19,7 @@ import type { AnyIntentDescriptor, AnyTopicDescriptor, IntentDescriptor, TopicDe
 import { assertAllowed, encodeChecked, remoteInfo, replyTarget, responderHandler } from './checks.ts';
 import { BusError, RemoteError, type RemoteErrorInfo } from './errors.ts';
 import { DeliveryQueue } from './queue.ts';
+import { wallClockUs } from './wall-clock.ts';
 
 /**
  * In-process Bus for tests and single-process apps. A `LoopbackHub` is the shared medium; each
@@ -86,8 +87,6 @@ interface IntentServer {
   readonly responder: IntentResponder<unknown, unknown>;
   active: boolean;
 }
-
-const nowUs = (): bigint => BigInt(Date.now()) * 1000n;
 
 export class LoopbackHub {
   readonly maxQueued: number;
@@ -260,7 +259,7 @@ export class LoopbackBus implements Bus {
       const replyTo = replyAddress(address, corr);
       this.await(replyTo, intent.reply, options.timeoutMs, resolve, reject);
       const sessionId = this.sessionId;
-      const timestampUs = nowUs();
+      const timestampUs = wallClockUs();
       this.hub.enqueue(() => {
         if (!server.active) return this.hub.routeReply(replyTo, { error: { name: 'INTERNAL', code: 0, message: 'the server went away' } });
         void server.session.runIntent(server, bytes, { intent: server.intent, corr, sessionId, timestampUs }, replyTo);
@@ -370,7 +369,7 @@ export class LoopbackBus implements Bus {
     if (needResponder && !targets.some((t) => t.sub.topic)) throw new BusError('no-responder', `${address}: nobody serves this topic`, { address });
     this.hub.reserve(targets.length, address);
     const sessionId = this.sessionId;
-    const timestampUs = nowUs();
+    const timestampUs = wallClockUs();
     const topicParams = matchAddress(compilePattern(topic.address), address) ?? {};
     for (const { sub, params } of targets) {
       this.hub.enqueue(() => {

@@ -59,6 +59,7 @@ import { TelemetryReports, type NetworkTelemetryOptions } from './telemetry-repo
 import { Telemetry, type TopicSnapshot } from './telemetry.ts';
 import { TopicTable, patternOf } from './topic-table.ts';
 import { randomU32 } from './web-crypto.ts';
+import { wallClockUs } from './wall-clock.ts';
 
 export { INTENT_TOPIC_ID } from './topic-table.ts';
 export type { ConnectOptions } from './sessions.ts';
@@ -151,8 +152,6 @@ const ALL = (1n << 64n) - 1n;
 const SESSION_OPEN_DEFAULTS = SessionOpenSchema.properties;
 const QOS_WIRE = { at_most_once: WireQos.AtMostOnce, at_least_once: WireQos.AtLeastOnce, exactly_once: WireQos.ExactlyOnce } as const;
 const QOS_NAME = ['at_most_once', 'at_least_once', 'exactly_once'] as const;
-
-const nowUs = (): bigint => BigInt(Math.round((performance.timeOrigin + performance.now()) * 1000));
 
 interface LocalSub {
   readonly subId: number;
@@ -440,7 +439,7 @@ export class NetworkBus implements Bus {
         void peer.link?.close();
         continue;
       }
-      peer.sendControl({ kind: ControlKind.Heartbeat, sentAtUs: nowUs() });
+      peer.sendControl({ kind: ControlKind.Heartbeat, sentAtUs: wallClockUs() });
     }
     this.replyRoutes.expire(t);
   }
@@ -629,7 +628,7 @@ export class NetworkBus implements Bus {
       schemaMinor: Math.min(minor ?? 0, 0xffff),
       sessionId: this.sessionId,
       corrId: corr,
-      timestampUs: nowUs(),
+      timestampUs: wallClockUs(),
       qos: QOS_WIRE[qos],
       capabilities: this.capabilities,
     };
@@ -812,7 +811,7 @@ export class NetworkBus implements Bus {
       peer.inbox.reanswer(seq, qos);
       return;
     }
-    const t = nowUs();
+    const t = wallClockUs();
     const refusal = staleRefusal(header.timestampUs, t, this.maxAgeUs, this.maxSkewUs) ?? chunkRefusal(frame.address, header);
     if (refusal) {
       counters.quarantined++;
