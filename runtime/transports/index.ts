@@ -4,6 +4,7 @@ import { TransportRegistry } from './registry.ts';
 import { mdnsTransport, udpTransport } from './nm2/index.ts';
 
 export { TransportError, TransportErrorCode, type LinkDown, type UmpLink } from './link.ts';
+export type { Midi1Port } from './midi1-port.ts';
 export { loopbackLinkPair, type LoopbackLinkOptions } from './loopback.ts';
 export {
   TransportRegistry,
