@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, extname, join } from 'node:path';
+import { dirname, extname, join, resolve } from 'node:path';
 import { createRequire } from 'node:module';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { findConfig, readLock, LockError, writeOutput, compile, generate, type EmittedFile, type EmitTarget } from '../compiler/index.ts';
@@ -108,20 +108,31 @@ export function planFor(schemaPath: string | undefined): GenPlan {
   return { ...p, jobs };
 }
 
-/** The cache root: beside the runtime's own dependencies, which generated validators import by bare name. */
-function cacheRoot(): string {
+/**
+ * Where compiled schemas are cached, in order of preference: `$MIDL_CACHE_DIR`, beside the installed packages
+ * (`node_modules/.cache/midl`, where build tools keep theirs, so removing node_modules clears it), then
+ * the temporary directory, for a tree mounted read-only (the ALSA guest) or installed by another user.
+ * Generated modules import nothing by bare name (the runtime by absolute URL), so either place works.
+ */
+function cacheRoots(): string[] {
+  const roots: string[] = [];
+  const chosen = process.env['MIDL_CACHE_DIR'];
+  if (chosen !== undefined && chosen !== '') roots.push(resolve(chosen));
   try {
     const ajv = createRequire(import.meta.url).resolve('ajv/package.json');
-    return join(dirname(dirname(ajv)), '.cache', 'midl');
+    roots.push(join(dirname(dirname(ajv)), '.cache', 'midl'));
   } catch {
-    return join(tmpdir(), 'midl-schema-cache');
+    // No node_modules to keep it beside: the temporary directory only.
   }
+  roots.push(join(tmpdir(), 'midl-schema-cache'));
+  return roots;
 }
 
 /**
  * Writes the programs into `<cache>/<sha256 of everything emitted>/p<i>/` unless that directory
- * exists. It is filled under a private name and renamed into place, so a process that sees it sees
- * it complete, and two processes starting at once (a peer and a sender) do not trip over each other.
+ * exists under one of the cache roots. It is filled under a private name and renamed into place, so a
+ * process that sees it sees it complete, and two processes starting at once (a peer and a sender) do
+ * not trip over each other.
  */
 async function materialize(programs: readonly (readonly EmittedFile[])[]): Promise<string> {
   const hash = createHash('sha256').update(CACHE_LAYOUT);
@@ -129,26 +140,39 @@ async function materialize(programs: readonly (readonly EmittedFile[])[]): Promi
     hash.update(`\0program ${files.length}\0`);
     for (const f of files) hash.update(`${f.path}\0${f.content.length}\0${f.content}`);
   }
-  const root = cacheRoot();
-  const dir = join(root, hash.digest('hex'));
-  if (existsSync(dir)) return dir;
-  const runnable = FROM_SOURCE ? programs : await toJavaScript(programs);
-  try {
+  const name = hash.digest('hex');
+  const roots = cacheRoots();
+  for (const root of roots) {
     // An existing directory is complete: it was renamed into place whole.
-    mkdirSync(root, { recursive: true });
-    const staging = `${dir}.tmp-${process.pid}-${Math.random().toString(36).slice(2)}`;
-    runnable.forEach((files, i) => writeOutput(join(staging, `p${i}`), files));
+    if (existsSync(join(root, name))) return join(root, name);
+  }
+  const runnable = FROM_SOURCE ? programs : await toJavaScript(programs);
+  const failures: string[] = [];
+  for (const root of roots) {
+    try {
+      return writeCache(root, name, runnable);
+    } catch (err) {
+      failures.push(`${root}: ${(err as Error).message}`);
+    }
+  }
+  throw new UsageError(`cannot write the schema cache in any of ${failures.join('; ')}`);
+}
+
+/** Writes one cache entry under `root`; throws when `root` cannot be written. */
+function writeCache(root: string, name: string, programs: readonly (readonly EmittedFile[])[]): string {
+  const dir = join(root, name);
+  mkdirSync(root, { recursive: true });
+  const staging = `${dir}.tmp-${process.pid}-${Math.random().toString(36).slice(2)}`;
+  try {
+    programs.forEach((files, i) => writeOutput(join(staging, `p${i}`), files));
     // Below node_modules a file without a package.json above it is CommonJS; generated code is ESM.
     writeFileSync(join(staging, 'package.json'), '{ "type": "module", "private": true }\n');
-    try {
-      renameSync(staging, dir);
-    } catch (err) {
-      rmSync(staging, { recursive: true, force: true });
-      const code = (err as NodeJS.ErrnoException).code;
-      if (code !== 'EEXIST' && code !== 'ENOTEMPTY' && code !== 'EPERM') throw err;
-    }
+    renameSync(staging, dir);
   } catch (err) {
-    throw new UsageError(`cannot write the schema cache in ${root}: ${(err as Error).message}`);
+    rmSync(staging, { recursive: true, force: true });
+    const code = (err as NodeJS.ErrnoException).code;
+    // Another process renamed the same content into place first: theirs is as good.
+    if (!(existsSync(dir) && (code === 'EEXIST' || code === 'ENOTEMPTY' || code === 'EPERM'))) throw err;
   }
   return dir;
 }

@@ -22,8 +22,11 @@ export interface CliResult {
   readonly stderr: string;
 }
 
-/** Runs `node bin/midl.mjs …args` without colour; never rejects, so tests can assert on failures. */
-export function runMidl(args: readonly string[], options: { cwd?: string; timeoutMs?: number } = {}): Promise<CliResult> {
+/** Runs `node bin/midl.mjs …args` without colour (`env` added to this process's); never rejects, so tests can assert on failures. */
+export function runMidl(
+  args: readonly string[],
+  options: { cwd?: string; timeoutMs?: number; env?: Readonly<Record<string, string>> } = {},
+): Promise<CliResult> {
   return new Promise((resolveRun) => {
     execFile(
       process.execPath,
@@ -32,7 +35,7 @@ export function runMidl(args: readonly string[], options: { cwd?: string; timeou
         cwd: options.cwd ?? repoPath(),
         timeout: options.timeoutMs ?? CLI_TIMEOUT_MS,
         maxBuffer: 16 * 1024 * 1024,
-        env: { ...process.env, NO_COLOR: '1', FORCE_COLOR: '0' },
+        env: { ...process.env, ...options.env, NO_COLOR: '1', FORCE_COLOR: '0' },
       },
       (error, stdout, stderr) => {
         const code = error ? (typeof error.code === 'number' ? error.code : null) : 0;
