@@ -203,16 +203,18 @@ export class Nm2Endpoint {
     if (this.sessions.has(key)) return Promise.reject(new TransportError('refused', `NM2: a session with udp://${host}:${port} exists already`));
     const secret = options.secret ?? this.options.secret;
     const user = options.user ?? this.options.user;
-    try {
-      checkCredentials({ ...(user !== undefined ? { user } : {}) });
-    } catch (err) {
-      return Promise.reject(err as Error);
-    }
+    if (user !== undefined && (user.name.length === 0 || user.name.includes('\0')))
+      return Promise.reject(new RangeError('NM2 user: a user name is non-empty and has no NUL character'));
     const session = new Nm2Session(
       this.sessionHost,
       'initiator',
       { host, port },
-      { name: this.options.name, productInstanceId: this.productInstanceId, ...(secret !== undefined ? { secret } : {}), ...(user !== undefined ? { user } : {}) },
+      {
+        name: this.options.name,
+        productInstanceId: this.productInstanceId,
+        ...(secret !== undefined ? { secret } : {}),
+        ...(user !== undefined ? { user } : {}),
+      },
       this.tuning,
     );
     this.sessions.set(key, session);
@@ -324,7 +326,10 @@ export class Nm2Endpoint {
       case 'invitation': {
         // Whatever the capabilities offer, the challenge says which authentication is required: an
         // inviter that cannot answer it ends with Bye 0x45 (no matching authentication method).
-        const type = users !== undefined && (secret === undefined || (invitation.capabilities & (Capability.Auth | Capability.UserAuth)) !== Capability.Auth) ? 'user-auth-required' : 'auth-required';
+        const type =
+          users !== undefined && (secret === undefined || (invitation.capabilities & (Capability.Auth | Capability.UserAuth)) !== Capability.Auth)
+            ? 'user-auth-required'
+            : 'auth-required';
         const { nonce, retry } = gate.challenge(from, invitation.name, invitation.productInstanceId, now);
         return answer({ type, state: retry ? AuthState.Retry : AuthState.First, nonce, ...me });
       }
