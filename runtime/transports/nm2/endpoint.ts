@@ -54,12 +54,12 @@ export interface Nm2EndpointOptions {
   /** Sessions at most; further invitations get Bye 0x40 (default 16). */
   maxSessions?: number;
   /**
-   * Without a secret: sessions one source address may hold at once (default 8), so one host cannot take
-   * every slot; further invitations from it get Bye 0x40. With a secret only authenticated peers hold
-   * sessions, and this does not apply.
+   * Without a secret or users: sessions one source address may hold at once (default 8), so one host
+   * cannot take every slot; further invitations from it get Bye 0x40. With them only authenticated peers
+   * hold sessions, and this does not apply.
    */
   maxSessionsPerSource?: number;
-  /** With a secret: invitations whose name and wrong tries are remembered at once (default 64; the oldest are forgotten first). */
+  /** With a secret or users: invitations whose name and wrong tries are remembered at once (default 64; the oldest are forgotten first). */
   maxPendingInvitations?: number;
   /** Wait before a gap is asked for (default 20 ms) and how long a gap may stay open before it is skipped (default 500 ms). */
   retransmitDelayMs?: number;
