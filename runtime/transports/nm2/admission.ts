@@ -1,7 +1,8 @@
 /**
  * Who gets a session slot on an endpoint that requires authentication (a shared secret, users, or
- * both): only a peer that proved it knows the secret or a user's password. The challenge nonce is not kept per invitation but derived (HMAC of a key of this
- * endpoint's, the peer's address, the time window and the try number), so an invitation costs the
+ * both): only a peer that proved it knows the secret or a user's password. The challenge nonce is not
+ * kept per invitation but derived (HMAC of a key of this endpoint's, the peer's address, the time
+ * window and the try number), so an invitation costs the
  * endpoint no slot and no state it has to keep: the digest is checked against the nonces the peer
  * could have been sent, and only a right one opens a session. What is kept per invitation (the peer's
  * name and Product Instance Id, its wrong tries) is a bounded map that flooding can only evict from,
@@ -37,7 +38,7 @@ export class AuthGate {
   /**
    * Sessions an address has opened by a right digest, and in which window the last was: part of every
    * nonce it is sent, so a recorded digest cannot open a second session, while the same address may
-   * authenticate again at once with a fresh challenge. Only a peer with the secret adds an entry.
+   * authenticate again at once with a fresh challenge. Only a peer with the secret or a password adds an entry.
    */
   private readonly generations = new Map<string, { readonly count: number; readonly window: number }>();
 

@@ -4,13 +4,8 @@
  * password) for user authentication (0x03), strings as UTF-8 with no separator or terminator (amidi2net
  * `auth.c`, Workbench `UMPudp.js`).
  */
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
-import { DIGEST_BYTES, NONCE_BYTES } from './commands.ts';
-
-/** A fresh random nonce; never reused, so a recorded digest cannot be replayed. */
-export function newNonce(): Uint8Array {
-  return new Uint8Array(randomBytes(NONCE_BYTES));
-}
+import { createHash, timingSafeEqual } from 'node:crypto';
+import { DIGEST_BYTES } from './commands.ts';
 
 /** SHA-256(nonce ‖ UTF-8 secret). */
 export function authDigest(nonce: Uint8Array, secret: string): Uint8Array {

@@ -90,13 +90,15 @@ function defaultProductInstanceId(name: string): string {
 }
 
 /** User names are sent as a NUL-padded string, so one with a NUL could never be matched; an empty one names nobody. */
-function checkUserName(name: string, what: string): void {
-  if (name.length === 0 || name.includes('\0')) throw new RangeError(`NM2 ${what}: a user name is non-empty and has no NUL character`);
+function badUserName(name: string, what: string): RangeError | undefined {
+  return name.length === 0 || name.includes('\0') ? new RangeError(`NM2 ${what}: a user name is non-empty and has no NUL character`) : undefined;
 }
 
-function checkCredentials(options: { users?: ReadonlyMap<string, string>; user?: Nm2User }): void {
-  for (const name of options.users?.keys() ?? []) checkUserName(name, 'users');
-  if (options.user !== undefined) checkUserName(options.user.name, 'user');
+function checkUsers(users: ReadonlyMap<string, string> | undefined): void {
+  for (const name of users?.keys() ?? []) {
+    const bad = badUserName(name, 'users');
+    if (bad) throw bad;
+  }
 }
 
 function checkIdentity(name: string, piid: string): void {
@@ -173,7 +175,9 @@ export class Nm2Endpoint {
   /** Binds a UDP socket and starts answering invitations. */
   static listen(options: Nm2EndpointOptions): Promise<Nm2Endpoint> {
     checkIdentity(options.name, options.productInstanceId ?? '');
-    checkCredentials(options);
+    checkUsers(options.users);
+    const badUser = options.user && badUserName(options.user.name, 'user');
+    if (badUser) throw badUser;
     const host = options.host ?? '127.0.0.1';
     // Large kernel buffers absorb bursts while the event loop is busy (the kernel caps them at rmem_max/wmem_max).
     const socket = createSocket({ type: host.includes(':') ? 'udp6' : 'udp4', recvBufferSize: SOCKET_BUFFER_BYTES, sendBufferSize: SOCKET_BUFFER_BYTES });
@@ -203,8 +207,8 @@ export class Nm2Endpoint {
     if (this.sessions.has(key)) return Promise.reject(new TransportError('refused', `NM2: a session with udp://${host}:${port} exists already`));
     const secret = options.secret ?? this.options.secret;
     const user = options.user ?? this.options.user;
-    if (user !== undefined && (user.name.length === 0 || user.name.includes('\0')))
-      return Promise.reject(new RangeError('NM2 user: a user name is non-empty and has no NUL character'));
+    const badUser = user && badUserName(user.name, 'user');
+    if (badUser) return Promise.reject(badUser);
     const session = new Nm2Session(
       this.sessionHost,
       'initiator',
@@ -289,10 +293,11 @@ export class Nm2Endpoint {
           break; // Bye Reply, Ping Reply, NAK: nothing to answer
       }
     });
-    this.counters.naksSent += replies.length;
     if (bye !== undefined) replies.push({ type: 'bye', reason: bye, text: '' });
     // One answer datagram per incoming one at most, so a stranger cannot make us send more than it does.
-    if (replies.length > 0) this.sendTo(rinfo.address, rinfo.port, replies.slice(0, 8));
+    const sent = replies.slice(0, 8);
+    this.counters.naksSent += sent.filter((r) => r.type === 'nak').length;
+    if (sent.length > 0) this.sendTo(rinfo.address, rinfo.port, sent);
   }
 
   /**
