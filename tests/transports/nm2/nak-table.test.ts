@@ -204,6 +204,15 @@ async function setUp(state: State): Promise<Setup> {
       });
     }
   }
+  if (state === 'invitee established' || state === 'initiator established') {
+    // Close as a peer would: the endpoint's Bye is answered, so it need not wait out its Bye resends.
+    cleanup.push(async () => {
+      const closing = e.close();
+      expect(await peer.next((h) => h.startsWith(`${MIDI} F0`))).toBe(`${MIDI} F0000100`);
+      peer.send(hex(`${MIDI} F1000000`), e.port);
+      await closing;
+    });
+  }
   return { peer, port: e.port, errors };
 }
 
