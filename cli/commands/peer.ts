@@ -15,6 +15,7 @@ export function registerPeer(program: Command, setExit: SetExitCode): void {
     .requiredOption('--listen <url>', listenUrlHelp())
     .addOption(nameOption('endpoint name announced in invitation replies', 'midl peer'))
     .option('--secret <secret>', 'accept only invitations authenticated with this shared secret')
+    .option('--users <file>', 'accept only invitations authenticated as one of these users: a JSON file {"name": "password", …}')
     .addOption(schemaOption())
     .option(
       '--record <file>',

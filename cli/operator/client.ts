@@ -6,6 +6,7 @@
 import { ALL_CAPABILITIES, NetworkBus, type UmpLink, TransportError } from '../../runtime/index.ts';
 import { transports, type ConnectOptions, type MdnsOptions, type Resolution } from '../../runtime/transports/index.ts';
 import type { LoadedSchema } from '../schema-runtime.ts';
+import { readUserFlags, type UserFlags } from './credentials.ts';
 import { describeError } from './options.ts';
 import type { UrlOption } from './urls.ts';
 
@@ -15,7 +16,7 @@ export interface MdnsFlags {
   readonly mdnsPort?: number;
 }
 
-export interface ClientOptions extends MdnsFlags {
+export interface ClientOptions extends MdnsFlags, UserFlags {
   readonly name: string;
   readonly secret?: string;
   readonly connectTimeout: number;
@@ -30,11 +31,12 @@ export function mdnsOptions(o: MdnsFlags): MdnsOptions {
 }
 
 /** Every client flag, for whichever transport the URL's scheme picks: each reads what applies to it. */
-function connectOptions(o: ClientOptions): ConnectOptions {
+function connectOptions(o: ClientOptions, user: ConnectOptions['user']): ConnectOptions {
   return {
     name: o.name,
     timeoutMs: o.connectTimeout,
     ...(o.secret === undefined ? {} : { secret: o.secret }),
+    ...(user === undefined ? {} : { user }),
     discovery: { timeoutMs: o.discoverTimeout, ...mdnsOptions(o) },
   };
 }
@@ -66,9 +68,11 @@ export async function openClient(
     url = r.url;
     process.stderr.write(`${shown}: ${r.url}${r.note === '' ? '' : ` (${r.note})`}\n`);
   };
+  // Bad flags or an unreadable password file are usage errors (exit 2), found before any network activity.
+  const user = readUserFlags(o);
   let link: UmpLink | undefined;
   try {
-    link = await transports.connect(address.url, { ...connectOptions(o), onResolved });
+    link = await transports.connect(address.url, { ...connectOptions(o, user), onResolved });
     const bus = new NetworkBus({
       name: o.name,
       topics: schema.topics,
@@ -81,7 +85,7 @@ export async function openClient(
     // A dropped link (the peer went silent, a Bye — forged or not) is replaced and the session resumed
     // with its token, so nothing in flight is lost; a peer that restarted refuses the resume and the
     // session ends, its messages reported not delivered. The resolved URL: the same endpoint again.
-    const reconnect = async (): Promise<UmpLink> => (current = wrap(await transports.connect(url, connectOptions(o))));
+    const reconnect = async (): Promise<UmpLink> => (current = wrap(await transports.connect(url, connectOptions(o, user))));
     await bus.connect(current, { timeoutMs: o.connectTimeout, ...(o.resumeFor ? { reconnect, resumeForMs: o.resumeFor } : {}) });
     return {
       bus,
@@ -99,7 +103,9 @@ export async function openClient(
 }
 
 /** What the operator can do about a refused authentication: the transport's reason names no option. */
-function authHint(err: unknown, o: Pick<ClientOptions, 'secret'>): string {
+function authHint(err: unknown, o: Pick<ClientOptions, 'secret' | 'user'>): string {
   if (!(err instanceof TransportError) || err.code !== 'auth-failed') return '';
+  if (/user authentication/.test(err.message)) return ' (the peer requires user authentication: give --user and --password-file)';
+  if (/user not found|authentication failed/.test(err.message) && o.user !== undefined) return ' (the peer did not accept this --user and password)';
   return o.secret === undefined ? ' (the peer requires a shared secret: give it with --secret)' : ' (the peer did not accept this --secret)';
 }

@@ -27,13 +27,15 @@ export const addSchemesHelp = (cmd: Command): Command => cmd.addHelpText('after'
 export const nameOption = (description: string, defaultName: string): Option =>
   new Option('--name <name>', description).argParser(endpointName).default(defaultName);
 
-/** `--name`, `--secret`, `--connect-timeout`, the mDNS lookup options and the transports' help of the client commands (send, tail, replay). */
+/** `--name`, `--secret`, `--user` / `--password-file`, `--connect-timeout`, the mDNS lookup options and the transports' help of the client commands (send, tail, replay). */
 export function addClientOptions(cmd: Command, defaultName: string): Command {
   return addSchemesHelp(
     addMdnsOptions(
       cmd
         .addOption(nameOption('endpoint name announced in the invitation', defaultName))
         .option('--secret <secret>', 'shared secret, when the peer requires authenticated invitations')
+        .option('--user <name>', 'user name, when the peer requires user authentication (with --password-file)')
+        .option('--password-file <file>', "file whose first line is --user's password")
         .addOption(
           new Option('--connect-timeout <ms>', 'give up when the peer has not accepted the invitation and the session by then')
             .argParser(milliseconds)

@@ -7,6 +7,7 @@ import { StateJournal, openAppending, readDedupeJournal } from './dedupe-journal
 import { messageLine, recordedLine } from './lines.ts';
 import { describeError, untilSignal } from './options.ts';
 import { mdnsOptions, type MdnsFlags } from './client.ts';
+import { readUsersFile } from './credentials.ts';
 import { capabilityMask, telemetryTopics } from './topics.ts';
 import { urlOption } from './urls.ts';
 
@@ -14,6 +15,8 @@ export interface PeerOptions extends MdnsFlags {
   listen: string;
   name: string;
   secret?: string;
+  /** `--users FILE`: the JSON file of user name → password (credentials.ts). */
+  users?: string;
   schema?: string;
   record?: string;
   grant?: string;
@@ -29,6 +32,7 @@ export async function runPeer(opts: PeerOptions, setExit: SetExitCode): Promise<
   if (!opts.advertise && (opts.mdnsInterface !== undefined || opts.mdnsPort !== undefined)) {
     throw new UsageError('--mdns-interface and --mdns-port only apply with --advertise');
   }
+  const users = opts.users === undefined ? undefined : readUsersFile(opts.users);
   const schema = await loadSchema(opts.schema);
   if (!schema) return setExit(ExitCode.Failure);
   const grant = opts.grant === undefined ? undefined : capabilityMask(schema, opts.grant);
@@ -106,7 +110,11 @@ export async function runPeer(opts: PeerOptions, setExit: SetExitCode): Promise<
     setExit(code);
   };
   try {
-    listener = await transports.listen(listen.url, { name: opts.name, ...(opts.secret === undefined ? {} : { secret: opts.secret }) });
+    listener = await transports.listen(listen.url, {
+      name: opts.name,
+      ...(opts.secret === undefined ? {} : { secret: opts.secret }),
+      ...(users === undefined ? {} : { users }),
+    });
   } catch (err) {
     process.stderr.write(`error: cannot listen on ${opts.listen}: ${describeError(err)}\n`);
     return shutdown(ExitCode.Failure);

@@ -35,6 +35,8 @@ export interface ConnectOptions {
   readonly name: string;
   /** Shared secret, offered when the peer requires authentication. */
   readonly secret?: string;
+  /** User name and password, offered when the peer requires user authentication (the password is never shown in errors). */
+  readonly user?: { readonly name: string; readonly password: string };
   /** How long the peer may take to accept, in ms (the transport's default when absent). */
   readonly timeoutMs?: number;
   /** Used by schemes that look endpoints up by name; ignored by the others. */
@@ -51,6 +53,11 @@ export interface ListenOptions {
   readonly name: string;
   /** When set, only peers that authenticate with this shared secret get a session. */
   readonly secret?: string;
+  /**
+   * When set, only peers that authenticate as one of these users (name → password) get a session; with
+   * `secret` too, a peer may use either (the transport documents which it asks for).
+   */
+  readonly users?: ReadonlyMap<string, string>;
   readonly onError?: (err: unknown) => void;
 }
 

@@ -18,7 +18,15 @@ export interface RelayOptions {
   maxDelayMs?: number;
   /** Datagrams waiting in delay at most; past it a delayed one is dropped instead. */
   maxQueued?: number;
+  /**
+   * Drops the datagrams it returns true for, on top of the seeded loss: `index` counts the datagrams of
+   * that direction from 0 (to-target: from clients to the target; to-client: the replies), e.g. to lose
+   * exactly the first invitation or the first reply of a handshake.
+   */
+  drop?: (direction: RelayDirection, index: number, datagram: Buffer) => boolean;
 }
+
+export type RelayDirection = 'to-target' | 'to-client';
 
 export interface Relay {
   /** Where clients send. */
@@ -66,10 +74,12 @@ export async function startRelay(options: RelayOptions): Promise<Relay> {
   await bind(front);
 
   /** Sends `msg` through the lossy channel: maybe drop, maybe delay, maybe twice. */
-  const pass = (msg: Buffer, send: (m: Buffer) => void): void => {
+  const seen: Record<RelayDirection, number> = { 'to-target': 0, 'to-client': 0 };
+  const pass = (direction: RelayDirection, msg: Buffer, send: (m: Buffer) => void): void => {
     // Draw every number for every datagram, so one option's value does not shift the others' sequence.
     const [rLoss, rDup, rReorder, rDelay] = [random(), random(), random(), random()];
-    if (dark || closed || rLoss < loss) {
+    const index = seen[direction]++;
+    if (dark || closed || rLoss < loss || options.drop?.(direction, index, msg) === true) {
       counts.dropped++;
       return;
     }
@@ -115,12 +125,12 @@ export async function startRelay(options: RelayOptions): Promise<Relay> {
       const socket = createSocket('udp4');
       up = socket;
       upstreams.set(key, socket);
-      socket.on('message', (reply) => pass(reply, (m) => !closed && front.send(m, client.port, client.address)));
+      socket.on('message', (reply) => pass('to-client', reply, (m) => !closed && front.send(m, client.port, client.address)));
       socket.on('error', () => {});
       socket.bind(0, '127.0.0.1');
     }
     const socket = up;
-    pass(msg, (m) => !closed && socket.send(m, options.target.port, options.target.host));
+    pass('to-target', msg, (m) => !closed && socket.send(m, options.target.port, options.target.host));
   });
   front.on('error', () => {});
 

@@ -1,21 +1,20 @@
 /**
- * Who gets a session slot on an endpoint that has a shared secret: only a peer that proved it knows
- * the secret. The challenge nonce is not kept per invitation but derived (HMAC of a key of this
- * endpoint's, the peer's address, the time window and the try number), so an invitation costs the
+ * Who gets a session slot on an endpoint that requires authentication (a shared secret, users, or
+ * both): only a peer that proved it knows the secret or a user's password. The challenge nonce is not
+ * kept per invitation but derived (HMAC of a key of this endpoint's, the peer's address, the time
+ * window and the try number), so an invitation costs the
  * endpoint no slot and no state it has to keep: the digest is checked against the nonces the peer
  * could have been sent, and only a right one opens a session. What is kept per invitation (the peer's
  * name and Product Instance Id, its wrong tries) is a bounded map that flooding can only evict from,
  * never fill in a way that keeps anyone out.
  */
 import { createHmac, randomBytes } from 'node:crypto';
-import { digestMatches } from './auth.ts';
 import { NONCE_BYTES } from './commands.ts';
 
 export interface AuthGateOptions {
-  readonly secret: string;
   /** How long a challenge stays answerable: between one and two windows (the handshake timeout). */
   readonly windowMs: number;
-  /** Wrong digests from one address before it is refused with Bye 0x43. */
+  /** Wrong digests from one address before it is refused (Bye 0x43, or 0x44 for an unknown user). */
   readonly maxTries: number;
   /** Invitations whose name and tries are remembered at once (oldest forgotten first). */
   readonly maxPending: number;
@@ -39,7 +38,7 @@ export class AuthGate {
   /**
    * Sessions an address has opened by a right digest, and in which window the last was: part of every
    * nonce it is sent, so a recorded digest cannot open a second session, while the same address may
-   * authenticate again at once with a fresh challenge. Only a peer with the secret adds an entry.
+   * authenticate again at once with a fresh challenge. Only a peer with the secret or a password adds an entry.
    */
   private readonly generations = new Map<string, { readonly count: number; readonly window: number }>();
 
@@ -58,14 +57,17 @@ export class AuthGate {
     return { nonce: this.nonce(from, this.window(now), tries), retry: tries > 0 };
   }
 
-  /** An Invitation with Authentication from `from` (no session yet): whether `digest` answers a challenge it was sent. */
-  answer(from: string, digest: Uint8Array, now: number): AuthVerdict {
+  /**
+   * An Invitation with (User) Authentication from `from` (no session yet): whether it `proves` it
+   * answers a challenge `from` was sent (`proves` checks its digest against one nonce).
+   */
+  answer(from: string, proves: (nonce: Uint8Array) => boolean, now: number): AuthVerdict {
     const window = this.window(now);
     this.forgetGenerationsBefore(window - 1);
     for (const w of [window, window - 1]) {
       for (let attempt = 0; attempt < this.options.maxTries; attempt++) {
         const nonce = this.nonce(from, w, attempt);
-        if (!digestMatches(nonce, this.options.secret, digest)) continue;
+        if (!proves(nonce)) continue;
         this.generations.set(from, { count: this.generation(from) + 1, window });
         const p = this.pending.get(from);
         this.pending.delete(from);

@@ -8,9 +8,10 @@ import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
 import { createHash, randomBytes } from 'node:crypto';
 import { TransportError } from '../link.ts';
 import { AuthGate } from './admission.ts';
+import { digestMatches, userDigestMatches } from './auth.ts';
 import { systemClock, type Clock } from './clock.ts';
-import { ByeReason, Capability, type Nm2Command } from './commands.ts';
-import { Nm2Session, naksFor, type Nm2Link, type Nm2SessionHost } from './session.ts';
+import { AuthState, ByeReason, Capability, NakReason, type Nm2Command } from './commands.ts';
+import { Nm2Session, naksFor, type LocalIdentity, type Nm2Link, type Nm2SessionHost, type Nm2User } from './session.ts';
 import { newStats, type Nm2Stats } from './stats.ts';
 import { resolveTuning, type Nm2Tuning } from './tuning.ts';
 import { decodeDatagram, encodeDatagrams, type DecodedDatagram } from './wire.ts';
@@ -27,8 +28,20 @@ export interface Nm2EndpointOptions {
   name: string;
   /** Product Instance Id (at most 42 printable ASCII characters); default derived from the name, the process id and a random value of the process; read it back as `productInstanceId`. */
   productInstanceId?: string;
-  /** When set, invitees require Invitation with Authentication with this shared secret. */
+  /**
+   * Shared secret: invitations to this endpoint must answer its challenge (0x12) with Invitation with
+   * Authentication (0x02), and its own invitations offer it. With `users` too, see `users`.
+   */
   secret?: string;
+  /**
+   * Users (name → password): invitations to this endpoint must answer its challenge (0x13) with
+   * Invitation with User Authentication (0x03). With a `secret` too, an invitation that offers only
+   * shared-secret authentication (capability bit 0 alone) is challenged for the secret, every other one
+   * for a user. Passwords appear in no error or log.
+   */
+  users?: ReadonlyMap<string, string>;
+  /** The user this endpoint's own invitations offer (capability bit 1) when the peer requires user authentication. */
+  user?: Nm2User;
   /** FEC: each datagram repeats the previous one's new UMP Data commands, and at least the last `fec` (default 2; 0 = none). */
   fec?: number;
   /** UMP Data commands kept for Retransmit Requests (default 1024). */
@@ -41,12 +54,12 @@ export interface Nm2EndpointOptions {
   /** Sessions at most; further invitations get Bye 0x40 (default 16). */
   maxSessions?: number;
   /**
-   * Without a secret: sessions one source address may hold at once (default 8), so one host cannot take
-   * every slot; further invitations from it get Bye 0x40. With a secret only authenticated peers hold
-   * sessions, and this does not apply.
+   * Without a secret or users: sessions one source address may hold at once (default 8), so one host
+   * cannot take every slot; further invitations from it get Bye 0x40. With them only authenticated peers
+   * hold sessions, and this does not apply.
    */
   maxSessionsPerSource?: number;
-  /** With a secret: invitations whose name and wrong tries are remembered at once (default 64; the oldest are forgotten first). */
+  /** With a secret or users: invitations whose name and wrong tries are remembered at once (default 64; the oldest are forgotten first). */
   maxPendingInvitations?: number;
   /** Wait before a gap is asked for (default 20 ms) and how long a gap may stay open before it is skipped (default 500 ms). */
   retransmitDelayMs?: number;
@@ -57,7 +70,7 @@ export interface Nm2EndpointOptions {
   clock?: Clock;
 }
 
-export type { Nm2Link } from './session.ts';
+export type { Nm2Link, Nm2User } from './session.ts';
 
 /** Longest UMP Endpoint Name and Product Instance Id (M2-104-UM). */
 const NAME_MAX_BYTES = 98;
@@ -74,6 +87,18 @@ const PROCESS_NONCE = randomBytes(8).toString('hex');
 /** One id per name and process (every link of a client shows the same instance), distinct across processes and machines. */
 function defaultProductInstanceId(name: string): string {
   return `midl-${process.pid}-${createHash('sha256').update(`${PROCESS_NONCE}\0${name}`).digest('hex').slice(0, 8)}`;
+}
+
+/** User names are sent as a NUL-padded string, so one with a NUL could never be matched; an empty one names nobody. */
+function badUserName(name: string, what: string): RangeError | undefined {
+  return name.length === 0 || name.includes('\0') ? new RangeError(`NM2 ${what}: a user name is non-empty and has no NUL character`) : undefined;
+}
+
+function checkUsers(users: ReadonlyMap<string, string> | undefined): void {
+  for (const name of users?.keys() ?? []) {
+    const bad = badUserName(name, 'users');
+    if (bad) throw bad;
+  }
 }
 
 function checkIdentity(name: string, piid: string): void {
@@ -98,7 +123,7 @@ export class Nm2Endpoint {
   private closed = false;
   private readonly tuning: Nm2Tuning;
   private readonly sessionHost: Nm2SessionHost;
-  /** With a secret: answers invitations without holding a slot until the peer proves it knows the secret. */
+  /** With a secret or users: answers invitations without holding a slot until the peer proves it knows the secret or a password. */
   private readonly gate: AuthGate | undefined;
 
   private constructor(
@@ -111,10 +136,9 @@ export class Nm2Endpoint {
     this.productInstanceId = options.productInstanceId ?? defaultProductInstanceId(options.name);
     this.tuning = resolveTuning(options);
     this.gate =
-      options.secret === undefined
+      options.secret === undefined && options.users === undefined
         ? undefined
         : new AuthGate({
-            secret: options.secret,
             windowMs: this.tuning.timeoutMs,
             maxTries: this.tuning.maxAuthTries,
             maxPending: options.maxPendingInvitations ?? 64,
@@ -151,6 +175,9 @@ export class Nm2Endpoint {
   /** Binds a UDP socket and starts answering invitations. */
   static listen(options: Nm2EndpointOptions): Promise<Nm2Endpoint> {
     checkIdentity(options.name, options.productInstanceId ?? '');
+    checkUsers(options.users);
+    const badUser = options.user && badUserName(options.user.name, 'user');
+    if (badUser) throw badUser;
     const host = options.host ?? '127.0.0.1';
     // Large kernel buffers absorb bursts while the event loop is busy (the kernel caps them at rmem_max/wmem_max).
     const socket = createSocket({ type: host.includes(':') ? 'udp6' : 'udp4', recvBufferSize: SOCKET_BUFFER_BYTES, sendBufferSize: SOCKET_BUFFER_BYTES });
@@ -173,17 +200,25 @@ export class Nm2Endpoint {
   }
 
   /** Invites the endpoint at host:port; resolves with the established link. */
-  connect(host: string, port: number, options: { secret?: string; timeoutMs?: number } = {}): Promise<Nm2Link> {
+  connect(host: string, port: number, options: { secret?: string; user?: Nm2User; timeoutMs?: number } = {}): Promise<Nm2Link> {
     if (this.closing) return Promise.reject(new TransportError('closed', 'NM2: the endpoint is closed'));
     if (!Number.isInteger(port) || port < 1 || port > 0xffff) return Promise.reject(new TransportError('bad-url', `NM2: bad port ${port}`));
     const key = addressKey(host, port);
     if (this.sessions.has(key)) return Promise.reject(new TransportError('refused', `NM2: a session with udp://${host}:${port} exists already`));
     const secret = options.secret ?? this.options.secret;
+    const user = options.user ?? this.options.user;
+    const badUser = user && badUserName(user.name, 'user');
+    if (badUser) return Promise.reject(badUser);
     const session = new Nm2Session(
       this.sessionHost,
       'initiator',
       { host, port },
-      { name: this.options.name, productInstanceId: this.productInstanceId, ...(secret !== undefined ? { secret } : {}) },
+      {
+        name: this.options.name,
+        productInstanceId: this.productInstanceId,
+        ...(secret !== undefined ? { secret } : {}),
+        ...(user !== undefined ? { user } : {}),
+      },
       this.tuning,
     );
     this.sessions.set(key, session);
@@ -224,14 +259,14 @@ export class Nm2Endpoint {
 
   /** A datagram from an address with no session: an invitation opens one; everything else gets a bounded answer. */
   private fromStranger(datagram: DecodedDatagram, rinfo: RemoteInfo): void {
+    const { secret, users } = this.options;
     const invitation = datagram.commands.find(
-      (c) => c.type === 'invitation' || c.type === 'invitation-user-auth' || (this.gate && c.type === 'invitation-auth'),
+      (c) => c.type === 'invitation' || (c.type === 'invitation-auth' && secret !== undefined) || (c.type === 'invitation-user-auth' && users !== undefined),
     );
     if (invitation) return this.admit(datagram, rinfo, invitation);
     const replies: Nm2Command[] = naksFor(datagram.errors);
-    this.counters.naksSent += replies.length;
     let bye: number | undefined;
-    for (const cmd of datagram.commands) {
+    datagram.commands.forEach((cmd, i) => {
       switch (cmd.type) {
         case 'ping':
           replies.push({ type: 'ping-reply', id: cmd.id });
@@ -246,26 +281,30 @@ export class Nm2Endpoint {
         case 'reset-reply':
           bye ??= ByeReason.SessionNotEstablished;
           break;
-        case 'invitation-auth':
-        case 'accepted':
+        case 'invitation-auth': // an authentication this endpoint does not offer
+        case 'invitation-user-auth':
+        case 'accepted': // replies to an invitation this endpoint never sent
         case 'pending':
         case 'auth-required':
         case 'user-auth-required':
-          bye ??= ByeReason.NoPendingSession;
+          replies.push({ type: 'nak', reason: NakReason.CommandNotExpected, header: datagram.headers[i] ?? 0, text: '' });
           break;
         default:
           break; // Bye Reply, Ping Reply, NAK: nothing to answer
       }
-    }
+    });
     if (bye !== undefined) replies.push({ type: 'bye', reason: bye, text: '' });
     // One answer datagram per incoming one at most, so a stranger cannot make us send more than it does.
-    if (replies.length > 0) this.sendTo(rinfo.address, rinfo.port, replies.slice(0, 8));
+    const sent = replies.slice(0, 8);
+    this.counters.naksSent += sent.filter((r) => r.type === 'nak').length;
+    if (sent.length > 0) this.sendTo(rinfo.address, rinfo.port, sent);
   }
 
   /**
-   * An invitation from an address with no session. Without a secret it opens a session while there is a
-   * slot and its source holds fewer than `maxSessionsPerSource`; with one, the gate challenges it and
-   * only a right digest opens a session, so nobody without the secret ever holds a slot.
+   * An invitation from an address with no session. Without a secret or users it opens a session while
+   * there is a slot and its source holds fewer than `maxSessionsPerSource`; with them, the gate
+   * challenges it and only a right digest opens a session, so nobody without the secret or a password
+   * ever holds a slot.
    */
   private admit(datagram: DecodedDatagram, rinfo: RemoteInfo, invitation: Nm2Command): void {
     const answer = (cmd: Nm2Command) => this.sendTo(rinfo.address, rinfo.port, [cmd]);
@@ -276,38 +315,57 @@ export class Nm2Endpoint {
       let fromSource = 0;
       for (const s of this.sessions.values()) if (s.remote.host === rinfo.address) fromSource++;
       if (fromSource >= (this.options.maxSessionsPerSource ?? 8)) return bye(ByeReason.TooManySessions);
-      return this.open(rinfo, undefined).receive(datagram);
+      return this.open(rinfo, {}).receive(datagram);
     }
     const from = addressKey(rinfo.address, rinfo.port);
     const now = this.sessionHost.clock.now();
     gate.expire(now);
     const me = { name: this.options.name, productInstanceId: this.productInstanceId };
+    const { secret, users } = this.options;
+    const opened = (nonce: Uint8Array, name: string, productInstanceId: string): void => {
+      const session = this.open(rinfo, { ...(secret !== undefined ? { secret } : {}), ...(users !== undefined ? { users } : {}) });
+      session.challenged(nonce, name, productInstanceId);
+      session.receive(datagram);
+    };
     switch (invitation.type) {
       case 'invitation': {
-        if ((invitation.capabilities & Capability.Auth) === 0) return bye(ByeReason.NoMatchingAuthMethod);
+        // Whatever the capabilities offer, the challenge says which authentication is required: an
+        // inviter that cannot answer it ends with Bye 0x45 (no matching authentication method).
+        const type =
+          users !== undefined && (secret === undefined || (invitation.capabilities & (Capability.Auth | Capability.UserAuth)) !== Capability.Auth)
+            ? 'user-auth-required'
+            : 'auth-required';
         const { nonce, retry } = gate.challenge(from, invitation.name, invitation.productInstanceId, now);
-        return answer({ type: 'auth-required', state: retry ? 1 : 0, nonce, ...me });
+        return answer({ type, state: retry ? AuthState.Retry : AuthState.First, nonce, ...me });
       }
       case 'invitation-auth': {
-        const verdict = gate.answer(from, invitation.digest, now);
+        const { digest } = invitation;
+        const verdict = gate.answer(from, (nonce) => digestMatches(nonce, secret!, digest), now);
         if (verdict.kind === 'failed') return bye(ByeReason.AuthFailed);
-        if (verdict.kind === 'retry') return answer({ type: 'auth-required', state: 1, nonce: verdict.nonce, ...me });
-        const session = this.open(rinfo, this.options.secret);
-        session.challenged(verdict.nonce, verdict.name, verdict.productInstanceId);
-        return session.receive(datagram);
+        if (verdict.kind === 'retry') return answer({ type: 'auth-required', state: AuthState.Retry, nonce: verdict.nonce, ...me });
+        return opened(verdict.nonce, verdict.name, verdict.productInstanceId);
+      }
+      case 'invitation-user-auth': {
+        const { digest, username } = invitation;
+        const password = users!.get(username);
+        const verdict = gate.answer(from, (nonce) => password !== undefined && userDigestMatches(nonce, username, password, digest), now);
+        if (verdict.kind === 'failed') return bye(password === undefined ? ByeReason.UserNotFound : ByeReason.AuthFailed);
+        if (verdict.kind === 'retry')
+          return answer({ type: 'user-auth-required', state: password === undefined ? AuthState.UserNotFound : AuthState.Retry, nonce: verdict.nonce, ...me });
+        return opened(verdict.nonce, verdict.name, verdict.productInstanceId);
       }
       default:
-        return bye(ByeReason.NoMatchingAuthMethod); // we configure shared secrets, not users
+        throw new TypeError(`NM2: ${invitation.type} is not an invitation`); // fromStranger passes invitations only
     }
   }
 
-  /** A new invitee session with the peer at `rinfo`. */
-  private open(rinfo: RemoteInfo, secret: string | undefined): Nm2Session {
+  /** A new invitee session with the peer at `rinfo`, requiring what `credentials` hold (checked by the gate before). */
+  private open(rinfo: RemoteInfo, credentials: Pick<LocalIdentity, 'secret' | 'users'>): Nm2Session {
     const session = new Nm2Session(
       this.sessionHost,
       'invitee',
       { host: rinfo.address, port: rinfo.port },
-      { name: this.options.name, productInstanceId: this.productInstanceId, ...(secret !== undefined ? { secret } : {}) },
+      { name: this.options.name, productInstanceId: this.productInstanceId, ...credentials },
       this.tuning,
     );
     this.sessions.set(addressKey(rinfo.address, rinfo.port), session);

@@ -1,5 +1,5 @@
 // Public surface of the Network MIDI 2.0 (UDP) transport: the endpoint, its links, the url helpers, its registry entries (udp:, mdns:) and the wire codec.
-export { Nm2Endpoint, type Nm2EndpointOptions, type Nm2Link } from './endpoint.ts';
+export { Nm2Endpoint, type Nm2EndpointOptions, type Nm2Link, type Nm2User } from './endpoint.ts';
 export { parseUdpUrl, formatUdpUrl, connectNm2, type ConnectNm2Options } from './url.ts';
 export { udpTransport } from './udp-transport.ts';
 export { mdnsTransport, parseMdnsUrl, resolveMdnsUrl, type MdnsAddress } from './mdns-transport.ts';
@@ -31,4 +31,4 @@ export {
   type Nm2WireError,
   type EncodeOptions,
 } from './wire.ts';
-export { authDigest } from './auth.ts';
+export { authDigest, userAuthDigest } from './auth.ts';

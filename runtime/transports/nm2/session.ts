@@ -8,7 +8,7 @@
  */
 import { TransportError, type LinkDown, type UmpLink } from '../link.ts';
 import { packetWordCount } from '../../ump/mt.ts';
-import { authDigest, digestMatches, newNonce } from './auth.ts';
+import { authDigest, digestMatches, userAuthDigest, userDigestMatches } from './auth.ts';
 import { NamedTimers, type Clock } from './clock.ts';
 import { AMIDI2NET_NAK_CODE, ByeReason, Capability, CommandCode, NakReason, byeReasonText, type Nm2Command } from './commands.ts';
 import { UmpDataStream, type DataStreamOwner } from './data-stream.ts';
@@ -23,11 +23,23 @@ export interface Nm2Link extends UmpLink {
 
 export type Nm2SessionState = 'idle' | 'pending-invitation' | 'auth-required' | 'established' | 'pending-reset' | 'pending-bye' | 'closed';
 
-/** Who this side is in its sessions: the UMP Endpoint Name and Product Instance Id it announces, and its shared secret. */
+/** A user name and password offered with Invitation with User Authentication. */
+export interface Nm2User {
+  readonly name: string;
+  readonly password: string;
+}
+
+/**
+ * Who this side is in its sessions: the UMP Endpoint Name and Product Instance Id it announces, and its
+ * credentials: as initiator the shared secret and user it offers; as invitee the shared secret and the
+ * users (name → password) it requires, checked against the nonce the endpoint challenged with.
+ */
 export interface LocalIdentity {
   readonly name: string;
   readonly productInstanceId: string;
   readonly secret?: string;
+  readonly user?: Nm2User;
+  readonly users?: ReadonlyMap<string, string>;
 }
 
 /** What a session needs from the endpoint that carries it. */
@@ -86,10 +98,9 @@ export class Nm2Session implements Nm2Link {
   /** Header word of the command being handled (a NAK quotes it). */
   private header = 0;
 
-  // Handshake (initiator: the invitation and its outcome; invitee: the nonce and tries).
+  // Handshake (initiator: the invitation and its outcome; invitee: the nonce it was challenged with).
   private invite: { resolve: () => void; reject: (e: TransportError) => void; message: Nm2Command } | undefined;
   private nonce: Uint8Array | undefined;
-  private authTries = 0;
 
   private closing: Promise<void> | undefined;
   private closed: () => void = () => {};
@@ -180,7 +191,7 @@ export class Nm2Session implements Nm2Link {
   /** Initiator: sends the Invitation; resolves once Accepted, rejects with a TransportError. */
   start(timeoutMs: number): Promise<void> {
     return new Promise<void>((resolve, reject) => {
-      const caps = this.me.secret !== undefined ? Capability.Auth : 0;
+      const caps = (this.me.secret !== undefined ? Capability.Auth : 0) | (this.me.user !== undefined ? Capability.UserAuth : 0);
       this.invite = { resolve, reject, message: { type: 'invitation', capabilities: caps, name: this.me.name, productInstanceId: this.me.productInstanceId } };
       this.state = 'pending-invitation';
       this.transmit([this.invite.message]);
@@ -222,27 +233,29 @@ export class Nm2Session implements Nm2Link {
       case 'invitation':
         if (this.role !== 'invitee') return this.nak(NakReason.CommandNotExpected);
         if (established) return this.reply({ type: 'accepted', name: this.me.name, productInstanceId: this.me.productInstanceId }); // our Accepted was lost
-        return this.answerInvitation(cmd.name, cmd.productInstanceId, cmd.capabilities);
-      case 'invitation-auth':
-        if (this.role !== 'invitee') return this.nak(NakReason.CommandNotExpected);
-        if (established && this.nonce && this.me.secret !== undefined && digestMatches(this.nonce, this.me.secret, cmd.digest))
-          return this.reply(this.acceptedMessage());
-        if (this.state !== 'auth-required' || !this.nonce || this.me.secret === undefined) return this.nak(NakReason.CommandNotExpected);
-        if (digestMatches(this.nonce, this.me.secret, cmd.digest)) return this.establish();
-        if (++this.authTries >= this.tuning.maxAuthTries) return this.refuse(ByeReason.AuthFailed);
-        this.nonce = newNonce();
-        return this.reply({ type: 'auth-required', state: 1, nonce: this.nonce, name: this.me.name, productInstanceId: this.me.productInstanceId });
-      case 'invitation-user-auth':
-        if (this.role !== 'invitee' || established) return this.nak(NakReason.CommandNotExpected);
-        return this.refuse(ByeReason.NoMatchingAuthMethod); // we configure shared secrets, not users
+        return this.answerInvitation(cmd.name, cmd.productInstanceId);
+      case 'invitation-auth': {
+        const { secret } = this.me;
+        // Not offered (no secret) or not asked for (no challenge): the spec's answer is NAK "not expected".
+        if (this.role !== 'invitee' || !this.nonce || secret === undefined) return this.nak(NakReason.CommandNotExpected);
+        return this.answerChallenge(digestMatches(this.nonce, secret, cmd.digest), ByeReason.AuthFailed);
+      }
+      case 'invitation-user-auth': {
+        const password = this.me.users?.get(cmd.username);
+        if (this.role !== 'invitee' || !this.nonce || this.me.users === undefined) return this.nak(NakReason.CommandNotExpected);
+        const proven = password !== undefined && userDigestMatches(this.nonce, cmd.username, password, cmd.digest);
+        return this.answerChallenge(proven, password === undefined ? ByeReason.UserNotFound : ByeReason.AuthFailed);
+      }
       case 'accepted':
-        if (!this.invite) return established ? undefined : this.nak(NakReason.CommandNotExpected);
+        // An initiator's resent invitation can be answered twice: a second Accepted is a duplicate, not a surprise.
+        if (!this.invite) return established && this.role === 'initiator' ? undefined : this.nak(NakReason.CommandNotExpected);
         this.peerName = cmd.name;
         this.peerProductInstanceId = cmd.productInstanceId;
         return this.establish();
       case 'pending':
+        if (!this.invite) return this.nak(NakReason.CommandNotExpected);
         // The invitee waits for a user to accept: keep the invitation open until Accepted or the deadline.
-        if (this.invite) this.timers.cancel('invite-retry');
+        this.timers.cancel('invite-retry');
         return;
       case 'auth-required':
         if (!this.invite) return this.nak(NakReason.CommandNotExpected);
@@ -255,12 +268,19 @@ export class Nm2Session implements Nm2Link {
         this.state = 'auth-required';
         this.invite.message = { type: 'invitation-auth', digest: authDigest(cmd.nonce, this.me.secret) };
         return this.reply(this.invite.message);
-      case 'user-auth-required':
+      case 'user-auth-required': {
         if (!this.invite) return this.nak(NakReason.CommandNotExpected);
-        return this.fail(
-          new TransportError('auth-failed', `${this.description}: the peer requires user authentication, which midl does not do`),
-          ByeReason.NoMatchingAuthMethod,
-        );
+        const { user } = this.me;
+        if (user === undefined)
+          return this.fail(
+            new TransportError('auth-failed', `${this.description}: the peer requires user authentication and no user is configured`),
+            ByeReason.NoMatchingAuthMethod,
+          );
+        // As with the secret: answer every challenge; the invitee counts the tries and ends with Bye 0x43 / 0x44.
+        this.state = 'auth-required';
+        this.invite.message = { type: 'invitation-user-auth', digest: userAuthDigest(cmd.nonce, user.name, user.password), username: user.name };
+        return this.reply(this.invite.message);
+      }
       case 'ping':
         return this.reply({ type: 'ping-reply', id: cmd.id });
       case 'ping-reply':
@@ -269,7 +289,8 @@ export class Nm2Session implements Nm2Link {
         if (!this.stream) return this.nak(NakReason.CommandNotExpected);
         return this.stream.retransmitRequested(cmd.seq, cmd.count);
       case 'retransmit-error':
-        return this.stream?.cannotRetransmit(cmd.seq);
+        if (!this.stream) return this.nak(NakReason.CommandNotExpected);
+        return this.stream.cannotRetransmit(cmd.seq);
       case 'session-reset':
         if (!this.stream) return this.nak(NakReason.CommandNotExpected);
         this.stream.restartSending();
@@ -283,9 +304,10 @@ export class Nm2Session implements Nm2Link {
           this.timers.cancel('reset');
           return;
         }
+        if (!this.stream) return this.nak(NakReason.CommandNotExpected);
         // Unasked: a Session Reset came to the peer from our address, not from us (NM2 cannot tell), and its
         // data now starts at seq 0 again; without this, ours would drop that as late duplicates.
-        return this.stream?.peerRestartedUnasked();
+        return this.stream.peerRestartedUnasked();
       case 'nak':
         this.host.stats.naksReceived++;
         return this.stream?.nakReceived(cmd);
@@ -305,30 +327,39 @@ export class Nm2Session implements Nm2Link {
         // idle initiator's pings are answered as a stranger's), so go down and let the layer above reconnect.
         if (established)
           return this.end({ reason: 'bye', message: 'the peer answered a Bye this side never sent (forged from this address?): its session is over' });
-        return;
+        return this.nak(NakReason.CommandNotExpected);
       case 'ump-data':
         if (!this.stream) return this.nak(NakReason.CommandNotExpected);
         return this.stream.receive(cmd.seq, cmd.words);
     }
   }
 
-  private answerInvitation(name: string, productInstanceId: string, capabilities: number): void {
+  private answerInvitation(name: string, productInstanceId: string): void {
+    // Challenged by the endpoint: the answer to that challenge, further on in this datagram, decides.
+    if (this.state === 'auth-required') return;
     this.peerName = name;
     this.peerProductInstanceId = productInstanceId;
-    if (this.me.secret === undefined) return this.establish();
-    if ((capabilities & Capability.Auth) === 0) return this.refuse(ByeReason.NoMatchingAuthMethod);
-    if (this.state !== 'auth-required') {
-      this.state = 'auth-required';
-      this.nonce = newNonce();
-      // A half-open session holds a slot: it has until the timeout to authenticate.
-      this.timers.set('handshake', this.tuning.timeoutMs, () => this.end({ reason: 'timeout', message: 'the invitation was not completed' }));
-    }
-    this.reply({ type: 'auth-required', state: 0, nonce: this.nonce!, name: this.me.name, productInstanceId: this.me.productInstanceId });
+    // The endpoint challenges invitations itself (admission.ts) and opens a session that requires
+    // authentication only through `challenged`: an unchallenged one must never establish.
+    if (this.me.secret !== undefined || this.me.users !== undefined) return this.refuse(ByeReason.NoMatchingAuthMethod);
+    this.establish();
   }
 
   /**
-   * Invitee of an endpoint with a secret: the endpoint challenged the invitation itself (admission.ts)
-   * and the datagram it hands over next answers `nonce` rightly; the session starts from there.
+   * An Invitation with (User) Authentication answered the challenge (`proven`) or not. Established: a
+   * resend because our Accepted was lost gets it again. Challenged: the endpoint already checked the
+   * digest, so a wrong one here is a second, different answer in the same datagram: refused with `failure`.
+   */
+  private answerChallenge(proven: boolean, failure: number): void {
+    const established = this.state === 'established' || this.state === 'pending-reset';
+    if (established) return proven ? this.reply(this.acceptedMessage()) : this.nak(NakReason.CommandNotExpected);
+    if (this.state !== 'auth-required') return this.nak(NakReason.CommandNotExpected);
+    return proven ? this.establish() : this.refuse(failure);
+  }
+
+  /**
+   * Invitee of an endpoint that requires authentication: the endpoint challenged the invitation itself
+   * (admission.ts) and the datagram it hands over next answers `nonce` rightly; the session starts from there.
    */
   challenged(nonce: Uint8Array, name: string, productInstanceId: string): void {
     this.peerName = name;

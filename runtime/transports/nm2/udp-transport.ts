@@ -18,6 +18,7 @@ export const udpTransport: Transport = {
     return connectNm2(url, {
       name: o.name,
       ...(o.secret === undefined ? {} : { secret: o.secret }),
+      ...(o.user === undefined ? {} : { user: { name: o.user.name, password: o.user.password } }),
       ...(o.timeoutMs === undefined ? {} : { timeoutMs: o.timeoutMs }),
       ...(o.onError === undefined ? {} : { onError: o.onError }),
     });
@@ -29,6 +30,7 @@ export const udpTransport: Transport = {
       port,
       name: o.name,
       ...(o.secret === undefined ? {} : { secret: o.secret }),
+      ...(o.users === undefined ? {} : { users: o.users }),
       ...(o.onError === undefined ? {} : { onError: o.onError }),
     });
     return {

@@ -49,6 +49,7 @@ export async function connectNm2(url: string, options: ConnectNm2Options): Promi
   try {
     link = await endpoint.connect(target.host, target.port, {
       ...(options.secret !== undefined ? { secret: options.secret } : {}),
+      ...(options.user !== undefined ? { user: options.user } : {}),
       ...(options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {}),
     });
   } catch (err) {

@@ -157,6 +157,42 @@ function readString(bytes: Uint8Array, start: number, end: number, ascii: boolea
 
 type Body = Nm2Command | string;
 
+/**
+ * Payload words each command may have, [least, most] (amidi2net's `ump_net_cmd_lens`, from the spec's
+ * field sizes: a name of ≤ 98 bytes and a PIID of ≤ 42, NUL-terminated, take ≤ 25 + 11 words; a nonce 4, a
+ * digest 8). A count outside is malformed (NAK 0x03) even where the fields could be read.
+ */
+const PAYLOAD_WORDS: ReadonlyMap<number, readonly [number, number]> = new Map<number, readonly [number, number]>([
+  [CommandCode.Invitation, [0, 36]],
+  [CommandCode.InvitationWithAuth, [8, 8]],
+  [CommandCode.InvitationWithUserAuth, [8, MAX_PAYLOAD_WORDS]],
+  [CommandCode.Accepted, [0, 36]],
+  [CommandCode.Pending, [0, 36]],
+  [CommandCode.AuthRequired, [4, 40]],
+  [CommandCode.UserAuthRequired, [4, 40]],
+  [CommandCode.Ping, [1, 1]],
+  [CommandCode.PingReply, [1, 1]],
+  [CommandCode.RetransmitRequest, [1, 1]],
+  [CommandCode.RetransmitError, [1, 1]],
+  [CommandCode.SessionReset, [0, 0]],
+  [CommandCode.ResetReply, [0, 0]],
+  [CommandCode.Nak, [1, MAX_PAYLOAD_WORDS]],
+  [AMIDI2NET_NAK_CODE, [1, MAX_PAYLOAD_WORDS]],
+  [CommandCode.Bye, [0, MAX_PAYLOAD_WORDS]],
+  [CommandCode.ByeReply, [0, 0]],
+  [CommandCode.UmpData, [0, UMP_DATA_MAX_WORDS]],
+]);
+
+/** Why a payload of `len` words does not fit command `code`, or undefined when it does (or the code is unknown). */
+function payloadLengthProblem(code: number, len: number): string | undefined {
+  const bounds = PAYLOAD_WORDS.get(code);
+  if (bounds === undefined) return undefined;
+  const [least, most] = bounds;
+  if (len >= least && len <= most) return undefined;
+  const name = `command 0x${code.toString(16).padStart(2, '0')}`;
+  return least === most ? `${name} has ${least} payload words, not ${len}` : `${name} has ${least} to ${most} payload words, not ${len}`;
+}
+
 /** Reads one command's body (`p`..`end` = payload bytes); a string is the reason it is malformed. */
 function readBody(bytes: Uint8Array, view: DataView, hdr: number, p: number, end: number): Body {
   const code = hdr >>> 24;
@@ -174,6 +210,8 @@ function readBody(bytes: Uint8Array, view: DataView, hdr: number, p: number, end
     return { name, productInstanceId };
   };
   const needs = (words: number): string | undefined => (len < words ? `needs ${words} payload words, has ${len}` : undefined);
+  const badLength = payloadLengthProblem(code, len);
+  if (badLength !== undefined) return badLength;
   switch (code) {
     case CommandCode.Invitation: {
       const n = names(0);
@@ -224,7 +262,6 @@ function readBody(bytes: Uint8Array, view: DataView, hdr: number, p: number, end
       // The text is informative only: unreadable text must not keep a Bye from ending the session.
       return { type: 'bye', reason: byte2, text: readString(bytes, p, end, false) ?? '' };
     case CommandCode.UmpData: {
-      if (len > UMP_DATA_MAX_WORDS) return `UMP Data of ${len} words exceeds ${UMP_DATA_MAX_WORDS}`;
       const words = new Uint32Array(len);
       for (let i = 0; i < len; i++) words[i] = view.getUint32(p + i * 4);
       for (let i = 0; i < len; i += packetWordCount(words[i]!)) {

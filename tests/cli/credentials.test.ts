@@ -1,0 +1,75 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import fc from 'fast-check';
+import { afterAll, describe, expect, it } from 'vitest';
+import { readUserFlags, readUsersFile } from '../../cli/operator/credentials.ts';
+import { UsageError } from '../../cli/exit.ts';
+
+/** `--users FILE` and `--user` / `--password-file` read hostile files: a map or a UsageError, never a password in a message. */
+const dir = mkdtempSync(join(tmpdir(), 'midl-credentials-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const file = (name: string, text: string): string => {
+  const path = join(dir, name);
+  writeFileSync(path, text);
+  return path;
+};
+
+const userName = fc.string({ minLength: 1, maxLength: 12 }).filter((s) => !s.includes('\0') && s !== '__proto__');
+/** Passwords long and odd enough that finding one in a message means it was quoted. */
+const password = fc.stringMatching(/^[A-Za-z0-9]{10,20}$/).map((p) => `pw-${p}`);
+
+describe('readUsersFile', () => {
+  it('reads back any object of user name → password', () => {
+    fc.assert(
+      fc.property(fc.dictionary(userName, password, { minKeys: 1, maxKeys: 5 }), (users) => {
+        const read = readUsersFile(file('users.json', JSON.stringify(users)));
+        expect(Object.fromEntries(read)).toEqual(users);
+      }),
+      { numRuns: 100 },
+    );
+  });
+
+  it('any text: a map or a UsageError, and no error quotes a password of the file', () => {
+    fc.assert(
+      fc.property(fc.dictionary(userName, password, { minKeys: 1, maxKeys: 3 }), fc.string({ maxLength: 20 }), fc.nat(), (users, junk, at) => {
+        const json = JSON.stringify(users);
+        const cut = at % (json.length + 1);
+        const text = json.slice(0, cut) + junk + json.slice(cut);
+        try {
+          readUsersFile(file('hostile.json', text));
+        } catch (err) {
+          expect(err).toBeInstanceOf(UsageError);
+          for (const p of Object.values(users)) expect((err as Error).message).not.toContain(p);
+        }
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('says what is wrong with the file', () => {
+    const cases: [string, RegExp][] = [
+      ['[]', /expected one JSON object/],
+      ['"x"', /expected one JSON object/],
+      ['{}', /names no user/],
+      ['{"": "p"}', /a user name is non-empty/],
+      ['{"a": 1}', /the password of "a" must be a non-empty string/],
+      ['{"a": ""}', /the password of "a" must be a non-empty string/],
+      ['{"a": "secret-one",}', /not valid JSON/],
+    ];
+    for (const [text, why] of cases) expect(() => readUsersFile(file('bad.json', text))).toThrow(why);
+    expect(() => readUsersFile(join(dir, 'absent.json'))).toThrow(/cannot read it: ENOENT/);
+  });
+});
+
+describe('readUserFlags', () => {
+  it('takes the first line of the password file; both flags or neither', () => {
+    expect(readUserFlags({})).toBeUndefined();
+    expect(readUserFlags({ user: 'alice', passwordFile: file('a.pw', 'open sesame\r\nsecond line') })).toEqual({ name: 'alice', password: 'open sesame' });
+    expect(readUserFlags({ user: 'alice', passwordFile: file('b.pw', 'no newline') })).toEqual({ name: 'alice', password: 'no newline' });
+    expect(() => readUserFlags({ user: 'alice' })).toThrow(/needs --password-file/);
+    expect(() => readUserFlags({ passwordFile: file('c.pw', 'x') })).toThrow(/needs --user/);
+    expect(() => readUserFlags({ user: 'alice', passwordFile: file('d.pw', '\nlater') })).toThrow(/first line is empty/);
+    expect(() => readUserFlags({ user: '', passwordFile: file('e.pw', 'x') })).toThrow(/non-empty/);
+  });
+});
