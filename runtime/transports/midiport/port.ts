@@ -72,6 +72,7 @@ export class RtMidiPort implements MidiPort {
   private queuedBytes = 0;
   private writeTimer: ReturnType<typeof setTimeout> | undefined;
   private drained: (() => void) | undefined;
+  private closing: Promise<void> | undefined;
   private readonly counters = { messagesIn: 0, messagesOut: 0, malformed: 0, dropped: 0 };
 
   constructor(
@@ -128,8 +129,12 @@ export class RtMidiPort implements MidiPort {
   }
 
   /** Writes what was sent before it (paced as ever), then closes the sequencer ports. */
-  async close(): Promise<void> {
-    if (!this.open) return;
+  close(): Promise<void> {
+    this.closing ??= this.shutDown();
+    return this.closing;
+  }
+
+  private async shutDown(): Promise<void> {
     this.open = false;
     if (this.queuedBytes > 0) await new Promise<void>((resolve) => (this.drained = resolve));
     this.input?.removeAllListeners('messageBuffer');
