@@ -6,6 +6,7 @@ import { registerCheck } from './check.ts';
 import { registerFmt } from './fmt.ts';
 import { registerGen } from './gen.ts';
 import { registerDiscover } from './discover.ts';
+import { registerPorts } from './ports.ts';
 import { registerPeer } from './peer.ts';
 import { registerSend } from './send.ts';
 import { registerCall } from './call.ts';
@@ -20,6 +21,7 @@ const commandModules: Array<(program: Command, setExit: SetExitCode) => void> = 
   registerGen,
   registerUmp,
   registerDiscover,
+  registerPorts,
   registerPeer,
   registerSend,
   registerCall,

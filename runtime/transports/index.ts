@@ -28,6 +28,7 @@ export {
   type ConnectNm2Options,
 } from './nm2/index.ts';
 export { udpTransport, mdnsTransport, parseMdnsUrl, resolveMdnsUrl, type MdnsAddress } from './nm2/index.ts';
+export * from './midiport/index.ts';
 
 /**
  * The registry every URL a user gives is resolved through (the CLI's `--listen`, `--to`, `--from`):

@@ -50,6 +50,8 @@ export const TransportErrorCode = {
   Unresolved: 'unresolved',
   /** A second transport was registered for a scheme that has one. */
   SchemeTaken: 'scheme-taken',
+  /** What the transport needs is missing on this machine (no ALSA sequencer, no native MIDI module) or on this port (no output to send to). */
+  Unavailable: 'unavailable',
 } as const;
 export type TransportErrorCode = (typeof TransportErrorCode)[keyof typeof TransportErrorCode];
 

@@ -28,8 +28,9 @@ const PACKAGES: Readonly<Record<Layer, readonly string[]>> = {
   // ajv, ajv-formats: what the generated ajv validators need at run time (runtime/codec/validator-support.ts;
   // `validate` checks formats with the same table); dns-packet: types of multicast-dns's records (import
   // type only); @noble/hashes: SHA-256 of exactly-once identities (node:crypto would keep the core out of
-  // browsers). Generated code imports no package: only the runtime, so a project needs midl alone.
-  runtime: ['ajv', 'ajv-formats', 'multicast-dns', 'dns-packet', '@noble/hashes'],
+  // browsers). @julusian/midi: RtMidi for hardware and virtual MIDI ports, imported lazily by the Node-only
+  // runtime/transports/midiport. Generated code imports no package: only the runtime, so a project needs midl alone.
+  runtime: ['ajv', 'ajv-formats', 'multicast-dns', 'dns-packet', '@noble/hashes', '@julusian/midi'],
   generated: [],
   services: [],
   compiler: ['ajv', 'ajv-formats', 'chevrotain', 'handlebars', 'yaml'],

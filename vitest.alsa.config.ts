@@ -1,0 +1,18 @@
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { defineConfig } from 'vitest/config';
+import { shared } from './vitest.config.ts';
+
+/**
+ * The tests that need a real ALSA sequencer (tests/alsa), run inside the QEMU guest of
+ * ../shared/tools/alsa-vm.sh by .ci/run. The guest mounts the tree read-only, so vitest's cache goes to
+ * the temp dir (TMPDIR=/dev/shm there); the guest has one slow CPU, so one worker.
+ */
+export default defineConfig({
+  cacheDir: join(tmpdir(), 'midl-vitest-alsa'),
+  test: {
+    ...shared,
+    maxWorkers: 1,
+    include: ['tests/alsa/**/*.test.ts'],
+  },
+});
