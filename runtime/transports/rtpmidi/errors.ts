@@ -21,8 +21,14 @@ export class RtpMidiError extends Error {
     readonly code: RtpMidiErrorCode,
     /** Where: the packet kind and byte offset, e.g. `command section byte 7`. */
     readonly where: string,
-    message: string,
+    /** The message without its place. */
+    readonly detail: string,
   ) {
-    super(`${where}: ${message}`);
+    super(`${where}: ${detail}`);
+  }
+
+  /** The same error, placed further: e.g. which peer sent the packet. */
+  at(context: string): RtpMidiError {
+    return new RtpMidiError(this.code, `${this.where} ${context}`, this.detail);
   }
 }
