@@ -212,8 +212,12 @@ export class RtpMidiEndpoint {
   }
 
   private dataInvitation(packet: Greeting, rinfo: RemoteInfo): void {
-    const session = this.byPeerSsrc(packet.ssrc, rinfo);
-    if (!session || session.role !== 'listener' || session.token !== packet.token) {
+    // The data port's IN may come from any port of the peer's address (a NAT maps ports its own way):
+    // its SSRC and token, as the control port's IN gave them, are what tie it to the session.
+    const session = [...this.sessions].find(
+      (s) => s.role === 'listener' && s.remoteSsrc === packet.ssrc && s.token === packet.token && s.remoteHost === rinfo.address,
+    );
+    if (!session) {
       this.sendOn(this.dataSocket, encodeControl({ command: 'NO', token: packet.token, ssrc: 0, name: this.options.name }), rinfo.port, rinfo.address);
       throw new RtpMidiError('unexpected', 'AppleMIDI IN', `a data-port invitation from SSRC ${packet.ssrc} with no control-port invitation before it`);
     }
@@ -244,7 +248,8 @@ export class RtpMidiEndpoint {
 
   private byToken(token: number, rinfo: RemoteInfo): RtpMidiSession | undefined {
     const session = [...this.sessions].find((s) => s.token === token && s.role === 'initiator');
-    if (session && !fromPeer(session, rinfo))
+    // Answers to our invitations may come from any port of the peer's address (see dataInvitation).
+    if (session && rinfo.address !== session.remoteHost)
       throw new RtpMidiError('forged', 'AppleMIDI packet', `names token ${token} of ${session.description} but comes from ${rinfo.address}:${rinfo.port}`);
     return session;
   }

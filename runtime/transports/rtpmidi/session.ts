@@ -280,6 +280,7 @@ export class RtpMidiSession implements Midi1Port {
       this.reportIf(error);
       if (message) this.deliver(message);
     }
+    this.assembler.settle();
   }
 
   private deliver(message: Uint8Array): void {

@@ -18,8 +18,11 @@ export interface AssembledSysex {
 export class SysexAssembler {
   private parts: Uint8Array[] = [];
   private size = 0;
-  /** In a SysEx: collecting it, or skipping the rest of one that was too large, lost or orphaned. */
-  private state: 'idle' | 'collecting' | 'dropping' = 'idle';
+  /**
+   * In a SysEx: collecting it, or skipping the rest of one that was too large, lost or orphaned; or
+   * idle right after a lost datagram, which may have carried the start of a SysEx whose rest follows.
+   */
+  private state: 'idle' | 'after-gap' | 'collecting' | 'dropping' = 'idle';
 
   constructor(private readonly maxBytes: number) {}
 
@@ -29,9 +32,13 @@ export class SysexAssembler {
       if (this.state === 'collecting')
         error = new RtpMidiError('malformed', 'SysEx segment', 'a SysEx started before the previous one ended; the previous one is dropped');
       this.begin();
-    } else if (this.state === 'idle') {
-      if (segment.ends === 'more') this.state = 'dropping';
-      return { error: new RtpMidiError('unexpected', 'SysEx segment', 'a continuation (F7 …) with no SysEx begun; dropped up to its end') };
+    } else if (this.state === 'idle' || this.state === 'after-gap') {
+      const error =
+        this.state === 'after-gap'
+          ? new RtpMidiError('lost', 'SysEx segment', 'the start of this SysEx was lost with a datagram; dropped up to its end')
+          : new RtpMidiError('unexpected', 'SysEx segment', 'a continuation (F7 …) with no SysEx begun; dropped up to its end');
+      this.state = segment.ends === 'more' ? 'dropping' : 'idle';
+      return { error };
     }
     if (segment.ends === 'cancel') {
       this.reset();
@@ -55,11 +62,17 @@ export class SysexAssembler {
 
   /** A datagram was lost: a SysEx in progress can't be completed. Returns the error to report when one was. */
   lost(): RtpMidiError | undefined {
+    if (this.state === 'idle') this.state = 'after-gap';
     if (this.state !== 'collecting') return undefined;
     this.parts = [];
     this.size = 0;
     this.state = 'dropping';
     return new RtpMidiError('lost', 'SysEx segment', 'a datagram carrying part of a SysEx was lost; the SysEx is dropped');
+  }
+
+  /** The packet after a gap began with no continuation: no SysEx was cut by the loss. */
+  settle(): void {
+    if (this.state === 'after-gap') this.state = 'idle';
   }
 
   private begin(): void {
