@@ -3,9 +3,11 @@
  * long as the session, `listenRtpMidi` serves sessions on a bound endpoint (and advertises it over mDNS
  * when asked).
  */
-import type { LinkDown } from '../link.ts';
+import type { MdnsOptions } from '../dns-sd.ts';
+import { TransportError, type LinkDown } from '../link.ts';
 import type { Midi1Port } from '../midi1-port.ts';
 import { RtpMidiEndpoint } from './endpoint.ts';
+import { advertiseRtpMidi } from './mdns.ts';
 import type { RtpMidiSession } from './session.ts';
 import type { RtpMidiTuning } from './tuning.ts';
 import { formatRtpMidiUrl, parseRtpMidiUrl } from './url.ts';
@@ -23,6 +25,10 @@ export interface ListenRtpMidiOptions {
   readonly name: string;
   readonly mtu?: number;
   readonly onError?: (err: unknown) => void;
+  /** Publish `_apple-midi._udp` over mDNS while listening (default false). */
+  readonly advertise?: boolean;
+  /** Where mDNS goes when advertising; default every interface, or only loopback for a loopback listener. */
+  readonly mdns?: MdnsOptions;
   readonly tuning?: Partial<RtpMidiTuning>;
 }
 
@@ -66,15 +72,38 @@ export async function listenRtpMidi(url: string, options: ListenRtpMidiOptions):
     ...(options.onError === undefined ? {} : { onError: options.onError }),
     ...(options.tuning === undefined ? {} : { tuning: options.tuning }),
   });
+  let advertisement: { stop(): Promise<void> } | undefined;
+  if (options.advertise === true) {
+    try {
+      const mdns = options.mdns ?? (isLoopback(host) ? { interface: '127.0.0.1' } : {});
+      advertisement = await advertiseRtpMidi({ name: options.name, port: endpoint.port, ...(isWildcard(host) ? {} : { host }) }, mdns);
+    } catch (err) {
+      await endpoint.close();
+      throw new TransportError(
+        'refused',
+        `RTP-MIDI: cannot advertise ${JSON.stringify(options.name)} over mDNS: ${err instanceof Error ? err.message : String(err)}`,
+        { cause: err },
+      );
+    }
+  }
   let closing: Promise<void> | undefined;
   return {
     url: formatRtpMidiUrl(endpoint.address, endpoint.port),
     onSession: (handler) => endpoint.onSession(handler),
     close: () =>
       (closing ??= (async () => {
+        await advertisement?.stop();
         await endpoint.close();
       })()),
   };
+}
+
+function isWildcard(host: string): boolean {
+  return host === '0.0.0.0' || host === '::';
+}
+
+function isLoopback(host: string): boolean {
+  return host.startsWith('127.') || host === '::1';
 }
 
 /** A session that closes its private endpoint when it goes down. */

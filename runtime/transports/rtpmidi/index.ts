@@ -9,3 +9,4 @@ export { decodeControl, encodeControl, isControlPacket, APPLEMIDI_VERSION, type 
 export { decodeRtpHeader, encodeRtpHeader, RTP_MIDI_PAYLOAD_TYPE, type RtpHeader } from './rtp-header.ts';
 export { decodeMidiPayload, type CommandItem } from './command-section.ts';
 export { packetize } from './packetizer.ts';
+export { advertiseRtpMidi, discoverRtpMidi, RTPMIDI_SERVICE_TYPE, type RtpMidiAdvertisement, type RtpMidiService } from './mdns.ts';
