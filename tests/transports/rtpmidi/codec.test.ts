@@ -105,6 +105,22 @@ describe('AppleMIDI control packets', () => {
   });
 });
 
+describe('golden packets (docs/wire.md § RTP-MIDI)', () => {
+  const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex').toUpperCase();
+  it('session packets', () => {
+    expect(hex(encodeControl({ command: 'IN', token: 1, ssrc: 2, name: 'midl' }))).toBe('FFFF494E0000000200000001000000026D69646C00');
+    expect(hex(encodeControl({ command: 'CK', ssrc: 2, count: 0, timestamps: [0x1234n, 0n, 0n] }))).toBe(
+      'FFFF434B0000000200000000000000000000123400000000000000000000000000000000',
+    );
+    expect(hex(encodeControl({ command: 'BY', token: 1, ssrc: 2 }))).toBe('FFFF4259000000020000000100000002');
+    expect(hex(encodeControl({ command: 'RS', ssrc: 2, sequence: 7 }))).toBe('FFFF52530000000200070000');
+  });
+  it('command sections', () => {
+    expect(packetize([Uint8Array.of(0x90, 0x3c, 0x64), Uint8Array.of(0x90, 0x3e, 0x64), Uint8Array.of(0xf8)], 1188).map(hex)).toEqual(['08903C64003E6400F8']);
+    expect(packetize([Uint8Array.from([0xf0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 0xf7])], 8).map(hex)).toEqual(['06F001020304F0', '06F705060708F0', '04F7090AF7']);
+  });
+});
+
 describe('RTP header', () => {
   it('round-trips and skips CSRCs, an extension and padding', () => {
     const out = new Uint8Array(12);
