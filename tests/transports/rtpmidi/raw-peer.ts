@@ -50,14 +50,14 @@ export class RawPeer {
     return this.send(onData, encodeControl(packet), port);
   }
 
-  /** Waits for a control packet matching `pick` (received since `from`), up to `ms`. */
-  async next<C extends ControlPacket['command']>(command: C, ms = 3000, from = 0): Promise<PacketOf<C> & { onData: boolean }> {
+  /** Takes the first control packet `command` received (waiting up to `ms`), with the port it came on and from. */
+  async next<C extends ControlPacket['command']>(command: C, ms = 3000): Promise<PacketOf<C> & { onData: boolean; from: RemoteInfo }> {
     const end = Date.now() + ms;
     for (;;) {
-      const hit = this.received.slice(from).find((r) => !(r.packet instanceof Uint8Array) && r.packet.command === command);
+      const hit = this.received.find((r) => !(r.packet instanceof Uint8Array) && r.packet.command === command);
       if (hit) {
         this.received.splice(this.received.indexOf(hit), 1);
-        return { ...(hit.packet as PacketOf<C>), onData: hit.onData };
+        return { ...(hit.packet as PacketOf<C>), onData: hit.onData, from: hit.from };
       }
       if (Date.now() > end) throw new Error(`no ${command} within ${ms} ms`);
       await new Promise((r) => setTimeout(r, 5));

@@ -115,6 +115,19 @@ describe('RTP-MIDI sessions between two midl endpoints', () => {
     expect(ok.ssrc).not.toBe(first.ssrc);
   });
 
+  it('a declined invitation (NO) rejects with TransportError refused; an OK for no invitation of ours is reported', async () => {
+    const peer = await RawPeer.open();
+    cleanups.push(() => peer.close());
+    const errors: unknown[] = [];
+    const connecting = connectRtpMidi(`rtpmidi://127.0.0.1:${peer.port}`, { name: 'x', onError: (e) => errors.push(e), tuning: FAST });
+    const invitation = await peer.next('IN');
+    expect(invitation).toMatchObject({ name: 'x', onData: false });
+    await peer.sendControl(false, { command: 'OK', token: (invitation.token ^ 1) >>> 0, ssrc: 5, name: 'stray' }, invitation.from.port);
+    await peer.sendControl(false, { command: 'NO', token: invitation.token, ssrc: 5, name: 'busy' }, invitation.from.port);
+    await expect(connecting).rejects.toMatchObject({ name: 'TransportError', code: 'refused' });
+    expect(errors.some((e) => e instanceof RtpMidiError && e.code === 'unexpected' && /answers no invitation of ours/.test(e.message))).toBe(true);
+  });
+
   it('an invitation to nobody times out with a TransportError', async () => {
     await expect(connectRtpMidi('rtpmidi://127.0.0.1:9', { name: 'x', timeoutMs: 400, tuning: FAST })).rejects.toMatchObject({
       name: 'TransportError',
