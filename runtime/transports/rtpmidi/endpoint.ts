@@ -10,11 +10,10 @@ import { TransportError } from '../link.ts';
 import { systemClock, type Clock } from '../nm2/clock.ts';
 import { decodeControl, encodeControl, isControlPacket, type ControlPacket } from './control.ts';
 import { RtpMidiError } from './errors.ts';
-import { decodeRtpHeader } from './rtp-header.ts';
+import { RTP_HEADER_BYTES, decodeRtpHeader } from './rtp-header.ts';
 import { RtpMidiSession, type Greeting, type SessionHost } from './session.ts';
 import { DEFAULT_RTPMIDI_MTU, DEFAULT_RTPMIDI_TUNING, type RtpMidiTuning } from './tuning.ts';
 import { MIN_PAYLOAD_BYTES } from './packetizer.ts';
-import { RTP_HEADER_BYTES } from './rtp-header.ts';
 
 export interface RtpMidiEndpointOptions {
   /** Our session name, sent in IN and OK. */
@@ -199,6 +198,7 @@ export class RtpMidiEndpoint {
     stale?.down({ reason: 'reset', message: `${stale.description} invited again: it restarted` }, false);
     if (!this.sessionHandler) return no('this endpoint does not accept sessions');
     if ([...this.sessions].some((s) => s.remoteSsrc === packet.ssrc)) return no(`SSRC ${packet.ssrc} is already in a session here`);
+    if (this.sessions.size >= this.host.tuning.maxSessions) return no(`${this.sessions.size} sessions are open, the most this endpoint holds`);
     const session = new RtpMidiSession(this.host, 'listener', packet.token, rinfo.address, rinfo.port);
     this.sessions.add(session);
     session.awaitData(packet);

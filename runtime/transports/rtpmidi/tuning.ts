@@ -13,6 +13,8 @@ export interface RtpMidiTuning {
   readonly feedbackMs: number;
   /** A listener's half-open session (control OK'd, no data-port IN yet) is dropped after this long. */
   readonly halfOpenMs: number;
+  /** Most sessions one endpoint holds, half-open ones included; invitations past it are declined (NO). */
+  readonly maxSessions: number;
   /** The longest SysEx reassembled from segments (and the longest message `send` takes). */
   readonly maxSysexBytes: number;
 }
@@ -25,6 +27,7 @@ export const DEFAULT_RTPMIDI_TUNING: RtpMidiTuning = {
   silenceMs: 35_000,
   feedbackMs: 1000,
   halfOpenMs: 10_000,
+  maxSessions: 64,
   maxSysexBytes: 1 << 20,
 };
 

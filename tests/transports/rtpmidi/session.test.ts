@@ -115,6 +115,23 @@ describe('RTP-MIDI sessions between two midl endpoints', () => {
     expect(ok.ssrc).not.toBe(first.ssrc);
   });
 
+  it('declines invitations past maxSessions, half-open ones counted', async () => {
+    const errors: unknown[] = [];
+    const listener = await listenRtpMidi('rtpmidi://127.0.0.1:0', { name: 'server', onError: (e) => errors.push(e), tuning: { ...FAST, maxSessions: 2 } });
+    cleanups.push(() => listener.close());
+    listener.onSession(() => {});
+    const peer = await RawPeer.open();
+    cleanups.push(() => peer.close());
+    const port = Number(/:(\d+)$/.exec(listener.url)![1]);
+    for (const ssrc of [1, 2]) {
+      await peer.sendControl(false, { command: 'IN', token: ssrc, ssrc, name: 'flood' }, port);
+      await peer.next('OK');
+    }
+    await peer.sendControl(false, { command: 'IN', token: 3, ssrc: 3, name: 'flood' }, port);
+    expect(await peer.next('NO')).toMatchObject({ token: 3 });
+    expect(errors.map(String)).toEqual([expect.stringMatching(/declined: 2 sessions are open, the most this endpoint holds/)]);
+  });
+
   it('a declined invitation (NO) rejects with TransportError refused; an OK for no invitation of ours is reported', async () => {
     const peer = await RawPeer.open();
     cleanups.push(() => peer.close());
