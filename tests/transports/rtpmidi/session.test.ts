@@ -115,6 +115,26 @@ describe('RTP-MIDI sessions between two midl endpoints', () => {
     expect(ok.ssrc).not.toBe(first.ssrc);
   });
 
+  it('an initiator whose SSRC the peer also uses picks another before the data port', async () => {
+    const peer = await RawPeer.open();
+    cleanups.push(() => peer.close());
+    const errors: unknown[] = [];
+    const connecting = connectRtpMidi(`rtpmidi://127.0.0.1:${peer.port}`, { name: 'x', onError: (e) => errors.push(e), tuning: FAST, timeoutMs: 3000 });
+    const control = await peer.next('IN');
+    await peer.sendControl(false, { command: 'OK', token: control.token, ssrc: control.ssrc, name: 'twin' }, control.from.port);
+    const data = await peer.next('IN');
+    expect(data.onData).toBe(true);
+    expect(data.ssrc).not.toBe(control.ssrc);
+    await peer.sendControl(true, { command: 'OK', token: control.token, ssrc: control.ssrc, name: 'twin' }, data.from.port);
+    const ck0 = await peer.next('CK');
+    expect(ck0.ssrc).toBe(data.ssrc);
+    await peer.sendControl(true, { command: 'CK', ssrc: control.ssrc, count: 1, timestamps: [ck0.timestamps[0], 1n, 0n] }, data.from.port);
+    const port = await connecting;
+    cleanups.push(() => port.close());
+    expect(port.peerName).toBe('twin');
+    expect(errors).toEqual([]);
+  });
+
   it('declines invitations past maxSessions, half-open ones counted', async () => {
     const errors: unknown[] = [];
     const listener = await listenRtpMidi('rtpmidi://127.0.0.1:0', { name: 'server', onError: (e) => errors.push(e), tuning: { ...FAST, maxSessions: 2 } });
