@@ -70,29 +70,33 @@ describe.skipIf(!hasTshark)('RTP-MIDI on the wire, decoded by tshark (skipped: t
       await listener.close();
     }
 
-    const { stdout } = await run('tshark', [
-      '-r',
-      file,
-      '-Y',
-      `udp.port == ${port} || udp.port == ${port + 1}`,
-      '-T',
-      'fields',
-      '-E',
-      'separator=|',
-      '-e',
-      'frame.number',
-      '-e',
-      'frame.protocols',
-      '-e',
-      '_ws.malformed',
-      '-e',
-      '_ws.expert.severity',
-      '-e',
-      '_ws.col.Info',
-      '-e',
-      'udp.length',
-    ]);
-    rmSync(dir, { recursive: true, force: true });
+    let stdout: string;
+    try {
+      ({ stdout } = await run('tshark', [
+        '-r',
+        file,
+        '-Y',
+        `udp.port == ${port} || udp.port == ${port + 1}`,
+        '-T',
+        'fields',
+        '-E',
+        'separator=|',
+        '-e',
+        'frame.number',
+        '-e',
+        'frame.protocols',
+        '-e',
+        '_ws.malformed',
+        '-e',
+        '_ws.expert.severity',
+        '-e',
+        '_ws.col.Info',
+        '-e',
+        'udp.length',
+      ]));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
     const frames = stdout
       .trim()
       .split('\n')
