@@ -10,9 +10,13 @@ import {
   FrameError,
   LANES,
   type Control,
+  type EncodedFrame,
   type FrameReaderOptions,
   type IncomingData,
   type Interest,
+  type Lane,
+  type LaneName,
+  type OutgoingData,
   type ReceivedFrame,
 } from '../lanes/index.ts';
 import { ClockSource } from '../protocol/types/fountain.session.ts';
@@ -52,8 +56,8 @@ export interface InterestEntry {
   readonly pattern: AddressPattern;
 }
 
-/** Control frames travel on the sysex8 lane (the UMP transports'). */
-const CONTROL_LANE = LANES.sysex8;
+/** Control frames travel on the sysex8 lane (the UMP transports'), or on sysex7 over a MIDI 1.0 link (`laneFor`). */
+const CONTROL_LANE: LaneName = 'sysex8';
 
 export class BusSession {
   state: BusSessionState = 'handshake';
@@ -142,7 +146,32 @@ export class BusSession {
 
   /** Sends a control frame now (control frames are not sequenced; their senders retry where needed). */
   sendControl(c: Control): void {
-    this.put(CONTROL_LANE.encodeControl!(c));
+    this.put(this.laneFor(CONTROL_LANE).encodeControl!(c));
+  }
+
+  /** The lane a frame of lane `name` travels on over the current link: sysex7 on a MIDI 1.0 link, whatever the topic's lane. */
+  laneFor(name: LaneName): Lane {
+    return this.link?.midi1Only === true ? LANES.sysex7 : LANES[name];
+  }
+
+  /**
+   * A data frame encoded for the link each transmission goes out on: a frame queued while detached, or
+   * retransmitted after a resume on a link of another kind (UMP ⇄ MIDI 1.0), takes the lane that link carries.
+   */
+  encodeData(name: LaneName, frame: OutgoingData): EncodedFrame {
+    // Encoded now, so that a frame that cannot be encoded fails its sender at once.
+    let lane = this.laneFor(name);
+    let encoded = lane.encode(frame);
+    return {
+      packets: (retransmission, stream) => {
+        const now = this.laneFor(name);
+        if (now !== lane) {
+          lane = now;
+          encoded = now.encode(frame);
+        }
+        return encoded.packets(retransmission, stream);
+      },
+    };
   }
 
   private put(words: Uint32Array): void {

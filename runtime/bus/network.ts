@@ -42,7 +42,7 @@ import type {
 } from './bus.ts';
 import { assertMask, maskAllows } from './capabilities.ts';
 import { INVALID_REPLY, NO_RESPONDER, assertAllowed, encodeChecked, parseRemote, remoteError, replyTarget, responderHandler } from './checks.ts';
-import { ControlKind, FrameKind, LANES, type Control, type Interest, type ReceivedFrame } from '../lanes/index.ts';
+import { ControlKind, FrameKind, type Control, type Interest, type ReceivedFrame } from '../lanes/index.ts';
 import type { AnyIntentDescriptor, AnyTopicDescriptor, IntentDescriptor, QosLevel, TopicDescriptor } from './descriptor.ts';
 import { BusError, type RemoteErrorInfo } from './errors.ts';
 import { ExactlyOnceWindow, dedupeIdentity, type Claim, type ExactlyOnceOptions } from './exactly-once.ts';
@@ -728,9 +728,16 @@ export class NetworkBus implements Bus {
       const qos = msg.header.qos;
       const header = peer.role === 'authority' || msg.origin ? msg.header : { ...msg.header, sessionId: peer.sessionId };
       const limit = Math.max(msg.payload.length, peer.maxPayload);
-      const lane = LANES[msg.topic.lane];
       const build = (seq: bigint) =>
-        lane.encode({ kind: msg.kind, seq, address: msg.address, header, payload: msg.payload, maxPayloadBytes: limit, json: () => jsonBody(msg) });
+        peer.encodeData(msg.topic.lane, {
+          kind: msg.kind,
+          seq,
+          address: msg.address,
+          header,
+          payload: msg.payload,
+          maxPayloadBytes: limit,
+          json: () => jsonBody(msg),
+        });
       peer.outbox.send(qos, msg.topic.id, build, qos > 0 ? settle : undefined, msg.payload.length);
       if (qos === 0) resolve();
     });
