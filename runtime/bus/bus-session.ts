@@ -45,6 +45,8 @@ export interface BusSessionEvents {
   /** A message the link's reassembly refused for breaking its limits (size, messages open at once). */
   overLimit(session: BusSession, error: UmpError): void;
   linkDown(session: BusSession, down: LinkDown): void;
+  /** A UMP message on the link that is not a bus frame, as its packets (absent: such traffic is passed over). */
+  foreign?(session: BusSession, words: Uint32Array): void;
   /** A retransmission was sent for a frame of this topic. */
   retried(session: BusSession, topicId: number): void;
 }
@@ -101,7 +103,12 @@ export class BusSession {
   }
 
   private newReader(): BusFrameReader {
-    return new BusFrameReader({ ...this.options.reader, onLimit: (e) => this.events.overLimit(this, e) });
+    const foreign = this.events.foreign?.bind(this.events);
+    return new BusFrameReader({
+      ...this.options.reader,
+      onLimit: (e) => this.events.overLimit(this, e),
+      ...(foreign ? { onForeign: (words: Uint32Array) => foreign(this, words) } : {}),
+    });
   }
 
   /** A session exists with the peer, attached to a link or waiting for a resume: traffic for it is sent or kept. */

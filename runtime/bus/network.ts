@@ -113,6 +113,12 @@ export interface NetworkBusOptions {
    * replay reports). It must not throw; what it throws goes to `onError`.
    */
   readonly onFrame?: (frame: ReceivedFrame, peer: { readonly name: string; readonly sessionId: number }) => void;
+  /**
+   * Every UMP message a peer's link carries that is not a bus frame — a note from a keyboard, a CC from a
+   * DAW, a foreign SysEx, MIDI 2.0 traffic — as its packets, with the link's description (`from`). The bus
+   * itself passes such traffic over. It must not throw; what it throws goes to `onError`.
+   */
+  readonly onForeignUmp?: (words: Uint32Array, from: string) => void;
   /** Deliveries of received messages carry the UMP packets they arrived in (`Delivery.packets`), for recorders. */
   readonly keepPackets?: boolean;
   /**
@@ -345,6 +351,16 @@ export class NetworkBus implements Bus {
       linkDown: (p, down) => this.sessions.onLinkDown(p, down),
       retried: (_p, topicId) => this.telemetry.counters(topicId).retried++,
     };
+    const foreign = this.options.onForeignUmp;
+    if (foreign) {
+      events.foreign = (p, words) => {
+        try {
+          foreign(words, p.link?.description ?? p.describe());
+        } catch (err) {
+          this.onError(err, p.describe());
+        }
+      };
+    }
     const peer = new BusSession(role, events, {
       reader: { maxFrameBytes: this.maxPayload + 8192, fromJson: (f) => fromFlex(this.topics, f), keepPackets: this.options.keepPackets === true },
       ...(this.options.retransmit ? { retransmit: this.options.retransmit } : {}),
