@@ -1,5 +1,6 @@
+import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
-import { NetworkBus, TransportError } from '../../runtime/index.ts';
+import { NetworkBus, TransportError, loopbackLinkPair } from '../../runtime/index.ts';
 import { midi1Link, type Midi1Link } from '../../runtime/transports/midi1-link.ts';
 import { encodeMidlSysEx8, midi1ToUmp } from '../../runtime/ump/index.ts';
 import { topics } from '../../generated/registry.ts';
@@ -87,6 +88,26 @@ describe('midi1Link', () => {
     expect(() => midi1Link(pair.ports[0], { group: 16 })).toThrow(RangeError);
   });
 
+  it('any bytes a port hands over come in as UMP or are counted as malformed, never thrown', () => {
+    fc.assert(
+      fc.property(fc.array(fc.uint8Array({ minLength: 0, maxLength: 12 }), { maxLength: 30 }), (messages) => {
+        const pair = midi1PortPair();
+        const errors: string[] = [];
+        const link = midi1Link(pair.ports[1], { onMalformed: (e) => void errors.push(e.code) });
+        let received = 0;
+        link.onReceive(() => {
+          received++;
+        });
+        const deliver = (pair.ports[1] as unknown as { handler: (m: Uint8Array) => void }).handler;
+        for (const m of messages) deliver(m);
+        expect(received + errors.length).toBe(messages.length);
+        expect(link.malformed).toBe(errors.length);
+        expect(new Set(errors).size).toBeLessThanOrEqual(1); // all 'invalid-message'
+      }),
+      { numRuns: 300 },
+    );
+  });
+
   it('goes down with its port and refuses to send after', async () => {
     const { links } = linkPair();
     const downs: string[] = [];
@@ -151,6 +172,57 @@ describe('a NetworkBus session over MIDI 1.0 ports', () => {
     await until(() => got.length === 1, 5_000, 'the flex envelope');
     expect(got).toEqual([value]);
     expectOnlyMidi1Frames(pair);
+  });
+
+  it('a note from the far port reaches onForeignUmp as MT 0x2, a bus frame does not', async () => {
+    const foreign: number[][] = [];
+    const authority = new NetworkBus({ name: 'authority', ...registry, onError: busErrors.for('authority'), onForeignUmp: (w) => void foreign.push([...w]) });
+    const client = new NetworkBus({ name: 'client', ...registry, onError: busErrors.for('client') });
+    closers.push(async () => {
+      await client.close();
+      await authority.close();
+    });
+    const pair = midi1PortPair({}, ['client', 'authority']);
+    authority.accept(midi1Link(pair.ports[1]));
+    await client.connect(midi1Link(pair.ports[0]));
+    // A keyboard on the same cable: a note in running status, and a clock byte.
+    pair.ports[0].send(bytes('90 3c 64'));
+    pair.ports[0].send(bytes('f8'));
+    await until(() => foreign.length === 2, 2_000, 'the note and the clock');
+    expect(foreign).toEqual([[0x20903c64], [0x10f80000]]);
+  });
+
+  it('frames sent on a UMP link go again as SysEx7 after a resume on a MIDI 1.0 link', async () => {
+    const retransmit = { initialMs: 20, maxMs: 100, maxAttempts: 1_000 };
+    const authority = new NetworkBus({ name: 'authority', ...registry, onError: busErrors.for('authority'), retransmit });
+    const client = new NetworkBus({ name: 'client', ...registry, onError: busErrors.for('client'), retransmit });
+    closers.push(async () => {
+      await client.close();
+      await authority.close();
+    });
+    const blackout = { on: false };
+    const [mine, theirs] = loopbackLinkPair({ filter: () => !blackout.on, names: ['client', 'authority'] });
+    authority.accept(theirs);
+    let ports: Midi1PortPair | undefined;
+    const reconnect = (): Promise<Midi1Link> => {
+      ports = midi1PortPair({ chunkBytes: 5 }, ['client', 'authority']);
+      authority.accept(midi1Link(ports.ports[1]));
+      return Promise.resolve(midi1Link(ports.ports[0]));
+    };
+    await client.connect(mine, { reconnect });
+    const dispatch = topics['gpu/job.dispatch'];
+    const seen: string[] = [];
+    await authority.subscribe(dispatch, (v) => void seen.push(v.label ?? '')).ready;
+    blackout.on = true;
+    const jobs = Array.from({ length: 20 }, (_, i) => ({ ...dispatch.payload.example(), label: `job-${i}` }));
+    const sent = jobs.map((j) => client.publish(dispatch, j));
+    await mine.close();
+    blackout.on = false;
+    await until(() => seen.length === jobs.length, 10_000, 'every job');
+    await Promise.all(sent);
+    expect([...seen].sort()).toEqual(jobs.map((j) => j.label).sort());
+    expect(client.stats().resumes).toBe(1);
+    expectOnlyMidi1Frames(ports!);
   });
 
   it('exactly-once messages all arrive, each once, through a port that loses 5 % of messages', async () => {
