@@ -47,6 +47,8 @@ export interface BusSessionEvents {
   linkDown(session: BusSession, down: LinkDown): void;
   /** A UMP message on the link that is not a bus frame, as its packets (absent: such traffic is passed over). */
   foreign?(session: BusSession, words: Uint32Array): void;
+  /** The link, still up, refused packets the session sent (the frame is lost on this link; QoS ≥ 1 retries it). */
+  sendFailed(session: BusSession, error: unknown): void;
   /** A retransmission was sent for a frame of this topic. */
   retried(session: BusSession, topicId: number): void;
 }
@@ -186,8 +188,11 @@ export class BusSession {
     if (!link || !link.isOpen) return; // detached: frames wait in the outbox / ring for a resume
     try {
       link.send(words);
-    } catch {
-      // The link is going down; its onDown handler detaches the session.
+    } catch (err) {
+      // A link going down says so through its onDown handler, which detaches the session; a link still
+      // up refused these packets (a frame larger than a MIDI 1.0 port takes): that is the sender's to know.
+      // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- send may have taken the link down
+      if (link.isOpen) this.events.sendFailed(this, err);
     }
   }
 

@@ -350,6 +350,7 @@ export class NetworkBus implements Bus {
       },
       linkDown: (p, down) => this.sessions.onLinkDown(p, down),
       retried: (_p, topicId) => this.telemetry.counters(topicId).retried++,
+      sendFailed: (p, err) => this.onError(err, p.describe()),
     };
     const foreign = this.options.onForeignUmp;
     if (foreign) {

@@ -174,6 +174,20 @@ describe('a NetworkBus session over MIDI 1.0 ports', () => {
     expectOnlyMidi1Frames(pair);
   });
 
+  it('a frame larger than the port takes is reported to the sender, and the session goes on', async () => {
+    const { authority, client } = await busPair({ maxMessageBytes: 200 });
+    const dispatch = topics['gpu/job.dispatch'];
+    const seen: string[] = [];
+    await authority.subscribe(dispatch, (v) => void seen.push(v.label ?? '')).ready;
+    await client.publish(dispatch, { ...dispatch.payload.example(), label: 'x'.repeat(128) }, { qos: 'at_most_once' });
+    await until(() => busErrors.count({ bus: 'client', type: TransportError }) === 1, 2_000, 'the refusal reported');
+    const [refusal] = busErrors.claim({ bus: 'client', type: TransportError, message: /longer than the 200 bytes the port takes/ }, 1);
+    expect((refusal!.error as TransportError).code).toBe('too-large');
+    await client.publish(dispatch, { ...dispatch.payload.example(), label: 'small' });
+    await until(() => seen.length === 1, 5_000, 'the small job');
+    expect(seen).toEqual(['small']);
+  });
+
   it('a note from the far port reaches onForeignUmp as MT 0x2, a bus frame does not', async () => {
     const foreign: number[][] = [];
     const authority = new NetworkBus({ name: 'authority', ...registry, onError: busErrors.for('authority'), onForeignUmp: (w) => void foreign.push([...w]) });
