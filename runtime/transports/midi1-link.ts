@@ -1,6 +1,7 @@
 /**
  * A `Midi1Port` as a `UmpLink`: UMP that has a MIDI 1.0 form (MT 0x1 system, MT 0x2 MIDI 1.0 channel
- * voice, MT 0x3 SysEx7) goes out as MIDI 1.0 messages, and every message from the port comes in as UMP
+ * voice, MT 0x3 SysEx7) goes out as MIDI 1.0 messages (utility packets, JR timestamps included, are
+ * dropped, as the MIDI 1.0 translation drops them), and every message from the port comes in as UMP
  * on one group. The link says `midi1Only`, so the bus sends its frames on the sysex7 lane
  * (`F0 7D 01 <Mcoded7> F7`); anything else sent on it is refused before a byte goes out.
  */
@@ -26,7 +27,6 @@ export interface Midi1Link extends UmpLink {
 }
 
 const MT_NAMES: Readonly<Record<number, string>> = {
-  [MessageType.Utility]: 'utility',
   [MessageType.Midi2ChannelVoice]: 'MIDI 2.0 channel voice',
   [MessageType.Data128]: 'SysEx8 / mixed data set',
   [MessageType.FlexData]: 'Flex Data',
@@ -63,7 +63,8 @@ class PortLink implements Midi1Link {
   }
 
   /**
-   * Sends MT 0x1/0x2/0x3 packets as MIDI 1.0 messages (a SysEx once its last packet is sent). Throws
+   * Sends MT 0x1/0x2/0x3 packets as MIDI 1.0 messages (a SysEx once its last packet is sent); utility
+   * packets (MT 0x0: NOOP, JR clock and timestamps) are dropped, as the MIDI 1.0 translation drops them. Throws
    * TransportError 'closed' once the port is down, 'too-large' for a packet with no MIDI 1.0 form (then
    * nothing of `words` is sent) or a SysEx larger than the port takes, and UmpError for packets that are
    * malformed (a bad status, a broken Start/End sequence, a packet cut short).
@@ -72,11 +73,11 @@ class PortLink implements Midi1Link {
     if (!this.port.isOpen) throw new TransportError('closed', `${this.description}: the port is closed`);
     for (let i = 0; i < words.length; i += packetWordCount(words[i]!)) {
       const mt = words[i]! >>> 28;
-      if (mt !== MessageType.System && mt !== MessageType.Midi1ChannelVoice && mt !== MessageType.Data64) {
+      if (mt !== MessageType.Utility && mt !== MessageType.System && mt !== MessageType.Midi1ChannelVoice && mt !== MessageType.Data64) {
         const name = MT_NAMES[mt] ?? 'reserved';
         throw new TransportError(
           'too-large',
-          `${this.description}: a UMP of MT 0x${mt.toString(16)} (${name}) has no MIDI 1.0 form; a MIDI 1.0 link carries MT 0x1, 0x2 and 0x3 only`,
+          `${this.description}: a UMP of MT 0x${mt.toString(16)} (${name}) has no MIDI 1.0 form; a MIDI 1.0 link carries MT 0x1, 0x2 and 0x3 only (and drops MT 0x0 utility)`,
         );
       }
     }

@@ -32,7 +32,8 @@ describe('midi1Link', () => {
   it('sends MT 0x1, 0x2 and 0x3 as MIDI 1.0 messages, and delivers messages as UMP on group 0', async () => {
     const { pair, links, got } = linkPair({ runningStatus: true, chunkBytes: 1 });
     expect(links[0].midi1Only).toBe(true);
-    links[0].send(Uint32Array.of(0x20903c64, 0x22903e64, 0x1ff80000));
+    // A JR timestamp before the second note: utility packets have no MIDI 1.0 form and are dropped.
+    links[0].send(Uint32Array.of(0x20903c64, 0x00201234, 0x22903e64, 0x1ff80000));
     const sysex = midi1ToUmp(bytes('f0 7e 7f 06 01 02 03 04 05 f7'), 3);
     links[0].send(sysex.subarray(0, 2)); // the Start; the End follows in another send
     links[0].send(sysex.subarray(2));
