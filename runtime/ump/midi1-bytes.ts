@@ -128,8 +128,9 @@ export class Midi1ByteReader {
     this.skipping = false;
     if (this.inSysEx) {
       if (b === SYSEX_END) return this.endSysEx(out);
+      // A SysEx already dropped for its size was reported then.
+      if (!this.sysexDropping) out.push(this.error(Midi1ErrorCode.Interrupted, `status ${hex(b)} inside a SysEx before its F7; the SysEx is dropped`));
       this.closeSysEx();
-      out.push(this.error(Midi1ErrorCode.Interrupted, `status ${hex(b)} inside a SysEx before its F7; the SysEx is dropped`));
     } else if (this.open) {
       out.push(this.error(Midi1ErrorCode.Interrupted, `status ${hex(b)} before ${hex(this.status)}'s ${this.need} data bytes; the message is dropped`));
     }
@@ -168,7 +169,7 @@ export class Midi1ByteReader {
   private data(b: number, out: Midi1ReadResult[]): void {
     if (!this.open) {
       // Running status: a channel status stays in force for the data bytes that follow its message.
-      if (this.status === 0 || this.status >= 0xf0) {
+      if (this.status === 0) {
         if (!this.skipping) out.push(this.error(Midi1ErrorCode.NoStatus, `data byte ${hex(b)} with no status (no running status)`));
         this.skipping = true;
         return;

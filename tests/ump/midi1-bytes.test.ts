@@ -67,6 +67,8 @@ describe('Midi1ByteReader', () => {
     expect(shown(read(reader, 'f0 01 02 03 04 05 06 f7'))).toEqual(['f0 01 02 03 04 05 06 f7']);
     const over = read(reader, 'f0 01 02 03 04 05 06 07 08 09 f7 90 3c 64');
     expect(shown(over)).toEqual(['Midi1Error too-large', '90 3c 64']);
+    // Cut short by a status instead of F7: still one report.
+    expect(shown(read(reader, 'f0 01 02 03 04 05 06 07 08 09 80 3c 00'))).toEqual(['Midi1Error too-large', '80 3c 00']);
     expect(reader.bufferedBytes).toBe(0);
   });
 
