@@ -5,10 +5,10 @@
  * `midi1ToUmp` translates one, `UmpToMidi1` translates packets back. Every bound is fixed up front and
  * every malformed input yields a typed error, never an exception out of a stream.
  */
-import { UmpError, UmpErrorCode } from './errors.ts';
+import { UmpError, UmpErrorCode, type UmpErrorContext } from './errors.ts';
 import { isStatusByte, midi1Shape } from './midi1-status.ts';
 import { MessageType, SegmentFormat, packetWordCount } from './mt.ts';
-import { decodeSysEx7Packet, packSysEx7 } from './sysex7.ts';
+import { SYSEX7_BYTES_PER_PACKET, packSysEx7 } from './sysex7.ts';
 
 export const Midi1ErrorCode = {
   /** A data byte arrived with no status to give it meaning (no running status). */
@@ -357,43 +357,44 @@ export class UmpToMidi1 {
   }
 
   private sysex7(words: Uint32Array, offset: number, wordIndex: number, out: UmpToMidi1Result[]): void {
-    const group = (words[offset]! >>> 24) & 0xf;
-    const format = (words[offset]! >>> 20) & 0xf;
-    let data: Uint8Array;
-    try {
-      data = withoutStack(() => decodeSysEx7Packet(words, offset, wordIndex).data);
-    } catch (err) {
+    const w0 = words[offset]!;
+    const w1 = words[offset + 1]!;
+    const group = (w0 >>> 24) & 0xf;
+    const format = (w0 >>> 20) & 0xf;
+    const count = (w0 >>> 16) & 0xf;
+    const context = (): UmpErrorContext => ({ wordIndex, messageKind: 'sysex7', group });
+    const fault = sysEx7Fault(w0, w1, format, count);
+    if (fault !== undefined) {
       this.open[group] = undefined;
-      out.push(err as UmpError);
-      return;
+      return void out.push(umpError(UmpErrorCode.InvalidField, `SysEx7 group ${group}: ${fault}`, context()));
     }
-    const context = { wordIndex, messageKind: 'sysex7', group };
     const current = this.open[group];
     const starts = format === SegmentFormat.Complete || format === SegmentFormat.Start;
     if (starts && current) {
-      out.push(umpError(UmpErrorCode.BadSequence, `SysEx7 group ${group}: a new message began before the open one ended; the open one is dropped`, context));
+      out.push(umpError(UmpErrorCode.BadSequence, `SysEx7 group ${group}: a new message began before the open one ended; the open one is dropped`, context()));
     } else if (!starts && !current) {
-      this.open[group] = undefined;
       return void out.push(
-        umpError(UmpErrorCode.BadSequence, `SysEx7 group ${group}: ${format === SegmentFormat.End ? 'End' : 'Continue'} without Start`, context),
+        umpError(UmpErrorCode.BadSequence, `SysEx7 group ${group}: ${format === SegmentFormat.End ? 'End' : 'Continue'} without Start`, context()),
       );
     }
-    const message = starts ? { bytes: Uint8Array.of(SYSEX_START, 0, 0, 0, 0, 0, 0, 0), length: 1, dropping: false } : current!;
+    const message = starts ? { bytes: new Uint8Array(8), length: 1, dropping: false } : current!;
+    if (starts) message.bytes[0] = SYSEX_START;
     this.open[group] = message;
     if (!message.dropping) {
       // `length` counts F0 and the data; the F7 to come must fit too.
-      if (message.length + data.length + 1 > this.maxSysExBytes) {
+      const needed = message.length + count + 1;
+      if (needed > this.maxSysExBytes) {
         message.dropping = true;
         message.bytes = new Uint8Array(0);
-        out.push(umpError(UmpErrorCode.TooLarge, `SysEx7 group ${group}: longer than ${this.maxSysExBytes} bytes (F0 and F7 included); dropped`, context));
+        out.push(umpError(UmpErrorCode.TooLarge, `SysEx7 group ${group}: longer than ${this.maxSysExBytes} bytes (F0 and F7 included); dropped`, context()));
       } else {
-        if (message.length + data.length + 1 > message.bytes.length) {
-          const grown = new Uint8Array(Math.min(Math.max(message.bytes.length * 2, message.length + data.length + 1), this.maxSysExBytes));
+        if (needed > message.bytes.length) {
+          const grown = new Uint8Array(Math.min(Math.max(message.bytes.length * 2, needed), this.maxSysExBytes));
           grown.set(message.bytes.subarray(0, message.length));
           message.bytes = grown;
         }
-        message.bytes.set(data, message.length);
-        message.length += data.length;
+        for (let k = 0; k < count; k++) message.bytes[message.length + k] = sysEx7Byte(w0, w1, k);
+        message.length += count;
       }
     }
     if (format !== SegmentFormat.Complete && format !== SegmentFormat.End) return;
@@ -403,4 +404,23 @@ export class UmpToMidi1 {
     bytes[message.length] = SYSEX_END;
     out.push(bytes);
   }
+}
+
+/** Data byte `k` (0..5) of a SysEx7 packet: word 0 holds bytes 0–1, word 1 bytes 2–5. */
+function sysEx7Byte(w0: number, w1: number, k: number): number {
+  return k < 2 ? (w0 >>> (8 - 8 * k)) & 0xff : (w1 >>> (24 - 8 * (k - 2))) & 0xff;
+}
+
+/**
+ * What makes a SysEx7 packet invalid (the checks of `decodeSysEx7Packet`, without its allocations and
+ * its thrown error: this runs once per packet of every SysEx), or undefined.
+ */
+function sysEx7Fault(w0: number, w1: number, format: number, count: number): string | undefined {
+  if (format > SegmentFormat.End) return `status ${format} is reserved`;
+  if (count > SYSEX7_BYTES_PER_PACKET) return `#bytes ${count} exceeds ${SYSEX7_BYTES_PER_PACKET}`;
+  for (let k = 0; k < count; k++) {
+    const b = sysEx7Byte(w0, w1, k);
+    if (b > 0x7f) return `data byte 0x${hex(b)} is not 7-bit`;
+  }
+  return undefined;
 }

@@ -159,6 +159,12 @@ describe('UmpToMidi1', () => {
         0x10903c64, // a channel status in an MT 0x1 packet
         0x10f40000, // undefined
         0x20903c80, // an 8-bit data byte
+        0x30400000, // SysEx7 status 4 is reserved
+        0,
+        0x30070000, // 7 bytes in a packet of 6
+        0,
+        0x30030100, // an 8-bit SysEx byte
+        0x80000000,
         0x30260102, // Continue without Start
         0x03040506,
         0x30160102, // Start …
@@ -180,6 +186,9 @@ describe('UmpToMidi1', () => {
       'UmpError invalid-field',
       'UmpError invalid-field',
       'UmpError invalid-field',
+      'UmpError invalid-field',
+      'UmpError invalid-field',
+      'UmpError invalid-field',
       'UmpError bad-sequence',
       'UmpError bad-sequence',
       'UmpError bad-sequence',
@@ -188,6 +197,7 @@ describe('UmpToMidi1', () => {
       '80 3c 00',
       'UmpError truncated',
     ]);
+    expect(results.filter((r) => r instanceof UmpError).map((r) => r.message)).toContain('SysEx7 group 0: data byte 0x80 is not 7-bit');
     expect(t.bufferedBytes).toBe(0);
     expect(shown(t.push(words(0x30020102, 0)))).toEqual(['f0 01 02 f7']);
   });
