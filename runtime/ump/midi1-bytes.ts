@@ -362,19 +362,28 @@ export class UmpToMidi1 {
     const group = (w0 >>> 24) & 0xf;
     const format = (w0 >>> 20) & 0xf;
     const count = (w0 >>> 16) & 0xf;
-    const context = (): UmpErrorContext => ({ wordIndex, messageKind: 'sysex7', group });
     const fault = sysEx7Fault(w0, w1, format, count);
     if (fault !== undefined) {
       this.open[group] = undefined;
-      return void out.push(umpError(UmpErrorCode.InvalidField, `SysEx7 group ${group}: ${fault}`, context()));
+      return void out.push(umpError(UmpErrorCode.InvalidField, `SysEx7 group ${group}: ${fault}`, sysEx7Context(wordIndex, group)));
     }
     const current = this.open[group];
     const starts = format === SegmentFormat.Complete || format === SegmentFormat.Start;
     if (starts && current) {
-      out.push(umpError(UmpErrorCode.BadSequence, `SysEx7 group ${group}: a new message began before the open one ended; the open one is dropped`, context()));
+      out.push(
+        umpError(
+          UmpErrorCode.BadSequence,
+          `SysEx7 group ${group}: a new message began before the open one ended; the open one is dropped`,
+          sysEx7Context(wordIndex, group),
+        ),
+      );
     } else if (!starts && !current) {
       return void out.push(
-        umpError(UmpErrorCode.BadSequence, `SysEx7 group ${group}: ${format === SegmentFormat.End ? 'End' : 'Continue'} without Start`, context()),
+        umpError(
+          UmpErrorCode.BadSequence,
+          `SysEx7 group ${group}: ${format === SegmentFormat.End ? 'End' : 'Continue'} without Start`,
+          sysEx7Context(wordIndex, group),
+        ),
       );
     }
     const message = starts ? { bytes: new Uint8Array(8), length: 1, dropping: false } : current!;
@@ -386,7 +395,13 @@ export class UmpToMidi1 {
       if (needed > this.maxSysExBytes) {
         message.dropping = true;
         message.bytes = new Uint8Array(0);
-        out.push(umpError(UmpErrorCode.TooLarge, `SysEx7 group ${group}: longer than ${this.maxSysExBytes} bytes (F0 and F7 included); dropped`, context()));
+        out.push(
+          umpError(
+            UmpErrorCode.TooLarge,
+            `SysEx7 group ${group}: longer than ${this.maxSysExBytes} bytes (F0 and F7 included); dropped`,
+            sysEx7Context(wordIndex, group),
+          ),
+        );
       } else {
         if (needed > message.bytes.length) {
           const grown = new Uint8Array(Math.min(Math.max(message.bytes.length * 2, needed), this.maxSysExBytes));
@@ -404,6 +419,11 @@ export class UmpToMidi1 {
     bytes[message.length] = SYSEX_END;
     out.push(bytes);
   }
+}
+
+/** Where a SysEx7 error happened (built on the error path only: this file's hot paths make no closures). */
+function sysEx7Context(wordIndex: number, group: number): UmpErrorContext {
+  return { wordIndex, messageKind: 'sysex7', group };
 }
 
 /** Data byte `k` (0..5) of a SysEx7 packet: word 0 holds bytes 0–1, word 1 bytes 2–5. */
