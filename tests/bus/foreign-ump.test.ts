@@ -15,12 +15,14 @@ afterEach(async () => {
 const hex = (words: Uint32Array): string => [...words].map((w) => w.toString(16).padStart(8, '0')).join(' ');
 
 describe('NetworkBus onForeignUmp', () => {
-  it('hands over notes, MIDI 2.0 messages and foreign SysEx, never bus frames', async () => {
+  // keepPackets: the reader hands over the packets it kept instead of packing the message again.
+  it.each([false, true])('hands over notes, MIDI 2.0 messages and foreign SysEx, never bus frames (keepPackets %s)', async (keepPackets) => {
     const foreign: string[] = [];
     const from: string[] = [];
     pair = await connectedPair({
       errors: busErrors,
       authority: {
+        keepPackets,
         onForeignUmp: (words, link) => {
           foreign.push(hex(words));
           from.push(link);
