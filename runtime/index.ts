@@ -24,11 +24,13 @@ export {
   type NackReason,
   type ReceivedFrame,
 } from './lanes/index.ts';
-// Transports: only the link contract and the in-process loopback here, imported from their own files;
+// Transports: only the link contract, the in-process loopback and the MIDI 1.0 link here, imported from their own files;
 // socket transports and their registry are imported from runtime/transports/index.ts, so that this
 // module's import graph never reaches node:dgram (browser bundles).
 export { TransportError, TransportErrorCode, type LinkDown, type UmpLink } from './transports/link.ts';
 export { loopbackLinkPair, type LoopbackLinkOptions } from './transports/loopback.ts';
+export type { Midi1Port } from './transports/midi1-port.ts';
+export { midi1Link, type Midi1Link, type Midi1LinkOptions } from './transports/midi1-link.ts';
 // Both codec and envelope export `JsonValue` (the same type): the codec's is the public one.
 export type { JsonValue } from './codec/index.ts';
 // Both ump and envelope export `ReassemblyOptions`: the envelope's keeps the name, ump's is renamed.

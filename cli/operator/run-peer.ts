@@ -5,6 +5,7 @@ import { ExitCode, UsageError, type SetExitCode } from '../exit.ts';
 import { loadSchema } from '../schema-runtime.ts';
 import { StateJournal, openAppending, readDedupeJournal } from './dedupe-journal.ts';
 import { messageLine, recordedLine } from './lines.ts';
+import { foreignLine } from './midi-lines.ts';
 import { describeError, untilSignal } from './options.ts';
 import { mdnsOptions, type MdnsFlags } from './client.ts';
 import { readUsersFile } from './credentials.ts';
@@ -83,6 +84,7 @@ export async function runPeer(opts: PeerOptions, setExit: SetExitCode): Promise<
     ...(record === undefined ? {} : { keepPackets: true }),
     exactlyOnce: { window, seen },
     onError: (error, address) => process.stderr.write(`warning: ${address}: ${describeError(error)}\n`),
+    onForeignUmp: (words) => process.stdout.write(`${JSON.stringify(foreignLine(words))}\n`),
   });
   // Acknowledged only once handled: a message counts as delivered (to `send`) once it is in the
   // recording. writeSync puts the line in the kernel before the ACK is queued, so it survives a

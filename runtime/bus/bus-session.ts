@@ -10,9 +10,13 @@ import {
   FrameError,
   LANES,
   type Control,
+  type EncodedFrame,
   type FrameReaderOptions,
   type IncomingData,
   type Interest,
+  type Lane,
+  type LaneName,
+  type OutgoingData,
   type ReceivedFrame,
 } from '../lanes/index.ts';
 import { ClockSource } from '../protocol/types/fountain.session.ts';
@@ -41,6 +45,10 @@ export interface BusSessionEvents {
   /** A message the link's reassembly refused for breaking its limits (size, messages open at once). */
   overLimit(session: BusSession, error: UmpError): void;
   linkDown(session: BusSession, down: LinkDown): void;
+  /** A UMP message on the link that is not a bus frame, as its packets (absent: such traffic is passed over). */
+  foreign?(session: BusSession, words: Uint32Array): void;
+  /** The link, still up, refused packets the session sent (the frame is lost on this link; QoS ≥ 1 retries it). */
+  sendFailed(session: BusSession, error: unknown): void;
   /** A retransmission was sent for a frame of this topic. */
   retried(session: BusSession, topicId: number): void;
 }
@@ -52,8 +60,8 @@ export interface InterestEntry {
   readonly pattern: AddressPattern;
 }
 
-/** Control frames travel on the sysex8 lane (the UMP transports'). */
-const CONTROL_LANE = LANES.sysex8;
+/** Control frames travel on the sysex8 lane (the UMP transports'), or on sysex7 over a MIDI 1.0 link (`laneFor`). */
+const CONTROL_LANE: LaneName = 'sysex8';
 
 export class BusSession {
   state: BusSessionState = 'handshake';
@@ -97,7 +105,12 @@ export class BusSession {
   }
 
   private newReader(): BusFrameReader {
-    return new BusFrameReader({ ...this.options.reader, onLimit: (e) => this.events.overLimit(this, e) });
+    const foreign = this.events.foreign?.bind(this.events);
+    return new BusFrameReader({
+      ...this.options.reader,
+      onLimit: (e) => this.events.overLimit(this, e),
+      ...(foreign ? { onForeign: (words: Uint32Array) => foreign(this, words) } : {}),
+    });
   }
 
   /** A session exists with the peer, attached to a link or waiting for a resume: traffic for it is sent or kept. */
@@ -142,7 +155,32 @@ export class BusSession {
 
   /** Sends a control frame now (control frames are not sequenced; their senders retry where needed). */
   sendControl(c: Control): void {
-    this.put(CONTROL_LANE.encodeControl!(c));
+    this.put(this.laneFor(CONTROL_LANE).encodeControl!(c));
+  }
+
+  /** The lane a frame of lane `name` travels on over the current link: sysex7 on a MIDI 1.0 link, whatever the topic's lane. */
+  laneFor(name: LaneName): Lane {
+    return this.link?.midi1Only === true ? LANES.sysex7 : LANES[name];
+  }
+
+  /**
+   * A data frame encoded for the link each transmission goes out on: a frame queued while detached, or
+   * retransmitted after a resume on a link of another kind (UMP ⇄ MIDI 1.0), takes the lane that link carries.
+   */
+  encodeData(name: LaneName, frame: OutgoingData): EncodedFrame {
+    // Encoded now, so that a frame that cannot be encoded fails its sender at once.
+    let lane = this.laneFor(name);
+    let encoded = lane.encode(frame);
+    return {
+      packets: (retransmission, stream) => {
+        const now = this.laneFor(name);
+        if (now !== lane) {
+          lane = now;
+          encoded = now.encode(frame);
+        }
+        return encoded.packets(retransmission, stream);
+      },
+    };
   }
 
   private put(words: Uint32Array): void {
@@ -150,8 +188,11 @@ export class BusSession {
     if (!link || !link.isOpen) return; // detached: frames wait in the outbox / ring for a resume
     try {
       link.send(words);
-    } catch {
-      // The link is going down; its onDown handler detaches the session.
+    } catch (err) {
+      // A link going down says so through its onDown handler, which detaches the session; a link still
+      // up refused these packets (a frame larger than a MIDI 1.0 port takes): that is the sender's to know.
+      // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- send may have taken the link down
+      if (link.isOpen) this.events.sendFailed(this, err);
     }
   }
 

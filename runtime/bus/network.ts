@@ -42,7 +42,7 @@ import type {
 } from './bus.ts';
 import { assertMask, maskAllows } from './capabilities.ts';
 import { INVALID_REPLY, NO_RESPONDER, assertAllowed, encodeChecked, parseRemote, remoteError, replyTarget, responderHandler } from './checks.ts';
-import { ControlKind, FrameKind, LANES, type Control, type Interest, type ReceivedFrame } from '../lanes/index.ts';
+import { ControlKind, FrameKind, type Control, type Interest, type ReceivedFrame } from '../lanes/index.ts';
 import type { AnyIntentDescriptor, AnyTopicDescriptor, IntentDescriptor, QosLevel, TopicDescriptor } from './descriptor.ts';
 import { BusError, type RemoteErrorInfo } from './errors.ts';
 import { ExactlyOnceWindow, dedupeIdentity, type Claim, type ExactlyOnceOptions } from './exactly-once.ts';
@@ -113,6 +113,12 @@ export interface NetworkBusOptions {
    * replay reports). It must not throw; what it throws goes to `onError`.
    */
   readonly onFrame?: (frame: ReceivedFrame, peer: { readonly name: string; readonly sessionId: number }) => void;
+  /**
+   * Every UMP message a peer's link carries that is not a bus frame — a note from a keyboard, a CC from a
+   * DAW, a foreign SysEx, MIDI 2.0 traffic — as its packets, with the link's description (`from`). The bus
+   * itself passes such traffic over. It must not throw; what it throws goes to `onError`.
+   */
+  readonly onForeignUmp?: (words: Uint32Array, from: string) => void;
   /** Deliveries of received messages carry the UMP packets they arrived in (`Delivery.packets`), for recorders. */
   readonly keepPackets?: boolean;
   /**
@@ -344,7 +350,18 @@ export class NetworkBus implements Bus {
       },
       linkDown: (p, down) => this.sessions.onLinkDown(p, down),
       retried: (_p, topicId) => this.telemetry.counters(topicId).retried++,
+      sendFailed: (p, err) => this.onError(err, p.describe()),
     };
+    const foreign = this.options.onForeignUmp;
+    if (foreign) {
+      events.foreign = (p, words) => {
+        try {
+          foreign(words, p.link?.description ?? p.describe());
+        } catch (err) {
+          this.onError(err, p.describe());
+        }
+      };
+    }
     const peer = new BusSession(role, events, {
       reader: { maxFrameBytes: this.maxPayload + 8192, fromJson: (f) => fromFlex(this.topics, f), keepPackets: this.options.keepPackets === true },
       ...(this.options.retransmit ? { retransmit: this.options.retransmit } : {}),
@@ -728,9 +745,16 @@ export class NetworkBus implements Bus {
       const qos = msg.header.qos;
       const header = peer.role === 'authority' || msg.origin ? msg.header : { ...msg.header, sessionId: peer.sessionId };
       const limit = Math.max(msg.payload.length, peer.maxPayload);
-      const lane = LANES[msg.topic.lane];
       const build = (seq: bigint) =>
-        lane.encode({ kind: msg.kind, seq, address: msg.address, header, payload: msg.payload, maxPayloadBytes: limit, json: () => jsonBody(msg) });
+        peer.encodeData(msg.topic.lane, {
+          kind: msg.kind,
+          seq,
+          address: msg.address,
+          header,
+          payload: msg.payload,
+          maxPayloadBytes: limit,
+          json: () => jsonBody(msg),
+        });
       peer.outbox.send(qos, msg.topic.id, build, qos > 0 ? settle : undefined, msg.payload.length);
       if (qos === 0) resolve();
     });

@@ -4,7 +4,7 @@
  * it, and so does every tap that watches a link (recorders, replay reports, monitors), so what they
  * see is exactly what the bus sees, bounded the same way.
  */
-import { UmpError, UmpErrorCode, UmpReader, mcoded7Length } from '../ump/index.ts';
+import { UmpError, UmpErrorCode, UmpReader, encodeMessage, mcoded7Length, type UmpMessage } from '../ump/index.ts';
 import { FrameError } from './frame.ts';
 import type { IncomingData, LaneReadContext, ReceivedFrame } from './lane.ts';
 import type { FlexFrame } from './flex-frame.ts';
@@ -28,6 +28,11 @@ export interface FrameReaderOptions {
    * the path's, so the reader's owner may want to say so (gaps and timeouts, which loss causes, are only counted).
    */
   readonly onLimit?: (error: UmpError) => void;
+  /**
+   * A complete UMP message on the link that is not a bus frame (a note from a keyboard, a foreign SysEx,
+   * a MIDI 2.0 controller), as its packets; without it such traffic is passed over.
+   */
+  readonly onForeign?: (words: Uint32Array) => void;
 }
 
 /** What one push yields: frames, and frames that were bus frames but did not decode. */
@@ -37,6 +42,7 @@ export class BusFrameReader {
   private readonly reader: UmpReader;
   private readonly context: LaneReadContext;
   private readonly onLimit: ((error: UmpError) => void) | undefined;
+  private readonly onForeign: ((words: Uint32Array) => void) | undefined;
   /** UMP-level problems seen (gaps, aborted or oversized messages): the QoS layer repairs what they lost. */
   umpErrors = 0;
 
@@ -52,6 +58,7 @@ export class BusFrameReader {
     });
     this.context = { maxFrameBytes: options.maxFrameBytes, fromJson: options.fromJson };
     this.onLimit = options.onLimit;
+    this.onForeign = options.onForeign;
   }
 
   /** Bytes held for messages not yet complete. */
@@ -68,10 +75,10 @@ export class BusFrameReader {
         continue;
       }
       const lane = laneOfCarrier(ev.kind);
-      if (!lane) continue; // other UMP traffic on the link is not the bus's
       try {
-        const frame = lane.decode(ev as Parameters<typeof lane.decode>[0], this.context);
+        const frame = lane?.decode(ev as Parameters<typeof lane.decode>[0], this.context);
         if (frame) out.push(frame);
+        else if (this.onForeign) this.onForeign(packetsOf(ev)); // other UMP traffic on the link is not the bus's
       } catch (err) {
         if (err instanceof FrameError) out.push(err);
         else throw err;
@@ -79,4 +86,10 @@ export class BusFrameReader {
     }
     return out;
   }
+}
+
+/** The packets a reassembled message arrived in: kept by the reader, or the same packets again. */
+function packetsOf(message: UmpMessage): Uint32Array {
+  if (message.kind === 'unknown') return message.words;
+  return 'packets' in message && message.packets ? message.packets : encodeMessage(message);
 }

@@ -24,6 +24,13 @@ export interface UmpLink {
   /** True until the link goes down. */
   readonly isOpen: boolean;
   /**
+   * True when the link carries MIDI 1.0 only (`midi1Link` over RTP-MIDI or a MIDI port): it takes
+   * MT 0x1, 0x2 and 0x3 packets, drops MT 0x0 utility ones and refuses the rest. The bus then sends
+   * every frame, control and data of every lane, on the sysex7 lane (`F0 7D 01 <Mcoded7> F7`).
+   * Absent means a UMP link that carries all.
+   */
+  readonly midi1Only?: boolean;
+  /**
    * Sends whole UMP packets (`words.length` is a whole number of packets by their MT). Queues and
    * returns at once; throws `TransportError` ('closed') once the link is down, ('too-large') for a
    * packet the transport cannot carry.

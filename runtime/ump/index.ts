@@ -105,6 +105,19 @@ export { DEFAULT_REASSEMBLY_LIMITS, type ReassemblyOptions, type ReassemblyLimit
 export { encodeMcoded7, decodeMcoded7, mcoded7Length } from './mcoded7.ts';
 export { isStatusByte, midi1Shape, type Midi1Shape } from './midi1-status.ts';
 export {
+  Midi1Error,
+  Midi1ErrorCode,
+  DEFAULT_MAX_SYSEX_BYTES,
+  Midi1ByteReader,
+  midi1ToUmp,
+  ForeignUmp,
+  UmpToMidi1,
+  type Midi1ByteReaderOptions,
+  type Midi1ReadResult,
+  type UmpToMidi1Options,
+  type UmpToMidi1Result,
+} from './midi1-bytes.ts';
+export {
   MIDL_MANUFACTURER_ID,
   MIDL_SUB_ID,
   MIDL_SYSEX8_PREFIX,
