@@ -12,6 +12,7 @@ import { registerSend } from './send.ts';
 import { registerCall } from './call.ts';
 import { registerTail } from './tail.ts';
 import { registerReplay } from './replay.ts';
+import { registerMidi } from './midi.ts';
 
 /** Each command module registers itself on the program; the list is the CLI's table of contents. */
 const commandModules: Array<(program: Command, setExit: SetExitCode) => void> = [
@@ -27,6 +28,7 @@ const commandModules: Array<(program: Command, setExit: SetExitCode) => void> = 
   registerCall,
   registerTail,
   registerReplay,
+  registerMidi,
 ];
 
 export function registerCommands(program: Command, setExit: SetExitCode): void {

@@ -11,8 +11,11 @@ import type { PeerOptions } from '../operator/run-peer.ts';
 export function registerPeer(program: Command, setExit: SetExitCode): void {
   const cmd = program
     .command('peer')
-    .description('run a Network MIDI 2.0 endpoint and Bus session authority; print every message received as a JSON line')
-    .requiredOption('--listen <url>', listenUrlHelp())
+    .description(
+      'run a bus endpoint and session authority on any transport; print every message received as a JSON line (MIDI that is not a bus frame as {"midi":"90 3c 64"})',
+    )
+    .option('--listen <url>', listenUrlHelp())
+    .option('--virtual <name>', 'instead of --listen: create a virtual MIDI port pair NAME (ALSA) and serve the bus on it (midi:NAME reaches it)')
     .addOption(nameOption('endpoint name announced in invitation replies', 'midl peer'))
     .option('--secret <secret>', 'accept only invitations authenticated with this shared secret')
     .option('--users <file>', 'accept only invitations authenticated as one of these users: a JSON file {"name": "password", …}')

@@ -4,7 +4,7 @@
  * opens a Bus session on the link.
  */
 import { ALL_CAPABILITIES, NetworkBus, type UmpLink, TransportError } from '../../runtime/index.ts';
-import { transports, type ConnectOptions, type MdnsOptions, type Resolution } from '../../runtime/transports/index.ts';
+import { transports, type ConnectOptions, type MdnsOptions } from '../../runtime/transports/index.ts';
 import type { LoadedSchema } from '../schema-runtime.ts';
 import { readUserFlags, type UserFlags } from './credentials.ts';
 import { describeError } from './options.ts';
@@ -51,6 +51,36 @@ export interface ClientConnection {
 }
 
 /**
+ * Connects to `address` (checked by `urlOption`) and gives the bare link, for what is not a bus session
+ * (`midl midi send`). A failure is printed on stderr and gives undefined: the caller exits 1.
+ */
+export async function openLink(address: UrlOption, o: ClientOptions): Promise<{ link: UmpLink; url: string } | undefined> {
+  const shown = `${address.flag} ${address.url}`;
+  let url = address.url;
+  // Bad flags or an unreadable password file are usage errors (exit 2), found before any network activity.
+  const user = readUserFlags(o);
+  try {
+    const link = await transports.connect(address.url, {
+      ...connectOptions(o, user),
+      onResolved: (r) => {
+        url = r.url;
+        process.stderr.write(`${shown}: ${r.url}${r.note === '' ? '' : ` (${r.note})`}\n`);
+      },
+    });
+    return { link, url };
+  } catch (err) {
+    reportConnectFailure(err, shown, url, o);
+    return undefined;
+  }
+}
+
+/** How a connection that failed is told: against the option when its name led nowhere, else against the peer. */
+function reportConnectFailure(err: unknown, shown: string, url: string, o: ClientOptions): void {
+  if (err instanceof TransportError && err.code === 'unresolved') process.stderr.write(`error: ${shown}: ${err.message}\n`);
+  else process.stderr.write(`error: cannot open a session with ${url}: ${describeError(err)}${authHint(err, o)}\n`);
+}
+
+/**
  * Connects to `address` (checked by `urlOption`) and opens a Bus session over the link (`wrap` may put
  * a tap between them). A failure is printed on stderr and gives undefined: the caller exits 1. A name
  * that resolves to no endpoint, or to several, is reported against the option, as what answers on the
@@ -62,17 +92,11 @@ export async function openClient(
   o: ClientOptions,
   wrap: (link: UmpLink) => UmpLink = (l) => l,
 ): Promise<ClientConnection | undefined> {
-  const shown = `${address.flag} ${address.url}`;
-  let url = address.url;
-  const onResolved = (r: Resolution): void => {
-    url = r.url;
-    process.stderr.write(`${shown}: ${r.url}${r.note === '' ? '' : ` (${r.note})`}\n`);
-  };
-  // Bad flags or an unreadable password file are usage errors (exit 2), found before any network activity.
+  const opened = await openLink(address, o);
+  if (opened === undefined) return undefined;
+  const { link, url } = opened;
   const user = readUserFlags(o);
-  let link: UmpLink | undefined;
   try {
-    link = await transports.connect(address.url, { ...connectOptions(o, user), onResolved });
     const bus = new NetworkBus({
       name: o.name,
       topics: schema.topics,
@@ -95,9 +119,8 @@ export async function openClient(
       url,
     };
   } catch (err) {
-    if (err instanceof TransportError && err.code === 'unresolved') process.stderr.write(`error: ${shown}: ${err.message}\n`);
-    else process.stderr.write(`error: cannot open a session with ${url}: ${describeError(err)}${authHint(err, o)}\n`);
-    await link?.close().catch(() => undefined);
+    reportConnectFailure(err, `${address.flag} ${address.url}`, url, o);
+    await link.close().catch(() => undefined);
     return undefined;
   }
 }

@@ -1,6 +1,6 @@
 import { closeSync, writeSync } from 'node:fs';
 import { ALL_CAPABILITIES, DEFAULT_EXACTLY_ONCE_WINDOW, NetworkBus } from '../../runtime/index.ts';
-import { MdnsError, NM2_SERVICE_TYPE, advertiseNm2, transports, type TransportListener } from '../../runtime/transports/index.ts';
+import { MdnsError, NM2_SERVICE_TYPE, advertiseNm2, formatMidiUrl, transports, type TransportListener } from '../../runtime/transports/index.ts';
 import { ExitCode, UsageError, type SetExitCode } from '../exit.ts';
 import { loadSchema } from '../schema-runtime.ts';
 import { StateJournal, openAppending, readDedupeJournal } from './dedupe-journal.ts';
@@ -13,7 +13,9 @@ import { capabilityMask, telemetryTopics } from './topics.ts';
 import { urlOption } from './urls.ts';
 
 export interface PeerOptions extends MdnsFlags {
-  listen: string;
+  listen?: string;
+  /** `--virtual NAME`: listen on a virtual MIDI port pair of that name, created for the purpose. */
+  virtual?: string;
   name: string;
   secret?: string;
   /** `--users FILE`: the JSON file of user name → password (credentials.ts). */
@@ -29,7 +31,11 @@ export interface PeerOptions extends MdnsFlags {
 
 /** What `midl peer` does (commands/peer.ts defines its options). */
 export async function runPeer(opts: PeerOptions, setExit: SetExitCode): Promise<void> {
-  const listen = urlOption('--listen', opts.listen, 'listen');
+  if ((opts.listen === undefined) === (opts.virtual === undefined)) throw new UsageError('give one of --listen URL or --virtual NAME');
+  const listen =
+    opts.virtual === undefined
+      ? urlOption('--listen', opts.listen!, 'listen')
+      : urlOption('--virtual', formatMidiUrl({ kind: 'name', name: opts.virtual }), 'listen');
   if (!opts.advertise && (opts.mdnsInterface !== undefined || opts.mdnsPort !== undefined)) {
     throw new UsageError('--mdns-interface and --mdns-port only apply with --advertise');
   }
@@ -116,9 +122,10 @@ export async function runPeer(opts: PeerOptions, setExit: SetExitCode): Promise<
       name: opts.name,
       ...(opts.secret === undefined ? {} : { secret: opts.secret }),
       ...(users === undefined ? {} : { users }),
+      ...(opts.virtual === undefined ? {} : { virtual: true }),
     });
   } catch (err) {
-    process.stderr.write(`error: cannot listen on ${opts.listen}: ${describeError(err)}\n`);
+    process.stderr.write(`error: cannot listen on ${listen.url}: ${describeError(err)}\n`);
     return shutdown(ExitCode.Failure);
   }
   // What --advertise announces: only a Network MIDI 2.0 endpoint on UDP can be one of _midi2._udp.

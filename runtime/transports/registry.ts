@@ -58,6 +58,8 @@ export interface ListenOptions {
    * `secret` too, a peer may use either (the transport documents which it asks for).
    */
   readonly users?: ReadonlyMap<string, string>;
+  /** Create the endpoint the URL names instead of opening an existing one, where a scheme can (`midi:` virtual ports). */
+  readonly virtual?: boolean;
   readonly onError?: (err: unknown) => void;
 }
 

@@ -116,6 +116,11 @@ export class Midi1ByteReader {
     return this.sysexLength;
   }
 
+  /** A message has begun and not ended (a status short of its data bytes, a SysEx before its F7): what a stream that ends here would lose. */
+  get incomplete(): boolean {
+    return this.open || this.inSysEx;
+  }
+
   push(bytes: Uint8Array): Midi1ReadResult[] {
     const out: Midi1ReadResult[] = [];
     for (let i = 0; i < bytes.length; i++, this.offset++) this.byte(bytes[i]!, out);

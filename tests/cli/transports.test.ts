@@ -30,15 +30,16 @@ describe('midl --help lists the registered transports', { timeout: CLI_TEST_TIME
       expect(r.stderr).toBe('');
       const text = flat(r.stdout);
       expect(text).toContain('Transports (URLs of --listen, --to, --from):');
-      expect(builtIn.map((t) => t.scheme)).toEqual(['udp', 'mdns']);
+      expect(builtIn.map((t) => t.scheme)).toEqual(['udp', 'mdns', 'rtpmidi', 'midi']);
       for (const t of builtIn) expect(text).toContain(flat(`${t.description}${t.listen === undefined ? ' (connect only)' : ''}; e.g. ${t.example}`));
       expect(text).toMatch(/ udp:\/\/HOST:PORT Network MIDI 2\.0 over UDP /);
       expect(text).toMatch(/ mdns:NAME\[#PIID\] the one Network MIDI 2\.0 endpoint /);
     }
     const [, peer, send, tail, replay, call] = runs.map((r) => flat(r.stdout));
-    expect(peer).toContain('--listen <url> where to listen: udp://HOST:PORT (transports below;');
-    for (const text of [send, replay, call]) expect(text).toContain('--to <url> the peer: udp://HOST:PORT or mdns:NAME[#PIID] (transports below)');
-    expect(tail).toContain('--from <url> the peer: udp://HOST:PORT or mdns:NAME[#PIID] (transports below)');
+    expect(peer).toContain('--listen <url> where to listen: udp://HOST:PORT or rtpmidi://HOST:PORT or midi:NAME (transports below;');
+    for (const text of [send, replay, call])
+      expect(text).toContain('--to <url> the peer: udp://HOST:PORT or mdns:NAME[#PIID] or rtpmidi://HOST:PORT or midi:NAME (transports below)');
+    expect(tail).toContain('--from <url> the peer: udp://HOST:PORT or mdns:NAME[#PIID] or rtpmidi://HOST:PORT or midi:NAME (transports below)');
   });
 });
 

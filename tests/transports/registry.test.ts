@@ -10,6 +10,8 @@ import {
   advertiseNm2,
   formatUdpUrl,
   mdnsTransport,
+  midiTransport,
+  rtpmidiTransport,
   parseMdnsUrl,
   transports,
   udpTransport,
@@ -91,7 +93,7 @@ describe('TransportRegistry', () => {
     expect(registry.transportOf('udp://127.0.0.1:5673')).toBe(udpTransport);
     // The registry every URL of the CLI goes through refuses it too.
     expect(thrown(() => transports.register(mdnsTransport)).code).toBe('scheme-taken');
-    expect(transports.list()).toEqual([udpTransport, mdnsTransport]);
+    expect(transports.list()).toEqual([udpTransport, mdnsTransport, rtpmidiTransport, midiTransport]);
   });
 
   it('refuses a malformed registration as a bug of the transport, saying what is wrong, and registers nothing', () => {
@@ -152,10 +154,12 @@ describe('TransportRegistry', () => {
 });
 
 describe('built-in schemes: URLs checked without the network', () => {
-  it('are udp: then mdns:, with a syntax, a one-line description and an example each; mdns: only connects', () => {
+  it('are udp:, mdns:, rtpmidi: then midi:, with a syntax, a one-line description and an example each; mdns: only connects', () => {
     expect(transports.list().map((t) => [t.scheme, t.syntax, t.example, t.listen === undefined])).toEqual([
       ['udp', 'udp://HOST:PORT', 'udp://127.0.0.1:5673', false],
       ['mdns', 'mdns:NAME[#PIID]', 'mdns:studio#SN-0042', true],
+      ['rtpmidi', 'rtpmidi://HOST:PORT', 'rtpmidi://127.0.0.1:5004', false],
+      ['midi', 'midi:NAME', 'midi:"Midi Through Port-0"', false],
     ]);
   });
 
@@ -195,12 +199,17 @@ describe('built-in schemes: URLs checked without the network', () => {
       ],
       ['mdns:', 'connect', 'bad-url', 'mdns: needs an endpoint name (mdns:NAME or mdns:NAME#PIID)'],
       ['mdns:#SN-1', 'connect', 'bad-url', 'mdns: needs an endpoint name (mdns:NAME or mdns:NAME#PIID)'],
-      ['mdns:twin', 'listen', 'bad-url', 'cannot listen on "mdns:twin": the mdns: transport only connects; listen on udp://HOST:PORT'],
+      [
+        'mdns:twin',
+        'listen',
+        'bad-url',
+        'cannot listen on "mdns:twin": the mdns: transport only connects; listen on udp://HOST:PORT or rtpmidi://HOST:PORT or midi:NAME',
+      ],
       [
         'tcp://127.0.0.1:5673',
         'connect',
         'unknown-scheme',
-        'not a udp://HOST:PORT address, nor mdns:NAME[#PIID]: "tcp://127.0.0.1:5673" (no transport is registered for the scheme tcp:; the registered schemes are udp:, mdns:)',
+        'not a udp://HOST:PORT address, nor mdns:NAME[#PIID], nor rtpmidi://HOST:PORT, nor midi:NAME: "tcp://127.0.0.1:5673" (no transport is registered for the scheme tcp:; the registered schemes are udp:, mdns:, rtpmidi:, midi:)',
       ],
     ];
     for (const [url, role, code, message] of bad)
