@@ -34,7 +34,10 @@ export function registerPeer(program: Command, setExit: SetExitCode): void {
         .default(65536),
     )
     .option('--grant <caps>', 'grant clients only these capabilities (comma-separated names from the schema) of those they ask for')
-    .option('--advertise', 'announce the endpoint on mDNS as _midi2._udp (TXT UMPEndpointName = --name) until it exits')
+    .option(
+      '--advertise',
+      'announce the listener on mDNS until it exits: udp: as _midi2._udp (TXT UMPEndpointName = --name), rtpmidi: as _apple-midi._udp (instance name = --name)',
+    )
     .option(
       '--telemetry <ms>',
       'every MS, publish per-topic latency/jitter and delivery reports on telemetry/jitter and telemetry/delivery (printed, and sent to subscribers)',

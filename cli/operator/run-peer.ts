@@ -1,6 +1,6 @@
 import { closeSync, writeSync } from 'node:fs';
 import { ALL_CAPABILITIES, DEFAULT_EXACTLY_ONCE_WINDOW, NetworkBus } from '../../runtime/index.ts';
-import { MdnsError, NM2_SERVICE_TYPE, advertiseNm2, formatMidiUrl, transports, type TransportListener } from '../../runtime/transports/index.ts';
+import { MdnsError, formatMidiUrl, transports, type TransportListener } from '../../runtime/transports/index.ts';
 import { ExitCode, UsageError, type SetExitCode } from '../exit.ts';
 import { loadSchema } from '../schema-runtime.ts';
 import { StateJournal, openAppending, readDedupeJournal } from './dedupe-journal.ts';
@@ -128,10 +128,10 @@ export async function runPeer(opts: PeerOptions, setExit: SetExitCode): Promise<
     process.stderr.write(`error: cannot listen on ${listen.url}: ${describeError(err)}\n`);
     return shutdown(ExitCode.Failure);
   }
-  // What --advertise announces: only a Network MIDI 2.0 endpoint on UDP can be one of _midi2._udp.
-  const endpoint = listener.nm2Endpoint;
-  if (opts.advertise && endpoint === undefined) {
-    process.stderr.write(`error: --advertise: ${listener.url} is not a Network MIDI 2.0 endpoint on UDP, the only kind announced as ${NM2_SERVICE_TYPE}\n`);
+  // What --advertise announces is the listener's own kind of service (_midi2._udp, _apple-midi._udp).
+  const advertise = listener.advertise?.bind(listener);
+  if (opts.advertise && advertise === undefined) {
+    process.stderr.write(`error: --advertise: ${listener.url} has no mDNS announcement (udp: and rtpmidi: listeners have one)\n`);
     return shutdown(ExitCode.Usage);
   }
   listener.onSession((link) => {
@@ -139,37 +139,19 @@ export async function runPeer(opts: PeerOptions, setExit: SetExitCode): Promise<
     bus.accept(link);
   });
   process.stderr.write(`listening on ${listener.url}\n`);
-  if (opts.advertise && endpoint !== undefined) {
-    // The id the endpoint really answers invitations with, so that what mDNS says and what an
-    // invited client sees never differ.
-    const { productInstanceId } = endpoint;
-    // A peer on loopback is only reachable there: announcing it on every interface would invite
-    // clients elsewhere to an address they cannot reach.
-    const mdns = mdnsOptions(opts.mdnsInterface === undefined && isLoopback(endpoint.host) ? { ...opts, mdnsInterface: '127.0.0.1' } : opts);
+  if (opts.advertise && advertise !== undefined) {
     try {
-      advert = await advertiseNm2(
-        // A wildcard bind is reachable on every address of the machine (the library's default); a
-        // specific one only on that address, so it is the one advertised.
-        { name: opts.name, port: endpoint.port, productInstanceId, ...(isWildcard(endpoint.host) ? {} : { host: endpoint.host }) },
-        mdns,
+      const ad = await advertise(opts.name, mdnsOptions(opts));
+      advert = ad;
+      process.stderr.write(
+        `advertising ${JSON.stringify(opts.name)}${ad.note === '' ? '' : ` (${ad.note})`} as ${ad.serviceType} on mDNS ${ad.interface ?? 'all interfaces'} port ${ad.mdnsPort}\n`,
       );
     } catch (err) {
       if (!(err instanceof MdnsError)) throw err;
       process.stderr.write(`error: --advertise: ${err.message}\n`);
       return shutdown(ExitCode.Failure);
     }
-    process.stderr.write(
-      `advertising ${JSON.stringify(opts.name)} (ProductInstanceId ${productInstanceId}) as ${NM2_SERVICE_TYPE} on mDNS ${mdns.interface ?? 'all interfaces'} port ${mdns.port ?? 5353}\n`,
-    );
   }
   await untilSignal();
   await shutdown(ExitCode.Ok);
-}
-
-function isLoopback(address: string): boolean {
-  return /^127\./.test(address) || address === '::1' || /^::ffff:127\./i.test(address);
-}
-
-function isWildcard(address: string): boolean {
-  return address === '0.0.0.0' || address === '::';
 }

@@ -75,6 +75,18 @@ const TLD = 'local';
 const SERVICES_META = `_services._dns-sd._udp.${TLD}`;
 /** The mDNS port (RFC 6762), used unless `MdnsOptions.port` says otherwise. */
 export const MDNS_PORT = 5353;
+
+/**
+ * Where a listener bound to `host` is announced, and as which address: one on loopback only there (on
+ * every interface it would invite clients elsewhere to an address they cannot reach), unless the
+ * caller chose an interface; one bound to the wildcard with every address of the machine (the
+ * library's default), one bound to an address with that address.
+ */
+export function announcementFor(host: string, options: MdnsOptions): { readonly mdns: MdnsOptions; readonly host?: string } {
+  const loopback = /^127\./.test(host) || host === '::1' || /^::ffff:127\./i.test(host);
+  const mdns = options.interface === undefined && loopback ? { ...options, interface: '127.0.0.1' } : options;
+  return host === '0.0.0.0' || host === '::' ? { mdns } : { mdns, host };
+}
 /** RFC 6762 §10: 120 s for records naming a host (SRV, A/AAAA), 75 min for the others. */
 const HOST_TTL = 120;
 const OTHER_TTL = 4500;

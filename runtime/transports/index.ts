@@ -10,6 +10,7 @@ export type { Midi1Port } from './midi1-port.ts';
 export { loopbackLinkPair, type LoopbackLinkOptions } from './loopback.ts';
 export {
   TransportRegistry,
+  type Advertisement,
   type ConnectOptions,
   type DiscoveryOptions,
   type ListenOptions,

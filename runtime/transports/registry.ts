@@ -63,6 +63,19 @@ export interface ListenOptions {
   readonly onError?: (err: unknown) => void;
 }
 
+/** A listener's announcement on mDNS / DNS-SD, until stopped. */
+export interface Advertisement {
+  /** The DNS-SD service type, e.g. `_midi2._udp`. */
+  readonly serviceType: string;
+  /** What identifies it beyond its name, for the operator, e.g. `ProductInstanceId midl-1-0a1b2c3d` ('' when nothing). */
+  readonly note: string;
+  /** The interface it is announced on (undefined: every one) and the mDNS port. */
+  readonly interface: string | undefined;
+  readonly mdnsPort: number;
+  /** Says goodbye on mDNS; resolves once sent. */
+  stop(): Promise<void>;
+}
+
 /** A bound listener: one `UmpLink` per peer session, until closed. */
 export interface TransportListener {
   /** Where it listens, as a URL of its scheme with what was really bound (a port 0 asked for is the port the system chose). */
@@ -75,6 +88,12 @@ export interface TransportListener {
   readonly nm2Endpoint?: { readonly host: string; readonly port: number; readonly productInstanceId: string };
   /** Sets the handler of each peer session, once established (one handler, replaced by a later call). */
   onSession(handler: (link: UmpLink) => void): void;
+  /**
+   * Announces the listener on mDNS / DNS-SD as `name`, under its protocol's service type, until the
+   * announcement is stopped; absent where the protocol has none (a MIDI port). An mDNS socket that
+   * cannot be opened rejects with `MdnsError`.
+   */
+  advertise?(name: string, mdns: { readonly interface?: string; readonly port?: number }): Promise<Advertisement>;
   /** Ends every session and unbinds; resolves once done. Idempotent. */
   close(): Promise<void>;
 }

@@ -74,7 +74,7 @@ async function slowConsumer(limits: { maxInFlight?: number; maxInFlightBytes?: n
     };
     await Promise.all(Array.from({ length: WINDOW }, worker));
     expect(refused).toEqual([]);
-    await until(() => got.length === COUNT, 5_000, `the listener's ${COUNT} messages`);
+    await until(() => got.length === COUNT, 15_000, `the listener's ${COUNT} messages`);
 
     // The slow session was told why it ended, and is gone from the authority (no resume of a session that missed messages).
     await until(() => slow.controls.some((c) => c.kind === ControlKind.Close), 2_000, 'CLOSE to the slow session');

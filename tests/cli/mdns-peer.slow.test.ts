@@ -2,7 +2,7 @@ import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { connectNm2 } from '../../runtime/transports/nm2/index.ts';
 import { discoverNm2, type Nm2Service } from '../../runtime/transports/nm2/mdns.ts';
 import { CLI_TEST_TIMEOUT_MS, busWarnings, removeTempProjects, runMidl, stackTraceLines } from '../helpers/cli.ts';
-import { killAll, startPeer, type MidlProcess } from '../helpers/midl-process.ts';
+import { killAll, startMidl, startPeer, type MidlProcess } from '../helpers/midl-process.ts';
 import { job, opsProject } from '../helpers/ops-schema.ts';
 import { freeUdpPort } from '../helpers/udp-port.ts';
 
@@ -136,5 +136,37 @@ describe('midl peer --advertise and mdns: addresses', { timeout: CLI_TEST_TIMEOU
     expect(peerUsage.stderr).toContain('--mdns-interface and --mdns-port only apply with --advertise');
     expect(stackTraceLines([ambiguous, picked, unknown, noPiid, empty, peerUsage].map((r) => r.stderr).join(''))).toEqual([]);
     expect(busWarnings([picked.stderr, left.stderr(), right.stderr()].join(''))).toEqual([]);
+  });
+
+  it('an RTP-MIDI peer is advertised as _apple-midi._udp, listed by discover --rtpmidi, and reached at the URL listed', async () => {
+    const mdnsPort = await freeUdpPort();
+    const peer = startMidl([
+      'peer',
+      '--listen',
+      'rtpmidi://127.0.0.1:0',
+      '--schema',
+      schema,
+      '--name',
+      'rtp studio',
+      '--advertise',
+      '--mdns-port',
+      String(mdnsPort),
+    ]);
+    const url = (await peer.waitFor(/listening on (rtpmidi:\/\/127\.0\.0\.1:\d+)/, 60_000))[1]!;
+    await peer.waitFor(new RegExp(`advertising "rtp studio" as _apple-midi\\._udp on mDNS 127\\.0\\.0\\.1 port ${mdnsPort}`), 10_000);
+    const found = await runMidl(['discover', '--rtpmidi', '--json', '--timeout', '1500', '--interface', '127.0.0.1', '--mdns-port', String(mdnsPort)]);
+    expect(found.stderr).toBe('');
+    expect(found.code).toBe(0);
+    const listed = found.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { name: string; url: string });
+    expect(listed).toEqual([expect.objectContaining({ name: 'rtp studio', url, addresses: ['127.0.0.1'] })]);
+    const sent = await runMidl(['send', '--schema', schema, '--to', listed[0]!.url, '--topic', 'ops/job', '--json', job(1)]);
+    expect(sent.stderr).toContain(`ops/job → ${url}: 1/1 delivered`);
+    expect(sent.code).toBe(0);
+    await peer.waitForLines(1, 10_000);
+    expect(stackTraceLines(sent.stderr + peer.stderr())).toEqual([]);
+    expect(busWarnings(sent.stderr + peer.stderr())).toEqual([]);
   });
 });

@@ -37,12 +37,12 @@ describe('udp:// URLs', () => {
     expect(() => urlOption('--from', 'udp://127.0.0.1:0', 'connect')).toThrow(/^--from: port 0 means "any free port"/);
     expect(() => urlOption('--to', 'mdns:', 'connect')).toThrow(/^--to: mdns: needs an endpoint name \(mdns:NAME or mdns:NAME#PIID\)$/);
     expect(() => urlOption('--listen', 'mdns:twin', 'listen')).toThrow(
-      /^--listen: cannot listen on "mdns:twin": the mdns: transport only connects; listen on udp:\/\/HOST:PORT$/,
+      /^--listen: cannot listen on "mdns:twin": the mdns: transport only connects; listen on udp:\/\/HOST:PORT or rtpmidi:\/\/HOST:PORT or midi:NAME$/,
     );
     const unknown = () => urlOption('--to', 'http://x', 'connect');
     expect(unknown).toThrow(UsageError);
     expect(unknown).toThrow(
-      '--to: not a udp://HOST:PORT address, nor mdns:NAME[#PIID]: "http://x" (no transport is registered for the scheme http:; the registered schemes are udp:, mdns:)',
+      '--to: not a udp://HOST:PORT address, nor mdns:NAME[#PIID], nor rtpmidi://HOST:PORT, nor midi:NAME: "http://x" (no transport is registered for the scheme http:; the registered schemes are udp:, mdns:, rtpmidi:, midi:)',
     );
   });
 });

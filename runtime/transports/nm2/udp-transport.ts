@@ -2,7 +2,9 @@
  * The `udp:` transport of the registry: Network MIDI 2.0 over UDP, connecting from a private
  * ephemeral endpoint (`connectNm2`) and listening with an `Nm2Endpoint` whose sessions are the links.
  */
+import { MDNS_PORT, announcementFor } from '../dns-sd.ts';
 import type { ConnectOptions, ListenOptions, Transport, TransportListener } from '../registry.ts';
+import { NM2_SERVICE_TYPE, advertiseNm2 } from './mdns.ts';
 import { Nm2Endpoint, type Nm2Link } from './endpoint.ts';
 import { connectNm2, formatUdpUrl, parseUdpUrl } from './url.ts';
 
@@ -37,6 +39,20 @@ export const udpTransport: Transport = {
       url: formatUdpUrl(endpoint.host, endpoint.port),
       nm2Endpoint: { host: endpoint.host, port: endpoint.port, productInstanceId: endpoint.productInstanceId },
       onSession: (handler) => endpoint.onSession(handler),
+      async advertise(name, options) {
+        const { productInstanceId } = endpoint;
+        const { mdns, host: announced } = announcementFor(endpoint.host, options);
+        // The id the endpoint really answers invitations with, so that what mDNS says and what an
+        // invited client sees never differ.
+        const ad = await advertiseNm2({ name, port: endpoint.port, productInstanceId, ...(announced === undefined ? {} : { host: announced }) }, mdns);
+        return {
+          serviceType: NM2_SERVICE_TYPE,
+          note: `ProductInstanceId ${productInstanceId}`,
+          interface: mdns.interface,
+          mdnsPort: mdns.port ?? MDNS_PORT,
+          stop: () => ad.stop(),
+        };
+      },
       close: () => endpoint.close(),
     };
   },

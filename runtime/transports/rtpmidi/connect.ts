@@ -3,7 +3,7 @@
  * long as the session, `listenRtpMidi` serves sessions on a bound endpoint (and advertises it over mDNS
  * when asked).
  */
-import type { MdnsOptions } from '../dns-sd.ts';
+import { announcementFor, type MdnsOptions } from '../dns-sd.ts';
 import { TransportError, type LinkDown } from '../link.ts';
 import type { Midi1Port } from '../midi1-port.ts';
 import { RtpMidiEndpoint } from './endpoint.ts';
@@ -75,8 +75,8 @@ export async function listenRtpMidi(url: string, options: ListenRtpMidiOptions):
   let advertisement: { stop(): Promise<void> } | undefined;
   if (options.advertise === true) {
     try {
-      const mdns = options.mdns ?? (isLoopback(host) ? { interface: '127.0.0.1' } : {});
-      advertisement = await advertiseRtpMidi({ name: options.name, port: endpoint.port, ...(isWildcard(host) ? {} : { host }) }, mdns);
+      const { mdns, host: announced } = announcementFor(host, options.mdns ?? {});
+      advertisement = await advertiseRtpMidi({ name: options.name, port: endpoint.port, ...(announced === undefined ? {} : { host: announced }) }, mdns);
     } catch (err) {
       await endpoint.close();
       throw new TransportError(
@@ -96,14 +96,6 @@ export async function listenRtpMidi(url: string, options: ListenRtpMidiOptions):
         await endpoint.close();
       })()),
   };
-}
-
-function isWildcard(host: string): boolean {
-  return host === '0.0.0.0' || host === '::';
-}
-
-function isLoopback(host: string): boolean {
-  return host.startsWith('127.') || host === '::1';
 }
 
 /** A session that closes its private endpoint when it goes down. */

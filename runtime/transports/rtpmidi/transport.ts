@@ -5,7 +5,9 @@
 import { midi1Link } from '../midi1-link.ts';
 import type { UmpLink } from '../link.ts';
 import type { ConnectOptions, ListenOptions, Transport, TransportListener } from '../registry.ts';
+import { MDNS_PORT, announcementFor } from '../dns-sd.ts';
 import { connectRtpMidi, listenRtpMidi } from './connect.ts';
+import { RTPMIDI_SERVICE_TYPE, advertiseRtpMidi } from './mdns.ts';
 import { parseRtpMidiUrl } from './url.ts';
 
 export const rtpmidiTransport: Transport = {
@@ -26,9 +28,15 @@ export const rtpmidiTransport: Transport = {
   },
   async listen(url: string, o: ListenOptions): Promise<TransportListener> {
     const listener = await listenRtpMidi(url, { name: o.name, ...(o.onError === undefined ? {} : { onError: o.onError }) });
+    const bound = parseRtpMidiUrl(listener.url, { listen: true });
     return {
       url: listener.url,
       onSession: (handler) => listener.onSession((port) => handler(midi1Link(port))),
+      async advertise(name, options) {
+        const { mdns, host } = announcementFor(bound.host, options);
+        const ad = await advertiseRtpMidi({ name, port: bound.port, ...(host === undefined ? {} : { host }) }, mdns);
+        return { serviceType: RTPMIDI_SERVICE_TYPE, note: '', interface: mdns.interface, mdnsPort: mdns.port ?? MDNS_PORT, stop: () => ad.stop() };
+      },
       close: () => listener.close(),
     };
   },
