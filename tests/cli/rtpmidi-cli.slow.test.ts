@@ -1,10 +1,12 @@
+import { readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { loadSchema } from '../../cli/schema-runtime.ts';
 import { ALL_CAPABILITIES, NetworkBus, RemoteError, type AnyTopicDescriptor } from '../../runtime/index.ts';
 import { transports, type TransportListener } from '../../runtime/transports/index.ts';
 import { collectBusErrors } from '../helpers/bus-errors.ts';
 import { calcProject } from '../helpers/calc-schema.ts';
-import { CLI_TEST_TIMEOUT_MS, busWarnings, removeTempProjects, runMidl, stackTraceLines, type CliResult } from '../helpers/cli.ts';
+import { CLI_TEST_TIMEOUT_MS, busWarnings, removeTempProjects, runMidl, stackTraceLines, tempProject, type CliResult } from '../helpers/cli.ts';
 import { killAll, startMidl, type MidlProcess } from '../helpers/midl-process.ts';
 import { startNpmRtpMidi, type NpmPeer } from '../helpers/npm-rtpmidi.ts';
 import { until } from '../helpers/until.ts';
@@ -12,7 +14,8 @@ import { until } from '../helpers/until.ts';
 /**
  * The operator commands over RTP-MIDI: a real `midl peer --listen rtpmidi://127.0.0.1:0` (the bundled
  * idl/ schemas, from the repo's midl.yaml) takes raw MIDI from `midl midi send` and from a third-party
- * AppleMIDI peer (npm rtpmidi), and bus messages from `midl send`; `midl call` gets its reply from a
+ * AppleMIDI peer (npm rtpmidi), and bus messages from `midl send` and `midl replay`, which `midl tail`
+ * sees through it; `midl call` gets its reply from a
  * responder served over an RTP-MIDI listener; `midl midi send` reaches npm rtpmidi's listener.
  */
 
@@ -23,9 +26,12 @@ const hex = (bytes: readonly number[]): string => bytes.map((b) => b.toString(16
 const busErrors = collectBusErrors();
 let peer: (MidlProcess & { url: string }) | undefined;
 const npmPeers: NpmPeer[] = [];
+/** The peer's --record file. */
+let record = '';
 
 beforeAll(async () => {
-  const started = startMidl(['peer', '--listen', 'rtpmidi://127.0.0.1:0']);
+  record = join(tempProject(), 'record.jsonl');
+  const started = startMidl(['peer', '--listen', 'rtpmidi://127.0.0.1:0', '--record', record]);
   const m = await started.waitFor(/listening on (rtpmidi:\/\/127\.0\.0\.1:\d+)/, 60_000);
   peer = Object.assign(started, { url: m[1]! });
 }, CLI_TEST_TIMEOUT_MS);
@@ -76,7 +82,9 @@ describe('midl over RTP-MIDI', { timeout: CLI_TEST_TIMEOUT_MS }, () => {
     expect(await peerLines(from, 2)).toEqual([JSON.stringify({ midi: '90 3c 64' }), JSON.stringify({ midi: 'f0 7e 7f 06 01 f7' })]);
   });
 
-  it('midl send: a message on a topic of idl/ is printed by the peer', async () => {
+  it('midl send: a message on a topic of idl/ is printed by the peer and seen by midl tail; midl replay sends the recording again', async () => {
+    const tail = startMidl(['tail', '--from', peer!.url, '--count', '1', 'llm/**']);
+    await tail.waitFor(/subscribed to llm\/\*\* on/, 30_000);
     const from = peer!.lines().length;
     const value = { corr: 'rtp-1', tool: 'echo', arguments: { text: 'over RTP-MIDI' } };
     const sent = await runMidl(['send', '--to', peer!.url, '--topic', 'llm/tool.invoke', '--json', JSON.stringify(value)]);
@@ -84,7 +92,28 @@ describe('midl over RTP-MIDI', { timeout: CLI_TEST_TIMEOUT_MS }, () => {
     expect(sent.stderr).toContain('1/1 delivered');
     expect(sent.code).toBe(0);
     const [line] = await peerLines(from, 1);
-    expect(JSON.parse(line!)).toMatchObject({ topic: 'llm/tool.invoke', address: 'llm/tool.invoke', qos: 'at_least_once', value });
+    const printed = JSON.parse(line!) as { session: number };
+    expect(printed).toMatchObject({ topic: 'llm/tool.invoke', address: 'llm/tool.invoke', qos: 'at_least_once', value });
+    expect(await tail.exited).toBe(0);
+    expect(JSON.parse(tail.lines()[0]!)).toMatchObject({ address: 'llm/tool.invoke', value });
+    expect(stackTraceLines(tail.stderr())).toEqual([]);
+
+    // The peer's --record line of it, replayed over RTP-MIDI: the same message again, in a new session.
+    const recorded = readFileSync(record, 'utf8')
+      .trim()
+      .split('\n')
+      .filter((l) => (JSON.parse(l) as { address?: string }).address === 'llm/tool.invoke');
+    expect(recorded).toHaveLength(1);
+    const replayFile = join(dirname(record), 'tool-invoke.jsonl');
+    writeFileSync(replayFile, `${recorded[0]}\n`);
+    const again = await runMidl(['replay', replayFile, '--to', peer!.url]);
+    clean(again);
+    expect(again.stderr).toContain('1/1 delivered');
+    expect(again.code).toBe(0);
+    const [replayed] = await peerLines(from + 1, 1);
+    const second = JSON.parse(replayed!) as { session: number };
+    expect(second).toMatchObject({ address: 'llm/tool.invoke', value });
+    expect(second.session).not.toBe(printed.session);
   });
 
   it('midl call: request and reply, and an error reply, with a responder served on an RTP-MIDI listener', async () => {
