@@ -14,6 +14,8 @@ export interface LinkWatcher {
 /** `link` itself, but the handlers its owner sets see `watcher` first. */
 export function watchLink(link: UmpLink, watcher: LinkWatcher): UmpLink {
   return {
+    // The bus picks its lane by it: without it, a MIDI 1.0 link (rtpmidi:, midi:) would be sent SysEx8.
+    ...(link.midi1Only === undefined ? {} : { midi1Only: link.midi1Only }),
     get description() {
       return link.description;
     },

@@ -3,57 +3,17 @@
  * handshake and clock sync included): the session opens and stays up, and every message that arrives
  * is intact and in order (RTP-MIDI repairs nothing here; delivery guarantees are the bus's job).
  */
-import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Midi1Port } from '../../../runtime/transports/midi1-port.ts';
 import { connectRtpMidi, listenRtpMidi } from '../../../runtime/transports/rtpmidi/connect.ts';
 import { RtpMidiError } from '../../../runtime/transports/rtpmidi/errors.ts';
-import { mulberry32 } from '../../helpers/udp-relay.ts';
+import { startRtpMidiRelay } from '../../helpers/rtpmidi-relay.ts';
 
 const cleanups: (() => Promise<void>)[] = [];
 afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
 });
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-/**
- * A relay for one RTP-MIDI client: an even front port pair (control, data) forwarding to the target's
- * control and data ports from an upstream socket each, dropping datagrams by a seeded PRNG.
- */
-async function startPairRelay(targetPort: number, loss: number, seed: number): Promise<{ port: number; dropped(): number; close(): Promise<void> }> {
-  const random = mulberry32(seed);
-  let dropped = 0;
-  const bind = (s: Socket, port: number) =>
-    new Promise<boolean>((resolve) => {
-      s.once('error', () => resolve(false));
-      s.bind(port, '127.0.0.1', () => resolve(true));
-    });
-  for (;;) {
-    const port = 30000 + 2 * Math.floor(Math.random() * 5000);
-    const fronts = [createSocket('udp4'), createSocket('udp4')];
-    const ups = [createSocket('udp4'), createSocket('udp4')];
-    const ok = [await bind(fronts[0]!, port), await bind(fronts[1]!, port + 1), await bind(ups[0]!, 0), await bind(ups[1]!, 0)];
-    const all = [...fronts, ...ups];
-    if (!ok.every(Boolean)) {
-      await Promise.all(all.map((s) => new Promise<void>((r) => s.close(() => r()))).map((p) => p.catch(() => {})));
-      continue;
-    }
-    fronts.forEach((front, i) => {
-      const up = ups[i]!;
-      let client: RemoteInfo | undefined;
-      front.on('message', (msg, from) => {
-        client = from;
-        if (random() < loss) dropped++;
-        else up.send(msg, targetPort + i, '127.0.0.1');
-      });
-      up.on('message', (msg) => {
-        if (random() < loss) dropped++;
-        else if (client) front.send(msg, client.port, client.address);
-      });
-    });
-    return { port, dropped: () => dropped, close: () => Promise.all(all.map((s) => new Promise<void>((r) => s.close(() => r())))).then(() => {}) };
-  }
-}
 
 const TOTAL = 3000;
 const SYSEX_EVERY = 100;
@@ -74,7 +34,7 @@ describe('RTP-MIDI through a lossy relay', () => {
       const tuning = { inviteRetryMs: 200, syncFastMs: 200 };
       const listener = await listenRtpMidi('rtpmidi://127.0.0.1:0', { name: 'receiver', onError: (e) => errors.push(e), tuning });
       cleanups.push(() => listener.close());
-      const relay = await startPairRelay(Number(/:(\d+)$/.exec(listener.url)![1]), loss, seed);
+      const relay = await startRtpMidiRelay({ targetPort: Number(/:(\d+)$/.exec(listener.url)![1]), loss, seed });
       cleanups.push(() => relay.close());
       const accepted = new Promise<Midi1Port>((resolve) => listener.onSession(resolve));
       const sender = await connectRtpMidi(`rtpmidi://127.0.0.1:${relay.port}`, { name: 'sender', onError: (e) => errors.push(e), tuning, timeoutMs: 10_000 });
@@ -103,7 +63,8 @@ describe('RTP-MIDI through a lossy relay', () => {
       }
       const delivered = got.length / TOTAL;
       expect(delivered).toBeGreaterThan(1 - loss * 4);
-      expect(relay.dropped()).toBeGreaterThan(0);
+      expect(relay.stats().dropped).toBeGreaterThan(0);
+      expect(relay.errors()).toEqual([]);
       // The only errors are SysEx that lost a segment with a datagram.
       for (const e of errors) {
         expect(e).toBeInstanceOf(RtpMidiError);
