@@ -3,11 +3,13 @@
  * - in process: NetworkBus client → authority over `loopbackLinkPair` (framing, sessions, at-least-once
  *   acks, link hops through setImmediate) vs the in-process LoopbackBus doing the same publish →
  *   deliver — one message at a time (p50/p99 of publish → handler) and 1000 pipelined (msgs/s);
- * - over UDP on 127.0.0.1: NetworkBus over Network MIDI 2.0 (Nm2Endpoint + connectNm2, no relay) —
- *   request/reply round trips (p50/p99) and 1000 at-least-once publishes with 64 unacknowledged at
- *   most (msgs/s) — vs raw dgram round trips carrying the bytes the bus puts on the wire for the same
- *   work, each way (counted per case before timing by the authority endpoint's own stats: bytesIn is
- *   what the client sent, bytesOut what the authority answered), one at a time / pipelined 64 deep.
+ * - over the network on 127.0.0.1, the same cases on two wires (bench/wires.ts) in one run: Network
+ *   MIDI 2.0 (UDP) and RTP-MIDI (AppleMIDI; the bus as SysEx7 + Mcoded7), no relay — request/reply
+ *   round trips (p50/p99) and 1000 at-least-once publishes with 64 unacknowledged at most (msgs/s) —
+ *   vs raw dgram round trips carrying the bytes the bus puts on that wire for the same work, each way
+ *   (counted before timing on a calibration session through a loss-free relay: bytesIn is what the
+ *   client sent, bytesOut what the authority answered), one at a time / pipelined 64 deep. Each
+ *   RTP-MIDI case also prints the NM2 case's figure of the same run beside its own.
  * Published messages: a 32-token SSE event on sse/stream/{id} (lane flex: a Flex Data text frame of
  * JSON) and a job result on gpu/job.result/{corr} (lane sysex8: a binary SysEx8 frame), so the two
  * lanes compare in the same run; the request is gpu/job.dispatch.

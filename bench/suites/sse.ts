@@ -4,9 +4,10 @@
  * loss and ≥ 500 tokens/s at 3–5 %. Each case reports its tokens/s and the factor over that target
  * (`xTarget`) as measured; no multiple of the target is promised.
  *
- * Path: sender NetworkBus → Network MIDI 2.0 (UDP, 127.0.0.1) → seeded lossy relay (tests/helpers/
- * udp-relay.ts: loss, 1 % duplication, 2 % reordering up to 5 ms, both directions) → receiver
- * NetworkBus (the session authority), on sse/stream/{id} at-least-once.
+ * Path: sender NetworkBus → a wire (bench/wires.ts: Network MIDI 2.0, or RTP-MIDI with both its ports
+ * relayed) on 127.0.0.1 → seeded lossy relay (tests/helpers/udp-relay.ts: loss, 1 % duplication, 2 %
+ * reordering up to 5 ms, both directions) → receiver NetworkBus (the session authority), on
+ * sse/stream/{id} at-least-once. The two 100k cases run on both wires with the same tokens and seeds.
  *
  * Sender: coalesces TOKENS_PER_EVENT tokens into one SseEnvelope `message` event (what an SSE sender
  * flushing per interval emits when the model outpaces the interval), seq 0, 1, 2…, then a `done`
