@@ -269,23 +269,33 @@ function network(wire: Wire, load: Load, calibrate: (c: Calibration) => Promise<
       const sink = new Sink(`NetworkBus over ${wire.label}`);
       authority.subscribe(load.topic, sink.hit, { params: load.params });
       sink.start();
-      const listener = await wire.listen('bench authority', (l) => authority.accept(l), errors);
-      const link = await listener.connect('bench client');
-      const client = node('client', errors);
-      await deadline(client.connect(link), 10_000, `${wire.label} NetworkBus connect`);
-      const counted = await listener.connectThrough('bench calibration client', LOSS_FREE);
-      const calibrationClient = node('calibration client', errors);
-      let perOp: WireTraffic;
+      // What is open so far, closed in reverse if setting up fails (teardown only runs after a setup that succeeded).
+      const opened: (() => void | Promise<void>)[] = [() => sink.stop(), () => authority.close()];
       try {
-        await deadline(calibrationClient.connect(counted.link), 10_000, `${wire.label} calibration NetworkBus connect`);
-        perOp = await calibrate({ client: calibrationClient, sink, relay: counted.relay });
-      } finally {
-        await calibrationClient.close();
-        await counted.close();
+        const listener = await wire.listen('bench authority', (l) => authority.accept(l), errors);
+        opened.push(() => listener.close());
+        const link = await listener.connect('bench client');
+        opened.push(() => link.close());
+        const client = node('client', errors);
+        opened.push(() => client.close());
+        await deadline(client.connect(link), 10_000, `${wire.label} NetworkBus connect`);
+        const counted = await listener.connectThrough('bench calibration client', LOSS_FREE);
+        const calibrationClient = node('calibration client', errors);
+        let perOp: WireTraffic;
+        try {
+          await deadline(calibrationClient.connect(counted.link), 10_000, `${wire.label} calibration NetworkBus connect`);
+          perOp = await calibrate({ client: calibrationClient, sink, relay: counted.relay });
+        } finally {
+          await calibrationClient.close();
+          await counted.close();
+        }
+        // A zero-byte datagram is still a datagram; one byte keeps the anchor's sockets on the ordinary path.
+        const echo = await startEcho(Math.max(1, Math.round(perOp.bytesIn)), Math.max(1, Math.round(perOp.bytesOut)));
+        return { listener, link, client, authority, sink, echo, perOp, errors };
+      } catch (err) {
+        for (const close of opened.reverse()) await close();
+        throw err;
       }
-      // A zero-byte datagram is still a datagram; one byte keeps the anchor's sockets on the ordinary path.
-      const echo = await startEcho(Math.max(1, Math.round(perOp.bytesIn)), Math.max(1, Math.round(perOp.bytesOut)));
-      return { listener, link, client, authority, sink, echo, perOp, errors };
     },
     async (e) => {
       e.sink.stop();
