@@ -1,12 +1,11 @@
 /**
  * Helpers of the bus and sse bench suites (kept outside bench/suites/, whose every file is a suite):
  * nodes built from the generated registry, deadlines that turn a stall into a loud error, raw dgram
- * round trips (the UDP anchor), the bytes an endpoint put on the wire (from its own stats, to size that
- * anchor), and a windowed sender.
+ * round trips (the UDP anchor), the shape of the wire traffic that sizes that anchor, and a windowed
+ * sender.
  */
 import { createSocket, type Socket } from 'node:dgram';
 import { NetworkBus, type NetworkBusOptions } from '../runtime/index.ts';
-import type { Nm2Endpoint } from '../runtime/transports/index.ts';
 import { topics, intents } from '../generated/index.ts';
 
 /** Every topic and intent of idl/, as a NetworkBus takes them. */
@@ -112,24 +111,12 @@ export async function startEcho(requestBytes: number, replyBytes: number): Promi
   };
 }
 
-/** What an endpoint received and sent while `f` ran, from its own counters (every session of it, every datagram). */
+/** What went to a listener (in) and came back from it (out) while some work ran: every datagram, every byte. */
 export interface WireTraffic {
   readonly datagramsIn: number;
   readonly bytesIn: number;
   readonly datagramsOut: number;
   readonly bytesOut: number;
-}
-
-export async function trafficOf(endpoint: Nm2Endpoint, f: () => Promise<void>): Promise<WireTraffic> {
-  const before = endpoint.stats();
-  await f();
-  const after = endpoint.stats();
-  return {
-    datagramsIn: after.datagramsIn - before.datagramsIn,
-    bytesIn: after.bytesIn - before.bytesIn,
-    datagramsOut: after.datagramsOut - before.datagramsOut,
-    bytesOut: after.bytesOut - before.bytesOut,
-  };
 }
 
 /**

@@ -3,20 +3,30 @@
  * - in process: NetworkBus client → authority over `loopbackLinkPair` (framing, sessions, at-least-once
  *   acks, link hops through setImmediate) vs the in-process LoopbackBus doing the same publish →
  *   deliver — one message at a time (p50/p99 of publish → handler) and 1000 pipelined (msgs/s);
- * - over UDP on 127.0.0.1: NetworkBus over Network MIDI 2.0 (Nm2Endpoint + connectNm2, no relay) —
- *   request/reply round trips (p50/p99) and 1000 at-least-once publishes with 64 unacknowledged at
- *   most (msgs/s) — vs raw dgram round trips carrying the bytes the bus puts on the wire for the same
- *   work, each way (counted per case before timing by the authority endpoint's own stats: bytesIn is
- *   what the client sent, bytesOut what the authority answered), one at a time / pipelined 64 deep.
+ * - over the network on 127.0.0.1, the same cases on two wires (bench/wires.ts) in one run: Network
+ *   MIDI 2.0 (UDP) and RTP-MIDI (AppleMIDI; the bus as SysEx7 + Mcoded7), no relay — request/reply
+ *   round trips (p50/p99) and 1000 at-least-once publishes with 64 unacknowledged at most (msgs/s) —
+ *   vs raw dgram round trips carrying the bytes the bus puts on that wire for the same work, each way
+ *   (counted before timing on a calibration session through a loss-free relay: bytesIn is what the
+ *   client sent, bytesOut what the authority answered), one at a time / pipelined 64 deep. Each
+ *   RTP-MIDI case also prints the NM2 case's figure of the same run beside its own.
  * Published messages: a 32-token SSE event on sse/stream/{id} (lane flex: a Flex Data text frame of
  * JSON) and a job result on gpu/job.result/{corr} (lane sysex8: a binary SysEx8 frame), so the two
  * lanes compare in the same run; the request is gpu/job.dispatch.
  */
-import type { BenchCase, BenchSuite } from '../harness.ts';
-import { ALL_CAPABILITIES, LoopbackHub, loopbackLinkPair, type AnyTopicDescriptor, type LoopbackBus, type NetworkBus } from '../../runtime/index.ts';
-import { Nm2Endpoint, connectNm2, type Nm2Link } from '../../runtime/transports/index.ts';
+import type { BenchCase, BenchResult, BenchSuite } from '../harness.ts';
+import {
+  ALL_CAPABILITIES,
+  LoopbackHub,
+  loopbackLinkPair,
+  type AnyTopicDescriptor,
+  type LoopbackBus,
+  type NetworkBus,
+  type UmpLink,
+} from '../../runtime/index.ts';
 import { topics, type SseEnvelope } from '../../generated/index.ts';
-import { assertNoErrors, deadline, node, startEcho, trafficOf, windowed, type Echo, type WireTraffic } from '../net.ts';
+import { assertNoErrors, deadline, node, startEcho, windowed, type Echo, type WireTraffic } from '../net.ts';
+import { LOSS_FREE, nm2Wire, relayedTraffic, rtpMidiWire, type Relay, type Wire, type WireListener } from '../wires.ts';
 
 const stream = topics['sse/stream/{id}'];
 const dispatch = topics['gpu/job.dispatch'];
@@ -24,6 +34,8 @@ const params = { id: 'bench' } as const;
 /** Messages per call of the throughput cases, and the most left unacknowledged on UDP. */
 const BURST = 1000;
 const WINDOW = 64;
+/** Measured calls of each network publish case (each side), whatever the time budget; more if the budget allows. */
+const PUBLISH_RUNS = 16;
 /** A stalled case fails after this long without progress instead of hanging the run. */
 const STALL_MS = 15_000;
 
@@ -222,11 +234,11 @@ function inProcessCases(load: Load): BenchCase[] {
   ];
 }
 
-// ── UDP (Network MIDI 2.0 on 127.0.0.1) ───────────────────────────────────────────────────────────
+// ── over the network on 127.0.0.1: Network MIDI 2.0 and RTP-MIDI ─────────────────────────────────────
 
-interface Udp {
-  readonly endpoint: Nm2Endpoint;
-  readonly link: Nm2Link;
+interface Net {
+  readonly listener: WireListener;
+  readonly link: UmpLink;
   readonly client: NetworkBus;
   readonly authority: NetworkBus;
   readonly sink: Sink;
@@ -236,28 +248,54 @@ interface Udp {
   readonly errors: unknown[];
 }
 
-type UdpBase = Omit<Udp, 'echo' | 'perOp'>;
+/** A second client of the same authority, through a loss-free relay that counts every datagram both ways. */
+interface Calibration {
+  readonly client: NetworkBus;
+  readonly sink: Sink;
+  readonly relay: Relay;
+}
 
-/** `calibrate` returns the wire traffic of one operation; the anchor then carries those bytes each way. */
-function udp(load: Load, calibrate: (e: UdpBase) => Promise<WireTraffic>) {
-  return resource<Udp>(
+/**
+ * The authority listening on `wire`, a client connected straight to it (the measured calls), and the
+ * wire traffic of one operation, which `calibrate` counts on a calibration session; the anchor then
+ * carries those bytes each way.
+ */
+function network(wire: Wire, load: Load, calibrate: (c: Calibration) => Promise<WireTraffic>) {
+  return resource<Net>(
     async () => {
       const errors: unknown[] = [];
-      const endpoint = await Nm2Endpoint.listen({ host: '127.0.0.1', port: 0, name: 'bench authority' });
       const authority = node('authority', errors);
-      endpoint.onSession((l) => authority.accept(l));
       authority.serve(dispatch, () => accepted);
-      const sink = new Sink('NetworkBus over NM2');
+      const sink = new Sink(`NetworkBus over ${wire.label}`);
       authority.subscribe(load.topic, sink.hit, { params: load.params });
       sink.start();
-      const link = await connectNm2(`udp://127.0.0.1:${endpoint.port}`, { name: 'bench client', timeoutMs: 10_000 });
-      const client = node('client', errors);
-      await deadline(client.connect(link), 10_000, 'NM2 NetworkBus connect');
-      const base = { endpoint, link, client, authority, sink, errors };
-      const perOp = await calibrate(base);
-      // A zero-byte datagram is still a datagram; one byte keeps the anchor's sockets on the ordinary path.
-      const echo = await startEcho(Math.max(1, Math.round(perOp.bytesIn)), Math.max(1, Math.round(perOp.bytesOut)));
-      return { ...base, echo, perOp };
+      // What is open so far, closed in reverse if setting up fails (teardown only runs after a setup that succeeded).
+      const opened: (() => void | Promise<void>)[] = [() => sink.stop(), () => authority.close()];
+      try {
+        const listener = await wire.listen('bench authority', (l) => authority.accept(l), errors);
+        opened.push(() => listener.close());
+        const link = await listener.connect('bench client');
+        opened.push(() => link.close());
+        const client = node('client', errors);
+        opened.push(() => client.close());
+        await deadline(client.connect(link), 10_000, `${wire.label} NetworkBus connect`);
+        const counted = await listener.connectThrough('bench calibration client', LOSS_FREE);
+        const calibrationClient = node('calibration client', errors);
+        let perOp: WireTraffic;
+        try {
+          await deadline(calibrationClient.connect(counted.link), 10_000, `${wire.label} calibration NetworkBus connect`);
+          perOp = await calibrate({ client: calibrationClient, sink, relay: counted.relay });
+        } finally {
+          await calibrationClient.close();
+          await counted.close();
+        }
+        // A zero-byte datagram is still a datagram; one byte keeps the anchor's sockets on the ordinary path.
+        const echo = await startEcho(Math.max(1, Math.round(perOp.bytesIn)), Math.max(1, Math.round(perOp.bytesOut)));
+        return { listener, link, client, authority, sink, echo, perOp, errors };
+      } catch (err) {
+        for (const close of opened.reverse()) await close();
+        throw err;
+      }
     },
     async (e) => {
       e.sink.stop();
@@ -265,8 +303,8 @@ function udp(load: Load, calibrate: (e: UdpBase) => Promise<WireTraffic>) {
       await e.client.close();
       await e.authority.close();
       await e.link.close();
-      await e.endpoint.close();
-      assertNoErrors('bus UDP', e.errors);
+      await e.listener.close();
+      assertNoErrors(`bus ${wire.label}`, e.errors);
     },
   );
 }
@@ -274,15 +312,15 @@ function udp(load: Load, calibrate: (e: UdpBase) => Promise<WireTraffic>) {
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /**
- * The wire traffic of one operation, averaged over `ops` runs of `op` after a warm-up, counted by the
- * authority's endpoint: bytesIn/datagramsIn is what the client sent it, bytesOut/datagramsOut what it
- * sent back. The runs follow each other as the measured calls do (so acknowledgements coalesce the same
- * way), then a pause lets the last delayed acknowledgements (5 ms) be counted too.
+ * The wire traffic of one operation, averaged over `ops` runs of `op` after `warm` runs, counted by the
+ * calibration relay: bytesIn/datagramsIn is what the client sent the authority, bytesOut/datagramsOut
+ * what came back. The runs follow each other as the measured calls do (so acknowledgements coalesce the
+ * same way), then a pause lets the last delayed acknowledgements (5 ms) be counted too.
  */
-async function trafficPerOp(e: UdpBase, ops: number, op: () => Promise<void>, itemsPerOp = 1): Promise<WireTraffic> {
-  for (let i = 0; i < 20; i++) await op(); // warm: first-call compilation, the session's first srtt
+async function trafficPerOp(c: Calibration, warm: number, ops: number, op: () => Promise<void>, itemsPerOp = 1): Promise<WireTraffic> {
+  for (let i = 0; i < warm; i++) await op(); // first-call compilation, the session's first srtt
   await sleep(50);
-  const total = await trafficOf(e.endpoint, async () => {
+  const total = await relayedTraffic(c.relay, async () => {
     for (let i = 0; i < ops; i++) await op();
     await sleep(20);
   });
@@ -290,25 +328,54 @@ async function trafficPerOp(e: UdpBase, ops: number, op: () => Promise<void>, it
   return { datagramsIn: total.datagramsIn / per, bytesIn: total.bytesIn / per, datagramsOut: total.datagramsOut / per, bytesOut: total.bytesOut / per };
 }
 
-function publishBurst(e: UdpBase, load: Load, n: number): Promise<void> {
+function publishBurst(e: { client: NetworkBus; sink: Sink }, load: Load, n: number): Promise<void> {
   const got = e.sink.expect(n);
   got.catch(() => undefined); // awaited below; a send failure must not leave it unhandled
   return windowed(n, WINDOW, () => e.client.publish(load.topic, load.value, { params: load.params })).then(() => got);
 }
 
 /** The calibrated traffic, as figures: what the bus put on the wire per operation (or message) each way, and so what the anchor carries. */
-const wire = (r: { get: () => Udp }) => (): Record<string, number> => {
+const wireFigures = (r: { get: () => Net }): Record<string, number> => {
   const t = r.get().perOp;
   return { bytesToAuthority: t.bytesIn, bytesFromAuthority: t.bytesOut, datagramsToAuthority: t.datagramsIn, datagramsFromAuthority: t.datagramsOut };
 };
 
-function udpPublishCase(load: Load): BenchCase {
-  const pub = udp(load, (e) => trafficPerOp(e, 3, () => publishBurst(e, load, BURST), BURST));
+/** How a wire's cases are named, and the wire of the same run whose figure each of its cases prints beside its own. */
+interface WireCases {
+  readonly wire: Wire;
+  /** Case names: `bus ${name}: …`. */
+  readonly name: string;
+  /** What a published topic's lane becomes on this wire, for case names. */
+  readonly lane: (load: Load) => string;
+  readonly compareWith?: { readonly wire: Wire; readonly key: string };
+}
+
+/** This run's results by wire and operation, so a later wire's case can print an earlier wire's figure beside its own. */
+const resultsOfRun = new Map<string, BenchResult>();
+
+function compared(w: WireCases, op: string, r: BenchResult): Record<string, number> {
+  resultsOfRun.set(`${w.wire.label} ${op}`, r);
+  if (!w.compareWith) return {};
+  const { wire, key } = w.compareWith;
+  const ref = resultsOfRun.get(`${wire.label} ${op}`);
+  if (!ref) throw new Error(`bus ${w.name}, ${op}: the ${wire.label} case of the same run is missing (it runs first in this suite)`);
+  const perSec =
+    ref.itemsPerSec === undefined ? { [`${key}OpsPerSec`]: ref.hz } : { [`${key}${capitalised(ref.itemsLabel ?? 'items')}PerSec`]: ref.itemsPerSec };
+  const x = `x${capitalised(key)}`;
+  return { ...perSec, [`${key}Ratio`]: ref.ratio, [x]: r.hz / ref.hz };
+}
+
+const capitalised = (s: string): string => s.charAt(0).toUpperCase() + s.slice(1);
+
+function publishCase(w: WireCases, load: Load): BenchCase {
+  const pub = network(w.wire, load, (c) => trafficPerOp(c, 2, 3, () => publishBurst(c, load, BURST), BURST));
   return {
-    name: `bus UDP, ${load.lane} lane: ${BURST} at-least-once publishes, ${WINDOW} in flight`,
+    name: `bus ${w.name}, ${w.lane(load)}: ${BURST} at-least-once publishes, ${WINDOW} in flight`,
     ...pub,
     itemsPerOp: BURST,
     itemsLabel: 'msgs',
+    // A call takes a few hundred ms: tinybench's default 64 runs would make this case alone half a minute.
+    minIterations: PUBLISH_RUNS,
     fn: async () => {
       await publishBurst(pub.get(), load, BURST);
     },
@@ -317,32 +384,41 @@ function udpPublishCase(load: Load): BenchCase {
       fn: async () => pub.get().echo.pipelined(BURST, WINDOW),
     },
     // figures() runs right after measuring, before teardown, so the calibrated traffic is still there.
-    figures: () => ({ ...wire(pub)(), payloadBytes: load.payloadBytes }),
+    figures: (r) => ({ ...wireFigures(pub), payloadBytes: load.payloadBytes, ...pub.get().listener.counters(), ...compared(w, `publish ${load.lane}`, r) }),
   };
 }
 
-function udpCases(): BenchCase[] {
-  const rr = udp(loads[0]!, (e) =>
-    trafficPerOp(e, 200, async () => {
-      await e.client.request(dispatch, job);
+function networkCases(w: WireCases): BenchCase[] {
+  const rr = network(w.wire, loads[0]!, (c) =>
+    trafficPerOp(c, 20, 200, async () => {
+      await c.client.request(dispatch, job);
     }),
   );
   return [
     {
-      name: 'bus UDP: request/reply round trip (gpu/job.dispatch)',
+      name: `bus ${w.name}: request/reply round trip (gpu/job.dispatch)`,
       ...rr,
       latency: true,
       fn: async () => {
         await rr.get().client.request(dispatch, job);
       },
       baseline: { name: 'raw dgram round trip (same bytes each way)', fn: async () => rr.get().echo.roundTrip() },
-      figures: wire(rr),
+      figures: (r) => ({ ...wireFigures(rr), ...rr.get().listener.counters(), ...compared(w, 'request/reply', r) }),
     },
-    ...loads.map(udpPublishCase),
+    ...loads.map((load) => publishCase(w, load)),
   ];
 }
 
+const nm2: WireCases = { wire: nm2Wire, name: 'NM2/UDP', lane: (load) => `${load.lane} lane` };
+// On a MIDI 1.0 link every frame rides SysEx7, whatever the topic's lane elsewhere.
+const rtpMidi: WireCases = {
+  wire: rtpMidiWire,
+  name: 'RTP-MIDI',
+  lane: (load) => `${load.lane}-lane topic as SysEx7`,
+  compareWith: { wire: nm2Wire, key: 'nm2' },
+};
+
 export const suite: BenchSuite = {
   name: 'bus',
-  cases: () => [...loads.flatMap(inProcessCases), ...udpCases()],
+  cases: () => [...loads.flatMap(inProcessCases), ...networkCases(nm2), ...networkCases(rtpMidi)],
 };

@@ -4,9 +4,10 @@
  * loss and ≥ 500 tokens/s at 3–5 %. Each case reports its tokens/s and the factor over that target
  * (`xTarget`) as measured; no multiple of the target is promised.
  *
- * Path: sender NetworkBus → Network MIDI 2.0 (UDP, 127.0.0.1) → seeded lossy relay (tests/helpers/
- * udp-relay.ts: loss, 1 % duplication, 2 % reordering up to 5 ms, both directions) → receiver
- * NetworkBus (the session authority), on sse/stream/{id} at-least-once.
+ * Path: sender NetworkBus → a wire (bench/wires.ts: Network MIDI 2.0, or RTP-MIDI with both its ports
+ * relayed) on 127.0.0.1 → seeded lossy relay (tests/helpers/udp-relay.ts: loss, 1 % duplication, 2 %
+ * reordering up to 5 ms, both directions) → receiver NetworkBus (the session authority), on
+ * sse/stream/{id} at-least-once. The two 100k cases run on both wires with the same tokens and seeds.
  *
  * Sender: coalesces TOKENS_PER_EVENT tokens into one SseEnvelope `message` event (what an SSE sender
  * flushing per interval emits when the model outpaces the interval), seq 0, 1, 2…, then a `done`
@@ -21,11 +22,11 @@
  */
 import type { BenchCase, BenchResult, BenchSuite } from '../harness.ts';
 import type { NetworkBus } from '../../runtime/index.ts';
-import { Nm2Endpoint, type Nm2Link, type Nm2Stats } from '../../runtime/transports/index.ts';
 import { topics, type SseEnvelope } from '../../generated/index.ts';
-// A test fixture, shared on purpose: the bench's lossy path is the one the integration tests use.
-import { mulberry32, startRelay, type Relay } from '../../tests/helpers/udp-relay.ts';
+// A test fixture, shared on purpose: the tokens come from the seeded PRNG of the relay the integration tests use.
+import { mulberry32 } from '../../tests/helpers/udp-relay.ts';
 import { assertNoErrors, deadline, node, windowed } from '../net.ts';
+import { nm2Wire, rtpMidiWire, type RelayedLink, type Wire, type WireListener } from '../wires.ts';
 
 const stream = topics['sse/stream/{id}'];
 const TOKENS_PER_EVENT = 32;
@@ -76,11 +77,10 @@ function generateTokens(count: number, seed: number): string[] {
 }
 
 interface Path {
-  readonly relay: Relay;
-  readonly rxEndpoint: Nm2Endpoint;
-  readonly txEndpoint: Nm2Endpoint;
-  /** Set once the NM2 session is up. */
-  link: Nm2Link | undefined;
+  /** The receiver's side of the wire. */
+  readonly listener: WireListener;
+  /** The sender's session through the relay; set once it is up. */
+  relayed: RelayedLink | undefined;
   readonly sender: NetworkBus;
   readonly receiver: NetworkBus;
   readonly errors: unknown[];
@@ -126,31 +126,19 @@ class Collector {
   }
 }
 
-async function openPath(loss: number, seed: number): Promise<Path> {
+async function openPath(wire: Wire, loss: number, seed: number): Promise<Path> {
   const errors: unknown[] = [];
-  const rxEndpoint = await Nm2Endpoint.listen({ host: '127.0.0.1', port: 0, name: 'sse receiver' });
   const receiver = node('receiver', errors);
-  rxEndpoint.onSession((l) => receiver.accept(l));
-  const lossy = loss > 0;
-  const relay = await startRelay({
-    target: { host: '127.0.0.1', port: rxEndpoint.port },
-    seed,
-    loss,
-    duplicate: lossy ? 0.01 : 0,
-    reorder: lossy ? 0.02 : 0,
-    maxDelayMs: 5,
-  });
-  // An explicit endpoint (not connectNm2) so the sender's NM2 counters can be read.
-  const txEndpoint = await Nm2Endpoint.listen({ host: '127.0.0.1', port: 0, name: 'sse sender' });
-  const path: Path = { relay, rxEndpoint, txEndpoint, link: undefined, sender: node('sender', errors), receiver, errors, current: undefined };
+  const listener = await wire.listen('sse receiver', (l) => receiver.accept(l), errors);
+  const path: Path = { listener, relayed: undefined, sender: node('sender', errors), receiver, errors, current: undefined };
   try {
-    const link = await txEndpoint.connect('127.0.0.1', relay.port, { timeoutMs: SETUP_DEADLINE_MS });
-    path.link = link;
+    const lossy = loss > 0;
+    path.relayed = await listener.connectThrough('sse sender', { seed, loss, duplicate: lossy ? 0.01 : 0, reorder: lossy ? 0.02 : 0, maxDelayMs: 5 });
     // One subscription for every stream id; each call's stream is routed to its collector by id.
     const sub = receiver.subscribe(stream, (v, d) => {
       if (path.current && d.params.id === path.current.id) path.current.take(v);
     });
-    await deadline(path.sender.connect(link, { timeoutMs: SETUP_DEADLINE_MS }), SETUP_DEADLINE_MS, 'sse sender connect');
+    await deadline(path.sender.connect(path.relayed.link, { timeoutMs: SETUP_DEADLINE_MS }), SETUP_DEADLINE_MS, `sse sender connect over ${wire.label}`);
     await deadline(sub.ready, SETUP_DEADLINE_MS, 'sse subscribe');
   } catch (err) {
     await closePath(path);
@@ -162,19 +150,22 @@ async function openPath(loss: number, seed: number): Promise<Path> {
 async function closePath(p: Path): Promise<void> {
   await p.sender.close();
   await p.receiver.close();
-  await p.link?.close();
-  await p.txEndpoint.close();
-  await p.rxEndpoint.close();
-  await p.relay.close();
+  await p.relayed?.close();
+  await p.listener.close();
 }
+
+const relayOf = (p: Path) => {
+  if (!p.relayed) throw new Error('sse path used before its session was up');
+  return p.relayed.relay;
+};
 
 /** What one stream cost on its path: counters after it minus counters before it. */
 interface StreamCost {
-  relay: ReturnType<Relay['stats']>;
+  relay: ReturnType<RelayedLink['relay']['stats']>;
   retried: number;
   duplicatesAtReceiver: number;
-  tx: Nm2Stats;
-  rx: Nm2Stats;
+  /** The wire's own counters (see bench/wires.ts). */
+  wire: Record<string, number>;
 }
 
 function minus<T extends object>(after: T, before: T): T {
@@ -185,7 +176,7 @@ function minus<T extends object>(after: T, before: T): T {
 
 function counters(p: Path): Omit<StreamCost, 'duplicatesAtReceiver'> {
   const topic = p.sender.stats().topics.find((t) => t.topicId === stream.id);
-  return { relay: p.relay.stats(), retried: topic?.retried ?? 0, tx: p.txEndpoint.stats(), rx: p.rxEndpoint.stats() };
+  return { relay: relayOf(p).stats(), retried: topic?.retried ?? 0, wire: p.listener.counters() };
 }
 
 let streams = 0;
@@ -210,7 +201,7 @@ async function streamOnce(p: Path, tokens: readonly string[], expected: string, 
       STREAM_DEADLINE_MS,
       `sse ${label}: stream of ${tokens.length} tokens`,
       () =>
-        `${collector.missing()}; relay ${JSON.stringify(p.relay.stats())}; sender in flight ${p.sender
+        `${collector.missing()}; relay ${JSON.stringify(relayOf(p).stats())}; sender in flight ${p.sender
           .stats()
           .peers.map((x) => x.inFlight)
           .join('/')}`,
@@ -236,12 +227,12 @@ async function streamOnce(p: Path, tokens: readonly string[], expected: string, 
     relay: minus(after.relay, before.relay),
     retried: after.retried - before.retried,
     duplicatesAtReceiver: collector.duplicates,
-    tx: minus(after.tx, before.tx),
-    rx: minus(after.rx, before.rx),
+    wire: minus(after.wire, before.wire),
   };
 }
 
 interface SseCaseOptions {
+  readonly wire: Wire;
   readonly tokens: number;
   readonly perEvent: number;
   readonly loss: number;
@@ -264,13 +255,13 @@ function sseCase(o: SseCaseOptions): BenchCase {
     return p;
   };
   return {
-    name: `sse over NM2/UDP: ${label}`,
+    name: `sse over ${o.wire.label}: ${label}`,
     itemsPerOp: o.tokens,
     itemsLabel: 'tokens',
     minIterations: 1,
     setup: async () => {
-      lossy = await openPath(o.loss, o.seed);
-      clean = await openPath(0, o.seed);
+      lossy = await openPath(o.wire, o.loss, o.seed);
+      clean = await openPath(o.wire, 0, o.seed);
     },
     teardown: async () => {
       for (const p of [lossy, clean]) if (p) await closePath(p);
@@ -296,9 +287,10 @@ function sseCase(o: SseCaseOptions): BenchCase {
         // From the last measured stream alone (counters after it minus before it).
         relayDropped: last?.relay.dropped ?? 0,
         busRetransmits: last?.retried ?? 0,
-        nm2RetransmitRequests: last?.rx.retransmitsRequested ?? 0,
-        nm2CommandsSkipped: last?.rx.commandsSkipped ?? 0,
-        senderWireBytesPerToken: (last?.tx.bytesOut ?? 0) / o.tokens,
+        // The wire's own: NM2's retransmit requests and skipped commands; RTP-MIDI's SysEx lost with a datagram and datagrams dropped as late or repeated.
+        ...last?.wire,
+        // What reached the relay from the sender, before any loss: what the sender put on the wire.
+        senderWireBytesPerToken: (last?.relay.bytesFromClients ?? 0) / o.tokens,
       };
     },
   };
@@ -307,8 +299,11 @@ function sseCase(o: SseCaseOptions): BenchCase {
 export const suite: BenchSuite = {
   name: 'sse',
   cases: () => [
-    sseCase({ tokens: 100_000, perEvent: TOKENS_PER_EVENT, loss: 0.01, target: 1_000, seed: 101 }),
-    sseCase({ tokens: 100_000, perEvent: TOKENS_PER_EVENT, loss: 0.05, target: 500, seed: 105 }),
-    sseCase({ tokens: 10_000, perEvent: 1, loss: 0.03, target: 500, seed: 103 }),
+    sseCase({ wire: nm2Wire, tokens: 100_000, perEvent: TOKENS_PER_EVENT, loss: 0.01, target: 1_000, seed: 101 }),
+    sseCase({ wire: nm2Wire, tokens: 100_000, perEvent: TOKENS_PER_EVENT, loss: 0.05, target: 500, seed: 105 }),
+    sseCase({ wire: nm2Wire, tokens: 10_000, perEvent: 1, loss: 0.03, target: 500, seed: 103 }),
+    // The same two 100k streams (same tokens, same relay seeds) over RTP-MIDI, both ports relayed.
+    sseCase({ wire: rtpMidiWire, tokens: 100_000, perEvent: TOKENS_PER_EVENT, loss: 0.01, target: 1_000, seed: 101 }),
+    sseCase({ wire: rtpMidiWire, tokens: 100_000, perEvent: TOKENS_PER_EVENT, loss: 0.05, target: 500, seed: 105 }),
   ],
 };

@@ -15,7 +15,9 @@ const PACKAGES = new Set(['tinybench', 'protobufjs', 'ajv']);
 /** Each reach past an entry point, with the reason it is there (also written beside the import). */
 const EXCEPTIONS = new Map([
   ['bench/suites/ump.ts -> runtime/ump/sysex8.ts', 'the SIMD kernel switch, an internal knob measured on purpose'],
-  ['bench/suites/sse.ts -> tests/helpers/udp-relay.ts', 'the lossy relay the integration tests use'],
+  ['bench/suites/sse.ts -> tests/helpers/udp-relay.ts', 'the seeded PRNG of the lossy relay the integration tests use, for the tokens'],
+  ['bench/wires.ts -> tests/helpers/udp-relay.ts', 'the lossy relay the integration tests use'],
+  ['bench/wires.ts -> tests/helpers/rtpmidi-relay.ts', 'that relay on both RTP-MIDI ports'],
 ]);
 
 const posix = (p: string) => p.split(sep).join('/');

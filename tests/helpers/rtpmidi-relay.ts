@@ -1,115 +1,58 @@
 /**
- * A seeded lossy relay for RTP-MIDI (AppleMIDI) sessions: an even front port pair (control, control + 1)
- * whose datagrams go to the target's control and data ports, and whose replies go back, each direction
- * dropping datagrams by a deterministic PRNG (mulberry32, as helpers/udp-relay.ts). An initiator invites
- * `rtpmidi://127.0.0.1:${relay.port}`; the target sees one upstream socket per client socket.
+ * The seeded lossy relay (udp-relay.ts) for an RTP-MIDI peer: one relay on each of an even port pair,
+ * control P → the target's control port, data P+1 → its data port, so a client connecting to
+ * `rtpmidi://127.0.0.1:P` has both its ports relayed with the same loss, duplication and reordering.
  */
-import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
-import { mulberry32 } from './udp-relay.ts';
+import { startRelay, type Relay, type RelayOptions, type RelayStats } from './udp-relay.ts';
 
-export interface RtpMidiRelayOptions {
-  /** The listener's control port (data on port + 1). */
-  targetPort: number;
-  targetHost?: string;
-  seed: number;
-  /** Probability (0..1) to drop a datagram, per datagram per direction, on both ports. */
-  loss: number;
-}
+export type RtpMidiRelayOptions = Omit<RelayOptions, 'port' | 'drop'>;
 
-export interface RtpMidiRelay {
-  /** The even control port clients invite; data is port + 1. */
-  readonly port: number;
-  stats(): { forwarded: number; dropped: number };
-  /** Socket errors seen (a test asserts there were none, or those it provoked). */
-  errors(): readonly Error[];
-  close(): Promise<void>;
-}
+/** Both relays as one: `port` is the control port (even), `stats` their sums. */
+export type RtpMidiRelay = Relay;
 
-/** Client sockets the relay keeps an upstream socket for, per port. */
-const MAX_CLIENTS = 16;
-/** Tries at finding a free even pair before giving up. */
-const MAX_TRIES = 50;
+/** Tries this many random even pairs before giving up (another process may hold the ports). */
+const ATTEMPTS = 50;
 
-const bind = (socket: Socket, port: number): Promise<boolean> =>
-  new Promise((resolve) => {
-    socket.once('error', () => resolve(false));
-    socket.bind(port, '127.0.0.1', () => resolve(true));
-  });
-
-const closeAll = (sockets: readonly Socket[]): Promise<void> =>
-  Promise.all(
-    sockets.map(
-      (s) =>
-        new Promise<void>((resolve) => {
-          try {
-            s.close(() => resolve());
-          } catch {
-            // Closing a socket whose bind failed throws ERR_SOCKET_DGRAM_NOT_RUNNING: it holds nothing.
-            resolve();
-          }
-        }),
-    ),
-  ).then(() => undefined);
-
-/** Binds an even port and the next one on 127.0.0.1 (RTP-MIDI wants control even, data = control + 1). */
-async function evenPair(): Promise<[Socket, Socket]> {
-  for (let attempt = 0; attempt < MAX_TRIES; attempt++) {
-    const port = 30000 + 2 * Math.floor(Math.random() * 10000);
-    const pair: [Socket, Socket] = [createSocket('udp4'), createSocket('udp4')];
-    if ((await bind(pair[0], port)) && (await bind(pair[1], port + 1))) return pair;
-    await closeAll(pair);
-  }
-  throw new Error(`no free even UDP port pair on 127.0.0.1 after ${MAX_TRIES} tries`);
-}
-
+/**
+ * Starts the pair. The control port's relay draws from `seed`, the data port's from `seed + 1`, so a run
+ * is reproducible and the two directions of each port still draw independently.
+ */
 export async function startRtpMidiRelay(options: RtpMidiRelayOptions): Promise<RtpMidiRelay> {
-  const random = mulberry32(options.seed);
-  const host = options.targetHost ?? '127.0.0.1';
-  const counts = { forwarded: 0, dropped: 0 };
-  let closed = false;
-  const fronts = await evenPair();
-  const upstreams: Socket[] = [];
-  const errors: Error[] = [];
-  const record = (socket: Socket): Socket => socket.on('error', (err) => errors.push(err));
-  fronts.forEach(record);
-  const pass = (send: () => void): void => {
-    if (closed || random() < options.loss) counts.dropped++;
-    else {
-      counts.forwarded++;
-      send();
+  const { target } = options;
+  let lastError: unknown;
+  for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
+    const port = 20000 + 2 * Math.floor(Math.random() * 10000);
+    let control: Relay | undefined;
+    try {
+      control = await startRelay({ ...options, port });
+      const data = await startRelay({ ...options, port: port + 1, seed: options.seed + 1, target: { host: target.host, port: target.port + 1 } });
+      return pair(port, control, data);
+    } catch (err) {
+      lastError = err;
+      await control?.close();
     }
-  };
-  const pending: Promise<boolean>[] = [];
-  fronts.forEach((front, i) => {
-    const byClient = new Map<string, Socket>();
-    front.on('message', (msg, client: RemoteInfo) => {
-      const key = `${client.address}:${client.port}`;
-      let up = byClient.get(key);
-      if (!up) {
-        if (byClient.size >= MAX_CLIENTS || closed) {
-          counts.dropped++;
-          return;
-        }
-        const socket = record(createSocket('udp4'));
-        up = socket;
-        byClient.set(key, socket);
-        upstreams.push(socket);
-        socket.on('message', (reply) => pass(() => front.send(reply, client.port, client.address)));
-        pending.push(bind(socket, 0));
-      }
-      const socket = up;
-      pass(() => socket.send(msg, options.targetPort + i, host));
-    });
-  });
+  }
+  throw new Error(`no free even port pair for an RTP-MIDI relay after ${ATTEMPTS} tries`, { cause: lastError });
+}
+
+function pair(port: number, control: Relay, data: Relay): RtpMidiRelay {
   return {
-    port: fronts[0].address().port,
-    stats: () => ({ ...counts }),
-    errors: () => errors,
+    port,
+    blackout(on) {
+      control.blackout(on);
+      data.blackout(on);
+    },
+    stats() {
+      const a = control.stats();
+      const b = data.stats();
+      const sum = { ...a };
+      for (const key of Object.keys(sum) as (keyof RelayStats)[]) sum[key] = a[key] + b[key];
+      return sum;
+    },
+    errors: () => [...control.errors(), ...data.errors()],
     async close() {
-      if (closed) return;
-      closed = true;
-      await Promise.all(pending);
-      await closeAll([...fronts, ...upstreams]);
+      await control.close();
+      await data.close();
     },
   };
 }

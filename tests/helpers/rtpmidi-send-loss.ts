@@ -62,7 +62,7 @@ export function describeRtpMidiSendLoss(loss: number, seed: number): void {
     it(`${COUNT} at-least-once messages, then ${COUNT} exactly-once ones: all arrive, exactly-once ones once each`, { timeout: 180_000 }, async () => {
       const record = join(dir, 'record.jsonl');
       const peer = await rtpPeer(record);
-      relay = await startRtpMidiRelay({ targetPort: peer.port, seed, loss });
+      relay = await startRtpMidiRelay({ target: { host: '127.0.0.1', port: peer.port }, seed, loss });
 
       const leastSeconds = await sendAll('ops/event/tick');
       // At least once: copies may reach the application, so there may be more lines than messages.
@@ -73,7 +73,7 @@ export function describeRtpMidiSendLoss(loss: number, seed: number): void {
 
       await relay.close();
       // A fresh relay (and so fresh upstream sockets) for the second session.
-      relay = await startRtpMidiRelay({ targetPort: peer.port, seed: seed + 1, loss });
+      relay = await startRtpMidiRelay({ target: { host: '127.0.0.1', port: peer.port }, seed: seed + 1, loss });
       const onceSeconds = await sendAll('ops/job');
       await until(() => numbers(peer.lines(), 'ops/job').length >= COUNT, 30_000, `${COUNT} ops/job lines`, 50);
       // Quiet a moment: a late copy would print a line more.

@@ -8,6 +8,8 @@ import { createSocket, type Socket } from 'node:dgram';
 
 export interface RelayOptions {
   target: { host: string; port: number };
+  /** The port clients send to, on 127.0.0.1 (default 0: any free one); a port in use rejects. */
+  port?: number;
   seed: number;
   /** Probability (0..1) to drop a datagram, per datagram per direction. */
   loss?: number;
@@ -28,12 +30,26 @@ export interface RelayOptions {
 
 export type RelayDirection = 'to-target' | 'to-client';
 
+export interface RelayStats {
+  forwarded: number;
+  dropped: number;
+  duplicated: number;
+  reordered: number;
+  /** What reached the relay, before any loss: what the clients put on the wire, and what the target answered. */
+  datagramsFromClients: number;
+  bytesFromClients: number;
+  datagramsFromTarget: number;
+  bytesFromTarget: number;
+}
+
 export interface Relay {
   /** Where clients send. */
   readonly port: number;
   /** While on, drop everything both ways. */
   blackout(on: boolean): void;
-  stats(): { forwarded: number; dropped: number; duplicated: number; reordered: number };
+  stats(): RelayStats;
+  /** Socket errors seen (a test asserts there were none, or those it provoked). */
+  errors(): readonly Error[];
   close(): Promise<void>;
 }
 
@@ -49,10 +65,10 @@ export function mulberry32(seed: number): () => number {
   };
 }
 
-const bind = (socket: Socket): Promise<void> =>
+const bind = (socket: Socket, port = 0): Promise<void> =>
   new Promise((resolve, reject) => {
     socket.once('error', reject);
-    socket.bind(0, '127.0.0.1', () => {
+    socket.bind(port, '127.0.0.1', () => {
       socket.off('error', reject);
       resolve();
     });
@@ -64,14 +80,29 @@ const MAX_CLIENTS = 64;
 export async function startRelay(options: RelayOptions): Promise<Relay> {
   const random = mulberry32(options.seed);
   const { loss = 0, duplicate = 0, reorder = 0, maxDelayMs = 20, maxQueued = 1024 } = options;
-  const counts = { forwarded: 0, dropped: 0, duplicated: 0, reordered: 0 };
+  const socketErrors: Error[] = [];
+  const counts: RelayStats = {
+    forwarded: 0,
+    dropped: 0,
+    duplicated: 0,
+    reordered: 0,
+    datagramsFromClients: 0,
+    bytesFromClients: 0,
+    datagramsFromTarget: 0,
+    bytesFromTarget: 0,
+  };
   let dark = false;
   let closed = false;
   let queued = 0;
   const timers = new Set<NodeJS.Timeout>();
   const front = createSocket('udp4');
   const upstreams = new Map<string, Socket>();
-  await bind(front);
+  try {
+    await bind(front, options.port);
+  } catch (err) {
+    front.close();
+    throw err;
+  }
 
   /** Sends `msg` through the lossy channel: maybe drop, maybe delay, maybe twice. */
   const seen: Record<RelayDirection, number> = { 'to-target': 0, 'to-client': 0 };
@@ -115,6 +146,8 @@ export async function startRelay(options: RelayOptions): Promise<Relay> {
   };
 
   front.on('message', (msg, client) => {
+    counts.datagramsFromClients++;
+    counts.bytesFromClients += msg.length;
     const key = `${client.address}:${client.port}`;
     let up = upstreams.get(key);
     if (!up) {
@@ -125,14 +158,18 @@ export async function startRelay(options: RelayOptions): Promise<Relay> {
       const socket = createSocket('udp4');
       up = socket;
       upstreams.set(key, socket);
-      socket.on('message', (reply) => pass('to-client', reply, (m) => !closed && front.send(m, client.port, client.address)));
-      socket.on('error', () => {});
+      socket.on('message', (reply) => {
+        counts.datagramsFromTarget++;
+        counts.bytesFromTarget += reply.length;
+        pass('to-client', reply, (m) => !closed && front.send(m, client.port, client.address));
+      });
+      socket.on('error', (err) => socketErrors.push(err));
       socket.bind(0, '127.0.0.1');
     }
     const socket = up;
     pass('to-target', msg, (m) => !closed && socket.send(m, options.target.port, options.target.host));
   });
-  front.on('error', () => {});
+  front.on('error', (err) => socketErrors.push(err));
 
   return {
     port: front.address().port,
@@ -140,6 +177,7 @@ export async function startRelay(options: RelayOptions): Promise<Relay> {
       dark = on;
     },
     stats: () => ({ ...counts }),
+    errors: () => [...socketErrors],
     async close() {
       if (closed) return;
       closed = true;

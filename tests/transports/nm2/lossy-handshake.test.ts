@@ -73,12 +73,12 @@ describe('a handshake datagram lost once', () => {
       const { host, client, relay, lost, accepted } = await link(required, { seed: 1, drop });
       const offered = { ...(auth.secret !== undefined ? { secret: auth.secret } : {}), ...(auth.user !== undefined ? { user: auth.user } : {}) };
       const started = Date.now();
-      const l = await client.e.connect('127.0.0.1', relay.port, { timeoutMs: 2000, ...offered });
+      const l = await client.e.connect('127.0.0.1', relay.port, { timeoutMs: 3000, ...offered });
       expect(l.isOpen).toBe(true);
       expect(lost).toEqual(expectedLost);
       // One resend after invitationResendMs (500 ms for a 2000 ms deadline) repaired it.
       expect(Date.now() - started).toBeLessThan(1500);
-      await expect.poll(() => accepted.length, { timeout: 1000 }).toBe(1);
+      await expect.poll(() => accepted.length, { timeout: 2000 }).toBe(1);
       expect(host.e.stats().sessions).toBe(1);
       expect(accepted[0]!.peerName).toBe('client');
       expect(host.errors).toEqual([]);

@@ -34,7 +34,7 @@ describe('RTP-MIDI through a lossy relay', () => {
       const tuning = { inviteRetryMs: 200, syncFastMs: 200 };
       const listener = await listenRtpMidi('rtpmidi://127.0.0.1:0', { name: 'receiver', onError: (e) => errors.push(e), tuning });
       cleanups.push(() => listener.close());
-      const relay = await startRtpMidiRelay({ targetPort: Number(/:(\d+)$/.exec(listener.url)![1]), loss, seed });
+      const relay = await startRtpMidiRelay({ target: { host: '127.0.0.1', port: Number(/:(\d+)$/.exec(listener.url)![1]) }, loss, seed });
       cleanups.push(() => relay.close());
       const accepted = new Promise<Midi1Port>((resolve) => listener.onSession(resolve));
       const sender = await connectRtpMidi(`rtpmidi://127.0.0.1:${relay.port}`, { name: 'sender', onError: (e) => errors.push(e), tuning, timeoutMs: 10_000 });
