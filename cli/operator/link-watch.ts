@@ -16,6 +16,7 @@ export function watchLink(link: UmpLink, watcher: LinkWatcher): UmpLink {
   return {
     // The bus picks its lane by it: without it, a MIDI 1.0 link (rtpmidi:, midi:) would be sent SysEx8.
     ...(link.midi1Only === undefined ? {} : { midi1Only: link.midi1Only }),
+    ...(link.maxMessageBytes === undefined ? {} : { maxMessageBytes: link.maxMessageBytes }),
     get description() {
       return link.description;
     },

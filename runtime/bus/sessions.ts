@@ -14,7 +14,7 @@
 import { SessionOpenSchema } from '../protocol/schemas/fountain.session.ts';
 import { ClockSource, SessionError, SessionErrorMessages } from '../protocol/types/fountain.session.ts';
 import type { LinkDown, UmpLink } from '../transports/link.ts';
-import { ControlKind, type Control, type Interest } from '../lanes/index.ts';
+import { ControlKind, payloadWithinSysEx7, type Control, type Interest } from '../lanes/index.ts';
 import { BusError } from './errors.ts';
 import type { BusSession } from './bus-session.ts';
 import { handshakeShare } from './interests.ts';
@@ -37,6 +37,15 @@ const OWN_CLOCK_NUMBERS: readonly number[] = OWN_CLOCKS.map((c) => ClockSource.v
 
 /** The smallest maximum payload a session agrees on: the minimum fountain.session.SessionOpen allows. */
 const MIN_MAX_PAYLOAD: number = SessionOpenSchema.properties.maxPayload.minimum;
+
+/**
+ * The largest payload a session over `link` may promise: unbounded on a UMP link; within one SysEx on a
+ * MIDI 1.0 link that bounds its messages (a MIDI port takes 4 KB), never below the protocol's minimum.
+ */
+function linkPayloadLimit(link: UmpLink | undefined): number {
+  const max = link?.midi1Only === true ? link.maxMessageBytes : undefined;
+  return max === undefined ? Number.POSITIVE_INFINITY : Math.max(MIN_MAX_PAYLOAD, payloadWithinSysEx7(max));
+}
 
 /** REFUSE with a member of fountain.session.SessionError: its code and name, and its message unless a more precise one is given. */
 function refusal(name: SessionError, message?: string): Control {
@@ -119,7 +128,7 @@ export class Sessions {
           kind: ControlKind.Hello,
           name: host.name,
           capabilities: host.ownMask,
-          maxPayload: host.maxPayload,
+          maxPayload: Math.min(host.maxPayload, linkPayloadLimit(peer.link)),
           jitterBudgetUs: host.jitterBudgetUs,
           heartbeatMs: host.heartbeatMs,
           clockSources: OWN_CLOCK_NUMBERS,
@@ -174,7 +183,7 @@ export class Sessions {
     peer.sessionId = this.newSessionId();
     peer.granted = granted;
     peer.peerName = c.name;
-    peer.maxPayload = Math.min(host.maxPayload, Math.max(MIN_MAX_PAYLOAD, c.maxPayload));
+    peer.maxPayload = Math.min(host.maxPayload, linkPayloadLimit(peer.link), Math.max(MIN_MAX_PAYLOAD, c.maxPayload));
     peer.heartbeatMs = c.heartbeatMs;
     peer.jitterBudgetUs = Math.max(host.jitterBudgetUs, c.jitterBudgetUs);
     peer.clockSource = clock;
@@ -236,7 +245,7 @@ export class Sessions {
     if (!hs) return; // a repeated WELCOME
     peer.sessionId = c.sessionId;
     peer.granted = c.capabilities;
-    peer.maxPayload = c.maxPayload;
+    peer.maxPayload = Math.min(c.maxPayload, linkPayloadLimit(peer.link));
     peer.jitterBudgetUs = c.jitterBudgetUs;
     peer.clockSource = c.clockSource;
     peer.heartbeatMs = c.heartbeatMs;

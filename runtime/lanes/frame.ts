@@ -22,7 +22,7 @@
  * Decoders treat input as hostile: every length is checked against the bytes present; failures are
  * `FrameError`s with an offset.
  */
-import { decodeEnvelope, encodeEnvelope, type DecodedEnvelope, type EnvelopeHeader } from '../envelope/index.ts';
+import { CHUNKED_HEADER_BYTES, decodeEnvelope, encodeEnvelope, type DecodedEnvelope, type EnvelopeHeader } from '../envelope/index.ts';
 import { crc32 } from '../envelope/crc32.ts';
 import { MIDL_MANUFACTURER_ID, packSysEx8 } from '../ump/index.ts';
 
@@ -32,6 +32,17 @@ export const CONTROL_GROUP = 0;
 export const DATA_GROUP = 1;
 export const MAX_ADDRESS_BYTES = 1024;
 const DATA_HEADER_BYTES = 12;
+/** The most a data frame adds to its payload: prefix, header, the longest address, the largest envelope header, CRC. */
+const MAX_DATA_FRAME_OVERHEAD = 3 + DATA_HEADER_BYTES + MAX_ADDRESS_BYTES + CHUNKED_HEADER_BYTES + 4;
+
+/**
+ * The largest payload every data frame can carry within one MIDI 1.0 SysEx of at most `maxMessageBytes`
+ * (`F0 7D <sub-id> Mcoded7(frame) F7`: 8 bytes on the wire for every 7 of the frame, and one more for a
+ * last short group), whatever its address: what a session over such a link may promise its peer.
+ */
+export function payloadWithinSysEx7(maxMessageBytes: number): number {
+  return Math.floor(((maxMessageBytes - 5) * 7) / 8) - MAX_DATA_FRAME_OVERHEAD;
+}
 
 export const FrameKind = {
   Publish: 1,

@@ -30,6 +30,7 @@ export {
   decodeDataFrame,
   encodeDataFrame,
   frameOf,
+  payloadWithinSysEx7,
   type DataFrame,
 } from './frame.ts';
 export {

@@ -31,6 +31,11 @@ export interface UmpLink {
    */
   readonly midi1Only?: boolean;
   /**
+   * The longest MIDI 1.0 message a `midi1Only` link carries whole (a SysEx from F0 to F7): the bus
+   * offers its peer no larger payloads than frames of that size hold. Absent: no limit of its own.
+   */
+  readonly maxMessageBytes?: number;
+  /**
    * Sends whole UMP packets (`words.length` is a whole number of packets by their MT). Queues and
    * returns at once; throws `TransportError` ('closed') once the link is down, ('too-large') for a
    * packet the transport cannot carry.

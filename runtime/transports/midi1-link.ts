@@ -58,6 +58,10 @@ class PortLink implements Midi1Link {
     return this.port.peerName;
   }
 
+  get maxMessageBytes(): number {
+    return this.port.maxMessageBytes;
+  }
+
   get isOpen(): boolean {
     return this.port.isOpen;
   }

@@ -3,6 +3,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { NetworkBus, TransportError, loopbackLinkPair } from '../../runtime/index.ts';
 import { midi1Link, type Midi1Link } from '../../runtime/transports/midi1-link.ts';
 import { encodeMidlSysEx8, midi1ToUmp } from '../../runtime/ump/index.ts';
+import { payloadWithinSysEx7 } from '../../runtime/lanes/index.ts';
 import { topics } from '../../generated/registry.ts';
 import { collectBusErrors } from '../helpers/bus-errors.ts';
 import { midi1PortPair, type Midi1PortPair, type Midi1WireOptions } from '../helpers/midi1-port-pair.ts';
@@ -187,6 +188,27 @@ describe('a NetworkBus session over MIDI 1.0 ports', () => {
     await client.publish(dispatch, { ...dispatch.payload.example(), label: 'small' });
     await until(() => seen.length === 1, 5_000, 'the small job');
     expect(seen).toEqual(['small']);
+  });
+
+  it('a port that takes 4 KB bounds the session: payloads past what one SysEx holds are refused at publish, those within it cross', async () => {
+    const { authority, client, pair } = await busPair({ maxMessageBytes: 4096 });
+    const limit = payloadWithinSysEx7(4096);
+    expect(limit).toBeGreaterThanOrEqual(1024);
+    await until(() => authority.stats().peers.length === 1, 2_000, 'the session on the authority');
+    expect(client.stats().peers.map((p) => p.maxPayload)).toEqual([limit]);
+    expect(authority.stats().peers.map((p) => p.maxPayload)).toEqual([limit]);
+    const write = topics['gpu/buffer.write'];
+    const chunk = (n: number) => ({ ...write.payload.example(), data: new Uint8Array(n).fill(0x55) });
+    const got: number[] = [];
+    await authority.subscribe(write, (v) => void got.push(v.data.length)).ready;
+    // The largest chunk within the limit, found by its encoding: the payload's other fields cost bytes too.
+    let n = limit;
+    while (write.payload.encode(chunk(n)).length > limit) n--;
+    await expect(client.publish(write, chunk(n + 1), { qos: 'at_least_once' })).rejects.toMatchObject({ name: 'BusError', code: 'too-large' });
+    await client.publish(write, chunk(n), { qos: 'at_least_once' });
+    await until(() => got.length === 1, 5_000, 'the largest chunk');
+    expect(got).toEqual([n]);
+    for (const direction of pair.wire) expect(Math.max(...direction.bytes.map((m) => m.length))).toBeLessThanOrEqual(4096);
   });
 
   it('a note from the far port reaches onForeignUmp as MT 0x2, a bus frame does not', async () => {
