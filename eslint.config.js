@@ -14,7 +14,9 @@ export default defineConfig(
     languageOptions: {
       parserOptions: {
         // Config files and the bin stub are outside tsconfig's project; they are checked on their own.
-        projectService: { allowDefaultProject: ['*.js', 'vitest.config.ts', 'vitest.slow.config.ts', 'vitest.alsa.config.ts', 'bin/*.mjs'] },
+        projectService: {
+          allowDefaultProject: ['*.js', 'vitest.config.ts', 'vitest.slow.config.ts', 'vitest.alsa.config.ts', 'bin/*.mjs', 'tests/helpers/*.mjs'],
+        },
         tsconfigRootDir: import.meta.dirname,
       },
     },

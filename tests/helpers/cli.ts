@@ -4,7 +4,12 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { repoPath } from './repo.ts';
 
-export const MIDL_BIN = repoPath('bin/midl.mjs');
+/**
+ * The `midl` the tests run: bin/midl.mjs (the TypeScript sources through tsx), or with
+ * MIDL_TEST_CLI=built the compiled dist/ (tests/helpers/midl-built.mjs), which starts much faster where
+ * the CPU is emulated (the ALSA guest).
+ */
+export const MIDL_BIN = process.env.MIDL_TEST_CLI === 'built' ? repoPath('tests/helpers/midl-built.mjs') : repoPath('bin/midl.mjs');
 
 /**
  * A spawn costs 2-3 s of CPU (tsx and Chevrotain start-up), and much more wall time on a loaded
