@@ -54,20 +54,21 @@ export interface ClientConnection {
  * Connects to `address` (checked by `urlOption`) and gives the bare link, for what is not a bus session
  * (`midl midi send`). A failure is printed on stderr and gives undefined: the caller exits 1.
  */
-export async function openLink(address: UrlOption, o: ClientOptions): Promise<{ link: UmpLink; url: string } | undefined> {
+export async function openLink(address: UrlOption, o: ClientOptions): Promise<{ link: UmpLink; url: string; connect: ConnectOptions } | undefined> {
   const shown = `${address.flag} ${address.url}`;
   let url = address.url;
   // Bad flags or an unreadable password file are usage errors (exit 2), found before any network activity.
-  const user = readUserFlags(o);
+  const connect = connectOptions(o, readUserFlags(o));
   try {
     const link = await transports.connect(address.url, {
-      ...connectOptions(o, user),
+      ...connect,
       onResolved: (r) => {
         url = r.url;
         process.stderr.write(`${shown}: ${r.url}${r.note === '' ? '' : ` (${r.note})`}\n`);
       },
     });
-    return { link, url };
+    // `connect` is what a reconnect to the resolved `url` passes again: the flags are read once.
+    return { link, url, connect };
   } catch (err) {
     reportConnectFailure(err, shown, url, o);
     return undefined;
@@ -94,8 +95,7 @@ export async function openClient(
 ): Promise<ClientConnection | undefined> {
   const opened = await openLink(address, o);
   if (opened === undefined) return undefined;
-  const { link, url } = opened;
-  const user = readUserFlags(o);
+  const { link, url, connect } = opened;
   try {
     const bus = new NetworkBus({
       name: o.name,
@@ -109,7 +109,7 @@ export async function openClient(
     // A dropped link (the peer went silent, a Bye — forged or not) is replaced and the session resumed
     // with its token, so nothing in flight is lost; a peer that restarted refuses the resume and the
     // session ends, its messages reported not delivered. The resolved URL: the same endpoint again.
-    const reconnect = async (): Promise<UmpLink> => (current = wrap(await transports.connect(url, connectOptions(o, user))));
+    const reconnect = async (): Promise<UmpLink> => (current = wrap(await transports.connect(url, connect)));
     await bus.connect(current, { timeoutMs: o.connectTimeout, ...(o.resumeFor ? { reconnect, resumeForMs: o.resumeFor } : {}) });
     return {
       bus,
