@@ -48,32 +48,76 @@ export function assertAllowed(granted: bigint, topic: AnyTopicDescriptor, operat
 export function remoteInfo(err: unknown, set: ErrorSetDescriptor | undefined): RemoteErrorInfo {
   if (err instanceof RemoteError) {
     const code = set && Object.prototype.hasOwnProperty.call(set.codes, err.errorName) ? set.codes[err.errorName]! : 0;
-    const message = err.message !== err.errorName ? err.message : (set?.messages[err.errorName] ?? err.errorName);
-    return { name: err.errorName, code, message };
+    let message = err.message !== err.errorName ? err.message : (set?.messages[err.errorName] ?? err.errorName);
+    const extra: { detail?: unknown; retryAfterMs?: number } = {};
+    if (err.detail !== undefined) {
+      const problem = jsonDetailProblem(err.detail);
+      if (problem) message += ` (its detail was dropped: ${problem})`;
+      else extra.detail = err.detail;
+    }
+    if (err.retryAfterMs !== undefined && Number.isFinite(err.retryAfterMs) && err.retryAfterMs >= 0) extra.retryAfterMs = err.retryAfterMs;
+    return { name: err.errorName, code, message, ...extra };
   }
   return { name: 'INTERNAL', code: 0, message: err instanceof Error ? err.message : String(err) };
+}
+
+/**
+ * How deep an error reply's JSON may nest: the reply object, its detail and three levels inside
+ * (a list of diagnostics, each an object of scalars, needs two).
+ */
+export const ERROR_REPLY_MAX_DEPTH = 6;
+
+/** Why `detail` cannot travel in an error reply (not JSON, nested too deep), or undefined when it can. */
+function jsonDetailProblem(detail: unknown): string | undefined {
+  let text: unknown;
+  try {
+    // Not a string for a function or a symbol, which JSON.stringify's type does not say.
+    text = JSON.stringify(detail);
+  } catch (err) {
+    return `not JSON: ${err instanceof Error ? err.message : String(err)}`;
+  }
+  if (typeof text !== 'string') return 'not JSON';
+  try {
+    parseJsonStrict(`{"detail":${text}}`, ERROR_REPLY_MAX_DEPTH);
+  } catch (err) {
+    return err instanceof Error ? err.message : String(err);
+  }
+  return undefined;
 }
 
 /** The BusError a requester sees for an error reply. */
 export function remoteError(address: string, info: RemoteErrorInfo): BusError {
   if (info.name === NO_RESPONDER) return new BusError('no-responder', `${address}: nobody serves this topic`, { address });
   if (info.name === INVALID_REPLY) return new BusError('invalid-payload', `${address}: ${info.message}`, { address });
-  return new BusError('remote', `${address}: ${info.name}: ${info.message}`, { address, remote: info });
+  return new BusError('remote', `${address}: ${info.name}: ${info.message}`, {
+    address,
+    remote: info,
+    ...(info.retryAfterMs === undefined ? {} : { retryAfterMs: info.retryAfterMs }),
+  });
 }
 
-/** The error info an error reply's payload carries (JSON `{name, code, message}`); INTERNAL when unreadable. */
+/**
+ * The error info an error reply's payload carries (JSON `{name, code, message, detail?, retryAfterMs?}`);
+ * INTERNAL when unreadable.
+ */
 export function parseRemote(payload: Uint8Array): RemoteErrorInfo {
+  let parsed: unknown;
   try {
-    // From the far side: strict, and flat (an object of three fields needs no nesting).
-    const v = parseJsonStrict(new TextDecoder().decode(payload), 2) as Partial<RemoteErrorInfo>;
-    return {
-      name: typeof v.name === 'string' ? v.name : 'INTERNAL',
-      code: typeof v.code === 'number' ? v.code : 0,
-      message: typeof v.message === 'string' ? v.message : '',
-    };
+    // From the far side: strict, and bounded in depth.
+    parsed = parseJsonStrict(new TextDecoder().decode(payload), ERROR_REPLY_MAX_DEPTH);
   } catch {
     return { name: 'INTERNAL', code: 0, message: 'unreadable error reply' };
   }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) return { name: 'INTERNAL', code: 0, message: 'unreadable error reply' };
+  const v = parsed as Partial<Record<keyof RemoteErrorInfo, unknown>>;
+  const retryAfterMs = typeof v.retryAfterMs === 'number' && Number.isFinite(v.retryAfterMs) && v.retryAfterMs >= 0 ? v.retryAfterMs : undefined;
+  return {
+    name: typeof v.name === 'string' ? v.name : 'INTERNAL',
+    code: typeof v.code === 'number' ? v.code : 0,
+    message: typeof v.message === 'string' ? v.message : '',
+    ...(v.detail === undefined ? {} : { detail: v.detail }),
+    ...(retryAfterMs === undefined ? {} : { retryAfterMs }),
+  };
 }
 
 /** Error-reply name a node answers with when a request reaches it and nobody serves the topic. */

@@ -53,6 +53,13 @@ export interface RemoteErrorInfo {
   /** Numeric code from the error set (0 for `INTERNAL` or a name outside the set). */
   readonly code: number;
   readonly message: string;
+  /**
+   * Machine-readable context the responder attached (a JSON value: the offending field, limits, a
+   * compiler's diagnostics…); absent when it attached none.
+   */
+  readonly detail?: unknown;
+  /** When set, the operation may succeed if retried after this many milliseconds. */
+  readonly retryAfterMs?: number;
 }
 
 export interface BusErrorDetails {
@@ -108,17 +115,31 @@ export function isBusError(err: unknown, code?: BusErrorCode): err is BusError {
   return err instanceof BusError && (code === undefined || err.code === code);
 }
 
+export interface RemoteErrorOptions {
+  /** Machine-readable context for the requester: any JSON value (it travels as JSON). */
+  readonly detail?: unknown;
+  /** Tells the requester it may retry after this many milliseconds. */
+  readonly retryAfterMs?: number;
+  readonly cause?: unknown;
+}
+
 /**
  * Thrown by a responder (`serve` handler) to answer with a member of the topic's error set; the
- * requester's promise rejects with a `BusError` of code `remote` carrying `{ name, code, message }`.
+ * requester's promise rejects with a `BusError` of code `remote` carrying `{ name, code, message }` and,
+ * when given, the `detail` and `retryAfterMs` of `options`.
  */
 export class RemoteError extends Error {
   override readonly name = 'RemoteError';
+  readonly detail: unknown;
+  readonly retryAfterMs: number | undefined;
   constructor(
     /** Member name of the topic's error set, e.g. `COMPILE_FAILED`. */
     readonly errorName: string,
     message?: string,
+    options: RemoteErrorOptions = {},
   ) {
-    super(message ?? errorName);
+    super(message ?? errorName, options.cause === undefined ? undefined : { cause: options.cause });
+    this.detail = options.detail;
+    this.retryAfterMs = options.retryAfterMs;
   }
 }

@@ -24,7 +24,8 @@ export interface OutgoingBody {
 /** The JSON form of a message's payload, for the flex lane (the inverse of `fromFlex`). */
 export function jsonBody(msg: OutgoingBody): JsonValue {
   const { kind, topic, payload } = msg;
-  if (kind === FrameKind.ErrorReply) return { ...parseRemote(payload) };
+  // parseRemote's detail is a value it parsed from JSON, so the whole object is JSON.
+  if (kind === FrameKind.ErrorReply) return { ...parseRemote(payload) } as JsonValue;
   const codec = kind === FrameKind.Reply ? topic.reply : topic.payload;
   if (!codec || (kind === FrameKind.Reply && payload.length === 0)) return null;
   return codec.toJSON(kind !== FrameKind.Reply && msg.value !== undefined ? msg.value : codec.decode(payload));

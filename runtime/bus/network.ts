@@ -579,7 +579,14 @@ export class NetworkBus implements Bus {
   }
 
   private replyError(topic: AnyTopicDescriptor, replyTo: string, corr: bigint, info: RemoteErrorInfo, qos: QosLevel): Promise<void> {
-    const bytes = new TextEncoder().encode(JSON.stringify(info));
+    let bytes = new TextEncoder().encode(JSON.stringify(info));
+    if (bytes.length > topic.maxPayload && info.detail !== undefined) {
+      // A detail too large for the topic would make the whole answer undeliverable: the requester
+      // still hears the error, and why its detail is missing.
+      const { detail: _dropped, ...rest } = info;
+      const message = `${info.message} (its detail was dropped: ${bytes.length} bytes exceed maxPayload ${topic.maxPayload})`;
+      bytes = new TextEncoder().encode(JSON.stringify({ ...rest, message }));
+    }
     return this.sendReply(topic, replyTo, corr, FrameKind.ErrorReply, bytes, qos);
   }
 

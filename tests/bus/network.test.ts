@@ -97,6 +97,24 @@ describe('NetworkBus messages', () => {
     expect(err.remote).toEqual({ name: 'SCHEMA_MISMATCH', code: 3005, message: 'schema 9.0.0 is not supported' });
   });
 
+  it('an error reply carries its detail and retry hint across the link; a detail that is not JSON is dropped with a reason', async () => {
+    pair = await connectedPair({ errors: busErrors });
+    const open = topics['session/open'];
+    const detail = { diagnostics: [{ line: 3, column: 14, message: 'unresolved identifier x' }], limit: 4 };
+    let answer: unknown = detail;
+    await pair.client.serve(open, () => {
+      throw new RemoteError('SCHEMA_MISMATCH', '3:14 unresolved identifier x', { detail: answer, retryAfterMs: 250 });
+    }).ready;
+    const err = await rejection(pair.authority.request(open, open.payload.example(), { timeoutMs: 2_000 }));
+    expect(err.code).toBe('remote');
+    expect(err.remote).toEqual({ name: 'SCHEMA_MISMATCH', code: 3005, message: '3:14 unresolved identifier x', detail, retryAfterMs: 250 });
+    expect(err.retryAfterMs).toBe(250);
+    answer = { n: 1n };
+    const dropped = await rejection(pair.authority.request(open, open.payload.example(), { timeoutMs: 2_000 }));
+    expect(dropped.remote?.detail).toBeUndefined();
+    expect(dropped.remote?.message).toMatch(/^3:14 unresolved identifier x \(its detail was dropped: not JSON: .*BigInt/);
+  });
+
   it('a request nobody serves fails at once with no-responder', async () => {
     pair = await connectedPair({ errors: busErrors });
     const err = await rejection(pair.client.request(dispatch, job(), { timeoutMs: 2_000 }));
