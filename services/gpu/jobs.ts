@@ -62,6 +62,7 @@ export class JobQueue {
   readonly #waiting: QueuedJob[] = [];
   #running: QueuedJob | undefined;
   #runningSince = 0;
+  #cancelReason: string | undefined;
   readonly #recentRunMs: number[] = [];
 
   constructor(options: JobQueueOptions) {
@@ -117,6 +118,20 @@ export class JobQueue {
     for (const job of this.#waiting.splice(0)) this.#finish(job, this.#failure(job, this.#lost(reason)));
   }
 
+  /**
+   * Ends every waiting job as `cancelled` because its host is closing (the running one ends so when its
+   * GPU work returns, unless it finished); the error says why, as DEVICE_LOST: the device is going away.
+   */
+  cancelAll(reason: string): void {
+    this.#cancelReason ??= reason;
+    for (const job of this.#waiting.splice(0)) this.#finish(job, this.#cancelled(job, reason));
+  }
+
+  #cancelled(job: QueuedJob, reason: string, startedAtMs?: number): JobResult {
+    const error = gpuRefusal('DEVICE_LOST', `job "${job.ticket.jobId}" was cancelled: ${reason}`, { detail: { reason } });
+    return { ...this.#failure(job, error, startedAtMs), status: 'cancelled' };
+  }
+
   #averageRunMs(): number | undefined {
     if (this.#recentRunMs.length === 0) return undefined;
     return this.#recentRunMs.reduce((sum, value) => sum + value, 0) / this.#recentRunMs.length;
@@ -151,6 +166,7 @@ export class JobQueue {
           result = this.#failure(job, refusal);
         }
       }
+      if (this.#cancelReason !== undefined && result.status !== 'ok') result = this.#cancelled(job, this.#cancelReason, this.#runningSince);
       this.#recentRunMs.push(performance.now() - this.#runningSince);
       if (this.#recentRunMs.length > HISTORY) this.#recentRunMs.shift();
       this.#running = undefined;

@@ -155,7 +155,10 @@ export class PipelineCache {
     const takesPushConstants = declaresPushConstants(source);
     const layouts = request.layouts.length === 0 ? undefined : checkDeclaredLayouts(request.layouts, takesPushConstants);
     const id = pipelineId(source, request.entryPoint, layouts ?? [], request.constants);
-    const existing = this.#pipelines.get(id) ?? (await this.#compiling.get(id));
+    // No await unless a compilation is in flight: a second identical request arriving meanwhile must
+    // find this one's entry in #compiling, not start its own.
+    const inFlight = this.#compiling.get(id);
+    const existing = this.#pipelines.get(id) ?? (inFlight === undefined ? undefined : await inFlight);
     if (existing !== undefined) {
       this.#touch(id, existing);
       return { pipelineId: id, diagnostics: [...existing.diagnostics], compileTime: 0, cached: true };

@@ -171,7 +171,10 @@ describe.skipIf(noAdapter !== undefined)(`GPU engine under hostile requests ${no
       fc.asyncProperty(
         sources,
         fc.constantFrom('main', 'main', 'other'),
-        fc.oneof(layouts.map(() => []), layouts),
+        fc.oneof(
+          layouts.map(() => []),
+          layouts,
+        ),
         fc.constantFrom<[string, number][]>([], [], [['K', 3]], [['nope', 1]], [['K', -1]], [['K', Number.NaN]]),
         async (source, entryPoint, layouts, constants) => {
           const request: PipelineCreate = { source: { kind: 'wgsl', value: source }, entryPoint, layouts, constants: new Map(constants) };

@@ -370,3 +370,24 @@ describe.skipIf(noAdapter !== undefined)(`GPU engine: device loss ${noAdapter ??
     await engine.close();
   });
 });
+
+describe.skipIf(noAdapter !== undefined)(`GPU engine: close ${noAdapter ?? ''}`, () => {
+  it('cancels the running and waiting jobs, tells no loss listener, and refuses later calls', async () => {
+    const engine = await GpuEngine.open();
+    const { pipelineId } = await engine.createPipeline(wgsl(SPIN, { constants: new Map([['ITER', 2_000_000]]) }));
+    await engine.createBuffer({ bufferId: 'o', size: 256n, usage: ['storage', 'copy_src'] });
+    const told: string[] = [];
+    engine.onDeviceLost((reason) => told.push(reason));
+    const jobs = [0, 1, 2].map((i) => run(engine, dispatch(pipelineId, ['o']), `closing${i}`));
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    await engine.close();
+    const results = await Promise.all(jobs.map((job) => job.done));
+    expect(results.map((result) => result.status)).toEqual(['cancelled', 'cancelled', 'cancelled']);
+    for (const result of results) expect(result.error).toMatchObject({ code: 1015, name: 'DEVICE_LOST', message: expect.stringContaining('closed') as string });
+    expect(told).toEqual([]);
+    const refused = await refusal(() => engine.bufferSize('o'), 'DEVICE_LOST');
+    expect(refused.message).toContain('closed');
+    engine.onDeviceLost((reason) => told.push(reason));
+    expect(told).toEqual([]);
+  });
+});
