@@ -10,7 +10,7 @@ import { dawnReason, gpuRefusal } from './refusal.ts';
  * GPUBufferUsage's values (fixed by the WebGPU spec; Node has no GPUBufferUsage global unless `webgpu`'s
  * globals are installed on globalThis, which a library must not do).
  */
-export const GPU_BUFFER_USAGE = { MAP_READ: 0x1, COPY_SRC: 0x4, COPY_DST: 0x8, UNIFORM: 0x40, STORAGE: 0x80, INDIRECT: 0x100 } as const;
+export const GPU_BUFFER_USAGE = { MAP_READ: 0x1, COPY_SRC: 0x4, COPY_DST: 0x8, UNIFORM: 0x40, STORAGE: 0x80, INDIRECT: 0x100, QUERY_RESOLVE: 0x200 } as const;
 const GPU_MAP_MODE_READ = 0x1;
 
 const USAGE_FLAGS: Readonly<Record<BufferUsage, number>> = {

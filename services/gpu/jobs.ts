@@ -13,7 +13,7 @@ import { PUSH_CONSTANT_BINDING, PUSH_CONSTANT_GROUP } from './wgsl-scan.ts';
 
 export const DEFAULT_MAX_QUEUED_JOBS = 64;
 export const DEFAULT_INLINE_OUTPUT_LIMIT = 262144;
-// Recent execution times kept to estimate queue waits.
+// Execution times of the latest jobs that ran to the end, kept to estimate queue waits.
 const HISTORY = 16;
 
 export interface JobQueueOptions {
@@ -167,8 +167,11 @@ export class JobQueue {
         }
       }
       if (this.#cancelReason !== undefined && result.status !== 'ok') result = this.#cancelled(job, this.#cancelReason, this.#runningSince);
-      this.#recentRunMs.push(performance.now() - this.#runningSince);
-      if (this.#recentRunMs.length > HISTORY) this.#recentRunMs.shift();
+      // Only jobs that ran to the end say how long the next one will take.
+      if (result.status === 'ok' || result.timings?.finishedAt !== undefined) {
+        this.#recentRunMs.push(performance.now() - this.#runningSince);
+        if (this.#recentRunMs.length > HISTORY) this.#recentRunMs.shift();
+      }
       this.#running = undefined;
       this.#finish(job, result);
     }
@@ -333,7 +336,7 @@ export class JobQueue {
     pass.end();
     let readback: GPUBuffer | undefined;
     if (querySet !== undefined) {
-      const resolved = device.createBuffer({ size: 16, usage: 0x200 /* QUERY_RESOLVE */ | GPU_BUFFER_USAGE.COPY_SRC });
+      const resolved = device.createBuffer({ size: 16, usage: GPU_BUFFER_USAGE.QUERY_RESOLVE | GPU_BUFFER_USAGE.COPY_SRC });
       readback = device.createBuffer({ size: 16, usage: GPU_BUFFER_USAGE.MAP_READ | GPU_BUFFER_USAGE.COPY_DST });
       transient.push(resolved, readback);
       encoder.resolveQuerySet(querySet, 0, 2, resolved, 0);
