@@ -268,6 +268,25 @@ describe.skipIf(noAdapter !== undefined)(`GPU engine: pipelines and buffers on a
     expect(engine.usage.buffers).toBe(0);
   });
 
+  it('bounds reads in flight by the byte budget', async () => {
+    const size = 36n * 1024n * 1024n;
+    await engine.createBuffer({ bufferId: 'wide-read', size, usage: ['storage', 'copy_src'] });
+    const first = engine.readBuffer('wide-read', 0n);
+    const second = await refusal(engine.readBuffer('wide-read', 0n), 'LIMIT_EXCEEDED');
+    expect(second.retryAfterMs).toBeGreaterThan(0);
+    expect((await first).byteLength).toBe(Number(size));
+    expect((await engine.readBuffer('wide-read', 0n, 4096n)).byteLength).toBe(4096);
+    engine.destroyBuffer({ bufferId: 'wide-read' });
+  });
+
+  it('bounds pipelines compiling at once and inline WGSL length', async () => {
+    const results = await Promise.allSettled(Array.from({ length: 20 }, (_, i) => engine.createPipeline(wgsl(`${ADD_ONE}\nconst burst${i} = ${i};\n`))));
+    const refused = results.filter((result) => result.status === 'rejected');
+    expect(refused).toHaveLength(4);
+    for (const result of refused) expect((result.reason as { errorName: string }).errorName).toBe('LIMIT_EXCEEDED');
+    await refusal(engine.createPipeline(wgsl(' '.repeat(262145))), 'LIMIT_EXCEEDED');
+  });
+
   it("captures the device's validation errors instead of printing them", () => {
     expect(engine.uncapturedErrors).toEqual([]);
   });
