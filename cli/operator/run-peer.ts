@@ -23,7 +23,7 @@ export async function runPeer(opts: PeerOptions, setExit: SetExitCode): Promise<
   const plan = listenPlan(opts);
   const schema = await loadSchema(opts.schema);
   if (!schema) return setExit(ExitCode.Failure);
-  const grant = opts.grant === undefined ? undefined : capabilityMask(schema, opts.grant);
+  const grant = opts.grant === undefined ? undefined : capabilityMask(schema.capabilities, opts.grant);
   const telemetry = opts.telemetry === undefined ? undefined : { ...telemetryTopics(schema), intervalMs: opts.telemetry };
   const window = opts.exactlyOnceWindow ?? DEFAULT_EXACTLY_ONCE_WINDOW;
   let record: number | undefined;
