@@ -37,6 +37,16 @@ function cable(): { keyboard: Midi1Port; sessions: PortSessions; started: Midi1P
   return { keyboard: pair.ports[0], sessions, started, got };
 }
 
+/** A cable whose every session the authority accepts, as the midi: listener hands them to the bus. */
+function cableTo(authority: NetworkBus): { keyboard: Midi1Port; started: Midi1Port[] } {
+  const { keyboard, sessions, started } = cable();
+  sessions.onSession((session) => {
+    started.push(session);
+    authority.accept(midi1Link(session));
+  });
+  return { keyboard, started };
+}
+
 describe('PortSessions', () => {
   it('starts a session with the first message from the port, not before', async () => {
     const { keyboard, started, got } = cable();
@@ -93,11 +103,7 @@ describe('PortSessions', () => {
     const foreign: number[][] = [];
     const authority = new NetworkBus({ name: 'authority', ...registry, onError: busErrors.for('authority'), onForeignUmp: (w) => void foreign.push([...w]) });
     closers.push(() => authority.close());
-    const { keyboard, sessions, started } = cable();
-    sessions.onSession((session) => {
-      started.push(session);
-      authority.accept(midi1Link(session));
-    });
+    const { keyboard, started } = cableTo(authority);
     keyboard.send(Uint8Array.of(0x90, 0x3c, 0x64));
     await vi.waitUntil(() => foreign.length === 1);
     const downs: LinkDown[] = [];
@@ -115,11 +121,7 @@ describe('PortSessions', () => {
     // No onForeignUmp: nobody listens for the keyboard, so the bus gives its session up at the deadline.
     const authority = new NetworkBus({ name: 'authority', ...registry, onError: busErrors.for('authority') });
     closers.push(() => authority.close());
-    const { keyboard, sessions, started } = cable();
-    sessions.onSession((session) => {
-      started.push(session);
-      authority.accept(midi1Link(session));
-    });
+    const { keyboard, started } = cableTo(authority);
     keyboard.send(Uint8Array.of(0x90, 0x3c, 0x64));
     await vi.waitUntil(() => started.length === 1);
     const downs: LinkDown[] = [];
