@@ -240,6 +240,8 @@ export class Sessions {
     }
     this.host.retire(fresh);
     s.attach(link);
+    // The new link may bound messages more than the old one did (a MIDI port after a UMP link).
+    s.maxPayload = Math.min(s.maxPayload, linkPayloadLimit(link));
     s.peerName = c.name;
     s.resumeToken = randomToken(24);
     s.state = 'established';
