@@ -10,6 +10,7 @@ import { ExitCode, UsageError } from '../exit.ts';
 import { mdnsOptions, type MdnsFlags } from './client.ts';
 import { readUsersFile } from './credentials.ts';
 import { describeError } from './options.ts';
+import { TransportProblemLog } from './transport-problems.ts';
 import { urlOption, type UrlOption } from './urls.ts';
 
 export interface ListenFlags extends MdnsFlags {
@@ -54,14 +55,18 @@ export interface ServedBus {
  */
 export async function serveBus(bus: NetworkBus, plan: ListenPlan, opts: ListenFlags): Promise<ServedBus | ExitCode> {
   let listener: TransportListener;
+  // What the transport survives (hostile datagrams, dropped writes) is told, bounded (transport-problems.ts).
+  const problems = new TransportProblemLog({ where: plan.target.url });
   try {
     listener = await transports.listen(plan.target.url, {
       name: opts.name,
+      onError: problems.report,
       ...(opts.secret === undefined ? {} : { secret: opts.secret }),
       ...(plan.users === undefined ? {} : { users: plan.users }),
       ...(opts.virtual === undefined ? {} : { virtual: true }),
     });
   } catch (err) {
+    problems.close();
     process.stderr.write(`error: cannot listen on ${plan.target.url}: ${describeError(err)}\n`);
     return ExitCode.Failure;
   }
@@ -70,6 +75,7 @@ export async function serveBus(bus: NetworkBus, plan: ListenPlan, opts: ListenFl
   if (opts.advertise && advertise === undefined) {
     process.stderr.write(`error: --advertise: ${listener.url} has no mDNS announcement (udp: and rtpmidi: listeners have one)\n`);
     await listener.close();
+    problems.close();
     return ExitCode.Usage;
   }
   listener.onSession((link) => {
@@ -89,6 +95,7 @@ export async function serveBus(bus: NetworkBus, plan: ListenPlan, opts: ListenFl
       if (!(err instanceof MdnsError)) throw err;
       process.stderr.write(`error: --advertise: ${err.message}\n`);
       await listener.close();
+      problems.close();
       return ExitCode.Failure;
     }
   }
@@ -98,6 +105,7 @@ export async function serveBus(bus: NetworkBus, plan: ListenPlan, opts: ListenFl
     close: async () => {
       await advert?.stop();
       await listener.close();
+      problems.close();
     },
   };
 }
