@@ -9,6 +9,7 @@
 export { GpuEngine, type GpuEngineOptions } from './gpu/engine.ts';
 export { describeGpu, GpuUnavailableError, openGpu, type GpuAdapterReport, type GpuBackend, type GpuDevice, type GpuOpenOptions } from './gpu/device.ts';
 export { type SourceResolver } from './gpu/pipelines.ts';
+export { directoryModuleStore, MAX_STORED_MODULE_BYTES, storedModulePath } from './gpu/stored-modules.ts';
 export { type JobTicket } from './gpu/jobs.ts';
 export { gpuRefusal, isGpuRefusal, type GpuErrorName } from './gpu/refusal.ts';
 export { PUSH_CONSTANT_BINDING, PUSH_CONSTANT_GROUP } from './gpu/wgsl-scan.ts';

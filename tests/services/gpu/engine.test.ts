@@ -1,7 +1,10 @@
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { globals } from 'webgpu';
 import type { PipelineCreate } from '../../../generated/index.ts';
-import { GpuEngine } from '../../../services/index.ts';
+import { directoryModuleStore, GpuEngine } from '../../../services/index.ts';
 import { GPU_BUFFER_USAGE } from '../../../services/gpu/buffers.ts';
 import { noAdapter, refusal } from './adapter.ts';
 
@@ -114,6 +117,23 @@ describe.skipIf(noAdapter !== undefined)(`GPU engine: pipelines and buffers on a
       await stored.close();
     }
     await refusal(engine.createPipeline(wgsl('', { source: { kind: 'stored', value: { id: 'add-one' } } })), 'SOURCE_NOT_FOUND');
+  });
+
+  it('compiles modules stored in a directory (directoryModuleStore) and refuses references it has no file for', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'midl-engine-wgsl-'));
+    const stored = await GpuEngine.open({ resolveSource: directoryModuleStore(dir) });
+    try {
+      mkdirSync(join(dir, 'lab'));
+      writeFileSync(join(dir, 'lab', 'add-one@2.wgsl'), ADD_ONE);
+      const created = await stored.createPipeline(wgsl('', { source: { kind: 'stored', value: { id: 'add-one', corpus: 'lab', version: 2n } } }));
+      expect(created.cached).toBe(false);
+      await refusal(stored.createPipeline(wgsl('', { source: { kind: 'stored', value: { id: 'add-one', corpus: 'lab' } } })), 'SOURCE_NOT_FOUND');
+      const escape = await refusal(stored.createPipeline(wgsl('', { source: { kind: 'stored', value: { id: '..' } } })), 'SOURCE_NOT_FOUND');
+      expect(escape.message).toContain('cannot name a file');
+    } finally {
+      await stored.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('passes constants to the pipeline and refuses ones the shader lacks with COMPILE_FAILED', async () => {
