@@ -4,7 +4,11 @@
  * the MCP server, the store-backed session authority. Each lives in a folder of its own here and is
  * exported from this file; a service imports the generated code (`generated/index.ts`) and the
  * runtime's public entry points, never the compiler or the CLI (see services/README.md).
- *
- * No service has landed yet: this module exports nothing.
  */
-export {};
+// The GPU engine: a WebGPU device behind the calls the gpu/* topics need (no bus code).
+export { GpuEngine, type GpuEngineOptions } from './gpu/engine.ts';
+export { describeGpu, GpuUnavailableError, openGpu, type GpuAdapterReport, type GpuBackend, type GpuDevice, type GpuOpenOptions } from './gpu/device.ts';
+export { type SourceResolver } from './gpu/pipelines.ts';
+export { type JobTicket } from './gpu/jobs.ts';
+export { gpuRefusal, isGpuRefusal, type GpuErrorName } from './gpu/refusal.ts';
+export { PUSH_CONSTANT_BINDING, PUSH_CONSTANT_GROUP } from './gpu/wgsl-scan.ts';

@@ -1,0 +1,194 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { globals } from 'webgpu';
+import type { PipelineCreate } from '../../../generated/index.ts';
+import { GpuEngine } from '../../../services/index.ts';
+import { GPU_BUFFER_USAGE } from '../../../services/gpu/buffers.ts';
+import { noAdapter, refusal } from './adapter.ts';
+
+const wgsl = (source: string, extra: Partial<PipelineCreate> = {}): PipelineCreate => ({
+  source: { kind: 'wgsl', value: source },
+  entryPoint: 'main',
+  layouts: [],
+  constants: new Map(),
+  ...extra,
+});
+
+const ADD_ONE = `@group(0) @binding(0) var<storage, read_write> data: array<u32>;
+@compute @workgroup_size(64)
+fn main(@builtin(global_invocation_id) id: vec3u) {
+  if (id.x < arrayLength(&data)) { data[id.x] = data[id.x] + 1u; }
+}
+`;
+
+describe.skipIf(noAdapter !== undefined)(`GPU engine: pipelines and buffers on a real adapter ${noAdapter ?? ''}`, () => {
+  let engine: GpuEngine;
+  beforeAll(async () => {
+    engine = await GpuEngine.open({ maxBuffers: 64, maxBufferBytes: 64 * 1024 * 1024, maxPipelines: 4 });
+  });
+  afterAll(async () => {
+    await engine.close();
+  });
+
+  it('reports the adapter with its features and limits', () => {
+    expect(engine.report.backend).toBe('vulkan');
+    expect(engine.report.description.length).toBeGreaterThan(0);
+    expect(engine.report.features).toContain('timestamp-query');
+    expect(engine.report.limits.maxComputeWorkgroupsPerDimension).toBeGreaterThanOrEqual(65535);
+  });
+
+  it('maps usage names to the WebGPU flags webgpu defines', () => {
+    const usage = (globals as { GPUBufferUsage: Record<string, number> }).GPUBufferUsage;
+    for (const [name, value] of Object.entries(GPU_BUFFER_USAGE)) expect(value).toBe(usage[name]);
+  });
+
+  it('compiles a pipeline, then returns the cached one for the identical request', async () => {
+    const first = await engine.createPipeline(wgsl(ADD_ONE));
+    expect(first.cached).toBe(false);
+    expect(first.compileTime).toBeGreaterThan(0);
+    expect(first.pipelineId).toMatch(/^wgsl:[0-9a-f]{64}$/);
+    const again = await engine.createPipeline(wgsl(ADD_ONE));
+    expect(again).toEqual({ pipelineId: first.pipelineId, diagnostics: first.diagnostics, compileTime: 0, cached: true });
+    const other = await engine.createPipeline(wgsl(ADD_ONE, { layouts: [{ group: 0, entries: [{ binding: 0, kind: 'storage' }] }] }));
+    expect(other.pipelineId).not.toBe(first.pipelineId);
+    expect(other.cached).toBe(false);
+  });
+
+  it('answers a WGSL syntax error with COMPILE_FAILED at its line and column', async () => {
+    const source = 'fn helper() -> u32 { return 1u; }\n@compute @workgroup_size(1)\nfn main() {\n  let x = ;\n}\n';
+    const error = await refusal(engine.createPipeline(wgsl(source)), 'COMPILE_FAILED');
+    expect(error.message).toMatch(/^4:11 /);
+    const { diagnostics } = error.detail as {
+      diagnostics: { severity: string; line: number; column: number; length: number; source: string; message: string }[];
+    };
+    expect(diagnostics[0]).toMatchObject({ severity: 'error', line: 4, column: 11, length: 1, source: 'wgsl' });
+    expect(error.message).toBe(`4:11 ${diagnostics[0]!.message}`);
+  });
+
+  it('carries compiler warnings on success', async () => {
+    const source = `@compute @workgroup_size(1)\nfn main() {\n  return;\n  let unreachable_value = 1;\n}\n`;
+    const created = await engine.createPipeline(wgsl(source));
+    expect(created.diagnostics.some((d) => d.severity === 'warning' && d.line === 4)).toBe(true);
+  });
+
+  it('refuses an entry point the module lacks, naming the ones it has', async () => {
+    const error = await refusal(engine.createPipeline(wgsl(ADD_ONE, { entryPoint: 'missing' })), 'ENTRY_POINT_NOT_FOUND');
+    expect(error.detail).toEqual({ entryPoint: 'missing', computeEntryPoints: ['main'] });
+    const helper = `fn main() {}\n@compute @workgroup_size(1) fn other() {}\n`;
+    await refusal(engine.createPipeline(wgsl(helper)), 'ENTRY_POINT_NOT_FOUND');
+  });
+
+  it("refuses declared layouts that disagree with the shader, with the device's reason", async () => {
+    const wrongKind = await refusal(
+      engine.createPipeline(wgsl(ADD_ONE, { layouts: [{ group: 0, entries: [{ binding: 0, kind: 'uniform' }] }] })),
+      'LAYOUT_MISMATCH',
+    );
+    expect(wrongKind.message).toMatch(/Uniform|uniform/);
+    await refusal(engine.createPipeline(wgsl(ADD_ONE, { layouts: [{ group: 0, entries: [{ binding: 1, kind: 'storage' }] }] })), 'LAYOUT_MISMATCH');
+    await refusal(
+      engine.createPipeline(
+        wgsl(ADD_ONE, {
+          layouts: [
+            {
+              group: 0,
+              entries: [
+                { binding: 0, kind: 'storage' },
+                { binding: 0, kind: 'storage' },
+              ],
+            },
+          ],
+        }),
+      ),
+      'LAYOUT_MISMATCH',
+    );
+  });
+
+  it('resolves stored modules and refuses unknown ones with SOURCE_NOT_FOUND', async () => {
+    const stored = await GpuEngine.open({ resolveSource: (ref) => Promise.resolve(ref.id === 'add-one' ? ADD_ONE : undefined) });
+    try {
+      const created = await stored.createPipeline(wgsl('', { source: { kind: 'stored', value: { id: 'add-one' } } }));
+      expect(created.cached).toBe(false);
+      const inline = await stored.createPipeline(wgsl(ADD_ONE));
+      expect(inline).toMatchObject({ pipelineId: created.pipelineId, cached: true });
+      await refusal(stored.createPipeline(wgsl('', { source: { kind: 'stored', value: { id: 'nope' } } })), 'SOURCE_NOT_FOUND');
+    } finally {
+      await stored.close();
+    }
+    await refusal(engine.createPipeline(wgsl('', { source: { kind: 'stored', value: { id: 'add-one' } } })), 'SOURCE_NOT_FOUND');
+  });
+
+  it('evicts the least recently used pipeline beyond maxPipelines', async () => {
+    const ids: string[] = [];
+    for (let i = 0; i < 5; i++) ids.push((await engine.createPipeline(wgsl(`${ADD_ONE}\nconst tag${i} = ${i};\n`))).pipelineId);
+    expect(engine.usage.pipelines).toBe(4);
+    const evicted = await engine.createPipeline(wgsl(`${ADD_ONE}\nconst tag0 = 0;\n`));
+    expect(evicted.cached).toBe(false);
+    expect(evicted.pipelineId).toBe(ids[0]);
+  });
+
+  it('creates, writes, reads back and destroys a buffer bit for bit', async () => {
+    const created = await engine.createBuffer({ bufferId: 'rw', size: 4096n, usage: ['storage', 'copy_dst', 'copy_src'] });
+    expect(created).toEqual({ bufferId: 'rw', size: 4096n, existed: false });
+    expect(await engine.createBuffer({ bufferId: 'rw', size: 4096n, usage: ['copy_src', 'storage', 'copy_dst', 'storage'] })).toEqual({
+      bufferId: 'rw',
+      size: 4096n,
+      existed: true,
+    });
+    expect(engine.bufferSize('rw')).toBe(4096n);
+    const data = new Uint8Array(1024).map((_, i) => (i * 7 + 3) & 0xff);
+    engine.writeBuffer('rw', 512n, data);
+    const back = await engine.readBuffer('rw', 512n, 1024n);
+    expect(back).toEqual(data);
+    const whole = await engine.readBuffer('rw', 0n);
+    expect(whole.byteLength).toBe(4096);
+    expect(whole.subarray(0, 512).every((b) => b === 0)).toBe(true);
+    expect(engine.destroyBuffer({ bufferId: 'rw' })).toEqual({ bufferId: 'rw', freed: 4096n });
+    await refusal(() => engine.bufferSize('rw'), 'UNKNOWN_BUFFER');
+  });
+
+  it('refuses every bad buffer request with the right GpuError', async () => {
+    await engine.createBuffer({ bufferId: 'b', size: 256n, usage: ['storage', 'copy_dst'] });
+    await refusal(engine.createBuffer({ bufferId: 'b', size: 512n, usage: ['storage', 'copy_dst'] }), 'BUFFER_EXISTS');
+    await refusal(engine.createBuffer({ bufferId: 'b', size: 256n, usage: ['storage'] }), 'BUFFER_EXISTS');
+    await refusal(engine.createBuffer({ bufferId: 'odd', size: 6n, usage: ['storage'] }), 'MISALIGNED');
+    await refusal(() => engine.writeBuffer('b', 2n, new Uint8Array(4)), 'MISALIGNED');
+    await refusal(() => engine.writeBuffer('b', 0n, new Uint8Array(3)), 'MISALIGNED');
+    await refusal(() => engine.writeBuffer('b', 252n, new Uint8Array(8)), 'OUT_OF_BOUNDS');
+    await refusal(() => engine.writeBuffer('nope', 0n, new Uint8Array(4)), 'UNKNOWN_BUFFER');
+    await refusal(engine.readBuffer('b', 0n), 'LAYOUT_MISMATCH');
+    await engine.createBuffer({ bufferId: 'ro', size: 256n, usage: ['copy_src'] });
+    await refusal(() => engine.writeBuffer('ro', 0n, new Uint8Array(4)), 'LAYOUT_MISMATCH');
+    await refusal(engine.readBuffer('ro', 4n, 256n), 'OUT_OF_BOUNDS');
+    await refusal(engine.readBuffer('ro', 1n, 4n), 'MISALIGNED');
+    await refusal(() => engine.destroyBuffer({ bufferId: 'nope' }), 'UNKNOWN_BUFFER');
+    engine.destroyBuffer({ bufferId: 'b' });
+    engine.destroyBuffer({ bufferId: 'ro' });
+  });
+
+  it('refuses hostile sizes without allocating', async () => {
+    const before = engine.usage;
+    const huge = await refusal(engine.createBuffer({ bufferId: 'huge', size: (1n << 30n) + 4n, usage: ['storage'] }), 'LIMIT_EXCEEDED');
+    expect(huge.message).toContain('1073741828');
+    const overBudget = await refusal(engine.createBuffer({ bufferId: 'big', size: 128n * 1024n * 1024n, usage: ['storage'] }), 'LIMIT_EXCEEDED');
+    expect(overBudget.detail).toMatchObject({ limit: String(64 * 1024 * 1024) });
+    expect(engine.usage).toEqual(before);
+  });
+
+  it('bounds the buffer count: 10,000 creates against 64', async () => {
+    const held = engine.usage.buffers;
+    const results = await Promise.allSettled(
+      Array.from({ length: 10_000 }, (_, i) => engine.createBuffer({ bufferId: `many-${i}`, size: 4n, usage: ['storage'] })),
+    );
+    const created = results.filter((r) => r.status === 'fulfilled').length;
+    expect(created).toBe(64 - held);
+    expect(engine.usage.buffers).toBe(64);
+    for (const r of results) {
+      if (r.status === 'rejected') expect((r.reason as { errorName: string }).errorName).toBe('LIMIT_EXCEEDED');
+    }
+    for (let i = 0; i < 10_000; i++) if (results[i]!.status === 'fulfilled') engine.destroyBuffer({ bufferId: `many-${i}` });
+    expect(engine.usage.buffers).toBe(0);
+  });
+
+  it("captures the device's validation errors instead of printing them", () => {
+    expect(engine.uncapturedErrors).toEqual([]);
+  });
+});
