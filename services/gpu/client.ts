@@ -196,8 +196,9 @@ export class GpuClient {
     const attempts = new Map<number, number>();
     // Set from the workers: an object, so that the checks after `await` are not narrowed away.
     const state: { complete: boolean; restart: BusError | undefined } = { complete: false, restart: undefined };
+    const inFlight = new Set<number>();
     const requeue = (index: number, why: unknown) => {
-      if (acked.has(index) || queued.has(index)) return;
+      if (acked.has(index) || queued.has(index) || inFlight.has(index)) return;
       const n = (attempts.get(index) ?? 0) + 1;
       if (n > run.retries) throw new GpuClientError(`chunk ${index} of transfer ${chunks[0]!.transferId}: still refused after ${run.retries} resends`, why);
       attempts.set(index, n);
@@ -215,9 +216,13 @@ export class GpuClient {
         const index = queue.shift();
         if (index === undefined) return;
         queued.delete(index);
+        inFlight.add(index);
         try {
-          onAck(await this.gpu.buffer.write.request(chunks[index]!, { timeoutMs: run.timeoutMs }));
+          const ack = await this.gpu.buffer.write.request(chunks[index]!, { timeoutMs: run.timeoutMs });
+          inFlight.delete(index);
+          onAck(ack);
         } catch (err) {
+          inFlight.delete(index);
           if (!(err instanceof BusError)) throw err;
           const remote = err.code === 'remote' ? err.remote : undefined;
           const scope = (remote?.detail as { scope?: unknown } | undefined)?.scope;
