@@ -295,16 +295,25 @@ export class GpuClient {
         this.earlyChunks.take(started.transferId);
         throw new GpuClientError(`download of ${bufferId}: the host announced ${started.length} bytes, over maxDownloadBytes ${this.maxDownloadBytes}`);
       }
-      const collector = new DownloadCollector({ ...started, length: Number(started.length) });
+      let collector: DownloadCollector;
+      try {
+        collector = new DownloadCollector({ ...started, length: Number(started.length) });
+      } catch (err) {
+        throw new GpuClientError(`download of ${bufferId}: the host announced a transfer that cannot be: ${(err as Error).message}`, err);
+      }
       const faults = await this.collect(collector, idleMs);
-      if (collector.complete && faults.length === 0 && collector.verify()) return collector.bytes;
+      // A refused chunk whose good copy arrived later (a duplicate) leaves nothing missing: faults matter only while incomplete.
+      if (collector.complete && collector.verify()) return collector.bytes;
       last = new GpuClientError(
         `download of ${bufferId} (transfer ${started.transferId}): ${
-          !collector.complete
-            ? `chunks ${collector.missing().slice(0, 16).join(', ')} did not arrive within ${idleMs} ms`
+          collector.complete
+            ? `the ${started.checksum.algorithm} of the reassembled bytes does not match the announced one`
             : faults.length > 0
-              ? faults.map((f) => f.message).join('; ')
-              : `the ${started.checksum.algorithm} of the reassembled bytes does not match the announced one`
+              ? faults
+                  .slice(0, 8)
+                  .map((f) => f.message)
+                  .join('; ')
+              : `chunks ${collector.missing().slice(0, 16).join(', ')} did not arrive within ${idleMs} ms`
         }`,
       );
     }
@@ -341,10 +350,16 @@ export class GpuClient {
         clearTimeout(timer);
         timer = setTimeout(done, idleMs);
       };
+      // Chunks refused and not received since: once they and the good ones account for the whole
+      // transfer, no further chunk is coming and waiting for the idle timeout would only delay the re-read.
+      const refused = new Set<number>();
       const take = (chunk: BufferChunk) => {
         const fault = collector.add(chunk);
-        if (fault) faults.push(fault);
-        if (collector.complete) done();
+        if (fault) {
+          faults.push(fault);
+          if (fault.reason !== 'foreign' && chunk.chunkIndex < collector.expected.chunkTotal && !collector.has(chunk.chunkIndex)) refused.add(chunk.chunkIndex);
+        } else refused.delete(chunk.chunkIndex);
+        if (collector.complete || collector.receivedCount + refused.size >= collector.expected.chunkTotal) done();
         else arm();
       };
       this.chunkWaiters.set(transferId, take);

@@ -485,6 +485,16 @@ export class DownloadCollector {
     return this.received === this.expected.chunkTotal;
   }
 
+  /** Distinct chunks taken so far. */
+  get receivedCount(): number {
+    return this.received;
+  }
+
+  /** True when chunk `index` was taken. */
+  has(index: number): boolean {
+    return this.seen[index] === 1;
+  }
+
   /** Indexes not received yet, ascending. */
   missing(): number[] {
     const out: number[] = [];
