@@ -10,7 +10,7 @@ import { dawnReason, gpuRefusal } from './refusal.ts';
  * GPUBufferUsage's values (fixed by the WebGPU spec; Node has no GPUBufferUsage global unless `webgpu`'s
  * globals are installed on globalThis, which a library must not do).
  */
-export const GPU_BUFFER_USAGE = { MAP_READ: 0x1, COPY_SRC: 0x4, COPY_DST: 0x8, UNIFORM: 0x40, STORAGE: 0x80, INDIRECT: 0x100 } as const;
+export const GPU_BUFFER_USAGE = { MAP_READ: 0x1, COPY_SRC: 0x4, COPY_DST: 0x8, UNIFORM: 0x40, STORAGE: 0x80, INDIRECT: 0x100, QUERY_RESOLVE: 0x200 } as const;
 const GPU_MAP_MODE_READ = 0x1;
 
 const USAGE_FLAGS: Readonly<Record<BufferUsage, number>> = {
@@ -66,6 +66,8 @@ export class BufferStore {
   readonly #maxBufferBytes: bigint;
   readonly #slots = new Map<string, Slot>();
   #bytes = 0n;
+  // Bytes of reads in flight (host copies being filled), bounded like the buffers themselves.
+  #readingBytes = 0n;
 
   constructor(device: GPUDevice, options: BufferStoreOptions = {}) {
     this.#device = device;
@@ -168,6 +170,23 @@ export class BufferStore {
     const entry = this.#slot(bufferId).entry;
     const total = length ?? (offset <= entry.size ? entry.size - offset : 0n);
     this.#checkRange(entry, 'copy_src', 'read', offset, total);
+    if (this.#readingBytes + total > this.#maxBufferBytes) {
+      throw gpuRefusal(
+        'LIMIT_EXCEEDED',
+        `buffer "${bufferId}": reading ${total} bytes while ${this.#readingBytes} are being read would exceed this host's budget of ${this.#maxBufferBytes} bytes`,
+        { detail: { bufferId, length: total.toString(), reading: this.#readingBytes.toString(), limit: this.#maxBufferBytes.toString() }, retryAfterMs: 100 },
+      );
+    }
+    this.#readingBytes += total;
+    try {
+      return await this.#copyOut(entry, offset, total);
+    } finally {
+      this.#readingBytes -= total;
+    }
+  }
+
+  async #copyOut(entry: GpuBufferEntry, offset: bigint, total: bigint): Promise<Uint8Array> {
+    const bufferId = entry.id;
     const out = new Uint8Array(Number(total));
     const device = this.#device;
     for (let done = 0; done < out.byteLength;) {

@@ -83,18 +83,26 @@ interface Acquired {
   readonly route: Route;
 }
 
+const messageOf = (error: unknown) => (error instanceof Error ? error.message : String(error));
+
+/** The route's adapter, or what went wrong, as one line for GpuUnavailableError. */
+async function tryRoute(route: Route): Promise<Acquired | string> {
+  try {
+    route.prepare?.();
+    const gpu = create(route.dawnOptions);
+    const adapter = await gpu.requestAdapter({ featureLevel: route.featureLevel });
+    return adapter === null ? `${route.backend} (${route.featureLevel}): Dawn found no adapter` : { gpu, adapter, route };
+  } catch (error) {
+    return `${route.backend} (${route.featureLevel}): ${messageOf(error)}`;
+  }
+}
+
 async function acquireAdapter(backend: GpuBackend): Promise<Acquired> {
   const attempts: string[] = [];
   for (const route of routesFor(backend)) {
-    try {
-      route.prepare?.();
-      const gpu = create(route.dawnOptions);
-      const adapter = await gpu.requestAdapter({ featureLevel: route.featureLevel });
-      if (adapter !== null) return { gpu, adapter, route };
-      attempts.push(`${route.backend} (${route.featureLevel}): Dawn found no adapter`);
-    } catch (error) {
-      attempts.push(`${route.backend} (${route.featureLevel}): ${error instanceof Error ? error.message : String(error)}`);
-    }
+    const acquired = await tryRoute(route);
+    if (typeof acquired !== 'string') return acquired;
+    attempts.push(acquired);
   }
   throw new GpuUnavailableError(attempts);
 }
@@ -127,27 +135,38 @@ function reportOf(adapter: GPUAdapter, route: Route): GpuAdapterReport {
   };
 }
 
-/** Opens the first adapter the backend order yields and a device with all its features and limits. */
+/**
+ * Opens a device with all the adapter's features and limits on the first route that gives one (Vulkan,
+ * then OpenGL ES for `auto`): an adapter that refuses a device sends the search on to the next route.
+ */
 export async function openGpu(options: GpuOpenOptions = {}): Promise<GpuDevice> {
-  const { gpu, adapter, route } = await acquireAdapter(options.backend ?? 'auto');
-  const report = reportOf(adapter, route);
-  let device: GPUDevice;
-  try {
-    device = await adapter.requestDevice({
-      requiredFeatures: report.features as GPUFeatureName[],
-      requiredLimits: report.limits,
-    });
-  } catch (error) {
-    throw new GpuUnavailableError([
-      `${route.backend}: the adapter "${report.description}" refused a device: ${error instanceof Error ? error.message : String(error)}`,
-    ]);
+  const attempts: string[] = [];
+  for (const route of routesFor(options.backend ?? 'auto')) {
+    const acquired = await tryRoute(route);
+    if (typeof acquired === 'string') {
+      attempts.push(acquired);
+      continue;
+    }
+    const report = reportOf(acquired.adapter, route);
+    try {
+      const device = await acquired.adapter.requestDevice({ requiredFeatures: report.features as GPUFeatureName[], requiredLimits: report.limits });
+      return deviceOf(acquired.gpu, device, report);
+    } catch (error) {
+      attempts.push(`${route.backend}: the adapter "${report.description}" refused a device: ${messageOf(error)}`);
+    }
   }
+  throw new GpuUnavailableError(attempts);
+}
+
+function deviceOf(gpu: GPU, device: GPUDevice, report: GpuAdapterReport): GpuDevice {
   const uncapturedErrors: string[] = [];
   device.onuncapturederror = (event: GPUUncapturedErrorEvent) => {
     uncapturedErrors.push(event.error.message);
     if (uncapturedErrors.length > UNCAPTURED_ERRORS_KEPT) uncapturedErrors.shift();
   };
   const lost = device.lost.then((info) => `${info.reason}: ${info.message}`);
+  // The GPU object `create()` returned: it must stay reachable while the device lives, or Dawn crashes
+  // in onSubmittedWorkDone when the garbage collector frees it.
   let held: GPU | undefined = gpu;
   return {
     device,

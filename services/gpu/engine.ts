@@ -125,8 +125,12 @@ export class GpuEngine {
     return this.#jobs.dispatch(req, job, onUpdate);
   }
 
-  /** Calls `listener` once when the device is lost (at once if it already is); returns the unsubscribe. */
+  /**
+   * Calls `listener` once when the device is lost (at once if it already is), not when `close()` ends it;
+   * returns the unsubscribe.
+   */
   onDeviceLost(listener: (reason: string) => void): () => void {
+    if (this.#closed !== undefined) return () => undefined;
     if (this.#lostReason !== undefined) {
       listener(this.#lostReason);
       return () => undefined;
@@ -135,9 +139,13 @@ export class GpuEngine {
     return () => this.#lostListeners.delete(listener);
   }
 
-  /** Destroys every buffer and the device; later calls are refused with DEVICE_LOST. Idempotent. */
+  /**
+   * Cancels the waiting jobs (status `cancelled`), destroys every buffer and the device; later calls are
+   * refused with DEVICE_LOST. Idempotent.
+   */
   close(): Promise<void> {
     this.#closed ??= (async () => {
+      this.#jobs.cancelAll('the GPU engine was closed');
       this.#buffers.clear();
       this.#pipelines.clear();
       this.#gpu.close();
@@ -148,6 +156,8 @@ export class GpuEngine {
 
   #deviceLost(reason: string): void {
     this.#lostReason = reason;
+    // Closing destroys the device on purpose: jobs were cancelled, and nobody is told of a loss.
+    if (this.#closed !== undefined) return;
     this.#jobs.failWaiting(reason);
     const listeners = [...this.#lostListeners];
     this.#lostListeners.clear();
@@ -159,8 +169,8 @@ export class GpuEngine {
   }
 
   #alive(): void {
-    if (this.#lostReason !== undefined) throw this.#lostError(this.#lostReason);
     if (this.#closed !== undefined) throw this.#lostError('the engine was closed');
+    if (this.#lostReason !== undefined) throw this.#lostError(this.#lostReason);
   }
 
   /** Runs device work; a failure caused by the device going away becomes DEVICE_LOST. */

@@ -13,7 +13,7 @@ import { PUSH_CONSTANT_BINDING, PUSH_CONSTANT_GROUP } from './wgsl-scan.ts';
 
 export const DEFAULT_MAX_QUEUED_JOBS = 64;
 export const DEFAULT_INLINE_OUTPUT_LIMIT = 262144;
-// Recent execution times kept to estimate queue waits.
+// Execution times of the latest jobs that ran to the end, kept to estimate queue waits.
 const HISTORY = 16;
 
 export interface JobQueueOptions {
@@ -62,6 +62,7 @@ export class JobQueue {
   readonly #waiting: QueuedJob[] = [];
   #running: QueuedJob | undefined;
   #runningSince = 0;
+  #cancelReason: string | undefined;
   readonly #recentRunMs: number[] = [];
 
   constructor(options: JobQueueOptions) {
@@ -117,6 +118,20 @@ export class JobQueue {
     for (const job of this.#waiting.splice(0)) this.#finish(job, this.#failure(job, this.#lost(reason)));
   }
 
+  /**
+   * Ends every waiting job as `cancelled` because its host is closing (the running one ends so when its
+   * GPU work returns, unless it finished); the error says why, as DEVICE_LOST: the device is going away.
+   */
+  cancelAll(reason: string): void {
+    this.#cancelReason ??= reason;
+    for (const job of this.#waiting.splice(0)) this.#finish(job, this.#cancelled(job, reason));
+  }
+
+  #cancelled(job: QueuedJob, reason: string, startedAtMs?: number): JobResult {
+    const error = gpuRefusal('DEVICE_LOST', `job "${job.ticket.jobId}" was cancelled: ${reason}`, { detail: { reason } });
+    return { ...this.#failure(job, error, startedAtMs), status: 'cancelled' };
+  }
+
   #averageRunMs(): number | undefined {
     if (this.#recentRunMs.length === 0) return undefined;
     return this.#recentRunMs.reduce((sum, value) => sum + value, 0) / this.#recentRunMs.length;
@@ -151,8 +166,12 @@ export class JobQueue {
           result = this.#failure(job, refusal);
         }
       }
-      this.#recentRunMs.push(performance.now() - this.#runningSince);
-      if (this.#recentRunMs.length > HISTORY) this.#recentRunMs.shift();
+      if (this.#cancelReason !== undefined && result.status !== 'ok') result = this.#cancelled(job, this.#cancelReason, this.#runningSince);
+      // Only jobs that ran to the end say how long the next one will take.
+      if (result.status === 'ok' || result.timings?.finishedAt !== undefined) {
+        this.#recentRunMs.push(performance.now() - this.#runningSince);
+        if (this.#recentRunMs.length > HISTORY) this.#recentRunMs.shift();
+      }
       this.#running = undefined;
       this.#finish(job, result);
     }
@@ -317,7 +336,7 @@ export class JobQueue {
     pass.end();
     let readback: GPUBuffer | undefined;
     if (querySet !== undefined) {
-      const resolved = device.createBuffer({ size: 16, usage: 0x200 /* QUERY_RESOLVE */ | GPU_BUFFER_USAGE.COPY_SRC });
+      const resolved = device.createBuffer({ size: 16, usage: GPU_BUFFER_USAGE.QUERY_RESOLVE | GPU_BUFFER_USAGE.COPY_SRC });
       readback = device.createBuffer({ size: 16, usage: GPU_BUFFER_USAGE.MAP_READ | GPU_BUFFER_USAGE.COPY_DST });
       transient.push(resolved, readback);
       encoder.resolveQuerySet(querySet, 0, 2, resolved, 0);

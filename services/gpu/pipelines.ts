@@ -33,6 +33,8 @@ export interface GpuPipeline {
 export const DEFAULT_MAX_PIPELINES = 64;
 /** The schema's bound on inline WGSL, applied to stored modules too. */
 export const MAX_WGSL_LENGTH = 262144;
+/** Distinct pipelines compiling at the same time; more are refused (LIMIT_EXCEEDED, retry hint). */
+export const MAX_CONCURRENT_COMPILES = 16;
 const MAX_DIAGNOSTICS = 256;
 const MAX_DIAGNOSTIC_MESSAGE = 4096;
 
@@ -155,10 +157,19 @@ export class PipelineCache {
     const takesPushConstants = declaresPushConstants(source);
     const layouts = request.layouts.length === 0 ? undefined : checkDeclaredLayouts(request.layouts, takesPushConstants);
     const id = pipelineId(source, request.entryPoint, layouts ?? [], request.constants);
-    const existing = this.#pipelines.get(id) ?? (await this.#compiling.get(id));
+    // No await unless a compilation is in flight: a second identical request arriving meanwhile must
+    // find this one's entry in #compiling, not start its own.
+    const inFlight = this.#compiling.get(id);
+    const existing = this.#pipelines.get(id) ?? (inFlight === undefined ? undefined : await inFlight);
     if (existing !== undefined) {
       this.#touch(id, existing);
       return { pipelineId: id, diagnostics: [...existing.diagnostics], compileTime: 0, cached: true };
+    }
+    if (this.#compiling.size >= MAX_CONCURRENT_COMPILES) {
+      throw gpuRefusal('LIMIT_EXCEEDED', `${this.#compiling.size} pipelines are compiling, the most this host compiles at once; retry shortly`, {
+        detail: { compiling: this.#compiling.size, limit: MAX_CONCURRENT_COMPILES },
+        retryAfterMs: 100,
+      });
     }
     const started = performance.now();
     const compiling = this.#compile(id, source, request, layouts, takesPushConstants);
@@ -192,7 +203,15 @@ export class PipelineCache {
   }
 
   async #sourceOf(request: PipelineCreate): Promise<string> {
-    if (request.source.kind === 'wgsl') return request.source.value;
+    if (request.source.kind === 'wgsl') {
+      const length = request.source.value.length;
+      if (length > MAX_WGSL_LENGTH) {
+        throw gpuRefusal('LIMIT_EXCEEDED', `inline WGSL has ${length} characters, over the limit of ${MAX_WGSL_LENGTH}`, {
+          detail: { length, limit: MAX_WGSL_LENGTH },
+        });
+      }
+      return request.source.value;
+    }
     const ref = request.source.value;
     if (this.#resolveSource === undefined) {
       throw gpuRefusal('SOURCE_NOT_FOUND', `stored WGSL module "${ref.id}" requested, but this host has no module store`, { detail: { id: ref.id } });

@@ -116,6 +116,86 @@ describe.skipIf(noAdapter !== undefined)(`GPU engine: pipelines and buffers on a
     await refusal(engine.createPipeline(wgsl('', { source: { kind: 'stored', value: { id: 'add-one' } } })), 'SOURCE_NOT_FOUND');
   });
 
+  it('passes constants to the pipeline and refuses ones the shader lacks with COMPILE_FAILED', async () => {
+    const source = `override K: u32;\n@group(0) @binding(0) var<storage, read_write> d: array<u32>;\n@compute @workgroup_size(1) fn main() { d[0] = K; }\n`;
+    const withK = await engine.createPipeline(wgsl(source, { constants: new Map([['K', 7]]) }));
+    const withOtherK = await engine.createPipeline(wgsl(source, { constants: new Map([['K', 8]]) }));
+    expect(withOtherK.pipelineId).not.toBe(withK.pipelineId);
+    const missing = await refusal(engine.createPipeline(wgsl(source)), 'COMPILE_FAILED');
+    const unknown = await refusal(
+      engine.createPipeline(
+        wgsl(source, {
+          constants: new Map([
+            ['K', 1],
+            ['nope', 2],
+          ]),
+        }),
+      ),
+      'COMPILE_FAILED',
+    );
+    for (const error of [missing, unknown]) {
+      const { diagnostics } = error.detail as { diagnostics: { source: string; message: string }[] };
+      expect(diagnostics.at(-1)).toMatchObject({ source: 'validation', message: error.message });
+    }
+    expect(unknown.message).toContain('nope');
+  });
+
+  it('compiles an identical request once when it arrives twice at the same time', async () => {
+    const source = `${ADD_ONE}\nconst concurrent = 1;\n`;
+    const [a, b] = await Promise.all([engine.createPipeline(wgsl(source)), engine.createPipeline(wgsl(source))]);
+    expect(a.pipelineId).toBe(b.pipelineId);
+    expect([a.cached, b.cached].sort()).toEqual([false, true]);
+  });
+
+  it('builds explicit layouts with a gap between groups', async () => {
+    const source = `@group(0) @binding(0) var<storage, read_write> a: array<u32>;\n@group(2) @binding(1) var<uniform> b: vec4u;\n@compute @workgroup_size(1) fn main() { a[0] = b.x; }\n`;
+    const created = await engine.createPipeline(
+      wgsl(source, {
+        layouts: [
+          { group: 2, entries: [{ binding: 1, kind: 'uniform', minBindingSize: 16n }] },
+          { group: 0, entries: [{ binding: 0, kind: 'storage' }] },
+        ],
+      }),
+    );
+    expect(created.cached).toBe(false);
+    const tooSmall = await refusal(
+      engine.createPipeline(
+        wgsl(source, {
+          layouts: [
+            { group: 0, entries: [{ binding: 0, kind: 'storage' }] },
+            { group: 2, entries: [{ binding: 1, kind: 'uniform', minBindingSize: 4n }] },
+          ],
+        }),
+      ),
+      'LAYOUT_MISMATCH',
+    );
+    expect(tooSmall.detail).toMatchObject({ reason: expect.any(String) as string });
+    await refusal(
+      engine.createPipeline(
+        wgsl(source, {
+          layouts: [
+            { group: 0, entries: [{ binding: 0, kind: 'storage' }] },
+            { group: 0, entries: [{ binding: 1, kind: 'storage' }] },
+          ],
+        }),
+      ),
+      'LAYOUT_MISMATCH',
+    );
+  });
+
+  it('refuses stored modules the resolver fails on or that are too long', async () => {
+    const stored = await GpuEngine.open({
+      resolveSource: (ref) => (ref.id === 'broken' ? Promise.reject(new Error('disk on fire')) : Promise.resolve(' '.repeat(262145))),
+    });
+    try {
+      const broken = await refusal(stored.createPipeline(wgsl('', { source: { kind: 'stored', value: { id: 'broken' } } })), 'SOURCE_NOT_FOUND');
+      expect(broken.message).toContain('disk on fire');
+      await refusal(stored.createPipeline(wgsl('', { source: { kind: 'stored', value: { id: 'long' } } })), 'LIMIT_EXCEEDED');
+    } finally {
+      await stored.close();
+    }
+  });
+
   it('evicts the least recently used pipeline beyond maxPipelines', async () => {
     const ids: string[] = [];
     for (let i = 0; i < 5; i++) ids.push((await engine.createPipeline(wgsl(`${ADD_ONE}\nconst tag${i} = ${i};\n`))).pipelineId);
@@ -186,6 +266,25 @@ describe.skipIf(noAdapter !== undefined)(`GPU engine: pipelines and buffers on a
     }
     for (let i = 0; i < 10_000; i++) if (results[i]!.status === 'fulfilled') engine.destroyBuffer({ bufferId: `many-${i}` });
     expect(engine.usage.buffers).toBe(0);
+  });
+
+  it('bounds reads in flight by the byte budget', async () => {
+    const size = 36n * 1024n * 1024n;
+    await engine.createBuffer({ bufferId: 'wide-read', size, usage: ['storage', 'copy_src'] });
+    const first = engine.readBuffer('wide-read', 0n);
+    const second = await refusal(engine.readBuffer('wide-read', 0n), 'LIMIT_EXCEEDED');
+    expect(second.retryAfterMs).toBeGreaterThan(0);
+    expect((await first).byteLength).toBe(Number(size));
+    expect((await engine.readBuffer('wide-read', 0n, 4096n)).byteLength).toBe(4096);
+    engine.destroyBuffer({ bufferId: 'wide-read' });
+  });
+
+  it('bounds pipelines compiling at once and inline WGSL length', async () => {
+    const results = await Promise.allSettled(Array.from({ length: 20 }, (_, i) => engine.createPipeline(wgsl(`${ADD_ONE}\nconst burst${i} = ${i};\n`))));
+    const refused = results.filter((result) => result.status === 'rejected');
+    expect(refused).toHaveLength(4);
+    for (const result of refused) expect((result.reason as { errorName: string }).errorName).toBe('LIMIT_EXCEEDED');
+    await refusal(engine.createPipeline(wgsl(' '.repeat(262145))), 'LIMIT_EXCEEDED');
   });
 
   it("captures the device's validation errors instead of printing them", () => {
