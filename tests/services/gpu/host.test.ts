@@ -159,10 +159,13 @@ describe.skipIf(noAdapter !== undefined)(`GPU host duties ${noAdapter ?? ''}`, (
   it('after device loss every request is answered DEVICE_LOST and the loss is counted', async () => {
     // Last in the file, on a device of its own that this test loses.
     const doomed = await GpuEngine.open();
-    const { gpu, host } = await start(doomed);
-    await doomed.close();
+    closing.push(() => doomed.close());
+    const { gpu, host, errors } = await start(doomed);
+    doomed.device.destroy();
+    await until(() => host.stats().deviceLost === 1, 3_000, 'the device loss to be counted');
     const err = (await gpu.gpu.buffer.create.request({ bufferId: 'late', size: 4n, usage: ['storage'] }).catch((e: unknown) => e)) as BusError;
     expect(err.remote).toMatchObject({ name: 'DEVICE_LOST', code: 1015 });
-    await until(() => host.stats().deviceLost === 1, 3_000, 'the device loss to be counted');
+    // The loss itself is an error event of the host, beside the refusals that follow it.
+    await until(() => errors.some((e) => e.error.name === 'DEVICE_LOST' && e.topic === undefined), 3_000, 'the DEVICE_LOST event');
   });
 });
