@@ -13,3 +13,42 @@ export { directoryModuleStore, MAX_STORED_MODULE_BYTES, storedModulePath } from 
 export { type JobTicket } from './gpu/jobs.ts';
 export { gpuRefusal, isGpuRefusal, type GpuErrorName } from './gpu/refusal.ts';
 export { PUSH_CONSTANT_BINDING, PUSH_CONSTANT_GROUP } from './gpu/wgsl-scan.ts';
+// The GPU plane on the bus: chunked transfers, the host serving gpu/*, the client helper.
+export {
+  DownloadCollector,
+  MAX_CHUNK_BYTES,
+  MAX_MISSING_LISTED,
+  UploadAssembler,
+  checksumOf,
+  chunkDownload,
+  chunkTransfer,
+  crc32Bytes,
+  type ChunkSink,
+  type ChunkTransferOptions,
+  type ChunkedTransfer,
+  type DownloadExpectation,
+  type DownloadFault,
+  type RangeSource,
+  type UploadAssemblerOptions,
+  type UploadAssemblerStats,
+} from './gpu/transfers.ts';
+export { crc32Combine } from './gpu/crc32-combine.ts';
+export {
+  serveGpu,
+  type GpuHost,
+  type GpuHostEngine,
+  type GpuHostOptions,
+  type GpuHostStats,
+  type GpuHostTelemetryOptions,
+  type GpuTopicCounters,
+} from './gpu/host.ts';
+export { BudgetMeter, type BudgetMeterOptions, type TopicBudgetFigures } from './gpu/budget-meter.ts';
+export {
+  GpuClient,
+  GpuClientError,
+  type DispatchOptions,
+  type DownloadOptions,
+  type GpuClientOptions,
+  type UploadOptions,
+  type UploadReport,
+} from './gpu/client.ts';
