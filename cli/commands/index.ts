@@ -13,6 +13,7 @@ import { registerCall } from './call.ts';
 import { registerTail } from './tail.ts';
 import { registerReplay } from './replay.ts';
 import { registerMidi } from './midi.ts';
+import { registerGpu } from './gpu.ts';
 
 /** Each command module registers itself on the program; the list is the CLI's table of contents. */
 const commandModules: Array<(program: Command, setExit: SetExitCode) => void> = [
@@ -29,6 +30,7 @@ const commandModules: Array<(program: Command, setExit: SetExitCode) => void> = 
   registerTail,
   registerReplay,
   registerMidi,
+  registerGpu,
 ];
 
 export function registerCommands(program: Command, setExit: SetExitCode): void {

@@ -52,8 +52,15 @@ export async function runCall(opts: CallOptions, setExit: SetExitCode): Promise<
   setExit(ExitCode.Ok);
 }
 
-/** One stderr line led by the bus's error code; an error reply also names its member of the topic's error set and its number. */
+/**
+ * One stderr line led by the bus's error code; an error reply also names its member of the topic's error
+ * set and its number, and what it attached follows on lines of their own: its detail as JSON, its retry hint.
+ */
 function describeFailure(err: unknown): string {
-  if (isBusError(err, 'remote') && err.remote) return `remote: ${err.remote.name} (${err.remote.code}): ${err.remote.message}`;
-  return describeError(err);
+  if (!isBusError(err, 'remote') || !err.remote) return describeError(err);
+  const { name, code, message, detail, retryAfterMs } = err.remote;
+  let text = `remote: ${name} (${code}): ${message}`;
+  if (detail !== undefined) text += `\ndetail: ${JSON.stringify(detail)}`;
+  if (retryAfterMs !== undefined) text += `\nhelp: the responder says a retry may succeed after ${retryAfterMs} ms`;
+  return text;
 }

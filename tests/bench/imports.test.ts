@@ -9,9 +9,9 @@ import { REPO_ROOT, repoPath } from '../helpers/repo.ts';
  * The bench measures what a user runs: it reaches the project through the public entry points only
  * (as package.json `exports` names them), so a benchmark cannot quietly time an internal shortcut.
  */
-const ENTRY_POINTS = new Set(['runtime/index.ts', 'runtime/transports/index.ts', 'generated/index.ts', 'compiler/index.ts']);
+const ENTRY_POINTS = new Set(['runtime/index.ts', 'runtime/transports/index.ts', 'generated/index.ts', 'services/index.ts', 'compiler/index.ts']);
 /** Packages the bench uses: the harness, and the anchors' reference implementations. */
-const PACKAGES = new Set(['tinybench', 'protobufjs', 'ajv']);
+const PACKAGES = new Set(['tinybench', 'protobufjs', 'ajv', 'webgpu']);
 /** Each reach past an entry point, with the reason it is there (also written beside the import). */
 const EXCEPTIONS = new Map([
   ['bench/suites/ump.ts -> runtime/ump/sysex8.ts', 'the SIMD kernel switch, an internal knob measured on purpose'],

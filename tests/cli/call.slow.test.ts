@@ -52,6 +52,8 @@ beforeAll(async () => {
   bus.serve(topic('calc/divide/{unit}'), (value, delivery) => {
     const d = value as Division;
     divisions.push({ value: d, replyTo: delivery.replyTo });
+    if (d.b === 0n && d.a === 7n)
+      throw new RemoteError('DIVIDE_BY_ZERO', 'the divisor is zero (7 / 0)', { detail: { dividend: '7', field: 'b' }, retryAfterMs: 1500 });
     if (d.b === 0n) throw new RemoteError('DIVIDE_BY_ZERO');
     return { q: d.a / d.b, unit: delivery.params['unit']! };
   });
@@ -101,6 +103,16 @@ describe('midl call', { timeout: CLI_TEST_TIMEOUT_MS }, () => {
     clean(r);
     expect(r.stdout).toBe('');
     expect(r.stderr).toBe('error: remote: DIVIDE_BY_ZERO (7): the divisor is zero\n');
+    expect(r.code).toBe(1);
+  });
+
+  it('an error reply with a detail and a retry hint: both told on the lines after it', async () => {
+    const r = await call('calc/divide/alu', '{"a":"7","b":"0"}');
+    clean(r);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toBe(
+      'error: remote: DIVIDE_BY_ZERO (7): the divisor is zero (7 / 0)\ndetail: {"dividend":"7","field":"b"}\nhelp: the responder says a retry may succeed after 1500 ms\n',
+    );
     expect(r.code).toBe(1);
   });
 
