@@ -17,6 +17,11 @@ export function fmtTime(ms: number): string {
   return `${fmt(ms / 1000, 2)} s`;
 }
 
+/** A ratio: two decimals, or two significant digits below 0.1 so that a small one does not print as 0.00. */
+function ratioText(v: number): string {
+  return Math.abs(v) < 0.1 && v !== 0 ? v.toPrecision(2) : fmt(v, 2);
+}
+
 /** Two significant decimals below 10, none above: ratios and factors stay readable without rounding up small ones to 0. */
 function figure(v: number | string | boolean): string {
   return typeof v === 'number' ? fmt(v, Math.abs(v) < 10 && !Number.isInteger(v) ? 2 : 0) : String(v);
@@ -48,7 +53,7 @@ export function tableLine(r: BenchResult): string {
   ].join(', ');
   return (
     `${r.name.padEnd(52)} ${hz(r.hz).padStart(12)} ops/s, median ${fmtTime(r.medianMs).padStart(10)}` +
-    `  vs ${r.baselineName}: ${hz(r.baselineHz)} ops/s, ratio ${fmt(r.ratio, 2)} (of means ${fmt(r.meanRatio, 2)})  (${extra})`
+    `  vs ${r.baselineName}: ${hz(r.baselineHz)} ops/s, ratio ${ratioText(r.ratio)} (of means ${ratioText(r.meanRatio)})  (${extra})`
   );
 }
 
@@ -93,8 +98,8 @@ export function markdownReport(info: RunInfo, results: readonly BenchResult[]): 
       cell(r.name),
       cell(side(r, 'case')),
       cell(`${r.baselineName}: ${side(r, 'anchor')}`),
-      fmt(r.ratio, 2),
-      fmt(r.meanRatio, 2),
+      ratioText(r.ratio),
+      ratioText(r.meanRatio),
       cell(
         Object.entries(r.figures ?? {})
           .map(([k, v]) => `${k} ${figure(v)}`)
