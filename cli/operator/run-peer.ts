@@ -105,11 +105,17 @@ export async function runPeer(opts: PeerOptions, setExit: SetExitCode): Promise<
     },
     { ackAfterHandler: true },
   );
+  // `kill -USR2 PID` prints the bus's state (each session's messages in flight, the bytes its
+  // reassembly holds, the topics' counters) as one `stats:` JSON line on stderr: a look at a running peer
+  // without stopping it. Capabilities are bigints, written as decimal strings.
+  const printStats = () => process.stderr.write(`stats: ${JSON.stringify(bus.stats(), (_key, v: unknown) => (typeof v === 'bigint' ? v.toString() : v))}\n`);
+  process.on('SIGUSR2', printStats);
   let listener: TransportListener | undefined;
   let advert: { stop(): Promise<void> } | undefined;
   // Goodbye on mDNS first, so that nobody discovers a peer that is going away; then Bye to every
   // client (the listener), then the Bus's own session.
   const shutdown = async (code: ExitCode): Promise<void> => {
+    process.off('SIGUSR2', printStats);
     await advert?.stop();
     await listener?.close();
     await bus.close();
