@@ -1,6 +1,6 @@
 import { Option, type Command } from 'commander';
 import type { SetExitCode } from '../exit.ts';
-import { addMdnsOptions, addSchemesHelp, listenUrlHelp, nameOption, period, positiveWhole, schemaOption } from '../operator/options.ts';
+import { addListenOptions, period, positiveWhole, schemaOption } from '../operator/options.ts';
 import type { PeerOptions } from '../operator/run-peer.ts';
 
 /**
@@ -9,16 +9,14 @@ import type { PeerOptions } from '../operator/run-peer.ts';
  * its clients, and prints every message it receives as one JSON line (operator/lines.ts).
  */
 export function registerPeer(program: Command, setExit: SetExitCode): void {
-  const cmd = program
-    .command('peer')
-    .description(
-      'run a bus endpoint and session authority on any transport; print every message received as a JSON line (MIDI that is not a bus frame as {"midi":"90 3c 64"})',
-    )
-    .option('--listen <url>', listenUrlHelp())
-    .option('--virtual <name>', 'instead of --listen: create a virtual MIDI port pair NAME (ALSA) and serve the bus on it (midi:NAME reaches it)')
-    .addOption(nameOption('endpoint name announced in invitation replies', 'midl peer'))
-    .option('--secret <secret>', 'accept only invitations authenticated with this shared secret')
-    .option('--users <file>', 'accept only invitations authenticated as one of these users: a JSON file {"name": "password", …}')
+  const cmd = addListenOptions(
+    program
+      .command('peer')
+      .description(
+        'run a bus endpoint and session authority on any transport; print every message received as a JSON line (MIDI that is not a bus frame as {"midi":"90 3c 64"})',
+      ),
+    'midl peer',
+  )
     .addOption(schemaOption())
     .option(
       '--record <file>',
@@ -35,13 +33,9 @@ export function registerPeer(program: Command, setExit: SetExitCode): void {
     )
     .option('--grant <caps>', 'grant clients only these capabilities (comma-separated names from the schema) of those they ask for')
     .option(
-      '--advertise',
-      'announce the listener on mDNS until it exits: udp: as _midi2._udp (TXT UMPEndpointName = --name), rtpmidi: as _apple-midi._udp (instance name = --name)',
-    )
-    .option(
       '--telemetry <ms>',
       'every MS, publish per-topic latency/jitter and delivery reports on telemetry/jitter and telemetry/delivery (printed, and sent to subscribers)',
       period,
     );
-  addSchemesHelp(addMdnsOptions(cmd)).action(async (opts: PeerOptions) => (await import('../operator/run-peer.ts')).runPeer(opts, setExit));
+  cmd.action(async (opts: PeerOptions) => (await import('../operator/run-peer.ts')).runPeer(opts, setExit));
 }

@@ -46,6 +46,28 @@ export function addClientOptions(cmd: Command, defaultName: string): Command {
   );
 }
 
+/**
+ * The options of a command that is a session authority on a listener (`peer`, `gpu serve`):
+ * `--listen` / `--virtual`, `--name`, `--secret`, `--users`, `--advertise`, the mDNS options and the
+ * transports' help; listen.ts acts on them.
+ */
+export function addListenOptions(cmd: Command, defaultName: string): Command {
+  return addSchemesHelp(
+    addMdnsOptions(
+      cmd
+        .option('--listen <url>', listenUrlHelp())
+        .option('--virtual <name>', 'instead of --listen: create a virtual MIDI port pair NAME (ALSA) and serve the bus on it (midi:NAME reaches it)')
+        .addOption(nameOption('endpoint name announced in invitation replies', defaultName))
+        .option('--secret <secret>', 'accept only invitations authenticated with this shared secret')
+        .option('--users <file>', 'accept only invitations authenticated as one of these users: a JSON file {"name": "password", …}')
+        .option(
+          '--advertise',
+          'announce the listener on mDNS until it exits: udp: as _midi2._udp (TXT UMPEndpointName = --name), rtpmidi: as _apple-midi._udp (instance name = --name)',
+        ),
+    ),
+  );
+}
+
 /** `--mdns-interface` and `--mdns-port`: where `peer --advertise` announces and `mdns:NAME` looks (as `midl discover`'s `--interface` / `--mdns-port`). */
 export function addMdnsOptions(cmd: Command): Command {
   return cmd

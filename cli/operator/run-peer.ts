@@ -1,29 +1,18 @@
 import { closeSync, writeSync } from 'node:fs';
 import { ALL_CAPABILITIES, DEFAULT_EXACTLY_ONCE_WINDOW, NetworkBus } from '../../runtime/index.ts';
-import { MdnsError, formatMidiUrl, transports, type TransportListener } from '../../runtime/transports/index.ts';
 import { ExitCode, UsageError, type SetExitCode } from '../exit.ts';
 import { loadSchema } from '../schema-runtime.ts';
 import { StateJournal, openAppending, readDedupeJournal } from './dedupe-journal.ts';
 import { messageLine, recordedLine } from './lines.ts';
 import { foreignLine } from './midi-lines.ts';
 import { describeError, untilSignal } from './options.ts';
-import { mdnsOptions, type MdnsFlags } from './client.ts';
-import { readUsersFile } from './credentials.ts';
+import { listenPlan, serveBus, type ListenFlags, type ServedBus } from './listen.ts';
 import { capabilityMask, telemetryTopics } from './topics.ts';
-import { urlOption } from './urls.ts';
 
-export interface PeerOptions extends MdnsFlags {
-  listen?: string;
-  /** `--virtual NAME`: listen on a virtual MIDI port pair of that name, created for the purpose. */
-  virtual?: string;
-  name: string;
-  secret?: string;
-  /** `--users FILE`: the JSON file of user name → password (credentials.ts). */
-  users?: string;
+export interface PeerOptions extends ListenFlags {
   schema?: string;
   record?: string;
   grant?: string;
-  advertise?: boolean;
   telemetry?: number;
   exactlyOnceWindow?: number;
   state?: string;
@@ -31,18 +20,10 @@ export interface PeerOptions extends MdnsFlags {
 
 /** What `midl peer` does (commands/peer.ts defines its options). */
 export async function runPeer(opts: PeerOptions, setExit: SetExitCode): Promise<void> {
-  if ((opts.listen === undefined) === (opts.virtual === undefined)) throw new UsageError('give one of --listen URL or --virtual NAME');
-  const listen =
-    opts.virtual === undefined
-      ? urlOption('--listen', opts.listen!, 'listen')
-      : urlOption('--virtual', formatMidiUrl({ kind: 'name', name: opts.virtual }), 'listen');
-  if (!opts.advertise && (opts.mdnsInterface !== undefined || opts.mdnsPort !== undefined)) {
-    throw new UsageError('--mdns-interface and --mdns-port only apply with --advertise');
-  }
-  const users = opts.users === undefined ? undefined : readUsersFile(opts.users);
+  const plan = listenPlan(opts);
   const schema = await loadSchema(opts.schema);
   if (!schema) return setExit(ExitCode.Failure);
-  const grant = opts.grant === undefined ? undefined : capabilityMask(schema, opts.grant);
+  const grant = opts.grant === undefined ? undefined : capabilityMask(schema.capabilities, opts.grant);
   const telemetry = opts.telemetry === undefined ? undefined : { ...telemetryTopics(schema), intervalMs: opts.telemetry };
   const window = opts.exactlyOnceWindow ?? DEFAULT_EXACTLY_ONCE_WINDOW;
   let record: number | undefined;
@@ -110,54 +91,17 @@ export async function runPeer(opts: PeerOptions, setExit: SetExitCode): Promise<
   // without stopping it. Capabilities are bigints, written as decimal strings.
   const printStats = () => process.stderr.write(`stats: ${JSON.stringify(bus.stats(), (_key, v: unknown) => (typeof v === 'bigint' ? v.toString() : v))}\n`);
   process.on('SIGUSR2', printStats);
-  let listener: TransportListener | undefined;
-  let advert: { stop(): Promise<void> } | undefined;
-  // Goodbye on mDNS first, so that nobody discovers a peer that is going away; then Bye to every
-  // client (the listener), then the Bus's own session.
-  const shutdown = async (code: ExitCode): Promise<void> => {
+  // Goodbye on mDNS and Bye to every client first (the listener), then the Bus's own session.
+  const shutdown = async (code: ExitCode, served?: ServedBus): Promise<void> => {
     process.off('SIGUSR2', printStats);
-    await advert?.stop();
-    await listener?.close();
+    await served?.close();
     await bus.close();
     if (record !== undefined) closeSync(record);
     state?.close();
     setExit(code);
   };
-  try {
-    listener = await transports.listen(listen.url, {
-      name: opts.name,
-      ...(opts.secret === undefined ? {} : { secret: opts.secret }),
-      ...(users === undefined ? {} : { users }),
-      ...(opts.virtual === undefined ? {} : { virtual: true }),
-    });
-  } catch (err) {
-    process.stderr.write(`error: cannot listen on ${listen.url}: ${describeError(err)}\n`);
-    return shutdown(ExitCode.Failure);
-  }
-  // What --advertise announces is the listener's own kind of service (_midi2._udp, _apple-midi._udp).
-  const advertise = listener.advertise?.bind(listener);
-  if (opts.advertise && advertise === undefined) {
-    process.stderr.write(`error: --advertise: ${listener.url} has no mDNS announcement (udp: and rtpmidi: listeners have one)\n`);
-    return shutdown(ExitCode.Usage);
-  }
-  listener.onSession((link) => {
-    process.stderr.write(`session: ${link.description}\n`);
-    bus.accept(link);
-  });
-  process.stderr.write(`listening on ${listener.url}\n`);
-  if (opts.advertise && advertise !== undefined) {
-    try {
-      const ad = await advertise(opts.name, mdnsOptions(opts));
-      advert = ad;
-      process.stderr.write(
-        `advertising ${JSON.stringify(opts.name)}${ad.note === '' ? '' : ` (${ad.note})`} as ${ad.serviceType} on mDNS ${ad.interface ?? 'all interfaces'} port ${ad.mdnsPort}\n`,
-      );
-    } catch (err) {
-      if (!(err instanceof MdnsError)) throw err;
-      process.stderr.write(`error: --advertise: ${err.message}\n`);
-      return shutdown(ExitCode.Failure);
-    }
-  }
+  const served = await serveBus(bus, plan, opts);
+  if (typeof served === 'number') return shutdown(served);
   await untilSignal();
-  await shutdown(ExitCode.Ok);
+  await shutdown(ExitCode.Ok, served);
 }

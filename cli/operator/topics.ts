@@ -12,16 +12,16 @@ import {
 import { UsageError } from '../exit.ts';
 import type { LoadedSchema } from '../schema-runtime.ts';
 
-/** The mask of a comma-separated list of the schema's capability names. */
-export function capabilityMask(schema: LoadedSchema, list: string): bigint {
+/** The mask of a comma-separated list of capability names, from a schema's `capabilities` (name → mask). */
+export function capabilityMask(capabilities: Readonly<Record<string, { readonly mask: bigint }>>, list: string): bigint {
   let mask = 0n;
   for (const name of list
     .split(',')
     .map((s) => s.trim())
     .filter((s) => s.length > 0)) {
-    const info = schema.capabilities[name];
+    const info = capabilities[name];
     if (!info) {
-      const known = Object.keys(schema.capabilities);
+      const known = Object.keys(capabilities);
       throw new UsageError(`unknown capability '${name}' (the schema has ${known.length === 0 ? 'none' : known.join(', ')})`);
     }
     mask |= info.mask;

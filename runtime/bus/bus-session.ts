@@ -84,6 +84,12 @@ export class BusSession {
   private reader: BusFrameReader;
   /** When anything last arrived from the peer (ms, performance.now). */
   lastHeard = performance.now();
+  /**
+   * The link carried MIDI that is not the bus's (a keyboard's notes, a DAW's CCs) to an application
+   * that listens for it: such a peer is a MIDI device, which never says HELLO and must not be dropped
+   * for that.
+   */
+  carriedForeignMidi = false;
 
   constructor(
     readonly role: 'authority' | 'client',
@@ -109,7 +115,14 @@ export class BusSession {
     return new BusFrameReader({
       ...this.options.reader,
       onLimit: (e) => this.events.overLimit(this, e),
-      ...(foreign ? { onForeign: (words: Uint32Array) => foreign(this, words) } : {}),
+      ...(foreign
+        ? {
+            onForeign: (words: Uint32Array) => {
+              this.carriedForeignMidi = true;
+              foreign(this, words);
+            },
+          }
+        : {}),
     });
   }
 

@@ -18,7 +18,16 @@ export {
   type ReplyOf,
   type TopicDescriptor,
 } from './descriptor.ts';
-export { BUS_ERROR_CODES, BusError, RemoteError, isBusError, type BusErrorCode, type BusErrorDetails, type RemoteErrorInfo, type RemoteErrorOptions } from './errors.ts';
+export {
+  BUS_ERROR_CODES,
+  BusError,
+  RemoteError,
+  isBusError,
+  type BusErrorCode,
+  type BusErrorDetails,
+  type RemoteErrorInfo,
+  type RemoteErrorOptions,
+} from './errors.ts';
 export {
   MAX_PARAM_LENGTH,
   compilePattern,

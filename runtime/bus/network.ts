@@ -116,7 +116,8 @@ export interface NetworkBusOptions {
   /**
    * Every UMP message a peer's link carries that is not a bus frame — a note from a keyboard, a CC from a
    * DAW, a foreign SysEx, MIDI 2.0 traffic — as its packets, with the link's description (`from`). The bus
-   * itself passes such traffic over. It must not throw; what it throws goes to `onError`.
+   * itself passes such traffic over. It must not throw; what it throws goes to `onError`. With it, a link
+   * that has carried such traffic is not dropped for never saying HELLO (a MIDI device never will).
    */
   readonly onForeignUmp?: (words: Uint32Array, from: string) => void;
   /** Deliveries of received messages carry the UMP packets they arrived in (`Delivery.packets`), for recorders. */

@@ -30,6 +30,8 @@ export interface ConnectOptions {
 }
 
 const HELLO_RETRY_MS = 200;
+/** How long an authority waits for a new link's HELLO before it drops the link (see `accept`). */
+export const HELLO_DEADLINE_MS = 10_000;
 
 /** The clock sources a node keeps, most preferred first: a client offers them, an authority accepts one of them. */
 const OWN_CLOCKS: readonly ClockSource[] = ['wall_clock', 'host_monotonic'];
@@ -98,13 +100,20 @@ export class Sessions {
     return this.resumeCount;
   }
 
-  /** Authority: runs the session `peer` opens over `link`; drops it when no HELLO comes within 10 s. */
+  /**
+   * Authority: runs the session `peer` opens over `link`; drops it when no HELLO comes within 10 s,
+   * unless the link has carried MIDI the application listens to (a keyboard, a DAW: they never say
+   * HELLO). Such a link stays for as long as its transport keeps it — the transport's own session
+   * limit and liveness (RTP-MIDI's clock sync, Network MIDI 2.0's pings) bound how many and how long —
+   * and may still open a bus session later.
+   */
   accept(peer: BusSession, link: UmpLink): void {
     peer.peerName = link.peerName;
     peer.attach(link);
     const giveUp = setTimeout(() => {
-      if (peer.state === 'handshake') this.host.dropPeer(peer, new BusError('closed', `${link.description}: no HELLO within 10 s`));
-    }, 10_000);
+      if (peer.state === 'handshake' && !peer.carriedForeignMidi)
+        this.host.dropPeer(peer, new BusError('closed', `${link.description}: no HELLO within ${HELLO_DEADLINE_MS / 1000} s`));
+    }, HELLO_DEADLINE_MS);
     // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- browsers' timers are numbers, without unref
     giveUp.unref?.();
   }
@@ -231,6 +240,8 @@ export class Sessions {
     }
     this.host.retire(fresh);
     s.attach(link);
+    // The new link may bound messages more than the old one did (a MIDI port after a UMP link).
+    s.maxPayload = Math.min(s.maxPayload, linkPayloadLimit(link));
     s.peerName = c.name;
     s.resumeToken = randomToken(24);
     s.state = 'established';

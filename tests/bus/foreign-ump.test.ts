@@ -1,8 +1,9 @@
-import { afterEach, describe, expect, it } from 'vitest';
-import { midi1ToUmp, packSysEx8 } from '../../runtime/index.ts';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { NetworkBus, loopbackLinkPair, midi1ToUmp, packSysEx8 } from '../../runtime/index.ts';
+import { HELLO_DEADLINE_MS } from '../../runtime/bus/sessions.ts';
 import { topics } from '../../generated/registry.ts';
 import { collectBusErrors } from '../helpers/bus-errors.ts';
-import { connectedPair, until, type Pair } from './network-peers.ts';
+import { connectedPair, registry, until, type Pair } from './network-peers.ts';
 
 // UMP on a peer's link that is not a bus frame reaches `onForeignUmp` whole, and only such UMP does.
 const busErrors = collectBusErrors();
@@ -62,5 +63,57 @@ describe('NetworkBus onForeignUmp', () => {
     const accepted = dispatch.reply!.example();
     await pair.authority.serve(dispatch, () => accepted).ready;
     expect(await pair.client.request(dispatch, dispatch.payload.example(), { timeoutMs: 2_000 })).toEqual(accepted);
+  });
+});
+
+describe('a link that never says HELLO', () => {
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  // A keyboard or a DAW on the authority's listener never opens a bus session: a link that carried MIDI
+  // the application listens to stays past the HELLO deadline; a silent one is dropped as before.
+  it('is kept past the HELLO deadline once it carried MIDI the application hears, and dropped when silent', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval'] });
+    const heard: string[] = [];
+    const authority = new NetworkBus({ name: 'authority', ...registry, onError: busErrors.for('authority'), onForeignUmp: (words) => heard.push(hex(words)) });
+    try {
+      const [keyboard, keyboardSide] = loopbackLinkPair({ names: ['keyboard', 'authority'] });
+      const [silent, silentSide] = loopbackLinkPair({ names: ['silent', 'authority'] });
+      const downs: string[] = [];
+      keyboard.onDown(() => downs.push('keyboard'));
+      silent.onDown(() => downs.push('silent'));
+      authority.accept(keyboardSide);
+      authority.accept(silentSide);
+      keyboard.send(Uint32Array.of(0x20903c64));
+      await vi.advanceTimersByTimeAsync(HELLO_DEADLINE_MS + 1_000);
+      expect(downs).toEqual(['silent']);
+      // A minute later the keyboard is still heard.
+      await vi.advanceTimersByTimeAsync(60_000);
+      keyboard.send(Uint32Array.of(0x20803c00));
+      await vi.advanceTimersByTimeAsync(10);
+      expect(heard).toEqual(['20903c64', '20803c00']);
+      expect(downs).toEqual(['silent']);
+    } finally {
+      vi.useRealTimers();
+      await authority.close();
+    }
+  });
+
+  it('is dropped at the deadline when nobody listens for foreign MIDI, whatever it carried', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval'] });
+    const authority = new NetworkBus({ name: 'authority', ...registry, onError: busErrors.for('authority') });
+    try {
+      const [keyboard, keyboardSide] = loopbackLinkPair({ names: ['keyboard', 'authority'] });
+      let down = false;
+      keyboard.onDown(() => (down = true));
+      authority.accept(keyboardSide);
+      keyboard.send(Uint32Array.of(0x20903c64));
+      await vi.advanceTimersByTimeAsync(HELLO_DEADLINE_MS + 1_000);
+      expect(down).toBe(true);
+    } finally {
+      vi.useRealTimers();
+      await authority.close();
+    }
   });
 });

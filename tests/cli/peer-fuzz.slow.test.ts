@@ -55,6 +55,7 @@ const hostileDatagram = fc.oneof(
 describe('midl peer under hostile datagrams', () => {
   it('keeps serving a send session, then still answers an invitation and a ping', async () => {
     const peer = await startPeer(['--schema', schema]);
+    const startedAt = Date.now();
     const attackers = await Promise.all([boundSocket(), boundSocket(), boundSocket()]);
     const file = join(dir, 'jobs.jsonl');
     writeFileSync(file, Array.from({ length: 300 }, (_, i) => job(i)).join('\n') + '\n');
@@ -96,5 +97,13 @@ describe('midl peer under hostile datagrams', () => {
     expect(await peer.stop('SIGINT')).toBe(0);
     expect(stackTraceLines(peer.stderr())).toEqual([]);
     expect(busWarnings(sent.stderr + peer.stderr())).toEqual([]);
+    // What the transport refused is told, but bounded: the first at once, then one summary per 10 s.
+    const told = peer
+      .stderr()
+      .split('\n')
+      .filter((l) => l.startsWith('transport: '));
+    expect(told.length).toBeGreaterThanOrEqual(1);
+    expect(told.length).toBeLessThanOrEqual(Math.ceil((Date.now() - startedAt) / 10_000) + 1);
+    expect(told[0]).toMatch(/^transport: udp:\/\/127\.0\.0\.1:\d+: .+ \(the transport carried on\)$/);
   }, 90_000);
 });

@@ -262,6 +262,36 @@ describe('a NetworkBus session over MIDI 1.0 ports', () => {
     expectOnlyMidi1Frames(ports!);
   });
 
+  it("a session resumed from a UMP link onto a 4 KB port takes the port's payload limit on both sides", async () => {
+    const authority = new NetworkBus({ name: 'authority', ...registry, onError: busErrors.for('authority') });
+    const client = new NetworkBus({ name: 'client', ...registry, onError: busErrors.for('client') });
+    closers.push(async () => {
+      await client.close();
+      await authority.close();
+    });
+    const [mine, theirs] = loopbackLinkPair({ names: ['client', 'authority'] });
+    authority.accept(theirs);
+    const reconnect = (): Promise<Midi1Link> => {
+      const ports = midi1PortPair({ maxMessageBytes: 4096 }, ['client', 'authority']);
+      authority.accept(midi1Link(ports.ports[1]));
+      return Promise.resolve(midi1Link(ports.ports[0]));
+    };
+    await client.connect(mine, { reconnect });
+    const before = client.stats().peers[0]!.maxPayload;
+    const limit = payloadWithinSysEx7(4096);
+    expect(before).toBeGreaterThan(limit);
+    await mine.close();
+    await until(() => client.stats().resumes === 1, 5_000, 'the resume');
+    expect(client.stats().peers.map((p) => p.maxPayload)).toEqual([limit]);
+    await until(() => authority.stats().peers.length === 1, 2_000, 'one session on the authority');
+    expect(authority.stats().peers.map((p) => p.maxPayload)).toEqual([limit]);
+    const write = topics['gpu/buffer.write'];
+    await expect(client.publish(write, { ...write.payload.example(), data: new Uint8Array(limit) }, { qos: 'at_least_once' })).rejects.toMatchObject({
+      name: 'BusError',
+      code: 'too-large',
+    });
+  });
+
   it('exactly-once messages all arrive, each once, through a port that loses 5 % of messages', async () => {
     const { authority, client, pair } = await busPair({ loss: 0.05, seed: 7, chunkBytes: 64 });
     const dispatch = topics['gpu/job.dispatch'];

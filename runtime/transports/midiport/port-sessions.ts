@@ -1,10 +1,10 @@
 /**
- * A MIDI port as a series of sessions, for the `midi:` listener. A port is a cable, not a session: the
- * bus ends a session it hears no HELLO on within seconds (a keyboard never says one) and a client ends
- * its own with a Bye, and either way closes the link it was given. Each session therefore gets a port of
- * its own whose close ends only that session; the next message from the cable starts the next one, so a
- * note played a minute later, or a second client, still reaches whoever listens. The cable itself
- * closes with the listener.
+ * A MIDI port as a series of sessions, for the `midi:` listener. A port is a cable, not a session: a
+ * client ends its bus session with a Bye, and the bus ends a link that neither says HELLO nor carries
+ * MIDI anyone listens to within seconds; either way it closes the link it was given. Each session
+ * therefore gets a port of its own whose close ends only that session; the next message from the cable
+ * starts the next one, so a second client, or a note played after the last session ended, still reaches
+ * whoever listens. The cable itself closes with the listener.
  */
 import { TransportError, type LinkDown } from '../link.ts';
 import type { Midi1Port } from '../midi1-port.ts';
