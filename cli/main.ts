@@ -1,21 +1,28 @@
 import { Command, CommanderError } from 'commander';
-import { registerCommands } from './commands/index.ts';
+import { isCommandName, registerCommands } from './commands/index.ts';
 import { ExitCode, UsageError } from './exit.ts';
 import { schemesHelp } from './operator/urls.ts';
-import { MIDL_VERSION } from '../compiler/index.ts';
 
 /** Runs the midl CLI with `argv` (as in process.argv) and resolves to the process exit code. */
 export async function main(argv: readonly string[]): Promise<number> {
   const program = new Command('midl')
     .description('Schema toolchain and runtime for MIDI 2.0 message backplanes')
-    .version(MIDL_VERSION, '-v, --version')
     .showHelpAfterError('(run with --help for usage)')
     .addHelpText('after', schemesHelp)
     .exitOverride();
+  // A command named first loads only its own module (commands/index.ts); anything else — the help, the
+  // version (it comes from the compiler's package reading), a mistyped name to suggest for — loads all.
+  const args = argv.slice(2);
+  const only = isCommandName(args[0]) && !args.some((a) => a === '-v' || a === '--version') ? args[0] : undefined;
+  if (only === undefined) program.version((await import('../compiler/index.ts')).MIDL_VERSION, '-v, --version');
   let exitCode: number = ExitCode.Ok;
-  registerCommands(program, (code) => {
-    exitCode = Math.max(exitCode, code);
-  });
+  await registerCommands(
+    program,
+    (code) => {
+      exitCode = Math.max(exitCode, code);
+    },
+    only,
+  );
   try {
     await program.parseAsync([...argv]);
   } catch (err) {

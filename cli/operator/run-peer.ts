@@ -86,8 +86,14 @@ export async function runPeer(opts: PeerOptions, setExit: SetExitCode): Promise<
     },
     { ackAfterHandler: true },
   );
+  // `kill -USR2 PID` prints the bus's state (each session's messages in flight, the bytes its
+  // reassembly holds, the topics' counters) as one `stats:` JSON line on stderr: a look at a running peer
+  // without stopping it. Capabilities are bigints, written as decimal strings.
+  const printStats = () => process.stderr.write(`stats: ${JSON.stringify(bus.stats(), (_key, v: unknown) => (typeof v === 'bigint' ? v.toString() : v))}\n`);
+  process.on('SIGUSR2', printStats);
   // Goodbye on mDNS and Bye to every client first (the listener), then the Bus's own session.
   const shutdown = async (code: ExitCode, served?: ServedBus): Promise<void> => {
+    process.off('SIGUSR2', printStats);
     await served?.close();
     await bus.close();
     if (record !== undefined) closeSync(record);

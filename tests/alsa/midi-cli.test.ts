@@ -8,8 +8,8 @@ import { opsProject } from '../helpers/ops-schema.ts';
  * midiport.test.ts): a note sent with `midl midi send --to midi:"Midi Through Port-0" 90 3C 64` is printed
  * by a `midl peer --listen midi:"Midi Through Port-0"`. Midi Through sends back whatever it gets, so the
  * note the sender puts on its output reaches the peer's input; the peer sends nothing unless spoken to,
- * so nothing of its own comes back to it. A file of its own: each CLI start takes tens of seconds in the
- * emulated guest, and each guest gets 300 s.
+ * so nothing of its own comes back to it. .ci/run gives this file a guest of its own: each CLI start
+ * takes tens of seconds in the emulated guest, and each guest gets 300 s.
  */
 const CLI_GUEST_MS = 150_000;
 // What a shell makes of midi:"Midi Through Port-0" (its quotes removed), and the same address quoted

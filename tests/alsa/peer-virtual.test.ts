@@ -7,8 +7,9 @@ import { job, opsProject } from '../helpers/ops-schema.ts';
  * The bus through the CLI over a virtual port pair on the real ALSA sequencer of the QEMU guest
  * (../shared/tools/alsa-vm.sh, see midiport.test.ts): `midl peer --virtual NAME` creates the pair and
  * serves the bus on it, `midl send --to midi:NAME` opens it as a second sequencer client and delivers an
- * exactly-once message, which the peer prints as its JSON line; then a second `midl send` does the same. A file of its own: each CLI start takes
- * tens of seconds in the emulated guest, and each guest gets 300 s.
+ * exactly-once message, which the peer prints as its JSON line; then a second `midl send` does the same.
+ * .ci/run gives this file a guest of its own: each CLI start takes tens of seconds in the emulated guest,
+ * and each guest gets 300 s.
  */
 const CLI_GUEST_MS = 150_000;
 const PORT = 'midl-alsa-peer';

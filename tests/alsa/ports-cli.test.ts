@@ -4,8 +4,8 @@ import { runMidl } from '../helpers/cli.ts';
 
 /**
  * `midl ports` on a real ALSA sequencer, in the QEMU guest of ../shared/tools/alsa-vm.sh (see
- * midiport.test.ts). A file of its own because the CLI takes about a minute to start in the emulated
- * guest (tsx compiles its sources there afresh) and each guest gets 300 s.
+ * midiport.test.ts). One CLI start, of the compiled CLI loading only the `ports` command's modules:
+ * it shares a guest with bus.test.ts and midiport.test.ts (.ci/run), each guest getting 300 s.
  */
 const CLI_GUEST_TIMEOUT_MS = 180_000;
 const THROUGH = 'Midi Through:Midi Through Port-0 14:0';

@@ -28,9 +28,9 @@ describe('docs/getting-started.md', () => {
 });
 
 describe('docs/cli.md', () => {
-  it('has a section for every command', () => {
+  it('has a section for every command', async () => {
     const program = new Command('midl');
-    registerCommands(program, () => undefined);
+    await registerCommands(program, () => undefined);
     const headings = readFileSync(repoPath('docs/cli.md'), 'utf8')
       .split('\n')
       .filter((l) => /^#+ .*\bmidl\b/.test(l));
