@@ -4,6 +4,15 @@
 import { existsSync } from 'node:fs';
 import { URL } from 'node:url';
 
+// A reader that went away (`midl gpu info | head -3`) ends the output, not the process with a stack
+// trace: the rest of what was to be printed has nobody to read it.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (/** @type {NodeJS.ErrnoException} */ err) => {
+    if (err.code !== 'EPIPE') throw err;
+    process.exit(process.exitCode ?? 0);
+  });
+}
+
 const source = new URL('../cli/main.ts', import.meta.url);
 /** @type {unknown} */
 let loaded;

@@ -1,6 +1,7 @@
+import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
-import { CLI_TEST_TIMEOUT_MS, removeTempProjects, runMidl, stackTraceLines, tempProject } from '../helpers/cli.ts';
+import { CLI_TEST_TIMEOUT_MS, MIDL_BIN, removeTempProjects, runMidl, stackTraceLines, tempProject } from '../helpers/cli.ts';
 import { repoPath } from '../helpers/repo.ts';
 
 const version = (JSON.parse(readFileSync(repoPath('package.json'), 'utf8')) as { version: string }).version;
@@ -31,6 +32,18 @@ describe.concurrent('midl: version, help and usage errors', { timeout: CLI_TEST_
     const r = await runMidl(['fmt', '--help']);
     expect(r.code).toBe(0);
     for (const word of ['Usage: midl fmt', '[paths...]', '--check', '--config']) expect(r.stdout).toContain(word);
+  });
+
+  it('a reader that goes away after the first line (| head -1) ends the output quietly: exit 0, no stack trace', async () => {
+    const child = spawn(process.execPath, [MIDL_BIN, 'peer', '--help'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    // Like `head -1`: read the first chunk, then close the pipe while the CLI still writes.
+    child.stdout.once('data', () => child.stdout.destroy());
+    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    expect(stackTraceLines(stderr)).toEqual([]);
+    expect(stderr).not.toMatch(/EPIPE/);
+    expect(code).toBe(0);
   });
 
   it('an unknown option exits 2 and says which', async () => {
