@@ -1,8 +1,8 @@
 /**
- * Helpers of the bus and sse bench suites (kept outside bench/suites/, whose every file is a suite):
- * nodes built from the generated registry, deadlines that turn a stall into a loud error, raw dgram
- * round trips (the UDP anchor), the shape of the wire traffic that sizes that anchor, and a windowed
- * sender.
+ * Helpers of the network bench suites (bus, sse, gpu; kept outside bench/suites/, whose every file is a
+ * suite): nodes built from the generated registry, deadlines that turn a stall into a loud error, raw
+ * dgram round trips (the UDP anchor), the shape of the wire traffic that sizes that anchor, a windowed
+ * sender, and a value a case's setup opens and its teardown closes.
  */
 import { createSocket, type Socket } from 'node:dgram';
 import { NetworkBus, type NetworkBusOptions } from '../runtime/index.ts';
@@ -146,4 +146,23 @@ export async function windowed(count: number, window: number, send: (i: number) 
   }
   while (inFlight > 0) await new Promise<void>((r) => (wake = r));
   if (failure !== undefined) throw failure.reason;
+}
+
+/** A value created by a case's `setup` and disposed by its `teardown`; `get` inside the measured functions. */
+export function resource<T>(open: () => Promise<T>, close: (t: T) => Promise<void>) {
+  let value: T | undefined;
+  return {
+    setup: async () => {
+      value = await open();
+    },
+    teardown: async () => {
+      const v = value;
+      value = undefined;
+      if (v !== undefined) await close(v);
+    },
+    get: (): T => {
+      if (value === undefined) throw new Error('bench resource used outside its case');
+      return value;
+    },
+  };
 }

@@ -25,7 +25,7 @@ import {
   type UmpLink,
 } from '../../runtime/index.ts';
 import { topics, type SseEnvelope } from '../../generated/index.ts';
-import { assertNoErrors, deadline, node, startEcho, windowed, type Echo, type WireTraffic } from '../net.ts';
+import { assertNoErrors, deadline, node, resource, startEcho, windowed, type Echo, type WireTraffic } from '../net.ts';
 import { LOSS_FREE, nm2Wire, relayedTraffic, rtpMidiWire, type Relay, type Wire, type WireListener } from '../wires.ts';
 
 const stream = topics['sse/stream/{id}'];
@@ -105,25 +105,6 @@ class Sink {
   stop(): void {
     clearInterval(this.watchdog);
   }
-}
-
-/** A value created by `setup` and disposed by `teardown`; `get` inside the measured functions. */
-function resource<T>(open: () => Promise<T>, close: (t: T) => Promise<void>) {
-  let value: T | undefined;
-  return {
-    setup: async () => {
-      value = await open();
-    },
-    teardown: async () => {
-      const v = value;
-      value = undefined;
-      if (v !== undefined) await close(v);
-    },
-    get: (): T => {
-      if (value === undefined) throw new Error('bench resource used outside its case');
-      return value;
-    },
-  };
 }
 
 // ── in process ────────────────────────────────────────────────────────────────────────────────────

@@ -17,7 +17,7 @@ import { globals } from 'webgpu';
 import type { BenchCase, BenchSuite } from '../harness.ts';
 import type { NetworkBus } from '../../runtime/index.ts';
 import { GpuClient, GpuEngine, GpuUnavailableError, openGpu, serveGpu, type GpuDevice, type GpuHost } from '../../services/index.ts';
-import { assertNoErrors, deadline, node } from '../net.ts';
+import { assertNoErrors, deadline, node, resource } from '../net.ts';
 import { nm2Wire, type WireListener } from '../wires.ts';
 
 // The anchors call WebGPU directly: its constants come from the package, not from globalThis.
@@ -152,25 +152,6 @@ async function readBack(d: Direct, from: GPUBuffer, staging: GPUBuffer, size: nu
   const bytes = new Uint8Array(staging.getMappedRange(0, size)).slice();
   staging.unmap();
   return bytes;
-}
-
-/** One value shared by a case's setup, functions and teardown. */
-function resource<T>(open: () => Promise<T>, close: (t: T) => Promise<void>) {
-  let value: T | undefined;
-  return {
-    setup: async () => {
-      value = await open();
-    },
-    teardown: async () => {
-      const v = value;
-      value = undefined;
-      if (v !== undefined) await close(v);
-    },
-    get: (): T => {
-      if (value === undefined) throw new Error('bench resource used outside its case');
-      return value;
-    },
-  };
 }
 
 async function cases(): Promise<readonly BenchCase[]> {

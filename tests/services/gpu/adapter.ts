@@ -2,6 +2,7 @@
  * Whether the GPU tests can run here: a real adapter, or a reason to skip that says why. Under CI a
  * missing adapter is a failure, never a skip (`.ci/run` installs Mesa lavapipe).
  */
+import type { PipelineCreate } from '../../../generated/index.ts';
 import { RemoteError } from '../../../runtime/index.ts';
 import { describeGpu, GpuUnavailableError } from '../../../services/index.ts';
 
@@ -27,3 +28,12 @@ export async function refusal(work: Promise<unknown> | (() => unknown), name: st
   if (thrown.errorName !== name) throw new Error(`expected ${name}, got ${thrown.errorName}: ${thrown.message}`);
   return thrown;
 }
+
+/** A pipeline request for inline WGSL with entry point `main`, auto layout and no constants, unless `extra` says otherwise. */
+export const wgsl = (source: string, extra: Partial<PipelineCreate> = {}): PipelineCreate => ({
+  source: { kind: 'wgsl', value: source },
+  entryPoint: 'main',
+  layouts: [],
+  constants: new Map(),
+  ...extra,
+});

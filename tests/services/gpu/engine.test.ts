@@ -3,18 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { globals } from 'webgpu';
-import type { PipelineCreate } from '../../../generated/index.ts';
 import { directoryModuleStore, GpuEngine } from '../../../services/index.ts';
 import { GPU_BUFFER_USAGE } from '../../../services/gpu/buffers.ts';
-import { noAdapter, refusal } from './adapter.ts';
-
-const wgsl = (source: string, extra: Partial<PipelineCreate> = {}): PipelineCreate => ({
-  source: { kind: 'wgsl', value: source },
-  entryPoint: 'main',
-  layouts: [],
-  constants: new Map(),
-  ...extra,
-});
+import { noAdapter, refusal, wgsl } from './adapter.ts';
 
 const ADD_ONE = `@group(0) @binding(0) var<storage, read_write> data: array<u32>;
 @compute @workgroup_size(64)

@@ -1,16 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { JobDispatch, JobResult, PipelineCreate } from '../../../generated/index.ts';
+import type { JobDispatch, JobResult } from '../../../generated/index.ts';
 import { crc32 } from '../../../runtime/index.ts';
 import { GpuEngine } from '../../../services/index.ts';
-import { noAdapter, refusal } from './adapter.ts';
-
-const wgsl = (source: string, extra: Partial<PipelineCreate> = {}): PipelineCreate => ({
-  source: { kind: 'wgsl', value: source },
-  entryPoint: 'main',
-  layouts: [],
-  constants: new Map(),
-  ...extra,
-});
+import { noAdapter, refusal, wgsl } from './adapter.ts';
 
 const ADD = `@group(0) @binding(0) var<storage, read> a: array<u32>;
 @group(0) @binding(1) var<storage, read> b: array<u32>;
