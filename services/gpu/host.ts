@@ -170,7 +170,9 @@ class GpuBusHost implements GpuHost {
     this.serve(topics['gpu/pipeline.create'], (req) => engine.createPipeline(req));
     this.serve(topics['gpu/buffer.create'], (req) => engine.createBuffer(req));
     this.serve(topics['gpu/buffer.destroy'], (req) => engine.destroyBuffer(req));
-    this.serve(topics['gpu/buffer.write'], (chunk: BufferChunk) => this.assembler.accept(chunk, engine.bufferSize(chunk.bufferId)));
+    this.serve(topics['gpu/buffer.write'], (chunk: BufferChunk, delivery) =>
+      this.assembler.accept(chunk, engine.bufferSize(chunk.bufferId), delivery.sessionId),
+    );
     this.serve(topics['gpu/buffer.read'], (req, d) => this.read(req, d.corr));
     this.serve(topics['gpu/job.dispatch'], (req, d) => this.dispatch(req, d.corr));
     this.ready = Promise.all(this.subs.map((s) => s.ready)).then(() => undefined);

@@ -15,9 +15,11 @@
  * Refusals are `RemoteError`s named after GpuError members, with a JSON `detail` naming the transfer and
  * chunk: MISALIGNED (offset or length not a multiple of 4), OUT_OF_BOUNDS (past the buffer's end, an
  * index past `chunkTotal`, or a chunk that contradicts its transfer — another buffer, another total, the
- * same index with other bytes, overlapping bytes), CHECKSUM_MISMATCH (a chunk's CRC-32, or the
+ * same index with other bytes, overlapping bytes, a chunk from another session than the one that opened
+ * the transfer), CHECKSUM_MISMATCH (a chunk's CRC-32, or the
  * transfer's checksum), MISSING_CHUNKS (a chunk of a transfer that expired), LIMIT_EXCEEDED (too many
- * open transfers or chunk records; retry later).
+ * open transfers or chunk records, in all or for one session, so that one client cannot take every
+ * slot; retry later).
  */
 import { createHash } from 'node:crypto';
 import { RemoteError, crc32 } from '../../runtime/index.ts';
@@ -41,6 +43,10 @@ export interface UploadAssemblerOptions {
   readonly maxOpenTransfers?: number;
   /** Chunk records kept across all open transfers (65,536, about 100 bytes each); past it LIMIT_EXCEEDED. */
   readonly maxTrackedChunks?: number;
+  /** Transfers one session (the `owner` passed to `accept`) may have open at once (16): the others keep room. */
+  readonly maxOpenTransfersPerOwner?: number;
+  /** Chunk records one session's open transfers may hold (16,384). */
+  readonly maxTrackedChunksPerOwner?: number;
   /** A transfer with no chunk for this long is dropped (30,000 ms). */
   readonly idleTimeoutMs?: number;
   /** Finished (complete or expired) transfer ids remembered, to re-ack duplicates and explain late chunks (1,024). */
@@ -64,8 +70,12 @@ interface ChunkRecord {
   readonly crc: number;
 }
 
+/** Who sent a transfer's chunks: the session id of the requests (a bus's `Delivery.sessionId`). */
+export type TransferOwner = string | number;
+
 interface Transfer {
   readonly transferId: string;
+  readonly owner: TransferOwner;
   readonly bufferId: string;
   readonly chunkTotal: number;
   readonly chunks: Map<number, ChunkRecord>;
@@ -102,12 +112,18 @@ export class UploadAssembler {
   private readonly remember: number;
   private readonly now: () => number;
   private tracked = 0;
+  private readonly maxOpenPerOwner: number;
+  private readonly maxTrackedPerOwner: number;
+  /** Open transfers and tracked chunks by owner; an owner with neither is removed. */
+  private readonly use = new Map<TransferOwner, { open: number; chunks: number }>();
   private counts = { completed: 0, expired: 0, refused: 0 };
 
   constructor(private readonly options: UploadAssemblerOptions) {
     this.maxOpen = positive(options.maxOpenTransfers ?? 64, 'maxOpenTransfers');
     this.maxTracked = positive(options.maxTrackedChunks ?? 65_536, 'maxTrackedChunks');
     this.idleMs = positive(options.idleTimeoutMs ?? 30_000, 'idleTimeoutMs');
+    this.maxOpenPerOwner = positive(options.maxOpenTransfersPerOwner ?? 16, 'maxOpenTransfersPerOwner');
+    this.maxTrackedPerOwner = positive(options.maxTrackedChunksPerOwner ?? 16_384, 'maxTrackedChunksPerOwner');
     this.remember = positive(options.rememberFinished ?? 1_024, 'rememberFinished');
     this.now = options.now ?? (() => performance.now());
   }
@@ -116,10 +132,14 @@ export class UploadAssembler {
     return { openTransfers: this.transfers.size, trackedChunks: this.tracked, ...this.counts };
   }
 
-  /** Checks `chunk` against a buffer of `bufferSize` bytes, writes it through and acknowledges it. */
-  async accept(chunk: BufferChunk, bufferSize: bigint): Promise<BufferWriteAck> {
+  /**
+   * Checks `chunk` against a buffer of `bufferSize` bytes, writes it through and acknowledges it.
+   * `owner` is the session that sent it: a transfer takes chunks from the session that opened it only,
+   * and each session's share of the bounds is limited.
+   */
+  async accept(chunk: BufferChunk, bufferSize: bigint, owner: TransferOwner = ''): Promise<BufferWriteAck> {
     try {
-      return await this.acceptChecked(chunk, bufferSize);
+      return await this.acceptChecked(chunk, bufferSize, owner);
     } catch (err) {
       this.counts.refused++;
       throw err;
@@ -139,7 +159,7 @@ export class UploadAssembler {
     }
   }
 
-  private async acceptChecked(chunk: BufferChunk, bufferSize: bigint): Promise<BufferWriteAck> {
+  private async acceptChecked(chunk: BufferChunk, bufferSize: bigint, owner: TransferOwner): Promise<BufferWriteAck> {
     this.sweep();
     const length = chunk.data.length;
     if (chunk.offset % 4n !== 0n || length % 4 !== 0)
@@ -178,7 +198,9 @@ export class UploadAssembler {
         },
       );
 
-    const transfer = this.transfers.get(chunk.transferId) ?? this.open(chunk, bufferSize);
+    const transfer = this.transfers.get(chunk.transferId) ?? this.open(chunk, bufferSize, owner);
+    if (transfer.owner !== owner)
+      throw refuse('OUT_OF_BOUNDS', chunk, 'the transfer belongs to another session; upload under a transferId of your own', { reason: 'inconsistent' });
     if (transfer.bufferId !== chunk.bufferId)
       throw refuse('OUT_OF_BOUNDS', chunk, `the transfer writes buffer ${transfer.bufferId}, this chunk names ${chunk.bufferId}`, { reason: 'inconsistent' });
     if (transfer.chunkTotal !== chunk.chunkTotal)
@@ -204,9 +226,20 @@ export class UploadAssembler {
             retryAfterMs: 100,
           },
         );
+      const use = this.useOf(owner);
+      if (use.chunks >= this.maxTrackedPerOwner)
+        throw new RemoteError(
+          'LIMIT_EXCEEDED',
+          `chunk ${chunk.chunkIndex} of transfer ${chunk.transferId}: this session's open transfers track ${use.chunks} chunks, the most one session may; finish or let one expire, or use larger chunks`,
+          {
+            detail: { transferId: chunk.transferId, chunkIndex: chunk.chunkIndex, limit: this.maxTrackedPerOwner, scope: 'session' },
+            retryAfterMs: 100,
+          },
+        );
       this.options.write(chunk.bufferId, chunk.offset, chunk.data);
       transfer.chunks.set(chunk.chunkIndex, { index: chunk.chunkIndex, offset: chunk.offset, length, crc: actual });
       this.tracked++;
+      use.chunks++;
       if (chunk.chunkIndex === chunk.chunkTotal - 1) {
         transfer.lastArrived = true;
         transfer.checksum = chunk.checksum;
@@ -229,7 +262,7 @@ export class UploadAssembler {
     };
   }
 
-  private open(chunk: BufferChunk, bufferSize: bigint): Transfer {
+  private open(chunk: BufferChunk, bufferSize: bigint, owner: TransferOwner): Transfer {
     // Every chunk holds at least 4 bytes of a distinct range, so more chunks than that cannot all fit.
     if (BigInt(chunk.chunkTotal) * 4n > bufferSize)
       throw refuse('OUT_OF_BOUNDS', chunk, `${chunk.chunkTotal} chunks of at least 4 bytes cannot fit buffer ${chunk.bufferId} (${bufferSize} bytes)`, {
@@ -245,8 +278,17 @@ export class UploadAssembler {
         detail: { transferId: chunk.transferId, chunkIndex: chunk.chunkIndex, limit: this.maxOpen },
         retryAfterMs: 100,
       });
+    const use = this.useOf(owner);
+    if (use.open >= this.maxOpenPerOwner)
+      throw new RemoteError(
+        'LIMIT_EXCEEDED',
+        `transfer ${chunk.transferId}: this session has ${use.open} transfers open, the most one session may; finish one or retry later`,
+        { detail: { transferId: chunk.transferId, chunkIndex: chunk.chunkIndex, limit: this.maxOpenPerOwner, scope: 'session' }, retryAfterMs: 100 },
+      );
+    use.open++;
     const transfer: Transfer = {
       transferId: chunk.transferId,
+      owner,
       bufferId: chunk.bufferId,
       chunkTotal: chunk.chunkTotal,
       chunks: new Map(),
@@ -338,6 +380,19 @@ export class UploadAssembler {
     if (this.transfers.get(t.transferId) !== t) return;
     this.transfers.delete(t.transferId);
     this.tracked -= t.chunks.size;
+    const use = this.useOf(t.owner);
+    use.open--;
+    use.chunks -= t.chunks.size;
+    if (use.open === 0 && use.chunks === 0) this.use.delete(t.owner);
+  }
+
+  private useOf(owner: TransferOwner): { open: number; chunks: number } {
+    let use = this.use.get(owner);
+    if (!use) {
+      use = { open: 0, chunks: 0 };
+      this.use.set(owner, use);
+    }
+    return use;
   }
 
   private finish(transferId: string, how: Finished): void {

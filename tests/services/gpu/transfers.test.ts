@@ -212,6 +212,30 @@ describe('UploadAssembler', () => {
     expect(d.assembler.stats().trackedChunks).toBe(5);
   });
 
+  it('one session cannot take every upload slot: per-session bounds on open transfers and tracked chunks leave room for others', async () => {
+    const d = device(1 << 16, { maxOpenTransfers: 8, maxOpenTransfersPerOwner: 2, maxTrackedChunks: 100, maxTrackedChunksPerOwner: 5 });
+    const chunk = (t: number, i: number) => chunkTransfer(bytesOf(256), { transferId: tid(t), bufferId: 'b', chunkSize: 16 }).chunks[i]!;
+    await d.assembler.accept(chunk(1, 0), d.size, 7);
+    await d.assembler.accept(chunk(2, 0), d.size, 7);
+    const third = await refusal(d.assembler.accept(chunk(3, 0), d.size, 7));
+    expect(third.errorName).toBe('LIMIT_EXCEEDED');
+    expect(third.message).toMatch(/this session has 2 transfers open, the most one session may/);
+    expect(third.retryAfterMs).toBeGreaterThan(0);
+    // Another session still gets a slot.
+    await d.assembler.accept(chunk(3, 0), d.size, 8);
+    // Chunks: session 7 holds 2 of its 5, three more fit, the sixth is refused; session 8 is not affected.
+    for (const i of [1, 2, 3]) await d.assembler.accept(chunk(1, i), d.size, 7);
+    const sixth = await refusal(d.assembler.accept(chunk(2, 1), d.size, 7));
+    expect(sixth.errorName).toBe('LIMIT_EXCEEDED');
+    expect(sixth.message).toMatch(/this session's open transfers track 5 chunks, the most one session may/);
+    await d.assembler.accept(chunk(3, 1), d.size, 8);
+    // A chunk of another session's transfer is refused, not mixed in.
+    const foreign = await refusal(d.assembler.accept(chunk(1, 4), d.size, 8));
+    expect(foreign.errorName).toBe('OUT_OF_BOUNDS');
+    expect(foreign.message).toMatch(/belongs to another session/);
+    expect(d.assembler.stats()).toMatchObject({ openTransfers: 3, trackedChunks: 7 });
+  });
+
   it('property: any order and duplication of the chunks of random data completes with exactly those bytes', async () => {
     await fc.assert(
       fc.asyncProperty(
