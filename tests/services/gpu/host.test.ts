@@ -7,7 +7,7 @@ import { until } from '../../helpers/until.ts';
 import { noAdapter } from './adapter.ts';
 
 /**
- * The GPU host's own duties beside the wire path (wire.test.ts): budgets measured and reported, refusals
+ * The GPU host's own duties beside the wire path (wire.slow.test.ts): budgets measured and reported, refusals
  * and failed jobs on telemetry/errors, only a job's own budget refusing it, device loss, empty reads,
  * closing. In process over the loopback bus, with the real engine.
  */

@@ -17,7 +17,7 @@ import { noAdapter } from './adapter.ts';
 
 /**
  * Hostile traffic against the GPU host with the real engine (in process, over the loopback bus, for
- * speed; the UDP path is wire.test.ts): schema-valid requests with arbitrary ids, offsets, sizes,
+ * speed; the UDP path is wire.slow.test.ts): schema-valid requests with arbitrary ids, offsets, sizes,
  * indexes, checksums and bindings. Every request is answered with a reply or a GpuError (never
  * INTERNAL, never a crash or an unreported failure), the host's bounds hold, and the device still
  * computes correctly afterwards.

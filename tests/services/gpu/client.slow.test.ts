@@ -8,7 +8,7 @@ import { noAdapter } from './adapter.ts';
 /**
  * GpuClient's recovery paths against the real host and engine, with faults injected between the
  * client and its bus: corrupted chunks either way, a corrupted whole-transfer checksum, retries that run
- * out. In process over the loopback bus (the UDP path is wire.test.ts).
+ * out. In process over the loopback bus (the UDP path is wire.slow.test.ts).
  */
 
 const busErrors = collectBusErrors();
