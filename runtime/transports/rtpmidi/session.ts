@@ -37,6 +37,9 @@ export interface SessionHost {
 
 type Timer = 'invite' | 'sync' | 'silence' | 'feedback' | 'flush' | 'half-open';
 
+/** How long after the last data datagram `close` sends BY (see there). */
+export const RTP_BYE_AFTER_DATA_MS = 20;
+
 export class RtpMidiSession implements Midi1Port {
   state: RtpMidiSessionState;
   /** Our SSRC in this session; chosen again when the peer turns out to use the same one. */
@@ -44,6 +47,10 @@ export class RtpMidiSession implements Midi1Port {
   remoteSsrc: number | undefined;
   peerName = '';
   dataPort: number | undefined;
+  /** `close` was called: nothing more is sent, BY follows. */
+  private closing = false;
+  /** When the last data datagram went out (performance.now()), for `close`. */
+  private lastDataSentAt = Number.NEGATIVE_INFINITY;
   private readonly timers: NamedTimers<Timer>;
   private readonly assembler: SysexAssembler;
   private messageHandler: (message: Uint8Array) => void = () => {};
@@ -303,7 +310,7 @@ export class RtpMidiSession implements Midi1Port {
   // ------------------------------------------------------------------------------------ data out
 
   send(message: Uint8Array): void {
-    if (this.state === 'closed') throw new TransportError('closed', `${this.description} is closed`);
+    if (this.state === 'closed' || this.closing) throw new TransportError('closed', `${this.description} is closed`);
     if (message.length > this.maxMessageBytes)
       throw new TransportError('too-large', `a ${message.length}-byte message; ${this.description} takes at most ${this.maxMessageBytes}`);
     checkMidi1Message(message);
@@ -320,6 +327,7 @@ export class RtpMidiSession implements Midi1Port {
       this.nextSequence = (this.nextSequence + 1) & 0xffff;
       datagram.set(payload, RTP_HEADER_BYTES);
       this.host.sendData(datagram, this.dataPort, this.remoteHost);
+      this.lastDataSentAt = performance.now();
     }
   }
 
@@ -337,12 +345,16 @@ export class RtpMidiSession implements Midi1Port {
     this.down({ reason: 'bye', message }, false);
   }
 
-  close(): Promise<void> {
-    if (this.state !== 'closed') {
-      this.flush();
-      this.down({ reason: 'closed', message: `closed ${this.description}` }, true);
-    }
-    return Promise.resolve();
+  async close(): Promise<void> {
+    if (this.state === 'closed' || this.closing) return;
+    this.closing = true;
+    this.flush();
+    // BY travels on the control port and the data on the data port: the peer may read its two sockets
+    // in either order, and a BY read first would end its session before the last data (a bus client's
+    // final acks and Close) was read. So BY waits a moment after the last data sent.
+    const wait = this.lastDataSentAt + RTP_BYE_AFTER_DATA_MS - performance.now();
+    if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+    this.down({ reason: 'closed', message: `closed ${this.description}` }, true);
   }
 
   /** Goes down once: stops timers, says BY when asked (and the peer knows us), tells the handler and the endpoint. */

@@ -9,6 +9,8 @@ export interface Received {
   readonly packet: ControlPacket | Uint8Array;
   readonly onData: boolean;
   readonly from: RemoteInfo;
+  /** When it arrived (performance.now()). */
+  readonly at: number;
 }
 
 export class RawPeer {
@@ -20,7 +22,7 @@ export class RawPeer {
   ) {
     const on = (onData: boolean) => (msg: Buffer, from: RemoteInfo) => {
       const bytes = new Uint8Array(msg);
-      this.received.push({ packet: isControlPacket(bytes) ? decodeControl(bytes) : bytes, onData, from });
+      this.received.push({ packet: isControlPacket(bytes) ? decodeControl(bytes) : bytes, onData, from, at: performance.now() });
     };
     control.on('message', on(false));
     data.on('message', on(true));
@@ -51,13 +53,13 @@ export class RawPeer {
   }
 
   /** Takes the first control packet `command` received (waiting up to `ms`), with the port it came on and from. */
-  async next<C extends ControlPacket['command']>(command: C, ms = 3000): Promise<PacketOf<C> & { onData: boolean; from: RemoteInfo }> {
+  async next<C extends ControlPacket['command']>(command: C, ms = 3000): Promise<PacketOf<C> & { onData: boolean; from: RemoteInfo; at: number }> {
     const end = Date.now() + ms;
     for (;;) {
       const hit = this.received.find((r) => !(r.packet instanceof Uint8Array) && r.packet.command === command);
       if (hit) {
         this.received.splice(this.received.indexOf(hit), 1);
-        return { ...(hit.packet as PacketOf<C>), onData: hit.onData, from: hit.from };
+        return { ...(hit.packet as PacketOf<C>), onData: hit.onData, from: hit.from, at: hit.at };
       }
       if (Date.now() > end) throw new Error(`no ${command} within ${ms} ms`);
       await new Promise((r) => setTimeout(r, 5));

@@ -4,6 +4,7 @@ import type { LinkDown } from '../../../runtime/transports/link.ts';
 import type { Midi1Port } from '../../../runtime/transports/midi1-port.ts';
 import { connectRtpMidi, listenRtpMidi, type RtpMidiListener } from '../../../runtime/transports/rtpmidi/connect.ts';
 import { RtpMidiError } from '../../../runtime/transports/rtpmidi/errors.ts';
+import { RTP_BYE_AFTER_DATA_MS } from '../../../runtime/transports/rtpmidi/session.ts';
 import { RawPeer } from './raw-peer.ts';
 
 const FAST = { syncFastMs: 100, syncMs: 300, silenceMs: 1500, feedbackMs: 50, inviteRetryMs: 100 };
@@ -62,6 +63,29 @@ describe('RTP-MIDI sessions between two midl endpoints', () => {
     await client.close();
     expect((await down).reason).toBe('bye');
     expect(() => client.send(Uint8Array.of(0xf8))).toThrow(/closed/);
+    expect(errors).toEqual([]);
+  });
+
+  it('close sends the data it holds before BY, and BY only after a pause: the peer reads its two ports in either order', async () => {
+    const peer = await RawPeer.open();
+    cleanups.push(() => peer.close());
+    const errors: unknown[] = [];
+    const connecting = connectRtpMidi(`rtpmidi://127.0.0.1:${peer.port}`, { name: 'x', onError: (e) => errors.push(e), tuning: FAST, timeoutMs: 3000 });
+    const control = await peer.next('IN');
+    await peer.sendControl(false, { command: 'OK', token: control.token, ssrc: 7, name: 'raw' }, control.from.port);
+    const data = await peer.next('IN');
+    await peer.sendControl(true, { command: 'OK', token: control.token, ssrc: 7, name: 'raw' }, data.from.port);
+    const ck0 = await peer.next('CK');
+    await peer.sendControl(true, { command: 'CK', ssrc: 7, count: 1, timestamps: [ck0.timestamps[0], 1n, 0n] }, data.from.port);
+    const port = await connecting;
+    port.send(Uint8Array.of(0x90, 0x3c, 0x64));
+    await port.close();
+    const bye = await peer.next('BY');
+    const lastData = peer.received.filter((r) => r.onData && r.packet instanceof Uint8Array).at(-1);
+    expect(lastData).toBeDefined();
+    expect([...(lastData!.packet as Uint8Array)].slice(-3)).toEqual([0x90, 0x3c, 0x64]);
+    expect(bye.at - lastData!.at).toBeGreaterThanOrEqual(RTP_BYE_AFTER_DATA_MS - 2);
+    expect(bye.onData).toBe(false);
     expect(errors).toEqual([]);
   });
 
