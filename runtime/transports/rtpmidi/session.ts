@@ -37,8 +37,9 @@ export interface SessionHost {
 
 type Timer = 'invite' | 'sync' | 'silence' | 'feedback' | 'flush' | 'half-open';
 
-/** How long after the last data datagram `close` sends BY (see there). */
+/** How long after the last data datagram `close` sends BY, and how long it waits for that at most (see there). */
 export const RTP_BYE_AFTER_DATA_MS = 20;
+export const RTP_BYE_MAX_WAIT_MS = 100;
 
 export class RtpMidiSession implements Midi1Port {
   state: RtpMidiSessionState;
@@ -47,8 +48,8 @@ export class RtpMidiSession implements Midi1Port {
   remoteSsrc: number | undefined;
   peerName = '';
   dataPort: number | undefined;
-  /** `close` was called: nothing more is sent, BY follows. */
-  private closing = false;
+  /** `close` was called: BY follows once the data sent before it has had time to arrive. */
+  private closing: Promise<void> | undefined;
   /** When the last data datagram went out (performance.now()), for `close`. */
   private lastDataSentAt = Number.NEGATIVE_INFINITY;
   private readonly timers: NamedTimers<Timer>;
@@ -310,7 +311,7 @@ export class RtpMidiSession implements Midi1Port {
   // ------------------------------------------------------------------------------------ data out
 
   send(message: Uint8Array): void {
-    if (this.state === 'closed' || this.closing) throw new TransportError('closed', `${this.description} is closed`);
+    if (this.state === 'closed') throw new TransportError('closed', `${this.description} is closed`);
     if (message.length > this.maxMessageBytes)
       throw new TransportError('too-large', `a ${message.length}-byte message; ${this.description} takes at most ${this.maxMessageBytes}`);
     checkMidi1Message(message);
@@ -345,15 +346,26 @@ export class RtpMidiSession implements Midi1Port {
     this.down({ reason: 'bye', message }, false);
   }
 
-  async close(): Promise<void> {
-    if (this.state === 'closed' || this.closing) return;
-    this.closing = true;
-    this.flush();
-    // BY travels on the control port and the data on the data port: the peer may read its two sockets
-    // in either order, and a BY read first would end its session before the last data (a bus client's
-    // final acks and Close) was read. So BY waits a moment after the last data sent.
-    const wait = this.lastDataSentAt + RTP_BYE_AFTER_DATA_MS - performance.now();
-    if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+  close(): Promise<void> {
+    if (this.state === 'closed') return Promise.resolve();
+    this.closing ??= this.closeAfterData();
+    return this.closing;
+  }
+
+  /**
+   * BY travels on the control port and the data on the data port: the peer may read its two sockets in
+   * either order, and a BY read first would end its session before the last data (a bus client's final
+   * acks and Close) was read. So BY waits until RTP_BYE_AFTER_DATA_MS after the last data sent — what is
+   * sent meanwhile still goes out first — and at most RTP_BYE_MAX_WAIT_MS in all.
+   */
+  private async closeAfterData(): Promise<void> {
+    const deadline = performance.now() + RTP_BYE_MAX_WAIT_MS;
+    for (;;) {
+      this.flush();
+      const wait = Math.min(this.lastDataSentAt + RTP_BYE_AFTER_DATA_MS, deadline) - performance.now();
+      if (wait <= 0 || this.state === 'closed') break;
+      await new Promise((resolve) => setTimeout(resolve, wait));
+    }
     this.down({ reason: 'closed', message: `closed ${this.description}` }, true);
   }
 
