@@ -18,7 +18,7 @@ export function fmtTime(ms: number): string {
 }
 
 /** A ratio: two decimals, or two significant digits below 0.1 so that a small one does not print as 0.00. */
-function ratioText(v: number): string {
+export function ratioText(v: number): string {
   return Math.abs(v) < 0.1 && v !== 0 ? v.toPrecision(2) : fmt(v, 2);
 }
 

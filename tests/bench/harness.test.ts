@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { BenchCaseError, checkCase, measure, runSuites, type BenchCase, type BenchSuite } from '../../bench/harness.ts';
-import { markdownReport, runInfo, tableLine } from '../../bench/report.ts';
+import { markdownReport, ratioText, runInfo, tableLine } from '../../bench/report.ts';
 
 /** Tiny budgets: these tests check what the harness accepts and reports, not how fast anything is. */
 const FAST = { timeMs: 2 } as const;
@@ -22,6 +22,16 @@ const later = async <T>(v: T): Promise<T> => {
   return v;
 };
 const suite = (name: string, cases: readonly BenchCase[]): BenchSuite => ({ name, cases: () => cases });
+
+describe('ratio text', () => {
+  it('has two decimals, and two significant digits below 0.1 so that a small ratio does not print as 0.00', () => {
+    expect(ratioText(0.61)).toBe('0.61');
+    expect(ratioText(3.456)).toBe('3.46');
+    expect(ratioText(0.065)).toBe('0.065');
+    expect(ratioText(0.0012345)).toBe('0.0012');
+    expect(ratioText(0)).toBe('0.00');
+  });
+});
 
 describe('bench harness: what it refuses', () => {
   it('refuses a case without an anchor, with an anchor that is the case itself, or with counts that are not positive', () => {
@@ -144,7 +154,7 @@ describe('bench harness: what it reports', () => {
     expect(md[2]).toBe('| case | case | anchor | ratio | ratio of means | figures |');
     const rows = md.filter((l) => l.startsWith('| ') && !l.startsWith('| case'));
     expect(rows).toHaveLength(2);
-    expect(rows[0]).toContain(`| ${results[0]!.ratio.toFixed(2)} | ${results[0]!.meanRatio.toFixed(2)} |`);
+    expect(rows[0]).toContain(`| ${ratioText(results[0]!.ratio)} | ${ratioText(results[0]!.meanRatio)} |`);
     expect(rows[1]).toMatch(/^\| second \\\| piped \| .* \| exact true \|$/);
   });
 });
