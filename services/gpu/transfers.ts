@@ -100,6 +100,17 @@ function refuse(name: string, chunk: Pick<BufferChunk, 'transferId' | 'chunkInde
   });
 }
 
+/** How long a refused chunk's sender is told to wait before it retries, when a bound is full. */
+const RETRY_LATER_MS = 100;
+
+/** LIMIT_EXCEEDED for a bound that is full now but frees up: `message` as given, a retry hint, the chunk and the limit in its detail. */
+function full(chunk: Pick<BufferChunk, 'transferId' | 'chunkIndex'>, message: string, limit: number, extra: Record<string, unknown> = {}): RemoteError {
+  return new RemoteError('LIMIT_EXCEEDED', message, {
+    detail: { transferId: chunk.transferId, chunkIndex: chunk.chunkIndex, limit, ...extra },
+    retryAfterMs: RETRY_LATER_MS,
+  });
+}
+
 const hex = (n: number) => `0x${(n >>> 0).toString(16).padStart(8, '0')}`;
 
 /** Reassembles uploads (gpu/buffer.write) chunk by chunk, writing through; see the file comment. */
@@ -218,23 +229,18 @@ export class UploadAssembler {
         );
     } else {
       if (this.tracked >= this.maxTracked)
-        throw new RemoteError(
-          'LIMIT_EXCEEDED',
+        throw full(
+          chunk,
           `chunk ${chunk.chunkIndex} of transfer ${chunk.transferId}: ${this.maxTracked} chunks of open transfers are tracked already; retry later`,
-          {
-            detail: { transferId: chunk.transferId, chunkIndex: chunk.chunkIndex, limit: this.maxTracked },
-            retryAfterMs: 100,
-          },
+          this.maxTracked,
         );
       const use = this.useOf(owner);
       if (use.chunks >= this.maxTrackedPerOwner)
-        throw new RemoteError(
-          'LIMIT_EXCEEDED',
+        throw full(
+          chunk,
           `chunk ${chunk.chunkIndex} of transfer ${chunk.transferId}: this session's open transfers track ${use.chunks} chunks, the most one session may; finish or let one expire, or use larger chunks`,
-          {
-            detail: { transferId: chunk.transferId, chunkIndex: chunk.chunkIndex, limit: this.maxTrackedPerOwner, scope: 'session' },
-            retryAfterMs: 100,
-          },
+          this.maxTrackedPerOwner,
+          { scope: 'session' },
         );
       this.options.write(chunk.bufferId, chunk.offset, chunk.data);
       transfer.chunks.set(chunk.chunkIndex, { index: chunk.chunkIndex, offset: chunk.offset, length, crc: actual });
@@ -274,16 +280,14 @@ export class UploadAssembler {
         limit: this.maxTracked,
       });
     if (this.transfers.size >= this.maxOpen)
-      throw new RemoteError('LIMIT_EXCEEDED', `transfer ${chunk.transferId}: ${this.maxOpen} transfers are open already; retry later`, {
-        detail: { transferId: chunk.transferId, chunkIndex: chunk.chunkIndex, limit: this.maxOpen },
-        retryAfterMs: 100,
-      });
+      throw full(chunk, `transfer ${chunk.transferId}: ${this.maxOpen} transfers are open already; retry later`, this.maxOpen);
     const use = this.useOf(owner);
     if (use.open >= this.maxOpenPerOwner)
-      throw new RemoteError(
-        'LIMIT_EXCEEDED',
+      throw full(
+        chunk,
         `transfer ${chunk.transferId}: this session has ${use.open} transfers open, the most one session may; finish one or retry later`,
-        { detail: { transferId: chunk.transferId, chunkIndex: chunk.chunkIndex, limit: this.maxOpenPerOwner, scope: 'session' }, retryAfterMs: 100 },
+        this.maxOpenPerOwner,
+        { scope: 'session' },
       );
     use.open++;
     const transfer: Transfer = {
