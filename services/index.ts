@@ -52,3 +52,5 @@ export {
   type UploadOptions,
   type UploadReport,
 } from './gpu/client.ts';
+// The session authority: an operator's grant policy as the bus's grant decision.
+export { policyGrant, ruleMatches, wildcardMatch, type GrantPolicy, type PolicyRule } from './authority/policy.ts';

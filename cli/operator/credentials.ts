@@ -3,7 +3,8 @@
  * password) and `--user NAME --password-file FILE` of the client commands. Passwords come from files so
  * that they show in no process list or shell history; no message here quotes a file's content.
  */
-import { readFileSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readFileSync } from 'node:fs';
+import { catalog } from '../../compiler/index.ts';
 import { UsageError } from '../exit.ts';
 
 /** `--user` / `--password-file` of the client commands (options.ts `addClientOptions`). */
@@ -17,11 +18,27 @@ function checkUserName(name: string, where: string): void {
   if (name.length === 0 || name.includes('\0')) throw new UsageError(`${where}: a user name is non-empty and has no NUL character`);
 }
 
-function readText(path: string, flag: string): string {
+/**
+ * The text of a file of secrets, refused (MIDL1906) when users other than its owner may read it, as ssh
+ * refuses such a key: a password in a file anyone on the machine can read is no secret.
+ */
+export function readSecretFile(path: string, flag: string): string {
+  let fd: number | undefined;
   try {
-    return readFileSync(path, 'utf8');
+    // Opened once, then checked and read through the same descriptor: no swap of the file in between.
+    fd = openSync(path, 'r');
+    const { mode } = fstatSync(fd);
+    if (process.platform !== 'win32' && (mode & 0o077) !== 0) {
+      const who = (mode & 0o007) !== 0 ? 'every user of this machine' : 'its group';
+      const octal = (mode & 0o777).toString(8).padStart(4, '0');
+      throw new UsageError(`${flag}: '${path}' holds secrets but ${who} may read it (mode ${octal})\nhelp: chmod 600 ${path}`, catalog.exposedSecretFile.code);
+    }
+    return readFileSync(fd, 'utf8');
   } catch (err) {
+    if (err instanceof UsageError) throw err;
     throw new UsageError(`${flag} ${path}: cannot read it: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+  } finally {
+    if (fd !== undefined) closeSync(fd);
   }
 }
 
@@ -30,7 +47,7 @@ function readText(path: string, flag: string): string {
  * at least one user. UsageError naming what is wrong (never a password, nor the text around it).
  */
 export function readUsersFile(path: string): ReadonlyMap<string, string> {
-  const text = readText(path, '--users');
+  const text = readSecretFile(path, '--users');
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);
@@ -60,7 +77,30 @@ export function readUserFlags(o: UserFlags): { name: string; password: string } 
   if (o.user === undefined) throw new UsageError('--password-file needs --user: the password of which user?');
   if (o.passwordFile === undefined) throw new UsageError(`--user ${o.user} needs --password-file FILE holding the password`);
   checkUserName(o.user, '--user');
-  const password = readText(o.passwordFile, '--password-file').split(/\r?\n/, 1)[0]!;
+  const password = readSecretFile(o.passwordFile, '--password-file').split(/\r?\n/, 1)[0]!;
   if (password.length === 0) throw new UsageError(`--password-file ${o.passwordFile}: its first line is empty`);
   return { name: o.user, password };
+}
+
+/** `--secret` / `--secret-file` of the listening and the client commands (options.ts). */
+export interface SecretFlags {
+  readonly secret?: string;
+  readonly secretFile?: string;
+}
+
+/**
+ * The shared secret the flags give: `--secret-file FILE` (its first line; the file readable by its owner
+ * only), or `--secret VALUE`, which every user of the machine sees in the process list, so it is for
+ * development and says so on stderr. UsageError for both at once, or an unreadable, exposed or empty file.
+ */
+export function readSharedSecret(o: SecretFlags): string | undefined {
+  if (o.secret !== undefined && o.secretFile !== undefined) throw new UsageError('give --secret or --secret-file, not both');
+  if (o.secretFile !== undefined) {
+    const secret = readSecretFile(o.secretFile, '--secret-file').split(/\r?\n/, 1)[0]!;
+    if (secret.length === 0) throw new UsageError(`--secret-file ${o.secretFile}: its first line is empty`);
+    return secret;
+  }
+  if (o.secret !== undefined)
+    process.stderr.write('warning: --secret on the command line shows in the process list and shell history: use --secret-file FILE outside development\n');
+  return o.secret;
 }

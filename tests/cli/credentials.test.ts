@@ -1,9 +1,9 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
-import { readUserFlags, readUsersFile } from '../../cli/operator/credentials.ts';
+import { readSharedSecret, readUserFlags, readUsersFile } from '../../cli/operator/credentials.ts';
 import { UsageError } from '../../cli/exit.ts';
 
 /** `--users FILE` and `--user` / `--password-file` read hostile files: a map or a UsageError, never a password in a message. */
@@ -11,7 +11,8 @@ const dir = mkdtempSync(join(tmpdir(), 'midl-credentials-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const file = (name: string, text: string): string => {
   const path = join(dir, name);
-  writeFileSync(path, text);
+  // Files of secrets are refused unless only their owner may read them.
+  writeFileSync(path, text, { mode: 0o600 });
   return path;
 };
 
@@ -73,3 +74,46 @@ describe('readUserFlags', () => {
     expect(() => readUserFlags({ user: '', passwordFile: file('e.pw', 'x') })).toThrow(/non-empty/);
   });
 });
+
+describe('files of secrets', () => {
+  it('MIDL1906: a file of secrets that others may read is refused, naming the mode and the fix, never the content', () => {
+    for (const [mode, who] of [
+      [0o644, 'every user of this machine'],
+      [0o640, 'its group'],
+    ] as const) {
+      const users = join(dir, `open-users-${mode.toString(8)}.json`);
+      writeFileSync(users, JSON.stringify({ alice: 'pw-sekrit-12345' }), { mode });
+      chmodSync(users, mode); // the umask may have narrowed the mode on creation
+      const err = catching(() => readUsersFile(users));
+      expect(err).toBeInstanceOf(UsageError);
+      expect(err.code).toBe('MIDL1906');
+      expect(err.message).toContain(`holds secrets but ${who} may read it (mode 0${mode.toString(8)})`);
+      expect(err.message).toContain(`help: chmod 600 ${users}`);
+      expect(err.message).not.toContain('pw-sekrit');
+      const pw = join(dir, `open-${mode.toString(8)}.pw`);
+      writeFileSync(pw, 'pw-sekrit-12345\n');
+      chmodSync(pw, mode);
+      expect(catching(() => readUserFlags({ user: 'alice', passwordFile: pw })).code).toBe('MIDL1906');
+    }
+  });
+
+  it('reads a shared secret from --secret-file, refuses it with --secret too or when exposed', () => {
+    expect(readSharedSecret({ secretFile: file('s.secret', 'the-secret\nignored\n') })).toBe('the-secret');
+    expect(catching(() => readSharedSecret({ secret: 'x', secretFile: file('t.secret', 'y') })).message).toBe('give --secret or --secret-file, not both');
+    expect(catching(() => readSharedSecret({ secretFile: file('e.secret', '\n') })).message).toMatch(/its first line is empty/);
+    const open = join(dir, 'open.secret');
+    writeFileSync(open, 'the-secret');
+    chmodSync(open, 0o604);
+    expect(catching(() => readSharedSecret({ secretFile: open })).code).toBe('MIDL1906');
+  });
+});
+
+function catching(f: () => unknown): UsageError {
+  try {
+    f();
+  } catch (err) {
+    if (err instanceof UsageError) return err;
+    throw err;
+  }
+  throw new Error('expected a UsageError');
+}
