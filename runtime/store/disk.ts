@@ -34,7 +34,7 @@ export interface DiskStoreOptions {
   readonly maxDocumentBytes?: number;
   /** How long a write waits for another process's lock on the same document (default 10 s). */
   readonly lockWaitMs?: number;
-  /** A lock left by a dead process is broken once older than this (default 10 s). */
+  /** A lock left by a dead process is broken once older than this (default 2 s: a live holder keeps it for milliseconds). */
   readonly staleLockMs?: number;
 }
 
@@ -55,7 +55,7 @@ export class DiskStore implements StoreBackend {
     this.root = resolve(root);
     this.description = this.root;
     this.maxDocumentBytes = options.maxDocumentBytes ?? DISK_MAX_DOCUMENT_BYTES;
-    this.lockOptions = { waitMs: options.lockWaitMs ?? 10_000, staleMs: options.staleLockMs ?? 10_000 };
+    this.lockOptions = { waitMs: options.lockWaitMs ?? 10_000, staleMs: options.staleLockMs ?? 2_000 };
   }
 
   async get(corpus: string, collection: string, id: string): Promise<StoredDocument | undefined> {
