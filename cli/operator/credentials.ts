@@ -4,7 +4,9 @@
  * that they show in no process list or shell history; no message here quotes a file's content.
  */
 import { closeSync, fstatSync, openSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { catalog } from '../../compiler/index.ts';
+import { DiskStore, checkStoreKey, idToFileName, type StoreBackend } from '../../runtime/store/index.ts';
 import { UsageError } from '../exit.ts';
 
 /** `--user` / `--password-file` of the client commands (options.ts `addClientOptions`). */
@@ -55,16 +57,49 @@ export function readUsersFile(path: string): ReadonlyMap<string, string> {
     // JSON.parse quotes the text near the error, which may be a password: say where, not what.
     throw new UsageError(`--users ${path}: not valid JSON; expected one object {"user name": "password", …}`);
   }
+  return usersOf(parsed, `--users ${path}`);
+}
+
+/** The corpus and collection of the secrets a store holds for its peers (`--users store:ID`). */
+export const SECRETS_CORPUS = 'midl';
+export const SECRETS_COLLECTION = 'secrets';
+
+/**
+ * `midl peer --users store:ID`: the users of document midl/secrets/ID of the peer's `--store`, the same
+ * object as a users file. In a seed directory the document is a file, refused (MIDL1906) unless only its
+ * owner may read it; a FountainStore server guards its records with its API key.
+ */
+export async function readStoredUsers(store: StoreBackend, id: string): Promise<ReadonlyMap<string, string>> {
+  const where = `--users store:${id}`;
+  let value: unknown;
+  try {
+    if (store instanceof DiskStore) {
+      const path = join(store.root, SECRETS_CORPUS, SECRETS_COLLECTION, idToFileName(id));
+      checkStoreKey(SECRETS_CORPUS, SECRETS_COLLECTION, id);
+      readSecretFile(path, where); // the mode check; the store reads it with its own checks below
+    }
+    value = (await store.get(SECRETS_CORPUS, SECRETS_COLLECTION, id))?.value;
+  } catch (err) {
+    if (err instanceof UsageError) throw err;
+    // A StoreError names the document, never its content.
+    throw new UsageError(`${where}: cannot read it from ${store.description}: ${(err as Error).message}`);
+  }
+  if (value === undefined) throw new UsageError(`${where}: ${store.description} has no document ${SECRETS_CORPUS}/${SECRETS_COLLECTION}/${id}`);
+  return usersOf(value, `${where} (${store.description})`);
+}
+
+/** A users object `{"name": "password", …}` with at least one user, checked; UsageError naming `where` (never a password). */
+function usersOf(parsed: unknown, where: string): ReadonlyMap<string, string> {
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed))
-    throw new UsageError(`--users ${path}: expected one JSON object {"user name": "password", …}`);
+    throw new UsageError(`${where}: expected one JSON object {"user name": "password", …}`);
   const users = new Map<string, string>();
   for (const [name, password] of Object.entries(parsed)) {
-    checkUserName(name, `--users ${path}`);
+    checkUserName(name, where);
     if (typeof password !== 'string' || password.length === 0)
-      throw new UsageError(`--users ${path}: the password of ${JSON.stringify(name)} must be a non-empty string`);
+      throw new UsageError(`${where}: the password of ${JSON.stringify(name)} must be a non-empty string`);
     users.set(name, password);
   }
-  if (users.size === 0) throw new UsageError(`--users ${path}: names no user, so nobody could connect`);
+  if (users.size === 0) throw new UsageError(`${where}: names no user, so nobody could connect`);
   return users;
 }
 

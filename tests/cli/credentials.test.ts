@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
-import { readSharedSecret, readUserFlags, readUsersFile } from '../../cli/operator/credentials.ts';
+import { readSharedSecret, readStoredUsers, readUserFlags, readUsersFile } from '../../cli/operator/credentials.ts';
+import { DiskStore, MemoryStore } from '../../runtime/store/index.ts';
 import { UsageError } from '../../cli/exit.ts';
 
 /** `--users FILE` and `--user` / `--password-file` read hostile files: a map or a UsageError, never a password in a message. */
@@ -107,6 +108,46 @@ describe('files of secrets', () => {
     expect(catching(() => readSharedSecret({ secretFile: open })).code).toBe('MIDL1906');
   });
 });
+
+describe('--users store:ID', () => {
+  it('reads the users of midl/secrets/ID; in a seed directory only from a file its owner alone may read', async () => {
+    const memory = new MemoryStore();
+    await memory.put('midl', 'secrets', 'studio', { alice: 'pw-sekrit-12345' });
+    expect(Object.fromEntries(await readStoredUsers(memory, 'studio'))).toEqual({ alice: 'pw-sekrit-12345' });
+
+    const disk = new DiskStore(join(dir, 'store'));
+    await disk.put('midl', 'secrets', 'studio', { alice: 'pw-sekrit-12345' });
+    const path = join(dir, 'store/midl/secrets/studio.json');
+    chmodSync(path, 0o644);
+    const exposed = await rejectionOf(readStoredUsers(disk, 'studio'));
+    expect(exposed.code).toBe('MIDL1906');
+    expect(exposed.message).toContain(`help: chmod 600 ${path}`);
+    chmodSync(path, 0o600);
+    expect(Object.fromEntries(await readStoredUsers(disk, 'studio'))).toEqual({ alice: 'pw-sekrit-12345' });
+  });
+
+  it('a missing or malformed document is a usage error that names it and quotes no password', async () => {
+    const memory = new MemoryStore();
+    expect((await rejectionOf(readStoredUsers(memory, 'absent'))).message).toBe('--users store:absent: memory has no document midl/secrets/absent');
+    await memory.put('midl', 'secrets', 'list', ['pw-sekrit-12345']);
+    expect((await rejectionOf(readStoredUsers(memory, 'list'))).message).toBe(
+      '--users store:list (memory): expected one JSON object {"user name": "password", …}',
+    );
+    await memory.put('midl', 'secrets', 'none', {});
+    expect((await rejectionOf(readStoredUsers(memory, 'none'))).message).toMatch(/names no user/);
+    expect((await rejectionOf(readStoredUsers(memory, '..'))).message).toMatch(/^--users store:\.\.: cannot read it from memory: id "\.\."/);
+  });
+});
+
+async function rejectionOf(p: Promise<unknown>): Promise<UsageError> {
+  try {
+    await p;
+  } catch (err) {
+    if (err instanceof UsageError) return err;
+    throw err;
+  }
+  throw new Error('expected a UsageError');
+}
 
 function catching(f: () => unknown): UsageError {
   try {
