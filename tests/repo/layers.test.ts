@@ -36,7 +36,8 @@ const PACKAGES: Readonly<Record<Layer, readonly string[]>> = {
   services: ['webgpu'],
   compiler: ['ajv', 'ajv-formats', 'chevrotain', 'handlebars', 'yaml'],
   // typescript: operator commands strip the types of the code they generate for a schema at run time.
-  cli: ['commander', 'typescript'],
+  // diff: the unified diff `midl publish --dry-run` prints of a changed registry document.
+  cli: ['commander', 'typescript', 'diff'],
 };
 
 const posix = (p: string) => p.split(sep).join('/');
