@@ -1,4 +1,4 @@
-import { dirname, relative, resolve, sep } from 'node:path';
+import { basename, dirname, extname, relative, resolve, sep } from 'node:path';
 import {
   asRecordedInLock,
   compile,
@@ -103,7 +103,17 @@ export async function compileJobs(p: GenPlan, only?: { targets: readonly EmitTar
   return failed ? undefined : jobs;
 }
 
-/** The jobs of midl.yaml (`config`), or the paths given as one program, as `midl gen` plans them. */
-export function publishPlan(paths: readonly string[], config: string | undefined): GenPlan {
-  return plan(paths, { format: 'human', ...(config === undefined ? {} : { config }) });
+/**
+ * The jobs of midl.yaml (`config`), or the paths given as one program, as `midl gen` plans them. Paths
+ * given as one program are named `program`, else after the first path (`idl/gpu` → gpu, `x.midl` → x).
+ */
+export function publishPlan(paths: readonly string[], config: string | undefined, program?: string): GenPlan {
+  return namedPlan(plan(paths, { format: 'human', ...(config === undefined ? {} : { config }) }), paths, program);
+}
+
+/** `p` with its paths program (`paths` non-empty) named as publishPlan names it. */
+export function namedPlan(p: GenPlan, paths: readonly string[], program?: string): GenPlan {
+  if (paths.length === 0) return p;
+  const name = program ?? basename(paths[0]!, extname(paths[0]!));
+  return { ...p, jobs: p.jobs.map((j) => ({ ...j, label: name })) };
 }
