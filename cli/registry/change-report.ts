@@ -3,10 +3,15 @@ import { canonicalJson } from '../../runtime/store/index.ts';
 import type { Change, ChangeAction } from './publish-plan.ts';
 import type { DocumentKind } from './documents.ts';
 
-/** Bounds of a dry run's diff: lines shown per document, characters per line, and the edit distance searched. */
+/**
+ * Bounds of a dry run's diff: lines shown per document, characters per line; and of the search, which
+ * costs the texts' length times the edit distance: the distance, the time, and the text diffed at all.
+ */
 const MAX_DIFF_LINES = 40;
 const MAX_LINE_CHARS = 160;
 const MAX_EDIT_LENGTH = 2000;
+const DIFF_TIMEOUT_MS = 1000;
+const MAX_DIFFED_CHARS = 1 << 20;
 
 const MARK: Readonly<Record<ChangeAction, string>> = { create: '+', change: '~', unchanged: '=', remove: '-' };
 const WORD: Readonly<Record<ChangeAction, string>> = { create: 'created', change: 'changed', unchanged: 'unchanged', remove: 'removed' };
@@ -52,11 +57,15 @@ function boundedDiff(c: Change): string[] {
     c.kind === 'generated' && v !== null && typeof v === 'object' && typeof (v as { content?: unknown }).content === 'string'
       ? (v as { content: string }).content
       : canonicalJson(v as never);
-  const patch = createTwoFilesPatch(`stored/${where(c)}`, `local/${where(c)}`, text(c.before!.value), text(c.value), undefined, undefined, {
+  const [before, after] = [text(c.before!.value), text(c.value)];
+  if (before.length > MAX_DIFFED_CHARS || after.length > MAX_DIFFED_CHARS)
+    return [`    (${before.length} characters stored, ${after.length} here: too large to diff)`];
+  const patch = createTwoFilesPatch(`stored/${where(c)}`, `local/${where(c)}`, before, after, undefined, undefined, {
     context: 2,
     maxEditLength: MAX_EDIT_LENGTH,
+    timeout: DIFF_TIMEOUT_MS,
   });
-  if (patch === undefined) return [`    (more than ${MAX_EDIT_LENGTH} lines differ: no diff shown)`];
+  if (patch === undefined) return [`    (more than ${MAX_EDIT_LENGTH} lines differ, or too slow to diff: no diff shown)`];
   const lines = patch.split('\n').slice(1, -1);
   const shown = lines.slice(0, MAX_DIFF_LINES).map((l) => `    ${l.length > MAX_LINE_CHARS ? `${l.slice(0, MAX_LINE_CHARS)}…` : l}`);
   if (lines.length > MAX_DIFF_LINES) shown.push(`    … ${lines.length - MAX_DIFF_LINES} more diff lines`);

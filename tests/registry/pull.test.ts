@@ -81,7 +81,7 @@ describe('checkPulledPath', () => {
         expect(isAbsolute(rel) || rel.startsWith('..') || rel === '').toBe(false);
         expect(rel.split('\\').join('/')).toBe(p);
       }),
-      { numRuns: 1000 },
+      { numRuns: 500 },
     );
   });
 });
