@@ -10,6 +10,7 @@ import {
   type EmitTarget,
   type IrProgram,
   type ProgramLock,
+  updatedProgramLock,
 } from '../../compiler/index.ts';
 import { UsageError } from '../exit.ts';
 import { plan, type GenPlan } from '../commands/gen.ts';
@@ -37,6 +38,11 @@ export interface CompiledJob {
   /** What `midl gen` writes into the output directory, sorted by path. */
   readonly files: readonly EmittedFile[];
   readonly packages: readonly PackageSource[];
+  /**
+   * Whether midl.lock already pins what this job compiles to (false when `midl gen` would rewrite its
+   * entry: a capability given a bit now, a topic added or gone); true without a midl.lock.
+   */
+  readonly lockCurrent: boolean;
 }
 
 const posix = (p: string) => p.split(sep).join('/');
@@ -98,7 +104,9 @@ export async function compileJobs(p: GenPlan, only?: { targets: readonly EmitTar
       const sources = canonicalSources(own);
       return { name: pkg.name, version: pkg.version, contentHash: packageContentHash(sources), sources };
     });
-    jobs.push({ program: job.label, output: posix(relative(root, job.outDir)) || '.', targets, ir, files, packages });
+    const prior = lock[job.label];
+    const lockCurrent = !p.lockPath || (prior !== undefined && JSON.stringify(updatedProgramLock(prior, result.ir)) === JSON.stringify(prior));
+    jobs.push({ program: job.label, output: posix(relative(root, job.outDir)) || '.', targets, ir, files, packages, lockCurrent });
   }
   return failed ? undefined : jobs;
 }

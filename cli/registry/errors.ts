@@ -12,6 +12,8 @@ export const RegistryErrorCode = {
   UnsafePath: 'unsafe-path',
   /** The names on the command line select nothing in the store. */
   NotFound: 'not-found',
+  /** midl.lock does not pin the capability bits and topic ids a program would be published with. */
+  StaleLock: 'stale-lock',
   /** A program, file or topic name that no store id can hold. */
   InvalidName: 'invalid-name',
 } as const;

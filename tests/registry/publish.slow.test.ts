@@ -2,7 +2,7 @@ import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { listFiles } from '../../compiler/index.ts';
+import { listFiles, serializeLock, updatedProgramLock } from '../../compiler/index.ts';
 import { canonicalJson, MemoryStore, type StoredDocument } from '../../runtime/store/index.ts';
 import { compileJobs, publishPlan, type CompiledJob } from '../../cli/registry/compile-jobs.ts';
 import { publishJobs } from '../../cli/registry/publish.ts';
@@ -18,13 +18,27 @@ afterEach(() => {
   for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
 });
 
-/** A project of its own: the starter schema `midl init` writes, with a simple midl.yaml (program `schema`). */
-function starterProject(): { dir: string; schema: string; compile: () => Promise<CompiledJob[]> } {
+interface Project {
+  readonly dir: string;
+  readonly schema: string;
+  compile(): Promise<CompiledJob[]>;
+  /** Writes midl.lock as `midl gen` would for the schema as it is now. */
+  pinLock(): Promise<void>;
+}
+
+/** A project of its own: the starter schema `midl init` writes, with a simple midl.yaml (program `schema`), its midl.lock written. */
+async function starterProject(): Promise<Project> {
   const dir = mkdtempSync(join(tmpdir(), 'midl-publish-'));
   dirs.push(dir);
   cpSync(repoPath('templates/init/schema'), join(dir, 'schema'), { recursive: true });
   writeFileSync(join(dir, 'midl.yaml'), 'inputs:\n  - schema\noutput: generated\n');
-  return { dir, schema: join(dir, 'schema/greeter.midl'), compile: async () => (await compileJobs(publishPlan([], join(dir, 'midl.yaml'))))! };
+  const compile = async () => (await compileJobs(publishPlan([], join(dir, 'midl.yaml'))))!;
+  const pinLock = async () => {
+    const programs = Object.fromEntries((await compile()).map((j) => [j.program, updatedProgramLock(undefined, j.ir)]));
+    writeFileSync(join(dir, 'midl.lock'), serializeLock({ lockVersion: 1, programs }));
+  };
+  await pinLock();
+  return { dir, schema: join(dir, 'schema/greeter.midl'), compile, pinLock };
 }
 
 /** Every document of a memory store, as canonical text with its version. */
@@ -88,7 +102,7 @@ describe('publish and pull in process', () => {
   });
 
   it('refuses an edited package under the same version, naming the file and line, and writes nothing', async () => {
-    const project = starterProject();
+    const project = await starterProject();
     const store = new MemoryStore();
     await publishJobs(store, await project.compile());
     const before = await snapshot(store);
@@ -107,7 +121,7 @@ describe('publish and pull in process', () => {
   });
 
   it('a dry run prints created, changed (with a diff) and removed documents and writes nothing', async () => {
-    const project = starterProject();
+    const project = await starterProject();
     const store = new MemoryStore();
     await publishJobs(store, await project.compile());
     const before = await snapshot(store);
@@ -119,6 +133,14 @@ describe('publish and pull in process', () => {
         .replace('title: "Greet someone";', 'title: "Greet anyone";')
         .replace('topic greeter/greet', 'topic greeter/hello'),
     );
+    // A topic renamed: midl.lock no longer pins what would be published, until gen (here pinLock) updates it.
+    const stale = await registryError(async () => publishJobs(store, await project.compile(), { dryRun: true }));
+    expect([stale.code, stale.message, stale.help]).toEqual([
+      'stale-lock',
+      'midl.lock does not pin the capability bits and topic ids of schema as they would be published',
+      "run 'midl gen' (it updates midl.lock), commit midl.lock, then publish",
+    ]);
+    await project.pinLock();
     const changes = await publishJobs(store, await project.compile(), { dryRun: true });
     expect(await snapshot(store)).toEqual(before);
     const report = dryRunReport(changes);
@@ -142,7 +164,7 @@ describe('publish and pull in process', () => {
   });
 
   it('checkPublishedSchema: missing, matching, mismatched', async () => {
-    const project = starterProject();
+    const project = await starterProject();
     const store = new MemoryStore();
     const missing = await registryError(async () => checkPublishedSchema(store, await project.compile()));
     expect([missing.code, missing.message]).toEqual(['missing', 'memory lacks what this peer serves: schema starter.greeter@0.1.0; facts of schema']);
