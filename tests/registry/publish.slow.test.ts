@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { listFiles, serializeLock, updatedProgramLock } from '../../compiler/index.ts';
-import { canonicalJson, MemoryStore, type StoredDocument } from '../../runtime/store/index.ts';
+import { canonicalJson, FountainStoreHttp, MemoryStore, type StoredDocument } from '../../runtime/store/index.ts';
 import { compileJobs, publishPlan, type CompiledJob } from '../../cli/registry/compile-jobs.ts';
 import { publishJobs } from '../../cli/registry/publish.ts';
 import { pullProgram } from '../../cli/registry/pull.ts';
@@ -12,6 +12,7 @@ import { checkPublishedSchema } from '../../cli/registry/published-schema.ts';
 import { RegistryError } from '../../cli/registry/errors.ts';
 import { listAll } from '../../cli/registry/list-all.ts';
 import { repoPath } from '../helpers/repo.ts';
+import { startFountainStoreServer } from '../helpers/fountainstore-server.ts';
 
 const dirs: string[] = [];
 afterEach(() => {
@@ -161,6 +162,22 @@ describe('publish and pull in process', () => {
     expect(await store.get('midl', 'schemas', 'starter.greeter@0.1.0')).toBeDefined();
     expect(await store.get('midl', 'topics', 'greeter/greet')).toBeUndefined();
     expect(await store.get('midl', 'topics', 'greeter/hello')).toBeDefined();
+  });
+
+  it('publishes to a FountainStore server over HTTP and pulls back the same files', async () => {
+    const server = await startFountainStoreServer({ basePath: '/v1', apiKey: 'k' });
+    const store = new FountainStoreHttp({ baseUrl: server.url, apiKey: 'k', timeoutMs: 10_000 });
+    try {
+      const project = await starterProject();
+      const jobs = await project.compile();
+      expect((await publishJobs(store, jobs)).every((c) => c.action === 'create')).toBe(true);
+      expect((await publishJobs(store, jobs)).filter((c) => c.action !== 'unchanged')).toEqual([]);
+      expect((await pullProgram(store, 'schema')).files).toEqual(jobs[0]!.files);
+      await checkPublishedSchema(store, jobs);
+    } finally {
+      await store.close();
+      await server.close();
+    }
   });
 
   it('checkPublishedSchema: missing, matching, mismatched', async () => {
