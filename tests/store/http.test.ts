@@ -13,7 +13,7 @@ describeStoreContract(
     const server = await startFountainStoreServer({ basePath: '/v1', apiKey: 'test-key' });
     return { store: new FountainStoreHttp({ baseUrl: server.url, apiKey: 'test-key', timeoutMs: 5_000 }), dispose: () => server.close() };
   },
-  { fuzzRuns: 30 },
+  { fuzzRuns: 15 },
 );
 
 describe('FountainStoreHttp against a FountainStore v0.2.1 server', () => {
