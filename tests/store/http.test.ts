@@ -152,7 +152,7 @@ describe('FountainStoreHttp against a FountainStore v0.2.1 server', () => {
     expect((await expectStoreError(store.list('midl', 'topics', { prefix: 'a' }), 'corrupt')).message).toContain('lacks the prefix "a"');
   });
 
-  it('refuses a reply over the size bound, declared or streamed, as too-large', async () => {
+  it('refuses a reply over the size bound, declared or streamed, or nested too deeply, as too-large', async () => {
     const declared = await hostile((response) => {
       response.writeHead(200, { 'content-length': String(1024 * 1024) });
       response.write('{"id":"a","data":"');
@@ -166,6 +166,10 @@ describe('FountainStoreHttp against a FountainStore v0.2.1 server', () => {
       response.end();
     });
     await expectStoreError(new FountainStoreHttp({ baseUrl: streamed.url, maxResponseBytes: 64 * 1024 }).get('midl', 'topics', 'a'), 'too-large');
+    const deep = await hostile((response) => response.writeHead(200).end(`{"id":"a","data":${'['.repeat(100_000)}${']'.repeat(100_000)}}`));
+    expect((await expectStoreError(new FountainStoreHttp({ baseUrl: deep.url }).get('midl', 'topics', 'a'), 'too-large')).message).toContain(
+      'nested too deeply',
+    );
     const server = await serve();
     await expectStoreError(new FountainStoreHttp({ baseUrl: server.url, maxResponseBytes: 1024 }).put('midl', 'topics', 'a', 'x'.repeat(2048)), 'too-large');
     expect(server.requests).toEqual([]);
