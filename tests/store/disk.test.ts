@@ -2,7 +2,8 @@ import { mkdir, mkdtemp, readdir, readFile, rm, symlink, truncate, utimes, write
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { canonicalJson, contentVersion, DiskStore, DISK_MAX_DOCUMENT_BYTES } from '../../runtime/store/index.ts';
+import fc from 'fast-check';
+import { canonicalJson, contentVersion, DiskStore, DISK_MAX_DOCUMENT_BYTES, idToFileName, StoreError } from '../../runtime/store/index.ts';
 import { expectStoreError } from './contract.ts';
 
 const FACTS_ID = 'facts:agent:fountain.coach/agent/x/y';
@@ -148,6 +149,49 @@ describe('DiskStore on disk', () => {
 
     await writeFile(join(collection(), 'back\\slash.json'), '1');
     expect((await expectStoreError(store.list('agents', 'agent-facts'), 'corrupt')).message).toContain('names no valid id');
+  });
+
+  it('reads any file as a document or refuses it with a typed error (fuzz)', async () => {
+    await mkdir(collection(), { recursive: true });
+    const bytes = fc.oneof(
+      fc.uint8Array({ maxLength: 64 }),
+      fc.json().map((text) => new TextEncoder().encode(text)),
+      fc.string({ unit: 'binary', maxLength: 32 }).map((text) => new TextEncoder().encode(text)),
+    );
+    await fc.assert(
+      fc.asyncProperty(bytes, async (content) => {
+        await writeFile(join(collection(), 'fuzzed.json'), content);
+        const read = await store.get('agents', 'agent-facts', 'fuzzed').catch((e: unknown) => e);
+        if (read instanceof StoreError) expect(read.code).toBe('corrupt');
+        else expect(read).toMatchObject({ id: 'fuzzed', version: contentVersion(content) });
+      }),
+      { numRuns: 60 },
+    );
+  });
+
+  it('lists any file name as the id it maps to, or refuses it with corrupt (fuzz)', async () => {
+    const name = fc.string({ unit: 'binary', minLength: 1, maxLength: 20 }).filter((n) => !n.includes('/') && !n.includes('\u0000'));
+    await fc.assert(
+      fc.asyncProperty(name, async (base) => {
+        await rm(root, { recursive: true, force: true });
+        await mkdir(collection(), { recursive: true });
+        const file = `${base}.json`;
+        try {
+          await writeFile(join(collection(), file), '1');
+        } catch (error) {
+          expect((error as NodeJS.ErrnoException).code).toBe('ENAMETOOLONG');
+          return;
+        }
+        const listed = await store.list('agents', 'agent-facts').catch((e: unknown) => e);
+        if (listed instanceof StoreError) expect(listed.code).toBe('corrupt');
+        else {
+          const ids = (listed as { ids: string[] }).ids;
+          expect(ids.map(idToFileName)).toEqual([Buffer.from(file).toString()]); // the name as written: lone surrogates become U+FFFD
+          expect((await store.get('agents', 'agent-facts', ids[0]!))?.value).toBe(1);
+        }
+      }),
+      { numRuns: 40 },
+    );
   });
 
   it('treats a root that does not exist as empty, and a root that is a file as corrupt', async () => {

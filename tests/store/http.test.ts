@@ -3,7 +3,8 @@ import type { ServerResponse } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { DiskStore, FountainStoreHttp, openStore } from '../../runtime/store/index.ts';
+import fc from 'fast-check';
+import { DiskStore, FountainStoreHttp, openStore, StoreError } from '../../runtime/store/index.ts';
 import { startFountainStoreServer, type FountainStoreServer, type FountainStoreServerOptions } from '../helpers/fountainstore-server.ts';
 import { describeStoreContract, expectStoreError } from './contract.ts';
 
@@ -150,6 +151,43 @@ describe('FountainStoreHttp against a FountainStore v0.2.1 server', () => {
     const store = new FountainStoreHttp({ baseUrl: scan.url });
     await store.put('midl', 'topics', 'a', 1);
     expect((await expectStoreError(store.list('midl', 'topics', { prefix: 'a' }), 'corrupt')).message).toContain('lacks the prefix "a"');
+  });
+
+  it('answers any reply with a result or a StoreError (fuzz)', async () => {
+    let reply: { status: number; body: Uint8Array } = { status: 200, body: new Uint8Array() };
+    const server = await serve({
+      intercept: (_request, response) => {
+        response.writeHead(reply.status).end(reply.body);
+        return true;
+      },
+    });
+    const store = new FountainStoreHttp({ baseUrl: server.url, timeoutMs: 2_000 });
+    const body = fc.oneof(
+      fc.json().map((text) => new TextEncoder().encode(text)),
+      fc
+        .record({ id: fc.constantFrom('a', 'b'), data: fc.jsonValue(), deleted: fc.option(fc.boolean(), { nil: undefined }) })
+        .map((r) => new TextEncoder().encode(JSON.stringify(r))),
+      fc
+        .record({ items: fc.array(fc.record({ id: fc.string({ maxLength: 4 }), deleted: fc.boolean() })), nextPageToken: fc.option(fc.string()) })
+        .map((r) => new TextEncoder().encode(JSON.stringify(r))),
+      fc.uint8Array({ maxLength: 32 }),
+    );
+    const status = fc.constantFrom(200, 201, 204, 400, 401, 404, 409, 413, 418, 500, 503);
+    const operation = fc.constantFrom(
+      () => store.get('midl', 'topics', 'a'),
+      () => store.put('midl', 'topics', 'a', { n: 1 }),
+      () => store.put('midl', 'topics', 'a', { n: 1 }, { ifVersion: null }),
+      () => store.list('midl', 'topics', { prefix: 'a', limit: 3 }),
+      () => store.delete('midl', 'topics', 'a'),
+    );
+    await fc.assert(
+      fc.asyncProperty(status, body, operation, async (s, b, run) => {
+        reply = { status: s, body: b };
+        const outcome = await run().catch((e: unknown) => e);
+        if (outcome instanceof Error) expect(outcome).toBeInstanceOf(StoreError);
+      }),
+      { numRuns: 80 },
+    );
   });
 
   it('refuses a reply over the size bound, declared or streamed, or nested too deeply, as too-large', async () => {
