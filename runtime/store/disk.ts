@@ -129,10 +129,14 @@ export class DiskStore implements StoreBackend {
     if (create) await this.io(`creating ${this.root}`, () => mkdir(this.root, { recursive: true }));
     const corpusDir = join(this.root, corpus);
     const dir = join(corpusDir, collection);
-    for (const path of [corpusDir, dir]) {
+    for (const [path, parent] of [
+      [corpusDir, this.root],
+      [dir, corpusDir],
+    ] as const) {
       if (create) {
         try {
           await mkdir(path);
+          await this.syncDir(parent); // a document written next must not outlive a crash that loses its directory
         } catch (error) {
           if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw this.ioError(error, `creating ${path}`);
         }

@@ -1,4 +1,4 @@
-import { mkdir, mkdtemp, readdir, readFile, rm, symlink, truncate, utimes, writeFile } from 'node:fs/promises';
+import { lutimes, mkdir, mkdtemp, readdir, readFile, rm, symlink, truncate, utimes, writeFile } from 'node:fs/promises';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -90,6 +90,18 @@ describe('DiskStore on disk', () => {
     await writeFile(lock, owner(deadPid));
     await expectStoreError(impatient.delete('agents', 'agent-facts', FACTS_ID), 'unavailable');
     expect((await store.get('agents', 'agent-facts', FACTS_ID))?.value).toEqual({ n: 3 });
+
+    // A link planted as the lock is neither followed nor shown, and is removed (not its target) once stale.
+    await rm(lock);
+    const target = join(dir, 'elsewhere.txt');
+    await writeFile(target, 'private words');
+    await symlink(target, lock);
+    const planted = await expectStoreError(impatient.put('agents', 'agent-facts', FACTS_ID, { n: 5 }), 'unavailable');
+    expect(planted.message).toContain('(a symbolic link)');
+    expect(planted.message).not.toContain('private words');
+    await lutimes(lock, old, old);
+    expect((await store.put('agents', 'agent-facts', FACTS_ID, { n: 6 })).value).toEqual({ n: 6 });
+    expect(await readFile(target, 'utf8')).toBe('private words');
   });
 
   it('refuses a document that is not JSON or not UTF-8, naming its file', async () => {
