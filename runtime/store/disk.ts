@@ -34,6 +34,8 @@ export interface DiskStoreOptions {
   readonly maxDocumentBytes?: number;
   /** How long a write waits for another process's lock on the same document (default 10 s). */
   readonly lockWaitMs?: number;
+  /** Permissions of a new document file (default 0o644); a document written again keeps its file's permissions. */
+  readonly fileMode?: number;
   /** A lock left by a dead process is broken once older than this (default 2 s: a live holder keeps it for milliseconds). */
   readonly staleLockMs?: number;
 }
@@ -49,12 +51,14 @@ export class DiskStore implements StoreBackend {
   readonly root: string;
   readonly description: string;
   private readonly maxDocumentBytes: number;
+  private readonly fileMode: number;
   private readonly lockOptions: { waitMs: number; staleMs: number };
 
   constructor(root: string, options: DiskStoreOptions = {}) {
     this.root = resolve(root);
     this.description = this.root;
     this.maxDocumentBytes = options.maxDocumentBytes ?? DISK_MAX_DOCUMENT_BYTES;
+    this.fileMode = options.fileMode ?? 0o644;
     this.lockOptions = { waitMs: options.lockWaitMs ?? 10_000, staleMs: options.staleLockMs ?? 2_000 };
   }
 
@@ -221,9 +225,12 @@ export class DiskStore implements StoreBackend {
   /** Temp file in the same directory, fsync, rename over the target, fsync the directory: a crash leaves the old file or the new one. */
   private async writeAtomically(dir: string, path: string, bytes: Uint8Array): Promise<void> {
     const temp = join(dir, `${TEMP_PREFIX}${process.pid}-${randomBytes(6).toString('hex')}`);
+    const mode = await this.modeFor(path);
     try {
-      const handle = await open(temp, 'wx', 0o644);
+      const handle = await open(temp, 'wx', 0o600);
       try {
+        // Set after creating, so no umask widens or narrows it; the file is private until it has its mode.
+        await handle.chmod(mode);
         await handle.writeFile(bytes);
         await handle.sync();
       } finally {
@@ -243,6 +250,17 @@ export class DiskStore implements StoreBackend {
       throw failure;
     }
     await this.syncDir(dir);
+  }
+
+  /** The mode a document's new file gets: the mode of the file it replaces (an operator's chmod 600 outlives updates), else `fileMode`. */
+  private async modeFor(path: string): Promise<number> {
+    try {
+      const stat = await lstat(path);
+      return stat.isFile() ? stat.mode & 0o777 : this.fileMode;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return this.fileMode;
+      throw this.ioError(error, `reading ${path}`);
+    }
   }
 
   /** Makes a rename or unlink in `dir` durable. */

@@ -1,4 +1,4 @@
-import { lutimes, mkdir, mkdtemp, readdir, readFile, rm, symlink, truncate, utimes, writeFile } from 'node:fs/promises';
+import { chmod, lutimes, mkdir, mkdtemp, readdir, readFile, rm, stat, symlink, truncate, utimes, writeFile } from 'node:fs/promises';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -38,6 +38,17 @@ describe('DiskStore on disk', () => {
     await store.put('agents', 'agent-facts', FACTS_ID, value);
     expect(await readFile(join(collection(), FACTS_FILE))).toEqual(bytes);
     expect(await store.list('agents', 'agent-facts')).toEqual({ ids: [FACTS_ID] });
+  });
+
+  it('gives a new file fileMode and keeps the mode of a file it replaces (a chmod 600 outlives updates)', async () => {
+    await store.put('midl', 'secrets', 'peer', { alice: 'pw1' });
+    const file = join(root, 'midl', 'secrets', 'peer.json');
+    expect((await stat(file)).mode & 0o777).toBe(0o644);
+    await chmod(file, 0o600);
+    await store.put('midl', 'secrets', 'peer', { alice: 'pw2' });
+    expect((await stat(file)).mode & 0o777).toBe(0o600);
+    await new DiskStore(root, { fileMode: 0o640 }).put('midl', 'secrets', 'other', { bob: 'pw' });
+    expect((await stat(join(root, 'midl', 'secrets', 'other.json'))).mode & 0o777).toBe(0o640);
   });
 
   it('reads a seed file written by hand: the id from its name, the version from its bytes', async () => {
