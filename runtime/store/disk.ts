@@ -34,7 +34,7 @@ export interface DiskStoreOptions {
   readonly maxDocumentBytes?: number;
   /** How long a write waits for another process's lock on the same document (default 10 s). */
   readonly lockWaitMs?: number;
-  /** Permissions of a new document file (default 0o644); a document written again keeps its file's permissions. */
+  /** Permissions of a new document file, less the umask (default 0o644); a document written again keeps its file's permissions. */
   readonly fileMode?: number;
   /** A lock left by a dead process is broken once older than this (default 2 s: a live holder keeps it for milliseconds). */
   readonly staleLockMs?: number;
@@ -225,12 +225,12 @@ export class DiskStore implements StoreBackend {
   /** Temp file in the same directory, fsync, rename over the target, fsync the directory: a crash leaves the old file or the new one. */
   private async writeAtomically(dir: string, path: string, bytes: Uint8Array): Promise<void> {
     const temp = join(dir, `${TEMP_PREFIX}${process.pid}-${randomBytes(6).toString('hex')}`);
-    const mode = await this.modeFor(path);
+    const replacedMode = await this.modeOf(path);
     try {
-      const handle = await open(temp, 'wx', 0o600);
+      // A new file: fileMode less the umask, as any file a process creates; a replacement: exactly the old mode.
+      const handle = await open(temp, 'wx', replacedMode === undefined ? this.fileMode : 0o600);
       try {
-        // Set after creating, so no umask widens or narrows it; the file is private until it has its mode.
-        await handle.chmod(mode);
+        if (replacedMode !== undefined) await handle.chmod(replacedMode);
         await handle.writeFile(bytes);
         await handle.sync();
       } finally {
@@ -252,13 +252,13 @@ export class DiskStore implements StoreBackend {
     await this.syncDir(dir);
   }
 
-  /** The mode a document's new file gets: the mode of the file it replaces (an operator's chmod 600 outlives updates), else `fileMode`. */
-  private async modeFor(path: string): Promise<number> {
+  /** The permissions of the document file a write replaces (an operator's chmod 600 must outlive updates); undefined when there is none. */
+  private async modeOf(path: string): Promise<number | undefined> {
     try {
       const stat = await lstat(path);
-      return stat.isFile() ? stat.mode & 0o777 : this.fileMode;
+      return stat.isFile() ? stat.mode & 0o777 : undefined;
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return this.fileMode;
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
       throw this.ioError(error, `reading ${path}`);
     }
   }

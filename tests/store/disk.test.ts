@@ -40,15 +40,17 @@ describe('DiskStore on disk', () => {
     expect(await store.list('agents', 'agent-facts')).toEqual({ ids: [FACTS_ID] });
   });
 
-  it('gives a new file fileMode and keeps the mode of a file it replaces (a chmod 600 outlives updates)', async () => {
+  it('gives a new file fileMode less the umask, and keeps the mode of a file it replaces (a chmod 600 outlives updates)', async () => {
     await store.put('midl', 'secrets', 'peer', { alice: 'pw1' });
     const file = join(root, 'midl', 'secrets', 'peer.json');
-    expect((await stat(file)).mode & 0o777).toBe(0o644);
+    const plain = join(dir, 'plain'); // a file made as any process makes one: 0o644 less the umask
+    await writeFile(plain, '', { mode: 0o644 });
+    expect((await stat(file)).mode & 0o777).toBe((await stat(plain)).mode & 0o777);
     await chmod(file, 0o600);
     await store.put('midl', 'secrets', 'peer', { alice: 'pw2' });
     expect((await stat(file)).mode & 0o777).toBe(0o600);
-    await new DiskStore(root, { fileMode: 0o640 }).put('midl', 'secrets', 'other', { bob: 'pw' });
-    expect((await stat(join(root, 'midl', 'secrets', 'other.json'))).mode & 0o777).toBe(0o640);
+    await new DiskStore(root, { fileMode: 0o600 }).put('midl', 'secrets', 'other', { bob: 'pw' });
+    expect((await stat(join(root, 'midl', 'secrets', 'other.json'))).mode & 0o777).toBe(0o600);
   });
 
   it('reads a seed file written by hand: the id from its name, the version from its bytes', async () => {
