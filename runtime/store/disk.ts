@@ -281,8 +281,7 @@ export class DiskStore implements StoreBackend {
     } catch (error) {
       if (error instanceof StoreError) throw error;
       if (error instanceof FileLockTimeout) throw new StoreError('unavailable', `${path}: another writer holds its lock: ${error.message}`, { cause: error });
-      if (error instanceof FileLockLost)
-        throw new StoreError('unavailable', `${path}: the write went ahead but its lock was ${error.message}`, { cause: error });
+      if (error instanceof FileLockLost) throw new StoreError('unavailable', `${path}: the write went ahead, but its lock ${error.message}`, { cause: error });
       throw this.ioError(error, `locking ${path}`);
     }
   }
