@@ -190,7 +190,7 @@ describe('DiskStore on disk', () => {
         if (read instanceof StoreError) expect(read.code).toBe('corrupt');
         else expect(read).toMatchObject({ id: 'fuzzed', version: contentVersion(content) });
       }),
-      { numRuns: 60 },
+      { numRuns: 40 },
     );
   });
 

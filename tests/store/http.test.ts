@@ -186,7 +186,7 @@ describe('FountainStoreHttp against a FountainStore v0.2.1 server', () => {
         const outcome = await run().catch((e: unknown) => e);
         if (outcome instanceof Error) expect(outcome).toBeInstanceOf(StoreError);
       }),
-      { numRuns: 80 },
+      { numRuns: 40 },
     );
   });
 
