@@ -100,9 +100,13 @@ async function tryCreate(path: string, content: string): Promise<boolean> {
   }
   try {
     await handle.writeFile(content);
-  } finally {
+  } catch (error) {
+    // An empty lock would hold everyone off until it is stale: take it back before failing.
     await handle.close();
+    await unlink(path);
+    throw error;
   }
+  await handle.close();
   return true;
 }
 
