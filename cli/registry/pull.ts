@@ -32,6 +32,8 @@ export function checkPulledPath(path: string, program: string): void {
   // eslint-disable-next-line no-control-regex -- control characters are what is refused
   if (/[\\\u0000-\u001f\u007f]/.test(path)) refuse('holds a backslash or a control character');
   if (path.split('/').some((s) => s === '' || s === '.' || s === '..')) refuse('has an empty, . or .. segment');
+  // Windows drops a name's trailing dots and spaces, so `.. ` would climb out there: no generated file ends so.
+  if (path.split('/').some((s) => /[. ]$/.test(s))) refuse('has a segment ending in a dot or a space');
 }
 
 /**

@@ -1,4 +1,4 @@
-import { isAbsolute, join, relative, resolve } from 'node:path';
+import { isAbsolute, join, relative, resolve, sep } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { MemoryStore, type ListPage, type StoreBackend } from '../../runtime/store/index.ts';
@@ -59,6 +59,10 @@ describe('checkPulledPath', () => {
     }
   });
 
+  it('refuses a segment ending in a dot or a space (fast-check found ".. ", which Windows reads as ..)', () => {
+    for (const p of ['.. ', 'a/.. /b', 'a/. ', 'x./y', 'types/a.ts ']) expect(() => checkPulledPath(p, 'p'), p).toThrow(/ending in a dot or a space/);
+  });
+
   it('property: a path it accepts stays below the output directory and means itself', () => {
     const segment = fc.oneof(fc.constantFrom('.', '..', '', 'a', '\\', 'C:', '~'), fc.string({ maxLength: 6 }));
     const path = fc.oneof(
@@ -78,7 +82,8 @@ describe('checkPulledPath', () => {
         if (!accepted) return;
         const full = join(dir, p);
         const rel = relative(dir, full);
-        expect(isAbsolute(rel) || rel.startsWith('..') || rel === '').toBe(false);
+        expect(isAbsolute(rel) || rel === '..' || rel.startsWith(`..${sep}`) || rel === '').toBe(false);
+        expect(p.split('/').every((s) => !/[. ]$/.test(s))).toBe(true);
         expect(rel.split('\\').join('/')).toBe(p);
       }),
       { numRuns: 500 },
