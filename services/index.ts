@@ -52,3 +52,15 @@ export {
   type UploadOptions,
   type UploadReport,
 } from './gpu/client.ts';
+// The session authority's records in a store: sessions resumed after a restart, and the grant log.
+export {
+  GRANTS_COLLECTION,
+  MAX_LOADED_SESSIONS,
+  SESSIONS_COLLECTION,
+  SESSIONS_CORPUS,
+  storeSessionRecords,
+  type LoadedSessionRecords,
+  type SkippedSessionRecord,
+  type StoreSessionRecords,
+  type StoreSessionRecordsOptions,
+} from './authority/session-store.ts';
