@@ -115,7 +115,7 @@ export function parseSessionRecord(value: unknown): SessionRecord {
   if (value === null || typeof value !== 'object' || Array.isArray(value)) throw new SessionRecordError('', 'a session record is a JSON object');
   const o = value as Record<string, unknown>;
   for (const key of Object.keys(o)) if (!RECORD_FIELDS.has(key)) throw new SessionRecordError(key, `unknown field ${JSON.stringify(key.slice(0, 64))}`);
-  if (o.format !== 1) throw new SessionRecordError('format', `layout ${JSON.stringify(o.format)} is not 1`);
+  if (o.format !== 1) throw new SessionRecordError('format', `layout ${brief(o.format)} is not 1`);
   const detachedAtMs = o.detachedAtMs === undefined ? undefined : whole(o, 'detachedAtMs', 0, Number.MAX_SAFE_INTEGER);
   return {
     format: 1,
