@@ -1,0 +1,167 @@
+import { execFileSync } from 'node:child_process';
+import { mkdir, mkdtemp, readdir, readFile, rm, symlink, truncate, utimes, writeFile } from 'node:fs/promises';
+import { hostname, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { canonicalJson, contentVersion, DiskStore, DISK_MAX_DOCUMENT_BYTES } from '../../runtime/store/index.ts';
+import { expectStoreError } from './contract.ts';
+
+const FACTS_ID = 'facts:agent:fountain.coach/agent/x/y';
+const FACTS_FILE = 'facts:agent:fountain.coach|agent|x|y.json';
+
+describe('DiskStore on disk', () => {
+  let dir: string;
+  let root: string;
+  let store: DiskStore;
+  beforeEach(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'midl-disk-'));
+    root = join(dir, 'store');
+    store = new DiskStore(root);
+  });
+  afterEach(async () => {
+    await store.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+  const collection = () => join(root, 'agents', 'agent-facts');
+
+  it('writes the seed-directory layout FountainKit ingests, byte for byte, and nothing beside it', async () => {
+    const value = { protocol: 'midi-ci-pe', functionBlocks: [{ name: 'idl', group: 0, properties: [] }] };
+    const written = await store.put('agents', 'agent-facts', FACTS_ID, value);
+    const bytes = await readFile(join(collection(), FACTS_FILE));
+    expect(bytes.toString('utf8')).toBe(canonicalJson(value));
+    expect(bytes.toString('utf8')).toBe(
+      '{\n  "functionBlocks": [\n    {\n      "group": 0,\n      "name": "idl",\n      "properties": []\n    }\n  ],\n  "protocol": "midi-ci-pe"\n}\n',
+    );
+    expect(written.version).toBe(contentVersion(bytes));
+    expect(await readdir(collection())).toEqual([FACTS_FILE]);
+    expect(await readdir(root)).toEqual(['agents']);
+    await store.put('agents', 'agent-facts', FACTS_ID, value);
+    expect(await readFile(join(collection(), FACTS_FILE))).toEqual(bytes);
+    expect(await store.list('agents', 'agent-facts')).toEqual({ ids: [FACTS_ID] });
+  });
+
+  it('reads a seed file written by hand: the id from its name, the version from its bytes', async () => {
+    await mkdir(collection(), { recursive: true });
+    const text = '{"b": 1,\n "a": [2]}';
+    await writeFile(join(collection(), 'facts:agent:fountain.coach|agent|planner|core.json'), text);
+    await writeFile(join(collection(), 'README.md'), 'not a document');
+    const read = await store.get('agents', 'agent-facts', 'facts:agent:fountain.coach/agent/planner/core');
+    expect(read).toEqual({
+      corpus: 'agents',
+      collection: 'agent-facts',
+      id: 'facts:agent:fountain.coach/agent/planner/core',
+      value: { b: 1, a: [2] },
+      version: contentVersion(new TextEncoder().encode(text)),
+    });
+    expect(await store.list('agents', 'agent-facts')).toEqual({ ids: ['facts:agent:fountain.coach/agent/planner/core'] });
+  });
+
+  it('ignores what a crash leaves: a torn temp file, a temp file never renamed', async () => {
+    await store.put('agents', 'agent-facts', FACTS_ID, { n: 1 });
+    await writeFile(join(collection(), '.tmp-999999-0badc0ffee00'), '{"n": 2, "tor');
+    await writeFile(join(collection(), '.tmp-999998-0badc0ffee01'), canonicalJson({ n: 3 }));
+    expect((await store.get('agents', 'agent-facts', FACTS_ID))?.value).toEqual({ n: 1 });
+    expect(await store.list('agents', 'agent-facts')).toEqual({ ids: [FACTS_ID] });
+    const next = await store.put('agents', 'agent-facts', FACTS_ID, { n: 4 });
+    expect(await store.get('agents', 'agent-facts', FACTS_ID)).toEqual(next);
+  });
+
+  it('breaks a lock left by a dead process once it is stale, and waits for a live holder, then names it', async () => {
+    await store.put('agents', 'agent-facts', FACTS_ID, { n: 1 });
+    const lock = join(collection(), `${FACTS_FILE}.lock`);
+    const deadPid = Number(execFileSync('sh', ['-c', 'echo $$']).toString());
+    const owner = (pid: number) => JSON.stringify({ pid, host: hostname(), process: 'earlier', token: 't', since: '2026-01-01T00:00:00.000Z' });
+    const old = new Date(Date.now() - 60_000);
+
+    await writeFile(lock, owner(deadPid));
+    await utimes(lock, old, old);
+    expect((await store.put('agents', 'agent-facts', FACTS_ID, { n: 2 })).value).toEqual({ n: 2 });
+    expect(await readdir(collection())).toEqual([FACTS_FILE]);
+
+    await writeFile(lock, '');
+    await utimes(lock, old, old);
+    expect((await store.put('agents', 'agent-facts', FACTS_ID, { n: 3 })).value).toEqual({ n: 3 });
+
+    const impatient = new DiskStore(root, { lockWaitMs: 100 });
+    await writeFile(lock, owner(process.ppid));
+    await utimes(lock, old, old);
+    const error = await expectStoreError(impatient.put('agents', 'agent-facts', FACTS_ID, { n: 4 }), 'unavailable');
+    expect(error.message).toContain(`held by pid ${process.ppid} on ${hostname()}`);
+    await writeFile(lock, owner(deadPid));
+    await expectStoreError(impatient.delete('agents', 'agent-facts', FACTS_ID), 'unavailable');
+    expect((await store.get('agents', 'agent-facts', FACTS_ID))?.value).toEqual({ n: 3 });
+  });
+
+  it('refuses a document that is not JSON or not UTF-8, naming its file', async () => {
+    await mkdir(collection(), { recursive: true });
+    await writeFile(join(collection(), 'broken.json'), '{"a": ');
+    await writeFile(join(collection(), 'latin1.json'), Buffer.from([0x22, 0xe9, 0x22]));
+    const error = await expectStoreError(store.get('agents', 'agent-facts', 'broken'), 'corrupt');
+    expect(error.message).toContain(join(collection(), 'broken.json'));
+    expect(error.message).toContain('not JSON');
+    expect((await expectStoreError(store.get('agents', 'agent-facts', 'latin1'), 'corrupt')).message).toContain('not UTF-8');
+    expect((await store.put('agents', 'agent-facts', 'broken', { repaired: true })).value).toEqual({ repaired: true });
+  });
+
+  it('refuses a file over the size bound without reading it, and a document over it before writing', async () => {
+    await mkdir(collection(), { recursive: true });
+    const huge = join(collection(), 'huge.json');
+    await writeFile(huge, '');
+    await truncate(huge, DISK_MAX_DOCUMENT_BYTES + 1); // sparse: no disk used, and reading it would take a while
+    const error = await expectStoreError(store.get('agents', 'agent-facts', 'huge'), 'too-large');
+    expect(error.message).toContain(`${DISK_MAX_DOCUMENT_BYTES + 1} bytes`);
+    const small = new DiskStore(root, { maxDocumentBytes: 64 });
+    await expectStoreError(small.put('agents', 'agent-facts', 'big', 'x'.repeat(100)), 'too-large');
+    expect(await readdir(collection())).toEqual(['huge.json']);
+  });
+
+  it('follows no symbolic link below the root, and gives typed errors for a directory, a FIFO or a file where they do not belong', async () => {
+    const outside = join(dir, 'outside');
+    await mkdir(outside);
+    await writeFile(join(outside, 'secret.json'), '{"secret": true}');
+    await mkdir(collection(), { recursive: true });
+    await symlink(join(outside, 'secret.json'), join(collection(), 'link.json'));
+    const linked = await expectStoreError(store.get('agents', 'agent-facts', 'link'), 'corrupt');
+    expect(linked.message).toContain('symbolic link');
+    expect(linked.message).not.toContain('secret": true');
+    await expectStoreError(store.list('agents', 'agent-facts'), 'corrupt');
+    await rm(join(collection(), 'link.json'));
+
+    await symlink(outside, join(root, 'agents', 'linked-collection'));
+    for (const action of [
+      () => store.get('agents', 'linked-collection', 'secret'),
+      () => store.list('agents', 'linked-collection'),
+      () => store.put('agents', 'linked-collection', 'planted', 1),
+      () => store.delete('agents', 'linked-collection', 'secret'),
+    ])
+      expect((await expectStoreError(action(), 'corrupt')).message).toContain('symbolic link');
+    expect(await readdir(outside)).toEqual(['secret.json']);
+
+    await mkdir(join(collection(), 'dir.json'));
+    expect((await expectStoreError(store.get('agents', 'agent-facts', 'dir'), 'corrupt')).message).toContain('a directory, not a document file');
+    expect((await expectStoreError(store.list('agents', 'agent-facts'), 'corrupt')).message).toContain('dir.json');
+    await expectStoreError(store.put('agents', 'agent-facts', 'dir', 1), 'corrupt');
+    await rm(join(collection(), 'dir.json'), { recursive: true });
+
+    execFileSync('mkfifo', [join(collection(), 'fifo.json')]);
+    expect((await expectStoreError(store.get('agents', 'agent-facts', 'fifo'), 'corrupt')).message).toContain('a FIFO');
+    await rm(join(collection(), 'fifo.json'));
+
+    await writeFile(join(root, 'agents', 'not-a-dir'), 'x');
+    expect((await expectStoreError(store.get('agents', 'not-a-dir', 'x'), 'corrupt')).message).toContain('not a directory');
+    await expectStoreError(store.put('agents', 'not-a-dir', 'x', 1), 'corrupt');
+
+    await writeFile(join(collection(), 'back\\slash.json'), '1');
+    expect((await expectStoreError(store.list('agents', 'agent-facts'), 'corrupt')).message).toContain('names no valid id');
+  });
+
+  it('treats a root that does not exist as empty, and a root that is a file as corrupt', async () => {
+    const absent = new DiskStore(join(dir, 'absent'));
+    expect(await absent.get('a', 'b', 'c')).toBeUndefined();
+    expect(await absent.list('a', 'b')).toEqual({ ids: [] });
+    expect(await absent.delete('a', 'b', 'c')).toBe(false);
+    await writeFile(join(dir, 'file-root'), 'x');
+    await expectStoreError(new DiskStore(join(dir, 'file-root')).get('a', 'b', 'c'), 'corrupt');
+    await expectStoreError(new DiskStore(join(dir, 'file-root')).put('a', 'b', 'c', 1), 'corrupt');
+  });
+});
