@@ -386,6 +386,7 @@ export class Sessions {
     }
     // The token is spent now, whatever follows: a second HELLO with it is refused.
     const token = randomToken(24);
+    const spent = g.tokenHash;
     g.tokenHash = hashResumeToken(token);
     g.link = link.description;
     clearTimeout(g.expiry);
@@ -418,8 +419,15 @@ export class Sessions {
       () => {
         this.recording.delete(fresh);
         if (s.state === 'closed') return;
-        // The new link went down while the record was written: the session waits for another resume.
-        if (fresh.state !== 'handshake' || fresh.link !== link || !link.isOpen) return this.expireLater(s, g, this.host.resumeWindowMs);
+        if (fresh.state !== 'handshake' || fresh.link !== link || !link.isOpen) {
+          // The new link went down while the record was written: no WELCOME went out, so the client
+          // still holds the token it came with, which stays good for its next try (here or after a restart).
+          g.tokenHash = spent;
+          this.write(s.sessionId, () => records.save(this.recordOf(s, g, { detachedAtMs: Date.now() }), 'detach')).catch((err: unknown) =>
+            this.host.report(err, s.describe()),
+          );
+          return this.expireLater(s, g, this.host.resumeWindowMs);
+        }
         complete();
       },
       (err: unknown) => {

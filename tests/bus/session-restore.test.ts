@@ -231,6 +231,49 @@ describe('sessions kept in a store', () => {
     expect((await store.list('midl', 'sessions')).ids).toEqual(['auth/12', 'auth/13', 'auth/14', 'auth/15']);
   });
 
+  it('a resume whose new link drops while its record is written leaves the client’s token good', async () => {
+    const store = new MemoryStore();
+    const inner = storeSessionRecords(store, { authority: 'auth' });
+    let release: (() => void) | undefined;
+    let held = 0;
+    const records: SessionRecords = {
+      save: async (record, event) => {
+        if (event === 'resume' && held++ === 0) await new Promise<void>((r) => (release = r));
+        return inner.save(record, event);
+      },
+      remove: (id) => inner.remove(id),
+    };
+    const a = authority('a', records);
+    const raw = RawPeer.attach(a);
+    await raw.hello(ALL);
+    const { sessionId, token } = raw;
+    await raw.link.close();
+    await until(() => a.stats().peers.some((p) => p.state === 'detached'), 2_000, 'the session detached');
+    const dropped = RawPeer.attach(a);
+    dropped.control({
+      kind: ControlKind.Hello,
+      name: 'raw',
+      capabilities: ALL,
+      maxPayload: 65536,
+      jitterBudgetUs: 5000,
+      heartbeatMs: 1000,
+      clockSources: [1],
+      interests: [],
+      resume: { sessionId, token, lastSeq: 0n },
+    });
+    await until(() => release !== undefined, 2_000, 'the resume’s record being written');
+    await dropped.link.close();
+    await until(() => a.stats().peers.length === 1, 2_000, 'the dropped link’s peer gone'); // (its link down reached the authority)
+    release!();
+    await until(() => a.stats().peers.every((p) => p.state === 'detached'), 2_000, 'the session still detached');
+    expect(dropped.controls.filter((c) => c.kind === ControlKind.Welcome)).toEqual([]);
+    // No WELCOME went out: the token the client holds still resumes the session.
+    const back = RawPeer.attach(a);
+    expect(await back.hello(ALL, { sessionId, token, lastSeq: 0n })).toMatchObject({ kind: ControlKind.Welcome, sessionId, resumed: true });
+    const stored = (await inner.load()).records[0]!;
+    expect(stored.resumeTokenSha256).toBe(hashResumeToken(back.token));
+  });
+
   it('refuses a session whose record cannot be written, saying why', async () => {
     const failing: SessionRecords = {
       save: () => Promise.reject(new Error('store down')),
