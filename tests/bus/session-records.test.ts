@@ -62,7 +62,7 @@ describe('session records', () => {
       fc.property(recordArb, (r) => {
         expect(parseSessionRecord(JSON.parse(JSON.stringify(r)))).toEqual(r);
       }),
-      { numRuns: fuzzRuns(200), ...fuzzSeed() },
+      { numRuns: fuzzRuns(100), ...fuzzSeed() },
     );
   });
 
@@ -78,7 +78,7 @@ describe('session records', () => {
           expect((err as SessionRecordError).message.length).toBeLessThan(300);
         }
       }),
-      { numRuns: fuzzRuns(400), ...fuzzSeed() },
+      { numRuns: fuzzRuns(250), ...fuzzSeed() },
     );
     const bad: [unknown, string][] = [
       [null, ''],
