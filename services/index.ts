@@ -52,6 +52,8 @@ export {
   type UploadOptions,
   type UploadReport,
 } from './gpu/client.ts';
+// The session authority: an operator's grant policy as the bus's grant decision.
+export { policyGrant, ruleMatches, wildcardMatch, type GrantPolicy, type PolicyRule } from './authority/policy.ts';
 // The session authority's records in a store: sessions resumed after a restart, and the grant log.
 export {
   GRANTS_COLLECTION,

@@ -33,6 +33,10 @@ export function registerPeer(program: Command, setExit: SetExitCode): void {
     )
     .option('--grant <caps>', 'grant clients only these capabilities (comma-separated names from the schema) of those they ask for')
     .option(
+      '--policy <file>',
+      'grant by the rules of this policy file (YAML: per user and client name, capabilities, maxPayload, qos; see docs/policy.md) instead of --grant',
+    )
+    .option(
       '--store <dir|url>',
       'the store: a directory (FountainKit seed layout) or a FountainStore URL; sessions granted here are kept there (midl/sessions/NAME/…, grants logged in midl/grants/NAME/…) and resumed after a restart',
     )

@@ -5,6 +5,7 @@
  * bus knows no store: `NetworkBusOptions.sessionRecords` is whatever keeps the records
  * (services/authority keeps them in a FountainStore).
  */
+import type { QosLevel } from './descriptor.ts';
 import { createSha256 } from './sha256.ts';
 import { secretsEqual } from './web-crypto.ts';
 
@@ -23,8 +24,14 @@ export interface SessionRecord {
   readonly peerName: string;
   /** The link the session was granted or last resumed on, for operators. */
   readonly link: string;
+  /** The user the client's link proved at the grant (transports that authenticate users); absent otherwise. */
+  readonly user?: string;
   /** The granted capability mask (u64, decimal). */
   readonly granted: string;
+  /** The QoS levels the session may publish and request with; absent: all. */
+  readonly qos?: readonly QosLevel[];
+  /** What decided the grant (a policy rule). */
+  readonly grantedBy?: string;
   readonly maxPayload: number;
   readonly jitterBudgetUs: number;
   readonly heartbeatMs: number;
@@ -97,7 +104,10 @@ const RECORD_FIELDS = new Set([
   'sessionId',
   'peerName',
   'link',
+  'user',
   'granted',
+  'qos',
+  'grantedBy',
   'maxPayload',
   'jitterBudgetUs',
   'heartbeatMs',
@@ -117,12 +127,18 @@ export function parseSessionRecord(value: unknown): SessionRecord {
   for (const key of Object.keys(o)) if (!RECORD_FIELDS.has(key)) throw new SessionRecordError(key, `unknown field ${JSON.stringify(key.slice(0, 64))}`);
   if (o.format !== 1) throw new SessionRecordError('format', `layout ${brief(o.format)} is not 1`);
   const detachedAtMs = o.detachedAtMs === undefined ? undefined : whole(o, 'detachedAtMs', 0, Number.MAX_SAFE_INTEGER);
+  const user = o.user === undefined ? undefined : text(o, 'user', 4096);
+  const grantedBy = o.grantedBy === undefined ? undefined : text(o, 'grantedBy', 4096);
+  const qos = o.qos === undefined ? undefined : qosLevels(o.qos);
   return {
     format: 1,
     sessionId: whole(o, 'sessionId', 1, 0xffff_ffff),
-    peerName: text(o, 'peerName', 256),
-    link: text(o, 'link', 1024),
+    peerName: text(o, 'peerName', 4096),
+    link: text(o, 'link', 4096),
+    ...(user === undefined ? {} : { user }),
     granted: u64(o, 'granted'),
+    ...(qos === undefined ? {} : { qos }),
+    ...(grantedBy === undefined ? {} : { grantedBy }),
     maxPayload: whole(o, 'maxPayload', 1, 0xffff_ffff),
     jitterBudgetUs: whole(o, 'jitterBudgetUs', 0, 0xffff_ffff),
     heartbeatMs: whole(o, 'heartbeatMs', 0, 0xffff_ffff),
@@ -155,6 +171,14 @@ function u64(o: Record<string, unknown>, field: string): string {
   if (typeof v !== 'string' || !/^(0|[1-9][0-9]{0,19})$/.test(v) || BigInt(v) > U64_MAX)
     throw new SessionRecordError(field, `${field}: ${brief(v)} is not a u64 in decimal`);
   return v;
+}
+
+const QOS_LEVELS: readonly QosLevel[] = ['at_most_once', 'at_least_once', 'exactly_once'];
+
+function qosLevels(v: unknown): QosLevel[] {
+  if (!Array.isArray(v) || v.length > QOS_LEVELS.length || new Set(v).size !== v.length || !v.every((q) => (QOS_LEVELS as readonly unknown[]).includes(q)))
+    throw new SessionRecordError('qos', `qos: ${brief(v)} is not a list of distinct QoS levels (${QOS_LEVELS.join(', ')})`);
+  return v as QosLevel[];
 }
 
 function sha256Hex(o: Record<string, unknown>, field: string): string {

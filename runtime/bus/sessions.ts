@@ -20,6 +20,37 @@ import type { BusSession } from './bus-session.ts';
 import { handshakeShare } from './interests.ts';
 import { RESTORED_SEQ_JUMP, hashResumeToken, resumeTokenMatches, type SessionRecord, type SessionRecords } from './session-records.ts';
 import { randomToken, randomU32 } from './web-crypto.ts';
+import { Qos as WireQos } from '../envelope/index.ts';
+import type { QosLevel } from './descriptor.ts';
+
+/** What an authority grants one client session (the answer of `NetworkBusOptions.grant`). */
+export interface SessionGrant {
+  /** Of the capabilities the client asked for, those it gets (anything else given here is ignored). */
+  readonly capabilities: bigint;
+  /** The largest payload the session carries, when smaller than what it negotiates anyway. */
+  readonly maxPayload?: number;
+  /** The QoS levels the client may publish and request with (default: all); others are refused as `forbidden`. */
+  readonly qos?: readonly QosLevel[];
+  /** What decided the grant (a policy rule), kept with the session for its record. */
+  readonly by?: string;
+  /** Set: the session is refused (CAPABILITY_DENIED) with this reason, whatever else the grant says. */
+  readonly refused?: string;
+}
+
+/** Who asks for a session: the name it says of itself, and the user its link proved, when the transport authenticates users. */
+export interface GrantRequest {
+  readonly name: string;
+  readonly user?: string;
+}
+
+/** An authority's decision on a client's HELLO: a mask (of those asked for), or a whole `SessionGrant`. */
+export type GrantFunction = (requested: bigint, hello: GrantRequest) => bigint | SessionGrant;
+
+const WIRE_QOS: Readonly<Record<QosLevel, number>> = {
+  at_most_once: WireQos.AtMostOnce,
+  at_least_once: WireQos.AtLeastOnce,
+  exactly_once: WireQos.ExactlyOnce,
+};
 
 export interface ConnectOptions {
   /** Opens a new link after the current one drops; without it a dropped link ends the session. */
@@ -68,7 +99,7 @@ export interface SessionHost {
   readonly jitterBudgetUs: number;
   readonly heartbeatMs: number;
   readonly resumeWindowMs: number;
-  readonly grant: ((requested: bigint, hello: { readonly name: string }) => bigint) | undefined;
+  readonly grant: GrantFunction | undefined;
   isClosed(): boolean;
   /** The subscriptions announced to `to` (all when undefined). */
   announced(to?: BusSession): Interest[];
@@ -95,6 +126,8 @@ interface Granted {
   readonly grantedAtMs: number;
   /** The link it was granted or last resumed on. */
   link: string;
+  /** The user the link proved at the grant, when its transport authenticates users. */
+  readonly user: string | undefined;
   /** Restored from a record and not resumed yet: the highest seq the earlier process had recorded as sent. */
   restoredSent: bigint | undefined;
   expiry: ReturnType<typeof setTimeout> | undefined;
@@ -202,7 +235,14 @@ export class Sessions {
     }
     if (this.recording.has(peer)) return; // its record is being written; the answer follows
     if (c.resume) return this.onResume(peer, c, c.resume);
-    const granted = (host.grant ? host.grant(c.capabilities, { name: c.name }) : c.capabilities) & c.capabilities;
+    const user = peer.link?.user;
+    const answer = host.grant ? host.grant(c.capabilities, { name: c.name, ...(user === undefined ? {} : { user }) }) : c.capabilities;
+    const decision: SessionGrant = typeof answer === 'bigint' ? { capabilities: answer } : answer;
+    const granted = decision.capabilities & c.capabilities;
+    if (decision.refused !== undefined) {
+      peer.sendControl(refusal('CAPABILITY_DENIED', decision.refused));
+      return host.dropPeer(peer, new BusError('forbidden', `${c.name}: ${decision.refused}`), 50);
+    }
     if (c.capabilities !== 0n && granted === 0n) {
       peer.sendControl(refusal('CAPABILITY_DENIED'));
       return host.dropPeer(peer, new BusError('forbidden', `${c.name}: no capability granted`), 50);
@@ -214,8 +254,15 @@ export class Sessions {
     }
     peer.sessionId = this.newSessionId();
     peer.granted = granted;
+    peer.allowedQos = decision.qos && new Set(decision.qos.map((q) => WIRE_QOS[q]));
+    peer.grantedBy = decision.by;
     peer.peerName = c.name;
-    peer.maxPayload = Math.min(host.maxPayload, linkPayloadLimit(peer.link), Math.max(MIN_MAX_PAYLOAD, c.maxPayload));
+    peer.maxPayload = Math.min(
+      host.maxPayload,
+      linkPayloadLimit(peer.link),
+      Math.max(MIN_MAX_PAYLOAD, c.maxPayload),
+      Math.max(MIN_MAX_PAYLOAD, decision.maxPayload ?? Number.POSITIVE_INFINITY),
+    );
     peer.heartbeatMs = c.heartbeatMs;
     peer.jitterBudgetUs = Math.max(host.jitterBudgetUs, c.jitterBudgetUs);
     peer.clockSource = clock;
@@ -225,6 +272,7 @@ export class Sessions {
       tokenHash: hashResumeToken(peer.resumeToken),
       grantedAtMs: Date.now(),
       link: peer.link?.description ?? '',
+      user,
       restoredSent: undefined,
       expiry: undefined,
     };
@@ -282,7 +330,10 @@ export class Sessions {
       sessionId: peer.sessionId,
       peerName: peer.peerName,
       link: g.link,
+      ...(g.user === undefined ? {} : { user: g.user }),
       granted: peer.granted.toString(),
+      ...(peer.allowedQos === undefined ? {} : { qos: QOS_LEVELS.filter((q) => peer.allowedQos!.has(WIRE_QOS[q])) }),
+      ...(peer.grantedBy === undefined ? {} : { grantedBy: peer.grantedBy }),
       maxPayload: peer.maxPayload,
       jitterBudgetUs: peer.jitterBudgetUs,
       heartbeatMs: peer.heartbeatMs,
@@ -308,8 +359,12 @@ export class Sessions {
     if (this.sessions.has(id)) return false;
     const waited = record.detachedAtMs === undefined ? 0 : Math.max(0, now - record.detachedAtMs);
     const asked = BigInt(record.granted);
-    const granted = host.grant ? host.grant(asked, { name: record.peerName }) & asked : asked;
-    if (waited >= host.resumeWindowMs || (asked !== 0n && granted === 0n)) {
+    // Today's policy decides again, for the name and user the session was granted to: never more than before.
+    const user = record.user;
+    const answer = host.grant ? host.grant(asked, { name: record.peerName, ...(user === undefined ? {} : { user }) }) : asked;
+    const decision: SessionGrant = typeof answer === 'bigint' ? { capabilities: answer } : answer;
+    const granted = decision.capabilities & asked;
+    if (waited >= host.resumeWindowMs || decision.refused !== undefined || (asked !== 0n && granted === 0n)) {
       const records = host.records;
       if (records) this.write(id, () => records.remove(id)).catch((err: unknown) => host.report(err, `session ${id}`));
       return false;
@@ -318,7 +373,9 @@ export class Sessions {
     peer.sessionId = id;
     peer.peerName = record.peerName;
     peer.granted = granted;
-    peer.maxPayload = record.maxPayload;
+    peer.allowedQos = qosWithin(record.qos, decision.qos);
+    peer.grantedBy = decision.by ?? record.grantedBy;
+    peer.maxPayload = Math.min(record.maxPayload, Math.max(MIN_MAX_PAYLOAD, decision.maxPayload ?? Number.POSITIVE_INFINITY));
     peer.heartbeatMs = record.heartbeatMs;
     peer.jitterBudgetUs = record.jitterBudgetUs;
     peer.clockSource = record.clockSource;
@@ -328,6 +385,7 @@ export class Sessions {
       tokenHash: record.resumeTokenSha256,
       grantedAtMs: record.grantedAtMs,
       link: record.link,
+      user,
       restoredSent: BigInt(record.sentSeq),
       expiry: undefined,
     };
@@ -536,4 +594,12 @@ const max = (a: bigint, b: bigint): bigint => (a > b ? a : b);
 /** A store's error message, clipped to what a REFUSE's message field carries with room to spare. */
 function clip(message: string): string {
   return message.length > 512 ? `${message.slice(0, 511)}…` : message;
+}
+
+const QOS_LEVELS: readonly QosLevel[] = ['at_most_once', 'at_least_once', 'exactly_once'];
+
+/** The QoS levels both a record and today's grant allow (undefined: every level, as neither bounds them). */
+function qosWithin(recorded: readonly QosLevel[] | undefined, granted: readonly QosLevel[] | undefined): ReadonlySet<number> | undefined {
+  if (recorded === undefined && granted === undefined) return undefined;
+  return new Set(QOS_LEVELS.filter((q) => (recorded ?? QOS_LEVELS).includes(q) && (granted ?? QOS_LEVELS).includes(q)).map((q) => WIRE_QOS[q]));
 }

@@ -45,6 +45,8 @@ interface GrantEntry {
   readonly authority: string;
   /** The client's name, as its HELLO gave it. */
   readonly client: string;
+  /** The user its link proved, when the transport authenticates users. */
+  readonly user?: string;
   readonly link: string;
   readonly atMs: number;
   /** The descriptor granted, less the resume token's hash (the log is read more widely than the records). */
@@ -64,7 +66,15 @@ export function storeSessionRecords(store: StoreBackend, options: StoreSessionRe
   const log = async (record: SessionRecord, event: 'grant' | 'resume'): Promise<void> => {
     const atMs = now();
     const { resumeTokenSha256: _secretish, ...session } = record;
-    const entry: GrantEntry = { event, authority, client: record.peerName, link: record.link, atMs, session };
+    const entry: GrantEntry = {
+      event,
+      authority,
+      client: record.peerName,
+      ...(record.user === undefined ? {} : { user: record.user }),
+      link: record.link,
+      atMs,
+      session,
+    };
     const base = `${prefix}${new Date(atMs).toISOString()}-${record.sessionId}`;
     // Appended, never overwritten: two entries of one session in one millisecond get a suffix.
     for (let n = 1; ; n++) {

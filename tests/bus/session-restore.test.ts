@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   NetworkBus,
+  type JsonValue,
   RESTORED_SEQ_JUMP,
   hashResumeToken,
   loopbackLinkPair,
@@ -204,7 +205,7 @@ describe('sessions kept in a store', () => {
     await records.save({ ...base, sessionId: 12, detachedAtMs: Date.now() - 1_000 }, 'detach');
     await records.save({ ...base, sessionId: 13 }, 'detach');
     await store.put('midl', 'sessions', 'auth/14', { format: 1, sessionId: 'fourteen' });
-    await store.put('midl', 'sessions', 'auth/15', { ...base, sessionId: 16 });
+    await store.put('midl', 'sessions', 'auth/15', { ...base, sessionId: 16 } as unknown as JsonValue);
     const loaded = await records.load();
     expect(loaded.skipped).toEqual([
       { id: 'auth/14', reason: expect.stringContaining('sessionId') as unknown },

@@ -36,7 +36,8 @@ const PACKAGES: Readonly<Record<Layer, readonly string[]>> = {
   services: ['webgpu'],
   compiler: ['ajv', 'ajv-formats', 'chevrotain', 'handlebars', 'yaml'],
   // typescript: operator commands strip the types of the code they generate for a schema at run time.
-  cli: ['commander', 'typescript'],
+  // yaml: operator files (a grant policy) keep their line and column for diagnostics.
+  cli: ['commander', 'typescript', 'yaml'],
 };
 
 const posix = (p: string) => p.split(sep).join('/');
