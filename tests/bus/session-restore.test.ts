@@ -10,6 +10,7 @@ import {
   type UmpLink,
 } from '../../runtime/index.ts';
 import { ControlKind } from '../../runtime/lanes/control.ts';
+import { FrameKind } from '../../runtime/lanes/frame.ts';
 import { MemoryStore } from '../../runtime/store/index.ts';
 import { storeSessionRecords, type StoreSessionRecords } from '../../services/index.ts';
 import { topics } from '../../generated/registry.ts';
@@ -230,6 +231,61 @@ describe('sessions kept in a store', () => {
     // The expired session's record is removed by the bus, asynchronously: within a few ms.
     for (let i = 0; i < 100 && (await store.list('midl', 'sessions')).ids.includes('auth/11'); i++) await new Promise((r) => setTimeout(r, 5));
     expect((await store.list('midl', 'sessions')).ids).toEqual(['auth/12', 'auth/13', 'auth/14', 'auth/15']);
+  });
+
+  it('a restored session is granted again by today’s policy for its name and user: never more than its record, and refused when the policy refuses it', async () => {
+    const store = new MemoryStore();
+    const records = storeSessionRecords(store, { authority: 'auth' });
+    const now = Date.now();
+    const recorded = (sessionId: number, user: string): SessionRecord => ({
+      format: 1,
+      sessionId,
+      peerName: 'client',
+      link: 'loopback',
+      user,
+      granted: ALL.toString(),
+      qos: ['at_most_once'],
+      grantedBy: 'yesterday’s rule',
+      maxPayload: 65536,
+      jitterBudgetUs: 5000,
+      heartbeatMs: 1000,
+      clockSource: 1,
+      resumeTokenSha256: hashResumeToken(`token-${sessionId}`),
+      receivedFloor: '0',
+      sentSeq: '0',
+      grantedAtMs: now - 1_000,
+      savedAtMs: now - 1_000,
+      detachedAtMs: now - 1_000,
+    });
+    await records.save(recorded(21, 'alice'), 'detach');
+    await records.save(recorded(22, 'mallory'), 'detach');
+    const asked: { name: string; user?: string }[] = [];
+    const a = new NetworkBus({
+      name: 'auth',
+      ...registry,
+      onError: busErrors.for('a'),
+      sessionRecords: records,
+      restoredSessions: (await records.load()).records,
+      grant: (requested, hello) => {
+        asked.push({ ...hello });
+        return hello.user === 'alice'
+          ? { capabilities: requested, qos: ['at_most_once', 'at_least_once'], by: 'alice’s rule' }
+          : { capabilities: 0n, refused: 'no rule for this user' };
+      },
+    });
+    open.push(a);
+    expect(asked).toEqual([
+      { name: 'client', user: 'alice' },
+      { name: 'client', user: 'mallory' },
+    ]);
+    expect(a.sessionsRestored).toBe(1);
+    const back = RawPeer.attach(a);
+    expect(await back.hello(ALL, { sessionId: 21, token: 'token-21', lastSeq: 0n })).toMatchObject({ kind: ControlKind.Welcome, resumed: true });
+    // The record allowed at-most-once only; today's rule allows more, but the session gets no more than it had.
+    back.data(FrameKind.Publish, 1n, 'gpu/job.result/1', back.header(result.id, { qos: 1 }), result.payload.encode(result.payload.example()));
+    expect(await back.answerTo(1n)).toMatchObject({ kind: ControlKind.Nack, reason: 'forbidden' });
+    const kept = (await records.load()).records;
+    expect(kept.map((r) => [r.sessionId, r.user, r.qos, r.grantedBy])).toEqual([[21, 'alice', ['at_most_once'], 'alice’s rule']]);
   });
 
   it('a resume whose new link drops while its record is written leaves the client’s token good', async () => {
