@@ -106,6 +106,8 @@ export function storeSessionRecords(store: StoreBackend, options: StoreSessionRe
       do {
         const page = await store.list(SESSIONS_CORPUS, SESSIONS_COLLECTION, { prefix, ...(startAfter === undefined ? {} : { startAfter }) });
         for (const id of page.ids) {
+          // An authority whose name continues this one's after a '/' ('hub/east' under 'hub'): its records, not ours.
+          if (id.slice(prefix.length).includes('/')) continue;
           if (records.length + skipped.length >= MAX_LOADED_SESSIONS) {
             skipped.push({ id, reason: `more than ${MAX_LOADED_SESSIONS} session records: the rest are not read` });
             return { records, skipped };

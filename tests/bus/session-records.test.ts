@@ -98,6 +98,21 @@ describe('session records', () => {
     expect(resumeTokenMatches('', hash)).toBe(false);
   });
 
+  it('authorities share a store: each loads its own records only, also when one name continues another after a /', async () => {
+    const store = new MemoryStore();
+    const hub = storeSessionRecords(store, { authority: 'hub' });
+    const east = storeSessionRecords(store, { authority: 'hub/east' });
+    const record = (sessionId: number): SessionRecord => fc.sample(recordArb, { numRuns: 1, seed: sessionId })[0]!;
+    await hub.save({ ...record(1), sessionId: 1 }, 'grant');
+    await east.save({ ...record(2), sessionId: 2 }, 'grant');
+    expect(await hub.load()).toEqual({ records: [expect.objectContaining({ sessionId: 1 })], skipped: [] });
+    expect(await east.load()).toEqual({ records: [expect.objectContaining({ sessionId: 2 })], skipped: [] });
+    expect((await store.list('midl', 'grants')).ids).toHaveLength(2);
+    await hub.remove(1);
+    expect((await hub.load()).records).toEqual([]);
+    expect((await east.load()).records).toHaveLength(1);
+  });
+
   it('load skips a document the store cannot read, and fails when the store fails', async () => {
     const store = new MemoryStore();
     const records = storeSessionRecords(store, { authority: 'auth' });
