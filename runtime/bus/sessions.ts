@@ -131,6 +131,8 @@ interface Granted {
   /** Restored from a record and not resumed yet: the highest seq the earlier process had recorded as sent. */
   restoredSent: bigint | undefined;
   expiry: ReturnType<typeof setTimeout> | undefined;
+  /** The resume whose record is being written (a later one takes over). */
+  resuming?: object | undefined;
 }
 
 export class Sessions {
@@ -323,12 +325,12 @@ export class Sessions {
     return Promise.all([...this.writes.values()]).then(() => undefined);
   }
 
-  private recordOf(peer: BusSession, g: Granted, extra: { sentSeq?: bigint; detachedAtMs?: number } = {}): SessionRecord {
+  private recordOf(peer: BusSession, g: Granted, extra: { sentSeq?: bigint; detachedAtMs?: number; tokenHash?: string; link?: string } = {}): SessionRecord {
     return {
       format: 1,
       sessionId: peer.sessionId,
       peerName: peer.peerName,
-      link: g.link,
+      link: extra.link ?? g.link,
       ...(g.user === undefined ? {} : { user: g.user }),
       granted: peer.granted.toString(),
       ...(peer.allowedQos === undefined ? {} : { qos: QOS_LEVELS.filter((q) => peer.allowedQos!.has(WIRE_QOS[q])) }),
@@ -337,7 +339,7 @@ export class Sessions {
       jitterBudgetUs: peer.jitterBudgetUs,
       heartbeatMs: peer.heartbeatMs,
       clockSource: peer.clockSource,
-      resumeTokenSha256: g.tokenHash,
+      resumeTokenSha256: extra.tokenHash ?? g.tokenHash,
       receivedFloor: peer.inbox.answeredFloor.toString(),
       sentSeq: (extra.sentSeq ?? g.restoredSent ?? peer.outbox.lastSeq).toString(),
       grantedAtMs: g.grantedAtMs,
@@ -441,16 +443,21 @@ export class Sessions {
       this.host.quarantine();
       return this.host.dropPeer(fresh, new BusError('replay', `${c.name}: resume of session ${r.sessionId} refused`), 50);
     }
-    // The token is spent now, whatever follows: a second HELLO with it is refused.
+    // The token is spent once the WELCOME carrying its successor goes out; until then (the record being
+    // written) it stays good, and a later resume with it (the client gave up on a slow link and came back
+    // on another) takes over from this one.
     const token = randomToken(24);
-    const spent = g.tokenHash;
-    g.tokenHash = hashResumeToken(token);
-    g.link = link.description;
+    const tokenHash = hashResumeToken(token);
+    const attempt = {};
+    g.resuming = attempt;
     clearTimeout(g.expiry);
     // A restored session's seqs continue past whatever its earlier process may have sent: past what the
     // record says and what the client says it received (docs/wire.md, "Sessions kept in a store").
     const restoredBase = g.restoredSent === undefined ? undefined : max(g.restoredSent, r.lastSeq) + RESTORED_SEQ_JUMP;
     const complete = () => {
+      g.resuming = undefined;
+      g.tokenHash = tokenHash;
+      g.link = link.description;
       this.host.retire(fresh);
       fresh.handOver();
       s.attach(link);
@@ -471,15 +478,15 @@ export class Sessions {
     const records = this.host.records;
     if (!records) return complete();
     this.recording.add(fresh);
-    const record = this.recordOf(s, g, restoredBase === undefined ? {} : { sentSeq: restoredBase });
+    const record = this.recordOf(s, g, { tokenHash, link: link.description, ...(restoredBase === undefined ? {} : { sentSeq: restoredBase }) });
     this.write(s.sessionId, () => records.save({ ...record, peerName: c.name }, 'resume')).then(
       () => {
         this.recording.delete(fresh);
-        if (s.state === 'closed') return;
+        if (g.resuming !== attempt || s.state === 'closed') return; // a later resume took over, or the session ended
+        g.resuming = undefined;
         if (fresh.state !== 'handshake' || fresh.link !== link || !link.isOpen) {
-          // The new link went down while the record was written: no WELCOME went out, so the client
-          // still holds the token it came with, which stays good for its next try (here or after a restart).
-          g.tokenHash = spent;
+          // The new link went down while the record was written: no WELCOME went out, the client still
+          // holds the token it came with, and the store gets that one back (for a resume after a restart).
           this.write(s.sessionId, () => records.save(this.recordOf(s, g, { detachedAtMs: Date.now() }), 'detach')).catch((err: unknown) =>
             this.host.report(err, s.describe()),
           );
@@ -490,6 +497,7 @@ export class Sessions {
       (err: unknown) => {
         this.recording.delete(fresh);
         this.refuseUnrecorded(fresh, c.name, err);
+        if (g.resuming !== attempt) return;
         this.host.dropPeer(s, new BusError('closed', `${s.describe()}: its resume could not be recorded: ${err instanceof Error ? err.message : String(err)}`));
       },
     );
