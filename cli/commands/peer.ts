@@ -2,6 +2,7 @@ import { Option, type Command } from 'commander';
 import type { SetExitCode } from '../exit.ts';
 import { addListenOptions, period, positiveWhole, schemaOption } from '../operator/options.ts';
 import type { PeerOptions } from '../operator/run-peer.ts';
+import { STORE_OPTION_HELP } from '../registry/store-option.ts';
 
 /**
  * `midl peer`: a Network MIDI 2.0 endpoint that is also the Bus session authority. It accepts
@@ -33,12 +34,16 @@ export function registerPeer(program: Command, setExit: SetExitCode): void {
     )
     .option('--grant <caps>', 'grant clients only these capabilities (comma-separated names from the schema) of those they ask for')
     .option(
-      '--policy <file>',
-      'grant by the rules of this policy file (YAML: per user and client name, capabilities, maxPayload, qos; see docs/policy.md) instead of --grant',
+      '--store <dir|url>',
+      `${STORE_OPTION_HELP}; given, the sessions granted here are kept there (midl/sessions/NAME/…, each grant logged in midl/grants/NAME/…) and resumed after a restart`,
     )
     .option(
-      '--store <dir|url>',
-      'the store: a directory (FountainKit seed layout) or a FountainStore URL; sessions granted here are kept there (midl/sessions/NAME/…, grants logged in midl/grants/NAME/…) and resumed after a restart',
+      '--require-schema',
+      "refuse to start (exit 1) unless the store holds the schema served here as 'midl publish' wrote it: every package@version with the same content hash, and the same facts",
+    )
+    .option(
+      '--policy <file>',
+      'grant by the rules of this policy file (YAML: per user and client name, capabilities, maxPayload, qos; see docs/policy.md) instead of --grant',
     )
     .option(
       '--telemetry <ms>',

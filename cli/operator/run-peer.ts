@@ -18,6 +18,7 @@ export interface PeerOptions extends ListenFlags, GrantFlags {
   exactlyOnceWindow?: number;
   state?: string;
   store?: string;
+  requireSchema?: boolean;
 }
 
 /** What `midl peer` does (commands/peer.ts defines its options). */
@@ -25,6 +26,8 @@ export async function runPeer(opts: PeerOptions, setExit: SetExitCode): Promise<
   const plan = listenPlan(opts);
   const schema = await loadSchema(opts.schema);
   if (!schema) return setExit(ExitCode.Failure);
+  if (opts.requireSchema && !(await (await import('../registry/require-schema.ts')).requirePublishedSchema(opts.schema, opts.store)))
+    return setExit(ExitCode.Failure);
   const grant = grantFromFlags(opts, schema.capabilities);
   const telemetry = opts.telemetry === undefined ? undefined : { ...telemetryTopics(schema), intervalMs: opts.telemetry };
   const window = opts.exactlyOnceWindow ?? DEFAULT_EXACTLY_ONCE_WINDOW;

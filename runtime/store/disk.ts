@@ -11,7 +11,6 @@ import { lstat, mkdir, open, readdir, rename, unlink } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { JsonValue } from '../codec/index.ts';
 import {
-  canonicalJson,
   checkStoreId,
   checkStoreKey,
   idToFileName,
@@ -22,6 +21,7 @@ import {
   type StoredDocument,
   type WriteCondition,
 } from './backend.ts';
+import { storableJson } from './canonical-text.ts';
 import { FileLockLost, FileLockTimeout, withFileLock } from './file-lock.ts';
 import { listPage } from './paging.ts';
 import { contentVersion } from './version.ts';
@@ -70,7 +70,7 @@ export class DiskStore implements StoreBackend {
 
   async put(corpus: string, collection: string, id: string, value: JsonValue, condition?: WriteCondition): Promise<StoredDocument> {
     checkStoreKey(corpus, collection, id);
-    const text = canonicalJson(value);
+    const text = storableJson(value, `${this.root}: ${corpus}/${collection}/${id}`);
     const bytes = new TextEncoder().encode(text);
     if (bytes.length > this.maxDocumentBytes)
       throw new StoreError('too-large', `${this.root}: ${corpus}/${collection}/${id}: ${bytes.length} bytes, over the bound of ${this.maxDocumentBytes}`);

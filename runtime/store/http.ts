@@ -9,7 +9,6 @@
  */
 import type { JsonValue } from '../codec/index.ts';
 import {
-  canonicalJson,
   checkStoreId,
   checkStoreKey,
   StoreError,
@@ -19,6 +18,7 @@ import {
   type StoredDocument,
   type WriteCondition,
 } from './backend.ts';
+import { storableJson } from './canonical-text.ts';
 import { MAX_LIST_LIMIT } from './paging.ts';
 import { contentVersion } from './version.ts';
 
@@ -94,7 +94,7 @@ export class FountainStoreHttp implements StoreBackend {
 
   async put(corpus: string, collection: string, id: string, value: JsonValue, condition?: WriteCondition): Promise<StoredDocument> {
     const name = collectionName(corpus, collection, id);
-    const body = JSON.stringify({ id, data: JSON.parse(canonicalJson(value)) as JsonValue });
+    const body = JSON.stringify({ id, data: JSON.parse(storableJson(value, `${this.base}: ${name}/${id}`)) as JsonValue });
     if (new TextEncoder().encode(body).length > this.maxBytes)
       throw new StoreError('too-large', `${this.base}: ${name}/${id}: the record is over the bound of ${this.maxBytes} bytes`);
     return this.serialized(`${name}\u0000${id}`, async () => {
@@ -169,7 +169,8 @@ export class FountainStoreHttp implements StoreBackend {
   }
 
   private document(corpus: string, collection: string, id: string, data: JsonValue): StoredDocument {
-    return { corpus, collection, id, value: data, version: contentVersion(new TextEncoder().encode(canonicalJson(data))) };
+    const text = storableJson(data, `${this.base}: the record ${corpus}.${collection}/${id} it returned`);
+    return { corpus, collection, id, value: data, version: contentVersion(new TextEncoder().encode(text)) };
   }
 
   private check(name: string, id: string, current: StoredDocument | undefined, expected: string | null): void {

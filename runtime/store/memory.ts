@@ -1,15 +1,7 @@
 /** The in-memory backend: for tests and for a process that needs a store it does not share. */
 import type { JsonValue } from '../codec/index.ts';
-import {
-  canonicalJson,
-  checkStoreKey,
-  StoreError,
-  type ListOptions,
-  type ListPage,
-  type StoreBackend,
-  type StoredDocument,
-  type WriteCondition,
-} from './backend.ts';
+import { checkStoreKey, StoreError, type ListOptions, type ListPage, type StoreBackend, type StoredDocument, type WriteCondition } from './backend.ts';
+import { storableJson } from './canonical-text.ts';
 import { listPage } from './paging.ts';
 
 export class MemoryStore implements StoreBackend {
@@ -32,7 +24,7 @@ export class MemoryStore implements StoreBackend {
       const key = `${corpus}/${collection}`;
       const docs = this.collections.get(key) ?? new Map<string, { text: string; version: number }>();
       this.check(docs.get(id)?.version, condition, `${key}/${id}`);
-      const text = canonicalJson(value);
+      const text = storableJson(value, `memory: ${key}/${id}`);
       const version = ++this.versions;
       docs.set(id, { text, version });
       this.collections.set(key, docs);

@@ -5,6 +5,7 @@
  */
 import fc from 'fast-check';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { JsonValue } from '../../runtime/codec/index.ts';
 import { StoreError, type StoreBackend } from '../../runtime/store/index.ts';
 
 export interface OpenedStore {
@@ -118,6 +119,13 @@ export function describeStoreContract(name: string, open: () => Promise<OpenedSt
         await expectStoreError(store.list(corpus, collection), 'invalid-name');
         await expectStoreError(store.delete(corpus, collection, 'id'), 'invalid-name');
       }
+    });
+
+    it('refuses a value nested too deeply to serialize with too-large, and keeps what it held', async () => {
+      await store.put('midl', 'facts', 'deep', { ok: true });
+      const deep = JSON.parse(`${'['.repeat(100_000)}${']'.repeat(100_000)}`) as JsonValue;
+      expect((await expectStoreError(store.put('midl', 'facts', 'deep', deep), 'too-large')).message).toContain('nested too deeply');
+      expect((await store.get('midl', 'facts', 'deep'))?.value).toEqual({ ok: true });
     });
 
     it('stores any id under exactly that id, or refuses it with invalid-name (fuzz)', async () => {

@@ -1,9 +1,9 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { mkdir, mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { DiskStore } from '../../runtime/store/index.ts';
+import { DiskStore, StoreError } from '../../runtime/store/index.ts';
 import { repoPath } from '../helpers/repo.ts';
 
 const CHILD = repoPath('tests/store/disk-writer-child.ts');
@@ -77,5 +77,20 @@ describe('DiskStore with two processes', () => {
     // A lock the killed writer held is broken once stale; the next write goes through.
     const next = await store.put('t', 'c', 'doc', { i: -1, pad: '' });
     expect(await store.get('t', 'c', 'doc')).toEqual(next);
+  });
+});
+
+describe('DiskStore and a FIFO where a document should be', () => {
+  it('refuses it as corrupt without waiting for a writer (made with mkfifo, hence a slow test)', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'midl-disk-fifo-'));
+    try {
+      await mkdir(join(dir, 't', 'c'), { recursive: true });
+      execFileSync('mkfifo', [join(dir, 't', 'c', 'fifo.json')]);
+      const error = await new DiskStore(dir).get('t', 'c', 'fifo').catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(StoreError);
+      expect(error).toMatchObject({ code: 'corrupt', message: expect.stringContaining('a FIFO, not a document file') as unknown });
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });

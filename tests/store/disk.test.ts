@@ -1,9 +1,9 @@
-import { execFileSync } from 'node:child_process';
 import { mkdir, mkdtemp, readdir, readFile, rm, symlink, truncate, utimes, writeFile } from 'node:fs/promises';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { canonicalJson, contentVersion, DiskStore, DISK_MAX_DOCUMENT_BYTES } from '../../runtime/store/index.ts';
+import fc from 'fast-check';
+import { canonicalJson, contentVersion, DiskStore, DISK_MAX_DOCUMENT_BYTES, idToFileName, StoreError } from '../../runtime/store/index.ts';
 import { expectStoreError } from './contract.ts';
 
 const FACTS_ID = 'facts:agent:fountain.coach/agent/x/y';
@@ -69,7 +69,7 @@ describe('DiskStore on disk', () => {
   it('breaks a lock left by a dead process once it is stale, and waits for a live holder, then names it', async () => {
     await store.put('agents', 'agent-facts', FACTS_ID, { n: 1 });
     const lock = join(collection(), `${FACTS_FILE}.lock`);
-    const deadPid = Number(execFileSync('sh', ['-c', 'echo $$']).toString());
+    const deadPid = 2 ** 30; // above every system's pid_max: no process has it
     const owner = (pid: number) => JSON.stringify({ pid, host: hostname(), process: 'earlier', token: 't', since: '2026-01-01T00:00:00.000Z' });
     const old = new Date(Date.now() - 60_000);
 
@@ -82,7 +82,7 @@ describe('DiskStore on disk', () => {
     await utimes(lock, old, old);
     expect((await store.put('agents', 'agent-facts', FACTS_ID, { n: 3 })).value).toEqual({ n: 3 });
 
-    const impatient = new DiskStore(root, { lockWaitMs: 100 });
+    const impatient = new DiskStore(root, { lockWaitMs: 50 });
     await writeFile(lock, owner(process.ppid));
     await utimes(lock, old, old);
     const error = await expectStoreError(impatient.put('agents', 'agent-facts', FACTS_ID, { n: 4 }), 'unavailable');
@@ -115,7 +115,7 @@ describe('DiskStore on disk', () => {
     expect(await readdir(collection())).toEqual(['huge.json']);
   });
 
-  it('follows no symbolic link below the root, and gives typed errors for a directory, a FIFO or a file where they do not belong', async () => {
+  it('follows no symbolic link below the root, and gives typed errors for a directory or a file where they do not belong', async () => {
     const outside = join(dir, 'outside');
     await mkdir(outside);
     await writeFile(join(outside, 'secret.json'), '{"secret": true}');
@@ -143,16 +143,55 @@ describe('DiskStore on disk', () => {
     await expectStoreError(store.put('agents', 'agent-facts', 'dir', 1), 'corrupt');
     await rm(join(collection(), 'dir.json'), { recursive: true });
 
-    execFileSync('mkfifo', [join(collection(), 'fifo.json')]);
-    expect((await expectStoreError(store.get('agents', 'agent-facts', 'fifo'), 'corrupt')).message).toContain('a FIFO');
-    await rm(join(collection(), 'fifo.json'));
-
     await writeFile(join(root, 'agents', 'not-a-dir'), 'x');
     expect((await expectStoreError(store.get('agents', 'not-a-dir', 'x'), 'corrupt')).message).toContain('not a directory');
     await expectStoreError(store.put('agents', 'not-a-dir', 'x', 1), 'corrupt');
 
     await writeFile(join(collection(), 'back\\slash.json'), '1');
     expect((await expectStoreError(store.list('agents', 'agent-facts'), 'corrupt')).message).toContain('names no valid id');
+  });
+
+  it('reads any file as a document or refuses it with a typed error (fuzz)', async () => {
+    await mkdir(collection(), { recursive: true });
+    const bytes = fc.oneof(
+      fc.uint8Array({ maxLength: 64 }),
+      fc.json().map((text) => new TextEncoder().encode(text)),
+      fc.string({ unit: 'binary', maxLength: 32 }).map((text) => new TextEncoder().encode(text)),
+    );
+    await fc.assert(
+      fc.asyncProperty(bytes, async (content) => {
+        await writeFile(join(collection(), 'fuzzed.json'), content);
+        const read = await store.get('agents', 'agent-facts', 'fuzzed').catch((e: unknown) => e);
+        if (read instanceof StoreError) expect(read.code).toBe('corrupt');
+        else expect(read).toMatchObject({ id: 'fuzzed', version: contentVersion(content) });
+      }),
+      { numRuns: 60 },
+    );
+  });
+
+  it('lists any file name as the id it maps to, or refuses it with corrupt (fuzz)', async () => {
+    const name = fc.string({ unit: 'binary', minLength: 1, maxLength: 20 }).filter((n) => !n.includes('/') && !n.includes('\u0000'));
+    await fc.assert(
+      fc.asyncProperty(name, async (base) => {
+        await rm(root, { recursive: true, force: true });
+        await mkdir(collection(), { recursive: true });
+        const file = `${base}.json`;
+        try {
+          await writeFile(join(collection(), file), '1');
+        } catch (error) {
+          expect((error as NodeJS.ErrnoException).code).toBe('ENAMETOOLONG');
+          return;
+        }
+        const listed = await store.list('agents', 'agent-facts').catch((e: unknown) => e);
+        if (listed instanceof StoreError) expect(listed.code).toBe('corrupt');
+        else {
+          const ids = (listed as { ids: string[] }).ids;
+          expect(ids.map(idToFileName)).toEqual([Buffer.from(file).toString()]); // the name as written: lone surrogates become U+FFFD
+          expect((await store.get('agents', 'agent-facts', ids[0]!))?.value).toBe(1);
+        }
+      }),
+      { numRuns: 40 },
+    );
   });
 
   it('treats a root that does not exist as empty, and a root that is a file as corrupt', async () => {

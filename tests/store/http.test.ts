@@ -3,7 +3,8 @@ import type { ServerResponse } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { DiskStore, FountainStoreHttp, openStore } from '../../runtime/store/index.ts';
+import fc from 'fast-check';
+import { DiskStore, FountainStoreHttp, openStore, StoreError } from '../../runtime/store/index.ts';
 import { startFountainStoreServer, type FountainStoreServer, type FountainStoreServerOptions } from '../helpers/fountainstore-server.ts';
 import { describeStoreContract, expectStoreError } from './contract.ts';
 
@@ -13,7 +14,7 @@ describeStoreContract(
     const server = await startFountainStoreServer({ basePath: '/v1', apiKey: 'test-key' });
     return { store: new FountainStoreHttp({ baseUrl: server.url, apiKey: 'test-key', timeoutMs: 5_000 }), dispose: () => server.close() };
   },
-  { fuzzRuns: 30 },
+  { fuzzRuns: 15 },
 );
 
 describe('FountainStoreHttp against a FountainStore v0.2.1 server', () => {
@@ -152,7 +153,44 @@ describe('FountainStoreHttp against a FountainStore v0.2.1 server', () => {
     expect((await expectStoreError(store.list('midl', 'topics', { prefix: 'a' }), 'corrupt')).message).toContain('lacks the prefix "a"');
   });
 
-  it('refuses a reply over the size bound, declared or streamed, as too-large', async () => {
+  it('answers any reply with a result or a StoreError (fuzz)', async () => {
+    let reply: { status: number; body: Uint8Array } = { status: 200, body: new Uint8Array() };
+    const server = await serve({
+      intercept: (_request, response) => {
+        response.writeHead(reply.status).end(reply.body);
+        return true;
+      },
+    });
+    const store = new FountainStoreHttp({ baseUrl: server.url, timeoutMs: 2_000 });
+    const body = fc.oneof(
+      fc.json().map((text) => new TextEncoder().encode(text)),
+      fc
+        .record({ id: fc.constantFrom('a', 'b'), data: fc.jsonValue(), deleted: fc.option(fc.boolean(), { nil: undefined }) })
+        .map((r) => new TextEncoder().encode(JSON.stringify(r))),
+      fc
+        .record({ items: fc.array(fc.record({ id: fc.string({ maxLength: 4 }), deleted: fc.boolean() })), nextPageToken: fc.option(fc.string()) })
+        .map((r) => new TextEncoder().encode(JSON.stringify(r))),
+      fc.uint8Array({ maxLength: 32 }),
+    );
+    const status = fc.constantFrom(200, 201, 204, 400, 401, 404, 409, 413, 418, 500, 503);
+    const operation = fc.constantFrom(
+      () => store.get('midl', 'topics', 'a'),
+      () => store.put('midl', 'topics', 'a', { n: 1 }),
+      () => store.put('midl', 'topics', 'a', { n: 1 }, { ifVersion: null }),
+      () => store.list('midl', 'topics', { prefix: 'a', limit: 3 }),
+      () => store.delete('midl', 'topics', 'a'),
+    );
+    await fc.assert(
+      fc.asyncProperty(status, body, operation, async (s, b, run) => {
+        reply = { status: s, body: b };
+        const outcome = await run().catch((e: unknown) => e);
+        if (outcome instanceof Error) expect(outcome).toBeInstanceOf(StoreError);
+      }),
+      { numRuns: 80 },
+    );
+  });
+
+  it('refuses a reply over the size bound, declared or streamed, or nested too deeply, as too-large', async () => {
     const declared = await hostile((response) => {
       response.writeHead(200, { 'content-length': String(1024 * 1024) });
       response.write('{"id":"a","data":"');
@@ -166,6 +204,10 @@ describe('FountainStoreHttp against a FountainStore v0.2.1 server', () => {
       response.end();
     });
     await expectStoreError(new FountainStoreHttp({ baseUrl: streamed.url, maxResponseBytes: 64 * 1024 }).get('midl', 'topics', 'a'), 'too-large');
+    const deep = await hostile((response) => response.writeHead(200).end(`{"id":"a","data":${'['.repeat(100_000)}${']'.repeat(100_000)}}`));
+    expect((await expectStoreError(new FountainStoreHttp({ baseUrl: deep.url }).get('midl', 'topics', 'a'), 'too-large')).message).toContain(
+      'nested too deeply',
+    );
     const server = await serve();
     await expectStoreError(new FountainStoreHttp({ baseUrl: server.url, maxResponseBytes: 1024 }).put('midl', 'topics', 'a', 'x'.repeat(2048)), 'too-large');
     expect(server.requests).toEqual([]);
