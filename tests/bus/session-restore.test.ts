@@ -5,6 +5,7 @@ import {
   RESTORED_SEQ_JUMP,
   hashResumeToken,
   loopbackLinkPair,
+  SessionRecordError,
   type SessionRecord,
   type SessionRecords,
   type UmpLink,
@@ -218,12 +219,14 @@ describe('sessions kept in a store', () => {
       ...registry,
       onError: busErrors.for('auth'),
       sessionRecords: records,
-      restoredSessions: loaded.records,
+      // A caller may hand the bus anything: what is not a record is reported and left out.
+      restoredSessions: [...loaded.records, { format: 2 } as unknown as SessionRecord],
       // Today's policy: session 13's client (granted bits 0 and 1 before) is granted nothing now.
       grant: (requested, hello) => (hello.name === 'old' ? requested & 1n : requested),
     });
     open.push(bus);
     expect(bus.sessionsRestored).toBe(2);
+    busErrors.claim({ bus: 'auth', type: SessionRecordError, address: 'restoredSessions', message: 'layout 2 is not 1' }, 1);
     expect(bus.stats().peers.map((p) => [p.sessionId, p.granted])).toEqual([
       [12, 1n],
       [13, 1n],
