@@ -351,7 +351,7 @@ export class Sessions {
   /**
    * Authority: takes back a session an earlier process granted (its record), detached until its client
    * resumes it, for what is left of its resume window; false when the record's session expired, is
-   * here already, or today's policy grants it nothing.
+   * here already, keeps a clock this node does not, or today's policy grants it nothing.
    */
   restore(record: SessionRecord, newPeer: () => BusSession): boolean {
     const host = this.host;
@@ -365,7 +365,8 @@ export class Sessions {
     const answer = host.grant ? host.grant(asked, { name: record.peerName, ...(user === undefined ? {} : { user }) }) : asked;
     const decision: SessionGrant = typeof answer === 'bigint' ? { capabilities: answer } : answer;
     const granted = decision.capabilities & asked;
-    if (waited >= host.resumeWindowMs || decision.refused !== undefined || (asked !== 0n && granted === 0n)) {
+    const ended = waited >= host.resumeWindowMs || !OWN_CLOCK_NUMBERS.includes(record.clockSource);
+    if (ended || decision.refused !== undefined || (asked !== 0n && granted === 0n)) {
       const records = host.records;
       if (records) this.write(id, () => records.remove(id)).catch((err: unknown) => host.report(err, `session ${id}`));
       return false;
@@ -376,7 +377,8 @@ export class Sessions {
     peer.granted = granted;
     peer.allowedQos = qosWithin(record.qos, decision.qos);
     peer.grantedBy = decision.by ?? record.grantedBy;
-    peer.maxPayload = Math.min(record.maxPayload, Math.max(MIN_MAX_PAYLOAD, decision.maxPayload ?? Number.POSITIVE_INFINITY));
+    // Within what this process takes today, too (it may have been started with a smaller limit).
+    peer.maxPayload = Math.min(record.maxPayload, host.maxPayload, Math.max(MIN_MAX_PAYLOAD, decision.maxPayload ?? Number.POSITIVE_INFINITY));
     peer.heartbeatMs = record.heartbeatMs;
     peer.jitterBudgetUs = record.jitterBudgetUs;
     peer.clockSource = record.clockSource;
