@@ -34,6 +34,8 @@ export interface DiskStoreOptions {
   readonly maxDocumentBytes?: number;
   /** How long a write waits for another process's lock on the same document (default 10 s). */
   readonly lockWaitMs?: number;
+  /** Permissions of a new document file, less the umask (default 0o644); a document written again keeps its file's permissions. */
+  readonly fileMode?: number;
   /** A lock left by a dead process is broken once older than this (default 2 s: a live holder keeps it for milliseconds). */
   readonly staleLockMs?: number;
 }
@@ -49,12 +51,14 @@ export class DiskStore implements StoreBackend {
   readonly root: string;
   readonly description: string;
   private readonly maxDocumentBytes: number;
+  private readonly fileMode: number;
   private readonly lockOptions: { waitMs: number; staleMs: number };
 
   constructor(root: string, options: DiskStoreOptions = {}) {
     this.root = resolve(root);
     this.description = this.root;
     this.maxDocumentBytes = options.maxDocumentBytes ?? DISK_MAX_DOCUMENT_BYTES;
+    this.fileMode = options.fileMode ?? 0o644;
     this.lockOptions = { waitMs: options.lockWaitMs ?? 10_000, staleMs: options.staleLockMs ?? 2_000 };
   }
 
@@ -129,10 +133,14 @@ export class DiskStore implements StoreBackend {
     if (create) await this.io(`creating ${this.root}`, () => mkdir(this.root, { recursive: true }));
     const corpusDir = join(this.root, corpus);
     const dir = join(corpusDir, collection);
-    for (const path of [corpusDir, dir]) {
+    for (const [path, parent] of [
+      [corpusDir, this.root],
+      [dir, corpusDir],
+    ] as const) {
       if (create) {
         try {
           await mkdir(path);
+          await this.syncDir(parent); // a document written next must not outlive a crash that loses its directory
         } catch (error) {
           if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw this.ioError(error, `creating ${path}`);
         }
@@ -217,9 +225,12 @@ export class DiskStore implements StoreBackend {
   /** Temp file in the same directory, fsync, rename over the target, fsync the directory: a crash leaves the old file or the new one. */
   private async writeAtomically(dir: string, path: string, bytes: Uint8Array): Promise<void> {
     const temp = join(dir, `${TEMP_PREFIX}${process.pid}-${randomBytes(6).toString('hex')}`);
+    const replacedMode = await this.modeOf(path);
     try {
-      const handle = await open(temp, 'wx', 0o644);
+      // A new file: fileMode less the umask, as any file a process creates; a replacement: exactly the old mode.
+      const handle = await open(temp, 'wx', replacedMode === undefined ? this.fileMode : 0o600);
       try {
+        if (replacedMode !== undefined) await handle.chmod(replacedMode);
         await handle.writeFile(bytes);
         await handle.sync();
       } finally {
@@ -241,6 +252,17 @@ export class DiskStore implements StoreBackend {
     await this.syncDir(dir);
   }
 
+  /** The permissions of the document file a write replaces (an operator's chmod 600 must outlive updates); undefined when there is none. */
+  private async modeOf(path: string): Promise<number | undefined> {
+    try {
+      const stat = await lstat(path);
+      return stat.isFile() ? stat.mode & 0o777 : undefined;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+      throw this.ioError(error, `reading ${path}`);
+    }
+  }
+
   /** Makes a rename or unlink in `dir` durable. */
   private async syncDir(dir: string): Promise<void> {
     await this.io(`syncing ${dir}`, async () => {
@@ -259,8 +281,7 @@ export class DiskStore implements StoreBackend {
     } catch (error) {
       if (error instanceof StoreError) throw error;
       if (error instanceof FileLockTimeout) throw new StoreError('unavailable', `${path}: another writer holds its lock: ${error.message}`, { cause: error });
-      if (error instanceof FileLockLost)
-        throw new StoreError('unavailable', `${path}: the write went ahead but its lock was ${error.message}`, { cause: error });
+      if (error instanceof FileLockLost) throw new StoreError('unavailable', `${path}: the write went ahead, but its lock ${error.message}`, { cause: error });
       throw this.ioError(error, `locking ${path}`);
     }
   }

@@ -4,7 +4,8 @@
  * with another's. A lock left by a dead process is broken once it is older than `staleMs`.
  */
 import { randomBytes } from 'node:crypto';
-import { lstat, open, readFile, unlink } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { lstat, open, unlink } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 
@@ -99,9 +100,13 @@ async function tryCreate(path: string, content: string): Promise<boolean> {
   }
   try {
     await handle.writeFile(content);
-  } finally {
+  } catch (error) {
+    // An empty lock would hold everyone off until it is stale: take it back before failing.
     await handle.close();
+    await unlink(path);
+    throw error;
   }
+  await handle.close();
   return true;
 }
 
@@ -112,13 +117,31 @@ interface HeldLock {
   readonly text: string;
 }
 
+/** A lock file holds a few hundred bytes; this much is read of one at most. */
+const MAX_LOCK_BYTES = 4096;
+/** No link is followed (a planted link must not make the lock's message show another file) and no FIFO waited on. */
+const READ_FLAGS = constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK;
+
 async function readLock(path: string): Promise<HeldLock | undefined> {
+  let handle;
   try {
-    const [stat, text] = await Promise.all([lstat(path), readFile(path, 'utf8')]);
-    return { owner: parseOwner(text), ageMs: Date.now() - stat.mtimeMs, text };
+    handle = await open(path, READ_FLAGS);
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw error;
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') return undefined;
+    if (code !== 'ELOOP') throw error;
+    const stat = await lstat(path);
+    return { owner: undefined, ageMs: Date.now() - stat.mtimeMs, text: '(a symbolic link)' };
+  }
+  try {
+    const stat = await handle.stat();
+    if (!stat.isFile()) return { owner: undefined, ageMs: Date.now() - stat.mtimeMs, text: '(not a regular file)' };
+    const buffer = Buffer.alloc(MAX_LOCK_BYTES);
+    const { bytesRead } = await handle.read(buffer, 0, MAX_LOCK_BYTES, 0);
+    const text = buffer.subarray(0, bytesRead).toString('utf8');
+    return { owner: parseOwner(text), ageMs: Date.now() - stat.mtimeMs, text };
+  } finally {
+    await handle.close();
   }
 }
 

@@ -44,12 +44,11 @@ describe('DiskStore with two processes', () => {
     children.push(...writers);
     const results = await Promise.all(writers.map((w) => w.exited));
     for (const result of results) expect(result).toEqual({ code: 0, signal: null, stderr: '' });
-    const conflicts = writers.map((w) => (JSON.parse(w.stdout()) as { conflicts: number }).conflicts);
+    // Each writer finished its loop and says how often it retried (how often depends on scheduling).
+    for (const writer of writers) expect(JSON.parse(writer.stdout())).toEqual({ conflicts: expect.any(Number) as unknown });
     const counter = await new DiskStore(dir).get('t', 'c', 'counter');
     expect(counter?.value).toEqual({ count: 2 * INCREMENTS });
     expect(await readdir(join(dir, 't', 'c'))).toEqual(['counter.json']);
-    // Not asserted (it depends on scheduling), but shown when the test is run verbose.
-    console.log(`conflicts retried: ${conflicts.join(' + ')}`);
   });
 
   it('shows a reader the old or the new document while another process writes, and a whole one after that process is killed', async () => {

@@ -1,4 +1,4 @@
-import { mkdir, mkdtemp, readdir, readFile, rm, symlink, truncate, utimes, writeFile } from 'node:fs/promises';
+import { chmod, lutimes, mkdir, mkdtemp, readdir, readFile, rm, stat, symlink, truncate, utimes, writeFile } from 'node:fs/promises';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -38,6 +38,19 @@ describe('DiskStore on disk', () => {
     await store.put('agents', 'agent-facts', FACTS_ID, value);
     expect(await readFile(join(collection(), FACTS_FILE))).toEqual(bytes);
     expect(await store.list('agents', 'agent-facts')).toEqual({ ids: [FACTS_ID] });
+  });
+
+  it('gives a new file fileMode less the umask, and keeps the mode of a file it replaces (a chmod 600 outlives updates)', async () => {
+    await store.put('midl', 'secrets', 'peer', { alice: 'pw1' });
+    const file = join(root, 'midl', 'secrets', 'peer.json');
+    const plain = join(dir, 'plain'); // a file made as any process makes one: 0o644 less the umask
+    await writeFile(plain, '', { mode: 0o644 });
+    expect((await stat(file)).mode & 0o777).toBe((await stat(plain)).mode & 0o777);
+    await chmod(file, 0o600);
+    await store.put('midl', 'secrets', 'peer', { alice: 'pw2' });
+    expect((await stat(file)).mode & 0o777).toBe(0o600);
+    await new DiskStore(root, { fileMode: 0o600 }).put('midl', 'secrets', 'other', { bob: 'pw' });
+    expect((await stat(join(root, 'midl', 'secrets', 'other.json'))).mode & 0o777).toBe(0o600);
   });
 
   it('reads a seed file written by hand: the id from its name, the version from its bytes', async () => {
@@ -90,6 +103,18 @@ describe('DiskStore on disk', () => {
     await writeFile(lock, owner(deadPid));
     await expectStoreError(impatient.delete('agents', 'agent-facts', FACTS_ID), 'unavailable');
     expect((await store.get('agents', 'agent-facts', FACTS_ID))?.value).toEqual({ n: 3 });
+
+    // A link planted as the lock is neither followed nor shown, and is removed (not its target) once stale.
+    await rm(lock);
+    const target = join(dir, 'elsewhere.txt');
+    await writeFile(target, 'private words');
+    await symlink(target, lock);
+    const planted = await expectStoreError(impatient.put('agents', 'agent-facts', FACTS_ID, { n: 5 }), 'unavailable');
+    expect(planted.message).toContain('(a symbolic link)');
+    expect(planted.message).not.toContain('private words');
+    await lutimes(lock, old, old);
+    expect((await store.put('agents', 'agent-facts', FACTS_ID, { n: 6 })).value).toEqual({ n: 6 });
+    expect(await readFile(target, 'utf8')).toBe('private words');
   });
 
   it('refuses a document that is not JSON or not UTF-8, naming its file', async () => {
@@ -165,7 +190,7 @@ describe('DiskStore on disk', () => {
         if (read instanceof StoreError) expect(read.code).toBe('corrupt');
         else expect(read).toMatchObject({ id: 'fuzzed', version: contentVersion(content) });
       }),
-      { numRuns: 60 },
+      { numRuns: 40 },
     );
   });
 

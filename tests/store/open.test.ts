@@ -1,5 +1,6 @@
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { DiskStore, FountainStoreHttp, MemoryStore, openStore, StoreRegistry, storeRegistry } from '../../runtime/store/index.ts';
 import { expectStoreError } from './contract.ts';
@@ -56,6 +57,34 @@ describe('openStore', () => {
     expect(message).toContain('file:, http:, https:, memory:');
     expectRefused(() => openStore('  ', {}), 'invalid-name');
     expect(storeRegistry.schemes()).toEqual(['file', 'http', 'https', 'memory']);
+  });
+
+  it('opens any spec as a store or refuses it with invalid-name, touching nothing (fuzz)', () => {
+    const spec = fc.oneof(
+      fc.string({ unit: 'binary', maxLength: 40 }),
+      fc
+        .tuple(fc.constantFrom('http:', 'https:', 'file:', 'memory:', 'HTTP://', 'file:///', 'x+y:', 'c:'), fc.string({ maxLength: 30 }))
+        .map(([a, b]) => a + b),
+      fc.webUrl({ withQueryParameters: true, withFragments: true }),
+    );
+    fc.assert(
+      fc.property(spec, (s) => {
+        let store;
+        try {
+          store = openStore(s, { FOUNTAINSTORE_API_KEY: 'S3CR3T-ENV-KEY' });
+        } catch (error) {
+          expect(error).toMatchObject({ name: 'StoreError', code: 'invalid-name' });
+          expect((error as Error).message).not.toContain('S3CR3T-ENV-KEY');
+          return;
+        }
+        expect(typeof store.description).toBe('string');
+        if (store instanceof FountainStoreHttp) {
+          const url = new URL(store.description);
+          expect([url.username, url.password, url.search, url.hash]).toEqual(['', '', '', '']);
+        }
+      }),
+      { numRuns: 300 },
+    );
   });
 
   it('opens a registered scheme through its opener, with the spec and environment', async () => {
