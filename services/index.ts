@@ -54,3 +54,15 @@ export {
 } from './gpu/client.ts';
 // The session authority: an operator's grant policy as the bus's grant decision.
 export { policyGrant, ruleMatches, wildcardMatch, type GrantPolicy, type PolicyRule } from './authority/policy.ts';
+// The session authority's records in a store: sessions resumed after a restart, and the grant log.
+export {
+  GRANTS_COLLECTION,
+  MAX_LOADED_SESSIONS,
+  SESSIONS_COLLECTION,
+  SESSIONS_CORPUS,
+  storeSessionRecords,
+  type LoadedSessionRecords,
+  type SkippedSessionRecord,
+  type StoreSessionRecords,
+  type StoreSessionRecordsOptions,
+} from './authority/session-store.ts';

@@ -33,7 +33,10 @@ export function registerPeer(program: Command, setExit: SetExitCode): void {
         .default(65536),
     )
     .option('--grant <caps>', 'grant clients only these capabilities (comma-separated names from the schema) of those they ask for')
-    .option('--store <dir|url>', STORE_OPTION_HELP)
+    .option(
+      '--store <dir|url>',
+      `${STORE_OPTION_HELP}; given, the sessions granted here are kept there (midl/sessions/NAME/…, each grant logged in midl/grants/NAME/…) and resumed after a restart`,
+    )
     .option(
       '--require-schema',
       "refuse to start (exit 1) unless the store holds the schema served here as 'midl publish' wrote it: every package@version with the same content hash, and the same facts",

@@ -7,6 +7,7 @@ import { messageLine, recordedLine } from './lines.ts';
 import { foreignLine } from './midi-lines.ts';
 import { describeError, untilSignal } from './options.ts';
 import { listenPlan, serveBus, type ListenFlags, type ServedBus } from './listen.ts';
+import { openPeerSessions, type PeerSessionStore } from './peer-sessions.ts';
 import { telemetryTopics } from './topics.ts';
 import { grantFromFlags, type GrantFlags } from './grants.ts';
 
@@ -63,6 +64,8 @@ export async function runPeer(opts: PeerOptions, setExit: SetExitCode): Promise<
       throw new UsageError(`--record: cannot open ${opts.record}: ${(err as Error).message}`);
     }
   }
+  // With a store, every session granted here is kept there, and those an earlier run left are resumed.
+  const kept: PeerSessionStore | undefined = opts.store === undefined ? undefined : await openPeerSessions(opts.store, opts.name);
   const bus = new NetworkBus({
     name: opts.name,
     topics: schema.topics,
@@ -74,6 +77,7 @@ export async function runPeer(opts: PeerOptions, setExit: SetExitCode): Promise<
     // A recording keeps the packets each message arrived in, for `replay --raw`.
     ...(record === undefined ? {} : { keepPackets: true }),
     exactlyOnce: { window, seen },
+    ...(kept ? { sessionRecords: kept.records, restoredSessions: kept.restored } : {}),
     onError: (error, address) => process.stderr.write(`warning: ${address}: ${describeError(error)}\n`),
     onForeignUmp: (words) => process.stdout.write(`${JSON.stringify(foreignLine(words))}\n`),
   });
@@ -95,11 +99,13 @@ export async function runPeer(opts: PeerOptions, setExit: SetExitCode): Promise<
   // without stopping it. Capabilities are bigints, written as decimal strings.
   const printStats = () => process.stderr.write(`stats: ${JSON.stringify(bus.stats(), (_key, v: unknown) => (typeof v === 'bigint' ? v.toString() : v))}\n`);
   process.on('SIGUSR2', printStats);
+  if (kept) process.stderr.write(`store: ${bus.sessionsRestored} session${bus.sessionsRestored === 1 ? '' : 's'} restored from ${kept.store.description}\n`);
   // Goodbye on mDNS and Bye to every client first (the listener), then the Bus's own session.
   const shutdown = async (code: ExitCode, served?: ServedBus): Promise<void> => {
     process.off('SIGUSR2', printStats);
     await served?.close();
     await bus.close();
+    await kept?.store.close();
     if (record !== undefined) closeSync(record);
     state?.close();
     setExit(code);

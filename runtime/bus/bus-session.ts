@@ -23,7 +23,7 @@ import { ClockSource } from '../protocol/types/fountain.session.ts';
 import type { UmpError } from '../ump/index.ts';
 import type { LinkDown, UmpLink } from '../transports/link.ts';
 import { matchAddress, type AddressPattern } from './address.ts';
-import type { BusError } from './errors.ts';
+import { BusError } from './errors.ts';
 import { Inbox } from './inbox.ts';
 import { Outbox, type OutboxOptions } from './outbox.ts';
 
@@ -168,6 +168,17 @@ export class BusSession {
     });
     if (old && old !== link && old.isOpen) void old.close();
     this.outbox.start();
+  }
+
+  /**
+   * This peer's link now carries a session it resumed: the link is that session's, and this peer is
+   * done (nothing it holds may close the link: its HELLO deadline, a drop).
+   */
+  handOver(): void {
+    this.link = undefined;
+    this.state = 'closed';
+    this.outbox.close(new BusError('closed', `${this.describe()}: handed over to a resumed session`));
+    this.inbox.close();
   }
 
   /** Sends a control frame now (control frames are not sequenced; their senders retry where needed). */

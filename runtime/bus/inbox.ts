@@ -33,6 +33,18 @@ export class Inbox {
     private readonly ackDelayMs: number,
   ) {}
 
+  /**
+   * A session restored from its record: every seq at or below `floor` was received and answered by the
+   * authority before its restart. What it received above it is not known; the client sends again all it
+   * still holds above `floor` (the resume's backfill), and the seqs the old authority acknowledged after
+   * the record was written never come again: the ACKs list the new seqs one by one until `compact`
+   * moves the floor past those gaps.
+   */
+  restore(floor: bigint): void {
+    this.floor = floor;
+    this.above.clear();
+  }
+
   /** Records an incoming seq; false when it was already received (a duplicate). */
   accept(seq: bigint): boolean {
     if (seq <= this.floor || this.above.has(seq)) return false;

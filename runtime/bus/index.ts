@@ -95,3 +95,13 @@ export {
 export type { RetransmitOptions } from './outbox.ts';
 export { DEFAULT_EXACTLY_ONCE_WINDOW, isDedupeIdentity, type ExactlyOnceOptions } from './exactly-once.ts';
 export type { DeliveryReportValue, JitterReportValue, TopicSnapshot } from './telemetry.ts';
+export {
+  RESTORED_SEQ_JUMP,
+  SessionRecordError,
+  hashResumeToken,
+  parseSessionRecord,
+  resumeTokenMatches,
+  type SessionRecord,
+  type SessionRecordEvent,
+  type SessionRecords,
+} from './session-records.ts';

@@ -54,6 +54,7 @@ import type { RetransmitOptions } from './outbox.ts';
 import { DeliveryQueue } from './queue.ts';
 import { admitReply, type AwaitedReply } from './replies.ts';
 import { ReplyRoutes } from './reply-routes.ts';
+import { parseSessionRecord, type SessionRecord, type SessionRecords } from './session-records.ts';
 import { Sessions, type ConnectOptions, type GrantFunction } from './sessions.ts';
 import { TelemetryReports, type NetworkTelemetryOptions } from './telemetry-reports.ts';
 import { Telemetry, type TopicSnapshot } from './telemetry.ts';
@@ -122,6 +123,17 @@ export interface NetworkBusOptions {
   readonly onForeignUmp?: (words: Uint32Array, from: string) => void;
   /** Deliveries of received messages carry the UMP packets they arrived in (`Delivery.packets`), for recorders. */
   readonly keepPackets?: boolean;
+  /**
+   * Authority: where each session's record is written (granted, resumed, detached) and removed (ended),
+   * so that a restarted authority can resume the sessions (runtime/bus/session-records.ts). A grant or
+   * resume whose record cannot be written is refused.
+   */
+  readonly sessionRecords?: SessionRecords;
+  /**
+   * Authority: sessions an earlier process granted, as their records (what `sessionRecords` kept): each
+   * one still inside its resume window waits, detached, for its client to resume it.
+   */
+  readonly restoredSessions?: readonly SessionRecord[];
   /**
    * The window of keyed exactly-once publications already delivered (default: 65,536 identities, none
    * preloaded): a copy of one of them is acknowledged and not delivered again (runtime/bus/exactly-once.ts).
@@ -238,6 +250,7 @@ export class NetworkBus implements Bus {
   private readonly timers: ReturnType<typeof setInterval>[] = [];
   private nextCorr: bigint;
   private quarantined = 0;
+  private restored = 0;
   private closed = false;
 
   constructor(private readonly options: NetworkBusOptions) {
@@ -284,7 +297,19 @@ export class NetworkBus implements Bus {
       dropPeer: (peer, error, delayMs) => this.dropPeer(peer, error, delayMs),
       retire: (peer) => this.peers.delete(peer),
       quarantine: () => this.quarantined++,
+      records: options.sessionRecords,
+      report: (error, where) => this.onError(error, where),
     });
+    for (const given of options.restoredSessions ?? []) {
+      let record: SessionRecord;
+      try {
+        record = parseSessionRecord(given);
+      } catch (err) {
+        this.onError(err, 'restoredSessions');
+        continue;
+      }
+      if (this.sessions.restore(record, () => this.newPeer('authority'))) this.restored++;
+    }
     this.reports = new TelemetryReports({
       name: this.name,
       telemetry: this.telemetry,
@@ -307,6 +332,11 @@ export class NetworkBus implements Bus {
       report.unref?.();
       this.timers.push(report);
     }
+  }
+
+  /** Authority: the sessions taken back from `restoredSessions` (those still inside their resume window). */
+  get sessionsRestored(): number {
+    return this.restored;
   }
 
   /** Client: the session id granted by the authority. Authority: 0. */
@@ -423,10 +453,12 @@ export class NetworkBus implements Bus {
 
   private dropPeer(peer: BusSession, error: BusError, delayMs = 0): void {
     const drop = () => {
+      // A session left detached by a closing bus keeps its record: a restarted authority resumes it.
+      const keepRecord = this.closed && peer.state === 'detached';
       peer.close(error);
       this.peers.delete(peer);
       this.interests.dropPeer(peer);
-      this.sessions.forget(peer);
+      this.sessions.forget(peer, keepRecord);
       this.corrs.forget(peer);
       this.replyRoutes.dropPeer(peer);
       if (this.client === peer) {
@@ -1028,7 +1060,8 @@ export class NetworkBus implements Bus {
     for (const p of [...this.pending.values()]) p.settle(new BusError('closed', `${p.address}: the bus was closed`, { address: p.address }));
     for (const s of this.subs.values()) s.active = false;
     this.subs.clear();
-    return Promise.resolve();
+    // Session records being written or removed land before the close resolves (a process exits then).
+    return this.sessions.settled();
   }
 
   private assertOpen(address: string): void {

@@ -109,6 +109,19 @@ export class Outbox {
     this.ringSize = options.backfillRing ?? 1024;
   }
 
+  /** The highest seq assigned so far (0 before the first frame). */
+  get lastSeq(): bigint {
+    return this.nextSeq - 1n;
+  }
+
+  /**
+   * A restored session's outbox, before its first frame: its seqs continue after `seq`, past every seq
+   * the authority's earlier process may have used. Ignored once a frame was sequenced here.
+   */
+  continueAfter(seq: bigint): void {
+    if (this.nextSeq === 1n) this.nextSeq = seq + 1n;
+  }
+
   /** Unacknowledged frames. */
   get inFlight(): number {
     return this.frames.size;

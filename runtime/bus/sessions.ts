@@ -18,7 +18,8 @@ import { ControlKind, payloadWithinSysEx7, type Control, type Interest } from '.
 import { BusError } from './errors.ts';
 import type { BusSession } from './bus-session.ts';
 import { handshakeShare } from './interests.ts';
-import { randomToken, randomU32, secretsEqual } from './web-crypto.ts';
+import { RESTORED_SEQ_JUMP, hashResumeToken, resumeTokenMatches, type SessionRecord, type SessionRecords } from './session-records.ts';
+import { randomToken, randomU32 } from './web-crypto.ts';
 import { Qos as WireQos } from '../envelope/index.ts';
 import type { QosLevel } from './descriptor.ts';
 
@@ -112,11 +113,36 @@ export interface SessionHost {
   retire(peer: BusSession): void;
   /** Counts a frame refused outside a session. */
   quarantine(): void;
+  /** Authority: where each session's record is kept (none: sessions live in memory only). */
+  readonly records: SessionRecords | undefined;
+  /** A record that could not be written or removed (the session goes on). */
+  report(error: unknown, where: string): void;
+}
+
+/** Authority: what a session's record needs beyond the session itself. */
+interface Granted {
+  /** SHA-256 of the current resume token (the token itself is sent once, in the WELCOME). */
+  tokenHash: string;
+  readonly grantedAtMs: number;
+  /** The link it was granted or last resumed on. */
+  link: string;
+  /** The user the link proved at the grant, when its transport authenticates users. */
+  readonly user: string | undefined;
+  /** Restored from a record and not resumed yet: the highest seq the earlier process had recorded as sent. */
+  restoredSent: bigint | undefined;
+  expiry: ReturnType<typeof setTimeout> | undefined;
+  /** The resume whose record is being written (a later one takes over). */
+  resuming?: object | undefined;
 }
 
 export class Sessions {
   /** Authority: sessions by id (attached or detached). */
   private readonly sessions = new Map<number, BusSession>();
+  private readonly granted = new Map<number, Granted>();
+  /** Authority: new links whose grant or resume waits for its record to be written (their repeated HELLOs wait too). */
+  private readonly recording = new WeakSet<BusSession>();
+  /** Authority: each session's record writes, in order (a detach's write never lands after a later resume's). */
+  private readonly writes = new Map<number, Promise<void>>();
   private readonly welcomes = new WeakMap<BusSession, Control>();
   private readonly resumable = new WeakMap<BusSession, { reconnect: () => Promise<UmpLink>; forMs: number }>();
   private readonly handshakes = new WeakMap<BusSession, { resolve: () => void; reject: (e: BusError) => void }>();
@@ -209,6 +235,7 @@ export class Sessions {
       if (w) peer.sendControl(w);
       return;
     }
+    if (this.recording.has(peer)) return; // its record is being written; the answer follows
     if (c.resume) return this.onResume(peer, c, c.resume);
     const user = peer.link?.user;
     const answer = host.grant ? host.grant(c.capabilities, { name: c.name, ...(user === undefined ? {} : { user }) }) : c.capabilities;
@@ -242,10 +269,144 @@ export class Sessions {
     peer.jitterBudgetUs = Math.max(host.jitterBudgetUs, c.jitterBudgetUs);
     peer.clockSource = clock;
     peer.resumeToken = randomToken(24);
-    peer.state = 'established';
-    host.setInterests(peer, c.interests);
-    this.sessions.set(peer.sessionId, peer);
-    this.welcome(peer, clock, false, 0n);
+    const id = peer.sessionId;
+    const g: Granted = {
+      tokenHash: hashResumeToken(peer.resumeToken),
+      grantedAtMs: Date.now(),
+      link: peer.link?.description ?? '',
+      user,
+      restoredSent: undefined,
+      expiry: undefined,
+    };
+    this.sessions.set(id, peer);
+    this.granted.set(id, g);
+    const establish = () => {
+      peer.state = 'established';
+      host.setInterests(peer, c.interests);
+      this.welcome(peer, clock, false, 0n);
+    };
+    const records = host.records;
+    if (!records) return establish();
+    this.recording.add(peer);
+    this.write(id, () => records.save(this.recordOf(peer, g), 'grant')).then(
+      () => {
+        this.recording.delete(peer);
+        // Dropped while the record was written (its link went down): `forget` removes the record.
+        if (peer.state === 'handshake') establish();
+      },
+      (err: unknown) => {
+        this.recording.delete(peer);
+        // Dropping the peer forgets the session and removes whatever part of its record was written.
+        this.refuseUnrecorded(peer, c.name, err);
+      },
+    );
+  }
+
+  /** REFUSE for a session whose record could not be written: granted, a restart would lose it. */
+  private refuseUnrecorded(peer: BusSession, name: string, err: unknown): void {
+    const why = err instanceof Error ? err.message : String(err);
+    peer.sendControl(refusal('SESSION_LIMIT', `the authority cannot record the session (${clip(why)}); try again later`));
+    this.host.dropPeer(peer, new BusError('closed', `${name}: session not granted: its record could not be written: ${why}`, { cause: err }), 50);
+  }
+
+  /** Authority: writes for session `id`, one after the other. */
+  private write(id: number, op: () => Promise<void>): Promise<void> {
+    const next = (this.writes.get(id) ?? Promise.resolve()).then(op);
+    const tail = next.catch(() => undefined);
+    this.writes.set(id, tail);
+    void tail.then(() => {
+      if (this.writes.get(id) === tail) this.writes.delete(id);
+    });
+    return next;
+  }
+
+  /** Resolves once every record write begun so far has ended. */
+  settled(): Promise<void> {
+    return Promise.all([...this.writes.values()]).then(() => undefined);
+  }
+
+  private recordOf(peer: BusSession, g: Granted, extra: { sentSeq?: bigint; detachedAtMs?: number; tokenHash?: string; link?: string } = {}): SessionRecord {
+    return {
+      format: 1,
+      sessionId: peer.sessionId,
+      peerName: peer.peerName,
+      link: extra.link ?? g.link,
+      ...(g.user === undefined ? {} : { user: g.user }),
+      granted: peer.granted.toString(),
+      ...(peer.allowedQos === undefined ? {} : { qos: QOS_LEVELS.filter((q) => peer.allowedQos!.has(WIRE_QOS[q])) }),
+      ...(peer.grantedBy === undefined ? {} : { grantedBy: peer.grantedBy }),
+      maxPayload: peer.maxPayload,
+      jitterBudgetUs: peer.jitterBudgetUs,
+      heartbeatMs: peer.heartbeatMs,
+      clockSource: peer.clockSource,
+      resumeTokenSha256: extra.tokenHash ?? g.tokenHash,
+      receivedFloor: peer.inbox.answeredFloor.toString(),
+      sentSeq: (extra.sentSeq ?? g.restoredSent ?? peer.outbox.lastSeq).toString(),
+      grantedAtMs: g.grantedAtMs,
+      savedAtMs: Date.now(),
+      ...(extra.detachedAtMs === undefined ? {} : { detachedAtMs: extra.detachedAtMs }),
+    };
+  }
+
+  /**
+   * Authority: takes back a session an earlier process granted (its record), detached until its client
+   * resumes it, for what is left of its resume window; false when the record's session expired, is
+   * here already, keeps a clock this node does not, or today's policy grants it nothing.
+   */
+  restore(record: SessionRecord, newPeer: () => BusSession): boolean {
+    const host = this.host;
+    const now = Date.now();
+    const id = record.sessionId;
+    if (this.sessions.has(id)) return false;
+    const waited = record.detachedAtMs === undefined ? 0 : Math.max(0, now - record.detachedAtMs);
+    const asked = BigInt(record.granted);
+    // Today's policy decides again, for the name and user the session was granted to: never more than before.
+    const user = record.user;
+    const answer = host.grant ? host.grant(asked, { name: record.peerName, ...(user === undefined ? {} : { user }) }) : asked;
+    const decision: SessionGrant = typeof answer === 'bigint' ? { capabilities: answer } : answer;
+    const granted = decision.capabilities & asked;
+    const ended = waited >= host.resumeWindowMs || !OWN_CLOCK_NUMBERS.includes(record.clockSource);
+    if (ended || decision.refused !== undefined || (asked !== 0n && granted === 0n)) {
+      const records = host.records;
+      if (records) this.write(id, () => records.remove(id)).catch((err: unknown) => host.report(err, `session ${id}`));
+      return false;
+    }
+    const peer = newPeer();
+    peer.sessionId = id;
+    peer.peerName = record.peerName;
+    peer.granted = granted;
+    peer.allowedQos = qosWithin(record.qos, decision.qos);
+    peer.grantedBy = decision.by ?? record.grantedBy;
+    // Within what this process takes today, too (it may have been started with a smaller limit).
+    peer.maxPayload = Math.min(record.maxPayload, host.maxPayload, Math.max(MIN_MAX_PAYLOAD, decision.maxPayload ?? Number.POSITIVE_INFINITY));
+    peer.heartbeatMs = record.heartbeatMs;
+    peer.jitterBudgetUs = record.jitterBudgetUs;
+    peer.clockSource = record.clockSource;
+    peer.state = 'detached';
+    peer.inbox.restore(BigInt(record.receivedFloor));
+    const g: Granted = {
+      tokenHash: record.resumeTokenSha256,
+      grantedAtMs: record.grantedAtMs,
+      link: record.link,
+      user,
+      restoredSent: BigInt(record.sentSeq),
+      expiry: undefined,
+    };
+    this.sessions.set(id, peer);
+    this.granted.set(id, g);
+    this.expireLater(peer, g, host.resumeWindowMs - waited);
+    return true;
+  }
+
+  /** Authority: ends `peer`'s session unless it is resumed within `ms`. */
+  private expireLater(peer: BusSession, g: Granted, ms: number): void {
+    clearTimeout(g.expiry);
+    g.expiry = setTimeout(() => {
+      if (peer.state === 'detached')
+        this.host.dropPeer(peer, new BusError('undelivered', `${peer.describe()}: not resumed within ${this.host.resumeWindowMs} ms`));
+    }, ms);
+    // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- browsers' timers are numbers, without unref
+    g.expiry.unref?.();
   }
 
   private welcome(peer: BusSession, clockSource: number, resumed: boolean, lastSeq: bigint): void {
@@ -271,8 +432,9 @@ export class Sessions {
 
   private onResume(fresh: BusSession, c: Hello, r: NonNullable<Hello['resume']>): void {
     const s = this.sessions.get(r.sessionId);
+    const g = this.granted.get(r.sessionId);
     const link = fresh.link;
-    if (!s || !link || !secretsEqual(s.resumeToken, r.token)) {
+    if (!s || !g || !link || !resumeTokenMatches(r.token, g.tokenHash)) {
       if (s && link && s.link === link) {
         // A repeated HELLO for a resume that already succeeded on this link.
         const w = this.welcomes.get(s);
@@ -283,17 +445,64 @@ export class Sessions {
       this.host.quarantine();
       return this.host.dropPeer(fresh, new BusError('replay', `${c.name}: resume of session ${r.sessionId} refused`), 50);
     }
-    this.host.retire(fresh);
-    s.attach(link);
-    // The new link may bound messages more than the old one did (a MIDI port after a UMP link).
-    s.maxPayload = Math.min(s.maxPayload, linkPayloadLimit(link));
-    s.peerName = c.name;
-    s.resumeToken = randomToken(24);
-    s.state = 'established';
-    this.host.setInterests(s, c.interests);
-    this.resumeCount++;
-    this.welcome(s, s.clockSource, true, s.inbox.answeredFloor);
-    s.outbox.backfill(r.lastSeq);
+    // The token is spent once the WELCOME carrying its successor goes out; until then (the record being
+    // written) it stays good, and a later resume with it (the client gave up on a slow link and came back
+    // on another) takes over from this one.
+    const token = randomToken(24);
+    const tokenHash = hashResumeToken(token);
+    const attempt = {};
+    g.resuming = attempt;
+    clearTimeout(g.expiry);
+    // A restored session's seqs continue past whatever its earlier process may have sent: past what the
+    // record says and what the client says it received (docs/wire.md, "Sessions kept in a store").
+    const restoredBase = g.restoredSent === undefined ? undefined : max(g.restoredSent, r.lastSeq) + RESTORED_SEQ_JUMP;
+    const complete = () => {
+      g.resuming = undefined;
+      g.tokenHash = tokenHash;
+      g.link = link.description;
+      this.host.retire(fresh);
+      fresh.handOver();
+      s.attach(link);
+      // The new link may bound messages more than the old one did (a MIDI port after a UMP link).
+      s.maxPayload = Math.min(s.maxPayload, linkPayloadLimit(link));
+      s.peerName = c.name;
+      s.resumeToken = token;
+      s.state = 'established';
+      if (restoredBase !== undefined) {
+        s.outbox.continueAfter(restoredBase);
+        g.restoredSent = undefined;
+      }
+      this.host.setInterests(s, c.interests);
+      this.resumeCount++;
+      this.welcome(s, s.clockSource, true, s.inbox.answeredFloor);
+      s.outbox.backfill(r.lastSeq);
+    };
+    const records = this.host.records;
+    if (!records) return complete();
+    this.recording.add(fresh);
+    const record = this.recordOf(s, g, { tokenHash, link: link.description, ...(restoredBase === undefined ? {} : { sentSeq: restoredBase }) });
+    this.write(s.sessionId, () => records.save({ ...record, peerName: c.name }, 'resume')).then(
+      () => {
+        this.recording.delete(fresh);
+        if (g.resuming !== attempt || s.state === 'closed') return; // a later resume took over, or the session ended
+        g.resuming = undefined;
+        if (fresh.state !== 'handshake' || fresh.link !== link || !link.isOpen) {
+          // The new link went down while the record was written: no WELCOME went out, the client still
+          // holds the token it came with, and the store gets that one back (for a resume after a restart).
+          this.write(s.sessionId, () => records.save(this.recordOf(s, g, { detachedAtMs: Date.now() }), 'detach')).catch((err: unknown) =>
+            this.host.report(err, s.describe()),
+          );
+          return this.expireLater(s, g, this.host.resumeWindowMs);
+        }
+        complete();
+      },
+      (err: unknown) => {
+        this.recording.delete(fresh);
+        this.refuseUnrecorded(fresh, c.name, err);
+        if (g.resuming !== attempt) return;
+        this.host.dropPeer(s, new BusError('closed', `${s.describe()}: its resume could not be recorded: ${err instanceof Error ? err.message : String(err)}`));
+      },
+    );
   }
 
   onWelcome(peer: BusSession, c: Welcome): void {
@@ -327,11 +536,15 @@ export class Sessions {
     if (peer.state !== 'established') return host.dropPeer(peer, new BusError('closed', `${peer.describe()}: link down during handshake: ${down.message}`));
     peer.state = 'detached';
     if (peer.role === 'authority') {
-      const expire = setTimeout(() => {
-        if (peer.state === 'detached') host.dropPeer(peer, new BusError('undelivered', `${peer.describe()}: not resumed within ${host.resumeWindowMs} ms`));
-      }, host.resumeWindowMs);
-      // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- browsers' timers are numbers, without unref
-      expire.unref?.();
+      const g = this.granted.get(peer.sessionId);
+      if (!g) return;
+      this.expireLater(peer, g, host.resumeWindowMs);
+      // Exact now (nothing arrives while detached): a restart before the resume loses no sequence state.
+      const records = host.records;
+      if (records)
+        this.write(peer.sessionId, () => records.save(this.recordOf(peer, g, { detachedAtMs: Date.now() }), 'detach')).catch((err: unknown) =>
+          host.report(err, peer.describe()),
+        );
       return;
     }
     const how = this.resumable.get(peer);
@@ -363,9 +576,18 @@ export class Sessions {
     if (peer.state === 'detached') host.dropPeer(peer, new BusError('undelivered', `${peer.describe()}: could not resume within ${forMs} ms`));
   }
 
-  /** A dropped peer's session can no longer be resumed. */
-  forget(peer: BusSession): void {
-    if (this.sessions.get(peer.sessionId) === peer) this.sessions.delete(peer.sessionId);
+  /**
+   * A dropped peer's session can no longer be resumed: its record goes too, unless `keepRecord` (a
+   * detached session of a bus that is closing: a restarted authority may still resume it).
+   */
+  forget(peer: BusSession, keepRecord = false): void {
+    const id = peer.sessionId;
+    if (this.sessions.get(id) !== peer) return;
+    this.sessions.delete(id);
+    clearTimeout(this.granted.get(id)?.expiry);
+    this.granted.delete(id);
+    const records = this.host.records;
+    if (records && !keepRecord) this.write(id, () => records.remove(id)).catch((err: unknown) => this.host.report(err, peer.describe()));
   }
 
   private newSessionId(): number {
@@ -374,4 +596,19 @@ export class Sessions {
       if (id !== 0 && !this.sessions.has(id)) return id;
     }
   }
+}
+
+const max = (a: bigint, b: bigint): bigint => (a > b ? a : b);
+
+/** A store's error message, clipped to what a REFUSE's message field carries with room to spare. */
+function clip(message: string): string {
+  return message.length > 512 ? `${message.slice(0, 511)}…` : message;
+}
+
+const QOS_LEVELS: readonly QosLevel[] = ['at_most_once', 'at_least_once', 'exactly_once'];
+
+/** The QoS levels both a record and today's grant allow (undefined: every level, as neither bounds them). */
+function qosWithin(recorded: readonly QosLevel[] | undefined, granted: readonly QosLevel[] | undefined): ReadonlySet<number> | undefined {
+  if (recorded === undefined && granted === undefined) return undefined;
+  return new Set(QOS_LEVELS.filter((q) => (recorded ?? QOS_LEVELS).includes(q) && (granted ?? QOS_LEVELS).includes(q)).map((q) => WIRE_QOS[q]));
 }
