@@ -29,8 +29,13 @@ export interface ListenFlags extends MdnsFlags {
 export interface ListenPlan {
   readonly target: UrlOption;
   readonly users: ReadonlyMap<string, string> | undefined;
+  /** `--users store:ID`: the users are document midl/secrets/ID of the command's store, read once it is open. */
+  readonly storedUsers: string | undefined;
   readonly secret: string | undefined;
 }
+
+/** `--users store:ID` names a document of the store rather than a file (a file named so is `./store:ID`). */
+const STORED_USERS = 'store:';
 
 export function listenPlan(opts: ListenFlags): ListenPlan {
   if ((opts.listen === undefined) === (opts.virtual === undefined)) throw new UsageError('give one of --listen URL or --virtual NAME');
@@ -41,7 +46,9 @@ export function listenPlan(opts: ListenFlags): ListenPlan {
   if (!opts.advertise && (opts.mdnsInterface !== undefined || opts.mdnsPort !== undefined)) {
     throw new UsageError('--mdns-interface and --mdns-port only apply with --advertise');
   }
-  return { target, users: opts.users === undefined ? undefined : readUsersFile(opts.users), secret: readSharedSecret(opts) };
+  const storedUsers = opts.users?.startsWith(STORED_USERS) === true ? opts.users.slice(STORED_USERS.length) : undefined;
+  const users = opts.users === undefined || storedUsers !== undefined ? undefined : readUsersFile(opts.users);
+  return { target, users, storedUsers, secret: readSharedSecret(opts) };
 }
 
 /** A bus served on a listener (and announced on mDNS when asked): `close` says goodbye on mDNS, then closes the listener. */

@@ -1,7 +1,7 @@
 import { ALL_CAPABILITIES, NetworkBus } from '../../runtime/index.ts';
 import { Capabilities, intents, topics } from '../../generated/index.ts';
 import { GpuEngine, GpuUnavailableError, describeGpu, directoryModuleStore, serveGpu, type GpuAdapterReport, type GpuBackend } from '../../services/index.ts';
-import { ExitCode, type SetExitCode } from '../exit.ts';
+import { ExitCode, UsageError, type SetExitCode } from '../exit.ts';
 import { listenPlan, serveBus, type ListenFlags } from './listen.ts';
 import { describeError, untilSignal } from './options.ts';
 import { grantFromFlags, type GrantFlags } from './grants.ts';
@@ -20,6 +20,7 @@ export interface GpuInfoOptions {
 export async function runGpuServe(opts: GpuServeOptions, setExit: SetExitCode): Promise<void> {
   // Every usage mistake is found before the device opens (which takes a while).
   const plan = listenPlan(opts);
+  if (plan.storedUsers !== undefined) throw new UsageError('--users store:ID is for midl peer --store; midl gpu serve reads its users from a file');
   const grant = grantFromFlags(opts, Capabilities);
   let engine: GpuEngine;
   try {
@@ -49,9 +50,11 @@ export async function runGpuServe(opts: GpuServeOptions, setExit: SetExitCode): 
     setExit(code);
   };
   await host.ready;
+  // Listening for the signal before the listener says it listens: a SIGTERM sent on that line is a clean stop.
+  const signalled = untilSignal();
   const served = await serveBus(bus, plan, opts);
   if (typeof served === 'number') return shutdown(served);
-  await untilSignal();
+  await signalled;
   await shutdown(ExitCode.Ok, served);
 }
 

@@ -10,6 +10,7 @@ import { listenPlan, serveBus, type ListenFlags, type ServedBus } from './listen
 import { openPeerSessions, type PeerSessionStore } from './peer-sessions.ts';
 import { telemetryTopics } from './topics.ts';
 import { grantFromFlags, type GrantFlags } from './grants.ts';
+import { readStoredUsers } from './credentials.ts';
 
 export interface PeerOptions extends ListenFlags, GrantFlags {
   schema?: string;
@@ -23,7 +24,7 @@ export interface PeerOptions extends ListenFlags, GrantFlags {
 
 /** What `midl peer` does (commands/peer.ts defines its options). */
 export async function runPeer(opts: PeerOptions, setExit: SetExitCode): Promise<void> {
-  const plan = listenPlan(opts);
+  let plan = listenPlan(opts);
   const schema = await loadSchema(opts.schema);
   if (!schema) return setExit(ExitCode.Failure);
   if (opts.requireSchema && !(await (await import('../registry/require-schema.ts')).requirePublishedSchema(opts.schema, opts.store)))
@@ -66,6 +67,10 @@ export async function runPeer(opts: PeerOptions, setExit: SetExitCode): Promise<
   }
   // With a store, every session granted here is kept there, and those an earlier run left are resumed.
   const kept: PeerSessionStore | undefined = opts.store === undefined ? undefined : await openPeerSessions(opts.store, opts.name);
+  if (plan.storedUsers !== undefined) {
+    if (!kept) throw new UsageError(`--users store:${plan.storedUsers} reads the users from the peer's store: give --store DIR|URL too`);
+    plan = { ...plan, users: await readStoredUsers(kept.store, plan.storedUsers) };
+  }
   const bus = new NetworkBus({
     name: opts.name,
     topics: schema.topics,
@@ -110,8 +115,10 @@ export async function runPeer(opts: PeerOptions, setExit: SetExitCode): Promise<
     state?.close();
     setExit(code);
   };
+  // Listening for the signal before the listener says it listens: a SIGTERM sent on that line is a clean stop.
+  const signalled = untilSignal();
   const served = await serveBus(bus, plan, opts);
   if (typeof served === 'number') return shutdown(served);
-  await untilSignal();
+  await signalled;
   await shutdown(ExitCode.Ok, served);
 }

@@ -1,4 +1,4 @@
-import { chmodSync } from 'node:fs';
+import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { CLI_TEST_TIMEOUT_MS, busWarnings, removeTempProjects, runMidl, stackTraceLines } from '../helpers/cli.ts';
@@ -154,5 +154,37 @@ describe('midl user authentication', { timeout: CLI_TEST_TIMEOUT_MS }, () => {
       /error\[MIDL1906\]: --users: '.*open-users\.json' holds secrets but every user of this machine may read it \(mode 0644\)\nhelp: chmod 600 /,
     );
     expect(exposed.stderr).not.toContain(PASSWORD);
+  });
+
+  it("--users store:ID reads the users from the peer's --store (a seed-directory file only its owner may read)", async () => {
+    const secrets = join(dir, 'store/midl/secrets');
+    mkdirSync(secrets, { recursive: true });
+    writeFileSync(join(secrets, 'studio.json'), JSON.stringify({ alice: PASSWORD }), { mode: 0o600 });
+    const stored = await startPeer(['--schema', schema, '--store', join(dir, 'store'), '--users', 'store:studio', '--name', 'stored']);
+    try {
+      const sent = await runMidl([
+        'send',
+        '--to',
+        stored.url,
+        '--topic',
+        'ops/job',
+        '--json',
+        job(3, 'via store'),
+        '--schema',
+        schema,
+        '--user',
+        'alice',
+        '--password-file',
+        file('alice.pw'),
+      ]);
+      expect(sent.stderr).toContain('1/1 delivered');
+      expect(sent.code).toBe(0);
+    } finally {
+      await stored.stop();
+    }
+    const noStore = await runMidl(['peer', '--listen', 'udp://127.0.0.1:0', '--schema', schema, '--users', 'store:studio']);
+    expect(noStore.code).toBe(2);
+    expect(noStore.stderr).toContain("error: --users store:studio reads the users from the peer's store: give --store DIR|URL too");
+    expect(noStore.stderr + stored.stderr()).not.toContain(PASSWORD);
   });
 });
