@@ -24,6 +24,7 @@ const commandModules: ReadonlyArray<readonly [name: string, load: () => Promise<
   ['replay', async () => (await import('./replay.ts')).registerReplay],
   ['midi', async () => (await import('./midi.ts')).registerMidi],
   ['gpu', async () => (await import('./gpu.ts')).registerGpu],
+  ['mcp', async () => (await import('./mcp.ts')).registerMcp],
 ];
 
 /** Whether `name` is one of the CLI's commands. */
