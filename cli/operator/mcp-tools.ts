@@ -36,7 +36,7 @@ export interface ToolArguments {
  * tool naming neither, or a name the loaded schema lacks, means the projection and the registry came
  * from different schemas: a bug, thrown.
  */
-export function bindTools(tools: readonly McpTool[], schema: LoadedSchema): BoundTool[] {
+export function bindTools(tools: readonly McpTool[], schema: Pick<LoadedSchema, 'topics' | 'intents'>): BoundTool[] {
   return tools.map((tool) => {
     const topicAddress = tool._meta?.['midl/topic'];
     const intentName = tool._meta?.['midl/intent'];
@@ -62,17 +62,27 @@ export function toolAllowed(bound: BoundTool, granted: bigint | undefined): bool
 }
 
 /**
- * Reads a tool's arguments. A value in the schema's own JSON form is taken as it is; only one that is
- * not is read again as the OpenAI strict form (`fromStrictArguments`: null for an absent optional,
- * {key, value} lists for maps, JSON text for untyped values), and taken if that reading is valid. Trying
- * the own form first keeps a JSON-typed field whose value is a string from being parsed as JSON text.
- * Returns the problems of the own form when neither reading is valid, each led by its JSON Pointer.
+ * How tool arguments are read: `auto` takes a value in the schema's own JSON form as it is and reads
+ * only one that is not as the OpenAI strict form; `strict` reads every value as the strict form (for a
+ * host that shows its model the strict schemas of generated/facts/openai.json).
  */
-export function readArguments(bound: BoundTool, args: Readonly<Record<string, unknown>> | undefined): ToolArguments | string[] {
+export type ArgumentForm = 'auto' | 'strict';
+
+/**
+ * Reads a tool's arguments. The OpenAI strict form (`fromStrictArguments`: null for an absent optional,
+ * {key, value} lists for maps, JSON text for untyped values) is reshaped to the schema's own form first
+ * under `strict`; under `auto` only when the own form is not valid and the reshaped value is. Under
+ * `auto` a string given for an untyped JSON field is therefore that string, not JSON text to parse: the
+ * one reading the two forms share. Returns the problems (of the own form, under `auto`), each led by its
+ * JSON Pointer.
+ */
+export function readArguments(bound: BoundTool, args: Readonly<Record<string, unknown>> | undefined, form: ArgumentForm = 'auto'): ToolArguments | string[] {
   const given = (args ?? {}) as JsonValue;
+  const reshaped = () => fromStrictArguments(bound.tool.inputSchema as { [key: string]: JsonValue }, given);
+  if (form === 'strict') return readForm(bound.target, reshaped());
   const own = readForm(bound.target, given);
   if (!Array.isArray(own)) return own;
-  const strict = readForm(bound.target, fromStrictArguments(bound.tool.inputSchema as { [key: string]: JsonValue }, given));
+  const strict = readForm(bound.target, reshaped());
   return Array.isArray(strict) ? own : strict;
 }
 

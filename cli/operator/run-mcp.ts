@@ -14,7 +14,7 @@ import type { ClientOptions } from './client.ts';
 import { loadMcpFacts } from './mcp-facts.ts';
 import { McpPeer, PeerUnreachable } from './mcp-peer.ts';
 import { TopicResources } from './mcp-topics.ts';
-import { bindTools, callTool, invalidArguments, readArguments, toolAllowed, unreachableResult, type BoundTool } from './mcp-tools.ts';
+import { bindTools, callTool, invalidArguments, readArguments, toolAllowed, unreachableResult, type ArgumentForm, type BoundTool } from './mcp-tools.ts';
 import { describeError, untilSignal } from './options.ts';
 import { urlOption } from './urls.ts';
 
@@ -23,6 +23,7 @@ export interface McpOptions extends ClientOptions {
   schema?: string;
   http?: string;
   timeout: number;
+  argumentForm: ArgumentForm;
 }
 
 const INSTRUCTIONS =
@@ -68,7 +69,7 @@ export async function runMcp(opts: McpOptions, setExit: SetExitCode): Promise<vo
     call: async (name, args): Promise<McpToolResult> => {
       const bound = byName.get(name);
       if (!bound) throw new McpUnknownName(`unknown tool: ${name} (tools/list gives the tools this session may call)`);
-      const read = readArguments(bound, args);
+      const read = readArguments(bound, args, opts.argumentForm);
       if (Array.isArray(read)) return invalidArguments(bound, read);
       let bus;
       try {
