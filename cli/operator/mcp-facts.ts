@@ -5,7 +5,7 @@
  * as resources to read.
  */
 import { readFileSync } from 'node:fs';
-import { relative } from 'node:path';
+import { isAbsolute, relative, resolve } from 'node:path';
 import { compile, generate, readLock, type EmittedFile } from '../../compiler/index.ts';
 import type { JsonValue } from '../../runtime/index.ts';
 import type { McpResource, McpResourceTemplate, McpTool } from '../../services/index.ts';
@@ -32,7 +32,7 @@ interface Projection {
 }
 
 /** The URI of a schema source file (its path relative to the working directory) or of a facts file of a program. */
-export const schemaDocumentUri = (path: string): string => `midl-schema:///${path.split('/').map(encodeURIComponent).join('/')}`;
+export const schemaDocumentUri = (path: string): string => `midl-schema:///${path.replace(/^\/+/, '').split('/').map(encodeURIComponent).join('/')}`;
 export const factsDocumentUri = (program: string, file: string): string => `midl-facts:///${encodeURIComponent(program)}/${encodeURIComponent(file)}`;
 
 /**
@@ -56,7 +56,9 @@ export async function loadMcpFacts(schemaPath: string | undefined): Promise<McpF
     resources.push(...projection.resources);
     resourceTemplates.push(...projection.resourceTemplates);
     for (const source of job.files) {
-      const path = relative(process.cwd(), source) || source;
+      // Below the working directory by its relative path, elsewhere by its absolute one (a URI has no `..`).
+      const below = relative(process.cwd(), source);
+      const path = below === '' || below.startsWith('..') || isAbsolute(below) ? resolve(source) : below;
       documents.push({
         resource: { uri: schemaDocumentUri(path), name: path, description: `midl schema source of ${job.label}`, mimeType: 'text/plain' },
         text: readFileSync(source, 'utf8'),

@@ -95,31 +95,40 @@ export async function runMcp(opts: McpOptions, setExit: SetExitCode): Promise<vo
     server.onclose = () => servers.delete(server);
     return server;
   };
-  // Connect now, so that the first tools/list already reflects the grant; a peer not up yet is tried again at each call.
+  const serving = http ? await serveHttp(makeServer, http, opts.http!, warn) : await serveStdio(makeServer, `${tools.length} tools on stdio for ${to.url}`);
+  // Connect now, so that the first tools/list already reflects the grant; a peer not up yet is tried again
+  // at each call. Only once serving: a server that could not start leaves no session holding the process.
   void peer.bus().catch(() => undefined);
-
-  let ended: Promise<unknown>;
-  let stop: () => Promise<void>;
-  if (http) {
-    const listening = await serveMcpHttp(makeServer, { host: http.host, port: http.port, onError: (error) => warn(error, 'mcp http') }).catch(
-      (err: unknown) => {
-        throw new UsageError(`--http ${opts.http}: cannot listen: ${describeError(err)}`);
-      },
-    );
-    process.stderr.write(`mcp: listening on ${listening.url}\n`);
-    ended = new Promise(() => undefined);
-    stop = () => listening.close();
-  } else {
-    const stdio = await serveMcpStdio(makeServer());
-    process.stderr.write(`mcp: serving ${tools.length} tools on stdio for ${to.url}\n`);
-    ended = stdio.ended;
-    stop = () => stdio.close();
-  }
-  const why = await untilSignal(ended);
+  const why = await untilSignal(serving.ended);
   if (why !== 'done') process.stderr.write(`mcp: ${why}, closing\n`);
-  await stop();
+  await serving.stop();
   await peer.close();
   setExit(ExitCode.Ok);
+}
+
+interface Serving {
+  readonly ended: Promise<unknown>;
+  stop(): Promise<void>;
+}
+
+async function serveHttp(
+  makeServer: () => ReturnType<typeof createMcpServer>,
+  at: { host: string; port: number },
+  shown: string,
+  warn: (error: unknown, where: string) => void,
+): Promise<Serving> {
+  const listening = await serveMcpHttp(makeServer, { host: at.host, port: at.port, onError: (error) => warn(error, 'mcp http') }).catch((err: unknown) => {
+    throw new UsageError(`--http ${shown}: cannot listen: ${describeError(err)}`);
+  });
+  process.stderr.write(`mcp: listening on ${listening.url}\n`);
+  // Served until a signal.
+  return { ended: new Promise(() => undefined), stop: () => listening.close() };
+}
+
+async function serveStdio(makeServer: () => ReturnType<typeof createMcpServer>, what: string): Promise<Serving> {
+  const stdio = await serveMcpStdio(makeServer());
+  process.stderr.write(`mcp: serving ${what}\n`);
+  return { ended: stdio.ended, stop: () => stdio.close() };
 }
 
 /** `--http HOST:PORT` (an IPv6 host in brackets); port 0 lets the system choose. */

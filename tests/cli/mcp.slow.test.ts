@@ -1,5 +1,8 @@
 import { readFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
 import { createSocket } from 'node:dgram';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
@@ -12,7 +15,7 @@ import { ALL_CAPABILITIES, NetworkBus, RemoteError, type AnyTopicDescriptor, typ
 import { transports, type TransportListener } from '../../runtime/transports/index.ts';
 import { collectBusErrors } from '../helpers/bus-errors.ts';
 import { CALC_SCHEMA } from '../helpers/calc-schema.ts';
-import { CLI_TEST_TIMEOUT_MS, MIDL_BIN, removeTempProjects, stackTraceLines, tempProject } from '../helpers/cli.ts';
+import { CLI_TEST_TIMEOUT_MS, MIDL_BIN, removeTempProjects, runMidl, stackTraceLines, tempProject } from '../helpers/cli.ts';
 import { killAll, startMidl, startPeer } from '../helpers/midl-process.ts';
 import { repoPath } from '../helpers/repo.ts';
 import { until } from '../helpers/until.ts';
@@ -277,6 +280,44 @@ describe('midl mcp over stdio', { timeout: CLI_TEST_TIMEOUT_MS }, () => {
     listeners.push(await listen(`udp://127.0.0.1:${port}`));
     const up = await client.callTool({ name: 'calc__divide__unit', arguments: { params: { unit: 'alu' }, payload: { a: '4', b: '2' } } });
     expect(up).toMatchObject({ structuredContent: { q: '2', unit: 'alu' } });
+  });
+});
+
+describe('midl mcp: the process', { timeout: CLI_TEST_TIMEOUT_MS }, () => {
+  it('usage errors exit 2 before anything is served: a bad --http, a bad --to, a port in use', async () => {
+    const [http, to] = await Promise.all([runMidl(['mcp', ...calcArgs(), '--http', 'nowhere']), runMidl(['mcp', '--to', 'tcp://x', '--schema', schemaPath])]);
+    expect([http.code, to.code]).toEqual([2, 2]);
+    expect(http.stderr).toMatch(/--http nowhere: expected HOST:PORT/);
+    expect(to.stderr).toMatch(/--to/);
+    expect(http.stdout + to.stdout).toBe('');
+    const blocker = createServer();
+    await new Promise<void>((r) => blocker.listen(0, '127.0.0.1', r));
+    try {
+      const port = (blocker.address() as AddressInfo).port;
+      const busy = await runMidl(['mcp', ...calcArgs(), '--http', `127.0.0.1:${port}`]);
+      expect(busy.code).toBe(2);
+      expect(busy.stderr).toMatch(new RegExp(`--http 127\\.0\\.0\\.1:${port}: cannot listen: .*EADDRINUSE`));
+    } finally {
+      await new Promise<void>((r) => blocker.close(() => r()));
+    }
+  });
+
+  it('the host closing stdin ends the server: exit 0, nothing on stdout', async () => {
+    const child = spawn(process.execPath, [MIDL_BIN, 'mcp', ...calcArgs()], { cwd: repoPath(), stdio: ['pipe', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
+    try {
+      await until(() => /mcp: serving 4 tools on stdio/.test(stderr), 60_000, 'midl mcp serving');
+      child.stdin.end();
+      expect(await exited).toBe(0);
+      expect(stdout).toBe('');
+      expect(stackTraceLines(stderr)).toEqual([]);
+    } finally {
+      child.kill('SIGKILL');
+    }
   });
 });
 
