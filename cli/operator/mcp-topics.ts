@@ -4,7 +4,7 @@
  * return the latest messages seen since, oldest first. Bounded: a few messages per address, a few
  * addresses watched at once (the least recently read one stops being watched to make room).
  */
-import { compilePattern, maskAllows, matchAddress, type AnyTopicDescriptor, type JsonValue, type NetworkBus, type Subscription } from '../../runtime/index.ts';
+import { compilePattern, maskAllows, matchAddress, type AnyTopicDescriptor, type Bus, type JsonValue, type Subscription } from '../../runtime/index.ts';
 import { McpUnknownName, type McpResource, type McpResourceContents, type McpResourceTemplate } from '../../services/index.ts';
 import type { LoadedSchema } from '../schema-runtime.ts';
 
@@ -24,7 +24,7 @@ interface Received {
 }
 
 interface Watch {
-  readonly bus: NetworkBus;
+  readonly bus: Bus;
   readonly subscription: Subscription;
   readonly since: Date;
   readonly received: Received;
@@ -44,7 +44,7 @@ export class TopicResources {
   private readonly maxAddresses: number;
 
   constructor(
-    schema: LoadedSchema,
+    schema: Pick<LoadedSchema, 'topics'>,
     resources: readonly McpResource[],
     templates: readonly McpResourceTemplate[],
     private readonly onError: (error: unknown, address: string) => void,
@@ -75,7 +75,7 @@ export class TopicResources {
   }
 
   /** Reads `uri` on `bus`, subscribing first if the address is not watched there yet (waiting at most `readyMs` for the peer's ack). */
-  async read(uri: string, bus: NetworkBus, readyMs: number): Promise<McpResourceContents> {
+  async read(uri: string, bus: Bus, readyMs: number): Promise<McpResourceContents> {
     const address = uri.slice(TOPIC_URI_PREFIX.length);
     const found = this.resolve(address);
     if (!found) throw new McpUnknownName(`no topic resource has the URI ${uri} (resources/list and resources/templates/list give them)`);
@@ -107,7 +107,7 @@ export class TopicResources {
     return undefined;
   }
 
-  private async watch(address: string, topic: AnyTopicDescriptor, params: Record<string, string>, bus: NetworkBus, readyMs: number): Promise<Watch> {
+  private async watch(address: string, topic: AnyTopicDescriptor, params: Record<string, string>, bus: Bus, readyMs: number): Promise<Watch> {
     while (this.watches.size >= this.maxAddresses) this.stop(this.watches.keys().next().value!);
     const received: Received = { messages: [], seen: 0 };
     const { messages } = received;
