@@ -283,6 +283,35 @@ describe('midl mcp over stdio', { timeout: CLI_TEST_TIMEOUT_MS }, () => {
   });
 });
 
+describe('midl mcp across a peer restart', { timeout: CLI_TEST_TIMEOUT_MS }, () => {
+  it('a session the restarted peer ended is opened again at the next call, which goes through', async () => {
+    /** A client of the peer at `url` serving calc/divide/{unit}, as a calc service would. */
+    const responder = async (url: string): Promise<NetworkBus> => {
+      const bus = new NetworkBus({ name: 'divider', topics: loaded.topics, capabilities: ALL_CAPABILITIES, onError: busErrors.for('divider') });
+      await bus.connect(await transports.connect(url, { name: 'divider', timeoutMs: 10_000 }));
+      await bus.serve(topic('calc/divide/{unit}'), (value, d) => ({ q: (value as Division).a / (value as Division).b, unit: d.params['unit']! })).ready;
+      return bus;
+    };
+    const call = (client: Client) => client.callTool({ name: 'calc__divide__unit', arguments: { params: { unit: 'alu' }, payload: { a: '8', b: '2' } } });
+    const first = await startPeer(['--schema', schemaPath]);
+    let divider = await responder(first.url);
+    const { client, stderr } = await stdioClient(['--to', first.url, '--schema', schemaPath, '--timeout', '2000']);
+    try {
+      expect(await call(client)).toMatchObject({ structuredContent: { q: '4', unit: 'alu' } });
+      // The peer goes away (its Bye ends both sessions) and comes back on the same port.
+      expect(await first.stop('SIGTERM')).toBe(0);
+      await divider.close();
+      const second = startMidl(['peer', '--listen', first.url, '--schema', schemaPath]);
+      await second.waitFor(/listening on udp:/, 60_000);
+      divider = await responder(first.url);
+      expect(await call(client)).toMatchObject({ structuredContent: { q: '4', unit: 'alu' } });
+      expect(stderr().match(/mcp: session with .* open/g)).toHaveLength(2);
+    } finally {
+      await divider.close();
+    }
+  });
+});
+
 describe('midl mcp: the process', { timeout: CLI_TEST_TIMEOUT_MS }, () => {
   it('usage errors exit 2 before anything is served: a bad --http, a bad --to, a port in use', async () => {
     const [http, to] = await Promise.all([runMidl(['mcp', ...calcArgs(), '--http', 'nowhere']), runMidl(['mcp', '--to', 'tcp://x', '--schema', schemaPath])]);
