@@ -16,6 +16,8 @@ export interface McpHttpOptions {
   readonly port: number;
   /** The endpoint's path ('/mcp'). */
   readonly path?: string;
+  /** Connections open at once (64); more are closed as they come, so no number of clients grows the process. */
+  readonly maxConnections?: number;
   /** A request that failed inside the SDK or a transport (after any HTTP answer was given). */
   readonly onError: (error: Error) => void;
 }
@@ -64,6 +66,7 @@ export async function serveMcpHttp(makeServer: () => Server, options: McpHttpOpt
     await server.connect(transport);
     await transport.handleRequest(req, res);
   };
+  http.maxConnections = options.maxConnections ?? 64;
   await new Promise<void>((resolve, reject) => {
     http.once('error', reject);
     http.listen(options.port, options.host, () => {

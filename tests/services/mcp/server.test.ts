@@ -1,4 +1,5 @@
 import { request } from 'node:http';
+import { connect, type Socket } from 'node:net';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
@@ -128,7 +129,7 @@ describe('serveMcpHttp', () => {
   /** One raw HTTP request: status and body. */
   const raw = (url: string, init: { method: string; headers?: Record<string, string>; body?: string }): Promise<{ status: number; body: string }> =>
     new Promise((resolve, reject) => {
-      const req = request(url, { method: init.method, headers: init.headers }, (res) => {
+      const req = request(url, { method: init.method, headers: init.headers, agent: false }, (res) => {
         let body = '';
         res.on('data', (d: Buffer) => (body += d.toString()));
         res.on('end', () => resolve({ status: res.statusCode!, body }));
@@ -165,6 +166,29 @@ describe('serveMcpHttp', () => {
     expect(garbage.status).toBe(400);
     // The SDK reports what it refused; each refusal is one error, nothing else went wrong.
     expect(errors.map((e) => e.message)).toEqual([expect.stringMatching(/Parse error/) as unknown]);
+  });
+
+  it('holds at most maxConnections connections: one more is closed at once, and served again once one is gone', async () => {
+    served = await serveMcpHttp(() => createMcpServer(catalog()), { host: '127.0.0.1', port: 0, maxConnections: 2, onError: (e) => errors.push(e) });
+    const port = Number(new URL(served.url).port);
+    const open = () =>
+      new Promise<Socket>((resolve, reject) => {
+        const s = connect(port, '127.0.0.1', () => resolve(s));
+        s.on('error', reject);
+      });
+    const held = [await open(), await open()];
+    const extra = connect(port, '127.0.0.1');
+    extra.on('error', () => undefined); // reset or closed: either way refused
+    await new Promise<void>((resolve) => extra.on('close', () => resolve()));
+    for (const s of held) s.destroy();
+    // The server counts a connection gone once it has seen it close: poll (bounded) until a request is answered again.
+    const post = { 'content-type': 'application/json', accept: 'application/json, text/event-stream' };
+    const ping = JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'ping' });
+    const deadline = Date.now() + 5_000;
+    while ((await raw(served.url, { method: 'POST', headers: post, body: ping }).catch(() => undefined))?.status !== 200) {
+      expect(Date.now()).toBeLessThan(deadline);
+      await new Promise((r) => setTimeout(r, 20));
+    }
   });
 
   it('a port in use is an error of the call, not a crash', async () => {
