@@ -7,6 +7,7 @@
 import type { NetworkBus } from '../../runtime/index.ts';
 import type { LoadedSchema } from '../schema-runtime.ts';
 import { openClient, type ClientConnection, type ClientOptions } from './client.ts';
+import { describeError } from './options.ts';
 import type { UrlOption } from './urls.ts';
 
 /** The peer could not be reached: `message` says why (refused, no answer, authentication). */
@@ -36,7 +37,9 @@ export class McpPeer {
     if (this.closed) throw new PeerUnreachable('midl mcp is shutting down');
     const live = this.live();
     if (live) return live.bus;
-    this.connecting ??= this.open().finally(() => (this.connecting = undefined));
+    this.connecting ??= this.open().finally(() => {
+      this.connecting = undefined;
+    });
     return (await this.connecting).bus;
   }
 
@@ -52,7 +55,7 @@ export class McpPeer {
     // A client bus keeps its authority among its peers while the session lives, resuming included.
     if (c.bus.stats().peers.length > 0) return c;
     this.connection = undefined;
-    void c.bus.close();
+    c.bus.close().catch((err: unknown) => process.stderr.write(`warning: closing the ended session: ${describeError(err)}\n`));
     this.changed();
     return undefined;
   }

@@ -43,14 +43,14 @@ export async function runMcp(opts: McpOptions, setExit: SetExitCode): Promise<vo
   const documents = new Map(facts.documents.map((d) => [d.resource.uri, d]));
   const warn = (error: unknown, where: string) => process.stderr.write(`warning: ${where}: ${describeError(error)}\n`);
   const topics = new TopicResources(schema, facts.resources, facts.resourceTemplates, warn);
-  const servers = new Set<ReturnType<typeof createMcpServer>>();
-  // A session's grant decides what is listed: tell connected clients when a session begins or ends.
+  // The stdio server, told when the lists change; a stateless HTTP request has no stream to tell.
+  let connected: ReturnType<typeof createMcpServer> | undefined;
+  // A session's grant decides what is listed: tell the client when a session begins or ends.
   const changed = () => {
     topics.clear();
-    for (const s of servers) {
-      void s.sendToolListChanged().catch(() => undefined);
-      void s.sendResourceListChanged().catch(() => undefined);
-    }
+    if (!connected) return;
+    connected.sendToolListChanged().catch((err: unknown) => warn(err, 'mcp: tools/list_changed'));
+    connected.sendResourceListChanged().catch((err: unknown) => warn(err, 'mcp: resources/list_changed'));
   };
   // One attempt waits at most --timeout, so that a call to a dead peer fails about as soon as a request would.
   const peer = new McpPeer(to, schema, { ...opts, connectTimeout: Math.min(opts.connectTimeout, opts.timeout) }, changed);
@@ -91,14 +91,15 @@ export async function runMcp(opts: McpOptions, setExit: SetExitCode): Promise<vo
   const makeServer = () => {
     const server = createMcpServer(catalog);
     server.onerror = (error) => warn(error, 'mcp');
-    servers.add(server);
-    server.onclose = () => servers.delete(server);
     return server;
   };
-  const serving = http ? await serveHttp(makeServer, http, opts.http!, warn) : await serveStdio(makeServer, `${tools.length} tools on stdio for ${to.url}`);
+  const serving = http
+    ? await serveHttp(makeServer, http, opts.http!, warn)
+    : await serveStdio((connected = makeServer()), `${tools.length} tools on stdio for ${to.url}`);
   // Connect now, so that the first tools/list already reflects the grant; a peer not up yet is tried again
   // at each call. Only once serving: a server that could not start leaves no session holding the process.
-  void peer.bus().catch(() => undefined);
+  // A failure was told on stderr as it happened (McpPeer) and is told again to each call.
+  peer.bus().catch(() => undefined);
   const why = await untilSignal(serving.ended);
   if (why !== 'done') process.stderr.write(`mcp: ${why}, closing\n`);
   await serving.stop();
@@ -125,8 +126,8 @@ async function serveHttp(
   return { ended: new Promise(() => undefined), stop: () => listening.close() };
 }
 
-async function serveStdio(makeServer: () => ReturnType<typeof createMcpServer>, what: string): Promise<Serving> {
-  const stdio = await serveMcpStdio(makeServer());
+async function serveStdio(server: ReturnType<typeof createMcpServer>, what: string): Promise<Serving> {
+  const stdio = await serveMcpStdio(server);
   process.stderr.write(`mcp: serving ${what}\n`);
   return { ended: stdio.ended, stop: () => stdio.close() };
 }
