@@ -276,6 +276,10 @@ describe('midl mcp over stdio', { timeout: CLI_TEST_TIMEOUT_MS }, () => {
     expect(down.isError).toBe(true);
     expect(text(down)).toMatch(new RegExp(`^the peer cannot be reached: cannot open a session with udp://127\\.0\\.0\\.1:${port}: .+; each call tries again$`));
     expect(stderr()).toMatch(/warning: cannot open a session with/);
+    // A report topic cannot be watched without a session: a protocol error saying why, the server still up.
+    const unread = await protocolError(client.readResource({ uri: 'midl://calc/total' }));
+    expect(unread.code).toBe(ErrorCode.InternalError);
+    expect(unread.message).toMatch(/cannot open a session with/);
 
     listeners.push(await listen(`udp://127.0.0.1:${port}`));
     const up = await client.callTool({ name: 'calc__divide__unit', arguments: { params: { unit: 'alu' }, payload: { a: '4', b: '2' } } });
@@ -389,19 +393,28 @@ describe('midl mcp against midl peer with the repository schema (issue 14 done-w
         return { jobId: 'job-1', queuePosition: 0, resultTopic: 'gpu/job.result/job-1' };
       }).ready;
 
+      // An intent served on the same bus (the Flex bridge's role): a tool too.
+      const execute = idl.intents.find((i) => i.name === 'planner.execute')!;
+      const plan = execute.reply!.example() as unknown;
+      await gpuHost.serveIntent(execute, () => plan).ready;
+
       const { client } = await stdioClient(['--to', peer.url]);
       const expected = JSON.parse(readFileSync(repoPath('generated/facts/mcp.json'), 'utf8')) as { tools: { name: string }[] };
       // The peer grants what is asked: every tool of the projection, exactly as generated.
       await eventually(async () => (await client.listTools()).tools.length === expected.tools.length, 20_000, 'the tool list');
       expect((await client.listTools()).tools).toEqual(expected.tools);
 
-      const facts = JSON.parse(readFileSync(repoPath('generated/facts/facts.json'), 'utf8')) as { tools: { name: string; example: object }[] };
+      const facts = JSON.parse(readFileSync(repoPath('generated/facts/facts.json'), 'utf8')) as { tools: { name: string; example: Record<string, unknown> }[] };
       const job = { ...facts.tools.find((t) => t.name === 'gpu__job_dispatch')!.example, pipelineId: 'saxpy' };
       const reply = await client.callTool({ name: 'gpu__job_dispatch', arguments: job });
       expect(reply.isError ?? false, text(reply)).toBe(false);
       expect(reply.structuredContent).toEqual({ jobId: 'job-1', queuePosition: 0, resultTopic: 'gpu/job.result/job-1' });
       expect(jobs).toHaveLength(1);
       expect(jobs[0]).toMatchObject({ pipelineId: 'saxpy' });
+
+      const invoked = await client.callTool({ name: 'planner_execute', arguments: facts.tools.find((t) => t.name === 'planner_execute')!.example });
+      expect(invoked.isError ?? false, text(invoked)).toBe(false);
+      expect(invoked.structuredContent).toEqual(execute.reply!.toJSON(plan));
     } finally {
       await gpuHost.close();
       await peer.stop();
