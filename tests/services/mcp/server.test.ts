@@ -1,6 +1,7 @@
 import { request } from 'node:http';
 import { connect, type Socket } from 'node:net';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import fc from 'fast-check';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
 import { ErrorCode, McpError } from '@modelcontextprotocol/sdk/types.js';
@@ -189,6 +190,33 @@ describe('serveMcpHttp', () => {
       expect(Date.now()).toBeLessThan(deadline);
       await new Promise((r) => setTimeout(r, 20));
     }
+  });
+
+  it('hostile bodies: every POST is answered with a status, and the server keeps serving', async () => {
+    const { url } = await serve(catalog());
+    const post = { 'content-type': 'application/json', accept: 'application/json, text/event-stream' };
+    const rpc = fc.record({
+      jsonrpc: fc.constantFrom('2.0', '1.0'),
+      id: fc.oneof(fc.integer(), fc.string({ maxLength: 8 })),
+      method: fc.constantFrom('tools/list', 'tools/call', 'resources/read', 'initialize', 'nope'),
+      params: fc.jsonValue({ maxDepth: 3 }),
+    });
+    const bodies = fc.oneof(
+      fc.string({ maxLength: 200 }),
+      fc.jsonValue({ maxDepth: 4 }).map((v) => JSON.stringify(v)),
+      rpc.map((v) => JSON.stringify(v)),
+    );
+    await fc.assert(
+      fc.asyncProperty(bodies, async (body) => {
+        const r = await raw(url, { method: 'POST', headers: post, body });
+        expect([200, 202, 400, 406]).toContain(r.status);
+      }),
+      { numRuns: 40 },
+    );
+    const ping = await raw(url, { method: 'POST', headers: post, body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'ping' }) });
+    expect(ping.status).toBe(200);
+    // What the SDK refused it reported; nothing else went wrong.
+    for (const e of errors) expect(e.message).toMatch(/Parse error|Invalid Request|Bad Request|Server not initialized/);
   });
 
   it('a port in use is an error of the call, not a crash', async () => {
