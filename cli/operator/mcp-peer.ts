@@ -62,10 +62,17 @@ export class McpPeer {
 
   private async open(): Promise<ClientConnection> {
     let why = 'the peer did not answer';
-    const c = await openClient(this.to, this.schema, this.options, undefined, (line) => {
+    const report = (line: string) => {
       why = line;
       process.stderr.write(`warning: ${line}\n`);
-    });
+    };
+    let c: ClientConnection | undefined;
+    try {
+      c = await openClient(this.to, this.schema, this.options, undefined, report);
+    } catch (err) {
+      // The flags, read again for each connection, no longer hold (a password file gone): a reason like any other.
+      report(describeError(err));
+    }
     if (!c) throw new PeerUnreachable(why);
     if (this.closed) {
       await c.bus.close();

@@ -317,12 +317,17 @@ describe('midl mcp across a peer restart', { timeout: CLI_TEST_TIMEOUT_MS }, () 
 });
 
 describe('midl mcp: the process', { timeout: CLI_TEST_TIMEOUT_MS }, () => {
-  it('usage errors exit 2 before anything is served: a bad --http, a bad --to, a port in use', async () => {
-    const [http, to] = await Promise.all([runMidl(['mcp', ...calcArgs(), '--http', 'nowhere']), runMidl(['mcp', '--to', 'tcp://x', '--schema', schemaPath])]);
-    expect([http.code, to.code]).toEqual([2, 2]);
+  it('usage errors exit 2 before anything is served: a bad --http, a bad --to, --user without a password, a port in use', async () => {
+    const [http, to, user] = await Promise.all([
+      runMidl(['mcp', ...calcArgs(), '--http', 'nowhere']),
+      runMidl(['mcp', '--to', 'tcp://x', '--schema', schemaPath]),
+      runMidl(['mcp', ...calcArgs(), '--user', 'ann']),
+    ]);
+    expect([http.code, to.code, user.code]).toEqual([2, 2, 2]);
     expect(http.stderr).toMatch(/--http nowhere: expected HOST:PORT/);
     expect(to.stderr).toMatch(/--to/);
-    expect(http.stdout + to.stdout).toBe('');
+    expect(user.stderr).toMatch(/--user ann needs --password-file/);
+    expect(http.stdout + to.stdout + user.stdout).toBe('');
     const blocker = createServer();
     await new Promise<void>((r) => blocker.listen(0, '127.0.0.1', r));
     try {
