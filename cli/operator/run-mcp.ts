@@ -48,7 +48,7 @@ export async function runMcp(opts: McpOptions, setExit: SetExitCode): Promise<vo
   const warn = (error: unknown, where: string) => process.stderr.write(`warning: ${where}: ${describeError(error)}\n`);
   const topics = new TopicResources(schema, facts.resources, facts.resourceTemplates, warn);
   // The stdio server, told when the lists change; a stateless HTTP request has no stream to tell.
-  let connected: ReturnType<typeof createMcpServer> | undefined;
+  let connected: Awaited<ReturnType<typeof createMcpServer>> | undefined;
   // A session's grant decides what is listed: tell the client when a session begins or ends.
   const changed = () => {
     topics.clear();
@@ -92,14 +92,14 @@ export async function runMcp(opts: McpOptions, setExit: SetExitCode): Promise<vo
       return topics.read(uri, await peer.bus(), opts.timeout);
     },
   };
-  const makeServer = () => {
-    const server = createMcpServer(catalog);
+  const makeServer = async () => {
+    const server = await createMcpServer(catalog);
     server.onerror = (error) => warn(error, 'mcp');
     return server;
   };
   const serving = http
     ? await serveHttp(makeServer, http, opts.http!, warn)
-    : await serveStdio((connected = makeServer()), `${tools.length} tools on stdio for ${to.url}`);
+    : await serveStdio((connected = await makeServer()), `${tools.length} tools on stdio for ${to.url}`);
   // Connect now, so that the first tools/list already reflects the grant; a peer not up yet is tried again
   // at each call. Only once serving: a server that could not start leaves no session holding the process.
   // A failure was told on stderr as it happened (McpPeer) and is told again to each call.
@@ -130,7 +130,7 @@ async function serveHttp(
   return { ended: new Promise(() => undefined), stop: () => listening.close() };
 }
 
-async function serveStdio(server: ReturnType<typeof createMcpServer>, what: string): Promise<Serving> {
+async function serveStdio(server: Awaited<ReturnType<typeof createMcpServer>>, what: string): Promise<Serving> {
   const stdio = await serveMcpStdio(server);
   process.stderr.write(`mcp: serving ${what}\n`);
   return { ended: stdio.ended, stop: () => stdio.close() };

@@ -7,7 +7,6 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Server } from '@modelcontextprotocol/sdk/server/index.js';
-import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 
 export interface McpHttpOptions {
   /** Address to bind (an IP address or `localhost`). */
@@ -37,7 +36,9 @@ const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost']);
  */
 // The low-level Server on purpose: tool input schemas are the schema's own JSON Schemas, not zod re-descriptions.
 // eslint-disable-next-line @typescript-eslint/no-deprecated
-export async function serveMcpHttp(makeServer: () => Server, options: McpHttpOptions): Promise<McpHttpServer> {
+export async function serveMcpHttp(makeServer: () => Promise<Server>, options: McpHttpOptions): Promise<McpHttpServer> {
+  // Imported here, not at the top: importing midl/services does not load the SDK (server.ts).
+  const { StreamableHTTPServerTransport } = await import('@modelcontextprotocol/sdk/server/streamableHttp.js');
   const path = options.path ?? '/mcp';
   let allowedHosts: string[] | undefined;
   const http = createServer((req, res) => {
@@ -58,7 +59,7 @@ export async function serveMcpHttp(makeServer: () => Server, options: McpHttpOpt
     }
     const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined });
     transport.onerror = (error) => options.onError(error);
-    const server = makeServer();
+    const server = await makeServer();
     res.on('close', () => {
       void transport.close();
       void server.close();

@@ -4,21 +4,10 @@
  * server knows nothing of buses or schemas: what a call does and what a resource holds is the catalog's
  * business, so tool input schemas reach the host exactly as the catalog states them.
  */
-import { Server } from '@modelcontextprotocol/sdk/server/index.js';
-import {
-  CallToolRequestSchema,
-  ErrorCode,
-  ListResourceTemplatesRequestSchema,
-  ListResourcesRequestSchema,
-  ListToolsRequestSchema,
-  McpError,
-  ReadResourceRequestSchema,
-  type CallToolResult,
-  type ReadResourceResult,
-  type Resource,
-  type ResourceTemplate,
-  type Tool,
-} from '@modelcontextprotocol/sdk/types.js';
+// Types only: the SDK itself is imported when a server is made, so that importing midl/services (say, for
+// the GPU host) does not load it.
+import type { Server } from '@modelcontextprotocol/sdk/server/index.js';
+import type { CallToolResult, ReadResourceResult, Resource, ResourceTemplate, Tool } from '@modelcontextprotocol/sdk/types.js';
 
 export type McpTool = Tool;
 export type McpResource = Resource;
@@ -57,26 +46,34 @@ export class McpUnknownName extends Error {
 // The low-level Server on purpose (the SDK deprecates it for plain uses): tools' input schemas must reach
 // the host exactly as the schema states them, which McpServer's zod descriptions cannot do.
 // eslint-disable-next-line @typescript-eslint/no-deprecated
-export function createMcpServer(catalog: McpCatalog): Server {
+export async function createMcpServer(catalog: McpCatalog): Promise<Server> {
+  const [sdk, types] = await Promise.all([import('@modelcontextprotocol/sdk/server/index.js'), import('@modelcontextprotocol/sdk/types.js')]);
+  const { ErrorCode, McpError } = types;
+  // An unknown name is the client's mistake (Invalid params); anything else is the server's (Internal error), its message kept.
+  const asProtocolError = (err: unknown): Error => {
+    if (err instanceof McpError) return err;
+    if (err instanceof McpUnknownName) return new McpError(ErrorCode.InvalidParams, err.message);
+    return new McpError(ErrorCode.InternalError, err instanceof Error ? err.message : String(err));
+  };
   // eslint-disable-next-line @typescript-eslint/no-deprecated
-  const server = new Server(
+  const server = new sdk.Server(
     { name: catalog.name, version: catalog.version },
     {
       capabilities: { tools: { listChanged: true }, resources: { listChanged: true } },
       ...(catalog.instructions === undefined ? {} : { instructions: catalog.instructions }),
     },
   );
-  server.setRequestHandler(ListToolsRequestSchema, () => ({ tools: [...catalog.tools()] }));
-  server.setRequestHandler(CallToolRequestSchema, async (request) => {
+  server.setRequestHandler(types.ListToolsRequestSchema, () => ({ tools: [...catalog.tools()] }));
+  server.setRequestHandler(types.CallToolRequestSchema, async (request) => {
     try {
       return await catalog.call(request.params.name, request.params.arguments);
     } catch (err) {
       throw asProtocolError(err);
     }
   });
-  server.setRequestHandler(ListResourcesRequestSchema, () => ({ resources: [...catalog.resources()] }));
-  server.setRequestHandler(ListResourceTemplatesRequestSchema, () => ({ resourceTemplates: [...catalog.resourceTemplates()] }));
-  server.setRequestHandler(ReadResourceRequestSchema, async (request) => {
+  server.setRequestHandler(types.ListResourcesRequestSchema, () => ({ resources: [...catalog.resources()] }));
+  server.setRequestHandler(types.ListResourceTemplatesRequestSchema, () => ({ resourceTemplates: [...catalog.resourceTemplates()] }));
+  server.setRequestHandler(types.ReadResourceRequestSchema, async (request) => {
     try {
       return { contents: await catalog.read(request.params.uri) };
     } catch (err) {
@@ -84,11 +81,4 @@ export function createMcpServer(catalog: McpCatalog): Server {
     }
   });
   return server;
-}
-
-/** An unknown name is the client's mistake (Invalid params); anything else is the server's (Internal error), its message kept. */
-function asProtocolError(err: unknown): McpError {
-  if (err instanceof McpError) return err;
-  if (err instanceof McpUnknownName) return new McpError(ErrorCode.InvalidParams, err.message);
-  return new McpError(ErrorCode.InternalError, err instanceof Error ? err.message : String(err));
 }

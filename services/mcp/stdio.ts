@@ -3,7 +3,6 @@
  * be written to stdout), and the host ends the server by closing stdin.
  */
 import type { Server } from '@modelcontextprotocol/sdk/server/index.js';
-import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
 
 export interface McpStdioServer {
   /** Resolves when the host has gone: stdin ended, or the transport closed. */
@@ -14,6 +13,8 @@ export interface McpStdioServer {
 /** Connects `server` to this process's stdin and stdout. */
 // eslint-disable-next-line @typescript-eslint/no-deprecated -- the low-level Server on purpose (server.ts)
 export async function serveMcpStdio(server: Server): Promise<McpStdioServer> {
+  // Imported here, not at the top: importing midl/services does not load the SDK (server.ts).
+  const { StdioServerTransport } = await import('@modelcontextprotocol/sdk/server/stdio.js');
   const transport = new StdioServerTransport();
   const ended = new Promise<void>((resolve) => {
     process.stdin.once('end', resolve);

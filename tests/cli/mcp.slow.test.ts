@@ -302,7 +302,9 @@ describe('midl mcp across a peer restart', { timeout: CLI_TEST_TIMEOUT_MS }, () 
     const { client, stderr } = await stdioClient(['--to', first.url, '--schema', schemaPath, '--timeout', '2000']);
     try {
       expect(await call(client)).toMatchObject({ structuredContent: { q: '4', unit: 'alu' } });
-      // The peer goes away (its Bye ends both sessions) and comes back on the same port.
+      // The peer goes away (its Bye ends both sessions) and comes back on the same port; the reply is
+      // acknowledged first, or the divider would rightly report it undelivered.
+      await divider.flush();
       expect(await first.stop('SIGTERM')).toBe(0);
       await divider.close();
       const second = startMidl(['peer', '--listen', first.url, '--schema', schemaPath]);
@@ -310,6 +312,7 @@ describe('midl mcp across a peer restart', { timeout: CLI_TEST_TIMEOUT_MS }, () 
       divider = await responder(first.url);
       expect(await call(client)).toMatchObject({ structuredContent: { q: '4', unit: 'alu' } });
       expect(stderr().match(/mcp: session with .* open/g)).toHaveLength(2);
+      await divider.flush();
     } finally {
       await divider.close();
     }
@@ -420,6 +423,8 @@ describe('midl mcp against midl peer with the repository schema (issue 14 done-w
       const invoked = await client.callTool({ name: 'planner_execute', arguments: facts.tools.find((t) => t.name === 'planner_execute')!.example });
       expect(invoked.isError ?? false, text(invoked)).toBe(false);
       expect(invoked.structuredContent).toEqual(execute.reply!.toJSON(plan));
+      // Its replies acknowledged before it leaves, or it would rightly report them undelivered.
+      await gpuHost.flush();
     } finally {
       await gpuHost.close();
       await peer.stop();

@@ -58,7 +58,7 @@ function catalog(): McpCatalog & { calls: { name: string; args: unknown }[] } {
 
 async function inMemoryClient(c: McpCatalog): Promise<Client> {
   const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
-  await createMcpServer(c).connect(serverSide);
+  await (await createMcpServer(c)).connect(serverSide);
   const client = new Client({ name: 'test client', version: '1' });
   await client.connect(clientSide);
   return client;
