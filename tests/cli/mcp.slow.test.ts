@@ -18,6 +18,7 @@ import { CALC_SCHEMA } from '../helpers/calc-schema.ts';
 import { CLI_TEST_TIMEOUT_MS, MIDL_BIN, removeTempProjects, runMidl, stackTraceLines, tempProject } from '../helpers/cli.ts';
 import { killAll, startMidl, startPeer } from '../helpers/midl-process.ts';
 import { repoPath } from '../helpers/repo.ts';
+import { noAdapter } from '../services/gpu/adapter.ts';
 import { until } from '../helpers/until.ts';
 
 /**
@@ -431,3 +432,42 @@ describe('midl mcp against midl peer with the repository schema (issue 14 done-w
     }
   });
 });
+
+describe.skipIf(noAdapter !== undefined)(
+  `midl mcp against midl gpu serve on this machine's WebGPU adapter ${noAdapter ?? ''}`,
+  { timeout: CLI_TEST_TIMEOUT_MS },
+  () => {
+    it("a pipeline, a buffer and a dispatch made through MCP tools get the GPU host's typed replies; a WGSL error is COMPILE_FAILED with its diagnostics", async () => {
+      const server = startMidl(['gpu', 'serve', '--listen', 'udp://127.0.0.1:0']);
+      const url = (await server.waitFor(/^listening on (udp:\/\/127\.0\.0\.1:\d+)$/m, 60_000))[1]!;
+      const { client } = await stdioClient(['--to', url, '--timeout', '20000']);
+      const store = '@group(0) @binding(0) var<storage, read_write> o: array<u32>;\n@compute @workgroup_size(1)\nfn main() { o[0] = 42u; }\n';
+      const created = await client.callTool({ name: 'gpu__pipeline_create', arguments: { source: { wgsl: store }, entryPoint: 'main' } });
+      expect(created.isError ?? false, text(created)).toBe(false);
+      const pipelineId = (created.structuredContent as { pipelineId: string }).pipelineId;
+      expect(pipelineId).toMatch(/^wgsl:[0-9a-f]{64}$/);
+      const buffer = await client.callTool({ name: 'gpu__buffer_create', arguments: { bufferId: 'out', size: '16', usage: ['storage', 'copy_src'] } });
+      expect(buffer.structuredContent).toEqual({ bufferId: 'out', size: '16', existed: false });
+      const job = {
+        pipelineId,
+        bindGroups: [{ group: 0, entries: [{ binding: 0, bufferId: 'out', offset: '0', size: '16' }] }],
+        workgroups: { x: 1, y: 1, z: 1 },
+        outputs: [],
+      };
+      const accepted = await client.callTool({ name: 'gpu__job_dispatch', arguments: job });
+      expect(accepted.isError ?? false, text(accepted)).toBe(false);
+      expect(accepted.structuredContent).toMatchObject({
+        jobId: expect.any(String) as unknown,
+        resultTopic: expect.stringMatching(/^gpu\/job\.result\//) as unknown,
+      });
+
+      const broken = await client.callTool({
+        name: 'gpu__pipeline_create',
+        arguments: { source: { wgsl: '@compute @workgroup_size(1)\nfn main() {\n  let x: u32 = 1u +;\n}\n' }, entryPoint: 'main' },
+      });
+      expect(broken.isError).toBe(true);
+      expect(text(broken)).toMatch(/^GpuError\.COMPILE_FAILED \(1001\): 3:20 [^\n]*\ndetail: \{"diagnostics":/);
+      expect(await server.stop('SIGINT')).toBe(0);
+    });
+  },
+);
