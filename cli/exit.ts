@@ -17,6 +17,8 @@ export class UsageError extends Error {
   constructor(
     message: string,
     readonly code?: string,
+    /** The message is already rendered diagnostics (code frames, `help:`), printed as it is. */
+    readonly rendered = false,
   ) {
     super(message);
   }

@@ -31,7 +31,7 @@ export async function main(argv: readonly string[]): Promise<number> {
       return err.exitCode === 0 ? ExitCode.Ok : ExitCode.Usage;
     }
     if (err instanceof UsageError) {
-      process.stderr.write(`${err.code ? `error[${err.code}]` : 'error'}: ${err.message}\n`);
+      process.stderr.write(err.rendered ? `${err.message}\n` : `${err.code ? `error[${err.code}]` : 'error'}: ${err.message}\n`);
       return ExitCode.Usage;
     }
     throw err;

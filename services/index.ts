@@ -52,6 +52,8 @@ export {
   type UploadOptions,
   type UploadReport,
 } from './gpu/client.ts';
+// The session authority: an operator's grant policy as the bus's grant decision.
+export { policyGrant, ruleMatches, wildcardMatch, type GrantPolicy, type PolicyRule } from './authority/policy.ts';
 // MCP: a server over a catalog of tools and resources given as plain data (midl mcp binds it to a bus).
 export {
   McpUnknownName,

@@ -28,6 +28,10 @@ export function registerGpu(program: Command, setExit: SetExitCode): void {
       '--grant <caps>',
       'grant clients only these capabilities (comma-separated, e.g. gpu.dispatch,gpu.read) of those they ask for; default: what they ask for',
     )
+    .option(
+      '--policy <file>',
+      'grant by the rules of this policy file (YAML: per user and client name, capabilities, maxPayload, qos; see docs/policy.md) instead of --grant',
+    )
     .option('--store <dir>', 'resolve stored WGSL modules (ShaderSource.stored) from DIR: DIR/[CORPUS/][COLLECTION/]ID[@VERSION].wgsl');
   serve.action(async (opts: GpuServeOptions) => (await import('../operator/run-gpu.ts')).runGpuServe(opts, setExit));
 

@@ -24,6 +24,8 @@ const commandModules: ReadonlyArray<readonly [name: string, load: () => Promise<
   ['replay', async () => (await import('./replay.ts')).registerReplay],
   ['midi', async () => (await import('./midi.ts')).registerMidi],
   ['gpu', async () => (await import('./gpu.ts')).registerGpu],
+  ['publish', async () => (await import('./publish.ts')).registerPublish],
+  ['pull', async () => (await import('./pull.ts')).registerPull],
   ['mcp', async () => (await import('./mcp.ts')).registerMcp],
 ];
 

@@ -2,6 +2,7 @@ import { Option, type Command } from 'commander';
 import type { SetExitCode } from '../exit.ts';
 import { addListenOptions, period, positiveWhole, schemaOption } from '../operator/options.ts';
 import type { PeerOptions } from '../operator/run-peer.ts';
+import { STORE_OPTION_HELP } from '../registry/store-option.ts';
 
 /**
  * `midl peer`: a Network MIDI 2.0 endpoint that is also the Bus session authority. It accepts
@@ -32,6 +33,15 @@ export function registerPeer(program: Command, setExit: SetExitCode): void {
         .default(65536),
     )
     .option('--grant <caps>', 'grant clients only these capabilities (comma-separated names from the schema) of those they ask for')
+    .option('--store <dir|url>', STORE_OPTION_HELP)
+    .option(
+      '--require-schema',
+      "refuse to start (exit 1) unless the store holds the schema served here as 'midl publish' wrote it: every package@version with the same content hash, and the same facts",
+    )
+    .option(
+      '--policy <file>',
+      'grant by the rules of this policy file (YAML: per user and client name, capabilities, maxPayload, qos; see docs/policy.md) instead of --grant',
+    )
     .option(
       '--telemetry <ms>',
       'every MS, publish per-topic latency/jitter and delivery reports on telemetry/jitter and telemetry/delivery (printed, and sent to subscribers)',

@@ -6,7 +6,7 @@
 import { ALL_CAPABILITIES, NetworkBus, type UmpLink, TransportError } from '../../runtime/index.ts';
 import { transports, type ConnectOptions, type MdnsOptions } from '../../runtime/transports/index.ts';
 import type { LoadedSchema } from '../schema-runtime.ts';
-import { readUserFlags, type UserFlags } from './credentials.ts';
+import { readSharedSecret, readUserFlags, type SecretFlags, type UserFlags } from './credentials.ts';
 import { describeError } from './options.ts';
 import type { UrlOption } from './urls.ts';
 
@@ -16,9 +16,8 @@ export interface MdnsFlags {
   readonly mdnsPort?: number;
 }
 
-export interface ClientOptions extends MdnsFlags, UserFlags {
+export interface ClientOptions extends MdnsFlags, UserFlags, SecretFlags {
   readonly name: string;
-  readonly secret?: string;
   readonly connectTimeout: number;
   /** How long to keep re-inviting the peer and resuming after the link drops (0 or absent: the session ends with the link). */
   readonly resumeFor?: number;
@@ -32,10 +31,11 @@ export function mdnsOptions(o: MdnsFlags): MdnsOptions {
 
 /** Every client flag, for whichever transport the URL's scheme picks: each reads what applies to it. */
 function connectOptions(o: ClientOptions, user: ConnectOptions['user']): ConnectOptions {
+  const secret = readSharedSecret(o);
   return {
     name: o.name,
     timeoutMs: o.connectTimeout,
-    ...(o.secret === undefined ? {} : { secret: o.secret }),
+    ...(secret === undefined ? {} : { secret }),
     ...(user === undefined ? {} : { user }),
     discovery: { timeoutMs: o.discoverTimeout, ...mdnsOptions(o) },
   };

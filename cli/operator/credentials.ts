@@ -3,7 +3,10 @@
  * password) and `--user NAME --password-file FILE` of the client commands. Passwords come from files so
  * that they show in no process list or shell history; no message here quotes a file's content.
  */
-import { readFileSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { catalog } from '../../compiler/index.ts';
+import { DiskStore, checkStoreKey, idToFileName, type StoreBackend } from '../../runtime/store/index.ts';
 import { UsageError } from '../exit.ts';
 
 /** `--user` / `--password-file` of the client commands (options.ts `addClientOptions`). */
@@ -17,11 +20,27 @@ function checkUserName(name: string, where: string): void {
   if (name.length === 0 || name.includes('\0')) throw new UsageError(`${where}: a user name is non-empty and has no NUL character`);
 }
 
-function readText(path: string, flag: string): string {
+/**
+ * The text of a file of secrets, refused (MIDL1906) when users other than its owner may read it, as ssh
+ * refuses such a key: a password in a file anyone on the machine can read is no secret.
+ */
+export function readSecretFile(path: string, flag: string): string {
+  let fd: number | undefined;
   try {
-    return readFileSync(path, 'utf8');
+    // Opened once, then checked and read through the same descriptor: no swap of the file in between.
+    fd = openSync(path, 'r');
+    const { mode } = fstatSync(fd);
+    if (process.platform !== 'win32' && (mode & 0o077) !== 0) {
+      const who = (mode & 0o007) !== 0 ? 'every user of this machine' : 'its group';
+      const octal = (mode & 0o777).toString(8).padStart(4, '0');
+      throw new UsageError(`${flag}: '${path}' holds secrets but ${who} may read it (mode ${octal})\nhelp: chmod 600 ${path}`, catalog.exposedSecretFile.code);
+    }
+    return readFileSync(fd, 'utf8');
   } catch (err) {
+    if (err instanceof UsageError) throw err;
     throw new UsageError(`${flag} ${path}: cannot read it: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+  } finally {
+    if (fd !== undefined) closeSync(fd);
   }
 }
 
@@ -30,7 +49,7 @@ function readText(path: string, flag: string): string {
  * at least one user. UsageError naming what is wrong (never a password, nor the text around it).
  */
 export function readUsersFile(path: string): ReadonlyMap<string, string> {
-  const text = readText(path, '--users');
+  const text = readSecretFile(path, '--users');
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);
@@ -38,16 +57,49 @@ export function readUsersFile(path: string): ReadonlyMap<string, string> {
     // JSON.parse quotes the text near the error, which may be a password: say where, not what.
     throw new UsageError(`--users ${path}: not valid JSON; expected one object {"user name": "password", …}`);
   }
+  return usersOf(parsed, `--users ${path}`);
+}
+
+/** The corpus and collection of the secrets a store holds for its peers (`--users store:ID`). */
+export const SECRETS_CORPUS = 'midl';
+export const SECRETS_COLLECTION = 'secrets';
+
+/**
+ * `midl peer --users store:ID`: the users of document midl/secrets/ID of the peer's `--store`, the same
+ * object as a users file. In a seed directory the document is a file, refused (MIDL1906) unless only its
+ * owner may read it; a FountainStore server guards its records with its API key.
+ */
+export async function readStoredUsers(store: StoreBackend, id: string): Promise<ReadonlyMap<string, string>> {
+  const where = `--users store:${id}`;
+  let value: unknown;
+  try {
+    if (store instanceof DiskStore) {
+      const path = join(store.root, SECRETS_CORPUS, SECRETS_COLLECTION, idToFileName(id));
+      checkStoreKey(SECRETS_CORPUS, SECRETS_COLLECTION, id);
+      readSecretFile(path, where); // the mode check; the store reads it with its own checks below
+    }
+    value = (await store.get(SECRETS_CORPUS, SECRETS_COLLECTION, id))?.value;
+  } catch (err) {
+    if (err instanceof UsageError) throw err;
+    // A StoreError names the document, never its content.
+    throw new UsageError(`${where}: cannot read it from ${store.description}: ${(err as Error).message}`);
+  }
+  if (value === undefined) throw new UsageError(`${where}: ${store.description} has no document ${SECRETS_CORPUS}/${SECRETS_COLLECTION}/${id}`);
+  return usersOf(value, `${where} (${store.description})`);
+}
+
+/** A users object `{"name": "password", …}` with at least one user, checked; UsageError naming `where` (never a password). */
+function usersOf(parsed: unknown, where: string): ReadonlyMap<string, string> {
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed))
-    throw new UsageError(`--users ${path}: expected one JSON object {"user name": "password", …}`);
+    throw new UsageError(`${where}: expected one JSON object {"user name": "password", …}`);
   const users = new Map<string, string>();
   for (const [name, password] of Object.entries(parsed)) {
-    checkUserName(name, `--users ${path}`);
+    checkUserName(name, where);
     if (typeof password !== 'string' || password.length === 0)
-      throw new UsageError(`--users ${path}: the password of ${JSON.stringify(name)} must be a non-empty string`);
+      throw new UsageError(`${where}: the password of ${JSON.stringify(name)} must be a non-empty string`);
     users.set(name, password);
   }
-  if (users.size === 0) throw new UsageError(`--users ${path}: names no user, so nobody could connect`);
+  if (users.size === 0) throw new UsageError(`${where}: names no user, so nobody could connect`);
   return users;
 }
 
@@ -60,7 +112,30 @@ export function readUserFlags(o: UserFlags): { name: string; password: string } 
   if (o.user === undefined) throw new UsageError('--password-file needs --user: the password of which user?');
   if (o.passwordFile === undefined) throw new UsageError(`--user ${o.user} needs --password-file FILE holding the password`);
   checkUserName(o.user, '--user');
-  const password = readText(o.passwordFile, '--password-file').split(/\r?\n/, 1)[0]!;
+  const password = readSecretFile(o.passwordFile, '--password-file').split(/\r?\n/, 1)[0]!;
   if (password.length === 0) throw new UsageError(`--password-file ${o.passwordFile}: its first line is empty`);
   return { name: o.user, password };
+}
+
+/** `--secret` / `--secret-file` of the listening and the client commands (options.ts). */
+export interface SecretFlags {
+  readonly secret?: string;
+  readonly secretFile?: string;
+}
+
+/**
+ * The shared secret the flags give: `--secret-file FILE` (its first line; the file readable by its owner
+ * only), or `--secret VALUE`, which every user of the machine sees in the process list, so it is for
+ * development and says so on stderr. UsageError for both at once, or an unreadable, exposed or empty file.
+ */
+export function readSharedSecret(o: SecretFlags): string | undefined {
+  if (o.secret !== undefined && o.secretFile !== undefined) throw new UsageError('give --secret or --secret-file, not both');
+  if (o.secretFile !== undefined) {
+    const secret = readSecretFile(o.secretFile, '--secret-file').split(/\r?\n/, 1)[0]!;
+    if (secret.length === 0) throw new UsageError(`--secret-file ${o.secretFile}: its first line is empty`);
+    return secret;
+  }
+  if (o.secret !== undefined)
+    process.stderr.write('warning: --secret on the command line shows in the process list and shell history: use --secret-file FILE outside development\n');
+  return o.secret;
 }

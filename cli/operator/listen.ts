@@ -8,7 +8,7 @@ import type { NetworkBus } from '../../runtime/index.ts';
 import { MdnsError, formatMidiUrl, transports, type TransportListener } from '../../runtime/transports/index.ts';
 import { ExitCode, UsageError } from '../exit.ts';
 import { mdnsOptions, type MdnsFlags } from './client.ts';
-import { readUsersFile } from './credentials.ts';
+import { readSharedSecret, readUsersFile } from './credentials.ts';
 import { describeError } from './options.ts';
 import { TransportProblemLog } from './transport-problems.ts';
 import { urlOption, type UrlOption } from './urls.ts';
@@ -19,6 +19,7 @@ export interface ListenFlags extends MdnsFlags {
   virtual?: string;
   name: string;
   secret?: string;
+  secretFile?: string;
   /** `--users FILE`: the JSON file of user name → password (credentials.ts). */
   users?: string;
   advertise?: boolean;
@@ -28,6 +29,7 @@ export interface ListenFlags extends MdnsFlags {
 export interface ListenPlan {
   readonly target: UrlOption;
   readonly users: ReadonlyMap<string, string> | undefined;
+  readonly secret: string | undefined;
 }
 
 export function listenPlan(opts: ListenFlags): ListenPlan {
@@ -39,7 +41,7 @@ export function listenPlan(opts: ListenFlags): ListenPlan {
   if (!opts.advertise && (opts.mdnsInterface !== undefined || opts.mdnsPort !== undefined)) {
     throw new UsageError('--mdns-interface and --mdns-port only apply with --advertise');
   }
-  return { target, users: opts.users === undefined ? undefined : readUsersFile(opts.users) };
+  return { target, users: opts.users === undefined ? undefined : readUsersFile(opts.users), secret: readSharedSecret(opts) };
 }
 
 /** A bus served on a listener (and announced on mDNS when asked): `close` says goodbye on mDNS, then closes the listener. */
@@ -61,7 +63,7 @@ export async function serveBus(bus: NetworkBus, plan: ListenPlan, opts: ListenFl
     listener = await transports.listen(plan.target.url, {
       name: opts.name,
       onError: problems.report,
-      ...(opts.secret === undefined ? {} : { secret: opts.secret }),
+      ...(plan.secret === undefined ? {} : { secret: plan.secret }),
       ...(plan.users === undefined ? {} : { users: plan.users }),
       ...(opts.virtual === undefined ? {} : { virtual: true }),
     });

@@ -33,7 +33,11 @@ export function addClientOptions(cmd: Command, defaultName: string): Command {
     addMdnsOptions(
       cmd
         .addOption(nameOption('endpoint name announced in the invitation', defaultName))
-        .option('--secret <secret>', 'shared secret, when the peer requires authenticated invitations')
+        .option(
+          '--secret-file <file>',
+          'file whose first line is the shared secret, when the peer requires authenticated invitations (readable by its owner only)',
+        )
+        .option('--secret <secret>', 'the shared secret itself: for development, as it shows in the process list')
         .option('--user <name>', 'user name, when the peer requires user authentication (with --password-file)')
         .option('--password-file <file>', "file whose first line is --user's password")
         .addOption(
@@ -58,8 +62,15 @@ export function addListenOptions(cmd: Command, defaultName: string): Command {
         .option('--listen <url>', listenUrlHelp())
         .option('--virtual <name>', 'instead of --listen: create a virtual MIDI port pair NAME (ALSA) and serve the bus on it (midi:NAME reaches it)')
         .addOption(nameOption('endpoint name announced in invitation replies', defaultName))
-        .option('--secret <secret>', 'accept only invitations authenticated with this shared secret')
-        .option('--users <file>', 'accept only invitations authenticated as one of these users: a JSON file {"name": "password", …}')
+        .option(
+          '--secret-file <file>',
+          'accept only invitations authenticated with the shared secret on the first line of this file (readable by its owner only)',
+        )
+        .option('--secret <secret>', 'the shared secret itself: for development, as it shows in the process list')
+        .option(
+          '--users <file>',
+          'accept only invitations authenticated as one of these users: a JSON file {"name": "password", …}, readable by its owner only',
+        )
         .option(
           '--advertise',
           'announce the listener on mDNS until it exits: udp: as _midi2._udp (TXT UMPEndpointName = --name), rtpmidi: as _apple-midi._udp (instance name = --name)',

@@ -4,11 +4,10 @@ import { GpuEngine, GpuUnavailableError, describeGpu, directoryModuleStore, serv
 import { ExitCode, type SetExitCode } from '../exit.ts';
 import { listenPlan, serveBus, type ListenFlags } from './listen.ts';
 import { describeError, untilSignal } from './options.ts';
-import { capabilityMask } from './topics.ts';
+import { grantFromFlags, type GrantFlags } from './grants.ts';
 
-export interface GpuServeOptions extends ListenFlags {
+export interface GpuServeOptions extends ListenFlags, GrantFlags {
   backend: GpuBackend;
-  grant?: string;
   store?: string;
 }
 
@@ -21,7 +20,7 @@ export interface GpuInfoOptions {
 export async function runGpuServe(opts: GpuServeOptions, setExit: SetExitCode): Promise<void> {
   // Every usage mistake is found before the device opens (which takes a while).
   const plan = listenPlan(opts);
-  const grant = opts.grant === undefined ? undefined : capabilityMask(Capabilities, opts.grant);
+  const grant = grantFromFlags(opts, Capabilities);
   let engine: GpuEngine;
   try {
     engine = await GpuEngine.open({ backend: opts.backend, ...(opts.store === undefined ? {} : { resolveSource: directoryModuleStore(opts.store) }) });
@@ -38,7 +37,7 @@ export async function runGpuServe(opts: GpuServeOptions, setExit: SetExitCode): 
     intents: Object.values(intents),
     // The authority's own session serves every gpu/* topic; what clients get is the grant's business.
     capabilities: ALL_CAPABILITIES,
-    ...(grant === undefined ? {} : { grant: (requested: bigint) => requested & grant }),
+    ...(grant === undefined ? {} : { grant }),
     onError: (error, address) => process.stderr.write(`warning: ${address}: ${describeError(error)}\n`),
   });
   const host = serveGpu(bus, engine, { name: opts.name, onError: (error, where) => process.stderr.write(`warning: ${where}: ${describeError(error)}\n`) });

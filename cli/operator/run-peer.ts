@@ -7,15 +7,17 @@ import { messageLine, recordedLine } from './lines.ts';
 import { foreignLine } from './midi-lines.ts';
 import { describeError, untilSignal } from './options.ts';
 import { listenPlan, serveBus, type ListenFlags, type ServedBus } from './listen.ts';
-import { capabilityMask, telemetryTopics } from './topics.ts';
+import { telemetryTopics } from './topics.ts';
+import { grantFromFlags, type GrantFlags } from './grants.ts';
 
-export interface PeerOptions extends ListenFlags {
+export interface PeerOptions extends ListenFlags, GrantFlags {
   schema?: string;
   record?: string;
-  grant?: string;
   telemetry?: number;
   exactlyOnceWindow?: number;
   state?: string;
+  store?: string;
+  requireSchema?: boolean;
 }
 
 /** What `midl peer` does (commands/peer.ts defines its options). */
@@ -23,7 +25,9 @@ export async function runPeer(opts: PeerOptions, setExit: SetExitCode): Promise<
   const plan = listenPlan(opts);
   const schema = await loadSchema(opts.schema);
   if (!schema) return setExit(ExitCode.Failure);
-  const grant = opts.grant === undefined ? undefined : capabilityMask(schema.capabilities, opts.grant);
+  if (opts.requireSchema && !(await (await import('../registry/require-schema.ts')).requirePublishedSchema(opts.schema, opts.store)))
+    return setExit(ExitCode.Failure);
+  const grant = grantFromFlags(opts, schema.capabilities);
   const telemetry = opts.telemetry === undefined ? undefined : { ...telemetryTopics(schema), intervalMs: opts.telemetry };
   const window = opts.exactlyOnceWindow ?? DEFAULT_EXACTLY_ONCE_WINDOW;
   let record: number | undefined;
@@ -65,7 +69,7 @@ export async function runPeer(opts: PeerOptions, setExit: SetExitCode): Promise<
     intents: schema.intents,
     // The authority's own session subscribes to everything; what clients get is the grant's business.
     capabilities: ALL_CAPABILITIES,
-    ...(grant === undefined ? {} : { grant: (requested: bigint) => requested & grant }),
+    ...(grant === undefined ? {} : { grant }),
     ...(telemetry === undefined ? {} : { telemetry }),
     // A recording keeps the packets each message arrived in, for `replay --raw`.
     ...(record === undefined ? {} : { keepPackets: true }),

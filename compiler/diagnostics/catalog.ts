@@ -523,6 +523,27 @@ const entries = {
     message: 'no .midl files found in {where}',
     description: 'The inputs named on the command line or in midl.yaml hold no schema files.',
   },
+  invalidPolicy: {
+    code: 'MIDL1904',
+    name: 'invalid-policy',
+    severity: 'error',
+    message: 'invalid policy: {reason}',
+    description: 'A grant policy file (`midl peer --policy`) is not valid YAML or does not match the documented shape.',
+  },
+  policyUnknownCapability: {
+    code: 'MIDL1905',
+    name: 'policy-unknown-capability',
+    severity: 'error',
+    message: "unknown capability '{name}' in the policy",
+    description: 'A rule of a grant policy names a capability the schema the peer serves does not declare.',
+  },
+  exposedSecretFile: {
+    code: 'MIDL1906',
+    name: 'exposed-secret-file',
+    severity: 'error',
+    message: "'{path}' holds secrets but {who} may read it (mode {mode})",
+    description: 'A file of passwords or keys (`--users`, `--password-file`) is readable by users other than its owner.',
+  },
 } as const satisfies Record<string, CatalogEntry>;
 
 export type DiagnosticId = keyof typeof entries;

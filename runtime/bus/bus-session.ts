@@ -69,6 +69,10 @@ export class BusSession {
   sessionId = 0;
   /** Capabilities granted to the peer (authority side) or to us (client side). */
   granted = 0n;
+  /** Authority: the QoS levels (wire numbers) the peer may publish and request with; undefined: all. */
+  allowedQos: ReadonlySet<number> | undefined;
+  /** Authority: the policy rule or reason that granted the session, for the grant's record. */
+  grantedBy: string | undefined;
   maxPayload: number;
   peerName = '';
   resumeToken = '';

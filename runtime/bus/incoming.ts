@@ -22,6 +22,8 @@ import { FrameKind, type DataFrame } from '../lanes/index.ts';
 import type { BusSession } from './bus-session.ts';
 import { patternOf, type TopicTable } from './topic-table.ts';
 
+const QOS_NAMES: readonly string[] = ['at_most_once', 'at_least_once', 'exactly_once'];
+
 /** A received data frame as onData takes it: from a flex frame it may carry its decoded value, or why its body was refused. */
 export type Incoming = DataFrame & { readonly invalid?: string | undefined; readonly value?: unknown };
 
@@ -84,11 +86,18 @@ export function admit(peer: BusSession, frame: Incoming, topics: TopicTable, max
   if (peer.role === 'authority' && !maskAllows(peer.granted, topic.publish)) {
     return { reason: 'forbidden', message: `${frame.address}: session ${peer.sessionId} may not publish (needs one of mask 0x${topic.publish.toString(16)})` };
   }
+  if (peer.role === 'authority' && peer.allowedQos !== undefined && !peer.allowedQos.has(header.qos)) {
+    return {
+      reason: 'forbidden',
+      message: `${frame.address}: session ${peer.sessionId} may not send with QoS ${QOS_NAMES[header.qos] ?? header.qos} (its grant allows ${[...peer.allowedQos].map((q) => QOS_NAMES[q] ?? q).join(', ') || 'none'})`,
+    };
+  }
   if (frame.kind === FrameKind.Request && peer.role === 'authority') {
     const first = corrs.use(peer, header.corrId, frame.seq);
     if (first !== undefined) return { reason: 'replay', message: `correlation id ${header.corrId} was already used by message ${first}` };
   }
-  const limit = Math.min(topic.maxPayload, maxPayload);
+  // The session's own limit too: a grant may bound it below what this node takes from others.
+  const limit = Math.min(topic.maxPayload, maxPayload, peer.role === 'authority' ? peer.maxPayload : Number.POSITIVE_INFINITY);
   if (payload.length > limit) return { reason: 'too-large', message: `${payload.length} bytes exceed maxPayload ${limit}` };
   if (frame.invalid) return { reason: 'invalid-payload', message: frame.invalid };
   let value = frame.value;

@@ -81,7 +81,17 @@ export {
   type TopicClient,
 } from './client.ts';
 export { ALL_CAPABILITIES, LoopbackBus, LoopbackHub, type LoopbackHubOptions, type LoopbackSessionOptions } from './loopback.ts';
-export { INTENT_TOPIC_ID, NetworkBus, type ConnectOptions, type NetworkBusOptions, type NetworkBusStats, type NetworkTelemetryOptions } from './network.ts';
+export {
+  INTENT_TOPIC_ID,
+  NetworkBus,
+  type ConnectOptions,
+  type GrantFunction,
+  type GrantRequest,
+  type SessionGrant,
+  type NetworkBusOptions,
+  type NetworkBusStats,
+  type NetworkTelemetryOptions,
+} from './network.ts';
 export type { RetransmitOptions } from './outbox.ts';
 export { DEFAULT_EXACTLY_ONCE_WINDOW, isDedupeIdentity, type ExactlyOnceOptions } from './exactly-once.ts';
 export type { DeliveryReportValue, JitterReportValue, TopicSnapshot } from './telemetry.ts';

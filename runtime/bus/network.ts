@@ -54,7 +54,7 @@ import type { RetransmitOptions } from './outbox.ts';
 import { DeliveryQueue } from './queue.ts';
 import { admitReply, type AwaitedReply } from './replies.ts';
 import { ReplyRoutes } from './reply-routes.ts';
-import { Sessions, type ConnectOptions } from './sessions.ts';
+import { Sessions, type ConnectOptions, type GrantFunction } from './sessions.ts';
 import { TelemetryReports, type NetworkTelemetryOptions } from './telemetry-reports.ts';
 import { Telemetry, type TopicSnapshot } from './telemetry.ts';
 import { TopicTable, patternOf } from './topic-table.ts';
@@ -62,7 +62,7 @@ import { randomU32 } from './web-crypto.ts';
 import { wallClockUs } from './wall-clock.ts';
 
 export { INTENT_TOPIC_ID } from './topic-table.ts';
-export type { ConnectOptions } from './sessions.ts';
+export type { ConnectOptions, GrantFunction, GrantRequest, SessionGrant } from './sessions.ts';
 export type { ExactlyOnceOptions } from './exactly-once.ts';
 export type { NetworkTelemetryOptions } from './telemetry-reports.ts';
 
@@ -75,7 +75,7 @@ export interface NetworkBusOptions {
   /** Client: the capabilities asked for in HELLO. Authority: this node's own mask. Default: all. */
   readonly capabilities?: bigint;
   /** Authority: what a client is granted for what it asked (default: all it asked for). */
-  readonly grant?: (requested: bigint, hello: { readonly name: string }) => bigint;
+  readonly grant?: GrantFunction;
   /** Default request/invoke timeout (5000 ms). */
   readonly requestTimeoutMs?: number;
   /** Unacknowledged messages per peer before `backpressure` (4096). */

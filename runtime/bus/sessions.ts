@@ -19,6 +19,37 @@ import { BusError } from './errors.ts';
 import type { BusSession } from './bus-session.ts';
 import { handshakeShare } from './interests.ts';
 import { randomToken, randomU32, secretsEqual } from './web-crypto.ts';
+import { Qos as WireQos } from '../envelope/index.ts';
+import type { QosLevel } from './descriptor.ts';
+
+/** What an authority grants one client session (the answer of `NetworkBusOptions.grant`). */
+export interface SessionGrant {
+  /** Of the capabilities the client asked for, those it gets (anything else given here is ignored). */
+  readonly capabilities: bigint;
+  /** The largest payload the session carries, when smaller than what it negotiates anyway. */
+  readonly maxPayload?: number;
+  /** The QoS levels the client may publish and request with (default: all); others are refused as `forbidden`. */
+  readonly qos?: readonly QosLevel[];
+  /** What decided the grant (a policy rule), kept with the session for its record. */
+  readonly by?: string;
+  /** Set: the session is refused (CAPABILITY_DENIED) with this reason, whatever else the grant says. */
+  readonly refused?: string;
+}
+
+/** Who asks for a session: the name it says of itself, and the user its link proved, when the transport authenticates users. */
+export interface GrantRequest {
+  readonly name: string;
+  readonly user?: string;
+}
+
+/** An authority's decision on a client's HELLO: a mask (of those asked for), or a whole `SessionGrant`. */
+export type GrantFunction = (requested: bigint, hello: GrantRequest) => bigint | SessionGrant;
+
+const WIRE_QOS: Readonly<Record<QosLevel, number>> = {
+  at_most_once: WireQos.AtMostOnce,
+  at_least_once: WireQos.AtLeastOnce,
+  exactly_once: WireQos.ExactlyOnce,
+};
 
 export interface ConnectOptions {
   /** Opens a new link after the current one drops; without it a dropped link ends the session. */
@@ -67,7 +98,7 @@ export interface SessionHost {
   readonly jitterBudgetUs: number;
   readonly heartbeatMs: number;
   readonly resumeWindowMs: number;
-  readonly grant: ((requested: bigint, hello: { readonly name: string }) => bigint) | undefined;
+  readonly grant: GrantFunction | undefined;
   isClosed(): boolean;
   /** The subscriptions announced to `to` (all when undefined). */
   announced(to?: BusSession): Interest[];
@@ -179,7 +210,14 @@ export class Sessions {
       return;
     }
     if (c.resume) return this.onResume(peer, c, c.resume);
-    const granted = (host.grant ? host.grant(c.capabilities, { name: c.name }) : c.capabilities) & c.capabilities;
+    const user = peer.link?.user;
+    const answer = host.grant ? host.grant(c.capabilities, { name: c.name, ...(user === undefined ? {} : { user }) }) : c.capabilities;
+    const decision: SessionGrant = typeof answer === 'bigint' ? { capabilities: answer } : answer;
+    const granted = decision.capabilities & c.capabilities;
+    if (decision.refused !== undefined) {
+      peer.sendControl(refusal('CAPABILITY_DENIED', decision.refused));
+      return host.dropPeer(peer, new BusError('forbidden', `${c.name}: ${decision.refused}`), 50);
+    }
     if (c.capabilities !== 0n && granted === 0n) {
       peer.sendControl(refusal('CAPABILITY_DENIED'));
       return host.dropPeer(peer, new BusError('forbidden', `${c.name}: no capability granted`), 50);
@@ -191,8 +229,15 @@ export class Sessions {
     }
     peer.sessionId = this.newSessionId();
     peer.granted = granted;
+    peer.allowedQos = decision.qos && new Set(decision.qos.map((q) => WIRE_QOS[q]));
+    peer.grantedBy = decision.by;
     peer.peerName = c.name;
-    peer.maxPayload = Math.min(host.maxPayload, linkPayloadLimit(peer.link), Math.max(MIN_MAX_PAYLOAD, c.maxPayload));
+    peer.maxPayload = Math.min(
+      host.maxPayload,
+      linkPayloadLimit(peer.link),
+      Math.max(MIN_MAX_PAYLOAD, c.maxPayload),
+      Math.max(MIN_MAX_PAYLOAD, decision.maxPayload ?? Number.POSITIVE_INFINITY),
+    );
     peer.heartbeatMs = c.heartbeatMs;
     peer.jitterBudgetUs = Math.max(host.jitterBudgetUs, c.jitterBudgetUs);
     peer.clockSource = clock;

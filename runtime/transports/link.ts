@@ -21,6 +21,12 @@ export interface UmpLink {
   readonly description: string;
   /** The peer's endpoint name as it announced it ('' when the transport has none). */
   readonly peerName: string;
+  /**
+   * The user the peer proved it is, when the transport authenticates users (Network MIDI 2.0 User
+   * Authentication, `users` of an endpoint); absent otherwise. Unlike `peerName`, which a peer says of
+   * itself, this is checked: an authority's policy may grant by it.
+   */
+  readonly user?: string;
   /** True until the link goes down. */
   readonly isOpen: boolean;
   /**

@@ -24,7 +24,9 @@ const INVITATION = Buffer.concat([
 
 describe('midl peer --secret under an invitation flood', () => {
   it('16 sockets re-inviting every 150 ms: a send with the secret delivers every line', async () => {
-    const peer = await startPeer(['--schema', schema, '--secret', 'hunter2']);
+    const secret = join(dir, 'hunter2.secret');
+    writeFileSync(secret, 'hunter2\n', { mode: 0o600 });
+    const peer = await startPeer(['--schema', schema, '--secret-file', secret]);
     const attackers = await Promise.all(Array.from({ length: 16 }, () => boundSocket()));
     const answers: Buffer[] = [];
     for (const a of attackers) a.on('message', (m) => answers.push(m));
@@ -37,7 +39,7 @@ describe('midl peer --secret under an invitation flood', () => {
       await new Promise((r) => setTimeout(r, 1_000)); // the flood is established before the client comes
       const file = join(dir, 'jobs.jsonl');
       writeFileSync(file, Array.from({ length: 50 }, (_, i) => job(i)).join('\n') + '\n');
-      const sent = await runMidl(['send', '--to', peer.url, '--secret', 'hunter2', '--topic', 'ops/job', '--file', file, '--schema', schema], {
+      const sent = await runMidl(['send', '--to', peer.url, '--secret-file', secret, '--topic', 'ops/job', '--file', file, '--schema', schema], {
         timeoutMs: 30_000,
       });
       expect(sent.stderr).toMatch(/50\/50 delivered/);

@@ -1,9 +1,10 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
-import { readUserFlags, readUsersFile } from '../../cli/operator/credentials.ts';
+import { readSharedSecret, readStoredUsers, readUserFlags, readUsersFile } from '../../cli/operator/credentials.ts';
+import { DiskStore, MemoryStore } from '../../runtime/store/index.ts';
 import { UsageError } from '../../cli/exit.ts';
 
 /** `--users FILE` and `--user` / `--password-file` read hostile files: a map or a UsageError, never a password in a message. */
@@ -11,7 +12,8 @@ const dir = mkdtempSync(join(tmpdir(), 'midl-credentials-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const file = (name: string, text: string): string => {
   const path = join(dir, name);
-  writeFileSync(path, text);
+  // Files of secrets are refused unless only their owner may read them.
+  writeFileSync(path, text, { mode: 0o600 });
   return path;
 };
 
@@ -73,3 +75,86 @@ describe('readUserFlags', () => {
     expect(() => readUserFlags({ user: '', passwordFile: file('e.pw', 'x') })).toThrow(/non-empty/);
   });
 });
+
+describe('files of secrets', () => {
+  it('MIDL1906: a file of secrets that others may read is refused, naming the mode and the fix, never the content', () => {
+    for (const [mode, who] of [
+      [0o644, 'every user of this machine'],
+      [0o640, 'its group'],
+    ] as const) {
+      const users = join(dir, `open-users-${mode.toString(8)}.json`);
+      writeFileSync(users, JSON.stringify({ alice: 'pw-sekrit-12345' }), { mode });
+      chmodSync(users, mode); // the umask may have narrowed the mode on creation
+      const err = catching(() => readUsersFile(users));
+      expect(err).toBeInstanceOf(UsageError);
+      expect(err.code).toBe('MIDL1906');
+      expect(err.message).toContain(`holds secrets but ${who} may read it (mode 0${mode.toString(8)})`);
+      expect(err.message).toContain(`help: chmod 600 ${users}`);
+      expect(err.message).not.toContain('pw-sekrit');
+      const pw = join(dir, `open-${mode.toString(8)}.pw`);
+      writeFileSync(pw, 'pw-sekrit-12345\n');
+      chmodSync(pw, mode);
+      expect(catching(() => readUserFlags({ user: 'alice', passwordFile: pw })).code).toBe('MIDL1906');
+    }
+  });
+
+  it('reads a shared secret from --secret-file, refuses it with --secret too or when exposed', () => {
+    expect(readSharedSecret({ secretFile: file('s.secret', 'the-secret\nignored\n') })).toBe('the-secret');
+    expect(catching(() => readSharedSecret({ secret: 'x', secretFile: file('t.secret', 'y') })).message).toBe('give --secret or --secret-file, not both');
+    expect(catching(() => readSharedSecret({ secretFile: file('e.secret', '\n') })).message).toMatch(/its first line is empty/);
+    const open = join(dir, 'open.secret');
+    writeFileSync(open, 'the-secret');
+    chmodSync(open, 0o604);
+    expect(catching(() => readSharedSecret({ secretFile: open })).code).toBe('MIDL1906');
+  });
+});
+
+describe('--users store:ID', () => {
+  it('reads the users of midl/secrets/ID; in a seed directory only from a file its owner alone may read', async () => {
+    const memory = new MemoryStore();
+    await memory.put('midl', 'secrets', 'studio', { alice: 'pw-sekrit-12345' });
+    expect(Object.fromEntries(await readStoredUsers(memory, 'studio'))).toEqual({ alice: 'pw-sekrit-12345' });
+
+    const disk = new DiskStore(join(dir, 'store'));
+    await disk.put('midl', 'secrets', 'studio', { alice: 'pw-sekrit-12345' });
+    const path = join(dir, 'store/midl/secrets/studio.json');
+    chmodSync(path, 0o644);
+    const exposed = await rejectionOf(readStoredUsers(disk, 'studio'));
+    expect(exposed.code).toBe('MIDL1906');
+    expect(exposed.message).toContain(`help: chmod 600 ${path}`);
+    chmodSync(path, 0o600);
+    expect(Object.fromEntries(await readStoredUsers(disk, 'studio'))).toEqual({ alice: 'pw-sekrit-12345' });
+  });
+
+  it('a missing or malformed document is a usage error that names it and quotes no password', async () => {
+    const memory = new MemoryStore();
+    expect((await rejectionOf(readStoredUsers(memory, 'absent'))).message).toBe('--users store:absent: memory has no document midl/secrets/absent');
+    await memory.put('midl', 'secrets', 'list', ['pw-sekrit-12345']);
+    expect((await rejectionOf(readStoredUsers(memory, 'list'))).message).toBe(
+      '--users store:list (memory): expected one JSON object {"user name": "password", …}',
+    );
+    await memory.put('midl', 'secrets', 'none', {});
+    expect((await rejectionOf(readStoredUsers(memory, 'none'))).message).toMatch(/names no user/);
+    expect((await rejectionOf(readStoredUsers(memory, '..'))).message).toMatch(/^--users store:\.\.: cannot read it from memory: id "\.\."/);
+  });
+});
+
+async function rejectionOf(p: Promise<unknown>): Promise<UsageError> {
+  try {
+    await p;
+  } catch (err) {
+    if (err instanceof UsageError) return err;
+    throw err;
+  }
+  throw new Error('expected a UsageError');
+}
+
+function catching(f: () => unknown): UsageError {
+  try {
+    f();
+  } catch (err) {
+    if (err instanceof UsageError) return err;
+    throw err;
+  }
+  throw new Error('expected a UsageError');
+}

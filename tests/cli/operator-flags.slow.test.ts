@@ -1,4 +1,4 @@
-import { writeFileSync } from 'node:fs';
+import { chmodSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { CLI_TEST_TIMEOUT_MS, busWarnings, removeTempProjects, runMidl, stackTraceLines } from '../helpers/cli.ts';
@@ -11,12 +11,17 @@ import { job, opsProject } from '../helpers/ops-schema.ts';
  * which only a listener may ask for.
  */
 
-const { dir, schema } = opsProject();
+// Secrets come from files only their owner may read (--secret on the command line is for development).
+const { dir, schema } = opsProject({ 's3cret.secret': 's3cret\n' });
+chmodSync(join(dir, 's3cret.secret'), 0o600);
 let open: MidlProcess & { url: string; port: number };
 let locked: MidlProcess & { url: string; port: number };
 
 beforeAll(async () => {
-  [open, locked] = await Promise.all([startPeer(['--schema', schema]), startPeer(['--schema', schema, '--secret', 's3cret', '--name', 'locked'])]);
+  [open, locked] = await Promise.all([
+    startPeer(['--schema', schema]),
+    startPeer(['--schema', schema, '--secret-file', join(dir, 's3cret.secret'), '--name', 'locked']),
+  ]);
 }, 120_000);
 // The shared peers live until afterAll; everything else a test started dies with the test.
 afterEach(async () => {
@@ -38,7 +43,7 @@ interface Line {
 const parse = (lines: readonly string[]): Line[] => lines.map((l) => JSON.parse(l) as Line);
 
 describe('operator flags', { timeout: CLI_TEST_TIMEOUT_MS }, () => {
-  it('--secret: the right one delivers; a wrong or missing one exits 1 and says what to do', async () => {
+  it('--secret-file: the right secret delivers; a wrong (--secret, with its warning) or missing one exits 1 and says what to do', async () => {
     const send = (...secret: string[]) =>
       runMidl([
         'send',
@@ -54,7 +59,7 @@ describe('operator flags', { timeout: CLI_TEST_TIMEOUT_MS }, () => {
         '5000',
         ...secret,
       ]);
-    const [right, wrong, missing] = await Promise.all([send('--secret', 's3cret'), send('--secret', 'guess'), send()]);
+    const [right, wrong, missing] = await Promise.all([send('--secret-file', join(dir, 's3cret.secret')), send('--secret', 'guess'), send()]);
 
     expect(right.stderr).toContain(`ops/job → ${locked.url}: 1/1 delivered`);
     expect(right.code).toBe(0);
@@ -72,9 +77,13 @@ describe('operator flags', { timeout: CLI_TEST_TIMEOUT_MS }, () => {
     // Only the authenticated message reached the peer.
     await locked.waitForLines(1, 10_000);
     await new Promise((r) => setTimeout(r, 300));
-    expect(parse(locked.lines()).map((l) => l.value.note)).toEqual(['secret --secrets3cret']);
+    expect(parse(locked.lines()).map((l) => l.value.note)).toEqual([`secret --secret-file${join(dir, 's3cret.secret')}`]);
     expect(stackTraceLines(right.stderr + wrong.stderr + missing.stderr + locked.stderr())).toEqual([]);
-    expect(busWarnings(right.stderr + wrong.stderr + missing.stderr)).toEqual([]);
+    expect(busWarnings(right.stderr + missing.stderr)).toEqual([]);
+    // A secret on the command line works, and says it is for development.
+    expect(busWarnings(wrong.stderr)).toEqual([
+      'warning: --secret on the command line shows in the process list and shell history: use --secret-file FILE outside development',
+    ]);
   });
 
   it('--rate paces a run, every message still arrives, and a run over a second prints progress', async () => {

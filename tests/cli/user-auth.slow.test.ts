@@ -1,3 +1,4 @@
+import { chmodSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { CLI_TEST_TIMEOUT_MS, busWarnings, removeTempProjects, runMidl, stackTraceLines } from '../helpers/cli.ts';
@@ -17,8 +18,14 @@ const { dir, schema } = opsProject({
   'broken.json': `{"alice": "${PASSWORD}",}`,
   'bob.pw': 'another one',
   'empty.pw': '\n',
+  'policy.yaml': 'rules:\n  - user: alice\n    capabilities: [ops.send, ops.watch]\n  - user: "*"\n    capabilities: [ops.watch]\n',
+  'typo-policy.yaml': 'rules:\n  - user: alice\n    capabilities: [ops.sned]\n',
+  'open-users.json': JSON.stringify({ alice: PASSWORD }),
 });
 const file = (name: string) => join(dir, name);
+// Files of secrets are refused unless only their owner may read them.
+for (const name of ['users.json', 'alice.pw', 'wrong.pw', 'broken.json', 'bob.pw', 'empty.pw']) chmodSync(file(name), 0o600);
+chmodSync(file('open-users.json'), 0o644);
 let peer: MidlProcess & { url: string; port: number };
 
 beforeAll(async () => {
@@ -101,5 +108,51 @@ describe('midl user authentication', { timeout: CLI_TEST_TIMEOUT_MS }, () => {
     expect(broken.code).toBe(2);
     expect(broken.stderr).toMatch(/--users .*broken\.json: not valid JSON/);
     expect(broken.stderr).not.toContain(PASSWORD);
+  });
+
+  it('--policy grants by the authenticated user: alice may send jobs, bob may only watch', async () => {
+    const policed = await startPeer(['--schema', schema, '--users', file('users.json'), '--policy', file('policy.yaml'), '--name', 'policed']);
+    try {
+      const run = (note: string, user: string) =>
+        runMidl([
+          'send',
+          '--to',
+          policed.url,
+          '--topic',
+          'ops/job',
+          '--json',
+          job(2, note),
+          '--schema',
+          schema,
+          '--user',
+          user,
+          '--password-file',
+          file(`${user}.pw`),
+        ]);
+      const [alice, bob] = await Promise.all([run('from alice', 'alice'), run('from bob', 'bob')]);
+      expect(alice.code).toBe(0);
+      expect(alice.stderr).toContain('1/1 delivered');
+      expect(bob.code).toBe(1);
+      expect(bob.stderr).toMatch(/forbidden: 1 message\n\s+ops\/job: .* may not publish/);
+      await policed.waitForLines(1, 10_000);
+      expect(policed.lines().map((l) => (JSON.parse(l) as { value: { note: string } }).value.note)).toEqual(['from alice']);
+    } finally {
+      await policed.stop();
+    }
+  });
+
+  it('a policy with a mistake, or a users file others may read, stops the peer before it listens (exit 2)', async () => {
+    const typo = await runMidl(['peer', '--listen', 'udp://127.0.0.1:0', '--schema', schema, '--policy', file('typo-policy.yaml')]);
+    expect(typo.code).toBe(2);
+    expect(typo.stderr).toContain("error[MIDL1905]: unknown capability 'ops.sned' in the policy");
+    expect(typo.stderr).toMatch(/--> .*typo-policy\.yaml:3:20\n/);
+    expect(typo.stderr).toContain("help: the schema's capabilities: ops.send, ops.watch");
+    expect(typo.stderr).not.toContain('listening');
+    const exposed = await runMidl(['peer', '--listen', 'udp://127.0.0.1:0', '--schema', schema, '--users', file('open-users.json')]);
+    expect(exposed.code).toBe(2);
+    expect(exposed.stderr).toMatch(
+      /error\[MIDL1906\]: --users: '.*open-users\.json' holds secrets but every user of this machine may read it \(mode 0644\)\nhelp: chmod 600 /,
+    );
+    expect(exposed.stderr).not.toContain(PASSWORD);
   });
 });

@@ -13,6 +13,9 @@ const CLI_ONLY_CODES: Readonly<Record<string, readonly string[]>> = {
   MIDL1901: ['MIDL1901: an unreadable input file exits 2'],
   MIDL1902: ['MIDL1902: an invalid midl.yaml exits 2'],
   MIDL1903: ['MIDL1903: a directory with no .midl files exits 2', 'MIDL1903: a midl.yaml input with no .midl files exits 2'],
+  MIDL1904: ['MIDL1904: an invalid policy file is reported with its line, column, code frame and help'],
+  MIDL1905: ['MIDL1905: a policy naming an unknown capability is reported with the capabilities of the schema'],
+  MIDL1906: ['MIDL1906: a file of secrets that others may read is refused, naming the mode and the fix, never the content'],
 };
 
 const cliDir = repoPath('tests/cli');

@@ -37,7 +37,9 @@ const PACKAGES: Readonly<Record<Layer, readonly string[]>> = {
   services: ['webgpu', '@modelcontextprotocol/sdk'],
   compiler: ['ajv', 'ajv-formats', 'chevrotain', 'handlebars', 'yaml'],
   // typescript: operator commands strip the types of the code they generate for a schema at run time.
-  cli: ['commander', 'typescript'],
+  // yaml: operator files (a grant policy) keep their line and column for diagnostics. diff: the unified
+  // diff `midl publish --dry-run` prints of a changed registry document.
+  cli: ['commander', 'typescript', 'yaml', 'diff'],
 };
 
 const posix = (p: string) => p.split(sep).join('/');

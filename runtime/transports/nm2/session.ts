@@ -83,6 +83,8 @@ export class Nm2Session implements Nm2Link {
   state: Nm2SessionState = 'idle';
   peerName = '';
   peerProductInstanceId = '';
+  /** Invitee: the user whose password the inviter proved it knows (User Authentication). */
+  user: string | undefined;
   readonly remote: { readonly host: string; readonly port: number };
 
   /** The UMP Data stream: there while Established or Pending Session Reset, and only then. */
@@ -244,6 +246,7 @@ export class Nm2Session implements Nm2Link {
         const password = this.me.users?.get(cmd.username);
         if (this.role !== 'invitee' || !this.nonce || this.me.users === undefined) return this.nak(NakReason.CommandNotExpected);
         const proven = password !== undefined && userDigestMatches(this.nonce, cmd.username, password, cmd.digest);
+        if (proven && this.state === 'auth-required') this.user = cmd.username;
         return this.answerChallenge(proven, password === undefined ? ByeReason.UserNotFound : ByeReason.AuthFailed);
       }
       case 'accepted':

@@ -213,10 +213,10 @@ describe('two endpoints with user authentication', () => {
     const errors: unknown[] = [];
     const listener = await udpTransport.listen!('udp://127.0.0.1:0', { name: 'host', users: USERS, onError: (e) => errors.push(e) });
     cleanup.push(() => listener.close());
-    const accepted = new Promise<string>((resolve) => listener.onSession((link) => resolve(link.peerName)));
+    const accepted = new Promise<string>((resolve) => listener.onSession((link) => resolve(`${link.peerName} as ${link.user}`)));
     const link = await udpTransport.connect(listener.url, { name: 'cli', user: { name: 'bob', password: 'battery staple' }, timeoutMs: 3000 });
     cleanup.push(() => link.close());
-    expect(await accepted).toBe('cli');
+    expect(await accepted).toBe('cli as bob');
     await expect(udpTransport.connect(listener.url, { name: 'cli', timeoutMs: 3000 })).rejects.toMatchObject({ code: 'auth-failed' });
     expect(errors).toEqual([]);
   });
