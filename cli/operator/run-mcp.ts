@@ -11,7 +11,7 @@ import {
 import { ExitCode, UsageError, type SetExitCode } from '../exit.ts';
 import { loadSchema } from '../schema-runtime.ts';
 import type { ClientOptions } from './client.ts';
-import { readUserFlags } from './credentials.ts';
+import { readSharedSecret, readUserFlags } from './credentials.ts';
 import { loadMcpFacts } from './mcp-facts.ts';
 import { McpPeer, PeerUnreachable } from './mcp-peer.ts';
 import { TopicResources } from './mcp-topics.ts';
@@ -36,9 +36,10 @@ const INSTRUCTIONS =
 export async function runMcp(opts: McpOptions, setExit: SetExitCode): Promise<void> {
   const to = urlOption('--to', opts.to, 'connect');
   const http = opts.http === undefined ? undefined : hostPort(opts.http);
-  // Read again at each connection (a rotated password is picked up); checked now, so that bad flags are
-  // a usage error at start rather than the reason every call fails.
+  // Read again at each connection (a rotated password or secret is picked up); checked now, so that bad
+  // flags are a usage error at start rather than the reason every call fails.
   readUserFlags(opts);
+  readSharedSecret(opts);
   const schema = await loadSchema(opts.schema);
   if (!schema) return setExit(ExitCode.Failure);
   const facts = await loadMcpFacts(opts.schema);

@@ -321,13 +321,15 @@ describe('midl mcp across a peer restart', { timeout: CLI_TEST_TIMEOUT_MS }, () 
 });
 
 describe('midl mcp: the process', { timeout: CLI_TEST_TIMEOUT_MS }, () => {
-  it('usage errors exit 2 before anything is served: a bad --http, a bad --to, --user without a password, a port in use', async () => {
-    const [http, to, user] = await Promise.all([
+  it('usage errors exit 2 before anything is served: a bad --http, a bad --to, --user without a password, two secrets, a port in use', async () => {
+    const [http, to, user, secret] = await Promise.all([
       runMidl(['mcp', ...calcArgs(), '--http', 'nowhere']),
       runMidl(['mcp', '--to', 'tcp://x', '--schema', schemaPath]),
       runMidl(['mcp', ...calcArgs(), '--user', 'ann']),
+      runMidl(['mcp', ...calcArgs(), '--secret', 's', '--secret-file', 'nowhere']),
     ]);
-    expect([http.code, to.code, user.code]).toEqual([2, 2, 2]);
+    expect([http.code, to.code, user.code, secret.code]).toEqual([2, 2, 2, 2]);
+    expect(secret.stderr).toMatch(/give --secret or --secret-file, not both/);
     expect(http.stderr).toMatch(/--http nowhere: expected HOST:PORT/);
     expect(to.stderr).toMatch(/--to/);
     expect(user.stderr).toMatch(/--user ann needs --password-file/);
