@@ -43,3 +43,5 @@ export { GENERATED_HEADER, GENERATED_MARKDOWN_HEADER, isGeneratedFile, type Emit
 export { generate, DEFAULT_TARGETS, EMIT_TARGETS, TargetError, targetProblems, type EmitTarget, type GenerateOptions } from './generate.ts';
 export { MIDL_PACKAGE, MIDL_ROOT, MIDL_VERSION } from './version.ts';
 export { TEMPLATES_DIR, renderTemplate } from './emitters/shared/templates.ts';
+// Tool arguments a model produced for the OpenAI strict form, back in the schema's own form (midl mcp).
+export { fromStrictArguments } from './emitters/facts/openai.ts';

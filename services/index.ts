@@ -66,3 +66,16 @@ export {
   type StoreSessionRecords,
   type StoreSessionRecordsOptions,
 } from './authority/session-store.ts';
+// MCP: a server over a catalog of tools and resources given as plain data (midl mcp binds it to a bus).
+export {
+  McpUnknownName,
+  createMcpServer,
+  type McpCatalog,
+  type McpResource,
+  type McpResourceContents,
+  type McpResourceTemplate,
+  type McpTool,
+  type McpToolResult,
+} from './mcp/server.ts';
+export { serveMcpHttp, type McpHttpOptions, type McpHttpServer } from './mcp/http.ts';
+export { serveMcpStdio, type McpStdioServer } from './mcp/stdio.ts';

@@ -26,6 +26,7 @@ const commandModules: ReadonlyArray<readonly [name: string, load: () => Promise<
   ['gpu', async () => (await import('./gpu.ts')).registerGpu],
   ['publish', async () => (await import('./publish.ts')).registerPublish],
   ['pull', async () => (await import('./pull.ts')).registerPull],
+  ['mcp', async () => (await import('./mcp.ts')).registerMcp],
 ];
 
 /** Whether `name` is one of the CLI's commands. */

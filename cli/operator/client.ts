@@ -54,7 +54,11 @@ export interface ClientConnection {
  * Connects to `address` (checked by `urlOption`) and gives the bare link, for what is not a bus session
  * (`midl midi send`). A failure is printed on stderr and gives undefined: the caller exits 1.
  */
-export async function openLink(address: UrlOption, o: ClientOptions): Promise<{ link: UmpLink; url: string; connect: ConnectOptions } | undefined> {
+export async function openLink(
+  address: UrlOption,
+  o: ClientOptions,
+  report: FailureReport = printFailure,
+): Promise<{ link: UmpLink; url: string; connect: ConnectOptions } | undefined> {
   const shown = `${address.flag} ${address.url}`;
   let url = address.url;
   // Bad flags or an unreadable password file are usage errors (exit 2), found before any network activity.
@@ -70,20 +74,25 @@ export async function openLink(address: UrlOption, o: ClientOptions): Promise<{ 
     // `connect` is what a reconnect to the resolved `url` passes again: the flags are read once.
     return { link, url, connect };
   } catch (err) {
-    reportConnectFailure(err, shown, url, o);
+    report(connectFailure(err, shown, url, o));
     return undefined;
   }
 }
 
+/** Where a failure to connect is told: one line without `error: ` and newline (default: stderr, as `error: LINE`). */
+export type FailureReport = (line: string) => void;
+const printFailure: FailureReport = (line) => process.stderr.write(`error: ${line}\n`);
+
 /** How a connection that failed is told: against the option when its name led nowhere, else against the peer. */
-function reportConnectFailure(err: unknown, shown: string, url: string, o: ClientOptions): void {
-  if (err instanceof TransportError && err.code === 'unresolved') process.stderr.write(`error: ${shown}: ${err.message}\n`);
-  else process.stderr.write(`error: cannot open a session with ${url}: ${describeError(err)}${authHint(err, o)}\n`);
+function connectFailure(err: unknown, shown: string, url: string, o: ClientOptions): string {
+  if (err instanceof TransportError && err.code === 'unresolved') return `${shown}: ${err.message}`;
+  return `cannot open a session with ${url}: ${describeError(err)}${authHint(err, o)}`;
 }
 
 /**
  * Connects to `address` (checked by `urlOption`) and opens a Bus session over the link (`wrap` may put
- * a tap between them). A failure is printed on stderr and gives undefined: the caller exits 1. A name
+ * a tap between them). A failure is told to `report` (printed on stderr unless given) and gives
+ * undefined: the caller exits 1. A name
  * that resolves to no endpoint, or to several, is reported against the option, as what answers on the
  * network is not a usage error.
  */
@@ -92,8 +101,9 @@ export async function openClient(
   schema: LoadedSchema,
   o: ClientOptions,
   wrap: (link: UmpLink) => UmpLink = (l) => l,
+  report: FailureReport = printFailure,
 ): Promise<ClientConnection | undefined> {
-  const opened = await openLink(address, o);
+  const opened = await openLink(address, o, report);
   if (opened === undefined) return undefined;
   const { link, url, connect } = opened;
   try {
@@ -119,7 +129,7 @@ export async function openClient(
       url,
     };
   } catch (err) {
-    reportConnectFailure(err, `${address.flag} ${address.url}`, url, o);
+    report(connectFailure(err, `${address.flag} ${address.url}`, url, o));
     await link.close().catch(() => undefined);
     return undefined;
   }

@@ -32,8 +32,9 @@ const PACKAGES: Readonly<Record<Layer, readonly string[]>> = {
   // runtime/transports/midiport. Generated code imports no package: only the runtime, so a project needs midl alone.
   runtime: ['ajv', 'ajv-formats', 'multicast-dns', 'dns-packet', '@noble/hashes', '@julusian/midi'],
   generated: [],
-  // webgpu: Dawn for Node, the device behind the GPU host (services/gpu).
-  services: ['webgpu'],
+  // webgpu: Dawn for Node, the device behind the GPU host (services/gpu). @modelcontextprotocol/sdk: the
+  // official MCP server and its stdio and Streamable HTTP transports (services/mcp).
+  services: ['webgpu', '@modelcontextprotocol/sdk'],
   compiler: ['ajv', 'ajv-formats', 'chevrotain', 'handlebars', 'yaml'],
   // typescript: operator commands strip the types of the code they generate for a schema at run time.
   // yaml: operator files (a grant policy) keep their line and column for diagnostics. diff: the unified
