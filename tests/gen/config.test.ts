@@ -215,7 +215,7 @@ describe('MIDL1902 in docs/diagnostics.md', () => {
     const example = /\$ cat midl\.yaml\n([\s\S]*?)\$ midl check\n(error\S*: [^\n]*)\n/.exec(section);
     expect(example, 'the MIDL1902 example shows `$ cat midl.yaml`, then `$ midl check` and its error line').not.toBeNull();
     const [, yaml, shown] = example!;
-    // As the CLI prints it (pinned against a real `midl` process in tests/cli/gen-jobs.test.ts).
+    // As the CLI prints it (pinned against a real `midl` process in tests/cli/gen-jobs.slow.test.ts).
     expect(`error[${catalog.invalidConfig.code}]: invalid midl.yaml: /work/project/midl.yaml: ${problem(yaml!)}`).toBe(shown);
   });
 });
