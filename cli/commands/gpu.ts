@@ -32,7 +32,7 @@ export function registerGpu(program: Command, setExit: SetExitCode): void {
       '--policy <file>',
       'grant by the rules of this policy file (YAML: per user and client name, capabilities, maxPayload, qos; see docs/policy.md) instead of --grant',
     )
-    .option('--store <dir>', 'resolve stored WGSL modules (ShaderSource.stored) from DIR: DIR/[CORPUS/][COLLECTION/]ID[@VERSION].wgsl');
+    .option('--modules <dir>', 'resolve stored WGSL modules (ShaderSource.stored) from DIR: DIR/[CORPUS/][COLLECTION/]ID[@VERSION].wgsl');
   serve.action(async (opts: GpuServeOptions) => (await import('../operator/run-gpu.ts')).runGpuServe(opts, setExit));
 
   gpu

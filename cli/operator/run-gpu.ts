@@ -8,7 +8,8 @@ import { grantFromFlags, type GrantFlags } from './grants.ts';
 
 export interface GpuServeOptions extends ListenFlags, GrantFlags {
   backend: GpuBackend;
-  store?: string;
+  /** `--modules DIR`: where stored WGSL modules are (not a FountainStore: `--store` means one everywhere else). */
+  modules?: string;
 }
 
 export interface GpuInfoOptions {
@@ -24,7 +25,7 @@ export async function runGpuServe(opts: GpuServeOptions, setExit: SetExitCode): 
   const grant = grantFromFlags(opts, Capabilities);
   let engine: GpuEngine;
   try {
-    engine = await GpuEngine.open({ backend: opts.backend, ...(opts.store === undefined ? {} : { resolveSource: directoryModuleStore(opts.store) }) });
+    engine = await GpuEngine.open({ backend: opts.backend, ...(opts.modules === undefined ? {} : { resolveSource: directoryModuleStore(opts.modules) }) });
   } catch (err) {
     if (!(err instanceof GpuUnavailableError)) throw err;
     process.stderr.write(`error: ${err.message}\nhelp: ${err.help}\n`);

@@ -1,5 +1,6 @@
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { busWarnings, removeTempProjects, runMidl, stackTraceLines } from '../helpers/cli.ts';
+import { join } from 'node:path';
+import { busWarnings, removeTempProjects, runMidl, stackTraceLines, tempProject } from '../helpers/cli.ts';
 import { killAll, startMidl } from '../helpers/midl-process.ts';
 import { noAdapter } from '../services/gpu/adapter.ts';
 
@@ -56,6 +57,19 @@ describe.skipIf(noAdapter !== undefined)(`midl gpu ${noAdapter ?? ''}`, () => {
     expect(await server.stop('SIGINT')).toBe(0);
     expect(stackTraceLines(server.stderr())).toEqual([]);
     expect(busWarnings(server.stderr())).toEqual([]);
+  });
+
+  it('serve --modules DIR: a pipeline of a stored module compiles from DIR/COLLECTION/ID.wgsl; one DIR lacks is SOURCE_NOT_FOUND', async () => {
+    const dir = tempProject({ 'modules/wgsl/answer.wgsl': store });
+    const server = await serve('--modules', join(dir, 'modules'));
+    const stored = (id: string) => JSON.stringify({ source: { stored: { id, collection: 'wgsl' } }, entryPoint: 'main' });
+    const good = await runMidl(['call', '--to', server.url, '--topic', 'gpu/pipeline.create', '--json', stored('answer')], { timeoutMs: CLI_MS });
+    expect(good.code, good.stderr).toBe(0);
+    expect(JSON.parse(good.stdout)).toMatchObject({ pipelineId: expect.any(String) as unknown, diagnostics: [] });
+    const missing = await runMidl(['call', '--to', server.url, '--topic', 'gpu/pipeline.create', '--json', stored('absent')], { timeoutMs: CLI_MS });
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toMatch(/^error: remote: SOURCE_NOT_FOUND \(\d+\): /);
+    expect(await server.stop('SIGINT')).toBe(0);
   });
 
   it('serve --grant gpu.read: a client asking to create a pipeline is refused before anything compiles', async () => {
