@@ -445,6 +445,20 @@ export class Sessions {
       this.host.quarantine();
       return this.host.dropPeer(fresh, new BusError('replay', `${c.name}: resume of session ${r.sessionId} refused`), 50);
     }
+    // A session granted to a proven user is that user's: its token alone does not carry it to a link that
+    // proves another user, or none (the grant, by a policy, may have been for that user only).
+    if (g.user !== undefined && link.user !== g.user) {
+      fresh.sendControl(refusal('CAPABILITY_DENIED', `session ${r.sessionId} was granted to another user than this link proves`));
+      this.host.quarantine();
+      return this.host.dropPeer(
+        fresh,
+        new BusError(
+          'forbidden',
+          `${c.name}: resume of session ${r.sessionId} refused: the link proves ${link.user === undefined ? 'no user' : `user ${JSON.stringify(link.user)}`}, not the session's`,
+        ),
+        50,
+      );
+    }
     // The token is spent once the WELCOME carrying its successor goes out; until then (the record being
     // written) it stays good, and a later resume with it (the client gave up on a slow link and came back
     // on another) takes over from this one.

@@ -10,11 +10,17 @@ export interface LoopbackLinkOptions {
   /** Called per sent batch with the direction (0: a→b, 1: b→a); false drops the batch. */
   readonly filter?: (words: Uint32Array, direction: 0 | 1) => boolean;
   readonly names?: readonly [string, string];
+  /**
+   * The users each end's peer proved (`UmpLink.user`): `[user of a's peer, user of b's peer]`. In process
+   * nothing is proven, so this is for a host that authenticated the other end by its own means (and tests).
+   */
+  readonly users?: readonly [string | undefined, string | undefined];
 }
 
 class LoopbackLink implements UmpLink {
   peer!: LoopbackLink;
   isOpen = true;
+  user: string | undefined;
   private receive: (words: Uint32Array) => void = () => {};
   private down: (d: LinkDown) => void = () => {};
 
@@ -64,6 +70,7 @@ export function loopbackLinkPair(options: LoopbackLinkOptions = {}): [UmpLink, U
   const [na, nb] = options.names ?? ['a', 'b'];
   const a = new LoopbackLink(`loopback:${na}→${nb}`, nb, 0, options.filter);
   const b = new LoopbackLink(`loopback:${nb}→${na}`, na, 1, options.filter);
+  [a.user, b.user] = options.users ?? [undefined, undefined];
   a.peer = b;
   b.peer = a;
   return [a, b];

@@ -47,8 +47,9 @@ export class RawPeer {
   }
 
   /** A raw peer connected to `authority` over an in-process link. */
-  static attach(authority: NetworkBus): RawPeer {
-    const [mine, theirs] = loopbackLinkPair({ names: ['raw', 'authority'] });
+  /** A raw peer on a new link to `authority`; `user`: the user the authority's end of the link says it proved. */
+  static attach(authority: NetworkBus, user?: string): RawPeer {
+    const [mine, theirs] = loopbackLinkPair({ names: ['raw', 'authority'], users: [undefined, user] });
     authority.accept(theirs);
     return new RawPeer(mine);
   }

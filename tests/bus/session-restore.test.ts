@@ -284,7 +284,14 @@ describe('sessions kept in a store', () => {
       { name: 'client', user: 'mallory' },
     ]);
     expect(a.sessionsRestored).toBe(1);
-    const back = RawPeer.attach(a);
+    // The session was alice's: a link that proves no user, or another, cannot take it, even with its token.
+    const stranger = RawPeer.attach(a, 'bob');
+    expect(await stranger.hello(ALL, { sessionId: 21, token: 'token-21', lastSeq: 0n })).toMatchObject({
+      kind: ControlKind.Refuse,
+      name: 'CAPABILITY_DENIED',
+      message: 'session 21 was granted to another user than this link proves',
+    });
+    const back = RawPeer.attach(a, 'alice');
     expect(await back.hello(ALL, { sessionId: 21, token: 'token-21', lastSeq: 0n })).toMatchObject({ kind: ControlKind.Welcome, resumed: true });
     // The record allowed at-most-once only; today's rule allows more, but the session gets no more than it had.
     back.data(FrameKind.Publish, 1n, 'gpu/job.result/1', back.header(result.id, { qos: 1 }), result.payload.encode(result.payload.example()));

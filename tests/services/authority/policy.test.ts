@@ -110,6 +110,36 @@ describe('grants by policy', () => {
   });
 });
 
+describe('a session granted to a user', () => {
+  it('is resumed only over a link that proves the same user: its token alone does not carry it to another', async () => {
+    const { bus: auth, url } = await authority();
+    let reconnects = 0;
+    const link = await udpTransport.connect(url, { name: 'studio', timeoutMs: 3000, user: { name: 'alice', password: USERS.get('alice')! } });
+    const studio = new NetworkBus({ name: 'studio', ...registry, capabilities: mask('telemetry.read', 'telemetry.write'), onError: errors.for('studio') });
+    cleanup.push(() => studio.close());
+    await studio.connect(link, {
+      timeoutMs: 3000,
+      resumeForMs: 3000,
+      // Whoever holds the token comes back as bob.
+      reconnect: () => (reconnects++, udpTransport.connect(url, { name: 'studio', timeoutMs: 3000, user: { name: 'bob', password: USERS.get('bob')! } })),
+    });
+    expect(studio.capabilities).toBe(mask('telemetry.read', 'telemetry.write'));
+    await link.close();
+    // The client came back once, as bob, was refused (a refusal is final: no second try), and its session ended.
+    await expect.poll(() => studio.stats().peers.length, { timeout: 5000 }).toBe(0);
+    expect(reconnects).toBe(1);
+    const after = await rejection(studio.publish(topics['telemetry/errors'], topics['telemetry/errors'].payload.example(), { qos: 'at_least_once' }));
+    expect(after.message).toMatch(/session refused: CAPABILITY_DENIED: session \d+ was granted to another user than this link proves/);
+    // The session still waits for alice: it was not handed to bob's link.
+    expect(
+      auth
+        .stats()
+        .peers.filter((p) => p.name === 'studio')
+        .map((p) => p.state),
+    ).toEqual(['detached']);
+  });
+});
+
 describe('a client no rule matches', () => {
   it('gets a refusal with the reason, and nothing else', () => {
     const decide = policyGrant({ rules: [{ where: 'rules[0]', user: 'alice', capabilities: mask('telemetry.read') }] });
