@@ -1,4 +1,4 @@
-import type { AnyIntentDescriptor, Bus, Delivery, JsonValue, Subscription } from '../../runtime/index.ts';
+import type { AnyIntentDescriptor, Bus, Delivery, JsonValue, NetworkBus, Subscription } from '../../runtime/index.ts';
 import { FlexEnvelope, FlexReply, intents, topics, type FlexFailure, type FlexSuccess } from '../../generated/index.ts';
 import { flexFailure } from './failures.ts';
 import { callService, intentRequest, type IntentRequest } from './http-call.ts';
@@ -137,5 +137,13 @@ export function serveFlexBridge(bus: Bus, options: FlexBridgeOptions): FlexBridg
       subscription.unsubscribe();
       await Promise.all(pending);
     },
+  };
+}
+
+/** A sender as the replay defence knows it on a NetworkBus: the publishing peer's endpoint name, so a reconnect is the same sender. */
+export function networkPeerSender(bus: NetworkBus): (delivery: Delivery<FlexEnvelope>) => string {
+  return (delivery) => {
+    const peer = bus.stats().peers.find((p) => p.sessionId === delivery.sessionId);
+    return peer ? `peer ${peer.name}` : `session ${delivery.sessionId}`;
   };
 }
