@@ -1,7 +1,7 @@
 import type { AnyIntentDescriptor, Bus, Delivery, JsonValue, NetworkBus, Subscription } from '../../runtime/index.ts';
 import { FlexEnvelope, FlexReply, intents, topics, type FlexFailure, type FlexSuccess } from '../../generated/index.ts';
 import { flexFailure } from './failures.ts';
-import { callService, intentRequest, type IntentRequest } from './http-call.ts';
+import { callService, intentRequest, type CallOutcome, type IntentRequest } from './http-call.ts';
 import { FlexJournal } from './journal.ts';
 import { ReplayGuard } from './replay-guard.ts';
 
@@ -25,6 +25,8 @@ export interface FlexBridgeOptions {
   readonly intents?: readonly AnyIntentDescriptor[];
   /** Who sent a delivery, for the replay defence (default: its session id). */
   readonly senderOf?: (delivery: Delivery<FlexEnvelope>) => string;
+  /** The bearer token attached to every service call (a GatewayToken); none: calls go without one. */
+  readonly token?: { bearer(): Promise<string> };
   readonly fetch?: typeof fetch;
   readonly now?: () => number;
   /** Failures that no reply can carry: an envelope without a usable corr, a journal or publish failure. */
@@ -89,6 +91,18 @@ export function serveFlexBridge(bus: Bus, options: FlexBridgeOptions): FlexBridg
     }
   }
 
+  /** The service call with the gateway's bearer token when the bridge has one; no token is UNAUTHORIZED, and the service is not called. */
+  async function authorizedCall(intent: AnyIntentDescriptor, request: IntentRequest): Promise<CallOutcome> {
+    if (!options.token) return callService(intent, request, callOptions);
+    let token: string;
+    try {
+      token = await options.token.bearer();
+    } catch (err) {
+      return { error: flexFailure('UNAUTHORIZED', `${intent.service}: no token: ${err instanceof Error ? err.message : String(err)}`) };
+    }
+    return callService(intent, request, { ...callOptions, headers: { authorization: `Bearer ${token}` } });
+  }
+
   async function handle(envelope: FlexEnvelope, delivery: Delivery<FlexEnvelope>): Promise<void> {
     const sender = senderOf(delivery);
     // Without a valid corr there is no reply address: the envelope can only be reported.
@@ -109,7 +123,7 @@ export function serveFlexBridge(bus: Bus, options: FlexBridgeOptions): FlexBridg
     });
     await reply(envelope.corr, intent.name, { ack: true });
     const call = (async () => {
-      const outcome = await callService(intent, request, callOptions);
+      const outcome = await authorizedCall(intent, request);
       let final: FlexReply;
       try {
         final = await reply(envelope.corr, intent.name, { ack: true, ...outcome });

@@ -9,7 +9,8 @@ export interface Received {
   readonly body: unknown;
 }
 
-export type Route = (r: Received) => { status: number; json?: unknown; text?: string } | 'hang';
+type Answer = { status: number; json?: unknown; text?: string } | 'hang';
+export type Route = (r: Received) => Answer | Promise<Answer>;
 
 /** A real node:http service on 127.0.0.1 answering by `route`; `received` lists every request in order. */
 export async function startService(route: Route): Promise<{ baseUrl: string; received: Received[]; close(): Promise<void> }> {
@@ -18,15 +19,16 @@ export async function startService(route: Route): Promise<{ baseUrl: string; rec
   const server: Server = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
+    const respond = async () => {
       const text = Buffer.concat(chunks).toString('utf8');
       const r: Received = { method: req.method!, url: req.url!, headers: req.headers, body: text.length > 0 ? (JSON.parse(text) as unknown) : undefined };
       received.push(r);
-      const answer = route(r);
+      const answer = await route(r);
       if (answer === 'hang') return void hanging.add(res);
       res.writeHead(answer.status, { 'content-type': 'application/json' });
       res.end(answer.text ?? JSON.stringify(answer.json));
-    });
+    };
+    req.on('end', () => void respond());
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
