@@ -21,9 +21,15 @@ export async function startService(route: Route): Promise<{ baseUrl: string; rec
     req.on('data', (c: Buffer) => chunks.push(c));
     const respond = async () => {
       const text = Buffer.concat(chunks).toString('utf8');
-      const r: Received = { method: req.method!, url: req.url!, headers: req.headers, body: text.length > 0 ? (JSON.parse(text) as unknown) : undefined };
-      received.push(r);
-      const answer = await route(r);
+      let answer: Answer;
+      try {
+        const r: Received = { method: req.method!, url: req.url!, headers: req.headers, body: text.length > 0 ? (JSON.parse(text) as unknown) : undefined };
+        received.push(r);
+        answer = await route(r);
+      } catch (err) {
+        // A request the test's route cannot take (not JSON, a JWT that does not verify) is a 400 the test sees.
+        answer = { status: 400, json: { error: String(err) } };
+      }
       if (answer === 'hang') return void hanging.add(res);
       res.writeHead(answer.status, { 'content-type': 'application/json' });
       res.end(answer.text ?? JSON.stringify(answer.json));
