@@ -84,12 +84,11 @@ async function readLimited(response: Response, limit: number): Promise<string> {
   let size = 0;
   for await (const chunk of response.body as AsyncIterable<Uint8Array>) {
     size += chunk.byteLength;
-    if (size > limit) {
-      await response.body.cancel();
-      throw new TooLarge();
-    }
+    // Leaving the loop cancels the stream (the iterator's return), so the rest is never read.
+    if (size > limit) break;
     chunks.push(chunk);
   }
+  if (size > limit) throw new TooLarge();
   const all = new Uint8Array(size);
   let at = 0;
   for (const c of chunks) {

@@ -120,6 +120,12 @@ describe('flex bridge', () => {
     expect(down.error!.message).toMatch(/^persist unreachable: ECONNREFUSED/);
   });
 
+  it('a response larger than maxResponseBytes is PAYLOAD_TOO_LARGE, not read whole', async () => {
+    const { send } = await start({ maxResponseBytes: 64 });
+    const reply = (await send(SEED_ENVELOPE)).at(-1)!;
+    expect(reply.error).toEqual({ code: FlexError.PAYLOAD_TOO_LARGE, kind: 'payload_too_large', message: 'planner: response over 64 bytes' });
+  });
+
   it('refuses (ack false) a replayed corr from the same sender, a stale ts, an unknown intent, a bad body', async () => {
     const { service, send, hub } = await start();
     await send(SEED_ENVELOPE);
