@@ -80,7 +80,7 @@ export {
 export { serveMcpHttp, type McpHttpOptions, type McpHttpServer } from './mcp/http.ts';
 export { serveMcpStdio, type McpStdioServer } from './mcp/stdio.ts';
 // The Flex bridge: intent envelopes on flex/envelope → the HTTP services their `http:` mapping names.
-export { networkPeerSender, serveFlexBridge, type FlexBridge, type FlexBridgeOptions } from './bridge/bridge.ts';
+export { networkPeerSender, serveFlexBridge, type FlexBridge, type FlexBridgeOptions, type TokenSource } from './bridge/bridge.ts';
 export { flexFailure } from './bridge/failures.ts';
 export { GatewayToken, GatewayTokenError, type GatewayTokenOptions } from './bridge/gateway-token.ts';
 export { intentRequest, type IntentRequest } from './bridge/http-call.ts';

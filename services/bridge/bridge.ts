@@ -8,6 +8,13 @@ import { ReplayGuard } from './replay-guard.ts';
 /** The schema's pattern of a corr (FlexEnvelope.corr): no '/', '{', '}' or '*', so it always names a reply address. */
 const CORR = /^[A-Za-z0-9._:-]{1,64}$/;
 
+/** Where the bearer token of service calls comes from (a GatewayToken). */
+export interface TokenSource {
+  bearer(): Promise<string>;
+  /** Forgets a token a service refused. */
+  invalidate?(token: string): void;
+}
+
 export interface FlexBridgeOptions {
   /** Base URL of each service by the `service:` name of the schema's intents (`planner`, `llm_gateway`, …). */
   readonly services: Readonly<Record<string, string>>;
@@ -26,7 +33,7 @@ export interface FlexBridgeOptions {
   /** Who sent a delivery, for the replay defence (default: its session id). */
   readonly senderOf?: (delivery: Delivery<FlexEnvelope>) => string;
   /** The bearer token attached to every service call (a GatewayToken); none: calls go without one. */
-  readonly token?: { bearer(): Promise<string> };
+  readonly token?: TokenSource;
   readonly fetch?: typeof fetch;
   readonly now?: () => number;
   /** Failures that no reply can carry: an envelope without a usable corr, a journal or publish failure. */
@@ -91,16 +98,28 @@ export function serveFlexBridge(bus: Bus, options: FlexBridgeOptions): FlexBridg
     }
   }
 
-  /** The service call with the gateway's bearer token when the bridge has one; no token is UNAUTHORIZED, and the service is not called. */
+  /**
+   * The service call with the gateway's bearer token when the bridge has one; no token is UNAUTHORIZED
+   * and the service is not called. A token the service refuses (401: revoked, or the clocks disagree)
+   * is dropped and the call made once more with a fresh one; a 401 means the call did nothing.
+   */
   async function authorizedCall(intent: AnyIntentDescriptor, request: IntentRequest): Promise<CallOutcome> {
-    if (!options.token) return callService(intent, request, callOptions);
+    const source = options.token;
+    if (!source) return callService(intent, request, callOptions);
+    const first = await callWithToken(intent, request, source);
+    if (first.token === undefined || !('error' in first.outcome) || first.outcome.error.httpStatus !== 401 || !source.invalidate) return first.outcome;
+    source.invalidate(first.token);
+    return (await callWithToken(intent, request, source)).outcome;
+  }
+
+  async function callWithToken(intent: AnyIntentDescriptor, request: IntentRequest, source: TokenSource): Promise<{ outcome: CallOutcome; token?: string }> {
     let token: string;
     try {
-      token = await options.token.bearer();
+      token = await source.bearer();
     } catch (err) {
-      return { error: flexFailure('UNAUTHORIZED', `${intent.service}: no token: ${err instanceof Error ? err.message : String(err)}`) };
+      return { outcome: { error: flexFailure('UNAUTHORIZED', `${intent.service}: no token: ${err instanceof Error ? err.message : String(err)}`) } };
     }
-    return callService(intent, request, { ...callOptions, headers: { authorization: `Bearer ${token}` } });
+    return { outcome: await callService(intent, request, { ...callOptions, headers: { authorization: `Bearer ${token}` } }), token };
   }
 
   async function handle(envelope: FlexEnvelope, delivery: Delivery<FlexEnvelope>): Promise<void> {

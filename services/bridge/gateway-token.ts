@@ -41,6 +41,11 @@ export class GatewayToken {
     return this.fetching;
   }
 
+  /** Forgets `token` (a service refused it: revoked, or the clocks disagree), so the next bearer() fetches a new one. */
+  invalidate(token: string): void {
+    if (this.cached?.token === token) this.cached = undefined;
+  }
+
   private async fetchToken(): Promise<string> {
     const { tokenUrl } = this.options;
     const credentials = this.options.clientId === undefined ? {} : { clientId: this.options.clientId, clientSecret: this.options.clientSecret ?? '' };

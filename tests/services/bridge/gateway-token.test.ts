@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { jwtVerify, SignJWT } from 'jose';
 import { afterEach, describe, expect, it } from 'vitest';
 import { LoopbackHub } from '../../../runtime/index.ts';
@@ -16,10 +17,13 @@ const busErrors = collectBusErrors();
 const KEY = new TextEncoder().encode('a test secret of the gateway, 32+ bytes long');
 const closing: (() => Promise<unknown>)[] = [];
 afterEach(async () => {
+  revoked.clear();
   for (const close of closing.splice(0).reverse()) await close();
 });
 
 let clock = 1_800_000_000_000;
+/** Tokens the planner refuses ('*': all). */
+const revoked = new Set<string>();
 const now = () => clock;
 
 /** A gateway whose /auth/token answers per `shape`, and a planner that accepts only its valid JWTs. */
@@ -29,7 +33,7 @@ async function startGateway(shape: 'fountain' | 'oauth' | 'refuse' = 'fountain',
     if (r.url !== '/auth/token') return { status: 404, json: {} };
     if (shape === 'refuse' || JSON.stringify(r.body) !== JSON.stringify({ clientId: 'footswitch', clientSecret: 's3cret' })) return { status: 401, json: {} };
     const exp = Math.floor(clock / 1000) + lifetimeS;
-    const token = await new SignJWT({ sub: 'footswitch' }).setProtectedHeader({ alg: 'HS256' }).setExpirationTime(exp).sign(KEY);
+    const token = await new SignJWT({ sub: 'footswitch' }).setProtectedHeader({ alg: 'HS256' }).setJti(randomUUID()).setExpirationTime(exp).sign(KEY);
     issued.push(token);
     return {
       status: 200,
@@ -41,7 +45,8 @@ async function startGateway(shape: 'fountain' | 'oauth' | 'refuse' = 'fountain',
   const planner = await startService((r: Received) => {
     const auth = r.headers.authorization ?? '';
     verified.push(auth);
-    return auth.startsWith('Bearer ') ? { status: 200, json: PLANNER_RESPONSE } : { status: 401, json: {} };
+    const bearer = auth.startsWith('Bearer ') ? auth.slice('Bearer '.length) : undefined;
+    return bearer !== undefined && !revoked.has(bearer) && !revoked.has('*') ? { status: 200, json: PLANNER_RESPONSE } : { status: 401, json: {} };
   });
   closing.push(() => planner.close());
   const token = new GatewayToken({ tokenUrl: `${gateway.baseUrl}/auth/token`, clientId: 'footswitch', clientSecret: 's3cret', now });
@@ -88,6 +93,20 @@ describe('gateway token', () => {
     await send();
     expect(issued).toHaveLength(2);
     expect(verified.at(-1)).toBe(`Bearer ${issued[1]!}`);
+  });
+
+  it('a token the planner refuses (401) is dropped and the call made once more with a fresh one', async () => {
+    const { planner, token, issued, verified } = await startGateway();
+    const send = await startBridge(token, planner.baseUrl);
+    await send();
+    revoked.add(issued[0]!);
+    expect((await send()).success).toMatchObject({ body: PLANNER_RESPONSE });
+    expect(issued).toHaveLength(2);
+    expect(verified.slice(1)).toEqual([`Bearer ${issued[0]!}`, `Bearer ${issued[1]!}`]);
+    // A planner that refuses every token: one retry, then the 401 is the answer.
+    revoked.add('*');
+    expect((await send()).error).toMatchObject({ code: FlexError.UPSTREAM_ERROR, httpStatus: 401 });
+    expect(issued).toHaveLength(3);
   });
 
   it('accepts the OAuth2 client-credentials answer; concurrent callers share one fetch', async () => {
