@@ -79,3 +79,10 @@ export {
 } from './mcp/server.ts';
 export { serveMcpHttp, type McpHttpOptions, type McpHttpServer } from './mcp/http.ts';
 export { serveMcpStdio, type McpStdioServer } from './mcp/stdio.ts';
+// The Flex bridge: intent envelopes on flex/envelope → the HTTP services their `http:` mapping names.
+export { networkPeerSender, serveFlexBridge, type FlexBridge, type FlexBridgeOptions, type TokenSource } from './bridge/bridge.ts';
+export { flexFailure } from './bridge/failures.ts';
+export { GatewayToken, GatewayTokenError, type GatewayTokenOptions } from './bridge/gateway-token.ts';
+export { intentRequest, type IntentRequest } from './bridge/http-call.ts';
+export { FlexJournal, journalName } from './bridge/journal.ts';
+export { ReplayGuard, type ReplayGuardOptions, type ReplayVerdict } from './bridge/replay-guard.ts';

@@ -27,6 +27,7 @@ const commandModules: ReadonlyArray<readonly [name: string, load: () => Promise<
   ['publish', async () => (await import('./publish.ts')).registerPublish],
   ['pull', async () => (await import('./pull.ts')).registerPull],
   ['mcp', async () => (await import('./mcp.ts')).registerMcp],
+  ['bridge', async () => (await import('./bridge.ts')).registerBridge],
 ];
 
 /** Whether `name` is one of the CLI's commands. */

@@ -81,8 +81,21 @@ export function fromJsonInt(j: unknown, path: string, min: number, max: number):
   return j === 0 ? 0 : j;
 }
 
-/** A 64-bit integer: its decimal string within [min, max]. */
+/**
+ * A 64-bit integer: its decimal string within [min, max], or — as protobuf's JSON parsers accept, and
+ * as devices write timestamps like `"ts": 1723622400000` — a JSON number that is a safe integer (one a
+ * float holds exactly; a larger one must be written as a string, since its digits are already lost).
+ */
 export function fromJsonBigInt(j: unknown, path: string, min: bigint, max: bigint): bigint {
+  if (typeof j !== 'number') return fromJsonBigIntText(j, path, min, max);
+  if (!Number.isSafeInteger(j)) fail(path, `expected a decimal integer string or a safe integer, got ${j} (write integers beyond 2^53 as strings)`);
+  const n = BigInt(j);
+  if (n < min || n > max) fail(path, `${j} is outside ${min}..${max}`);
+  return n;
+}
+
+/** A 64-bit integer written only as its canonical decimal string (canonical forms such as the flex frame). */
+export function fromJsonBigIntText(j: unknown, path: string, min: bigint, max: bigint): bigint {
   if (typeof j !== 'string' || !INTEGER_TEXT.test(j))
     fail(path, `expected a decimal integer string, got ${typeof j === 'string' ? JSON.stringify(j) : what(j)}`);
   if (j.length > 21) fail(path, `${j} is outside ${min}..${max}`);

@@ -23,7 +23,7 @@
  * problems name the member by JSON Pointer (their offset is that of the JSON object).
  */
 import { JsonDecodeError } from '../codec/errors.ts';
-import { fromJsonArray, fromJsonBigInt, fromJsonInt, fromJsonObject, fromJsonString } from '../codec/json.ts';
+import { fromJsonArray, fromJsonBigIntText, fromJsonInt, fromJsonObject, fromJsonString } from '../codec/json.ts';
 import { crc32 } from '../envelope/crc32.ts';
 import { DEFAULT_FLEX_LIMITS } from '../envelope/flex.ts';
 import { U32_MAX, U64_MAX, checkHeader, type EnvelopeHeader, type Qos } from '../envelope/header.ts';
@@ -184,15 +184,15 @@ function checkMembers(value: unknown): FlexFrame {
     schemaMajor: fromJsonInt(version[0], '/v/0', 0, 0xffff),
     schemaMinor: fromJsonInt(version[1], '/v/1', 0, 0xffff),
     sessionId: fromJsonInt(o.sid, '/sid', 0, U32_MAX),
-    corrId: fromJsonBigInt(o.c, '/c', 0n, U64_MAX),
-    timestampUs: fromJsonBigInt(o.ts, '/ts', 0n, U64_MAX),
+    corrId: fromJsonBigIntText(o.c, '/c', 0n, U64_MAX),
+    timestampUs: fromJsonBigIntText(o.ts, '/ts', 0n, U64_MAX),
     qos: fromJsonInt(o.q, '/q', 0, 2) as Qos,
     capabilities: BigInt(`0x${cap}`),
   };
   return {
     kind,
     flags: fromJsonInt(o.f, '/f', 0, 1) === 1 ? FLAG_RETRANSMISSION : 0,
-    seq: fromJsonBigInt(o.s, '/s', 0n, U64_MAX),
+    seq: fromJsonBigIntText(o.s, '/s', 0n, U64_MAX),
     address,
     header,
     body,

@@ -309,8 +309,29 @@ describe('reader defences', () => {
 describe('JSON form helpers', () => {
   it('64-bit integers are canonical decimal strings', () => {
     expect(fromJsonBigInt('18446744073709551615', '', 0n, 2n ** 64n - 1n)).toBe(2n ** 64n - 1n);
-    for (const bad of ['-0', '01', '+1', '1e3', ' 1', '18446744073709551616', 1])
+    for (const bad of ['-0', '01', '+1', '1e3', ' 1', '18446744073709551616', true, null, 1.5])
       expect(() => fromJsonBigInt(bad, '/x', 0n, 2n ** 64n - 1n)).toThrow(JsonDecodeError);
+  });
+
+  it('64-bit integers also read from safe-integer JSON numbers, as protobuf JSON parsers accept', () => {
+    expect(fromJsonBigInt(1723622400000, '/ts', 0n, 2n ** 64n - 1n)).toBe(1723622400000n);
+    expect(fromJsonBigInt(-5, '', -(2n ** 63n), 2n ** 63n - 1n)).toBe(-5n);
+    expect(fromJsonBigInt(Number.MAX_SAFE_INTEGER, '', 0n, 2n ** 64n - 1n)).toBe(2n ** 53n - 1n);
+    expect(() => fromJsonBigInt(-1, '/ts', 0n, 2n ** 64n - 1n)).toThrow('/ts: -1 is outside 0..18446744073709551615');
+    expect(() => fromJsonBigInt(2 ** 53, '/ts', 0n, 2n ** 64n - 1n)).toThrow('write integers beyond 2^53 as strings');
+    expect(() => fromJsonBigInt(NaN, '', 0n, 10n)).toThrow(JsonDecodeError);
+    expect(() => fromJsonBigInt(300, '', 0n, 255n)).toThrow('300 is outside 0..255');
+    fc.assert(
+      fc.property(fc.oneof(fc.double(), fc.integer(), fc.maxSafeInteger()), (n) => {
+        try {
+          const v = fromJsonBigInt(n, '', -(2n ** 63n), 2n ** 63n - 1n);
+          return Number.isSafeInteger(n) && v === BigInt(n);
+        } catch (err) {
+          return err instanceof JsonDecodeError && !Number.isSafeInteger(n);
+        }
+      }),
+      { numRuns: 500 },
+    );
   });
 
   it('timestamps are RFC 3339 with real calendar dates', () => {

@@ -33,8 +33,9 @@ const PACKAGES: Readonly<Record<Layer, readonly string[]>> = {
   runtime: ['ajv', 'ajv-formats', 'multicast-dns', 'dns-packet', '@noble/hashes', '@julusian/midi'],
   generated: [],
   // webgpu: Dawn for Node, the device behind the GPU host (services/gpu). @modelcontextprotocol/sdk: the
-  // official MCP server and its stdio and Streamable HTTP transports (services/mcp).
-  services: ['webgpu', '@modelcontextprotocol/sdk'],
+  // official MCP server and its stdio and Streamable HTTP transports (services/mcp). jose: reads the
+  // expiry of the Flex bridge's gateway JWT (services/bridge).
+  services: ['webgpu', '@modelcontextprotocol/sdk', 'jose'],
   compiler: ['ajv', 'ajv-formats', 'chevrotain', 'handlebars', 'yaml'],
   // typescript: operator commands strip the types of the code they generate for a schema at run time.
   // yaml: operator files (a grant policy) keep their line and column for diagnostics. diff: the unified

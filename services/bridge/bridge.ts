@@ -1,0 +1,182 @@
+import type { AnyIntentDescriptor, Bus, Delivery, JsonValue, NetworkBus, Subscription } from '../../runtime/index.ts';
+import { FlexEnvelope, FlexReply, intents, topics, type FlexFailure, type FlexSuccess } from '../../generated/index.ts';
+import { flexFailure } from './failures.ts';
+import { callService, intentRequest, type CallOutcome, type IntentRequest } from './http-call.ts';
+import { FlexJournal } from './journal.ts';
+import { ReplayGuard } from './replay-guard.ts';
+
+/** The schema's pattern of a corr (FlexEnvelope.corr): no '/', '{', '}' or '*', so it always names a reply address. */
+const CORR = /^[A-Za-z0-9._:-]{1,64}$/;
+
+/** Where the bearer token of service calls comes from (a GatewayToken). */
+export interface TokenSource {
+  bearer(): Promise<string>;
+  /** Forgets a token a service refused. */
+  invalidate?(token: string): void;
+}
+
+export interface FlexBridgeOptions {
+  /** Base URL of each service by the `service:` name of the schema's intents (`planner`, `llm_gateway`, …). */
+  readonly services: Readonly<Record<string, string>>;
+  /** Where `<corr>-req.json` and `<corr>-res.json` are kept; no journal without it. */
+  readonly journalDir?: string;
+  /** Clock window of an envelope's `ts`, in milliseconds either way (default 60,000). */
+  readonly maxAgeMs?: number;
+  /** How many (sender, corr) pairs the replay defence remembers (default 65,536). */
+  readonly replayCapacity?: number;
+  /** How long a service may take to answer (default 10,000 ms). */
+  readonly timeoutMs?: number;
+  /** Largest service response read (default 192 KiB, so that a success fits the reply topic's 256 KiB). */
+  readonly maxResponseBytes?: number;
+  /** The intents served (default: every intent of the schema with an `http:` mapping). */
+  readonly intents?: readonly AnyIntentDescriptor[];
+  /** Who sent a delivery, for the replay defence (default: its session id). */
+  readonly senderOf?: (delivery: Delivery<FlexEnvelope>) => string;
+  /** The bearer token attached to every service call (a GatewayToken); none: calls go without one. */
+  readonly token?: TokenSource;
+  readonly fetch?: typeof fetch;
+  readonly now?: () => number;
+  /** Failures that no reply can carry: an envelope without a usable corr, a journal or publish failure. */
+  readonly onError: (err: unknown) => void;
+}
+
+export interface FlexBridge {
+  /** Resolves once the bridge receives envelopes. */
+  readonly ready: Promise<void>;
+  /** Envelopes accepted whose final reply is not sent yet. */
+  readonly inFlight: number;
+  /** Stops taking envelopes and waits for the calls in flight to be answered. */
+  close(): Promise<void>;
+}
+
+/**
+ * Serves `flex/envelope` on `bus`: refuses a malformed, stale, replayed or unknown envelope on
+ * `flex/reply/{corr}` (ack false with the FlexError member), else journals it, acks it and answers
+ * with the service's response (success) or why there is none (error).
+ */
+export function serveFlexBridge(bus: Bus, options: FlexBridgeOptions): FlexBridge {
+  const now = options.now ?? Date.now;
+  const served = new Map((options.intents ?? Object.values(intents)).map((i) => [i.name, i]));
+  const guard = new ReplayGuard({ maxAgeMs: options.maxAgeMs ?? 60_000, capacity: options.replayCapacity ?? 65_536, now });
+  const journal = options.journalDir !== undefined ? new FlexJournal(options.journalDir) : undefined;
+  const callOptions = {
+    fetch: options.fetch ?? fetch,
+    timeoutMs: options.timeoutMs ?? 10_000,
+    maxResponseBytes: options.maxResponseBytes ?? 192 * 1024,
+    headers: {},
+  };
+  const senderOf = options.senderOf ?? ((d: Delivery<FlexEnvelope>) => `session ${d.sessionId}`);
+  const pending = new Set<Promise<void>>();
+
+  const reply = (corr: string, intent: string | undefined, fields: { ack: boolean; success?: FlexSuccess; error?: FlexFailure }): Promise<FlexReply> => {
+    const value: FlexReply = { v: 1, ts: BigInt(now()), corr, ...(intent !== undefined ? { intent } : {}), ...fields };
+    return bus.publish(topics['flex/reply/{corr}'], value, { params: { corr } }).then(() => value);
+  };
+  const refuse = (corr: string, intent: string | undefined, error: FlexFailure) => reply(corr, intent, { ack: false, error });
+
+  /** The intent and HTTP request of an acceptable envelope, or the FlexError member refusing it. */
+  function admit(envelope: FlexEnvelope, sender: string): { intent: AnyIntentDescriptor; request: IntentRequest } | FlexFailure {
+    const checked = FlexEnvelope.validate(envelope);
+    if (!checked.ok) {
+      const why = checked.errors.map((e) => `${e.path || '/'}: ${e.message}`).join('; ');
+      return flexFailure(checked.errors.some((e) => e.path === '/v') ? 'UNSUPPORTED_VERSION' : 'INVALID_ENVELOPE', `bad envelope: ${why}`);
+    }
+    const verdict = guard.admit(sender, envelope.corr, envelope.ts);
+    if (verdict === 'stale') return flexFailure('STALE', `ts ${envelope.ts} is outside the ${guard.window} ms window`);
+    if (verdict === 'replayed') return flexFailure('REPLAYED', `corr ${envelope.corr} was already used`);
+    const intent = served.get(envelope.intent);
+    if (!intent) return flexFailure('UNKNOWN_INTENT', `unknown intent ${envelope.intent}`);
+    const baseUrl = options.services[intent.service];
+    if (baseUrl === undefined) return flexFailure('UNKNOWN_INTENT', `no ${intent.service} service configured`);
+    try {
+      const body: unknown = intent.body.fromJSON(envelope.body);
+      const valid = intent.body.validate(body);
+      if (!valid.ok) return flexFailure('INVALID_BODY', `bad body: ${valid.errors.map((e) => `${e.path || '/'}: ${e.message}`).join('; ')}`);
+      return { intent, request: intentRequest(intent, baseUrl, intent.body.toJSON(body) as { [key: string]: JsonValue }) };
+    } catch (err) {
+      return flexFailure('INVALID_BODY', `bad body: ${err instanceof Error ? err.message : String(err)}`);
+    }
+  }
+
+  /**
+   * The service call with the gateway's bearer token when the bridge has one; no token is UNAUTHORIZED
+   * and the service is not called. A token the service refuses (401: revoked, or the clocks disagree)
+   * is dropped and the call made once more with a fresh one; a 401 means the call did nothing.
+   */
+  async function authorizedCall(intent: AnyIntentDescriptor, request: IntentRequest): Promise<CallOutcome> {
+    const source = options.token;
+    if (!source) return callService(intent, request, callOptions);
+    const first = await callWithToken(intent, request, source);
+    if (first.token === undefined || !('error' in first.outcome) || first.outcome.error.httpStatus !== 401 || !source.invalidate) return first.outcome;
+    source.invalidate(first.token);
+    return (await callWithToken(intent, request, source)).outcome;
+  }
+
+  async function callWithToken(intent: AnyIntentDescriptor, request: IntentRequest, source: TokenSource): Promise<{ outcome: CallOutcome; token?: string }> {
+    let token: string;
+    try {
+      token = await source.bearer();
+    } catch (err) {
+      return { outcome: { error: flexFailure('UNAUTHORIZED', `${intent.service}: no token: ${err instanceof Error ? err.message : String(err)}`) } };
+    }
+    return { outcome: await callService(intent, request, { ...callOptions, headers: { authorization: `Bearer ${token}` } }), token };
+  }
+
+  async function handle(envelope: FlexEnvelope, delivery: Delivery<FlexEnvelope>): Promise<void> {
+    const sender = senderOf(delivery);
+    // Without a valid corr there is no reply address: the envelope can only be reported.
+    if (typeof envelope.corr !== 'string' || !CORR.test(envelope.corr))
+      throw new Error(`flex/envelope from ${sender}: corr ${JSON.stringify(envelope.corr)} cannot name a reply address; envelope dropped`);
+    const admitted = admit(envelope, sender);
+    if ('code' in admitted) {
+      await refuse(envelope.corr, typeof envelope.intent === 'string' ? envelope.intent.slice(0, 128) : undefined, admitted);
+      return;
+    }
+    const { intent, request } = admitted;
+    // Journaled before the ack: an acked envelope is on disk.
+    await journal?.write(envelope.corr, 'req', {
+      sender,
+      receivedAt: new Date(now()).toISOString(),
+      http: { method: request.method, url: request.url },
+      envelope: FlexEnvelope.toJSON(envelope),
+    });
+    await reply(envelope.corr, intent.name, { ack: true });
+    const call = (async () => {
+      const outcome = await authorizedCall(intent, request);
+      let final: FlexReply;
+      try {
+        final = await reply(envelope.corr, intent.name, { ack: true, ...outcome });
+      } catch (err) {
+        // A success too large for the reply topic still gets a final answer.
+        if (!('success' in outcome)) throw err;
+        final = await reply(envelope.corr, intent.name, {
+          ack: true,
+          error: flexFailure('PAYLOAD_TOO_LARGE', `${intent.service}: response too large for the reply`),
+        });
+      }
+      await journal?.write(envelope.corr, 'res', { finishedAt: new Date(now()).toISOString(), reply: FlexReply.toJSON(final) });
+    })().catch(options.onError);
+    pending.add(call);
+    void call.finally(() => pending.delete(call));
+  }
+
+  const subscription: Subscription = bus.subscribe(topics['flex/envelope'], (envelope, delivery) => handle(envelope, delivery).catch(options.onError));
+  return {
+    ready: subscription.ready,
+    get inFlight() {
+      return pending.size;
+    },
+    async close() {
+      subscription.unsubscribe();
+      await Promise.all(pending);
+    },
+  };
+}
+
+/** A sender as the replay defence knows it on a NetworkBus: the publishing peer's endpoint name, so a reconnect is the same sender. */
+export function networkPeerSender(bus: NetworkBus): (delivery: Delivery<FlexEnvelope>) => string {
+  return (delivery) => {
+    const peer = bus.stats().peers.find((p) => p.sessionId === delivery.sessionId);
+    return peer ? `peer ${peer.name}` : `session ${delivery.sessionId}`;
+  };
+}
