@@ -90,6 +90,8 @@ export const FlexError = {
   UPSTREAM_UNAVAILABLE: 4012,
   /** the envelope or the service response exceeds the size limit */
   PAYLOAD_TOO_LARGE: 4013,
+  /** the bridge could not journal the envelope, so nothing was called; retry after retryAfterMs */
+  JOURNAL_UNAVAILABLE: 4014,
 } as const;
 export type FlexError = keyof typeof FlexError;
 /** Messages of the FlexError codes that carry one. */
@@ -107,6 +109,7 @@ export const FlexErrorMessages: { readonly [K in FlexError]?: string } = {
   UPSTREAM_TIMEOUT: 'the service did not answer in time',
   UPSTREAM_UNAVAILABLE: 'the service could not be reached',
   PAYLOAD_TOO_LARGE: 'the envelope or the service response exceeds the size limit',
+  JOURNAL_UNAVAILABLE: 'the bridge could not journal the envelope, so nothing was called; retry after retryAfterMs',
 };
 
 /** Body of awareness.reflect. */

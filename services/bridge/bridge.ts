@@ -67,6 +67,8 @@ export function serveFlexBridge(bus: Bus, options: FlexBridgeOptions): FlexBridg
   };
   const senderOf = options.senderOf ?? ((d: Delivery<FlexEnvelope>) => `session ${d.sessionId}`);
   const pending = new Set<Promise<void>>();
+  /** The retry hint of a JOURNAL_UNAVAILABLE refusal: a full or read-only disk is the operator's to fix. */
+  const JOURNAL_RETRY_MS = 5_000;
 
   const reply = (corr: string, intent: string | undefined, fields: { ack: boolean; success?: FlexSuccess; error?: FlexFailure }): Promise<FlexReply> => {
     const value: FlexReply = { v: 1, ts: BigInt(now()), corr, ...(intent !== undefined ? { intent } : {}), ...fields };
@@ -133,13 +135,25 @@ export function serveFlexBridge(bus: Bus, options: FlexBridgeOptions): FlexBridg
       return;
     }
     const { intent, request } = admitted;
-    // Journaled before the ack: an acked envelope is on disk.
-    await journal?.write(envelope.corr, 'req', {
-      sender,
-      receivedAt: new Date(now()).toISOString(),
-      http: { method: request.method, url: request.url },
-      envelope: FlexEnvelope.toJSON(envelope),
-    });
+    // Journaled before the ack: an acked envelope is on disk. One that cannot be journaled is refused (the
+    // device hears it and may retry with the same corr), never called unjournaled nor left unanswered.
+    try {
+      await journal?.write(envelope.corr, 'req', {
+        sender,
+        receivedAt: new Date(now()).toISOString(),
+        http: { method: request.method, url: request.url },
+        envelope: FlexEnvelope.toJSON(envelope),
+      });
+    } catch (err) {
+      guard.forget(sender, envelope.corr);
+      options.onError(err);
+      await refuse(
+        envelope.corr,
+        intent.name,
+        flexFailure('JOURNAL_UNAVAILABLE', 'journal unavailable: nothing was called', { retryAfterMs: JOURNAL_RETRY_MS }),
+      );
+      return;
+    }
     await reply(envelope.corr, intent.name, { ack: true });
     const call = (async () => {
       const outcome = await authorizedCall(intent, request);

@@ -18,7 +18,11 @@ export class FlexJournal {
   }
 
   async write(corr: string, part: 'req' | 'res', record: unknown): Promise<void> {
-    this.ready ??= mkdir(this.dir, { recursive: true });
+    // A failed mkdir is tried again at the next write: the operator may fix the directory meanwhile.
+    this.ready ??= mkdir(this.dir, { recursive: true }).catch((err: unknown) => {
+      this.ready = undefined;
+      throw err;
+    });
     await this.ready;
     const file = this.fileOf(corr, part);
     const temporary = join(this.dir, `.${randomBytes(6).toString('hex')}.tmp`);

@@ -33,6 +33,11 @@ export class ReplayGuard {
     return 'fresh';
   }
 
+  /** Forgets (sender, corr): an envelope refused for the bridge's own failure may be sent again with its corr. */
+  forget(sender: string, corr: string): void {
+    this.seen.delete(`${sender}\u0000${corr}`);
+  }
+
   /** The clock window in milliseconds. */
   get window(): number {
     return this.options.maxAgeMs;

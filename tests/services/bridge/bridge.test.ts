@@ -1,4 +1,4 @@
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -175,5 +175,25 @@ describe('flex bridge', () => {
     const res = JSON.parse(await readFile(join(dir, 'dE8x-7qF-res.json'), 'utf8')) as { reply: Record<string, unknown> };
     expect(res.reply).toMatchObject({ corr: 'dE8x-7qF', ack: true, success: { status: 200, body: PLANNER_RESPONSE } });
     expect(JSON.stringify(req)).not.toMatch(/authorization/i);
+  });
+
+  it('an envelope it cannot journal is refused JOURNAL_UNAVAILABLE with a retry hint, the service never called; its corr stays usable', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'midl-bridge-'));
+    closing.push(() => rm(dir, { recursive: true, force: true }));
+    // A file where the journal directory should be: every write fails.
+    const journalDir = join(dir, 'journal');
+    await writeFile(journalDir, 'not a directory');
+    const { send, service } = await start({ journalDir });
+    const replies = await send(SEED_ENVELOPE);
+    expect(replies).toHaveLength(1);
+    expect(replies[0]).toMatchObject({ corr: 'dE8x-7qF', ack: false, error: { code: 4014, kind: 'journal_unavailable', retryAfterMs: 5000 } });
+    expect(service.received).toEqual([]);
+    const reported = bridgeErrors.splice(0);
+    expect(reported).toHaveLength(1);
+    expect(String(reported[0])).toMatch(/journal/);
+    // Once the journal can be written, the same corr goes through (the refusal did not spend it).
+    await rm(journalDir);
+    const again = await send(SEED_ENVELOPE);
+    expect(again.at(-1)).toMatchObject({ ack: true, success: { status: 200, body: PLANNER_RESPONSE } });
   });
 });
