@@ -11,7 +11,7 @@ export { SourceFile, type Span } from './source.ts';
 export { parseFile, type ParsedFile } from './parser/parse.ts';
 export { formatFile } from './format/format.ts';
 export { catalog, allEntries, type CatalogEntry, type DiagnosticId, type Severity } from './diagnostics/catalog.ts';
-export { sortDiagnostics, type Diagnostic } from './diagnostics/diagnostic.ts';
+export { createDiagnostic, sortDiagnostics, type Diagnostic } from './diagnostics/diagnostic.ts';
 export { renderAll, renderHuman, renderGithub, summaryLine, toJson, type DiagnosticFormat, type JsonDiagnostic } from './diagnostics/render.ts';
 export {
   CONFIG_FILE,

@@ -3,10 +3,9 @@
  * password) and `--user NAME --password-file FILE` of the client commands. Passwords come from files so
  * that they show in no process list or shell history; no message here quotes a file's content.
  */
-import { closeSync, fstatSync, openSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { closeSync, fstatSync, openSync, readFileSync, statSync } from 'node:fs';
 import { catalog } from '../../compiler/index.ts';
-import { DiskStore, checkStoreKey, idToFileName, type StoreBackend } from '../../runtime/store/index.ts';
+import { DiskStore, type StoreBackend } from '../../runtime/store/index.ts';
 import { UsageError } from '../exit.ts';
 
 /** `--user` / `--password-file` of the client commands (options.ts `addClientOptions`). */
@@ -29,19 +28,27 @@ export function readSecretFile(path: string, flag: string): string {
   try {
     // Opened once, then checked and read through the same descriptor: no swap of the file in between.
     fd = openSync(path, 'r');
-    const { mode } = fstatSync(fd);
-    if (process.platform !== 'win32' && (mode & 0o077) !== 0) {
-      const who = (mode & 0o007) !== 0 ? 'every user of this machine' : 'its group';
-      const octal = (mode & 0o777).toString(8).padStart(4, '0');
-      throw new UsageError(`${flag}: '${path}' holds secrets but ${who} may read it (mode ${octal})\nhelp: chmod 600 ${path}`, catalog.exposedSecretFile.code);
-    }
+    refuseExposed(fstatSync(fd).mode, path, flag);
     return readFileSync(fd, 'utf8');
   } catch (err) {
-    if (err instanceof UsageError) throw err;
-    throw new UsageError(`${flag} ${path}: cannot read it: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+    throw unreadable(err, path, flag);
   } finally {
     if (fd !== undefined) closeSync(fd);
   }
+}
+
+/** Throws MIDL1906 when `mode` lets users other than the file's owner read it (POSIX only). */
+function refuseExposed(mode: number, path: string, flag: string): void {
+  if (process.platform === 'win32' || (mode & 0o077) === 0) return;
+  const who = (mode & 0o007) !== 0 ? 'every user of this machine' : 'its group';
+  const octal = (mode & 0o777).toString(8).padStart(4, '0');
+  throw new UsageError(`${flag}: '${path}' holds secrets but ${who} may read it (mode ${octal})\nhelp: chmod 600 ${path}`, catalog.exposedSecretFile.code);
+}
+
+/** A failure to read a file of secrets as a UsageError naming the file and the error code, never its content. */
+function unreadable(err: unknown, path: string, flag: string): UsageError {
+  if (err instanceof UsageError) return err;
+  return new UsageError(`${flag} ${path}: cannot read it: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
 }
 
 /**
@@ -74,9 +81,13 @@ export async function readStoredUsers(store: StoreBackend, id: string): Promise<
   let value: unknown;
   try {
     if (store instanceof DiskStore) {
-      const path = join(store.root, SECRETS_CORPUS, SECRETS_COLLECTION, idToFileName(id));
-      checkStoreKey(SECRETS_CORPUS, SECRETS_COLLECTION, id);
-      readSecretFile(path, where); // the mode check; the store reads it with its own checks below
+      // The mode of the document's file; the store reads it below, with its own checks.
+      const path = store.documentPath(SECRETS_CORPUS, SECRETS_COLLECTION, id);
+      try {
+        refuseExposed(statSync(path).mode, path, where);
+      } catch (err) {
+        throw unreadable(err, path, where);
+      }
     }
     value = (await store.get(SECRETS_CORPUS, SECRETS_COLLECTION, id))?.value;
   } catch (err) {

@@ -14,7 +14,7 @@
 import { readFileSync } from 'node:fs';
 import { relative } from 'node:path';
 import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Node as YamlNode, type Pair, type YAMLMap } from 'yaml';
-import { catalog, renderHuman, sortDiagnostics, SourceFile, type Diagnostic, type DiagnosticId } from '../../compiler/index.ts';
+import { createDiagnostic, renderHuman, sortDiagnostics, SourceFile, type Diagnostic, type DiagnosticId } from '../../compiler/index.ts';
 import type { QosLevel } from '../../runtime/index.ts';
 import type { GrantPolicy, PolicyRule } from '../../services/index.ts';
 
@@ -41,10 +41,8 @@ function diagnostic(
   range: readonly number[] | undefined,
   help: string,
 ): Diagnostic {
-  const entry = catalog[id];
-  const message = entry.message.replace(/\{(\w+)\}/g, (whole, key: string) => args[key] ?? whole);
   const start = range?.[0] ?? 0;
-  return { code: entry.code, severity: entry.severity, message, span: { file, start, end: Math.max(start + 1, range?.[1] ?? start + 1) }, help };
+  return createDiagnostic(id, args, { file, start, end: Math.max(start + 1, range?.[1] ?? start + 1) }, { help });
 }
 
 /**

@@ -62,6 +62,12 @@ export class DiskStore implements StoreBackend {
     this.lockOptions = { waitMs: options.lockWaitMs ?? 10_000, staleMs: options.staleLockMs ?? 2_000 };
   }
 
+  /** The file a document is kept in (whether or not it exists): `<root>/<corpus>/<collection>/<id, / → |>.json`. */
+  documentPath(corpus: string, collection: string, id: string): string {
+    checkStoreKey(corpus, collection, id);
+    return join(this.root, corpus, collection, idToFileName(id));
+  }
+
   async get(corpus: string, collection: string, id: string): Promise<StoredDocument | undefined> {
     checkStoreKey(corpus, collection, id);
     const dir = await this.collectionDir(corpus, collection, false);
