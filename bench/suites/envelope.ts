@@ -37,6 +37,8 @@ import {
   type EnvelopeHeader,
   type FlexEnvelope,
 } from '../../runtime/index.ts';
+// Seed 001's planner.execute envelope, written out once for the bridge tests and the bench.
+import { SEED_ENVELOPE } from '../../tests/helpers/seed-001.ts';
 
 // node:zlib has crc32 from Node 20.15 / 22.2 on; a named import would fail the whole bench on older ones.
 const zlibCrc32 = (data: Uint8Array): number => {
@@ -141,20 +143,7 @@ function reassemble(): Uint8Array {
 
 // ── Flex envelope ─────────────────────────────────────────────────────────────────────────────────
 
-const flexEnvelope = {
-  v: 1,
-  ts: 1723622400000,
-  corr: 'dE8x-7qF',
-  intent: 'planner.execute',
-  body: {
-    objective: 'Draft release notes from baseline BA-2025-08',
-    steps: [
-      { name: 'persist.getBaseline', arguments: { corpusId: 'fc-main', baselineId: 'BA-2025-08' } },
-      { name: 'analytics.summarize', arguments: { corpusId: 'fc-main' } },
-    ],
-  },
-} as const;
-const flexText = JSON.stringify(flexEnvelope);
+const flexText = JSON.stringify(SEED_ENVELOPE);
 const flexParsed = (() => {
   const r = parseFlexEnvelope(flexText);
   if (!r.ok) throw r.error;

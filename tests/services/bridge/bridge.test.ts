@@ -7,7 +7,8 @@ import { CapabilityMask, FlexEnvelope, FlexError, topics, type FlexReply } from 
 import { serveFlexBridge, type FlexBridgeOptions } from '../../../services/index.ts';
 import { collectBusErrors } from '../../helpers/bus-errors.ts';
 import { until } from '../../helpers/until.ts';
-import { PLANNER_RESPONSE, SEED_ENVELOPE, startService, type Route } from './planner-service.ts';
+import { PLANNER_RESPONSE, SEED_ENVELOPE } from '../../helpers/seed-001.ts';
+import { startService, type Route } from './planner-service.ts';
 
 /**
  * The Flex bridge over the loopback bus against real HTTP services on 127.0.0.1: what each service

@@ -5,7 +5,8 @@ import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { runMidl, stackTraceLines } from '../../helpers/cli.ts';
 import { killAll, startMidl } from '../../helpers/midl-process.ts';
-import { PLANNER_RESPONSE, SEED_ENVELOPE, startService } from './planner-service.ts';
+import { PLANNER_RESPONSE, SEED_ENVELOPE } from '../../helpers/seed-001.ts';
+import { startService } from './planner-service.ts';
 
 /**
  * The issue's first done-when through the CLI: `midl bridge` on a real UDP socket with a real planner

@@ -6,7 +6,8 @@ import { CapabilityMask, FlexEnvelope, FlexError, topics, type FlexReply } from 
 import { GatewayToken, GatewayTokenError, serveFlexBridge } from '../../../services/index.ts';
 import { collectBusErrors } from '../../helpers/bus-errors.ts';
 import { until } from '../../helpers/until.ts';
-import { PLANNER_RESPONSE, SEED_ENVELOPE, startService, type Received } from './planner-service.ts';
+import { PLANNER_RESPONSE, SEED_ENVELOPE } from '../../helpers/seed-001.ts';
+import { startService, type Received } from './planner-service.ts';
 
 /**
  * The gateway token against a real token endpoint and planner on 127.0.0.1: the bridge fetches a JWT

@@ -5,7 +5,8 @@ import { CapabilityMask, FlexEnvelope, FlexError, topics, type FlexReply } from 
 import { serveFlexBridge } from '../../../services/index.ts';
 import { collectBusErrors } from '../../helpers/bus-errors.ts';
 import { until } from '../../helpers/until.ts';
-import { SEED_ENVELOPE, startService } from './planner-service.ts';
+import { SEED_ENVELOPE } from '../../helpers/seed-001.ts';
+import { startService } from './planner-service.ts';
 
 /**
  * Envelopes a hostile peer could put on the wire, which the loopback bus would refuse to publish: they
