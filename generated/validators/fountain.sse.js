@@ -114,7 +114,7 @@ return errors === 0;
 validate0.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 export const validateSseCtrl = validate1;
-const schema1 = {"$id":"https://midl.dev/schemas/fountain.sse.SseCtrl.schema.json","type":"object","properties":{"v":{"type":"integer","minimum":1,"maximum":1},"ev":{"$ref":"https://midl.dev/schemas/fountain.sse.SseEvent.schema.json"},"ack":{"type":"string","pattern":"^(?:0|[1-9][0-9]{0,18}|1[0-7][0-9]{18}|18[0-3][0-9]{17}|184[0-3][0-9]{16}|1844[0-5][0-9]{15}|18446[0-6][0-9]{14}|184467[0-3][0-9]{13}|1844674[0-3][0-9]{12}|184467440[0-6][0-9]{10}|1844674407[0-2][0-9]{9}|18446744073[0-6][0-9]{8}|1844674407370[0-8][0-9]{6}|18446744073709[0-4][0-9]{5}|184467440737095[0-4][0-9]{4}|18446744073709550[0-9]{3}|18446744073709551[0-5][0-9]{2}|1844674407370955160[0-9]|1844674407370955161[0-5])$"},"nack":{"type":"array","items":{"type":"string","pattern":"^(?:0|[1-9][0-9]{0,18}|1[0-7][0-9]{18}|18[0-3][0-9]{17}|184[0-3][0-9]{16}|1844[0-5][0-9]{15}|18446[0-6][0-9]{14}|184467[0-3][0-9]{13}|1844674[0-3][0-9]{12}|184467440[0-6][0-9]{10}|1844674407[0-2][0-9]{9}|18446744073[0-6][0-9]{8}|1844674407370[0-8][0-9]{6}|18446744073709[0-4][0-9]{5}|184467440737095[0-4][0-9]{4}|18446744073709550[0-9]{3}|18446744073709551[0-5][0-9]{2}|1844674407370955160[0-9]|1844674407370955161[0-5])$"},"minItems":1,"maxItems":256},"window":{"type":"integer","minimum":1,"maximum":65536},"hb":{"type":"boolean"}},"required":["v","ev"],"additionalProperties":false};
+const schema1 = {"$id":"https://midl.dev/schemas/fountain.sse.SseCtrl.schema.json","type":"object","properties":{"v":{"type":"integer","minimum":1,"maximum":1},"ev":{"$ref":"https://midl.dev/schemas/fountain.sse.SseEvent.schema.json"},"ack":{"anyOf":[{"type":"string","pattern":"^(?:0|[1-9][0-9]{0,18}|1[0-7][0-9]{18}|18[0-3][0-9]{17}|184[0-3][0-9]{16}|1844[0-5][0-9]{15}|18446[0-6][0-9]{14}|184467[0-3][0-9]{13}|1844674[0-3][0-9]{12}|184467440[0-6][0-9]{10}|1844674407[0-2][0-9]{9}|18446744073[0-6][0-9]{8}|1844674407370[0-8][0-9]{6}|18446744073709[0-4][0-9]{5}|184467440737095[0-4][0-9]{4}|18446744073709550[0-9]{3}|18446744073709551[0-5][0-9]{2}|1844674407370955160[0-9]|1844674407370955161[0-5])$"},{"type":"integer","minimum":0,"maximum":9007199254740991}]},"nack":{"type":"array","items":{"anyOf":[{"type":"string","pattern":"^(?:0|[1-9][0-9]{0,18}|1[0-7][0-9]{18}|18[0-3][0-9]{17}|184[0-3][0-9]{16}|1844[0-5][0-9]{15}|18446[0-6][0-9]{14}|184467[0-3][0-9]{13}|1844674[0-3][0-9]{12}|184467440[0-6][0-9]{10}|1844674407[0-2][0-9]{9}|18446744073[0-6][0-9]{8}|1844674407370[0-8][0-9]{6}|18446744073709[0-4][0-9]{5}|184467440737095[0-4][0-9]{4}|18446744073709550[0-9]{3}|18446744073709551[0-5][0-9]{2}|1844674407370955160[0-9]|1844674407370955161[0-5])$"},{"type":"integer","minimum":0,"maximum":9007199254740991}]},"minItems":1,"maxItems":256},"window":{"type":"integer","minimum":1,"maximum":65536},"hb":{"type":"boolean"}},"required":["v","ev"],"additionalProperties":false};
 const schema2 = {"$id":"https://midl.dev/schemas/fountain.sse.SseEvent.schema.json","enum":["message","error","done","ctrl"]};
 
 function validate2(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
@@ -224,21 +224,111 @@ if(data.ack !== undefined){
 let data2 = data.ack;
 const _errs5 = errors;
 const _errs6 = errors;
-if(errors === _errs5){
+let valid1 = false;
+const _errs7 = errors;
+const _errs8 = errors;
+if(errors === _errs7){
 if(typeof data2 === "string"){
 if(!pattern0.test(data2)){
-validate1.errors = [{instancePath:instancePath+"/ack",schemaPath:"#/properties/ack/pattern",keyword:"pattern",params:{pattern: "^(?:0|[1-9][0-9]{0,18}|1[0-7][0-9]{18}|18[0-3][0-9]{17}|184[0-3][0-9]{16}|1844[0-5][0-9]{15}|18446[0-6][0-9]{14}|184467[0-3][0-9]{13}|1844674[0-3][0-9]{12}|184467440[0-6][0-9]{10}|1844674407[0-2][0-9]{9}|18446744073[0-6][0-9]{8}|1844674407370[0-8][0-9]{6}|18446744073709[0-4][0-9]{5}|184467440737095[0-4][0-9]{4}|18446744073709550[0-9]{3}|18446744073709551[0-5][0-9]{2}|1844674407370955160[0-9]|1844674407370955161[0-5])$"},message:"must match pattern \""+"^(?:0|[1-9][0-9]{0,18}|1[0-7][0-9]{18}|18[0-3][0-9]{17}|184[0-3][0-9]{16}|1844[0-5][0-9]{15}|18446[0-6][0-9]{14}|184467[0-3][0-9]{13}|1844674[0-3][0-9]{12}|184467440[0-6][0-9]{10}|1844674407[0-2][0-9]{9}|18446744073[0-6][0-9]{8}|1844674407370[0-8][0-9]{6}|18446744073709[0-4][0-9]{5}|184467440737095[0-4][0-9]{4}|18446744073709550[0-9]{3}|18446744073709551[0-5][0-9]{2}|1844674407370955160[0-9]|1844674407370955161[0-5])$"+"\""}];
-return false;
+const err0 = {instancePath:instancePath+"/ack",schemaPath:"#/properties/ack/anyOf/0/pattern",keyword:"pattern",params:{pattern: "^(?:0|[1-9][0-9]{0,18}|1[0-7][0-9]{18}|18[0-3][0-9]{17}|184[0-3][0-9]{16}|1844[0-5][0-9]{15}|18446[0-6][0-9]{14}|184467[0-3][0-9]{13}|1844674[0-3][0-9]{12}|184467440[0-6][0-9]{10}|1844674407[0-2][0-9]{9}|18446744073[0-6][0-9]{8}|1844674407370[0-8][0-9]{6}|18446744073709[0-4][0-9]{5}|184467440737095[0-4][0-9]{4}|18446744073709550[0-9]{3}|18446744073709551[0-5][0-9]{2}|1844674407370955160[0-9]|1844674407370955161[0-5])$"},message:"must match pattern \""+"^(?:0|[1-9][0-9]{0,18}|1[0-7][0-9]{18}|18[0-3][0-9]{17}|184[0-3][0-9]{16}|1844[0-5][0-9]{15}|18446[0-6][0-9]{14}|184467[0-3][0-9]{13}|1844674[0-3][0-9]{12}|184467440[0-6][0-9]{10}|1844674407[0-2][0-9]{9}|18446744073[0-6][0-9]{8}|1844674407370[0-8][0-9]{6}|18446744073709[0-4][0-9]{5}|184467440737095[0-4][0-9]{4}|18446744073709550[0-9]{3}|18446744073709551[0-5][0-9]{2}|1844674407370955160[0-9]|1844674407370955161[0-5])$"+"\""};
+if(vErrors === null){
+vErrors = [err0];
+}
+else {
+vErrors.push(err0);
+}
+errors++;
 }
 else {
 }
 }
 else {
-validate1.errors = [{instancePath:instancePath+"/ack",schemaPath:"#/properties/ack/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+const err1 = {instancePath:instancePath+"/ack",schemaPath:"#/properties/ack/anyOf/0/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err1];
+}
+else {
+vErrors.push(err1);
+}
+errors++;
+}
+if(errors === _errs7){
+}
+}
+var _valid0 = _errs7 === errors;
+valid1 = valid1 || _valid0;
+if(_valid0){
+}
+const _errs9 = errors;
+if(!(((typeof data2 == "number") && (!(data2 % 1) && !isNaN(data2))) && (isFinite(data2)))){
+const err2 = {instancePath:instancePath+"/ack",schemaPath:"#/properties/ack/anyOf/1/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err2];
+}
+else {
+vErrors.push(err2);
+}
+errors++;
+}
+const _errs10 = errors;
+if(errors === _errs9){
+if((typeof data2 == "number") && (isFinite(data2))){
+if(data2 > 9007199254740991 || isNaN(data2)){
+const err3 = {instancePath:instancePath+"/ack",schemaPath:"#/properties/ack/anyOf/1/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9007199254740991},message:"must be <= 9007199254740991"};
+if(vErrors === null){
+vErrors = [err3];
+}
+else {
+vErrors.push(err3);
+}
+errors++;
+}
+else {
+if(data2 < 0 || isNaN(data2)){
+const err4 = {instancePath:instancePath+"/ack",schemaPath:"#/properties/ack/anyOf/1/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
+if(vErrors === null){
+vErrors = [err4];
+}
+else {
+vErrors.push(err4);
+}
+errors++;
+}
+else {
+}
+}
+}
+if(errors === _errs9){
+}
+}
+var _valid0 = _errs9 === errors;
+valid1 = valid1 || _valid0;
+if(_valid0){
+}
+if(!valid1){
+const err5 = {instancePath:instancePath+"/ack",schemaPath:"#/properties/ack/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf"};
+if(vErrors === null){
+vErrors = [err5];
+}
+else {
+vErrors.push(err5);
+}
+errors++;
+validate1.errors = vErrors;
 return false;
+}
+else {
+errors = _errs6;
+if(vErrors !== null){
+if(_errs6){
+vErrors.length = _errs6;
+}
+else {
+vErrors = null;
+}
+}
 }
 if(errors === _errs5){
-}
 }
 var valid0 = _errs5 === errors;
 }
@@ -248,9 +338,9 @@ var valid0 = true;
 if(valid0){
 if(data.nack !== undefined){
 let data3 = data.nack;
-const _errs7 = errors;
-const _errs8 = errors;
-if(errors === _errs7){
+const _errs11 = errors;
+const _errs12 = errors;
+if(errors === _errs11){
 if(Array.isArray(data3)){
 if(data3.length > 256){
 validate1.errors = [{instancePath:instancePath+"/nack",schemaPath:"#/properties/nack/maxItems",keyword:"maxItems",params:{limit: 256},message:"must NOT have more than 256 items"}];
@@ -262,34 +352,124 @@ validate1.errors = [{instancePath:instancePath+"/nack",schemaPath:"#/properties/
 return false;
 }
 else {
-var valid1 = true;
+var valid2 = true;
 const len0 = data3.length;
 for(let i0=0; i0<len0; i0++){
 let data4 = data3[i0];
-const _errs9 = errors;
-const _errs10 = errors;
-if(errors === _errs9){
+const _errs13 = errors;
+const _errs14 = errors;
+let valid3 = false;
+const _errs15 = errors;
+const _errs16 = errors;
+if(errors === _errs15){
 if(typeof data4 === "string"){
 if(!pattern0.test(data4)){
-validate1.errors = [{instancePath:instancePath+"/nack/" + i0,schemaPath:"#/properties/nack/items/pattern",keyword:"pattern",params:{pattern: "^(?:0|[1-9][0-9]{0,18}|1[0-7][0-9]{18}|18[0-3][0-9]{17}|184[0-3][0-9]{16}|1844[0-5][0-9]{15}|18446[0-6][0-9]{14}|184467[0-3][0-9]{13}|1844674[0-3][0-9]{12}|184467440[0-6][0-9]{10}|1844674407[0-2][0-9]{9}|18446744073[0-6][0-9]{8}|1844674407370[0-8][0-9]{6}|18446744073709[0-4][0-9]{5}|184467440737095[0-4][0-9]{4}|18446744073709550[0-9]{3}|18446744073709551[0-5][0-9]{2}|1844674407370955160[0-9]|1844674407370955161[0-5])$"},message:"must match pattern \""+"^(?:0|[1-9][0-9]{0,18}|1[0-7][0-9]{18}|18[0-3][0-9]{17}|184[0-3][0-9]{16}|1844[0-5][0-9]{15}|18446[0-6][0-9]{14}|184467[0-3][0-9]{13}|1844674[0-3][0-9]{12}|184467440[0-6][0-9]{10}|1844674407[0-2][0-9]{9}|18446744073[0-6][0-9]{8}|1844674407370[0-8][0-9]{6}|18446744073709[0-4][0-9]{5}|184467440737095[0-4][0-9]{4}|18446744073709550[0-9]{3}|18446744073709551[0-5][0-9]{2}|1844674407370955160[0-9]|1844674407370955161[0-5])$"+"\""}];
-return false;
+const err6 = {instancePath:instancePath+"/nack/" + i0,schemaPath:"#/properties/nack/items/anyOf/0/pattern",keyword:"pattern",params:{pattern: "^(?:0|[1-9][0-9]{0,18}|1[0-7][0-9]{18}|18[0-3][0-9]{17}|184[0-3][0-9]{16}|1844[0-5][0-9]{15}|18446[0-6][0-9]{14}|184467[0-3][0-9]{13}|1844674[0-3][0-9]{12}|184467440[0-6][0-9]{10}|1844674407[0-2][0-9]{9}|18446744073[0-6][0-9]{8}|1844674407370[0-8][0-9]{6}|18446744073709[0-4][0-9]{5}|184467440737095[0-4][0-9]{4}|18446744073709550[0-9]{3}|18446744073709551[0-5][0-9]{2}|1844674407370955160[0-9]|1844674407370955161[0-5])$"},message:"must match pattern \""+"^(?:0|[1-9][0-9]{0,18}|1[0-7][0-9]{18}|18[0-3][0-9]{17}|184[0-3][0-9]{16}|1844[0-5][0-9]{15}|18446[0-6][0-9]{14}|184467[0-3][0-9]{13}|1844674[0-3][0-9]{12}|184467440[0-6][0-9]{10}|1844674407[0-2][0-9]{9}|18446744073[0-6][0-9]{8}|1844674407370[0-8][0-9]{6}|18446744073709[0-4][0-9]{5}|184467440737095[0-4][0-9]{4}|18446744073709550[0-9]{3}|18446744073709551[0-5][0-9]{2}|1844674407370955160[0-9]|1844674407370955161[0-5])$"+"\""};
+if(vErrors === null){
+vErrors = [err6];
+}
+else {
+vErrors.push(err6);
+}
+errors++;
 }
 else {
 }
 }
 else {
-validate1.errors = [{instancePath:instancePath+"/nack/" + i0,schemaPath:"#/properties/nack/items/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+const err7 = {instancePath:instancePath+"/nack/" + i0,schemaPath:"#/properties/nack/items/anyOf/0/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err7];
+}
+else {
+vErrors.push(err7);
+}
+errors++;
+}
+if(errors === _errs15){
+}
+}
+var _valid1 = _errs15 === errors;
+valid3 = valid3 || _valid1;
+if(_valid1){
+}
+const _errs17 = errors;
+if(!(((typeof data4 == "number") && (!(data4 % 1) && !isNaN(data4))) && (isFinite(data4)))){
+const err8 = {instancePath:instancePath+"/nack/" + i0,schemaPath:"#/properties/nack/items/anyOf/1/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err8];
+}
+else {
+vErrors.push(err8);
+}
+errors++;
+}
+const _errs18 = errors;
+if(errors === _errs17){
+if((typeof data4 == "number") && (isFinite(data4))){
+if(data4 > 9007199254740991 || isNaN(data4)){
+const err9 = {instancePath:instancePath+"/nack/" + i0,schemaPath:"#/properties/nack/items/anyOf/1/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9007199254740991},message:"must be <= 9007199254740991"};
+if(vErrors === null){
+vErrors = [err9];
+}
+else {
+vErrors.push(err9);
+}
+errors++;
+}
+else {
+if(data4 < 0 || isNaN(data4)){
+const err10 = {instancePath:instancePath+"/nack/" + i0,schemaPath:"#/properties/nack/items/anyOf/1/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
+if(vErrors === null){
+vErrors = [err10];
+}
+else {
+vErrors.push(err10);
+}
+errors++;
+}
+else {
+}
+}
+}
+if(errors === _errs17){
+}
+}
+var _valid1 = _errs17 === errors;
+valid3 = valid3 || _valid1;
+if(_valid1){
+}
+if(!valid3){
+const err11 = {instancePath:instancePath+"/nack/" + i0,schemaPath:"#/properties/nack/items/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf"};
+if(vErrors === null){
+vErrors = [err11];
+}
+else {
+vErrors.push(err11);
+}
+errors++;
+validate1.errors = vErrors;
 return false;
 }
-if(errors === _errs9){
+else {
+errors = _errs14;
+if(vErrors !== null){
+if(_errs14){
+vErrors.length = _errs14;
+}
+else {
+vErrors = null;
 }
 }
-var valid1 = _errs9 === errors;
-if(!valid1){
+}
+if(errors === _errs13){
+}
+var valid2 = _errs13 === errors;
+if(!valid2){
 break;
 }
 }
-if(valid1){
+if(valid2){
 }
 }
 }
@@ -298,10 +478,10 @@ else {
 validate1.errors = [{instancePath:instancePath+"/nack",schemaPath:"#/properties/nack/type",keyword:"type",params:{type: "array"},message:"must be array"}];
 return false;
 }
-if(errors === _errs7){
+if(errors === _errs11){
 }
 }
-var valid0 = _errs7 === errors;
+var valid0 = _errs11 === errors;
 }
 else {
 var valid0 = true;
@@ -309,13 +489,13 @@ var valid0 = true;
 if(valid0){
 if(data.window !== undefined){
 let data5 = data.window;
-const _errs11 = errors;
+const _errs19 = errors;
 if(!(((typeof data5 == "number") && (!(data5 % 1) && !isNaN(data5))) && (isFinite(data5)))){
 validate1.errors = [{instancePath:instancePath+"/window",schemaPath:"#/properties/window/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
 return false;
 }
-const _errs12 = errors;
-if(errors === _errs11){
+const _errs20 = errors;
+if(errors === _errs19){
 if((typeof data5 == "number") && (isFinite(data5))){
 if(data5 > 65536 || isNaN(data5)){
 validate1.errors = [{instancePath:instancePath+"/window",schemaPath:"#/properties/window/maximum",keyword:"maximum",params:{comparison: "<=", limit: 65536},message:"must be <= 65536"}];
@@ -330,10 +510,10 @@ else {
 }
 }
 }
-if(errors === _errs11){
+if(errors === _errs19){
 }
 }
-var valid0 = _errs11 === errors;
+var valid0 = _errs19 === errors;
 }
 else {
 var valid0 = true;
@@ -341,15 +521,15 @@ var valid0 = true;
 if(valid0){
 if(data.hb !== undefined){
 let data6 = data.hb;
-const _errs13 = errors;
+const _errs21 = errors;
 if(typeof data6 !== "boolean"){
 validate1.errors = [{instancePath:instancePath+"/hb",schemaPath:"#/properties/hb/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"}];
 return false;
 }
-const _errs14 = errors;
-if(errors === _errs13){
+const _errs22 = errors;
+if(errors === _errs21){
 }
-var valid0 = _errs13 === errors;
+var valid0 = _errs21 === errors;
 }
 else {
 var valid0 = true;
@@ -377,7 +557,7 @@ return errors === 0;
 validate1.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 export const validateSseEnvelope = validate4;
-const schema3 = {"$id":"https://midl.dev/schemas/fountain.sse.SseEnvelope.schema.json","type":"object","properties":{"v":{"type":"integer","minimum":1,"maximum":1},"ev":{"$ref":"https://midl.dev/schemas/fountain.sse.SseEvent.schema.json"},"id":{"type":"string","maxLength":256},"ct":{"type":"string","maxLength":128},"seq":{"type":"string","pattern":"^(?:0|[1-9][0-9]{0,18}|1[0-7][0-9]{18}|18[0-3][0-9]{17}|184[0-3][0-9]{16}|1844[0-5][0-9]{15}|18446[0-6][0-9]{14}|184467[0-3][0-9]{13}|1844674[0-3][0-9]{12}|184467440[0-6][0-9]{10}|1844674407[0-2][0-9]{9}|18446744073[0-6][0-9]{8}|1844674407370[0-8][0-9]{6}|18446744073709[0-4][0-9]{5}|184467440737095[0-4][0-9]{4}|18446744073709550[0-9]{3}|18446744073709551[0-5][0-9]{2}|1844674407370955160[0-9]|1844674407370955161[0-5])$"},"frag":{"$ref":"https://midl.dev/schemas/fountain.sse.Fragment.schema.json"},"ts":{"anyOf":[{"type":"number","minimum":0},{"enum":["Infinity"]}]},"data":{"type":"string","maxLength":8192}},"required":["v","ev","seq"],"additionalProperties":false};
+const schema3 = {"$id":"https://midl.dev/schemas/fountain.sse.SseEnvelope.schema.json","type":"object","properties":{"v":{"type":"integer","minimum":1,"maximum":1},"ev":{"$ref":"https://midl.dev/schemas/fountain.sse.SseEvent.schema.json"},"id":{"type":"string","maxLength":256},"ct":{"type":"string","maxLength":128},"seq":{"anyOf":[{"type":"string","pattern":"^(?:0|[1-9][0-9]{0,18}|1[0-7][0-9]{18}|18[0-3][0-9]{17}|184[0-3][0-9]{16}|1844[0-5][0-9]{15}|18446[0-6][0-9]{14}|184467[0-3][0-9]{13}|1844674[0-3][0-9]{12}|184467440[0-6][0-9]{10}|1844674407[0-2][0-9]{9}|18446744073[0-6][0-9]{8}|1844674407370[0-8][0-9]{6}|18446744073709[0-4][0-9]{5}|184467440737095[0-4][0-9]{4}|18446744073709550[0-9]{3}|18446744073709551[0-5][0-9]{2}|1844674407370955160[0-9]|1844674407370955161[0-5])$"},{"type":"integer","minimum":0,"maximum":9007199254740991}]},"frag":{"$ref":"https://midl.dev/schemas/fountain.sse.Fragment.schema.json"},"ts":{"anyOf":[{"type":"number","minimum":0},{"enum":["Infinity"]}]},"data":{"type":"string","maxLength":8192}},"required":["v","ev","seq"],"additionalProperties":false};
 const func0 = validatorSupport.ucs2length;
 
 function validate4(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
@@ -512,54 +692,13 @@ if(data.seq !== undefined){
 let data4 = data.seq;
 const _errs9 = errors;
 const _errs10 = errors;
-if(errors === _errs9){
+let valid1 = false;
+const _errs11 = errors;
+const _errs12 = errors;
+if(errors === _errs11){
 if(typeof data4 === "string"){
 if(!pattern0.test(data4)){
-validate4.errors = [{instancePath:instancePath+"/seq",schemaPath:"#/properties/seq/pattern",keyword:"pattern",params:{pattern: "^(?:0|[1-9][0-9]{0,18}|1[0-7][0-9]{18}|18[0-3][0-9]{17}|184[0-3][0-9]{16}|1844[0-5][0-9]{15}|18446[0-6][0-9]{14}|184467[0-3][0-9]{13}|1844674[0-3][0-9]{12}|184467440[0-6][0-9]{10}|1844674407[0-2][0-9]{9}|18446744073[0-6][0-9]{8}|1844674407370[0-8][0-9]{6}|18446744073709[0-4][0-9]{5}|184467440737095[0-4][0-9]{4}|18446744073709550[0-9]{3}|18446744073709551[0-5][0-9]{2}|1844674407370955160[0-9]|1844674407370955161[0-5])$"},message:"must match pattern \""+"^(?:0|[1-9][0-9]{0,18}|1[0-7][0-9]{18}|18[0-3][0-9]{17}|184[0-3][0-9]{16}|1844[0-5][0-9]{15}|18446[0-6][0-9]{14}|184467[0-3][0-9]{13}|1844674[0-3][0-9]{12}|184467440[0-6][0-9]{10}|1844674407[0-2][0-9]{9}|18446744073[0-6][0-9]{8}|1844674407370[0-8][0-9]{6}|18446744073709[0-4][0-9]{5}|184467440737095[0-4][0-9]{4}|18446744073709550[0-9]{3}|18446744073709551[0-5][0-9]{2}|1844674407370955160[0-9]|1844674407370955161[0-5])$"+"\""}];
-return false;
-}
-else {
-}
-}
-else {
-validate4.errors = [{instancePath:instancePath+"/seq",schemaPath:"#/properties/seq/type",keyword:"type",params:{type: "string"},message:"must be string"}];
-return false;
-}
-if(errors === _errs9){
-}
-}
-var valid0 = _errs9 === errors;
-}
-else {
-var valid0 = true;
-}
-if(valid0){
-if(data.frag !== undefined){
-let data5 = data.frag;
-const _errs11 = errors;
-if(!(validate0(data5, {instancePath:instancePath+"/frag",parentData:data,parentDataProperty:"frag",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate0.errors : vErrors.concat(validate0.errors);
-errors = vErrors.length;
-}
-else {
-}
-var valid0 = _errs11 === errors;
-}
-else {
-var valid0 = true;
-}
-if(valid0){
-if(data.ts !== undefined){
-let data6 = data.ts;
-const _errs12 = errors;
-const _errs13 = errors;
-let valid1 = false;
-const _errs14 = errors;
-const _errs15 = errors;
-if(errors === _errs14){
-if((typeof data6 == "number") && (isFinite(data6))){
-if(data6 < 0 || isNaN(data6)){
-const err0 = {instancePath:instancePath+"/ts",schemaPath:"#/properties/ts/anyOf/0/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
+const err0 = {instancePath:instancePath+"/seq",schemaPath:"#/properties/seq/anyOf/0/pattern",keyword:"pattern",params:{pattern: "^(?:0|[1-9][0-9]{0,18}|1[0-7][0-9]{18}|18[0-3][0-9]{17}|184[0-3][0-9]{16}|1844[0-5][0-9]{15}|18446[0-6][0-9]{14}|184467[0-3][0-9]{13}|1844674[0-3][0-9]{12}|184467440[0-6][0-9]{10}|1844674407[0-2][0-9]{9}|18446744073[0-6][0-9]{8}|1844674407370[0-8][0-9]{6}|18446744073709[0-4][0-9]{5}|184467440737095[0-4][0-9]{4}|18446744073709550[0-9]{3}|18446744073709551[0-5][0-9]{2}|1844674407370955160[0-9]|1844674407370955161[0-5])$"},message:"must match pattern \""+"^(?:0|[1-9][0-9]{0,18}|1[0-7][0-9]{18}|18[0-3][0-9]{17}|184[0-3][0-9]{16}|1844[0-5][0-9]{15}|18446[0-6][0-9]{14}|184467[0-3][0-9]{13}|1844674[0-3][0-9]{12}|184467440[0-6][0-9]{10}|1844674407[0-2][0-9]{9}|18446744073[0-6][0-9]{8}|1844674407370[0-8][0-9]{6}|18446744073709[0-4][0-9]{5}|184467440737095[0-4][0-9]{4}|18446744073709550[0-9]{3}|18446744073709551[0-5][0-9]{2}|1844674407370955160[0-9]|1844674407370955161[0-5])$"+"\""};
 if(vErrors === null){
 vErrors = [err0];
 }
@@ -572,7 +711,7 @@ else {
 }
 }
 else {
-const err1 = {instancePath:instancePath+"/ts",schemaPath:"#/properties/ts/anyOf/0/type",keyword:"type",params:{type: "number"},message:"must be number"};
+const err1 = {instancePath:instancePath+"/seq",schemaPath:"#/properties/seq/anyOf/0/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err1];
 }
@@ -581,17 +720,16 @@ vErrors.push(err1);
 }
 errors++;
 }
-if(errors === _errs14){
+if(errors === _errs11){
 }
 }
-var _valid0 = _errs14 === errors;
+var _valid0 = _errs11 === errors;
 valid1 = valid1 || _valid0;
 if(_valid0){
 }
-const _errs16 = errors;
-const vSchema0 = schema3.properties.ts.anyOf[1].enum;
-if(!(data6 === "Infinity")){
-const err2 = {instancePath:instancePath+"/ts",schemaPath:"#/properties/ts/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema3.properties.ts.anyOf[1].enum},message:"must be equal to one of the allowed values"};
+const _errs13 = errors;
+if(!(((typeof data4 == "number") && (!(data4 % 1) && !isNaN(data4))) && (isFinite(data4)))){
+const err2 = {instancePath:instancePath+"/seq",schemaPath:"#/properties/seq/anyOf/1/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -600,16 +738,11 @@ vErrors.push(err2);
 }
 errors++;
 }
-else {
-}
-if(errors === _errs16){
-}
-var _valid0 = _errs16 === errors;
-valid1 = valid1 || _valid0;
-if(_valid0){
-}
-if(!valid1){
-const err3 = {instancePath:instancePath+"/ts",schemaPath:"#/properties/ts/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf"};
+const _errs14 = errors;
+if(errors === _errs13){
+if((typeof data4 == "number") && (isFinite(data4))){
+if(data4 > 9007199254740991 || isNaN(data4)){
+const err3 = {instancePath:instancePath+"/seq",schemaPath:"#/properties/seq/anyOf/1/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9007199254740991},message:"must be <= 9007199254740991"};
 if(vErrors === null){
 vErrors = [err3];
 }
@@ -617,23 +750,160 @@ else {
 vErrors.push(err3);
 }
 errors++;
+}
+else {
+if(data4 < 0 || isNaN(data4)){
+const err4 = {instancePath:instancePath+"/seq",schemaPath:"#/properties/seq/anyOf/1/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
+if(vErrors === null){
+vErrors = [err4];
+}
+else {
+vErrors.push(err4);
+}
+errors++;
+}
+else {
+}
+}
+}
+if(errors === _errs13){
+}
+}
+var _valid0 = _errs13 === errors;
+valid1 = valid1 || _valid0;
+if(_valid0){
+}
+if(!valid1){
+const err5 = {instancePath:instancePath+"/seq",schemaPath:"#/properties/seq/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf"};
+if(vErrors === null){
+vErrors = [err5];
+}
+else {
+vErrors.push(err5);
+}
+errors++;
 validate4.errors = vErrors;
 return false;
 }
 else {
-errors = _errs13;
+errors = _errs10;
 if(vErrors !== null){
-if(_errs13){
-vErrors.length = _errs13;
+if(_errs10){
+vErrors.length = _errs10;
 }
 else {
 vErrors = null;
 }
 }
 }
-if(errors === _errs12){
+if(errors === _errs9){
 }
-var valid0 = _errs12 === errors;
+var valid0 = _errs9 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.frag !== undefined){
+let data5 = data.frag;
+const _errs15 = errors;
+if(!(validate0(data5, {instancePath:instancePath+"/frag",parentData:data,parentDataProperty:"frag",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate0.errors : vErrors.concat(validate0.errors);
+errors = vErrors.length;
+}
+else {
+}
+var valid0 = _errs15 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.ts !== undefined){
+let data6 = data.ts;
+const _errs16 = errors;
+const _errs17 = errors;
+let valid2 = false;
+const _errs18 = errors;
+const _errs19 = errors;
+if(errors === _errs18){
+if((typeof data6 == "number") && (isFinite(data6))){
+if(data6 < 0 || isNaN(data6)){
+const err6 = {instancePath:instancePath+"/ts",schemaPath:"#/properties/ts/anyOf/0/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
+if(vErrors === null){
+vErrors = [err6];
+}
+else {
+vErrors.push(err6);
+}
+errors++;
+}
+else {
+}
+}
+else {
+const err7 = {instancePath:instancePath+"/ts",schemaPath:"#/properties/ts/anyOf/0/type",keyword:"type",params:{type: "number"},message:"must be number"};
+if(vErrors === null){
+vErrors = [err7];
+}
+else {
+vErrors.push(err7);
+}
+errors++;
+}
+if(errors === _errs18){
+}
+}
+var _valid1 = _errs18 === errors;
+valid2 = valid2 || _valid1;
+if(_valid1){
+}
+const _errs20 = errors;
+const vSchema0 = schema3.properties.ts.anyOf[1].enum;
+if(!(data6 === "Infinity")){
+const err8 = {instancePath:instancePath+"/ts",schemaPath:"#/properties/ts/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema3.properties.ts.anyOf[1].enum},message:"must be equal to one of the allowed values"};
+if(vErrors === null){
+vErrors = [err8];
+}
+else {
+vErrors.push(err8);
+}
+errors++;
+}
+else {
+}
+if(errors === _errs20){
+}
+var _valid1 = _errs20 === errors;
+valid2 = valid2 || _valid1;
+if(_valid1){
+}
+if(!valid2){
+const err9 = {instancePath:instancePath+"/ts",schemaPath:"#/properties/ts/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf"};
+if(vErrors === null){
+vErrors = [err9];
+}
+else {
+vErrors.push(err9);
+}
+errors++;
+validate4.errors = vErrors;
+return false;
+}
+else {
+errors = _errs17;
+if(vErrors !== null){
+if(_errs17){
+vErrors.length = _errs17;
+}
+else {
+vErrors = null;
+}
+}
+}
+if(errors === _errs16){
+}
+var valid0 = _errs16 === errors;
 }
 else {
 var valid0 = true;
@@ -641,9 +911,9 @@ var valid0 = true;
 if(valid0){
 if(data.data !== undefined){
 let data7 = data.data;
-const _errs17 = errors;
-const _errs18 = errors;
-if(errors === _errs17){
+const _errs21 = errors;
+const _errs22 = errors;
+if(errors === _errs21){
 if(typeof data7 === "string"){
 if(func0(data7) > 8192){
 validate4.errors = [{instancePath:instancePath+"/data",schemaPath:"#/properties/data/maxLength",keyword:"maxLength",params:{limit: 8192},message:"must NOT have more than 8192 characters"}];
@@ -656,10 +926,10 @@ else {
 validate4.errors = [{instancePath:instancePath+"/data",schemaPath:"#/properties/data/type",keyword:"type",params:{type: "string"},message:"must be string"}];
 return false;
 }
-if(errors === _errs17){
+if(errors === _errs21){
 }
 }
-var valid0 = _errs17 === errors;
+var valid0 = _errs21 === errors;
 }
 else {
 var valid0 = true;

@@ -3,8 +3,10 @@
  * structurally equal objects with the same key order). The mapping is the table of
  * docs/generated-code.md § "TypeScript and JSON forms", made exact where JSON Schema needs help:
  *
- * - `u64`/`i64` (decimal strings) and integer map keys carry a pattern matching exactly the canonical
- *   texts of the allowed range (type range narrowed by `min`/`max`): no `-0`, no leading zeros.
+ * - `u64`/`i64` are `anyOf` a decimal string or a safe-integer number (what the JSON reader takes);
+ *   the string, like integer map keys, carries a pattern matching exactly the canonical texts of the
+ *   allowed range (type range narrowed by `min`/`max`): no `-0`, no leading zeros; the number has
+ *   `minimum`/`maximum` of that range cut to the safe integers (±(2^53 − 1)).
  * - `bytes` carries a base64 pattern that also enforces `minLength`/`maxLength`, which count bytes.
  * - `f32`/`f64` accept a number or one of `"NaN"`, `"Infinity"`, `"-Infinity"`; with bounds, only the
  *   strings that satisfy them under IEEE comparison remain (`"NaN"` only without bounds,
@@ -291,12 +293,28 @@ function typeExprSchema(type: IrType, c: IrConstraints, refOf: RefOf): JsonSchem
   }
 }
 
+const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
+
+/**
+ * A 64-bit integer in [lo, hi] as the JSON reader takes it (runtime/codec/json.ts fromJsonBigInt): its
+ * canonical decimal string, or a JSON number that is a safe integer in the range (as protobuf's JSON
+ * parsers accept; devices write `"ts": 1723622400000`). The number branch is left out where the range
+ * holds no safe integer, since the reader then accepts only strings.
+ */
+function int64Schema(lo: bigint, hi: bigint): JsonSchemaObject {
+  const text: JsonSchemaObject = { type: 'string', pattern: integerRangePattern(lo, hi) };
+  const numLo = lo > -MAX_SAFE ? lo : -MAX_SAFE;
+  const numHi = hi < MAX_SAFE ? hi : MAX_SAFE;
+  if (numLo > numHi) return text;
+  return { anyOf: [text, { type: 'integer', minimum: Number(numLo), maximum: Number(numHi) }] };
+}
+
 function scalarSchema(scalar: string, c: IrConstraints): JsonSchemaObject {
   const range = INT_RANGES[scalar];
   if (range) {
     const lo = c.min !== undefined && BigInt(c.min) > range[0] ? BigInt(c.min) : range[0];
     const hi = c.max !== undefined && BigInt(c.max) < range[1] ? BigInt(c.max) : range[1];
-    if (scalar === 'u64' || scalar === 'i64') return { type: 'string', pattern: integerRangePattern(lo, hi) };
+    if (scalar === 'u64' || scalar === 'i64') return int64Schema(lo, hi);
     return { type: 'integer', minimum: Number(lo), maximum: Number(hi) };
   }
   switch (scalar) {
