@@ -16,6 +16,10 @@ const PACKAGES = new Set(['tinybench', 'protobufjs', 'ajv', 'webgpu']);
 const EXCEPTIONS = new Map([
   ['bench/suites/ump.ts -> runtime/ump/sysex8.ts', 'the SIMD kernel switch, an internal knob measured on purpose'],
   ['bench/suites/sse.ts -> tests/helpers/udp-relay.ts', 'the seeded PRNG of the lossy relay the integration tests use, for the tokens'],
+  [
+    'bench/suites/bridge.ts -> tests/helpers/seed-001.ts',
+    "seed 001's planner.execute envelope and the planner's answer, as the bridge tests send and serve them",
+  ],
   ['bench/suites/envelope.ts -> tests/helpers/seed-001.ts', "seed 001's planner.execute envelope, written out once for the tests and the bench"],
   ['bench/wires.ts -> tests/helpers/udp-relay.ts', 'the lossy relay the integration tests use'],
   ['bench/wires.ts -> tests/helpers/rtpmidi-relay.ts', 'that relay on both RTP-MIDI ports'],
