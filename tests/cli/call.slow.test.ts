@@ -1,10 +1,9 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { loadSchema, type LoadedSchema } from '../../cli/schema-runtime.ts';
-import { ALL_CAPABILITIES, NetworkBus, RemoteError, type AnyTopicDescriptor, type UmpLink } from '../../runtime/index.ts';
-import { transports, type TransportListener } from '../../runtime/transports/index.ts';
+import { loadSchema } from '../../cli/schema-runtime.ts';
+import type { TransportListener } from '../../runtime/transports/index.ts';
 import { collectBusErrors } from '../helpers/bus-errors.ts';
 import { CLI_TEST_TIMEOUT_MS, busWarnings, removeTempProjects, runMidl, stackTraceLines, type CliResult } from '../helpers/cli.ts';
-import { calcProject } from '../helpers/calc-schema.ts';
+import { calcProject, startCalcAuthority, type CalcAuthority } from '../helpers/calc-schema.ts';
 import { killAll, startMidl } from '../helpers/midl-process.ts';
 import { until } from '../helpers/until.ts';
 
@@ -14,66 +13,26 @@ import { until } from '../helpers/until.ts';
  * Usage errors, which need no peer, are in call.test.ts.
  */
 
-interface Division {
-  readonly a: bigint;
-  readonly b: bigint;
-}
-
 const busErrors = collectBusErrors();
 let schemaPath = '';
-let loaded: LoadedSchema;
 // Undefined until beforeAll made them, so that afterAll can close what exists when beforeAll failed half-way.
-let authority: NetworkBus | undefined;
+let calc: CalcAuthority | undefined;
 let listener: TransportListener | undefined;
-/** What the divide responder was asked, requests and plain publications alike. */
-const divisions: { value: Division; replyTo: string | undefined }[] = [];
-
-/** Every link the authority accepted, in order. */
-const links: UmpLink[] = [];
-/** Requests the stall responder took (and will never answer). */
-let stalled = 0;
-
-const topic = (address: string): AnyTopicDescriptor => loaded.topics.find((t) => t.address === address)!;
+const authority = (): CalcAuthority => calc!;
 
 beforeAll(async () => {
   schemaPath = calcProject();
   const schema = await loadSchema(schemaPath);
   expect(schema).toBeDefined();
-  loaded = schema!;
-  const bus = new NetworkBus({
-    name: 'calc authority',
-    topics: loaded.topics,
-    intents: loaded.intents,
-    capabilities: ALL_CAPABILITIES,
-    // A client called "outsider" gets a capability no topic needs: its request is refused before it leaves.
-    grant: (requested, hello) => (hello.name === 'outsider' ? requested & loaded.capabilities['calc.watch']!.mask : requested),
-    onError: busErrors.for('authority'),
-  });
-  bus.serve(topic('calc/divide/{unit}'), (value, delivery) => {
-    const d = value as Division;
-    divisions.push({ value: d, replyTo: delivery.replyTo });
-    if (d.b === 0n && d.a === 7n)
-      throw new RemoteError('DIVIDE_BY_ZERO', 'the divisor is zero (7 / 0)', { detail: { dividend: '7', field: 'b' }, retryAfterMs: 1500 });
-    if (d.b === 0n) throw new RemoteError('DIVIDE_BY_ZERO');
-    return { q: d.a / d.b, unit: delivery.params['unit']! };
-  });
-  bus.serve(topic('calc/stall'), () => {
-    stalled++;
-    return new Promise<never>(() => undefined);
-  });
-  authority = bus;
-  listener = await transports.listen('udp://127.0.0.1:0', { name: 'calc authority' });
-  listener.onSession((link) => {
-    links.push(link);
-    bus.accept(link);
-  });
+  // A client called "outsider" gets a capability no topic needs: its request is refused before it leaves.
+  calc = startCalcAuthority(schema!, busErrors.for('authority'));
+  listener = await calc.listen('udp://127.0.0.1:0');
 }, CLI_TEST_TIMEOUT_MS);
 
 afterEach(() => killAll());
 
 afterAll(async () => {
-  await listener?.close();
-  await authority?.close();
+  await calc?.close();
   removeTempProjects();
 });
 
@@ -95,7 +54,10 @@ describe('midl call', { timeout: CLI_TEST_TIMEOUT_MS }, () => {
     expect(r.stderr).toBe('');
     expect(r.stdout).toBe(`${JSON.stringify({ q: String(2n ** 62n), unit: 'alu' })}\n`);
     expect(r.code).toBe(0);
-    expect(divisions.at(-1)).toEqual({ value: { a: 2n ** 63n, b: 2n }, replyTo: expect.stringMatching(/^calc\/divide\/alu\/reply\/\d+$/) as unknown });
+    expect(authority().divisions.at(-1)).toEqual({
+      value: { a: 2n ** 63n, b: 2n },
+      replyTo: expect.stringMatching(/^calc\/divide\/alu\/reply\/\d+$/) as unknown,
+    });
   });
 
   it('an error reply: exit 1, its name, number and message on stderr, nothing on stdout', async () => {
@@ -135,34 +97,34 @@ describe('midl call', { timeout: CLI_TEST_TIMEOUT_MS }, () => {
   });
 
   it('Ctrl-C while waiting: exit 1, one line saying so, the session closed at once', async () => {
-    const before = stalled;
-    const linksBefore = links.length;
+    const before = authority().stalled();
+    const linksBefore = authority().links.length;
     const p = startMidl(['call', '--to', peerUrl(), '--schema', schemaPath, '--topic', 'calc/stall', '--json', '{"a":"1","b":"1"}', '--timeout', '60000']);
-    await until(() => stalled > before, 60_000, 'the request to reach the responder');
+    await until(() => authority().stalled() > before, 60_000, 'the request to reach the responder');
     const sent = Date.now();
     expect(await p.stop('SIGINT')).toBe(1);
     expect(Date.now() - sent).toBeLessThan(10_000);
     expect(p.stdout()).toBe('');
     expect(p.stderr()).toBe('error: interrupted (SIGINT) before a reply came\n');
     // Down well within the link's 5 s silence timeout: the command said Bye.
-    expect(links.length).toBe(linksBefore + 1);
-    await until(() => !links.at(-1)!.isOpen, 3000, "the authority's link to end");
+    expect(authority().links.length).toBe(linksBefore + 1);
+    await until(() => !authority().links.at(-1)!.isOpen, 3000, "the authority's link to end");
   });
 
   it('a refusal: a session without the publish capability exits 1 forbidden, and the request never reaches the responder', async () => {
-    const before = divisions.length;
+    const before = authority().divisions.length;
     const r = await call('calc/divide/alu', '{"a":"4","b":"2"}', '--name', 'outsider');
     clean(r);
     expect(r.stdout).toBe('');
     expect(r.stderr).toMatch(/^error: forbidden: calc\/divide\/alu: outsider may not publish/);
     expect(r.code).toBe(1);
-    expect(divisions.length).toBe(before);
+    expect(authority().divisions.length).toBe(before);
   });
 });
 
 describe('midl send to a topic that answers requests', { timeout: CLI_TEST_TIMEOUT_MS }, () => {
   it('publishes (the responder runs, asked for no reply) and says on stderr that midl call makes the request', async () => {
-    const before = divisions.length;
+    const before = authority().divisions.length;
     const r = await runMidl(['send', '--to', peerUrl(), '--schema', schemaPath, '--topic', 'calc/divide/alu', '--json', '{"a":"9","b":"3"}']);
     clean(r);
     expect(r.stderr).toContain(
@@ -170,7 +132,7 @@ describe('midl send to a topic that answers requests', { timeout: CLI_TEST_TIMEO
     );
     expect(r.stderr).toContain('calc/divide/alu → ' + peerUrl() + ': 1/1 delivered');
     expect(r.code).toBe(0);
-    expect(divisions.slice(before)).toEqual([{ value: { a: 9n, b: 3n }, replyTo: undefined }]);
+    expect(authority().divisions.slice(before)).toEqual([{ value: { a: 9n, b: 3n }, replyTo: undefined }]);
   });
 
   it('says nothing of the kind for a topic without a reply', async () => {

@@ -11,10 +11,10 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { compile } from '../../compiler/index.ts';
 import { emitFacts } from '../../compiler/emitters/facts/index.ts';
 import { loadSchema, type LoadedSchema } from '../../cli/schema-runtime.ts';
-import { ALL_CAPABILITIES, NetworkBus, RemoteError, type AnyTopicDescriptor, type UmpLink } from '../../runtime/index.ts';
+import { ALL_CAPABILITIES, NetworkBus, type AnyTopicDescriptor } from '../../runtime/index.ts';
 import { transports, type TransportListener } from '../../runtime/transports/index.ts';
 import { collectBusErrors } from '../helpers/bus-errors.ts';
-import { CALC_SCHEMA } from '../helpers/calc-schema.ts';
+import { CALC_SCHEMA, startCalcAuthority, type CalcAuthority, type Division } from '../helpers/calc-schema.ts';
 import { CLI_TEST_TIMEOUT_MS, MIDL_BIN, removeTempProjects, runMidl, stackTraceLines, tempProject } from '../helpers/cli.ts';
 import { killAll, startMidl, startPeer } from '../helpers/midl-process.ts';
 import { repoPath } from '../helpers/repo.ts';
@@ -50,51 +50,22 @@ topic calc/total {
 }
 `;
 
-interface Division {
-  readonly a: bigint;
-  readonly b: bigint;
-}
-
 const busErrors = collectBusErrors();
 let schemaPath = '';
 let loaded: LoadedSchema;
-let authority: NetworkBus | undefined;
+let calc: CalcAuthority | undefined;
+const authority = (): CalcAuthority => calc!;
 const listeners: TransportListener[] = [];
-const divisions: Division[] = [];
-const logged: unknown[] = [];
 const clients: Client[] = [];
-const topic = (address: string): AnyTopicDescriptor => loaded.topics.find((t) => t.address === address)!;
+const topic = (address: string): AnyTopicDescriptor => authority().topic(address);
 
 beforeAll(async () => {
   schemaPath = `${tempProject({ 'calc.midl': MCP_SCHEMA })}/calc.midl`;
   loaded = (await loadSchema(schemaPath))!;
-  const bus = new NetworkBus({
-    name: 'calc authority',
-    topics: loaded.topics,
-    intents: loaded.intents,
-    capabilities: ALL_CAPABILITIES,
-    // "outsider" gets a capability no topic needs: no tool may be listed for it.
-    grant: (requested, hello) => (hello.name === 'outsider' ? requested & loaded.capabilities['calc.watch']!.mask : requested),
-    onError: busErrors.for('authority'),
-  });
-  bus.serve(topic('calc/divide/{unit}'), (value, delivery) => {
-    const d = value as Division;
-    divisions.push(d);
-    if (d.b === 0n)
-      throw new RemoteError('DIVIDE_BY_ZERO', `the divisor is zero (${d.a} / 0)`, { detail: { dividend: String(d.a), field: 'b' }, retryAfterMs: 1500 });
-    return { q: d.a / d.b, unit: delivery.params['unit']! };
-  });
-  bus.serve(topic('calc/stall'), () => new Promise<never>(() => undefined));
-  bus.subscribe(topic('calc/log'), (value) => void logged.push(value));
-  authority = bus;
-  listeners.push(await listen('udp://127.0.0.1:0'));
+  // "outsider" gets a capability no topic needs: no tool may be listed for it.
+  calc = startCalcAuthority(loaded, busErrors.for('authority'));
+  listeners.push(await calc.listen('udp://127.0.0.1:0'));
 }, CLI_TEST_TIMEOUT_MS);
-
-async function listen(url: string): Promise<TransportListener> {
-  const listener = await transports.listen(url, { name: 'calc authority' });
-  listener.onSession((link: UmpLink) => authority!.accept(link));
-  return listener;
-}
 
 afterEach(async () => {
   await Promise.all(clients.splice(0).map((c) => c.close()));
@@ -102,8 +73,7 @@ afterEach(async () => {
 });
 
 afterAll(async () => {
-  for (const l of listeners) await l.close();
-  await authority?.close();
+  await calc?.close();
   removeTempProjects();
 });
 
@@ -173,7 +143,7 @@ describe('midl mcp over stdio', { timeout: CLI_TEST_TIMEOUT_MS }, () => {
       content: [{ type: 'text', text: JSON.stringify({ q: String(2n ** 62n), unit: 'alu' }) }],
       structuredContent: { q: String(2n ** 62n), unit: 'alu' },
     });
-    expect(divisions.at(-1)).toEqual({ a: 2n ** 63n, b: 2n });
+    expect(authority().divisions.at(-1)?.value).toEqual({ a: 2n ** 63n, b: 2n });
 
     // An error reply: the schema's error name and code, its detail and retry hint.
     const refused = await client.callTool({ name: 'calc__divide__unit', arguments: { params: { unit: 'alu' }, payload: { a: '7', b: '0' } } });
@@ -194,14 +164,14 @@ describe('midl mcp over stdio', { timeout: CLI_TEST_TIMEOUT_MS }, () => {
     });
 
     // Invalid arguments: a tool error naming the field; nothing reaches the responder.
-    const before = divisions.length;
+    const before = authority().divisions.length;
     const invalid = await client.callTool({ name: 'calc__divide__unit', arguments: { params: { unit: 'a/b' }, payload: { a: '1', b: 'two' } } });
     expect(invalid.isError).toBe(true);
     expect(text(invalid)).toMatch(/^invalid arguments for calc__divide__unit: \/payload\/b: /);
     const badUnit = await client.callTool({ name: 'calc__divide__unit', arguments: { params: { unit: 'a/b' }, payload: { a: '1', b: '1' } } });
     expect(badUnit.isError).toBe(true);
     expect(text(badUnit)).toMatch(/^invalid-address: /);
-    expect(divisions.length).toBe(before);
+    expect(authority().divisions.length).toBe(before);
 
     // Unknown tool: a protocol error, not a tool result.
     expect((await protocolError(client.callTool({ name: 'calc__nope', arguments: {} }))).code).toBe(ErrorCode.InvalidParams);
@@ -218,8 +188,8 @@ describe('midl mcp over stdio', { timeout: CLI_TEST_TIMEOUT_MS }, () => {
     expect(await client.callTool({ name: 'calc__log', arguments: { a: '5', b: '6' } })).toEqual({
       content: [{ type: 'text', text: 'published on calc/log (acknowledged by the peer)' }],
     });
-    await until(() => logged.length === 1, 10_000, 'the log publication at the authority');
-    expect(logged).toEqual([{ a: 5n, b: 6n }]);
+    await until(() => authority().logged.length === 1, 10_000, 'the log publication at the authority');
+    expect(authority().logged).toEqual([{ a: 5n, b: 6n }]);
 
     expect(stackTraceLines(stderr())).toEqual([]);
     expect(stderr()).not.toMatch(/warning|error/);
@@ -241,9 +211,9 @@ describe('midl mcp over stdio', { timeout: CLI_TEST_TIMEOUT_MS }, () => {
     const read = async (uri: string): Promise<Watched> => JSON.parse(resourceText(await client.readResource({ uri }))) as Watched;
     expect(await read('midl://calc/total')).toMatchObject({ address: 'calc/total', received: 0, messages: [] });
     expect(await read('midl://calc/progress/alu')).toMatchObject({ address: 'calc/progress/alu', messages: [] });
-    for (let i = 1n; i <= 20n; i++) await authority!.publish(topic('calc/total'), { q: i, unit: 'sum' });
-    await authority!.publish(topic('calc/progress/{unit}'), { q: 1n, unit: 'alu' }, { params: { unit: 'alu' } });
-    await authority!.publish(topic('calc/progress/{unit}'), { q: 2n, unit: 'fpu' }, { params: { unit: 'fpu' } });
+    for (let i = 1n; i <= 20n; i++) await authority().bus.publish(topic('calc/total'), { q: i, unit: 'sum' });
+    await authority().bus.publish(topic('calc/progress/{unit}'), { q: 1n, unit: 'alu' }, { params: { unit: 'alu' } });
+    await authority().bus.publish(topic('calc/progress/{unit}'), { q: 2n, unit: 'fpu' }, { params: { unit: 'fpu' } });
     let total: Watched | undefined;
     await eventually(async () => (total = await read('midl://calc/total')).received === 20, 10_000, 'the totals read back');
     // Bounded: the latest 16 of the 20, oldest first.
@@ -282,7 +252,7 @@ describe('midl mcp over stdio', { timeout: CLI_TEST_TIMEOUT_MS }, () => {
     expect(unread.code).toBe(ErrorCode.InternalError);
     expect(unread.message).toMatch(/cannot open a session with/);
 
-    listeners.push(await listen(`udp://127.0.0.1:${port}`));
+    listeners.push(await authority().listen(`udp://127.0.0.1:${port}`));
     const up = await client.callTool({ name: 'calc__divide__unit', arguments: { params: { unit: 'alu' }, payload: { a: '4', b: '2' } } });
     expect(up).toMatchObject({ structuredContent: { q: '2', unit: 'alu' } });
   });
