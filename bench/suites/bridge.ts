@@ -66,7 +66,14 @@ async function startService(route: (req: IncomingMessage, body: string) => Answe
     });
     req.on('end', () => {
       requests++;
-      answer(res, route(req, Buffer.concat(chunks).toString('utf8')));
+      let reply: Answer;
+      try {
+        reply = route(req, Buffer.concat(chunks).toString('utf8'));
+      } catch (err) {
+        // A body the route cannot read (not JSON) is a 400 the caller sees, and so fails the case.
+        reply = { status: 400, json: { error: err instanceof Error ? err.message : String(err) } };
+      }
+      answer(res, reply);
     });
   });
   await new Promise<void>((resolve, reject) => {
