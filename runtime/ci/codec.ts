@@ -96,6 +96,9 @@ export function encodeCiMessage(m: CiMessage): Uint8Array {
   // Callers from plain JavaScript may pass any kind: look it up as an unknown string.
   const subId = m.kind === 'unsupported' ? checkInt('subId', m.subId, 0, 0x7f) : (CI_SUB_IDS as Readonly<Record<string, number | undefined>>)[m.kind];
   if (subId === undefined) throw new CiError(E.BadField, `unknown MIDI-CI message kind ${JSON.stringify((m as { kind: unknown }).kind)}`);
+  if (m.kind === 'unsupported' && CI_KINDS.has(subId)) {
+    throw new CiError(E.BadField, `sub-ID#2 0x${subId.toString(16)} is a ${CI_KINDS.get(subId)!} message; encode it as that kind`);
+  }
   const deviceId = checkInt('deviceId', m.deviceId, 0, 0x7f);
   if (!isValidDeviceId(deviceId))
     throw new CiError(E.BadField, `deviceId 0x${deviceId.toString(16)} is reserved (0x00..0x0F channel, 0x7E group, 0x7F function block)`);

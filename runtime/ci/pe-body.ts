@@ -120,15 +120,15 @@ export function chunkPeMessage(m: PeOutgoing, maxSysExSize: number): CiPeMessage
     throw new CiError(E.TooLarge, `a ${m.header.length}-byte header leaves no room for body bytes in a ${maxSysExSize}-byte SysEx`);
   }
   if (firstRoom < 0) throw new CiError(E.TooLarge, `a ${m.header.length}-byte header does not fit a ${maxSysExSize}-byte SysEx`);
-  const ends: number[] = [];
-  let at = Math.min(firstRoom, m.body.length);
-  ends.push(at);
-  while (at < m.body.length) {
+  const first = Math.min(firstRoom, m.body.length);
+  // Counted before any chunk is built, so a large body and a tiny SysEx size cost nothing to refuse.
+  const count = 1 + Math.ceil((m.body.length - first) / laterRoom);
+  if (count > 0x3fff) throw new CiError(E.TooLarge, `a ${m.body.length}-byte body needs ${count} chunks at ${maxSysExSize} bytes each; at most 16383`);
+  const ends: number[] = [first];
+  for (let at = first; at < m.body.length;) {
     at = Math.min(at + laterRoom, m.body.length);
     ends.push(at);
   }
-  if (ends.length > 0x3fff)
-    throw new CiError(E.TooLarge, `a ${m.body.length}-byte body needs ${ends.length} chunks at ${maxSysExSize} bytes each; at most 16383`);
   const common = {
     kind: m.kind,
     deviceId: m.deviceId ?? 0x7f,

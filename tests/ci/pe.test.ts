@@ -144,11 +144,14 @@ describe('PE chunking', () => {
     );
   });
 
-  it('refuses a max SysEx size the header does not fit', () => {
+  it('refuses a max SysEx size the header does not fit, or a body that needs more than 16383 chunks', () => {
     expect(() =>
       chunkPeMessage({ kind: 'pe-get-reply', source: 1, destination: 2, requestId: 5, header, body: Uint8Array.of(1) }, PE_OVERHEAD_BYTES + header.length),
     ).toThrow(/no room for body bytes/);
     expect(() => chunkPeMessage({ kind: 'pe-get', source: 1, destination: 2, requestId: 5, header, body: new Uint8Array(0) }, 10)).toThrow(/does not fit/);
+    const huge = { kind: 'pe-get-reply', source: 1, destination: 2, requestId: 5, header, body: new Uint8Array(1 << 20) } as const;
+    // 8 body bytes in chunk 1, 22 in each later one: 1 + ⌈(1048576 − 8) / 22⌉ = 47664 chunks.
+    expect(() => chunkPeMessage(huge, PE_OVERHEAD_BYTES + header.length + 8)).toThrow(/needs 47664 chunks .* at most 16383/);
   });
 });
 

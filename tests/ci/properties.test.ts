@@ -122,6 +122,7 @@ describe('MIDI-CI codec properties', () => {
         /header length must be an integer in 0\.\.16383/,
       ],
       [{ kind: 'what', ...base }, /unknown MIDI-CI message kind "what"/],
+      [{ kind: 'unsupported', ...base, subId: 0x70, data: new Uint8Array(0) }, /0x70 is a discovery message/],
     ];
     for (const [m, message] of bad) {
       expect(() => encodeCiMessage(m as never)).toThrow(message);
