@@ -114,6 +114,8 @@ describe('PE body encodings', () => {
     expect(await decodePeBody(Uint8Array.of(0x7f, 1), 'Mcoded7')).toMatchObject({ code: 'bad-body' });
     expect(await decodePeBody(await encodePeBody(Uint8Array.of(1, 2, 3, 4), 'Mcoded7'), 'zlib+Mcoded7')).toMatchObject({ code: 'bad-body' });
     expect(await decodePeBody(Uint8Array.of(0x41, 0x80), 'ASCII')).toMatchObject({ code: 'not-7bit', offset: 1 });
+    const z = deflateSync(data);
+    expect(await decodePeBody(encodeMcoded7(z.subarray(0, z.length - 3)), 'zlib+Mcoded7')).toMatchObject({ code: 'bad-body', message: /does not inflate/ });
     // 256 KiB of zeros deflates to a few hundred bytes: a receiver with a 16 KiB bound must refuse it, not inflate it all.
     const bomb = await encodePeBody(new Uint8Array(1 << 18), 'zlib+Mcoded7');
     expect(bomb.length).toBeLessThan(1024);
