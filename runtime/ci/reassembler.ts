@@ -3,7 +3,7 @@
  *
  * Chunks must arrive in order (1, 2, … numChunks), as MIDI-CI sends them; a chunk out of order, a
  * repeated chunk, a changed numChunks or message kind, or a header after the first chunk is refused
- * and drops the partial request (the sender may NAK 0x21 "PE chunks out of sequence" and retry). Limits:
+ * and drops the partial request (the receiver may NAK it, 0x21 "PE chunks out of sequence"). Limits:
  * open requests, chunks per request, body bytes per request, body bytes held in total, and a deadline
  * after each chunk, checked on every `accept` and by `expire`.
  */
