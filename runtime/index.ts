@@ -4,6 +4,7 @@ export * from './codec/index.ts';
 export * from './ump/index.ts';
 export * from './envelope/index.ts';
 export * from './bus/index.ts';
+export * from './ci/index.ts';
 // Lanes: how bus frames travel as UMP (one framer per lane name), and the reader every tool that watches
 // a link shares with the bus (docs/wire.md § Bus frames).
 export {

@@ -16,7 +16,7 @@ type Layer = (typeof LAYERS)[number];
 
 /** Each layer's public entry points (repository-relative). */
 const ENTRY_POINTS: Readonly<Record<Layer, readonly string[]>> = {
-  runtime: ['runtime/index.ts', 'runtime/transports/index.ts', 'runtime/store/index.ts'],
+  runtime: ['runtime/index.ts', 'runtime/transports/index.ts', 'runtime/store/index.ts', 'runtime/ci/index.ts'],
   generated: ['generated/index.ts'],
   services: ['services/index.ts'],
   compiler: ['compiler/index.ts'],
