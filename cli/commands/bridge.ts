@@ -23,8 +23,8 @@ export function registerBridge(program: Command, setExit: SetExitCode): void {
     .option('--client-id <id>', 'client id sent to --token-url as {clientId, clientSecret}')
     .option('--client-secret-file <file>', 'the client secret for --token-url: the first line of FILE (readable by its owner only)')
     .option('--journal <dir>', 'write <corr>-req.json before the ack and <corr>-res.json after the final reply into DIR')
-    .option('--max-age <ms>', 'accept envelopes whose ts is at most this many milliseconds from the bridge clock (default: the policy\'s maxAgeMs, else 60000)')
-    .option('--timeout <ms>', 'how long a service may take to answer (default: the policy\'s timeoutMs, else 10000)')
+    .option('--max-age <ms>', "accept envelopes whose ts is at most this many milliseconds from the bridge clock (default: the policy's maxAgeMs, else 60000)")
+    .option('--timeout <ms>', "how long a service may take to answer (default: the policy's timeoutMs, else 10000)")
     .option(
       '--policy <file|dir>',
       'the bridge policy (YAML; a directory: its *.yaml and *.yml files in name order): services, token endpoint, journal, and what each device may send how fast (docs/bridge.md); the flags above replace its settings',

@@ -152,7 +152,7 @@ class Reader {
     this.dir = dir;
     // A file with comments only (a drop-in switched off) is no mistake.
     if (top === null || (isScalar(top) && top.value === null)) return;
-    if (!isMap(top)) return this.invalid(top as YamlNode, 'expected a mapping', `a bridge policy has the keys ${TOP_KEYS.join(', ')}`);
+    if (!isMap(top)) return this.invalid(top, 'expected a mapping', `a bridge policy has the keys ${TOP_KEYS.join(', ')}`);
     for (const pair of top.items) {
       const key = keyText(pair);
       const value = pair.value as YamlNode;
@@ -185,13 +185,20 @@ class Reader {
   }
 
   private readServices(node: YamlNode): void {
-    if (!isMap(node)) return this.invalid(node, 'services must be a mapping of service name to base URL', 'e.g. `services: { planner: "http://127.0.0.1:8001" }`');
+    if (!isMap(node))
+      return this.invalid(node, 'services must be a mapping of service name to base URL', 'e.g. `services: { planner: "http://127.0.0.1:8001" }`');
     for (const pair of node.items) {
       const name = keyText(pair);
       const keyNode = pair.key as YamlNode;
       if (!this.serviceNames.includes(name)) {
         this.problems.push(
-          yamlDiagnostic('bridgePolicyUnknownName', { what: 'service', name }, this.file$, keyNode, `the served intents' services: ${this.serviceNames.join(', ')}`),
+          yamlDiagnostic(
+            'bridgePolicyUnknownName',
+            { what: 'service', name },
+            this.file$,
+            keyNode,
+            `the served intents' services: ${this.serviceNames.join(', ')}`,
+          ),
         );
         continue;
       }
@@ -224,7 +231,8 @@ class Reader {
   }
 
   private readDevices(node: YamlNode): void {
-    if (!isMap(node)) return this.invalid(node, 'devices must be a mapping of sender to rule', 'e.g. `devices: { "peer footswitch-1": { intents: [planner.*] } }`');
+    if (!isMap(node))
+      return this.invalid(node, 'devices must be a mapping of sender to rule', 'e.g. `devices: { "peer footswitch-1": { intents: [planner.*] } }`');
     for (const pair of node.items) {
       const sender = keyText(pair);
       const keyNode = pair.key as YamlNode;
@@ -250,7 +258,8 @@ class Reader {
     const values = this.keys(node, where, RULE_KEYS);
     const intentsNode = values.get('intents');
     const intents: string[] = [];
-    if (intentsNode === undefined) this.invalid(node, `${where} has no 'intents'`, 'list what it may send: `intents: [planner.execute, llm.*]`, `["*"]` for all, `[]` for none');
+    if (intentsNode === undefined)
+      this.invalid(node, `${where} has no 'intents'`, 'list what it may send: `intents: [planner.execute, llm.*]`, `["*"]` for all, `[]` for none');
     else if (!isSeq(intentsNode)) this.invalid(intentsNode, `${where}.intents must be a list`, 'e.g. `intents: [planner.execute, llm.*]` or `intents: ["*"]`');
     else
       for (const item of intentsNode.items) {

@@ -114,7 +114,11 @@ function readPolicy(path: string, served: readonly AnyIntentDescriptor[]): Bridg
  * The gateway token: `--token-url` with `--client-id` / `--client-secret-file`, else the policy's
  * `token:` (the flags replace it whole), or none.
  */
-function gatewayToken(opts: BridgeOptions, policy: BridgePolicy | undefined, from: (setting: string, where: string | undefined) => void): GatewayToken | undefined {
+function gatewayToken(
+  opts: BridgeOptions,
+  policy: BridgePolicy | undefined,
+  from: (setting: string, where: string | undefined) => void,
+): GatewayToken | undefined {
   if (opts.tokenUrl === undefined) {
     if (opts.clientId !== undefined || opts.clientSecretFile !== undefined) throw new UsageError('--client-id and --client-secret-file go with --token-url');
     const t = policy?.token;

@@ -67,7 +67,8 @@ export class DeviceGate {
   ) {
     this.now = options.now ?? Date.now;
     this.maxDefault = options.maxDefaultSenders ?? 4_096;
-    if (!Number.isSafeInteger(this.maxDefault) || this.maxDefault < 1) throw new RangeError('DeviceGate: maxDefaultSenders must be a whole number of at least 1');
+    if (!Number.isSafeInteger(this.maxDefault) || this.maxDefault < 1)
+      throw new RangeError('DeviceGate: maxDefaultSenders must be a whole number of at least 1');
     for (const [sender, rule] of [...policy.devices, ...(policy.default ? [['default', policy.default] as const] : [])]) {
       const r = rule.rate;
       if (r && !(Number.isFinite(r.perSecond) && r.perSecond > 0 && Number.isSafeInteger(r.burst) && r.burst >= 1))

@@ -52,7 +52,7 @@ describe('bridge policy files', () => {
     const text = problemsOf('unknown-names.yaml');
     expect(text).toContain("error[MIDL1908]: unknown service 'weather' in the bridge policy");
     expect(text).toContain("error[MIDL1908]: unknown intent 'weather.*' in the bridge policy");
-    expect(text).toContain('help: the served intents\' services: awareness, function_caller, llm_gateway, persist, planner, tools_factory');
+    expect(text).toContain("help: the served intents' services: awareness, function_caller, llm_gateway, persist, planner, tools_factory");
   });
 
   it('merges a directory in name order, skipping other files; relative paths are taken from the file that gives them', () => {
@@ -60,7 +60,11 @@ describe('bridge policy files', () => {
     const policy = readBridgePolicy(dir, SERVED);
     expect(policy.files).toEqual([join(dir, '10-services.yaml'), join(dir, '20-devices.yml')]);
     expect(policy.services).toEqual({ planner: { value: 'http://127.0.0.1:8001', from: join(dir, '10-services.yaml').replace(`${cwd}/`, '') } });
-    expect(policy.token?.value).toEqual({ url: 'https://gateway.example/auth/token', clientId: 'midl-bridge', clientSecretFile: resolve(dir, 'secrets/client') });
+    expect(policy.token?.value).toEqual({
+      url: 'https://gateway.example/auth/token',
+      clientId: 'midl-bridge',
+      clientSecretFile: resolve(dir, 'secrets/client'),
+    });
     expect(policy.journal?.value).toBe(resolve(dir, 'journal'));
     expect(policy.timeoutMs?.value).toBe(2500);
     expect(policy.maxAgeMs).toBeUndefined();
