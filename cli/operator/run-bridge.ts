@@ -91,11 +91,12 @@ export async function runBridge(opts: BridgeOptions, setExit: SetExitCode): Prom
       notes.push(
         `devices: ${devices.devices.size} listed${devices.default ? ', others by the default rule' : ', others refused INTENT_NOT_ALLOWED'} (policy ${policy.files.join(', ')})`,
       );
-    process.stderr.write(`note: policy: ${notes.join('; ')}\n`);
+    process.stderr.write(`note: policy: ${notes.length > 0 ? notes.join('; ') : `${policy.files.join(', ')} sets nothing the flags do not`}\n`);
   }
   const known = new Set(served.map((i) => i.service));
   const missing = [...known].filter((s) => services[s] === undefined);
-  if (missing.length > 0) process.stderr.write(`note: no --service for ${missing.join(', ')}: their intents are answered UNKNOWN_INTENT\n`);
+  if (missing.length > 0)
+    process.stderr.write(`note: no URL for ${missing.join(', ')} (--service NAME=URL, or services: in --policy): their intents are answered UNKNOWN_INTENT\n`);
   await signalled;
   await shutdown(ExitCode.Ok, listener);
 }

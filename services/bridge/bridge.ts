@@ -30,7 +30,7 @@ export interface FlexBridgeOptions {
   readonly maxResponseBytes?: number;
   /** The intents served (default: every intent of the schema with an `http:` mapping). */
   readonly intents?: readonly AnyIntentDescriptor[];
-  /** Who sent a delivery, for the replay defence (default: its session id). */
+  /** Who sent a delivery, for the replay defence and `admission` (default: `session ID`; on a NetworkBus: `networkPeerSender`). */
   readonly senderOf?: (delivery: Delivery<FlexEnvelope>) => string;
   /**
    * Whether `sender` may send `intent` now (the policy's whitelist and rate, policy.ts `DeviceGate`):
