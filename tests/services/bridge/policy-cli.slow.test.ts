@@ -5,7 +5,8 @@ import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { runMidl, stackTraceLines } from '../../helpers/cli.ts';
 import { killAll, startMidl } from '../../helpers/midl-process.ts';
 import { repoPath } from '../../helpers/repo.ts';
-import { PLANNER_RESPONSE, SEED_ENVELOPE, startService } from './planner-service.ts';
+import { PLANNER_RESPONSE, SEED_ENVELOPE } from '../../helpers/seed-001.ts';
+import { startService } from './planner-service.ts';
 
 /**
  * `midl bridge --policy DIR` end to end: a directory of two policy files (services, token and journal in

@@ -4,7 +4,8 @@ import { CapabilityMask, FlexEnvelope, FlexError, intents, topics, type FlexRepl
 import { DeviceGate, intentPatternMatches, networkPeerSender, serveFlexBridge, type DevicePolicy } from '../../../services/index.ts';
 import { collectBusErrors } from '../../helpers/bus-errors.ts';
 import { until } from '../../helpers/until.ts';
-import { PLANNER_RESPONSE, SEED_ENVELOPE, startService } from './planner-service.ts';
+import { PLANNER_RESPONSE, SEED_ENVELOPE } from '../../helpers/seed-001.ts';
+import { startService } from './planner-service.ts';
 
 /**
  * The bridge's device policy: the gate alone (whitelist, wildcards, token buckets on an injected clock,
