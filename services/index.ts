@@ -84,5 +84,6 @@ export { networkPeerSender, serveFlexBridge, type FlexBridge, type FlexBridgeOpt
 export { flexFailure } from './bridge/failures.ts';
 export { GatewayToken, GatewayTokenError, type GatewayTokenOptions } from './bridge/gateway-token.ts';
 export { intentRequest, type IntentRequest } from './bridge/http-call.ts';
+export { DeviceGate, intentPatternMatches, type DeviceGateOptions, type DevicePolicy, type DeviceRate, type DeviceRule } from './bridge/policy.ts';
 export { FlexJournal, journalName } from './bridge/journal.ts';
 export { ReplayGuard, type ReplayGuardOptions, type ReplayVerdict } from './bridge/replay-guard.ts';

@@ -1,6 +1,6 @@
-import type { Command } from 'commander';
+import type { Command, Option } from 'commander';
 import type { SetExitCode } from '../exit.ts';
-import { addListenOptions } from '../operator/options.ts';
+import { addListenOptions, schemaOption } from '../operator/options.ts';
 import type { BridgeOptions } from '../operator/run-bridge.ts';
 
 /**
@@ -23,7 +23,19 @@ export function registerBridge(program: Command, setExit: SetExitCode): void {
     .option('--client-id <id>', 'client id sent to --token-url as {clientId, clientSecret}')
     .option('--client-secret-file <file>', 'the client secret for --token-url: the first line of FILE (readable by its owner only)')
     .option('--journal <dir>', 'write <corr>-req.json before the ack and <corr>-res.json after the final reply into DIR')
-    .option('--max-age <ms>', 'accept envelopes whose ts is at most this many milliseconds from the bridge clock', '60000')
-    .option('--timeout <ms>', 'how long a service may take to answer', '10000');
+    .option('--max-age <ms>', "accept envelopes whose ts is at most this many milliseconds from the bridge clock (default: the policy's maxAgeMs, else 60000)")
+    .option('--timeout <ms>', "how long a service may take to answer (default: the policy's timeoutMs, else 10000)")
+    .option(
+      '--policy <file|dir>',
+      'the bridge policy (YAML; a directory: its *.yaml and *.yml files in name order): services, token endpoint, journal, and what each device may send how fast (docs/bridge.md); the flags above replace its settings',
+    )
+    .addOption(bridgeSchemaOption());
   bridge.action(async (opts: BridgeOptions) => (await import('../operator/run-bridge.ts')).runBridge(opts, setExit));
+}
+
+/** `--schema` as every operator command reads it, but without it the bridge serves its bundled intents, not the midl.yaml found from here. */
+function bridgeSchemaOption(): Option {
+  const option = schemaOption();
+  option.description = 'midl.yaml, or a .midl file or directory, whose intents the bridge serves (default: the bundled FountainAI intents)';
+  return option;
 }

@@ -11,23 +11,13 @@
  *       - client: "dashboard-*"     # the name the client gives itself (not checked: see docs/policy.md)
  *         capabilities: [telemetry.read]
  */
-import { readFileSync } from 'node:fs';
-import { relative } from 'node:path';
-import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Node as YamlNode, type Pair, type YAMLMap } from 'yaml';
-import { createDiagnostic, renderHuman, sortDiagnostics, SourceFile, type Diagnostic, type DiagnosticId } from '../../compiler/index.ts';
+import { isMap, isScalar, isSeq, type Node as YamlNode, type YAMLMap } from 'yaml';
+import type { Diagnostic, DiagnosticId, SourceFile } from '../../compiler/index.ts';
 import type { QosLevel } from '../../runtime/index.ts';
 import type { GrantPolicy, PolicyRule } from '../../services/index.ts';
+import { keyText, PolicyError, readYamlFile, yamlDiagnostic } from './yaml-diagnostics.ts';
 
-/** The policy file's problems, each a rendered-ready diagnostic. */
-export class PolicyError extends Error {
-  override readonly name = 'PolicyError';
-  readonly diagnostics: readonly Diagnostic[];
-  constructor(diagnostics: readonly Diagnostic[]) {
-    const sorted = sortDiagnostics(diagnostics);
-    super(sorted.map((d) => renderHuman(d)).join('\n\n'));
-    this.diagnostics = sorted;
-  }
-}
+export { PolicyError } from './yaml-diagnostics.ts';
 
 const RULE_KEYS = ['client', 'user', 'capabilities', 'maxPayload', 'qos'] as const;
 const QOS_LEVELS: readonly QosLevel[] = ['at_most_once', 'at_least_once', 'exactly_once'];
@@ -41,8 +31,7 @@ function diagnostic(
   range: readonly number[] | undefined,
   help: string,
 ): Diagnostic {
-  const start = range?.[0] ?? 0;
-  return createDiagnostic(id, args, { file, start, end: Math.max(start + 1, range?.[1] ?? start + 1) }, { help });
+  return yamlDiagnostic(id, args, file, range, help);
 }
 
 /**
@@ -50,15 +39,11 @@ function diagnostic(
  * Throws `PolicyError` with every problem found (not just the first).
  */
 export function readPolicyFile(path: string, capabilities: Readonly<Record<string, { readonly mask: bigint }>>): GrantPolicy {
-  const text = readFileSync(path, 'utf8');
-  const file = new SourceFile(relative(process.cwd(), path) || path, text);
   const problems: Diagnostic[] = [];
+  const { file, doc } = readYamlFile(path, 'invalidPolicy', problems, 'the file must be YAML: a mapping with a `rules` list');
   const invalid = (node: { range?: readonly number[] | null } | undefined | null, reason: string, help: string) =>
     problems.push(diagnostic('invalidPolicy', { reason }, file, node?.range ?? undefined, help));
-  const doc = parseDocument(text, { lineCounter: new LineCounter(), prettyErrors: false, uniqueKeys: true });
-  for (const e of doc.errors)
-    problems.push(diagnostic('invalidPolicy', { reason: e.message.split('\n')[0]! }, file, e.pos, 'the file must be YAML: a mapping with a `rules` list'));
-  if (problems.length > 0) throw new PolicyError(problems);
+  if (!doc) throw new PolicyError(problems);
   const top = doc.contents;
   const rulesNode = isMap(top) ? top.get('rules', true) : undefined;
   if (!isMap(top) || !isSeq(rulesNode)) {
@@ -80,10 +65,6 @@ export function readPolicyFile(path: string, capabilities: Readonly<Record<strin
     invalid(rulesNode, 'the policy has no rule, so it grants nothing to anyone', 'add a rule: `- user: NAME` with `capabilities: [...]`');
   if (problems.length > 0) throw new PolicyError(problems);
   return { rules };
-}
-
-function keyText(pair: Pair): string {
-  return isScalar(pair.key) ? String(pair.key.value) : String(pair.key);
 }
 
 function readRule(

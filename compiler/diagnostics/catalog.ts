@@ -544,6 +544,27 @@ const entries = {
     message: "'{path}' holds secrets but {who} may read it (mode {mode})",
     description: 'A file of passwords or keys (`--users`, `--password-file`) is readable by users other than its owner.',
   },
+  invalidBridgePolicy: {
+    code: 'MIDL1907',
+    name: 'invalid-bridge-policy',
+    severity: 'error',
+    message: 'invalid bridge policy: {reason}',
+    description: 'A Flex bridge policy file (`midl bridge --policy`) is not valid YAML or does not match the documented shape.',
+  },
+  bridgePolicyUnknownName: {
+    code: 'MIDL1908',
+    name: 'bridge-policy-unknown-name',
+    severity: 'error',
+    message: "unknown {what} '{name}' in the bridge policy",
+    description: 'A bridge policy names a service or an intent that no intent the bridge serves has.',
+  },
+  bridgePolicyDuplicate: {
+    code: 'MIDL1909',
+    name: 'bridge-policy-duplicate',
+    severity: 'error',
+    message: '{what} is defined twice in the bridge policy',
+    description: 'Two files of a bridge policy directory define the same setting, service or device.',
+  },
 } as const satisfies Record<string, CatalogEntry>;
 
 export type DiagnosticId = keyof typeof entries;

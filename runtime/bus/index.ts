@@ -88,6 +88,7 @@ export {
   type GrantFunction,
   type GrantRequest,
   type SessionGrant,
+  type SessionPeer,
   type NetworkBusOptions,
   type NetworkBusStats,
   type NetworkTelemetryOptions,

@@ -55,7 +55,7 @@ import { DeliveryQueue } from './queue.ts';
 import { admitReply, type AwaitedReply } from './replies.ts';
 import { ReplyRoutes } from './reply-routes.ts';
 import { parseSessionRecord, type SessionRecord, type SessionRecords } from './session-records.ts';
-import { Sessions, type ConnectOptions, type GrantFunction } from './sessions.ts';
+import { Sessions, type ConnectOptions, type GrantFunction, type SessionPeer } from './sessions.ts';
 import { TelemetryReports, type NetworkTelemetryOptions } from './telemetry-reports.ts';
 import { Telemetry, type TopicSnapshot } from './telemetry.ts';
 import { TopicTable, patternOf } from './topic-table.ts';
@@ -63,7 +63,7 @@ import { randomU32 } from './web-crypto.ts';
 import { wallClockUs } from './wall-clock.ts';
 
 export { INTENT_TOPIC_ID } from './topic-table.ts';
-export type { ConnectOptions, GrantFunction, GrantRequest, SessionGrant } from './sessions.ts';
+export type { ConnectOptions, GrantFunction, GrantRequest, SessionGrant, SessionPeer } from './sessions.ts';
 export type { ExactlyOnceOptions } from './exactly-once.ts';
 export type { NetworkTelemetryOptions } from './telemetry-reports.ts';
 
@@ -342,6 +342,14 @@ export class NetworkBus implements Bus {
   /** Client: the session id granted by the authority. Authority: 0. */
   get sessionId(): number {
     return this.client?.sessionId ?? 0;
+  }
+
+  /**
+   * Authority: who publishes as session `sessionId` (a `Delivery`'s): its endpoint name and the user its
+   * link proved, if any; undefined for a session this node did not grant (or its own, 0). A map lookup.
+   */
+  sessionPeer(sessionId: number): SessionPeer | undefined {
+    return this.sessions.peerOf(sessionId);
   }
 
   /** Client: the capabilities granted by the authority (what was asked for, before the WELCOME). Authority: its own mask. */

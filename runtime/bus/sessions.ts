@@ -119,6 +119,14 @@ export interface SessionHost {
   report(error: unknown, where: string): void;
 }
 
+/** A session's holder as the authority knows it (`NetworkBus.sessionPeer`). */
+export interface SessionPeer {
+  /** The endpoint name the peer gave of itself (not proven). */
+  readonly name: string;
+  /** The user its link proved at the grant, when the transport authenticates users. */
+  readonly user?: string;
+}
+
 /** Authority: what a session's record needs beyond the session itself. */
 interface Granted {
   /** SHA-256 of the current resume token (the token itself is sent once, in the WELCOME). */
@@ -602,6 +610,14 @@ export class Sessions {
     this.granted.delete(id);
     const records = this.host.records;
     if (records && !keepRecord) this.write(id, () => records.remove(id)).catch((err: unknown) => this.host.report(err, peer.describe()));
+  }
+
+  /** Authority: who holds session `id` (attached or detached): the name it gave and the user its link proved at the grant. */
+  peerOf(id: number): SessionPeer | undefined {
+    const peer = this.sessions.get(id);
+    if (!peer) return undefined;
+    const user = this.granted.get(id)?.user;
+    return { name: peer.peerName, ...(user === undefined ? {} : { user }) };
   }
 
   private newSessionId(): number {

@@ -30,8 +30,13 @@ export interface FlexBridgeOptions {
   readonly maxResponseBytes?: number;
   /** The intents served (default: every intent of the schema with an `http:` mapping). */
   readonly intents?: readonly AnyIntentDescriptor[];
-  /** Who sent a delivery, for the replay defence (default: its session id). */
+  /** Who sent a delivery, for the replay defence and `admission` (default: `session ID`; on a NetworkBus: `networkPeerSender`). */
   readonly senderOf?: (delivery: Delivery<FlexEnvelope>) => string;
+  /**
+   * Whether `sender` may send `intent` now (the policy's whitelist and rate, policy.ts `DeviceGate`):
+   * undefined admits, a FlexFailure refuses. Asked after the replay defence, before the intent is looked up.
+   */
+  readonly admission?: (sender: string, intent: string) => FlexFailure | undefined;
   /** The bearer token attached to every service call (a GatewayToken); none: calls go without one. */
   readonly token?: TokenSource;
   readonly fetch?: typeof fetch;
@@ -86,6 +91,13 @@ export function serveFlexBridge(bus: Bus, options: FlexBridgeOptions): FlexBridg
     const verdict = guard.admit(sender, envelope.corr, envelope.ts);
     if (verdict === 'stale') return flexFailure('STALE', `ts ${envelope.ts} is outside the ${guard.window} ms window`);
     if (verdict === 'replayed') return flexFailure('REPLAYED', `corr ${envelope.corr} was already used`);
+    const denied = options.admission?.(sender, envelope.intent);
+    if (denied) {
+      // A refusal with a retry hint (BACKPRESSURE) asks for the same envelope again, so its corr stays
+      // usable; any other (INTENT_NOT_ALLOWED) stays used: the same envelope would be refused the same way.
+      if (denied.retryAfterMs !== undefined) guard.forget(sender, envelope.corr);
+      return denied;
+    }
     const intent = served.get(envelope.intent);
     if (!intent) return flexFailure('UNKNOWN_INTENT', `unknown intent ${envelope.intent}`);
     const baseUrl = options.services[intent.service];
@@ -187,10 +199,15 @@ export function serveFlexBridge(bus: Bus, options: FlexBridgeOptions): FlexBridg
   };
 }
 
-/** A sender as the replay defence knows it on a NetworkBus: the publishing peer's endpoint name, so a reconnect is the same sender. */
+/**
+ * A sender as the replay defence and the policy know it on a NetworkBus: `user NAME` when the session's
+ * link proved a user, else `peer NAME` (the endpoint name it gave, so a reconnect is the same sender),
+ * else `session ID`. One map lookup per envelope.
+ */
 export function networkPeerSender(bus: NetworkBus): (delivery: Delivery<FlexEnvelope>) => string {
   return (delivery) => {
-    const peer = bus.stats().peers.find((p) => p.sessionId === delivery.sessionId);
+    const peer = bus.sessionPeer(delivery.sessionId);
+    if (peer?.user !== undefined) return `user ${peer.user}`;
     return peer ? `peer ${peer.name}` : `session ${delivery.sessionId}`;
   };
 }
