@@ -43,7 +43,8 @@ async function start(extra: Partial<FlexBridgeOptions> = {}) {
   const base = service.baseUrl;
   const bridge = serveFlexBridge(bridgeBus, {
     services: { planner: base, tools_factory: base, function_caller: base, awareness: base, persist: gone.baseUrl },
-    timeoutMs: 150,
+    // Long enough for a loaded CI machine; the timeout test shortens it.
+    timeoutMs: 3_000,
     now: () => NOW,
     onError: (e) => void bridgeErrors.push(e),
     ...extra,
@@ -61,7 +62,7 @@ async function start(extra: Partial<FlexBridgeOptions> = {}) {
     await from.publish(topics['flex/envelope'], envelope);
     await until(
       () => (replies.get(envelope.corr) ?? []).slice(before).some((r) => !r.ack || r.success || r.error),
-      2_000,
+      6_000,
       `the final reply to ${envelope.corr}`,
     );
     return replies.get(envelope.corr)!.slice(before);
@@ -112,7 +113,7 @@ describe('flex bridge', () => {
   });
 
   it('a service that does not answer in time is UPSTREAM_TIMEOUT; one that is down is UPSTREAM_UNAVAILABLE', async () => {
-    const { service, send } = await start();
+    const { service, send } = await start({ timeoutMs: 150 });
     const slow = (await send(envelope('f1', 'function.invoke', { function_id: 'tool-xyz', arguments: { param1: 'value' } }))).at(-1)!;
     expect(service.received[0]).toMatchObject({ url: '/functions/tool-xyz/invoke', body: { arguments: { param1: 'value' } } });
     expect(slow.error).toEqual({ code: FlexError.UPSTREAM_TIMEOUT, kind: 'upstream_timeout', message: 'function_caller: no answer in 150 ms' });
