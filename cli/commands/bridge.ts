@@ -24,6 +24,10 @@ export function registerBridge(program: Command, setExit: SetExitCode): void {
     .option('--client-secret-file <file>', 'the client secret for --token-url: the first line of FILE (readable by its owner only)')
     .option('--journal <dir>', 'write <corr>-req.json before the ack and <corr>-res.json after the final reply into DIR')
     .option('--max-age <ms>', 'accept envelopes whose ts is at most this many milliseconds from the bridge clock', '60000')
-    .option('--timeout <ms>', 'how long a service may take to answer', '10000');
+    .option('--timeout <ms>', 'how long a service may take to answer', '10000')
+    .option(
+      '--metrics <host:port>',
+      'serve Prometheus metrics (bus link and topic counters, envelopes, replies, call durations) at http://HOST:PORT/metrics (port 0: any free port, printed on stderr)',
+    );
   bridge.action(async (opts: BridgeOptions) => (await import('../operator/run-bridge.ts')).runBridge(opts, setExit));
 }

@@ -4,6 +4,7 @@ import { GatewayToken, networkPeerSender, serveFlexBridge } from '../../services
 import { readSecretFile } from './credentials.ts';
 import { ExitCode, UsageError, type SetExitCode } from '../exit.ts';
 import { listenPlan, serveBus, type ListenFlags } from './listen.ts';
+import { metricsEndpoint } from './metrics-endpoint.ts';
 import { describeError, untilSignal } from './options.ts';
 
 export interface BridgeOptions extends ListenFlags {
@@ -14,6 +15,7 @@ export interface BridgeOptions extends ListenFlags {
   clientSecretFile?: string;
   maxAge: string;
   timeout: string;
+  metrics?: string;
 }
 
 /** `midl bridge`: a session authority whose bus answers flex/envelope by calling the intents' HTTP services. */
@@ -31,6 +33,7 @@ export async function runBridge(opts: BridgeOptions, setExit: SetExitCode): Prom
     capabilities: ALL_CAPABILITIES,
     onError: (error, address) => process.stderr.write(`warning: ${address}: ${describeError(error)}\n`),
   });
+  const metrics = metricsEndpoint(opts.metrics, bus, (error, where) => process.stderr.write(`warning: ${where}: ${describeError(error)}\n`));
   const bridge = serveFlexBridge(bus, {
     services,
     maxAgeMs,
@@ -38,15 +41,24 @@ export async function runBridge(opts: BridgeOptions, setExit: SetExitCode): Prom
     senderOf: networkPeerSender(bus),
     ...(token === undefined ? {} : { token }),
     ...(opts.journal === undefined ? {} : { journalDir: opts.journal }),
+    ...(metrics ? { observer: metrics.observer } : {}),
     onError: (error) => process.stderr.write(`warning: flex bridge: ${describeError(error)}\n`),
   });
   const shutdown = async (code: ExitCode, served?: { close(): Promise<void> }): Promise<void> => {
     await served?.close();
+    await metrics?.close();
     await bridge.close();
     await bus.close();
     setExit(code);
   };
   await bridge.ready;
+  if (metrics) {
+    metrics.watch(bridge);
+    await metrics.listen().catch(async (err: unknown) => {
+      await shutdown(ExitCode.Usage);
+      throw err;
+    });
+  }
   const signalled = untilSignal();
   const served = await serveBus(bus, plan, opts);
   if (typeof served === 'number') return shutdown(served);

@@ -4,32 +4,8 @@ import { topics } from '../../../generated/registry.ts';
 import { ENDED_PEER, METRICS_OTHER_LABEL, MetricsRegistry, busMetrics, flexBridgeMetrics, serveMetrics, type MetricsServer } from '../../../services/index.ts';
 import { capped } from '../../../services/metrics/labels.ts';
 import { collectBusErrors } from '../../helpers/bus-errors.ts';
+import { parseExposition, valueOf } from '../../helpers/prometheus.ts';
 import { connectedPair, type Pair } from '../../bus/network-peers.ts';
-
-/** One sample of a text exposition: `name{labels} value`. */
-interface Sample {
-  readonly name: string;
-  readonly labels: Readonly<Record<string, string>>;
-  readonly value: number;
-}
-
-const SAMPLE = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{((?:[a-zA-Z_][a-zA-Z0-9_]*="(?:[^"\\\n]|\\.)*",?)*)\})? (-?[0-9.]+(?:e[+-]?[0-9]+)?|NaN|[+-]Inf)$/;
-
-/** Parses the Prometheus text format strictly enough: every line a sample, `# HELP` or `# TYPE`. */
-function parseExposition(text: string): Sample[] {
-  const samples: Sample[] = [];
-  for (const line of text.split('\n')) {
-    if (line === '' || /^# (HELP|TYPE) [a-zA-Z_:][a-zA-Z0-9_:]* \S/.test(line)) continue;
-    const m = SAMPLE.exec(line);
-    if (!m) throw new Error(`not an exposition line: ${JSON.stringify(line)}`);
-    const labels = Object.fromEntries([...(m[2] ?? '').matchAll(/([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"/g)].map((l) => [l[1]!, l[2]!]));
-    samples.push({ name: m[1]!, labels, value: Number(m[3]) });
-  }
-  return samples;
-}
-
-const valueOf = (samples: readonly Sample[], name: string, labels: Record<string, string> = {}): number | undefined =>
-  samples.find((s) => s.name === name && Object.entries(labels).every(([k, v]) => s.labels[k] === v))?.value;
 
 const busErrors = collectBusErrors();
 let pair: Pair | undefined;
