@@ -323,6 +323,10 @@ export class NetworkBus implements Bus {
       options: options.telemetry,
       capabilities: () => this.capabilities,
       isClosed: () => this.closed,
+      linkReports: () => {
+        const at = new Date();
+        return [...this.peers].flatMap((p) => (p.state === 'established' ? (p.meter.windowReport(this.name, p.peerName, p.sessionId, at) ?? []) : []));
+      },
       publish: (topic, value) => this.publish(topic, value),
       onError: (error, address) => this.onError(error, address),
     });
@@ -333,7 +337,7 @@ export class NetworkBus implements Bus {
     heartbeat.unref?.();
     this.timers.push(heartbeat);
     const t = options.telemetry;
-    if (t && (t.jitter || t.delivery)) {
+    if (t && (t.jitter || t.delivery || t.link)) {
       const report = setInterval(() => this.reports.report(), t.intervalMs ?? 1_000);
       // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- browsers' timers are numbers, without unref
       report.unref?.();

@@ -5,6 +5,7 @@
  * that already run per frame, so that measuring costs no allocation per message; figures such as
  * percentiles are worked out only when someone reads them (`snapshot`).
  */
+import type { LinkReport } from '../protocol/types/fountain.telemetry.ts';
 import { quantile } from './telemetry.ts';
 
 /** Round-trip samples kept per session: the most recent ones, which the percentiles describe. */
@@ -41,6 +42,12 @@ export interface PeerTraffic {
   readonly rttP95Ms: number | undefined;
 }
 
+/** A `telemetry/link` payload: fountain.telemetry.LinkReport, generated into runtime/protocol. */
+export type LinkReportValue = LinkReport;
+
+type Counted = 'bytesSent' | 'bytesReceived' | 'acksSent' | 'acksReceived' | 'nacksSent' | 'nacksReceived' | 'retransmits' | 'gaps';
+const COUNTED: readonly Counted[] = ['bytesSent', 'bytesReceived', 'acksSent', 'acksReceived', 'nacksSent', 'nacksReceived', 'retransmits', 'gaps'];
+
 export class PeerMeter {
   bytesSent = 0;
   bytesReceived = 0;
@@ -53,6 +60,18 @@ export class PeerMeter {
   reorderDepthMax = 0;
   rttSamples = 0;
   private readonly rtts = new Float64Array(RTT_SAMPLES);
+  /** The counters at the last window report, and when that window began (performance.now). */
+  private readonly reported: Record<Counted, number> = {
+    bytesSent: 0,
+    bytesReceived: 0,
+    acksSent: 0,
+    acksReceived: 0,
+    nacksSent: 0,
+    nacksReceived: 0,
+    retransmits: 0,
+    gaps: 0,
+  };
+  private windowStart = performance.now();
 
   /** A round trip of `ms` was measured. */
   rtt(ms: number): void {
@@ -80,6 +99,39 @@ export class PeerMeter {
     this.retransmits += other.retransmits;
     this.gaps += other.gaps;
     this.reorderDepthMax = Math.max(this.reorderDepthMax, other.reorderDepthMax);
+  }
+
+  /**
+   * Closes the window: the `telemetry/link` report of what was counted in it (undefined when nothing
+   * was), and a fresh window from now.
+   */
+  windowReport(peer: string, remote: string, sessionId: number, at: Date): LinkReportValue | undefined {
+    const t = performance.now();
+    const window = Math.max(1, Math.round((t - this.windowStart) * 1000));
+    this.windowStart = t;
+    if (COUNTED.every((k) => this[k] === this.reported[k])) return undefined;
+    const delta = (k: Counted) => BigInt(this[k] - this.reported[k]);
+    const { rttP50Ms, rttP95Ms } = this.snapshot();
+    const report: LinkReportValue = {
+      peer,
+      remote,
+      sessionId,
+      at,
+      window,
+      bytesSent: delta('bytesSent'),
+      bytesReceived: delta('bytesReceived'),
+      acksSent: delta('acksSent'),
+      acksReceived: delta('acksReceived'),
+      nacksSent: delta('nacksSent'),
+      nacksReceived: delta('nacksReceived'),
+      retransmits: delta('retransmits'),
+      gaps: delta('gaps'),
+      reorderDepthMax: Math.min(this.reorderDepthMax, 0xffff_ffff),
+      ...(rttP50Ms === undefined ? {} : { rttP50: Math.round(rttP50Ms * 1000) }),
+      ...(rttP95Ms === undefined ? {} : { rttP95: Math.round(rttP95Ms * 1000) }),
+    };
+    for (const k of COUNTED) this.reported[k] = this[k];
+    return report;
   }
 
   snapshot(): PeerTraffic {

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { topics } from '../../generated/registry.ts';
 import { PeerMeter } from '../../runtime/bus/peer-meter.ts';
-import { RTT_SAMPLES, type NetworkBus, type PeerTraffic } from '../../runtime/index.ts';
+import { RTT_SAMPLES, type LinkReportValue, type NetworkBus, type PeerTraffic } from '../../runtime/index.ts';
 import { rejection } from '../helpers/bus.ts';
 import { collectBusErrors } from '../helpers/bus-errors.ts';
 import { connectedPair, until, type Pair } from './network-peers.ts';
@@ -102,5 +102,25 @@ describe('link counters of a session', () => {
     await until(() => pair!.authority.stats().peers.length === 0, 2_000, 'the session to end');
     expect(pair.authority.stats().endedTraffic).toMatchObject({ nacksSent: 1, rttSamples: 0 });
     expect(pair.authority.stats().endedTraffic.bytesSent).toBeGreaterThanOrEqual(sent);
+  });
+});
+
+describe('telemetry/link', () => {
+  it("each window, a session's link counters of that window are published, valid against idl/telemetry's LinkReport", async () => {
+    pair = await connectedPair({ errors: busErrors, authority: { telemetry: { link: topics['telemetry/link'], intervalMs: 40 } } });
+    const reports: LinkReportValue[] = [];
+    await pair.client.subscribe(topics['telemetry/link'], (v) => void reports.push(v)).ready;
+    await pair.authority.subscribe(result, () => {}).ready;
+    await Promise.all([1, 2, 3].map((corr) => pair!.client.publish(result, value(), { params: { corr }, qos: 'at_least_once' })));
+    const arrived = BigInt(traffic(pair.authority).bytesReceived);
+    const sum = (field: 'bytesReceived' | 'acksSent') => reports.reduce((n, r) => n + r[field], 0n);
+    // The windows' deltas add up to what the session counted (later windows add the reports' own traffic).
+    await until(() => sum('bytesReceived') >= arrived && sum('acksSent') > 0n, 2_000, 'link reports covering the messages and their ACKs');
+    for (const r of reports) {
+      expect(topics['telemetry/link'].payload.validate(r)).toEqual({ ok: true });
+      expect(r).toMatchObject({ peer: 'authority', remote: 'client', sessionId: pair.authority.stats().peers[0]!.sessionId, retransmits: 0n });
+      // The authority sent nothing that is acknowledged (reports are at most once): no round trip is timed.
+      expect(r.rttP50).toBeUndefined();
+    }
   });
 });
