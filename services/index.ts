@@ -92,6 +92,7 @@ export type { FlexBridgeObserver } from './bridge/observer.ts';
 export { Registry as MetricsRegistry } from 'prom-client';
 export { busMetrics, ENDED_PEER, type BusMetricsOptions } from './metrics/bus-metrics.ts';
 export { flexBridgeMetrics, type FlexBridgeMetrics } from './metrics/bridge-metrics.ts';
+export { streamMetrics, type StreamMetrics } from './metrics/stream-metrics.ts';
 export { OTHER as METRICS_OTHER_LABEL } from './metrics/labels.ts';
 export {
   METRICS_PATH,

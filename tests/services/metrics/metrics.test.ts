@@ -1,7 +1,16 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { Counter } from 'prom-client';
 import { topics } from '../../../generated/registry.ts';
-import { ENDED_PEER, METRICS_OTHER_LABEL, MetricsRegistry, busMetrics, flexBridgeMetrics, serveMetrics, type MetricsServer } from '../../../services/index.ts';
+import {
+  ENDED_PEER,
+  METRICS_OTHER_LABEL,
+  MetricsRegistry,
+  busMetrics,
+  flexBridgeMetrics,
+  serveMetrics,
+  streamMetrics,
+  type MetricsServer,
+} from '../../../services/index.ts';
 import { capped } from '../../../services/metrics/labels.ts';
 import { collectBusErrors } from '../../helpers/bus-errors.ts';
 import { parseExposition, valueOf } from '../../helpers/prometheus.ts';
@@ -73,6 +82,20 @@ describe('flexBridgeMetrics', () => {
     expect(valueOf(samples, 'midl_bridge_call_duration_seconds_bucket', { service: 'planner', le: '0.025' })).toBe(1);
     expect(valueOf(samples, 'midl_bridge_call_duration_seconds_bucket', { service: 'planner', le: '0.01' })).toBe(0);
     expect(valueOf(samples, 'midl_bridge_in_flight_calls')).toBe(3);
+  });
+});
+
+describe('streamMetrics', () => {
+  it('records tokens and bytes per flush: _count the messages, _sum the tokens', async () => {
+    const registry = new MetricsRegistry();
+    const stream = streamMetrics(registry);
+    stream.flushed(3, 40);
+    stream.flushed(5, 70);
+    const samples = parseExposition(await registry.metrics());
+    expect(valueOf(samples, 'midl_stream_coalesced_tokens_count')).toBe(2);
+    expect(valueOf(samples, 'midl_stream_coalesced_tokens_sum')).toBe(8);
+    expect(valueOf(samples, 'midl_stream_coalesced_tokens_bucket', { le: '4' })).toBe(1);
+    expect(valueOf(samples, 'midl_stream_coalesced_bytes_sum')).toBe(110);
   });
 });
 
