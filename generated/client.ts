@@ -261,6 +261,12 @@ export function createClient(bus: Bus) {
        */
       jitter: topicClient(bus, topics['telemetry/jitter']),
       /**
+       * `telemetry/link`
+       *
+       * Per-session link counters: bytes, ACKs, NACKs, retransmissions, gaps, reorder depth and round trips.
+       */
+      link: topicClient(bus, topics['telemetry/link']),
+      /**
        * `telemetry/resource-usage`
        *
        * GPU and host resource usage of a peer: utilization, memory, queue depth, live pipelines and buffers.

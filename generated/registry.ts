@@ -564,6 +564,29 @@ export const topics = Object.freeze({
     toolName: 'telemetry__jitter',
   }),
   /**
+   * `telemetry/link`
+   *
+   * Per-session link counters: bytes, ACKs, NACKs, retransmissions, gaps, reorder depth and round trips.
+   */
+  'telemetry/link': defineTopic<t_fountain_telemetry.LinkReport>({
+    address: 'telemetry/link',
+    id: 1433490017,
+    params: [],
+    package: 'fountain.telemetry',
+    version: '0.1.0',
+    payload: t_fountain_telemetry.LinkReport,
+    reply: undefined,
+    qos: 'at_most_once',
+    budget: { latencyUs: 100000 },
+    publish: Capabilities['telemetry.write'].mask,
+    subscribe: Capabilities['telemetry.read'].mask,
+    errors: undefined,
+    lane: 'sysex8',
+    maxPayload: 1024,
+    stream: false,
+    toolName: 'telemetry__link',
+  }),
+  /**
    * `telemetry/resource-usage`
    *
    * GPU and host resource usage of a peer: utilization, memory, queue depth, live pipelines and buffers.

@@ -87,3 +87,20 @@ export { intentRequest, type IntentRequest } from './bridge/http-call.ts';
 export { DeviceGate, intentPatternMatches, type DeviceGateOptions, type DevicePolicy, type DeviceRate, type DeviceRule } from './bridge/policy.ts';
 export { FlexJournal, journalName } from './bridge/journal.ts';
 export { ReplayGuard, type ReplayGuardOptions, type ReplayVerdict } from './bridge/replay-guard.ts';
+export { flexErrorName } from './bridge/failures.ts';
+export type { FlexBridgeObserver } from './bridge/observer.ts';
+// Prometheus metrics of a process: a bus's link and topic counters, the Flex bridge's own, GET /metrics.
+export { Registry as MetricsRegistry } from 'prom-client';
+export { busMetrics, ENDED_PEER, type BusMetricsOptions } from './metrics/bus-metrics.ts';
+export { flexBridgeMetrics, type FlexBridgeMetrics } from './metrics/bridge-metrics.ts';
+export { streamMetrics, type StreamMetrics } from './metrics/stream-metrics.ts';
+export { OTHER as METRICS_OTHER_LABEL } from './metrics/labels.ts';
+export {
+  METRICS_PATH,
+  isMetricsRequest,
+  metricsHandler,
+  serveMetrics,
+  type MetricsHandlerOptions,
+  type MetricsServer,
+  type MetricsServerOptions,
+} from './metrics/http.ts';

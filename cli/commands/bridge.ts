@@ -29,7 +29,11 @@ export function registerBridge(program: Command, setExit: SetExitCode): void {
       '--policy <file|dir>',
       'the bridge policy (YAML; a directory: its *.yaml and *.yml files in name order): services, token endpoint, journal, and what each device may send how fast (docs/bridge.md); the flags above replace its settings',
     )
-    .addOption(bridgeSchemaOption());
+    .addOption(bridgeSchemaOption())
+    .option(
+      '--metrics <host:port>',
+      'serve Prometheus metrics (bus link and topic counters, envelopes, replies, call durations) at http://HOST:PORT/metrics (port 0: any free port, printed on stderr)',
+    );
   bridge.action(async (opts: BridgeOptions) => (await import('../operator/run-bridge.ts')).runBridge(opts, setExit));
 }
 

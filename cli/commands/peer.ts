@@ -47,7 +47,7 @@ export function registerPeer(program: Command, setExit: SetExitCode): void {
     )
     .option(
       '--telemetry <ms>',
-      'every MS, publish per-topic latency/jitter and delivery reports on telemetry/jitter and telemetry/delivery (printed, and sent to subscribers)',
+      'every MS, publish per-topic latency/jitter and delivery reports on telemetry/jitter and telemetry/delivery, and per-session link counters on telemetry/link (printed, and sent to subscribers)',
       period,
     );
   cmd.action(async (opts: PeerOptions) => (await import('../operator/run-peer.ts')).runPeer(opts, setExit));

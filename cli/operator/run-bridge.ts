@@ -6,6 +6,7 @@ import { ExitCode, UsageError, type SetExitCode } from '../exit.ts';
 import { loadSchema } from '../schema-runtime.ts';
 import { readBridgePolicy, type BridgePolicy } from './bridge-policy-file.ts';
 import { listenPlan, serveBus, type ListenFlags } from './listen.ts';
+import { metricsEndpoint } from './metrics-endpoint.ts';
 import { describeError, untilSignal } from './options.ts';
 import { PolicyError } from './yaml-diagnostics.ts';
 
@@ -19,6 +20,7 @@ export interface BridgeOptions extends ListenFlags {
   timeout?: string;
   policy?: string;
   schema?: string;
+  metrics?: string;
 }
 
 const DEFAULT_MAX_AGE_MS = 60_000;
@@ -63,6 +65,7 @@ export async function runBridge(opts: BridgeOptions, setExit: SetExitCode): Prom
     capabilities: ALL_CAPABILITIES,
     onError: (error, address) => process.stderr.write(`warning: ${address}: ${describeError(error)}\n`),
   });
+  const metrics = metricsEndpoint(opts.metrics, bus, (error, where) => process.stderr.write(`warning: ${where}: ${describeError(error)}\n`));
   const bridge = serveFlexBridge(bus, {
     services,
     maxAgeMs,
@@ -72,15 +75,24 @@ export async function runBridge(opts: BridgeOptions, setExit: SetExitCode): Prom
     ...(gate === undefined ? {} : { admission: (sender, intent) => gate.admit(sender, intent) }),
     ...(token === undefined ? {} : { token }),
     ...(journalDir === undefined ? {} : { journalDir }),
+    ...(metrics ? { observer: metrics.observer } : {}),
     onError: (error) => process.stderr.write(`warning: flex bridge: ${describeError(error)}\n`),
   });
   const shutdown = async (code: ExitCode, listener?: { close(): Promise<void> }): Promise<void> => {
     await listener?.close();
+    await metrics?.close();
     await bridge.close();
     await bus.close();
     setExit(code);
   };
   await bridge.ready;
+  if (metrics) {
+    metrics.watch(bridge);
+    await metrics.listen().catch(async (err: unknown) => {
+      await shutdown(ExitCode.Usage);
+      throw err;
+    });
+  }
   const signalled = untilSignal();
   const listener = await serveBus(bus, plan, opts);
   if (typeof listener === 'number') return shutdown(listener);

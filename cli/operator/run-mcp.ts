@@ -137,10 +137,10 @@ async function serveStdio(server: Awaited<ReturnType<typeof createMcpServer>>, w
   return { ended: stdio.ended, stop: () => stdio.close() };
 }
 
-/** `--http HOST:PORT` (an IPv6 host in brackets); port 0 lets the system choose. */
-export function hostPort(raw: string): { host: string; port: number } {
+/** `--http HOST:PORT` (or another option's; an IPv6 host in brackets); port 0 lets the system choose. */
+export function hostPort(raw: string, option = '--http'): { host: string; port: number } {
   const m = /^(?:\[([0-9a-fA-F:.]+)\]|([^:[\]]+)):(\d{1,5})$/.exec(raw);
   const port = m ? Number(m[3]) : NaN;
-  if (!m || port > 65535) throw new UsageError(`--http ${raw}: expected HOST:PORT, e.g. 127.0.0.1:8765 (port 0: any free port)`);
+  if (!m || port > 65535) throw new UsageError(`${option} ${raw}: expected HOST:PORT, e.g. 127.0.0.1:8765 (port 0: any free port)`);
   return { host: (m[1] ?? m[2])!, port };
 }

@@ -6,6 +6,7 @@ import {
   matchAddress,
   type AnyTopicDescriptor,
   type DeliveryReportValue,
+  type LinkReportValue,
   type JitterReportValue,
   type NetworkTelemetryOptions,
 } from '../../runtime/index.ts';
@@ -65,17 +66,21 @@ export function resolveTopic(schema: LoadedSchema, address: string): ResolvedTop
 
 const exampleAddress = (template: string): string => template.replace(/\{[^}]+\}/g, '1');
 
-/** The report topics `midl peer --telemetry` publishes on: `telemetry/jitter` and `telemetry/delivery`, if the schema has them with report payloads. */
+/** The report topics `midl peer --telemetry` publishes on: `telemetry/jitter`, `telemetry/delivery` and `telemetry/link`, those the schema has with report payloads. */
 export function telemetryTopics(schema: LoadedSchema): NetworkTelemetryOptions {
   // Reports as the bus builds them (typed as the runtime's generated report types, so they follow idl/telemetry).
   const window = { peer: 'p', topic: 't', topicId: 1, at: new Date(0), window: 1 };
   const jitterReport: JitterReportValue = { ...window, samples: 1, latencyP50: 1, latencyP99: 1, latencyMax: 1, jitterP95: 0, overBudget: 0 };
   const deliveryReport: DeliveryReportValue = { ...window, sent: 0n, received: 0n, dropped: 0n, retried: 0n, duplicates: 0n, quarantined: 0n };
+  const linkCounts = { bytesSent: 0n, bytesReceived: 0n, acksSent: 0n, acksReceived: 0n, nacksSent: 0n, nacksReceived: 0n, retransmits: 0n, gaps: 0n };
+  const linkReport: LinkReportValue = { peer: 'p', remote: 'r', sessionId: 1, at: new Date(0), window: 1, ...linkCounts, reorderDepthMax: 0 };
   const fits = (topic: AnyTopicDescriptor | undefined, value: object): boolean =>
     topic !== undefined && topic.params.length === 0 && topic.payload.validate(value).ok;
   const jitter = schema.topics.find((t) => t.address === 'telemetry/jitter');
   const delivery = schema.topics.find((t) => t.address === 'telemetry/delivery');
+  const link = schema.topics.find((t) => t.address === 'telemetry/link');
   const out = {
+    ...(fits(link, linkReport) ? { link } : {}),
     ...(fits(jitter, jitterReport) ? { jitter } : {}),
     ...(fits(delivery, deliveryReport) ? { delivery } : {}),
   };

@@ -470,6 +470,221 @@ export const JitterReportSchema = {
   },
 } as const;
 
+/** fountain.telemetry.LinkReport */
+export const LinkReportSchema = {
+  $schema: 'https://json-schema.org/draft/2020-12/schema',
+  $id: 'https://midl.dev/schemas/fountain.telemetry.LinkReport.schema.json',
+  title: 'LinkReport',
+  description:
+    'Reliable-delivery counters of one session over a measurement window, as the counting peer sees its\nlink: bytes, ACK and NACK frames, retransmissions, gaps, reordering and round trips.',
+  type: 'object',
+  properties: {
+    peer: {
+      description: 'Peer that counted.',
+      type: 'string',
+      minLength: 1,
+      maxLength: 128,
+    },
+    remote: {
+      description: 'The peer at the other end of the session.',
+      type: 'string',
+      maxLength: 128,
+    },
+    sessionId: {
+      description: "The session's id on the wire.",
+      type: 'integer',
+      minimum: 0,
+      maximum: 4294967295,
+    },
+    at: {
+      description: 'End of the measurement window.',
+      type: 'string',
+      format: 'date-time',
+    },
+    window: {
+      description: 'Length of the measurement window.',
+      type: 'integer',
+      minimum: -9007199254740991,
+      maximum: 9007199254740991,
+    },
+    bytesSent: {
+      description: 'UMP bytes put on the link (4 per UMP word: data, control and retransmitted frames).',
+      anyOf: [
+        {
+          type: 'string',
+          pattern:
+            '^(?:0|[1-9][0-9]{0,18}|1[0-7][0-9]{18}|18[0-3][0-9]{17}|184[0-3][0-9]{16}|1844[0-5][0-9]{15}|18446[0-6][0-9]{14}|184467[0-3][0-9]{13}|1844674[0-3][0-9]{12}|184467440[0-6][0-9]{10}|1844674407[0-2][0-9]{9}|18446744073[0-6][0-9]{8}|1844674407370[0-8][0-9]{6}|18446744073709[0-4][0-9]{5}|184467440737095[0-4][0-9]{4}|18446744073709550[0-9]{3}|18446744073709551[0-5][0-9]{2}|1844674407370955160[0-9]|1844674407370955161[0-5])$',
+        },
+        {
+          type: 'integer',
+          minimum: 0,
+          maximum: 9007199254740991,
+        },
+      ],
+    },
+    bytesReceived: {
+      description: 'UMP bytes read from the link.',
+      anyOf: [
+        {
+          type: 'string',
+          pattern:
+            '^(?:0|[1-9][0-9]{0,18}|1[0-7][0-9]{18}|18[0-3][0-9]{17}|184[0-3][0-9]{16}|1844[0-5][0-9]{15}|18446[0-6][0-9]{14}|184467[0-3][0-9]{13}|1844674[0-3][0-9]{12}|184467440[0-6][0-9]{10}|1844674407[0-2][0-9]{9}|18446744073[0-6][0-9]{8}|1844674407370[0-8][0-9]{6}|18446744073709[0-4][0-9]{5}|184467440737095[0-4][0-9]{4}|18446744073709550[0-9]{3}|18446744073709551[0-5][0-9]{2}|1844674407370955160[0-9]|1844674407370955161[0-5])$',
+        },
+        {
+          type: 'integer',
+          minimum: 0,
+          maximum: 9007199254740991,
+        },
+      ],
+    },
+    acksSent: {
+      description: 'ACK frames sent (one ACK covers many messages).',
+      anyOf: [
+        {
+          type: 'string',
+          pattern:
+            '^(?:0|[1-9][0-9]{0,18}|1[0-7][0-9]{18}|18[0-3][0-9]{17}|184[0-3][0-9]{16}|1844[0-5][0-9]{15}|18446[0-6][0-9]{14}|184467[0-3][0-9]{13}|1844674[0-3][0-9]{12}|184467440[0-6][0-9]{10}|1844674407[0-2][0-9]{9}|18446744073[0-6][0-9]{8}|1844674407370[0-8][0-9]{6}|18446744073709[0-4][0-9]{5}|184467440737095[0-4][0-9]{4}|18446744073709550[0-9]{3}|18446744073709551[0-5][0-9]{2}|1844674407370955160[0-9]|1844674407370955161[0-5])$',
+        },
+        {
+          type: 'integer',
+          minimum: 0,
+          maximum: 9007199254740991,
+        },
+      ],
+    },
+    acksReceived: {
+      description: 'ACK frames received.',
+      anyOf: [
+        {
+          type: 'string',
+          pattern:
+            '^(?:0|[1-9][0-9]{0,18}|1[0-7][0-9]{18}|18[0-3][0-9]{17}|184[0-3][0-9]{16}|1844[0-5][0-9]{15}|18446[0-6][0-9]{14}|184467[0-3][0-9]{13}|1844674[0-3][0-9]{12}|184467440[0-6][0-9]{10}|1844674407[0-2][0-9]{9}|18446744073[0-6][0-9]{8}|1844674407370[0-8][0-9]{6}|18446744073709[0-4][0-9]{5}|184467440737095[0-4][0-9]{4}|18446744073709550[0-9]{3}|18446744073709551[0-5][0-9]{2}|1844674407370955160[0-9]|1844674407370955161[0-5])$',
+        },
+        {
+          type: 'integer',
+          minimum: 0,
+          maximum: 9007199254740991,
+        },
+      ],
+    },
+    nacksSent: {
+      description: 'NACK frames sent: refusals (loss is repaired by retransmission, not NACKed).',
+      anyOf: [
+        {
+          type: 'string',
+          pattern:
+            '^(?:0|[1-9][0-9]{0,18}|1[0-7][0-9]{18}|18[0-3][0-9]{17}|184[0-3][0-9]{16}|1844[0-5][0-9]{15}|18446[0-6][0-9]{14}|184467[0-3][0-9]{13}|1844674[0-3][0-9]{12}|184467440[0-6][0-9]{10}|1844674407[0-2][0-9]{9}|18446744073[0-6][0-9]{8}|1844674407370[0-8][0-9]{6}|18446744073709[0-4][0-9]{5}|184467440737095[0-4][0-9]{4}|18446744073709550[0-9]{3}|18446744073709551[0-5][0-9]{2}|1844674407370955160[0-9]|1844674407370955161[0-5])$',
+        },
+        {
+          type: 'integer',
+          minimum: 0,
+          maximum: 9007199254740991,
+        },
+      ],
+    },
+    nacksReceived: {
+      description: 'NACK frames received.',
+      anyOf: [
+        {
+          type: 'string',
+          pattern:
+            '^(?:0|[1-9][0-9]{0,18}|1[0-7][0-9]{18}|18[0-3][0-9]{17}|184[0-3][0-9]{16}|1844[0-5][0-9]{15}|18446[0-6][0-9]{14}|184467[0-3][0-9]{13}|1844674[0-3][0-9]{12}|184467440[0-6][0-9]{10}|1844674407[0-2][0-9]{9}|18446744073[0-6][0-9]{8}|1844674407370[0-8][0-9]{6}|18446744073709[0-4][0-9]{5}|184467440737095[0-4][0-9]{4}|18446744073709550[0-9]{3}|18446744073709551[0-5][0-9]{2}|1844674407370955160[0-9]|1844674407370955161[0-5])$',
+        },
+        {
+          type: 'integer',
+          minimum: 0,
+          maximum: 9007199254740991,
+        },
+      ],
+    },
+    retransmits: {
+      description: 'Frames sent again after no ACK came within the retransmission timeout.',
+      anyOf: [
+        {
+          type: 'string',
+          pattern:
+            '^(?:0|[1-9][0-9]{0,18}|1[0-7][0-9]{18}|18[0-3][0-9]{17}|184[0-3][0-9]{16}|1844[0-5][0-9]{15}|18446[0-6][0-9]{14}|184467[0-3][0-9]{13}|1844674[0-3][0-9]{12}|184467440[0-6][0-9]{10}|1844674407[0-2][0-9]{9}|18446744073[0-6][0-9]{8}|1844674407370[0-8][0-9]{6}|18446744073709[0-4][0-9]{5}|184467440737095[0-4][0-9]{4}|18446744073709550[0-9]{3}|18446744073709551[0-5][0-9]{2}|1844674407370955160[0-9]|1844674407370955161[0-5])$',
+        },
+        {
+          type: 'integer',
+          minimum: 0,
+          maximum: 9007199254740991,
+        },
+      ],
+    },
+    gaps: {
+      description: 'Frames that arrived with sequence numbers missing before them.',
+      anyOf: [
+        {
+          type: 'string',
+          pattern:
+            '^(?:0|[1-9][0-9]{0,18}|1[0-7][0-9]{18}|18[0-3][0-9]{17}|184[0-3][0-9]{16}|1844[0-5][0-9]{15}|18446[0-6][0-9]{14}|184467[0-3][0-9]{13}|1844674[0-3][0-9]{12}|184467440[0-6][0-9]{10}|1844674407[0-2][0-9]{9}|18446744073[0-6][0-9]{8}|1844674407370[0-8][0-9]{6}|18446744073709[0-4][0-9]{5}|184467440737095[0-4][0-9]{4}|18446744073709550[0-9]{3}|18446744073709551[0-5][0-9]{2}|1844674407370955160[0-9]|1844674407370955161[0-5])$',
+        },
+        {
+          type: 'integer',
+          minimum: 0,
+          maximum: 9007199254740991,
+        },
+      ],
+    },
+    reorderDepthMax: {
+      description: 'Furthest behind the newest sequence number a late frame arrived, since the session began.',
+      type: 'integer',
+      minimum: 0,
+      maximum: 4294967295,
+    },
+    rttP50: {
+      description: 'Median round trip of the last 256 messages acknowledged at their first copy; absent before the first.',
+      type: 'integer',
+      minimum: -9007199254740991,
+      maximum: 9007199254740991,
+    },
+    rttP95: {
+      description: '95th-percentile round trip of the same samples.',
+      type: 'integer',
+      minimum: -9007199254740991,
+      maximum: 9007199254740991,
+    },
+  },
+  required: [
+    'peer',
+    'remote',
+    'sessionId',
+    'at',
+    'window',
+    'bytesSent',
+    'bytesReceived',
+    'acksSent',
+    'acksReceived',
+    'nacksSent',
+    'nacksReceived',
+    'retransmits',
+    'gaps',
+    'reorderDepthMax',
+  ],
+  additionalProperties: false,
+  examples: [
+    {
+      peer: 'example',
+      remote: 'example',
+      sessionId: 0,
+      at: '2026-01-01T00:00:00.000Z',
+      window: 1000,
+      bytesSent: '0',
+      bytesReceived: '0',
+      acksSent: '0',
+      acksReceived: '0',
+      nacksSent: '0',
+      nacksReceived: '0',
+      retransmits: '0',
+      gaps: '0',
+      reorderDepthMax: 0,
+      rttP50: 1000,
+      rttP95: 1000,
+    },
+  ],
+} as const;
+
 /** fountain.telemetry.ResourceUsageReport */
 export const ResourceUsageReportSchema = {
   $schema: 'https://json-schema.org/draft/2020-12/schema',

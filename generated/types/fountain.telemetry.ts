@@ -25,7 +25,7 @@ import {
   type Writer as $Writer,
 } from '../../runtime/index.ts';
 import { Budget, Diagnostic, ErrorInfo, ResourceUsage, Severity } from './fountain.core.ts';
-import { DeliveryReportSchema, ErrorEventSchema, JitterReportSchema, ResourceUsageReportSchema } from '../schemas/fountain.telemetry.ts';
+import { DeliveryReportSchema, ErrorEventSchema, JitterReportSchema, LinkReportSchema, ResourceUsageReportSchema } from '../schemas/fountain.telemetry.ts';
 
 /** Delivery counters of one topic over a measurement window. */
 export type DeliveryReport = {
@@ -1008,6 +1008,418 @@ export const JitterReport: $MessageCodec<JitterReport> = {
   $decode: $d_JitterReport,
   $fromJSON: $f_JitterReport,
   $validate: $v_JitterReport,
+};
+
+/**
+ * Reliable-delivery counters of one session over a measurement window, as the counting peer sees its
+ * link: bytes, ACK and NACK frames, retransmissions, gaps, reordering and round trips.
+ */
+export type LinkReport = {
+  /** Peer that counted. */
+  peer: string;
+  /** The peer at the other end of the session. */
+  remote: string;
+  /** The session's id on the wire. */
+  sessionId: number;
+  /** End of the measurement window. */
+  at: Date;
+  /** Length of the measurement window. */
+  window: number;
+  /** UMP bytes put on the link (4 per UMP word: data, control and retransmitted frames). */
+  bytesSent: bigint;
+  /** UMP bytes read from the link. */
+  bytesReceived: bigint;
+  /** ACK frames sent (one ACK covers many messages). */
+  acksSent: bigint;
+  /** ACK frames received. */
+  acksReceived: bigint;
+  /** NACK frames sent: refusals (loss is repaired by retransmission, not NACKed). */
+  nacksSent: bigint;
+  /** NACK frames received. */
+  nacksReceived: bigint;
+  /** Frames sent again after no ACK came within the retransmission timeout. */
+  retransmits: bigint;
+  /** Frames that arrived with sequence numbers missing before them. */
+  gaps: bigint;
+  /** Furthest behind the newest sequence number a late frame arrived, since the session began. */
+  reorderDepthMax: number;
+  /** Median round trip of the last 256 messages acknowledged at their first copy; absent before the first. */
+  rttP50?: number;
+  /** 95th-percentile round trip of the same samples. */
+  rttP95?: number;
+};
+
+function $e_LinkReport(w: $Writer, v: LinkReport): void {
+  w.byte(10);
+  w.string(v.peer);
+  w.byte(18);
+  w.string(v.remote);
+  w.byte(24);
+  w.u32(v.sessionId);
+  w.byte(32);
+  w.timestamp(v.at);
+  w.byte(40);
+  w.i53(v.window);
+  w.byte(48);
+  w.u64(v.bytesSent);
+  w.byte(56);
+  w.u64(v.bytesReceived);
+  w.byte(64);
+  w.u64(v.acksSent);
+  w.byte(72);
+  w.u64(v.acksReceived);
+  w.byte(80);
+  w.u64(v.nacksSent);
+  w.byte(88);
+  w.u64(v.nacksReceived);
+  w.byte(96);
+  w.u64(v.retransmits);
+  w.byte(104);
+  w.u64(v.gaps);
+  w.byte(112);
+  w.u32(v.reorderDepthMax);
+  const o1 = v.rttP50;
+  if (o1 !== undefined) {
+    w.byte(120);
+    w.i53(o1);
+  }
+  const o2 = v.rttP95;
+  if (o2 !== undefined) {
+    w.u32(128);
+    w.i53(o2);
+  }
+}
+
+function $d_LinkReport(r: $Reader, end: number): LinkReport {
+  let f_peer: string = '';
+  let f_remote: string = '';
+  let f_sessionId: number = 0;
+  let f_at: Date | undefined;
+  let f_window: number = 0;
+  let f_bytesSent: bigint = 0n;
+  let f_bytesReceived: bigint = 0n;
+  let f_acksSent: bigint = 0n;
+  let f_acksReceived: bigint = 0n;
+  let f_nacksSent: bigint = 0n;
+  let f_nacksReceived: bigint = 0n;
+  let f_retransmits: bigint = 0n;
+  let f_gaps: bigint = 0n;
+  let f_reorderDepthMax: number = 0;
+  let f_rttP50: number | undefined;
+  let f_rttP95: number | undefined;
+  while (r.pos < end) {
+    const t = r.u32();
+    switch (t) {
+      case 10: {
+        f_peer = r.string();
+        break;
+      }
+      case 18: {
+        f_remote = r.string();
+        break;
+      }
+      case 24: {
+        f_sessionId = r.u32();
+        break;
+      }
+      case 32: {
+        f_at = r.timestamp();
+        break;
+      }
+      case 40: {
+        f_window = r.i53();
+        break;
+      }
+      case 48: {
+        f_bytesSent = r.u64();
+        break;
+      }
+      case 56: {
+        f_bytesReceived = r.u64();
+        break;
+      }
+      case 64: {
+        f_acksSent = r.u64();
+        break;
+      }
+      case 72: {
+        f_acksReceived = r.u64();
+        break;
+      }
+      case 80: {
+        f_nacksSent = r.u64();
+        break;
+      }
+      case 88: {
+        f_nacksReceived = r.u64();
+        break;
+      }
+      case 96: {
+        f_retransmits = r.u64();
+        break;
+      }
+      case 104: {
+        f_gaps = r.u64();
+        break;
+      }
+      case 112: {
+        f_reorderDepthMax = r.u32();
+        break;
+      }
+      case 120: {
+        f_rttP50 = r.i53();
+        break;
+      }
+      case 128: {
+        f_rttP95 = r.i53();
+        break;
+      }
+      default:
+        r.skip(t);
+    }
+  }
+  return {
+    peer: f_peer,
+    remote: f_remote,
+    sessionId: f_sessionId,
+    at: f_at ?? new Date(0),
+    window: f_window,
+    bytesSent: f_bytesSent,
+    bytesReceived: f_bytesReceived,
+    acksSent: f_acksSent,
+    acksReceived: f_acksReceived,
+    nacksSent: f_nacksSent,
+    nacksReceived: f_nacksReceived,
+    retransmits: f_retransmits,
+    gaps: f_gaps,
+    reorderDepthMax: f_reorderDepthMax,
+    rttP50: f_rttP50,
+    rttP95: f_rttP95,
+  };
+}
+
+function $t_LinkReport(v: LinkReport): $JsonValue {
+  const o: { [key: string]: $JsonValue } = {
+    peer: v.peer,
+    remote: v.remote,
+    sessionId: v.sessionId,
+    at: $toJsonTimestamp(v.at),
+    window: v.window,
+    bytesSent: v.bytesSent.toString(),
+    bytesReceived: v.bytesReceived.toString(),
+    acksSent: v.acksSent.toString(),
+    acksReceived: v.acksReceived.toString(),
+    nacksSent: v.nacksSent.toString(),
+    nacksReceived: v.nacksReceived.toString(),
+    retransmits: v.retransmits.toString(),
+    gaps: v.gaps.toString(),
+    reorderDepthMax: v.reorderDepthMax,
+  };
+  if (v.rttP50 !== undefined) o.rttP50 = v.rttP50;
+  if (v.rttP95 !== undefined) o.rttP95 = v.rttP95;
+  return o;
+}
+
+function $f_LinkReport(j: unknown, path: string): LinkReport {
+  const o = $fromJsonObject(j, path);
+  for (const k of Object.keys(o)) {
+    switch (k) {
+      case 'peer':
+      case 'remote':
+      case 'sessionId':
+      case 'at':
+      case 'window':
+      case 'bytesSent':
+      case 'bytesReceived':
+      case 'acksSent':
+      case 'acksReceived':
+      case 'nacksSent':
+      case 'nacksReceived':
+      case 'retransmits':
+      case 'gaps':
+      case 'reorderDepthMax':
+      case 'rttP50':
+      case 'rttP95':
+        continue;
+    }
+    $unknownJsonKey(
+      path,
+      k,
+      'peer, remote, sessionId, at, window, bytesSent, bytesReceived, acksSent, acksReceived, nacksSent, nacksReceived, retransmits, gaps, reorderDepthMax, rttP50, rttP95',
+    );
+  }
+  return {
+    peer: o.peer === undefined ? '' : $fromJsonString(o.peer, `${path}/peer`),
+    remote: o.remote === undefined ? '' : $fromJsonString(o.remote, `${path}/remote`),
+    sessionId: o.sessionId === undefined ? 0 : $fromJsonInt(o.sessionId, `${path}/sessionId`, 0, 4294967295),
+    at: o.at === undefined ? new Date(0) : $fromJsonTimestamp(o.at, `${path}/at`),
+    window: o.window === undefined ? 0 : $fromJsonDuration(o.window, `${path}/window`),
+    bytesSent: o.bytesSent === undefined ? 0n : $fromJsonBigInt(o.bytesSent, `${path}/bytesSent`, 0n, 18446744073709551615n),
+    bytesReceived: o.bytesReceived === undefined ? 0n : $fromJsonBigInt(o.bytesReceived, `${path}/bytesReceived`, 0n, 18446744073709551615n),
+    acksSent: o.acksSent === undefined ? 0n : $fromJsonBigInt(o.acksSent, `${path}/acksSent`, 0n, 18446744073709551615n),
+    acksReceived: o.acksReceived === undefined ? 0n : $fromJsonBigInt(o.acksReceived, `${path}/acksReceived`, 0n, 18446744073709551615n),
+    nacksSent: o.nacksSent === undefined ? 0n : $fromJsonBigInt(o.nacksSent, `${path}/nacksSent`, 0n, 18446744073709551615n),
+    nacksReceived: o.nacksReceived === undefined ? 0n : $fromJsonBigInt(o.nacksReceived, `${path}/nacksReceived`, 0n, 18446744073709551615n),
+    retransmits: o.retransmits === undefined ? 0n : $fromJsonBigInt(o.retransmits, `${path}/retransmits`, 0n, 18446744073709551615n),
+    gaps: o.gaps === undefined ? 0n : $fromJsonBigInt(o.gaps, `${path}/gaps`, 0n, 18446744073709551615n),
+    reorderDepthMax: o.reorderDepthMax === undefined ? 0 : $fromJsonInt(o.reorderDepthMax, `${path}/reorderDepthMax`, 0, 4294967295),
+    rttP50: o.rttP50 === undefined ? undefined : $fromJsonDuration(o.rttP50, `${path}/rttP50`),
+    rttP95: o.rttP95 === undefined ? undefined : $fromJsonDuration(o.rttP95, `${path}/rttP95`),
+  };
+}
+
+function $v_LinkReport(v: unknown, path: string, e: $ValidationIssue[]): void {
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) {
+    e.push({ path, message: 'must be an object' });
+    return;
+  }
+  const o = v as { readonly [key: string]: unknown };
+  const f0 = o.peer;
+  if (f0 === undefined) e.push({ path: `${path}/peer`, message: 'is required' });
+  else {
+    if (typeof f0 !== 'string') e.push({ path: `${path}/peer`, message: 'must be a string' });
+    else {
+      const n1 = $codePointLength(f0);
+      if (n1 < 1) e.push({ path: `${path}/peer`, message: 'must have at least 1 character' });
+      if (n1 > 128) e.push({ path: `${path}/peer`, message: 'must have at most 128 characters' });
+    }
+  }
+  const f1 = o.remote;
+  if (f1 === undefined) e.push({ path: `${path}/remote`, message: 'is required' });
+  else {
+    if (typeof f1 !== 'string') e.push({ path: `${path}/remote`, message: 'must be a string' });
+    else {
+      const n2 = $codePointLength(f1);
+      if (n2 > 128) e.push({ path: `${path}/remote`, message: 'must have at most 128 characters' });
+    }
+  }
+  const f2 = o.sessionId;
+  if (f2 === undefined) e.push({ path: `${path}/sessionId`, message: 'is required' });
+  else {
+    if (typeof f2 !== 'number' || !Number.isInteger(f2) || f2 < 0 || f2 > 4294967295)
+      e.push({ path: `${path}/sessionId`, message: 'must be an integer from 0 to 4294967295' });
+  }
+  const f3 = o.at;
+  if (f3 === undefined) e.push({ path: `${path}/at`, message: 'is required' });
+  else {
+    if (!(f3 instanceof Date) || !(f3.getTime() >= -62167219200000 && f3.getTime() <= 253402300799999))
+      e.push({ path: `${path}/at`, message: 'must be a valid Date in years 0000 to 9999' });
+  }
+  const f4 = o.window;
+  if (f4 === undefined) e.push({ path: `${path}/window`, message: 'is required' });
+  else {
+    if (!Number.isSafeInteger(f4)) e.push({ path: `${path}/window`, message: 'must be integer microseconds' });
+  }
+  const f5 = o.bytesSent;
+  if (f5 === undefined) e.push({ path: `${path}/bytesSent`, message: 'is required' });
+  else {
+    if (typeof f5 !== 'bigint' || f5 < 0n || f5 > 18446744073709551615n)
+      e.push({ path: `${path}/bytesSent`, message: 'must be a bigint from 0 to 18446744073709551615' });
+  }
+  const f6 = o.bytesReceived;
+  if (f6 === undefined) e.push({ path: `${path}/bytesReceived`, message: 'is required' });
+  else {
+    if (typeof f6 !== 'bigint' || f6 < 0n || f6 > 18446744073709551615n)
+      e.push({ path: `${path}/bytesReceived`, message: 'must be a bigint from 0 to 18446744073709551615' });
+  }
+  const f7 = o.acksSent;
+  if (f7 === undefined) e.push({ path: `${path}/acksSent`, message: 'is required' });
+  else {
+    if (typeof f7 !== 'bigint' || f7 < 0n || f7 > 18446744073709551615n)
+      e.push({ path: `${path}/acksSent`, message: 'must be a bigint from 0 to 18446744073709551615' });
+  }
+  const f8 = o.acksReceived;
+  if (f8 === undefined) e.push({ path: `${path}/acksReceived`, message: 'is required' });
+  else {
+    if (typeof f8 !== 'bigint' || f8 < 0n || f8 > 18446744073709551615n)
+      e.push({ path: `${path}/acksReceived`, message: 'must be a bigint from 0 to 18446744073709551615' });
+  }
+  const f9 = o.nacksSent;
+  if (f9 === undefined) e.push({ path: `${path}/nacksSent`, message: 'is required' });
+  else {
+    if (typeof f9 !== 'bigint' || f9 < 0n || f9 > 18446744073709551615n)
+      e.push({ path: `${path}/nacksSent`, message: 'must be a bigint from 0 to 18446744073709551615' });
+  }
+  const f10 = o.nacksReceived;
+  if (f10 === undefined) e.push({ path: `${path}/nacksReceived`, message: 'is required' });
+  else {
+    if (typeof f10 !== 'bigint' || f10 < 0n || f10 > 18446744073709551615n)
+      e.push({ path: `${path}/nacksReceived`, message: 'must be a bigint from 0 to 18446744073709551615' });
+  }
+  const f11 = o.retransmits;
+  if (f11 === undefined) e.push({ path: `${path}/retransmits`, message: 'is required' });
+  else {
+    if (typeof f11 !== 'bigint' || f11 < 0n || f11 > 18446744073709551615n)
+      e.push({ path: `${path}/retransmits`, message: 'must be a bigint from 0 to 18446744073709551615' });
+  }
+  const f12 = o.gaps;
+  if (f12 === undefined) e.push({ path: `${path}/gaps`, message: 'is required' });
+  else {
+    if (typeof f12 !== 'bigint' || f12 < 0n || f12 > 18446744073709551615n)
+      e.push({ path: `${path}/gaps`, message: 'must be a bigint from 0 to 18446744073709551615' });
+  }
+  const f13 = o.reorderDepthMax;
+  if (f13 === undefined) e.push({ path: `${path}/reorderDepthMax`, message: 'is required' });
+  else {
+    if (typeof f13 !== 'number' || !Number.isInteger(f13) || f13 < 0 || f13 > 4294967295)
+      e.push({ path: `${path}/reorderDepthMax`, message: 'must be an integer from 0 to 4294967295' });
+  }
+  const f14 = o.rttP50;
+  if (f14 !== undefined) {
+    if (!Number.isSafeInteger(f14)) e.push({ path: `${path}/rttP50`, message: 'must be integer microseconds' });
+  }
+  const f15 = o.rttP95;
+  if (f15 !== undefined) {
+    if (!Number.isSafeInteger(f15)) e.push({ path: `${path}/rttP95`, message: 'must be integer microseconds' });
+  }
+}
+
+export const LinkReport: $MessageCodec<LinkReport> = {
+  typeName: 'fountain.telemetry.LinkReport',
+  encode(v) {
+    const w = $acquireWriter();
+    try {
+      $e_LinkReport(w, v);
+    } catch (err) {
+      $releaseWriter(w);
+      throw err;
+    }
+    return w.finish();
+  },
+  decode(bytes) {
+    const r = new $Reader(bytes);
+    return $d_LinkReport(r, r.len);
+  },
+  toJSON: $t_LinkReport,
+  fromJSON: (json) => $fromJsonRoot($f_LinkReport, json),
+  validate: (v) => $validateRoot($v_LinkReport, v),
+  jsonSchema: LinkReportSchema,
+  example: () =>
+    $f_LinkReport(
+      {
+        peer: 'example',
+        remote: 'example',
+        sessionId: 0,
+        at: '2026-01-01T00:00:00.000Z',
+        window: 1000,
+        bytesSent: '0',
+        bytesReceived: '0',
+        acksSent: '0',
+        acksReceived: '0',
+        nacksSent: '0',
+        nacksReceived: '0',
+        retransmits: '0',
+        gaps: '0',
+        reorderDepthMax: 0,
+        rttP50: 1000,
+        rttP95: 1000,
+      },
+      '',
+    ),
+  $encode: $e_LinkReport,
+  $decode: $d_LinkReport,
+  $fromJSON: $f_LinkReport,
+  $validate: $v_LinkReport,
 };
 
 /** Resource usage of one peer over a measurement window. */

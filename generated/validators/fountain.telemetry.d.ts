@@ -16,6 +16,9 @@ export declare const validateErrorEvent: Validator;
 /** Validates the JSON form of fountain.telemetry.JitterReport (JitterReportSchema). */
 export declare const validateJitterReport: Validator;
 
+/** Validates the JSON form of fountain.telemetry.LinkReport (LinkReportSchema). */
+export declare const validateLinkReport: Validator;
+
 /** Validates the JSON form of fountain.telemetry.ResourceUsageReport (ResourceUsageReportSchema). */
 export declare const validateResourceUsageReport: Validator;
 

@@ -26,6 +26,7 @@ import { matchAddress, type AddressPattern } from './address.ts';
 import { BusError } from './errors.ts';
 import { Inbox } from './inbox.ts';
 import { Outbox, type OutboxOptions } from './outbox.ts';
+import { PeerMeter } from './peer-meter.ts';
 
 export interface BusSessionOptions extends OutboxOptions {
   /** ACKs are batched for at most this long (default 5 ms). */
@@ -85,6 +86,8 @@ export class BusSession {
   readonly interests = new Map<number, InterestEntry>();
   readonly outbox: Outbox;
   readonly inbox: Inbox;
+  /** Bytes, ACKs, NACKs, retransmissions, gaps, reordering and round trips of this session. */
+  readonly meter = new PeerMeter();
   private reader: BusFrameReader;
   /** When anything last arrived from the peer (ms, performance.now). */
   lastHeard = performance.now();
@@ -109,8 +112,9 @@ export class BusSession {
         describe: () => this.describe(),
       },
       options,
+      this.meter,
     );
-    this.inbox = new Inbox((c) => this.sendControl(c), this.outbox.maxInFlight, options.ackDelayMs ?? 5);
+    this.inbox = new Inbox((c) => this.sendControl(c), this.outbox.maxInFlight, options.ackDelayMs ?? 5, this.meter);
     this.reader = this.newReader();
   }
 
@@ -216,6 +220,7 @@ export class BusSession {
     if (!link || !link.isOpen) return; // detached: frames wait in the outbox / ring for a resume
     try {
       link.send(words);
+      this.meter.bytesSent += words.length * 4;
     } catch (err) {
       // A link going down says so through its onDown handler, which detaches the session; a link still
       // up refused these packets (a frame larger than a MIDI 1.0 port takes): that is the sender's to know.
@@ -226,6 +231,7 @@ export class BusSession {
 
   private receive(words: Uint32Array): void {
     this.lastHeard = performance.now();
+    this.meter.bytesReceived += words.length * 4;
     for (const r of this.reader.push(words)) {
       if (r instanceof FrameError) {
         this.events.malformed(this, r);

@@ -5,10 +5,13 @@
  * and the seqs whose answer waits for a handler (`defer`), which no ACK may cover until answered.
  */
 import { ControlKind, type Control, type NackReason } from '../lanes/index.ts';
+import type { PeerMeter } from './peer-meter.ts';
 
 export class Inbox {
   /** Highest seq received with nothing missing below it. */
   floor = 0n;
+  /** Highest seq received (gaps and reordering are measured against it). */
+  private highest = 0n;
   private readonly above = new Set<bigint>();
   /** NACKs sent, by seq, so a retransmitted copy gets the same answer. */
   private readonly nacks = new Map<bigint, Control & { kind: typeof ControlKind.Nack }>();
@@ -31,6 +34,8 @@ export class Inbox {
     private readonly maxInFlight: number,
     /** ACKs are batched for at most this long. */
     private readonly ackDelayMs: number,
+    /** Counts ACKs and NACKs sent, gaps and reordering. */
+    private readonly meter: PeerMeter,
   ) {}
 
   /**
@@ -42,12 +47,15 @@ export class Inbox {
    */
   restore(floor: bigint): void {
     this.floor = floor;
+    this.highest = floor;
     this.above.clear();
   }
 
   /** Records an incoming seq; false when it was already received (a duplicate). */
   accept(seq: bigint): boolean {
     if (seq <= this.floor || this.above.has(seq)) return false;
+    this.meter.arrived(seq, this.highest);
+    if (seq > this.highest) this.highest = seq;
     if (seq === this.floor + 1n) {
       this.floor = seq;
       while (this.above.delete(this.floor + 1n)) this.floor++;
@@ -114,6 +122,7 @@ export class Inbox {
     const t = performance.now();
     while (this.recentNacks.length > 0 && t - this.recentNacks[0]!.at > NACK_MEMORY_MS) this.recentNacks.shift();
     const refused = this.recentNacks.filter((n) => n.seq <= floor).map((n) => n.seq);
+    this.meter.acksSent++;
     this.send({ kind: ControlKind.Ack, floor, seqs: seqs.slice(0, 1024), refused: refused.slice(-1024) });
   }
 
@@ -125,6 +134,7 @@ export class Inbox {
     this.nacks.set(seq, c);
     this.recentNacks.push({ seq, at: performance.now() });
     if (this.recentNacks.length > 1024) this.recentNacks.shift();
+    this.meter.nacksSent++;
     this.send(c);
   }
 
@@ -132,8 +142,10 @@ export class Inbox {
   reanswer(seq: bigint, qos: number): void {
     if (this.unanswered.has(seq)) return; // the first copy's answer is on its way
     const n = this.nacks.get(seq);
-    if (n) this.send(n);
-    else if (qos > 0) this.ack(seq);
+    if (n) {
+      this.meter.nacksSent++;
+      this.send(n);
+    } else if (qos > 0) this.ack(seq);
   }
 
   /** Stops the ACK timer (the session ended). */

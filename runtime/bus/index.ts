@@ -94,6 +94,7 @@ export {
   type NetworkTelemetryOptions,
 } from './network.ts';
 export type { RetransmitOptions } from './outbox.ts';
+export { RTT_SAMPLES, type LinkReportValue, type PeerTraffic } from './peer-meter.ts';
 export { DEFAULT_EXACTLY_ONCE_WINDOW, isDedupeIdentity, type ExactlyOnceOptions } from './exactly-once.ts';
 export type { DeliveryReportValue, JitterReportValue, TopicSnapshot } from './telemetry.ts';
 export {

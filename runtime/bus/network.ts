@@ -51,6 +51,7 @@ import { CorrLedger, admit, chunkRefusal, sessionRefusal, staleRefusal, type Inc
 import { Interests } from './interests.ts';
 import { BusSession, type BusSessionEvents } from './bus-session.ts';
 import type { RetransmitOptions } from './outbox.ts';
+import { PeerMeter, type PeerTraffic } from './peer-meter.ts';
 import { DeliveryQueue } from './queue.ts';
 import { admitReply, type AwaitedReply } from './replies.ts';
 import { ReplyRoutes } from './reply-routes.ts';
@@ -159,7 +160,11 @@ export interface NetworkBusStats {
     readonly maxPayload: number;
     readonly jitterBudgetUs: number;
     readonly clockSource: number;
+    /** What the session's reliable delivery counted since it began: bytes, ACKs, NACKs, retransmissions, gaps, reordering, round trips. */
+    readonly traffic: PeerTraffic;
   }[];
+  /** The same counters summed over the sessions that have ended (no round trips), so that node totals never go back. */
+  readonly endedTraffic: PeerTraffic;
   readonly topics: readonly TopicSnapshot[];
   /** Frames that could not be read or arrived outside a session. */
   readonly quarantined: number;
@@ -250,6 +255,8 @@ export class NetworkBus implements Bus {
   private readonly timers: ReturnType<typeof setInterval>[] = [];
   private nextCorr: bigint;
   private quarantined = 0;
+  /** The counters of sessions that ended. */
+  private readonly ended = new PeerMeter();
   private restored = 0;
   private closed = false;
 
@@ -295,7 +302,7 @@ export class NetworkBus implements Bus {
         for (const i of list) void this.interests.announceTo(peer, i).catch((err: unknown) => this.onError(err, i.pattern));
       },
       dropPeer: (peer, error, delayMs) => this.dropPeer(peer, error, delayMs),
-      retire: (peer) => this.peers.delete(peer),
+      retire: (peer) => this.forgetPeer(peer),
       quarantine: () => this.quarantined++,
       records: options.sessionRecords,
       report: (error, where) => this.onError(error, where),
@@ -316,6 +323,10 @@ export class NetworkBus implements Bus {
       options: options.telemetry,
       capabilities: () => this.capabilities,
       isClosed: () => this.closed,
+      linkReports: () => {
+        const at = new Date();
+        return [...this.peers].flatMap((p) => (p.state === 'established' ? (p.meter.windowReport(this.name, p.peerName, p.sessionId, at) ?? []) : []));
+      },
       publish: (topic, value) => this.publish(topic, value),
       onError: (error, address) => this.onError(error, address),
     });
@@ -326,7 +337,7 @@ export class NetworkBus implements Bus {
     heartbeat.unref?.();
     this.timers.push(heartbeat);
     const t = options.telemetry;
-    if (t && (t.jitter || t.delivery)) {
+    if (t && (t.jitter || t.delivery || t.link)) {
       const report = setInterval(() => this.reports.report(), t.intervalMs ?? 1_000);
       // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- browsers' timers are numbers, without unref
       report.unref?.();
@@ -434,9 +445,11 @@ export class NetworkBus implements Bus {
         this.sessions.onRefuse(peer, c);
         return;
       case ControlKind.Ack:
+        peer.meter.acksReceived++;
         peer.outbox.acked(c.floor, c.seqs, c.refused);
         return;
       case ControlKind.Nack:
+        peer.meter.nacksReceived++;
         peer.outbox.refused(
           c.seq,
           new BusError(c.reason, `${peer.describe()} refused the message: ${c.message}`, c.reason === 'backpressure' ? { retryAfterMs: c.retryAfterMs } : {}),
@@ -464,7 +477,7 @@ export class NetworkBus implements Bus {
       // A session left detached by a closing bus keeps its record: a restarted authority resumes it.
       const keepRecord = this.closed && peer.state === 'detached';
       peer.close(error);
-      this.peers.delete(peer);
+      this.forgetPeer(peer);
       this.interests.dropPeer(peer);
       this.sessions.forget(peer, keepRecord);
       this.corrs.forget(peer);
@@ -478,6 +491,11 @@ export class NetworkBus implements Bus {
     // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- browsers' timers are numbers, without unref
     if (delayMs > 0) setTimeout(drop, delayMs).unref?.();
     else drop();
+  }
+
+  /** Takes a peer out of the node; what its session counted stays in the node's totals. */
+  private forgetPeer(peer: BusSession): void {
+    if (this.peers.delete(peer)) this.ended.absorb(peer.meter);
   }
 
   /** Ends a session whose outbox is full (see `route`): told why, its messages in flight given up, never resumed. */
@@ -1035,7 +1053,9 @@ export class NetworkBus implements Bus {
         maxPayload: p.maxPayload,
         jitterBudgetUs: p.jitterBudgetUs,
         clockSource: p.clockSource,
+        traffic: p.meter.snapshot(),
       })),
+      endedTraffic: this.ended.snapshot(),
       topics: this.telemetry.snapshot(),
       quarantined: this.quarantined,
       resumes: this.sessions.resumes,

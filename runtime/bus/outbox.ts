@@ -7,6 +7,7 @@
  */
 import type { EncodedFrame } from '../lanes/index.ts';
 import { BusError } from './errors.ts';
+import type { PeerMeter } from './peer-meter.ts';
 
 export interface RetransmitOptions {
   /** First retransmission after this many ms without an ACK (default 60). */
@@ -99,6 +100,8 @@ export class Outbox {
   constructor(
     private readonly host: OutboxHost,
     options: OutboxOptions,
+    /** Counts retransmissions and keeps the round trips measured. */
+    private readonly meter: PeerMeter,
   ) {
     this.initialMs = options.retransmit?.initialMs ?? 60;
     this.maxMs = options.retransmit?.maxMs ?? 1000;
@@ -253,6 +256,7 @@ export class Outbox {
       f.attempts++;
       f.due = t + Math.min(this.rto() * 2 ** (f.attempts - 1), this.maxMs);
       this.transmit(f, true);
+      this.meter.retransmits++;
       this.host.retried(f.topicId);
     }
     // Loss: halve the window, at most once per round trip.
@@ -310,6 +314,7 @@ export class Outbox {
       if (this.cwnd > this.maxWindow) this.cwnd = this.maxWindow;
       if (f.attempts === 1) {
         const rtt = t - f.firstSentAt;
+        this.meter.rtt(rtt);
         if (this.srttMs === undefined) {
           this.srttMs = rtt;
           this.rttvarMs = rtt / 2;

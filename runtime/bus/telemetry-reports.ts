@@ -6,6 +6,7 @@
  */
 import { maskAllows } from './capabilities.ts';
 import type { TopicDescriptor } from './descriptor.ts';
+import type { LinkReportValue } from './peer-meter.ts';
 import type { DeliveryReportValue, JitterReportValue, Telemetry } from './telemetry.ts';
 
 export interface NetworkTelemetryOptions {
@@ -13,6 +14,8 @@ export interface NetworkTelemetryOptions {
   readonly jitter?: TopicDescriptor<JitterReportValue>;
   /** Where delivery counters go (a `telemetry/delivery` registry entry). */
   readonly delivery?: TopicDescriptor<DeliveryReportValue>;
+  /** Where each session's link counters go (a `telemetry/link` registry entry). */
+  readonly link?: TopicDescriptor<LinkReportValue>;
   /** Length of a measurement window (default 1000 ms). */
   readonly intervalMs?: number;
 }
@@ -25,6 +28,8 @@ export interface ReportHost {
   /** The capabilities the node holds now. */
   capabilities(): bigint;
   isClosed(): boolean;
+  /** The window's `telemetry/link` reports of the sessions in which something was counted (each closes its session's window). */
+  linkReports(): LinkReportValue[];
   publish<V>(topic: TopicDescriptor<V>, value: V): Promise<void>;
   onError(error: unknown, address: string): void;
 }
@@ -62,5 +67,6 @@ export class TelemetryReports {
     };
     publish(t.jitter, jitter);
     publish(t.delivery, delivery);
+    if (t.link) publish(t.link, host.linkReports());
   }
 }

@@ -80,7 +80,7 @@ class TopicMeter {
 }
 
 /** The value at quantile q (0..1) of ascending `sorted`; 0 for none. */
-export function quantile(sorted: readonly number[], q: number): number {
+export function quantile(sorted: ArrayLike<number>, q: number): number {
   if (sorted.length === 0) return 0;
   return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))]!;
 }

@@ -1,8 +1,9 @@
 import type { AnyIntentDescriptor, Bus, Delivery, JsonValue, NetworkBus, Subscription } from '../../runtime/index.ts';
 import { FlexEnvelope, FlexReply, intents, topics, type FlexFailure, type FlexSuccess } from '../../generated/index.ts';
-import { flexFailure } from './failures.ts';
+import { flexErrorName, flexFailure } from './failures.ts';
 import { callService, intentRequest, type CallOutcome, type IntentRequest } from './http-call.ts';
 import { FlexJournal } from './journal.ts';
+import type { FlexBridgeObserver } from './observer.ts';
 import { ReplayGuard } from './replay-guard.ts';
 
 /** The schema's pattern of a corr (FlexEnvelope.corr): no '/', '{', '}' or '*', so it always names a reply address. */
@@ -41,6 +42,8 @@ export interface FlexBridgeOptions {
   readonly token?: TokenSource;
   readonly fetch?: typeof fetch;
   readonly now?: () => number;
+  /** Told of every envelope, reply and service call (metrics). */
+  readonly observer?: FlexBridgeObserver;
   /** Failures that no reply can carry: an envelope without a usable corr, a journal or publish failure. */
   readonly onError: (err: unknown) => void;
 }
@@ -77,7 +80,11 @@ export function serveFlexBridge(bus: Bus, options: FlexBridgeOptions): FlexBridg
 
   const reply = (corr: string, intent: string | undefined, fields: { ack: boolean; success?: FlexSuccess; error?: FlexFailure }): Promise<FlexReply> => {
     const value: FlexReply = { v: 1, ts: BigInt(now()), corr, ...(intent !== undefined ? { intent } : {}), ...fields };
-    return bus.publish(topics['flex/reply/{corr}'], value, { params: { corr } }).then(() => value);
+    return bus.publish(topics['flex/reply/{corr}'], value, { params: { corr } }).then(() => {
+      const { error, success } = fields;
+      options.observer?.replied(error ? 'error' : success ? 'success' : 'ack', error && (flexErrorName(error.code) ?? `code ${error.code}`));
+      return value;
+    });
   };
   const refuse = (corr: string, intent: string | undefined, error: FlexFailure) => reply(corr, intent, { ack: false, error });
 
@@ -137,6 +144,7 @@ export function serveFlexBridge(bus: Bus, options: FlexBridgeOptions): FlexBridg
   }
 
   async function handle(envelope: FlexEnvelope, delivery: Delivery<FlexEnvelope>): Promise<void> {
+    options.observer?.envelope();
     const sender = senderOf(delivery);
     // Without a valid corr there is no reply address: the envelope can only be reported.
     if (typeof envelope.corr !== 'string' || !CORR.test(envelope.corr))
@@ -168,7 +176,9 @@ export function serveFlexBridge(bus: Bus, options: FlexBridgeOptions): FlexBridg
     }
     await reply(envelope.corr, intent.name, { ack: true });
     const call = (async () => {
+      const started = performance.now();
       const outcome = await authorizedCall(intent, request);
+      options.observer?.called(intent.service, (performance.now() - started) / 1000, 'success' in outcome ? 'success' : 'error');
       let final: FlexReply;
       try {
         final = await reply(envelope.corr, intent.name, { ack: true, ...outcome });

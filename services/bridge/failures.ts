@@ -6,3 +6,10 @@ export function flexFailure(name: FlexError, label: string, extra: Partial<Pick<
   const message = label.length > 1024 ? `${label.slice(0, 1021)}...` : label;
   return { code: FlexError[name], kind: name.toLowerCase(), message, ...extra };
 }
+
+const NAMES = new Map<number, FlexError>(Object.entries(FlexError).map(([name, code]) => [code, name as FlexError]));
+
+/** The FlexError member of `code` (undefined for a code outside the set). */
+export function flexErrorName(code: number): FlexError | undefined {
+  return NAMES.get(code);
+}

@@ -1,10 +1,11 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { Inbox } from '../../runtime/bus/inbox.ts';
+import { PeerMeter } from '../../runtime/bus/peer-meter.ts';
 import { fuzzRuns, fuzzSeed } from '../helpers/fuzz.ts';
 
 const MAX_IN_FLIGHT = 8; // the set above the floor is compacted past 32 seqs, down to 16
-const inbox = () => new Inbox(() => undefined, MAX_IN_FLIGHT, 5);
+const inbox = () => new Inbox(() => undefined, MAX_IN_FLIGHT, 5, new PeerMeter());
 
 describe('Inbox gaps', () => {
   it('restored at a floor, passes the gap that never fills (seqs acknowledged before the restart) and keeps a later one open', () => {

@@ -303,9 +303,10 @@ describe('a data frame carries its whole message: chunk blocks are refused', () 
 describe('a refusal quoting hostile input still fits its NACK', () => {
   it('a NACK message of any length is clipped under the control string bound, never splitting a surrogate pair', async () => {
     const { Inbox } = await import('../../runtime/bus/inbox.ts');
+    const { PeerMeter } = await import('../../runtime/bus/peer-meter.ts');
     const { encodeControl, decodeControl } = await import('../../runtime/lanes/control.ts');
     const sent: Control[] = [];
-    const inbox = new Inbox((c) => void sent.push(c), 16, 5);
+    const inbox = new Inbox((c) => void sent.push(c), 16, 5, new PeerMeter());
     for (const message of ['/'.repeat(100_000), '😀'.repeat(50_000), `x${'😀'.repeat(50_000)}`, 'short']) {
       inbox.nack(1n, 'invalid-payload', message);
       const frame = encodeControl(sent.at(-1)!);

@@ -4,12 +4,17 @@
 import { describe, expect, it } from 'vitest';
 import { BusError } from '../../runtime/bus/errors.ts';
 import { Outbox } from '../../runtime/bus/outbox.ts';
+import { PeerMeter } from '../../runtime/bus/peer-meter.ts';
 
 const MiB = 1024 * 1024;
 
 function outbox(options: ConstructorParameters<typeof Outbox>[1], established = false): { box: Outbox; sent: Uint32Array[] } {
   const sent: Uint32Array[] = [];
-  const box = new Outbox({ isEstablished: () => established, put: (w) => void sent.push(w), retried: () => undefined, describe: () => 'peer test' }, options);
+  const box = new Outbox(
+    { isEstablished: () => established, put: (w) => void sent.push(w), retried: () => undefined, describe: () => 'peer test' },
+    options,
+    new PeerMeter(),
+  );
   return { box, sent };
 }
 
