@@ -82,6 +82,18 @@ describe('flex bridge calls', () => {
     expect(replies.get('slow-1')!.length, 'no progress after the final reply').toBe(count);
   });
 
+  it('close stops the progress replies of a call in flight, and still sends its final reply', async () => {
+    const { replies, bridge, send } = await start({ progressAfterMs: 10, progressEveryMs: 10, timeoutMs: 120 }, 1_000);
+    const pending = send(fresh('close-1'));
+    await until(() => (replies.get('close-1') ?? []).some((r) => r.progress), 1_000, 'a progress reply');
+    const closedAt = BigInt(Date.now());
+    await bridge.close();
+    const all = await pending;
+    // A progress reply published before close may still be on its way; none is published after it.
+    expect(all.filter((r) => r.progress && r.ts > closedAt)).toEqual([]);
+    expect(all.at(-1)).toMatchObject({ ack: true, label: 'ERR timeout', error: { code: FlexError.UPSTREAM_TIMEOUT } });
+  });
+
   it('labels every reply for a device display: ack, OK, ERR', async () => {
     const { send } = await start();
     const ok = await send(fresh('lab-1'));
