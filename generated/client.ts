@@ -42,6 +42,13 @@ export function createClient(bus: Bus) {
        * error.
        */
       reply: topicClient(bus, topics['flex/reply/{corr}']),
+      /**
+       * `flex/unhandled`
+       *
+       * Envelopes the bridge refused as UNKNOWN_INTENT, for the text/metadata handler (custom intents,
+       * performance text).
+       */
+      unhandled: topicClient(bus, topics['flex/unhandled']),
     },
     gpu: {
       buffer: {
@@ -163,7 +170,8 @@ export function createClient(bus: Bus) {
         /**
          * Intent `tools.register`
          *
-         * Register the operations of an OpenAPI document as callable tools in a corpus.
+         * Register the operations of an OpenAPI document as callable tools in a corpus. The Tools-Factory
+         * takes the document as the multipart/form-data file part openapi_file.
          */
         register: intentClient(bus, intents['tools.register']),
       },

@@ -83,6 +83,30 @@ export const topics = Object.freeze({
     toolName: 'flex__reply__corr',
   }),
   /**
+   * `flex/unhandled`
+   *
+   * Envelopes the bridge refused as UNKNOWN_INTENT, for the text/metadata handler (custom intents,
+   * performance text).
+   */
+  'flex/unhandled': defineTopic<t_fountain_flex.FlexUnhandled>({
+    address: 'flex/unhandled',
+    id: 1534666958,
+    params: [],
+    package: 'fountain.flex',
+    version: '0.1.0',
+    payload: t_fountain_flex.FlexUnhandled,
+    reply: undefined,
+    qos: 'at_least_once',
+    budget: {},
+    publish: Capabilities['flex.bridge'].mask,
+    subscribe: Capabilities['flex.send'].mask,
+    errors: undefined,
+    lane: 'flex',
+    maxPayload: 73728,
+    stream: false,
+    toolName: 'flex__unhandled',
+  }),
+  /**
    * `gpu/buffer.create`
    *
    * Allocate a GPU buffer under a caller-chosen id. Creating an existing id with the same size and usage
@@ -732,7 +756,8 @@ export const intents = Object.freeze({
   /**
    * `tools.register` (POST /tools/register?corpusId={corpusId})
    *
-   * Register the operations of an OpenAPI document as callable tools in a corpus.
+   * Register the operations of an OpenAPI document as callable tools in a corpus. The Tools-Factory
+   * takes the document as the multipart/form-data file part openapi_file.
    */
   'tools.register': defineIntent<t_fountain_flex.ToolsRegisterRequest, t_fountain_flex.ToolsRegisterResponse>({
     name: 'tools.register',
@@ -744,6 +769,7 @@ export const intents = Object.freeze({
     method: 'POST',
     path: '/tools/register?corpusId={corpusId}',
     pathParams: ['corpusId'],
+    fileParts: { openapi: 'openapi_file' },
     service: 'tools_factory',
     errors: errorSets['fountain.flex.FlexError'],
   }),

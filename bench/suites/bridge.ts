@@ -296,7 +296,8 @@ function bridgeCase(withToken: boolean): BenchCase {
       // Every intent called the planner once (no retry, no refused token) and nothing else called it.
       if (seen !== sent) throw new Error(`bridge bench: the planner saw ${seen} requests for ${s.counts.intents} intents and ${s.counts.direct} direct calls`);
       return {
-        requestBytes: Buffer.byteLength(request!.body ?? ''),
+        // The planner's intent is JSON (no multipart: mapping), so its body is text.
+        requestBytes: typeof request!.body === 'string' ? Buffer.byteLength(request!.body) : Number.NaN,
         responseBytes: Buffer.byteLength(JSON.stringify(PLANNER_RESPONSE)),
         acksPerIntent: s.replies.acks / s.counts.intents,
         ...(withToken ? { tokensIssued: s.issued.length } : {}),

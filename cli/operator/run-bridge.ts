@@ -76,6 +76,14 @@ export async function runBridge(opts: BridgeOptions, setExit: SetExitCode): Prom
     ...(token === undefined ? {} : { token }),
     ...(journalDir === undefined ? {} : { journalDir }),
     ...(metrics ? { observer: metrics.observer } : {}),
+    // JSON text escapes control characters; the envelope is cut to a log line's worth.
+    onUnhandled: (u) =>
+      process.stderr.write(
+        `flex bridge: ${u.reason} from ${JSON.stringify(u.sender)}, published on flex/unhandled: ${JSON.stringify(u.envelope).slice(0, 512)}\n`,
+      ),
+    onRecovered: (count) => {
+      if (count > 0) process.stderr.write(`flex bridge: ${count} call${count === 1 ? '' : 's'} in flight at the last stop answered INTERRUPTED (journal)\n`);
+    },
     onError: (error) => process.stderr.write(`warning: flex bridge: ${describeError(error)}\n`),
   });
   const shutdown = async (code: ExitCode, listener?: { close(): Promise<void> }): Promise<void> => {

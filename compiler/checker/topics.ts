@@ -22,7 +22,7 @@ import { didYouMean } from './suggest.ts';
 import { describeLiteral, lowerType, typeText } from './types.ts';
 import { DURATION_UNITS, parseDurationUs, parseSizeBytes, SIZE_UNITS } from './units.ts';
 
-type PropKind = 'struct' | 'qos' | 'lane' | 'capabilities' | 'errors' | 'size' | 'bool' | 'string' | 'budget' | 'http' | 'service';
+type PropKind = 'struct' | 'qos' | 'lane' | 'capabilities' | 'errors' | 'size' | 'bool' | 'string' | 'budget' | 'http' | 'service' | 'multipart';
 
 const HINT_PROPS = { title: 'string', readOnly: 'bool', idempotent: 'bool', destructive: 'bool', openWorld: 'bool' } as const satisfies Record<
   string,
@@ -41,7 +41,15 @@ const TOPIC_PROPS: Readonly<Record<string, PropKind>> = {
   stream: 'bool',
   ...HINT_PROPS,
 };
-const INTENT_PROPS: Readonly<Record<string, PropKind>> = { body: 'struct', reply: 'struct', http: 'http', service: 'service', errors: 'errors', ...HINT_PROPS };
+const INTENT_PROPS: Readonly<Record<string, PropKind>> = {
+  body: 'struct',
+  reply: 'struct',
+  http: 'http',
+  multipart: 'multipart',
+  service: 'service',
+  errors: 'errors',
+  ...HINT_PROPS,
+};
 const BUDGET_PROPS = ['latency', 'jitter'] as const;
 const MAX_PAYLOAD_LIMIT = 1024 ** 3;
 const DECIMAL_TO_BINARY: Readonly<Record<string, string>> = { KB: 'KiB', kB: 'KiB', kb: 'KiB', MB: 'MiB', mb: 'MiB', GB: 'GiB', gb: 'GiB', b: 'B' };
@@ -197,6 +205,9 @@ export function checkTopicsAndIntents(
           });
           continue;
         }
+        const multipart = props.get('multipart') as FilePart[] | undefined;
+        const fileParts = multipart && bodyStruct ? checkFileParts(ctx, multipart, bodyStruct, http) : undefined;
+        if (multipart && !fileParts) continue;
         intents.push({
           name: decl.name.text,
           toolName: tool,
@@ -204,7 +215,7 @@ export function checkTopicsAndIntents(
           version,
           body,
           ...optional('reply', props.get('reply') as string | undefined),
-          http: { method: http.method, path: http.path, pathParams: http.pathParams },
+          http: { method: http.method, path: http.path, pathParams: http.pathParams, ...optional('fileParts', fileParts) },
           service,
           ...optional('errors', props.get('errors') as string | undefined),
           hints: hintsOf(props),
@@ -311,6 +322,7 @@ function readProperty(ctx: CheckContext, file: LoadedFile, p: A.Property, kind: 
   }
   const item = p.values.length === 1 ? p.values[0] : undefined;
   if (kind === 'http') return readHttp(ctx, name, item, p.span);
+  if (kind === 'multipart') return readMultipart(ctx, name, p.values, p.span);
   const v = item ? single(item) : undefined;
   const at = p.values[0]?.[0]?.span ?? p.span;
   if (!v) return bad(EXPECT[kind], 'several values', at, `${name} takes one value`);
@@ -387,6 +399,7 @@ const EXPECT: Readonly<Record<PropKind, string>> = {
   string: 'a string',
   budget: 'a block',
   http: 'METHOD "/path"',
+  multipart: 'field "part"',
   service: 'a service name',
 };
 
@@ -492,6 +505,81 @@ function readHttp(
   const badParam = params.find((x) => !/^[A-Za-z_][A-Za-z0-9_]*$/.test(x));
   if (badParam !== undefined) return fail(`'{${badParam}}' is not a field name`, path.span, 'parameters name fields of the body: {function_id}');
   return { method: method as HttpMethod, path: p, pathParams: [...new Set(params)], span: path.span };
+}
+
+interface FilePart {
+  readonly field: string;
+  readonly part: string;
+  readonly span: Span;
+}
+
+/** A form-data part name: a token that needs no quoting in a Content-Disposition header. */
+const PART_NAME = /^[A-Za-z0-9_.-]{1,64}$/;
+
+/** `multipart: openapi "openapi_file", logo "logo_file";`: each body field sent as a file part of that name. */
+function readMultipart(ctx: CheckContext, name: string, groups: readonly (readonly A.ValueItem[])[], span: Span): FilePart[] | undefined {
+  const parts: FilePart[] = [];
+  for (const group of groups) {
+    const [field, part, ...rest] = group;
+    if (
+      !field ||
+      !part ||
+      rest.length > 0 ||
+      field.kind !== 'type' ||
+      field.type.kind !== 'named' ||
+      field.type.name.parts.length !== 1 ||
+      part.kind !== 'string'
+    ) {
+      ctx.diagnostics.add('invalidMultipart', { reason: `'${name}' takes a body field and a quoted part name` }, group[0]?.span ?? span, {
+        help: 'write multipart: openapi "openapi_file";',
+      });
+      return undefined;
+    }
+    if (!PART_NAME.test(part.value)) {
+      ctx.diagnostics.add('invalidMultipart', { reason: `part name '${part.value}' is not 1-64 of [A-Za-z0-9_.-]` }, part.span, {
+        help: 'name the part as the service expects it, e.g. "openapi_file"',
+      });
+      return undefined;
+    }
+    parts.push({ field: field.type.name.text, part: part.value, span: field.span });
+  }
+  return parts;
+}
+
+/** The file parts of an intent sent as multipart/form-data: each names a body field that is sent in the body, once. */
+function checkFileParts(
+  ctx: CheckContext,
+  parts: readonly FilePart[],
+  body: IrStruct,
+  http: { method: HttpMethod; pathParams: readonly string[]; span: Span },
+): { readonly field: string; readonly part: string }[] | undefined {
+  const fail = (reason: string, at: Span, help: string) => {
+    ctx.diagnostics.add('invalidMultipart', { reason }, at, { help });
+    return undefined;
+  };
+  if (http.method === 'GET' || http.method === 'DELETE')
+    return fail(`a ${http.method} request has no body to send as multipart/form-data`, http.span, 'use POST, PUT or PATCH, or drop multipart');
+  const seenFields = new Set<string>();
+  const seenParts = new Set<string>();
+  for (const p of parts) {
+    if (!body.fields.some((f) => f.name === p.field))
+      return fail(
+        `'${p.field}' is not a field of ${body.shortName}`,
+        p.span,
+        ctx.suggester.didYouMean(
+          p.field,
+          body.fields.map((f) => f.name),
+          `add a field '${p.field}' to ${body.shortName}`,
+        )!,
+      );
+    if (http.pathParams.includes(p.field))
+      return fail(`'${p.field}' is a path or query parameter, not sent in the body`, p.span, 'send it as a part or as a parameter, not both');
+    if (seenFields.has(p.field) || seenParts.has(p.part))
+      return fail(`'${p.field}' "${p.part}" repeats a field or a part name`, p.span, 'list each field and part once');
+    seenFields.add(p.field);
+    seenParts.add(p.part);
+  }
+  return parts.map((p) => ({ field: p.field, part: p.part }));
 }
 
 /** `5 ms` (a number, then a unit-like name): the text, so the error can show the fix. */

@@ -445,6 +445,14 @@ const entries = {
     description:
       'A topic or intent has the member path in the generated client that its own address or name gives (docs/generated-code.md); two with the same path would make one move, so the later is refused.',
   },
+  invalidMultipart: {
+    code: 'MIDL1415',
+    name: 'invalid-multipart',
+    severity: 'error',
+    message: 'invalid multipart mapping: {reason}',
+    description:
+      'An intent sent as multipart/form-data names body fields and the file part each becomes: `multipart: openapi "openapi_file";`. Each is a body field that is not a path or query parameter, of a POST, PUT or PATCH.',
+  },
 
   // 15xx — capabilities
   capabilityBitCollision: {

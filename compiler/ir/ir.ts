@@ -170,7 +170,13 @@ export interface IrIntent {
   readonly version: string;
   readonly body: string;
   readonly reply?: string;
-  readonly http: { readonly method: HttpMethod; readonly path: string; readonly pathParams: readonly string[] };
+  readonly http: {
+    readonly method: HttpMethod;
+    readonly path: string;
+    readonly pathParams: readonly string[];
+    /** Sent as multipart/form-data: each body field named here as a JSON file part; the other fields as form fields. */
+    readonly fileParts?: readonly { readonly field: string; readonly part: string }[];
+  };
   readonly service: string;
   readonly errors?: string;
   readonly hints: IrHints;

@@ -464,7 +464,8 @@ export const FlexProgressSchema = {
   $schema: 'https://json-schema.org/draft/2020-12/schema',
   $id: 'https://midl.dev/schemas/fountain.flex.FlexProgress.schema.json',
   title: 'FlexProgress',
-  description: 'Progress of a long-running intent, short enough for a device display.',
+  description:
+    'Progress of a long-running intent, short enough for a device display. The bridge sends one when a\ncall has not answered after a second, then one every two seconds until the final reply.',
   type: 'object',
   properties: {
     message: {
@@ -490,6 +491,12 @@ export const FlexProgressSchema = {
       minimum: 0,
       maximum: 100,
     },
+    elapsedMs: {
+      description: 'Milliseconds since the bridge acknowledged the envelope.',
+      type: 'integer',
+      minimum: 0,
+      maximum: 4294967295,
+    },
   },
   additionalProperties: false,
   examples: [
@@ -498,6 +505,7 @@ export const FlexProgressSchema = {
       done: 0,
       total: 0,
       percent: 0,
+      elapsedMs: 0,
     },
   ],
 } as const;
@@ -562,6 +570,12 @@ export const FlexReplySchema = {
       description: 'Terminal failure.',
       $ref: '#/$defs/fountain.flex.FlexFailure',
     },
+    label: {
+      description:
+        'Short human label for a device display, on every reply: "ack planner.execute", "planner 2.1 s",\n"OK 200", "ERR timeout". MIDI 2.0 Flex Data could carry it as Ruby text beside the JSON, but the\nflex lane carries one JSON frame per message, so the label rides in the JSON.',
+      type: 'string',
+      maxLength: 32,
+    },
   },
   required: ['v', 'ts', 'corr', 'ack'],
   additionalProperties: false,
@@ -577,6 +591,7 @@ export const FlexReplySchema = {
         done: 0,
         total: 0,
         percent: 0,
+        elapsedMs: 0,
       },
       success: {
         status: 200,
@@ -590,6 +605,7 @@ export const FlexReplySchema = {
         httpStatus: 100,
         detail: {},
       },
+      label: 'example',
     },
   ],
   $defs: {
@@ -637,7 +653,8 @@ export const FlexReplySchema = {
     },
     'fountain.flex.FlexProgress': {
       title: 'FlexProgress',
-      description: 'Progress of a long-running intent, short enough for a device display.',
+      description:
+        'Progress of a long-running intent, short enough for a device display. The bridge sends one when a\ncall has not answered after a second, then one every two seconds until the final reply.',
       type: 'object',
       properties: {
         message: {
@@ -662,6 +679,12 @@ export const FlexReplySchema = {
           type: 'number',
           minimum: 0,
           maximum: 100,
+        },
+        elapsedMs: {
+          description: 'Milliseconds since the bridge acknowledged the envelope.',
+          type: 'integer',
+          minimum: 0,
+          maximum: 4294967295,
         },
       },
       additionalProperties: false,
@@ -713,6 +736,57 @@ export const FlexSuccessSchema = {
     {
       status: 200,
       body: {},
+    },
+  ],
+} as const;
+
+/** fountain.flex.FlexUnhandled */
+export const FlexUnhandledSchema = {
+  $schema: 'https://json-schema.org/draft/2020-12/schema',
+  $id: 'https://midl.dev/schemas/fountain.flex.FlexUnhandled.schema.json',
+  title: 'FlexUnhandled',
+  description:
+    'An envelope whose intent the bridge does not serve, handed on to the text/metadata handler: the\nbridge refuses it UNKNOWN_INTENT on its corr and publishes it here, so it is never dropped silently.',
+  type: 'object',
+  properties: {
+    envelope: {
+      description: 'The envelope as received (its JSON form), even when it is not a valid FlexEnvelope.',
+    },
+    sender: {
+      description: "Who sent it, as the replay defence names senders (the peer's name or the session).",
+      type: 'string',
+      minLength: 1,
+      maxLength: 256,
+    },
+    receivedAt: {
+      description: 'When the bridge received it, in milliseconds since the Unix epoch.',
+      anyOf: [
+        {
+          type: 'string',
+          pattern:
+            '^(?:0|[1-9][0-9]{0,18}|1[0-7][0-9]{18}|18[0-3][0-9]{17}|184[0-3][0-9]{16}|1844[0-5][0-9]{15}|18446[0-6][0-9]{14}|184467[0-3][0-9]{13}|1844674[0-3][0-9]{12}|184467440[0-6][0-9]{10}|1844674407[0-2][0-9]{9}|18446744073[0-6][0-9]{8}|1844674407370[0-8][0-9]{6}|18446744073709[0-4][0-9]{5}|184467440737095[0-4][0-9]{4}|18446744073709550[0-9]{3}|18446744073709551[0-5][0-9]{2}|1844674407370955160[0-9]|1844674407370955161[0-5])$',
+        },
+        {
+          type: 'integer',
+          minimum: 0,
+          maximum: 9007199254740991,
+        },
+      ],
+    },
+    reason: {
+      description: 'Why the bridge did not serve it, e.g. "unknown intent lights.dim".',
+      type: 'string',
+      maxLength: 1024,
+    },
+  },
+  required: ['envelope', 'sender', 'receivedAt', 'reason'],
+  additionalProperties: false,
+  examples: [
+    {
+      envelope: {},
+      sender: 'example',
+      receivedAt: '0',
+      reason: 'example',
     },
   ],
 } as const;

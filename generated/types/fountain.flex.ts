@@ -41,6 +41,7 @@ import {
   FlexProgressSchema,
   FlexReplySchema,
   FlexSuccessSchema,
+  FlexUnhandledSchema,
   FunctionInvokeRequestSchema,
   FunctionInvokeResponseSchema,
   FunctionSpecSchema,
@@ -92,6 +93,8 @@ export const FlexError = {
   PAYLOAD_TOO_LARGE: 4013,
   /** the bridge could not journal the envelope, so nothing was called; retry after retryAfterMs */
   JOURNAL_UNAVAILABLE: 4014,
+  /** the bridge restarted while the call was in flight; it may or may not have reached the service */
+  INTERRUPTED: 4015,
 } as const;
 export type FlexError = keyof typeof FlexError;
 /** Messages of the FlexError codes that carry one. */
@@ -110,6 +113,7 @@ export const FlexErrorMessages: { readonly [K in FlexError]?: string } = {
   UPSTREAM_UNAVAILABLE: 'the service could not be reached',
   PAYLOAD_TOO_LARGE: 'the envelope or the service response exceeds the size limit',
   JOURNAL_UNAVAILABLE: 'the bridge could not journal the envelope, so nothing was called; retry after retryAfterMs',
+  INTERRUPTED: 'the bridge restarted while the call was in flight; it may or may not have reached the service',
 };
 
 /** Body of awareness.reflect. */
@@ -1317,7 +1321,10 @@ export const FlexFailure: $MessageCodec<FlexFailure> = {
   $validate: $v_FlexFailure,
 };
 
-/** Progress of a long-running intent, short enough for a device display. */
+/**
+ * Progress of a long-running intent, short enough for a device display. The bridge sends one when a
+ * call has not answered after a second, then one every two seconds until the final reply.
+ */
 export type FlexProgress = {
   /** Short status text, e.g. "step 2/3: summarize". */
   message?: string;
@@ -1327,6 +1334,8 @@ export type FlexProgress = {
   total?: number;
   /** Completion in percent. */
   percent?: number;
+  /** Milliseconds since the bridge acknowledged the envelope. */
+  elapsedMs?: number;
 };
 
 function $e_FlexProgress(w: $Writer, v: FlexProgress): void {
@@ -1350,6 +1359,11 @@ function $e_FlexProgress(w: $Writer, v: FlexProgress): void {
     w.byte(37);
     w.f32(o4);
   }
+  const o5 = v.elapsedMs;
+  if (o5 !== undefined) {
+    w.byte(40);
+    w.u32(o5);
+  }
 }
 
 function $d_FlexProgress(r: $Reader, end: number): FlexProgress {
@@ -1357,6 +1371,7 @@ function $d_FlexProgress(r: $Reader, end: number): FlexProgress {
   let f_done: number | undefined;
   let f_total: number | undefined;
   let f_percent: number | undefined;
+  let f_elapsedMs: number | undefined;
   while (r.pos < end) {
     const t = r.u32();
     switch (t) {
@@ -1376,6 +1391,10 @@ function $d_FlexProgress(r: $Reader, end: number): FlexProgress {
         f_percent = r.f32();
         break;
       }
+      case 40: {
+        f_elapsedMs = r.u32();
+        break;
+      }
       default:
         r.skip(t);
     }
@@ -1385,6 +1404,7 @@ function $d_FlexProgress(r: $Reader, end: number): FlexProgress {
     done: f_done,
     total: f_total,
     percent: f_percent,
+    elapsedMs: f_elapsedMs,
   };
 }
 
@@ -1394,6 +1414,7 @@ function $t_FlexProgress(v: FlexProgress): $JsonValue {
   if (v.done !== undefined) o.done = v.done;
   if (v.total !== undefined) o.total = v.total;
   if (v.percent !== undefined) o.percent = $toJsonF32(v.percent);
+  if (v.elapsedMs !== undefined) o.elapsedMs = v.elapsedMs;
   return o;
 }
 
@@ -1405,15 +1426,17 @@ function $f_FlexProgress(j: unknown, path: string): FlexProgress {
       case 'done':
       case 'total':
       case 'percent':
+      case 'elapsedMs':
         continue;
     }
-    $unknownJsonKey(path, k, 'message, done, total, percent');
+    $unknownJsonKey(path, k, 'message, done, total, percent, elapsedMs');
   }
   return {
     message: o.message === undefined ? undefined : $fromJsonString(o.message, `${path}/message`),
     done: o.done === undefined ? undefined : $fromJsonInt(o.done, `${path}/done`, 0, 4294967295),
     total: o.total === undefined ? undefined : $fromJsonInt(o.total, `${path}/total`, 0, 4294967295),
     percent: o.percent === undefined ? undefined : $fromJsonF32(o.percent, `${path}/percent`),
+    elapsedMs: o.elapsedMs === undefined ? undefined : $fromJsonInt(o.elapsedMs, `${path}/elapsedMs`, 0, 4294967295),
   };
 }
 
@@ -1449,6 +1472,11 @@ function $v_FlexProgress(v: unknown, path: string, e: $ValidationIssue[]): void 
       if (!($shortestF32(f3) <= 100)) e.push({ path: `${path}/percent`, message: 'must be at most 100' });
     }
   }
+  const f4 = o.elapsedMs;
+  if (f4 !== undefined) {
+    if (typeof f4 !== 'number' || !Number.isInteger(f4) || f4 < 0 || f4 > 4294967295)
+      e.push({ path: `${path}/elapsedMs`, message: 'must be an integer from 0 to 4294967295' });
+  }
 }
 
 export const FlexProgress: $MessageCodec<FlexProgress> = {
@@ -1471,7 +1499,7 @@ export const FlexProgress: $MessageCodec<FlexProgress> = {
   fromJSON: (json) => $fromJsonRoot($f_FlexProgress, json),
   validate: (v) => $validateRoot($v_FlexProgress, v),
   jsonSchema: FlexProgressSchema,
-  example: () => $f_FlexProgress({ message: 'example', done: 0, total: 0, percent: 0 }, ''),
+  example: () => $f_FlexProgress({ message: 'example', done: 0, total: 0, percent: 0, elapsedMs: 0 }, ''),
   $encode: $e_FlexProgress,
   $decode: $d_FlexProgress,
   $fromJSON: $f_FlexProgress,
@@ -1500,6 +1528,12 @@ export type FlexReply = {
   success?: FlexSuccess;
   /** Terminal failure. */
   error?: FlexFailure;
+  /**
+   * Short human label for a device display, on every reply: "ack planner.execute", "planner 2.1 s",
+   * "OK 200", "ERR timeout". MIDI 2.0 Flex Data could carry it as Ruby text beside the JSON, but the
+   * flex lane carries one JSON frame per message, so the label rides in the JSON.
+   */
+  label?: string;
 };
 
 function $e_FlexReply(w: $Writer, v: FlexReply): void {
@@ -1537,6 +1571,11 @@ function $e_FlexReply(w: $Writer, v: FlexReply): void {
     $e_FlexFailure(w, o6);
     w.join(m7);
   }
+  const o8 = v.label;
+  if (o8 !== undefined) {
+    w.byte(74);
+    w.string(o8);
+  }
 }
 
 function $d_FlexReply(r: $Reader, end: number): FlexReply {
@@ -1548,6 +1587,7 @@ function $d_FlexReply(r: $Reader, end: number): FlexReply {
   let f_progress: FlexProgress | undefined;
   let f_success: FlexSuccess | undefined;
   let f_error: FlexFailure | undefined;
+  let f_label: string | undefined;
   while (r.pos < end) {
     const t = r.u32();
     switch (t) {
@@ -1589,6 +1629,10 @@ function $d_FlexReply(r: $Reader, end: number): FlexReply {
         r.leave(end3);
         break;
       }
+      case 74: {
+        f_label = r.string();
+        break;
+      }
       default:
         r.skip(t);
     }
@@ -1602,6 +1646,7 @@ function $d_FlexReply(r: $Reader, end: number): FlexReply {
     progress: f_progress,
     success: f_success,
     error: f_error,
+    label: f_label,
   };
 }
 
@@ -1616,6 +1661,7 @@ function $t_FlexReply(v: FlexReply): $JsonValue {
   if (v.progress !== undefined) o.progress = $t_FlexProgress(v.progress);
   if (v.success !== undefined) o.success = $t_FlexSuccess(v.success);
   if (v.error !== undefined) o.error = $t_FlexFailure(v.error);
+  if (v.label !== undefined) o.label = v.label;
   return o;
 }
 
@@ -1631,9 +1677,10 @@ function $f_FlexReply(j: unknown, path: string): FlexReply {
       case 'progress':
       case 'success':
       case 'error':
+      case 'label':
         continue;
     }
-    $unknownJsonKey(path, k, 'v, ts, corr, intent, ack, progress, success, error');
+    $unknownJsonKey(path, k, 'v, ts, corr, intent, ack, progress, success, error, label');
   }
   return {
     v: o.v === undefined ? 1 : $fromJsonInt(o.v, `${path}/v`, 0, 255),
@@ -1644,6 +1691,7 @@ function $f_FlexReply(j: unknown, path: string): FlexReply {
     progress: o.progress === undefined ? undefined : $f_FlexProgress(o.progress, `${path}/progress`),
     success: o.success === undefined ? undefined : $f_FlexSuccess(o.success, `${path}/success`),
     error: o.error === undefined ? undefined : $f_FlexFailure(o.error, `${path}/error`),
+    label: o.label === undefined ? undefined : $fromJsonString(o.label, `${path}/label`),
   };
 }
 
@@ -1700,6 +1748,14 @@ function $v_FlexReply(v: unknown, path: string, e: $ValidationIssue[]): void {
   if (f7 !== undefined) {
     $v_FlexFailure(f7, `${path}/error`, e);
   }
+  const f8 = o.label;
+  if (f8 !== undefined) {
+    if (typeof f8 !== 'string') e.push({ path: `${path}/label`, message: 'must be a string' });
+    else {
+      const n3 = $codePointLength(f8);
+      if (n3 > 32) e.push({ path: `${path}/label`, message: 'must have at most 32 characters' });
+    }
+  }
 }
 
 export const FlexReply: $MessageCodec<FlexReply> = {
@@ -1730,9 +1786,10 @@ export const FlexReply: $MessageCodec<FlexReply> = {
         corr: 'example',
         intent: 'example',
         ack: true,
-        progress: { message: 'example', done: 0, total: 0, percent: 0 },
+        progress: { message: 'example', done: 0, total: 0, percent: 0, elapsedMs: 0 },
         success: { status: 200, body: {} },
         error: { code: 1, kind: 'example', message: 'example', retryAfterMs: 0, httpStatus: 100, detail: {} },
+        label: 'example',
       },
       '',
     ),
@@ -1849,6 +1906,163 @@ export const FlexSuccess: $MessageCodec<FlexSuccess> = {
   $decode: $d_FlexSuccess,
   $fromJSON: $f_FlexSuccess,
   $validate: $v_FlexSuccess,
+};
+
+/**
+ * An envelope whose intent the bridge does not serve, handed on to the text/metadata handler: the
+ * bridge refuses it UNKNOWN_INTENT on its corr and publishes it here, so it is never dropped silently.
+ */
+export type FlexUnhandled = {
+  /** The envelope as received (its JSON form), even when it is not a valid FlexEnvelope. */
+  envelope: $JsonValue;
+  /** Who sent it, as the replay defence names senders (the peer's name or the session). */
+  sender: string;
+  /** When the bridge received it, in milliseconds since the Unix epoch. */
+  receivedAt: bigint;
+  /** Why the bridge did not serve it, e.g. "unknown intent lights.dim". */
+  reason: string;
+};
+
+function $e_FlexUnhandled(w: $Writer, v: FlexUnhandled): void {
+  w.byte(10);
+  w.string($stringifySorted(v.envelope));
+  w.byte(18);
+  w.string(v.sender);
+  w.byte(24);
+  w.u64(v.receivedAt);
+  w.byte(34);
+  w.string(v.reason);
+}
+
+function $d_FlexUnhandled(r: $Reader, end: number): FlexUnhandled {
+  let f_envelope: $JsonValue = null;
+  let f_sender: string = '';
+  let f_receivedAt: bigint = 0n;
+  let f_reason: string = '';
+  while (r.pos < end) {
+    const t = r.u32();
+    switch (t) {
+      case 10: {
+        f_envelope = r.json();
+        break;
+      }
+      case 18: {
+        f_sender = r.string();
+        break;
+      }
+      case 24: {
+        f_receivedAt = r.u64();
+        break;
+      }
+      case 34: {
+        f_reason = r.string();
+        break;
+      }
+      default:
+        r.skip(t);
+    }
+  }
+  return {
+    envelope: f_envelope,
+    sender: f_sender,
+    receivedAt: f_receivedAt,
+    reason: f_reason,
+  };
+}
+
+function $t_FlexUnhandled(v: FlexUnhandled): $JsonValue {
+  const o: { [key: string]: $JsonValue } = {
+    envelope: v.envelope,
+    sender: v.sender,
+    receivedAt: v.receivedAt.toString(),
+    reason: v.reason,
+  };
+  return o;
+}
+
+function $f_FlexUnhandled(j: unknown, path: string): FlexUnhandled {
+  const o = $fromJsonObject(j, path);
+  for (const k of Object.keys(o)) {
+    switch (k) {
+      case 'envelope':
+      case 'sender':
+      case 'receivedAt':
+      case 'reason':
+        continue;
+    }
+    $unknownJsonKey(path, k, 'envelope, sender, receivedAt, reason');
+  }
+  return {
+    envelope: o.envelope === undefined ? null : $fromJsonAny(o.envelope, `${path}/envelope`),
+    sender: o.sender === undefined ? '' : $fromJsonString(o.sender, `${path}/sender`),
+    receivedAt: o.receivedAt === undefined ? 0n : $fromJsonBigInt(o.receivedAt, `${path}/receivedAt`, 0n, 18446744073709551615n),
+    reason: o.reason === undefined ? '' : $fromJsonString(o.reason, `${path}/reason`),
+  };
+}
+
+function $v_FlexUnhandled(v: unknown, path: string, e: $ValidationIssue[]): void {
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) {
+    e.push({ path, message: 'must be an object' });
+    return;
+  }
+  const o = v as { readonly [key: string]: unknown };
+  const f0 = o.envelope;
+  if (f0 === undefined) e.push({ path: `${path}/envelope`, message: 'is required' });
+  else {
+    if (!$isJsonValue(f0)) e.push({ path: `${path}/envelope`, message: 'must be a JSON value' });
+  }
+  const f1 = o.sender;
+  if (f1 === undefined) e.push({ path: `${path}/sender`, message: 'is required' });
+  else {
+    if (typeof f1 !== 'string') e.push({ path: `${path}/sender`, message: 'must be a string' });
+    else {
+      const n1 = $codePointLength(f1);
+      if (n1 < 1) e.push({ path: `${path}/sender`, message: 'must have at least 1 character' });
+      if (n1 > 256) e.push({ path: `${path}/sender`, message: 'must have at most 256 characters' });
+    }
+  }
+  const f2 = o.receivedAt;
+  if (f2 === undefined) e.push({ path: `${path}/receivedAt`, message: 'is required' });
+  else {
+    if (typeof f2 !== 'bigint' || f2 < 0n || f2 > 18446744073709551615n)
+      e.push({ path: `${path}/receivedAt`, message: 'must be a bigint from 0 to 18446744073709551615' });
+  }
+  const f3 = o.reason;
+  if (f3 === undefined) e.push({ path: `${path}/reason`, message: 'is required' });
+  else {
+    if (typeof f3 !== 'string') e.push({ path: `${path}/reason`, message: 'must be a string' });
+    else {
+      const n2 = $codePointLength(f3);
+      if (n2 > 1024) e.push({ path: `${path}/reason`, message: 'must have at most 1024 characters' });
+    }
+  }
+}
+
+export const FlexUnhandled: $MessageCodec<FlexUnhandled> = {
+  typeName: 'fountain.flex.FlexUnhandled',
+  encode(v) {
+    const w = $acquireWriter();
+    try {
+      $e_FlexUnhandled(w, v);
+    } catch (err) {
+      $releaseWriter(w);
+      throw err;
+    }
+    return w.finish();
+  },
+  decode(bytes) {
+    const r = new $Reader(bytes);
+    return $d_FlexUnhandled(r, r.len);
+  },
+  toJSON: $t_FlexUnhandled,
+  fromJSON: (json) => $fromJsonRoot($f_FlexUnhandled, json),
+  validate: (v) => $validateRoot($v_FlexUnhandled, v),
+  jsonSchema: FlexUnhandledSchema,
+  example: () => $f_FlexUnhandled({ envelope: {}, sender: 'example', receivedAt: '0', reason: 'example' }, ''),
+  $encode: $e_FlexUnhandled,
+  $decode: $d_FlexUnhandled,
+  $fromJSON: $f_FlexUnhandled,
+  $validate: $v_FlexUnhandled,
 };
 
 /** Body of function.invoke. */

@@ -43,6 +43,9 @@ export declare const validateFlexReply: Validator;
 /** Validates the JSON form of fountain.flex.FlexSuccess (FlexSuccessSchema). */
 export declare const validateFlexSuccess: Validator;
 
+/** Validates the JSON form of fountain.flex.FlexUnhandled (FlexUnhandledSchema). */
+export declare const validateFlexUnhandled: Validator;
+
 /** Validates the JSON form of fountain.flex.FunctionInvokeRequest (FunctionInvokeRequestSchema). */
 export declare const validateFunctionInvokeRequest: Validator;
 

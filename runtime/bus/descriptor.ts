@@ -72,6 +72,11 @@ export interface IntentDescriptor<B, R = never> {
   readonly path: string;
   /** Body fields substituted into `{…}` of the path. */
   readonly pathParams: readonly string[];
+  /**
+   * Present when the service takes multipart/form-data: body field → name of the file part that carries
+   * it as a JSON document; the other body fields go as form fields.
+   */
+  readonly fileParts?: Readonly<Record<string, string>>;
   readonly service: string;
   readonly errors: ErrorSetDescriptor | undefined;
 }
@@ -107,7 +112,12 @@ export function defineTopic<P, R = never, K extends string = never>(spec: TopicS
 
 /** Builds a frozen intent descriptor (used by generated registries). */
 export function defineIntent<B, R = never>(spec: Omit<IntentDescriptor<B, R>, 'kind'>): IntentDescriptor<B, R> {
-  return Object.freeze({ ...spec, kind: 'intent' as const, pathParams: Object.freeze([...spec.pathParams]) });
+  return Object.freeze({
+    ...spec,
+    kind: 'intent' as const,
+    pathParams: Object.freeze([...spec.pathParams]),
+    ...(spec.fileParts ? { fileParts: Object.freeze({ ...spec.fileParts }) } : {}),
+  });
 }
 
 /** Builds a frozen error set descriptor (used by generated registries). */

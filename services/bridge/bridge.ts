@@ -1,9 +1,21 @@
 import type { AnyIntentDescriptor, Bus, Delivery, JsonValue, NetworkBus, Subscription } from '../../runtime/index.ts';
-import { FlexEnvelope, FlexReply, intents, topics, type FlexFailure, type FlexSuccess } from '../../generated/index.ts';
+import {
+  FlexEnvelope,
+  FlexError,
+  FlexReply,
+  intents,
+  topics,
+  type FlexFailure,
+  type FlexProgress,
+  type FlexSuccess,
+  type FlexUnhandled,
+} from '../../generated/index.ts';
 import { flexErrorName, flexFailure } from './failures.ts';
 import { callService, intentRequest, type CallOutcome, type IntentRequest } from './http-call.ts';
 import { FlexJournal } from './journal.ts';
+import { replyLabel } from './labels.ts';
 import type { FlexBridgeObserver } from './observer.ts';
+import { recoverJournal } from './recovery.ts';
 import { ReplayGuard } from './replay-guard.ts';
 
 /** The schema's pattern of a corr (FlexEnvelope.corr): no '/', '{', '}' or '*', so it always names a reply address. */
@@ -44,12 +56,20 @@ export interface FlexBridgeOptions {
   readonly now?: () => number;
   /** Told of every envelope, reply and service call (metrics). */
   readonly observer?: FlexBridgeObserver;
+  /** A call not answered after this many milliseconds gets a progress reply (default 1,000). */
+  readonly progressAfterMs?: number;
+  /** Then one every this many milliseconds until the final reply (default 2,000). */
+  readonly progressEveryMs?: number;
+  /** Each envelope refused UNKNOWN_INTENT, as published on `flex/unhandled` (for the bridge's log). */
+  readonly onUnhandled?: (unhandled: FlexUnhandled) => void;
+  /** At start, with a journal: how many calls in flight when the bridge last stopped were answered INTERRUPTED. */
+  readonly onRecovered?: (count: number) => void;
   /** Failures that no reply can carry: an envelope without a usable corr, a journal or publish failure. */
   readonly onError: (err: unknown) => void;
 }
 
 export interface FlexBridge {
-  /** Resolves once the bridge receives envelopes. */
+  /** Resolves once the bridge receives envelopes and has answered the calls its journal shows interrupted. */
   readonly ready: Promise<void>;
   /** Envelopes accepted whose final reply is not sent yet. */
   readonly inFlight: number;
@@ -78,11 +98,29 @@ export function serveFlexBridge(bus: Bus, options: FlexBridgeOptions): FlexBridg
   /** The retry hint of a JOURNAL_UNAVAILABLE refusal: a full or read-only disk is the operator's to fix. */
   const JOURNAL_RETRY_MS = 5_000;
 
-  const reply = (corr: string, intent: string | undefined, fields: { ack: boolean; success?: FlexSuccess; error?: FlexFailure }): Promise<FlexReply> => {
-    const value: FlexReply = { v: 1, ts: BigInt(now()), corr, ...(intent !== undefined ? { intent } : {}), ...fields };
+  const progressAfterMs = options.progressAfterMs ?? 1_000;
+  const progressEveryMs = options.progressEveryMs ?? 2_000;
+  /** Stops the progress replies of each call in flight (close). */
+  const progressStops = new Set<() => void>();
+
+  const reply = (
+    corr: string,
+    intent: string | undefined,
+    fields: { ack: boolean; progress?: FlexProgress; success?: FlexSuccess; error?: FlexFailure },
+    service?: string,
+  ): Promise<FlexReply> => {
+    const label = replyLabel(fields, {
+      ...(intent !== undefined ? { intent } : {}),
+      ...(service !== undefined ? { service } : {}),
+      ...(fields.progress?.elapsedMs !== undefined ? { elapsedMs: fields.progress.elapsedMs } : {}),
+    });
+    const value: FlexReply = { v: 1, ts: BigInt(now()), corr, ...(intent !== undefined ? { intent } : {}), ...fields, label };
     return bus.publish(topics['flex/reply/{corr}'], value, { params: { corr } }).then(() => {
-      const { error, success } = fields;
-      options.observer?.replied(error ? 'error' : success ? 'success' : 'ack', error && (flexErrorName(error.code) ?? `code ${error.code}`));
+      const { error, success, progress } = fields;
+      options.observer?.replied(
+        error ? 'error' : success ? 'success' : progress ? 'progress' : 'ack',
+        error && (flexErrorName(error.code) ?? `code ${error.code}`),
+      );
       return value;
     });
   };
@@ -149,16 +187,20 @@ export function serveFlexBridge(bus: Bus, options: FlexBridgeOptions): FlexBridg
     // Without a valid corr there is no reply address: the envelope can only be reported.
     if (typeof envelope.corr !== 'string' || !CORR.test(envelope.corr))
       throw new Error(`flex/envelope from ${sender}: corr ${JSON.stringify(envelope.corr)} cannot name a reply address; envelope dropped`);
+    const receivedAt = now();
     const admitted = admit(envelope, sender);
     if ('code' in admitted) {
-      await refuse(envelope.corr, typeof envelope.intent === 'string' ? envelope.intent.slice(0, 128) : undefined, admitted);
+      const intentName = typeof envelope.intent === 'string' ? envelope.intent.slice(0, 128) : undefined;
+      // Handed on and refused: a failure of either is reported, and the other still happens.
+      const handedOn = admitted.code === FlexError.UNKNOWN_INTENT ? handOn(envelope, sender, receivedAt, admitted.message) : Promise.resolve();
+      await Promise.all([handedOn.catch(options.onError), refuse(envelope.corr, intentName, admitted)]);
       return;
     }
     const { intent, request } = admitted;
     // Journaled before the ack: an acked envelope is on disk. One that cannot be journaled is refused (the
     // device hears it and may retry with the same corr), never called unjournaled nor left unanswered.
     try {
-      await journal?.write(envelope.corr, 'req', {
+      await journal?.write(sender, envelope.corr, 'req', {
         sender,
         receivedAt: new Date(now()).toISOString(),
         http: { method: request.method, url: request.url },
@@ -174,14 +216,21 @@ export function serveFlexBridge(bus: Bus, options: FlexBridgeOptions): FlexBridg
       );
       return;
     }
-    await reply(envelope.corr, intent.name, { ack: true });
+    await reply(envelope.corr, intent.name, { ack: true }, intent.service);
     const call = (async () => {
+      const stopProgress = startProgress(envelope.corr, intent);
       const started = performance.now();
-      const outcome = await authorizedCall(intent, request);
+      let outcome: CallOutcome;
+      try {
+        outcome = await authorizedCall(intent, request);
+      } finally {
+        // Before the final reply is published: no progress reply can follow it.
+        stopProgress();
+      }
       options.observer?.called(intent.service, (performance.now() - started) / 1000, 'success' in outcome ? 'success' : 'error');
       let final: FlexReply;
       try {
-        final = await reply(envelope.corr, intent.name, { ack: true, ...outcome });
+        final = await reply(envelope.corr, intent.name, { ack: true, ...outcome }, intent.service);
       } catch (err) {
         // A success too large for the reply topic still gets a final answer.
         if (!('success' in outcome)) throw err;
@@ -190,20 +239,74 @@ export function serveFlexBridge(bus: Bus, options: FlexBridgeOptions): FlexBridg
           error: flexFailure('PAYLOAD_TOO_LARGE', `${intent.service}: response too large for the reply`),
         });
       }
-      await journal?.write(envelope.corr, 'res', { finishedAt: new Date(now()).toISOString(), reply: FlexReply.toJSON(final) });
+      await journal?.write(sender, envelope.corr, 'res', { finishedAt: new Date(now()).toISOString(), reply: FlexReply.toJSON(final) });
     })().catch(options.onError);
     pending.add(call);
     void call.finally(() => pending.delete(call));
   }
 
-  const subscription: Subscription = bus.subscribe(topics['flex/envelope'], (envelope, delivery) => handle(envelope, delivery).catch(options.onError));
+  /**
+   * Progress replies for a call in flight: the first after progressAfterMs, then one every
+   * progressEveryMs. The returned stop is called before the final reply; a tick after it sends nothing.
+   */
+  function startProgress(corr: string, intent: AnyIntentDescriptor): () => void {
+    const startedAt = now();
+    let stopped = false;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const tick = () => {
+      if (stopped) return;
+      const elapsedMs = Math.max(0, Math.min(0xffff_ffff, now() - startedAt));
+      reply(corr, intent.name, { ack: true, progress: { message: `waiting for ${intent.service}`.slice(0, 128), elapsedMs } }, intent.service).catch(
+        options.onError,
+      );
+      timer = setTimeout(tick, progressEveryMs);
+    };
+    timer = setTimeout(tick, progressAfterMs);
+    const stop = () => {
+      stopped = true;
+      clearTimeout(timer);
+      progressStops.delete(stop);
+    };
+    progressStops.add(stop);
+    return stop;
+  }
+
+  /** Publishes an envelope refused UNKNOWN_INTENT on `flex/unhandled` for the text/metadata handler, and tells onUnhandled. */
+  async function handOn(envelope: FlexEnvelope, sender: string, receivedAt: number, reason: string): Promise<void> {
+    // Only a valid envelope gets as far as the intent lookup, so it has a JSON form.
+    const unhandled: FlexUnhandled = {
+      envelope: FlexEnvelope.toJSON(envelope),
+      sender: sender.slice(0, 256) || '?',
+      receivedAt: BigInt(receivedAt),
+      reason,
+    };
+    options.onUnhandled?.(unhandled);
+    await bus.publish(topics['flex/unhandled'], unhandled);
+  }
+
+  // Envelopes wait until the calls the journal shows interrupted are answered and their corrs are known to the replay guard.
+  const recovered = journal
+    ? recoverJournal(journal, {
+        guard,
+        maxAgeMs: options.maxAgeMs ?? 60_000,
+        now,
+        reply: (corr, intent, error) => reply(corr, intent, { ack: true, error }),
+        onError: options.onError,
+      })
+        .then((count) => options.onRecovered?.(count))
+        .catch(options.onError)
+    : Promise.resolve();
+  const subscription: Subscription = bus.subscribe(topics['flex/envelope'], (envelope, delivery) =>
+    recovered.then(() => handle(envelope, delivery)).catch(options.onError),
+  );
   return {
-    ready: subscription.ready,
+    ready: Promise.all([subscription.ready, recovered]).then(() => undefined),
     get inFlight() {
       return pending.size;
     },
     async close() {
       subscription.unsubscribe();
+      for (const stop of [...progressStops]) stop();
       await Promise.all(pending);
     },
   };

@@ -2,11 +2,15 @@ import type { AnyIntentDescriptor, JsonValue } from '../../runtime/index.ts';
 import type { FlexFailure, FlexSuccess } from '../../generated/index.ts';
 import { flexFailure } from './failures.ts';
 
-/** The HTTP request an intent's mapping makes of a body: path and query parameters filled from the body's fields, the rest as JSON. */
+/**
+ * The HTTP request an intent's mapping makes of a body: path and query parameters filled from the
+ * body's fields, the rest as JSON, or as multipart/form-data where the intent names file parts.
+ */
 export interface IntentRequest {
   readonly method: string;
   readonly url: string;
-  readonly body: string | undefined;
+  /** FormData sets its own content-type with the boundary. */
+  readonly body: string | FormData | undefined;
 }
 
 /** Builds the request of `intent` with `body` (its validated JSON form) against `baseUrl`; a parameter that is not a string or number is an error naming it. */
@@ -18,8 +22,24 @@ export function intentRequest(intent: AnyIntentDescriptor, baseUrl: string, body
     return encodeURIComponent(String(value));
   });
   const rest = Object.fromEntries(Object.entries(body).filter(([key]) => !intent.pathParams.includes(key)));
+  const url = baseUrl.replace(/\/+$/, '') + path;
+  if (intent.fileParts) return { method: intent.method, url, body: formOf(rest, intent.fileParts) };
   const sendsBody = intent.method !== 'DELETE';
-  return { method: intent.method, url: baseUrl.replace(/\/+$/, '') + path, body: sendsBody ? JSON.stringify(rest) : undefined };
+  return { method: intent.method, url, body: sendsBody ? JSON.stringify(rest) : undefined };
+}
+
+/**
+ * The body as multipart/form-data: each field of `fileParts` as a JSON file part `<field>.json`
+ * (application/json), the others as form fields, strings as they are and other values as JSON text.
+ */
+function formOf(body: { readonly [key: string]: JsonValue }, fileParts: Readonly<Record<string, string>>): FormData {
+  const form = new FormData();
+  for (const [key, value] of Object.entries(body)) {
+    const part = Object.hasOwn(fileParts, key) ? fileParts[key] : undefined;
+    if (part !== undefined) form.append(part, new Blob([JSON.stringify(value)], { type: 'application/json' }), `${key}.json`);
+    else form.append(key, typeof value === 'string' ? value : JSON.stringify(value));
+  }
+  return form;
 }
 
 export interface CallOptions {
@@ -43,7 +63,7 @@ export async function callService(intent: AnyIntentDescriptor, request: IntentRe
   try {
     response = await options.fetch(request.url, {
       method: request.method,
-      headers: { accept: 'application/json', ...(request.body !== undefined ? { 'content-type': 'application/json' } : {}), ...options.headers },
+      headers: { accept: 'application/json', ...(typeof request.body === 'string' ? { 'content-type': 'application/json' } : {}), ...options.headers },
       body: request.body,
       signal,
       redirect: 'error',

@@ -40,6 +40,13 @@ describe('bridge policy files', () => {
     expectGolden(join(CASES, `${name.replace(/\.yaml$/, '')}.expected.txt`), problemsOf(name), name);
   });
 
+  it('MIDL1907: a bridge policy key that is not known is reported with its line, column, code frame and help', () => {
+    const text = problemsOf('unknown-keys.yaml');
+    expect(text).toContain("error[MIDL1907]: invalid bridge policy: unknown key 'journl'");
+    expect(text).toContain('--> tests/cases/bridge-policy/unknown-keys.yaml:3:1');
+    expect(text).toContain('3 | journl: /var/lib/midl-bridge\n  | ^^^^^^\nhelp: check the spelling');
+  });
+
   it('MIDL1909: a setting, service or device defined in two files of a directory names both places', () => {
     const text = problemsOf('two-files-clash');
     expect(text).toContain("error[MIDL1909]: service 'planner' is defined twice in the bridge policy");

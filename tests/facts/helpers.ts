@@ -25,8 +25,8 @@ function checked(label: string, result: ReturnType<typeof compile>): Program {
   return { label, ir: result.ir };
 }
 
-/** examples/ directories that hold programs (TypeScript using a bus), not schemas. */
-const PROGRAM_DIRS = new Set(['programs']);
+/** examples/ directories that hold no schema: programs (TypeScript using a bus) and deployment files (bridge: a policy and a systemd unit). */
+const PROGRAM_DIRS = new Set(['programs', 'bridge']);
 
 /**
  * The example directories that hold schemas: every directory of examples/ but PROGRAM_DIRS. One without a

@@ -187,7 +187,7 @@ describe('FountainKit midi-ci-pe facts', () => {
         expect((property['samples'] as Json)['request']).toEqual(t.example);
         const mapsTo = property['mapsTo'] as Json;
         if (t.kind === 'intent') {
-          expect(mapsTo).toEqual({ openapi: { method: t.http!.method, path: t.http!.path.split('?')[0], body: 'json' } });
+          expect(mapsTo).toEqual({ openapi: { method: t.http!.method, path: t.http!.path.split('?')[0], body: t.http!.fileParts ? 'multipart' : 'json' } });
           expect(property['writable']).toBe(t.http!.method !== 'GET');
           expect(property['readable']).toBe(t.http!.method === 'GET');
         } else {

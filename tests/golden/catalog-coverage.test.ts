@@ -16,6 +16,9 @@ const CLI_ONLY_CODES: Readonly<Record<string, readonly string[]>> = {
   MIDL1904: ['MIDL1904: an invalid policy file is reported with its line, column, code frame and help'],
   MIDL1905: ['MIDL1905: a policy naming an unknown capability is reported with the capabilities of the schema'],
   MIDL1906: ['MIDL1906: a file of secrets that others may read is refused, naming the mode and the fix, never the content'],
+  MIDL1907: ['MIDL1907: a bridge policy key that is not known is reported with its line, column, code frame and help'],
+  MIDL1908: ['MIDL1908: an unknown service or intent is reported with what the bridge serves'],
+  MIDL1909: ['MIDL1909: a setting, service or device defined in two files of a directory names both places'],
 };
 
 const cliDir = repoPath('tests/cli');

@@ -65,7 +65,13 @@ export interface FactsEntry {
   readonly lane: Lane | null;
   readonly maxPayload: number | null;
   readonly stream: boolean;
-  readonly http: { readonly method: HttpMethod; readonly path: string; readonly service: string } | null;
+  readonly http: {
+    readonly method: HttpMethod;
+    readonly path: string;
+    readonly service: string;
+    /** Body fields sent as multipart/form-data file parts, by part name. */
+    readonly fileParts?: readonly { readonly field: string; readonly part: string }[];
+  } | null;
   /** Exactly the hints the schema states (MCP annotations are made from these and nothing else). */
   readonly hints: IrHints;
 }
@@ -271,7 +277,7 @@ class Context {
       lane: null,
       maxPayload: null,
       stream: false,
-      http: { method: i.http.method, path: i.http.path, service: i.service },
+      http: { method: i.http.method, path: i.http.path, service: i.service, ...(i.http.fileParts ? { fileParts: i.http.fileParts } : {}) },
       hints: { ...i.hints },
     };
   }

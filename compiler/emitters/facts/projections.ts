@@ -105,7 +105,10 @@ function mcpMeta(t: FactsEntry): { [k: string]: JsonValue } {
   if (t.lane !== null) meta['midl/lane'] = t.lane;
   if (t.maxPayload !== null) meta['midl/maxPayload'] = t.maxPayload;
   if (t.kind === 'topic') meta['midl/stream'] = t.stream;
-  if (t.http !== null) meta['midl/http'] = { ...t.http };
+  if (t.http !== null) {
+    const { fileParts, ...http } = t.http;
+    meta['midl/http'] = { ...http, ...(fileParts ? { fileParts: fileParts.map((f) => ({ field: f.field, part: f.part })) } : {}) };
+  }
   return meta;
 }
 
@@ -179,7 +182,7 @@ function peProperty(t: FactsEntry, id: string): JsonValue {
       type: 'json',
       readable: !hasBody,
       writable: hasBody,
-      mapsTo: { openapi: { method: t.http.method, path, body: 'json' } },
+      mapsTo: { openapi: { method: t.http.method, path, body: t.http.fileParts ? 'multipart' : 'json' } },
       descriptor: { params, request, ...(response ? { response } : {}) },
       samples,
       'x-midl': xMidl,

@@ -207,18 +207,50 @@ function topicEntry(t: IrTopic, typeRef: (fq: string) => string): Syntax.Propert
 function intentEntry(i: IrIntent, typeRef: (fq: string) => string): Syntax.Property {
   const title = `\`${i.name}\` (${i.http.method} ${i.http.path})`;
   const args = typeArgs([type`${typeRef(i.body)}`, i.reply ? type`${typeRef(i.reply)}` : type`never`]);
-  const value = expr`defineIntent<${args}>({
-    name: ${lit(i.name)},
-    toolName: ${lit(i.toolName)},
-    package: ${lit(i.package)},
-    version: ${lit(i.version)},
-    body: ${typeRef(i.body)},
-    reply: ${i.reply ? typeRef(i.reply) : identifier('undefined')},
-    method: ${lit(i.http.method)},
-    path: ${lit(i.http.path)},
-    pathParams: [${i.http.pathParams.map(lit)}],
-    service: ${lit(i.service)},
-    errors: ${i.errors ? expr`errorSets[${lit(i.errors)}]` : identifier('undefined')},
+  const c = {
+    name: lit(i.name),
+    toolName: lit(i.toolName),
+    package: lit(i.package),
+    version: lit(i.version),
+    body: typeRef(i.body),
+    reply: i.reply ? typeRef(i.reply) : identifier('undefined'),
+    method: lit(i.http.method),
+    path: lit(i.http.path),
+    pathParams: i.http.pathParams.map(lit),
+    service: lit(i.service),
+    errors: i.errors ? expr`errorSets[${lit(i.errors)}]` : identifier('undefined'),
+  };
+  // fileParts only where the intent has them, so the descriptors of JSON intents keep their shape.
+  const value = i.http.fileParts
+    ? expr`defineIntent<${args}>({
+    name: ${c.name},
+    toolName: ${c.toolName},
+    package: ${c.package},
+    version: ${c.version},
+    body: ${c.body},
+    reply: ${c.reply},
+    method: ${c.method},
+    path: ${c.path},
+    pathParams: [${c.pathParams}],
+    fileParts: ${object(
+      i.http.fileParts.map((f) => property(f.field, lit(f.part))),
+      false,
+    )},
+    service: ${c.service},
+    errors: ${c.errors},
+  })`
+    : expr`defineIntent<${args}>({
+    name: ${c.name},
+    toolName: ${c.toolName},
+    package: ${c.package},
+    version: ${c.version},
+    body: ${c.body},
+    reply: ${c.reply},
+    method: ${c.method},
+    path: ${c.path},
+    pathParams: [${c.pathParams}],
+    service: ${c.service},
+    errors: ${c.errors},
   })`;
   return property(i.name, value, docCommentText(i.doc ? `${title}\n\n${i.doc}` : title));
 }

@@ -87,10 +87,15 @@ describe('flex bridge', () => {
     expect(service.received[0]!.headers['content-type']).toBe('application/json');
   });
 
-  it('fills path and query parameters from the body and leaves them out of the JSON body', async () => {
+  it('fills path and query parameters from the body and leaves them out of the body; tools.register goes as multipart with the part openapi_file', async () => {
     const { service, send } = await start();
     const replies = await send(envelope('t1', 'tools.register', { corpusId: 'fc.main', openapi: { openapi: '3.1.0' } }));
-    expect(service.received[0]).toMatchObject({ method: 'POST', url: '/tools/register?corpusId=fc.main', body: { openapi: { openapi: '3.1.0' } } });
+    expect(service.received[0]).toMatchObject({
+      method: 'POST',
+      url: '/tools/register?corpusId=fc.main',
+      form: { openapi_file: { filename: 'openapi.json', type: 'application/json', text: '{"openapi":"3.1.0"}' } },
+    });
+    expect(service.received[0]!.headers['content-type']).toMatch(/^multipart\/form-data; boundary=/);
     // The tools service answered without toolId: an invalid reply.
     expect(replies.at(-1)!.error).toMatchObject({ code: FlexError.UPSTREAM_ERROR, kind: 'upstream_error', httpStatus: 200 });
     expect(replies.at(-1)!.error!.message).toMatch(/^tools_factory: invalid reply: .*toolId/);
@@ -168,13 +173,18 @@ describe('flex bridge', () => {
     await send(envelope('..', 'planner.execute', SEED_ENVELOPE.body));
     // The response file is written after the final reply is sent; the bridge counts the call until then.
     await until(() => bridge.inFlight === 0, 2_000, 'the journal writes');
-    expect((await readdir(dir)).sort()).toEqual(['%2E%2E-req.json', '%2E%2E-res.json', 'dE8x-7qF-req.json', 'dE8x-7qF-res.json']);
-    const req = JSON.parse(await readFile(join(dir, 'dE8x-7qF-req.json'), 'utf8')) as Record<string, unknown>;
+    // One directory per sender (its name escaped as a corr is), so two senders' same corr never share a file.
+    const [senderDir, ...others] = await readdir(dir);
+    expect(others).toEqual([]);
+    expect(senderDir).toMatch(/^session%20\d+$/);
+    const files = join(dir, senderDir!);
+    expect((await readdir(files)).sort()).toEqual(['%2E%2E-req.json', '%2E%2E-res.json', 'dE8x-7qF-req.json', 'dE8x-7qF-res.json']);
+    const req = JSON.parse(await readFile(join(files, 'dE8x-7qF-req.json'), 'utf8')) as Record<string, unknown>;
     expect(req).toMatchObject({
       http: { method: 'POST', url: `${service.baseUrl}/planner/execute` },
       envelope: { ...SEED_ENVELOPE, ts: String(SEED_ENVELOPE.ts) },
     });
-    const res = JSON.parse(await readFile(join(dir, 'dE8x-7qF-res.json'), 'utf8')) as { reply: Record<string, unknown> };
+    const res = JSON.parse(await readFile(join(files, 'dE8x-7qF-res.json'), 'utf8')) as { reply: Record<string, unknown> };
     expect(res.reply).toMatchObject({ corr: 'dE8x-7qF', ack: true, success: { status: 200, body: PLANNER_RESPONSE } });
     expect(JSON.stringify(req)).not.toMatch(/authorization/i);
   });
@@ -186,6 +196,8 @@ describe('flex bridge', () => {
     const journalDir = join(dir, 'journal');
     await writeFile(journalDir, 'not a directory');
     const { send, service } = await start({ journalDir });
+    // Reading the journal back at start failed too, and was reported.
+    expect(bridgeErrors.splice(0).map(String)).toEqual([expect.stringMatching(/ENOTDIR/)]);
     const replies = await send(SEED_ENVELOPE);
     expect(replies).toHaveLength(1);
     expect(replies[0]).toMatchObject({ corr: 'dE8x-7qF', ack: false, error: { code: 4014, kind: 'journal_unavailable', retryAfterMs: 5000 } });

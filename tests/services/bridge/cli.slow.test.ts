@@ -79,8 +79,12 @@ describe('midl bridge', () => {
     expect(gateway.received).toHaveLength(1);
     expect(planner.received[0]!.headers.authorization).toMatch(/^Bearer ey/);
     expect(planner.received[0]).toMatchObject({ method: 'POST', url: '/planner/execute', body: SEED_ENVELOPE.body });
-    expect((await readdir(journal)).sort()).toEqual(['dE8x-7qF-req.json', 'dE8x-7qF-res.json']);
-    const res = JSON.parse(await readFile(join(journal, 'dE8x-7qF-res.json'), 'utf8')) as { reply: unknown };
+    // One directory per sender: the peer's endpoint name, escaped.
+    const senders = await readdir(journal);
+    expect(senders).toEqual([expect.stringMatching(/^peer%20/)]);
+    const files = join(journal, senders[0]!);
+    expect((await readdir(files)).sort()).toEqual(['dE8x-7qF-req.json', 'dE8x-7qF-res.json']);
+    const res = JSON.parse(await readFile(join(files, 'dE8x-7qF-res.json'), 'utf8')) as { reply: unknown };
     expect(res.reply).toMatchObject({ corr: 'dE8x-7qF', success: { body: PLANNER_RESPONSE } });
     expect(await bridge.stop('SIGINT')).toBe(0);
     expect(stackTraceLines(bridge.stderr())).toEqual([]);
