@@ -218,6 +218,13 @@ export function createClient(bus: Bus) {
     },
     sse: {
       /**
+       * `sse/cancel/{id}`
+       *
+       * Stop the stream {id}: its receiver is gone (the HTTP client closed the connection, or the stream
+       * failed at the receiver), so the sender cancels the upstream request and publishes nothing more.
+       */
+      cancel: topicClient(bus, topics['sse/cancel/{id}']),
+      /**
        * `sse/ctrl/{id}`
        *
        * Reliability control for the token stream {id}, from receiver to sender: cumulative ACK, NACK of
@@ -231,6 +238,14 @@ export function createClient(bus: Bus) {
        * retransmit buffer size. Announced when an endpoint starts and when its parameters change.
        */
       profile: topicClient(bus, topics['sse/profile']),
+      /**
+       * `sse/request`
+       *
+       * Make an HTTP request upstream on the requester's behalf (midl stream egress → midl stream ingress):
+       * the reply is the head of the upstream's answer; a streaming answer's events follow on
+       * sse/stream/{id}. Subscribe to sse/stream/{id} before asking, so that no event is missed.
+       */
+      request$: topicClient(bus, topics['sse/request']),
       /**
        * `sse/stream/{id}`
        *
