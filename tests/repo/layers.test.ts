@@ -34,8 +34,9 @@ const PACKAGES: Readonly<Record<Layer, readonly string[]>> = {
   generated: [],
   // webgpu: Dawn for Node, the device behind the GPU host (services/gpu). @modelcontextprotocol/sdk: the
   // official MCP server and its stdio and Streamable HTTP transports (services/mcp). jose: reads the
-  // expiry of the Flex bridge's gateway JWT (services/bridge).
-  services: ['webgpu', '@modelcontextprotocol/sdk', 'jose'],
+  // expiry of the Flex bridge's gateway JWT (services/bridge). eventsource-parser: reads the upstream's
+  // server-sent events at the SSE ingress and checks them at the egress (services/sse).
+  services: ['webgpu', '@modelcontextprotocol/sdk', 'jose', 'eventsource-parser'],
   compiler: ['ajv', 'ajv-formats', 'chevrotain', 'handlebars', 'yaml'],
   // typescript: operator commands strip the types of the code they generate for a schema at run time.
   // yaml: operator files (a grant policy) keep their line and column for diagnostics. diff: the unified
