@@ -62,7 +62,7 @@ export function networkSessions(bus: NetworkBus): () => ReadonlySet<number> {
   return () => new Set(bus.stats().peers.flatMap((p) => (p.state === 'established' ? [p.sessionId] : [])));
 }
 
-/** How often streams are checked for gaps, silence and lost ingress sessions. */
+/** How often streams are checked for gaps, silence and lost ingress sessions (more often for a short --gap-timeout). */
 const TICK_MS = 250;
 
 function sendJson(res: ServerResponse, status: number, body: string, extra: Record<string, string> = {}): void {
@@ -316,22 +316,25 @@ export async function serveSseEgress(bus: Bus, options: SseEgressOptions): Promi
       sendJson(res, 500, openAiErrorJson(`the SSE egress failed: ${err instanceof Error ? err.message : String(err)}`, 'bridge_error'));
     });
   });
-  const ticker = setInterval(() => {
-    const now = Date.now();
-    const live = options.liveSessions?.();
-    for (const { stream } of [...open.values()]) {
-      const s = stream.sequencer;
-      if (s.gapSince !== undefined && now - s.gapSince > gapTimeoutMs)
-        stream.fail(`seq ${s.expected} of the stream did not arrive within ${gapTimeoutMs} ms (${s.heldCount} later events wait)`);
-      else if (stream.session !== undefined && live !== undefined && !live.has(stream.session)) {
-        stream.lostSince ??= now;
-        if (now - stream.lostSince > gapTimeoutMs) stream.fail(`the SSE ingress left the bus mid-stream (its session has been gone for ${gapTimeoutMs} ms)`);
-      } else {
-        stream.lostSince = undefined;
-        if (stream.started && now - stream.lastEventAt > idleTimeoutMs) stream.fail(`no event of the stream for ${idleTimeoutMs} ms`);
+  const ticker = setInterval(
+    () => {
+      const now = Date.now();
+      const live = options.liveSessions?.();
+      for (const { stream } of [...open.values()]) {
+        const s = stream.sequencer;
+        if (s.gapSince !== undefined && now - s.gapSince > gapTimeoutMs)
+          stream.fail(`seq ${s.expected} of the stream did not arrive within ${gapTimeoutMs} ms (${s.heldCount} later events wait)`);
+        else if (stream.session !== undefined && live !== undefined && !live.has(stream.session)) {
+          stream.lostSince ??= now;
+          if (now - stream.lostSince > gapTimeoutMs) stream.fail(`the SSE ingress left the bus mid-stream (its session has been gone for ${gapTimeoutMs} ms)`);
+        } else {
+          stream.lostSince = undefined;
+          if (stream.started && now - stream.lastEventAt > idleTimeoutMs) stream.fail(`no event of the stream for ${idleTimeoutMs} ms`);
+        }
       }
-    }
-  }, TICK_MS);
+    },
+    Math.max(10, Math.min(TICK_MS, gapTimeoutMs / 4)),
+  );
   ticker.unref();
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

@@ -1,6 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import type { SseEnvelope } from '../../../generated/index.ts';
-import { eventText, parseEventText, SseCoalescer, SequenceError, SseTextError, StreamSequencer, splitText, upstreamUrl } from '../../../services/index.ts';
+// The modules themselves rather than services/index.ts: this file needs none of the other services (WebGPU, MCP).
+import { SseCoalescer, splitText } from '../../../services/sse/coalescer.ts';
+import { upstreamUrl } from '../../../services/sse/ingress.ts';
+import { SequenceError, StreamSequencer } from '../../../services/sse/sequencer.ts';
+import { eventText, parseEventText, SseTextError } from '../../../services/sse/sse-text.ts';
 
 /** The pieces of the SSE bridges that need no bus: event text, coalescing, ordering, the upstream URL. */
 
