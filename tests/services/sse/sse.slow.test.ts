@@ -7,7 +7,7 @@ import { intents, topics } from '../../../generated/index.ts';
 import { FrameError, NetworkBus } from '../../../runtime/index.ts';
 import { transports } from '../../../runtime/transports/index.ts';
 import { networkSessions, serveSseEgress, serveSseIngress, type SseEgress, type SseIngress } from '../../../services/index.ts';
-import { stackTraceLines } from '../../helpers/cli.ts';
+import { runMidl, stackTraceLines } from '../../helpers/cli.ts';
 import { killAll, startMidl } from '../../helpers/midl-process.ts';
 import { startRelay, type Relay } from '../../helpers/udp-relay.ts';
 import { until } from '../../helpers/until.ts';
@@ -24,7 +24,7 @@ import { API_KEY, startFakeOpenAi, tokens, UNAUTHORIZED, type FakeOpenAi } from 
 const SEED = 1505;
 const TOKENS = 10_000;
 /** The in-process case is shorter: the CLI case streams the full 10k through the same loss. */
-const IN_PROCESS_TOKENS = 3_000;
+const IN_PROCESS_TOKENS = 1_500;
 const cleanups: (() => Promise<unknown>)[] = [];
 afterEach(async () => {
   await killAll();
@@ -71,7 +71,7 @@ function expectOnlyRepairedFrames(busErrors: readonly unknown[]): void {
   expect(busErrors.length).toBeLessThan(200);
 }
 
-async function inProcess(loss: typeof lossy, gapTimeoutMs = 8_000): Promise<InProcess> {
+async function inProcess(loss: typeof lossy, gapTimeoutMs = 8_000, silenceMs?: number): Promise<InProcess> {
   const errors: unknown[] = [];
   const onError = (e: unknown) => void errors.push(e);
   const busErrors: unknown[] = [];
@@ -79,7 +79,7 @@ async function inProcess(loss: typeof lossy, gapTimeoutMs = 8_000): Promise<InPr
   cleanups.push(() => Promise.resolve(expectOnlyRepairedFrames(busErrors)));
   const upstream = await startFakeOpenAi(SEED);
   cleanups.push(() => upstream.close());
-  const authority = new NetworkBus({ name: 'egress', ...registry, onError: onBusError });
+  const authority = new NetworkBus({ name: 'egress', ...registry, onError: onBusError, ...(silenceMs === undefined ? {} : { silenceMs }) });
   const listener = await transports.listen('udp://127.0.0.1:0', { name: 'egress', onError: onBusError });
   listener.onSession((link) => authority.accept(link));
   cleanups.push(async () => {
@@ -157,7 +157,8 @@ describe('SSE over the bus with the OpenAI SDK', () => {
   }, 60_000);
 
   it('a lost ingress ends the stream in an error the SDK throws', async () => {
-    const p = await inProcess({ loss: 0, duplicate: 0, reorder: 0, maxDelayMs: 0 }, 1_000);
+    // The authority notices the silence after 1.5 s (not the default 5), then waits 1 s more for a resume.
+    const p = await inProcess({ loss: 0, duplicate: 0, reorder: 0, maxDelayMs: 0 }, 1_000, 1_500);
     const s = await p.client.chat.completions.create({ model: 'slow', stream: true, messages: [] });
     let ticks = 0;
     const ended = (async () => {
@@ -206,4 +207,15 @@ describe('midl stream ingress / egress (CLI processes)', () => {
       ).toEqual([]);
     }
   }, 90_000);
+
+  it('refuses an API key file that others may read (exit 2, before connecting)', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'midl-stream-'));
+    cleanups.push(() => rm(dir, { recursive: true, force: true }));
+    const exposed = join(dir, 'key');
+    await writeFile(exposed, 'sk\n');
+    await chmod(exposed, 0o644);
+    const r = await runMidl(['stream', 'ingress', '--to', 'udp://127.0.0.1:9', '--upstream', 'http://h/v1', '--api-key-file', exposed], { timeoutMs: 30_000 });
+    expect(r.code, r.stderr).toBe(2);
+    expect(r.stderr).toMatch(/--api-key-file/);
+  }, 60_000);
 });
