@@ -232,20 +232,20 @@ export function createClient(bus: Bus) {
        */
       ctrl: topicClient(bus, topics['sse/ctrl/{id}']),
       /**
+       * `sse/open`
+       *
+       * Make an HTTP request upstream on the requester's behalf (midl stream egress → midl stream ingress):
+       * the reply is the head of the upstream's answer; a streaming answer's events follow on
+       * sse/stream/{id}. Subscribe to sse/stream/{id} before asking, so that no event is missed.
+       */
+      open: topicClient(bus, topics['sse/open']),
+      /**
        * `sse/profile`
        *
        * Transport parameters of an SSE endpoint: lane groups, MTU, Flex and fragment limits, ACK period and
        * retransmit buffer size. Announced when an endpoint starts and when its parameters change.
        */
       profile: topicClient(bus, topics['sse/profile']),
-      /**
-       * `sse/request`
-       *
-       * Make an HTTP request upstream on the requester's behalf (midl stream egress → midl stream ingress):
-       * the reply is the head of the upstream's answer; a streaming answer's events follow on
-       * sse/stream/{id}. Subscribe to sse/stream/{id} before asking, so that no event is missed.
-       */
-      request$: topicClient(bus, topics['sse/request']),
       /**
        * `sse/stream/{id}`
        *

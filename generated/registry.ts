@@ -469,6 +469,31 @@ export const topics = Object.freeze({
     toolName: 'sse__ctrl__id',
   }),
   /**
+   * `sse/open`
+   *
+   * Make an HTTP request upstream on the requester's behalf (midl stream egress → midl stream ingress):
+   * the reply is the head of the upstream's answer; a streaming answer's events follow on
+   * sse/stream/{id}. Subscribe to sse/stream/{id} before asking, so that no event is missed.
+   */
+  'sse/open': defineTopic<t_fountain_sse.SseRequest, t_fountain_sse.SseResponseHead>({
+    address: 'sse/open',
+    id: 1698952235,
+    params: [],
+    package: 'fountain.sse',
+    version: '0.1.0',
+    payload: t_fountain_sse.SseRequest,
+    reply: t_fountain_sse.SseResponseHead,
+    qos: 'at_least_once',
+    budget: { latencyUs: 200000 },
+    publish: Capabilities['sse.subscribe'].mask,
+    subscribe: Capabilities['sse.publish'].mask,
+    errors: errorSets['fountain.sse.SseError'],
+    lane: 'sysex8',
+    maxPayload: 1048576,
+    stream: false,
+    toolName: 'sse__open',
+  }),
+  /**
    * `sse/profile`
    *
    * Transport parameters of an SSE endpoint: lane groups, MTU, Flex and fragment limits, ACK period and
@@ -491,31 +516,6 @@ export const topics = Object.freeze({
     maxPayload: 1024,
     stream: false,
     toolName: 'sse__profile',
-  }),
-  /**
-   * `sse/request`
-   *
-   * Make an HTTP request upstream on the requester's behalf (midl stream egress → midl stream ingress):
-   * the reply is the head of the upstream's answer; a streaming answer's events follow on
-   * sse/stream/{id}. Subscribe to sse/stream/{id} before asking, so that no event is missed.
-   */
-  'sse/request': defineTopic<t_fountain_sse.SseRequest, t_fountain_sse.SseResponseHead>({
-    address: 'sse/request',
-    id: 3745781880,
-    params: [],
-    package: 'fountain.sse',
-    version: '0.1.0',
-    payload: t_fountain_sse.SseRequest,
-    reply: t_fountain_sse.SseResponseHead,
-    qos: 'at_least_once',
-    budget: { latencyUs: 200000 },
-    publish: Capabilities['sse.subscribe'].mask,
-    subscribe: Capabilities['sse.publish'].mask,
-    errors: errorSets['fountain.sse.SseError'],
-    lane: 'sysex8',
-    maxPayload: 1048576,
-    stream: false,
-    toolName: 'sse__request',
   }),
   /**
    * `sse/stream/{id}`

@@ -16,7 +16,7 @@ export function registerStream(program: Command, setExit: SetExitCode): void {
   addClientOptions(
     stream
       .command('ingress')
-      .description('join the bus at --to and serve sse/request: call the upstream, relay its server-sent events on sse/stream/{id}')
+      .description('join the bus at --to and serve sse/open: call the upstream, relay its server-sent events on sse/stream/{id}')
       .requiredOption('--upstream <url>', 'the upstream base URL as OpenAI SDKs take it, e.g. http://127.0.0.1:8080/v1')
       .requiredOption('--to <url>', 'the bus to join: the URL midl stream egress --listen gives')
       .option('--api-key-file <file>', "the upstream's API key: the first line of FILE (readable by its owner only), sent as a bearer token")

@@ -32,7 +32,7 @@ const registry = { topics: Object.values(topics), intents: Object.values(intents
 /** How often the ingress checks that its session with the egress is still there. */
 const SESSION_CHECK_MS = 1000;
 
-/** `midl stream ingress`: a client of the egress's bus that serves sse/request with the upstream. */
+/** `midl stream ingress`: a client of the egress's bus that serves sse/open with the upstream. */
 export async function runStreamIngress(opts: StreamIngressOptions, setExit: SetExitCode): Promise<void> {
   const upstream = httpUrl('--upstream', opts.upstream);
   const to = urlOption('--to', opts.to, 'connect');
@@ -52,12 +52,12 @@ export async function runStreamIngress(opts: StreamIngressOptions, setExit: SetE
   try {
     await ingress.ready;
   } catch (err) {
-    process.stderr.write(`error: cannot serve sse/request on ${client.url}: ${describeError(err)}\n`);
+    process.stderr.write(`error: cannot serve sse/open on ${client.url}: ${describeError(err)}\n`);
     await ingress.close();
     await client.bus.close();
     return setExit(ExitCode.Failure);
   }
-  process.stderr.write(`relaying sse/request on ${client.url} to ${upstream.href}\n`);
+  process.stderr.write(`relaying sse/open on ${client.url} to ${upstream.href}\n`);
   // The session ends when the egress goes away for longer than --resume-for: nothing is left to serve.
   let sessionEnded!: () => void;
   const ended = new Promise<void>((r) => (sessionEnded = r));

@@ -1,7 +1,7 @@
 /**
  * The SSE egress: an HTTP server at the far side of the bus that answers OpenAI-style requests as the
  * upstream would. Each request gets a fresh stream id; the egress subscribes to sse/stream/{id} first,
- * then asks the ingress on sse/request, answers with the head it gets back and, for a stream, writes
+ * then asks the ingress on sse/open, answers with the head it gets back and, for a stream, writes
  * the events in seq order. A gap that does not fill, a lost ingress, a broken event or an error event
  * ends the stream with an `event: error` an OpenAI SDK throws — never with a silent hole. A client that
  * goes away cancels the upstream request (sse/cancel/{id}).
@@ -16,7 +16,7 @@ import { asOpenAiError, openAiErrorJson } from './openai-error.ts';
 import { SequenceError, StreamSequencer, type SequencedEvent } from './sequencer.ts';
 import { eventText, parseEventText, SseTextError } from './sse-text.ts';
 
-const requestTopic = topics['sse/request'];
+const openTopic = topics['sse/open'];
 const streamTopic = topics['sse/stream/{id}'];
 const cancelTopic = topics['sse/cancel/{id}'];
 
@@ -99,7 +99,7 @@ function headersOf(list: readonly SseHeader[]): Record<string, string> {
   return out;
 }
 
-/** What a failed sse/request means to the HTTP client. */
+/** What a failed sse/open means to the HTTP client. */
 function requestFailure(err: unknown): { status: number; message: string } {
   if (err instanceof BusError) {
     if (err.code === 'no-responder') return { status: 503, message: 'no SSE ingress is connected to the bus' };
@@ -287,7 +287,7 @@ export async function serveSseEgress(bus: Bus, options: SseEgressOptions): Promi
     let head: SseResponseHead;
     try {
       await sub.ready;
-      head = await bus.request(requestTopic, { id, method, path, headers, body }, { timeoutMs: headTimeoutMs });
+      head = await bus.request(openTopic, { id, method, path, headers, body }, { timeoutMs: headTimeoutMs });
     } catch (err) {
       if (stream.over()) return;
       stream.finished = true;

@@ -1,5 +1,5 @@
 /**
- * The SSE ingress: the side that holds the upstream's API key. It serves sse/request — makes the HTTP
+ * The SSE ingress: the side that holds the upstream's API key. It serves sse/open — makes the HTTP
  * request upstream, answers with the head of the upstream's answer — and turns a text/event-stream
  * answer into bus events on sse/stream/{id}: the events' text coalesced per flush interval, `[DONE]` as
  * done, a failure of the upstream mid-stream as an error event followed by done. sse/cancel/{id} from
@@ -13,11 +13,11 @@ import { openAiErrorJson } from './openai-error.ts';
 import { eventText, sseReader } from './sse-text.ts';
 import { WindowedPublisher } from './windowed-publisher.ts';
 
-const requestTopic = topics['sse/request'];
+const openTopic = topics['sse/open'];
 const streamTopic = topics['sse/stream/{id}'];
 const cancelTopic = topics['sse/cancel/{id}'];
 
-/** Largest request or plain answer body that fits sse/request (idl/sse SseRequest.body, SseResponseHead.body). */
+/** Largest request or plain answer body that fits sse/open (idl/sse SseRequest.body, SseResponseHead.body). */
 export const MAX_SSE_BODY_BYTES = 1_032_192;
 /**
  * Most UTF-16 units of event text in one bus event. sse/stream/{id} carries at most 16 KiB of JSON on the
@@ -71,7 +71,7 @@ export interface SseIngressOptions {
 }
 
 export interface SseIngress {
-  /** Resolves once sse/request and sse/cancel/{id} are served. */
+  /** Resolves once sse/open and sse/cancel/{id} are served. */
   readonly ready: Promise<void>;
   /** Streams being relayed now. */
   readonly open: number;
@@ -279,7 +279,7 @@ export function serveSseIngress(bus: Bus, options: SseIngressOptions): SseIngres
     }
   }
 
-  const served: Subscription = bus.serve(requestTopic, (req: SseRequest) => answer(req));
+  const served: Subscription = bus.serve(openTopic, (req: SseRequest) => answer(req));
   const cancels: Subscription = bus.subscribe(cancelTopic, (cancel, delivery) => {
     const id = delivery.params.id;
     const stream = streams.get(id);

@@ -41,7 +41,7 @@ async function start(): Promise<{ egress: SseEgress; ingress: Bus; requests: Sse
 }
 
 function serveStream(ingress: Bus, requests: SseRequest[], events: (id: string) => SseEnvelope[]): void {
-  ingress.serve(topics['sse/request'], (req) => {
+  ingress.serve(topics['sse/open'], (req) => {
     requests.push(req);
     setTimeout(() => {
       for (const e of events(req.id)) void ingress.publish(topics['sse/stream/{id}'], e, { params: { id: req.id } });
