@@ -189,7 +189,7 @@ describe('midl stream ingress / egress (CLI processes)', () => {
     const relay = await startRelay({ target: { host: '127.0.0.1', port: Number(/:(\d+)$/.exec(busUrl)![1]) }, seed: SEED + 1, ...lossy });
     cleanups.push(() => relay.close());
     const ingress = startMidl(['stream', 'ingress', '--upstream', upstream.baseUrl, '--to', `udp://127.0.0.1:${relay.port}`, '--api-key-file', keyFile]);
-    await ingress.waitFor(/^relaying sse\/request on /m, 30_000);
+    await ingress.waitFor(/^relaying sse\/open on /m, 30_000);
     const client = new OpenAI({ baseURL: httpUrl, apiKey: 'client-key', maxRetries: 0, timeout: 60_000 });
     expectSame(await streamText(client, `tokens-${TOKENS}`), tokens(TOKENS, SEED).join(''));
     expect(upstream.received[0]!.headers.authorization).toBe(`Bearer ${API_KEY}`);
