@@ -226,12 +226,27 @@ export function createClient(bus: Bus) {
     },
     sse: {
       /**
+       * `sse/cancel/{id}`
+       *
+       * Stop the stream {id}: its receiver is gone (the HTTP client closed the connection, or the stream
+       * failed at the receiver), so the sender cancels the upstream request and publishes nothing more.
+       */
+      cancel: topicClient(bus, topics['sse/cancel/{id}']),
+      /**
        * `sse/ctrl/{id}`
        *
        * Reliability control for the token stream {id}, from receiver to sender: cumulative ACK, NACK of
        * missing seqs, receive window and heartbeats.
        */
       ctrl: topicClient(bus, topics['sse/ctrl/{id}']),
+      /**
+       * `sse/open`
+       *
+       * Make an HTTP request upstream on the requester's behalf (midl stream egress → midl stream ingress):
+       * the reply is the head of the upstream's answer; a streaming answer's events follow on
+       * sse/stream/{id}. Subscribe to sse/stream/{id} before asking, so that no event is missed.
+       */
+      open: topicClient(bus, topics['sse/open']),
       /**
        * `sse/profile`
        *

@@ -445,6 +445,30 @@ export const topics = Object.freeze({
     toolName: 'session__resume',
   }),
   /**
+   * `sse/cancel/{id}`
+   *
+   * Stop the stream {id}: its receiver is gone (the HTTP client closed the connection, or the stream
+   * failed at the receiver), so the sender cancels the upstream request and publishes nothing more.
+   */
+  'sse/cancel/{id}': defineTopic<t_fountain_sse.SseCancel, never, 'id'>({
+    address: 'sse/cancel/{id}',
+    id: 441118010,
+    params: ['id'],
+    package: 'fountain.sse',
+    version: '0.1.0',
+    payload: t_fountain_sse.SseCancel,
+    reply: undefined,
+    qos: 'at_least_once',
+    budget: { latencyUs: 200000 },
+    publish: Capabilities['sse.subscribe'].mask,
+    subscribe: Capabilities['sse.publish'].mask,
+    errors: errorSets['fountain.sse.SseError'],
+    lane: 'flex',
+    maxPayload: 1024,
+    stream: false,
+    toolName: 'sse__cancel__id',
+  }),
+  /**
    * `sse/ctrl/{id}`
    *
    * Reliability control for the token stream {id}, from receiver to sender: cumulative ACK, NACK of
@@ -467,6 +491,31 @@ export const topics = Object.freeze({
     maxPayload: 8192,
     stream: false,
     toolName: 'sse__ctrl__id',
+  }),
+  /**
+   * `sse/open`
+   *
+   * Make an HTTP request upstream on the requester's behalf (midl stream egress → midl stream ingress):
+   * the reply is the head of the upstream's answer; a streaming answer's events follow on
+   * sse/stream/{id}. Subscribe to sse/stream/{id} before asking, so that no event is missed.
+   */
+  'sse/open': defineTopic<t_fountain_sse.SseRequest, t_fountain_sse.SseResponseHead>({
+    address: 'sse/open',
+    id: 1698952235,
+    params: [],
+    package: 'fountain.sse',
+    version: '0.1.0',
+    payload: t_fountain_sse.SseRequest,
+    reply: t_fountain_sse.SseResponseHead,
+    qos: 'at_least_once',
+    budget: { latencyUs: 200000 },
+    publish: Capabilities['sse.subscribe'].mask,
+    subscribe: Capabilities['sse.publish'].mask,
+    errors: errorSets['fountain.sse.SseError'],
+    lane: 'sysex8',
+    maxPayload: 1048576,
+    stream: false,
+    toolName: 'sse__open',
   }),
   /**
    * `sse/profile`

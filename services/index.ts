@@ -104,3 +104,10 @@ export {
   type MetricsServer,
   type MetricsServerOptions,
 } from './metrics/http.ts';
+// SSE over the bus: the ingress (upstream HTTP stream → sse/stream/{id}) and the egress (an HTTP server re-serving it).
+export { serveSseIngress, upstreamUrl, MAX_SSE_BODY_BYTES, MAX_SSE_EVENT_CHARS, type SseIngress, type SseIngressOptions } from './sse/ingress.ts';
+export { networkSessions, serveSseEgress, type SseEgress, type SseEgressOptions } from './sse/egress.ts';
+export { newSseCounters, type SseCounters } from './sse/counters.ts';
+export { SseCoalescer, splitText, type CoalescedEvent } from './sse/coalescer.ts';
+export { SequenceError, StreamSequencer, type SequencedEvent, type SequencerLimits } from './sse/sequencer.ts';
+export { eventText, parseEventText, SseTextError, type SseTextEvent } from './sse/sse-text.ts';

@@ -28,6 +28,7 @@ const commandModules: ReadonlyArray<readonly [name: string, load: () => Promise<
   ['pull', async () => (await import('./pull.ts')).registerPull],
   ['mcp', async () => (await import('./mcp.ts')).registerMcp],
   ['bridge', async () => (await import('./bridge.ts')).registerBridge],
+  ['stream', async () => (await import('./stream.ts')).registerStream],
 ];
 
 /** Whether `name` is one of the CLI's commands. */

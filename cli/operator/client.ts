@@ -98,7 +98,7 @@ function connectFailure(err: unknown, shown: string, url: string, o: ClientOptio
  */
 export async function openClient(
   address: UrlOption,
-  schema: LoadedSchema,
+  schema: Pick<LoadedSchema, 'topics' | 'intents'>,
   o: ClientOptions,
   wrap: (link: UmpLink) => UmpLink = (l) => l,
   report: FailureReport = printFailure,

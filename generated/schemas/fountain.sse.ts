@@ -32,6 +32,29 @@ export const FragmentSchema = {
   ],
 } as const;
 
+/** fountain.sse.SseCancel */
+export const SseCancelSchema = {
+  $schema: 'https://json-schema.org/draft/2020-12/schema',
+  $id: 'https://midl.dev/schemas/fountain.sse.SseCancel.schema.json',
+  title: 'SseCancel',
+  description: 'Why the receiver of a stream gave it up, e.g. {"reason":"client closed the connection"}.',
+  type: 'object',
+  properties: {
+    reason: {
+      description: 'A short human-readable reason.',
+      type: 'string',
+      maxLength: 256,
+    },
+  },
+  required: ['reason'],
+  additionalProperties: false,
+  examples: [
+    {
+      reason: 'example',
+    },
+  ],
+} as const;
+
 /** fountain.sse.SseCtrl */
 export const SseCtrlSchema = {
   $schema: 'https://json-schema.org/draft/2020-12/schema',
@@ -242,6 +265,201 @@ export const SseEventSchema = {
   description: 'The SSE event type.',
   enum: ['message', 'error', 'done', 'ctrl'],
   examples: ['message'],
+} as const;
+
+/** fountain.sse.SseHeader */
+export const SseHeaderSchema = {
+  $schema: 'https://json-schema.org/draft/2020-12/schema',
+  $id: 'https://midl.dev/schemas/fountain.sse.SseHeader.schema.json',
+  title: 'SseHeader',
+  description: 'One HTTP header passed across the bus, e.g. {"name":"content-type","value":"application/json"}.',
+  type: 'object',
+  properties: {
+    name: {
+      description: 'Header name, lower case.',
+      type: 'string',
+      minLength: 1,
+      maxLength: 64,
+      pattern: "^[a-z0-9!#$%&'*+.^_`|~-]+$",
+    },
+    value: {
+      description: 'Header value.',
+      type: 'string',
+      maxLength: 1024,
+    },
+  },
+  required: ['name', 'value'],
+  additionalProperties: false,
+  examples: [
+    {
+      name: 'example',
+      value: 'example',
+    },
+  ],
+} as const;
+
+/** fountain.sse.SseRequest */
+export const SseRequestSchema = {
+  $schema: 'https://json-schema.org/draft/2020-12/schema',
+  $id: 'https://midl.dev/schemas/fountain.sse.SseRequest.schema.json',
+  title: 'SseRequest',
+  description:
+    'An HTTP request the far side (midl stream egress) received, to be made upstream by the side that\nholds the API key (midl stream ingress), e.g. POST /chat/completions with a JSON body.',
+  type: 'object',
+  properties: {
+    id: {
+      description: 'The stream id the egress chose: the events of a streaming answer flow on sse/stream/{id}.',
+      type: 'string',
+      minLength: 8,
+      maxLength: 64,
+      pattern: '^[A-Za-z0-9_-]+$',
+    },
+    method: {
+      description: 'HTTP method.',
+      type: 'string',
+      pattern: '^(GET|POST|DELETE)$',
+    },
+    path: {
+      description: 'Path and query relative to the upstream base URL, e.g. "/chat/completions".',
+      type: 'string',
+      minLength: 1,
+      maxLength: 2048,
+      pattern: '^/[^/\\\\]',
+    },
+    headers: {
+      description: "The request headers the ingress forwards (content-type, accept); never the client's authorization.",
+      type: 'array',
+      items: {
+        $ref: '#/$defs/fountain.sse.SseHeader',
+      },
+      maxItems: 16,
+    },
+    body: {
+      description: 'The request body, e.g. the JSON text of a chat completion request.',
+      type: 'string',
+      contentEncoding: 'base64',
+      pattern: '^(?:(?:[A-Za-z0-9+/]{4}){0,344064}|(?:[A-Za-z0-9+/]{4}){0,344063}(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=))$',
+    },
+  },
+  required: ['id', 'method', 'path', 'headers', 'body'],
+  additionalProperties: false,
+  examples: [
+    {
+      id: 'example-1',
+      method: 'POST',
+      path: '/chat/completions',
+      headers: [
+        {
+          name: 'example',
+          value: 'example',
+        },
+      ],
+      body: '',
+    },
+  ],
+  $defs: {
+    'fountain.sse.SseHeader': {
+      title: 'SseHeader',
+      description: 'One HTTP header passed across the bus, e.g. {"name":"content-type","value":"application/json"}.',
+      type: 'object',
+      properties: {
+        name: {
+          description: 'Header name, lower case.',
+          type: 'string',
+          minLength: 1,
+          maxLength: 64,
+          pattern: "^[a-z0-9!#$%&'*+.^_`|~-]+$",
+        },
+        value: {
+          description: 'Header value.',
+          type: 'string',
+          maxLength: 1024,
+        },
+      },
+      required: ['name', 'value'],
+      additionalProperties: false,
+    },
+  },
+} as const;
+
+/** fountain.sse.SseResponseHead */
+export const SseResponseHeadSchema = {
+  $schema: 'https://json-schema.org/draft/2020-12/schema',
+  $id: 'https://midl.dev/schemas/fountain.sse.SseResponseHead.schema.json',
+  title: 'SseResponseHead',
+  description:
+    "The head of the upstream's answer: its status and content type; the body when the answer is not a\nstream (an error, or a request without stream: true).",
+  type: 'object',
+  properties: {
+    status: {
+      description: 'HTTP status of the upstream answer (502 or 504 when the upstream could not be reached).',
+      type: 'integer',
+      minimum: 100,
+      maximum: 599,
+    },
+    contentType: {
+      description: 'Content type of the answer, e.g. "text/event-stream" or "application/json".',
+      type: 'string',
+      maxLength: 256,
+    },
+    stream: {
+      description: 'Whether the answer is a stream: its events follow on sse/stream/{id}, and body is empty.',
+      type: 'boolean',
+    },
+    headers: {
+      description: 'Further response headers worth passing on (x-request-id, retry-after, …).',
+      type: 'array',
+      items: {
+        $ref: '#/$defs/fountain.sse.SseHeader',
+      },
+      maxItems: 16,
+    },
+    body: {
+      description: 'The whole body of an answer that is not a stream.',
+      type: 'string',
+      contentEncoding: 'base64',
+      pattern: '^(?:(?:[A-Za-z0-9+/]{4}){0,344064}|(?:[A-Za-z0-9+/]{4}){0,344063}(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=))$',
+    },
+  },
+  required: ['status', 'stream', 'headers', 'body'],
+  additionalProperties: false,
+  examples: [
+    {
+      status: 100,
+      contentType: 'example',
+      stream: false,
+      headers: [
+        {
+          name: 'example',
+          value: 'example',
+        },
+      ],
+      body: '',
+    },
+  ],
+  $defs: {
+    'fountain.sse.SseHeader': {
+      title: 'SseHeader',
+      description: 'One HTTP header passed across the bus, e.g. {"name":"content-type","value":"application/json"}.',
+      type: 'object',
+      properties: {
+        name: {
+          description: 'Header name, lower case.',
+          type: 'string',
+          minLength: 1,
+          maxLength: 64,
+          pattern: "^[a-z0-9!#$%&'*+.^_`|~-]+$",
+        },
+        value: {
+          description: 'Header value.',
+          type: 'string',
+          maxLength: 1024,
+        },
+      },
+      required: ['name', 'value'],
+      additionalProperties: false,
+    },
+  },
 } as const;
 
 /** fountain.sse.SseTransportProfile */

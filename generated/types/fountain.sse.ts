@@ -7,6 +7,7 @@ import {
   type EnumCodec as $EnumCodec,
   fromJsonBigInt as $fromJsonBigInt,
   fromJsonBool as $fromJsonBool,
+  fromJsonBytes as $fromJsonBytes,
   fromJsonDuration as $fromJsonDuration,
   fromJsonFloat as $fromJsonFloat,
   fromJsonInt as $fromJsonInt,
@@ -19,13 +20,29 @@ import {
   type MessageCodec as $MessageCodec,
   Reader as $Reader,
   releaseWriter as $releaseWriter,
+  toJsonBytes as $toJsonBytes,
   toJsonFloat as $toJsonFloat,
   unknownJsonKey as $unknownJsonKey,
   validateRoot as $validateRoot,
   type ValidationIssue as $ValidationIssue,
   type Writer as $Writer,
 } from '../../runtime/index.ts';
-import { FragmentSchema, SseCtrlSchema, SseEnvelopeSchema, SseEventSchema, SseTransportProfileSchema } from '../schemas/fountain.sse.ts';
+import {
+  FragmentSchema,
+  SseCancelSchema,
+  SseCtrlSchema,
+  SseEnvelopeSchema,
+  SseEventSchema,
+  SseHeaderSchema,
+  SseRequestSchema,
+  SseResponseHeadSchema,
+  SseTransportProfileSchema,
+} from '../schemas/fountain.sse.ts';
+
+const $re0 = new RegExp("^[a-z0-9!#$%&'*+.^_`|~-]+$", 'u');
+const $re1 = new RegExp('^[A-Za-z0-9_-]+$', 'u');
+const $re2 = new RegExp('^(GET|POST|DELETE)$', 'u');
+const $re3 = new RegExp('^/[^/\\\\]', 'u');
 
 /** Failures of SSE streams. Codes 5001-5999 belong to SSE. */
 export const SseError = {
@@ -161,6 +178,100 @@ export const Fragment: $MessageCodec<Fragment> = {
   $decode: $d_Fragment,
   $fromJSON: $f_Fragment,
   $validate: $v_Fragment,
+};
+
+/** Why the receiver of a stream gave it up, e.g. {"reason":"client closed the connection"}. */
+export type SseCancel = {
+  /** A short human-readable reason. */
+  reason: string;
+};
+
+function $e_SseCancel(w: $Writer, v: SseCancel): void {
+  w.byte(10);
+  w.string(v.reason);
+}
+
+function $d_SseCancel(r: $Reader, end: number): SseCancel {
+  let f_reason: string = '';
+  while (r.pos < end) {
+    const t = r.u32();
+    switch (t) {
+      case 10: {
+        f_reason = r.string();
+        break;
+      }
+      default:
+        r.skip(t);
+    }
+  }
+  return {
+    reason: f_reason,
+  };
+}
+
+function $t_SseCancel(v: SseCancel): $JsonValue {
+  const o: { [key: string]: $JsonValue } = {
+    reason: v.reason,
+  };
+  return o;
+}
+
+function $f_SseCancel(j: unknown, path: string): SseCancel {
+  const o = $fromJsonObject(j, path);
+  for (const k of Object.keys(o)) {
+    switch (k) {
+      case 'reason':
+        continue;
+    }
+    $unknownJsonKey(path, k, 'reason');
+  }
+  return {
+    reason: o.reason === undefined ? '' : $fromJsonString(o.reason, `${path}/reason`),
+  };
+}
+
+function $v_SseCancel(v: unknown, path: string, e: $ValidationIssue[]): void {
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) {
+    e.push({ path, message: 'must be an object' });
+    return;
+  }
+  const o = v as { readonly [key: string]: unknown };
+  const f0 = o.reason;
+  if (f0 === undefined) e.push({ path: `${path}/reason`, message: 'is required' });
+  else {
+    if (typeof f0 !== 'string') e.push({ path: `${path}/reason`, message: 'must be a string' });
+    else {
+      const n1 = $codePointLength(f0);
+      if (n1 > 256) e.push({ path: `${path}/reason`, message: 'must have at most 256 characters' });
+    }
+  }
+}
+
+export const SseCancel: $MessageCodec<SseCancel> = {
+  typeName: 'fountain.sse.SseCancel',
+  encode(v) {
+    const w = $acquireWriter();
+    try {
+      $e_SseCancel(w, v);
+    } catch (err) {
+      $releaseWriter(w);
+      throw err;
+    }
+    return w.finish();
+  },
+  decode(bytes) {
+    const r = new $Reader(bytes);
+    return $d_SseCancel(r, r.len);
+  },
+  toJSON: $t_SseCancel,
+  fromJSON: (json) => $fromJsonRoot($f_SseCancel, json),
+  validate: (v) => $validateRoot($v_SseCancel, v),
+  jsonSchema: SseCancelSchema,
+  example: () => $f_SseCancel({ reason: 'example' }, ''),
+  $encode: $e_SseCancel,
+  $decode: $d_SseCancel,
+  $fromJSON: $f_SseCancel,
+  $validate: $v_SseCancel,
 };
 
 /**
@@ -757,6 +868,510 @@ export const SseEvent: $EnumCodec<SseEvent> & { readonly values: typeof $values_
   $member: $m_SseEvent,
   $fromJSON: $f_SseEvent,
   $validate: $v_SseEvent,
+};
+
+/** One HTTP header passed across the bus, e.g. {"name":"content-type","value":"application/json"}. */
+export type SseHeader = {
+  /** Header name, lower case. */
+  name: string;
+  /** Header value. */
+  value: string;
+};
+
+function $e_SseHeader(w: $Writer, v: SseHeader): void {
+  w.byte(10);
+  w.string(v.name);
+  w.byte(18);
+  w.string(v.value);
+}
+
+function $d_SseHeader(r: $Reader, end: number): SseHeader {
+  let f_name: string = '';
+  let f_value: string = '';
+  while (r.pos < end) {
+    const t = r.u32();
+    switch (t) {
+      case 10: {
+        f_name = r.string();
+        break;
+      }
+      case 18: {
+        f_value = r.string();
+        break;
+      }
+      default:
+        r.skip(t);
+    }
+  }
+  return {
+    name: f_name,
+    value: f_value,
+  };
+}
+
+function $t_SseHeader(v: SseHeader): $JsonValue {
+  const o: { [key: string]: $JsonValue } = {
+    name: v.name,
+    value: v.value,
+  };
+  return o;
+}
+
+function $f_SseHeader(j: unknown, path: string): SseHeader {
+  const o = $fromJsonObject(j, path);
+  for (const k of Object.keys(o)) {
+    switch (k) {
+      case 'name':
+      case 'value':
+        continue;
+    }
+    $unknownJsonKey(path, k, 'name, value');
+  }
+  return {
+    name: o.name === undefined ? '' : $fromJsonString(o.name, `${path}/name`),
+    value: o.value === undefined ? '' : $fromJsonString(o.value, `${path}/value`),
+  };
+}
+
+function $v_SseHeader(v: unknown, path: string, e: $ValidationIssue[]): void {
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) {
+    e.push({ path, message: 'must be an object' });
+    return;
+  }
+  const o = v as { readonly [key: string]: unknown };
+  const f0 = o.name;
+  if (f0 === undefined) e.push({ path: `${path}/name`, message: 'is required' });
+  else {
+    if (typeof f0 !== 'string') e.push({ path: `${path}/name`, message: 'must be a string' });
+    else {
+      const n1 = $codePointLength(f0);
+      if (n1 < 1) e.push({ path: `${path}/name`, message: 'must have at least 1 character' });
+      if (n1 > 64) e.push({ path: `${path}/name`, message: 'must have at most 64 characters' });
+      if (!$re0.test(f0)) e.push({ path: `${path}/name`, message: "must match the pattern ^[a-z0-9!#$%&'*+.^_`|~-]+$" });
+    }
+  }
+  const f1 = o.value;
+  if (f1 === undefined) e.push({ path: `${path}/value`, message: 'is required' });
+  else {
+    if (typeof f1 !== 'string') e.push({ path: `${path}/value`, message: 'must be a string' });
+    else {
+      const n2 = $codePointLength(f1);
+      if (n2 > 1024) e.push({ path: `${path}/value`, message: 'must have at most 1024 characters' });
+    }
+  }
+}
+
+export const SseHeader: $MessageCodec<SseHeader> = {
+  typeName: 'fountain.sse.SseHeader',
+  encode(v) {
+    const w = $acquireWriter();
+    try {
+      $e_SseHeader(w, v);
+    } catch (err) {
+      $releaseWriter(w);
+      throw err;
+    }
+    return w.finish();
+  },
+  decode(bytes) {
+    const r = new $Reader(bytes);
+    return $d_SseHeader(r, r.len);
+  },
+  toJSON: $t_SseHeader,
+  fromJSON: (json) => $fromJsonRoot($f_SseHeader, json),
+  validate: (v) => $validateRoot($v_SseHeader, v),
+  jsonSchema: SseHeaderSchema,
+  example: () => $f_SseHeader({ name: 'example', value: 'example' }, ''),
+  $encode: $e_SseHeader,
+  $decode: $d_SseHeader,
+  $fromJSON: $f_SseHeader,
+  $validate: $v_SseHeader,
+};
+
+/**
+ * An HTTP request the far side (midl stream egress) received, to be made upstream by the side that
+ * holds the API key (midl stream ingress), e.g. POST /chat/completions with a JSON body.
+ */
+export type SseRequest = {
+  /** The stream id the egress chose: the events of a streaming answer flow on sse/stream/{id}. */
+  id: string;
+  /** HTTP method. */
+  method: string;
+  /** Path and query relative to the upstream base URL, e.g. "/chat/completions". */
+  path: string;
+  /** The request headers the ingress forwards (content-type, accept); never the client's authorization. */
+  headers: SseHeader[];
+  /** The request body, e.g. the JSON text of a chat completion request. */
+  body: Uint8Array;
+};
+
+function $e_SseRequest(w: $Writer, v: SseRequest): void {
+  w.byte(10);
+  w.string(v.id);
+  w.byte(18);
+  w.string(v.method);
+  w.byte(26);
+  w.string(v.path);
+  for (const e1 of v.headers) {
+    w.byte(34);
+    const m2 = w.fork();
+    $e_SseHeader(w, e1);
+    w.join(m2);
+  }
+  w.byte(42);
+  w.bytes(v.body);
+}
+
+function $d_SseRequest(r: $Reader, end: number): SseRequest {
+  let f_id: string = '';
+  let f_method: string = '';
+  let f_path: string = '';
+  const f_headers: SseHeader[] = [];
+  let f_body: Uint8Array | undefined;
+  while (r.pos < end) {
+    const t = r.u32();
+    switch (t) {
+      case 10: {
+        f_id = r.string();
+        break;
+      }
+      case 18: {
+        f_method = r.string();
+        break;
+      }
+      case 26: {
+        f_path = r.string();
+        break;
+      }
+      case 34: {
+        r.item();
+        const end1 = r.enter();
+        f_headers.push($d_SseHeader(r, end1));
+        r.leave(end1);
+        break;
+      }
+      case 42: {
+        f_body = r.bytes();
+        break;
+      }
+      default:
+        r.skip(t);
+    }
+  }
+  return {
+    id: f_id,
+    method: f_method,
+    path: f_path,
+    headers: f_headers,
+    body: f_body ?? new Uint8Array(0),
+  };
+}
+
+function $t_SseRequest(v: SseRequest): $JsonValue {
+  const o: { [key: string]: $JsonValue } = {
+    id: v.id,
+    method: v.method,
+    path: v.path,
+    headers: v.headers.map((e1) => $t_SseHeader(e1)),
+    body: $toJsonBytes(v.body),
+  };
+  return o;
+}
+
+function $f_SseRequest(j: unknown, path: string): SseRequest {
+  const o = $fromJsonObject(j, path);
+  for (const k of Object.keys(o)) {
+    switch (k) {
+      case 'id':
+      case 'method':
+      case 'path':
+      case 'headers':
+      case 'body':
+        continue;
+    }
+    $unknownJsonKey(path, k, 'id, method, path, headers, body');
+  }
+  return {
+    id: o.id === undefined ? '' : $fromJsonString(o.id, `${path}/id`),
+    method: o.method === undefined ? '' : $fromJsonString(o.method, `${path}/method`),
+    path: o.path === undefined ? '' : $fromJsonString(o.path, `${path}/path`),
+    headers: o.headers === undefined ? [] : $fromJsonList(o.headers, `${path}/headers`, (e1, p1) => $f_SseHeader(e1, p1)),
+    body: o.body === undefined ? new Uint8Array(0) : $fromJsonBytes(o.body, `${path}/body`),
+  };
+}
+
+function $v_SseRequest(v: unknown, path: string, e: $ValidationIssue[]): void {
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) {
+    e.push({ path, message: 'must be an object' });
+    return;
+  }
+  const o = v as { readonly [key: string]: unknown };
+  const f0 = o.id;
+  if (f0 === undefined) e.push({ path: `${path}/id`, message: 'is required' });
+  else {
+    if (typeof f0 !== 'string') e.push({ path: `${path}/id`, message: 'must be a string' });
+    else {
+      const n1 = $codePointLength(f0);
+      if (n1 < 8) e.push({ path: `${path}/id`, message: 'must have at least 8 characters' });
+      if (n1 > 64) e.push({ path: `${path}/id`, message: 'must have at most 64 characters' });
+      if (!$re1.test(f0)) e.push({ path: `${path}/id`, message: 'must match the pattern ^[A-Za-z0-9_-]+$' });
+    }
+  }
+  const f1 = o.method;
+  if (f1 === undefined) e.push({ path: `${path}/method`, message: 'is required' });
+  else {
+    if (typeof f1 !== 'string') e.push({ path: `${path}/method`, message: 'must be a string' });
+    else {
+      if (!$re2.test(f1)) e.push({ path: `${path}/method`, message: 'must match the pattern ^(GET|POST|DELETE)$' });
+    }
+  }
+  const f2 = o.path;
+  if (f2 === undefined) e.push({ path: `${path}/path`, message: 'is required' });
+  else {
+    if (typeof f2 !== 'string') e.push({ path: `${path}/path`, message: 'must be a string' });
+    else {
+      const n2 = $codePointLength(f2);
+      if (n2 < 1) e.push({ path: `${path}/path`, message: 'must have at least 1 character' });
+      if (n2 > 2048) e.push({ path: `${path}/path`, message: 'must have at most 2048 characters' });
+      if (!$re3.test(f2)) e.push({ path: `${path}/path`, message: 'must match the pattern ^/[^/\\\\]' });
+    }
+  }
+  const f3 = o.headers;
+  if (f3 === undefined) e.push({ path: `${path}/headers`, message: 'is required' });
+  else {
+    if (!Array.isArray(f3)) e.push({ path: `${path}/headers`, message: 'must be an array' });
+    else {
+      if (f3.length > 16) e.push({ path: `${path}/headers`, message: 'must have at most 16 items' });
+      for (let i3 = 0; i3 < f3.length; i3++) {
+        const x4: unknown = f3[i3];
+        $v_SseHeader(x4, `${path}/headers` + '/' + i3, e);
+      }
+    }
+  }
+  const f4 = o.body;
+  if (f4 === undefined) e.push({ path: `${path}/body`, message: 'is required' });
+  else {
+    if (!(f4 instanceof Uint8Array)) e.push({ path: `${path}/body`, message: 'must be a Uint8Array' });
+    else {
+      if (f4.length > 1032192) e.push({ path: `${path}/body`, message: 'must have at most 1032192 bytes' });
+    }
+  }
+}
+
+export const SseRequest: $MessageCodec<SseRequest> = {
+  typeName: 'fountain.sse.SseRequest',
+  encode(v) {
+    const w = $acquireWriter();
+    try {
+      $e_SseRequest(w, v);
+    } catch (err) {
+      $releaseWriter(w);
+      throw err;
+    }
+    return w.finish();
+  },
+  decode(bytes) {
+    const r = new $Reader(bytes);
+    return $d_SseRequest(r, r.len);
+  },
+  toJSON: $t_SseRequest,
+  fromJSON: (json) => $fromJsonRoot($f_SseRequest, json),
+  validate: (v) => $validateRoot($v_SseRequest, v),
+  jsonSchema: SseRequestSchema,
+  example: () => $f_SseRequest({ id: 'example-1', method: 'POST', path: '/chat/completions', headers: [{ name: 'example', value: 'example' }], body: '' }, ''),
+  $encode: $e_SseRequest,
+  $decode: $d_SseRequest,
+  $fromJSON: $f_SseRequest,
+  $validate: $v_SseRequest,
+};
+
+/**
+ * The head of the upstream's answer: its status and content type; the body when the answer is not a
+ * stream (an error, or a request without stream: true).
+ */
+export type SseResponseHead = {
+  /** HTTP status of the upstream answer (502 or 504 when the upstream could not be reached). */
+  status: number;
+  /** Content type of the answer, e.g. "text/event-stream" or "application/json". */
+  contentType?: string;
+  /** Whether the answer is a stream: its events follow on sse/stream/{id}, and body is empty. */
+  stream: boolean;
+  /** Further response headers worth passing on (x-request-id, retry-after, …). */
+  headers: SseHeader[];
+  /** The whole body of an answer that is not a stream. */
+  body: Uint8Array;
+};
+
+function $e_SseResponseHead(w: $Writer, v: SseResponseHead): void {
+  w.byte(8);
+  w.u32(v.status);
+  const o1 = v.contentType;
+  if (o1 !== undefined) {
+    w.byte(18);
+    w.string(o1);
+  }
+  w.byte(24);
+  w.bool(v.stream);
+  for (const e2 of v.headers) {
+    w.byte(34);
+    const m3 = w.fork();
+    $e_SseHeader(w, e2);
+    w.join(m3);
+  }
+  w.byte(42);
+  w.bytes(v.body);
+}
+
+function $d_SseResponseHead(r: $Reader, end: number): SseResponseHead {
+  let f_status: number = 0;
+  let f_contentType: string | undefined;
+  let f_stream: boolean = false;
+  const f_headers: SseHeader[] = [];
+  let f_body: Uint8Array | undefined;
+  while (r.pos < end) {
+    const t = r.u32();
+    switch (t) {
+      case 8: {
+        f_status = r.u16();
+        break;
+      }
+      case 18: {
+        f_contentType = r.string();
+        break;
+      }
+      case 24: {
+        f_stream = r.bool();
+        break;
+      }
+      case 34: {
+        r.item();
+        const end1 = r.enter();
+        f_headers.push($d_SseHeader(r, end1));
+        r.leave(end1);
+        break;
+      }
+      case 42: {
+        f_body = r.bytes();
+        break;
+      }
+      default:
+        r.skip(t);
+    }
+  }
+  return {
+    status: f_status,
+    contentType: f_contentType,
+    stream: f_stream,
+    headers: f_headers,
+    body: f_body ?? new Uint8Array(0),
+  };
+}
+
+function $t_SseResponseHead(v: SseResponseHead): $JsonValue {
+  const o: { [key: string]: $JsonValue } = {
+    status: v.status,
+  };
+  if (v.contentType !== undefined) o.contentType = v.contentType;
+  o.stream = v.stream;
+  o.headers = v.headers.map((e1) => $t_SseHeader(e1));
+  o.body = $toJsonBytes(v.body);
+  return o;
+}
+
+function $f_SseResponseHead(j: unknown, path: string): SseResponseHead {
+  const o = $fromJsonObject(j, path);
+  for (const k of Object.keys(o)) {
+    switch (k) {
+      case 'status':
+      case 'contentType':
+      case 'stream':
+      case 'headers':
+      case 'body':
+        continue;
+    }
+    $unknownJsonKey(path, k, 'status, contentType, stream, headers, body');
+  }
+  return {
+    status: o.status === undefined ? 0 : $fromJsonInt(o.status, `${path}/status`, 0, 65535),
+    contentType: o.contentType === undefined ? undefined : $fromJsonString(o.contentType, `${path}/contentType`),
+    stream: o.stream === undefined ? false : $fromJsonBool(o.stream, `${path}/stream`),
+    headers: o.headers === undefined ? [] : $fromJsonList(o.headers, `${path}/headers`, (e1, p1) => $f_SseHeader(e1, p1)),
+    body: o.body === undefined ? new Uint8Array(0) : $fromJsonBytes(o.body, `${path}/body`),
+  };
+}
+
+function $v_SseResponseHead(v: unknown, path: string, e: $ValidationIssue[]): void {
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) {
+    e.push({ path, message: 'must be an object' });
+    return;
+  }
+  const o = v as { readonly [key: string]: unknown };
+  const f0 = o.status;
+  if (f0 === undefined) e.push({ path: `${path}/status`, message: 'is required' });
+  else {
+    if (typeof f0 !== 'number' || !Number.isInteger(f0) || f0 < 100 || f0 > 599)
+      e.push({ path: `${path}/status`, message: 'must be an integer from 100 to 599' });
+  }
+  const f1 = o.contentType;
+  if (f1 !== undefined) {
+    if (typeof f1 !== 'string') e.push({ path: `${path}/contentType`, message: 'must be a string' });
+    else {
+      const n1 = $codePointLength(f1);
+      if (n1 > 256) e.push({ path: `${path}/contentType`, message: 'must have at most 256 characters' });
+    }
+  }
+  const f2 = o.stream;
+  if (f2 === undefined) e.push({ path: `${path}/stream`, message: 'is required' });
+  else {
+    if (typeof f2 !== 'boolean') e.push({ path: `${path}/stream`, message: 'must be a boolean' });
+  }
+  const f3 = o.headers;
+  if (f3 === undefined) e.push({ path: `${path}/headers`, message: 'is required' });
+  else {
+    if (!Array.isArray(f3)) e.push({ path: `${path}/headers`, message: 'must be an array' });
+    else {
+      if (f3.length > 16) e.push({ path: `${path}/headers`, message: 'must have at most 16 items' });
+      for (let i2 = 0; i2 < f3.length; i2++) {
+        const x3: unknown = f3[i2];
+        $v_SseHeader(x3, `${path}/headers` + '/' + i2, e);
+      }
+    }
+  }
+  const f4 = o.body;
+  if (f4 === undefined) e.push({ path: `${path}/body`, message: 'is required' });
+  else {
+    if (!(f4 instanceof Uint8Array)) e.push({ path: `${path}/body`, message: 'must be a Uint8Array' });
+    else {
+      if (f4.length > 1032192) e.push({ path: `${path}/body`, message: 'must have at most 1032192 bytes' });
+    }
+  }
+}
+
+export const SseResponseHead: $MessageCodec<SseResponseHead> = {
+  typeName: 'fountain.sse.SseResponseHead',
+  encode(v) {
+    const w = $acquireWriter();
+    try {
+      $e_SseResponseHead(w, v);
+    } catch (err) {
+      $releaseWriter(w);
+      throw err;
+    }
+    return w.finish();
+  },
+  decode(bytes) {
+    const r = new $Reader(bytes);
+    return $d_SseResponseHead(r, r.len);
+  },
+  toJSON: $t_SseResponseHead,
+  fromJSON: (json) => $fromJsonRoot($f_SseResponseHead, json),
+  validate: (v) => $validateRoot($v_SseResponseHead, v),
+  jsonSchema: SseResponseHeadSchema,
+  example: () => $f_SseResponseHead({ status: 100, contentType: 'example', stream: false, headers: [{ name: 'example', value: 'example' }], body: '' }, ''),
+  $encode: $e_SseResponseHead,
+  $decode: $d_SseResponseHead,
+  $fromJSON: $f_SseResponseHead,
+  $validate: $v_SseResponseHead,
 };
 
 /**

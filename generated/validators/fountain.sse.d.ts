@@ -10,6 +10,9 @@ type Validator = {
 /** Validates the JSON form of fountain.sse.Fragment (FragmentSchema). */
 export declare const validateFragment: Validator;
 
+/** Validates the JSON form of fountain.sse.SseCancel (SseCancelSchema). */
+export declare const validateSseCancel: Validator;
+
 /** Validates the JSON form of fountain.sse.SseCtrl (SseCtrlSchema). */
 export declare const validateSseCtrl: Validator;
 
@@ -18,6 +21,15 @@ export declare const validateSseEnvelope: Validator;
 
 /** Validates the JSON form of fountain.sse.SseEvent (SseEventSchema). */
 export declare const validateSseEvent: Validator;
+
+/** Validates the JSON form of fountain.sse.SseHeader (SseHeaderSchema). */
+export declare const validateSseHeader: Validator;
+
+/** Validates the JSON form of fountain.sse.SseRequest (SseRequestSchema). */
+export declare const validateSseRequest: Validator;
+
+/** Validates the JSON form of fountain.sse.SseResponseHead (SseResponseHeadSchema). */
+export declare const validateSseResponseHead: Validator;
 
 /** Validates the JSON form of fountain.sse.SseTransportProfile (SseTransportProfileSchema). */
 export declare const validateSseTransportProfile: Validator;

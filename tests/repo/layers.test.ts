@@ -35,8 +35,9 @@ const PACKAGES: Readonly<Record<Layer, readonly string[]>> = {
   // webgpu: Dawn for Node, the device behind the GPU host (services/gpu). @modelcontextprotocol/sdk: the
   // official MCP server and its stdio and Streamable HTTP transports (services/mcp). jose: reads the
   // expiry of the Flex bridge's gateway JWT (services/bridge). prom-client: the Prometheus registry and text
-  // exposition of services/metrics.
-  services: ['webgpu', '@modelcontextprotocol/sdk', 'jose', 'prom-client'],
+  // exposition of services/metrics. eventsource-parser: reads the upstream's server-sent events at the SSE
+  // ingress and checks them at the egress (services/sse).
+  services: ['webgpu', '@modelcontextprotocol/sdk', 'jose', 'prom-client', 'eventsource-parser'],
   compiler: ['ajv', 'ajv-formats', 'chevrotain', 'handlebars', 'yaml'],
   // typescript: operator commands strip the types of the code they generate for a schema at run time.
   // yaml: operator files (a grant policy) keep their line and column for diagnostics. diff: the unified
