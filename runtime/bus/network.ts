@@ -335,6 +335,11 @@ export class NetworkBus implements Bus {
     }
   }
 
+  /** The largest payload this node accepts (`maxPayload`, or its default). */
+  get maxPayloadBytes(): number {
+    return this.maxPayload;
+  }
+
   /** Authority: the sessions taken back from `restoredSessions` (those still inside their resume window). */
   get sessionsRestored(): number {
     return this.restored;

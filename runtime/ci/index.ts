@@ -29,3 +29,4 @@ export {
   type CiResponderProfile,
 } from './responder.ts';
 export { CI_GROUP, CiLinkResponder, ciSysEx7Data, type CiLinkResponderOptions } from './link-responder.ts';
+export { sseTransportResource, type SseTransportResource } from './midl-resources.ts';

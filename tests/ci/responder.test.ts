@@ -221,4 +221,16 @@ describe('CiLinkResponder', () => {
     expect(link.malformed.get('truncated')).toBe(20);
     expect(errors).toHaveLength(5);
   });
+
+  it('reports an answer the link refuses (it went down) and counts it', async () => {
+    const errors: unknown[] = [];
+    const link = new CiLinkResponder(responder(), { onError: (e) => errors.push(e) });
+    const down = () => {
+      throw new Error('link is down');
+    };
+    expect(link.take(ciWords(discovery()), down, 'test')).toBe(true);
+    await new Promise((r) => setTimeout(r, 0));
+    expect(link.failed).toBe(1);
+    expect(errors).toEqual([new Error('link is down')]);
+  });
 });
