@@ -30,3 +30,4 @@ export {
 } from './responder.ts';
 export { CI_GROUP, CiLinkResponder, ciSysEx7Data, type CiLinkResponderOptions } from './link-responder.ts';
 export { sseTransportResource, type SseTransportResource } from './midl-resources.ts';
+export { CiInitiator, hexMuid, hexProfile, type CiInitiatorOptions, type CiPeResult } from './initiator.ts';

@@ -5,6 +5,7 @@ import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import {
   BROADCAST_MUID,
+  CiInitiator,
   CiLinkResponder,
   CiResponder,
   MIDL_PROFILE,
@@ -232,5 +233,23 @@ describe('CiLinkResponder', () => {
     await new Promise((r) => setTimeout(r, 0));
     expect(link.failed).toBe(1);
     expect(errors).toEqual([new Error('link is down')]);
+  });
+});
+
+describe('CiInitiator', () => {
+  it('discovers a responder and reads its profiles and resources, over UMP both ways', async () => {
+    const errors: unknown[] = [];
+    const side = new CiLinkResponder(responder(), { onError: (e) => errors.push(e) });
+    // Each side's send is the other's receive, as over a link.
+    const initiator: CiInitiator = new CiInitiator({ send: (w) => side.take(w, (back) => initiator.receive(back), 'initiator'), maxSysExSize: 256 });
+    const [found] = await initiator.discover(20);
+    expect(found).toMatchObject({ kind: 'discovery-reply', source: side.responder.muid, destination: initiator.muid });
+    expect(await initiator.profiles(found!.source, 1_000)).toEqual({ enabled: [MIDL_PROFILE], disabled: [SSE_PROFILE] });
+    const schema = await initiator.get(found!.source, 'X-MidlSchema', 1_000);
+    expect(schema.header).toEqual({ status: 200 });
+    expect(JSON.parse(text(schema.body))).toMatchObject({ pad: 'x'.repeat(3000) });
+    expect((await initiator.get(found!.source, 'Nope', 1_000)).header).toMatchObject({ status: 404 });
+    await expect(initiator.get(0x0777777, 'DeviceInfo', 30)).rejects.toThrow(/no PE Get reply for DeviceInfo from 0x0777777 within 30 ms/);
+    expect(errors).toEqual([]);
   });
 });
