@@ -46,6 +46,8 @@ export function ciSysEx7Data(words: Uint32Array): Uint8Array | undefined {
 }
 
 export interface CiLinkResponderOptions {
+  /** Requests being answered at once (a PE body in zlib takes a while); past it a CI message is dropped and counted. Default 16. */
+  readonly maxPending?: number;
   /** A CI message that did not decode, or an answer that could not be sent (bounded: the first few of each kind). */
   readonly onError?: (error: unknown, from: string) => void;
 }
@@ -57,12 +59,17 @@ export class CiLinkResponder {
   readonly malformed = new Map<string, number>();
   /** Answers that could not be sent (the link went down, or the responder failed). */
   failed = 0;
+  /** CI messages dropped because `maxPending` requests were being answered already. */
+  dropped = 0;
+  private pending = 0;
+  private readonly maxPending: number;
   private readonly onError: (error: unknown, from: string) => void;
 
   constructor(
     readonly responder: CiResponder,
     options: CiLinkResponderOptions = {},
   ) {
+    this.maxPending = options.maxPending ?? 16;
     this.onError = options.onError ?? ((error, from) => console.error(`midl MIDI-CI: ${from}:`, error));
   }
 
@@ -89,12 +96,19 @@ export class CiLinkResponder {
         );
       return true;
     }
+    if (this.pending >= this.maxPending) {
+      if (++this.dropped <= REPORTED_PER_CODE)
+        this.onError(new CiError('too-large', `${this.pending} MIDI-CI requests are being answered already; a ${message.kind} dropped`), from);
+      return true;
+    }
+    this.pending++;
     this.responder
       .handle(message)
       .then((answers) => {
         for (const a of answers) send(packSysEx7(encodeCiMessage(a), { group: CI_GROUP }));
       })
-      .catch((err: unknown) => this.fail(err, from));
+      .catch((err: unknown) => this.fail(err, from))
+      .finally(() => this.pending--);
     return true;
   }
 

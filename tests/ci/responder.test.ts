@@ -2,6 +2,7 @@
 // announced SysEx size, the MUID rules, profile state, and its bounds; then the link glue that picks
 // group-0 MIDI-CI SysEx7 out of a link's traffic and answers on the same link.
 import { createHash } from 'node:crypto';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
   BROADCAST_MUID,
@@ -19,6 +20,7 @@ import {
   type CiPeMessage,
 } from '../../runtime/ci/index.ts';
 import { packSysEx7 } from '../../runtime/ump/index.ts';
+import { ciMessageArb } from './arbitraries.ts';
 import { decodeOk, sysex } from './helpers.ts';
 
 const ASKER = 0x01234567;
@@ -251,5 +253,31 @@ describe('CiInitiator', () => {
     expect((await initiator.get(found!.source, 'Nope', 1_000)).header).toMatchObject({ status: 404 });
     await expect(initiator.get(0x0777777, 'DeviceInfo', 30)).rejects.toThrow(/no PE Get reply for DeviceInfo from 0x0777777 within 30 ms/);
     expect(errors).toEqual([]);
+  });
+});
+
+describe('CiResponder against hostile input', () => {
+  it('answers every well-formed message (any kind, any fields) without throwing, each answer encodable', async () => {
+    const r = responder();
+    await fc.assert(
+      fc.asyncProperty(ciMessageArb, fc.boolean(), async (m, toUs) => {
+        const answers = await r.handle(toUs ? { ...m, destination: r.muid } : m);
+        for (const a of answers) expect(encodeCiMessage(a).length).toBeGreaterThan(0);
+      }),
+      { numRuns: 300 },
+    );
+    expect(r.askerCount).toBeLessThanOrEqual(256);
+  });
+
+  it('drops CI past maxPending requests in flight, counted', async () => {
+    const errors: unknown[] = [];
+    const link = new CiLinkResponder(responder(), { maxPending: 2, onError: (e) => errors.push(e) });
+    const zlibGet = packSysEx7(encodeCiMessage(peGet(link.responder.muid, 'X-MidlSchema', 1, { mutualEncoding: 'zlib+Mcoded7' })), { group: 0 });
+    const sent: Uint32Array[] = [];
+    for (let i = 0; i < 10; i++) link.take(zlibGet, (w) => sent.push(w), 'test');
+    expect(link.dropped).toBe(8);
+    expect(errors).toHaveLength(5);
+    await new Promise((r) => setTimeout(r, 50));
+    expect(sent.length).toBeGreaterThan(0);
   });
 });
