@@ -23,6 +23,7 @@ const commandModules: ReadonlyArray<readonly [name: string, load: () => Promise<
   ['tail', async () => (await import('./tail.ts')).registerTail],
   ['replay', async () => (await import('./replay.ts')).registerReplay],
   ['midi', async () => (await import('./midi.ts')).registerMidi],
+  ['ci', async () => (await import('./ci.ts')).registerCi],
   ['gpu', async () => (await import('./gpu.ts')).registerGpu],
   ['publish', async () => (await import('./publish.ts')).registerPublish],
   ['pull', async () => (await import('./pull.ts')).registerPull],

@@ -46,6 +46,10 @@ export function registerPeer(program: Command, setExit: SetExitCode): void {
       'grant by the rules of this policy file (YAML: per user and client name, capabilities, maxPayload, qos; see docs/policy.md) instead of --grant',
     )
     .option(
+      '--no-midi-ci',
+      'do not answer MIDI-CI (Discovery, the midl profile, Property Exchange of the schema and facts) on group 0 of the links; such SysEx is then printed like other MIDI',
+    )
+    .option(
       '--telemetry <ms>',
       'every MS, publish per-topic latency/jitter and delivery reports on telemetry/jitter and telemetry/delivery, and per-session link counters on telemetry/link (printed, and sent to subscribers)',
       period,

@@ -1,5 +1,5 @@
 import { closeSync, writeSync } from 'node:fs';
-import { ALL_CAPABILITIES, DEFAULT_EXACTLY_ONCE_WINDOW, NetworkBus } from '../../runtime/index.ts';
+import { ALL_CAPABILITIES, CiLinkResponder, DEFAULT_EXACTLY_ONCE_WINDOW, NetworkBus } from '../../runtime/index.ts';
 import { ExitCode, UsageError, type SetExitCode } from '../exit.ts';
 import { loadSchema } from '../schema-runtime.ts';
 import { StateJournal, openAppending, readDedupeJournal } from './dedupe-journal.ts';
@@ -20,6 +20,8 @@ export interface PeerOptions extends ListenFlags, GrantFlags {
   state?: string;
   store?: string;
   requireSchema?: boolean;
+  /** `--no-midi-ci` sets it false: no MIDI-CI responder. */
+  midiCi?: boolean;
 }
 
 /** What `midl peer` does (commands/peer.ts defines its options). */
@@ -71,6 +73,11 @@ export async function runPeer(opts: PeerOptions, setExit: SetExitCode): Promise<
     if (!kept) throw new UsageError(`--users store:${plan.storedUsers} reads the users from the peer's store: give --store DIR|URL too`);
     plan = { ...plan, users: await readStoredUsers(kept.store, plan.storedUsers) };
   }
+  // MIDI-CI: Discovery, the midl profile and the schema, facts and transport by Property Exchange, on group 0 of every link.
+  const ciModule = opts.midiCi === false ? undefined : await import('./ci-resources.ts');
+  const resources = await ciModule?.ciResources(opts.schema);
+  if (ciModule && !resources) return setExit(ExitCode.Failure);
+  let ci: CiLinkResponder | undefined;
   const bus = new NetworkBus({
     name: opts.name,
     topics: schema.topics,
@@ -84,8 +91,15 @@ export async function runPeer(opts: PeerOptions, setExit: SetExitCode): Promise<
     exactlyOnce: { window, seen },
     ...(kept ? { sessionRecords: kept.records, restoredSessions: kept.restored } : {}),
     onError: (error, address) => process.stderr.write(`warning: ${address}: ${describeError(error)}\n`),
-    onForeignUmp: (words) => process.stdout.write(`${JSON.stringify(foreignLine(words))}\n`),
+    onForeignUmp: (words, from, answer) => {
+      if (ci?.take(words, answer, from)) return;
+      process.stdout.write(`${JSON.stringify(foreignLine(words))}\n`);
+    },
   });
+  if (ciModule && resources)
+    ci = new CiLinkResponder(ciModule.peerResponder(opts.name, resources, bus.maxPayloadBytes), {
+      onError: (error, from) => process.stderr.write(`warning: ${from}: MIDI-CI: ${describeError(error)}\n`),
+    });
   // Acknowledged only once handled: a message counts as delivered (to `send`) once it is in the
   // recording. writeSync puts the line in the kernel before the ACK is queued, so it survives a
   // SIGKILL of this process (not a crash of the machine: nothing is fsynced).

@@ -120,8 +120,9 @@ export interface NetworkBusOptions {
    * DAW, a foreign SysEx, MIDI 2.0 traffic — as its packets, with the link's description (`from`). The bus
    * itself passes such traffic over. It must not throw; what it throws goes to `onError`. With it, a link
    * that has carried such traffic is not dropped for never saying HELLO (a MIDI device never will).
+   * `answer` sends UMP packets back on that same link (a MIDI-CI reply, runtime/ci/link-responder.ts).
    */
-  readonly onForeignUmp?: (words: Uint32Array, from: string) => void;
+  readonly onForeignUmp?: (words: Uint32Array, from: string, answer: (words: Uint32Array) => void) => void;
   /** Deliveries of received messages carry the UMP packets they arrived in (`Delivery.packets`), for recorders. */
   readonly keepPackets?: boolean;
   /**
@@ -345,6 +346,11 @@ export class NetworkBus implements Bus {
     }
   }
 
+  /** The largest payload this node accepts (`maxPayload`, or its default). */
+  get maxPayloadBytes(): number {
+    return this.maxPayload;
+  }
+
   /** Authority: the sessions taken back from `restoredSessions` (those still inside their resume window). */
   get sessionsRestored(): number {
     return this.restored;
@@ -406,7 +412,12 @@ export class NetworkBus implements Bus {
     if (foreign) {
       events.foreign = (p, words) => {
         try {
-          foreign(words, p.link?.description ?? p.describe());
+          const link = p.link;
+          foreign(words, link?.description ?? p.describe(), (out) => {
+            // The link it came on, even if the session has moved on to another one since.
+            if (!link?.isOpen) throw new BusError('closed', `${p.describe()}: the link an answer was for is down`);
+            link.send(out);
+          });
         } catch (err) {
           this.onError(err, p.describe());
         }

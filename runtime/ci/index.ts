@@ -17,3 +17,17 @@ export {
 } from './pe-header.ts';
 export { DEFAULT_PE_BODY_MAX_BYTES, PE_OVERHEAD_BYTES, chunkPeMessage, decodePeBody, encodePeBody, type PeOutgoing } from './pe-body.ts';
 export { DEFAULT_PE_REASSEMBLY, PeReassembler, peKey, type PeComplete, type PePending, type PeReassemblyOptions } from './reassembler.ts';
+export {
+  CiResponder,
+  DEFAULT_ASKER_MAX_SYSEX,
+  MIDL_CI_IDENTITY,
+  MIDL_PROFILE,
+  MIDL_RESOURCES,
+  SSE_PROFILE,
+  SSE_PROFILE_NAME,
+  type CiResponderOptions,
+  type CiResponderProfile,
+} from './responder.ts';
+export { CI_GROUP, CiLinkResponder, ciSysEx7Data, type CiLinkResponderOptions } from './link-responder.ts';
+export { sseTransportResource, type SseTransportResource } from './midl-resources.ts';
+export { CiInitiator, hexMuid, hexProfile, type CiInitiatorOptions, type CiPeResult } from './initiator.ts';

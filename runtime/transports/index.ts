@@ -30,7 +30,7 @@ export {
   type Nm2Stats,
   type ConnectNm2Options,
 } from './nm2/index.ts';
-export { udpTransport, mdnsTransport, parseMdnsUrl, resolveMdnsUrl, type MdnsAddress } from './nm2/index.ts';
+export { MAX_DATAGRAM_BYTES, udpTransport, mdnsTransport, parseMdnsUrl, resolveMdnsUrl, type MdnsAddress } from './nm2/index.ts';
 export * from './midiport/index.ts';
 export * from './rtpmidi/index.ts';
 export { rtpmidiTransport } from './rtpmidi/transport.ts';
