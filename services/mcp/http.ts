@@ -5,7 +5,7 @@
  * notifications, the GET event stream) needs a session and is not offered: GET and DELETE answer 405.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { listenHttp } from '../http/listen.ts';
 import type { Server } from '@modelcontextprotocol/sdk/server/index.js';
 
 export interface McpHttpOptions {
@@ -68,25 +68,9 @@ export async function serveMcpHttp(makeServer: () => Promise<Server>, options: M
     await transport.handleRequest(req, res);
   };
   http.maxConnections = options.maxConnections ?? 64;
-  await new Promise<void>((resolve, reject) => {
-    http.once('error', reject);
-    http.listen(options.port, options.host, () => {
-      http.off('error', reject);
-      resolve();
-    });
-  });
-  http.on('error', (err) => options.onError(err));
-  const port = (http.address() as AddressInfo).port;
-  if (LOOPBACK.has(options.host)) allowedHosts = [...LOOPBACK].map((h) => `${h.includes(':') ? `[${h}]` : h}:${port}`);
-  const shownHost = options.host.includes(':') ? `[${options.host}]` : options.host;
-  return {
-    url: `http://${shownHost}:${port}${path}`,
-    close: () =>
-      new Promise<void>((resolve, reject) => {
-        http.close((err) => (err ? reject(err) : resolve()));
-        http.closeAllConnections();
-      }),
-  };
+  const listening = await listenHttp(http, options.host, options.port, options.onError);
+  if (LOOPBACK.has(options.host)) allowedHosts = [...LOOPBACK].map((h) => `${h.includes(':') ? `[${h}]` : h}:${listening.port}`);
+  return { url: `${listening.origin}${path}`, close: listening.close };
 }
 
 /** Why a request is refused as coming through a name other than this server's (DNS rebinding), or undefined. */

@@ -4,7 +4,7 @@
  * egress); `serveMetrics` is a server of its own for a process that has none (`midl bridge --metrics`).
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { listenHttp } from '../http/listen.ts';
 import type { Registry } from 'prom-client';
 
 export const METRICS_PATH = '/metrics';
@@ -67,24 +67,8 @@ export async function serveMetrics(registry: Registry, options: MetricsServerOpt
   // A scraper that opens a connection and sends nothing holds it no longer than this.
   http.requestTimeout = 10_000;
   http.headersTimeout = 5_000;
-  await new Promise<void>((resolve, reject) => {
-    http.once('error', reject);
-    http.listen(options.port, options.host, () => {
-      http.off('error', reject);
-      resolve();
-    });
-  });
-  http.on('error', (err) => options.onError(err));
-  const port = (http.address() as AddressInfo).port;
-  const shownHost = options.host.includes(':') ? `[${options.host}]` : options.host;
-  return {
-    url: `http://${shownHost}:${port}${METRICS_PATH}`,
-    close: () =>
-      new Promise<void>((resolve, reject) => {
-        http.close((err) => (err ? reject(err) : resolve()));
-        http.closeAllConnections();
-      }),
-  };
+  const listening = await listenHttp(http, options.host, options.port, options.onError);
+  return { url: `${listening.origin}${METRICS_PATH}`, close: listening.close };
 }
 
 function plain(res: ServerResponse, status: number, text: string): void {
