@@ -1,6 +1,6 @@
 import { Option, type Command } from 'commander';
 import type { SetExitCode } from '../exit.ts';
-import { addListenOptions, period, positiveWhole, schemaOption } from '../operator/options.ts';
+import { addListenOptions, positiveWhole, schemaOption, telemetryOption } from '../operator/options.ts';
 import type { PeerOptions } from '../operator/run-peer.ts';
 import { STORE_OPTION_HELP } from '../registry/store-option.ts';
 
@@ -45,10 +45,6 @@ export function registerPeer(program: Command, setExit: SetExitCode): void {
       '--policy <file>',
       'grant by the rules of this policy file (YAML: per user and client name, capabilities, maxPayload, qos; see docs/policy.md) instead of --grant',
     )
-    .option(
-      '--telemetry <ms>',
-      'every MS, publish per-topic latency/jitter and delivery reports on telemetry/jitter and telemetry/delivery, and per-session link counters on telemetry/link (printed, and sent to subscribers)',
-      period,
-    );
+    .addOption(telemetryOption('printed, and '));
   cmd.action(async (opts: PeerOptions) => (await import('../operator/run-peer.ts')).runPeer(opts, setExit));
 }

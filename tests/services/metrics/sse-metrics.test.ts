@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { LoopbackHub } from '../../../runtime/index.ts';
-import { CapabilityMask, topics } from '../../../generated/index.ts';
+import { CapabilityMask, topics, type SseEnvelope } from '../../../generated/index.ts';
 import { MetricsRegistry, metricsHandler, newSseCounters, serveSseEgress, sseMetrics, streamMetrics, type SseEgress } from '../../../services/index.ts';
 import { eventText } from '../../../services/sse/sse-text.ts';
 import { collectBusErrors } from '../../helpers/bus-errors.ts';
@@ -79,8 +79,7 @@ describe('the egress serves /metrics', () => {
     const { egress, ingress } = await egressWith('/v1');
     ingress.serve(topics['sse/open'], (req) => {
       setTimeout(() => {
-        const publish = (env: Parameters<typeof ingress.publish<(typeof topics)['sse/stream/{id}']>>[1]) =>
-          void ingress.publish(topics['sse/stream/{id}'], env, { params: { id: req.id } });
+        const publish = (env: SseEnvelope) => void ingress.publish(topics['sse/stream/{id}'], env, { params: { id: req.id } });
         publish({ v: 1, ev: 'message', ct: 'text/event-stream', seq: 0n, data: ['a', 'b', 'c'].map((data) => eventText({ data })).join('') });
         publish({ v: 1, ev: 'message', ct: 'text/event-stream', seq: 1n, data: eventText({ data: 'd' }) });
         publish({ v: 1, ev: 'done', seq: 2n, data: '[DONE]' });
