@@ -12,7 +12,7 @@ import { parseExposition, valueOf } from '../../helpers/prometheus.ts';
 import { killAll, startMidl } from '../../helpers/midl-process.ts';
 import { startRelay, type Relay } from '../../helpers/udp-relay.ts';
 import { until } from '../../helpers/until.ts';
-import { API_KEY, startFakeOpenAi, tokens, UNAUTHORIZED, type FakeOpenAi } from './fake-openai.ts';
+import { API_KEY, startFakeOpenAi, tokens, UNAUTHORIZED, type FakeOpenAi } from '../../helpers/fake-openai.ts';
 
 /**
  * The issue's second done-when: the official OpenAI SDK streams a 10k-token completion from a fake
