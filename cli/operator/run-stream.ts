@@ -18,6 +18,7 @@ import { readSecretFile } from './credentials.ts';
 import { listenPlan, serveBus, type ListenFlags } from './listen.ts';
 import { metricsEndpoint } from './metrics-endpoint.ts';
 import { describeError, untilSignal } from './options.ts';
+import { hostPort as metricsAddress } from './run-mcp.ts';
 import { telemetryTopics } from './topics.ts';
 import { urlOption } from './urls.ts';
 
@@ -59,6 +60,8 @@ export async function runStreamIngress(opts: StreamIngressOptions, setExit: SetE
   const to = urlOption('--to', opts.to, 'connect');
   const apiKey = opts.apiKeyFile === undefined ? undefined : readSecretFile(opts.apiKeyFile, '--api-key-file').split(/\r?\n/, 1)[0]!;
   if (apiKey === '') throw new UsageError(`--api-key-file ${opts.apiKeyFile}: its first line is empty`);
+  // A bad --metrics address is a usage error before connecting (metricsEndpoint needs the bus, so comes later).
+  if (opts.metrics !== undefined) metricsAddress(opts.metrics, '--metrics');
   const telemetry = telemetryEvery(opts.telemetry);
   const client = await openClient(to, { ...registry, ...telemetry }, opts);
   if (!client) return setExit(ExitCode.Failure);

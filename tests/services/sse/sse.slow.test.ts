@@ -246,7 +246,7 @@ describe('midl stream ingress / egress (CLI processes)', () => {
     }
   }, 90_000);
 
-  it('refuses an API key file that others may read (exit 2, before connecting)', async () => {
+  it('refuses an API key file that others may read, and a --metrics that is no address (exit 2, before connecting)', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'midl-stream-'));
     cleanups.push(() => rm(dir, { recursive: true, force: true }));
     const exposed = join(dir, 'key');
@@ -255,5 +255,9 @@ describe('midl stream ingress / egress (CLI processes)', () => {
     const r = await runMidl(['stream', 'ingress', '--to', 'udp://127.0.0.1:9', '--upstream', 'http://h/v1', '--api-key-file', exposed], { timeoutMs: 30_000 });
     expect(r.code, r.stderr).toBe(2);
     expect(r.stderr).toMatch(/--api-key-file/);
+    // A --metrics address that is not HOST:PORT, as well: exit 2 naming it, with nothing listening at --to.
+    const bad = await runMidl(['stream', 'ingress', '--to', 'udp://127.0.0.1:9', '--upstream', 'http://h/v1', '--metrics', 'nowhere'], { timeoutMs: 30_000 });
+    expect(bad.code, bad.stderr).toBe(2);
+    expect(bad.stderr).toMatch(/--metrics nowhere: expected HOST:PORT/);
   }, 60_000);
 });
