@@ -94,6 +94,7 @@ export { Registry as MetricsRegistry } from 'prom-client';
 export { busMetrics, ENDED_PEER, type BusMetricsOptions } from './metrics/bus-metrics.ts';
 export { flexBridgeMetrics, type FlexBridgeMetrics } from './metrics/bridge-metrics.ts';
 export { streamMetrics, type StreamMetrics } from './metrics/stream-metrics.ts';
+export { sseMetrics, type SseMetricsOptions } from './metrics/sse-metrics.ts';
 export { OTHER as METRICS_OTHER_LABEL } from './metrics/labels.ts';
 export {
   METRICS_PATH,

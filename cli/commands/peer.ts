@@ -1,6 +1,6 @@
 import { Option, type Command } from 'commander';
 import type { SetExitCode } from '../exit.ts';
-import { addListenOptions, period, positiveWhole, schemaOption } from '../operator/options.ts';
+import { addListenOptions, positiveWhole, schemaOption, telemetryOption } from '../operator/options.ts';
 import type { PeerOptions } from '../operator/run-peer.ts';
 import { STORE_OPTION_HELP } from '../registry/store-option.ts';
 
@@ -49,10 +49,6 @@ export function registerPeer(program: Command, setExit: SetExitCode): void {
       '--no-midi-ci',
       'do not answer MIDI-CI (Discovery, the midl profile, Property Exchange of the schema and facts) on group 0 of the links; such SysEx is then printed like other MIDI',
     )
-    .option(
-      '--telemetry <ms>',
-      'every MS, publish per-topic latency/jitter and delivery reports on telemetry/jitter and telemetry/delivery, and per-session link counters on telemetry/link (printed, and sent to subscribers)',
-      period,
-    );
+    .addOption(telemetryOption('printed, and '));
   cmd.action(async (opts: PeerOptions) => (await import('../operator/run-peer.ts')).runPeer(opts, setExit));
 }

@@ -1,12 +1,13 @@
 import { Option, type Command } from 'commander';
 import type { SetExitCode } from '../exit.ts';
-import { addClientOptions, addListenOptions, milliseconds, positiveWhole, wholeNumber } from '../operator/options.ts';
+import { addClientOptions, addListenOptions, milliseconds, positiveWhole, telemetryOption, wholeNumber } from '../operator/options.ts';
 import type { StreamEgressOptions, StreamIngressOptions } from '../operator/run-stream.ts';
 
 /**
  * `midl stream ingress` and `midl stream egress`: OpenAI-style SSE streams over the bus (services/sse).
  * The egress is an HTTP server and the bus's session authority; the ingress joins it as a client,
- * holds the upstream's API key and relays each request upstream and its events back.
+ * holds the upstream's API key and relays each request upstream and its events back. The egress's HTTP
+ * server answers GET /metrics itself; the ingress serves them with --metrics.
  */
 export function registerStream(program: Command, setExit: SetExitCode): void {
   const stream = program
@@ -30,7 +31,12 @@ export function registerStream(program: Command, setExit: SetExitCode): void {
         new Option('--resume-for <ms>', 'when the link drops, invite the egress again and resume the session for up to MS; 0: exit at once')
           .argParser(milliseconds)
           .default(10_000),
-      ),
+      )
+      .option(
+        '--metrics <host:port>',
+        "serve Prometheus metrics at http://HOST:PORT/metrics: the bus's link and topic counters, the ingress's stream counters and coalescing",
+      )
+      .addOption(telemetryOption()),
     'midl stream ingress',
   ).action(async (opts: StreamIngressOptions) => (await import('../operator/run-stream.ts')).runStreamIngress(opts, setExit));
 
@@ -52,5 +58,6 @@ export function registerStream(program: Command, setExit: SetExitCode): void {
       new Option('--idle-timeout <ms>', 'how long a stream may go without any event before it ends in an error').argParser(milliseconds).default(120_000),
     )
     .addOption(new Option('--head-timeout <ms>', "how long the ingress may take to answer with the upstream's head").argParser(milliseconds).default(65_000))
+    .addOption(telemetryOption())
     .action(async (opts: StreamEgressOptions) => (await import('../operator/run-stream.ts')).runStreamEgress(opts, setExit));
 }

@@ -3,7 +3,7 @@
  * through the transport registry (a resolving scheme such as `mdns:` says what it resolved to) and
  * opens a Bus session on the link.
  */
-import { ALL_CAPABILITIES, NetworkBus, type UmpLink, TransportError } from '../../runtime/index.ts';
+import { ALL_CAPABILITIES, NetworkBus, type NetworkTelemetryOptions, type UmpLink, TransportError } from '../../runtime/index.ts';
 import { transports, type ConnectOptions, type MdnsOptions } from '../../runtime/transports/index.ts';
 import type { LoadedSchema } from '../schema-runtime.ts';
 import { readSharedSecret, readUserFlags, type SecretFlags, type UserFlags } from './credentials.ts';
@@ -91,14 +91,14 @@ function connectFailure(err: unknown, shown: string, url: string, o: ClientOptio
 
 /**
  * Connects to `address` (checked by `urlOption`) and opens a Bus session over the link (`wrap` may put
- * a tap between them). A failure is told to `report` (printed on stderr unless given) and gives
+ * a tap between them); the bus publishes `schema.telemetry`'s reports when given. A failure is told to `report` (printed on stderr unless given) and gives
  * undefined: the caller exits 1. A name
  * that resolves to no endpoint, or to several, is reported against the option, as what answers on the
  * network is not a usage error.
  */
 export async function openClient(
   address: UrlOption,
-  schema: Pick<LoadedSchema, 'topics' | 'intents'>,
+  schema: Pick<LoadedSchema, 'topics' | 'intents'> & { readonly telemetry?: NetworkTelemetryOptions },
   o: ClientOptions,
   wrap: (link: UmpLink) => UmpLink = (l) => l,
   report: FailureReport = printFailure,
@@ -113,6 +113,7 @@ export async function openClient(
       intents: schema.intents,
       // Ask for everything: the peer's grant decides what this session may do.
       capabilities: ALL_CAPABILITIES,
+      ...(schema.telemetry === undefined ? {} : { telemetry: schema.telemetry }),
       onError: (error, address) => process.stderr.write(`warning: ${address}: ${describeError(error)}\n`),
     });
     let current = wrap(link);

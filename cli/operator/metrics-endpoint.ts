@@ -1,26 +1,17 @@
 /**
- * `--metrics HOST:PORT` of an operator command: a Prometheus registry holding the bus's metrics (and,
- * for `midl bridge`, the Flex bridge's), served at http://HOST:PORT/metrics once `listen` is called.
+ * `--metrics HOST:PORT` of an operator command: a Prometheus registry holding the bus's metrics, served
+ * at http://HOST:PORT/metrics once `listen` is called; the command registers its own metrics (the Flex
+ * bridge's, an SSE ingress's) in `registry` too.
  */
 import type { NetworkBus } from '../../runtime/index.ts';
-import {
-  MetricsRegistry,
-  busMetrics,
-  flexBridgeMetrics,
-  serveMetrics,
-  type FlexBridge,
-  type FlexBridgeObserver,
-  type MetricsServer,
-} from '../../services/index.ts';
+import { MetricsRegistry, busMetrics, serveMetrics, type MetricsServer } from '../../services/index.ts';
 import { UsageError } from '../exit.ts';
 import { describeError } from './options.ts';
 import { hostPort } from './run-mcp.ts';
 
 export interface MetricsEndpoint {
-  /** For serveFlexBridge's `observer`. */
-  readonly observer: FlexBridgeObserver;
-  /** The bridge whose calls in flight are a gauge. */
-  watch(bridge: FlexBridge): void;
+  /** Where the command's own metrics go; the bus's are in it already. */
+  readonly registry: MetricsRegistry;
   /** Binds the address and says where on stderr; a usage error when it cannot. */
   listen(): Promise<void>;
   close(): Promise<void>;
@@ -32,11 +23,9 @@ export function metricsEndpoint(flag: string | undefined, bus: NetworkBus, warn:
   const at = hostPort(flag, '--metrics');
   const registry = new MetricsRegistry();
   busMetrics(registry, bus);
-  const bridge = flexBridgeMetrics(registry);
   let server: MetricsServer | undefined;
   return {
-    observer: bridge.observer,
-    watch: (b) => bridge.watch(b),
+    registry,
     async listen() {
       server = await serveMetrics(registry, { ...at, onError: (error) => warn(error, 'metrics') }).catch((err: unknown) => {
         throw new UsageError(`--metrics ${flag}: cannot listen: ${describeError(err)}`);

@@ -125,6 +125,17 @@ export function milliseconds(raw: string): number {
   return n;
 }
 
+/**
+ * `--telemetry MS` of a command that runs a bus (`midl peer`, `midl stream`): the bus publishes its
+ * reports on the telemetry topics every MS (operator/topics.ts `telemetryTopics`). `also` ends the help.
+ */
+export function telemetryOption(also = ''): Option {
+  return new Option(
+    '--telemetry <ms>',
+    `every MS, publish per-topic latency/jitter and delivery reports on telemetry/jitter and telemetry/delivery, and per-session link counters on telemetry/link (${also}sent to subscribers)`,
+  ).argParser(period);
+}
+
 /** Commander argument parser for a period in milliseconds (`--telemetry`): at least 1, at most what a timer keeps. */
 export function period(raw: string): number {
   const n = milliseconds(raw);

@@ -1,6 +1,6 @@
 import { ALL_CAPABILITIES, NetworkBus, type AnyIntentDescriptor, type AnyTopicDescriptor } from '../../runtime/index.ts';
 import { intents as bundledIntents, topics as bundledTopics } from '../../generated/index.ts';
-import { DeviceGate, GatewayToken, networkPeerSender, serveFlexBridge } from '../../services/index.ts';
+import { DeviceGate, GatewayToken, flexBridgeMetrics, networkPeerSender, serveFlexBridge } from '../../services/index.ts';
 import { readSecretFile } from './credentials.ts';
 import { ExitCode, UsageError, type SetExitCode } from '../exit.ts';
 import { loadSchema } from '../schema-runtime.ts';
@@ -66,6 +66,7 @@ export async function runBridge(opts: BridgeOptions, setExit: SetExitCode): Prom
     onError: (error, address) => process.stderr.write(`warning: ${address}: ${describeError(error)}\n`),
   });
   const metrics = metricsEndpoint(opts.metrics, bus, (error, where) => process.stderr.write(`warning: ${where}: ${describeError(error)}\n`));
+  const bridgeMetrics = metrics && flexBridgeMetrics(metrics.registry);
   const bridge = serveFlexBridge(bus, {
     services,
     maxAgeMs,
@@ -75,7 +76,7 @@ export async function runBridge(opts: BridgeOptions, setExit: SetExitCode): Prom
     ...(gate === undefined ? {} : { admission: (sender, intent) => gate.admit(sender, intent) }),
     ...(token === undefined ? {} : { token }),
     ...(journalDir === undefined ? {} : { journalDir }),
-    ...(metrics ? { observer: metrics.observer } : {}),
+    ...(bridgeMetrics ? { observer: bridgeMetrics.observer } : {}),
     // JSON text escapes control characters; the envelope is cut to a log line's worth.
     onUnhandled: (u) =>
       process.stderr.write(
@@ -95,7 +96,7 @@ export async function runBridge(opts: BridgeOptions, setExit: SetExitCode): Prom
   };
   await bridge.ready;
   if (metrics) {
-    metrics.watch(bridge);
+    bridgeMetrics?.watch(bridge);
     await metrics.listen().catch(async (err: unknown) => {
       await shutdown(ExitCode.Usage);
       throw err;

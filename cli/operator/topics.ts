@@ -66,8 +66,8 @@ export function resolveTopic(schema: LoadedSchema, address: string): ResolvedTop
 
 const exampleAddress = (template: string): string => template.replace(/\{[^}]+\}/g, '1');
 
-/** The report topics `midl peer --telemetry` publishes on: `telemetry/jitter`, `telemetry/delivery` and `telemetry/link`, those the schema has with report payloads. */
-export function telemetryTopics(schema: LoadedSchema): NetworkTelemetryOptions {
+/** The report topics `midl peer --telemetry` (and `midl stream`'s) publishes on: `telemetry/jitter`, `telemetry/delivery` and `telemetry/link`, those the schema has with report payloads. */
+export function telemetryTopics(schema: Pick<LoadedSchema, 'topics'>): NetworkTelemetryOptions {
   // Reports as the bus builds them (typed as the runtime's generated report types, so they follow idl/telemetry).
   const window = { peer: 'p', topic: 't', topicId: 1, at: new Date(0), window: 1 };
   const jitterReport: JitterReportValue = { ...window, samples: 1, latencyP50: 1, latencyP99: 1, latencyMax: 1, jitterP95: 0, overBudget: 0 };

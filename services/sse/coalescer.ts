@@ -7,10 +7,17 @@
 /** One bus event's worth of text: a single part, or the fragments of one long event. */
 export interface CoalescedEvent {
   readonly parts: readonly string[];
+  /** Upstream events in it (1 for the fragments of one long event): the coalescing figure. */
+  readonly events: number;
+}
+
+interface Pending {
+  readonly text: string;
+  readonly events: number;
 }
 
 export class SseCoalescer {
-  private pending: string[] = [];
+  private pending: Pending[] = [];
   private chars = 0;
 
   constructor(private readonly maxChars: number) {
@@ -27,8 +34,8 @@ export class SseCoalescer {
     return this.pending.length;
   }
 
-  add(eventText: string): void {
-    this.pending.push(eventText);
+  add(eventText: string, events = 1): void {
+    this.pending.push({ text: eventText, events });
     this.chars += eventText.length;
   }
 
@@ -39,20 +46,25 @@ export class SseCoalescer {
   take(all = true): CoalescedEvent[] {
     const out: CoalescedEvent[] = [];
     let run = '';
-    for (const text of this.pending) {
+    let events = 0;
+    for (const { text, events: n } of this.pending) {
       if (run.length + text.length <= this.maxChars) {
         run += text;
+        events += n;
         continue;
       }
-      if (run !== '') out.push({ parts: [run] });
+      if (run !== '') out.push({ parts: [run], events });
       run = '';
-      if (text.length <= this.maxChars) run = text;
-      else out.push({ parts: splitText(text, this.maxChars) });
+      events = 0;
+      if (text.length <= this.maxChars) {
+        run = text;
+        events = n;
+      } else out.push({ parts: splitText(text, this.maxChars), events: n });
     }
     this.pending = [];
     this.chars = 0;
-    if (run !== '' && all) out.push({ parts: [run] });
-    else if (run !== '') this.add(run);
+    if (run !== '' && all) out.push({ parts: [run], events });
+    else if (run !== '') this.add(run, events);
     return out;
   }
 }

@@ -10,6 +10,7 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { BusError, type Bus, type NetworkBus } from '../../runtime/index.ts';
 import { topics, type SseEnvelope, type SseHeader, type SseResponseHead } from '../../generated/index.ts';
+import { isMetricsRequest } from '../metrics/http.ts';
 import { newSseCounters, type SseCounters } from './counters.ts';
 import { FORWARDED_REQUEST_HEADERS, MAX_SSE_BODY_BYTES } from './ingress.ts';
 import { asOpenAiError, openAiErrorJson } from './openai-error.ts';
@@ -43,6 +44,14 @@ export interface SseEgressOptions {
   readonly liveSessions?: () => ReadonlySet<number>;
   /** Where the counts go (a metrics exporter reads it); default a fresh object, see `counters`. */
   readonly counters?: SseCounters;
+  /** Called once per message seq written to a client: its events and UTF-8 bytes (`streamMetrics(registry).flushed`). */
+  readonly flushed?: (events: number, bytes: number) => void;
+  /**
+   * Answers the requests for METRICS_PATH (`/metrics`, whatever the query: `isMetricsRequest`), e.g.
+   * `metricsHandler(registry, …)`. That path is the egress's own and never relayed, whatever `basePath`
+   * (OpenAI's API has no such path; under basePath "/" an upstream's own /metrics is out of reach).
+   */
+  readonly metrics?: (req: IncomingMessage, res: ServerResponse) => void;
   /** Failures no HTTP client can be told of (a cancel that could not be sent). */
   readonly onError: (err: unknown) => void;
 }
@@ -124,7 +133,13 @@ class EgressStream {
   constructor(
     readonly id: string,
     private readonly res: ServerResponse,
-    private readonly egress: { counters: SseCounters; maxBufferedBytes: number; cancel(id: string, reason: string): void; end(s: EgressStream): void },
+    private readonly egress: {
+      counters: SseCounters;
+      maxBufferedBytes: number;
+      flushed: ((events: number, bytes: number) => void) | undefined;
+      cancel(id: string, reason: string): void;
+      end(s: EgressStream): void;
+    },
   ) {
     this.lastEventAt = Date.now();
   }
@@ -192,6 +207,7 @@ class EgressStream {
     }
     this.egress.counters.sseEvents += count;
     this.egress.counters.textChars += e.text.length;
+    this.egress.flushed?.(count, Buffer.byteLength(e.text));
     this.res.write(e.text);
     if (this.res.writableLength > this.egress.maxBufferedBytes) this.fail(`the HTTP client reads too slowly (${this.res.writableLength} bytes waiting)`);
   }
@@ -232,6 +248,7 @@ export async function serveSseEgress(bus: Bus, options: SseEgressOptions): Promi
   const context = {
     counters,
     maxBufferedBytes: options.maxBufferedBytes ?? 8 * 1024 * 1024,
+    flushed: options.flushed,
     cancel(id: string, reason: string) {
       bus
         .publish(cancelTopic, { reason }, { params: { id } })
@@ -244,6 +261,10 @@ export async function serveSseEgress(bus: Bus, options: SseEgressOptions): Promi
   };
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    if (options.metrics !== undefined && isMetricsRequest(req)) {
+      options.metrics(req, res);
+      return;
+    }
     const url = new URL(req.url ?? '/', 'http://egress');
     const method = req.method ?? 'GET';
     if (!url.pathname.startsWith(`${basePath}/`) || url.pathname.length <= basePath.length + 1) {

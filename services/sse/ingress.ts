@@ -66,6 +66,11 @@ export interface SseIngressOptions {
   readonly fetch?: typeof fetch;
   /** Where the counts go (a metrics exporter reads it); default a fresh object, see `counters`. */
   readonly counters?: SseCounters;
+  /**
+   * Called once per seq published with message text: how many upstream events it carries and their UTF-8
+   * bytes (the fragments of one long event: 1 event, once). For `streamMetrics(registry).flushed`.
+   */
+  readonly flushed?: (events: number, bytes: number) => void;
   /** Failures no HTTP client can be told of: a stream whose bus events could not be delivered. */
   readonly onError: (err: unknown) => void;
 }
@@ -216,8 +221,12 @@ export function serveSseIngress(bus: Bus, options: SseIngressOptions): SseIngres
         clearTimeout(timer);
         timer = undefined;
       }
-      for (const { parts } of coalescer.take(all)) {
+      for (const { parts, events } of coalescer.take(all)) {
         const n = parts.length;
+        options.flushed?.(
+          events,
+          parts.reduce((sum, p) => sum + Buffer.byteLength(p), 0),
+        );
         parts.forEach((data, i) => out.enqueue({ v: 1, ev: 'message', ct: SSE_TEXT, seq, ...(n > 1 ? { frag: { i, n } } : {}), data }));
         counters.busEvents += n;
         if (n > 1) counters.fragments += n;

@@ -11,7 +11,7 @@ import { REPO_ROOT, repoPath } from '../helpers/repo.ts';
  */
 const ENTRY_POINTS = new Set(['runtime/index.ts', 'runtime/transports/index.ts', 'generated/index.ts', 'services/index.ts', 'compiler/index.ts']);
 /** Packages the bench uses: the harness, and the anchors' reference implementations. */
-const PACKAGES = new Set(['tinybench', 'protobufjs', 'ajv', 'webgpu']);
+const PACKAGES = new Set(['tinybench', 'protobufjs', 'ajv', 'webgpu', 'eventsource-parser']);
 /** Each reach past an entry point, with the reason it is there (also written beside the import). */
 const EXCEPTIONS = new Map([
   ['bench/suites/ump.ts -> runtime/ump/sysex8.ts', 'the SIMD kernel switch, an internal knob measured on purpose'],
@@ -21,6 +21,7 @@ const EXCEPTIONS = new Map([
     "seed 001's planner.execute envelope and the planner's answer, as the bridge tests send and serve them",
   ],
   ['bench/suites/envelope.ts -> tests/helpers/seed-001.ts', "seed 001's planner.execute envelope, written out once for the tests and the bench"],
+  ['bench/suites/sse-http.ts -> tests/helpers/fake-openai.ts', 'the fake OpenAI upstream the SSE tests stream from, and its seeded tokens'],
   ['bench/wires.ts -> tests/helpers/udp-relay.ts', 'the lossy relay the integration tests use'],
   ['bench/wires.ts -> tests/helpers/rtpmidi-relay.ts', 'that relay on both RTP-MIDI ports'],
 ]);

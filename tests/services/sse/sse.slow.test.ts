@@ -8,10 +8,11 @@ import { FrameError, NetworkBus } from '../../../runtime/index.ts';
 import { transports } from '../../../runtime/transports/index.ts';
 import { networkSessions, serveSseEgress, serveSseIngress, type SseEgress, type SseIngress } from '../../../services/index.ts';
 import { runMidl, stackTraceLines } from '../../helpers/cli.ts';
+import { parseExposition, valueOf } from '../../helpers/prometheus.ts';
 import { killAll, startMidl } from '../../helpers/midl-process.ts';
 import { startRelay, type Relay } from '../../helpers/udp-relay.ts';
 import { until } from '../../helpers/until.ts';
-import { API_KEY, startFakeOpenAi, tokens, UNAUTHORIZED, type FakeOpenAi } from './fake-openai.ts';
+import { API_KEY, startFakeOpenAi, tokens, UNAUTHORIZED, type FakeOpenAi } from '../../helpers/fake-openai.ts';
 
 /**
  * The issue's second done-when: the official OpenAI SDK streams a 10k-token completion from a fake
@@ -183,17 +184,54 @@ describe('midl stream ingress / egress (CLI processes)', () => {
     const keyFile = join(dir, 'key');
     await writeFile(keyFile, `${API_KEY}\n`);
     await chmod(keyFile, 0o600);
-    const egress = startMidl(['stream', 'egress', '--listen', 'udp://127.0.0.1:0', '--http', '127.0.0.1:0']);
+    const egress = startMidl(['stream', 'egress', '--listen', 'udp://127.0.0.1:0', '--http', '127.0.0.1:0', '--telemetry', '300']);
     const busUrl = (await egress.waitFor(/^listening on (udp:\/\/127\.0\.0\.1:\d+)$/m, 30_000))[1]!;
     const httpUrl = (await egress.waitFor(/^serving HTTP on (http:\/\/127\.0\.0\.1:\d+\/v1)$/m, 30_000))[1]!;
+    const egressMetrics = (await egress.waitFor(/^metrics: serving (http:\/\/127\.0\.0\.1:\d+\/metrics)$/m, 30_000))[1]!;
     const relay = await startRelay({ target: { host: '127.0.0.1', port: Number(/:(\d+)$/.exec(busUrl)![1]) }, seed: SEED + 1, ...lossy });
     cleanups.push(() => relay.close());
-    const ingress = startMidl(['stream', 'ingress', '--upstream', upstream.baseUrl, '--to', `udp://127.0.0.1:${relay.port}`, '--api-key-file', keyFile]);
+    const ingress = startMidl([
+      ...['stream', 'ingress', '--upstream', upstream.baseUrl, '--to', `udp://127.0.0.1:${relay.port}`, '--api-key-file', keyFile],
+      ...['--metrics', '127.0.0.1:0', '--telemetry', '300'],
+    ]);
+    const ingressMetrics = (await ingress.waitFor(/^metrics: serving (http:\/\/127\.0\.0\.1:\d+\/metrics)$/m, 30_000))[1]!;
     await ingress.waitFor(/^relaying sse\/open on /m, 30_000);
     const client = new OpenAI({ baseURL: httpUrl, apiKey: 'client-key', maxRetries: 0, timeout: 60_000 });
     expectSame(await streamText(client, `tokens-${TOKENS}`), tokens(TOKENS, SEED).join(''));
     expect(upstream.received[0]!.headers.authorization).toBe(`Bearer ${API_KEY}`);
     expect(relay.stats().dropped).toBeGreaterThan(0);
+    // Both sides' /metrics after the stream: the link (bytes, ACKs, repaired loss), the events, the coalescing.
+    const scrape = async (url: string) => {
+      const res = await fetch(url);
+      expect(res.status).toBe(200);
+      return parseExposition(await res.text());
+    };
+    const e = await scrape(egressMetrics);
+    const i = await scrape(ingressMetrics);
+    expect(valueOf(e, 'midl_bus_received_bytes_total', { peer: 'midl stream ingress' })).toBeGreaterThan(TOKENS);
+    expect(valueOf(i, 'midl_bus_sent_bytes_total', { peer: 'midl stream egress' })).toBeGreaterThan(TOKENS);
+    expect(valueOf(e, 'midl_bus_acks_sent_total', { peer: 'midl stream ingress' })).toBeGreaterThan(0);
+    expect(valueOf(i, 'midl_bus_acks_received_total', { peer: 'midl stream egress' })).toBeGreaterThan(0);
+    expect(valueOf(i, 'midl_bus_retransmits_total', { peer: 'midl stream egress' })).toBeGreaterThan(0);
+    for (const side of [e, i]) {
+      expect(valueOf(side, 'midl_sse_events_total')).toBe(TOKENS + 2);
+      expect(valueOf(side, 'midl_sse_streams_done_total')).toBe(1);
+      expect(valueOf(side, 'midl_sse_streams_errored_total')).toBe(0);
+      expect(valueOf(side, 'midl_stream_coalesced_tokens_sum')).toBe(TOKENS + 2);
+      // Coalesced: far fewer bus messages than events.
+      expect(valueOf(side, 'midl_stream_coalesced_tokens_count')).toBeLessThan(TOKENS / 8);
+    }
+    expect(valueOf(e, 'midl_stream_coalesced_tokens_count')).toBe(valueOf(i, 'midl_stream_coalesced_tokens_count'));
+    // --telemetry: both publish their sessions' link counters on telemetry/link every 300 ms (the ingress's
+    // through the egress, its session authority), as a third bus client subscribed to it sees.
+    const watcherErrors: unknown[] = [];
+    const watcher = new NetworkBus({ name: 'watcher', ...registry, onError: (err) => void watcherErrors.push(err) });
+    cleanups.push(() => watcher.close());
+    await watcher.connect(await transports.connect(busUrl, { name: 'watcher', timeoutMs: 10_000 }), { timeoutMs: 10_000 });
+    const reporters = new Set<string>();
+    await watcher.subscribe(topics['telemetry/link'], (report) => void reporters.add(report.peer)).ready;
+    await until(() => reporters.has('midl stream egress') && reporters.has('midl stream ingress'), 10_000, 'telemetry/link reports of both sides');
+    expect(watcherErrors).toEqual([]);
     expect(await ingress.stop('SIGINT')).toBe(0);
     expect(await egress.stop('SIGINT')).toBe(0);
     for (const p of [egress, ingress]) {
@@ -208,7 +246,7 @@ describe('midl stream ingress / egress (CLI processes)', () => {
     }
   }, 90_000);
 
-  it('refuses an API key file that others may read (exit 2, before connecting)', async () => {
+  it('refuses an API key file that others may read, and a --metrics that is no address (exit 2, before connecting)', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'midl-stream-'));
     cleanups.push(() => rm(dir, { recursive: true, force: true }));
     const exposed = join(dir, 'key');
@@ -217,5 +255,9 @@ describe('midl stream ingress / egress (CLI processes)', () => {
     const r = await runMidl(['stream', 'ingress', '--to', 'udp://127.0.0.1:9', '--upstream', 'http://h/v1', '--api-key-file', exposed], { timeoutMs: 30_000 });
     expect(r.code, r.stderr).toBe(2);
     expect(r.stderr).toMatch(/--api-key-file/);
+    // A --metrics address that is not HOST:PORT, as well: exit 2 naming it, with nothing listening at --to.
+    const bad = await runMidl(['stream', 'ingress', '--to', 'udp://127.0.0.1:9', '--upstream', 'http://h/v1', '--metrics', 'nowhere'], { timeoutMs: 30_000 });
+    expect(bad.code, bad.stderr).toBe(2);
+    expect(bad.stderr).toMatch(/--metrics nowhere: expected HOST:PORT/);
   }, 60_000);
 });

@@ -45,8 +45,18 @@ describe('SseCoalescer', () => {
     expect(c.count).toBe(5);
     const out = c.take();
     expect(out.map((e) => e.parts)).toEqual([['aaaaaaaabbbbbbbb'], ['cccccccc'], ['x'.repeat(20), 'x'.repeat(20), 'x'.repeat(5)], ['dd']]);
+    // Upstream events per bus event (seq): what the coalescing histogram observes.
+    expect(out.map((e) => e.events)).toEqual([2, 1, 1, 1]);
     expect(c.size).toBe(0);
     expect(c.take()).toEqual([]);
+  });
+
+  it('keeps the event count of a run held back for the next flush', () => {
+    const c = new SseCoalescer(20);
+    for (const t of ['aaaaaaaa', 'bbbbbbbb', 'cccccccc', 'dd']) c.add(t);
+    expect(c.take(false).map((e) => [e.parts, e.events])).toEqual([[['aaaaaaaabbbbbbbb'], 2]]);
+    c.add('ee');
+    expect(c.take().map((e) => [e.parts, e.events])).toEqual([[['ccccccccddee'], 3]]);
   });
 
   it('never splits a surrogate pair', () => {

@@ -1,11 +1,13 @@
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
-import { mulberry32 } from '../../helpers/udp-relay.ts';
+import { mulberry32 } from './udp-relay.ts';
 
 /**
- * A fake OpenAI upstream on 127.0.0.1 for the SSE bridge tests: POST /v1/chat/completions answers by the
- * request's model — `tokens-N` streams N tokens of seeded text as chat.completion.chunk events then
- * [DONE]; `dies` streams a few tokens and then destroys the connection; `slow` streams a token every
- * 20 ms until the client goes away; any other model, or a wrong API key, gets OpenAI's 401 error.
+ * A fake OpenAI upstream on 127.0.0.1 for the SSE bridge tests and bench: POST /v1/chat/completions
+ * answers by the request's model — `tokens-N` streams N tokens of seeded text as chat.completion.chunk
+ * events then [DONE]; `dies` streams a few tokens and then destroys the connection; `slow` streams a
+ * token every 20 ms until the client goes away; any other model, or a wrong API key, gets OpenAI's 401
+ * error. `tokens-N` comes at a model's pace (bursts of 25 tokens, a timer between them), or, with
+ * `paced: false`, as fast as the connection takes it (the bench: the stream's pace is the path's).
  */
 
 export const API_KEY = 'sk-upstream-test';
@@ -75,7 +77,13 @@ const chunk = (content: string | undefined, finish: string | null, role?: string
     choices: [{ index: 0, delta: { ...(role ? { role } : {}), ...(content === undefined ? {} : { content }) }, finish_reason: finish }],
   });
 
-export async function startFakeOpenAi(seed: number): Promise<FakeOpenAi> {
+export interface FakeOpenAiOptions {
+  /** tokens-N at a model's pace (default) or as fast as the connection takes it. */
+  readonly paced?: boolean;
+}
+
+export async function startFakeOpenAi(seed: number, options: FakeOpenAiOptions = {}): Promise<FakeOpenAi> {
+  const paced = options.paced ?? true;
   const received: SeenRequest[] = [];
   let abandoned = 0;
   const server: Server = createServer((req, res) => {
@@ -124,11 +132,23 @@ export async function startFakeOpenAi(seed: number): Promise<FakeOpenAi> {
           res.socket?.destroy();
           return;
         }
-        // A model's pace, in bursts: 25 tokens, then a pause.
-        for (const end = Math.min(list.length, at + 25); at < end; at++) res.write(`data: ${chunk(list[at], null)}\n\n`);
-        if (at < list.length) {
-          setTimeout(step, 1);
-          return;
+        if (!paced) {
+          // As fast as the connection takes it, 64 tokens at a time: on when the socket drains, or at once
+          // (setImmediate, so that a client in the same process reads between batches).
+          let room = true;
+          for (const end = Math.min(list.length, at + 64); at < end && room; at++) room = res.write(`data: ${chunk(list[at], null)}\n\n`);
+          if (at < list.length) {
+            if (room) setImmediate(step);
+            else res.once('drain', step);
+            return;
+          }
+        } else {
+          // A model's pace, in bursts: 25 tokens, then a pause.
+          for (const end = Math.min(list.length, at + 25); at < end; at++) res.write(`data: ${chunk(list[at], null)}\n\n`);
+          if (at < list.length) {
+            setTimeout(step, 1);
+            return;
+          }
         }
         ended = true;
         res.end(`data: ${chunk(undefined, 'stop')}\n\ndata: [DONE]\n\n`);
