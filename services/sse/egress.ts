@@ -16,6 +16,7 @@ import { FORWARDED_REQUEST_HEADERS, MAX_SSE_BODY_BYTES } from './ingress.ts';
 import { asOpenAiError, openAiErrorJson } from './openai-error.ts';
 import { SequenceError, StreamSequencer, type SequencedEvent } from './sequencer.ts';
 import { eventText, parseEventText, SseTextError } from './sse-text.ts';
+import { listenHttp } from '../http/listen.ts';
 
 const openTopic = topics['sse/open'];
 const streamTopic = topics['sse/stream/{id}'];
@@ -357,18 +358,10 @@ export async function serveSseEgress(bus: Bus, options: SseEgressOptions): Promi
     Math.max(10, Math.min(TICK_MS, gapTimeoutMs / 4)),
   );
   ticker.unref();
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port, options.host, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  const address = server.address();
-  const port = typeof address === 'object' && address !== null ? address.port : options.port;
-  const host = options.host.includes(':') ? `[${options.host}]` : options.host;
+  // Its own close below, not the listener's: open streams are ended with an error event before the connections go.
+  const { origin } = await listenHttp(server, options.host, options.port, options.onError);
   return {
-    url: `http://${host}:${port}`,
+    url: origin,
     get open() {
       return open.size;
     },
