@@ -76,6 +76,9 @@ export async function runBridge(opts: BridgeOptions, setExit: SetExitCode): Prom
     ...(token === undefined ? {} : { token }),
     ...(journalDir === undefined ? {} : { journalDir }),
     ...(metrics ? { observer: metrics.observer } : {}),
+    // The journal's interrupted calls are answered once the bus listens (below), not before: a device
+    // that reconnects at once can hear its answer; one later learns it by sending the corr again (REPLAYED, detail.final).
+    deferRecovery: true,
     // JSON text escapes control characters; the envelope is cut to a log line's worth.
     onUnhandled: (u) =>
       process.stderr.write(
@@ -104,6 +107,7 @@ export async function runBridge(opts: BridgeOptions, setExit: SetExitCode): Prom
   const signalled = untilSignal();
   const listener = await serveBus(bus, plan, opts);
   if (typeof listener === 'number') return shutdown(listener);
+  await bridge.recover();
   if (policy) {
     const fromPolicy = Object.entries(policy.services).filter(([name]) => !(opts.service ?? []).some((v) => v.startsWith(`${name}=`)));
     for (const [name, s] of fromPolicy) from(`service ${name}`, s.from);
