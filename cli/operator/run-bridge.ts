@@ -90,9 +90,11 @@ export async function runBridge(opts: BridgeOptions, setExit: SetExitCode): Prom
     onError: (error) => process.stderr.write(`warning: flex bridge: ${describeError(error)}\n`),
   });
   const shutdown = async (code: ExitCode, listener?: { close(): Promise<void> }): Promise<void> => {
+    // The bridge first, while the devices are still connected: it stops taking envelopes and its last
+    // replies (calls in flight, refusals on their way) can still be delivered and acknowledged.
+    await bridge.close();
     await listener?.close();
     await metrics?.close();
-    await bridge.close();
     await bus.close();
     setExit(code);
   };

@@ -81,7 +81,7 @@ export interface FlexBridge {
   recover(): Promise<void>;
   /** Envelopes accepted whose final reply is not sent yet. */
   readonly inFlight: number;
-  /** Stops taking envelopes and waits for the calls in flight to be answered. */
+  /** Stops taking envelopes and waits for the calls in flight to be answered and the refusals on their way to be delivered. */
   close(): Promise<void>;
 }
 
@@ -387,9 +387,14 @@ export function serveFlexBridge(bus: Bus, options: FlexBridgeOptions): FlexBridg
       : Promise.resolve());
   let startRecovery: () => void = () => undefined;
   const recovered = options.deferRecovery ? new Promise<void>((resolve) => (startRecovery = () => resolve(recover()))) : recover();
-  const subscription: Subscription = bus.subscribe(topics['flex/envelope'], (envelope, delivery) =>
-    recovered.then(() => handle(envelope, delivery)).catch(options.onError),
-  );
+  /** Envelopes being handled (a refusal on its way, a call being journaled), so close waits for their replies too. */
+  const handling = new Set<Promise<void>>();
+  const subscription: Subscription = bus.subscribe(topics['flex/envelope'], (envelope, delivery) => {
+    const handled = recovered.then(() => handle(envelope, delivery)).catch(options.onError);
+    handling.add(handled);
+    void handled.finally(() => handling.delete(handled));
+    return handled;
+  });
   return {
     ready: Promise.all([subscription.ready, options.deferRecovery ? undefined : recovered]).then(() => undefined),
     recover() {
@@ -402,6 +407,7 @@ export function serveFlexBridge(bus: Bus, options: FlexBridgeOptions): FlexBridg
     async close() {
       subscription.unsubscribe();
       for (const stop of [...progressStops]) stop();
+      await Promise.all(handling);
       await Promise.all(pending);
     },
   };
