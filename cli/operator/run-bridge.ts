@@ -77,6 +77,9 @@ export async function runBridge(opts: BridgeOptions, setExit: SetExitCode): Prom
     ...(token === undefined ? {} : { token }),
     ...(journalDir === undefined ? {} : { journalDir }),
     ...(bridgeMetrics ? { observer: bridgeMetrics.observer } : {}),
+    // The journal's interrupted calls are answered once the bus listens (below), not before: a device
+    // that reconnects at once can hear its answer; one later learns it by sending the corr again (REPLAYED, detail.final).
+    deferRecovery: true,
     // JSON text escapes control characters; the envelope is cut to a log line's worth.
     onUnhandled: (u) =>
       process.stderr.write(
@@ -88,9 +91,11 @@ export async function runBridge(opts: BridgeOptions, setExit: SetExitCode): Prom
     onError: (error) => process.stderr.write(`warning: flex bridge: ${describeError(error)}\n`),
   });
   const shutdown = async (code: ExitCode, listener?: { close(): Promise<void> }): Promise<void> => {
+    // The bridge first, while the devices are still connected: it stops taking envelopes and its last
+    // replies (calls in flight, refusals on their way) can still be delivered and acknowledged.
+    await bridge.close();
     await listener?.close();
     await metrics?.close();
-    await bridge.close();
     await bus.close();
     setExit(code);
   };
@@ -105,6 +110,7 @@ export async function runBridge(opts: BridgeOptions, setExit: SetExitCode): Prom
   const signalled = untilSignal();
   const listener = await serveBus(bus, plan, opts);
   if (typeof listener === 'number') return shutdown(listener);
+  await bridge.recover();
   if (policy) {
     const fromPolicy = Object.entries(policy.services).filter(([name]) => !(opts.service ?? []).some((v) => v.startsWith(`${name}=`)));
     for (const [name, s] of fromPolicy) from(`service ${name}`, s.from);

@@ -442,7 +442,8 @@ export const FlexFailureSchema = {
       maximum: 599,
     },
     detail: {
-      description: "Extra machine-readable context, e.g. the service's problem+json body.",
+      description:
+        "Extra machine-readable context, e.g. the service's problem+json body; on REPLAYED, when the\nbridge journaled the corr's final reply, {final: <that FlexReply>}.",
     },
   },
   required: ['code', 'kind', 'message'],
@@ -645,7 +646,8 @@ export const FlexReplySchema = {
           maximum: 599,
         },
         detail: {
-          description: "Extra machine-readable context, e.g. the service's problem+json body.",
+          description:
+            "Extra machine-readable context, e.g. the service's problem+json body; on REPLAYED, when the\nbridge journaled the corr's final reply, {final: <that FlexReply>}.",
         },
       },
       required: ['code', 'kind', 'message'],

@@ -1134,7 +1134,10 @@ export type FlexFailure = {
   retryAfterMs?: number;
   /** HTTP status of the failed service call, for UPSTREAM_ERROR. */
   httpStatus?: number;
-  /** Extra machine-readable context, e.g. the service's problem+json body. */
+  /**
+   * Extra machine-readable context, e.g. the service's problem+json body; on REPLAYED, when the
+   * bridge journaled the corr's final reply, {final: <that FlexReply>}.
+   */
   detail?: $JsonValue;
 };
 

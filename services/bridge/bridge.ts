@@ -1,4 +1,4 @@
-import type { AnyIntentDescriptor, Bus, Delivery, JsonValue, NetworkBus, Subscription } from '../../runtime/index.ts';
+import { BusError, type AnyIntentDescriptor, type Bus, type Delivery, type JsonValue, type NetworkBus, type Subscription } from '../../runtime/index.ts';
 import {
   FlexEnvelope,
   FlexError,
@@ -62,18 +62,26 @@ export interface FlexBridgeOptions {
   readonly progressEveryMs?: number;
   /** Each envelope refused UNKNOWN_INTENT, as published on `flex/unhandled` (for the bridge's log). */
   readonly onUnhandled?: (unhandled: FlexUnhandled) => void;
-  /** At start, with a journal: how many calls in flight when the bridge last stopped were answered INTERRUPTED. */
+  /**
+   * With a journal: answer the calls it shows interrupted only when `recover()` is called, not at start.
+   * A bus that listens for devices can call it once it listens, so that a device reconnecting at once
+   * hears the answers; envelopes received before wait for it.
+   */
+  readonly deferRecovery?: boolean;
+  /** With a journal, at start (or `recover()`): how many calls in flight when the bridge last stopped were answered INTERRUPTED. */
   readonly onRecovered?: (count: number) => void;
   /** Failures that no reply can carry: an envelope without a usable corr, a journal or publish failure. */
   readonly onError: (err: unknown) => void;
 }
 
 export interface FlexBridge {
-  /** Resolves once the bridge receives envelopes and has answered the calls its journal shows interrupted. */
+  /** Resolves once the bridge receives envelopes and has answered the calls its journal shows interrupted (unless `deferRecovery`). */
   readonly ready: Promise<void>;
+  /** Answers the calls the journal shows interrupted, once (with `deferRecovery`; else the recovery at start); resolves when done. */
+  recover(): Promise<void>;
   /** Envelopes accepted whose final reply is not sent yet. */
   readonly inFlight: number;
-  /** Stops taking envelopes and waits for the calls in flight to be answered. */
+  /** Stops taking envelopes and waits for the calls in flight to be answered and the refusals on their way to be delivered. */
   close(): Promise<void>;
 }
 
@@ -103,27 +111,36 @@ export function serveFlexBridge(bus: Bus, options: FlexBridgeOptions): FlexBridg
   /** Stops the progress replies of each call in flight (close). */
   const progressStops = new Set<() => void>();
 
-  const reply = (
+  /** A reply to `corr`, with its label and the time now. */
+  const replyValue = (
     corr: string,
     intent: string | undefined,
     fields: { ack: boolean; progress?: FlexProgress; success?: FlexSuccess; error?: FlexFailure },
     service?: string,
-  ): Promise<FlexReply> => {
+  ): FlexReply => {
     const label = replyLabel(fields, {
       ...(intent !== undefined ? { intent } : {}),
       ...(service !== undefined ? { service } : {}),
       ...(fields.progress?.elapsedMs !== undefined ? { elapsedMs: fields.progress.elapsedMs } : {}),
     });
-    const value: FlexReply = { v: 1, ts: BigInt(now()), corr, ...(intent !== undefined ? { intent } : {}), ...fields, label };
-    return bus.publish(topics['flex/reply/{corr}'], value, { params: { corr } }).then(() => {
-      const { error, success, progress } = fields;
+    return { v: 1, ts: BigInt(now()), corr, ...(intent !== undefined ? { intent } : {}), ...fields, label };
+  };
+  /** Publishes a reply on `flex/reply/{corr}`; resolves once the bus has delivered it (at least once), and tells the observer. */
+  const publishReply = (value: FlexReply): Promise<FlexReply> =>
+    bus.publish(topics['flex/reply/{corr}'], value, { params: { corr: value.corr } }).then(() => {
+      const { error, success, progress } = value;
       options.observer?.replied(
         error ? 'error' : success ? 'success' : progress ? 'progress' : 'ack',
         error && (flexErrorName(error.code) ?? `code ${error.code}`),
       );
       return value;
     });
-  };
+  const reply = (
+    corr: string,
+    intent: string | undefined,
+    fields: { ack: boolean; progress?: FlexProgress; success?: FlexSuccess; error?: FlexFailure },
+    service?: string,
+  ): Promise<FlexReply> => publishReply(replyValue(corr, intent, fields, service));
   const refuse = (corr: string, intent: string | undefined, error: FlexFailure) => reply(corr, intent, { ack: false, error });
 
   /** The intent and HTTP request of an acceptable envelope, or the FlexError member refusing it. */
@@ -191,6 +208,7 @@ export function serveFlexBridge(bus: Bus, options: FlexBridgeOptions): FlexBridg
     const admitted = admit(envelope, sender);
     if ('code' in admitted) {
       const intentName = typeof envelope.intent === 'string' ? envelope.intent.slice(0, 128) : undefined;
+      if (admitted.code === FlexError.REPLAYED) return refuseReplay(sender, envelope.corr, intentName, admitted);
       // Handed on and refused: a failure of either is reported, and the other still happens.
       const handedOn = admitted.code === FlexError.UNKNOWN_INTENT ? handOn(envelope, sender, receivedAt, admitted.message) : Promise.resolve();
       await Promise.all([handedOn.catch(options.onError), refuse(envelope.corr, intentName, admitted)]);
@@ -216,9 +234,15 @@ export function serveFlexBridge(bus: Bus, options: FlexBridgeOptions): FlexBridg
       );
       return;
     }
-    await reply(envelope.corr, intent.name, { ack: true }, intent.service);
+    // The service is called at once; the ack goes out beside the call, and every later reply waits until
+    // the ack's publish settled, so the device hears the ack first. A failed ack is reported; the call
+    // still runs and its outcome is still published and journaled.
+    const acked = reply(envelope.corr, intent.name, { ack: true }, intent.service).then(
+      () => undefined,
+      (err: unknown) => options.onError(new Error(`flex/reply/${envelope.corr}: the ack was not delivered: ${describe(err)}`, { cause: err })),
+    );
     const call = (async () => {
-      const stopProgress = startProgress(envelope.corr, intent);
+      const stopProgress = startProgress(envelope.corr, intent, acked);
       const started = performance.now();
       let outcome: CallOutcome;
       try {
@@ -228,37 +252,100 @@ export function serveFlexBridge(bus: Bus, options: FlexBridgeOptions): FlexBridg
         stopProgress();
       }
       options.observer?.called(intent.service, (performance.now() - started) / 1000, 'success' in outcome ? 'success' : 'error');
-      let final: FlexReply;
-      try {
-        final = await reply(envelope.corr, intent.name, { ack: true, ...outcome }, intent.service);
-      } catch (err) {
-        // A success too large for the reply topic still gets a final answer.
-        if (!('success' in outcome)) throw err;
-        final = await reply(envelope.corr, intent.name, {
-          ack: true,
-          error: flexFailure('PAYLOAD_TOO_LARGE', `${intent.service}: response too large for the reply`),
-        });
-      }
-      await journal?.write(sender, envelope.corr, 'res', { finishedAt: new Date(now()).toISOString(), reply: FlexReply.toJSON(final) });
+      await acked;
+      const { final, published } = await publishFinal(envelope.corr, intent, outcome);
+      await journal?.write(sender, envelope.corr, 'res', {
+        finishedAt: new Date(now()).toISOString(),
+        ...(published ? {} : { published: false }),
+        reply: FlexReply.toJSON(final),
+      });
     })().catch(options.onError);
     pending.add(call);
     void call.finally(() => pending.delete(call));
   }
 
   /**
+   * Refuses a replayed corr. When the journal holds its final reply, the refusal carries it in
+   * `detail.final`, so a device that missed the answer (the bridge restarted, the link dropped) learns it
+   * by sending the envelope again. A journal file that cannot be read or is not a reply is reported and
+   * the refusal goes without it; so does one too large to repeat.
+   */
+  async function refuseReplay(sender: string, corr: string, intent: string | undefined, replayed: FlexFailure): Promise<void> {
+    const final = journal && (await journaledFinal(journal, sender, corr));
+    if (final !== undefined) {
+      try {
+        await refuse(corr, intent, { ...replayed, message: `${replayed.message}; its final reply is in detail.final`, detail: { final } });
+        return;
+      } catch (err) {
+        if (!(err instanceof BusError && err.code === 'too-large')) throw err;
+        await refuse(corr, intent, { ...replayed, message: `${replayed.message}; its final reply (journal) is too large to repeat here` });
+        return;
+      }
+    }
+    await refuse(corr, intent, replayed);
+  }
+
+  /** The JSON of the final reply journaled for (sender, corr); undefined when none is (the call is in flight, or was never journaled). */
+  async function journaledFinal(journal: FlexJournal, sender: string, corr: string): Promise<JsonValue | undefined> {
+    const file = journal.fileOf(sender, corr, 'res');
+    try {
+      const record = await journal.read(file);
+      const json = typeof record === 'object' && record !== null ? (record as { reply?: unknown }).reply : undefined;
+      if (json === undefined) throw new Error('holds no reply');
+      const value = FlexReply.fromJSON(json);
+      const checked = FlexReply.validate(value);
+      if (!checked.ok) throw new Error(`not a reply: ${checked.errors.map((e) => `${e.path || '/'}: ${e.message}`).join('; ')}`);
+      if (value.corr !== corr) throw new Error(`holds the reply to corr ${JSON.stringify(value.corr)}`);
+      return FlexReply.toJSON(value);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+      options.onError(new Error(`journal ${file}: ${describe(err)}; REPLAYED refused without the final reply`, { cause: err }));
+      return undefined;
+    }
+  }
+
+  /**
+   * Publishes a call's final reply. A success too large for the reply topic is answered PAYLOAD_TOO_LARGE
+   * instead. A reply the bus could not deliver is reported and still returned (published: false), so the
+   * journal keeps the outcome and a replay of the corr can tell it.
+   */
+  async function publishFinal(corr: string, intent: AnyIntentDescriptor, outcome: CallOutcome): Promise<{ final: FlexReply; published: boolean }> {
+    let final = replyValue(corr, intent.name, { ack: true, ...outcome }, intent.service);
+    try {
+      return { final: await publishReply(final), published: true };
+    } catch (err) {
+      if (!('success' in outcome) || !(err instanceof BusError && err.code === 'too-large')) {
+        options.onError(new Error(`flex/reply/${corr}: the final reply was not delivered (journaled): ${describe(err)}`, { cause: err }));
+        return { final, published: false };
+      }
+    }
+    final = replyValue(corr, intent.name, { ack: true, error: flexFailure('PAYLOAD_TOO_LARGE', `${intent.service}: response too large for the reply`) });
+    try {
+      return { final: await publishReply(final), published: true };
+    } catch (err) {
+      options.onError(new Error(`flex/reply/${corr}: the final reply was not delivered (journaled): ${describe(err)}`, { cause: err }));
+      return { final, published: false };
+    }
+  }
+
+  /**
    * Progress replies for a call in flight: the first after progressAfterMs, then one every
    * progressEveryMs. The returned stop is called before the final reply; a tick after it sends nothing.
    */
-  function startProgress(corr: string, intent: AnyIntentDescriptor): () => void {
+  function startProgress(corr: string, intent: AnyIntentDescriptor, acked: Promise<void>): () => void {
     const startedAt = now();
     let stopped = false;
     let timer: ReturnType<typeof setTimeout> | undefined;
     const tick = () => {
       if (stopped) return;
-      const elapsedMs = Math.max(0, Math.min(0xffff_ffff, now() - startedAt));
-      reply(corr, intent.name, { ack: true, progress: { message: `waiting for ${intent.service}`.slice(0, 128), elapsedMs } }, intent.service).catch(
-        options.onError,
-      );
+      // Never before the ack: a tick while the ack is still on its way waits for it (and sends nothing if the call ended meanwhile).
+      void acked.then(() => {
+        if (stopped) return;
+        const elapsedMs = Math.max(0, Math.min(0xffff_ffff, now() - startedAt));
+        reply(corr, intent.name, { ack: true, progress: { message: `waiting for ${intent.service}`.slice(0, 128), elapsedMs } }, intent.service).catch(
+          options.onError,
+        );
+      });
       timer = setTimeout(tick, progressEveryMs);
     };
     timer = setTimeout(tick, progressAfterMs);
@@ -285,28 +372,42 @@ export function serveFlexBridge(bus: Bus, options: FlexBridgeOptions): FlexBridg
   }
 
   // Envelopes wait until the calls the journal shows interrupted are answered and their corrs are known to the replay guard.
-  const recovered = journal
-    ? recoverJournal(journal, {
-        guard,
-        maxAgeMs: options.maxAgeMs ?? 60_000,
-        now,
-        reply: (corr, intent, error) => reply(corr, intent, { ack: true, error }),
-        onError: options.onError,
-      })
-        .then((count) => options.onRecovered?.(count))
-        .catch(options.onError)
-    : Promise.resolve();
-  const subscription: Subscription = bus.subscribe(topics['flex/envelope'], (envelope, delivery) =>
-    recovered.then(() => handle(envelope, delivery)).catch(options.onError),
-  );
+  let recovery: Promise<void> | undefined;
+  const recover = (): Promise<void> =>
+    (recovery ??= journal
+      ? recoverJournal(journal, {
+          guard,
+          maxAgeMs: options.maxAgeMs ?? 60_000,
+          now,
+          reply: (corr, intent, error) => reply(corr, intent, { ack: true, error }),
+          onError: options.onError,
+        })
+          .then((count) => options.onRecovered?.(count))
+          .catch(options.onError)
+      : Promise.resolve());
+  let startRecovery: () => void = () => undefined;
+  const recovered = options.deferRecovery ? new Promise<void>((resolve) => (startRecovery = () => resolve(recover()))) : recover();
+  /** Envelopes being handled (a refusal on its way, a call being journaled), so close waits for their replies too. */
+  const handling = new Set<Promise<void>>();
+  const subscription: Subscription = bus.subscribe(topics['flex/envelope'], (envelope, delivery) => {
+    const handled = recovered.then(() => handle(envelope, delivery)).catch(options.onError);
+    handling.add(handled);
+    void handled.finally(() => handling.delete(handled));
+    return handled;
+  });
   return {
-    ready: Promise.all([subscription.ready, recovered]).then(() => undefined),
+    ready: Promise.all([subscription.ready, options.deferRecovery ? undefined : recovered]).then(() => undefined),
+    recover() {
+      startRecovery();
+      return recovered;
+    },
     get inFlight() {
       return pending.size;
     },
     async close() {
       subscription.unsubscribe();
       for (const stop of [...progressStops]) stop();
+      await Promise.all(handling);
       await Promise.all(pending);
     },
   };
@@ -323,4 +424,9 @@ export function networkPeerSender(bus: NetworkBus): (delivery: Delivery<FlexEnve
     if (peer?.user !== undefined) return `user ${peer.user}`;
     return peer ? `peer ${peer.name}` : `session ${delivery.sessionId}`;
   };
+}
+
+/** An error's message, for a report that wraps it. */
+function describe(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
 }

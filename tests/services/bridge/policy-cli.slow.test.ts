@@ -77,7 +77,9 @@ describe('midl bridge --policy', () => {
     expect(replies[3]!.error!.retryAfterMs).toBeLessThanOrEqual(100_000);
     expect(planner.received).toHaveLength(1);
     expect(gateway.received).toHaveLength(1);
-    expect((await readdir(join(dir, 'journal'))).sort()).toEqual(['served-req.json', 'served-res.json']);
+    // One journal directory per sender (its name escaped).
+    expect(await readdir(join(dir, 'journal'))).toEqual(['peer%20pedal']);
+    expect((await readdir(join(dir, 'journal', 'peer%20pedal'))).sort()).toEqual(['served-req.json', 'served-res.json']);
     expect(await bridge.stop('SIGINT')).toBe(0);
     expect(stackTraceLines(bridge.stderr())).toEqual([]);
     expect(bridge.stderr()).not.toMatch(/warning/);

@@ -73,7 +73,7 @@ describe('flexBridgeMetrics', () => {
     metrics.observer.replied('success');
     metrics.observer.replied('error', 'REPLAYED');
     metrics.observer.called('planner', 0.02, 'success');
-    metrics.watch({ ready: Promise.resolve(), inFlight: 3, close: () => Promise.resolve() });
+    metrics.watch({ ready: Promise.resolve(), inFlight: 3, close: () => Promise.resolve(), recover: () => Promise.resolve() });
     const samples = parseExposition(await registry.metrics());
     expect(valueOf(samples, 'midl_bridge_envelopes_received_total')).toBe(2);
     expect(valueOf(samples, 'midl_bridge_replies_total', { kind: 'ack' })).toBe(1);
