@@ -91,6 +91,27 @@ export async function loadSchema(schemaPath: string | undefined): Promise<Loaded
 }
 
 /**
+ * The schema of a client command (send, tail, call): `--schema`, or the midl.yaml found from here, else —
+ * outside any project — the FountainAI schema this package ships compiled (generated/), so that
+ * `midl send --topic flex/envelope` reaches a `midl bridge` from anywhere. A note on stderr says which.
+ */
+export async function loadClientSchema(schemaPath: string | undefined): Promise<LoadedSchema | undefined> {
+  if (schemaPath !== undefined || findConfig()) return loadSchema(schemaPath);
+  const bundled = await import('../generated/index.ts');
+  process.stderr.write('note: no --schema given and no midl.yaml found here: using the bundled FountainAI schema (flex/envelope, sse/…, gpu/…)\n');
+  const topics = Object.values(bundled.topics as Readonly<Record<string, AnyTopicDescriptor>>).sort((a, b) =>
+    a.address < b.address ? -1 : a.address > b.address ? 1 : 0,
+  );
+  return {
+    topics,
+    topicsById: new Map(topics.map((t) => [t.id, t])),
+    intents: Object.values(bundled.intents as Readonly<Record<string, AnyIntentDescriptor>>),
+    capabilities: bundled.Capabilities,
+    cacheDir: fileURLToPath(new URL('../generated/', import.meta.url)),
+  };
+}
+
+/**
  * The programs whose topics a peer serves: those a generate job makes a registry of. A job that
  * generates types only (the runtime's own protocol types, say) defines no topics of the bus, and its
  * program repeats packages of another, whose topics would clash.

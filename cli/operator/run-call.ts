@@ -1,6 +1,6 @@
 import { isBusError, type JsonValue } from '../../runtime/index.ts';
 import { ExitCode, UsageError, type SetExitCode } from '../exit.ts';
-import { loadSchema } from '../schema-runtime.ts';
+import { loadClientSchema } from '../schema-runtime.ts';
 import { openClient, type ClientOptions } from './client.ts';
 import { describeError, untilSignal } from './options.ts';
 import { readPayloads } from './payloads.ts';
@@ -18,7 +18,7 @@ export interface CallOptions extends ClientOptions {
 /** What `midl call` does (commands/call.ts defines its options). */
 export async function runCall(opts: CallOptions, setExit: SetExitCode): Promise<void> {
   const to = urlOption('--to', opts.to, 'connect');
-  const schema = await loadSchema(opts.schema);
+  const schema = await loadClientSchema(opts.schema);
   if (!schema) return setExit(ExitCode.Failure);
   const { topic, params, address } = resolveTopic(schema, opts.topic);
   const replyCodec = topic.reply;

@@ -1,7 +1,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import type { QosLevel } from '../../runtime/index.ts';
 import { ExitCode, UsageError, type SetExitCode } from '../exit.ts';
-import { loadSchema } from '../schema-runtime.ts';
+import { loadClientSchema } from '../schema-runtime.ts';
 import { readPayloads, type PayloadSource } from './payloads.ts';
 import { untilSignal } from './options.ts';
 import { publishAll, reportRun, undeliveredIndices, type Outgoing } from './publish-run.ts';
@@ -28,7 +28,7 @@ export async function runSend(opts: SendOptions, setExit: SetExitCode): Promise<
   if ((opts.json === undefined) === (opts.file === undefined)) throw new UsageError('give exactly one of --json VALUE or --file FILE');
   if (opts.key !== undefined && opts.json === undefined) throw new UsageError('--key goes with --json (the lines of --file get keys derived from their text)');
   const to = urlOption('--to', opts.to, 'connect');
-  const schema = await loadSchema(opts.schema);
+  const schema = await loadClientSchema(opts.schema);
   if (!schema) return setExit(ExitCode.Failure);
   const { topic, params, address } = resolveTopic(schema, opts.topic);
   const sources: PayloadSource[] = opts.json !== undefined ? [{ text: opts.json, where: '--json' }] : fileLines(opts.file!);

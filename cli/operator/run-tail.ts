@@ -1,6 +1,6 @@
 import { compilePattern, matchAddress, type AddressPattern, type LinkDown } from '../../runtime/index.ts';
 import { ExitCode, UsageError, type SetExitCode } from '../exit.ts';
-import { loadSchema } from '../schema-runtime.ts';
+import { loadClientSchema } from '../schema-runtime.ts';
 import { messageLine } from './lines.ts';
 import { watchLink } from './link-watch.ts';
 import { describeError, untilSignal } from './options.ts';
@@ -25,7 +25,7 @@ export async function runTail(patternArgs: string[], opts: TailOptions, setExit:
       throw new UsageError(describeError(err));
     }
   });
-  const schema = await loadSchema(opts.schema);
+  const schema = await loadClientSchema(opts.schema);
   if (!schema) return setExit(ExitCode.Failure);
   let lost: LinkDown | undefined;
   let peerGone!: () => void;

@@ -63,9 +63,13 @@ describe('midl bridge', () => {
     const tail = startMidl(['tail', '--from', url, '--count', '3', 'flex/reply/**']);
     await tail.waitFor(/subscribed to flex\/reply\/\*\* on/, CLI_MS);
     const envelope = JSON.stringify({ ...SEED_ENVELOPE, ts: Date.now() });
+    // A device's operator outside any midl project: send finds no midl.yaml and uses the bundled schema.
+    const outside = await mkdtemp(join(tmpdir(), 'midl-bridge-user-'));
+    cleanups.push(() => rm(outside, { recursive: true, force: true }));
     for (let i = 0; i < 2; i++) {
-      const sent = await runMidl(['send', '--to', url, '--topic', 'flex/envelope', '--json', envelope], { timeoutMs: CLI_MS });
+      const sent = await runMidl(['send', '--to', url, '--topic', 'flex/envelope', '--json', envelope], { timeoutMs: CLI_MS, cwd: outside });
       expect(sent.code, sent.stderr).toBe(0);
+      expect(sent.stderr).toContain('using the bundled FountainAI schema');
       expect(sent.stderr).toContain('1/1 delivered');
     }
     expect(await tail.exited).toBe(0);
