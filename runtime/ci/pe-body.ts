@@ -64,7 +64,8 @@ export async function decodePeBody(body: Uint8Array, encoding: PeEncoding, maxBy
 async function pipe(data: Uint8Array, stream: CompressionStream | DecompressionStream, maxBytes: number): Promise<Uint8Array> {
   const writer = stream.writable.getWriter();
   // The write and close settle as the reader drains; their rejections surface through the reader too.
-  const written = writer.write(data).then(() => writer.close());
+  // A copy backed by a plain ArrayBuffer: the DOM's BufferSource (TypeScript 5.7+ libs) refuses a view that may be shared.
+  const written = writer.write(new Uint8Array(data)).then(() => writer.close());
   written.catch(() => undefined);
   const reader = (stream.readable as ReadableStream<Uint8Array>).getReader();
   const parts: Uint8Array[] = [];

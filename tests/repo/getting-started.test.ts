@@ -9,7 +9,7 @@ import { STARTER_CALLS, starterCallLine } from '../helpers/starter-project.ts';
 /**
  * docs/getting-started.md shows what `midl init` prints and what the starter does: its commands are the
  * ones init prints, and its shell calls are the ones tests/cli/init.slow.test.ts makes, with their
- * output. (Its TypeScript is compiled in a starter project by tests/cli/init.test.ts.)
+ * output. (Its TypeScript is compiled in a starter project by tests/cli/init-compile.slow.test.ts.)
  */
 const doc = readFileSync(repoPath('docs/getting-started.md'), 'utf8');
 
