@@ -6,6 +6,7 @@
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import type { QosLevel } from '../../runtime/index.ts';
 import { schemesHelp, urlForms } from './urls.ts';
+import { UsageError } from '../exit.ts';
 
 export const QOS_LEVELS: readonly QosLevel[] = ['at_most_once', 'at_least_once', 'exactly_once'];
 
@@ -201,4 +202,16 @@ export function describeError(err: unknown): string {
     return typeof code === 'string' && !err.message.startsWith(code) ? `${code}: ${err.message}` : err.message;
   }
   return String(err);
+}
+
+/** `text` as an http: or https: URL, or a usage error that starts with `option` (e.g. `'--upstream '` or `--service NAME=`). */
+export function httpUrl(option: string, text: string): URL {
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    throw new UsageError(`${option}${JSON.stringify(text)} is not a URL`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new UsageError(`${option}${text}: expected an http: or https: URL`);
+  return url;
 }

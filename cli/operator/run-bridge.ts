@@ -7,7 +7,7 @@ import { loadSchema } from '../schema-runtime.ts';
 import { readBridgePolicy, type BridgePolicy } from './bridge-policy-file.ts';
 import { listenPlan, serveBus, type ListenFlags } from './listen.ts';
 import { metricsEndpoint } from './metrics-endpoint.ts';
-import { describeError, untilSignal } from './options.ts';
+import { describeError, httpUrl, untilSignal } from './options.ts';
 import { PolicyError } from './yaml-diagnostics.ts';
 
 export interface BridgeOptions extends ListenFlags {
@@ -185,15 +185,4 @@ function serviceUrls(values: readonly string[], served: readonly AnyIntentDescri
 function wholeNumber(option: string, text: string): number {
   if (!/^[0-9]{1,9}$/.test(text)) throw new UsageError(`${option} ${text}: expected a whole number of milliseconds`);
   return Number(text);
-}
-
-/** Checks that `url` is an http: or https: URL (a usage error naming `option` otherwise). */
-function httpUrl(option: string, url: string): void {
-  let parsed: URL;
-  try {
-    parsed = new URL(url);
-  } catch {
-    throw new UsageError(`${option}${JSON.stringify(url)} is not a URL`);
-  }
-  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') throw new UsageError(`${option}${url}: expected an http: or https: URL`);
 }

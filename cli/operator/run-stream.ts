@@ -17,7 +17,7 @@ import { openClient, type ClientOptions } from './client.ts';
 import { readSecretFile } from './credentials.ts';
 import { listenPlan, serveBus, type ListenFlags } from './listen.ts';
 import { metricsEndpoint } from './metrics-endpoint.ts';
-import { describeError, untilSignal } from './options.ts';
+import { describeError, httpUrl, untilSignal } from './options.ts';
 import { hostPort as metricsAddress } from './run-mcp.ts';
 import { telemetryTopics } from './topics.ts';
 import { urlOption } from './urls.ts';
@@ -56,7 +56,7 @@ const SESSION_CHECK_MS = 1000;
 
 /** `midl stream ingress`: a client of the egress's bus that serves sse/open with the upstream. */
 export async function runStreamIngress(opts: StreamIngressOptions, setExit: SetExitCode): Promise<void> {
-  const upstream = httpUrl('--upstream', opts.upstream);
+  const upstream = httpUrl('--upstream ', opts.upstream);
   const to = urlOption('--to', opts.to, 'connect');
   const apiKey = opts.apiKeyFile === undefined ? undefined : readSecretFile(opts.apiKeyFile, '--api-key-file').split(/\r?\n/, 1)[0]!;
   if (apiKey === '') throw new UsageError(`--api-key-file ${opts.apiKeyFile}: its first line is empty`);
@@ -173,15 +173,4 @@ function hostPort(text: string): { host: string; port: number } {
   const port = m ? Number(m[2]) : NaN;
   if (!m || port > 65535) throw new UsageError(`--http ${text}: expected HOST:PORT, e.g. 127.0.0.1:8090`);
   return { host: m[1]!.replace(/^\[|\]$/g, ''), port };
-}
-
-function httpUrl(option: string, text: string): URL {
-  let url: URL;
-  try {
-    url = new URL(text);
-  } catch {
-    throw new UsageError(`${option} ${JSON.stringify(text)} is not a URL`);
-  }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new UsageError(`${option} ${text}: expected an http: or https: URL`);
-  return url;
 }
